@@ -1,0 +1,50 @@
+/**
+ * The one error type that travels up from core, storage and services. The HTTP layer maps `code`
+ * to a status and renders RFC 9457 problem+json; clients branch on `code`, never on `detail`.
+ */
+export type ErrorCode =
+  | 'invalid_request' // 400: malformed input; `errors` names each field
+  | 'invalid_json' // 400
+  | 'batch_too_large' // 400
+  | 'unauthenticated' // 401
+  | 'invalid_token' // 401
+  | 'forbidden' // 403
+  | 'insufficient_scope' // 403
+  | 'client_suspended' // 403
+  | 'not_found' // 404
+  | 'conflict' // 409
+  | 'payload_too_large' // 413
+  | 'unsupported_media_type' // 415
+  | 'undecodable_media' // 422
+  | 'image_too_small' // 422
+  | 'image_too_large' // 422: too many pixels (decompression bomb guard)
+  | 'low_quality' // 422
+  | 'video_unavailable' // 422/501-ish: no ffmpeg on this node
+  | 'unprocessable' // 422
+  | 'rate_limited' // 429
+  | 'not_ready' // 503
+  | 'not_implemented' // 501
+  | 'internal'; // 500: a bug of ours, never anything a client sent
+
+export interface FieldProblem {
+  /** JSON pointer-ish path of the offending field, e.g. `items/3/value`. */
+  path: string;
+  message: string;
+}
+
+export class DomainError extends Error {
+  readonly code: ErrorCode;
+  readonly errors?: FieldProblem[];
+  /** Extra members for the problem document (e.g. `retryAfter`). */
+  readonly extra?: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, opts: { errors?: FieldProblem[]; extra?: Record<string, unknown> } = {}) {
+    super(message);
+    this.name = 'DomainError';
+    this.code = code;
+    this.errors = opts.errors;
+    this.extra = opts.extra;
+  }
+}
+
+export const isDomainError = (e: unknown): e is DomainError => e instanceof DomainError;
