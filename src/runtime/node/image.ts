@@ -4,7 +4,7 @@
  * of animations, 8-bit RGBA out. The pixel limit is checked from the header before any pixel is
  * decoded, so a few-KB "decompression bomb" costs nothing.
  */
-import sharp from 'sharp';
+import sharp, { type Metadata, type Sharp } from 'sharp';
 import { DomainError } from '../../core/errors';
 import { MIN_IMAGE_SIDE, type DecodedImage, type ImageDecoder } from '../../core/image';
 
@@ -23,7 +23,7 @@ export class SharpImageDecoder implements ImageDecoder {
   }
 
   async decode(bytes: Uint8Array): Promise<DecodedImage> {
-    let meta: sharp.Metadata;
+    let meta: Metadata;
     try {
       meta = await sharp(bytes, { limitInputPixels: false }).metadata();
     } catch (e) {
@@ -45,17 +45,17 @@ export class SharpImageDecoder implements ImageDecoder {
         extra: { width, height },
       });
     }
-    try {
-      const { data, info } = await sharp(bytes, {
+    const open = () =>
+      sharp(bytes, {
         limitInputPixels: this.opts.maxPixels,
         ignoreIcc: true,
         failOn: 'error',
         pages: 1,
         sequentialRead: true,
-      })
-        .ensureAlpha()
-        .raw()
-        .toBuffer({ resolveWithObject: true });
+      });
+    try {
+      if (meta.depth === 'ushort' && meta.channels === 1) return { width, height, format, rgba: await grey16ClippedToRgba(open()) };
+      const { data, info } = await open().ensureAlpha().raw().toBuffer({ resolveWithObject: true });
       if (info.channels !== 4) throw new Error(`decoder produced ${info.channels} channels`);
       return { width: info.width, height: info.height, format, rgba: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
     } catch (e) {
@@ -64,7 +64,29 @@ export class SharpImageDecoder implements ImageDecoder {
   }
 }
 
-function heifFlavour(meta: sharp.Metadata): string {
+/**
+ * 16-bit greyscale without alpha (PNG, TIFF): Pillow opens it as mode I;16 and HMA converts that to
+ * RGB by clipping each sample at 255, not by scaling (the reference expectation for I16.png depends
+ * on it). Every other 16-bit layout reaches Pillow as 8 bits by keeping the high byte, which is also
+ * what libvips does, so only this one needs its own path.
+ */
+async function grey16ClippedToRgba(img: Sharp): Promise<Uint8Array> {
+  const { data, info } = await img.toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
+  if (info.channels !== 1) throw new Error(`decoder produced ${info.channels} 16-bit channels`);
+  const bytes = data.byteOffset % 2 === 0 ? data : new Uint8Array(data);
+  const grey = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 1);
+  const rgba = new Uint8Array(grey.length * 4);
+  for (let p = 0, q = 0; p < grey.length; p++, q += 4) {
+    const v = grey[p] > 255 ? 255 : grey[p];
+    rgba[q] = v;
+    rgba[q + 1] = v;
+    rgba[q + 2] = v;
+    rgba[q + 3] = 255;
+  }
+  return rgba;
+}
+
+function heifFlavour(meta: Metadata): string {
   return meta.compression === 'av1' ? 'avif' : 'heif';
 }
 

@@ -1,0 +1,109 @@
+/**
+ * The one interface matching goes through. Perceptual types are searched by Hamming radius, exact
+ * types by equality; a hit names the stored hash by its dense `seq` key.
+ *
+ * `MemoryMatchIndex` (here) keeps everything in typed arrays and is loaded from the database at
+ * start (Node); the Workers build answers from SQL instead (src/storage). Both give the results of a
+ * brute-force scan.
+ */
+import { HASH_SPECS, hexToWords, type SingleHashType } from './hashes';
+import type { HammingIndex } from './hamming-index';
+
+export interface IndexedHash {
+  seq: number;
+  type: SingleHashType;
+  value: string;
+}
+
+export interface IndexHit {
+  seq: number;
+  distance: number;
+}
+
+export interface MatchIndex {
+  /** False until the index holds every active hash (GET /health reports it). */
+  ready(): boolean;
+  add(entries: IndexedHash[]): void;
+  remove(entries: IndexedHash[]): void;
+  query(type: SingleHashType, value: string, maxDistance: number): Promise<IndexHit[]>;
+}
+
+export type HammingIndexFactory = (words: number) => HammingIndex;
+
+export class MemoryMatchIndex implements MatchIndex {
+  private readonly hamming = new Map<SingleHashType, HammingIndex>();
+  private readonly exact = new Map<SingleHashType, Map<string, Set<number>>>();
+  private loaded = false;
+
+  constructor(private readonly makeHamming: HammingIndexFactory) {}
+
+  ready(): boolean {
+    return this.loaded;
+  }
+
+  markReady(): void {
+    this.loaded = true;
+  }
+
+  add(entries: IndexedHash[]): void {
+    for (const e of entries) {
+      if (HASH_SPECS[e.type].perceptual) this.hammingFor(e.type).add(e.seq, hexToWords(e.value));
+      else {
+        const m = this.exactFor(e.type);
+        const set = m.get(e.value);
+        if (set) set.add(e.seq);
+        else m.set(e.value, new Set([e.seq]));
+      }
+    }
+  }
+
+  remove(entries: IndexedHash[]): void {
+    for (const e of entries) {
+      if (HASH_SPECS[e.type].perceptual) this.hamming.get(e.type)?.remove(e.seq);
+      else {
+        const set = this.exact.get(e.type)?.get(e.value);
+        set?.delete(e.seq);
+        if (set && set.size === 0) this.exact.get(e.type)!.delete(e.value);
+      }
+    }
+  }
+
+  async query(type: SingleHashType, value: string, maxDistance: number): Promise<IndexHit[]> {
+    if (HASH_SPECS[type].perceptual) {
+      const idx = this.hamming.get(type);
+      return idx ? idx.search(hexToWords(value), maxDistance).map((h) => ({ seq: h.id, distance: h.distance })) : [];
+    }
+    const set = this.exact.get(type)?.get(value);
+    return set ? [...set].sort((a, b) => a - b).map((seq) => ({ seq, distance: 0 })) : [];
+  }
+
+  /** How many hashes of each type the index holds (for /health and metrics). */
+  counts(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [t, idx] of this.hamming) out[t] = idx.count;
+    for (const [t, m] of this.exact) {
+      let n = 0;
+      for (const s of m.values()) n += s.size;
+      out[t] = n;
+    }
+    return out;
+  }
+
+  private hammingFor(type: SingleHashType): HammingIndex {
+    let idx = this.hamming.get(type);
+    if (!idx) {
+      idx = this.makeHamming(HASH_SPECS[type].bits / 32);
+      this.hamming.set(type, idx);
+    }
+    return idx;
+  }
+
+  private exactFor(type: SingleHashType): Map<string, Set<number>> {
+    let m = this.exact.get(type);
+    if (!m) {
+      m = new Map();
+      this.exact.set(type, m);
+    }
+    return m;
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * The Hono app, the same on every runtime: deps come in, an app comes out. Every route is an
+ * OpenAPI route, so /openapi.json is generated from the definitions the handlers use.
+ */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { swaggerUI } from '@hono/swagger-ui';
+import { bodyLimit } from 'hono/body-limit';
+import { DomainError } from '../core/errors';
+import type { AppDeps, AppEnv } from './env';
+import { renderProblem, toDomainError } from './problem';
+import * as feed from './routes/feed';
+import * as feedback from './routes/feedback';
+import * as hash from './routes/hash';
+import * as health from './routes/health';
+import * as labels from './routes/labels';
+import * as match from './routes/match';
+import * as matchMedia from './routes/match-media';
+import * as retract from './routes/retract';
+import * as share from './routes/share';
+import * as shareMedia from './routes/share-media';
+
+const ROUTES = [health, labels, hash, match, matchMedia, share, shareMedia, feed, retract, feedback];
+
+export interface AppOptions {
+  /** Called with errors that are our bugs (500), for the runtime's logger. Client errors are not logged. */
+  onInternalError?: (err: unknown) => void;
+}
+
+export function buildApp(deps: AppDeps, opts: AppOptions = {}): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({
+    // Validation failures render like every other error: 400 problem+json naming each field.
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        const errors = result.error.issues.map((i) => ({ path: i.path.map(String).join('/') || 'body', message: i.message }));
+        return renderProblem(c, new DomainError('invalid_request', `${errors[0].path}: ${errors[0].message}`, { errors }));
+      }
+    },
+  });
+
+  app.use('*', async (c, next) => {
+    c.set('deps', deps);
+    await next();
+  });
+  // Refused from Content-Length before reading; a chunked body is cut off at the limit.
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: deps.limits.maxBodyBytes,
+      onError: () => {
+        throw new DomainError('payload_too_large', `the request body is larger than ${deps.limits.maxBodyBytes} bytes, the most this node accepts`, {
+          extra: { maxBytes: deps.limits.maxBodyBytes },
+        });
+      },
+    }),
+  );
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'An access token from POST /v1/oauth/token.',
+  });
+  for (const r of ROUTES) r.register(app);
+
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'media-hash-node',
+      version: deps.nodeInfo.version,
+      description:
+        'A node of a media-hash sharing consortium: member platforms share perceptual and exact hashes of terrorist and violent-extremist media (never the media) and match their uploads against them.',
+    },
+    tags: [
+      { name: 'node', description: 'Health and metadata.' },
+      { name: 'hashing', description: 'Compute hashes; nothing is stored.' },
+      { name: 'matching', description: 'Check uploads against the shared hashes.' },
+      { name: 'hashes', description: 'Share, retract, give feedback, read the feed.' },
+    ],
+  });
+  app.get('/docs', swaggerUI({ url: '/openapi.json', title: 'media-hash-node API' }));
+
+  app.notFound((c) => renderProblem(c, new DomainError('not_found', `no route ${c.req.method} ${new URL(c.req.url).pathname}; see /docs`)));
+  app.onError((err, c) => {
+    const de = toDomainError(err);
+    if (de.code === 'internal') opts.onInternalError?.(err);
+    return renderProblem(c, de);
+  });
+  return app;
+}

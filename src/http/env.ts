@@ -1,0 +1,27 @@
+/** What the HTTP layer needs, and what middleware puts on the request context. */
+import type { Principal } from '../core/auth';
+import type { ServiceDeps } from '../services/deps';
+
+/** Turns the Authorization header into the caller, or throws DomainError (401/403). */
+export interface Authenticator {
+  authenticate(authorization: string | undefined): Promise<Principal>;
+}
+
+export interface HealthCheck {
+  name: string;
+  check(): Promise<{ ok: boolean; detail?: Record<string, unknown> }>;
+}
+
+export interface AppDeps extends ServiceDeps {
+  authenticator: Authenticator;
+  health: HealthCheck[];
+  /** Identity of this deployment, shown by /health and the OpenAPI document. */
+  nodeInfo: { name: string; version: string; runtime: 'node' | 'worker' };
+}
+
+export type AppEnv = {
+  Variables: {
+    deps: AppDeps;
+    principal: Principal;
+  };
+};

@@ -1,0 +1,106 @@
+/**
+ * One function turns every error into RFC 9457 problem+json. Clients branch on `code`; `detail`
+ * is for people. No stack trace or internal message leaves the node.
+ */
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { DomainError, type ErrorCode, type FieldProblem } from '../core/errors';
+
+const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
+  invalid_request: 400,
+  invalid_json: 400,
+  batch_too_large: 400,
+  unauthenticated: 401,
+  invalid_token: 401,
+  forbidden: 403,
+  insufficient_scope: 403,
+  client_suspended: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  undecodable_media: 422,
+  image_too_small: 422,
+  image_too_large: 422,
+  low_quality: 422,
+  video_unavailable: 422,
+  unprocessable: 422,
+  rate_limited: 429,
+  not_implemented: 501,
+  not_ready: 503,
+  internal: 500,
+};
+
+const TITLES: Partial<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  501: 'Not Implemented',
+  503: 'Service Unavailable',
+};
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  errors?: FieldProblem[];
+  [k: string]: unknown;
+}
+
+export function statusOf(code: ErrorCode): ContentfulStatusCode {
+  return STATUS[code];
+}
+
+export function problemOf(err: DomainError): Problem {
+  const status = STATUS[err.code];
+  return {
+    type: `https://media-hash-node.dev/problems/${err.code.replace(/_/g, '-')}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    detail: err.message,
+    code: err.code,
+    ...(err.errors ? { errors: err.errors } : {}),
+    ...(err.extra ?? {}),
+  };
+}
+
+/** Maps anything thrown to a DomainError: ours pass through, framework errors by status, the rest is a bug (500). */
+export function toDomainError(err: unknown): DomainError {
+  if (err instanceof DomainError) return err;
+  if (err instanceof HTTPException) {
+    const s = err.status;
+    if (s === 400) {
+      const malformed = /json/i.test(err.message);
+      return new DomainError(malformed ? 'invalid_json' : 'invalid_request', malformed ? 'the request body is not valid JSON' : err.message || 'bad request', {
+        errors: [{ path: 'body', message: err.message }],
+      });
+    }
+    if (s === 413) return new DomainError('payload_too_large', 'the request body is larger than this node accepts');
+    if (s === 415) return new DomainError('unsupported_media_type', `this operation does not take that Content-Type`);
+    if (s === 401) return new DomainError('unauthenticated', err.message || 'authentication required');
+    if (s === 403) return new DomainError('forbidden', err.message || 'forbidden');
+    if (s === 404) return new DomainError('not_found', err.message || 'not found');
+    if (s === 429) return new DomainError('rate_limited', err.message || 'too many requests');
+  }
+  return new DomainError('internal', 'an internal error occurred; it has been logged');
+}
+
+export function renderProblem(c: Context, err: DomainError): Response {
+  const p = problemOf(err);
+  const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
+  if (p.status === 401) headers['www-authenticate'] = `Bearer realm="media-hash-node", error="${err.code === 'invalid_token' ? 'invalid_token' : 'invalid_request'}", error_description="${err.message.replace(/"/g, "'")}"`;
+  if (err.code === 'insufficient_scope') headers['www-authenticate'] = `Bearer realm="media-hash-node", error="insufficient_scope", error_description="${err.message.replace(/"/g, "'")}"`;
+  if (p.status === 429 && typeof err.extra?.retryAfter === 'number') headers['retry-after'] = String(err.extra.retryAfter);
+  return c.body(JSON.stringify(p), p.status as ContentfulStatusCode, headers);
+}

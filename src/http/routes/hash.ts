@@ -1,0 +1,28 @@
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { hashMedia } from '../../services/hashing';
+import { requireScope } from '../auth';
+import type { AppEnv } from '../env';
+import { readMedia } from '../media';
+import { AUTH_ERRORS, MediaHashesSchema, mediaBodyContent, problemResponses } from '../schemas';
+
+const route = createRoute({
+  method: 'post',
+  path: '/v1/hash',
+  tags: ['hashing'],
+  summary: 'Hash an image',
+  description: 'Computes every hash of the uploaded image. The image lives in memory for this request only: nothing is stored.',
+  security: [{ bearer: [] }],
+  middleware: [requireScope('hash')] as const,
+  request: { body: { content: mediaBodyContent, required: true } },
+  responses: {
+    200: { description: 'The hashes.', content: { 'application/json': { schema: MediaHashesSchema } } },
+    ...problemResponses(400, ...AUTH_ERRORS, 413, 415, 422, 501),
+  },
+});
+
+export function register(app: OpenAPIHono<AppEnv>) {
+  app.openapi(route, async (c) => {
+    const { bytes } = await readMedia(c);
+    return c.json(await hashMedia(c.var.deps, bytes), 200);
+  });
+}

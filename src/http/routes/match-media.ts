@@ -1,0 +1,40 @@
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { hashList, hashMedia } from '../../services/hashing';
+import { matchParsed, resolveThresholds } from '../../services/matching';
+import { requireScope } from '../auth';
+import type { AppEnv } from '../env';
+import { readMedia } from '../media';
+import { AUTH_ERRORS, MatchResultSchema, MediaHashesSchema, mediaBodyContent, problemResponses } from '../schemas';
+
+const route = createRoute({
+  method: 'post',
+  path: '/v1/match/media',
+  tags: ['matching'],
+  summary: 'Hash an image and match its hashes',
+  description: 'Hashes the uploaded image (stored nowhere) and matches every hash in one answer.',
+  security: [{ bearer: [] }],
+  middleware: [requireScope('match')] as const,
+  request: {
+    query: z.object({
+      dihedral: z.enum(['true', 'false']).optional().openapi({ description: 'Also match rotations and mirrors.' }),
+    }),
+    body: { content: mediaBodyContent, required: true },
+  },
+  responses: {
+    200: {
+      description: 'The hashes and their matches.',
+      content: { 'application/json': { schema: MediaHashesSchema.extend({ results: z.array(MatchResultSchema) }) } },
+    },
+    ...problemResponses(400, ...AUTH_ERRORS, 413, 415, 422, 501),
+  },
+});
+
+export function register(app: OpenAPIHono<AppEnv>) {
+  app.openapi(route, async (c) => {
+    const deps = c.var.deps;
+    const { bytes } = await readMedia(c);
+    const hashed = await hashMedia(deps, bytes);
+    const results = await matchParsed(deps, hashList(hashed), resolveThresholds({}));
+    return c.json({ ...hashed, results }, 200);
+  });
+}

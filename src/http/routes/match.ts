@@ -1,0 +1,47 @@
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { matchHashes } from '../../services/matching';
+import { requireScope } from '../auth';
+import type { AppEnv } from '../env';
+import { AUTH_ERRORS, HashTypeSchema, HashValueSchema, MatchResultSchema, problemResponses } from '../schemas';
+
+export const MatchOptionsSchema = {
+  maxDistance: z
+    .record(z.string(), z.number())
+    .optional()
+    .openapi({ description: 'Per-type maximum Hamming distance, overriding the defaults (pdq 31, blockhash 20) up to a cap of 64.', example: { pdq: 24 } }),
+  dihedral: z.boolean().optional().openapi({ description: 'Also match the 8 rotations and mirrors of each perceptual query hash.' }),
+};
+
+const route = createRoute({
+  method: 'post',
+  path: '/v1/match',
+  tags: ['matching'],
+  summary: 'Match hashes',
+  description: 'Looks up each hash (up to 1000 a request) among the active shared hashes. Retracted hashes never match.',
+  security: [{ bearer: [] }],
+  middleware: [requireScope('match')] as const,
+  request: {
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: z
+            .object({ hashes: z.array(z.object({ type: HashTypeSchema, value: HashValueSchema })).openapi({ description: '1 to 1000 hashes.' }), ...MatchOptionsSchema })
+            .openapi('MatchRequest'),
+        },
+      },
+    },
+  },
+  responses: {
+    200: { description: 'One result per query hash, in order.', content: { 'application/json': { schema: z.object({ results: z.array(MatchResultSchema) }) } } },
+    ...problemResponses(400, ...AUTH_ERRORS, 413, 415),
+  },
+});
+
+export function register(app: OpenAPIHono<AppEnv>) {
+  app.openapi(route, async (c) => {
+    const body = c.req.valid('json');
+    const results = await matchHashes(c.var.deps, body.hashes, { maxDistance: body.maxDistance, dihedral: body.dihedral });
+    return c.json({ results }, 200);
+  });
+}

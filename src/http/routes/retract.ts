@@ -1,0 +1,32 @@
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { retractHash } from '../../services/sharing';
+import { requireScope } from '../auth';
+import type { AppEnv } from '../env';
+import { AUTH_ERRORS, problemResponses } from '../schemas';
+
+const route = createRoute({
+  method: 'delete',
+  path: '/v1/hashes/{id}',
+  tags: ['hashes'],
+  summary: 'Retract a hash',
+  description:
+    'Withdraws your contribution to a hash (admins: every contribution). When no contribution is left the hash stops matching and the feed carries a tombstone; the record is kept, not deleted.',
+  security: [{ bearer: [] }],
+  middleware: [requireScope('hashes:write')] as const,
+  request: { params: z.object({ id: z.string().min(1).max(100) }) },
+  responses: {
+    200: {
+      description: 'The hash after the retraction.',
+      content: {
+        'application/json': {
+          schema: z.object({ id: z.string(), status: z.enum(['active', 'retracted']), contributors: z.number().int().openapi({ description: 'Contributions still standing.' }) }),
+        },
+      },
+    },
+    ...problemResponses(...AUTH_ERRORS, 404),
+  },
+});
+
+export function register(app: OpenAPIHono<AppEnv>) {
+  app.openapi(route, async (c) => c.json(await retractHash(c.var.deps, c.var.principal, c.req.valid('param').id), 200));
+}

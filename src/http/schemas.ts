@@ -1,0 +1,95 @@
+/** Schemas shared by several routes. Field meanings live here, so /openapi.json documents the API. */
+import { z } from '@hono/zod-openapi';
+import { SINGLE_HASH_TYPES } from '../core/hashes';
+import { LABELS } from '../core/labels';
+
+export const ProblemSchema = z
+  .object({
+    type: z.string().openapi({ example: 'https://media-hash-node.dev/problems/invalid-request' }),
+    title: z.string().openapi({ example: 'Bad Request' }),
+    status: z.number().int().openapi({ example: 400 }),
+    detail: z.string().openapi({ example: 'pdq value must be 64 hex characters (256 bits), got 63' }),
+    code: z.string().openapi({ description: 'Stable machine-readable error code; branch on this, not on `detail`.', example: 'invalid_request' }),
+    errors: z
+      .array(z.object({ path: z.string().openapi({ example: 'hashes/0/value' }), message: z.string() }))
+      .optional()
+      .openapi({ description: 'One entry per offending field.' }),
+  })
+  .openapi('Problem');
+
+export const HashTypeSchema = z.string().openapi({ enum: [...SINGLE_HASH_TYPES], description: 'Hash type.', example: 'pdq' });
+
+export const HashValueSchema = z.string().openapi({
+  description: 'Lowercase hex: 64 characters for pdq, blockhash and sha256; 32 for md5.',
+  example: 'f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22',
+});
+
+export const LabelIdSchema = z.string().openapi({ enum: LABELS.map((l) => l.id), example: 'attack-footage' });
+
+export const MediaHashesSchema = z
+  .object({
+    hashes: z.object({
+      pdq: z.object({ value: HashValueSchema, quality: z.number().int().min(0).max(100) }).optional().openapi({ description: 'PDQ and its quality (0-100); hashes of quality below 50 are not shared.' }),
+      blockhash: z.object({ value: HashValueSchema }).openapi({ description: 'blockhash, 16x16 blocks (method 2), 256 bits.' }),
+      md5: z.object({ value: z.string() }),
+      sha256: z.object({ value: z.string() }),
+    }),
+    media: z.object({ width: z.number().int(), height: z.number().int(), format: z.string().openapi({ example: 'jpeg' }) }),
+  })
+  .openapi('MediaHashes');
+
+export const MatchSchema = z
+  .object({
+    id: z.string().openapi({ description: 'The stored hash.' }),
+    type: HashTypeSchema,
+    value: HashValueSchema,
+    distance: z.number().int().openapi({ description: 'Hamming distance to the query (0 for exact hashes).' }),
+    labels: z.array(LabelIdSchema),
+    contributors: z.number().int().openapi({ description: 'How many member platforms shared this hash.' }),
+    feedback: z.object({ confirm: z.number().int(), dispute: z.number().int() }),
+  })
+  .openapi('Match');
+
+export const MatchResultSchema = z
+  .object({
+    query: z.object({ type: HashTypeSchema, value: HashValueSchema }),
+    matches: z.array(MatchSchema).openapi({ description: 'Nearest first.' }),
+  })
+  .openapi('MatchResult');
+
+/**
+ * Media bodies: raw image bytes, or a multipart form with a `file` field. Plain OpenAPI schemas, not
+ * zod: the handler reads the body itself (src/http/media.ts), so no validator parses it first.
+ */
+export const mediaBodyContent = {
+  'image/*': { schema: { type: 'string' as const, format: 'binary', description: 'The image bytes (JPEG, PNG, WebP, GIF, AVIF, TIFF).' } },
+  'multipart/form-data': {
+    schema: { type: 'object' as const, properties: { file: { type: 'string' as const, format: 'binary', description: 'The image.' } }, required: ['file'] },
+  },
+};
+
+export const problemResponses = (...statuses: number[]) =>
+  Object.fromEntries(
+    statuses.map((s) => [
+      s,
+      {
+        description: PROBLEM_DESCRIPTIONS[s] ?? 'Error',
+        content: { 'application/problem+json': { schema: ProblemSchema } },
+      },
+    ]),
+  );
+
+const PROBLEM_DESCRIPTIONS: Record<number, string> = {
+  400: 'Malformed input; `errors` names each field.',
+  401: 'No or bad credentials (see WWW-Authenticate).',
+  403: 'Missing scope or suspended client.',
+  404: 'Not found.',
+  409: 'Conflict with the current state.',
+  413: 'Body larger than the node accepts.',
+  415: 'Unsupported media type.',
+  422: 'Well-formed but unusable: undecodable, too small, too large, low quality.',
+  429: 'Rate limited (see Retry-After).',
+  501: 'Not available on this deployment.',
+};
+
+export const AUTH_ERRORS = [401, 403, 429] as const;

@@ -1,0 +1,40 @@
+/** Node entry point: config -> deps -> app -> HTTP server. */
+import { serve } from '@hono/node-server';
+import { buildApp } from './http/app';
+import { ConfigError, loadConfig } from './runtime/node/config';
+import { createNodeRuntime } from './runtime/node/deps';
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const rt = await createNodeRuntime(config);
+  const app = buildApp(rt.deps, { onInternalError: (err) => console.error('internal error:', err) });
+  const started = Date.now();
+  rt.indexLoaded.then(
+    (n) => console.log(`index ready: ${n} hashes in ${Date.now() - started} ms`),
+    (e) => console.error('index failed to load:', e),
+  );
+  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
+    console.log(`media-hash-node listening on http://${info.address}:${info.port} (database ${config.DATABASE_URL}${config.DEV_AUTH ? ', DEV_AUTH on' : ''})`);
+  });
+  const stop = () => {
+    server.close();
+    rt.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((e) => {
+  console.error('failed to start:', e instanceof Error ? e.message : e);
+  process.exit(1);
+});

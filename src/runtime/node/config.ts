@@ -1,0 +1,45 @@
+/**
+ * Node configuration from environment variables, validated at start-up. Every bad variable is named
+ * in one message, so an operator fixes them in one go.
+ */
+import { z } from 'zod';
+import { DEFAULT_LIMITS } from '../../services/deps';
+
+const bool = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const Schema = z.object({
+  PORT: int(0, 65535).default(8787),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^(file:|libsql:|https?:|wss?:|:memory:$)/, 'must be file:PATH, libsql://HOST, http(s)://HOST or :memory:')
+    .default('file:./data/node.db'),
+  DATABASE_AUTH_TOKEN: z.string().optional(),
+  NODE_NAME: z.string().min(1).max(100).default('media-hash-node'),
+  MAX_BODY_BYTES: int(1024, 1024 ** 3).default(DEFAULT_LIMITS.maxBodyBytes),
+  MAX_IMAGE_PIXELS: int(256, 500_000_000).default(DEFAULT_LIMITS.maxImagePixels),
+  MAX_BATCH: int(1, 100_000).default(DEFAULT_LIMITS.maxBatch),
+  DEV_AUTH: bool.default(false),
+  NODE_ENV: z.string().default('development'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type NodeConfig = z.infer<typeof Schema>;
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): NodeConfig {
+  const picked = Object.fromEntries(Object.keys(Schema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]));
+  const r = Schema.safeParse(picked);
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => `  ${i.path.join('.')}=${JSON.stringify(picked[String(i.path[0])])}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  if (r.data.DEV_AUTH && r.data.NODE_ENV === 'production') {
+    throw new ConfigError('invalid configuration:\n  DEV_AUTH=1 is refused when NODE_ENV=production: it lets anyone act as any client');
+  }
+  return r.data;
+}

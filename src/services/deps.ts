@@ -1,0 +1,35 @@
+/**
+ * Everything a use-case may touch, handed in by the entry point (or the test app builder). Nothing in
+ * services reaches for a global clock, random source, database or decoder.
+ */
+import type { Digester } from '../core/digest';
+import type { ImageDecoder } from '../core/image';
+import type { MatchIndex } from '../core/match-index';
+import type { HashStore } from '../storage/types';
+
+export interface Limits {
+  /** Most items in one share or match request. */
+  maxBatch: number;
+  /** Most bytes in one request body. */
+  maxBodyBytes: number;
+  /** Most pixels (width * height) an image may declare. */
+  maxImagePixels: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxBatch: 1000,
+  maxBodyBytes: 20 * 1024 * 1024,
+  maxImagePixels: 40_000_000,
+};
+
+export interface ServiceDeps {
+  hashes: HashStore;
+  index: MatchIndex;
+  /** null where this runtime cannot decode images (Workers, for now): media routes say so. */
+  decoder: ImageDecoder | null;
+  digests: Digester;
+  now: () => number;
+  /** A new opaque public id. */
+  newId: () => string;
+  limits: Limits;
+}

@@ -1,0 +1,49 @@
+/** The delta feed: additions, label changes and retractions in commit order, behind an opaque cursor. */
+import { DomainError } from '../core/errors';
+import type { HashSnapshot } from '../storage/types';
+import type { ServiceDeps } from './deps';
+
+export const FEED_DEFAULT_LIMIT = 500;
+export const FEED_MAX_LIMIT = 1000;
+
+export interface FeedEntry {
+  kind: 'add' | 'update' | 'retract';
+  at: string;
+  hash: HashSnapshot;
+}
+
+export interface FeedPage {
+  entries: FeedEntry[];
+  /** Pass back to get what came after; the same cursor is returned when nothing newer exists yet. */
+  nextCursor: string;
+  /** True when more entries are waiting beyond this page. */
+  hasMore: boolean;
+}
+
+export function encodeCursor(seq: number): string {
+  return btoa(`feed:${seq}`).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+}
+
+export function decodeCursor(cursor: string): number {
+  let text: string;
+  try {
+    text = atob(cursor.replace(/-/g, '+').replace(/_/g, '/'));
+  } catch {
+    text = '';
+  }
+  const m = /^feed:(\d{1,15})$/.exec(text);
+  if (!m) throw new DomainError('invalid_request', 'cursor is not one this node issued; start without a cursor or pass back nextCursor unchanged', { errors: [{ path: 'cursor', message: 'not a valid cursor' }] });
+  return Number(m[1]);
+}
+
+export async function readFeed(deps: ServiceDeps, cursor: string | undefined, limit = FEED_DEFAULT_LIMIT): Promise<FeedPage> {
+  const after = cursor ? decodeCursor(cursor) : 0;
+  const rows = await deps.hashes.changesSince(after, limit + 1);
+  const page = rows.slice(0, limit);
+  const last = page.length ? page[page.length - 1].seq : after;
+  return {
+    entries: page.map((r) => ({ kind: r.kind, at: new Date(r.at).toISOString(), hash: r.snapshot })),
+    nextCursor: encodeCursor(last),
+    hasMore: rows.length > limit,
+  };
+}

@@ -1,0 +1,17 @@
+/** Fills a memory index from the store at start, page by page. */
+import type { MemoryMatchIndex } from '../core/match-index';
+import type { HashStore } from '../storage/types';
+
+export async function loadIndex(store: HashStore, index: MemoryMatchIndex, pageSize = 50_000): Promise<number> {
+  let after = 0;
+  let total = 0;
+  for (;;) {
+    const page = await store.listActive(after, pageSize);
+    if (page.length === 0) break;
+    index.add(page);
+    total += page.length;
+    after = page[page.length - 1].seq;
+  }
+  index.markReady();
+  return total;
+}

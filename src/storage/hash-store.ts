@@ -1,0 +1,144 @@
+/** The SQL HashStore (drizzle; libsql or D1). */
+import { and, asc, eq, gt, gte, inArray, lt, or, sql } from 'drizzle-orm';
+import type { BatchItem } from 'drizzle-orm/batch';
+import type { SingleHashType } from '../core/hashes';
+import { chunkRows, type AppDb } from './db';
+import { auditLog, contributions, feedback, hashChanges, hashes } from './schema';
+import { assembleDetails } from './details';
+import type { AuditRow, ChangeRow, ContributionRow, FeedbackRow, HashDetail, HashRow, HashStore, IndexEntry, WriteSet } from './types';
+
+export class SqlHashStore implements HashStore {
+  constructor(private readonly db: AppDb) {}
+
+  async ping(): Promise<void> {
+    await this.db.run(sql`select 1`);
+  }
+
+  async findByValues(origin: string, keys: { type: SingleHashType; value: string }[]): Promise<HashDetail[]> {
+    if (keys.length === 0) return [];
+    const rows: HashRow[] = [];
+    // (type, value) pairs: 2 parameters each, plus origin.
+    for (const part of chunkRows(keys, 2)) {
+      const found = await this.db
+        .select()
+        .from(hashes)
+        .where(and(eq(hashes.origin, origin), or(...part.map((k) => and(eq(hashes.type, k.type), eq(hashes.value, k.value))))));
+      rows.push(...(found as HashRow[]));
+    }
+    return this.withDetails(rows);
+  }
+
+  async getById(id: string): Promise<HashDetail | null> {
+    const rows = (await this.db.select().from(hashes).where(eq(hashes.id, id))) as HashRow[];
+    const [detail] = await this.withDetails(rows);
+    return detail ?? null;
+  }
+
+  async getBySeqs(seqs: number[]): Promise<HashDetail[]> {
+    const rows: HashRow[] = [];
+    for (const part of chunkRows([...new Set(seqs)], 1)) {
+      rows.push(...((await this.db.select().from(hashes).where(inArray(hashes.seq, part))) as HashRow[]));
+    }
+    return this.withDetails(rows);
+  }
+
+  async listActive(afterSeq: number, limit: number, type?: SingleHashType): Promise<IndexEntry[]> {
+    const cond = and(gt(hashes.seq, afterSeq), eq(hashes.status, 'active'), type ? eq(hashes.type, type) : undefined);
+    return (await this.db
+      .select({ seq: hashes.seq, type: hashes.type, value: hashes.value })
+      .from(hashes)
+      .where(cond)
+      .orderBy(asc(hashes.seq))
+      .limit(limit)) as IndexEntry[];
+  }
+
+  async findActiveByValue(type: SingleHashType, value: string): Promise<IndexEntry[]> {
+    return (await this.db
+      .select({ seq: hashes.seq, type: hashes.type, value: hashes.value })
+      .from(hashes)
+      .where(and(eq(hashes.type, type), eq(hashes.value, value), eq(hashes.status, 'active')))) as IndexEntry[];
+  }
+
+  async changesSince(afterSeq: number, limit: number): Promise<ChangeRow[]> {
+    const rows = await this.db.select().from(hashChanges).where(gt(hashChanges.seq, afterSeq)).orderBy(asc(hashChanges.seq)).limit(limit);
+    return rows.map((r) => ({ seq: r.seq, hashId: r.hashId, kind: r.kind, at: r.at, snapshot: JSON.parse(r.snapshot) }));
+  }
+
+  async auditEntries(start: number, end: number): Promise<AuditRow[]> {
+    const rows = await this.db
+      .select()
+      .from(auditLog)
+      .where(and(gte(auditLog.seq, start + 1), lt(auditLog.seq, end + 1)))
+      .orderBy(asc(auditLog.seq));
+    return rows.map((r) => ({ index: r.seq - 1, at: r.at, action: r.action, actor: r.actor, entry: r.entry }));
+  }
+
+  async auditSize(): Promise<number> {
+    const [row] = await this.db.select({ n: sql<number>`coalesce(max(${auditLog.seq}), 0)` }).from(auditLog);
+    return Number(row?.n ?? 0);
+  }
+
+  async commit(ws: WriteSet): Promise<Map<string, number>> {
+    const db = this.db;
+    const stmts: BatchItem<'sqlite'>[] = [];
+    const inserted = ws.insertHashes ?? [];
+    for (const part of chunkRows(inserted, 8)) stmts.push(db.insert(hashes).values(part));
+    for (const u of ws.updateHashes ?? []) {
+      stmts.push(db.update(hashes).set({ status: u.status, updatedAt: u.updatedAt }).where(eq(hashes.id, u.id)));
+    }
+    for (const part of chunkRows(ws.putContributions ?? [], 7)) {
+      stmts.push(
+        db
+          .insert(contributions)
+          .values(part.map((c) => ({ ...c, labels: JSON.stringify(c.labels) })))
+          .onConflictDoUpdate({
+            target: [contributions.hashId, contributions.contributor],
+            set: {
+              labels: sql`excluded.labels`,
+              externalId: sql`excluded.external_id`,
+              updatedAt: sql`excluded.updated_at`,
+              retractedAt: sql`excluded.retracted_at`,
+            },
+          }),
+      );
+    }
+    for (const part of chunkRows(ws.putFeedback ?? [], 6)) {
+      stmts.push(
+        db
+          .insert(feedback)
+          .values(part)
+          .onConflictDoUpdate({
+            target: [feedback.hashId, feedback.member],
+            set: { verdict: sql`excluded.verdict`, reason: sql`excluded.reason`, updatedAt: sql`excluded.updated_at` },
+          }),
+      );
+    }
+    for (const part of chunkRows(ws.changes ?? [], 4)) {
+      stmts.push(db.insert(hashChanges).values(part.map((c) => ({ ...c, snapshot: JSON.stringify(c.snapshot) }))));
+    }
+    for (const part of chunkRows(ws.audit ?? [], 4)) stmts.push(db.insert(auditLog).values(part));
+    // Read back the keys of the new hashes inside the same batch.
+    const readBack = inserted.length
+      ? chunkRows(inserted.map((h) => h.id), 1).map((ids) => db.select({ id: hashes.id, seq: hashes.seq }).from(hashes).where(inArray(hashes.id, ids)))
+      : [];
+    const all = [...stmts, ...readBack];
+    if (all.length === 0) return new Map();
+    const results = await db.batch(all as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
+    const seqs = new Map<string, number>();
+    for (const r of results.slice(stmts.length) as { id: string; seq: number }[][]) for (const row of r) seqs.set(row.id, row.seq);
+    return seqs;
+  }
+
+  private async withDetails(rows: HashRow[]): Promise<HashDetail[]> {
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => r.id);
+    const contrib: ContributionRow[] = [];
+    const fb: FeedbackRow[] = [];
+    for (const part of chunkRows(ids, 1)) {
+      const cs = await this.db.select().from(contributions).where(inArray(contributions.hashId, part));
+      contrib.push(...cs.map((c) => ({ ...c, labels: JSON.parse(c.labels) as string[] })));
+      fb.push(...((await this.db.select().from(feedback).where(inArray(feedback.hashId, part))) as FeedbackRow[]));
+    }
+    return assembleDetails(rows, contrib, fb);
+  }
+}

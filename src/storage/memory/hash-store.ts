@@ -1,0 +1,103 @@
+/** The in-memory twin of SqlHashStore, for fast service tests. Same contract, same ordering. */
+import type { SingleHashType } from '../../core/hashes';
+import { assembleDetails } from '../details';
+import type { AuditRow, ChangeRow, ContributionRow, FeedbackRow, HashDetail, HashRow, HashStore, IndexEntry, WriteSet } from '../types';
+
+const clone = <T>(x: T): T => structuredClone(x);
+
+export class MemoryHashStore implements HashStore {
+  private hashes = new Map<string, HashRow>();
+  private bySeq = new Map<number, string>();
+  private contributions = new Map<string, ContributionRow>();
+  private feedback = new Map<string, FeedbackRow>();
+  private changes: ChangeRow[] = [];
+  private audit: AuditRow[] = [];
+  private nextSeq = 1;
+
+  async ping(): Promise<void> {}
+
+  async findByValues(origin: string, keys: { type: SingleHashType; value: string }[]): Promise<HashDetail[]> {
+    const want = new Set(keys.map((k) => `${k.type}:${k.value}`));
+    return this.details([...this.hashes.values()].filter((h) => h.origin === origin && want.has(`${h.type}:${h.value}`)));
+  }
+
+  async getById(id: string): Promise<HashDetail | null> {
+    const h = this.hashes.get(id);
+    return h ? this.details([h])[0] : null;
+  }
+
+  async getBySeqs(seqs: number[]): Promise<HashDetail[]> {
+    const rows = [...new Set(seqs)].map((s) => this.bySeq.get(s)).filter((id): id is string => !!id).map((id) => this.hashes.get(id)!);
+    return this.details(rows);
+  }
+
+  async listActive(afterSeq: number, limit: number, type?: SingleHashType): Promise<IndexEntry[]> {
+    return [...this.hashes.values()]
+      .filter((h) => h.seq > afterSeq && h.status === 'active' && (!type || h.type === type))
+      .sort((a, b) => a.seq - b.seq)
+      .slice(0, limit)
+      .map((h) => ({ seq: h.seq, type: h.type, value: h.value }));
+  }
+
+  async findActiveByValue(type: SingleHashType, value: string): Promise<IndexEntry[]> {
+    return [...this.hashes.values()].filter((h) => h.type === type && h.value === value && h.status === 'active').map((h) => ({ seq: h.seq, type: h.type, value: h.value }));
+  }
+
+  async changesSince(afterSeq: number, limit: number): Promise<ChangeRow[]> {
+    return clone(this.changes.filter((c) => c.seq > afterSeq).slice(0, limit));
+  }
+
+  async auditEntries(start: number, end: number): Promise<AuditRow[]> {
+    return clone(this.audit.slice(Math.max(0, start), Math.max(0, end)));
+  }
+
+  async auditSize(): Promise<number> {
+    return this.audit.length;
+  }
+
+  async commit(ws: WriteSet): Promise<Map<string, number>> {
+    // Check every constraint before touching anything: all or nothing, as the SQL batch.
+    const newKeys = new Set<string>();
+    for (const h of ws.insertHashes ?? []) {
+      const key = `${h.origin}|${h.type}|${h.value}`;
+      const clash = this.hashes.has(h.id) || newKeys.has(key) || [...this.hashes.values()].some((x) => `${x.origin}|${x.type}|${x.value}` === key);
+      if (clash) throw new Error(`UNIQUE constraint failed: hashes (${h.id})`);
+      newKeys.add(key);
+    }
+    const seqs = new Map<string, number>();
+    for (const h of ws.insertHashes ?? []) {
+      const seq = this.nextSeq++;
+      this.hashes.set(h.id, { ...clone(h), seq });
+      this.bySeq.set(seq, h.id);
+      seqs.set(h.id, seq);
+    }
+    for (const u of ws.updateHashes ?? []) {
+      const h = this.hashes.get(u.id);
+      if (h) Object.assign(h, { status: u.status, updatedAt: u.updatedAt });
+    }
+    for (const c of ws.putContributions ?? []) {
+      const k = `${c.hashId}|${c.contributor}`;
+      const prev = this.contributions.get(k);
+      this.contributions.set(k, { ...clone(c), createdAt: prev?.createdAt ?? c.createdAt });
+    }
+    for (const f of ws.putFeedback ?? []) {
+      const k = `${f.hashId}|${f.member}`;
+      const prev = this.feedback.get(k);
+      this.feedback.set(k, { ...clone(f), createdAt: prev?.createdAt ?? f.createdAt });
+    }
+    for (const c of ws.changes ?? []) this.changes.push({ ...clone(c), seq: this.changes.length + 1 });
+    for (const a of ws.audit ?? []) this.audit.push({ ...clone(a), index: this.audit.length });
+    return seqs;
+  }
+
+  private details(rows: HashRow[]): HashDetail[] {
+    const ids = new Set(rows.map((r) => r.id));
+    return clone(
+      assembleDetails(
+        rows,
+        [...this.contributions.values()].filter((c) => ids.has(c.hashId)),
+        [...this.feedback.values()].filter((f) => ids.has(f.hashId)),
+      ),
+    );
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * The storage contract. Services decide what changes; a store applies a whole `WriteSet` atomically
+ * (one `db.batch`: the change, its feed rows and its audit entries land together or not at all).
+ * Each store has a SQL implementation (drizzle: libsql or D1) and an in-memory twin; both pass
+ * test/storage/hash-store.contract.ts.
+ */
+import type { SingleHashType } from '../core/hashes';
+
+export type HashStatus = 'active' | 'retracted';
+export type Verdict = 'confirm' | 'dispute';
+export type ChangeKind = 'add' | 'update' | 'retract';
+
+export interface HashRow {
+  /** Dense integer key used by the match index. */
+  seq: number;
+  /** Public, opaque id. */
+  id: string;
+  type: SingleHashType;
+  value: string;
+  /** '' = shared on this node. */
+  origin: string;
+  status: HashStatus;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ContributionRow {
+  hashId: string;
+  contributor: string;
+  labels: string[];
+  externalId: string | null;
+  createdAt: number;
+  updatedAt: number;
+  retractedAt: number | null;
+}
+
+export interface FeedbackRow {
+  hashId: string;
+  member: string;
+  verdict: Verdict;
+  reason: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A hash as the feed shows it after a change. */
+export interface HashSnapshot {
+  id: string;
+  type: SingleHashType;
+  value: string;
+  status: HashStatus;
+  labels: string[];
+  contributors: number;
+}
+
+export interface ChangeRow {
+  seq: number;
+  hashId: string;
+  kind: ChangeKind;
+  at: number;
+  snapshot: HashSnapshot;
+}
+
+export interface AuditRow {
+  /** 0-based leaf index in the Merkle tree. */
+  index: number;
+  at: number;
+  action: string;
+  actor: string;
+  /** Canonical JSON (RFC 8785): the exact leaf input. */
+  entry: string;
+}
+
+export interface HashDetail extends HashRow {
+  contributions: ContributionRow[];
+  feedback: FeedbackRow[];
+}
+
+export interface WriteSet {
+  insertHashes?: Omit<HashRow, 'seq'>[];
+  updateHashes?: { id: string; status: HashStatus; updatedAt: number }[];
+  /** Insert or replace by (hashId, contributor). */
+  putContributions?: ContributionRow[];
+  /** Insert or replace by (hashId, member). */
+  putFeedback?: FeedbackRow[];
+  changes?: Omit<ChangeRow, 'seq'>[];
+  audit?: Omit<AuditRow, 'index'>[];
+}
+
+export interface IndexEntry {
+  seq: number;
+  type: SingleHashType;
+  value: string;
+}
+
+export interface HashStore {
+  /** Checks the database answers. */
+  ping(): Promise<void>;
+  /** Hashes of one origin with these (type, value) pairs, whatever their status. */
+  findByValues(origin: string, keys: { type: SingleHashType; value: string }[]): Promise<HashDetail[]>;
+  getById(id: string): Promise<HashDetail | null>;
+  /** Hashes by index key, in any order; unknown keys are left out. */
+  getBySeqs(seqs: number[]): Promise<HashDetail[]>;
+  /** Active hashes with seq > afterSeq, ascending, for loading the index. */
+  listActive(afterSeq: number, limit: number, type?: SingleHashType): Promise<IndexEntry[]>;
+  /** Active hashes of a type with exactly this value (exact-hash matching without an index). */
+  findActiveByValue(type: SingleHashType, value: string): Promise<IndexEntry[]>;
+  /** Feed changes with seq > afterSeq, ascending. */
+  changesSince(afterSeq: number, limit: number): Promise<ChangeRow[]>;
+  /** Audit entries with start <= index < end. */
+  auditEntries(start: number, end: number): Promise<AuditRow[]>;
+  auditSize(): Promise<number>;
+  /** Applies everything or nothing. Returns the seq assigned to each inserted hash, by id. */
+  commit(ws: WriteSet): Promise<Map<string, number>>;
+}
