@@ -7,12 +7,14 @@ import type { Scope } from '../core/auth';
 import { DomainError } from '../core/errors';
 import type { AppEnv } from './env';
 
-export function requireScope(scope: Scope | 'any') {
+/** Passes when the caller holds any one of `scopes` ('any': any authenticated caller). */
+export function requireScope(...scopes: (Scope | 'any')[]) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const principal = await c.var.deps.authenticator.authenticate(c.req.header('authorization'));
-    if (scope !== 'any' && !principal.scopes.includes(scope)) {
-      throw new DomainError('insufficient_scope', `this operation needs the scope "${scope}"; your token carries: ${principal.scopes.join(' ') || 'none'}`, {
-        extra: { requiredScope: scope },
+    if (!scopes.includes('any') && !scopes.some((s) => principal.scopes.includes(s as Scope))) {
+      const need = scopes.map((s) => `"${s}"`).join(' or ');
+      throw new DomainError('insufficient_scope', `this operation needs the scope ${need}; your token carries: ${principal.scopes.join(' ') || 'none'}`, {
+        extra: { requiredScope: scopes.join(' ') },
       });
     }
     c.set('principal', principal);

@@ -12,7 +12,7 @@ const route = createRoute({
   description:
     'Withdraws your contribution to a hash (admins: every contribution). When no contribution is left the hash stops matching and the feed carries a tombstone; the record is kept, not deleted.',
   security: [{ bearer: [] }],
-  middleware: [requireScope('hashes:write')] as const,
+  middleware: [requireScope('hashes:write', 'admin')] as const,
   request: { params: z.object({ id: z.string().min(1).max(100) }) },
   responses: {
     200: {

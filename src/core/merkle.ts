@@ -1,0 +1,31 @@
+/**
+ * The audit log's Merkle tree (RFC 9162 §2.1): hashing, append with a frontier of complete
+ * subtrees, proofs assembled from stored subtree hashes, and proof verification. Pure: no storage,
+ * no clock, no runtime imports. Split by concern into merkle-*.ts; import from here.
+ */
+export { HASH_SIZE, bytesEqual, emptyRoot, leafHash, nodeHash } from './merkle-hash';
+export { MerkleProofError, isMerkleProofError, type MerkleProofErrorReason } from './merkle-error';
+export {
+  EMPTY_FRONTIER,
+  appendLeaf,
+  assembleConsistencyProof,
+  assembleFrontier,
+  assembleInclusionProof,
+  assembleRoot,
+  consistencyProof,
+  consistencyProofKeys,
+  consistencyProofLength,
+  frontierAt,
+  inclusionProof,
+  inclusionProofKeys,
+  inclusionProofLength,
+  rootAt,
+  rootFromFrontier,
+  rootKeys,
+  type Frontier,
+  type SubtreeHash,
+  type SubtreeKey,
+  type SubtreeReader,
+} from './merkle-tree';
+export { MemorySubtreeStore } from './merkle-store';
+export { assertConsistency, assertInclusion, rootFromInclusionProof, verifyConsistency, verifyInclusion } from './merkle-verify';
