@@ -1,12 +1,20 @@
 import { defineConfig } from 'vitest/config';
 
+// `npm test` runs both projects: the Node suite and the workerd suite (vitest.worker.config.ts).
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // The workerd tests run under their own config (vitest.worker.config.ts), started from test/runtime/worker.test.ts.
-    exclude: ['test/worker/**', 'node_modules/**'],
-    environment: 'node',
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    projects: [
+      {
+        test: {
+          name: 'node',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/worker/**', 'node_modules/**'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      './vitest.worker.config.ts',
+    ],
   },
 });

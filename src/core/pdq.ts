@@ -13,7 +13,7 @@
  */
 import { dct64To16, pdqBitsToHex, pdqQuality } from './pdq-dct';
 import { dihedralDct16, PDQ_DIHEDRAL_VARIANTS, type PdqDihedralVariant } from './pdq-dihedral';
-import { downscaleTo64 } from './pdq-downscale';
+import { downscaleTo64, type LumaRows } from './pdq-downscale';
 
 export { dihedralPixels, PDQ_DIHEDRAL_VARIANTS, type PdqDihedralVariant } from './pdq-dihedral';
 
@@ -34,36 +34,63 @@ export interface PdqDihedralResult {
 export const PDQ_MIN_SIDE = 5;
 const ZERO_HASH = '0'.repeat(64);
 
-/**
- * HMA's luminance: numpy evaluates `R*0.299 + G*0.587 + B*0.114` in binary64, left to right, then
- * casts to binary32 (the store into the Float32Array). (The C++ CLI instead uses binary32
- * coefficients and arithmetic, which can differ in the last bit of a few pixels.)
- */
+// HMA's luminance: numpy evaluates `R*0.299 + G*0.587 + B*0.114` in binary64, left to right, then
+// casts to binary32 (here, the store into a Float32Array). The tables hold the same binary64
+// products. (The C++ CLI instead uses binary32 coefficients and arithmetic, which can differ in the
+// last bit of some pixels.)
+const LUMA_R = new Float64Array(256);
+const LUMA_G = new Float64Array(256);
+const LUMA_B = new Float64Array(256);
+for (let i = 0; i < 256; i++) {
+  LUMA_R[i] = i * 0.299;
+  LUMA_G[i] = i * 0.587;
+  LUMA_B[i] = i * 0.114;
+}
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** Luma rows computed on demand from RGBA (alpha ignored). */
+function rgbaRows(rgba: Uint8Array, width: number, height: number): LumaRows {
+  if (rgba.length < width * height * 4) throw new RangeError(`rgba has ${rgba.length} bytes; ${width}x${height} RGBA needs ${width * height * 4}`);
+  if (LITTLE_ENDIAN && rgba.byteOffset % 4 === 0) {
+    const px = new Uint32Array(rgba.buffer, rgba.byteOffset, width * height);
+    return (y0, count, out) => {
+      for (let p = y0 * width, o = 0, end = p + count * width; p < end; p++, o++) {
+        const v = px[p];
+        out[o] = LUMA_R[v & 255] + LUMA_G[(v >>> 8) & 255] + LUMA_B[(v >>> 16) & 255];
+      }
+    };
+  }
+  return (y0, count, out) => {
+    for (let q = y0 * width * 4, o = 0, n = count * width; o < n; o++, q += 4) out[o] = LUMA_R[rgba[q]] + LUMA_G[rgba[q + 1]] + LUMA_B[rgba[q + 2]];
+  };
+}
+
+/** HMA's float luma plane of RGBA pixels (row-major, width x height). */
 export function lumaFromRgba(rgba: Uint8Array, width: number, height: number): Float32Array {
-  const n = width * height;
-  if (rgba.length < n * 4) throw new RangeError(`rgba has ${rgba.length} bytes; ${width}x${height} RGBA needs ${n * 4}`);
-  const luma = new Float32Array(n);
-  for (let p = 0, q = 0; p < n; p++, q += 4) luma[p] = rgba[q] * 0.299 + rgba[q + 1] * 0.587 + rgba[q + 2] * 0.114;
+  const luma = new Float32Array(width * height);
+  rgbaRows(rgba, width, height)(0, height, luma);
   return luma;
 }
 
-/** The 16x16 DCT block and quality of a luma plane (rows = height, cols = width); consumes `luma`. */
-function pdqCore(luma: Float32Array, width: number, height: number): { dct: Float32Array; quality: number } {
-  const plane = downscaleTo64(luma, height, width);
+/** The 16x16 DCT block and quality of a luma plane delivered row by row. */
+function pdqCore(rows: LumaRows, width: number, height: number): { dct: Float32Array; quality: number } {
+  const plane = downscaleTo64(height, width, rows);
   return { dct: dct64To16(plane), quality: pdqQuality(plane) };
 }
 
-/** PDQ of a float luma plane (row-major, width x height), e.g. for video frames. Overwrites `luma`. */
+/** PDQ of a float luma plane (row-major, width x height), e.g. for video frames. */
 export function pdqFromLuma(luma: Float32Array, width: number, height: number): PdqResult {
   if (width < PDQ_MIN_SIDE || height < PDQ_MIN_SIDE) return { hash: ZERO_HASH, quality: 0 };
-  const { dct, quality } = pdqCore(luma, width, height);
+  const rows: LumaRows = (y0, count, out) => out.set(luma.subarray(y0 * width, (y0 + count) * width));
+  const { dct, quality } = pdqCore(rows, width, height);
   return { hash: pdqBitsToHex(dct), quality };
 }
 
 /** PDQ of 8-bit RGBA pixels (4 bytes per pixel, row-major). */
 export function pdqFromRgba(rgba: Uint8Array, width: number, height: number): PdqResult {
   if (width < PDQ_MIN_SIDE || height < PDQ_MIN_SIDE) return { hash: ZERO_HASH, quality: 0 };
-  return pdqFromLuma(lumaFromRgba(rgba, width, height), width, height);
+  const { dct, quality } = pdqCore(rgbaRows(rgba, width, height), width, height);
+  return { hash: pdqBitsToHex(dct), quality };
 }
 
 /**
@@ -76,7 +103,7 @@ export function pdqDihedralFromRgba(rgba: Uint8Array, width: number, height: num
   if (width < PDQ_MIN_SIDE || height < PDQ_MIN_SIDE) {
     return { hashes: PDQ_DIHEDRAL_VARIANTS.map((variant) => ({ variant, hash: ZERO_HASH })), quality: 0 };
   }
-  const { dct, quality } = pdqCore(lumaFromRgba(rgba, width, height), width, height);
+  const { dct, quality } = pdqCore(rgbaRows(rgba, width, height), width, height);
   return {
     hashes: PDQ_DIHEDRAL_VARIANTS.map((variant) => ({ variant, hash: pdqBitsToHex(variant === 'original' ? dct : dihedralDct16(dct, variant)) })),
     quality,

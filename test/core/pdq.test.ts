@@ -1,0 +1,183 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { hammingHex } from '../../src/core/hashes';
+import { dihedralPixels, pdqDihedralFromRgba, pdqFromRgba, PDQ_DIHEDRAL_VARIANTS, type PdqDihedralVariant, type PdqResult } from '../../src/core/pdq';
+import { cropRgba, letterboxBorders } from '../../src/core/pdq-unletterbox';
+import type { DecodedImage } from '../../src/core/image';
+import { SharpImageDecoder } from '../../src/runtime/node/image';
+import { conformancePath } from '../support/conformance';
+
+interface Row {
+  file: string;
+  expected_pdq: string;
+  expected_quality: string;
+  pipeline: string;
+  exactness: string;
+  source: string;
+  note: string;
+}
+
+/** RFC 4180 enough for this file: quoted fields may hold commas and doubled quotes. */
+function parseCsv(text: string): Row[] {
+  const lines = text.trim().split(/\r?\n/);
+  const split = (line: string): string[] => {
+    const out: string[] = [];
+    let cur = '';
+    let quoted = false;
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i];
+      if (quoted) {
+        if (c === '"' && line[i + 1] === '"') (cur += '"'), i++;
+        else if (c === '"') quoted = false;
+        else cur += c;
+      } else if (c === '"') quoted = true;
+      else if (c === ',') out.push(cur), (cur = '');
+      else cur += c;
+    }
+    out.push(cur);
+    return out;
+  };
+  const header = split(lines[0]);
+  return lines.slice(1).map((l) => Object.fromEntries(split(l).map((v, i) => [header[i], v])) as unknown as Row);
+}
+
+const rows = parseCsv(readFileSync(conformancePath('pdq', 'expected', 'repo-expected-pdq.csv'), 'utf8'));
+const hmaRows = rows.filter((r) => r.pipeline === 'hma');
+const decoder = new SharpImageDecoder({ maxPixels: 100_000_000 });
+
+async function decodeFile(...parts: string[]): Promise<DecodedImage> {
+  return decoder.decode(readFileSync(conformancePath('pdq', ...parts)));
+}
+
+/** CSV transform names (python-threatexchange's RotationType) -> ours. */
+function variantOf(name: string): PdqDihedralVariant {
+  const v = PDQ_DIHEDRAL_VARIANTS.find((x) => x.toUpperCase() === name);
+  if (!v) throw new Error(`unknown pixel transform ${name}`);
+  return v;
+}
+
+/**
+ * The row named `threshold-0` is python-threatexchange's CLI test run without --black-threshold:
+ * HashCommand's constructor defaults to 0, but the CLI parser's default (cli/hash_cmd.py,
+ * `--black-threshold ... default=15`) is what that test ran with.
+ */
+function unletterboxThreshold(suffix: string): number {
+  const n = Number(suffix.slice('unletterbox-threshold-'.length));
+  return n === 0 ? 15 : n;
+}
+
+/**
+ * As HMA: crop the black bands, save the crop in the source format (Pillow's JPEG defaults:
+ * quality 75, 4:2:0, baseline, standard tables) and hash the re-decoded file.
+ */
+async function unletterboxedPdq(img: DecodedImage, threshold: number): Promise<PdqResult> {
+  const borders = letterboxBorders(img.rgba, img.width, img.height, threshold);
+  if (!borders) throw new Error('image is all black');
+  const crop = cropRgba(img.rgba, img.width, img.height, borders);
+  expect(img.format).toBe('jpeg');
+  const jpeg = await sharp(crop.rgba, { raw: { width: crop.width, height: crop.height, channels: 4 } })
+    .removeAlpha()
+    .jpeg({ quality: 75, chromaSubsampling: '4:2:0', mozjpeg: false, trellisQuantisation: false, overshootDeringing: false, optimiseScans: false, optimiseCoding: false, quantisationTable: 0 })
+    .toBuffer();
+  const again = await decoder.decode(jpeg);
+  return pdqFromRgba(again.rgba, again.width, again.height);
+}
+
+async function hashRow(row: Row): Promise<PdqResult> {
+  const [file, transform] = row.file.split('#');
+  const img = await decodeFile(file);
+  if (!transform) return pdqFromRgba(img.rgba, img.width, img.height);
+  if (transform.startsWith('pixels-')) {
+    const t = dihedralPixels(img.rgba, img.width, img.height, variantOf(transform.slice('pixels-'.length)));
+    return pdqFromRgba(t.rgba, t.width, t.height);
+  }
+  if (transform.startsWith('unletterbox-threshold-')) return unletterboxedPdq(img, unletterboxThreshold(transform));
+  throw new Error(`unknown transform #${transform}`);
+}
+
+describe('PDQ conformance: every hma row of ../shared/conformance/pdq/expected/repo-expected-pdq.csv', () => {
+  it('the CSV has hma rows, each a 64-hex hash', () => {
+    expect(hmaRows.length).toBeGreaterThan(20);
+    for (const r of hmaRows) expect(r.expected_pdq).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it.each(hmaRows.map((r) => [r.file, r] as const))('%s', async (_name, row) => {
+    const got = await hashRow(row);
+    expect(got.hash).toBe(row.expected_pdq);
+    if (row.expected_quality !== '') expect(got.quality).toBe(Number(row.expected_quality));
+  });
+});
+
+describe('PDQ dihedral variants', () => {
+  const dihDir = ['pdq', 'data', 'reg-test-input', 'dih']; // relative to conformance/pdq
+  // bridge-1-original.jpg ... bridge-8-flip-minus-1.jpg: the bridge photo in the 8 orientations.
+  const dihFiles = readdirSync(conformancePath('pdq', ...dihDir)).filter((f) => f.endsWith('.jpg')).sort();
+  const variantOfFile = (f: string): PdqDihedralVariant => variantOf(f.replace(/^bridge-\d-|\.jpg$/g, '').replace(/-/g, '').toUpperCase());
+
+  it('has the 8 reference orientations, one per variant', () => {
+    expect(dihFiles.map(variantOfFile).sort()).toEqual([...PDQ_DIHEDRAL_VARIANTS].sort());
+  });
+
+  it('each oriented copy matches its variant of the original (distance <= 31); without variants only the original matches', async () => {
+    const orig = await decodeFile(...dihDir, 'bridge-1-original.jpg');
+    const plain = pdqFromRgba(orig.rgba, orig.width, orig.height);
+    const dih = pdqDihedralFromRgba(orig.rgba, orig.width, orig.height);
+    expect(dih.hashes.map((h) => h.variant)).toEqual([...PDQ_DIHEDRAL_VARIANTS]);
+    expect(dih.hashes[0].hash).toBe(plain.hash);
+    expect(dih.quality).toBe(plain.quality);
+    for (const f of dihFiles) {
+      const img = await decodeFile(...dihDir, f);
+      const h = pdqFromRgba(img.rgba, img.width, img.height).hash;
+      const variant = variantOfFile(f);
+      const distances = Object.fromEntries(dih.hashes.map((d) => [d.variant, hammingHex(d.hash, h)]));
+      expect(distances[variant], `${f} vs the original's ${variant}`).toBeLessThanOrEqual(31);
+      for (const [other, d] of Object.entries(distances)) if (other !== variant) expect(d, `${f} vs ${other}`).toBeGreaterThan(31);
+      if (variant !== 'original') expect(hammingHex(plain.hash, h), `${f} vs the original, no variants`).toBeGreaterThan(31);
+    }
+  });
+
+  it('the DCT-domain variants agree with hashing the transformed pixels (distance <= 31)', async () => {
+    const orig = await decodeFile(...dihDir, 'bridge-1-original.jpg');
+    const dih = pdqDihedralFromRgba(orig.rgba, orig.width, orig.height);
+    for (const { variant, hash } of dih.hashes) {
+      const t = dihedralPixels(orig.rgba, orig.width, orig.height, variant);
+      expect(t.width * t.height).toBe(orig.width * orig.height);
+      expect(hammingHex(pdqFromRgba(t.rgba, t.width, t.height).hash, hash), variant).toBeLessThanOrEqual(31);
+    }
+  });
+
+  it('the pixel transforms match the reference oriented files (distance <= 31)', async () => {
+    const orig = await decodeFile(...dihDir, 'bridge-1-original.jpg');
+    for (const f of dihFiles) {
+      const t = dihedralPixels(orig.rgba, orig.width, orig.height, variantOfFile(f));
+      const img = await decodeFile(...dihDir, f);
+      expect([t.width, t.height]).toEqual([img.width, img.height]);
+      expect(hammingHex(pdqFromRgba(t.rgba, t.width, t.height).hash, pdqFromRgba(img.rgba, img.width, img.height).hash), f).toBeLessThanOrEqual(31);
+    }
+  });
+});
+
+describe('PDQ edge cases', () => {
+  it('a side under 5 pixels hashes to zeros with quality 0, as the reference', () => {
+    const r = pdqFromRgba(new Uint8Array(4 * 4 * 100).fill(200), 4, 100);
+    expect(r).toEqual({ hash: '0'.repeat(64), quality: 0 });
+  });
+
+  it('a flat image has quality 0', () => {
+    expect(pdqFromRgba(new Uint8Array(100 * 80 * 4).fill(128), 100, 80).quality).toBe(0);
+  });
+
+  it('alpha is ignored', async () => {
+    const img = await decodeFile('pdq', 'data', 'misc-images', 'c.png');
+    const opaque = img.rgba.slice();
+    for (let q = 3; q < opaque.length; q += 4) opaque[q] = 255;
+    expect(pdqFromRgba(opaque, img.width, img.height)).toEqual(pdqFromRgba(img.rgba, img.width, img.height));
+  });
+
+  it('a 64x64 input skips the filter in both entry points, so the dihedral original equals the plain hash', () => {
+    const rgba = new Uint8Array(64 * 64 * 4);
+    for (let i = 0; i < rgba.length; i++) rgba[i] = (i * 7919) % 251;
+    expect(pdqDihedralFromRgba(rgba, 64, 64).hashes[0].hash).toBe(pdqFromRgba(rgba, 64, 64).hash);
+  });
+});
