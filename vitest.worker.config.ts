@@ -15,6 +15,8 @@ export default defineConfig({
         bindings: {
           DEV_AUTH: '1',
           ENVIRONMENT: 'test',
+          PUBLIC_URL: 'https://node.example',
+          NODE_SECRET: 'test-secret-for-workerd-only-0123456789abcdef',
           TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL('./drizzle', import.meta.url))),
         },
       },

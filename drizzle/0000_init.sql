@@ -6,6 +6,26 @@ CREATE TABLE `audit_log` (
 	`entry` text NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE `client_keys` (
+	`kid` text NOT NULL,
+	`client_id` text NOT NULL,
+	`jwk` text NOT NULL,
+	`alg` text NOT NULL,
+	`status` text NOT NULL,
+	`created_at` integer NOT NULL,
+	`revoked_at` integer,
+	PRIMARY KEY(`client_id`, `kid`)
+);
+--> statement-breakpoint
+CREATE TABLE `clients` (
+	`id` text PRIMARY KEY NOT NULL,
+	`name` text NOT NULL,
+	`role` text NOT NULL,
+	`status` text NOT NULL,
+	`created_at` integer NOT NULL,
+	`updated_at` integer NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE `contributions` (
 	`hash_id` text NOT NULL,
 	`contributor` text NOT NULL,
@@ -49,4 +69,22 @@ CREATE TABLE `hashes` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `hashes_id` ON `hashes` (`id`);--> statement-breakpoint
 CREATE UNIQUE INDEX `hashes_origin_type_value` ON `hashes` (`origin`,`type`,`value`);--> statement-breakpoint
-CREATE INDEX `hashes_type_value` ON `hashes` (`type`,`value`);
+CREATE INDEX `hashes_type_value` ON `hashes` (`type`,`value`);--> statement-breakpoint
+CREATE TABLE `node_keys` (
+	`kid` text PRIMARY KEY NOT NULL,
+	`alg` text NOT NULL,
+	`public_jwk` text NOT NULL,
+	`private_jwk` text NOT NULL,
+	`status` text NOT NULL,
+	`created_at` integer NOT NULL,
+	`retired_at` integer
+);
+--> statement-breakpoint
+CREATE TABLE `used_jtis` (
+	`client_id` text NOT NULL,
+	`jti` text NOT NULL,
+	`expires_at` integer NOT NULL,
+	PRIMARY KEY(`client_id`, `jti`)
+);
+--> statement-breakpoint
+CREATE INDEX `used_jtis_expires` ON `used_jtis` (`expires_at`);

@@ -1,20 +1,34 @@
 /** Workers entry point: bindings -> deps -> app, once per isolate. */
+import type { ExecutionContext } from '@cloudflare/workers-types';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { buildApp } from './http/app';
-import type { ExecutionContext } from '@cloudflare/workers-types';
 import type { AppEnv } from './http/env';
 import type { WorkerEnv } from './runtime/worker/config';
 import { createWorkerDeps } from './runtime/worker/deps';
 
-let app: OpenAPIHono<AppEnv> | undefined;
-let boundTo: WorkerEnv | undefined;
+let ready: { env: WorkerEnv; app: Promise<OpenAPIHono<AppEnv>> } | undefined;
+
+async function makeApp(env: WorkerEnv): Promise<OpenAPIHono<AppEnv>> {
+  const deps = createWorkerDeps(env);
+  // First start of a new database: make the node's signing key.
+  await deps.keyring.ensureCurrent();
+  return buildApp(deps, { onInternalError: (e) => console.error('internal error:', e) });
+}
 
 export default {
   async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
-    if (!app || boundTo !== env) {
-      app = buildApp(createWorkerDeps(env), { onInternalError: (e) => console.error('internal error:', e) });
-      boundTo = env;
+    if (!ready || ready.env !== env) {
+      ready = { env, app: makeApp(env) };
+      ready.app.catch(() => (ready = undefined));
     }
-    return app.fetch(request, env, ctx);
+    try {
+      return (await ready.app).fetch(request, env, ctx);
+    } catch (e) {
+      console.error('cannot start:', e);
+      return new Response(JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, code: 'not_ready', detail: 'the node cannot start; see its logs' }), {
+        status: 503,
+        headers: { 'content-type': 'application/problem+json' },
+      });
+    }
   },
 };

@@ -8,18 +8,49 @@ import { bodyLimit } from 'hono/body-limit';
 import { DomainError } from '../core/errors';
 import type { AppDeps, AppEnv } from './env';
 import { renderProblem, toDomainError } from './problem';
+import * as addClientKey from './routes/admin/add-client-key';
+import * as createClient from './routes/admin/create-client';
+import * as getClient from './routes/admin/get-client';
+import * as listClients from './routes/admin/list-clients';
+import * as reactivateClient from './routes/admin/reactivate-client';
+import * as revokeClientKey from './routes/admin/revoke-client-key';
+import * as rotateKeys from './routes/admin/rotate-keys';
+import * as suspendClient from './routes/admin/suspend-client';
 import * as feed from './routes/feed';
 import * as feedback from './routes/feedback';
 import * as hash from './routes/hash';
 import * as health from './routes/health';
+import * as jwks from './routes/jwks';
 import * as labels from './routes/labels';
 import * as match from './routes/match';
+import * as oauthToken from './routes/oauth-token';
 import * as matchMedia from './routes/match-media';
 import * as retract from './routes/retract';
 import * as share from './routes/share';
 import * as shareMedia from './routes/share-media';
 
-const ROUTES = [health, labels, hash, match, matchMedia, share, shareMedia, feed, retract, feedback];
+const ROUTES = [
+  health,
+  jwks,
+  oauthToken,
+  labels,
+  hash,
+  match,
+  matchMedia,
+  share,
+  shareMedia,
+  feed,
+  retract,
+  feedback,
+  createClient,
+  listClients,
+  getClient,
+  suspendClient,
+  reactivateClient,
+  addClientKey,
+  revokeClientKey,
+  rotateKeys,
+];
 
 export interface AppOptions {
   /** Called with errors that are our bugs (500), for the runtime's logger. Client errors are not logged. */
@@ -72,6 +103,8 @@ export function buildApp(deps: AppDeps, opts: AppOptions = {}): OpenAPIHono<AppE
     },
     tags: [
       { name: 'node', description: 'Health and metadata.' },
+      { name: 'auth', description: 'Tokens and the node\'s public keys.' },
+      { name: 'admin', description: 'Clients, their keys, the node\'s keys.' },
       { name: 'hashing', description: 'Compute hashes; nothing is stored.' },
       { name: 'matching', description: 'Check uploads against the shared hashes.' },
       { name: 'hashes', description: 'Share, retract, give feedback, read the feed.' },

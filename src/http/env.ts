@@ -1,11 +1,8 @@
 /** What the HTTP layer needs, and what middleware puts on the request context. */
 import type { Principal } from '../core/auth';
-import type { ServiceDeps } from '../services/deps';
+import type { Authenticator, ServiceDeps } from '../services/deps';
 
-/** Turns the Authorization header into the caller, or throws DomainError (401/403). */
-export interface Authenticator {
-  authenticate(authorization: string | undefined): Promise<Principal>;
-}
+export type { Authenticator };
 
 export interface HealthCheck {
   name: string;

@@ -5,7 +5,10 @@
 import type { Digester } from '../core/digest';
 import type { ImageDecoder } from '../core/image';
 import type { MatchIndex } from '../core/match-index';
-import type { HashStore } from '../storage/types';
+import type { Principal } from '../core/auth';
+import type { RateLimiter } from '../core/rate-limit';
+import type { AuthStore, HashStore } from '../storage/types';
+import type { Keyring } from './keyring';
 
 export interface Limits {
   /** Most items in one share or match request. */
@@ -22,8 +25,19 @@ export const DEFAULT_LIMITS: Limits = {
   maxImagePixels: 40_000_000,
 };
 
+/** Turns the Authorization header into the caller, or throws DomainError (401/403). */
+export interface Authenticator {
+  authenticate(authorization: string | undefined): Promise<Principal>;
+}
+
 export interface ServiceDeps {
   hashes: HashStore;
+  auth: AuthStore;
+  keyring: Keyring;
+  /** The node's public URL: issuer and audience of its tokens. */
+  issuer: string;
+  /** Per-client request limits; null = none. */
+  rateLimiter: RateLimiter | null;
   index: MatchIndex;
   /** null where this runtime cannot decode images (Workers, for now): media routes say so. */
   decoder: ImageDecoder | null;

@@ -3,7 +3,7 @@ import { and, asc, eq, gt, gte, inArray, lt, or, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { SingleHashType } from '../core/hashes';
 import { chunkRows, type AppDb } from './db';
-import { auditLog, contributions, feedback, hashChanges, hashes } from './schema';
+import { auditLog, clientKeys, clients, contributions, feedback, hashChanges, hashes, nodeKeys } from './schema';
 import { assembleDetails } from './details';
 import type { AuditRow, ChangeRow, ContributionRow, FeedbackRow, HashDetail, HashRow, HashStore, IndexEntry, WriteSet } from './types';
 
@@ -81,6 +81,17 @@ export class SqlHashStore implements HashStore {
   async commit(ws: WriteSet): Promise<Map<string, number>> {
     const db = this.db;
     const stmts: BatchItem<'sqlite'>[] = [];
+    for (const c of ws.putClients ?? []) {
+      stmts.push(db.insert(clients).values(c).onConflictDoUpdate({ target: clients.id, set: { name: c.name, role: c.role, status: c.status, updatedAt: c.updatedAt } }));
+    }
+    for (const k of ws.putClientKeys ?? []) {
+      const row = { ...k, jwk: JSON.stringify(k.jwk) };
+      stmts.push(db.insert(clientKeys).values(row).onConflictDoUpdate({ target: [clientKeys.clientId, clientKeys.kid], set: { status: row.status, revokedAt: row.revokedAt } }));
+    }
+    for (const k of ws.putNodeKeys ?? []) {
+      const row = { ...k, publicJwk: JSON.stringify(k.publicJwk) };
+      stmts.push(db.insert(nodeKeys).values(row).onConflictDoUpdate({ target: nodeKeys.kid, set: { status: row.status, retiredAt: row.retiredAt } }));
+    }
     const inserted = ws.insertHashes ?? [];
     for (const part of chunkRows(inserted, 8)) stmts.push(db.insert(hashes).values(part));
     for (const u of ws.updateHashes ?? []) {

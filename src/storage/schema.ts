@@ -84,3 +84,54 @@ export const auditLog = sqliteTable('audit_log', {
   entry: text('entry').notNull(),
 });
 
+
+/** Member platforms, admins, auditors and peer nodes. The node never holds a client's private key. */
+export const clients = sqliteTable('clients', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  role: text('role', { enum: ['partner', 'admin', 'auditor', 'peer'] }).notNull(),
+  status: text('status', { enum: ['active', 'suspended'] }).notNull(),
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+/** Clients' public keys (JWK, Ed25519 or P-256), by kid. Revoked keys stay, marked. */
+export const clientKeys = sqliteTable(
+  'client_keys',
+  {
+    kid: text('kid').notNull(),
+    clientId: text('client_id').notNull(),
+    /** The public JWK as JSON. */
+    jwk: text('jwk').notNull(),
+    alg: text('alg').notNull(),
+    status: text('status', { enum: ['active', 'revoked'] }).notNull(),
+    createdAt: integer('created_at').notNull(),
+    revokedAt: integer('revoked_at'),
+  },
+  (t) => [primaryKey({ columns: [t.clientId, t.kid] })],
+);
+
+/**
+ * The node's own signing keys. `private_jwk` is sealed (AES-256-GCM, key derived from the node's
+ * secret); a retired key stays published in the JWKS until every token it signed has expired.
+ */
+export const nodeKeys = sqliteTable('node_keys', {
+  kid: text('kid').primaryKey(),
+  alg: text('alg').notNull(),
+  publicJwk: text('public_jwk').notNull(),
+  privateJwk: text('private_jwk').notNull(),
+  status: text('status', { enum: ['current', 'retired'] }).notNull(),
+  createdAt: integer('created_at').notNull(),
+  retiredAt: integer('retired_at'),
+});
+
+/** Client-assertion ids seen, until the assertion would have expired anyway (replay protection). */
+export const usedJtis = sqliteTable(
+  'used_jtis',
+  {
+    clientId: text('client_id').notNull(),
+    jti: text('jti').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.clientId, t.jti] }), index('used_jtis_expires').on(t.expiresAt)],
+);

@@ -76,7 +76,46 @@ export interface HashDetail extends HashRow {
   feedback: FeedbackRow[];
 }
 
+export type ClientRole = 'partner' | 'admin' | 'auditor' | 'peer';
+
+export interface ClientRow {
+  id: string;
+  name: string;
+  role: ClientRole;
+  status: 'active' | 'suspended';
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ClientKeyRow {
+  kid: string;
+  clientId: string;
+  /** The public JWK. */
+  jwk: Record<string, unknown>;
+  alg: string;
+  status: 'active' | 'revoked';
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+export interface NodeKeyRow {
+  kid: string;
+  alg: string;
+  publicJwk: Record<string, unknown>;
+  /** Sealed private JWK (see services/secret-box.ts). */
+  privateJwk: string;
+  status: 'current' | 'retired';
+  createdAt: number;
+  retiredAt: number | null;
+}
+
 export interface WriteSet {
+  /** Insert or replace by id. */
+  putClients?: ClientRow[];
+  /** Insert or replace by (clientId, kid). */
+  putClientKeys?: ClientKeyRow[];
+  /** Insert or replace by kid. */
+  putNodeKeys?: NodeKeyRow[];
   insertHashes?: Omit<HashRow, 'seq'>[];
   updateHashes?: { id: string; status: HashStatus; updatedAt: number }[];
   /** Insert or replace by (hashId, contributor). */
@@ -111,5 +150,19 @@ export interface HashStore {
   auditEntries(start: number, end: number): Promise<AuditRow[]>;
   auditSize(): Promise<number>;
   /** Applies everything or nothing. Returns the seq assigned to each inserted hash, by id. */
+  commit(ws: WriteSet): Promise<Map<string, number>>;
+}
+
+export interface AuthStore {
+  getClient(id: string): Promise<ClientRow | null>;
+  listClients(): Promise<ClientRow[]>;
+  clientKeys(clientId: string): Promise<ClientKeyRow[]>;
+  countActiveAdmins(): Promise<number>;
+  nodeKeys(): Promise<NodeKeyRow[]>;
+  /**
+   * Records a client assertion's jti; false when it was already seen (a replay). Entries past their
+   * expiry are dropped on the way, as they can no longer be replayed.
+   */
+  useJti(clientId: string, jti: string, expiresAt: number, now: number): Promise<boolean>;
   commit(ws: WriteSet): Promise<Map<string, number>>;
 }

@@ -27,66 +27,66 @@ async function problem(res: Response, status: number, code: string) {
 
 describe('malformed requests', () => {
   it('malformed JSON -> 400 invalid_json', async () => {
-    const res = await t.app.request('/v1/match', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"hashes": [' });
+    const res = await t.request('/v1/match', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"hashes": [' });
     await problem(res, 400, 'invalid_json');
   });
 
   it('wrong hash length -> 400 naming the field and the expected length', async () => {
-    const body = await problem(await t.app.request('/v1/match', json('POST', { hashes: [{ type: 'pdq', value: PDQ.slice(1) }] })), 400, 'invalid_request');
+    const body = await problem(await t.request('/v1/match', json('POST', { hashes: [{ type: 'pdq', value: PDQ.slice(1) }] })), 400, 'invalid_request');
     expect(body.errors).toContainEqual({ path: 'hashes/0/value', message: expect.stringContaining('64 hex characters') });
   });
 
   it('non-hex characters -> 400', async () => {
-    const body = await problem(await t.app.request('/v1/match', json('POST', { hashes: [{ type: 'md5', value: 'g'.repeat(32) }] })), 400, 'invalid_request');
+    const body = await problem(await t.request('/v1/match', json('POST', { hashes: [{ type: 'md5', value: 'g'.repeat(32) }] })), 400, 'invalid_request');
     expect(body.errors[0]).toMatchObject({ path: 'hashes/0/value', message: expect.stringContaining('hexadecimal') });
   });
 
   it('unknown hash type -> 400 naming it', async () => {
-    const body = await problem(await t.app.request('/v1/match', json('POST', { hashes: [{ type: 'photodna', value: PDQ }] })), 400, 'invalid_request');
+    const body = await problem(await t.request('/v1/match', json('POST', { hashes: [{ type: 'photodna', value: PDQ }] })), 400, 'invalid_request');
     expect(body.errors[0]).toMatchObject({ path: 'hashes/0/type', message: expect.stringContaining('photodna') });
   });
 
   it('unknown label -> 400 naming it, and nothing is written', async () => {
-    const res = await t.app.request(
+    const res = await t.request(
       '/v1/hashes',
       json('POST', { items: [{ type: 'pdq', value: PDQ, labels: ['attack-footage'] }, { type: 'pdq', value: 'a'.repeat(64), labels: ['cats'] }] }),
     );
     const body = await problem(res, 400, 'invalid_request');
     expect(body.errors).toContainEqual({ path: 'items/1/labels', message: expect.stringContaining('cats') });
-    const feed = await (await t.app.request('/v1/hashes')).json();
+    const feed = await (await t.request('/v1/hashes')).json();
     expect(feed.entries).toEqual([]);
   });
 
   it('a batch over 1000 -> 400 batch_too_large', async () => {
     const hashes = Array.from({ length: 1001 }, (_, i) => ({ type: 'md5', value: i.toString(16).padStart(32, '0') }));
-    await problem(await t.app.request('/v1/match', json('POST', { hashes })), 400, 'batch_too_large');
+    await problem(await t.request('/v1/match', json('POST', { hashes })), 400, 'batch_too_large');
   });
 
   it('an empty batch -> 400', async () => {
-    await problem(await t.app.request('/v1/match', json('POST', { hashes: [] })), 400, 'invalid_request');
+    await problem(await t.request('/v1/match', json('POST', { hashes: [] })), 400, 'invalid_request');
   });
 
   it('maxDistance above the cap -> 400 naming the type', async () => {
-    const body = await problem(await t.app.request('/v1/match', json('POST', { hashes: [{ type: 'pdq', value: PDQ }], maxDistance: { pdq: 200 } })), 400, 'invalid_request');
+    const body = await problem(await t.request('/v1/match', json('POST', { hashes: [{ type: 'pdq', value: PDQ }], maxDistance: { pdq: 200 } })), 400, 'invalid_request');
     expect(body.errors[0].path).toBe('maxDistance/pdq');
   });
 
   it('a JSON route sent another content type -> 415', async () => {
-    await problem(await t.app.request('/v1/match', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' }), 415, 'unsupported_media_type');
+    await problem(await t.request('/v1/match', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' }), 415, 'unsupported_media_type');
   });
 
   it('a bad feed cursor -> 400', async () => {
-    await problem(await t.app.request('/v1/hashes?cursor=not-a-cursor'), 400, 'invalid_request');
+    await problem(await t.request('/v1/hashes?cursor=not-a-cursor'), 400, 'invalid_request');
   });
 
   it('an unknown route -> 404 problem', async () => {
-    await problem(await t.app.request('/v1/nothing-here'), 404, 'not_found');
+    await problem(await t.request('/v1/nothing-here'), 404, 'not_found');
   });
 });
 
 describe('bad media', () => {
   const post = (body: BodyInit, type: string, path = '/v1/hash', headers: Record<string, string> = {}) =>
-    t.app.request(path, { method: 'POST', headers: { 'content-type': type, ...headers }, body });
+    t.request(path, { method: 'POST', headers: { 'content-type': type, ...headers }, body });
 
   it('an empty body -> 400', async () => {
     await problem(await post(new Uint8Array(0), 'image/png'), 400, 'invalid_request');
@@ -130,7 +130,7 @@ describe('bad media', () => {
         ctrl.enqueue(new Uint8Array(64 * 1024));
       },
     });
-    const res = await t.app.request('/v1/hash', {
+    const res = await t.request('/v1/hash', {
       method: 'POST',
       headers: { 'content-type': 'image/png', 'content-length': String(4 * 1024 * 1024) },
       body: stream,
@@ -148,14 +148,14 @@ describe('bad media', () => {
         ctrl.close();
       },
     });
-    const res = await t.app.request('/v1/hash', { method: 'POST', headers: { 'content-type': 'image/png' }, body: stream, duplex: 'half' } as RequestInit);
+    const res = await t.request('/v1/hash', { method: 'POST', headers: { 'content-type': 'image/png' }, body: stream, duplex: 'half' } as RequestInit);
     await problem(res, 413, 'payload_too_large');
   });
 
   it('a multipart body without a file field -> 400', async () => {
     const form = new FormData();
     form.set('image', 'nope');
-    const res = await t.app.request('/v1/hash', { method: 'POST', body: form });
+    const res = await t.request('/v1/hash', { method: 'POST', body: form });
     const body = await problem(res, 400, 'invalid_request');
     expect(body.errors[0].path).toBe('file');
   });
@@ -163,7 +163,7 @@ describe('bad media', () => {
   it('sharing from media without labels -> 400, nothing shared', async () => {
     const form = new FormData();
     form.set('file', new Blob([await noiseImage('png')], { type: 'image/png' }), 'x.png');
-    await problem(await t.app.request('/v1/hashes/media', { method: 'POST', body: form }), 400, 'invalid_request');
-    expect((await (await t.app.request('/v1/hashes')).json()).entries).toEqual([]);
+    await problem(await t.request('/v1/hashes/media', { method: 'POST', body: form }), 400, 'invalid_request');
+    expect((await (await t.request('/v1/hashes')).json()).entries).toEqual([]);
   });
 });

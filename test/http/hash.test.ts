@@ -19,7 +19,7 @@ describe('POST /v1/hash', () => {
   it('hashes a conformance JPEG: blockhash equals the reference, md5/sha256 equal the bytes\' digests', async () => {
     const bytes = readFileSync(conformancePath('blockhash', '00002701.jpg'));
     const want = readFileSync(conformancePath('blockhash', '00002701_16_2.txt'), 'utf8').split(/\s+/)[0];
-    const res = await t.app.request('/v1/hash', { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: bytes });
+    const res = await t.request('/v1/hash', { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: bytes });
     expect(res.status).toBe(200);
     const body = await res.json();
     expect(body.hashes.blockhash.value).toBe(want);
@@ -31,17 +31,17 @@ describe('POST /v1/hash', () => {
 
   it('takes a multipart upload in field "file" and gives the same answer as the raw body', async () => {
     const bytes = readFileSync(conformancePath('blockhash', 'emptyBasket.png'));
-    const raw = await (await t.app.request('/v1/hash', { method: 'POST', headers: { 'content-type': 'image/png' }, body: bytes })).json();
+    const raw = await (await t.request('/v1/hash', { method: 'POST', headers: { 'content-type': 'image/png' }, body: bytes })).json();
     const form = new FormData();
     form.set('file', new Blob([bytes], { type: 'image/png' }), 'basket.png');
-    const res = await t.app.request('/v1/hash', { method: 'POST', body: form });
+    const res = await t.request('/v1/hash', { method: 'POST', body: form });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual(raw);
   });
 
   it.each(['jpeg', 'png', 'webp', 'gif', 'avif', 'tiff'] as const)('reads %s', async (format) => {
     const bytes = await noiseImage(format, 40, 30, 7);
-    const res = await t.app.request('/v1/hash', { method: 'POST', headers: { 'content-type': `image/${format}` }, body: bytes });
+    const res = await t.request('/v1/hash', { method: 'POST', headers: { 'content-type': `image/${format}` }, body: bytes });
     expect(res.status).toBe(200);
     const body = await res.json();
     expect(body.media).toEqual({ width: 40, height: 30, format });
@@ -55,7 +55,7 @@ describe('POST /v1/hash', () => {
     const animated = await sharp([a, b], { join: { animated: true } }).gif().toBuffer();
     const first = await sharp(a).gif().toBuffer();
     const hash = async (bytes: Buffer) =>
-      (await (await t.app.request('/v1/hash', { method: 'POST', headers: { 'content-type': 'image/gif' }, body: bytes })).json()).hashes.blockhash.value;
+      (await (await t.request('/v1/hash', { method: 'POST', headers: { 'content-type': 'image/gif' }, body: bytes })).json()).hashes.blockhash.value;
     expect((await sharp(animated).metadata()).pages).toBe(2);
     expect(await hash(animated)).toBe(await hash(first));
   });

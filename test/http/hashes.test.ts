@@ -3,14 +3,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, makeTestApp, type TestApp } from '../support/app';
 
 let t: TestApp;
+let A: Record<string, string>;
+let B: Record<string, string>;
+let C: Record<string, string>;
+let ADMIN: Record<string, string>;
 beforeAll(async () => {
   t = await makeTestApp();
+  A = await t.as('partner', 'partner-a');
+  B = await t.as('partner', 'partner-b');
+  C = await t.as('partner', 'partner-c');
+  ADMIN = await t.as('admin', 'admin-1');
 });
 afterAll(() => t.close());
-
-const A = { authorization: 'Dev partner-a' };
-const B = { authorization: 'Dev partner-b' };
-const ADMIN = { authorization: 'Dev admin-1 admin' };
 
 /** A 256-bit hex value with `flips` bits flipped from `base`. */
 function flip(base: string, bits: number[]): string {
@@ -21,12 +25,12 @@ function flip(base: string, bits: number[]): string {
 const P1 = 'f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22';
 const P2 = '0'.repeat(64);
 
-async function share(items: unknown[], headers = A) {
-  const res = await t.app.request('/v1/hashes', json('POST', { items }, headers));
+async function share(items: unknown[], headers: Record<string, string> = A) {
+  const res = await t.request('/v1/hashes', json('POST', { items }, headers));
   return { status: res.status, body: await res.json() };
 }
-async function match(hashes: unknown[], extra: Record<string, unknown> = {}, headers = A) {
-  const res = await t.app.request('/v1/match', json('POST', { hashes, ...extra }, headers));
+async function match(hashes: unknown[], extra: Record<string, unknown> = {}, headers: Record<string, string> = A) {
+  const res = await t.request('/v1/match', json('POST', { hashes, ...extra }, headers));
   expect(res.status).toBe(200);
   return (await res.json()).results as { query: unknown; matches: { id: string; distance: number; labels: string[]; contributors: number; feedback: { confirm: number; dispute: number } }[] }[];
 }
@@ -34,7 +38,7 @@ async function feed(cursor?: string, limit?: number) {
   const q = new URLSearchParams();
   if (cursor) q.set('cursor', cursor);
   if (limit) q.set('limit', String(limit));
-  const res = await t.app.request(`/v1/hashes?${q}`, { headers: A });
+  const res = await t.request(`/v1/hashes?${q}`, { headers: A });
   expect(res.status).toBe(200);
   return res.json();
 }
@@ -119,7 +123,7 @@ describe('feedback', () => {
   it('one standing verdict per member; a new one replaces it', async () => {
     const { body } = await share([{ type: 'blockhash', value: P2, labels: ['recruitment'] }]);
     const id = body.items[0].id;
-    const give = (verdict: string, h = A) => t.app.request(`/v1/hashes/${id}/feedback`, json('POST', { verdict, reason: 'checked by a reviewer' }, h));
+    const give = (verdict: string, h: Record<string, string> = A) => t.request(`/v1/hashes/${id}/feedback`, json('POST', { verdict, reason: 'checked by a reviewer' }, h));
     expect((await (await give('confirm')).json()).feedback).toEqual({ confirm: 1, dispute: 0 });
     expect((await (await give('confirm')).json()).feedback).toEqual({ confirm: 1, dispute: 0 });
     expect((await (await give('dispute', B)).json()).feedback).toEqual({ confirm: 1, dispute: 1 });
@@ -129,9 +133,9 @@ describe('feedback', () => {
   });
 
   it('feedback on an unknown hash -> 404; a bad verdict -> 400', async () => {
-    expect((await t.app.request('/v1/hashes/nope/feedback', json('POST', { verdict: 'confirm' }))).status).toBe(404);
+    expect((await t.request('/v1/hashes/nope/feedback', json('POST', { verdict: 'confirm' }))).status).toBe(404);
     const { body } = await share([{ type: 'md5', value: 'a'.repeat(32), labels: ['recruitment'] }]);
-    const res = await t.app.request(`/v1/hashes/${body.items[0].id}/feedback`, json('POST', { verdict: 'maybe' }));
+    const res = await t.request(`/v1/hashes/${body.items[0].id}/feedback`, json('POST', { verdict: 'maybe' }));
     expect(res.status).toBe(400);
     expect((await res.json()).errors[0].path).toBe('verdict');
   });
@@ -143,10 +147,9 @@ describe('retraction', () => {
     const { body } = await share([{ type: 'pdq', value, labels: ['instruction'] }]);
     const id = body.items[0].id;
     await share([{ type: 'pdq', value, labels: ['manifesto'] }], B);
-    const c = 'Dev partner-c';
-    expect((await t.app.request(`/v1/hashes/${id}`, { method: 'DELETE', headers: { authorization: c } })).status).toBe(403);
+    expect((await t.request(`/v1/hashes/${id}`, { method: 'DELETE', headers: C })).status).toBe(403);
 
-    const r1 = await t.app.request(`/v1/hashes/${id}`, { method: 'DELETE', headers: A });
+    const r1 = await t.request(`/v1/hashes/${id}`, { method: 'DELETE', headers: A });
     expect(r1.status).toBe(200);
     expect(await r1.json()).toEqual({ id, status: 'active', contributors: 1 });
     const [m] = await match([{ type: 'pdq', value }], { maxDistance: { pdq: 0 } });
@@ -159,34 +162,34 @@ describe('retraction', () => {
     const id = body.items[0].id;
     const before = await feedEnd();
     expect((await match([{ type: 'sha256', value }]))[0].matches).toHaveLength(1);
-    const res = await t.app.request(`/v1/hashes/${id}`, { method: 'DELETE', headers: A });
+    const res = await t.request(`/v1/hashes/${id}`, { method: 'DELETE', headers: A });
     expect(await res.json()).toEqual({ id, status: 'retracted', contributors: 0 });
     expect((await match([{ type: 'sha256', value }]))[0].matches).toEqual([]);
     const after = await feed(before);
     expect(after.entries).toEqual([{ kind: 'retract', at: expect.any(String), hash: { id, type: 'sha256', value, status: 'retracted', labels: [], contributors: 0 } }]);
     // Retracting again changes nothing; the record is still there.
-    expect((await (await t.app.request(`/v1/hashes/${id}`, { method: 'DELETE', headers: A })).json()).status).toBe('retracted');
+    expect((await (await t.request(`/v1/hashes/${id}`, { method: 'DELETE', headers: A })).json()).status).toBe('retracted');
   });
 
   it('an admin retracts every contribution', async () => {
     const value = 'c'.repeat(64);
     const { body } = await share([{ type: 'sha256', value, labels: ['attack-footage'] }]);
     await share([{ type: 'sha256', value, labels: ['attack-footage'] }], B);
-    const res = await t.app.request(`/v1/hashes/${body.items[0].id}`, { method: 'DELETE', headers: ADMIN });
+    const res = await t.request(`/v1/hashes/${body.items[0].id}`, { method: 'DELETE', headers: ADMIN });
     expect(await res.json()).toMatchObject({ status: 'retracted', contributors: 0 });
   });
 
   it('sharing a retracted hash again brings it back', async () => {
     const value = 'd'.repeat(64);
     const { body } = await share([{ type: 'sha256', value, labels: ['attack-footage'] }]);
-    await t.app.request(`/v1/hashes/${body.items[0].id}`, { method: 'DELETE', headers: A });
+    await t.request(`/v1/hashes/${body.items[0].id}`, { method: 'DELETE', headers: A });
     const again = await share([{ type: 'sha256', value, labels: ['attack-footage'] }]);
     expect(again.body.items[0]).toMatchObject({ id: body.items[0].id, outcome: 'added' });
     expect((await match([{ type: 'sha256', value }]))[0].matches).toHaveLength(1);
   });
 
   it('retracting an unknown id -> 404', async () => {
-    expect((await t.app.request('/v1/hashes/unknown-id', { method: 'DELETE', headers: A })).status).toBe(404);
+    expect((await t.request('/v1/hashes/unknown-id', { method: 'DELETE', headers: A })).status).toBe(404);
   });
 });
 
@@ -211,7 +214,7 @@ describe('the delta feed', () => {
   });
 
   it('GET /v1/labels lists the vocabulary', async () => {
-    const res = await t.app.request('/v1/labels', { headers: A });
+    const res = await t.request('/v1/labels', { headers: A });
     const { labels } = await res.json();
     expect(labels.map((l: { id: string }) => l.id)).toEqual(expect.arrayContaining(['graphic-violence-defenceless', 'glorification', 'recruitment', 'instruction', 'imminent-credible-threat', 'attack-footage', 'manifesto', 'branded-publication']));
     for (const l of labels) expect(l.description.length).toBeGreaterThan(20);

@@ -1,14 +1,17 @@
 /**
- * Builds the real app the way src/main.node.ts does (libsql file database, sharp, migrations),
- * in a fresh temp folder, with a fixed clock the test can move.
+ * Builds the real app the way src/main.node.ts does (libsql file database, sharp, migrations, the
+ * node's signing key), in a fresh temp folder, with a fixed clock the test can move. Clients are
+ * created with real key pairs and get real tokens from POST /v1/oauth/token.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { buildApp } from '../../src/http/app';
 import type { Authenticator } from '../../src/http/env';
 import { loadConfig } from '../../src/runtime/node/config';
 import { createNodeRuntime, type NodeRuntime } from '../../src/runtime/node/deps';
+import { createClient } from '../../src/services/clients';
 
 export class TestClock {
   constructor(public t = Date.UTC(2026, 10, 21, 12, 0, 0)) {}
@@ -18,33 +21,99 @@ export class TestClock {
   }
 }
 
+export const ISSUER = 'http://node.test';
+export const TOKEN_URL = `${ISSUER}/v1/oauth/token`;
+
+export interface TestClient {
+  id: string;
+  role: string;
+  kid: string;
+  privateKey: CryptoKey;
+  privateJwk: JWK;
+  alg: 'EdDSA' | 'ES256';
+}
+
 export interface TestApp {
   app: ReturnType<typeof buildApp>;
   rt: NodeRuntime;
   dir: string;
   dbFile: string;
   clock: TestClock;
+  /** A new client with a fresh key pair (registered through the admin service). */
+  client(role: 'partner' | 'admin' | 'auditor' | 'peer', name?: string, alg?: 'EdDSA' | 'ES256'): Promise<TestClient>;
+  /** A signed client assertion for the token endpoint. */
+  assertion(c: TestClient, claims?: Record<string, unknown>, opts?: { lifetimeS?: number; aud?: string; kid?: string | null }): Promise<string>;
+  /** An access token through the real token endpoint. */
+  token(c: TestClient): Promise<string>;
+  /** `{ authorization: 'Bearer …' }` for a client made once per name. */
+  as(role: 'partner' | 'admin' | 'auditor' | 'peer', name: string): Promise<Record<string, string>>;
+  /** app.request with the default partner's token unless the request carries its own Authorization. */
+  request(path: string, init?: RequestInit): Promise<Response>;
   close(): void;
 }
+
+let jtiCounter = 0;
 
 export async function makeTestApp(env: Record<string, string> = {}, opts: { authenticator?: Authenticator } = {}): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'mhn-test-'));
   const dbFile = join(dir, 'node.db');
-  const config = loadConfig({ DATABASE_URL: `file:${dbFile}`, DEV_AUTH: '1', NODE_ENV: 'test', ...env });
+  const config = loadConfig({ DATABASE_URL: `file:${dbFile}`, NODE_ENV: 'test', PUBLIC_URL: ISSUER, NODE_SECRET_FILE: join(dir, 'node.secret'), ...env });
   const clock = new TestClock();
   const rt = await createNodeRuntime(config, { now: clock.now, authenticator: opts.authenticator });
   await rt.indexLoaded;
   const app = buildApp(rt.deps, { onInternalError: (e) => console.error(e) });
-  return {
+  const byName = new Map<string, Record<string, string>>();
+
+  const t: TestApp = {
     app,
     rt,
     dir,
     dbFile,
     clock,
+    async client(role, name = `${role}-${++jtiCounter}`, alg = 'EdDSA') {
+      const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
+      const view = await createClient(rt.deps, 'test-setup', { role, name, jwk: await exportJWK(publicKey) });
+      return { id: view.id, role, kid: view.keys[0].kid, privateKey, privateJwk: await exportJWK(privateKey), alg };
+    },
+    async assertion(c, claims = {}, o = {}) {
+      const now = Math.floor(clock.now() / 1000);
+      const header: Record<string, unknown> = { alg: c.alg, typ: 'JWT' };
+      if (o.kid !== null) header.kid = o.kid ?? c.kid;
+      const payload = { iss: c.id, sub: c.id, aud: o.aud ?? TOKEN_URL, iat: now, exp: now + (o.lifetimeS ?? 120), jti: `jti-${++jtiCounter}-${Math.random()}`, ...claims };
+      return new SignJWT(payload).setProtectedHeader(header as { alg: string }).sign(c.privateKey);
+    },
+    async token(c) {
+      const res = await app.request(TOKEN_URL, tokenRequest(await t.assertion(c)));
+      const body = (await res.json()) as { access_token?: string; error_description?: string };
+      if (res.status !== 200 || !body.access_token) throw new Error(`token request failed: ${res.status} ${body.error_description}`);
+      return body.access_token;
+    },
+    async as(role, name) {
+      let h = byName.get(name);
+      if (!h) {
+        h = { authorization: `Bearer ${await t.token(await t.client(role, name))}` };
+        byName.set(name, h);
+      }
+      return h;
+    },
+    async request(path, init = {}) {
+      const headers = new Headers(init.headers);
+      if (!headers.has('authorization')) headers.set('authorization', (await t.as('partner', 'default-partner')).authorization);
+      return app.request(path.startsWith('http') ? path : `${ISSUER}${path}`, { ...init, headers });
+    },
     close() {
       rt.close();
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+  return t;
+}
+
+export function tokenRequest(assertion: string, extra: Record<string, string> = {}): RequestInit {
+  return {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion, ...extra }).toString(),
   };
 }
 

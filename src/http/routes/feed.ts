@@ -11,7 +11,7 @@ const route = createRoute({
   summary: 'The delta feed',
   description:
     'Additions, label changes and retractions (tombstones) since the cursor, in commit order. Start without a cursor to read from the beginning; pass back `nextCursor` to continue.',
-  security: [{ bearer: [] }],
+  security: [{ bearer: ['hashes:read'] }],
   middleware: [requireScope('hashes:read')] as const,
   request: {
     query: z.object({

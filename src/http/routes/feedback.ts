@@ -10,7 +10,7 @@ const route = createRoute({
   tags: ['hashes'],
   summary: 'Confirm or dispute a hash',
   description: 'Each member has one standing verdict per hash; giving another replaces it.',
-  security: [{ bearer: [] }],
+  security: [{ bearer: ['feedback'] }],
   middleware: [requireScope('feedback')] as const,
   request: {
     params: z.object({ id: z.string().min(1).max(100) }),

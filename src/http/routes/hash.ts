@@ -11,7 +11,7 @@ const route = createRoute({
   tags: ['hashing'],
   summary: 'Hash an image',
   description: 'Computes every hash of the uploaded image. The image lives in memory for this request only: nothing is stored.',
-  security: [{ bearer: [] }],
+  security: [{ bearer: ['hash'] }],
   middleware: [requireScope('hash')] as const,
   request: { body: { content: mediaBodyContent, required: true } },
   responses: {

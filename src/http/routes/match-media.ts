@@ -12,7 +12,7 @@ const route = createRoute({
   tags: ['matching'],
   summary: 'Hash an image and match its hashes',
   description: 'Hashes the uploaded image (stored nowhere) and matches every hash in one answer.',
-  security: [{ bearer: [] }],
+  security: [{ bearer: ['match'] }],
   middleware: [requireScope('match')] as const,
   request: {
     query: z.object({

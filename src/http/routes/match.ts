@@ -18,7 +18,7 @@ const route = createRoute({
   tags: ['matching'],
   summary: 'Match hashes',
   description: 'Looks up each hash (up to 1000 a request) among the active shared hashes. Retracted hashes never match.',
-  security: [{ bearer: [] }],
+  security: [{ bearer: ['match'] }],
   middleware: [requireScope('match')] as const,
   request: {
     body: {

@@ -11,7 +11,7 @@ const route = createRoute({
   summary: 'Retract a hash',
   description:
     'Withdraws your contribution to a hash (admins: every contribution). When no contribution is left the hash stops matching and the feed carries a tombstone; the record is kept, not deleted.',
-  security: [{ bearer: [] }],
+  security: [{ bearer: ['hashes:write', 'admin'] }],
   middleware: [requireScope('hashes:write', 'admin')] as const,
   request: { params: z.object({ id: z.string().min(1).max(100) }) },
   responses: {

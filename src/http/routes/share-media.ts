@@ -14,7 +14,7 @@ const route = createRoute({
   tags: ['hashes'],
   summary: 'Hash an image and share its hashes',
   description: 'Multipart form: `file` (the image) and `labels` (one field per label, or comma-separated). The image is hashed in memory and never stored.',
-  security: [{ bearer: [] }],
+  security: [{ bearer: ['hashes:write'] }],
   middleware: [requireScope('hashes:write')] as const,
   request: {
     body: {

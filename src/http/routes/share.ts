@@ -22,7 +22,7 @@ const route = createRoute({
   tags: ['hashes'],
   summary: 'Share hashes',
   description: 'Shares up to 1000 hashes with labels. Sharing the same type and value again is idempotent; new labels replace your earlier ones.',
-  security: [{ bearer: [] }],
+  security: [{ bearer: ['hashes:write'] }],
   middleware: [requireScope('hashes:write')] as const,
   request: {
     body: {

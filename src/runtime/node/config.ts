@@ -22,6 +22,11 @@ const Schema = z.object({
   MAX_BODY_BYTES: int(1024, 1024 ** 3).default(DEFAULT_LIMITS.maxBodyBytes),
   MAX_IMAGE_PIXELS: int(256, 500_000_000).default(DEFAULT_LIMITS.maxImagePixels),
   MAX_BATCH: int(1, 100_000).default(DEFAULT_LIMITS.maxBatch),
+  PUBLIC_URL: z.string().url().optional(),
+  NODE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  NODE_SECRET_FILE: z.string().min(1).default('./data/node.secret'),
+  RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(1000),
+  RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(2000),
   DEV_AUTH: bool.default(false),
   NODE_ENV: z.string().default('development'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
@@ -41,5 +46,5 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (r.data.DEV_AUTH && r.data.NODE_ENV === 'production') {
     throw new ConfigError('invalid configuration:\n  DEV_AUTH=1 is refused when NODE_ENV=production: it lets anyone act as any client');
   }
-  return r.data;
+  return { ...r.data, PUBLIC_URL: (r.data.PUBLIC_URL ?? `http://localhost:${r.data.PORT}`).replace(/\/+$/, '') };
 }

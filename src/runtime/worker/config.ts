@@ -10,6 +10,11 @@ export interface WorkerEnv {
   MAX_BATCH?: string;
   DEV_AUTH?: string;
   ENVIRONMENT?: string;
+  PUBLIC_URL?: string;
+  /** Secret (wrangler secret put NODE_SECRET): seals the node's signing keys in D1. */
+  NODE_SECRET?: string;
+  RATE_LIMIT_PER_SECOND?: string;
+  RATE_LIMIT_BURST?: string;
 }
 
 const Schema = z.object({
@@ -18,14 +23,19 @@ const Schema = z.object({
   MAX_BATCH: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_LIMITS.maxBatch),
   DEV_AUTH: z.enum(['0', '1', 'true', 'false', '']).default('0').transform((v) => v === '1' || v === 'true'),
   ENVIRONMENT: z.string().default('production'),
+  PUBLIC_URL: z.string().url('must be the URL the node is reached at, e.g. https://hashes.example.org'),
+  NODE_SECRET: z.string().min(32, 'must be set with `wrangler secret put NODE_SECRET` (at least 32 characters)'),
+  RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(1000),
+  RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(2000),
 });
 
 export type WorkerConfig = z.infer<typeof Schema>;
 
 export function loadWorkerConfig(env: WorkerEnv): WorkerConfig {
   if (!env.DB) throw new Error('invalid configuration: the D1 binding "DB" is missing (see wrangler.toml [[d1_databases]])');
-  const r = Schema.safeParse({ NODE_NAME: env.NODE_NAME, MAX_BODY_BYTES: env.MAX_BODY_BYTES, MAX_BATCH: env.MAX_BATCH, DEV_AUTH: env.DEV_AUTH, ENVIRONMENT: env.ENVIRONMENT });
+  const { DB: _db, ...vars } = env;
+  const r = Schema.safeParse(vars);
   if (!r.success) throw new Error(`invalid configuration: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   if (r.data.DEV_AUTH && r.data.ENVIRONMENT === 'production') throw new Error('invalid configuration: DEV_AUTH is refused when ENVIRONMENT=production');
-  return r.data;
+  return { ...r.data, PUBLIC_URL: r.data.PUBLIC_URL.replace(/\/+$/, '') };
 }

@@ -1,11 +1,11 @@
-/** The in-memory twin of SqlHashStore, for fast service tests. Same contract, same ordering. */
+/** The in-memory twin of SqlHashStore and SqlAuthStore, for fast service tests. Same contracts, same ordering. */
 import type { SingleHashType } from '../../core/hashes';
 import { assembleDetails } from '../details';
-import type { AuditRow, ChangeRow, ContributionRow, FeedbackRow, HashDetail, HashRow, HashStore, IndexEntry, WriteSet } from '../types';
+import type { AuditRow, AuthStore, ChangeRow, ClientKeyRow, ClientRow, ContributionRow, FeedbackRow, HashDetail, HashRow, HashStore, IndexEntry, NodeKeyRow, WriteSet } from '../types';
 
 const clone = <T>(x: T): T => structuredClone(x);
 
-export class MemoryHashStore implements HashStore {
+export class MemoryHashStore implements HashStore, AuthStore {
   private hashes = new Map<string, HashRow>();
   private bySeq = new Map<number, string>();
   private contributions = new Map<string, ContributionRow>();
@@ -13,6 +13,38 @@ export class MemoryHashStore implements HashStore {
   private changes: ChangeRow[] = [];
   private audit: AuditRow[] = [];
   private nextSeq = 1;
+  private clients = new Map<string, ClientRow>();
+  private keys = new Map<string, ClientKeyRow>();
+  private nodeKeyRows = new Map<string, NodeKeyRow>();
+  private jtis = new Map<string, number>();
+
+  async getClient(id: string): Promise<ClientRow | null> {
+    return clone(this.clients.get(id) ?? null);
+  }
+
+  async listClients(): Promise<ClientRow[]> {
+    return clone([...this.clients.values()].sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id)));
+  }
+
+  async clientKeys(clientId: string): Promise<ClientKeyRow[]> {
+    return clone([...this.keys.values()].filter((k) => k.clientId === clientId).sort((a, b) => a.createdAt - b.createdAt));
+  }
+
+  async countActiveAdmins(): Promise<number> {
+    return [...this.clients.values()].filter((c) => c.role === 'admin' && c.status === 'active').length;
+  }
+
+  async nodeKeys(): Promise<NodeKeyRow[]> {
+    return clone([...this.nodeKeyRows.values()].sort((a, b) => a.createdAt - b.createdAt));
+  }
+
+  async useJti(clientId: string, jti: string, expiresAt: number, now: number): Promise<boolean> {
+    for (const [k, exp] of this.jtis) if (exp < now) this.jtis.delete(k);
+    const key = `${clientId}|${jti}`;
+    if (this.jtis.has(key)) return false;
+    this.jtis.set(key, expiresAt);
+    return true;
+  }
 
   async ping(): Promise<void> {}
 
@@ -65,6 +97,19 @@ export class MemoryHashStore implements HashStore {
       newKeys.add(key);
     }
     const seqs = new Map<string, number>();
+    for (const c of ws.putClients ?? []) {
+      const prev = this.clients.get(c.id);
+      this.clients.set(c.id, { ...clone(c), createdAt: prev?.createdAt ?? c.createdAt });
+    }
+    for (const k of ws.putClientKeys ?? []) {
+      const key = `${k.clientId}|${k.kid}`;
+      const prev = this.keys.get(key);
+      this.keys.set(key, prev ? { ...prev, status: k.status, revokedAt: k.revokedAt } : clone(k));
+    }
+    for (const k of ws.putNodeKeys ?? []) {
+      const prev = this.nodeKeyRows.get(k.kid);
+      this.nodeKeyRows.set(k.kid, prev ? { ...prev, status: k.status, retiredAt: k.retiredAt } : clone(k));
+    }
     for (const h of ws.insertHashes ?? []) {
       const seq = this.nextSeq++;
       this.hashes.set(h.id, { ...clone(h), seq });

@@ -1,0 +1,58 @@
+/**
+ * Builds AppDeps from a runtime's parts. Both entry points call this, so the two runtimes differ only
+ * in the parts they hand in (database, decoder, digests, index), never in how they are put together.
+ */
+import { RateLimiter } from '../core/rate-limit';
+import type { Digester } from '../core/digest';
+import type { ImageDecoder } from '../core/image';
+import type { MatchIndex } from '../core/match-index';
+import type { Limits } from '../services/deps';
+import { Keyring } from '../services/keyring';
+import { SecretBox } from '../services/secret-box';
+import { ACCESS_TOKEN_TTL_S, CLOCK_SKEW_S, TokenAuthenticator } from '../services/tokens';
+import type { AuthStore, HashStore } from '../storage/types';
+import { DevAuthenticator } from './dev-auth';
+import type { AppDeps, Authenticator, HealthCheck } from './env';
+
+export interface RuntimeParts {
+  hashes: HashStore;
+  auth: AuthStore;
+  index: MatchIndex;
+  indexDetail: () => Record<string, unknown>;
+  decoder: ImageDecoder | null;
+  digests: Digester;
+  now: () => number;
+  newId: () => string;
+  limits: Limits;
+  issuer: string;
+  nodeSecret: string;
+  rateLimit: { perSecond: number; burst: number } | null;
+  devAuth: boolean;
+  nodeInfo: AppDeps['nodeInfo'];
+  authenticator?: Authenticator;
+}
+
+export function assembleAppDeps(p: RuntimeParts): AppDeps {
+  const keyring = new Keyring({ auth: p.auth, secretBox: new SecretBox(p.nodeSecret), now: p.now, retiredKeyGraceMs: (ACCESS_TOKEN_TTL_S + CLOCK_SKEW_S) * 1000 });
+  const health: HealthCheck[] = [
+    { name: 'database', check: async () => (await p.hashes.ping(), { ok: true }) },
+    { name: 'index', check: async () => ({ ok: p.index.ready(), detail: p.indexDetail() }) },
+  ];
+  const authenticator = p.authenticator ?? (p.devAuth ? new DevAuthenticator() : new TokenAuthenticator({ auth: p.auth, keyring, now: p.now, newId: p.newId, issuer: p.issuer }));
+  return {
+    hashes: p.hashes,
+    auth: p.auth,
+    keyring,
+    issuer: p.issuer,
+    rateLimiter: p.rateLimit ? new RateLimiter(p.rateLimit.perSecond, p.rateLimit.burst) : null,
+    index: p.index,
+    decoder: p.decoder,
+    digests: p.digests,
+    now: p.now,
+    newId: p.newId,
+    limits: p.limits,
+    authenticator,
+    health,
+    nodeInfo: p.nodeInfo,
+  };
+}

@@ -1,0 +1,25 @@
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { setClientStatus } from '../../../services/clients';
+import { requireScope } from '../../auth';
+import type { AppEnv } from '../../env';
+import { AUTH_ERRORS, problemResponses } from '../../schemas';
+import { ClientIdParams, ClientSchema } from './schemas';
+
+const route = createRoute({
+  method: 'post',
+  path: '/v1/admin/clients/{id}/suspend',
+  tags: ['admin'],
+  summary: 'Suspend a client',
+  description: "Takes effect on the client's next request: its tokens stop working at once. The last active admin cannot be suspended.",
+  security: [{ bearer: ['admin'] }],
+  middleware: [requireScope('admin')] as const,
+  request: { params: ClientIdParams },
+  responses: {
+    200: { description: 'The client.', content: { 'application/json': { schema: ClientSchema } } },
+    ...problemResponses(...AUTH_ERRORS, 404, 409),
+  },
+});
+
+export function register(app: OpenAPIHono<AppEnv>) {
+  app.openapi(route, async (c) => c.json(await setClientStatus(c.var.deps, c.var.principal.clientId, c.req.valid('param').id, 'suspended'), 200));
+}

@@ -1,0 +1,74 @@
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { issueAccessToken, OAuthError, type TokenRequest } from '../../services/tokens';
+import type { AppEnv } from '../env';
+
+const OAuthErrorSchema = z
+  .object({
+    error: z.enum(['invalid_request', 'invalid_client', 'unsupported_grant_type', 'invalid_scope', 'invalid_grant']),
+    error_description: z.string(),
+  })
+  .openapi('OAuthError');
+
+const route = createRoute({
+  method: 'post',
+  path: '/v1/oauth/token',
+  tags: ['auth'],
+  summary: 'Get an access token (client credentials, private_key_jwt)',
+  description:
+    'OAuth 2.0 client credentials with a client assertion (RFC 7523): a JWT you sign with your own key, with `iss` = `sub` = your client id, `aud` = this URL, `exp` at most 5 minutes ahead and a fresh `jti`. Returns a 10-minute access token signed by the node.',
+  request: {
+    body: {
+      required: true,
+      content: {
+        'application/x-www-form-urlencoded': {
+          schema: {
+            type: 'object' as const,
+            properties: {
+              grant_type: { type: 'string' as const, enum: ['client_credentials'] },
+              client_assertion_type: { type: 'string' as const, enum: ['urn:ietf:params:oauth:client-assertion-type:jwt-bearer'] },
+              client_assertion: { type: 'string' as const, description: 'The signed assertion (compact JWS, EdDSA or ES256).' },
+              scope: { type: 'string' as const, description: 'Optional: a space-separated subset of your role\'s scopes.' },
+            },
+            required: ['grant_type', 'client_assertion_type', 'client_assertion'],
+          },
+        },
+      },
+    },
+  },
+  responses: {
+    200: {
+      description: 'An access token.',
+      content: {
+        'application/json': {
+          schema: z.object({ access_token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number().int(), scope: z.string() }).openapi('TokenResponse'),
+        },
+      },
+    },
+    400: { description: 'Malformed request, unsupported grant or scope.', content: { 'application/json': { schema: OAuthErrorSchema } } },
+    401: { description: 'Client authentication failed.', content: { 'application/json': { schema: OAuthErrorSchema } } },
+  },
+});
+
+export function register(app: OpenAPIHono<AppEnv>) {
+  app.openapi(route, async (c) => {
+    const deps = c.var.deps;
+    const noStore = { 'cache-control': 'no-store', pragma: 'no-cache' };
+    try {
+      if (!(c.req.header('content-type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {
+        throw new OAuthError('invalid_request', 'send the token request as application/x-www-form-urlencoded');
+      }
+      const form = await c.req.parseBody();
+      const field = (k: string) => (typeof form[k] === 'string' ? (form[k] as string) : undefined);
+      const req: TokenRequest = { grant_type: field('grant_type'), client_assertion_type: field('client_assertion_type'), client_assertion: field('client_assertion'), scope: field('scope') };
+      const url = new URL(c.req.url);
+      const audiences = [...new Set([`${deps.issuer}/v1/oauth/token`, `${url.origin}${url.pathname}`])];
+      const token = await issueAccessToken({ auth: deps.auth, keyring: deps.keyring, now: deps.now, newId: deps.newId, issuer: deps.issuer }, req, audiences);
+      return c.json(token, 200, noStore);
+    } catch (e) {
+      if (!(e instanceof OAuthError)) throw e;
+      const headers: Record<string, string> = { ...noStore };
+      if (e.status === 401) headers['www-authenticate'] = 'Bearer realm="media-hash-node"';
+      return c.json({ error: e.error, error_description: e.description }, e.status, headers);
+    }
+  });
+}

@@ -1,0 +1,104 @@
+/**
+ * The node's signing keys (EdDSA / Ed25519). One is current and signs access tokens, tree heads and
+ * feed batches; a retired key stays in the JWKS until the tokens it signed have expired. Imported
+ * keys are cached; an unknown kid makes the cache reload once, so a key rotated by another instance
+ * is found.
+ */
+import { exportJWK, generateKeyPair, importJWK, calculateJwkThumbprint, type JWK, type CryptoKey as JoseKey } from 'jose';
+import { auditRow } from '../core/audit-event';
+import type { AuthStore, NodeKeyRow } from '../storage/types';
+import type { SecretBox } from './secret-box';
+
+export const NODE_ALG = 'EdDSA';
+
+export interface KeyringDeps {
+  auth: AuthStore;
+  secretBox: SecretBox;
+  now: () => number;
+  /** How long a retired key stays published: the access-token lifetime plus clock skew. */
+  retiredKeyGraceMs: number;
+}
+
+interface Loaded {
+  rows: NodeKeyRow[];
+  publicKeys: Map<string, JoseKey | Uint8Array>;
+  signing?: { kid: string; key: JoseKey | Uint8Array };
+}
+
+export class Keyring {
+  private loaded?: Promise<Loaded>;
+
+  constructor(private readonly deps: KeyringDeps) {}
+
+  /** Makes sure a current key exists (first start) and returns its kid. */
+  async ensureCurrent(actor = 'node'): Promise<string> {
+    const l = await this.load();
+    if (l.signing) return l.signing.kid;
+    return this.rotate(actor);
+  }
+
+  /** A new current key; the old one is retired. Returns the new kid. */
+  async rotate(actor: string): Promise<string> {
+    const { privateKey, publicKey } = await generateKeyPair(NODE_ALG, { extractable: true });
+    const pub = await exportJWK(publicKey);
+    const kid = await calculateJwkThumbprint(pub);
+    const priv = await exportJWK(privateKey);
+    const now = this.deps.now();
+    const rows = await this.deps.auth.nodeKeys();
+    const retiring = rows.filter((r) => r.status === 'current');
+    await this.deps.auth.commit({
+      putNodeKeys: [
+        ...retiring.map((r) => ({ ...r, status: 'retired' as const, retiredAt: now })),
+        { kid, alg: NODE_ALG, publicJwk: { ...pub, kid, alg: NODE_ALG, use: 'sig' }, privateJwk: await this.deps.secretBox.seal(JSON.stringify(priv)), status: 'current', createdAt: now, retiredAt: null },
+      ],
+      audit: [
+        auditRow({ at: now, actor, action: 'node-key.rotate', subject: { kind: 'node-key', id: kid }, content: { alg: NODE_ALG, retired: retiring.map((r) => r.kid) } }),
+      ],
+    });
+    this.loaded = undefined;
+    return kid;
+  }
+
+  async signingKey(): Promise<{ kid: string; key: JoseKey | Uint8Array }> {
+    const l = await this.load();
+    if (!l.signing) throw new Error('the node has no current signing key');
+    return l.signing;
+  }
+
+  /** The public key for a kid, if it is current or retired within the grace period. */
+  async publicKey(kid: string): Promise<JoseKey | Uint8Array | undefined> {
+    let l = await this.load();
+    if (!l.publicKeys.has(kid)) {
+      this.loaded = undefined;
+      l = await this.load();
+    }
+    const row = l.rows.find((r) => r.kid === kid);
+    return row && this.published(row) ? l.publicKeys.get(kid) : undefined;
+  }
+
+  /** The JWKS: current key first, then retired keys still within their grace period. */
+  async jwks(): Promise<{ keys: JWK[] }> {
+    const l = await this.load();
+    const keys = l.rows.filter((r) => this.published(r)).sort((a, b) => (a.status === 'current' ? -1 : 0) - (b.status === 'current' ? -1 : 0) || b.createdAt - a.createdAt);
+    return { keys: keys.map((r) => r.publicJwk as JWK) };
+  }
+
+  private published(r: NodeKeyRow): boolean {
+    return r.status === 'current' || (r.retiredAt !== null && r.retiredAt + this.deps.retiredKeyGraceMs > this.deps.now());
+  }
+
+  private load(): Promise<Loaded> {
+    if (!this.loaded) {
+      this.loaded = (async () => {
+        const rows = await this.deps.auth.nodeKeys();
+        const publicKeys = new Map<string, JoseKey | Uint8Array>();
+        for (const r of rows) publicKeys.set(r.kid, await importJWK(r.publicJwk as JWK, NODE_ALG));
+        const cur = rows.find((r) => r.status === 'current');
+        const signing = cur ? { kid: cur.kid, key: await importJWK(JSON.parse(await this.deps.secretBox.open(cur.privateJwk)), NODE_ALG) } : undefined;
+        return { rows, publicKeys, signing };
+      })();
+      this.loaded.catch(() => (this.loaded = undefined));
+    }
+    return this.loaded;
+  }
+}

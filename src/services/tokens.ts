@@ -1,0 +1,183 @@
+/**
+ * OAuth 2.0 client credentials with private_key_jwt (RFC 7523, RFC 7521): a client signs a short
+ * assertion with its own key and trades it for a 10-minute access token signed by the node (RFC 9068
+ * `at+jwt`). Every request re-reads the client and its key, so a suspension or a key revocation takes
+ * effect on the client's next request, not when its token expires.
+ */
+import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type JWK, importJWK, type JWTPayload } from 'jose';
+import { ROLE_SCOPES, type Principal, type Scope } from '../core/auth';
+import { DomainError } from '../core/errors';
+import type { AuthStore, ClientKeyRow } from '../storage/types';
+import type { Keyring } from './keyring';
+import { NODE_ALG } from './keyring';
+
+export const ACCESS_TOKEN_TTL_S = 600;
+export const ASSERTION_MAX_LIFETIME_S = 300;
+export const CLOCK_SKEW_S = 60;
+export const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
+export interface TokenDeps {
+  auth: AuthStore;
+  keyring: Keyring;
+  now: () => number;
+  newId: () => string;
+  /** The node's issuer URL: `iss` and `aud` of access tokens. */
+  issuer: string;
+}
+
+/** An OAuth error response (RFC 6749 §5.2): not problem+json, as OAuth clients expect this shape. */
+export class OAuthError extends Error {
+  constructor(readonly error: 'invalid_request' | 'invalid_client' | 'unsupported_grant_type' | 'invalid_scope' | 'invalid_grant', readonly description: string) {
+    super(description);
+  }
+  get status(): 400 | 401 {
+    return this.error === 'invalid_client' ? 401 : 400;
+  }
+}
+
+export interface TokenRequest {
+  grant_type?: string;
+  client_assertion_type?: string;
+  client_assertion?: string;
+  scope?: string;
+}
+
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  scope: string;
+}
+
+const CLIENT_ALGS = ['EdDSA', 'Ed25519', 'ES256'];
+
+export async function issueAccessToken(deps: TokenDeps, req: TokenRequest, audiences: string[]): Promise<TokenResponse> {
+  if (!req.grant_type) throw new OAuthError('invalid_request', 'grant_type is missing; use client_credentials');
+  if (req.grant_type !== 'client_credentials') throw new OAuthError('unsupported_grant_type', `grant_type ${req.grant_type} is not supported; use client_credentials`);
+  if (req.client_assertion_type !== ASSERTION_TYPE) throw new OAuthError('invalid_request', `client_assertion_type must be ${ASSERTION_TYPE}`);
+  const assertion = req.client_assertion;
+  if (!assertion) throw new OAuthError('invalid_request', 'client_assertion is missing');
+
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  let claims: JWTPayload;
+  try {
+    header = decodeProtectedHeader(assertion);
+    claims = decodeJwt(assertion);
+  } catch {
+    throw new OAuthError('invalid_client', 'client_assertion is not a JWT');
+  }
+  if (typeof header.alg !== 'string' || !CLIENT_ALGS.includes(header.alg)) {
+    throw new OAuthError('invalid_client', `assertion alg ${JSON.stringify(header.alg)} is not accepted; sign with EdDSA (Ed25519) or ES256`);
+  }
+  const clientId = claims.iss;
+  if (typeof clientId !== 'string' || claims.sub !== clientId) throw new OAuthError('invalid_client', 'assertion iss and sub must both be your client id');
+  const client = await deps.auth.getClient(clientId);
+  if (!client) throw new OAuthError('invalid_client', 'unknown client');
+  const keys = (await deps.auth.clientKeys(clientId)).filter((k) => k.status === 'active' && (header.kid === undefined || k.kid === header.kid));
+  if (keys.length === 0) throw new OAuthError('invalid_client', header.kid ? `key ${header.kid} is unknown or revoked` : 'the client has no active key');
+
+  const now = deps.now();
+  const nowS = Math.floor(now / 1000);
+  let verified: { payload: JWTPayload; key: ClientKeyRow } | undefined;
+  let lastError: unknown;
+  for (const key of keys) {
+    try {
+      const { payload } = await jwtVerify(assertion, await importJWK(key.jwk as JWK, key.alg), {
+        algorithms: key.alg === 'EdDSA' ? ['EdDSA', 'Ed25519'] : [key.alg],
+        audience: audiences,
+        issuer: clientId,
+        subject: clientId,
+        clockTolerance: CLOCK_SKEW_S,
+        currentDate: new Date(now),
+        requiredClaims: ['exp', 'jti'],
+      });
+      verified = { payload, key };
+      break;
+    } catch (e) {
+      lastError = e;
+    }
+  }
+  if (!verified) throw new OAuthError('invalid_client', `client assertion rejected: ${describeJoseError(lastError, 'assertion')}`);
+  const { payload, key } = verified;
+  const exp = payload.exp!;
+  if (exp - (payload.iat ?? nowS) > ASSERTION_MAX_LIFETIME_S || exp - nowS > ASSERTION_MAX_LIFETIME_S + CLOCK_SKEW_S) {
+    throw new OAuthError('invalid_client', `client assertion lives too long: exp must be at most ${ASSERTION_MAX_LIFETIME_S} s after iat and now`);
+  }
+  if (client.status !== 'active') throw new OAuthError('invalid_client', 'the client is suspended');
+  if (!(await deps.auth.useJti(clientId, String(payload.jti), (exp + CLOCK_SKEW_S) * 1000, now))) {
+    throw new OAuthError('invalid_client', 'client assertion already used (replayed jti); sign a new one with a fresh jti for every request');
+  }
+
+  const allowed = ROLE_SCOPES[client.role];
+  const requested = req.scope ? req.scope.split(/\s+/).filter(Boolean) : allowed;
+  const extra = requested.filter((s) => !(allowed as string[]).includes(s));
+  if (extra.length) throw new OAuthError('invalid_scope', `scope ${extra.join(' ')} is not granted to role ${client.role}`);
+
+  const signing = await deps.keyring.signingKey();
+  const scope = requested.join(' ');
+  const token = await new SignJWT({ scope, role: client.role, ckid: key.kid })
+    .setProtectedHeader({ alg: NODE_ALG, kid: signing.kid, typ: 'at+jwt' })
+    .setIssuer(deps.issuer)
+    .setAudience(deps.issuer)
+    .setSubject(clientId)
+    .setIssuedAt(nowS)
+    .setExpirationTime(nowS + ACCESS_TOKEN_TTL_S)
+    .setJti(deps.newId())
+    .sign(signing.key);
+  return { access_token: token, token_type: 'Bearer', expires_in: ACCESS_TOKEN_TTL_S, scope };
+}
+
+export async function verifyAccessToken(deps: TokenDeps, authorization: string | undefined): Promise<Principal> {
+  if (!authorization) throw new DomainError('unauthenticated', 'send Authorization: Bearer <access token>; get one from POST /v1/oauth/token');
+  const m = /^Bearer\s+([A-Za-z0-9_\-.=]+)$/i.exec(authorization.trim());
+  if (!m) throw new DomainError('invalid_token', 'the Authorization header must be "Bearer <access token>"');
+  let payload: JWTPayload;
+  try {
+    ({ payload } = await jwtVerify(
+      m[1],
+      async (h) => {
+        const key = h.kid ? await deps.keyring.publicKey(h.kid) : undefined;
+        if (!key) throw new joseErrors.JWKSNoMatchingKey();
+        return key;
+      },
+      {
+        algorithms: [NODE_ALG],
+        issuer: deps.issuer,
+        audience: deps.issuer,
+        typ: 'at+jwt',
+        clockTolerance: CLOCK_SKEW_S,
+        currentDate: new Date(deps.now()),
+        requiredClaims: ['exp', 'sub', 'scope'],
+      },
+    ));
+  } catch (e) {
+    throw new DomainError('invalid_token', describeJoseError(e, 'access token'));
+  }
+  const clientId = String(payload.sub);
+  const client = await deps.auth.getClient(clientId);
+  if (!client) throw new DomainError('invalid_token', 'the client of this token no longer exists');
+  if (client.status !== 'active') throw new DomainError('client_suspended', 'this client is suspended; ask a consortium admin');
+  const keys = await deps.auth.clientKeys(clientId);
+  if (!keys.some((k) => k.kid === payload.ckid && k.status === 'active')) throw new DomainError('invalid_token', 'the key this token was obtained with has been revoked');
+  const allowed = ROLE_SCOPES[client.role] as string[];
+  const scopes = String(payload.scope).split(' ').filter((s) => allowed.includes(s)) as Scope[];
+  return { clientId, role: client.role, scopes };
+}
+
+function describeJoseError(e: unknown, what: string): string {
+  if (e instanceof joseErrors.JWTExpired) return `the ${what} has expired`;
+  if (e instanceof joseErrors.JWTClaimValidationFailed) return `the ${what}'s "${e.claim}" claim is not acceptable (${e.reason === 'check_failed' ? 'wrong value or not yet valid' : e.reason})`;
+  if (e instanceof joseErrors.JOSEAlgNotAllowed) return `the ${what}'s signing algorithm is not accepted`;
+  if (e instanceof joseErrors.JWSSignatureVerificationFailed) return `the ${what}'s signature does not verify`;
+  if (e instanceof joseErrors.JWKSNoMatchingKey) return `the ${what} is signed by an unknown key`;
+  if (e instanceof joseErrors.JWTInvalid || e instanceof joseErrors.JWSInvalid) return `the ${what} is malformed`;
+  return `the ${what} is not valid`;
+}
+
+/** The Authenticator of every protected route: access tokens signed by this node. */
+export class TokenAuthenticator {
+  constructor(private readonly deps: TokenDeps) {}
+  authenticate(authorization: string | undefined): Promise<Principal> {
+    return verifyAccessToken(this.deps, authorization);
+  }
+}

@@ -1,0 +1,118 @@
+/** POST /v1/oauth/token: client credentials with private_key_jwt (RFC 7523), and what it refuses. */
+import { base64url, SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ISSUER, makeTestApp, tokenRequest, TOKEN_URL, type TestApp, type TestClient } from '../support/app';
+
+let t: TestApp;
+let c: TestClient;
+let admin: Record<string, string>;
+beforeAll(async () => {
+  t = await makeTestApp();
+  c = await t.client('partner', 'acme');
+  admin = await t.as('admin', 'admin');
+});
+afterAll(() => t.close());
+
+const ask = (assertion: string, extra: Record<string, string> = {}) => t.app.request(TOKEN_URL, tokenRequest(assertion, extra));
+
+async function refused(res: Response, status: number, error: string, detail?: RegExp) {
+  expect(res.status).toBe(status);
+  const body = await res.json();
+  expect(body.error).toBe(error);
+  if (detail) expect(body.error_description).toMatch(detail);
+  expect(res.headers.get('cache-control')).toBe('no-store');
+}
+
+describe('token endpoint', () => {
+  it('trades a valid EdDSA assertion for a 10-minute Bearer token with the role\'s scopes', async () => {
+    const res = await ask(await t.assertion(c));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const body = await res.json();
+    expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 600, scope: 'hash match hashes:read hashes:write feedback' });
+    const [h, p] = body.access_token.split('.').slice(0, 2).map((x: string) => JSON.parse(new TextDecoder().decode(base64url.decode(x))));
+    expect(h).toMatchObject({ alg: 'EdDSA', typ: 'at+jwt' });
+    expect(p).toMatchObject({ iss: ISSUER, aud: ISSUER, sub: c.id, scope: body.scope });
+    expect(p.exp - p.iat).toBe(600);
+    expect((await t.app.request(`${ISSUER}/v1/labels`, { headers: { authorization: `Bearer ${body.access_token}` } })).status).toBe(200);
+  });
+
+  it('accepts P-256 (ES256) client keys', async () => {
+    const ec = await t.client('auditor', 'auditor-ec', 'ES256');
+    const res = await ask(await t.assertion(ec));
+    expect(res.status).toBe(200);
+    expect((await res.json()).scope).toBe('audit:read');
+  });
+
+  it('accepts an assertion without kid, trying the client\'s active keys', async () => {
+    expect((await ask(await t.assertion(c, {}, { kid: null }))).status).toBe(200);
+  });
+
+  it('grants a requested subset of scopes, refuses scopes beyond the role', async () => {
+    const res = await ask(await t.assertion(c), { scope: 'match' });
+    expect((await res.json()).scope).toBe('match');
+    await refused(await ask(await t.assertion(c), { scope: 'match admin' }), 400, 'invalid_scope', /admin/);
+  });
+
+  it('refuses a replayed jti', async () => {
+    const a = await t.assertion(c, { jti: 'once-only' });
+    expect((await ask(a)).status).toBe(200);
+    await refused(await ask(a), 401, 'invalid_client', /replay/);
+  });
+
+  it('refuses an assertion living longer than 5 minutes', async () => {
+    await refused(await ask(await t.assertion(c, {}, { lifetimeS: 301 })), 401, 'invalid_client', /too long/);
+    expect((await ask(await t.assertion(c, {}, { lifetimeS: 300 }))).status).toBe(200);
+  });
+
+  it('tolerates 60 s of clock skew, not more', async () => {
+    const now = Math.floor(t.clock.now() / 1000);
+    expect((await ask(await t.assertion(c, { iat: now - 200, exp: now - 30 }))).status).toBe(200);
+    await refused(await ask(await t.assertion(c, { iat: now - 200, exp: now - 61 })), 401, 'invalid_client', /expired/);
+    expect((await ask(await t.assertion(c, { iat: now + 50, exp: now + 200, nbf: now + 50 }))).status).toBe(200);
+    await refused(await ask(await t.assertion(c, { iat: now + 90, exp: now + 200, nbf: now + 90 })), 401, 'invalid_client');
+  });
+
+  it('refuses a wrong audience', async () => {
+    await refused(await ask(await t.assertion(c, {}, { aud: 'https://another-node.example/v1/oauth/token' })), 401, 'invalid_client', /aud/);
+  });
+
+  it('refuses an unknown client', async () => {
+    const ghost = { ...c, id: 'no-such-client' };
+    await refused(await ask(await t.assertion(ghost)), 401, 'invalid_client', /unknown client/);
+  });
+
+  it('refuses a key of another client', async () => {
+    const other = await t.client('partner');
+    const impostor = { ...other, id: c.id }; // signs as acme with its own key
+    await refused(await ask(await t.assertion(impostor)), 401, 'invalid_client');
+  });
+
+  it('refuses alg none and HMAC algorithms', async () => {
+    const now = Math.floor(t.clock.now() / 1000);
+    const claims = { iss: c.id, sub: c.id, aud: TOKEN_URL, exp: now + 60, jti: 'x1' };
+    const none = `${base64url.encode(JSON.stringify({ alg: 'none' }))}.${base64url.encode(JSON.stringify(claims))}.`;
+    await refused(await ask(none), 401, 'invalid_client', /alg/);
+    const hs = await new SignJWT({ ...claims, jti: 'x2' }).setProtectedHeader({ alg: 'HS256', kid: c.kid }).sign(new TextEncoder().encode('a shared secret of enough length!!'));
+    await refused(await ask(hs), 401, 'invalid_client', /alg/);
+  });
+
+  it('refuses a revoked key and a suspended client', async () => {
+    const s = await t.client('partner');
+    await t.app.request(`${ISSUER}/v1/admin/clients/${s.id}/suspend`, { method: 'POST', headers: admin });
+    await refused(await ask(await t.assertion(s)), 401, 'invalid_client', /suspended/);
+    const r = await t.client('partner');
+    await t.app.request(`${ISSUER}/v1/admin/clients/${r.id}/keys/${r.kid}`, { method: 'DELETE', headers: admin });
+    await refused(await ask(await t.assertion(r)), 401, 'invalid_client', /revoked/);
+  });
+
+  it('answers malformed requests with OAuth errors', async () => {
+    await refused(await ask(await t.assertion(c), { grant_type: 'password' }), 400, 'unsupported_grant_type');
+    await refused(await ask(await t.assertion(c), { client_assertion_type: 'urn:other' }), 400, 'invalid_request');
+    await refused(await ask('not-a-jwt'), 401, 'invalid_client');
+    const json = await t.app.request(TOKEN_URL, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"grant_type":"client_credentials"}' });
+    await refused(json, 400, 'invalid_request', /x-www-form-urlencoded/);
+    const empty = await t.app.request(TOKEN_URL, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+    await refused(empty, 400, 'invalid_request');
+  });
+});
