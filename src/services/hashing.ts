@@ -14,7 +14,8 @@ export interface MediaHashes {
   media: { width: number; height: number; format: string };
 }
 
-export async function hashMedia(deps: ServiceDeps, bytes: Uint8Array): Promise<MediaHashes> {
+/** Only the decoder and digests: the client CLI hashes locally with the same code as the node. */
+export async function hashMedia(deps: Pick<ServiceDeps, 'decoder' | 'digests'>, bytes: Uint8Array): Promise<MediaHashes> {
   if (bytes.byteLength === 0) throw new DomainError('invalid_request', 'the request body is empty; send the image bytes', { errors: [{ path: 'body', message: 'empty' }] });
   if (!deps.decoder) {
     throw new DomainError('not_implemented', 'this deployment cannot decode images; compute the hashes on your side (npm run client -- hash FILE) and send them to POST /v1/match');

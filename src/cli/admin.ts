@@ -1,0 +1,105 @@
+/**
+ * The operator's command line, run on the node's own machine against the configured database
+ * (DATABASE_URL etc., as `npm start`). Actions are recorded in the audit log with actor "cli".
+ *
+ *   npm run admin -- init [--name NAME] [--force] [--json]
+ *   npm run admin -- client add --role partner|admin|auditor|peer --name NAME [--json]
+ *   npm run admin -- client list [--json]
+ *   npm run admin -- client suspend|reactivate ID [--json]
+ *   npm run admin -- keys rotate [--json]
+ *
+ * `init` and `client add` make the key pair here and print the private JWK once; only the public
+ * half is stored. Keep it: the node cannot show it again.
+ */
+import { randomUUID } from 'node:crypto';
+import { exportJWK, generateKeyPair } from 'jose';
+import { loadConfig } from '../runtime/node/config';
+import { openDatabase } from '../runtime/node/db';
+import { nodeSecret } from '../runtime/node/secret';
+import { createClient, listClients, setClientStatus } from '../services/clients';
+import { Keyring } from '../services/keyring';
+import { SecretBox } from '../services/secret-box';
+import { ACCESS_TOKEN_TTL_S, CLOCK_SKEW_S } from '../services/tokens';
+import { SqlAuthStore } from '../storage/auth-store';
+import { fail, main, out, parse } from './args';
+
+const ACTOR = 'cli';
+const USAGE = `usage:
+  npm run admin -- init [--name NAME] [--force] [--json]
+  npm run admin -- client add --role partner|admin|auditor|peer --name NAME [--json]
+  npm run admin -- client list [--json]
+  npm run admin -- client suspend|reactivate ID [--json]
+  npm run admin -- keys rotate [--json]`;
+
+async function open() {
+  const config = loadConfig();
+  const database = await openDatabase(config.DATABASE_URL, config.DATABASE_AUTH_TOKEN);
+  const auth = new SqlAuthStore(database.db);
+  const deps = { auth, now: Date.now, newId: () => randomUUID() };
+  const keyring = new Keyring({ auth, secretBox: new SecretBox(nodeSecret(config)), now: Date.now, retiredKeyGraceMs: (ACCESS_TOKEN_TTL_S + CLOCK_SKEW_S) * 1000 });
+  return { config, database, deps, keyring };
+}
+
+async function newClient(role: string, name: string) {
+  const { database, deps, keyring } = await open();
+  try {
+    await keyring.ensureCurrent(ACTOR);
+    const { publicKey, privateKey } = await generateKeyPair('EdDSA', { extractable: true });
+    const client = await createClient(deps, ACTOR, { role, name, jwk: await exportJWK(publicKey) });
+    const kid = client.keys[0].kid;
+    return { clientId: client.id, role: client.role, name: client.name, scopes: client.scopes, privateJwk: { ...(await exportJWK(privateKey)), kid, alg: 'EdDSA' } };
+  } finally {
+    database.close();
+  }
+}
+
+main(async () => {
+  const [cmd, sub, ...rest] = process.argv.slice(2);
+  if (!cmd || cmd === '--help' || cmd === '-h') return out(false, null, USAGE);
+
+  if (cmd === 'init') {
+    const { values } = parse([sub, ...rest].filter(Boolean), { name: { type: 'string' }, force: { type: 'boolean' } });
+    const { database, deps } = await open();
+    const admins = await deps.auth.countActiveAdmins();
+    database.close();
+    if (admins > 0 && !values.force) fail(`this node already has ${admins} active admin(s); use --force to create another`);
+    const made = await newClient('admin', values.name ?? 'first admin');
+    return out(values.json, made, `admin client ${made.clientId} created.\nIts private key (shown once; keep it safe):\n${JSON.stringify(made.privateJwk)}`);
+  }
+
+  if (cmd === 'client' && sub === 'add') {
+    const { values } = parse(rest, { role: { type: 'string' }, name: { type: 'string' } });
+    if (!values.role || !values.name) fail(`client add needs --role and --name\n${USAGE}`, 2);
+    const made = await newClient(values.role, values.name);
+    return out(values.json, made, `${made.role} client ${made.clientId} (${made.name}) created.\nIts private key (shown once; give it to the member, then delete it here):\n${JSON.stringify(made.privateJwk)}`);
+  }
+
+  if (cmd === 'client' && (sub === 'list' || sub === 'suspend' || sub === 'reactivate')) {
+    const { values, positionals } = parse(rest, {});
+    const { database, deps } = await open();
+    try {
+      if (sub === 'list') {
+        const clients = await listClients(deps);
+        return out(values.json, { clients }, clients.map((c) => `${c.id}  ${c.role.padEnd(8)} ${c.status.padEnd(9)} ${c.name}`).join('\n') || '(no clients)');
+      }
+      if (!positionals[0]) fail(`client ${sub} needs a client id`, 2);
+      const c = await setClientStatus(deps, ACTOR, positionals[0], sub === 'suspend' ? 'suspended' : 'active');
+      return out(values.json, c, `${c.id} is now ${c.status}`);
+    } finally {
+      database.close();
+    }
+  }
+
+  if (cmd === 'keys' && sub === 'rotate') {
+    const { values } = parse(rest, {});
+    const { database, keyring } = await open();
+    try {
+      const kid = await keyring.rotate(ACTOR);
+      return out(values.json, { kid, jwks: await keyring.jwks() }, `new signing key ${kid}; restart running nodes, or they pick it up when they meet a token it signed`);
+    } finally {
+      database.close();
+    }
+  }
+
+  fail(`unknown command: ${[cmd, sub].filter(Boolean).join(' ')}\n${USAGE}`, 2);
+});

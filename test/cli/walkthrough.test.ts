@@ -1,0 +1,102 @@
+/**
+ * The README's walkthrough, run for real: the operator creates the first admin and a partner with the
+ * admin CLI, the partner gets a token with the client CLI from a running node, shares an image's
+ * hashes and finds the upload matched.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { serve, type ServerType } from '@hono/node-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/http/app';
+import { loadConfig } from '../../src/runtime/node/config';
+import { createNodeRuntime, type NodeRuntime } from '../../src/runtime/node/deps';
+import { conformancePath } from '../support/conformance';
+
+const ROOT = resolve(__dirname, '../..');
+const TSX = join(ROOT, 'node_modules/.bin/tsx');
+let dir: string;
+let env: Record<string, string>;
+let rt: NodeRuntime;
+let server: ServerType;
+let base: string;
+
+async function cli(tool: 'admin' | 'client', args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(TSX, [join(ROOT, `src/cli/${tool}.ts`), ...args], { cwd: dir, env: { ...process.env, ...env }, timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'mhn-cli-'));
+  env = { DATABASE_URL: `file:${join(dir, 'node.db')}`, NODE_SECRET_FILE: join(dir, 'node.secret'), PUBLIC_URL: 'http://node.invalid' };
+});
+afterAll(() => {
+  server?.close();
+  rt?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('from nothing to a matched upload', () => {
+  let partner: { clientId: string; privateJwk: Record<string, unknown> };
+
+  it('admin init creates the first admin once and prints its private key', async () => {
+    const r = await cli('admin', ['init', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const admin = JSON.parse(r.stdout);
+    expect(admin.clientId).toEqual(expect.any(String));
+    expect(admin.privateJwk).toMatchObject({ kty: 'OKP', crv: 'Ed25519', d: expect.any(String), kid: expect.any(String) });
+    const again = await cli('admin', ['init', '--json']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already has 1 active admin/);
+  }, 120_000);
+
+  it('admin client add makes a partner; only the public key is stored', async () => {
+    const r = await cli('admin', ['client', 'add', '--role', 'partner', '--name', 'Example Video', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    partner = JSON.parse(r.stdout);
+    writeFileSync(join(dir, 'partner.key.json'), JSON.stringify(partner.privateJwk));
+    const list = JSON.parse((await cli('admin', ['client', 'list', '--json'])).stdout);
+    const stored = list.clients.find((c: { id: string }) => c.id === partner.clientId);
+    expect(stored).toMatchObject({ role: 'partner', name: 'Example Video' });
+    expect(stored.keys[0].jwk.d).toBeUndefined();
+    expect(readFileSync(join(dir, 'node.db')).includes(Buffer.from(String(partner.privateJwk.d)))).toBe(false);
+  }, 120_000);
+
+  it('client token gets an access token from the running node; the partner shares and matches', async () => {
+    rt = await createNodeRuntime(loadConfig(env));
+    await rt.indexLoaded;
+    server = serve({ fetch: buildApp(rt.deps).fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise((r) => server.once('listening', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    const tok = await cli('client', ['token', '--node', base, '--client-id', partner.clientId, '--key', join(dir, 'partner.key.json')]);
+    expect(tok.code, tok.stderr).toBe(0);
+    const auth = { authorization: `Bearer ${tok.stdout.trim()}` };
+
+    const image = readFileSync(conformancePath('blockhash', 'clipper_ship.jpg'));
+    const form = new FormData();
+    form.set('file', new Blob([image], { type: 'image/jpeg' }), 'clipper_ship.jpg');
+    form.set('labels', 'attack-footage');
+    const shared = await fetch(`${base}/v1/hashes/media`, { method: 'POST', headers: auth, body: form });
+    expect(shared.status).toBe(201);
+
+    const local = await cli('client', ['hash', conformancePath('blockhash', 'clipper_ship.jpg'), '--json']);
+    expect(local.code, local.stderr).toBe(0);
+    const { hashes } = JSON.parse(local.stdout);
+    const match = await fetch(`${base}/v1/match`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ hashes: [{ type: 'blockhash', value: hashes.blockhash.value }] }) });
+    const body = await match.json();
+    expect(body.results[0].matches[0]).toMatchObject({ value: hashes.blockhash.value, distance: 0, labels: ['attack-footage'] });
+
+    const bad = await cli('client', ['token', '--node', base, '--client-id', 'nobody', '--key', join(dir, 'partner.key.json')]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/invalid_client/);
+  }, 120_000);
+});
