@@ -70,6 +70,21 @@ CREATE TABLE `hashes` (
 CREATE UNIQUE INDEX `hashes_id` ON `hashes` (`id`);--> statement-breakpoint
 CREATE UNIQUE INDEX `hashes_origin_type_value` ON `hashes` (`origin`,`type`,`value`);--> statement-breakpoint
 CREATE INDEX `hashes_type_value` ON `hashes` (`type`,`value`);--> statement-breakpoint
+CREATE TABLE `match_counts` (
+	`client_id` text NOT NULL,
+	`day` text NOT NULL,
+	`queries` integer NOT NULL,
+	`hashes` integer NOT NULL,
+	PRIMARY KEY(`client_id`, `day`)
+);
+--> statement-breakpoint
+CREATE TABLE `merkle_nodes` (
+	`level` integer NOT NULL,
+	`idx` integer NOT NULL,
+	`hash` text NOT NULL,
+	PRIMARY KEY(`level`, `idx`)
+);
+--> statement-breakpoint
 CREATE TABLE `node_keys` (
 	`kid` text PRIMARY KEY NOT NULL,
 	`alg` text NOT NULL,
@@ -78,6 +93,13 @@ CREATE TABLE `node_keys` (
 	`status` text NOT NULL,
 	`created_at` integer NOT NULL,
 	`retired_at` integer
+);
+--> statement-breakpoint
+CREATE TABLE `tree_heads` (
+	`tree_size` integer PRIMARY KEY NOT NULL,
+	`root_hash` text NOT NULL,
+	`timestamp` integer NOT NULL,
+	`signature` text NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE `used_jtis` (

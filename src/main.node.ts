@@ -1,6 +1,7 @@
 /** Node entry point: config -> deps -> app -> HTTP server. */
 import { serve } from '@hono/node-server';
 import { buildApp } from './http/app';
+import { integrate } from './services/audit-log';
 import { ConfigError, loadConfig } from './runtime/node/config';
 import { createNodeRuntime } from './runtime/node/deps';
 
@@ -22,6 +23,10 @@ async function main() {
     (n) => console.log(`index ready: ${n} hashes in ${Date.now() - started} ms`),
     (e) => console.error('index failed to load:', e),
   );
+  // Sign a new tree head every interval while audit entries arrive.
+  if (config.TREE_HEAD_INTERVAL_MS > 0) {
+    setInterval(() => integrate(rt.deps).catch((e) => console.error('audit log integration failed:', e)), config.TREE_HEAD_INTERVAL_MS).unref();
+  }
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     console.log(`media-hash-node listening on http://${info.address}:${info.port} (database ${config.DATABASE_URL}${config.DEV_AUTH ? ', DEV_AUTH on' : ''})`);
   });

@@ -1,56 +1,76 @@
 /**
- * Exact multi-index hashing (Norouzi, Punjani & Fleet, "Fast search in Hamming space with
- * multi-index hashing", CVPR 2012) over packed 32-bit words: the in-memory index of DESIGN §9.
+ * Exact multi-index hashing (Norouzi, Punjani & Fleet, CVPR 2012) over packed 32-bit words, with a
+ * pair filter carried in the posting lists: the in-memory index of DESIGN §9.
  *
- * Each hash is cut into m contiguous substrings. Pigeonhole, generalised: if every substring i of a
- * stored hash differed from the query's in more than rho_i bits, the whole hash would differ in at
- * least sum(rho_i + 1) bits. So when sum(rho_i + 1) > r, every hash within r has some substring i
- * within rho_i of the query's substring i, and looking up every bucket within rho_i of each query
- * substring, then checking the full distance, finds exactly the hashes within r. rho_i = -1 skips a
- * substring. The rho_i are spread greedily by estimated cost (see `plan`); with 16 substrings of 16
- * bits at r = 31 that is the textbook rho_i = 1 everywhere (17 probes per substring).
+ * Each hash is cut into m pieces; pieces 2i and 2i+1 form a pair. Radii rho_i are chosen with
+ * sum(rho_i + 1) > r (see `plan`). Generalised pigeonhole: if d(x, q) <= r, some pair (A, B) has
+ * d_A + d_B <= rho_A + rho_B + 1, and then d_A <= rho_A or d_B <= rho_B. So looking up every bucket
+ * within rho_A of the query's piece A, keeping entries whose d_A + d_B stays within that pair bound,
+ * and checking the full distance finds exactly the hashes within r. Each posting entry carries the
+ * top f bits of the partner piece next to the slot number (f = 32 - bits per slot, at most 16), so
+ * the pair bound is tested inside the sequential posting scan and only about 1 entry in 7 (10 M
+ * hashes) to 1 in 50 (1 M) is looked up in the hash array. On this class of machine a random
+ * read of a hash costs ~60-100 ns against ~2-3 ns per posting entry, so that is the whole game.
  *
  * Layout (typed arrays only):
- * - slots: `hashes` (words per slot) and `ids` (-1 = removed or replaced; the slot is dead).
- * - id -> slot: an open-addressing table of slot numbers (linear probing, backward-shift delete);
- *   the key is read back through `ids`, so the table costs 4 bytes per entry.
- * - base: slots below `baseCount` are in one CSR table per substring: `offsets` (2^b + 1) and the
- *   slot numbers sorted by key, packed little-endian in 3 bytes (4 once the index passes 2^24
- *   slots): at 10 M hashes the posting lists are most of the memory, so the 4th byte matters.
- * - overflow: slots added since the last compaction are chained per substring (`ovHeads`, `ovNext`).
- * - `compact()` drops dead slots and rebuilds the CSR tables (counting sort); it runs by itself when
- *   the overflow or the dead slots grow past a fraction of the index.
+ * - slots: `hashes` (words per slot) and `ids`; a removed or replaced slot keeps its id with the
+ *   sign bit set (dead) until the next compaction.
+ * - base: slots below `baseCount`, sorted by id (id -> slot is a binary search, no hash table),
+ *   indexed by one CSR table per piece: `offsets` (2^width + 1) and `postings` (slot << f | filter).
+ * - overflow: slots added since the last compaction, chained per piece (`ovHeads`, `ovNext`), with a
+ *   small open-addressing id table (`ovIds`).
+ * - `compact()` drops dead slots, merges the overflow in id order and rebuilds the tables; it runs
+ *   by itself once the overflow or the dead slots pass an eighth of the index (capped at 2^18).
  *
- * Duplicates: a hash can sit in the probed buckets of several substrings. Rather than a seen-set,
- * a hit found through substring j is dropped when some earlier probed substring i is within rho_i,
- * because substring i's lookup has then reported it already. Only hits pay for this check.
+ * Duplicates: a hash can pass the lookups of several pieces. A hit found through piece j is dropped
+ * when an earlier piece i would have reported it too (same test, recomputed from the hash); only
+ * hits pay for this, so no seen-set is needed.
  *
- * Large radii: when the estimated probe cost passes the cost of a linear scan (at r >= ~55 with 16
- * substrings at 1 M hashes), `search` scans the slots instead; the answer is the same.
+ * Large radii: when the estimated probe cost passes that of a linear scan, `search` scans instead
+ * (same answer). With 16 pieces at 1 M hashes that happens from r ~ 50 on.
  */
 import { sortHits, type HammingHit, type HammingIndex } from './hamming-index';
 
 export interface MihOptions {
-  /** Number of substrings (default 16, i.e. 16 bits each for 256-bit hashes). Widths must stay <= 24 bits. */
+  /**
+   * Number of pieces, fixed. By default each compaction picks it from the cost model: the fastest
+   * at `tuneRadius` whose memory fits 64 bytes per hash (or 64 MB in all), else the smallest. For
+   * 256-bit hashes that is 16 pieces of 16 bits up to ~2 M hashes and 14 of 18-19 bits beyond.
+   */
   substrings?: number;
+  /** The radius the piece count is tuned for (default 31, PDQ's match threshold). */
+  tuneRadius?: number;
   /** Initial slot capacity. */
   capacity?: number;
   /** Scan when probing would cost more (default true). Tests turn it off to exercise the probes at every radius. */
   scanWhenCheaper?: boolean;
 }
 
-/** Cost model, in rough nanoseconds on Node 20 (measured by src/cli/bench): */
-const COST_PROBE = 12; // one bucket lookup (offsets + overflow head)
-const COST_CANDIDATE = 8; // one candidate read and verified (random access)
-const COST_SCAN = 2.5; // one slot of a linear scan (sequential, early exit)
+interface Plan {
+  radii: Int32Array; // rho_i, -1 = piece not looked up
+  bounds: Int32Array; // rho_i + rho_partner + 1: the largest d_i + d_partner an entry may have
+  probes: number; // buckets looked up per query
+}
+
+// Cost model in rough nanoseconds, fitted to src/cli/bench runs on a 2-core VM (Node 20): a bucket
+// lookup, a posting entry scanned, an entry that passes the filter and is checked against the hash
+// array (a random read), a slot of a linear scan.
+const COST_PROBE = 60;
+const COST_ENTRY = 3;
+const COST_VERIFY = 100;
+const COST_SCAN = 13;
+const BUDGET_PER_HASH = 64;
+const BUDGET_FLOOR = 64 << 20;
 const MIN_OVERFLOW_LIMIT = 4096;
 const MAX_OVERFLOW_LIMIT = 1 << 18;
+const DEAD = 0x80000000 | 0;
 
 export class MultiIndexHashing implements HammingIndex {
   readonly words: number;
-  readonly substrings: number;
-  private readonly starts: Int32Array; // first bit of each substring (bit 0 = MSB of word 0)
-  private readonly widths: Int32Array;
+  private readonly fixedPieces: number | undefined;
+  private readonly tuneRadius: number;
+  private readonly scanWhenCheaper: boolean;
+  private shape!: Shape;
 
   private hashes: Uint32Array;
   private ids: Int32Array;
@@ -58,36 +78,33 @@ export class MultiIndexHashing implements HammingIndex {
   private live = 0;
   private dead = 0;
 
-  private idTable: Int32Array = new Int32Array(16).fill(-1);
-  private idShift = 28; // 32 - log2(idTable.length)
-
   private baseCount = 0;
+  private f = 0; // filter bits per posting entry
   private offsets: Uint32Array[] = [];
-  private postings: Uint8Array[] = [];
-  private stride = 3; // bytes per posting
+  private postings: Uint32Array[] = [];
 
-  private ovHeads: Int32Array | null = null; // [substring * ovSize + (key & (ovSize - 1))] -> overflow entry
-  private ovNext: Int32Array | null = null; // [entry * m + substring] -> next entry; entry = slot - baseCount
-  private ovSize = 0;
+  private ovSize = 0; // heads per piece, a power of two
+  private ovHeads: Int32Array | null = null; // [piece * ovSize + (key & (ovSize - 1))] -> entry (slot - baseCount)
+  private ovNext: Int32Array | null = null; // [entry * m + piece] -> next entry
+  private ovIds: Int32Array | null = null; // open addressing: live overflow slots, keyed by their id
+  private ovIdCount = 0;
 
-  private plans = new Map<number, Int32Array | null>();
-  private readonly qkeys: Int32Array;
-  private readonly scanWhenCheaper: boolean;
+  private plans = new Map<number, Plan | null>();
+  private rangeLo: Uint32Array = new Uint32Array(0); // scratch for search: bucket ranges of every probe
+  private rangeHi: Uint32Array = new Uint32Array(0);
+  private candSlot: Int32Array = new Int32Array(1024); // scratch for search: entries that pass the filter...
+  private candPiece: Uint8Array = new Uint8Array(1024); // ...and the piece that found them
+  private sink = 0;
+  private qkeys: Int32Array = new Int32Array(0); // the query's pieces
+  private qfilter: Int32Array = new Int32Array(0); // the query's filter value for each piece
 
   constructor(words = 8, options: MihOptions = {}) {
     const bits = words * 32;
-    const m = options.substrings ?? Math.max(1, Math.ceil(bits / 16));
-    if (!Number.isInteger(m) || m < 1 || Math.ceil(bits / m) > 24) throw new RangeError(`substrings must make widths <= 24 bits, got ${m} for ${bits} bits`);
+    const m = options.substrings;
+    if (m !== undefined && (!Number.isInteger(m) || m < 1 || Math.ceil(bits / m) > 24)) throw new RangeError(`substrings must make widths <= 24 bits, got ${m} for ${bits} bits`);
     this.words = words;
-    this.substrings = m;
-    this.starts = new Int32Array(m);
-    this.widths = new Int32Array(m);
-    for (let i = 0, at = 0; i < m; i++) {
-      this.widths[i] = Math.floor(bits / m) + (i < bits % m ? 1 : 0);
-      this.starts[i] = at;
-      at += this.widths[i];
-    }
-    this.qkeys = new Int32Array(m);
+    this.fixedPieces = m;
+    this.tuneRadius = options.tuneRadius ?? 31;
     this.scanWhenCheaper = options.scanWhenCheaper ?? true;
     const cap = Math.max(16, options.capacity ?? 1024);
     this.hashes = new Uint32Array(cap * words);
@@ -95,7 +112,7 @@ export class MultiIndexHashing implements HammingIndex {
     this.rebuildTables();
   }
 
-  /** Bulk load: one counting sort per substring instead of n incremental inserts. */
+  /** Bulk load: one sort and one counting sort per piece instead of n incremental inserts. */
   static build(ids: ArrayLike<number>, hashes: Uint32Array, words = 8, options: MihOptions = {}): MultiIndexHashing {
     const index = new MultiIndexHashing(words, { ...options, capacity: Math.max(ids.length, options.capacity ?? 0) });
     index.addMany(ids, hashes);
@@ -106,34 +123,43 @@ export class MultiIndexHashing implements HammingIndex {
     return this.live;
   }
 
+  /** The number of pieces in use (it may change at a compaction unless fixed by the options). */
+  get substrings(): number {
+    return this.shape.m;
+  }
+
   add(id: number, hash: Uint32Array): void {
     checkId(id);
+    if (hash.length < this.words) throw new RangeError(`hash has ${hash.length} words, expected ${this.words}`);
+    const old = this.findSlot(id);
+    if (old >= 0) this.kill(old);
     const slot = this.append(id, hash);
     this.indexOverflow(slot);
     this.maybeCompact();
   }
 
-  /** Adds `ids.length` hashes packed in `hashes` (words each). Large batches end in one compaction. */
+  /** Adds `ids.length` hashes packed in `hashes` (`words` each; a later duplicate id wins). Large batches end in one compaction. */
   addMany(ids: ArrayLike<number>, hashes: Uint32Array): void {
     const n = ids.length;
-    if (hashes.length < n * this.words) throw new RangeError('hashes holds fewer than ids.length * words words');
+    const w = this.words;
+    if (hashes.length < n * w) throw new RangeError('hashes holds fewer than ids.length * words words');
+    for (let i = 0; i < n; i++) checkId(ids[i]);
     if (n < this.overflowLimit() - (this.top - this.baseCount)) {
-      for (let i = 0; i < n; i++) this.add(ids[i], hashes.subarray(i * this.words, (i + 1) * this.words));
+      for (let i = 0; i < n; i++) this.add(ids[i], hashes.subarray(i * w, (i + 1) * w));
       return;
     }
+    // Appended without indexing; compact() resolves replaced ids (the later slot wins) and indexes.
     this.ensureCapacity(this.top + n);
-    for (let i = 0; i < n; i++) checkId(ids[i]);
-    for (let i = 0; i < n; i++) this.append(ids[i], hashes.subarray(i * this.words, (i + 1) * this.words));
+    this.hashes.set(hashes.subarray(0, n * w), this.top * w);
+    for (let i = 0; i < n; i++) this.ids[this.top + i] = ids[i];
+    this.top += n;
     this.compact();
   }
 
   remove(id: number): boolean {
-    const at = this.findId(id);
-    if (at < 0) return false;
-    this.ids[this.idTable[at]] = -1;
-    this.deleteIdAt(at);
-    this.live--;
-    this.dead++;
+    const slot = this.findSlot(id);
+    if (slot < 0) return false;
+    this.kill(slot);
     this.maybeCompact();
     return true;
   }
@@ -142,83 +168,168 @@ export class MultiIndexHashing implements HammingIndex {
     if (query.length < this.words) throw new RangeError(`query has ${query.length} words, expected ${this.words}`);
     const r = Math.min(Math.floor(maxDistance), this.words * 32);
     if (!(r >= 0) || this.live === 0) return [];
-    const radii = this.plan(r);
-    return sortHits(radii ? this.probe(query, r, radii) : this.scan(query, r));
+    const plan = this.plan(r);
+    return sortHits(plan ? this.probe(query, r, plan) : this.scan(query, r));
   }
 
-  /** Drops dead slots and rebuilds the CSR tables over every slot. */
+  /** Drops dead slots, merges the overflow into the base in id order, and rebuilds the tables. */
   compact(): void {
+    const order = this.liveOrder();
+    const n = order.length;
     const w = this.words;
-    const h = this.hashes;
-    const ids = this.ids;
-    let to = 0;
-    for (let s = 0; s < this.top; s++) {
-      if (ids[s] < 0) continue;
-      if (s !== to) {
-        h.copyWithin(to * w, s * w, (s + 1) * w);
-        ids[to] = ids[s];
+    let inPlace = true;
+    for (let i = 0; i < n && inPlace; i++) inPlace = order[i] >= i && (i === 0 || order[i] > order[i - 1]);
+    if (inPlace) {
+      for (let i = 0; i < n; i++) {
+        const s = order[i];
+        if (s === i) continue;
+        this.hashes.copyWithin(i * w, s * w, (s + 1) * w);
+        this.ids[i] = this.ids[s];
       }
-      to++;
+    } else {
+      const hashes = new Uint32Array(n * w);
+      const ids = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        const s = order[i];
+        hashes.set(this.hashes.subarray(s * w, (s + 1) * w), i * w);
+        ids[i] = this.ids[s];
+      }
+      this.hashes = hashes;
+      this.ids = ids;
     }
-    this.top = to;
+    this.top = this.live = n;
     this.dead = 0;
     this.rebuildTables();
   }
 
-  /** Bytes held by the index's typed arrays, and how many of them are the hashes themselves. */
+  /** Bytes held by the index's typed arrays, and the part that is not the hashes themselves. */
   memory(): { totalBytes: number; hashBytes: number; overheadPerHash: number } {
-    let total = this.hashes.byteLength + this.ids.byteLength + this.idTable.byteLength;
+    let total = this.hashes.byteLength + this.ids.byteLength;
     for (let j = 0; j < this.offsets.length; j++) total += this.offsets[j].byteLength + this.postings[j].byteLength;
-    total += (this.ovHeads?.byteLength ?? 0) + (this.ovNext?.byteLength ?? 0);
+    total += (this.ovHeads?.byteLength ?? 0) + (this.ovNext?.byteLength ?? 0) + (this.ovIds?.byteLength ?? 0);
     const hashBytes = this.live * this.words * 4;
     return { totalBytes: total, hashBytes, overheadPerHash: this.live ? (total - hashBytes) / this.live : 0 };
   }
 
   // --- search ---
 
-  private probe(query: Uint32Array, r: number, radii: Int32Array): HammingHit[] {
-    const m = this.substrings;
+  /**
+   * Four passes, so that the random reads of each pass are independent of each other and overlap in
+   * the memory system instead of queueing behind a mispredicted loop exit: bucket ranges, a touch of
+   * each bucket's first entry (a software prefetch), the filtered scan, the full check.
+   */
+  private probe(query: Uint32Array, r: number, plan: Plan): HammingHit[] {
+    const m = this.shape.m;
     const w = this.words;
     const h = this.hashes;
     const ids = this.ids;
+    const f = this.f;
+    const { radii, bounds } = plan;
     const qkeys = this.qkeys;
-    for (let j = 0; j < m; j++) qkeys[j] = extract(query, 0, this.starts[j], this.widths[j]);
-    const hits: HammingHit[] = [];
-    const ovHeads = this.ovHeads;
-    const ovNext = this.ovNext;
-    const ovMask = this.ovSize - 1;
-    const base = this.baseCount;
-    const stride = this.stride;
+    const qfilter = this.qfilter;
+    for (let j = 0; j < m; j++) qkeys[j] = extract(query, 0, this.shape.starts[j], this.shape.widths[j]);
+    for (let j = 0; j < m; j++) qfilter[j] = this.filterOf(qkeys, j);
+    if (this.rangeLo.length < plan.probes) {
+      this.rangeLo = new Uint32Array(plan.probes);
+      this.rangeHi = new Uint32Array(plan.probes);
+    }
+    const lo = this.rangeLo;
+    const hi = this.rangeHi;
+    let n = 0;
     for (let j = 0; j < m; j++) {
       if (radii[j] < 0) continue;
-      const masks = ballMasks(this.widths[j], radii[j]);
-      const qk = qkeys[j];
+      const masks = ballOf(this.shape.widths[j], radii[j]).masks;
       const off = this.offsets[j];
-      const post = this.postings[j];
-      for (let t = 0; t < masks.length; t++) {
+      const qk = qkeys[j];
+      for (let t = 0; t < masks.length; t++, n++) {
         const k = qk ^ masks[t];
-        for (let p = off[k] * stride, end = off[k + 1] * stride; p < end; p += stride) {
-          const slot = post[p] | (post[p + 1] << 8) | (post[p + 2] << 16) | (stride === 4 ? post[p + 3] << 24 : 0);
-          const d = distance(h, slot * w, query, w, r);
-          if (d <= r && ids[slot] >= 0 && !this.foundEarlier(slot, j, radii)) hits.push({ id: ids[slot], distance: d });
-        }
-        if (ovHeads === null) continue;
-        for (let e = ovHeads[j * this.ovSize + (k & ovMask)]; e >= 0; e = ovNext![e * m + j]) {
-          const slot = base + e;
-          if (extract(h, slot * w, this.starts[j], this.widths[j]) !== k) continue;
-          const d = distance(h, slot * w, query, w, r);
-          if (d <= r && ids[slot] >= 0 && !this.foundEarlier(slot, j, radii)) hits.push({ id: ids[slot], distance: d });
+        lo[n] = off[k];
+        hi[n] = off[k + 1];
+      }
+    }
+    let sink = 0;
+    n = 0;
+    for (let j = 0; j < m; j++) {
+      if (radii[j] < 0) continue;
+      const post = this.postings[j];
+      for (let t = 0, size = ballOf(this.shape.widths[j], radii[j]).masks.length; t < size; t++, n++) if (lo[n] < hi[n]) sink ^= post[lo[n]];
+    }
+    let candSlot = this.candSlot;
+    let candPiece = this.candPiece;
+    let nc = 0;
+    n = 0;
+    for (let j = 0; j < m; j++) {
+      if (radii[j] < 0) continue;
+      const pops = ballOf(this.shape.widths[j], radii[j]).pops;
+      const qf = qfilter[j];
+      const fmask = this.shape.partner[j] >= 0 ? (1 << f) - 1 : 0;
+      const bound = bounds[j];
+      const post = this.postings[j];
+      for (let t = 0; t < pops.length; t++, n++) {
+        const limit = bound - pops[t];
+        for (let p = lo[n], end = hi[n]; p < end; p++) {
+          const e = post[p];
+          if (POP16[(e ^ qf) & fmask] > limit) continue;
+          if (nc === candSlot.length) [candSlot, candPiece] = this.growCands();
+          candSlot[nc] = e >>> f;
+          candPiece[nc++] = j;
         }
       }
     }
+    for (let c = 0; c < nc; c++) sink ^= h[candSlot[c] * w];
+    this.sink = sink;
+    const hits: HammingHit[] = [];
+    for (let c = 0; c < nc; c++) {
+      const slot = candSlot[c];
+      const d = distance(h, slot * w, query, w, r);
+      if (d <= r && ids[slot] >= 0 && !this.foundEarlier(slot, candPiece[c], plan)) hits.push({ id: ids[slot], distance: d });
+    }
+    if (this.ovHeads !== null) this.probeOverflow(query, r, plan, hits);
     return hits;
   }
 
-  /** True when an earlier probed substring of `slot` is within its radius: that lookup reported it. */
-  private foundEarlier(slot: number, j: number, radii: Int32Array): boolean {
+  private probeOverflow(query: Uint32Array, r: number, plan: Plan, hits: HammingHit[]): void {
+    const m = this.shape.m;
+    const w = this.words;
+    const h = this.hashes;
+    const ids = this.ids;
+    const ovHeads = this.ovHeads!;
+    const ovNext = this.ovNext!;
+    const ovMask = this.ovSize - 1;
+    for (let j = 0; j < m; j++) {
+      if (plan.radii[j] < 0) continue;
+      const { masks, pops } = ballOf(this.shape.widths[j], plan.radii[j]);
+      const fmask = this.shape.partner[j] >= 0 ? (1 << this.f) - 1 : 0;
+      for (let t = 0; t < masks.length; t++) {
+        const k = this.qkeys[j] ^ masks[t];
+        for (let x = ovHeads[j * this.ovSize + (k & ovMask)]; x >= 0; x = ovNext[x * m + j]) {
+          const slot = this.baseCount + x;
+          if (ids[slot] < 0 || extract(h, slot * w, this.shape.starts[j], this.shape.widths[j]) !== k) continue;
+          if (POP16[(this.filterOfSlot(slot, j) ^ this.qfilter[j]) & fmask] > plan.bounds[j] - pops[t]) continue;
+          const d = distance(h, slot * w, query, w, r);
+          if (d <= r && !this.foundEarlier(slot, j, plan)) hits.push({ id: ids[slot], distance: d });
+        }
+      }
+    }
+  }
+
+  private growCands(): [Int32Array, Uint8Array] {
+    const slots = new Int32Array(this.candSlot.length * 2);
+    slots.set(this.candSlot);
+    const pieces = new Uint8Array(slots.length);
+    pieces.set(this.candPiece);
+    return [(this.candSlot = slots), (this.candPiece = pieces)];
+  }
+
+  /** True when an earlier piece's lookup reported `slot` already (the same two tests, from the hash). */
+  private foundEarlier(slot: number, j: number, plan: Plan): boolean {
     const off = slot * this.words;
     for (let i = 0; i < j; i++) {
-      if (radii[i] >= 0 && pop(extract(this.hashes, off, this.starts[i], this.widths[i]) ^ this.qkeys[i]) <= radii[i]) return true;
+      if (plan.radii[i] < 0) continue;
+      const di = pop(extract(this.hashes, off, this.shape.starts[i], this.shape.widths[i]) ^ this.qkeys[i]);
+      if (di > plan.radii[i]) continue;
+      const df = this.shape.partner[i] >= 0 ? POP16[this.filterOfSlot(slot, i) ^ this.qfilter[i]] : 0;
+      if (di + df <= plan.bounds[i]) return true;
     }
     return false;
   }
@@ -234,64 +345,68 @@ export class MultiIndexHashing implements HammingIndex {
     return hits;
   }
 
-  /**
-   * Substring radii for radius r, or null when a scan is cheaper. sum(rho_i + 1) must reach r + 1;
-   * each unit goes to the substring whose next probe ring costs least (cost is convex in rho_i, so
-   * greedy is optimal for the model). Cached per r until the next compaction.
-   */
-  private plan(r: number): Int32Array | null {
+  /** The cheapest plan for radius r (see `planFor`), or null when a scan is cheaper. Cached per r until the next compaction. */
+  private plan(r: number): Plan | null {
     const cached = this.plans.get(r);
     if (cached !== undefined) return cached;
-    const m = this.substrings;
-    const radii = new Int32Array(m).fill(-1);
     const n = Math.max(1, this.top);
-    let cost = 0;
-    let plan: Int32Array | null = radii;
-    if (r + 1 > this.words * 32) plan = null;
-    for (let unit = 0; plan && unit <= r; unit++) {
-      let best = -1;
-      let bestCost = Infinity;
-      for (let i = 0; i < m; i++) {
-        const b = this.widths[i];
-        if (radii[i] >= b) continue;
-        const c = binomial(b, radii[i] + 1) * (COST_PROBE + (n / 2 ** b) * COST_CANDIDATE);
-        if (c < bestCost) [best, bestCost] = [i, c];
-      }
-      if (best < 0) plan = null;
-      else {
-        radii[best]++;
-        cost += bestCost;
-        if (this.scanWhenCheaper && cost > n * COST_SCAN) plan = null;
-      }
-    }
+    const best = r < this.words * 32 ? planFor(this.shape, n, this.f, r) : null;
+    const plan = best && (!this.scanWhenCheaper || best.cost <= n * COST_SCAN) ? best : null;
     this.plans.set(r, plan);
     return plan;
   }
 
-  // --- slots and the id table ---
+  /** The top f bits of piece j's partner, from the keys of all pieces. */
+  private filterOf(keys: Int32Array, j: number): number {
+    const p = this.shape.partner[j];
+    return p < 0 ? 0 : keys[p] >>> (this.shape.widths[p] - this.f);
+  }
+
+  private filterOfSlot(slot: number, j: number): number {
+    const p = this.shape.partner[j];
+    return p < 0 ? 0 : extract(this.hashes, slot * this.words, this.shape.starts[p], this.shape.widths[p]) >>> (this.shape.widths[p] - this.f);
+  }
+
+  // --- slots and ids ---
 
   private append(id: number, hash: Uint32Array): number {
-    if (hash.length < this.words) throw new RangeError(`hash has ${hash.length} words, expected ${this.words}`);
-    const at = this.findId(id);
-    if (at >= 0) {
-      this.ids[this.idTable[at]] = -1; // replaced: the old slot dies, the new one takes the id
-      this.dead++;
-      this.live--;
-    }
-    else if ((this.live + 1) * 10 > this.idTable.length * 7) this.resizeIdTable(this.live + 1);
     this.ensureCapacity(this.top + 1);
     const slot = this.top++;
     this.hashes.set(hash.subarray(0, this.words), slot * this.words);
     this.ids[slot] = id;
     this.live++;
-    if (at >= 0) this.idTable[at] = slot;
-    else this.insertId(slot);
+    this.ovIdInsert(slot);
     return slot;
+  }
+
+  private kill(slot: number): void {
+    if (slot >= this.baseCount) this.ovIdDelete(this.ids[slot]);
+    this.ids[slot] |= DEAD;
+    this.live--;
+    this.dead++;
+  }
+
+  /** The live slot holding `id`, or -1: the overflow's id table, then a binary search of the base. */
+  private findSlot(id: number): number {
+    if (this.ovIds !== null) {
+      const at = this.ovIdFind(id);
+      if (at >= 0) return this.ovIds[at];
+    }
+    let lo = 0;
+    let hi = this.baseCount - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = this.ids[mid] & 0x7fffffff;
+      if (v < id) lo = mid + 1;
+      else if (v > id) hi = mid - 1;
+      else return this.ids[mid] >= 0 ? mid : -1;
+    }
+    return -1;
   }
 
   private ensureCapacity(slots: number): void {
     if (slots <= this.ids.length) return;
-    const cap = Math.max(slots, Math.ceil(this.ids.length * 1.5));
+    const cap = Math.max(slots, this.ids.length + Math.max(1024, this.ids.length >>> 3));
     const hashes = new Uint32Array(cap * this.words);
     hashes.set(this.hashes.subarray(0, this.top * this.words));
     const ids = new Int32Array(cap);
@@ -300,72 +415,93 @@ export class MultiIndexHashing implements HammingIndex {
     this.ids = ids;
   }
 
-  private findId(id: number): number {
-    const t = this.idTable;
+  /**
+   * Old slot numbers of the live hashes in id order. The base is sorted already; the overflow is
+   * sorted (stable, so the last of equal ids wins: that is how addMany replaces) and merged in.
+   */
+  private liveOrder(): Int32Array {
+    const ids = this.ids;
+    let ov: Int32Array = new Int32Array(this.top - this.baseCount);
+    let k = 0;
+    for (let s = this.baseCount; s < this.top; s++) if (ids[s] >= 0) ov[k++] = s;
+    ov = sortSlotsById(ov.subarray(0, k), ids);
+    let u = 0; // keep the last of each run of equal ids
+    for (let i = 0; i < ov.length; i++) if (i + 1 === ov.length || ids[ov[i + 1]] !== ids[ov[i]]) ov[u++] = ov[i];
+    ov = ov.subarray(0, u);
+    const order = new Int32Array(this.baseCount + ov.length);
+    let n = 0;
+    let o = 0;
+    for (let s = 0; s < this.baseCount; s++) {
+      if (ids[s] < 0) continue;
+      while (o < ov.length && ids[ov[o]] < ids[s]) order[n++] = ov[o++];
+      if (o < ov.length && ids[ov[o]] === ids[s]) continue; // replaced by a later add
+      order[n++] = s;
+    }
+    while (o < ov.length) order[n++] = ov[o++];
+    return order.subarray(0, n);
+  }
+
+  private ovIdFind(id: number): number {
+    const t = this.ovIds!;
     const mask = t.length - 1;
-    for (let i = Math.imul(id, 0x9e3779b1) >>> this.idShift; ; i = (i + 1) & mask) {
-      const s = t[i];
-      if (s < 0) return -1;
-      if (this.ids[s] === id) return i;
+    for (let i = idHome(id, t.length); ; i = (i + 1) & mask) {
+      if (t[i] < 0) return -1;
+      if (this.ids[t[i]] === id) return i;
     }
   }
 
-  /** The caller has made room (load <= 0.7). */
-  private insertId(slot: number): void {
-    const t = this.idTable;
+  private ovIdInsert(slot: number): void {
+    if (this.ovIds === null || (this.ovIdCount + 1) * 10 > this.ovIds.length * 7) {
+      let size = 64;
+      while ((this.ovIdCount + 1) * 10 > size * 7) size *= 2;
+      this.ovIds = new Int32Array(size).fill(-1);
+      this.ovIdCount = 0;
+      for (let s = this.baseCount; s < this.top; s++) if (s !== slot && this.ids[s] >= 0) this.ovIdInsert(s);
+    }
+    const t = this.ovIds;
     const mask = t.length - 1;
-    let i = Math.imul(this.ids[slot], 0x9e3779b1) >>> this.idShift;
+    let i = idHome(this.ids[slot], t.length);
     while (t[i] >= 0) i = (i + 1) & mask;
     t[i] = slot;
+    this.ovIdCount++;
   }
 
   /** Backward-shift deletion keeps linear probing free of tombstones. */
-  private deleteIdAt(at: number): void {
-    const t = this.idTable;
+  private ovIdDelete(id: number): void {
+    const t = this.ovIds!;
     const mask = t.length - 1;
-    let hole = at;
+    let hole = this.ovIdFind(id);
     t[hole] = -1;
+    this.ovIdCount--;
     for (let j = (hole + 1) & mask; t[j] >= 0; j = (j + 1) & mask) {
-      const home = Math.imul(this.ids[t[j]], 0x9e3779b1) >>> this.idShift;
-      // the entry at j may fill the hole unless its home lies cyclically in (hole, j]
-      const stays = hole <= j ? home > hole && home <= j : home > hole || home <= j;
-      if (stays) continue;
+      const home = idHome(this.ids[t[j]], t.length);
+      // the entry at j may move into the hole unless its home lies cyclically in (hole, j]
+      if (hole <= j ? home > hole && home <= j : home > hole || home <= j) continue;
       t[hole] = t[j];
       t[j] = -1;
       hole = j;
     }
   }
 
-  private resizeIdTable(entries: number): void {
-    let size = 16;
-    while (entries * 10 > size * 7) size *= 2;
-    this.idTable = new Int32Array(size).fill(-1);
-    this.idShift = 32 - Math.log2(size);
-    const mask = size - 1;
-    for (let s = 0; s < this.top; s++) {
-      if (this.ids[s] < 0) continue;
-      let i = Math.imul(this.ids[s], 0x9e3779b1) >>> this.idShift;
-      while (this.idTable[i] >= 0) i = (i + 1) & mask;
-      this.idTable[i] = s;
-    }
-  }
-
   // --- CSR base and overflow ---
 
   private rebuildTables(): void {
-    const m = this.substrings;
     const w = this.words;
     const n = this.top;
     const h = this.hashes;
+    this.shape = this.fixedPieces ? shapeOf(w * 32, this.fixedPieces) : chooseShape(w * 32, n, this.tuneRadius);
+    const m = this.shape.m;
+    this.f = filterBits(this.shape, n);
+    if (this.qkeys.length !== m) [this.qkeys, this.qfilter] = [new Int32Array(m), new Int32Array(m)];
     this.offsets = [];
     this.postings = [];
-    const stride = (this.stride = n <= 1 << 24 ? 3 : 4);
-    this.ovHeads = this.ovNext = null;
-    this.ovSize = 0;
+    this.ovHeads = this.ovNext = this.ovIds = null;
+    this.ovSize = this.ovIdCount = 0;
+    this.plans.clear();
     const keys = new Uint32Array(n);
     for (let j = 0; j < m; j++) {
-      const start = this.starts[j];
-      const width = this.widths[j];
+      const start = this.shape.starts[j];
+      const width = this.shape.widths[j];
       const off = new Uint32Array((1 << width) + 1);
       for (let s = 0; s < n; s++) {
         const k = extract(h, s * w, start, width);
@@ -374,45 +510,33 @@ export class MultiIndexHashing implements HammingIndex {
       }
       for (let k = 0; k < 1 << width; k++) off[k + 1] += off[k];
       const cursor = off.slice(0, 1 << width);
-      const post = new Uint8Array(n * stride);
-      for (let s = 0; s < n; s++) {
-        const p = cursor[keys[s]]++ * stride;
-        post[p] = s;
-        post[p + 1] = s >>> 8;
-        post[p + 2] = s >>> 16;
-        if (stride === 4) post[p + 3] = s >>> 24;
-      }
+      const post = new Uint32Array(n);
+      for (let s = 0; s < n; s++) post[cursor[keys[s]]++] = (s << this.f) | this.filterOfSlot(s, j);
       this.offsets.push(off);
       this.postings.push(post);
     }
     this.baseCount = n;
-    this.resizeIdTable(this.live);
-    this.plans.clear();
   }
 
   private indexOverflow(slot: number): void {
-    const entries = slot - this.baseCount + 1;
-    if (entries > this.ovSize) this.resizeOverflow(Math.max(256, this.ovSize * 2));
+    if (slot - this.baseCount + 1 > this.ovSize) {
+      this.ovSize = Math.max(256, this.ovSize * 2);
+      this.ovHeads = new Int32Array(this.ovSize * this.shape.m).fill(-1);
+      this.ovNext = new Int32Array(this.ovSize * this.shape.m);
+      for (let s = this.baseCount; s < slot; s++) this.linkOverflow(s);
+    }
     this.linkOverflow(slot);
   }
 
   private linkOverflow(slot: number): void {
-    const m = this.substrings;
-    const e = slot - this.baseCount;
+    const m = this.shape.m;
+    const x = slot - this.baseCount;
     const mask = this.ovSize - 1;
     for (let j = 0; j < m; j++) {
-      const k = extract(this.hashes, slot * this.words, this.starts[j], this.widths[j]);
-      const head = j * this.ovSize + (k & mask);
-      this.ovNext![e * m + j] = this.ovHeads![head];
-      this.ovHeads![head] = e;
+      const head = j * this.ovSize + (extract(this.hashes, slot * this.words, this.shape.starts[j], this.shape.widths[j]) & mask);
+      this.ovNext![x * m + j] = this.ovHeads![head];
+      this.ovHeads![head] = x;
     }
-  }
-
-  private resizeOverflow(size: number): void {
-    this.ovSize = size;
-    this.ovHeads = new Int32Array(size * this.substrings).fill(-1);
-    this.ovNext = new Int32Array(size * this.substrings);
-    for (let s = this.baseCount; s < this.top - 1; s++) this.linkOverflow(s);
   }
 
   private overflowLimit(): number {
@@ -424,8 +548,140 @@ export class MultiIndexHashing implements HammingIndex {
   }
 }
 
+interface Shape {
+  m: number;
+  starts: Int32Array; // first bit of each piece (bit 0 = most significant bit of word 0)
+  widths: Int32Array;
+  partner: Int32Array; // pieces 2i and 2i+1 pair up; an odd last piece has none (-1)
+}
+
+function shapeOf(bits: number, m: number): Shape {
+  const shape = { m, starts: new Int32Array(m), widths: new Int32Array(m), partner: new Int32Array(m) };
+  for (let i = 0, at = 0; i < m; i++) {
+    shape.widths[i] = Math.floor(bits / m) + (i < bits % m ? 1 : 0);
+    shape.starts[i] = at;
+    at += shape.widths[i];
+    shape.partner[i] = (i ^ 1) < m ? i ^ 1 : -1;
+  }
+  return shape;
+}
+
+/** Filter bits per posting entry: what a 32-bit entry has left beside the slot number, at most a piece. */
+function filterBits(shape: Shape, slots: number): number {
+  const slotBits = Math.max(1, 32 - Math.clz32(Math.max(1, slots - 1)));
+  return Math.max(0, Math.min(16, ...shape.widths, 32 - slotBits));
+}
+
+/** Among even piece counts with widths 12..24 bits: the fastest that fits the memory budget, else the smallest. */
+function chooseShape(bits: number, n: number, radius: number): Shape {
+  let fastest: [Shape, number] | null = null;
+  let smallest: [Shape, number] | null = null;
+  const r = Math.min(radius, bits - 1);
+  for (let m = 2 * Math.ceil(bits / 48); m <= Math.floor(bits / 12); m += 2) {
+    const shape = shapeOf(bits, m);
+    let bytes = 4 * (m + 1) * n; // postings and ids
+    for (let i = 0; i < m; i++) bytes += 4 * 2 ** shape.widths[i]; // offsets
+    const cost = planFor(shape, Math.max(1, n), filterBits(shape, n), r).cost;
+    if (bytes <= Math.max(BUDGET_PER_HASH * n, BUDGET_FLOOR) && (!fastest || cost < fastest[1])) fastest = [shape, cost];
+    if (!smallest || bytes < smallest[1]) smallest = [shape, bytes];
+  }
+  return (fastest ?? smallest ?? [shapeOf(bits, Math.max(1, Math.ceil(bits / 16)))])[0];
+}
+
+/**
+ * Radii for every piece: the cheapest under the cost model such that sum(rho_i + 1) > r. Units are
+ * spent per pair (a pair with radii a, b takes a + b + 2 units and gets the bound a + b + 1), by
+ * dynamic programming over pairs, because the filter couples the two radii of a pair.
+ */
+function planFor(shape: Shape, n: number, f: number, r: number): Plan & { cost: number } {
+  const need = r + 1;
+  const groups: [number, number][] = [];
+  for (let i = 0; i < shape.m; i += 2) groups.push([i, shape.partner[i]]);
+  let dp = new Float64Array(need + 1).fill(Infinity);
+  dp[0] = 0;
+  const choices: Int32Array[] = []; // per group, per units reached: (units before, a, b), packed
+  for (const [a, b] of groups) {
+    const wa = shape.widths[a];
+    const wb = b >= 0 ? shape.widths[b] : -1;
+    const opt = new Float64Array(need + 1).fill(Infinity);
+    const optRadii = new Int32Array(need + 1);
+    for (let ra = -1; ra <= Math.min(wa, need - 1); ra++) {
+      for (let rb = -1; rb <= Math.min(wb, need - 1); rb++) {
+        const units = Math.min(need, ra + rb + 2);
+        const bound = ra + rb + 1;
+        const c = pieceCost(wa, ra, bound, b >= 0 ? f : 0, n) + (b >= 0 ? pieceCost(wb, rb, bound, f, n) : 0);
+        if (c < opt[units]) [opt[units], optRadii[units]] = [c, (ra + 1) * 64 + (rb + 1)];
+      }
+    }
+    const next = new Float64Array(need + 1).fill(Infinity);
+    const choice = new Int32Array(need + 1);
+    for (let u0 = 0; u0 <= need; u0++) {
+      if (dp[u0] === Infinity) continue;
+      for (let u = 0; u <= need; u++) {
+        const nu = Math.min(need, u0 + u);
+        if (dp[u0] + opt[u] < next[nu]) [next[nu], choice[nu]] = [dp[u0] + opt[u], u0 * 4096 + optRadii[u]];
+      }
+    }
+    dp = next;
+    choices.push(choice);
+  }
+  const radii = new Int32Array(shape.m).fill(-1);
+  const bounds = new Int32Array(shape.m).fill(-1);
+  for (let g = groups.length - 1, u = need; g >= 0; g--) {
+    const c = choices[g][u];
+    const [a, b] = groups[g];
+    radii[a] = ((c >>> 6) & 63) - 1;
+    if (b >= 0) radii[b] = (c & 63) - 1;
+    bounds[a] = radii[a] + (b >= 0 ? radii[b] + 1 : 0);
+    if (b >= 0) bounds[b] = bounds[a];
+    u = c >>> 12;
+  }
+  let probes = 0;
+  for (let i = 0; i < shape.m; i++) if (radii[i] >= 0) probes += ballOf(shape.widths[i], radii[i]).masks.length;
+  return { radii, bounds, probes, cost: dp[need] };
+}
+
+/** Modelled cost of looking up one piece at radius rho, its entries kept while d_piece + d_filter <= bound. */
+function pieceCost(width: number, rho: number, bound: number, f: number, n: number): number {
+  const occupancy = n / 2 ** width;
+  let c = 0;
+  for (let k = 0; k <= rho; k++) c += binomial(width, k) * (COST_PROBE + occupancy * (COST_ENTRY + COST_VERIFY * binomialCdf(f, bound - k)));
+  return c;
+}
+
+/** P(Binomial(f, 1/2) <= x): the share of random entries an f-bit filter lets through. */
+function binomialCdf(f: number, x: number): number {
+  if (x < 0) return 0;
+  if (x >= f) return 1;
+  let s = 0;
+  for (let i = 0; i <= x; i++) s += binomial(f, i);
+  return s / 2 ** f;
+}
+
 function checkId(id: number): void {
   if (!Number.isInteger(id) || id < 0 || id > 0x7fffffff) throw new RangeError(`id must be an integer in [0, 2^31), got ${id}`);
+}
+
+/** Fibonacci hashing: the top log2(size) bits of id * 2^32 / phi. */
+function idHome(id: number, size: number): number {
+  return Math.imul(id, 0x9e3779b1) >>> (Math.clz32(size) + 1);
+}
+
+/** Stable sort of slot numbers by id: two 16-bit LSD radix passes, skipped when already sorted. */
+function sortSlotsById(slots: Int32Array, ids: Int32Array): Int32Array {
+  let sorted = true;
+  for (let i = 1; i < slots.length && sorted; i++) sorted = ids[slots[i - 1]] <= ids[slots[i]];
+  if (sorted) return slots;
+  let from: Int32Array = slots;
+  let to: Int32Array = new Int32Array(slots.length);
+  for (const shift of [0, 16]) {
+    const count = new Int32Array(65537);
+    for (let i = 0; i < from.length; i++) count[((ids[from[i]] >>> shift) & 0xffff) + 1]++;
+    for (let d = 0; d < 65536; d++) count[d + 1] += count[d];
+    for (let i = 0; i < from.length; i++) to[count[(ids[from[i]] >>> shift) & 0xffff]++] = from[i];
+    [from, to] = [to, from];
+  }
+  return from;
 }
 
 /** `width` bits of the hash starting at bit `start` (bit 0 = most significant bit of word 0). */
@@ -436,7 +692,7 @@ function extract(h: ArrayLike<number>, off: number, start: number, width: number
   return s + width <= 32 ? head : head | (h[wi + 1] >>> (64 - s - width));
 }
 
-/** Full distance, or some value > r as soon as the running sum passes r (checked every 2 words). */
+/** Full distance, or some value > r as soon as the running sum passes r. */
 function distance(h: Uint32Array, off: number, q: Uint32Array, w: number, r: number): number {
   let d = 0;
   for (let i = 0; i < w; i++) {
@@ -446,11 +702,11 @@ function distance(h: Uint32Array, off: number, q: Uint32Array, w: number, r: num
   return d;
 }
 
-/** popcount32 with Math.imul: the float multiply of `popcount32` costs ~2x on the verify path. */
+const POP16 = new Uint8Array(65536);
+for (let i = 1; i < 65536; i++) POP16[i] = (i & 1) + POP16[i >>> 1];
+
 function pop(x: number): number {
-  x -= (x >>> 1) & 0x55555555;
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+  return POP16[x & 0xffff] + POP16[x >>> 16];
 }
 
 function binomial(n: number, k: number): number {
@@ -460,30 +716,32 @@ function binomial(n: number, k: number): number {
   return Math.round(c);
 }
 
-const ballCache = new Map<number, Uint32Array>();
+interface Ball {
+  masks: Uint32Array; // every width-bit mask of at most `radius` set bits...
+  pops: Uint8Array; // ...and its popcount
+}
+const balls = new Map<number, Ball>();
 
-/** Every `width`-bit mask of at most `radius` set bits (the XOR offsets of a Hamming ball). */
-function ballMasks(width: number, radius: number): Uint32Array {
+function ballOf(width: number, radius: number): Ball {
   const key = width * 64 + radius;
-  let masks = ballCache.get(key);
-  if (masks) return masks;
+  let ball = balls.get(key);
+  if (ball) return ball;
   let size = 0;
   for (let k = 0; k <= radius; k++) size += binomial(width, k);
-  masks = new Uint32Array(size);
-  let n = 0;
-  for (let k = 0; k <= radius; k++) {
-    if (k === 0) {
-      masks[n++] = 0;
-      continue;
-    }
+  const masks = new Uint32Array(size);
+  const pops = new Uint8Array(size);
+  let n = 1; // masks[0] = 0
+  for (let k = 1; k <= radius; k++) {
     // Gosper's hack: successive k-bit combinations below 2^width
     for (let c = 2 ** k - 1; c < 2 ** width; ) {
+      pops[n] = k;
       masks[n++] = c;
       const u = c & -c;
       const v = c + u;
       c = v + (((v ^ c) / u) >>> 2);
     }
   }
-  ballCache.set(key, masks);
-  return masks;
+  ball = { masks, pops };
+  balls.set(key, ball);
+  return ball;
 }

@@ -48,21 +48,27 @@ for (let i = 0; i < 256; i++) {
 }
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
+// Plain functions taking the arrays as arguments: V8 ran these loops about twice as fast as the same
+// loops in closures over the arrays (measured on Node 20).
+function lumaFromPixels32(px: Uint32Array, start: number, count: number, out: Float32Array): void {
+  for (let i = 0; i < count; i++) {
+    const v = px[start + i];
+    out[i] = LUMA_R[v & 255] + LUMA_G[(v >>> 8) & 255] + LUMA_B[(v >>> 16) & 255];
+  }
+}
+
+function lumaFromBytes(rgba: Uint8Array, start: number, count: number, out: Float32Array): void {
+  for (let i = 0, q = start * 4; i < count; i++, q += 4) out[i] = LUMA_R[rgba[q]] + LUMA_G[rgba[q + 1]] + LUMA_B[rgba[q + 2]];
+}
+
 /** Luma rows computed on demand from RGBA (alpha ignored). */
 function rgbaRows(rgba: Uint8Array, width: number, height: number): LumaRows {
   if (rgba.length < width * height * 4) throw new RangeError(`rgba has ${rgba.length} bytes; ${width}x${height} RGBA needs ${width * height * 4}`);
   if (LITTLE_ENDIAN && rgba.byteOffset % 4 === 0) {
     const px = new Uint32Array(rgba.buffer, rgba.byteOffset, width * height);
-    return (y0, count, out) => {
-      for (let p = y0 * width, o = 0, end = p + count * width; p < end; p++, o++) {
-        const v = px[p];
-        out[o] = LUMA_R[v & 255] + LUMA_G[(v >>> 8) & 255] + LUMA_B[(v >>> 16) & 255];
-      }
-    };
+    return (y0, count, out) => lumaFromPixels32(px, y0 * width, count * width, out);
   }
-  return (y0, count, out) => {
-    for (let q = y0 * width * 4, o = 0, n = count * width; o < n; o++, q += 4) out[o] = LUMA_R[rgba[q]] + LUMA_G[rgba[q + 1]] + LUMA_B[rgba[q + 2]];
-  };
+  return (y0, count, out) => lumaFromBytes(rgba, y0 * width, count * width, out);
 }
 
 /** HMA's float luma plane of RGBA pixels (row-major, width x height). */

@@ -16,6 +16,11 @@ import * as reactivateClient from './routes/admin/reactivate-client';
 import * as revokeClientKey from './routes/admin/revoke-client-key';
 import * as rotateKeys from './routes/admin/rotate-keys';
 import * as suspendClient from './routes/admin/suspend-client';
+import * as auditConsistency from './routes/audit/consistency';
+import * as auditEntries from './routes/audit/entries';
+import * as auditExport from './routes/audit/export';
+import * as auditInclusion from './routes/audit/inclusion';
+import * as treeHead from './routes/audit/tree-head';
 import * as feed from './routes/feed';
 import * as feedback from './routes/feedback';
 import * as hash from './routes/hash';
@@ -50,6 +55,11 @@ const ROUTES = [
   addClientKey,
   revokeClientKey,
   rotateKeys,
+  treeHead,
+  auditEntries,
+  auditInclusion,
+  auditConsistency,
+  auditExport,
 ];
 
 export interface AppOptions {
@@ -105,6 +115,7 @@ export function buildApp(deps: AppDeps, opts: AppOptions = {}): OpenAPIHono<AppE
       { name: 'node', description: 'Health and metadata.' },
       { name: 'auth', description: 'Tokens and the node\'s public keys.' },
       { name: 'admin', description: 'Clients, their keys, the node\'s keys.' },
+      { name: 'audit', description: 'The tamper-evident log: entries, signed tree heads, proofs.' },
       { name: 'hashing', description: 'Compute hashes; nothing is stored.' },
       { name: 'matching', description: 'Check uploads against the shared hashes.' },
       { name: 'hashes', description: 'Share, retract, give feedback, read the feed.' },

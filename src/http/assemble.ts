@@ -10,13 +10,15 @@ import type { Limits } from '../services/deps';
 import { Keyring } from '../services/keyring';
 import { SecretBox } from '../services/secret-box';
 import { ACCESS_TOKEN_TTL_S, CLOCK_SKEW_S, TokenAuthenticator } from '../services/tokens';
-import type { AuthStore, HashStore } from '../storage/types';
+import type { AuthStore, HashStore, LogStore } from '../storage/types';
 import { DevAuthenticator } from './dev-auth';
 import type { AppDeps, Authenticator, HealthCheck } from './env';
 
 export interface RuntimeParts {
   hashes: HashStore;
   auth: AuthStore;
+  log: LogStore;
+  treeHeadIntervalMs: number;
   index: MatchIndex;
   indexDetail: () => Record<string, unknown>;
   decoder: ImageDecoder | null;
@@ -42,6 +44,8 @@ export function assembleAppDeps(p: RuntimeParts): AppDeps {
   return {
     hashes: p.hashes,
     auth: p.auth,
+    log: p.log,
+    treeHeadIntervalMs: p.treeHeadIntervalMs,
     keyring,
     issuer: p.issuer,
     rateLimiter: p.rateLimit ? new RateLimiter(p.rateLimit.perSecond, p.rateLimit.burst) : null,

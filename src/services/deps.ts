@@ -7,7 +7,7 @@ import type { ImageDecoder } from '../core/image';
 import type { MatchIndex } from '../core/match-index';
 import type { Principal } from '../core/auth';
 import type { RateLimiter } from '../core/rate-limit';
-import type { AuthStore, HashStore } from '../storage/types';
+import type { AuthStore, HashStore, LogStore } from '../storage/types';
 import type { Keyring } from './keyring';
 
 export interface Limits {
@@ -33,6 +33,9 @@ export interface Authenticator {
 export interface ServiceDeps {
   hashes: HashStore;
   auth: AuthStore;
+  log: LogStore;
+  /** A new signed tree head at most this often while entries arrive (GET tree-head may ask for a fresh one). */
+  treeHeadIntervalMs: number;
   keyring: Keyring;
   /** The node's public URL: issuer and audience of its tokens. */
   issuer: string;

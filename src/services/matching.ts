@@ -76,3 +76,8 @@ export async function matchParsed(deps: ServiceDeps, queries: { type: SingleHash
     }),
   }));
 }
+
+/** Counts a match query per client and UTC day (DESIGN §7: counted, never logged with its hashes). */
+export async function countMatchQuery(deps: Pick<ServiceDeps, 'log' | 'now'>, clientId: string, hashes: number): Promise<void> {
+  await deps.log.countMatches(clientId, new Date(deps.now()).toISOString().slice(0, 10), hashes);
+}

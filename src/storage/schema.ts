@@ -135,3 +135,40 @@ export const usedJtis = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.clientId, t.jti] }), index('used_jtis_expires').on(t.expiresAt)],
 );
+
+/**
+ * Complete subtree hashes of the audit log's Merkle tree (RFC 9162): node (level, idx) covers leaves
+ * [idx * 2^level, (idx + 1) * 2^level). Written once, never changed; proofs read O(log n) of them.
+ */
+export const merkleNodes = sqliteTable(
+  'merkle_nodes',
+  {
+    level: integer('level').notNull(),
+    idx: integer('idx').notNull(),
+    /** 32 bytes as lowercase hex. */
+    hash: text('hash').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.level, t.idx] })],
+);
+
+/** Signed tree heads, one per integration: what the node vouches for. */
+export const treeHeads = sqliteTable('tree_heads', {
+  treeSize: integer('tree_size').primaryKey(),
+  /** Root hash, lowercase hex. */
+  rootHash: text('root_hash').notNull(),
+  timestamp: integer('timestamp').notNull(),
+  /** Compact JWS over the canonical JSON {treeSize, rootHash (base64), timestamp}. */
+  signature: text('signature').notNull(),
+});
+
+/** Match queries are counted per client and UTC day, never logged with their hashes. */
+export const matchCounts = sqliteTable(
+  'match_counts',
+  {
+    clientId: text('client_id').notNull(),
+    day: text('day').notNull(),
+    queries: integer('queries').notNull(),
+    hashes: integer('hashes').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.clientId, t.day] })],
+);

@@ -166,3 +166,30 @@ export interface AuthStore {
   useJti(clientId: string, jti: string, expiresAt: number, now: number): Promise<boolean>;
   commit(ws: WriteSet): Promise<Map<string, number>>;
 }
+
+export interface TreeHeadRow {
+  treeSize: number;
+  rootHash: string;
+  timestamp: number;
+  signature: string;
+}
+
+export interface MerkleNodeRow {
+  level: number;
+  idx: number;
+  hash: string;
+}
+
+/** The audit log's Merkle tree: stored subtree hashes and signed heads. */
+export interface LogStore {
+  latestHead(): Promise<TreeHeadRow | null>;
+  headAt(treeSize: number): Promise<TreeHeadRow | null>;
+  /** Subtree hashes by (level, idx), in the order asked; a missing one is an error. */
+  nodes(keys: { level: number; index: number }[]): Promise<string[]>;
+  /** Stores new subtree hashes and a head together (existing identical nodes are kept). */
+  appendTree(nodes: MerkleNodeRow[], head: TreeHeadRow): Promise<void>;
+  auditEntries(start: number, end: number): Promise<AuditRow[]>;
+  auditSize(): Promise<number>;
+  countMatches(clientId: string, day: string, hashes: number): Promise<void>;
+  matchCounts(day?: string): Promise<{ clientId: string; day: string; queries: number; hashes: number }[]>;
+}

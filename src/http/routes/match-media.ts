@@ -1,6 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { hashList, hashMedia } from '../../services/hashing';
-import { matchParsed, resolveThresholds } from '../../services/matching';
+import { countMatchQuery, matchParsed, resolveThresholds } from '../../services/matching';
 import { requireScope } from '../auth';
 import type { AppEnv } from '../env';
 import { readMedia } from '../media';
@@ -35,6 +35,7 @@ export function register(app: OpenAPIHono<AppEnv>) {
     const { bytes } = await readMedia(c);
     const hashed = await hashMedia(deps, bytes);
     const results = await matchParsed(deps, hashList(hashed), resolveThresholds({}));
+    await countMatchQuery(deps, c.var.principal.clientId, results.length);
     return c.json({ ...hashed, results }, 200);
   });
 }

@@ -1,5 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { matchHashes } from '../../services/matching';
+import { countMatchQuery, matchHashes } from '../../services/matching';
 import { requireScope } from '../auth';
 import type { AppEnv } from '../env';
 import { AUTH_ERRORS, HashTypeSchema, HashValueSchema, MatchResultSchema, problemResponses } from '../schemas';
@@ -42,6 +42,7 @@ export function register(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
     const body = c.req.valid('json');
     const results = await matchHashes(c.var.deps, body.hashes, { maxDistance: body.maxDistance, dihedral: body.dihedral });
+    await countMatchQuery(c.var.deps, c.var.principal.clientId, results.length);
     return c.json({ results }, 200);
   });
 }

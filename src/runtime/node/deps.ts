@@ -7,6 +7,7 @@ import type { AppDeps, Authenticator } from '../../http/env';
 import { loadIndex } from '../../services/index-loader';
 import { SqlAuthStore } from '../../storage/auth-store';
 import { SqlHashStore } from '../../storage/hash-store';
+import { SqlLogStore } from '../../storage/log-store';
 import type { NodeConfig } from './config';
 import { openDatabase, type OpenDb } from './db';
 import { nodeDigester } from './digest';
@@ -32,6 +33,8 @@ export async function createNodeRuntime(config: NodeConfig, overrides: { now?: (
   const deps = assembleAppDeps({
     hashes,
     auth: new SqlAuthStore(database.db),
+    log: new SqlLogStore(database.db),
+    treeHeadIntervalMs: config.TREE_HEAD_INTERVAL_MS,
     index,
     indexDetail: () => ({ hashes: index.counts() }),
     decoder: new SharpImageDecoder({ maxPixels: limits.maxImagePixels }),

@@ -15,6 +15,7 @@ export interface WorkerEnv {
   NODE_SECRET?: string;
   RATE_LIMIT_PER_SECOND?: string;
   RATE_LIMIT_BURST?: string;
+  TREE_HEAD_INTERVAL_MS?: string;
 }
 
 const Schema = z.object({
@@ -27,6 +28,7 @@ const Schema = z.object({
   NODE_SECRET: z.string().min(32, 'must be set with `wrangler secret put NODE_SECRET` (at least 32 characters)'),
   RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(1000),
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(2000),
+  TREE_HEAD_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(5000),
 });
 
 export type WorkerConfig = z.infer<typeof Schema>;

@@ -6,6 +6,7 @@ import { DEFAULT_LIMITS } from '../../services/deps';
 import { SqlAuthStore } from '../../storage/auth-store';
 import type { AppDb } from '../../storage/db';
 import { SqlHashStore } from '../../storage/hash-store';
+import { SqlLogStore } from '../../storage/log-store';
 import { ScanMatchIndex } from '../../storage/scan-index';
 import * as schema from '../../storage/schema';
 import { loadWorkerConfig, type WorkerEnv } from './config';
@@ -19,6 +20,8 @@ export function createWorkerDeps(env: WorkerEnv): AppDeps {
   return assembleAppDeps({
     hashes,
     auth: new SqlAuthStore(db),
+    log: new SqlLogStore(db),
+    treeHeadIntervalMs: config.TREE_HEAD_INTERVAL_MS,
     index,
     indexDetail: () => ({ kind: 'sql-scan' }),
     decoder: null,

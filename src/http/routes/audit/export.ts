@@ -1,0 +1,40 @@
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { auditEntriesPage, MAX_ENTRIES_PAGE } from '../../../services/audit-log';
+import { requireScope } from '../../auth';
+import type { AppEnv } from '../../env';
+import { AUTH_ERRORS, problemResponses } from '../../schemas';
+
+const route = createRoute({
+  method: 'get',
+  path: '/v1/audit/export',
+  tags: ['audit'],
+  summary: 'Export entries as JSON Lines',
+  description: 'One line per entry, `{"index":…,"entry":"…"}`, from `start` to `end` (default: all), streamed.',
+  security: [{ bearer: ['audit:read'] }],
+  middleware: [requireScope('audit:read')] as const,
+  request: { query: z.object({ start: z.coerce.number().int().min(0).default(0), end: z.coerce.number().int().min(0).optional() }) },
+  responses: {
+    200: { description: 'application/jsonl', content: { 'application/jsonl': { schema: { type: 'string' as const } } } },
+    ...problemResponses(400, ...AUTH_ERRORS),
+  },
+});
+
+export function register(app: OpenAPIHono<AppEnv>) {
+  app.openapi(route, async (c) => {
+    const deps = c.var.deps;
+    const { start, end } = c.req.valid('query');
+    const te = new TextEncoder();
+    let at = start;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(ctrl) {
+        const stop = end ?? Number.MAX_SAFE_INTEGER;
+        if (at >= stop) return ctrl.close();
+        const page = await auditEntriesPage(deps, at, Math.min(stop, at + MAX_ENTRIES_PAGE));
+        if (page.entries.length === 0) return ctrl.close();
+        ctrl.enqueue(te.encode(page.entries.map((e) => JSON.stringify(e)).join('\n') + '\n'));
+        at = page.end;
+      },
+    });
+    return new Response(body, { status: 200, headers: { 'content-type': 'application/jsonl; charset=utf-8' } }) as never;
+  });
+}

@@ -1,0 +1,36 @@
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { currentTreeHead } from '../../../services/audit-log';
+import { requireScope } from '../../auth';
+import type { AppEnv } from '../../env';
+import { AUTH_ERRORS, problemResponses } from '../../schemas';
+
+export const TreeHeadSchema = z
+  .object({
+    treeSize: z.number().int(),
+    rootHash: z.string().openapi({ description: 'Merkle root (RFC 9162), standard base64.' }),
+    timestamp: z.number().int().openapi({ description: 'ms since the epoch' }),
+    signature: z.string().openapi({ description: 'Compact JWS (EdDSA, `kid` in /.well-known/jwks.json) over the RFC 8785 canonical JSON of {treeSize, rootHash, timestamp}.' }),
+  })
+  .openapi('SignedTreeHead');
+
+const route = createRoute({
+  method: 'get',
+  path: '/v1/audit/tree-head',
+  tags: ['audit'],
+  summary: 'The latest signed tree head',
+  description: 'A new head is made at most every few seconds while entries arrive; `fresh=true` integrates every entry so far first.',
+  security: [{ bearer: ['audit:read'] }],
+  middleware: [requireScope('audit:read')] as const,
+  request: { query: z.object({ fresh: z.enum(['true', 'false']).optional() }) },
+  responses: {
+    200: { description: 'The head.', content: { 'application/json': { schema: TreeHeadSchema } } },
+    ...problemResponses(400, ...AUTH_ERRORS),
+  },
+});
+
+export function register(app: OpenAPIHono<AppEnv>) {
+  app.openapi(route, async (c) => {
+    const deps = c.var.deps;
+    return c.json(await currentTreeHead(deps, c.req.valid('query').fresh === 'true' ? 0 : deps.treeHeadIntervalMs), 200);
+  });
+}

@@ -1,0 +1,144 @@
+/**
+ * The audit log as a Merkle tree (DESIGN §7, RFC 9162). Entries are appended by every mutation in
+ * the same batch as the change. Integration runs after: it hashes the new entries into the tree from
+ * the frontier of complete subtrees (O(log n) per entry), stores the new subtree hashes and a signed
+ * tree head together. Proofs read only stored subtree hashes.
+ */
+import { CompactSign } from 'jose';
+import { DomainError } from '../core/errors';
+import { bytesToHex, hexToBytes } from '../core/hex';
+import {
+  appendLeaf,
+  assembleConsistencyProof,
+  assembleFrontier,
+  assembleInclusionProof,
+  consistencyProofKeys,
+  EMPTY_FRONTIER,
+  emptyRoot,
+  inclusionProofKeys,
+  leafHash,
+  rootFromFrontier,
+  rootKeys,
+  type Frontier,
+  type SubtreeKey,
+} from '../core/merkle';
+import { hexToBase64, treeHeadPayload, type TreeHead } from '../core/tree-head';
+import type { LogStore, MerkleNodeRow, TreeHeadRow } from '../storage/types';
+import type { Keyring } from './keyring';
+import { NODE_ALG } from './keyring';
+
+export interface AuditDeps {
+  log: LogStore;
+  keyring: Keyring;
+  now: () => number;
+}
+
+export interface SignedTreeHead extends TreeHead {
+  /** Compact JWS (EdDSA) over the canonical JSON of {treeSize, rootHash, timestamp}; `kid` in the JWKS. */
+  signature: string;
+}
+
+const PAGE = 2000;
+const te = new TextEncoder();
+
+/** One integration at a time per process; a second caller waits for the first's result. */
+const running = new WeakMap<LogStore, Promise<SignedTreeHead>>();
+
+export function integrate(deps: AuditDeps): Promise<SignedTreeHead> {
+  const prev = running.get(deps.log);
+  if (prev) return prev;
+  const p = doIntegrate(deps).finally(() => running.delete(deps.log));
+  running.set(deps.log, p);
+  return p;
+}
+
+async function loadFrontier(deps: AuditDeps, size: number): Promise<Frontier> {
+  if (size === 0) return EMPTY_FRONTIER;
+  const hashes = await deps.log.nodes(rootKeys(size));
+  return assembleFrontier(size, hashes.map((h) => hexToBytes(h)!));
+}
+
+async function doIntegrate(deps: AuditDeps): Promise<SignedTreeHead> {
+  const head = await deps.log.latestHead();
+  let size = head?.treeSize ?? 0;
+  const total = await deps.log.auditSize();
+  if (head && size === total) return view(head);
+  let frontier = await loadFrontier(deps, size);
+  let signed: SignedTreeHead | undefined;
+  do {
+    const entries = await deps.log.auditEntries(size, Math.min(total, size + PAGE));
+    const nodes: MerkleNodeRow[] = [];
+    for (const e of entries) {
+      if (e.index !== frontier.size) throw new Error(`audit log has a gap at entry ${frontier.size}`);
+      const r = appendLeaf(frontier, leafHash(te.encode(e.entry)));
+      frontier = r.frontier;
+      for (const s of r.newSubtrees) nodes.push({ level: s.level, idx: s.index, hash: bytesToHex(s.hash) });
+    }
+    size = frontier.size;
+    const root = bytesToHex(size ? rootFromFrontier(frontier) : emptyRoot());
+    signed = await sign(deps, { treeSize: size, rootHash: hexToBase64(root), timestamp: deps.now() });
+    await deps.log.appendTree(nodes, { treeSize: size, rootHash: root, timestamp: signed.timestamp, signature: signed.signature });
+  } while (size < total);
+  return signed!;
+}
+
+async function sign(deps: AuditDeps, head: TreeHead): Promise<SignedTreeHead> {
+  const { kid, key } = await deps.keyring.signingKey();
+  const signature = await new CompactSign(te.encode(treeHeadPayload(head))).setProtectedHeader({ alg: NODE_ALG, kid, typ: 'tree-head+jws', cty: 'application/json' }).sign(key);
+  return { ...head, signature };
+}
+
+function view(r: TreeHeadRow): SignedTreeHead {
+  return { treeSize: r.treeSize, rootHash: hexToBase64(r.rootHash), timestamp: r.timestamp, signature: r.signature };
+}
+
+/** The latest signed head; integrates first when entries arrived and the head is older than `maxAgeMs` (0: always). */
+export async function currentTreeHead(deps: AuditDeps, maxAgeMs: number): Promise<SignedTreeHead> {
+  const head = await deps.log.latestHead();
+  if (head && deps.now() - head.timestamp < maxAgeMs) return view(head);
+  return integrate(deps);
+}
+
+async function integratedSize(deps: AuditDeps): Promise<number> {
+  return (await deps.log.latestHead())?.treeSize ?? 0;
+}
+
+function checkSize(name: string, v: number, min: number, max: number, hint: string): void {
+  if (!Number.isSafeInteger(v) || v < min || v > max) {
+    throw new DomainError('invalid_request', `${name} must be an integer from ${min} to ${max} (${hint})`, { errors: [{ path: name, message: `out of range: ${v}` }] });
+  }
+}
+
+async function read(deps: AuditDeps, keys: SubtreeKey[]): Promise<Uint8Array[]> {
+  return (await deps.log.nodes(keys)).map((h) => hexToBytes(h)!);
+}
+
+const b64 = (b: Uint8Array) => hexToBase64(bytesToHex(b));
+
+export async function inclusionProofFor(deps: AuditDeps, index: number, treeSize: number) {
+  const n = await integratedSize(deps);
+  checkSize('treeSize', treeSize, 1, n, `the latest signed tree head has ${n} entries`);
+  checkSize('index', index, 0, treeSize - 1, 'a leaf index below treeSize');
+  const proof = assembleInclusionProof(index, treeSize, await read(deps, inclusionProofKeys(index, treeSize)));
+  const [leaf] = await read(deps, [{ level: 0, index }]);
+  return { leafIndex: index, treeSize, leafHash: b64(leaf), auditPath: proof.map(b64) };
+}
+
+export async function consistencyProofFor(deps: AuditDeps, first: number, second: number) {
+  const n = await integratedSize(deps);
+  checkSize('second', second, 1, n, `the latest signed tree head has ${n} entries`);
+  checkSize('first', first, 1, second, 'from 1 to second');
+  const proof = first === second ? [] : assembleConsistencyProof(first, second, await read(deps, consistencyProofKeys(first, second)));
+  return { first, second, consistencyPath: proof.map(b64) };
+}
+
+export const MAX_ENTRIES_PAGE = 1000;
+
+export async function auditEntriesPage(deps: AuditDeps, start: number, end: number | undefined) {
+  const total = await deps.log.auditSize();
+  checkSize('start', start, 0, Number.MAX_SAFE_INTEGER, 'a leaf index');
+  const stop = Math.min(end ?? start + MAX_ENTRIES_PAGE, start + MAX_ENTRIES_PAGE, total);
+  if (end !== undefined && end < start) throw new DomainError('invalid_request', 'end must not be below start', { errors: [{ path: 'end', message: 'below start' }] });
+  const rows = stop > start ? await deps.log.auditEntries(start, stop) : [];
+  return { start, end: start + rows.length, total, entries: rows.map((r) => ({ index: r.index, entry: r.entry })) };
+}

@@ -1,0 +1,216 @@
+/**
+ * Multi-index hashing must give exactly the answers of the brute-force scan: every radius 0..64,
+ * data shaped like a bank of perceptual hashes (clusters of near-duplicates plus unrelated hashes),
+ * every piece layout the index may pick, and any sequence of adds, removes, replacements and
+ * compactions. Seeded, so a failure names the seed, radius and query that reproduce it.
+ */
+import { describe, expect, it } from 'vitest';
+import { BruteForceIndex } from '../../src/core/brute-force-index';
+import type { HammingIndex } from '../../src/core/hamming-index';
+import { MultiIndexHashing, type MihOptions } from '../../src/core/mih-index';
+
+/** mulberry32: small, fast, and the same sequence everywhere. */
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+}
+
+function randomHash(rnd: () => number, words = 8): Uint32Array {
+  const h = new Uint32Array(words);
+  for (let i = 0; i < words; i++) h[i] = rnd();
+  return h;
+}
+
+/** A copy of `base` with `k` random bits flipped (some may flip back: distance <= k). */
+function flip(rnd: () => number, base: Uint32Array, k: number): Uint32Array {
+  const h = base.slice();
+  for (let i = 0; i < k; i++) {
+    const b = rnd() % (h.length * 32);
+    h[b >>> 5] ^= 1 << (b & 31);
+  }
+  return h;
+}
+
+/** Half unrelated hashes, half clusters of 2..30 near-duplicates of a base (0..40 bits flipped). */
+function bank(rnd: () => number, n: number, words = 8): Uint32Array[] {
+  const out: Uint32Array[] = [];
+  while (out.length < n) {
+    const base = randomHash(rnd, words);
+    const size = rnd() % 2 ? 1 : 2 + (rnd() % 29);
+    for (let c = 0; c < size && out.length < n; c++) out.push(flip(rnd, base, rnd() % 41));
+  }
+  return out;
+}
+
+/** Stored hashes with 0..40 bits flipped, exact copies, and unrelated hashes. */
+function queries(rnd: () => number, stored: Uint32Array[], count: number, words = 8): Uint32Array[] {
+  const qs: Uint32Array[] = [];
+  for (let i = 0; i < count; i++) {
+    const kind = i % 4;
+    if (kind === 3 || stored.length === 0) qs.push(randomHash(rnd, words));
+    else qs.push(flip(rnd, stored[rnd() % stored.length], kind === 0 ? 0 : rnd() % 41));
+  }
+  return qs;
+}
+
+function expectSame(mih: HammingIndex, brute: HammingIndex, qs: Uint32Array[], radii: number[], label: string): void {
+  expect(mih.count, `${label}: count`).toBe(brute.count);
+  for (const r of radii) {
+    for (let i = 0; i < qs.length; i++) {
+      const got = mih.search(qs[i], r);
+      const want = brute.search(qs[i], r);
+      if (JSON.stringify(got) !== JSON.stringify(want)) expect(got, `${label}: radius ${r}, query ${i}`).toEqual(want);
+    }
+  }
+}
+
+const ALL_RADII = Array.from({ length: 65 }, (_, r) => r);
+
+function loadBoth(hashes: Uint32Array[], options: MihOptions): { mih: MultiIndexHashing; brute: BruteForceIndex } {
+  const words = hashes[0].length;
+  const packed = new Uint32Array(hashes.length * words);
+  hashes.forEach((h, i) => packed.set(h, i * words));
+  const ids = hashes.map((_, i) => i * 3 + 1);
+  const mih = MultiIndexHashing.build(ids, packed, words, options);
+  const brute = new BruteForceIndex(words);
+  hashes.forEach((h, i) => brute.add(ids[i], h));
+  return { mih, brute };
+}
+
+describe('MultiIndexHashing: same answers as the brute-force scan', () => {
+  it('every radius 0..64, default layout, probing forced even where a scan is cheaper', () => {
+    const rnd = prng(1);
+    const stored = bank(rnd, 6000);
+    const { mih, brute } = loadBoth(stored, { scanWhenCheaper: false });
+    expectSame(mih, brute, queries(rnd, stored, 16), ALL_RADII, 'seed 1');
+  });
+
+  it.each([
+    [12, 2],
+    [13, 3],
+    [14, 4],
+    [16, 5],
+    [20, 6],
+  ])('every radius 0..64 with %i pieces (seed %i)', (substrings, seed) => {
+    const rnd = prng(seed);
+    const stored = bank(rnd, 3000);
+    const { mih, brute } = loadBoth(stored, { substrings, scanWhenCheaper: false });
+    expect(mih.substrings).toBe(substrings);
+    expectSame(mih, brute, queries(rnd, stored, substrings <= 13 ? 3 : 6), ALL_RADII, `seed ${seed}`);
+  });
+
+  it('with the scan fallback on (the default), radii up to 256 and beyond', () => {
+    const rnd = prng(7);
+    const stored = bank(rnd, 5000);
+    const { mih, brute } = loadBoth(stored, {});
+    expectSame(mih, brute, queries(rnd, stored, 12), [0, 8, 20, 31, 40, 50, 64, 100, 255, 256, 1000], 'seed 7');
+  });
+
+  it('128-bit hashes (4 words)', () => {
+    const rnd = prng(8);
+    const stored = bank(rnd, 3000, 4);
+    const { mih, brute } = loadBoth(stored, { scanWhenCheaper: false });
+    expectSame(mih, brute, queries(rnd, stored, 8, 4), ALL_RADII, 'seed 8');
+  });
+
+  it('interleaved adds, removes, replacements, batches and compactions', () => {
+    const rnd = prng(9);
+    const mih = new MultiIndexHashing(8, { scanWhenCheaper: false });
+    const brute = new BruteForceIndex(8);
+    const seen: Uint32Array[] = [];
+    const idSpace = 12_000;
+    for (let round = 0; round < 12; round++) {
+      const ops = round === 0 ? 6000 : 1500;
+      for (let i = 0; i < ops; i++) {
+        const op = rnd() % 10;
+        const id = rnd() % idSpace;
+        if (op < 6) {
+          // add: a new hash, a near-duplicate of an earlier one, or a replacement of this id
+          const h = seen.length && op < 3 ? flip(rnd, seen[rnd() % seen.length], rnd() % 41) : randomHash(rnd);
+          seen.push(h);
+          mih.add(id, h);
+          brute.add(id, h);
+        } else if (op < 9) {
+          expect(mih.remove(id)).toBe(brute.remove(id));
+        } else if (round % 3 === 1 && i % 500 === 0) {
+          mih.compact();
+        }
+      }
+      if (round % 4 === 2) {
+        // a batch large enough for the bulk path, with ids repeated inside it and already present
+        const n = 5000;
+        const ids = Array.from({ length: n }, () => rnd() % idSpace);
+        const packed = new Uint32Array(n * 8);
+        for (let i = 0; i < n; i++) {
+          const h = seen.length && i % 2 ? flip(rnd, seen[rnd() % seen.length], rnd() % 41) : randomHash(rnd);
+          packed.set(h, i * 8);
+          brute.add(ids[i], h);
+        }
+        mih.addMany(ids, packed);
+      }
+      const radii = [0, 31, ...Array.from({ length: 6 }, () => rnd() % 65)];
+      expectSame(mih, brute, queries(rnd, seen, 8), radii, `seed 9, round ${round}`);
+    }
+    expect(mih.count).toBeGreaterThan(1000);
+  });
+
+  it('builds from unsorted ids with duplicates (the last one wins)', () => {
+    const rnd = prng(10);
+    const stored = bank(rnd, 4000);
+    const ids = stored.map(() => rnd() % 3000);
+    const packed = new Uint32Array(stored.length * 8);
+    stored.forEach((h, i) => packed.set(h, i * 8));
+    const mih = MultiIndexHashing.build(ids, packed);
+    const brute = new BruteForceIndex(8);
+    stored.forEach((h, i) => brute.add(ids[i], h));
+    expectSame(mih, brute, queries(rnd, stored, 12), [0, 10, 31, 64], 'seed 10');
+    // and keeps working incrementally afterwards
+    for (let i = 0; i < 500; i++) {
+      const id = rnd() % 3000;
+      if (i % 3 === 0) expect(mih.remove(id)).toBe(brute.remove(id));
+      else {
+        const h = flip(rnd, stored[rnd() % stored.length], rnd() % 20);
+        mih.add(id, h);
+        brute.add(id, h);
+      }
+    }
+    expectSame(mih, brute, queries(rnd, stored, 12), [0, 10, 31, 64], 'seed 10, after updates');
+  });
+});
+
+describe('MultiIndexHashing: edges', () => {
+  it('an empty index, odd radii and the id range', () => {
+    const mih = new MultiIndexHashing();
+    const q = new Uint32Array(8);
+    expect(mih.search(q, 31)).toEqual([]);
+    expect(mih.remove(5)).toBe(false);
+    mih.add(5, q);
+    expect(mih.search(q, -1)).toEqual([]);
+    expect(mih.search(q, Number.NaN)).toEqual([]);
+    expect(mih.search(q, 0.5)).toEqual([{ id: 5, distance: 0 }]);
+    expect(mih.search(new Uint32Array(8).fill(0xffffffff), 256)).toEqual([{ id: 5, distance: 256 }]);
+    expect(() => mih.add(-1, q)).toThrow(RangeError);
+    expect(() => mih.add(2 ** 31, q)).toThrow(RangeError);
+    expect(() => mih.add(1.5, q)).toThrow(RangeError);
+    expect(() => mih.search(new Uint32Array(4), 3)).toThrow(RangeError);
+    mih.add(2 ** 31 - 1, q);
+    expect(mih.search(q, 0).map((h) => h.id)).toEqual([5, 2 ** 31 - 1]);
+    expect(mih.remove(5)).toBe(true);
+    expect(mih.remove(5)).toBe(false);
+    expect(mih.count).toBe(1);
+  });
+
+  it('reports its memory by typed array', () => {
+    const rnd = prng(11);
+    const { mih } = loadBoth(bank(rnd, 2000), {});
+    const mem = mih.memory();
+    expect(mem.hashBytes).toBe(2000 * 32);
+    expect(mem.totalBytes).toBeGreaterThan(mem.hashBytes);
+  });
+});
