@@ -80,3 +80,33 @@ export function dihedralPixels(rgba: Uint8Array, width: number, height: number, 
   }
   return { rgba: new Uint8Array(dst32.buffer), width: outW, height: outH };
 }
+
+/**
+ * A variant's hash from the original's hash alone (for queries that arrive as hashes, without the
+ * image): the bit block is transposed like the coefficients and inverted where they change sign.
+ * Approximate: the median moves when half the signs change, so a few bits may differ from the hash
+ * of the transformed image. With the image, use pdqDihedralFromRgba.
+ */
+export function dihedralFromHash(hex: string, variant: PdqDihedralVariant): string {
+  const { transpose, flipRows, flipCols } = OPS[variant];
+  const bits = new Uint8Array(256);
+  // Word i (row i of the block) is printed as hex digits [(15 - i) * 4, (15 - i) * 4 + 4), bit j = column j.
+  for (let i = 0; i < 16; i++) {
+    const w = parseInt(hex.slice((15 - i) * 4, (15 - i) * 4 + 4), 16);
+    for (let j = 0; j < 16; j++) bits[i * 16 + j] = (w >> j) & 1;
+  }
+  const out = new Uint8Array(256);
+  for (let i = 0; i < 16; i++) {
+    for (let j = 0; j < 16; j++) {
+      const negate = (flipRows && (i & 1) === 0) !== (flipCols && (j & 1) === 0);
+      out[transpose ? j * 16 + i : i * 16 + j] = negate ? bits[i * 16 + j] ^ 1 : bits[i * 16 + j];
+    }
+  }
+  let s = '';
+  for (let i = 15; i >= 0; i--) {
+    let w = 0;
+    for (let j = 0; j < 16; j++) w |= out[i * 16 + j] << j;
+    s += w.toString(16).padStart(4, '0');
+  }
+  return s;
+}

@@ -15,7 +15,7 @@ import { dct64To16, pdqBitsToHex, pdqQuality } from './pdq-dct';
 import { dihedralDct16, PDQ_DIHEDRAL_VARIANTS, type PdqDihedralVariant } from './pdq-dihedral';
 import { downscaleTo64, type LumaRows } from './pdq-downscale';
 
-export { dihedralPixels, PDQ_DIHEDRAL_VARIANTS, type PdqDihedralVariant } from './pdq-dihedral';
+export { dihedralFromHash, dihedralPixels, PDQ_DIHEDRAL_VARIANTS, type PdqDihedralVariant } from './pdq-dihedral';
 
 export interface PdqResult {
   /** 64 lowercase hex digits. */

@@ -29,12 +29,16 @@ export const LabelIdSchema = z.string().openapi({ enum: LABELS.map((l) => l.id),
 export const MediaHashesSchema = z
   .object({
     hashes: z.object({
-      pdq: z.object({ value: HashValueSchema, quality: z.number().int().min(0).max(100) }).optional().openapi({ description: 'PDQ and its quality (0-100); hashes of quality below 50 are not shared.' }),
+      pdq: z.object({ value: HashValueSchema, quality: z.number().int().min(0).max(100) }).openapi({ description: 'PDQ (bit-exact with Meta\'s reference as HMA computes it) and its quality (0-100); hashes of quality below 50 are not shared.' }),
       blockhash: z.object({ value: HashValueSchema }).openapi({ description: 'blockhash, 16x16 blocks (method 2), 256 bits.' }),
       md5: z.object({ value: z.string() }),
       sha256: z.object({ value: z.string() }),
     }),
     media: z.object({ width: z.number().int(), height: z.number().int(), format: z.string().openapi({ example: 'jpeg' }) }),
+    variants: z
+      .object({ pdq: z.array(z.object({ variant: z.string(), value: z.string() })), blockhash: z.array(z.object({ variant: z.string(), value: z.string() })) })
+      .optional()
+      .openapi({ description: 'With dihedral=true: the hashes of the 8 rotations and mirrors.' }),
   })
   .openapi('MediaHashes');
 
@@ -47,12 +51,14 @@ export const MatchSchema = z
     labels: z.array(LabelIdSchema),
     contributors: z.number().int().openapi({ description: 'How many member platforms shared this hash.' }),
     feedback: z.object({ confirm: z.number().int(), dispute: z.number().int() }),
+    variant: z.string().optional().openapi({ description: 'With dihedral matching: the rotation or mirror of the query that matched (original, rotate90, rotate180, rotate270, flipX, flipY, flipPlus1, flipMinus1).' }),
   })
   .openapi('Match');
 
 export const MatchResultSchema = z
   .object({
-    query: z.object({ type: HashTypeSchema, value: HashValueSchema }),
+    query: z.object({ type: HashTypeSchema, value: HashValueSchema, quality: z.number().int().optional() }),
+    lowQuality: z.boolean().optional().openapi({ description: 'The query PDQ hash has quality below 50: weak evidence.' }),
     matches: z.array(MatchSchema).openapi({ description: 'Nearest first.' }),
   })
   .openapi('MatchResult');

@@ -1,13 +1,17 @@
 /** Match queries: each hash against the index, with per-type thresholds a request may tighten or widen up to a cap. */
 import { DomainError, type FieldProblem } from '../core/errors';
 import { checkHash, HASH_SPECS, isSingleHashType, type SingleHashType } from '../core/hashes';
+import { dihedralFromHash, PDQ_DIHEDRAL_VARIANTS } from '../core/pdq';
 import type { ServiceDeps } from './deps';
+import { PDQ_MIN_SHARE_QUALITY, type HashWithVariants } from './hashing';
 import { checkBatchSize } from './sharing';
 import { activeContributions, feedbackCounts, labelsOf } from './views';
 
 export interface MatchQuery {
   type: string;
   value: string;
+  /** PDQ quality, when the client knows it: below 50 the result is flagged. */
+  quality?: number;
 }
 
 export interface MatchOptions {
@@ -24,10 +28,14 @@ export interface Match {
   /** How many members contributed this hash. */
   contributors: number;
   feedback: { confirm: number; dispute: number };
+  /** With dihedral matching: which rotation or mirror of the query matched (the nearest). */
+  variant?: string;
 }
 
 export interface MatchResult {
-  query: { type: SingleHashType; value: string };
+  query: { type: SingleHashType; value: string; quality?: number };
+  /** The query's PDQ quality is below 50: matches on it are weak evidence. */
+  lowQuality?: boolean;
   matches: Match[];
 }
 
@@ -57,22 +65,43 @@ export async function matchHashes(deps: ServiceDeps, queries: MatchQuery[], opts
   const parsed = queries.map((q, i) => {
     const r = checkHash(q.type, q.value, `hashes/${i}`);
     if ('problems' in r) problems.push(...r.problems);
-    return 'value' in r ? { type: q.type as SingleHashType, value: r.value } : null;
+    if (q.quality !== undefined && (!Number.isInteger(q.quality) || q.quality < 0 || q.quality > 100)) problems.push({ path: `hashes/${i}/quality`, message: 'quality must be an integer from 0 to 100' });
+    if (!('value' in r)) return null;
+    const h: HashWithVariants = { type: q.type as SingleHashType, value: r.value, quality: q.quality };
+    // From a hash alone only PDQ's variants can be derived (approximately; see dihedralFromHash).
+    if (opts.dihedral && h.type === 'pdq') h.variants = PDQ_DIHEDRAL_VARIANTS.map((variant) => ({ variant, value: dihedralFromHash(h.value, variant) }));
+    return h;
   });
   if (problems.length) throw new DomainError('invalid_request', problems[0].message, { errors: problems });
-  return matchParsed(deps, parsed as { type: SingleHashType; value: string }[], thresholds);
+  return matchParsed(deps, parsed as HashWithVariants[], thresholds);
 }
 
-export async function matchParsed(deps: ServiceDeps, queries: { type: SingleHashType; value: string }[], thresholds: Record<SingleHashType, number>): Promise<MatchResult[]> {
-  const hits = await Promise.all(queries.map((q) => deps.index.query(q.type, q.value, thresholds[q.type])));
+/** Each query, and each of its variants, against the index; per stored hash the nearest variant wins. */
+export async function matchParsed(deps: ServiceDeps, queries: HashWithVariants[], thresholds: Record<SingleHashType, number>): Promise<MatchResult[]> {
+  const hits = await Promise.all(
+    queries.map(async (q) => {
+      const probes = q.variants?.length ? q.variants : [{ variant: undefined, value: q.value }];
+      const best = new Map<number, { distance: number; variant?: string }>();
+      for (const p of probes) {
+        for (const h of await deps.index.query(q.type, p.value, thresholds[q.type])) {
+          const cur = best.get(h.seq);
+          if (!cur || h.distance < cur.distance) best.set(h.seq, { distance: h.distance, variant: p.variant });
+        }
+      }
+      return [...best].map(([seq, b]) => ({ seq, ...b })).sort((a, b) => a.distance - b.distance || a.seq - b.seq);
+    }),
+  );
   const details = new Map((await deps.hashes.getBySeqs(hits.flat().map((h) => h.seq))).map((d) => [d.seq, d]));
   return queries.map((q, i) => ({
-    query: q,
+    query: { type: q.type, value: q.value, ...(q.quality !== undefined ? { quality: q.quality } : {}) },
+    ...(q.type === 'pdq' && q.quality !== undefined && q.quality < PDQ_MIN_SHARE_QUALITY ? { lowQuality: true } : {}),
     matches: hits[i].flatMap((hit) => {
       const d = details.get(hit.seq);
       // The index follows commits; a hash retracted a moment ago must still never match.
       if (!d || d.status !== 'active') return [];
-      return [{ id: d.id, type: d.type, value: d.value, distance: hit.distance, labels: labelsOf(d), contributors: activeContributions(d).length, feedback: feedbackCounts(d) }];
+      const m: Match = { id: d.id, type: d.type, value: d.value, distance: hit.distance, labels: labelsOf(d), contributors: activeContributions(d).length, feedback: feedbackCounts(d) };
+      if (hit.variant) m.variant = hit.variant;
+      return [m];
     }),
   }));
 }

@@ -9,6 +9,7 @@ import { checkHash, type SingleHashType } from '../core/hashes';
 import { unknownLabels } from '../core/labels';
 import type { ContributionRow, HashDetail, Verdict, WriteSet } from '../storage/types';
 import type { ServiceDeps } from './deps';
+import { PDQ_MIN_SHARE_QUALITY } from './hashing';
 import { activeContributions, feedbackCounts, snapshotOf } from './views';
 
 export interface ShareItem {
@@ -16,6 +17,8 @@ export interface ShareItem {
   value: string;
   labels: string[];
   externalId?: string;
+  /** PDQ quality when known; below 50 the hash is refused (422). */
+  quality?: number;
 }
 
 export type ShareOutcome = 'created' | 'added' | 'updated' | 'unchanged';
@@ -54,6 +57,10 @@ export async function shareHashes(deps: ServiceDeps, who: Principal, items: Shar
     else wanted.set(key, { type: it.type as SingleHashType, value: r.value, labels: new Set(it.labels), externalId: it.externalId ?? null });
   });
   if (problems.length) throw new DomainError('invalid_request', problems[0].message, { errors: problems });
+  const weak = items.flatMap((it, i) => (it.type === 'pdq' && it.quality !== undefined && it.quality < PDQ_MIN_SHARE_QUALITY ? [{ path: `items/${i}/quality`, message: `PDQ quality ${it.quality} is below ${PDQ_MIN_SHARE_QUALITY}` }] : []));
+  if (weak.length) {
+    throw new DomainError('low_quality', `PDQ hashes of quality below ${PDQ_MIN_SHARE_QUALITY} are not shared: they come from flat, blank or tiny images and match unrelated media (${weak[0].message})`, { errors: weak });
+  }
 
   const now = deps.now();
   const existing = new Map((await deps.hashes.findByValues(LOCAL, [...wanted.values()])).map((h) => [`${h.type}:${h.value}`, h]));

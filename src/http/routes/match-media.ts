@@ -33,7 +33,7 @@ export function register(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
     const deps = c.var.deps;
     const { bytes } = await readMedia(c);
-    const hashed = await hashMedia(deps, bytes);
+    const hashed = await hashMedia(deps, bytes, { dihedral: c.req.valid('query').dihedral === 'true' });
     const results = await matchParsed(deps, hashList(hashed), resolveThresholds({}));
     await countMatchQuery(deps, c.var.principal.clientId, results.length);
     return c.json({ ...hashed, results }, 200);

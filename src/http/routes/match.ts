@@ -9,7 +9,7 @@ export const MatchOptionsSchema = {
     .record(z.string(), z.number())
     .optional()
     .openapi({ description: 'Per-type maximum Hamming distance, overriding the defaults (pdq 31, blockhash 20) up to a cap of 64.', example: { pdq: 24 } }),
-  dihedral: z.boolean().optional().openapi({ description: 'Also match the 8 rotations and mirrors of each perceptual query hash.' }),
+  dihedral: z.boolean().optional().openapi({ description: 'Also match the 8 rotations and mirrors. From a PDQ hash alone the variants are derived from its bits (approximate, a few bits off); send the image to /v1/match/media for exact variants of PDQ and blockhash.' }),
 };
 
 const route = createRoute({
@@ -26,7 +26,7 @@ const route = createRoute({
       content: {
         'application/json': {
           schema: z
-            .object({ hashes: z.array(z.object({ type: HashTypeSchema, value: HashValueSchema })).openapi({ description: '1 to 1000 hashes.' }), ...MatchOptionsSchema })
+            .object({ hashes: z.array(z.object({ type: HashTypeSchema, value: HashValueSchema, quality: z.number().int().optional().openapi({ description: 'PDQ quality, if known: results for quality below 50 are flagged `lowQuality`.' }) })).openapi({ description: '1 to 1000 hashes.' }), ...MatchOptionsSchema })
             .openapi('MatchRequest'),
         },
       },

@@ -58,7 +58,7 @@ export function register(app: OpenAPIHono<AppEnv>) {
     const items = await shareHashes(
       deps,
       c.var.principal,
-      hashList(hashed).map((h) => ({ type: h.type, value: h.value, labels, externalId })),
+      hashList(hashed).map((h) => ({ type: h.type, value: h.value, quality: h.quality, labels, externalId })),
     );
     return c.json({ ...hashed, items }, 201);
   });

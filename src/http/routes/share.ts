@@ -37,6 +37,7 @@ const route = createRoute({
                   value: HashValueSchema,
                   labels: z.array(LabelIdSchema).min(1).openapi({ description: 'At least one label from GET /v1/labels.' }),
                   externalId: z.string().max(200).optional().openapi({ description: 'Your own reference for this item (e.g. a case id).' }),
+                  quality: z.number().int().min(0).max(100).optional().openapi({ description: 'PDQ quality if you computed it; below 50 the hash is refused (422).' }),
                 }),
               ),
             })
@@ -47,7 +48,7 @@ const route = createRoute({
   },
   responses: {
     201: { description: 'One result per item, in order.', content: { 'application/json': { schema: z.object({ items: z.array(ShareResultSchema) }) } } },
-    ...problemResponses(400, ...AUTH_ERRORS, 413, 415),
+    ...problemResponses(400, ...AUTH_ERRORS, 413, 415, 422),
   },
 });
 
