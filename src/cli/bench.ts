@@ -1,0 +1,71 @@
+/**
+ * `npm run bench`: every benchmark, in one run, printed and written to bench-results/latest.md with
+ * the machine and the date. The README's figures come from here.
+ *
+ *   npm run bench                           # all, default sizes
+ *   npm run bench -- --only index,pdq       # some: index, pdq, merkle, audit, video, http
+ *   npm run bench -- --quick                # smaller and fewer: a smoke run
+ *   npm run bench -- --only index --sizes 10000000   # the 10 M index run (about 3 GB)
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import { formatTable, type BenchTable } from './bench/types';
+
+type Bench = (opts: { quick: boolean; sizes?: number[] }) => Promise<BenchTable>;
+
+const BENCHES: Record<string, () => Promise<Bench>> = {
+  index: async () => {
+    const m = await import('./bench/index');
+    return (o) => m.run({ sizes: o.sizes ?? (o.quick ? [100_000] : [100_000, 1_000_000]), quick: o.quick });
+  },
+  pdq: async () => (await import('./bench/pdq')).run,
+  merkle: async () => {
+    const m = await import('./bench/merkle');
+    return (o) => m.run({ quick: o.quick });
+  },
+  audit: async () => {
+    const m = await import('./bench/audit' as string);
+    return (o) => m.run({ quick: o.quick });
+  },
+  video: async () => {
+    const m = await import('./bench/video' as string);
+    return (o) => m.run({ quick: o.quick });
+  },
+  http: async () => {
+    const m = await import('./bench/http' as string);
+    return (o) => m.run({ quick: o.quick });
+  },
+};
+
+async function main() {
+  const { values } = parseArgs({ options: { only: { type: 'string' }, quick: { type: 'boolean' }, sizes: { type: 'string' } } });
+  const names = values.only ? values.only.split(',') : Object.keys(BENCHES);
+  const unknown = names.filter((n) => !BENCHES[n]);
+  if (unknown.length) throw new Error(`unknown bench ${unknown.join(', ')}; choose from ${Object.keys(BENCHES).join(', ')}`);
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}`;
+  const sections = [`# Benchmarks\n\nRun: \`npm run bench${process.argv.slice(2).length ? ' -- ' + process.argv.slice(2).join(' ') : ''}\`, ${new Date().toISOString()}, on ${machine}.`];
+  for (const name of names) {
+    let bench: Bench;
+    try {
+      bench = await BENCHES[name]();
+    } catch (e) {
+      const msg = `### ${name}\n\nnot run: ${(e as Error).message.split('\n')[0]}`;
+      console.log(msg + '\n');
+      sections.push(msg);
+      continue;
+    }
+    const table = await bench({ quick: !!values.quick, sizes: values.sizes?.split(',').map(Number) });
+    const text = formatTable(table);
+    console.log(text + '\n');
+    sections.push(text);
+  }
+  mkdirSync('bench-results', { recursive: true });
+  writeFileSync('bench-results/latest.md', sections.join('\n\n') + '\n');
+  console.log('written to bench-results/latest.md');
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
