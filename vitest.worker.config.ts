@@ -13,7 +13,6 @@ export default defineConfig({
       wrangler: { configPath: './wrangler.toml' },
       miniflare: {
         bindings: {
-          DEV_AUTH: '1',
           ENVIRONMENT: 'test',
           PUBLIC_URL: 'https://node.example',
           NODE_SECRET: 'test-secret-for-workerd-only-0123456789abcdef',

@@ -1,20 +1,57 @@
-/** The worker entry inside workerd, on D1 migrated from drizzle/: health, sharing and JSON matching. */
-import { exports } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
+/** The worker entry inside workerd, on D1 migrated from drizzle/: health, tokens, sharing and JSON matching. */
+import { env, exports } from 'cloudflare:workers';
+import { drizzle } from 'drizzle-orm/d1';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from '../../src/services/clients';
+import { SqlAuthStore } from '../../src/storage/auth-store';
+import type { AppDb } from '../../src/storage/db';
+import * as schema from '../../src/storage/schema';
 
 const worker = (exports as any).default as { fetch(input: string, init?: RequestInit): Promise<Response> };
-const URL_BASE = 'https://node.example';
+const BASE = 'https://node.example';
 const P1 = 'f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22';
+let auth: Record<string, string>;
 
-const post = (path: string, body: unknown) =>
-  worker.fetch(`${URL_BASE}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Dev partner-edge' }, body: JSON.stringify(body) });
+beforeAll(async () => {
+  // Wake the worker so it makes its signing key, then admit a partner straight into D1.
+  expect((await worker.fetch(`${BASE}/health`)).status).toBe(200);
+  const db = drizzle((env as any).DB, { schema }) as unknown as AppDb;
+  const { publicKey, privateKey } = await generateKeyPair('EdDSA');
+  const client = await createClient({ auth: new SqlAuthStore(db), now: Date.now, newId: () => crypto.randomUUID() }, 'test', { role: 'partner', name: 'edge partner', jwk: await exportJWK(publicKey) });
+  const now = Math.floor(Date.now() / 1000);
+  const assertion = await new SignJWT({ jti: crypto.randomUUID() })
+    .setProtectedHeader({ alg: 'EdDSA', kid: client.keys[0].kid })
+    .setIssuer(client.id)
+    .setSubject(client.id)
+    .setAudience(`${BASE}/v1/oauth/token`)
+    .setIssuedAt(now)
+    .setExpirationTime(now + 60)
+    .sign(privateKey);
+  const res = await worker.fetch(`${BASE}/v1/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion }).toString(),
+  });
+  expect(res.status).toBe(200);
+  auth = { authorization: `Bearer ${((await res.json()) as any).access_token}` };
+});
+
+const post = (path: string, body: unknown, headers = auth) =>
+  worker.fetch(`${BASE}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 
 describe('worker entry in workerd with D1', () => {
   it('GET /health answers 200 with the database state', async () => {
-    const res = await worker.fetch(`${URL_BASE}/health`);
+    const res = await worker.fetch(`${BASE}/health`);
     expect(res.status).toBe(200);
     const body: any = await res.json();
     expect(body).toMatchObject({ status: 'ok', node: { runtime: 'worker' }, checks: { database: { ok: true }, index: { ok: true } } });
+  });
+
+  it('publishes its signing key and refuses requests without a token', async () => {
+    const jwks: any = await (await worker.fetch(`${BASE}/.well-known/jwks.json`)).json();
+    expect(jwks.keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519' });
+    expect((await post('/v1/match', { hashes: [{ type: 'pdq', value: P1 }] }, {})).status).toBe(401);
   });
 
   it('shares a hash into D1 and matches it with a JSON /v1/match', async () => {
@@ -35,7 +72,7 @@ describe('worker entry in workerd with D1', () => {
   });
 
   it('says clearly that it cannot decode images here', async () => {
-    const res = await worker.fetch(`${URL_BASE}/v1/hash`, { method: 'POST', headers: { 'content-type': 'image/png', authorization: 'Dev partner-edge' }, body: new Uint8Array([137, 80, 78, 71]) });
+    const res = await worker.fetch(`${BASE}/v1/hash`, { method: 'POST', headers: { 'content-type': 'image/png', ...auth }, body: new Uint8Array([137, 80, 78, 71]) });
     expect(res.status).toBe(501);
     expect(((await res.json()) as any).detail).toContain('compute the hashes on your side');
   });
