@@ -46,14 +46,26 @@ export class MemoryMatchIndex implements MatchIndex {
   }
 
   add(entries: IndexedHash[]): void {
+    const perceptual = new Map<SingleHashType, IndexedHash[]>();
     for (const e of entries) {
-      if (HASH_SPECS[e.type].perceptual) this.hammingFor(e.type).add(e.seq, hexToWords(e.value));
-      else {
+      if (HASH_SPECS[e.type].perceptual) {
+        const list = perceptual.get(e.type);
+        if (list) list.push(e);
+        else perceptual.set(e.type, [e]);
+      } else {
         const m = this.exactFor(e.type);
         const set = m.get(e.value);
         if (set) set.add(e.seq);
         else m.set(e.value, new Set([e.seq]));
       }
+    }
+    for (const [type, list] of perceptual) {
+      const idx = this.hammingFor(type);
+      if (idx.addMany && list.length > 1) {
+        const words = new Uint32Array(list.length * idx.words);
+        list.forEach((e, i) => hexToWords(e.value, words.subarray(i * idx.words, (i + 1) * idx.words)));
+        idx.addMany(Int32Array.from(list, (e) => e.seq), words);
+      } else for (const e of list) idx.add(e.seq, hexToWords(e.value));
     }
   }
 

@@ -78,6 +78,8 @@ export async function matchHashes(deps: ServiceDeps, queries: MatchQuery[], opts
 
 /** Each query, and each of its variants, against the index; per stored hash the nearest variant wins. */
 export async function matchParsed(deps: ServiceDeps, queries: HashWithVariants[], thresholds: Record<SingleHashType, number>): Promise<MatchResult[]> {
+  // A half-loaded index would miss hashes: say so rather than answer "no match".
+  if (!deps.index.ready()) throw new DomainError('not_ready', 'the match index is still loading after a start; retry in a few seconds', { extra: { retryAfter: 2 } });
   const hits = await Promise.all(
     queries.map(async (q) => {
       const probes = q.variants?.length ? q.variants : [{ variant: undefined, value: q.value }];

@@ -1,6 +1,6 @@
 /** Wires the Node runtime: libsql store, sharp decoder, in-memory match index loaded from the database. */
 import { randomUUID } from 'node:crypto';
-import { BruteForceIndex } from '../../core/brute-force-index';
+import { MultiIndexHashing } from '../../core/mih-index';
 import { MemoryMatchIndex } from '../../core/match-index';
 import { assembleAppDeps } from '../../http/assemble';
 import type { AppDeps, Authenticator } from '../../http/env';
@@ -28,7 +28,7 @@ export interface NodeRuntime {
 export async function createNodeRuntime(config: NodeConfig, overrides: { now?: () => number; authenticator?: Authenticator } = {}): Promise<NodeRuntime> {
   const database = await openDatabase(config.DATABASE_URL, config.DATABASE_AUTH_TOKEN);
   const hashes = new SqlHashStore(database.db);
-  const index = new MemoryMatchIndex((words) => new BruteForceIndex(words));
+  const index = new MemoryMatchIndex((words) => new MultiIndexHashing(words));
   const limits = { maxBatch: config.MAX_BATCH, maxBodyBytes: config.MAX_BODY_BYTES, maxImagePixels: config.MAX_IMAGE_PIXELS };
   const deps = assembleAppDeps({
     hashes,
