@@ -27,13 +27,20 @@ async function main() {
   if (config.TREE_HEAD_INTERVAL_MS > 0) {
     setInterval(() => integrate(rt.deps).catch((e) => console.error('audit log integration failed:', e)), config.TREE_HEAD_INTERVAL_MS).unref();
   }
+  // Match counts are written every few seconds, not on each query.
+  setInterval(() => rt.deps.matchCounter.flush().catch((e) => console.error('match counts not written:', e)), 5000).unref();
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     console.log(`media-hash-node listening on http://${info.address}:${info.port} (database ${config.DATABASE_URL}${config.DEV_AUTH ? ', DEV_AUTH on' : ''})`);
   });
   const stop = () => {
     server.close();
-    rt.close();
-    process.exit(0);
+    rt.deps.matchCounter
+      .flush()
+      .catch(() => {})
+      .finally(() => {
+        rt.close();
+        process.exit(0);
+      });
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

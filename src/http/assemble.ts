@@ -8,6 +8,7 @@ import type { ImageDecoder } from '../core/image';
 import type { MatchIndex } from '../core/match-index';
 import type { Limits } from '../services/deps';
 import { Keyring } from '../services/keyring';
+import { MatchCounter } from '../services/matching';
 import { SecretBox } from '../services/secret-box';
 import { ACCESS_TOKEN_TTL_S, CLOCK_SKEW_S, TokenAuthenticator } from '../services/tokens';
 import type { AuthStore, HashStore, LogStore } from '../storage/types';
@@ -30,6 +31,8 @@ export interface RuntimeParts {
   nodeSecret: string;
   rateLimit: { perSecond: number; burst: number } | null;
   devAuth: boolean;
+  /** Write match counts on every request (Workers) instead of on a timer (Node). */
+  flushCountsEachRequest: boolean;
   nodeInfo: AppDeps['nodeInfo'];
   authenticator?: Authenticator;
 }
@@ -48,6 +51,7 @@ export function assembleAppDeps(p: RuntimeParts): AppDeps {
     treeHeadIntervalMs: p.treeHeadIntervalMs,
     keyring,
     issuer: p.issuer,
+    matchCounter: new MatchCounter(p.log, p.now, p.flushCountsEachRequest),
     rateLimiter: p.rateLimit ? new RateLimiter(p.rateLimit.perSecond, p.rateLimit.burst) : null,
     index: p.index,
     decoder: p.decoder,

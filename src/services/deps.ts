@@ -9,6 +9,7 @@ import type { Principal } from '../core/auth';
 import type { RateLimiter } from '../core/rate-limit';
 import type { AuthStore, HashStore, LogStore } from '../storage/types';
 import type { Keyring } from './keyring';
+import type { MatchCounter } from './matching';
 
 export interface Limits {
   /** Most items in one share or match request. */
@@ -39,6 +40,7 @@ export interface ServiceDeps {
   keyring: Keyring;
   /** The node's public URL: issuer and audience of its tokens. */
   issuer: string;
+  matchCounter: MatchCounter;
   /** Per-client request limits; null = none. */
   rateLimiter: RateLimiter | null;
   index: MatchIndex;

@@ -108,7 +108,39 @@ export async function matchParsed(deps: ServiceDeps, queries: HashWithVariants[]
   }));
 }
 
-/** Counts a match query per client and UTC day (DESIGN §7: counted, never logged with its hashes). */
-export async function countMatchQuery(deps: Pick<ServiceDeps, 'log' | 'now'>, clientId: string, hashes: number): Promise<void> {
-  await deps.log.countMatches(clientId, new Date(deps.now()).toISOString().slice(0, 10), hashes);
+/**
+ * Counts match queries per client and UTC day (DESIGN §7: counted, never logged with their hashes).
+ * Counts gather in memory and are written by `flush()` (every few seconds on Node, at once on
+ * Workers), so a match query costs no database write. A crash loses at most the unflushed counts.
+ */
+export class MatchCounter {
+  private pending = new Map<string, { clientId: string; day: string; queries: number; hashes: number }>();
+
+  constructor(
+    private readonly log: ServiceDeps['log'],
+    private readonly now: () => number,
+    /** Write at once (Workers: no timer outlives a request). */
+    readonly flushEachRequest = false,
+  ) {}
+
+  record(clientId: string, hashes: number): void {
+    const day = new Date(this.now()).toISOString().slice(0, 10);
+    const k = `${clientId}|${day}`;
+    const p = this.pending.get(k);
+    if (p) {
+      p.queries++;
+      p.hashes += hashes;
+    } else this.pending.set(k, { clientId, day, queries: 1, hashes });
+  }
+
+  async flush(): Promise<void> {
+    const batch = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of batch) await this.log.countMatches(p.clientId, p.day, p.queries, p.hashes);
+  }
+}
+
+export async function countMatchQuery(deps: Pick<ServiceDeps, 'matchCounter'>, clientId: string, hashes: number): Promise<void> {
+  deps.matchCounter.record(clientId, hashes);
+  if (deps.matchCounter.flushEachRequest) await deps.matchCounter.flush();
 }

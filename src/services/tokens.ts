@@ -127,14 +127,31 @@ export async function issueAccessToken(deps: TokenDeps, req: TokenRequest, audie
   return { access_token: token, token_type: 'Bearer', expires_in: ACCESS_TOKEN_TTL_S, scope };
 }
 
+/**
+ * Tokens whose signature and claims have been checked, until they expire: a signature stays valid,
+ * so only the expiry is re-checked on a hit. The client and key are re-read on every request all
+ * the same. Bounded; cleared when full.
+ */
+const verified = new Map<string, JWTPayload>();
+const VERIFIED_MAX = 10_000;
+
 export async function verifyAccessToken(deps: TokenDeps, authorization: string | undefined): Promise<Principal> {
   if (!authorization) throw new DomainError('unauthenticated', 'send Authorization: Bearer <access token>; get one from POST /v1/oauth/token');
   const m = /^Bearer\s+([A-Za-z0-9_\-.=]+)$/i.exec(authorization.trim());
   if (!m) throw new DomainError('invalid_token', 'the Authorization header must be "Bearer <access token>"');
+  const cacheKey = `${deps.issuer} ${m[1]}`;
+  let payload: JWTPayload | undefined = verified.get(cacheKey);
+  const nowS = deps.now() / 1000;
+  if (payload && (payload.exp! + CLOCK_SKEW_S <= nowS || (payload.nbf !== undefined && payload.nbf - CLOCK_SKEW_S > nowS))) payload = undefined;
+  if (!payload) payload = await verifyJwt(deps, m[1], cacheKey);
+  return principalOf(deps, payload);
+}
+
+async function verifyJwt(deps: TokenDeps, token: string, cacheKey: string): Promise<JWTPayload> {
   let payload: JWTPayload;
   try {
     ({ payload } = await jwtVerify(
-      m[1],
+      token,
       async (h) => {
         const key = h.kid ? await deps.keyring.publicKey(h.kid) : undefined;
         if (!key) throw new joseErrors.JWKSNoMatchingKey();
@@ -153,6 +170,13 @@ export async function verifyAccessToken(deps: TokenDeps, authorization: string |
   } catch (e) {
     throw new DomainError('invalid_token', describeJoseError(e, 'access token'));
   }
+  // Only tokens signed by a key still published may be remembered; a retired key's tokens expire with it.
+  if (verified.size >= VERIFIED_MAX) verified.clear();
+  verified.set(cacheKey, payload);
+  return payload;
+}
+
+async function principalOf(deps: TokenDeps, payload: JWTPayload): Promise<Principal> {
   const clientId = String(payload.sub);
   const client = await deps.auth.getClient(clientId);
   if (!client) throw new DomainError('invalid_token', 'the client of this token no longer exists');

@@ -53,11 +53,11 @@ export class SqlLogStore implements LogStore {
     return this.hashStore.auditSize();
   }
 
-  async countMatches(clientId: string, day: string, hashes: number): Promise<void> {
+  async countMatches(clientId: string, day: string, queries: number, hashes: number): Promise<void> {
     await this.db
       .insert(matchCounts)
-      .values({ clientId, day, queries: 1, hashes })
-      .onConflictDoUpdate({ target: [matchCounts.clientId, matchCounts.day], set: { queries: sql`${matchCounts.queries} + 1`, hashes: sql`${matchCounts.hashes} + ${hashes}` } });
+      .values({ clientId, day, queries, hashes })
+      .onConflictDoUpdate({ target: [matchCounts.clientId, matchCounts.day], set: { queries: sql`${matchCounts.queries} + ${queries}`, hashes: sql`${matchCounts.hashes} + ${hashes}` } });
   }
 
   async matchCounts(day?: string) {

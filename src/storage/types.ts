@@ -190,6 +190,6 @@ export interface LogStore {
   appendTree(nodes: MerkleNodeRow[], head: TreeHeadRow): Promise<void>;
   auditEntries(start: number, end: number): Promise<AuditRow[]>;
   auditSize(): Promise<number>;
-  countMatches(clientId: string, day: string, hashes: number): Promise<void>;
+  countMatches(clientId: string, day: string, queries: number, hashes: number): Promise<void>;
   matchCounts(day?: string): Promise<{ clientId: string; day: string; queries: number; hashes: number }[]>;
 }

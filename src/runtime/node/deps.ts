@@ -46,6 +46,7 @@ export async function createNodeRuntime(config: NodeConfig, overrides: { now?: (
     nodeSecret: nodeSecret(config),
     rateLimit: config.RATE_LIMIT_PER_SECOND > 0 ? { perSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST } : null,
     devAuth: config.DEV_AUTH,
+    flushCountsEachRequest: false,
     nodeInfo: { name: config.NODE_NAME, version: VERSION, runtime: 'node' },
     authenticator: overrides.authenticator,
   });

@@ -34,6 +34,7 @@ export function createWorkerDeps(env: WorkerEnv): AppDeps {
     // Per isolate: Workers spread a client over many isolates, so this is a soft limit at the edge.
     rateLimit: config.RATE_LIMIT_PER_SECOND > 0 ? { perSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST } : null,
     devAuth: config.DEV_AUTH,
+    flushCountsEachRequest: true,
     nodeInfo: { name: config.NODE_NAME, version: '0.1.0', runtime: 'worker' },
   });
 }

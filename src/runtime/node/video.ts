@@ -1,0 +1,390 @@
+/**
+ * The Node video decoder: the system's ffmpeg and ffprobe, run as child processes.
+ *
+ * The video never touches the disk. ffmpeg reads it over HTTP from a server bound to 127.0.0.1 for
+ * the length of one decode, at a random port and a random 256-bit path, serving the bytes from
+ * memory with Range support. A pipe would not do: MP4s with their index (`moov`) at the end need
+ * seeking, which stdin cannot give. ffmpeg is held to the HTTP protocol and to the demuxer the
+ * magic bytes chose (so no playlist, concat or data-reference trick can make it open anything
+ * else), and it writes raw RGBA frames to stdout.
+ *
+ * Frames are picked as vPDQ picks them: frame numbers 0, k, 2k, ... with k = floor(secondsPerFrame
+ * * fps), at native size, without applying rotation metadata. The YUV -> RGB conversion is
+ * swscale's, set up as vPDQ's direct libswscale call is: area filter and the BT.601 matrix whatever
+ * the stream's tag (ffmpeg's scale filter would otherwise follow the tag). `accurate_rnd` is
+ * empirical: without it the hashes of dark, low-quality frames of the conformance videos sat up to
+ * 76 bits from vPDQ's; with it 94 % of frames are bit-identical and none is more than 4 bits off.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { basename, dirname, join } from 'node:path';
+import { DomainError } from '../../core/errors';
+import { sniffVideoContainer, type OpenedVideo, type VideoContainer, type VideoDecodeOptions, type VideoDecoder, type VideoFrame, type VideoInfo } from '../../core/video';
+
+export { isVideo, sniffVideoContainer } from '../../core/video';
+
+export interface FfmpegDecoderOptions {
+  /** The ffmpeg binary: a name looked up on PATH, or a path. Default 'ffmpeg'. */
+  ffmpegPath?: string;
+  /** Default: `ffprobe` beside ffmpegPath. */
+  ffprobePath?: string;
+  /** Refuse videos whose frames have more pixels than this. Default 8K UHD (7680 x 4320). */
+  maxPixels?: number;
+  /** ffmpeg's decoding threads (`-threads`); default ffmpeg's own choice. */
+  threads?: number;
+}
+
+const DEMUXER: Record<VideoContainer, string> = {
+  mp4: 'mov',
+  mov: 'mov',
+  '3gp': 'mov',
+  webm: 'matroska',
+  mkv: 'matroska',
+  avi: 'avi',
+  flv: 'flv',
+  asf: 'asf',
+  mpegts: 'mpegts',
+  mpeg: 'mpeg',
+  ogg: 'ogg',
+};
+
+const INSTALL_HINT = 'install ffmpeg on this node (Debian/Ubuntu: `apt-get install ffmpeg`) or give the path of the binary';
+
+export class FfmpegVideoDecoder implements VideoDecoder {
+  private readonly ffmpeg: string;
+  private readonly ffprobe: string;
+  private readonly maxPixels: number;
+  private versionCheck?: Promise<{ fpsMode: string[] }>;
+
+  constructor(private readonly opts: FfmpegDecoderOptions = {}) {
+    this.ffmpeg = opts.ffmpegPath ?? 'ffmpeg';
+    this.ffprobe = opts.ffprobePath ?? (this.ffmpeg.includes('/') ? join(dirname(this.ffmpeg), basename(this.ffmpeg).replace('ffmpeg', 'ffprobe')) : 'ffprobe');
+    this.maxPixels = opts.maxPixels ?? 7680 * 4320;
+  }
+
+  /** ffmpeg's version line; throws `video_unavailable` when it cannot be run. Checked once. */
+  async available(): Promise<void> {
+    await this.version();
+  }
+
+  async open(bytes: Uint8Array, limits: VideoDecodeOptions): Promise<OpenedVideo> {
+    const container = sniffVideoContainer(bytes);
+    if (!container) throw new DomainError('unsupported_media_type', 'not a video container this node reads (MP4, MOV, WebM, Matroska, AVI, FLV, ASF, MPEG-TS/PS, Ogg)');
+    const { fpsMode } = await this.version();
+    const deadline = Date.now() + limits.timeoutMs;
+    const input = ['-protocol_whitelist', 'http,tcp', '-f', DEMUXER[container]];
+    const probe = await withServer(bytes, (url) => this.probe(url, input, container, deadline, limits));
+    const { info, streamIndex, step, expectedFrames } = probe;
+
+    const self = this;
+    let started = false;
+    return {
+      info,
+      frames(): AsyncIterable<VideoFrame> {
+        if (started) throw new Error('frames() of a video can be iterated once');
+        started = true;
+        return withServerGen(bytes, (url) => self.decodeFrames(url, input, fpsMode, info, streamIndex, step, expectedFrames, deadline, limits));
+      },
+    };
+  }
+
+  private version(): Promise<{ fpsMode: string[] }> {
+    this.versionCheck ??= run(this.ffmpeg, ['-hide_banner', '-version'], Date.now() + 10_000).then(
+      ({ code, stdout }) => {
+        const m = /version\s+n?(\d+)\.(\d+)/.exec(stdout.toString('utf8'));
+        if (code !== 0) throw new DomainError('video_unavailable', `${this.ffmpeg} -version failed; ${INSTALL_HINT}`);
+        // `-fps_mode` replaced `-vsync` in ffmpeg 5.1; git builds ("version N-...") are recent.
+        const modern = !m || Number(m[1]) > 5 || (Number(m[1]) === 5 && Number(m[2]) >= 1);
+        return { fpsMode: modern ? ['-fps_mode', 'passthrough'] : ['-vsync', 'passthrough'] };
+      },
+      (e) => {
+        this.versionCheck = undefined; // ffmpeg may be installed later: ask again next time
+        throw e;
+      },
+    );
+    return this.versionCheck;
+  }
+
+  private async probe(url: string, input: string[], container: VideoContainer, deadline: number, limits: VideoDecodeOptions) {
+    const args = ['-v', 'error', ...input, '-show_entries', 'stream=index,codec_type,width,height,avg_frame_rate,r_frame_rate,nb_frames,duration:stream_disposition=attached_pic:format=duration', '-of', 'json', url];
+    const { code, stdout, stderr } = await run(this.ffprobe, args, deadline);
+    if (code !== 0) throw new DomainError('undecodable_media', `the ${container} video could not be read: ${firstLine(stderr) || `ffprobe exited with ${code}`}`);
+    let parsed: ProbeOutput;
+    try {
+      parsed = JSON.parse(stdout.toString('utf8')) as ProbeOutput;
+    } catch {
+      throw new DomainError('undecodable_media', `the ${container} video could not be read (unparseable probe output)`);
+    }
+    const stream = (parsed.streams ?? []).find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
+    if (!stream) throw new DomainError('undecodable_media', `the ${container} file has no video stream`);
+    const width = stream.width ?? 0;
+    const height = stream.height ?? 0;
+    if (width < 1 || height < 1) throw new DomainError('undecodable_media', `the ${container} video declares no frame size`);
+    if (width * height > this.maxPixels) {
+      throw new DomainError('undecodable_media', `the ${container} video declares ${width}x${height} frames; this node decodes at most ${this.maxPixels} pixels a frame`, {
+        extra: { width, height, maxPixels: this.maxPixels },
+      });
+    }
+    const frameRate = rate(stream.avg_frame_rate) || rate(stream.r_frame_rate);
+    if (!(frameRate > 0 && frameRate <= 1000)) throw new DomainError('undecodable_media', `the ${container} video declares an unusable frame rate (${stream.avg_frame_rate})`);
+    const durationSeconds = positive(stream.duration) || positive(parsed.format?.duration);
+    if (durationSeconds > limits.maxDurationSeconds) {
+      throw new DomainError('unprocessable', `the video lasts ${durationSeconds.toFixed(1)} s; this node hashes videos of at most ${limits.maxDurationSeconds} s`, {
+        extra: { durationSeconds, maxDurationSeconds: limits.maxDurationSeconds },
+      });
+    }
+    const step = Math.max(1, Math.floor(limits.secondsPerFrame * frameRate));
+    const nbFrames = positive(stream.nb_frames);
+    const info: VideoInfo = { format: container, width, height, frameRate, durationSeconds: Math.round(durationSeconds * 1000) / 1000 };
+    return { info, streamIndex: stream.index, step, expectedFrames: nbFrames ? Math.ceil(nbFrames / step) : 0 };
+  }
+
+  private async *decodeFrames(
+    url: string,
+    input: string[],
+    fpsMode: string[],
+    info: VideoInfo,
+    streamIndex: number,
+    step: number,
+    expectedFrames: number,
+    deadline: number,
+    limits: VideoDecodeOptions,
+  ): AsyncGenerator<VideoFrame> {
+    const { width, height, frameRate } = info;
+    const filters = [
+      ...(step > 1 ? [`select='not(mod(n,${step}))'`] : []),
+      `scale=w=${width}:h=${height}:flags=area+accurate_rnd:in_color_matrix=bt601`,
+      'format=rgba',
+    ];
+    const args = [
+      ...['-hide_banner', '-nostdin', '-v', 'error', '-noautorotate', ...(this.opts.threads ? ['-threads', String(this.opts.threads)] : [])],
+      ...input,
+      ...['-i', url, '-map', `0:${streamIndex}`, '-an', '-sn', '-dn', '-vf', filters.join(','), ...fpsMode],
+      ...['-frames:v', String(limits.maxFrames + 1), '-f', 'rawvideo', '-pix_fmt', 'rgba', 'pipe:1'],
+    ];
+    const child = start(this.ffmpeg, args);
+    const stderr = tail(child);
+    const exited = exitOf(child);
+    exited.catch(() => undefined); // awaited below; this only keeps an early spawn error from counting as unhandled
+    let expired = false;
+    const timer = setTimeout(() => {
+      expired = true;
+      child.kill('SIGKILL');
+    }, Math.max(0, deadline - Date.now()));
+    const frameBytes = width * height * 4;
+    let frame = new Uint8Array(frameBytes);
+    let filled = 0;
+    let count = 0;
+    try {
+      for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
+        if (expired) break;
+        let at = 0;
+        while (at < chunk.length) {
+          const n = Math.min(frameBytes - filled, chunk.length - at);
+          frame.set(chunk.subarray(at, at + n), filled);
+          filled += n;
+          at += n;
+          if (filled < frameBytes) break;
+          const index = count * step;
+          const timestamp = Math.round((index / frameRate) * 1000) / 1000;
+          if (++count > limits.maxFrames) throw tooMany(limits);
+          if (timestamp > limits.maxDurationSeconds + 1) throw tooLong(limits);
+          yield { index, timestamp, width, height, rgba: frame };
+          frame = new Uint8Array(frameBytes);
+          filled = 0;
+        }
+      }
+      const code = await exited;
+      if (expired) throw timedOut(limits);
+      const log = stderr();
+      if (code !== 0) throw new DomainError('undecodable_media', `the ${info.format} video could not be decoded: ${firstLine(log) || `ffmpeg exited with ${code}`}`);
+      // A truncated file decodes "successfully" up to the cut: the demuxer's complaint and the frame
+      // count the index promised give it away.
+      if (/partial file|truncat/i.test(log.toString('utf8')) || (expectedFrames > 0 && count < expectedFrames - 1)) {
+        throw new DomainError('undecodable_media', `the ${info.format} video is truncated or corrupt: ${count} of ${expectedFrames || 'its'} sampled frames decoded`);
+      }
+    } finally {
+      clearTimeout(timer);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited; // reaped before anyone hears about the outcome: no stray ffmpeg
+    }
+  }
+}
+
+interface ProbeOutput {
+  streams?: {
+    index: number;
+    codec_type?: string;
+    width?: number;
+    height?: number;
+    avg_frame_rate?: string;
+    r_frame_rate?: string;
+    nb_frames?: string;
+    duration?: string;
+    disposition?: { attached_pic?: number };
+  }[];
+  format?: { duration?: string };
+}
+
+function rate(s: string | undefined): number {
+  const m = /^(\d+)\/(\d+)$/.exec(s ?? '');
+  return m && Number(m[2]) > 0 ? Number(m[1]) / Number(m[2]) : 0;
+}
+
+function positive(s: string | undefined): number {
+  const v = Number(s);
+  return Number.isFinite(v) && v > 0 ? v : 0;
+}
+
+const tooMany = (l: VideoDecodeOptions) =>
+  new DomainError('unprocessable', `the video has more than ${l.maxFrames} frames to hash at this sampling rate`, { extra: { maxFrames: l.maxFrames } });
+const tooLong = (l: VideoDecodeOptions) =>
+  new DomainError('unprocessable', `the video lasts longer than ${l.maxDurationSeconds} s, the most this node hashes`, { extra: { maxDurationSeconds: l.maxDurationSeconds } });
+const timedOut = (l: VideoDecodeOptions) =>
+  new DomainError('unprocessable', `hashing the video took longer than ${l.timeoutMs} ms and was stopped`, { extra: { timeoutMs: l.timeoutMs } });
+
+// ---------------------------------------------------------------------------------------------
+// Child processes
+
+/** The environment ffmpeg runs in: without proxies, which would send the loopback URL elsewhere. */
+function childEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const k of Object.keys(env)) if (/^(https?|all|no)_proxy$/i.test(k)) delete env[k];
+  return env;
+}
+
+function start(bin: string, args: string[]): ChildProcess {
+  return spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(), windowsHide: true });
+}
+
+/** Resolves with the exit code once the process is gone; a missing binary becomes `video_unavailable`. */
+function exitOf(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    child.once('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT' || e.code === 'EACCES') reject(new DomainError('video_unavailable', `video hashing needs ffmpeg, and ${child.spawnfile} could not be run (${e.code}); ${INSTALL_HINT}`));
+      else reject(e);
+    });
+    child.once('close', (code) => resolve(code));
+  });
+}
+
+/** The last 4 KB of the process's stderr (ffmpeg's complaints). */
+function tail(child: ChildProcess): () => Buffer {
+  let buf = Buffer.alloc(0);
+  child.stderr?.on('data', (d: Buffer) => {
+    buf = Buffer.concat([buf, d]);
+    if (buf.length > 4096) buf = buf.subarray(buf.length - 4096);
+  });
+  return () => buf;
+}
+
+/** Runs a short command to completion with a deadline, collecting stdout (up to 1 MB) and stderr. */
+async function run(bin: string, args: string[], deadline: number): Promise<{ code: number | null; stdout: Buffer; stderr: Buffer }> {
+  const child = start(bin, args);
+  const stderr = tail(child);
+  const out: Buffer[] = [];
+  let size = 0;
+  child.stdout?.on('data', (d: Buffer) => {
+    size += d.length;
+    if (size <= 1 << 20) out.push(d);
+    else child.kill('SIGKILL');
+  });
+  let expired = false;
+  const timer = setTimeout(() => {
+    expired = true;
+    child.kill('SIGKILL');
+  }, Math.max(0, deadline - Date.now()));
+  try {
+    const code = await exitOf(child);
+    if (expired) {
+      throw new DomainError('unprocessable', 'probing the video took longer than the time allowed and was stopped');
+    }
+    return { code, stdout: Buffer.concat(out), stderr: stderr() };
+  } finally {
+    clearTimeout(timer);
+    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await once(child, 'close').catch(() => undefined);
+    }
+  }
+}
+
+function firstLine(b: Buffer): string {
+  // ffmpeg prefixes lines with "[demuxer @ 0x...]" and names the URL: neither helps a client.
+  const line = b.toString('utf8').split('\n').map((l) => l.replace(/^\[[^\]]*\]\s*/, '').replace(/https?:\/\/127\.0\.0\.1:\d+\/[0-9a-f]+:?\s*/g, '').trim()).filter(Boolean).pop() ?? '';
+  return line.slice(0, 200);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The loopback server
+
+interface Served {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Serves `bytes` at http://127.0.0.1:<random port>/<random 256-bit path> until closed. */
+async function serve(bytes: Uint8Array): Promise<Served> {
+  const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const path = `/${randomBytes(32).toString('hex')}`;
+  const server = createServer((req, res) => respond(req, res, path, body));
+  server.on('clientError', (_e, socket) => socket.destroy());
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}${path}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function respond(req: IncomingMessage, res: ServerResponse, path: string, body: Buffer): void {
+  res.on('error', () => undefined); // the reader hanging up mid-body is normal: it seeks by reconnecting
+  if (req.url !== path || (req.method !== 'GET' && req.method !== 'HEAD')) {
+    res.writeHead(404).end();
+    return;
+  }
+  const size = body.length;
+  let start = 0;
+  let end = size - 1;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
+  if (req.headers.range && m && (m[1] || m[2])) {
+    if (m[1]) {
+      start = Number(m[1]);
+      if (m[2]) end = Math.min(Number(m[2]), size - 1);
+    } else start = Math.max(0, size - Number(m[2]));
+    if (start >= size || start > end) {
+      res.writeHead(416, { 'Content-Range': `bytes */${size}` }).end();
+      return;
+    }
+    res.writeHead(206, { 'Accept-Ranges': 'bytes', 'Content-Range': `bytes ${start}-${end}/${size}`, 'Content-Length': end - start + 1, 'Content-Type': 'application/octet-stream' });
+  } else {
+    res.writeHead(200, { 'Accept-Ranges': 'bytes', 'Content-Length': size, 'Content-Type': 'application/octet-stream' });
+  }
+  res.end(req.method === 'HEAD' ? undefined : body.subarray(start, end + 1));
+}
+
+async function withServer<T>(bytes: Uint8Array, fn: (url: string) => Promise<T>): Promise<T> {
+  const s = await serve(bytes);
+  try {
+    return await fn(s.url);
+  } finally {
+    await s.close();
+  }
+}
+
+async function* withServerGen<T>(bytes: Uint8Array, fn: (url: string) => AsyncGenerator<T>): AsyncGenerator<T> {
+  const s = await serve(bytes);
+  try {
+    yield* fn(s.url);
+  } finally {
+    await s.close();
+  }
+}
