@@ -17,17 +17,24 @@
  *   sign bit set (dead) until the next compaction.
  * - base: slots below `baseCount`, sorted by id (id -> slot is a binary search, no hash table),
  *   indexed by one CSR table per piece: `offsets` (2^width + 1) and `postings` (slot << f | filter).
- * - overflow: slots added since the last compaction, chained per piece (`ovHeads`, `ovNext`), with a
- *   small open-addressing id table (`ovIds`).
+ * - overflow: slots added since the last compaction, chained per piece (`ovHeads`, `ovNodes`; a node
+ *   carries the key's high bits and the filter, so a chain walk reads no hash), with a small
+ *   open-addressing id table (`ovIds`).
  * - `compact()` drops dead slots, merges the overflow in id order and rebuilds the tables; it runs
- *   by itself once the overflow or the dead slots pass an eighth of the index (capped at 2^18).
+ *   by itself once the overflow passes 1/16 of the index (at most 2^18 slots: a full overflow adds
+ *   ~1 chain node per probe, ~+50 us at 1 M) or the dead slots pass 1/8. Loading many hashes one
+ *   `add` at a time therefore compacts O(n / 2^18) times: use `build` or `addMany` to load.
  *
  * Duplicates: a hash can pass the lookups of several pieces. A hit found through piece j is dropped
  * when an earlier piece i would have reported it too (same test, recomputed from the hash); only
  * hits pay for this, so no seen-set is needed.
  *
- * Large radii: when the estimated probe cost passes that of a linear scan, `search` scans instead
- * (same answer). With 16 pieces at 1 M hashes that happens from r ~ 50 on.
+ * Memory beyond the 32-byte hash: 4 bytes per piece (postings) + 4 (id) + 4 * 2^width per piece
+ * (offsets), i.e. 61.9 bytes per hash at 10 M with 14 pieces, 72 at 1 M with 16.
+ *
+ * Large radii: when the modelled probe cost passes that of a linear scan, `search` scans instead
+ * (same answer): from r = 35 at 1 k hashes, r = 70 at 1 M. Up to there probing is still faster
+ * (r = 64 at 1 M: ~10 ms against ~20 ms for the scan).
  */
 import { sortHits, type HammingHit, type HammingIndex } from './hamming-index';
 
@@ -85,7 +92,7 @@ export class MultiIndexHashing implements HammingIndex {
 
   private ovSize = 0; // heads per piece, a power of two
   private ovHeads: Int32Array | null = null; // [piece * ovSize + (key & (ovSize - 1))] -> entry (slot - baseCount)
-  private ovNext: Int32Array | null = null; // [entry * m + piece] -> next entry
+  private ovNodes: Int32Array | null = null; // [2 (entry * m + piece)] = next entry, [+1] = (key >>> log2(ovSize)) << 16 | filter
   private ovIds: Int32Array | null = null; // open addressing: live overflow slots, keyed by their id
   private ovIdCount = 0;
 
@@ -99,6 +106,7 @@ export class MultiIndexHashing implements HammingIndex {
   private qfilter: Int32Array = new Int32Array(0); // the query's filter value for each piece
 
   constructor(words = 8, options: MihOptions = {}) {
+    if (!Number.isInteger(words) || words < 1) throw new RangeError(`words must be a positive integer, got ${words}`);
     const bits = words * 32;
     const m = options.substrings;
     if (m !== undefined && (!Number.isInteger(m) || m < 1 || Math.ceil(bits / m) > 24)) throw new RangeError(`substrings must make widths <= 24 bits, got ${m} for ${bits} bits`);
@@ -134,8 +142,8 @@ export class MultiIndexHashing implements HammingIndex {
     const old = this.findSlot(id);
     if (old >= 0) this.kill(old);
     const slot = this.append(id, hash);
-    this.indexOverflow(slot);
-    this.maybeCompact();
+    if (this.dueForCompaction()) this.compact();
+    else this.indexOverflow(slot);
   }
 
   /** Adds `ids.length` hashes packed in `hashes` (`words` each; a later duplicate id wins). Large batches end in one compaction. */
@@ -160,7 +168,7 @@ export class MultiIndexHashing implements HammingIndex {
     const slot = this.findSlot(id);
     if (slot < 0) return false;
     this.kill(slot);
-    this.maybeCompact();
+    if (this.dueForCompaction()) this.compact();
     return true;
   }
 
@@ -206,7 +214,7 @@ export class MultiIndexHashing implements HammingIndex {
   memory(): { totalBytes: number; hashBytes: number; overheadPerHash: number } {
     let total = this.hashes.byteLength + this.ids.byteLength;
     for (let j = 0; j < this.offsets.length; j++) total += this.offsets[j].byteLength + this.postings[j].byteLength;
-    total += (this.ovHeads?.byteLength ?? 0) + (this.ovNext?.byteLength ?? 0) + (this.ovIds?.byteLength ?? 0);
+    total += (this.ovHeads?.byteLength ?? 0) + (this.ovNodes?.byteLength ?? 0) + (this.ovIds?.byteLength ?? 0);
     const hashBytes = this.live * this.words * 4;
     return { totalBytes: total, hashBytes, overheadPerHash: this.live ? (total - hashBytes) / this.live : 0 };
   }
@@ -293,19 +301,23 @@ export class MultiIndexHashing implements HammingIndex {
     const w = this.words;
     const h = this.hashes;
     const ids = this.ids;
-    const ovHeads = this.ovHeads!;
-    const ovNext = this.ovNext!;
+    const heads = this.ovHeads!;
+    const nodes = this.ovNodes!;
     const ovMask = this.ovSize - 1;
+    const ovBits = 31 - Math.clz32(this.ovSize);
     for (let j = 0; j < m; j++) {
       if (plan.radii[j] < 0) continue;
       const { masks, pops } = ballOf(this.shape.widths[j], plan.radii[j]);
       const fmask = this.shape.partner[j] >= 0 ? (1 << this.f) - 1 : 0;
+      const qf = this.qfilter[j];
       for (let t = 0; t < masks.length; t++) {
         const k = this.qkeys[j] ^ masks[t];
-        for (let x = ovHeads[j * this.ovSize + (k & ovMask)]; x >= 0; x = ovNext[x * m + j]) {
+        const limit = plan.bounds[j] - pops[t];
+        for (let x = heads[j * this.ovSize + (k & ovMask)]; x >= 0; x = nodes[2 * (x * m + j)]) {
+          const info = nodes[2 * (x * m + j) + 1];
+          if (info >>> 16 !== k >>> ovBits || POP16[(info ^ qf) & fmask] > limit) continue;
           const slot = this.baseCount + x;
-          if (ids[slot] < 0 || extract(h, slot * w, this.shape.starts[j], this.shape.widths[j]) !== k) continue;
-          if (POP16[(this.filterOfSlot(slot, j) ^ this.qfilter[j]) & fmask] > plan.bounds[j] - pops[t]) continue;
+          if (ids[slot] < 0) continue;
           const d = distance(h, slot * w, query, w, r);
           if (d <= r && !this.foundEarlier(slot, j, plan)) hits.push({ id: ids[slot], distance: d });
         }
@@ -495,7 +507,7 @@ export class MultiIndexHashing implements HammingIndex {
     if (this.qkeys.length !== m) [this.qkeys, this.qfilter] = [new Int32Array(m), new Int32Array(m)];
     this.offsets = [];
     this.postings = [];
-    this.ovHeads = this.ovNext = this.ovIds = null;
+    this.ovHeads = this.ovNodes = this.ovIds = null;
     this.ovSize = this.ovIdCount = 0;
     this.plans.clear();
     const keys = new Uint32Array(n);
@@ -522,7 +534,7 @@ export class MultiIndexHashing implements HammingIndex {
     if (slot - this.baseCount + 1 > this.ovSize) {
       this.ovSize = Math.max(256, this.ovSize * 2);
       this.ovHeads = new Int32Array(this.ovSize * this.shape.m).fill(-1);
-      this.ovNext = new Int32Array(this.ovSize * this.shape.m);
+      this.ovNodes = new Int32Array(2 * this.ovSize * this.shape.m);
       for (let s = this.baseCount; s < slot; s++) this.linkOverflow(s);
     }
     this.linkOverflow(slot);
@@ -532,19 +544,22 @@ export class MultiIndexHashing implements HammingIndex {
     const m = this.shape.m;
     const x = slot - this.baseCount;
     const mask = this.ovSize - 1;
+    const bits = 31 - Math.clz32(this.ovSize); // >= 8, so key >>> bits fits 16 bits
     for (let j = 0; j < m; j++) {
-      const head = j * this.ovSize + (extract(this.hashes, slot * this.words, this.shape.starts[j], this.shape.widths[j]) & mask);
-      this.ovNext![x * m + j] = this.ovHeads![head];
+      const key = extract(this.hashes, slot * this.words, this.shape.starts[j], this.shape.widths[j]);
+      const head = j * this.ovSize + (key & mask);
+      this.ovNodes![2 * (x * m + j)] = this.ovHeads![head];
+      this.ovNodes![2 * (x * m + j) + 1] = ((key >>> bits) << 16) | this.filterOfSlot(slot, j);
       this.ovHeads![head] = x;
     }
   }
 
   private overflowLimit(): number {
-    return Math.min(MAX_OVERFLOW_LIMIT, Math.max(MIN_OVERFLOW_LIMIT, this.baseCount >>> 3));
+    return Math.min(MAX_OVERFLOW_LIMIT, Math.max(MIN_OVERFLOW_LIMIT, this.baseCount >>> 4));
   }
 
-  private maybeCompact(): void {
-    if (this.top - this.baseCount > this.overflowLimit() || this.dead > Math.max(MIN_OVERFLOW_LIMIT, this.live >>> 3)) this.compact();
+  private dueForCompaction(): boolean {
+    return this.top - this.baseCount > this.overflowLimit() || this.dead > Math.max(MIN_OVERFLOW_LIMIT, this.live >>> 3);
   }
 }
 

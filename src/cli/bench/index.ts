@@ -88,7 +88,7 @@ function benchSize(n: number, radius: number, quick: boolean, seed: number): { r
   const perKind = quick ? 300 : 2000;
   const bruteSample = quick ? 10 : n >= 5_000_000 ? 20 : 60;
   const sets: [string, Uint32Array[]][] = [
-    ['near', Array.from({ length: perKind }, () => flip(rnd, hashes.subarray(0, 0), hashes, rnd() % n, rnd() % 32))],
+    ['near', Array.from({ length: perKind }, () => flipBits(rnd, stored(hashes, rnd() % n), rnd() % 32))],
     ['random', Array.from({ length: perKind }, () => randomHash(rnd))],
   ];
   for (const [, qs] of sets) for (const q of qs.slice(0, 200)) mih.search(q, radius); // warm-up
@@ -160,9 +160,12 @@ function randomHash(rnd: () => number): Uint32Array {
   return h;
 }
 
-/** Hash `index` of `bank` (or `base` when the bank is empty) with k random bits flipped. */
-function flip(rnd: () => number, base: Uint32Array, bank: Uint32Array, index: number, k: number): Uint32Array {
-  const h = base.length ? base.slice() : bank.slice(index * 8, index * 8 + 8);
+function stored(hashes: Uint32Array, index: number): Uint32Array {
+  return hashes.slice(index * 8, index * 8 + 8);
+}
+
+/** `h` with k random bits flipped, in place (some may flip back: distance <= k). */
+function flipBits(rnd: () => number, h: Uint32Array, k: number): Uint32Array {
   for (let i = 0; i < k; i++) {
     const b = rnd() & 255;
     h[b >>> 5] ^= 1 << (b & 31);
@@ -176,7 +179,7 @@ function makeBank(rnd: () => number, n: number): { ids: Int32Array; hashes: Uint
   for (let i = 0; i < n; ) {
     const base = randomHash(rnd);
     const size = rnd() % 17 ? 1 : 2 + (rnd() % 29);
-    for (let c = 0; c < size && i < n; c++, i++) hashes.set(size === 1 ? base : flip(rnd, base, hashes, 0, rnd() % 41), i * 8);
+    for (let c = 0; c < size && i < n; c++, i++) hashes.set(size === 1 ? base : flipBits(rnd, base.slice(), rnd() % 41), i * 8);
   }
   const ids = new Int32Array(n);
   for (let i = 0; i < n; i++) ids[i] = i;
