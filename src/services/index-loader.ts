@@ -5,13 +5,15 @@ import type { HashStore } from '../storage/types';
 export async function loadIndex(store: HashStore, index: MemoryMatchIndex, pageSize = 50_000): Promise<number> {
   let after = 0;
   let total = 0;
+  const loader = index.loader();
   for (;;) {
     const page = await store.listActive(after, pageSize);
     if (page.length === 0) break;
-    index.add(page);
+    loader.push(page);
     total += page.length;
     after = page[page.length - 1].seq;
   }
+  loader.finish();
   index.markReady();
   return total;
 }
