@@ -6,33 +6,18 @@
  *   npm run client -- hash FILE [--json]
  *       computes the image's hashes locally, exactly as the node does; the image never leaves the machine
  */
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { importJWK, SignJWT, type JWK } from 'jose';
+import type { JWK } from 'jose';
 import { nodeDigester } from '../runtime/node/digest';
 import { SharpImageDecoder } from '../runtime/node/image';
 import { DEFAULT_LIMITS } from '../services/deps';
 import { hashMedia } from '../services/hashing';
-import { ASSERTION_TYPE } from '../services/tokens';
 import { fail, main, out, parse } from './args';
+import { requestToken } from './oauth';
 
 const USAGE = `usage:
   npm run client -- token --node URL --client-id ID --key FILE [--scope SCOPES] [--json]
   npm run client -- hash FILE [--json]`;
-
-export async function clientAssertion(tokenUrl: string, clientId: string, jwk: JWK): Promise<string> {
-  const alg = jwk.alg ?? (jwk.kty === 'EC' ? 'ES256' : 'EdDSA');
-  const key = await importJWK(jwk, alg);
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ jti: randomUUID() })
-    .setProtectedHeader({ alg, ...(jwk.kid ? { kid: jwk.kid } : {}) })
-    .setIssuer(clientId)
-    .setSubject(clientId)
-    .setAudience(tokenUrl)
-    .setIssuedAt(now)
-    .setExpirationTime(now + 60)
-    .sign(key);
-}
 
 main(async () => {
   const [cmd, ...rest] = process.argv.slice(2);
@@ -47,12 +32,7 @@ main(async () => {
     } catch (e) {
       fail(`cannot read the private JWK in ${values.key}: ${(e as Error).message}`);
     }
-    const tokenUrl = `${values.node.replace(/\/+$/, '')}/v1/oauth/token`;
-    const form = new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: ASSERTION_TYPE, client_assertion: await clientAssertion(tokenUrl, values['client-id'], jwk) });
-    if (values.scope) form.set('scope', values.scope);
-    const res = await fetch(tokenUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
-    const body = (await res.json().catch(() => ({}))) as { access_token?: string; error?: string; error_description?: string };
-    if (!res.ok || !body.access_token) fail(`the node refused: ${res.status} ${body.error ?? ''} ${body.error_description ?? ''}`.trim());
+    const body = await requestToken(values.node, values['client-id'], jwk, values.scope);
     return out(values.json, body, body.access_token);
   }
 

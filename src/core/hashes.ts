@@ -71,7 +71,7 @@ export function popcount32(x: number): number {
 }
 
 /** A 256-bit hash as eight 32-bit words (big-endian within the hex string): the layout the indexes use. */
-export function hexToWords(hex: string, out = new Uint32Array(hex.length / 8)): Uint32Array {
+export function hexToWords(hex: string, out: Uint32Array = new Uint32Array(hex.length / 8)): Uint32Array {
   for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(8 * i, 8 * i + 8), 16) >>> 0;
   return out;
 }

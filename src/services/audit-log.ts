@@ -119,8 +119,11 @@ export async function inclusionProofFor(deps: AuditDeps, index: number, treeSize
   const n = await integratedSize(deps);
   checkSize('treeSize', treeSize, 1, n, `the latest signed tree head has ${n} entries`);
   checkSize('index', index, 0, treeSize - 1, 'a leaf index below treeSize');
-  const proof = assembleInclusionProof(index, treeSize, await read(deps, inclusionProofKeys(index, treeSize)));
-  const [leaf] = await read(deps, [{ level: 0, index }]);
+  // The path and the leaf in one read.
+  const keys = inclusionProofKeys(index, treeSize);
+  const hashes = await read(deps, [...keys, { level: 0, index }]);
+  const leaf = hashes.pop()!;
+  const proof = assembleInclusionProof(index, treeSize, hashes);
   return { leafIndex: index, treeSize, leafHash: b64(leaf), auditPath: proof.map(b64) };
 }
 
@@ -140,5 +143,6 @@ export async function auditEntriesPage(deps: AuditDeps, start: number, end: numb
   const stop = Math.min(end ?? start + MAX_ENTRIES_PAGE, start + MAX_ENTRIES_PAGE, total);
   if (end !== undefined && end < start) throw new DomainError('invalid_request', 'end must not be below start', { errors: [{ path: 'end', message: 'below start' }] });
   const rows = stop > start ? await deps.log.auditEntries(start, stop) : [];
-  return { start, end: start + rows.length, total, entries: rows.map((r) => ({ index: r.index, entry: r.entry })) };
+  // `end` is the window read, not start + rows: a missing row (tampering) must not shift the next page.
+  return { start, end: Math.max(start, stop), total, entries: rows.map((r) => ({ index: r.index, entry: r.entry })) };
 }
