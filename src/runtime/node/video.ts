@@ -57,7 +57,7 @@ export class FfmpegVideoDecoder implements VideoDecoder {
   private readonly ffmpeg: string;
   private readonly ffprobe: string;
   private readonly maxPixels: number;
-  private versionCheck?: Promise<{ fpsMode: string[] }>;
+  private versionCheck?: Promise<{ fpsMode: string[]; line: string }>;
 
   constructor(private readonly opts: FfmpegDecoderOptions = {}) {
     this.ffmpeg = opts.ffmpegPath ?? 'ffmpeg';
@@ -65,9 +65,14 @@ export class FfmpegVideoDecoder implements VideoDecoder {
     this.maxPixels = opts.maxPixels ?? 7680 * 4320;
   }
 
-  /** ffmpeg's version line; throws `video_unavailable` when it cannot be run. Checked once. */
+  /** Throws `video_unavailable` when ffmpeg cannot be run (for a health check). Checked once when it can. */
   async available(): Promise<void> {
     await this.version();
+  }
+
+  /** ffmpeg's first `-version` line, e.g. "ffmpeg version 5.1.6-0+deb12u1 Copyright ...". */
+  async versionLine(): Promise<string> {
+    return (await this.version()).line;
   }
 
   async open(bytes: Uint8Array, limits: VideoDecodeOptions): Promise<OpenedVideo> {
@@ -91,14 +96,15 @@ export class FfmpegVideoDecoder implements VideoDecoder {
     };
   }
 
-  private version(): Promise<{ fpsMode: string[] }> {
+  private version(): Promise<{ fpsMode: string[]; line: string }> {
     this.versionCheck ??= run(this.ffmpeg, ['-hide_banner', '-version'], Date.now() + 10_000).then(
       ({ code, stdout }) => {
-        const m = /version\s+n?(\d+)\.(\d+)/.exec(stdout.toString('utf8'));
+        const line = stdout.toString('utf8').split('\n')[0].trim();
+        const m = /version\s+n?(\d+)\.(\d+)/.exec(line);
         if (code !== 0) throw new DomainError('video_unavailable', `${this.ffmpeg} -version failed; ${INSTALL_HINT}`);
         // `-fps_mode` replaced `-vsync` in ffmpeg 5.1; git builds ("version N-...") are recent.
         const modern = !m || Number(m[1]) > 5 || (Number(m[1]) === 5 && Number(m[2]) >= 1);
-        return { fpsMode: modern ? ['-fps_mode', 'passthrough'] : ['-vsync', 'passthrough'] };
+        return { fpsMode: modern ? ['-fps_mode', 'passthrough'] : ['-vsync', 'passthrough'], line };
       },
       (e) => {
         this.versionCheck = undefined; // ffmpeg may be installed later: ask again next time
@@ -111,7 +117,7 @@ export class FfmpegVideoDecoder implements VideoDecoder {
   private async probe(url: string, input: string[], container: VideoContainer, deadline: number, limits: VideoDecodeOptions) {
     const args = ['-v', 'error', ...input, '-show_entries', 'stream=index,codec_type,width,height,avg_frame_rate,r_frame_rate,nb_frames,duration:stream_disposition=attached_pic:format=duration', '-of', 'json', url];
     const { code, stdout, stderr } = await run(this.ffprobe, args, deadline);
-    if (code !== 0) throw new DomainError('undecodable_media', `the ${container} video could not be read: ${firstLine(stderr) || `ffprobe exited with ${code}`}`);
+    if (code !== 0) throw new DomainError('undecodable_media', `the ${container} video could not be read: ${lastLine(stderr) || `ffprobe exited with ${code}`}`);
     let parsed: ProbeOutput;
     try {
       parsed = JSON.parse(stdout.toString('utf8')) as ProbeOutput;
@@ -200,10 +206,10 @@ export class FfmpegVideoDecoder implements VideoDecoder {
       const code = await exited;
       if (expired) throw timedOut(limits);
       const log = stderr();
-      if (code !== 0) throw new DomainError('undecodable_media', `the ${info.format} video could not be decoded: ${firstLine(log) || `ffmpeg exited with ${code}`}`);
-      // A truncated file decodes "successfully" up to the cut: the demuxer's complaint and the frame
-      // count the index promised give it away.
-      if (/partial file|truncat/i.test(log.toString('utf8')) || (expectedFrames > 0 && count < expectedFrames - 1)) {
+      if (code !== 0) throw new DomainError('undecodable_media', `the ${info.format} video could not be decoded: ${lastLine(log) || `ffmpeg exited with ${code}`}`);
+      // A truncated file decodes "successfully" up to the cut: the demuxer's complaint, or far fewer
+      // frames than the index promised, give it away. (Edit lists may hide a few frames: a margin.)
+      if (/partial file|truncat/i.test(log.toString('utf8')) || (expectedFrames > 0 && count < Math.floor(expectedFrames * 0.9) - 1)) {
         throw new DomainError('undecodable_media', `the ${info.format} video is truncated or corrupt: ${count} of ${expectedFrames || 'its'} sampled frames decoded`);
       }
     } finally {
@@ -312,7 +318,8 @@ async function run(bin: string, args: string[], deadline: number): Promise<{ cod
   }
 }
 
-function firstLine(b: Buffer): string {
+/** ffmpeg's last complaint, usually the one that says what went wrong. */
+function lastLine(b: Buffer): string {
   // ffmpeg prefixes lines with "[demuxer @ 0x...]" and names the URL: neither helps a client.
   const line = b.toString('utf8').split('\n').map((l) => l.replace(/^\[[^\]]*\]\s*/, '').replace(/https?:\/\/127\.0\.0\.1:\d+\/[0-9a-f]+:?\s*/g, '').trim()).filter(Boolean).pop() ?? '';
   return line.slice(0, 200);
