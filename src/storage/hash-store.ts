@@ -1,11 +1,24 @@
 /** The SQL HashStore (drizzle; libsql or D1). */
-import { and, asc, eq, gt, gte, inArray, lt, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { SingleHashType } from '../core/hashes';
 import { chunkRows, type AppDb } from './db';
 import { auditLog, clientKeys, clients, contributions, feedback, hashChanges, hashes, nodeKeys } from './schema';
 import { assembleDetails } from './details';
 import type { AuditRow, ChangeRow, ContributionRow, FeedbackRow, HashDetail, HashRow, HashStore, IndexEntry, WriteSet } from './types';
+
+interface RawDetail {
+  seq: number;
+  id: string;
+  type: string;
+  value: string;
+  origin: string;
+  status: string;
+  created_at: number;
+  updated_at: number;
+  contribs: string;
+  fb: string;
+}
 
 export class SqlHashStore implements HashStore {
   constructor(private readonly db: AppDb) {}
@@ -35,11 +48,38 @@ export class SqlHashStore implements HashStore {
   }
 
   async getBySeqs(seqs: number[]): Promise<HashDetail[]> {
-    const rows: HashRow[] = [];
-    for (const part of chunkRows([...new Set(seqs)], 1)) {
-      rows.push(...((await this.db.select().from(hashes).where(inArray(hashes.seq, part))) as HashRow[]));
-    }
-    return this.withDetails(rows);
+    const out: HashDetail[] = [];
+    // The match hot path: each hash with its contributions and feedback in one statement.
+    for (const part of chunkRows([...new Set(seqs)], 1)) out.push(...(await this.detailsWhere(sql`h.seq in (${sql.join(part.map((x) => sql`${x}`), sql`, `)})`)));
+    return out;
+  }
+
+  private async detailsWhere(cond: SQL): Promise<HashDetail[]> {
+    const rows = await this.db.all<RawDetail>(sql`
+      select h.seq, h.id, h.type, h.value, h.origin, h.status, h.created_at, h.updated_at,
+        (select json_group_array(json_object('contributor', c.contributor, 'labels', json(c.labels), 'externalId', c.external_id,
+            'createdAt', c.created_at, 'updatedAt', c.updated_at, 'retractedAt', c.retracted_at))
+          from contributions c where c.hash_id = h.id) as contribs,
+        (select json_group_array(json_object('member', f.member, 'verdict', f.verdict, 'reason', f.reason,
+            'createdAt', f.created_at, 'updatedAt', f.updated_at))
+          from feedback f where f.hash_id = h.id) as fb
+      from hashes h where ${cond}`);
+    return rows.map((r) => {
+      const id = String(r.id);
+      const byCreated = (a: { createdAt: number }, b: { createdAt: number }) => a.createdAt - b.createdAt;
+      return {
+        seq: Number(r.seq),
+        id,
+        type: r.type as SingleHashType,
+        value: String(r.value),
+        origin: String(r.origin),
+        status: r.status as HashRow['status'],
+        createdAt: Number(r.created_at),
+        updatedAt: Number(r.updated_at),
+        contributions: (JSON.parse(String(r.contribs)) as Omit<ContributionRow, 'hashId'>[]).map((c) => ({ hashId: id, ...c })).sort(byCreated),
+        feedback: (JSON.parse(String(r.fb)) as Omit<FeedbackRow, 'hashId'>[]).map((f) => ({ hashId: id, ...f })).sort(byCreated),
+      };
+    });
   }
 
   async listActive(afterSeq: number, limit: number, type?: SingleHashType): Promise<IndexEntry[]> {

@@ -6,6 +6,8 @@ import { assembleAppDeps } from '../../http/assemble';
 import type { AppDeps, Authenticator } from '../../http/env';
 import { loadIndex } from '../../services/index-loader';
 import { SqlAuthStore } from '../../storage/auth-store';
+import { CachedAuthStore } from '../../storage/cached-auth-store';
+import { CachedHashStore } from '../../storage/cached-hash-store';
 import { SqlHashStore } from '../../storage/hash-store';
 import { SqlLogStore } from '../../storage/log-store';
 import type { NodeConfig } from './config';
@@ -27,12 +29,13 @@ export interface NodeRuntime {
 
 export async function createNodeRuntime(config: NodeConfig, overrides: { now?: () => number; authenticator?: Authenticator } = {}): Promise<NodeRuntime> {
   const database = await openDatabase(config.DATABASE_URL, config.DATABASE_AUTH_TOKEN);
-  const hashes = new SqlHashStore(database.db);
+  const sqlHashes = new SqlHashStore(database.db);
+  const hashes = new CachedHashStore(sqlHashes);
   const index = new MemoryMatchIndex((words) => new MultiIndexHashing(words));
   const limits = { maxBatch: config.MAX_BATCH, maxBodyBytes: config.MAX_BODY_BYTES, maxImagePixels: config.MAX_IMAGE_PIXELS };
   const deps = assembleAppDeps({
     hashes,
-    auth: new SqlAuthStore(database.db),
+    auth: config.AUTH_CACHE_MS > 0 ? new CachedAuthStore(new SqlAuthStore(database.db), config.AUTH_CACHE_MS) : new SqlAuthStore(database.db),
     log: new SqlLogStore(database.db),
     treeHeadIntervalMs: config.TREE_HEAD_INTERVAL_MS,
     index,
@@ -51,6 +54,6 @@ export async function createNodeRuntime(config: NodeConfig, overrides: { now?: (
     authenticator: overrides.authenticator,
   });
   await deps.keyring.ensureCurrent();
-  const indexLoaded = loadIndex(hashes, index);
+  const indexLoaded = loadIndex(sqlHashes, index);
   return { deps, index, database, indexLoaded, close: () => database.close() };
 }

@@ -1,0 +1,79 @@
+/**
+ * A HashStore that keeps recently matched hashes (with their contributions and feedback) in memory,
+ * so a repeat match costs no database read. Every write through this store drops the hashes it
+ * touches before it returns. The node's match index is already per process and follows only this
+ * process's writes, so the cache adds no staleness the index does not have (see docs/decisions.md).
+ */
+import type { SingleHashType } from '../core/hashes';
+import type { AuditRow, ChangeRow, HashDetail, HashStore, IndexEntry, WriteSet } from './types';
+
+export class CachedHashStore implements HashStore {
+  private bySeq = new Map<number, HashDetail>();
+  private seqOf = new Map<string, number>();
+
+  constructor(private readonly inner: HashStore, private readonly max = 50_000) {}
+
+  async getBySeqs(seqs: number[]): Promise<HashDetail[]> {
+    const out: HashDetail[] = [];
+    const missing: number[] = [];
+    for (const s of seqs) {
+      const d = this.bySeq.get(s);
+      if (d) out.push(structuredClone(d));
+      else missing.push(s);
+    }
+    if (missing.length) {
+      for (const d of await this.inner.getBySeqs(missing)) {
+        if (this.bySeq.size >= this.max) this.clear();
+        this.bySeq.set(d.seq, d);
+        this.seqOf.set(d.id, d.seq);
+        out.push(structuredClone(d));
+      }
+    }
+    return out;
+  }
+
+  async commit(ws: WriteSet): Promise<Map<string, number>> {
+    try {
+      return await this.inner.commit(ws);
+    } finally {
+      const ids = [...(ws.updateHashes ?? []).map((u) => u.id), ...(ws.putContributions ?? []).map((c) => c.hashId), ...(ws.putFeedback ?? []).map((f) => f.hashId)];
+      for (const id of ids) {
+        const seq = this.seqOf.get(id);
+        if (seq !== undefined) {
+          this.bySeq.delete(seq);
+          this.seqOf.delete(id);
+        }
+      }
+    }
+  }
+
+  private clear(): void {
+    this.bySeq.clear();
+    this.seqOf.clear();
+  }
+
+  ping(): Promise<void> {
+    return this.inner.ping();
+  }
+  findByValues(origin: string, keys: { type: SingleHashType; value: string }[]): Promise<HashDetail[]> {
+    return this.inner.findByValues(origin, keys);
+  }
+  getById(id: string): Promise<HashDetail | null> {
+    return this.inner.getById(id);
+  }
+  listActive(afterSeq: number, limit: number, type?: SingleHashType): Promise<IndexEntry[]> {
+    return this.inner.listActive(afterSeq, limit, type);
+  }
+  findActiveByValue(type: SingleHashType, value: string): Promise<IndexEntry[]> {
+    return this.inner.findActiveByValue(type, value);
+  }
+  changesSince(afterSeq: number, limit: number): Promise<ChangeRow[]> {
+    return this.inner.changesSince(afterSeq, limit);
+  }
+  auditEntries(start: number, end: number): Promise<AuditRow[]> {
+    return this.inner.auditEntries(start, end);
+  }
+  auditSize(): Promise<number> {
+    return this.inner.auditSize();
+  }
+}
