@@ -82,18 +82,23 @@ export function buildApp(deps: AppDeps, opts: AppOptions = {}): OpenAPIHono<AppE
     c.set('deps', deps);
     await next();
   });
-  // Refused from Content-Length before reading; a chunked body is cut off at the limit.
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: deps.limits.maxBodyBytes,
-      onError: () => {
-        throw new DomainError('payload_too_large', `the request body is larger than ${deps.limits.maxBodyBytes} bytes, the most this node accepts`, {
-          extra: { maxBytes: deps.limits.maxBodyBytes },
-        });
-      },
-    }),
-  );
+  // Refused from Content-Length before reading; a chunked body is cut off at the limit. A body
+  // with a Content-Length within the limit is left untouched (reading `raw.body` here would make the
+  // Node adapter build a full Request for every call).
+  const tooLarge = () => {
+    throw new DomainError('payload_too_large', `the request body is larger than ${deps.limits.maxBodyBytes} bytes, the most this node accepts`, {
+      extra: { maxBytes: deps.limits.maxBodyBytes },
+    });
+  };
+  const streamingLimit = bodyLimit({ maxSize: deps.limits.maxBodyBytes, onError: tooLarge });
+  app.use('*', async (c, next) => {
+    const length = c.req.header('content-length');
+    if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
+      if (!/^\d+$/.test(length)) throw new DomainError('invalid_request', 'Content-Length is not a number', { errors: [{ path: 'content-length', message: length }] });
+      return Number(length) > deps.limits.maxBodyBytes ? tooLarge() : next();
+    }
+    return streamingLimit(c, next);
+  });
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
