@@ -144,7 +144,7 @@ export async function run(opts: { quick?: boolean; size?: number } = {}): Promis
       notes: [
         `${load.tool}, 32 connections, ${duration} s, one PDQ hash a request (2000 bodies in turn: half near-duplicates of stored hashes, half unrelated), radius 31, from the same machine (the load generator shares the 2 cores). wrk (Debian package \`wrk\`) is used when installed, else autocannon, which needs more of the CPU it shares with the node.`,
         `"ready after start": from spawning \`tsx src/main.node.ts\` to GET /health = 200 (database opened, migrations checked, index loaded). Database filled in ${fillS.toFixed(1)} s beforehand.`,
-        `Rate limit off for the run (RATE_LIMIT_PER_SECOND=0); every request verifies its token and re-reads the client and key.`,
+        `Rate limit off for the run (RATE_LIMIT_PER_SECOND=0); every request carries a real access token (verified once, then remembered until it expires) and its client and key are checked (cached in process, AUTH_CACHE_MS).`,
       ],
     };
   } finally {
