@@ -27,6 +27,7 @@ import {
   type SubtreeKey,
 } from '../../src/core/merkle';
 import { conformancePath } from '../support/conformance';
+import { uniform as prng } from '../../src/core/prng';
 
 // ---------------------------------------------------------------- vectors
 
@@ -229,17 +230,6 @@ function SUBPROOF(m: number, d: readonly Uint8Array[], lo: number, hi: number, b
     : [...SUBPROOF(m - k, d, lo + k, hi, false), MTH(d, lo, lo + k)];
 }
 
-/** mulberry32: small, seeded, reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const MAX = 300;
 const rand = prng(0x5eed_9162);

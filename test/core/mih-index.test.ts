@@ -8,18 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { BruteForceIndex } from '../../src/core/brute-force-index';
 import type { HammingIndex } from '../../src/core/hamming-index';
 import { MultiIndexHashing, type MihOptions } from '../../src/core/mih-index';
+import { mulberry32 as prng } from '../../src/core/prng';
 
-/** mulberry32: small, fast, and the same sequence everywhere. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
 
 function randomHash(rnd: () => number, words = 8): Uint32Array {
   const h = new Uint32Array(words);

@@ -14,16 +14,8 @@ import { MultiIndexHashing } from '../../src/core/mih-index';
 import { openDatabase } from '../../src/runtime/node/db';
 import { SqlHashStore } from '../../src/storage/hash-store';
 import { ScanMatchIndex } from '../../src/storage/scan-index';
+import { uniform as rng } from '../../src/core/prng';
 
-function rng(seed: number) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
 
 function hex(bits: Uint8Array): string {
   return Buffer.from(bits).toString('hex');

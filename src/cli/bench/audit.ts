@@ -27,6 +27,7 @@ import { SqlAuthStore } from '../../storage/auth-store';
 import { SqlHashStore } from '../../storage/hash-store';
 import { SqlLogStore } from '../../storage/log-store';
 import { formatTable, type BenchTable } from './types';
+import { uniform as prng } from '../../core/prng';
 
 const COLUMNS = ['operation', 'log size', 'entries or runs', 'p50 ms', 'p99 ms', 'rate', 'target', 'met'];
 
@@ -150,17 +151,6 @@ function q(xs: number[], p: number): number {
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
 
-/** mulberry32 */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const argv = process.argv.slice(2);

@@ -20,6 +20,7 @@ import { openDatabase } from '../../runtime/node/db';
 import { createClient } from '../../services/clients';
 import { SqlAuthStore } from '../../storage/auth-store';
 import type { BenchTable } from './types';
+import { uniform as rng } from '../../core/prng';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -32,15 +33,6 @@ function flip(hex: string, n: number, rnd: () => number): string {
   return b.toString('hex');
 }
 
-function rng(seed: number) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
 
 /** N hashes: half unrelated, half clusters of near-duplicates; written straight into the tables. */
 async function fill(url: string, n: number, rnd: () => number): Promise<string[]> {

@@ -19,6 +19,7 @@ import { BruteForceIndex } from '../../core/brute-force-index';
 import type { HammingIndex } from '../../core/hamming-index';
 import { MultiIndexHashing } from '../../core/mih-index';
 import { formatTable, type BenchTable } from './types';
+import { mulberry32 as prng } from '../../core/prng';
 
 export type { BenchTable } from './types';
 
@@ -142,17 +143,6 @@ function quantile(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor(p * s.length))];
 }
 
-/** mulberry32. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
 
 function randomHash(rnd: () => number): Uint32Array {
   const h = new Uint32Array(8);

@@ -20,6 +20,7 @@ import {
   verifyConsistency,
   verifyInclusion,
 } from '../../core/merkle';
+import { uniform as prng } from '../../core/prng';
 
 // Local copy of the shared BenchTable type (src/cli/bench/types.ts, owned elsewhere, did not exist
 // when this was written). Structurally identical; switch to `import type { BenchTable } from './types'`.
@@ -143,14 +144,3 @@ const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length
 const round = (x: number): number => Math.round(x * 10) / 10;
 const fmtInt = (x: number): string => Math.round(x).toLocaleString('en-US');
 
-/** mulberry32 */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
