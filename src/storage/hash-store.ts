@@ -3,7 +3,7 @@ import { and, asc, eq, gt, gte, inArray, lt, or, sql, type SQL } from 'drizzle-o
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { SingleHashType } from '../core/hashes';
 import { chunkRows, type AppDb } from './db';
-import { auditLog, clientKeys, clients, contributions, feedback, hashChanges, hashes, nodeKeys } from './schema';
+import { auditLog, clientKeys, clients, contributions, feedback, hashBuckets, hashChanges, hashes, nodeKeys } from './schema';
 import { assembleDetails } from './details';
 import type { AuditRow, ChangeRow, ContributionRow, FeedbackRow, HashDetail, HashRow, HashStore, IndexEntry, WriteSet } from './types';
 
@@ -20,8 +20,16 @@ interface RawDetail {
   fb: string;
 }
 
+export interface SqlHashStoreOptions {
+  /** Also write the SQL multi-index buckets of perceptual hashes (Workers: see bucket-index.ts). */
+  buckets?: boolean;
+}
+
 export class SqlHashStore implements HashStore {
-  constructor(private readonly db: AppDb) {}
+  constructor(
+    private readonly db: AppDb,
+    private readonly opts: SqlHashStoreOptions = {},
+  ) {}
 
   async ping(): Promise<void> {
     await this.db.run(sql`select 1`);
@@ -134,6 +142,19 @@ export class SqlHashStore implements HashStore {
     }
     const inserted = ws.insertHashes ?? [];
     for (const part of chunkRows(inserted, 8)) stmts.push(db.insert(hashes).values(part));
+    if (this.opts.buckets) {
+      // The bucket rows are derived from the hash rows inside the same batch (seq is assigned there).
+      const perceptual = inserted.filter((h) => h.type === 'pdq' || h.type === 'blockhash').map((h) => h.id);
+      for (const ids of chunkRows(perceptual, 1)) {
+        for (let piece = 0; piece < 16; piece++) {
+          const rows = db
+            .select({ type: hashes.type, piece: sql<number>`${piece}`.as('piece'), key: sql<string>`substr(${hashes.value}, ${1 + 4 * piece}, 4)`.as('key'), seq: hashes.seq })
+            .from(hashes)
+            .where(inArray(hashes.id, ids));
+          stmts.push(db.insert(hashBuckets).select(rows).onConflictDoNothing());
+        }
+      }
+    }
     for (const u of ws.updateHashes ?? []) {
       stmts.push(db.update(hashes).set({ status: u.status, updatedAt: u.updatedAt }).where(eq(hashes.id, u.id)));
     }

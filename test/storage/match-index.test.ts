@@ -14,6 +14,7 @@ import { MultiIndexHashing } from '../../src/core/mih-index';
 import { openDatabase } from '../../src/runtime/node/db';
 import { SqlHashStore } from '../../src/storage/hash-store';
 import { ScanMatchIndex } from '../../src/storage/scan-index';
+import { SqlBucketIndex } from '../../src/storage/bucket-index';
 import { uniform as rng } from '../../src/core/prng';
 
 
@@ -21,7 +22,7 @@ function hex(bits: Uint8Array): string {
   return Buffer.from(bits).toString('hex');
 }
 
-describe('MatchIndex contract: memory (MIH), memory (brute force), SQL scan', () => {
+describe('MatchIndex contract: memory (MIH), memory (brute force), SQL scan, SQL buckets', () => {
   it('returns identical hits for every radius on clustered data, before and after removals', async () => {
     const r = rng(7);
     const rows: { id: string; type: SingleHashType; value: string }[] = [];
@@ -41,7 +42,7 @@ describe('MatchIndex contract: memory (MIH), memory (brute force), SQL scan', ()
     rows.push({ id: 'm1', type: 'md5', value: 'ab'.repeat(16) }, { id: 's1', type: 'sha256', value: 'cd'.repeat(32) });
 
     const { db } = await openDatabase(`file:${join(mkdtempSync(join(tmpdir(), 'mhn-idx-')), 'i.db')}`);
-    const store = new SqlHashStore(db);
+    const store = new SqlHashStore(db, { buckets: true });
     const T = Date.UTC(2026, 0, 1);
     const seqs = await store.commit({ insertHashes: rows.map((h) => ({ ...h, origin: '', status: 'active' as const, createdAt: T, updatedAt: T })) });
     const entries: IndexedHash[] = rows.map((h) => ({ seq: seqs.get(h.id)!, type: h.type, value: h.value }));
@@ -51,16 +52,18 @@ describe('MatchIndex contract: memory (MIH), memory (brute force), SQL scan', ()
     mih.add(entries);
     brute.add(entries);
     const sql = new ScanMatchIndex(store, 37); // a small page size exercises paging
-    const all: [string, MatchIndex][] = [['mih', mih], ['brute', brute], ['sql', sql]];
+    const buckets = new SqlBucketIndex(db, store);
+    const all: [string, MatchIndex][] = [['mih', mih], ['brute', brute], ['sql', sql], ['buckets', buckets]];
 
     const queries = [...rows.filter((_, i) => i % 7 === 0), { id: 'q', type: 'pdq' as const, value: hex(new Uint8Array(32).map(() => Math.floor(r() * 256))) }];
     const check = async () => {
       let hits = 0;
       for (const q of queries)
         for (const radius of HASH_RADII(q.type)) {
-          const [a, b, c] = await Promise.all(all.map(([, idx]) => idx.query(q.type, q.value, radius)));
-          expect(a, `${q.type} r=${radius}`).toEqual(b);
-          expect(c, `${q.type} r=${radius}`).toEqual(b);
+          const [a, b, c, d] = await Promise.all(all.map(([, idx]) => idx.query(q.type, q.value, radius)));
+          expect(a, `mih ${q.type} r=${radius}`).toEqual(b);
+          expect(c, `sql scan ${q.type} r=${radius}`).toEqual(b);
+          expect(d, `sql buckets ${q.type} r=${radius}`).toEqual(b);
           hits += b.length;
         }
       return hits;
@@ -77,5 +80,5 @@ describe('MatchIndex contract: memory (MIH), memory (brute force), SQL scan', ()
 });
 
 function HASH_RADII(type: SingleHashType): number[] {
-  return type === 'md5' || type === 'sha256' ? [0] : [0, 1, 5, 15, 31, 32, 45, 64];
+  return type === 'md5' || type === 'sha256' ? [0] : [0, 1, 5, 15, 16, 20, 30, 31, 32, 45, 64];
 }

@@ -1,4 +1,4 @@
-/** Wires the Workers runtime: D1 store, SQL-answered index, WebCrypto digests; no image decoder yet. */
+/** Wires the Workers runtime: D1 store, the SQL multi-index (buckets in D1), WebCrypto digests; no image decoder yet. */
 import { drizzle } from 'drizzle-orm/d1';
 import { assembleAppDeps } from '../../http/assemble';
 import type { AppDeps } from '../../http/env';
@@ -7,7 +7,7 @@ import { SqlAuthStore } from '../../storage/auth-store';
 import type { AppDb } from '../../storage/db';
 import { SqlHashStore } from '../../storage/hash-store';
 import { SqlLogStore } from '../../storage/log-store';
-import { ScanMatchIndex } from '../../storage/scan-index';
+import { SqlBucketIndex } from '../../storage/bucket-index';
 import * as schema from '../../storage/schema';
 import { loadWorkerConfig, type WorkerEnv } from './config';
 import { workerDigester } from './digest';
@@ -15,15 +15,15 @@ import { workerDigester } from './digest';
 export function createWorkerDeps(env: WorkerEnv): AppDeps {
   const config = loadWorkerConfig(env);
   const db = drizzle(env.DB, { schema }) as unknown as AppDb;
-  const hashes = new SqlHashStore(db);
-  const index = new ScanMatchIndex(hashes);
+  const hashes = new SqlHashStore(db, { buckets: true });
+  const index = new SqlBucketIndex(db, hashes);
   return assembleAppDeps({
     hashes,
     auth: new SqlAuthStore(db),
     log: new SqlLogStore(db),
     treeHeadIntervalMs: config.TREE_HEAD_INTERVAL_MS,
     index,
-    indexDetail: () => ({ kind: 'sql-scan' }),
+    indexDetail: () => ({ kind: 'sql-buckets' }),
     decoder: null,
     digests: workerDigester,
     now: Date.now,

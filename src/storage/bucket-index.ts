@@ -1,0 +1,71 @@
+/**
+ * Multi-index hashing answered from SQL (Workers/D1, where no process keeps a memory index).
+ * A 256-bit hash is 16 pieces of 16 bits; by the pigeonhole principle a hash within distance r of
+ * the query has some piece within floor(r / 16) of the query's piece. For r <= 31 that is 1 bit: per
+ * piece, the query's key and its 16 one-bit neighbours (17 keys, one statement), then the full
+ * distance of every candidate. Beyond 31 the neighbourhoods grow fast (2,517 keys a piece at 64), so
+ * the index scans instead: the same answer either way.
+ */
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { hammingHex, HASH_SPECS, type SingleHashType } from '../core/hashes';
+import type { IndexedHash, IndexHit, MatchIndex } from '../core/match-index';
+import { chunkRows, type AppDb } from './db';
+import { ScanMatchIndex } from './scan-index';
+import { hashBuckets, hashes } from './schema';
+import type { HashStore } from './types';
+
+const PIECES = 16;
+export const BUCKET_MAX_RADIUS = 31;
+
+function neighbours(key: string): string[] {
+  const k = parseInt(key, 16);
+  const out = [key];
+  for (let b = 0; b < 16; b++) out.push((k ^ (1 << b)).toString(16).padStart(4, '0'));
+  return out;
+}
+
+export class SqlBucketIndex implements MatchIndex {
+  private readonly scan: ScanMatchIndex;
+
+  constructor(
+    private readonly db: AppDb,
+    store: HashStore,
+  ) {
+    this.scan = new ScanMatchIndex(store);
+  }
+
+  ready(): boolean {
+    return true;
+  }
+
+  // The buckets are written with the hash, in the same batch (SqlHashStore with buckets: true).
+  add(_entries: IndexedHash[]): void {}
+  remove(_entries: IndexedHash[]): void {}
+
+  async query(type: SingleHashType, value: string, maxDistance: number): Promise<IndexHit[]> {
+    if (!HASH_SPECS[type].perceptual || maxDistance > BUCKET_MAX_RADIUS) return this.scan.query(type, value, maxDistance);
+    const radius = Math.floor(maxDistance / PIECES);
+    const lookups = Array.from({ length: PIECES }, (_, piece) => {
+      const key = value.slice(4 * piece, 4 * piece + 4);
+      const keys = radius === 0 ? [key] : neighbours(key);
+      return this.db
+        .select({ seq: hashBuckets.seq })
+        .from(hashBuckets)
+        .where(and(eq(hashBuckets.type, type), eq(hashBuckets.piece, piece), inArray(hashBuckets.key, keys)));
+    });
+    const rows = (await this.db.batch(lookups as [(typeof lookups)[0], ...(typeof lookups)[0][]])) as { seq: number }[][];
+    const candidates = [...new Set(rows.flat().map((r) => r.seq))];
+    const hits: IndexHit[] = [];
+    for (const part of chunkRows(candidates, 1)) {
+      const found = await this.db
+        .select({ seq: hashes.seq, value: hashes.value })
+        .from(hashes)
+        .where(and(inArray(hashes.seq, part), eq(hashes.status, 'active')));
+      for (const f of found) {
+        const d = hammingHex(value, f.value);
+        if (d <= maxDistance) hits.push({ seq: f.seq, distance: d });
+      }
+    }
+    return hits.sort((a, b) => a.distance - b.distance || a.seq - b.seq);
+  }
+}
