@@ -43,7 +43,7 @@ export interface Frontier {
 export const EMPTY_FRONTIER: Frontier = Object.freeze({ size: 0, hashes: Object.freeze([]) as readonly Uint8Array[] });
 
 /** [start, end) of leaves. */
-type Range = readonly [number, number];
+export type Range = readonly [number, number];
 
 // ---------------------------------------------------------------- append
 
@@ -134,10 +134,11 @@ export function inclusionProofLength(index: number, size: number): number {
 }
 
 /**
- * The ranges of PATH(m, D[n]), leaf side first. Walking down from the root, the element at each
- * split is the half that does not hold leaf m; RFC 9162 lists them bottom-up, hence the reverse.
+ * The ranges of PATH(m, D[n]), leaf side first: element i of an inclusion proof is the MTH of leaves
+ * [start, end) of range i. Walking down from the root, the element at each split is the half that
+ * does not hold leaf m; RFC 9162 lists them bottom-up, hence the reverse.
  */
-function inclusionRanges(index: number, size: number): Range[] {
+export function inclusionRanges(index: number, size: number): Range[] {
   checkCount('tree size', size);
   checkCount('leaf index', index);
   if (index >= size) throw new MerkleProofError('invalid_argument', `leaf index ${index} is not below tree size ${size}`);

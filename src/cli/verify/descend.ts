@@ -9,7 +9,8 @@
  * again into smaller ranges, so each request at least halves the range still in doubt.
  */
 import { bytesEqual, MerkleProofError, rootFromInclusionProof } from '../../core/merkle';
-import { auditPathRanges, type LocalTree } from './local-tree';
+import { inclusionRanges } from '../../core/merkle';
+import type { LocalTree } from './local-tree';
 import { decodeHash, NodeError, type NodeApi } from './node-api';
 
 export type Descent = { index: number; requests: number } | { error: string; requests: number };
@@ -32,7 +33,7 @@ export async function descend(api: NodeApi, tree: LocalTree, n: number, root: Ui
     }
     const mine = tree.leaf(lo);
     if (!mine || !bytesEqual(mine, leaf)) return { index: lo, requests };
-    const ranges = auditPathRanges(lo, n);
+    const ranges = inclusionRanges(lo, n);
     const next = ranges.findIndex(([start, end], i) => start > lo && !bytesEqual(tree.rangeHash(start, end), path[i]));
     // Cannot happen when the local root differs: lo and its right siblings make up [lo, n).
     if (next < 0) return { error: 'the inclusion proofs vouch for every served entry, yet the roots differ', requests };

@@ -52,26 +52,6 @@ export class LocalTree {
   }
 }
 
-/**
- * The ranges of the audit path of leaf `index` in a tree of `size` (RFC 9162 §2.1.3.1), leaf side
- * first, so element i of a proof is the MTH of ranges[i].
- */
-export function auditPathRanges(index: number, size: number): [number, number][] {
-  const out: [number, number][] = [];
-  let start = 0;
-  let end = size;
-  while (end - start > 1) {
-    const mid = start + 2 ** floorLog2(end - start - 1);
-    if (index < mid) {
-      out.push([mid, end]);
-      end = mid;
-    } else {
-      out.push([start, mid]);
-      start = mid;
-    }
-  }
-  return out.reverse();
-}
 
 const at = (level: Uint8Array, i: number): Uint8Array => level.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE);
 
