@@ -1,10 +1,9 @@
 /** The SQL HashStore (drizzle; libsql or D1). */
-import { and, asc, eq, gt, gte, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { SingleHashType } from '../core/hashes';
 import { chunkRows, type AppDb } from './db';
 import { auditLog, clientKeys, clients, contributions, feedback, hashBuckets, hashChanges, hashes, nodeKeys } from './schema';
-import { assembleDetails } from './details';
 import type { AuditRow, ChangeRow, ContributionRow, FeedbackRow, HashDetail, HashRow, HashStore, IndexEntry, WriteSet } from './types';
 
 interface RawDetail {
@@ -36,22 +35,20 @@ export class SqlHashStore implements HashStore {
   }
 
   async findByValues(origin: string, keys: { type: SingleHashType; value: string }[]): Promise<HashDetail[]> {
-    if (keys.length === 0) return [];
-    const rows: HashRow[] = [];
+    const out: HashDetail[] = [];
     // (type, value) pairs: 2 parameters each, plus origin.
     for (const part of chunkRows(keys, 2)) {
-      const found = await this.db
-        .select()
-        .from(hashes)
-        .where(and(eq(hashes.origin, origin), or(...part.map((k) => and(eq(hashes.type, k.type), eq(hashes.value, k.value))))));
-      rows.push(...(found as HashRow[]));
+      const pairs = sql.join(
+        part.map((k) => sql`(h.type = ${k.type} and h.value = ${k.value})`),
+        sql` or `,
+      );
+      out.push(...(await this.detailsWhere(sql`h.origin = ${origin} and (${pairs})`)));
     }
-    return this.withDetails(rows);
+    return out;
   }
 
   async getById(id: string): Promise<HashDetail | null> {
-    const rows = (await this.db.select().from(hashes).where(eq(hashes.id, id))) as HashRow[];
-    const [detail] = await this.withDetails(rows);
+    const [detail] = await this.detailsWhere(sql`h.id = ${id}`);
     return detail ?? null;
   }
 
@@ -199,18 +196,5 @@ export class SqlHashStore implements HashStore {
     const seqs = new Map<string, number>();
     for (const r of results.slice(stmts.length) as { id: string; seq: number }[][]) for (const row of r) seqs.set(row.id, row.seq);
     return seqs;
-  }
-
-  private async withDetails(rows: HashRow[]): Promise<HashDetail[]> {
-    if (rows.length === 0) return [];
-    const ids = rows.map((r) => r.id);
-    const contrib: ContributionRow[] = [];
-    const fb: FeedbackRow[] = [];
-    for (const part of chunkRows(ids, 1)) {
-      const cs = await this.db.select().from(contributions).where(inArray(contributions.hashId, part));
-      contrib.push(...cs.map((c) => ({ ...c, labels: JSON.parse(c.labels) as string[] })));
-      fb.push(...((await this.db.select().from(feedback).where(inArray(feedback.hashId, part))) as FeedbackRow[]));
-    }
-    return assembleDetails(rows, contrib, fb);
   }
 }
