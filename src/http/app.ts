@@ -12,10 +12,9 @@ import * as addClientKey from './routes/admin/add-client-key';
 import * as createClient from './routes/admin/create-client';
 import * as getClient from './routes/admin/get-client';
 import * as listClients from './routes/admin/list-clients';
-import * as reactivateClient from './routes/admin/reactivate-client';
 import * as revokeClientKey from './routes/admin/revoke-client-key';
 import * as rotateKeys from './routes/admin/rotate-keys';
-import * as suspendClient from './routes/admin/suspend-client';
+import * as setClientStatus from './routes/admin/set-client-status';
 import * as auditConsistency from './routes/audit/consistency';
 import * as auditEntries from './routes/audit/entries';
 import * as auditExport from './routes/audit/export';
@@ -50,8 +49,7 @@ const ROUTES = [
   createClient,
   listClients,
   getClient,
-  suspendClient,
-  reactivateClient,
+  setClientStatus,
   addClientKey,
   revokeClientKey,
   rotateKeys,
