@@ -4,14 +4,16 @@
  *   npm run client -- token --node URL --client-id ID --key FILE [--scope "match hash"] [--json]
  *       signs a client assertion with the private JWK in FILE and prints an access token
  *   npm run client -- hash FILE [--json]
- *       computes the image's hashes locally, exactly as the node does; the image never leaves the machine
+ *       computes the hashes of an image or video locally, exactly as the node does; the media never
+ *       leaves the machine (videos need ffmpeg)
  */
 import { readFileSync } from 'node:fs';
 import type { JWK } from 'jose';
 import { nodeDigester } from '../runtime/node/digest';
 import { SharpImageDecoder } from '../runtime/node/image';
-import { DEFAULT_LIMITS } from '../services/deps';
+import { DEFAULT_LIMITS, DEFAULT_VIDEO } from '../services/deps';
 import { hashMedia } from '../services/hashing';
+import { FfmpegVideoDecoder } from '../runtime/node/video';
 import { fail, main, out, parse } from './args';
 import { requestToken } from './oauth';
 
@@ -39,7 +41,16 @@ main(async () => {
   if (cmd === 'hash') {
     const { values, positionals } = parse(rest, {});
     if (!positionals[0]) fail(`hash needs a file\n${USAGE}`, 2);
-    const hashes = await hashMedia({ decoder: new SharpImageDecoder({ maxPixels: DEFAULT_LIMITS.maxImagePixels }), digests: nodeDigester }, new Uint8Array(readFileSync(positionals[0])));
+    const hashes = await hashMedia(
+      {
+        decoder: new SharpImageDecoder({ maxPixels: DEFAULT_LIMITS.maxImagePixels }),
+        digests: nodeDigester,
+        // Videos with the system's ffmpeg (FFMPEG_PATH to use another), under the node's default limits.
+        video: { ...DEFAULT_VIDEO, decoder: new FfmpegVideoDecoder({ ffmpegPath: process.env.FFMPEG_PATH }) },
+        limits: { ...DEFAULT_LIMITS, maxBodyBytes: Number.MAX_SAFE_INTEGER },
+      },
+      new Uint8Array(readFileSync(positionals[0])),
+    );
     return out(values.json, hashes, JSON.stringify(hashes, null, 2));
   }
 

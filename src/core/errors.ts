@@ -19,7 +19,7 @@ export type ErrorCode =
   | 'image_too_small' // 422
   | 'image_too_large' // 422: too many pixels (decompression bomb guard)
   | 'low_quality' // 422
-  | 'video_unavailable' // 422/501-ish: no ffmpeg on this node
+  | 'video_unavailable' // 501: no ffmpeg on this node (images keep working)
   | 'unprocessable' // 422
   | 'rate_limited' // 429
   | 'not_ready' // 503

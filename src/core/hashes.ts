@@ -20,13 +20,19 @@ export interface HashSpec {
   maxDistanceCap: number;
 }
 
-export const HASH_SPECS: Record<SingleHashType, HashSpec> = {
+/**
+ * Per type; for `vpdq` the figures are those of one frame (a PDQ hash): two frames match within
+ * `defaultMaxDistance`, and a video matches by the share of its frames that do (see core/video.ts).
+ */
+export const HASH_SPECS: Record<HashType, HashSpec> = {
   // PDQ: Meta's recommended threshold is 31 of 256 bits.
   pdq: { bits: 256, perceptual: true, defaultMaxDistance: 31, maxDistanceCap: 64 },
   // blockhash 16x16: threshold measured on the conformance edits (see README, "blockhash threshold").
   blockhash: { bits: 256, perceptual: true, defaultMaxDistance: 20, maxDistanceCap: 64 },
   md5: { bits: 128, perceptual: false, defaultMaxDistance: 0, maxDistanceCap: 0 },
   sha256: { bits: 256, perceptual: false, defaultMaxDistance: 0, maxDistanceCap: 0 },
+  // vPDQ's frame threshold is PDQ's.
+  vpdq: { bits: 256, perceptual: true, defaultMaxDistance: 31, maxDistanceCap: 64 },
 };
 
 export function isSingleHashType(t: string): t is SingleHashType {

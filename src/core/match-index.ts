@@ -1,17 +1,18 @@
 /**
  * The one interface matching goes through. Perceptual types are searched by Hamming radius, exact
- * types by equality; a hit names the stored hash by its dense `seq` key.
+ * types by equality; a hit names the stored hash by its dense `seq` key. Entries of type `vpdq` are
+ * video frames (PDQ hashes): their `seq` is the frame's key, not the video's (see storage types).
  *
  * `MemoryMatchIndex` (here) keeps everything in typed arrays and is loaded from the database at
  * start (Node); the Workers build answers from SQL instead (src/storage). Both give the results of a
  * brute-force scan.
  */
-import { HASH_SPECS, hexToWords, type SingleHashType } from './hashes';
+import { HASH_SPECS, hexToWords, type HashType } from './hashes';
 import type { HammingIndex } from './hamming-index';
 
 export interface IndexedHash {
   seq: number;
-  type: SingleHashType;
+  type: HashType;
   value: string;
 }
 
@@ -25,14 +26,14 @@ export interface MatchIndex {
   ready(): boolean;
   add(entries: IndexedHash[]): void;
   remove(entries: IndexedHash[]): void;
-  query(type: SingleHashType, value: string, maxDistance: number): Promise<IndexHit[]>;
+  query(type: HashType, value: string, maxDistance: number): Promise<IndexHit[]>;
 }
 
 export type HammingIndexFactory = (words: number) => HammingIndex;
 
 export class MemoryMatchIndex implements MatchIndex {
-  private readonly hamming = new Map<SingleHashType, HammingIndex>();
-  private readonly exact = new Map<SingleHashType, Map<string, Set<number>>>();
+  private readonly hamming = new Map<HashType, HammingIndex>();
+  private readonly exact = new Map<HashType, Map<string, Set<number>>>();
   private loaded = false;
 
   constructor(private readonly makeHamming: HammingIndexFactory) {}
@@ -46,7 +47,7 @@ export class MemoryMatchIndex implements MatchIndex {
   }
 
   add(entries: IndexedHash[]): void {
-    const perceptual = new Map<SingleHashType, IndexedHash[]>();
+    const perceptual = new Map<HashType, IndexedHash[]>();
     for (const e of entries) {
       if (HASH_SPECS[e.type].perceptual) {
         const list = perceptual.get(e.type);
@@ -80,7 +81,7 @@ export class MemoryMatchIndex implements MatchIndex {
     }
   }
 
-  async query(type: SingleHashType, value: string, maxDistance: number): Promise<IndexHit[]> {
+  async query(type: HashType, value: string, maxDistance: number): Promise<IndexHit[]> {
     if (HASH_SPECS[type].perceptual) {
       const idx = this.hamming.get(type);
       return idx ? idx.search(hexToWords(value), maxDistance).map((h) => ({ seq: h.id, distance: h.distance })) : [];
@@ -94,7 +95,7 @@ export class MemoryMatchIndex implements MatchIndex {
    * type to its index in one `addMany` (one build instead of many incremental inserts).
    */
   loader(): { push(entries: IndexedHash[]): void; finish(): void } {
-    const packs = new Map<SingleHashType, { ids: Int32Array; words: Uint32Array; n: number }>();
+    const packs = new Map<HashType, { ids: Int32Array; words: Uint32Array; n: number }>();
     return {
       push: (entries) => {
         const exact: IndexedHash[] = [];
@@ -144,7 +145,7 @@ export class MemoryMatchIndex implements MatchIndex {
     return out;
   }
 
-  private hammingFor(type: SingleHashType): HammingIndex {
+  private hammingFor(type: HashType): HammingIndex {
     let idx = this.hamming.get(type);
     if (!idx) {
       idx = this.makeHamming(HASH_SPECS[type].bits / 32);
@@ -153,7 +154,7 @@ export class MemoryMatchIndex implements MatchIndex {
     return idx;
   }
 
-  private exactFor(type: SingleHashType): Map<string, Set<number>> {
+  private exactFor(type: HashType): Map<string, Set<number>> {
     let m = this.exact.get(type);
     if (!m) {
       m = new Map();

@@ -4,8 +4,10 @@
  * as an unordered bag of frame hashes. The decoder is a runtime's business (ffmpeg on Node); this
  * file holds the contract, the frame-to-hash loop, the match rule and the container sniffing.
  */
-import { DomainError } from './errors';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { DomainError, type FieldProblem } from './errors';
 import { hammingWords, hexToWords } from './hashes';
+import { bytesToHex, isHex } from './hex';
 import { pdqFromRgba } from './pdq';
 
 export interface VideoFrameHash {
@@ -77,6 +79,8 @@ export interface VideoDecoder {
    * (over a limit, or the timeout), `video_unavailable` (no decoder on this node).
    */
   open(bytes: Uint8Array, opts: VideoDecodeOptions): Promise<OpenedVideo>;
+  /** Whether videos can be decoded here, and the decoder's version or why not (GET /health). */
+  status(): Promise<{ available: boolean; detail: string }>;
 }
 
 /** A decoder for runtimes without one (Workers): every call says why, images keep working. */
@@ -85,6 +89,10 @@ export class UnavailableVideoDecoder implements VideoDecoder {
 
   async open(): Promise<OpenedVideo> {
     throw new DomainError('video_unavailable', this.reason);
+  }
+
+  async status(): Promise<{ available: boolean; detail: string }> {
+    return { available: false, detail: this.reason };
   }
 }
 
@@ -99,6 +107,63 @@ export async function hashVideo(decoder: VideoDecoder, bytes: Uint8Array, opts: 
   if (!frames.length) throw new DomainError('undecodable_media', `no frame of the ${video.info.format} video could be decoded`);
   const { format, width, height, durationSeconds } = video.info;
   return { frames, durationSeconds, width, height, format };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The stored form
+
+/**
+ * The frame list as vPDQ's tools write it: `frame,quality,hash,timestamp` with the timestamp to three
+ * decimals, one line per frame, each ending in a newline (the format of vpdq/sample-hashes/*.txt).
+ */
+export function vpdqText(frames: readonly VideoFrameHash[]): string {
+  return frames.map((f) => `${f.index},${f.quality},${f.hash},${f.timestamp.toFixed(3)}\n`).join('');
+}
+
+/**
+ * A vpdq hash's value: SHA-256 (hex) of `vpdqText`. It names the frame list in one string (the key
+ * of a share, what the audit log records), and anyone holding the frames can recompute it.
+ */
+export function vpdqDigest(frames: readonly VideoFrameHash[]): string {
+  return bytesToHex(sha256(new TextEncoder().encode(vpdqText(frames))));
+}
+
+/**
+ * For each frame, whether matching uses it: quality at least `minQuality` and the first frame with
+ * its hash (python-threatexchange filters and dedupes the same way before comparing).
+ */
+export function usableFrameMask(frames: readonly VideoFrameHash[], minQuality = VPDQ_DEFAULTS.qualityThreshold): boolean[] {
+  const seen = new Set<string>();
+  return frames.map((f) => {
+    if (f.quality < minQuality || seen.has(f.hash)) return false;
+    seen.add(f.hash);
+    return true;
+  });
+}
+
+/**
+ * Checks a frame list sent as JSON: frame numbers whole and strictly increasing, timestamps
+ * non-negative and non-decreasing, PDQ hashes of 64 hex digits, qualities 0-100. Returns the frames
+ * with hashes in lowercase, or the problems.
+ */
+export function checkVideoFrames(frames: unknown, path: string, maxFrames: number): { frames: VideoFrameHash[] } | { problems: FieldProblem[] } {
+  if (!Array.isArray(frames) || frames.length === 0) return { problems: [{ path, message: 'a vpdq hash needs a non-empty array of frames' }] };
+  if (frames.length > maxFrames) return { problems: [{ path, message: `${frames.length} frames; at most ${maxFrames} are accepted` }] };
+  const problems: FieldProblem[] = [];
+  const out: VideoFrameHash[] = [];
+  frames.forEach((raw: unknown, i) => {
+    const at = `${path}/${i}`;
+    const f = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+    const prev = out[i - 1];
+    if (!Number.isInteger(f.index) || (f.index as number) < 0) problems.push({ path: `${at}/index`, message: 'must be a whole number >= 0' });
+    else if (prev && (f.index as number) <= prev.index) problems.push({ path: `${at}/index`, message: 'frame numbers must increase' });
+    if (typeof f.timestamp !== 'number' || !Number.isFinite(f.timestamp) || f.timestamp < 0) problems.push({ path: `${at}/timestamp`, message: 'must be seconds >= 0' });
+    else if (prev && f.timestamp < prev.timestamp) problems.push({ path: `${at}/timestamp`, message: 'timestamps must not decrease' });
+    if (typeof f.hash !== 'string' || f.hash.length !== 64 || !isHex(f.hash)) problems.push({ path: `${at}/hash`, message: 'must be a PDQ hash: 64 hex digits' });
+    if (!Number.isInteger(f.quality) || (f.quality as number) < 0 || (f.quality as number) > 100) problems.push({ path: `${at}/quality`, message: 'must be a whole number from 0 to 100' });
+    out.push({ index: Number(f.index), timestamp: Math.round(Number(f.timestamp) * 1000) / 1000, hash: String(f.hash).toLowerCase(), quality: Number(f.quality) });
+  });
+  return problems.length ? { problems } : { frames: out };
 }
 
 // ---------------------------------------------------------------------------------------------

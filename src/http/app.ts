@@ -4,6 +4,7 @@
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { swaggerUI } from '@hono/swagger-ui';
+import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { DomainError } from '../core/errors';
 import type { AppDeps, AppEnv } from './env';
@@ -65,6 +66,9 @@ export interface AppOptions {
   onInternalError?: (err: unknown) => void;
 }
 
+/** The routes that take image or video bodies. */
+const MEDIA_PATHS = new Set(['/v1/hash', '/v1/match/media', '/v1/hashes/media']);
+
 export function buildApp(deps: AppDeps, opts: AppOptions = {}): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
     // Validation failures render like every other error: 400 problem+json naming each field.
@@ -82,20 +86,24 @@ export function buildApp(deps: AppDeps, opts: AppOptions = {}): OpenAPIHono<AppE
   });
   // Refused from Content-Length before reading; a chunked body is cut off at the limit. A body
   // with a Content-Length within the limit is left untouched (reading `raw.body` here would make the
-  // Node adapter build a full Request for every call).
-  const tooLarge = () => {
-    throw new DomainError('payload_too_large', `the request body is larger than ${deps.limits.maxBodyBytes} bytes, the most this node accepts`, {
-      extra: { maxBytes: deps.limits.maxBodyBytes },
-    });
+  // Node adapter build a full Request for every call). The media routes take videos, which have a
+  // limit of their own (VIDEO_MAX_BYTES): a body declared video/* or multipart may be that large
+  // (an image among them is held to MAX_BODY_BYTES once read); one declared image/* may not.
+  const mediaMax = Math.max(deps.limits.maxBodyBytes, deps.video.maxBytes);
+  const limitOf = (c: Context) => (MEDIA_PATHS.has(c.req.path) && !(c.req.header('content-type') ?? '').toLowerCase().startsWith('image/') ? mediaMax : deps.limits.maxBodyBytes);
+  const tooLarge = (max: number) => () => {
+    const hint = max < mediaMax ? ` (videos: send them as video/* or multipart, up to ${mediaMax} bytes)` : '';
+    throw new DomainError('payload_too_large', `the request body is larger than ${max} bytes, the most this node accepts here${hint}`, { extra: { maxBytes: max } });
   };
-  const streamingLimit = bodyLimit({ maxSize: deps.limits.maxBodyBytes, onError: tooLarge });
+  const streaming = new Map([deps.limits.maxBodyBytes, mediaMax].map((max) => [max, bodyLimit({ maxSize: max, onError: tooLarge(max) })]));
   app.use('*', async (c, next) => {
+    const max = limitOf(c);
     const length = c.req.header('content-length');
     if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
       if (!/^\d+$/.test(length)) throw new DomainError('invalid_request', 'Content-Length is not a number', { errors: [{ path: 'content-length', message: length }] });
-      return Number(length) > deps.limits.maxBodyBytes ? tooLarge() : next();
+      return Number(length) > max ? tooLarge(max)() : next();
     }
-    return streamingLimit(c, next);
+    return streaming.get(max)!(c, next);
   });
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {

@@ -6,7 +6,7 @@ import { RateLimiter } from '../core/rate-limit';
 import type { Digester } from '../core/digest';
 import type { ImageDecoder } from '../core/image';
 import type { MatchIndex } from '../core/match-index';
-import type { Limits } from '../services/deps';
+import type { Limits, VideoSettings } from '../services/deps';
 import { Keyring } from '../services/keyring';
 import { MatchCounter } from '../services/matching';
 import { SecretBox } from '../services/secret-box';
@@ -24,6 +24,7 @@ export interface RuntimeParts {
   indexDetail: () => Record<string, unknown>;
   decoder: ImageDecoder | null;
   digests: Digester;
+  video: VideoSettings;
   now: () => number;
   newId: () => string;
   limits: Limits;
@@ -42,6 +43,8 @@ export function assembleAppDeps(p: RuntimeParts): AppDeps {
   const health: HealthCheck[] = [
     { name: 'database', check: async () => (await p.hashes.ping(), { ok: true }) },
     { name: 'index', check: async () => ({ ok: p.index.ready(), detail: p.indexDetail() }) },
+    // Informational: without ffmpeg the video routes say so, and everything else works.
+    { name: 'video', check: async () => ({ ok: true, detail: await p.video.decoder.status() }) },
   ];
   const authenticator = p.authenticator ?? (p.devAuth ? new DevAuthenticator() : new TokenAuthenticator({ auth: p.auth, keyring, now: p.now, newId: p.newId, issuer: p.issuer }));
   return {
@@ -56,6 +59,7 @@ export function assembleAppDeps(p: RuntimeParts): AppDeps {
     index: p.index,
     decoder: p.decoder,
     digests: p.digests,
+    video: p.video,
     now: p.now,
     newId: p.newId,
     limits: p.limits,

@@ -1,4 +1,8 @@
-/** Reads an uploaded media body (raw `image/*` or multipart field `file`) into memory. Never to disk. */
+/**
+ * Reads an uploaded media body (raw `image/*` or `video/*`, or the multipart
+ * field `file`) into memory. Never to disk. Whether it is an image or a video is decided from its
+ * bytes (services/hashing.ts), not from the declared type.
+ */
 import type { Context } from 'hono';
 import { DomainError } from '../core/errors';
 
@@ -17,8 +21,8 @@ export async function readMedia(c: Context): Promise<{ bytes: Uint8Array; form?:
     }
     return { bytes: new Uint8Array(await file.arrayBuffer()), form };
   }
-  if (type.startsWith('image/')) {
+  if (type.startsWith('image/') || type.startsWith('video/')) {
     return { bytes: new Uint8Array(await c.req.arrayBuffer()) };
   }
-  throw new DomainError('unsupported_media_type', `send the media as Content-Type image/* or multipart/form-data with a "file" field (got ${JSON.stringify(type || 'none')})`);
+  throw new DomainError('unsupported_media_type', `send the media as Content-Type image/*, video/* or multipart/form-data with a "file" field (got ${JSON.stringify(type || 'none')})`);
 }

@@ -1,6 +1,6 @@
 /** Schemas shared by several routes. Field meanings live here, so /openapi.json documents the API. */
 import { z } from '@hono/zod-openapi';
-import { SINGLE_HASH_TYPES } from '../core/hashes';
+import { HASH_TYPES } from '../core/hashes';
 import { LABELS } from '../core/labels';
 
 export const ProblemSchema = z
@@ -17,17 +17,18 @@ export const ProblemSchema = z
   })
   .openapi('Problem');
 
-export const HashTypeSchema = z.string().openapi({ enum: [...SINGLE_HASH_TYPES], description: 'Hash type.', example: 'pdq' });
+export const HashTypeSchema = z.string().openapi({ enum: [...HASH_TYPES], description: 'Hash type.', example: 'pdq' });
 
 export const HashValueSchema = z.string().openapi({
-  description: 'Lowercase hex: 64 characters for pdq, blockhash and sha256; 32 for md5.',
+  description: 'Lowercase hex: 64 characters for pdq, blockhash and sha256; 32 for md5; for vpdq the SHA-256 of its frame list.',
   example: 'f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22',
 });
 
 export const LabelIdSchema = z.string().openapi({ enum: LABELS.map((l) => l.id), example: 'attack-footage' });
 
-export const MediaHashesSchema = z
+export const ImageHashesSchema = z
   .object({
+    kind: z.literal('image'),
     hashes: z.object({
       pdq: z.object({ value: HashValueSchema, quality: z.number().int().min(0).max(100) }).openapi({ description: 'PDQ (bit-exact with Meta\'s reference as HMA computes it) and its quality (0-100); hashes of quality below 50 are not shared.' }),
       blockhash: z.object({ value: HashValueSchema }).openapi({ description: 'blockhash, 16x16 blocks (method 2), 256 bits.' }),
@@ -40,7 +41,34 @@ export const MediaHashesSchema = z
       .optional()
       .openapi({ description: 'With dihedral=true: the hashes of the 8 rotations and mirrors.' }),
   })
-  .openapi('MediaHashes');
+  .openapi('ImageHashes');
+
+export const VideoFrameSchema = z
+  .object({
+    index: z.number().int().min(0).openapi({ description: 'Frame number in the stream, from 0.' }),
+    timestamp: z.number().min(0).openapi({ description: 'Seconds from the start, to the millisecond.' }),
+    hash: z.string().openapi({ description: 'PDQ of the frame, 64 hex digits.' }),
+    quality: z.number().int().min(0).max(100).openapi({ description: 'PDQ quality; frames below 50 take no part in matching.' }),
+  })
+  .openapi('VideoFrame');
+
+export const VideoHashesSchema = z
+  .object({
+    kind: z.literal('video'),
+    hashes: z.object({
+      vpdq: z
+        .object({ value: HashValueSchema, frames: z.array(VideoFrameSchema) })
+        .openapi({ description: 'vPDQ: PDQ of the frames sampled once a second (by default), vPDQ-compatible. value = SHA-256 of the frame list written as vPDQ writes it (frame,quality,hash,timestamp lines).' }),
+      md5: z.object({ value: z.string() }),
+      sha256: z.object({ value: z.string() }),
+    }),
+    media: z.object({ width: z.number().int(), height: z.number().int(), format: z.string().openapi({ example: 'mp4' }), durationSeconds: z.number() }),
+  })
+  .openapi('VideoHashes');
+
+/** What hashing media answers, an image's or a video's hashes (told apart by `kind`), with `extra` members. */
+export const mediaHashesSchema = <T extends z.ZodRawShape>(extra: T) => z.discriminatedUnion('kind', [ImageHashesSchema.extend(extra), VideoHashesSchema.extend(extra)]);
+export const MediaHashesSchema = mediaHashesSchema({});
 
 export const MatchSchema = z
   .object({
@@ -52,13 +80,21 @@ export const MatchSchema = z
     contributors: z.number().int().openapi({ description: 'How many member platforms shared this hash.' }),
     feedback: z.object({ confirm: z.number().int(), dispute: z.number().int() }),
     variant: z.string().optional().openapi({ description: 'With dihedral matching: the rotation or mirror of the query that matched (original, rotate90, rotate180, rotate270, flipX, flipY, flipPlus1, flipMinus1).' }),
+    video: z
+      .object({ queryMatchPercent: z.number(), candidateMatchPercent: z.number() })
+      .optional()
+      .openapi({ description: 'A video matched a stored video (vPDQ): the share of the query\'s usable frames within the frame distance of the stored video\'s, and the other way round.' }),
+    frame: z
+      .object({ index: z.number().int(), timestamp: z.number() })
+      .optional()
+      .openapi({ description: 'An image matched one frame of a video: that frame (of the stored video when the query is an image, of the query video when the stored hash is an image).' }),
   })
   .openapi('Match');
 
 export const MatchResultSchema = z
   .object({
-    query: z.object({ type: HashTypeSchema, value: HashValueSchema, quality: z.number().int().optional() }),
-    lowQuality: z.boolean().optional().openapi({ description: 'The query PDQ hash has quality below 50: weak evidence.' }),
+    query: z.object({ type: HashTypeSchema, value: HashValueSchema, quality: z.number().int().optional(), frames: z.number().int().optional().openapi({ description: 'vpdq: frames in the query, and usableFrames those of quality >= 50 with distinct hashes.' }), usableFrames: z.number().int().optional() }),
+    lowQuality: z.boolean().optional().openapi({ description: 'The query PDQ hash has quality below 50 (a video: no frame of quality 50 or more): weak evidence.' }),
     matches: z.array(MatchSchema).openapi({ description: 'Nearest first.' }),
   })
   .openapi('MatchResult');
@@ -69,8 +105,9 @@ export const MatchResultSchema = z
  */
 export const mediaBodyContent = {
   'image/*': { schema: { type: 'string' as const, format: 'binary', description: 'The image bytes (JPEG, PNG, WebP, GIF, AVIF, TIFF).' } },
+  'video/*': { schema: { type: 'string' as const, format: 'binary', description: 'The video bytes (MP4, MOV, WebM, MKV, AVI, FLV, MPEG-TS, ...); needs ffmpeg on the node.' } },
   'multipart/form-data': {
-    schema: { type: 'object' as const, properties: { file: { type: 'string' as const, format: 'binary', description: 'The image.' } }, required: ['file'] },
+    schema: { type: 'object' as const, properties: { file: { type: 'string' as const, format: 'binary', description: 'The image or video.' } }, required: ['file'] },
   },
 };
 

@@ -5,6 +5,7 @@
 import type { Digester } from '../core/digest';
 import type { ImageDecoder } from '../core/image';
 import type { MatchIndex } from '../core/match-index';
+import type { VideoDecodeOptions, VideoDecoder } from '../core/video';
 import type { Principal } from '../core/auth';
 import type { RateLimiter } from '../core/rate-limit';
 import type { AuthStore, HashStore, LogStore } from '../storage/types';
@@ -19,6 +20,28 @@ export interface Limits {
   /** Most pixels (width * height) an image may declare. */
   maxImagePixels: number;
 }
+
+/** Video hashing and the vPDQ match rule (DESIGN §4). */
+export interface VideoSettings {
+  /** ffmpeg on Node; UnavailableVideoDecoder where there is none (its calls say why). */
+  decoder: VideoDecoder;
+  /** Sampling, frame and duration limits, and the decoder's time limit. */
+  decode: VideoDecodeOptions;
+  /** Most bytes in one video upload (images keep maxBodyBytes). */
+  maxBytes: number;
+  /** Share (%) of the query's usable frames that must lie within the frame distance of the stored video's. */
+  queryMatchPercent: number;
+  /** Share (%) of the stored video's usable frames that must be matched the other way (HMA: 0). */
+  candidateMatchPercent: number;
+}
+
+export const DEFAULT_VIDEO = {
+  // An hour at one frame a second; HD decodes at about 9x real time here, so 300 s covers an hour of it.
+  decode: { secondsPerFrame: 1, maxFrames: 3600, maxDurationSeconds: 3600, timeoutMs: 300_000 },
+  maxBytes: 256 * 1024 * 1024,
+  queryMatchPercent: 80,
+  candidateMatchPercent: 0,
+} as const satisfies Omit<VideoSettings, 'decoder'>;
 
 export const DEFAULT_LIMITS: Limits = {
   maxBatch: 1000,
@@ -47,6 +70,7 @@ export interface ServiceDeps {
   /** null where this runtime cannot decode images (Workers, for now): media routes say so. */
   decoder: ImageDecoder | null;
   digests: Digester;
+  video: VideoSettings;
   now: () => number;
   /** A new opaque public id. */
   newId: () => string;

@@ -1,7 +1,8 @@
-/** Hash an uploaded image: every hash type the node knows, and the facts about the image. Stores nothing. */
+/** Hash an uploaded image or video: every hash type the node knows, and the facts about the media. Stores nothing. */
 import { blockhash } from '../core/blockhash';
 import { DomainError } from '../core/errors';
-import type { SingleHashType } from '../core/hashes';
+import type { HashType } from '../core/hashes';
+import { hashVideo, isVideo, vpdqDigest, type VideoFrameHash } from '../core/video';
 import { dihedralPixels, pdqDihedralFromRgba, pdqFromRgba, PDQ_DIHEDRAL_VARIANTS, type PdqDihedralVariant } from '../core/pdq';
 import type { ServiceDeps } from './deps';
 
@@ -14,6 +15,7 @@ export interface Variant {
 }
 
 export interface MediaHashes {
+  kind: 'image';
   hashes: {
     pdq: { value: string; quality: number };
     blockhash: { value: string };
@@ -25,15 +27,56 @@ export interface MediaHashes {
   variants?: { pdq: Variant[]; blockhash: Variant[] };
 }
 
-/** Only the decoder and digests: the client CLI hashes locally with the same code as the node. */
-export async function hashMedia(deps: Pick<ServiceDeps, 'decoder' | 'digests'>, bytes: Uint8Array, opts: { dihedral?: boolean } = {}): Promise<MediaHashes> {
-  if (bytes.byteLength === 0) throw new DomainError('invalid_request', 'the request body is empty; send the image bytes', { errors: [{ path: 'body', message: 'empty' }] });
+export interface VideoMediaHashes {
+  kind: 'video';
+  hashes: {
+    /** value: SHA-256 of the frame list (core/video.ts vpdqDigest); frames: PDQ of the sampled frames. */
+    vpdq: { value: string; frames: VideoFrameHash[] };
+    md5: { value: string };
+    sha256: { value: string };
+  };
+  media: { width: number; height: number; format: string; durationSeconds: number };
+}
+
+type HashingDeps = Pick<ServiceDeps, 'decoder' | 'digests' | 'video' | 'limits'>;
+
+/**
+ * Images and videos are told apart by their first bytes, not by the Content-Type a client claims.
+ * Only the decoders and digests: the client CLI hashes locally with the same code as the node.
+ */
+export async function hashMedia(deps: HashingDeps, bytes: Uint8Array, opts: { dihedral?: boolean } = {}): Promise<MediaHashes | VideoMediaHashes> {
+  if (bytes.byteLength === 0) throw new DomainError('invalid_request', 'the request body is empty; send the image or video bytes', { errors: [{ path: 'body', message: 'empty' }] });
+  if (isVideo(bytes)) return hashVideoMedia(deps, bytes);
+  if (bytes.byteLength > deps.limits.maxBodyBytes) {
+    throw new DomainError('payload_too_large', `images are accepted up to ${deps.limits.maxBodyBytes} bytes (videos up to ${deps.video.maxBytes}); this body is ${bytes.byteLength}`, {
+      extra: { maxBytes: deps.limits.maxBodyBytes },
+    });
+  }
+  return hashImage(deps, bytes, opts);
+}
+
+async function hashVideoMedia(deps: HashingDeps, bytes: Uint8Array): Promise<VideoMediaHashes> {
+  // The route lets bodies up to the larger of the two limits through; a video has its own.
+  if (bytes.byteLength > deps.video.maxBytes) {
+    throw new DomainError('payload_too_large', `videos are accepted up to ${deps.video.maxBytes} bytes; this one is ${bytes.byteLength}`, { extra: { maxBytes: deps.video.maxBytes } });
+  }
+  const v = await hashVideo(deps.video.decoder, bytes, deps.video.decode);
+  const [md5, sha256] = await Promise.all([deps.digests.md5(bytes), deps.digests.sha256(bytes)]);
+  return {
+    kind: 'video',
+    hashes: { vpdq: { value: vpdqDigest(v.frames), frames: v.frames }, md5: { value: md5 }, sha256: { value: sha256 } },
+    media: { width: v.width, height: v.height, format: v.format, durationSeconds: v.durationSeconds },
+  };
+}
+
+async function hashImage(deps: HashingDeps, bytes: Uint8Array, opts: { dihedral?: boolean }): Promise<MediaHashes> {
   if (!deps.decoder) {
     throw new DomainError('not_implemented', 'this deployment cannot decode images; compute the hashes on your side (npm run client -- hash FILE) and send them to POST /v1/match');
   }
   const img = await deps.decoder.decode(bytes);
   const [md5, sha256] = await Promise.all([deps.digests.md5(bytes), deps.digests.sha256(bytes)]);
   const out: MediaHashes = {
+    kind: 'image',
     hashes: { pdq: { value: '', quality: 0 }, blockhash: { value: blockhash(img) }, md5: { value: md5 }, sha256: { value: sha256 } },
     media: { width: img.width, height: img.height, format: img.format },
   };
@@ -56,14 +99,19 @@ export async function hashMedia(deps: Pick<ServiceDeps, 'decoder' | 'digests'>, 
 }
 
 export interface HashWithVariants {
-  type: SingleHashType;
+  type: HashType;
   value: string;
   quality?: number;
   variants?: Variant[];
+  /** vpdq: the frames (value is their digest). */
+  frames?: VideoFrameHash[];
 }
 
-/** The (type, value) pairs of a hashing result, in a fixed order, with their variants when computed. */
-export function hashList(h: MediaHashes): HashWithVariants[] {
+/** The (type, value) pairs of a hashing result, in a fixed order, with their variants or frames. */
+export function hashList(h: MediaHashes | VideoMediaHashes): HashWithVariants[] {
+  if (h.kind === 'video') {
+    return [{ type: 'vpdq', value: h.hashes.vpdq.value, frames: h.hashes.vpdq.frames }, { type: 'md5', value: h.hashes.md5.value }, { type: 'sha256', value: h.hashes.sha256.value }];
+  }
   return [
     { type: 'pdq', value: h.hashes.pdq.value, quality: h.hashes.pdq.quality, variants: h.variants?.pdq },
     { type: 'blockhash', value: h.hashes.blockhash.value, variants: h.variants?.blockhash },

@@ -1,17 +1,20 @@
-/** Fills a memory index from the store at start, page by page. */
+/** Fills a memory index from the store at start, page by page: every active hash and every indexed video frame. */
 import type { MemoryMatchIndex } from '../core/match-index';
 import type { HashStore } from '../storage/types';
 
 export async function loadIndex(store: HashStore, index: MemoryMatchIndex, pageSize = 50_000): Promise<number> {
-  let after = 0;
   let total = 0;
   const loader = index.loader();
-  for (;;) {
-    const page = await store.listActive(after, pageSize);
-    if (page.length === 0) break;
-    loader.push(page);
-    total += page.length;
-    after = page[page.length - 1].seq;
+  // The hashes, then the frames of videos (their own key space).
+  for (const type of [undefined, 'vpdq'] as const) {
+    let after = 0;
+    for (;;) {
+      const page = await store.listActive(after, pageSize, type);
+      if (page.length === 0) break;
+      loader.push(page);
+      total += page.length;
+      after = page[page.length - 1].seq;
+    }
   }
   loader.finish();
   index.markReady();

@@ -1,15 +1,20 @@
 /** Match queries: each hash against the index, with per-type thresholds a request may tighten or widen up to a cap. */
 import { DomainError, type FieldProblem } from '../core/errors';
-import { checkHash, HASH_SPECS, isSingleHashType, type SingleHashType } from '../core/hashes';
+import { checkHash, HASH_SPECS, isSingleHashType, type HashType } from '../core/hashes';
 import { dihedralFromHash, PDQ_DIHEDRAL_VARIANTS } from '../core/pdq';
 import type { ServiceDeps } from './deps';
 import { PDQ_MIN_SHARE_QUALITY, type HashWithVariants } from './hashing';
-import { checkBatchSize } from './sharing';
-import { activeContributions, feedbackCounts, labelsOf } from './views';
+import { checkBatchSize, checkVpdq } from './sharing';
+import type { VideoFrameHash } from '../core/video';
+import { matchVideo, stillsInVideos } from './video-matching';
+import { matchOf } from './views';
 
 export interface MatchQuery {
   type: string;
-  value: string;
+  /** For vpdq: the frames' digest, or left out. */
+  value?: string;
+  /** vpdq: the frames. */
+  frames?: unknown;
   /** PDQ quality, when the client knows it: below 50 the result is flagged. */
   quality?: number;
 }
@@ -21,7 +26,7 @@ export interface MatchOptions {
 
 export interface Match {
   id: string;
-  type: SingleHashType;
+  type: HashType;
   value: string;
   distance: number;
   labels: string[];
@@ -30,20 +35,24 @@ export interface Match {
   feedback: { confirm: number; dispute: number };
   /** With dihedral matching: which rotation or mirror of the query matched (the nearest). */
   variant?: string;
+  /** A video matched a stored video: the vPDQ shares, in percent. */
+  video?: { queryMatchPercent: number; candidateMatchPercent: number };
+  /** An image matched a frame of a video: that frame. */
+  frame?: { index: number; timestamp: number };
 }
 
 export interface MatchResult {
-  query: { type: SingleHashType; value: string; quality?: number };
-  /** The query's PDQ quality is below 50: matches on it are weak evidence. */
+  query: { type: HashType; value: string; quality?: number; frames?: number; usableFrames?: number };
+  /** The query's PDQ quality is below 50 (a video: no usable frame): matches on it are weak evidence. */
   lowQuality?: boolean;
   matches: Match[];
 }
 
-export function resolveThresholds(opts: MatchOptions): Record<SingleHashType, number> {
-  const out = Object.fromEntries(Object.entries(HASH_SPECS).map(([t, s]) => [t, s.defaultMaxDistance])) as Record<SingleHashType, number>;
+export function resolveThresholds(opts: MatchOptions): Record<HashType, number> {
+  const out = Object.fromEntries(Object.entries(HASH_SPECS).map(([t, s]) => [t, s.defaultMaxDistance])) as Record<HashType, number>;
   const problems: FieldProblem[] = [];
   for (const [t, d] of Object.entries(opts.maxDistance ?? {})) {
-    if (!isSingleHashType(t)) {
+    if (!isSingleHashType(t) && t !== 'vpdq') {
       problems.push({ path: `maxDistance/${t}`, message: `unknown hash type ${JSON.stringify(t)}` });
       continue;
     }
@@ -63,11 +72,11 @@ export async function matchHashes(deps: ServiceDeps, queries: MatchQuery[], opts
   const thresholds = resolveThresholds(opts);
   const problems: FieldProblem[] = [];
   const parsed = queries.map((q, i) => {
-    const r = checkHash(q.type, q.value, `hashes/${i}`);
+    const r = q.type === 'vpdq' ? checkVpdq(q, `hashes/${i}`, deps.video.decode.maxFrames) : checkHash(q.type, q.value, `hashes/${i}`);
     if ('problems' in r) problems.push(...r.problems);
     if (q.quality !== undefined && (!Number.isInteger(q.quality) || q.quality < 0 || q.quality > 100)) problems.push({ path: `hashes/${i}/quality`, message: 'quality must be an integer from 0 to 100' });
     if (!('value' in r)) return null;
-    const h: HashWithVariants = { type: q.type as SingleHashType, value: r.value, quality: q.quality };
+    const h: HashWithVariants = { type: q.type as HashType, value: r.value, quality: q.quality, ...('frames' in r ? { frames: r.frames as VideoFrameHash[] } : {}) };
     // From a hash alone only PDQ's variants can be derived (approximately; see dihedralFromHash).
     if (opts.dihedral && h.type === 'pdq') h.variants = PDQ_DIHEDRAL_VARIANTS.map((variant) => ({ variant, value: dihedralFromHash(h.value, variant) }));
     return h;
@@ -76,12 +85,18 @@ export async function matchHashes(deps: ServiceDeps, queries: MatchQuery[], opts
   return matchParsed(deps, parsed as HashWithVariants[], thresholds);
 }
 
-/** Each query, and each of its variants, against the index; per stored hash the nearest variant wins. */
-export async function matchParsed(deps: ServiceDeps, queries: HashWithVariants[], thresholds: Record<SingleHashType, number>): Promise<MatchResult[]> {
+/**
+ * Each query, and each of its variants, against the index; per stored hash the nearest variant wins.
+ * A vpdq query matches stored videos by the vPDQ rule (services/video-matching.ts), and a PDQ query
+ * also matches the frames of stored videos.
+ */
+export async function matchParsed(deps: ServiceDeps, queries: HashWithVariants[], thresholds: Record<HashType, number>): Promise<MatchResult[]> {
   // A half-loaded index would miss hashes: say so rather than answer "no match".
   if (!deps.index.ready()) throw new DomainError('not_ready', 'the match index is still loading after a start; retry in a few seconds', { extra: { retryAfter: 2 } });
+  const videos = await Promise.all(queries.map((q) => (q.type === 'vpdq' ? matchVideo(deps, q, thresholds) : null)));
   const hits = await Promise.all(
     queries.map(async (q) => {
+      if (q.type === 'vpdq') return [];
       const probes = q.variants?.length ? q.variants : [{ variant: undefined, value: q.value }];
       const best = new Map<number, { distance: number; variant?: string }>();
       for (const p of probes) {
@@ -93,19 +108,27 @@ export async function matchParsed(deps: ServiceDeps, queries: HashWithVariants[]
       return [...best].map(([seq, b]) => ({ seq, ...b })).sort((a, b) => a.distance - b.distance || a.seq - b.seq);
     }),
   );
+  const inVideos = await stillsInVideos(deps, queries, thresholds.pdq);
   const details = new Map((await deps.hashes.getBySeqs(hits.flat().map((h) => h.seq))).map((d) => [d.seq, d]));
-  return queries.map((q, i) => ({
-    query: { type: q.type, value: q.value, ...(q.quality !== undefined ? { quality: q.quality } : {}) },
-    ...(q.type === 'pdq' && q.quality !== undefined && q.quality < PDQ_MIN_SHARE_QUALITY ? { lowQuality: true } : {}),
-    matches: hits[i].flatMap((hit) => {
-      const d = details.get(hit.seq);
-      // The index follows commits; a hash retracted a moment ago must still never match.
-      if (!d || d.status !== 'active') return [];
-      const m: Match = { id: d.id, type: d.type, value: d.value, distance: hit.distance, labels: labelsOf(d), contributors: activeContributions(d).length, feedback: feedbackCounts(d) };
-      if (hit.variant) m.variant = hit.variant;
-      return [m];
-    }),
-  }));
+  return queries.map((q, i): MatchResult => {
+      const video = videos[i];
+      if (video) return video;
+      return {
+        query: { type: q.type, value: q.value, ...(q.quality !== undefined ? { quality: q.quality } : {}) },
+        ...(q.type === 'pdq' && q.quality !== undefined && q.quality < PDQ_MIN_SHARE_QUALITY ? { lowQuality: true } : {}),
+        matches: [
+          ...hits[i].flatMap((hit) => {
+            const d = details.get(hit.seq);
+            // The index follows commits; a hash retracted a moment ago must still never match.
+            if (!d || d.status !== 'active') return [];
+            const m = matchOf(d, hit.distance);
+            if (hit.variant) m.variant = hit.variant;
+            return [m];
+          }),
+          ...(inVideos.get(i) ?? []),
+        ],
+      };
+  });
 }
 
 /**

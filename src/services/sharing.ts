@@ -5,27 +5,31 @@
 import { auditRow } from '../core/audit-event';
 import type { Principal } from '../core/auth';
 import { DomainError, type FieldProblem } from '../core/errors';
-import { checkHash, type SingleHashType } from '../core/hashes';
+import { checkHash, type HashType } from '../core/hashes';
 import { unknownLabels } from '../core/labels';
-import type { ContributionRow, HashDetail, Verdict, WriteSet } from '../storage/types';
+import { checkVideoFrames, usableFrameMask, vpdqDigest, type VideoFrameHash } from '../core/video';
+import type { ContributionRow, HashDetail, VideoFrameRow, Verdict, WriteSet } from '../storage/types';
 import type { ServiceDeps } from './deps';
 import { PDQ_MIN_SHARE_QUALITY } from './hashing';
 import { activeContributions, feedbackCounts, snapshotOf } from './views';
 
 export interface ShareItem {
   type: string;
-  value: string;
+  /** For vpdq: the frames' digest, or left out. */
+  value?: string;
   labels: string[];
   externalId?: string;
   /** PDQ quality when known; below 50 the hash is refused (422). */
   quality?: number;
+  /** vpdq: the frames; `value`, when given, must be their digest. */
+  frames?: unknown;
 }
 
 export type ShareOutcome = 'created' | 'added' | 'updated' | 'unchanged';
 
 export interface ShareResult {
   id: string;
-  type: SingleHashType;
+  type: HashType;
   value: string;
   /** True when the node did not hold this hash before. */
   created: boolean;
@@ -43,10 +47,10 @@ export function checkBatchSize(n: number, max: number, what: string): void {
 export async function shareHashes(deps: ServiceDeps, who: Principal, items: ShareItem[]): Promise<ShareResult[]> {
   checkBatchSize(items.length, deps.limits.maxBatch, 'items');
   const problems: FieldProblem[] = [];
-  const wanted = new Map<string, { type: SingleHashType; value: string; labels: Set<string>; externalId: string | null }>();
+  const wanted = new Map<string, { type: HashType; value: string; labels: Set<string>; externalId: string | null; frames?: VideoFrameHash[] }>();
   const keyOf: string[] = [];
   items.forEach((it, i) => {
-    const r = checkHash(it.type, it.value, `items/${i}`);
+    const r = it.type === 'vpdq' ? checkVpdq(it, `items/${i}`, deps.video.decode.maxFrames) : checkHash(it.type, it.value, `items/${i}`);
     const unknown = unknownLabels(it.labels);
     if (unknown.length) problems.push({ path: `items/${i}/labels`, message: `unknown label(s): ${unknown.join(', ')}; see GET /v1/labels` });
     if ('problems' in r) return void problems.push(...r.problems);
@@ -54,25 +58,34 @@ export async function shareHashes(deps: ServiceDeps, who: Principal, items: Shar
     keyOf[i] = key;
     const prev = wanted.get(key);
     if (prev) for (const l of it.labels) prev.labels.add(l);
-    else wanted.set(key, { type: it.type as SingleHashType, value: r.value, labels: new Set(it.labels), externalId: it.externalId ?? null });
+    else wanted.set(key, { type: it.type as HashType, value: r.value, labels: new Set(it.labels), externalId: it.externalId ?? null, frames: 'frames' in r ? (r.frames as VideoFrameHash[]) : undefined });
   });
   if (problems.length) throw new DomainError('invalid_request', problems[0].message, { errors: problems });
   const weak = items.flatMap((it, i) => (it.type === 'pdq' && it.quality !== undefined && it.quality < PDQ_MIN_SHARE_QUALITY ? [{ path: `items/${i}/quality`, message: `PDQ quality ${it.quality} is below ${PDQ_MIN_SHARE_QUALITY}` }] : []));
+  items.forEach((it, i) => {
+    const w = keyOf[i] && wanted.get(keyOf[i]);
+    if (w && w.frames && !usableFrameMask(w.frames).some(Boolean)) {
+      weak.push({ path: `items/${i}/frames`, message: `no frame of the video has PDQ quality ${PDQ_MIN_SHARE_QUALITY} or more` });
+    }
+  });
   if (weak.length) {
     throw new DomainError('low_quality', `PDQ hashes of quality below ${PDQ_MIN_SHARE_QUALITY} are not shared: they come from flat, blank or tiny images and match unrelated media (${weak[0].message})`, { errors: weak });
   }
 
   const now = deps.now();
   const existing = new Map((await deps.hashes.findByValues(LOCAL, [...wanted.values()])).map((h) => [`${h.type}:${h.value}`, h]));
-  const ws: Required<Pick<WriteSet, 'insertHashes' | 'updateHashes' | 'putContributions' | 'changes' | 'audit'>> = {
+  const ws: Required<Pick<WriteSet, 'insertHashes' | 'insertFrames' | 'updateHashes' | 'putContributions' | 'changes' | 'audit'>> = {
     insertHashes: [],
+    insertFrames: [],
     updateHashes: [],
     putContributions: [],
     changes: [],
     audit: [],
   };
   const results = new Map<string, ShareResult>();
-  const toIndex: { id: string; seq?: number; type: SingleHashType; value: string }[] = [];
+  const toIndex: { id: string; seq?: number; type: HashType; value: string }[] = [];
+  // vpdq hashes whose frames join the index once committed (their frame keys come from the database).
+  const videosToIndex: string[] = [];
 
   for (const [key, w] of wanted) {
     const labels = [...w.labels].sort();
@@ -84,9 +97,14 @@ export async function shareHashes(deps: ServiceDeps, who: Principal, items: Shar
       const detail: HashDetail = { seq: 0, id, type: w.type, value: w.value, origin: LOCAL, status: 'active', createdAt: now, updatedAt: now, contributions: [mine], feedback: [] };
       ws.insertHashes.push({ id, type: w.type, value: w.value, origin: LOCAL, status: 'active', createdAt: now, updatedAt: now });
       ws.putContributions.push(mine);
-      ws.changes.push({ hashId: id, kind: 'add', at: now, snapshot: snapshotOf(detail) });
-      ws.audit.push(auditRow({ at: now, actor: who.clientId, action: 'hash.share', subject: { kind: 'hash', id }, content: { type: w.type, value: w.value, labels, externalId: w.externalId } }));
-      toIndex.push({ id, type: w.type, value: w.value });
+      ws.changes.push({ hashId: id, kind: 'add', at: now, snapshot: { ...snapshotOf(detail), ...(w.frames ? { frames: w.frames } : {}) } });
+      ws.audit.push(
+        auditRow({ at: now, actor: who.clientId, action: 'hash.share', subject: { kind: 'hash', id }, content: { type: w.type, value: w.value, labels, externalId: w.externalId, ...frameCount(w.frames) } }),
+      );
+      if (w.frames) {
+        ws.insertFrames.push(...frameRows(id, w.frames));
+        videosToIndex.push(id);
+      } else toIndex.push({ id, type: w.type, value: w.value });
       results.set(key, { id, type: w.type, value: w.value, created: true, outcome: 'created' });
       continue;
     }
@@ -100,11 +118,15 @@ export async function shareHashes(deps: ServiceDeps, who: Principal, items: Shar
     mine.createdAt = relabel ? prev!.createdAt : now;
     const after: HashDetail = { ...h, status: 'active', updatedAt: now, contributions: [...h.contributions.filter((c) => c.contributor !== who.clientId), mine] };
     ws.putContributions.push(mine);
-    if (h.status === 'retracted') {
+    const reactivated = h.status === 'retracted';
+    if (reactivated) {
       ws.updateHashes.push({ id: h.id, status: 'active', updatedAt: now });
-      toIndex.push({ id: h.id, seq: h.seq, type: h.type, value: h.value });
+      if (h.type === 'vpdq') videosToIndex.push(h.id);
+      else toIndex.push({ id: h.id, seq: h.seq, type: h.type, value: h.value });
     }
-    ws.changes.push({ hashId: h.id, kind: h.status === 'retracted' ? 'add' : 'update', at: now, snapshot: snapshotOf(after) });
+    // A feed reader learns a video's frames from the change that (re)activates it.
+    const frames = reactivated && h.type === 'vpdq' ? { frames: (await deps.hashes.framesOf(h.id)).map(frameHashOf) } : {};
+    ws.changes.push({ hashId: h.id, kind: reactivated ? 'add' : 'update', at: now, snapshot: { ...snapshotOf(after), ...frames } });
     ws.audit.push(
       auditRow({ at: now, actor: who.clientId, action: relabel ? 'hash.relabel' : 'hash.share', subject: { kind: 'hash', id: h.id }, content: { type: h.type, value: h.value, labels, externalId: w.externalId } }),
     );
@@ -113,7 +135,36 @@ export async function shareHashes(deps: ServiceDeps, who: Principal, items: Shar
 
   const seqs = await deps.hashes.commit(ws);
   deps.index.add(toIndex.map((t) => ({ seq: t.seq ?? seqs.get(t.id)!, type: t.type, value: t.value })));
+  for (const id of videosToIndex) deps.index.add(indexedFrames(await deps.hashes.framesOf(id)));
   return keyOf.map((k) => results.get(k)!);
+}
+
+/** A vpdq item: its frames checked, and its value (the frames' digest) computed or checked. */
+export function checkVpdq(it: { value?: string; frames?: unknown }, path: string, maxFrames: number): { value: string; frames: VideoFrameHash[] } | { problems: FieldProblem[] } {
+  const r = checkVideoFrames(it.frames, `${path}/frames`, maxFrames);
+  if ('problems' in r) return r;
+  const value = vpdqDigest(r.frames);
+  if (it.value !== undefined && it.value !== '' && String(it.value).toLowerCase() !== value) {
+    return { problems: [{ path: `${path}/value`, message: `a vpdq value is the SHA-256 of its frame list (${value} for these frames); leave it out to have it computed` }] };
+  }
+  return { value, frames: r.frames };
+}
+
+function frameRows(hashId: string, frames: VideoFrameHash[]): Omit<VideoFrameRow, 'seq'>[] {
+  const usable = usableFrameMask(frames);
+  return frames.map((f, i) => ({ hashId, frame: f.index, timestampMs: Math.round(f.timestamp * 1000), quality: f.quality, value: f.hash, indexed: usable[i] }));
+}
+
+export function frameHashOf(f: VideoFrameRow): VideoFrameHash {
+  return { index: f.frame, timestamp: f.timestampMs / 1000, hash: f.value, quality: f.quality };
+}
+
+function indexedFrames(frames: VideoFrameRow[]) {
+  return frames.filter((f) => f.indexed).map((f) => ({ seq: f.seq, type: 'vpdq' as const, value: f.value }));
+}
+
+function frameCount(frames: VideoFrameHash[] | undefined): { frames?: number } {
+  return frames ? { frames: frames.length } : {};
 }
 
 export interface RetractResult {
@@ -152,7 +203,10 @@ export async function retractHash(deps: ServiceDeps, who: Principal, id: string)
     ],
   };
   await deps.hashes.commit(ws);
-  if (remaining === 0) deps.index.remove([{ seq: h.seq, type: h.type, value: h.value }]);
+  if (remaining === 0) {
+    if (h.type === 'vpdq') deps.index.remove(indexedFrames(await deps.hashes.framesOf(h.id)));
+    else deps.index.remove([{ seq: h.seq, type: h.type, value: h.value }]);
+  }
   return { id, status: after.status, contributors: remaining };
 }
 

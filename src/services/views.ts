@@ -1,5 +1,6 @@
 /** How stored hashes look to clients: the union of their active contributions. */
 import type { HashDetail, HashSnapshot } from '../storage/types';
+import type { Match } from './matching';
 
 export function activeContributions(h: HashDetail) {
   return h.contributions.filter((c) => c.retractedAt === null);
@@ -20,4 +21,9 @@ export function feedbackCounts(h: HashDetail): { confirm: number; dispute: numbe
 
 export function snapshotOf(h: HashDetail): HashSnapshot {
   return { id: h.id, type: h.type, value: h.value, status: h.status, labels: labelsOf(h), contributors: activeContributions(h).length };
+}
+
+/** How a stored hash appears in a match answer. */
+export function matchOf(d: HashDetail, distance: number): Match {
+  return { id: d.id, type: d.type, value: d.value, distance, labels: labelsOf(d), contributors: activeContributions(d).length, feedback: feedbackCounts(d) };
 }

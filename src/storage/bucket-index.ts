@@ -7,7 +7,7 @@
  * the index scans instead: the same answer either way.
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { hammingHex, HASH_SPECS, type SingleHashType } from '../core/hashes';
+import { hammingHex, HASH_SPECS, type HashType } from '../core/hashes';
 import type { IndexedHash, IndexHit, MatchIndex } from '../core/match-index';
 import { chunkRows, type AppDb } from './db';
 import { ScanMatchIndex } from './scan-index';
@@ -42,8 +42,9 @@ export class SqlBucketIndex implements MatchIndex {
   add(_entries: IndexedHash[]): void {}
   remove(_entries: IndexedHash[]): void {}
 
-  async query(type: SingleHashType, value: string, maxDistance: number): Promise<IndexHit[]> {
-    if (!HASH_SPECS[type].perceptual || maxDistance > BUCKET_MAX_RADIUS) return this.scan.query(type, value, maxDistance);
+  async query(type: HashType, value: string, maxDistance: number): Promise<IndexHit[]> {
+    // Video frames have no buckets (Workers cannot decode video; frames arrive only as shared vpdq hashes): scanned.
+    if (type === 'vpdq' || !HASH_SPECS[type].perceptual || maxDistance > BUCKET_MAX_RADIUS) return this.scan.query(type, value, maxDistance);
     const radius = Math.floor(maxDistance / PIECES);
     const lookups = Array.from({ length: PIECES }, (_, piece) => {
       const key = value.slice(4 * piece, 4 * piece + 4);

@@ -4,8 +4,8 @@
  * touches before it returns. The node's match index is already per process and follows only this
  * process's writes, so the cache adds no staleness the index does not have (see docs/decisions.md).
  */
-import type { SingleHashType } from '../core/hashes';
-import type { AuditRow, ChangeRow, HashDetail, HashStore, IndexEntry, WriteSet } from './types';
+import type { HashType } from '../core/hashes';
+import type { AuditRow, ChangeRow, FrameOwner, HashDetail, HashStore, IndexEntry, VideoFrameRow, WriteSet } from './types';
 
 export class CachedHashStore implements HashStore {
   private bySeq = new Map<number, HashDetail>();
@@ -55,17 +55,23 @@ export class CachedHashStore implements HashStore {
   ping(): Promise<void> {
     return this.inner.ping();
   }
-  findByValues(origin: string, keys: { type: SingleHashType; value: string }[]): Promise<HashDetail[]> {
+  findByValues(origin: string, keys: { type: HashType; value: string }[]): Promise<HashDetail[]> {
     return this.inner.findByValues(origin, keys);
   }
   getById(id: string): Promise<HashDetail | null> {
     return this.inner.getById(id);
   }
-  listActive(afterSeq: number, limit: number, type?: SingleHashType): Promise<IndexEntry[]> {
+  listActive(afterSeq: number, limit: number, type?: HashType): Promise<IndexEntry[]> {
     return this.inner.listActive(afterSeq, limit, type);
   }
-  findActiveByValue(type: SingleHashType, value: string): Promise<IndexEntry[]> {
+  findActiveByValue(type: HashType, value: string): Promise<IndexEntry[]> {
     return this.inner.findActiveByValue(type, value);
+  }
+  framesOf(hashId: string): Promise<VideoFrameRow[]> {
+    return this.inner.framesOf(hashId);
+  }
+  framesBySeqs(seqs: number[]): Promise<FrameOwner[]> {
+    return this.inner.framesBySeqs(seqs);
   }
   changesSince(afterSeq: number, limit: number): Promise<ChangeRow[]> {
     return this.inner.changesSince(afterSeq, limit);

@@ -1,10 +1,10 @@
 /** The SQL HashStore (drizzle; libsql or D1). */
-import { and, asc, eq, gt, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, lt, ne, sql, type SQL } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
-import type { SingleHashType } from '../core/hashes';
+import type { HashType } from '../core/hashes';
 import { chunkRows, type AppDb } from './db';
-import { auditLog, clientKeys, clients, contributions, feedback, hashBuckets, hashChanges, hashes, nodeKeys } from './schema';
-import type { AuditRow, ChangeRow, ContributionRow, FeedbackRow, HashDetail, HashRow, HashStore, IndexEntry, WriteSet } from './types';
+import { auditLog, clientKeys, clients, contributions, feedback, hashBuckets, hashChanges, hashes, nodeKeys, videoFrames } from './schema';
+import type { AuditRow, ChangeRow, ContributionRow, FeedbackRow, FrameOwner, HashDetail, HashRow, HashStore, IndexEntry, VideoFrameRow, WriteSet } from './types';
 
 interface RawDetail {
   seq: number;
@@ -34,7 +34,7 @@ export class SqlHashStore implements HashStore {
     await this.db.run(sql`select 1`);
   }
 
-  async findByValues(origin: string, keys: { type: SingleHashType; value: string }[]): Promise<HashDetail[]> {
+  async findByValues(origin: string, keys: { type: HashType; value: string }[]): Promise<HashDetail[]> {
     const out: HashDetail[] = [];
     // (type, value) pairs: 2 parameters each, plus origin.
     for (const part of chunkRows(keys, 2)) {
@@ -75,7 +75,7 @@ export class SqlHashStore implements HashStore {
       return {
         seq: Number(r.seq),
         id,
-        type: r.type as SingleHashType,
+        type: r.type as HashType,
         value: String(r.value),
         origin: String(r.origin),
         status: r.status as HashRow['status'],
@@ -87,8 +87,18 @@ export class SqlHashStore implements HashStore {
     });
   }
 
-  async listActive(afterSeq: number, limit: number, type?: SingleHashType): Promise<IndexEntry[]> {
-    const cond = and(gt(hashes.seq, afterSeq), eq(hashes.status, 'active'), type ? eq(hashes.type, type) : undefined);
+  async listActive(afterSeq: number, limit: number, type?: HashType): Promise<IndexEntry[]> {
+    if (type === 'vpdq') {
+      const rows = await this.db
+        .select({ seq: videoFrames.seq, value: videoFrames.value })
+        .from(videoFrames)
+        .innerJoin(hashes, eq(hashes.id, videoFrames.hashId))
+        .where(and(eq(videoFrames.indexed, true), gt(videoFrames.seq, afterSeq), eq(hashes.status, 'active')))
+        .orderBy(asc(videoFrames.seq))
+        .limit(limit);
+      return rows.map((r) => ({ seq: r.seq, type: 'vpdq', value: r.value }));
+    }
+    const cond = and(gt(hashes.seq, afterSeq), eq(hashes.status, 'active'), type ? eq(hashes.type, type) : ne(hashes.type, 'vpdq'));
     return (await this.db
       .select({ seq: hashes.seq, type: hashes.type, value: hashes.value })
       .from(hashes)
@@ -97,11 +107,32 @@ export class SqlHashStore implements HashStore {
       .limit(limit)) as IndexEntry[];
   }
 
-  async findActiveByValue(type: SingleHashType, value: string): Promise<IndexEntry[]> {
+  async findActiveByValue(type: HashType, value: string): Promise<IndexEntry[]> {
     return (await this.db
       .select({ seq: hashes.seq, type: hashes.type, value: hashes.value })
       .from(hashes)
       .where(and(eq(hashes.type, type), eq(hashes.value, value), eq(hashes.status, 'active')))) as IndexEntry[];
+  }
+
+  async framesOf(hashId: string): Promise<VideoFrameRow[]> {
+    return this.db.select().from(videoFrames).where(eq(videoFrames.hashId, hashId)).orderBy(asc(videoFrames.frame));
+  }
+
+  async framesBySeqs(seqs: number[]): Promise<FrameOwner[]> {
+    const out: FrameOwner[] = [];
+    for (const part of chunkRows([...new Set(seqs)], 1)) {
+      const rows = await this.db
+        .select({
+          frame: videoFrames,
+          hashSeq: hashes.seq,
+          indexedFrames: sql<number>`(select count(*) from ${videoFrames} g where g.hash_id = ${videoFrames.hashId} and g.indexed = 1)`,
+        })
+        .from(videoFrames)
+        .innerJoin(hashes, eq(hashes.id, videoFrames.hashId))
+        .where(inArray(videoFrames.seq, part));
+      for (const r of rows) out.push({ ...r.frame, hashSeq: r.hashSeq, indexedFrames: Number(r.indexedFrames) });
+    }
+    return out;
   }
 
   async changesSince(afterSeq: number, limit: number): Promise<ChangeRow[]> {
@@ -152,6 +183,7 @@ export class SqlHashStore implements HashStore {
         }
       }
     }
+    for (const part of chunkRows(ws.insertFrames ?? [], 7)) stmts.push(db.insert(videoFrames).values(part));
     for (const u of ws.updateHashes ?? []) {
       stmts.push(db.update(hashes).set({ status: u.status, updatedAt: u.updatedAt }).where(eq(hashes.id, u.id)));
     }

@@ -3,7 +3,7 @@
  * always current, and slow past a few hundred thousand hashes: it stands in on Workers until the
  * SQL bucket index (multi-index hashing with buckets in a table) replaces it.
  */
-import { hammingHex, HASH_SPECS, type SingleHashType } from '../core/hashes';
+import { hammingHex, HASH_SPECS, type HashType } from '../core/hashes';
 import type { IndexedHash, IndexHit, MatchIndex } from '../core/match-index';
 import type { HashStore } from './types';
 
@@ -18,7 +18,7 @@ export class ScanMatchIndex implements MatchIndex {
   add(_entries: IndexedHash[]): void {}
   remove(_entries: IndexedHash[]): void {}
 
-  async query(type: SingleHashType, value: string, maxDistance: number): Promise<IndexHit[]> {
+  async query(type: HashType, value: string, maxDistance: number): Promise<IndexHit[]> {
     if (!HASH_SPECS[type].perceptual) return (await this.store.findActiveByValue(type, value)).map((e) => ({ seq: e.seq, distance: 0 }));
     const hits: IndexHit[] = [];
     let after = 0;

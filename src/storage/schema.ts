@@ -58,6 +58,27 @@ export const feedback = sqliteTable(
   (t) => [primaryKey({ columns: [t.hashId, t.member] })],
 );
 
+/**
+ * The frames of a `vpdq` hash (one row in `hashes`, whose value is the SHA-256 of the frame list as
+ * vPDQ writes it; see core/video.ts). `seq` is the frame's key in the match index. `indexed` marks
+ * the frames matching uses: quality >= 50 and the first of each distinct hash in the video.
+ */
+export const videoFrames = sqliteTable(
+  'video_frames',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    hashId: text('hash_id').notNull(),
+    /** Frame number in the stream, from 0. */
+    frame: integer('frame').notNull(),
+    /** Milliseconds from the start (vPDQ keeps seconds to three decimals). */
+    timestampMs: integer('timestamp_ms').notNull(),
+    quality: integer('quality').notNull(),
+    value: text('value').notNull(),
+    indexed: integer('indexed', { mode: 'boolean' }).notNull(),
+  },
+  (t) => [uniqueIndex('video_frames_hash_frame').on(t.hashId, t.frame), index('video_frames_indexed').on(t.indexed, t.seq)],
+);
+
 /** The delta feed: every addition, label change and retraction, in commit order, with the hash's state after it. */
 export const hashChanges = sqliteTable(
   'hash_changes',

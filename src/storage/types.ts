@@ -4,7 +4,8 @@
  * Each store has a SQL implementation (drizzle: libsql or D1) and an in-memory twin; both pass
  * test/storage/hash-store.contract.ts.
  */
-import type { SingleHashType } from '../core/hashes';
+import type { HashType } from '../core/hashes';
+import type { VideoFrameHash } from '../core/video';
 
 export type HashStatus = 'active' | 'retracted';
 export type Verdict = 'confirm' | 'dispute';
@@ -15,7 +16,8 @@ export interface HashRow {
   seq: number;
   /** Public, opaque id. */
   id: string;
-  type: SingleHashType;
+  /** For `vpdq`, value is the SHA-256 of the frame list (core/video.ts vpdqDigest); the frames are rows of their own. */
+  type: HashType;
   value: string;
   /** '' = shared on this node. */
   origin: string;
@@ -46,11 +48,34 @@ export interface FeedbackRow {
 /** A hash as the feed shows it after a change. */
 export interface HashSnapshot {
   id: string;
-  type: SingleHashType;
+  type: HashType;
   value: string;
   status: HashStatus;
   labels: string[];
   contributors: number;
+  /** vpdq, in the changes that (re)activate it: the frames, so a feed reader can match the video. */
+  frames?: VideoFrameHash[];
+}
+
+/** One frame of a vpdq hash. */
+export interface VideoFrameRow {
+  /** The frame's key in the match index (type `vpdq`). */
+  seq: number;
+  hashId: string;
+  frame: number;
+  timestampMs: number;
+  quality: number;
+  value: string;
+  /** Used for matching: quality >= 50 and the first frame with this hash in the video. */
+  indexed: boolean;
+}
+
+/** A frame found by the index, with the video it belongs to. */
+export interface FrameOwner extends VideoFrameRow {
+  /** The video's seq in `hashes`. */
+  hashSeq: number;
+  /** How many of the video's frames are indexed: the denominator of its match share. */
+  indexedFrames: number;
 }
 
 export interface ChangeRow {
@@ -117,6 +142,8 @@ export interface WriteSet {
   /** Insert or replace by kid. */
   putNodeKeys?: NodeKeyRow[];
   insertHashes?: Omit<HashRow, 'seq'>[];
+  /** The frames of new vpdq hashes. */
+  insertFrames?: Omit<VideoFrameRow, 'seq'>[];
   updateHashes?: { id: string; status: HashStatus; updatedAt: number }[];
   /** Insert or replace by (hashId, contributor). */
   putContributions?: ContributionRow[];
@@ -126,9 +153,10 @@ export interface WriteSet {
   audit?: Omit<AuditRow, 'index'>[];
 }
 
+/** What the match index holds: a hash, or (type `vpdq`) one indexed frame of a video, by the frame's seq. */
 export interface IndexEntry {
   seq: number;
-  type: SingleHashType;
+  type: HashType;
   value: string;
 }
 
@@ -136,14 +164,21 @@ export interface HashStore {
   /** Checks the database answers. */
   ping(): Promise<void>;
   /** Hashes of one origin with these (type, value) pairs, whatever their status. */
-  findByValues(origin: string, keys: { type: SingleHashType; value: string }[]): Promise<HashDetail[]>;
+  findByValues(origin: string, keys: { type: HashType; value: string }[]): Promise<HashDetail[]>;
   getById(id: string): Promise<HashDetail | null>;
   /** Hashes by index key, in any order; unknown keys are left out. */
   getBySeqs(seqs: number[]): Promise<HashDetail[]>;
-  /** Active hashes with seq > afterSeq, ascending, for loading the index. */
-  listActive(afterSeq: number, limit: number, type?: SingleHashType): Promise<IndexEntry[]>;
+  /**
+   * Index entries with seq > afterSeq, ascending, for loading the index: without a type, every active
+   * hash but vpdq ones; with type `vpdq`, the indexed frames of active vpdq hashes (seq = frame seq).
+   */
+  listActive(afterSeq: number, limit: number, type?: HashType): Promise<IndexEntry[]>;
   /** Active hashes of a type with exactly this value (exact-hash matching without an index). */
-  findActiveByValue(type: SingleHashType, value: string): Promise<IndexEntry[]>;
+  findActiveByValue(type: HashType, value: string): Promise<IndexEntry[]>;
+  /** Every frame of a vpdq hash, in frame order. */
+  framesOf(hashId: string): Promise<VideoFrameRow[]>;
+  /** Frames by their seq, with their video; unknown seqs are left out. */
+  framesBySeqs(seqs: number[]): Promise<FrameOwner[]>;
   /** Feed changes with seq > afterSeq, ascending. */
   changesSince(afterSeq: number, limit: number): Promise<ChangeRow[]>;
   /** Audit entries with start <= index < end. */

@@ -2,7 +2,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { FEED_DEFAULT_LIMIT, FEED_MAX_LIMIT, readFeed } from '../../services/feed';
 import { requireScope } from '../auth';
 import type { AppEnv } from '../env';
-import { AUTH_ERRORS, HashTypeSchema, HashValueSchema, LabelIdSchema, problemResponses } from '../schemas';
+import { AUTH_ERRORS, HashTypeSchema, HashValueSchema, LabelIdSchema, problemResponses, VideoFrameSchema } from '../schemas';
 
 const route = createRoute({
   method: 'get',
@@ -37,6 +37,7 @@ const route = createRoute({
                     status: z.enum(['active', 'retracted']),
                     labels: z.array(LabelIdSchema),
                     contributors: z.number().int(),
+                    frames: z.array(VideoFrameSchema).optional().openapi({ description: 'vpdq: the frames, in the change that adds (or re-adds) the video.' }),
                   }),
                 }),
               ),

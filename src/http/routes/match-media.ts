@@ -4,26 +4,26 @@ import { countMatchQuery, matchParsed, resolveThresholds } from '../../services/
 import { requireScope } from '../auth';
 import type { AppEnv } from '../env';
 import { readMedia } from '../media';
-import { AUTH_ERRORS, MatchResultSchema, MediaHashesSchema, mediaBodyContent, problemResponses } from '../schemas';
+import { AUTH_ERRORS, MatchResultSchema, mediaBodyContent, mediaHashesSchema, problemResponses } from '../schemas';
 
 const route = createRoute({
   method: 'post',
   path: '/v1/match/media',
   tags: ['matching'],
-  summary: 'Hash an image and match its hashes',
-  description: 'Hashes the uploaded image (stored nowhere) and matches every hash in one answer.',
+  summary: 'Hash an image or a video and match its hashes',
+  description: 'Hashes the uploaded image or video (stored nowhere) and matches every hash in one answer. A video matches stored videos by the vPDQ rule, and images through its frames.',
   security: [{ bearer: ['match'] }],
   middleware: [requireScope('match')] as const,
   request: {
     query: z.object({
-      dihedral: z.enum(['true', 'false']).optional().openapi({ description: 'Also match rotations and mirrors.' }),
+      dihedral: z.enum(['true', 'false']).optional().openapi({ description: 'Also match rotations and mirrors (images).' }),
     }),
     body: { content: mediaBodyContent, required: true },
   },
   responses: {
     200: {
       description: 'The hashes and their matches.',
-      content: { 'application/json': { schema: MediaHashesSchema.extend({ results: z.array(MatchResultSchema) }) } },
+      content: { 'application/json': { schema: mediaHashesSchema({ results: z.array(MatchResultSchema) }) } },
     },
     ...problemResponses(400, ...AUTH_ERRORS, 413, 415, 422, 501),
   },

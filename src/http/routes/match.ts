@@ -2,7 +2,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { countMatchQuery, matchHashes } from '../../services/matching';
 import { requireScope } from '../auth';
 import type { AppEnv } from '../env';
-import { AUTH_ERRORS, HashTypeSchema, HashValueSchema, MatchResultSchema, problemResponses } from '../schemas';
+import { AUTH_ERRORS, HashTypeSchema, HashValueSchema, MatchResultSchema, problemResponses, VideoFrameSchema } from '../schemas';
 
 export const MatchOptionsSchema = {
   maxDistance: z
@@ -26,7 +26,19 @@ const route = createRoute({
       content: {
         'application/json': {
           schema: z
-            .object({ hashes: z.array(z.object({ type: HashTypeSchema, value: HashValueSchema, quality: z.number().int().optional().openapi({ description: 'PDQ quality, if known: results for quality below 50 are flagged `lowQuality`.' }) })).openapi({ description: '1 to 1000 hashes.' }), ...MatchOptionsSchema })
+            .object({
+              hashes: z
+                .array(
+                  z.object({
+                    type: HashTypeSchema,
+                    value: HashValueSchema.optional().openapi({ description: 'The hash (lowercase hex); for vpdq it may be left out.' }),
+                    quality: z.number().int().optional().openapi({ description: 'PDQ quality, if known: results for quality below 50 are flagged `lowQuality`.' }),
+                    frames: z.array(VideoFrameSchema).optional().openapi({ description: 'vpdq only: the frames of the video to match (npm run client -- hash VIDEO prints them).' }),
+                  }),
+                )
+                .openapi({ description: '1 to 1000 hashes.' }),
+              ...MatchOptionsSchema,
+            })
             .openapi('MatchRequest'),
         },
       },

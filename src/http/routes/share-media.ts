@@ -5,15 +5,15 @@ import { shareHashes } from '../../services/sharing';
 import { requireScope } from '../auth';
 import type { AppEnv } from '../env';
 import { readMedia } from '../media';
-import { AUTH_ERRORS, MediaHashesSchema, problemResponses } from '../schemas';
+import { AUTH_ERRORS, mediaHashesSchema, problemResponses } from '../schemas';
 import { ShareResultSchema } from './share';
 
 const route = createRoute({
   method: 'post',
   path: '/v1/hashes/media',
   tags: ['hashes'],
-  summary: 'Hash an image and share its hashes',
-  description: 'Multipart form: `file` (the image) and `labels` (one field per label, or comma-separated). The image is hashed in memory and never stored.',
+  summary: 'Hash an image or a video and share its hashes',
+  description: 'Multipart form: `file` (the image or video) and `labels` (one field per label, or comma-separated). The media is hashed in memory and never stored. An image shares pdq, blockhash, md5 and sha256; a video shares vpdq (its frames), md5 and sha256.',
   security: [{ bearer: ['hashes:write'] }],
   middleware: [requireScope('hashes:write')] as const,
   request: {
@@ -24,7 +24,7 @@ const route = createRoute({
           schema: {
             type: 'object' as const,
             properties: {
-              file: { type: 'string' as const, format: 'binary', description: 'The image.' },
+              file: { type: 'string' as const, format: 'binary', description: 'The image or video.' },
               labels: { type: 'string' as const, description: 'Label ids: repeat the field or separate with commas.', example: 'attack-footage,glorification' },
               externalId: { type: 'string' as const, description: 'Your own reference for this item.' },
             },
@@ -37,7 +37,7 @@ const route = createRoute({
   responses: {
     201: {
       description: 'The hashes computed and what sharing each did.',
-      content: { 'application/json': { schema: MediaHashesSchema.extend({ items: z.array(ShareResultSchema) }) } },
+      content: { 'application/json': { schema: mediaHashesSchema({ items: z.array(ShareResultSchema) }) } },
     },
     ...problemResponses(400, ...AUTH_ERRORS, 413, 415, 422, 501),
   },
@@ -58,7 +58,7 @@ export function register(app: OpenAPIHono<AppEnv>) {
     const items = await shareHashes(
       deps,
       c.var.principal,
-      hashList(hashed).map((h) => ({ type: h.type, value: h.value, quality: h.quality, labels, externalId })),
+      hashList(hashed).map((h) => ({ type: h.type, value: h.value, quality: h.quality, frames: h.frames, labels, externalId })),
     );
     return c.json({ ...hashed, items }, 201);
   });

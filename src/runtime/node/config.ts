@@ -3,7 +3,7 @@
  * in one message, so an operator fixes them in one go.
  */
 import { z } from 'zod';
-import { DEFAULT_LIMITS } from '../../services/deps';
+import { DEFAULT_LIMITS, DEFAULT_VIDEO } from '../../services/deps';
 
 const bool = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
@@ -22,6 +22,16 @@ const Schema = z.object({
   MAX_BODY_BYTES: int(1024, 1024 ** 3).default(DEFAULT_LIMITS.maxBodyBytes),
   MAX_IMAGE_PIXELS: int(256, 500_000_000).default(DEFAULT_LIMITS.maxImagePixels),
   MAX_BATCH: int(1, 100_000).default(DEFAULT_LIMITS.maxBatch),
+  FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
+  FFPROBE_PATH: z.string().min(1).optional(),
+  VIDEO_MAX_BYTES: int(1024, 16 * 1024 ** 3).default(DEFAULT_VIDEO.maxBytes),
+  VIDEO_MAX_SECONDS: int(1, 24 * 3600).default(DEFAULT_VIDEO.decode.maxDurationSeconds),
+  VIDEO_MAX_FRAMES: int(1, 1_000_000).default(DEFAULT_VIDEO.decode.maxFrames),
+  VIDEO_SECONDS_PER_FRAME: z.coerce.number().min(0).max(3600).default(DEFAULT_VIDEO.decode.secondsPerFrame),
+  VIDEO_TIMEOUT_MS: int(1000, 3_600_000).default(DEFAULT_VIDEO.decode.timeoutMs),
+  VIDEO_MAX_PIXELS: int(256, 500_000_000).default(7680 * 4320),
+  VPDQ_QUERY_MATCH_PERCENT: z.coerce.number().min(0).max(100).default(DEFAULT_VIDEO.queryMatchPercent),
+  VPDQ_CANDIDATE_MATCH_PERCENT: z.coerce.number().min(0).max(100).default(DEFAULT_VIDEO.candidateMatchPercent),
   PUBLIC_URL: z.string().url().optional(),
   NODE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   NODE_SECRET_FILE: z.string().min(1).default('./data/node.secret'),

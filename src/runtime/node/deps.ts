@@ -15,6 +15,7 @@ import { openDatabase, type OpenDb } from './db';
 import { nodeDigester } from './digest';
 import { SharpImageDecoder } from './image';
 import { nodeSecret } from './secret';
+import { FfmpegVideoDecoder } from './video';
 
 export const VERSION = '0.1.0';
 
@@ -42,6 +43,13 @@ export async function createNodeRuntime(config: NodeConfig, overrides: { now?: (
     indexDetail: () => ({ hashes: index.counts() }),
     decoder: new SharpImageDecoder({ maxPixels: limits.maxImagePixels }),
     digests: nodeDigester,
+    video: {
+      decoder: new FfmpegVideoDecoder({ ffmpegPath: config.FFMPEG_PATH, ffprobePath: config.FFPROBE_PATH, maxPixels: config.VIDEO_MAX_PIXELS }),
+      decode: { secondsPerFrame: config.VIDEO_SECONDS_PER_FRAME, maxFrames: config.VIDEO_MAX_FRAMES, maxDurationSeconds: config.VIDEO_MAX_SECONDS, timeoutMs: config.VIDEO_TIMEOUT_MS },
+      maxBytes: config.VIDEO_MAX_BYTES,
+      queryMatchPercent: config.VPDQ_QUERY_MATCH_PERCENT,
+      candidateMatchPercent: config.VPDQ_CANDIDATE_MATCH_PERCENT,
+    },
     now: overrides.now ?? Date.now,
     newId: () => randomUUID(),
     limits,

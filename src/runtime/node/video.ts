@@ -70,6 +70,14 @@ export class FfmpegVideoDecoder implements VideoDecoder {
     await this.version();
   }
 
+  async status(): Promise<{ available: boolean; detail: string }> {
+    try {
+      return { available: true, detail: (await this.version()).line };
+    } catch (e) {
+      return { available: false, detail: e instanceof Error ? e.message : String(e) };
+    }
+  }
+
   /** ffmpeg's first `-version` line, e.g. "ffmpeg version 5.1.6-0+deb12u1 Copyright ...". */
   async versionLine(): Promise<string> {
     return (await this.version()).line;

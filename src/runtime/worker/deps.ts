@@ -2,7 +2,8 @@
 import { drizzle } from 'drizzle-orm/d1';
 import { assembleAppDeps } from '../../http/assemble';
 import type { AppDeps } from '../../http/env';
-import { DEFAULT_LIMITS } from '../../services/deps';
+import { UnavailableVideoDecoder } from '../../core/video';
+import { DEFAULT_LIMITS, DEFAULT_VIDEO } from '../../services/deps';
 import { SqlAuthStore } from '../../storage/auth-store';
 import type { AppDb } from '../../storage/db';
 import { SqlHashStore } from '../../storage/hash-store';
@@ -26,6 +27,9 @@ export function createWorkerDeps(env: WorkerEnv): AppDeps {
     indexDetail: () => ({ kind: 'sql-buckets' }),
     decoder: null,
     digests: workerDigester,
+    // No ffmpeg at the edge: a video is hashed on a Node node or by the client (npm run client -- hash),
+    // and its frames can be sent as a vpdq hash.
+    video: { ...DEFAULT_VIDEO, maxBytes: config.MAX_BODY_BYTES, decoder: new UnavailableVideoDecoder('Workers cannot decode video; hash it with `npm run client -- hash FILE` (ffmpeg) and send the vpdq frames to POST /v1/match') },
     now: Date.now,
     newId: () => crypto.randomUUID(),
     limits: { ...DEFAULT_LIMITS, maxBodyBytes: config.MAX_BODY_BYTES, maxBatch: config.MAX_BATCH },

@@ -1,7 +1,7 @@
 /** The in-memory twin of SqlHashStore and SqlAuthStore, for fast service tests. Same contracts, same ordering. */
-import type { SingleHashType } from '../../core/hashes';
+import type { HashType } from '../../core/hashes';
 import { assembleDetails } from '../details';
-import type { AuditRow, AuthStore, ChangeRow, ClientKeyRow, ClientRow, ContributionRow, FeedbackRow, HashDetail, HashRow, HashStore, IndexEntry, NodeKeyRow, WriteSet } from '../types';
+import type { AuditRow, AuthStore, ChangeRow, ClientKeyRow, ClientRow, ContributionRow, FeedbackRow, FrameOwner, HashDetail, HashRow, HashStore, IndexEntry, NodeKeyRow, VideoFrameRow, WriteSet } from '../types';
 
 const clone = <T>(x: T): T => structuredClone(x);
 
@@ -13,6 +13,7 @@ export class MemoryHashStore implements HashStore, AuthStore {
   private changes: ChangeRow[] = [];
   private audit: AuditRow[] = [];
   private nextSeq = 1;
+  private frames: VideoFrameRow[] = [];
   private clients = new Map<string, ClientRow>();
   private keys = new Map<string, ClientKeyRow>();
   private nodeKeyRows = new Map<string, NodeKeyRow>();
@@ -48,7 +49,7 @@ export class MemoryHashStore implements HashStore, AuthStore {
 
   async ping(): Promise<void> {}
 
-  async findByValues(origin: string, keys: { type: SingleHashType; value: string }[]): Promise<HashDetail[]> {
+  async findByValues(origin: string, keys: { type: HashType; value: string }[]): Promise<HashDetail[]> {
     const want = new Set(keys.map((k) => `${k.type}:${k.value}`));
     return this.details([...this.hashes.values()].filter((h) => h.origin === origin && want.has(`${h.type}:${h.value}`)));
   }
@@ -63,16 +64,35 @@ export class MemoryHashStore implements HashStore, AuthStore {
     return this.details(rows);
   }
 
-  async listActive(afterSeq: number, limit: number, type?: SingleHashType): Promise<IndexEntry[]> {
+  async listActive(afterSeq: number, limit: number, type?: HashType): Promise<IndexEntry[]> {
+    if (type === 'vpdq') {
+      return this.frames
+        .filter((f) => f.indexed && f.seq > afterSeq && this.hashes.get(f.hashId)?.status === 'active')
+        .slice(0, limit)
+        .map((f) => ({ seq: f.seq, type: 'vpdq', value: f.value }));
+    }
     return [...this.hashes.values()]
-      .filter((h) => h.seq > afterSeq && h.status === 'active' && (!type || h.type === type))
+      .filter((h) => h.seq > afterSeq && h.status === 'active' && (type ? h.type === type : h.type !== 'vpdq'))
       .sort((a, b) => a.seq - b.seq)
       .slice(0, limit)
       .map((h) => ({ seq: h.seq, type: h.type, value: h.value }));
   }
 
-  async findActiveByValue(type: SingleHashType, value: string): Promise<IndexEntry[]> {
+  async findActiveByValue(type: HashType, value: string): Promise<IndexEntry[]> {
     return [...this.hashes.values()].filter((h) => h.type === type && h.value === value && h.status === 'active').map((h) => ({ seq: h.seq, type: h.type, value: h.value }));
+  }
+
+  async framesOf(hashId: string): Promise<VideoFrameRow[]> {
+    return clone(this.frames.filter((f) => f.hashId === hashId).sort((a, b) => a.frame - b.frame));
+  }
+
+  async framesBySeqs(seqs: number[]): Promise<FrameOwner[]> {
+    const want = new Set(seqs);
+    return clone(
+      this.frames
+        .filter((f) => want.has(f.seq))
+        .map((f) => ({ ...f, hashSeq: this.hashes.get(f.hashId)!.seq, indexedFrames: this.frames.filter((g) => g.hashId === f.hashId && g.indexed).length })),
+    );
   }
 
   async changesSince(afterSeq: number, limit: number): Promise<ChangeRow[]> {
@@ -96,6 +116,12 @@ export class MemoryHashStore implements HashStore, AuthStore {
       if (clash) throw new Error(`UNIQUE constraint failed: hashes (${h.id})`);
       newKeys.add(key);
     }
+    const frameKeys = new Set(this.frames.map((f) => `${f.hashId}|${f.frame}`));
+    for (const f of ws.insertFrames ?? []) {
+      const key = `${f.hashId}|${f.frame}`;
+      if (frameKeys.has(key)) throw new Error(`UNIQUE constraint failed: video_frames (${key})`);
+      frameKeys.add(key);
+    }
     const seqs = new Map<string, number>();
     for (const c of ws.putClients ?? []) {
       const prev = this.clients.get(c.id);
@@ -116,6 +142,7 @@ export class MemoryHashStore implements HashStore, AuthStore {
       this.bySeq.set(seq, h.id);
       seqs.set(h.id, seq);
     }
+    for (const f of ws.insertFrames ?? []) this.frames.push({ ...clone(f), seq: this.frames.length + 1 });
     for (const u of ws.updateHashes ?? []) {
       const h = this.hashes.get(u.id);
       if (h) Object.assign(h, { status: u.status, updatedAt: u.updatedAt });

@@ -1,0 +1,341 @@
+/**
+ * Video through the HTTP API, with the system's ffmpeg and the conformance videos
+ * (../shared/conformance/pdq/tmk/sample-videos): hashing, sharing and matching by the vPDQ rule, a
+ * still matching the video it was taken from, a video's frames matching shared images, vpdq sent as
+ * JSON, the index after a restart, the limits, bad input, and no video byte left anywhere.
+ *
+ * Needs ffmpeg and ffprobe on PATH (Debian: apt-get install ffmpeg; .ci/run installs it).
+ */
+import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/runtime/node/config';
+import { createNodeRuntime } from '../../src/runtime/node/deps';
+import { json, makeTestApp, type TestApp } from '../support/app';
+import { conformancePath } from '../support/conformance';
+import { noiseImage } from '../support/images';
+import { blockIndex, findRun, scanForUploads } from '../support/scan';
+
+const video = (name: string) => readFileSync(conformancePath('pdq', 'tmk', 'sample-videos', `${name}.mp4`));
+const uploads: Buffer[] = []; // every video byte string sent, for the no-trace check
+
+/** ffmpeg from stdin (or a lavfi source) to stdout: nothing on disk. */
+function ffmpegPipe(args: string[], input?: Buffer): Buffer {
+  const r = spawnSync('ffmpeg', ['-hide_banner', '-v', 'error', ...args], { input, maxBuffer: 1 << 30 });
+  if (r.status !== 0) throw new Error(`ffmpeg ${args.join(' ')} failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+interface Frame {
+  index: number;
+  timestamp: number;
+  hash: string;
+  quality: number;
+}
+interface Match {
+  id: string;
+  type: string;
+  value: string;
+  distance: number;
+  labels: string[];
+  video?: { queryMatchPercent: number; candidateMatchPercent: number };
+  frame?: { index: number; timestamp: number };
+}
+interface Result {
+  query: { type: string; value: string; frames?: number; usableFrames?: number };
+  lowQuality?: boolean;
+  matches: Match[];
+}
+
+let t: TestApp;
+const shared = new Map<string, string>(); // video name -> vpdq id
+const started = Date.now();
+
+async function post(path: string, bytes: Buffer, type = 'video/mp4'): Promise<Response> {
+  uploads.push(bytes);
+  return t.request(path, { method: 'POST', headers: { 'content-type': type }, body: bytes });
+}
+
+async function share(bytes: Buffer, labels = 'attack-footage', name = 'upload.mp4', type = 'video/mp4'): Promise<Response> {
+  uploads.push(bytes);
+  const form = new FormData();
+  form.set('file', new Blob([bytes], { type }), name);
+  form.set('labels', labels);
+  return t.request('/v1/hashes/media', { method: 'POST', body: form });
+}
+
+async function matchMedia(bytes: Buffer, type = 'video/mp4'): Promise<{ status: number; body: { kind: string; results: Result[] } }> {
+  const res = await post('/v1/match/media', bytes, type);
+  return { status: res.status, body: await res.json() };
+}
+
+const vpdqMatches = (r: Result) => r.matches.filter((m) => m.type === 'vpdq');
+
+beforeAll(async () => {
+  t = await makeTestApp();
+});
+afterAll(() => t.close());
+
+describe('hashing a video', () => {
+  it('POST /v1/hash: vpdq frames at 1 fps with quality and timestamp, md5 and sha256 of the file', async () => {
+    const bytes = video('chair-orig-22-sd-bar');
+    const res = await post('/v1/hash', bytes);
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body.kind).toBe('video');
+    expect(body.media).toMatchObject({ format: 'mp4', width: 480, height: 720 });
+    expect(body.media.durationSeconds).toBeCloseTo(22.4, 0);
+    const frames: Frame[] = body.hashes.vpdq.frames;
+    // 30 fps sampled once a second: frames 0, 30, 60, ... (vPDQ's choice), timestamps index / 30.
+    expect(frames.map((f) => f.index)).toEqual(Array.from({ length: frames.length }, (_, i) => 30 * i));
+    expect(frames.length).toBe(23);
+    for (const f of frames) {
+      expect(f.hash).toMatch(/^[0-9a-f]{64}$/);
+      expect(f.timestamp).toBeCloseTo(f.index / 30, 3);
+      expect(f.quality).toBeGreaterThanOrEqual(0);
+    }
+    // The value is the SHA-256 of the frame list as vPDQ writes it, recomputed here on its own.
+    const text = frames.map((f) => `${f.index},${f.quality},${f.hash},${f.timestamp.toFixed(3)}\n`).join('');
+    expect(body.hashes.vpdq.value).toBe(createHash('sha256').update(text).digest('hex'));
+    expect(body.hashes.md5.value).toBe(createHash('md5').update(bytes).digest('hex'));
+    expect(body.hashes.sha256.value).toBe(createHash('sha256').update(bytes).digest('hex'));
+  });
+
+  it('a video sent as multipart or with a wrong image/* type is still recognised by its bytes', async () => {
+    const bytes = video('doorknob-hd-no-bar');
+    uploads.push(bytes);
+    const form = new FormData();
+    form.set('file', new Blob([bytes]), 'clip');
+    const a = await t.request('/v1/hash', { method: 'POST', body: form });
+    const b = await post('/v1/hash', bytes, 'image/jpeg');
+    expect(a.status).toBe(200);
+    expect(b.status).toBe(200);
+    expect((await a.json()).hashes.vpdq.value).toBe((await b.json()).hashes.vpdq.value);
+  });
+});
+
+describe('sharing and matching videos (vPDQ rule: 80 % of the query frames within 31)', () => {
+  beforeAll(async () => {
+    for (const name of ['chair-orig-22-sd-bar', 'doorknob-hd-no-bar', 'pattern-hd-no-bar']) {
+      const res = await share(video(name));
+      expect(res.status).toBe(201);
+      const body = await res.json();
+      expect(body.items.map((i: { type: string }) => i.type)).toEqual(['vpdq', 'md5', 'sha256']);
+      expect(body.items[0].created).toBe(true);
+      shared.set(name, body.items[0].id);
+    }
+  });
+
+  it('sharing the same video again is idempotent', async () => {
+    const body = await (await share(video('chair-orig-22-sd-bar'))).json();
+    expect(body.items[0]).toMatchObject({ id: shared.get('chair-orig-22-sd-bar'), created: false, outcome: 'unchanged' });
+  });
+
+  it.each(['chair-22-sd-grey-bar', 'chair-22-with-small-logo-bar'])('%s matches chair-orig-22-sd-bar, and nothing else', async (name) => {
+    const { status, body } = await matchMedia(video(name));
+    expect(status).toBe(200);
+    expect(body.kind).toBe('video');
+    const [vpdq, md5, sha256] = body.results;
+    expect(vpdq.query).toMatchObject({ type: 'vpdq', frames: 23 });
+    expect(md5.matches).toEqual([]);
+    expect(sha256.matches).toEqual([]);
+    const videos = vpdqMatches(vpdq);
+    expect(videos.map((m) => m.id)).toEqual([shared.get('chair-orig-22-sd-bar')]);
+    expect(videos[0].video!.queryMatchPercent).toBeGreaterThanOrEqual(80);
+    expect(videos[0].labels).toEqual(['attack-footage']);
+    console.log(`${name} vs chair-orig-22-sd-bar over HTTP: query ${videos[0].video!.queryMatchPercent} %, stored ${videos[0].video!.candidateMatchPercent} %, nearest frame ${videos[0].distance}`);
+  });
+
+  it.each(['doorknob-hd-no-bar', 'pattern-hd-no-bar', 'pattern-sd-grey-bar'])('%s does not match the chair video', async (name) => {
+    const { status, body } = await matchMedia(video(name));
+    expect(status).toBe(200);
+    const ids = vpdqMatches(body.results[0]).map((m) => m.id);
+    expect(ids).not.toContain(shared.get('chair-orig-22-sd-bar'));
+    if (shared.has(name)) expect(ids).toContain(shared.get(name)); // a re-upload finds itself
+  });
+
+  it('the chair video does not match doorknob or pattern; a re-upload matches itself exactly (md5 too)', async () => {
+    const { body } = await matchMedia(video('chair-orig-22-sd-bar'));
+    const videos = vpdqMatches(body.results[0]);
+    expect(videos.map((m) => m.id)).toEqual([shared.get('chair-orig-22-sd-bar')]);
+    expect(videos[0]).toMatchObject({ distance: 0, video: { queryMatchPercent: 100, candidateMatchPercent: 100 } });
+    expect(body.results[1].matches).toHaveLength(1);
+  });
+
+  it('a still taken from the video (an image) matches the video, naming the frame', async () => {
+    // Frame 300 (10 s) of the original, as a PNG made in memory.
+    const png = ffmpegPipe(['-f', 'mp4', '-i', 'pipe:0', '-vf', 'select=eq(n\\,300)', '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', 'pipe:1'], video('chair-orig-22-sd-bar'));
+    const { status, body } = await matchMedia(png, 'image/png');
+    expect(status).toBe(200);
+    expect(body.kind).toBe('image');
+    const pdq = body.results.find((r) => r.query.type === 'pdq')!;
+    const hit = pdq.matches.find((m) => m.id === shared.get('chair-orig-22-sd-bar'));
+    expect(hit).toBeDefined();
+    expect(hit).toMatchObject({ type: 'vpdq', frame: { index: 300, timestamp: 10 } });
+    expect(hit!.distance).toBeLessThanOrEqual(31);
+    // And only the chair video.
+    expect(pdq.matches.filter((m) => m.type === 'vpdq').map((m) => m.id)).toEqual([shared.get('chair-orig-22-sd-bar')]);
+  });
+
+  it('a frame of a video query matches a shared image, naming the frame', async () => {
+    const png = ffmpegPipe(['-f', 'mp4', '-i', 'pipe:0', '-vf', 'select=eq(n\\,90)', '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', 'pipe:1'], video('chair-22-with-small-logo-bar'));
+    const res = await share(png, 'recruitment', 'still.png', 'image/png');
+    expect(res.status).toBe(201);
+    const imageId = (await res.json()).items[0].id;
+    const { body } = await matchMedia(video('chair-22-with-small-logo-bar'));
+    const image = body.results[0].matches.find((m) => m.id === imageId);
+    expect(image).toMatchObject({ type: 'pdq', labels: ['recruitment'], frame: { index: 90, timestamp: 3 } });
+  });
+
+  it('vpdq as JSON in POST /v1/match: the frames from POST /v1/hash match as the upload did', async () => {
+    const hashed = await (await post('/v1/hash', video('chair-22-sd-grey-bar'))).json();
+    const res = await t.request('/v1/match', json('POST', { hashes: [{ type: 'vpdq', frames: hashed.hashes.vpdq.frames }] }));
+    expect(res.status).toBe(200);
+    const [r] = (await res.json()).results as Result[];
+    expect(r.query.value).toBe(hashed.hashes.vpdq.value);
+    expect(vpdqMatches(r).map((m) => m.id)).toEqual([shared.get('chair-orig-22-sd-bar')]);
+    // Raising the share needed to 100 % drops it (the rule is the node's: VPDQ_QUERY_MATCH_PERCENT); a tight frame distance too.
+    const tight = await t.request('/v1/match', json('POST', { hashes: [{ type: 'vpdq', frames: hashed.hashes.vpdq.frames }], maxDistance: { vpdq: 2 } }));
+    expect(vpdqMatches(((await tight.json()).results as Result[])[0])).toEqual([]);
+  });
+
+  it('vpdq JSON with a value that is not the digest of its frames, or bad frames -> 400 naming the field', async () => {
+    const hashed = await (await post('/v1/hash', video('pattern-sd-grey-bar'))).json();
+    const frames: Frame[] = hashed.hashes.vpdq.frames;
+    const wrong = await t.request('/v1/match', json('POST', { hashes: [{ type: 'vpdq', value: 'ab'.repeat(32), frames }] }));
+    expect(wrong.status).toBe(400);
+    expect((await wrong.json()).errors[0].path).toBe('hashes/0/value');
+    const bad = await t.request('/v1/hashes', json('POST', { items: [{ type: 'vpdq', frames: [frames[1], frames[0]], labels: ['attack-footage'] }] }));
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).errors[0].path).toBe('items/0/frames/1/index');
+    const none = await t.request('/v1/hashes', json('POST', { items: [{ type: 'vpdq', labels: ['attack-footage'] }] }));
+    expect(none.status).toBe(400);
+    expect((await none.json()).errors[0].path).toBe('items/0/frames');
+  });
+
+  it('the delta feed carries the frames of a new video', async () => {
+    const body = await (await t.request('/v1/hashes?limit=100')).json();
+    const add = body.entries.find((c: { hash: { id: string } }) => c.hash.id === shared.get('doorknob-hd-no-bar'));
+    expect(add.kind).toBe('add');
+    expect(add.hash.type).toBe('vpdq');
+    expect(add.hash.frames.length).toBeGreaterThan(3);
+  });
+
+  it('a restart loads the video frames into the index: the edits still match', async () => {
+    const config = loadConfig({ DATABASE_URL: `file:${t.dbFile}`, NODE_ENV: 'test', PUBLIC_URL: 'http://node.test', NODE_SECRET_FILE: `${t.dir}/node.secret` });
+    const rt = await createNodeRuntime(config);
+    try {
+      await rt.indexLoaded;
+      expect(rt.index.counts().vpdq).toBe(t.rt.index.counts().vpdq);
+      expect(rt.index.counts().vpdq).toBeGreaterThan(20);
+    } finally {
+      rt.close();
+    }
+  });
+
+  it('a retracted video matches no more, by its frames or by a still', async () => {
+    const id = shared.get('pattern-hd-no-bar')!;
+    expect((await matchMedia(video('pattern-hd-no-bar'))).body.results[0].matches.map((m) => m.id)).toContain(id);
+    const before = t.rt.index.counts().vpdq;
+    const del = await t.request(`/v1/hashes/${id}`, { method: 'DELETE' });
+    expect(del.status).toBe(200);
+    expect(t.rt.index.counts().vpdq).toBeLessThan(before);
+    expect((await matchMedia(video('pattern-hd-no-bar'))).body.results[0].matches.map((m) => m.id)).not.toContain(id);
+  });
+});
+
+describe('low quality', () => {
+  const black = () => ffmpegPipe(['-f', 'lavfi', '-i', 'color=c=black:s=320x240:d=3:r=10', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-f', 'matroska', 'pipe:1']);
+
+  it('a video with no frame of quality 50 is refused for sharing (422 low_quality) and flagged in a match', async () => {
+    const bytes = black();
+    const res = await share(bytes);
+    expect(res.status).toBe(422);
+    const problem = await res.json();
+    expect(problem.code).toBe('low_quality');
+    expect(problem.errors[0].path).toBe('items/0/frames');
+    const { status, body } = await matchMedia(bytes, 'video/x-matroska');
+    expect(status).toBe(200);
+    expect(body.results[0]).toMatchObject({ lowQuality: true, query: { usableFrames: 0 }, matches: [] });
+  });
+});
+
+describe('limits and bad input', () => {
+  const problemOf = async (res: Response, status: number, code: string) => {
+    expect(res.status).toBe(status);
+    expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    const body = await res.json();
+    expect(body.code).toBe(code);
+    return body;
+  };
+
+  it.each([
+    ['truncated', () => video('chair-orig-22-sd-bar').subarray(0, 400_000), 'undecodable_media'],
+    ['an MP4 header and then noise', () => Buffer.concat([video('doorknob-hd-no-bar').subarray(0, 32), Buffer.alloc(40_000, 0x5a)]), 'undecodable_media'],
+    ['only audio, no video stream', () => ffmpegPipe(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-c:a', 'flac', '-f', 'matroska', 'pipe:1']), 'undecodable_media'],
+  ])('%s -> 422 %s on every media route, nothing shared', async (_what, make, code) => {
+    const bytes = make();
+    const feedBefore = (await (await t.request('/v1/hashes?limit=1000')).json()).entries.length;
+    for (const path of ['/v1/hash', '/v1/match/media']) await problemOf(await post(path, bytes), 422, code);
+    const p = await problemOf(await share(bytes), 422, code);
+    expect(p.detail).not.toMatch(/127\.0\.0\.1/);
+    expect((await (await t.request('/v1/hashes?limit=1000')).json()).entries.length).toBe(feedBefore);
+  });
+
+  it('VIDEO_MAX_SECONDS, VIDEO_MAX_FRAMES, VIDEO_MAX_BYTES and VIDEO_TIMEOUT_MS are enforced with clear problems', async () => {
+    const bytes = video('chair-orig-22-sd-bar'); // 22.4 s, 23 frames at 1 fps, 2.6 MB
+    const cases: [Record<string, string>, number, string, RegExp][] = [
+      [{ VIDEO_MAX_SECONDS: '10' }, 422, 'unprocessable', /at most 10 s/],
+      [{ VIDEO_MAX_FRAMES: '5' }, 422, 'unprocessable', /5/],
+      [{ VIDEO_MAX_BYTES: String(1024 * 1024) }, 413, 'payload_too_large', /1048576/],
+      [{ VIDEO_TIMEOUT_MS: '1000', VIDEO_SECONDS_PER_FRAME: '0' }, 422, 'unprocessable', /longer than 1000 ms/],
+    ];
+    for (const [env, status, code, detail] of cases) {
+      const limited = await makeTestApp(env);
+      try {
+        uploads.push(bytes);
+        const res = await limited.request('/v1/hash', { method: 'POST', headers: { 'content-type': 'video/mp4' }, body: bytes });
+        const p = await problemOf(res, status, code);
+        expect(p.detail, JSON.stringify(env)).toMatch(detail);
+      } finally {
+        limited.close();
+      }
+    }
+  });
+
+  it('without ffmpeg: video routes answer 501 saying how to install it, images keep working, /health says so and stays ok', async () => {
+    const noFfmpeg = await makeTestApp({ FFMPEG_PATH: '/nonexistent/ffmpeg' });
+    try {
+      for (const path of ['/v1/hash', '/v1/match/media']) {
+        const res = await noFfmpeg.request(path, { method: 'POST', headers: { 'content-type': 'video/mp4' }, body: video('doorknob-hd-no-bar') });
+        const p = await problemOf(res, 501, 'video_unavailable');
+        expect(p.detail).toMatch(/apt-get install ffmpeg/);
+      }
+      const img = await noFfmpeg.request('/v1/hash', { method: 'POST', headers: { 'content-type': 'image/png' }, body: await noiseImage('png', 64, 64, 5) });
+      expect(img.status).toBe(200);
+      const health = await noFfmpeg.app.request('/health');
+      expect(health.status).toBe(200);
+      expect((await health.json()).checks.video).toMatchObject({ ok: true, available: false });
+    } finally {
+      noFfmpeg.close();
+    }
+    const health = await (await t.app.request('/health')).json();
+    expect(health.checks.video).toMatchObject({ ok: true, available: true, detail: expect.stringMatching(/^ffmpeg version/) });
+  });
+});
+
+describe('no trace of any video', () => {
+  it('the search finds a planted run of a video (the check can fail)', () => {
+    const v = video('doorknob-hd-no-bar');
+    expect(findRun(Buffer.concat([Buffer.alloc(100), v.subarray(5000, 5100)]), blockIndex(v))).toBeGreaterThanOrEqual(0);
+  });
+
+  it('no 64-byte run of any uploaded video in the database, the data folder or new temp files', () => {
+    expect(uploads.length).toBeGreaterThan(10);
+    const distinct = [...new Map(uploads.map((u) => [createHash('sha256').update(u).digest('hex'), u])).values()];
+    const { files, holding } = scanForUploads(t.dir, started, distinct);
+    expect(files).toContain(t.dbFile);
+    expect(holding).toEqual([]);
+  });
+});
