@@ -5,7 +5,8 @@
  * 1. luma = 0.299 R + 0.587 G + 0.114 B in binary64, stored as binary32 (numpy then `astype`);
  *    alpha is ignored;
  * 2. two rounds of Jarosz box filters, windows ceil(side / 128), and point-sampling to 64x64
- *    (pdq-downscale.ts);
+ *    (pdq-downscale.ts; run as WebAssembly SIMD by pdq-wasm.ts where the runtime compiles it, with
+ *    the same result);
  * 3. quality from the 64x64 gradients; the 16x16 low-frequency DCT block; one bit per coefficient
  *    above the median; printed as the reference prints (pdq-dct.ts).
  *
@@ -13,7 +14,8 @@
  */
 import { dct64To16, pdqBitsToHex, pdqQuality } from './pdq-dct';
 import { dihedralDct16, PDQ_DIHEDRAL_VARIANTS, type PdqDihedralVariant } from './pdq-dihedral';
-import { downscaleTo64, type LumaRows } from './pdq-downscale';
+import { downscaleTo64, PDQ_GRID, type LumaRows } from './pdq-downscale';
+import { downscaleTo64Wasm, wasmKernels, type PlaneSource } from './pdq-wasm';
 
 export { dihedralFromHash, dihedralPixels, PDQ_DIHEDRAL_VARIANTS, type PdqDihedralVariant } from './pdq-dihedral';
 
@@ -63,7 +65,6 @@ function lumaFromBytes(rgba: Uint8Array, start: number, count: number, out: Floa
 
 /** Luma rows computed on demand from RGBA (alpha ignored). */
 function rgbaRows(rgba: Uint8Array, width: number, height: number): LumaRows {
-  if (rgba.length < width * height * 4) throw new RangeError(`rgba has ${rgba.length} bytes; ${width}x${height} RGBA needs ${width * height * 4}`);
   if (LITTLE_ENDIAN && rgba.byteOffset % 4 === 0) {
     const px = new Uint32Array(rgba.buffer, rgba.byteOffset, width * height);
     return (y0, count, out) => lumaFromPixels32(px, y0 * width, count * width, out);
@@ -71,31 +72,41 @@ function rgbaRows(rgba: Uint8Array, width: number, height: number): LumaRows {
   return (y0, count, out) => lumaFromBytes(rgba, y0 * width, count * width, out);
 }
 
+function checkRgba(rgba: Uint8Array, width: number, height: number): void {
+  if (rgba.length < width * height * 4) throw new RangeError(`rgba has ${rgba.length} bytes; ${width}x${height} RGBA needs ${width * height * 4}`);
+}
+
 /** HMA's float luma plane of RGBA pixels (row-major, width x height). */
 export function lumaFromRgba(rgba: Uint8Array, width: number, height: number): Float32Array {
+  checkRgba(rgba, width, height);
   const luma = new Float32Array(width * height);
   rgbaRows(rgba, width, height)(0, height, luma);
   return luma;
 }
 
-/** The 16x16 DCT block and quality of a luma plane delivered row by row. */
-function pdqCore(rows: LumaRows, width: number, height: number): { dct: Float32Array; quality: number } {
-  const plane = downscaleTo64(height, width, rows);
+/** The 16x16 DCT block and quality of a plane: WebAssembly where available, else TypeScript. */
+function pdqCore(src: PlaneSource, width: number, height: number): { dct: Float32Array; quality: number } {
+  const k = wasmKernels();
+  let plane: Float32Array;
+  if (k && !(width === PDQ_GRID && height === PDQ_GRID)) plane = downscaleTo64Wasm(k, height, width, src);
+  else if ('rgba' in src) plane = downscaleTo64(height, width, rgbaRows(src.rgba, width, height));
+  else plane = downscaleTo64(height, width, (y0, count, out) => out.set(src.luma.subarray(y0 * width, (y0 + count) * width)));
   return { dct: dct64To16(plane), quality: pdqQuality(plane) };
 }
 
 /** PDQ of a float luma plane (row-major, width x height), e.g. for video frames. */
 export function pdqFromLuma(luma: Float32Array, width: number, height: number): PdqResult {
   if (width < PDQ_MIN_SIDE || height < PDQ_MIN_SIDE) return { hash: ZERO_HASH, quality: 0 };
-  const rows: LumaRows = (y0, count, out) => out.set(luma.subarray(y0 * width, (y0 + count) * width));
-  const { dct, quality } = pdqCore(rows, width, height);
+  if (luma.length < width * height) throw new RangeError(`luma has ${luma.length} values; ${width}x${height} needs ${width * height}`);
+  const { dct, quality } = pdqCore({ luma }, width, height);
   return { hash: pdqBitsToHex(dct), quality };
 }
 
 /** PDQ of 8-bit RGBA pixels (4 bytes per pixel, row-major). */
 export function pdqFromRgba(rgba: Uint8Array, width: number, height: number): PdqResult {
   if (width < PDQ_MIN_SIDE || height < PDQ_MIN_SIDE) return { hash: ZERO_HASH, quality: 0 };
-  const { dct, quality } = pdqCore(rgbaRows(rgba, width, height), width, height);
+  checkRgba(rgba, width, height);
+  const { dct, quality } = pdqCore({ rgba }, width, height);
   return { hash: pdqBitsToHex(dct), quality };
 }
 
@@ -109,7 +120,8 @@ export function pdqDihedralFromRgba(rgba: Uint8Array, width: number, height: num
   if (width < PDQ_MIN_SIDE || height < PDQ_MIN_SIDE) {
     return { hashes: PDQ_DIHEDRAL_VARIANTS.map((variant) => ({ variant, hash: ZERO_HASH })), quality: 0 };
   }
-  const { dct, quality } = pdqCore(rgbaRows(rgba, width, height), width, height);
+  checkRgba(rgba, width, height);
+  const { dct, quality } = pdqCore({ rgba }, width, height);
   return {
     hashes: PDQ_DIHEDRAL_VARIANTS.map((variant) => ({ variant, hash: pdqBitsToHex(variant === 'original' ? dct : dihedralDct16(dct, variant)) })),
     quality,

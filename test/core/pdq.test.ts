@@ -1,9 +1,10 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hammingHex } from '../../src/core/hashes';
-import { dihedralPixels, pdqDihedralFromRgba, pdqFromRgba, PDQ_DIHEDRAL_VARIANTS, type PdqDihedralVariant, type PdqResult } from '../../src/core/pdq';
+import { dihedralPixels, lumaFromRgba, pdqDihedralFromRgba, pdqFromLuma, pdqFromRgba, PDQ_DIHEDRAL_VARIANTS, type PdqDihedralVariant, type PdqResult } from '../../src/core/pdq';
 import { decimationIndices, downscaleTo64, jaroszWindowSize } from '../../src/core/pdq-downscale';
+import { downscaleTo64Wasm, setWasmEnabled, wasmKernels } from '../../src/core/pdq-wasm';
 import { cropRgba, letterboxBorders } from '../../src/core/pdq-unletterbox';
 import type { DecodedImage } from '../../src/core/image';
 import { SharpImageDecoder } from '../../src/runtime/node/image';
@@ -69,10 +70,22 @@ async function hashRow(row: Row): Promise<PdqResult> {
   throw new Error(`unknown transform #${transform}`);
 }
 
-describe('PDQ conformance: every hma row of ../shared/conformance/pdq/expected/repo-expected-pdq.csv', () => {
+// Both implementations of the downsampling: WebAssembly (Node's default) and TypeScript (runtimes
+// that compile no WebAssembly at run time, such as Cloudflare Workers).
+describe.each([
+  ['WebAssembly', true],
+  ['TypeScript', false],
+])('PDQ conformance (%s): every hma row of ../shared/conformance/pdq/expected/repo-expected-pdq.csv', (_path, wasm) => {
+  beforeAll(() => setWasmEnabled(wasm));
+  afterAll(() => setWasmEnabled(true));
+
   it('the CSV has hma rows, each a 64-hex hash', () => {
     expect(hmaRows.length).toBeGreaterThan(20);
     for (const r of hmaRows) expect(r.expected_pdq).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('runs on the intended path', () => {
+    expect(wasmKernels() !== null).toBe(wasm);
   });
 
   it.each(hmaRows.map((r) => [r.file, r] as const))('%s', async (_name, row) => {
@@ -176,6 +189,56 @@ describe('PDQ downsampling', () => {
       const streamed = downscaleTo64(rows, cols, (y0, count, out) => out.set(luma.subarray(y0 * cols, (y0 + count) * cols)));
       expect(Buffer.from(streamed.buffer).equals(Buffer.from(plainDownscale(luma, rows, cols).buffer)), `${cols}x${rows}`).toBe(true);
     }
+  });
+
+  it('the WebAssembly kernels equal the plain one, bit for bit, from RGBA and from float luma', () => {
+    const k = wasmKernels();
+    expect(k).not.toBeNull();
+    let seed = 0x2545f491;
+    const rand = (): number => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) / 2 ** 32;
+    };
+    // Odd widths exercise the padding to 4 columns, heights not a multiple of 8 the last band,
+    // narrow planes windows of 1 and repeated sample columns.
+    const sizes: [number, number][] = [[5, 5], [63, 65], [5, 700], [700, 5], [129, 257], [1000, 383], [1283, 37]];
+    for (let i = 0; i < 20; i++) sizes.push([5 + Math.floor(rand() * 300), 5 + Math.floor(rand() * 300)]);
+    for (const [cols, rows] of sizes) {
+      const rgba = new Uint8Array(rows * cols * 4).map(() => Math.floor(rand() * 256));
+      const luma = lumaFromRgba(rgba, cols, rows);
+      const plain = Buffer.from(plainDownscale(luma, rows, cols).buffer);
+      expect(Buffer.from(downscaleTo64Wasm(k!, rows, cols, { rgba }).buffer).equals(plain), `${cols}x${rows} RGBA`).toBe(true);
+      expect(Buffer.from(downscaleTo64Wasm(k!, rows, cols, { luma }).buffer).equals(plain), `${cols}x${rows} luma`).toBe(true);
+    }
+  });
+
+  it('on the conformance images both paths give the same 64x64 plane, bit for bit', async () => {
+    // The hashes tolerate a last-bit difference in a few cells; the planes do not.
+    const files = [...new Set(hmaRows.map((r) => r.file.split('#')[0]))];
+    for (const file of files) {
+      const img = await decodeFile(file);
+      if (img.width === 64 && img.height === 64) continue;
+      const luma = lumaFromRgba(img.rgba, img.width, img.height);
+      const ts = downscaleTo64(img.height, img.width, (y0, count, out) => out.set(luma.subarray(y0 * img.width, (y0 + count) * img.width)));
+      const wasm = downscaleTo64Wasm(wasmKernels()!, img.height, img.width, { rgba: img.rgba });
+      expect(Buffer.from(wasm.buffer).equals(Buffer.from(ts.buffer)), file).toBe(true);
+    }
+  });
+
+  it('pdqFromRgba and pdqFromLuma agree on both paths', () => {
+    const [w, h] = [301, 173];
+    const rgba = new Uint8Array(w * h * 4).map((_, i) => (i * 2654435761) >>> 24);
+    const luma = lumaFromRgba(rgba, w, h);
+    const fast = [pdqFromRgba(rgba, w, h), pdqFromLuma(luma, w, h)];
+    setWasmEnabled(false);
+    try {
+      expect([pdqFromRgba(rgba, w, h), pdqFromLuma(luma, w, h)]).toEqual(fast);
+    } finally {
+      setWasmEnabled(true);
+    }
+    expect(fast[1]).toEqual(fast[0]);
   });
 });
 

@@ -1,0 +1,24 @@
+/**
+ * PDQ inside workerd: Workers compile no WebAssembly at run time, so src/core's PDQ must fall back
+ * to its TypeScript path there, and give the hash it gives on Node (test/core/pdq.test.ts holds both
+ * paths to the reference).
+ */
+import { describe, expect, it } from 'vitest';
+import { pdqFromRgba } from '../../src/core/pdq';
+import { wasmKernels } from '../../src/core/pdq-wasm';
+
+describe('PDQ in workerd', () => {
+  it('runs on the TypeScript path with the same hash as on Node', () => {
+    const [w, h] = [257, 131];
+    const rgba = new Uint8Array(w * h * 4);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const o = (y * w + x) * 4;
+        rgba.set([(x * 7 + y * 3) & 255, (x * y) & 255, (x ^ y) & 255, 255], o);
+      }
+    }
+    expect(wasmKernels()).toBeNull();
+    // Computed on Node, by both paths.
+    expect(pdqFromRgba(rgba, w, h)).toEqual({ hash: 'bf2a7d4ef3b27edeb3227f0eb32afc423baa3acea2a23ac2eb2a480a93a20202', quality: 100 });
+  });
+});
