@@ -3,11 +3,11 @@
  * the machine and the date. The README's figures come from here.
  *
  *   npm run bench                           # all, default sizes
- *   npm run bench -- --only index,pdq       # some: index, pdq, merkle, audit, video, http
+ *   npm run bench -- --only index,pdq       # some: index, pdq, merkle, audit, video, vpdq, http
  *   npm run bench -- --quick                # smaller and fewer: a smoke run
  *   npm run bench -- --only index --sizes 10000000   # the 10 M index run (about 3 GB)
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { formatTable, type BenchTable } from './bench/types';
@@ -32,11 +32,40 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
     const m = await import('./bench/video' as string);
     return (o) => m.run({ quick: o.quick });
   },
+  vpdq: async () => {
+    const m = await import('./bench/vpdq' as string);
+    return (o) => m.run({ quick: o.quick });
+  },
   http: async () => {
     const m = await import('./bench/http' as string);
     return (o) => m.run({ quick: o.quick });
   },
 };
+
+const LATEST = 'bench-results/latest.md';
+
+/**
+ * The new sections, and (after a partial run, `--only`) the earlier file's sections this run did
+ * not replace, each still under the run line it came from: the file always holds the latest table of
+ * every benchmark, and says when and how each was made.
+ */
+function merged(sections: string[], names: string[]): string {
+  const now = sections.join('\n\n') + '\n';
+  if (names.length === Object.keys(BENCHES).length || !existsSync(LATEST)) return now;
+  const fresh = new Set(sections.slice(1).map(titleOf));
+  // Earlier runs: a "Run:" line, then its sections ("### title").
+  const kept: string[] = [];
+  for (const run of readFileSync(LATEST, 'utf8').replace(/^# Benchmarks\n\n/, '').split(/\n(?=Run: )/)) {
+    const [head, ...parts] = run.split(/\n(?=### )/);
+    const still = parts.filter((p) => !fresh.has(titleOf(p)));
+    if (still.length) kept.push([head.trim(), ...still.map((p) => p.trim())].join('\n\n'));
+  }
+  return kept.length ? `${now}\n${kept.join('\n\n')}\n` : now;
+}
+
+function titleOf(section: string): string {
+  return section.trim().split('\n')[0];
+}
 
 async function main() {
   const { values } = parseArgs({ options: { only: { type: 'string' }, quick: { type: 'boolean' }, sizes: { type: 'string' } } });
@@ -61,8 +90,8 @@ async function main() {
     sections.push(text);
   }
   mkdirSync('bench-results', { recursive: true });
-  writeFileSync('bench-results/latest.md', sections.join('\n\n') + '\n');
-  console.log('written to bench-results/latest.md');
+  writeFileSync(LATEST, merged(sections, names));
+  console.log(`written to ${LATEST}`);
 }
 
 main().catch((e) => {

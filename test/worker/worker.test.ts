@@ -76,4 +76,21 @@ describe('worker entry in workerd with D1', () => {
     expect(res.status).toBe(501);
     expect(((await res.json()) as any).detail).toContain('compute the hashes on your side');
   });
+  it('vpdq as JSON: a video hashed elsewhere is shared, matched by its frames (vPDQ rule) and by a still', async () => {
+    // Ten frames, one a second: P1 with 0..9 low bits flipped (quality 90); the query is the same with one more bit each.
+    const flip = (hex: string, bits: number) => hex.slice(0, 56) + (parseInt(hex.slice(56), 16) ^ ((1 << bits) - 1)).toString(16).padStart(8, '0');
+    const frames = Array.from({ length: 10 }, (_, i) => ({ index: 30 * i, timestamp: i, hash: flip(P1.replace(/^f8/, '07'), i), quality: 90 }));
+    const shared = await post('/v1/hashes', { items: [{ type: 'vpdq', frames, labels: ['attack-footage'] }] });
+    expect(shared.status).toBe(201);
+    const [item]: any = ((await shared.json()) as any).items;
+    expect(item).toMatchObject({ type: 'vpdq', created: true });
+    const query = frames.map((f) => ({ ...f, hash: flip(f.hash, 1) }));
+    const res = await post('/v1/match', { hashes: [{ type: 'vpdq', frames: query }, { type: 'pdq', value: frames[4].hash }] });
+    expect(res.status).toBe(200);
+    const { results }: any = await res.json();
+    // The video, and (its frames being near P1, shared above) that image, named by the frame nearest to it.
+    expect(results[0].matches.filter((m: any) => m.type === 'vpdq')).toEqual([expect.objectContaining({ id: item.id, video: { queryMatchPercent: 100, candidateMatchPercent: 100 } })]);
+    expect(results[0].matches.filter((m: any) => m.type === 'pdq')).toEqual([expect.objectContaining({ value: P1, distance: 8, frame: { index: 30, timestamp: 1 } })]);
+    expect(results[1].matches).toContainEqual(expect.objectContaining({ id: item.id, type: 'vpdq', distance: 0, frame: { index: 120, timestamp: 4 } }));
+  });
 });

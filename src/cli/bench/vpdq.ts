@@ -1,0 +1,117 @@
+/**
+ * vPDQ conformance report: our frame hashes (the system's ffmpeg, as the node decodes) against
+ * vPDQ's reference outputs (../shared/conformance/pdq/vpdq/sample-hashes/*.txt) at the same frame
+ * numbers, and the vPDQ verdict of each video against chair-orig-22-sd-bar. Decoders differ in
+ * their YUV -> RGB rounding, so this is reported (README), not asserted bit-exact; the tests hold
+ * the loose bounds (test/runtime/video.test.ts).
+ *
+ *   npm run bench -- --only vpdq
+ *   npx tsx src/cli/bench/vpdq.ts [--quick]
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { hammingHex } from '../../core/hashes';
+import { hashVideo, vpdqMatch, type VideoDecodeOptions, type VideoFrameHash } from '../../core/video';
+import { FfmpegVideoDecoder } from '../../runtime/node/video';
+import { formatTable, type BenchTable } from './types';
+
+const VIDEOS = ['chair-orig-22-sd-bar', 'chair-22-sd-grey-bar', 'chair-22-with-small-logo-bar', 'doorknob-hd-no-bar', 'pattern-hd-no-bar', 'pattern-sd-grey-bar'];
+const ORIGINAL = 'chair-orig-22-sd-bar';
+const LIMITS: VideoDecodeOptions = { secondsPerFrame: 1, maxFrames: 100_000, maxDurationSeconds: 3600, timeoutMs: 600_000 };
+
+function conformance(...parts: string[]): string {
+  const dir = process.env.CONFORMANCE_DIR ?? fileURLToPath(new URL('../../../../shared/conformance', import.meta.url));
+  return resolve(dir, 'pdq', ...parts);
+}
+
+function read(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch {
+    throw new Error(`conformance file not found at ${path}; set CONFORMANCE_DIR to the shared conformance folder`);
+  }
+}
+
+/** vPDQ's reference output: `frame,quality,hash,timestamp` lines. */
+function reference(name: string): VideoFrameHash[] {
+  return read(conformance('vpdq', 'sample-hashes', `${name}.txt`))
+    .toString('utf8')
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const [index, quality, hash, timestamp] = line.split(',');
+      return { index: Number(index), quality: Number(quality), hash, timestamp: Number(timestamp) };
+    });
+}
+
+interface Distances {
+  frames: number;
+  median: number;
+  worst: number;
+  worstUsable: number;
+  identical: number;
+}
+
+function distances(ours: VideoFrameHash[], ref: VideoFrameHash[]): Distances {
+  const byIndex = new Map(ref.map((f) => [f.index, f]));
+  const pairs = ours.flatMap((f) => (byIndex.has(f.index) ? [[f, byIndex.get(f.index)!] as const] : []));
+  const d = pairs.map(([a, b]) => hammingHex(a.hash, b.hash)).sort((x, y) => x - y);
+  const usable = pairs.filter(([, b]) => b.quality >= 50).map(([a, b]) => hammingHex(a.hash, b.hash));
+  return { frames: d.length, median: d[d.length >> 1], worst: d[d.length - 1], worstUsable: Math.max(0, ...usable), identical: d.filter((x) => x === 0).length };
+}
+
+export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
+  const decoder = new FfmpegVideoDecoder();
+  await decoder.available();
+  const oneFps = new Map<string, VideoFrameHash[]>();
+  const rows: (string | number)[][] = [];
+  for (const name of VIDEOS) oneFps.set(name, (await hashVideo(decoder, read(conformance('tmk', 'sample-videos', `${name}.mp4`)), LIMITS)).frames);
+  for (const name of VIDEOS) {
+    const ref = reference(name);
+    const a = distances(oneFps.get(name)!, ref);
+    const every = opts.quick ? null : distances((await hashVideo(decoder, read(conformance('tmk', 'sample-videos', `${name}.mp4`)), { ...LIMITS, secondsPerFrame: 0 })).frames, ref);
+    const m = vpdqMatch(oneFps.get(name)!, oneFps.get(ORIGINAL)!);
+    rows.push([
+      name,
+      a.frames,
+      a.median,
+      a.worst,
+      a.worstUsable,
+      `${a.identical}/${a.frames}`,
+      every ? `${every.frames}` : '-',
+      every ? every.median : '-',
+      every ? every.worst : '-',
+      every ? `${every.identical}/${every.frames}` : '-',
+      m.queryMatchPercent.toFixed(1),
+      m.matched ? 'yes' : 'no',
+    ]);
+  }
+  return {
+    title: 'vPDQ: our frame hashes against the reference outputs, and matches with chair-orig-22-sd-bar',
+    columns: [
+      'video',
+      '1 fps: frames',
+      'median bits',
+      'worst',
+      'worst, quality >= 50',
+      'identical',
+      'every frame: frames',
+      'median',
+      'worst',
+      'identical',
+      `query frames within 31 of ${ORIGINAL} (%)`,
+      'matches (>= 80 %)',
+    ],
+    rows,
+    notes: [
+      'Distances: Hamming bits between our PDQ of a frame and the reference file\'s at the same frame number (the reference hashes every frame; we sample frames 0, 30, 60, ... at 1 fps).',
+      'Match: the vPDQ rule on our 1 fps hashes (quality >= 50, distinct hashes, query share >= 80 %, candidate share >= 0), as the node applies it.',
+      `ffmpeg: ${(await decoder.versionLine()).replace(/\s+Copyright.*$/, '')}; Node ${process.version}; ${new Date().toISOString().slice(0, 10)}.`,
+    ],
+  };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  run({ quick: process.argv.includes('--quick') }).then((table) => console.log(formatTable(table)));
+}
