@@ -283,13 +283,15 @@ describe('limits and bad input', () => {
     expect((await (await t.request('/v1/hashes?limit=1000')).json()).entries.length).toBe(feedBefore);
   });
 
-  it('VIDEO_MAX_SECONDS, VIDEO_MAX_FRAMES, VIDEO_MAX_BYTES and VIDEO_TIMEOUT_MS are enforced with clear problems', async () => {
+  it('VIDEO_MAX_SECONDS, VIDEO_MAX_FRAMES, VIDEO_MAX_BYTES, VIDEO_TIMEOUT_MS and VIDEO_MAX_PIXELS are enforced with clear problems', async () => {
     const bytes = video('chair-orig-22-sd-bar'); // 22.4 s, 23 frames at 1 fps, 2.6 MB
     const cases: [Record<string, string>, number, string, RegExp][] = [
       [{ VIDEO_MAX_SECONDS: '10' }, 422, 'unprocessable', /at most 10 s/],
       [{ VIDEO_MAX_FRAMES: '5' }, 422, 'unprocessable', /5/],
       [{ VIDEO_MAX_BYTES: String(1024 * 1024) }, 413, 'payload_too_large', /1048576/],
       [{ VIDEO_TIMEOUT_MS: '1000', VIDEO_SECONDS_PER_FRAME: '0' }, 422, 'unprocessable', /longer than 1000 ms/],
+      // A frame size over the limit is refused from the header, before any frame is decoded.
+      [{ VIDEO_MAX_PIXELS: '100000' }, 422, 'undecodable_media', /480x720/],
     ];
     for (const [env, status, code, detail] of cases) {
       const limited = await makeTestApp(env);
