@@ -1,7 +1,7 @@
 /**
  * The README's walkthrough, run for real: the operator creates the first admin and a partner with the
  * admin CLI, the partner gets a token with the client CLI from a running node, shares an image's
- * hashes and finds the upload matched.
+ * hashes and finds the upload matched, then shares a video and matches an edit of it hashed locally.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -94,6 +94,20 @@ describe('from nothing to a matched upload', () => {
     const match = await fetch(`${base}/v1/match`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ hashes: [{ type: 'blockhash', value: hashes.blockhash.value }] }) });
     const body = await match.json();
     expect(body.results[0].matches[0]).toMatchObject({ value: hashes.blockhash.value, distance: 0, labels: ['attack-footage'] });
+
+    // A video: shared from the file, then an edited copy hashed locally and matched by its frames.
+    const videoForm = new FormData();
+    videoForm.set('file', new Blob([readFileSync(conformancePath('pdq', 'tmk', 'sample-videos', 'chair-orig-22-sd-bar.mp4'))], { type: 'video/mp4' }), 'found.mp4');
+    videoForm.set('labels', 'attack-footage');
+    const sharedVideo = await fetch(`${base}/v1/hashes/media`, { method: 'POST', headers: auth, body: videoForm });
+    expect(sharedVideo.status).toBe(201);
+    const videoId = (await sharedVideo.json()).items[0].id;
+    const localVideo = await cli('client', ['hash', conformancePath('pdq', 'tmk', 'sample-videos', 'chair-22-with-small-logo-bar.mp4'), '--json']);
+    expect(localVideo.code, localVideo.stderr).toBe(0);
+    const frames = JSON.parse(localVideo.stdout).hashes.vpdq.frames;
+    const videoMatch = await fetch(`${base}/v1/match`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ hashes: [{ type: 'vpdq', frames }] }) });
+    expect(videoMatch.status).toBe(200);
+    expect((await videoMatch.json()).results[0].matches).toContainEqual(expect.objectContaining({ id: videoId, type: 'vpdq' }));
 
     const bad = await cli('client', ['token', '--node', base, '--client-id', 'nobody', '--key', join(dir, 'partner.key.json')]);
     expect(bad.code).toBe(1);
