@@ -146,6 +146,10 @@ export function usableFrameMask(frames: readonly VideoFrameHash[], minQuality = 
  * non-negative and non-decreasing, PDQ hashes of 64 hex digits, qualities 0-100. Returns the frames
  * with hashes in lowercase, or the problems.
  */
+/** Bounds of a frame sent as JSON: frame numbers fit 31 bits, timestamps (stored in ms) about 115 days. */
+export const MAX_FRAME_INDEX = 2 ** 31 - 1;
+export const MAX_FRAME_TIMESTAMP = 1e7;
+
 export function checkVideoFrames(frames: unknown, path: string, maxFrames: number): { frames: VideoFrameHash[] } | { problems: FieldProblem[] } {
   if (!Array.isArray(frames) || frames.length === 0) return { problems: [{ path, message: 'a vpdq hash needs a non-empty array of frames' }] };
   if (frames.length > maxFrames) return { problems: [{ path, message: `${frames.length} frames; at most ${maxFrames} are accepted` }] };
@@ -155,9 +159,9 @@ export function checkVideoFrames(frames: unknown, path: string, maxFrames: numbe
     const at = `${path}/${i}`;
     const f = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
     const prev = out[i - 1];
-    if (!Number.isInteger(f.index) || (f.index as number) < 0) problems.push({ path: `${at}/index`, message: 'must be a whole number >= 0' });
+    if (!Number.isInteger(f.index) || (f.index as number) < 0 || (f.index as number) > MAX_FRAME_INDEX) problems.push({ path: `${at}/index`, message: `must be a whole number from 0 to ${MAX_FRAME_INDEX}` });
     else if (prev && (f.index as number) <= prev.index) problems.push({ path: `${at}/index`, message: 'frame numbers must increase' });
-    if (typeof f.timestamp !== 'number' || !Number.isFinite(f.timestamp) || f.timestamp < 0) problems.push({ path: `${at}/timestamp`, message: 'must be seconds >= 0' });
+    if (typeof f.timestamp !== 'number' || !Number.isFinite(f.timestamp) || f.timestamp < 0 || f.timestamp > MAX_FRAME_TIMESTAMP) problems.push({ path: `${at}/timestamp`, message: `must be seconds from 0 to ${MAX_FRAME_TIMESTAMP}` });
     else if (prev && f.timestamp < prev.timestamp) problems.push({ path: `${at}/timestamp`, message: 'timestamps must not decrease' });
     if (typeof f.hash !== 'string' || f.hash.length !== 64 || !isHex(f.hash)) problems.push({ path: `${at}/hash`, message: 'must be a PDQ hash: 64 hex digits' });
     if (!Number.isInteger(f.quality) || (f.quality as number) < 0 || (f.quality as number) > 100) problems.push({ path: `${at}/quality`, message: 'must be a whole number from 0 to 100' });

@@ -1,6 +1,7 @@
 /** Schemas shared by several routes. Field meanings live here, so /openapi.json documents the API. */
 import { z } from '@hono/zod-openapi';
 import { HASH_TYPES } from '../core/hashes';
+import { MAX_FRAME_INDEX, MAX_FRAME_TIMESTAMP } from '../core/video';
 import { LABELS } from '../core/labels';
 
 export const ProblemSchema = z
@@ -45,8 +46,8 @@ export const ImageHashesSchema = z
 
 export const VideoFrameSchema = z
   .object({
-    index: z.number().int().min(0).openapi({ description: 'Frame number in the stream, from 0.' }),
-    timestamp: z.number().min(0).openapi({ description: 'Seconds from the start, to the millisecond.' }),
+    index: z.number().int().min(0).max(MAX_FRAME_INDEX).openapi({ description: 'Frame number in the stream, from 0.' }),
+    timestamp: z.number().min(0).max(MAX_FRAME_TIMESTAMP).openapi({ description: 'Seconds from the start, to the millisecond.' }),
     hash: z.string().openapi({ description: 'PDQ of the frame, 64 hex digits.' }),
     quality: z.number().int().min(0).max(100).openapi({ description: 'PDQ quality; frames below 50 take no part in matching.' }),
   })

@@ -5,6 +5,8 @@ import type { ServiceDeps } from './deps';
 
 export const FEED_DEFAULT_LIMIT = 500;
 export const FEED_MAX_LIMIT = 1000;
+/** A page ends early once its video frames pass this (about 2 MB of JSON); it always holds one entry. */
+export const FEED_MAX_FRAMES = 20_000;
 
 export interface FeedEntry {
   kind: 'add' | 'update' | 'retract';
@@ -39,11 +41,14 @@ export function decodeCursor(cursor: string): number {
 export async function readFeed(deps: ServiceDeps, cursor: string | undefined, limit = FEED_DEFAULT_LIMIT): Promise<FeedPage> {
   const after = cursor ? decodeCursor(cursor) : 0;
   const rows = await deps.hashes.changesSince(after, limit + 1);
-  const page = rows.slice(0, limit);
+  let n = 0;
+  let frames = 0;
+  while (n < Math.min(limit, rows.length) && (n === 0 || frames + (rows[n].snapshot.frames?.length ?? 0) <= FEED_MAX_FRAMES)) frames += rows[n++].snapshot.frames?.length ?? 0;
+  const page = rows.slice(0, n);
   const last = page.length ? page[page.length - 1].seq : after;
   return {
     entries: page.map((r) => ({ kind: r.kind, at: new Date(r.at).toISOString(), hash: r.snapshot })),
     nextCursor: encodeCursor(last),
-    hasMore: rows.length > limit,
+    hasMore: rows.length > n,
   };
 }

@@ -4,7 +4,7 @@ import { checkHash, HASH_SPECS, isSingleHashType, type HashType } from '../core/
 import { dihedralFromHash, PDQ_DIHEDRAL_VARIANTS } from '../core/pdq';
 import type { ServiceDeps } from './deps';
 import { PDQ_MIN_SHARE_QUALITY, type HashWithVariants } from './hashing';
-import { checkBatchSize, checkVpdq } from './sharing';
+import { checkBatchSize, checkFrameTotal, checkVpdq } from './sharing';
 import type { VideoFrameHash } from '../core/video';
 import { matchVideo, stillsInVideos } from './video-matching';
 import { matchOf } from './views';
@@ -69,6 +69,7 @@ export function resolveThresholds(opts: MatchOptions): Record<HashType, number> 
 
 export async function matchHashes(deps: ServiceDeps, queries: MatchQuery[], opts: MatchOptions = {}): Promise<MatchResult[]> {
   checkBatchSize(queries.length, deps.limits.maxBatch, 'hashes');
+  checkFrameTotal(queries, deps.video.decode.maxFrames, 'hashes');
   const thresholds = resolveThresholds(opts);
   const problems: FieldProblem[] = [];
   const parsed = queries.map((q, i) => {

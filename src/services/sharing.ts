@@ -8,7 +8,7 @@ import { DomainError, type FieldProblem } from '../core/errors';
 import { checkHash, type HashType } from '../core/hashes';
 import { unknownLabels } from '../core/labels';
 import { checkVideoFrames, usableFrameMask, vpdqDigest, type VideoFrameHash } from '../core/video';
-import type { ContributionRow, HashDetail, VideoFrameRow, Verdict, WriteSet } from '../storage/types';
+import type { ContributionRow, HashDetail, IndexEntry, VideoFrameRow, Verdict, WriteSet } from '../storage/types';
 import type { ServiceDeps } from './deps';
 import { PDQ_MIN_SHARE_QUALITY } from './hashing';
 import { activeContributions, feedbackCounts, snapshotOf } from './views';
@@ -44,8 +44,23 @@ export function checkBatchSize(n: number, max: number, what: string): void {
   if (n > max) throw new DomainError('batch_too_large', `${what} holds ${n} items; at most ${max} are accepted in one request`, { errors: [{ path: what, message: `more than ${max} items` }] });
 }
 
+/**
+ * Frames in one request, over all its vpdq items: matching costs grow with them (a still scene
+ * hits every similar stored frame), so a match request carries at most one longest video's worth;
+ * a share request, which only stores them, ten.
+ */
+export function checkFrameTotal(items: { type: string; frames?: unknown }[], max: number, what: string): void {
+  const total = items.reduce((n, it) => n + (it.type === 'vpdq' && Array.isArray(it.frames) ? it.frames.length : 0), 0);
+  if (total > max) {
+    throw new DomainError('batch_too_large', `the vpdq items of this request hold ${total} frames; at most ${max} are taken in one request (split it)`, {
+      errors: [{ path: what, message: `more than ${max} frames in all` }],
+    });
+  }
+}
+
 export async function shareHashes(deps: ServiceDeps, who: Principal, items: ShareItem[]): Promise<ShareResult[]> {
   checkBatchSize(items.length, deps.limits.maxBatch, 'items');
+  checkFrameTotal(items, 10 * deps.video.decode.maxFrames, 'items');
   const problems: FieldProblem[] = [];
   const wanted = new Map<string, { type: HashType; value: string; labels: Set<string>; externalId: string | null; frames?: VideoFrameHash[] }>();
   const keyOf: string[] = [];
@@ -84,8 +99,8 @@ export async function shareHashes(deps: ServiceDeps, who: Principal, items: Shar
   };
   const results = new Map<string, ShareResult>();
   const toIndex: { id: string; seq?: number; type: HashType; value: string }[] = [];
-  // vpdq hashes whose frames join the index once committed (their frame keys come from the database).
-  const videosToIndex: string[] = [];
+  // Frames of re-activated videos, read before the commit; new videos' frames come back from it.
+  const framesToIndex: IndexEntry[] = [];
 
   for (const [key, w] of wanted) {
     const labels = [...w.labels].sort();
@@ -101,10 +116,8 @@ export async function shareHashes(deps: ServiceDeps, who: Principal, items: Shar
       ws.audit.push(
         auditRow({ at: now, actor: who.clientId, action: 'hash.share', subject: { kind: 'hash', id }, content: { type: w.type, value: w.value, labels, externalId: w.externalId, ...frameCount(w.frames) } }),
       );
-      if (w.frames) {
-        ws.insertFrames.push(...frameRows(id, w.frames));
-        videosToIndex.push(id);
-      } else toIndex.push({ id, type: w.type, value: w.value });
+      if (w.frames) ws.insertFrames.push(...frameRows(id, w.frames));
+      else toIndex.push({ id, type: w.type, value: w.value });
       results.set(key, { id, type: w.type, value: w.value, created: true, outcome: 'created' });
       continue;
     }
@@ -119,13 +132,16 @@ export async function shareHashes(deps: ServiceDeps, who: Principal, items: Shar
     const after: HashDetail = { ...h, status: 'active', updatedAt: now, contributions: [...h.contributions.filter((c) => c.contributor !== who.clientId), mine] };
     ws.putContributions.push(mine);
     const reactivated = h.status === 'retracted';
+    // A feed reader learns a video's frames from the change that (re)activates it.
+    let frames = {};
     if (reactivated) {
       ws.updateHashes.push({ id: h.id, status: 'active', updatedAt: now });
-      if (h.type === 'vpdq') videosToIndex.push(h.id);
-      else toIndex.push({ id: h.id, seq: h.seq, type: h.type, value: h.value });
+      if (h.type === 'vpdq') {
+        const rows = await deps.hashes.framesOf(h.id);
+        framesToIndex.push(...indexedFrames(rows));
+        frames = { frames: rows.map(frameHashOf) };
+      } else toIndex.push({ id: h.id, seq: h.seq, type: h.type, value: h.value });
     }
-    // A feed reader learns a video's frames from the change that (re)activates it.
-    const frames = reactivated && h.type === 'vpdq' ? { frames: (await deps.hashes.framesOf(h.id)).map(frameHashOf) } : {};
     ws.changes.push({ hashId: h.id, kind: reactivated ? 'add' : 'update', at: now, snapshot: { ...snapshotOf(after), ...frames } });
     ws.audit.push(
       auditRow({ at: now, actor: who.clientId, action: relabel ? 'hash.relabel' : 'hash.share', subject: { kind: 'hash', id: h.id }, content: { type: h.type, value: h.value, labels, externalId: w.externalId } }),
@@ -133,9 +149,9 @@ export async function shareHashes(deps: ServiceDeps, who: Principal, items: Shar
     results.set(key, { id: h.id, type: h.type, value: h.value, created: false, outcome: relabel ? 'updated' : 'added' });
   }
 
-  const seqs = await deps.hashes.commit(ws);
-  deps.index.add(toIndex.map((t) => ({ seq: t.seq ?? seqs.get(t.id)!, type: t.type, value: t.value })));
-  for (const id of videosToIndex) deps.index.add(indexedFrames(await deps.hashes.framesOf(id)));
+  const committed = await deps.hashes.commit(ws);
+  // No await between the commit and the index: a retraction cannot slip in between.
+  deps.index.add([...toIndex.map((t) => ({ seq: t.seq ?? committed.get(t.id)!, type: t.type, value: t.value })), ...committed.frames, ...framesToIndex]);
   return keyOf.map((k) => results.get(k)!);
 }
 
@@ -159,8 +175,8 @@ export function frameHashOf(f: VideoFrameRow): VideoFrameHash {
   return { index: f.frame, timestamp: f.timestampMs / 1000, hash: f.value, quality: f.quality };
 }
 
-function indexedFrames(frames: VideoFrameRow[]) {
-  return frames.filter((f) => f.indexed).map((f) => ({ seq: f.seq, type: 'vpdq' as const, value: f.value }));
+function indexedFrames(frames: VideoFrameRow[]): IndexEntry[] {
+  return frames.filter((f) => f.indexed).map((f) => ({ seq: f.seq, type: 'vpdq', value: f.value }));
 }
 
 function frameCount(frames: VideoFrameHash[] | undefined): { frames?: number } {
@@ -184,6 +200,8 @@ export async function retractHash(deps: ServiceDeps, who: Principal, id: string)
   if (leaving.length === 0) return { id, status: h.status, contributors: active.length };
 
   const now = deps.now();
+  // A video's frames are read before the commit, so the index is updated right after it.
+  const frames = h.type === 'vpdq' && leaving.length === active.length ? indexedFrames(await deps.hashes.framesOf(h.id)) : [];
   const retracted = leaving.map((c) => ({ ...c, updatedAt: now, retractedAt: now }));
   const after: HashDetail = { ...h, contributions: [...h.contributions.filter((c) => !leaving.includes(c)), ...retracted] };
   const remaining = active.length - leaving.length;
@@ -204,7 +222,7 @@ export async function retractHash(deps: ServiceDeps, who: Principal, id: string)
   };
   await deps.hashes.commit(ws);
   if (remaining === 0) {
-    if (h.type === 'vpdq') deps.index.remove(indexedFrames(await deps.hashes.framesOf(h.id)));
+    if (h.type === 'vpdq') deps.index.remove(frames);
     else deps.index.remove([{ seq: h.seq, type: h.type, value: h.value }]);
   }
   return { id, status: after.status, contributors: remaining };

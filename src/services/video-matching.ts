@@ -10,7 +10,6 @@
  */
 import { usableFrameMask, type VideoFrameHash } from '../core/video';
 import type { HashType } from '../core/hashes';
-import type { IndexHit } from '../core/match-index';
 import type { FrameOwner } from '../storage/types';
 import type { ServiceDeps } from './deps';
 import type { HashWithVariants } from './hashing';
@@ -19,11 +18,25 @@ import { matchOf } from './views';
 
 interface VideoTally {
   owner: FrameOwner;
-  queryFrames: Set<number>;
+  /** Query frames that found one of this video's frames, and the last one counted. */
+  queryFrames: number;
+  lastQueryFrame: number;
+  /** This video's frames found by some query frame. */
   candidateFrames: Set<number>;
   distance: number;
 }
 
+/**
+ * Query frames probed together: bounds the hits held at once. A still scene is the costly case:
+ * each of its frames hits every similar frame of a stored still scene (3600 x 3600 distinct but
+ * near-identical frames: 13 M hits, about 20 s), so between chunks the event loop is let go and
+ * other requests keep being served. See docs/decisions.md.
+ */
+const CHUNK = 32;
+const yieldToOthers = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/** Whether `n` of `of` is at least `pct` percent, on the counts (no rounding at the threshold). */
+const atLeast = (n: number, of: number, pct: number) => of > 0 && n * 100 >= pct * of;
 const percent = (n: number, of: number) => (of === 0 ? 0 : Math.round((n * 10_000) / of) / 100);
 
 export async function matchVideo(deps: ServiceDeps, q: HashWithVariants, thresholds: Record<HashType, number>): Promise<MatchResult> {
@@ -33,41 +46,66 @@ export async function matchVideo(deps: ServiceDeps, q: HashWithVariants, thresho
   const query = { type: 'vpdq' as const, value: q.value, frames: frames.length, usableFrames: usable.length };
   if (usable.length === 0) return { query, lowQuality: true, matches: [] };
 
-  const [frameHits, imageHits] = await Promise.all([
-    Promise.all(usable.map((f) => deps.index.query('vpdq', f.hash, thresholds.vpdq))),
-    Promise.all(usable.map((f) => deps.index.query('pdq', f.hash, thresholds.pdq))),
-  ]);
-  const owners = new Map((await deps.hashes.framesBySeqs(frameHits.flat().map((h) => h.seq))).map((o) => [o.seq, o]));
-
+  // Chunk by chunk: probe, resolve the frames found to their videos (each frame looked up once),
+  // and keep only per-video tallies and each stored image's nearest frame.
+  const owners = new Map<number, FrameOwner | null>();
   const tallies = new Map<number, VideoTally>();
-  frameHits.forEach((hits, i) => {
-    for (const h of hits) {
-      const owner = owners.get(h.seq);
-      if (!owner) continue;
-      let t = tallies.get(owner.hashSeq);
-      if (!t) tallies.set(owner.hashSeq, (t = { owner, queryFrames: new Set(), candidateFrames: new Set(), distance: h.distance }));
-      t.queryFrames.add(i);
-      t.candidateFrames.add(h.seq);
-      t.distance = Math.min(t.distance, h.distance);
+  const images = new Map<number, { distance: number; at: VideoFrameHash }>();
+  for (let start = 0; start < usable.length; start += CHUNK) {
+    if (start > 0) await yieldToOthers();
+    const chunk = usable.slice(start, start + CHUNK);
+    const [frameHits, imageHits] = await Promise.all([
+      Promise.all(chunk.map((f) => deps.index.query('vpdq', f.hash, thresholds.vpdq))),
+      Promise.all(chunk.map((f) => deps.index.query('pdq', f.hash, thresholds.pdq))),
+    ]);
+    const unknown = new Set<number>();
+    for (const hits of frameHits) for (const h of hits) if (!owners.has(h.seq)) unknown.add(h.seq);
+    if (unknown.size) {
+      const found = new Map((await deps.hashes.framesBySeqs([...unknown])).map((o) => [o.seq, o]));
+      for (const seq of unknown) owners.set(seq, found.get(seq) ?? null);
     }
-  });
-  const rule = deps.video;
-  const videos = [...tallies.values()]
-    .map((t) => ({ t, queryMatchPercent: percent(t.queryFrames.size, usable.length), candidateMatchPercent: percent(t.candidateFrames.size, t.owner.indexedFrames) }))
-    .filter((v) => v.queryMatchPercent >= rule.queryMatchPercent && v.candidateMatchPercent >= rule.candidateMatchPercent);
-
-  // Stored images within reach of some frame: the nearest frame names where.
-  const images = nearest(imageHits, (i) => usable[i]);
-
-  const details = new Map((await deps.hashes.getBySeqs([...videos.map((v) => v.t.owner.hashSeq), ...images.keys()])).map((d) => [d.seq, d]));
-  const videoMatches = videos
-    .sort((a, b) => b.queryMatchPercent - a.queryMatchPercent || a.t.distance - b.t.distance || a.t.owner.hashSeq - b.t.owner.hashSeq)
-    .flatMap((v) => {
-      const d = details.get(v.t.owner.hashSeq);
-      if (!d || d.status !== 'active') return [];
-      return [{ ...matchOf(d, v.t.distance), video: { queryMatchPercent: v.queryMatchPercent, candidateMatchPercent: v.candidateMatchPercent } }];
+    frameHits.forEach((hits, k) => {
+      const i = start + k;
+      for (const h of hits) {
+        const owner = owners.get(h.seq);
+        if (!owner) continue;
+        let t = tallies.get(owner.hashSeq);
+        if (!t) tallies.set(owner.hashSeq, (t = { owner, queryFrames: 0, lastQueryFrame: -1, candidateFrames: new Set(), distance: h.distance }));
+        if (t.lastQueryFrame !== i) {
+          t.queryFrames++;
+          t.lastQueryFrame = i;
+        }
+        t.candidateFrames.add(h.seq);
+        t.distance = Math.min(t.distance, h.distance);
+      }
     });
-  return { query, matches: [...videoMatches, ...activeMatches(images, details, (f) => frameAt(f))] };
+    imageHits.forEach((hits, k) => {
+      for (const h of hits) {
+        const cur = images.get(h.seq);
+        if (!cur || h.distance < cur.distance) images.set(h.seq, { distance: h.distance, at: chunk[k] });
+      }
+    });
+  }
+
+  const rule = deps.video;
+  const videos = [...tallies.values()].filter(
+    (t) => atLeast(t.queryFrames, usable.length, rule.queryMatchPercent) && (rule.candidateMatchPercent === 0 || atLeast(t.candidateFrames.size, t.owner.indexedFrames, rule.candidateMatchPercent)),
+  );
+  const details = new Map((await deps.hashes.getBySeqs([...videos.map((t) => t.owner.hashSeq), ...images.keys()])).map((d) => [d.seq, d]));
+  const videoMatches = videos
+    .sort((a, b) => b.queryFrames - a.queryFrames || a.distance - b.distance || a.owner.hashSeq - b.owner.hashSeq)
+    .flatMap((t) => {
+      const d = details.get(t.owner.hashSeq);
+      if (!d || d.status !== 'active') return [];
+      return [{ ...matchOf(d, t.distance), video: { queryMatchPercent: percent(t.queryFrames, usable.length), candidateMatchPercent: percent(t.candidateFrames.size, t.owner.indexedFrames) } }];
+    });
+  const imageMatches = [...images]
+    .sort((a, b) => a[1].distance - b[1].distance || a[0] - b[0])
+    .flatMap(([seq, f]) => {
+      const d = details.get(seq);
+      return d && d.status === 'active' ? [{ ...matchOf(d, f.distance), frame: { index: f.at.index, timestamp: f.at.timestamp } }] : [];
+    });
+  return { query, matches: [...videoMatches, ...imageMatches] };
 }
 
 /** For each PDQ query (and its variants), the stored videos with a frame within `maxDistance`. */
@@ -108,29 +146,4 @@ export async function stillsInVideos(deps: ServiceDeps, queries: HashWithVariant
     if (matches.length) out.set(i, matches);
   });
   return out;
-}
-
-/** Per stored hash, its nearest hit over the probes, and the probe's payload (first on ties). */
-function nearest<T>(hitsPerProbe: IndexHit[][], payload: (probe: number) => T): Map<number, { distance: number; at: T }> {
-  const best = new Map<number, { distance: number; at: T }>();
-  hitsPerProbe.forEach((hits, i) => {
-    for (const h of hits) {
-      const cur = best.get(h.seq);
-      if (!cur || h.distance < cur.distance) best.set(h.seq, { distance: h.distance, at: payload(i) });
-    }
-  });
-  return best;
-}
-
-function activeMatches<T>(found: Map<number, { distance: number; at: T }>, details: Map<number, Parameters<typeof matchOf>[0]>, extra: (at: T) => Partial<Match>): Match[] {
-  return [...found]
-    .sort((a, b) => a[1].distance - b[1].distance || a[0] - b[0])
-    .flatMap(([seq, f]) => {
-      const d = details.get(seq);
-      return d && d.status === 'active' ? [{ ...matchOf(d, f.distance), ...extra(f.at) }] : [];
-    });
-}
-
-function frameAt(f: VideoFrameHash): Partial<Match> {
-  return { frame: { index: f.index, timestamp: f.timestamp } };
 }

@@ -5,7 +5,7 @@
  * process's writes, so the cache adds no staleness the index does not have (see docs/decisions.md).
  */
 import type { HashType } from '../core/hashes';
-import type { AuditRow, ChangeRow, FrameOwner, HashDetail, HashStore, IndexEntry, VideoFrameRow, WriteSet } from './types';
+import type { AuditRow, ChangeRow, Committed, FrameOwner, HashDetail, HashStore, IndexEntry, VideoFrameRow, WriteSet } from './types';
 
 export class CachedHashStore implements HashStore {
   private bySeq = new Map<number, HashDetail>();
@@ -32,7 +32,7 @@ export class CachedHashStore implements HashStore {
     return out;
   }
 
-  async commit(ws: WriteSet): Promise<Map<string, number>> {
+  async commit(ws: WriteSet): Promise<Committed> {
     try {
       return await this.inner.commit(ws);
     } finally {

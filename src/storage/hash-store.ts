@@ -4,7 +4,7 @@ import type { BatchItem } from 'drizzle-orm/batch';
 import type { HashType } from '../core/hashes';
 import { chunkRows, type AppDb } from './db';
 import { auditLog, clientKeys, clients, contributions, feedback, hashBuckets, hashChanges, hashes, nodeKeys, videoFrames } from './schema';
-import type { AuditRow, ChangeRow, ContributionRow, FeedbackRow, FrameOwner, HashDetail, HashRow, HashStore, IndexEntry, VideoFrameRow, WriteSet } from './types';
+import { Committed, type AuditRow, type ChangeRow, type ContributionRow, type FeedbackRow, type FrameOwner, type HashDetail, type HashRow, type HashStore, type IndexEntry, type VideoFrameRow, type WriteSet } from './types';
 
 interface RawDetail {
   seq: number;
@@ -121,17 +121,25 @@ export class SqlHashStore implements HashStore {
   async framesBySeqs(seqs: number[]): Promise<FrameOwner[]> {
     const out: FrameOwner[] = [];
     for (const part of chunkRows([...new Set(seqs)], 1)) {
-      const rows = await this.db
-        .select({
-          frame: videoFrames,
-          hashSeq: hashes.seq,
-          indexedFrames: sql<number>`(select count(*) from ${videoFrames} g where g.hash_id = ${videoFrames.hashId} and g.indexed = 1)`,
-        })
-        .from(videoFrames)
-        .innerJoin(hashes, eq(hashes.id, videoFrames.hashId))
-        .where(inArray(videoFrames.seq, part));
-      for (const r of rows) out.push({ ...r.frame, hashSeq: r.hashSeq, indexedFrames: Number(r.indexedFrames) });
+      out.push(
+        ...(await this.db
+          .select({ seq: videoFrames.seq, hashId: videoFrames.hashId, frame: videoFrames.frame, timestampMs: videoFrames.timestampMs, hashSeq: hashes.seq, indexedFrames: sql<number>`0` })
+          .from(videoFrames)
+          .innerJoin(hashes, eq(hashes.id, videoFrames.hashId))
+          .where(inArray(videoFrames.seq, part))),
+      );
     }
+    // Each video's count of indexed frames once (the (hash_id, frame) index finds its frames).
+    const counts = new Map<string, number>();
+    for (const part of chunkRows([...new Set(out.map((o) => o.hashId))], 1)) {
+      const rows = await this.db
+        .select({ hashId: videoFrames.hashId, n: sql<number>`count(*)` })
+        .from(videoFrames)
+        .where(and(inArray(videoFrames.hashId, part), eq(videoFrames.indexed, true)))
+        .groupBy(videoFrames.hashId);
+      for (const r of rows) counts.set(r.hashId, Number(r.n));
+    }
+    for (const o of out) o.indexedFrames = counts.get(o.hashId) ?? 0;
     return out;
   }
 
@@ -154,7 +162,7 @@ export class SqlHashStore implements HashStore {
     return Number(row?.n ?? 0);
   }
 
-  async commit(ws: WriteSet): Promise<Map<string, number>> {
+  async commit(ws: WriteSet): Promise<Committed> {
     const db = this.db;
     const stmts: BatchItem<'sqlite'>[] = [];
     for (const c of ws.putClients ?? []) {
@@ -222,11 +230,16 @@ export class SqlHashStore implements HashStore {
     const readBack = inserted.length
       ? chunkRows(inserted.map((h) => h.id), 1).map((ids) => db.select({ id: hashes.id, seq: hashes.seq }).from(hashes).where(inArray(hashes.id, ids)))
       : [];
-    const all = [...stmts, ...readBack];
-    if (all.length === 0) return new Map();
+    const videoIds = [...new Set((ws.insertFrames ?? []).map((f) => f.hashId))];
+    const frameReadBack = chunkRows(videoIds, 1).map((ids) =>
+      db.select({ seq: videoFrames.seq, value: videoFrames.value }).from(videoFrames).where(and(inArray(videoFrames.hashId, ids), eq(videoFrames.indexed, true))),
+    );
+    const all = [...stmts, ...readBack, ...frameReadBack];
+    const out = new Committed();
+    if (all.length === 0) return out;
     const results = await db.batch(all as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
-    const seqs = new Map<string, number>();
-    for (const r of results.slice(stmts.length) as { id: string; seq: number }[][]) for (const row of r) seqs.set(row.id, row.seq);
-    return seqs;
+    for (const r of results.slice(stmts.length, stmts.length + readBack.length) as { id: string; seq: number }[][]) for (const row of r) out.set(row.id, row.seq);
+    for (const r of results.slice(stmts.length + readBack.length) as { seq: number; value: string }[][]) for (const f of r) out.frames.push({ seq: f.seq, type: 'vpdq', value: f.value });
+    return out;
   }
 }

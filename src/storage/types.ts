@@ -71,7 +71,7 @@ export interface VideoFrameRow {
 }
 
 /** A frame found by the index, with the video it belongs to. */
-export interface FrameOwner extends VideoFrameRow {
+export interface FrameOwner extends Pick<VideoFrameRow, 'seq' | 'hashId' | 'frame' | 'timestampMs'> {
   /** The video's seq in `hashes`. */
   hashSeq: number;
   /** How many of the video's frames are indexed: the denominator of its match share. */
@@ -184,8 +184,17 @@ export interface HashStore {
   /** Audit entries with start <= index < end. */
   auditEntries(start: number, end: number): Promise<AuditRow[]>;
   auditSize(): Promise<number>;
-  /** Applies everything or nothing. Returns the seq assigned to each inserted hash, by id. */
-  commit(ws: WriteSet): Promise<Map<string, number>>;
+  /** Applies everything or nothing. Returns the seq assigned to each inserted hash, by id, and the inserted frames' index entries. */
+  commit(ws: WriteSet): Promise<Committed>;
+}
+
+/**
+ * What a commit assigned: each inserted hash's seq by id (the map), and the index entries of the
+ * inserted video frames that matching uses, read back in the same batch, so the caller can update
+ * the index without another read between the commit and the update.
+ */
+export class Committed extends Map<string, number> {
+  frames: IndexEntry[] = [];
 }
 
 export interface AuthStore {

@@ -72,6 +72,13 @@ async function matchMedia(bytes: Buffer, type = 'video/mp4'): Promise<{ status: 
 
 const vpdqMatches = (r: Result) => r.matches.filter((m) => m.type === 'vpdq');
 
+/** n frames of unrelated random PDQ hashes, one a second, quality 90. */
+function randomFrames(n: number, seed: number): Frame[] {
+  let x = seed >>> 0 || 1;
+  const word = () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0), x.toString(16).padStart(8, '0'));
+  return Array.from({ length: n }, (_, i) => ({ index: 30 * i, timestamp: i, hash: Array.from({ length: 8 }, word).join(''), quality: 90 }));
+}
+
 beforeAll(async () => {
   t = await makeTestApp();
 });
@@ -200,6 +207,30 @@ describe('sharing and matching videos (vPDQ rule: 80 % of the query frames withi
     expect(vpdqMatches(((await tight.json()).results as Result[])[0])).toEqual([]);
   });
 
+  it('frame numbers and timestamps out of range, or too many frames in one request -> 400, nothing written', async () => {
+    const [f] = randomFrames(1, 3);
+    for (const [bad, path] of [
+      [{ ...f, timestamp: 9007199254740.993 }, 'items/0/frames/0/timestamp'],
+      [{ ...f, index: 2 ** 31 }, 'items/0/frames/0/index'],
+      [{ ...f, quality: 101 }, 'items/0/frames/0/quality'],
+    ] as const) {
+      const res = await t.request('/v1/hashes', json('POST', { items: [{ type: 'vpdq', frames: [bad], labels: ['attack-footage'] }] }));
+      expect(res.status).toBe(400);
+      expect((await res.json()).errors[0].path).toBe(path);
+    }
+    // Matching takes at most VIDEO_MAX_FRAMES (3600) frames in one request, over all its items.
+    const half = randomFrames(1801, 4);
+    const res = await t.request('/v1/match', json('POST', { hashes: [{ type: 'vpdq', frames: half }, { type: 'vpdq', frames: half }] }));
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: 'batch_too_large', detail: expect.stringMatching(/3602 frames/) });
+  });
+
+  it('sharing media with an unknown label -> 400 before the video is decoded', async () => {
+    const res = await share(video('doorknob-hd-no-bar'), 'not-a-label');
+    expect(res.status).toBe(400);
+    expect((await res.json()).detail).toMatch(/not-a-label/);
+  });
+
   it('vpdq JSON with a value that is not the digest of its frames, or bad frames -> 400 naming the field', async () => {
     const hashed = await (await post('/v1/hash', video('pattern-sd-grey-bar'))).json();
     const frames: Frame[] = hashed.hashes.vpdq.frames;
@@ -222,6 +253,20 @@ describe('sharing and matching videos (vPDQ rule: 80 % of the query frames withi
     expect(add.hash.frames.length).toBeGreaterThan(3);
   });
 
+  it('a feed page ends early once its frames pass 20,000, and the next page goes on from there', async () => {
+    let cursor: string | undefined;
+    for (let page: any = { hasMore: true }; page.hasMore; cursor = page.nextCursor) page = await (await t.request(`/v1/hashes?limit=1000${cursor ? `&cursor=${cursor}` : ''}`)).json();
+    // Seven videos of 3600 frames (the most one may hold), 25,200 frames in one share.
+    const items = [21, 22, 23, 24, 25, 26, 27].map((seed) => ({ type: 'vpdq', frames: randomFrames(3600, seed), labels: ['attack-footage'] }));
+    expect((await t.request('/v1/hashes', json('POST', { items }))).status).toBe(201);
+    const first = await (await t.request(`/v1/hashes?limit=1000&cursor=${cursor}`)).json();
+    expect(first.entries.map((e: any) => e.hash.frames.length)).toEqual([3600, 3600, 3600, 3600, 3600]);
+    expect(first.hasMore).toBe(true);
+    const second = await (await t.request(`/v1/hashes?limit=1000&cursor=${first.nextCursor}`)).json();
+    expect(second.entries.map((e: any) => e.hash.frames.length)).toEqual([3600, 3600]);
+    expect(second.hasMore).toBe(false);
+  });
+
   it('a restart loads the video frames into the index: the edits still match', async () => {
     const config = loadConfig({ DATABASE_URL: `file:${t.dbFile}`, NODE_ENV: 'test', PUBLIC_URL: 'http://node.test', NODE_SECRET_FILE: `${t.dir}/node.secret` });
     const rt = await createNodeRuntime(config);
@@ -231,6 +276,53 @@ describe('sharing and matching videos (vPDQ rule: 80 % of the query frames withi
       expect(rt.index.counts().vpdq).toBeGreaterThan(20);
     } finally {
       rt.close();
+    }
+  });
+
+  it('retracted and shared again: its frames are back in the index and it matches again; with two members, one retracting leaves it matching', async () => {
+    const frames = randomFrames(12, 7);
+    const share1 = await t.request('/v1/hashes', json('POST', { items: [{ type: 'vpdq', frames, labels: ['attack-footage'] }] }));
+    expect(share1.status).toBe(201);
+    const id = (await share1.json()).items[0].id;
+    const other = await t.as('partner', 'second member');
+    expect((await t.request('/v1/hashes', json('POST', { items: [{ type: 'vpdq', frames, labels: ['recruitment'] }] }, other))).status).toBe(201);
+    const matchIds = async () => {
+      const res = await t.request('/v1/match', json('POST', { hashes: [{ type: 'vpdq', frames }] }));
+      return vpdqMatches(((await res.json()).results as Result[])[0]).map((m) => m.id);
+    };
+    const full = t.rt.index.counts().vpdq;
+    expect(await matchIds()).toEqual([id]);
+    // The first member retracts: the second still shares it.
+    expect((await t.request(`/v1/hashes/${id}`, { method: 'DELETE' })).status).toBe(200);
+    expect(t.rt.index.counts().vpdq).toBe(full);
+    expect(await matchIds()).toEqual([id]);
+    // The second too: gone from the index.
+    expect((await t.request(`/v1/hashes/${id}`, { method: 'DELETE', headers: other })).status).toBe(200);
+    expect(t.rt.index.counts().vpdq).toBe(full - 12);
+    expect(await matchIds()).toEqual([]);
+    // Shared again: the same hash, active, its frames back.
+    const again = await t.request('/v1/hashes', json('POST', { items: [{ type: 'vpdq', frames, labels: ['attack-footage'] }] }));
+    expect((await again.json()).items[0]).toMatchObject({ id, created: false });
+    expect(t.rt.index.counts().vpdq).toBe(full);
+    expect(await matchIds()).toEqual([id]);
+  });
+
+  it('the match share is compared on counts: 1402 of 2003 frames is under 70 %, 1403 is over', async () => {
+    const app70 = await makeTestApp({ VPDQ_QUERY_MATCH_PERCENT: '70' });
+    try {
+      const stored = randomFrames(1403, 11);
+      const extra = randomFrames(601, 12).map((f, i) => ({ ...f, index: 30 * (1403 + i), timestamp: 1403 + i }));
+      const share = await app70.request('/v1/hashes', json('POST', { items: [{ type: 'vpdq', frames: stored.slice(0, 1402), labels: ['attack-footage'] }] }));
+      expect(share.status).toBe(201);
+      const ask = async (frames: Frame[]) => vpdqMatches(((await (await app70.request('/v1/match', json('POST', { hashes: [{ type: 'vpdq', frames }] }))).json()).results as Result[])[0]);
+      // 1402 of the query's 2003 frames are stored ones: 69.995 %.
+      expect(await ask([...stored.slice(0, 1402), ...extra])).toEqual([]);
+      // 1402 of 2002: 70.03 %.
+      const hit = await ask([...stored.slice(0, 1402), ...extra.slice(1)]);
+      expect(hit).toHaveLength(1);
+      expect(hit[0].video!.queryMatchPercent).toBeCloseTo(70.03, 2);
+    } finally {
+      app70.close();
     }
   });
 

@@ -68,6 +68,45 @@ export function hashStoreContract(name: string, make: () => Promise<HashStore>) 
       expect(await s.findActiveByValue('pdq', (3).toString(16).padStart(64, '0'))).toEqual([]);
     });
 
+    it('stores video frames: the commit returns the indexed ones, and they are read back by video and by seq', async () => {
+      const s = await make();
+      const video = (id: string, value: string) => ({ ...newHash(id, value), type: 'vpdq' as const });
+      const frame = (hashId: string, frame: number, value: string, quality: number, indexed: boolean) => ({ hashId, frame, timestampMs: frame * 1000, quality, value, indexed });
+      const f = (c: string) => c.repeat(64);
+      const committed = await s.commit({
+        insertHashes: [video('v1', 'e'.repeat(64)), video('v2', 'd'.repeat(64)), newHash('p1', f('1'))],
+        // v1: frames 0 and 2 indexed; frame 1 is low quality, frame 3 a repeat. v2: one frame, indexed.
+        insertFrames: [frame('v1', 0, f('a'), 90, true), frame('v1', 1, f('b'), 20, false), frame('v1', 2, f('c'), 80, true), frame('v1', 3, f('a'), 90, false), frame('v2', 0, f('9'), 100, true)],
+      });
+      expect(committed.frames.map((e) => e.value).sort()).toEqual([f('9'), f('a'), f('c')]);
+      expect(committed.frames.every((e) => e.type === 'vpdq')).toBe(true);
+      const v1 = await s.framesOf('v1');
+      expect(v1.map((r) => [r.frame, r.quality, r.indexed, r.timestampMs])).toEqual([
+        [0, 90, true, 0],
+        [1, 20, false, 1000],
+        [2, 80, true, 2000],
+        [3, 90, false, 3000],
+      ]);
+      expect(await s.framesOf('nothing')).toEqual([]);
+      // By seq: the owning video's seq and its count of indexed frames; unknown seqs left out.
+      const owners = await s.framesBySeqs([v1[2].seq, committed.frames.find((e) => e.value === f('9'))!.seq, 99999]);
+      expect(owners.map((o) => [o.hashId, o.frame, o.timestampMs, o.hashSeq, o.indexedFrames]).sort()).toEqual(
+        [
+          ['v1', 2, 2000, committed.get('v1'), 2],
+          ['v2', 0, 0, committed.get('v2'), 1],
+        ].sort(),
+      );
+      // The index lists: hashes without their vpdq rows; frames of active videos only, indexed ones only.
+      expect((await s.listActive(0, 10)).map((e) => e.type)).toEqual(['pdq']);
+      expect((await s.listActive(0, 10, 'vpdq')).map((e) => e.value)).toEqual([f('a'), f('c'), f('9')]);
+      await s.commit({ updateHashes: [{ id: 'v1', status: 'retracted', updatedAt: T0 + 1 }] });
+      expect((await s.listActive(0, 10, 'vpdq')).map((e) => e.value)).toEqual([f('9')]);
+      // A frame number repeated within a video breaks the batch: nothing of it is written.
+      await expect(s.commit({ insertHashes: [video('v3', 'c'.repeat(64))], insertFrames: [frame('v3', 0, f('5'), 90, true), frame('v3', 0, f('6'), 90, true)] })).rejects.toThrow();
+      expect(await s.getById('v3')).toBeNull();
+      expect(await s.framesOf('v3')).toEqual([]);
+    });
+
     it('a commit that breaks a constraint writes nothing at all', async () => {
       const s = await make();
       await s.commit({ insertHashes: [newHash('h1', 'd'.repeat(64))], audit: [audit('first')] });

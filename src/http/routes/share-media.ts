@@ -1,5 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { DomainError } from '../../core/errors';
+import { unknownLabels } from '../../core/labels';
 import { hashList, hashMedia } from '../../services/hashing';
 import { shareHashes } from '../../services/sharing';
 import { requireScope } from '../auth';
@@ -53,6 +54,9 @@ export function register(app: OpenAPIHono<AppEnv>) {
       .map((s) => s.trim())
       .filter(Boolean);
     if (labels.length === 0) throw new DomainError('invalid_request', 'give at least one label (form field "labels")', { errors: [{ path: 'labels', message: 'missing' }] });
+    // Before hashing: a video may take seconds to decode.
+    const unknown = unknownLabels(labels);
+    if (unknown.length) throw new DomainError('invalid_request', `unknown label(s): ${unknown.join(', ')}; see GET /v1/labels`, { errors: [{ path: 'labels', message: `unknown: ${unknown.join(', ')}` }] });
     const externalId = typeof form?.externalId === 'string' ? form.externalId : undefined;
     const hashed = await hashMedia(deps, bytes);
     const items = await shareHashes(

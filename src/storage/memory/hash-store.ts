@@ -1,7 +1,7 @@
 /** The in-memory twin of SqlHashStore and SqlAuthStore, for fast service tests. Same contracts, same ordering. */
 import type { HashType } from '../../core/hashes';
 import { assembleDetails } from '../details';
-import type { AuditRow, AuthStore, ChangeRow, ClientKeyRow, ClientRow, ContributionRow, FeedbackRow, FrameOwner, HashDetail, HashRow, HashStore, IndexEntry, NodeKeyRow, VideoFrameRow, WriteSet } from '../types';
+import { Committed, type AuditRow, type AuthStore, type ChangeRow, type ClientKeyRow, type ClientRow, type ContributionRow, type FeedbackRow, type FrameOwner, type HashDetail, type HashRow, type HashStore, type IndexEntry, type NodeKeyRow, type VideoFrameRow, type WriteSet } from '../types';
 
 const clone = <T>(x: T): T => structuredClone(x);
 
@@ -88,11 +88,10 @@ export class MemoryHashStore implements HashStore, AuthStore {
 
   async framesBySeqs(seqs: number[]): Promise<FrameOwner[]> {
     const want = new Set(seqs);
-    return clone(
-      this.frames
-        .filter((f) => want.has(f.seq))
-        .map((f) => ({ ...f, hashSeq: this.hashes.get(f.hashId)!.seq, indexedFrames: this.frames.filter((g) => g.hashId === f.hashId && g.indexed).length })),
-    );
+    const found = this.frames.filter((f) => want.has(f.seq));
+    const counts = new Map<string, number>();
+    for (const id of new Set(found.map((f) => f.hashId))) counts.set(id, this.frames.filter((g) => g.hashId === id && g.indexed).length);
+    return found.map((f) => ({ seq: f.seq, hashId: f.hashId, frame: f.frame, timestampMs: f.timestampMs, hashSeq: this.hashes.get(f.hashId)!.seq, indexedFrames: counts.get(f.hashId)! }));
   }
 
   async changesSince(afterSeq: number, limit: number): Promise<ChangeRow[]> {
@@ -107,7 +106,7 @@ export class MemoryHashStore implements HashStore, AuthStore {
     return this.audit.length;
   }
 
-  async commit(ws: WriteSet): Promise<Map<string, number>> {
+  async commit(ws: WriteSet): Promise<Committed> {
     // Check every constraint before touching anything: all or nothing, as the SQL batch.
     const newKeys = new Set<string>();
     for (const h of ws.insertHashes ?? []) {
@@ -122,7 +121,7 @@ export class MemoryHashStore implements HashStore, AuthStore {
       if (frameKeys.has(key)) throw new Error(`UNIQUE constraint failed: video_frames (${key})`);
       frameKeys.add(key);
     }
-    const seqs = new Map<string, number>();
+    const seqs = new Committed();
     for (const c of ws.putClients ?? []) {
       const prev = this.clients.get(c.id);
       this.clients.set(c.id, { ...clone(c), createdAt: prev?.createdAt ?? c.createdAt });
@@ -142,7 +141,11 @@ export class MemoryHashStore implements HashStore, AuthStore {
       this.bySeq.set(seq, h.id);
       seqs.set(h.id, seq);
     }
-    for (const f of ws.insertFrames ?? []) this.frames.push({ ...clone(f), seq: this.frames.length + 1 });
+    for (const f of ws.insertFrames ?? []) {
+      const row = { ...clone(f), seq: this.frames.length + 1 };
+      this.frames.push(row);
+      if (row.indexed) seqs.frames.push({ seq: row.seq, type: 'vpdq', value: row.value });
+    }
     for (const u of ws.updateHashes ?? []) {
       const h = this.hashes.get(u.id);
       if (h) Object.assign(h, { status: u.status, updatedAt: u.updatedAt });
