@@ -80,19 +80,25 @@ export async function matchHashes(deps: ServiceDeps, queries: MatchQuery[], opts
 export async function matchParsed(deps: ServiceDeps, queries: HashWithVariants[], thresholds: Record<SingleHashType, number>): Promise<MatchResult[]> {
   // A half-loaded index would miss hashes: say so rather than answer "no match".
   if (!deps.index.ready()) throw new DomainError('not_ready', 'the match index is still loading after a start; retry in a few seconds', { extra: { retryAfter: 2 } });
-  const hits = await Promise.all(
-    queries.map(async (q) => {
-      const probes = q.variants?.length ? q.variants : [{ variant: undefined, value: q.value }];
-      const best = new Map<number, { distance: number; variant?: string }>();
-      for (const p of probes) {
-        for (const h of await deps.index.query(q.type, p.value, thresholds[q.type])) {
-          const cur = best.get(h.seq);
-          if (!cur || h.distance < cur.distance) best.set(h.seq, { distance: h.distance, variant: p.variant });
+  // Every value to look up (a query, or each of its variants), one batch per type.
+  const probes = new Map<SingleHashType, { query: number; variant?: string; value: string }[]>();
+  queries.forEach((q, i) => {
+    const list = probes.get(q.type) ?? probes.set(q.type, []).get(q.type)!;
+    for (const p of q.variants?.length ? q.variants : [{ variant: undefined, value: q.value }]) list.push({ query: i, variant: p.variant, value: p.value });
+  });
+  const best = queries.map(() => new Map<number, { distance: number; variant?: string }>());
+  await Promise.all(
+    [...probes].map(async ([type, list]) => {
+      const found = await deps.index.queryMany(type, list.map((p) => p.value), thresholds[type]);
+      list.forEach((p, k) => {
+        for (const h of found[k]) {
+          const cur = best[p.query].get(h.seq);
+          if (!cur || h.distance < cur.distance) best[p.query].set(h.seq, { distance: h.distance, variant: p.variant });
         }
-      }
-      return [...best].map(([seq, b]) => ({ seq, ...b })).sort((a, b) => a.distance - b.distance || a.seq - b.seq);
+      });
     }),
   );
+  const hits = best.map((b) => [...b].map(([seq, x]) => ({ seq, ...x })).sort((a, c) => a.distance - c.distance || a.seq - c.seq));
   const details = new Map((await deps.hashes.getBySeqs(hits.flat().map((h) => h.seq))).map((d) => [d.seq, d]));
   return queries.map((q, i) => ({
     query: { type: q.type, value: q.value, ...(q.quality !== undefined ? { quality: q.quality } : {}) },

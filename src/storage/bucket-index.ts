@@ -8,7 +8,7 @@
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { hammingHex, HASH_SPECS, type SingleHashType } from '../core/hashes';
-import type { IndexedHash, IndexHit, MatchIndex } from '../core/match-index';
+import { queryEach, type IndexedHash, type IndexHit, type MatchIndex } from '../core/match-index';
 import { chunkRows, type AppDb } from './db';
 import { ScanMatchIndex } from './scan-index';
 import { hashBuckets, hashes } from './schema';
@@ -41,6 +41,10 @@ export class SqlBucketIndex implements MatchIndex {
   // The buckets are written with the hash, in the same batch (SqlHashStore with buckets: true).
   add(_entries: IndexedHash[]): void {}
   remove(_entries: IndexedHash[]): void {}
+
+  queryMany(type: SingleHashType, values: string[], maxDistance: number): Promise<IndexHit[][]> {
+    return queryEach(this, type, values, maxDistance);
+  }
 
   async query(type: SingleHashType, value: string, maxDistance: number): Promise<IndexHit[]> {
     if (!HASH_SPECS[type].perceptual || maxDistance > BUCKET_MAX_RADIUS) return this.scan.query(type, value, maxDistance);

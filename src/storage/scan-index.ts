@@ -4,7 +4,7 @@
  * SQL bucket index (multi-index hashing with buckets in a table) replaces it.
  */
 import { hammingHex, HASH_SPECS, type SingleHashType } from '../core/hashes';
-import type { IndexedHash, IndexHit, MatchIndex } from '../core/match-index';
+import { queryEach, type IndexedHash, type IndexHit, type MatchIndex } from '../core/match-index';
 import type { HashStore } from './types';
 
 export class ScanMatchIndex implements MatchIndex {
@@ -17,6 +17,10 @@ export class ScanMatchIndex implements MatchIndex {
   // The database is the index: shares and retractions are already there once committed.
   add(_entries: IndexedHash[]): void {}
   remove(_entries: IndexedHash[]): void {}
+
+  queryMany(type: SingleHashType, values: string[], maxDistance: number): Promise<IndexHit[][]> {
+    return queryEach(this, type, values, maxDistance);
+  }
 
   async query(type: SingleHashType, value: string, maxDistance: number): Promise<IndexHit[]> {
     if (!HASH_SPECS[type].perceptual) return (await this.store.findActiveByValue(type, value)).map((e) => ({ seq: e.seq, distance: 0 }));
