@@ -17,6 +17,7 @@ async function main() {
     throw e;
   }
   const rt = await createNodeRuntime(config);
+  void rt.matchHelper?.start();
   const app = buildApp(rt.deps, { onInternalError: (err) => console.error('internal error:', err) });
   const started = Date.now();
   rt.indexLoaded.then(

@@ -8,7 +8,7 @@
  * brute-force scan.
  */
 import { HASH_SPECS, hexToWords, type HashType } from './hashes';
-import type { HammingIndex } from './hamming-index';
+import type { HammingHit, HammingIndex } from './hamming-index';
 
 export interface IndexedHash {
   seq: number;
@@ -27,9 +27,20 @@ export interface MatchIndex {
   add(entries: IndexedHash[]): void;
   remove(entries: IndexedHash[]): void;
   query(type: HashType, value: string, maxDistance: number): Promise<IndexHit[]>;
+  /** `query` for each value of a batch of one type, in order (one call for a whole match request). */
+  queryMany(type: HashType, values: string[], maxDistance: number): Promise<IndexHit[][]>;
+}
+
+/** `queryMany` as one `query` per value: for indexes with nothing to share between the queries of a batch. */
+export function queryEach(index: MatchIndex, type: HashType, values: string[], maxDistance: number): Promise<IndexHit[][]> {
+  return Promise.all(values.map((v) => index.query(type, v, maxDistance)));
 }
 
 export type HammingIndexFactory = (words: number) => HammingIndex;
+
+function toIndexHit(h: HammingHit): IndexHit {
+  return { seq: h.id, distance: h.distance };
+}
 
 export class MemoryMatchIndex implements MatchIndex {
   private readonly hamming = new Map<HashType, HammingIndex>();
@@ -84,8 +95,24 @@ export class MemoryMatchIndex implements MatchIndex {
   async query(type: HashType, value: string, maxDistance: number): Promise<IndexHit[]> {
     if (HASH_SPECS[type].perceptual) {
       const idx = this.hamming.get(type);
-      return idx ? idx.search(hexToWords(value), maxDistance).map((h) => ({ seq: h.id, distance: h.distance })) : [];
+      return idx ? idx.search(hexToWords(value), maxDistance).map(toIndexHit) : [];
     }
+    return this.exactHits(type, value);
+  }
+
+  /** Perceptual types go to the Hamming index as one batch (`searchMany`, where it has one). */
+  async queryMany(type: HashType, values: string[], maxDistance: number): Promise<IndexHit[][]> {
+    if (!HASH_SPECS[type].perceptual) return values.map((v) => this.exactHits(type, v));
+    const idx = this.hamming.get(type);
+    if (!idx) return values.map(() => []);
+    const w = idx.words;
+    const words = new Uint32Array(values.length * w);
+    values.forEach((v, i) => hexToWords(v, words.subarray(i * w, (i + 1) * w)));
+    const hits = idx.searchMany ? await idx.searchMany(words, maxDistance) : values.map((_, i) => idx.search(words.subarray(i * w, (i + 1) * w), maxDistance));
+    return hits.map((list) => list.map(toIndexHit));
+  }
+
+  private exactHits(type: HashType, value: string): IndexHit[] {
     const set = this.exact.get(type)?.get(value);
     return set ? [...set].sort((a, b) => a - b).map((seq) => ({ seq, distance: 0 })) : [];
   }

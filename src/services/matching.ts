@@ -95,40 +95,46 @@ export async function matchParsed(deps: ServiceDeps, queries: HashWithVariants[]
   // A half-loaded index would miss hashes: say so rather than answer "no match".
   if (!deps.index.ready()) throw new DomainError('not_ready', 'the match index is still loading after a start; retry in a few seconds', { extra: { retryAfter: 2 } });
   const videos = await Promise.all(queries.map((q) => (q.type === 'vpdq' ? matchVideo(deps, q, thresholds) : null)));
-  const hits = await Promise.all(
-    queries.map(async (q) => {
-      if (q.type === 'vpdq') return [];
-      const probes = q.variants?.length ? q.variants : [{ variant: undefined, value: q.value }];
-      const best = new Map<number, { distance: number; variant?: string }>();
-      for (const p of probes) {
-        for (const h of await deps.index.query(q.type, p.value, thresholds[q.type])) {
-          const cur = best.get(h.seq);
-          if (!cur || h.distance < cur.distance) best.set(h.seq, { distance: h.distance, variant: p.variant });
+  // Every value to look up (a query, or each of its variants), one batch per type.
+  const probes = new Map<HashType, { query: number; variant?: string; value: string }[]>();
+  queries.forEach((q, i) => {
+    if (q.type === 'vpdq') return;
+    const list = probes.get(q.type) ?? probes.set(q.type, []).get(q.type)!;
+    for (const p of q.variants?.length ? q.variants : [{ variant: undefined, value: q.value }]) list.push({ query: i, variant: p.variant, value: p.value });
+  });
+  const best = queries.map(() => new Map<number, { distance: number; variant?: string }>());
+  await Promise.all(
+    [...probes].map(async ([type, list]) => {
+      const found = await deps.index.queryMany(type, list.map((p) => p.value), thresholds[type]);
+      list.forEach((p, k) => {
+        for (const h of found[k]) {
+          const cur = best[p.query].get(h.seq);
+          if (!cur || h.distance < cur.distance) best[p.query].set(h.seq, { distance: h.distance, variant: p.variant });
         }
-      }
-      return [...best].map(([seq, b]) => ({ seq, ...b })).sort((a, b) => a.distance - b.distance || a.seq - b.seq);
+      });
     }),
   );
+  const hits = best.map((b) => [...b].map(([seq, x]) => ({ seq, ...x })).sort((a, c) => a.distance - c.distance || a.seq - c.seq));
   const inVideos = await stillsInVideos(deps, queries, thresholds.pdq);
   const details = new Map((await deps.hashes.getBySeqs(hits.flat().map((h) => h.seq))).map((d) => [d.seq, d]));
   return queries.map((q, i): MatchResult => {
-      const video = videos[i];
-      if (video) return video;
-      return {
-        query: { type: q.type, value: q.value, ...(q.quality !== undefined ? { quality: q.quality } : {}) },
-        ...(q.type === 'pdq' && q.quality !== undefined && q.quality < PDQ_MIN_SHARE_QUALITY ? { lowQuality: true } : {}),
-        matches: [
-          ...hits[i].flatMap((hit) => {
-            const d = details.get(hit.seq);
-            // The index follows commits; a hash retracted a moment ago must still never match.
-            if (!d || d.status !== 'active') return [];
-            const m = matchOf(d, hit.distance);
-            if (hit.variant) m.variant = hit.variant;
-            return [m];
-          }),
-          ...(inVideos.get(i) ?? []),
-        ],
-      };
+    const video = videos[i];
+    if (video) return video;
+    return {
+      query: { type: q.type, value: q.value, ...(q.quality !== undefined ? { quality: q.quality } : {}) },
+      ...(q.type === 'pdq' && q.quality !== undefined && q.quality < PDQ_MIN_SHARE_QUALITY ? { lowQuality: true } : {}),
+      matches: [
+        ...hits[i].flatMap((hit) => {
+          const d = details.get(hit.seq);
+          // The index follows commits; a hash retracted a moment ago must still never match.
+          if (!d || d.status !== 'active') return [];
+          const m = matchOf(d, hit.distance);
+          if (hit.variant) m.variant = hit.variant;
+          return [m];
+        }),
+        ...(inVideos.get(i) ?? []),
+      ],
+    };
   });
 }
 

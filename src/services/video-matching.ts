@@ -10,6 +10,7 @@
  */
 import { usableFrameMask, type VideoFrameHash } from '../core/video';
 import type { HashType } from '../core/hashes';
+import type { IndexHit } from '../core/match-index';
 import type { FrameOwner } from '../storage/types';
 import type { ServiceDeps } from './deps';
 import type { HashWithVariants } from './hashing';
@@ -54,10 +55,8 @@ export async function matchVideo(deps: ServiceDeps, q: HashWithVariants, thresho
   for (let start = 0; start < usable.length; start += CHUNK) {
     if (start > 0) await yieldToOthers();
     const chunk = usable.slice(start, start + CHUNK);
-    const [frameHits, imageHits] = await Promise.all([
-      Promise.all(chunk.map((f) => deps.index.query('vpdq', f.hash, thresholds.vpdq))),
-      Promise.all(chunk.map((f) => deps.index.query('pdq', f.hash, thresholds.pdq))),
-    ]);
+    const values = chunk.map((f) => f.hash);
+    const [frameHits, imageHits] = await Promise.all([deps.index.queryMany('vpdq', values, thresholds.vpdq), deps.index.queryMany('pdq', values, thresholds.pdq)]);
     const unknown = new Set<number>();
     for (const hits of frameHits) for (const h of hits) if (!owners.has(h.seq)) unknown.add(h.seq);
     if (unknown.size) {
@@ -111,13 +110,11 @@ export async function matchVideo(deps: ServiceDeps, q: HashWithVariants, thresho
 /** For each PDQ query (and its variants), the stored videos with a frame within `maxDistance`. */
 export async function stillsInVideos(deps: ServiceDeps, queries: HashWithVariants[], maxDistance: number): Promise<Map<number, Match[]>> {
   const out = new Map<number, Match[]>();
-  const perQuery = await Promise.all(
-    queries.map(async (q) => {
-      if (q.type !== 'pdq') return null;
-      const probes = q.variants?.length ? q.variants : [{ variant: undefined, value: q.value }];
-      return Promise.all(probes.map(async (p) => ({ variant: p.variant, hits: await deps.index.query('vpdq', p.value, maxDistance) })));
-    }),
-  );
+  // Every PDQ value (a query, or each of its variants) against the frames, in one batch.
+  const probes = queries.flatMap((q, i) => (q.type !== 'pdq' ? [] : (q.variants?.length ? q.variants : [{ variant: undefined, value: q.value }]).map((p) => ({ query: i, ...p }))));
+  const found = probes.length ? await deps.index.queryMany('vpdq', probes.map((p) => p.value), maxDistance) : [];
+  const perQuery: ({ variant?: string; hits: IndexHit[] }[] | null)[] = queries.map(() => null);
+  probes.forEach((p, k) => (perQuery[p.query] ??= []).push({ variant: p.variant, hits: found[k] }));
   const seqs = perQuery.flatMap((p) => p?.flatMap((v) => v.hits.map((h) => h.seq)) ?? []);
   if (seqs.length === 0) return out;
   const owners = new Map((await deps.hashes.framesBySeqs(seqs)).map((o) => [o.seq, o]));

@@ -8,7 +8,7 @@
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { hammingHex, HASH_SPECS, type HashType } from '../core/hashes';
-import type { IndexedHash, IndexHit, MatchIndex } from '../core/match-index';
+import { queryEach, type IndexedHash, type IndexHit, type MatchIndex } from '../core/match-index';
 import { chunkRows, type AppDb } from './db';
 import { ScanMatchIndex } from './scan-index';
 import { hashBuckets, hashes } from './schema';
@@ -41,6 +41,12 @@ export class SqlBucketIndex implements MatchIndex {
   // The buckets are written with the hash, in the same batch (SqlHashStore with buckets: true).
   add(_entries: IndexedHash[]): void {}
   remove(_entries: IndexedHash[]): void {}
+
+  async queryMany(type: HashType, values: string[], maxDistance: number): Promise<IndexHit[][]> {
+    // Scanned types go through the scan's one-pass batch.
+    if (type === 'vpdq' || !HASH_SPECS[type].perceptual || maxDistance > BUCKET_MAX_RADIUS) return this.scan.queryMany(type, values, maxDistance);
+    return queryEach(this, type, values, maxDistance);
+  }
 
   async query(type: HashType, value: string, maxDistance: number): Promise<IndexHit[]> {
     // Video frames have no buckets (Workers cannot decode video; frames arrive only as shared vpdq hashes): scanned.

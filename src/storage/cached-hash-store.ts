@@ -3,6 +3,7 @@
  * so a repeat match costs no database read. Every write through this store drops the hashes it
  * touches before it returns. The node's match index is already per process and follows only this
  * process's writes, so the cache adds no staleness the index does not have (see docs/decisions.md).
+ * The details it returns are frozen and shared with the cache (no copy per match): read-only.
  */
 import type { HashType } from '../core/hashes';
 import type { AuditRow, ChangeRow, Committed, FrameOwner, HashDetail, HashStore, IndexEntry, VideoFrameRow, WriteSet } from './types';
@@ -18,15 +19,16 @@ export class CachedHashStore implements HashStore {
     const missing: number[] = [];
     for (const s of seqs) {
       const d = this.bySeq.get(s);
-      if (d) out.push(structuredClone(d));
+      if (d) out.push(d);
       else missing.push(s);
     }
     if (missing.length) {
       for (const d of await this.inner.getBySeqs(missing)) {
         if (this.bySeq.size >= this.max) this.clear();
+        deepFreeze(d);
         this.bySeq.set(d.seq, d);
         this.seqOf.set(d.id, d.seq);
-        out.push(structuredClone(d));
+        out.push(d);
       }
     }
     return out;
@@ -82,4 +84,12 @@ export class CachedHashStore implements HashStore {
   auditSize(): Promise<number> {
     return this.inner.auditSize();
   }
+}
+
+function deepFreeze<T>(x: T): T {
+  if (x !== null && typeof x === 'object' && !Object.isFrozen(x)) {
+    Object.freeze(x);
+    for (const v of Object.values(x)) deepFreeze(v);
+  }
+  return x;
 }

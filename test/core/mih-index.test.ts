@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { BruteForceIndex } from '../../src/core/brute-force-index';
 import type { HammingIndex } from '../../src/core/hamming-index';
-import { MultiIndexHashing, type MihOptions } from '../../src/core/mih-index';
+import type { HammingHit } from '../../src/core/hamming-index';
+import { claimQueries, MultiIndexHashing, searchBaseRange, type MihOffload, type MihOptions } from '../../src/core/mih-index';
 import { mulberry32 as prng } from '../../src/core/prng';
 
 
@@ -49,16 +50,46 @@ function queries(rnd: () => number, stored: Uint32Array[], count: number, words 
   return qs;
 }
 
-function expectSame(mih: HammingIndex, brute: HammingIndex, qs: Uint32Array[], radii: number[], label: string): void {
+/** Each query alone (`search`) and all of them as one batch (`searchMany`). */
+async function expectSame(mih: HammingIndex, brute: HammingIndex, qs: Uint32Array[], radii: number[], label: string): Promise<void> {
   expect(mih.count, `${label}: count`).toBe(brute.count);
+  const packed = pack(qs);
   for (const r of radii) {
+    const wants = qs.map((q) => brute.search(q, r));
     for (let i = 0; i < qs.length; i++) {
       const got = mih.search(qs[i], r);
-      const want = brute.search(qs[i], r);
-      if (JSON.stringify(got) !== JSON.stringify(want)) expect(got, `${label}: radius ${r}, query ${i}`).toEqual(want);
+      if (JSON.stringify(got) !== JSON.stringify(wants[i])) expect(got, `${label}: radius ${r}, query ${i}`).toEqual(wants[i]);
     }
+    const many = await mih.searchMany!(packed, r);
+    if (JSON.stringify(many) !== JSON.stringify(wants)) expect(many, `${label}: radius ${r}, searchMany`).toEqual(wants);
   }
 }
+
+function pack(qs: Uint32Array[]): Uint32Array {
+  const out = new Uint32Array(qs.length * (qs[0]?.length ?? 8));
+  qs.forEach((q, i) => out.set(q, i * q.length));
+  return out;
+}
+
+/**
+ * A stand-in for the helper thread: claims about half of each batch at once, then (when `until`
+ * resolves) looks it up on a structured clone of the job, as a thread receives it: the tables
+ * shared, not copied. With `fail`, it rejects instead.
+ */
+function halfHelper(until: () => Promise<void> = async () => {}, fail = false): MihOffload {
+  return async (job) => {
+    const count = job.queries.length / job.tables.words;
+    const claims: [number, number][] = [];
+    for (let got = 0, c: [number, number] | null; got < count / 2 && (c = claimQueries(job)); got += c[1] - c[0]) claims.push(c);
+    await until();
+    if (fail) throw new Error('helper thread died');
+    const copy = structuredClone(job);
+    return claims.flatMap(([from, to]) => searchBaseRange(copy, from, to).map((hits, i): [number, HammingHit[]] => [from + i, hits]));
+  };
+}
+
+/** `searchMany` shares every batch with the stand-in helper. */
+const SPLIT: MihOptions = { offload: halfHelper(), offloadAbove: 0 };
 
 const ALL_RADII = Array.from({ length: 65 }, (_, r) => r);
 
@@ -74,11 +105,11 @@ function loadBoth(hashes: Uint32Array[], options: MihOptions): { mih: MultiIndex
 }
 
 describe('MultiIndexHashing: same answers as the brute-force scan', () => {
-  it('every radius 0..64, default layout, probing forced even where a scan is cheaper', () => {
+  it('every radius 0..64, default layout, probing forced even where a scan is cheaper', async () => {
     const rnd = prng(1);
     const stored = bank(rnd, 6000);
-    const { mih, brute } = loadBoth(stored, { scanWhenCheaper: false });
-    expectSame(mih, brute, queries(rnd, stored, 12), ALL_RADII, 'seed 1');
+    const { mih, brute } = loadBoth(stored, { scanWhenCheaper: false, ...SPLIT });
+    await expectSame(mih, brute, queries(rnd, stored, 12), ALL_RADII, 'seed 1');
   });
 
   it.each([
@@ -87,31 +118,31 @@ describe('MultiIndexHashing: same answers as the brute-force scan', () => {
     [14, 4],
     [16, 5],
     [20, 6],
-  ])('every radius 0..64 with %i pieces (seed %i)', (substrings, seed) => {
+  ])('every radius 0..64 with %i pieces (seed %i)', async (substrings, seed) => {
     const rnd = prng(seed);
     const stored = bank(rnd, substrings === 12 ? 2000 : 3000); // 12 pieces of 21-22 bits: 128 MB of offsets, slow probes at r = 64
-    const { mih, brute } = loadBoth(stored, { substrings, scanWhenCheaper: false });
+    const { mih, brute } = loadBoth(stored, { substrings, scanWhenCheaper: false, ...SPLIT });
     expect(mih.substrings).toBe(substrings);
-    expectSame(mih, brute, queries(rnd, stored, substrings <= 13 ? 3 : 5), ALL_RADII, `seed ${seed}`);
+    await expectSame(mih, brute, queries(rnd, stored, substrings <= 13 ? 3 : 5), ALL_RADII, `seed ${seed}`);
   });
 
-  it('with the scan fallback on (the default), radii up to 256 and beyond', () => {
+  it('with the scan fallback on (the default), radii up to 256 and beyond', async () => {
     const rnd = prng(7);
     const stored = bank(rnd, 5000);
-    const { mih, brute } = loadBoth(stored, {});
-    expectSame(mih, brute, queries(rnd, stored, 12), [0, 8, 20, 31, 40, 50, 64, 100, 255, 256, 1000], 'seed 7');
+    const { mih, brute } = loadBoth(stored, SPLIT);
+    await expectSame(mih, brute, queries(rnd, stored, 12), [0, 8, 20, 31, 40, 50, 64, 100, 255, 256, 1000], 'seed 7');
   });
 
-  it('128-bit hashes (4 words)', () => {
+  it('128-bit hashes (4 words)', async () => {
     const rnd = prng(8);
     const stored = bank(rnd, 3000, 4);
-    const { mih, brute } = loadBoth(stored, { scanWhenCheaper: false });
-    expectSame(mih, brute, queries(rnd, stored, 8, 4), ALL_RADII, 'seed 8');
+    const { mih, brute } = loadBoth(stored, { scanWhenCheaper: false, ...SPLIT });
+    await expectSame(mih, brute, queries(rnd, stored, 8, 4), ALL_RADII, 'seed 8');
   });
 
-  it('interleaved adds, removes, replacements, batches and compactions', () => {
+  it('interleaved adds, removes, replacements, batches and compactions', async () => {
     const rnd = prng(9);
-    const mih = new MultiIndexHashing(8, { scanWhenCheaper: false });
+    const mih = new MultiIndexHashing(8, { scanWhenCheaper: false, ...SPLIT });
     const brute = new BruteForceIndex(8);
     const seen: Uint32Array[] = [];
     const idSpace = 12_000;
@@ -145,7 +176,7 @@ describe('MultiIndexHashing: same answers as the brute-force scan', () => {
         mih.addMany(ids, packed);
       }
       const radii = [0, 31, ...Array.from({ length: 6 }, () => rnd() % 65)];
-      expectSame(mih, brute, queries(rnd, seen, 8), radii, `seed 9, round ${round}`);
+      await expectSame(mih, brute, queries(rnd, seen, 8), radii, `seed 9, round ${round}`);
     }
     expect(mih.count).toBeGreaterThan(1000);
   });
@@ -173,16 +204,16 @@ describe('MultiIndexHashing: same answers as the brute-force scan', () => {
     }
   });
 
-  it('builds from unsorted ids with duplicates (the last one wins)', () => {
+  it('builds from unsorted ids with duplicates (the last one wins)', async () => {
     const rnd = prng(10);
     const stored = bank(rnd, 4000);
     const ids = stored.map(() => rnd() % 3000);
     const packed = new Uint32Array(stored.length * 8);
     stored.forEach((h, i) => packed.set(h, i * 8));
-    const mih = MultiIndexHashing.build(ids, packed);
+    const mih = MultiIndexHashing.build(ids, packed, 8, SPLIT);
     const brute = new BruteForceIndex(8);
     stored.forEach((h, i) => brute.add(ids[i], h));
-    expectSame(mih, brute, queries(rnd, stored, 12), [0, 10, 31, 64], 'seed 10');
+    await expectSame(mih, brute, queries(rnd, stored, 12), [0, 10, 31, 64], 'seed 10');
     // and keeps working incrementally afterwards
     for (let i = 0; i < 500; i++) {
       const id = rnd() % 3000;
@@ -193,7 +224,76 @@ describe('MultiIndexHashing: same answers as the brute-force scan', () => {
         brute.add(id, h);
       }
     }
-    expectSame(mih, brute, queries(rnd, stored, 12), [0, 10, 31, 64], 'seed 10, after updates');
+    await expectSame(mih, brute, queries(rnd, stored, 12), [0, 10, 31, 64], 'seed 10, after updates');
+  });
+});
+
+describe('MultiIndexHashing: searchMany while the index changes', () => {
+  it('the helper\'s half reads the tables as of the call, through removals, compactions, growth and adds meanwhile', async () => {
+    const rnd = prng(13);
+    const stored = bank(rnd, 12_000);
+    let hold = false;
+    const gates: (() => void)[] = [];
+    const offload = halfHelper(() => new Promise<void>((resolve) => (hold ? gates.push(resolve) : resolve())));
+    const mih = MultiIndexHashing.build(
+      stored.map((_, i) => i),
+      pack(stored),
+      8,
+      { scanWhenCheaper: false, offload, offloadAbove: 0 },
+    );
+    const brute = new BruteForceIndex(8);
+    stored.forEach((h, i) => brute.add(i, h));
+    const liveIds = new Set(stored.map((_, i) => i));
+    let nextId = stored.length;
+    for (const [round, r] of [10, 31, 64].entries()) {
+      const live = [...liveIds];
+      const qs = queries(rnd, stored, 30);
+      const before = qs.map((q) => brute.search(q, r));
+      hold = true;
+      const pending = mih.searchMany(pack(qs), r);
+      hold = false;
+      expect(gates).toHaveLength(1);
+      // Meanwhile: removals enough for a compaction (in place, were the job's tables not pinned),
+      // replacements, and adds (overflow, growth of the slot arrays).
+      const touched = new Set<number>();
+      while (touched.size < 5000) {
+        const id = live[rnd() % live.length];
+        if (touched.has(id)) continue;
+        touched.add(id);
+        liveIds.delete(id);
+        expect(mih.remove(id)).toBe(brute.remove(id));
+      }
+      for (let i = 0; i < 300; i++) {
+        const id = live[rnd() % live.length];
+        touched.add(id);
+        liveIds.add(id);
+        const h = flip(rnd, stored[rnd() % stored.length], rnd() % 41);
+        mih.add(id, h);
+        brute.add(id, h);
+      }
+      for (let i = 0; i < 3000; i++) {
+        const h = flip(rnd, stored[rnd() % stored.length], rnd() % 41);
+        liveIds.add(nextId);
+        mih.add(nextId, h);
+        brute.add(nextId++, h);
+      }
+      gates.shift()!();
+      const got = await pending;
+      for (let i = 0; i < qs.length; i++) {
+        for (const h of got[i]) expect(before[i], `round ${round}, query ${i}: reported ${h.id}`).toContainEqual(h);
+        for (const h of before[i]) if (!touched.has(h.id)) expect(got[i], `round ${round}, query ${i}: missed ${h.id}`).toContainEqual(h);
+      }
+      await expectSame(mih, brute, qs, [r], `seed 13, round ${round}, after`);
+    }
+  });
+});
+
+describe('MultiIndexHashing: searchMany when the helper fails', () => {
+  it('looks up the queries the helper had claimed itself', async () => {
+    const rnd = prng(14);
+    const stored = bank(rnd, 3000);
+    const { mih, brute } = loadBoth(stored, { offload: halfHelper(undefined, true), offloadAbove: 0 });
+    await expectSame(mih, brute, queries(rnd, stored, 40), [0, 31, 64], 'seed 14');
   });
 });
 

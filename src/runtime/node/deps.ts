@@ -14,6 +14,7 @@ import type { NodeConfig } from './config';
 import { openDatabase, type OpenDb } from './db';
 import { nodeDigester } from './digest';
 import { SharpImageDecoder } from './image';
+import { MihHelper } from './mih-helper';
 import { nodeSecret } from './secret';
 import { FfmpegVideoDecoder } from './video';
 
@@ -22,6 +23,8 @@ export const VERSION = '0.1.0';
 export interface NodeRuntime {
   deps: AppDeps;
   index: MemoryMatchIndex;
+  /** The thread that takes half of each large match batch (null on one core); it starts at its first batch unless started. */
+  matchHelper: MihHelper | null;
   database: OpenDb;
   /** Resolves when the index holds every active hash. */
   indexLoaded: Promise<number>;
@@ -32,7 +35,9 @@ export async function createNodeRuntime(config: NodeConfig, overrides: { now?: (
   const database = await openDatabase(config.DATABASE_URL, config.DATABASE_AUTH_TOKEN);
   const sqlHashes = new SqlHashStore(database.db);
   const hashes = new CachedHashStore(sqlHashes);
-  const index = new MemoryMatchIndex((words) => new MultiIndexHashing(words));
+  // Large match batches are split with a second thread when there is a second core.
+  const matchHelper = MihHelper.useful() ? new MihHelper((e) => console.error('match helper thread failed, batches run on the main thread:', e)) : null;
+  const index = new MemoryMatchIndex((words) => new MultiIndexHashing(words, { offload: matchHelper?.offload }));
   const limits = { maxBatch: config.MAX_BATCH, maxBodyBytes: config.MAX_BODY_BYTES, maxImagePixels: config.MAX_IMAGE_PIXELS };
   const deps = assembleAppDeps({
     hashes,
@@ -63,5 +68,15 @@ export async function createNodeRuntime(config: NodeConfig, overrides: { now?: (
   });
   await deps.keyring.ensureCurrent();
   const indexLoaded = loadIndex(sqlHashes, index);
-  return { deps, index, database, indexLoaded, close: () => database.close() };
+  return {
+    deps,
+    index,
+    matchHelper,
+    database,
+    indexLoaded,
+    close: () => {
+      void matchHelper?.close();
+      database.close();
+    },
+  };
 }
