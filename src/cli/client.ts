@@ -14,6 +14,7 @@ import { SharpImageDecoder } from '../runtime/node/image';
 import { DEFAULT_LIMITS, DEFAULT_VIDEO } from '../services/deps';
 import { hashMedia } from '../services/hashing';
 import { FfmpegVideoDecoder } from '../runtime/node/video';
+import { Slots } from '../core/slots';
 import { fail, main, out, parse } from './args';
 import { requestToken } from './oauth';
 
@@ -46,7 +47,7 @@ main(async () => {
         decoder: new SharpImageDecoder({ maxPixels: DEFAULT_LIMITS.maxImagePixels }),
         digests: nodeDigester,
         // Videos with the system's ffmpeg (FFMPEG_PATH to use another), under the node's default limits.
-        video: { ...DEFAULT_VIDEO, decoder: new FfmpegVideoDecoder({ ffmpegPath: process.env.FFMPEG_PATH }) },
+        video: { ...DEFAULT_VIDEO, slots: new Slots(1, 0), decoder: new FfmpegVideoDecoder({ ffmpegPath: process.env.FFMPEG_PATH }) },
         limits: { ...DEFAULT_LIMITS, maxBodyBytes: Number.MAX_SAFE_INTEGER },
       },
       new Uint8Array(readFileSync(positionals[0])),

@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'unprocessable' // 422
   | 'rate_limited' // 429
   | 'not_ready' // 503
+  | 'busy' // 503: at a capacity limit (e.g. video decodes); retry after `retryAfter` s
   | 'not_implemented' // 501
   | 'internal'; // 500: a bug of ours, never anything a client sent
 

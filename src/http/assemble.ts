@@ -44,7 +44,7 @@ export function assembleAppDeps(p: RuntimeParts): AppDeps {
     { name: 'database', check: async () => (await p.hashes.ping(), { ok: true }) },
     { name: 'index', check: async () => ({ ok: p.index.ready(), detail: p.indexDetail() }) },
     // Informational: without ffmpeg the video routes say so, and everything else works.
-    { name: 'video', check: async () => ({ ok: true, detail: await p.video.decoder.status() }) },
+    { name: 'video', check: async () => ({ ok: true, detail: { ...(await p.video.decoder.status()), ...p.video.slots.load() } }) },
   ];
   const authenticator = p.authenticator ?? (p.devAuth ? new DevAuthenticator() : new TokenAuthenticator({ auth: p.auth, keyring, now: p.now, newId: p.newId, issuer: p.issuer }));
   return {

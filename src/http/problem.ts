@@ -29,6 +29,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   rate_limited: 429,
   not_implemented: 501,
   not_ready: 503,
+  busy: 503,
   internal: 500,
 };
 

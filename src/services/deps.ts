@@ -5,6 +5,7 @@
 import type { Digester } from '../core/digest';
 import type { ImageDecoder } from '../core/image';
 import type { MatchIndex } from '../core/match-index';
+import type { Slots } from '../core/slots';
 import type { VideoDecodeOptions, VideoDecoder } from '../core/video';
 import type { Principal } from '../core/auth';
 import type { RateLimiter } from '../core/rate-limit';
@@ -29,6 +30,8 @@ export interface VideoSettings {
   decode: VideoDecodeOptions;
   /** Most bytes in one video upload (images keep maxBodyBytes). */
   maxBytes: number;
+  /** Decodes at once, and how many may wait: beyond, 503 busy. */
+  slots: Slots;
   /** Share (%) of the query's usable frames that must lie within the frame distance of the stored video's. */
   queryMatchPercent: number;
   /** Share (%) of the stored video's usable frames that must be matched the other way (HMA: 0). */
@@ -41,7 +44,9 @@ export const DEFAULT_VIDEO = {
   maxBytes: 256 * 1024 * 1024,
   queryMatchPercent: 80,
   candidateMatchPercent: 0,
-} as const satisfies Omit<VideoSettings, 'decoder'>;
+  concurrency: 2,
+  queue: 8,
+} as const satisfies Omit<VideoSettings, 'decoder' | 'slots'> & { concurrency: number; queue: number };
 
 export const DEFAULT_LIMITS: Limits = {
   maxBatch: 1000,

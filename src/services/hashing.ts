@@ -60,7 +60,7 @@ async function hashVideoMedia(deps: HashingDeps, bytes: Uint8Array): Promise<Vid
   if (bytes.byteLength > deps.video.maxBytes) {
     throw new DomainError('payload_too_large', `videos are accepted up to ${deps.video.maxBytes} bytes; this one is ${bytes.byteLength}`, { extra: { maxBytes: deps.video.maxBytes } });
   }
-  const v = await hashVideo(deps.video.decoder, bytes, deps.video.decode);
+  const v = await deps.video.slots.run(() => hashVideo(deps.video.decoder, bytes, deps.video.decode));
   const [md5, sha256] = await Promise.all([deps.digests.md5(bytes), deps.digests.sha256(bytes)]);
   return {
     kind: 'video',

@@ -398,6 +398,24 @@ describe('limits and bad input', () => {
     }
   });
 
+  it('VIDEO_CONCURRENCY and VIDEO_QUEUE: decodes beyond the slots and the queue get 503 busy with Retry-After', async () => {
+    const one = await makeTestApp({ VIDEO_CONCURRENCY: '1', VIDEO_QUEUE: '0' });
+    try {
+      const bytes = video('chair-orig-22-sd-bar');
+      const send = () => one.request('/v1/hash', { method: 'POST', headers: { 'content-type': 'video/mp4' }, body: bytes });
+      const [a, b] = await Promise.all([send(), send()]);
+      const statuses = [a.status, b.status].sort();
+      expect(statuses).toEqual([200, 503]);
+      const busy = a.status === 503 ? a : b;
+      expect(busy.headers.get('retry-after')).toBe('5');
+      expect((await busy.json()).code).toBe('busy');
+      expect((await send()).status).toBe(200); // the slot is free again
+      expect((await (await one.app.request('/health')).json()).checks.video).toMatchObject({ running: 0, waiting: 0 });
+    } finally {
+      one.close();
+    }
+  });
+
   it('without ffmpeg: video routes answer 501 saying how to install it, images keep working, /health says so and stays ok', async () => {
     const noFfmpeg = await makeTestApp({ FFMPEG_PATH: '/nonexistent/ffmpeg' });
     try {

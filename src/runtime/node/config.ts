@@ -30,6 +30,8 @@ const Schema = z.object({
   VIDEO_SECONDS_PER_FRAME: z.coerce.number().min(0).max(3600).default(DEFAULT_VIDEO.decode.secondsPerFrame),
   VIDEO_TIMEOUT_MS: int(1000, 3_600_000).default(DEFAULT_VIDEO.decode.timeoutMs),
   VIDEO_MAX_PIXELS: int(256, 500_000_000).default(7680 * 4320),
+  VIDEO_CONCURRENCY: int(1, 256).default(DEFAULT_VIDEO.concurrency),
+  VIDEO_QUEUE: int(0, 10_000).default(DEFAULT_VIDEO.queue),
   VPDQ_QUERY_MATCH_PERCENT: z.coerce.number().min(0).max(100).default(DEFAULT_VIDEO.queryMatchPercent),
   VPDQ_CANDIDATE_MATCH_PERCENT: z.coerce.number().min(0).max(100).default(DEFAULT_VIDEO.candidateMatchPercent),
   PUBLIC_URL: z.string().url().optional(),

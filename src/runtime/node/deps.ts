@@ -17,6 +17,7 @@ import { SharpImageDecoder } from './image';
 import { MihHelper } from './mih-helper';
 import { nodeSecret } from './secret';
 import { FfmpegVideoDecoder } from './video';
+import { Slots } from '../../core/slots';
 
 export const VERSION = '0.1.0';
 
@@ -52,6 +53,7 @@ export async function createNodeRuntime(config: NodeConfig, overrides: { now?: (
       decoder: new FfmpegVideoDecoder({ ffmpegPath: config.FFMPEG_PATH, ffprobePath: config.FFPROBE_PATH, maxPixels: config.VIDEO_MAX_PIXELS }),
       decode: { secondsPerFrame: config.VIDEO_SECONDS_PER_FRAME, maxFrames: config.VIDEO_MAX_FRAMES, maxDurationSeconds: config.VIDEO_MAX_SECONDS, timeoutMs: config.VIDEO_TIMEOUT_MS },
       maxBytes: config.VIDEO_MAX_BYTES,
+      slots: new Slots(config.VIDEO_CONCURRENCY, config.VIDEO_QUEUE, 'video decodes'),
       queryMatchPercent: config.VPDQ_QUERY_MATCH_PERCENT,
       candidateMatchPercent: config.VPDQ_CANDIDATE_MATCH_PERCENT,
     },

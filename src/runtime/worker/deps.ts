@@ -2,6 +2,7 @@
 import { drizzle } from 'drizzle-orm/d1';
 import { assembleAppDeps } from '../../http/assemble';
 import type { AppDeps } from '../../http/env';
+import { Slots } from '../../core/slots';
 import { UnavailableVideoDecoder } from '../../core/video';
 import { DEFAULT_LIMITS, DEFAULT_VIDEO } from '../../services/deps';
 import { SqlAuthStore } from '../../storage/auth-store';
@@ -29,7 +30,7 @@ export function createWorkerDeps(env: WorkerEnv): AppDeps {
     digests: workerDigester,
     // No ffmpeg at the edge: a video is hashed on a Node node or by the client (npm run client -- hash),
     // and its frames can be sent as a vpdq hash.
-    video: { ...DEFAULT_VIDEO, maxBytes: config.MAX_BODY_BYTES, decoder: new UnavailableVideoDecoder('Workers cannot decode video; hash it with `npm run client -- hash FILE` (ffmpeg) and send the vpdq frames to POST /v1/match') },
+    video: { ...DEFAULT_VIDEO, maxBytes: config.MAX_BODY_BYTES, slots: new Slots(1, 0), decoder: new UnavailableVideoDecoder('Workers cannot decode video; hash it with `npm run client -- hash FILE` (ffmpeg) and send the vpdq frames to POST /v1/match') },
     now: Date.now,
     newId: () => crypto.randomUUID(),
     limits: { ...DEFAULT_LIMITS, maxBodyBytes: config.MAX_BODY_BYTES, maxBatch: config.MAX_BATCH },

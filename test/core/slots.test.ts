@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { DomainError } from '../../src/core/errors';
+import { Slots } from '../../src/core/slots';
+
+/** A job that runs until `release()` is called. */
+function gate() {
+  let release!: () => void;
+  const done = new Promise<void>((r) => (release = r));
+  return { release, job: () => done };
+}
+
+describe('Slots', () => {
+  it('runs at most `size` at once, then the queued ones in order, and refuses beyond the queue with busy', async () => {
+    const slots = new Slots(2, 1, 'decodes');
+    const order: string[] = [];
+    const [a, b, c] = [gate(), gate(), gate()];
+    const pa = slots.run(async () => (await a.job(), order.push('a')));
+    const pb = slots.run(async () => (await b.job(), order.push('b')));
+    const pc = slots.run(async () => (order.push('c starts'), await c.job(), order.push('c')));
+    expect(slots.load()).toEqual({ running: 2, waiting: 1 });
+    const refused = await slots.run(async () => 'never').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(DomainError);
+    expect(refused).toMatchObject({ code: 'busy', extra: { retryAfter: 5 } });
+    expect((refused as Error).message).toMatch(/2 decodes at once and 1 waiting/);
+    b.release();
+    await pb;
+    await Promise.resolve();
+    expect(order).toEqual(['b', 'c starts']);
+    expect(slots.load()).toEqual({ running: 2, waiting: 0 });
+    a.release();
+    c.release();
+    await Promise.all([pa, pc]);
+    expect(slots.load()).toEqual({ running: 0, waiting: 0 });
+  });
+
+  it('frees the slot when the job throws', async () => {
+    const slots = new Slots(1, 0);
+    await expect(slots.run(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(slots.load()).toEqual({ running: 0, waiting: 0 });
+    expect(await slots.run(async () => 42)).toBe(42);
+  });
+});
