@@ -25,12 +25,14 @@
  *   ~1 chain node per probe, ~+50 us at 1 M) or the dead slots pass 1/8. Loading many hashes one
  *   `add` at a time therefore compacts O(n / 2^18) times: use `build` or `addMany` to load.
  *
- * Duplicates: a hash can pass the lookups of several pieces. A hit found through piece j is dropped
- * when an earlier piece i would have reported it too (same test, recomputed from the hash); only
- * hits pay for this, so no seen-set is needed.
+ * Duplicates: a hash can pass the lookups of several pieces, and near-duplicates (the frames of a
+ * still scene) pass nearly all of them. A byte per slot, stamped per query, makes each slot's full
+ * distance computed once a query, whichever pieces found it (before: every piece checked it again
+ * and earlier pieces' tests were recomputed for each hit, ~m^2/2 piece tests per hit).
  *
  * Memory beyond the 32-byte hash: 4 bytes per piece (postings) + 4 (id) + 4 * 2^width per piece
- * (offsets), i.e. 61.9 bytes per hash at 10 M with 14 pieces, 72 at 1 M with 16.
+ * (offsets) + 1 (the search's stamps), i.e. 62.9 bytes per hash at 10 M with 14 pieces, 73 at 1 M
+ * with 16 (a helper thread searching the same tables holds one more byte per slot).
  *
  * Large radii: when the modelled probe cost passes that of a linear scan, `search` scans instead
  * (same answer): from r = 35 at 1 k hashes, r = 70 at 1 M. Up to there probing is still faster
@@ -322,6 +324,8 @@ export class MultiIndexHashing implements HammingIndex {
     let total = this.hashes.byteLength + this.ids.byteLength;
     for (let j = 0; j < this.offsets.length; j++) total += this.offsets[j].byteLength + this.postings[j].byteLength;
     total += (this.ovHeads?.byteLength ?? 0) + (this.ovNodes?.byteLength ?? 0) + (this.ovIds?.byteLength ?? 0);
+    // The search's one byte per slot (a helper thread holds another of its own).
+    total += Math.max(this.scratch.seen.byteLength, this.hashes.length / this.words);
     const hashBytes = this.live * this.words * 4;
     return { totalBytes: total, hashBytes, overheadPerHash: this.live ? (total - hashBytes) / this.live : 0 };
   }
@@ -337,6 +341,8 @@ export class MultiIndexHashing implements HammingIndex {
     const nodes = this.ovNodes!;
     const ovMask = this.ovSize - 1;
     const ovBits = 31 - Math.clz32(this.ovSize);
+    const stamp = this.scratch.begin(h.length / w);
+    const seen = this.scratch.seen;
     for (let j = 0; j < m; j++) {
       if (plan.radii[j] < 0) continue;
       const { masks, pops } = ballOf(this.shape.widths[j], plan.radii[j]);
@@ -349,9 +355,12 @@ export class MultiIndexHashing implements HammingIndex {
           const info = nodes[2 * (x * m + j) + 1];
           if (info >>> 16 !== k >>> ovBits || POP16[(info ^ qf) & fmask] > limit) continue;
           const slot = this.baseCount + x;
-          if (ids[slot] < 0) continue;
+          if (ids[slot] < 0 || seen[slot] === stamp) continue;
           const d = distance(h, slot * w, query, w, r);
-          if (d <= r && !foundEarlier(this.tables(), slot, j, plan, this.scratch)) hits.push({ id: ids[slot], distance: d });
+          if (d <= r) {
+            seen[slot] = stamp;
+            hits.push({ id: ids[slot], distance: d });
+          }
         }
       }
     }
@@ -595,6 +604,22 @@ class Scratch {
   qkeys = new Int32Array(0); // the query's pieces
   qfilter = new Int32Array(0); // the query's filter value for each piece
   sink = 0;
+  /** Per slot, the stamp of the last check of it: each slot's distance is computed once a query. */
+  seen = new Uint8Array(0);
+  private stamp = 0;
+
+  /** A fresh stamp for one query's checks over `slots` slots (the array is cleared once in 255 queries). */
+  begin(slots: number): number {
+    if (this.seen.length < slots) {
+      this.seen = new Uint8Array(Math.max(slots, this.seen.length * 2));
+      this.stamp = 0;
+    }
+    if (++this.stamp === 256) {
+      this.seen.fill(0);
+      this.stamp = 1;
+    }
+    return this.stamp;
+  }
 
   growCands(): void {
     const slots = new Int32Array(this.candSlot.length * 2);
@@ -606,9 +631,12 @@ class Scratch {
   }
 }
 
+/** The scratch of the thread running `searchBase` (one per thread: each has its own module instance). */
+let threadScratch: Scratch | undefined;
+
 /** What an offload runs on the other thread: claims chunks of the job's queries until none are left, and returns their base hits (unsorted). */
 export function searchBase(job: MihJob): MihJobHits {
-  const s = new Scratch();
+  const s = (threadScratch ??= new Scratch());
   const out: MihJobHits = [];
   for (let claim; (claim = claimQueries(job)); ) baseRange(job, claim[0], claim[1], s).forEach((hits, i) => out.push([claim[0] + i, hits]));
   return out;
@@ -716,25 +744,18 @@ function probeBase(t: MihTables, plan: Plan, query: Uint32Array, r: number, s: S
   }
   for (let c = 0; c < nc; c++) sink ^= h[candSlot[c] * w];
   s.sink = sink;
+  // A hit found through several pieces (near-duplicates pass most of them) is reported once: only
+  // hits touch the stamps, so a candidate that is not one costs no second random read.
+  const stamp = s.begin(h.length / w);
+  const seen = s.seen;
   for (let c = 0; c < nc; c++) {
     const slot = candSlot[c];
     const d = distance(h, slot * w, query, w, r);
-    if (d <= r && ids[slot] >= 0 && !foundEarlier(t, slot, candPiece[c], plan, s)) hits.push({ id: ids[slot], distance: d });
+    if (d <= r && ids[slot] >= 0 && seen[slot] !== stamp) {
+      seen[slot] = stamp;
+      hits.push({ id: ids[slot], distance: d });
+    }
   }
-}
-
-/** True when an earlier piece's lookup reported `slot` already (the same two tests, from the hash). */
-function foundEarlier(t: MihTables, slot: number, j: number, plan: Plan, s: Scratch): boolean {
-  const off = slot * t.words;
-  const { starts, widths, partner } = t.shape;
-  for (let i = 0; i < j; i++) {
-    if (plan.radii[i] < 0) continue;
-    const di = pop(extract(t.hashes, off, starts[i], widths[i]) ^ s.qkeys[i]);
-    if (di > plan.radii[i]) continue;
-    const df = partner[i] >= 0 ? POP16[filterOfSlot(t.hashes, t.words, t.shape, t.f, slot, i) ^ s.qfilter[i]] : 0;
-    if (di + df <= plan.bounds[i]) return true;
-  }
-  return false;
 }
 
 /** The top f bits of piece j's partner, from the keys of all pieces. */
