@@ -3,7 +3,7 @@
  * the machine and the date. The README's figures come from here.
  *
  *   npm run bench                           # all, default sizes
- *   npm run bench -- --only index,pdq       # some: index, pdq, merkle, audit, video, vpdq, http
+ *   npm run bench -- --only index,pdq       # some: index, pdq, merkle, audit, video, vpdq, stills, http
  *   npm run bench -- --quick                # smaller and fewer: a smoke run
  *   npm run bench -- --only index --sizes 10000000   # the 10 M index run (about 3 GB)
  */
@@ -34,6 +34,10 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   },
   vpdq: async () => {
     const m = await import('./bench/vpdq' as string);
+    return (o) => m.run({ quick: o.quick });
+  },
+  stills: async () => {
+    const m = await import('./bench/stills' as string);
     return (o) => m.run({ quick: o.quick });
   },
   http: async () => {

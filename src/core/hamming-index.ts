@@ -24,6 +24,8 @@ export interface HammingIndex {
   search(query: Uint32Array, maxDistance: number): HammingHit[];
   /** `search` for each query of a batch (`queries` holds `words` words per query), in order; faster than one `search` each where implemented. */
   searchMany?(queries: Uint32Array, maxDistance: number): Promise<HammingHit[][]>;
+  /** Folds recent additions and removals into the main tables, where the index keeps such a split. */
+  compact?(): void;
 }
 
 export function sortHits(hits: HammingHit[]): HammingHit[] {

@@ -30,7 +30,7 @@ interface VideoTally {
 /**
  * Query frames probed together: bounds the hits held at once. A still scene is the costly case:
  * each of its frames hits every similar frame of a stored still scene (3600 x 3600 distinct but
- * near-identical frames: 13 M hits, about 20 s), so between chunks the event loop is let go and
+ * near-identical frames: 13 M hits, about 7.5 s: npm run bench -- --only stills), so between chunks the event loop is let go and
  * other requests keep being served. See docs/decisions.md.
  */
 const CHUNK = 32;

@@ -133,6 +133,28 @@ describe('MultiIndexHashing: same answers as the brute-force scan', () => {
     await expectSame(mih, brute, queries(rnd, stored, 12), [0, 8, 20, 31, 40, 50, 64, 100, 255, 256, 1000], 'seed 7');
   });
 
+  it('a still scene: thousands of near-duplicates found through most pieces, in the base and in the overflow', async () => {
+    const rnd = prng(9);
+    const base = randomHash(rnd);
+    // 9000 variants of one hash (its first 12 bits in every combination, then again with 2 more bits
+    // flipped), plus unrelated ones: each query has thousands of candidates through every piece.
+    const scene = Array.from({ length: 9000 }, (_, i) => {
+      const h = Uint32Array.from(base);
+      h[0] ^= (i % 4096) << 20;
+      if (i >= 4096) h[1] ^= (i % 7) + 1;
+      return h;
+    });
+    const stored = [...scene, ...bank(rnd, 3000)];
+    const qs = [flip(rnd, base, 3), flip(rnd, base, 20), base, randomHash(rnd)];
+    const built = loadBoth(stored, SPLIT);
+    await expectSame(built.mih, built.brute, qs, [0, 6, 12, 24, 31, 40], 'built');
+    // The same, added after a small build: the scene sits in the overflow.
+    const small = loadBoth(stored.slice(9000), SPLIT);
+    small.mih.addMany(Int32Array.from(scene, (_, i) => 100_000 + i), pack(scene));
+    scene.forEach((h, i) => small.brute.add(100_000 + i, h));
+    await expectSame(small.mih, small.brute, qs, [0, 6, 12, 24, 31, 40], 'overflow');
+  });
+
   it('128-bit hashes (4 words)', async () => {
     const rnd = prng(8);
     const stored = bank(rnd, 3000, 4);
