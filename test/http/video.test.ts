@@ -14,6 +14,7 @@ import { loadConfig } from '../../src/runtime/node/config';
 import { createNodeRuntime } from '../../src/runtime/node/deps';
 import { json, makeTestApp, type TestApp } from '../support/app';
 import { conformancePath } from '../support/conformance';
+import { requireFfmpeg } from '../support/ffmpeg';
 import { noiseImage } from '../support/images';
 import { blockIndex, findRun, scanForUploads } from '../support/scan';
 
@@ -80,9 +81,10 @@ function randomFrames(n: number, seed: number): Frame[] {
 }
 
 beforeAll(async () => {
+  requireFfmpeg();
   t = await makeTestApp();
 });
-afterAll(() => t.close());
+afterAll(() => t?.close());
 
 describe('hashing a video', () => {
   it('POST /v1/hash: vpdq frames at 1 fps with quality and timestamp, md5 and sha256 of the file', async () => {

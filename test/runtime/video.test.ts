@@ -16,6 +16,7 @@ import { hammingHex } from '../../src/core/hashes';
 import { dedupeFrameHashes, hashVideo, isVideo, sniffVideoContainer, vpdqMatch, type VideoDecodeOptions, type VideoFrameHash, type VideoHashes } from '../../src/core/video';
 import { FfmpegVideoDecoder } from '../../src/runtime/node/video';
 import { conformancePath } from '../support/conformance';
+import { requireFfmpeg } from '../support/ffmpeg';
 
 const VIDEOS = ['chair-orig-22-sd-bar', 'chair-22-sd-grey-bar', 'chair-22-with-small-logo-bar', 'doorknob-hd-no-bar', 'pattern-hd-no-bar', 'pattern-sd-grey-bar'];
 const CHAIR_EDITS = ['chair-22-sd-grey-bar', 'chair-22-with-small-logo-bar'];
@@ -79,6 +80,7 @@ const realTmp = tmpdir();
 let privateTmp = '';
 const started = Date.now();
 beforeAll(() => {
+  requireFfmpeg();
   privateTmp = mkdtempSync(join(realTmp, 'mhn-video-test-'));
   process.env.TMPDIR = privateTmp;
 });
