@@ -263,12 +263,18 @@ export class MultiIndexHashing implements HammingIndex {
     if (!plan || !this.offload || count < 2 || count * plan.cost < this.offloadAbove) return Array.from({ length: count }, (_, q) => this.search(query(q), maxDistance));
     const job: MihJob = { tables: this.tables(), plan, queries, maxDistance: r, next: new Int32Array(new SharedArrayBuffer(4)) };
     this.pins++;
+    // Settled whatever happens here (a throw below must not leave it to reject unhandled), and the
+    // tables stay pinned until the other thread is done with them.
+    const theirs = this.offload(job).then(
+      (hits): MihJobHits | null => hits,
+      () => null,
+    );
     try {
-      const theirs = this.offload(job);
       const hits: HammingHit[][] = Array.from({ length: count }, () => []);
       const mine = new Uint8Array(count);
       for (let claim; (claim = claimQueries(job)); ) {
-        baseRange(job, claim[0], claim[1], this.scratch).forEach((list, i) => hits[claim[0] + i].push(...list));
+        // Assigned, not spread into: a list can hold more hits than a call takes arguments.
+        baseRange(job, claim[0], claim[1], this.scratch).forEach((list, i) => (hits[claim[0] + i] = list));
         mine.fill(1, claim[0], claim[1]);
       }
       if (this.ovHeads !== null) {
@@ -277,17 +283,15 @@ export class MultiIndexHashing implements HammingIndex {
           this.probeOverflow(query(q), r, plan, hits[q]);
         }
       }
-      let other: MihJobHits;
-      try {
-        other = await theirs;
-      } catch {
+      let other = await theirs;
+      if (other === null) {
         other = [];
         for (let q = 0; q < count; q++) if (!mine[q]) other.push([q, baseRange(job, q, q + 1, this.scratch)[0]]);
       }
-      for (const [q, list] of other) hits[q].push(...list);
+      for (const [q, list] of other) for (const hit of list) hits[q].push(hit);
       return hits.map(sortHits);
     } finally {
-      this.pins--;
+      void theirs.then(() => this.pins--);
     }
   }
 

@@ -319,6 +319,27 @@ describe('MultiIndexHashing: searchMany when the helper fails', () => {
   });
 });
 
+describe('MultiIndexHashing: searchMany with huge hit lists', () => {
+  it('a query with more hits than a call takes arguments (200,000 copies of one hash), on both threads', async () => {
+    const rnd = prng(21);
+    const h = randomHash(rnd);
+    const n = 200_000;
+    const packed = new Uint32Array(n * 8);
+    for (let i = 0; i < n; i++) packed.set(h, i * 8);
+    const mih = MultiIndexHashing.build(Int32Array.from({ length: n }, (_, i) => i), packed, 8, SPLIT);
+    mih.add(n, h); // one in the overflow too
+    // The stand-in helper claims queries 0-15 (two chunks of 8), this thread 16-19: the copies are
+    // asked for on both sides.
+    const qs = Array.from({ length: 20 }, () => randomHash(rnd));
+    qs[0] = h;
+    qs[16] = flip(rnd, h, 3);
+    const many = await mih.searchMany!(pack(qs), 8);
+    expect(many.map((hits) => hits.length)).toEqual(qs.map((_, i) => (i === 0 || i === 16 ? n + 1 : 0)));
+    expect(new Set(many[0].map((x) => x.id)).size).toBe(n + 1);
+    expect(many[16].every((x) => x.distance === 3)).toBe(true);
+  });
+});
+
 describe('MultiIndexHashing: edges', () => {
   it('an empty index, odd radii and the id range', () => {
     const mih = new MultiIndexHashing();

@@ -43,7 +43,15 @@ export class MihHelper {
     if (this.started) return this.started;
     this.started = new Promise<void>((resolve) => {
       if (this.stopped) return resolve();
-      const worker = new Worker(new URL('./mih-thread-boot.mjs', import.meta.url));
+      let worker: Worker;
+      try {
+        worker = new Worker(new URL('./mih-thread-boot.mjs', import.meta.url));
+      } catch (e) {
+        // No thread: every batch stays on the calling thread.
+        this.stopped = true;
+        this.onError(e instanceof Error ? e : new Error(String(e)));
+        return resolve();
+      }
       this.worker = worker;
       worker.unref(); // held only while jobs are pending
       worker.on('message', (m: Reply) => {
@@ -81,10 +89,13 @@ export class MihHelper {
       return Promise.resolve([]);
     }
     const id = this.nextId++;
+    try {
+      worker.postMessage({ id, job });
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
     if (this.pending.size === 0) worker.ref();
-    const done = new Promise<MihJobHits>((resolve, reject) => this.pending.set(id, { resolve, reject }));
-    worker.postMessage({ id, job });
-    return done;
+    return new Promise<MihJobHits>((resolve, reject) => this.pending.set(id, { resolve, reject }));
   };
 
   /** Stops the thread; jobs still pending there fail (their callers look the queries up themselves). */
