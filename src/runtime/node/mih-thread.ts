@@ -3,28 +3,12 @@
  * lookups on the index's shared tables and posts the hits back packed: per query it claimed, the
  * query, its hit count, then (id, distance) per hit.
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { parentPort } from 'node:worker_threads';
 import { MultiIndexHashing, searchBase, type MihJob } from '../../core/mih-index';
 import { mulberry32 } from '../../core/prng';
 
 const port = parentPort!;
-
-/**
- * A job carries the index's current tables (SharedArrayBuffers). After a compaction the main thread
- * drops the old ones, but this thread's copies of them stay reachable from garbage only, and an idle
- * thread that allocates little rarely collects: each retired generation of tables would stay in
- * memory. So when a job brings new tables, the previous job's are collected at once (a full
- * collection of this small heap, a few ms, once per compaction).
- */
-const collect = exposeGc();
-let lastTables: ArrayBufferLike | null = null;
-
 port.on('message', ({ id, job }: { id: number; job: MihJob }) => {
-  const tables = job.tables.hashes.buffer;
-  const retired = lastTables !== null && lastTables !== tables;
-  lastTables = tables;
   try {
     const hits = searchBase(job);
     let size = 2 * hits.length;
@@ -43,19 +27,7 @@ port.on('message', ({ id, job }: { id: number; job: MihJob }) => {
   } catch (e) {
     port.postMessage({ id, error: e instanceof Error ? e.message : String(e) });
   }
-  if (retired) setImmediate(() => collect?.());
 });
-
-/** V8's `gc`, made reachable in this thread (the flag is read when a context is created), or null. */
-function exposeGc(): (() => void) | null {
-  try {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as unknown;
-    return typeof gc === 'function' ? (gc as () => void) : null;
-  } catch {
-    return null;
-  }
-}
 warmUp();
 port.postMessage({ ready: true });
 
