@@ -120,6 +120,17 @@ export function vpdqText(frames: readonly VideoFrameHash[]): string {
   return frames.map((f) => `${f.index},${f.quality},${f.hash},${f.timestamp.toFixed(3)}\n`).join('');
 }
 
+/** The frames of a text in `vpdqText`'s format (blank lines ignored); the inverse of `vpdqText`. */
+export function parseVpdqText(text: string): VideoFrameHash[] {
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      const [index, quality, hash, timestamp] = line.trim().split(',');
+      return { index: Number(index), quality: Number(quality), hash, timestamp: Number(timestamp) };
+    });
+}
+
 /**
  * A vpdq hash's value: SHA-256 (hex) of `vpdqText`. It names the frame list in one string (the key
  * of a share, what the audit log records), and anyone holding the frames can recompute it.

@@ -3,32 +3,18 @@
  * in the parts they hand in (database, decoder, digests, index), never in how they are put together.
  */
 import { RateLimiter } from '../core/rate-limit';
-import type { Digester } from '../core/digest';
-import type { ImageDecoder } from '../core/image';
-import type { MatchIndex } from '../core/match-index';
-import type { Limits, VideoSettings } from '../services/deps';
+import type { ServiceDeps } from '../services/deps';
 import { Keyring } from '../services/keyring';
 import { MatchCounter } from '../services/matching';
 import { SecretBox } from '../services/secret-box';
 import { ACCESS_TOKEN_TTL_S, CLOCK_SKEW_S, TokenAuthenticator } from '../services/tokens';
-import type { AuthStore, HashStore, LogStore } from '../storage/types';
 import { DevAuthenticator } from './dev-auth';
 import type { AppDeps, Authenticator, HealthCheck } from './env';
 
-export interface RuntimeParts {
-  hashes: HashStore;
-  auth: AuthStore;
-  log: LogStore;
-  treeHeadIntervalMs: number;
-  index: MatchIndex;
+/** The service dependencies a runtime hands in as they are, and what the assembly turns into the rest. */
+export interface RuntimeParts
+  extends Pick<ServiceDeps, 'hashes' | 'auth' | 'log' | 'treeHeadIntervalMs' | 'index' | 'decoder' | 'digests' | 'video' | 'now' | 'newId' | 'limits' | 'issuer'> {
   indexDetail: () => Record<string, unknown>;
-  decoder: ImageDecoder | null;
-  digests: Digester;
-  video: VideoSettings;
-  now: () => number;
-  newId: () => string;
-  limits: Limits;
-  issuer: string;
   nodeSecret: string;
   rateLimit: { perSecond: number; burst: number } | null;
   devAuth: boolean;

@@ -61,7 +61,7 @@ async function hashVideoMedia(deps: HashingDeps, bytes: Uint8Array): Promise<Vid
     throw new DomainError('payload_too_large', `videos are accepted up to ${deps.video.maxBytes} bytes; this one is ${bytes.byteLength}`, { extra: { maxBytes: deps.video.maxBytes } });
   }
   const v = await deps.video.slots.run(() => hashVideo(deps.video.decoder, bytes, deps.video.decode));
-  const [md5, sha256] = await Promise.all([deps.digests.md5(bytes), deps.digests.sha256(bytes)]);
+  const { md5, sha256 } = await fileDigests(deps, bytes);
   return {
     kind: 'video',
     hashes: { vpdq: { value: vpdqDigest(v.frames), frames: v.frames }, md5: { value: md5 }, sha256: { value: sha256 } },
@@ -69,12 +69,18 @@ async function hashVideoMedia(deps: HashingDeps, bytes: Uint8Array): Promise<Vid
   };
 }
 
+/** The exact hashes of the uploaded bytes. */
+async function fileDigests(deps: HashingDeps, bytes: Uint8Array): Promise<{ md5: string; sha256: string }> {
+  const [md5, sha256] = await Promise.all([deps.digests.md5(bytes), deps.digests.sha256(bytes)]);
+  return { md5, sha256 };
+}
+
 async function hashImage(deps: HashingDeps, bytes: Uint8Array, opts: { dihedral?: boolean }): Promise<MediaHashes> {
   if (!deps.decoder) {
     throw new DomainError('not_implemented', 'this deployment cannot decode images; compute the hashes on your side (npm run client -- hash FILE) and send them to POST /v1/match');
   }
   const img = await deps.decoder.decode(bytes);
-  const [md5, sha256] = await Promise.all([deps.digests.md5(bytes), deps.digests.sha256(bytes)]);
+  const { md5, sha256 } = await fileDigests(deps, bytes);
   const out: MediaHashes = {
     kind: 'image',
     hashes: { pdq: { value: '', quality: 0 }, blockhash: { value: blockhash(img) }, md5: { value: md5 }, sha256: { value: sha256 } },

@@ -119,11 +119,11 @@ export class SqlHashStore implements HashStore {
   }
 
   async framesBySeqs(seqs: number[]): Promise<FrameOwner[]> {
-    const out: FrameOwner[] = [];
+    const found: Omit<FrameOwner, 'indexedFrames'>[] = [];
     for (const part of chunkRows([...new Set(seqs)], 1)) {
-      out.push(
+      found.push(
         ...(await this.db
-          .select({ seq: videoFrames.seq, hashId: videoFrames.hashId, frame: videoFrames.frame, timestampMs: videoFrames.timestampMs, hashSeq: hashes.seq, indexedFrames: sql<number>`0` })
+          .select({ seq: videoFrames.seq, hashId: videoFrames.hashId, frame: videoFrames.frame, timestampMs: videoFrames.timestampMs, hashSeq: hashes.seq })
           .from(videoFrames)
           .innerJoin(hashes, eq(hashes.id, videoFrames.hashId))
           .where(inArray(videoFrames.seq, part))),
@@ -131,7 +131,7 @@ export class SqlHashStore implements HashStore {
     }
     // Each video's count of indexed frames once (the (hash_id, frame) index finds its frames).
     const counts = new Map<string, number>();
-    for (const part of chunkRows([...new Set(out.map((o) => o.hashId))], 1)) {
+    for (const part of chunkRows([...new Set(found.map((o) => o.hashId))], 1)) {
       const rows = await this.db
         .select({ hashId: videoFrames.hashId, n: sql<number>`count(*)` })
         .from(videoFrames)
@@ -139,8 +139,7 @@ export class SqlHashStore implements HashStore {
         .groupBy(videoFrames.hashId);
       for (const r of rows) counts.set(r.hashId, Number(r.n));
     }
-    for (const o of out) o.indexedFrames = counts.get(o.hashId) ?? 0;
-    return out;
+    return found.map((o) => ({ ...o, indexedFrames: counts.get(o.hashId) ?? 0 }));
   }
 
   async changesSince(afterSeq: number, limit: number): Promise<ChangeRow[]> {

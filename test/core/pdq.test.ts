@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hammingHex } from '../../src/core/hashes';
+import { uniform } from '../../src/core/prng';
 import { dihedralPixels, lumaFromRgba, pdqDihedralFromRgba, pdqFromLuma, pdqFromRgba, PDQ_DIHEDRAL_VARIANTS, type PdqDihedralVariant, type PdqResult } from '../../src/core/pdq';
 import { decimationIndices, downscaleTo64, jaroszWindowSize } from '../../src/core/pdq-downscale';
 import { downscaleTo64Wasm, setWasmEnabled, wasmKernels } from '../../src/core/pdq-wasm';
@@ -175,13 +176,7 @@ function plainDownscale(luma: Float32Array, rows: number, cols: number): Float32
 
 describe('PDQ downsampling', () => {
   it('the streamed implementation equals the plain one, bit for bit, on odd sizes and shapes', () => {
-    let seed = 0x9e3779b9;
-    const rand = (): number => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return (seed >>> 0) / 2 ** 32;
-    };
+    const rand = uniform(0x9e3779b9);
     const sizes: [number, number][] = [[5, 5], [63, 65], [5, 700], [700, 5], [129, 257], [1000, 383]];
     for (let i = 0; i < 20; i++) sizes.push([5 + Math.floor(rand() * 300), 5 + Math.floor(rand() * 300)]);
     for (const [cols, rows] of sizes) {
@@ -194,13 +189,7 @@ describe('PDQ downsampling', () => {
   it('the WebAssembly kernels equal the plain one, bit for bit, from RGBA and from float luma', () => {
     const k = wasmKernels();
     expect(k).not.toBeNull();
-    let seed = 0x2545f491;
-    const rand = (): number => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return (seed >>> 0) / 2 ** 32;
-    };
+    const rand = uniform(0x2545f491);
     // Odd widths exercise the padding to 4 columns, heights not a multiple of 8 the last band,
     // narrow planes windows of 1 and repeated sample columns.
     const sizes: [number, number][] = [[5, 5], [63, 65], [5, 700], [700, 5], [129, 257], [1000, 383], [1283, 37]];

@@ -7,26 +7,17 @@
  * Needs ffmpeg and ffprobe on PATH (Debian: apt-get install ffmpeg; .ci/run installs it).
  */
 import { createHash } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../src/core/prng';
 import { loadConfig } from '../../src/runtime/node/config';
 import { createNodeRuntime } from '../../src/runtime/node/deps';
 import { json, makeTestApp, type TestApp } from '../support/app';
-import { conformancePath } from '../support/conformance';
-import { requireFfmpeg } from '../support/ffmpeg';
+import { conformanceVideo, ffmpegPipe, requireFfmpeg } from '../support/ffmpeg';
 import { noiseImage } from '../support/images';
 import { blockIndex, findRun, scanForUploads } from '../support/scan';
 
-const video = (name: string) => readFileSync(conformancePath('pdq', 'tmk', 'sample-videos', `${name}.mp4`));
+const video = conformanceVideo;
 const uploads: Buffer[] = []; // every video byte string sent, for the no-trace check
-
-/** ffmpeg from stdin (or a lavfi source) to stdout: nothing on disk. */
-function ffmpegPipe(args: string[], input?: Buffer): Buffer {
-  const r = spawnSync('ffmpeg', ['-hide_banner', '-v', 'error', ...args], { input, maxBuffer: 1 << 30 });
-  if (r.status !== 0) throw new Error(`ffmpeg ${args.join(' ')} failed: ${r.stderr}`);
-  return r.stdout;
-}
 
 interface Frame {
   index: number;
@@ -75,8 +66,8 @@ const vpdqMatches = (r: Result) => r.matches.filter((m) => m.type === 'vpdq');
 
 /** n frames of unrelated random PDQ hashes, one a second, quality 90. */
 function randomFrames(n: number, seed: number): Frame[] {
-  let x = seed >>> 0 || 1;
-  const word = () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0), x.toString(16).padStart(8, '0'));
+  const next = mulberry32(seed);
+  const word = () => next().toString(16).padStart(8, '0');
   return Array.from({ length: n }, (_, i) => ({ index: 30 * i, timestamp: i, hash: Array.from({ length: 8 }, word).join(''), quality: 90 }));
 }
 

@@ -13,10 +13,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/core/errors';
 import { hammingHex } from '../../src/core/hashes';
-import { dedupeFrameHashes, hashVideo, isVideo, sniffVideoContainer, vpdqMatch, type VideoDecodeOptions, type VideoFrameHash, type VideoHashes } from '../../src/core/video';
+import { dedupeFrameHashes, hashVideo, isVideo, parseVpdqText, sniffVideoContainer, vpdqMatch, type VideoDecodeOptions, type VideoFrameHash, type VideoHashes } from '../../src/core/video';
 import { FfmpegVideoDecoder } from '../../src/runtime/node/video';
 import { conformancePath } from '../support/conformance';
-import { requireFfmpeg } from '../support/ffmpeg';
+import { conformanceVideo, ffmpegPipe, requireFfmpeg } from '../support/ffmpeg';
 
 const VIDEOS = ['chair-orig-22-sd-bar', 'chair-22-sd-grey-bar', 'chair-22-with-small-logo-bar', 'doorknob-hd-no-bar', 'pattern-hd-no-bar', 'pattern-sd-grey-bar'];
 const CHAIR_EDITS = ['chair-22-sd-grey-bar', 'chair-22-with-small-logo-bar'];
@@ -27,26 +27,12 @@ const ONE_FPS: VideoDecodeOptions = { ...EVERY_FRAME, secondsPerFrame: 1 };
 const EVERY_FRAME_VIDEOS = process.env.VPDQ_EVERY_FRAME === 'all' ? VIDEOS : ['doorknob-hd-no-bar', 'pattern-hd-no-bar', 'pattern-sd-grey-bar'];
 
 const decoder = new FfmpegVideoDecoder();
-const video = (name: string) => readFileSync(conformancePath('pdq', 'tmk', 'sample-videos', `${name}.mp4`));
+const video = conformanceVideo;
 const fed: Buffer[] = []; // every byte string given to the decoder, for the no-disk check
 const hash = (bytes: Buffer, opts: VideoDecodeOptions, d = decoder) => (fed.push(bytes), hashVideo(d, bytes, opts));
 
 function reference(name: string): VideoFrameHash[] {
-  const text = readFileSync(conformancePath('pdq', 'vpdq', 'sample-hashes', `${name}.txt`), 'utf8');
-  return text
-    .trim()
-    .split('\n')
-    .map((line) => {
-      const [index, quality, hash, timestamp] = line.split(',');
-      return { index: Number(index), quality: Number(quality), hash, timestamp: Number(timestamp) };
-    });
-}
-
-/** ffmpeg from stdin to stdout, nothing on disk. */
-function ffmpegPipe(args: string[], input?: Buffer): Buffer {
-  const r = spawnSync('ffmpeg', ['-hide_banner', '-v', 'error', ...args], { input, maxBuffer: 1 << 30 });
-  if (r.status !== 0) throw new Error(`ffmpeg ${args.join(' ')} failed: ${r.stderr}`);
-  return r.stdout;
+  return parseVpdqText(readFileSync(conformancePath('pdq', 'vpdq', 'sample-hashes', `${name}.txt`), 'utf8'));
 }
 
 /** ffmpeg and ffprobe processes that are children of this one (zombies included). */

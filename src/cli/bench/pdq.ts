@@ -12,6 +12,7 @@ import { blockhash } from '../../core/blockhash';
 import type { DecodedImage } from '../../core/image';
 import { pdqDihedralFromRgba, pdqFromRgba } from '../../core/pdq';
 import { setWasmEnabled } from '../../core/pdq-wasm';
+import { uniform } from '../../core/prng';
 import { SharpImageDecoder } from '../../runtime/node/image';
 import type { BenchTable } from './types';
 
@@ -79,13 +80,7 @@ function round(ms: number): number {
 /** A deterministic photograph-like test image: colour gradients, discs with hard edges, texture. */
 async function syntheticJpeg(width: number, height: number): Promise<Buffer> {
   const rgb = new Uint8Array(width * height * 3);
-  let seed = 0x2545f491;
-  const rand = (): number => {
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    return (seed >>> 0) / 2 ** 32;
-  };
+  const rand = uniform(0x2545f491);
   const discs = Array.from({ length: 24 }, () => ({ x: rand() * width, y: rand() * height, r: 40 + rand() * 200, c: [rand() * 255, rand() * 255, rand() * 255] }));
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {

@@ -9,12 +9,12 @@
  *
  * Needs ffmpeg on PATH and the conformance data in ../shared/conformance (or CONFORMANCE_DIR).
  */
-import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { hashVideo, type VideoDecodeOptions } from '../../core/video';
 import { FfmpegVideoDecoder } from '../../runtime/node/video';
+import { conformanceFile } from './conformance';
 import { formatTable, type BenchTable } from './types';
 
 export type { BenchTable };
@@ -25,15 +25,7 @@ const CLIPS = [
 ];
 const LIMITS: VideoDecodeOptions = { secondsPerFrame: 1, maxFrames: 100_000, maxDurationSeconds: 3600, timeoutMs: 600_000 };
 
-function conformanceVideo(name: string): Buffer {
-  const dir = process.env.CONFORMANCE_DIR ?? fileURLToPath(new URL('../../../../shared/conformance', import.meta.url));
-  const path = resolve(dir, 'pdq', 'tmk', 'sample-videos', `${name}.mp4`);
-  try {
-    return readFileSync(path);
-  } catch {
-    throw new Error(`conformance video not found at ${path}; set CONFORMANCE_DIR to the shared conformance folder`);
-  }
-}
+const conformanceVideo = (name: string) => conformanceFile('pdq', 'tmk', 'sample-videos', `${name}.mp4`);
 
 export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
   const runs = opts.quick ? 1 : 3;

@@ -8,42 +8,21 @@
  *   npm run bench -- --only vpdq
  *   npx tsx src/cli/bench/vpdq.ts [--quick]
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { hammingHex } from '../../core/hashes';
-import { hashVideo, vpdqMatch, type VideoDecodeOptions, type VideoFrameHash } from '../../core/video';
+import { hashVideo, parseVpdqText, vpdqMatch, type VideoDecodeOptions, type VideoFrameHash } from '../../core/video';
 import { FfmpegVideoDecoder } from '../../runtime/node/video';
+import { conformanceFile } from './conformance';
 import { formatTable, type BenchTable } from './types';
 
 const VIDEOS = ['chair-orig-22-sd-bar', 'chair-22-sd-grey-bar', 'chair-22-with-small-logo-bar', 'doorknob-hd-no-bar', 'pattern-hd-no-bar', 'pattern-sd-grey-bar'];
 const ORIGINAL = 'chair-orig-22-sd-bar';
 const LIMITS: VideoDecodeOptions = { secondsPerFrame: 1, maxFrames: 100_000, maxDurationSeconds: 3600, timeoutMs: 600_000 };
 
-function conformance(...parts: string[]): string {
-  const dir = process.env.CONFORMANCE_DIR ?? fileURLToPath(new URL('../../../../shared/conformance', import.meta.url));
-  return resolve(dir, 'pdq', ...parts);
-}
-
-function read(path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch {
-    throw new Error(`conformance file not found at ${path}; set CONFORMANCE_DIR to the shared conformance folder`);
-  }
-}
-
-/** vPDQ's reference output: `frame,quality,hash,timestamp` lines. */
-function reference(name: string): VideoFrameHash[] {
-  return read(conformance('vpdq', 'sample-hashes', `${name}.txt`))
-    .toString('utf8')
-    .trim()
-    .split('\n')
-    .map((line) => {
-      const [index, quality, hash, timestamp] = line.split(',');
-      return { index: Number(index), quality: Number(quality), hash, timestamp: Number(timestamp) };
-    });
-}
+const video = (name: string) => conformanceFile('pdq', 'tmk', 'sample-videos', `${name}.mp4`);
+/** vPDQ's reference output (every frame). */
+const reference = (name: string) => parseVpdqText(conformanceFile('pdq', 'vpdq', 'sample-hashes', `${name}.txt`).toString('utf8'));
 
 interface Distances {
   frames: number;
@@ -66,11 +45,11 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
   await decoder.available();
   const oneFps = new Map<string, VideoFrameHash[]>();
   const rows: (string | number)[][] = [];
-  for (const name of VIDEOS) oneFps.set(name, (await hashVideo(decoder, read(conformance('tmk', 'sample-videos', `${name}.mp4`)), LIMITS)).frames);
+  for (const name of VIDEOS) oneFps.set(name, (await hashVideo(decoder, video(name), LIMITS)).frames);
   for (const name of VIDEOS) {
     const ref = reference(name);
     const a = distances(oneFps.get(name)!, ref);
-    const every = opts.quick ? null : distances((await hashVideo(decoder, read(conformance('tmk', 'sample-videos', `${name}.mp4`)), { ...LIMITS, secondsPerFrame: 0 })).frames, ref);
+    const every = opts.quick ? null : distances((await hashVideo(decoder, video(name), { ...LIMITS, secondsPerFrame: 0 })).frames, ref);
     const m = vpdqMatch(oneFps.get(name)!, oneFps.get(ORIGINAL)!);
     rows.push([
       name,
