@@ -21,6 +21,8 @@ import { Keyring } from '../services/keyring';
 import { SecretBox } from '../services/secret-box';
 import { ACCESS_TOKEN_TTL_S, CLOCK_SKEW_S } from '../services/tokens';
 import { SqlAuthStore } from '../storage/auth-store';
+import { SqlLedger } from '../storage/ledger';
+import { NO_FOLLOWER } from '../services/change-follower';
 import { fail, main, out, parse } from './args';
 
 const ACTOR = 'cli';
@@ -34,9 +36,11 @@ const USAGE = `usage:
 async function open() {
   const config = loadConfig();
   const database = await openDatabase(config.DATABASE_URL, config.DATABASE_AUTH_TOKEN);
-  const auth = new SqlAuthStore(database.db);
-  const deps = { auth, now: Date.now, newId: () => randomUUID() };
-  const keyring = new Keyring({ auth, secretBox: new SecretBox(nodeSecret(config)), now: Date.now, retiredKeyGraceMs: (ACCESS_TOKEN_TTL_S + CLOCK_SKEW_S) * 1000 });
+  const auth = new SqlAuthStore(database.reader);
+  // The CLI keeps nothing in memory: a running node learns of its writes from the change log.
+  const ledger = new SqlLedger(database.writer);
+  const deps = { auth, ledger, follower: NO_FOLLOWER, now: Date.now, newId: () => randomUUID() };
+  const keyring = new Keyring({ auth, ledger, secretBox: new SecretBox(nodeSecret(config)), now: Date.now, retiredKeyGraceMs: (ACCESS_TOKEN_TTL_S + CLOCK_SKEW_S) * 1000 });
   return { config, database, deps, keyring };
 }
 
@@ -49,7 +53,7 @@ async function newClient(role: string, name: string) {
     const kid = client.keys[0].kid;
     return { clientId: client.id, role: client.role, name: client.name, scopes: client.scopes, privateJwk: { ...(await exportJWK(privateKey)), kid, alg: 'EdDSA' } };
   } finally {
-    database.close();
+    await database.close();
   }
 }
 
@@ -61,7 +65,7 @@ main(async () => {
     const { values } = parse([sub, ...rest].filter(Boolean), { name: { type: 'string' }, force: { type: 'boolean' } });
     const { database, deps } = await open();
     const admins = await deps.auth.countActiveAdmins();
-    database.close();
+    await database.close();
     if (admins > 0 && !values.force) fail(`this node already has ${admins} active admin(s); use --force to create another`);
     const made = await newClient('admin', values.name ?? 'first admin');
     return out(values.json, made, `admin client ${made.clientId} created.\nIts private key (shown once; keep it safe):\n${JSON.stringify(made.privateJwk)}`);
@@ -86,7 +90,7 @@ main(async () => {
       const c = await setClientStatus(deps, ACTOR, positionals[0], sub === 'suspend' ? 'suspended' : 'active');
       return out(values.json, c, `${c.id} is now ${c.status}`);
     } finally {
-      database.close();
+      await database.close();
     }
   }
 
@@ -95,9 +99,9 @@ main(async () => {
     const { database, keyring } = await open();
     try {
       const kid = await keyring.rotate(ACTOR);
-      return out(values.json, { kid, jwks: await keyring.jwks() }, `new signing key ${kid}; restart running nodes, or they pick it up when they meet a token it signed`);
+      return out(values.json, { kid, jwks: await keyring.jwks() }, `new signing key ${kid}; running nodes pick it up from the change log within a second`);
     } finally {
-      database.close();
+      await database.close();
     }
   }
 

@@ -13,7 +13,7 @@ import type { AppDeps, Authenticator, HealthCheck } from './env';
 
 /** The service dependencies a runtime hands in as they are, and what the assembly turns into the rest. */
 export interface RuntimeParts
-  extends Pick<ServiceDeps, 'hashes' | 'auth' | 'log' | 'treeHeadIntervalMs' | 'index' | 'decoder' | 'digests' | 'video' | 'now' | 'newId' | 'limits' | 'issuer'> {
+  extends Pick<ServiceDeps, 'ledger' | 'follower' | 'hashes' | 'auth' | 'log' | 'treeHeadIntervalMs' | 'index' | 'decoder' | 'digests' | 'video' | 'now' | 'newId' | 'limits' | 'issuer'> {
   indexDetail: () => Record<string, unknown>;
   nodeSecret: string;
   rateLimit: { perSecond: number; burst: number } | null;
@@ -25,22 +25,24 @@ export interface RuntimeParts
 }
 
 export function assembleAppDeps(p: RuntimeParts): AppDeps {
-  const keyring = new Keyring({ auth: p.auth, secretBox: new SecretBox(p.nodeSecret), now: p.now, retiredKeyGraceMs: (ACCESS_TOKEN_TTL_S + CLOCK_SKEW_S) * 1000 });
+  const keyring = new Keyring({ auth: p.auth, ledger: p.ledger, secretBox: new SecretBox(p.nodeSecret), now: p.now, retiredKeyGraceMs: (ACCESS_TOKEN_TTL_S + CLOCK_SKEW_S) * 1000 });
   const health: HealthCheck[] = [
     { name: 'database', check: async () => (await p.hashes.ping(), { ok: true }) },
     { name: 'index', check: async () => ({ ok: p.index.ready(), detail: p.indexDetail() }) },
     // Informational: without ffmpeg the video routes say so, and everything else works.
     { name: 'video', check: async () => ({ ok: true, detail: { ...(await p.video.decoder.status()), ...p.video.slots.load() } }) },
   ];
-  const authenticator = p.authenticator ?? (p.devAuth ? new DevAuthenticator() : new TokenAuthenticator({ auth: p.auth, keyring, now: p.now, newId: p.newId, issuer: p.issuer }));
+  const authenticator = p.authenticator ?? (p.devAuth ? new DevAuthenticator() : new TokenAuthenticator({ auth: p.auth, ledger: p.ledger, keyring, now: p.now, newId: p.newId, issuer: p.issuer }));
   return {
+    ledger: p.ledger,
+    follower: p.follower,
     hashes: p.hashes,
     auth: p.auth,
     log: p.log,
     treeHeadIntervalMs: p.treeHeadIntervalMs,
     keyring,
     issuer: p.issuer,
-    matchCounter: new MatchCounter(p.log, p.now, p.flushCountsEachRequest),
+    matchCounter: new MatchCounter(p.ledger, p.now, p.flushCountsEachRequest),
     rateLimiter: p.rateLimit ? new RateLimiter(p.rateLimit.perSecond, p.rateLimit.burst) : null,
     index: p.index,
     decoder: p.decoder,

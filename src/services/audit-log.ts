@@ -23,12 +23,13 @@ import {
   type SubtreeKey,
 } from '../core/merkle';
 import { hexToBase64, treeHeadPayload, type TreeHead } from '../core/tree-head';
-import type { LogStore, MerkleNodeRow, TreeHeadRow } from '../storage/types';
+import type { Ledger, LogStore, MerkleNodeRow, TreeHeadRow } from '../storage/types';
 import type { Keyring } from './keyring';
 import { NODE_ALG } from './keyring';
 
 export interface AuditDeps {
   log: LogStore;
+  ledger: Ledger;
   keyring: Keyring;
   now: () => number;
 }
@@ -77,7 +78,7 @@ async function doIntegrate(deps: AuditDeps): Promise<SignedTreeHead> {
     size = frontier.size;
     const root = bytesToHex(size ? rootFromFrontier(frontier) : emptyRoot());
     signed = await sign(deps, { treeSize: size, rootHash: hexToBase64(root), timestamp: deps.now() });
-    await deps.log.appendTree(nodes, { treeSize: size, rootHash: root, timestamp: signed.timestamp, signature: signed.signature });
+    await deps.ledger.appendTree(nodes, { treeSize: size, rootHash: root, timestamp: signed.timestamp, signature: signed.signature });
   } while (size < total);
   return signed!;
 }

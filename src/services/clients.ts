@@ -1,12 +1,15 @@
 /** The client registry: admins create clients, suspend and reactivate them, add and revoke their public keys. */
 import { calculateJwkThumbprint, importJWK, type JWK } from 'jose';
-import { auditRow } from '../core/audit-event';
 import { ROLE_SCOPES, ROLES, type Role } from '../core/auth';
 import { DomainError } from '../core/errors';
-import type { AuthStore, ClientKeyRow, ClientRow } from '../storage/types';
+import type { AuthStore, ClientKeyRow, ClientRow, Ledger } from '../storage/types';
+import type { Follower } from './change-follower';
 
 export interface ClientDeps {
   auth: AuthStore;
+  ledger: Ledger;
+  /** This process's follower: a change is applied to the caches before the call returns. */
+  follower: Follower;
   now: () => number;
   newId: () => string;
 }
@@ -42,7 +45,7 @@ async function view(deps: ClientDeps, c: ClientRow): Promise<ClientView> {
   return { ...c, scopes: [...ROLE_SCOPES[c.role]], keys: keys.map((k) => ({ kid: k.kid, alg: k.alg, status: k.status, createdAt: k.createdAt, revokedAt: k.revokedAt, jwk: k.jwk })) };
 }
 
-export async function createClient(deps: ClientDeps, actor: string, input: { role: string; name: string; jwk?: unknown }): Promise<ClientView> {
+export async function createClient(deps: ClientDeps, actor: string, input: { role: string; name: string; jwk?: unknown; onlyIfNoAdmin?: boolean }): Promise<ClientView> {
   if (!(ROLES as readonly string[]).includes(input.role)) {
     throw new DomainError('invalid_request', `role must be one of ${ROLES.join(', ')}`, { errors: [{ path: 'role', message: `unknown role ${JSON.stringify(input.role)}` }] });
   }
@@ -52,13 +55,9 @@ export async function createClient(deps: ClientDeps, actor: string, input: { rol
   const now = deps.now();
   const client: ClientRow = { id: deps.newId(), name, role: input.role as Role, status: 'active', createdAt: now, updatedAt: now };
   const keyRow: ClientKeyRow[] = key ? [{ kid: key.kid, clientId: client.id, jwk: key.jwk, alg: key.alg, status: 'active', createdAt: now, revokedAt: null }] : [];
-  await deps.auth.commit({
-    putClients: [client],
-    putClientKeys: keyRow,
-    audit: [
-      auditRow({ at: now, actor, action: 'client.create', subject: { kind: 'client', id: client.id }, content: { name, role: client.role, keys: keyRow.map((k) => ({ kid: k.kid, jwk: k.jwk })) } }),
-    ],
-  });
+  const r = await deps.ledger.createClient({ at: now, actor, client, keys: keyRow, onlyIfNoAdmin: input.onlyIfNoAdmin });
+  if (!r.created) throw new DomainError('conflict', 'an active admin exists already');
+  await deps.follower.catchUp(r.lastChange);
   return view(deps, client);
 }
 
@@ -77,42 +76,29 @@ export async function listClients(deps: ClientDeps): Promise<ClientView[]> {
 }
 
 export async function setClientStatus(deps: ClientDeps, actor: string, id: string, status: 'active' | 'suspended'): Promise<ClientView> {
-  const c = await mustGet(deps, id);
-  if (c.status === status) return view(deps, c);
-  if (status === 'suspended' && c.role === 'admin' && c.status === 'active' && (await deps.auth.countActiveAdmins()) <= 1) {
-    throw new DomainError('conflict', 'this is the last active admin; create another admin before suspending it');
-  }
-  const now = deps.now();
-  const next = { ...c, status, updatedAt: now };
-  await deps.auth.commit({
-    putClients: [next],
-    audit: [auditRow({ at: now, actor, action: status === 'suspended' ? 'client.suspend' : 'client.reactivate', subject: { kind: 'client', id }, content: { status } })],
-  });
-  return view(deps, next);
+  const r = await deps.ledger.setClientStatus({ at: deps.now(), actor, clientId: id, status });
+  if (r.outcome === 'not_found') throw new DomainError('not_found', `no client with id ${id}`);
+  if (r.outcome === 'last_admin') throw new DomainError('conflict', 'this is the last active admin; create another admin before suspending it');
+  await deps.follower.catchUp(r.lastChange);
+  return view(deps, await mustGet(deps, id));
 }
 
 export async function addClientKey(deps: ClientDeps, actor: string, id: string, jwkInput: unknown): Promise<ClientView> {
   const c = await mustGet(deps, id);
   const key = await checkPublicJwk(jwkInput);
-  const existing = (await deps.auth.clientKeys(id)).find((k) => k.kid === key.kid);
-  if (existing) throw new DomainError('conflict', `client ${id} already has a key with kid ${key.kid}${existing.status === 'revoked' ? ' (revoked; a revoked key cannot come back)' : ''}`);
-  const now = deps.now();
-  await deps.auth.commit({
-    putClientKeys: [{ kid: key.kid, clientId: id, jwk: key.jwk, alg: key.alg, status: 'active', createdAt: now, revokedAt: null }],
-    audit: [auditRow({ at: now, actor, action: 'client-key.add', subject: { kind: 'client', id }, content: { kid: key.kid, jwk: key.jwk } })],
-  });
+  const r = await deps.ledger.addClientKey({ at: deps.now(), actor, key: { kid: key.kid, clientId: id, jwk: key.jwk, alg: key.alg, status: 'active', createdAt: deps.now(), revokedAt: null } });
+  if (!r.added) {
+    const existing = (await deps.auth.clientKeys(id)).find((k) => k.kid === key.kid);
+    throw new DomainError('conflict', `client ${id} already has a key with kid ${key.kid}${existing?.status === 'revoked' ? ' (revoked; a revoked key cannot come back)' : ''}`);
+  }
+  await deps.follower.catchUp(r.lastChange);
   return view(deps, c);
 }
 
 export async function revokeClientKey(deps: ClientDeps, actor: string, id: string, kid: string): Promise<ClientView> {
   const c = await mustGet(deps, id);
-  const key = (await deps.auth.clientKeys(id)).find((k) => k.kid === kid);
-  if (!key) throw new DomainError('not_found', `client ${id} has no key ${kid}`);
-  if (key.status === 'revoked') return view(deps, c);
-  const now = deps.now();
-  await deps.auth.commit({
-    putClientKeys: [{ ...key, status: 'revoked', revokedAt: now }],
-    audit: [auditRow({ at: now, actor, action: 'client-key.revoke', subject: { kind: 'client', id }, content: { kid } })],
-  });
+  if (!(await deps.auth.clientKeys(id)).some((k) => k.kid === kid)) throw new DomainError('not_found', `client ${id} has no key ${kid}`);
+  const r = await deps.ledger.revokeClientKey({ at: deps.now(), actor, clientId: id, kid });
+  await deps.follower.catchUp(r.lastChange);
   return view(deps, c);
 }

@@ -9,7 +9,8 @@ import type { Slots } from '../core/slots';
 import type { VideoDecodeOptions, VideoDecoder } from '../core/video';
 import type { Principal } from '../core/auth';
 import type { RateLimiter } from '../core/rate-limit';
-import type { AuthStore, HashStore, LogStore } from '../storage/types';
+import type { AuthStore, HashStore, Ledger, LogStore } from '../storage/types';
+import type { Follower } from './change-follower';
 import type { Keyring } from './keyring';
 import type { MatchCounter } from './matching';
 
@@ -60,6 +61,10 @@ export interface Authenticator {
 }
 
 export interface ServiceDeps {
+  /** Every write goes through it (DESIGN §9); the stores below only read. */
+  ledger: Ledger;
+  /** Applies committed changes to this process's index and caches; a write awaits its own. */
+  follower: Follower;
   hashes: HashStore;
   auth: AuthStore;
   log: LogStore;

@@ -2,6 +2,7 @@
 import { DomainError } from '../core/errors';
 import type { HashSnapshot } from '../storage/types';
 import type { ServiceDeps } from './deps';
+import { frameHashOf } from './sharing';
 
 export const FEED_DEFAULT_LIMIT = 500;
 export const FEED_MAX_LIMIT = 1000;
@@ -41,13 +42,21 @@ export function decodeCursor(cursor: string): number {
 export async function readFeed(deps: ServiceDeps, cursor: string | undefined, limit = FEED_DEFAULT_LIMIT): Promise<FeedPage> {
   const after = cursor ? decodeCursor(cursor) : 0;
   const rows = await deps.hashes.changesSince(after, limit + 1);
+  // The change that adds a video carries its frames, read from their own rows.
+  const videos = (list: typeof rows) => list.filter((r) => r.kind === 'add' && r.snapshot.type === 'vpdq').map((r) => r.hashId);
+  const counts = await deps.hashes.frameCounts(videos(rows.slice(0, limit)));
   let n = 0;
   let frames = 0;
-  while (n < Math.min(limit, rows.length) && (n === 0 || frames + (rows[n].snapshot.frames?.length ?? 0) <= FEED_MAX_FRAMES)) frames += rows[n++].snapshot.frames?.length ?? 0;
+  const framesIn = (r: (typeof rows)[number]) => (r.kind === 'add' && r.snapshot.type === 'vpdq' ? (counts.get(r.hashId) ?? 0) : 0);
+  while (n < Math.min(limit, rows.length) && (n === 0 || frames + framesIn(rows[n]) <= FEED_MAX_FRAMES)) frames += framesIn(rows[n++]);
   const page = rows.slice(0, n);
+  const byVideo = await deps.hashes.framesOfMany(videos(page));
   const last = page.length ? page[page.length - 1].seq : after;
   return {
-    entries: page.map((r) => ({ kind: r.kind, at: new Date(r.at).toISOString(), hash: r.snapshot })),
+    entries: page.map((r) => {
+      const f = r.kind === 'add' ? byVideo.get(r.hashId) : undefined;
+      return { kind: r.kind, at: new Date(r.at).toISOString(), hash: f ? { ...r.snapshot, frames: f.map(frameHashOf) } : r.snapshot };
+    }),
     nextCursor: encodeCursor(last),
     hasMore: rows.length > n,
   };

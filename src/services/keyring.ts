@@ -5,14 +5,14 @@
  * is found.
  */
 import { exportJWK, generateKeyPair, importJWK, calculateJwkThumbprint, type JWK, type CryptoKey as JoseKey } from 'jose';
-import { auditRow } from '../core/audit-event';
-import type { AuthStore, NodeKeyRow } from '../storage/types';
+import type { AuthStore, Ledger, NodeKeyRow } from '../storage/types';
 import type { SecretBox } from './secret-box';
 
 export const NODE_ALG = 'EdDSA';
 
 export interface KeyringDeps {
   auth: AuthStore;
+  ledger: Ledger;
   secretBox: SecretBox;
   now: () => number;
   /** How long a retired key stays published: the access-token lifetime plus clock skew. */
@@ -34,29 +34,27 @@ export class Keyring {
   async ensureCurrent(actor = 'node'): Promise<string> {
     const l = await this.load();
     if (l.signing) return l.signing.kid;
-    return this.rotate(actor);
+    await this.rotate(actor, true);
+    // Another process may have made the first key at the same moment: use whichever is current.
+    return (await this.signingKey()).kid;
   }
 
   /** A new current key; the old one is retired. Returns the new kid. */
-  async rotate(actor: string): Promise<string> {
+  async rotate(actor: string, onlyIfNoCurrent = false): Promise<string> {
     const { privateKey, publicKey } = await generateKeyPair(NODE_ALG, { extractable: true });
     const pub = await exportJWK(publicKey);
     const kid = await calculateJwkThumbprint(pub);
     const priv = await exportJWK(privateKey);
     const now = this.deps.now();
-    const rows = await this.deps.auth.nodeKeys();
-    const retiring = rows.filter((r) => r.status === 'current');
-    await this.deps.auth.commit({
-      putNodeKeys: [
-        ...retiring.map((r) => ({ ...r, status: 'retired' as const, retiredAt: now })),
-        { kid, alg: NODE_ALG, publicJwk: { ...pub, kid, alg: NODE_ALG, use: 'sig' }, privateJwk: await this.deps.secretBox.seal(JSON.stringify(priv)), status: 'current', createdAt: now, retiredAt: null },
-      ],
-      audit: [
-        auditRow({ at: now, actor, action: 'node-key.rotate', subject: { kind: 'node-key', id: kid }, content: { alg: NODE_ALG, retired: retiring.map((r) => r.kid) } }),
-      ],
-    });
-    this.loaded = undefined;
+    const privateJwk = await this.deps.secretBox.seal(JSON.stringify(priv));
+    await this.deps.ledger.rotateNodeKey({ at: now, actor, key: { kid, alg: NODE_ALG, publicJwk: { ...pub, kid, alg: NODE_ALG, use: 'sig' }, privateJwk, status: 'current', createdAt: now, retiredAt: null }, onlyIfNoCurrent });
+    this.forget();
     return kid;
+  }
+
+  /** Reloads the keys at the next use (a key was rotated, here or by another process). */
+  forget(): void {
+    this.loaded = undefined;
   }
 
   async signingKey(): Promise<{ kid: string; key: JoseKey | Uint8Array }> {

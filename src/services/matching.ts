@@ -147,7 +147,7 @@ export class MatchCounter {
   private pending = new Map<string, { clientId: string; day: string; queries: number; hashes: number }>();
 
   constructor(
-    private readonly log: ServiceDeps['log'],
+    private readonly ledger: ServiceDeps['ledger'],
     private readonly now: () => number,
     /** Write at once (Workers: no timer outlives a request). */
     readonly flushEachRequest = false,
@@ -166,7 +166,7 @@ export class MatchCounter {
   async flush(): Promise<void> {
     const batch = [...this.pending.values()];
     this.pending.clear();
-    for (const p of batch) await this.log.countMatches(p.clientId, p.day, p.queries, p.hashes);
+    await this.ledger.countMatches(batch);
   }
 }
 

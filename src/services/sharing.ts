@@ -1,17 +1,17 @@
 /**
- * Sharing, retracting and feedback. Each use-case reads the current state, decides the whole change,
- * and commits it with its feed rows and audit entries in one WriteSet; the index follows the commit.
+ * Sharing, retracting and feedback. Each use-case checks its input and hands the ledger one commit;
+ * what the commit does (new hash or not, status, feed rows, audit entries) is decided inside it, so
+ * concurrent requests cannot interleave. It then waits for this process's change follower to apply
+ * the commit (index, caches) before answering.
  */
-import { auditRow } from '../core/audit-event';
 import type { Principal } from '../core/auth';
 import { DomainError, type FieldProblem } from '../core/errors';
 import { checkHash, type HashType } from '../core/hashes';
 import { unknownLabels } from '../core/labels';
 import { checkVideoFrames, usableFrameMask, vpdqDigest, type VideoFrameHash } from '../core/video';
-import type { ContributionRow, HashDetail, IndexEntry, VideoFrameRow, Verdict, WriteSet } from '../storage/types';
+import type { ShareOutcome, VideoFrameRow, Verdict } from '../storage/types';
 import type { ServiceDeps } from './deps';
 import { PDQ_MIN_SHARE_QUALITY } from './hashing';
-import { activeContributions, feedbackCounts, snapshotOf } from './views';
 
 export interface ShareItem {
   type: string;
@@ -25,7 +25,7 @@ export interface ShareItem {
   frames?: unknown;
 }
 
-export type ShareOutcome = 'created' | 'added' | 'updated' | 'unchanged';
+export type { ShareOutcome };
 
 export interface ShareResult {
   id: string;
@@ -36,8 +36,6 @@ export interface ShareResult {
   /** created: new hash; added: your contribution joined others'; updated: your labels changed; unchanged: already shared so. */
   outcome: ShareOutcome;
 }
-
-const LOCAL = '';
 
 export function checkBatchSize(n: number, max: number, what: string): void {
   if (n === 0) throw new DomainError('invalid_request', `${what} must hold at least one item`, { errors: [{ path: what, message: 'empty' }] });
@@ -87,71 +85,22 @@ export async function shareHashes(deps: ServiceDeps, who: Principal, items: Shar
     throw new DomainError('low_quality', `PDQ hashes of quality below ${PDQ_MIN_SHARE_QUALITY} are not shared: they come from flat, blank or tiny images and match unrelated media (${weak[0].message})`, { errors: weak });
   }
 
-  const now = deps.now();
-  const existing = new Map((await deps.hashes.findByValues(LOCAL, [...wanted.values()])).map((h) => [`${h.type}:${h.value}`, h]));
-  const ws: Required<Pick<WriteSet, 'insertHashes' | 'insertFrames' | 'updateHashes' | 'putContributions' | 'changes' | 'audit'>> = {
-    insertHashes: [],
-    insertFrames: [],
-    updateHashes: [],
-    putContributions: [],
-    changes: [],
-    audit: [],
-  };
-  const results = new Map<string, ShareResult>();
-  const toIndex: { id: string; seq?: number; type: HashType; value: string }[] = [];
-  // Frames of re-activated videos, read before the commit; new videos' frames come back from it.
-  const framesToIndex: IndexEntry[] = [];
-
-  for (const [key, w] of wanted) {
-    const labels = [...w.labels].sort();
-    const mine: ContributionRow = { hashId: '', contributor: who.clientId, labels, externalId: w.externalId, createdAt: now, updatedAt: now, retractedAt: null };
-    const h = existing.get(key);
-    if (!h) {
-      const id = deps.newId();
-      mine.hashId = id;
-      const detail: HashDetail = { seq: 0, id, type: w.type, value: w.value, origin: LOCAL, status: 'active', createdAt: now, updatedAt: now, contributions: [mine], feedback: [] };
-      ws.insertHashes.push({ id, type: w.type, value: w.value, origin: LOCAL, status: 'active', createdAt: now, updatedAt: now });
-      ws.putContributions.push(mine);
-      ws.changes.push({ hashId: id, kind: 'add', at: now, snapshot: { ...snapshotOf(detail), ...(w.frames ? { frames: w.frames } : {}) } });
-      ws.audit.push(
-        auditRow({ at: now, actor: who.clientId, action: 'hash.share', subject: { kind: 'hash', id }, content: { type: w.type, value: w.value, labels, externalId: w.externalId, ...frameCount(w.frames) } }),
-      );
-      if (w.frames) ws.insertFrames.push(...frameRows(id, w.frames));
-      else toIndex.push({ id, type: w.type, value: w.value });
-      results.set(key, { id, type: w.type, value: w.value, created: true, outcome: 'created' });
-      continue;
-    }
-    mine.hashId = h.id;
-    const prev = h.contributions.find((c) => c.contributor === who.clientId);
-    if (prev && prev.retractedAt === null && same(prev.labels, labels) && prev.externalId === w.externalId) {
-      results.set(key, { id: h.id, type: h.type, value: h.value, created: false, outcome: 'unchanged' });
-      continue;
-    }
-    const relabel = !!prev && prev.retractedAt === null;
-    mine.createdAt = relabel ? prev!.createdAt : now;
-    const after: HashDetail = { ...h, status: 'active', updatedAt: now, contributions: [...h.contributions.filter((c) => c.contributor !== who.clientId), mine] };
-    ws.putContributions.push(mine);
-    const reactivated = h.status === 'retracted';
-    // A feed reader learns a video's frames from the change that (re)activates it.
-    let frames = {};
-    if (reactivated) {
-      ws.updateHashes.push({ id: h.id, status: 'active', updatedAt: now });
-      if (h.type === 'vpdq') {
-        const rows = await deps.hashes.framesOf(h.id);
-        framesToIndex.push(...indexedFrames(rows));
-        frames = { frames: rows.map(frameHashOf) };
-      } else toIndex.push({ id: h.id, seq: h.seq, type: h.type, value: h.value });
-    }
-    ws.changes.push({ hashId: h.id, kind: reactivated ? 'add' : 'update', at: now, snapshot: { ...snapshotOf(after), ...frames } });
-    ws.audit.push(
-      auditRow({ at: now, actor: who.clientId, action: relabel ? 'hash.relabel' : 'hash.share', subject: { kind: 'hash', id: h.id }, content: { type: h.type, value: h.value, labels, externalId: w.externalId } }),
-    );
-    results.set(key, { id: h.id, type: h.type, value: h.value, created: false, outcome: relabel ? 'updated' : 'added' });
-  }
-
-  const committed = await deps.hashes.commit(ws);
-  // No await between the commit and the index: a retraction cannot slip in between.
-  deps.index.add([...toIndex.map((t) => ({ seq: t.seq ?? committed.get(t.id)!, type: t.type, value: t.value })), ...committed.frames, ...framesToIndex]);
+  const committed = await deps.ledger.share({
+    at: deps.now(),
+    contributor: who.clientId,
+    items: [...wanted.values()].map((w) => ({
+      type: w.type,
+      value: w.value,
+      labels: [...w.labels].sort(),
+      externalId: w.externalId,
+      ...(w.frames ? { frames: frameRows(w.frames), auditExtra: { frames: w.frames.length } } : {}),
+    })),
+  });
+  await deps.follower.catchUp(committed.lastChange);
+  const results = new Map([...wanted].map(([key, w], i) => {
+    const r = committed.items[i];
+    return [key, { id: r.id, type: w.type, value: w.value, created: r.outcome === 'created', outcome: r.outcome }];
+  }));
   return keyOf.map((k) => results.get(k)!);
 }
 
@@ -166,21 +115,13 @@ export function checkVpdq(it: { value?: string; frames?: unknown }, path: string
   return { value, frames: r.frames };
 }
 
-function frameRows(hashId: string, frames: VideoFrameHash[]): Omit<VideoFrameRow, 'seq'>[] {
+function frameRows(frames: VideoFrameHash[]): Omit<VideoFrameRow, 'seq' | 'hashId'>[] {
   const usable = usableFrameMask(frames);
-  return frames.map((f, i) => ({ hashId, frame: f.index, timestampMs: Math.round(f.timestamp * 1000), quality: f.quality, value: f.hash, indexed: usable[i] }));
+  return frames.map((f, i) => ({ frame: f.index, timestampMs: Math.round(f.timestamp * 1000), quality: f.quality, value: f.hash, indexed: usable[i] }));
 }
 
 export function frameHashOf(f: VideoFrameRow): VideoFrameHash {
   return { index: f.frame, timestamp: f.timestampMs / 1000, hash: f.value, quality: f.quality };
-}
-
-function indexedFrames(frames: VideoFrameRow[]): IndexEntry[] {
-  return frames.filter((f) => f.indexed).map((f) => ({ seq: f.seq, type: 'vpdq', value: f.value }));
-}
-
-function frameCount(frames: VideoFrameHash[] | undefined): { frames?: number } {
-  return frames ? { frames: frames.length } : {};
 }
 
 export interface RetractResult {
@@ -192,40 +133,12 @@ export interface RetractResult {
 export async function retractHash(deps: ServiceDeps, who: Principal, id: string): Promise<RetractResult> {
   const h = await deps.hashes.getById(id);
   if (!h) throw new DomainError('not_found', `no hash with id ${id}`);
-  const active = activeContributions(h);
   const isAdmin = who.role === 'admin';
-  const mine = h.contributions.find((c) => c.contributor === who.clientId);
-  if (!isAdmin && !mine) throw new DomainError('forbidden', 'you can only retract hashes you shared');
-  const leaving = isAdmin ? active : active.filter((c) => c.contributor === who.clientId);
-  if (leaving.length === 0) return { id, status: h.status, contributors: active.length };
-
-  const now = deps.now();
-  // A video's frames are read before the commit, so the index is updated right after it.
-  const frames = h.type === 'vpdq' && leaving.length === active.length ? indexedFrames(await deps.hashes.framesOf(h.id)) : [];
-  const retracted = leaving.map((c) => ({ ...c, updatedAt: now, retractedAt: now }));
-  const after: HashDetail = { ...h, contributions: [...h.contributions.filter((c) => !leaving.includes(c)), ...retracted] };
-  const remaining = active.length - leaving.length;
-  if (remaining === 0) after.status = 'retracted';
-  const ws: WriteSet = {
-    putContributions: retracted,
-    updateHashes: remaining === 0 ? [{ id, status: 'retracted', updatedAt: now }] : [],
-    changes: [{ hashId: id, kind: remaining === 0 ? 'retract' : 'update', at: now, snapshot: snapshotOf(after) }],
-    audit: [
-      auditRow({
-        at: now,
-        actor: who.clientId,
-        action: 'hash.retract',
-        subject: { kind: 'hash', id },
-        content: { type: h.type, value: h.value, contributorsRetracted: leaving.map((c) => c.contributor).sort(), contributorsRemaining: remaining },
-      }),
-    ],
-  };
-  await deps.hashes.commit(ws);
-  if (remaining === 0) {
-    if (h.type === 'vpdq') deps.index.remove(frames);
-    else deps.index.remove([{ seq: h.seq, type: h.type, value: h.value }]);
-  }
-  return { id, status: after.status, contributors: remaining };
+  // Contributions are never deleted, so whether the caller ever shared it is settled by this read.
+  if (!isAdmin && !h.contributions.some((c) => c.contributor === who.clientId)) throw new DomainError('forbidden', 'you can only retract hashes you shared');
+  const r = await deps.ledger.retract({ at: deps.now(), actor: who.clientId, hashId: id, type: h.type, value: h.value, contributor: isAdmin ? null : who.clientId });
+  await deps.follower.catchUp(r.lastChange);
+  return { id, status: r.status, contributors: r.contributors };
 }
 
 export interface FeedbackResult {
@@ -237,19 +150,8 @@ export interface FeedbackResult {
 export async function giveFeedback(deps: ServiceDeps, who: Principal, id: string, verdict: Verdict, reason: string | null): Promise<FeedbackResult> {
   const h = await deps.hashes.getById(id);
   if (!h) throw new DomainError('not_found', `no hash with id ${id}`);
-  if (h.status !== 'active') throw new DomainError('conflict', `hash ${id} has been retracted; feedback is taken on active hashes only`);
-  const prev = h.feedback.find((f) => f.member === who.clientId);
-  if (prev && prev.verdict === verdict && prev.reason === reason) return { id, verdict, feedback: feedbackCounts(h) };
-  const now = deps.now();
-  const row = { hashId: id, member: who.clientId, verdict, reason, createdAt: prev?.createdAt ?? now, updatedAt: now };
-  await deps.hashes.commit({
-    putFeedback: [row],
-    audit: [auditRow({ at: now, actor: who.clientId, action: 'hash.feedback', subject: { kind: 'hash', id }, content: { verdict, reason, previous: prev?.verdict ?? null } })],
-  });
-  const after = { ...h, feedback: [...h.feedback.filter((f) => f.member !== who.clientId), row] };
-  return { id, verdict, feedback: feedbackCounts(after) };
-}
-
-function same(a: string[], b: string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
+  const r = await deps.ledger.feedback({ at: deps.now(), member: who.clientId, hashId: id, verdict, reason });
+  if (r.outcome === 'retracted') throw new DomainError('conflict', `hash ${id} has been retracted; feedback is taken on active hashes only`);
+  await deps.follower.catchUp(r.lastChange);
+  return { id, verdict, feedback: { confirm: r.confirm, dispute: r.dispute } };
 }

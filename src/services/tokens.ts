@@ -7,7 +7,7 @@
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type JWK, importJWK, type JWTPayload } from 'jose';
 import { ROLE_SCOPES, type Principal, type Scope } from '../core/auth';
 import { DomainError } from '../core/errors';
-import type { AuthStore, ClientKeyRow } from '../storage/types';
+import type { AuthStore, ClientKeyRow, Ledger } from '../storage/types';
 import type { Keyring } from './keyring';
 import { NODE_ALG } from './keyring';
 
@@ -18,6 +18,8 @@ export const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-b
 
 export interface TokenDeps {
   auth: AuthStore;
+  /** Records assertion ids (replay protection, shared by every instance through the database). */
+  ledger: Ledger;
   keyring: Keyring;
   now: () => number;
   newId: () => string;
@@ -104,7 +106,7 @@ export async function issueAccessToken(deps: TokenDeps, req: TokenRequest, audie
     throw new OAuthError('invalid_client', `client assertion lives too long: exp must be at most ${ASSERTION_MAX_LIFETIME_S} s after iat and now`);
   }
   if (client.status !== 'active') throw new OAuthError('invalid_client', 'the client is suspended');
-  if (!(await deps.auth.useJti(clientId, String(payload.jti), (exp + CLOCK_SKEW_S) * 1000, now))) {
+  if (!(await deps.ledger.useJti(clientId, String(payload.jti), (exp + CLOCK_SKEW_S) * 1000, now))) {
     throw new OAuthError('invalid_client', 'client assertion already used (replayed jti); sign a new one with a fresh jti for every request');
   }
 

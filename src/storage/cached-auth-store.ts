@@ -1,15 +1,16 @@
 /**
  * An AuthStore that remembers clients and their keys for a short time, so a request's token check
- * costs no database read. Any change written through this process clears the cache at once, so a
- * suspension or key revocation made through the node's API takes effect on the client's next
- * request. A change made by another process on the same database (the admin CLI, another instance)
- * takes effect within `ttlMs`.
+ * costs no database read. The change follower calls `forget` for every client the change log says
+ * changed (from any instance), and a write through this process waits for its follower, so a
+ * suspension or key revocation takes effect on the client's next request; a change that leaves no
+ * change-log row (none does today) would take effect within `ttlMs`.
  */
-import type { AuthStore, ClientKeyRow, ClientRow, NodeKeyRow, WriteSet } from './types';
+import type { AuthStore, ClientKeyRow, ClientRow, NodeKeyRow } from './types';
 
 export class CachedAuthStore implements AuthStore {
   private clients = new Map<string, { at: number; row: ClientRow | null }>();
   private keys = new Map<string, { at: number; rows: ClientKeyRow[] }>();
+  private generation = 0;
 
   constructor(
     private readonly inner: AuthStore,
@@ -20,16 +21,18 @@ export class CachedAuthStore implements AuthStore {
   async getClient(id: string): Promise<ClientRow | null> {
     const hit = this.clients.get(id);
     if (hit && this.now() - hit.at < this.ttlMs) return hit.row && { ...hit.row };
+    const gen = this.generation;
     const row = await this.inner.getClient(id);
-    this.remember(this.clients, id, { at: this.now(), row });
+    if (gen === this.generation) this.remember(this.clients, id, { at: this.now(), row });
     return row;
   }
 
   async clientKeys(clientId: string): Promise<ClientKeyRow[]> {
     const hit = this.keys.get(clientId);
     if (hit && this.now() - hit.at < this.ttlMs) return hit.rows.map((k) => ({ ...k }));
+    const gen = this.generation;
     const rows = await this.inner.clientKeys(clientId);
-    this.remember(this.keys, clientId, { at: this.now(), rows });
+    if (gen === this.generation) this.remember(this.keys, clientId, { at: this.now(), rows });
     return rows;
   }
 
@@ -45,17 +48,13 @@ export class CachedAuthStore implements AuthStore {
     return this.inner.nodeKeys();
   }
 
-  useJti(clientId: string, jti: string, expiresAt: number, now: number): Promise<boolean> {
-    return this.inner.useJti(clientId, jti, expiresAt, now);
-  }
-
-  async commit(ws: WriteSet): Promise<Map<string, number>> {
-    try {
-      return await this.inner.commit(ws);
-    } finally {
-      // Cleared whether or not the write went through: the next read asks the database.
-      for (const c of ws.putClients ?? []) this.clients.delete(c.id);
-      for (const k of ws.putClientKeys ?? []) this.keys.delete(k.clientId);
+  /** Drops these clients and their keys: they changed. */
+  forget(clientIds: Iterable<string>): void {
+    // A read under way may predate the change: it is not kept.
+    this.generation++;
+    for (const id of clientIds) {
+      this.clients.delete(id);
+      this.keys.delete(id);
     }
   }
 

@@ -1,50 +1,60 @@
 /**
  * A HashStore that keeps recently matched hashes (with their contributions and feedback) in memory,
- * so a repeat match costs no database read. Every write through this store drops the hashes it
- * touches before it returns. The node's match index is already per process and follows only this
- * process's writes, so the cache adds no staleness the index does not have (see docs/decisions.md).
- * The details it returns are frozen and shared with the cache (no copy per match): read-only.
+ * so a repeat match costs no database read. The change follower (services/change-follower.ts) calls
+ * `forget` with every hash the change log says changed, whichever process wrote it; a read that was
+ * under way when something was forgotten is not kept (it may predate the change), and an entry is
+ * dropped after `maxAgeMs` in any case. The details it returns are frozen and shared with the cache
+ * (no copy per match): read-only.
  */
 import type { HashType } from '../core/hashes';
-import type { AuditRow, ChangeRow, Committed, FrameOwner, HashDetail, HashStore, IndexEntry, VideoFrameRow, WriteSet } from './types';
+import type { ChangeRow, FollowedChange, FrameOwner, HashDetail, HashStore, IndexEntry, VideoFrameRow } from './types';
 
 export class CachedHashStore implements HashStore {
-  private bySeq = new Map<number, HashDetail>();
+  private bySeq = new Map<number, { at: number; detail: HashDetail }>();
   private seqOf = new Map<string, number>();
+  /** Counts `forget` calls: a read keeps its results only if none came while it ran. */
+  private generation = 0;
 
-  constructor(private readonly inner: HashStore, private readonly max = 50_000) {}
+  constructor(
+    private readonly inner: HashStore,
+    private readonly opts: { max?: number; maxAgeMs?: number; now?: () => number } = {},
+  ) {}
 
   async getBySeqs(seqs: number[]): Promise<HashDetail[]> {
     const out: HashDetail[] = [];
     const missing: number[] = [];
+    const now = (this.opts.now ?? Date.now)();
+    const maxAge = this.opts.maxAgeMs ?? 30_000;
     for (const s of seqs) {
-      const d = this.bySeq.get(s);
-      if (d) out.push(d);
+      const hit = this.bySeq.get(s);
+      if (hit && now - hit.at < maxAge) out.push(hit.detail);
       else missing.push(s);
     }
     if (missing.length) {
-      for (const d of await this.inner.getBySeqs(missing)) {
-        if (this.bySeq.size >= this.max) this.clear();
+      const gen = this.generation;
+      const found = await this.inner.getBySeqs(missing);
+      const keep = gen === this.generation;
+      for (const d of found) {
         deepFreeze(d);
-        this.bySeq.set(d.seq, d);
-        this.seqOf.set(d.id, d.seq);
+        if (keep) {
+          if (this.bySeq.size >= (this.opts.max ?? 50_000)) this.clear();
+          this.bySeq.set(d.seq, { at: now, detail: d });
+          this.seqOf.set(d.id, d.seq);
+        }
         out.push(d);
       }
     }
     return out;
   }
 
-  async commit(ws: WriteSet): Promise<Committed> {
-    try {
-      return await this.inner.commit(ws);
-    } finally {
-      const ids = [...(ws.updateHashes ?? []).map((u) => u.id), ...(ws.putContributions ?? []).map((c) => c.hashId), ...(ws.putFeedback ?? []).map((f) => f.hashId)];
-      for (const id of ids) {
-        const seq = this.seqOf.get(id);
-        if (seq !== undefined) {
-          this.bySeq.delete(seq);
-          this.seqOf.delete(id);
-        }
+  /** Drops these hashes (by id): they changed. */
+  forget(ids: Iterable<string>): void {
+    this.generation++;
+    for (const id of ids) {
+      const seq = this.seqOf.get(id);
+      if (seq !== undefined) {
+        this.bySeq.delete(seq);
+        this.seqOf.delete(id);
       }
     }
   }
@@ -56,9 +66,6 @@ export class CachedHashStore implements HashStore {
 
   ping(): Promise<void> {
     return this.inner.ping();
-  }
-  findByValues(origin: string, keys: { type: HashType; value: string }[]): Promise<HashDetail[]> {
-    return this.inner.findByValues(origin, keys);
   }
   getById(id: string): Promise<HashDetail | null> {
     return this.inner.getById(id);
@@ -72,17 +79,26 @@ export class CachedHashStore implements HashStore {
   framesOf(hashId: string): Promise<VideoFrameRow[]> {
     return this.inner.framesOf(hashId);
   }
+  frameCounts(hashIds: string[]): Promise<Map<string, number>> {
+    return this.inner.frameCounts(hashIds);
+  }
+  framesOfMany(hashIds: string[]): Promise<Map<string, VideoFrameRow[]>> {
+    return this.inner.framesOfMany(hashIds);
+  }
   framesBySeqs(seqs: number[]): Promise<FrameOwner[]> {
     return this.inner.framesBySeqs(seqs);
   }
   changesSince(afterSeq: number, limit: number): Promise<ChangeRow[]> {
     return this.inner.changesSince(afterSeq, limit);
   }
-  auditEntries(start: number, end: number): Promise<AuditRow[]> {
-    return this.inner.auditEntries(start, end);
+  lastChange(): Promise<number> {
+    return this.inner.lastChange();
   }
-  auditSize(): Promise<number> {
-    return this.inner.auditSize();
+  changesAfter(afterSeq: number, limit: number): Promise<FollowedChange[]> {
+    return this.inner.changesAfter(afterSeq, limit);
+  }
+  indexedFramesOf(hashIds: string[]): Promise<(IndexEntry & { hashId: string })[]> {
+    return this.inner.indexedFramesOf(hashIds);
   }
 }
 

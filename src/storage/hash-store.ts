@@ -1,10 +1,9 @@
-/** The SQL HashStore (drizzle; libsql or D1). */
+/** The SQL HashStore (drizzle; libsql or D1): reads only; the ledger writes. */
 import { and, asc, eq, gt, gte, inArray, lt, ne, sql, type SQL } from 'drizzle-orm';
-import type { BatchItem } from 'drizzle-orm/batch';
 import type { HashType } from '../core/hashes';
 import { chunkRows, type AppDb } from './db';
-import { auditLog, clientKeys, clients, contributions, feedback, hashBuckets, hashChanges, hashes, nodeKeys, videoFrames } from './schema';
-import { Committed, type AuditRow, type ChangeRow, type ContributionRow, type FeedbackRow, type FrameOwner, type HashDetail, type HashRow, type HashStore, type IndexEntry, type VideoFrameRow, type WriteSet } from './types';
+import { auditLog, changes, hashes, videoFrames } from './schema';
+import type { AuditRow, ChangeKind, ChangeRow, ContributionRow, FeedbackRow, FollowedChange, FrameOwner, HashDetail, HashRow, HashStore, IndexEntry, VideoFrameRow } from './types';
 
 interface RawDetail {
   seq: number;
@@ -19,32 +18,11 @@ interface RawDetail {
   fb: string;
 }
 
-export interface SqlHashStoreOptions {
-  /** Also write the SQL multi-index buckets of perceptual hashes (Workers: see bucket-index.ts). */
-  buckets?: boolean;
-}
-
 export class SqlHashStore implements HashStore {
-  constructor(
-    private readonly db: AppDb,
-    private readonly opts: SqlHashStoreOptions = {},
-  ) {}
+  constructor(private readonly db: AppDb) {}
 
   async ping(): Promise<void> {
     await this.db.run(sql`select 1`);
-  }
-
-  async findByValues(origin: string, keys: { type: HashType; value: string }[]): Promise<HashDetail[]> {
-    const out: HashDetail[] = [];
-    // (type, value) pairs: 2 parameters each, plus origin.
-    for (const part of chunkRows(keys, 2)) {
-      const pairs = sql.join(
-        part.map((k) => sql`(h.type = ${k.type} and h.value = ${k.value})`),
-        sql` or `,
-      );
-      out.push(...(await this.detailsWhere(sql`h.origin = ${origin} and (${pairs})`)));
-    }
-    return out;
   }
 
   async getById(id: string): Promise<HashDetail | null> {
@@ -118,6 +96,27 @@ export class SqlHashStore implements HashStore {
     return this.db.select().from(videoFrames).where(eq(videoFrames.hashId, hashId)).orderBy(asc(videoFrames.frame));
   }
 
+  async frameCounts(hashIds: string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const part of chunkRows([...new Set(hashIds)], 1)) {
+      const rows = await this.db.select({ hashId: videoFrames.hashId, n: sql<number>`count(*)` }).from(videoFrames).where(inArray(videoFrames.hashId, part)).groupBy(videoFrames.hashId);
+      for (const r of rows) out.set(r.hashId, Number(r.n));
+    }
+    return out;
+  }
+
+  async framesOfMany(hashIds: string[]): Promise<Map<string, VideoFrameRow[]>> {
+    const out = new Map<string, VideoFrameRow[]>();
+    for (const part of chunkRows([...new Set(hashIds)], 1)) {
+      for (const f of await this.db.select().from(videoFrames).where(inArray(videoFrames.hashId, part)).orderBy(asc(videoFrames.hashId), asc(videoFrames.frame))) {
+        const list = out.get(f.hashId);
+        if (list) list.push(f);
+        else out.set(f.hashId, [f]);
+      }
+    }
+    return out;
+  }
+
   async framesBySeqs(seqs: number[]): Promise<FrameOwner[]> {
     const found: Omit<FrameOwner, 'indexedFrames'>[] = [];
     for (const part of chunkRows([...new Set(seqs)], 1)) {
@@ -143,102 +142,45 @@ export class SqlHashStore implements HashStore {
   }
 
   async changesSince(afterSeq: number, limit: number): Promise<ChangeRow[]> {
-    const rows = await this.db.select().from(hashChanges).where(gt(hashChanges.seq, afterSeq)).orderBy(asc(hashChanges.seq)).limit(limit);
-    return rows.map((r) => ({ seq: r.seq, hashId: r.hashId, kind: r.kind, at: r.at, snapshot: JSON.parse(r.snapshot) }));
-  }
-
-  async auditEntries(start: number, end: number): Promise<AuditRow[]> {
     const rows = await this.db
       .select()
-      .from(auditLog)
-      .where(and(gte(auditLog.seq, start + 1), lt(auditLog.seq, end + 1)))
-      .orderBy(asc(auditLog.seq));
-    return rows.map((r) => ({ index: r.seq - 1, at: r.at, action: r.action, actor: r.actor, entry: r.entry }));
+      .from(changes)
+      .where(and(gt(changes.seq, afterSeq), inArray(changes.kind, ['add', 'update', 'retract'])))
+      .orderBy(asc(changes.seq))
+      .limit(limit);
+    return rows.map((r) => ({ seq: r.seq, hashId: r.subject, kind: r.kind as ChangeKind, at: r.at, snapshot: JSON.parse(r.snapshot ?? 'null') }));
   }
 
-  async auditSize(): Promise<number> {
-    const [row] = await this.db.select({ n: sql<number>`coalesce(max(${auditLog.seq}), 0)` }).from(auditLog);
+  async lastChange(): Promise<number> {
+    const [row] = await this.db.select({ n: sql<number>`coalesce(max(${changes.seq}), 0)` }).from(changes);
     return Number(row?.n ?? 0);
   }
 
-  async commit(ws: WriteSet): Promise<Committed> {
-    const db = this.db;
-    const stmts: BatchItem<'sqlite'>[] = [];
-    for (const c of ws.putClients ?? []) {
-      stmts.push(db.insert(clients).values(c).onConflictDoUpdate({ target: clients.id, set: { name: c.name, role: c.role, status: c.status, updatedAt: c.updatedAt } }));
+  async changesAfter(afterSeq: number, limit: number): Promise<FollowedChange[]> {
+    const rows = await this.db
+      .select({ seq: changes.seq, kind: changes.kind, subject: changes.subject, hashSeq: hashes.seq, type: hashes.type, value: hashes.value })
+      .from(changes)
+      .leftJoin(hashes, and(inArray(changes.kind, ['add', 'update', 'retract', 'feedback']), eq(hashes.id, changes.subject)))
+      .where(gt(changes.seq, afterSeq))
+      .orderBy(asc(changes.seq))
+      .limit(limit);
+    return rows.map((r) => ({
+      seq: r.seq,
+      kind: r.kind,
+      subject: r.subject,
+      ...(r.hashSeq !== null ? { hash: { seq: r.hashSeq, type: r.type as HashType, value: r.value! } } : {}),
+    }));
+  }
+
+  async indexedFramesOf(hashIds: string[]): Promise<(IndexEntry & { hashId: string })[]> {
+    const out: (IndexEntry & { hashId: string })[] = [];
+    for (const part of chunkRows(hashIds, 1)) {
+      const rows = await this.db
+        .select({ seq: videoFrames.seq, value: videoFrames.value, hashId: videoFrames.hashId })
+        .from(videoFrames)
+        .where(and(inArray(videoFrames.hashId, part), eq(videoFrames.indexed, true)));
+      for (const r of rows) out.push({ seq: r.seq, type: 'vpdq', value: r.value, hashId: r.hashId });
     }
-    for (const k of ws.putClientKeys ?? []) {
-      const row = { ...k, jwk: JSON.stringify(k.jwk) };
-      stmts.push(db.insert(clientKeys).values(row).onConflictDoUpdate({ target: [clientKeys.clientId, clientKeys.kid], set: { status: row.status, revokedAt: row.revokedAt } }));
-    }
-    for (const k of ws.putNodeKeys ?? []) {
-      const row = { ...k, publicJwk: JSON.stringify(k.publicJwk) };
-      stmts.push(db.insert(nodeKeys).values(row).onConflictDoUpdate({ target: nodeKeys.kid, set: { status: row.status, retiredAt: row.retiredAt } }));
-    }
-    const inserted = ws.insertHashes ?? [];
-    for (const part of chunkRows(inserted, 8)) stmts.push(db.insert(hashes).values(part));
-    if (this.opts.buckets) {
-      // The bucket rows are derived from the hash rows inside the same batch (seq is assigned there).
-      const perceptual = inserted.filter((h) => h.type === 'pdq' || h.type === 'blockhash').map((h) => h.id);
-      for (const ids of chunkRows(perceptual, 1)) {
-        for (let piece = 0; piece < 16; piece++) {
-          const rows = db
-            .select({ type: hashes.type, piece: sql<number>`${piece}`.as('piece'), key: sql<string>`substr(${hashes.value}, ${1 + 4 * piece}, 4)`.as('key'), seq: hashes.seq })
-            .from(hashes)
-            .where(inArray(hashes.id, ids));
-          stmts.push(db.insert(hashBuckets).select(rows).onConflictDoNothing());
-        }
-      }
-    }
-    for (const part of chunkRows(ws.insertFrames ?? [], 7)) stmts.push(db.insert(videoFrames).values(part));
-    for (const u of ws.updateHashes ?? []) {
-      stmts.push(db.update(hashes).set({ status: u.status, updatedAt: u.updatedAt }).where(eq(hashes.id, u.id)));
-    }
-    for (const part of chunkRows(ws.putContributions ?? [], 7)) {
-      stmts.push(
-        db
-          .insert(contributions)
-          .values(part.map((c) => ({ ...c, labels: JSON.stringify(c.labels) })))
-          .onConflictDoUpdate({
-            target: [contributions.hashId, contributions.contributor],
-            set: {
-              labels: sql`excluded.labels`,
-              externalId: sql`excluded.external_id`,
-              updatedAt: sql`excluded.updated_at`,
-              retractedAt: sql`excluded.retracted_at`,
-            },
-          }),
-      );
-    }
-    for (const part of chunkRows(ws.putFeedback ?? [], 6)) {
-      stmts.push(
-        db
-          .insert(feedback)
-          .values(part)
-          .onConflictDoUpdate({
-            target: [feedback.hashId, feedback.member],
-            set: { verdict: sql`excluded.verdict`, reason: sql`excluded.reason`, updatedAt: sql`excluded.updated_at` },
-          }),
-      );
-    }
-    for (const part of chunkRows(ws.changes ?? [], 4)) {
-      stmts.push(db.insert(hashChanges).values(part.map((c) => ({ ...c, snapshot: JSON.stringify(c.snapshot) }))));
-    }
-    for (const part of chunkRows(ws.audit ?? [], 4)) stmts.push(db.insert(auditLog).values(part));
-    // Read back the keys of the new hashes inside the same batch.
-    const readBack = inserted.length
-      ? chunkRows(inserted.map((h) => h.id), 1).map((ids) => db.select({ id: hashes.id, seq: hashes.seq }).from(hashes).where(inArray(hashes.id, ids)))
-      : [];
-    const videoIds = [...new Set((ws.insertFrames ?? []).map((f) => f.hashId))];
-    const frameReadBack = chunkRows(videoIds, 1).map((ids) =>
-      db.select({ seq: videoFrames.seq, value: videoFrames.value }).from(videoFrames).where(and(inArray(videoFrames.hashId, ids), eq(videoFrames.indexed, true))),
-    );
-    const all = [...stmts, ...readBack, ...frameReadBack];
-    const out = new Committed();
-    if (all.length === 0) return out;
-    const results = await db.batch(all as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
-    for (const r of results.slice(stmts.length, stmts.length + readBack.length) as { id: string; seq: number }[][]) for (const row of r) out.set(row.id, row.seq);
-    for (const r of results.slice(stmts.length + readBack.length) as { seq: number; value: string }[][]) for (const f of r) out.frames.push({ seq: f.seq, type: 'vpdq', value: f.value });
     return out;
   }
 }

@@ -1,17 +1,11 @@
-/** The SQL LogStore: Merkle subtree hashes, signed tree heads, match counters. */
-import { and, asc, desc, eq, or, sql } from 'drizzle-orm';
-import type { BatchItem } from 'drizzle-orm/batch';
+/** The SQL LogStore: audit entries, Merkle subtree hashes, signed tree heads, match counters. Reads only; the ledger writes. */
+import { and, asc, desc, eq, gte, lt, or, sql } from 'drizzle-orm';
 import { chunkRows, type AppDb } from './db';
-import { SqlHashStore } from './hash-store';
-import { matchCounts, merkleNodes, treeHeads } from './schema';
-import type { AuditRow, LogStore, MerkleNodeRow, TreeHeadRow } from './types';
+import { auditLog, matchCounts, merkleNodes, treeHeads } from './schema';
+import type { AuditRow, LogStore, TreeHeadRow } from './types';
 
 export class SqlLogStore implements LogStore {
-  private readonly hashStore: SqlHashStore;
-
-  constructor(private readonly db: AppDb) {
-    this.hashStore = new SqlHashStore(db);
-  }
+  constructor(private readonly db: AppDb) {}
 
   async latestHead(): Promise<TreeHeadRow | null> {
     const [row] = await this.db.select().from(treeHeads).orderBy(desc(treeHeads.treeSize)).limit(1);
@@ -39,25 +33,18 @@ export class SqlLogStore implements LogStore {
     });
   }
 
-  async appendTree(nodes: MerkleNodeRow[], head: TreeHeadRow): Promise<void> {
-    const stmts: BatchItem<'sqlite'>[] = chunkRows(nodes, 3).map((part) => this.db.insert(merkleNodes).values(part).onConflictDoNothing());
-    stmts.push(this.db.insert(treeHeads).values(head).onConflictDoNothing());
-    await this.db.batch(stmts as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
+  async auditEntries(start: number, end: number): Promise<AuditRow[]> {
+    const rows = await this.db
+      .select()
+      .from(auditLog)
+      .where(and(gte(auditLog.seq, start + 1), lt(auditLog.seq, end + 1)))
+      .orderBy(asc(auditLog.seq));
+    return rows.map((r) => ({ index: r.seq - 1, at: r.at, action: r.action, actor: r.actor, entry: r.entry }));
   }
 
-  auditEntries(start: number, end: number): Promise<AuditRow[]> {
-    return this.hashStore.auditEntries(start, end);
-  }
-
-  auditSize(): Promise<number> {
-    return this.hashStore.auditSize();
-  }
-
-  async countMatches(clientId: string, day: string, queries: number, hashes: number): Promise<void> {
-    await this.db
-      .insert(matchCounts)
-      .values({ clientId, day, queries, hashes })
-      .onConflictDoUpdate({ target: [matchCounts.clientId, matchCounts.day], set: { queries: sql`${matchCounts.queries} + ${queries}`, hashes: sql`${matchCounts.hashes} + ${hashes}` } });
+  async auditSize(): Promise<number> {
+    const [row] = await this.db.select({ n: sql<number>`coalesce(max(${auditLog.seq}), 0)` }).from(auditLog);
+    return Number(row?.n ?? 0);
   }
 
   async matchCounts(day?: string) {

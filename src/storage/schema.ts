@@ -20,6 +20,8 @@ export const hashes = sqliteTable(
     status: text('status', { enum: ['active', 'retracted'] }).notNull(),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
+    /** The ledger commit that last changed the row (see storage/ledger): statements later in the same batch find their own changes by it. */
+    tx: text('tx'),
   },
   (t) => [
     uniqueIndex('hashes_id').on(t.id),
@@ -40,6 +42,7 @@ export const contributions = sqliteTable(
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
     retractedAt: integer('retracted_at'),
+    tx: text('tx'),
   },
   (t) => [primaryKey({ columns: [t.hashId, t.contributor] })],
 );
@@ -54,6 +57,7 @@ export const feedback = sqliteTable(
     reason: text('reason'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
+    tx: text('tx'),
   },
   (t) => [primaryKey({ columns: [t.hashId, t.member] })],
 );
@@ -79,19 +83,22 @@ export const videoFrames = sqliteTable(
   (t) => [uniqueIndex('video_frames_hash_frame').on(t.hashId, t.frame), index('video_frames_indexed').on(t.indexed, t.seq)],
 );
 
-/** The delta feed: every addition, label change and retraction, in commit order, with the hash's state after it. */
-export const hashChanges = sqliteTable(
-  'hash_changes',
-  {
-    seq: integer('seq').primaryKey({ autoIncrement: true }),
-    hashId: text('hash_id').notNull(),
-    kind: text('kind', { enum: ['add', 'update', 'retract'] }).notNull(),
-    at: integer('at').notNull(),
-    /** JSON: the hash as a feed reader sees it after this change. */
-    snapshot: text('snapshot').notNull(),
-  },
-  (t) => [index('hash_changes_hash').on(t.hashId)],
-);
+/**
+ * The change log: one row per committed change, in commit order (SQLite has one writer, so `seq`
+ * order is commit order and a reader that has seen seq n has seen everything before it). The
+ * partners' delta feed is its hash rows (add, update, retract: the hash as a feed reader sees it
+ * after the change); other instances follow every row to keep their index and caches in step
+ * (feedback, client and node-key rows tell them what to forget).
+ */
+export const changes = sqliteTable('changes', {
+  seq: integer('seq').primaryKey({ autoIncrement: true }),
+  at: integer('at').notNull(),
+  kind: text('kind', { enum: ['add', 'update', 'retract', 'feedback', 'client', 'node-key'] }).notNull(),
+  /** The hash id, client id or key id the change is about. */
+  subject: text('subject').notNull(),
+  /** add, update, retract: JSON of the hash after the change (without a video's frames: they are rows of their own). */
+  snapshot: text('snapshot'),
+});
 
 /**
  * The audit log's entries, append-only: leaf `idx` = seq - 1 of the Merkle tree (DESIGN §7).
@@ -105,16 +112,21 @@ export const auditLog = sqliteTable('audit_log', {
   entry: text('entry').notNull(),
 });
 
-
 /** Member platforms, admins, auditors and peer nodes. The node never holds a client's private key. */
-export const clients = sqliteTable('clients', {
-  id: text('id').primaryKey(),
-  name: text('name').notNull(),
-  role: text('role', { enum: ['partner', 'admin', 'auditor', 'peer'] }).notNull(),
-  status: text('status', { enum: ['active', 'suspended'] }).notNull(),
-  createdAt: integer('created_at').notNull(),
-  updatedAt: integer('updated_at').notNull(),
-});
+export const clients = sqliteTable(
+  'clients',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    role: text('role', { enum: ['partner', 'admin', 'auditor', 'peer'] }).notNull(),
+    status: text('status', { enum: ['active', 'suspended'] }).notNull(),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    tx: text('tx'),
+  },
+  // The ledger counts active admins in the statement that suspends one.
+  (t) => [index('clients_role_status').on(t.role, t.status)],
+);
 
 /** Clients' public keys (JWK, Ed25519 or P-256), by kid. Revoked keys stay, marked. */
 export const clientKeys = sqliteTable(
@@ -128,6 +140,7 @@ export const clientKeys = sqliteTable(
     status: text('status', { enum: ['active', 'revoked'] }).notNull(),
     createdAt: integer('created_at').notNull(),
     revokedAt: integer('revoked_at'),
+    tx: text('tx'),
   },
   (t) => [primaryKey({ columns: [t.clientId, t.kid] })],
 );
@@ -144,6 +157,7 @@ export const nodeKeys = sqliteTable('node_keys', {
   status: text('status', { enum: ['current', 'retired'] }).notNull(),
   createdAt: integer('created_at').notNull(),
   retiredAt: integer('retired_at'),
+  tx: text('tx'),
 });
 
 /** Client-assertion ids seen, until the assertion would have expired anyway (replay protection). */

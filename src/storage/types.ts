@@ -1,8 +1,7 @@
 /**
- * The storage contract. Services decide what changes; a store applies a whole `WriteSet` atomically
- * (one `db.batch`: the change, its feed rows and its audit entries land together or not at all).
- * Each store has a SQL implementation (drizzle: libsql or D1) and an in-memory twin; both pass
- * test/storage/hash-store.contract.ts.
+ * The storage contract. One writer, the `Ledger`, commits every change with its change-log rows
+ * and audit entries in one batch and decides in SQL what a change does (DESIGN §9); the stores only
+ * read. The SQL runs unchanged on libsql (Node) and D1 (Workers).
  */
 import type { HashType } from '../core/hashes';
 import type { VideoFrameHash } from '../core/video';
@@ -134,23 +133,85 @@ export interface NodeKeyRow {
   retiredAt: number | null;
 }
 
-export interface WriteSet {
-  /** Insert or replace by id. */
-  putClients?: ClientRow[];
-  /** Insert or replace by (clientId, kid). */
-  putClientKeys?: ClientKeyRow[];
-  /** Insert or replace by kid. */
-  putNodeKeys?: NodeKeyRow[];
-  insertHashes?: Omit<HashRow, 'seq'>[];
-  /** The frames of new vpdq hashes. */
-  insertFrames?: Omit<VideoFrameRow, 'seq'>[];
-  updateHashes?: { id: string; status: HashStatus; updatedAt: number }[];
-  /** Insert or replace by (hashId, contributor). */
-  putContributions?: ContributionRow[];
-  /** Insert or replace by (hashId, member). */
-  putFeedback?: FeedbackRow[];
-  changes?: Omit<ChangeRow, 'seq'>[];
-  audit?: Omit<AuditRow, 'index'>[];
+/** A hash to share, as the ledger takes it: checked, with its labels sorted. */
+export interface LedgerShareItem {
+  type: HashType;
+  value: string;
+  labels: string[];
+  externalId: string | null;
+  /** vpdq: the frames (stored once, with the hash that first brings them). */
+  frames?: Omit<VideoFrameRow, 'seq' | 'hashId'>[];
+  /** What the audit entry says beside type, value, labels and externalId (e.g. a video's frame count). */
+  auditExtra?: Record<string, unknown>;
+}
+
+/** How a share found the member's contribution, decided inside the commit. */
+export type ShareOutcome = 'created' | 'added' | 'updated' | 'unchanged';
+
+export interface LedgerShareResult {
+  id: string;
+  seq: number;
+  outcome: ShareOutcome;
+}
+
+export interface LedgerRetractResult {
+  /** False when the caller had nothing standing to retract (already retracted). */
+  changed: boolean;
+  status: HashStatus;
+  /** Contributions still standing after the commit. */
+  contributors: number;
+}
+
+export interface LedgerFeedbackResult {
+  /** 'retracted': the hash was retracted when the commit ran, and nothing was written. */
+  outcome: 'recorded' | 'unchanged' | 'retracted';
+  confirm: number;
+  dispute: number;
+}
+
+/** Every committed write returns the change log's last sequence after it (see ChangeFollower). */
+export interface Sequenced {
+  lastChange: number;
+}
+
+/**
+ * The one writer (DESIGN §9). Each call is one atomic batch that carries its own preconditions
+ * (insert-or-ignore, conditional updates, status derived in SQL from the contributions standing),
+ * so concurrent calls, from this process or another, cannot interleave between a read and a write.
+ * Each call writes its change-log rows and audit entries in the same batch, and only for what it
+ * changed. Everything else in storage only reads.
+ */
+export interface Ledger {
+  /** Shares hashes for `contributor` (origin '' = this node's members). Idempotent per (type, value). */
+  share(input: { at: number; contributor: string; origin?: string; items: LedgerShareItem[] }): Promise<Sequenced & { items: LedgerShareResult[] }>;
+  /** Retracts the contributor's contribution, or every standing one (`contributor: null`, admins). */
+  retract(input: { at: number; actor: string; hashId: string; type: HashType; value: string; contributor: string | null }): Promise<Sequenced & LedgerRetractResult>;
+  /** One standing verdict per member, on active hashes only. */
+  feedback(input: { at: number; member: string; hashId: string; verdict: Verdict; reason: string | null }): Promise<Sequenced & LedgerFeedbackResult>;
+  /** A new client with its keys; with `onlyIfNoAdmin`, nothing is written when an active admin exists. */
+  createClient(input: { at: number; actor: string; client: ClientRow; keys: ClientKeyRow[]; onlyIfNoAdmin?: boolean }): Promise<Sequenced & { created: boolean }>;
+  /** Suspends or reactivates; the last active admin is never suspended. */
+  setClientStatus(input: { at: number; actor: string; clientId: string; status: ClientRow['status'] }): Promise<Sequenced & { outcome: 'changed' | 'unchanged' | 'last_admin' | 'not_found' }>;
+  /** Adds a public key; nothing when the client has a key with this kid already (or no such client). */
+  addClientKey(input: { at: number; actor: string; key: ClientKeyRow }): Promise<Sequenced & { added: boolean }>;
+  revokeClientKey(input: { at: number; actor: string; clientId: string; kid: string }): Promise<Sequenced & { revoked: boolean }>;
+  /** The new key becomes current and every current one is retired, in one commit (with `onlyIfNoCurrent`: only when none is current). */
+  rotateNodeKey(input: { at: number; actor: string; key: NodeKeyRow; onlyIfNoCurrent?: boolean }): Promise<Sequenced & { rotated: boolean }>;
+  /** Records a client assertion's jti; false when it was already seen (a replay). Expired ones are dropped on the way. */
+  useJti(clientId: string, jti: string, expiresAt: number, now: number): Promise<boolean>;
+  /** Adds to the match counters of a client and day. */
+  countMatches(rows: { clientId: string; day: string; queries: number; hashes: number }[]): Promise<void>;
+  /** Stores new subtree hashes and a signed head together (existing identical nodes are kept). */
+  appendTree(nodes: MerkleNodeRow[], head: TreeHeadRow): Promise<void>;
+}
+
+/** A change-log row as the instances follow it: the hash it is about (for hash kinds) with its index key. */
+export interface FollowedChange {
+  seq: number;
+  kind: ChangeKind | 'feedback' | 'client' | 'node-key';
+  subject: string;
+  /** For hash kinds: the hash's index entry (its type and value never change). */
+  hash?: IndexEntry;
 }
 
 /** What the match index holds: a hash, or (type `vpdq`) one indexed frame of a video, by the frame's seq. */
@@ -163,8 +224,6 @@ export interface IndexEntry {
 export interface HashStore {
   /** Checks the database answers. */
   ping(): Promise<void>;
-  /** Hashes of one origin with these (type, value) pairs, whatever their status. */
-  findByValues(origin: string, keys: { type: HashType; value: string }[]): Promise<HashDetail[]>;
   getById(id: string): Promise<HashDetail | null>;
   /** Hashes by index key, in any order; unknown keys are left out. */
   getBySeqs(seqs: number[]): Promise<HashDetail[]>;
@@ -177,24 +236,20 @@ export interface HashStore {
   findActiveByValue(type: HashType, value: string): Promise<IndexEntry[]>;
   /** Every frame of a vpdq hash, in frame order. */
   framesOf(hashId: string): Promise<VideoFrameRow[]>;
+  /** How many frames each of these vpdq hashes has (all frames, indexed or not). */
+  frameCounts(hashIds: string[]): Promise<Map<string, number>>;
+  /** Every frame of each of these vpdq hashes, in frame order. */
+  framesOfMany(hashIds: string[]): Promise<Map<string, VideoFrameRow[]>>;
   /** Frames by their seq, with their video; unknown seqs are left out. */
   framesBySeqs(seqs: number[]): Promise<FrameOwner[]>;
-  /** Feed changes with seq > afterSeq, ascending. */
+  /** Feed changes (add, update, retract) with seq > afterSeq, ascending. */
   changesSince(afterSeq: number, limit: number): Promise<ChangeRow[]>;
-  /** Audit entries with start <= index < end. */
-  auditEntries(start: number, end: number): Promise<AuditRow[]>;
-  auditSize(): Promise<number>;
-  /** Applies everything or nothing. Returns the seq assigned to each inserted hash, by id, and the inserted frames' index entries. */
-  commit(ws: WriteSet): Promise<Committed>;
-}
-
-/**
- * What a commit assigned: each inserted hash's seq by id (the map), and the index entries of the
- * inserted video frames that matching uses, read back in the same batch, so the caller can update
- * the index without another read between the commit and the update.
- */
-export class Committed extends Map<string, number> {
-  frames: IndexEntry[] = [];
+  /** The change log's last sequence (0 when empty). */
+  lastChange(): Promise<number>;
+  /** Change-log rows after `afterSeq`, ascending, for the instances that follow it. */
+  changesAfter(afterSeq: number, limit: number): Promise<FollowedChange[]>;
+  /** The indexed frames of vpdq hashes, as index entries with the video they belong to. */
+  indexedFramesOf(hashIds: string[]): Promise<(IndexEntry & { hashId: string })[]>;
 }
 
 export interface AuthStore {
@@ -203,12 +258,6 @@ export interface AuthStore {
   clientKeys(clientId: string): Promise<ClientKeyRow[]>;
   countActiveAdmins(): Promise<number>;
   nodeKeys(): Promise<NodeKeyRow[]>;
-  /**
-   * Records a client assertion's jti; false when it was already seen (a replay). Entries past their
-   * expiry are dropped on the way, as they can no longer be replayed.
-   */
-  useJti(clientId: string, jti: string, expiresAt: number, now: number): Promise<boolean>;
-  commit(ws: WriteSet): Promise<Map<string, number>>;
 }
 
 export interface TreeHeadRow {
@@ -230,10 +279,7 @@ export interface LogStore {
   headAt(treeSize: number): Promise<TreeHeadRow | null>;
   /** Subtree hashes by (level, idx), in the order asked; a missing one is an error. */
   nodes(keys: { level: number; index: number }[]): Promise<string[]>;
-  /** Stores new subtree hashes and a head together (existing identical nodes are kept). */
-  appendTree(nodes: MerkleNodeRow[], head: TreeHeadRow): Promise<void>;
   auditEntries(start: number, end: number): Promise<AuditRow[]>;
   auditSize(): Promise<number>;
-  countMatches(clientId: string, day: string, queries: number, hashes: number): Promise<void>;
   matchCounts(day?: string): Promise<{ clientId: string; day: string; queries: number; hashes: number }[]>;
 }

@@ -15,8 +15,8 @@ afterAll(() => t.close());
 const req = (path: string, init: RequestInit = {}) => t.app.request(`${ISSUER}${path}`, { ...init, headers: { ...admin, ...(init.headers as Record<string, string>) } });
 
 async function actions(): Promise<string[]> {
-  const n = await t.rt.deps.hashes.auditSize();
-  return (await t.rt.deps.hashes.auditEntries(0, n)).map((e) => e.action);
+  const n = await t.rt.deps.log.auditSize();
+  return (await t.rt.deps.log.auditEntries(0, n)).map((e) => e.action);
 }
 
 describe('admin API', () => {

@@ -9,7 +9,6 @@ import { compactVerify, decodeProtectedHeader, exportJWK, generateKeyPair, impor
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertConsistency, assertInclusion, EMPTY_FRONTIER, appendLeaf, leafHash, rootFromFrontier } from '../../src/core/merkle';
 import { treeHeadPayload } from '../../src/core/tree-head';
-import { SqlHashStore } from '../../src/storage/hash-store';
 import { SqlLogStore } from '../../src/storage/log-store';
 import { patternImage } from '../support/images';
 import { json, makeTestApp, type TestApp, type TestClient } from '../support/app';
@@ -153,7 +152,7 @@ describe('what the log records', () => {
     expect(await appended(() => t.request('/v1/match', json('POST', { hashes: hashes.slice(0, 1) }, headers.bob)), 200)).toEqual([]);
     // Counts may gather in memory between flushes; write them out before reading the table.
     await (t.rt.deps as { matchCounter?: { flush(): Promise<void> } }).matchCounter?.flush();
-    const counts = await new SqlLogStore(t.rt.database.db).matchCounts(day);
+    const counts = await new SqlLogStore(t.rt.database.reader).matchCounts(day);
     expect(counts.find((c) => c.clientId === bob.id)).toEqual({ clientId: bob.id, day, queries: (before?.queries ?? 0) + 2, hashes: (before?.hashes ?? 0) + 3 });
     const log = (await allEntries()).map((e) => e.entry).join('\n');
     expect(log).not.toContain('f'.repeat(32));
@@ -290,26 +289,25 @@ describe('what the audit routes refuse', () => {
 });
 
 describe('a change and its audit entry are one write', () => {
-  const row = (action: string) => ({ at: 1, action, actor: 'tester', entry: `{"action":"${action}"}` });
-  const hash = (id: string, value: string) => ({ id, type: 'sha256' as const, value, origin: '', status: 'active' as const, createdAt: 1, updatedAt: 1 });
-
-  it('a hash insert that fails takes its audit entry with it', async () => {
-    const store = new SqlHashStore(t.rt.database.db);
-    const size = await store.auditSize();
-    const ws = { insertHashes: [hash('atomic-1', 'e'.repeat(64)), hash('atomic-1', 'd'.repeat(64))], audit: [row('hash.share')] };
-    await expect(store.commit(ws)).rejects.toThrow();
-    expect(await store.auditSize()).toBe(size);
-    expect(await store.getById('atomic-1')).toBeNull();
-  });
-
-  it('a statement failing after the audit rows were inserted rolls all of them back, and the change', async () => {
-    const store = new SqlHashStore(t.rt.database.db);
-    const size = await store.auditSize();
-    // 30 rows make two INSERT statements (25 rows each at most); the second breaks NOT NULL.
-    const audit = [...Array.from({ length: 29 }, (_, i) => row(`a${i}`)), { ...row('broken'), entry: null as unknown as string }];
-    await expect(store.commit({ insertHashes: [hash('atomic-2', 'b'.repeat(64))], audit })).rejects.toThrow();
-    expect(await store.auditSize()).toBe(size);
-    expect(await store.getById('atomic-2')).toBeNull();
+  it('a share whose frames break a constraint writes nothing: no hash, no contribution, no change-log row, no audit entry', async () => {
+    const log = t.rt.deps.log;
+    const size = await log.auditSize();
+    const changes = await t.rt.deps.hashes.lastChange();
+    const frame = { frame: 0, timestampMs: 0, quality: 90, value: 'ab'.repeat(32), indexed: true };
+    // Two items; the second's frames carry a NULL where the table takes none: the last statements of the batch fail.
+    const broken = t.rt.deps.ledger.share({
+      at: t.clock.now(),
+      contributor: 'tester',
+      items: [
+        { type: 'sha256', value: 'e'.repeat(64), labels: ['attack-footage'], externalId: null },
+        { type: 'vpdq', value: 'f'.repeat(64), labels: ['attack-footage'], externalId: null, frames: [{ ...frame, value: null as unknown as string }] },
+      ],
+    });
+    await expect(broken).rejects.toThrow();
+    expect(await log.auditSize()).toBe(size);
+    expect(await t.rt.deps.hashes.lastChange()).toBe(changes);
+    const res = await t.request('/v1/match', json('POST', { hashes: [{ type: 'sha256', value: 'e'.repeat(64) }] }));
+    expect((await res.json()).results[0].matches).toEqual([]);
     // And the log is still whole: the next head covers exactly the entries there are.
     expect((await head()).treeSize).toBe(size);
     expect(await allEntries()).toHaveLength(size);

@@ -14,6 +14,7 @@ import { claimQueries, MultiIndexHashing, searchBaseRange, type MihOffload } fro
 import type { HammingHit } from '../../src/core/hamming-index';
 import { openDatabase } from '../../src/runtime/node/db';
 import { SqlHashStore } from '../../src/storage/hash-store';
+import { SqlLedger } from '../../src/storage/ledger';
 import { ScanMatchIndex } from '../../src/storage/scan-index';
 import { SqlBucketIndex } from '../../src/storage/bucket-index';
 import { uniform as rng } from '../../src/core/prng';
@@ -42,11 +43,15 @@ describe('MatchIndex contract: memory (MIH), memory (brute force), SQL scan, SQL
     }
     rows.push({ id: 'm1', type: 'md5', value: 'ab'.repeat(16) }, { id: 's1', type: 'sha256', value: 'cd'.repeat(32) });
 
-    const { db } = await openDatabase(`file:${join(mkdtempSync(join(tmpdir(), 'mhn-idx-')), 'i.db')}`);
-    const store = new SqlHashStore(db, { buckets: true });
+    const database = await openDatabase(`file:${join(mkdtempSync(join(tmpdir(), 'mhn-idx-')), 'i.db')}`);
+    const db = database.reader;
+    const store = new SqlHashStore(db);
+    // Written as the Workers runtime writes them: through the ledger, with the SQL buckets.
+    const ledger = new SqlLedger(database.writer, { buckets: true });
     const T = Date.UTC(2026, 0, 1);
-    const seqs = await store.commit({ insertHashes: rows.map((h) => ({ ...h, origin: '', status: 'active' as const, createdAt: T, updatedAt: T })) });
-    const entries: IndexedHash[] = rows.map((h) => ({ seq: seqs.get(h.id)!, type: h.type, value: h.value }));
+    const shared = await ledger.share({ at: T, contributor: 'tester', items: rows.map((h) => ({ type: h.type, value: h.value, labels: ['attack-footage'], externalId: null })) });
+    const entries: IndexedHash[] = rows.map((h, i) => ({ seq: shared.items[i].seq, type: h.type, value: h.value }));
+    const ids = new Map(rows.map((h, i) => [h, shared.items[i].id]));
 
     const mih = new MemoryMatchIndex((w) => new MultiIndexHashing(w));
     // Batches shared as with the Node runtime's helper thread: here a stand-in claims half of each at once.
@@ -90,11 +95,15 @@ describe('MatchIndex contract: memory (MIH), memory (brute force), SQL scan, SQL
 
     // Retract a third: the memory indexes drop them, the SQL one sees the status.
     const gone = entries.filter((_, i) => i % 3 === 0);
-    await store.commit({ updateHashes: gone.map((e) => ({ id: rows[entries.indexOf(e)].id, status: 'retracted' as const, updatedAt: T + 1 })) });
+    for (const e of gone) {
+      const h = rows[entries.indexOf(e)];
+      await ledger.retract({ at: T + 1, actor: 'tester', hashId: ids.get(h)!, type: h.type, value: h.value, contributor: 'tester' });
+    }
     mih.remove(gone);
     split.remove(gone);
     brute.remove(gone);
     await check();
+    await database.close();
   });
 });
 

@@ -5,6 +5,8 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../src/services/clients';
 import { SqlAuthStore } from '../../src/storage/auth-store';
+import { SqlLedger } from '../../src/storage/ledger';
+import { NO_FOLLOWER } from '../../src/services/change-follower';
 import type { AppDb } from '../../src/storage/db';
 import * as schema from '../../src/storage/schema';
 
@@ -18,7 +20,8 @@ beforeAll(async () => {
   expect((await worker.fetch(`${BASE}/health`)).status).toBe(200);
   const db = drizzle((env as any).DB, { schema }) as unknown as AppDb;
   const { publicKey, privateKey } = await generateKeyPair('EdDSA');
-  const client = await createClient({ auth: new SqlAuthStore(db), now: Date.now, newId: () => crypto.randomUUID() }, 'test', { role: 'partner', name: 'edge partner', jwk: await exportJWK(publicKey) });
+  const registry = { auth: new SqlAuthStore(db), ledger: new SqlLedger(db, { buckets: true }), follower: NO_FOLLOWER, now: Date.now, newId: () => crypto.randomUUID() };
+  const client = await createClient(registry, 'test', { role: 'partner', name: 'edge partner', jwk: await exportJWK(publicKey) });
   const now = Math.floor(Date.now() / 1000);
   const assertion = await new SignJWT({ jti: crypto.randomUUID() })
     .setProtectedHeader({ alg: 'EdDSA', kid: client.keys[0].kid })

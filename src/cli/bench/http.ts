@@ -19,6 +19,8 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { openDatabase } from '../../runtime/node/db';
 import { createClient } from '../../services/clients';
 import { SqlAuthStore } from '../../storage/auth-store';
+import { SqlLedger } from '../../storage/ledger';
+import { NO_FOLLOWER } from '../../services/change-follower';
 import type { BenchTable } from './types';
 import { uniform as rng } from '../../core/prng';
 
@@ -64,7 +66,7 @@ async function fill(url: string, n: number, rnd: () => number): Promise<string[]
     }
     await client.batch(stmts, 'write');
   }
-  close();
+  await close();
   return sample;
 }
 
@@ -92,10 +94,11 @@ export async function run(opts: { quick?: boolean; size?: number } = {}): Promis
   const fillS = (Date.now() - t0) / 1000;
 
   // A partner, straight into the registry.
-  const { db, close } = await openDatabase(url);
+  const { reader, writer, close } = await openDatabase(url);
   const { publicKey, privateKey } = await generateKeyPair('EdDSA');
-  const partner = await createClient({ auth: new SqlAuthStore(db), now: Date.now, newId: randomUUID }, 'bench', { role: 'partner', name: 'bench', jwk: await exportJWK(publicKey) });
-  close();
+  const registry = { auth: new SqlAuthStore(reader), ledger: new SqlLedger(writer), follower: NO_FOLLOWER, now: Date.now, newId: randomUUID };
+  const partner = await createClient(registry, 'bench', { role: 'partner', name: 'bench', jwk: await exportJWK(publicKey) });
+  await close();
 
   const port = 18000 + Math.floor(Math.random() * 2000);
   const base = `http://127.0.0.1:${port}`;

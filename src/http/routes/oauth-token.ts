@@ -62,7 +62,7 @@ export function register(app: OpenAPIHono<AppEnv>) {
       const req: TokenRequest = { grant_type: field('grant_type'), client_assertion_type: field('client_assertion_type'), client_assertion: field('client_assertion'), scope: field('scope') };
       const url = new URL(c.req.url);
       const audiences = [...new Set([`${deps.issuer}/v1/oauth/token`, `${url.origin}${url.pathname}`])];
-      const token = await issueAccessToken({ auth: deps.auth, keyring: deps.keyring, now: deps.now, newId: deps.newId, issuer: deps.issuer }, req, audiences);
+      const token = await issueAccessToken(deps, req, audiences);
       return c.json(token, 200, noStore);
     } catch (e) {
       if (!(e instanceof OAuthError)) throw e;

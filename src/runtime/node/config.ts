@@ -41,6 +41,7 @@ const Schema = z.object({
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(2000),
   TREE_HEAD_INTERVAL_MS: int(0, 3_600_000).default(5000),
   AUTH_CACHE_MS: int(0, 60_000).default(1000),
+  FOLLOW_INTERVAL_MS: int(10, 60_000).default(200),
   DEV_AUTH: bool.default(false),
   NODE_ENV: z.string().default('development'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),

@@ -1,33 +1,238 @@
-/** The embedded database: libsql (SQLite file by default, or a libsql server), migrated on open. */
+/**
+ * The database on Node: libsql (an SQLite file by default, or a libsql server), migrated on open.
+ *
+ * An SQLite file gets two connections, each on a thread of its own (db-thread.mjs): the embedded
+ * driver works synchronously, and on the main thread a 1000-hash share would stop every other
+ * request while it ran. The ledger writes through one (`writer`); the stores read through the other
+ * (`reader`), which WAL lets read while the writer writes. A libsql server, reached over the
+ * network, is asynchronous already: one client serves both.
+ *
+ * Every batch runs as `BEGIN IMMEDIATE … COMMIT`: it holds the write lock from its first statement,
+ * so the ledger's reads inside a batch see exactly the state its writes change, even with other
+ * processes writing to the same file.
+ */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createClient, type Client } from '@libsql/client';
+import { Worker } from 'node:worker_threads';
+import { createClient, type Client, type InStatement, type ResultSet, type Row, type TransactionMode } from '@libsql/client';
 import { drizzle } from 'drizzle-orm/libsql';
 import { migrate } from 'drizzle-orm/libsql/migrator';
 import type { AppDb } from '../../storage/db';
 import * as schema from '../../storage/schema';
 
-export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../drizzle');
+/** What the main thread asks of a database thread (db-thread.mjs), and what it answers. */
+type DbRequest =
+  | { id: number; op: 'execute'; stmt: InStatement }
+  | { id: number; op: 'batch'; stmts: InStatement[] }
+  | { id: number; op: 'migrate'; stmts: InStatement[] }
+  | { id: number; op: 'close' };
 
-export interface OpenDb {
-  db: AppDb;
-  client: Client;
-  close(): void;
+interface PackedResult {
+  columns: string[];
+  rows: unknown[][];
+  rowsAffected: number;
+  lastInsertRowid: bigint | undefined;
 }
 
+type DbReply = { id: number; results: PackedResult[] } | { id: number; error: { message: string; code?: string; name: string } };
+
+export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../drizzle');
+
+/** How long a statement waits for another connection's write lock before it fails (SQLITE_BUSY). */
+export const BUSY_TIMEOUT_MS = 10_000;
+
+export interface OpenDb {
+  /** The stores' connection: reads only. */
+  reader: AppDb;
+  /** The ledger's connection: every write. */
+  writer: AppDb;
+  /** The writer's libsql client, for raw SQL (benchmarks fill tables with it). */
+  client: Pick<Client, 'execute' | 'batch'>;
+  close(): Promise<void>;
+}
+
+type Pending = { resolve(r: PackedResult[]): void; reject(e: Error): void };
+type Message = DbReply | { ready: true } | { failed: string };
+type Request = DbRequest extends infer T ? (T extends { id: number } ? Omit<T, 'id'> : never) : never;
+
+/** An error from the database thread, with libsql's code (SQLITE_BUSY, SQLITE_CONSTRAINT…) kept. */
+export class DatabaseError extends Error {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = 'DatabaseError';
+  }
+}
+
+/** The part of libsql's Client that drizzle uses, answered by a connection on another thread. */
+class ThreadClient {
+  readonly protocol = 'file';
+  closed = false;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+
+  private constructor(private readonly worker: Worker) {
+    // The thread keeps the process alive only while a statement is under way.
+    worker.unref();
+    worker.on('message', (m: Message) => {
+      if (!('id' in m)) return;
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      if (this.pending.size === 0) worker.unref();
+      if ('error' in m) p.reject(new DatabaseError(m.error.message, m.error.code));
+      else p.resolve(m.results);
+    });
+    const fail = (e: Error) => {
+      this.closed = true;
+      for (const p of this.pending.values()) p.reject(e);
+      this.pending.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', () => fail(new DatabaseError('the database thread has stopped')));
+  }
+
+  static async start(url: string, pragmas: string[]): Promise<ThreadClient> {
+    const worker = new Worker(new URL('./db-thread.mjs', import.meta.url), { workerData: { url, pragmas } });
+    const onMessage = (m: Message) => ('ready' in m ? opened.ok() : 'failed' in m ? opened.fail(new DatabaseError(m.failed)) : undefined);
+    const onError = (e: Error) => opened.fail(e);
+    const onExit = () => opened.fail(new DatabaseError('the database thread stopped while opening the database'));
+    const opened = { ok: () => {}, fail: (_: Error) => {} };
+    try {
+      await new Promise<void>((ok, fail) => {
+        Object.assign(opened, { ok, fail });
+        worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+      });
+    } catch (e) {
+      await worker.terminate();
+      throw e;
+    } finally {
+      worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+    }
+    return new ThreadClient(worker);
+  }
+
+  private send(m: Request): Promise<PackedResult[]> {
+    if (this.closed) return Promise.reject(new DatabaseError('the database is closed'));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      if (this.pending.size === 0) this.worker.ref();
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ ...m, id });
+    });
+  }
+
+  async execute(stmt: InStatement | string, args?: unknown[]): Promise<ResultSet> {
+    const s = typeof stmt === 'string' ? { sql: stmt, args: (args ?? []) as never } : stmt;
+    return unpack((await this.send({ op: 'execute', stmt: s }))[0]);
+  }
+
+  async batch(stmts: InStatement[], _mode?: TransactionMode): Promise<ResultSet[]> {
+    return (await this.send({ op: 'batch', stmts })).map(unpack);
+  }
+
+  async migrate(stmts: InStatement[]): Promise<ResultSet[]> {
+    return (await this.send({ op: 'migrate', stmts })).map(unpack);
+  }
+
+  transaction(): never {
+    throw new DatabaseError('interactive transactions are not used: every write is one batch (DESIGN §2)');
+  }
+
+  async sync(): Promise<undefined> {
+    return undefined;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.send({ op: 'close' }).catch(() => {});
+    this.closed = true;
+    await this.worker.terminate();
+  }
+}
+
+/** Rows as libsql makes them: values by index (not enumerable) and by column name. */
+function unpack(p: PackedResult): ResultSet {
+  const rows = p.rows.map((values) => {
+    const row = {} as Row;
+    Object.defineProperty(row, 'length', { value: values.length });
+    values.forEach((v, i) => {
+      Object.defineProperty(row, i, { value: v });
+      const column = p.columns[i];
+      if (!Object.hasOwn(row, column)) Object.defineProperty(row, column, { value: v, enumerable: true, configurable: true, writable: true });
+    });
+    return row;
+  });
+  return { columns: p.columns, columnTypes: [], rows, rowsAffected: p.rowsAffected, lastInsertRowid: p.lastInsertRowid, toJSON: () => ({ columns: p.columns, rows: p.rows }) };
+}
+
+/** A libsql client whose batches all take the write lock at their start (see the opening comment). */
+function writeBatches(client: Client): Client {
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      if (prop === 'batch') return (stmts: InStatement[]) => target.batch(stmts, 'write');
+      const v = Reflect.get(target, prop, receiver);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+}
+
+const asDb = (client: unknown) => drizzle({ client: client as Client, schema }) as unknown as AppDb;
+
 export async function openDatabase(url: string, authToken?: string): Promise<OpenDb> {
-  if (url.startsWith('file:')) {
-    const path = url.slice('file:'.length);
-    if (path && !path.startsWith(':')) mkdirSync(dirname(resolve(path)), { recursive: true });
-  }
-  const client = createClient({ url, authToken });
-  if (url.startsWith('file:')) {
+  const isFile = url.startsWith('file:');
+  const path = isFile ? url.slice('file:'.length) : '';
+  if (isFile && path && !path.startsWith(':')) mkdirSync(dirname(resolve(path)), { recursive: true });
+  let reader: AppDb;
+  let writer: AppDb;
+  let raw: Pick<Client, 'execute' | 'batch'>;
+  let close: () => Promise<void>;
+  if (isFile && path && !path.startsWith(':')) {
+    const busy = `PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`;
     // WAL: readers do not block the writer; a crash mid-batch rolls back cleanly.
-    await client.execute('PRAGMA journal_mode = WAL');
-    await client.execute('PRAGMA busy_timeout = 5000');
+    const started = await Promise.allSettled([ThreadClient.start(url, ['PRAGMA journal_mode = WAL', busy]), ThreadClient.start(url, [busy])]);
+    const failed = started.find((x) => x.status === 'rejected');
+    if (failed) {
+      await Promise.all(started.map((x) => (x.status === 'fulfilled' ? x.value.close() : undefined)));
+      throw failed.reason;
+    }
+    const [w, r] = started.map((x) => (x as PromiseFulfilledResult<ThreadClient>).value);
+    writer = asDb(w);
+    reader = asDb(r);
+    raw = w as unknown as Client;
+    close = async () => {
+      await Promise.all([w.close(), r.close()]);
+    };
+  } else {
+    const client = writeBatches(createClient({ url, authToken }));
+    writer = reader = asDb(client);
+    raw = client;
+    close = async () => client.close();
   }
-  const db = drizzle(client, { schema }) as unknown as AppDb;
-  await migrate(db as never, { migrationsFolder: MIGRATIONS_DIR });
-  return { db, client, close: () => client.close() };
+  try {
+    await migrateOnce(writer);
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  return { reader, writer, client: raw, close };
+}
+
+/**
+ * Several processes may start on a new database at once; one applies the migrations and the
+ * others, finding the lock taken or the tables made, try again and find nothing left to do.
+ */
+async function migrateOnce(db: AppDb): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await migrate(db as never, { migrationsFolder: MIGRATIONS_DIR });
+      return;
+    } catch (e) {
+      if (attempt >= 5) throw e;
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+    }
+  }
 }

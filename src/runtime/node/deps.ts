@@ -1,14 +1,21 @@
-/** Wires the Node runtime: libsql store, sharp decoder, in-memory match index loaded from the database. */
+/**
+ * Wires the Node runtime: the database (reader and writer connections on their own threads), the
+ * ledger, sharp, the in-memory match index loaded from the database and kept in step with the
+ * change log by the follower.
+ */
 import { randomUUID } from 'node:crypto';
 import { MultiIndexHashing } from '../../core/mih-index';
 import { MemoryMatchIndex } from '../../core/match-index';
+import { Slots } from '../../core/slots';
 import { assembleAppDeps } from '../../http/assemble';
 import type { AppDeps, Authenticator } from '../../http/env';
+import { ChangeFollower } from '../../services/change-follower';
 import { loadIndex } from '../../services/index-loader';
 import { SqlAuthStore } from '../../storage/auth-store';
 import { CachedAuthStore } from '../../storage/cached-auth-store';
 import { CachedHashStore } from '../../storage/cached-hash-store';
 import { SqlHashStore } from '../../storage/hash-store';
+import { SqlLedger } from '../../storage/ledger';
 import { SqlLogStore } from '../../storage/log-store';
 import type { NodeConfig } from './config';
 import { openDatabase, type OpenDb } from './db';
@@ -17,36 +24,43 @@ import { SharpImageDecoder } from './image';
 import { MihHelper } from './mih-helper';
 import { nodeSecret } from './secret';
 import { FfmpegVideoDecoder } from './video';
-import { Slots } from '../../core/slots';
 
 export const VERSION = '0.1.0';
 
 export interface NodeRuntime {
   deps: AppDeps;
   index: MemoryMatchIndex;
+  /** Follows the change log into the index and caches (other instances' writes and this one's). */
+  follower: ChangeFollower;
   /** The thread that takes half of each large match batch (null on one core); it starts at its first batch unless started. */
   matchHelper: MihHelper | null;
   database: OpenDb;
   /** Resolves when the index holds every active hash. */
   indexLoaded: Promise<number>;
-  close(): void;
+  close(): Promise<void>;
 }
 
 export async function createNodeRuntime(config: NodeConfig, overrides: { now?: () => number; authenticator?: Authenticator } = {}): Promise<NodeRuntime> {
   const database = await openDatabase(config.DATABASE_URL, config.DATABASE_AUTH_TOKEN);
-  const sqlHashes = new SqlHashStore(database.db);
-  const hashes = new CachedHashStore(sqlHashes);
+  const now = overrides.now ?? Date.now;
+  const newId = () => randomUUID();
+  const store = new SqlHashStore(database.reader);
+  const hashes = new CachedHashStore(store, { now });
+  const authCache = config.AUTH_CACHE_MS > 0 ? new CachedAuthStore(new SqlAuthStore(database.reader), config.AUTH_CACHE_MS) : null;
   // Large match batches are split with a second thread when there is a second core.
   const matchHelper = MihHelper.useful() ? new MihHelper((e) => console.error('match helper thread failed, batches run on the main thread:', e)) : null;
   const index = new MemoryMatchIndex((words) => new MultiIndexHashing(words, { offload: matchHelper?.offload }));
+  const follower = new ChangeFollower(store, { index, hashes, auth: authCache ?? undefined }, { intervalMs: config.FOLLOW_INTERVAL_MS, onError: (e) => console.error('change log follower:', e) });
   const limits = { maxBatch: config.MAX_BATCH, maxBodyBytes: config.MAX_BODY_BYTES, maxImagePixels: config.MAX_IMAGE_PIXELS };
   const deps = assembleAppDeps({
+    ledger: new SqlLedger(database.writer, { newId }),
+    follower,
     hashes,
-    auth: config.AUTH_CACHE_MS > 0 ? new CachedAuthStore(new SqlAuthStore(database.db), config.AUTH_CACHE_MS) : new SqlAuthStore(database.db),
-    log: new SqlLogStore(database.db),
+    auth: authCache ?? new SqlAuthStore(database.reader),
+    log: new SqlLogStore(database.reader),
     treeHeadIntervalMs: config.TREE_HEAD_INTERVAL_MS,
     index,
-    indexDetail: () => ({ hashes: index.counts() }),
+    indexDetail: () => ({ hashes: index.counts(), changeLog: follower.applied }),
     decoder: new SharpImageDecoder({ maxPixels: limits.maxImagePixels }),
     digests: nodeDigester,
     video: {
@@ -57,8 +71,8 @@ export async function createNodeRuntime(config: NodeConfig, overrides: { now?: (
       queryMatchPercent: config.VPDQ_QUERY_MATCH_PERCENT,
       candidateMatchPercent: config.VPDQ_CANDIDATE_MATCH_PERCENT,
     },
-    now: overrides.now ?? Date.now,
-    newId: () => randomUUID(),
+    now,
+    newId,
     limits,
     issuer: config.PUBLIC_URL!,
     nodeSecret: nodeSecret(config),
@@ -68,17 +82,27 @@ export async function createNodeRuntime(config: NodeConfig, overrides: { now?: (
     nodeInfo: { name: config.NODE_NAME, version: VERSION, runtime: 'node' },
     authenticator: overrides.authenticator,
   });
+  follower.targets.keyring = deps.keyring;
+  // Following starts from the log's end as it is before the index is read, so nothing committed
+  // while the index loads is missed (see ChangeFollower).
+  follower.start(await store.lastChange());
   await deps.keyring.ensureCurrent();
-  const indexLoaded = loadIndex(sqlHashes, index);
+  const indexLoaded = loadIndex(store, index).then((n) => {
+    follower.markIndexLoaded();
+    return n;
+  });
   return {
     deps,
     index,
+    follower,
     matchHelper,
     database,
     indexLoaded,
-    close: () => {
+    close: async () => {
+      follower.stop();
       void matchHelper?.close();
-      database.close();
+      await indexLoaded.catch(() => {});
+      await database.close();
     },
   };
 }

@@ -8,6 +8,8 @@ import { DEFAULT_LIMITS, DEFAULT_VIDEO } from '../../services/deps';
 import { SqlAuthStore } from '../../storage/auth-store';
 import type { AppDb } from '../../storage/db';
 import { SqlHashStore } from '../../storage/hash-store';
+import { SqlLedger } from '../../storage/ledger';
+import { NO_FOLLOWER } from '../../services/change-follower';
 import { SqlLogStore } from '../../storage/log-store';
 import { SqlBucketIndex } from '../../storage/bucket-index';
 import * as schema from '../../storage/schema';
@@ -17,9 +19,13 @@ import { workerDigester } from './digest';
 export function createWorkerDeps(env: WorkerEnv): AppDeps {
   const config = loadWorkerConfig(env);
   const db = drizzle(env.DB, { schema }) as unknown as AppDb;
-  const hashes = new SqlHashStore(db, { buckets: true });
+  const hashes = new SqlHashStore(db);
   const index = new SqlBucketIndex(db, hashes);
   return assembleAppDeps({
+    // The ledger writes the SQL multi-index's buckets with each new perceptual hash.
+    ledger: new SqlLedger(db, { buckets: true }),
+    // Nothing in memory to keep in step: every request reads D1.
+    follower: NO_FOLLOWER,
     hashes,
     auth: new SqlAuthStore(db),
     log: new SqlLogStore(db),

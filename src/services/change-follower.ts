@@ -1,0 +1,148 @@
+/**
+ * Keeps this process's in-memory index and caches in step with the change log (DESIGN §9), whoever
+ * wrote the changes: this process, another instance on the same database, the admin CLI. It reads
+ * the log in order from the last sequence it applied, on a short interval and at once when a writer
+ * of this process asks (`catchUp`, which a write awaits before it answers, so a client reads its own
+ * writes on the instance it wrote through).
+ *
+ * Start-up: the log's last sequence is read before the index is loaded, and following starts from
+ * there; changes that arrive while the index loads are held and applied, in order, once it is
+ * loaded. Adding an entry the index holds and removing one it lacks change nothing, so replaying
+ * changes the load already saw leaves the index as the database has it.
+ */
+import type { MatchIndex } from '../core/match-index';
+import type { FollowedChange, HashStore, IndexEntry } from '../storage/types';
+
+/** What a write waits on: its own commit applied here. */
+export interface Follower {
+  catchUp(seq: number): Promise<void>;
+}
+
+/** Where there is nothing in memory to keep in step (Workers read everything from D1). */
+export const NO_FOLLOWER: Follower = { catchUp: async () => {} };
+
+export interface FollowTargets {
+  index: MatchIndex;
+  /** Caches to tell which hashes, clients changed; the keyring, that the node keys did. */
+  hashes?: { forget(ids: Iterable<string>): void };
+  auth?: { forget(clientIds: Iterable<string>): void };
+  keyring?: { forget(): void };
+}
+
+type IndexOp = { add: boolean; entries: IndexEntry[] };
+
+export class ChangeFollower implements Follower {
+  private cursor = -1;
+  private indexLoaded = false;
+  private held: IndexOp[] = [];
+  private pumping: Promise<void> | null = null;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  /** When each applied change was applied, for the lag figures (seq -> ms), kept for the last few. */
+  lastAppliedAt = 0;
+
+  constructor(
+    private readonly store: HashStore,
+    readonly targets: FollowTargets,
+    private readonly opts: { intervalMs: number; pageSize?: number; onError?: (e: unknown) => void; now?: () => number },
+  ) {}
+
+  /** The last sequence applied. */
+  get applied(): number {
+    return this.cursor;
+  }
+
+  /** Follows from `from` (read before the index load began), polling every `intervalMs`. */
+  start(from: number): void {
+    this.cursor = from;
+    if (this.opts.intervalMs > 0 && !this.timer) {
+      this.timer = setInterval(() => void this.pump().catch((e) => this.opts.onError?.(e)), this.opts.intervalMs);
+      this.timer.unref?.();
+    }
+  }
+
+  /** The index now holds the database's state as of some point after `from`: apply what was held. */
+  markIndexLoaded(): void {
+    for (const op of this.held) this.applyToIndex(op);
+    this.held = [];
+    this.indexLoaded = true;
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  async catchUp(seq: number): Promise<void> {
+    if (this.cursor < 0) return; // not following (tests without a follower, the CLI)
+    while (this.cursor < seq) {
+      const before = this.cursor;
+      await this.pump();
+      // A log that ends before seq would loop for ever; it cannot (seq came from it), but never spin.
+      if (this.cursor === before && !this.pumping) break;
+    }
+  }
+
+  /** Reads and applies everything new; concurrent callers share one pass. */
+  pump(): Promise<void> {
+    if (this.cursor < 0) return Promise.resolve();
+    if (!this.pumping) {
+      this.pumping = this.drain().finally(() => {
+        this.pumping = null;
+      });
+    }
+    return this.pumping;
+  }
+
+  private async drain(): Promise<void> {
+    const page = this.opts.pageSize ?? 2000;
+    for (;;) {
+      const rows = await this.store.changesAfter(this.cursor, page);
+      if (rows.length === 0) return;
+      await this.apply(rows);
+      this.cursor = rows[rows.length - 1].seq;
+      this.lastAppliedAt = (this.opts.now ?? Date.now)();
+      if (rows.length < page) return;
+    }
+  }
+
+  private async apply(rows: FollowedChange[]): Promise<void> {
+    // Videos enter and leave the index by their frames: read those of the page's videos at once.
+    const videoIds = [...new Set(rows.filter((r) => (r.kind === 'add' || r.kind === 'retract') && r.hash?.type === 'vpdq').map((r) => r.subject))];
+    const frames = new Map<string, IndexEntry[]>();
+    if (videoIds.length) {
+      for (const { hashId, ...entry } of await this.store.indexedFramesOf(videoIds)) {
+        const list = frames.get(hashId);
+        if (list) list.push(entry);
+        else frames.set(hashId, [entry]);
+      }
+    }
+    const hashIds = new Set<string>();
+    const clientIds = new Set<string>();
+    let keys = false;
+    let op: IndexOp | null = null;
+    const ops: IndexOp[] = [];
+    for (const r of rows) {
+      if (r.kind === 'client') clientIds.add(r.subject);
+      else if (r.kind === 'node-key') keys = true;
+      else hashIds.add(r.subject);
+      if ((r.kind !== 'add' && r.kind !== 'retract') || !r.hash) continue;
+      const add = r.kind === 'add';
+      const entries = r.hash.type === 'vpdq' ? (frames.get(r.subject) ?? []) : [r.hash];
+      // Consecutive changes of the same direction go to the index together.
+      if (!op || op.add !== add) ops.push((op = { add, entries: [] }));
+      op.entries.push(...entries);
+    }
+    for (const o of ops) {
+      if (this.indexLoaded) this.applyToIndex(o);
+      else this.held.push(o);
+    }
+    if (hashIds.size) this.targets.hashes?.forget(hashIds);
+    if (clientIds.size) this.targets.auth?.forget(clientIds);
+    if (keys) this.targets.keyring?.forget();
+  }
+
+  private applyToIndex(op: IndexOp): void {
+    if (op.add) this.targets.index.add(op.entries);
+    else this.targets.index.remove(op.entries);
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * The statements of sharing, retracting and feedback. Each builder returns one commit's batch; the
+ * order of its statements is part of its meaning (an audit entry that names the state before a
+ * change is written before the change; the change-log row that shows the state after it, after).
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import { entryTemplate, Hole } from '../../core/audit-event';
+import type { LedgerShareItem, Verdict } from '../types';
+import { chunkJson, deriveStatus, entrySql, lastChange, read, snapshotSql, write, type Stmt } from './sql';
+
+export interface ShareStatements {
+  stmts: Stmt[];
+  /** Index of the read of each chunk's state before the commit, and after it. */
+  reads: { before: number; after: number; items: number }[];
+  last: number;
+}
+
+/** The items of a share as one JSON argument: `i` rows with k (position), id, type, value, labels, ext, t (audit template parts). */
+function itemsCte(json: string): SQL {
+  return sql`i as (select cast(j.key as integer) as k, j.value ->> '$.id' as id, j.value ->> '$.type' as type, j.value ->> '$.value' as value,
+      j.value ->> '$.labels' as labels, j.value ->> '$.ext' as ext, j.value -> '$.t' as t
+    from json_each(${json}) j)`;
+}
+
+/** The hash row of item `i`. CROSS JOIN keeps the items as the outer loop, so each is one seek of the (origin, type, value) index. */
+const hashOfItem = (origin: string) => sql`cross join hashes h on h.origin = ${origin} and h.type = i.type and h.value = i.value`;
+
+export function shareStatements(p: { at: number; tx: string; contributor: string; origin: string; items: (LedgerShareItem & { id: string })[]; buckets?: boolean }): ShareStatements {
+  const { at, tx, contributor, origin } = p;
+  const stmts: Stmt[] = [];
+  const reads: ShareStatements['reads'] = [];
+  let base = 0;
+  const encode = (it: (typeof p.items)[number]) => {
+    // The entry's subject id and action are holes: a concurrent share may have created the hash
+    // (its id wins), and whether this is a share or a relabel depends on the member's standing contribution.
+    const t = entryTemplate({
+      at,
+      actor: contributor,
+      action: new Hole('action'),
+      subject: { kind: 'hash', id: new Hole('id') },
+      content: { type: it.type, value: it.value, labels: it.labels, externalId: it.externalId, ...it.auditExtra },
+    });
+    if (t.holes.join() !== 'action,id') throw new Error('unexpected audit template for a share');
+    return { id: it.id, type: it.type, value: it.value, labels: JSON.stringify(it.labels), ext: it.externalId, t: t.parts };
+  };
+  for (const chunk of chunkJson(p.items, encode)) {
+    const json = JSON.stringify(chunk.map(encode));
+    const items = itemsCte(json);
+    const before = stmts.push(
+      read(['k', 'id', 'mine', 'same'], sql`with ${items}
+        select i.k + ${base} as k, h.id as id, c.hash_id is not null and c.retracted_at is null as mine,
+          c.labels is i.labels and c.external_id is i.ext as same
+        from i left join hashes h on h.origin = ${origin} and h.type = i.type and h.value = i.value
+          left join contributions c on c.hash_id = h.id and c.contributor = ${contributor}`),
+    ) - 1;
+    stmts.push(
+      write(sql`with ${items}
+        insert into hashes (id, type, value, origin, status, created_at, updated_at, tx)
+        select i.id, i.type, i.value, ${origin}, 'active', ${at}, ${at}, ${tx} from i where true
+        on conflict (origin, type, value) do nothing`),
+    );
+    // Entries for the items whose contribution this commit changes, named by the state before it.
+    stmts.push(
+      write(sql`with ${items}, x as (
+          select i.k, i.t, h.id, case when c.hash_id is not null and c.retracted_at is null then 'hash.relabel' else 'hash.share' end as act
+          from i ${hashOfItem(origin)} left join contributions c on c.hash_id = h.id and c.contributor = ${contributor}
+          where c.hash_id is null or c.retracted_at is not null or c.labels is not i.labels or c.external_id is not i.ext)
+        insert into audit_log (at, action, actor, entry)
+        select ${at}, x.act, ${contributor}, (x.t ->> 0) || json_quote(x.act) || (x.t ->> 1) || json_quote(x.id) || (x.t ->> 2)
+        from x order by x.k`),
+    );
+    stmts.push(
+      write(sql`with ${items}
+        insert into contributions (hash_id, contributor, labels, external_id, created_at, updated_at, retracted_at, tx)
+        select h.id, ${contributor}, i.labels, i.ext, ${at}, ${at}, null, ${tx} from i ${hashOfItem(origin)} where true
+        on conflict (hash_id, contributor) do update set
+          labels = excluded.labels, external_id = excluded.external_id, updated_at = excluded.updated_at,
+          created_at = case when contributions.retracted_at is null then contributions.created_at else excluded.created_at end,
+          retracted_at = null, tx = excluded.tx
+        where contributions.retracted_at is not null or contributions.labels is not excluded.labels
+          or contributions.external_id is not excluded.external_id`),
+    );
+    stmts.push(deriveStatus(sql`with ${items} select h.seq from i ${hashOfItem(origin)}`, at, tx));
+    // Workers: the SQL multi-index's bucket rows of the perceptual hashes this commit created.
+    if (p.buckets) {
+      stmts.push(
+        write(sql`with ${items}, p(piece) as (values (0), (1), (2), (3), (4), (5), (6), (7), (8), (9), (10), (11), (12), (13), (14), (15))
+          insert into hash_buckets (type, piece, key, seq)
+          select h.type, p.piece, substr(h.value, 1 + 4 * p.piece, 4), h.seq
+          from i ${hashOfItem(origin)} cross join p
+          where h.tx = ${tx} and h.type in ('pdq', 'blockhash')
+          on conflict do nothing`),
+      );
+    }
+    stmts.push(
+      write(sql`with ${items}
+        insert into changes (at, kind, subject, snapshot)
+        select ${at}, case when h.tx = ${tx} then (case h.status when 'active' then 'add' else 'retract' end) else 'update' end, h.id, ${snapshotSql('h')}
+        from i ${hashOfItem(origin)}
+        where h.tx = ${tx} or exists (select 1 from contributions c where c.hash_id = h.id and c.contributor = ${contributor} and c.tx = ${tx})
+        order by i.k`),
+    );
+    const after = stmts.push(read(['k', 'id', 'seq'], sql`with ${items} select i.k + ${base} as k, h.id as id, h.seq as seq from i ${hashOfItem(origin)}`)) - 1;
+    reads.push({ before, after, items: chunk.length });
+    base += chunk.length;
+  }
+  // A video's frames come with the hash that first brings them; they never change afterwards.
+  for (const it of p.items) {
+    if (!it.frames?.length) continue;
+    for (const frames of chunkJson(it.frames, (f) => [f.frame, f.timestampMs, f.quality, f.value, f.indexed ? 1 : 0])) {
+      const json = JSON.stringify(frames.map((f) => [f.frame, f.timestampMs, f.quality, f.value, f.indexed ? 1 : 0]));
+      stmts.push(
+        write(sql`insert into video_frames (hash_id, frame, timestamp_ms, quality, value, indexed)
+          select h.id, f.value ->> 0, f.value ->> 1, f.value ->> 2, f.value ->> 3, f.value ->> 4
+          from hashes h cross join json_each(${json}) f
+          where h.origin = ${origin} and h.type = 'vpdq' and h.value = ${it.value}
+          on conflict (hash_id, frame) do nothing`),
+      );
+    }
+  }
+  const last = stmts.push(lastChange()) - 1;
+  return { stmts, reads, last };
+}
+
+export interface RetractStatements {
+  stmts: Stmt[];
+  result: number;
+  last: number;
+}
+
+export function retractStatements(p: { at: number; tx: string; actor: string; hashId: string; type: string; value: string; contributor: string | null }): RetractStatements {
+  const { at, tx, hashId } = p;
+  const all = p.contributor === null ? 1 : 0;
+  const leaving = sql`hash_id = ${hashId} and retracted_at is null and (${all} = 1 or contributor = ${p.contributor})`;
+  const t = entryTemplate({
+    at,
+    actor: p.actor,
+    action: 'hash.retract',
+    subject: { kind: 'hash', id: hashId },
+    content: { type: p.type, value: p.value, contributorsRetracted: new Hole('retracted'), contributorsRemaining: new Hole('remaining') },
+  });
+  const stmts: Stmt[] = [
+    write(sql`insert into audit_log (at, action, actor, entry)
+      select ${at}, 'hash.retract', ${p.actor}, ${entrySql(t, {
+        retracted: sql`select json_group_array(contributor order by contributor) from contributions where ${leaving}`,
+        remaining: sql`select count(*) from contributions where hash_id = ${hashId} and retracted_at is null and not (${all} = 1 or contributor = ${p.contributor})`,
+      })}
+      where exists (select 1 from contributions where ${leaving})`),
+    write(sql`update contributions set retracted_at = ${at}, updated_at = ${at}, tx = ${tx} where ${leaving}`),
+    deriveStatus(sql`select seq from hashes where id = ${hashId}`, at, tx),
+    write(sql`insert into changes (at, kind, subject, snapshot)
+      select ${at}, case when h.tx = ${tx} then 'retract' else 'update' end, h.id, ${snapshotSql('h')}
+      from hashes h
+      where h.id = ${hashId} and (h.tx = ${tx} or exists (select 1 from contributions c where c.hash_id = h.id and c.tx = ${tx}))`),
+  ];
+  const result =
+    stmts.push(
+      read(['status', 'contributors', 'changed'], sql`select h.status as status, (select count(*) from contributions c where c.hash_id = h.id and c.retracted_at is null) as contributors,
+          exists (select 1 from contributions c where c.hash_id = h.id and c.tx = ${tx}) as changed
+        from hashes h where h.id = ${hashId}`),
+    ) - 1;
+  const last = stmts.push(lastChange()) - 1;
+  return { stmts, result, last };
+}
+
+export function feedbackStatements(p: { at: number; tx: string; member: string; hashId: string; verdict: Verdict; reason: string | null }): RetractStatements {
+  const { at, tx, member, hashId, verdict, reason } = p;
+  const t = entryTemplate({ at, actor: member, action: 'hash.feedback', subject: { kind: 'hash', id: hashId }, content: { verdict, reason, previous: new Hole('previous') } });
+  // Only on an active hash, and only when the verdict or reason changes.
+  const applies = sql`h.id = ${hashId} and h.status = 'active'
+    and not exists (select 1 from feedback f where f.hash_id = h.id and f.member = ${member} and f.verdict = ${verdict} and f.reason is ${reason})`;
+  const stmts: Stmt[] = [
+    write(sql`insert into audit_log (at, action, actor, entry)
+      select ${at}, 'hash.feedback', ${member}, ${entrySql(t, {
+        previous: sql`coalesce((select json_quote(f.verdict) from feedback f where f.hash_id = ${hashId} and f.member = ${member}), 'null')`,
+      })}
+      from hashes h where ${applies}`),
+    write(sql`insert into feedback (hash_id, member, verdict, reason, created_at, updated_at, tx)
+      select h.id, ${member}, ${verdict}, ${reason}, ${at}, ${at}, ${tx} from hashes h where ${applies}
+      on conflict (hash_id, member) do update set verdict = excluded.verdict, reason = excluded.reason, updated_at = excluded.updated_at, tx = excluded.tx`),
+    write(sql`insert into changes (at, kind, subject) select ${at}, 'feedback', ${hashId}
+      where exists (select 1 from feedback f where f.hash_id = ${hashId} and f.member = ${member} and f.tx = ${tx})`),
+  ];
+  const result =
+    stmts.push(
+      read(['status', 'confirm', 'dispute', 'changed'], sql`select h.status as status,
+          (select count(*) from feedback f where f.hash_id = h.id and f.verdict = 'confirm') as confirm,
+          (select count(*) from feedback f where f.hash_id = h.id and f.verdict = 'dispute') as dispute,
+          exists (select 1 from feedback f where f.hash_id = h.id and f.member = ${member} and f.tx = ${tx}) as changed
+        from hashes h where h.id = ${hashId}`),
+    ) - 1;
+  const last = stmts.push(lastChange()) - 1;
+  return { stmts, result, last };
+}

@@ -1,0 +1,8 @@
+/**
+ * The ledger: the one component that writes (DESIGN §9). The services say what should happen; the
+ * ledger's statements decide, inside one batch each, what does.
+ */
+export { SqlLedger, type SqlLedgerOptions } from './ledger';
+export { shareStatements, retractStatements, feedbackStatements } from './hashes';
+export { createClientStatements, setClientStatusStatements, addClientKeyStatements, revokeClientKeyStatements, rotateNodeKeyStatements } from './clients';
+export type { Stmt } from './sql';

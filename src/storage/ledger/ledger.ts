@@ -1,0 +1,149 @@
+/** The SQL Ledger (drizzle; libsql or D1): every write of the node, one batch per call. */
+import { lt, sql } from 'drizzle-orm';
+import type { BatchItem } from 'drizzle-orm/batch';
+import { chunkRows, type AppDb } from '../db';
+import { matchCounts, merkleNodes, treeHeads, usedJtis } from '../schema';
+import type { Ledger, LedgerFeedbackResult, LedgerShareItem, LedgerShareResult, MerkleNodeRow, ShareOutcome, TreeHeadRow } from '../types';
+import { addClientKeyStatements, createClientStatements, revokeClientKeyStatements, rotateNodeKeyStatements, setClientStatusStatements } from './clients';
+import { feedbackStatements, retractStatements, shareStatements } from './hashes';
+import type { Stmt } from './sql';
+
+export interface SqlLedgerOptions {
+  /** Also write the SQL multi-index buckets of new perceptual hashes (Workers: see bucket-index.ts). */
+  buckets?: boolean;
+  /** A new unique token per commit, and new public ids. */
+  newId?: () => string;
+}
+
+type Row = Record<string, unknown>;
+
+export class SqlLedger implements Ledger {
+  private readonly newId: () => string;
+
+  constructor(
+    private readonly db: AppDb,
+    private readonly opts: SqlLedgerOptions = {},
+  ) {
+    this.newId = opts.newId ?? (() => crypto.randomUUID());
+  }
+
+  /** Runs the statements as one batch; the rows of each read, in order (writes give []). */
+  private async run(stmts: Stmt[]): Promise<Row[][]> {
+    const results = await this.db.batch(stmts.map((s) => batchItem(this.db, s)) as unknown as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
+    return results.map((r, i) => {
+      if (!stmts[i].read) return [];
+      // One row, one column (see `read`): an object on libsql, an array on D1.
+      const row = (r as unknown[])[0] as Record<string, unknown> | unknown[] | undefined;
+      const value = Array.isArray(row) ? row[0] : row && Object.values(row)[0];
+      return JSON.parse(String(value ?? '[]')) as Row[];
+    });
+  }
+
+  async share(input: { at: number; contributor: string; origin?: string; items: LedgerShareItem[] }) {
+    const tx = this.newId();
+    const items = input.items.map((it) => ({ ...it, id: this.newId() }));
+    const built = shareStatements({ at: input.at, tx, contributor: input.contributor, origin: input.origin ?? '', items, buckets: this.opts.buckets });
+    const rows = await this.run(built.stmts);
+    const out: LedgerShareResult[] = [];
+    for (const r of built.reads) {
+      const before = new Map(rows[r.before].map((x) => [Number(x.k), x]));
+      for (const a of rows[r.after]) {
+        const b = before.get(Number(a.k))!;
+        const outcome: ShareOutcome = b.id === null ? 'created' : !num(b.mine) ? 'added' : num(b.same) ? 'unchanged' : 'updated';
+        out[Number(a.k)] = { id: String(a.id), seq: Number(a.seq), outcome };
+      }
+    }
+    return { items: out, lastChange: lastOf(rows[built.last]) };
+  }
+
+  async retract(input: { at: number; actor: string; hashId: string; type: string; value: string; contributor: string | null }) {
+    const built = retractStatements({ ...input, tx: this.newId() });
+    const rows = await this.run(built.stmts);
+    const r = rows[built.result][0];
+    return { changed: num(r?.changed) === 1, status: (r?.status ?? 'retracted') as 'active' | 'retracted', contributors: Number(r?.contributors ?? 0), lastChange: lastOf(rows[built.last]) };
+  }
+
+  async feedback(input: { at: number; member: string; hashId: string; verdict: 'confirm' | 'dispute'; reason: string | null }) {
+    const built = feedbackStatements({ ...input, tx: this.newId() });
+    const rows = await this.run(built.stmts);
+    const r = rows[built.result][0];
+    const outcome: LedgerFeedbackResult['outcome'] = r?.status !== 'active' ? 'retracted' : num(r.changed) ? 'recorded' : 'unchanged';
+    return { outcome, confirm: Number(r?.confirm ?? 0), dispute: Number(r?.dispute ?? 0), lastChange: lastOf(rows[built.last]) };
+  }
+
+  async createClient(input: Parameters<Ledger['createClient']>[0]) {
+    const built = createClientStatements({ ...input, tx: this.newId() });
+    const rows = await this.run(built.stmts);
+    return { created: num(rows[built.result][0]?.changed) === 1, lastChange: lastOf(rows[built.last]) };
+  }
+
+  async setClientStatus(input: Parameters<Ledger['setClientStatus']>[0]) {
+    const built = setClientStatusStatements({ ...input, tx: this.newId() });
+    const rows = await this.run(built.stmts);
+    const r = rows[built.result][0];
+    const outcome = !r ? 'not_found' : num(r.changed) ? 'changed' : r.status === input.status ? 'unchanged' : 'last_admin';
+    return { outcome: outcome as 'changed' | 'unchanged' | 'last_admin' | 'not_found', lastChange: lastOf(rows[built.last]) };
+  }
+
+  async addClientKey(input: Parameters<Ledger['addClientKey']>[0]) {
+    const built = addClientKeyStatements({ ...input, tx: this.newId() });
+    const rows = await this.run(built.stmts);
+    return { added: num(rows[built.result][0]?.changed) === 1, lastChange: lastOf(rows[built.last]) };
+  }
+
+  async revokeClientKey(input: Parameters<Ledger['revokeClientKey']>[0]) {
+    const built = revokeClientKeyStatements({ ...input, tx: this.newId() });
+    const rows = await this.run(built.stmts);
+    return { revoked: num(rows[built.result][0]?.changed) === 1, lastChange: lastOf(rows[built.last]) };
+  }
+
+  async rotateNodeKey(input: Parameters<Ledger['rotateNodeKey']>[0]) {
+    const built = rotateNodeKeyStatements({ ...input, tx: this.newId() });
+    const rows = await this.run(built.stmts);
+    return { rotated: num(rows[built.result][0]?.changed) === 1, lastChange: lastOf(rows[built.last]) };
+  }
+
+  async useJti(clientId: string, jti: string, expiresAt: number, now: number): Promise<boolean> {
+    const [, inserted] = await this.db.batch([
+      this.db.delete(usedJtis).where(lt(usedJtis.expiresAt, now)),
+      this.db.insert(usedJtis).values({ clientId, jti, expiresAt }).onConflictDoNothing().returning({ jti: usedJtis.jti }),
+    ]);
+    return (inserted as unknown[]).length === 1;
+  }
+
+  async countMatches(rows: { clientId: string; day: string; queries: number; hashes: number }[]): Promise<void> {
+    if (!rows.length) return;
+    const stmts = rows.map((r) =>
+      this.db
+        .insert(matchCounts)
+        .values(r)
+        .onConflictDoUpdate({ target: [matchCounts.clientId, matchCounts.day], set: { queries: sql`${matchCounts.queries} + ${r.queries}`, hashes: sql`${matchCounts.hashes} + ${r.hashes}` } }),
+    );
+    await this.db.batch(stmts as unknown as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
+  }
+
+  async appendTree(nodes: MerkleNodeRow[], head: TreeHeadRow): Promise<void> {
+    const stmts: BatchItem<'sqlite'>[] = chunkRows(nodes, 3).map((part) => this.db.insert(merkleNodes).values(part).onConflictDoNothing());
+    stmts.push(this.db.insert(treeHeads).values(head).onConflictDoNothing());
+    await this.db.batch(stmts as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
+  }
+}
+
+/**
+ * A statement as an item of drizzle's `batch`, prepared by the database's own session (drizzle's
+ * raw `db.all`/`db.run` items cannot be batched on D1: they carry no prepared statement).
+ */
+function batchItem(db: AppDb, s: Stmt): unknown {
+  const session = (db as unknown as { session: { prepareQuery(q: unknown, fields: undefined, method: 'all' | 'run', arrayMode: boolean): unknown } }).session;
+  const dialect = (db as unknown as { dialect: { sqlToQuery(q: unknown): unknown } }).dialect;
+  return { _prepare: () => session.prepareQuery(dialect.sqlToQuery(s.q), undefined, s.read ? 'all' : 'run', false) };
+}
+
+/** SQLite booleans arrive as 0/1 (numbers or bigints). */
+function num(x: unknown): number {
+  return x === null || x === undefined ? 0 : Number(x);
+}
+
+function lastOf(rows: Row[]): number {
+  return Number(rows[0]?.last ?? 0);
+}
