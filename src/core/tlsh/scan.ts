@@ -1,0 +1,38 @@
+/**
+ * Brute-force matching: one query digest against a packed bank of digests (35 bytes each, printed
+ * order). TLSH distance is not a Hamming distance, so the PDQ indexes do not apply; a scan costs
+ * about one table lookup per code byte per stored digest (see `npx tsx src/cli/bench/tlsh.ts` for
+ * the measured cost at 100 k and 1 M).
+ */
+import { tlshDistanceBytes } from './distance';
+import { parseTlsh, TLSH_BYTES } from './format';
+
+export interface TlshHit {
+  /** Position of the digest in the bank (0-based). */
+  index: number;
+  distance: number;
+}
+
+/** A bank of `count` digests packed end to end, built from printed digests; null at the first malformed one. */
+export function packTlsh(digests: readonly string[]): Uint8Array | null {
+  const bank = new Uint8Array(digests.length * TLSH_BYTES);
+  for (let i = 0; i < digests.length; i++) {
+    const raw = parseTlsh(digests[i]);
+    if (!raw) return null;
+    bank.set(raw, i * TLSH_BYTES);
+  }
+  return bank;
+}
+
+/** Every digest of `bank` within `maxDistance` of `query` (inclusive), nearest first, ties by index. */
+export function scanTlsh(query: Uint8Array, bank: Uint8Array, maxDistance: number, { lengthTerm = true } = {}): TlshHit[] {
+  if (query.length !== TLSH_BYTES) throw new RangeError(`a TLSH query has ${TLSH_BYTES} bytes, not ${query.length}`);
+  if (bank.length % TLSH_BYTES !== 0) throw new RangeError(`a TLSH bank holds whole ${TLSH_BYTES}-byte digests`);
+  const hits: TlshHit[] = [];
+  const count = bank.length / TLSH_BYTES;
+  for (let i = 0, off = 0; i < count; i++, off += TLSH_BYTES) {
+    const d = tlshDistanceBytes(query, 0, bank, off, lengthTerm);
+    if (d <= maxDistance) hits.push({ index: i, distance: d });
+  }
+  return hits.sort((x, y) => x.distance - y.distance || x.index - y.index);
+}
