@@ -81,6 +81,18 @@ describe('TLSH refusals', () => {
     expect(tlshDigest(utf8('abcdefgh'.repeat(10_000)))).toBeNull(); // 8 windows: most buckets empty
   });
 
+  it('refuses at exactly half the 128 buckets filled and accepts one more', () => {
+    // 1000 bytes repeating a short run of letters: with these seeds the run of 26 fills 64 buckets
+    // (q3 > 0, so only the half-empty rule refuses it) and the run of 29 fills 65.
+    const periodic = (period: number) => {
+      const rnd = mulberry32(period);
+      const unit = Array.from({ length: period }, () => 97 + (rnd() % 26));
+      return Uint8Array.from({ length: 1000 }, (_, i) => unit[i % period]);
+    };
+    expect(tlshDigest(periodic(26))).toBeNull();
+    expect(tlshDigest(periodic(29))).toBe('T124110430101131CC44050FF4C15014DF740C0035D03D1D1D03D30131135144441D3004');
+  });
+
   it('accepts the same lengths when the bytes vary', () => {
     const rnd = mulberry32(7);
     const bytes = Uint8Array.from({ length: 100_000 }, () => rnd() & 255);
