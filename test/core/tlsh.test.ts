@@ -246,6 +246,26 @@ describe('scanTlsh', () => {
     }
   });
 
+  it('agrees with tlshDistance at every radius on a bank of near and far digests (the early exit drops no hit)', () => {
+    const rnd = mulberry32(3);
+    const query = parseTlsh(digests[0][0])!;
+    const printed = Array.from({ length: 3000 }, (_, i) => {
+      const raw = i % 3 === 0 ? Uint8Array.from({ length: 35 }, () => rnd() & 255) : query.slice();
+      for (let k = 0; k < i % 12; k++) raw[rnd() % 35] ^= 1 << (rnd() % 8);
+      return formatTlsh(raw);
+    });
+    const bank = packTlsh(printed)!;
+    for (const lengthTerm of [true, false]) {
+      const all = printed.map((d, index) => ({ index, distance: tlshDistance(digests[0][0], d, { lengthTerm }) }));
+      for (const radius of [0, 5, 17, 30, 60, 100, 250]) {
+        const expected = all.filter((h) => h.distance <= radius).sort((a, b) => a.distance - b.distance || a.index - b.index);
+        expect(scanTlsh(query, bank, radius, { lengthTerm })).toEqual(expected);
+      }
+      expect(all.filter((h) => h.distance <= 30).length).toBeGreaterThan(100);
+      expect(all.filter((h) => h.distance > 250).length).toBeGreaterThan(100);
+    }
+  });
+
   it('packTlsh refuses a bank with a malformed digest', () => {
     expect(packTlsh([digests[0][0], 'nope'])).toBeNull();
   });

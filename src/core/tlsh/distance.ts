@@ -33,6 +33,13 @@ export function tlshDistance(a: string, b: string, { lengthTerm = true }: TlshDi
  * `parseTlsh` gives them): the scan's inner step, on packed banks with no allocation.
  */
 export function tlshDistanceBytes(a: Uint8Array, ai: number, b: Uint8Array, bi: number, lengthTerm: boolean): number {
+  let d = tlshHeaderDistance(a, ai, b, bi, lengthTerm);
+  for (let i = 3; i < TLSH_BYTES; i++) d += CODE_BYTE_DISTANCE[(a[ai + i] << 8) | b[bi + i]];
+  return d;
+}
+
+/** The checksum, length and quartile-ratio terms: the first 3 bytes. */
+export function tlshHeaderDistance(a: Uint8Array, ai: number, b: Uint8Array, bi: number, lengthTerm: boolean): number {
   let d = 0;
   if (a[ai] !== b[bi]) d = 1;
   if (lengthTerm) {
@@ -46,7 +53,6 @@ export function tlshDistanceBytes(a: Uint8Array, ai: number, b: Uint8Array, bi: 
   d += q1 <= 1 ? q1 : 12 * (q1 - 1);
   const q2 = circular(a[ai + 2] & 15, b[bi + 2] & 15, 16);
   d += q2 <= 1 ? q2 : 12 * (q2 - 1);
-  for (let i = 3; i < TLSH_BYTES; i++) d += CODE_BYTE_DISTANCE[(a[ai + i] << 8) | b[bi + i]];
   return d;
 }
 
