@@ -16,13 +16,15 @@ export const TLSH_BYTES = 35;
 /** Characters in the printed digest: `T1` + 70 hex. */
 export const TLSH_DIGEST_LENGTH = 2 + 2 * TLSH_BYTES;
 
-const HEX = '0123456789ABCDEF';
+const BYTE_HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).toUpperCase().padStart(2, '0'));
 
 export function formatTlsh(raw: Uint8Array): string {
   if (raw.length !== TLSH_BYTES) throw new RangeError(`a TLSH digest has ${TLSH_BYTES} bytes, not ${raw.length}`);
-  let s = 'T1';
-  for (let i = 0; i < TLSH_BYTES; i++) s += HEX[raw[i] >> 4] + HEX[raw[i] & 15];
-  return s;
+  // join() gives a flat string; repeated += would give a rope that each later read must flatten.
+  const parts = new Array<string>(TLSH_BYTES + 1);
+  parts[0] = 'T1';
+  for (let i = 0; i < TLSH_BYTES; i++) parts[i + 1] = BYTE_HEX[raw[i]];
+  return parts.join('');
 }
 
 /**
@@ -30,17 +32,22 @@ export function formatTlsh(raw: Uint8Array): string {
  * other version prefixes (`T2`…) and the 48- or 256-bucket and 3-byte-checksum builds are refused.
  */
 export function parseTlsh(s: string): Uint8Array | null {
+  const out = new Uint8Array(TLSH_BYTES);
+  return parseTlshInto(s, out, 0) ? out : null;
+}
+
+/** `parseTlsh` into `out[offset..offset+35)`; false (and `out` partly written) when malformed. */
+export function parseTlshInto(s: string, out: Uint8Array, offset: number): boolean {
   let start = 0;
   if (s.length === TLSH_DIGEST_LENGTH && (s[0] === 'T' || s[0] === 't') && s[1] === '1') start = 2;
-  else if (s.length !== 2 * TLSH_BYTES) return null;
-  const out = new Uint8Array(TLSH_BYTES);
+  else if (s.length !== 2 * TLSH_BYTES) return false;
   for (let i = 0; i < TLSH_BYTES; i++) {
     const hi = nibble(s.charCodeAt(start + 2 * i));
     const lo = nibble(s.charCodeAt(start + 2 * i + 1));
-    if (hi < 0 || lo < 0) return null;
-    out[i] = (hi << 4) | lo;
+    if (hi < 0 || lo < 0) return false;
+    out[offset + i] = (hi << 4) | lo;
   }
-  return out;
+  return true;
 }
 
 /** The node's form of a digest given in any accepted form (`T1` + upper-case hex), or null. */

@@ -5,7 +5,7 @@
  * the measured cost at 100 k and 1 M).
  */
 import { tlshHeaderDistance } from './distance';
-import { parseTlsh, TLSH_BYTES } from './format';
+import { parseTlshInto, TLSH_BYTES } from './format';
 import { CODE_BYTE_DISTANCE } from './tables';
 
 export interface TlshHit {
@@ -17,11 +17,7 @@ export interface TlshHit {
 /** A bank of `count` digests packed end to end, built from printed digests; null at the first malformed one. */
 export function packTlsh(digests: readonly string[]): Uint8Array | null {
   const bank = new Uint8Array(digests.length * TLSH_BYTES);
-  for (let i = 0; i < digests.length; i++) {
-    const raw = parseTlsh(digests[i]);
-    if (!raw) return null;
-    bank.set(raw, i * TLSH_BYTES);
-  }
+  for (let i = 0; i < digests.length; i++) if (!parseTlshInto(digests[i], bank, i * TLSH_BYTES)) return null;
   return bank;
 }
 
