@@ -24,7 +24,6 @@ import { formatTlsh, TLSH_BYTES } from './format';
 export const TLSH_MIN_BYTES = 50;
 const BUCKETS = 128;
 
-
 /** The digest of `bytes` as the reference prints it (`T1` + 70 uppercase hex), or null when refused. */
 export function tlshDigest(bytes: Uint8Array): string | null {
   const raw = tlshDigestBytes(bytes);
@@ -69,7 +68,12 @@ export function tlshDigestBytes(bytes: Uint8Array): Uint8Array | null {
 
 /**
  * Step 1: bucket counts into `counts` (256 entries; every triplet hash lands somewhere) and the
- * checksum. A plain function over locals: the window is five variables, not a ring buffer.
+ * checksum. A plain function taking the table as an argument, the window in five locals: V8 ran this
+ * loop about 15 times faster than the same loop reading the imported table (measured on Node 20).
+ *
+ * Salts: the published construction salts each Pearson hash with a small prime (0 for the checksum,
+ * then 2, 3, 5, 7, 11, 13 for the six triplets); the first step, T[0 ^ salt], is the same for every
+ * input, so it is taken once.
  */
 function countTriplets(bytes: Uint8Array, counts: Uint32Array, T: Uint8Array): number {
   const n = bytes.length;
