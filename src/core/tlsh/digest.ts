@@ -69,7 +69,8 @@ export function tlshDigestBytes(bytes: Uint8Array): Uint8Array | null {
 /**
  * Step 1: bucket counts into `counts` (256 entries; every triplet hash lands somewhere) and the
  * checksum. A plain function taking the table as an argument, the window in five locals: V8 ran this
- * loop about 15 times faster than the same loop reading the imported table and module-level salts (measured on Node 20).
+ * loop about 15 times faster than the same loop reading the imported table and module-level salts
+ * (measured on Node 20).
  *
  * Salts: the published construction salts each Pearson hash with a small prime (0 for the checksum,
  * then 2, 3, 5, 7, 11, 13 for the six triplets); the first step, T[0 ^ salt], is the same for every
