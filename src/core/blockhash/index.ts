@@ -11,6 +11,8 @@
  * (sums.ts) and scaled by a power of two, they are the same binary64 numbers, and the median and
  * comparisons (bits.ts) then run on identical inputs.
  *
+ * The inner loop (plain sums of pixel values over runs of pixels) runs as a WebAssembly SIMD kernel
+ * where the runtime compiles one (wasm.ts), else in TypeScript; integer sums, so both give the same.
  *
  * The same exactness makes the block values a geometric quantity of the image: rotating or
  * mirroring the image rotates or mirrors the grid of values, so the 8 dihedral hashes come from one
@@ -20,6 +22,9 @@ import { dihedralPixels, PDQ_DIHEDRAL_VARIANTS, type PdqDihedralVariant } from '
 import { bitsToHex, blocksToBits } from './bits';
 import { axisPlan, isPowerOfTwo, pixelsPerBlock } from './grid';
 import { blockSums, tsRunTotals } from './sums';
+import { wasmRunTotals } from './wasm';
+
+export { setBlockhashWasmEnabled } from './wasm';
 
 export type BlockhashMethod = 1 | 2;
 
@@ -40,7 +45,7 @@ export function blockhashValues(rgba: Uint8Array, width: number, height: number,
   if (rgba.length < width * height * 4) throw new RangeError(`${width}x${height} RGBA needs ${width * height * 4} bytes, got ${rgba.length}`);
   const rows = axisPlan(height, bits, method);
   const cols = axisPlan(width, bits, method);
-  const sums = blockSums(rgba, width, height, bits, rows, cols, tsRunTotals);
+  const sums = blockSums(rgba, width, height, bits, rows, cols, wasmRunTotals() ?? tsRunTotals);
   const scale = rows.unit * cols.unit; // a power of two: the division is exact
   for (let i = 0; i < sums.length; i++) sums[i] /= scale;
   return sums;
