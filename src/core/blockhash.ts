@@ -1,14 +1,20 @@
 /**
- * blockhash (Yang, Gu & Niu, 2006) through blockhash-core, 16 blocks a side -> 256 bits, 64 hex.
- * Method 2 (`bmvbhash`, fractional block weights) is the node's canonical one; method 1
- * (`bmvbhashEven`) is exposed for conformance with the reference "quick" hashes.
+ * blockhash (Yang, Gu & Niu, 2006), 16 blocks a side -> 256 bits, 64 hex, computed by
+ * src/core/blockhash/ bit-exactly as blockhash-core computes it. Method 2 (`bmvbhash`, fractional
+ * block weights) is the node's canonical one; method 1 (`bmvbhashEven`) is exposed for conformance
+ * with the reference "quick" hashes. Cases the folder does not compute (a side under `bits`, bits
+ * not a power of two) go to blockhash-core itself.
  */
 import { bmvbhash, bmvbhashEven } from 'blockhash-core';
+import { blockhashFromRgba, blockhashSupports } from './blockhash/index';
 import type { DecodedImage } from './image';
+
+export { blockhashDihedralFromRgba, blockhashFromRgba, blockhashSupports, blockhashValues, setBlockhashWasmEnabled, type BlockhashMethod } from './blockhash/index';
 
 export const BLOCKHASH_BITS_PER_SIDE = 16;
 
 export function blockhash(img: DecodedImage, method: 1 | 2 = 2, bits = BLOCKHASH_BITS_PER_SIDE): string {
+  if (blockhashSupports(img.width, img.height, bits)) return blockhashFromRgba(img.rgba, img.width, img.height, method, bits);
   const data = { width: img.width, height: img.height, data: img.rgba };
   return method === 2 ? bmvbhash(data, bits) : bmvbhashEven(data, bits);
 }
