@@ -1,9 +1,9 @@
 /** Hash an uploaded image or video: every hash type the node knows, and the facts about the media. Stores nothing. */
-import { blockhash } from '../core/blockhash';
+import { blockhash, blockhashDihedralFromRgba } from '../core/blockhash';
 import { DomainError } from '../core/errors';
 import type { HashType } from '../core/hashes';
 import { hashVideo, isVideo, vpdqDigest, type VideoFrameHash } from '../core/video';
-import { dihedralPixels, pdqDihedralFromRgba, pdqFromRgba, PDQ_DIHEDRAL_VARIANTS, type PdqDihedralVariant } from '../core/pdq';
+import { pdqDihedralFromRgba, pdqFromRgba, type PdqDihedralVariant } from '../core/pdq';
 import type { ServiceDeps } from './deps';
 
 /** Below this PDQ quality a hash says little about the image (flat, blank, tiny): returned, never shared. */
@@ -87,15 +87,13 @@ async function hashImage(deps: HashingDeps, bytes: Uint8Array, opts: { dihedral?
     media: { width: img.width, height: img.height, format: img.format },
   };
   if (opts.dihedral) {
-    // PDQ: all 8 from one DCT. blockhash: by transforming the pixels.
+    // PDQ: all 8 from one DCT. blockhash: from one pass over the pixels (its block values are
+    // exact, so a rotation or mirror only reorders them).
     const d = pdqDihedralFromRgba(img.rgba, img.width, img.height);
     out.hashes.pdq = { value: d.hashes[0].hash, quality: d.quality };
     out.variants = {
       pdq: d.hashes.map((h) => ({ variant: h.variant, value: h.hash })),
-      blockhash: PDQ_DIHEDRAL_VARIANTS.map((variant) => {
-        const t = variant === 'original' ? img : { ...img, ...dihedralPixels(img.rgba, img.width, img.height, variant) };
-        return { variant, value: blockhash(t) };
-      }),
+      blockhash: blockhashDihedralFromRgba(img.rgba, img.width, img.height).map((h) => ({ variant: h.variant, value: h.hash })),
     };
   } else {
     const p = pdqFromRgba(img.rgba, img.width, img.height);
