@@ -49,16 +49,22 @@ export interface TestApp {
   as(role: 'partner' | 'admin' | 'auditor' | 'peer', name: string): Promise<Record<string, string>>;
   /** app.request with the default partner's token unless the request carries its own Authorization. */
   request(path: string, init?: RequestInit): Promise<Response>;
-  close(): void;
+  close(): Promise<void>;
 }
 
 let jtiCounter = 0;
 
-export async function makeTestApp(env: Record<string, string> = {}, opts: { authenticator?: Authenticator } = {}): Promise<TestApp> {
-  const dir = mkdtempSync(join(tmpdir(), 'mhn-test-'));
+/**
+ * `opts.realTime`: the clock is the system's. `opts.sameDatabaseAs`: a second instance on the first one's database file and node secret (as a
+ * second process would be); its folder stays until the first one closes.
+ */
+export async function makeTestApp(env: Record<string, string> = {}, opts: { authenticator?: Authenticator; sameDatabaseAs?: TestApp; realTime?: boolean } = {}): Promise<TestApp> {
+  const dir = opts.sameDatabaseAs?.dir ?? mkdtempSync(join(tmpdir(), 'mhn-test-'));
   const dbFile = join(dir, 'node.db');
   const config = loadConfig({ DATABASE_URL: `file:${dbFile}`, NODE_ENV: 'test', PUBLIC_URL: ISSUER, NODE_SECRET_FILE: join(dir, 'node.secret'), ...env });
   const clock = new TestClock();
+  // Real time, for tests that talk to the node with tools that read the system clock (the verifier).
+  if (opts.realTime) clock.now = () => Date.now();
   const rt = await createNodeRuntime(config, { now: clock.now, authenticator: opts.authenticator });
   await rt.indexLoaded;
   const app = buildApp(rt.deps, { onInternalError: (e) => console.error(e) });
@@ -101,9 +107,9 @@ export async function makeTestApp(env: Record<string, string> = {}, opts: { auth
       if (!headers.has('authorization')) headers.set('authorization', (await t.as('partner', 'default-partner')).authorization);
       return app.request(path.startsWith('http') ? path : `${ISSUER}${path}`, { ...init, headers });
     },
-    close() {
-      rt.close();
-      rmSync(dir, { recursive: true, force: true });
+    async close() {
+      await rt.close();
+      if (!opts.sameDatabaseAs) rmSync(dir, { recursive: true, force: true });
     },
   };
   return t;
