@@ -73,12 +73,18 @@ export class ChangeFollower implements Follower {
   }
 
   async catchUp(seq: number): Promise<void> {
-    if (this.cursor < 0) return; // not following (tests without a follower, the CLI)
+    if (this.cursor < 0) return; // not following (the CLI)
     while (this.cursor < seq) {
+      // A pass under way may have read the log before the commit being waited for: let it end.
+      if (this.pumping) {
+        await this.pumping;
+        continue;
+      }
       const before = this.cursor;
       await this.pump();
-      // A log that ends before seq would loop for ever; it cannot (seq came from it), but never spin.
-      if (this.cursor === before && !this.pumping) break;
+      // A pass that starts after the commit sees it; one that does not advance means the log ends
+      // before `seq` (it cannot, seq came from it): never spin.
+      if (this.cursor === before) break;
     }
   }
 

@@ -1,0 +1,129 @@
+/**
+ * Three real node processes on one SQLite file stay in step through the change log: a hash shared
+ * through one matches through the others within a second, a retraction stops it matching within a
+ * second, a client assertion used at one is refused at another, and a key rotated through one
+ * signs the others' tokens.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { decodeProtectedHeader } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientAssertion } from '../../src/cli/oauth';
+import { admit, startNode, tokenFor, type Member, type NodeProcess } from '../support/node-process';
+
+const ISSUER = 'http://node.test';
+const dir = mkdtempSync(join(tmpdir(), 'mhn-instances-'));
+const DATABASE_URL = `file:${join(dir, 'node.db')}`;
+const env = { DATABASE_URL, PUBLIC_URL: ISSUER, NODE_SECRET_FILE: join(dir, 'node.secret'), FOLLOW_INTERVAL_MS: '100', TREE_HEAD_INTERVAL_MS: '0' };
+const nodes: NodeProcess[] = [];
+let partner: Member;
+let admin: Member;
+const tokens: string[] = [];
+const adminTokens: string[] = [];
+
+const hex = (i: number) => createHash('sha256').update(`instances ${i}`).digest('hex');
+
+beforeAll(async () => {
+  // The first creates and migrates the database; the other two start on it at once.
+  nodes.push(await startNode(env, { waitFor: 'ready' }));
+  nodes.push(...(await Promise.all([startNode(env, { waitFor: 'ready' }), startNode(env, { waitFor: 'ready' })])));
+  partner = await admit(DATABASE_URL, 'partner', 'partner');
+  admin = await admit(DATABASE_URL, 'admin', 'admin');
+  for (const n of nodes) {
+    tokens.push(await tokenFor(n.url, ISSUER, partner));
+    adminTokens.push(await tokenFor(n.url, ISSUER, admin));
+  }
+}, 90_000);
+
+afterAll(async () => {
+  await Promise.all(nodes.map((n) => n.stop()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const call = (i: number, path: string, init: RequestInit = {}) =>
+  fetch(`${nodes[i].url}${path}`, { ...init, headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[i]}`, ...init.headers } });
+
+async function matches(i: number, value: string): Promise<number> {
+  const res = await call(i, '/v1/match', { method: 'POST', body: JSON.stringify({ hashes: [{ type: 'sha256', value }] }) });
+  expect(res.status).toBe(200);
+  return (await res.json()).results[0].matches.length;
+}
+
+/** Milliseconds until instance i answers `want` matches for value (fails past `limitMs`). */
+async function lag(i: number, value: string, want: number, limitMs = 3000): Promise<number> {
+  const start = performance.now();
+  for (;;) {
+    if ((await matches(i, value)) === want) return performance.now() - start;
+    if (performance.now() - start > limitMs) throw new Error(`instance ${i} did not follow within ${limitMs} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.ceil(xs.length * 0.99) - 1];
+
+describe('three processes on one SQLite file', () => {
+  it('a hash shared through one instance matches through the others within a second, and a retraction stops it as fast', async () => {
+    const shareLags: number[] = [];
+    const retractLags: number[] = [];
+    for (let k = 0; k < 30; k++) {
+      const value = hex(k);
+      const via = k % 3;
+      const res = await call(via, '/v1/hashes', { method: 'POST', body: JSON.stringify({ items: [{ type: 'sha256', value, labels: ['recruitment'] }] }) });
+      expect(res.status).toBe(201);
+      const id = (await res.json()).items[0].id;
+      // The instance it went through matches at once (it waited for its own follower).
+      expect(await matches(via, value)).toBe(1);
+      shareLags.push(...(await Promise.all([1, 2].map((d) => lag((via + d) % 3, value, 1)))));
+      const gone = await call((via + 1) % 3, `/v1/hashes/${id}`, { method: 'DELETE' });
+      expect((await gone.json()).status).toBe('retracted');
+      retractLags.push(...(await Promise.all([0, 2].map((d) => lag((via + 1 + d) % 3, value, 0)))));
+    }
+    expect(p99(shareLags)).toBeLessThan(1000);
+    expect(p99(retractLags)).toBeLessThan(1000);
+  });
+
+  it('refuses at one instance a client assertion already used at another', async () => {
+    const assertion = await clientAssertion(`${ISSUER}/v1/oauth/token`, partner.id, partner.jwk);
+    const form = () => new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion });
+    const first = await fetch(`${nodes[0].url}/v1/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form() });
+    expect(first.status).toBe(200);
+    for (const n of nodes.slice(1)) {
+      const again = await fetch(`${n.url}/v1/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form() });
+      expect(again.status).toBe(401);
+      expect((await again.json()).error_description).toMatch(/replayed jti/);
+    }
+  });
+
+  it('a client suspended through one instance is refused by the others at its next request', async () => {
+    const other = await admit(DATABASE_URL, 'partner', 'to be suspended');
+    const t2 = await tokenFor(nodes[2].url, ISSUER, other);
+    const ping = () => fetch(`${nodes[2].url}/v1/labels`, { headers: { authorization: `Bearer ${t2}` } });
+    expect((await ping()).status).toBe(200);
+    const res = await fetch(`${nodes[0].url}/v1/admin/clients/${other.id}/suspend`, { method: 'POST', headers: { authorization: `Bearer ${adminTokens[0]}` } });
+    expect(res.status).toBe(200);
+    const start = performance.now();
+    while ((await ping()).status !== 403) {
+      if (performance.now() - start > 1500) throw new Error('instance 2 still serves a suspended client');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  });
+
+  it('a node key rotated through one instance signs the tokens the others issue', async () => {
+    const res = await fetch(`${nodes[1].url}/v1/admin/keys/rotate`, { method: 'POST', headers: { authorization: `Bearer ${adminTokens[1]}` } });
+    expect(res.status).toBe(200);
+    const kid = (await res.json()).kid;
+    const start = performance.now();
+    for (const i of [0, 2]) {
+      for (;;) {
+        const t = await tokenFor(nodes[i].url, ISSUER, partner);
+        if (decodeProtectedHeader(t).kid === kid) break;
+        if (performance.now() - start > 1500) throw new Error(`instance ${i} still signs with the old key`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    // Tokens from before the rotation still work everywhere (the retired key stays published).
+    expect((await call(2, '/v1/labels')).status).toBe(200);
+  });
+});
