@@ -4,6 +4,7 @@ import { buildApp } from './http/app';
 import { integrate } from './services/audit-log';
 import { ConfigError, loadConfig } from './runtime/node/config';
 import { createNodeRuntime } from './runtime/node/deps';
+import { applyNodeSettings } from './runtime/node/settings';
 
 async function main() {
   let config;
@@ -17,6 +18,7 @@ async function main() {
     throw e;
   }
   const rt = await createNodeRuntime(config);
+  applyNodeSettings(rt.deps, config);
   void rt.matchHelper?.start();
   const app = buildApp(rt.deps, { onInternalError: (err) => console.error('internal error:', err) });
   const started = Date.now();

@@ -36,7 +36,7 @@ async function cli(tool: 'admin' | 'client', args: string[]): Promise<{ code: nu
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mhn-cli-'));
-  env = { DATABASE_URL: `file:${join(dir, 'node.db')}`, NODE_SECRET_FILE: join(dir, 'node.secret'), PUBLIC_URL: 'http://node.invalid' };
+  env = { DATABASE_URL: `file:${join(dir, 'node.db')}`, NODE_SECRET_FILE: join(dir, 'node.secret') };
 });
 afterAll(() => {
   server?.close();
@@ -71,11 +71,14 @@ describe('from nothing to a matched upload', () => {
   }, 120_000);
 
   it('client token gets an access token from the running node; the partner shares and matches', async () => {
-    rt = await createNodeRuntime(loadConfig(env));
-    await rt.indexLoaded;
-    server = serve({ fetch: buildApp(rt.deps).fetch, port: 0, hostname: '127.0.0.1' });
+    // The node's PUBLIC_URL (its tokens' audience) is where it listens: bind first, then start with it.
+    let app: { fetch: (req: Request) => Response | Promise<Response> } | undefined;
+    server = serve({ fetch: (req) => (app ? app.fetch(req) : new Response(null, { status: 503 })), port: 0, hostname: '127.0.0.1' });
     await new Promise((r) => server.once('listening', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    rt = await createNodeRuntime(loadConfig({ ...env, PUBLIC_URL: base }));
+    await rt.indexLoaded;
+    app = buildApp(rt.deps);
 
     const tok = await cli('client', ['token', '--node', base, '--client-id', partner.clientId, '--key', join(dir, 'partner.key.json')]);
     expect(tok.code, tok.stderr).toBe(0);

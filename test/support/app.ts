@@ -11,6 +11,7 @@ import { buildApp } from '../../src/http/app';
 import type { Authenticator } from '../../src/http/env';
 import { loadConfig } from '../../src/runtime/node/config';
 import { createNodeRuntime, type NodeRuntime } from '../../src/runtime/node/deps';
+import { applyNodeSettings } from '../../src/runtime/node/settings';
 import { createClient } from '../../src/services/clients';
 
 export class TestClock {
@@ -60,6 +61,7 @@ export async function makeTestApp(env: Record<string, string> = {}, opts: { auth
   const config = loadConfig({ DATABASE_URL: `file:${dbFile}`, NODE_ENV: 'test', PUBLIC_URL: ISSUER, NODE_SECRET_FILE: join(dir, 'node.secret'), ...env });
   const clock = new TestClock();
   const rt = await createNodeRuntime(config, { now: clock.now, authenticator: opts.authenticator });
+  applyNodeSettings(rt.deps, config);
   await rt.indexLoaded;
   const app = buildApp(rt.deps, { onInternalError: (e) => console.error(e) });
   const byName = new Map<string, Record<string, string>>();

@@ -4,11 +4,21 @@
  */
 import { z } from 'zod';
 import { DEFAULT_LIMITS, DEFAULT_VIDEO } from '../../services/deps';
+import { parseAudienceList } from '../../services/tokens';
 
 const bool = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
   .transform((v) => v === '1' || v === 'true' || v === 'yes');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const audiences = z
+  .string()
+  .default('')
+  .transform((s, ctx) => {
+    const r = parseAudienceList(s);
+    if (Array.isArray(r)) return r;
+    ctx.addIssue({ code: 'custom', message: r.problem });
+    return z.NEVER;
+  });
 
 const Schema = z.object({
   PORT: int(0, 65535).default(8787),
@@ -20,6 +30,7 @@ const Schema = z.object({
   DATABASE_AUTH_TOKEN: z.string().optional(),
   NODE_NAME: z.string().min(1).max(100).default('media-hash-node'),
   MAX_BODY_BYTES: int(1024, 1024 ** 3).default(DEFAULT_LIMITS.maxBodyBytes),
+  MAX_JSON_BYTES: int(1024, 1024 ** 3).default(DEFAULT_LIMITS.maxJsonBytes),
   MAX_IMAGE_PIXELS: int(256, 500_000_000).default(DEFAULT_LIMITS.maxImagePixels),
   MAX_BATCH: int(1, 100_000).default(DEFAULT_LIMITS.maxBatch),
   FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
@@ -35,6 +46,7 @@ const Schema = z.object({
   VPDQ_QUERY_MATCH_PERCENT: z.coerce.number().min(0).max(100).default(DEFAULT_VIDEO.queryMatchPercent),
   VPDQ_CANDIDATE_MATCH_PERCENT: z.coerce.number().min(0).max(100).default(DEFAULT_VIDEO.candidateMatchPercent),
   PUBLIC_URL: z.string().url().optional(),
+  TOKEN_AUDIENCES: audiences,
   NODE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   NODE_SECRET_FILE: z.string().min(1).default('./data/node.secret'),
   RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(1000),
