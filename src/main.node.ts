@@ -20,7 +20,10 @@ async function main() {
   const rt = await createNodeRuntime(config);
   applyNodeSettings(rt.deps, config);
   void rt.matchHelper?.start();
-  const app = buildApp(rt.deps, { onInternalError: (err) => console.error('internal error:', err) });
+  const app = buildApp(rt.deps, {
+    onInternalError: (err) => console.error('internal error:', err),
+    onErrorCause: (err, cause) => console.warn(`${err.code}: ${err.message} (${causeText(cause)})`),
+  });
   const started = Date.now();
   rt.indexLoaded.then(
     (n) => console.log(`index ready: ${n} hashes in ${Date.now() - started} ms`),
@@ -47,6 +50,12 @@ async function main() {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/** A decoder's or library's text about a client's input, on one line. */
+function causeText(cause: unknown): string {
+  const text = cause instanceof Error ? cause.message : String(cause);
+  return text.replace(/\s+/g, ' ').trim().slice(0, 300);
 }
 
 main().catch((e) => {

@@ -64,6 +64,11 @@ const ROUTES = [
 export interface AppOptions {
   /** Called with errors that are our bugs (500), for the runtime's logger. Client errors are not logged. */
   onInternalError?: (err: unknown) => void;
+  /**
+   * Called with a client error that carries what a decoder or library said about the input (its
+   * cause): the response holds only the node's own words, the log gets the library's.
+   */
+  onErrorCause?: (err: DomainError, cause: unknown) => void;
 }
 
 /** The routes that take image or video bodies. */
@@ -82,6 +87,7 @@ export function buildApp(deps: AppDeps, opts: AppOptions = {}): OpenAPIHono<AppE
 
   app.use('*', async (c, next) => {
     c.set('deps', deps);
+    c.set('reportInternal', opts.onInternalError ?? (() => undefined));
     await next();
   });
   // Refused from Content-Length before reading; a chunked body is cut off at the limit. A body
@@ -138,6 +144,7 @@ export function buildApp(deps: AppDeps, opts: AppOptions = {}): OpenAPIHono<AppE
   app.onError((err, c) => {
     const de = toDomainError(err);
     if (de.code === 'internal') opts.onInternalError?.(err);
+    else if (de.cause !== undefined) opts.onErrorCause?.(de, de.cause);
     return renderProblem(c, de);
   });
   return app;
