@@ -94,22 +94,38 @@ export function buildApp(deps: AppDeps, opts: AppOptions = {}): OpenAPIHono<AppE
   // with a Content-Length within the limit is left untouched (reading `raw.body` here would make the
   // Node adapter build a full Request for every call). The media routes take videos, which have a
   // limit of their own (VIDEO_MAX_BYTES): a body declared video/* or multipart may be that large
-  // (an image among them is held to MAX_BODY_BYTES once read); one declared image/* may not.
+  // (an image among them is held to MAX_BODY_BYTES once read); one declared image/* may not. Every
+  // other route takes JSON (or the token endpoint's small form), held to MAX_JSON_BYTES: parsing
+  // JSON costs memory several times its size, so its limit is the smallest.
   const mediaMax = Math.max(deps.limits.maxBodyBytes, deps.video.maxBytes);
-  const limitOf = (c: Context) => (MEDIA_PATHS.has(c.req.path) && !(c.req.header('content-type') ?? '').toLowerCase().startsWith('image/') ? mediaMax : deps.limits.maxBodyBytes);
-  const tooLarge = (max: number) => () => {
-    const hint = max < mediaMax ? ` (videos: send them as video/* or multipart, up to ${mediaMax} bytes)` : '';
-    throw new DomainError('payload_too_large', `the request body is larger than ${max} bytes, the most this node accepts here${hint}`, { extra: { maxBytes: max } });
+  const jsonMax = deps.limits.maxJsonBytes;
+  type Limit = { max: number; tooLarge: () => never };
+  const limit = (max: number, message: string): Limit => ({
+    max,
+    tooLarge: () => {
+      throw new DomainError('payload_too_large', message, { extra: { maxBytes: max } });
+    },
+  });
+  const limits = {
+    json: limit(jsonMax, `the JSON body is larger than ${jsonMax} bytes, the most this node takes in one JSON request; send fewer items per request`),
+    form: limit(jsonMax, `the request body is larger than ${jsonMax} bytes, the most this node takes here`),
+    image: limit(deps.limits.maxBodyBytes, `the request body is larger than ${deps.limits.maxBodyBytes} bytes, the most this node takes for an image (videos: send them as video/* or multipart, up to ${mediaMax} bytes)`),
+    media: limit(mediaMax, `the request body is larger than ${mediaMax} bytes, the most this node takes for a video`),
   };
-  const streaming = new Map([deps.limits.maxBodyBytes, mediaMax].map((max) => [max, bodyLimit({ maxSize: max, onError: tooLarge(max) })]));
+  const limitOf = (c: Context): Limit => {
+    const type = (c.req.header('content-type') ?? '').toLowerCase();
+    if (MEDIA_PATHS.has(c.req.path)) return type.startsWith('image/') && limits.image.max < mediaMax ? limits.image : limits.media;
+    return /^application\/([\w.+-]*\+)?json\b/.test(type) ? limits.json : limits.form;
+  };
+  const streaming = new Map(Object.values(limits).map((l) => [l, bodyLimit({ maxSize: l.max, onError: l.tooLarge })]));
   app.use('*', async (c, next) => {
-    const max = limitOf(c);
+    const l = limitOf(c);
     const length = c.req.header('content-length');
     if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
       if (!/^\d+$/.test(length)) throw new DomainError('invalid_request', 'Content-Length is not a number', { errors: [{ path: 'content-length', message: length }] });
-      return Number(length) > max ? tooLarge(max)() : next();
+      return Number(length) > l.max ? l.tooLarge() : next();
     }
-    return streaming.get(max)!(c, next);
+    return streaming.get(l)!(c, next);
   });
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {

@@ -205,3 +205,60 @@ describe('library words stay in the log', () => {
     }
   });
 });
+
+describe('JSON bodies have their own limit (MAX_JSON_BYTES, default 2 MiB)', () => {
+  const PDQ_HASH = 'f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22';
+  /** An hour of video sampled once a second at 29.97 fps (3,600 frames), as the client CLI writes it. */
+  const hourOfFrames = (video: number) =>
+    Array.from({ length: 3600 }, (_, i) => ({
+      index: i * 29,
+      timestamp: Math.round(((i * 29) / 29.97) * 1000) / 1000,
+      hash: PDQ_HASH.slice(0, 52) + video.toString(16).padStart(4, '0') + i.toString(16).padStart(8, '0'),
+      quality: 100,
+    }));
+  const videoShare = (videos: number) => JSON.stringify({ items: Array.from({ length: videos }, (_, v) => ({ type: 'vpdq', frames: hourOfFrames(v), labels: ['attack-footage'] })) });
+
+  it('a JSON body over MAX_JSON_BYTES -> 413 saying so in terms of JSON, declared or chunked; media routes keep their own limit', async () => {
+    const small = await makeTestApp({ MAX_JSON_BYTES: '4096' });
+    try {
+      const hashes = Array.from({ length: 80 }, (_, i) => ({ type: 'md5', value: i.toString(16).padStart(32, '0') }));
+      const body = JSON.stringify({ hashes });
+      expect(body.length).toBeGreaterThan(4096);
+      const declared = await small.request('/v1/match', { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(body.length) }, body });
+      const p = await problem(declared, 413, 'payload_too_large');
+      expect(p).toMatchObject({ maxBytes: 4096, detail: expect.stringMatching(/^the JSON body is larger than 4096 bytes/) });
+      expect(p.detail).not.toMatch(/video/);
+      const chunked = new ReadableStream<Uint8Array>({
+        start(ctrl) {
+          ctrl.enqueue(new TextEncoder().encode(body));
+          ctrl.close();
+        },
+      });
+      await problem(await small.request('/v1/match', { method: 'POST', headers: { 'content-type': 'application/json' }, body: chunked, duplex: 'half' } as RequestInit), 413, 'payload_too_large');
+      expect((await small.request('/v1/match', json('POST', { hashes: hashes.slice(0, 10) }))).status).toBe(200);
+      // An image far over the JSON limit is still taken by a media route.
+      const image = await noiseImage('png', 200, 200);
+      expect(image.length).toBeGreaterThan(100_000);
+      expect((await small.request('/v1/hash', { method: 'POST', headers: { 'content-type': 'image/png' }, body: image })).status).toBe(200);
+    } finally {
+      small.close();
+    }
+  });
+
+  it('MAX_BODY_BYTES no longer holds JSON: with a 256 KiB body limit a 300 KB JSON share still goes through', async () => {
+    const items = Array.from({ length: 1000 }, (_, i) => ({ type: 'sha256', value: i.toString(16).padStart(64, '0'), labels: ['attack-footage'], externalId: 'x'.repeat(200) }));
+    const body = JSON.stringify({ items });
+    expect(body.length).toBeGreaterThan(256 * 1024);
+    expect((await t.request('/v1/hashes', { method: 'POST', headers: { 'content-type': 'application/json' }, body })).status).toBe(201);
+  });
+
+  it('the README\'s arithmetic: a vPDQ frame is about 125 bytes of JSON; 2 MiB holds a share of four hour-long videos, not five', async () => {
+    const four = videoShare(4);
+    const five = videoShare(5);
+    expect(four.length / (4 * 3600)).toBeGreaterThan(120);
+    expect(four.length / (4 * 3600)).toBeLessThan(130);
+    expect((await t.request('/v1/hashes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: four })).status).toBe(201);
+    const p = await problem(await t.request('/v1/hashes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: five }), 413, 'payload_too_large');
+    expect(p.maxBytes).toBe(2 * 1024 * 1024);
+  });
+});
