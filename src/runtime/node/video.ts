@@ -35,6 +35,21 @@ export interface FfmpegDecoderOptions {
   maxPixels?: number;
   /** ffmpeg's decoding threads (`-threads`); default ffmpeg's own choice. */
   threads?: number;
+  /** How long a failed check of ffmpeg stands before the next call checks again. Default 30 s. */
+  recheckMs?: number;
+}
+
+interface Tools {
+  fpsMode: string[];
+  /** ffmpeg's first `-version` line. */
+  line: string;
+}
+
+/** The last check of ffmpeg and ffprobe: a success stands until a spawn fails, a failure for recheckMs. */
+interface Check {
+  at: number;
+  result: Promise<Tools>;
+  failed: boolean;
 }
 
 const DEMUXER: Record<VideoContainer, string> = {
@@ -59,15 +74,21 @@ export class FfmpegVideoDecoder implements VideoDecoder {
   private readonly ffmpeg: string;
   private readonly ffprobe: string;
   private readonly maxPixels: number;
-  private versionCheck?: Promise<{ fpsMode: string[]; line: string }>;
+  private readonly recheckMs: number;
+  private check?: Check;
 
   constructor(private readonly opts: FfmpegDecoderOptions = {}) {
     this.ffmpeg = opts.ffmpegPath ?? 'ffmpeg';
     this.ffprobe = opts.ffprobePath ?? (this.ffmpeg.includes('/') ? join(dirname(this.ffmpeg), basename(this.ffmpeg).replace('ffmpeg', 'ffprobe')) : 'ffprobe');
     this.maxPixels = opts.maxPixels ?? 7680 * 4320;
+    this.recheckMs = opts.recheckMs ?? 30_000;
   }
 
-  /** Throws `video_unavailable` when ffmpeg cannot be run (for a health check). Checked once when it can. */
+  /**
+   * Throws `video_unavailable` when ffmpeg or ffprobe cannot be run. Not remembered until a
+   * restart: a failure is checked again after recheckMs (ffmpeg installed or fixed meanwhile is
+   * found), a success until a spawn fails because the binary went away.
+   */
   async available(): Promise<void> {
     await this.version();
   }
@@ -91,7 +112,7 @@ export class FfmpegVideoDecoder implements VideoDecoder {
     const { fpsMode } = await this.version();
     const deadline = Date.now() + limits.timeoutMs;
     const input = ['-protocol_whitelist', 'http,tcp', '-f', DEMUXER[container]];
-    const probe = await withServer(bytes, (url) => this.probe(url, input, container, deadline, limits));
+    const probe = await withServer(bytes, (url) => this.probe(url, input, container, deadline, limits)).catch((e) => this.forgetIfGone(e));
     const { info, streamIndex, step, expectedFrames } = probe;
 
     const self = this;
@@ -106,22 +127,31 @@ export class FfmpegVideoDecoder implements VideoDecoder {
     };
   }
 
-  private version(): Promise<{ fpsMode: string[]; line: string }> {
-    this.versionCheck ??= run(this.ffmpeg, ['-hide_banner', '-version'], Date.now() + 10_000).then(
-      ({ code, stdout, stderr }) => {
-        const line = stdout.toString('utf8').split('\n')[0].trim();
-        const m = /version\s+n?(\d+)\.(\d+)/.exec(line);
-        if (code !== 0) throw unavailable(`${this.ffmpeg} -version exited with ${code}: ${lastLine(stderr)}`);
-        // `-fps_mode` replaced `-vsync` in ffmpeg 5.1; git builds ("version N-...") are recent.
-        const modern = !m || Number(m[1]) > 5 || (Number(m[1]) === 5 && Number(m[2]) >= 1);
-        return { fpsMode: modern ? ['-fps_mode', 'passthrough'] : ['-vsync', 'passthrough'], line };
-      },
-      (e) => {
-        this.versionCheck = undefined; // ffmpeg may be installed later: ask again next time
-        throw e;
-      },
-    );
-    return this.versionCheck;
+  private version(): Promise<Tools> {
+    const now = Date.now();
+    if (this.check && !(this.check.failed && now - this.check.at >= this.recheckMs)) return this.check.result;
+    const check: Check = { at: now, result: this.checkTools(), failed: false };
+    check.result.catch(() => (check.failed = true));
+    this.check = check;
+    return check.result;
+  }
+
+  private async checkTools(): Promise<Tools> {
+    const deadline = Date.now() + 10_000;
+    const [ffmpeg, ffprobe] = await Promise.all([run(this.ffmpeg, ['-hide_banner', '-version'], deadline), run(this.ffprobe, ['-hide_banner', '-version'], deadline)]);
+    if (ffmpeg.code !== 0) throw unavailable(`${this.ffmpeg} -version exited with ${ffmpeg.code}: ${lastLine(ffmpeg.stderr)}`);
+    if (ffprobe.code !== 0) throw unavailable(`${this.ffprobe} -version exited with ${ffprobe.code}: ${lastLine(ffprobe.stderr)}`);
+    const line = ffmpeg.stdout.toString('utf8').split('\n')[0].trim();
+    const m = /version\s+n?(\d+)\.(\d+)/.exec(line);
+    // `-fps_mode` replaced `-vsync` in ffmpeg 5.1; git builds ("version N-...") are recent.
+    const modern = !m || Number(m[1]) > 5 || (Number(m[1]) === 5 && Number(m[2]) >= 1);
+    return { fpsMode: modern ? ['-fps_mode', 'passthrough'] : ['-vsync', 'passthrough'], line };
+  }
+
+  /** A spawn found no binary (video_unavailable): the last good check no longer stands. Rethrows. */
+  private forgetIfGone(e: unknown): never {
+    if (e instanceof DomainError && e.code === 'video_unavailable') this.check = undefined;
+    throw e;
   }
 
   private async probe(url: string, input: string[], container: VideoContainer, deadline: number, limits: VideoDecodeOptions) {
@@ -213,7 +243,7 @@ export class FfmpegVideoDecoder implements VideoDecoder {
           filled = 0;
         }
       }
-      const code = await exited;
+      const code = await exited.catch((e) => this.forgetIfGone(e));
       if (expired) throw timedOut(limits);
       const log = stderr();
       if (code !== 0) throw corrupt(info.format, `ffmpeg exited with ${code}: ${lastLine(log)}`);
