@@ -102,9 +102,19 @@ export function toDomainError(err: unknown): DomainError {
 
 export function renderProblem(c: Context, err: DomainError): Response {
   const p = problemOf(err);
+  return c.body(JSON.stringify(p), p.status as ContentfulStatusCode, problemHeaders(err, p));
+}
+
+/** The same document outside a Hono app (e.g. while the node is still starting). */
+export function problemResponse(err: DomainError): Response {
+  const p = problemOf(err);
+  return new Response(JSON.stringify(p), { status: p.status, headers: problemHeaders(err, p) });
+}
+
+function problemHeaders(err: DomainError, p: Problem): Record<string, string> {
   const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
   if (p.status === 401) headers['www-authenticate'] = `Bearer realm="media-hash-node", error="${err.code === 'invalid_token' ? 'invalid_token' : 'invalid_request'}", error_description="${err.message.replace(/"/g, "'")}"`;
   if (err.code === 'insufficient_scope') headers['www-authenticate'] = `Bearer realm="media-hash-node", error="insufficient_scope", error_description="${err.message.replace(/"/g, "'")}"`;
   if ((p.status === 429 || p.status === 503) && typeof err.extra?.retryAfter === 'number') headers['retry-after'] = String(err.extra.retryAfter);
-  return c.body(JSON.stringify(p), p.status as ContentfulStatusCode, headers);
+  return headers;
 }

@@ -1,6 +1,6 @@
 /**
  * Node configuration from environment variables, validated at start-up. Every bad variable is named
- * in one message, so an operator fixes them in one go.
+ * in one message (one line), so an operator fixes them in one go. Secrets' values are never shown.
  */
 import { z } from 'zod';
 import { DEFAULT_LIMITS, DEFAULT_VIDEO } from '../../services/deps';
@@ -52,6 +52,7 @@ const Schema = z.object({
   RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(1000),
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(2000),
   TREE_HEAD_INTERVAL_MS: int(0, 3_600_000).default(5000),
+  SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
   AUTH_CACHE_MS: int(0, 60_000).default(1000),
   DEV_AUTH: bool.default(false),
   NODE_ENV: z.string().default('development'),
@@ -62,15 +63,34 @@ export type NodeConfig = z.infer<typeof Schema>;
 
 export class ConfigError extends Error {}
 
+/** Variables whose values must not reach a log. */
+const SECRETS = new Set(['NODE_SECRET', 'DATABASE_AUTH_TOKEN']);
+
 export function loadConfig(env: Record<string, string | undefined> = process.env): NodeConfig {
   const picked = Object.fromEntries(Object.keys(Schema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]));
   const r = Schema.safeParse(picked);
   if (!r.success) {
-    const lines = r.error.issues.map((i) => `  ${i.path.join('.')}=${JSON.stringify(picked[String(i.path[0])])}: ${i.message}`);
-    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+    const problems = r.error.issues.map((i) => {
+      const name = String(i.path[0]);
+      return `${shown(name, picked[name])}: ${i.message}`;
+    });
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   if (r.data.DEV_AUTH && r.data.NODE_ENV === 'production') {
-    throw new ConfigError('invalid configuration:\n  DEV_AUTH=1 is refused when NODE_ENV=production: it lets anyone act as any client');
+    throw new ConfigError('invalid configuration: DEV_AUTH=1 is refused when NODE_ENV=production: it lets anyone act as any client');
   }
   return { ...r.data, PUBLIC_URL: (r.data.PUBLIC_URL ?? `http://localhost:${r.data.PORT}`).replace(/\/+$/, '') };
+}
+
+/** A variable as an error message may show it: secrets by name only, URLs without credentials. */
+function shown(name: string, value: string | undefined): string {
+  if (value === undefined) return `${name} (not set)`;
+  if (SECRETS.has(name)) return `${name} (value not shown)`;
+  const v = name === 'DATABASE_URL' ? redactUrl(value) : value;
+  return `${name}=${JSON.stringify(v.length > 100 ? `${v.slice(0, 100)}…` : v)}`;
+}
+
+/** A URL for the log: the password and query parameter values (libsql's `authToken=`) hidden. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@').replace(/([?&][^=&#]+)=[^&#]*/g, '$1=***');
 }

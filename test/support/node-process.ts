@@ -1,0 +1,122 @@
+/**
+ * The node as a real process (`node --import tsx src/main.node.ts`, or `npm start`), for the tests of
+ * start-up, readiness and shutdown. Each process carries a marker in its environment, which its
+ * children (ffmpeg, a shell) inherit, so a test can tell whether any of them outlived it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(__dirname, '../..');
+
+export interface NodeProcess {
+  child: ChildProcess;
+  marker: string;
+  dir: string;
+  stdout(): string;
+  stderr(): string;
+  /** The base URL from the "listening on" line. */
+  url: Promise<string>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** A fresh data folder and a process on it; PORT 0 (the kernel's choice), HOST 127.0.0.1, DEV_AUTH on. */
+export function startNode(env: Record<string, string> = {}, how: 'node' | 'npm' = 'node'): NodeProcess {
+  const dir = mkdtempSync(join(tmpdir(), 'mhn-proc-'));
+  const marker = randomUUID();
+  const fullEnv = {
+    ...process.env,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: `file:${join(dir, 'node.db')}`,
+    NODE_SECRET_FILE: join(dir, 'node.secret'),
+    DEV_AUTH: '1',
+    NODE_ENV: 'development',
+    MHN_TEST_MARK: marker,
+    ...env,
+  };
+  const child =
+    how === 'npm'
+      ? spawn('npm', ['start'], { cwd: ROOT, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(process.execPath, ['--import', 'tsx', 'src/main.node.ts'], { cwd: ROOT, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+  const url = new Promise<string>((resolveUrl, reject) => {
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/\S+?),? /.exec(out);
+      if (m) resolveUrl(m[1]);
+    });
+    void exited.then(({ code }) => reject(new Error(`the node exited (${code}) before listening: ${err}`)));
+  });
+  url.catch(() => undefined);
+  return { child, marker, dir, stdout: () => out, stderr: () => err, url, exited };
+}
+
+/** Waits until GET /health answers 200. */
+export async function ready(base: string, timeoutMs = 30_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await fetch(`${base}/health`).then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (status === 200) return;
+    if (Date.now() > until) throw new Error(`${base} not ready after ${timeoutMs} ms (last status ${status})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Whether a TCP connection to the URL's port is refused. */
+export function refused(base: string): Promise<boolean> {
+  const { hostname, port } = new URL(base);
+  return new Promise((r) => {
+    const s = connect(Number(port), hostname);
+    s.once('connect', () => (s.destroy(), r(false)));
+    s.once('error', (e: NodeJS.ErrnoException) => r(e.code === 'ECONNREFUSED'));
+  });
+}
+
+/** Live processes (not zombies) whose environment carries the marker. */
+export function processesWithMarker(marker: string): string[] {
+  const out: string[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      if (readFileSync(`/proc/${pid}/environ`).includes(`MHN_TEST_MARK=${marker}\0`)) out.push(`${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')}`);
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return out;
+}
+
+/** Child processes of `pid` named like one of `names` (e.g. ffmpeg while a video decodes). */
+export function childrenNamed(pid: number, names: RegExp): string[] {
+  const out: string[] = [];
+  for (const p of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid && names.test(comm)) out.push(`${p} ${comm}`);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
