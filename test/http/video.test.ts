@@ -73,7 +73,9 @@ function randomFrames(n: number, seed: number): Frame[] {
 
 beforeAll(async () => {
   requireFfmpeg();
-  t = await makeTestApp();
+  // One test shares seven hour-long videos in one request: 25,200 frames, about 3 MB of JSON, over
+  // the default MAX_JSON_BYTES (2 MiB holds about 16,500 frames; README).
+  t = await makeTestApp({ MAX_JSON_BYTES: String(4 * 1024 * 1024) });
 });
 afterAll(() => t?.close());
 
