@@ -95,8 +95,8 @@ export function buildApp(deps: AppDeps, opts: AppOptions = {}): OpenAPIHono<AppE
   // Node adapter build a full Request for every call). The media routes take videos, which have a
   // limit of their own (VIDEO_MAX_BYTES): a body declared video/* or multipart may be that large
   // (an image among them is held to MAX_BODY_BYTES once read); one declared image/* may not. Every
-  // other route takes JSON (or the token endpoint's small form), held to MAX_JSON_BYTES: parsing
-  // JSON costs memory several times its size, so its limit is the smallest.
+  // other route takes JSON (or the token endpoint's small form), held to MAX_JSON_BYTES (2 MiB by
+  // default): a parsed JSON body costs several times its size in memory.
   const mediaMax = Math.max(deps.limits.maxBodyBytes, deps.video.maxBytes);
   const jsonMax = deps.limits.maxJsonBytes;
   type Limit = { max: number; tooLarge: () => never };
