@@ -1,19 +1,27 @@
 /**
  * The operator's command line, run on the node's own machine against the configured database
- * (DATABASE_URL etc., as `npm start`). Actions are recorded in the audit log with actor "cli".
+ * (DATABASE_URL etc., as `npm start`). Actions are recorded in the audit log with the operator as
+ * actor: `cli:<--actor NAME>`, by default `cli:<the OS user>`.
  *
  *   npm run admin -- init [--name NAME] [--force] [--json]
  *   npm run admin -- client add --role partner|admin|auditor|peer --name NAME [--json]
  *   npm run admin -- client list [--json]
  *   npm run admin -- client suspend|reactivate ID [--json]
  *   npm run admin -- keys rotate [--json]
+ *   (every command: [--actor NAME] [--create])
  *
  * `init` and `client add` make the key pair here and print the private JWK once; only the public
  * half is stored. Keep it: the node cannot show it again.
+ *
+ * A `file:` DATABASE_URL whose file does not exist is refused unless `--create` is given: a typo in
+ * the path must not admit a client into a new, empty database that no node reads.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { exportJWK, generateKeyPair } from 'jose';
-import { loadConfig } from '../runtime/node/config';
+import { loadConfig, redactUrl } from '../runtime/node/config';
+import { databaseFile, databaseFileProblem } from '../runtime/node/database-file';
 import { openDatabase } from '../runtime/node/db';
 import { nodeSecret } from '../runtime/node/secret';
 import { createClient, listClients, setClientStatus } from '../services/clients';
@@ -25,16 +33,46 @@ import { SqlLedger } from '../storage/ledger';
 import { NO_FOLLOWER } from '../services/change-follower';
 import { fail, main, out, parse } from './args';
 
-const ACTOR = 'cli';
 const USAGE = `usage:
   npm run admin -- init [--name NAME] [--force] [--json]
   npm run admin -- client add --role partner|admin|auditor|peer --name NAME [--json]
   npm run admin -- client list [--json]
   npm run admin -- client suspend|reactivate ID [--json]
-  npm run admin -- keys rotate [--json]`;
+  npm run admin -- keys rotate [--json]
+every command also takes:
+  --actor NAME   who you are, for the audit log (recorded as cli:NAME; default cli:<your OS user>)
+  --create       create the database if DATABASE_URL names a file that does not exist yet`;
 
-async function open() {
+/** Options every command takes. */
+const COMMON = { actor: { type: 'string' }, create: { type: 'boolean' } } as const;
+
+/** The operator as the audit log records them. */
+function actorOf(name: string | undefined): string {
+  let who = name;
+  if (who === undefined) {
+    try {
+      who = userInfo().username;
+    } catch {
+      who = `uid-${process.getuid?.() ?? 'unknown'}`;
+    }
+  }
+  if (!/^[\w.@-]{1,64}$/.test(who)) fail(`--actor must be 1 to 64 letters, digits, or . _ @ - (got ${JSON.stringify(who)})`, 2);
+  return `cli:${who}`;
+}
+
+async function open(opts: { create?: boolean }) {
   const config = loadConfig();
+  const file = databaseFile(config.DATABASE_URL);
+  if (file) {
+    if (!existsSync(file) && !opts.create) {
+      fail(
+        `there is no database at ${file} (DATABASE_URL=${redactUrl(config.DATABASE_URL)}); nothing was done. ` +
+          'If DATABASE_URL is wrong, fix it. If this is a new node, start it once (npm start creates its database), or pass --create to create the database here.',
+      );
+    }
+    const problem = databaseFileProblem(file);
+    if (problem) fail(`cannot open the database (DATABASE_URL=${redactUrl(config.DATABASE_URL)}): ${problem}`);
+  }
   const database = await openDatabase(config.DATABASE_URL, config.DATABASE_AUTH_TOKEN);
   const auth = new SqlAuthStore(database.reader);
   // The CLI keeps nothing in memory: a running node learns of its writes from the change log.
@@ -44,12 +82,12 @@ async function open() {
   return { config, database, deps, keyring };
 }
 
-async function newClient(role: string, name: string) {
-  const { database, deps, keyring } = await open();
+async function newClient(role: string, name: string, opts: { actor: string; create?: boolean }) {
+  const { database, deps, keyring } = await open(opts);
   try {
-    await keyring.ensureCurrent(ACTOR);
+    await keyring.ensureCurrent(opts.actor);
     const { publicKey, privateKey } = await generateKeyPair('EdDSA', { extractable: true });
-    const client = await createClient(deps, ACTOR, { role, name, jwk: await exportJWK(publicKey) });
+    const client = await createClient(deps, opts.actor, { role, name, jwk: await exportJWK(publicKey) });
     const kid = client.keys[0].kid;
     return { clientId: client.id, role: client.role, name: client.name, scopes: client.scopes, privateJwk: { ...(await exportJWK(privateKey)), kid, alg: 'EdDSA' } };
   } finally {
@@ -62,32 +100,34 @@ main(async () => {
   if (!cmd || cmd === '--help' || cmd === '-h') return out(false, null, USAGE);
 
   if (cmd === 'init') {
-    const { values } = parse([sub, ...rest].filter(Boolean), { name: { type: 'string' }, force: { type: 'boolean' } });
-    const { database, deps } = await open();
+    const { values } = parse([sub, ...rest].filter(Boolean), { ...COMMON, name: { type: 'string' }, force: { type: 'boolean' } });
+    const actor = actorOf(values.actor);
+    const { database, deps } = await open(values);
     const admins = await deps.auth.countActiveAdmins();
     await database.close();
     if (admins > 0 && !values.force) fail(`this node already has ${admins} active admin(s); use --force to create another`);
-    const made = await newClient('admin', values.name ?? 'first admin');
+    const made = await newClient('admin', values.name ?? 'first admin', { actor });
     return out(values.json, made, `admin client ${made.clientId} created.\nIts private key (shown once; keep it safe):\n${JSON.stringify(made.privateJwk)}`);
   }
 
   if (cmd === 'client' && sub === 'add') {
-    const { values } = parse(rest, { role: { type: 'string' }, name: { type: 'string' } });
+    const { values } = parse(rest, { ...COMMON, role: { type: 'string' }, name: { type: 'string' } });
     if (!values.role || !values.name) fail(`client add needs --role and --name\n${USAGE}`, 2);
-    const made = await newClient(values.role, values.name);
+    const made = await newClient(values.role, values.name, { ...values, actor: actorOf(values.actor) });
     return out(values.json, made, `${made.role} client ${made.clientId} (${made.name}) created.\nIts private key (shown once; give it to the member, then delete it here):\n${JSON.stringify(made.privateJwk)}`);
   }
 
   if (cmd === 'client' && (sub === 'list' || sub === 'suspend' || sub === 'reactivate')) {
-    const { values, positionals } = parse(rest, {});
-    const { database, deps } = await open();
+    const { values, positionals } = parse(rest, COMMON);
+    const actor = actorOf(values.actor);
+    const { database, deps } = await open(values);
     try {
       if (sub === 'list') {
         const clients = await listClients(deps);
         return out(values.json, { clients }, clients.map((c) => `${c.id}  ${c.role.padEnd(8)} ${c.status.padEnd(9)} ${c.name}`).join('\n') || '(no clients)');
       }
       if (!positionals[0]) fail(`client ${sub} needs a client id`, 2);
-      const c = await setClientStatus(deps, ACTOR, positionals[0], sub === 'suspend' ? 'suspended' : 'active');
+      const c = await setClientStatus(deps, actor, positionals[0], sub === 'suspend' ? 'suspended' : 'active');
       return out(values.json, c, `${c.id} is now ${c.status}`);
     } finally {
       await database.close();
@@ -95,10 +135,11 @@ main(async () => {
   }
 
   if (cmd === 'keys' && sub === 'rotate') {
-    const { values } = parse(rest, {});
-    const { database, keyring } = await open();
+    const { values } = parse(rest, COMMON);
+    const actor = actorOf(values.actor);
+    const { database, keyring } = await open(values);
     try {
-      const kid = await keyring.rotate(ACTOR);
+      const kid = await keyring.rotate(actor);
       return out(values.json, { kid, jwks: await keyring.jwks() }, `new signing key ${kid}; running nodes pick it up from the change log within a second`);
     } finally {
       await database.close();

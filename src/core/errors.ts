@@ -15,7 +15,8 @@ export type ErrorCode =
   | 'conflict' // 409
   | 'payload_too_large' // 413
   | 'unsupported_media_type' // 415
-  | 'undecodable_media' // 422
+  | 'corrupt_media' // 422: its first bytes say image or video, but it does not decode (corrupt or truncated)
+  | 'undecodable_media' // 422: decodes, but holds nothing the node can hash (no video stream, no frame size, ...)
   | 'image_too_small' // 422
   | 'image_too_large' // 422: too many pixels (decompression bomb guard)
   | 'low_quality' // 422
@@ -39,8 +40,12 @@ export class DomainError extends Error {
   /** Extra members for the problem document (e.g. `retryAfter`). */
   readonly extra?: Record<string, unknown>;
 
-  constructor(code: ErrorCode, message: string, opts: { errors?: FieldProblem[]; extra?: Record<string, unknown> } = {}) {
-    super(message);
+  /**
+   * `message` is the node's own words, for the client. `cause` is what a decoder or library said
+   * (sharp's, ffmpeg's text): it goes to the node's log, never into a response.
+   */
+  constructor(code: ErrorCode, message: string, opts: { errors?: FieldProblem[]; extra?: Record<string, unknown>; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'DomainError';
     this.code = code;
     this.errors = opts.errors;

@@ -8,6 +8,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { DomainError, type FieldProblem } from './errors';
 import { hammingWords, hexToWords } from './hashes';
 import { bytesToHex, isHex } from './hex';
+import { HEIF_IMAGE_BRANDS } from './image';
 import { pdqFromRgba } from './pdq';
 
 export interface VideoFrameHash {
@@ -75,8 +76,10 @@ export interface OpenedVideo {
 export interface VideoDecoder {
   /**
    * Probes the video. Throws DomainError: `unsupported_media_type` (not a container we read),
-   * `undecodable_media` (corrupt, truncated, no video stream, absurd dimensions), `unprocessable`
-   * (over a limit, or the timeout), `video_unavailable` (no decoder on this node).
+   * `corrupt_media` (corrupt or truncated), `undecodable_media` (no video stream, absurd
+   * dimensions or frame rate), `unprocessable` (over a limit, or the timeout), `video_unavailable`
+   * (no decoder on this node). Messages are the node's own words; the decoder's text travels as the
+   * error's cause, for the log.
    */
   open(bytes: Uint8Array, opts: VideoDecodeOptions): Promise<OpenedVideo>;
   /** Whether videos can be decoded here, and the decoder's version or why not (GET /health). */
@@ -104,7 +107,7 @@ export async function hashVideo(decoder: VideoDecoder, bytes: Uint8Array, opts: 
     const { hash, quality } = pdqFromRgba(f.rgba, f.width, f.height);
     frames.push({ index: f.index, timestamp: f.timestamp, hash, quality });
   }
-  if (!frames.length) throw new DomainError('undecodable_media', `no frame of the ${video.info.format} video could be decoded`);
+  if (!frames.length) throw new DomainError('corrupt_media', `no frame of the ${video.info.format} video could be decoded: it is corrupt or truncated`);
   const { format, width, height, durationSeconds } = video.info;
   return { frames, durationSeconds, width, height, format };
 }
@@ -270,7 +273,6 @@ function countMatched(a: Packed, b: Packed, distance: number): number {
 export type VideoContainer = 'mp4' | 'mov' | '3gp' | 'webm' | 'mkv' | 'avi' | 'flv' | 'asf' | 'mpegts' | 'mpeg' | 'ogg';
 
 // ISO-BMFF brands that are still images (HEIF, AVIF, their sequences): the image decoder's.
-const IMAGE_BRANDS = new Set(['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'hevm', 'hevs', 'mif1', 'msf1', 'avif', 'avis', 'avio']);
 // Top-level QuickTime atoms a .mov may open with when it has no `ftyp`.
 const QT_ATOMS = new Set(['moov', 'mdat', 'wide', 'free', 'skip', 'pnot']);
 
@@ -281,7 +283,7 @@ export function sniffVideoContainer(bytes: Uint8Array): VideoContainer | null {
   const type = ascii(4, 4);
   if (type === 'ftyp') {
     const major = ascii(8, 4);
-    if (IMAGE_BRANDS.has(major)) return null;
+    if (HEIF_IMAGE_BRANDS.has(major)) return null;
     if (major === 'qt  ') return 'mov';
     if (major.startsWith('3g')) return '3gp';
     return 'mp4';

@@ -26,6 +26,7 @@ import * as feedback from './routes/feedback';
 import * as hash from './routes/hash';
 import * as health from './routes/health';
 import * as jwks from './routes/jwks';
+import * as oauthMetadata from './routes/oauth-metadata';
 import * as labels from './routes/labels';
 import * as match from './routes/match';
 import * as oauthToken from './routes/oauth-token';
@@ -37,6 +38,7 @@ import * as shareMedia from './routes/share-media';
 const ROUTES = [
   health,
   jwks,
+  oauthMetadata,
   oauthToken,
   labels,
   hash,
@@ -64,6 +66,11 @@ const ROUTES = [
 export interface AppOptions {
   /** Called with errors that are our bugs (500), for the runtime's logger. Client errors are not logged. */
   onInternalError?: (err: unknown) => void;
+  /**
+   * Called with a client error that carries what a decoder or library said about the input (its
+   * cause): the response holds only the node's own words, the log gets the library's.
+   */
+  onErrorCause?: (err: DomainError, cause: unknown) => void;
 }
 
 /** The routes that take image or video bodies. */
@@ -82,28 +89,45 @@ export function buildApp(deps: AppDeps, opts: AppOptions = {}): OpenAPIHono<AppE
 
   app.use('*', async (c, next) => {
     c.set('deps', deps);
+    c.set('reportInternal', opts.onInternalError ?? (() => undefined));
     await next();
   });
   // Refused from Content-Length before reading; a chunked body is cut off at the limit. A body
   // with a Content-Length within the limit is left untouched (reading `raw.body` here would make the
   // Node adapter build a full Request for every call). The media routes take videos, which have a
   // limit of their own (VIDEO_MAX_BYTES): a body declared video/* or multipart may be that large
-  // (an image among them is held to MAX_BODY_BYTES once read); one declared image/* may not.
+  // (an image among them is held to MAX_BODY_BYTES once read); one declared image/* may not. Every
+  // other route takes JSON (or the token endpoint's small form), held to MAX_JSON_BYTES (2 MiB by
+  // default): a parsed JSON body costs several times its size in memory.
   const mediaMax = Math.max(deps.limits.maxBodyBytes, deps.video.maxBytes);
-  const limitOf = (c: Context) => (MEDIA_PATHS.has(c.req.path) && !(c.req.header('content-type') ?? '').toLowerCase().startsWith('image/') ? mediaMax : deps.limits.maxBodyBytes);
-  const tooLarge = (max: number) => () => {
-    const hint = max < mediaMax ? ` (videos: send them as video/* or multipart, up to ${mediaMax} bytes)` : '';
-    throw new DomainError('payload_too_large', `the request body is larger than ${max} bytes, the most this node accepts here${hint}`, { extra: { maxBytes: max } });
+  const jsonMax = deps.limits.maxJsonBytes;
+  type Limit = { max: number; tooLarge: () => never };
+  const limit = (max: number, message: string): Limit => ({
+    max,
+    tooLarge: () => {
+      throw new DomainError('payload_too_large', message, { extra: { maxBytes: max } });
+    },
+  });
+  const limits = {
+    json: limit(jsonMax, `the JSON body is larger than ${jsonMax} bytes, the most this node takes in one JSON request; send fewer items per request`),
+    form: limit(jsonMax, `the request body is larger than ${jsonMax} bytes, the most this node takes here`),
+    image: limit(deps.limits.maxBodyBytes, `the request body is larger than ${deps.limits.maxBodyBytes} bytes, the most this node takes for an image (videos: send them as video/* or multipart, up to ${mediaMax} bytes)`),
+    media: limit(mediaMax, `the request body is larger than ${mediaMax} bytes, the most this node takes for a video`),
   };
-  const streaming = new Map([deps.limits.maxBodyBytes, mediaMax].map((max) => [max, bodyLimit({ maxSize: max, onError: tooLarge(max) })]));
+  const limitOf = (c: Context): Limit => {
+    const type = (c.req.header('content-type') ?? '').toLowerCase();
+    if (MEDIA_PATHS.has(c.req.path)) return type.startsWith('image/') && limits.image.max < mediaMax ? limits.image : limits.media;
+    return /^application\/([\w.+-]*\+)?json\b/.test(type) ? limits.json : limits.form;
+  };
+  const streaming = new Map(Object.values(limits).map((l) => [l, bodyLimit({ maxSize: l.max, onError: l.tooLarge })]));
   app.use('*', async (c, next) => {
-    const max = limitOf(c);
+    const l = limitOf(c);
     const length = c.req.header('content-length');
     if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
       if (!/^\d+$/.test(length)) throw new DomainError('invalid_request', 'Content-Length is not a number', { errors: [{ path: 'content-length', message: length }] });
-      return Number(length) > max ? tooLarge(max)() : next();
+      return Number(length) > l.max ? l.tooLarge() : next();
     }
-    return streaming.get(max)!(c, next);
+    return streaming.get(l)!(c, next);
   });
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
@@ -138,6 +162,7 @@ export function buildApp(deps: AppDeps, opts: AppOptions = {}): OpenAPIHono<AppE
   app.onError((err, c) => {
     const de = toDomainError(err);
     if (de.code === 'internal') opts.onInternalError?.(err);
+    else if (de.cause !== undefined) opts.onErrorCause?.(de, de.cause);
     return renderProblem(c, de);
   });
   return app;

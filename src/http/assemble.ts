@@ -3,7 +3,7 @@
  * in the parts they hand in (database, decoder, digests, index), never in how they are put together.
  */
 import { RateLimiter } from '../core/rate-limit';
-import type { ServiceDeps } from '../services/deps';
+import { DEFAULT_LIMITS, type Limits, type ServiceDeps } from '../services/deps';
 import { Keyring } from '../services/keyring';
 import { MatchCounter } from '../services/matching';
 import { SecretBox } from '../services/secret-box';
@@ -13,7 +13,11 @@ import type { AppDeps, Authenticator, HealthCheck } from './env';
 
 /** The service dependencies a runtime hands in as they are, and what the assembly turns into the rest. */
 export interface RuntimeParts
-  extends Pick<ServiceDeps, 'ledger' | 'follower' | 'hashes' | 'auth' | 'log' | 'treeHeadIntervalMs' | 'index' | 'decoder' | 'digests' | 'video' | 'now' | 'newId' | 'limits' | 'issuer'> {
+  extends Pick<ServiceDeps, 'ledger' | 'follower' | 'hashes' | 'auth' | 'log' | 'treeHeadIntervalMs' | 'index' | 'decoder' | 'digests' | 'video' | 'now' | 'newId' | 'issuer'> {
+  /** maxJsonBytes defaults to DEFAULT_LIMITS'. */
+  limits: Omit<Limits, 'maxJsonBytes'> & Partial<Pick<Limits, 'maxJsonBytes'>>;
+  /** Other URLs the node is reached at; default none. */
+  tokenAudiences?: string[];
   indexDetail: () => Record<string, unknown>;
   nodeSecret: string;
   rateLimit: { perSecond: number; burst: number } | null;
@@ -42,6 +46,7 @@ export function assembleAppDeps(p: RuntimeParts): AppDeps {
     treeHeadIntervalMs: p.treeHeadIntervalMs,
     keyring,
     issuer: p.issuer,
+    tokenAudiences: p.tokenAudiences ?? [],
     matchCounter: new MatchCounter(p.ledger, p.now, p.flushCountsEachRequest),
     rateLimiter: p.rateLimit ? new RateLimiter(p.rateLimit.perSecond, p.rateLimit.burst) : null,
     index: p.index,
@@ -50,7 +55,7 @@ export function assembleAppDeps(p: RuntimeParts): AppDeps {
     video: p.video,
     now: p.now,
     newId: p.newId,
-    limits: p.limits,
+    limits: { maxJsonBytes: DEFAULT_LIMITS.maxJsonBytes, ...p.limits },
     authenticator,
     health,
     nodeInfo: p.nodeInfo,

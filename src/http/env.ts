@@ -20,5 +20,7 @@ export type AppEnv = {
   Variables: {
     deps: AppDeps;
     principal: Principal;
+    /** The runtime's logger for our own failures (AppOptions.onInternalError). */
+    reportInternal: (err: unknown) => void;
   };
 };

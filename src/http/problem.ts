@@ -20,6 +20,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  corrupt_media: 422,
   undecodable_media: 422,
   image_too_small: 422,
   image_too_large: 422,
@@ -76,32 +77,44 @@ export function problemOf(err: DomainError): Problem {
   };
 }
 
-/** Maps anything thrown to a DomainError: ours pass through, framework errors by status, the rest is a bug (500). */
+/**
+ * Maps anything thrown to a DomainError: ours pass through, framework errors by status, the rest is
+ * a bug (500). A framework's own message never reaches the client; it travels as the cause.
+ */
 export function toDomainError(err: unknown): DomainError {
   if (err instanceof DomainError) return err;
   if (err instanceof HTTPException) {
     const s = err.status;
+    const cause = err.message || undefined;
     if (s === 400) {
-      const malformed = /json/i.test(err.message);
-      return new DomainError(malformed ? 'invalid_json' : 'invalid_request', malformed ? 'the request body is not valid JSON' : err.message || 'bad request', {
-        errors: [{ path: 'body', message: err.message }],
-      });
+      if (/json/i.test(err.message)) return new DomainError('invalid_json', 'the request body is not valid JSON', { errors: [{ path: 'body', message: 'not valid JSON' }], cause });
+      return new DomainError('invalid_request', 'the request body could not be read', { errors: [{ path: 'body', message: 'malformed' }], cause });
     }
-    if (s === 413) return new DomainError('payload_too_large', 'the request body is larger than this node accepts');
-    if (s === 415) return new DomainError('unsupported_media_type', `this operation does not take that Content-Type`);
-    if (s === 401) return new DomainError('unauthenticated', err.message || 'authentication required');
-    if (s === 403) return new DomainError('forbidden', err.message || 'forbidden');
-    if (s === 404) return new DomainError('not_found', err.message || 'not found');
-    if (s === 429) return new DomainError('rate_limited', err.message || 'too many requests');
+    if (s === 413) return new DomainError('payload_too_large', 'the request body is larger than this node accepts', { cause });
+    if (s === 415) return new DomainError('unsupported_media_type', 'this operation does not take that Content-Type', { cause });
+    if (s === 401) return new DomainError('unauthenticated', 'authentication required', { cause });
+    if (s === 403) return new DomainError('forbidden', 'forbidden', { cause });
+    if (s === 404) return new DomainError('not_found', 'not found', { cause });
+    if (s === 429) return new DomainError('rate_limited', 'too many requests', { cause });
   }
   return new DomainError('internal', 'an internal error occurred; it has been logged');
 }
 
 export function renderProblem(c: Context, err: DomainError): Response {
   const p = problemOf(err);
+  return c.body(JSON.stringify(p), p.status as ContentfulStatusCode, problemHeaders(err, p));
+}
+
+/** The same document outside a Hono app (e.g. while the node is still starting). */
+export function problemResponse(err: DomainError): Response {
+  const p = problemOf(err);
+  return new Response(JSON.stringify(p), { status: p.status, headers: problemHeaders(err, p) });
+}
+
+function problemHeaders(err: DomainError, p: Problem): Record<string, string> {
   const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
   if (p.status === 401) headers['www-authenticate'] = `Bearer realm="media-hash-node", error="${err.code === 'invalid_token' ? 'invalid_token' : 'invalid_request'}", error_description="${err.message.replace(/"/g, "'")}"`;
   if (err.code === 'insufficient_scope') headers['www-authenticate'] = `Bearer realm="media-hash-node", error="insufficient_scope", error_description="${err.message.replace(/"/g, "'")}"`;
   if ((p.status === 429 || p.status === 503) && typeof err.extra?.retryAfter === 'number') headers['retry-after'] = String(err.extra.retryAfter);
-  return c.body(JSON.stringify(p), p.status as ContentfulStatusCode, headers);
+  return headers;
 }

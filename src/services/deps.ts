@@ -21,6 +21,8 @@ export interface Limits {
   maxBodyBytes: number;
   /** Most pixels (width * height) an image may declare. */
   maxImagePixels: number;
+  /** Most bytes in one JSON (or form) body: every route but the media ones. */
+  maxJsonBytes: number;
 }
 
 /** Video hashing and the vPDQ match rule (DESIGN §4). */
@@ -53,6 +55,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxBatch: 1000,
   maxBodyBytes: 20 * 1024 * 1024,
   maxImagePixels: 40_000_000,
+  maxJsonBytes: 2 * 1024 * 1024,
 };
 
 /** Turns the Authorization header into the caller, or throws DomainError (401/403). */
@@ -73,6 +76,8 @@ export interface ServiceDeps {
   keyring: Keyring;
   /** The node's public URL: issuer and audience of its tokens. */
   issuer: string;
+  /** Other URLs the node is reached at (TOKEN_AUDIENCES): a client assertion may name them as its audience too. */
+  tokenAudiences: string[];
   matchCounter: MatchCounter;
   /** Per-client request limits; null = none. */
   rateLimiter: RateLimiter | null;

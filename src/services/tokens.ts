@@ -15,6 +15,7 @@ export const ACCESS_TOKEN_TTL_S = 600;
 export const ASSERTION_MAX_LIFETIME_S = 300;
 export const CLOCK_SKEW_S = 60;
 export const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+export const TOKEN_PATH = '/v1/oauth/token';
 
 export interface TokenDeps {
   auth: AuthStore;
@@ -25,6 +26,8 @@ export interface TokenDeps {
   newId: () => string;
   /** The node's issuer URL: `iss` and `aud` of access tokens. */
   issuer: string;
+  /** Other URLs the node is reached at, accepted as assertion audiences like the issuer. */
+  tokenAudiences?: string[];
 }
 
 /** An OAuth error response (RFC 6749 §5.2): not problem+json, as OAuth clients expect this shape. */
@@ -41,6 +44,8 @@ export interface TokenRequest {
   grant_type?: string;
   client_assertion_type?: string;
   client_assertion?: string;
+  /** Optional (RFC 7521 §4.2); when sent, it must name the client the assertion names. */
+  client_id?: string;
   scope?: string;
 }
 
@@ -51,9 +56,47 @@ export interface TokenResponse {
   scope: string;
 }
 
-const CLIENT_ALGS = ['EdDSA', 'Ed25519', 'ES256'];
+/** Algorithms a client may sign its assertion with (Ed25519 under either name, and P-256). */
+export const CLIENT_ALGS = ['EdDSA', 'Ed25519', 'ES256'] as const;
 
-export async function issueAccessToken(deps: TokenDeps, req: TokenRequest, audiences: string[]): Promise<TokenResponse> {
+/**
+ * What a client assertion may name as its audience: the node's issuer identifier (what standard
+ * OAuth clients send, RFC 7523 §3 and RFC 8414) or its token URL, and the same under each other
+ * configured name of the node. Never anything taken from the request (its Host header): an
+ * assertion made for another node must not be accepted here because it was sent with that node's Host.
+ */
+export function assertionAudiences(issuer: string, others: readonly string[] = []): string[] {
+  const out = new Set<string>();
+  for (const name of [issuer, ...others]) {
+    const base = name.replace(/\/+$/, '');
+    out.add(base);
+    out.add(`${base}/`);
+    if (!base.endsWith(TOKEN_PATH)) out.add(`${base}${TOKEN_PATH}`);
+  }
+  return [...out];
+}
+
+/**
+ * TOKEN_AUDIENCES as configured: comma-separated absolute http(s) URLs, each another name of the
+ * node (or a token URL under one). Returns them without trailing slashes, or what is wrong.
+ */
+export function parseAudienceList(text: string): string[] | { problem: string } {
+  const out: string[] = [];
+  for (const item of text.split(',').map((x) => x.trim()).filter(Boolean)) {
+    let url: URL;
+    try {
+      url = new URL(item);
+    } catch {
+      return { problem: `${JSON.stringify(item)} is not an absolute URL (give URLs like https://hashes.example.org, comma-separated)` };
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') return { problem: `${JSON.stringify(item)} is not an http(s) URL` };
+    if (url.search || url.hash || url.username || url.password) return { problem: `${JSON.stringify(item)} must be a plain URL, without credentials, query or fragment` };
+    out.push(item.replace(/\/+$/, ''));
+  }
+  return out;
+}
+
+export async function issueAccessToken(deps: TokenDeps, req: TokenRequest): Promise<TokenResponse> {
   if (!req.grant_type) throw new OAuthError('invalid_request', 'grant_type is missing; use client_credentials');
   if (req.grant_type !== 'client_credentials') throw new OAuthError('unsupported_grant_type', `grant_type ${req.grant_type} is not supported; use client_credentials`);
   if (req.client_assertion_type !== ASSERTION_TYPE) throw new OAuthError('invalid_request', `client_assertion_type must be ${ASSERTION_TYPE}`);
@@ -68,16 +111,20 @@ export async function issueAccessToken(deps: TokenDeps, req: TokenRequest, audie
   } catch {
     throw new OAuthError('invalid_client', 'client_assertion is not a JWT');
   }
-  if (typeof header.alg !== 'string' || !CLIENT_ALGS.includes(header.alg)) {
+  if (typeof header.alg !== 'string' || !(CLIENT_ALGS as readonly string[]).includes(header.alg)) {
     throw new OAuthError('invalid_client', `assertion alg ${JSON.stringify(header.alg)} is not accepted; sign with EdDSA (Ed25519) or ES256`);
   }
   const clientId = claims.iss;
   if (typeof clientId !== 'string' || claims.sub !== clientId) throw new OAuthError('invalid_client', 'assertion iss and sub must both be your client id');
+  if (req.client_id !== undefined && req.client_id !== clientId) {
+    throw new OAuthError('invalid_client', `client_id ${JSON.stringify(req.client_id)} does not match the client assertion's iss ${JSON.stringify(clientId)}; send your own client id in both, or leave client_id out`);
+  }
   const client = await deps.auth.getClient(clientId);
   if (!client) throw new OAuthError('invalid_client', 'unknown client');
   const keys = (await deps.auth.clientKeys(clientId)).filter((k) => k.status === 'active' && (header.kid === undefined || k.kid === header.kid));
   if (keys.length === 0) throw new OAuthError('invalid_client', header.kid ? `key ${header.kid} is unknown or revoked` : 'the client has no active key');
 
+  const audiences = assertionAudiences(deps.issuer, deps.tokenAudiences);
   const now = deps.now();
   const nowS = Math.floor(now / 1000);
   let verified: { payload: JWTPayload; key: ClientKeyRow } | undefined;
@@ -99,7 +146,12 @@ export async function issueAccessToken(deps: TokenDeps, req: TokenRequest, audie
       lastError = e;
     }
   }
-  if (!verified) throw new OAuthError('invalid_client', `client assertion rejected: ${describeJoseError(lastError, 'assertion')}`);
+  if (!verified) {
+    if (lastError instanceof joseErrors.JWTClaimValidationFailed && lastError.claim === 'aud') {
+      throw new OAuthError('invalid_client', `client assertion rejected: its "aud" claim is not acceptable; it must be this node's issuer identifier ${deps.issuer} or its token URL ${deps.issuer}${TOKEN_PATH}`);
+    }
+    throw new OAuthError('invalid_client', `client assertion rejected: ${describeJoseError(lastError, 'assertion')}`);
+  }
   const { payload, key } = verified;
   const exp = payload.exp!;
   if (exp - (payload.iat ?? nowS) > ASSERTION_MAX_LIFETIME_S || exp - nowS > ASSERTION_MAX_LIFETIME_S + CLOCK_SKEW_S) {

@@ -54,18 +54,22 @@ let secondRun: Run & { verdict: any };
 const running: Node[] = [];
 
 function nodeEnv(dir: string): Record<string, string> {
-  return { DATABASE_URL: `file:${join(dir, 'node.db')}`, NODE_SECRET_FILE: join(dir, 'node.secret'), PUBLIC_URL: 'http://node.invalid', RATE_LIMIT_PER_SECOND: '0' };
+  return { DATABASE_URL: `file:${join(dir, 'node.db')}`, NODE_SECRET_FILE: join(dir, 'node.secret'), RATE_LIMIT_PER_SECOND: '0' };
 }
 
 async function startNode(dir: string): Promise<Node> {
-  const rt = await createNodeRuntime(loadConfig(nodeEnv(dir)));
-  await rt.indexLoaded;
-  const server = serve({ fetch: buildApp(rt.deps).fetch, port: 0, hostname: '127.0.0.1' });
+  // The node's public URL (its tokens' audience) is where it listens: bind first, then start with it.
+  let app: { fetch: (req: Request) => Response | Promise<Response> } | undefined;
+  const server = serve({ fetch: (req) => (app ? app.fetch(req) : new Response(null, { status: 503 })), port: 0, hostname: '127.0.0.1' });
   await new Promise((r) => server.once('listening', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const rt = await createNodeRuntime(loadConfig({ ...nodeEnv(dir), PUBLIC_URL: url }));
+  await rt.indexLoaded;
+  app = buildApp(rt.deps);
   const node: Node = {
     rt,
     server,
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url,
     async close() {
       await new Promise((r) => server.close(r));
       rt.close();

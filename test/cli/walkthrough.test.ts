@@ -1,12 +1,14 @@
 /**
- * The README's walkthrough, run for real: the operator creates the first admin and a partner with the
- * admin CLI, the partner gets a token with the client CLI from a running node, shares an image's
- * hashes and finds the upload matched, then shares a video and matches an edit of it hashed locally.
+ * The README's walkthrough, run for real: the node is started (it creates its database), the operator
+ * creates the first admin and a partner with the admin CLI, the partner gets a token with the client
+ * CLI from the running node, shares an image's hashes and finds the upload matched, then shares a
+ * video and matches an edit of it hashed locally. The admin CLI refuses a DATABASE_URL naming no
+ * database (unless --create) and records the operator in the audit log.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { serve, type ServerType } from '@hono/node-server';
@@ -24,9 +26,9 @@ let rt: NodeRuntime;
 let server: ServerType;
 let base: string;
 
-async function cli(tool: 'admin' | 'client', args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(tool: 'admin' | 'client', args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(TSX, [join(ROOT, `src/cli/${tool}.ts`), ...args], { cwd: dir, env: { ...process.env, ...env }, timeout: 60_000 });
+    const { stdout, stderr } = await promisify(execFile)(TSX, [join(ROOT, `src/cli/${tool}.ts`), ...args], { cwd: dir, env: { ...process.env, ...env, ...extraEnv }, timeout: 60_000 });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
@@ -34,9 +36,15 @@ async function cli(tool: 'admin' | 'client', args: string[]): Promise<{ code: nu
   }
 }
 
+/** The audit log's actors, newest last. */
+async function actors(): Promise<{ action: string; actor: string }[]> {
+  const entries = await rt.deps.log.auditEntries(0, await rt.deps.log.auditSize());
+  return entries.map((e) => ({ action: e.action, actor: e.actor }));
+}
+
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mhn-cli-'));
-  env = { DATABASE_URL: `file:${join(dir, 'node.db')}`, NODE_SECRET_FILE: join(dir, 'node.secret'), PUBLIC_URL: 'http://node.invalid' };
+  env = { DATABASE_URL: `file:${join(dir, 'node.db')}`, NODE_SECRET_FILE: join(dir, 'node.secret') };
 });
 afterAll(() => {
   server?.close();
@@ -47,7 +55,29 @@ afterAll(() => {
 describe('from nothing to a matched upload', () => {
   let partner: { clientId: string; privateJwk: Record<string, unknown> };
 
-  it('admin init creates the first admin once and prints its private key', async () => {
+  it('before the node has ever started, the admin CLI refuses to create a database unless asked', async () => {
+    const r = await cli('admin', ['init', '--json']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`there is no database at ${join(dir, 'node.db')}`);
+    expect(r.stderr).toContain('--create');
+    expect(r.stdout).toBe('');
+    expect(existsSync(join(dir, 'node.db'))).toBe(false);
+  }, 120_000);
+
+  it('the node starts and creates its database, as npm start does (it listens at its PUBLIC_URL)', async () => {
+    // The node's PUBLIC_URL (its tokens' audience) is where it listens: bind first, then start with it.
+    let app: { fetch: (req: Request) => Response | Promise<Response> } | undefined;
+    server = serve({ fetch: (req) => (app ? app.fetch(req) : new Response(null, { status: 503 })), port: 0, hostname: '127.0.0.1' });
+    await new Promise((r) => server.once('listening', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    rt = await createNodeRuntime(loadConfig({ ...env, PUBLIC_URL: base }));
+    await rt.indexLoaded;
+    app = buildApp(rt.deps);
+    expect((await fetch(`${base}/health`)).status).toBe(200);
+    expect(existsSync(join(dir, 'node.db'))).toBe(true);
+  }, 120_000);
+
+  it('admin init creates the first admin once and prints its private key; the audit log names the OS user', async () => {
     const r = await cli('admin', ['init', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const admin = JSON.parse(r.stdout);
@@ -56,11 +86,13 @@ describe('from nothing to a matched upload', () => {
     const again = await cli('admin', ['init', '--json']);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/already has 1 active admin/);
+    expect((await actors()).filter((a) => a.action === 'client.create')).toEqual([{ action: 'client.create', actor: `cli:${userInfo().username}` }]);
   }, 120_000);
 
-  it('admin client add makes a partner; only the public key is stored', async () => {
-    const r = await cli('admin', ['client', 'add', '--role', 'partner', '--name', 'Example Video', '--json']);
+  it('admin client add makes a partner; only the public key is stored; --actor names the operator', async () => {
+    const r = await cli('admin', ['client', 'add', '--role', 'partner', '--name', 'Example Video', '--actor', 'alice', '--json']);
     expect(r.code, r.stderr).toBe(0);
+    expect((await actors()).at(-1)).toEqual({ action: 'client.create', actor: 'cli:alice' });
     partner = JSON.parse(r.stdout);
     writeFileSync(join(dir, 'partner.key.json'), JSON.stringify(partner.privateJwk));
     const list = JSON.parse((await cli('admin', ['client', 'list', '--json'])).stdout);
@@ -71,12 +103,6 @@ describe('from nothing to a matched upload', () => {
   }, 120_000);
 
   it('client token gets an access token from the running node; the partner shares and matches', async () => {
-    rt = await createNodeRuntime(loadConfig(env));
-    await rt.indexLoaded;
-    server = serve({ fetch: buildApp(rt.deps).fetch, port: 0, hostname: '127.0.0.1' });
-    await new Promise((r) => server.once('listening', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
     const tok = await cli('client', ['token', '--node', base, '--client-id', partner.clientId, '--key', join(dir, 'partner.key.json')]);
     expect(tok.code, tok.stderr).toBe(0);
     const auth = { authorization: `Bearer ${tok.stdout.trim()}` };
@@ -112,5 +138,30 @@ describe('from nothing to a matched upload', () => {
     const bad = await cli('client', ['token', '--node', base, '--client-id', 'nobody', '--key', join(dir, 'partner.key.json')]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/invalid_client/);
+  }, 120_000);
+});
+
+describe('the admin CLI and its database', () => {
+  it('a mistyped DATABASE_URL is refused, naming the path and --create, and no file appears', async () => {
+    const typo = join(dir, 'data', 'nodee.db');
+    for (const args of [['client', 'add', '--role', 'partner', '--name', 'Typo'], ['client', 'list'], ['keys', 'rotate']]) {
+      const r = await cli('admin', args, { DATABASE_URL: `file:${typo}` });
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr).toBe(
+        `error: there is no database at ${typo} (DATABASE_URL=file:${typo}); nothing was done. If DATABASE_URL is wrong, fix it. If this is a new node, start it once (npm start creates its database), or pass --create to create the database here.\n`,
+      );
+    }
+    expect(existsSync(join(dir, 'data'))).toBe(false);
+  }, 120_000);
+
+  it('init --create sets up a node before its first start', async () => {
+    const fresh = join(dir, 'fresh', 'node.db');
+    const r = await cli('admin', ['init', '--create', '--actor', 'ops.team', '--json'], { DATABASE_URL: `file:${fresh}`, NODE_SECRET_FILE: join(dir, 'fresh', 'node.secret') });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).clientId).toEqual(expect.any(String));
+    expect(existsSync(fresh)).toBe(true);
+    const bad = await cli('admin', ['client', 'list', '--actor', 'bob smith']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--actor must be/);
   }, 120_000);
 });

@@ -16,19 +16,24 @@ afterAll(() => t.close());
 
 const PDQ = 'f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22';
 
+/** libvips' and sharp's own words, which must not reach a client. */
+const SHARP_TEXT = /vips|libpng|premature|Input buffer|Bogus|corrupt header|sharp/i;
+
 async function problem(res: Response, status: number, code: string) {
   expect(res.status).toBe(status);
   expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   const body = await res.json();
   expect(body).toMatchObject({ status, code, title: expect.any(String), detail: expect.any(String), type: expect.stringContaining(code.replace(/_/g, '-')) });
   expect(JSON.stringify(body)).not.toMatch(/at .*\.ts:\d+/); // no stack traces
+  expect(JSON.stringify(body)).not.toMatch(SHARP_TEXT); // nor a library's words
   return body;
 }
 
 describe('malformed requests', () => {
-  it('malformed JSON -> 400 invalid_json', async () => {
+  it('malformed JSON -> 400 invalid_json, in the node\'s own words', async () => {
     const res = await t.request('/v1/match', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"hashes": [' });
-    await problem(res, 400, 'invalid_json');
+    const body = await problem(res, 400, 'invalid_json');
+    expect(body).toMatchObject({ detail: 'the request body is not valid JSON', errors: [{ path: 'body', message: 'not valid JSON' }] });
   });
 
   it('wrong hash length -> 400 naming the field and the expected length', async () => {
@@ -92,17 +97,31 @@ describe('bad media', () => {
     await problem(await post(new Uint8Array(0), 'image/png'), 400, 'invalid_request');
   });
 
-  it('not an image -> 415', async () => {
-    await problem(await post(new TextEncoder().encode('<html>definitely not an image</html>'.repeat(10)), 'image/png'), 415, 'unsupported_media_type');
+  it('not an image or video at all -> 415, in the node\'s own words', async () => {
+    const body = await problem(await post(new TextEncoder().encode('<html>definitely not an image</html>'.repeat(10)), 'image/png'), 415, 'unsupported_media_type');
+    expect(body.detail).toMatch(/not an image or video this node reads; send JPEG, PNG/);
+    expect(body.detail).not.toMatch(SHARP_TEXT);
   });
 
   it('a non-image content type -> 415', async () => {
     await problem(await post(await noiseImage('png'), 'application/octet-stream'), 415, 'unsupported_media_type');
   });
 
-  it('a corrupt (truncated) JPEG -> 422 undecodable_media', async () => {
-    const jpeg = await noiseImage('jpeg', 200, 200);
-    await problem(await post(jpeg.subarray(0, Math.floor(jpeg.length / 2)), 'image/jpeg'), 422, 'undecodable_media');
+  it.each([
+    ['a truncated JPEG', async () => (await noiseImage('jpeg', 200, 200)).subarray(0, 6000), 'JPEG', /premature end/i],
+    ['a JPEG header and then garbage', async () => Buffer.concat([(await noiseImage('jpeg', 200, 200)).subarray(0, 4), Buffer.alloc(5000, 0x5a)]), 'JPEG', /VipsJpeg/],
+    ['a PNG header and then garbage', async () => Buffer.concat([(await noiseImage('png', 200, 200)).subarray(0, 8), Buffer.alloc(5000, 0x5a)]), 'PNG', /corrupt header/],
+    ['a truncated PNG', async () => (await noiseImage('png', 200, 200)).subarray(0, 20_000), 'PNG', /libpng|vipspng/],
+    ['a GIF header and then garbage', async () => Buffer.concat([Buffer.from('GIF89a'), Buffer.alloc(5000, 0x5a)]), 'GIF', /./],
+  ])('%s -> 422 corrupt_media (its bytes say image, it does not decode); sharp\'s words go to the log only', async (_what, make, format, logged) => {
+    const before = t.errorCauses.length;
+    for (const path of ['/v1/hash', '/v1/match/media']) {
+      const body = await problem(await post(await make(), 'image/jpeg', path), 422, 'corrupt_media');
+      expect(body.detail).toBe(`the ${format} image does not decode: it is corrupt or truncated`);
+    }
+    const logs = t.errorCauses.slice(before);
+    expect(logs).toHaveLength(2);
+    expect(logs[0]).toMatchObject({ code: 'corrupt_media', cause: expect.stringMatching(logged) });
   });
 
   it('an image too small to hash -> 422 image_too_small', async () => {
@@ -165,5 +184,81 @@ describe('bad media', () => {
     form.set('file', new Blob([await noiseImage('png')], { type: 'image/png' }), 'x.png');
     await problem(await t.request('/v1/hashes/media', { method: 'POST', body: form }), 400, 'invalid_request');
     expect((await (await t.request('/v1/hashes')).json()).entries).toEqual([]);
+  });
+});
+
+describe('library words stay in the log', () => {
+  it('/health reports a failing check in the node\'s words; the driver\'s error goes to onInternalError', async () => {
+    const broken = await makeTestApp();
+    const logged: unknown[] = [];
+    const { buildApp } = await import('../../src/http/app');
+    const app = buildApp(broken.rt.deps, { onInternalError: (e) => logged.push(e) });
+    try {
+      broken.rt.database.close();
+      const res = await app.request('/health');
+      expect(res.status).toBe(503);
+      const body = await res.json();
+      expect(body.checks.database).toEqual({ ok: false, error: 'the database check failed; see the node\'s log' });
+      expect(String(logged[0])).toMatch(/Failed query: select 1/); // drizzle's words, with the SQL
+    } finally {
+      broken.close();
+    }
+  });
+});
+
+describe('JSON bodies have their own limit (MAX_JSON_BYTES, default 2 MiB)', () => {
+  const PDQ_HASH = 'f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22';
+  /** An hour of video sampled once a second at 29.97 fps (3,600 frames), as the client CLI writes it. */
+  const hourOfFrames = (video: number) =>
+    Array.from({ length: 3600 }, (_, i) => ({
+      index: i * 29,
+      timestamp: Math.round(((i * 29) / 29.97) * 1000) / 1000,
+      hash: PDQ_HASH.slice(0, 52) + video.toString(16).padStart(4, '0') + i.toString(16).padStart(8, '0'),
+      quality: 100,
+    }));
+  const videoShare = (videos: number) => JSON.stringify({ items: Array.from({ length: videos }, (_, v) => ({ type: 'vpdq', frames: hourOfFrames(v), labels: ['attack-footage'] })) });
+
+  it('a JSON body over MAX_JSON_BYTES -> 413 saying so in terms of JSON, declared or chunked; media routes keep their own limit', async () => {
+    const small = await makeTestApp({ MAX_JSON_BYTES: '4096' });
+    try {
+      const hashes = Array.from({ length: 80 }, (_, i) => ({ type: 'md5', value: i.toString(16).padStart(32, '0') }));
+      const body = JSON.stringify({ hashes });
+      expect(body.length).toBeGreaterThan(4096);
+      const declared = await small.request('/v1/match', { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(body.length) }, body });
+      const p = await problem(declared, 413, 'payload_too_large');
+      expect(p).toMatchObject({ maxBytes: 4096, detail: expect.stringMatching(/^the JSON body is larger than 4096 bytes/) });
+      expect(p.detail).not.toMatch(/video/);
+      const chunked = new ReadableStream<Uint8Array>({
+        start(ctrl) {
+          ctrl.enqueue(new TextEncoder().encode(body));
+          ctrl.close();
+        },
+      });
+      await problem(await small.request('/v1/match', { method: 'POST', headers: { 'content-type': 'application/json' }, body: chunked, duplex: 'half' } as RequestInit), 413, 'payload_too_large');
+      expect((await small.request('/v1/match', json('POST', { hashes: hashes.slice(0, 10) }))).status).toBe(200);
+      // An image far over the JSON limit is still taken by a media route.
+      const image = await noiseImage('png', 200, 200);
+      expect(image.length).toBeGreaterThan(100_000);
+      expect((await small.request('/v1/hash', { method: 'POST', headers: { 'content-type': 'image/png' }, body: image })).status).toBe(200);
+    } finally {
+      small.close();
+    }
+  });
+
+  it('MAX_BODY_BYTES no longer holds JSON: with a 256 KiB body limit a 300 KB JSON share still goes through', async () => {
+    const items = Array.from({ length: 1000 }, (_, i) => ({ type: 'sha256', value: i.toString(16).padStart(64, '0'), labels: ['attack-footage'], externalId: 'x'.repeat(200) }));
+    const body = JSON.stringify({ items });
+    expect(body.length).toBeGreaterThan(256 * 1024);
+    expect((await t.request('/v1/hashes', { method: 'POST', headers: { 'content-type': 'application/json' }, body })).status).toBe(201);
+  });
+
+  it('the README\'s arithmetic: a vPDQ frame is about 125 bytes of JSON; 2 MiB holds a share of four hour-long videos, not five', async () => {
+    const four = videoShare(4);
+    const five = videoShare(5);
+    expect(four.length / (4 * 3600)).toBeGreaterThan(120);
+    expect(four.length / (4 * 3600)).toBeLessThan(130);
+    expect((await t.request('/v1/hashes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: four })).status).toBe(201);
+    const p = await problem(await t.request('/v1/hashes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: five }), 413, 'payload_too_large');
+    expect(p.maxBytes).toBe(2 * 1024 * 1024);
   });
 });

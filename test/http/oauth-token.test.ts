@@ -1,6 +1,10 @@
 /** POST /v1/oauth/token: client credentials with private_key_jwt (RFC 7523), and what it refuses. */
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
 import { base64url, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/runtime/node/config';
 import { ISSUER, makeTestApp, tokenRequest, TOKEN_URL, type TestApp, type TestClient } from '../support/app';
 
 let t: TestApp;
@@ -114,5 +118,71 @@ describe('token endpoint', () => {
     await refused(json, 400, 'invalid_request', /x-www-form-urlencoded/);
     const empty = await t.app.request(TOKEN_URL, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
     await refused(empty, 400, 'invalid_request');
+  });
+});
+
+describe('assertion audience and client_id', () => {
+  it('accepts the issuer identifier as audience (what standard OAuth clients send), with or without a trailing slash', async () => {
+    expect((await ask(await t.assertion(c, {}, { aud: ISSUER }))).status).toBe(200);
+    expect((await ask(await t.assertion(c, {}, { aud: `${ISSUER}/` }))).status).toBe(200);
+    expect((await ask(await t.assertion(c, {}, { aud: [ISSUER, 'https://elsewhere.example'] } as never))).status).toBe(200);
+  });
+
+  it('refuses an assertion made for another node sent with that node\'s Host header, naming the audiences it takes', async () => {
+    // Through a real HTTP server: the Node adapter builds the request URL from the Host header.
+    const server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise((r) => server.once('listening', r));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      for (const aud of ['http://other-node.example/v1/oauth/token', 'http://other-node.example']) {
+        const body = String(tokenRequest(await t.assertion(c, {}, { aud })).body);
+        const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+          const req = httpRequest(
+            { host: '127.0.0.1', port, path: '/v1/oauth/token', method: 'POST', headers: { host: 'other-node.example', 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } },
+            (r) => {
+              let text = '';
+              r.on('data', (d) => (text += d)).on('end', () => resolve({ status: r.statusCode ?? 0, body: text }));
+            },
+          );
+          req.on('error', reject);
+          req.end(body);
+        });
+        expect(res.status, aud).toBe(401);
+        const err = JSON.parse(res.body);
+        expect(err.error).toBe('invalid_client');
+        expect(err.error_description).toContain('"aud"');
+        expect(err.error_description).toContain(ISSUER);
+      }
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('a client_id form field must name the client the assertion names', async () => {
+    const other = await t.client('partner', 'someone-else');
+    await refused(await ask(await t.assertion(c), { client_id: other.id }), 401, 'invalid_client', /client_id .* does not match .* iss/);
+    expect((await ask(await t.assertion(c), { client_id: c.id })).status).toBe(200);
+  });
+
+  it('TOKEN_AUDIENCES adds other names of the node (each as an issuer and with the token path), and nothing else', async () => {
+    const multi = await makeTestApp({ TOKEN_AUDIENCES: 'https://hashes.example.net, https://hashes.example.org/' });
+    try {
+      const m = await multi.client('partner', 'multi');
+      const askMulti = async (aud: string) => multi.app.request(TOKEN_URL, tokenRequest(await multi.assertion(m, {}, { aud })));
+      for (const aud of [ISSUER, TOKEN_URL, 'https://hashes.example.net', 'https://hashes.example.net/v1/oauth/token', 'https://hashes.example.org', 'https://hashes.example.org/v1/oauth/token']) {
+        expect((await askMulti(aud)).status, aud).toBe(200);
+      }
+      for (const aud of ['https://hashes.example.com', 'https://hashes.example.net/other', 'http://hashes.example.net']) {
+        await refused(await askMulti(aud), 401, 'invalid_client', /aud/);
+      }
+    } finally {
+      multi.close();
+    }
+  });
+
+  it('TOKEN_AUDIENCES must be absolute http(s) URLs', () => {
+    expect(() => loadConfig({ TOKEN_AUDIENCES: 'hashes.example.net' })).toThrow(ConfigError);
+    expect(() => loadConfig({ TOKEN_AUDIENCES: 'https://hashes.example.net?x=1' })).toThrow(/TOKEN_AUDIENCES/);
+    expect(loadConfig({ TOKEN_AUDIENCES: 'https://a.example/, https://b.example' }).TOKEN_AUDIENCES).toEqual(['https://a.example', 'https://b.example']);
   });
 });

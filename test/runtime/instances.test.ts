@@ -11,13 +11,13 @@ import { createHash } from 'node:crypto';
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientAssertion } from '../../src/cli/oauth';
-import { admit, startNode, tokenFor, type Member, type NodeProcess } from '../support/node-process';
+import { admit, startReadyNode, tokenFor, type Member } from '../support/node-process';
 
 const ISSUER = 'http://node.test';
 const dir = mkdtempSync(join(tmpdir(), 'mhn-instances-'));
 const DATABASE_URL = `file:${join(dir, 'node.db')}`;
 const env = { DATABASE_URL, PUBLIC_URL: ISSUER, NODE_SECRET_FILE: join(dir, 'node.secret'), FOLLOW_INTERVAL_MS: '100', TREE_HEAD_INTERVAL_MS: '0' };
-const nodes: NodeProcess[] = [];
+const nodes: Awaited<ReturnType<typeof startReadyNode>>[] = [];
 let partner: Member;
 let admin: Member;
 const tokens: string[] = [];
@@ -27,13 +27,13 @@ const hex = (i: number) => createHash('sha256').update(`instances ${i}`).digest(
 
 beforeAll(async () => {
   // The first creates and migrates the database; the other two start on it at once.
-  nodes.push(await startNode(env, { waitFor: 'ready' }));
-  nodes.push(...(await Promise.all([startNode(env, { waitFor: 'ready' }), startNode(env, { waitFor: 'ready' })])));
+  nodes.push(await startReadyNode(env));
+  nodes.push(...(await Promise.all([startReadyNode(env), startReadyNode(env)])));
   partner = await admit(DATABASE_URL, 'partner', 'partner');
   admin = await admit(DATABASE_URL, 'admin', 'admin');
   for (const n of nodes) {
-    tokens.push(await tokenFor(n.url, ISSUER, partner));
-    adminTokens.push(await tokenFor(n.url, ISSUER, admin));
+    tokens.push(await tokenFor(n.base, ISSUER, partner));
+    adminTokens.push(await tokenFor(n.base, ISSUER, admin));
   }
 }, 90_000);
 
@@ -43,7 +43,7 @@ afterAll(async () => {
 });
 
 const call = (i: number, path: string, init: RequestInit = {}) =>
-  fetch(`${nodes[i].url}${path}`, { ...init, headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[i]}`, ...init.headers } });
+  fetch(`${nodes[i].base}${path}`, { ...init, headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[i]}`, ...init.headers } });
 
 async function matches(i: number, value: string): Promise<number> {
   const res = await call(i, '/v1/match', { method: 'POST', body: JSON.stringify({ hashes: [{ type: 'sha256', value }] }) });
@@ -87,10 +87,10 @@ describe('three processes on one SQLite file', () => {
   it('refuses at one instance a client assertion already used at another', async () => {
     const assertion = await clientAssertion(`${ISSUER}/v1/oauth/token`, partner.id, partner.jwk);
     const form = () => new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion });
-    const first = await fetch(`${nodes[0].url}/v1/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form() });
+    const first = await fetch(`${nodes[0].base}/v1/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form() });
     expect(first.status).toBe(200);
     for (const n of nodes.slice(1)) {
-      const again = await fetch(`${n.url}/v1/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form() });
+      const again = await fetch(`${n.base}/v1/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form() });
       expect(again.status).toBe(401);
       expect((await again.json()).error_description).toMatch(/replayed jti/);
     }
@@ -98,10 +98,10 @@ describe('three processes on one SQLite file', () => {
 
   it('a client suspended through one instance is refused by the others at its next request', async () => {
     const other = await admit(DATABASE_URL, 'partner', 'to be suspended');
-    const t2 = await tokenFor(nodes[2].url, ISSUER, other);
-    const ping = () => fetch(`${nodes[2].url}/v1/labels`, { headers: { authorization: `Bearer ${t2}` } });
+    const t2 = await tokenFor(nodes[2].base, ISSUER, other);
+    const ping = () => fetch(`${nodes[2].base}/v1/labels`, { headers: { authorization: `Bearer ${t2}` } });
     expect((await ping()).status).toBe(200);
-    const res = await fetch(`${nodes[0].url}/v1/admin/clients/${other.id}/suspend`, { method: 'POST', headers: { authorization: `Bearer ${adminTokens[0]}` } });
+    const res = await fetch(`${nodes[0].base}/v1/admin/clients/${other.id}/suspend`, { method: 'POST', headers: { authorization: `Bearer ${adminTokens[0]}` } });
     expect(res.status).toBe(200);
     const start = performance.now();
     while ((await ping()).status !== 403) {
@@ -111,13 +111,13 @@ describe('three processes on one SQLite file', () => {
   });
 
   it('a node key rotated through one instance signs the tokens the others issue', async () => {
-    const res = await fetch(`${nodes[1].url}/v1/admin/keys/rotate`, { method: 'POST', headers: { authorization: `Bearer ${adminTokens[1]}` } });
+    const res = await fetch(`${nodes[1].base}/v1/admin/keys/rotate`, { method: 'POST', headers: { authorization: `Bearer ${adminTokens[1]}` } });
     expect(res.status).toBe(200);
     const kid = (await res.json()).kid;
     const start = performance.now();
     for (const i of [0, 2]) {
       for (;;) {
-        const t = await tokenFor(nodes[i].url, ISSUER, partner);
+        const t = await tokenFor(nodes[i].base, ISSUER, partner);
         if (decodeProtectedHeader(t).kid === kid) break;
         if (performance.now() - start > 1500) throw new Error(`instance ${i} still signs with the old key`);
         await new Promise((r) => setTimeout(r, 20));

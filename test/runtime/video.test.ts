@@ -237,17 +237,18 @@ describe('bad input and limits', () => {
   afterAll(() => expect(childDecoders()).toEqual([]));
 
   it.each([
-    ['truncated in the middle of the frames', () => clip(0.5)],
-    ['truncated in the index', () => clip(0.008)],
-    ['an MP4 header then random bytes', () => Buffer.concat([video('chair-orig-22-sd-bar').subarray(0, 32), Buffer.from(Array.from({ length: 50_000 }, (_, i) => (i * 2654435761) >>> 24))])],
-    ['a Matroska file with only audio', () => ffmpegPipe(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-c:a', 'flac', '-f', 'matroska', 'pipe:1'])],
-    ['a WebM file with only audio', () => ffmpegPipe(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-c:a', 'libopus', '-f', 'webm', 'pipe:1'])],
-  ])('%s -> undecodable_media', async (_what, make) => {
+    ['truncated in the middle of the frames', 'corrupt_media', () => clip(0.5)],
+    ['truncated in the index', 'corrupt_media', () => clip(0.008)],
+    ['an MP4 header then random bytes', 'corrupt_media', () => Buffer.concat([video('chair-orig-22-sd-bar').subarray(0, 32), Buffer.from(Array.from({ length: 50_000 }, (_, i) => (i * 2654435761) >>> 24))])],
+    ['a Matroska file with only audio', 'undecodable_media', () => ffmpegPipe(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-c:a', 'flac', '-f', 'matroska', 'pipe:1'])],
+    ['a WebM file with only audio', 'undecodable_media', () => ffmpegPipe(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-c:a', 'libopus', '-f', 'webm', 'pipe:1'])],
+  ])('%s -> %s', async (_what, code, make) => {
     const bytes = make();
     expect(isVideo(bytes)).toBe(true);
     const e = await domainError(hash(bytes, ONE_FPS));
-    expect(e.code).toBe('undecodable_media');
-    expect(e.message).not.toMatch(/127\.0\.0\.1/);
+    expect(e.code).toBe(code);
+    // ffmpeg's words are the cause (for the log), never the message (for the client).
+    expect(e.message).not.toMatch(/127\.0\.0\.1|Invalid data|ffprobe|ffmpeg|exited with|partial file|moov/i);
     console.log(`${_what}: ${e.message}`);
     expect(childDecoders()).toEqual([]);
   });

@@ -39,6 +39,8 @@ export interface TestApp {
   dir: string;
   dbFile: string;
   clock: TestClock;
+  /** What decoders and libraries said about client errors (AppOptions.onErrorCause): the log, not the response. */
+  errorCauses: { code: string; detail: string; cause: string }[];
   /** A new client with a fresh key pair (registered through the admin service). */
   client(role: 'partner' | 'admin' | 'auditor' | 'peer', name?: string, alg?: 'EdDSA' | 'ES256'): Promise<TestClient>;
   /** A signed client assertion for the token endpoint. */
@@ -67,7 +69,11 @@ export async function makeTestApp(env: Record<string, string> = {}, opts: { auth
   if (opts.realTime) clock.now = () => Date.now();
   const rt = await createNodeRuntime(config, { now: clock.now, authenticator: opts.authenticator });
   await rt.indexLoaded;
-  const app = buildApp(rt.deps, { onInternalError: (e) => console.error(e) });
+  const errorCauses: TestApp['errorCauses'] = [];
+  const app = buildApp(rt.deps, {
+    onInternalError: (e) => console.error(e),
+    onErrorCause: (e, cause) => errorCauses.push({ code: e.code, detail: e.message, cause: cause instanceof Error ? cause.message : String(cause) }),
+  });
   const byName = new Map<string, Record<string, string>>();
 
   const t: TestApp = {
@@ -76,6 +82,7 @@ export async function makeTestApp(env: Record<string, string> = {}, opts: { auth
     dir,
     dbFile,
     clock,
+    errorCauses,
     async client(role, name = `${role}-${++jtiCounter}`, alg = 'EdDSA') {
       const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
       const view = await createClient(rt.deps, 'test-setup', { role, name, jwk: await exportJWK(publicKey) });

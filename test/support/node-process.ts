@@ -1,11 +1,15 @@
 /**
- * Real node processes for tests that need several (instances on one database, crashes, peers): each
- * runs src/main.node.ts in its own Node process on a free loopback port, with its own environment.
+ * The node as a real process (`node --import tsx src/main.node.ts`, or `npm start`), for the tests of
+ * start-up, readiness and shutdown, and of several processes (instances on one database, crashes).
+ * Each process carries a marker in its environment, which its children (ffmpeg, a shell) inherit, so
+ * a test can tell whether any of them outlived it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { clientAssertion } from '../../src/cli/oauth';
 import { openDatabase } from '../../src/runtime/node/db';
@@ -14,7 +18,116 @@ import { createClient } from '../../src/services/clients';
 import { SqlAuthStore } from '../../src/storage/auth-store';
 import { SqlLedger } from '../../src/storage/ledger';
 
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const ROOT = resolve(__dirname, '../..');
+
+export interface NodeProcess {
+  child: ChildProcess;
+  marker: string;
+  dir: string;
+  stdout(): string;
+  stderr(): string;
+  /** The base URL from the "listening on" line. */
+  url: Promise<string>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** A fresh data folder and a process on it; PORT 0 (the kernel's choice), HOST 127.0.0.1, DEV_AUTH on. */
+export function startNode(env: Record<string, string> = {}, how: 'node' | 'npm' = 'node'): NodeProcess {
+  const dir = mkdtempSync(join(tmpdir(), 'mhn-proc-'));
+  const marker = randomUUID();
+  const fullEnv = {
+    ...process.env,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: `file:${join(dir, 'node.db')}`,
+    NODE_SECRET_FILE: join(dir, 'node.secret'),
+    DEV_AUTH: '1',
+    NODE_ENV: 'development',
+    MHN_TEST_MARK: marker,
+    ...env,
+  };
+  const child =
+    how === 'npm'
+      ? spawn('npm', ['start'], { cwd: ROOT, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(process.execPath, ['--import', 'tsx', 'src/main.node.ts'], { cwd: ROOT, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+  const url = new Promise<string>((resolveUrl, reject) => {
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/\S+?),? /.exec(out);
+      if (m) resolveUrl(m[1]);
+    });
+    void exited.then(({ code }) => reject(new Error(`the node exited (${code}) before listening: ${err}`)));
+  });
+  url.catch(() => undefined);
+  return { child, marker, dir, stdout: () => out, stderr: () => err, url, exited };
+}
+
+/** Waits until GET /health answers 200. */
+export async function ready(base: string, timeoutMs = 30_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await fetch(`${base}/health`).then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (status === 200) return;
+    if (Date.now() > until) throw new Error(`${base} not ready after ${timeoutMs} ms (last status ${status})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Whether a TCP connection to the URL's port is refused. */
+export function refused(base: string): Promise<boolean> {
+  const { hostname, port } = new URL(base);
+  return new Promise((r) => {
+    const s = connect(Number(port), hostname);
+    s.once('connect', () => (s.destroy(), r(false)));
+    s.once('error', (e: NodeJS.ErrnoException) => r(e.code === 'ECONNREFUSED'));
+  });
+}
+
+/** Live processes (not zombies) whose environment carries the marker. */
+export function processesWithMarker(marker: string): string[] {
+  const out: string[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      if (readFileSync(`/proc/${pid}/environ`).includes(`MHN_TEST_MARK=${marker}\0`)) out.push(`${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')}`);
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return out;
+}
+
+/** Child processes of `pid` named like one of `names` (e.g. ffmpeg while a video decodes). */
+export function childrenNamed(pid: number, names: RegExp): string[] {
+  const out: string[] = [];
+  for (const p of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid && names.test(comm)) out.push(`${p} ${comm}`);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
 
 export async function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
@@ -27,56 +140,17 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export interface NodeProcess {
-  url: string;
-  port: number;
-  child: ChildProcess;
-  /** Everything the process wrote, stdout and stderr. */
-  output(): string;
-  /** Resolves with the exit code (or the signal's name). */
-  exited: Promise<number | string>;
-  stop(signal?: NodeJS.Signals): Promise<number | string>;
-}
-
-/** Starts a node; resolves once GET /health answers (any status) unless `waitFor` is 'ready' (200). */
-export async function startNode(env: Record<string, string>, opts: { waitFor?: 'port' | 'ready'; timeoutMs?: number; port?: number } = {}): Promise<NodeProcess> {
-  const port = opts.port ?? (await freePort());
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/main.node.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), NODE_ENV: 'test', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | string>((ok) => child.once('exit', (code, signal) => ok(code ?? signal ?? 'unknown')));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
-  let done = false;
-  void exited.then(() => (done = true));
-  for (;;) {
-    if (done) throw new Error(`the node exited before it answered:\n${out}`);
-    try {
-      const res = await fetch(`${url}/health`);
-      if (opts.waitFor !== 'ready' || res.status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`the node did not answer within ${opts.timeoutMs ?? 30_000} ms:\n${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** A node with tokens (no DEV_AUTH) on a given database, ready (index loaded) when it resolves. */
+export async function startReadyNode(env: Record<string, string>): Promise<NodeProcess & { base: string; stop(signal?: NodeJS.Signals): Promise<unknown> }> {
+  const p = startNode({ DEV_AUTH: '0', NODE_ENV: 'test', ...env });
+  const base = await p.url;
+  await ready(base);
   return {
-    url,
-    port,
-    child,
-    output: () => out,
-    exited,
+    ...p,
+    base,
     async stop(signal = 'SIGTERM') {
-      if (!done) child.kill(signal);
-      return exited;
+      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill(signal);
+      return p.exited;
     },
   };
 }
@@ -91,7 +165,7 @@ export async function admit(databaseUrl: string, role: 'partner' | 'admin' | 'au
   const db = await openDatabase(databaseUrl);
   try {
     const { publicKey, privateKey } = await generateKeyPair('EdDSA', { extractable: true });
-    const registry = { auth: new SqlAuthStore(db.reader), ledger: new SqlLedger(db.writer), follower: NO_FOLLOWER, now: Date.now, newId: () => crypto.randomUUID() };
+    const registry = { auth: new SqlAuthStore(db.reader), ledger: new SqlLedger(db.writer), follower: NO_FOLLOWER, now: Date.now, newId: () => randomUUID() };
     const view = await createClient(registry, 'test', { role, name, jwk: await exportJWK(publicKey) });
     return { id: view.id, jwk: { ...(await exportJWK(privateKey)), kid: view.keys[0].kid, alg: 'EdDSA' } };
   } finally {

@@ -33,7 +33,9 @@ export function register(app: OpenAPIHono<AppEnv>) {
           const r = await h.check();
           checks[h.name] = { ok: r.ok, ...r.detail };
         } catch (e) {
-          checks[h.name] = { ok: false, error: e instanceof Error ? e.message.split('\n')[0] : 'failed' };
+          // The driver's text goes to the log; this endpoint answers anyone.
+          c.var.reportInternal(e);
+          checks[h.name] = { ok: false, error: `the ${h.name} check failed; see the node's log` };
         }
       }),
     );

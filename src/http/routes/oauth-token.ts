@@ -1,5 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { issueAccessToken, OAuthError, type TokenRequest } from '../../services/tokens';
+import { issueAccessToken, OAuthError, TOKEN_PATH, type TokenRequest } from '../../services/tokens';
 import type { AppEnv } from '../env';
 
 const OAuthErrorSchema = z
@@ -11,11 +11,11 @@ const OAuthErrorSchema = z
 
 const route = createRoute({
   method: 'post',
-  path: '/v1/oauth/token',
+  path: TOKEN_PATH,
   tags: ['auth'],
   summary: 'Get an access token (client credentials, private_key_jwt)',
   description:
-    'OAuth 2.0 client credentials with a client assertion (RFC 7523): a JWT you sign with your own key, with `iss` = `sub` = your client id, `aud` = this URL, `exp` at most 5 minutes ahead and a fresh `jti`. Returns a 10-minute access token signed by the node.',
+    'OAuth 2.0 client credentials with a client assertion (RFC 7523): a JWT you sign with your own key, with `iss` = `sub` = your client id, `aud` = the node\'s issuer identifier (its public URL) or this URL under it, `exp` at most 5 minutes ahead and a fresh `jti`. Returns a 10-minute access token signed by the node.',
   request: {
     body: {
       required: true,
@@ -27,6 +27,7 @@ const route = createRoute({
               grant_type: { type: 'string' as const, enum: ['client_credentials'] },
               client_assertion_type: { type: 'string' as const, enum: ['urn:ietf:params:oauth:client-assertion-type:jwt-bearer'] },
               client_assertion: { type: 'string' as const, description: 'The signed assertion (compact JWS, EdDSA or ES256).' },
+              client_id: { type: 'string' as const, description: 'Optional; when sent, it must equal the assertion\'s `iss`.' },
               scope: { type: 'string' as const, description: 'Optional: a space-separated subset of your role\'s scopes.' },
             },
             required: ['grant_type', 'client_assertion_type', 'client_assertion'],
@@ -59,16 +60,21 @@ export function register(app: OpenAPIHono<AppEnv>) {
       }
       const form = await c.req.parseBody();
       const field = (k: string) => (typeof form[k] === 'string' ? (form[k] as string) : undefined);
-      const req: TokenRequest = { grant_type: field('grant_type'), client_assertion_type: field('client_assertion_type'), client_assertion: field('client_assertion'), scope: field('scope') };
-      const url = new URL(c.req.url);
-      const audiences = [...new Set([`${deps.issuer}/v1/oauth/token`, `${url.origin}${url.pathname}`])];
-      const token = await issueAccessToken(deps, req, audiences);
+      const req: TokenRequest = {
+        grant_type: field('grant_type'),
+        client_assertion_type: field('client_assertion_type'),
+        client_assertion: field('client_assertion'),
+        client_id: field('client_id'),
+        scope: field('scope'),
+      };
+      const token = await issueAccessToken(deps, req);
       return c.json(token, 200, noStore);
     } catch (e) {
       if (!(e instanceof OAuthError)) throw e;
-      const headers: Record<string, string> = { ...noStore };
-      if (e.status === 401) headers['www-authenticate'] = 'Bearer realm="media-hash-node"';
-      return c.json({ error: e.error, error_description: e.description }, e.status, headers);
+      // No WWW-Authenticate on a 401: the client authenticated with an assertion, not an HTTP
+      // scheme (RFC 6749 §5.2), and a Bearer challenge here made standard clients report the
+      // challenge instead of the error below.
+      return c.json({ error: e.error, error_description: e.description }, e.status, noStore);
     }
   });
 }

@@ -38,5 +38,5 @@ try {
   });
   parentPort.postMessage({ ready: true });
 } catch (e) {
-  parentPort.postMessage({ failed: e?.message ?? String(e) });
+  parentPort.postMessage({ failed: e?.message ?? String(e), code: e?.code });
 }

@@ -53,7 +53,7 @@ export interface OpenDb {
 }
 
 type Pending = { resolve(r: PackedResult[]): void; reject(e: Error): void };
-type Message = DbReply | { ready: true } | { failed: string };
+type Message = DbReply | { ready: true } | { failed: string; code?: string };
 type Request = DbRequest extends infer T ? (T extends { id: number } ? Omit<T, 'id'> : never) : never;
 
 /** An error from the database thread, with libsql's code (SQLITE_BUSY, SQLITE_CONSTRAINT…) kept. */
@@ -97,7 +97,7 @@ class ThreadClient {
 
   static async start(url: string, pragmas: string[]): Promise<ThreadClient> {
     const worker = new Worker(new URL('./db-thread.mjs', import.meta.url), { workerData: { url, pragmas } });
-    const onMessage = (m: Message) => ('ready' in m ? opened.ok() : 'failed' in m ? opened.fail(new DatabaseError(m.failed)) : undefined);
+    const onMessage = (m: Message) => ('ready' in m ? opened.ok() : 'failed' in m ? opened.fail(new DatabaseError(m.failed, m.code)) : undefined);
     const onError = (e: Error) => opened.fail(e);
     const onExit = () => opened.fail(new DatabaseError('the database thread stopped while opening the database'));
     const opened = { ok: () => {}, fail: (_: Error) => {} };

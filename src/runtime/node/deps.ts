@@ -51,7 +51,7 @@ export async function createNodeRuntime(config: NodeConfig, overrides: { now?: (
   const matchHelper = MihHelper.useful() ? new MihHelper((e) => console.error('match helper thread failed, batches run on the main thread:', e)) : null;
   const index = new MemoryMatchIndex((words) => new MultiIndexHashing(words, { offload: matchHelper?.offload }));
   const follower = new ChangeFollower(store, { index, hashes, auth: authCache ?? undefined }, { intervalMs: config.FOLLOW_INTERVAL_MS, onError: (e) => console.error('change log follower:', e) });
-  const limits = { maxBatch: config.MAX_BATCH, maxBodyBytes: config.MAX_BODY_BYTES, maxImagePixels: config.MAX_IMAGE_PIXELS };
+  const limits = { maxBatch: config.MAX_BATCH, maxBodyBytes: config.MAX_BODY_BYTES, maxJsonBytes: config.MAX_JSON_BYTES, maxImagePixels: config.MAX_IMAGE_PIXELS };
   const deps = assembleAppDeps({
     ledger: new SqlLedger(database.writer, { newId }),
     follower,
@@ -75,6 +75,7 @@ export async function createNodeRuntime(config: NodeConfig, overrides: { now?: (
     newId,
     limits,
     issuer: config.PUBLIC_URL!,
+    tokenAudiences: config.TOKEN_AUDIENCES,
     nodeSecret: nodeSecret(config),
     rateLimit: config.RATE_LIMIT_PER_SECOND > 0 ? { perSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST } : null,
     devAuth: config.DEV_AUTH,

@@ -6,7 +6,7 @@
  */
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import { DomainError } from '../../core/errors';
-import { MIN_IMAGE_SIDE, type DecodedImage, type ImageDecoder } from '../../core/image';
+import { MIN_IMAGE_SIDE, sniffImageFormat, type DecodedImage, type ImageDecoder } from '../../core/image';
 
 /** Formats accepted as images (sharp's names). */
 const FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'avif', 'heif', 'tiff']);
@@ -27,11 +27,13 @@ export class SharpImageDecoder implements ImageDecoder {
     try {
       meta = await sharp(bytes, { limitInputPixels: false }).metadata();
     } catch (e) {
-      throw new DomainError('unsupported_media_type', `not an image this node can read (${describe(e)})`);
+      const announced = sniffImageFormat(bytes);
+      if (announced) throw corrupt(announced, e);
+      throw new DomainError('unsupported_media_type', `the body is not an image or video this node reads; send ${ACCEPTED}`, { cause: e });
     }
     const format = meta.format === 'heif' ? heifFlavour(meta) : meta.format;
     if (!format || !FORMATS.has(meta.format ?? '')) {
-      throw new DomainError('unsupported_media_type', `unsupported image format ${JSON.stringify(meta.format ?? 'unknown')}; send JPEG, PNG, WebP, GIF, AVIF or TIFF`);
+      throw new DomainError('unsupported_media_type', `unsupported image format ${JSON.stringify(meta.format ?? 'unknown')}; send ${ACCEPTED}`);
     }
     const width = meta.width ?? 0;
     const height = meta.height ?? 0;
@@ -59,7 +61,7 @@ export class SharpImageDecoder implements ImageDecoder {
       if (info.channels !== 4) throw new Error(`decoder produced ${info.channels} channels`);
       return { width: info.width, height: info.height, format, rgba: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
     } catch (e) {
-      throw new DomainError('undecodable_media', `the ${format} image could not be decoded: ${describe(e)}`);
+      throw corrupt(format, e);
     }
   }
 }
@@ -90,8 +92,9 @@ function heifFlavour(meta: Metadata): string {
   return meta.compression === 'av1' ? 'avif' : 'heif';
 }
 
-function describe(e: unknown): string {
-  const msg = e instanceof Error ? e.message : String(e);
-  // libvips messages can be multi-line and name internal paths; keep the first line.
-  return msg.split('\n')[0].slice(0, 200);
+const ACCEPTED = 'JPEG, PNG, WebP, GIF, AVIF or TIFF images, or a video (MP4, MOV, WebM, Matroska, AVI, FLV, MPEG-TS/PS, Ogg)';
+
+/** libvips' text (which names its internals) stays in the cause, for the log. */
+function corrupt(format: string, cause: unknown): DomainError {
+  return new DomainError('corrupt_media', `the ${format.toUpperCase()} image does not decode: it is corrupt or truncated`, { cause });
 }

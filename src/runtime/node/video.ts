@@ -35,6 +35,21 @@ export interface FfmpegDecoderOptions {
   maxPixels?: number;
   /** ffmpeg's decoding threads (`-threads`); default ffmpeg's own choice. */
   threads?: number;
+  /** How long a failed check of ffmpeg stands before the next call checks again. Default 30 s. */
+  recheckMs?: number;
+}
+
+interface Tools {
+  fpsMode: string[];
+  /** ffmpeg's first `-version` line. */
+  line: string;
+}
+
+/** The last check of ffmpeg and ffprobe: a success stands until a spawn fails, a failure for recheckMs. */
+interface Check {
+  at: number;
+  result: Promise<Tools>;
+  failed: boolean;
 }
 
 const DEMUXER: Record<VideoContainer, string> = {
@@ -51,21 +66,29 @@ const DEMUXER: Record<VideoContainer, string> = {
   ogg: 'ogg',
 };
 
-const INSTALL_HINT = 'install ffmpeg on this node (Debian/Ubuntu: `apt-get install ffmpeg`) or give the path of the binary';
+const INSTALL_HINT = 'install ffmpeg on this node (Debian/Ubuntu: `apt-get install ffmpeg`) or set FFMPEG_PATH to it; images work without it';
+/** What a client is told when ffmpeg cannot be run; which binary and why go to the log. */
+const unavailable = (cause: string) => new DomainError('video_unavailable', `this node cannot hash videos: ffmpeg is not installed or cannot be run; ${INSTALL_HINT}`, { cause });
 
 export class FfmpegVideoDecoder implements VideoDecoder {
   private readonly ffmpeg: string;
   private readonly ffprobe: string;
   private readonly maxPixels: number;
-  private versionCheck?: Promise<{ fpsMode: string[]; line: string }>;
+  private readonly recheckMs: number;
+  private check?: Check;
 
   constructor(private readonly opts: FfmpegDecoderOptions = {}) {
     this.ffmpeg = opts.ffmpegPath ?? 'ffmpeg';
     this.ffprobe = opts.ffprobePath ?? (this.ffmpeg.includes('/') ? join(dirname(this.ffmpeg), basename(this.ffmpeg).replace('ffmpeg', 'ffprobe')) : 'ffprobe');
     this.maxPixels = opts.maxPixels ?? 7680 * 4320;
+    this.recheckMs = opts.recheckMs ?? 30_000;
   }
 
-  /** Throws `video_unavailable` when ffmpeg cannot be run (for a health check). Checked once when it can. */
+  /**
+   * Throws `video_unavailable` when ffmpeg or ffprobe cannot be run. Not remembered until a
+   * restart: a failure is checked again after recheckMs (ffmpeg installed or fixed meanwhile is
+   * found), a success until a spawn fails because the binary went away.
+   */
   async available(): Promise<void> {
     await this.version();
   }
@@ -89,7 +112,7 @@ export class FfmpegVideoDecoder implements VideoDecoder {
     const { fpsMode } = await this.version();
     const deadline = Date.now() + limits.timeoutMs;
     const input = ['-protocol_whitelist', 'http,tcp', '-f', DEMUXER[container]];
-    const probe = await withServer(bytes, (url) => this.probe(url, input, container, deadline, limits));
+    const probe = await withServer(bytes, (url) => this.probe(url, input, container, deadline, limits)).catch((e) => this.forgetIfGone(e));
     const { info, streamIndex, step, expectedFrames } = probe;
 
     const self = this;
@@ -104,33 +127,42 @@ export class FfmpegVideoDecoder implements VideoDecoder {
     };
   }
 
-  private version(): Promise<{ fpsMode: string[]; line: string }> {
-    this.versionCheck ??= run(this.ffmpeg, ['-hide_banner', '-version'], Date.now() + 10_000).then(
-      ({ code, stdout }) => {
-        const line = stdout.toString('utf8').split('\n')[0].trim();
-        const m = /version\s+n?(\d+)\.(\d+)/.exec(line);
-        if (code !== 0) throw new DomainError('video_unavailable', `${this.ffmpeg} -version failed; ${INSTALL_HINT}`);
-        // `-fps_mode` replaced `-vsync` in ffmpeg 5.1; git builds ("version N-...") are recent.
-        const modern = !m || Number(m[1]) > 5 || (Number(m[1]) === 5 && Number(m[2]) >= 1);
-        return { fpsMode: modern ? ['-fps_mode', 'passthrough'] : ['-vsync', 'passthrough'], line };
-      },
-      (e) => {
-        this.versionCheck = undefined; // ffmpeg may be installed later: ask again next time
-        throw e;
-      },
-    );
-    return this.versionCheck;
+  private version(): Promise<Tools> {
+    const now = Date.now();
+    if (this.check && !(this.check.failed && now - this.check.at >= this.recheckMs)) return this.check.result;
+    const check: Check = { at: now, result: this.checkTools(), failed: false };
+    check.result.catch(() => (check.failed = true));
+    this.check = check;
+    return check.result;
+  }
+
+  private async checkTools(): Promise<Tools> {
+    const deadline = Date.now() + 10_000;
+    const [ffmpeg, ffprobe] = await Promise.all([run(this.ffmpeg, ['-hide_banner', '-version'], deadline), run(this.ffprobe, ['-hide_banner', '-version'], deadline)]);
+    if (ffmpeg.code !== 0) throw unavailable(`${this.ffmpeg} -version exited with ${ffmpeg.code}: ${lastLine(ffmpeg.stderr)}`);
+    if (ffprobe.code !== 0) throw unavailable(`${this.ffprobe} -version exited with ${ffprobe.code}: ${lastLine(ffprobe.stderr)}`);
+    const line = ffmpeg.stdout.toString('utf8').split('\n')[0].trim();
+    const m = /version\s+n?(\d+)\.(\d+)/.exec(line);
+    // `-fps_mode` replaced `-vsync` in ffmpeg 5.1; git builds ("version N-...") are recent.
+    const modern = !m || Number(m[1]) > 5 || (Number(m[1]) === 5 && Number(m[2]) >= 1);
+    return { fpsMode: modern ? ['-fps_mode', 'passthrough'] : ['-vsync', 'passthrough'], line };
+  }
+
+  /** A spawn found no binary (video_unavailable): the last good check no longer stands. Rethrows. */
+  private forgetIfGone(e: unknown): never {
+    if (e instanceof DomainError && e.code === 'video_unavailable') this.check = undefined;
+    throw e;
   }
 
   private async probe(url: string, input: string[], container: VideoContainer, deadline: number, limits: VideoDecodeOptions) {
     const args = ['-v', 'error', ...input, '-show_entries', 'stream=index,codec_type,width,height,avg_frame_rate,r_frame_rate,nb_frames,duration:stream_disposition=attached_pic:format=duration', '-of', 'json', url];
     const { code, stdout, stderr } = await run(this.ffprobe, args, deadline);
-    if (code !== 0) throw new DomainError('undecodable_media', `the ${container} video could not be read: ${lastLine(stderr) || `ffprobe exited with ${code}`}`);
+    if (code !== 0) throw corrupt(container, `ffprobe exited with ${code}: ${lastLine(stderr)}`);
     let parsed: ProbeOutput;
     try {
       parsed = JSON.parse(stdout.toString('utf8')) as ProbeOutput;
-    } catch {
-      throw new DomainError('undecodable_media', `the ${container} video could not be read (unparseable probe output)`);
+    } catch (e) {
+      throw corrupt(container, e);
     }
     const stream = (parsed.streams ?? []).find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
     if (!stream) throw new DomainError('undecodable_media', `the ${container} file has no video stream`);
@@ -211,14 +243,14 @@ export class FfmpegVideoDecoder implements VideoDecoder {
           filled = 0;
         }
       }
-      const code = await exited;
+      const code = await exited.catch((e) => this.forgetIfGone(e));
       if (expired) throw timedOut(limits);
       const log = stderr();
-      if (code !== 0) throw new DomainError('undecodable_media', `the ${info.format} video could not be decoded: ${lastLine(log) || `ffmpeg exited with ${code}`}`);
+      if (code !== 0) throw corrupt(info.format, `ffmpeg exited with ${code}: ${lastLine(log)}`);
       // A truncated file decodes "successfully" up to the cut: the demuxer's complaint, or far fewer
       // frames than the index promised, give it away. (Edit lists may hide a few frames: a margin.)
       if (/partial file|truncat/i.test(log.toString('utf8')) || (expectedFrames > 0 && count < Math.floor(expectedFrames * 0.9) - 1)) {
-        throw new DomainError('undecodable_media', `the ${info.format} video is truncated or corrupt: ${count} of ${expectedFrames || 'its'} sampled frames decoded`);
+        throw new DomainError('corrupt_media', `the ${info.format} video is truncated or corrupt: ${count} of ${expectedFrames || 'its'} sampled frames decoded`, { cause: lastLine(log) || undefined });
       }
     } finally {
       clearTimeout(timer);
@@ -257,6 +289,9 @@ const tooMany = (l: VideoDecodeOptions) =>
   new DomainError('unprocessable', `the video has more than ${l.maxFrames} frames to hash at this sampling rate`, { extra: { maxFrames: l.maxFrames } });
 const tooLong = (l: VideoDecodeOptions) =>
   new DomainError('unprocessable', `the video lasts longer than ${l.maxDurationSeconds} s, the most this node hashes`, { extra: { maxDurationSeconds: l.maxDurationSeconds } });
+/** ffmpeg's and ffprobe's own text stays in the cause, for the log. */
+const corrupt = (format: string, cause: unknown) =>
+  new DomainError('corrupt_media', `the ${format.toUpperCase()} video does not decode: it is corrupt or truncated`, { cause });
 const timedOut = (l: VideoDecodeOptions) =>
   new DomainError('unprocessable', `hashing the video took longer than ${l.timeoutMs} ms and was stopped`, { extra: { timeoutMs: l.timeoutMs } });
 
@@ -278,7 +313,7 @@ function start(bin: string, args: string[]): ChildProcess {
 function exitOf(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve, reject) => {
     child.once('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT' || e.code === 'EACCES') reject(new DomainError('video_unavailable', `video hashing needs ffmpeg, and ${child.spawnfile} could not be run (${e.code}); ${INSTALL_HINT}`));
+      if (e.code === 'ENOENT' || e.code === 'EACCES') reject(unavailable(`${child.spawnfile} could not be run (${e.code})`));
       else reject(e);
     });
     child.once('close', (code) => resolve(code));
@@ -326,9 +361,9 @@ async function run(bin: string, args: string[], deadline: number): Promise<{ cod
   }
 }
 
-/** ffmpeg's last complaint, usually the one that says what went wrong. */
+/** ffmpeg's last complaint, usually the one that says what went wrong: for the log. */
 function lastLine(b: Buffer): string {
-  // ffmpeg prefixes lines with "[demuxer @ 0x...]" and names the URL: neither helps a client.
+  // ffmpeg prefixes lines with "[demuxer @ 0x...]" and names the one-shot URL: neither helps.
   const line = b.toString('utf8').split('\n').map((l) => l.replace(/^\[[^\]]*\]\s*/, '').replace(/https?:\/\/127\.0\.0\.1:\d+\/[0-9a-f]+:?\s*/g, '').trim()).filter(Boolean).pop() ?? '';
   return line.slice(0, 200);
 }

@@ -2,15 +2,19 @@
 import type { D1Database } from '@cloudflare/workers-types';
 import { z } from 'zod';
 import { DEFAULT_LIMITS } from '../../services/deps';
+import { parseAudienceList } from '../../services/tokens';
 
 export interface WorkerEnv {
   DB: D1Database;
   NODE_NAME?: string;
   MAX_BODY_BYTES?: string;
+  MAX_JSON_BYTES?: string;
   MAX_BATCH?: string;
   DEV_AUTH?: string;
   ENVIRONMENT?: string;
   PUBLIC_URL?: string;
+  /** Other URLs the node is reached at, comma-separated: accepted as client assertion audiences too. */
+  TOKEN_AUDIENCES?: string;
   /** Secret (wrangler secret put NODE_SECRET): seals the node's signing keys in D1. */
   NODE_SECRET?: string;
   RATE_LIMIT_PER_SECOND?: string;
@@ -21,10 +25,20 @@ export interface WorkerEnv {
 const Schema = z.object({
   NODE_NAME: z.string().min(1).max(100).default('media-hash-node'),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(DEFAULT_LIMITS.maxBodyBytes),
+  MAX_JSON_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(DEFAULT_LIMITS.maxJsonBytes),
   MAX_BATCH: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_LIMITS.maxBatch),
   DEV_AUTH: z.enum(['0', '1', 'true', 'false', '']).default('0').transform((v) => v === '1' || v === 'true'),
   ENVIRONMENT: z.string().default('production'),
   PUBLIC_URL: z.string().url('must be the URL the node is reached at, e.g. https://hashes.example.org'),
+  TOKEN_AUDIENCES: z
+    .string()
+    .default('')
+    .transform((s, ctx) => {
+      const r = parseAudienceList(s);
+      if (Array.isArray(r)) return r;
+      ctx.addIssue({ code: 'custom', message: r.problem });
+      return z.NEVER;
+    }),
   NODE_SECRET: z.string().min(32, 'must be set with `wrangler secret put NODE_SECRET` (at least 32 characters)'),
   RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(1000),
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(2000),

@@ -39,8 +39,9 @@ export function createWorkerDeps(env: WorkerEnv): AppDeps {
     video: { ...DEFAULT_VIDEO, maxBytes: config.MAX_BODY_BYTES, slots: new Slots(1, 0), decoder: new UnavailableVideoDecoder('Workers cannot decode video; hash it with `npm run client -- hash FILE` (ffmpeg) and send the vpdq frames to POST /v1/match') },
     now: Date.now,
     newId: () => crypto.randomUUID(),
-    limits: { ...DEFAULT_LIMITS, maxBodyBytes: config.MAX_BODY_BYTES, maxBatch: config.MAX_BATCH },
+    limits: { ...DEFAULT_LIMITS, maxBodyBytes: config.MAX_BODY_BYTES, maxJsonBytes: config.MAX_JSON_BYTES, maxBatch: config.MAX_BATCH },
     issuer: config.PUBLIC_URL,
+    tokenAudiences: config.TOKEN_AUDIENCES,
     nodeSecret: config.NODE_SECRET,
     // Per isolate: Workers spread a client over many isolates, so this is a soft limit at the edge.
     rateLimit: config.RATE_LIMIT_PER_SECOND > 0 ? { perSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST } : null,

@@ -1,0 +1,67 @@
+/**
+ * The HTTP server's life: bound at once with one clear line when it cannot be, and stopped the
+ * graceful way (no new connections, the requests in flight finish, at most a timeout).
+ */
+import type { Server } from 'node:http';
+import { serve } from '@hono/node-server';
+import type { NodeConfig } from './config';
+
+export interface Listening {
+  server: Server;
+  /** Requests whose responses have not finished. */
+  inFlight(): number;
+}
+
+/** Binds HOST:PORT; rejects with one line naming the cause (port in use, no permission, no such address). */
+export function listen(config: Pick<NodeConfig, 'HOST' | 'PORT'>, fetch: (req: Request, env?: unknown) => Response | Promise<Response>): Promise<Listening> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, port: config.PORT, hostname: config.HOST }) as Server;
+    let inFlight = 0;
+    server.on('request', (_req, res) => {
+      inFlight++;
+      res.once('close', () => inFlight--);
+    });
+    const failed = (e: NodeJS.ErrnoException) => reject(new Error(listenProblem(e, config)));
+    server.once('error', failed);
+    server.once('listening', () => {
+      server.off('error', failed);
+      resolve({ server, inFlight: () => inFlight });
+    });
+  });
+}
+
+function listenProblem(e: NodeJS.ErrnoException, { HOST, PORT }: Pick<NodeConfig, 'HOST' | 'PORT'>): string {
+  const where = `${HOST}:${PORT}`;
+  switch (e.code) {
+    case 'EADDRINUSE':
+      return `cannot listen on ${where}: the port is already in use (EADDRINUSE); stop what holds it, or set PORT to a free one`;
+    case 'EACCES':
+      return `cannot listen on ${where}: not allowed (EACCES); ports below 1024 need privileges, set PORT to a higher one`;
+    case 'EADDRNOTAVAIL':
+      return `cannot listen on ${where}: HOST is not an address of this machine (EADDRNOTAVAIL)`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `cannot listen on ${where}: HOST does not resolve (${e.code})`;
+    default:
+      return `cannot listen on ${where}: ${e.code ?? e.message}`;
+  }
+}
+
+/**
+ * Stops accepting connections and waits for the requests in flight, at most `timeoutMs`; kept-alive
+ * connections are closed as soon as they are idle. Then whatever is still open is cut.
+ */
+export async function stopServer(s: Listening, timeoutMs: number): Promise<{ finished: number; cutOff: number }> {
+  const before = s.inFlight();
+  const closed = new Promise<void>((resolve) => s.server.close(() => resolve()));
+  s.server.closeIdleConnections();
+  const sweep = setInterval(() => s.server.closeIdleConnections(), 50);
+  let timer: NodeJS.Timeout | undefined;
+  const drained = await Promise.race([closed.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs)))]);
+  clearInterval(sweep);
+  clearTimeout(timer);
+  if (drained) return { finished: before, cutOff: 0 };
+  const cutOff = s.inFlight();
+  s.server.closeAllConnections();
+  return { finished: Math.max(0, before - cutOff), cutOff };
+}
