@@ -45,6 +45,15 @@ async function pool<T>(items: T[], n: number, work: (item: T) => Promise<void>):
 }
 
 const mime = (f: 'jpeg' | 'png') => `image/${f}`;
+const hashKey = (h: { type: string; value: string }) => `${h.type}:${h.value}`;
+
+/** A short name for the false-match list: the file, and for Plasma's wallpapers (named by resolution) the wallpaper. */
+function shortName(o: Original): string {
+  const parts = o.path.split('/');
+  const file = parts.at(-1)!;
+  const c = parts.indexOf('contents');
+  return `${o.package}: ${c > 0 ? `${parts[c - 1]}/${parts.slice(c + 1).join('/')}` : file}`;
+}
 
 /** Shares an original as a partner would: the media route; if it refuses a weak PDQ, the other hashes by value. */
 async function share(node: EvalNode, o: Original): Promise<SharedOriginal & { lowQuality: boolean }> {
@@ -61,7 +70,8 @@ async function share(node: EvalNode, o: Original): Promise<SharedOriginal & { lo
     items = again.body.items!.map((it, i) => ({ ...it, type: ['blockhash', 'md5', 'sha256'][i], value: hashes[['blockhash', 'md5', 'sha256'][i]].value }));
   } else if (r.status !== 201 || !items) throw new Error(`${o.id}: POST /v1/hashes/media answered ${r.status} ${r.body.code ?? ''} ${r.body.detail ?? ''}`);
   const of = (t: string) => items!.find((it) => it.type === t)?.value;
-  return { id: o.id, category: o.category, hashIds: items!.map((it) => it.id), pdq: of('pdq'), blockhash: of('blockhash'), lowQuality };
+  // A hash is known by type and value, not by the node's id: answers stay valid across runs (--resume).
+  return { id: o.id, category: o.category, hashIds: items!.map((it) => hashKey(it)), pdq: of('pdq'), blockhash: of('blockhash'), lowQuality };
 }
 
 function machine(): string {
@@ -141,7 +151,7 @@ main(async () => {
           edit: e.id,
           status: r.status,
           ...(r.status !== 200 ? { error: `${b.code ?? ''} ${b.detail ?? ''}`.trim() } : {}),
-          matches: (b.results ?? []).flatMap((x) => x.matches.map((m) => ({ id: m.id, type: m.type, distance: m.distance, ...(m.variant ? { variant: m.variant } : {}) }))),
+          matches: (b.results ?? []).flatMap((x) => x.matches.map((m) => ({ id: hashKey(m), type: m.type, distance: m.distance, ...(m.variant ? { variant: m.variant } : {}) }))),
           query: b.hashes && {
             pdq: b.hashes.pdq?.value,
             pdqQuality: b.hashes.pdq?.quality,
@@ -158,7 +168,6 @@ main(async () => {
       }
     });
 
-    // Answers belong to the originals shared in this run: ids are mapped back by the share answers.
     const list = [...answers.values()];
     const s = score(shared, list, edits);
     const d = distances(shared, list);
@@ -180,7 +189,7 @@ main(async () => {
       corpus: [...byPkg.values()],
       lowQualityOriginals: shared.filter((x) => x.lowQuality).length,
       droppedNote: `When the corpus was picked (${corpus.generated}), ${corpus.candidates} candidate files were looked at: ${dropped}.`,
-      names: Object.fromEntries(originals.map((o) => [o.id, `${o.package}: ${o.path.split('/').pop()}`])),
+      names: Object.fromEntries(originals.map((o) => [o.id, shortName(o)])),
     });
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(out, report);

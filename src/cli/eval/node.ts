@@ -29,7 +29,7 @@ export interface MatchAnswer {
   body: {
     hashes?: Record<string, { value: string; quality?: number }>;
     variants?: { pdq: { variant: string; value: string }[]; blockhash: { variant: string; value: string }[] };
-    results?: { query: { type: string; value: string }; matches: { id: string; type: string; distance: number; variant?: string }[] }[];
+    results?: { query: { type: string; value: string }; matches: { id: string; type: string; value: string; distance: number; variant?: string }[] }[];
     code?: string;
     detail?: string;
   };

@@ -123,6 +123,9 @@ export function renderReport(s: Score, d: Distances, info: RunInfo, maxListed = 
   ];
   if (!s.falseMatches.length) lines.push('None.');
   else {
+    const by = (t: string) => s.falseMatches.filter((f) => f.via.some((v) => v.type === t)).length;
+    const only = (t: string) => s.falseMatches.filter((f) => f.via.every((v) => v.type === t)).length;
+    lines.push(`Through pdq: ${by('pdq')} (pdq alone: ${only('pdq')}); through blockhash: ${by('blockhash')} (blockhash alone: ${only('blockhash')}); through md5/sha256: ${by('md5') + by('sha256')}.`, '');
     lines.push('| edited copy | matched original | via (type distance [variant]) |', '| --- | --- | --- |');
     const name = (id: string) => `${id} (${info.names[id] ?? '?'})`;
     for (const f of s.falseMatches.slice(0, maxListed)) lines.push(`| ${name(f.copy.split('/')[0])} ${f.edit} | ${name(f.matched)} | ${f.via.map((v) => `${v.type} ${v.distance}${v.variant ? ` [${v.variant}]` : ''}`).join(', ')} |`);

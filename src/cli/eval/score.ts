@@ -10,7 +10,7 @@ export type Category = 'photo' | 'other';
 export interface SharedOriginal {
   id: string;
   category: Category;
-  /** The ids the node gave the hashes shared for this original (pdq, blockhash, md5, sha256; fewer when some were refused). */
+  /** The hashes shared for this original (pdq, blockhash, md5, sha256; fewer when some were refused), by a key that matches `Match.id`. */
   hashIds: string[];
   /** Its perceptual hashes, as shared (absent when not shared). */
   pdq?: string;
