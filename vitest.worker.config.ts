@@ -27,6 +27,7 @@ export default defineConfig({
           ENVIRONMENT: 'test',
           PUBLIC_URL: 'https://node.example',
           NODE_SECRET: 'test-secret-for-workerd-only-0123456789abcdef',
+          EDGE_BENCH: process.env.EDGE_BENCH ?? '',
           TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL('./drizzle', import.meta.url))),
         },
         // The Node node's answers for the conformance images, computed in this (Node) process on request.

@@ -8,7 +8,10 @@
  *                      then WebP, GIF, AVIF and TIFF versions of a few of them made by sharp
  *   GET /image?name=   the bytes
  *   GET /node?name=    { status: 200, hashes, media } from the Node path, or { status, code }
+ *   GET /bench-jpeg    a 1920x1080 JPEG (the bridge photo, resized by sharp) for the edge bench
  */
+import sharp from 'sharp';
+import { conformancePath } from '../support/conformance';
 import { SharpImageDecoder } from '../../src/runtime/node/image';
 import { nodeDigester } from '../../src/runtime/node/digest';
 import { DEFAULT_LIMITS, DEFAULT_VIDEO } from '../../src/services/deps';
@@ -32,6 +35,7 @@ export async function nodeReference(request: Request): Promise<Response> {
   const url = new URL(request.url);
   const list = await all();
   if (url.pathname === '/images') return Response.json([...list.keys()]);
+  if (url.pathname === '/bench-jpeg') return new Response(await sharp(conformancePath('pdq/pdq/data/bridge-mods/aaa-orig.jpg')).resize(1920, 1080, { fit: 'fill' }).jpeg({ quality: 90 }).toBuffer());
   const img = list.get(url.searchParams.get('name') ?? '');
   if (!img) return new Response('no such image', { status: 404 });
   if (url.pathname === '/image') return new Response(img.bytes);
