@@ -96,6 +96,8 @@ async function newClient(role: string, name: string, opts: { actor: string; crea
 }
 
 main(async () => {
+  // An edge deployment's D1 database (src/cli/admin-d1.ts); without --d1, the node's own database.
+  if (process.argv.includes('--d1')) return (await import('./admin-d1')).runD1(process.argv.slice(2));
   const [cmd, sub, ...rest] = process.argv.slice(2);
   if (!cmd || cmd === '--help' || cmd === '-h') return out(false, null, USAGE);
 

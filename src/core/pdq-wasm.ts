@@ -19,8 +19,9 @@
  * ring of filtered rows and a rows x 64 strip stay in memory, not the plane.
  *
  * The module is built from the TypeScript below (wasm-binary.ts). Runtimes that compile no code
- * at run time (Cloudflare Workers accept only modules uploaded with the script) make
- * `wasmKernels()` return null; PDQ then runs the TypeScript path, with identical results.
+ * at run time (Cloudflare Workers accept only modules uploaded with the script) get the same bytes
+ * as a .wasm file built ahead (`usePdqWasmModule`); without one `wasmKernels()` returns null and
+ * PDQ runs the TypeScript path, with identical results.
  */
 import { columnsSampled, decimationIndices, jaroszWindowSize, PDQ_GRID } from './pdq-downscale';
 import { type Code, f32x4, f64x2, forLoop, Func, get, I32, i32, i32x4, inc, moduleBytes, seq, set, V128, v128, whileLoop } from './wasm-binary';
@@ -259,13 +260,25 @@ export interface Kernels {
 let kernels: Kernels | null | undefined;
 let enabled = true;
 
-/** The compiled kernels, or null where WebAssembly cannot be compiled at run time. */
+/** The kernels' module bytes (the build writes them to src/runtime/worker/wasm/pdq.wasm: npm run build:wasm). */
+export function pdqWasmBytes(): Uint8Array<ArrayBuffer> {
+  return moduleBytes([bandKernel('lumaBand8', true), bandKernel('floatBand8', false), rowsKernel(), rowsSampledKernel(), untangleKernel(), colAddKernel(), colsKernel()], 1);
+}
+
+/**
+ * Runs the kernels from a module compiled elsewhere: Workers compile no code at run time, but take
+ * the .wasm files uploaded with the script as precompiled modules (the worker entry passes them).
+ */
+export function usePdqWasmModule(module: WebAssembly.Module): void {
+  kernels = new WebAssembly.Instance(module).exports as unknown as Kernels;
+}
+
+/** The compiled kernels, or null where WebAssembly cannot be compiled at run time and none was given. */
 export function wasmKernels(): Kernels | null {
   if (!enabled) return null;
   if (kernels === undefined) {
     try {
-      const bytes = moduleBytes([bandKernel('lumaBand8', true), bandKernel('floatBand8', false), rowsKernel(), rowsSampledKernel(), untangleKernel(), colAddKernel(), colsKernel()], 1);
-      kernels = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as unknown as Kernels;
+      kernels = new WebAssembly.Instance(new WebAssembly.Module(pdqWasmBytes())).exports as unknown as Kernels;
     } catch {
       kernels = null;
     }

@@ -79,8 +79,10 @@ async function hashImage(deps: HashingDeps, bytes: Uint8Array, opts: { dihedral?
   if (!deps.decoder) {
     throw new DomainError('not_implemented', 'this deployment cannot decode images; compute the hashes on your side (npm run client -- hash FILE) and send them to POST /v1/match');
   }
-  const img = await deps.decoder.decode(bytes);
+  // Digests first: from the decode to the last hash nothing awaits, so no other request's image is
+  // decoded while this one's pixels are held (a Worker's 128 MB holds one large image, not two).
   const { md5, sha256 } = await fileDigests(deps, bytes);
+  const img = await deps.decoder.decode(bytes);
   const out: MediaHashes = {
     kind: 'image',
     hashes: { pdq: { value: '', quality: 0 }, blockhash: { value: blockhash(img) }, md5: { value: md5 }, sha256: { value: sha256 } },

@@ -74,10 +74,14 @@ describe('worker entry in workerd with D1', () => {
     expect(res.headers.get('content-type')).toContain('application/problem+json');
   });
 
-  it('says clearly that it cannot decode images here', async () => {
+  it('media: a body that is no image is a 415 naming what the edge takes; a video, 501 naming client-side hashing', async () => {
     const res = await worker.fetch(`${BASE}/v1/hash`, { method: 'POST', headers: { 'content-type': 'image/png', ...auth }, body: new Uint8Array([137, 80, 78, 71]) });
-    expect(res.status).toBe(501);
-    expect(((await res.json()) as any).detail).toContain('compute the hashes on your side');
+    expect(res.status).toBe(415);
+    expect(((await res.json()) as any).detail).toContain('JPEG (8-bit, greyscale or colour), PNG, WebP (still), GIF (first frame), AVIF and baseline TIFF');
+    const mp4 = new Uint8Array([0, 0, 0, 24, ...new TextEncoder().encode('ftypisom'), 0, 0, 2, 0, ...new TextEncoder().encode('isomiso2')]);
+    const video = await worker.fetch(`${BASE}/v1/hash`, { method: 'POST', headers: { 'content-type': 'video/mp4', ...auth }, body: mp4 });
+    expect(video.status).toBe(501);
+    expect(((await video.json()) as any).detail).toContain('npm run client -- hash');
   });
   it('vpdq as JSON: a video hashed elsewhere is shared, matched by its frames (vPDQ rule) and by a still', async () => {
     // Ten frames, one a second: P1 with 0..9 low bits flipped (quality 90); the query is the same with one more bit each.

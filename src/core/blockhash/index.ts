@@ -24,7 +24,7 @@ import { axisPlan, isPowerOfTwo, pixelsPerBlock } from './grid';
 import { blockSums, tsRunTotals } from './sums';
 import { wasmRunTotals } from './wasm';
 
-export { setBlockhashWasmEnabled } from './wasm';
+export { blockhashWasmBytes, setBlockhashWasmEnabled, useBlockhashWasmModule } from './wasm';
 
 export type BlockhashMethod = 1 | 2;
 

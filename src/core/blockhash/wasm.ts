@@ -10,7 +10,9 @@
  *
  * Rows are copied into the module's memory a band at a time, each row starting 16-aligned, and the
  * memory is cleared when the call ends (no pixel outlives the request). Where WebAssembly cannot be
- * compiled at run time (Cloudflare Workers), `wasmRunTotals()` is null and the TypeScript loop runs.
+ * compiled at run time (Cloudflare Workers) the worker entry hands over the same bytes built ahead
+ * as a .wasm file (`useBlockhashWasmModule`); without it `wasmRunTotals()` is null and the
+ * TypeScript loop runs.
  */
 import { type Code, forLoop, Func, get, I32, i32, inc, moduleBytes, seq, set, V128, v128, whileLoop } from '../wasm-binary';
 import type { RunTotals } from './sums';
@@ -107,10 +109,20 @@ interface Kernels {
 let kernels: Kernels | null | undefined;
 let enabled = true;
 
+/** The kernel's module bytes (the build writes them to src/runtime/worker/wasm/blockhash.wasm: npm run build:wasm). */
+export function blockhashWasmBytes(): Uint8Array<ArrayBuffer> {
+  return moduleBytes([runsKernel()], 1);
+}
+
+/** Runs the kernel from a module compiled elsewhere (Workers: the .wasm file the worker entry imports). */
+export function useBlockhashWasmModule(module: WebAssembly.Module): void {
+  kernels = new WebAssembly.Instance(module).exports as unknown as Kernels;
+}
+
 function compiled(): Kernels | null {
   if (kernels === undefined) {
     try {
-      kernels = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes([runsKernel()], 1))).exports as unknown as Kernels;
+      kernels = new WebAssembly.Instance(new WebAssembly.Module(blockhashWasmBytes())).exports as unknown as Kernels;
     } catch {
       kernels = null;
     }

@@ -20,6 +20,10 @@ export interface WorkerEnv {
   RATE_LIMIT_PER_SECOND?: string;
   RATE_LIMIT_BURST?: string;
   TREE_HEAD_INTERVAL_MS?: string;
+  /** Most pixels an image may declare, as on Node (the memory budget below usually binds first). */
+  MAX_IMAGE_PIXELS?: string;
+  /** Memory one image decode may use at the edge (decoder heap and body), in MiB of the isolate's 128 MB. */
+  IMAGE_MEMORY_MB?: string;
 }
 
 const Schema = z.object({
@@ -43,6 +47,9 @@ const Schema = z.object({
   RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(1000),
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(2000),
   TREE_HEAD_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(5000),
+  MAX_IMAGE_PIXELS: z.coerce.number().int().min(256).max(500_000_000).default(DEFAULT_LIMITS.maxImagePixels),
+  // 96 of the isolate's 128 MB: the rest holds the worker itself (script, compiled modules, app).
+  IMAGE_MEMORY_MB: z.coerce.number().int().min(16, 'must be at least 16 (MiB)').max(120, 'must leave the worker itself room in the 128 MB isolate (at most 120)').default(96),
 });
 
 export type WorkerConfig = z.infer<typeof Schema>;

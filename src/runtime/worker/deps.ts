@@ -1,4 +1,4 @@
-/** Wires the Workers runtime: D1 store, the SQL multi-index (buckets in D1), WebCrypto digests; no image decoder yet. */
+/** Wires the Workers runtime: D1 store, the SQL multi-index (buckets in D1), WebCrypto digests, the WebAssembly image decoders. */
 import { drizzle } from 'drizzle-orm/d1';
 import { assembleAppDeps } from '../../http/assemble';
 import type { AppDeps } from '../../http/env';
@@ -15,8 +15,10 @@ import { SqlBucketIndex } from '../../storage/bucket-index';
 import * as schema from '../../storage/schema';
 import { loadWorkerConfig, type WorkerEnv } from './config';
 import { workerDigester } from './digest';
+import { WasmImageDecoder, type EdgeCodecModules } from './image';
 
-export function createWorkerDeps(env: WorkerEnv): AppDeps {
+/** `codecs`: the decoders' modules the worker entry imports; without them media routes answer 501. */
+export function createWorkerDeps(env: WorkerEnv, codecs?: EdgeCodecModules): AppDeps {
   const config = loadWorkerConfig(env);
   const db = drizzle(env.DB, { schema }) as unknown as AppDb;
   const hashes = new SqlHashStore(db);
@@ -32,14 +34,14 @@ export function createWorkerDeps(env: WorkerEnv): AppDeps {
     treeHeadIntervalMs: config.TREE_HEAD_INTERVAL_MS,
     index,
     indexDetail: () => ({ kind: 'sql-buckets' }),
-    decoder: null,
+    decoder: codecs ? new WasmImageDecoder({ maxPixels: config.MAX_IMAGE_PIXELS, memoryBytes: config.IMAGE_MEMORY_MB * 2 ** 20, modules: codecs }) : null,
     digests: workerDigester,
     // No ffmpeg at the edge: a video is hashed on a Node node or by the client (npm run client -- hash),
     // and its frames can be sent as a vpdq hash.
     video: { ...DEFAULT_VIDEO, maxBytes: config.MAX_BODY_BYTES, slots: new Slots(1, 0), decoder: new UnavailableVideoDecoder('Workers cannot decode video; hash it with `npm run client -- hash FILE` (ffmpeg) and send the vpdq frames to POST /v1/match') },
     now: Date.now,
     newId: () => crypto.randomUUID(),
-    limits: { ...DEFAULT_LIMITS, maxBodyBytes: config.MAX_BODY_BYTES, maxJsonBytes: config.MAX_JSON_BYTES, maxBatch: config.MAX_BATCH },
+    limits: { ...DEFAULT_LIMITS, maxBodyBytes: config.MAX_BODY_BYTES, maxJsonBytes: config.MAX_JSON_BYTES, maxBatch: config.MAX_BATCH, maxImagePixels: config.MAX_IMAGE_PIXELS },
     issuer: config.PUBLIC_URL,
     tokenAudiences: config.TOKEN_AUDIENCES,
     nodeSecret: config.NODE_SECRET,

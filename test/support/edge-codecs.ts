@@ -1,0 +1,1 @@
+export { edgeCodecModules } from '../../src/cli/bench/edge-codecs';
