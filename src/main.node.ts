@@ -1,5 +1,6 @@
 /**
- * Node entry point: config -> port -> runtime -> app -> serving, until SIGTERM or SIGINT.
+ * Node entry point: config -> port -> runtime -> app -> serving, until SIGTERM or SIGINT. With
+ * INSTANCES > 1 this process forks that many instances behind the one port (runtime/node/instances.ts).
  *
  * The port is bound first and answers 503 `not_ready` (with Retry-After) while the database is
  * opened and migrated and the keys are read; then the app serves (and says itself, in /health and
@@ -15,6 +16,7 @@ import { integrate } from './services/audit-log';
 import { ConfigError, loadConfig, redactUrl, type NodeConfig } from './runtime/node/config';
 import { databaseFile, databaseFileProblem } from './runtime/node/database-file';
 import { createNodeRuntime, type NodeRuntime } from './runtime/node/deps';
+import { isPrimaryOfInstances, runInstances } from './runtime/node/instances';
 import { listen, stopServer, type Listening } from './runtime/node/server';
 
 /** The Node adapter hands its request objects in `env` (for connection info); passed on as they are. */
@@ -53,6 +55,7 @@ async function main() {
     if (e instanceof ConfigError) fail(e.message, 2);
     throw e;
   }
+  if (isPrimaryOfInstances(config.INSTANCES)) return runInstances(config.INSTANCES);
   const debug = config.LOG_LEVEL === 'debug';
   const file = databaseFile(config.DATABASE_URL);
   const fileProblem = file && databaseFileProblem(file);

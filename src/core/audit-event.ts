@@ -17,6 +17,13 @@ export interface AuditEvent {
   content: Record<string, unknown>;
 }
 
+/** RFC 8785 canonical JSON of a value (what every audit entry is made of). */
+export function canonicalJson(value: unknown): string {
+  const out = canonicalize(value);
+  if (out === undefined) throw new Error('value is not serialisable as JSON');
+  return out;
+}
+
 export function canonicalEntry(ev: AuditEvent): string {
   const out = canonicalize({
     v: 1,

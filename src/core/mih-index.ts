@@ -67,6 +67,37 @@ export interface MihOptions {
   offload?: MihOffload;
   /** The modelled cost (ns) a batch must pass to be split with the offload (default 5 ms; tests use 0). */
   offloadAbove?: number;
+  /**
+   * Compactions due while the index serves run in steps: `defer(step)` must call `step` later (the
+   * Node runtime: setImmediate), so no compaction of a large index holds the thread for long (one
+   * of 1 M hashes is ~0.5 s of work). Queries, adds and removes go on against the current tables
+   * meanwhile; the new tables take over when built, with what changed since replayed onto them.
+   * Without it every compaction runs at once.
+   */
+  defer?: (step: () => void) => void;
+  /** Slots handled per step of a deferred compaction (default 2^17: about a millisecond). */
+  stepSlots?: number;
+}
+
+/** The slots a deferred compaction builds from: the ids copied when it began, the hashes as they were. */
+interface Snapshot {
+  ids: Int32Array;
+  hashes: Uint32Array;
+  top: number;
+  baseCount: number;
+  /** Ids whose snapshot slot was removed (or replaced) while the new tables were being built. */
+  removed: number[];
+}
+
+/** New base tables, built from a snapshot. */
+interface Built {
+  hashes: Uint32Array;
+  ids: Int32Array;
+  n: number;
+  shape: Shape;
+  f: number;
+  offsets: Uint32Array[];
+  postings: Uint32Array[];
 }
 
 /**
@@ -135,6 +166,8 @@ export class MultiIndexHashing implements HammingIndex {
   private readonly scanWhenCheaper: boolean;
   private readonly offload: MihOffload | undefined;
   private readonly offloadAbove: number;
+  private readonly defer: ((step: () => void) => void) | undefined;
+  private readonly stepSlots: number;
   private shape!: Shape;
 
   private hashes: Uint32Array;
@@ -155,8 +188,11 @@ export class MultiIndexHashing implements HammingIndex {
   private ovIdCount = 0;
 
   private plans = new Map<number, Plan | null>();
+  /** Plans by shape, radius and size class, across compactions (the cost model is slow to solve). */
+  private planMemo = new Map<string, Plan>();
+  /** A deferred compaction under way: its snapshot and its steps. */
+  private building: { snap: Snapshot; steps: Generator<void, Built> } | null = null;
   private view: MihTables | null = null; // the tables as one object, until they change
-  private pins = 0; // offloaded jobs running: the arrays they read must not be rewritten
   private readonly scratch = new Scratch();
 
   constructor(words = 8, options: MihOptions = {}) {
@@ -170,10 +206,12 @@ export class MultiIndexHashing implements HammingIndex {
     this.scanWhenCheaper = options.scanWhenCheaper ?? true;
     this.offload = options.offload;
     this.offloadAbove = options.offloadAbove ?? OFFLOAD_ABOVE;
+    this.defer = options.defer;
+    this.stepSlots = options.stepSlots ?? 1 << 17;
     const cap = Math.max(16, options.capacity ?? 1024);
     this.hashes = this.u32(cap * words);
     this.ids = this.i32(cap);
-    this.rebuildTables();
+    this.install(drive(this.build(this.snapshot(), Infinity, cap)));
   }
 
   /** Bulk load: one sort and one counting sort per piece instead of n incremental inserts. */
@@ -198,8 +236,9 @@ export class MultiIndexHashing implements HammingIndex {
     const old = this.findSlot(id);
     if (old >= 0) this.kill(old);
     const slot = this.append(id, hash);
-    if (this.dueForCompaction()) this.compact();
-    else this.indexOverflow(slot);
+    if (this.dueForCompaction() && !this.defer) return this.compact();
+    this.indexOverflow(slot);
+    this.compactWhenDue();
   }
 
   /** Adds `ids.length` hashes packed in `hashes` (`words` each; a later duplicate id wins). Large batches end in one compaction. */
@@ -208,7 +247,8 @@ export class MultiIndexHashing implements HammingIndex {
     const w = this.words;
     if (hashes.length < n * w) throw new RangeError('hashes holds fewer than ids.length * words words');
     for (let i = 0; i < n; i++) checkId(ids[i]);
-    if (n < this.overflowLimit() - (this.top - this.baseCount)) {
+    // While serving (deferred compactions), a batch that is not a load goes through the overflow.
+    if (n < this.overflowLimit() - (this.top - this.baseCount) || (this.defer && n < this.live)) {
       for (let i = 0; i < n; i++) this.add(ids[i], hashes.subarray(i * w, (i + 1) * w));
       return;
     }
@@ -224,7 +264,7 @@ export class MultiIndexHashing implements HammingIndex {
     const slot = this.findSlot(id);
     if (slot < 0) return false;
     this.kill(slot);
-    if (this.dueForCompaction()) this.compact();
+    this.compactWhenDue();
     return true;
   }
 
@@ -246,9 +286,9 @@ export class MultiIndexHashing implements HammingIndex {
    * `search` for each query of a batch (`queries` holds `words` words per query), in order. With an
    * `offload`, a large batch is shared: the other thread and this one claim chunks of queries for
    * the base lookups until none are left (so a busy or slow thread just takes fewer), and this one
-   * also looks up the overflow of all. Meanwhile the owner may add, remove and compact: the job's
-   * tables are pinned (a compaction then builds new arrays instead of rewriting them in place;
-   * growth always does), so the job reads a consistent base as of the call, never out of bounds. A
+   * also looks up the overflow of all. Meanwhile the owner may add, remove and compact: a
+   * compaction builds new arrays and growth copies into new ones, so the job reads a consistent
+   * base as of the call, never out of bounds. A
    * hash removed meanwhile may still be reported, one added meanwhile may be missed, exactly as if
    * the call had come a moment earlier. Should the offload fail, this thread looks up the queries it
    * did not claim itself.
@@ -262,67 +302,155 @@ export class MultiIndexHashing implements HammingIndex {
     const plan = r >= 0 && this.live > 0 ? this.plan(r) : null;
     if (!plan || !this.offload || count < 2 || count * plan.cost < this.offloadAbove) return Array.from({ length: count }, (_, q) => this.search(query(q), maxDistance));
     const job: MihJob = { tables: this.tables(), plan, queries, maxDistance: r, next: new Int32Array(new SharedArrayBuffer(4)) };
-    this.pins++;
-    // Settled whatever happens here (a throw below must not leave it to reject unhandled), and the
-    // tables stay pinned until the other thread is done with them.
+    // Settled whatever happens here (a throw below must not leave it to reject unhandled). The
+    // arrays the job reads are never rewritten: a compaction builds new ones, growth copies.
     const theirs = this.offload(job).then(
       (hits): MihJobHits | null => hits,
       () => null,
     );
-    try {
-      const hits: HammingHit[][] = Array.from({ length: count }, () => []);
-      const mine = new Uint8Array(count);
-      for (let claim; (claim = claimQueries(job)); ) {
-        // Assigned, not spread into: a list can hold more hits than a call takes arguments.
-        baseRange(job, claim[0], claim[1], this.scratch).forEach((list, i) => (hits[claim[0] + i] = list));
-        mine.fill(1, claim[0], claim[1]);
-      }
-      if (this.ovHeads !== null) {
-        for (let q = 0; q < count; q++) {
-          queryKeys(job.tables, query(q), this.scratch);
-          this.probeOverflow(query(q), r, plan, hits[q]);
-        }
-      }
-      let other = await theirs;
-      if (other === null) {
-        other = [];
-        for (let q = 0; q < count; q++) if (!mine[q]) other.push([q, baseRange(job, q, q + 1, this.scratch)[0]]);
-      }
-      for (const [q, list] of other) for (const hit of list) hits[q].push(hit);
-      return hits.map(sortHits);
-    } finally {
-      void theirs.then(() => this.pins--);
+    const hits: HammingHit[][] = Array.from({ length: count }, () => []);
+    const mine = new Uint8Array(count);
+    for (let claim; (claim = claimQueries(job)); ) {
+      // Assigned, not spread into: a list can hold more hits than a call takes arguments.
+      baseRange(job, claim[0], claim[1], this.scratch).forEach((list, i) => (hits[claim[0] + i] = list));
+      mine.fill(1, claim[0], claim[1]);
     }
+    if (this.ovHeads !== null) {
+      for (let q = 0; q < count; q++) {
+        queryKeys(job.tables, query(q), this.scratch);
+        this.probeOverflow(query(q), r, plan, hits[q]);
+      }
+    }
+    let other = await theirs;
+    if (other === null) {
+      other = [];
+      for (let q = 0; q < count; q++) if (!mine[q]) other.push([q, baseRange(job, q, q + 1, this.scratch)[0]]);
+    }
+    for (const [q, list] of other) for (const hit of list) hits[q].push(hit);
+    return hits.map(sortHits);
   }
 
-  /** Drops dead slots, merges the overflow into the base in id order, and rebuilds the tables. */
+  /** Drops dead slots, merges the overflow into the base in id order, and rebuilds the tables, at once. */
   compact(): void {
-    const order = this.liveOrder();
+    // A deferred compaction under way is finished first; then everything since is folded in too.
+    if (this.building) this.finishBuilding(drive(this.building.steps));
+    this.install(drive(this.build(this.snapshot(), Infinity)));
+  }
+
+  /** Compacts if due: at once, or in steps with `defer`. */
+  private compactWhenDue(): void {
+    if (!this.dueForCompaction() || this.building) return;
+    if (!this.defer) return this.compact();
+    this.building = { snap: this.snapshot(), steps: null! };
+    this.building.steps = this.build(this.building.snap, this.stepSlots);
+    this.defer(this.step);
+  }
+
+  private readonly step = (): void => {
+    const b = this.building;
+    if (!b) return;
+    const r = b.steps.next();
+    if (r.done) this.finishBuilding(r.value);
+    else this.defer!(this.step);
+  };
+
+  /** Installs tables built in steps, then replays onto them what changed meanwhile. */
+  private finishBuilding(built: Built): void {
+    const { snap } = this.building!;
+    this.building = null;
+    const w = this.words;
+    const hashes = this.hashes;
+    const ids = this.ids;
+    const top = this.top;
+    this.install(built);
+    // Removals (and replacements) of slots the snapshot held: their ids are in the new base.
+    for (const id of snap.removed) {
+      const s = this.findSlot(id);
+      if (s >= 0) this.kill(s);
+    }
+    // Slots added since the snapshot, still live: into the new overflow.
+    for (let s = snap.top; s < top; s++) {
+      if (ids[s] < 0) continue;
+      this.indexOverflow(this.append(ids[s], hashes.subarray(s * w, (s + 1) * w)));
+    }
+    this.compactWhenDue();
+  }
+
+  /** What a compaction builds from: the ids as they are now (copied), the hashes (never rewritten). */
+  private snapshot(): Snapshot {
+    return { ids: this.ids.slice(0, this.top), hashes: this.hashes, top: this.top, baseCount: this.baseCount, removed: [] };
+  }
+
+  /**
+   * The new base from a snapshot: the live slots in id order, copied into new arrays, and one CSR
+   * table per piece. Yields after about `step` slots of work, so it can run in steps.
+   */
+  private *build(snap: Snapshot, step: number, minCapacity = 16): Generator<void, Built> {
+    const order = liveOrderOf(snap.ids, snap.top, snap.baseCount);
     const n = order.length;
     const w = this.words;
-    let inPlace = this.pins === 0;
-    for (let i = 0; i < n && inPlace; i++) inPlace = order[i] >= i && (i === 0 || order[i] > order[i - 1]);
-    if (inPlace) {
-      for (let i = 0; i < n; i++) {
+    // Room to grow, so the adds after a compaction do not copy everything again at once.
+    const cap = Math.max(minCapacity, n + Math.max(1024, n >>> 3));
+    const hashes = this.u32(cap * w);
+    const ids = this.i32(cap);
+    for (let i = 0; i < n; ) {
+      for (const end = Math.min(n, i + step); i < end; i++) {
         const s = order[i];
-        if (s === i) continue;
-        this.hashes.copyWithin(i * w, s * w, (s + 1) * w);
-        this.ids[i] = this.ids[s];
+        hashes.set(snap.hashes.subarray(s * w, (s + 1) * w), i * w);
+        ids[i] = snap.ids[s];
       }
-    } else {
-      const hashes = this.u32(n * w);
-      const ids = this.i32(n);
-      for (let i = 0; i < n; i++) {
-        const s = order[i];
-        hashes.set(this.hashes.subarray(s * w, (s + 1) * w), i * w);
-        ids[i] = this.ids[s];
-      }
-      this.hashes = hashes;
-      this.ids = ids;
+      if (i < n) yield;
     }
-    this.top = this.live = n;
+    const shape = this.fixedPieces ? shapeOf(w * 32, this.fixedPieces) : yield* this.chooseShape(w * 32, n);
+    const f = filterBits(shape, n);
+    // The plans of the radii asked for so far, solved now (a step each) rather than at the next query.
+    for (const r of this.plans.keys()) {
+      if (r < w * 32) this.planOf(shape, Math.max(1, n), f, r);
+      yield;
+    }
+    const offsets: Uint32Array[] = [];
+    const postings: Uint32Array[] = [];
+    const keys = new Uint32Array(n);
+    for (let j = 0; j < shape.m; j++) {
+      yield;
+      const start = shape.starts[j];
+      const width = shape.widths[j];
+      const off = this.u32((1 << width) + 1);
+      for (let s = 0; s < n; ) {
+        for (const end = Math.min(n, s + step); s < end; s++) {
+          const k = extract(hashes, s * w, start, width);
+          keys[s] = k;
+          off[k + 1]++;
+        }
+        if (s < n) yield;
+      }
+      for (let k = 0; k < 1 << width; k++) off[k + 1] += off[k];
+      const cursor = off.slice(0, 1 << width);
+      const post = this.u32(n);
+      for (let s = 0; s < n; ) {
+        for (const end = Math.min(n, s + step); s < end; s++) post[cursor[keys[s]]++] = (s << f) | filterOfSlot(hashes, w, shape, f, s, j);
+        if (s < n) yield;
+      }
+      offsets.push(off);
+      postings.push(post);
+    }
+    return { hashes, ids, n, shape, f, offsets, postings };
+  }
+
+  /** The new base takes over: no overflow, no dead slots. */
+  private install(b: Built): void {
+    this.hashes = b.hashes;
+    this.ids = b.ids;
+    this.top = this.live = this.baseCount = b.n;
     this.dead = 0;
-    this.rebuildTables();
+    this.shape = b.shape;
+    this.f = b.f;
+    this.offsets = b.offsets;
+    this.postings = b.postings;
+    this.ovHeads = this.ovNodes = this.ovIds = null;
+    this.ovSize = this.ovIdCount = 0;
+    this.plans.clear();
+    this.view = null;
   }
 
   /** Bytes held by the index's typed arrays, and the part that is not the hashes themselves. */
@@ -388,10 +516,45 @@ export class MultiIndexHashing implements HammingIndex {
     const cached = this.plans.get(r);
     if (cached !== undefined) return cached;
     const n = Math.max(1, this.top);
-    const best = r < this.words * 32 ? planFor(this.shape, n, this.f, r) : null;
+    const best = r < this.words * 32 ? this.planOf(this.shape, n, this.f, r) : null;
     const plan = best && (!this.scanWhenCheaper || best.cost <= n * COST_SCAN) ? best : null;
     this.plans.set(r, plan);
     return plan;
+  }
+
+  /**
+   * planFor, remembered per shape, filter, radius and size class (a quarter octave of n): the cost
+   * model's optimum moves little within a class, and solving it costs milliseconds.
+   */
+  private planOf(shape: Shape, n: number, f: number, r: number): Plan {
+    const cls = Math.round(4 * Math.log2(Math.max(1, n)));
+    const key = `${shape.m}/${shape.widths.join(',')}/${f}/${r}/${cls}`;
+    let plan = this.planMemo.get(key);
+    if (!plan) {
+      plan = planFor(shape, Math.round(2 ** (cls / 4)), f, r);
+      this.planMemo.set(key, plan);
+    }
+    return plan;
+  }
+
+  /**
+   * Among even piece counts with widths 12..24 bits: the fastest that fits the memory budget, else
+   * the smallest. A step per candidate (solving a candidate's plan takes milliseconds).
+   */
+  private *chooseShape(bits: number, n: number): Generator<void, Shape> {
+    let fastest: [Shape, number] | null = null;
+    let smallest: [Shape, number] | null = null;
+    const r = Math.min(this.tuneRadius, bits - 1);
+    for (let m = 2 * Math.ceil(bits / 48); m <= Math.floor(bits / 12); m += 2) {
+      const shape = shapeOf(bits, m);
+      let bytes = 4 * (m + 1) * n; // postings and ids
+      for (let i = 0; i < m; i++) bytes += 4 * 2 ** shape.widths[i]; // offsets
+      const cost = this.planOf(shape, Math.max(1, n), filterBits(shape, n), r).cost;
+      if (bytes <= Math.max(BUDGET_PER_HASH * n, BUDGET_FLOOR) && (!fastest || cost < fastest[1])) fastest = [shape, cost];
+      if (!smallest || bytes < smallest[1]) smallest = [shape, bytes];
+      yield;
+    }
+    return (fastest ?? smallest ?? [shapeOf(bits, Math.max(1, Math.ceil(bits / 16)))])[0];
   }
 
   // --- slots and ids ---
@@ -407,6 +570,7 @@ export class MultiIndexHashing implements HammingIndex {
   }
 
   private kill(slot: number): void {
+    if (this.building && slot < this.building.snap.top) this.building.snap.removed.push(this.ids[slot]);
     if (slot >= this.baseCount) this.ovIdDelete(this.ids[slot]);
     this.ids[slot] |= DEAD;
     this.live--;
@@ -456,32 +620,6 @@ export class MultiIndexHashing implements HammingIndex {
     return this.offload ? new Int32Array(new SharedArrayBuffer(4 * n)) : new Int32Array(n);
   }
 
-  /**
-   * Old slot numbers of the live hashes in id order. The base is sorted already; the overflow is
-   * sorted (stable, so the last of equal ids wins: that is how addMany replaces) and merged in.
-   */
-  private liveOrder(): Int32Array {
-    const ids = this.ids;
-    let ov: Int32Array = new Int32Array(this.top - this.baseCount);
-    let k = 0;
-    for (let s = this.baseCount; s < this.top; s++) if (ids[s] >= 0) ov[k++] = s;
-    ov = sortSlotsById(ov.subarray(0, k), ids);
-    let u = 0; // keep the last of each run of equal ids
-    for (let i = 0; i < ov.length; i++) if (i + 1 === ov.length || ids[ov[i + 1]] !== ids[ov[i]]) ov[u++] = ov[i];
-    ov = ov.subarray(0, u);
-    const order = new Int32Array(this.baseCount + ov.length);
-    let n = 0;
-    let o = 0;
-    for (let s = 0; s < this.baseCount; s++) {
-      if (ids[s] < 0) continue;
-      while (o < ov.length && ids[ov[o]] < ids[s]) order[n++] = ov[o++];
-      if (o < ov.length && ids[ov[o]] === ids[s]) continue; // replaced by a later add
-      order[n++] = s;
-    }
-    while (o < ov.length) order[n++] = ov[o++];
-    return order.subarray(0, n);
-  }
-
   private ovIdFind(id: number): number {
     const t = this.ovIds!;
     const mask = t.length - 1;
@@ -524,40 +662,7 @@ export class MultiIndexHashing implements HammingIndex {
     }
   }
 
-  // --- CSR base and overflow ---
-
-  private rebuildTables(): void {
-    const w = this.words;
-    const n = this.top;
-    const h = this.hashes;
-    this.shape = this.fixedPieces ? shapeOf(w * 32, this.fixedPieces) : chooseShape(w * 32, n, this.tuneRadius);
-    const m = this.shape.m;
-    this.f = filterBits(this.shape, n);
-    this.offsets = [];
-    this.postings = [];
-    this.ovHeads = this.ovNodes = this.ovIds = null;
-    this.ovSize = this.ovIdCount = 0;
-    this.plans.clear();
-    const keys = new Uint32Array(n);
-    for (let j = 0; j < m; j++) {
-      const start = this.shape.starts[j];
-      const width = this.shape.widths[j];
-      const off = this.u32((1 << width) + 1);
-      for (let s = 0; s < n; s++) {
-        const k = extract(h, s * w, start, width);
-        keys[s] = k;
-        off[k + 1]++;
-      }
-      for (let k = 0; k < 1 << width; k++) off[k + 1] += off[k];
-      const cursor = off.slice(0, 1 << width);
-      const post = this.u32(n);
-      for (let s = 0; s < n; s++) post[cursor[keys[s]]++] = (s << this.f) | filterOfSlot(h, w, this.shape, this.f, s, j);
-      this.offsets.push(off);
-      this.postings.push(post);
-    }
-    this.baseCount = n;
-    this.view = null;
-  }
+  // --- overflow ---
 
   private indexOverflow(slot: number): void {
     if (slot - this.baseCount + 1 > this.ovSize) {
@@ -807,22 +912,6 @@ function filterBits(shape: Shape, slots: number): number {
   return Math.max(0, Math.min(16, ...shape.widths, 32 - slotBits));
 }
 
-/** Among even piece counts with widths 12..24 bits: the fastest that fits the memory budget, else the smallest. */
-function chooseShape(bits: number, n: number, radius: number): Shape {
-  let fastest: [Shape, number] | null = null;
-  let smallest: [Shape, number] | null = null;
-  const r = Math.min(radius, bits - 1);
-  for (let m = 2 * Math.ceil(bits / 48); m <= Math.floor(bits / 12); m += 2) {
-    const shape = shapeOf(bits, m);
-    let bytes = 4 * (m + 1) * n; // postings and ids
-    for (let i = 0; i < m; i++) bytes += 4 * 2 ** shape.widths[i]; // offsets
-    const cost = planFor(shape, Math.max(1, n), filterBits(shape, n), r).cost;
-    if (bytes <= Math.max(BUDGET_PER_HASH * n, BUDGET_FLOOR) && (!fastest || cost < fastest[1])) fastest = [shape, cost];
-    if (!smallest || bytes < smallest[1]) smallest = [shape, bytes];
-  }
-  return (fastest ?? smallest ?? [shapeOf(bits, Math.max(1, Math.ceil(bits / 16)))])[0];
-}
-
 /**
  * Radii for every piece: the cheapest under the cost model such that sum(rho_i + 1) > r. Units are
  * spent per pair (a pair with radii a, b takes a + b + 2 units and gets the bound a + b + 1), by
@@ -835,6 +924,7 @@ function planFor(shape: Shape, n: number, f: number, r: number): Plan {
   let dp = new Float64Array(need + 1).fill(Infinity);
   dp[0] = 0;
   const choices: Int32Array[] = []; // per group, per units reached: (units before, a, b), packed
+  const cost = pieceCosts(n, f);
   for (const [a, b] of groups) {
     const wa = shape.widths[a];
     const wb = b >= 0 ? shape.widths[b] : -1;
@@ -844,7 +934,7 @@ function planFor(shape: Shape, n: number, f: number, r: number): Plan {
       for (let rb = -1; rb <= Math.min(wb, need - 1); rb++) {
         const units = Math.min(need, ra + rb + 2);
         const bound = ra + rb + 1;
-        const c = pieceCost(wa, ra, bound, b >= 0 ? f : 0, n) + (b >= 0 ? pieceCost(wb, rb, bound, f, n) : 0);
+        const c = b >= 0 ? cost(wa, ra, bound) + cost(wb, rb, bound) : pieceCostUnfiltered(wa, ra, n);
         if (c < opt[units]) [opt[units], optRadii[units]] = [c, (ra + 1) * 64 + (rb + 1)];
       }
     }
@@ -876,11 +966,39 @@ function planFor(shape: Shape, n: number, f: number, r: number): Plan {
   return { radii, bounds, probes, cost: dp[need] };
 }
 
-/** Modelled cost of looking up one piece at radius rho, its entries kept while d_piece + d_filter <= bound. */
-function pieceCost(width: number, rho: number, bound: number, f: number, n: number): number {
+/**
+ * Modelled cost of looking up one piece of `width` bits at radius rho, its entries kept while
+ * d_piece + d_filter <= bound: sum over k <= rho of C(width, k) probes, each scanning the bucket's
+ * entries and verifying those the f-bit filter lets through. The binomials and the filter's CDF
+ * are tabulated once per plan (the solver asks for thousands of (width, rho, bound) triples).
+ */
+function pieceCosts(n: number, f: number): (width: number, rho: number, bound: number) => number {
+  const cdf = new Float64Array(f + 1);
+  for (let x = 0; x <= f; x++) cdf[x] = binomialCdf(f, x);
+  const binoms = new Map<number, Float64Array>();
+  const memo = new Map<number, number>();
+  return (width, rho, bound) => {
+    const key = (width * 128 + rho + 1) * 256 + bound + 128;
+    let c = memo.get(key);
+    if (c !== undefined) return c;
+    let b = binoms.get(width);
+    if (!b) binoms.set(width, (b = Float64Array.from({ length: width + 1 }, (_, k) => binomial(width, k))));
+    const occupancy = n / 2 ** width;
+    c = 0;
+    for (let k = 0; k <= rho; k++) {
+      const x = bound - k;
+      c += b[k] * (COST_PROBE + occupancy * (COST_ENTRY + COST_VERIFY * (x < 0 ? 0 : x >= f ? 1 : cdf[x])));
+    }
+    memo.set(key, c);
+    return c;
+  };
+}
+
+/** The cost of an unpaired piece: no filter, every entry of a probed bucket verified. */
+function pieceCostUnfiltered(width: number, rho: number, n: number): number {
   const occupancy = n / 2 ** width;
   let c = 0;
-  for (let k = 0; k <= rho; k++) c += binomial(width, k) * (COST_PROBE + occupancy * (COST_ENTRY + COST_VERIFY * binomialCdf(f, bound - k)));
+  for (let k = 0; k <= rho; k++) c += binomial(width, k) * (COST_PROBE + occupancy * (COST_ENTRY + COST_VERIFY));
   return c;
 }
 
@@ -895,6 +1013,40 @@ function binomialCdf(f: number, x: number): number {
 
 function checkId(id: number): void {
   if (!Number.isInteger(id) || id < 0 || id > 0x7fffffff) throw new RangeError(`id must be an integer in [0, 2^31), got ${id}`);
+}
+
+/**
+ * Old slot numbers of the live hashes in id order. The base (slots below baseCount) is sorted
+ * already; the overflow is sorted (stable, so the last of equal ids wins: that is how addMany
+ * replaces) and merged in.
+ */
+function liveOrderOf(ids: Int32Array, top: number, baseCount: number): Int32Array {
+  let ov: Int32Array = new Int32Array(top - baseCount);
+  let k = 0;
+  for (let s = baseCount; s < top; s++) if (ids[s] >= 0) ov[k++] = s;
+  ov = sortSlotsById(ov.subarray(0, k), ids);
+  let u = 0; // keep the last of each run of equal ids
+  for (let i = 0; i < ov.length; i++) if (i + 1 === ov.length || ids[ov[i + 1]] !== ids[ov[i]]) ov[u++] = ov[i];
+  ov = ov.subarray(0, u);
+  const order = new Int32Array(baseCount + ov.length);
+  let n = 0;
+  let o = 0;
+  for (let s = 0; s < baseCount; s++) {
+    if (ids[s] < 0) continue;
+    while (o < ov.length && ids[ov[o]] < ids[s]) order[n++] = ov[o++];
+    if (o < ov.length && ids[ov[o]] === ids[s]) continue; // replaced by a later add
+    order[n++] = s;
+  }
+  while (o < ov.length) order[n++] = ov[o++];
+  return order.subarray(0, n);
+}
+
+/** Runs a generator of steps to its end. */
+function drive<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
 }
 
 /** Fibonacci hashing: the top log2(size) bits of id * 2^32 / phi. */

@@ -203,6 +203,65 @@ describe('MultiIndexHashing: same answers as the brute-force scan', () => {
     expect(mih.count).toBeGreaterThan(1000);
   });
 
+  it('compactions in steps (defer): answers stay exact while the new tables are built, through adds, removes, replacements and batches', async () => {
+    const rnd = prng(21);
+    // The steps run when the test says: between any two operations, a few at a time.
+    const pending: (() => void)[] = [];
+    const runSome = (k: number) => {
+      for (let i = 0; i < k && pending.length; i++) pending.shift()!();
+    };
+    const mih = new MultiIndexHashing(8, { scanWhenCheaper: false, defer: (step) => pending.push(step), stepSlots: 500, ...SPLIT });
+    const brute = new BruteForceIndex(8);
+    const seen: Uint32Array[] = [];
+    const idSpace = 9000;
+    let steps = 0;
+    for (let round = 0; round < 10; round++) {
+      for (let i = 0; i < 1500; i++) {
+        const op = rnd() % 10;
+        const id = rnd() % idSpace;
+        if (op < 6) {
+          const h = seen.length && op < 3 ? flip(rnd, seen[rnd() % seen.length], rnd() % 41) : randomHash(rnd);
+          seen.push(h);
+          mih.add(id, h);
+          brute.add(id, h);
+        } else if (op < 9) {
+          expect(mih.remove(id)).toBe(brute.remove(id));
+        } else {
+          steps += pending.length ? 1 : 0;
+          runSome(rnd() % 3);
+        }
+        expect(mih.count).toBe(brute.count);
+      }
+      if (round % 3 === 1) {
+        // a batch added while a build may be under way: through the overflow
+        const n = 700;
+        const ids = Array.from({ length: n }, () => rnd() % idSpace);
+        const packed = new Uint32Array(n * 8);
+        for (let i = 0; i < n; i++) {
+          const h = randomHash(rnd);
+          packed.set(h, i * 8);
+          brute.add(ids[i], h);
+        }
+        mih.addMany(ids, packed);
+      }
+      // Queries in the middle of a build, then after it.
+      await expectSame(mih, brute, queries(rnd, seen, 6), [0, 31, rnd() % 65], `seed 21, round ${round}, mid-build ${pending.length > 0}`);
+      runSome(Infinity);
+      await expectSame(mih, brute, queries(rnd, seen, 6), [0, 31, rnd() % 65], `seed 21, round ${round}, built`);
+    }
+    expect(steps).toBeGreaterThan(50);
+    // compact() finishes a build under way and folds in everything since.
+    for (let i = 0; i < 3000; i++) {
+      const h = randomHash(rnd);
+      mih.add(idSpace + i, h);
+      brute.add(idSpace + i, h);
+    }
+    mih.compact();
+    pending.length = 0;
+    await expectSame(mih, brute, queries(rnd, seen, 8), [0, 31, 64], 'after compact()');
+    expect(mih.count).toBe(brute.count);
+  });
+
   it('heavy churn on a few ids (the id tables under deletes and wrap-around)', () => {
     const rnd = prng(12);
     const mih = new MultiIndexHashing(8, { scanWhenCheaper: false });

@@ -9,7 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { clientAssertion } from '../../src/cli/oauth';
 import { openDatabase } from '../../src/runtime/node/db';
@@ -18,7 +19,7 @@ import { createClient } from '../../src/services/clients';
 import { SqlAuthStore } from '../../src/storage/auth-store';
 import { SqlLedger } from '../../src/storage/ledger';
 
-export const ROOT = resolve(__dirname, '../..');
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 export interface NodeProcess {
   child: ChildProcess;

@@ -7,20 +7,19 @@
  *   npm run bench -- --only http            # 1 M hashes, 20 s of load
  *   npm run bench -- --only http --quick    # 100 k hashes, 8 s
  */
-import { execFile, spawn, spawnSync } from 'node:child_process';
-import { promisify } from 'node:util';
+import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { openDatabase } from '../../runtime/node/db';
 import { createClient } from '../../services/clients';
 import { SqlAuthStore } from '../../storage/auth-store';
 import { SqlLedger } from '../../storage/ledger';
 import { NO_FOLLOWER } from '../../services/change-follower';
+import { autocannonLoad, hasWrk, wrkLoad } from './load';
 import type { BenchTable } from './types';
 import { uniform as rng } from '../../core/prng';
 
@@ -70,7 +69,7 @@ async function fill(url: string, n: number, rnd: () => number): Promise<string[]
   return sample;
 }
 
-async function waitReady(base: string, started: number, timeoutMs = 120_000): Promise<number> {
+export async function waitReady(base: string, started: number, timeoutMs = 120_000): Promise<number> {
   for (;;) {
     try {
       const r = await fetch(`${base}/health`);
@@ -148,49 +147,3 @@ export async function run(opts: { quick?: boolean; size?: number } = {}): Promis
   }
 }
 
-interface Load {
-  tool: string;
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-}
-
-function hasWrk(): boolean {
-  return spawnSync('wrk', ['--version']).error === undefined;
-}
-
-async function autocannonLoad(base: string, headers: Record<string, string>, bodies: string[], duration: number): Promise<Load> {
-  let k = 0;
-  const r = await autocannon({
-    url: `${base}/v1/match`,
-    method: 'POST',
-    headers,
-    connections: 32,
-    duration,
-    requests: [{ setupRequest: (req) => ({ ...req, body: bodies[k++ % bodies.length] }) }],
-  });
-  return { tool: 'autocannon', rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts + (r.non2xx ?? 0) };
-}
-
-async function wrkLoad(dir: string, base: string, headers: Record<string, string>, bodies: string[], duration: number): Promise<Load> {
-  const lua = join(dir, 'match.lua');
-  const hdr = Object.entries(headers)
-    .map(([k, v]) => `[${JSON.stringify(k)}] = ${JSON.stringify(v)}`)
-    .join(', ');
-  writeFileSync(
-    lua,
-    `local bodies = {${bodies.map((b) => JSON.stringify(b)).join(',')}}\nlocal i = 0\nlocal headers = {${hdr}}\nrequest = function()\n  i = i % #bodies + 1\n  return wrk.format("POST", "/v1/match", headers, bodies[i])\nend\n`,
-  );
-  const { stdout } = await promisify(execFile)('wrk', ['-t1', '-c32', `-d${duration}s`, '--latency', '-s', lua, base], { timeout: (duration + 30) * 1000 });
-  const ms = (label: string) => {
-    const m = new RegExp(`${label}\\s+([\\d.]+)(us|ms|s)`).exec(stdout);
-    if (!m) return NaN;
-    const v = Number(m[1]);
-    return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
-  };
-  const num = (re: RegExp) => Number(re.exec(stdout)?.[1] ?? 0);
-  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
-  const errors = num(/Non-2xx or 3xx responses: (\d+)/) + (socket ? socket.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
-  return { tool: 'wrk', rps: num(/Requests\/sec:\s+([\d.]+)/), p50: Number(ms('50%').toFixed(2)), p99: Number(ms('99%').toFixed(2)), errors };
-}

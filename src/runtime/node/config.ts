@@ -55,6 +55,7 @@ const Schema = z.object({
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
   AUTH_CACHE_MS: int(0, 60_000).default(1000),
   FOLLOW_INTERVAL_MS: int(10, 60_000).default(200),
+  INSTANCES: int(1, 64).default(1),
   DEV_AUTH: bool.default(false),
   NODE_ENV: z.string().default('development'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),

@@ -49,7 +49,8 @@ export async function createNodeRuntime(config: NodeConfig, overrides: { now?: (
   const authCache = config.AUTH_CACHE_MS > 0 ? new CachedAuthStore(new SqlAuthStore(database.reader), config.AUTH_CACHE_MS) : null;
   // Large match batches are split with a second thread when there is a second core.
   const matchHelper = MihHelper.useful() ? new MihHelper((e) => console.error('match helper thread failed, batches run on the main thread:', e)) : null;
-  const index = new MemoryMatchIndex((words) => new MultiIndexHashing(words, { offload: matchHelper?.offload }));
+  // Compactions run in steps between other work, so a large index never stops the event loop for long.
+  const index = new MemoryMatchIndex((words) => new MultiIndexHashing(words, { offload: matchHelper?.offload, defer: (step) => setImmediate(step) }));
   const follower = new ChangeFollower(store, { index, hashes, auth: authCache ?? undefined }, { intervalMs: config.FOLLOW_INTERVAL_MS, onError: (e) => console.error('change log follower:', e) });
   const limits = { maxBatch: config.MAX_BATCH, maxBodyBytes: config.MAX_BODY_BYTES, maxJsonBytes: config.MAX_JSON_BYTES, maxImagePixels: config.MAX_IMAGE_PIXELS };
   const deps = assembleAppDeps({

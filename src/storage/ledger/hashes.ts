@@ -4,7 +4,7 @@
  * change is written before the change; the change-log row that shows the state after it, after).
  */
 import { sql, type SQL } from 'drizzle-orm';
-import { entryTemplate, Hole } from '../../core/audit-event';
+import { canonicalJson, entryTemplate, Hole } from '../../core/audit-event';
 import type { LedgerShareItem, Verdict } from '../types';
 import { chunkJson, deriveStatus, entrySql, lastChange, read, snapshotSql, write, type Stmt } from './sql';
 
@@ -15,10 +15,10 @@ export interface ShareStatements {
   last: number;
 }
 
-/** The items of a share as one JSON argument: `i` rows with k (position), id, type, value, labels, ext, t (audit template parts). */
+/** The items of a share as one JSON argument: `i` rows with k (position), id, type, value, labels, ext, c (the audit entry's content). */
 function itemsCte(json: string): SQL {
   return sql`i as (select cast(j.key as integer) as k, j.value ->> '$.id' as id, j.value ->> '$.type' as type, j.value ->> '$.value' as value,
-      j.value ->> '$.labels' as labels, j.value ->> '$.ext' as ext, j.value -> '$.t' as t
+      j.value ->> '$.labels' as labels, j.value ->> '$.ext' as ext, j.value ->> '$.c' as c
     from json_each(${json}) j)`;
 }
 
@@ -30,21 +30,19 @@ export function shareStatements(p: { at: number; tx: string; contributor: string
   const stmts: Stmt[] = [];
   const reads: ShareStatements['reads'] = [];
   let base = 0;
-  const encode = (it: (typeof p.items)[number]) => {
-    // The entry's subject id and action are holes: a concurrent share may have created the hash
-    // (its id wins), and whether this is a share or a relabel depends on the member's standing contribution.
-    const t = entryTemplate({
-      at,
-      actor: contributor,
-      action: new Hole('action'),
-      subject: { kind: 'hash', id: new Hole('id') },
-      content: { type: it.type, value: it.value, labels: it.labels, externalId: it.externalId, ...it.auditExtra },
-    });
-    if (t.holes.join() !== 'action,id') throw new Error('unexpected audit template for a share');
-    return { id: it.id, type: it.type, value: it.value, labels: JSON.stringify(it.labels), ext: it.externalId, t: t.parts };
-  };
-  for (const chunk of chunkJson(p.items, encode)) {
-    const json = JSON.stringify(chunk.map(encode));
+  // One template for the op: the entry's action, subject id and content are holes. The action and id
+  // are the database's to fill (a concurrent share may have created the hash, and whether this is a
+  // share or a relabel depends on the member's standing contribution); the content is each item's,
+  // canonical JSON made here.
+  const t = entryTemplate({ at, actor: contributor, action: new Hole('action'), subject: { kind: 'hash', id: new Hole('id') }, content: new Hole('content') as unknown as Record<string, unknown> });
+  if (t.holes.join() !== 'action,content,id') throw new Error('unexpected audit template for a share');
+  const encoded = p.items.map((it) => {
+    const content = canonicalJson({ type: it.type, value: it.value, labels: it.labels, externalId: it.externalId, ...it.auditExtra });
+    return JSON.stringify({ id: it.id, type: it.type, value: it.value, labels: JSON.stringify(it.labels), ext: it.externalId, c: content });
+  });
+  const [a0, a1, a2, a3] = t.parts;
+  for (const chunk of chunkJson(encoded)) {
+    const json = `[${chunk.join(',')}]`;
     const items = itemsCte(json);
     const before = stmts.push(
       read(['k', 'id', 'mine', 'same'], sql`with ${items}
@@ -62,11 +60,11 @@ export function shareStatements(p: { at: number; tx: string; contributor: string
     // Entries for the items whose contribution this commit changes, named by the state before it.
     stmts.push(
       write(sql`with ${items}, x as (
-          select i.k, i.t, h.id, case when c.hash_id is not null and c.retracted_at is null then 'hash.relabel' else 'hash.share' end as act
+          select i.k, i.c, h.id, case when c.hash_id is not null and c.retracted_at is null then 'hash.relabel' else 'hash.share' end as act
           from i ${hashOfItem(origin)} left join contributions c on c.hash_id = h.id and c.contributor = ${contributor}
           where c.hash_id is null or c.retracted_at is not null or c.labels is not i.labels or c.external_id is not i.ext)
         insert into audit_log (at, action, actor, entry)
-        select ${at}, x.act, ${contributor}, (x.t ->> 0) || json_quote(x.act) || (x.t ->> 1) || json_quote(x.id) || (x.t ->> 2)
+        select ${at}, x.act, ${contributor}, ${a0} || json_quote(x.act) || ${a1} || x.c || ${a2} || json_quote(x.id) || ${a3}
         from x order by x.k`),
     );
     stmts.push(
@@ -107,8 +105,8 @@ export function shareStatements(p: { at: number; tx: string; contributor: string
   // A video's frames come with the hash that first brings them; they never change afterwards.
   for (const it of p.items) {
     if (!it.frames?.length) continue;
-    for (const frames of chunkJson(it.frames, (f) => [f.frame, f.timestampMs, f.quality, f.value, f.indexed ? 1 : 0])) {
-      const json = JSON.stringify(frames.map((f) => [f.frame, f.timestampMs, f.quality, f.value, f.indexed ? 1 : 0]));
+    for (const frames of chunkJson(it.frames.map((f) => JSON.stringify([f.frame, f.timestampMs, f.quality, f.value, f.indexed ? 1 : 0])))) {
+      const json = `[${frames.join(',')}]`;
       stmts.push(
         write(sql`insert into video_frames (hash_id, frame, timestamp_ms, quality, value, indexed)
           select h.id, f.value ->> 0, f.value ->> 1, f.value ->> 2, f.value ->> 3, f.value ->> 4

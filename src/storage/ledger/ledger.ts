@@ -1,12 +1,12 @@
 /** The SQL Ledger (drizzle; libsql or D1): every write of the node, one batch per call. */
 import { lt, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
-import { chunkRows, type AppDb } from '../db';
-import { matchCounts, merkleNodes, treeHeads, usedJtis } from '../schema';
+import type { AppDb } from '../db';
+import { matchCounts, usedJtis } from '../schema';
 import type { Ledger, LedgerFeedbackResult, LedgerShareItem, LedgerShareResult, MerkleNodeRow, ShareOutcome, TreeHeadRow } from '../types';
 import { addClientKeyStatements, createClientStatements, revokeClientKeyStatements, rotateNodeKeyStatements, setClientStatusStatements } from './clients';
 import { feedbackStatements, retractStatements, shareStatements } from './hashes';
-import type { Stmt } from './sql';
+import { chunkJson, write, type Stmt } from './sql';
 
 export interface SqlLedgerOptions {
   /** Also write the SQL multi-index buckets of new perceptual hashes (Workers: see bucket-index.ts). */
@@ -123,9 +123,12 @@ export class SqlLedger implements Ledger {
   }
 
   async appendTree(nodes: MerkleNodeRow[], head: TreeHeadRow): Promise<void> {
-    const stmts: BatchItem<'sqlite'>[] = chunkRows(nodes, 3).map((part) => this.db.insert(merkleNodes).values(part).onConflictDoNothing());
-    stmts.push(this.db.insert(treeHeads).values(head).onConflictDoNothing());
-    await this.db.batch(stmts as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
+    // The subtree hashes as JSON arguments (a few statements for thousands of nodes), then the head.
+    const stmts: Stmt[] = chunkJson(nodes.map((n) => JSON.stringify([n.level, n.idx, n.hash]))).map((part) =>
+      write(sql`insert into merkle_nodes (level, idx, hash) select j.value ->> 0, j.value ->> 1, j.value ->> 2 from json_each(${`[${part.join(',')}]`}) j where true on conflict do nothing`),
+    );
+    stmts.push(write(sql`insert into tree_heads (tree_size, root_hash, timestamp, signature) values (${head.treeSize}, ${head.rootHash}, ${head.timestamp}, ${head.signature}) on conflict do nothing`));
+    await this.run(stmts);
   }
 }
 

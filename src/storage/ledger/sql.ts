@@ -32,13 +32,13 @@ export function read(columns: string[], q: SQL): Stmt {
  */
 export const MAX_JSON_PARAM = 500_000;
 
-/** Cuts rows into groups whose JSON stays under MAX_JSON_PARAM (one row at least per group). */
-export function chunkJson<T>(rows: T[], encode: (row: T) => unknown = (r) => r): T[][] {
-  const out: T[][] = [];
-  let cur: T[] = [];
+/** Cuts rows, each already JSON, into groups that stay under MAX_JSON_PARAM together (one row at least per group). */
+export function chunkJson(rows: string[]): string[][] {
+  const out: string[][] = [];
+  let cur: string[] = [];
   let size = 2;
   for (const r of rows) {
-    const n = JSON.stringify(encode(r)).length + 1;
+    const n = r.length + 1;
     if (cur.length && size + n > MAX_JSON_PARAM) {
       out.push(cur);
       cur = [];

@@ -1,0 +1,263 @@
+/**
+ * The ledger under load, through the HTTP API of real node processes (DESIGN §9, issue 10):
+ *
+ * 1. a bank filled through the API: two clients share batches of 1000 new PDQ hashes back to back
+ *    until it holds N (1 M; --quick 100 k), while a prober measures GET /health and a single-hash
+ *    POST /v1/match; shares per second near 10 k and near N stored;
+ * 2. shares per second with 1, 8 and 32 writers at once (one new hash a request);
+ * 3. the lag between instances: a second process on the same database, a hash shared through the
+ *    first, the time until the second matches it (and a retraction until it stops);
+ * 4. single-hash match throughput of one instance against two behind one port (INSTANCES=2).
+ *
+ *   npm run bench -- --only ledger            # N = 1 M
+ *   npm run bench -- --only ledger --quick    # N = 100 k
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { openDatabase } from '../../runtime/node/db';
+import { NO_FOLLOWER } from '../../services/change-follower';
+import { createClient } from '../../services/clients';
+import { SqlAuthStore } from '../../storage/auth-store';
+import { SqlLedger } from '../../storage/ledger';
+import { requestToken } from '../oauth';
+import { autocannonLoad, hasWrk, wrkLoad } from './load';
+import type { BenchTable } from './types';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+interface Proc {
+  base: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+async function startNode(env: Record<string, string>): Promise<Proc> {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const base = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/main.node.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: base, RATE_LIMIT_PER_SECOND: '0', NODE_ENV: 'production', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the node exited (${child.exitCode})`);
+    const status = await fetch(`${base}/health`).then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (status === 200) break;
+    if (Date.now() > deadline) throw new Error('the node did not become ready');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    base,
+    child,
+    stop: () =>
+      new Promise((r) => {
+        if (child.exitCode !== null) return r();
+        child.once('exit', () => r());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+async function admit(databaseUrl: string): Promise<{ id: string; jwk: JWK }> {
+  const db = await openDatabase(databaseUrl);
+  try {
+    const { publicKey, privateKey } = await generateKeyPair('EdDSA', { extractable: true });
+    const registry = { auth: new SqlAuthStore(db.reader), ledger: new SqlLedger(db.writer), follower: NO_FOLLOWER, now: Date.now, newId: () => crypto.randomUUID() };
+    const v = await createClient(registry, 'bench', { role: 'partner', name: `bench ${Date.now()}`, jwk: await exportJWK(publicKey) });
+    return { id: v.id, jwk: { ...(await exportJWK(privateKey)), kid: v.keys[0].kid, alg: 'EdDSA' } };
+  } finally {
+    await db.close();
+  }
+}
+
+const hex = () => randomBytes(32).toString('hex');
+const q = (xs: number[], p: number) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] : NaN);
+const ms = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '-');
+const fmt = (x: number) => Math.round(x).toLocaleString('en');
+
+/** Probes /health and a single-hash /v1/match every `everyMs` until stopped; latencies by phase. */
+function prober(base: string, headers: Record<string, string>, everyMs: number) {
+  const health: number[] = [];
+  const match: number[] = [];
+  let running = true;
+  const done = (async () => {
+    while (running) {
+      let t = performance.now();
+      await (await fetch(`${base}/health`)).arrayBuffer();
+      health.push(performance.now() - t);
+      t = performance.now();
+      const r = await fetch(`${base}/v1/match`, { method: 'POST', headers, body: JSON.stringify({ hashes: [{ type: 'pdq', value: hex() }] }) });
+      await r.arrayBuffer();
+      if (r.status !== 200) throw new Error(`match answered ${r.status} during the load`);
+      match.push(performance.now() - t);
+      await new Promise((r2) => setTimeout(r2, everyMs));
+    }
+  })();
+  return {
+    /** The latencies since the last call, and forget them. */
+    take() {
+      const out = { health: health.splice(0), match: match.splice(0) };
+      return out;
+    },
+    async stop() {
+      running = false;
+      await done;
+    },
+  };
+}
+
+export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
+  const N = opts.quick ? 100_000 : 1_000_000;
+  const dir = mkdtempSync(join(tmpdir(), 'mhn-bench-ledger-'));
+  const DATABASE_URL = `file:${join(dir, 'node.db')}`;
+  const env = { DATABASE_URL, NODE_SECRET_FILE: join(dir, 'node.secret') };
+  const rows: (string | number)[][] = [];
+  const notes: string[] = [];
+  const procs: Proc[] = [];
+  try {
+    const a = await startNode(env);
+    procs.push(a);
+    const partner = await admit(DATABASE_URL);
+    const token = async (base: string) => (await requestToken(base, partner.id, partner.jwk)).access_token;
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${await token(a.base)}` };
+
+    // ---- 1. the bank, filled through the API by two clients
+    const probe = prober(a.base, headers, 10);
+    let stored = 0;
+    const windows: { at: number; rate: number; health: number[]; match: number[] }[] = [];
+    let windowStart = performance.now();
+    let windowFrom = 0;
+    const windowSize = N / 20;
+    const t0 = performance.now();
+    const client = async () => {
+      while (stored < N) {
+        stored += 1000;
+        const body = JSON.stringify({ items: Array.from({ length: 1000 }, () => ({ type: 'pdq', value: hex(), labels: ['recruitment'] })) });
+        const r = await fetch(`${a.base}/v1/hashes`, { method: 'POST', headers, body });
+        await r.arrayBuffer();
+        if (r.status !== 201) throw new Error(`share answered ${r.status}`);
+        if (stored - windowFrom >= windowSize) {
+          const now = performance.now();
+          windows.push({ at: stored, rate: ((stored - windowFrom) * 1000) / (now - windowStart), ...probe.take() });
+          windowStart = now;
+          windowFrom = stored;
+        }
+      }
+    };
+    await Promise.all([client(), client()]);
+    const fillS = (performance.now() - t0) / 1000;
+    await probe.stop();
+    const first = windows[0];
+    const last = windows[windows.length - 1];
+    const all = { health: windows.flatMap((w) => w.health), match: windows.flatMap((w) => w.match) };
+    rows.push([
+      `fill to ${fmt(N)} through POST /v1/hashes (2 clients, 1000 a batch)`,
+      `${fillS.toFixed(0)} s`,
+      `${fmt(N / fillS)} hashes/s`,
+      `${fmt(first.rate)} near ${fmt(first.at)}, ${fmt(last.rate)} near ${fmt(last.at)} (${((last.rate / first.rate) * 100).toFixed(0)} %)`,
+      `${ms(q(all.health, 0.5))} / ${ms(q(all.health, 0.99))}`,
+      `${ms(q(all.match, 0.5))} / ${ms(q(all.match, 0.99))}`,
+    ]);
+    notes.push(
+      `fill: ${windows.map((w) => `${fmt(w.at)}: ${fmt(w.rate)}/s (p99 health ${ms(q(w.health, 0.99))}, match ${ms(q(w.match, 0.99))} ms)`).join('; ')}`,
+    );
+
+    // ---- 2. writers at once: one new hash a request
+    for (const writers of [1, 8, 32]) {
+      const lat: number[] = [];
+      let n = 0;
+      const until = performance.now() + (opts.quick ? 4000 : 10_000);
+      const w0 = performance.now();
+      const probe2 = prober(a.base, headers, 10);
+      await Promise.all(
+        Array.from({ length: writers }, async () => {
+          while (performance.now() < until) {
+            const t = performance.now();
+            const r = await fetch(`${a.base}/v1/hashes`, { method: 'POST', headers, body: JSON.stringify({ items: [{ type: 'pdq', value: hex(), labels: ['recruitment'] }] }) });
+            await r.arrayBuffer();
+            if (r.status !== 201) throw new Error(`share answered ${r.status}`);
+            lat.push(performance.now() - t);
+            n++;
+          }
+        }),
+      );
+      const s = (performance.now() - w0) / 1000;
+      await probe2.stop();
+      const p = probe2.take();
+      rows.push([`${writers} writer${writers > 1 ? 's' : ''} at once, one hash a request`, `${s.toFixed(0)} s`, `${fmt(n / s)} shares/s`, `share p50 ${ms(q(lat, 0.5))} ms, p99 ${ms(q(lat, 0.99))} ms`, `${ms(q(p.health, 0.5))} / ${ms(q(p.health, 0.99))}`, `${ms(q(p.match, 0.5))} / ${ms(q(p.match, 0.99))}`]);
+    }
+
+    // ---- 3. the lag between instances on one database
+    const b = await startNode(env);
+    procs.push(b);
+    const hb = { ...headers, authorization: `Bearer ${await token(b.base)}` };
+    const lags: number[] = [];
+    const retractLags: number[] = [];
+    const matches = async (value: string) => {
+      const r = await fetch(`${b.base}/v1/match`, { method: 'POST', headers: hb, body: JSON.stringify({ hashes: [{ type: 'pdq', value }], maxDistance: { pdq: 0 } }) });
+      return (await r.json()).results[0].matches.length as number;
+    };
+    const waitFor = async (value: string, want: number) => {
+      const t = performance.now();
+      while ((await matches(value)) !== want) {
+        if (performance.now() - t > 10_000) throw new Error('the second instance did not follow within 10 s');
+      }
+      return performance.now() - t;
+    };
+    for (let k = 0; k < (opts.quick ? 50 : 200); k++) {
+      const value = hex();
+      const r = await fetch(`${a.base}/v1/hashes`, { method: 'POST', headers, body: JSON.stringify({ items: [{ type: 'pdq', value, labels: ['recruitment'] }] }) });
+      const id = (await r.json()).items[0].id;
+      lags.push(await waitFor(value, 1));
+      await (await fetch(`${a.base}/v1/hashes/${id}`, { method: 'DELETE', headers })).arrayBuffer();
+      retractLags.push(await waitFor(value, 0));
+      await new Promise((r2) => setTimeout(r2, Math.random() * 50));
+    }
+    rows.push([`lag from a share at one instance to a match at another (${lags.length} shares)`, '', '', `p50 ${ms(q(lags, 0.5))} ms, p99 ${ms(q(lags, 0.99))} ms; a retraction: p50 ${ms(q(retractLags, 0.5))}, p99 ${ms(q(retractLags, 0.99))} ms`, '', '']);
+    await b.stop();
+    procs.pop();
+    await a.stop();
+    procs.pop();
+
+    // ---- 4. match throughput, one instance against two behind one port
+    const bodies = Array.from({ length: 2000 }, () => JSON.stringify({ hashes: [{ type: 'pdq', value: hex() }] }));
+    const fire = async (instances: number) => {
+      const p = await startNode({ ...env, INSTANCES: String(instances) });
+      procs.push(p);
+      // Every instance must be ready: each loads its own index; the port answers only when one is.
+      await new Promise((r) => setTimeout(r, 1000));
+      const h = { ...headers, authorization: `Bearer ${await token(p.base)}` };
+      const f = (sec: number) => (hasWrk() ? wrkLoad(dir, p.base, h, bodies, sec) : autocannonLoad(p.base, h, bodies, sec));
+      await f(3);
+      const load = await f(opts.quick ? 8 : 20);
+      await p.stop();
+      procs.pop();
+      return load;
+    };
+    const one = await fire(1);
+    const two = await fire(2);
+    rows.push([`single-hash POST /v1/match at ${fmt(N)}: 1 instance / 2 instances (${one.tool}, 32 connections)`, '', `${fmt(one.rps)} / ${fmt(two.rps)} requests/s`, `ratio ${(two.rps / one.rps).toFixed(2)}; p99 ${ms(one.p99)} / ${ms(two.p99)} ms; errors ${one.errors} / ${two.errors}`, '', '']);
+    notes.push(
+      'Every request carries a real access token; the node runs with RATE_LIMIT_PER_SECOND=0. The prober sends GET /health and a single-hash POST /v1/match (an unrelated PDQ hash) one after the other, every 10 ms, during the fill and the writer phases. Load generator, prober and node share the 2 cores.',
+      'Instances: the second process follows the change log (FOLLOW_INTERVAL_MS, default 200 ms, and at once after its own writes); the lag is measured from the share\'s answer at the first to the first match at the second. Two instances behind one port: INSTANCES=2 (Node cluster), each with its own index.',
+    );
+    return {
+      title: `Ledger: writes at scale, reads during writes, several instances (${fmt(N)} hashes)`,
+      columns: ['what', 'took', 'rate', 'detail', '/health p50 / p99 (ms)', 'single-hash /v1/match p50 / p99 (ms)'],
+      rows,
+      notes,
+    };
+  } finally {
+    for (const p of procs) await p.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
