@@ -25,6 +25,16 @@ export const HashValueSchema = z.string().openapi({
   example: 'f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22',
 });
 
+/** Control characters (C0, DEL, C1): refused in every free text a client sends (names, references, reasons). */
+export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** Free text a client sends: at most `max` characters, no control characters. */
+export const plainText = (max: number, what: string) =>
+  z
+    .string()
+    .max(max, `${what} must be at most ${max} characters`)
+    .refine((v) => !CONTROL_CHARACTERS.test(v), `${what} must not contain control characters (tabs, line breaks, NUL…)`);
+
 export const LabelIdSchema = z.string().openapi({ enum: LABELS.map((l) => l.id), example: 'attack-footage' });
 
 export const ImageHashesSchema = z

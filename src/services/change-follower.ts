@@ -37,6 +37,8 @@ export class ChangeFollower implements Follower {
   private held: IndexOp[] = [];
   private pumping: Promise<void> | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
+  private failing = false;
+  private lastReported = 0;
   /** When each applied change was applied, for the lag figures (seq -> ms), kept for the last few. */
   lastAppliedAt = 0;
 
@@ -55,7 +57,22 @@ export class ChangeFollower implements Follower {
   start(from: number): void {
     this.cursor = from;
     if (this.opts.intervalMs > 0 && !this.timer) {
-      this.timer = setInterval(() => void this.pump().catch((e) => this.opts.onError?.(e)), this.opts.intervalMs);
+      this.timer = setInterval(
+        () =>
+          void this.pump().then(
+            () => (this.failing = false),
+            (e) => {
+              // Said once while it lasts (a database that is down fails every interval), then again a minute on.
+              const now = (this.opts.now ?? Date.now)();
+              if (!this.failing || now - this.lastReported > 60_000) {
+                this.lastReported = now;
+                this.opts.onError?.(e);
+              }
+              this.failing = true;
+            },
+          ),
+        this.opts.intervalMs,
+      );
       this.timer.unref?.();
     }
   }

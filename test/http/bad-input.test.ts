@@ -62,6 +62,25 @@ describe('malformed requests', () => {
     expect(feed.entries).toEqual([]);
   });
 
+  it('control characters in free text (a reference, a reason, a name) -> 400 naming the field, nothing written', async () => {
+    const before = await t.rt.deps.log.auditSize();
+    const share = await t.request('/v1/hashes', json('POST', { items: [{ type: 'pdq', value: PDQ, labels: ['recruitment'], externalId: 'case\u00001' }] }));
+    expect((await problem(share, 400, 'invalid_request')).detail).toMatch(/externalId must not contain control characters/);
+    const form = new FormData();
+    form.set('file', new Blob([await noiseImage('png', 64, 64)], { type: 'image/png' }), 'x.png');
+    form.set('labels', 'recruitment');
+    form.set('externalId', 'line\nbreak');
+    expect((await problem(await t.request('/v1/hashes/media', { method: 'POST', body: form }), 400, 'invalid_request')).detail).toMatch(/externalId/);
+    const shared = await (await t.request('/v1/hashes', json('POST', { items: [{ type: 'pdq', value: PDQ, labels: ['recruitment'] }] }))).json();
+    const fb = await t.request(`/v1/hashes/${shared.items[0].id}/feedback`, json('POST', { verdict: 'dispute', reason: 'a\u0007b' }));
+    expect((await problem(fb, 400, 'invalid_request')).detail).toMatch(/reason must not contain control characters/);
+    const admin = await t.as('admin', 'admin-ctl');
+    const client = await t.request('/v1/admin/clients', json('POST', { role: 'partner', name: 'tab\there' }, admin));
+    expect((await problem(client, 400, 'invalid_request')).detail).toMatch(/name must not contain control characters/);
+    // The one share that went through, and the admin's own creation: nothing else was written.
+    expect((await t.rt.deps.log.auditEntries(before, await t.rt.deps.log.auditSize())).map((e) => e.action)).toEqual(['hash.share', 'client.create']);
+  });
+
   it('a batch over 1000 -> 400 batch_too_large', async () => {
     const hashes = Array.from({ length: 1001 }, (_, i) => ({ type: 'md5', value: i.toString(16).padStart(32, '0') }));
     await problem(await t.request('/v1/match', json('POST', { hashes })), 400, 'batch_too_large');
@@ -182,8 +201,9 @@ describe('bad media', () => {
   it('sharing from media without labels -> 400, nothing shared', async () => {
     const form = new FormData();
     form.set('file', new Blob([await noiseImage('png')], { type: 'image/png' }), 'x.png');
+    const before = (await (await t.request('/v1/hashes')).json()).entries.length;
     await problem(await t.request('/v1/hashes/media', { method: 'POST', body: form }), 400, 'invalid_request');
-    expect((await (await t.request('/v1/hashes')).json()).entries).toEqual([]);
+    expect((await (await t.request('/v1/hashes')).json()).entries).toHaveLength(before);
   });
 });
 

@@ -448,6 +448,6 @@ describe('no trace of any video', () => {
     const distinct = [...new Map(uploads.map((u) => [createHash('sha256').update(u).digest('hex'), u])).values()];
     const { files, holding } = scanForUploads(t.dir, started, distinct);
     expect(files).toContain(t.dbFile);
-    expect(holding).toEqual([]);
+    expect(holding, holding.join(', ')).toEqual([]);
   });
 });

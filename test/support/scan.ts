@@ -31,10 +31,25 @@ export function blockIndex(...uploads: Buffer[]): Map<number, Block[]> {
   return m;
 }
 
+/** A bit per low 24 bits of the blocks' keys: most positions of a haystack are passed over on one bit test. */
+const filters = new WeakMap<Map<number, Block[]>, Uint8Array>();
+function filterOf(blocks: Map<number, Block[]>): Uint8Array {
+  let f = filters.get(blocks);
+  if (!f) {
+    f = new Uint8Array(1 << 21);
+    for (const k of blocks.keys()) f[(k & 0xffffff) >>> 3] |= 1 << (k & 7);
+    filters.set(blocks, f);
+  }
+  return f;
+}
+
 /** The offset in `haystack` of a 64-byte run of any upload indexed in `blocks`, or -1. One pass. */
 export function findRun(haystack: Buffer, blocks: Map<number, Block[]>): number {
+  const filter = filterOf(blocks);
   for (let i = 0; i + 32 <= haystack.length; i++) {
-    const found = blocks.get(haystack.readUInt32LE(i));
+    const key = haystack.readUInt32LE(i);
+    if (!(filter[(key & 0xffffff) >>> 3] & (1 << (key & 7)))) continue;
+    const found = blocks.get(key);
     if (!found) continue;
     for (const { upload, offset: o } of found) {
       if (!haystack.subarray(i, i + 32).equals(upload.subarray(o, o + 32))) continue;

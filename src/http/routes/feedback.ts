@@ -2,7 +2,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { giveFeedback } from '../../services/sharing';
 import { requireScope } from '../auth';
 import type { AppEnv } from '../env';
-import { AUTH_ERRORS, problemResponses } from '../schemas';
+import { AUTH_ERRORS, problemResponses, plainText } from '../schemas';
 
 const route = createRoute({
   method: 'post',
@@ -18,7 +18,7 @@ const route = createRoute({
       required: true,
       content: {
         'application/json': {
-          schema: z.object({ verdict: z.enum(['confirm', 'dispute']), reason: z.string().max(1000).optional() }).openapi('FeedbackRequest'),
+          schema: z.object({ verdict: z.enum(['confirm', 'dispute']), reason: plainText(1000, 'reason').optional() }).openapi('FeedbackRequest'),
         },
       },
     },

@@ -6,7 +6,7 @@ import { shareHashes } from '../../services/sharing';
 import { requireScope } from '../auth';
 import type { AppEnv } from '../env';
 import { readMedia } from '../media';
-import { AUTH_ERRORS, mediaHashesSchema, problemResponses } from '../schemas';
+import { AUTH_ERRORS, mediaHashesSchema, problemResponses, plainText } from '../schemas';
 import { ShareResultSchema } from './share';
 
 const route = createRoute({
@@ -58,6 +58,8 @@ export function register(app: OpenAPIHono<AppEnv>) {
     const unknown = unknownLabels(labels);
     if (unknown.length) throw new DomainError('invalid_request', `unknown label(s): ${unknown.join(', ')}; see GET /v1/labels`, { errors: [{ path: 'labels', message: `unknown: ${unknown.join(', ')}` }] });
     const externalId = typeof form?.externalId === 'string' ? form.externalId : undefined;
+    const idProblem = externalId === undefined ? undefined : plainText(200, 'externalId').safeParse(externalId).error?.issues[0]?.message;
+    if (idProblem) throw new DomainError('invalid_request', idProblem, { errors: [{ path: 'externalId', message: idProblem }] });
     const hashed = await hashMedia(deps, bytes);
     const items = await shareHashes(
       deps,

@@ -3,7 +3,7 @@ import { ROLES } from '../../../core/auth';
 import { createClient } from '../../../services/clients';
 import { requireScope } from '../../auth';
 import type { AppEnv } from '../../env';
-import { AUTH_ERRORS, problemResponses } from '../../schemas';
+import { AUTH_ERRORS, problemResponses, plainText } from '../../schemas';
 import { ClientSchema, JwkSchema } from './schemas';
 
 const route = createRoute({
@@ -17,7 +17,7 @@ const route = createRoute({
   request: {
     body: {
       required: true,
-      content: { 'application/json': { schema: z.object({ role: z.enum(ROLES), name: z.string().min(1).max(200), jwk: JwkSchema.optional() }).openapi('CreateClient') } },
+      content: { 'application/json': { schema: z.object({ role: z.enum(ROLES), name: plainText(200, 'name').pipe(z.string().min(1)), jwk: JwkSchema.optional() }).openapi('CreateClient') } },
     },
   },
   responses: {
