@@ -157,7 +157,7 @@ describe('shutdown', () => {
     const base = await p.url;
     await ready(base);
     const before = processesWithMarker(p.marker);
-    expect(before.filter((l) => / src\/main\.node\.ts/.test(l))).toHaveLength(1); // npm, then node itself: no wrapper in between
+    expect(before.filter((l) => / dist\/main\.node\.js/.test(l))).toHaveLength(1); // npm, then the built node itself: no wrapper in between
     p.child.kill('SIGTERM'); // the npm process
     await p.exited;
     await until(() => refused(base), 5000, 'the port to close');

@@ -37,7 +37,8 @@ interface PackedResult {
 
 type DbReply = { id: number; results: PackedResult[] } | { id: number; error: { message: string; code?: string; name: string } };
 
-export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../drizzle');
+/** drizzle/ at the project's root: three folders up from this file, one from the bundle in dist/. */
+export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), process.env.MHN_BUNDLED ? '../drizzle' : '../../../drizzle');
 
 /** How long a statement waits for another connection's write lock before it fails (SQLITE_BUSY). */
 export const BUSY_TIMEOUT_MS = 10_000;

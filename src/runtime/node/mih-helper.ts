@@ -45,7 +45,8 @@ export class MihHelper {
       if (this.stopped) return resolve();
       let worker: Worker;
       try {
-        worker = new Worker(new URL('./mih-thread-boot.mjs', import.meta.url));
+        // From the sources, a boot file registers tsx in the thread; the bundle has the thread's JavaScript beside it.
+        worker = new Worker(new URL(process.env.MHN_BUNDLED ? './mih-thread.js' : './mih-thread-boot.mjs', import.meta.url));
       } catch (e) {
         // No thread: every batch stays on the calling thread.
         this.stopped = true;
