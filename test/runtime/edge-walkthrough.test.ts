@@ -69,7 +69,7 @@ describe('the edge walkthrough (README, Edge deployment)', () => {
     expect(admin.privateJwk).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA' });
     await expect(npmRun('admin', '--', 'init', '--d1', 'media-hash-node', '--local', '--persist-to', dir)).rejects.toThrow(/already has 1 active admin/);
     const partner = JSON.parse(await npmRun('admin', '--', 'client', 'add', '--d1', 'media-hash-node', '--role', 'partner', '--name', 'Example Video', '--persist-to', dir, '--json'));
-    writeFileSync(join(dir, 'partner.key.json'), JSON.stringify(partner.privateJwk));
+    writeFileSync(join(dir, 'partner.key.json'), JSON.stringify(partner.privateJwk), { mode: 0o600 });
 
     const started = Date.now();
     let health: Response | undefined;
