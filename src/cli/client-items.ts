@@ -97,7 +97,9 @@ export async function hashPaths(paths: readonly string[], opts: { progress: Prog
     try {
       const h = await hasher.hashFile(f.path, {
         // One long video: its seconds are the progress.
-        onFrame: single ? (s, total) => opts.progress.update(Math.round(s), Math.round(total) || undefined, `${f.name} (s of video)`) : undefined,
+        onFrame: single
+          ? (s, total) => opts.progress.update(Math.round(s), Math.round(total) || undefined, `${f.name} (s of video)`)
+          : (s, total) => opts.progress.update(i, files.length, `${f.name} ${Math.round(s)}${total ? `/${Math.round(total)}` : ''} s`),
       });
       const hashes = hashesOf(h, f.name);
       const weak = opts.forShare ? weakness(hashes) : null;

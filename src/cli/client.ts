@@ -164,14 +164,12 @@ async function hashCommand(rest: string[]): Promise<void> {
   for (const [i, f] of files.entries()) {
     bar.update(i, files.length, f.name);
     try {
-      const h = await hasher.hashFile(f.path, { dihedral: values.dihedral });
-      if (values.json) line({ file: f.name, ...h });
-      else process.stdout.write(`${f.name}  ${summary(h)}\n`);
+      const h = await hasher.hashFile(f.path, { dihedral: values.dihedral, onFrame: (sec, total) => bar.update(i, files.length, `${f.name} ${Math.round(sec)}${total ? `/${Math.round(total)}` : ''} s`) });
+      bar.above(() => (values.json ? line({ file: f.name, ...h }) : process.stdout.write(`${f.name}  ${summary(h)}\n`)));
     } catch (e) {
       failed++;
       const err = { code: (e as { code?: string }).code, message: (e as Error).message };
-      if (values.json) line({ file: f.name, error: err });
-      else process.stdout.write(`${f.name}  FAILED ${err.code ? `${err.code}: ` : ''}${err.message}\n`);
+      bar.above(() => (values.json ? line({ file: f.name, error: err }) : process.stdout.write(`${f.name}  FAILED ${err.code ? `${err.code}: ` : ''}${err.message}\n`)));
     }
   }
   bar.end();

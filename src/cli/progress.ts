@@ -3,7 +3,8 @@
  * video, sharing or matching thousands of hashes, reading a large audit log): redrawn in place at
  * most ten times a second, shown only after half a second (quick runs print nothing), erased when
  * done. Silent with --json, when stderr is not a terminal (piped, redirected, CI), or with
- * MHN_PROGRESS=0; MHN_PROGRESS=1 forces it on a non-terminal (for looking at it in a log).
+ * MHN_PROGRESS=0; MHN_PROGRESS=1 forces it on a non-terminal (for looking at it in a log);
+ * MHN_PROGRESS_DELAY_MS changes the half second (the tests show it at once).
  * stdout is never touched, so a command's output stays clean for the next program in a pipe.
  *
  * A dozen lines of our own rather than a library: one line, no colours, no spinner threads.
@@ -14,6 +15,8 @@ export interface Progress {
   update(done: number, total?: number, what?: string): void;
   /** A message that must stay on screen (e.g. a retry's wait): printed above the bar. */
   note(line: string): void;
+  /** Runs `write` (a line to stdout, which may be the same terminal) with the bar out of its way. */
+  above(write: () => void): void;
   /** Erases the line. */
   end(): void;
   readonly enabled: boolean;
@@ -41,7 +44,8 @@ export function progress(label: string, o: ProgressOptions = {}): Progress {
   const now = o.now ?? Date.now;
   const enabled = progressEnabled(o);
   const started = now();
-  const delay = o.delayMs ?? 500;
+  const env = o.env ?? process.env;
+  const delay = o.delayMs ?? (env.MHN_PROGRESS_DELAY_MS !== undefined && /^\d+$/.test(env.MHN_PROGRESS_DELAY_MS) ? Number(env.MHN_PROGRESS_DELAY_MS) : 500);
   let drawnAt = 0;
   let shown = false;
   const clear = () => shown && stream.write('\r\x1b[K');
@@ -81,6 +85,12 @@ export function progress(label: string, o: ProgressOptions = {}): Progress {
       stream.write(`${line}\n`);
       shown = false;
       draw(true);
+    },
+    above(write) {
+      if (enabled) clear();
+      shown = false;
+      write();
+      if (enabled) draw(true);
     },
     end() {
       if (!enabled) return;
