@@ -4,8 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { JWK } from 'jose';
-import { clientAssertion as sign, NodeClient, type TokenResponse } from '../client';
-import { signingKey } from '../client/auth';
+import { clientAssertion as sign, NodeClient, signingKey, type TokenResponse } from '../client';
 
 export type { TokenResponse };
 

@@ -26,7 +26,7 @@ export interface AuthorizationServerMetadata {
   [field: string]: unknown;
 }
 
-interface SigningKey {
+export interface SigningKey {
   key: CryptoKey | Uint8Array;
   alg: string;
   kid?: string;

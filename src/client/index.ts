@@ -39,7 +39,7 @@ export {
   type SignedTreeHead,
   type Verdict,
 } from './node-client';
-export { ASSERTION_TYPE, clientAssertion, type AuthorizationServerMetadata, type ClientKey, type TokenResponse } from './auth';
+export { ASSERTION_TYPE, clientAssertion, signingKey, type AuthorizationServerMetadata, type ClientKey, type SigningKey, type TokenResponse } from './auth';
 export { NodeApiError, NodeClientUsageError, NodeUnreachableError, describeNetworkError, type ProblemBody } from './errors';
 export { parseRetryAfter, type RetryOptions } from './retry';
 export { generateClientKey, publicJwkOf, type ClientKeyPair, type KeyAlg } from './keys';

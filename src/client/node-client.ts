@@ -106,6 +106,8 @@ export class NodeClient {
   private readonly tokens: TokenSource | null;
   private readonly send: (make: () => Request | Promise<Request>) => Promise<Response>;
   private readonly authedFetch: FetchLike;
+  private readonly inner: FetchLike;
+  private readonly retryEnv: RetryEnv;
 
   constructor(private readonly opts: NodeClientOptions) {
     this.url = opts.node.replace(/\/+$/, '');
@@ -115,13 +117,21 @@ export class NodeClient {
       throw new NodeClientUsageError(`the node URL ${JSON.stringify(opts.node)} is not a URL (e.g. https://hashes.example.org)`);
     }
     this.limits = { ...DEFAULT_CLIENT_LIMITS, ...opts.limits };
-    const inner = (opts.fetch ?? ((req: Request) => globalThis.fetch(req))) as FetchLike;
+    const given = (opts.fetch ?? ((req: Request) => globalThis.fetch(req))) as FetchLike;
+    // Each answer remembers what was asked: a custom fetch (a Worker binding) may give a Response without a url.
+    const inner: FetchLike = async (req) => {
+      const res = await given(req);
+      if (!res.url) requestUrls.set(res, req.url);
+      return res;
+    };
+    this.inner = inner;
     const env: RetryEnv = {
       sleep: opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
       random: opts.random ?? Math.random,
       now: opts.now ?? Date.now,
       onRetry: opts.onRetry,
     };
+    this.retryEnv = env;
     const retry = opts.retry ?? {};
     this.send = (make) => sendWithRetries(make, inner, retry, env);
     this.tokens =
@@ -191,9 +201,9 @@ export class NodeClient {
   // ---------------------------------------------------------------------------------------------
   // Public
 
-  /** GET /health: 200 when ready; a 503 (starting, index loading) is returned, not thrown. */
+  /** GET /health: 200 when ready; a 503 (starting, index loading) is returned at once, not retried or thrown. */
   async health(): Promise<{ ready: boolean; body: Health }> {
-    const res = await this.send(() => new Request(`${this.url}/health`));
+    const res = await sendWithRetries(() => new Request(`${this.url}/health`), this.inner, { retries: 0 }, this.retryEnv);
     const body = (await res.json().catch(() => undefined)) as Health | undefined;
     if (!body || (res.status !== 200 && res.status !== 503)) throw await apiError('GET', res, body);
     return { ready: res.status === 200, body };
@@ -348,6 +358,8 @@ export class NodeClient {
   }
 }
 
+const requestUrls = new WeakMap<Response, string>();
+
 async function unwrap<T>(method: string, p: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
   const { data, error, response } = await p;
   if (response.ok && data !== undefined) return data;
@@ -356,7 +368,7 @@ async function unwrap<T>(method: string, p: Promise<{ data?: T; error?: unknown;
 
 async function apiError(method: string, res: Response, body: unknown): Promise<NodeApiError> {
   const problem = body && typeof body === 'object' ? (body as ProblemBody) : typeof body === 'string' && body ? { detail: body.slice(0, 300) } : undefined;
-  return new NodeApiError({ method, url: res.url, status: res.status, problem, retryAfterS: parseRetryAfter(res.headers.get('retry-after'), Date.now()) });
+  return new NodeApiError({ method, url: res.url || requestUrls.get(res) || '', status: res.status, problem, retryAfterS: parseRetryAfter(res.headers.get('retry-after'), Date.now()) });
 }
 
 function bytesOf(media: Uint8Array | ArrayBuffer | Blob): Uint8Array | Blob {

@@ -85,6 +85,35 @@ describe('a token the node stops taking', () => {
   });
 });
 
+describe('errors from a custom fetch', () => {
+  async function client(answer: (req: Request) => Response) {
+    const { generateKeyPair, exportJWK } = await import('jose');
+    const { privateKey } = await generateKeyPair('EdDSA', { extractable: true });
+    let calls = 0;
+    const fetch = async (req: Request) => {
+      const path = new URL(req.url).pathname;
+      if (path === '/.well-known/oauth-authorization-server') return Response.json({ issuer: 'http://n.test', token_endpoint: 'http://n.test/v1/oauth/token' });
+      if (path === '/v1/oauth/token') return Response.json({ access_token: 't', expires_in: 600 });
+      calls++;
+      return answer(req);
+    };
+    return { c: new NodeClient({ node: 'http://n.test', clientId: 'c', key: { ...(await exportJWK(privateKey)), alg: 'EdDSA' }, fetch, sleep: async () => undefined }), calls: () => calls };
+  }
+
+  it('a problem answered by a fetch whose Response has no url still names the request', async () => {
+    const { c } = await client(() => new Response(JSON.stringify({ status: 403, code: 'insufficient_scope', detail: 'this operation needs the scope "match"' }), { status: 403, headers: { 'content-type': 'application/problem+json' } }));
+    const e = await c.match([{ type: 'md5', value: '0'.repeat(32) }]).catch((x) => x);
+    expect(e.message).toBe('POST /v1/match: 403 insufficient_scope: this operation needs the scope "match"');
+    expect(e).toMatchObject({ status: 403, code: 'insufficient_scope', problem: { detail: 'this operation needs the scope "match"' } });
+  });
+
+  it('health: a 503 is an answer (not ready), given at once', async () => {
+    const { c, calls } = await client(() => Response.json({ status: 'starting' }, { status: 503, headers: { 'retry-after': '1' } }));
+    expect(await c.health()).toEqual({ ready: false, body: { status: 'starting' } });
+    expect(calls()).toBe(1);
+  });
+});
+
 describe('batches', () => {
   const limits = { maxItems: 3, maxBytes: 60, maxFrames: 4 };
   const env = (items: unknown[]) => ({ items });
