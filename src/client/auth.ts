@@ -62,6 +62,8 @@ export interface TokenSourceOptions {
   refreshMarginS?: number;
   /** Sends what `make` builds (again on 429/503: each attempt builds a fresh request, so a retried token request carries a fresh assertion). */
   send: (make: () => Request | Promise<Request>) => Promise<Response>;
+  /** The node's RFC 8414 metadata, or null when it publishes none. */
+  metadata: () => Promise<AuthorizationServerMetadata | null>;
   now: () => number;
   randomId: () => string;
 }
@@ -71,26 +73,8 @@ export class TokenSource {
   private current: { token: string; expiresAt: number } | null = null;
   private pending: Promise<string> | null = null;
   private key: Promise<SigningKey> | null = null;
-  private metadata: Promise<AuthorizationServerMetadata | null> | null = null;
 
   constructor(private readonly o: TokenSourceOptions) {}
-
-  /** The node's RFC 8414 metadata, or null when it publishes none (read once). */
-  serverMetadata(): Promise<AuthorizationServerMetadata | null> {
-    this.metadata ??= this.o
-      .send(() => new Request(`${this.o.base}/.well-known/oauth-authorization-server`))
-      .then(async (r) => {
-        if (r.status === 404) return null;
-        const body = (await r.json().catch(() => null)) as AuthorizationServerMetadata | null;
-        if (!r.ok) throw new NodeApiError({ method: 'GET', url: r.url || `${this.o.base}/.well-known/oauth-authorization-server`, status: r.status, problem: (body ?? undefined) as ProblemBody | undefined });
-        return body && typeof body.issuer === 'string' ? body : null;
-      })
-      .catch((e) => {
-        this.metadata = null;
-        throw e;
-      });
-    return this.metadata;
-  }
 
   /** A token valid for at least the refresh margin. */
   async token(): Promise<string> {
@@ -107,7 +91,7 @@ export class TokenSource {
 
   /** One token request; the answer as the node gave it. */
   async request(): Promise<TokenResponse> {
-    const meta = await this.serverMetadata();
+    const meta = await this.o.metadata();
     const tokenUrl = `${this.o.base}/v1/oauth/token`;
     this.key ??= signingKey(this.o.key);
     const key = await this.key.catch((e) => {
@@ -133,4 +117,14 @@ export class TokenSource {
     this.current = { token: body.access_token, expiresAt: started + (body.expires_in ?? 600) * 1000 };
     return body.access_token;
   }
+}
+
+/** GET /.well-known/oauth-authorization-server: the metadata, or null from a node that has none (404). */
+export async function fetchServerMetadata(base: string, send: TokenSourceOptions['send']): Promise<AuthorizationServerMetadata | null> {
+  const url = `${base}/.well-known/oauth-authorization-server`;
+  const r = await send(() => new Request(url));
+  if (r.status === 404) return null;
+  const body = (await r.json().catch(() => null)) as AuthorizationServerMetadata | null;
+  if (!r.ok) throw new NodeApiError({ method: 'GET', url, status: r.status, problem: (body ?? undefined) as ProblemBody | undefined });
+  return body && typeof body.issuer === 'string' ? body : null;
 }

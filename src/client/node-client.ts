@@ -9,7 +9,7 @@
  */
 import createClient, { type Client } from 'openapi-fetch';
 import type { components, paths } from './api-types';
-import { TokenSource, type AuthorizationServerMetadata, type ClientKey, type TokenResponse } from './auth';
+import { fetchServerMetadata, TokenSource, type AuthorizationServerMetadata, type ClientKey, type TokenResponse } from './auth';
 import { batches, type BatchLimits } from './batch';
 import { NodeApiError, NodeClientUsageError, type ProblemBody } from './errors';
 import { isVideo, sniffImageFormat, sniffVideoContainer } from './hashing';
@@ -108,6 +108,7 @@ export class NodeClient {
   private readonly authedFetch: FetchLike;
   private readonly inner: FetchLike;
   private readonly retryEnv: RetryEnv;
+  private metadata: Promise<AuthorizationServerMetadata | null> | null = null;
 
   constructor(private readonly opts: NodeClientOptions) {
     this.url = opts.node.replace(/\/+$/, '');
@@ -143,6 +144,7 @@ export class NodeClient {
             scope: opts.scope,
             refreshMarginS: opts.refreshMarginS,
             send: this.send,
+            metadata: () => this.serverMetadata(),
             now: env.now,
             randomId: opts.randomId ?? (() => crypto.randomUUID()),
           })
@@ -155,9 +157,13 @@ export class NodeClient {
   // ---------------------------------------------------------------------------------------------
   // Signing in
 
-  /** The node's RFC 8414 metadata (issuer, token endpoint, algorithms), or null when it has none. */
+  /** The node's RFC 8414 metadata (issuer, token endpoint, algorithms), or null when it has none. Read once. */
   serverMetadata(): Promise<AuthorizationServerMetadata | null> {
-    return this.tokenSource().serverMetadata();
+    this.metadata ??= fetchServerMetadata(this.url, this.send).catch((e) => {
+      this.metadata = null;
+      throw e;
+    });
+    return this.metadata;
   }
 
   /** A current access token (bought, or kept from before and not about to expire). */

@@ -73,6 +73,9 @@ describe('signing in', () => {
     expect(e).toBeInstanceOf(NodeApiError);
     expect(e).toMatchObject({ status: 401, code: 'invalid_client' });
     await expect(new NodeClient({ node: node.base }).labels()).rejects.toThrow(NodeClientUsageError);
+    // The public calls need no credentials.
+    expect((await new NodeClient({ node: node.base }).serverMetadata())?.issuer).toBe(node.base);
+    expect((await new NodeClient({ node: node.base }).health()).ready).toBe(true);
     await expect(new NodeClient({ node: node.base, clientId: partner.id, key: { ...partner.jwk, d: undefined } }).token()).rejects.toThrow(/not a private key/);
   });
 
