@@ -8,7 +8,6 @@
  */
 export {
   DEFAULT_CLIENT_LIMITS,
-  NodeClient,
   type BatchProgress,
   type ClientLimits,
   type ClientView,
@@ -30,7 +29,6 @@ export {
   type MediaHashes,
   type MediaMatch,
   type MediaShare,
-  type NodeClientOptions,
   type RetractResult,
   type Role,
   type RotatedKeys,
@@ -38,7 +36,8 @@ export {
   type ShareResult,
   type SignedTreeHead,
   type Verdict,
-} from './node-client';
+} from './types';
+export { NodeClient, type NodeClientOptions } from './node-client';
 export { ASSERTION_TYPE, clientAssertion, signingKey, type AuthorizationServerMetadata, type ClientKey, type SigningKey, type TokenResponse } from './auth';
 export { NodeApiError, NodeClientUsageError, NodeUnreachableError, describeNetworkError, type ProblemBody } from './errors';
 export { parseRetryAfter, type RetryOptions } from './retry';
