@@ -1,12 +1,14 @@
 /**
  * The admin commands for an edge deployment (Cloudflare Workers + D1), run on the operator's
- * machine: the key pair is made here and its private half printed once; the client rows go into
+ * machine: with --public-key FILE the member's own public JWK is registered (it made the pair with
+ * `npm run client -- keygen`; no private key is made here), else the key pair is made here and its
+ * private half printed once; the client rows go into
  * the D1 database through the same service and ledger the worker's own admin route uses
  * (createClient -> SqlLedger: the client, its key, the audit entry and the change-log row in one
  * batch), on a D1 binding that wrangler's getPlatformProxy opens:
  *
- *   npm run admin -- init --d1 DATABASE [--local | --remote] [--name NAME] [--force] [--json]
- *   npm run admin -- client add --d1 DATABASE --role partner|admin|auditor|peer --name NAME [--local | --remote] [--json]
+ *   npm run admin -- init --d1 DATABASE [--local | --remote] [--name NAME] [--public-key FILE] [--force] [--json]
+ *   npm run admin -- client add --d1 DATABASE --role partner|admin|auditor|peer --name NAME [--public-key FILE] [--local | --remote] [--json]
  *   npm run admin -- client list --d1 DATABASE [--local | --remote] [--json]
  *
  * DATABASE is the binding or database_name of a [[d1_databases]] entry of wrangler.toml (or
@@ -29,11 +31,13 @@ import type { AppDb } from '../storage/db';
 import { SqlLedger } from '../storage/ledger';
 import * as schema from '../storage/schema';
 import { fail, out, parse } from './args';
+import { readPublicKey } from './key-files';
 
 export const D1_USAGE = `usage (edge deployment, D1):
-  npm run admin -- init --d1 DATABASE [--local | --remote] [--name NAME] [--force] [--json]
-  npm run admin -- client add --d1 DATABASE --role partner|admin|auditor|peer --name NAME [--local | --remote] [--json]
+  npm run admin -- init --d1 DATABASE [--local | --remote] [--name NAME] [--public-key FILE] [--force] [--json]
+  npm run admin -- client add --d1 DATABASE --role partner|admin|auditor|peer --name NAME [--public-key FILE] [--local | --remote] [--json]
   npm run admin -- client list --d1 DATABASE [--local | --remote] [--json]
+  --public-key FILE: register the member's public JWK (from its \`npm run client -- keygen\`) instead of making a pair here
   options: --config wrangler.toml, --persist-to DIR (local state, as wrangler's --persist-to; default .wrangler/state)`;
 
 const OPTIONS = {
@@ -45,6 +49,7 @@ const OPTIONS = {
   name: { type: 'string' },
   role: { type: 'string' },
   force: { type: 'boolean' },
+  'public-key': { type: 'string' },
 } as const;
 
 interface D1Entry {
@@ -107,6 +112,7 @@ export async function runD1(argv: string[]): Promise<void> {
   const isAdd = cmd === 'client' && sub === 'add';
   if (!isInit && !isAdd && !(cmd === 'client' && sub === 'list')) fail(`unknown command: ${[cmd, sub].filter(Boolean).join(' ')}\n${D1_USAGE}`, 2);
   if (isAdd && (!values.role || !values.name)) fail(`client add needs --role and --name\n${D1_USAGE}`, 2);
+  const given = values['public-key'] ? readPublicKey(values['public-key']) : undefined;
 
   const { deps, close, label } = await openD1(configPath, values.d1, !!values.remote, values['persist-to']);
   try {
@@ -120,12 +126,14 @@ export async function runD1(argv: string[]): Promise<void> {
       const admins = await deps.auth.countActiveAdmins();
       if (admins > 0) fail(`${label} already has ${admins} active admin(s); use --force to create another`);
     }
-    const { publicKey, privateKey } = await generateKeyPair('EdDSA', { extractable: true });
+    const pair = given ? undefined : await generateKeyPair('EdDSA', { extractable: true });
     // init without --force: the ledger's statement itself refuses when an admin exists meanwhile.
-    const client = await createClient(deps, actor(), { role, name, jwk: await exportJWK(publicKey), onlyIfNoAdmin: isInit && !values.force });
+    const client = await createClient(deps, actor(), { role, name, jwk: given ?? (await exportJWK(pair!.publicKey)), onlyIfNoAdmin: isInit && !values.force });
     const kid = client.keys[0].kid;
-    const made = { clientId: client.id, role: client.role, name: client.name, scopes: client.scopes, database: label, privateJwk: { ...(await exportJWK(privateKey)), kid, alg: 'EdDSA' } };
-    return out(values.json, made, `${made.role} client ${made.clientId} (${made.name}) created in ${label}.\nIts private key (shown once; keep it safe):\n${JSON.stringify(made.privateJwk)}`);
+    const made = { clientId: client.id, role: client.role, name: client.name, scopes: client.scopes, database: label, kid };
+    if (!pair) return out(values.json, made, `${made.role} client ${made.clientId} (${made.name}) created in ${label} with the public key ${kid}; the private key stays with its holder.`);
+    const withKey = { ...made, privateJwk: { ...(await exportJWK(pair.privateKey)), kid, alg: 'EdDSA' } };
+    return out(values.json, withKey, `${made.role} client ${made.clientId} (${made.name}) created in ${label}.\nIts private key (shown once; keep it safe):\n${JSON.stringify(withKey.privateJwk)}`);
   } finally {
     await close();
   }

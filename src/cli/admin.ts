@@ -1,17 +1,29 @@
 /**
- * The operator's command line, run on the node's own machine against the configured database
- * (DATABASE_URL etc., as `npm start`). Actions are recorded in the audit log with the operator as
- * actor: `cli:<--actor NAME>`, by default `cli:<the OS user>`.
+ * The operator's command line. Two ways to reach the node:
  *
- *   npm run admin -- init [--name NAME] [--force] [--json]
- *   npm run admin -- client add --role partner|admin|auditor|peer --name NAME [--json]
- *   npm run admin -- client list [--json]
- *   npm run admin -- client suspend|reactivate ID [--json]
- *   npm run admin -- keys rotate [--json]
- *   (every command: [--actor NAME] [--create])
+ * - Through its API, with an admin's own key, from any machine (src/cli/admin-api.ts): every
+ *   command but `init`, when --node (or MHN_NODE) is given. The node applies each change at once.
  *
- * `init` and `client add` make the key pair here and print the private JWK once; only the public
- * half is stored. Keep it: the node cannot show it again.
+ *     npm run admin -- --node URL --client-id ID --key FILE client list|get|add|suspend|reactivate|key add|key revoke
+ *     npm run admin -- --node URL --client-id ID --key FILE keys rotate
+ *
+ * - On the node's own machine, against the configured database (DATABASE_URL etc., as `npm start`):
+ *   `init`, which makes the first admin (no admin can sign in before it exists), and, kept for
+ *   existing scripts, the other commands. Actions are recorded in the audit log with the operator as
+ *   actor: `cli:<--actor NAME>`, by default `cli:<the OS user>`. A running node learns of these
+ *   writes from the change log within a second.
+ *
+ *     npm run admin -- init [--name NAME] [--public-key FILE | --out FILE] [--force] [--json]
+ *     npm run admin -- client add --role partner|admin|auditor|peer --name NAME [--public-key FILE | --out FILE] [--json]
+ *     npm run admin -- client list [--json]
+ *     npm run admin -- client suspend|reactivate ID [--json]
+ *     npm run admin -- keys rotate [--json]
+ *     (every local command: [--actor NAME] [--create])
+ *
+ * With --public-key FILE only that public JWK is registered: no private key is made or shown on this
+ * machine (the member ran `npm run client -- keygen` on its own). Without it, `init` and `client add`
+ * make the key pair here: with --out FILE the private JWK goes to a new file of mode 0600, else it is
+ * printed once. Only the public half is stored either way.
  *
  * A `file:` DATABASE_URL whose file does not exist is refused unless `--create` is given: a typo in
  * the path must not admit a client into a new, empty database that no node reads.
@@ -32,19 +44,28 @@ import { SqlAuthStore } from '../storage/auth-store';
 import { SqlLedger } from '../storage/ledger';
 import { NO_FOLLOWER } from '../services/change-follower';
 import { fail, main, out, parse } from './args';
+import { readPublicKey, writePrivateFile } from './key-files';
 
-const USAGE = `usage:
-  npm run admin -- init [--name NAME] [--force] [--json]
-  npm run admin -- client add --role partner|admin|auditor|peer --name NAME [--json]
+const USAGE = `usage (on the node's machine, its own database):
+  npm run admin -- init [--name NAME] [--public-key FILE | --out FILE] [--force] [--json]
+  npm run admin -- client add --role partner|admin|auditor|peer --name NAME [--public-key FILE | --out FILE] [--json]
   npm run admin -- client list [--json]
   npm run admin -- client suspend|reactivate ID [--json]
   npm run admin -- keys rotate [--json]
-every command also takes:
+  --public-key FILE  register this public JWK (the member's, from \`npm run client -- keygen\`); no private key is made here
+  --out FILE         make the key pair here and write the private JWK to FILE (mode 0600) instead of printing it
+every local command also takes:
   --actor NAME   who you are, for the audit log (recorded as cli:NAME; default cli:<your OS user>)
-  --create       create the database if DATABASE_URL names a file that does not exist yet`;
+  --create       create the database if DATABASE_URL names a file that does not exist yet
+Through the API instead (every command but init; from any machine, with an admin key):
+  npm run admin -- --node URL --client-id ID --key FILE client list|get|add|suspend|reactivate|key add|key revoke, keys rotate
+  (npm run admin -- --node URL --help for the details)`;
 
 /** Options every command takes. */
 const COMMON = { actor: { type: 'string' }, create: { type: 'boolean' } } as const;
+
+/** How init and client add get the client's key: a public JWK given, or a pair made here (printed, or written to a 0600 file). */
+const KEY_OPTIONS = { 'public-key': { type: 'string' }, out: { type: 'string' } } as const;
 
 /** The operator as the audit log records them. */
 function actorOf(name: string | undefined): string {
@@ -82,41 +103,61 @@ async function open(opts: { create?: boolean }) {
   return { config, database, deps, keyring };
 }
 
-async function newClient(role: string, name: string, opts: { actor: string; create?: boolean }) {
+type KeyChoice = { publicKey?: string; out?: string };
+
+async function newClient(role: string, name: string, opts: { actor: string; create?: boolean } & KeyChoice) {
+  if (opts.publicKey && opts.out) fail('--public-key and --out exclude each other: --public-key registers a key the member made, --out makes one here', 2);
+  // Read (and checked) before the database is opened: a private key given as the public one stops here.
+  const given = opts.publicKey ? readPublicKey(opts.publicKey) : undefined;
   const { database, deps, keyring } = await open(opts);
   try {
     await keyring.ensureCurrent(opts.actor);
-    const { publicKey, privateKey } = await generateKeyPair('EdDSA', { extractable: true });
-    const client = await createClient(deps, opts.actor, { role, name, jwk: await exportJWK(publicKey) });
+    const pair = given ? undefined : await generateKeyPair('EdDSA', { extractable: true });
+    const client = await createClient(deps, opts.actor, { role, name, jwk: given ?? (await exportJWK(pair!.publicKey)) });
     const kid = client.keys[0].kid;
-    return { clientId: client.id, role: client.role, name: client.name, scopes: client.scopes, privateJwk: { ...(await exportJWK(privateKey)), kid, alg: 'EdDSA' } };
+    const made = { clientId: client.id, role: client.role, name: client.name, scopes: client.scopes, kid };
+    if (!pair) return made;
+    const privateJwk = { ...(await exportJWK(pair.privateKey)), kid, alg: 'EdDSA' };
+    if (!opts.out) return { ...made, privateJwk };
+    writePrivateFile(opts.out, JSON.stringify(privateJwk) + '\n');
+    return { ...made, keyFile: opts.out };
   } finally {
     await database.close();
   }
 }
 
+/** What init and client add say about the key, by how it was made. */
+function keyWords(made: Awaited<ReturnType<typeof newClient>>, whose: string): string {
+  if ('privateJwk' in made) return `Its private key (shown once; ${whose}):\n${JSON.stringify(made.privateJwk)}`;
+  if ('keyFile' in made) return `Its private key is in ${made.keyFile} (mode 0600; ${whose}).`;
+  return `Registered the public key ${made.kid}; the private key stays with its holder.`;
+}
+
 main(async () => {
   // An edge deployment's D1 database (src/cli/admin-d1.ts); without --d1, the node's own database.
   if (process.argv.includes('--d1')) return (await import('./admin-d1')).runD1(process.argv.slice(2));
-  const [cmd, sub, ...rest] = process.argv.slice(2);
+  // Through the API (src/cli/admin-api.ts) when a node URL is given; init is always local.
+  const argv = process.argv.slice(2);
+  if (argv.some((a) => a === '--node' || a.startsWith('--node=')) || (process.env.MHN_NODE && argv[0] !== 'init')) return (await import('./admin-api')).runApi(argv);
+  const [cmd, sub, ...rest] = argv;
   if (!cmd || cmd === '--help' || cmd === '-h') return out(false, null, USAGE);
 
   if (cmd === 'init') {
-    const { values } = parse([sub, ...rest].filter(Boolean), { ...COMMON, name: { type: 'string' }, force: { type: 'boolean' } });
+    const { values } = parse([sub, ...rest].filter(Boolean), { ...COMMON, ...KEY_OPTIONS, name: { type: 'string' }, force: { type: 'boolean' } });
     const actor = actorOf(values.actor);
     const { database, deps } = await open(values);
     const admins = await deps.auth.countActiveAdmins();
     await database.close();
     if (admins > 0 && !values.force) fail(`this node already has ${admins} active admin(s); use --force to create another`);
-    const made = await newClient('admin', values.name ?? 'first admin', { actor });
-    return out(values.json, made, `admin client ${made.clientId} created.\nIts private key (shown once; keep it safe):\n${JSON.stringify(made.privateJwk)}`);
+    const made = await newClient('admin', values.name ?? 'first admin', { actor, publicKey: values['public-key'], out: values.out });
+    return out(values.json, made, `admin client ${made.clientId} created.\n${keyWords(made, 'keep it safe')}`);
   }
 
   if (cmd === 'client' && sub === 'add') {
-    const { values } = parse(rest, { ...COMMON, role: { type: 'string' }, name: { type: 'string' } });
+    const { values } = parse(rest, { ...COMMON, ...KEY_OPTIONS, role: { type: 'string' }, name: { type: 'string' } });
     if (!values.role || !values.name) fail(`client add needs --role and --name\n${USAGE}`, 2);
-    const made = await newClient(values.role, values.name, { ...values, actor: actorOf(values.actor) });
-    return out(values.json, made, `${made.role} client ${made.clientId} (${made.name}) created.\nIts private key (shown once; give it to the member, then delete it here):\n${JSON.stringify(made.privateJwk)}`);
+    const made = await newClient(values.role, values.name, { ...values, actor: actorOf(values.actor), publicKey: values['public-key'], out: values.out });
+    return out(values.json, made, `${made.role} client ${made.clientId} (${made.name}) created.\n${keyWords(made, 'give it to the member, then delete it here')}`);
   }
 
   if (cmd === 'client' && (sub === 'list' || sub === 'suspend' || sub === 'reactivate')) {

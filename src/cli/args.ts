@@ -24,7 +24,9 @@ export async function main(run: () => Promise<void>): Promise<void> {
   try {
     await run();
   } catch (e) {
-    const code = (e as { code?: string }).code;
-    fail(e instanceof Error ? `${code ? `${code}: ` : ''}${e.message}` : String(e));
+    const code = (e as { code?: unknown }).code;
+    // A domain error's code leads its message; the client's errors already name it.
+    const prefix = typeof code === 'string' && e instanceof Error && !e.message.includes(code) ? `${code}: ` : '';
+    fail(e instanceof Error ? `${prefix}${e.message}` : String(e));
   }
 }

@@ -1,59 +1,228 @@
 /**
- * The partner's command line: what a member platform's integration does, from a shell.
+ * The member's command line, built on the typed client (src/client): what a partner platform's
+ * integration does, from a shell. Every command that talks to the node takes --node URL
+ * --client-id ID --key FILE, or MHN_NODE, MHN_CLIENT_ID, MHN_KEY from the environment.
  *
- *   npm run client -- token --node URL --client-id ID --key FILE [--scope "match hash"] [--json]
- *       signs a client assertion with the private JWK in FILE and prints an access token
- *   npm run client -- hash FILE [--json]
- *       computes the hashes of an image or video locally, exactly as the node does; the media never
- *       leaves the machine (videos need ffmpeg)
+ *   keygen [--out FILE] [--alg EdDSA|ES256] [--force]   a key pair, made here: private FILE (0600), public FILE.pub.json
+ *   token [--scope SCOPES]                              an access token (for curl)
+ *   hash FILE|DIR [--dihedral]                          hashes computed here, as the node computes them
+ *   share [FILE|DIR...] [--hash T:V...] [--input F|-] --labels L,L [--external-id ID]
+ *   match [FILE|DIR...] [--hash T:V...] [--input F|-] [--dihedral] [--max-distance pdq=24,...]
+ *   feed [--cursor C | --cursor-file F] [--limit N] [--follow [--interval S]]   JSON Lines
+ *   retract ID
+ *   feedback ID --verdict confirm|dispute [--reason TEXT]
+ *   labels
+ *
+ * share and match hash files here: only hashes leave the machine. --json: machine output (JSON
+ * Lines for the commands that give one line per item). Progress goes to stderr, only on a terminal
+ * and never with --json. Exit status: 0 done, 1 failed (or some files could not be hashed), 2 usage.
  */
-import { readFileSync } from 'node:fs';
-import type { JWK } from 'jose';
-import { nodeDigester } from '../runtime/node/digest';
-import { SharpImageDecoder } from '../runtime/node/image';
-import { DEFAULT_LIMITS, DEFAULT_VIDEO } from '../services/deps';
-import { hashMedia } from '../services/hashing';
-import { FfmpegVideoDecoder } from '../runtime/node/video';
-import { Slots } from '../core/slots';
+import { existsSync, writeFileSync } from 'node:fs';
+import { generateClientKey, type KeyAlg, type LabelId, type ShareResult } from '../client';
 import { fail, main, out, parse } from './args';
-import { requestToken } from './oauth';
+import { hashPaths, parseHashFlag, parseInput, toMatchQueries, toShareItems, UsageError, type Gathered } from './client-items';
+import { connect, CONNECT_HELP, CONNECT_OPTIONS, connectionOf } from './connect';
+import { publicKeyPath, writePrivateFile } from './key-files';
+import { findMedia, LocalHasher } from './local-hash';
+import { progress } from './progress';
 
-const USAGE = `usage:
-  npm run client -- token --node URL --client-id ID --key FILE [--scope SCOPES] [--json]
-  npm run client -- hash FILE [--json]`;
+const USAGE = `usage: npm run client -- COMMAND [options]
+  keygen [--out FILE] [--alg EdDSA|ES256] [--force]     make your key pair here: FILE (private, mode 0600; default client.key.json)
+                                                         and FILE.pub.json (public: give it to the consortium admin)
+  token [--scope SCOPES]                                 print an access token
+  hash FILE|DIR [--dihedral]                             hash images and videos here, as the node does (a folder: every one in it)
+  share [FILE|DIR...] [--hash TYPE:VALUE...] [--input FILE|-] --labels L1,L2 [--external-id ID]
+                                                         share hashes (files are hashed here; only hashes are sent)
+  match [FILE|DIR...] [--hash TYPE:VALUE...] [--input FILE|-] [--dihedral] [--max-distance pdq=24,blockhash=10]
+  feed [--cursor C | --cursor-file FILE] [--limit N] [--follow [--interval SECONDS]]   the delta feed, as JSON Lines
+  retract ID
+  feedback ID --verdict confirm|dispute [--reason TEXT]
+  labels                                                 the label vocabulary
+options of every command that talks to the node:
+${CONNECT_HELP}
+  --json            machine-readable output (JSON Lines where there is one line per item)`;
+
+const GATHER_OPTIONS = { hash: { type: 'string', multiple: true }, input: { type: 'string' } } as const;
 
 main(async () => {
   const [cmd, ...rest] = process.argv.slice(2);
-  if (!cmd || cmd === '--help' || cmd === '-h') return out(false, null, USAGE);
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') return out(false, null, USAGE);
+  try {
+    await run(cmd, rest);
+  } catch (e) {
+    if (e instanceof UsageError) fail(e.message, 2);
+    throw e;
+  }
+});
+
+async function run(cmd: string, rest: string[]): Promise<void> {
+  if (cmd === 'keygen') {
+    const { values } = parse(rest, { out: { type: 'string' }, alg: { type: 'string' }, force: { type: 'boolean' } });
+    const alg = (values.alg ?? 'EdDSA') as KeyAlg;
+    if (alg !== 'EdDSA' && alg !== 'ES256') fail(`--alg must be EdDSA (Ed25519) or ES256 (P-256), not ${alg}`, 2);
+    const file = values.out ?? 'client.key.json';
+    const pubFile = publicKeyPath(file);
+    if (!values.force && existsSync(pubFile)) fail(`${pubFile} exists; not overwritten. Choose another --out, or pass --force`);
+    const pair = await generateClientKey(alg);
+    writePrivateFile(file, JSON.stringify(pair.privateJwk) + '\n', values.force);
+    writeFileSync(pubFile, JSON.stringify(pair.publicJwk) + '\n');
+    if (values.json) return out(true, { kid: pair.kid, alg, privateKeyFile: file, publicKeyFile: pubFile, publicJwk: pair.publicJwk });
+    process.stderr.write(`Private key written to ${file} (mode 0600): keep it on this machine, give it to no one.\nPublic key written to ${pubFile}: send it to the consortium admin, who registers it.\n`);
+    return out(false, null, JSON.stringify(pair.publicJwk));
+  }
+
+  if (cmd === 'hash') return hashCommand(rest);
 
   if (cmd === 'token') {
-    const { values } = parse(rest, { node: { type: 'string' }, 'client-id': { type: 'string' }, key: { type: 'string' }, scope: { type: 'string' } });
-    if (!values.node || !values['client-id'] || !values.key) fail(`token needs --node, --client-id and --key\n${USAGE}`, 2);
-    let jwk: JWK;
-    try {
-      jwk = JSON.parse(readFileSync(values.key, 'utf8'));
-    } catch (e) {
-      fail(`cannot read the private JWK in ${values.key}: ${(e as Error).message}`);
-    }
-    const body = await requestToken(values.node, values['client-id'], jwk, values.scope);
+    const { values } = parse(rest, { ...CONNECT_OPTIONS, scope: { type: 'string' } });
+    const body = await connect(values, { scope: values.scope }).requestToken();
     return out(values.json, body, body.access_token);
   }
 
-  if (cmd === 'hash') {
-    const { values, positionals } = parse(rest, {});
-    if (!positionals[0]) fail(`hash needs a file\n${USAGE}`, 2);
-    const hashes = await hashMedia(
-      {
-        decoder: new SharpImageDecoder({ maxPixels: DEFAULT_LIMITS.maxImagePixels }),
-        digests: nodeDigester,
-        // Videos with the system's ffmpeg (FFMPEG_PATH to use another), under the node's default limits.
-        video: { ...DEFAULT_VIDEO, slots: new Slots(1, 0), decoder: new FfmpegVideoDecoder({ ffmpegPath: process.env.FFMPEG_PATH }) },
-        limits: { ...DEFAULT_LIMITS, maxBodyBytes: Number.MAX_SAFE_INTEGER },
-      },
-      new Uint8Array(readFileSync(positionals[0])),
-    );
-    return out(values.json, hashes, JSON.stringify(hashes, null, 2));
+  if (cmd === 'labels') {
+    const { values } = parse(rest, CONNECT_OPTIONS);
+    const { labels } = await connect(values).labels();
+    return out(values.json, { labels }, labels.map((l) => `${l.id.padEnd(30)} ${l.name}`).join('\n'));
+  }
+
+  if (cmd === 'share') {
+    const { values, positionals } = parse(rest, { ...CONNECT_OPTIONS, ...GATHER_OPTIONS, labels: { type: 'string' }, 'external-id': { type: 'string' } });
+    const labels = values.labels?.split(',').map((s) => s.trim()).filter(Boolean) as LabelId[] | undefined;
+    connectionOf(values);
+    const g = await gather(positionals, values, true);
+    const items = toShareItems(g.hashes, labels, values['external-id']);
+    const bar = sending(values.json);
+    const client = connect(values, { progress: bar });
+    const { items: results } = items.length ? await client.share(items, { onProgress: (p) => bar.update(p.items, p.total, `${p.done}/${p.batches} requests`) }) : { items: [] as ShareResult[] };
+    bar.end();
+    if (values.json) for (const [i, r] of results.entries()) line({ ...(g.hashes[i].file ? { file: g.hashes[i].file } : {}), ...r });
+    else {
+      for (const [i, r] of results.entries()) process.stdout.write(`${r.outcome.padEnd(9)} ${r.type.padEnd(9)} ${r.value.slice(0, 16)}…  ${r.id}${g.hashes[i].file ? `  ${g.hashes[i].file}` : ''}\n`);
+      const count = (o: string) => results.filter((r) => r.outcome === o).length;
+      process.stderr.write(`shared ${results.length} hashes: ${count('created')} new to the node, ${count('added')} added beside other members', ${count('updated')} relabelled, ${count('unchanged')} already shared so\n`);
+    }
+    return finish(g, values.json);
+  }
+
+  if (cmd === 'match') {
+    const { values, positionals } = parse(rest, { ...CONNECT_OPTIONS, ...GATHER_OPTIONS, dihedral: { type: 'boolean' }, 'max-distance': { type: 'string' } });
+    connectionOf(values);
+    const maxDistance = values['max-distance'] ? parseMaxDistance(values['max-distance']) : undefined;
+    const g = await gather(positionals, values, false);
+    const bar = sending(values.json);
+    const client = connect(values, { progress: bar });
+    const { results } = g.hashes.length ? await client.match(toMatchQueries(g.hashes), { maxDistance, dihedral: values.dihedral, onProgress: (p) => bar.update(p.items, p.total, `${p.done}/${p.batches} requests`) }) : { results: [] };
+    bar.end();
+    for (const [i, r] of results.entries()) {
+      const file = g.hashes[i].file;
+      if (values.json) line({ ...(file ? { file } : {}), ...r });
+      else {
+        const q = `${file ? `${file} ` : ''}${r.query.type} ${r.query.value.slice(0, 16)}…`;
+        process.stdout.write(`${q}: ${r.matches.length ? `${r.matches.length} match${r.matches.length > 1 ? 'es' : ''}` : 'no match'}${r.lowQuality ? ' (low quality query: weak evidence)' : ''}\n`);
+        for (const m of r.matches) {
+          const extra = [m.variant && m.variant !== 'original' && `as ${m.variant}`, m.video && `video ${m.video.queryMatchPercent}% of frames`, m.frame && `frame at ${m.frame.timestamp} s`].filter(Boolean).join(', ');
+          process.stdout.write(`  ${m.id}  ${m.type} distance ${m.distance}  ${m.labels.join(',')}  ${m.contributors} member(s), feedback +${m.feedback.confirm}/-${m.feedback.dispute}${extra ? `  (${extra})` : ''}\n`);
+        }
+      }
+    }
+    return finish(g, values.json);
+  }
+
+  if (cmd === 'feed') return (await import('./client-feed')).feedCommand(rest);
+
+  if (cmd === 'retract') {
+    const { values, positionals } = parse(rest, CONNECT_OPTIONS);
+    if (!positionals[0]) fail(`retract needs the hash id\n${USAGE}`, 2);
+    const r = await connect(values).retract(positionals[0]);
+    return out(values.json, r, `${positionals[0]} retracted`);
+  }
+
+  if (cmd === 'feedback') {
+    const { values, positionals } = parse(rest, { ...CONNECT_OPTIONS, verdict: { type: 'string' }, reason: { type: 'string' } });
+    if (!positionals[0] || (values.verdict !== 'confirm' && values.verdict !== 'dispute')) fail(`feedback needs the hash id and --verdict confirm|dispute\n${USAGE}`, 2);
+    const r = await connect(values).feedback(positionals[0], values.verdict, values.reason);
+    return out(values.json, r, `${values.verdict} recorded on ${positionals[0]}`);
   }
 
   fail(`unknown command: ${cmd}\n${USAGE}`, 2);
-});
+}
+
+/** `hash FILE` prints one result (as before); `hash DIR` (or several paths) one JSON line per file. */
+async function hashCommand(rest: string[]): Promise<void> {
+  const { values, positionals } = parse(rest, { dihedral: { type: 'boolean' } });
+  if (!positionals.length) fail(`hash needs a file or a folder\n${USAGE}`, 2);
+  const bar = progress('hashing', { json: values.json });
+  const hasher = new LocalHasher();
+  const { files, skipped } = findMedia(positionals);
+  if (positionals.length === 1 && files.length === 1 && files[0].path === positionals[0]) {
+    const f = files[0];
+    const h = await hasher.hashFile(f.path, { dihedral: values.dihedral, onFrame: (s, total) => bar.update(Math.round(s), Math.round(total) || undefined, 's of video') });
+    bar.end();
+    return out(values.json, h, JSON.stringify(h, null, 2));
+  }
+  let failed = 0;
+  for (const [i, f] of files.entries()) {
+    bar.update(i, files.length, f.name);
+    try {
+      const h = await hasher.hashFile(f.path, { dihedral: values.dihedral, onFrame: (sec, total) => bar.update(i, files.length, `${f.name} ${Math.round(sec)}${total ? `/${Math.round(total)}` : ''} s`) });
+      bar.above(() => (values.json ? line({ file: f.name, ...h }) : process.stdout.write(`${f.name}  ${summary(h)}\n`)));
+    } catch (e) {
+      failed++;
+      const err = { code: (e as { code?: string }).code, message: (e as Error).message };
+      bar.above(() => (values.json ? line({ file: f.name, error: err }) : process.stdout.write(`${f.name}  FAILED ${err.code ? `${err.code}: ` : ''}${err.message}\n`)));
+    }
+  }
+  bar.end();
+  if (!values.json) process.stderr.write(`hashed ${files.length - failed} of ${files.length} files${failed ? ` (${failed} failed)` : ''}${skipped.length ? `; ${skipped.length} other files (not images or videos) left out` : ''}\n`);
+  if (failed) process.exitCode = 1;
+}
+
+function summary(h: Awaited<ReturnType<LocalHasher['hashFile']>>): string {
+  if (h.kind === 'video') return `video ${h.media.width}x${h.media.height} ${h.media.durationSeconds.toFixed(1)} s, ${h.hashes.vpdq.frames.length} frames, vpdq ${h.hashes.vpdq.value}`;
+  return `image ${h.media.width}x${h.media.height} ${h.media.format}, pdq ${h.hashes.pdq.value} (quality ${h.hashes.pdq.quality}), blockhash ${h.hashes.blockhash.value}`;
+}
+
+async function gather(positionals: string[], values: { hash?: string[]; input?: string; json?: boolean }, forShare: boolean) {
+  const hashes: Gathered[] = [];
+  const failed: { file: string; code?: string; message: string }[] = [];
+  const weak: { file: string; message: string }[] = [];
+  if (positionals.length) {
+    const g = await hashPaths(positionals, { progress: progress('hashing', { json: values.json }), forShare });
+    hashes.push(...g.hashes);
+    failed.push(...g.failed);
+    weak.push(...g.weak);
+  }
+  for (const h of values.hash ?? []) hashes.push(parseHashFlag(h));
+  if (values.input) {
+    const i = parseInput(values.input);
+    hashes.push(...i.hashes);
+    failed.push(...i.failed);
+  }
+  if (!positionals.length && !values.hash?.length && !values.input) throw new UsageError(`give files or folders, --hash TYPE:VALUE or --input FILE\n${USAGE}`);
+  for (const f of failed) process.stderr.write(`${f.file}: not hashed: ${f.code ? `${f.code}: ` : ''}${f.message}\n`);
+  for (const w of weak) process.stderr.write(`${w.file}: left out: ${w.message}\n`);
+  return { hashes, failed, weak };
+}
+
+function finish(g: { failed: unknown[] }, json?: boolean): void {
+  if (g.failed.length) {
+    if (!json) process.stderr.write(`${g.failed.length} file(s) could not be hashed (above)\n`);
+    process.exitCode = 1;
+  }
+}
+
+const sending = (json?: boolean) => progress('sending', { json });
+
+function parseMaxDistance(s: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of s.split(',')) {
+    const m = /^\s*(\w+)\s*=\s*(\d+)\s*$/.exec(part);
+    if (!m) throw new UsageError(`--max-distance takes TYPE=BITS[,TYPE=BITS], e.g. pdq=24,blockhash=10 (got ${JSON.stringify(s)})`);
+    out[m[1]] = Number(m[2]);
+  }
+  return out;
+}
+
+function line(v: unknown): void {
+  process.stdout.write(JSON.stringify(v) + '\n');
+}

@@ -1,49 +1,23 @@
 /**
- * The client side of private_key_jwt (RFC 7523): a short-lived assertion signed with the member's
- * own private key buys an access token from the node. Shared by the client and verifier CLIs.
+ * The client side of private_key_jwt (RFC 7523), for scripts and tests that want one assertion or
+ * one token without a NodeClient: both are the typed client's own (src/client/auth.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { importJWK, SignJWT, type JWK } from 'jose';
-import { ASSERTION_TYPE } from '../services/tokens';
+import type { JWK } from 'jose';
+import { clientAssertion as sign, NodeClient, signingKey, type TokenResponse } from '../client';
 
+export type { TokenResponse };
+
+/** A client assertion for `audience` (the node's issuer or token URL), 60 s of life, a fresh jti. */
 export async function clientAssertion(audience: string, clientId: string, jwk: JWK): Promise<string> {
-  const alg = jwk.alg ?? (jwk.kty === 'EC' ? 'ES256' : 'EdDSA');
-  const key = await importJWK(jwk, alg);
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ jti: randomUUID() })
-    .setProtectedHeader({ alg, ...(jwk.kid ? { kid: jwk.kid } : {}) })
-    .setIssuer(clientId)
-    .setSubject(clientId)
-    .setAudience(audience)
-    .setIssuedAt(now)
-    .setExpirationTime(now + 60)
-    .sign(key);
-}
-
-export interface TokenResponse {
-  access_token: string;
-  token_type?: string;
-  expires_in?: number;
-  scope?: string;
+  return sign(audience, clientId, await signingKey(jwk), Date.now(), randomUUID());
 }
 
 /**
- * POSTs a fresh assertion to `<node>/v1/oauth/token`; throws with the node's error when refused.
- * The assertion's audience is the node's issuer identifier, read from its RFC 8414 metadata (a node
- * may be reached at another URL than the one it names itself by); a node without the metadata gets
- * its token URL.
+ * A fresh access token from `<node>/v1/oauth/token`, the assertion's audience being the issuer the
+ * node publishes in its RFC 8414 metadata (its token URL if it publishes none). Throws NodeApiError
+ * with the node's OAuth error when refused, NodeUnreachableError when the node cannot be reached.
  */
 export async function requestToken(node: string, clientId: string, jwk: JWK, scope?: string): Promise<TokenResponse> {
-  const base = node.replace(/\/+$/, '');
-  const tokenUrl = `${base}/v1/oauth/token`;
-  const meta = (await fetch(`${base}/.well-known/oauth-authorization-server`)
-    .then((r) => (r.ok ? r.json() : null))
-    .catch(() => null)) as { issuer?: unknown } | null;
-  const audience = typeof meta?.issuer === 'string' ? meta.issuer : tokenUrl;
-  const form = new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: ASSERTION_TYPE, client_assertion: await clientAssertion(audience, clientId, jwk) });
-  if (scope) form.set('scope', scope);
-  const res = await fetch(tokenUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
-  const body = (await res.json().catch(() => ({}))) as Partial<TokenResponse> & { error?: string; error_description?: string };
-  if (!res.ok || !body.access_token) throw new Error(`the node refused: ${res.status} ${body.error ?? ''} ${body.error_description ?? ''}`.trim());
-  return body as TokenResponse;
+  return new NodeClient({ node, clientId, key: jwk, scope }).requestToken();
 }

@@ -11,9 +11,9 @@
  * run that found nothing wrong. Exit status: 0 verified, 1 a problem found (or the check could not
  * run), 2 bad arguments. The checks themselves are in ./verify/check.ts.
  */
-import { readFileSync } from 'node:fs';
-import type { JWK } from 'jose';
 import { fail, main, out, parse } from './args';
+import { readPrivateKey } from './key-files';
+import { progress } from './progress';
 import { check, type Verdict } from './verify/check';
 import { connect } from './verify/node-api';
 import { loadState, saveState } from './verify/state';
@@ -25,17 +25,15 @@ main(async () => {
   if (values.help) return out(false, null, USAGE);
   if (!values.node || !values['client-id'] || !values.key) fail(`--node, --client-id and --key are required\n${USAGE}`, 2);
   const stateFile = values.state ?? 'audit-state.json';
-  let jwk: JWK;
-  try {
-    jwk = JSON.parse(readFileSync(values.key, 'utf8'));
-  } catch (e) {
-    fail(`cannot read the private JWK in ${values.key}: ${(e as Error).message}`);
-  }
+  const jwk = readPrivateKey(values.key);
   const prev = loadState(stateFile);
-  const api = await connect(values.node, values['client-id'], jwk);
+  const bar = progress('verifying: entries', { json: values.json });
+  // A node that is down fails here: "cannot reach the node at URL: connection refused …".
+  const api = await connect(values.node, values['client-id'], jwk, { onRetry: (i) => bar.note(`the node answered ${i.status}; trying again in ${(i.delayMs / 1000).toFixed(1)} s`) });
   if (prev && prev.node !== api.url) fail(`${stateFile} holds the state of ${prev.node}, not ${api.url}; give another --state`);
 
-  const { verdict, state } = await check(api, prev);
+  const { verdict, state } = await check(api, prev, undefined, (done, total) => bar.update(done, total));
+  bar.end();
   if (state) saveState(stateFile, state);
   out(values.json, { ...verdict, stateFile, stateWritten: !!state }, human(verdict, stateFile));
   if (!verdict.ok) process.exitCode = 1;

@@ -106,7 +106,7 @@ async function member(rt: NodeRuntime, role: 'partner' | 'admin' | 'auditor', na
   const view = await createClient(rt.deps, 'test-setup', { role, name, jwk: await exportJWK(publicKey) });
   const jwk = { ...(await exportJWK(privateKey)), kid: view.keys[0].kid, alg: 'EdDSA' };
   const keyFile = join(work, `${name}.key.json`);
-  writeFileSync(keyFile, JSON.stringify(jwk));
+  writeFileSync(keyFile, JSON.stringify(jwk), { mode: 0o600 });
   return { id: view.id, jwk, keyFile };
 }
 

@@ -1,17 +1,21 @@
 /**
  * The README's walkthrough, run for real: the node is started (it creates its database), the operator
- * creates the first admin and a partner with the admin CLI, the partner gets a token with the client
- * CLI from the running node, shares an image's hashes and finds the upload matched, then shares a
- * video and matches an edit of it hashed locally. The admin CLI refuses a DATABASE_URL naming no
- * database (unless --create) and records the operator in the audit log.
+ * creates the first admin on the node's machine (its key written to a 0600 file), the partner makes
+ * its key pair in a folder of its own (its "machine") and hands over the public half, the admin
+ * registers it through the API, and the partner shares, matches (an image and an edited video,
+ * hashed on its side), reads the feed, gives feedback and retracts with the client CLI. Neither the
+ * node's folder nor its database ever holds the partner's private key. Then the admin commands
+ * through the API (suspension and key rotation act on the running node at once), key files that
+ * others can read, and the admin CLI's refusals of a database that is not there.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { serve, type ServerType } from '@hono/node-server';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app';
 import { loadConfig } from '../../src/runtime/node/config';
@@ -26,15 +30,19 @@ let rt: NodeRuntime;
 let server: ServerType;
 let base: string;
 
-async function cli(tool: 'admin' | 'client', args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(tool: 'admin' | 'client', args: string[], extraEnv: Record<string, string> = {}, cwd = dir): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(TSX, [join(ROOT, `src/cli/${tool}.ts`), ...args], { cwd: dir, env: { ...process.env, ...env, ...extraEnv }, timeout: 60_000 });
+    const { stdout, stderr } = await promisify(execFile)(TSX, [join(ROOT, `src/cli/${tool}.ts`), ...args], { cwd, env: { ...process.env, ...env, ...extraEnv }, timeout: 60_000 });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
     return { code: err.code, stdout: err.stdout, stderr: err.stderr };
   }
 }
+
+const modeOf = (f: string) => statSync(f).mode & 0o777;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const lines = (text: string): any[] => text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
 
 /** The audit log's actors, newest last. */
 async function actors(): Promise<{ action: string; actor: string }[]> {
@@ -53,7 +61,12 @@ afterAll(() => {
 });
 
 describe('from nothing to a matched upload', () => {
-  let partner: { clientId: string; privateJwk: Record<string, unknown> };
+  let admin: { clientId: string; keyFile: string };
+  let partnerId: string;
+  let partnerDir: string;
+  let partnerD: string;
+  const asAdmin = () => ['--node', base, '--client-id', admin.clientId, '--key', join(dir, 'admin.key.json')];
+  const asPartner = () => ({ MHN_NODE: base, MHN_CLIENT_ID: partnerId, MHN_KEY: 'partner.key.json' });
 
   it('before the node has ever started, the admin CLI refuses to create a database unless asked', async () => {
     const r = await cli('admin', ['init', '--json']);
@@ -77,67 +90,163 @@ describe('from nothing to a matched upload', () => {
     expect(existsSync(join(dir, 'node.db'))).toBe(true);
   }, 120_000);
 
-  it('admin init creates the first admin once and prints its private key; the audit log names the OS user', async () => {
-    const r = await cli('admin', ['init', '--json']);
-    expect(r.code, r.stderr).toBe(0);
-    const admin = JSON.parse(r.stdout);
-    expect(admin.clientId).toEqual(expect.any(String));
-    expect(admin.privateJwk).toMatchObject({ kty: 'OKP', crv: 'Ed25519', d: expect.any(String), kid: expect.any(String) });
-    const again = await cli('admin', ['init', '--json']);
+  it('1. admin init --out writes the first admin\'s private key to a 0600 file, once; the audit log names the OS user', async () => {
+    const human = await cli('admin', ['init', '--out', 'admin.key.json']);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(/^admin client \S+ created\.\nIts private key is in admin\.key\.json \(mode 0600; keep it safe\)\.\n$/);
+    expect(modeOf(join(dir, 'admin.key.json'))).toBe(0o600);
+    const key = JSON.parse(readFileSync(join(dir, 'admin.key.json'), 'utf8'));
+    expect(key).toMatchObject({ kty: 'OKP', crv: 'Ed25519', d: expect.any(String), kid: expect.any(String), alg: 'EdDSA' });
+    expect(human.stdout).not.toContain(key.d);
+    admin = { clientId: /^admin client (\S+) created/.exec(human.stdout)![1], keyFile: join(dir, 'admin.key.json') };
+    const again = await cli('admin', ['init', '--out', 'other.key.json', '--json']);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/already has 1 active admin/);
+    expect(existsSync(join(dir, 'other.key.json'))).toBe(false);
     expect((await actors()).filter((a) => a.action === 'client.create')).toEqual([{ action: 'client.create', actor: `cli:${userInfo().username}` }]);
   }, 120_000);
 
-  it('admin client add makes a partner; only the public key is stored; --actor names the operator', async () => {
-    const r = await cli('admin', ['client', 'add', '--role', 'partner', '--name', 'Example Video', '--actor', 'alice', '--json']);
+  it('2. the partner makes its key pair on its own machine: private 0600, public printed and written beside it', async () => {
+    partnerDir = mkdtempSync(join(tmpdir(), 'mhn-partner-'));
+    const r = await cli('client', ['keygen', '--out', 'partner.key.json'], {}, partnerDir);
     expect(r.code, r.stderr).toBe(0);
-    expect((await actors()).at(-1)).toEqual({ action: 'client.create', actor: 'cli:alice' });
-    partner = JSON.parse(r.stdout);
-    writeFileSync(join(dir, 'partner.key.json'), JSON.stringify(partner.privateJwk));
-    const list = JSON.parse((await cli('admin', ['client', 'list', '--json'])).stdout);
-    const stored = list.clients.find((c: { id: string }) => c.id === partner.clientId);
-    expect(stored).toMatchObject({ role: 'partner', name: 'Example Video' });
-    expect(stored.keys[0].jwk.d).toBeUndefined();
-    expect(readFileSync(join(dir, 'node.db')).includes(Buffer.from(String(partner.privateJwk.d)))).toBe(false);
+    expect(modeOf(join(partnerDir, 'partner.key.json'))).toBe(0o600);
+    const priv = JSON.parse(readFileSync(join(partnerDir, 'partner.key.json'), 'utf8'));
+    const pub = JSON.parse(readFileSync(join(partnerDir, 'partner.key.pub.json'), 'utf8'));
+    expect(JSON.parse(r.stdout)).toEqual(pub);
+    expect(pub).toEqual({ kty: 'OKP', crv: 'Ed25519', x: priv.x, kid: priv.kid, alg: 'EdDSA', use: 'sig' });
+    expect(r.stderr).toContain('partner.key.json (mode 0600)');
+    partnerD = priv.d;
+    // A second keygen must not destroy a key in use.
+    const again = await cli('client', ['keygen', '--out', 'partner.key.json'], {}, partnerDir);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/exists; not overwritten/);
+    expect(JSON.parse(readFileSync(join(partnerDir, 'partner.key.json'), 'utf8')).d).toBe(partnerD);
   }, 120_000);
 
-  it('client token gets an access token from the running node; the partner shares and matches', async () => {
-    const tok = await cli('client', ['token', '--node', base, '--client-id', partner.clientId, '--key', join(dir, 'partner.key.json')]);
+  it('3. the admin registers only the public half through the API; a private key given as the public one is refused', async () => {
+    // The public file travels to the admin (here: the node's folder).
+    copyFileSync(join(partnerDir, 'partner.key.pub.json'), join(dir, 'partner.key.pub.json'));
+    const r = await cli('admin', [...asAdmin(), 'client', 'add', '--role', 'partner', '--name', 'Example Video', '--public-key', 'partner.key.pub.json']);
+    expect(r.code, r.stderr).toBe(0);
+    partnerId = /^partner client (\S+) \(Example Video\) admitted with key (\S+)\. Give the member its client id: \1\n$/.exec(r.stdout)![1];
+    expect((await actors()).at(-1)).toEqual({ action: 'client.create', actor: admin.clientId });
+    const list = JSON.parse((await cli('admin', [...asAdmin(), 'client', 'list', '--json'])).stdout);
+    const stored = list.clients.find((c: { id: string }) => c.id === partnerId);
+    expect(stored).toMatchObject({ role: 'partner', name: 'Example Video', keys: [{ kid: JSON.parse(readFileSync(join(dir, 'partner.key.pub.json'), 'utf8')).kid }] });
+    expect(stored.keys[0].jwk.d).toBeUndefined();
+
+    copyFileSync(join(partnerDir, 'partner.key.json'), join(dir, 'mistake.json'));
+    const wrong = await cli('admin', [...asAdmin(), 'client', 'add', '--role', 'partner', '--name', 'Oops', '--public-key', 'mistake.json']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('mistake.json holds a private key. Register only the public half');
+    rmSync(join(dir, 'mistake.json'));
+  }, 120_000);
+
+  it('4. the partner shares and matches images and videos hashed on its side, reads the feed, gives feedback and retracts', async () => {
+    const found = conformancePath('blockhash', 'clipper_ship.jpg');
+    const foundVideo = conformancePath('pdq', 'tmk', 'sample-videos', 'chair-orig-22-sd-bar.mp4');
+    const shared = await cli('client', ['share', found, foundVideo, '--labels', 'attack-footage', '--json'], asPartner(), partnerDir);
+    expect(shared.code, shared.stderr).toBe(0);
+    const items = lines(shared.stdout);
+    expect(items.map((i) => [i.file, i.type, i.outcome])).toEqual([
+      [found, 'pdq', 'created'],
+      [found, 'blockhash', 'created'],
+      [found, 'md5', 'created'],
+      [found, 'sha256', 'created'],
+      [foundVideo, 'vpdq', 'created'],
+      [foundVideo, 'md5', 'created'],
+      [foundVideo, 'sha256', 'created'],
+    ]);
+    expect(shared.stderr).toBe('');
+
+    // The upload: the image rotated (dihedral) and an edited copy of the video.
+    const upload = join(partnerDir, 'upload.jpg');
+    writeFileSync(upload, await sharp(readFileSync(found)).rotate(90).jpeg({ quality: 90 }).toBuffer());
+    const edited = conformancePath('pdq', 'tmk', 'sample-videos', 'chair-22-with-small-logo-bar.mp4');
+    const matched = await cli('client', ['match', 'upload.jpg', edited, '--dihedral', '--json'], asPartner(), partnerDir);
+    expect(matched.code, matched.stderr).toBe(0);
+    const results = lines(matched.stdout);
+    expect(results.find((x) => x.file === 'upload.jpg' && x.query.type === 'pdq').matches[0]).toMatchObject({ id: items[0].id, labels: ['attack-footage'], variant: expect.any(String) });
+    expect(results.find((x) => x.file === edited && x.query.type === 'vpdq').matches).toContainEqual(expect.objectContaining({ id: items[4].id, type: 'vpdq' }));
+    const human = await cli('client', ['match', found], asPartner(), partnerDir);
+    expect(human.stdout).toContain(`${found} pdq ${items[0].value.slice(0, 16)}…: 1 match\n  ${items[0].id}  pdq distance 0  attack-footage  1 member(s), feedback +0/-0\n`);
+
+    const feed = await cli('client', ['feed', '--cursor-file', 'feed.cursor', '--json'], asPartner(), partnerDir);
+    expect(feed.code, feed.stderr).toBe(0);
+    expect(lines(feed.stdout).map((e) => e.hash.id)).toEqual(items.map((i) => i.id));
+    const cursor = readFileSync(join(partnerDir, 'feed.cursor'), 'utf8').trim();
+
+    const fb = await cli('client', ['feedback', items[1].id, '--verdict', 'confirm'], asPartner(), partnerDir);
+    expect(fb.code, fb.stderr).toBe(0);
+    const retracted = await cli('client', ['retract', items[1].id], asPartner(), partnerDir);
+    expect(retracted.stdout).toBe(`${items[1].id} retracted\n`);
+    const more = await cli('client', ['feed', '--cursor-file', 'feed.cursor'], asPartner(), partnerDir);
+    expect(lines(more.stdout).map((e) => [e.kind, e.hash.id])).toEqual([['retract', items[1].id]]);
+    expect(more.stderr).toMatch(/^1 entries; to continue from here: --cursor \S+ \(saved in feed\.cursor\)\n$/);
+    expect(readFileSync(join(partnerDir, 'feed.cursor'), 'utf8').trim()).not.toBe(cursor);
+
+    const tok = await cli('client', ['token'], asPartner(), partnerDir);
     expect(tok.code, tok.stderr).toBe(0);
-    const auth = { authorization: `Bearer ${tok.stdout.trim()}` };
+    expect((await fetch(`${base}/v1/labels`, { headers: { authorization: `Bearer ${tok.stdout.trim()}` } })).status).toBe(200);
+  }, 180_000);
 
-    const image = readFileSync(conformancePath('blockhash', 'clipper_ship.jpg'));
-    const form = new FormData();
-    form.set('file', new Blob([image], { type: 'image/jpeg' }), 'clipper_ship.jpg');
-    form.set('labels', 'attack-footage');
-    const shared = await fetch(`${base}/v1/hashes/media`, { method: 'POST', headers: auth, body: form });
-    expect(shared.status).toBe(201);
+  it('the partner\'s private key never reached the node\'s machine', () => {
+    expect(readFileSync(join(dir, 'node.db')).includes(Buffer.from(partnerD))).toBe(false);
+    for (const f of readdirSync(dir)) if (statSync(join(dir, f)).isFile()) expect(readFileSync(join(dir, f)).includes(Buffer.from(partnerD)), f).toBe(false);
+  });
 
-    const local = await cli('client', ['hash', conformancePath('blockhash', 'clipper_ship.jpg'), '--json']);
-    expect(local.code, local.stderr).toBe(0);
-    const { hashes } = JSON.parse(local.stdout);
-    const match = await fetch(`${base}/v1/match`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ hashes: [{ type: 'blockhash', value: hashes.blockhash.value }] }) });
-    const body = await match.json();
-    expect(body.results[0].matches[0]).toMatchObject({ value: hashes.blockhash.value, distance: 0, labels: ['attack-footage'] });
+  it('admin commands through the API act on the running node at once: suspension, reactivation, signing key rotation', async () => {
+    const suspended = await cli('admin', [...asAdmin(), 'client', 'suspend', partnerId]);
+    expect(suspended.stdout).toBe(`${partnerId} is now suspended\n`);
+    const refused = await cli('client', ['match', '--hash', `md5:${'0'.repeat(32)}`], asPartner(), partnerDir);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^error: POST \/v1\/oauth\/token: 401 invalid_client|^error: POST \/v1\/match: 403/);
+    await cli('admin', [...asAdmin(), 'client', 'reactivate', partnerId]);
+    expect((await cli('client', ['match', '--hash', `md5:${'0'.repeat(32)}`], asPartner(), partnerDir)).code).toBe(0);
 
-    // A video: shared from the file, then an edited copy hashed locally and matched by its frames.
-    const videoForm = new FormData();
-    videoForm.set('file', new Blob([readFileSync(conformancePath('pdq', 'tmk', 'sample-videos', 'chair-orig-22-sd-bar.mp4'))], { type: 'video/mp4' }), 'found.mp4');
-    videoForm.set('labels', 'attack-footage');
-    const sharedVideo = await fetch(`${base}/v1/hashes/media`, { method: 'POST', headers: auth, body: videoForm });
-    expect(sharedVideo.status).toBe(201);
-    const videoId = (await sharedVideo.json()).items[0].id;
-    const localVideo = await cli('client', ['hash', conformancePath('pdq', 'tmk', 'sample-videos', 'chair-22-with-small-logo-bar.mp4'), '--json']);
-    expect(localVideo.code, localVideo.stderr).toBe(0);
-    const frames = JSON.parse(localVideo.stdout).hashes.vpdq.frames;
-    const videoMatch = await fetch(`${base}/v1/match`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ hashes: [{ type: 'vpdq', frames }] }) });
-    expect(videoMatch.status).toBe(200);
-    expect((await videoMatch.json()).results[0].matches).toContainEqual(expect.objectContaining({ id: videoId, type: 'vpdq' }));
+    const rotated = await cli('admin', [...asAdmin(), 'keys', 'rotate', '--json']);
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const { kid } = JSON.parse(rotated.stdout);
+    const jwks = await (await fetch(`${base}/.well-known/jwks.json`)).json();
+    expect(jwks.keys[0].kid).toBe(kid);
+    const tok = await cli('client', ['token'], asPartner(), partnerDir);
+    expect(JSON.parse(Buffer.from(tok.stdout.split('.')[0], 'base64url').toString()).kid).toBe(kid);
+    expect((await actors()).slice(-3)).toEqual([
+      { action: 'client.suspend', actor: admin.clientId },
+      { action: 'client.reactivate', actor: admin.clientId },
+      { action: 'node-key.rotate', actor: admin.clientId },
+    ]);
+  }, 120_000);
 
-    const bad = await cli('client', ['token', '--node', base, '--client-id', 'nobody', '--key', join(dir, 'partner.key.json')]);
+  it('a private key file that others can read is refused, naming the file and the fix', async () => {
+    chmodSync(join(partnerDir, 'partner.key.json'), 0o644);
+    try {
+      const r = await cli('client', ['match', '--hash', `md5:${'0'.repeat(32)}`], asPartner(), partnerDir);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe('error: partner.key.json holds a private key but its mode is 0644: every user of this machine can read it. Make it readable by its owner only: chmod 600 partner.key.json\n');
+      chmodSync(join(partnerDir, 'partner.key.json'), 0o640);
+      expect((await cli('client', ['token'], asPartner(), partnerDir)).stderr).toContain('other users of this machine can read it');
+    } finally {
+      chmodSync(join(partnerDir, 'partner.key.json'), 0o600);
+    }
+    const bad = await cli('client', ['token', '--client-id', 'nobody'], asPartner(), partnerDir);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/invalid_client/);
+  }, 120_000);
+
+  it('the local database commands still work: client add --public-key registers only the public half, --actor names the operator', async () => {
+    const kg = await cli('client', ['keygen', '--out', 'auditor.key.json', '--alg', 'ES256', '--json'], {}, partnerDir);
+    expect(JSON.parse(kg.stdout)).toMatchObject({ alg: 'ES256', privateKeyFile: 'auditor.key.json', publicKeyFile: 'auditor.key.pub.json' });
+    copyFileSync(join(partnerDir, 'auditor.key.pub.json'), join(dir, 'auditor.key.pub.json'));
+    const r = await cli('admin', ['client', 'add', '--role', 'auditor', '--name', 'Auditor', '--public-key', 'auditor.key.pub.json', '--actor', 'alice', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const made = JSON.parse(r.stdout);
+    expect(made).toMatchObject({ role: 'auditor', kid: JSON.parse(kg.stdout).kid });
+    expect(made.privateJwk).toBeUndefined();
+    expect((await actors()).at(-1)).toEqual({ action: 'client.create', actor: 'cli:alice' });
+    const list = await cli('admin', ['client', 'list', '--json']);
+    expect(JSON.parse(list.stdout).clients.map((c: { id: string }) => c.id)).toContain(made.clientId);
   }, 120_000);
 });
 

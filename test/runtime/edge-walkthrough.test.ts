@@ -1,8 +1,9 @@
 /**
  * The README's edge walkthrough, run as written with real processes: local D1 migrated by
- * wrangler, the secret in a .dev.vars file, `wrangler dev` on a free port, the first admin and a
- * partner made by `npm run admin -- ... --d1`, a token from the client CLI, an image shared through
- * the worker and a re-encoded copy of it matched. State lives in a temp folder (--persist-to), so
+ * wrangler, the secret in a .dev.vars file, `wrangler dev` on a free port, the first admin made by
+ * `npm run admin -- init --d1` from the public half of a key made with `client keygen`, the partner's
+ * own key registered through the worker's admin API, a token from the client CLI, an image shared
+ * through the worker and a re-encoded copy of it matched. State lives in a temp folder (--persist-to), so
  * the developer's own .wrangler and .dev.vars are not touched.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -63,13 +64,14 @@ describe('the edge walkthrough (README, Edge deployment)', () => {
     dev.stdout!.on('data', (d) => (log += d));
     dev.stderr!.on('data', (d) => (log += d));
 
-    // Meanwhile, the operator makes the first admin and a partner straight into the local D1.
-    const admin = JSON.parse(await npmRun('admin', '--', 'init', '--d1', 'media-hash-node', '--local', '--persist-to', dir, '--json'));
-    expect(admin).toMatchObject({ role: 'admin', scopes: ['admin'], database: 'media-hash-node (local)' });
-    expect(admin.privateJwk).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA' });
+    // Meanwhile, the operator makes the first admin straight into the local D1, from its own key pair.
+    await npmRun('client', '--', 'keygen', '--out', join(dir, 'admin.key.json'));
+    const admin = JSON.parse(await npmRun('admin', '--', 'init', '--d1', 'media-hash-node', '--local', '--persist-to', dir, '--public-key', join(dir, 'admin.key.pub.json'), '--json'));
+    expect(admin).toMatchObject({ role: 'admin', scopes: ['admin'], database: 'media-hash-node (local)', kid: JSON.parse(readFileSync(join(dir, 'admin.key.pub.json'), 'utf8')).kid });
+    expect(admin.privateJwk).toBeUndefined();
     await expect(npmRun('admin', '--', 'init', '--d1', 'media-hash-node', '--local', '--persist-to', dir)).rejects.toThrow(/already has 1 active admin/);
-    const partner = JSON.parse(await npmRun('admin', '--', 'client', 'add', '--d1', 'media-hash-node', '--role', 'partner', '--name', 'Example Video', '--persist-to', dir, '--json'));
-    writeFileSync(join(dir, 'partner.key.json'), JSON.stringify(partner.privateJwk));
+    // The partner makes its key pair on its side.
+    await npmRun('client', '--', 'keygen', '--out', join(dir, 'partner.key.json'));
 
     const started = Date.now();
     let health: Response | undefined;
@@ -80,7 +82,11 @@ describe('the edge walkthrough (README, Edge deployment)', () => {
     }
     expect(health?.status, log).toBe(200);
 
-    const token = (await npmRun('client', '--', 'token', '--node', node, '--client-id', partner.clientId, '--key', join(dir, 'partner.key.json'))).trim();
+    // The admin registers the partner's public key through the worker's API.
+    const partner = JSON.parse(
+      await npmRun('admin', '--', '--node', node, '--client-id', admin.clientId, '--key', join(dir, 'admin.key.json'), 'client', 'add', '--role', 'partner', '--name', 'Example Video', '--public-key', join(dir, 'partner.key.pub.json'), '--json'),
+    );
+    const token = (await npmRun('client', '--', 'token', '--node', node, '--client-id', partner.id, '--key', join(dir, 'partner.key.json'))).trim();
     const auth = { authorization: `Bearer ${token}` };
     const found = readFileSync(conformancePath('pdq/pdq/data/bridge-mods/aaa-orig.jpg'));
     const form = new FormData();

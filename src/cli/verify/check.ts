@@ -50,7 +50,8 @@ class Fatal extends Error {}
 
 const te = new TextEncoder();
 
-export async function check(api: NodeApi, prev: AuditorState | null, now: () => Date = () => new Date()): Promise<{ verdict: Verdict; state?: AuditorState }> {
+/** `onEntries` is told how many entries have been fetched, of how many (for a progress line). */
+export async function check(api: NodeApi, prev: AuditorState | null, now: () => Date = () => new Date(), onEntries?: (done: number, total: number) => void): Promise<{ verdict: Verdict; state?: AuditorState }> {
   // Keys in the order a reader of the JSON verdict wants them.
   const verdict: Verdict = { ok: false, node: api.url, treeHead: undefined, previous: undefined, problems: [], firstBadEntry: undefined, proofRequests: 0 };
   if (prev) verdict.previous = { treeSize: prev.head.treeSize, rootHash: prev.head.rootHash, timestamp: prev.head.timestamp, verifiedAt: prev.verifiedAt };
@@ -69,7 +70,7 @@ export async function check(api: NodeApi, prev: AuditorState | null, now: () => 
   }
 
   const n = served.treeSize;
-  const { texts, problems } = await fetchEntries(api, n);
+  const { texts, problems } = await fetchEntries(api, n, onEntries);
   verdict.problems.push(...problems);
   const leaves = texts.map((t) => (t === null ? null : leafHash(te.encode(t))));
   const tree = new LocalTree(leaves);
@@ -151,7 +152,7 @@ async function checkSignature(head: ServedTreeHead, jwks: { keys: JWK[] }): Prom
 }
 
 /** Entries 0..n-1 by index, null where the node left one out; pages are asked by fixed windows so a gap cannot shift them. */
-async function fetchEntries(api: NodeApi, n: number): Promise<{ texts: (string | null)[]; problems: string[] }> {
+async function fetchEntries(api: NodeApi, n: number, onEntries?: (done: number, total: number) => void): Promise<{ texts: (string | null)[]; problems: string[] }> {
   const texts: (string | null)[] = new Array(n).fill(null);
   const problems: string[] = [];
   for (let start = 0; start < n; start += PAGE) {
@@ -161,6 +162,7 @@ async function fetchEntries(api: NodeApi, n: number): Promise<{ texts: (string |
       else if (texts[e.index] !== null) problems.push(`the node served entry #${e.index} twice`);
       else texts[e.index] = e.entry;
     }
+    onEntries?.(end, n);
   }
   return { texts, problems: problems.slice(0, 5) };
 }

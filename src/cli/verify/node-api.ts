@@ -4,7 +4,7 @@
  */
 import type { JWK } from 'jose';
 import { HASH_SIZE } from '../../core/merkle';
-import { requestToken } from '../oauth';
+import { NodeApiError, NodeClient, type NodeClientOptions } from '../../client';
 
 export interface ServedTreeHead {
   treeSize: number;
@@ -42,37 +42,41 @@ export class NodeError extends Error {
   }
 }
 
-export async function connect(node: string, clientId: string, key: JWK): Promise<NodeApi> {
-  const base = node.replace(/\/+$/, '');
-  const { access_token } = await requestToken(base, clientId, key, 'audit:read');
+/**
+ * Signs in through the typed client (src/client: token with the issuer's audience, retries on 429
+ * and 503) and asks only for `audit:read`. A node that cannot be reached fails here, naming its URL
+ * and the cause (NodeUnreachableError).
+ */
+export async function connect(node: string, clientId: string, key: JWK, opts: { onRetry?: NodeClientOptions['onRetry'] } = {}): Promise<NodeApi> {
+  const client = new NodeClient({ node, clientId, key, scope: 'audit:read', onRetry: opts.onRetry });
+  await client.token();
 
-  async function get(path: string, auth = true): Promise<unknown> {
-    const res = await fetch(`${base}${path}`, { headers: auth ? { authorization: `Bearer ${access_token}` } : {} });
-    const body: unknown = await res.json().catch(() => undefined);
-    if (!res.ok) {
-      const p = (body ?? {}) as { code?: string; detail?: string };
-      throw new NodeError(`GET ${path}: ${res.status}${p.code ? ` ${p.code}` : ''}${p.detail ? `: ${p.detail}` : ''}`, res.status);
+  /** The node's answer, or a NodeError with its status and problem (what check.ts reports). */
+  async function get<T>(path: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (e) {
+      if (e instanceof NodeApiError) throw new NodeError(`GET ${path}: ${e.status}${e.code ? ` ${e.code}` : ''}${e.problem?.detail ? `: ${e.problem.detail}` : ''}`, e.status);
+      throw e;
     }
-    if (body === undefined) throw new NodeError(`GET ${path}: the answer is not JSON`);
-    return body;
   }
 
   return {
-    url: base,
+    url: client.url,
     async jwks() {
-      const b = (await get('/.well-known/jwks.json', false)) as { keys?: unknown };
+      const b = (await get('/.well-known/jwks.json', () => client.jwks())) as { keys?: unknown };
       if (!Array.isArray(b?.keys)) throw new NodeError('the JWKS has no "keys" array');
       return { keys: b.keys.filter((k): k is JWK => !!k && typeof k === 'object') };
     },
     async treeHead() {
-      const b = (await get('/v1/audit/tree-head?fresh=true')) as Record<string, unknown>;
+      const b = (await get('/v1/audit/tree-head?fresh=true', () => client.audit.treeHead({ fresh: true }))) as unknown as Record<string, unknown>;
       if (!isCount(b?.treeSize) || typeof b.rootHash !== 'string' || !Number.isSafeInteger(b.timestamp) || typeof b.signature !== 'string') {
         throw new NodeError('the tree head lacks treeSize, rootHash, timestamp or signature');
       }
       return { treeSize: b.treeSize, rootHash: b.rootHash, timestamp: b.timestamp as number, signature: b.signature };
     },
     async entries(start, end) {
-      const b = (await get(`/v1/audit/entries?start=${start}&end=${end}`)) as { entries?: unknown };
+      const b = (await get(`/v1/audit/entries?start=${start}&end=${end}`, () => client.audit.entries(start, end))) as { entries?: unknown };
       if (!Array.isArray(b?.entries)) throw new NodeError(`entries ${start}..${end - 1}: no "entries" array`);
       return b.entries.map((e: { index?: unknown; entry?: unknown }) => {
         if (!isCount(e?.index) || typeof e.entry !== 'string') throw new NodeError(`entries ${start}..${end - 1}: an item lacks index or entry`);
@@ -80,12 +84,12 @@ export async function connect(node: string, clientId: string, key: JWK): Promise
       });
     },
     async inclusion(index, treeSize) {
-      const b = (await get(`/v1/audit/proof/inclusion?index=${index}&treeSize=${treeSize}`)) as { leafHash?: unknown; auditPath?: unknown };
+      const b = (await get(`/v1/audit/proof/inclusion?index=${index}&treeSize=${treeSize}`, () => client.audit.inclusion(index, treeSize))) as { leafHash?: unknown; auditPath?: unknown };
       if (typeof b?.leafHash !== 'string' || !isStrings(b.auditPath)) throw new NodeError(`inclusion proof for #${index}: lacks leafHash or auditPath`);
       return { leafHash: b.leafHash, auditPath: b.auditPath };
     },
     async consistency(first, second) {
-      const b = (await get(`/v1/audit/proof/consistency?first=${first}&second=${second}`)) as { consistencyPath?: unknown };
+      const b = (await get(`/v1/audit/proof/consistency?first=${first}&second=${second}`, () => client.audit.consistency(first, second))) as { consistencyPath?: unknown };
       if (!isStrings(b?.consistencyPath)) throw new NodeError(`consistency proof ${first} -> ${second}: lacks consistencyPath`);
       return { consistencyPath: b.consistencyPath };
     },

@@ -1,0 +1,124 @@
+/**
+ * Hashing on the member's machine, with the node's own code (sharp for images, ffmpeg for videos,
+ * the same limits as the node's defaults), so that only hashes leave it. A folder is walked for
+ * every image and video in it (told from their first bytes, not their names); a long video reports
+ * its progress frame by frame.
+ */
+import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { sniffImageFormat } from '../core/image';
+import { Slots } from '../core/slots';
+import { isVideo, type OpenedVideo, type VideoDecodeOptions, type VideoDecoder } from '../core/video';
+import { nodeDigester } from '../runtime/node/digest';
+import { SharpImageDecoder } from '../runtime/node/image';
+import { FfmpegVideoDecoder } from '../runtime/node/video';
+import { DEFAULT_LIMITS, DEFAULT_VIDEO } from '../services/deps';
+import { hashMedia, type MediaHashes, type VideoMediaHashes } from '../services/hashing';
+
+export type LocalHashes = MediaHashes | VideoMediaHashes;
+
+/** Told of each decoded video frame: its time and the video's length (0 when unknown). */
+export type FrameProgress = (seconds: number, durationSeconds: number) => void;
+
+/** Reports each frame as it is decoded; otherwise the decoder it wraps. */
+class ProgressVideoDecoder implements VideoDecoder {
+  constructor(
+    private readonly inner: VideoDecoder,
+    private readonly onFrame: () => FrameProgress | undefined,
+  ) {}
+
+  async open(bytes: Uint8Array, opts: VideoDecodeOptions): Promise<OpenedVideo> {
+    const video = await this.inner.open(bytes, opts);
+    const report = this.onFrame();
+    return {
+      info: video.info,
+      async *frames() {
+        for await (const f of video.frames()) {
+          report?.(f.timestamp, video.info.durationSeconds);
+          yield f;
+        }
+      },
+    };
+  }
+
+  status() {
+    return this.inner.status();
+  }
+}
+
+export class LocalHasher {
+  private onFrame: FrameProgress | undefined;
+  private readonly deps = {
+    decoder: new SharpImageDecoder({ maxPixels: DEFAULT_LIMITS.maxImagePixels }),
+    digests: nodeDigester,
+    // Videos with the system's ffmpeg (FFMPEG_PATH to use another), under the node's default limits.
+    video: { ...DEFAULT_VIDEO, slots: new Slots(1, 0), decoder: new ProgressVideoDecoder(new FfmpegVideoDecoder({ ffmpegPath: process.env.FFMPEG_PATH }), () => this.onFrame) },
+    limits: { ...DEFAULT_LIMITS, maxBodyBytes: Number.MAX_SAFE_INTEGER },
+  };
+
+  async hashFile(path: string, opts: { dihedral?: boolean; onFrame?: FrameProgress } = {}): Promise<LocalHashes> {
+    this.onFrame = opts.onFrame;
+    try {
+      return await hashMedia(this.deps, new Uint8Array(readFileSync(path)), { dihedral: opts.dihedral });
+    } finally {
+      this.onFrame = undefined;
+    }
+  }
+}
+
+export interface MediaFile {
+  path: string;
+  /** The path as given, or relative to the folder it was found in. */
+  name: string;
+  kind: 'image' | 'video';
+  bytes: number;
+}
+
+/**
+ * The images and videos among `paths`: files as they are, folders walked (sorted, hidden entries
+ * skipped). Files given by name are kept whatever they hold (the hasher says what is wrong with
+ * them); files found in a folder are kept only when their first bytes name an image or video.
+ */
+export function findMedia(paths: readonly string[]): { files: MediaFile[]; skipped: string[] } {
+  const files: MediaFile[] = [];
+  const skipped: string[] = [];
+  for (const p of paths) {
+    const st = statSync(p);
+    if (!st.isDirectory()) {
+      files.push({ path: p, name: p, kind: kindOf(p) ?? 'image', bytes: st.size });
+      continue;
+    }
+    const walk = (dir: string) => {
+      for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+        if (e.name.startsWith('.')) continue;
+        const full = join(dir, e.name);
+        if (e.isDirectory()) walk(full);
+        else if (e.isFile()) {
+          const kind = kindOf(full);
+          if (kind) files.push({ path: full, name: join(p, relative(p, full)), kind, bytes: statSync(full).size });
+          else skipped.push(full);
+        }
+      }
+    };
+    walk(p);
+  }
+  return { files, skipped };
+}
+
+function kindOf(path: string): 'image' | 'video' | null {
+  const head = new Uint8Array(4096);
+  let n = 0;
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      n = readSync(fd, head, 0, head.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
+  const bytes = head.subarray(0, n);
+  if (isVideo(bytes)) return 'video';
+  return sniffImageFormat(bytes) ? 'image' : null;
+}

@@ -1,0 +1,228 @@
+/**
+ * The client CLI as a process against a real node on a loopback port: a folder hashed (images, a
+ * video, a corrupt file, other files left out) as JSON Lines, piped into share and match; a flat
+ * image left out of a share; the feed followed until SIGTERM; a member's key rotated through the
+ * admin API; the verifier against a node that is down. Progress: nothing on a pipe or with --json,
+ * a bar on a terminal (a pty from script(1)).
+ */
+import { execFile, spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NodeClient } from '../../src/client';
+import { conformancePath } from '../support/conformance';
+import { freePort, ROOT } from '../support/node-process';
+import { serveTestApp, type ServedApp } from '../support/served-app';
+
+const TSX = join(ROOT, 'node_modules/.bin/tsx');
+let node: ServedApp;
+let work: string;
+let media: string;
+let partner: Record<string, string>;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function run(tool: 'client' | 'admin' | 'verify', args: string[], env: Record<string, string> = {}): Promise<Run> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(TSX, [join(ROOT, `src/cli/${tool}.ts`), ...args], { cwd: work, env: { ...process.env, ...env }, timeout: 90_000, maxBuffer: 64 << 20 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as Run;
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+/** A command run in a pseudo-terminal (script(1)): stdout and stderr together, as a person sees them. */
+async function inTerminal(tool: 'client' | 'verify', args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const cmd = [TSX, join(ROOT, `src/cli/${tool}.ts`), ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  try {
+    const { stdout } = await promisify(execFile)('script', ['-qfec', cmd, '/dev/null'], { cwd: work, env: { ...process.env, ...env }, timeout: 90_000, maxBuffer: 64 << 20 });
+    return { code: 0, stdout, stderr: '' };
+  } catch (e) {
+    const err = e as Run;
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const lines = (text: string): any[] => text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+
+async function member(role: 'partner' | 'admin' | 'auditor', name: string): Promise<Record<string, string>> {
+  const m = await node.member(role, name);
+  const keyFile = join(work, `${name}.key.json`);
+  writeFileSync(keyFile, JSON.stringify(m.jwk), { mode: 0o600 });
+  return { MHN_NODE: node.base, MHN_CLIENT_ID: m.id, MHN_KEY: keyFile };
+}
+
+beforeAll(async () => {
+  node = await serveTestApp();
+  work = mkdtempSync(join(tmpdir(), 'mhn-client-cli-'));
+  // A folder as a member keeps it: a video, images in a subfolder, a truncated JPEG, notes.
+  media = join(work, 'media');
+  mkdirSync(join(media, 'stills'), { recursive: true });
+  copyFileSync(conformancePath('pdq', 'tmk', 'sample-videos', 'chair-orig-22-sd-bar.mp4'), join(media, 'a-video.mp4'));
+  for (const f of ['clipper_ship.jpg', '00011601.jpg', '00002701.jpg']) copyFileSync(conformancePath('blockhash', f), join(media, 'stills', f));
+  writeFileSync(join(media, 'stills', 'broken.jpg'), readFileSync(conformancePath('blockhash', 'clipper_ship.jpg')).subarray(0, 2000));
+  writeFileSync(join(media, 'notes.txt'), 'not media\n');
+  partner = await member('partner', 'cli-partner');
+}, 120_000);
+afterAll(async () => {
+  await node?.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('client hash DIR', () => {
+  it('one JSON line per image and video (a corrupt one says why), other files left out; nothing on stderr with --json; exit 1 for the failure', async () => {
+    const r = await run('client', ['hash', media, '--json']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('');
+    const out = lines(r.stdout);
+    expect(out.map((l) => l.file)).toEqual([join(media, 'a-video.mp4'), ...['00002701.jpg', '00011601.jpg', 'broken.jpg', 'clipper_ship.jpg'].map((f) => join(media, 'stills', f))]);
+    expect(out[0]).toMatchObject({ kind: 'video', hashes: { vpdq: { frames: expect.any(Array) } } });
+    expect(out[1]).toMatchObject({ kind: 'image', hashes: { pdq: { value: expect.stringMatching(/^[0-9a-f]{64}$/) } } });
+    expect(out[3]).toEqual({ file: join(media, 'stills', 'broken.jpg'), error: { code: 'corrupt_media', message: expect.stringContaining('corrupt or truncated') } });
+  }, 120_000);
+
+  it('piped without --json: a line per file and a summary on stderr, no progress', async () => {
+    const r = await run('client', ['hash', join(media, 'stills')]);
+    expect(r.stdout.split('\n').filter(Boolean)).toHaveLength(4);
+    expect(r.stdout).toMatch(/clipper_ship\.jpg {2}image \d+x\d+ jpeg, pdq [0-9a-f]{64} \(quality \d+\), blockhash [0-9a-f]{64}\n/);
+    expect(r.stderr).toBe('hashed 3 of 4 files (1 failed)\n');
+    expect(r.stderr).not.toMatch(/\r|\[#|hashing/);
+  }, 120_000);
+
+  it('on a terminal: a progress bar on stderr, erased at the end; --json keeps it silent there too', async () => {
+    const r = await inTerminal('client', ['hash', 'media'], { MHN_PROGRESS_DELAY_MS: '0' });
+    // Redrawn in place (carriage return, erase line), the video's seconds as it decodes.
+    expect(r.stdout).toMatch(/\r\x1b\[Khashing \[-{24}\] 0\/5 0% [\d.]+ s {2}media\/a-video\.mp4 \d+\/22 s/);
+    expect(r.stdout).toMatch(/\r\x1b\[Khashing \[#{14}-{10}\] 3\/5 60% [\d.]+ s {2}media\/stills\/broken\.jpg/);
+    // Each output line is written with the bar out of its way, and the bar is erased at the end.
+    expect(r.stdout).toMatch(/\r\x1b\[Kmedia\/stills\/clipper_ship\.jpg {2}image 640x480 jpeg/);
+    expect(r.stdout).toMatch(/\r\x1b\[Khashed 4 of 5 files \(1 failed\)/);
+    const quiet = await inTerminal('client', ['hash', join(media, 'stills'), '--json'], { MHN_PROGRESS_DELAY_MS: '0' });
+    expect(quiet.stdout).not.toMatch(/hashing \[|\r\x1b\[K/);
+    expect(lines(quiet.stdout.replace(/\r/g, ''))).toHaveLength(4);
+  }, 120_000);
+});
+
+describe('share and match', () => {
+  it('hash DIR --json | share --input - | and match --input: what the folder holds is shared once, and found', async () => {
+    const pipe = `'${TSX}' '${join(ROOT, 'src/cli/client.ts')}' hash '${join(media, 'stills')}' --json | '${TSX}' '${join(ROOT, 'src/cli/client.ts')}' share --input - --labels glorification --json`;
+    const shared = await new Promise<Run>((resolve) => execFile('sh', ['-c', pipe], { cwd: work, env: { ...process.env, ...partner } }, (e, stdout, stderr) => resolve({ code: (e as { code?: number } | null)?.code ?? 0, stdout, stderr })));
+    // The failed line (broken.jpg) is named and the run exits 1; the others are shared.
+    expect(shared.code).toBe(1);
+    expect(shared.stderr).toContain('broken.jpg: not hashed: its hashing failed');
+    const items = lines(shared.stdout);
+    expect(items).toHaveLength(12);
+    expect(items.every((i) => i.outcome === 'created' && i.file.endsWith('.jpg'))).toBe(true);
+
+    const again = await run('client', ['share', join(media, 'stills', 'clipper_ship.jpg'), '--labels', 'glorification', '--json'], partner);
+    expect(lines(again.stdout).map((i) => i.outcome)).toEqual(['unchanged', 'unchanged', 'unchanged', 'unchanged']);
+
+    const hashes = await run('client', ['hash', join(media, 'stills', 'clipper_ship.jpg'), '--json']);
+    writeFileSync(join(work, 'one.jsonl'), JSON.stringify({ file: 'clipper_ship.jpg', ...JSON.parse(hashes.stdout) }) + '\n');
+    const matched = await run('client', ['match', '--input', 'one.jsonl', '--json'], partner);
+    expect(matched.code, matched.stderr).toBe(0);
+    expect(lines(matched.stdout).map((m) => [m.file, m.query.type, m.matches[0]?.distance])).toEqual([
+      ['clipper_ship.jpg', 'pdq', 0],
+      ['clipper_ship.jpg', 'blockhash', 0],
+      ['clipper_ship.jpg', 'md5', 0],
+      ['clipper_ship.jpg', 'sha256', 0],
+    ]);
+    const none = await run('client', ['match', '--hash', `sha256:${'ab'.repeat(32)}`], partner);
+    expect(none.stdout).toBe(`sha256 ${'ab'.repeat(8)}…: no match\n`);
+  }, 120_000);
+
+  it('a flat image is left out of a share (the node would refuse its PDQ), saying why', async () => {
+    await sharp({ create: { width: 64, height: 64, channels: 3, background: '#808080' } }).png().toFile(join(work, 'flat.png'));
+    const r = await run('client', ['share', 'flat.png', '--labels', 'glorification'], partner);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^flat\.png: left out: PDQ quality \d+ is below 50 .*\nshared 0 hashes: 0 new to the node/);
+  }, 60_000);
+
+  it('usage errors exit 2 before anything is sent', async () => {
+    expect(await run('client', ['share', '--hash', 'pdq:00'], partner)).toMatchObject({ code: 2, stderr: expect.stringContaining('has no labels: give --labels') });
+    expect(await run('client', ['match', '--hash', 'vpdq:00'], partner)).toMatchObject({ code: 2, stderr: expect.stringContaining('--hash takes TYPE:VALUE') });
+    expect(await run('client', ['match', '--hash', `md5:${'0'.repeat(32)}`], { MHN_NODE: node.base })).toMatchObject({ code: 2, stderr: 'error: this command needs --client-id (or MHN_CLIENT_ID), --key (or MHN_KEY)\n' });
+  }, 60_000);
+});
+
+describe('client feed --follow', () => {
+  it('prints new entries as JSON Lines while following, saves the cursor, and stops cleanly on SIGTERM', async () => {
+    const child = spawn(TSX, [join(ROOT, 'src/cli/client.ts'), 'feed', '--follow', '--interval', '0.2', '--cursor-file', 'follow.cursor', '--json'], { cwd: work, env: { ...process.env, ...partner }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const until = async (check: () => boolean) => {
+      for (let i = 0; i < 300 && !check(); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(check(), `stdout: ${out}\nstderr: ${err}`).toBe(true);
+    };
+    // The backlog first (the folder's images shared above), then what arrives.
+    await until(() => lines(out).length >= 12);
+    const client = new NodeClient({ node: node.base, clientId: partner.MHN_CLIENT_ID, key: JSON.parse(readFileSync(partner.MHN_KEY, 'utf8')) });
+    const { items } = await client.share([{ type: 'md5', value: 'c'.repeat(32), labels: ['manifesto'] }]);
+    await until(() => lines(out).some((e) => e.hash.id === items[0].id));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(err).toBe('');
+    const cursor = readFileSync(join(work, 'follow.cursor'), 'utf8').trim();
+    expect((await client.feed({ cursor })).entries).toEqual([]);
+  }, 120_000);
+});
+
+describe('a member rotates its key, through the admin API', () => {
+  it('a new key added, used, the old one revoked and refused', async () => {
+    const admin = await member('admin', 'cli-admin');
+    const asAdmin = ['--node', admin.MHN_NODE, '--client-id', admin.MHN_CLIENT_ID, '--key', admin.MHN_KEY];
+    const rotating = await member('partner', 'rotating-partner');
+    const kg = await run('client', ['keygen', '--out', 'next.key.json', '--json']);
+    const { kid } = JSON.parse(kg.stdout);
+    const added = await run('admin', [...asAdmin, 'client', 'key', 'add', rotating.MHN_CLIENT_ID, '--public-key', 'next.key.pub.json', '--json']);
+    expect(added.code, added.stderr).toBe(0);
+    const old = JSON.parse(added.stdout).keys.find((k: { kid: string }) => k.kid !== kid).kid;
+    expect((await run('client', ['token'], { ...rotating, MHN_KEY: 'next.key.json' })).code).toBe(0);
+    const revoked = await run('admin', [...asAdmin, 'client', 'key', 'revoke', rotating.MHN_CLIENT_ID, old]);
+    expect(revoked.stdout).toContain(`${old} (EdDSA, revoked)`);
+    const refused = await run('client', ['token'], rotating);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(`error: POST /v1/oauth/token: 401 invalid_client: key ${old} is unknown or revoked\n`);
+    const init = await run('admin', [...asAdmin, 'init']);
+    expect(init).toMatchObject({ code: 2, stderr: expect.stringContaining('admin init creates the first admin in the node\'s own database') });
+  }, 120_000);
+});
+
+describe('npm run verify', () => {
+  it('against a node that is down: names the URL and the cause', async () => {
+    const auditor = await member('auditor', 'cli-auditor');
+    const port = await freePort();
+    const r = await run('verify', ['--node', `http://127.0.0.1:${port}`, '--client-id', auditor.MHN_CLIENT_ID, '--key', auditor.MHN_KEY]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`error: cannot reach the node at http://127.0.0.1:${port}: connection refused (is the node running, and on this port?) [connect ECONNREFUSED 127.0.0.1:${port}]\n`);
+    expect(r.stdout).toBe('');
+  }, 60_000);
+
+  it('a large log: progress on a terminal, none on a pipe', async () => {
+    const auditor = await member('auditor', 'cli-auditor-2');
+    const client = new NodeClient({ node: node.base, clientId: partner.MHN_CLIENT_ID, key: JSON.parse(readFileSync(partner.MHN_KEY, 'utf8')) });
+    await client.share(Array.from({ length: 2500 }, (_, i) => ({ type: 'md5' as const, value: i.toString(16).padStart(32, 'e'), labels: ['recruitment' as const] })));
+    const args = ['--node', node.base, '--client-id', auditor.MHN_CLIENT_ID, '--key', auditor.MHN_KEY];
+    const piped = await run('verify', [...args, '--state', 'piped.json']);
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(piped.stderr).toBe('');
+    expect(piped.stdout).toMatch(/^OK: \d{4} entries/);
+    const tty = await inTerminal('verify', [...args, '--state', 'tty.json'], { MHN_PROGRESS_DELAY_MS: '0' });
+    expect(tty.stdout).toMatch(/\r\x1b\[Kverifying: entries \[#{9,10}-{14,15}\] 1000\/\d{4} \d+%/);
+    expect(tty.stdout).toMatch(/\r\x1b\[KOK: \d{4} entries/);
+    expect(tty.stdout).toMatch(/OK: \d{4} entries/);
+  }, 120_000);
+});
