@@ -10,6 +10,7 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: ['test/worker/**', 'node_modules/**'],
           environment: 'node',
+          globalSetup: ['./test/support/global-build.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

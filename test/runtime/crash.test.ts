@@ -17,7 +17,7 @@ import { uniform } from '../../src/core/prng';
 import { admit, freePort, startReadyNode, tokenFor } from '../support/node-process';
 
 const ROUNDS = 20;
-const BATCH = 100;
+const BATCH = 50;
 const dir = mkdtempSync(join(tmpdir(), 'mhn-crash-'));
 const DATABASE_URL = `file:${join(dir, 'node.db')}`;
 let node: Awaited<ReturnType<typeof startReadyNode>> | undefined;
@@ -64,7 +64,7 @@ describe('killed mid-stream and restarted, twenty times', () => {
         }
       };
       const streams = [stream(), stream()];
-      await new Promise((r) => setTimeout(r, 50 + rand() * 600));
+      await new Promise((r) => setTimeout(r, 50 + rand() * 400));
       dead = true;
       node.child.kill('SIGKILL');
       await node.exited;

@@ -1,5 +1,5 @@
 /**
- * The node as a real process (`node --import tsx src/main.node.ts`, or `npm start`), for the tests of
+ * The node as a real process (`node dist/main.node.js`, built before the suite, or `npm start`), for the tests of
  * start-up, readiness and shutdown, and of several processes (instances on one database, crashes).
  * Each process carries a marker in its environment, which its children (ffmpeg, a shell) inherit, so
  * a test can tell whether any of them outlived it.
@@ -50,7 +50,8 @@ export function startNode(env: Record<string, string> = {}, how: 'node' | 'npm' 
   const child =
     how === 'npm'
       ? spawn('npm', ['start'], { cwd: ROOT, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn(process.execPath, ['--import', 'tsx', 'src/main.node.ts'], { cwd: ROOT, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+      : // The production build (made once by test/support/global-build.ts before the suite).
+        spawn(process.execPath, ['dist/main.node.js'], { cwd: ROOT, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
@@ -145,7 +146,11 @@ export async function freePort(): Promise<number> {
 export async function startReadyNode(env: Record<string, string>): Promise<NodeProcess & { base: string; stop(signal?: NodeJS.Signals): Promise<unknown> }> {
   const p = startNode({ DEV_AUTH: '0', NODE_ENV: 'test', ...env });
   const base = await p.url;
-  await ready(base);
+  try {
+    await ready(base);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}; the node wrote:\n${p.stdout()}\n${p.stderr()}`);
+  }
   return {
     ...p,
     base,

@@ -199,8 +199,10 @@ export async function openDatabase(url: string, authToken?: string): Promise<Ope
     // Page caches that hold the indexes of a bank of millions (SQLite's default is 2 MB): the
     // writer's inserts land at random places in the (origin, type, value) and id indexes.
     const cache = (mb: number) => `PRAGMA cache_size = -${mb * 1024}`;
-    // WAL: readers do not block the writer; a crash mid-batch rolls back cleanly.
-    const started = await Promise.allSettled([ThreadClient.start(url, ['PRAGMA journal_mode = WAL', busy, cache(WRITER_CACHE_MB)]), ThreadClient.start(url, [busy, cache(READER_CACHE_MB)])]);
+    // The busy timeout first: after a crash the first connection recovers the WAL, holding a lock the
+    // other (the threads start together) must wait for. WAL: readers do not block the writer; a crash
+    // mid-batch rolls back cleanly.
+    const started = await Promise.allSettled([ThreadClient.start(url, [busy, 'PRAGMA journal_mode = WAL', cache(WRITER_CACHE_MB)]), ThreadClient.start(url, [busy, cache(READER_CACHE_MB)])]);
     const failed = started.find((x) => x.status === 'rejected');
     if (failed) {
       await Promise.all(started.map((x) => (x.status === 'fulfilled' ? x.value.close() : undefined)));
