@@ -101,7 +101,9 @@ async function main() {
 
   const t0 = Date.now();
   try {
-    rt = await createNodeRuntime(config);
+    // A database thread that stops on its own leaves a node that can neither read nor write: end
+    // the process (a supervisor restarts it) rather than answer 500 for ever.
+    rt = await createNodeRuntime(config, { onFatal: (e) => fail(`the database connection was lost: ${firstLine(e)}`) });
   } catch (e) {
     if (debug) console.error(e);
     fail(startError(e, config));
@@ -115,7 +117,8 @@ async function main() {
   console.log(`media-hash-node ready in ${Date.now() - t0} ms; loading the match index`);
   rt.indexLoaded.then(
     (n) => console.log(`index ready: ${n} hashes in ${Date.now() - t0} ms`),
-    (e) => stopping || console.error(`index failed to load: ${firstLine(e)}`),
+    // An index that cannot load would leave the node answering 503 for ever: end the process.
+    (e) => stopping || fail(`the match index failed to load: ${firstLine(e)}`),
   );
   // Sign a new tree head every interval while audit entries arrive.
   if (config.TREE_HEAD_INTERVAL_MS > 0) {

@@ -105,7 +105,7 @@ async function open(opts: { create?: boolean }) {
 
 type KeyChoice = { publicKey?: string; out?: string };
 
-async function newClient(role: string, name: string, opts: { actor: string; create?: boolean } & KeyChoice) {
+async function newClient(role: string, name: string, opts: { actor: string; create?: boolean; onlyIfNoAdmin?: boolean } & KeyChoice) {
   if (opts.publicKey && opts.out) fail('--public-key and --out exclude each other: --public-key registers a key the member made, --out makes one here', 2);
   // Read (and checked) before the database is opened: a private key given as the public one stops here.
   const given = opts.publicKey ? readPublicKey(opts.publicKey) : undefined;
@@ -113,7 +113,7 @@ async function newClient(role: string, name: string, opts: { actor: string; crea
   try {
     await keyring.ensureCurrent(opts.actor);
     const pair = given ? undefined : await generateKeyPair('EdDSA', { extractable: true });
-    const client = await createClient(deps, opts.actor, { role, name, jwk: given ?? (await exportJWK(pair!.publicKey)) });
+    const client = await createClient(deps, opts.actor, { role, name, jwk: given ?? (await exportJWK(pair!.publicKey)), onlyIfNoAdmin: opts.onlyIfNoAdmin });
     const kid = client.keys[0].kid;
     const made = { clientId: client.id, role: client.role, name: client.name, scopes: client.scopes, kid };
     if (!pair) return made;
@@ -149,7 +149,8 @@ main(async () => {
     const admins = await deps.auth.countActiveAdmins();
     await database.close();
     if (admins > 0 && !values.force) fail(`this node already has ${admins} active admin(s); use --force to create another`);
-    const made = await newClient('admin', values.name ?? 'first admin', { actor, publicKey: values['public-key'], out: values.out });
+    // Two inits at once make one admin: the ledger writes it only while none is active (unless --force).
+    const made = await newClient('admin', values.name ?? 'first admin', { actor, publicKey: values['public-key'], out: values.out, onlyIfNoAdmin: !values.force });
     return out(values.json, made, `admin client ${made.clientId} created.\n${keyWords(made, 'keep it safe')}`);
   }
 

@@ -332,8 +332,9 @@ export class MultiIndexHashing implements HammingIndex {
 
   /** Drops dead slots, merges the overflow into the base in id order, and rebuilds the tables, at once. */
   compact(): void {
-    // A deferred compaction under way is finished first; then everything since is folded in too.
-    if (this.building) this.finishBuilding(drive(this.building.steps));
+    // A compaction in steps under way is dropped: the current tables hold everything it would
+    // have, and what came since. Its pending step finds it is no longer the one under way.
+    this.building = null;
     this.install(drive(this.build(this.snapshot(), Infinity)));
   }
 
@@ -341,18 +342,19 @@ export class MultiIndexHashing implements HammingIndex {
   private compactWhenDue(): void {
     if (!this.dueForCompaction() || this.building) return;
     if (!this.defer) return this.compact();
-    this.building = { snap: this.snapshot(), steps: null! };
-    this.building.steps = this.build(this.building.snap, this.stepSlots);
-    this.defer(this.step);
+    const snap = this.snapshot();
+    const b = { snap, steps: this.build(snap, this.stepSlots) };
+    this.building = b;
+    this.defer(() => this.advance(b));
   }
 
-  private readonly step = (): void => {
-    const b = this.building;
-    if (!b) return;
+  /** One step of a compaction in steps, unless another has replaced it (or compact() dropped it). */
+  private advance(b: { snap: Snapshot; steps: Generator<void, Built> }): void {
+    if (this.building !== b) return;
     const r = b.steps.next();
     if (r.done) this.finishBuilding(r.value);
-    else this.defer!(this.step);
-  };
+    else this.defer!(() => this.advance(b));
+  }
 
   /** Installs tables built in steps, then replays onto them what changed meanwhile. */
   private finishBuilding(built: Built): void {

@@ -97,7 +97,18 @@ export function toDomainError(err: unknown): DomainError {
     if (s === 404) return new DomainError('not_found', 'not found', { cause });
     if (s === 429) return new DomainError('rate_limited', 'too many requests', { cause });
   }
+  // The database's write lock held past the busy timeout (another process writing a large batch,
+  // a backup): not a bug, and worth a retry.
+  if (databaseBusy(err)) return new DomainError('busy', 'the database is busy with another writer; retry in a moment', { extra: { retryAfter: 1 }, cause: err });
   return new DomainError('internal', 'an internal error occurred; it has been logged');
+}
+
+/** Whether an error, or one of its causes, is SQLite's "database is locked" (libsql and D1 alike). */
+function databaseBusy(err: unknown): boolean {
+  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (e.code === 'SQLITE_BUSY' || e.code === 'SQLITE_LOCKED' || /\b(SQLITE_BUSY|database is locked)\b/.test(String(e.message ?? ''))) return true;
+  }
+  return false;
 }
 
 export function renderProblem(c: Context, err: DomainError): Response {

@@ -28,12 +28,16 @@ export const HashValueSchema = z.string().openapi({
 /** Control characters (C0, DEL, C1): refused in every free text a client sends (names, references, reasons). */
 export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 
-/** Free text a client sends: at most `max` characters, no control characters. */
+/** Half of a UTF-16 surrogate pair without its other half: not a character, and not valid in UTF-8 or canonical JSON. */
+export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Free text a client sends: at most `max` characters, no control characters, well-formed Unicode. */
 export const plainText = (max: number, what: string) =>
   z
     .string()
     .max(max, `${what} must be at most ${max} characters`)
-    .refine((v) => !CONTROL_CHARACTERS.test(v), `${what} must not contain control characters (tabs, line breaks, NUL…)`);
+    .refine((v) => !CONTROL_CHARACTERS.test(v), `${what} must not contain control characters (tabs, line breaks, NUL…)`)
+    .refine((v) => !LONE_SURROGATE.test(v), `${what} must be well-formed Unicode (it holds half of a surrogate pair)`);
 
 export const LabelIdSchema = z.string().openapi({ enum: LABELS.map((l) => l.id), example: 'attack-footage' });
 

@@ -39,8 +39,6 @@ export class ChangeFollower implements Follower {
   private timer: ReturnType<typeof setInterval> | null = null;
   private failing = false;
   private lastReported = 0;
-  /** When each applied change was applied, for the lag figures (seq -> ms), kept for the last few. */
-  lastAppliedAt = 0;
 
   constructor(
     private readonly store: HashStore,
@@ -89,7 +87,20 @@ export class ChangeFollower implements Follower {
     this.timer = null;
   }
 
+  /**
+   * Resolves when every change up to `seq` has been applied here. Never rejects: the commit it waits
+   * for is durable whatever happens here, so a failed read is reported (onError) and the interval's
+   * next pass applies it.
+   */
   async catchUp(seq: number): Promise<void> {
+    try {
+      await this.catchUpOrThrow(seq);
+    } catch (e) {
+      this.opts.onError?.(e);
+    }
+  }
+
+  private async catchUpOrThrow(seq: number): Promise<void> {
     if (this.cursor < 0) return; // not following (the CLI)
     while (this.cursor < seq) {
       // A pass under way may have read the log before the commit being waited for: let it end.
@@ -123,7 +134,6 @@ export class ChangeFollower implements Follower {
       if (rows.length === 0) return;
       await this.apply(rows);
       this.cursor = rows[rows.length - 1].seq;
-      this.lastAppliedAt = (this.opts.now ?? Date.now)();
       if (rows.length < page) return;
     }
   }

@@ -145,7 +145,11 @@ export interface LedgerShareItem {
   auditExtra?: Record<string, unknown>;
 }
 
-/** How a share found the member's contribution, decided inside the commit. */
+/**
+ * How a share found the member's contribution, decided inside the commit: created (the hash is new to
+ * the node), added (the member had no standing contribution: a first share, or one again after a
+ * retraction), updated (its labels or reference changed), unchanged.
+ */
 export type ShareOutcome = 'created' | 'added' | 'updated' | 'unchanged';
 
 export interface LedgerShareResult {

@@ -257,8 +257,38 @@ describe('MultiIndexHashing: same answers as the brute-force scan', () => {
       brute.add(idSpace + i, h);
     }
     mih.compact();
-    pending.length = 0;
+    // Adds after compact(), then every step left over runs: a step of a dropped compaction must not
+    // install its older tables over the newer ones.
+    for (let i = 0; i < 300; i++) {
+      const h = randomHash(rnd);
+      mih.add(2 * idSpace + i, h);
+      brute.add(2 * idSpace + i, h);
+    }
+    runSome(Infinity);
     await expectSame(mih, brute, queries(rnd, seen, 8), [0, 31, 64], 'after compact()');
+    expect(mih.count).toBe(brute.count);
+    // A bulk add as large as the index (the bulk path compacts at once) while a compaction runs in steps.
+    for (let i = 0; i < 400; i++) {
+      const h = randomHash(rnd);
+      mih.add(3 * idSpace + i, h);
+      brute.add(3 * idSpace + i, h);
+    }
+    const n = mih.count + 10;
+    const bulk = new Uint32Array(n * 8);
+    const bulkIds = Array.from({ length: n }, (_, i) => 4 * idSpace + i);
+    for (let i = 0; i < n; i++) {
+      const h = randomHash(rnd);
+      bulk.set(h, i * 8);
+      brute.add(bulkIds[i], h);
+    }
+    mih.addMany(bulkIds, bulk);
+    for (let i = 0; i < 50; i++) {
+      const h = randomHash(rnd);
+      mih.add(5 * idSpace + i, h);
+      brute.add(5 * idSpace + i, h);
+    }
+    runSome(Infinity);
+    await expectSame(mih, brute, queries(rnd, seen, 8), [0, 31], 'after a bulk add during a compaction in steps');
     expect(mih.count).toBe(brute.count);
   });
 

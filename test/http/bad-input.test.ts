@@ -74,11 +74,18 @@ describe('malformed requests', () => {
     const shared = await (await t.request('/v1/hashes', json('POST', { items: [{ type: 'pdq', value: PDQ, labels: ['recruitment'] }] }))).json();
     const fb = await t.request(`/v1/hashes/${shared.items[0].id}/feedback`, json('POST', { verdict: 'dispute', reason: 'a\u0007b' }));
     expect((await problem(fb, 400, 'invalid_request')).detail).toMatch(/reason must not contain control characters/);
+    // Half a surrogate pair cannot be written as UTF-8 or canonical JSON: refused, not a 500.
+    const lone = await t.request('/v1/hashes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"items":[{"type":"pdq","value":"' + PDQ + '","labels":["recruitment"],"externalId":"x\\ud800y"}]}' });
+    expect((await problem(lone, 400, 'invalid_request')).detail).toMatch(/externalId must be well-formed Unicode/);
+    const loneReason = await t.request(`/v1/hashes/${shared.items[0].id}/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"verdict":"dispute","reason":"a\\udc00"}' });
+    expect((await problem(loneReason, 400, 'invalid_request')).detail).toMatch(/reason must be well-formed Unicode/);
     const admin = await t.as('admin', 'admin-ctl');
     const client = await t.request('/v1/admin/clients', json('POST', { role: 'partner', name: 'tab\there' }, admin));
     expect((await problem(client, 400, 'invalid_request')).detail).toMatch(/name must not contain control characters/);
-    // The one share that went through, and the admin's own creation: nothing else was written.
-    expect((await t.rt.deps.log.auditEntries(before, await t.rt.deps.log.auditSize())).map((e) => e.action)).toEqual(['hash.share', 'client.create']);
+    // The one share that went through, and no client with that name: nothing else was written.
+    const actions = (await t.rt.deps.log.auditEntries(before, await t.rt.deps.log.auditSize())).map((e) => e.action);
+    expect(actions.filter((a) => a.startsWith('hash.'))).toEqual(['hash.share']);
+    expect((await t.rt.deps.auth.listClients()).some((c) => c.name.startsWith('tab'))).toBe(false);
   });
 
   it('a batch over 1000 -> 400 batch_too_large', async () => {

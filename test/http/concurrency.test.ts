@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/cli/verify/node-api';
 import { check } from '../../src/cli/verify/check';
-import { COMMON, expectedActions, expectedState, MEMBERS, ownHash, pairHash, readFeed, replay, runScenario, verifyLog, type Outcome, type Target } from '../support/concurrency';
+import { COMMON, retractions, expectedActions, expectedState, MEMBERS, ownHash, pairHash, readFeed, replay, runScenario, verifyLog, type Outcome, type Target } from '../support/concurrency';
 import { makeTestApp, type TestApp, type TestClient } from '../support/app';
 
 let a: TestApp;
@@ -70,8 +70,8 @@ async function matches(i: number) {
 describe('sixteen members at once, through two instances on one SQLite file', () => {
   it('answers every request without a 5xx, and exactly as expected', () => {
     expect(outcome.statuses.filter((s) => s >= 500)).toEqual([]);
-    // 16 shares + 48 in round 2 + 2 re-shares, each 200 or 201.
-    expect(outcome.statuses).toHaveLength(MEMBERS + 3 * MEMBERS + 2);
+    // 16 shares + 64 in round 2 + 2 re-shares, each 200 or 201.
+    expect(outcome.statuses).toHaveLength(MEMBERS + 4 * MEMBERS + 2);
     expect(outcome.statuses.every((s) => s === 200 || s === 201)).toBe(true);
     // Sixteen shared the common hash at once: the node made it once.
     expect(outcome.created).toBe(1 + MEMBERS / 2 + MEMBERS);
@@ -134,6 +134,15 @@ describe('sixteen members at once, through two instances on one SQLite file', ()
     const jwks = await (await fetch(`${urls[0]}/.well-known/jwks.json`)).json();
     const log = await verifyLog(target, jwks);
     for (const [action, n] of Object.entries(expectedActions())) expect(log.actions[action] ?? 0, action).toBe(n);
+    // The two retractions of each pair's hash, at the same moment: each names one member, and
+    // exactly one of them leaves nobody standing.
+    for (let k = 1; k < MEMBERS / 2; k++) {
+      const r = retractions(log.entries, outcome.ids.get(pairHash(k))!);
+      expect(r.map((x) => x.retracted.length), `pair ${k}`).toEqual([1, 1]);
+      expect(r.flatMap((x) => x.retracted).length).toBe(2);
+      expect(new Set(r.flatMap((x) => x.retracted)).size, `pair ${k}: two different members`).toBe(2);
+      expect(r.map((x) => x.remaining), `pair ${k}`).toEqual([1, 0]);
+    }
     // The auditor's own verifier, as an auditor runs it, through each instance.
     for (const url of urls) {
       const { verdict } = await check(await connect(url, auditor.id, auditor.privateJwk), null);

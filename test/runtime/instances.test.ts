@@ -45,8 +45,12 @@ afterAll(async () => {
 const call = (i: number, path: string, init: RequestInit = {}) =>
   fetch(`${nodes[i].base}${path}`, { ...init, headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[i]}`, ...init.headers } });
 
+/** Even k: a PDQ hash (the perceptual index, near-duplicates); odd: a SHA-256 (the exact index). */
+const typeOf = (value: string) => (value.startsWith('p') ? 'pdq' : 'sha256');
+
 async function matches(i: number, value: string): Promise<number> {
-  const res = await call(i, '/v1/match', { method: 'POST', body: JSON.stringify({ hashes: [{ type: 'sha256', value }] }) });
+  const type = typeOf(value);
+  const res = await call(i, '/v1/match', { method: 'POST', body: JSON.stringify({ hashes: [{ type, value: value.slice(1) }], maxDistance: type === 'pdq' ? { pdq: 4 } : undefined }) });
   expect(res.status).toBe(200);
   return (await res.json()).results[0].matches.length;
 }
@@ -68,9 +72,9 @@ describe('three processes on one SQLite file', () => {
     const shareLags: number[] = [];
     const retractLags: number[] = [];
     for (let k = 0; k < 30; k++) {
-      const value = hex(k);
+      const value = `${k % 2 ? 's' : 'p'}${hex(k)}`;
       const via = k % 3;
-      const res = await call(via, '/v1/hashes', { method: 'POST', body: JSON.stringify({ items: [{ type: 'sha256', value, labels: ['recruitment'] }] }) });
+      const res = await call(via, '/v1/hashes', { method: 'POST', body: JSON.stringify({ items: [{ type: typeOf(value), value: value.slice(1), labels: ['recruitment'] }] }) });
       expect(res.status).toBe(201);
       const id = (await res.json()).items[0].id;
       // The instance it went through matches at once (it waited for its own follower).

@@ -83,6 +83,18 @@ describe('share', () => {
     for (const e of (await log.auditEntries(0, await log.auditSize())).map((x) => x.entry)) expect(canonicalize(JSON.parse(e))).toBe(e);
   });
 
+  it('a hash named twice in one call is shared once, with the union of the labels', async () => {
+    const v = hex(31);
+    const before = await log.auditSize();
+    const r = await ledger.share({ at: T0, contributor: 'p5', items: [item(v, ['recruitment']), item(hex(32), ['manifesto']), item(v, ['glorification', 'recruitment'])] });
+    expect(r.items.map((x) => x.outcome)).toEqual(['created', 'created', 'created']);
+    expect(r.items[0].id).toBe(r.items[2].id);
+    const h = (await store.getById(r.items[0].id))!;
+    expect(h.contributions.map((c) => c.labels)).toEqual([['glorification', 'recruitment']]);
+    expect((await store.changesSince(r.lastChange - 2, 10)).map((c) => c.kind)).toEqual(['add', 'add']);
+    expect((await entries()).slice(before).map((e) => e.action)).toEqual(['hash.share', 'hash.share']);
+  });
+
   it('writes a batch of 1000 in one commit, in order, and every later lookup is one seek', async () => {
     const items = Array.from({ length: 1000 }, (_, i) => item(hex(10_000 + i, 32), ['recruitment'], { type: 'md5', externalId: `case-${i}` }));
     const r = await ledger.share({ at: T0, contributor: 'p3', items });

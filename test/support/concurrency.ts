@@ -7,7 +7,7 @@
  * 1. every member shares a common hash, a hash it shares with its pair, and one of its own;
  * 2. half the members relabel the common hash, the other half retract it; both members of every pair
  *    retract their pair's hash (the last two contributions going together); every member gives
- *    feedback on its neighbour's own hash;
+ *    feedback on its neighbour's own hash, and on the common hash;
  * 3. both members of pair 0 share its (retracted) hash again.
  */
 import { compactVerify, importJWK, type JWK } from 'jose';
@@ -86,6 +86,8 @@ export async function runScenario(t: Target): Promise<Outcome> {
         : t.member(m, `/v1/hashes/${id(COMMON)}`, { method: 'DELETE' }).then(record),
       t.member(m, `/v1/hashes/${id(pairHash(m >> 1))}`, { method: 'DELETE' }).then(record),
       t.member(m, `/v1/hashes/${id(ownHash((m + 1) % MEMBERS))}/feedback`, json('POST', { verdict: m % 2 ? 'dispute' : 'confirm' })).then(record),
+      // Everybody's verdict on the common hash at once (one standing verdict per member).
+      t.member(m, `/v1/hashes/${id(COMMON)}/feedback`, json('POST', { verdict: m % 2 ? 'dispute' : 'confirm', reason: `member ${m}` })).then(record),
     ]),
   );
 
@@ -97,7 +99,7 @@ export async function runScenario(t: Target): Promise<Outcome> {
 /** The state every hash must be in after the scenario. */
 export function expectedState(): Map<string, { status: 'active' | 'retracted'; contributors: number; labels: string[]; confirm: number; dispute: number }> {
   const out = new Map<string, { status: 'active' | 'retracted'; contributors: number; labels: string[]; confirm: number; dispute: number }>();
-  out.set(COMMON, { status: 'active', contributors: MEMBERS / 2, labels: ['manifesto'], confirm: 0, dispute: 0 });
+  out.set(COMMON, { status: 'active', contributors: MEMBERS / 2, labels: ['manifesto'], confirm: MEMBERS / 2, dispute: MEMBERS / 2 });
   for (let k = 0; k < MEMBERS / 2; k++) out.set(pairHash(k), k === 0 ? { status: 'active', contributors: 2, labels: ['manifesto'], confirm: 0, dispute: 0 } : { status: 'retracted', contributors: 0, labels: [], confirm: 0, dispute: 0 });
   for (let m = 0; m < MEMBERS; m++) {
     const giver = (m + MEMBERS - 1) % MEMBERS;
@@ -106,13 +108,21 @@ export function expectedState(): Map<string, { status: 'active' | 'retracted'; c
   return out;
 }
 
+/** The retraction entries of one hash: who each retracted, and how many stood after it (in log order). */
+export function retractions(entries: string[], hashId: string): { retracted: string[]; remaining: number }[] {
+  return entries
+    .map((e) => JSON.parse(e))
+    .filter((e) => e.action === 'hash.retract' && e.subject.id === hashId)
+    .map((e) => ({ retracted: e.content.contributorsRetracted, remaining: e.content.contributorsRemaining }));
+}
+
 /** How many audit entries of each action the scenario makes. */
 export function expectedActions(): Record<string, number> {
   return {
     'hash.share': 3 * MEMBERS + 2,
     'hash.relabel': MEMBERS / 2,
     'hash.retract': MEMBERS / 2 + MEMBERS,
-    'hash.feedback': MEMBERS,
+    'hash.feedback': 2 * MEMBERS,
   };
 }
 

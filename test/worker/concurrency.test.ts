@@ -12,7 +12,7 @@ import { SqlAuthStore } from '../../src/storage/auth-store';
 import type { AppDb } from '../../src/storage/db';
 import { SqlLedger } from '../../src/storage/ledger';
 import * as schema from '../../src/storage/schema';
-import { expectedActions, expectedState, MEMBERS, pairHash, readFeed, replay, runScenario, verifyLog, type Outcome, type Target } from '../support/concurrency';
+import { retractions, expectedActions, expectedState, MEMBERS, pairHash, readFeed, replay, runScenario, verifyLog, type Outcome, type Target } from '../support/concurrency';
 
 const worker = (exports as any).default as { fetch(input: string, init?: RequestInit): Promise<Response> };
 const BASE = 'https://node.example';
@@ -60,7 +60,7 @@ beforeAll(async () => {
 describe('sixteen members at once, in workerd on D1', () => {
   it('answers every request without a 5xx, and exactly as expected', () => {
     expect(outcome.statuses.filter((s) => s >= 500)).toEqual([]);
-    expect(outcome.statuses).toHaveLength(MEMBERS + 3 * MEMBERS + 2);
+    expect(outcome.statuses).toHaveLength(MEMBERS + 4 * MEMBERS + 2);
     expect(outcome.statuses.every((s) => s === 200 || s === 201)).toBe(true);
     expect(outcome.created).toBe(1 + MEMBERS / 2 + MEMBERS);
   });
@@ -91,5 +91,14 @@ describe('sixteen members at once, in workerd on D1', () => {
     const jwks = await (await worker.fetch(`${BASE}/.well-known/jwks.json`)).json();
     const log = await verifyLog(target, jwks as any);
     for (const [action, n] of Object.entries(expectedActions())) expect(log.actions[action] ?? 0, action).toBe(n);
+    // The two retractions of each pair's hash, at the same moment: each names one member, and
+    // exactly one of them leaves nobody standing.
+    for (let k = 1; k < MEMBERS / 2; k++) {
+      const r = retractions(log.entries, outcome.ids.get(pairHash(k))!);
+      expect(r.map((x) => x.retracted.length), `pair ${k}`).toEqual([1, 1]);
+      expect(r.flatMap((x) => x.retracted).length).toBe(2);
+      expect(new Set(r.flatMap((x) => x.retracted)).size, `pair ${k}: two different members`).toBe(2);
+      expect(r.map((x) => x.remaining), `pair ${k}`).toEqual([1, 0]);
+    }
   });
 });

@@ -28,6 +28,7 @@ const Schema = z.object({
     .regex(/^(file:|libsql:|https?:|wss?:|:memory:$)/, 'must be file:PATH, libsql://HOST, http(s)://HOST or :memory:')
     .default('file:./data/node.db'),
   DATABASE_AUTH_TOKEN: z.string().optional(),
+  DATABASE_BUSY_TIMEOUT_MS: int(0, 600_000).default(10_000),
   NODE_NAME: z.string().min(1).max(100).default('media-hash-node'),
   MAX_BODY_BYTES: int(1024, 1024 ** 3).default(DEFAULT_LIMITS.maxBodyBytes),
   MAX_JSON_BYTES: int(1024, 1024 ** 3).default(DEFAULT_LIMITS.maxJsonBytes),

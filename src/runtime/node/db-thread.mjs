@@ -6,7 +6,25 @@ import { createClient } from '@libsql/client';
 import { parentPort, workerData } from 'node:worker_threads';
 
 const { url, pragmas } = workerData;
-const client = createClient({ url });
+let client = createClient({ url });
+
+async function open() {
+  for (const p of pragmas) await client.execute(p);
+}
+
+/**
+ * A batch that failed can leave libsql's connection unusable: after a BEGIN refused with SQLITE_BUSY
+ * the next COMMIT fails with "SQL statements in progress". The connection is replaced (a few ms).
+ */
+async function reopen() {
+  try {
+    client.close();
+  } catch {
+    // already unusable
+  }
+  client = createClient({ url });
+  await open();
+}
 
 const pack = (r) => ({ columns: r.columns, rows: r.rows.map((row) => Array.from(row)), rowsAffected: r.rowsAffected, lastInsertRowid: r.lastInsertRowid });
 
@@ -17,7 +35,12 @@ async function handle(m) {
     case 'batch':
       // Every batch takes the write lock at its start (BEGIN IMMEDIATE): its reads then see the
       // state its writes change, and another process's commit cannot slip in between.
-      return (await client.batch(m.stmts, 'write')).map(pack);
+      try {
+        return (await client.batch(m.stmts, m.mode ?? 'write')).map(pack);
+      } catch (e) {
+        await reopen().catch(() => {});
+        throw e;
+      }
     case 'migrate':
       return (await client.migrate(m.stmts)).map(pack);
     case 'close':
@@ -29,7 +52,7 @@ async function handle(m) {
 }
 
 try {
-  for (const p of pragmas) await client.execute(p);
+  await open();
   parentPort.on('message', (m) => {
     handle(m).then(
       (results) => parentPort.postMessage({ id: m.id, results }),

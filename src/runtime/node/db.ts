@@ -24,7 +24,7 @@ import * as schema from '../../storage/schema';
 /** What the main thread asks of a database thread (db-thread.mjs), and what it answers. */
 type DbRequest =
   | { id: number; op: 'execute'; stmt: InStatement }
-  | { id: number; op: 'batch'; stmts: InStatement[] }
+  | { id: number; op: 'batch'; stmts: InStatement[]; mode: TransactionMode }
   | { id: number; op: 'migrate'; stmts: InStatement[] }
   | { id: number; op: 'close' };
 
@@ -78,7 +78,10 @@ class ThreadClient {
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
 
-  private constructor(private readonly worker: Worker) {
+  private constructor(
+    private readonly worker: Worker,
+    private readonly onLost?: (e: Error) => void,
+  ) {
     // The thread keeps the process alive only while a statement is under way.
     worker.unref();
     worker.on('message', (m: Message) => {
@@ -91,15 +94,17 @@ class ThreadClient {
       else p.resolve(m.results);
     });
     const fail = (e: Error) => {
+      const unexpected = !this.closed;
       this.closed = true;
       for (const p of this.pending.values()) p.reject(e);
       this.pending.clear();
+      if (unexpected) this.onLost?.(e);
     };
     worker.on('error', fail);
     worker.on('exit', () => fail(new DatabaseError('the database thread has stopped')));
   }
 
-  static async start(url: string, pragmas: string[]): Promise<ThreadClient> {
+  static async start(url: string, pragmas: string[], onLost?: (e: Error) => void): Promise<ThreadClient> {
     const worker = new Worker(new URL('./db-thread.mjs', import.meta.url), { workerData: { url, pragmas } });
     const onMessage = (m: Message) => ('ready' in m ? opened.ok() : 'failed' in m ? opened.fail(new DatabaseError(m.failed, m.code)) : undefined);
     const onError = (e: Error) => opened.fail(e);
@@ -116,7 +121,7 @@ class ThreadClient {
     } finally {
       worker.off('message', onMessage).off('error', onError).off('exit', onExit);
     }
-    return new ThreadClient(worker);
+    return new ThreadClient(worker, onLost);
   }
 
   private send(m: Request): Promise<PackedResult[]> {
@@ -134,8 +139,9 @@ class ThreadClient {
     return unpack((await this.send({ op: 'execute', stmt: s }))[0]);
   }
 
-  async batch(stmts: InStatement[], _mode?: TransactionMode): Promise<ResultSet[]> {
-    return (await this.send({ op: 'batch', stmts })).map(unpack);
+  /** drizzle's batches come without a mode; every batch here is the ledger's: it takes the write lock. */
+  async batch(stmts: InStatement[], mode: TransactionMode = 'write'): Promise<ResultSet[]> {
+    return (await this.send({ op: 'batch', stmts, mode })).map(unpack);
   }
 
   async migrate(stmts: InStatement[]): Promise<ResultSet[]> {
@@ -186,7 +192,16 @@ function writeBatches(client: Client): Client {
 
 const asDb = (client: unknown) => drizzle({ client: client as Client, schema }) as unknown as AppDb;
 
-export async function openDatabase(url: string, authToken?: string): Promise<OpenDb> {
+export interface DatabaseOptions {
+  authToken?: string;
+  /** How long a statement waits for another connection's write lock (default BUSY_TIMEOUT_MS). */
+  busyTimeoutMs?: number;
+  /** Called once if a database thread stops on its own (the connection is gone: nothing works after it). */
+  onThreadLost?: (e: Error) => void;
+}
+
+export async function openDatabase(url: string, opts: DatabaseOptions | string = {}): Promise<OpenDb> {
+  const { authToken, busyTimeoutMs = BUSY_TIMEOUT_MS, onThreadLost } = typeof opts === 'string' ? { authToken: opts } : opts;
   const isFile = url.startsWith('file:');
   const path = isFile ? url.slice('file:'.length) : '';
   if (isFile && path && !path.startsWith(':')) mkdirSync(dirname(resolve(path)), { recursive: true });
@@ -195,14 +210,14 @@ export async function openDatabase(url: string, authToken?: string): Promise<Ope
   let raw: Pick<Client, 'execute' | 'batch'>;
   let close: () => Promise<void>;
   if (isFile && path && !path.startsWith(':')) {
-    const busy = `PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`;
+    const busy = `PRAGMA busy_timeout = ${busyTimeoutMs}`;
     // Page caches that hold the indexes of a bank of millions (SQLite's default is 2 MB): the
     // writer's inserts land at random places in the (origin, type, value) and id indexes.
     const cache = (mb: number) => `PRAGMA cache_size = -${mb * 1024}`;
     // The busy timeout first: after a crash the first connection recovers the WAL, holding a lock the
     // other (the threads start together) must wait for. WAL: readers do not block the writer; a crash
     // mid-batch rolls back cleanly.
-    const started = await Promise.allSettled([ThreadClient.start(url, [busy, 'PRAGMA journal_mode = WAL', cache(WRITER_CACHE_MB)]), ThreadClient.start(url, [busy, cache(READER_CACHE_MB)])]);
+    const started = await Promise.allSettled([ThreadClient.start(url, [busy, 'PRAGMA journal_mode = WAL', cache(WRITER_CACHE_MB)], onThreadLost), ThreadClient.start(url, [busy, cache(READER_CACHE_MB)], onThreadLost)]);
     const failed = started.find((x) => x.status === 'rejected');
     if (failed) {
       await Promise.all(started.map((x) => (x.status === 'fulfilled' ? x.value.close() : undefined)));

@@ -40,8 +40,15 @@ export interface NodeRuntime {
   close(): Promise<void>;
 }
 
-export async function createNodeRuntime(config: NodeConfig, overrides: { now?: () => number; authenticator?: Authenticator } = {}): Promise<NodeRuntime> {
-  const database = await openDatabase(config.DATABASE_URL, config.DATABASE_AUTH_TOKEN);
+export async function createNodeRuntime(
+  config: NodeConfig,
+  overrides: { now?: () => number; authenticator?: Authenticator; /** A database thread stopped on its own: nothing can be written or read any more. */ onFatal?: (e: Error) => void } = {},
+): Promise<NodeRuntime> {
+  const database = await openDatabase(config.DATABASE_URL, {
+    authToken: config.DATABASE_AUTH_TOKEN,
+    busyTimeoutMs: config.DATABASE_BUSY_TIMEOUT_MS,
+    onThreadLost: overrides.onFatal ?? ((e) => console.error('database thread lost:', e.message)),
+  });
   const now = overrides.now ?? Date.now;
   const newId = () => randomUUID();
   const store = new SqlHashStore(database.reader);

@@ -2,14 +2,9 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { canonicalEntry, entryTemplate, Hole } from '../../core/audit-event';
 import type { ClientKeyRow, ClientRow, NodeKeyRow } from '../types';
+import type { Statements } from './hashes';
 import { entrySql, lastChange, read, write, type Stmt } from './sql';
 
-export interface Statements {
-  stmts: Stmt[];
-  /** Index of the statement whose rows say what happened. */
-  result: number;
-  last: number;
-}
 
 /** An audit entry and a change-log row, written only when `changed` (SQL) holds after the change. */
 function recordIf(changed: SQL, entry: { at: number; actor: string; action: string; subject: { kind: string; id: string }; content: Record<string, unknown> }, change: { kind: 'client' | 'node-key' }): Stmt[] {

@@ -120,13 +120,14 @@ export function shareStatements(p: { at: number; tx: string; contributor: string
   return { stmts, reads, last };
 }
 
-export interface RetractStatements {
+/** A commit's statements, where to read its result, and the change log's end after it. */
+export interface Statements {
   stmts: Stmt[];
   result: number;
   last: number;
 }
 
-export function retractStatements(p: { at: number; tx: string; actor: string; hashId: string; type: string; value: string; contributor: string | null }): RetractStatements {
+export function retractStatements(p: { at: number; tx: string; actor: string; hashId: string; type: string; value: string; contributor: string | null }): Statements {
   const { at, tx, hashId } = p;
   const all = p.contributor === null ? 1 : 0;
   const leaving = sql`hash_id = ${hashId} and retracted_at is null and (${all} = 1 or contributor = ${p.contributor})`;
@@ -161,7 +162,7 @@ export function retractStatements(p: { at: number; tx: string; actor: string; ha
   return { stmts, result, last };
 }
 
-export function feedbackStatements(p: { at: number; tx: string; member: string; hashId: string; verdict: Verdict; reason: string | null }): RetractStatements {
+export function feedbackStatements(p: { at: number; tx: string; member: string; hashId: string; verdict: Verdict; reason: string | null }): Statements {
   const { at, tx, member, hashId, verdict, reason } = p;
   const t = entryTemplate({ at, actor: member, action: 'hash.feedback', subject: { kind: 'hash', id: hashId }, content: { verdict, reason, previous: new Hole('previous') } });
   // Only on an active hash, and only when the verdict or reason changes.

@@ -41,7 +41,17 @@ export class SqlLedger implements Ledger {
 
   async share(input: { at: number; contributor: string; origin?: string; items: LedgerShareItem[] }) {
     const tx = this.newId();
-    const items = input.items.map((it) => ({ ...it, id: this.newId() }));
+    // One item per (type, value): a hash named twice in one call is shared once, with the union of
+    // its labels (and the first externalId, frames and audit detail); each input item gets its result.
+    const byKey = new Map<string, LedgerShareItem & { id: string }>();
+    const keyOf = input.items.map((it) => {
+      const key = `${it.type}:${it.value}`;
+      const prev = byKey.get(key);
+      if (prev) prev.labels = [...new Set([...prev.labels, ...it.labels])].sort();
+      else byKey.set(key, { ...it, labels: [...it.labels].sort(), id: this.newId() });
+      return key;
+    });
+    const items = [...byKey.values()];
     const built = shareStatements({ at: input.at, tx, contributor: input.contributor, origin: input.origin ?? '', items, buckets: this.opts.buckets });
     const rows = await this.run(built.stmts);
     const out: LedgerShareResult[] = [];
@@ -53,7 +63,8 @@ export class SqlLedger implements Ledger {
         out[Number(a.k)] = { id: String(a.id), seq: Number(a.seq), outcome };
       }
     }
-    return { items: out, lastChange: lastOf(rows[built.last]) };
+    const result = new Map([...byKey.keys()].map((k, i) => [k, out[i]]));
+    return { items: keyOf.map((k) => result.get(k)!), lastChange: lastOf(rows[built.last]) };
   }
 
   async retract(input: { at: number; actor: string; hashId: string; type: string; value: string; contributor: string | null }) {
