@@ -26,9 +26,9 @@ const adminTokens: string[] = [];
 const hex = (i: number) => createHash('sha256').update(`instances ${i}`).digest('hex');
 
 beforeAll(async () => {
-  // The first creates and migrates the database; the other two start on it at once.
-  nodes.push(await startReadyNode(env));
-  nodes.push(...(await Promise.all([startReadyNode(env), startReadyNode(env)])));
+  // All three start at once on a database that does not exist yet: they race to create it, migrate
+  // it and make the first node key, and all come up with one key.
+  nodes.push(...(await Promise.all([startReadyNode(env), startReadyNode(env), startReadyNode(env)])));
   partner = await admit(DATABASE_URL, 'partner', 'partner');
   admin = await admit(DATABASE_URL, 'admin', 'admin');
   for (const n of nodes) {
@@ -86,6 +86,13 @@ describe('three processes on one SQLite file', () => {
     }
     expect(p99(shareLags)).toBeLessThan(1000);
     expect(p99(retractLags)).toBeLessThan(1000);
+  });
+
+  it('they made one node key between them, and each publishes it', async () => {
+    const sets = await Promise.all(nodes.map(async (n) => (await (await fetch(`${n.base}/.well-known/jwks.json`)).json()).keys.map((k: { kid: string }) => k.kid)));
+    expect(sets[0]).toHaveLength(1);
+    expect(sets[1]).toEqual(sets[0]);
+    expect(sets[2]).toEqual(sets[0]);
   });
 
   it('refuses at one instance a client assertion already used at another', async () => {
