@@ -60,12 +60,9 @@ function App() {
   const view = mine.find((v) => v.path === route.path) ?? mine[0];
   const title = session ? (view?.title ?? 'No pages for this role') : 'Sign in';
 
-  // A new view: its heading takes the focus (screen readers announce it; Tab continues from there).
   useEffect(() => {
     document.title = `${title} · media-hash-node console`;
-    const h = document.getElementById('page-title');
-    if (h && document.activeElement === document.body) h.focus();
-  }, [title, route.arg, session?.clientId]);
+  }, [title]);
 
   return (
     <>

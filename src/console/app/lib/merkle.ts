@@ -18,10 +18,10 @@ export async function leafHash(entry: Uint8Array): Promise<Hash> {
 }
 
 export async function nodeHash(left: Uint8Array, right: Uint8Array): Promise<Hash> {
-  const b = new Uint8Array(65);
+  const b = new Uint8Array(1 + left.length + right.length);
   b[0] = 1;
   b.set(left, 1);
-  b.set(right, 33);
+  b.set(right, 1 + left.length);
   return sha256(b);
 }
 

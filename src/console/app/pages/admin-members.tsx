@@ -113,11 +113,11 @@ function AddMember({ onAdded }: { onAdded: () => void }) {
       <h2 id="add-member">Add a member</h2>
       <div class="row">
         <div class="field">
-          <label for="add-name">Name</label>
+          <label for="add-name">Member name</label>
           <input id="add-name" type="text" required maxLength={200} value={name} onInput={(e: Event) => setName((e.target as HTMLInputElement).value)} />
         </div>
         <div class="field">
-          <label for="add-role">Role</label>
+          <label for="add-role">Member role</label>
           <select id="add-role" value={role} onChange={(e: Event) => setRole((e.target as HTMLSelectElement).value as (typeof ROLES)[number])}>
             {ROLES.map((r) => (
               <option value={r}>{r}</option>
