@@ -101,7 +101,7 @@ describe.sequential('the web console in Chromium', () => {
     await page.getByRole('button', { name: 'Suspend Second Platform' }).click();
     await page.getByText('Second Platform is now suspended.').waitFor();
     await shot(page, 'admin-member');
-    expect((await node.rt.deps.auth.client(saved.clientId))?.status).toBe('suspended');
+    expect((await node.rt.deps.auth.getClient(saved.clientId))?.status).toBe('suspended');
     expect(await unlabelledControls(page)).toEqual([]);
   });
 

@@ -30,8 +30,8 @@ export function SignIn() {
     if (!id) throw new Error('enter your client id (the key file does not name it)');
     const { key, alg, kid } = await importSigningKey(parsed.jwk);
     // The parsed JWK (with its private part) goes out of scope here; only the non-extractable key stays.
-    if (file.current) file.current.value = '';
     await signIn({ clientId: id, key, alg, kid });
+    if (file.current) file.current.value = '';
     if (remember && issuer) await saveKey({ issuer, clientId: id, alg, kid, key });
   });
 
