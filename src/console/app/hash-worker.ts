@@ -11,9 +11,11 @@ import { md5 } from '@noble/hashes/legacy.js';
 import { blockhash, blockhashDihedralFromRgba } from '../../core/blockhash';
 import { blockhashWasmBytes, useBlockhashWasmModule } from '../../core/blockhash/index';
 import { MIN_IMAGE_SIDE, sniffImageFormat } from '../../core/image';
+import { readImageHeader } from '../../core/image-header';
 import { pdqDihedralFromRgba, pdqFromRgba } from '../../core/pdq';
 import { pdqWasmBytes, usePdqWasmModule, wasmKernels } from '../../core/pdq-wasm';
 import type { HashRequest, HashResponse, LocalHashes } from './lib/hash-protocol';
+import { withoutOrientation } from './lib/orientation';
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 
@@ -39,13 +41,16 @@ function compileKernels() {
   return kernels;
 }
 
-/** The decode options that keep the file's own pixel values (no ICC conversion, no EXIF rotation). */
-const DECODE: ImageBitmapOptions = { colorSpaceConversion: 'none', premultiplyAlpha: 'none', imageOrientation: 'none' as ImageOrientation };
+/**
+ * The decode options that keep the file's own pixel values: no ICC conversion, no premultiplied
+ * alpha. (EXIF rotation: see orientation.ts; the bitmap is not flipped.)
+ */
+const DECODE: ImageBitmapOptions = { colorSpaceConversion: 'none', premultiplyAlpha: 'none', imageOrientation: 'from-image' };
 
-async function decode(bytes: ArrayBuffer, type: string): Promise<{ width: number; height: number; rgba: Uint8Array }> {
+async function decode(bytes: Uint8Array, type: string): Promise<{ width: number; height: number; rgba: Uint8Array }> {
   let bitmap: ImageBitmap;
   try {
-    bitmap = await createImageBitmap(new Blob([bytes], { type }), DECODE);
+    bitmap = await createImageBitmap(new Blob([withoutOrientation(bytes) as Uint8Array<ArrayBuffer>], { type }), DECODE);
   } catch {
     throw new Error('this browser cannot decode the file as an image (corrupt, truncated, or not an image format it reads)');
   }
@@ -61,6 +66,20 @@ async function decode(bytes: ArrayBuffer, type: string): Promise<{ width: number
   }
 }
 
+/**
+ * Where this browser's decoder is known to give other pixels than the node's (measured on the
+ * conformance images by test/console/conformance.e2e.test.ts; README, "Web console").
+ */
+function decoderNotes(bytes: Uint8Array): string[] {
+  const h = readImageHeader(bytes);
+  if (!h || 'broken' in h) return [];
+  const notes: string[] = [];
+  if (h.jpeg?.components === 4) notes.push('CMYK JPEG: the browser converts CMYK to RGB otherwise than the node does; PDQ and blockhash may be a few bits off the node\'s (6 bits on the conformance image).');
+  if (h.png && h.png.bitDepth === 16) notes.push('16-bit PNG: the browser reduces it to 8 bits otherwise than the node does; its hashes may be far from the node\'s. For the node\'s exact hashes use `npm run client -- hash FILE`.');
+  if (h.png && (h.png.colorType === 4 || h.png.colorType === 6 || h.png.transparency)) notes.push('Transparency: the browser\'s canvas stores colours premultiplied by alpha, so partly transparent pixels may differ and PDQ may be a few bits off the node\'s.');
+  return notes;
+}
+
 async function hashFile(req: HashRequest): Promise<LocalHashes> {
   const used = await compileKernels();
   const bytes = new Uint8Array(req.bytes);
@@ -68,7 +87,7 @@ async function hashFile(req: HashRequest): Promise<LocalHashes> {
   const sha256 = hex(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)));
   const md5hex = hex(md5(bytes));
   const t0 = performance.now();
-  const img = await decode(req.bytes, req.type || (format ? `image/${format}` : ''));
+  const img = await decode(bytes, req.type || (format ? `image/${format}` : ''));
   if (img.width < MIN_IMAGE_SIDE || img.height < MIN_IMAGE_SIDE) {
     throw new Error(`the image is ${img.width}x${img.height}; the node hashes images at least ${MIN_IMAGE_SIDE} pixels a side`);
   }
@@ -78,6 +97,7 @@ async function hashFile(req: HashRequest): Promise<LocalHashes> {
     hashes: { pdq: { value: '', quality: 0 }, blockhash: { value: blockhash(decoded) }, md5: { value: md5hex }, sha256: { value: sha256 } },
     media: { width: img.width, height: img.height, format: decoded.format, bytes: bytes.byteLength },
     kernels: used,
+    notes: decoderNotes(bytes),
     timings: { decodeMs, hashMs: 0 },
   };
   if (req.dihedral) {

@@ -22,6 +22,8 @@ export interface LocalHashes {
   /** Whether PDQ's and blockhash's WebAssembly kernels ran (else the TypeScript paths, same hashes). */
   kernels: { pdq: boolean; blockhash: boolean };
   timings: { decodeMs: number; hashMs: number };
+  /** Where this browser's decoding may give other hashes than the node's, in words for the user. */
+  notes: string[];
 }
 
 export type HashResponse = { id: number; ok: true; result: LocalHashes } | { id: number; ok: false; error: string };

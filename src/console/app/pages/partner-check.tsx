@@ -111,6 +111,11 @@ function LocalHashTable({ name, h }: { name: string; h: LocalHashes }) {
         {h.media.width}×{h.media.height} {h.media.format}, {h.media.bytes.toLocaleString('en-US')} bytes; decoded by this browser in {h.timings.decodeMs.toFixed(0)} ms, hashed in{' '}
         {h.timings.hashMs.toFixed(0)} ms ({h.kernels.pdq && h.kernels.blockhash ? 'WebAssembly kernels' : 'TypeScript kernels'}).
       </p>
+      {h.notes.map((n) => (
+        <p class="note" role="note">
+          {n}
+        </p>
+      ))}
       <div class="table-wrap">
         <table id="local-hashes" aria-label="Hashes computed in this browser">
           <thead>
