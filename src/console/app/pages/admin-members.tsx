@@ -20,7 +20,6 @@ export function Members() {
   return (
     <section aria-labelledby="page-title">
       <PageTitle>Members</PageTitle>
-      <AddMember onAdded={list.reload} />
       <h2 id="members-list">All members</h2>
       <form class="filters" role="search" aria-label="Filter members" onSubmit={(e: Event) => e.preventDefault()}>
         <div class="field">
@@ -77,6 +76,7 @@ export function Members() {
           </tbody>
         </table>
       </div>
+      <AddMember onAdded={list.reload} />
     </section>
   );
 }
