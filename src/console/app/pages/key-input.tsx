@@ -9,15 +9,11 @@ import { downloadJson, generatePair, parsePublicJwk } from '../lib/keys';
 
 export type KeySource = 'generate' | 'paste' | 'upload';
 
-export interface KeyInput {
-  /** The public JWK to send, and the private one to hand over when it was made here. */
-  resolve(): Promise<{ publicJwk: Jwk; privateJwk?: Jwk }>;
-}
-
 export function useKeyInput(prefix: string) {
   const [source, setSource] = useState<KeySource>('generate');
   const [pasted, setPasted] = useState('');
   const upload = useRef<HTMLInputElement>(null);
+  /** The public JWK to send, and the private one to hand over when it was made here. */
   const resolve = async (): Promise<{ publicJwk: Jwk; privateJwk?: Jwk }> => {
     if (source === 'generate') return generatePair();
     const text = source === 'paste' ? pasted : await (upload.current?.files?.[0]?.text() ?? Promise.reject(new Error('choose the public key file first')));
