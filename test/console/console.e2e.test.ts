@@ -12,6 +12,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { exportJWK, generateKeyPair } from 'jose';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConsole } from '../../src/console/build';
@@ -62,7 +63,7 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-describe.sequential('the web console in Chromium', () => {
+describe.sequential('the web console in Chromium', { timeout: 180_000 }, () => {
   let added: { id: string; keyFile: string };
 
   it('admin: signs in with its key file, adds a member with a key pair made in the browser, suspends it', async () => {
@@ -102,7 +103,32 @@ describe.sequential('the web console in Chromium', () => {
     await page.getByText('Second Platform is now suspended.').waitFor();
     await shot(page, 'admin-member');
     expect((await node.rt.deps.auth.getClient(saved.clientId))?.status).toBe('suspended');
+
+    // Keys: a private JWK pasted by mistake is refused before anything is sent; a public one is
+    // added, then revoked.
+    const other = await generateKeyPair('EdDSA', { extractable: true });
+    privateKeys.push(String((await exportJWK(other.privateKey)).d));
+    const addKey = page.getByRole('form', { name: 'Add a key' });
+    await addKey.getByLabel('Paste the member\'s public JWK').check();
+    await addKey.getByLabel('Public JWK', { exact: true }).fill(JSON.stringify(await exportJWK(other.privateKey)));
+    await addKey.getByRole('button', { name: 'Add key' }).click();
+    await addKey.getByRole('alert').getByText(/this is a private key .*Nothing was sent/).waitFor();
+    await addKey.getByLabel('Public JWK', { exact: true }).fill(JSON.stringify(await exportJWK(other.publicKey)));
+    await addKey.getByRole('button', { name: 'Add key' }).click();
+    await page.getByText(/^Key \S+ added\.$/).waitFor();
+    expect(await node.rt.deps.auth.clientKeys(saved.clientId)).toHaveLength(2);
+    await page.getByRole('button', { name: /^Revoke key / }).last().click();
+    await page.getByText(/^Key \S+ revoked\.$/).waitFor();
+    expect((await node.rt.deps.auth.clientKeys(saved.clientId)).map((k) => k.status).sort()).toEqual(['active', 'revoked']);
     expect(await unlabelledControls(page)).toEqual([]);
+
+    // A refusal shows the node's problem+json in its own words: the last admin cannot be suspended.
+    await page.goto(`${node.url}/console#/members/${admin.id}`);
+    await page.getByRole('button', { name: 'Suspend Consortium admin' }).click();
+    const refusal = page.getByRole('alert');
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toContain('Conflict (409, conflict)');
+    expect(await refusal.textContent()).toContain('this is the last active admin; create another admin before suspending it');
   });
 
   it('the new member signs in with the downloaded key only while active; the refusal is the node\'s own words', async () => {
@@ -114,6 +140,7 @@ describe.sequential('the web console in Chromium', () => {
     await alert.waitFor();
     expect(await alert.textContent()).toMatch(/suspended/);
     expect(await alert.textContent()).toMatch(/invalid_client/);
+    await shot(page, 'sign-in-refused');
 
     const adminPage = await newPage();
     await signInWithFile(adminPage, node.url, admin.keyFile);
