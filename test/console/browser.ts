@@ -3,8 +3,9 @@
  * download), a real node on 127.0.0.1 with a fresh database, members with real key files, and a
  * record of every request the browser makes.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
@@ -15,6 +16,28 @@ import { createNodeRuntime, type NodeRuntime } from '../../src/runtime/node/deps
 import { createClient } from '../../src/services/clients';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/**
+ * A temp root of the browser tests' own, outside the system temp folder, made the process's temp
+ * folder while they run (os.tmpdir() reads TMPDIR; each test file runs in its own process): Chromium's
+ * profile and caches, playwright's artifacts and the test node's database go there. Other tests scan
+ * every new file in the system temp folder for traces of their uploads (test/support/scan.ts), and
+ * a browser's hundreds of cache files would only slow them down. Removed by `restore`.
+ */
+export function ownTempRoot(): { root: string; restore(): void } {
+  const base = process.env.CONSOLE_TEST_TMPDIR ?? '/var/tmp';
+  const root = mkdtempSync(join(existsSync(base) ? base : tmpdir(), 'mhn-console-'));
+  const before = process.env.TMPDIR;
+  process.env.TMPDIR = root;
+  return {
+    root,
+    restore() {
+      if (before === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = before;
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
 
 /** Chromium as this machine runs it (flags: .library notes; no sandbox as root, no network chatter). */
 export async function launchChromium(): Promise<Browser> {

@@ -5,15 +5,13 @@
  * service (sharp, the same core code). Where the browser's decoder gives other pixels the distances
  * are printed, and held to the exceptions the README lists.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConsole } from '../../src/console/build';
 import { hashMedia } from '../../src/services/hashing';
 import { conformanceImages } from '../support/edge-images';
-import { launchChromium, startNode, type TestNode } from './browser';
+import { launchChromium, ownTempRoot, startNode, type TestNode } from './browser';
 
 /**
  * Images whose pixels the browser decodes differently from sharp, and the most bits their hashes
@@ -29,16 +27,16 @@ const DECODER_DIFFERS: Record<string, { pdq: number; blockhash: number; note: Re
   'pdq/python-threatexchange/threatexchange/tests/hashing/resources/LA.png': { pdq: 14, blockhash: 10, note: /^Transparency/ },
 };
 
-let work: string;
+let temp: ReturnType<typeof ownTempRoot>;
 let node: TestNode;
 let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
   await buildConsole();
-  work = mkdtempSync(join(tmpdir(), 'mhn-console-conf-'));
+  temp = ownTempRoot();
   browser = await launchChromium();
-  node = await startNode(join(work, 'node'));
+  node = await startNode(join(temp.root, 'node'));
   page = await (await browser.newContext()).newPage();
   await page.goto(`${node.url}/console`);
 }, 120_000);
@@ -46,7 +44,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await node?.close();
-  rmSync(work, { recursive: true, force: true });
+  temp?.restore();
 });
 
 const bits = (a: string, b: string): number => {

@@ -6,10 +6,9 @@
  * caught and named. Every request the browser made is then checked: all to the node, none carrying
  * an image's bytes or a private key. Without Chromium this fails, saying how to install it.
  *
- * Screenshots of the main pages go to a temp folder, or to docs/console with UPDATE_SCREENSHOTS=1.
+ * Screenshots of the main pages go to the test's temp folder, or to docs/console with UPDATE_SCREENSHOTS=1.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { exportJWK, generateKeyPair } from 'jose';
@@ -17,9 +16,10 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConsole } from '../../src/console/build';
 import { conformancePath } from '../support/conformance';
-import { launchChromium, member, overflowsSideways, recordedContext, signInWithFile, startNode, unlabelledControls, type Member, type Sent, type TestNode } from './browser';
+import { launchChromium, member, ownTempRoot, overflowsSideways, recordedContext, signInWithFile, startNode, unlabelledControls, type Member, type Sent, type TestNode } from './browser';
 
-const SHOTS = process.env.UPDATE_SCREENSHOTS ? resolve(__dirname, '../../docs/console') : mkdtempSync(join(tmpdir(), 'mhn-console-shots-'));
+let SHOTS: string;
+let temp: ReturnType<typeof ownTempRoot>;
 const IMAGE = conformancePath('pdq/pdq/data/bridge-mods/aaa-orig.jpg');
 
 let work: string;
@@ -46,7 +46,9 @@ const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `
 
 beforeAll(async () => {
   await buildConsole();
-  work = mkdtempSync(join(tmpdir(), 'mhn-console-'));
+  temp = ownTempRoot();
+  work = temp.root;
+  SHOTS = process.env.UPDATE_SCREENSHOTS ? resolve(__dirname, '../../docs/console') : join(work, 'screenshots');
   mkdirSync(SHOTS, { recursive: true });
   browser = await launchChromium();
   node = await startNode(join(work, 'node'));
@@ -60,7 +62,7 @@ afterAll(async () => {
   for (const c of contexts) await c.close().catch(() => undefined);
   await browser?.close();
   await node?.close();
-  rmSync(work, { recursive: true, force: true });
+  temp?.restore();
 });
 
 describe.sequential('the web console in Chromium', { timeout: 180_000 }, () => {
@@ -155,8 +157,7 @@ describe.sequential('the web console in Chromium', { timeout: 180_000 }, () => {
   it('admin: the dashboard shows what the API allows and names what it lacks; node keys rotate', async () => {
     const page = await newPage();
     await signInWithFile(page, node.url, admin.keyFile);
-    await page.getByRole('table', { name: 'Members by role' }).waitFor();
-    expect(await page.getByRole('table', { name: 'Members by role' }).textContent()).toMatch(/partner\s*2/);
+    await expect.poll(() => page.getByRole('table', { name: 'Members by role' }).textContent()).toMatch(/partner\s*2/);
     await page.getByText(/GET \/v1\/admin\/stats\/matches/).waitFor();
     await shot(page, 'admin-dashboard');
     await page.getByRole('navigation').getByRole('link', { name: 'Node keys' }).click();
@@ -230,6 +231,12 @@ describe.sequential('the web console in Chromium', { timeout: 180_000 }, () => {
     await page.getByText(/^consistent with the head of size \d+ verified here/).waitFor();
 
     await page.getByRole('navigation').getByRole('link', { name: 'Entries' }).click();
+    // Time filters are UTC: a window after every entry shows none, one around now shows them again.
+    const future = new Date(Date.now() + 3_600_000).toISOString().slice(0, 16);
+    await page.getByLabel('From (UTC)').fill(future);
+    await page.getByText(/^0 of \d+ entries match/).waitFor();
+    await page.getByLabel('From (UTC)').fill(new Date(Date.now() - 3_600_000).toISOString().slice(0, 16));
+    await page.getByLabel('To (UTC)').fill(future);
     await page.getByLabel('Action').selectOption('client.suspend');
     const row = page.getByRole('row').filter({ hasText: 'client.suspend' }).first();
     await row.getByRole('button', { name: /^Prove inclusion/ }).click();

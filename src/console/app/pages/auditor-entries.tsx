@@ -35,8 +35,15 @@ export function Entries() {
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
   const [page, setPage] = useState(0);
+  // datetime-local values carry no zone; the labels say UTC, as the entries' times are. `to` takes its whole minute.
+  const utc = (v: string, plusMs = 0) => {
+    const t = Date.parse(`${v}Z`);
+    return Number.isNaN(t) ? undefined : new Date(t + plusMs).toISOString();
+  };
+  const fromIso = from ? utc(from) : undefined;
+  const toIso = to ? utc(to, 59_999) : undefined;
   const rows = (log.data?.rows ?? []).filter(
-    (r) => (!action || r.action === action) && (!actor || r.actor.includes(actor)) && (!from || r.time >= new Date(from).toISOString()) && (!to || r.time <= new Date(to).toISOString()),
+    (r) => (!action || r.action === action) && (!actor || r.actor.includes(actor)) && (!fromIso || r.time >= fromIso) && (!toIso || r.time <= toIso),
   );
   const newestFirst = [...rows].reverse();
   const pages = Math.max(1, Math.ceil(newestFirst.length / PAGE));
