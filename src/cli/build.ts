@@ -1,6 +1,6 @@
 /**
- * The production build (`npm run build`, run by `npm start` before it starts the node): the Node
- * entry point and the match helper thread bundled into dist/ as JavaScript with esbuild (packages
+ * The production build (`npm run build`, run by `npm start` before it starts the node): the web
+ * console's assets, the Node entry point and the match helper thread bundled into dist/ as JavaScript with esbuild (packages
  * stay in node_modules), and the database thread (already JavaScript) copied beside them. The
  * node then starts without a TypeScript loader; `npm run dev` keeps running the sources with tsx.
  */
@@ -8,12 +8,15 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { buildConsole } from '../console/build';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const OUT = join(ROOT, 'dist');
 
 export async function buildNode(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
+  // The web console's pages and scripts first: the node's bundle carries them (a generated module).
+  await buildConsole();
   await build({
     entryPoints: { 'main.node': join(ROOT, 'src/main.node.ts'), 'mih-thread': join(ROOT, 'src/runtime/node/mih-thread.ts') },
     outdir: OUT,

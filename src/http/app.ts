@@ -21,6 +21,7 @@ import * as auditEntries from './routes/audit/entries';
 import * as auditExport from './routes/audit/export';
 import * as auditInclusion from './routes/audit/inclusion';
 import * as treeHead from './routes/audit/tree-head';
+import * as webConsole from './console';
 import * as feed from './routes/feed';
 import * as feedback from './routes/feedback';
 import * as hash from './routes/hash';
@@ -61,6 +62,7 @@ const ROUTES = [
   auditInclusion,
   auditConsistency,
   auditExport,
+  webConsole,
 ];
 
 export interface AppOptions {

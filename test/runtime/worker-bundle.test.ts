@@ -30,6 +30,7 @@ describe('the worker bundle', () => {
       expect(bundle.length).toBeGreaterThan(10_000);
       expect(bundle).not.toMatch(/require\(["']sharp["']\)|from ["']sharp["']/);
       expect(bundle).not.toMatch(/@libsql\/client/);
+      expect(bundle, 'the web console (wrangler.toml [build])').toContain('mhn-hash-worker');
       for (const wasm of ['pdq.wasm', 'blockhash.wasm', 'mozjpeg_dec.wasm', 'squoosh_png_bg.wasm', 'webp_dec.wasm', 'avif_dec.wasm']) {
         expect(files.some((f) => f.endsWith(wasm)), wasm).toBe(true);
       }
