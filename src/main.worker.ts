@@ -1,8 +1,8 @@
 /** Workers entry point: bindings -> deps -> app, once per isolate. */
 import type { ExecutionContext } from '@cloudflare/workers-types';
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { useBlockhashWasmModule } from './core/blockhash/index';
-import { usePdqWasmModule } from './core/pdq-wasm';
+import { useBlockhashWasmModule } from './core/blockhash';
+import { usePdqWasmModule } from './core/pdq';
 import { buildApp } from './http/app';
 import type { AppEnv } from './http/env';
 import type { WorkerEnv } from './runtime/worker/config';

@@ -69,4 +69,20 @@ describe('layers', () => {
     const offenders = ['core', 'services', 'storage', 'http'].flatMap((d) => files(join(SRC, d)).filter((f) => sniff.test(readFileSync(f, 'utf8'))).map((f) => relative(SRC, f)));
     expect(offenders).toEqual([]);
   });
+
+  it('each room of src/core is entered by its index: code outside a core folder imports only the folder', () => {
+    const rooms = readdirSync(join(SRC, 'core'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(SRC, 'core', e.name));
+    expect(rooms.length).toBeGreaterThan(5);
+    const offenders: string[] = [];
+    for (const f of files(SRC))
+      for (const spec of importsOf(f)) {
+        if (!spec.startsWith('.')) continue;
+        const target = resolve(f, '..', spec);
+        const room = rooms.find((r) => target.startsWith(`${r}/`));
+        if (room && !f.startsWith(`${room}/`)) offenders.push(`${relative(SRC, f)} imports ${spec}, inside ${relative(SRC, room)}`);
+      }
+    expect(offenders).toEqual([]);
+    // and every room has its one surface
+    expect(rooms.filter((r) => !files(r).some((f) => f === join(r, 'index.ts'))).map((r) => relative(SRC, r))).toEqual([]);
+  });
 });

@@ -11,8 +11,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { blockhashWasmBytes } from '../core/blockhash/index';
-import { pdqWasmBytes } from '../core/pdq-wasm';
+import { blockhashWasmBytes } from '../core/blockhash';
+import { pdqWasmBytes } from '../core/pdq';
 
 export const WASM_DIR = fileURLToPath(new URL('../runtime/worker/wasm/', import.meta.url));
 

@@ -6,8 +6,8 @@
  */
 import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { sniffImageFormat } from '../core/image';
-import { Slots } from '../core/slots';
+import { sniffImageFormat } from '../core/media';
+import { Slots } from '../core/limits';
 import { isVideo, type OpenedVideo, type VideoDecodeOptions, type VideoDecoder } from '../core/video';
 import { nodeDigester } from '../runtime/node/digest';
 import { SharpImageDecoder } from '../runtime/node/image';

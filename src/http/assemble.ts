@@ -2,7 +2,7 @@
  * Builds AppDeps from a runtime's parts. Both entry points call this, so the two runtimes differ only
  * in the parts they hand in (database, decoder, digests, index), never in how they are put together.
  */
-import { RateLimiter } from '../core/rate-limit';
+import { RateLimiter } from '../core/limits';
 import { DEFAULT_LIMITS, type Limits, type ServiceDeps } from '../services/deps';
 import { Keyring } from '../services/keyring';
 import { MatchCounter } from '../services/matching';

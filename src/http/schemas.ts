@@ -2,7 +2,7 @@
 import { z } from '@hono/zod-openapi';
 import { HASH_TYPES } from '../core/hashes';
 import { MAX_FRAME_INDEX, MAX_FRAME_TIMESTAMP } from '../core/video';
-import { LABELS } from '../core/labels';
+import { LABELS } from '../core/hashes';
 
 export const ProblemSchema = z
   .object({

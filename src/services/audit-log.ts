@@ -22,7 +22,7 @@ import {
   type Frontier,
   type SubtreeKey,
 } from '../core/merkle';
-import { hexToBase64, treeHeadPayload, type TreeHead } from '../core/tree-head';
+import { hexToBase64, treeHeadPayload, type TreeHead } from '../core/audit';
 import type { Ledger, LogStore, MerkleNodeRow, TreeHeadRow } from '../storage/types';
 import type { Keyring } from './keyring';
 import { NODE_ALG } from './keyring';

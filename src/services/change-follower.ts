@@ -10,7 +10,7 @@
  * loaded. Adding an entry the index holds and removing one it lacks change nothing, so replaying
  * changes the load already saw leaves the index as the database has it.
  */
-import type { MatchIndex } from '../core/match-index';
+import type { MatchIndex } from '../core/hash-index';
 import type { FollowedChange, HashStore, IndexEntry } from '../storage/types';
 
 /** What a write waits on: its own commit applied here. */

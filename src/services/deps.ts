@@ -2,13 +2,13 @@
  * Everything a use-case may touch, handed in by the entry point (or the test app builder). Nothing in
  * services reaches for a global clock, random source, database or decoder.
  */
-import type { Digester } from '../core/digest';
-import type { ImageDecoder } from '../core/image';
-import type { MatchIndex } from '../core/match-index';
-import type { Slots } from '../core/slots';
+import type { Digester } from '../core/hashes';
+import type { ImageDecoder } from '../core/media';
+import type { MatchIndex } from '../core/hash-index';
+import type { Slots } from '../core/limits';
 import type { VideoDecodeOptions, VideoDecoder } from '../core/video';
 import type { Principal } from '../core/auth';
-import type { RateLimiter } from '../core/rate-limit';
+import type { RateLimiter } from '../core/limits';
 import type { AuthStore, HashStore, Ledger, LogStore } from '../storage/types';
 import type { Follower } from './change-follower';
 import type { Keyring } from './keyring';

@@ -1,5 +1,5 @@
 /** Fills a memory index from the store at start, page by page: every active hash and every indexed video frame. */
-import type { MemoryMatchIndex } from '../core/match-index';
+import type { MemoryMatchIndex } from '../core/hash-index';
 import type { HashStore } from '../storage/types';
 
 export async function loadIndex(store: HashStore, index: MemoryMatchIndex, pageSize = 50_000): Promise<number> {

@@ -7,7 +7,7 @@
 import type { Principal } from '../core/auth';
 import { DomainError, type FieldProblem } from '../core/errors';
 import { checkHash, type HashType } from '../core/hashes';
-import { unknownLabels } from '../core/labels';
+import { unknownLabels } from '../core/hashes';
 import { checkVideoFrames, usableFrameMask, vpdqDigest, type VideoFrameHash } from '../core/video';
 import type { ShareOutcome, VideoFrameRow, Verdict } from '../storage/types';
 import type { ServiceDeps } from './deps';

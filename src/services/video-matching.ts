@@ -10,7 +10,7 @@
  */
 import { usableFrameMask, type VideoFrameHash } from '../core/video';
 import type { HashType } from '../core/hashes';
-import type { IndexHit } from '../core/match-index';
+import type { IndexHit } from '../core/hash-index';
 import type { FrameOwner } from '../storage/types';
 import type { ServiceDeps } from './deps';
 import type { HashWithVariants } from './hashing';

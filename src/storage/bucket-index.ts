@@ -8,7 +8,7 @@
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { hammingHex, HASH_SPECS, type HashType } from '../core/hashes';
-import { queryEach, type IndexedHash, type IndexHit, type MatchIndex } from '../core/match-index';
+import { queryEach, type IndexedHash, type IndexHit, type MatchIndex } from '../core/hash-index';
 import { chunkRows, type AppDb } from './db';
 import { ScanMatchIndex } from './scan-index';
 import { hashBuckets, hashes } from './schema';

@@ -4,7 +4,7 @@
  * SQL bucket index does not cover (radius over 31, video frames).
  */
 import { hammingHex, HASH_SPECS, type HashType } from '../core/hashes';
-import type { IndexedHash, IndexHit, MatchIndex } from '../core/match-index';
+import type { IndexedHash, IndexHit, MatchIndex } from '../core/hash-index';
 import type { HashStore, IndexEntry } from './types';
 
 const byDistance = (a: IndexHit, b: IndexHit) => a.distance - b.distance || a.seq - b.seq;

@@ -5,10 +5,10 @@
  * compactions. Seeded, so a failure names the seed, radius and query that reproduce it.
  */
 import { describe, expect, it } from 'vitest';
-import { BruteForceIndex } from '../../src/core/brute-force-index';
-import type { HammingIndex } from '../../src/core/hamming-index';
-import type { HammingHit } from '../../src/core/hamming-index';
-import { claimQueries, MultiIndexHashing, searchBaseRange, type MihOffload, type MihOptions } from '../../src/core/mih-index';
+import { BruteForceIndex } from '../../src/core/hash-index';
+import type { HammingIndex } from '../../src/core/hash-index';
+import type { HammingHit } from '../../src/core/hash-index';
+import { claimQueries, MultiIndexHashing, searchBaseRange, type MihOffload, type MihOptions } from '../../src/core/hash-index';
 import { mulberry32 as prng } from '../../src/core/prng';
 
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/core/errors';
-import { Slots } from '../../src/core/slots';
+import { Slots } from '../../src/core/limits';
 
 /** A job that runs until `release()` is called. */
 function gate() {

@@ -8,7 +8,7 @@ import canonicalize from 'canonicalize';
 import { compactVerify, decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertConsistency, assertInclusion, EMPTY_FRONTIER, appendLeaf, leafHash, rootFromFrontier } from '../../src/core/merkle';
-import { treeHeadPayload } from '../../src/core/tree-head';
+import { treeHeadPayload } from '../../src/core/audit';
 import { SqlLogStore } from '../../src/storage/log-store';
 import { patternImage } from '../support/images';
 import { json, makeTestApp, type TestApp, type TestClient } from '../support/app';

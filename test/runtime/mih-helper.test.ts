@@ -4,8 +4,8 @@
  * compacts and adds during the search, and after the thread is closed.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { BruteForceIndex } from '../../src/core/brute-force-index';
-import { MultiIndexHashing } from '../../src/core/mih-index';
+import { BruteForceIndex } from '../../src/core/hash-index';
+import { MultiIndexHashing } from '../../src/core/hash-index';
 import { mulberry32 as prng } from '../../src/core/prng';
 import { MihHelper } from '../../src/runtime/node/mih-helper';
 

@@ -6,7 +6,7 @@
  */
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readImageHeader, type ImageHeader } from '../../src/core/image-header';
+import { readImageHeader, type ImageHeader } from '../../src/core/media';
 import { DomainError } from '../../src/core/errors';
 import { SharpImageDecoder } from '../../src/runtime/node/image';
 import { decodeBytes } from '../../src/runtime/worker/edge-memory';

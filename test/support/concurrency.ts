@@ -12,7 +12,7 @@
  */
 import { compactVerify, importJWK, type JWK } from 'jose';
 import { appendLeaf, bytesEqual, EMPTY_FRONTIER, leafHash, rootFromFrontier } from '../../src/core/merkle';
-import { treeHeadPayload } from '../../src/core/tree-head';
+import { treeHeadPayload } from '../../src/core/audit';
 
 export const MEMBERS = 16;
 const LABELS = [['attack-footage'], ['recruitment'], ['glorification', 'attack-footage']];

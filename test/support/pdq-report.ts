@@ -18,7 +18,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { hammingHex } from '../../src/core/hashes';
-import type { DecodedImage } from '../../src/core/image';
+import type { DecodedImage } from '../../src/core/media';
 import { pdqFromLuma, pdqFromRgba } from '../../src/core/pdq';
 import { SharpImageDecoder } from '../../src/runtime/node/image';
 

@@ -5,7 +5,7 @@
  */
 import { bmvbhash } from 'blockhash-core';
 import { describe, expect, it } from 'vitest';
-import { blockhashDihedralFromRgba, blockhashFromRgba } from '../../src/core/blockhash/index';
+import { blockhashDihedralFromRgba, blockhashFromRgba } from '../../src/core/blockhash';
 import { wasmRunTotals } from '../../src/core/blockhash/wasm';
 import { dihedralPixels } from '../../src/core/pdq';
 

@@ -8,7 +8,7 @@
  */
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { wasmKernels } from '../../src/core/pdq-wasm';
+import { wasmKernels } from '../../src/core/pdq';
 import { wasmRunTotals } from '../../src/core/blockhash/wasm';
 import { admit, BASE, worker } from './partner';
 

@@ -6,7 +6,7 @@
  */
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { blockhashDihedralFromRgba, blockhashFromRgba } from '../../src/core/blockhash/index';
+import { blockhashDihedralFromRgba, blockhashFromRgba } from '../../src/core/blockhash';
 import { pdqDihedralFromRgba, pdqFromRgba } from '../../src/core/pdq';
 import { WasmImageDecoder } from '../../src/runtime/worker/image';
 import { WORKER_WASM } from '../../src/runtime/worker/wasm-modules';

@@ -18,7 +18,7 @@ import { DEFAULT_LIMITS, DEFAULT_VIDEO } from '../../src/services/deps';
 import { hashMedia } from '../../src/services/hashing';
 import { DomainError } from '../../src/core/errors';
 import { UnavailableVideoDecoder } from '../../src/core/video';
-import { Slots } from '../../src/core/slots';
+import { Slots } from '../../src/core/limits';
 import { conformanceImages, convertedImages, type EdgeImage } from '../support/edge-images';
 
 let images: Promise<Map<string, EdgeImage>> | undefined;

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { pdqFromRgba } from '../../src/core/pdq';
-import { wasmKernels } from '../../src/core/pdq-wasm';
+import { wasmKernels } from '../../src/core/pdq';
 
 describe('PDQ in workerd', () => {
   it('runs on the TypeScript path with the same hash as on Node', () => {

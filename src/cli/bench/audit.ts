@@ -18,7 +18,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { auditRow } from '../../core/audit-event';
+import { auditRow } from '../../core/audit';
 import { openDatabase } from '../../runtime/node/db';
 import { consistencyProofFor, currentTreeHead, inclusionProofFor, integrate, type AuditDeps } from '../../services/audit-log';
 import { Keyring } from '../../services/keyring';

@@ -15,7 +15,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bmvbhash } from 'blockhash-core';
 import sharp from 'sharp';
-import { blockhashDihedralFromRgba, blockhashFromRgba, setBlockhashWasmEnabled } from '../../core/blockhash/index';
+import { blockhashDihedralFromRgba, blockhashFromRgba, setBlockhashWasmEnabled } from '../../core/blockhash';
 import { dihedralPixels, pdqFromRgba, PDQ_DIHEDRAL_VARIANTS } from '../../core/pdq';
 import { uniform } from '../../core/prng';
 import { SharpImageDecoder } from '../../runtime/node/image';

@@ -7,7 +7,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import sharp, { type Sharp } from 'sharp';
-import { readImageHeader, type ImageHeader } from '../../core/image-header';
+import { readImageHeader, type ImageHeader } from '../../core/media';
 import { decodePng } from '../../runtime/worker/codecs/png';
 import { decodeWithWasm } from '../../runtime/worker/codecs/wasm-codecs';
 import { decodeBytes } from '../../runtime/worker/edge-memory';

@@ -15,9 +15,9 @@
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BruteForceIndex } from '../../core/brute-force-index';
-import type { HammingIndex } from '../../core/hamming-index';
-import { MultiIndexHashing } from '../../core/mih-index';
+import { BruteForceIndex } from '../../core/hash-index';
+import type { HammingIndex } from '../../core/hash-index';
+import { MultiIndexHashing } from '../../core/hash-index';
 import { formatTable, type BenchTable } from './types';
 import { mulberry32 as prng } from '../../core/prng';
 

@@ -16,7 +16,7 @@ import { nodeDigester } from '../../runtime/node/digest';
 import { SharpImageDecoder } from '../../runtime/node/image';
 import { DEFAULT_LIMITS, DEFAULT_VIDEO } from '../../services/deps';
 import { hashMedia, type MediaHashes } from '../../services/hashing';
-import { Slots } from '../../core/slots';
+import { Slots } from '../../core/limits';
 import { ensurePackage, listFiles } from './debian';
 import { pixels, type Pixels } from './edits';
 import { MAX_SIDE, MIN_SIDE, NEAR_BLOCKHASH, NEAR_PDQ, PHOTO_MIN_QUALITY, SOURCES } from './sources';

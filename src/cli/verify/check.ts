@@ -12,7 +12,7 @@
 import { compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
 import { bytesToHex } from '../../core/hex';
 import { assertConsistency, bytesEqual, HASH_SIZE, leafHash, MerkleProofError } from '../../core/merkle';
-import { treeHeadPayload } from '../../core/tree-head';
+import { treeHeadPayload } from '../../core/audit';
 import { descend } from './descend';
 import { LocalTree } from './local-tree';
 import { decodeHash, NodeError, PAGE, type NodeApi, type ServedTreeHead } from './node-api';

@@ -9,11 +9,11 @@
  */
 import { md5 } from '@noble/hashes/legacy.js';
 import { blockhash, blockhashDihedralFromRgba } from '../../core/blockhash';
-import { blockhashWasmBytes, useBlockhashWasmModule } from '../../core/blockhash/index';
-import { MIN_IMAGE_SIDE, sniffImageFormat } from '../../core/image';
-import { readImageHeader } from '../../core/image-header';
+import { blockhashWasmBytes, useBlockhashWasmModule } from '../../core/blockhash';
+import { MIN_IMAGE_SIDE, sniffImageFormat } from '../../core/media';
+import { readImageHeader } from '../../core/media';
 import { pdqDihedralFromRgba, pdqFromRgba } from '../../core/pdq';
-import { pdqWasmBytes, usePdqWasmModule, wasmKernels } from '../../core/pdq-wasm';
+import { pdqWasmBytes, usePdqWasmModule, wasmKernels } from '../../core/pdq';
 import type { HashRequest, HashResponse, LocalHashes } from './lib/hash-protocol';
 import { withoutOrientation } from './lib/orientation';
 

@@ -14,7 +14,7 @@
  * as a .wasm file (`useBlockhashWasmModule`); without it `wasmRunTotals()` is null and the
  * TypeScript loop runs.
  */
-import { type Code, forLoop, Func, get, I32, i32, inc, moduleBytes, seq, set, V128, v128, whileLoop } from '../wasm-binary';
+import { type Code, forLoop, Func, get, I32, i32, inc, moduleBytes, seq, set, V128, v128, whileLoop } from '../wasm';
 import type { RunTotals } from './sums';
 
 // The few instructions wasm-binary.ts does not define (WebAssembly 2.0 opcodes).

@@ -1,5 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { LABELS } from '../../core/labels';
+import { LABELS } from '../../core/hashes';
 import { requireScope } from '../auth';
 import type { AppEnv } from '../env';
 import { AUTH_ERRORS, problemResponses } from '../schemas';

@@ -1,6 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { DomainError } from '../../core/errors';
-import { unknownLabels } from '../../core/labels';
+import { unknownLabels } from '../../core/hashes';
 import { hashList, hashMedia } from '../../services/hashing';
 import { shareHashes } from '../../services/sharing';
 import { requireScope } from '../auth';

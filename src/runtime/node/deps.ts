@@ -4,9 +4,9 @@
  * change log by the follower.
  */
 import { randomUUID } from 'node:crypto';
-import { MultiIndexHashing } from '../../core/mih-index';
-import { MemoryMatchIndex } from '../../core/match-index';
-import { Slots } from '../../core/slots';
+import { MultiIndexHashing } from '../../core/hash-index';
+import { MemoryMatchIndex } from '../../core/hash-index';
+import { Slots } from '../../core/limits';
 import { assembleAppDeps } from '../../http/assemble';
 import type { AppDeps, Authenticator } from '../../http/env';
 import { ChangeFollower } from '../../services/change-follower';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Digester } from '../../core/digest';
+import type { Digester } from '../../core/hashes';
 
 export const nodeDigester: Digester = {
   md5: async (b) => createHash('md5').update(b).digest('hex'),

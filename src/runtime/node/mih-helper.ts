@@ -10,8 +10,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { HammingHit } from '../../core/hamming-index';
-import type { MihJob, MihJobHits, MihOffload } from '../../core/mih-index';
+import type { HammingHit } from '../../core/hash-index';
+import type { MihJob, MihJobHits, MihOffload } from '../../core/hash-index';
 
 interface Pending {
   resolve(hits: MihJobHits): void;

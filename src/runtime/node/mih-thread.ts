@@ -4,7 +4,7 @@
  * query, its hit count, then (id, distance) per hit.
  */
 import { parentPort } from 'node:worker_threads';
-import { MultiIndexHashing, searchBase, type MihJob } from '../../core/mih-index';
+import { MultiIndexHashing, searchBase, type MihJob } from '../../core/hash-index';
 import { mulberry32 } from '../../core/prng';
 
 const port = parentPort!;

@@ -2,7 +2,7 @@
 import { drizzle } from 'drizzle-orm/d1';
 import { assembleAppDeps } from '../../http/assemble';
 import type { AppDeps } from '../../http/env';
-import { Slots } from '../../core/slots';
+import { Slots } from '../../core/limits';
 import { UnavailableVideoDecoder } from '../../core/video';
 import { DEFAULT_LIMITS, DEFAULT_VIDEO } from '../../services/deps';
 import { SqlAuthStore } from '../../storage/auth-store';

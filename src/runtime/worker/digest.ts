@@ -1,5 +1,5 @@
 import { bytesToHex } from '../../core/hex';
-import type { Digester } from '../../core/digest';
+import type { Digester } from '../../core/hashes';
 
 /** WebCrypto; Workers also accept MD5, which the standard leaves out. */
 const digest = async (alg: string, b: Uint8Array) => bytesToHex(new Uint8Array(await crypto.subtle.digest(alg, b as Uint8Array<ArrayBuffer>)));

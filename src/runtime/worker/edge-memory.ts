@@ -5,7 +5,7 @@
  * `npx tsx src/cli/bench/edge-memory.ts` (fresh instance per image, as the worker runs them; the
  * README has the table), rounded up; the bench says whether the model covers each measured heap.
  */
-import type { ImageHeader } from '../../core/image-header';
+import type { ImageHeader } from '../../core/media';
 
 const MB = 2 ** 20;
 

@@ -11,8 +11,8 @@
  * instance, dropped with its heap when the hashes are made.
  */
 import { DomainError } from '../../core/errors';
-import { MIN_IMAGE_SIDE, type DecodedImage, type ImageDecoder } from '../../core/image';
-import { readImageHeader, type ImageHeader } from '../../core/image-header';
+import { MIN_IMAGE_SIDE, type DecodedImage, type ImageDecoder } from '../../core/media';
+import { readImageHeader, type ImageHeader } from '../../core/media';
 import { CodecError } from './codecs/emscripten';
 import { decodeGif } from './codecs/gif';
 import { decodePng, decodePng16 } from './codecs/png';

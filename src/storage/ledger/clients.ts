@@ -1,6 +1,6 @@
 /** The statements of the client registry and the node's keys: conditions in SQL, entries only for what changes. */
 import { sql, type SQL } from 'drizzle-orm';
-import { canonicalEntry, entryTemplate, Hole } from '../../core/audit-event';
+import { canonicalEntry, entryTemplate, Hole } from '../../core/audit';
 import type { ClientKeyRow, ClientRow, NodeKeyRow } from '../types';
 import type { Statements } from './hashes';
 import { entrySql, lastChange, read, write, type Stmt } from './sql';

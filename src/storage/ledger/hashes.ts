@@ -4,7 +4,7 @@
  * change is written before the change; the change-log row that shows the state after it, after).
  */
 import { sql, type SQL } from 'drizzle-orm';
-import { canonicalJson, entryTemplate, Hole } from '../../core/audit-event';
+import { canonicalJson, entryTemplate, Hole } from '../../core/audit';
 import type { LedgerShareItem, Verdict } from '../types';
 import { chunkJson, deriveStatus, entrySql, lastChange, read, snapshotSql, write, type Stmt } from './sql';
 

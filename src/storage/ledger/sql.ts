@@ -6,7 +6,7 @@
  * it changes with its own token (`tx`), so later statements of the same batch find them.
  */
 import { sql, type SQL } from 'drizzle-orm';
-import type { EntryTemplate } from '../../core/audit-event';
+import type { EntryTemplate } from '../../core/audit';
 
 /** One statement of a batch; `read` ones return rows. */
 export interface Stmt {

@@ -6,7 +6,7 @@
  * alpha) are refused before decoding by `tiffLayoutProblem`, in words that say what the edge takes.
  */
 import UTIF from 'utif2';
-import type { ImageHeader } from '../../../core/image-header';
+import type { ImageHeader } from '../../../core/media';
 import { CodecError } from './emscripten';
 import type { Pixels } from './pixels';
 

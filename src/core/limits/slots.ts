@@ -3,7 +3,7 @@
  * video's bytes), with a bounded queue. Work beyond the slots waits its turn in order; beyond the
  * queue it is refused at once with `busy` (503 with Retry-After) rather than piling up memory.
  */
-import { DomainError } from './errors';
+import { DomainError } from '../errors';
 
 export class Slots {
   private running = 0;

@@ -23,8 +23,8 @@
  * as a .wasm file built ahead (`usePdqWasmModule`); without one `wasmKernels()` returns null and
  * PDQ runs the TypeScript path, with identical results.
  */
-import { columnsSampled, decimationIndices, jaroszWindowSize, PDQ_GRID } from './pdq-downscale';
-import { type Code, f32x4, f64x2, forLoop, Func, get, I32, i32, i32x4, inc, moduleBytes, seq, set, V128, v128, whileLoop } from './wasm-binary';
+import { columnsSampled, decimationIndices, jaroszWindowSize, PDQ_GRID } from './downscale';
+import { type Code, f32x4, f64x2, forLoop, Func, get, I32, i32, i32x4, inc, moduleBytes, seq, set, V128, v128, whileLoop } from '../wasm';
 
 /** Rows per band: two f32x4 vectors per interleaved entry. */
 const BAND = 8;

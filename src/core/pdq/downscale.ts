@@ -19,7 +19,7 @@
  * This is the portable path; where the runtime compiles WebAssembly, pdq-wasm.ts runs the same
  * arithmetic as SIMD kernels (about 5x faster) and uses columnsSampled below for the last pass.
  */
-import { boxRows, colAdd, colAddOut, colAddSubOut, colSubOut, phases } from './pdq-box';
+import { boxRows, colAdd, colAddOut, colAddSubOut, colSubOut, phases } from './box';
 
 export const PDQ_GRID = 64;
 const BAND = 4;

@@ -5,11 +5,11 @@
  * file holds the contract, the frame-to-hash loop, the match rule and the container sniffing.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { DomainError, type FieldProblem } from './errors';
-import { hammingWords, hexToWords } from './hashes';
-import { bytesToHex, isHex } from './hex';
-import { HEIF_IMAGE_BRANDS } from './image';
-import { pdqFromRgba } from './pdq';
+import { DomainError, type FieldProblem } from '../errors';
+import { hammingWords, hexToWords } from '../hashes';
+import { bytesToHex, isHex } from '../hex';
+import { HEIF_IMAGE_BRANDS } from '../media';
+import { pdqFromRgba } from '../pdq';
 
 export interface VideoFrameHash {
   /** Frame number in decode order, counted from 0 over every frame of the stream (sampled or not). */

@@ -2,8 +2,8 @@
  * The reference index: a linear scan over packed words. It defines the right answer that every
  * faster index is tested against, and is the baseline in `npm run bench`.
  */
-import { popcount32 } from './hashes';
-import { sortHits, type HammingHit, type HammingIndex } from './hamming-index';
+import { popcount32 } from '../hashes';
+import { sortHits, type HammingHit, type HammingIndex } from './hamming';
 
 export class BruteForceIndex implements HammingIndex {
   readonly words: number;

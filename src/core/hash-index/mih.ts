@@ -44,7 +44,7 @@
  * `searchMany` hands the base lookups of half a large batch to another thread (the Node runtime's
  * helper thread, src/runtime/node/mih-helper.ts) while this one does the rest.
  */
-import { sortHits, type HammingHit, type HammingIndex } from './hamming-index';
+import { sortHits, type HammingHit, type HammingIndex } from './hamming';
 
 export interface MihOptions {
   /**

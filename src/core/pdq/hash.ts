@@ -12,12 +12,12 @@
  *
  * Images with a side under 5 pixels hash to all zeros with quality 0, as in the reference.
  */
-import { dct64To16, pdqBitsToHex, pdqQuality } from './pdq-dct';
-import { dihedralDct16, PDQ_DIHEDRAL_VARIANTS, type PdqDihedralVariant } from './pdq-dihedral';
-import { downscaleTo64, PDQ_GRID, type LumaRows } from './pdq-downscale';
-import { downscaleTo64Wasm, wasmKernels, type PlaneSource } from './pdq-wasm';
+import { dct64To16, pdqBitsToHex, pdqQuality } from './dct';
+import { dihedralDct16, PDQ_DIHEDRAL_VARIANTS, type PdqDihedralVariant } from './dihedral';
+import { downscaleTo64, PDQ_GRID, type LumaRows } from './downscale';
+import { downscaleTo64Wasm, wasmKernels, type PlaneSource } from './wasm';
 
-export { dihedralFromHash, dihedralPixels, PDQ_DIHEDRAL_VARIANTS, type PdqDihedralVariant } from './pdq-dihedral';
+export { dihedralFromHash, dihedralPixels, PDQ_DIHEDRAL_VARIANTS, type PdqDihedralVariant } from './dihedral';
 
 export interface PdqResult {
   /** 64 lowercase hex digits. */

@@ -2,8 +2,8 @@
  * Hash types, their sizes and default match rules (DESIGN §4).
  * Perceptual hashes (pdq, blockhash) match by Hamming distance; exact ones (md5, sha256) by equality.
  */
-import { DomainError, type FieldProblem } from './errors';
-import { isHex } from './hex';
+import { DomainError, type FieldProblem } from '../errors';
+import { isHex } from '../hex';
 
 export const HASH_TYPES = ['pdq', 'blockhash', 'md5', 'sha256', 'vpdq'] as const;
 export type HashType = (typeof HASH_TYPES)[number];

@@ -9,9 +9,9 @@
  * size 0 is refused, even 0 -> 0, as it proves nothing; equal sizes need an empty proof and equal
  * roots (whatever their length).
  */
-import { MerkleProofError } from './merkle-error';
-import { HASH_SIZE, bytesEqual, nodeHash } from './merkle-hash';
-import { consistencyProofLength, inclusionProofLength } from './merkle-tree';
+import { MerkleProofError } from './error';
+import { HASH_SIZE, bytesEqual, nodeHash } from './hash';
+import { consistencyProofLength, inclusionProofLength } from './tree';
 
 /** Throws MerkleProofError unless `proof` shows leaf `index` with hash `leaf` in the tree of `root`. */
 export function assertInclusion(leaf: Uint8Array, index: number, size: number, proof: readonly Uint8Array[], root: Uint8Array): void {

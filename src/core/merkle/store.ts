@@ -1,4 +1,4 @@
-import type { SubtreeHash, SubtreeKey, SubtreeReader } from './merkle-tree';
+import type { SubtreeHash, SubtreeKey, SubtreeReader } from './tree';
 
 /** Map-backed store for tests and benchmarks; the SQL store implements the same reader. */
 export class MemorySubtreeStore implements SubtreeReader {

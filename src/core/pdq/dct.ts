@@ -5,7 +5,7 @@
  * All arithmetic is binary32 as in the reference (see pdq-downscale.ts for why `Math.fround` after
  * each operation is exact). Sums are accumulated in the reference's order (k = 0..63).
  */
-import { PDQ_GRID } from './pdq-downscale';
+import { PDQ_GRID } from './downscale';
 
 const fround = Math.fround;
 const N = PDQ_GRID; // 64

@@ -3,8 +3,8 @@
  * subtrees, proofs assembled from stored subtree hashes, and proof verification. Pure: no storage,
  * no clock, no runtime imports. Split by concern into merkle-*.ts; import from here.
  */
-export { HASH_SIZE, bytesEqual, emptyRoot, leafHash, nodeHash } from './merkle-hash';
-export { MerkleProofError, isMerkleProofError, type MerkleProofErrorReason } from './merkle-error';
+export { HASH_SIZE, bytesEqual, emptyRoot, leafHash, nodeHash } from './hash';
+export { MerkleProofError, isMerkleProofError, type MerkleProofErrorReason } from './error';
 export {
   EMPTY_FRONTIER,
   appendLeaf,
@@ -28,6 +28,6 @@ export {
   type SubtreeHash,
   type SubtreeKey,
   type SubtreeReader,
-} from './merkle-tree';
-export { MemorySubtreeStore } from './merkle-store';
-export { assertConsistency, assertInclusion, rootFromInclusionProof, verifyConsistency, verifyInclusion } from './merkle-verify';
+} from './tree';
+export { MemorySubtreeStore } from './store';
+export { assertConsistency, assertInclusion, rootFromInclusionProof, verifyConsistency, verifyInclusion } from './verify';

@@ -7,8 +7,8 @@
  * start (Node); the Workers build answers from SQL instead (src/storage). Both give the results of a
  * brute-force scan.
  */
-import { HASH_SPECS, hexToWords, type HashType } from './hashes';
-import type { HammingHit, HammingIndex } from './hamming-index';
+import { HASH_SPECS, hexToWords, type HashType } from '../hashes';
+import type { HammingHit, HammingIndex } from './hamming';
 
 export interface IndexedHash {
   seq: number;

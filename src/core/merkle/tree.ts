@@ -12,8 +12,8 @@
  *
  * Sizes and indices are plain numbers; every function accepts any safe integer (below 2^53).
  */
-import { MerkleProofError } from './merkle-error';
-import { HASH_SIZE, emptyRoot, nodeHash } from './merkle-hash';
+import { MerkleProofError } from './error';
+import { HASH_SIZE, emptyRoot, nodeHash } from './hash';
 
 /** A complete subtree: 2^level leaves starting at leaf index * 2^level. Level 0 is a leaf. */
 export interface SubtreeKey {

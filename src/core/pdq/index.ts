@@ -1,0 +1,15 @@
+/**
+ * The PDQ room: Meta's PDQ perceptual hash, bit-exact with the reference (pdq-photo-hasher):
+ * the Jarosz box-filter downscale to 64×64 (downscale.ts, box.ts), the 16×16 DCT, median threshold and
+ * quality (dct.ts), the eight dihedral variants from one DCT (dihedral.ts), the black-border trim
+ * (unletterbox.ts) and the WebAssembly SIMD kernels with their TypeScript fallback (wasm.ts). Pure:
+ * it takes pixels and returns hashes; decoding lives in media/ and the runtimes.
+ */
+export * from './box';
+export * from './dct';
+export * from './dihedral';
+export * from './downscale';
+export * from './hash';
+export * from './index';
+export * from './unletterbox';
+export * from './wasm';
