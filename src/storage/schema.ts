@@ -25,8 +25,9 @@ export const hashes = sqliteTable(
   },
   (t) => [
     uniqueIndex('hashes_id').on(t.id),
-    uniqueIndex('hashes_origin_type_value').on(t.origin, t.type, t.value),
-    index('hashes_type_value').on(t.type, t.value),
+    // One index serves both the uniqueness of a hash per origin and every lookup by (type, value):
+    // the lookups use its prefix. (Two indexes here cost a quarter of a share's write work.)
+    uniqueIndex('hashes_type_value_origin').on(t.type, t.value, t.origin),
   ],
 );
 

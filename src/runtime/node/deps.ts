@@ -3,7 +3,6 @@
  * ledger, sharp, the in-memory match index loaded from the database and kept in step with the
  * change log by the follower.
  */
-import { randomUUID } from 'node:crypto';
 import { MultiIndexHashing } from '../../core/hash-index';
 import { MemoryMatchIndex } from '../../core/hash-index';
 import { Slots } from '../../core/limits';
@@ -24,6 +23,7 @@ import { SharpImageDecoder } from './image';
 import { MihHelper } from './mih-helper';
 import { nodeSecret } from './secret';
 import { FfmpegVideoDecoder } from './video';
+import { v7 as uuidv7 } from 'uuid';
 
 export const VERSION = '0.1.0';
 
@@ -50,7 +50,9 @@ export async function createNodeRuntime(
     onThreadLost: overrides.onFatal ?? ((e) => console.error('database thread lost:', e.message)),
   });
   const now = overrides.now ?? Date.now;
-  const newId = () => randomUUID();
+  // Time-ordered ids (UUIDv7, RFC 9562): new rows land at the end of the id indexes instead of at
+  // random pages, which keeps a share's cost flat as the bank grows (decisions.md).
+  const newId = () => uuidv7();
   const store = new SqlHashStore(database.reader);
   const hashes = new CachedHashStore(store, { now });
   const authCache = config.AUTH_CACHE_MS > 0 ? new CachedAuthStore(new SqlAuthStore(database.reader), config.AUTH_CACHE_MS) : null;

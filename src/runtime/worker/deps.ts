@@ -16,6 +16,7 @@ import * as schema from '../../storage/schema';
 import { loadWorkerConfig, type WorkerEnv } from './config';
 import { workerDigester } from './digest';
 import { WasmImageDecoder, type EdgeCodecModules } from './image';
+import { v7 as uuidv7 } from 'uuid';
 
 /** `codecs`: the decoders' modules the worker entry imports; without them media routes answer 501. */
 export function createWorkerDeps(env: WorkerEnv, codecs?: EdgeCodecModules): AppDeps {
@@ -40,7 +41,7 @@ export function createWorkerDeps(env: WorkerEnv, codecs?: EdgeCodecModules): App
     // and its frames can be sent as a vpdq hash.
     video: { ...DEFAULT_VIDEO, maxBytes: config.MAX_BODY_BYTES, slots: new Slots(1, 0), decoder: new UnavailableVideoDecoder('Workers cannot decode video; hash it with `npm run client -- hash FILE` (ffmpeg) and send the vpdq frames to POST /v1/match') },
     now: Date.now,
-    newId: () => crypto.randomUUID(),
+    newId: () => uuidv7(),
     limits: { ...DEFAULT_LIMITS, maxBodyBytes: config.MAX_BODY_BYTES, maxJsonBytes: config.MAX_JSON_BYTES, maxBatch: config.MAX_BATCH, maxImagePixels: config.MAX_IMAGE_PIXELS },
     issuer: config.PUBLIC_URL,
     tokenAudiences: config.TOKEN_AUDIENCES,

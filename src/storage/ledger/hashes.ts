@@ -55,7 +55,7 @@ export function shareStatements(p: { at: number; tx: string; contributor: string
       write(sql`with ${items}
         insert into hashes (id, type, value, origin, status, created_at, updated_at, tx)
         select i.id, i.type, i.value, ${origin}, 'active', ${at}, ${at}, ${tx} from i where true
-        on conflict (origin, type, value) do nothing`),
+        on conflict (type, value, origin) do nothing`),
     );
     // Entries for the items whose contribution this commit changes, named by the state before it.
     stmts.push(
