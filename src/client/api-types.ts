@@ -1246,6 +1246,72 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Dashboard figures
+         * @description Hashes by type, label and member, match queries per day and the latest audit entries, for the console's dashboard.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The figures. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DashboardStats"];
+                    };
+                };
+                /** @description No or bad credentials (see WWW-Authenticate). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing scope or suspended client. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited (see Retry-After). */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/clients/{id}": {
         parameters: {
             query?: never;
@@ -2536,6 +2602,42 @@ export interface components {
             jwk?: {
                 [key: string]: unknown;
             };
+        };
+        DashboardStats: {
+            /** @description When the counts were taken (ISO 8601): they are kept for up to a minute. */
+            countedAt: string;
+            byType: {
+                type: string;
+                /** @enum {string} */
+                status: "active" | "retracted";
+                count: number;
+            }[];
+            /** @description Active hashes carrying each label in a standing contribution, most first. */
+            byLabel: {
+                label: string;
+                count: number;
+            }[];
+            byMember: {
+                /** @description Client id of the contributing member. */
+                member: string;
+                standing: number;
+                retracted: number;
+            }[];
+            /** @description Match queries per UTC day, the last 30 days (days without queries left out). */
+            matchesByDay: {
+                /** @example 2026-12-02 */
+                day: string;
+                queries: number;
+                hashes: number;
+            }[];
+            auditSize: number;
+            /** @description The latest 20 audit entries, newest first. */
+            recentAudit: {
+                index: number;
+                at: string;
+                action: string;
+                actor: string;
+            }[];
         };
         SignedTreeHead: {
             treeSize: number;

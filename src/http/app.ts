@@ -13,6 +13,7 @@ import * as addClientKey from './routes/admin/add-client-key';
 import * as createClient from './routes/admin/create-client';
 import * as getClient from './routes/admin/get-client';
 import * as listClients from './routes/admin/list-clients';
+import * as adminStats from './routes/admin/stats';
 import * as revokeClientKey from './routes/admin/revoke-client-key';
 import * as rotateKeys from './routes/admin/rotate-keys';
 import * as setClientStatus from './routes/admin/set-client-status';
@@ -52,6 +53,7 @@ const ROUTES = [
   feedback,
   createClient,
   listClients,
+  adminStats,
   getClient,
   setClientStatus,
   addClientKey,

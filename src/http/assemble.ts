@@ -7,6 +7,8 @@ import { DEFAULT_LIMITS, type Limits, type ServiceDeps } from '../services/deps'
 import { Keyring } from '../services/keyring';
 import { MatchCounter } from '../services/matching';
 import { SecretBox } from '../services/secret-box';
+import { StatsCache } from '../services/stats';
+import type { StatsStore } from '../storage/types';
 import { ACCESS_TOKEN_TTL_S, CLOCK_SKEW_S, TokenAuthenticator } from '../services/tokens';
 import { DevAuthenticator } from './dev-auth';
 import type { AppDeps, Authenticator, HealthCheck } from './env';
@@ -26,6 +28,8 @@ export interface RuntimeParts
   flushCountsEachRequest: boolean;
   nodeInfo: AppDeps['nodeInfo'];
   authenticator?: Authenticator;
+  /** The dashboard's counts; the assembly keeps them a minute. */
+  stats: StatsStore;
 }
 
 export function assembleAppDeps(p: RuntimeParts): AppDeps {
@@ -43,6 +47,7 @@ export function assembleAppDeps(p: RuntimeParts): AppDeps {
     hashes: p.hashes,
     auth: p.auth,
     log: p.log,
+    stats: new StatsCache(p.stats, () => p.hashes.lastChange(), p.now),
     treeHeadIntervalMs: p.treeHeadIntervalMs,
     keyring,
     issuer: p.issuer,

@@ -13,6 +13,7 @@ import type { AuthStore, HashStore, Ledger, LogStore } from '../storage/types';
 import type { Follower } from './change-follower';
 import type { Keyring } from './keyring';
 import type { MatchCounter } from './matching';
+import type { StatsCache } from './stats';
 
 export interface Limits {
   /** Most items in one share or match request. */
@@ -71,6 +72,8 @@ export interface ServiceDeps {
   hashes: HashStore;
   auth: AuthStore;
   log: LogStore;
+  /** The dashboard's counts, kept for a minute. */
+  stats: StatsCache;
   /** A new signed tree head at most this often while entries arrive (GET tree-head may ask for a fresh one). */
   treeHeadIntervalMs: number;
   keyring: Keyring;

@@ -278,6 +278,29 @@ export interface MerkleNodeRow {
 }
 
 /** The audit log's Merkle tree: stored subtree hashes and signed heads. */
+/** The dashboard's counts (DESIGN §5, GET /v1/admin/stats). */
+export interface HashStats {
+  /** Hashes by type and status. */
+  byType: { type: string; status: 'active' | 'retracted'; count: number }[];
+  /** Active hashes carrying each label in at least one standing contribution, most first. */
+  byLabel: { label: string; count: number }[];
+  /** Contributions by member: standing, and retracted. */
+  byMember: { member: string; standing: number; retracted: number }[];
+}
+
+/** Match queries (and hashes asked about) on one UTC day. */
+export interface DayCount {
+  day: string;
+  queries: number;
+  hashes: number;
+}
+
+export interface StatsStore {
+  hashStats(): Promise<HashStats>;
+  /** Per UTC day from `sinceDay` (YYYY-MM-DD) on, ascending; days without queries left out. */
+  matchesByDay(sinceDay: string): Promise<DayCount[]>;
+}
+
 export interface LogStore {
   latestHead(): Promise<TreeHeadRow | null>;
   headAt(treeSize: number): Promise<TreeHeadRow | null>;

@@ -13,8 +13,11 @@ import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { exportJWK, generateKeyPair } from 'jose';
 import sharp from 'sharp';
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConsole } from '../../src/console/build';
+import { countMatchQuery } from '../../src/services/matching';
+import { shareHashes } from '../../src/services/sharing';
 import { conformancePath } from '../support/conformance';
 import { launchChromium, member, ownTempRoot, overflowsSideways, recordedContext, signInWithFile, startNode, unlabelledControls, type Member, type Sent, type TestNode } from './browser';
 
@@ -154,11 +157,31 @@ describe.sequential('the web console in Chromium', { timeout: 180_000 }, () => {
     await page.getByText(`Signed in as ${added.id} (partner)`).waitFor();
   });
 
-  it('admin: the dashboard shows what the API allows and names what it lacks; node keys rotate', async () => {
+  it('admin: the dashboard counts hashes by type, label and member, match queries, the latest audit entries; node keys rotate', async () => {
+    // What the partner shared and asked before the admin looks (through the services, as the API would).
+    const who = { clientId: partner.id, role: 'partner' as const, scopes: ['hashes:write' as const, 'match' as const] };
+    const seeded = [randomBytes(32).toString('hex'), randomBytes(32).toString('hex')];
+    await shareHashes(node.rt.deps, who, seeded.map((value) => ({ type: 'pdq', value, labels: ['recruitment'] })));
+    await countMatchQuery(node.rt.deps, partner.id, 1);
+    await node.rt.deps.matchCounter.flush();
     const page = await newPage();
     await signInWithFile(page, node.url, admin.keyFile);
     await expect.poll(() => page.getByRole('table', { name: 'Members by role' }).textContent()).toMatch(/partner\s*2/);
-    await page.getByText(/GET \/v1\/admin\/stats\/matches/).waitFor();
+    // The node recounts at most every 5 s after a change (the admin's first visit counted none).
+    await expect
+      .poll(
+        async () => {
+          await page.getByRole('navigation').getByRole('link', { name: 'Members' }).click();
+          await page.getByRole('navigation').getByRole('link', { name: 'Dashboard' }).click();
+          return page.getByRole('table', { name: 'Hashes by type' }).textContent({ timeout: 5000 });
+        },
+        { timeout: 20_000, intervals: [1000] },
+      )
+      .toMatch(/pdq\s*active\s*2/);
+    expect(await page.getByRole('table', { name: 'Active hashes by label' }).textContent()).toMatch(/recruitment\s*2/);
+    expect(await page.getByRole('table', { name: 'Contributions by member' }).textContent()).toMatch(/Example Video\s*2\s*0/);
+    expect(await page.getByRole('table', { name: 'Match queries per day (UTC)' }).textContent()).toMatch(/\d{4}-\d\d-\d\d\s*1\s*1/);
+    expect(await page.getByRole('table', { name: /Latest audit entries/ }).textContent()).toMatch(/hash\.share\s*Example Video/);
     await shot(page, 'admin-dashboard');
     await page.getByRole('navigation').getByRole('link', { name: 'Node keys' }).click();
     const before = (await node.rt.deps.keyring.jwks()).keys.length;
@@ -210,7 +233,7 @@ describe.sequential('the web console in Chromium', { timeout: 180_000 }, () => {
     await page.getByText(/^Confirmed: 1 confirm, 0 dispute\./).waitFor();
 
     await page.getByRole('navigation').getByRole('link', { name: 'Feed' }).click();
-    await page.getByText('4 changes, up to date.').waitFor();
+    await page.getByText('6 changes, up to date.').waitFor(); // its image's 4 hashes, and the 2 shared before the dashboard test
     await shot(page, 'partner-feed');
     await page.getByRole('button', { name: /^Retract hash / }).first().click();
     await page.getByText(/^Retracted: the hash is now retracted/).waitFor();

@@ -15,6 +15,7 @@ import { CachedAuthStore } from '../../storage/cached-auth-store';
 import { CachedHashStore } from '../../storage/cached-hash-store';
 import { SqlHashStore } from '../../storage/hash-store';
 import { SqlLedger } from '../../storage/ledger';
+import { SqlStatsStore } from '../../storage/stats-store';
 import { SqlLogStore } from '../../storage/log-store';
 import type { NodeConfig } from './config';
 import { openDatabase, type OpenDb } from './db';
@@ -68,6 +69,7 @@ export async function createNodeRuntime(
     hashes,
     auth: authCache ?? new SqlAuthStore(database.reader),
     log: new SqlLogStore(database.reader),
+    stats: new SqlStatsStore(database.reader),
     treeHeadIntervalMs: config.TREE_HEAD_INTERVAL_MS,
     index,
     indexDetail: () => ({ hashes: index.counts(), changeLog: follower.applied }),

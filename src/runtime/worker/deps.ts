@@ -10,6 +10,7 @@ import type { AppDb } from '../../storage/db';
 import { SqlHashStore } from '../../storage/hash-store';
 import { SqlLedger } from '../../storage/ledger';
 import { NO_FOLLOWER } from '../../services/change-follower';
+import { SqlStatsStore } from '../../storage/stats-store';
 import { SqlLogStore } from '../../storage/log-store';
 import { SqlBucketIndex } from '../../storage/bucket-index';
 import * as schema from '../../storage/schema';
@@ -32,6 +33,7 @@ export function createWorkerDeps(env: WorkerEnv, codecs?: EdgeCodecModules): App
     hashes,
     auth: new SqlAuthStore(db),
     log: new SqlLogStore(db),
+    stats: new SqlStatsStore(db),
     treeHeadIntervalMs: config.TREE_HEAD_INTERVAL_MS,
     index,
     indexDetail: () => ({ kind: 'sql-buckets' }),

@@ -1,6 +1,7 @@
 /**
- * Admin: what the node can tell an admin today (members and keys from /v1/admin/clients; the match
- * index's counts and the node's state from /health), and what it cannot yet (see the list at the end).
+ * Admin: the dashboard. Members and keys from /v1/admin/clients; hashes by type, label and member,
+ * match queries per day and the latest audit entries from /v1/admin/stats (counts kept up to a
+ * minute by the node); the node's state from /health.
  */
 import { call } from '../lib/api';
 import type { Client } from '../lib/types';
@@ -46,30 +47,93 @@ function Counts({ id, caption, rows, head }: { id: string; caption: string; rows
   );
 }
 
+interface Stats {
+  countedAt: string;
+  byType: { type: string; status: string; count: number }[];
+  byLabel: { label: string; count: number }[];
+  byMember: { member: string; standing: number; retracted: number }[];
+  matchesByDay: { day: string; queries: number; hashes: number }[];
+  auditSize: number;
+  recentAudit: { index: number; at: string; action: string; actor: string }[];
+}
+
+function Table({ id, caption, head, rows }: { id: string; caption: string; head: string[]; rows: (string | number)[][] }) {
+  return (
+    <div class="table-wrap">
+    <table id={id} class="counts">
+      <caption>{caption}</caption>
+      <thead>
+        <tr>
+          {head.map((h) => (
+            <th scope="col">{h}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.length === 0 ? (
+          <tr>
+            <td colSpan={head.length}>none</td>
+          </tr>
+        ) : (
+          rows.map(([first, ...rest]) => (
+            <tr>
+              <th scope="row">{first}</th>
+              {rest.map((v) => (
+                <td>{typeof v === 'number' ? v.toLocaleString('en-US') : v}</td>
+              ))}
+            </tr>
+          ))
+        )}
+      </tbody>
+    </table>
+    </div>
+  );
+}
+
 export function Dashboard() {
   const clients = useLoad(() => call<{ clients: Client[] }>('GET', '/v1/admin/clients'));
+  const stats = useLoad(() => call<Stats>('GET', '/v1/admin/stats'));
   const health = useLoad(async () => {
     const r = await fetch('/health', { credentials: 'omit', cache: 'no-store' });
     return (await r.json()) as Health;
   });
   const cs = clients.data?.clients ?? [];
+  const names = new Map(cs.map((c) => [c.id, c.name]));
   const keys = cs.flatMap((c) => c.keys);
-  const index = health.data?.checks.index?.hashes;
+  const st = stats.data;
   return (
     <section aria-labelledby="page-title">
       <PageTitle>Dashboard</PageTitle>
       <ErrorBox error={clients.error} context="Could not list the members" />
+      <ErrorBox error={stats.error} context="Could not read the figures" />
       <ErrorBox error={health.error} context="Could not read /health" />
       <div class="grid">
         <Counts id="by-role" caption="Members by role" head="role" rows={countBy(cs, (c) => c.role)} />
         <Counts id="by-status" caption="Members by status" head="status" rows={countBy(cs, (c) => c.status)} />
         <Counts id="keys" caption="Member keys" head="status" rows={countBy(keys, (k) => k.status)} />
-        {index ? (
-          <Counts id="by-type" caption="Active hashes by type (match index)" head="type" rows={Object.entries(index).sort((a, b) => a[0].localeCompare(b[0]))} />
-        ) : (
-          <p class="muted">Hashes by type: this deployment's /health does not count them (Workers keep the index in D1).</p>
-        )}
       </div>
+      {st && (
+        <>
+          <p class="muted">Hash counts taken {new Date(st.countedAt).toLocaleString('en-GB', { timeZone: 'UTC' })} UTC (recounted at most every 5 s after a change).</p>
+          <div class="grid">
+            <Table id="by-type" caption="Hashes by type" head={['type', 'status', 'hashes']} rows={st.byType.map((r) => [r.type, r.status, r.count])} />
+            <Table id="by-label" caption="Active hashes by label" head={['label', 'hashes']} rows={st.byLabel.map((r) => [r.label, r.count])} />
+            <Table
+              id="by-member"
+              caption="Contributions by member"
+              head={['member', 'standing', 'retracted']}
+              rows={st.byMember.map((r) => [names.get(r.member) ?? r.member, r.standing, r.retracted])}
+            />
+            <Table id="matches" caption="Match queries per day (UTC)" head={['day', 'queries', 'hashes asked']} rows={st.matchesByDay.map((r) => [r.day, r.queries, r.hashes])} />
+          </div>
+          <Table
+            id="recent-audit"
+            caption={`Latest audit entries (of ${st.auditSize.toLocaleString('en-US')})`}
+            head={['#', 'time (UTC)', 'action', 'actor']}
+            rows={st.recentAudit.map((e) => [String(e.index), e.at.replace('T', ' ').slice(0, 19), e.action, names.get(e.actor) ?? e.actor])}
+          />
+        </>
+      )}
       {health.data && (
         <p>
           Node <strong>{health.data.node.name}</strong> {health.data.node.version} on {health.data.node.runtime}:{' '}
@@ -77,24 +141,6 @@ export function Dashboard() {
           {Object.entries(health.data.checks).map(([k, v]) => ` · ${k} ${v.ok ? 'ok' : 'not ok'}`)}
         </p>
       )}
-      <div class="card notice">
-        <h2>Not shown yet: the API does not offer it to admins</h2>
-        <p>The admin role carries only the scope <code>admin</code>. For the rest of this dashboard the node needs:</p>
-        <ul>
-          <li>
-            <strong>Hashes by label and by member</strong>: a <code>GET /v1/admin/stats/hashes</code> (active and retracted hashes grouped by type, label and
-            contributing member), computed in SQL from the hashes and contributions tables.
-          </li>
-          <li>
-            <strong>Match queries per day</strong>: a <code>GET /v1/admin/stats/matches?from=&amp;to=</code> reading the per-client, per-day counts the node already
-            writes (the match counter).
-          </li>
-          <li>
-            <strong>Recent audit entries</strong>: read access to <code>GET /v1/audit/entries</code> for admins (the scope <code>audit:read</code> added to the admin
-            role, or a <code>GET /v1/admin/audit/recent</code>); auditors see them on their Entries page today.
-          </li>
-        </ul>
-      </div>
     </section>
   );
 }
