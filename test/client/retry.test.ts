@@ -117,17 +117,19 @@ describe('errors from a custom fetch', () => {
 describe('batches', () => {
   const limits = { maxItems: 3, maxBytes: 60, maxFrames: 4 };
   const env = (items: unknown[]) => ({ items });
+  /** An item as batches() sees one: anything, with frames or without. */
+  type Item = { v?: number | string; frames?: number[] };
   it('splits by count, by bytes and by frames, keeping the order', () => {
-    const small = Array.from({ length: 7 }, (_, i) => ({ v: i }));
+    const small: Item[] = Array.from({ length: 7 }, (_, i) => ({ v: i }));
     expect(batches(small, limits, env, 'item').map((b) => b.map((x) => x.v))).toEqual([[0, 1, 2], [3, 4, 5], [6]]);
     // '{"items":[]}' is 12 bytes; each '{"v":"xxxxxxxxxxxxxxxxxxxx"}' 28, plus a comma.
-    const wide = Array.from({ length: 3 }, () => ({ v: 'x'.repeat(20) }));
+    const wide: Item[] = Array.from({ length: 3 }, () => ({ v: 'x'.repeat(20) }));
     expect(batches(wide, limits, env, 'item').map((b) => b.length)).toEqual([1, 1, 1]);
     const frames = [{ frames: [1, 2, 3] }, { frames: [4] }, { frames: [5, 6] }];
     expect(batches(frames, { ...limits, maxBytes: 1000 }, env, 'item').map((b) => b.length)).toEqual([2, 1]);
   });
   it('an item over a limit alone is refused', () => {
-    expect(() => batches([{ v: 'x'.repeat(100) }], limits, env, 'item')).toThrow(/item 0 alone is 120 bytes of JSON, more than the 60/);
+    expect(() => batches<Item>([{ v: 'x'.repeat(100) }], limits, env, 'item')).toThrow(/item 0 alone is 120 bytes of JSON, more than the 60/);
     expect(() => batches([{ frames: [1, 2, 3, 4, 5] }], { ...limits, maxBytes: 1000 }, env, 'item')).toThrow(/item 0 has 5 frames, more than the 4/);
   });
 });

@@ -175,7 +175,7 @@ describe.sequential('the web console in Chromium', { timeout: 180_000 }, () => {
           await page.getByRole('navigation').getByRole('link', { name: 'Dashboard' }).click();
           return page.getByRole('table', { name: 'Hashes by type' }).textContent({ timeout: 5000 });
         },
-        { timeout: 20_000, intervals: [1000] },
+        { timeout: 20_000, interval: 1000 },
       )
       .toMatch(/pdq\s*active\s*2/);
     expect(await page.getByRole('table', { name: 'Active hashes by label' }).textContent()).toMatch(/recruitment\s*2/);

@@ -67,7 +67,7 @@ describe('malformed requests', () => {
     const share = await t.request('/v1/hashes', json('POST', { items: [{ type: 'pdq', value: PDQ, labels: ['recruitment'], externalId: 'case\u00001' }] }));
     expect((await problem(share, 400, 'invalid_request')).detail).toMatch(/externalId must not contain control characters/);
     const form = new FormData();
-    form.set('file', new Blob([await noiseImage('png', 64, 64)], { type: 'image/png' }), 'x.png');
+    form.set('file', new Blob([new Uint8Array(await noiseImage('png', 64, 64))], { type: 'image/png' }), 'x.png');
     form.set('labels', 'recruitment');
     form.set('externalId', 'line\nbreak');
     expect((await problem(await t.request('/v1/hashes/media', { method: 'POST', body: form }), 400, 'invalid_request')).detail).toMatch(/externalId/);
@@ -116,8 +116,8 @@ describe('malformed requests', () => {
 });
 
 describe('bad media', () => {
-  const post = (body: BodyInit, type: string, path = '/v1/hash', headers: Record<string, string> = {}) =>
-    t.request(path, { method: 'POST', headers: { 'content-type': type, ...headers }, body });
+  const post = (bytes: BodyInit | Uint8Array, type: string, path = '/v1/hash', headers: Record<string, string> = {}) =>
+    t.request(path, { method: 'POST', headers: { 'content-type': type, ...headers }, body: bytes instanceof Uint8Array ? new Uint8Array(bytes) : bytes });
 
   it('an empty body -> 400', async () => {
     await problem(await post(new Uint8Array(0), 'image/png'), 400, 'invalid_request');
@@ -207,7 +207,7 @@ describe('bad media', () => {
 
   it('sharing from media without labels -> 400, nothing shared', async () => {
     const form = new FormData();
-    form.set('file', new Blob([await noiseImage('png')], { type: 'image/png' }), 'x.png');
+    form.set('file', new Blob([new Uint8Array(await noiseImage('png'))], { type: 'image/png' }), 'x.png');
     const before = (await (await t.request('/v1/hashes')).json()).entries.length;
     await problem(await t.request('/v1/hashes/media', { method: 'POST', body: form }), 400, 'invalid_request');
     expect((await (await t.request('/v1/hashes')).json()).entries).toHaveLength(before);
@@ -266,7 +266,7 @@ describe('JSON bodies have their own limit (MAX_JSON_BYTES, default 2 MiB)', () 
       // An image far over the JSON limit is still taken by a media route.
       const image = await noiseImage('png', 200, 200);
       expect(image.length).toBeGreaterThan(100_000);
-      expect((await small.request('/v1/hash', { method: 'POST', headers: { 'content-type': 'image/png' }, body: image })).status).toBe(200);
+      expect((await small.request('/v1/hash', { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(image) })).status).toBe(200);
     } finally {
       small.close();
     }

@@ -41,7 +41,7 @@ describe('POST /v1/hash', () => {
 
   it.each(['jpeg', 'png', 'webp', 'gif', 'avif', 'tiff'] as const)('reads %s', async (format) => {
     const bytes = await noiseImage(format, 40, 30, 7);
-    const res = await t.request('/v1/hash', { method: 'POST', headers: { 'content-type': `image/${format}` }, body: bytes });
+    const res = await t.request('/v1/hash', { method: 'POST', headers: { 'content-type': `image/${format}` }, body: new Uint8Array(bytes) });
     expect(res.status).toBe(200);
     const body = await res.json();
     expect(body.media).toEqual({ width: 40, height: 30, format });
@@ -55,7 +55,7 @@ describe('POST /v1/hash', () => {
     const animated = await sharp([a, b], { join: { animated: true } }).gif().toBuffer();
     const first = await sharp(a).gif().toBuffer();
     const hash = async (bytes: Buffer) =>
-      (await (await t.request('/v1/hash', { method: 'POST', headers: { 'content-type': 'image/gif' }, body: bytes })).json()).hashes.blockhash.value;
+      (await (await t.request('/v1/hash', { method: 'POST', headers: { 'content-type': 'image/gif' }, body: new Uint8Array(bytes) })).json()).hashes.blockhash.value;
     expect((await sharp(animated).metadata()).pages).toBe(2);
     expect(await hash(animated)).toBe(await hash(first));
   });

@@ -30,12 +30,12 @@ describe('the media is never stored', () => {
     const uploads = await Promise.all([noiseImage('png', 96, 96, 11), noiseImage('jpeg', 120, 90, 12), noiseImage('webp', 80, 80, 13)]);
     for (const [i, bytes] of uploads.entries()) {
       const type = ['image/png', 'image/jpeg', 'image/webp'][i];
-      const r1 = await t.request('/v1/hash', { method: 'POST', headers: { 'content-type': type }, body: bytes });
+      const r1 = await t.request('/v1/hash', { method: 'POST', headers: { 'content-type': type }, body: new Uint8Array(bytes) });
       expect(r1.status).toBe(200);
-      const r2 = await t.request('/v1/match/media', { method: 'POST', headers: { 'content-type': type }, body: bytes });
+      const r2 = await t.request('/v1/match/media', { method: 'POST', headers: { 'content-type': type }, body: new Uint8Array(bytes) });
       expect(r2.status).toBe(200);
       const form = new FormData();
-      form.set('file', new Blob([bytes], { type }), `upload-${i}`);
+      form.set('file', new Blob([new Uint8Array(bytes)], { type }), `upload-${i}`);
       form.set('labels', 'attack-footage');
       const r3 = await t.request('/v1/hashes/media', { method: 'POST', body: form });
       expect(r3.status).toBe(201);

@@ -46,13 +46,13 @@ const started = Date.now();
 
 async function post(path: string, bytes: Buffer, type = 'video/mp4'): Promise<Response> {
   uploads.push(bytes);
-  return t.request(path, { method: 'POST', headers: { 'content-type': type }, body: bytes });
+  return t.request(path, { method: 'POST', headers: { 'content-type': type }, body: new Uint8Array(bytes) });
 }
 
 async function share(bytes: Buffer, labels = 'attack-footage', name = 'upload.mp4', type = 'video/mp4'): Promise<Response> {
   uploads.push(bytes);
   const form = new FormData();
-  form.set('file', new Blob([bytes], { type }), name);
+  form.set('file', new Blob([new Uint8Array(bytes)], { type }), name);
   form.set('labels', labels);
   return t.request('/v1/hashes/media', { method: 'POST', body: form });
 }
@@ -108,7 +108,7 @@ describe('hashing a video', () => {
     const bytes = video('doorknob-hd-no-bar');
     uploads.push(bytes);
     const form = new FormData();
-    form.set('file', new Blob([bytes]), 'clip');
+    form.set('file', new Blob([new Uint8Array(bytes)]), 'clip');
     const a = await t.request('/v1/hash', { method: 'POST', body: form });
     const b = await post('/v1/hash', bytes, 'image/jpeg');
     expect(a.status).toBe(200);
@@ -389,7 +389,7 @@ describe('limits and bad input', () => {
       const limited = await makeTestApp(env);
       try {
         uploads.push(bytes);
-        const res = await limited.request('/v1/hash', { method: 'POST', headers: { 'content-type': 'video/mp4' }, body: bytes });
+        const res = await limited.request('/v1/hash', { method: 'POST', headers: { 'content-type': 'video/mp4' }, body: new Uint8Array(bytes) });
         const p = await problemOf(res, status, code);
         expect(p.detail, JSON.stringify(env)).toMatch(detail);
       } finally {
@@ -402,7 +402,7 @@ describe('limits and bad input', () => {
     const one = await makeTestApp({ VIDEO_CONCURRENCY: '1', VIDEO_QUEUE: '0' });
     try {
       const bytes = video('chair-orig-22-sd-bar');
-      const send = () => one.request('/v1/hash', { method: 'POST', headers: { 'content-type': 'video/mp4' }, body: bytes });
+      const send = () => one.request('/v1/hash', { method: 'POST', headers: { 'content-type': 'video/mp4' }, body: new Uint8Array(bytes) });
       const [a, b] = await Promise.all([send(), send()]);
       const statuses = [a.status, b.status].sort();
       expect(statuses).toEqual([200, 503]);
@@ -420,11 +420,11 @@ describe('limits and bad input', () => {
     const noFfmpeg = await makeTestApp({ FFMPEG_PATH: '/nonexistent/ffmpeg' });
     try {
       for (const path of ['/v1/hash', '/v1/match/media']) {
-        const res = await noFfmpeg.request(path, { method: 'POST', headers: { 'content-type': 'video/mp4' }, body: video('doorknob-hd-no-bar') });
+        const res = await noFfmpeg.request(path, { method: 'POST', headers: { 'content-type': 'video/mp4' }, body: new Uint8Array(video('doorknob-hd-no-bar')) });
         const p = await problemOf(res, 501, 'video_unavailable');
         expect(p.detail).toMatch(/apt-get install ffmpeg/);
       }
-      const img = await noFfmpeg.request('/v1/hash', { method: 'POST', headers: { 'content-type': 'image/png' }, body: await noiseImage('png', 64, 64, 5) });
+      const img = await noFfmpeg.request('/v1/hash', { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(await noiseImage('png', 64, 64, 5)) });
       expect(img.status).toBe(200);
       const health = await noFfmpeg.app.request('/health');
       expect(health.status).toBe(200);

@@ -111,7 +111,7 @@ describe('shutdown', () => {
     expect(match.status).toBe(200); // counted in memory, written every 5 s or at shutdown
 
     let done = false;
-    const slow = fetch(`${base}/v1/hash`, { method: 'POST', headers: { ...dev, 'content-type': 'video/mp4' }, body: conformanceVideo('chair-orig-22-sd-bar') }).finally(() => (done = true));
+    const slow = fetch(`${base}/v1/hash`, { method: 'POST', headers: { ...dev, 'content-type': 'video/mp4' }, body: new Uint8Array(conformanceVideo('chair-orig-22-sd-bar')) }).finally(() => (done = true));
     await until(() => childrenNamed(p.child.pid!, /^ff(mpeg|probe)$/).length > 0, 20_000, 'ffmpeg to start');
     p.child.kill('SIGTERM');
     await until(() => refused(base), 2000, 'new connections to be refused');
@@ -138,7 +138,7 @@ describe('shutdown', () => {
     const p = start({ VIDEO_SECONDS_PER_FRAME: '0', SHUTDOWN_TIMEOUT_MS: '200' });
     const base = await p.url;
     await ready(base);
-    const slow = fetch(`${base}/v1/hash`, { method: 'POST', headers: { ...dev, 'content-type': 'video/mp4' }, body: conformanceVideo('chair-orig-22-sd-bar') }).then(
+    const slow = fetch(`${base}/v1/hash`, { method: 'POST', headers: { ...dev, 'content-type': 'video/mp4' }, body: new Uint8Array(conformanceVideo('chair-orig-22-sd-bar')) }).then(
       (r) => r.status,
       () => 'cut off',
     );

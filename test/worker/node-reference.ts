@@ -38,7 +38,7 @@ export async function nodeReference(request: Request): Promise<Response> {
   if (url.pathname === '/bench-jpeg') return new Response(await sharp(conformancePath('pdq/pdq/data/bridge-mods/aaa-orig.jpg')).resize(1920, 1080, { fit: 'fill' }).jpeg({ quality: 90 }).toBuffer());
   const img = list.get(url.searchParams.get('name') ?? '');
   if (!img) return new Response('no such image', { status: 404 });
-  if (url.pathname === '/image') return new Response(img.bytes);
+  if (url.pathname === '/image') return new Response(new Uint8Array(img.bytes));
   try {
     const h = await hashMedia(deps, img.bytes);
     if (h.kind !== 'image') throw new Error(`${img.name} hashed as ${h.kind}`);
