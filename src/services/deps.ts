@@ -13,6 +13,7 @@ import type { AuthStore, HashStore, Ledger, LogStore } from '../storage/types';
 import type { Follower } from './change-follower';
 import type { Keyring } from './keyring';
 import type { MatchCounter } from './matching';
+import type { Logger, Metrics } from './observe';
 
 export interface Limits {
   /** Most items in one share or match request. */
@@ -90,4 +91,8 @@ export interface ServiceDeps {
   /** A new opaque public id. */
   newId: () => string;
   limits: Limits;
+  /** Structured log lines (pino on Node, JSON through console on Workers). */
+  logger: Logger;
+  /** Counters and histograms (prom-client on Node; none on Workers). */
+  metrics: Metrics;
 }
