@@ -38,7 +38,7 @@ export async function createNodeLogger(opts: { level: LogLevel; pretty?: boolean
     } catch {
       throw new Error('LOG_FORMAT=pretty needs the development dependency pino-pretty (npm install without --omit=dev)');
     }
-    return pino(base, pretty({ sync: true, colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,event' }));
+    return pino(base, pretty({ sync: true, colorize: true, singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,event' }));
   }
   return pino({ ...base, formatters: { level: (label) => ({ level: label }) } }, opts.destination ?? pino.destination({ dest: 1, sync: true }));
 }
