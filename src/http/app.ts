@@ -93,7 +93,11 @@ export function buildApp(deps: AppDeps, opts: AppOptions = {}): OpenAPIHono<AppE
 
   app.use('*', async (c, next) => {
     c.set('deps', deps);
-    c.set('reportInternal', opts.onInternalError ?? (() => undefined));
+    // A failure a route recovers from (a health check): logged with its request, and passed on.
+    c.set('reportInternal', (err) => {
+      deps.logger.error({ event: 'internal_error', reqId: c.get('requestId'), error: errorFields(err) }, 'internal error (handled)');
+      opts.onInternalError?.(err);
+    });
     await next();
   });
   // Request id, the request's log lines and metrics (src/http/observe.ts).

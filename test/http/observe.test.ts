@@ -111,7 +111,27 @@ describe('many requests at once', () => {
   });
 });
 
+describe('errors', () => {
+  it('a health check that throws: the answer names no cause, the log has it with the request id', async () => {
+    const failing = buildApp({ ...rt.deps, health: [{ name: 'database', check: async () => Promise.reject(new Error('SQLITE_IOERR: disk I/O error')) }] });
+    const res = await failing.request('http://node.test/health', { headers: { 'x-request-id': 'health-1' } });
+    expect(res.status).toBe(503);
+    expect(await res.text()).not.toContain('SQLITE_IOERR');
+    expect(lines().find((l) => l.reqId === 'health-1' && l.event === 'internal_error')).toMatchObject({ level: 'error', error: { type: 'Error', message: 'SQLITE_IOERR: disk I/O error' } });
+  });
+});
+
 describe('the loggers themselves', () => {
+  it('LOG_LEVEL: lines below it are not written', async () => {
+    const out: string[] = [];
+    const log = await createNodeLogger({ level: 'warn', destination: { write: (s: string) => void out.push(s) } });
+    log.info({ event: 'request' }, 'dropped');
+    log.debug({ event: 'x' }, 'dropped');
+    log.warn({ event: 'auth_failure' }, 'kept');
+    log.error({ event: 'internal_error' }, 'kept');
+    expect(out.map((l) => JSON.parse(l).level)).toEqual(['warn', 'error']);
+  });
+
   it('pino blanks a token, key or secret passed to it by mistake', async () => {
     const out: string[] = [];
     const log = await createNodeLogger({ level: 'info', destination: { write: (s: string) => void out.push(s) } });
