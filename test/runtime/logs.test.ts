@@ -10,13 +10,15 @@
  * its request id (the client's, echoed back, or one made by the node), client id, route template,
  * status and duration; an `auth_failure` line with the reason for each refusal; an `admin_action`
  * line for each admin write; start and stop. And it is searched for everything that must never be
- * in it: every access token and client assertion, each private key's parts, the node's secret,
- * and the image's bytes in hex and base64.
+ * in it: every access token and client assertion, each member's private key, the node's secret and
+ * its signing keys (sealed and opened), and the image's bytes in hex and base64.
  */
 import { randomUUID } from 'node:crypto';
+import { createClient } from '@libsql/client';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientAssertion } from '../../src/cli/oauth';
+import { SecretBox } from '../../src/services/secret-box';
 import { noiseImage } from '../support/images';
 import { admit, freePort, logLines, startReadyNode, type Member } from '../support/node-process';
 
@@ -152,6 +154,17 @@ describe('a working session against a real node', () => {
 
     await node.stop('SIGTERM');
     expect(await node.exited).toEqual({ code: 0, signal: null });
+
+    // The node's own signing keys (both, after the rotation): sealed in the database, and opened.
+    const db = createClient({ url: `file:${node.dir}/node.db` });
+    const rows = (await db.execute('SELECT kid, private_jwk FROM node_keys')).rows;
+    db.close();
+    expect(rows).toHaveLength(2);
+    const box = new SecretBox(NODE_SECRET);
+    for (const r of rows) {
+      keep(`node key ${r.kid} sealed`, String(r.private_jwk));
+      keep(`node key ${r.kid} d`, (JSON.parse(await box.open(String(r.private_jwk))) as JWK).d);
+    }
   }, 120_000);
 
   it('the log is JSON lines: start, one request line per request, stop', () => {
@@ -205,7 +218,8 @@ describe('a working session against a real node', () => {
 
   it('holds no token, assertion, private key, secret or image bytes', () => {
     const log = node.stdout() + node.stderr();
-    expect(secrets.length).toBeGreaterThanOrEqual(14); // NODE_SECRET, 3 private keys, 5 assertions, 4 tokens, the forged one
+    // NODE_SECRET, 3 members' private keys, 5 assertions, 4 tokens, the forged one, 2 node keys sealed and open
+    expect(secrets.length).toBe(18);
     for (const s of secrets) expect(log.includes(s.value), s.what).toBe(false);
     // Any run of 32 image bytes as hex holds one of these 16-byte aligned blocks; any run of 36
     // bytes in base64 (either alphabet) holds one of these 24-character windows of some alignment.
