@@ -10,8 +10,10 @@
  * one line and exits 0. The log is JSON lines on stdout (pino, runtime/node/logger.ts); with
  * METRICS_PORT set, /metrics is served on METRICS_HOST:METRICS_PORT, apart from the API.
  */
+import { randomUUID } from 'node:crypto';
 import { DomainError } from './core/errors';
 import { buildApp } from './http/app';
+import { requestIdOf } from './http/observe';
 import { problemResponse } from './http/problem';
 import { integrate } from './services/audit-log';
 import { errorFields, type Logger } from './services/observe';
@@ -78,7 +80,14 @@ async function main() {
   if (fileProblem) fail(`cannot open the database (DATABASE_URL=${redactUrl(config.DATABASE_URL)}): ${fileProblem}`);
 
   // The port at once; 503 until the runtime is ready.
-  const starting = () => problemResponse(new DomainError('not_ready', 'the node is starting (opening its database); retry in a moment', { extra: { retryAfter: 1 } }));
+  // Logged like the app's requests, under a route of their own (no route is matched yet).
+  const starting = (req: Request) => {
+    const res = problemResponse(new DomainError('not_ready', 'the node is starting (opening its database); retry in a moment', { extra: { retryAfter: 1 } }));
+    const reqId = requestIdOf(req.headers.get('x-request-id') ?? undefined, randomUUID);
+    res.headers.set('x-request-id', reqId);
+    log.info({ event: 'request', reqId, method: req.method, route: '(starting)', status: res.status, durationMs: 0, code: 'not_ready' }, `${req.method} (starting) ${res.status}`);
+    return res;
+  };
   let serveRequest: Fetch = starting;
   let server: Listening;
   try {

@@ -22,6 +22,11 @@ export const UNMATCHED_ROUTE = '(unmatched)';
 /** Problem codes that mean the caller's credentials were refused. */
 const AUTH_CODES = new Set(['unauthenticated', 'invalid_token', 'insufficient_scope', 'client_suspended', 'forbidden']);
 
+/** The caller's request id when it is plain enough to keep, else a new one. */
+export function requestIdOf(given: string | undefined, newId: () => string): string {
+  return given !== undefined && REQUEST_ID.test(given) ? given : newId();
+}
+
 /** The template of the route that answered: the last matched entry that is not middleware (`use`). */
 export function routeOf(c: Context): string {
   const routes = matchedRoutes(c);
@@ -33,8 +38,7 @@ export function observe(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const { deps } = c.var;
     const elapsed = deps.metrics.timer();
-    const given = c.req.header('x-request-id');
-    const reqId = given !== undefined && REQUEST_ID.test(given) ? given : deps.newId();
+    const reqId = requestIdOf(c.req.header('x-request-id'), deps.newId);
     c.set('requestId', reqId);
     await next();
     try {

@@ -93,6 +93,12 @@ describe('readiness', () => {
         expect(res.headers.get('retry-after')).toBe('1');
         expect(await res.json()).toMatchObject({ status: 503, code: 'not_ready', detail: expect.stringContaining('starting') });
       }
+      // Logged like any request, with the id it was answered under (the lines arrive through a pipe).
+      await until(() => logLines(p).filter((l) => l.event === 'request').length >= 2, 5000, 'two request lines');
+      expect(logLines(p).filter((l) => l.event === 'request')).toEqual([
+        expect.objectContaining({ method: 'GET', route: '(starting)', status: 503, code: 'not_ready', reqId: expect.any(String) }),
+        expect.objectContaining({ method: 'POST', route: '(starting)', status: 503 }),
+      ]);
     } finally {
       for (const s of sockets) s.destroy();
       db.close();
