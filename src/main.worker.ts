@@ -19,7 +19,8 @@ async function makeApp(env: WorkerEnv): Promise<OpenAPIHono<AppEnv>> {
   const deps = createWorkerDeps(env, WORKER_WASM.codecs);
   // First start of a new database: make the node's signing key.
   await deps.keyring.ensureCurrent();
-  return buildApp(deps, { onInternalError: (e) => console.error('internal error:', e) });
+  // Internal errors and the causes of client errors go to deps.logger (JSON lines through console).
+  return buildApp(deps);
 }
 
 export default {
@@ -31,7 +32,7 @@ export default {
     try {
       return (await ready.app).fetch(request, env, ctx);
     } catch (e) {
-      console.error('cannot start:', e);
+      console.error(JSON.stringify({ level: 'fatal', time: new Date().toISOString(), event: 'fatal', msg: `cannot start: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}` }));
       return new Response(JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, code: 'not_ready', detail: 'the node cannot start; see its logs' }), {
         status: 503,
         headers: { 'content-type': 'application/problem+json' },

@@ -3,11 +3,13 @@
  * OpenAPI route, so /openapi.json is generated from the definitions the handlers use.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { swaggerUI } from '@hono/swagger-ui';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { DomainError } from '../core/errors';
+import { errorFields } from '../services/observe';
+import * as docs from './docs';
 import type { AppDeps, AppEnv } from './env';
+import { observe } from './observe';
 import { renderProblem, toDomainError } from './problem';
 import * as addClientKey from './routes/admin/add-client-key';
 import * as createClient from './routes/admin/create-client';
@@ -93,9 +95,15 @@ export function buildApp(deps: AppDeps, opts: AppOptions = {}): OpenAPIHono<AppE
 
   app.use('*', async (c, next) => {
     c.set('deps', deps);
-    c.set('reportInternal', opts.onInternalError ?? (() => undefined));
+    // A failure a route recovers from (a health check): logged with its request, and passed on.
+    c.set('reportInternal', (err) => {
+      deps.logger.error({ event: 'internal_error', reqId: c.get('requestId'), error: errorFields(err) }, 'internal error (handled)');
+      opts.onInternalError?.(err);
+    });
     await next();
   });
+  // Request id, the request's log lines and metrics (src/http/observe.ts).
+  app.use('*', observe());
   // Refused from Content-Length before reading; a chunked body is cut off at the limit. A body
   // with a Content-Length within the limit is left untouched (reading `raw.body` here would make the
   // Node adapter build a full Request for every call). The media routes take videos, which have a
@@ -160,13 +168,20 @@ export function buildApp(deps: AppDeps, opts: AppOptions = {}): OpenAPIHono<AppE
       { name: 'hashes', description: 'Share, retract, give feedback, read the feed.' },
     ],
   });
-  app.get('/docs', swaggerUI({ url: '/openapi.json', title: 'media-hash-node API' }));
+  docs.register(app);
 
   app.notFound((c) => renderProblem(c, new DomainError('not_found', `no route ${c.req.method} ${new URL(c.req.url).pathname}; see /docs`)));
   app.onError((err, c) => {
     const de = toDomainError(err);
-    if (de.code === 'internal') opts.onInternalError?.(err);
-    else if (de.cause !== undefined) opts.onErrorCause?.(de, de.cause);
+    const reqId = c.get('requestId');
+    if (de.code === 'internal') {
+      deps.logger.error({ event: 'internal_error', reqId, error: errorFields(err) }, 'internal error');
+      opts.onInternalError?.(err);
+    } else if (de.cause !== undefined) {
+      // What a decoder or library said about the input: for the log, never the response.
+      deps.logger.warn({ event: 'error_cause', reqId, code: de.code, detail: de.message, cause: errorFields(de.cause) }, `${de.code}: ${de.message}`);
+      opts.onErrorCause?.(de, de.cause);
+    }
     return renderProblem(c, de);
   });
   return app;

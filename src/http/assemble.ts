@@ -6,11 +6,13 @@ import { RateLimiter } from '../core/limits';
 import { DEFAULT_LIMITS, type Limits, type ServiceDeps } from '../services/deps';
 import { Keyring } from '../services/keyring';
 import { MatchCounter } from '../services/matching';
+import { NO_METRICS, SILENT_LOGGER, type Logger, type Metrics } from '../services/observe';
 import { SecretBox } from '../services/secret-box';
 import { StatsCache } from '../services/stats';
 import type { StatsStore } from '../storage/types';
 import { ACCESS_TOKEN_TTL_S, CLOCK_SKEW_S, TokenAuthenticator } from '../services/tokens';
 import { DevAuthenticator } from './dev-auth';
+import type { DocsAssets } from './docs';
 import type { AppDeps, Authenticator, HealthCheck } from './env';
 
 /** The service dependencies a runtime hands in as they are, and what the assembly turns into the rest. */
@@ -28,8 +30,14 @@ export interface RuntimeParts
   flushCountsEachRequest: boolean;
   nodeInfo: AppDeps['nodeInfo'];
   authenticator?: Authenticator;
-  /** The dashboard's counts; the assembly keeps them a minute. */
+  /** The dashboard's counts; the assembly keeps them (services/stats.ts). */
   stats: StatsStore;
+  /** Default: silent (tests, tools); the entry points hand in the runtime's. */
+  logger?: Logger;
+  /** Default: none. */
+  metrics?: Metrics;
+  /** Default: none (/docs then says where the reference is). */
+  docs?: DocsAssets | null;
 }
 
 export function assembleAppDeps(p: RuntimeParts): AppDeps {
@@ -64,5 +72,8 @@ export function assembleAppDeps(p: RuntimeParts): AppDeps {
     authenticator,
     health,
     nodeInfo: p.nodeInfo,
+    logger: p.logger ?? SILENT_LOGGER,
+    metrics: p.metrics ?? NO_METRICS,
+    docs: p.docs ?? null,
   };
 }

@@ -1,6 +1,7 @@
 /** What the HTTP layer needs, and what middleware puts on the request context. */
 import type { Principal } from '../core/auth';
 import type { Authenticator, ServiceDeps } from '../services/deps';
+import type { DocsAssets } from './docs';
 
 export type { Authenticator };
 
@@ -14,6 +15,8 @@ export interface AppDeps extends ServiceDeps {
   health: HealthCheck[];
   /** Identity of this deployment, shown by /health and the OpenAPI document. */
   nodeInfo: { name: string; version: string; runtime: 'node' | 'worker' };
+  /** The API reference renderer's files, served under /docs; null where the runtime does not carry them. */
+  docs: DocsAssets | null;
 }
 
 export type AppEnv = {
@@ -22,5 +25,7 @@ export type AppEnv = {
     principal: Principal;
     /** The runtime's logger for our own failures (AppOptions.onInternalError). */
     reportInternal: (err: unknown) => void;
+    /** From X-Request-Id when acceptable, else made here; echoed back and on every log line of the request. */
+    requestId: string;
   };
 };

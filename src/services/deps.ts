@@ -14,6 +14,7 @@ import type { Follower } from './change-follower';
 import type { Keyring } from './keyring';
 import type { MatchCounter } from './matching';
 import type { StatsCache } from './stats';
+import type { Logger, Metrics } from './observe';
 
 export interface Limits {
   /** Most items in one share or match request. */
@@ -93,4 +94,8 @@ export interface ServiceDeps {
   /** A new opaque public id. */
   newId: () => string;
   limits: Limits;
+  /** Structured log lines (pino on Node, JSON through console on Workers). */
+  logger: Logger;
+  /** Counters and histograms (prom-client on Node; none on Workers). */
+  metrics: Metrics;
 }

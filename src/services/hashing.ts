@@ -38,7 +38,8 @@ export interface VideoMediaHashes {
   media: { width: number; height: number; format: string; durationSeconds: number };
 }
 
-type HashingDeps = Pick<ServiceDeps, 'decoder' | 'digests' | 'video' | 'limits'>;
+/** `metrics` is optional: the client CLI hashes with the same code and no metrics. */
+type HashingDeps = Pick<ServiceDeps, 'decoder' | 'digests' | 'video' | 'limits'> & Partial<Pick<ServiceDeps, 'metrics'>>;
 
 /**
  * Images and videos are told apart by their first bytes, not by the Content-Type a client claims.
@@ -60,7 +61,13 @@ async function hashVideoMedia(deps: HashingDeps, bytes: Uint8Array): Promise<Vid
   if (bytes.byteLength > deps.video.maxBytes) {
     throw new DomainError('payload_too_large', `videos are accepted up to ${deps.video.maxBytes} bytes; this one is ${bytes.byteLength}`, { extra: { maxBytes: deps.video.maxBytes } });
   }
-  const v = await deps.video.slots.run(() => hashVideo(deps.video.decoder, bytes, deps.video.decode));
+  // Timed inside its slot: the decode's own duration, not the wait for a slot (a gauge shows that).
+  const v = await deps.video.slots.run(async () => {
+    const elapsed = deps.metrics?.timer();
+    const r = await hashVideo(deps.video.decoder, bytes, deps.video.decode);
+    if (elapsed) deps.metrics!.hashed('video', elapsed());
+    return r;
+  });
   const { md5, sha256 } = await fileDigests(deps, bytes);
   return {
     kind: 'video',
@@ -79,6 +86,7 @@ async function hashImage(deps: HashingDeps, bytes: Uint8Array, opts: { dihedral?
   if (!deps.decoder) {
     throw new DomainError('not_implemented', 'this deployment cannot decode images; compute the hashes on your side (npm run client -- hash FILE) and send them to POST /v1/match');
   }
+  const elapsed = deps.metrics?.timer();
   // Digests first: from the decode to the last hash nothing awaits, so no other request's image is
   // decoded while this one's pixels are held (a Worker's 128 MB holds one large image, not two).
   const { md5, sha256 } = await fileDigests(deps, bytes);
@@ -101,6 +109,7 @@ async function hashImage(deps: HashingDeps, bytes: Uint8Array, opts: { dihedral?
     const p = pdqFromRgba(img.rgba, img.width, img.height);
     out.hashes.pdq = { value: p.hash, quality: p.quality };
   }
+  if (elapsed) deps.metrics!.hashed('image', elapsed());
   return out;
 }
 

@@ -3,6 +3,7 @@ import { DomainError, type FieldProblem } from '../core/errors';
 import { checkHash, HASH_SPECS, isSingleHashType, type HashType } from '../core/hashes';
 import { dihedralFromHash, PDQ_DIHEDRAL_VARIANTS } from '../core/pdq';
 import type { ServiceDeps } from './deps';
+import type { MatchTally } from './observe';
 import { PDQ_MIN_SHARE_QUALITY, type HashWithVariants } from './hashing';
 import { checkBatchSize, checkFrameTotal, checkVpdq } from './sharing';
 import type { VideoFrameHash } from '../core/video';
@@ -94,6 +95,7 @@ export async function matchHashes(deps: ServiceDeps, queries: MatchQuery[], opts
 export async function matchParsed(deps: ServiceDeps, queries: HashWithVariants[], thresholds: Record<HashType, number>): Promise<MatchResult[]> {
   // A half-loaded index would miss hashes: say so rather than answer "no match".
   if (!deps.index.ready()) throw new DomainError('not_ready', 'the match index is still loading after a start; retry in a few seconds', { extra: { retryAfter: 2 } });
+  const elapsed = deps.metrics.timer();
   const videos = await Promise.all(queries.map((q) => (q.type === 'vpdq' ? matchVideo(deps, q, thresholds) : null)));
   // Every value to look up (a query, or each of its variants), one batch per type.
   const probes = new Map<HashType, { query: number; variant?: string; value: string }[]>();
@@ -117,7 +119,7 @@ export async function matchParsed(deps: ServiceDeps, queries: HashWithVariants[]
   const hits = best.map((b) => [...b].map(([seq, x]) => ({ seq, ...x })).sort((a, c) => a.distance - c.distance || a.seq - c.seq));
   const inVideos = await stillsInVideos(deps, queries, thresholds.pdq);
   const details = new Map((await deps.hashes.getBySeqs(hits.flat().map((h) => h.seq))).map((d) => [d.seq, d]));
-  return queries.map((q, i): MatchResult => {
+  const results = queries.map((q, i): MatchResult => {
     const video = videos[i];
     if (video) return video;
     return {
@@ -136,6 +138,19 @@ export async function matchParsed(deps: ServiceDeps, queries: HashWithVariants[]
       ],
     };
   });
+  deps.metrics.matched(elapsed(), tallyMatches(results));
+  return results;
+}
+
+/** Queries and queries with at least one match, per hash type. */
+function tallyMatches(results: MatchResult[]): MatchTally[] {
+  const by = new Map<string, MatchTally>();
+  for (const r of results) {
+    const t = by.get(r.query.type) ?? by.set(r.query.type, { type: r.query.type, queries: 0, hits: 0 }).get(r.query.type)!;
+    t.queries++;
+    if (r.matches.length) t.hits++;
+  }
+  return [...by.values()];
 }
 
 /**

@@ -97,6 +97,7 @@ export async function shareHashes(deps: ServiceDeps, who: Principal, items: Shar
     })),
   });
   await deps.follower.catchUp(committed.lastChange);
+  deps.metrics.shared([...wanted.values()].map((w, i) => ({ type: w.type, outcome: committed.items[i].outcome })));
   const results = new Map([...wanted].map(([key, w], i) => {
     const r = committed.items[i];
     return [key, { id: r.id, type: w.type, value: w.value, created: r.outcome === 'created', outcome: r.outcome }];

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { createClient } from '@libsql/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { conformanceVideo, requireFfmpeg } from '../support/ffmpeg';
-import { childrenNamed, processesWithMarker, ready, refused, ROOT, startNode, until, type NodeProcess } from '../support/node-process';
+import { childrenNamed, logLines, processesWithMarker, ready, refused, ROOT, startNode, until, type NodeProcess } from '../support/node-process';
 
 const started: NodeProcess[] = [];
 afterAll(() => {
@@ -93,6 +93,12 @@ describe('readiness', () => {
         expect(res.headers.get('retry-after')).toBe('1');
         expect(await res.json()).toMatchObject({ status: 503, code: 'not_ready', detail: expect.stringContaining('starting') });
       }
+      // Logged like any request, with the id it was answered under (the lines arrive through a pipe).
+      await until(() => logLines(p).filter((l) => l.event === 'request').length >= 2, 5000, 'two request lines');
+      expect(logLines(p).filter((l) => l.event === 'request')).toEqual([
+        expect.objectContaining({ method: 'GET', route: '(starting)', status: 503, code: 'not_ready', reqId: expect.any(String) }),
+        expect.objectContaining({ method: 'POST', route: '(starting)', status: 503 }),
+      ]);
     } finally {
       for (const s of sockets) s.destroy();
       db.close();
@@ -121,9 +127,11 @@ describe('shutdown', () => {
     expect(res.status).toBe(200);
     expect((await res.json()).hashes.vpdq.frames.length).toBeGreaterThan(600);
     expect(await p.exited).toEqual({ code: 0, signal: null });
-    const lines = p.stdout().trim().split('\n');
-    expect(lines.filter((l) => /stopped/.test(l))).toEqual([expect.stringMatching(/^media-hash-node stopped on SIGTERM in \d+ ms: 1 request\(s\) in flight finished; match counts written$/)]);
-    expect(lines.at(-1)).toMatch(/stopped on SIGTERM/);
+    // The log is JSON lines only; the last is the one stop line.
+    expect(p.stdout().trim().split('\n').every((l) => l.startsWith('{'))).toBe(true);
+    const lines = logLines(p);
+    expect(lines.filter((l) => l.event === 'stop').map((l) => l.msg)).toEqual([expect.stringMatching(/^media-hash-node stopped on SIGTERM in \d+ ms: 1 request\(s\) in flight finished; match counts written$/)]);
+    expect(lines.at(-1)).toMatchObject({ level: 'info', event: 'stop', signal: 'SIGTERM', finished: 1, cutOff: 0, countsWritten: true });
     expect(p.stderr()).toBe('');
 
     const db = createClient({ url: `file:${join(p.dir, 'node.db')}` });
@@ -148,7 +156,7 @@ describe('shutdown', () => {
     expect(await p.exited).toEqual({ code: 0, signal: null });
     expect(Date.now() - signalled).toBeLessThan(3000);
     expect(await slow).toBe('cut off');
-    expect(p.stdout()).toMatch(/stopped on SIGTERM in \d+ ms: 0 request\(s\) in flight finished, 1 cut off at SHUTDOWN_TIMEOUT_MS=200; match counts written\n$/);
+    expect(logLines(p).at(-1)?.msg).toMatch(/^media-hash-node stopped on SIGTERM in \d+ ms: 0 request\(s\) in flight finished, 1 cut off at SHUTDOWN_TIMEOUT_MS=200; match counts written$/);
     await until(() => processesWithMarker(p.marker).length === 0, 3000, 'ffmpeg to be gone');
   });
 

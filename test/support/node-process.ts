@@ -68,6 +68,15 @@ export function startNode(env: Record<string, string> = {}, how: 'node' | 'npm' 
   return { child, marker, dir, stdout: () => out, stderr: () => err, url, exited };
 }
 
+/** The node's log: its JSON lines on stdout, parsed (other lines, such as npm's banner, skipped). */
+export function logLines(p: Pick<NodeProcess, 'stdout'>): Record<string, unknown>[] {
+  return p
+    .stdout()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
 /** Waits until GET /health answers 200. */
 export async function ready(base: string, timeoutMs = 30_000): Promise<void> {
   const until = Date.now() + timeoutMs;

@@ -59,7 +59,12 @@ const Schema = z.object({
   INSTANCES: int(1, 64).default(1),
   DEV_AUTH: bool.default(false),
   NODE_ENV: z.string().default('development'),
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  // JSON lines unless a person reads them: `npm run dev` sets pretty.
+  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+  // /metrics on an address of its own, off unless METRICS_PORT is set (README, "Operating the node").
+  METRICS_PORT: int(0, 65535).optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
 });
 
 export type NodeConfig = z.infer<typeof Schema>;
@@ -81,6 +86,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (r.data.DEV_AUTH && r.data.NODE_ENV === 'production') {
     throw new ConfigError('invalid configuration: DEV_AUTH=1 is refused when NODE_ENV=production: it lets anyone act as any client');
+  }
+  if (r.data.LOG_FORMAT === 'pretty' && r.data.NODE_ENV === 'production') {
+    throw new ConfigError('invalid configuration: LOG_FORMAT=pretty is for development; with NODE_ENV=production the log is JSON lines');
   }
   return { ...r.data, PUBLIC_URL: (r.data.PUBLIC_URL ?? `http://localhost:${r.data.PORT}`).replace(/\/+$/, '') };
 }

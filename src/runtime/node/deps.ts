@@ -5,6 +5,7 @@
  */
 import { MultiIndexHashing } from '../../core/hash-index';
 import { MemoryMatchIndex } from '../../core/hash-index';
+import { SINGLE_HASH_TYPES } from '../../core/hashes';
 import { Slots } from '../../core/limits';
 import { assembleAppDeps } from '../../http/assemble';
 import type { AppDeps, Authenticator } from '../../http/env';
@@ -17,10 +18,13 @@ import { SqlHashStore } from '../../storage/hash-store';
 import { SqlLedger } from '../../storage/ledger';
 import { SqlStatsStore } from '../../storage/stats-store';
 import { SqlLogStore } from '../../storage/log-store';
+import { errorFields, SILENT_LOGGER, type Logger } from '../../services/observe';
 import type { NodeConfig } from './config';
 import { openDatabase, type OpenDb } from './db';
 import { nodeDigester } from './digest';
+import { swaggerUiAssets } from './docs-assets';
 import { SharpImageDecoder } from './image';
+import { NodeMetrics } from './metrics';
 import { MihHelper } from './mih-helper';
 import { nodeSecret } from './secret';
 import { FfmpegVideoDecoder } from './video';
@@ -38,17 +42,27 @@ export interface NodeRuntime {
   database: OpenDb;
   /** Resolves when the index holds every active hash. */
   indexLoaded: Promise<number>;
+  /** What /metrics serves (on its own address, when METRICS_PORT is set). */
+  metrics: NodeMetrics;
   close(): Promise<void>;
 }
 
 export async function createNodeRuntime(
   config: NodeConfig,
-  overrides: { now?: () => number; authenticator?: Authenticator; /** A database thread stopped on its own: nothing can be written or read any more. */ onFatal?: (e: Error) => void } = {},
+  overrides: {
+    now?: () => number;
+    authenticator?: Authenticator;
+    /** A database thread stopped on its own: nothing can be written or read any more. */
+    onFatal?: (e: Error) => void;
+    /** The node's log; default silent (tests and tools that build a runtime of their own). */
+    logger?: Logger;
+  } = {},
 ): Promise<NodeRuntime> {
+  const logger = overrides.logger ?? SILENT_LOGGER;
   const database = await openDatabase(config.DATABASE_URL, {
     authToken: config.DATABASE_AUTH_TOKEN,
     busyTimeoutMs: config.DATABASE_BUSY_TIMEOUT_MS,
-    onThreadLost: overrides.onFatal ?? ((e) => console.error('database thread lost:', e.message)),
+    onThreadLost: overrides.onFatal ?? ((e) => logger.error({ event: 'database_thread_lost', error: errorFields(e) }, 'database thread lost')),
   });
   const now = overrides.now ?? Date.now;
   // Time-ordered ids (UUIDv7, RFC 9562): new rows land at the end of the id indexes instead of at
@@ -58,17 +72,29 @@ export async function createNodeRuntime(
   const hashes = new CachedHashStore(store, { now });
   const authCache = config.AUTH_CACHE_MS > 0 ? new CachedAuthStore(new SqlAuthStore(database.reader), config.AUTH_CACHE_MS) : null;
   // Large match batches are split with a second thread when there is a second core.
-  const matchHelper = MihHelper.useful() ? new MihHelper((e) => console.error('match helper thread failed, batches run on the main thread:', e)) : null;
+  const matchHelper = MihHelper.useful() ? new MihHelper((e) => logger.error({ event: 'match_helper_failed', error: errorFields(e) }, 'match helper thread failed; batches run on the main thread')) : null;
   // Compactions run in steps between other work, so a large index never stops the event loop for long.
   const index = new MemoryMatchIndex((words) => new MultiIndexHashing(words, { offload: matchHelper?.offload, defer: (step) => setImmediate(step) }));
-  const follower = new ChangeFollower(store, { index, hashes, auth: authCache ?? undefined }, { intervalMs: config.FOLLOW_INTERVAL_MS, onError: (e) => console.error('change log follower:', e) });
+  const follower = new ChangeFollower(store, { index, hashes, auth: authCache ?? undefined }, { intervalMs: config.FOLLOW_INTERVAL_MS, onError: (e) => logger.error({ event: 'follower_failed', error: errorFields(e) }, 'change log follower failed') });
+  const log = new SqlLogStore(database.reader);
+  const videoSlots = new Slots(config.VIDEO_CONCURRENCY, config.VIDEO_QUEUE, 'video decodes');
+  const metrics = new NodeMetrics({
+    // Every type, 0 while none is held, so a dashboard's series exist from the start.
+    indexCounts: () => ({ ...Object.fromEntries(SINGLE_HASH_TYPES.map((t) => [t, 0])), ...index.counts() }),
+    decodeSlots: [{ kind: 'video', slots: videoSlots }],
+    audit: async () => {
+      const [entries, head] = await Promise.all([log.auditSize(), log.latestHead()]);
+      return { entries, treeSize: head?.treeSize ?? 0, headTimestamp: head?.timestamp ?? null };
+    },
+    now,
+  });
   const limits = { maxBatch: config.MAX_BATCH, maxBodyBytes: config.MAX_BODY_BYTES, maxJsonBytes: config.MAX_JSON_BYTES, maxImagePixels: config.MAX_IMAGE_PIXELS };
   const deps = assembleAppDeps({
     ledger: new SqlLedger(database.writer, { newId }),
     follower,
     hashes,
     auth: authCache ?? new SqlAuthStore(database.reader),
-    log: new SqlLogStore(database.reader),
+    log,
     stats: new SqlStatsStore(database.reader),
     treeHeadIntervalMs: config.TREE_HEAD_INTERVAL_MS,
     index,
@@ -79,7 +105,7 @@ export async function createNodeRuntime(
       decoder: new FfmpegVideoDecoder({ ffmpegPath: config.FFMPEG_PATH, ffprobePath: config.FFPROBE_PATH, maxPixels: config.VIDEO_MAX_PIXELS }),
       decode: { secondsPerFrame: config.VIDEO_SECONDS_PER_FRAME, maxFrames: config.VIDEO_MAX_FRAMES, maxDurationSeconds: config.VIDEO_MAX_SECONDS, timeoutMs: config.VIDEO_TIMEOUT_MS },
       maxBytes: config.VIDEO_MAX_BYTES,
-      slots: new Slots(config.VIDEO_CONCURRENCY, config.VIDEO_QUEUE, 'video decodes'),
+      slots: videoSlots,
       queryMatchPercent: config.VPDQ_QUERY_MATCH_PERCENT,
       candidateMatchPercent: config.VPDQ_CANDIDATE_MATCH_PERCENT,
     },
@@ -94,6 +120,9 @@ export async function createNodeRuntime(
     flushCountsEachRequest: false,
     nodeInfo: { name: config.NODE_NAME, version: VERSION, runtime: 'node' },
     authenticator: overrides.authenticator,
+    logger,
+    metrics,
+    docs: swaggerUiAssets(),
   });
   follower.targets.keyring = deps.keyring;
   // Following starts from the log's end as it is before the index is read, so nothing committed
@@ -111,6 +140,7 @@ export async function createNodeRuntime(
     matchHelper,
     database,
     indexLoaded,
+    metrics,
     close: async () => {
       follower.stop();
       void matchHelper?.close();

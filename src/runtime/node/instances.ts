@@ -2,20 +2,32 @@
  * Several instances of the node behind one port (INSTANCES > 1): this process forks that many node
  * processes with Node's cluster module, which share the listening socket (the kernel hands each
  * connection to one of them). Each instance has its own index and follows the change log of the
- * one database (DESIGN §9). This process only forks, passes SIGTERM and SIGINT on, and exits when
- * they have: with the highest exit code of theirs.
+ * one database (DESIGN §9). This process only forks, passes SIGTERM and SIGINT on, serves the
+ * instances' metrics gathered (when METRICS_PORT is set: the instances share no metrics port), and
+ * exits when they have: with the highest exit code of theirs.
  */
 import cluster from 'node:cluster';
+import type { Logger } from '../../services/observe';
+import { stopServer, type Listening } from './server';
 
-export function runInstances(count: number): void {
+export function runInstances(count: number, log: Logger, metrics?: Listening): void {
   const codes: number[] = [];
   let stopping = false;
   for (let i = 0; i < count; i++) cluster.fork({ NODE_INSTANCE: String(i) });
+  log.info({ event: 'instances', count }, `media-hash-node: ${count} instances started`);
   cluster.on('exit', (worker, code, signal) => {
     codes.push(code ?? (signal ? 1 : 0));
+    const left = Object.keys(cluster.workers ?? {}).length;
     // One that dies on its own is not replaced silently: the others keep serving, and it is said.
-    if (!stopping) process.stderr.write(`media-hash-node: instance ${worker.id} exited (${signal ?? code}); ${Object.keys(cluster.workers ?? {}).length} left\n`);
-    if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(Math.max(0, ...codes));
+    if (!stopping) {
+      log.error({ event: 'instance_exited', instance: worker.id, code, signal, left }, `instance ${worker.id} exited (${signal ?? code}); ${left} left`);
+      process.stderr.write(`media-hash-node: instance ${worker.id} exited (${signal ?? code}); ${left} left\n`);
+    }
+    if (left === 0) {
+      const exit = () => process.exit(Math.max(0, ...codes));
+      if (metrics) void stopServer(metrics, 0).then(exit, exit);
+      else exit();
+    }
   });
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
@@ -27,3 +39,6 @@ export function runInstances(count: number): void {
 }
 
 export const isPrimaryOfInstances = (count: number) => count > 1 && cluster.isPrimary;
+
+/** This process is one of INSTANCES > 1 (forked by runInstances). */
+export const isInstanceOfMany = () => cluster.isWorker;

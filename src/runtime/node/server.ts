@@ -12,8 +12,15 @@ export interface Listening {
   inFlight(): number;
 }
 
-/** Binds HOST:PORT; rejects with one line naming the cause (port in use, no permission, no such address). */
-export function listen(config: Pick<NodeConfig, 'HOST' | 'PORT'>, fetch: (req: Request, env?: unknown) => Response | Promise<Response>): Promise<Listening> {
+/**
+ * Binds HOST:PORT; rejects with one line naming the cause (port in use, no permission, no such
+ * address) and the variables to change (`vars`: other names, for the metrics address).
+ */
+export function listen(
+  config: Pick<NodeConfig, 'HOST' | 'PORT'>,
+  fetch: (req: Request, env?: unknown) => Response | Promise<Response>,
+  vars: { host: string; port: string } = { host: 'HOST', port: 'PORT' },
+): Promise<Listening> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch, port: config.PORT, hostname: config.HOST }) as Server;
     let inFlight = 0;
@@ -21,7 +28,7 @@ export function listen(config: Pick<NodeConfig, 'HOST' | 'PORT'>, fetch: (req: R
       inFlight++;
       res.once('close', () => inFlight--);
     });
-    const failed = (e: NodeJS.ErrnoException) => reject(new Error(listenProblem(e, config)));
+    const failed = (e: NodeJS.ErrnoException) => reject(new Error(listenProblem(e, config, vars)));
     server.once('error', failed);
     server.once('listening', () => {
       server.off('error', failed);
@@ -30,18 +37,18 @@ export function listen(config: Pick<NodeConfig, 'HOST' | 'PORT'>, fetch: (req: R
   });
 }
 
-function listenProblem(e: NodeJS.ErrnoException, { HOST, PORT }: Pick<NodeConfig, 'HOST' | 'PORT'>): string {
+function listenProblem(e: NodeJS.ErrnoException, { HOST, PORT }: Pick<NodeConfig, 'HOST' | 'PORT'>, vars: { host: string; port: string }): string {
   const where = `${HOST}:${PORT}`;
   switch (e.code) {
     case 'EADDRINUSE':
-      return `cannot listen on ${where}: the port is already in use (EADDRINUSE); stop what holds it, or set PORT to a free one`;
+      return `cannot listen on ${where}: the port is already in use (EADDRINUSE); stop what holds it, or set ${vars.port} to a free one`;
     case 'EACCES':
-      return `cannot listen on ${where}: not allowed (EACCES); ports below 1024 need privileges, set PORT to a higher one`;
+      return `cannot listen on ${where}: not allowed (EACCES); ports below 1024 need privileges, set ${vars.port} to a higher one`;
     case 'EADDRNOTAVAIL':
-      return `cannot listen on ${where}: HOST is not an address of this machine (EADDRNOTAVAIL)`;
+      return `cannot listen on ${where}: ${vars.host} is not an address of this machine (EADDRNOTAVAIL)`;
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return `cannot listen on ${where}: HOST does not resolve (${e.code})`;
+      return `cannot listen on ${where}: ${vars.host} does not resolve (${e.code})`;
     default:
       return `cannot listen on ${where}: ${e.code ?? e.message}`;
   }

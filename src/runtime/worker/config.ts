@@ -24,6 +24,8 @@ export interface WorkerEnv {
   MAX_IMAGE_PIXELS?: string;
   /** Memory one image decode may use at the edge (decoder heap and body), in MiB of the isolate's 128 MB. */
   IMAGE_MEMORY_MB?: string;
+  /** debug, info (default), warn, error or silent: the JSON lines written through console. */
+  LOG_LEVEL?: string;
 }
 
 const Schema = z.object({
@@ -49,6 +51,7 @@ const Schema = z.object({
   TREE_HEAD_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(5000),
   MAX_IMAGE_PIXELS: z.coerce.number().int().min(256).max(500_000_000).default(DEFAULT_LIMITS.maxImagePixels),
   // 96 of the isolate's 128 MB: the rest holds the worker itself (script, compiled modules, app).
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   IMAGE_MEMORY_MB: z.coerce.number().int().min(16, 'must be at least 16 (MiB)').max(120, 'must leave the worker itself room in the 128 MB isolate (at most 120)').default(96),
 });
 

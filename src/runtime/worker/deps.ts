@@ -18,6 +18,7 @@ import { loadWorkerConfig, type WorkerEnv } from './config';
 import { workerDigester } from './digest';
 import { WasmImageDecoder, type EdgeCodecModules } from './image';
 import { v7 as uuidv7 } from 'uuid';
+import { consoleLogger } from './logger';
 
 /** `codecs`: the decoders' modules the worker entry imports; without them media routes answer 501. */
 export function createWorkerDeps(env: WorkerEnv, codecs?: EdgeCodecModules): AppDeps {
@@ -53,5 +54,8 @@ export function createWorkerDeps(env: WorkerEnv, codecs?: EdgeCodecModules): App
     devAuth: config.DEV_AUTH,
     flushCountsEachRequest: true,
     nodeInfo: { name: config.NODE_NAME, version: '0.1.0', runtime: 'worker' },
+    // JSON lines through console; no metrics (nothing outlives a request to be scraped) and no
+    // /docs renderer (bundle budget): see README, "Operating the node".
+    logger: consoleLogger(config.LOG_LEVEL),
   });
 }
