@@ -6,6 +6,5 @@
  */
 export * from './brute-force';
 export * from './hamming';
-export * from './index';
 export * from './match';
 export * from './mih';

@@ -4,6 +4,5 @@
  * hashes (digest.ts).
  */
 export * from './digest';
-export * from './index';
 export * from './labels';
 export * from './types';

@@ -10,6 +10,5 @@ export * from './dct';
 export * from './dihedral';
 export * from './downscale';
 export * from './hash';
-export * from './index';
 export * from './unletterbox';
 export * from './wasm';

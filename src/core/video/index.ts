@@ -6,7 +6,8 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { DomainError, type FieldProblem } from '../errors';
-import { hammingWords, hexToWords } from '../hashes';
+import { hammingWords } from '../bits';
+import { hexToWords } from '../hashes';
 import { bytesToHex, isHex } from '../hex';
 import { HEIF_IMAGE_BRANDS } from '../media';
 import { pdqFromRgba } from '../pdq';

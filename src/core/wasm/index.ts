@@ -4,4 +4,3 @@
  * the same bytes into .wasm files for workerd, which compiles no code at run time.
  */
 export * from './binary';
-export * from './index';
