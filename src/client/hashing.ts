@@ -15,13 +15,14 @@ import { pdqDihedralFromRgba, pdqFromRgba, type PdqDihedralVariant } from '../co
 
 export { blockhash, blockhashDihedralFromRgba, blockhashFromRgba } from '../core/blockhash';
 export { hammingHex, HASH_TYPES, type HashType } from '../core/hashes';
+import { THRESHOLDS } from '../core/hashes';
 export { LABELS, type Label } from '../core/hashes';
 export { dihedralFromHash, lumaFromRgba, pdqDihedralFromRgba, pdqFromLuma, pdqFromRgba, PDQ_DIHEDRAL_VARIANTS, type PdqDihedralVariant, type PdqResult } from '../core/pdq';
 export { isVideo, sniffVideoContainer, vpdqDigest, vpdqText, type VideoFrameHash } from '../core/video';
 export { sniffImageFormat } from '../core/media';
 
 /** Below this PDQ quality the node refuses to share a hash (422 low_quality). */
-export const PDQ_MIN_SHARE_QUALITY = 50;
+export const PDQ_MIN_SHARE_QUALITY = THRESHOLDS.pdq.minQuality;
 
 /** Decoded pixels: width * height * 4 bytes, row-major RGBA (alpha ignored). ImageData fits. */
 export interface RgbaImage {

@@ -6,9 +6,6 @@ import { hashVideo, isVideo, vpdqDigest, type VideoFrameHash } from '../core/vid
 import { pdqDihedralFromRgba, pdqFromRgba, type PdqDihedralVariant } from '../core/pdq';
 import type { ServiceDeps } from './deps';
 
-/** Below this PDQ quality a hash says little about the image (flat, blank, tiny): returned, never shared. */
-export const PDQ_MIN_SHARE_QUALITY = 50;
-
 export interface Variant {
   variant: PdqDihedralVariant;
   value: string;

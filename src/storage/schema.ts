@@ -64,8 +64,9 @@ export const feedback = sqliteTable(
 
 /**
  * The frames of a `vpdq` hash (one row in `hashes`, whose value is the SHA-256 of the frame list as
- * vPDQ writes it; see core/video.ts). `seq` is the frame's key in the match index. `indexed` marks
- * the frames matching uses: quality >= 50 and the first of each distinct hash in the video.
+ * vPDQ writes it; see core/video). `seq` is the frame's key in the match index. `indexed` marks the
+ * frames matching uses (core/video `usableFrameMask`: quality at least
+ * THRESHOLDS.vpdq.frameMinQuality, the first of each distinct hash in the video).
  */
 export const videoFrames = sqliteTable(
   'video_frames',

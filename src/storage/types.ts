@@ -65,7 +65,7 @@ export interface VideoFrameRow {
   timestampMs: number;
   quality: number;
   value: string;
-  /** Used for matching: quality >= 50 and the first frame with this hash in the video. */
+  /** Used for matching: kept by core/video's `usableFrameMask` (quality, first of its hash). */
   indexed: boolean;
 }
 

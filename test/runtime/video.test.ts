@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/core/errors';
 import { hammingHex } from '../../src/core/hashes';
-import { dedupeFrameHashes, hashVideo, isVideo, parseVpdqText, sniffVideoContainer, vpdqMatch, type VideoDecodeOptions, type VideoFrameHash, type VideoHashes } from '../../src/core/video';
+import { hashVideo, isVideo, parseVpdqText, sniffVideoContainer, usableFrames, vpdqMatch, type VideoDecodeOptions, type VideoFrameHash, type VideoHashes } from '../../src/core/video';
 import { FfmpegVideoDecoder } from '../../src/runtime/node/video';
 import { conformancePath } from '../support/conformance';
 import { conformanceVideo, ffmpegPipe, requireFfmpeg } from '../support/ffmpeg';
@@ -189,7 +189,7 @@ describe('vPDQ match rule', () => {
     // The candidate-side threshold.
     expect(vpdqMatch([a], [a, b]).matched).toBe(true);
     expect(vpdqMatch([a], [a, b], { candidateMatchPercent: 80 }).matched).toBe(false);
-    expect(dedupeFrameHashes([a, b, { ...a, index: 9 }]).map((f) => f.hash)).toEqual([a.hash, b.hash]);
+    expect(usableFrames([a, b, { ...a, index: 9 }]).map((f) => f.hash)).toEqual([a.hash, b.hash]);
   });
 });
 

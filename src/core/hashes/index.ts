@@ -5,4 +5,5 @@
  */
 export * from './digest';
 export * from './labels';
+export * from './thresholds';
 export * from './types';

@@ -5,6 +5,7 @@
 import { hammingWords } from '../bits';
 import type { FieldProblem } from '../errors';
 import { isHex } from '../hex';
+import { THRESHOLDS } from './thresholds';
 
 export const HASH_TYPES = ['pdq', 'blockhash', 'md5', 'sha256', 'vpdq'] as const;
 export type HashType = (typeof HASH_TYPES)[number];
@@ -23,17 +24,14 @@ export interface HashSpec {
 
 /**
  * Per type; for `vpdq` the figures are those of one frame (a PDQ hash): two frames match within
- * `defaultMaxDistance`, and a video matches by the share of its frames that do (see core/video.ts).
+ * `defaultMaxDistance`, and a video matches by the share of its frames that do (core/video, rule.ts).
  */
 export const HASH_SPECS: Record<HashType, HashSpec> = {
-  // PDQ: Meta's recommended threshold is 31 of 256 bits.
-  pdq: { bits: 256, perceptual: true, defaultMaxDistance: 31, maxDistanceCap: 64 },
-  // blockhash 16x16: threshold measured on the conformance edits (see README, "blockhash threshold").
-  blockhash: { bits: 256, perceptual: true, defaultMaxDistance: 20, maxDistanceCap: 64 },
+  pdq: { bits: 256, perceptual: true, defaultMaxDistance: THRESHOLDS.pdq.maxDistance, maxDistanceCap: THRESHOLDS.maxDistanceCap },
+  blockhash: { bits: 256, perceptual: true, defaultMaxDistance: THRESHOLDS.blockhash.maxDistance, maxDistanceCap: THRESHOLDS.maxDistanceCap },
   md5: { bits: 128, perceptual: false, defaultMaxDistance: 0, maxDistanceCap: 0 },
   sha256: { bits: 256, perceptual: false, defaultMaxDistance: 0, maxDistanceCap: 0 },
-  // vPDQ's frame threshold is PDQ's.
-  vpdq: { bits: 256, perceptual: true, defaultMaxDistance: 31, maxDistanceCap: 64 },
+  vpdq: { bits: 256, perceptual: true, defaultMaxDistance: THRESHOLDS.vpdq.frameMaxDistance, maxDistanceCap: THRESHOLDS.maxDistanceCap },
 };
 
 export function isSingleHashType(t: string): t is SingleHashType {
