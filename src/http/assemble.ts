@@ -13,7 +13,7 @@ import type { AppDeps, Authenticator, HealthCheck } from './env';
 
 /** The service dependencies a runtime hands in as they are, and what the assembly turns into the rest. */
 export interface RuntimeParts
-  extends Pick<ServiceDeps, 'ledger' | 'follower' | 'hashes' | 'auth' | 'log' | 'treeHeadIntervalMs' | 'index' | 'decoder' | 'digests' | 'video' | 'now' | 'newId' | 'issuer'> {
+  extends Pick<ServiceDeps, 'ledger' | 'follower' | 'hashes' | 'auth' | 'log' | 'treeHeadIntervalMs' | 'index' | 'decoder' | 'kernels' | 'digests' | 'video' | 'now' | 'newId' | 'issuer'> {
   /** maxJsonBytes defaults to DEFAULT_LIMITS'. */
   limits: Omit<Limits, 'maxJsonBytes'> & Partial<Pick<Limits, 'maxJsonBytes'>>;
   /** Other URLs the node is reached at; default none. */
@@ -51,6 +51,7 @@ export function assembleAppDeps(p: RuntimeParts): AppDeps {
     rateLimiter: p.rateLimit ? new RateLimiter(p.rateLimit.perSecond, p.rateLimit.burst) : null,
     index: p.index,
     decoder: p.decoder,
+    kernels: p.kernels,
     digests: p.digests,
     video: p.video,
     now: p.now,

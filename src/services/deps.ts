@@ -3,6 +3,7 @@
  * services reaches for a global clock, random source, database or decoder.
  */
 import { THRESHOLDS, type Digester } from '../core/hashes';
+import type { HashKernels } from '../core/kernels';
 import type { ImageDecoder } from '../core/media';
 import type { MatchIndex } from '../core/hash-index';
 import type { Slots } from '../core/limits';
@@ -80,6 +81,8 @@ export interface ServiceDeps {
   index: MatchIndex;
   /** null where this runtime cannot decode images (Workers, for now): media routes say so. */
   decoder: ImageDecoder | null;
+  /** The pixel hashes' WebAssembly kernels, built by the entry point (null ones: the TypeScript paths). */
+  kernels: HashKernels;
   digests: Digester;
   video: VideoSettings;
   now: () => number;

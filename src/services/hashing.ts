@@ -27,7 +27,7 @@ export interface MediaHashes {
 export interface VideoMediaHashes {
   kind: 'video';
   hashes: {
-    /** value: SHA-256 of the frame list (core/video.ts vpdqDigest); frames: PDQ of the sampled frames. */
+    /** value: SHA-256 of the frame list (core/video vpdqDigest); frames: PDQ of the sampled frames. */
     vpdq: { value: string; frames: VideoFrameHash[] };
     md5: { value: string };
     sha256: { value: string };
@@ -35,7 +35,7 @@ export interface VideoMediaHashes {
   media: { width: number; height: number; format: string; durationSeconds: number };
 }
 
-type HashingDeps = Pick<ServiceDeps, 'decoder' | 'digests' | 'video' | 'limits'>;
+type HashingDeps = Pick<ServiceDeps, 'decoder' | 'kernels' | 'digests' | 'video' | 'limits'>;
 
 /**
  * Images and videos are told apart by their first bytes, not by the Content-Type a client claims.
@@ -57,7 +57,7 @@ async function hashVideoMedia(deps: HashingDeps, bytes: Uint8Array): Promise<Vid
   if (bytes.byteLength > deps.video.maxBytes) {
     throw new DomainError('payload_too_large', `videos are accepted up to ${deps.video.maxBytes} bytes; this one is ${bytes.byteLength}`, { extra: { maxBytes: deps.video.maxBytes } });
   }
-  const v = await deps.video.slots.run(() => hashVideo(deps.video.decoder, bytes, deps.video.decode));
+  const v = await deps.video.slots.run(() => hashVideo(deps.video.decoder, bytes, deps.video.decode, deps.kernels.pdq));
   const { md5, sha256 } = await fileDigests(deps, bytes);
   return {
     kind: 'video',
@@ -82,20 +82,20 @@ async function hashImage(deps: HashingDeps, bytes: Uint8Array, opts: { dihedral?
   const img = await deps.decoder.decode(bytes);
   const out: MediaHashes = {
     kind: 'image',
-    hashes: { pdq: { value: '', quality: 0 }, blockhash: { value: blockhash(img) }, md5: { value: md5 }, sha256: { value: sha256 } },
+    hashes: { pdq: { value: '', quality: 0 }, blockhash: { value: blockhash(img, deps.kernels.blockhash) }, md5: { value: md5 }, sha256: { value: sha256 } },
     media: { width: img.width, height: img.height, format: img.format },
   };
   if (opts.dihedral) {
     // PDQ: all 8 from one DCT. blockhash: from one pass over the pixels (its block values are
     // exact, so a rotation or mirror only reorders them).
-    const d = pdqDihedralFromRgba(img.rgba, img.width, img.height);
+    const d = pdqDihedralFromRgba(img.rgba, img.width, img.height, deps.kernels.pdq);
     out.hashes.pdq = { value: d.hashes[0].hash, quality: d.quality };
     out.variants = {
       pdq: d.hashes.map((h) => ({ variant: h.variant, value: h.hash })),
-      blockhash: blockhashDihedralFromRgba(img.rgba, img.width, img.height).map((h) => ({ variant: h.variant, value: h.hash })),
+      blockhash: blockhashDihedralFromRgba(img.rgba, img.width, img.height, deps.kernels.blockhash).map((h) => ({ variant: h.variant, value: h.hash })),
     };
   } else {
-    const p = pdqFromRgba(img.rgba, img.width, img.height);
+    const p = pdqFromRgba(img.rgba, img.width, img.height, deps.kernels.pdq);
     out.hashes.pdq = { value: p.hash, quality: p.quality };
   }
   return out;

@@ -60,7 +60,7 @@ interface VideoMatch {
 }
 
 const RULES = [
-  { name: 'the defaults (80 % of the query, 0 % of the candidate)', env: {}, rule: { queryMatchPercent: 80, candidateMatchPercent: 0 } },
+  { name: 'the defaults (80 % of the query, 0 % of the candidate)', env: {} as Record<string, string>, rule: { queryMatchPercent: 80, candidateMatchPercent: 0 } },
   { name: '60 % of the query and 50 % of the candidate', env: { VPDQ_QUERY_MATCH_PERCENT: '60', VPDQ_CANDIDATE_MATCH_PERCENT: '50' }, rule: { queryMatchPercent: 60, candidateMatchPercent: 50 } },
 ];
 

@@ -15,7 +15,8 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bmvbhash } from 'blockhash-core';
 import sharp from 'sharp';
-import { blockhashDihedralFromRgba, blockhashFromRgba, setBlockhashWasmEnabled } from '../../core/blockhash';
+import { blockhashDihedralFromRgba, blockhashFromRgba } from '../../core/blockhash';
+import { buildHashKernels } from '../../core/kernels';
 import { dihedralPixels, pdqFromRgba, PDQ_DIHEDRAL_VARIANTS } from '../../core/pdq';
 import { uniform } from '../../core/prng';
 import { SharpImageDecoder } from '../../runtime/node/image';
@@ -31,21 +32,22 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
   const slowRuns = opts.quick ? 3 : 10;
   const decoder = new SharpImageDecoder({ maxPixels: 50_000_000 });
   const rows: (string | number)[][] = [];
+  const { pdq, blockhash: wasm } = buildHashKernels();
   for (const [width, height] of SIZES) {
     const img = await decoder.decode(await syntheticJpeg(width, height));
     const { rgba } = img;
     const reference = bmvbhash({ width, height, data: rgba }, 16);
-    const ours = blockhashFromRgba(rgba, width, height);
-    const ts = withoutWasm(() => blockhashFromRgba(rgba, width, height));
+    const ours = blockhashFromRgba(rgba, width, height, wasm);
+    const ts = blockhashFromRgba(rgba, width, height, null);
     if (ours !== reference || ts !== reference) throw new Error(`${width}x${height}: blockhash-core ${reference}, ours ${ours}, TypeScript path ${ts}`);
 
     const steps: [string, number, () => unknown][] = [
       ['blockhash-core bmvbhash(img, 16)', slowRuns, () => bmvbhash({ width, height, data: rgba }, 16)],
-      ['blockhash, WebAssembly kernel (Node)', runs, () => blockhashFromRgba(rgba, width, height)],
-      ['blockhash, TypeScript path (Workers)', runs, () => withoutWasm(() => blockhashFromRgba(rgba, width, height))],
-      ['pdq (for comparison)', runs, () => pdqFromRgba(rgba, width, height)],
-      ['blockhash x 8 variants: transformed pixels, each hashed', slowRuns, () => PDQ_DIHEDRAL_VARIANTS.map((v) => blockhashFromRgba(v === 'original' ? rgba : dihedralPixels(rgba, width, height, v).rgba, ...sides(v, width, height)))],
-      ['blockhash x 8 variants: one pass', runs, () => blockhashDihedralFromRgba(rgba, width, height)],
+      ['blockhash, WebAssembly kernel (Node)', runs, () => blockhashFromRgba(rgba, width, height, wasm)],
+      ['blockhash, TypeScript path', runs, () => blockhashFromRgba(rgba, width, height, null)],
+      ['pdq (for comparison)', runs, () => pdqFromRgba(rgba, width, height, pdq)],
+      ['blockhash x 8 variants: transformed pixels, each hashed', slowRuns, () => PDQ_DIHEDRAL_VARIANTS.map((v) => blockhashFromRgba(v === 'original' ? rgba : dihedralPixels(rgba, width, height, v).rgba, ...sides(v, width, height), wasm))],
+      ['blockhash x 8 variants: one pass', runs, () => blockhashDihedralFromRgba(rgba, width, height, wasm)],
     ];
     let referenceP50 = 0;
     for (const [name, n, fn] of steps) {
@@ -81,15 +83,6 @@ function timings(fn: () => unknown, runs: number): number[] {
     ms.push(performance.now() - t);
   }
   return ms.sort((a, b) => a - b);
-}
-
-function withoutWasm<T>(fn: () => T): T {
-  setBlockhashWasmEnabled(false);
-  try {
-    return fn();
-  } finally {
-    setBlockhashWasmEnabled(true);
-  }
 }
 
 function round(x: number): number {

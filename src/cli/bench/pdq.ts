@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import { blockhash } from '../../core/blockhash';
 import type { DecodedImage } from '../../core/media';
 import { pdqDihedralFromRgba, pdqFromRgba } from '../../core/pdq';
-import { setWasmEnabled } from '../../core/pdq';
+import { buildHashKernels } from '../../core/kernels';
 import { uniform } from '../../core/prng';
 import { SharpImageDecoder } from '../../runtime/node/image';
 import type { BenchTable } from './types';
@@ -26,13 +26,14 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
   const jpeg = await syntheticJpeg(WIDTH, HEIGHT);
   const decoder = new SharpImageDecoder({ maxPixels: 50_000_000 });
   let img: DecodedImage = await decoder.decode(jpeg);
+  const kernels = buildHashKernels();
 
   const steps: [string, () => unknown][] = [
     ['decode (sharp -> RGBA)', async () => (img = await decoder.decode(jpeg))],
-    ['pdq', () => pdqFromRgba(img.rgba, img.width, img.height)],
-    ['pdq + 7 dihedral variants', () => pdqDihedralFromRgba(img.rgba, img.width, img.height)],
-    ['pdq, TypeScript path (as on Workers)', () => withoutWasm(() => pdqFromRgba(img.rgba, img.width, img.height))],
-    ['blockhash 16x16', () => blockhash(img)],
+    ['pdq', () => pdqFromRgba(img.rgba, img.width, img.height, kernels.pdq)],
+    ['pdq + 7 dihedral variants', () => pdqDihedralFromRgba(img.rgba, img.width, img.height, kernels.pdq)],
+    ['pdq, TypeScript path', () => pdqFromRgba(img.rgba, img.width, img.height, null)],
+    ['blockhash 16x16', () => blockhash(img, kernels.blockhash)],
     ['md5 of the bytes', () => createHash('md5').update(jpeg).digest('hex')],
     ['sha256 of the bytes', () => createHash('sha256').update(jpeg).digest('hex')],
   ];
@@ -58,19 +59,10 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
     notes: [
       `JPEG: ${jpeg.byteLength} bytes, synthesised, quality 85, 4:2:0; decoded ${img.width}x${img.height} RGBA.`,
       'Steps run one after another on one thread (sharp decodes on its own worker thread, awaited).',
-      'pdq runs its downsampling as WebAssembly SIMD (native binary32, bit-exact with HMA); the TypeScript path, used where WebAssembly cannot be compiled at run time, emulates binary32 with Math.fround.',
+      'pdq runs its downsampling as WebAssembly SIMD (native binary32, bit-exact with HMA); the TypeScript path emulates binary32 with Math.fround.',
       `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
     ],
   };
-}
-
-function withoutWasm<T>(fn: () => T): T {
-  setWasmEnabled(false);
-  try {
-    return fn();
-  } finally {
-    setWasmEnabled(true);
-  }
 }
 
 function round(ms: number): number {

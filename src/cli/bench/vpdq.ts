@@ -10,6 +10,7 @@
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { buildHashKernels } from '../../core/kernels';
 import { hammingHex, THRESHOLDS } from '../../core/hashes';
 import { hashVideo, parseVpdqText, vpdqMatch, type VideoDecodeOptions, type VideoFrameHash } from '../../core/video';
 import { FfmpegVideoDecoder } from '../../runtime/node/video';
@@ -44,13 +45,14 @@ function distances(ours: VideoFrameHash[], ref: VideoFrameHash[]): Distances {
 export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
   const decoder = new FfmpegVideoDecoder();
   await decoder.available();
+  const { pdq } = buildHashKernels();
   const oneFps = new Map<string, VideoFrameHash[]>();
   const rows: (string | number)[][] = [];
-  for (const name of VIDEOS) oneFps.set(name, (await hashVideo(decoder, video(name), LIMITS)).frames);
+  for (const name of VIDEOS) oneFps.set(name, (await hashVideo(decoder, video(name), LIMITS, pdq)).frames);
   for (const name of VIDEOS) {
     const ref = reference(name);
     const a = distances(oneFps.get(name)!, ref);
-    const every = opts.quick ? null : distances((await hashVideo(decoder, video(name), { ...LIMITS, secondsPerFrame: 0 })).frames, ref);
+    const every = opts.quick ? null : distances((await hashVideo(decoder, video(name), { ...LIMITS, secondsPerFrame: 0 }, pdq)).frames, ref);
     const m = vpdqMatch(oneFps.get(name)!, oneFps.get(ORIGINAL)!);
     rows.push([
       name,

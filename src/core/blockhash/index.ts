@@ -7,15 +7,17 @@
  */
 import { bmvbhash, bmvbhashEven } from 'blockhash-core';
 import { blockhashFromRgba, blockhashSupports } from './hash';
+import type { BlockhashKernels } from './wasm';
 import type { DecodedImage } from '../media';
 
 export { blockhashDihedralFromRgba, blockhashFromRgba, blockhashSupports, blockhashValues, type BlockhashMethod } from './hash';
-export { blockhashWasmBytes, setBlockhashWasmEnabled, useBlockhashWasmModule } from './wasm';
+export { blockhashKernelsFrom, blockhashWasmBytes, compileBlockhashKernels, type BlockhashKernels } from './wasm';
 
 export const BLOCKHASH_BITS_PER_SIDE = 16;
 
-export function blockhash(img: DecodedImage, method: 1 | 2 = 2, bits = BLOCKHASH_BITS_PER_SIDE): string {
-  if (blockhashSupports(img.width, img.height, bits)) return blockhashFromRgba(img.rgba, img.width, img.height, method, bits);
+/** blockhash of a decoded image, with the kernel given (or null: the TypeScript loop). */
+export function blockhash(img: DecodedImage, kernels: BlockhashKernels | null, method: 1 | 2 = 2, bits = BLOCKHASH_BITS_PER_SIDE): string {
+  if (blockhashSupports(img.width, img.height, bits)) return blockhashFromRgba(img.rgba, img.width, img.height, kernels, method, bits);
   const data = { width: img.width, height: img.height, data: img.rgba };
   return method === 2 ? bmvbhash(data, bits) : bmvbhashEven(data, bits);
 }

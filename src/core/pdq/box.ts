@@ -1,5 +1,5 @@
 /**
- * The box-filter kernels of PDQ's Jarosz downsampling, binary32-exact (see pdq-downscale.ts for why
+ * The box-filter kernels of PDQ's Jarosz downsampling, binary32-exact (see downscale.ts for why
  * `Math.fround` and `* (1 / n)` reproduce the reference's float arithmetic).
  *
  * A 1-D pass of length n with window `win` is centred (reads run `half - 1` ahead of writes) and

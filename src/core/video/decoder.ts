@@ -4,7 +4,7 @@
  * quality and timestamp.
  */
 import { DomainError } from '../errors';
-import { pdqFromRgba } from '../pdq';
+import { pdqFromRgba, type PdqKernels } from '../pdq';
 
 export interface VideoFrameHash {
   /** Frame number in decode order, counted from 0 over every frame of the stream (sampled or not). */
@@ -94,12 +94,12 @@ export class UnavailableVideoDecoder implements VideoDecoder {
   }
 }
 
-/** Decodes, hashes every sampled frame with PDQ and returns the vPDQ feature list. */
-export async function hashVideo(decoder: VideoDecoder, bytes: Uint8Array, opts: VideoDecodeOptions): Promise<VideoHashes> {
+/** Decodes, hashes every sampled frame with PDQ (with the kernels given, or null) and returns the vPDQ feature list. */
+export async function hashVideo(decoder: VideoDecoder, bytes: Uint8Array, opts: VideoDecodeOptions, kernels: PdqKernels | null): Promise<VideoHashes> {
   const video = await decoder.open(bytes, opts);
   const frames: VideoFrameHash[] = [];
   for await (const f of video.frames()) {
-    const { hash, quality } = pdqFromRgba(f.rgba, f.width, f.height);
+    const { hash, quality } = pdqFromRgba(f.rgba, f.width, f.height, kernels);
     frames.push({ index: f.index, timestamp: f.timestamp, hash, quality });
   }
   if (!frames.length) throw new DomainError('corrupt_media', `no frame of the ${video.info.format} video could be decoded: it is corrupt or truncated`);

@@ -1,6 +1,6 @@
 /**
- * A minimal WebAssembly binary writer: enough to express small numeric kernels (pdq-wasm.ts) as
- * TypeScript that builds the module's bytes when first needed. The kernels' source is therefore
+ * A minimal WebAssembly binary writer: enough to express small numeric kernels (pdq/wasm-kernels.ts,
+ * blockhash/wasm.ts) as TypeScript that builds the module's bytes when first needed. The kernels' source is therefore
  * ordinary reviewed code in the repository, the bytes are reproduced on every run (no checked-in
  * binary, no toolchain, no build step), and src/core stays free of Node APIs.
  *
@@ -173,4 +173,15 @@ export function moduleBytes(funcs: readonly Func[], pages: number): Uint8Array<A
     ...section(7, vec(exports)),
     ...section(10, vec(funcs.map((f) => f.encode()))),
   ]);
+}
+
+/**
+ * The exports of a new instance of `module`, checked to hold `memory` and each function named: a
+ * module built for other kernels (or a stale .wasm file) fails here, not in the middle of a hash.
+ */
+export function kernelExports<T>(module: WebAssembly.Module, functions: readonly string[]): T {
+  const exports = new WebAssembly.Instance(module).exports;
+  const missing = ['memory', ...functions].filter((name) => !(name in exports));
+  if (missing.length) throw new Error(`the module lacks ${missing.join(', ')}`);
+  return exports as unknown as T;
 }

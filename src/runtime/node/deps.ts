@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { MultiIndexHashing } from '../../core/hash-index';
+import { buildHashKernels } from '../../core/kernels';
 import { MemoryMatchIndex } from '../../core/hash-index';
 import { Slots } from '../../core/limits';
 import { assembleAppDeps } from '../../http/assemble';
@@ -70,6 +71,9 @@ export async function createNodeRuntime(
     index,
     indexDetail: () => ({ hashes: index.counts(), changeLog: follower.applied }),
     decoder: new SharpImageDecoder({ maxPixels: limits.maxImagePixels }),
+    // A kernel that does not build stops the start (tests, development); in production it is
+    // logged once and that hash runs in TypeScript (same hashes, about 5x slower for PDQ).
+    kernels: buildHashKernels({ onFailure: config.NODE_ENV === 'production' ? (_, e) => console.error(`${e.message}; hashing falls back to TypeScript`) : undefined }),
     digests: nodeDigester,
     video: {
       decoder: new FfmpegVideoDecoder({ ffmpegPath: config.FFMPEG_PATH, ffprobePath: config.FFPROBE_PATH, maxPixels: config.VIDEO_MAX_PIXELS }),
