@@ -3,6 +3,7 @@
  * in the parts they hand in (database, decoder, digests, index), never in how they are put together.
  */
 import { RateLimiter } from '../core/limits';
+import { IntegrationGate } from '../services/audit-log';
 import { DEFAULT_LIMITS, type Limits, type ServiceDeps } from '../services/deps';
 import { Keyring } from '../services/keyring';
 import { MatchCounter } from '../services/matching';
@@ -44,6 +45,7 @@ export function assembleAppDeps(p: RuntimeParts): AppDeps {
     auth: p.auth,
     log: p.log,
     treeHeadIntervalMs: p.treeHeadIntervalMs,
+    integration: new IntegrationGate(),
     keyring,
     issuer: p.issuer,
     tokenAudiences: p.tokenAudiences ?? [],

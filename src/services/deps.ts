@@ -11,6 +11,7 @@ import type { VideoDecodeOptions, VideoDecoder, VpdqRule } from '../core/video';
 import type { Principal } from '../core/auth';
 import type { RateLimiter } from '../core/limits';
 import type { AuthStore, HashStore, Ledger, LogStore } from '../storage/types';
+import type { IntegrationGate } from './audit-log';
 import type { Follower } from './change-follower';
 import type { Keyring } from './keyring';
 import type { MatchCounter } from './matching';
@@ -70,6 +71,8 @@ export interface ServiceDeps {
   log: LogStore;
   /** A new signed tree head at most this often while entries arrive (GET tree-head may ask for a fresh one). */
   treeHeadIntervalMs: number;
+  /** Integrations of the audit log into its tree, one at a time. */
+  integration: IntegrationGate;
   keyring: Keyring;
   /** The node's public URL: issuer and audience of its tokens. */
   issuer: string;
