@@ -60,6 +60,12 @@ describe('layers', () => {
     expect(drizzleOutside).toEqual([]);
   });
 
+  it('src/config (the settings both runtimes read) imports no runtime, storage or upper layer', () => {
+    expect(violations(['config'], RUNTIME_SPECIFIC, ['storage', 'http', 'runtime', 'cli'])).toEqual([]);
+    // and the layers below it do not reach up to it
+    expect(['core', 'services', 'storage'].flatMap((d) => violations([d], [], ['config']))).toEqual([]);
+  });
+
   it('src/http imports no runtime-specific module', () => {
     expect(violations(['http'], RUNTIME_SPECIFIC, ['runtime', 'cli'])).toEqual([]);
   });

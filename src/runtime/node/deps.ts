@@ -8,6 +8,7 @@ import { MultiIndexHashing } from '../../core/hash-index';
 import { buildHashKernels } from '../../core/kernels';
 import { MemoryMatchIndex } from '../../core/hash-index';
 import { Slots } from '../../core/limits';
+import { VERSION } from '../../config';
 import { assembleAppDeps } from '../../http/assemble';
 import type { AppDeps, Authenticator } from '../../http/env';
 import { ChangeFollower } from '../../services/change-follower';
@@ -25,8 +26,6 @@ import { SharpImageDecoder } from './image';
 import { MihHelper } from './mih-helper';
 import { nodeSecret } from './secret';
 import { FfmpegVideoDecoder } from './video';
-
-export const VERSION = '0.1.0';
 
 export interface NodeRuntime {
   deps: AppDeps;

@@ -7,6 +7,7 @@ import { assembleAppDeps } from '../../http/assemble';
 import type { AppDeps } from '../../http/env';
 import { buildHashKernels } from '../../core/kernels';
 import { Slots } from '../../core/limits';
+import { VERSION } from '../../config';
 import { UnavailableVideoDecoder } from '../../core/video';
 import { DEFAULT_LIMITS, DEFAULT_VIDEO } from '../../services/deps';
 import { SqlAuthStore } from '../../storage/auth-store';
@@ -47,7 +48,7 @@ export function createWorkerDeps(env: WorkerEnv, wasm: WorkerWasm): AppDeps {
     digests: workerDigester,
     // No ffmpeg at the edge: a video is hashed on a Node node or by the client (npm run client -- hash),
     // and its frames can be sent as a vpdq hash.
-    video: { ...DEFAULT_VIDEO, maxBytes: config.MAX_BODY_BYTES, slots: new Slots(1, 0), decoder: new UnavailableVideoDecoder('Workers cannot decode video; hash it with `npm run client -- hash FILE` (ffmpeg) and send the vpdq frames to POST /v1/match') },
+    video: { ...DEFAULT_VIDEO, queryMatchPercent: config.VPDQ_QUERY_MATCH_PERCENT, candidateMatchPercent: config.VPDQ_CANDIDATE_MATCH_PERCENT, maxBytes: config.MAX_BODY_BYTES, slots: new Slots(1, 0), decoder: new UnavailableVideoDecoder('Workers cannot decode video; hash it with `npm run client -- hash FILE` (ffmpeg) and send the vpdq frames to POST /v1/match') },
     now: Date.now,
     newId: () => crypto.randomUUID(),
     limits: { ...DEFAULT_LIMITS, maxBodyBytes: config.MAX_BODY_BYTES, maxJsonBytes: config.MAX_JSON_BYTES, maxBatch: config.MAX_BATCH, maxImagePixels: config.MAX_IMAGE_PIXELS },
@@ -58,6 +59,6 @@ export function createWorkerDeps(env: WorkerEnv, wasm: WorkerWasm): AppDeps {
     rateLimit: config.RATE_LIMIT_PER_SECOND > 0 ? { perSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST } : null,
     devAuth: config.DEV_AUTH,
     flushCountsEachRequest: true,
-    nodeInfo: { name: config.NODE_NAME, version: '0.1.0', runtime: 'worker' },
+    nodeInfo: { name: config.NODE_NAME, version: VERSION, runtime: 'worker' },
   });
 }
