@@ -210,16 +210,16 @@ export const matchCounts = sqliteTable(
 );
 
 /**
- * Multi-index hashing in SQL, for deployments without a memory index (Workers/D1): each perceptual
- * hash is cut into 16 pieces of 16 bits (4 hex digits); a row per piece. Written only when the store
- * is created with `buckets: true`. Retracted hashes keep their rows; lookups check the status.
+ * Multi-index hashing in SQL, for deployments without a memory index (Workers/D1): a row per piece
+ * of each perceptual hash (bucket-layout.ts). Written only when the ledger is created with
+ * `buckets: true`. Retracted hashes keep their rows; lookups check the status.
  */
 export const hashBuckets = sqliteTable(
   'hash_buckets',
   {
     type: text('type').notNull(),
     piece: integer('piece').notNull(),
-    /** The piece as 4 lowercase hex digits. */
+    /** The piece's hex digits (bucket-layout.ts). */
     key: text('key').notNull(),
     seq: integer('seq').notNull(),
   },
