@@ -15,10 +15,9 @@ import { problemResponse } from './http/problem';
 import { integrate } from './services/audit-log';
 import { ConfigError, redactUrl } from './config';
 import { loadConfig, type NodeConfig } from './runtime/node/config';
-import { databaseFile, databaseFileProblem } from './runtime/node/database-file';
+import { databaseFile, databaseFileProblem } from './runtime/node/database';
 import { createNodeRuntime, type NodeRuntime } from './runtime/node/deps';
-import { isPrimaryOfInstances, runInstances } from './runtime/node/instances';
-import { listen, stopServer, type Listening } from './runtime/node/server';
+import { isPrimaryOfInstances, listen, runInstances, stopServer, type Listening } from './runtime/node/server';
 
 /** The Node adapter hands its request objects in `env` (for connection info); passed on as they are. */
 type Fetch = (req: Request, env?: unknown) => Response | Promise<Response>;

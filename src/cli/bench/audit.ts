@@ -19,7 +19,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { auditRow } from '../../core/audit';
-import { openDatabase } from '../../runtime/node/db';
+import { openDatabase } from '../../runtime/node/database';
 import { consistencyProofFor, currentTreeHead, inclusionProofFor, integrate, IntegrationGate, type AuditDeps } from '../../services/audit-log';
 import { Keyring } from '../../services/keyring';
 import { SecretBox } from '../../services/secret-box';

@@ -4,9 +4,8 @@
  * change log by the follower.
  */
 import { randomUUID } from 'node:crypto';
-import { MultiIndexHashing } from '../../core/hash-index';
+import { MemoryMatchIndex, MultiIndexHashing } from '../../core/hash-index';
 import { buildHashKernels } from '../../core/kernels';
-import { MemoryMatchIndex } from '../../core/hash-index';
 import { Slots } from '../../core/limits';
 import { VERSION } from '../../config';
 import { assembleAppDeps } from '../../http/assemble';
@@ -19,12 +18,11 @@ import { CachedHashStore } from '../../storage/cached-hash-store';
 import { SqlHashStore } from '../../storage/hash-store';
 import { SqlLedger } from '../../storage/ledger';
 import { SqlLogStore } from '../../storage/log-store';
-import type { NodeConfig } from './config';
-import { openDatabase, type OpenDb } from './db';
+import { nodeSecret, type NodeConfig } from './config';
+import { openDatabase, type OpenDb } from './database';
 import { nodeDigester } from './digest';
 import { SharpImageDecoder } from './image';
-import { MihHelper } from './mih-helper';
-import { nodeSecret } from './secret';
+import { MihHelper } from './match-helper';
 import { FfmpegVideoDecoder } from './video';
 
 export interface NodeRuntime {

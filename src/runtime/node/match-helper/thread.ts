@@ -1,11 +1,11 @@
 /**
- * The helper thread's side of `MihHelper` (mih-helper.ts): takes its share of each batch's base
+ * The helper thread's side of `MihHelper` (helper.ts; bundled as dist/mih-thread.js): takes its share of each batch's base
  * lookups on the index's shared tables and posts the hits back packed: per query it claimed, the
  * query, its hit count, then (id, distance) per hit.
  */
 import { parentPort } from 'node:worker_threads';
-import { MihScratch, MultiIndexHashing, searchBase, type MihJob } from '../../core/hash-index';
-import { mulberry32 } from '../../core/prng';
+import { MihScratch, MultiIndexHashing, searchBase, type MihJob } from '../../../core/hash-index';
+import { mulberry32 } from '../../../core/prng';
 
 const port = parentPort!;
 /** This thread's search buffers, reused by every job. */

@@ -3,8 +3,8 @@
  * Node's own (port, database, ffmpeg and video limits, instances), read and checked at start-up.
  */
 import { z } from 'zod';
-import { int, readSettings, refuseDevAuthInProduction, SHARED_SETTINGS } from '../../config';
-import { DEFAULT_VIDEO } from '../../services/deps';
+import { int, readSettings, refuseDevAuthInProduction, SHARED_SETTINGS } from '../../../config';
+import { DEFAULT_VIDEO } from '../../../services/deps';
 
 const NODE_SETTINGS = {
   PORT: int(0, 65535).default(8787),

@@ -18,8 +18,8 @@ import { Worker } from 'node:worker_threads';
 import { createClient, type Client, type InStatement, type ResultSet, type Row, type TransactionMode } from '@libsql/client';
 import { drizzle } from 'drizzle-orm/libsql';
 import { migrate } from 'drizzle-orm/libsql/migrator';
-import type { AppDb } from '../../storage/db';
-import * as schema from '../../storage/schema';
+import type { AppDb } from '../../../storage/db';
+import * as schema from '../../../storage/schema';
 
 /** What the main thread asks of a database thread (db-thread.mjs), and what it answers. */
 type DbRequest =
@@ -38,7 +38,7 @@ interface PackedResult {
 type DbReply = { id: number; results: PackedResult[] } | { id: number; error: { message: string; code?: string; name: string } };
 
 /** drizzle/ at the project's root: three folders up from this file, one from the bundle in dist/. */
-export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), process.env.MHN_BUNDLED ? '../drizzle' : '../../../drizzle');
+export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), process.env.MHN_BUNDLED ? '../drizzle' : '../../../../drizzle');
 
 /** How long a statement waits for another connection's write lock before it fails (SQLITE_BUSY). */
 export const BUSY_TIMEOUT_MS = 10_000;
