@@ -12,9 +12,9 @@ import type { Keyring } from './keyring';
 import { NODE_ALG } from './keyring';
 
 export const ACCESS_TOKEN_TTL_S = 600;
-export const ASSERTION_MAX_LIFETIME_S = 300;
+const ASSERTION_MAX_LIFETIME_S = 300;
 export const CLOCK_SKEW_S = 60;
-export const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 export const TOKEN_PATH = '/v1/oauth/token';
 
 export interface TokenDeps {
@@ -65,7 +65,7 @@ export const CLIENT_ALGS = ['EdDSA', 'Ed25519', 'ES256'] as const;
  * configured name of the node. Never anything taken from the request (its Host header): an
  * assertion made for another node must not be accepted here because it was sent with that node's Host.
  */
-export function assertionAudiences(issuer: string, others: readonly string[] = []): string[] {
+function assertionAudiences(issuer: string, others: readonly string[] = []): string[] {
   const out = new Set<string>();
   for (const name of [issuer, ...others]) {
     const base = name.replace(/\/+$/, '');

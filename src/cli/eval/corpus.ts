@@ -63,7 +63,7 @@ const localDeps = {
 };
 
 /** The node's hashes of an image, computed in this process with the node's code (services/hashing.ts). */
-export async function hashLocally(bytes: Uint8Array): Promise<MediaHashes> {
+async function hashLocally(bytes: Uint8Array): Promise<MediaHashes> {
   const h = await hashMedia(localDeps, bytes);
   if (h.kind !== 'image') throw new Error('not an image');
   return h;

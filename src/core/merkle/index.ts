@@ -4,7 +4,7 @@
  * no clock, no runtime imports. Split by concern into merkle-*.ts; import from here.
  */
 export { HASH_SIZE, bytesEqual, emptyRoot, leafHash, nodeHash } from './hash';
-export { MerkleProofError, isMerkleProofError, type MerkleProofErrorReason } from './error';
+export { MerkleProofError, type MerkleProofErrorReason } from './error';
 export {
   EMPTY_FRONTIER,
   appendLeaf,
@@ -14,11 +14,9 @@ export {
   assembleRoot,
   consistencyProof,
   consistencyProofKeys,
-  consistencyProofLength,
   frontierAt,
   inclusionProof,
   inclusionProofKeys,
-  inclusionProofLength,
   inclusionRanges,
   rootAt,
   rootFromFrontier,

@@ -24,7 +24,7 @@ export function phases(n: number, win: number): [number, number, number, number]
  * dst[dK + j] = output column sample[j]; round 2 of the filter needs no other column. `dense` says
  * that `sample` is every column in order, for which the main loop writes without checking.
  */
-export function boxRows4(
+function boxRows4(
   src: Float32Array,
   s0: number,
   s1: number,

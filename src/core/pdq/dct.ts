@@ -70,7 +70,7 @@ export function pdqQuality(a: Float32Array): number {
  * sorting). For an even count it returns the lower middle value, so exactly half the coefficients
  * (or fewer, with ties) end up above it.
  */
-export function torbenMedian(m: Float32Array): number {
+function torbenMedian(m: Float32Array): number {
   const n = m.length;
   const half = (n + 1) >> 1;
   let min = m[0];

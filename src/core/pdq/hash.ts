@@ -35,7 +35,7 @@ export interface PdqDihedralResult {
 }
 
 /** The reference's smallest hashable side. */
-export const PDQ_MIN_SIDE = 5;
+const PDQ_MIN_SIDE = 5;
 const ZERO_HASH = '0'.repeat(64);
 
 // HMA's luminance: numpy evaluates `R*0.299 + G*0.587 + B*0.114` in binary64, left to right, then

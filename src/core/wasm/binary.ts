@@ -13,7 +13,7 @@
 export type Code = readonly number[];
 
 export const I32 = 0x7f;
-export const F32 = 0x7d;
+const F32 = 0x7d;
 export const V128 = 0x7b;
 export type ValType = typeof I32 | typeof F32 | typeof V128;
 

@@ -24,7 +24,7 @@ import type { Pixels } from './codecs/pixels';
 export type { EdgeCodecModules } from './codecs/wasm-codecs';
 
 /** What the edge decodes, in the words of its 415s. */
-export const EDGE_IMAGE_FORMATS = 'JPEG (8-bit, greyscale or colour), PNG, WebP (still), GIF (first frame), AVIF and baseline TIFF (8-bit greyscale or RGB)';
+const EDGE_IMAGE_FORMATS = 'JPEG (8-bit, greyscale or colour), PNG, WebP (still), GIF (first frame), AVIF and baseline TIFF (8-bit greyscale or RGB)';
 
 export interface WasmDecoderOptions {
   /** The node-wide cap on width * height (MAX_IMAGE_PIXELS), as on Node. */

@@ -163,7 +163,7 @@ function binomialCdf(f: number, x: number): number {
   return s / 2 ** f;
 }
 
-export function binomial(n: number, k: number): number {
+function binomial(n: number, k: number): number {
   if (k < 0 || k > n) return 0;
   let c = 1;
   for (let i = 1; i <= k; i++) c = (c * (n - k + i)) / i;
