@@ -1,6 +1,6 @@
 /**
  * Node entry point: config -> port -> runtime -> app -> serving, until SIGTERM or SIGINT. With
- * INSTANCES > 1 this process forks that many instances behind the one port (runtime/node/instances.ts).
+ * INSTANCES > 1 this process forks that many instances behind the one port (runtime/node/server/instances.ts).
  *
  * The port is bound first and answers 503 `not_ready` (with Retry-After) while the database is
  * opened and migrated and the keys are read; then the app serves (and says itself, in /health and

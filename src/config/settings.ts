@@ -1,6 +1,6 @@
 /**
  * The node's settings, one schema for both runtimes (DESIGN §3). Each setting is declared once, with
- * its bounds and default; runtime/node/config.ts reads them from the environment and adds what
+ * its bounds and default; runtime/node/config reads them from the environment and adds what
  * only Node has (port, database, ffmpeg, video), runtime/worker/config.ts reads them from the
  * Worker's bindings ([vars] and secrets) and tightens what Workers bound. Read once at start-up:
  * every bad variable is named in one line, a secret without its value.

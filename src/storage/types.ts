@@ -15,7 +15,7 @@ export interface HashRow {
   seq: number;
   /** Public, opaque id. */
   id: string;
-  /** For `vpdq`, value is the SHA-256 of the frame list (core/video.ts vpdqDigest); the frames are rows of their own. */
+  /** For `vpdq`, value is the SHA-256 of the frame list (core/video vpdqDigest); the frames are rows of their own. */
   type: HashType;
   value: string;
   /** '' = shared on this node. */

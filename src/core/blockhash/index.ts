@@ -1,9 +1,11 @@
 /**
- * The blockhash room: blockhash (Yang, Gu & Niu, 2006), 16 blocks a side -> 256 bits, 64 hex, computed by
- * src/core/blockhash/ bit-exactly as blockhash-core computes it. Method 2 (`bmvbhash`, fractional
- * block weights) is the node's canonical one; method 1 (`bmvbhashEven`) is exposed for conformance
- * with the reference "quick" hashes. Cases the folder does not compute (a side under `bits`, bits
- * not a power of two) go to blockhash-core itself.
+ * The blockhash room: blockhash (Yang, Gu & Niu, 2006), 16 blocks a side -> 256 bits, 64 hex,
+ * bit-exactly as blockhash-core computes it. The block grid and its weights (grid.ts), the sums over
+ * runs of pixels (sums.ts) and their WebAssembly SIMD kernel (wasm.ts), the median bits (bits.ts),
+ * the hash and its eight dihedral variants from one pass (hash.ts). Method 2 (`bmvbhash`,
+ * fractional block weights) is the node's canonical one; method 1 (`bmvbhashEven`) is exposed for
+ * conformance with the reference "quick" hashes. Cases the room does not compute (a side under
+ * `bits`, bits not a power of two) go to blockhash-core itself (`blockhash` below).
  */
 import { bmvbhash, bmvbhashEven } from 'blockhash-core';
 import { blockhashFromRgba, blockhashSupports } from './hash';

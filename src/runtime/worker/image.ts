@@ -83,7 +83,7 @@ export class WasmImageDecoder implements ImageDecoder {
     const m = this.opts.modules;
     switch (h.format) {
       case 'png':
-        // 16-bit greyscale without alpha: clipped at 255 as on Node (see runtime/node/image.ts).
+        // 16-bit greyscale without alpha: clipped at 255 as on Node (see runtime/node/image/sharp.ts).
         if (h.png!.bitDepth === 16 && h.png!.colorType === 0 && !h.png!.transparency) return grey16Clipped(decodePng16(m.png, bytes));
         return decodePng(m.png, bytes);
       case 'gif':
