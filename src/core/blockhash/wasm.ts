@@ -13,20 +13,10 @@
  * by the entry points (compiled here, or from the .wasm file built ahead where the runtime compiles
  * no code, as on Workers) and handed to the hashing functions; a build that fails throws.
  */
-import { type Code, forLoop, Func, get, I32, i32, inc, kernelExports, moduleBytes, seq, set, V128, v128, whileLoop } from '../wasm';
+import { type Code, forLoop, Func, get, I32, i32, inc, kernelExports, moduleBytes, seq, set, uleb, V128, v128, whileLoop } from '../wasm';
 import type { RunTotals } from './sums';
 
 // The few instructions core/wasm's writer does not define (WebAssembly 2.0 opcodes).
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
 const simd = (op: number, ...args: Code[]): Code => [...args.flat(), 0xfd, ...uleb(op)];
 const or = (a: Code, b: Code): Code => simd(0x50, a, b);
 const i32x4Eq = (a: Code, b: Code): Code => simd(0x37, a, b);

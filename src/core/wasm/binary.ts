@@ -17,7 +17,8 @@ const F32 = 0x7d;
 export const V128 = 0x7b;
 export type ValType = typeof I32 | typeof F32 | typeof V128;
 
-function uleb(n: number): number[] {
+/** An unsigned LEB128 number, as the binary format writes counts, indices and offsets. */
+export function uleb(n: number): number[] {
   const out: number[] = [];
   do {
     let b = n & 0x7f;
