@@ -22,7 +22,7 @@ export interface ClientView extends ClientRow {
 const ALG_OF: Record<string, string> = { 'OKP/Ed25519': 'EdDSA', 'EC/P-256': 'ES256' };
 
 /** Checks a submitted public JWK: Ed25519 or P-256, public half only, well-formed. Returns it with kid and alg. */
-export async function checkPublicJwk(input: unknown): Promise<{ jwk: Record<string, unknown>; kid: string; alg: string }> {
+async function checkPublicJwk(input: unknown): Promise<{ jwk: Record<string, unknown>; kid: string; alg: string }> {
   const bad = (msg: string) => new DomainError('invalid_request', msg, { errors: [{ path: 'jwk', message: msg }] });
   if (!input || typeof input !== 'object' || Array.isArray(input)) throw bad('jwk must be a JSON Web Key object');
   const jwk = input as Record<string, unknown>;
