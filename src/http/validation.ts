@@ -92,13 +92,19 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, data: unknown): z.o
 /** A custom issue that makes the whole request a `batch_too_large` (too many frames in all). */
 export const BATCH_TOO_LARGE = { problem: 'batch_too_large' } as const;
 
-/** Field problems: an unknown member of an object is named by its own path (`maxDistance/pdx`). */
-function problems(issues: readonly z.core.$ZodIssue[]): FieldProblem[] {
-  return issues.flatMap((i) =>
-    i.code === 'unrecognized_keys'
-      ? i.keys.map((k) => ({ path: pathOf([...i.path, k]), message: `${pathOf([...i.path, k])}: ${i.message}` }))
-      : [{ path: pathOf(i.path), message: i.message }],
-  );
+/**
+ * Field problems: an unknown member of an object is named by its own path (`maxDistance/pdx`). A
+ * field of the wrong type gets that one problem: zod still runs length checks on a string sent
+ * where an array belongs, which would only add noise.
+ */
+function problems(issues: readonly z.core.$ZodIssue[], mistyped: ReadonlySet<string>): FieldProblem[] {
+  return issues
+    .filter((i) => i.code === 'invalid_type' || !mistyped.has(pathOf(i.path)))
+    .flatMap((i) =>
+      i.code === 'unrecognized_keys'
+        ? i.keys.map((k) => ({ path: pathOf([...i.path, k]), message: `${pathOf([...i.path, k])}: ${i.message}` }))
+        : [{ path: pathOf(i.path), message: i.message }],
+    );
 }
 
 /**
@@ -106,9 +112,10 @@ function problems(issues: readonly z.core.$ZodIssue[]): FieldProblem[] {
  * frames) than it may, else `invalid_request`; `detail` is the first problem.
  */
 export function problemOf(issues: readonly z.core.$ZodIssue[]): DomainError {
-  const errors = problems(issues);
+  const mistyped = new Set(issues.filter((i) => i.code === 'invalid_type').map((i) => pathOf(i.path)));
+  const errors = problems(issues, mistyped);
   const tooMany = issues.some(
-    (i) => (i.code === 'too_big' && i.origin === 'array' && i.path.length === 1) || (i.code === 'custom' && i.params?.problem === BATCH_TOO_LARGE.problem),
+    (i) => (i.code === 'too_big' && i.origin === 'array' && i.path.length === 1 && !mistyped.has(pathOf(i.path))) || (i.code === 'custom' && i.params?.problem === BATCH_TOO_LARGE.problem),
   );
   return new DomainError(tooMany ? 'batch_too_large' : 'invalid_request', errors[0]?.message ?? 'the request is not valid', { errors });
 }
