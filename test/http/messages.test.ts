@@ -143,7 +143,7 @@ describe('what /openapi.json states is what the node takes', () => {
 
 describe('media sent where JSON is taken, and the other way round', () => {
   it('an image posted to /v1/match names what it got and points to /v1/match/media', async () => {
-    const png = await noiseImage('png', 64, 64);
+    const png = new Uint8Array(await noiseImage('png', 64, 64));
     const image = await problem(await t.request('/v1/match', { method: 'POST', headers: { 'content-type': 'image/png' }, body: png }), 415, 'unsupported_media_type');
     expect(image.detail).toBe('POST /v1/match takes a JSON body (Content-Type: application/json), and this request has Content-Type image/png; an image or video goes to POST /v1/match/media');
     const form = new FormData();
@@ -175,7 +175,7 @@ describe('413s speak of what the route takes', () => {
       const form = 'client_assertion=' + 'x'.repeat(3000);
       const token = await problem(await small.app.request('http://node.test/v1/oauth/token', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form }), 413, 'payload_too_large');
       expect(token.detail).toBe('the form body is larger than 2048 bytes, the most this node takes in a form');
-      const image = await noiseImage('png', 200, 200);
+      const image = new Uint8Array(await noiseImage('png', 200, 200));
       const img = await problem(await small.request('/v1/hash', { method: 'POST', headers: { 'content-type': 'image/png' }, body: image }), 413, 'payload_too_large');
       expect(img).toMatchObject({ maxBytes: 4096, detail: expect.stringMatching(/^the image is larger than 4096 bytes, the most this node takes for an image/) });
       // An image inside a multipart body (which may be video-sized) is held to the image limit once read.
@@ -235,7 +235,7 @@ describe('one time convention and plain answers', () => {
       [true, 1],
       [false, 0],
     ]);
-    const media = await (await t.request('/v1/match/media', { method: 'POST', headers: { 'content-type': 'image/png' }, body: await noiseImage('png', 64, 64) })).json();
+    const media = await (await t.request('/v1/match/media', { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(await noiseImage('png', 64, 64)) })).json();
     expect(media.results.map((r: { matched: boolean }) => r.matched)).toEqual([false, false, false, false]);
   });
 });
