@@ -5,6 +5,7 @@
  * Allow, ISO 8601 times, `matched` on every result, the limits /openapi.json states enforced.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lintOpenApi } from '../../src/cli/lint-openapi';
 import { HASH_TYPES } from '../../src/core/hashes';
 import { json, makeTestApp, type TestApp } from '../support/app';
 import { noiseImage } from '../support/images';
@@ -139,6 +140,11 @@ describe('what /openapi.json states is what the node takes', () => {
     const open = ops.filter((o) => o.security?.length === 0).map((o) => `${o.method.toUpperCase()} ${o.path}`);
     expect(open.sort()).toEqual(['GET /.well-known/jwks.json', 'GET /.well-known/oauth-authorization-server', 'GET /console', 'GET /health', 'POST /v1/oauth/token']);
   });
+
+  it('the document is clean under Redocly\'s recommended rules (npm run lint:openapi)', async () => {
+    const report = await lintOpenApi(await (await t.app.request('/openapi.json')).json());
+    expect(report.rules).toEqual([]);
+  }, 120_000);
 });
 
 describe('media sent where JSON is taken, and the other way round', () => {
