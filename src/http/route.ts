@@ -134,7 +134,7 @@ function define<P extends string, R extends Definition<P>>(route: R & RouteOptio
 export function protectedRoute<P extends string, R extends Definition<P>>(route: R & RouteOptions & { scope: Scope | readonly Scope[] | 'any' }) {
   const { scope, ...rest } = route;
   const scopes: Scope[] = scope === 'any' ? [] : typeof scope === 'string' ? [scope] : [...scope];
-  return define(rest, [{ bearer: scopes }], [scope === 'any' ? requireScope('any') : requireScope(...scopes)]);
+  return define(rest, [{ bearer: scopes }], [requireScope(scope === 'any' ? 'any' : scopes)]);
 }
 
 /** A route anyone may call: `security: []` says so in the document. */

@@ -55,12 +55,13 @@ export function nodeWords(iss: RawIssue): string {
       return `${field} must be ${iss.values.length === 1 ? shown(iss.values[0]) : `one of ${iss.values.map(String).join(', ')}`}, got ${shown(iss.input)}`;
     case 'invalid_union':
       if (iss.discriminator !== undefined && 'options' in iss && Array.isArray(iss.options)) {
-        const got = typeof iss.input === 'object' && iss.input !== null ? (iss.input as Record<string, unknown>)[iss.discriminator] : undefined;
+        const got = typeof iss.input === 'object' && iss.input !== null ? Reflect.get(iss.input, iss.discriminator) : undefined;
         return `${field}/${iss.discriminator} must be one of ${iss.options.map(String).join(', ')}, got ${shown(got)}`;
       }
       return `${field} is none of the shapes this field takes (see /docs)`;
     case 'unrecognized_keys': {
-      const shape = iss.inst && 'shape' in iss.inst._zod.def ? Object.keys(iss.inst._zod.def.shape as object) : [];
+      const def = iss.inst?._zod.def;
+      const shape = def && 'shape' in def && typeof def.shape === 'object' && def.shape !== null ? Object.keys(def.shape) : [];
       return `unknown member; ${field} takes ${shape.join(', ') || 'no other members'}`;
     }
     case 'invalid_format':

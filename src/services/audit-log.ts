@@ -57,7 +57,7 @@ export function integrate(deps: AuditDeps): Promise<SignedTreeHead> {
 async function loadFrontier(deps: AuditDeps, size: number): Promise<Frontier> {
   if (size === 0) return EMPTY_FRONTIER;
   const hashes = await deps.log.nodes(rootKeys(size));
-  return assembleFrontier(size, hashes.map((h) => hexToBytes(h)!));
+  return assembleFrontier(size, hashes.map(storedHash));
 }
 
 async function doIntegrate(deps: AuditDeps): Promise<SignedTreeHead> {
@@ -66,8 +66,7 @@ async function doIntegrate(deps: AuditDeps): Promise<SignedTreeHead> {
   const total = await deps.log.auditSize();
   if (head && size === total) return view(head);
   let frontier = await loadFrontier(deps, size);
-  let signed: SignedTreeHead | undefined;
-  do {
+  for (;;) {
     const entries = await deps.log.auditEntries(size, Math.min(total, size + PAGE));
     const nodes: MerkleNodeRow[] = [];
     for (const e of entries) {
@@ -78,10 +77,17 @@ async function doIntegrate(deps: AuditDeps): Promise<SignedTreeHead> {
     }
     size = frontier.size;
     const root = bytesToHex(size ? rootFromFrontier(frontier) : emptyRoot());
-    signed = await sign(deps, { treeSize: size, rootHash: hexToBase64(root), timestamp: deps.now() });
+    const signed = await sign(deps, { treeSize: size, rootHash: hexToBase64(root), timestamp: deps.now() });
     await deps.ledger.appendTree(nodes, { treeSize: size, rootHash: root, timestamp: signed.timestamp, signature: signed.signature });
-  } while (size < total);
-  return signed!;
+    if (size >= total) return signed;
+  }
+}
+
+/** A subtree hash as the log stores it (hex); one that is not is a broken database. */
+function storedHash(hex: string): Uint8Array {
+  const bytes = hexToBytes(hex);
+  if (!bytes) throw new Error(`the audit log holds a subtree hash that is not hex: ${hex.slice(0, 16)}`);
+  return bytes;
 }
 
 async function sign(deps: AuditDeps, head: TreeHead): Promise<SignedTreeHead> {
@@ -112,7 +118,7 @@ function checkSize(name: string, v: number, min: number, max: number, hint: stri
 }
 
 async function read(deps: AuditDeps, keys: SubtreeKey[]): Promise<Uint8Array[]> {
-  return (await deps.log.nodes(keys)).map((h) => hexToBytes(h)!);
+  return (await deps.log.nodes(keys)).map(storedHash);
 }
 
 const b64 = (b: Uint8Array) => hexToBase64(bytesToHex(b));
@@ -124,8 +130,8 @@ export async function inclusionProofFor(deps: AuditDeps, index: number, treeSize
   // The path and the leaf in one read.
   const keys = inclusionProofKeys(index, treeSize);
   const hashes = await read(deps, [...keys, { level: 0, index }]);
-  const leaf = hashes.pop()!;
-  const proof = assembleInclusionProof(index, treeSize, hashes);
+  const leaf = hashes[keys.length];
+  const proof = assembleInclusionProof(index, treeSize, hashes.slice(0, keys.length));
   return { leafIndex: index, treeSize, leafHash: b64(leaf), auditPath: proof.map(b64) };
 }
 

@@ -53,9 +53,10 @@ export async function hashMedia(deps: HashingDeps, bytes: Uint8Array, opts: { di
 async function hashVideoMedia(deps: HashingDeps, bytes: Uint8Array): Promise<VideoMediaHashes> {
   // Timed inside its slot: the decode's own duration, not the wait for a slot (a gauge shows that).
   const v = await deps.video.slots.run(async () => {
-    const elapsed = deps.metrics?.timer();
+    const metrics = deps.metrics;
+    const elapsed = metrics?.timer();
     const r = await hashVideo(deps.video.decoder, bytes, deps.video.decode);
-    if (elapsed) deps.metrics!.hashed('video', elapsed());
+    if (metrics && elapsed) metrics.hashed('video', elapsed());
     return r;
   });
   const { md5, sha256 } = await fileDigests(deps, bytes);
@@ -99,7 +100,7 @@ async function hashImage(deps: HashingDeps, bytes: Uint8Array, opts: { dihedral?
     const p = pdqFromRgba(img.rgba, img.width, img.height);
     out.hashes.pdq = { value: p.hash, quality: p.quality };
   }
-  if (elapsed) deps.metrics!.hashed('image', elapsed());
+  if (deps.metrics && elapsed) deps.metrics.hashed('image', elapsed());
   return out;
 }
 

@@ -78,7 +78,8 @@ export async function matchParsed(deps: ServiceDeps, queries: HashWithVariants[]
   const probes = new Map<HashType, { query: number; variant?: string; value: string }[]>();
   queries.forEach((q, i) => {
     if (q.type === 'vpdq') return;
-    const list = probes.get(q.type) ?? probes.set(q.type, []).get(q.type)!;
+    let list = probes.get(q.type);
+    if (!list) probes.set(q.type, (list = []));
     for (const p of q.variants?.length ? q.variants : [{ variant: undefined, value: q.value }]) list.push({ query: i, variant: p.variant, value: p.value });
   });
   const best = queries.map(() => new Map<number, { distance: number; variant?: string }>());

@@ -19,5 +19,5 @@ const route = publicRoute({
 });
 
 export function register(app: OpenAPIHono<AppEnv>) {
-  app.openapi(route, async (c) => c.json((await c.var.deps.keyring.jwks()) as { keys: { kty: string; crv: string; x: string; kid: string; alg: string; use: string }[] }, 200, { 'cache-control': 'public, max-age=60' }));
+  app.openapi(route, async (c) => c.json(await c.var.deps.keyring.jwks(), 200, { 'cache-control': 'public, max-age=60' }));
 }

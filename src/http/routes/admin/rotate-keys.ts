@@ -19,6 +19,6 @@ const route = protectedRoute({
 export function register(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
     const kid = await c.var.deps.keyring.rotate(c.var.principal.clientId);
-    return c.json({ kid, jwks: (await c.var.deps.keyring.jwks()) as { keys: Record<string, unknown>[] } }, 200);
+    return c.json({ kid, jwks: await c.var.deps.keyring.jwks() }, 200);
   });
 }

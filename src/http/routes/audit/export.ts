@@ -35,6 +35,6 @@ export function register(app: OpenAPIHono<AppEnv>) {
         at = page.end;
       },
     });
-    return new Response(body, { status: 200, headers: { 'content-type': 'application/jsonl; charset=utf-8' } }) as never;
+    return c.body(body, 200, { 'content-type': 'application/jsonl; charset=utf-8' });
   });
 }
