@@ -28,6 +28,7 @@ import {
 } from '../../core/tlsh';
 import { conformanceFile } from './conformance';
 import { formatTable, type BenchTable } from './types';
+import { messageOf } from '../args';
 
 export type { BenchTable };
 
@@ -146,7 +147,7 @@ function megabyteOfText(): { text: string; source: string } {
     parts = paths.map((p) => conformanceFile('tlsh', p).toString('utf8'));
     source = `the ${parts.length} files of ../shared/conformance/tlsh/example_data repeated to 1 MiB`;
   } catch (e) {
-    console.error(`${(e as Error).message}; using generated words instead`);
+    console.error(`${messageOf(e)}; using generated words instead`);
     const rnd = mulberry32(1);
     const words = Array.from({ length: 2000 }, () => Array.from({ length: 2 + (rnd() % 9) }, () => String.fromCharCode(97 + (rnd() % 26))).join(''));
     parts = [Array.from({ length: 200_000 }, (_, i) => words[rnd() % words.length] + (i % 12 === 11 ? '.\n' : ' ')).join('')];
