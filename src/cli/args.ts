@@ -47,3 +47,9 @@ export const messageOf = (e: unknown): string => (e instanceof Error ? e.message
 
 /** A caught error's `code` (Node's errno codes, the node's problem codes), if it has a string one. */
 export const codeOf = (e: unknown): string | undefined => (typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : undefined);
+
+/** A value a step cannot go on without; its absence is a bug or a broken input, said by `what`. */
+export function must<T>(v: T | null | undefined, what: string): T {
+  if (v === null || v === undefined) throw new Error(`${what} is missing`);
+  return v;
+}
