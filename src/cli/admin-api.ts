@@ -60,10 +60,11 @@ export async function runApi(argv: string[]): Promise<void> {
   }
   if (cmd === 'client' && sub === 'add') {
     if (!values.role || !values.name) fail(`client add needs --role and --name\n${API_USAGE}`, 2);
-    if (!(ROLES as readonly string[]).includes(values.role)) fail(`--role must be one of ${ROLES.join(', ')}`, 2);
+    const role = ROLES.find((r) => r === values.role);
+    if (!role) fail(`--role must be one of ${ROLES.join(', ')}`, 2);
     if (!values['public-key']) fail('client add through the API needs --public-key FILE: the member makes its key pair (npm run client -- keygen) and sends you the .pub.json; the node never sees a private key', 2);
     const jwk = readPublicKey(values['public-key']);
-    const c = await api().admin.createClient({ role: values.role as (typeof ROLES)[number], name: values.name, jwk });
+    const c = await api().admin.createClient({ role, name: values.name, jwk });
     return show(c, `${c.role} client ${c.id} (${c.name}) admitted with key ${c.keys[0]?.kid}. Give the member its client id: ${c.id}`);
   }
   if (cmd === 'client' && (sub === 'suspend' || sub === 'reactivate')) {

@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { formatTable, type BenchTable } from './bench/types';
+import { messageOf } from './args';
 
 type Bench = (opts: { quick: boolean; sizes?: number[] }) => Promise<BenchTable>;
 
@@ -91,7 +92,7 @@ async function main() {
     try {
       bench = await BENCHES[name]();
     } catch (e) {
-      const msg = `### ${name}\n\nnot run: ${(e as Error).message.split('\n')[0]}`;
+      const msg = `### ${name}\n\nnot run: ${messageOf(e).split('\n')[0]}`;
       console.log(msg + '\n');
       sections.push(msg);
       continue;
