@@ -2,6 +2,7 @@
 import { calculateJwkThumbprint, importJWK, type JWK } from 'jose';
 import { ROLE_SCOPES, ROLES, type Role } from '../core/auth';
 import { DomainError } from '../core/errors';
+import { peerUrl } from '../core/federation';
 import type { AuthStore, ClientKeyRow, ClientRow, Ledger } from '../storage/types';
 import type { Follower } from './change-follower';
 
@@ -14,7 +15,9 @@ export interface ClientDeps {
   newId: () => string;
 }
 
-export interface ClientView extends ClientRow {
+export interface ClientView extends Omit<ClientRow, 'jwksUrl'> {
+  /** Peer nodes registered by their JWKS URL. */
+  jwksUrl?: string;
   scopes: string[];
   keys: { kid: string; alg: string; status: 'active' | 'revoked'; createdAt: number; revokedAt: number | null; jwk: Record<string, unknown> }[];
 }
@@ -40,20 +43,31 @@ export async function checkPublicJwk(input: unknown): Promise<{ jwk: Record<stri
   return { jwk: { ...pub, kid, alg, use: 'sig' }, kid, alg };
 }
 
-async function view(deps: ClientDeps, c: ClientRow): Promise<ClientView> {
+async function view(deps: ClientDeps, { jwksUrl, ...c }: ClientRow): Promise<ClientView> {
   const keys = await deps.auth.clientKeys(c.id);
-  return { ...c, scopes: [...ROLE_SCOPES[c.role]], keys: keys.map((k) => ({ kid: k.kid, alg: k.alg, status: k.status, createdAt: k.createdAt, revokedAt: k.revokedAt, jwk: k.jwk })) };
+  return { ...c, ...(jwksUrl ? { jwksUrl } : {}), scopes: [...ROLE_SCOPES[c.role]], keys: keys.map((k) => ({ kid: k.kid, alg: k.alg, status: k.status, createdAt: k.createdAt, revokedAt: k.revokedAt, jwk: k.jwk })) };
 }
 
-export async function createClient(deps: ClientDeps, actor: string, input: { role: string; name: string; jwk?: unknown; onlyIfNoAdmin?: boolean }): Promise<ClientView> {
+/** A peer client's JWKS URL: absolute http(s), nothing but a plain URL (the node fetches it). */
+function checkJwksUrl(role: string, text: string, withKey: boolean): string {
+  const bad = (msg: string) => new DomainError('invalid_request', msg, { errors: [{ path: 'jwksUrl', message: msg }] });
+  if (role !== 'peer') throw bad('jwksUrl is for peer nodes (role peer); other clients register their public keys');
+  if (withKey) throw bad('give either jwk or jwksUrl: a peer\'s keys come from its JWKS URL');
+  const u = peerUrl(text);
+  if ('problem' in u) throw bad(`jwksUrl: ${u.problem}`);
+  return u.url;
+}
+
+export async function createClient(deps: ClientDeps, actor: string, input: { role: string; name: string; jwk?: unknown; jwksUrl?: string; onlyIfNoAdmin?: boolean }): Promise<ClientView> {
   if (!(ROLES as readonly string[]).includes(input.role)) {
     throw new DomainError('invalid_request', `role must be one of ${ROLES.join(', ')}`, { errors: [{ path: 'role', message: `unknown role ${JSON.stringify(input.role)}` }] });
   }
   const name = input.name.trim();
   if (!name || name.length > 200) throw new DomainError('invalid_request', 'name must be 1 to 200 characters', { errors: [{ path: 'name', message: 'bad length' }] });
+  const jwksUrl = input.jwksUrl === undefined ? null : checkJwksUrl(input.role, input.jwksUrl, input.jwk !== undefined);
   const key = input.jwk === undefined ? undefined : await checkPublicJwk(input.jwk);
   const now = deps.now();
-  const client: ClientRow = { id: deps.newId(), name, role: input.role as Role, status: 'active', createdAt: now, updatedAt: now };
+  const client: ClientRow = { id: deps.newId(), name, role: input.role as Role, status: 'active', createdAt: now, updatedAt: now, jwksUrl };
   const keyRow: ClientKeyRow[] = key ? [{ kid: key.kid, clientId: client.id, jwk: key.jwk, alg: key.alg, status: 'active', createdAt: now, revokedAt: null }] : [];
   const r = await deps.ledger.createClient({ at: now, actor, client, keys: keyRow, onlyIfNoAdmin: input.onlyIfNoAdmin });
   if (!r.created) throw new DomainError('conflict', 'an active admin exists already');
@@ -85,6 +99,7 @@ export async function setClientStatus(deps: ClientDeps, actor: string, id: strin
 
 export async function addClientKey(deps: ClientDeps, actor: string, id: string, jwkInput: unknown): Promise<ClientView> {
   const c = await mustGet(deps, id);
+  if (c.jwksUrl) throw new DomainError('conflict', `client ${id} is a peer node whose keys come from its JWKS URL ${c.jwksUrl}; it rotates them there`);
   const key = await checkPublicJwk(jwkInput);
   const r = await deps.ledger.addClientKey({ at: deps.now(), actor, key: { kid: key.kid, clientId: id, jwk: key.jwk, alg: key.alg, status: 'active', createdAt: deps.now(), revokedAt: null } });
   if (!r.added) {

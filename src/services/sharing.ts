@@ -116,7 +116,8 @@ export function checkVpdq(it: { value?: string; frames?: unknown }, path: string
   return { value, frames: r.frames };
 }
 
-function frameRows(frames: VideoFrameHash[]): Omit<VideoFrameRow, 'seq' | 'hashId'>[] {
+/** A video's frames as the ledger stores them, each marked for matching or not. */
+export function frameRows(frames: VideoFrameHash[]): Omit<VideoFrameRow, 'seq' | 'hashId'>[] {
   const usable = usableFrameMask(frames);
   return frames.map((f, i) => ({ frame: f.index, timestampMs: Math.round(f.timestamp * 1000), quality: f.quality, value: f.hash, indexed: usable[i] }));
 }

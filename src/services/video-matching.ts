@@ -15,7 +15,7 @@ import type { FrameOwner } from '../storage/types';
 import type { ServiceDeps } from './deps';
 import type { HashWithVariants } from './hashing';
 import type { Match, MatchResult } from './matching';
-import { matchOf } from './views';
+import { matchable, matchOf } from './views';
 
 interface VideoTally {
   owner: FrameOwner;
@@ -91,18 +91,19 @@ export async function matchVideo(deps: ServiceDeps, q: HashWithVariants, thresho
     (t) => atLeast(t.queryFrames, usable.length, rule.queryMatchPercent) && (rule.candidateMatchPercent === 0 || atLeast(t.candidateFrames.size, t.owner.indexedFrames, rule.candidateMatchPercent)),
   );
   const details = new Map((await deps.hashes.getBySeqs([...videos.map((t) => t.owner.hashSeq), ...images.keys()])).map((d) => [d.seq, d]));
+  const origins = await deps.origins.matching();
   const videoMatches = videos
     .sort((a, b) => b.queryFrames - a.queryFrames || a.distance - b.distance || a.owner.hashSeq - b.owner.hashSeq)
     .flatMap((t) => {
       const d = details.get(t.owner.hashSeq);
-      if (!d || d.status !== 'active') return [];
+      if (!matchable(d, origins)) return [];
       return [{ ...matchOf(d, t.distance), video: { queryMatchPercent: percent(t.queryFrames, usable.length), candidateMatchPercent: percent(t.candidateFrames.size, t.owner.indexedFrames) } }];
     });
   const imageMatches = [...images]
     .sort((a, b) => a[1].distance - b[1].distance || a[0] - b[0])
     .flatMap(([seq, f]) => {
       const d = details.get(seq);
-      return d && d.status === 'active' ? [{ ...matchOf(d, f.distance), frame: { index: f.at.index, timestamp: f.at.timestamp } }] : [];
+      return matchable(d, origins) ? [{ ...matchOf(d, f.distance), frame: { index: f.at.index, timestamp: f.at.timestamp } }] : [];
     });
   return { query, matches: [...videoMatches, ...imageMatches] };
 }
@@ -119,6 +120,7 @@ export async function stillsInVideos(deps: ServiceDeps, queries: HashWithVariant
   if (seqs.length === 0) return out;
   const owners = new Map((await deps.hashes.framesBySeqs(seqs)).map((o) => [o.seq, o]));
   const details = new Map((await deps.hashes.getBySeqs([...new Set([...owners.values()].map((o) => o.hashSeq))])).map((d) => [d.seq, d]));
+  const origins = await deps.origins.matching();
   perQuery.forEach((probes, i) => {
     if (!probes) return;
     // Per video, its nearest frame over every variant.
@@ -135,7 +137,7 @@ export async function stillsInVideos(deps: ServiceDeps, queries: HashWithVariant
       .sort((a, b) => a.distance - b.distance || a.owner.hashSeq - b.owner.hashSeq)
       .flatMap((b) => {
         const d = details.get(b.owner.hashSeq);
-        if (!d || d.status !== 'active') return [];
+        if (!matchable(d, origins)) return [];
         const m: Match = { ...matchOf(d, b.distance), frame: { index: b.owner.frame, timestamp: b.owner.timestampMs / 1000 } };
         if (b.variant) m.variant = b.variant;
         return [m];

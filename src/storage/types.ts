@@ -18,11 +18,13 @@ export interface HashRow {
   /** For `vpdq`, value is the SHA-256 of the frame list (core/video.ts vpdqDigest); the frames are rows of their own. */
   type: HashType;
   value: string;
-  /** '' = shared on this node. */
+  /** '' = shared on this node; else the URL of the node it was pulled from. */
   origin: string;
   status: HashStatus;
   createdAt: number;
   updatedAt: number;
+  /** Pulled hashes: the members standing behind it at its origin (absent for this node's own). */
+  originContributors?: number | null;
 }
 
 export interface ContributionRow {
@@ -54,6 +56,8 @@ export interface HashSnapshot {
   contributors: number;
   /** vpdq, in the changes that (re)activate it: the frames, so a feed reader can match the video. */
   frames?: VideoFrameHash[];
+  /** Pulled hashes: the node it came from (its contributors are counted there). */
+  origin?: string;
 }
 
 /** One frame of a vpdq hash. */
@@ -109,6 +113,8 @@ export interface ClientRow {
   status: 'active' | 'suspended';
   createdAt: number;
   updatedAt: number;
+  /** Peer nodes: the URL their public keys are fetched from (then they have no registered keys). */
+  jwksUrl?: string | null;
 }
 
 export interface ClientKeyRow {
@@ -207,12 +213,98 @@ export interface Ledger {
   countMatches(rows: { clientId: string; day: string; queries: number; hashes: number }[]): Promise<void>;
   /** Stores new subtree hashes and a signed head together (existing identical nodes are kept). */
   appendTree(nodes: MerkleNodeRow[], head: TreeHeadRow): Promise<void>;
+  /** A new peer to pull from; nothing when a peer with this URL exists and is not removed. */
+  addPeer(input: { at: number; actor: string; peer: PeerRow }): Promise<Sequenced & { added: boolean }>;
+  /** Changes a peer's settings or status (removed peers are never changed again); `changed` false when nothing differed. */
+  updatePeer(input: { at: number; actor: string; peerId: string; action: PeerAction; set: PeerSettings }): Promise<Sequenced & { outcome: 'changed' | 'unchanged' | 'not_found' }>;
+  /**
+   * Applies one verified batch of a peer's feed: its items, the peer's new cursor and one
+   * `federation.pull` audit entry, only if the peer's cursor is still the batch's `from` (else
+   * nothing: another instance applied it).
+   */
+  applyPull(input: PullCommit): Promise<Sequenced & { applied: boolean }>;
+  /** Records a failed pull on the peer; a refused batch (`refused`) is also an audit entry, when its reason differs from the last one recorded. */
+  recordPullFailure(input: { at: number; peerId: string; error: string; refused?: { origin: string; from: string; jwsSha256: string | null } }): Promise<void>;
+}
+
+export type PeerStatus = 'active' | 'paused' | 'removed';
+export type PeerAction = 'pause' | 'resume' | 'remove' | 'update';
+
+export interface PeerSettings {
+  status?: PeerStatus;
+  intervalMs?: number;
+  /** null: every label. */
+  labels?: string[] | null;
+  matching?: boolean;
+}
+
+export interface PeerRow {
+  id: string;
+  url: string;
+  clientId: string;
+  intervalMs: number;
+  labels: string[] | null;
+  matching: boolean;
+  status: PeerStatus;
+  cursor: string;
+  pulledAt: number | null;
+  pulledItems: number;
+  lastError: string | null;
+  lastErrorAt: number | null;
+  failures: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A pulled hash as the ledger applies it: its state at the origin after the batch (one per type and value). */
+export interface PulledItem {
+  type: HashType;
+  value: string;
+  /** False: retracted at the origin, or none of its labels is taken from this peer. */
+  active: boolean;
+  /** The labels taken, sorted. */
+  labels: string[];
+  contributors: number;
+  externalId: string | null;
+  /** vpdq: the frames, when the batch carried them. */
+  frames?: Omit<VideoFrameRow, 'seq' | 'hashId'>[];
+}
+
+export interface PullCommit {
+  at: number;
+  peerId: string;
+  /** The peer's URL: the origin its hashes keep. */
+  origin: string;
+  from: string;
+  to: string;
+  /** Items in the batch as served (the audit entry's count), before merging repeats. */
+  served: number;
+  items: PulledItem[];
+  /** SHA-256 of the compact JWS, lowercase hex: ties the audit entry to the exact batch. */
+  jwsSha256: string;
+}
+
+/** A change of this node's own hashes, for the federation feed. */
+export interface LocalChange extends ChangeRow {
+  /** The reference the earliest standing contribution gave, if any (read when served). */
+  externalId: string | null;
+}
+
+/** What federation reads: the peers pulled from, and this node's own hash changes for its feed. */
+export interface FederationStore {
+  listPeers(): Promise<PeerRow[]>;
+  getPeer(id: string): Promise<PeerRow | null>;
+  /**
+   * Changes of hashes shared on this node (origin ''), with seq in (after, upTo], ascending, at most
+   * `limit`; pulled hashes' changes are left out.
+   */
+  localChanges(after: number, upTo: number, limit: number): Promise<LocalChange[]>;
 }
 
 /** A change-log row as the instances follow it: the hash it is about (for hash kinds) with its index key. */
 export interface FollowedChange {
   seq: number;
-  kind: ChangeKind | 'feedback' | 'client' | 'node-key';
+  kind: ChangeKind | 'feedback' | 'client' | 'node-key' | 'peer';
   subject: string;
   /** For hash kinds: the hash's index entry (its type and value never change). */
   hash?: IndexEntry;

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_LIMITS, DEFAULT_VIDEO } from '../../services/deps';
+import { DEFAULT_PULLER } from '../../services/federation';
 import { parseAudienceList } from '../../services/tokens';
 
 const bool = z
@@ -57,6 +58,11 @@ const Schema = z.object({
   AUTH_CACHE_MS: int(0, 60_000).default(1000),
   FOLLOW_INTERVAL_MS: int(10, 60_000).default(200),
   INSTANCES: int(1, 64).default(1),
+  FEDERATION_PULL: bool.default(true),
+  FEDERATION_BATCH: int(1, 1000).default(DEFAULT_PULLER.batchLimit),
+  FEDERATION_BACKOFF_BASE_MS: int(10, 3_600_000).default(DEFAULT_PULLER.backoffBaseMs),
+  FEDERATION_BACKOFF_MAX_MS: int(10, 24 * 3_600_000).default(DEFAULT_PULLER.backoffMaxMs),
+  FEDERATION_TIMEOUT_MS: int(100, 600_000).default(DEFAULT_PULLER.timeoutMs),
   DEV_AUTH: bool.default(false),
   NODE_ENV: z.string().default('development'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),

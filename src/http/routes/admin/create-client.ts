@@ -17,7 +17,7 @@ const route = createRoute({
   request: {
     body: {
       required: true,
-      content: { 'application/json': { schema: z.object({ role: z.enum(ROLES), name: plainText(200, 'name').pipe(z.string().min(1)), jwk: JwkSchema.optional() }).openapi('CreateClient') } },
+      content: { 'application/json': { schema: z.object({ role: z.enum(ROLES), name: plainText(200, 'name').pipe(z.string().min(1)), jwk: JwkSchema.optional(), jwksUrl: z.string().max(2000).optional().openapi({ description: 'Peer nodes only, instead of jwk: the URL of the node\'s JWKS (`https://peer.example.org/.well-known/jwks.json`). Its keys are fetched from there, again for a kid not seen before, so its key rotations need no admin here.' }) }).openapi('CreateClient') } },
     },
   },
   responses: {

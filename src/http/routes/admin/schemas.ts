@@ -14,6 +14,7 @@ export const ClientSchema = z
     scopes: z.array(z.string()),
     createdAt: z.number().int().openapi({ description: 'ms since the epoch' }),
     updatedAt: z.number().int(),
+    jwksUrl: z.string().optional().openapi({ description: 'A peer node registered by its JWKS URL: its keys are fetched from there (it has no registered keys).' }),
     keys: z.array(z.object({ kid: z.string(), alg: z.string(), status: z.enum(['active', 'revoked']), createdAt: z.number().int(), revokedAt: z.number().int().nullable(), jwk: JwkSchema })),
   })
   .openapi('Client');
