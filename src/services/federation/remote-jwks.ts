@@ -82,7 +82,8 @@ export class RemoteJwks {
   private async entry(url: string, refetch: boolean): Promise<Entry> {
     const now = this.opts.now();
     const cached = this.entries.get(url);
-    if (cached && !refetch && now - cached.fetchedAt < this.o.ttlMs) return cached;
+    // Fresh, or stale after a failed attempt that is too recent to try again.
+    if (cached && !refetch && (now - cached.fetchedAt < this.o.ttlMs || now - cached.attemptedAt < this.o.minRefetchMs)) return cached;
     let p = this.inFlight.get(url);
     if (!p) {
       p = this.fetchKeys(url).then(

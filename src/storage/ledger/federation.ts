@@ -81,14 +81,18 @@ export function pullStatements(p: PullCommit & { tx: string; ids: string[]; buck
     write(sql`update peers set cursor = ${p.to}, pulled_at = ${at}, pulled_items = pulled_items + ${p.served},
         failures = 0, last_error = null, last_error_at = null, tx = ${tx}
       where id = ${p.peerId} and cursor = ${p.from} and status <> 'removed'`),
-    write(sql`insert into audit_log (at, action, actor, entry) select ${at}, 'federation.pull', ${FEDERATION_ACTOR}, ${canonicalEntry({
+  ];
+  // A batch with no items (a stretch of the peer's log holding none of its own hashes) moves the
+  // cursor and says nothing in the audit log.
+  if (p.served > 0) {
+    stmts.push(write(sql`insert into audit_log (at, action, actor, entry) select ${at}, 'federation.pull', ${FEDERATION_ACTOR}, ${canonicalEntry({
       at,
       actor: FEDERATION_ACTOR,
       action: 'federation.pull',
       subject: { kind: 'peer', id: p.peerId },
       content: { origin, from: p.from, to: p.to, items: p.served, jwsSha256: p.jwsSha256 },
-    })} where ${applied}`),
-  ];
+    })} where ${applied}`));
+  }
   const encoded = p.items.map((it, k) =>
     JSON.stringify({ id: p.ids[k], type: it.type, value: it.value, active: it.active ? 1 : 0, labels: JSON.stringify(it.labels), ext: it.externalId, n: it.contributors }),
   );
