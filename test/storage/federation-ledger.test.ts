@@ -184,7 +184,8 @@ describe('the statements find their rows through indexes', () => {
         const q = db.writer.all(s.q).getQuery();
         const plan = await db.client.execute({ sql: `explain query plan ${q.sql}`, args: q.params as never });
         const lines = plan.rows.map((r) => String(r.detail));
-        const scans = lines.filter((l) => /^SCAN /.test(l) && !/^SCAN (r|j|f|lj|p|i|x|CONSTANT ROW|\d+ CONSTANT ROWS|\(subquery-\d+\))( |$)/.test(l));
+        // A search of hashes by its origin alone would read every hash of a peer (per item).
+        const scans = lines.filter((l) => (/^SCAN /.test(l) && !/^SCAN (r|j|f|lj|p|i|x|CONSTANT ROW|\d+ CONSTANT ROWS|\(subquery-\d+\))( |$)/.test(l)) || /\(origin=\?\)$/.test(l));
         expect(scans, `${q.sql}\n${lines.join('\n')}`).toEqual([]);
         checked++;
       }

@@ -134,11 +134,13 @@ export function pullStatements(p: PullCommit & { tx: string; ids: string[]; buck
           or (i.active = 1 and h.origin_contributors is not cast(i.n as integer)))
         order by i.k`),
     );
+    // The origin's contributor count, stored now (every active item's row exists: made above).
     stmts.push(
       write(sql`with ${items}
-        update hashes set origin_contributors = cast(i.n as integer)
-        from i where hashes.origin = ${origin} and hashes.type = i.type and hashes.value = i.value and i.active = 1
-          and hashes.origin_contributors is not cast(i.n as integer) and ${applied}`),
+        insert into hashes (id, type, value, origin, status, created_at, updated_at, origin_contributors)
+        select i.id, i.type, i.value, ${origin}, 'retracted', ${at}, ${at}, cast(i.n as integer) from i where i.active = 1 and ${applied}
+        on conflict (origin, type, value) do update set origin_contributors = excluded.origin_contributors
+          where hashes.origin_contributors is not excluded.origin_contributors`),
     );
     if (p.buckets) {
       stmts.push(
