@@ -60,7 +60,7 @@ describe('checkBatchPayload', () => {
     ['a bad item anywhere refuses the whole batch', payload({ items: [item(), item(), item({ type: 'md5', value: hex(1) })] }), /items\/2: md5 value must be 32/],
   ];
   it.each(refused)('refuses %s', (_, input, problem) => {
-    const r = typeof input === 'object' && input !== null && 'ok' in input ? input : check(input);
+    const r = typeof input === 'object' && input !== null && 'ok' in input ? (input as ReturnType<typeof check>) : check(input);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.problem).toMatch(problem);
   });

@@ -118,7 +118,7 @@ describe('three nodes on loopback', () => {
       { type: 'vpdq', frames, labels: ['attack-footage'] },
     ]);
     const form = new FormData();
-    form.set('file', new Blob([await patternImage('jpeg')], { type: 'image/jpeg' }), 'found.jpg');
+    form.set('file', new Blob([new Uint8Array(await patternImage('jpeg'))], { type: 'image/jpeg' }), 'found.jpg');
     form.set('labels', 'recruitment');
     expect((await A.call('/v1/hashes/media', { method: 'POST', body: form })).status).toBe(201);
     // B's own, one of them a hash A shared too: B's member adds its own record beside A's.

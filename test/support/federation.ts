@@ -48,7 +48,7 @@ export async function tamperProxy(targetPort: () => number): Promise<TamperProxy
   const port = await freePort();
   const state: TamperProxy = { url: `http://127.0.0.1:${port}`, tamper: null, close: async () => {} };
   const forward = async (path: string, method: string, headers: Record<string, string>, body?: Buffer) =>
-    fetch(`http://127.0.0.1:${targetPort()}${path}`, { method, headers, body: body?.length ? body : undefined, redirect: 'manual' });
+    fetch(`http://127.0.0.1:${targetPort()}${path}`, { method, headers, body: body?.length ? new Uint8Array(body) : undefined, redirect: 'manual' });
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c) => chunks.push(c));
