@@ -3191,6 +3191,42 @@ export interface components {
             /** @description Peer nodes only, instead of jwk: the URL of the node's JWKS (`https://peer.example.org/.well-known/jwks.json`). Its keys are fetched from there, again for a kid not seen before, so its key rotations need no admin here. */
             jwksUrl?: string;
         };
+        DashboardStats: {
+            /** @description When the counts were taken (ISO 8601): they are kept for up to a minute. */
+            countedAt: string;
+            byType: {
+                type: string;
+                /** @enum {string} */
+                status: "active" | "retracted";
+                count: number;
+            }[];
+            /** @description Active hashes carrying each label in a standing contribution, most first. */
+            byLabel: {
+                label: string;
+                count: number;
+            }[];
+            byMember: {
+                /** @description Client id of the contributing member. */
+                member: string;
+                standing: number;
+                retracted: number;
+            }[];
+            /** @description Match queries per UTC day, the last 30 days (days without queries left out). */
+            matchesByDay: {
+                /** @example 2026-12-02 */
+                day: string;
+                queries: number;
+                hashes: number;
+            }[];
+            auditSize: number;
+            /** @description The latest 20 audit entries, newest first. */
+            recentAudit: {
+                index: number;
+                at: string;
+                action: string;
+                actor: string;
+            }[];
+        };
         Peer: {
             id: string;
             /** @description The peer's PUBLIC_URL: pulled from, and the origin its hashes keep. */
@@ -3247,42 +3283,6 @@ export interface components {
             nextCursor: string;
             /** @description More is waiting: pull again at once. */
             more: boolean;
-        };
-        DashboardStats: {
-            /** @description When the counts were taken (ISO 8601): they are kept for up to a minute. */
-            countedAt: string;
-            byType: {
-                type: string;
-                /** @enum {string} */
-                status: "active" | "retracted";
-                count: number;
-            }[];
-            /** @description Active hashes carrying each label in a standing contribution, most first. */
-            byLabel: {
-                label: string;
-                count: number;
-            }[];
-            byMember: {
-                /** @description Client id of the contributing member. */
-                member: string;
-                standing: number;
-                retracted: number;
-            }[];
-            /** @description Match queries per UTC day, the last 30 days (days without queries left out). */
-            matchesByDay: {
-                /** @example 2026-12-02 */
-                day: string;
-                queries: number;
-                hashes: number;
-            }[];
-            auditSize: number;
-            /** @description The latest 20 audit entries, newest first. */
-            recentAudit: {
-                index: number;
-                at: string;
-                action: string;
-                actor: string;
-            }[];
         };
         SignedTreeHead: {
             treeSize: number;
