@@ -145,6 +145,10 @@ describe('the signed feed and the puller', () => {
     await pull();
     expect((await matchAtB(hex(3)))[0]).toMatchObject({ origin: A_URL, labels: ['attack-footage'] });
     expect(await matchAtB(hex(4))).toEqual([]);
+    // A relabel at A that leaves none of the labels taken retracts the hash here.
+    await a.request('/v1/hashes', json('POST', { items: [{ type: 'pdq', value: hex(3), labels: ['manifesto'] }] }));
+    await pull();
+    expect(await matchAtB(hex(3))).toEqual([]);
     await b.request(`/v1/admin/peers/${peerId}`, json('PATCH', { labels: null }, admin));
   });
 
