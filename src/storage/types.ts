@@ -3,6 +3,7 @@
  * and audit entries in one batch and decides in SQL what a change does (DESIGN §9); the stores only
  * read. The SQL runs unchanged on libsql (Node) and D1 (Workers).
  */
+import type { MergedItem } from '../core/federation';
 import type { HashType } from '../core/hashes';
 import type { VideoFrameHash } from '../core/video';
 
@@ -256,17 +257,8 @@ export interface PeerRow {
   updatedAt: number;
 }
 
-/** A pulled hash as the ledger applies it: its state at the origin after the batch (one per type and value). */
-export interface PulledItem {
-  type: HashType;
-  value: string;
-  /** False: retracted at the origin, or none of its labels is taken from this peer. */
-  active: boolean;
-  /** The labels taken, sorted. */
-  labels: string[];
-  contributors: number;
-  externalId: string | null;
-  /** vpdq: the frames, when the batch carried them. */
+/** A pulled hash as the ledger applies it: its state at the origin after the batch (one per type and value; core/federation mergeBatchItems), its frames as rows. */
+export interface PulledItem extends Omit<MergedItem, 'frames'> {
   frames?: Omit<VideoFrameRow, 'seq' | 'hashId'>[];
 }
 

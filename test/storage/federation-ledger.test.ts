@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type OpenDb } from '../../src/runtime/node/db';
+import { newPeerRow } from '../../src/services/federation';
 import { SqlFederationStore } from '../../src/storage/federation-store';
 import { SqlHashStore } from '../../src/storage/hash-store';
 import { addPeerStatements, pullFailureStatements, pullStatements, SqlLedger, updatePeerStatements, type Stmt } from '../../src/storage/ledger';
@@ -26,23 +27,7 @@ let store: SqlHashStore;
 let fed: SqlFederationStore;
 let log: SqlLogStore;
 
-const peerRow = (id: string, url = ORIGIN): PeerRow => ({
-  id,
-  url,
-  clientId: 'c-at-a',
-  intervalMs: 1000,
-  labels: null,
-  matching: true,
-  status: 'active',
-  cursor: '',
-  pulledAt: null,
-  pulledItems: 0,
-  lastError: null,
-  lastErrorAt: null,
-  failures: 0,
-  createdAt: T0,
-  updatedAt: T0,
-});
+const peerRow = (id: string, url = ORIGIN): PeerRow => newPeerRow(id, { url, clientId: 'c-at-a', intervalMs: 1000 }, T0);
 
 beforeAll(async () => {
   db = await openDatabase(`file:${join(mkdtempSync(join(tmpdir(), 'mhn-fedledger-')), 'l.db')}`);

@@ -17,7 +17,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +30,7 @@ import { SqlAuthStore } from '../../storage/auth-store';
 import { SqlFederationStore } from '../../storage/federation-store';
 import { SqlLedger } from '../../storage/ledger';
 import { buildNode } from '../build';
+import { freePort } from '../free-port';
 import { requestToken } from '../oauth';
 import type { BenchTable } from './types';
 
@@ -43,17 +43,6 @@ interface Node {
   dir: string;
   databaseUrl: string;
   child?: ChildProcess;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
 }
 
 async function newNode(name: string): Promise<Node> {

@@ -4,7 +4,7 @@
  * nodes publish (remote-jwks.ts), and which pulled hashes may match (origins.ts).
  */
 export { readFederationFeed, FEDERATION_DEFAULT_LIMIT, FEDERATION_MAX_LIMIT, SCAN_WINDOW, type FederationPage } from './feed';
-export { addPeer, changePeer, getPeer, listPeers, PEER_INTERVAL, type PeerDeps, type PeerInput, type PeerView } from './peers';
+export { addPeer, changePeer, getPeer, listPeers, newPeerRow, PEER_INTERVAL, type PeerDeps, type PeerInput, type PeerView } from './peers';
 export { Puller, PullError, DEFAULT_PULLER, type PullerDeps, type PullerSettings, type PullOutcome } from './puller';
 export { RemoteJwks, RemoteJwksError, readCapped, type FetchLike, type RemoteJwksOptions, type RemoteKey } from './remote-jwks';
 export { OriginPolicy, originMatches } from './origins';

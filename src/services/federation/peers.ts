@@ -48,10 +48,19 @@ export async function addPeer(deps: PeerDeps, actor: string, input: PeerInput): 
   if (!clientId || clientId.length > 100) throw invalid('clientId', 'clientId must be 1 to 100 characters: the client id this node was given at the peer');
   checkSettings(input);
   const now = deps.now();
-  const peer: PeerRow = {
-    id: deps.newId(),
-    url: u.url,
-    clientId,
+  const peer = newPeerRow(deps.newId(), { ...input, url: u.url, clientId }, now);
+  const r = await deps.ledger.addPeer({ at: now, actor, peer });
+  if (!r.added) throw new DomainError('conflict', `a peer with URL ${u.url} is registered already; change it, or remove it first`);
+  await deps.follower.catchUp(r.lastChange);
+  return (await deps.federation.getPeer(peer.id))!;
+}
+
+/** A peer as first stored: active, nothing pulled yet; defaults for what the input leaves out. */
+export function newPeerRow(id: string, input: PeerInput, now: number): PeerRow {
+  return {
+    id,
+    url: input.url,
+    clientId: input.clientId,
     intervalMs: input.intervalMs ?? PEER_INTERVAL.defaultMs,
     labels: input.labels ? [...new Set(input.labels)].sort() : null,
     matching: input.matching ?? true,
@@ -65,10 +74,6 @@ export async function addPeer(deps: PeerDeps, actor: string, input: PeerInput): 
     createdAt: now,
     updatedAt: now,
   };
-  const r = await deps.ledger.addPeer({ at: now, actor, peer });
-  if (!r.added) throw new DomainError('conflict', `a peer with URL ${u.url} is registered already; change it, or remove it first`);
-  await deps.follower.catchUp(r.lastChange);
-  return (await deps.federation.getPeer(peer.id))!;
 }
 
 export async function listPeers(deps: PeerDeps): Promise<PeerView[]> {
