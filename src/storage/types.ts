@@ -2,10 +2,15 @@
  * The storage contract. One writer, the `Ledger`, commits every change with its change-log rows
  * and audit entries in one batch and decides in SQL what a change does (DESIGN §9); the stores only
  * read. The SQL runs unchanged on libsql (Node) and D1 (Workers).
+ *
+ * Over 300 lines on purpose: the one contract every store and the ledger implement, read as a whole;
+ * federation's part is in federation-types.ts.
  */
-import type { MergedItem } from '../core/federation';
 import type { HashType } from '../core/hashes';
 import type { VideoFrameHash } from '../core/video';
+import type { PeerAction, PeerRow, PeerSettings, PullCommit } from './federation-types';
+
+export * from './federation-types';
 
 export type HashStatus = 'active' | 'retracted';
 export type Verdict = 'confirm' | 'dispute';
@@ -226,71 +231,6 @@ export interface Ledger {
   applyPull(input: PullCommit): Promise<Sequenced & { applied: boolean }>;
   /** Records a failed pull on the peer; a refused batch (`refused`) is also an audit entry, when its reason differs from the last one recorded. */
   recordPullFailure(input: { at: number; peerId: string; error: string; refused?: { origin: string; from: string; jwsSha256: string | null } }): Promise<void>;
-}
-
-export type PeerStatus = 'active' | 'paused' | 'removed';
-export type PeerAction = 'pause' | 'resume' | 'remove' | 'update';
-
-export interface PeerSettings {
-  status?: PeerStatus;
-  intervalMs?: number;
-  /** null: every label. */
-  labels?: string[] | null;
-  matching?: boolean;
-}
-
-export interface PeerRow {
-  id: string;
-  url: string;
-  clientId: string;
-  intervalMs: number;
-  labels: string[] | null;
-  matching: boolean;
-  status: PeerStatus;
-  cursor: string;
-  pulledAt: number | null;
-  pulledItems: number;
-  lastError: string | null;
-  lastErrorAt: number | null;
-  failures: number;
-  createdAt: number;
-  updatedAt: number;
-}
-
-/** A pulled hash as the ledger applies it: its state at the origin after the batch (one per type and value; core/federation mergeBatchItems), its frames as rows. */
-export interface PulledItem extends Omit<MergedItem, 'frames'> {
-  frames?: Omit<VideoFrameRow, 'seq' | 'hashId'>[];
-}
-
-export interface PullCommit {
-  at: number;
-  peerId: string;
-  /** The peer's URL: the origin its hashes keep. */
-  origin: string;
-  from: string;
-  to: string;
-  /** Items in the batch as served (the audit entry's count), before merging repeats. */
-  served: number;
-  items: PulledItem[];
-  /** SHA-256 of the compact JWS, lowercase hex: ties the audit entry to the exact batch. */
-  jwsSha256: string;
-}
-
-/** A change of this node's own hashes, for the federation feed. */
-export interface LocalChange extends ChangeRow {
-  /** The reference the earliest standing contribution gave, if any (read when served). */
-  externalId: string | null;
-}
-
-/** What federation reads: the peers pulled from, and this node's own hash changes for its feed. */
-export interface FederationStore {
-  listPeers(): Promise<PeerRow[]>;
-  getPeer(id: string): Promise<PeerRow | null>;
-  /**
-   * Changes of hashes shared on this node (origin ''), with seq in (after, upTo], ascending, at most
-   * `limit`; pulled hashes' changes are left out.
-   */
-  localChanges(after: number, upTo: number, limit: number): Promise<LocalChange[]>;
 }
 
 /** A change-log row as the instances follow it: the hash it is about (for hash kinds) with its index key. */

@@ -9,6 +9,9 @@
  * or away for many changes resumes from its cursor with nothing lost, duplicated or left standing;
  * many concurrent shares at A end exactly the same at B; the auditor's verifier at B accepts a log
  * holding the pulls.
+ *
+ * One file of about 350 lines: the three nodes start once (about 10 s) and each test builds on the
+ * state the ones before it left, as a consortium's history does.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';

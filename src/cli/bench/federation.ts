@@ -209,12 +209,16 @@ export async function run(opts: { quick: boolean; sizes?: number[] }): Promise<B
   await buildNode();
   const shares = opts.quick ? 30 : 200;
   const sizes = opts.sizes ?? [opts.quick ? 20_000 : 100_000];
+  const say = (line: string) => process.stderr.write(`federation bench: ${line}\n`);
+  say(`${shares} shares at A, timed until B matches them`);
   const lag = await latency(shares);
   const rows: (string | number)[][] = [[`share at A -> matchable at B, pull interval 1 s (${shares} shares)`, `p50 ${lag.p50.toFixed(0)} ms, p99 ${lag.p99.toFixed(0)} ms, max ${lag.max.toFixed(0)} ms`]];
   for (const n of sizes) {
+    say(`a backlog of ${n} hashes at A, pulled by B from a cold start`);
     const b = await backlog(n);
     rows.push([`backlog of ${n.toLocaleString('en')} hashes pulled from a cold start (${b.batches} batches of 1000)`, `${b.seconds.toFixed(1)} s, ${Math.round(b.perSecond).toLocaleString('en')} hashes/s, B's peak RSS ${b.rssMb.toFixed(0)} MB`]);
   }
+  say('the cost of signing and verifying one batch');
   const cost = await verifyCost(opts.quick ? 20 : 100);
   rows.push([`one batch of 1000 PDQ items (${(cost.bytes / 1024).toFixed(0)} KiB JWS): sign at A / verify signature and payload at B`, `${cost.signMs.toFixed(2)} ms / ${cost.verifyMs.toFixed(2)} ms`]);
   return {
