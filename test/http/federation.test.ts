@@ -213,4 +213,42 @@ describe('the signed feed and the puller', () => {
     expect(await matchAtB(hex(10))).toHaveLength(1);
     expect(await peerAtB()).toMatchObject({ failures: 0, lastError: null });
   });
+
+  it('peers under concurrent admin requests: one peer per URL, one audit entry per real change, bad input refused in the node\'s words', async () => {
+    const admin = await adminOf(b);
+    const url = 'https://c.example';
+    const adds = await Promise.all(Array.from({ length: 12 }, (_, i) => b.request('/v1/admin/peers', json('POST', { url, clientId: `c-${i}` }, admin))));
+    expect(adds.map((r) => r.status).sort()).toEqual([201, ...Array(11).fill(409)]);
+    const made = await (adds.find((r) => r.status === 201)!).json();
+    const pauses = await Promise.all(Array.from({ length: 12 }, () => b.request(`/v1/admin/peers/${made.id}/pause`, { method: 'POST', headers: admin })));
+    expect(pauses.every((r) => r.status === 200)).toBe(true);
+    const offs = await Promise.all(Array.from({ length: 12 }, () => b.request(`/v1/admin/peers/${made.id}`, json('PATCH', { matching: false, intervalMs: 5000 }, admin))));
+    expect(offs.every((r) => r.status === 200)).toBe(true);
+    expect(await (await b.request(`/v1/admin/peers/${made.id}`, { headers: admin })).json()).toMatchObject({ status: 'paused', matching: false, intervalMs: 5000, url });
+    const entries = (await auditAt(b)).filter((e) => e.subject.id === made.id).map((e) => e.action);
+    expect(entries).toEqual(['peer.add', 'peer.pause', 'peer.update']);
+    const removed = await Promise.all(Array.from({ length: 6 }, () => b.request(`/v1/admin/peers/${made.id}`, { method: 'DELETE', headers: admin })));
+    expect(removed.map((r) => r.status).sort()).toEqual([200, 404, 404, 404, 404, 404]);
+    expect((await auditAt(b)).filter((e) => e.subject.id === made.id).map((e) => e.action)).toEqual(['peer.add', 'peer.pause', 'peer.update', 'peer.remove']);
+    // The URL is free again once removed; bad input is a 400 naming the field.
+    const bad: [unknown, string][] = [
+      [{ url: 'ftp://x.example', clientId: 'x' }, 'url'],
+      [{ url, clientId: 'x', labels: ['no-such-label'] }, 'labels'],
+      [{ url, clientId: 'x', intervalMs: 5 }, 'intervalMs'],
+      [{ url: B_URL, clientId: 'x' }, 'url'],
+      [{ url, clientId: 'x\u0000' }, 'clientId'],
+    ];
+    for (const [body, path] of bad) {
+      const res = await b.request('/v1/admin/peers', json('POST', body, admin));
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      const p = await res.json();
+      expect(p.errors?.[0]?.path ?? p.code, JSON.stringify(body)).toBe(path);
+    }
+    expect((await b.request('/v1/admin/peers', json('POST', { url, clientId: 'again' }, admin))).status).toBe(201);
+    expect((await b.request('/v1/admin/peers/nobody/pause', { method: 'POST', headers: admin })).status).toBe(404);
+    // A client registered by JWKS URL must be a peer, and takes no key of its own.
+    const client = await a.request('/v1/admin/clients', json('POST', { role: 'partner', name: 'x', jwksUrl: `${B_URL}/.well-known/jwks.json` }, await adminOf(a)));
+    expect(client.status).toBe(400);
+  });
 });
+
