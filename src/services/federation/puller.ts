@@ -3,7 +3,8 @@
  * node's own key (RFC 7523 assertion, kid in this node's JWKS), reads one batch of its federation
  * feed from the stored cursor, verifies it (services/federation/verify.ts) and applies it in one
  * ledger commit (items, new cursor, one `federation.pull` audit entry). While the peer says `more`
- * it pulls again at once; else it waits the peer's interval. A failure (the peer unreachable, a
+ * it pulls again at once (the next batch is fetched and verified while the current one commits);
+ * else it waits the peer's interval. A failure (the peer unreachable, a
  * refused batch) is recorded on the peer and retried after an exponential backoff with jitter; a
  * refused batch applies nothing.
  *
@@ -11,7 +12,7 @@
  * cursor is still the batch's `from`, so a batch two instances pulled is applied once.
  */
 import { SignJWT } from 'jose';
-import { backoffDelay, mergeBatchItems } from '../../core/federation';
+import { backoffDelay, mergeBatchItems, type CheckedItem } from '../../core/federation';
 import type { FederationStore, Ledger, PeerRow, PulledItem } from '../../storage/types';
 import type { Follower } from '../change-follower';
 import type { Keyring } from '../keyring';
@@ -50,14 +51,26 @@ export interface PullerDeps {
   log?: (line: string) => void;
 }
 
-/** A pull that failed; `refused`: the batch came but failed verification (nothing of it applied). */
+/** A pull that failed. */
 export class PullError extends Error {
   constructor(
     message: string,
-    readonly refused?: { jwsSha256: string | null },
+    /** The batch came but failed a check: nothing of it applied. */
+    readonly refused?: { from: string; jwsSha256: string | null },
   ) {
     super(message);
   }
+}
+
+/** A batch whose signature and payload were checked, ready to apply. */
+interface VerifiedPull {
+  from: string;
+  to: string;
+  /** Items as served (the audit entry's count). */
+  served: number;
+  items: CheckedItem[];
+  jwsSha256: string;
+  more: boolean;
 }
 
 export interface PullOutcome {
@@ -119,16 +132,42 @@ export class Puller {
 
   /** One batch from the peer: fetched, verified, applied. Throws PullError when the pull fails. */
   async pullOnce(peer: PeerRow): Promise<PullOutcome> {
-    const body = await this.fetchFeed(peer);
-    const v = await verifyBatch(body.batch, { origin: peer.url, from: peer.cursor, jwksUrl: jwksUrlOf(peer.url) }, this.deps.remoteJwks);
-    if (!v.ok) throw new PullError(`batch refused: ${v.problem}`, { jwsSha256: v.jwsSha256 });
-    if (body.nextCursor !== v.payload.to) throw new PullError('batch refused: nextCursor differs from the signed "to" cursor', { jwsSha256: v.jwsSha256 });
-    const served = v.payload.items.length;
-    if (v.payload.to === peer.cursor) return { items: 0, applied: false, more: false };
-    const items: PulledItem[] = mergeBatchItems(v.items, peer.labels).map(({ frames, ...it }) => ({ ...it, ...(frames ? { frames: frameRows(frames) } : {}) }));
-    const r = await this.deps.ledger.applyPull({ at: this.deps.now(), peerId: peer.id, origin: peer.url, from: peer.cursor, to: v.payload.to, served, items, jwsSha256: v.jwsSha256 });
+    return this.apply(peer, await this.fetchVerified(peer, peer.cursor));
+  }
+
+  /**
+   * Pulls while the peer says there is more, fetching and verifying each next batch (from the `to`
+   * the current one signs) while the current one is committed. True when it should look again at
+   * once: another instance applied a batch first, so this one's chain is no longer the peer's.
+   */
+  private async drain(peer: PeerRow): Promise<boolean> {
+    let next = this.fetchVerified(peer, peer.cursor);
+    for (;;) {
+      const batch = await next;
+      const ahead = batch.more && batch.to !== batch.from ? this.fetchVerified(peer, batch.to) : null;
+      ahead?.catch(() => {}); // a failure of the batch ahead counts when it is awaited
+      const r = await this.apply(peer, batch);
+      if (!ahead) return false;
+      if (!r.applied) return true;
+      next = ahead;
+    }
+  }
+
+  private async fetchVerified(peer: PeerRow, from: string): Promise<VerifiedPull> {
+    const body = await this.fetchFeed(peer, from);
+    const v = await verifyBatch(body.batch, { origin: peer.url, from, jwksUrl: jwksUrlOf(peer.url) }, this.deps.remoteJwks);
+    if (!v.ok) throw new PullError(`batch refused: ${v.problem}`, { from, jwsSha256: v.jwsSha256 });
+    if (body.nextCursor !== v.payload.to) throw new PullError('batch refused: nextCursor differs from the signed "to" cursor', { from, jwsSha256: v.jwsSha256 });
+    return { from, to: v.payload.to, served: v.payload.items.length, items: v.items, jwsSha256: v.jwsSha256, more: body.more };
+  }
+
+  /** A verified batch in one ledger commit (nothing when it does not move the cursor). */
+  private async apply(peer: PeerRow, b: VerifiedPull): Promise<PullOutcome> {
+    if (b.to === b.from) return { items: 0, applied: false, more: false };
+    const items: PulledItem[] = mergeBatchItems(b.items, peer.labels).map(({ frames, ...it }) => ({ ...it, ...(frames ? { frames: frameRows(frames) } : {}) }));
+    const r = await this.deps.ledger.applyPull({ at: this.deps.now(), peerId: peer.id, origin: peer.url, from: b.from, to: b.to, served: b.served, items, jwsSha256: b.jwsSha256 });
     await this.deps.follower.catchUp(r.lastChange);
-    return { items: served, applied: r.applied, more: body.more };
+    return { items: b.served, applied: r.applied, more: b.more };
   }
 
   /** Pulls until the peer has nothing more (or `maxBatches`); the number of items applied. */
@@ -176,9 +215,9 @@ export class Puller {
         l.running = false;
         return;
       }
-      const r = await this.pullOnce(peer);
+      const again = await this.drain(peer);
       l.failures = 0;
-      delay = r.more ? 0 : peer.intervalMs;
+      delay = again ? 0 : peer.intervalMs;
     } catch (e) {
       l.failures++;
       delay = backoffDelay(l.failures, this.deps.settings.backoffBaseMs, this.deps.settings.backoffMaxMs, this.deps.random);
@@ -193,15 +232,15 @@ export class Puller {
     const message = (e instanceof PullError ? e.message : `pull failed: ${(e as Error)?.message ?? String(e)}`).replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').slice(0, 500);
     this.deps.log?.(`federation: peer ${peer.url}: ${message}`);
     try {
-      const refused = e instanceof PullError && e.refused ? { origin: peer.url, from: peer.cursor, jwsSha256: e.refused.jwsSha256 } : undefined;
+      const refused = e instanceof PullError && e.refused ? { origin: peer.url, ...e.refused } : undefined;
       await this.deps.ledger.recordPullFailure({ at: this.deps.now(), peerId: peer.id, error: message, refused });
     } catch {
       // the database is the problem: the next turn says so
     }
   }
 
-  private async fetchFeed(peer: PeerRow): Promise<{ batch: string; nextCursor: string; more: boolean }> {
-    const url = `${peer.url}/v1/federation/feed?limit=${this.deps.settings.batchLimit}${peer.cursor ? `&cursor=${encodeURIComponent(peer.cursor)}` : ''}`;
+  private async fetchFeed(peer: PeerRow, from: string): Promise<{ batch: string; nextCursor: string; more: boolean }> {
+    const url = `${peer.url}/v1/federation/feed?limit=${this.deps.settings.batchLimit}${from ? `&cursor=${encodeURIComponent(from)}` : ''}`;
     let res = await this.get(url, await this.token(peer));
     if (res.status === 401) {
       // The token may have died with a restart of the peer's key: one more try with a fresh one.
