@@ -88,9 +88,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all([A, B, C].filter(Boolean).map((n) => n.stop()));
-  await A?.proxy?.close();
-  for (const n of [A, B, C]) n?.db.close();
+  await Promise.all([A, B, C].filter(Boolean).map((n) => n.remove()));
 });
 
 describe('three nodes on loopback', () => {

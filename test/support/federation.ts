@@ -5,7 +5,7 @@
  * node's feed answers (to test refused batches) and that names the node's URL (its PUBLIC_URL).
  */
 import { createClient, type Client } from '@libsql/client';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +29,8 @@ export interface FedNode {
   process?: Awaited<ReturnType<typeof startReadyNode>>;
   start(): Promise<void>;
   stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Stops it and deletes its folder (and its proxy). */
+  remove(): Promise<void>;
   /** A fresh access token of one of its members (cached for 5 minutes). */
   token(who: 'admin' | 'partner' | 'auditor' | Member): Promise<string>;
   /** A request to the node through its URL, as `who` (default its partner). */
@@ -123,6 +125,12 @@ export async function fedNode(name: string, env: Record<string, string> = {}, op
       await n.process?.stop(signal);
       n.process = undefined;
       tokens.clear();
+    },
+    async remove() {
+      await n.stop();
+      await proxy?.close();
+      n.db.close();
+      rmSync(dir, { recursive: true, force: true });
     },
     async token(who) {
       const m = typeof who === 'string' ? n[who] : who;
