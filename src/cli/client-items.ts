@@ -5,7 +5,7 @@
  * prints). Files are hashed one after another with a progress line on stderr.
  */
 import { readFileSync } from 'node:fs';
-import { HASH_TYPES, type HashType, type LabelId, type MatchQuery, type ShareItem, type VideoFrameHash } from '../client';
+import { HASH_TYPES, PDQ_MIN_SHARE_QUALITY, type HashType, type LabelId, type MatchQuery, type ShareItem, type VideoFrameHash } from '../client';
 import { findMedia, LocalHasher, type LocalHashes } from './local-hash';
 import type { Progress } from './progress';
 
@@ -29,7 +29,6 @@ export interface GatherResult {
 }
 
 /** Below this PDQ quality the node refuses a share (422 low_quality): such files are left out. */
-const MIN_SHARE_QUALITY = 50;
 
 /** The hashes of a local hashing result, in the node's order (image: pdq, blockhash, md5, sha256; video: vpdq, md5, sha256). */
 export function hashesOf(h: LocalHashes | { kind?: string; hashes: Record<string, { value?: string; quality?: number; frames?: VideoFrameHash[] }> }, file?: string): Gathered[] {
@@ -44,9 +43,9 @@ export function hashesOf(h: LocalHashes | { kind?: string; hashes: Record<string
 /** Why the node would refuse to share these hashes of one file, or null. */
 export function weakness(hashes: Gathered[]): string | null {
   const pdq = hashes.find((h) => h.type === 'pdq');
-  if (pdq?.quality !== undefined && pdq.quality < MIN_SHARE_QUALITY) return `PDQ quality ${pdq.quality} is below ${MIN_SHARE_QUALITY} (a flat, blank or tiny image matches unrelated media); the node does not share it`;
+  if (pdq?.quality !== undefined && pdq.quality < PDQ_MIN_SHARE_QUALITY) return `PDQ quality ${pdq.quality} is below ${PDQ_MIN_SHARE_QUALITY} (a flat, blank or tiny image matches unrelated media); the node does not share it`;
   const video = hashes.find((h) => h.type === 'vpdq');
-  if (video?.frames && !video.frames.some((f) => f.quality >= MIN_SHARE_QUALITY)) return `no frame of the video has PDQ quality ${MIN_SHARE_QUALITY} or more; the node does not share it`;
+  if (video?.frames && !video.frames.some((f) => f.quality >= PDQ_MIN_SHARE_QUALITY)) return `no frame of the video has PDQ quality ${PDQ_MIN_SHARE_QUALITY} or more; the node does not share it`;
   return null;
 }
 

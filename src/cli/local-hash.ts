@@ -6,6 +6,7 @@
  */
 import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { buildHashKernels } from '../core/kernels';
 import { sniffImageFormat } from '../core/media';
 import { Slots } from '../core/limits';
 import { isVideo, type OpenedVideo, type VideoDecodeOptions, type VideoDecoder } from '../core/video';
@@ -50,6 +51,7 @@ export class LocalHasher {
   private onFrame: FrameProgress | undefined;
   private readonly deps = {
     decoder: new SharpImageDecoder({ maxPixels: DEFAULT_LIMITS.maxImagePixels }),
+    kernels: buildHashKernels(),
     digests: nodeDigester,
     // Videos with the system's ffmpeg (FFMPEG_PATH to use another), under the node's default limits.
     video: { ...DEFAULT_VIDEO, slots: new Slots(1, 0), decoder: new ProgressVideoDecoder(new FfmpegVideoDecoder({ ffmpegPath: process.env.FFMPEG_PATH }), () => this.onFrame) },

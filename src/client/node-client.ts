@@ -6,6 +6,9 @@
  *
  * Runtime-neutral: no Node APIs. What differs between Node, browsers and Workers comes in as options
  * (`fetch`, e.g. a Worker's service binding; `sleep`, `now`, `random`, `randomId` for tests).
+ *
+ * Past 300 lines on purpose: one method per API operation, so the class reads as the API's table of
+ * contents; signing in, retries and batching live in auth.ts, retry.ts and batch.ts.
  */
 import createClient, { type Client } from 'openapi-fetch';
 import type { paths } from './api-types';

@@ -3,6 +3,7 @@
  * in the parts they hand in (database, decoder, digests, index), never in how they are put together.
  */
 import { RateLimiter } from '../core/limits';
+import { IntegrationGate } from '../services/audit-log';
 import { DEFAULT_LIMITS, type Limits, type ServiceDeps } from '../services/deps';
 import { OriginPolicy, RemoteJwks, type FetchLike } from '../services/federation';
 import { Keyring } from '../services/keyring';
@@ -18,7 +19,7 @@ import type { AppDeps, Authenticator, HealthCheck } from './env';
 
 /** The service dependencies a runtime hands in as they are, and what the assembly turns into the rest. */
 export interface RuntimeParts
-  extends Pick<ServiceDeps, 'ledger' | 'follower' | 'hashes' | 'auth' | 'log' | 'federation' | 'treeHeadIntervalMs' | 'index' | 'decoder' | 'digests' | 'video' | 'now' | 'newId' | 'issuer'> {
+  extends Pick<ServiceDeps, 'ledger' | 'follower' | 'hashes' | 'auth' | 'log' | 'federation' | 'treeHeadIntervalMs' | 'index' | 'decoder' | 'kernels' | 'digests' | 'video' | 'now' | 'newId' | 'issuer'> {
   /** How other nodes' JWKS are fetched (default: the global fetch). */
   fetch?: FetchLike;
   /** How long the set of origins that match is remembered (0: read on each match; the Node follower forgets it on a peer change). */
@@ -66,6 +67,7 @@ export function assembleAppDeps(p: RuntimeParts): AppDeps {
     remoteJwks,
     origins: new OriginPolicy(p.federation, { ttlMs: p.originsCacheMs, now: p.now }),
     treeHeadIntervalMs: p.treeHeadIntervalMs,
+    integration: new IntegrationGate(),
     keyring,
     issuer: p.issuer,
     tokenAudiences: p.tokenAudiences ?? [],
@@ -73,6 +75,7 @@ export function assembleAppDeps(p: RuntimeParts): AppDeps {
     rateLimiter: p.rateLimit ? new RateLimiter(p.rateLimit.perSecond, p.rateLimit.burst) : null,
     index: p.index,
     decoder: p.decoder,
+    kernels: p.kernels,
     digests: p.digests,
     video: p.video,
     now: p.now,

@@ -1,7 +1,7 @@
 /**
  * DEVELOPMENT ONLY: a fixed identity instead of real tokens, for trying the node before any client is
  * registered. It is used only when DEV_AUTH=1 and refused at start-up when NODE_ENV=production
- * (see src/runtime/node/config.ts). A request may name its dev client with `Authorization: Dev <id>[ <role>]`.
+ * (see src/config/settings.ts). A request may name its dev client with `Authorization: Dev <id>[ <role>]`.
  */
 import { ROLE_SCOPES, ROLES, type Principal, type Role } from '../core/auth';
 import { DomainError } from '../core/errors';

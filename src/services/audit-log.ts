@@ -32,6 +32,8 @@ export interface AuditDeps {
   ledger: Ledger;
   keyring: Keyring;
   now: () => number;
+  /** The app's one integration at a time. */
+  integration: IntegrationGate;
 }
 
 export interface SignedTreeHead extends TreeHead {
@@ -43,15 +45,22 @@ export interface SignedTreeHead extends TreeHead {
 const PAGE = 500;
 const te = new TextEncoder();
 
-/** One integration at a time per process; a second caller waits for the first's result. */
-const running = new WeakMap<LogStore, Promise<SignedTreeHead>>();
+/** One integration at a time: a second caller waits for the first's result. One per app, in its deps. */
+export class IntegrationGate {
+  private running: Promise<SignedTreeHead> | null = null;
+
+  run(start: () => Promise<SignedTreeHead>): Promise<SignedTreeHead> {
+    if (this.running) return this.running;
+    const p = start().finally(() => {
+      if (this.running === p) this.running = null;
+    });
+    this.running = p;
+    return p;
+  }
+}
 
 export function integrate(deps: AuditDeps): Promise<SignedTreeHead> {
-  const prev = running.get(deps.log);
-  if (prev) return prev;
-  const p = doIntegrate(deps).finally(() => running.delete(deps.log));
-  running.set(deps.log, p);
-  return p;
+  return deps.integration.run(() => doIntegrate(deps));
 }
 
 async function loadFrontier(deps: AuditDeps, size: number): Promise<Frontier> {

@@ -2,14 +2,16 @@
  * Everything a use-case may touch, handed in by the entry point (or the test app builder). Nothing in
  * services reaches for a global clock, random source, database or decoder.
  */
-import type { Digester } from '../core/hashes';
+import { THRESHOLDS, type Digester } from '../core/hashes';
+import type { HashKernels } from '../core/kernels';
 import type { ImageDecoder } from '../core/media';
 import type { MatchIndex } from '../core/hash-index';
 import type { Slots } from '../core/limits';
-import type { VideoDecodeOptions, VideoDecoder } from '../core/video';
+import type { VideoDecodeOptions, VideoDecoder, VpdqRule } from '../core/video';
 import type { Principal } from '../core/auth';
 import type { RateLimiter } from '../core/limits';
 import type { AuthStore, FederationStore, HashStore, Ledger, LogStore } from '../storage/types';
+import type { IntegrationGate } from './audit-log';
 import type { Follower } from './change-follower';
 import type { OriginPolicy, RemoteJwks } from './federation';
 import type { Keyring } from './keyring';
@@ -29,7 +31,7 @@ export interface Limits {
 }
 
 /** Video hashing and the vPDQ match rule (DESIGN §4). */
-export interface VideoSettings {
+export interface VideoSettings extends VpdqRule {
   /** ffmpeg on Node; UnavailableVideoDecoder where there is none (its calls say why). */
   decoder: VideoDecoder;
   /** Sampling, frame and duration limits, and the decoder's time limit. */
@@ -38,18 +40,14 @@ export interface VideoSettings {
   maxBytes: number;
   /** Decodes at once, and how many may wait: beyond, 503 busy. */
   slots: Slots;
-  /** Share (%) of the query's usable frames that must lie within the frame distance of the stored video's. */
-  queryMatchPercent: number;
-  /** Share (%) of the stored video's usable frames that must be matched the other way (HMA: 0). */
-  candidateMatchPercent: number;
 }
 
 export const DEFAULT_VIDEO = {
   // An hour at one frame a second; HD decodes at about 9x real time here, so 300 s covers an hour of it.
   decode: { secondsPerFrame: 1, maxFrames: 3600, maxDurationSeconds: 3600, timeoutMs: 300_000 },
   maxBytes: 256 * 1024 * 1024,
-  queryMatchPercent: 80,
-  candidateMatchPercent: 0,
+  queryMatchPercent: THRESHOLDS.vpdq.queryMatchPercent,
+  candidateMatchPercent: THRESHOLDS.vpdq.candidateMatchPercent,
   concurrency: 2,
   queue: 8,
 } as const satisfies Omit<VideoSettings, 'decoder' | 'slots'> & { concurrency: number; queue: number };
@@ -84,6 +82,8 @@ export interface ServiceDeps {
   origins: OriginPolicy;
   /** A new signed tree head at most this often while entries arrive (GET tree-head may ask for a fresh one). */
   treeHeadIntervalMs: number;
+  /** Integrations of the audit log into its tree, one at a time. */
+  integration: IntegrationGate;
   keyring: Keyring;
   /** The node's public URL: issuer and audience of its tokens. */
   issuer: string;
@@ -95,6 +95,8 @@ export interface ServiceDeps {
   index: MatchIndex;
   /** null where this runtime cannot decode images (Workers, for now): media routes say so. */
   decoder: ImageDecoder | null;
+  /** The pixel hashes' WebAssembly kernels, built by the entry point (null ones: the TypeScript paths). */
+  kernels: HashKernels;
   digests: Digester;
   video: VideoSettings;
   now: () => number;

@@ -8,7 +8,7 @@ import { frameHashOf } from './sharing';
 export const FEED_DEFAULT_LIMIT = 500;
 export const FEED_MAX_LIMIT = 1000;
 /** A page ends early once its video frames pass this (about 2 MB of JSON); it always holds one entry. */
-export const FEED_MAX_FRAMES = 20_000;
+const FEED_MAX_FRAMES = 20_000;
 
 export interface FeedEntry {
   kind: 'add' | 'update' | 'retract';

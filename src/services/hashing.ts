@@ -6,9 +6,6 @@ import { hashVideo, isVideo, vpdqDigest, type VideoFrameHash } from '../core/vid
 import { pdqDihedralFromRgba, pdqFromRgba, type PdqDihedralVariant } from '../core/pdq';
 import type { ServiceDeps } from './deps';
 
-/** Below this PDQ quality a hash says little about the image (flat, blank, tiny): returned, never shared. */
-export const PDQ_MIN_SHARE_QUALITY = 50;
-
 export interface Variant {
   variant: PdqDihedralVariant;
   value: string;
@@ -30,7 +27,7 @@ export interface MediaHashes {
 export interface VideoMediaHashes {
   kind: 'video';
   hashes: {
-    /** value: SHA-256 of the frame list (core/video.ts vpdqDigest); frames: PDQ of the sampled frames. */
+    /** value: SHA-256 of the frame list (core/video vpdqDigest); frames: PDQ of the sampled frames. */
     vpdq: { value: string; frames: VideoFrameHash[] };
     md5: { value: string };
     sha256: { value: string };
@@ -39,7 +36,7 @@ export interface VideoMediaHashes {
 }
 
 /** `metrics` is optional: the client CLI hashes with the same code and no metrics. */
-type HashingDeps = Pick<ServiceDeps, 'decoder' | 'digests' | 'video' | 'limits'> & Partial<Pick<ServiceDeps, 'metrics'>>;
+type HashingDeps = Pick<ServiceDeps, 'decoder' | 'kernels' | 'digests' | 'video' | 'limits'> & Partial<Pick<ServiceDeps, 'metrics'>>;
 
 /**
  * Images and videos are told apart by their first bytes, not by the Content-Type a client claims.
@@ -64,7 +61,7 @@ async function hashVideoMedia(deps: HashingDeps, bytes: Uint8Array): Promise<Vid
   // Timed inside its slot: the decode's own duration, not the wait for a slot (a gauge shows that).
   const v = await deps.video.slots.run(async () => {
     const elapsed = deps.metrics?.timer();
-    const r = await hashVideo(deps.video.decoder, bytes, deps.video.decode);
+    const r = await hashVideo(deps.video.decoder, bytes, deps.video.decode, deps.kernels.pdq);
     if (elapsed) deps.metrics!.hashed('video', elapsed());
     return r;
   });
@@ -93,20 +90,20 @@ async function hashImage(deps: HashingDeps, bytes: Uint8Array, opts: { dihedral?
   const img = await deps.decoder.decode(bytes);
   const out: MediaHashes = {
     kind: 'image',
-    hashes: { pdq: { value: '', quality: 0 }, blockhash: { value: blockhash(img) }, md5: { value: md5 }, sha256: { value: sha256 } },
+    hashes: { pdq: { value: '', quality: 0 }, blockhash: { value: blockhash(img, deps.kernels.blockhash) }, md5: { value: md5 }, sha256: { value: sha256 } },
     media: { width: img.width, height: img.height, format: img.format },
   };
   if (opts.dihedral) {
     // PDQ: all 8 from one DCT. blockhash: from one pass over the pixels (its block values are
     // exact, so a rotation or mirror only reorders them).
-    const d = pdqDihedralFromRgba(img.rgba, img.width, img.height);
+    const d = pdqDihedralFromRgba(img.rgba, img.width, img.height, deps.kernels.pdq);
     out.hashes.pdq = { value: d.hashes[0].hash, quality: d.quality };
     out.variants = {
       pdq: d.hashes.map((h) => ({ variant: h.variant, value: h.hash })),
-      blockhash: blockhashDihedralFromRgba(img.rgba, img.width, img.height).map((h) => ({ variant: h.variant, value: h.hash })),
+      blockhash: blockhashDihedralFromRgba(img.rgba, img.width, img.height, deps.kernels.blockhash).map((h) => ({ variant: h.variant, value: h.hash })),
     };
   } else {
-    const p = pdqFromRgba(img.rgba, img.width, img.height);
+    const p = pdqFromRgba(img.rgba, img.width, img.height, deps.kernels.pdq);
     out.hashes.pdq = { value: p.hash, quality: p.quality };
   }
   if (elapsed) deps.metrics!.hashed('image', elapsed());

@@ -1,10 +1,10 @@
 /** Match queries: each hash against the index, with per-type thresholds a request may tighten or widen up to a cap. */
 import { DomainError, type FieldProblem } from '../core/errors';
-import { checkHash, HASH_SPECS, isSingleHashType, type HashType } from '../core/hashes';
+import { checkHash, HASH_SPECS, isSingleHashType, THRESHOLDS, type HashType } from '../core/hashes';
 import { dihedralFromHash, PDQ_DIHEDRAL_VARIANTS } from '../core/pdq';
 import type { ServiceDeps } from './deps';
 import type { MatchTally } from './observe';
-import { PDQ_MIN_SHARE_QUALITY, type HashWithVariants } from './hashing';
+import type { HashWithVariants } from './hashing';
 import { checkBatchSize, checkFrameTotal, checkVpdq } from './sharing';
 import type { VideoFrameHash } from '../core/video';
 import { matchVideo, stillsInVideos } from './video-matching';
@@ -127,7 +127,7 @@ export async function matchParsed(deps: ServiceDeps, queries: HashWithVariants[]
     if (video) return video;
     return {
       query: { type: q.type, value: q.value, ...(q.quality !== undefined ? { quality: q.quality } : {}) },
-      ...(q.type === 'pdq' && q.quality !== undefined && q.quality < PDQ_MIN_SHARE_QUALITY ? { lowQuality: true } : {}),
+      ...(q.type === 'pdq' && q.quality !== undefined && q.quality < THRESHOLDS.pdq.minQuality ? { lowQuality: true } : {}),
       matches: [
         ...hits[i].flatMap((hit) => {
           const d = details.get(hit.seq);

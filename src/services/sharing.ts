@@ -6,12 +6,11 @@
  */
 import type { Principal } from '../core/auth';
 import { DomainError, type FieldProblem } from '../core/errors';
-import { checkHash, type HashType } from '../core/hashes';
+import { checkHash, THRESHOLDS, type HashType } from '../core/hashes';
 import { unknownLabels } from '../core/hashes';
 import { checkVideoFrames, usableFrameMask, vpdqDigest, type VideoFrameHash } from '../core/video';
 import type { ShareOutcome, VideoFrameRow, Verdict } from '../storage/types';
 import type { ServiceDeps } from './deps';
-import { PDQ_MIN_SHARE_QUALITY } from './hashing';
 
 export interface ShareItem {
   type: string;
@@ -74,15 +73,15 @@ export async function shareHashes(deps: ServiceDeps, who: Principal, items: Shar
     else wanted.set(key, { type: it.type as HashType, value: r.value, labels: new Set(it.labels), externalId: it.externalId ?? null, frames: 'frames' in r ? (r.frames as VideoFrameHash[]) : undefined });
   });
   if (problems.length) throw new DomainError('invalid_request', problems[0].message, { errors: problems });
-  const weak = items.flatMap((it, i) => (it.type === 'pdq' && it.quality !== undefined && it.quality < PDQ_MIN_SHARE_QUALITY ? [{ path: `items/${i}/quality`, message: `PDQ quality ${it.quality} is below ${PDQ_MIN_SHARE_QUALITY}` }] : []));
+  const weak = items.flatMap((it, i) => (it.type === 'pdq' && it.quality !== undefined && it.quality < THRESHOLDS.pdq.minQuality ? [{ path: `items/${i}/quality`, message: `PDQ quality ${it.quality} is below ${THRESHOLDS.pdq.minQuality}` }] : []));
   items.forEach((it, i) => {
     const w = keyOf[i] && wanted.get(keyOf[i]);
     if (w && w.frames && !usableFrameMask(w.frames).some(Boolean)) {
-      weak.push({ path: `items/${i}/frames`, message: `no frame of the video has PDQ quality ${PDQ_MIN_SHARE_QUALITY} or more` });
+      weak.push({ path: `items/${i}/frames`, message: `no frame of the video has PDQ quality ${THRESHOLDS.vpdq.frameMinQuality} or more` });
     }
   });
   if (weak.length) {
-    throw new DomainError('low_quality', `PDQ hashes of quality below ${PDQ_MIN_SHARE_QUALITY} are not shared: they come from flat, blank or tiny images and match unrelated media (${weak[0].message})`, { errors: weak });
+    throw new DomainError('low_quality', `PDQ hashes of quality below ${THRESHOLDS.pdq.minQuality} are not shared: they come from flat, blank or tiny images and match unrelated media (${weak[0].message})`, { errors: weak });
   }
 
   const committed = await deps.ledger.share({

@@ -13,9 +13,9 @@ import type { Keyring } from './keyring';
 import { NODE_ALG } from './keyring';
 
 export const ACCESS_TOKEN_TTL_S = 600;
-export const ASSERTION_MAX_LIFETIME_S = 300;
+const ASSERTION_MAX_LIFETIME_S = 300;
 export const CLOCK_SKEW_S = 60;
-export const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 export const TOKEN_PATH = '/v1/oauth/token';
 
 export interface TokenDeps {
@@ -68,7 +68,7 @@ export const CLIENT_ALGS = ['EdDSA', 'Ed25519', 'ES256'] as const;
  * configured name of the node. Never anything taken from the request (its Host header): an
  * assertion made for another node must not be accepted here because it was sent with that node's Host.
  */
-export function assertionAudiences(issuer: string, others: readonly string[] = []): string[] {
+function assertionAudiences(issuer: string, others: readonly string[] = []): string[] {
   const out = new Set<string>();
   for (const name of [issuer, ...others]) {
     const base = name.replace(/\/+$/, '');
@@ -203,12 +203,25 @@ async function remoteKeys(deps: TokenDeps, client: ClientRow, kid: string | unde
 /**
  * Tokens whose signature and claims have been checked, until they expire: a signature stays valid,
  * so only the expiry is re-checked on a hit. The client and key are re-read on every request all
- * the same. Bounded; cleared when full.
+ * the same. Bounded; cleared when full. One per authenticator, so two apps in one process (two
+ * nodes, or a test's) never take each other's tokens as verified.
  */
-const verified = new Map<string, JWTPayload>();
-const VERIFIED_MAX = 10_000;
+class VerifiedTokens {
+  private readonly payloads = new Map<string, JWTPayload>();
 
-export async function verifyAccessToken(deps: TokenDeps, authorization: string | undefined): Promise<Principal> {
+  constructor(private readonly max = 10_000) {}
+
+  get(key: string): JWTPayload | undefined {
+    return this.payloads.get(key);
+  }
+
+  set(key: string, payload: JWTPayload): void {
+    if (this.payloads.size >= this.max) this.payloads.clear();
+    this.payloads.set(key, payload);
+  }
+}
+
+async function verifyAccessToken(deps: TokenDeps, verified: VerifiedTokens, authorization: string | undefined): Promise<Principal> {
   if (!authorization) throw new DomainError('unauthenticated', 'send Authorization: Bearer <access token>; get one from POST /v1/oauth/token');
   const m = /^Bearer\s+([A-Za-z0-9_\-.=]+)$/i.exec(authorization.trim());
   if (!m) throw new DomainError('invalid_token', 'the Authorization header must be "Bearer <access token>"');
@@ -216,11 +229,15 @@ export async function verifyAccessToken(deps: TokenDeps, authorization: string |
   let payload: JWTPayload | undefined = verified.get(cacheKey);
   const nowS = deps.now() / 1000;
   if (payload && (payload.exp! + CLOCK_SKEW_S <= nowS || (payload.nbf !== undefined && payload.nbf - CLOCK_SKEW_S > nowS))) payload = undefined;
-  if (!payload) payload = await verifyJwt(deps, m[1], cacheKey);
+  if (!payload) {
+    payload = await verifyJwt(deps, m[1]);
+    // Only tokens signed by a key still published may be remembered; a retired key's tokens expire with it.
+    verified.set(cacheKey, payload);
+  }
   return principalOf(deps, payload);
 }
 
-async function verifyJwt(deps: TokenDeps, token: string, cacheKey: string): Promise<JWTPayload> {
+async function verifyJwt(deps: TokenDeps, token: string): Promise<JWTPayload> {
   let payload: JWTPayload;
   try {
     ({ payload } = await jwtVerify(
@@ -243,9 +260,6 @@ async function verifyJwt(deps: TokenDeps, token: string, cacheKey: string): Prom
   } catch (e) {
     throw new DomainError('invalid_token', describeJoseError(e, 'access token'));
   }
-  // Only tokens signed by a key still published may be remembered; a retired key's tokens expire with it.
-  if (verified.size >= VERIFIED_MAX) verified.clear();
-  verified.set(cacheKey, payload);
   return payload;
 }
 
@@ -286,8 +300,11 @@ function describeJoseError(e: unknown, what: string): string {
 
 /** The Authenticator of every protected route: access tokens signed by this node. */
 export class TokenAuthenticator {
+  private readonly verified = new VerifiedTokens();
+
   constructor(private readonly deps: TokenDeps) {}
+
   authenticate(authorization: string | undefined): Promise<Principal> {
-    return verifyAccessToken(this.deps, authorization);
+    return verifyAccessToken(this.deps, this.verified, authorization);
   }
 }

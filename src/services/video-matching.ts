@@ -2,13 +2,14 @@
  * Matching with videos. A stored vpdq hash is in the index as its usable frames (type `vpdq`, keyed
  * by frame), so:
  * - a video query probes the index with each of its usable frames and counts, per stored video, the
- *   query frames that found one of its frames and the frames found: the vPDQ rule of core/video.ts
- *   (vpdqMatch), answered by the index instead of comparing every pair;
+ *   query frames that found one of its frames and the frames found, and core/video's vPDQ rule
+ *   (`vpdqVerdict`) decides on those counts: the rule `vpdqMatch` applies to every pair, answered
+ *   by the index instead;
  * - each frame of a video query is also matched on its own against stored images (PDQ);
  * - a PDQ query (an image) matches the frames of stored videos, so a still taken from a shared video
  *   finds it.
  */
-import { usableFrameMask, type VideoFrameHash } from '../core/video';
+import { usableFrames, vpdqVerdict, type VideoFrameHash } from '../core/video';
 import type { HashType } from '../core/hashes';
 import type { IndexHit } from '../core/hash-index';
 import type { FrameOwner } from '../storage/types';
@@ -36,14 +37,9 @@ interface VideoTally {
 const CHUNK = 32;
 const yieldToOthers = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
-/** Whether `n` of `of` is at least `pct` percent, on the counts (no rounding at the threshold). */
-const atLeast = (n: number, of: number, pct: number) => of > 0 && n * 100 >= pct * of;
-const percent = (n: number, of: number) => (of === 0 ? 0 : Math.round((n * 10_000) / of) / 100);
-
 export async function matchVideo(deps: ServiceDeps, q: HashWithVariants, thresholds: Record<HashType, number>): Promise<MatchResult> {
   const frames = q.frames ?? [];
-  const mask = usableFrameMask(frames);
-  const usable = frames.filter((_, i) => mask[i]);
+  const usable = usableFrames(frames);
   const query = { type: 'vpdq' as const, value: q.value, frames: frames.length, usableFrames: usable.length };
   if (usable.length === 0) return { query, lowQuality: true, matches: [] };
 
@@ -86,18 +82,17 @@ export async function matchVideo(deps: ServiceDeps, q: HashWithVariants, thresho
     });
   }
 
-  const rule = deps.video;
-  const videos = [...tallies.values()].filter(
-    (t) => atLeast(t.queryFrames, usable.length, rule.queryMatchPercent) && (rule.candidateMatchPercent === 0 || atLeast(t.candidateFrames.size, t.owner.indexedFrames, rule.candidateMatchPercent)),
-  );
-  const details = new Map((await deps.hashes.getBySeqs([...videos.map((t) => t.owner.hashSeq), ...images.keys()])).map((d) => [d.seq, d]));
+  const videos = [...tallies.values()]
+    .map((t) => ({ t, verdict: vpdqVerdict({ queryMatched: t.queryFrames, queryUsable: usable.length, candidateMatched: t.candidateFrames.size, candidateUsable: t.owner.indexedFrames }, deps.video) }))
+    .filter((v) => v.verdict.matched);
+  const details = new Map((await deps.hashes.getBySeqs([...videos.map((v) => v.t.owner.hashSeq), ...images.keys()])).map((d) => [d.seq, d]));
   const origins = await deps.origins.matching();
   const videoMatches = videos
-    .sort((a, b) => b.queryFrames - a.queryFrames || a.distance - b.distance || a.owner.hashSeq - b.owner.hashSeq)
-    .flatMap((t) => {
+    .sort((a, b) => b.t.queryFrames - a.t.queryFrames || a.t.distance - b.t.distance || a.t.owner.hashSeq - b.t.owner.hashSeq)
+    .flatMap(({ t, verdict }) => {
       const d = details.get(t.owner.hashSeq);
       if (!matchable(d, origins)) return [];
-      return [{ ...matchOf(d, t.distance), video: { queryMatchPercent: percent(t.queryFrames, usable.length), candidateMatchPercent: percent(t.candidateFrames.size, t.owner.indexedFrames) } }];
+      return [{ ...matchOf(d, t.distance), video: { queryMatchPercent: verdict.queryMatchPercent, candidateMatchPercent: verdict.candidateMatchPercent } }];
     });
   const imageMatches = [...images]
     .sort((a, b) => a[1].distance - b[1].distance || a[0] - b[0])

@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type OpenDb } from '../../src/runtime/node/db';
+import { openDatabase, type OpenDb } from '../../src/runtime/node/database';
 import { newPeerRow } from '../../src/services/federation';
 import { SqlFederationStore } from '../../src/storage/federation-store';
 import { SqlHashStore } from '../../src/storage/hash-store';

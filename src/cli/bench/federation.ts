@@ -22,7 +22,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { calculateJwkThumbprint, CompactSign, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { toBatchItem } from '../../core/federation';
-import { openDatabase } from '../../runtime/node/db';
+import { openDatabase } from '../../runtime/node/database';
 import { NO_FOLLOWER } from '../../services/change-follower';
 import { createClient } from '../../services/clients';
 import { addPeer, RemoteJwks, verifyBatch } from '../../services/federation';

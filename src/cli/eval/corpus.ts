@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { buildHashKernels } from '../../core/kernels';
 import { hammingHex } from '../../core/hashes';
 import { nodeDigester } from '../../runtime/node/digest';
 import { SharpImageDecoder } from '../../runtime/node/image';
@@ -54,6 +55,7 @@ const sha256 = (b: Uint8Array | string) => createHash('sha256').update(b).digest
 
 const localDeps = {
   decoder: new SharpImageDecoder({ maxPixels: DEFAULT_LIMITS.maxImagePixels }),
+  kernels: buildHashKernels(),
   digests: nodeDigester,
   // Originals are images; a video decoder is never reached.
   video: { ...DEFAULT_VIDEO, slots: new Slots(1, 0), decoder: { open: () => Promise.reject(new Error('images only')), status: async () => ({ available: false, detail: 'images only' }) } },
@@ -61,7 +63,7 @@ const localDeps = {
 };
 
 /** The node's hashes of an image, computed in this process with the node's code (services/hashing.ts). */
-export async function hashLocally(bytes: Uint8Array): Promise<MediaHashes> {
+async function hashLocally(bytes: Uint8Array): Promise<MediaHashes> {
   const h = await hashMedia(localDeps, bytes);
   if (h.kind !== 'image') throw new Error('not an image');
   return h;

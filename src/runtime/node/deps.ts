@@ -3,10 +3,11 @@
  * ledger, sharp, the in-memory match index loaded from the database and kept in step with the
  * change log by the follower.
  */
-import { MultiIndexHashing } from '../../core/hash-index';
-import { MemoryMatchIndex } from '../../core/hash-index';
+import { MemoryMatchIndex, MultiIndexHashing } from '../../core/hash-index';
 import { SINGLE_HASH_TYPES } from '../../core/hashes';
+import { buildHashKernels } from '../../core/kernels';
 import { Slots } from '../../core/limits';
+import { VERSION } from '../../config';
 import { assembleAppDeps } from '../../http/assemble';
 import type { AppDeps, Authenticator } from '../../http/env';
 import { ChangeFollower } from '../../services/change-follower';
@@ -21,18 +22,15 @@ import { SqlLedger } from '../../storage/ledger';
 import { SqlStatsStore } from '../../storage/stats-store';
 import { SqlLogStore } from '../../storage/log-store';
 import { errorFields, SILENT_LOGGER, type Logger } from '../../services/observe';
-import type { NodeConfig } from './config';
-import { openDatabase, type OpenDb } from './db';
+import { nodeSecret, type NodeConfig } from './config';
+import { openDatabase, type OpenDb } from './database';
 import { nodeDigester } from './digest';
 import { swaggerUiAssets } from './docs-assets';
 import { SharpImageDecoder } from './image';
 import { NodeMetrics } from './metrics';
-import { MihHelper } from './mih-helper';
-import { nodeSecret } from './secret';
+import { MihHelper } from './match-helper';
 import { FfmpegVideoDecoder } from './video';
 import { v7 as uuidv7 } from 'uuid';
-
-export const VERSION = '0.1.0';
 
 export interface NodeRuntime {
   deps: AppDeps;
@@ -113,6 +111,9 @@ export async function createNodeRuntime(
     index,
     indexDetail: () => ({ hashes: index.counts(), changeLog: follower.applied }),
     decoder: new SharpImageDecoder({ maxPixels: limits.maxImagePixels }),
+    // A kernel that does not build stops the start (tests, development); in production it is
+    // logged once and that hash runs in TypeScript (same hashes, about 5x slower for PDQ).
+    kernels: buildHashKernels({ onFailure: config.NODE_ENV === 'production' ? (_, e) => console.error(`${e.message}; hashing falls back to TypeScript`) : undefined }),
     digests: nodeDigester,
     video: {
       decoder: new FfmpegVideoDecoder({ ffmpegPath: config.FFMPEG_PATH, ffprobePath: config.FFPROBE_PATH, maxPixels: config.VIDEO_MAX_PIXELS }),
