@@ -18,9 +18,9 @@
  * and never with --json. Exit status: 0 done, 1 failed (or some files could not be hashed), 2 usage.
  */
 import { existsSync, writeFileSync } from 'node:fs';
-import { generateClientKey, type KeyAlg, type LabelId, type ShareResult } from '../client';
+import { generateClientKey, type KeyAlg, type ShareResult } from '../client';
 import { fail, main, out, parse } from './args';
-import { hashPaths, parseHashFlag, parseInput, toMatchQueries, toShareItems, UsageError, type Gathered } from './client-items';
+import { hashPaths, labelIds, parseHashFlag, parseInput, toMatchQueries, toShareItems, UsageError, type Gathered } from './client-items';
 import { connect, CONNECT_HELP, CONNECT_OPTIONS, connectionOf } from './connect';
 import { publicKeyPath, writePrivateFile } from './key-files';
 import { findMedia, LocalHasher } from './local-hash';
@@ -87,13 +87,14 @@ async function run(cmd: string, rest: string[]): Promise<void> {
 
   if (cmd === 'share') {
     const { values, positionals } = parse(rest, { ...CONNECT_OPTIONS, ...GATHER_OPTIONS, labels: { type: 'string' }, 'external-id': { type: 'string' } });
-    const labels = values.labels?.split(',').map((s) => s.trim()).filter(Boolean) as LabelId[] | undefined;
+    const labels = values.labels === undefined ? undefined : labelIds(values.labels.split(',').map((s) => s.trim()).filter(Boolean), '--labels');
     connectionOf(values);
     const g = await gather(positionals, values, true);
     const items = toShareItems(g.hashes, labels, values['external-id']);
     const bar = sending(values.json);
     const client = connect(values, { progress: bar });
-    const { items: results } = items.length ? await client.share(items, { onProgress: (p) => bar.update(p.items, p.total, `${p.done}/${p.batches} requests`) }) : { items: [] as ShareResult[] };
+    const none: ShareResult[] = [];
+    const { items: results } = items.length ? await client.share(items, { onProgress: (p) => bar.update(p.items, p.total, `${p.done}/${p.batches} requests`) }) : { items: none };
     bar.end();
     if (values.json) for (const [i, r] of results.entries()) line({ ...(g.hashes[i].file ? { file: g.hashes[i].file } : {}), ...r });
     else {

@@ -1,7 +1,7 @@
 /** Hash an uploaded image or video: every hash type the node knows, and the facts about the media. Stores nothing. */
 import { blockhash, blockhashDihedralFromRgba } from '../core/blockhash';
 import { DomainError } from '../core/errors';
-import type { HashType } from '../core/hashes';
+import type { HashType, SingleHashType } from '../core/hashes';
 import { hashVideo, isVideo, vpdqDigest, type VideoFrameHash } from '../core/video';
 import { pdqDihedralFromRgba, pdqFromRgba, type PdqDihedralVariant } from '../core/pdq';
 import type { ServiceDeps } from './deps';
@@ -36,7 +36,7 @@ export interface VideoMediaHashes {
 }
 
 /** `metrics` is optional: the client CLI hashes with the same code and no metrics. */
-type HashingDeps = Pick<ServiceDeps, 'decoder' | 'kernels' | 'digests' | 'video' | 'limits'> & Partial<Pick<ServiceDeps, 'metrics'>>;
+type HashingDeps = Pick<ServiceDeps, 'decoder' | 'kernels' | 'digests' | 'video'> & Partial<Pick<ServiceDeps, 'metrics'>>;
 
 /**
  * Images and videos are told apart by their first bytes, not by the Content-Type a client claims.
@@ -44,25 +44,16 @@ type HashingDeps = Pick<ServiceDeps, 'decoder' | 'kernels' | 'digests' | 'video'
  */
 export async function hashMedia(deps: HashingDeps, bytes: Uint8Array, opts: { dihedral?: boolean } = {}): Promise<MediaHashes | VideoMediaHashes> {
   if (bytes.byteLength === 0) throw new DomainError('invalid_request', 'the request body is empty; send the image or video bytes', { errors: [{ path: 'body', message: 'empty' }] });
-  if (isVideo(bytes)) return hashVideoMedia(deps, bytes);
-  if (bytes.byteLength > deps.limits.maxBodyBytes) {
-    throw new DomainError('payload_too_large', `images are accepted up to ${deps.limits.maxBodyBytes} bytes (videos up to ${deps.video.maxBytes}); this body is ${bytes.byteLength}`, {
-      extra: { maxBytes: deps.limits.maxBodyBytes },
-    });
-  }
-  return hashImage(deps, bytes, opts);
+  return isVideo(bytes) ? hashVideoMedia(deps, bytes) : hashImage(deps, bytes, opts);
 }
 
 async function hashVideoMedia(deps: HashingDeps, bytes: Uint8Array): Promise<VideoMediaHashes> {
-  // The route lets bodies up to the larger of the two limits through; a video has its own.
-  if (bytes.byteLength > deps.video.maxBytes) {
-    throw new DomainError('payload_too_large', `videos are accepted up to ${deps.video.maxBytes} bytes; this one is ${bytes.byteLength}`, { extra: { maxBytes: deps.video.maxBytes } });
-  }
   // Timed inside its slot: the decode's own duration, not the wait for a slot (a gauge shows that).
   const v = await deps.video.slots.run(async () => {
-    const elapsed = deps.metrics?.timer();
+    const metrics = deps.metrics;
+    const elapsed = metrics?.timer();
     const r = await hashVideo(deps.video.decoder, bytes, deps.video.decode, deps.kernels.pdq);
-    if (elapsed) deps.metrics!.hashed('video', elapsed());
+    if (metrics && elapsed) metrics.hashed('video', elapsed());
     return r;
   });
   const { md5, sha256 } = await fileDigests(deps, bytes);
@@ -106,9 +97,12 @@ async function hashImage(deps: HashingDeps, bytes: Uint8Array, opts: { dihedral?
     const p = pdqFromRgba(img.rgba, img.width, img.height, deps.kernels.pdq);
     out.hashes.pdq = { value: p.hash, quality: p.quality };
   }
-  if (elapsed) deps.metrics!.hashed('image', elapsed());
+  if (deps.metrics && elapsed) deps.metrics.hashed('image', elapsed());
   return out;
 }
+
+/** A hash as a client sends it, once checked: a single hash (PDQ with its quality when known) or a video's frames and their digest. */
+export type HashQuery = { type: SingleHashType; value: string; quality?: number } | { type: 'vpdq'; value: string; frames: VideoFrameHash[] };
 
 export interface HashWithVariants {
   type: HashType;

@@ -1,27 +1,20 @@
-/** Match queries: each hash against the index, with per-type thresholds a request may tighten or widen up to a cap. */
-import { DomainError, type FieldProblem } from '../core/errors';
-import { checkHash, HASH_SPECS, isSingleHashType, THRESHOLDS, type HashType } from '../core/hashes';
+/**
+ * Match queries: each hash against the index, with per-type thresholds a request may tighten or widen
+ * up to a cap. The queries arrive checked (src/http/hash-input.ts): known types, hex of the right
+ * length in lowercase, a vpdq item's value the digest of its frames, distances within their caps.
+ */
+import { DomainError } from '../core/errors';
+import { HASH_SPECS, THRESHOLDS, type HashType } from '../core/hashes';
 import { dihedralFromHash, PDQ_DIHEDRAL_VARIANTS } from '../core/pdq';
 import type { ServiceDeps } from './deps';
 import type { MatchTally } from './observe';
-import type { HashWithVariants } from './hashing';
-import { checkBatchSize, checkFrameTotal, checkVpdq } from './sharing';
-import type { VideoFrameHash } from '../core/video';
+import type { HashQuery, HashWithVariants } from './hashing';
 import { matchVideo, stillsInVideos } from './video-matching';
 import { matchable, matchOf } from './views';
 
-export interface MatchQuery {
-  type: string;
-  /** For vpdq: the frames' digest, or left out. */
-  value?: string;
-  /** vpdq: the frames. */
-  frames?: unknown;
-  /** PDQ quality, when the client knows it: below 50 the result is flagged. */
-  quality?: number;
-}
-
 export interface MatchOptions {
-  maxDistance?: Record<string, number>;
+  /** Per type, the largest Hamming distance that matches (within HASH_SPECS' caps). */
+  maxDistance?: Partial<Record<HashType, number>>;
   dihedral?: boolean;
 }
 
@@ -38,12 +31,15 @@ export interface Match {
   feedback: { confirm: number; dispute: number };
   /** With dihedral matching: which rotation or mirror of the query matched (the nearest). */
   variant?: string;
+  /** ... and the query's hash under it. */
+  variantValue?: string;
   /** A video matched a stored video: the vPDQ shares, in percent. */
   video?: { queryMatchPercent: number; candidateMatchPercent: number };
   /** An image matched a frame of a video: that frame. */
   frame?: { index: number; timestamp: number };
 }
 
+/** What the index found for one query. */
 export interface MatchResult {
   query: { type: HashType; value: string; quality?: number; frames?: number; usableFrames?: number };
   /** The query's PDQ quality is below 50 (a video: no usable frame): matches on it are weak evidence. */
@@ -51,42 +47,23 @@ export interface MatchResult {
   matches: Match[];
 }
 
-export function resolveThresholds(opts: MatchOptions): Record<HashType, number> {
-  const out = Object.fromEntries(Object.entries(HASH_SPECS).map(([t, s]) => [t, s.defaultMaxDistance])) as Record<HashType, number>;
-  const problems: FieldProblem[] = [];
-  for (const [t, d] of Object.entries(opts.maxDistance ?? {})) {
-    if (!isSingleHashType(t) && t !== 'vpdq') {
-      problems.push({ path: `maxDistance/${t}`, message: `unknown hash type ${JSON.stringify(t)}` });
-      continue;
-    }
-    const cap = HASH_SPECS[t].maxDistanceCap;
-    if (!Number.isInteger(d) || d < 0 || d > cap) {
-      problems.push({ path: `maxDistance/${t}`, message: `${t} maxDistance must be an integer from 0 to ${cap}` });
-      continue;
-    }
-    out[t] = d;
-  }
-  if (problems.length) throw new DomainError('invalid_request', problems[0].message, { errors: problems });
-  return out;
+/** A result as answered: whether anything matched, said outright. */
+export type MatchAnswer = { query: MatchResult['query']; matched: boolean } & Omit<MatchResult, 'query'>;
+
+/** The default distance per type, with the request's own where it gave one. */
+export function resolveThresholds(maxDistance: MatchOptions['maxDistance'] = {}): Record<HashType, number> {
+  const pick = (t: HashType) => maxDistance[t] ?? HASH_SPECS[t].defaultMaxDistance;
+  return { pdq: pick('pdq'), blockhash: pick('blockhash'), md5: pick('md5'), sha256: pick('sha256'), vpdq: pick('vpdq') };
 }
 
-export async function matchHashes(deps: ServiceDeps, queries: MatchQuery[], opts: MatchOptions = {}): Promise<MatchResult[]> {
-  checkBatchSize(queries.length, deps.limits.maxBatch, 'hashes');
-  checkFrameTotal(queries, deps.video.decode.maxFrames, 'hashes');
-  const thresholds = resolveThresholds(opts);
-  const problems: FieldProblem[] = [];
-  const parsed = queries.map((q, i) => {
-    const r = q.type === 'vpdq' ? checkVpdq(q, `hashes/${i}`, deps.video.decode.maxFrames) : checkHash(q.type, q.value, `hashes/${i}`);
-    if ('problems' in r) problems.push(...r.problems);
-    if (q.quality !== undefined && (!Number.isInteger(q.quality) || q.quality < 0 || q.quality > 100)) problems.push({ path: `hashes/${i}/quality`, message: 'quality must be an integer from 0 to 100' });
-    if (!('value' in r)) return null;
-    const h: HashWithVariants = { type: q.type as HashType, value: r.value, quality: q.quality, ...('frames' in r ? { frames: r.frames as VideoFrameHash[] } : {}) };
+export async function matchHashes(deps: ServiceDeps, queries: readonly HashQuery[], opts: MatchOptions = {}): Promise<MatchAnswer[]> {
+  const withVariants = queries.map((q): HashWithVariants => {
+    if (q.type === 'vpdq') return q;
     // From a hash alone only PDQ's variants can be derived (approximately; see dihedralFromHash).
-    if (opts.dihedral && h.type === 'pdq') h.variants = PDQ_DIHEDRAL_VARIANTS.map((variant) => ({ variant, value: dihedralFromHash(h.value, variant) }));
-    return h;
+    if (opts.dihedral && q.type === 'pdq') return { ...q, variants: PDQ_DIHEDRAL_VARIANTS.map((variant) => ({ variant, value: dihedralFromHash(q.value, variant) })) };
+    return q;
   });
-  if (problems.length) throw new DomainError('invalid_request', problems[0].message, { errors: problems });
-  return matchParsed(deps, parsed as HashWithVariants[], thresholds);
+  return matchParsed(deps, withVariants, resolveThresholds(opts.maxDistance));
 }
 
 /**
@@ -94,7 +71,7 @@ export async function matchHashes(deps: ServiceDeps, queries: MatchQuery[], opts
  * A vpdq query matches stored videos by the vPDQ rule (services/video-matching.ts), and a PDQ query
  * also matches the frames of stored videos.
  */
-export async function matchParsed(deps: ServiceDeps, queries: HashWithVariants[], thresholds: Record<HashType, number>): Promise<MatchResult[]> {
+export async function matchParsed(deps: ServiceDeps, queries: HashWithVariants[], thresholds: Record<HashType, number>): Promise<MatchAnswer[]> {
   // A half-loaded index would miss hashes: say so rather than answer "no match".
   if (!deps.index.ready()) throw new DomainError('not_ready', 'the match index is still loading after a start; retry in a few seconds', { extra: { retryAfter: 2 } });
   const elapsed = deps.metrics.timer();
@@ -103,7 +80,8 @@ export async function matchParsed(deps: ServiceDeps, queries: HashWithVariants[]
   const probes = new Map<HashType, { query: number; variant?: string; value: string }[]>();
   queries.forEach((q, i) => {
     if (q.type === 'vpdq') return;
-    const list = probes.get(q.type) ?? probes.set(q.type, []).get(q.type)!;
+    let list = probes.get(q.type);
+    if (!list) probes.set(q.type, (list = []));
     for (const p of q.variants?.length ? q.variants : [{ variant: undefined, value: q.value }]) list.push({ query: i, variant: p.variant, value: p.value });
   });
   const best = queries.map(() => new Map<number, { distance: number; variant?: string }>());
@@ -122,38 +100,49 @@ export async function matchParsed(deps: ServiceDeps, queries: HashWithVariants[]
   const inVideos = await stillsInVideos(deps, queries, thresholds.pdq);
   const details = new Map((await deps.hashes.getBySeqs(hits.flat().map((h) => h.seq))).map((d) => [d.seq, d]));
   const origins = await deps.origins.matching();
-  const results = queries.map((q, i): MatchResult => {
-    const video = videos[i];
-    if (video) return video;
-    return {
-      query: { type: q.type, value: q.value, ...(q.quality !== undefined ? { quality: q.quality } : {}) },
-      ...(q.type === 'pdq' && q.quality !== undefined && q.quality < THRESHOLDS.pdq.minQuality ? { lowQuality: true } : {}),
-      matches: [
-        ...hits[i].flatMap((hit) => {
-          const d = details.get(hit.seq);
-          // The index follows commits; a hash retracted a moment ago must still never match.
-          if (!matchable(d, origins)) return [];
-          const m = matchOf(d, hit.distance);
-          if (hit.variant) m.variant = hit.variant;
-          return [m];
-        }),
-        ...(inVideos.get(i) ?? []),
-      ],
-    };
-  });
-  deps.metrics.matched(elapsed(), tallyMatches(results));
-  return results;
+  const found = queries.map(
+    (q, i): MatchResult =>
+      videos[i] ?? {
+        query: { type: q.type, value: q.value, ...(q.quality !== undefined ? { quality: q.quality } : {}) },
+        ...(q.type === 'pdq' && q.quality !== undefined && q.quality < THRESHOLDS.pdq.minQuality ? { lowQuality: true } : {}),
+        matches: [
+          ...hits[i].flatMap((hit) => {
+            const d = details.get(hit.seq);
+            // The index follows commits; a hash retracted a moment ago must still never match.
+            if (!matchable(d, origins)) return [];
+            const m = matchOf(d, hit.distance);
+            if (hit.variant) m.variant = hit.variant;
+            return [m];
+          }),
+          ...(inVideos.get(i) ?? []),
+        ],
+      },
+  );
+  deps.metrics.matched(elapsed(), tallyMatches(found));
+  return found.map((r, i) => answer(r, queries[i]));
 }
 
 /** Queries and queries with at least one match, per hash type. */
 function tallyMatches(results: MatchResult[]): MatchTally[] {
   const by = new Map<string, MatchTally>();
   for (const r of results) {
-    const t = by.get(r.query.type) ?? by.set(r.query.type, { type: r.query.type, queries: 0, hits: 0 }).get(r.query.type)!;
+    let t = by.get(r.query.type);
+    if (!t) by.set(r.query.type, (t = { type: r.query.type, queries: 0, hits: 0 }));
     t.queries++;
     if (r.matches.length) t.hits++;
   }
   return [...by.values()];
+}
+
+/** A result as answered: `matched` said outright, and each match through a variant with that variant's hash. */
+function answer(r: MatchResult, q: HashWithVariants): MatchAnswer {
+  const variantValue = (name: string) => q.variants?.find((v) => v.variant === name)?.value;
+  return {
+    query: r.query,
+    matched: r.matches.length > 0,
+    ...(r.lowQuality ? { lowQuality: true } : {}),
+    matches: r.matches.map((m) => (m.variant === undefined ? m : { ...m, variantValue: variantValue(m.variant) })),
+  };
 }
 
 /**

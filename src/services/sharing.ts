@@ -1,28 +1,20 @@
 /**
- * Sharing, retracting and feedback. Each use-case checks its input and hands the ledger one commit;
+ * Sharing, retracting and feedback. Input arrives checked at the edge (src/http: types, hex, labels,
+ * free text, limits); a use-case applies the node's rules (the quality gate) and hands the ledger one commit;
  * what the commit does (new hash or not, status, feed rows, audit entries) is decided inside it, so
  * concurrent requests cannot interleave. It then waits for this process's change follower to apply
  * the commit (index, caches) before answering.
  */
 import type { Principal } from '../core/auth';
 import { DomainError, type FieldProblem } from '../core/errors';
-import { checkHash, THRESHOLDS, type HashType } from '../core/hashes';
-import { unknownLabels } from '../core/hashes';
-import { checkVideoFrames, usableFrameMask, vpdqDigest, type VideoFrameHash } from '../core/video';
+import { THRESHOLDS, type HashType } from '../core/hashes';
+import { usableFrameMask, type VideoFrameHash } from '../core/video';
 import type { ShareOutcome, VideoFrameRow, Verdict } from '../storage/types';
 import type { ServiceDeps } from './deps';
+import type { HashQuery } from './hashing';
 
-export interface ShareItem {
-  type: string;
-  /** For vpdq: the frames' digest, or left out. */
-  value?: string;
-  labels: string[];
-  externalId?: string;
-  /** PDQ quality when known; below 50 the hash is refused (422). */
-  quality?: number;
-  /** vpdq: the frames; `value`, when given, must be their digest. */
-  frames?: unknown;
-}
+/** A hash to share, checked at the edge (src/http/hash-input.ts): known labels, free text without control characters. */
+export type ShareItem = HashQuery & { labels: string[]; externalId?: string };
 
 export type { ShareOutcome };
 
@@ -36,49 +28,21 @@ export interface ShareResult {
   outcome: ShareOutcome;
 }
 
-export function checkBatchSize(n: number, max: number, what: string): void {
-  if (n === 0) throw new DomainError('invalid_request', `${what} must hold at least one item`, { errors: [{ path: what, message: 'empty' }] });
-  if (n > max) throw new DomainError('batch_too_large', `${what} holds ${n} items; at most ${max} are accepted in one request`, { errors: [{ path: what, message: `more than ${max} items` }] });
-}
-
-/**
- * Frames in one request, over all its vpdq items: matching costs grow with them (a still scene
- * hits every similar stored frame), so a match request carries at most one longest video's worth;
- * a share request, which only stores them, ten.
- */
-export function checkFrameTotal(items: { type: string; frames?: unknown }[], max: number, what: string): void {
-  const total = items.reduce((n, it) => n + (it.type === 'vpdq' && Array.isArray(it.frames) ? it.frames.length : 0), 0);
-  if (total > max) {
-    throw new DomainError('batch_too_large', `the vpdq items of this request hold ${total} frames; at most ${max} are taken in one request (split it)`, {
-      errors: [{ path: what, message: `more than ${max} frames in all` }],
-    });
-  }
-}
-
-export async function shareHashes(deps: ServiceDeps, who: Principal, items: ShareItem[]): Promise<ShareResult[]> {
-  checkBatchSize(items.length, deps.limits.maxBatch, 'items');
-  checkFrameTotal(items, 10 * deps.video.decode.maxFrames, 'items');
-  const problems: FieldProblem[] = [];
+export async function shareHashes(deps: ServiceDeps, who: Principal, items: readonly ShareItem[]): Promise<ShareResult[]> {
+  // One commit item per (type, value): the same hash named twice in a request shares once, with the
+  // union of its labels.
   const wanted = new Map<string, { type: HashType; value: string; labels: Set<string>; externalId: string | null; frames?: VideoFrameHash[] }>();
-  const keyOf: string[] = [];
-  items.forEach((it, i) => {
-    const r = it.type === 'vpdq' ? checkVpdq(it, `items/${i}`, deps.video.decode.maxFrames) : checkHash(it.type, it.value, `items/${i}`);
-    const unknown = unknownLabels(it.labels);
-    if (unknown.length) problems.push({ path: `items/${i}/labels`, message: `unknown label(s): ${unknown.join(', ')}; see GET /v1/labels` });
-    if ('problems' in r) return void problems.push(...r.problems);
-    const key = `${it.type}:${r.value}`;
-    keyOf[i] = key;
+  const keyOf = items.map((it) => {
+    const key = `${it.type}:${it.value}`;
     const prev = wanted.get(key);
     if (prev) for (const l of it.labels) prev.labels.add(l);
-    else wanted.set(key, { type: it.type as HashType, value: r.value, labels: new Set(it.labels), externalId: it.externalId ?? null, frames: 'frames' in r ? (r.frames as VideoFrameHash[]) : undefined });
+    else wanted.set(key, { type: it.type, value: it.value, labels: new Set(it.labels), externalId: it.externalId ?? null, frames: it.type === 'vpdq' ? it.frames : undefined });
+    return key;
   });
-  if (problems.length) throw new DomainError('invalid_request', problems[0].message, { errors: problems });
-  const weak = items.flatMap((it, i) => (it.type === 'pdq' && it.quality !== undefined && it.quality < THRESHOLDS.pdq.minQuality ? [{ path: `items/${i}/quality`, message: `PDQ quality ${it.quality} is below ${THRESHOLDS.pdq.minQuality}` }] : []));
-  items.forEach((it, i) => {
-    const w = keyOf[i] && wanted.get(keyOf[i]);
-    if (w && w.frames && !usableFrameMask(w.frames).some(Boolean)) {
-      weak.push({ path: `items/${i}/frames`, message: `no frame of the video has PDQ quality ${THRESHOLDS.vpdq.frameMinQuality} or more` });
-    }
+  const weak: FieldProblem[] = items.flatMap((it, i) => {
+    if (it.type === 'pdq' && it.quality !== undefined && it.quality < THRESHOLDS.pdq.minQuality) return [{ path: `items/${i}/quality`, message: `PDQ quality ${it.quality} is below ${THRESHOLDS.pdq.minQuality}` }];
+    if (it.type === 'vpdq' && !usableFrameMask(it.frames).some(Boolean)) return [{ path: `items/${i}/frames`, message: `no frame of the video has PDQ quality ${THRESHOLDS.pdq.minQuality} or more` }];
+    return [];
   });
   if (weak.length) {
     throw new DomainError('low_quality', `PDQ hashes of quality below ${THRESHOLDS.pdq.minQuality} are not shared: they come from flat, blank or tiny images and match unrelated media (${weak[0].message})`, { errors: weak });
@@ -101,18 +65,7 @@ export async function shareHashes(deps: ServiceDeps, who: Principal, items: Shar
     const r = committed.items[i];
     return [key, { id: r.id, type: w.type, value: w.value, created: r.outcome === 'created', outcome: r.outcome }];
   }));
-  return keyOf.map((k) => results.get(k)!);
-}
-
-/** A vpdq item: its frames checked, and its value (the frames' digest) computed or checked. */
-export function checkVpdq(it: { value?: string; frames?: unknown }, path: string, maxFrames: number): { value: string; frames: VideoFrameHash[] } | { problems: FieldProblem[] } {
-  const r = checkVideoFrames(it.frames, `${path}/frames`, maxFrames);
-  if ('problems' in r) return r;
-  const value = vpdqDigest(r.frames);
-  if (it.value !== undefined && it.value !== '' && String(it.value).toLowerCase() !== value) {
-    return { problems: [{ path: `${path}/value`, message: `a vpdq value is the SHA-256 of its frame list (${value} for these frames); leave it out to have it computed` }] };
-  }
-  return { value, frames: r.frames };
+  return keyOf.flatMap((k) => results.get(k) ?? []);
 }
 
 /** A video's frames as the ledger stores them, each marked for matching or not. */

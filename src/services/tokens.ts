@@ -4,13 +4,13 @@
  * `at+jwt`). Every request re-reads the client and its key, so a suspension or a key revocation takes
  * effect on the client's next request, not when its token expires.
  */
-import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type JWK, importJWK, type JWTPayload } from 'jose';
-import { ROLE_SCOPES, type Principal, type Scope } from '../core/auth';
+import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, importJWK, type JWTPayload } from 'jose';
+import { ROLE_SCOPES, type Principal } from '../core/auth';
 import { DomainError } from '../core/errors';
 import type { AuthStore, ClientKeyRow, ClientRow, Ledger } from '../storage/types';
 import type { RemoteJwks } from './federation';
 import type { Keyring } from './keyring';
-import { NODE_ALG } from './keyring';
+import { jwkOf, NODE_ALG } from './keyring';
 
 export const ACCESS_TOKEN_TTL_S = 600;
 const ASSERTION_MAX_LIFETIME_S = 300;
@@ -114,7 +114,7 @@ export async function issueAccessToken(deps: TokenDeps, req: TokenRequest): Prom
   } catch {
     throw new OAuthError('invalid_client', 'client_assertion is not a JWT');
   }
-  if (typeof header.alg !== 'string' || !(CLIENT_ALGS as readonly string[]).includes(header.alg)) {
+  if (typeof header.alg !== 'string' || !CLIENT_ALGS.some((a) => a === header.alg)) {
     throw new OAuthError('invalid_client', `assertion alg ${JSON.stringify(header.alg)} is not accepted; sign with EdDSA (Ed25519) or ES256`);
   }
   const clientId = claims.iss;
@@ -134,7 +134,7 @@ export async function issueAccessToken(deps: TokenDeps, req: TokenRequest): Prom
   let lastError: unknown;
   for (const key of keys) {
     try {
-      const { payload } = await jwtVerify(assertion, await importJWK(key.jwk as JWK, key.alg), {
+      const { payload } = await jwtVerify(assertion, await importJWK(jwkOf(key.jwk), key.alg), {
         algorithms: key.alg === 'EdDSA' ? ['EdDSA', 'Ed25519'] : [key.alg],
         audience: audiences,
         issuer: clientId,
@@ -156,7 +156,7 @@ export async function issueAccessToken(deps: TokenDeps, req: TokenRequest): Prom
     throw new OAuthError('invalid_client', `client assertion rejected: ${describeJoseError(lastError, 'assertion')}`);
   }
   const { payload, key } = verified;
-  const exp = payload.exp!;
+  const exp = payload.exp ?? nowS; // required above: jwtVerify refused an assertion without exp
   if (exp - (payload.iat ?? nowS) > ASSERTION_MAX_LIFETIME_S || exp - nowS > ASSERTION_MAX_LIFETIME_S + CLOCK_SKEW_S) {
     throw new OAuthError('invalid_client', `client assertion lives too long: exp must be at most ${ASSERTION_MAX_LIFETIME_S} s after iat and now`);
   }
@@ -167,7 +167,7 @@ export async function issueAccessToken(deps: TokenDeps, req: TokenRequest): Prom
 
   const allowed = ROLE_SCOPES[client.role];
   const requested = req.scope ? req.scope.split(/\s+/).filter(Boolean) : allowed;
-  const extra = requested.filter((s) => !(allowed as string[]).includes(s));
+  const extra = requested.filter((s) => !allowed.some((a) => a === s));
   if (extra.length) throw new OAuthError('invalid_scope', `scope ${extra.join(' ')} is not granted to role ${client.role}`);
 
   const signing = await deps.keyring.signingKey();
@@ -228,7 +228,7 @@ async function verifyAccessToken(deps: TokenDeps, verified: VerifiedTokens, auth
   const cacheKey = `${deps.issuer} ${m[1]}`;
   let payload: JWTPayload | undefined = verified.get(cacheKey);
   const nowS = deps.now() / 1000;
-  if (payload && (payload.exp! + CLOCK_SKEW_S <= nowS || (payload.nbf !== undefined && payload.nbf - CLOCK_SKEW_S > nowS))) payload = undefined;
+  if (payload && ((payload.exp ?? 0) + CLOCK_SKEW_S <= nowS || (payload.nbf !== undefined && payload.nbf - CLOCK_SKEW_S > nowS))) payload = undefined;
   if (!payload) {
     payload = await verifyJwt(deps, m[1]);
     // Only tokens signed by a key still published may be remembered; a retired key's tokens expire with it.
@@ -275,8 +275,8 @@ async function principalOf(deps: TokenDeps, payload: JWTPayload): Promise<Princi
     const keys = await deps.auth.clientKeys(clientId);
     if (!keys.some((k) => k.kid === payload.ckid && k.status === 'active')) throw new DomainError('invalid_token', 'the key this token was obtained with has been revoked');
   }
-  const allowed = ROLE_SCOPES[client.role] as string[];
-  const scopes = String(payload.scope).split(' ').filter((s) => allowed.includes(s)) as Scope[];
+  const carried = String(payload.scope).split(' ');
+  const scopes = ROLE_SCOPES[client.role].filter((s) => carried.includes(s));
   return { clientId, role: client.role, scopes };
 }
 

@@ -59,12 +59,11 @@ const localDeps = {
   digests: nodeDigester,
   // Originals are images; a video decoder is never reached.
   video: { ...DEFAULT_VIDEO, slots: new Slots(1, 0), decoder: { open: () => Promise.reject(new Error('images only')), status: async () => ({ available: false, detail: 'images only' }) } },
-  limits: { ...DEFAULT_LIMITS, maxBodyBytes: Number.MAX_SAFE_INTEGER },
 };
 
-/** The node's hashes of an image, computed in this process with the node's code (services/hashing.ts). */
-async function hashLocally(bytes: Uint8Array): Promise<MediaHashes> {
-  const h = await hashMedia(localDeps, bytes);
+/** The node's hashes of an image (with `dihedral`, of its rotations and mirrors too), computed in this process with the node's code (services/hashing.ts). */
+export async function hashLocally(bytes: Uint8Array, opts: { dihedral?: boolean } = {}): Promise<MediaHashes> {
+  const h = await hashMedia(localDeps, bytes, opts);
   if (h.kind !== 'image') throw new Error('not an image');
   return h;
 }

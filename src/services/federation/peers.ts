@@ -15,7 +15,19 @@ export interface PeerDeps {
   issuer: string;
 }
 
-export type PeerView = PeerRow;
+/** A peer as the admin API shows it; times in ISO 8601 (UTC), as everywhere in the API. */
+export interface PeerView extends Omit<PeerRow, 'pulledAt' | 'lastErrorAt' | 'createdAt' | 'updatedAt'> {
+  pulledAt: string | null;
+  lastErrorAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function view(p: PeerRow): PeerView {
+  return { ...p, pulledAt: p.pulledAt === null ? null : iso(p.pulledAt), lastErrorAt: p.lastErrorAt === null ? null : iso(p.lastErrorAt), createdAt: iso(p.createdAt), updatedAt: iso(p.updatedAt) };
+}
 
 export const PEER_INTERVAL = { defaultMs: 60_000, minMs: 100, maxMs: 86_400_000 } as const;
 
@@ -52,7 +64,7 @@ export async function addPeer(deps: PeerDeps, actor: string, input: PeerInput): 
   const r = await deps.ledger.addPeer({ at: now, actor, peer });
   if (!r.added) throw new DomainError('conflict', `a peer with URL ${u.url} is registered already; change it, or remove it first`);
   await deps.follower.catchUp(r.lastChange);
-  return (await deps.federation.getPeer(peer.id))!;
+  return getPeer(deps, peer.id);
 }
 
 /** A peer as first stored: active, nothing pulled yet; defaults for what the input leaves out. */
@@ -77,13 +89,13 @@ export function newPeerRow(id: string, input: PeerInput, now: number): PeerRow {
 }
 
 export async function listPeers(deps: PeerDeps): Promise<PeerView[]> {
-  return deps.federation.listPeers();
+  return (await deps.federation.listPeers()).map(view);
 }
 
 export async function getPeer(deps: PeerDeps, id: string): Promise<PeerView> {
   const p = await deps.federation.getPeer(id);
   if (!p) throw new DomainError('not_found', `no peer with id ${id}`);
-  return p;
+  return view(p);
 }
 
 const STATUS_OF: Record<Exclude<PeerAction, 'update'>, PeerSettings['status']> = { pause: 'paused', resume: 'active', remove: 'removed' };

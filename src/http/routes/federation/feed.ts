@@ -1,22 +1,23 @@
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { FEDERATION_DEFAULT_LIMIT, FEDERATION_MAX_LIMIT, readFederationFeed } from '../../../services/federation';
-import { requireScope } from '../../auth';
 import type { AppEnv } from '../../env';
-import { AUTH_ERRORS, problemResponses } from '../../schemas';
+import { wholeNumberParam } from '../../input';
+import { protectedRoute } from '../../route';
 
-const route = createRoute({
+const route = protectedRoute({
   method: 'get',
   path: '/v1/federation/feed',
+  operationId: 'readFederationFeed',
   tags: ['federation'],
   summary: 'The signed federation feed, for peer nodes',
   description:
     "One batch of the additions, label changes and retractions of the hashes this node's own members shared (never hashes pulled from other nodes), after the cursor, in commit order. `batch` is a compact JWS (`typ: hash-batch+jws`, EdDSA, signed by this node's current key, verifiable with `/.well-known/jwks.json`) whose payload is `{ origin, from, to, issuedAt, items: [{ op, type, value, labels, contributors, externalId?, quality?, frames? }] }`. Start without a cursor; pass back `nextCursor` (the payload's `to`). Cursors never expire: retractions are kept for ever.",
-  security: [{ bearer: ['federation:read'] }],
-  middleware: [requireScope('federation:read')] as const,
+  scope: 'federation:read',
+  body: 'none',
   request: {
     query: z.object({
-      cursor: z.string().max(200).optional().openapi({ description: 'The `to` of the last batch applied; none for the beginning.' }),
-      limit: z.coerce.number().int().min(1).max(FEDERATION_MAX_LIMIT).default(FEDERATION_DEFAULT_LIMIT).optional(),
+      cursor: z.string().max(200, 'cursor is not one this node issued; start without a cursor or pass back nextCursor unchanged').optional().openapi({ description: 'The `to` of the last batch applied; none for the beginning.' }),
+      limit: wholeNumberParam(1, FEDERATION_MAX_LIMIT, 'limit').optional().openapi({ description: `Most items in the batch (default ${FEDERATION_DEFAULT_LIMIT}).` }),
     }),
   },
   responses: {
@@ -34,7 +35,6 @@ const route = createRoute({
         },
       },
     },
-    ...problemResponses(400, ...AUTH_ERRORS),
   },
 });
 
