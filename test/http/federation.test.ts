@@ -233,7 +233,7 @@ describe('the signed feed and the puller', () => {
     // The URL is free again once removed; bad input is a 400 naming the field.
     const bad: [unknown, string][] = [
       [{ url: 'ftp://x.example', clientId: 'x' }, 'url'],
-      [{ url, clientId: 'x', labels: ['no-such-label'] }, 'labels'],
+      [{ url, clientId: 'x', labels: ['no-such-label'] }, 'labels/0'],
       [{ url, clientId: 'x', intervalMs: 5 }, 'intervalMs'],
       [{ url: B_URL, clientId: 'x' }, 'url'],
       [{ url, clientId: 'x\u0000' }, 'clientId'],
