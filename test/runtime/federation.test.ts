@@ -51,7 +51,7 @@ async function share(n: FedNode, items: Record<string, unknown>[], as: FedNode['
 }
 
 async function matchesAt(n: FedNode, type: string, value: string, extra: Record<string, unknown> = {}) {
-  const res = await n.call('/v1/match', { method: 'POST', body: JSON.stringify({ hashes: [{ type, value, ...extra }], maxDistance: type === 'pdq' ? { pdq: 0 } : undefined }) });
+  const res = await n.call('/v1/match', { method: 'POST', body: JSON.stringify({ hashes: [{ type, ...(value ? { value } : {}), ...extra }], maxDistance: type === 'pdq' ? { pdq: 0 } : undefined }) });
   expect(res.status).toBe(200);
   return (await res.json()).results[0].matches as { id: string; origin?: string; labels: string[]; contributors: number }[];
 }
