@@ -10,8 +10,7 @@ import { LabelIdSchema } from '../../hash-input';
 import { plainText, wholeNumber } from '../../input';
 import { protectedRoute } from '../../route';
 import { problemResponses } from '../../schemas';
-
-const time = (description: string) => z.string().openapi({ format: 'date-time', description: `${description} (ISO 8601, UTC).` });
+import { time } from './schemas';
 
 const PeerSchema = z
   .object({
