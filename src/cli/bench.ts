@@ -3,7 +3,7 @@
  * the machine and the date. The README's figures come from here.
  *
  *   npm run bench                           # all, default sizes
- *   npm run bench -- --only index,pdq       # some: index, pdq, merkle, audit, video, vpdq, stills, http, ledger, blockhash, tlsh, edge, startup
+ *   npm run bench -- --only index,pdq       # some: index, pdq, merkle, audit, video, vpdq, stills, http, ledger, blockhash, tlsh, edge, startup, federation
  *   npm run bench -- --quick                # smaller and fewer: a smoke run
  *   npm run bench -- --only index --sizes 10000000   # the 10 M index run (about 3 GB)
  */
@@ -53,6 +53,10 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   tlsh: async () => (await import('./bench/tlsh')).run,
   edge: async () => (await import('./bench/edge')).run,
   startup: async () => (await import('./bench/startup')).run,
+  federation: async () => {
+    const m = await import('./bench/federation');
+    return (o) => m.run({ quick: o.quick, sizes: o.sizes });
+  },
 };
 
 const LATEST = 'bench-results/latest.md';
