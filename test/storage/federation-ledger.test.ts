@@ -4,16 +4,14 @@
  * continues (two instances applying one batch apply it once), what a pulled hash looks like, the
  * peers' changes and their audit entries, and that every statement finds its rows by an index.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type OpenDb } from '../../src/runtime/node/database';
+import { auditEntries, openLedgerDb, planOf } from '../support/ledger-db';
+import type { OpenDb } from '../../src/runtime/node/database';
 import { newPeerRow } from '../../src/services/federation';
 import { SqlFederationStore } from '../../src/storage/federation-store';
-import { SqlHashStore } from '../../src/storage/hash-store';
+import type { SqlHashStore } from '../../src/storage/hash-store';
 import { addPeerStatements, pullFailureStatements, pullStatements, SqlLedger, updatePeerStatements, type Stmt } from '../../src/storage/ledger';
-import { SqlLogStore } from '../../src/storage/log-store';
+import type { SqlLogStore } from '../../src/storage/log-store';
 import type { PeerRow, PulledItem, PullCommit } from '../../src/storage/types';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -30,17 +28,12 @@ let log: SqlLogStore;
 const peerRow = (id: string, url = ORIGIN): PeerRow => newPeerRow(id, { url, clientId: 'c-at-a', intervalMs: 1000 }, T0);
 
 beforeAll(async () => {
-  db = await openDatabase(`file:${join(mkdtempSync(join(tmpdir(), 'mhn-fedledger-')), 'l.db')}`);
-  ledger = new SqlLedger(db.writer);
-  store = new SqlHashStore(db.reader);
+  ({ db, ledger, store, log } = await openLedgerDb('mhn-fedledger-'));
   fed = new SqlFederationStore(db.reader);
-  log = new SqlLogStore(db.reader);
 });
 afterAll(() => db.close());
 
-async function entries() {
-  return (await log.auditEntries(0, await log.auditSize())).map((e) => JSON.parse(e.entry));
-}
+const entries = () => auditEntries(log);
 const commit = (over: Partial<PullCommit>): PullCommit => ({ at: T0, peerId: 'p1', origin: ORIGIN, from: '', to: 'c1', served: 0, items: [], jwsSha256: 'ab'.repeat(32), ...over });
 
 describe('peers', () => {
@@ -166,12 +159,10 @@ describe('the statements find their rows through indexes', () => {
     let checked = 0;
     for (const stmts of built) {
       for (const s of stmts) {
-        const q = db.writer.all(s.q).getQuery();
-        const plan = await db.client.execute({ sql: `explain query plan ${q.sql}`, args: q.params as never });
-        const lines = plan.rows.map((r) => String(r.detail));
+        const { sql, lines } = await planOf(db, s);
         // A search of hashes by its origin alone would read every hash of a peer (per item).
         const scans = lines.filter((l) => (/^SCAN /.test(l) && !/^SCAN (r|j|f|lj|p|i|x|CONSTANT ROW|\d+ CONSTANT ROWS|\(subquery-\d+\))( |$)/.test(l)) || /\(origin=\?\)$/.test(l));
-        expect(scans, `${q.sql}\n${lines.join('\n')}`).toEqual([]);
+        expect(scans, `${sql}\n${lines.join('\n')}`).toEqual([]);
         checked++;
       }
     }

@@ -5,12 +5,10 @@
  * finds its rows through an index.
  */
 import canonicalize from 'canonicalize';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type OpenDb } from '../../src/runtime/node/database';
-import { SqlHashStore } from '../../src/storage/hash-store';
+import { auditEntries, openLedgerDb, planOf } from '../support/ledger-db';
+import type { OpenDb } from '../../src/runtime/node/database';
+import type { SqlHashStore } from '../../src/storage/hash-store';
 import {
   addClientKeyStatements,
   createClientStatements,
@@ -23,7 +21,7 @@ import {
   SqlLedger,
   type Stmt,
 } from '../../src/storage/ledger';
-import { SqlLogStore } from '../../src/storage/log-store';
+import type { SqlLogStore } from '../../src/storage/log-store';
 import type { LedgerShareItem } from '../../src/storage/types';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -36,16 +34,11 @@ let store: SqlHashStore;
 let log: SqlLogStore;
 
 beforeAll(async () => {
-  db = await openDatabase(`file:${join(mkdtempSync(join(tmpdir(), 'mhn-ledger-')), 'l.db')}`);
-  ledger = new SqlLedger(db.writer);
-  store = new SqlHashStore(db.reader);
-  log = new SqlLogStore(db.reader);
+  ({ db, ledger, store, log } = await openLedgerDb('mhn-ledger-'));
 });
 afterAll(() => db.close());
 
-async function entries() {
-  return (await log.auditEntries(0, await log.auditSize())).map((e) => JSON.parse(e.entry));
-}
+const entries = () => auditEntries(log);
 
 describe('share', () => {
   it('creates, leaves unchanged, relabels and adds beside, deciding inside the commit', async () => {
@@ -237,13 +230,11 @@ describe('the statements find their rows through indexes', () => {
     let checked = 0;
     for (const stmts of built) {
       for (const s of stmts) {
-        const q = db.writer.all(s.q).getQuery();
-        const plan = await db.client.execute({ sql: `explain query plan ${q.sql}`, args: q.params as never });
-        const lines = plan.rows.map((r) => String(r.detail));
+        const { sql, lines } = await planOf(db, s);
         // A SCAN of a table that grows with the bank or the membership would read every row (the
         // items' json_each, the CTEs over them, and node_keys, a row per rotation, may be scanned).
         const scans = lines.filter((l) => /^SCAN /.test(l) && !/^SCAN (r|j|f|lj|p|i|x|node_keys|CONSTANT ROW|\d+ CONSTANT ROWS|\(subquery-\d+\))( |$)/.test(l));
-        expect(scans, `${q.sql}\n${lines.join('\n')}`).toEqual([]);
+        expect(scans, `${sql}\n${lines.join('\n')}`).toEqual([]);
         checked++;
       }
     }

@@ -11,6 +11,7 @@
  * 3. both members of pair 0 share its (retracted) hash again.
  */
 import { compactVerify, importJWK, type JWK } from 'jose';
+import { expect } from 'vitest';
 import { appendLeaf, bytesEqual, EMPTY_FRONTIER, leafHash, rootFromFrontier } from '../../src/core/merkle';
 import { treeHeadPayload } from '../../src/core/audit';
 
@@ -114,6 +115,21 @@ export function retractions(entries: string[], hashId: string): { retracted: str
     .map((e) => JSON.parse(e))
     .filter((e) => e.action === 'hash.retract' && e.subject.id === hashId)
     .map((e) => ({ retracted: e.content.contributorsRetracted, remaining: e.content.contributorsRemaining }));
+}
+
+/**
+ * The log's checks: the number of entries of each action, and the two simultaneous retractions of
+ * each pair's hash: each names one member, the two different ones, and exactly one leaves nobody.
+ */
+export function expectScenarioLog(log: { actions: Record<string, number>; entries: string[] }, outcome: Outcome): void {
+  for (const [action, n] of Object.entries(expectedActions())) expect(log.actions[action] ?? 0, action).toBe(n);
+  for (let k = 1; k < MEMBERS / 2; k++) {
+    const r = retractions(log.entries, outcome.ids.get(pairHash(k)) ?? '');
+    expect(r.map((x) => x.retracted.length), `pair ${k}`).toEqual([1, 1]);
+    expect(r.flatMap((x) => x.retracted).length).toBe(2);
+    expect(new Set(r.flatMap((x) => x.retracted)).size, `pair ${k}: two different members`).toBe(2);
+    expect(r.map((x) => x.remaining), `pair ${k}`).toEqual([1, 0]);
+  }
 }
 
 /** How many audit entries of each action the scenario makes. */
