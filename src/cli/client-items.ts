@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { HASH_TYPES, type HashType, type LabelId, type MatchQuery, type ShareItem, type VideoFrameHash } from '../client';
+import type { PdfPageHash } from '../core/document';
 import { findMedia, LocalHasher, type LocalHashes } from './local-hash';
 import type { Progress } from './progress';
 
@@ -16,6 +17,9 @@ export interface Gathered {
   value?: string;
   quality?: number;
   frames?: VideoFrameHash[];
+  pages?: PdfPageHash[];
+  /** url: the URL itself (the node canonicalises it), instead of value. */
+  url?: string;
   labels?: LabelId[];
   externalId?: string;
 }
@@ -31,13 +35,16 @@ export interface GatherResult {
 /** Below this PDQ quality the node refuses a share (422 low_quality): such files are left out. */
 const MIN_SHARE_QUALITY = 50;
 
-/** The hashes of a local hashing result, in the node's order (image: pdq, blockhash, md5, sha256; video: vpdq, md5, sha256). */
-export function hashesOf(h: LocalHashes | { kind?: string; hashes: Record<string, { value?: string; quality?: number; frames?: VideoFrameHash[] }> }, file?: string): Gathered[] {
-  const hs = h.hashes as Record<string, { value?: string; quality?: number; frames?: VideoFrameHash[] } | undefined>;
+type HashesField = { value?: string; quality?: number; frames?: VideoFrameHash[]; pages?: PdfPageHash[] };
+
+/** The hashes of a local hashing result, in the node's order (image: pdq, blockhash, md5, sha256; video: vpdq, md5, sha256; PDF: pdf, tlsh, md5, sha256; text: tlsh, md5, sha256). */
+export function hashesOf(h: LocalHashes | { kind?: string; hashes: Record<string, HashesField> }, file?: string): Gathered[] {
+  const hs = h.hashes as Record<string, HashesField | undefined>;
   const out: Gathered[] = [];
   if (hs.vpdq) out.push({ file, type: 'vpdq', frames: hs.vpdq.frames });
+  if (hs.pdf) out.push({ file, type: 'pdf', pages: hs.pdf.pages });
   if (hs.pdq) out.push({ file, type: 'pdq', value: hs.pdq.value, quality: hs.pdq.quality });
-  for (const t of ['blockhash', 'md5', 'sha256'] as const) if (hs[t]) out.push({ file, type: t, value: hs[t]!.value });
+  for (const t of ['blockhash', 'tlsh', 'md5', 'sha256'] as const) if (hs[t]) out.push({ file, type: t, value: hs[t]!.value });
   return out;
 }
 
@@ -50,13 +57,22 @@ export function weakness(hashes: Gathered[]): string | null {
   return null;
 }
 
-/** `--hash pdq:f8f8…` */
+/** A PDF whose pages are all blank (quality < 50): its pdf hash is left out, its text and exact hashes stay. */
+export function withoutBlankPdf(hashes: Gathered[]): { hashes: Gathered[]; note: string | null } {
+  const pdf = hashes.find((h) => h.type === 'pdf');
+  if (!pdf?.pages || pdf.pages.some((p) => p.quality >= MIN_SHARE_QUALITY)) return { hashes, note: null };
+  return { hashes: hashes.filter((h) => h !== pdf), note: `no page of the PDF has PDQ quality ${MIN_SHARE_QUALITY} or more; its pages are left out, its tlsh, md5 and sha256 are shared` };
+}
+
+/** `--hash pdq:f8f8…`; `--hash url:https://…` sends the URL itself (the node canonicalises it). */
 export function parseHashFlag(s: string): Gathered {
   const i = s.indexOf(':');
   const type = s.slice(0, i) as HashType;
-  const value = s.slice(i + 1).trim().toLowerCase();
-  if (i < 0 || !(HASH_TYPES as readonly string[]).includes(type) || type === 'vpdq' || !value) {
-    throw new UsageError(`--hash takes TYPE:VALUE with TYPE one of pdq, blockhash, md5, sha256 (got ${JSON.stringify(s)}); send videos' frames with --input`);
+  const raw = s.slice(i + 1).trim();
+  if (type === 'url' && /^https?:/i.test(raw)) return { type, url: raw };
+  const value = raw.toLowerCase();
+  if (i < 0 || !(HASH_TYPES as readonly string[]).includes(type) || type === 'vpdq' || type === 'pdf' || !value) {
+    throw new UsageError(`--hash takes TYPE:VALUE with TYPE one of pdq, blockhash, md5, sha256, tlsh, url (got ${JSON.stringify(s)}); url:https://… sends a URL; send videos' frames and PDFs' pages with --input`);
   }
   return { type, value };
 }
@@ -101,7 +117,9 @@ export async function hashPaths(paths: readonly string[], opts: { progress: Prog
           ? (s, total) => opts.progress.update(Math.round(s), Math.round(total) || undefined, `${f.name} (s of video)`)
           : (s, total) => opts.progress.update(i, files.length, `${f.name} ${Math.round(s)}${total ? `/${Math.round(total)}` : ''} s`),
       });
-      const hashes = hashesOf(h, f.name);
+      const all = hashesOf(h, f.name);
+      const { hashes, note } = opts.forShare ? withoutBlankPdf(all) : { hashes: all, note: null };
+      if (note) out.weak.push({ file: f.name, message: note });
       const weak = opts.forShare ? weakness(hashes) : null;
       if (weak) out.weak.push({ file: f.name, message: weak });
       else out.hashes.push(...hashes);
@@ -114,14 +132,25 @@ export async function hashPaths(paths: readonly string[], opts: { progress: Prog
   return out;
 }
 
-export function toShareItems(hashes: Gathered[], labels: LabelId[] | undefined, externalId: string | undefined): ShareItem[] {
+/** What every item carries: its value (not for lists, whose value the node computes), frames, pages or URL. */
+function itemBody(h: Gathered): Pick<ShareItem, 'type' | 'value' | 'frames' | 'pages' | 'url'> {
+  return {
+    type: h.type,
+    ...(h.value !== undefined && h.type !== 'vpdq' && h.type !== 'pdf' ? { value: h.value } : {}),
+    ...(h.frames ? { frames: h.frames } : {}),
+    ...(h.pages ? { pages: h.pages } : {}),
+    ...(h.url ? { url: h.url } : {}),
+  };
+}
+
+/** `scope`: for url items sent as URLs, share the whole host or folder rather than the URL. */
+export function toShareItems(hashes: Gathered[], labels: LabelId[] | undefined, externalId: string | undefined, scope?: 'host' | 'prefix'): ShareItem[] {
   return hashes.map((h) => {
     const l = h.labels ?? labels;
-    if (!l?.length) throw new UsageError(`${h.file ?? `the ${h.type} hash ${h.value ?? ''}`} has no labels: give --labels (see \`client labels\`)`);
+    if (!l?.length) throw new UsageError(`${h.file ?? `the ${h.type} hash ${h.value ?? h.url ?? ''}`} has no labels: give --labels (see \`client labels\`)`);
     return {
-      type: h.type,
-      ...(h.value !== undefined && h.type !== 'vpdq' ? { value: h.value } : {}),
-      ...(h.frames ? { frames: h.frames } : {}),
+      ...itemBody(h),
+      ...(scope && h.url ? { scope } : {}),
       ...(h.quality !== undefined && h.type === 'pdq' ? { quality: h.quality } : {}),
       labels: l,
       ...((h.externalId ?? externalId) !== undefined ? { externalId: h.externalId ?? externalId } : {}),
@@ -131,9 +160,7 @@ export function toShareItems(hashes: Gathered[], labels: LabelId[] | undefined, 
 
 export function toMatchQueries(hashes: Gathered[]): MatchQuery[] {
   return hashes.map((h) => ({
-    type: h.type,
-    ...(h.value !== undefined && h.type !== 'vpdq' ? { value: h.value } : {}),
-    ...(h.frames ? { frames: h.frames } : {}),
+    ...itemBody(h),
     ...(h.quality !== undefined && h.type === 'pdq' ? { quality: h.quality } : {}),
   }));
 }

@@ -210,8 +210,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The label vocabulary
-         * @description Every label a shared hash may carry. Shares with any other label are refused.
+         * The label vocabulary and the hash types
+         * @description Every label a shared hash may carry (shares with any other label are refused), and every hash type the node takes with how it is compared.
          */
         get: {
             parameters: {
@@ -233,6 +233,18 @@ export interface paths {
                                 id: string;
                                 name: string;
                                 description: string;
+                            }[];
+                            hashTypes: {
+                                type: string;
+                                description: string;
+                                /**
+                                 * @description hamming: bits that differ; tlsh: TLSH distance; equal: equality.
+                                 * @enum {string}
+                                 */
+                                metric: "hamming" | "tlsh" | "equal";
+                                defaultMaxDistance: number;
+                                /** @description The largest maxDistance a match request may ask for. */
+                                maxDistanceCap: number;
                             }[];
                         };
                     };
@@ -284,8 +296,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Hash an image or a video
-         * @description Computes every hash of the uploaded image (pdq, blockhash, md5, sha256) or video (vpdq, md5, sha256). The media lives in memory for this request only: nothing is stored.
+         * Hash an image, a video, a PDF or a text
+         * @description Computes every hash of the uploaded image (pdq, blockhash, md5, sha256), video (vpdq, md5, sha256), PDF (pdf: PDQ of each page; tlsh of its text; md5, sha256) or text (tlsh, md5, sha256). The media lives in memory for this request only: nothing is stored.
          */
         post: {
             parameters: {
@@ -296,12 +308,14 @@ export interface paths {
             };
             requestBody: {
                 content: {
+                    "application/pdf": string;
+                    "text/plain": string;
                     "image/*": string;
                     "video/*": string;
                     "multipart/form-data": {
                         /**
                          * Format: binary
-                         * @description The image or video.
+                         * @description The image, video, PDF or text (a text part declared text/plain).
                          */
                         file: string;
                     };
@@ -314,7 +328,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": (components["schemas"]["ImageHashes"] & Record<string, never>) | (components["schemas"]["VideoHashes"] & Record<string, never>);
+                        "application/json": (components["schemas"]["ImageHashes"] & Record<string, never>) | (components["schemas"]["VideoHashes"] & Record<string, never>) | (components["schemas"]["PdfHashes"] & Record<string, never>) | (components["schemas"]["TextHashes"] & Record<string, never>);
                     };
                 };
                 /** @description Malformed input; `errors` names each field. */
@@ -506,8 +520,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Hash an image or a video and match its hashes
-         * @description Hashes the uploaded image or video (stored nowhere) and matches every hash in one answer. A video matches stored videos by the vPDQ rule, and images through its frames.
+         * Hash an image, a video, a PDF or a text and match its hashes
+         * @description Hashes the uploaded image or video (stored nowhere) and matches every hash in one answer. A video matches stored videos by the vPDQ rule, and images through its frames; a PDF matches stored PDFs by its pages (and by the tlsh of its text), and images through its pages.
          */
         post: {
             parameters: {
@@ -521,12 +535,14 @@ export interface paths {
             };
             requestBody: {
                 content: {
+                    "application/pdf": string;
+                    "text/plain": string;
                     "image/*": string;
                     "video/*": string;
                     "multipart/form-data": {
                         /**
                          * Format: binary
-                         * @description The image or video.
+                         * @description The image, video, PDF or text (a text part declared text/plain).
                          */
                         file: string;
                     };
@@ -542,6 +558,10 @@ export interface paths {
                         "application/json": (components["schemas"]["ImageHashes"] & {
                             results: components["schemas"]["MatchResult"][];
                         }) | (components["schemas"]["VideoHashes"] & {
+                            results: components["schemas"]["MatchResult"][];
+                        }) | (components["schemas"]["PdfHashes"] & {
+                            results: components["schemas"]["MatchResult"][];
+                        }) | (components["schemas"]["TextHashes"] & {
                             results: components["schemas"]["MatchResult"][];
                         });
                     };
@@ -806,8 +826,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Hash an image or a video and share its hashes
-         * @description Multipart form: `file` (the image or video) and `labels` (one field per label, or comma-separated). The media is hashed in memory and never stored. An image shares pdq, blockhash, md5 and sha256; a video shares vpdq (its frames), md5 and sha256.
+         * Hash an image, a video, a PDF or a text and share its hashes
+         * @description Multipart form: `file` (the image or video) and `labels` (one field per label, or comma-separated). The media is hashed in memory and never stored. An image shares pdq, blockhash, md5 and sha256; a video shares vpdq (its frames), md5 and sha256; a PDF shares pdf (its pages), tlsh (of its text, when it has enough), md5 and sha256; a text part (declared text/plain) shares tlsh, md5 and sha256.
          */
         post: {
             parameters: {
@@ -844,6 +864,10 @@ export interface paths {
                         "application/json": (components["schemas"]["ImageHashes"] & {
                             items: components["schemas"]["ShareResult"][];
                         }) | (components["schemas"]["VideoHashes"] & {
+                            items: components["schemas"]["ShareResult"][];
+                        }) | (components["schemas"]["PdfHashes"] & {
+                            items: components["schemas"]["ShareResult"][];
+                        }) | (components["schemas"]["TextHashes"] & {
                             items: components["schemas"]["ShareResult"][];
                         });
                     };
@@ -2324,7 +2348,7 @@ export interface components {
                 /** @description PDQ (bit-exact with Meta's reference as HMA computes it) and its quality (0-100); hashes of quality below 50 are not shared. */
                 pdq: {
                     /**
-                     * @description Lowercase hex: 64 characters for pdq, blockhash and sha256; 32 for md5; for vpdq the SHA-256 of its frame list.
+                     * @description Lowercase hex: 64 characters for pdq, blockhash, sha256 and url (the SHA-256 of a canonical URL, or of a host or path-prefix key); 32 for md5; for vpdq and pdf the SHA-256 of its frame or page list. tlsh: T1 and 70 upper-case hex digits (TLSH 4, 128 buckets), as the reference prints it.
                      * @example f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22
                      */
                     value: string;
@@ -2333,7 +2357,7 @@ export interface components {
                 /** @description blockhash, 16x16 blocks (method 2), 256 bits. */
                 blockhash: {
                     /**
-                     * @description Lowercase hex: 64 characters for pdq, blockhash and sha256; 32 for md5; for vpdq the SHA-256 of its frame list.
+                     * @description Lowercase hex: 64 characters for pdq, blockhash, sha256 and url (the SHA-256 of a canonical URL, or of a host or path-prefix key); 32 for md5; for vpdq and pdf the SHA-256 of its frame or page list. tlsh: T1 and 70 upper-case hex digits (TLSH 4, 128 buckets), as the reference prints it.
                      * @example f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22
                      */
                     value: string;
@@ -2380,7 +2404,7 @@ export interface components {
                 /** @description vPDQ: PDQ of the frames sampled once a second (by default), vPDQ-compatible. value = SHA-256 of the frame list written as vPDQ writes it (frame,quality,hash,timestamp lines). */
                 vpdq: {
                     /**
-                     * @description Lowercase hex: 64 characters for pdq, blockhash and sha256; 32 for md5; for vpdq the SHA-256 of its frame list.
+                     * @description Lowercase hex: 64 characters for pdq, blockhash, sha256 and url (the SHA-256 of a canonical URL, or of a host or path-prefix key); 32 for md5; for vpdq and pdf the SHA-256 of its frame or page list. tlsh: T1 and 70 upper-case hex digits (TLSH 4, 128 buckets), as the reference prints it.
                      * @example f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22
                      */
                     value: string;
@@ -2401,6 +2425,78 @@ export interface components {
                 durationSeconds: number;
             };
         };
+        PdfPage: {
+            /** @description Page number, from 1. */
+            page: number;
+            /** @description PDQ of the page rendered at 72 dpi, 64 hex digits. */
+            hash: string;
+            /** @description PDQ quality; pages below 50 (blank or nearly) take no part in matching. */
+            quality: number;
+        };
+        PdfHashes: {
+            /** @enum {string} */
+            kind: "pdf";
+            hashes: {
+                /** @description PDQ of each page rendered at 72 dpi; value = SHA-256 of the page list written as page,quality,hash lines. Absent when the PDF needs a password. */
+                pdf?: {
+                    /**
+                     * @description Lowercase hex: 64 characters for pdq, blockhash, sha256 and url (the SHA-256 of a canonical URL, or of a host or path-prefix key); 32 for md5; for vpdq and pdf the SHA-256 of its frame or page list. tlsh: T1 and 70 upper-case hex digits (TLSH 4, 128 buckets), as the reference prints it.
+                     * @example f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22
+                     */
+                    value: string;
+                    pages: components["schemas"]["PdfPage"][];
+                };
+                /** @description TLSH of the text after normalisation (Unicode NFKC, lower case, runs of white space as one space); absent when there is too little text (TLSH needs 50 bytes of varied text). */
+                tlsh?: {
+                    value: string;
+                };
+                md5: {
+                    value: string;
+                };
+                sha256: {
+                    value: string;
+                };
+            };
+            media: {
+                /** @enum {string} */
+                format: "pdf";
+                pages: number;
+                resolutionDpi: number;
+                /** @description owner-password: encrypted against editing only, rendered as usual; password-required: it cannot be opened, only md5 and sha256 were taken. */
+                encrypted: false | ("owner-password" | "password-required");
+                textCharacters: number;
+                textTruncated?: boolean;
+            };
+            /** @description What could not be hashed and why (no text, encrypted, text cut), in the node's words. */
+            notes?: string[];
+        };
+        TextHashes: {
+            /** @enum {string} */
+            kind: "text";
+            hashes: {
+                /** @description TLSH of the text after normalisation (Unicode NFKC, lower case, runs of white space as one space); absent when there is too little text (TLSH needs 50 bytes of varied text). */
+                tlsh?: {
+                    value: string;
+                };
+                /** @description Of the bytes as sent. */
+                md5: {
+                    value: string;
+                };
+                sha256: {
+                    value: string;
+                };
+            };
+            media: {
+                /** @enum {string} */
+                format: "text";
+                /** @example utf-8 */
+                encoding: string;
+                /** @description After normalisation. */
+                characters: number;
+            };
+            /** @description What could not be hashed and why (no text, encrypted, text cut), in the node's words. */
+            notes?: string[];
+        };
         MatchResult: {
             query: {
                 /**
@@ -2408,9 +2504,9 @@ export interface components {
                  * @example pdq
                  * @enum {string}
                  */
-                type: "pdq" | "blockhash" | "md5" | "sha256" | "vpdq";
+                type: "pdq" | "blockhash" | "md5" | "sha256" | "vpdq" | "pdf" | "tlsh" | "url";
                 /**
-                 * @description Lowercase hex: 64 characters for pdq, blockhash and sha256; 32 for md5; for vpdq the SHA-256 of its frame list.
+                 * @description Lowercase hex: 64 characters for pdq, blockhash, sha256 and url (the SHA-256 of a canonical URL, or of a host or path-prefix key); 32 for md5; for vpdq and pdf the SHA-256 of its frame or page list. tlsh: T1 and 70 upper-case hex digits (TLSH 4, 128 buckets), as the reference prints it.
                  * @example f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22
                  */
                 value: string;
@@ -2418,6 +2514,11 @@ export interface components {
                 /** @description vpdq: frames in the query, and usableFrames those of quality >= 50 with distinct hashes. */
                 frames?: number;
                 usableFrames?: number;
+                /** @description pdf: pages in the query, and usablePages those of quality >= 50 with distinct hashes. */
+                pages?: number;
+                usablePages?: number;
+                /** @description url: the URL as the node canonicalised it (never stored). */
+                canonicalUrl?: string;
             };
             /** @description The query PDQ hash has quality below 50 (a video: no frame of quality 50 or more): weak evidence. */
             lowQuality?: boolean;
@@ -2432,9 +2533,9 @@ export interface components {
              * @example pdq
              * @enum {string}
              */
-            type: "pdq" | "blockhash" | "md5" | "sha256" | "vpdq";
+            type: "pdq" | "blockhash" | "md5" | "sha256" | "vpdq" | "pdf" | "tlsh" | "url";
             /**
-             * @description Lowercase hex: 64 characters for pdq, blockhash and sha256; 32 for md5; for vpdq the SHA-256 of its frame list.
+             * @description Lowercase hex: 64 characters for pdq, blockhash, sha256 and url (the SHA-256 of a canonical URL, or of a host or path-prefix key); 32 for md5; for vpdq and pdf the SHA-256 of its frame or page list. tlsh: T1 and 70 upper-case hex digits (TLSH 4, 128 buckets), as the reference prints it.
              * @example f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22
              */
             value: string;
@@ -2459,6 +2560,20 @@ export interface components {
                 index: number;
                 timestamp: number;
             };
+            /** @description A PDF matched a stored PDF by its pages: the share of the query's usable pages within the page distance of the stored PDF's, and the other way round. */
+            document?: {
+                queryMatchPercent: number;
+                candidateMatchPercent: number;
+            };
+            /** @description An image matched one page of a PDF: that page (of the stored PDF when the query is an image, of the query PDF when the stored hash is an image). */
+            page?: {
+                number: number;
+            };
+            /** @description A URL query matched: the URL itself (exact), or a whole host or folder a member shared (host, prefix). */
+            url?: {
+                /** @enum {string} */
+                scope: "exact" | "host" | "prefix";
+            };
         };
         MatchRequest: {
             /** @description 1 to 1000 hashes. */
@@ -2468,7 +2583,7 @@ export interface components {
                  * @example pdq
                  * @enum {string}
                  */
-                type: "pdq" | "blockhash" | "md5" | "sha256" | "vpdq";
+                type: "pdq" | "blockhash" | "md5" | "sha256" | "vpdq" | "pdf" | "tlsh" | "url";
                 /**
                  * @description The hash (lowercase hex); for vpdq it may be left out.
                  * @example f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22
@@ -2478,9 +2593,16 @@ export interface components {
                 quality?: number;
                 /** @description vpdq only: the frames of the video to match (npm run client -- hash VIDEO prints them). */
                 frames?: components["schemas"]["VideoFrame"][];
+                /** @description pdf only: the PDF's pages (npm run client -- hash FILE.pdf prints them); value, if given, must be their digest. */
+                pages?: components["schemas"]["PdfPage"][];
+                /**
+                 * @description url only: the URL itself; the node canonicalises it and looks up the URL, its host and each folder above it (members may share a whole host or folder). Nothing is stored.
+                 * @example https://example.org/channel/abc?utm_source=x
+                 */
+                url?: string;
             }[];
             /**
-             * @description Per-type maximum Hamming distance, overriding the defaults (pdq 31, blockhash 20) up to a cap of 64.
+             * @description Per-type maximum distance, overriding the defaults (Hamming bits: pdq, vpdq and pdf frames or pages 31, blockhash 20, capped at 64; tlsh: TLSH distance, default in GET /v1/labels, capped at 300).
              * @example {
              *       "pdq": 24
              *     }
@@ -2498,9 +2620,9 @@ export interface components {
              * @example pdq
              * @enum {string}
              */
-            type: "pdq" | "blockhash" | "md5" | "sha256" | "vpdq";
+            type: "pdq" | "blockhash" | "md5" | "sha256" | "vpdq" | "pdf" | "tlsh" | "url";
             /**
-             * @description Lowercase hex: 64 characters for pdq, blockhash and sha256; 32 for md5; for vpdq the SHA-256 of its frame list.
+             * @description Lowercase hex: 64 characters for pdq, blockhash, sha256 and url (the SHA-256 of a canonical URL, or of a host or path-prefix key); 32 for md5; for vpdq and pdf the SHA-256 of its frame or page list. tlsh: T1 and 70 upper-case hex digits (TLSH 4, 128 buckets), as the reference prints it.
              * @example f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22
              */
             value: string;
@@ -2519,7 +2641,7 @@ export interface components {
                  * @example pdq
                  * @enum {string}
                  */
-                type: "pdq" | "blockhash" | "md5" | "sha256" | "vpdq";
+                type: "pdq" | "blockhash" | "md5" | "sha256" | "vpdq" | "pdf" | "tlsh" | "url";
                 /**
                  * @description The hash (lowercase hex). For vpdq it may be left out: it is computed from the frames.
                  * @example f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22
@@ -2527,6 +2649,18 @@ export interface components {
                 value?: string;
                 /** @description vpdq only: the frames (npm run client -- hash VIDEO prints them); frames of quality below 50 take no part in matching. */
                 frames?: components["schemas"]["VideoFrame"][];
+                /** @description pdf only: the PDF's pages (npm run client -- hash FILE.pdf prints them); value, if given, must be their digest. */
+                pages?: components["schemas"]["PdfPage"][];
+                /**
+                 * @description url only: the URL itself, instead of value; the node canonicalises it (scheme and host lower-cased, default port, IDN, fragment and tracking parameters dropped, escapes normalised) and stores only its SHA-256.
+                 * @example https://example.org/channel/abc?utm_source=x
+                 */
+                url?: string;
+                /**
+                 * @description url shares only: match the URL itself (exact, the default), every URL on its host (host), or every URL under its folder (prefix: https://t.me/s/channel covers https://t.me/s/channel/…).
+                 * @enum {string}
+                 */
+                scope?: "exact" | "host" | "prefix";
                 /** @description At least one label from GET /v1/labels. */
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
@@ -2548,9 +2682,9 @@ export interface components {
                      * @example pdq
                      * @enum {string}
                      */
-                    type: "pdq" | "blockhash" | "md5" | "sha256" | "vpdq";
+                    type: "pdq" | "blockhash" | "md5" | "sha256" | "vpdq" | "pdf" | "tlsh" | "url";
                     /**
-                     * @description Lowercase hex: 64 characters for pdq, blockhash and sha256; 32 for md5; for vpdq the SHA-256 of its frame list.
+                     * @description Lowercase hex: 64 characters for pdq, blockhash, sha256 and url (the SHA-256 of a canonical URL, or of a host or path-prefix key); 32 for md5; for vpdq and pdf the SHA-256 of its frame or page list. tlsh: T1 and 70 upper-case hex digits (TLSH 4, 128 buckets), as the reference prints it.
                      * @example f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22
                      */
                     value: string;

@@ -17,7 +17,7 @@ import type { AppDeps, Authenticator, HealthCheck } from './env';
 
 /** The service dependencies a runtime hands in as they are, and what the assembly turns into the rest. */
 export interface RuntimeParts
-  extends Pick<ServiceDeps, 'ledger' | 'follower' | 'hashes' | 'auth' | 'log' | 'treeHeadIntervalMs' | 'index' | 'decoder' | 'digests' | 'video' | 'now' | 'newId' | 'issuer'> {
+  extends Pick<ServiceDeps, 'ledger' | 'follower' | 'hashes' | 'auth' | 'log' | 'treeHeadIntervalMs' | 'index' | 'decoder' | 'digests' | 'video' | 'documents' | 'now' | 'newId' | 'issuer'> {
   /** maxJsonBytes defaults to DEFAULT_LIMITS'. */
   limits: Omit<Limits, 'maxJsonBytes'> & Partial<Pick<Limits, 'maxJsonBytes'>>;
   /** Other URLs the node is reached at; default none. */
@@ -47,6 +47,8 @@ export function assembleAppDeps(p: RuntimeParts): AppDeps {
     { name: 'index', check: async () => ({ ok: p.index.ready(), detail: p.indexDetail() }) },
     // Informational: without ffmpeg the video routes say so, and everything else works.
     { name: 'video', check: async () => ({ ok: true, detail: { ...(await p.video.decoder.status()), ...p.video.slots.load() } }) },
+    // Informational too: without poppler PDFs get 501, and text and URLs work.
+    { name: 'documents', check: async () => ({ ok: true, detail: { ...(await p.documents.renderer.status()), ...p.documents.slots.load() } }) },
   ];
   const authenticator = p.authenticator ?? (p.devAuth ? new DevAuthenticator() : new TokenAuthenticator({ auth: p.auth, ledger: p.ledger, keyring, now: p.now, newId: p.newId, issuer: p.issuer }));
   return {
@@ -66,6 +68,7 @@ export function assembleAppDeps(p: RuntimeParts): AppDeps {
     decoder: p.decoder,
     digests: p.digests,
     video: p.video,
+    documents: p.documents,
     now: p.now,
     newId: p.newId,
     limits: { maxJsonBytes: DEFAULT_LIMITS.maxJsonBytes, ...p.limits },

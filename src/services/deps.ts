@@ -7,6 +7,7 @@ import type { ImageDecoder } from '../core/media';
 import type { MatchIndex } from '../core/hash-index';
 import type { Slots } from '../core/limits';
 import type { VideoDecodeOptions, VideoDecoder } from '../core/video';
+import type { PdfLimits, PdfRenderer } from '../core/document';
 import type { Principal } from '../core/auth';
 import type { RateLimiter } from '../core/limits';
 import type { AuthStore, HashStore, Ledger, LogStore } from '../storage/types';
@@ -53,6 +54,31 @@ export const DEFAULT_VIDEO = {
   queue: 8,
 } as const satisfies Omit<VideoSettings, 'decoder' | 'slots'> & { concurrency: number; queue: number };
 
+/** PDF rendering and the document match rule (README, "Documents, text and links"). */
+export interface DocumentSettings {
+  /** poppler on Node; UnavailablePdfRenderer where there is none (its calls say why). */
+  renderer: PdfRenderer;
+  limits: PdfLimits;
+  /** Most bytes in one PDF upload. */
+  maxBytes: number;
+  /** Renders at once, and how many may wait: beyond, 503 busy. */
+  slots: Slots;
+  /** Share (%) of the query's usable pages that must lie within the page distance of the stored PDF's. */
+  queryMatchPercent: number;
+  /** Share (%) of the stored PDF's usable pages that must be matched the other way. */
+  candidateMatchPercent: number;
+}
+
+export const DEFAULT_DOCUMENTS = {
+  // A magazine issue is tens of pages; a manifesto a few hundred at most.
+  limits: { maxPages: 2000, maxPagePixels: 25_000_000, timeoutMs: 120_000, memoryBytes: 1024 * 1024 * 1024, maxTextBytes: 16 * 1024 * 1024 },
+  maxBytes: 64 * 1024 * 1024,
+  queryMatchPercent: 60,
+  candidateMatchPercent: 0,
+  concurrency: 2,
+  queue: 8,
+} as const satisfies Omit<DocumentSettings, 'renderer' | 'slots'> & { concurrency: number; queue: number };
+
 export const DEFAULT_LIMITS: Limits = {
   maxBatch: 1000,
   maxBodyBytes: 20 * 1024 * 1024,
@@ -90,6 +116,7 @@ export interface ServiceDeps {
   decoder: ImageDecoder | null;
   digests: Digester;
   video: VideoSettings;
+  documents: DocumentSettings;
   now: () => number;
   /** A new opaque public id. */
   newId: () => string;

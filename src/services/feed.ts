@@ -2,11 +2,12 @@
 import { DomainError } from '../core/errors';
 import type { HashSnapshot } from '../storage/types';
 import type { ServiceDeps } from './deps';
-import { frameHashOf } from './sharing';
+import { frameHashOf, pageHashOf } from './sharing';
+import { isListHashType } from '../core/hashes';
 
 export const FEED_DEFAULT_LIMIT = 500;
 export const FEED_MAX_LIMIT = 1000;
-/** A page ends early once its video frames pass this (about 2 MB of JSON); it always holds one entry. */
+/** A page ends early once its video frames and PDF pages pass this (about 2 MB of JSON); it always holds one entry. */
 export const FEED_MAX_FRAMES = 20_000;
 
 export interface FeedEntry {
@@ -42,12 +43,12 @@ export function decodeCursor(cursor: string): number {
 export async function readFeed(deps: ServiceDeps, cursor: string | undefined, limit = FEED_DEFAULT_LIMIT): Promise<FeedPage> {
   const after = cursor ? decodeCursor(cursor) : 0;
   const rows = await deps.hashes.changesSince(after, limit + 1);
-  // The change that adds a video carries its frames, read from their own rows.
-  const videos = (list: typeof rows) => list.filter((r) => r.kind === 'add' && r.snapshot.type === 'vpdq').map((r) => r.hashId);
+  // The change that adds a video (a PDF) carries its frames (pages), read from their own rows.
+  const videos = (list: typeof rows) => list.filter((r) => r.kind === 'add' && isListHashType(r.snapshot.type)).map((r) => r.hashId);
   const counts = await deps.hashes.frameCounts(videos(rows.slice(0, limit)));
   let n = 0;
   let frames = 0;
-  const framesIn = (r: (typeof rows)[number]) => (r.kind === 'add' && r.snapshot.type === 'vpdq' ? (counts.get(r.hashId) ?? 0) : 0);
+  const framesIn = (r: (typeof rows)[number]) => (r.kind === 'add' && isListHashType(r.snapshot.type) ? (counts.get(r.hashId) ?? 0) : 0);
   while (n < Math.min(limit, rows.length) && (n === 0 || frames + framesIn(rows[n]) <= FEED_MAX_FRAMES)) frames += framesIn(rows[n++]);
   const page = rows.slice(0, n);
   const byVideo = await deps.hashes.framesOfMany(videos(page));
@@ -55,7 +56,8 @@ export async function readFeed(deps: ServiceDeps, cursor: string | undefined, li
   return {
     entries: page.map((r) => {
       const f = r.kind === 'add' ? byVideo.get(r.hashId) : undefined;
-      return { kind: r.kind, at: new Date(r.at).toISOString(), hash: f ? { ...r.snapshot, frames: f.map(frameHashOf) } : r.snapshot };
+      const list = !f ? {} : r.snapshot.type === 'pdf' ? { pages: f.map(pageHashOf) } : { frames: f.map(frameHashOf) };
+      return { kind: r.kind, at: new Date(r.at).toISOString(), hash: { ...r.snapshot, ...list } };
     }),
     nextCursor: encodeCursor(last),
     hasMore: rows.length > n,

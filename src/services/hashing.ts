@@ -1,10 +1,16 @@
-/** Hash an uploaded image or video: every hash type the node knows, and the facts about the media. Stores nothing. */
+/** Hash an uploaded image, video, PDF or text: every hash type the node knows, and the facts about the media. Stores nothing. */
 import { blockhash, blockhashDihedralFromRgba } from '../core/blockhash';
+import { charsetOf, isPdf, type PdfPageHash } from '../core/document';
 import { DomainError } from '../core/errors';
+import { sniffImageFormat } from '../core/media';
+import type { UrlCandidate } from '../core/url';
 import type { HashType } from '../core/hashes';
 import { hashVideo, isVideo, vpdqDigest, type VideoFrameHash } from '../core/video';
 import { pdqDihedralFromRgba, pdqFromRgba, type PdqDihedralVariant } from '../core/pdq';
 import type { ServiceDeps } from './deps';
+import { hashPdfMedia, hashTextMedia, type PdfMediaHashes, type TextMediaHashes } from './document-hashing';
+
+export type { PdfMediaHashes, TextMediaHashes };
 
 /** Below this PDQ quality a hash says little about the image (flat, blank, tiny): returned, never shared. */
 export const PDQ_MIN_SHARE_QUALITY = 50;
@@ -39,15 +45,22 @@ export interface VideoMediaHashes {
 }
 
 /** `metrics` is optional: the client CLI hashes with the same code and no metrics. */
-type HashingDeps = Pick<ServiceDeps, 'decoder' | 'digests' | 'video' | 'limits'> & Partial<Pick<ServiceDeps, 'metrics'>>;
+type HashingDeps = Pick<ServiceDeps, 'decoder' | 'digests' | 'video' | 'documents' | 'limits'> & Partial<Pick<ServiceDeps, 'metrics'>>;
+
+export type AnyMediaHashes = MediaHashes | VideoMediaHashes | PdfMediaHashes | TextMediaHashes;
 
 /**
- * Images and videos are told apart by their first bytes, not by the Content-Type a client claims.
- * Only the decoders and digests: the client CLI hashes locally with the same code as the node.
+ * Images, videos and PDFs are told apart by their first bytes, not by the Content-Type a client
+ * claims; text has no magic number, so a body declared `text/plain` (`opts.contentType`, with its
+ * charset) whose bytes are none of those is text. Only the decoders and digests: the client CLI
+ * hashes locally with the same code as the node.
  */
-export async function hashMedia(deps: HashingDeps, bytes: Uint8Array, opts: { dihedral?: boolean } = {}): Promise<MediaHashes | VideoMediaHashes> {
-  if (bytes.byteLength === 0) throw new DomainError('invalid_request', 'the request body is empty; send the image or video bytes', { errors: [{ path: 'body', message: 'empty' }] });
+export async function hashMedia(deps: HashingDeps, bytes: Uint8Array, opts: { dihedral?: boolean; contentType?: string } = {}): Promise<AnyMediaHashes> {
+  if (bytes.byteLength === 0) throw new DomainError('invalid_request', 'the request body is empty; send the image, video, PDF or text', { errors: [{ path: 'body', message: 'empty' }] });
   if (isVideo(bytes)) return hashVideoMedia(deps, bytes);
+  if (isPdf(bytes)) return hashPdfMedia(deps, bytes);
+  const type = (opts.contentType ?? '').toLowerCase();
+  if (type.startsWith('text/plain') && !sniffImageFormat(bytes)) return hashTextMedia(deps, bytes, charsetOf(type));
   if (bytes.byteLength > deps.limits.maxBodyBytes) {
     throw new DomainError('payload_too_large', `images are accepted up to ${deps.limits.maxBodyBytes} bytes (videos up to ${deps.video.maxBytes}); this body is ${bytes.byteLength}`, {
       extra: { maxBytes: deps.limits.maxBodyBytes },
@@ -120,10 +133,24 @@ export interface HashWithVariants {
   variants?: Variant[];
   /** vpdq: the frames (value is their digest). */
   frames?: VideoFrameHash[];
+  /** pdf: the pages (value is their digest). */
+  pages?: PdfPageHash[];
+  /** url: the canonical URL a query came with (never stored), and the digests it is looked up by. */
+  url?: string;
+  urlCandidates?: UrlCandidate[];
 }
 
-/** The (type, value) pairs of a hashing result, in a fixed order, with their variants or frames. */
-export function hashList(h: MediaHashes | VideoMediaHashes): HashWithVariants[] {
+/** The (type, value) pairs of a hashing result, in a fixed order, with their variants, frames or pages. */
+export function hashList(h: AnyMediaHashes): HashWithVariants[] {
+  if (h.kind === 'pdf' || h.kind === 'text') {
+    const pdf = h.kind === 'pdf' ? h.hashes.pdf : undefined;
+    return [
+      ...(pdf ? [{ type: 'pdf' as const, value: pdf.value, pages: pdf.pages }] : []),
+      ...(h.hashes.tlsh ? [{ type: 'tlsh' as const, value: h.hashes.tlsh.value }] : []),
+      { type: 'md5', value: h.hashes.md5.value },
+      { type: 'sha256', value: h.hashes.sha256.value },
+    ];
+  }
   if (h.kind === 'video') {
     return [{ type: 'vpdq', value: h.hashes.vpdq.value, frames: h.hashes.vpdq.frames }, { type: 'md5', value: h.hashes.md5.value }, { type: 'sha256', value: h.hashes.sha256.value }];
   }

@@ -1,21 +1,17 @@
 /** Match queries: each hash against the index, with per-type thresholds a request may tighten or widen up to a cap. */
 import { DomainError, type FieldProblem } from '../core/errors';
-import { checkHash, HASH_SPECS, isSingleHashType, type HashType } from '../core/hashes';
+import { HASH_SPECS, isListHashType, isSingleHashType, type HashType } from '../core/hashes';
 import { dihedralFromHash, PDQ_DIHEDRAL_VARIANTS } from '../core/pdq';
 import type { ServiceDeps } from './deps';
 import type { MatchTally } from './observe';
 import { PDQ_MIN_SHARE_QUALITY, type HashWithVariants } from './hashing';
-import { checkBatchSize, checkFrameTotal, checkVpdq } from './sharing';
-import type { VideoFrameHash } from '../core/video';
+import { checkItem, type ItemInput } from './item-checks';
+import { checkBatchSize, checkFrameTotal } from './sharing';
+import { matchUrls } from './url-matching';
 import { matchVideo, stillsInVideos } from './video-matching';
 import { matchOf } from './views';
 
-export interface MatchQuery {
-  type: string;
-  /** For vpdq: the frames' digest, or left out. */
-  value?: string;
-  /** vpdq: the frames. */
-  frames?: unknown;
+export interface MatchQuery extends ItemInput {
   /** PDQ quality, when the client knows it: below 50 the result is flagged. */
   quality?: number;
 }
@@ -40,10 +36,16 @@ export interface Match {
   video?: { queryMatchPercent: number; candidateMatchPercent: number };
   /** An image matched a frame of a video: that frame. */
   frame?: { index: number; timestamp: number };
+  /** A PDF matched a stored PDF by its pages: the shares, in percent. */
+  document?: { queryMatchPercent: number; candidateMatchPercent: number };
+  /** An image matched a page of a PDF: that page. */
+  page?: { number: number };
+  /** A URL query matched the URL itself, or a host or folder a member shared. */
+  url?: { scope: 'exact' | 'host' | 'prefix' };
 }
 
 export interface MatchResult {
-  query: { type: HashType; value: string; quality?: number; frames?: number; usableFrames?: number };
+  query: { type: HashType; value: string; quality?: number; frames?: number; usableFrames?: number; pages?: number; usablePages?: number; canonicalUrl?: string };
   /** The query's PDQ quality is below 50 (a video: no usable frame): matches on it are weak evidence. */
   lowQuality?: boolean;
   matches: Match[];
@@ -53,7 +55,7 @@ export function resolveThresholds(opts: MatchOptions): Record<HashType, number> 
   const out = Object.fromEntries(Object.entries(HASH_SPECS).map(([t, s]) => [t, s.defaultMaxDistance])) as Record<HashType, number>;
   const problems: FieldProblem[] = [];
   for (const [t, d] of Object.entries(opts.maxDistance ?? {})) {
-    if (!isSingleHashType(t) && t !== 'vpdq') {
+    if (!isSingleHashType(t) && !isListHashType(t)) {
       problems.push({ path: `maxDistance/${t}`, message: `unknown hash type ${JSON.stringify(t)}` });
       continue;
     }
@@ -70,15 +72,16 @@ export function resolveThresholds(opts: MatchOptions): Record<HashType, number> 
 
 export async function matchHashes(deps: ServiceDeps, queries: MatchQuery[], opts: MatchOptions = {}): Promise<MatchResult[]> {
   checkBatchSize(queries.length, deps.limits.maxBatch, 'hashes');
-  checkFrameTotal(queries, deps.video.decode.maxFrames, 'hashes');
+  const maxPages = deps.documents.limits.maxPages;
+  checkFrameTotal(queries, deps.video.decode.maxFrames, 'hashes', maxPages);
   const thresholds = resolveThresholds(opts);
   const problems: FieldProblem[] = [];
   const parsed = queries.map((q, i) => {
-    const r = q.type === 'vpdq' ? checkVpdq(q, `hashes/${i}`, deps.video.decode.maxFrames) : checkHash(q.type, q.value, `hashes/${i}`);
+    const r = checkItem(q, `hashes/${i}`, { maxFrames: deps.video.decode.maxFrames, maxPages }, 'match');
     if ('problems' in r) problems.push(...r.problems);
     if (q.quality !== undefined && (!Number.isInteger(q.quality) || q.quality < 0 || q.quality > 100)) problems.push({ path: `hashes/${i}/quality`, message: 'quality must be an integer from 0 to 100' });
-    if (!('value' in r)) return null;
-    const h: HashWithVariants = { type: q.type as HashType, value: r.value, quality: q.quality, ...('frames' in r ? { frames: r.frames as VideoFrameHash[] } : {}) };
+    if ('problems' in r) return null;
+    const h: HashWithVariants = { type: r.type, value: r.value, quality: q.quality, frames: r.frames, pages: r.pages, urlCandidates: r.url?.candidates, url: r.url?.canonical };
     // From a hash alone only PDQ's variants can be derived (approximately; see dihedralFromHash).
     if (opts.dihedral && h.type === 'pdq') h.variants = PDQ_DIHEDRAL_VARIANTS.map((variant) => ({ variant, value: dihedralFromHash(h.value, variant) }));
     return h;
@@ -96,11 +99,12 @@ export async function matchParsed(deps: ServiceDeps, queries: HashWithVariants[]
   // A half-loaded index would miss hashes: say so rather than answer "no match".
   if (!deps.index.ready()) throw new DomainError('not_ready', 'the match index is still loading after a start; retry in a few seconds', { extra: { retryAfter: 2 } });
   const elapsed = deps.metrics.timer();
-  const videos = await Promise.all(queries.map((q) => (q.type === 'vpdq' ? matchVideo(deps, q, thresholds) : null)));
+  const videos = await Promise.all(queries.map((q) => (isListHashType(q.type) ? matchVideo(deps, q, thresholds) : null)));
+  const urls = await matchUrls(deps, queries);
   // Every value to look up (a query, or each of its variants), one batch per type.
   const probes = new Map<HashType, { query: number; variant?: string; value: string }[]>();
   queries.forEach((q, i) => {
-    if (q.type === 'vpdq') return;
+    if (isListHashType(q.type) || urls.has(i)) return;
     const list = probes.get(q.type) ?? probes.set(q.type, []).get(q.type)!;
     for (const p of q.variants?.length ? q.variants : [{ variant: undefined, value: q.value }]) list.push({ query: i, variant: p.variant, value: p.value });
   });
@@ -120,7 +124,7 @@ export async function matchParsed(deps: ServiceDeps, queries: HashWithVariants[]
   const inVideos = await stillsInVideos(deps, queries, thresholds.pdq);
   const details = new Map((await deps.hashes.getBySeqs(hits.flat().map((h) => h.seq))).map((d) => [d.seq, d]));
   const results = queries.map((q, i): MatchResult => {
-    const video = videos[i];
+    const video = videos[i] ?? urls.get(i);
     if (video) return video;
     return {
       query: { type: q.type, value: q.value, ...(q.quality !== undefined ? { quality: q.quality } : {}) },

@@ -6,23 +6,20 @@
  */
 import type { Principal } from '../core/auth';
 import { DomainError, type FieldProblem } from '../core/errors';
-import { checkHash, type HashType } from '../core/hashes';
+import type { HashType } from '../core/hashes';
 import { unknownLabels } from '../core/hashes';
-import { checkVideoFrames, usableFrameMask, vpdqDigest, type VideoFrameHash } from '../core/video';
+import type { PdfPageHash } from '../core/document';
+import { usableFrameMask, type VideoFrameHash } from '../core/video';
 import type { ShareOutcome, VideoFrameRow, Verdict } from '../storage/types';
 import type { ServiceDeps } from './deps';
 import { PDQ_MIN_SHARE_QUALITY } from './hashing';
+import { checkItem, type ItemInput } from './item-checks';
 
-export interface ShareItem {
-  type: string;
-  /** For vpdq: the frames' digest, or left out. */
-  value?: string;
+export interface ShareItem extends ItemInput {
   labels: string[];
   externalId?: string;
   /** PDQ quality when known; below 50 the hash is refused (422). */
   quality?: number;
-  /** vpdq: the frames; `value`, when given, must be their digest. */
-  frames?: unknown;
 }
 
 export type { ShareOutcome };
@@ -47,31 +44,39 @@ export function checkBatchSize(n: number, max: number, what: string): void {
  * hits every similar stored frame), so a match request carries at most one longest video's worth;
  * a share request, which only stores them, ten.
  */
-export function checkFrameTotal(items: { type: string; frames?: unknown }[], max: number, what: string): void {
+export function checkFrameTotal(items: { type: string; frames?: unknown; pages?: unknown }[], max: number, what: string, maxPages = Infinity): void {
   const total = items.reduce((n, it) => n + (it.type === 'vpdq' && Array.isArray(it.frames) ? it.frames.length : 0), 0);
   if (total > max) {
     throw new DomainError('batch_too_large', `the vpdq items of this request hold ${total} frames; at most ${max} are taken in one request (split it)`, {
       errors: [{ path: what, message: `more than ${max} frames in all` }],
     });
   }
+  // PDF pages likewise: at most one largest PDF's worth per match request, ten per share.
+  const pages = items.reduce((n, it) => n + (it.type === 'pdf' && Array.isArray(it.pages) ? it.pages.length : 0), 0);
+  if (pages > maxPages) {
+    throw new DomainError('batch_too_large', `the pdf items of this request hold ${pages} pages; at most ${maxPages} are taken in one request (split it)`, {
+      errors: [{ path: what, message: `more than ${maxPages} pages in all` }],
+    });
+  }
 }
 
 export async function shareHashes(deps: ServiceDeps, who: Principal, items: ShareItem[]): Promise<ShareResult[]> {
   checkBatchSize(items.length, deps.limits.maxBatch, 'items');
-  checkFrameTotal(items, 10 * deps.video.decode.maxFrames, 'items');
+  const maxPages = deps.documents.limits.maxPages;
+  checkFrameTotal(items, 10 * deps.video.decode.maxFrames, 'items', 10 * maxPages);
   const problems: FieldProblem[] = [];
-  const wanted = new Map<string, { type: HashType; value: string; labels: Set<string>; externalId: string | null; frames?: VideoFrameHash[] }>();
+  const wanted = new Map<string, { type: HashType; value: string; labels: Set<string>; externalId: string | null; frames?: VideoFrameHash[]; pages?: PdfPageHash[]; urlScope?: string }>();
   const keyOf: string[] = [];
   items.forEach((it, i) => {
-    const r = it.type === 'vpdq' ? checkVpdq(it, `items/${i}`, deps.video.decode.maxFrames) : checkHash(it.type, it.value, `items/${i}`);
+    const r = checkItem(it, `items/${i}`, { maxFrames: deps.video.decode.maxFrames, maxPages }, 'share');
     const unknown = unknownLabels(it.labels);
     if (unknown.length) problems.push({ path: `items/${i}/labels`, message: `unknown label(s): ${unknown.join(', ')}; see GET /v1/labels` });
     if ('problems' in r) return void problems.push(...r.problems);
-    const key = `${it.type}:${r.value}`;
+    const key = `${r.type}:${r.value}`;
     keyOf[i] = key;
     const prev = wanted.get(key);
     if (prev) for (const l of it.labels) prev.labels.add(l);
-    else wanted.set(key, { type: it.type as HashType, value: r.value, labels: new Set(it.labels), externalId: it.externalId ?? null, frames: 'frames' in r ? (r.frames as VideoFrameHash[]) : undefined });
+    else wanted.set(key, { type: r.type, value: r.value, labels: new Set(it.labels), externalId: it.externalId ?? null, frames: r.frames, pages: r.pages, urlScope: r.url?.scope });
   });
   if (problems.length) throw new DomainError('invalid_request', problems[0].message, { errors: problems });
   const weak = items.flatMap((it, i) => (it.type === 'pdq' && it.quality !== undefined && it.quality < PDQ_MIN_SHARE_QUALITY ? [{ path: `items/${i}/quality`, message: `PDQ quality ${it.quality} is below ${PDQ_MIN_SHARE_QUALITY}` }] : []));
@@ -79,6 +84,9 @@ export async function shareHashes(deps: ServiceDeps, who: Principal, items: Shar
     const w = keyOf[i] && wanted.get(keyOf[i]);
     if (w && w.frames && !usableFrameMask(w.frames).some(Boolean)) {
       weak.push({ path: `items/${i}/frames`, message: `no frame of the video has PDQ quality ${PDQ_MIN_SHARE_QUALITY} or more` });
+    }
+    if (w && w.pages && !usableFrameMask(w.pages).some(Boolean)) {
+      weak.push({ path: `items/${i}/pages`, message: `no page of the PDF has PDQ quality ${PDQ_MIN_SHARE_QUALITY} or more (blank pages?); share its tlsh, md5 or sha256 instead` });
     }
   });
   if (weak.length) {
@@ -94,6 +102,10 @@ export async function shareHashes(deps: ServiceDeps, who: Principal, items: Shar
       labels: [...w.labels].sort(),
       externalId: w.externalId,
       ...(w.frames ? { frames: frameRows(w.frames), auditExtra: { frames: w.frames.length } } : {}),
+      // A PDF's pages are stored as a video's frames are: page number as the frame, no timestamp.
+      ...(w.pages ? { frames: pageRows(w.pages), auditExtra: { pages: w.pages.length } } : {}),
+      // Whether a url value asks for the URL, its host or its folder; never the URL itself.
+      ...(w.urlScope ? { auditExtra: { scope: w.urlScope } } : {}),
     })),
   });
   await deps.follower.catchUp(committed.lastChange);
@@ -105,20 +117,18 @@ export async function shareHashes(deps: ServiceDeps, who: Principal, items: Shar
   return keyOf.map((k) => results.get(k)!);
 }
 
-/** A vpdq item: its frames checked, and its value (the frames' digest) computed or checked. */
-export function checkVpdq(it: { value?: string; frames?: unknown }, path: string, maxFrames: number): { value: string; frames: VideoFrameHash[] } | { problems: FieldProblem[] } {
-  const r = checkVideoFrames(it.frames, `${path}/frames`, maxFrames);
-  if ('problems' in r) return r;
-  const value = vpdqDigest(r.frames);
-  if (it.value !== undefined && it.value !== '' && String(it.value).toLowerCase() !== value) {
-    return { problems: [{ path: `${path}/value`, message: `a vpdq value is the SHA-256 of its frame list (${value} for these frames); leave it out to have it computed` }] };
-  }
-  return { value, frames: r.frames };
-}
-
 function frameRows(frames: VideoFrameHash[]): Omit<VideoFrameRow, 'seq' | 'hashId'>[] {
   const usable = usableFrameMask(frames);
   return frames.map((f, i) => ({ frame: f.index, timestampMs: Math.round(f.timestamp * 1000), quality: f.quality, value: f.hash, indexed: usable[i] }));
+}
+
+function pageRows(pages: PdfPageHash[]): Omit<VideoFrameRow, 'seq' | 'hashId'>[] {
+  const usable = usableFrameMask(pages);
+  return pages.map((p, i) => ({ frame: p.page, timestampMs: 0, quality: p.quality, value: p.hash, indexed: usable[i] }));
+}
+
+export function pageHashOf(f: VideoFrameRow): PdfPageHash {
+  return { page: f.frame, hash: f.value, quality: f.quality };
 }
 
 export function frameHashOf(f: VideoFrameRow): VideoFrameHash {

@@ -1,14 +1,15 @@
 /**
- * Matching with videos. A stored vpdq hash is in the index as its usable frames (type `vpdq`, keyed
- * by frame), so:
+ * Matching with videos and PDFs. A stored vpdq hash is in the index as its usable frames (type
+ * `vpdq`, keyed by frame), a stored pdf hash as its usable pages (type `pdf`, keyed by page), so:
  * - a video query probes the index with each of its usable frames and counts, per stored video, the
  *   query frames that found one of its frames and the frames found: the vPDQ rule of core/video.ts
- *   (vpdqMatch), answered by the index instead of comparing every pair;
- * - each frame of a video query is also matched on its own against stored images (PDQ);
- * - a PDQ query (an image) matches the frames of stored videos, so a still taken from a shared video
- *   finds it.
+ *   (vpdqMatch), answered by the index instead of comparing every pair; a PDF query does the same
+ *   with its pages against stored PDFs, under the document rule (DocumentSettings);
+ * - each frame or page of a query is also matched on its own against stored images (PDQ);
+ * - a PDQ query (an image) matches the frames of stored videos and the pages of stored PDFs, so a
+ *   still taken from a shared video, or a screenshot of one page of a shared PDF, finds it.
  */
-import { usableFrameMask, type VideoFrameHash } from '../core/video';
+import { usableFrameMask } from '../core/video';
 import type { HashType } from '../core/hashes';
 import type { IndexHit } from '../core/hash-index';
 import type { FrameOwner } from '../storage/types';
@@ -40,23 +41,51 @@ const yieldToOthers = () => new Promise<void>((resolve) => setTimeout(resolve, 0
 const atLeast = (n: number, of: number, pct: number) => of > 0 && n * 100 >= pct * of;
 const percent = (n: number, of: number) => (of === 0 ? 0 : Math.round((n * 10_000) / of) / 100);
 
+/** One frame of a video or page of a PDF, as a query carries it, with how a match names it. */
+interface Part {
+  hash: string;
+  quality: number;
+  at: Pick<Match, 'frame' | 'page'>;
+}
+
+/** A vpdq or pdf query against stored videos or PDFs (by their rule) and against stored images (by each part). */
 export async function matchVideo(deps: ServiceDeps, q: HashWithVariants, thresholds: Record<HashType, number>): Promise<MatchResult> {
+  if (q.type === 'pdf') {
+    const pages = q.pages ?? [];
+    const parts = pages.map((p) => ({ hash: p.hash, quality: p.quality, at: { page: { number: p.page } } }));
+    return matchParts(deps, 'pdf', parts, thresholds, deps.documents, (all, usable) => ({ type: 'pdf', value: q.value, pages: all, usablePages: usable }), (share) => ({ document: share }));
+  }
   const frames = q.frames ?? [];
-  const mask = usableFrameMask(frames);
-  const usable = frames.filter((_, i) => mask[i]);
-  const query = { type: 'vpdq' as const, value: q.value, frames: frames.length, usableFrames: usable.length };
+  const parts = frames.map((f) => ({ hash: f.hash, quality: f.quality, at: { frame: { index: f.index, timestamp: f.timestamp } } }));
+  return matchParts(deps, 'vpdq', parts, thresholds, deps.video, (all, usable) => ({ type: 'vpdq', value: q.value, frames: all, usableFrames: usable }), (share) => ({ video: share }));
+}
+
+type Share = { queryMatchPercent: number; candidateMatchPercent: number };
+
+async function matchParts(
+  deps: ServiceDeps,
+  type: 'vpdq' | 'pdf',
+  parts: Part[],
+  thresholds: Record<HashType, number>,
+  rule: { queryMatchPercent: number; candidateMatchPercent: number },
+  queryOf: (all: number, usable: number) => MatchResult['query'],
+  annotate: (share: Share) => Pick<Match, 'video' | 'document'>,
+): Promise<MatchResult> {
+  const mask = usableFrameMask(parts);
+  const usable = parts.filter((_, i) => mask[i]);
+  const query = queryOf(parts.length, usable.length);
   if (usable.length === 0) return { query, lowQuality: true, matches: [] };
 
   // Chunk by chunk: probe, resolve the frames found to their videos (each frame looked up once),
   // and keep only per-video tallies and each stored image's nearest frame.
   const owners = new Map<number, FrameOwner | null>();
   const tallies = new Map<number, VideoTally>();
-  const images = new Map<number, { distance: number; at: VideoFrameHash }>();
+  const images = new Map<number, { distance: number; at: Part }>();
   for (let start = 0; start < usable.length; start += CHUNK) {
     if (start > 0) await yieldToOthers();
     const chunk = usable.slice(start, start + CHUNK);
     const values = chunk.map((f) => f.hash);
-    const [frameHits, imageHits] = await Promise.all([deps.index.queryMany('vpdq', values, thresholds.vpdq), deps.index.queryMany('pdq', values, thresholds.pdq)]);
+    const [frameHits, imageHits] = await Promise.all([deps.index.queryMany(type, values, thresholds[type]), deps.index.queryMany('pdq', values, thresholds.pdq)]);
     const unknown = new Set<number>();
     for (const hits of frameHits) for (const h of hits) if (!owners.has(h.seq)) unknown.add(h.seq);
     if (unknown.size) {
@@ -86,7 +115,6 @@ export async function matchVideo(deps: ServiceDeps, q: HashWithVariants, thresho
     });
   }
 
-  const rule = deps.video;
   const videos = [...tallies.values()].filter(
     (t) => atLeast(t.queryFrames, usable.length, rule.queryMatchPercent) && (rule.candidateMatchPercent === 0 || atLeast(t.candidateFrames.size, t.owner.indexedFrames, rule.candidateMatchPercent)),
   );
@@ -96,23 +124,24 @@ export async function matchVideo(deps: ServiceDeps, q: HashWithVariants, thresho
     .flatMap((t) => {
       const d = details.get(t.owner.hashSeq);
       if (!d || d.status !== 'active') return [];
-      return [{ ...matchOf(d, t.distance), video: { queryMatchPercent: percent(t.queryFrames, usable.length), candidateMatchPercent: percent(t.candidateFrames.size, t.owner.indexedFrames) } }];
+      return [{ ...matchOf(d, t.distance), ...annotate({ queryMatchPercent: percent(t.queryFrames, usable.length), candidateMatchPercent: percent(t.candidateFrames.size, t.owner.indexedFrames) }) }];
     });
   const imageMatches = [...images]
     .sort((a, b) => a[1].distance - b[1].distance || a[0] - b[0])
     .flatMap(([seq, f]) => {
       const d = details.get(seq);
-      return d && d.status === 'active' ? [{ ...matchOf(d, f.distance), frame: { index: f.at.index, timestamp: f.at.timestamp } }] : [];
+      return d && d.status === 'active' ? [{ ...matchOf(d, f.distance), ...f.at.at }] : [];
     });
   return { query, matches: [...videoMatches, ...imageMatches] };
 }
 
-/** For each PDQ query (and its variants), the stored videos with a frame within `maxDistance`. */
+/** For each PDQ query (and its variants), the stored videos with a frame, and PDFs with a page, within `maxDistance`. */
 export async function stillsInVideos(deps: ServiceDeps, queries: HashWithVariants[], maxDistance: number): Promise<Map<number, Match[]>> {
   const out = new Map<number, Match[]>();
-  // Every PDQ value (a query, or each of its variants) against the frames, in one batch.
-  const probes = queries.flatMap((q, i) => (q.type !== 'pdq' ? [] : (q.variants?.length ? q.variants : [{ variant: undefined, value: q.value }]).map((p) => ({ query: i, ...p }))));
-  const found = probes.length ? await deps.index.queryMany('vpdq', probes.map((p) => p.value), maxDistance) : [];
+  // Every PDQ value (a query, or each of its variants) against the frames and the pages, in one batch each.
+  const values = queries.flatMap((q, i) => (q.type !== 'pdq' ? [] : (q.variants?.length ? q.variants : [{ variant: undefined, value: q.value }]).map((p) => ({ query: i, ...p }))));
+  const probes = [...values, ...values];
+  const found = values.length ? (await Promise.all((['vpdq', 'pdf'] as const).map((t) => deps.index.queryMany(t, values.map((p) => p.value), maxDistance)))).flat() : [];
   const perQuery: ({ variant?: string; hits: IndexHit[] }[] | null)[] = queries.map(() => null);
   probes.forEach((p, k) => (perQuery[p.query] ??= []).push({ variant: p.variant, hits: found[k] }));
   const seqs = perQuery.flatMap((p) => p?.flatMap((v) => v.hits.map((h) => h.seq)) ?? []);
@@ -136,7 +165,8 @@ export async function stillsInVideos(deps: ServiceDeps, queries: HashWithVariant
       .flatMap((b) => {
         const d = details.get(b.owner.hashSeq);
         if (!d || d.status !== 'active') return [];
-        const m: Match = { ...matchOf(d, b.distance), frame: { index: b.owner.frame, timestamp: b.owner.timestampMs / 1000 } };
+        const at = d.type === 'pdf' ? { page: { number: b.owner.frame } } : { frame: { index: b.owner.frame, timestamp: b.owner.timestampMs / 1000 } };
+        const m: Match = { ...matchOf(d, b.distance), ...at };
         if (b.variant) m.variant = b.variant;
         return [m];
       });

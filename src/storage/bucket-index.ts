@@ -7,7 +7,7 @@
  * the index scans instead: the same answer either way.
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { hammingHex, HASH_SPECS, type HashType } from '../core/hashes';
+import { hammingHex, HASH_SPECS, isListHashType, type HashType } from '../core/hashes';
 import { queryEach, type IndexedHash, type IndexHit, type MatchIndex } from '../core/hash-index';
 import { chunkRows, type AppDb } from './db';
 import { ScanMatchIndex } from './scan-index';
@@ -44,13 +44,14 @@ export class SqlBucketIndex implements MatchIndex {
 
   async queryMany(type: HashType, values: string[], maxDistance: number): Promise<IndexHit[][]> {
     // Scanned types go through the scan's one-pass batch.
-    if (type === 'vpdq' || !HASH_SPECS[type].perceptual || maxDistance > BUCKET_MAX_RADIUS) return this.scan.queryMany(type, values, maxDistance);
+    if (isListHashType(type) || HASH_SPECS[type].metric !== 'hamming' || maxDistance > BUCKET_MAX_RADIUS) return this.scan.queryMany(type, values, maxDistance);
     return queryEach(this, type, values, maxDistance);
   }
 
   async query(type: HashType, value: string, maxDistance: number): Promise<IndexHit[]> {
-    // Video frames have no buckets (Workers cannot decode video; frames arrive only as shared vpdq hashes): scanned.
-    if (type === 'vpdq' || !HASH_SPECS[type].perceptual || maxDistance > BUCKET_MAX_RADIUS) return this.scan.query(type, value, maxDistance);
+    // Video frames and PDF pages have no buckets (Workers decode neither; they arrive only as shared
+    // vpdq and pdf hashes), and tlsh is no Hamming distance: scanned.
+    if (isListHashType(type) || HASH_SPECS[type].metric !== 'hamming' || maxDistance > BUCKET_MAX_RADIUS) return this.scan.query(type, value, maxDistance);
     const radius = Math.floor(maxDistance / PIECES);
     const lookups = Array.from({ length: PIECES }, (_, piece) => {
       const key = value.slice(4 * piece, 4 * piece + 4);

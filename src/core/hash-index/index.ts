@@ -9,3 +9,4 @@ export * from './hamming';
 export * from './index';
 export * from './match';
 export * from './mih';
+export * from './tlsh';

@@ -3,6 +3,7 @@
  * match distances (types.ts), the label vocabulary (labels.ts) and the digester contract for exact
  * hashes (digest.ts).
  */
+export * from './describe';
 export * from './digest';
 export * from './index';
 export * from './labels';

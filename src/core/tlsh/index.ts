@@ -5,6 +5,6 @@
  */
 export { tlshDigest, tlshDigestBytes, TLSH_MIN_BYTES } from './digest';
 export { tlshDistance, tlshDistanceBytes, type TlshDistanceOptions } from './distance';
-export { canonicalTlsh, formatTlsh, parseTlsh, TLSH_BYTES, TLSH_DIGEST_LENGTH } from './format';
+export { canonicalTlsh, formatTlsh, parseTlsh, parseTlshInto, TLSH_BYTES, TLSH_DIGEST_LENGTH } from './format';
 export { packTlsh, scanTlsh, type TlshHit } from './scan';
 export { normaliseText, textTlsh } from './text';

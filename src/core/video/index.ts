@@ -146,7 +146,7 @@ export function vpdqDigest(frames: readonly VideoFrameHash[]): string {
  * For each frame, whether matching uses it: quality at least `minQuality` and the first frame with
  * its hash (python-threatexchange filters and dedupes the same way before comparing).
  */
-export function usableFrameMask(frames: readonly VideoFrameHash[], minQuality = VPDQ_DEFAULTS.qualityThreshold): boolean[] {
+export function usableFrameMask(frames: readonly { hash: string; quality: number }[], minQuality = VPDQ_DEFAULTS.qualityThreshold): boolean[] {
   const seen = new Set<string>();
   return frames.map((f) => {
     if (f.quality < minQuality || seen.has(f.hash)) return false;

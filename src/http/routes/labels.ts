@@ -1,5 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { LABELS } from '../../core/hashes';
+import { hashTypeInfo, LABELS } from '../../core/hashes';
 import { requireScope } from '../auth';
 import type { AppEnv } from '../env';
 import { AUTH_ERRORS, problemResponses } from '../schemas';
@@ -8,19 +8,34 @@ const route = createRoute({
   method: 'get',
   path: '/v1/labels',
   tags: ['hashes'],
-  summary: 'The label vocabulary',
-  description: 'Every label a shared hash may carry. Shares with any other label are refused.',
+  summary: 'The label vocabulary and the hash types',
+  description: 'Every label a shared hash may carry (shares with any other label are refused), and every hash type the node takes with how it is compared.',
   security: [{ bearer: [] }],
   middleware: [requireScope('any')] as const,
   responses: {
     200: {
       description: 'The vocabulary.',
-      content: { 'application/json': { schema: z.object({ labels: z.array(z.object({ id: z.string(), name: z.string(), description: z.string() })) }) } },
+      content: {
+        'application/json': {
+          schema: z.object({
+            labels: z.array(z.object({ id: z.string(), name: z.string(), description: z.string() })),
+            hashTypes: z.array(
+              z.object({
+                type: z.string(),
+                description: z.string(),
+                metric: z.enum(['hamming', 'tlsh', 'equal']).openapi({ description: 'hamming: bits that differ; tlsh: TLSH distance; equal: equality.' }),
+                defaultMaxDistance: z.number().int(),
+                maxDistanceCap: z.number().int().openapi({ description: 'The largest maxDistance a match request may ask for.' }),
+              }),
+            ),
+          }),
+        },
+      },
     },
     ...problemResponses(...AUTH_ERRORS),
   },
 });
 
 export function register(app: OpenAPIHono<AppEnv>) {
-  app.openapi(route, (c) => c.json({ labels: LABELS.map((l) => ({ ...l })) }, 200));
+  app.openapi(route, (c) => c.json({ labels: LABELS.map((l) => ({ ...l })), hashTypes: hashTypeInfo() }, 200));
 }

@@ -10,8 +10,8 @@ const route = createRoute({
   method: 'post',
   path: '/v1/match/media',
   tags: ['matching'],
-  summary: 'Hash an image or a video and match its hashes',
-  description: 'Hashes the uploaded image or video (stored nowhere) and matches every hash in one answer. A video matches stored videos by the vPDQ rule, and images through its frames.',
+  summary: 'Hash an image, a video, a PDF or a text and match its hashes',
+  description: 'Hashes the uploaded image or video (stored nowhere) and matches every hash in one answer. A video matches stored videos by the vPDQ rule, and images through its frames; a PDF matches stored PDFs by its pages (and by the tlsh of its text), and images through its pages.',
   security: [{ bearer: ['match'] }],
   middleware: [requireScope('match')] as const,
   request: {
@@ -32,8 +32,8 @@ const route = createRoute({
 export function register(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
     const deps = c.var.deps;
-    const { bytes } = await readMedia(c);
-    const hashed = await hashMedia(deps, bytes, { dihedral: c.req.valid('query').dihedral === 'true' });
+    const { bytes, contentType } = await readMedia(c);
+    const hashed = await hashMedia(deps, bytes, { dihedral: c.req.valid('query').dihedral === 'true', contentType });
     const results = await matchParsed(deps, hashList(hashed), resolveThresholds({}));
     await countMatchQuery(deps, c.var.principal.clientId, results.length);
     return c.json({ ...hashed, results }, 200);

@@ -2,13 +2,13 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { countMatchQuery, matchHashes } from '../../services/matching';
 import { requireScope } from '../auth';
 import type { AppEnv } from '../env';
-import { AUTH_ERRORS, HashTypeSchema, HashValueSchema, MatchResultSchema, problemResponses, VideoFrameSchema } from '../schemas';
+import { AUTH_ERRORS, matchDocumentFields, HashTypeSchema, HashValueSchema, MatchResultSchema, problemResponses, VideoFrameSchema } from '../schemas';
 
 export const MatchOptionsSchema = {
   maxDistance: z
     .record(z.string(), z.number())
     .optional()
-    .openapi({ description: 'Per-type maximum Hamming distance, overriding the defaults (pdq 31, blockhash 20) up to a cap of 64.', example: { pdq: 24 } }),
+    .openapi({ description: 'Per-type maximum distance, overriding the defaults (Hamming bits: pdq, vpdq and pdf frames or pages 31, blockhash 20, capped at 64; tlsh: TLSH distance, default in GET /v1/labels, capped at 300).', example: { pdq: 24 } }),
   dihedral: z.boolean().optional().openapi({ description: 'Also match the 8 rotations and mirrors. From a PDQ hash alone the variants are derived from its bits (approximate, a few bits off); send the image to /v1/match/media for exact variants of PDQ and blockhash.' }),
 };
 
@@ -34,6 +34,7 @@ const route = createRoute({
                     value: HashValueSchema.optional().openapi({ description: 'The hash (lowercase hex); for vpdq it may be left out.' }),
                     quality: z.number().int().optional().openapi({ description: 'PDQ quality, if known: results for quality below 50 are flagged `lowQuality`.' }),
                     frames: z.array(VideoFrameSchema).optional().openapi({ description: 'vpdq only: the frames of the video to match (npm run client -- hash VIDEO prints them).' }),
+                    ...matchDocumentFields,
                   }),
                 )
                 .openapi({ description: '1 to 1000 hashes.' }),

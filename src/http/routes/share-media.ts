@@ -13,8 +13,8 @@ const route = createRoute({
   method: 'post',
   path: '/v1/hashes/media',
   tags: ['hashes'],
-  summary: 'Hash an image or a video and share its hashes',
-  description: 'Multipart form: `file` (the image or video) and `labels` (one field per label, or comma-separated). The media is hashed in memory and never stored. An image shares pdq, blockhash, md5 and sha256; a video shares vpdq (its frames), md5 and sha256.',
+  summary: 'Hash an image, a video, a PDF or a text and share its hashes',
+  description: 'Multipart form: `file` (the image or video) and `labels` (one field per label, or comma-separated). The media is hashed in memory and never stored. An image shares pdq, blockhash, md5 and sha256; a video shares vpdq (its frames), md5 and sha256; a PDF shares pdf (its pages), tlsh (of its text, when it has enough), md5 and sha256; a text part (declared text/plain) shares tlsh, md5 and sha256.',
   security: [{ bearer: ['hashes:write'] }],
   middleware: [requireScope('hashes:write')] as const,
   request: {
@@ -47,7 +47,7 @@ const route = createRoute({
 export function register(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
     const deps = c.var.deps;
-    const { bytes, form } = await readMedia(c);
+    const { bytes, contentType, form } = await readMedia(c);
     const raw = form?.labels;
     const labels = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw])
       .flatMap((v) => (typeof v === 'string' ? v.split(',') : []))
@@ -60,11 +60,11 @@ export function register(app: OpenAPIHono<AppEnv>) {
     const externalId = typeof form?.externalId === 'string' ? form.externalId : undefined;
     const idProblem = externalId === undefined ? undefined : plainText(200, 'externalId').safeParse(externalId).error?.issues[0]?.message;
     if (idProblem) throw new DomainError('invalid_request', idProblem, { errors: [{ path: 'externalId', message: idProblem }] });
-    const hashed = await hashMedia(deps, bytes);
+    const hashed = await hashMedia(deps, bytes, { contentType });
     const items = await shareHashes(
       deps,
       c.var.principal,
-      hashList(hashed).map((h) => ({ type: h.type, value: h.value, quality: h.quality, frames: h.frames, labels, externalId })),
+      hashList(hashed).map((h) => ({ type: h.type, value: h.value, quality: h.quality, frames: h.frames, pages: h.pages, labels, externalId })),
     );
     return c.json({ ...hashed, items }, 201);
   });

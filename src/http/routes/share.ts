@@ -2,7 +2,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { shareHashes } from '../../services/sharing';
 import { requireScope } from '../auth';
 import type { AppEnv } from '../env';
-import { AUTH_ERRORS, HashTypeSchema, HashValueSchema, LabelIdSchema, plainText, problemResponses, VideoFrameSchema } from '../schemas';
+import { AUTH_ERRORS, shareDocumentFields, HashTypeSchema, HashValueSchema, LabelIdSchema, plainText, problemResponses, VideoFrameSchema } from '../schemas';
 
 export const ShareResultSchema = z
   .object({
@@ -36,6 +36,7 @@ const route = createRoute({
                   type: HashTypeSchema,
                   value: HashValueSchema.optional().openapi({ description: 'The hash (lowercase hex). For vpdq it may be left out: it is computed from the frames.' }),
                   frames: z.array(VideoFrameSchema).optional().openapi({ description: 'vpdq only: the frames (npm run client -- hash VIDEO prints them); frames of quality below 50 take no part in matching.' }),
+                  ...shareDocumentFields,
                   labels: z.array(LabelIdSchema).min(1).openapi({ description: 'At least one label from GET /v1/labels.' }),
                   externalId: plainText(200, 'externalId').optional().openapi({ description: 'Your own reference for this item (e.g. a case id).' }),
                   quality: z.number().int().min(0).max(100).optional().openapi({ description: 'PDQ quality if you computed it; below 50 the hash is refused (422).' }),

@@ -3,7 +3,7 @@
  * in one message (one line), so an operator fixes them in one go. Secrets' values are never shown.
  */
 import { z } from 'zod';
-import { DEFAULT_LIMITS, DEFAULT_VIDEO } from '../../services/deps';
+import { DEFAULT_DOCUMENTS, DEFAULT_LIMITS, DEFAULT_VIDEO } from '../../services/deps';
 import { parseAudienceList } from '../../services/tokens';
 
 const bool = z
@@ -46,6 +46,17 @@ const Schema = z.object({
   VIDEO_QUEUE: int(0, 10_000).default(DEFAULT_VIDEO.queue),
   VPDQ_QUERY_MATCH_PERCENT: z.coerce.number().min(0).max(100).default(DEFAULT_VIDEO.queryMatchPercent),
   VPDQ_CANDIDATE_MATCH_PERCENT: z.coerce.number().min(0).max(100).default(DEFAULT_VIDEO.candidateMatchPercent),
+  POPPLER_PATH: z.string().default(''),
+  PDF_MAX_BYTES: int(1024, 4 * 1024 ** 3).default(DEFAULT_DOCUMENTS.maxBytes),
+  PDF_MAX_PAGES: int(1, 100_000).default(DEFAULT_DOCUMENTS.limits.maxPages),
+  PDF_MAX_PAGE_PIXELS: int(256, 500_000_000).default(DEFAULT_DOCUMENTS.limits.maxPagePixels),
+  PDF_TIMEOUT_MS: int(1000, 3_600_000).default(DEFAULT_DOCUMENTS.limits.timeoutMs),
+  PDF_MEMORY_MB: int(64, 65_536).default(DEFAULT_DOCUMENTS.limits.memoryBytes / 2 ** 20),
+  PDF_MAX_TEXT_BYTES: int(1024, 1024 ** 3).default(DEFAULT_DOCUMENTS.limits.maxTextBytes),
+  PDF_CONCURRENCY: int(1, 256).default(DEFAULT_DOCUMENTS.concurrency),
+  PDF_QUEUE: int(0, 10_000).default(DEFAULT_DOCUMENTS.queue),
+  PDF_QUERY_MATCH_PERCENT: z.coerce.number().min(0).max(100).default(DEFAULT_DOCUMENTS.queryMatchPercent),
+  PDF_CANDIDATE_MATCH_PERCENT: z.coerce.number().min(0).max(100).default(DEFAULT_DOCUMENTS.candidateMatchPercent),
   PUBLIC_URL: z.string().url().optional(),
   TOKEN_AUDIENCES: audiences,
   NODE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),

@@ -27,6 +27,7 @@ import { SharpImageDecoder } from './image';
 import { NodeMetrics } from './metrics';
 import { MihHelper } from './mih-helper';
 import { nodeSecret } from './secret';
+import { PopplerPdfRenderer } from './pdf';
 import { FfmpegVideoDecoder } from './video';
 import { v7 as uuidv7 } from 'uuid';
 
@@ -109,6 +110,7 @@ export async function createNodeRuntime(
       queryMatchPercent: config.VPDQ_QUERY_MATCH_PERCENT,
       candidateMatchPercent: config.VPDQ_CANDIDATE_MATCH_PERCENT,
     },
+    documents: documentSettings(config),
     now,
     newId,
     limits,
@@ -147,5 +149,23 @@ export async function createNodeRuntime(
       await indexLoaded.catch(() => {});
       await database.close();
     },
+  };
+}
+
+/** PDFs through poppler's tools, under the configured caps (also used by the client CLI). */
+export function documentSettings(config: NodeConfig): AppDeps['documents'] {
+  return {
+    renderer: new PopplerPdfRenderer({ binDir: config.POPPLER_PATH }),
+    limits: {
+      maxPages: config.PDF_MAX_PAGES,
+      maxPagePixels: config.PDF_MAX_PAGE_PIXELS,
+      timeoutMs: config.PDF_TIMEOUT_MS,
+      memoryBytes: config.PDF_MEMORY_MB * 2 ** 20,
+      maxTextBytes: config.PDF_MAX_TEXT_BYTES,
+    },
+    maxBytes: config.PDF_MAX_BYTES,
+    slots: new Slots(config.PDF_CONCURRENCY, config.PDF_QUEUE, 'PDF renders'),
+    queryMatchPercent: config.PDF_QUERY_MATCH_PERCENT,
+    candidateMatchPercent: config.PDF_CANDIDATE_MATCH_PERCENT,
   };
 }
