@@ -7,6 +7,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { FieldProblem } from '../errors';
 import { bytesToHex, isHex } from '../hex';
+import { vpdqMatch, type VpdqMatchResult } from '../video';
 
 /**
  * Pages are rendered at 72 dots per inch: one pixel per PDF point, so an A4 page is 595 x 842
@@ -68,4 +69,13 @@ export function isPdf(bytes: Uint8Array): boolean {
     if (head[i] === 0x25 && head[i + 1] === 0x50 && head[i + 2] === 0x44 && head[i + 3] === 0x46 && head[i + 4] === 0x2d) return true;
   }
   return false;
+}
+
+/**
+ * The document rule on two page lists, the pairwise way (the node answers it from the index):
+ * vPDQ's rule with pages for frames, at the given shares (percent) and page distance.
+ */
+export function pdfPagesMatch(query: readonly PdfPageHash[], candidate: readonly PdfPageHash[], opts: { queryMatchPercent: number; candidateMatchPercent: number; distance?: number }): VpdqMatchResult {
+  const frames = (pages: readonly PdfPageHash[]) => pages.map((p) => ({ index: p.page, timestamp: 0, hash: p.hash, quality: p.quality }));
+  return vpdqMatch(frames(query), frames(candidate), opts);
 }
