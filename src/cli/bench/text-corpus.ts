@@ -12,7 +12,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { mulberry32 } from '../../core/prng';
+import { uniform } from '../../core/prng';
 
 export interface Text {
   name: string;
@@ -54,7 +54,7 @@ const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
 
 function typos(rate: number): TextEdit['apply'] {
   return (text, seed) => {
-    const r = mulberry32(seed);
+    const r = uniform(seed);
     return text.replace(/[a-z]/gi, (c) => (r() < rate ? LETTERS[Math.floor(r() * 26)] : c));
   };
 }
@@ -67,7 +67,7 @@ export const TEXT_EDITS: TextEdit[] = [
   {
     name: 'ocr-confusions',
     apply: (text, seed) => {
-      const r = mulberry32(seed);
+      const r = uniform(seed);
       const swap: Record<string, string> = { l: '1', O: '0', o: '0', rn: 'm', e: 'c', i: 'l' };
       return text.replace(/rn|[lOoei]/g, (c) => (r() < 0.04 ? swap[c] : c));
     },
@@ -75,14 +75,14 @@ export const TEXT_EDITS: TextEdit[] = [
   {
     name: 'sentences-deleted-10%',
     apply: (text, seed) => {
-      const r = mulberry32(seed);
+      const r = uniform(seed);
       return sentences(text).filter(() => r() >= 0.1).join(' ');
     },
   },
   {
     name: 'text-inserted-10%',
     apply: (text, seed) => {
-      const r = mulberry32(seed);
+      const r = uniform(seed);
       const s = sentences(text);
       const out: string[] = [];
       for (const x of s) {
@@ -97,7 +97,7 @@ export const TEXT_EDITS: TextEdit[] = [
   {
     name: 'chunks-reordered',
     apply: (text, seed) => {
-      const r = mulberry32(seed);
+      const r = uniform(seed);
       const n = 8;
       const size = Math.ceil(text.length / n);
       const chunks = Array.from({ length: n }, (_, i) => text.slice(i * size, (i + 1) * size));

@@ -8,7 +8,7 @@ import { isHex } from '../hex';
 import { canonicalTlsh } from '../tlsh';
 
 /** Default TLSH distance for a text match (see HASH_SPECS.tlsh). */
-export const TLSH_DEFAULT_MAX_DISTANCE = 60;
+export const TLSH_DEFAULT_MAX_DISTANCE = 40;
 
 export const HASH_TYPES = ['pdq', 'blockhash', 'md5', 'sha256', 'vpdq', 'pdf', 'tlsh', 'url'] as const;
 export type HashType = (typeof HASH_TYPES)[number];
