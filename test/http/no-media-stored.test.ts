@@ -55,12 +55,13 @@ describe('the media is never stored', () => {
       [pdf, 'application/pdf'],
       [text, 'text/plain'],
     ] as const) {
-      const r1 = await t.request('/v1/hash', { method: 'POST', headers: { 'content-type': type }, body: bytes });
+      const body = new Uint8Array(bytes);
+      const r1 = await t.request('/v1/hash', { method: 'POST', headers: { 'content-type': type }, body });
       expect(r1.status).toBe(200);
-      const r2 = await t.request('/v1/match/media', { method: 'POST', headers: { 'content-type': type }, body: bytes });
+      const r2 = await t.request('/v1/match/media', { method: 'POST', headers: { 'content-type': type }, body });
       expect(r2.status).toBe(200);
       const form = new FormData();
-      form.set('file', new Blob([bytes], { type }), 'upload');
+      form.set('file', new Blob([body], { type }), 'upload');
       form.set('labels', 'manifesto');
       const r3 = await t.request('/v1/hashes/media', { method: 'POST', body: form });
       expect(r3.status).toBe(201);

@@ -19,7 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-async function hash(body: Uint8Array, headers = A) {
+async function hash(body: Uint8Array<ArrayBuffer>, headers = A) {
   const res = await t.request('/v1/hash', { method: 'POST', headers: { ...headers, 'content-type': 'application/pdf' }, body });
   return { status: res.status, body: await res.json() };
 }
@@ -101,7 +101,7 @@ describe('bad PDFs', () => {
   });
 
   it('garbage after the header, and a PDF cut in half: 422 corrupt_media in the node\'s words (poppler\'s go to the log)', async () => {
-    const garbage = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.from(Array.from({ length: 4000 }, (_, i) => (i * 7919) & 255))]);
+    const garbage = new Uint8Array(Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.from(Array.from({ length: 4000 }, (_, i) => (i * 7919) & 255))]));
     const cut = simplePdf().subarray(0, 300);
     for (const pdf of [garbage, cut]) {
       const { status, body } = await hash(pdf);

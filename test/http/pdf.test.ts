@@ -16,7 +16,7 @@ let t: TestApp;
 let A: Record<string, string>;
 let B: Record<string, string>;
 const MAG = magazine(5, 6);
-let original: Uint8Array;
+let original: Uint8Array<ArrayBuffer>;
 beforeAll(async () => {
   t = await makeTestApp();
   A = await t.as('partner', 'pdf-a');
@@ -30,16 +30,16 @@ interface Result {
   matches: { id: string; type: string; distance: number; labels: string[]; document?: { queryMatchPercent: number; candidateMatchPercent: number }; page?: { number: number } }[];
 }
 
-const pdfBody = (bytes: Uint8Array, headers = B) => ({ method: 'POST', headers: { ...headers, 'content-type': 'application/pdf' }, body: bytes });
-async function matchPdf(bytes: Uint8Array): Promise<{ hashes: Record<string, { value: string }>; results: Result[] }> {
+const pdfBody = (bytes: Uint8Array<ArrayBuffer>, headers = B) => ({ method: 'POST', headers: { ...headers, 'content-type': 'application/pdf' }, body: bytes });
+async function matchPdf(bytes: Uint8Array<ArrayBuffer>): Promise<{ hashes: Record<string, { value: string }>; results: Result[] }> {
   const res = await t.request('/v1/match/media', pdfBody(bytes));
   expect(res.status).toBe(200);
   return res.json();
 }
 /** Page `n` (from 1) rendered as an image at `dpi`, re-encoded as a JPEG: a screenshot of it. */
-function pageImage(pdf: Uint8Array, n: number, dpi: number): Promise<Buffer> {
+async function pageImage(pdf: Uint8Array, n: number, dpi: number): Promise<Uint8Array<ArrayBuffer>> {
   const png = execFileSync('pdftoppm', ['-r', String(dpi), '-f', String(n), '-l', String(n), '-png', '-singlefile', '-'], { input: pdf });
-  return sharp(png).jpeg({ quality: 80 }).toBuffer();
+  return new Uint8Array(await sharp(png).jpeg({ quality: 80 }).toBuffer());
 }
 
 let shared: { pdf: string; tlsh: string; md5: string; pdfValue: string };
@@ -104,7 +104,7 @@ describe('sharing and matching PDFs', () => {
   });
 
   const extra: PageSpec = { seed: 424242, headline: 'An inserted page', body: prose(4242, 260) };
-  const edits: [string, () => Promise<Uint8Array>, { pages?: [number, number]; text: boolean }][] = [
+  const edits: [string, () => Promise<Uint8Array<ArrayBuffer>>, { pages?: [number, number]; text: boolean }][] = [
     ['re-exported by another producer, without object streams', () => makePdf(MAG, { objectStreams: false, producer: 'other exporter 9' }), { pages: [100, 100], text: true }],
     ['a page added', () => makePdf([...MAG.slice(0, 3), extra, ...MAG.slice(3)]), { pages: [85.71, 100], text: true }],
     ['a page removed', () => makePdf([...MAG.slice(0, 2), ...MAG.slice(3)]), { pages: [100, 83.33], text: true }],

