@@ -31,7 +31,7 @@ const USAGE = `usage: npm run client -- COMMAND [options]
                                                          and FILE.pub.json (public: give it to the consortium admin)
   token [--scope SCOPES]                                 print an access token
   hash FILE|DIR [--dihedral] [--text [--charset C]]     hash images, videos, PDFs and texts here, as the node does (a folder: every
-                                                         image, video and PDF in it, and every .txt file); --text reads FILE as text
+                                                         image, video and PDF in it); FILE.txt or --text reads FILE as text
   share [FILE|DIR...] [--hash TYPE:VALUE...] [--input FILE|-] --labels L1,L2 [--external-id ID] [--url-scope host|prefix]
                                                          share hashes (files are hashed here; only hashes are sent); --hash url:https://…
                                                          sends a link (the node keeps only its SHA-256), --url-scope a whole host or folder
@@ -177,7 +177,7 @@ async function hashCommand(rest: string[]): Promise<void> {
     }
   }
   bar.end();
-  if (!values.json) process.stderr.write(`hashed ${files.length - failed} of ${files.length} files${failed ? ` (${failed} failed)` : ''}${skipped.length ? `; ${skipped.length} other files (not images, videos, PDFs or .txt) left out` : ''}\n`);
+  if (!values.json) process.stderr.write(`hashed ${files.length - failed} of ${files.length} files${failed ? ` (${failed} failed)` : ''}${skipped.length ? `; ${skipped.length} other files (not images, videos or PDFs) left out` : ''}\n`);
   if (failed) process.exitCode = 1;
 }
 

@@ -1,8 +1,9 @@
 /**
  * Hashing on the member's machine, with the node's own code (sharp for images, ffmpeg for videos,
  * poppler for PDFs, the same limits as the node's defaults), so that only hashes leave it. A folder
- * is walked for every image, video and PDF in it (told from their first bytes, not their names) and
- * every `.txt` file; a long video reports its progress frame by frame.
+ * is walked for every image, video and PDF in it (told from their first bytes, not their names); a
+ * text file is hashed when named (a `.txt` name, or `--text`); a long video reports its progress
+ * frame by frame.
  */
 import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -83,8 +84,8 @@ export interface MediaFile {
 /**
  * The images, videos, PDFs and texts among `paths`: files as they are, folders walked (sorted, hidden
  * entries skipped). Files given by name are kept whatever they hold (the hasher says what is wrong
- * with them); files found in a folder are kept only when their first bytes name an image, video or
- * PDF, or their name ends in .txt.
+ * with them, and a named `.txt` file is read as text); files found in a folder are kept only when
+ * their first bytes name an image, video or PDF.
  */
 export function findMedia(paths: readonly string[]): { files: MediaFile[]; skipped: string[] } {
   const files: MediaFile[] = [];
@@ -102,7 +103,8 @@ export function findMedia(paths: readonly string[]): { files: MediaFile[]; skipp
         if (e.isDirectory()) walk(full);
         else if (e.isFile()) {
           const kind = kindOf(full);
-          if (kind) files.push({ path: full, name: join(p, relative(p, full)), kind, bytes: statSync(full).size });
+          // Texts only when named: a folder's notes and read-me files are not evidence.
+          if (kind && kind !== 'text') files.push({ path: full, name: join(p, relative(p, full)), kind, bytes: statSync(full).size });
           else skipped.push(full);
         }
       }
