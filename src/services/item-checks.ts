@@ -51,10 +51,8 @@ export function checkPdf(it: { value?: string; pages?: unknown }, path: string, 
   const r = checkPdfPages(it.pages, `${path}/pages`, maxPages);
   if ('problems' in r) return r;
   const value = pdfDigest(r.pages);
-  if (it.value !== undefined && it.value !== '' && String(it.value).toLowerCase() !== value) {
-    return { problems: [{ path: `${path}/value`, message: `a pdf value is the SHA-256 of its page list (${value} for these pages); leave it out to have it computed` }] };
-  }
-  return { type: 'pdf', value, pages: r.pages };
+  const wrong = listValueProblem(it.value, value, path, 'a pdf value is the SHA-256 of its page list', 'these pages');
+  return wrong ?? { type: 'pdf', value, pages: r.pages };
 }
 
 function checkUrlItem(it: ItemInput, path: string, purpose: 'share' | 'match'): CheckedItem | { problems: FieldProblem[] } {
@@ -85,8 +83,12 @@ export function checkVpdq(it: { value?: string; frames?: unknown }, path: string
   const r = checkVideoFrames(it.frames, `${path}/frames`, maxFrames);
   if ('problems' in r) return r;
   const value = vpdqDigest(r.frames);
-  if (it.value !== undefined && it.value !== '' && String(it.value).toLowerCase() !== value) {
-    return { problems: [{ path: `${path}/value`, message: `a vpdq value is the SHA-256 of its frame list (${value} for these frames); leave it out to have it computed` }] };
-  }
-  return { type: 'vpdq', value, frames: r.frames };
+  const wrong = listValueProblem(it.value, value, path, 'a vpdq value is the SHA-256 of its frame list', 'these frames');
+  return wrong ?? { type: 'vpdq', value, frames: r.frames };
+}
+
+/** A value sent beside a frame or page list must be the list's digest (or left out, to be computed). */
+function listValueProblem(given: string | undefined, value: string, path: string, rule: string, what: string): { problems: FieldProblem[] } | null {
+  if (given === undefined || given === '' || String(given).toLowerCase() === value) return null;
+  return { problems: [{ path: `${path}/value`, message: `${rule} (${value} for ${what}); leave it out to have it computed` }] };
 }

@@ -5,18 +5,7 @@
  * text re-typeset in another layout. No real publication's text or pictures.
  */
 import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
-
-/** A small deterministic generator (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { uniform as prng } from '../../core/prng';
 
 const SYLLABLES = ['ka', 'lo', 'mer', 'tan', 'vi', 'sor', 'el', 'dun', 'ra', 'pe', 'qui', 'nor', 'sa', 'ith', 'bo', 'gal', 'fen', 'u', 'ros', 'tem', 'ar', 'lin', 'cho', 'wes'];
 
