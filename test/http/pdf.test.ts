@@ -107,7 +107,8 @@ describe('sharing and matching PDFs', () => {
   const edits: [string, () => Promise<Uint8Array<ArrayBuffer>>, { pages?: [number, number]; text: boolean }][] = [
     ['re-exported by another producer, without object streams', () => makePdf(MAG, { objectStreams: false, producer: 'other exporter 9' }), { pages: [100, 100], text: true }],
     ['a page added', () => makePdf([...MAG.slice(0, 3), extra, ...MAG.slice(3)]), { pages: [85.71, 100], text: true }],
-    ['a page removed', () => makePdf([...MAG.slice(0, 2), ...MAG.slice(3)]), { pages: [100, 83.33], text: true }],
+    // Five sixths of the text: TLSH's length term puts it past 40, the pages find it.
+    ['a page removed', () => makePdf([...MAG.slice(0, 2), ...MAG.slice(3)]), { pages: [100, 83.33], text: false }],
     ['the text re-typeset in another layout (Letter, one column, sans-serif)', () => makePdf(MAG, { layout: LAYOUT_B }), { text: true }],
   ];
   for (const [name, make, want] of edits) {

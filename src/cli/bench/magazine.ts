@@ -57,7 +57,8 @@ export function magazine(seed: number, pages: number, wordsPerPage = 260): PageS
 
 /** A magazine whose pages carry a given text, `wordsPerPage` words a page (the bench's real-text documents). */
 export function magazineOf(text: string, seed: number, pages: number, wordsPerPage = 260): PageSpec[] {
-  const words = text.split(/\s+/).filter(Boolean);
+  // The standard fonts encode WinAnsi: what they cannot draw becomes a space.
+  const words = text.replace(/[^\x20-\x7e\xa0-\xff]/g, ' ').split(/\s+/).filter(Boolean);
   return Array.from({ length: pages }, (_, i) => {
     const body = words.slice(i * wordsPerPage, (i + 1) * wordsPerPage);
     return { seed: seed * 1000 + i, headline: body.slice(0, 5).join(' '), body: body.join(' ') };
