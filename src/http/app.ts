@@ -123,12 +123,13 @@ export function buildApp(deps: AppDeps, opts: AppOptions = {}): OpenAPIHono<AppE
   const limits = {
     json: limit(jsonMax, `the JSON body is larger than ${jsonMax} bytes, the most this node takes in one JSON request; send fewer items per request`),
     form: limit(jsonMax, `the request body is larger than ${jsonMax} bytes, the most this node takes here`),
-    image: limit(deps.limits.maxBodyBytes, `the request body is larger than ${deps.limits.maxBodyBytes} bytes, the most this node takes for an image (videos: send them as video/* or multipart, up to ${mediaMax} bytes)`),
+    image: limit(deps.limits.maxBodyBytes, `the request body is larger than ${deps.limits.maxBodyBytes} bytes, the most this node takes for an image or a text (videos and PDFs: send them as video/*, application/pdf or multipart, up to ${mediaMax} bytes)`),
     media: limit(mediaMax, `the request body is larger than ${mediaMax} bytes, the most this node takes for a video`),
   };
   const limitOf = (c: Context): Limit => {
     const type = (c.req.header('content-type') ?? '').toLowerCase();
-    if (MEDIA_PATHS.has(c.req.path)) return type.startsWith('image/') && limits.image.max < mediaMax ? limits.image : limits.media;
+    // Text is held to the image limit too (services/document-hashing.ts), so refuse it before reading.
+    if (MEDIA_PATHS.has(c.req.path)) return (type.startsWith('image/') || type.startsWith('text/plain')) && limits.image.max < mediaMax ? limits.image : limits.media;
     return /^application\/([\w.+-]*\+)?json\b/.test(type) ? limits.json : limits.form;
   };
   const streaming = new Map(Object.values(limits).map((l) => [l, bodyLimit({ maxSize: l.max, onError: l.tooLarge })]));

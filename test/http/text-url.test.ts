@@ -73,6 +73,17 @@ describe('text/plain', () => {
     }
   });
 
+  it('a text over MAX_BODY_BYTES is refused from its Content-Length, before it is read (413)', async () => {
+    const small = await makeTestApp({ MAX_BODY_BYTES: '4096' });
+    try {
+      const res = await small.request('/v1/hash', { method: 'POST', headers: { 'content-type': 'text/plain', 'content-length': '5000' }, body: 'x'.repeat(5000) });
+      expect(res.status).toBe(413);
+      expect((await res.json()).detail).toMatch(/larger than 4096 bytes, the most this node takes for an image or a text/);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('a short or empty text gets its exact hashes and a note, no tlsh', async () => {
     for (const body of ['too short', '   \n\t ']) {
       const res = await text(body);
