@@ -1,6 +1,6 @@
 /**
  * Node entry point: config -> port -> runtime -> app -> serving, until SIGTERM or SIGINT. With
- * INSTANCES > 1 this process forks that many instances behind the one port (runtime/node/instances.ts).
+ * INSTANCES > 1 this process forks that many instances behind the one port (runtime/node/server/instances.ts).
  *
  * The port is bound first and answers 503 `not_ready` (with Retry-After) while the database is
  * opened and migrated and the keys are read; then the app serves (and says itself, in /health and
@@ -17,13 +17,13 @@ import { requestIdOf } from './http/observe';
 import { problemResponse } from './http/problem';
 import { integrate } from './services/audit-log';
 import { errorFields, type Logger } from './services/observe';
-import { ConfigError, loadConfig, redactUrl, type NodeConfig } from './runtime/node/config';
-import { databaseFile, databaseFileProblem } from './runtime/node/database-file';
+import { ConfigError, redactUrl } from './config';
+import { loadConfig, type NodeConfig } from './runtime/node/config';
+import { databaseFile, databaseFileProblem } from './runtime/node/database';
 import { createNodeRuntime, type NodeRuntime } from './runtime/node/deps';
-import { isInstanceOfMany, isPrimaryOfInstances, runInstances } from './runtime/node/instances';
+import { isInstanceOfMany, isPrimaryOfInstances, listen, runInstances, stopServer, type Listening } from './runtime/node/server';
 import { createNodeLogger } from './runtime/node/logger';
 import { clusterMetrics, metricsHandler } from './runtime/node/metrics';
-import { listen, stopServer, type Listening } from './runtime/node/server';
 
 /** The Node adapter hands its request objects in `env` (for connection info); passed on as they are. */
 type Fetch = (req: Request, env?: unknown) => Response | Promise<Response>;

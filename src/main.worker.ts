@@ -1,8 +1,6 @@
 /** Workers entry point: bindings -> deps -> app, once per isolate. */
 import type { ExecutionContext } from '@cloudflare/workers-types';
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { useBlockhashWasmModule } from './core/blockhash';
-import { usePdqWasmModule } from './core/pdq';
 import { buildApp } from './http/app';
 import type { AppEnv } from './http/env';
 import type { WorkerEnv } from './runtime/worker/config';
@@ -12,11 +10,8 @@ import { WORKER_WASM } from './runtime/worker/wasm-modules';
 let ready: { env: WorkerEnv; app: Promise<OpenAPIHono<AppEnv>> } | undefined;
 
 async function makeApp(env: WorkerEnv): Promise<OpenAPIHono<AppEnv>> {
-  // PDQ's and blockhash's kernels from the .wasm files uploaded with the script (Workers compile
-  // no code at run time; without these the TypeScript paths run, 5x slower, same hashes).
-  usePdqWasmModule(WORKER_WASM.pdq);
-  useBlockhashWasmModule(WORKER_WASM.blockhash);
-  const deps = createWorkerDeps(env, WORKER_WASM.codecs);
+  // The image decoders and the hashes' kernels come from the .wasm files uploaded with the script.
+  const deps = createWorkerDeps(env, WORKER_WASM);
   // First start of a new database: make the node's signing key.
   await deps.keyring.ensureCurrent();
   // Internal errors and the causes of client errors go to deps.logger (JSON lines through console).

@@ -30,7 +30,7 @@ import { SqlAuthStore } from '../storage/auth-store';
 import type { AppDb } from '../storage/db';
 import { SqlLedger } from '../storage/ledger';
 import * as schema from '../storage/schema';
-import { fail, out, parse } from './args';
+import { clientArgs, fail, out, parse } from './args';
 import { readPublicKey } from './key-files';
 
 export const D1_USAGE = `usage (edge deployment, D1):
@@ -120,15 +120,14 @@ export async function runD1(argv: string[]): Promise<void> {
       const clients = await listClients(deps);
       return out(values.json, { clients }, clients.map((c) => `${c.id}  ${c.role.padEnd(8)} ${c.status.padEnd(9)} ${c.name}`).join('\n') || '(no clients)');
     }
-    const role = isInit ? 'admin' : values.role!;
-    const name = isInit ? (values.name ?? 'first admin') : values.name!;
+    const who = clientArgs(isInit ? 'admin' : (values.role ?? ''), isInit ? (values.name ?? 'first admin') : (values.name ?? ''));
     if (isInit && !values.force) {
       const admins = await deps.auth.countActiveAdmins();
       if (admins > 0) fail(`${label} already has ${admins} active admin(s); use --force to create another`);
     }
     const pair = given ? undefined : await generateKeyPair('EdDSA', { extractable: true });
     // init without --force: the ledger's statement itself refuses when an admin exists meanwhile.
-    const client = await createClient(deps, actor(), { role, name, jwk: given ?? (await exportJWK(pair!.publicKey)), onlyIfNoAdmin: isInit && !values.force });
+    const client = await createClient(deps, actor(), { ...who, jwk: given ?? (await exportJWK(pair!.publicKey)), onlyIfNoAdmin: isInit && !values.force });
     const kid = client.keys[0].kid;
     const made = { clientId: client.id, role: client.role, name: client.name, scopes: client.scopes, database: label, kid };
     if (!pair) return out(values.json, made, `${made.role} client ${made.clientId} (${made.name}) created in ${label} with the public key ${kid}; the private key stays with its holder.`);

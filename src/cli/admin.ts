@@ -32,10 +32,9 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { exportJWK, generateKeyPair } from 'jose';
-import { loadConfig, redactUrl } from '../runtime/node/config';
-import { databaseFile, databaseFileProblem } from '../runtime/node/database-file';
-import { openDatabase } from '../runtime/node/db';
-import { nodeSecret } from '../runtime/node/secret';
+import { redactUrl } from '../config';
+import { loadConfig, nodeSecret } from '../runtime/node/config';
+import { databaseFile, databaseFileProblem, openDatabase } from '../runtime/node/database';
 import { createClient, listClients, setClientStatus } from '../services/clients';
 import { Keyring } from '../services/keyring';
 import { SecretBox } from '../services/secret-box';
@@ -43,7 +42,7 @@ import { ACCESS_TOKEN_TTL_S, CLOCK_SKEW_S } from '../services/tokens';
 import { SqlAuthStore } from '../storage/auth-store';
 import { SqlLedger } from '../storage/ledger';
 import { NO_FOLLOWER } from '../services/change-follower';
-import { fail, main, out, parse } from './args';
+import { clientArgs, fail, main, out, parse } from './args';
 import { readPublicKey, writePrivateFile } from './key-files';
 
 const USAGE = `usage (on the node's machine, its own database):
@@ -107,13 +106,14 @@ type KeyChoice = { publicKey?: string; out?: string };
 
 async function newClient(role: string, name: string, opts: { actor: string; create?: boolean; onlyIfNoAdmin?: boolean } & KeyChoice) {
   if (opts.publicKey && opts.out) fail('--public-key and --out exclude each other: --public-key registers a key the member made, --out makes one here', 2);
+  const who = clientArgs(role, name);
   // Read (and checked) before the database is opened: a private key given as the public one stops here.
   const given = opts.publicKey ? readPublicKey(opts.publicKey) : undefined;
   const { database, deps, keyring } = await open(opts);
   try {
     await keyring.ensureCurrent(opts.actor);
     const pair = given ? undefined : await generateKeyPair('EdDSA', { extractable: true });
-    const client = await createClient(deps, opts.actor, { role, name, jwk: given ?? (await exportJWK(pair!.publicKey)), onlyIfNoAdmin: opts.onlyIfNoAdmin });
+    const client = await createClient(deps, opts.actor, { ...who, jwk: given ?? (await exportJWK(pair!.publicKey)), onlyIfNoAdmin: opts.onlyIfNoAdmin });
     const kid = client.keys[0].kid;
     const made = { clientId: client.id, role: client.role, name: client.name, scopes: client.scopes, kid };
     if (!pair) return made;

@@ -1,5 +1,7 @@
 /** Small shared helpers for the command-line tools: argument parsing, output, exit codes. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ROLES, type Role } from '../core/auth';
+import { plainText } from '../http/input';
 
 export function parse<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
   try {
@@ -29,4 +31,13 @@ export async function main(run: () => Promise<void>): Promise<void> {
     const prefix = typeof code === 'string' && e instanceof Error && !e.message.includes(code) ? `${code}: ` : '';
     fail(e instanceof Error ? `${prefix}${e.message}` : String(e));
   }
+}
+
+/** A client's role and name from the command line, held to what the admin API takes. */
+export function clientArgs(role: string, name: string): { role: Role; name: string } {
+  const known = ROLES.find((r) => r === role);
+  if (!known) fail(`--role must be one of ${ROLES.join(', ')} (got ${JSON.stringify(role)})`, 2);
+  const checked = plainText(200, '--name').trim().min(1, '--name must not be empty').safeParse(name);
+  if (!checked.success) fail(checked.error.issues[0].message, 2);
+  return { role: known, name: checked.data };
 }

@@ -3,7 +3,7 @@
  * the machine and the date. The README's figures come from here.
  *
  *   npm run bench                           # all, default sizes
- *   npm run bench -- --only index,pdq       # some: index, pdq, merkle, audit, video, vpdq, stills, http, ledger, blockhash, tlsh, documents, edge
+ *   npm run bench -- --only index,pdq       # some: index, pdq, merkle, audit, video, vpdq, stills, http, ledger, blockhash, tlsh, documents, edge, startup
  *   npm run bench -- --quick                # smaller and fewer: a smoke run
  *   npm run bench -- --only index --sizes 10000000   # the 10 M index run (about 3 GB)
  */
@@ -53,6 +53,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   tlsh: async () => (await import('./bench/tlsh')).run,
   documents: async () => (await import('./bench/documents')).run,
   edge: async () => (await import('./bench/edge')).run,
+  startup: async () => (await import('./bench/startup')).run,
 };
 
 const LATEST = 'bench-results/latest.md';

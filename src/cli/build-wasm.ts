@@ -1,7 +1,7 @@
 /**
  * Writes the node's own WebAssembly kernels (PDQ's, blockhash's) as .wasm files for the worker:
  * Workers compile no code at run time, so the worker entry imports these files and Wrangler uploads
- * them precompiled. Node builds the same bytes in memory at first use (src/core/wasm-binary.ts).
+ * them precompiled. Node builds the same bytes in memory at first use (src/core/wasm/binary.ts).
  *
  *   npm run build:wasm            write src/runtime/worker/wasm/{pdq,blockhash}.wasm
  *   npm run build:wasm -- --check exit 1 if a file differs from what this would write

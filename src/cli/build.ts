@@ -18,7 +18,7 @@ export async function buildNode(): Promise<void> {
   // The web console's pages and scripts first: the node's bundle carries them (a generated module).
   await buildConsole();
   await build({
-    entryPoints: { 'main.node': join(ROOT, 'src/main.node.ts'), 'mih-thread': join(ROOT, 'src/runtime/node/mih-thread.ts') },
+    entryPoints: { 'main.node': join(ROOT, 'src/main.node.ts'), 'mih-thread': join(ROOT, 'src/runtime/node/match-helper/thread.ts') },
     outdir: OUT,
     bundle: true,
     platform: 'node',
@@ -30,7 +30,7 @@ export async function buildNode(): Promise<void> {
     // The bundle's own modules find files (migrations, threads) relative to dist/.
     define: { 'process.env.MHN_BUNDLED': '"1"' },
   });
-  copyFileSync(join(ROOT, 'src/runtime/node/db-thread.mjs'), join(OUT, 'db-thread.mjs'));
+  copyFileSync(join(ROOT, 'src/runtime/node/database/db-thread.mjs'), join(OUT, 'db-thread.mjs'));
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -5,24 +5,30 @@
  * prints). Files are hashed one after another with a progress line on stderr.
  */
 import { readFileSync } from 'node:fs';
-import { HASH_TYPES, type HashType, type LabelId, type MatchQuery, type ShareItem, type VideoFrameHash } from '../client';
+import { z } from 'zod';
+import { LABELS, PDQ_MIN_SHARE_QUALITY, type LabelId, type MatchQuery, type ShareItem, type VideoFrameHash } from '../client';
 import type { PdfPageHash } from '../core/document';
-import { findMedia, LocalHasher, type LocalHashes } from './local-hash';
+import { PdfPageSchema, VideoFrameSchema } from '../http/hash-input';
+import { findMedia, LocalHasher } from './local-hash';
 import type { Progress } from './progress';
 
-/** One hash to send, with the file it came from (if any). */
-export interface Gathered {
+/**
+ * One hash to send, with the file it came from (if any). Values are sent as they are: the node
+ * checks them and names what is wrong.
+ */
+export type Gathered = (
+  | { type: 'pdq'; value: string; quality?: number }
+  | { type: 'blockhash' | 'md5' | 'sha256' | 'tlsh'; value: string }
+  | { type: 'vpdq'; value?: string; frames: VideoFrameHash[] }
+  | { type: 'pdf'; value?: string; pages: PdfPageHash[] }
+  // url: its value, or the URL itself (the node canonicalises it), with what a share covers.
+  | { type: 'url'; value: string }
+  | { type: 'url'; url: string; scope?: UrlScope }
+) & {
   file?: string;
-  type: HashType;
-  value?: string;
-  quality?: number;
-  frames?: VideoFrameHash[];
-  pages?: PdfPageHash[];
-  /** url: the URL itself (the node canonicalises it), instead of value. */
-  url?: string;
   labels?: LabelId[];
   externalId?: string;
-}
+};
 
 export interface GatherResult {
   hashes: Gathered[];
@@ -32,49 +38,92 @@ export interface GatherResult {
   weak: { file: string; message: string }[];
 }
 
-/** Below this PDQ quality the node refuses a share (422 low_quality): such files are left out. */
-const MIN_SHARE_QUALITY = 50;
+type UrlScope = 'exact' | 'host' | 'prefix';
 
-type HashesField = { value?: string; quality?: number; frames?: VideoFrameHash[]; pages?: PdfPageHash[] };
+/** Below this PDQ quality the node refuses a share (422 low_quality): such files are left out. */
+
+const value = z.object({ value: z.string() });
+
+/** A line of `client hash --json` (or a local hashing result): an image's, a video's, a PDF's or a text's hashes. */
+const HashedLine = z.object({
+  hashes: z.object({
+    vpdq: z.object({ frames: z.array(VideoFrameSchema) }).optional(),
+    pdf: z.object({ pages: z.array(PdfPageSchema) }).optional(),
+    pdq: z.object({ value: z.string(), quality: z.number().optional() }).optional(),
+    blockhash: value.optional(),
+    tlsh: value.optional(),
+    md5: value.optional(),
+    sha256: value.optional(),
+  }),
+});
+
+/** A line that is one hash as the API takes it (with labels and a reference for sharing). */
+const ItemLine = z
+  .object({ file: z.string().optional(), labels: z.array(z.string()).optional(), externalId: z.string().optional() })
+  .and(
+    z.union([
+      z.discriminatedUnion('type', [
+        z.object({ type: z.literal('pdq'), value: z.string(), quality: z.number().optional() }),
+        z.object({ type: z.enum(['blockhash', 'md5', 'sha256', 'tlsh']), value: z.string() }),
+        z.object({ type: z.literal('vpdq'), value: z.string().optional(), frames: z.array(VideoFrameSchema) }),
+        z.object({ type: z.literal('pdf'), value: z.string().optional(), pages: z.array(PdfPageSchema) }),
+      ]),
+      // A url: the URL itself (with what a share covers), or its value.
+      z.object({ type: z.literal('url'), url: z.string(), scope: z.enum(['exact', 'host', 'prefix']).optional() }),
+      z.object({ type: z.literal('url'), value: z.string() }),
+    ]),
+  );
 
 /** The hashes of a local hashing result, in the node's order (image: pdq, blockhash, md5, sha256; video: vpdq, md5, sha256; PDF: pdf, tlsh, md5, sha256; text: tlsh, md5, sha256). */
-export function hashesOf(h: LocalHashes | { kind?: string; hashes: Record<string, HashesField> }, file?: string): Gathered[] {
-  const hs = h.hashes as Record<string, HashesField | undefined>;
+export function hashesOf(h: z.output<typeof HashedLine>, file?: string): Gathered[] {
+  const hs = h.hashes;
   const out: Gathered[] = [];
   if (hs.vpdq) out.push({ file, type: 'vpdq', frames: hs.vpdq.frames });
   if (hs.pdf) out.push({ file, type: 'pdf', pages: hs.pdf.pages });
   if (hs.pdq) out.push({ file, type: 'pdq', value: hs.pdq.value, quality: hs.pdq.quality });
-  for (const t of ['blockhash', 'tlsh', 'md5', 'sha256'] as const) if (hs[t]) out.push({ file, type: t, value: hs[t]!.value });
+  for (const t of ['blockhash', 'tlsh', 'md5', 'sha256'] as const) {
+    const v = hs[t]?.value;
+    if (v !== undefined) out.push({ file, type: t, value: v });
+  }
   return out;
+}
+
+const isLabelId = (s: string): s is LabelId => LABELS.some((l) => l.id === s);
+
+/** Label ids as given (--labels, an input line); an unknown one stops the command before anything is sent. */
+export function labelIds(given: readonly string[], where: string): LabelId[] {
+  return given.map((l) => {
+    if (!isLabelId(l)) throw new UsageError(`${where}: unknown label ${JSON.stringify(l)} (\`client labels\` lists them)`);
+    return l;
+  });
 }
 
 /** Why the node would refuse to share these hashes of one file, or null. */
 export function weakness(hashes: Gathered[]): string | null {
   const pdq = hashes.find((h) => h.type === 'pdq');
-  if (pdq?.quality !== undefined && pdq.quality < MIN_SHARE_QUALITY) return `PDQ quality ${pdq.quality} is below ${MIN_SHARE_QUALITY} (a flat, blank or tiny image matches unrelated media); the node does not share it`;
+  if (pdq?.quality !== undefined && pdq.quality < PDQ_MIN_SHARE_QUALITY) return `PDQ quality ${pdq.quality} is below ${PDQ_MIN_SHARE_QUALITY} (a flat, blank or tiny image matches unrelated media); the node does not share it`;
   const video = hashes.find((h) => h.type === 'vpdq');
-  if (video?.frames && !video.frames.some((f) => f.quality >= MIN_SHARE_QUALITY)) return `no frame of the video has PDQ quality ${MIN_SHARE_QUALITY} or more; the node does not share it`;
+  if (video?.type === 'vpdq' && !video.frames.some((f) => f.quality >= PDQ_MIN_SHARE_QUALITY)) return `no frame of the video has PDQ quality ${PDQ_MIN_SHARE_QUALITY} or more; the node does not share it`;
   return null;
 }
 
 /** A PDF whose pages are all blank (quality < 50): its pdf hash is left out, its text and exact hashes stay. */
 export function withoutBlankPdf(hashes: Gathered[]): { hashes: Gathered[]; note: string | null } {
   const pdf = hashes.find((h) => h.type === 'pdf');
-  if (!pdf?.pages || pdf.pages.some((p) => p.quality >= MIN_SHARE_QUALITY)) return { hashes, note: null };
-  return { hashes: hashes.filter((h) => h !== pdf), note: `no page of the PDF has PDQ quality ${MIN_SHARE_QUALITY} or more; its pages are left out, its tlsh, md5 and sha256 are shared` };
+  if (pdf?.type !== 'pdf' || pdf.pages.some((p) => p.quality >= PDQ_MIN_SHARE_QUALITY)) return { hashes, note: null };
+  return { hashes: hashes.filter((h) => h !== pdf), note: `no page of the PDF has PDQ quality ${PDQ_MIN_SHARE_QUALITY} or more; its pages are left out, its tlsh, md5 and sha256 are shared` };
 }
 
 /** `--hash pdq:f8f8…`; `--hash url:https://…` sends the URL itself (the node canonicalises it). */
 export function parseHashFlag(s: string): Gathered {
   const i = s.indexOf(':');
-  const type = s.slice(0, i) as HashType;
+  const type = s.slice(0, i);
   const raw = s.slice(i + 1).trim();
   if (type === 'url' && /^https?:/i.test(raw)) return { type, url: raw };
   const value = raw.toLowerCase();
-  if (i < 0 || !(HASH_TYPES as readonly string[]).includes(type) || type === 'vpdq' || type === 'pdf' || !value) {
-    throw new UsageError(`--hash takes TYPE:VALUE with TYPE one of pdq, blockhash, md5, sha256, tlsh, url (got ${JSON.stringify(s)}); url:https://… sends a URL; send videos' frames and PDFs' pages with --input`);
-  }
-  return { type, value };
+  if (i >= 0 && value && type === 'url') return { type, value };
+  if (i >= 0 && value && (type === 'pdq' || type === 'blockhash' || type === 'md5' || type === 'sha256' || type === 'tlsh')) return { type, value };
+  throw new UsageError(`--hash takes TYPE:VALUE with TYPE one of pdq, blockhash, md5, sha256, tlsh, url (got ${JSON.stringify(s)}); url:https://… sends a URL; send videos' frames and PDFs' pages with --input`);
 }
 
 export class UsageError extends Error {}
@@ -86,17 +135,20 @@ export function parseInput(path: string): { hashes: Gathered[]; failed: GatherRe
   const failed: GatherResult['failed'] = [];
   text.split('\n').forEach((line, i) => {
     if (!line.trim()) return;
-    let v: Record<string, unknown>;
+    const where = `${path === '-' ? 'stdin' : path} line ${i + 1}`;
+    let v: unknown;
     try {
       v = JSON.parse(line);
     } catch {
-      throw new UsageError(`${path === '-' ? 'stdin' : path} line ${i + 1} is not JSON`);
+      throw new UsageError(`${where} is not JSON`);
     }
-    const file = typeof v.file === 'string' ? v.file : undefined;
-    if (v.error) failed.push({ file: file ?? `line ${i + 1}`, message: 'its hashing failed' });
-    else if (v.hashes && typeof v.hashes === 'object' && !Array.isArray(v.hashes)) hashes.push(...hashesOf(v as never, file));
-    else if (typeof v.type === 'string') hashes.push(v as unknown as Gathered);
-    else throw new UsageError(`${path === '-' ? 'stdin' : path} line ${i + 1} is neither a hash ({"type", "value"}) nor a line of \`client hash --json\``);
+    const file = typeof v === 'object' && v !== null && 'file' in v && typeof v.file === 'string' ? v.file : undefined;
+    const hashed = HashedLine.safeParse(v);
+    const item = ItemLine.safeParse(v);
+    if (typeof v === 'object' && v !== null && 'error' in v && v.error) failed.push({ file: file ?? `line ${i + 1}`, message: 'its hashing failed' });
+    else if (hashed.success) hashes.push(...hashesOf(hashed.data, file));
+    else if (item.success) hashes.push({ ...item.data, labels: item.data.labels && labelIds(item.data.labels, where) });
+    else throw new UsageError(`${where} is neither a hash ({"type", "value"}, {"type": "vpdq", "frames"}, {"type": "pdf", "pages"} or {"type": "url", "url"}) nor a line of \`client hash --json\``);
   });
   return { hashes, failed };
 }
@@ -124,7 +176,8 @@ export async function hashPaths(paths: readonly string[], opts: { progress: Prog
       if (weak) out.weak.push({ file: f.name, message: weak });
       else out.hashes.push(...hashes);
     } catch (e) {
-      out.failed.push({ file: f.name, code: (e as { code?: string }).code, message: (e as Error).message });
+      const code = typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : undefined;
+      out.failed.push({ file: f.name, code, message: e instanceof Error ? e.message : String(e) });
     }
   }
   opts.progress.update(files.length, files.length);
@@ -132,35 +185,26 @@ export async function hashPaths(paths: readonly string[], opts: { progress: Prog
   return out;
 }
 
-/** What every item carries: its value (not for lists, whose value the node computes), frames, pages or URL. */
-function itemBody(h: Gathered): Pick<ShareItem, 'type' | 'value' | 'frames' | 'pages' | 'url'> {
-  return {
-    type: h.type,
-    ...(h.value !== undefined && h.type !== 'vpdq' && h.type !== 'pdf' ? { value: h.value } : {}),
-    ...(h.frames ? { frames: h.frames } : {}),
-    ...(h.pages ? { pages: h.pages } : {}),
-    ...(h.url ? { url: h.url } : {}),
-  };
-}
-
-/** `scope`: for url items sent as URLs, share the whole host or folder rather than the URL. */
+/** `scope`: for url items sent as URLs, share the whole host or folder rather than the URL (an input line's own scope wins). */
 export function toShareItems(hashes: Gathered[], labels: LabelId[] | undefined, externalId: string | undefined, scope?: 'host' | 'prefix'): ShareItem[] {
   return hashes.map((h) => {
     const l = h.labels ?? labels;
-    if (!l?.length) throw new UsageError(`${h.file ?? `the ${h.type} hash ${h.value ?? h.url ?? ''}`} has no labels: give --labels (see \`client labels\`)`);
-    return {
-      ...itemBody(h),
-      ...(scope && h.url ? { scope } : {}),
-      ...(h.quality !== undefined && h.type === 'pdq' ? { quality: h.quality } : {}),
-      labels: l,
-      ...((h.externalId ?? externalId) !== undefined ? { externalId: h.externalId ?? externalId } : {}),
-    };
+    if (!l?.length) throw new UsageError(`${h.file ?? `the ${h.type} hash ${'url' in h ? h.url : (h.value ?? '')}`} has no labels: give --labels (see \`client labels\`)`);
+    const ref = h.externalId ?? externalId;
+    const covers = h.type === 'url' && 'url' in h ? (h.scope ?? scope) : undefined;
+    return { ...queryOf(h), ...(covers ? { scope: covers } : {}), labels: l, ...(ref !== undefined ? { externalId: ref } : {}) };
   });
 }
 
+/** The hash alone, as the API takes it (lists without their value: the node computes it). */
+function queryOf(h: Gathered): MatchQuery {
+  if (h.type === 'vpdq') return { type: 'vpdq', frames: h.frames };
+  if (h.type === 'pdf') return { type: 'pdf', pages: h.pages };
+  if (h.type === 'url') return 'url' in h ? { type: 'url', url: h.url } : { type: 'url', value: h.value };
+  if (h.type === 'pdq') return { type: 'pdq', value: h.value, ...(h.quality !== undefined ? { quality: h.quality } : {}) };
+  return { type: h.type, value: h.value };
+}
+
 export function toMatchQueries(hashes: Gathered[]): MatchQuery[] {
-  return hashes.map((h) => ({
-    ...itemBody(h),
-    ...(h.quality !== undefined && h.type === 'pdq' ? { quality: h.quality } : {}),
-  }));
+  return hashes.map(queryOf);
 }

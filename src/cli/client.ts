@@ -18,9 +18,9 @@
  * and never with --json. Exit status: 0 done, 1 failed (or some files could not be hashed), 2 usage.
  */
 import { existsSync, writeFileSync } from 'node:fs';
-import { generateClientKey, type KeyAlg, type LabelId, type ShareResult } from '../client';
+import { generateClientKey, type KeyAlg, type ShareResult } from '../client';
 import { fail, main, out, parse } from './args';
-import { hashPaths, parseHashFlag, parseInput, toMatchQueries, toShareItems, UsageError, type Gathered } from './client-items';
+import { hashPaths, labelIds, parseHashFlag, parseInput, toMatchQueries, toShareItems, UsageError, type Gathered } from './client-items';
 import { connect, CONNECT_HELP, CONNECT_OPTIONS, connectionOf } from './connect';
 import { publicKeyPath, writePrivateFile } from './key-files';
 import { findMedia, LocalHasher } from './local-hash';
@@ -89,7 +89,7 @@ async function run(cmd: string, rest: string[]): Promise<void> {
 
   if (cmd === 'share') {
     const { values, positionals } = parse(rest, { ...CONNECT_OPTIONS, ...GATHER_OPTIONS, labels: { type: 'string' }, 'external-id': { type: 'string' }, 'url-scope': { type: 'string' } });
-    const labels = values.labels?.split(',').map((s) => s.trim()).filter(Boolean) as LabelId[] | undefined;
+    const labels = values.labels === undefined ? undefined : labelIds(values.labels.split(',').map((s) => s.trim()).filter(Boolean), '--labels');
     const scope = values['url-scope'];
     if (scope !== undefined && scope !== 'host' && scope !== 'prefix') fail(`--url-scope takes host or prefix (got ${JSON.stringify(scope)})`, 2);
     connectionOf(values);
@@ -97,7 +97,8 @@ async function run(cmd: string, rest: string[]): Promise<void> {
     const items = toShareItems(g.hashes, labels, values['external-id'], scope);
     const bar = sending(values.json);
     const client = connect(values, { progress: bar });
-    const { items: results } = items.length ? await client.share(items, { onProgress: (p) => bar.update(p.items, p.total, `${p.done}/${p.batches} requests`) }) : { items: [] as ShareResult[] };
+    const none: ShareResult[] = [];
+    const { items: results } = items.length ? await client.share(items, { onProgress: (p) => bar.update(p.items, p.total, `${p.done}/${p.batches} requests`) }) : { items: none };
     bar.end();
     if (values.json) for (const [i, r] of results.entries()) line({ ...(g.hashes[i].file ? { file: g.hashes[i].file } : {}), ...r });
     else {
@@ -124,7 +125,7 @@ async function run(cmd: string, rest: string[]): Promise<void> {
         const q = `${file ? `${file} ` : ''}${r.query.type} ${r.query.value.slice(0, 16)}…`;
         process.stdout.write(`${q}: ${r.matches.length ? `${r.matches.length} match${r.matches.length > 1 ? 'es' : ''}` : 'no match'}${r.lowQuality ? ' (low quality query: weak evidence)' : ''}\n`);
         for (const m of r.matches) {
-          const extra = [m.variant && m.variant !== 'original' && `as ${m.variant}`, m.video && `video ${m.video.queryMatchPercent}% of frames`, m.frame && `frame at ${m.frame.timestamp} s`].filter(Boolean).join(', ');
+          const extra = [m.variant && m.variant !== 'original' && `as ${m.variant}`, m.video && `video ${m.video.queryMatchPercent}% of frames`, m.frame && `frame at ${m.frame.timestamp} s`, m.document && `pdf ${m.document.queryMatchPercent}% of pages`, m.page && `page ${m.page.number}`, m.url && `url ${m.url.scope}`].filter(Boolean).join(', ');
           process.stdout.write(`  ${m.id}  ${m.type} distance ${m.distance}  ${m.labels.join(',')}  ${m.contributors} member(s), feedback +${m.feedback.confirm}/-${m.feedback.dispute}${extra ? `  (${extra})` : ''}\n`);
         }
       }

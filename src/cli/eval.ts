@@ -23,7 +23,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HASH_SPECS } from '../core/hashes';
 import { main, parse } from './args';
-import { buildCorpus, loadOriginals, originalPixels, type Corpus, type Original } from './eval/corpus';
+import { buildCorpus, hashLocally, loadOriginals, originalPixels, type Corpus, type Original } from './eval/corpus';
 import { EDITS, editRandom } from './eval/edits';
 import { EvalNode } from './eval/node';
 import { renderReport } from './eval/report';
@@ -146,6 +146,8 @@ main(async () => {
         const copy = await e.apply(px, editRandom(o.id, e.id));
         const r = await node.matchMedia(copy.bytes, mime(copy.format), query);
         const b = r.body;
+        // The node lists only the variant that matched; the distance tables need all of them.
+        const variants = query.get('dihedral') === 'true' && r.status === 200 ? (await hashLocally(copy.bytes, { dihedral: true })).variants : undefined;
         const a: CopyAnswer = {
           original: o.id,
           edit: e.id,
@@ -156,7 +158,7 @@ main(async () => {
             pdq: b.hashes.pdq?.value,
             pdqQuality: b.hashes.pdq?.quality,
             blockhash: b.hashes.blockhash?.value,
-            ...(b.variants ? { variants: { pdq: b.variants.pdq.map((v) => v.value), blockhash: b.variants.blockhash.map((v) => v.value) } } : {}),
+            ...(variants ? { variants: { pdq: variants.pdq.map((v) => v.value), blockhash: variants.blockhash.map((v) => v.value) } } : {}),
           },
         };
         answers.set(`${o.id}/${e.id}`, a);

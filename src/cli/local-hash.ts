@@ -7,6 +7,7 @@
  */
 import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { buildHashKernels } from '../core/kernels';
 import { sniffImageFormat } from '../core/media';
 import { Slots } from '../core/limits';
 import { isVideo, type OpenedVideo, type VideoDecodeOptions, type VideoDecoder } from '../core/video';
@@ -16,7 +17,7 @@ import { FfmpegVideoDecoder } from '../runtime/node/video';
 import { DEFAULT_DOCUMENTS, DEFAULT_LIMITS, DEFAULT_VIDEO } from '../services/deps';
 import { hashMedia, type AnyMediaHashes } from '../services/hashing';
 import { isPdf } from '../core/document';
-import { PopplerPdfRenderer } from '../runtime/node/pdf';
+import { PopplerPdfRenderer } from '../runtime/node/document';
 
 export type LocalHashes = AnyMediaHashes;
 
@@ -53,6 +54,7 @@ export class LocalHasher {
   private onFrame: FrameProgress | undefined;
   private readonly deps = {
     decoder: new SharpImageDecoder({ maxPixels: DEFAULT_LIMITS.maxImagePixels }),
+    kernels: buildHashKernels(),
     digests: nodeDigester,
     // Videos with the system's ffmpeg (FFMPEG_PATH to use another), under the node's default limits.
     video: { ...DEFAULT_VIDEO, slots: new Slots(1, 0), decoder: new ProgressVideoDecoder(new FfmpegVideoDecoder({ ffmpegPath: process.env.FFMPEG_PATH }), () => this.onFrame) },

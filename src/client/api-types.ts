@@ -15,35 +15,7 @@ export interface paths {
          * Liveness and readiness
          * @description Answers 200 when the database is reachable and the match index is loaded, 503 otherwise. No credentials needed.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Ready. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Health"];
-                    };
-                };
-                /** @description Not ready (database unreachable or index still loading). */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Health"];
-                    };
-                };
-            };
-        };
+        get: operations["getHealth"];
         put?: never;
         post?: never;
         delete?: never;
@@ -63,26 +35,7 @@ export interface paths {
          * The node's public signing keys
          * @description The current key first, then retired keys until every token they signed has expired. Verify access tokens, tree heads and feed batches with these.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A JWK Set. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["JWKS"];
-                    };
-                };
-            };
-        };
+        get: operations["getJwks"];
         put?: never;
         post?: never;
         delete?: never;
@@ -102,26 +55,7 @@ export interface paths {
          * OAuth 2.0 authorization server metadata (RFC 8414)
          * @description What a standard OAuth client needs to get a token from this node by itself: the issuer, the token endpoint, private_key_jwt and its algorithms, the JWKS.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The metadata. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["AuthorizationServerMetadata"];
-                    };
-                };
-            };
-        };
+        get: operations["getAuthorizationServerMetadata"];
         put?: never;
         post?: never;
         delete?: never;
@@ -143,59 +77,7 @@ export interface paths {
          * Get an access token (client credentials, private_key_jwt)
          * @description OAuth 2.0 client credentials with a client assertion (RFC 7523): a JWT you sign with your own key, with `iss` = `sub` = your client id, `aud` = the node's issuer identifier (its public URL) or this URL under it, `exp` at most 5 minutes ahead and a fresh `jti`. Returns a 10-minute access token signed by the node.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/x-www-form-urlencoded": {
-                        /** @enum {string} */
-                        grant_type: "client_credentials";
-                        /** @enum {string} */
-                        client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
-                        /** @description The signed assertion (compact JWS, EdDSA or ES256). */
-                        client_assertion: string;
-                        /** @description Optional; when sent, it must equal the assertion's `iss`. */
-                        client_id?: string;
-                        /** @description Optional: a space-separated subset of your role's scopes. */
-                        scope?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description An access token. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TokenResponse"];
-                    };
-                };
-                /** @description Malformed request, unsupported grant or scope. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["OAuthError"];
-                    };
-                };
-                /** @description Client authentication failed. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["OAuthError"];
-                    };
-                };
-            };
-        };
+        post: operations["getToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -213,71 +95,7 @@ export interface paths {
          * The label vocabulary and the hash types
          * @description Every label a shared hash may carry (shares with any other label are refused), and every hash type the node takes with how it is compared.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The vocabulary. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            labels: {
-                                id: string;
-                                name: string;
-                                description: string;
-                            }[];
-                            hashTypes: {
-                                type: string;
-                                description: string;
-                                /**
-                                 * @description hamming: bits that differ; tlsh: TLSH distance; equal: equality.
-                                 * @enum {string}
-                                 */
-                                metric: "hamming" | "tlsh" | "equal";
-                                defaultMaxDistance: number;
-                                /** @description The largest maxDistance a match request may ask for. */
-                                maxDistanceCap: number;
-                            }[];
-                        };
-                    };
-                };
-                /** @description No or bad credentials (see WWW-Authenticate). */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing scope or suspended client. */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Rate limited (see Retry-After). */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["listLabels"];
         put?: never;
         post?: never;
         delete?: never;
@@ -299,112 +117,7 @@ export interface paths {
          * Hash an image, a video, a PDF or a text
          * @description Computes every hash of the uploaded image (pdq, blockhash, md5, sha256), video (vpdq, md5, sha256), PDF (pdf: PDQ of each page; tlsh of its text; md5, sha256) or text (tlsh, md5, sha256). The media lives in memory for this request only: nothing is stored.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/pdf": string;
-                    "text/plain": string;
-                    "image/*": string;
-                    "video/*": string;
-                    "multipart/form-data": {
-                        /**
-                         * Format: binary
-                         * @description The image, video, PDF or text (a text part declared text/plain).
-                         */
-                        file: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The hashes. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": (components["schemas"]["ImageHashes"] & Record<string, never>) | (components["schemas"]["VideoHashes"] & Record<string, never>) | (components["schemas"]["PdfHashes"] & Record<string, never>) | (components["schemas"]["TextHashes"] & Record<string, never>);
-                    };
-                };
-                /** @description Malformed input; `errors` names each field. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No or bad credentials (see WWW-Authenticate). */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing scope or suspended client. */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Body larger than the node accepts. */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unsupported media type. */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Well-formed but unusable: undecodable, too small, too large, low quality. */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Rate limited (see Retry-After). */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not available on this deployment. */
-                501: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["hashMedia"];
         delete?: never;
         options?: never;
         head?: never;
@@ -422,88 +135,9 @@ export interface paths {
         put?: never;
         /**
          * Match hashes
-         * @description Looks up each hash (up to 1000 a request) among the active shared hashes. Retracted hashes never match.
+         * @description Looks up each hash among the active shared hashes. Retracted hashes never match. A url item sent as the URL itself is looked up as that URL, its host and each folder above it (members may share a whole host or folder); nothing is stored. Images, videos, PDFs and texts go to POST /v1/match/media.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["MatchRequest"];
-                };
-            };
-            responses: {
-                /** @description One result per query hash, in order. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            results: components["schemas"]["MatchResult"][];
-                        };
-                    };
-                };
-                /** @description Malformed input; `errors` names each field. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No or bad credentials (see WWW-Authenticate). */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing scope or suspended client. */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Body larger than the node accepts. */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unsupported media type. */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Rate limited (see Retry-After). */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["matchHashes"];
         delete?: never;
         options?: never;
         head?: never;
@@ -521,125 +155,9 @@ export interface paths {
         put?: never;
         /**
          * Hash an image, a video, a PDF or a text and match its hashes
-         * @description Hashes the uploaded image or video (stored nowhere) and matches every hash in one answer. A video matches stored videos by the vPDQ rule, and images through its frames; a PDF matches stored PDFs by its pages (and by the tlsh of its text), and images through its pages.
+         * @description Hashes the uploaded image, video, PDF or text (stored nowhere) and matches every hash in one answer. A video matches stored videos by the vPDQ rule, and images through its frames; a PDF matches stored PDFs by its pages (and by the tlsh of its text), and images through its pages; a text matches by its tlsh. With dihedral=true a match names the rotation or mirror that matched and its hash; the other variants are not listed.
          */
-        post: {
-            parameters: {
-                query?: {
-                    /** @description Also match rotations and mirrors (images). */
-                    dihedral?: "true" | "false";
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/pdf": string;
-                    "text/plain": string;
-                    "image/*": string;
-                    "video/*": string;
-                    "multipart/form-data": {
-                        /**
-                         * Format: binary
-                         * @description The image, video, PDF or text (a text part declared text/plain).
-                         */
-                        file: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The hashes and their matches. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": (components["schemas"]["ImageHashes"] & {
-                            results: components["schemas"]["MatchResult"][];
-                        }) | (components["schemas"]["VideoHashes"] & {
-                            results: components["schemas"]["MatchResult"][];
-                        }) | (components["schemas"]["PdfHashes"] & {
-                            results: components["schemas"]["MatchResult"][];
-                        }) | (components["schemas"]["TextHashes"] & {
-                            results: components["schemas"]["MatchResult"][];
-                        });
-                    };
-                };
-                /** @description Malformed input; `errors` names each field. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No or bad credentials (see WWW-Authenticate). */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing scope or suspended client. */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Body larger than the node accepts. */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unsupported media type. */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Well-formed but unusable: undecodable, too small, too large, low quality. */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Rate limited (see Retry-After). */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not available on this deployment. */
-                501: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["matchMedia"];
         delete?: never;
         options?: never;
         head?: never;
@@ -657,159 +175,13 @@ export interface paths {
          * The delta feed
          * @description Additions, label changes and retractions (tombstones) since the cursor, in commit order. Start without a cursor to read from the beginning; pass back `nextCursor` to continue.
          */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of changes. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["FeedPage"];
-                    };
-                };
-                /** @description Malformed input; `errors` names each field. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No or bad credentials (see WWW-Authenticate). */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing scope or suspended client. */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Rate limited (see Retry-After). */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["readFeed"];
         put?: never;
         /**
          * Share hashes
-         * @description Shares up to 1000 hashes with labels. Sharing the same type and value again is idempotent; new labels replace your earlier ones.
+         * @description Shares hashes with labels. Sharing the same type and value again is idempotent; new labels replace your earlier ones. Images, videos, PDFs and texts go to POST /v1/hashes/media. A url item may carry the URL itself (and, to share a whole host or folder, a scope): only its SHA-256 is stored.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["ShareRequest"];
-                };
-            };
-            responses: {
-                /** @description One result per item, in order. */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: components["schemas"]["ShareResult"][];
-                        };
-                    };
-                };
-                /** @description Malformed input; `errors` names each field. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No or bad credentials (see WWW-Authenticate). */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing scope or suspended client. */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Body larger than the node accepts. */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unsupported media type. */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Well-formed but unusable: undecodable, too small, too large, low quality. */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Rate limited (see Retry-After). */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["shareHashes"];
         delete?: never;
         options?: never;
         head?: never;
@@ -827,125 +199,9 @@ export interface paths {
         put?: never;
         /**
          * Hash an image, a video, a PDF or a text and share its hashes
-         * @description Multipart form: `file` (the image or video) and `labels` (one field per label, or comma-separated). The media is hashed in memory and never stored. An image shares pdq, blockhash, md5 and sha256; a video shares vpdq (its frames), md5 and sha256; a PDF shares pdf (its pages), tlsh (of its text, when it has enough), md5 and sha256; a text part (declared text/plain) shares tlsh, md5 and sha256.
+         * @description Multipart form: `file` (the image, video, PDF or text) and `labels` (one field per label, or comma-separated). The media is hashed in memory and never stored. An image shares pdq, blockhash, md5 and sha256; a video shares vpdq (its frames), md5 and sha256; a PDF shares pdf (its pages), tlsh (of its text, when it has enough), md5 and sha256; a text part (declared text/plain) shares tlsh, md5 and sha256.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "multipart/form-data": {
-                        /**
-                         * Format: binary
-                         * @description The image or video.
-                         */
-                        file: string;
-                        /**
-                         * @description Label ids: repeat the field or separate with commas.
-                         * @example attack-footage,glorification
-                         */
-                        labels: string;
-                        /** @description Your own reference for this item. */
-                        externalId?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The hashes computed and what sharing each did. */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": (components["schemas"]["ImageHashes"] & {
-                            items: components["schemas"]["ShareResult"][];
-                        }) | (components["schemas"]["VideoHashes"] & {
-                            items: components["schemas"]["ShareResult"][];
-                        }) | (components["schemas"]["PdfHashes"] & {
-                            items: components["schemas"]["ShareResult"][];
-                        }) | (components["schemas"]["TextHashes"] & {
-                            items: components["schemas"]["ShareResult"][];
-                        });
-                    };
-                };
-                /** @description Malformed input; `errors` names each field. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No or bad credentials (see WWW-Authenticate). */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing scope or suspended client. */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Body larger than the node accepts. */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unsupported media type. */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Well-formed but unusable: undecodable, too small, too large, low quality. */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Rate limited (see Retry-After). */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not available on this deployment. */
-                501: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["shareMedia"];
         delete?: never;
         options?: never;
         head?: never;
@@ -966,70 +222,7 @@ export interface paths {
          * Retract a hash
          * @description Withdraws your contribution to a hash (admins: every contribution). When no contribution is left the hash stops matching and the feed carries a tombstone; the record is kept, not deleted.
          */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The hash after the retraction. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            /** @enum {string} */
-                            status: "active" | "retracted";
-                            /** @description Contributions still standing. */
-                            contributors: number;
-                        };
-                    };
-                };
-                /** @description No or bad credentials (see WWW-Authenticate). */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing scope or suspended client. */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Rate limited (see Retry-After). */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        delete: operations["retractHash"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1048,94 +241,7 @@ export interface paths {
          * Confirm or dispute a hash
          * @description Each member has one standing verdict per hash; giving another replaces it.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["FeedbackRequest"];
-                };
-            };
-            responses: {
-                /** @description Your verdict and the hash's counts. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            /** @enum {string} */
-                            verdict: "confirm" | "dispute";
-                            feedback: {
-                                confirm: number;
-                                dispute: number;
-                            };
-                        };
-                    };
-                };
-                /** @description Malformed input; `errors` names each field. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No or bad credentials (see WWW-Authenticate). */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing scope or suspended client. */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict with the current state. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Rate limited (see Retry-After). */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["giveFeedback"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1150,120 +256,13 @@ export interface paths {
             cookie?: never;
         };
         /** List clients */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Every client, oldest first. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            clients: components["schemas"]["Client"][];
-                        };
-                    };
-                };
-                /** @description No or bad credentials (see WWW-Authenticate). */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing scope or suspended client. */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Rate limited (see Retry-After). */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["listClients"];
         put?: never;
         /**
          * Admit a client
          * @description Creates a partner, admin, auditor or peer client, optionally with its first public key. The client keeps its private key; the node only ever sees the public half.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["CreateClient"];
-                };
-            };
-            responses: {
-                /** @description The client. */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Client"];
-                    };
-                };
-                /** @description Malformed input; `errors` names each field. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No or bad credentials (see WWW-Authenticate). */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing scope or suspended client. */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Rate limited (see Retry-After). */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["createClient"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1281,53 +280,7 @@ export interface paths {
          * Dashboard figures
          * @description Hashes by type, label and member, match queries per day and the latest audit entries, for the console's dashboard.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The figures. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["DashboardStats"];
-                    };
-                };
-                /** @description No or bad credentials (see WWW-Authenticate). */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing scope or suspended client. */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Rate limited (see Retry-After). */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getDashboardStats"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1344,64 +297,7 @@ export interface paths {
             cookie?: never;
         };
         /** Get a client */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The client and its keys. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Client"];
-                    };
-                };
-                /** @description No or bad credentials (see WWW-Authenticate). */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing scope or suspended client. */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Rate limited (see Retry-After). */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getClient"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1423,73 +319,7 @@ export interface paths {
          * Suspend a client
          * @description Takes effect on the client's next request: its tokens stop working at once. The last active admin cannot be suspended.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The client. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Client"];
-                    };
-                };
-                /** @description No or bad credentials (see WWW-Authenticate). */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing scope or suspended client. */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict with the current state. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Rate limited (see Retry-After). */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["suspendClient"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1509,73 +339,7 @@ export interface paths {
          * Reactivate a client
          * @description The client may get tokens and use them again.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The client. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Client"];
-                    };
-                };
-                /** @description No or bad credentials (see WWW-Authenticate). */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing scope or suspended client. */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict with the current state. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Rate limited (see Retry-After). */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["reactivateClient"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1595,91 +359,7 @@ export interface paths {
          * Register a client's public key
          * @description Its `kid` is the one given in the JWK, or its RFC 7638 thumbprint.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @description A public JWK: Ed25519 (`{"kty":"OKP","crv":"Ed25519","x":…}`) or P-256 (`{"kty":"EC","crv":"P-256","x":…,"y":…}`). Never the private half. */
-                        jwk: {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-            };
-            responses: {
-                /** @description The client with its keys. */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Client"];
-                    };
-                };
-                /** @description Malformed input; `errors` names each field. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No or bad credentials (see WWW-Authenticate). */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing scope or suspended client. */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict with the current state. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Rate limited (see Retry-After). */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["addClientKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1700,65 +380,7 @@ export interface paths {
          * Revoke a client's key
          * @description Takes effect on the next request: tokens obtained with this key stop working at once.
          */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    kid: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The client with its keys. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Client"];
-                    };
-                };
-                /** @description No or bad credentials (see WWW-Authenticate). */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing scope or suspended client. */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Rate limited (see Retry-After). */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        delete: operations["revokeClientKey"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1777,60 +399,7 @@ export interface paths {
          * Rotate the node's signing key
          * @description A new key signs from now on. Tokens signed by the previous key stay valid until they expire; then the old key leaves the JWKS.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The new current key id and the published keys. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            kid: string;
-                            jwks: {
-                                keys: {
-                                    [key: string]: unknown;
-                                }[];
-                            };
-                        };
-                    };
-                };
-                /** @description No or bad credentials (see WWW-Authenticate). */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing scope or suspended client. */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Rate limited (see Retry-After). */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["rotateNodeKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1848,64 +417,7 @@ export interface paths {
          * The latest signed tree head
          * @description A new head is made at most every few seconds while entries arrive; `fresh=true` integrates every entry so far first.
          */
-        get: {
-            parameters: {
-                query?: {
-                    fresh?: "true" | "false";
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The head. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["SignedTreeHead"];
-                    };
-                };
-                /** @description Malformed input; `errors` names each field. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No or bad credentials (see WWW-Authenticate). */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing scope or suspended client. */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Rate limited (see Retry-After). */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getTreeHead"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1925,65 +437,7 @@ export interface paths {
          * Log entries
          * @description Entries start <= index < end, at most 1000 a page. `entry` is the exact leaf input (RFC 8785 canonical JSON): its leaf hash is SHA-256(0x00 || UTF-8 bytes).
          */
-        get: {
-            parameters: {
-                query?: {
-                    start?: number | null;
-                    end?: number | null;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of entries. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["AuditEntries"];
-                    };
-                };
-                /** @description Malformed input; `errors` names each field. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No or bad credentials (see WWW-Authenticate). */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing scope or suspended client. */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Rate limited (see Retry-After). */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["listAuditEntries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2003,65 +457,7 @@ export interface paths {
          * Inclusion proof (RFC 9162 §2.1.3)
          * @description The audit path proving entry `index` is in the tree of size `treeSize` (a size some signed head has, or any size up to the latest).
          */
-        get: {
-            parameters: {
-                query: {
-                    index?: number | null;
-                    treeSize: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The proof; hashes in standard base64. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["InclusionProof"];
-                    };
-                };
-                /** @description Malformed input; `errors` names each field. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No or bad credentials (see WWW-Authenticate). */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing scope or suspended client. */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Rate limited (see Retry-After). */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getInclusionProof"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2081,65 +477,7 @@ export interface paths {
          * Consistency proof (RFC 9162 §2.1.4)
          * @description Proves the tree of size `second` extends the tree of size `first` without changing it.
          */
-        get: {
-            parameters: {
-                query: {
-                    first: number;
-                    second: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The proof; hashes in standard base64. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ConsistencyProof"];
-                    };
-                };
-                /** @description Malformed input; `errors` names each field. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No or bad credentials (see WWW-Authenticate). */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing scope or suspended client. */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Rate limited (see Retry-After). */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getConsistencyProof"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2159,65 +497,7 @@ export interface paths {
          * Export entries as JSON Lines
          * @description One line per entry, `{"index":…,"entry":"…"}`, from `start` to `end` (default: all), streamed.
          */
-        get: {
-            parameters: {
-                query?: {
-                    start?: number | null;
-                    end?: number | null;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description application/jsonl */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/jsonl": string;
-                    };
-                };
-                /** @description Malformed input; `errors` names each field. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No or bad credentials (see WWW-Authenticate). */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing scope or suspended client. */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Rate limited (see Retry-After). */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["exportAuditEntries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2237,26 +517,7 @@ export interface paths {
          * The web console
          * @description A page for admins, auditors and partners. Signing in happens in the browser with the member's own key (the node never receives it); images are hashed in the browser and only their hashes are sent. Loads nothing from elsewhere (Content-Security-Policy).
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The page. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "text/html": string;
-                    };
-                };
-            };
-        };
+        get: operations["getConsole"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2284,6 +545,27 @@ export interface components {
                     [key: string]: unknown;
                 };
             };
+        };
+        Problem: {
+            /** @example https://media-hash-node.dev/problems/invalid-request */
+            type: string;
+            /** @example Bad Request */
+            title: string;
+            /** @example 400 */
+            status: number;
+            /** @example pdq value must be 64 hex characters (256 bits), got 63 */
+            detail: string;
+            /**
+             * @description Stable machine-readable error code; branch on this, not on `detail`.
+             * @example invalid_request
+             */
+            code: string;
+            /** @description One entry per offending field. */
+            errors?: {
+                /** @example hashes/0/value */
+                path: string;
+                message: string;
+            }[];
         };
         JWKS: {
             keys: ({
@@ -2320,27 +602,6 @@ export interface components {
             error: "invalid_request" | "invalid_client" | "unsupported_grant_type" | "invalid_scope" | "invalid_grant";
             error_description: string;
         };
-        Problem: {
-            /** @example https://media-hash-node.dev/problems/invalid-request */
-            type: string;
-            /** @example Bad Request */
-            title: string;
-            /** @example 400 */
-            status: number;
-            /** @example pdq value must be 64 hex characters (256 bits), got 63 */
-            detail: string;
-            /**
-             * @description Stable machine-readable error code; branch on this, not on `detail`.
-             * @example invalid_request
-             */
-            code: string;
-            /** @description One entry per offending field. */
-            errors?: {
-                /** @example hashes/0/value */
-                path: string;
-                message: string;
-            }[];
-        };
         ImageHashes: {
             /** @enum {string} */
             kind: "image";
@@ -2375,22 +636,11 @@ export interface components {
                 /** @example jpeg */
                 format: string;
             };
-            /** @description With dihedral=true: the hashes of the 8 rotations and mirrors. */
-            variants?: {
-                pdq: {
-                    variant: string;
-                    value: string;
-                }[];
-                blockhash: {
-                    variant: string;
-                    value: string;
-                }[];
-            };
         };
         VideoFrame: {
-            /** @description Frame number in the stream, from 0. */
+            /** @description Frame number in the stream, from 0; increasing from frame to frame. */
             index: number;
-            /** @description Seconds from the start, to the millisecond. */
+            /** @description Seconds from the start, to the millisecond; never decreasing from frame to frame. */
             timestamp: number;
             /** @description PDQ of the frame, 64 hex digits. */
             hash: string;
@@ -2426,7 +676,7 @@ export interface components {
             };
         };
         PdfPage: {
-            /** @description Page number, from 1. */
+            /** @description Page number, from 1; increasing from page to page. */
             page: number;
             /** @description PDQ of the page rendered at 72 dpi, 64 hex digits. */
             hash: string;
@@ -2520,7 +770,9 @@ export interface components {
                 /** @description url: the URL as the node canonicalised it (never stored). */
                 canonicalUrl?: string;
             };
-            /** @description The query PDQ hash has quality below 50 (a video: no frame of quality 50 or more): weak evidence. */
+            /** @description Whether any shared hash matched (`matches` is not empty). */
+            matched: boolean;
+            /** @description The query PDQ hash has quality below 50 (a video or a PDF: no frame or page of quality 50 or more): weak evidence. */
             lowQuality?: boolean;
             /** @description Nearest first. */
             matches: components["schemas"]["Match"][];
@@ -2539,7 +791,7 @@ export interface components {
              * @example f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22
              */
             value: string;
-            /** @description Hamming distance to the query (0 for exact hashes). */
+            /** @description Distance to the query: Hamming distance (a video or PDF: of its nearest frame or page), TLSH distance for tlsh, 0 for exact hashes. */
             distance: number;
             labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
             /** @description How many member platforms shared this hash. */
@@ -2548,8 +800,13 @@ export interface components {
                 confirm: number;
                 dispute: number;
             };
-            /** @description With dihedral matching: the rotation or mirror of the query that matched (original, rotate90, rotate180, rotate270, flipX, flipY, flipPlus1, flipMinus1). */
-            variant?: string;
+            /**
+             * @description With dihedral matching: the rotation or mirror of the query that matched, the nearest when several did (original is the query as sent).
+             * @enum {string}
+             */
+            variant?: "original" | "rotate90" | "rotate180" | "rotate270" | "flipX" | "flipY" | "flipPlus1" | "flipMinus1";
+            /** @description With dihedral matching: the query's hash under that rotation or mirror, the value that was compared. Only the variant that matched is listed. */
+            variantValue?: string;
             /** @description A video matched a stored video (vPDQ): the share of the query's usable frames within the frame distance of the stored video's, and the other way round. */
             video?: {
                 queryMatchPercent: number;
@@ -2576,39 +833,74 @@ export interface components {
             };
         };
         MatchRequest: {
-            /** @description 1 to 1000 hashes. */
-            hashes: {
-                /**
-                 * @description Hash type.
-                 * @example pdq
-                 * @enum {string}
-                 */
-                type: "pdq" | "blockhash" | "md5" | "sha256" | "vpdq" | "pdf" | "tlsh" | "url";
-                /**
-                 * @description The hash (lowercase hex); for vpdq it may be left out.
-                 * @example f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22
-                 */
-                value?: string;
-                /** @description PDQ quality, if known: results for quality below 50 are flagged `lowQuality`. */
+            /** @description 1 to 1000 hashes; the vpdq items hold at most 3600 frames in all, the pdf items at most 2000 pages. */
+            hashes: ({
+                /** @enum {string} */
+                type: "pdq";
+                /** @description PDQ, 64 hex digits (256 bits). */
+                value: string;
+                /** @description PDQ quality (0-100), if known: results for quality below 50 are flagged `lowQuality`, and such hashes are not shared (422). */
                 quality?: number;
-                /** @description vpdq only: the frames of the video to match (npm run client -- hash VIDEO prints them). */
-                frames?: components["schemas"]["VideoFrame"][];
-                /** @description pdf only: the PDF's pages (npm run client -- hash FILE.pdf prints them); value, if given, must be their digest. */
-                pages?: components["schemas"]["PdfPage"][];
+            } | {
+                /** @enum {string} */
+                type: "blockhash";
+                /** @description blockhash (16x16, method 2), 64 hex digits (256 bits). */
+                value: string;
+            } | {
+                /** @enum {string} */
+                type: "md5";
+                /** @description MD5 of the file, 32 hex digits. */
+                value: string;
+            } | {
+                /** @enum {string} */
+                type: "sha256";
+                /** @description SHA-256 of the file, 64 hex digits. */
+                value: string;
+            } | {
+                /** @enum {string} */
+                type: "vpdq";
+                /** @description The SHA-256 of the frame list written as vPDQ writes it (frame,quality,hash,timestamp lines); leave it out to have it computed. */
+                value?: string;
+                /** @description The frames of the video (npm run client -- hash VIDEO prints them). */
+                frames: components["schemas"]["VideoFrame"][];
+            } | {
+                /** @enum {string} */
+                type: "pdf";
+                /** @description The SHA-256 of the page list written as page,quality,hash lines; leave it out to have it computed. */
+                value?: string;
+                /** @description The pages of the PDF (npm run client -- hash FILE.pdf prints them). */
+                pages: components["schemas"]["PdfPage"][];
+            } | {
+                /** @enum {string} */
+                type: "tlsh";
+                /** @description TLSH of a text after normalisation (npm run client -- hash FILE.txt prints it): T1 and 70 hex digits, as the reference prints it (T1 may be left out, either case); compared by TLSH distance. */
+                value: string;
+            } | {
+                /** @enum {string} */
+                type: "url";
+                /** @description The SHA-256 of the canonical URL, or of a host or folder key; or leave it out and send the URL itself as `url`. */
+                value?: string;
                 /**
-                 * @description url only: the URL itself; the node canonicalises it and looks up the URL, its host and each folder above it (members may share a whole host or folder). Nothing is stored.
+                 * @description The URL itself, instead of value: the node canonicalises it (scheme and host lower-cased, default port, IDN, fragment and tracking parameters dropped, escapes normalised) and keeps only its SHA-256.
                  * @example https://example.org/channel/abc?utm_source=x
                  */
                 url?: string;
-            }[];
+            })[];
             /**
-             * @description Per-type maximum distance, overriding the defaults (Hamming bits: pdq, vpdq and pdf frames or pages 31, blockhash 20, capped at 64; tlsh: TLSH distance, default in GET /v1/labels, capped at 300).
+             * @description Per-type maximum distance, overriding the defaults: Hamming distance for pdq (31), blockhash (20), vpdq frames (31) and pdf pages (31), up to a cap of 64; TLSH distance for tlsh (40), up to 300; exact hashes (md5, sha256, url) only 0.
              * @example {
              *       "pdq": 24
              *     }
              */
             maxDistance?: {
-                [key: string]: number;
+                pdq?: number;
+                blockhash?: number;
+                md5?: number;
+                sha256?: number;
+                vpdq?: number;
+                pdf?: number;
+                tlsh?: number;
+                url?: number;
             };
             /** @description Also match the 8 rotations and mirrors. From a PDQ hash alone the variants are derived from its bits (approximate, a few bits off); send the image to /v1/match/media for exact variants of PDQ and blockhash. */
             dihedral?: boolean;
@@ -2635,29 +927,88 @@ export interface components {
             outcome: "created" | "added" | "updated" | "unchanged";
         };
         ShareRequest: {
-            items: {
-                /**
-                 * @description Hash type.
-                 * @example pdq
-                 * @enum {string}
-                 */
-                type: "pdq" | "blockhash" | "md5" | "sha256" | "vpdq" | "pdf" | "tlsh" | "url";
-                /**
-                 * @description The hash (lowercase hex). For vpdq it may be left out: it is computed from the frames.
-                 * @example f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22
-                 */
+            /** @description 1 to 1000 items; the vpdq items hold at most 36000 frames in all, the pdf items at most 20000 pages. */
+            items: ({
+                /** @enum {string} */
+                type: "pdq";
+                /** @description PDQ, 64 hex digits (256 bits). */
+                value: string;
+                /** @description At least one label from GET /v1/labels. */
+                labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
+                /** @description Your own reference for this item (e.g. a case id). */
+                externalId?: string;
+                /** @description PDQ quality if you computed it; below 50 the hash is refused (422). */
+                quality?: number;
+            } | {
+                /** @enum {string} */
+                type: "blockhash";
+                /** @description blockhash (16x16, method 2), 64 hex digits (256 bits). */
+                value: string;
+                /** @description At least one label from GET /v1/labels. */
+                labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
+                /** @description Your own reference for this item (e.g. a case id). */
+                externalId?: string;
+            } | {
+                /** @enum {string} */
+                type: "md5";
+                /** @description MD5 of the file, 32 hex digits. */
+                value: string;
+                /** @description At least one label from GET /v1/labels. */
+                labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
+                /** @description Your own reference for this item (e.g. a case id). */
+                externalId?: string;
+            } | {
+                /** @enum {string} */
+                type: "sha256";
+                /** @description SHA-256 of the file, 64 hex digits. */
+                value: string;
+                /** @description At least one label from GET /v1/labels. */
+                labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
+                /** @description Your own reference for this item (e.g. a case id). */
+                externalId?: string;
+            } | {
+                /** @enum {string} */
+                type: "vpdq";
+                /** @description The SHA-256 of the frame list written as vPDQ writes it (frame,quality,hash,timestamp lines); leave it out to have it computed. */
                 value?: string;
-                /** @description vpdq only: the frames (npm run client -- hash VIDEO prints them); frames of quality below 50 take no part in matching. */
-                frames?: components["schemas"]["VideoFrame"][];
-                /** @description pdf only: the PDF's pages (npm run client -- hash FILE.pdf prints them); value, if given, must be their digest. */
-                pages?: components["schemas"]["PdfPage"][];
+                /** @description The frames of the video (npm run client -- hash VIDEO prints them). */
+                frames: components["schemas"]["VideoFrame"][];
+                /** @description At least one label from GET /v1/labels. */
+                labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
+                /** @description Your own reference for this item (e.g. a case id). */
+                externalId?: string;
+            } | {
+                /** @enum {string} */
+                type: "pdf";
+                /** @description The SHA-256 of the page list written as page,quality,hash lines; leave it out to have it computed. */
+                value?: string;
+                /** @description The pages of the PDF (npm run client -- hash FILE.pdf prints them). */
+                pages: components["schemas"]["PdfPage"][];
+                /** @description At least one label from GET /v1/labels. */
+                labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
+                /** @description Your own reference for this item (e.g. a case id). */
+                externalId?: string;
+            } | {
+                /** @enum {string} */
+                type: "tlsh";
+                /** @description TLSH of a text after normalisation (npm run client -- hash FILE.txt prints it): T1 and 70 hex digits, as the reference prints it (T1 may be left out, either case); compared by TLSH distance. */
+                value: string;
+                /** @description At least one label from GET /v1/labels. */
+                labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
+                /** @description Your own reference for this item (e.g. a case id). */
+                externalId?: string;
+            } | {
+                /** @enum {string} */
+                type: "url";
+                /** @description The SHA-256 of the canonical URL, or of a host or folder key; or leave it out and send the URL itself as `url`. */
+                value?: string;
                 /**
-                 * @description url only: the URL itself, instead of value; the node canonicalises it (scheme and host lower-cased, default port, IDN, fragment and tracking parameters dropped, escapes normalised) and stores only its SHA-256.
+                 * @description The URL itself, instead of value: the node canonicalises it (scheme and host lower-cased, default port, IDN, fragment and tracking parameters dropped, escapes normalised) and keeps only its SHA-256.
                  * @example https://example.org/channel/abc?utm_source=x
                  */
                 url?: string;
                 /**
-                 * @description url shares only: match the URL itself (exact, the default), every URL on its host (host), or every URL under its folder (prefix: https://t.me/s/channel covers https://t.me/s/channel/…).
+                 * @description What the share covers: the URL itself (exact, the default), every URL on its host (host), or every URL under its folder (prefix: https://t.me/s/channel covers https://t.me/s/channel/…). Needs the URL itself.
                  * @enum {string}
                  */
                 scope?: "exact" | "host" | "prefix";
@@ -2665,15 +1016,16 @@ export interface components {
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
-                /** @description PDQ quality if you computed it; below 50 the hash is refused (422). */
-                quality?: number;
-            }[];
+            })[];
         };
         FeedPage: {
             entries: {
                 /** @enum {string} */
                 kind: "add" | "update" | "retract";
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description When the change was committed (ISO 8601, UTC).
+                 */
                 at: string;
                 hash: {
                     id: string;
@@ -2694,6 +1046,8 @@ export interface components {
                     contributors: number;
                     /** @description vpdq: the frames, in the change that adds (or re-adds) the video. */
                     frames?: components["schemas"]["VideoFrame"][];
+                    /** @description pdf: the pages, in the change that adds (or re-adds) the PDF. */
+                    pages?: components["schemas"]["PdfPage"][];
                 };
             }[];
             nextCursor: string;
@@ -2712,16 +1066,31 @@ export interface components {
             /** @enum {string} */
             status: "active" | "suspended";
             scopes: string[];
-            /** @description ms since the epoch */
-            createdAt: number;
-            updatedAt: number;
+            /**
+             * Format: date-time
+             * @description When the client was admitted (ISO 8601, UTC).
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When its status last changed (ISO 8601, UTC).
+             */
+            updatedAt: string;
             keys: {
                 kid: string;
                 alg: string;
                 /** @enum {string} */
                 status: "active" | "revoked";
-                createdAt: number;
-                revokedAt: number | null;
+                /**
+                 * Format: date-time
+                 * @description When the key was registered (ISO 8601, UTC).
+                 */
+                createdAt: string;
+                /**
+                 * Format: date-time
+                 * @description When the key was revoked (ISO 8601, UTC).
+                 */
+                revokedAt: string | null;
                 /** @description A public JWK: Ed25519 (`{"kty":"OKP","crv":"Ed25519","x":…}`) or P-256 (`{"kty":"EC","crv":"P-256","x":…,"y":…}`). Never the private half. */
                 jwk: {
                     [key: string]: unknown;
@@ -2731,6 +1100,7 @@ export interface components {
         CreateClient: {
             /** @enum {string} */
             role: "partner" | "admin" | "auditor" | "peer";
+            /** @description Who the client is (a platform, a person), 1 to 200 characters. */
             name: string;
             /** @description A public JWK: Ed25519 (`{"kty":"OKP","crv":"Ed25519","x":…}`) or P-256 (`{"kty":"EC","crv":"P-256","x":…,"y":…}`). Never the private half. */
             jwk?: {
@@ -2810,4 +1180,2072 @@ export interface components {
     pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+    getHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not ready (database unreachable or index still loading). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    getJwks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A JWK Set. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JWKS"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAuthorizationServerMetadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The metadata. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorizationServerMetadata"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    /** @enum {string} */
+                    grant_type: "client_credentials";
+                    /** @enum {string} */
+                    client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+                    /** @description The signed assertion (compact JWS, EdDSA or ES256). */
+                    client_assertion: string;
+                    /** @description Optional; when sent, it must equal the assertion's `iss`. */
+                    client_id?: string;
+                    /** @description Optional: a space-separated subset of your role's scopes. */
+                    scope?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description An access token. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            /** @description Malformed request, unsupported grant or scope. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description Client authentication failed. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listLabels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The vocabulary. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        labels: {
+                            id: string;
+                            name: string;
+                            description: string;
+                        }[];
+                        hashTypes: {
+                            /**
+                             * @description Hash type.
+                             * @example pdq
+                             * @enum {string}
+                             */
+                            type: "pdq" | "blockhash" | "md5" | "sha256" | "vpdq" | "pdf" | "tlsh" | "url";
+                            description: string;
+                            /**
+                             * @description hamming: bits that differ; tlsh: TLSH distance; equal: equality.
+                             * @enum {string}
+                             */
+                            metric: "hamming" | "tlsh" | "equal";
+                            defaultMaxDistance: number;
+                            /** @description The largest maxDistance a match request may ask for. */
+                            maxDistanceCap: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description No or bad credentials (see WWW-Authenticate). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing scope or suspended client. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    hashMedia: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/pdf": string;
+                "text/plain": string;
+                "image/*": string;
+                "video/*": string;
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description The image, video, PDF or text (a text part declared text/plain).
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The hashes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ImageHashes"] & Record<string, never>) | (components["schemas"]["VideoHashes"] & Record<string, never>) | (components["schemas"]["PdfHashes"] & Record<string, never>) | (components["schemas"]["TextHashes"] & Record<string, never>);
+                };
+            };
+            /** @description Malformed input; `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials (see WWW-Authenticate). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing scope or suspended client. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A Content-Type this operation does not take. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but unusable: undecodable, too small, too large, low quality. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not available on this deployment. */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    matchHashes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MatchRequest"];
+            };
+        };
+        responses: {
+            /** @description One result per query hash, in order. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        results: components["schemas"]["MatchResult"][];
+                    };
+                };
+            };
+            /** @description Malformed input; `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials (see WWW-Authenticate). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing scope or suspended client. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A Content-Type this operation does not take. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    matchMedia: {
+        parameters: {
+            query?: {
+                /** @description Also match the rotations and mirrors (images). */
+                dihedral?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/pdf": string;
+                "text/plain": string;
+                "image/*": string;
+                "video/*": string;
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description The image, video, PDF or text (a text part declared text/plain).
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The hashes and their matches. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ImageHashes"] & {
+                        results: components["schemas"]["MatchResult"][];
+                    }) | (components["schemas"]["VideoHashes"] & {
+                        results: components["schemas"]["MatchResult"][];
+                    }) | (components["schemas"]["PdfHashes"] & {
+                        results: components["schemas"]["MatchResult"][];
+                    }) | (components["schemas"]["TextHashes"] & {
+                        results: components["schemas"]["MatchResult"][];
+                    });
+                };
+            };
+            /** @description Malformed input; `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials (see WWW-Authenticate). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing scope or suspended client. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A Content-Type this operation does not take. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but unusable: undecodable, too small, too large, low quality. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not available on this deployment. */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    readFeed: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                /** @description Most entries in the page (default 500). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of changes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedPage"];
+                };
+            };
+            /** @description Malformed input; `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials (see WWW-Authenticate). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing scope or suspended client. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    shareHashes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShareRequest"];
+            };
+        };
+        responses: {
+            /** @description One result per item, in order. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["ShareResult"][];
+                    };
+                };
+            };
+            /** @description Malformed input; `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials (see WWW-Authenticate). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing scope or suspended client. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A Content-Type this operation does not take. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but unusable: undecodable, too small, too large, low quality. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    shareMedia: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description The image, video, PDF or text (a text part declared text/plain).
+                     */
+                    file: string;
+                    /**
+                     * @description Label ids from GET /v1/labels (graphic-violence-defenceless, glorification, recruitment, instruction, imminent-credible-threat, attack-footage, manifesto, branded-publication, personal-information-threat): repeat the field or separate with commas.
+                     * @example attack-footage,glorification
+                     */
+                    labels: string;
+                    /** @description Your own reference for this item. */
+                    externalId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The hashes computed and what sharing each did. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ImageHashes"] & {
+                        items: components["schemas"]["ShareResult"][];
+                    }) | (components["schemas"]["VideoHashes"] & {
+                        items: components["schemas"]["ShareResult"][];
+                    }) | (components["schemas"]["PdfHashes"] & {
+                        items: components["schemas"]["ShareResult"][];
+                    }) | (components["schemas"]["TextHashes"] & {
+                        items: components["schemas"]["ShareResult"][];
+                    });
+                };
+            };
+            /** @description Malformed input; `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials (see WWW-Authenticate). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing scope or suspended client. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A Content-Type this operation does not take. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but unusable: undecodable, too small, too large, low quality. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not available on this deployment. */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    retractHash: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id the node gave the hash (share results, matches, the feed). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The hash after the retraction. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        status: "active" | "retracted";
+                        /** @description Contributions still standing. */
+                        contributors: number;
+                    };
+                };
+            };
+            /** @description Malformed input; `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials (see WWW-Authenticate). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing scope or suspended client. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    giveFeedback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id the node gave the hash (share results, matches, the feed). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FeedbackRequest"];
+            };
+        };
+        responses: {
+            /** @description Your verdict and the hash's counts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        verdict: "confirm" | "dispute";
+                        feedback: {
+                            confirm: number;
+                            dispute: number;
+                        };
+                    };
+                };
+            };
+            /** @description Malformed input; `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials (see WWW-Authenticate). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing scope or suspended client. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A Content-Type this operation does not take. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listClients: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every client, oldest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        clients: components["schemas"]["Client"][];
+                    };
+                };
+            };
+            /** @description No or bad credentials (see WWW-Authenticate). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing scope or suspended client. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateClient"];
+            };
+        };
+        responses: {
+            /** @description The client. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Client"];
+                };
+            };
+            /** @description Malformed input; `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials (see WWW-Authenticate). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing scope or suspended client. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A Content-Type this operation does not take. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDashboardStats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The figures. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardStats"];
+                };
+            };
+            /** @description No or bad credentials (see WWW-Authenticate). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing scope or suspended client. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The client and its keys. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Client"];
+                };
+            };
+            /** @description Malformed input; `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials (see WWW-Authenticate). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing scope or suspended client. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    suspendClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The client. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Client"];
+                };
+            };
+            /** @description Malformed input; `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials (see WWW-Authenticate). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing scope or suspended client. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reactivateClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The client. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Client"];
+                };
+            };
+            /** @description Malformed input; `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials (see WWW-Authenticate). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing scope or suspended client. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    addClientKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description A public JWK: Ed25519 (`{"kty":"OKP","crv":"Ed25519","x":…}`) or P-256 (`{"kty":"EC","crv":"P-256","x":…,"y":…}`). Never the private half. */
+                    jwk: {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description The client with its keys. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Client"];
+                };
+            };
+            /** @description Malformed input; `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials (see WWW-Authenticate). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing scope or suspended client. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A Content-Type this operation does not take. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeClientKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                kid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The client with its keys. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Client"];
+                };
+            };
+            /** @description Malformed input; `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials (see WWW-Authenticate). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing scope or suspended client. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotateNodeKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new current key id and the published keys. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        kid: string;
+                        jwks: {
+                            keys: {
+                                [key: string]: unknown;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description No or bad credentials (see WWW-Authenticate). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing scope or suspended client. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTreeHead: {
+        parameters: {
+            query?: {
+                fresh?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The head. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignedTreeHead"];
+                };
+            };
+            /** @description Malformed input; `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials (see WWW-Authenticate). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing scope or suspended client. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listAuditEntries: {
+        parameters: {
+            query?: {
+                /** @description The first leaf index (default 0). */
+                start?: number | null;
+                /** @description The leaf index to stop before (a page holds at most 1000). */
+                end?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of entries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEntries"];
+                };
+            };
+            /** @description Malformed input; `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials (see WWW-Authenticate). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing scope or suspended client. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getInclusionProof: {
+        parameters: {
+            query: {
+                index?: number | null;
+                treeSize: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The proof; hashes in standard base64. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InclusionProof"];
+                };
+            };
+            /** @description Malformed input; `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials (see WWW-Authenticate). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing scope or suspended client. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getConsistencyProof: {
+        parameters: {
+            query: {
+                first: number;
+                second: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The proof; hashes in standard base64. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsistencyProof"];
+                };
+            };
+            /** @description Malformed input; `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials (see WWW-Authenticate). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing scope or suspended client. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exportAuditEntries: {
+        parameters: {
+            query?: {
+                /** @description The first leaf index (default 0). */
+                start?: number | null;
+                /** @description The leaf index to stop before (a page holds at most 1000). */
+                end?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description application/jsonl */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/jsonl": string;
+                };
+            };
+            /** @description Malformed input; `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials (see WWW-Authenticate). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing scope or suspended client. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getConsole: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The console is not built on this node. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+}

@@ -6,12 +6,14 @@
  * it names itself by still accepts it; a node without the metadata gets its token URL.
  */
 import { importJWK, SignJWT, type CryptoKey, type JWK } from 'jose';
-import { NodeApiError, type ProblemBody } from './errors';
+import { NodeApiError, problemBodyOf } from './errors';
+import { count, isRecord, member, text } from './json';
 
 export const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
 /** A private key: a JWK (as `client keygen` writes it), or a CryptoKey (e.g. non-extractable, in a browser) with its alg. */
-export type ClientKey = JWK | { key: CryptoKey; alg: 'EdDSA' | 'ES256'; kid?: string };
+export type ClientKey = JWK | KeyObject;
+type KeyObject = { key: CryptoKey; alg: 'EdDSA' | 'ES256'; kid?: string };
 
 export interface TokenResponse {
   access_token: string;
@@ -32,12 +34,14 @@ export interface SigningKey {
   kid?: string;
 }
 
+const isKeyObject = (k: ClientKey): k is KeyObject => 'key' in k && typeof k.key === 'object' && k.key !== null && 'algorithm' in k.key;
+
 export async function signingKey(k: ClientKey): Promise<SigningKey> {
-  if ('key' in k && typeof k.key === 'object' && k.key !== null && 'algorithm' in k.key) return { key: k.key, alg: k.alg, kid: k.kid };
-  const jwk = k as JWK;
+  if (isKeyObject(k)) return { key: k.key, alg: k.alg, kid: k.kid };
+  const jwk = k;
   if (typeof jwk.d !== 'string') throw new Error('the key is not a private key (a JWK with "d"); give the private JWK, not the public one');
   const alg = jwk.alg ?? (jwk.kty === 'EC' ? 'ES256' : 'EdDSA');
-  return { key: (await importJWK(jwk, alg)) as CryptoKey, alg, kid: jwk.kid };
+  return { key: await importJWK(jwk, alg), alg, kid: jwk.kid };
 }
 
 /** A client assertion: iss = sub = client id, a fresh jti, 60 seconds of life. */
@@ -105,9 +109,10 @@ export class TokenSource {
       if (this.o.scope) form.set('scope', this.o.scope);
       return new Request(tokenUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
     });
-    const body = (await res.json().catch(() => ({}))) as Partial<TokenResponse> & ProblemBody;
-    if (!res.ok || typeof body.access_token !== 'string') throw new NodeApiError({ method: 'POST', url: tokenUrl, status: res.status, problem: body });
-    return body as TokenResponse;
+    const body: unknown = await res.json().catch(() => ({}));
+    const token = text(member(body, 'access_token'));
+    if (!res.ok || token === undefined) throw new NodeApiError({ method: 'POST', url: tokenUrl, status: res.status, problem: problemBodyOf(body) });
+    return { access_token: token, token_type: text(member(body, 'token_type')), expires_in: count(member(body, 'expires_in')), scope: text(member(body, 'scope')) };
   }
 
   private async buy(): Promise<string> {
@@ -124,7 +129,9 @@ export async function fetchServerMetadata(base: string, send: TokenSourceOptions
   const url = `${base}/.well-known/oauth-authorization-server`;
   const r = await send(() => new Request(url));
   if (r.status === 404) return null;
-  const body = (await r.json().catch(() => null)) as AuthorizationServerMetadata | null;
-  if (!r.ok) throw new NodeApiError({ method: 'GET', url, status: r.status, problem: (body ?? undefined) as ProblemBody | undefined });
-  return body && typeof body.issuer === 'string' ? body : null;
+  const body: unknown = await r.json().catch(() => null);
+  if (!r.ok) throw new NodeApiError({ method: 'GET', url, status: r.status, problem: problemBodyOf(body) });
+  const issuer = text(member(body, 'issuer'));
+  const tokenEndpoint = text(member(body, 'token_endpoint'));
+  return isRecord(body) && issuer !== undefined ? { ...body, issuer, token_endpoint: tokenEndpoint ?? `${base}/v1/oauth/token` } : null;
 }

@@ -24,7 +24,7 @@ const byteLength = (s: string) => te.encode(s).byteLength;
  * list of items (`{"items":[...]}` with any options), measured once empty: a body's size is then
  * the envelope's + each item's JSON + a comma between two.
  */
-export function batches<T extends { frames?: readonly unknown[] }>(items: readonly T[], limits: BatchLimits, envelope: (items: T[]) => unknown, what: string): T[][] {
+export function batches<T extends object>(items: readonly T[], limits: BatchLimits, envelope: (items: T[]) => unknown, what: string): T[][] {
   const fixed = byteLength(JSON.stringify(envelope([])));
   const out: T[][] = [];
   let cur: T[] = [];
@@ -32,7 +32,7 @@ export function batches<T extends { frames?: readonly unknown[] }>(items: readon
   let frames = 0;
   items.forEach((item, i) => {
     const size = byteLength(JSON.stringify(item));
-    const n = item.frames?.length ?? 0;
+    const n = 'frames' in item && Array.isArray(item.frames) ? item.frames.length : 0;
     if (fixed + size > limits.maxBytes) {
       throw new NodeClientUsageError(
         `${what} ${i} alone is ${fixed + size} bytes of JSON, more than the ${limits.maxBytes} a request may hold${n ? ` (${n} frames)` : ''}; ` +

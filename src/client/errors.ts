@@ -4,6 +4,8 @@
  * URL and the cause, never only "fetch failed").
  */
 
+import { isRecord, member, text } from './json';
+
 /** A problem+json body (RFC 9457) as the node writes it, or an OAuth error body from the token endpoint. */
 export interface ProblemBody {
   type?: string;
@@ -85,17 +87,15 @@ const CODE_WORDS: Record<string, string> = {
 
 /** The deepest useful words of a fetch failure: undici says "fetch failed" and keeps the reason in `cause`. */
 export function describeNetworkError(e: unknown): { words: string; code: string | undefined } {
-  const chain: { code?: unknown; message?: unknown; errors?: unknown }[] = [];
-  for (let x = e as { cause?: unknown } | undefined; x && typeof x === 'object' && chain.length < 6; x = x.cause as typeof x) {
-    chain.push(x as (typeof chain)[number]);
+  const chain: unknown[] = [];
+  for (let x: unknown = e; typeof x === 'object' && x !== null && chain.length < 6; x = member(x, 'cause')) {
+    chain.push(x);
     // An AggregateError (several addresses tried, as for localhost: ::1 then 127.0.0.1): the first.
-    const errs = (x as { errors?: unknown }).errors;
+    const errs = member(x, 'errors');
     if (Array.isArray(errs) && errs[0] && typeof errs[0] === 'object') chain.push(errs[0]);
   }
-  const coded = [...chain].reverse().find((x) => typeof x.code === 'string');
-  const code = coded?.code as string | undefined;
-  const deepest = [...chain].reverse().find((x) => typeof x.message === 'string' && x.message && x.message !== 'fetch failed');
-  const message = deepest ? String(deepest.message) : e instanceof Error ? e.message : String(e);
+  const code = [...chain].reverse().map((x) => text(member(x, 'code'))).find((c) => c !== undefined);
+  const message = [...chain].reverse().map((x) => text(member(x, 'message'))).find((m) => m && m !== 'fetch failed') ?? (e instanceof Error ? e.message : String(e));
   if (code && CODE_WORDS[code]) return { words: `${CODE_WORDS[code]} [${message}]`, code };
   return { words: code && !message.includes(code) ? `${message} (${code})` : message, code };
 }
@@ -116,4 +116,11 @@ function pathOf(url: string): string {
   } catch {
     return url;
   }
+}
+
+/** A response body as a problem: its members when it is an object, a short text when it is text. */
+export function problemBodyOf(body: unknown): ProblemBody | undefined {
+  if (isRecord(body)) return body;
+  const t = text(body);
+  return t ? { detail: t.slice(0, 300) } : undefined;
 }

@@ -9,19 +9,49 @@
  */
 import { md5 } from '@noble/hashes/legacy.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { blockhashDihedralFromRgba, blockhashFromRgba, blockhashSupports } from '../core/blockhash';
+import * as bh from '../core/blockhash';
+import { THRESHOLDS } from '../core/hashes';
 import { bytesToHex } from '../core/hex';
-import { pdqDihedralFromRgba, pdqFromRgba, type PdqDihedralVariant } from '../core/pdq';
+import { buildHashKernels, type HashKernels } from '../core/kernels';
+import type { DecodedImage } from '../core/media';
+import * as pdq from '../core/pdq';
 
-export { blockhash, blockhashDihedralFromRgba, blockhashFromRgba } from '../core/blockhash';
 export { hammingHex, HASH_TYPES, type HashType } from '../core/hashes';
 export { LABELS, type Label } from '../core/hashes';
-export { dihedralFromHash, lumaFromRgba, pdqDihedralFromRgba, pdqFromLuma, pdqFromRgba, PDQ_DIHEDRAL_VARIANTS, type PdqDihedralVariant, type PdqResult } from '../core/pdq';
+export { dihedralFromHash, lumaFromRgba, PDQ_DIHEDRAL_VARIANTS, type PdqDihedralVariant, type PdqResult } from '../core/pdq';
 export { isVideo, sniffVideoContainer, vpdqDigest, vpdqText, type VideoFrameHash } from '../core/video';
 export { sniffImageFormat } from '../core/media';
+export type { HashKernels } from '../core/kernels';
 
 /** Below this PDQ quality the node refuses to share a hash (422 low_quality). */
-export const PDQ_MIN_SHARE_QUALITY = 50;
+export const PDQ_MIN_SHARE_QUALITY = THRESHOLDS.pdq.minQuality;
+
+let compiled: HashKernels | undefined;
+
+/**
+ * The hashes' WebAssembly kernels, compiled once on first use. Where the runtime compiles no code at
+ * run time (Workers), the TypeScript paths: the same hashes, slower. (The node itself does not fall
+ * back silently; a client that wants the kernels on Workers builds them from the uploaded modules
+ * with `buildHashKernels` and passes them to `hashPixels`.)
+ */
+export function localKernels(): HashKernels {
+  return (compiled ??= buildHashKernels({ onFailure: () => undefined }));
+}
+
+export { buildHashKernels };
+
+/** PDQ of RGBA pixels, as the node computes it. */
+export const pdqFromRgba = (rgba: Uint8Array, width: number, height: number): pdq.PdqResult => pdq.pdqFromRgba(rgba, width, height, localKernels().pdq);
+/** PDQ of a float luma plane. */
+export const pdqFromLuma = (luma: Float32Array, width: number, height: number): pdq.PdqResult => pdq.pdqFromLuma(luma, width, height, localKernels().pdq);
+/** The PDQ hashes of the image's 8 rotations and mirrors. */
+export const pdqDihedralFromRgba = (rgba: Uint8Array, width: number, height: number): pdq.PdqDihedralResult => pdq.pdqDihedralFromRgba(rgba, width, height, localKernels().pdq);
+/** blockhash of a decoded image (method 2, 16 bits a side by default), as the node computes it. */
+export const blockhash = (img: DecodedImage, method: 1 | 2 = 2, bits = bh.BLOCKHASH_BITS_PER_SIDE): string => bh.blockhash(img, localKernels().blockhash, method, bits);
+export const blockhashFromRgba = (rgba: Uint8Array, width: number, height: number, method: bh.BlockhashMethod = 2, bits = 16): string =>
+  bh.blockhashFromRgba(rgba, width, height, localKernels().blockhash, method, bits);
+/** Method-2 blockhashes of the image's 8 rotations and mirrors. */
+export const blockhashDihedralFromRgba = (rgba: Uint8Array, width: number, height: number, bits = 16) => bh.blockhashDihedralFromRgba(rgba, width, height, localKernels().blockhash, bits);
 
 /** Decoded pixels: width * height * 4 bytes, row-major RGBA (alpha ignored). ImageData fits. */
 export interface RgbaImage {
@@ -35,27 +65,31 @@ export interface PixelHashes {
   pdq: { value: string; quality: number };
   blockhash: { value: string };
   /** With `dihedral`: the hashes of the 8 rotations and mirrors, as the node's /v1/hash gives them. */
-  variants?: { pdq: { variant: PdqDihedralVariant; value: string }[]; blockhash: { variant: PdqDihedralVariant; value: string }[] };
+  variants?: { pdq: { variant: pdq.PdqDihedralVariant; value: string }[]; blockhash: { variant: pdq.PdqDihedralVariant; value: string }[] };
 }
 
-/** The node's image hashes of decoded pixels: PDQ (with quality) and blockhash (16 x 16, method 2). */
-export function hashPixels(image: RgbaImage, opts: { dihedral?: boolean } = {}): PixelHashes {
+/**
+ * The node's image hashes of decoded pixels: PDQ (with quality) and blockhash (16 x 16, method 2).
+ * `kernels`: default `localKernels()`.
+ */
+export function hashPixels(image: RgbaImage, opts: { dihedral?: boolean; kernels?: HashKernels } = {}): PixelHashes {
   const raw = image.rgba ?? image.data;
   if (!raw) throw new TypeError('hashPixels needs the pixels as `rgba` or `data` (ImageData)');
   const rgba = raw instanceof Uint8Array ? raw : new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
   const { width, height } = image;
-  if (!blockhashSupports(width, height, 16)) throw new RangeError(`a ${width}x${height} image is too small to hash: the node takes images of at least 16 pixels a side`);
+  const kernels = opts.kernels ?? localKernels();
+  if (!bh.blockhashSupports(width, height, 16)) throw new RangeError(`a ${width}x${height} image is too small to hash: the node takes images of at least 16 pixels a side`);
   if (opts.dihedral) {
-    const d = pdqDihedralFromRgba(rgba, width, height);
-    const b = blockhashDihedralFromRgba(rgba, width, height);
+    const d = pdq.pdqDihedralFromRgba(rgba, width, height, kernels.pdq);
+    const b = bh.blockhashDihedralFromRgba(rgba, width, height, kernels.blockhash);
     return {
       pdq: { value: d.hashes[0].hash, quality: d.quality },
       blockhash: { value: b[0].hash },
       variants: { pdq: d.hashes.map((h) => ({ variant: h.variant, value: h.hash })), blockhash: b.map((h) => ({ variant: h.variant, value: h.hash })) },
     };
   }
-  const p = pdqFromRgba(rgba, width, height);
-  return { pdq: { value: p.hash, quality: p.quality }, blockhash: { value: blockhashFromRgba(rgba, width, height) } };
+  const p = pdq.pdqFromRgba(rgba, width, height, kernels.pdq);
+  return { pdq: { value: p.hash, quality: p.quality }, blockhash: { value: bh.blockhashFromRgba(rgba, width, height, kernels.blockhash) } };
 }
 
 /** MD5 and SHA-256 of the exact bytes (lowercase hex), in pure JavaScript: the same in every runtime. */

@@ -6,12 +6,15 @@
  *
  * Runtime-neutral: no Node APIs. What differs between Node, browsers and Workers comes in as options
  * (`fetch`, e.g. a Worker's service binding; `sleep`, `now`, `random`, `randomId` for tests).
+ *
+ * Past 300 lines on purpose: one method per API operation, so the class reads as the API's table of
+ * contents; signing in, retries and batching live in auth.ts, retry.ts and batch.ts.
  */
 import createClient, { type Client } from 'openapi-fetch';
 import type { paths } from './api-types';
 import { fetchServerMetadata, TokenSource, type AuthorizationServerMetadata, type ClientKey, type TokenResponse } from './auth';
 import { batches, type BatchLimits } from './batch';
-import { NodeApiError, NodeClientUsageError, type ProblemBody } from './errors';
+import { NodeApiError, NodeClientUsageError, problemBodyOf } from './errors';
 import { isVideo, sniffImageFormat, sniffVideoContainer } from './hashing';
 import { parseRetryAfter, sendWithRetries, type FetchLike, type RetryEnv, type RetryOptions } from './retry';
 import {
@@ -89,7 +92,7 @@ export class NodeClient {
       throw new NodeClientUsageError(`the node URL ${JSON.stringify(opts.node)} is not a URL (e.g. https://hashes.example.org)`);
     }
     this.limits = { ...DEFAULT_CLIENT_LIMITS, ...opts.limits };
-    const given = (opts.fetch ?? ((req: Request) => globalThis.fetch(req))) as FetchLike;
+    const given: FetchLike = opts.fetch ?? ((req: Request) => globalThis.fetch(req));
     // Each answer remembers what was asked: a custom fetch (a Worker binding) may give a Response without a url.
     const inner: FetchLike = async (req) => {
       const res = await given(req);
@@ -246,7 +249,7 @@ export class NodeClient {
   /** POST /v1/hashes/media: the node hashes the media and shares its hashes. */
   shareMedia(media: Media, opts: { labels: readonly LabelId[]; externalId?: string; filename?: string; contentType?: string }): Promise<MediaShare> {
     const form = new FormData();
-    const blob = media instanceof Blob && !opts.contentType ? media : new Blob([bytesOf(media) as Uint8Array<ArrayBuffer>], { type: opts.contentType ?? mediaType(media) });
+    const blob = media instanceof Blob && !opts.contentType ? media : new Blob([bytesOf(media)], { type: opts.contentType ?? mediaType(media) });
     form.set('file', blob, opts.filename ?? 'media');
     form.set('labels', opts.labels.join(','));
     if (opts.externalId !== undefined) form.set('externalId', opts.externalId);
@@ -322,14 +325,14 @@ export class NodeClient {
   }
 
   private media<T>(path: string, media: Media, contentType?: string): Promise<T> {
-    const body = media instanceof Blob ? media : (bytesOf(media) as Uint8Array<ArrayBuffer>);
+    const body = bytesOf(media);
     const type = contentType ?? (media instanceof Blob && media.type ? media.type : mediaType(media));
     return this.authedJson<T>('POST', path, body, type);
   }
 
   private async authedJson<T>(method: string, path: string, body: BodyInit, contentType?: string): Promise<T> {
     const res = await this.sendAuthed(new Request(`${this.url}${path}`, { method, body, headers: contentType ? { 'content-type': contentType } : {} }));
-    const parsed = (await res.json().catch(() => undefined)) as unknown;
+    const parsed: unknown = await res.json().catch(() => undefined);
     if (!res.ok || parsed === undefined) throw await apiError(method, res, parsed);
     return parsed as T;
   }
@@ -344,12 +347,15 @@ async function unwrap<T>(method: string, p: Promise<{ data?: T; error?: unknown;
 }
 
 async function apiError(method: string, res: Response, body: unknown): Promise<NodeApiError> {
-  const problem = body && typeof body === 'object' ? (body as ProblemBody) : typeof body === 'string' && body ? { detail: body.slice(0, 300) } : undefined;
+  const problem = problemBodyOf(body);
   return new NodeApiError({ method, url: res.url || requestUrls.get(res) || '', status: res.status, problem, retryAfterS: parseRetryAfter(res.headers.get('retry-after'), Date.now()) });
 }
 
-function bytesOf(media: Uint8Array | ArrayBuffer | Blob): Uint8Array | Blob {
-  return media instanceof ArrayBuffer ? new Uint8Array(media) : media;
+/** The media as a body: a Blob as it is, bytes backed by an ArrayBuffer (copied when they are not, e.g. shared memory). */
+function bytesOf(media: Uint8Array | ArrayBuffer | Blob): Uint8Array<ArrayBuffer> | Blob {
+  if (media instanceof Blob) return media;
+  if (media instanceof ArrayBuffer) return new Uint8Array(media);
+  return media.buffer instanceof ArrayBuffer ? new Uint8Array(media.buffer, media.byteOffset, media.byteLength) : new Uint8Array(media);
 }
 
 /** The Content-Type a media body needs (the node reads the bytes; the type says image or video). */

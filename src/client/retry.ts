@@ -61,7 +61,7 @@ export async function sendWithRetries(make: (last: boolean) => Request | Promise
     try {
       res = await inner(req);
     } catch (e) {
-      if ((e as Error)?.name === 'AbortError') throw e;
+      if (typeof e === 'object' && e !== null && 'name' in e && e.name === 'AbortError') throw e;
       throw new NodeUnreachableError(req.url, e);
     }
     if (last || !o.statuses.includes(res.status)) return res;

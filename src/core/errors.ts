@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'insufficient_scope' // 403
   | 'client_suspended' // 403
   | 'not_found' // 404
+  | 'method_not_allowed' // 405: a known path asked with a method it does not take (Allow names those it does)
   | 'conflict' // 409
   | 'payload_too_large' // 413
   | 'unsupported_media_type' // 415
@@ -53,5 +54,3 @@ export class DomainError extends Error {
     this.extra = opts.extra;
   }
 }
-
-export const isDomainError = (e: unknown): e is DomainError => e instanceof DomainError;

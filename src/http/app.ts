@@ -3,14 +3,13 @@
  * OpenAPI route, so /openapi.json is generated from the definitions the handlers use.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { DomainError } from '../core/errors';
 import { errorFields } from '../services/observe';
 import * as docs from './docs';
 import type { AppDeps, AppEnv } from './env';
 import { observe } from './observe';
 import { renderProblem, toDomainError } from './problem';
+import { problemOf } from './validation';
 import * as addClientKey from './routes/admin/add-client-key';
 import * as createClient from './routes/admin/create-client';
 import * as getClient from './routes/admin/get-client';
@@ -79,17 +78,15 @@ export interface AppOptions {
   onErrorCause?: (err: DomainError, cause: unknown) => void;
 }
 
-/** The routes that take image or video bodies. */
-const MEDIA_PATHS = new Set(['/v1/hash', '/v1/match/media', '/v1/hashes/media']);
+/** OpenAPI 3.1's license object (its `identifier`, an SPDX expression, is not in the generator's 3.0 type). */
+const LICENSE = { name: 'Consortium agreement: use of this node is governed by the agreement among its members', identifier: 'LicenseRef-Consortium-Agreement' };
 
 export function buildApp(deps: AppDeps, opts: AppOptions = {}): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
-    // Validation failures render like every other error: 400 problem+json naming each field.
+    // Validation failures render like every other error: 400 problem+json naming each field, in
+    // the node's words (the request schemas parse with them: route.ts, validation.ts).
     defaultHook: (result, c) => {
-      if (!result.success) {
-        const errors = result.error.issues.map((i) => ({ path: i.path.map(String).join('/') || 'body', message: i.message }));
-        return renderProblem(c, new DomainError('invalid_request', `${errors[0].path}: ${errors[0].message}`, { errors }));
-      }
+      if (!result.success) return renderProblem(c, problemOf(result.error.issues));
     },
   });
 
@@ -104,44 +101,6 @@ export function buildApp(deps: AppDeps, opts: AppOptions = {}): OpenAPIHono<AppE
   });
   // Request id, the request's log lines and metrics (src/http/observe.ts).
   app.use('*', observe());
-  // Refused from Content-Length before reading; a chunked body is cut off at the limit. A body
-  // with a Content-Length within the limit is left untouched (reading `raw.body` here would make the
-  // Node adapter build a full Request for every call). The media routes take videos, which have a
-  // limit of their own (VIDEO_MAX_BYTES): a body declared video/* or multipart may be that large
-  // (an image among them is held to MAX_BODY_BYTES once read); one declared image/* may not. Every
-  // other route takes JSON (or the token endpoint's small form), held to MAX_JSON_BYTES (2 MiB by
-  // default): a parsed JSON body costs several times its size in memory.
-  const mediaMax = Math.max(deps.limits.maxBodyBytes, deps.video.maxBytes);
-  const jsonMax = deps.limits.maxJsonBytes;
-  type Limit = { max: number; tooLarge: () => never };
-  const limit = (max: number, message: string): Limit => ({
-    max,
-    tooLarge: () => {
-      throw new DomainError('payload_too_large', message, { extra: { maxBytes: max } });
-    },
-  });
-  const limits = {
-    json: limit(jsonMax, `the JSON body is larger than ${jsonMax} bytes, the most this node takes in one JSON request; send fewer items per request`),
-    form: limit(jsonMax, `the request body is larger than ${jsonMax} bytes, the most this node takes here`),
-    image: limit(deps.limits.maxBodyBytes, `the request body is larger than ${deps.limits.maxBodyBytes} bytes, the most this node takes for an image or a text (videos and PDFs: send them as video/*, application/pdf or multipart, up to ${mediaMax} bytes)`),
-    media: limit(mediaMax, `the request body is larger than ${mediaMax} bytes, the most this node takes for a video`),
-  };
-  const limitOf = (c: Context): Limit => {
-    const type = (c.req.header('content-type') ?? '').toLowerCase();
-    // Text is held to the image limit too (services/document-hashing.ts), so refuse it before reading.
-    if (MEDIA_PATHS.has(c.req.path)) return (type.startsWith('image/') || type.startsWith('text/plain')) && limits.image.max < mediaMax ? limits.image : limits.media;
-    return /^application\/([\w.+-]*\+)?json\b/.test(type) ? limits.json : limits.form;
-  };
-  const streaming = new Map(Object.values(limits).map((l) => [l, bodyLimit({ maxSize: l.max, onError: l.tooLarge })]));
-  app.use('*', async (c, next) => {
-    const l = limitOf(c);
-    const length = c.req.header('content-length');
-    if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
-      if (!/^\d+$/.test(length)) throw new DomainError('invalid_request', 'Content-Length is not a number', { errors: [{ path: 'content-length', message: length }] });
-      return Number(length) > l.max ? l.tooLarge() : next();
-    }
-    return streaming.get(l)!(c, next);
-  });
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
@@ -149,16 +108,18 @@ export function buildApp(deps: AppDeps, opts: AppOptions = {}): OpenAPIHono<AppE
     bearerFormat: 'JWT',
     description: 'An access token from POST /v1/oauth/token.',
   });
-  for (const r of ROUTES) r.register(app);
+  for (const r of ROUTES) r.register(app, deps);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: {
       title: 'media-hash-node',
       version: deps.nodeInfo.version,
+      license: LICENSE,
       description:
         'A node of a media-hash sharing consortium: member platforms share perceptual and exact hashes of terrorist and violent-extremist media (never the media) and match their uploads against them.',
     },
+    servers: [serverOf(deps.issuer)],
     tags: [
       { name: 'node', description: 'Health and metadata.' },
       { name: 'auth', description: 'Tokens and the node\'s public keys.' },
@@ -171,7 +132,15 @@ export function buildApp(deps: AppDeps, opts: AppOptions = {}): OpenAPIHono<AppE
   });
   docs.register(app);
 
-  app.notFound((c) => renderProblem(c, new DomainError('not_found', `no route ${c.req.method} ${new URL(c.req.url).pathname}; see /docs`)));
+  const allowed = allowedMethods(app);
+  app.notFound((c) => {
+    const path = new URL(c.req.url).pathname;
+    const methods = allowed(path);
+    if (methods.length === 0) return renderProblem(c, new DomainError('not_found', `no route ${c.req.method} ${path}; see /docs`));
+    const res = renderProblem(c, new DomainError('method_not_allowed', `${path} does not take ${c.req.method}; it takes ${methods.join(', ')}`, { extra: { allow: methods } }));
+    res.headers.set('allow', methods.join(', '));
+    return res;
+  });
   app.onError((err, c) => {
     const de = toDomainError(err);
     const reqId = c.get('requestId');
@@ -186,4 +155,30 @@ export function buildApp(deps: AppDeps, opts: AppOptions = {}): OpenAPIHono<AppE
     return renderProblem(c, de);
   });
   return app;
+}
+
+/**
+ * The methods each path takes, from the routes registered (a path template's parameters match any
+ * segment): a known path asked with another method is 405 with `Allow`, not 404. HEAD goes with GET.
+ */
+function allowedMethods(app: OpenAPIHono<AppEnv>): (path: string) => string[] {
+  const literal = (segment: string) => segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const routes = app.routes
+    .filter((r) => r.method !== 'ALL')
+    .map((r) => ({ method: r.method, pattern: new RegExp(`^${r.path.split('/').map((s) => (s.startsWith(':') ? '[^/]+' : literal(s))).join('/')}$`) }));
+  return (path) => {
+    const methods = new Set(routes.filter((r) => r.pattern.test(path)).map((r) => r.method));
+    if (methods.has('GET')) methods.add('HEAD');
+    return [...methods].sort();
+  };
+}
+
+/**
+ * The document's server: the node's PUBLIC_URL, or, when that is a loopback address (a node tried on
+ * this machine), `/`: the address the document itself was fetched from.
+ */
+function serverOf(publicUrl: string): { url: string; description: string } {
+  const host = new URL(publicUrl).hostname;
+  if (host === 'localhost' || host.endsWith('.localhost') || host.startsWith('127.') || host === '[::1]') return { url: '/', description: 'This node (PUBLIC_URL is a loopback address).' };
+  return { url: publicUrl, description: 'This node (its PUBLIC_URL).' };
 }

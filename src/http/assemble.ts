@@ -3,6 +3,7 @@
  * in the parts they hand in (database, decoder, digests, index), never in how they are put together.
  */
 import { RateLimiter } from '../core/limits';
+import { IntegrationGate } from '../services/audit-log';
 import { DEFAULT_LIMITS, type Limits, type ServiceDeps } from '../services/deps';
 import { Keyring } from '../services/keyring';
 import { MatchCounter } from '../services/matching';
@@ -17,7 +18,7 @@ import type { AppDeps, Authenticator, HealthCheck } from './env';
 
 /** The service dependencies a runtime hands in as they are, and what the assembly turns into the rest. */
 export interface RuntimeParts
-  extends Pick<ServiceDeps, 'ledger' | 'follower' | 'hashes' | 'auth' | 'log' | 'treeHeadIntervalMs' | 'index' | 'decoder' | 'digests' | 'video' | 'documents' | 'now' | 'newId' | 'issuer'> {
+  extends Pick<ServiceDeps, 'ledger' | 'follower' | 'hashes' | 'auth' | 'log' | 'treeHeadIntervalMs' | 'index' | 'decoder' | 'kernels' | 'digests' | 'video' | 'documents' | 'now' | 'newId' | 'issuer'> {
   /** maxJsonBytes defaults to DEFAULT_LIMITS'. */
   limits: Omit<Limits, 'maxJsonBytes'> & Partial<Pick<Limits, 'maxJsonBytes'>>;
   /** Other URLs the node is reached at; default none. */
@@ -59,6 +60,7 @@ export function assembleAppDeps(p: RuntimeParts): AppDeps {
     log: p.log,
     stats: new StatsCache(p.stats, () => p.hashes.lastChange(), p.now),
     treeHeadIntervalMs: p.treeHeadIntervalMs,
+    integration: new IntegrationGate(),
     keyring,
     issuer: p.issuer,
     tokenAudiences: p.tokenAudiences ?? [],
@@ -66,6 +68,7 @@ export function assembleAppDeps(p: RuntimeParts): AppDeps {
     rateLimiter: p.rateLimit ? new RateLimiter(p.rateLimit.perSecond, p.rateLimit.burst) : null,
     index: p.index,
     decoder: p.decoder,
+    kernels: p.kernels,
     digests: p.digests,
     video: p.video,
     documents: p.documents,

@@ -12,10 +12,10 @@ import type { AppEnv } from './env';
  * Passes when the caller holds any one of `scopes` (`any`: any authenticated caller). Routes list the
  * same scopes in their OpenAPI `security` entry; test/http/security.test.ts holds the two together.
  */
-export function requireScope(...scopes: (Scope | 'any')[]) {
+export function requireScope(scopes: readonly Scope[] | 'any') {
   return createMiddleware<AppEnv>(async (c, next) => {
     const principal = await c.var.deps.authenticator.authenticate(c.req.header('authorization'));
-    if (!scopes.includes('any') && !scopes.some((s) => principal.scopes.includes(s as Scope))) {
+    if (scopes !== 'any' && !scopes.some((s) => principal.scopes.includes(s))) {
       const need = scopes.map((s) => `"${s}"`).join(' or ');
       throw new DomainError('insufficient_scope', `this operation needs the scope ${need}; your token carries: ${principal.scopes.join(' ') || 'none'}`, {
         extra: { requiredScope: scopes.join(' ') },

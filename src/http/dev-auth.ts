@@ -1,9 +1,9 @@
 /**
  * DEVELOPMENT ONLY: a fixed identity instead of real tokens, for trying the node before any client is
  * registered. It is used only when DEV_AUTH=1 and refused at start-up when NODE_ENV=production
- * (see src/runtime/node/config.ts). A request may name its dev client with `Authorization: Dev <id>[ <role>]`.
+ * (see src/config/settings.ts). A request may name its dev client with `Authorization: Dev <id>[ <role>]`.
  */
-import { ROLE_SCOPES, ROLES, type Principal, type Role } from '../core/auth';
+import { ROLE_SCOPES, ROLES, type Principal } from '../core/auth';
 import { DomainError } from '../core/errors';
 import type { Authenticator } from './env';
 
@@ -11,8 +11,9 @@ export class DevAuthenticator implements Authenticator {
   async authenticate(authorization: string | undefined): Promise<Principal> {
     const m = /^Dev\s+([\w.-]{1,64})(?:\s+(\w+))?$/.exec(authorization ?? '');
     const clientId = m?.[1] ?? 'dev-partner';
-    const role = (m?.[2] ?? 'partner') as Role;
-    if (!ROLES.includes(role)) throw new DomainError('invalid_token', `unknown dev role ${role}`);
+    const named = m?.[2] ?? 'partner';
+    const role = ROLES.find((r) => r === named);
+    if (!role) throw new DomainError('invalid_token', `unknown dev role ${named}`);
     return { clientId, role, scopes: [...ROLE_SCOPES[role]] };
   }
 }

@@ -20,6 +20,8 @@ export const DOCS_FILES = {
 } as const;
 export type DocsFile = keyof typeof DOCS_FILES;
 
+const isDocsFile = (name: string): name is DocsFile => Object.hasOwn(DOCS_FILES, name);
+
 export interface DocsAsset {
   body: Uint8Array<ArrayBuffer>;
   /** The same bytes gzipped, when the runtime made them (served to clients that accept gzip). */
@@ -106,12 +108,12 @@ export function register(app: OpenAPIHono<AppEnv>) {
   app.get('/docs/assets/:name', async (c) => {
     const name = c.req.param('name');
     const docs = c.var.deps.docs;
-    const asset = docs && Object.hasOwn(DOCS_FILES, name) ? await docs.get(name as DocsFile) : null;
-    if (!asset) return renderProblem(c, new DomainError('not_found', `no file ${name} under /docs/assets`));
-    const gzip = asset.gzip && /\bgzip\b/.test(c.req.header('accept-encoding') ?? '');
-    return c.body(gzip ? asset.gzip! : asset.body, 200, {
+    const asset = docs && isDocsFile(name) ? await docs.get(name) : null;
+    if (!asset || !isDocsFile(name)) return renderProblem(c, new DomainError('not_found', `no file ${name} under /docs/assets`));
+    const gzip = /\bgzip\b/.test(c.req.header('accept-encoding') ?? '') ? asset.gzip : undefined;
+    return c.body(gzip ?? asset.body, 200, {
       ...HEADERS,
-      'content-type': DOCS_FILES[name as DocsFile],
+      'content-type': DOCS_FILES[name],
       'cache-control': 'public, max-age=86400',
       vary: 'accept-encoding',
       ...(gzip ? { 'content-encoding': 'gzip' } : {}),

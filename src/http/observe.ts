@@ -85,6 +85,9 @@ export function observe(): MiddlewareHandler<AppEnv> {
   };
 }
 
+/** A member of a parsed JSON value, if it is an object that has it. */
+const member = (v: unknown, key: string): unknown => (typeof v === 'object' && v !== null ? Reflect.get(v, key) : undefined);
+
 /**
  * The code and detail of an error response: problem+json, or the token endpoint's OAuth error JSON
  * (`oauth`: the route read the form and refused it).
@@ -93,10 +96,10 @@ async function problemOf(c: Context): Promise<{ code: string; detail: string; oa
   const type = c.res.headers.get('content-type') ?? '';
   if (/^application\/(problem\+)?json/.test(type)) {
     try {
-      const body = (await c.res.clone().json()) as Record<string, unknown>;
-      const oauth = typeof body.error === 'string' && body.code === undefined;
-      const code = oauth ? body.error : body.code;
-      const detail = oauth ? body.error_description : body.detail;
+      const body: unknown = await c.res.clone().json();
+      const oauth = typeof member(body, 'error') === 'string' && member(body, 'code') === undefined;
+      const code = member(body, oauth ? 'error' : 'code');
+      const detail = member(body, oauth ? 'error_description' : 'detail');
       if (typeof code === 'string') return { code, detail: typeof detail === 'string' ? detail.slice(0, 500) : '', oauth };
     } catch {
       // not JSON after all
@@ -109,7 +112,7 @@ async function problemOf(c: Context): Promise<{ code: string; detail: string; oa
 async function createdId(c: Context): Promise<string | undefined> {
   if (c.res.status !== 201 || !/^application\/json/.test(c.res.headers.get('content-type') ?? '')) return undefined;
   try {
-    const id = ((await c.res.clone().json()) as { id?: unknown }).id;
+    const id = member(await c.res.clone().json(), 'id');
     return typeof id === 'string' && REQUEST_ID.test(id) ? id : undefined;
   } catch {
     return undefined;
@@ -127,7 +130,7 @@ async function claimedClientId(c: Context): Promise<string | undefined> {
     if (typeof form.client_id === 'string' && REQUEST_ID.test(form.client_id)) return form.client_id;
     const jwt = typeof form.client_assertion === 'string' ? form.client_assertion.split('.') : [];
     if (jwt.length !== 3) return undefined;
-    const iss = (JSON.parse(new TextDecoder().decode(base64url(jwt[1]))) as { iss?: unknown }).iss;
+    const iss = member(JSON.parse(new TextDecoder().decode(base64url(jwt[1]))), 'iss');
     return typeof iss === 'string' && REQUEST_ID.test(iss) ? iss : undefined;
   } catch {
     return undefined;

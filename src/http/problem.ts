@@ -17,6 +17,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   insufficient_scope: 403,
   client_suspended: 403,
   not_found: 404,
+  method_not_allowed: 405,
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
@@ -54,7 +55,7 @@ const TITLES: Partial<Record<number, string>> = {
 export interface Problem {
   type: string;
   title: string;
-  status: number;
+  status: ContentfulStatusCode;
   detail: string;
   code: ErrorCode;
   errors?: FieldProblem[];
@@ -106,15 +107,19 @@ export function toDomainError(err: unknown): DomainError {
 
 /** Whether an error, or one of its causes, is SQLite's "database is locked" (libsql and D1 alike). */
 function databaseBusy(err: unknown): boolean {
-  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
-    if (e.code === 'SQLITE_BUSY' || e.code === 'SQLITE_LOCKED' || /\b(SQLITE_BUSY|database is locked)\b/.test(String(e.message ?? ''))) return true;
+  let e = err;
+  for (let depth = 0; typeof e === 'object' && e !== null && depth < 5; depth++) {
+    const code = 'code' in e ? e.code : undefined;
+    const message = 'message' in e ? String(e.message) : '';
+    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || /\b(SQLITE_BUSY|database is locked)\b/.test(message)) return true;
+    e = 'cause' in e ? e.cause : undefined;
   }
   return false;
 }
 
 export function renderProblem(c: Context, err: DomainError): Response {
   const p = problemOf(err);
-  return c.body(JSON.stringify(p), p.status as ContentfulStatusCode, problemHeaders(err, p));
+  return c.body(JSON.stringify(p), p.status, problemHeaders(err, p));
 }
 
 /** The same document outside a Hono app (e.g. while the node is still starting). */

@@ -1,9 +1,9 @@
 /** Schemas shared by several routes. Field meanings live here, so /openapi.json documents the API. */
 import { z } from '@hono/zod-openapi';
 import { HASH_TYPES } from '../core/hashes';
-import { MAX_FRAME_INDEX, MAX_FRAME_TIMESTAMP } from '../core/video';
-import { MAX_PDF_PAGE, PDF_RENDER_DPI } from '../core/document';
-import { LABELS } from '../core/hashes';
+import { PDF_RENDER_DPI } from '../core/document';
+import { PDQ_DIHEDRAL_VARIANTS } from '../core/pdq';
+import { LabelIdSchema, PdfPageSchema, VideoFrameSchema } from './hash-input';
 
 export const ProblemSchema = z
   .object({
@@ -19,29 +19,13 @@ export const ProblemSchema = z
   })
   .openapi('Problem');
 
-export const HashTypeSchema = z.string().openapi({ enum: [...HASH_TYPES], description: 'Hash type.', example: 'pdq' });
+export const HashTypeSchema = z.enum(HASH_TYPES).openapi({ description: 'Hash type.', example: 'pdq' });
 
 export const HashValueSchema = z.string().openapi({
   description:
     'Lowercase hex: 64 characters for pdq, blockhash, sha256 and url (the SHA-256 of a canonical URL, or of a host or path-prefix key); 32 for md5; for vpdq and pdf the SHA-256 of its frame or page list. tlsh: T1 and 70 upper-case hex digits (TLSH 4, 128 buckets), as the reference prints it.',
   example: 'f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22',
 });
-
-/** Control characters (C0, DEL, C1): refused in every free text a client sends (names, references, reasons). */
-export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
-
-/** Half of a UTF-16 surrogate pair without its other half: not a character, and not valid in UTF-8 or canonical JSON. */
-export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** Free text a client sends: at most `max` characters, no control characters, well-formed Unicode. */
-export const plainText = (max: number, what: string) =>
-  z
-    .string()
-    .max(max, `${what} must be at most ${max} characters`)
-    .refine((v) => !CONTROL_CHARACTERS.test(v), `${what} must not contain control characters (tabs, line breaks, NUL…)`)
-    .refine((v) => !LONE_SURROGATE.test(v), `${what} must be well-formed Unicode (it holds half of a surrogate pair)`);
-
-export const LabelIdSchema = z.string().openapi({ enum: LABELS.map((l) => l.id), example: 'attack-footage' });
 
 export const ImageHashesSchema = z
   .object({
@@ -53,21 +37,8 @@ export const ImageHashesSchema = z
       sha256: z.object({ value: z.string() }),
     }),
     media: z.object({ width: z.number().int(), height: z.number().int(), format: z.string().openapi({ example: 'jpeg' }) }),
-    variants: z
-      .object({ pdq: z.array(z.object({ variant: z.string(), value: z.string() })), blockhash: z.array(z.object({ variant: z.string(), value: z.string() })) })
-      .optional()
-      .openapi({ description: 'With dihedral=true: the hashes of the 8 rotations and mirrors.' }),
   })
   .openapi('ImageHashes');
-
-export const VideoFrameSchema = z
-  .object({
-    index: z.number().int().min(0).max(MAX_FRAME_INDEX).openapi({ description: 'Frame number in the stream, from 0.' }),
-    timestamp: z.number().min(0).max(MAX_FRAME_TIMESTAMP).openapi({ description: 'Seconds from the start, to the millisecond.' }),
-    hash: z.string().openapi({ description: 'PDQ of the frame, 64 hex digits.' }),
-    quality: z.number().int().min(0).max(100).openapi({ description: 'PDQ quality; frames below 50 take no part in matching.' }),
-  })
-  .openapi('VideoFrame');
 
 export const VideoHashesSchema = z
   .object({
@@ -82,36 +53,6 @@ export const VideoHashesSchema = z
     media: z.object({ width: z.number().int(), height: z.number().int(), format: z.string().openapi({ example: 'mp4' }), durationSeconds: z.number() }),
   })
   .openapi('VideoHashes');
-
-export const PdfPageSchema = z
-  .object({
-    page: z.number().int().min(1).max(MAX_PDF_PAGE).openapi({ description: 'Page number, from 1.' }),
-    hash: z.string().openapi({ description: `PDQ of the page rendered at ${PDF_RENDER_DPI} dpi, 64 hex digits.` }),
-    quality: z.number().int().min(0).max(100).openapi({ description: 'PDQ quality; pages below 50 (blank or nearly) take no part in matching.' }),
-  })
-  .openapi('PdfPage');
-
-const pagesField = z.array(PdfPageSchema).optional().openapi({ description: 'pdf only: the PDF\'s pages (npm run client -- hash FILE.pdf prints them); value, if given, must be their digest.' });
-
-/** The fields of a match query beyond type and value: a PDF's pages, a URL. */
-export const matchDocumentFields = {
-  pages: pagesField,
-  url: z.string().optional().openapi({
-    description: 'url only: the URL itself; the node canonicalises it and looks up the URL, its host and each folder above it (members may share a whole host or folder). Nothing is stored.',
-    example: 'https://example.org/channel/abc?utm_source=x',
-  }),
-};
-
-/** The fields of a share item beyond type and value: a PDF's pages, a URL and what it covers. */
-export const shareDocumentFields = {
-  pages: pagesField,
-  url: z.string().optional().openapi({
-    description:
-      'url only: the URL itself, instead of value; the node canonicalises it (scheme and host lower-cased, default port, IDN, fragment and tracking parameters dropped, escapes normalised) and stores only its SHA-256.',
-    example: 'https://example.org/channel/abc?utm_source=x',
-  }),
-  scope: z.enum(['exact', 'host', 'prefix']).optional().openapi({ description: 'url shares only: match the URL itself (exact, the default), every URL on its host (host), or every URL under its folder (prefix: https://t.me/s/channel covers https://t.me/s/channel/…).' }),
-};
 
 const TlshHashSchema = z.object({ value: z.string() }).openapi({ description: 'TLSH of the text after normalisation (Unicode NFKC, lower case, runs of white space as one space); absent when there is too little text (TLSH needs 50 bytes of varied text).' });
 const NotesSchema = z.array(z.string()).optional().openapi({ description: 'What could not be hashed and why (no text, encrypted, text cut), in the node\'s words.' });
@@ -159,11 +100,15 @@ export const MatchSchema = z
     id: z.string().openapi({ description: 'The stored hash.' }),
     type: HashTypeSchema,
     value: HashValueSchema,
-    distance: z.number().int().openapi({ description: 'Hamming distance to the query (0 for exact hashes).' }),
+    distance: z.number().int().openapi({ description: 'Distance to the query: Hamming distance (a video or PDF: of its nearest frame or page), TLSH distance for tlsh, 0 for exact hashes.' }),
     labels: z.array(LabelIdSchema),
     contributors: z.number().int().openapi({ description: 'How many member platforms shared this hash.' }),
     feedback: z.object({ confirm: z.number().int(), dispute: z.number().int() }),
-    variant: z.string().optional().openapi({ description: 'With dihedral matching: the rotation or mirror of the query that matched (original, rotate90, rotate180, rotate270, flipX, flipY, flipPlus1, flipMinus1).' }),
+    variant: z
+      .string()
+      .optional()
+      .openapi({ enum: [...PDQ_DIHEDRAL_VARIANTS], description: 'With dihedral matching: the rotation or mirror of the query that matched, the nearest when several did (original is the query as sent).' }),
+    variantValue: z.string().optional().openapi({ description: 'With dihedral matching: the query\'s hash under that rotation or mirror, the value that was compared. Only the variant that matched is listed.' }),
     video: z
       .object({ queryMatchPercent: z.number(), candidateMatchPercent: z.number() })
       .optional()
@@ -199,13 +144,14 @@ export const MatchResultSchema = z
       usablePages: z.number().int().optional(),
       canonicalUrl: z.string().optional().openapi({ description: 'url: the URL as the node canonicalised it (never stored).' }),
     }),
-    lowQuality: z.boolean().optional().openapi({ description: 'The query PDQ hash has quality below 50 (a video: no frame of quality 50 or more): weak evidence.' }),
+    matched: z.boolean().openapi({ description: 'Whether any shared hash matched (`matches` is not empty).' }),
+    lowQuality: z.boolean().optional().openapi({ description: 'The query PDQ hash has quality below 50 (a video or a PDF: no frame or page of quality 50 or more): weak evidence.' }),
     matches: z.array(MatchSchema).openapi({ description: 'Nearest first.' }),
   })
   .openapi('MatchResult');
 
 /**
- * Media bodies: raw image bytes, or a multipart form with a `file` field. Plain OpenAPI schemas, not
+ * Media bodies: raw image, video, PDF or text bytes, or a multipart form with a `file` field. Plain OpenAPI schemas, not
  * zod: the handler reads the body itself (src/http/media.ts), so no validator parses it first.
  */
 export const mediaBodyContent = {
@@ -218,28 +164,29 @@ export const mediaBodyContent = {
   },
 };
 
-export const problemResponses = (...statuses: number[]) =>
-  Object.fromEntries(
-    statuses.map((s) => [
-      s,
-      {
-        description: PROBLEM_DESCRIPTIONS[s] ?? 'Error',
-        content: { 'application/problem+json': { schema: ProblemSchema } },
-      },
-    ]),
-  );
-
-const PROBLEM_DESCRIPTIONS: Record<number, string> = {
+const PROBLEM_DESCRIPTIONS = {
   400: 'Malformed input; `errors` names each field.',
   401: 'No or bad credentials (see WWW-Authenticate).',
   403: 'Missing scope or suspended client.',
   404: 'Not found.',
   409: 'Conflict with the current state.',
-  413: 'Body larger than the node accepts.',
-  415: 'Unsupported media type.',
+  413: 'Body larger than the node accepts for this operation (`maxBytes`).',
+  415: 'A Content-Type this operation does not take.',
   422: 'Well-formed but unusable: undecodable, too small, too large, low quality.',
   429: 'Rate limited (see Retry-After).',
   501: 'Not available on this deployment.',
-};
+} as const;
 
-export const AUTH_ERRORS = [401, 403, 429] as const;
+export type ProblemStatus = keyof typeof PROBLEM_DESCRIPTIONS;
+
+const problemResponse = (status: ProblemStatus) => ({ description: PROBLEM_DESCRIPTIONS[status], content: { 'application/problem+json': { schema: ProblemSchema } } });
+
+/** The OpenAPI responses of the given error statuses, each a problem+json document. */
+export function problemResponses<S extends ProblemStatus>(...statuses: S[]): { [K in S]?: ReturnType<typeof problemResponse> } {
+  const out: { [K in S]?: ReturnType<typeof problemResponse> } = {};
+  for (const s of statuses) out[s] = problemResponse(s);
+  return out;
+}
+
+/** `{id}` of a stored hash in a path. */
+export const HashIdParams = z.object({ id: z.string().max(100, 'a hash id is at most 100 characters').openapi({ description: 'The id the node gave the hash (share results, matches, the feed).' }) });

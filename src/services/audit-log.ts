@@ -32,6 +32,8 @@ export interface AuditDeps {
   ledger: Ledger;
   keyring: Keyring;
   now: () => number;
+  /** The app's one integration at a time. */
+  integration: IntegrationGate;
 }
 
 export interface SignedTreeHead extends TreeHead {
@@ -43,21 +45,28 @@ export interface SignedTreeHead extends TreeHead {
 const PAGE = 500;
 const te = new TextEncoder();
 
-/** One integration at a time per process; a second caller waits for the first's result. */
-const running = new WeakMap<LogStore, Promise<SignedTreeHead>>();
+/** One integration at a time: a second caller waits for the first's result. One per app, in its deps. */
+export class IntegrationGate {
+  private running: Promise<SignedTreeHead> | null = null;
+
+  run(start: () => Promise<SignedTreeHead>): Promise<SignedTreeHead> {
+    if (this.running) return this.running;
+    const p = start().finally(() => {
+      if (this.running === p) this.running = null;
+    });
+    this.running = p;
+    return p;
+  }
+}
 
 export function integrate(deps: AuditDeps): Promise<SignedTreeHead> {
-  const prev = running.get(deps.log);
-  if (prev) return prev;
-  const p = doIntegrate(deps).finally(() => running.delete(deps.log));
-  running.set(deps.log, p);
-  return p;
+  return deps.integration.run(() => doIntegrate(deps));
 }
 
 async function loadFrontier(deps: AuditDeps, size: number): Promise<Frontier> {
   if (size === 0) return EMPTY_FRONTIER;
   const hashes = await deps.log.nodes(rootKeys(size));
-  return assembleFrontier(size, hashes.map((h) => hexToBytes(h)!));
+  return assembleFrontier(size, hashes.map(storedHash));
 }
 
 async function doIntegrate(deps: AuditDeps): Promise<SignedTreeHead> {
@@ -66,8 +75,7 @@ async function doIntegrate(deps: AuditDeps): Promise<SignedTreeHead> {
   const total = await deps.log.auditSize();
   if (head && size === total) return view(head);
   let frontier = await loadFrontier(deps, size);
-  let signed: SignedTreeHead | undefined;
-  do {
+  for (;;) {
     const entries = await deps.log.auditEntries(size, Math.min(total, size + PAGE));
     const nodes: MerkleNodeRow[] = [];
     for (const e of entries) {
@@ -78,10 +86,17 @@ async function doIntegrate(deps: AuditDeps): Promise<SignedTreeHead> {
     }
     size = frontier.size;
     const root = bytesToHex(size ? rootFromFrontier(frontier) : emptyRoot());
-    signed = await sign(deps, { treeSize: size, rootHash: hexToBase64(root), timestamp: deps.now() });
+    const signed = await sign(deps, { treeSize: size, rootHash: hexToBase64(root), timestamp: deps.now() });
     await deps.ledger.appendTree(nodes, { treeSize: size, rootHash: root, timestamp: signed.timestamp, signature: signed.signature });
-  } while (size < total);
-  return signed!;
+    if (size >= total) return signed;
+  }
+}
+
+/** A subtree hash as the log stores it (hex); one that is not is a broken database. */
+function storedHash(hex: string): Uint8Array {
+  const bytes = hexToBytes(hex);
+  if (!bytes) throw new Error(`the audit log holds a subtree hash that is not hex: ${hex.slice(0, 16)}`);
+  return bytes;
 }
 
 async function sign(deps: AuditDeps, head: TreeHead): Promise<SignedTreeHead> {
@@ -112,7 +127,7 @@ function checkSize(name: string, v: number, min: number, max: number, hint: stri
 }
 
 async function read(deps: AuditDeps, keys: SubtreeKey[]): Promise<Uint8Array[]> {
-  return (await deps.log.nodes(keys)).map((h) => hexToBytes(h)!);
+  return (await deps.log.nodes(keys)).map(storedHash);
 }
 
 const b64 = (b: Uint8Array) => hexToBase64(bytesToHex(b));
@@ -124,8 +139,8 @@ export async function inclusionProofFor(deps: AuditDeps, index: number, treeSize
   // The path and the leaf in one read.
   const keys = inclusionProofKeys(index, treeSize);
   const hashes = await read(deps, [...keys, { level: 0, index }]);
-  const leaf = hashes.pop()!;
-  const proof = assembleInclusionProof(index, treeSize, hashes);
+  const leaf = hashes[keys.length];
+  const proof = assembleInclusionProof(index, treeSize, hashes.slice(0, keys.length));
   return { leafIndex: index, treeSize, leafHash: b64(leaf), auditPath: proof.map(b64) };
 }
 
@@ -139,11 +154,10 @@ export async function consistencyProofFor(deps: AuditDeps, first: number, second
 
 export const MAX_ENTRIES_PAGE = 1000;
 
+/** Entries start <= index < end (start and end checked at the edge: whole numbers, end not below start). */
 export async function auditEntriesPage(deps: AuditDeps, start: number, end: number | undefined) {
   const total = await deps.log.auditSize();
-  checkSize('start', start, 0, Number.MAX_SAFE_INTEGER, 'a leaf index');
   const stop = Math.min(end ?? start + MAX_ENTRIES_PAGE, start + MAX_ENTRIES_PAGE, total);
-  if (end !== undefined && end < start) throw new DomainError('invalid_request', 'end must not be below start', { errors: [{ path: 'end', message: 'below start' }] });
   const rows = stop > start ? await deps.log.auditEntries(start, stop) : [];
   // `end` is the window read, not start + rows: a missing row (tampering) must not shift the next page.
   return { start, end: Math.max(start, stop), total, entries: rows.map((r) => ({ index: r.index, entry: r.entry })) };

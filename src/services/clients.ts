@@ -1,6 +1,6 @@
 /** The client registry: admins create clients, suspend and reactivate them, add and revoke their public keys. */
 import { calculateJwkThumbprint, importJWK, type JWK } from 'jose';
-import { ROLE_SCOPES, ROLES, type Role } from '../core/auth';
+import { ROLE_SCOPES, type Role } from '../core/auth';
 import { DomainError } from '../core/errors';
 import type { AuthStore, ClientKeyRow, ClientRow, Ledger } from '../storage/types';
 import type { Follower } from './change-follower';
@@ -14,46 +14,68 @@ export interface ClientDeps {
   newId: () => string;
 }
 
-export interface ClientView extends ClientRow {
+/** A client as the admin API shows it; times in ISO 8601 (UTC), as everywhere in the API. */
+export interface ClientView {
+  id: string;
+  name: string;
+  role: Role;
+  status: ClientRow['status'];
+  createdAt: string;
+  updatedAt: string;
   scopes: string[];
-  keys: { kid: string; alg: string; status: 'active' | 'revoked'; createdAt: number; revokedAt: number | null; jwk: Record<string, unknown> }[];
+  keys: { kid: string; alg: string; status: 'active' | 'revoked'; createdAt: string; revokedAt: string | null; jwk: Record<string, unknown> }[];
 }
+
+/** A new client: its role, its name (1 to 200 characters once trimmed) and optionally its first public key. */
+export interface NewClient {
+  role: Role;
+  name: string;
+  jwk?: Record<string, unknown>;
+  /** Only when no active admin exists (the first admin, made on the node's machine). */
+  onlyIfNoAdmin?: boolean;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
 
 const ALG_OF: Record<string, string> = { 'OKP/Ed25519': 'EdDSA', 'EC/P-256': 'ES256' };
 
-/** Checks a submitted public JWK: Ed25519 or P-256, public half only, well-formed. Returns it with kid and alg. */
-export async function checkPublicJwk(input: unknown): Promise<{ jwk: Record<string, unknown>; kid: string; alg: string }> {
+/**
+ * Checks a public JWK, from the API or the command line: Ed25519 or P-256, public half only, a point
+ * jose can import (the node never stores a key it could not verify with, nor private material).
+ * Returns it reduced to its public members, with kid and alg.
+ */
+export async function checkPublicJwk(jwk: Record<string, unknown>): Promise<{ jwk: Record<string, unknown>; kid: string; alg: string }> {
   const bad = (msg: string) => new DomainError('invalid_request', msg, { errors: [{ path: 'jwk', message: msg }] });
-  if (!input || typeof input !== 'object' || Array.isArray(input)) throw bad('jwk must be a JSON Web Key object');
-  const jwk = input as Record<string, unknown>;
   if ('d' in jwk || 'k' in jwk || 'p' in jwk) throw bad('jwk holds private key material; register only the public key (the node never holds a client\'s private key)');
   const alg = ALG_OF[`${jwk.kty}/${jwk.crv}`];
   if (!alg) throw bad('jwk must be an Ed25519 (kty OKP) or P-256 (kty EC) public key');
   if (jwk.alg !== undefined && jwk.alg !== alg && !(alg === 'EdDSA' && jwk.alg === 'Ed25519')) throw bad(`jwk alg ${String(jwk.alg)} does not fit its key type (${alg})`);
-  const pub: Record<string, unknown> = alg === 'EdDSA' ? { kty: 'OKP', crv: 'Ed25519', x: jwk.x } : { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y };
+  const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const pub: JWK = alg === 'EdDSA' ? { kty: 'OKP', crv: 'Ed25519', x: text(jwk.x) } : { kty: 'EC', crv: 'P-256', x: text(jwk.x), y: text(jwk.y) };
   try {
-    await importJWK(pub as JWK, alg);
+    await importJWK(pub, alg);
   } catch {
     throw bad('jwk is not a valid public key');
   }
-  const kid = typeof jwk.kid === 'string' && /^[\w.:-]{1,128}$/.test(jwk.kid) ? jwk.kid : await calculateJwkThumbprint(pub as JWK);
+  const kid = typeof jwk.kid === 'string' && /^[\w.:-]{1,128}$/.test(jwk.kid) ? jwk.kid : await calculateJwkThumbprint(pub);
   return { jwk: { ...pub, kid, alg, use: 'sig' }, kid, alg };
 }
 
 async function view(deps: ClientDeps, c: ClientRow): Promise<ClientView> {
   const keys = await deps.auth.clientKeys(c.id);
-  return { ...c, scopes: [...ROLE_SCOPES[c.role]], keys: keys.map((k) => ({ kid: k.kid, alg: k.alg, status: k.status, createdAt: k.createdAt, revokedAt: k.revokedAt, jwk: k.jwk })) };
+  return {
+    ...c,
+    createdAt: iso(c.createdAt),
+    updatedAt: iso(c.updatedAt),
+    scopes: [...ROLE_SCOPES[c.role]],
+    keys: keys.map((k) => ({ kid: k.kid, alg: k.alg, status: k.status, createdAt: iso(k.createdAt), revokedAt: k.revokedAt === null ? null : iso(k.revokedAt), jwk: k.jwk })),
+  };
 }
 
-export async function createClient(deps: ClientDeps, actor: string, input: { role: string; name: string; jwk?: unknown; onlyIfNoAdmin?: boolean }): Promise<ClientView> {
-  if (!(ROLES as readonly string[]).includes(input.role)) {
-    throw new DomainError('invalid_request', `role must be one of ${ROLES.join(', ')}`, { errors: [{ path: 'role', message: `unknown role ${JSON.stringify(input.role)}` }] });
-  }
-  const name = input.name.trim();
-  if (!name || name.length > 200) throw new DomainError('invalid_request', 'name must be 1 to 200 characters', { errors: [{ path: 'name', message: 'bad length' }] });
+export async function createClient(deps: ClientDeps, actor: string, input: NewClient): Promise<ClientView> {
   const key = input.jwk === undefined ? undefined : await checkPublicJwk(input.jwk);
   const now = deps.now();
-  const client: ClientRow = { id: deps.newId(), name, role: input.role as Role, status: 'active', createdAt: now, updatedAt: now };
+  const client: ClientRow = { id: deps.newId(), name: input.name.trim(), role: input.role, status: 'active', createdAt: now, updatedAt: now };
   const keyRow: ClientKeyRow[] = key ? [{ kid: key.kid, clientId: client.id, jwk: key.jwk, alg: key.alg, status: 'active', createdAt: now, revokedAt: null }] : [];
   const r = await deps.ledger.createClient({ at: now, actor, client, keys: keyRow, onlyIfNoAdmin: input.onlyIfNoAdmin });
   if (!r.created) throw new DomainError('conflict', 'an active admin exists already');
@@ -83,7 +105,7 @@ export async function setClientStatus(deps: ClientDeps, actor: string, id: strin
   return view(deps, await mustGet(deps, id));
 }
 
-export async function addClientKey(deps: ClientDeps, actor: string, id: string, jwkInput: unknown): Promise<ClientView> {
+export async function addClientKey(deps: ClientDeps, actor: string, id: string, jwkInput: Record<string, unknown>): Promise<ClientView> {
   const c = await mustGet(deps, id);
   const key = await checkPublicJwk(jwkInput);
   const r = await deps.ledger.addClientKey({ at: deps.now(), actor, key: { kid: key.kid, clientId: id, jwk: key.jwk, alg: key.alg, status: 'active', createdAt: deps.now(), revokedAt: null } });

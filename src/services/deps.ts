@@ -2,15 +2,17 @@
  * Everything a use-case may touch, handed in by the entry point (or the test app builder). Nothing in
  * services reaches for a global clock, random source, database or decoder.
  */
-import type { Digester } from '../core/hashes';
+import { THRESHOLDS, type Digester } from '../core/hashes';
+import type { HashKernels } from '../core/kernels';
 import type { ImageDecoder } from '../core/media';
 import type { MatchIndex } from '../core/hash-index';
 import type { Slots } from '../core/limits';
-import type { VideoDecodeOptions, VideoDecoder } from '../core/video';
+import type { VideoDecodeOptions, VideoDecoder, VpdqRule } from '../core/video';
 import type { PdfLimits, PdfRenderer } from '../core/document';
 import type { Principal } from '../core/auth';
 import type { RateLimiter } from '../core/limits';
 import type { AuthStore, HashStore, Ledger, LogStore } from '../storage/types';
+import type { IntegrationGate } from './audit-log';
 import type { Follower } from './change-follower';
 import type { Keyring } from './keyring';
 import type { MatchCounter } from './matching';
@@ -29,7 +31,7 @@ export interface Limits {
 }
 
 /** Video hashing and the vPDQ match rule (DESIGN §4). */
-export interface VideoSettings {
+export interface VideoSettings extends VpdqRule {
   /** ffmpeg on Node; UnavailableVideoDecoder where there is none (its calls say why). */
   decoder: VideoDecoder;
   /** Sampling, frame and duration limits, and the decoder's time limit. */
@@ -38,24 +40,24 @@ export interface VideoSettings {
   maxBytes: number;
   /** Decodes at once, and how many may wait: beyond, 503 busy. */
   slots: Slots;
-  /** Share (%) of the query's usable frames that must lie within the frame distance of the stored video's. */
-  queryMatchPercent: number;
-  /** Share (%) of the stored video's usable frames that must be matched the other way (HMA: 0). */
-  candidateMatchPercent: number;
 }
 
 export const DEFAULT_VIDEO = {
   // An hour at one frame a second; HD decodes at about 9x real time here, so 300 s covers an hour of it.
   decode: { secondsPerFrame: 1, maxFrames: 3600, maxDurationSeconds: 3600, timeoutMs: 300_000 },
   maxBytes: 256 * 1024 * 1024,
-  queryMatchPercent: 80,
-  candidateMatchPercent: 0,
+  queryMatchPercent: THRESHOLDS.vpdq.queryMatchPercent,
+  candidateMatchPercent: THRESHOLDS.vpdq.candidateMatchPercent,
   concurrency: 2,
   queue: 8,
 } as const satisfies Omit<VideoSettings, 'decoder' | 'slots'> & { concurrency: number; queue: number };
 
-/** PDF rendering and the document match rule (README, "Documents, text and links"). */
-export interface DocumentSettings {
+/**
+ * PDF rendering and the document match rule (README, "Documents, text and links"): vPDQ's rule with
+ * pages for frames, at the document shares (`queryMatchPercent`: the share of the query's usable
+ * pages within the page distance of the stored PDF's; `candidateMatchPercent`: the other way).
+ */
+export interface DocumentSettings extends VpdqRule {
   /** poppler on Node; UnavailablePdfRenderer where there is none (its calls say why). */
   renderer: PdfRenderer;
   limits: PdfLimits;
@@ -63,18 +65,14 @@ export interface DocumentSettings {
   maxBytes: number;
   /** Renders at once, and how many may wait: beyond, 503 busy. */
   slots: Slots;
-  /** Share (%) of the query's usable pages that must lie within the page distance of the stored PDF's. */
-  queryMatchPercent: number;
-  /** Share (%) of the stored PDF's usable pages that must be matched the other way. */
-  candidateMatchPercent: number;
 }
 
 export const DEFAULT_DOCUMENTS = {
   // A magazine issue is tens of pages; a manifesto a few hundred at most.
   limits: { maxPages: 2000, maxPagePixels: 25_000_000, timeoutMs: 120_000, memoryBytes: 1024 * 1024 * 1024, maxTextBytes: 16 * 1024 * 1024 },
   maxBytes: 64 * 1024 * 1024,
-  queryMatchPercent: 60,
-  candidateMatchPercent: 0,
+  queryMatchPercent: THRESHOLDS.pdf.queryMatchPercent,
+  candidateMatchPercent: THRESHOLDS.pdf.candidateMatchPercent,
   concurrency: 2,
   queue: 8,
 } as const satisfies Omit<DocumentSettings, 'renderer' | 'slots'> & { concurrency: number; queue: number };
@@ -103,6 +101,8 @@ export interface ServiceDeps {
   stats: StatsCache;
   /** A new signed tree head at most this often while entries arrive (GET tree-head may ask for a fresh one). */
   treeHeadIntervalMs: number;
+  /** Integrations of the audit log into its tree, one at a time. */
+  integration: IntegrationGate;
   keyring: Keyring;
   /** The node's public URL: issuer and audience of its tokens. */
   issuer: string;
@@ -114,6 +114,8 @@ export interface ServiceDeps {
   index: MatchIndex;
   /** null where this runtime cannot decode images (Workers, for now): media routes say so. */
   decoder: ImageDecoder | null;
+  /** The pixel hashes' WebAssembly kernels, built by the entry point (null ones: the TypeScript paths). */
+  kernels: HashKernels;
   digests: Digester;
   video: VideoSettings;
   documents: DocumentSettings;

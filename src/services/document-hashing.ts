@@ -40,7 +40,8 @@ export interface TextMediaHashes {
   notes?: string[];
 }
 
-type Deps = Pick<ServiceDeps, 'digests' | 'documents' | 'limits'>;
+/** `metrics` is optional: the client CLI hashes with the same code and no metrics. */
+type Deps = Pick<ServiceDeps, 'digests' | 'documents' | 'kernels'> & Partial<Pick<ServiceDeps, 'metrics'>>;
 
 async function digestsOf(deps: Deps, bytes: Uint8Array): Promise<{ md5: { value: string }; sha256: { value: string } }> {
   const [md5, sha256] = await Promise.all([deps.digests.md5(bytes), deps.digests.sha256(bytes)]);
@@ -49,13 +50,17 @@ async function digestsOf(deps: Deps, bytes: Uint8Array): Promise<{ md5: { value:
 
 const NO_TLSH = 'no tlsh: TLSH needs at least 50 bytes of varied text after normalisation';
 
+/** Sizes are the caller's to limit (src/http/media.ts: DocumentSettings.maxBytes). */
 export async function hashPdfMedia(deps: Deps, bytes: Uint8Array): Promise<PdfMediaHashes> {
   const docs = deps.documents;
-  if (bytes.byteLength > docs.maxBytes) {
-    throw new DomainError('payload_too_large', `PDFs are accepted up to ${docs.maxBytes} bytes; this one is ${bytes.byteLength}`, { extra: { maxBytes: docs.maxBytes } });
-  }
   const exact = await digestsOf(deps, bytes);
-  const r = await docs.slots.run(() => hashPdf(docs.renderer, bytes, docs.limits));
+  // Timed inside its slot, as a video is: the render's own duration, not the wait for a slot.
+  const r = await docs.slots.run(async () => {
+    const elapsed = deps.metrics?.timer();
+    const out = await hashPdf(docs.renderer, bytes, docs.limits, deps.kernels.pdq);
+    if (deps.metrics && elapsed) deps.metrics.hashed('pdf', elapsed());
+    return out;
+  });
   if ('passwordProtected' in r) {
     return {
       kind: 'pdf',
@@ -82,15 +87,14 @@ export async function hashPdfMedia(deps: Deps, bytes: Uint8Array): Promise<PdfMe
   };
 }
 
-/** `charset`: the one the client declared (Content-Type parameter), or null. */
+/** `charset`: the one the client declared (Content-Type parameter), or null. Sizes are the caller's to limit (an image's: src/http/media.ts). */
 export async function hashTextMedia(deps: Deps, bytes: Uint8Array, charset: string | null): Promise<TextMediaHashes> {
-  if (bytes.byteLength > deps.limits.maxBodyBytes) {
-    throw new DomainError('payload_too_large', `text is accepted up to ${deps.limits.maxBodyBytes} bytes; this body is ${bytes.byteLength}`, { extra: { maxBytes: deps.limits.maxBodyBytes } });
-  }
+  const elapsed = deps.metrics?.timer();
   const { text, encoding } = decodeText(bytes, charset);
   const exact = await digestsOf(deps, bytes);
   const normalised = normaliseText(text);
   const tlsh = normalised ? textTlsh(text) : null;
+  if (deps.metrics && elapsed) deps.metrics.hashed('text', elapsed());
   return {
     kind: 'text',
     hashes: { ...(tlsh ? { tlsh: { value: tlsh } } : {}), ...exact },

@@ -8,7 +8,7 @@ import { isListHashType } from '../core/hashes';
 export const FEED_DEFAULT_LIMIT = 500;
 export const FEED_MAX_LIMIT = 1000;
 /** A page ends early once its video frames and PDF pages pass this (about 2 MB of JSON); it always holds one entry. */
-export const FEED_MAX_FRAMES = 20_000;
+const FEED_MAX_FRAMES = 20_000;
 
 export interface FeedEntry {
   kind: 'add' | 'update' | 'retract';
@@ -24,11 +24,11 @@ export interface FeedPage {
   hasMore: boolean;
 }
 
-export function encodeCursor(seq: number): string {
+function encodeCursor(seq: number): string {
   return btoa(`feed:${seq}`).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
 }
 
-export function decodeCursor(cursor: string): number {
+function decodeCursor(cursor: string): number {
   let text: string;
   try {
     text = atob(cursor.replace(/-/g, '+').replace(/_/g, '/'));

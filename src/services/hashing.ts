@@ -4,16 +4,13 @@ import { charsetOf, isPdf, type PdfPageHash } from '../core/document';
 import { DomainError } from '../core/errors';
 import { sniffImageFormat } from '../core/media';
 import type { UrlCandidate } from '../core/url';
-import type { HashType } from '../core/hashes';
+import type { HashType, SingleHashType } from '../core/hashes';
 import { hashVideo, isVideo, vpdqDigest, type VideoFrameHash } from '../core/video';
 import { pdqDihedralFromRgba, pdqFromRgba, type PdqDihedralVariant } from '../core/pdq';
 import type { ServiceDeps } from './deps';
 import { hashPdfMedia, hashTextMedia, type PdfMediaHashes, type TextMediaHashes } from './document-hashing';
 
 export type { PdfMediaHashes, TextMediaHashes };
-
-/** Below this PDQ quality a hash says little about the image (flat, blank, tiny): returned, never shared. */
-export const PDQ_MIN_SHARE_QUALITY = 50;
 
 export interface Variant {
   variant: PdqDihedralVariant;
@@ -36,7 +33,7 @@ export interface MediaHashes {
 export interface VideoMediaHashes {
   kind: 'video';
   hashes: {
-    /** value: SHA-256 of the frame list (core/video.ts vpdqDigest); frames: PDQ of the sampled frames. */
+    /** value: SHA-256 of the frame list (core/video vpdqDigest); frames: PDQ of the sampled frames. */
     vpdq: { value: string; frames: VideoFrameHash[] };
     md5: { value: string };
     sha256: { value: string };
@@ -45,40 +42,46 @@ export interface VideoMediaHashes {
 }
 
 /** `metrics` is optional: the client CLI hashes with the same code and no metrics. */
-type HashingDeps = Pick<ServiceDeps, 'decoder' | 'digests' | 'video' | 'documents' | 'limits'> & Partial<Pick<ServiceDeps, 'metrics'>>;
+type HashingDeps = Pick<ServiceDeps, 'decoder' | 'kernels' | 'digests' | 'video' | 'documents'> & Partial<Pick<ServiceDeps, 'metrics'>>;
 
 export type AnyMediaHashes = MediaHashes | VideoMediaHashes | PdfMediaHashes | TextMediaHashes;
 
+export type MediaKind = AnyMediaHashes['kind'];
+
 /**
- * Images, videos and PDFs are told apart by their first bytes, not by the Content-Type a client
- * claims; text has no magic number, so a body declared `text/plain` (`opts.contentType`, with its
- * charset) whose bytes are none of those is text. Only the decoders and digests: the client CLI
- * hashes locally with the same code as the node.
+ * What an upload is. Images, videos and PDFs are told apart by their first bytes, not by the
+ * Content-Type a client claims; text has no magic number, so a body declared `text/plain` (with its
+ * charset) whose bytes are none of those is text. The size limit of an upload follows from it
+ * (src/http/media.ts), and so does how it is hashed.
+ */
+export function mediaKind(bytes: Uint8Array, contentType = ''): MediaKind {
+  if (isVideo(bytes)) return 'video';
+  if (isPdf(bytes)) return 'pdf';
+  if (contentType.toLowerCase().startsWith('text/plain') && !sniffImageFormat(bytes)) return 'text';
+  return 'image';
+}
+
+/**
+ * Hashes an upload as `mediaKind` tells it (`opts.contentType`: what the client declared, for text
+ * and its charset). Only the decoders and digests: the client CLI hashes locally with the same code
+ * as the node. Sizes are the caller's to limit (src/http/media.ts).
  */
 export async function hashMedia(deps: HashingDeps, bytes: Uint8Array, opts: { dihedral?: boolean; contentType?: string } = {}): Promise<AnyMediaHashes> {
   if (bytes.byteLength === 0) throw new DomainError('invalid_request', 'the request body is empty; send the image, video, PDF or text', { errors: [{ path: 'body', message: 'empty' }] });
-  if (isVideo(bytes)) return hashVideoMedia(deps, bytes);
-  if (isPdf(bytes)) return hashPdfMedia(deps, bytes);
-  const type = (opts.contentType ?? '').toLowerCase();
-  if (type.startsWith('text/plain') && !sniffImageFormat(bytes)) return hashTextMedia(deps, bytes, charsetOf(type));
-  if (bytes.byteLength > deps.limits.maxBodyBytes) {
-    throw new DomainError('payload_too_large', `images are accepted up to ${deps.limits.maxBodyBytes} bytes (videos up to ${deps.video.maxBytes}); this body is ${bytes.byteLength}`, {
-      extra: { maxBytes: deps.limits.maxBodyBytes },
-    });
-  }
+  const kind = mediaKind(bytes, opts.contentType);
+  if (kind === 'video') return hashVideoMedia(deps, bytes);
+  if (kind === 'pdf') return hashPdfMedia(deps, bytes);
+  if (kind === 'text') return hashTextMedia(deps, bytes, charsetOf((opts.contentType ?? '').toLowerCase()));
   return hashImage(deps, bytes, opts);
 }
 
 async function hashVideoMedia(deps: HashingDeps, bytes: Uint8Array): Promise<VideoMediaHashes> {
-  // The route lets bodies up to the larger of the two limits through; a video has its own.
-  if (bytes.byteLength > deps.video.maxBytes) {
-    throw new DomainError('payload_too_large', `videos are accepted up to ${deps.video.maxBytes} bytes; this one is ${bytes.byteLength}`, { extra: { maxBytes: deps.video.maxBytes } });
-  }
   // Timed inside its slot: the decode's own duration, not the wait for a slot (a gauge shows that).
   const v = await deps.video.slots.run(async () => {
-    const elapsed = deps.metrics?.timer();
-    const r = await hashVideo(deps.video.decoder, bytes, deps.video.decode);
-    if (elapsed) deps.metrics!.hashed('video', elapsed());
+    const metrics = deps.metrics;
+    const elapsed = metrics?.timer();
+    const r = await hashVideo(deps.video.decoder, bytes, deps.video.decode, deps.kernels.pdq);
+    if (metrics && elapsed) metrics.hashed('video', elapsed());
     return r;
   });
   const { md5, sha256 } = await fileDigests(deps, bytes);
@@ -106,24 +109,54 @@ async function hashImage(deps: HashingDeps, bytes: Uint8Array, opts: { dihedral?
   const img = await deps.decoder.decode(bytes);
   const out: MediaHashes = {
     kind: 'image',
-    hashes: { pdq: { value: '', quality: 0 }, blockhash: { value: blockhash(img) }, md5: { value: md5 }, sha256: { value: sha256 } },
+    hashes: { pdq: { value: '', quality: 0 }, blockhash: { value: blockhash(img, deps.kernels.blockhash) }, md5: { value: md5 }, sha256: { value: sha256 } },
     media: { width: img.width, height: img.height, format: img.format },
   };
   if (opts.dihedral) {
     // PDQ: all 8 from one DCT. blockhash: from one pass over the pixels (its block values are
     // exact, so a rotation or mirror only reorders them).
-    const d = pdqDihedralFromRgba(img.rgba, img.width, img.height);
+    const d = pdqDihedralFromRgba(img.rgba, img.width, img.height, deps.kernels.pdq);
     out.hashes.pdq = { value: d.hashes[0].hash, quality: d.quality };
     out.variants = {
       pdq: d.hashes.map((h) => ({ variant: h.variant, value: h.hash })),
-      blockhash: blockhashDihedralFromRgba(img.rgba, img.width, img.height).map((h) => ({ variant: h.variant, value: h.hash })),
+      blockhash: blockhashDihedralFromRgba(img.rgba, img.width, img.height, deps.kernels.blockhash).map((h) => ({ variant: h.variant, value: h.hash })),
     };
   } else {
-    const p = pdqFromRgba(img.rgba, img.width, img.height);
+    const p = pdqFromRgba(img.rgba, img.width, img.height, deps.kernels.pdq);
     out.hashes.pdq = { value: p.hash, quality: p.quality };
   }
-  if (elapsed) deps.metrics!.hashed('image', elapsed());
+  if (deps.metrics && elapsed) deps.metrics.hashed('image', elapsed());
   return out;
+}
+
+/** What a url share asks to match: the URL itself, every URL on its host, or every URL under its folder. */
+export type UrlScope = 'exact' | 'host' | 'prefix';
+
+/** A url item sent as a URL: its canonical form (never stored), its scope, and (to match) the digests it falls under. */
+export interface UrlQuery {
+  canonical: string;
+  scope: UrlScope;
+  /** Matching: the URL's host key, its folders' keys and its own digest (core/url `prefixDigests`). */
+  candidates?: UrlCandidate[];
+}
+
+/**
+ * A hash as a client sends it, once checked (src/http/hash-input.ts): a single hash (PDQ with its
+ * quality when known), a video's frames or a PDF's pages and their digest, or a url value (with the
+ * URL it came from, when the client sent the URL itself).
+ */
+export type HashQuery =
+  | { type: Exclude<SingleHashType, 'url'>; value: string; quality?: number }
+  | { type: 'vpdq'; value: string; frames: VideoFrameHash[] }
+  | { type: 'pdf'; value: string; pages: PdfPageHash[] }
+  | { type: 'url'; value: string; url?: UrlQuery };
+
+/** A hash of an upload as the query (or share item) it makes. */
+export function asQuery(h: HashWithVariants): HashQuery {
+  if (h.type === 'vpdq') return { type: 'vpdq', value: h.value, frames: h.frames ?? [] };
+  if (h.type === 'pdf') return { type: 'pdf', value: h.value, pages: h.pages ?? [] };
+  if (h.type === 'url') return { type: 'url', value: h.value };
+  return { type: h.type, value: h.value, quality: h.quality };
 }
 
 export interface HashWithVariants {

@@ -4,11 +4,33 @@
  * keys are cached; an unknown kid makes the cache reload once, so a key rotated by another instance
  * is found.
  */
-import { exportJWK, generateKeyPair, importJWK, calculateJwkThumbprint, type JWK, type CryptoKey as JoseKey } from 'jose';
+import { exportJWK, generateKeyPair, importJWK, calculateJwkThumbprint, type CryptoKey as JoseKey, type JWK } from 'jose';
 import type { AuthStore, Ledger, NodeKeyRow } from '../storage/types';
 import type { SecretBox } from './secret-box';
 
 export const NODE_ALG = 'EdDSA';
+
+/** A node key's public half as published: Ed25519 (OKP), with its kid, alg and use. */
+export type PublicJwk = { kty: string; crv: string; x: string; kid: string; alg: string; use: string };
+
+/** A stored JWK (a client's public key) as jose takes it: its string members. */
+export function jwkOf(stored: Record<string, unknown>): JWK {
+  const out: JWK = {};
+  for (const k of ['kty', 'crv', 'x', 'y', 'kid', 'alg', 'use'] as const) {
+    const v = stored[k];
+    if (typeof v === 'string') out[k] = v;
+  }
+  return out;
+}
+
+/** The stored public JWK, read member by member (a row that lacks one is a broken database, not input). */
+function publicJwkOf(r: NodeKeyRow): PublicJwk {
+  const { kty, crv, x, kid, alg, use } = r.publicJwk;
+  if (typeof kty !== 'string' || typeof crv !== 'string' || typeof x !== 'string' || typeof kid !== 'string' || typeof alg !== 'string' || typeof use !== 'string') {
+    throw new Error(`node key ${r.kid}: its stored public JWK lacks kty, crv, x, kid, alg or use`);
+  }
+  return { kty, crv, x, kid, alg, use };
+}
 
 export interface KeyringDeps {
   auth: AuthStore;
@@ -75,10 +97,10 @@ export class Keyring {
   }
 
   /** The JWKS: current key first, then retired keys still within their grace period. */
-  async jwks(): Promise<{ keys: JWK[] }> {
+  async jwks(): Promise<{ keys: PublicJwk[] }> {
     const l = await this.load();
     const keys = l.rows.filter((r) => this.published(r)).sort((a, b) => (a.status === 'current' ? -1 : 0) - (b.status === 'current' ? -1 : 0) || b.createdAt - a.createdAt);
-    return { keys: keys.map((r) => r.publicJwk as JWK) };
+    return { keys: keys.map(publicJwkOf) };
   }
 
   private published(r: NodeKeyRow): boolean {
@@ -90,7 +112,7 @@ export class Keyring {
       this.loaded = (async () => {
         const rows = await this.deps.auth.nodeKeys();
         const publicKeys = new Map<string, JoseKey | Uint8Array>();
-        for (const r of rows) publicKeys.set(r.kid, await importJWK(r.publicJwk as JWK, NODE_ALG));
+        for (const r of rows) publicKeys.set(r.kid, await importJWK(publicJwkOf(r), NODE_ALG));
         const cur = rows.find((r) => r.status === 'current');
         const signing = cur ? { kid: cur.kid, key: await importJWK(JSON.parse(await this.deps.secretBox.open(cur.privateJwk)), NODE_ALG) } : undefined;
         return { rows, publicKeys, signing };

@@ -1,23 +1,22 @@
-/** Match queries: each hash against the index, with per-type thresholds a request may tighten or widen up to a cap. */
-import { DomainError, type FieldProblem } from '../core/errors';
-import { HASH_SPECS, isListHashType, isSingleHashType, type HashType } from '../core/hashes';
+/**
+ * Match queries: each hash against the index, with per-type thresholds a request may tighten or widen
+ * up to a cap. The queries arrive checked (src/http/hash-input.ts): known types, hex of the right
+ * length in lowercase (tlsh: T1 and upper case), a vpdq or pdf item's value the digest of its frames
+ * or pages, a URL canonicalised with the keys it falls under, distances within their caps.
+ */
+import { DomainError } from '../core/errors';
+import { HASH_SPECS, isListHashType, THRESHOLDS, type HashType } from '../core/hashes';
 import { dihedralFromHash, PDQ_DIHEDRAL_VARIANTS } from '../core/pdq';
 import type { ServiceDeps } from './deps';
 import type { MatchTally } from './observe';
-import { PDQ_MIN_SHARE_QUALITY, type HashWithVariants } from './hashing';
-import { checkItem, type ItemInput } from './item-checks';
-import { checkBatchSize, checkFrameTotal } from './sharing';
+import type { HashQuery, HashWithVariants, UrlScope } from './hashing';
 import { matchUrls } from './url-matching';
 import { matchVideo, stillsInVideos } from './video-matching';
 import { matchOf } from './views';
 
-export interface MatchQuery extends ItemInput {
-  /** PDQ quality, when the client knows it: below 50 the result is flagged. */
-  quality?: number;
-}
-
 export interface MatchOptions {
-  maxDistance?: Record<string, number>;
+  /** Per type, the largest distance that matches (Hamming; tlsh: TLSH distance; within HASH_SPECS' caps). */
+  maxDistance?: Partial<Record<HashType, number>>;
   dihedral?: boolean;
 }
 
@@ -32,6 +31,8 @@ export interface Match {
   feedback: { confirm: number; dispute: number };
   /** With dihedral matching: which rotation or mirror of the query matched (the nearest). */
   variant?: string;
+  /** ... and the query's hash under it. */
+  variantValue?: string;
   /** A video matched a stored video: the vPDQ shares, in percent. */
   video?: { queryMatchPercent: number; candidateMatchPercent: number };
   /** An image matched a frame of a video: that frame. */
@@ -41,61 +42,45 @@ export interface Match {
   /** An image matched a page of a PDF: that page. */
   page?: { number: number };
   /** A URL query matched the URL itself, or a host or folder a member shared. */
-  url?: { scope: 'exact' | 'host' | 'prefix' };
+  url?: { scope: UrlScope };
 }
 
+/** What the index found for one query. */
 export interface MatchResult {
   query: { type: HashType; value: string; quality?: number; frames?: number; usableFrames?: number; pages?: number; usablePages?: number; canonicalUrl?: string };
-  /** The query's PDQ quality is below 50 (a video: no usable frame): matches on it are weak evidence. */
+  /** The query's PDQ quality is below 50 (a video or PDF: no usable frame or page): matches on it are weak evidence. */
   lowQuality?: boolean;
   matches: Match[];
 }
 
-export function resolveThresholds(opts: MatchOptions): Record<HashType, number> {
-  const out = Object.fromEntries(Object.entries(HASH_SPECS).map(([t, s]) => [t, s.defaultMaxDistance])) as Record<HashType, number>;
-  const problems: FieldProblem[] = [];
-  for (const [t, d] of Object.entries(opts.maxDistance ?? {})) {
-    if (!isSingleHashType(t) && !isListHashType(t)) {
-      problems.push({ path: `maxDistance/${t}`, message: `unknown hash type ${JSON.stringify(t)}` });
-      continue;
-    }
-    const cap = HASH_SPECS[t].maxDistanceCap;
-    if (!Number.isInteger(d) || d < 0 || d > cap) {
-      problems.push({ path: `maxDistance/${t}`, message: `${t} maxDistance must be an integer from 0 to ${cap}` });
-      continue;
-    }
-    out[t] = d;
-  }
-  if (problems.length) throw new DomainError('invalid_request', problems[0].message, { errors: problems });
-  return out;
+/** A result as answered: whether anything matched, said outright. */
+export type MatchAnswer = { query: MatchResult['query']; matched: boolean } & Omit<MatchResult, 'query'>;
+
+/** The default distance per type, with the request's own where it gave one. */
+export function resolveThresholds(maxDistance: MatchOptions['maxDistance'] = {}): Record<HashType, number> {
+  const pick = (t: HashType) => maxDistance[t] ?? HASH_SPECS[t].defaultMaxDistance;
+  return { pdq: pick('pdq'), blockhash: pick('blockhash'), md5: pick('md5'), sha256: pick('sha256'), vpdq: pick('vpdq'), pdf: pick('pdf'), tlsh: pick('tlsh'), url: pick('url') };
 }
 
-export async function matchHashes(deps: ServiceDeps, queries: MatchQuery[], opts: MatchOptions = {}): Promise<MatchResult[]> {
-  checkBatchSize(queries.length, deps.limits.maxBatch, 'hashes');
-  const maxPages = deps.documents.limits.maxPages;
-  checkFrameTotal(queries, deps.video.decode.maxFrames, 'hashes', maxPages);
-  const thresholds = resolveThresholds(opts);
-  const problems: FieldProblem[] = [];
-  const parsed = queries.map((q, i) => {
-    const r = checkItem(q, `hashes/${i}`, { maxFrames: deps.video.decode.maxFrames, maxPages }, 'match');
-    if ('problems' in r) problems.push(...r.problems);
-    if (q.quality !== undefined && (!Number.isInteger(q.quality) || q.quality < 0 || q.quality > 100)) problems.push({ path: `hashes/${i}/quality`, message: 'quality must be an integer from 0 to 100' });
-    if ('problems' in r) return null;
-    const h: HashWithVariants = { type: r.type, value: r.value, quality: q.quality, frames: r.frames, pages: r.pages, urlCandidates: r.url?.candidates, url: r.url?.canonical };
+export async function matchHashes(deps: ServiceDeps, queries: readonly HashQuery[], opts: MatchOptions = {}): Promise<MatchAnswer[]> {
+  const withVariants = queries.map((q): HashWithVariants => {
+    if (q.type === 'vpdq' || q.type === 'pdf') return q;
+    // A URL sent as a URL is looked up by every key it falls under (services/url-matching.ts).
+    if (q.type === 'url') return { type: 'url', value: q.value, url: q.url?.canonical, urlCandidates: q.url?.candidates };
     // From a hash alone only PDQ's variants can be derived (approximately; see dihedralFromHash).
-    if (opts.dihedral && h.type === 'pdq') h.variants = PDQ_DIHEDRAL_VARIANTS.map((variant) => ({ variant, value: dihedralFromHash(h.value, variant) }));
-    return h;
+    if (opts.dihedral && q.type === 'pdq') return { ...q, variants: PDQ_DIHEDRAL_VARIANTS.map((variant) => ({ variant, value: dihedralFromHash(q.value, variant) })) };
+    return q;
   });
-  if (problems.length) throw new DomainError('invalid_request', problems[0].message, { errors: problems });
-  return matchParsed(deps, parsed as HashWithVariants[], thresholds);
+  return matchParsed(deps, withVariants, resolveThresholds(opts.maxDistance));
 }
 
 /**
  * Each query, and each of its variants, against the index; per stored hash the nearest variant wins.
- * A vpdq query matches stored videos by the vPDQ rule (services/video-matching.ts), and a PDQ query
- * also matches the frames of stored videos.
+ * A vpdq (pdf) query matches stored videos (PDFs) by the vPDQ rule on their frames (pages)
+ * (services/video-matching.ts), a PDQ query also matches the frames of stored videos and the pages
+ * of stored PDFs, and a URL sent as a URL matches its host's and folders' keys too (url-matching.ts).
  */
-export async function matchParsed(deps: ServiceDeps, queries: HashWithVariants[], thresholds: Record<HashType, number>): Promise<MatchResult[]> {
+export async function matchParsed(deps: ServiceDeps, queries: HashWithVariants[], thresholds: Record<HashType, number>): Promise<MatchAnswer[]> {
   // A half-loaded index would miss hashes: say so rather than answer "no match".
   if (!deps.index.ready()) throw new DomainError('not_ready', 'the match index is still loading after a start; retry in a few seconds', { extra: { retryAfter: 2 } });
   const elapsed = deps.metrics.timer();
@@ -105,7 +90,8 @@ export async function matchParsed(deps: ServiceDeps, queries: HashWithVariants[]
   const probes = new Map<HashType, { query: number; variant?: string; value: string }[]>();
   queries.forEach((q, i) => {
     if (isListHashType(q.type) || urls.has(i)) return;
-    const list = probes.get(q.type) ?? probes.set(q.type, []).get(q.type)!;
+    let list = probes.get(q.type);
+    if (!list) probes.set(q.type, (list = []));
     for (const p of q.variants?.length ? q.variants : [{ variant: undefined, value: q.value }]) list.push({ query: i, variant: p.variant, value: p.value });
   });
   const best = queries.map(() => new Map<number, { distance: number; variant?: string }>());
@@ -123,38 +109,50 @@ export async function matchParsed(deps: ServiceDeps, queries: HashWithVariants[]
   const hits = best.map((b) => [...b].map(([seq, x]) => ({ seq, ...x })).sort((a, c) => a.distance - c.distance || a.seq - c.seq));
   const inVideos = await stillsInVideos(deps, queries, thresholds.pdq);
   const details = new Map((await deps.hashes.getBySeqs(hits.flat().map((h) => h.seq))).map((d) => [d.seq, d]));
-  const results = queries.map((q, i): MatchResult => {
-    const video = videos[i] ?? urls.get(i);
-    if (video) return video;
-    return {
-      query: { type: q.type, value: q.value, ...(q.quality !== undefined ? { quality: q.quality } : {}) },
-      ...(q.type === 'pdq' && q.quality !== undefined && q.quality < PDQ_MIN_SHARE_QUALITY ? { lowQuality: true } : {}),
-      matches: [
-        ...hits[i].flatMap((hit) => {
-          const d = details.get(hit.seq);
-          // The index follows commits; a hash retracted a moment ago must still never match.
-          if (!d || d.status !== 'active') return [];
-          const m = matchOf(d, hit.distance);
-          if (hit.variant) m.variant = hit.variant;
-          return [m];
-        }),
-        ...(inVideos.get(i) ?? []),
-      ],
-    };
-  });
-  deps.metrics.matched(elapsed(), tallyMatches(results));
-  return results;
+  const found = queries.map(
+    (q, i): MatchResult =>
+      videos[i] ??
+      urls.get(i) ?? {
+        query: { type: q.type, value: q.value, ...(q.quality !== undefined ? { quality: q.quality } : {}) },
+        ...(q.type === 'pdq' && q.quality !== undefined && q.quality < THRESHOLDS.pdq.minQuality ? { lowQuality: true } : {}),
+        matches: [
+          ...hits[i].flatMap((hit) => {
+            const d = details.get(hit.seq);
+            // The index follows commits; a hash retracted a moment ago must still never match.
+            if (!d || d.status !== 'active') return [];
+            const m = matchOf(d, hit.distance);
+            if (hit.variant) m.variant = hit.variant;
+            return [m];
+          }),
+          ...(inVideos.get(i) ?? []),
+        ],
+      },
+  );
+  deps.metrics.matched(elapsed(), tallyMatches(found));
+  return found.map((r, i) => answer(r, queries[i]));
 }
 
 /** Queries and queries with at least one match, per hash type. */
 function tallyMatches(results: MatchResult[]): MatchTally[] {
   const by = new Map<string, MatchTally>();
   for (const r of results) {
-    const t = by.get(r.query.type) ?? by.set(r.query.type, { type: r.query.type, queries: 0, hits: 0 }).get(r.query.type)!;
+    let t = by.get(r.query.type);
+    if (!t) by.set(r.query.type, (t = { type: r.query.type, queries: 0, hits: 0 }));
     t.queries++;
     if (r.matches.length) t.hits++;
   }
   return [...by.values()];
+}
+
+/** A result as answered: `matched` said outright, and each match through a variant with that variant's hash. */
+function answer(r: MatchResult, q: HashWithVariants): MatchAnswer {
+  const variantValue = (name: string) => q.variants?.find((v) => v.variant === name)?.value;
+  return {
+    query: r.query,
+    matched: r.matches.length > 0,
+    ...(r.lowQuality ? { lowQuality: true } : {}),
+    matches: r.matches.map((m) => (m.variant === undefined ? m : { ...m, variantValue: variantValue(m.variant) })),
+  };
 }
 
 /**

@@ -40,7 +40,7 @@ export interface Metrics {
   /** One HTTP request answered: `route` is the route's template (`/v1/hashes/:id`), never the raw path. */
   requestDone(route: string, method: string, status: number, seconds: number): void;
   /** One upload hashed (decode and every hash). */
-  hashed(kind: 'image' | 'video', seconds: number): void;
+  hashed(kind: 'image' | 'video' | 'pdf' | 'text', seconds: number): void;
   /** One match call (a request's queries against the index, details included). */
   matched(seconds: number, tallies: MatchTally[]): void;
   /** Items of one share, by outcome (created, added, relabelled, unchanged…). */
@@ -61,7 +61,7 @@ export const NO_METRICS: Metrics = {
  */
 export function errorFields(e: unknown): Record<string, unknown> {
   if (!(e instanceof Error)) return { message: String(e).split('\n')[0].slice(0, 300) };
-  const code = (e as { code?: unknown }).code;
+  const code = 'code' in e ? e.code : undefined;
   const frames = (e.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l)).slice(0, 12).map((l) => l.trim());
   return { type: e.name, ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}), message: e.message.split('\n')[0].slice(0, 300), ...(frames.length ? { stack: frames } : {}) };
 }

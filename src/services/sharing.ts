@@ -1,26 +1,21 @@
 /**
- * Sharing, retracting and feedback. Each use-case checks its input and hands the ledger one commit;
+ * Sharing, retracting and feedback. Input arrives checked at the edge (src/http: types, hex, labels,
+ * free text, limits); a use-case applies the node's rules (the quality gate) and hands the ledger one commit;
  * what the commit does (new hash or not, status, feed rows, audit entries) is decided inside it, so
  * concurrent requests cannot interleave. It then waits for this process's change follower to apply
  * the commit (index, caches) before answering.
  */
 import type { Principal } from '../core/auth';
 import { DomainError, type FieldProblem } from '../core/errors';
-import type { HashType } from '../core/hashes';
-import { unknownLabels } from '../core/hashes';
+import { THRESHOLDS, type HashType } from '../core/hashes';
 import type { PdfPageHash } from '../core/document';
 import { usableFrameMask, type VideoFrameHash } from '../core/video';
 import type { ShareOutcome, VideoFrameRow, Verdict } from '../storage/types';
 import type { ServiceDeps } from './deps';
-import { PDQ_MIN_SHARE_QUALITY } from './hashing';
-import { checkItem, type ItemInput } from './item-checks';
+import type { HashQuery } from './hashing';
 
-export interface ShareItem extends ItemInput {
-  labels: string[];
-  externalId?: string;
-  /** PDQ quality when known; below 50 the hash is refused (422). */
-  quality?: number;
-}
+/** A hash to share, checked at the edge (src/http/hash-input.ts): known labels, free text without control characters. */
+export type ShareItem = HashQuery & { labels: string[]; externalId?: string };
 
 export type { ShareOutcome };
 
@@ -34,63 +29,37 @@ export interface ShareResult {
   outcome: ShareOutcome;
 }
 
-export function checkBatchSize(n: number, max: number, what: string): void {
-  if (n === 0) throw new DomainError('invalid_request', `${what} must hold at least one item`, { errors: [{ path: what, message: 'empty' }] });
-  if (n > max) throw new DomainError('batch_too_large', `${what} holds ${n} items; at most ${max} are accepted in one request`, { errors: [{ path: what, message: `more than ${max} items` }] });
-}
-
-/**
- * Frames in one request, over all its vpdq items: matching costs grow with them (a still scene
- * hits every similar stored frame), so a match request carries at most one longest video's worth;
- * a share request, which only stores them, ten.
- */
-export function checkFrameTotal(items: { type: string; frames?: unknown; pages?: unknown }[], max: number, what: string, maxPages = Infinity): void {
-  const total = items.reduce((n, it) => n + (it.type === 'vpdq' && Array.isArray(it.frames) ? it.frames.length : 0), 0);
-  if (total > max) {
-    throw new DomainError('batch_too_large', `the vpdq items of this request hold ${total} frames; at most ${max} are taken in one request (split it)`, {
-      errors: [{ path: what, message: `more than ${max} frames in all` }],
-    });
-  }
-  // PDF pages likewise: at most one largest PDF's worth per match request, ten per share.
-  const pages = items.reduce((n, it) => n + (it.type === 'pdf' && Array.isArray(it.pages) ? it.pages.length : 0), 0);
-  if (pages > maxPages) {
-    throw new DomainError('batch_too_large', `the pdf items of this request hold ${pages} pages; at most ${maxPages} are taken in one request (split it)`, {
-      errors: [{ path: what, message: `more than ${maxPages} pages in all` }],
-    });
-  }
-}
-
-export async function shareHashes(deps: ServiceDeps, who: Principal, items: ShareItem[]): Promise<ShareResult[]> {
-  checkBatchSize(items.length, deps.limits.maxBatch, 'items');
-  const maxPages = deps.documents.limits.maxPages;
-  checkFrameTotal(items, 10 * deps.video.decode.maxFrames, 'items', 10 * maxPages);
-  const problems: FieldProblem[] = [];
+export async function shareHashes(deps: ServiceDeps, who: Principal, items: readonly ShareItem[]): Promise<ShareResult[]> {
+  // One commit item per (type, value): the same hash named twice in a request shares once, with the
+  // union of its labels.
   const wanted = new Map<string, { type: HashType; value: string; labels: Set<string>; externalId: string | null; frames?: VideoFrameHash[]; pages?: PdfPageHash[]; urlScope?: string }>();
-  const keyOf: string[] = [];
-  items.forEach((it, i) => {
-    const r = checkItem(it, `items/${i}`, { maxFrames: deps.video.decode.maxFrames, maxPages }, 'share');
-    const unknown = unknownLabels(it.labels);
-    if (unknown.length) problems.push({ path: `items/${i}/labels`, message: `unknown label(s): ${unknown.join(', ')}; see GET /v1/labels` });
-    if ('problems' in r) return void problems.push(...r.problems);
-    const key = `${r.type}:${r.value}`;
-    keyOf[i] = key;
+  const keyOf = items.map((it) => {
+    const key = `${it.type}:${it.value}`;
     const prev = wanted.get(key);
     if (prev) for (const l of it.labels) prev.labels.add(l);
-    else wanted.set(key, { type: r.type, value: r.value, labels: new Set(it.labels), externalId: it.externalId ?? null, frames: r.frames, pages: r.pages, urlScope: r.url?.scope });
+    else {
+      wanted.set(key, {
+        type: it.type,
+        value: it.value,
+        labels: new Set(it.labels),
+        externalId: it.externalId ?? null,
+        frames: it.type === 'vpdq' ? it.frames : undefined,
+        pages: it.type === 'pdf' ? it.pages : undefined,
+        urlScope: it.type === 'url' ? it.url?.scope : undefined,
+      });
+    }
+    return key;
   });
-  if (problems.length) throw new DomainError('invalid_request', problems[0].message, { errors: problems });
-  const weak = items.flatMap((it, i) => (it.type === 'pdq' && it.quality !== undefined && it.quality < PDQ_MIN_SHARE_QUALITY ? [{ path: `items/${i}/quality`, message: `PDQ quality ${it.quality} is below ${PDQ_MIN_SHARE_QUALITY}` }] : []));
-  items.forEach((it, i) => {
-    const w = keyOf[i] && wanted.get(keyOf[i]);
-    if (w && w.frames && !usableFrameMask(w.frames).some(Boolean)) {
-      weak.push({ path: `items/${i}/frames`, message: `no frame of the video has PDQ quality ${PDQ_MIN_SHARE_QUALITY} or more` });
+  const weak: FieldProblem[] = items.flatMap((it, i) => {
+    if (it.type === 'pdq' && it.quality !== undefined && it.quality < THRESHOLDS.pdq.minQuality) return [{ path: `items/${i}/quality`, message: `PDQ quality ${it.quality} is below ${THRESHOLDS.pdq.minQuality}` }];
+    if (it.type === 'vpdq' && !usableFrameMask(it.frames).some(Boolean)) return [{ path: `items/${i}/frames`, message: `no frame of the video has PDQ quality ${THRESHOLDS.pdq.minQuality} or more` }];
+    if (it.type === 'pdf' && !usableFrameMask(it.pages, THRESHOLDS.pdf.pageMinQuality).some(Boolean)) {
+      return [{ path: `items/${i}/pages`, message: `no page of the PDF has PDQ quality ${THRESHOLDS.pdf.pageMinQuality} or more (blank pages?); share its tlsh, md5 or sha256 instead` }];
     }
-    if (w && w.pages && !usableFrameMask(w.pages).some(Boolean)) {
-      weak.push({ path: `items/${i}/pages`, message: `no page of the PDF has PDQ quality ${PDQ_MIN_SHARE_QUALITY} or more (blank pages?); share its tlsh, md5 or sha256 instead` });
-    }
+    return [];
   });
   if (weak.length) {
-    throw new DomainError('low_quality', `PDQ hashes of quality below ${PDQ_MIN_SHARE_QUALITY} are not shared: they come from flat, blank or tiny images and match unrelated media (${weak[0].message})`, { errors: weak });
+    throw new DomainError('low_quality', `PDQ hashes of quality below ${THRESHOLDS.pdq.minQuality} are not shared: they come from flat, blank or tiny images and match unrelated media (${weak[0].message})`, { errors: weak });
   }
 
   const committed = await deps.ledger.share({
@@ -114,7 +83,7 @@ export async function shareHashes(deps: ServiceDeps, who: Principal, items: Shar
     const r = committed.items[i];
     return [key, { id: r.id, type: w.type, value: w.value, created: r.outcome === 'created', outcome: r.outcome }];
   }));
-  return keyOf.map((k) => results.get(k)!);
+  return keyOf.flatMap((k) => results.get(k) ?? []);
 }
 
 function frameRows(frames: VideoFrameHash[]): Omit<VideoFrameRow, 'seq' | 'hashId'>[] {
@@ -123,7 +92,7 @@ function frameRows(frames: VideoFrameHash[]): Omit<VideoFrameRow, 'seq' | 'hashI
 }
 
 function pageRows(pages: PdfPageHash[]): Omit<VideoFrameRow, 'seq' | 'hashId'>[] {
-  const usable = usableFrameMask(pages);
+  const usable = usableFrameMask(pages, THRESHOLDS.pdf.pageMinQuality);
   return pages.map((p, i) => ({ frame: p.page, timestampMs: 0, quality: p.quality, value: p.hash, indexed: usable[i] }));
 }
 

@@ -4,17 +4,17 @@
  * `at+jwt`). Every request re-reads the client and its key, so a suspension or a key revocation takes
  * effect on the client's next request, not when its token expires.
  */
-import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type JWK, importJWK, type JWTPayload } from 'jose';
-import { ROLE_SCOPES, type Principal, type Scope } from '../core/auth';
+import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, importJWK, type JWTPayload } from 'jose';
+import { ROLE_SCOPES, type Principal } from '../core/auth';
 import { DomainError } from '../core/errors';
 import type { AuthStore, ClientKeyRow, Ledger } from '../storage/types';
 import type { Keyring } from './keyring';
-import { NODE_ALG } from './keyring';
+import { jwkOf, NODE_ALG } from './keyring';
 
 export const ACCESS_TOKEN_TTL_S = 600;
-export const ASSERTION_MAX_LIFETIME_S = 300;
+const ASSERTION_MAX_LIFETIME_S = 300;
 export const CLOCK_SKEW_S = 60;
-export const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 export const TOKEN_PATH = '/v1/oauth/token';
 
 export interface TokenDeps {
@@ -65,7 +65,7 @@ export const CLIENT_ALGS = ['EdDSA', 'Ed25519', 'ES256'] as const;
  * configured name of the node. Never anything taken from the request (its Host header): an
  * assertion made for another node must not be accepted here because it was sent with that node's Host.
  */
-export function assertionAudiences(issuer: string, others: readonly string[] = []): string[] {
+function assertionAudiences(issuer: string, others: readonly string[] = []): string[] {
   const out = new Set<string>();
   for (const name of [issuer, ...others]) {
     const base = name.replace(/\/+$/, '');
@@ -111,7 +111,7 @@ export async function issueAccessToken(deps: TokenDeps, req: TokenRequest): Prom
   } catch {
     throw new OAuthError('invalid_client', 'client_assertion is not a JWT');
   }
-  if (typeof header.alg !== 'string' || !(CLIENT_ALGS as readonly string[]).includes(header.alg)) {
+  if (typeof header.alg !== 'string' || !CLIENT_ALGS.some((a) => a === header.alg)) {
     throw new OAuthError('invalid_client', `assertion alg ${JSON.stringify(header.alg)} is not accepted; sign with EdDSA (Ed25519) or ES256`);
   }
   const clientId = claims.iss;
@@ -131,7 +131,7 @@ export async function issueAccessToken(deps: TokenDeps, req: TokenRequest): Prom
   let lastError: unknown;
   for (const key of keys) {
     try {
-      const { payload } = await jwtVerify(assertion, await importJWK(key.jwk as JWK, key.alg), {
+      const { payload } = await jwtVerify(assertion, await importJWK(jwkOf(key.jwk), key.alg), {
         algorithms: key.alg === 'EdDSA' ? ['EdDSA', 'Ed25519'] : [key.alg],
         audience: audiences,
         issuer: clientId,
@@ -153,7 +153,7 @@ export async function issueAccessToken(deps: TokenDeps, req: TokenRequest): Prom
     throw new OAuthError('invalid_client', `client assertion rejected: ${describeJoseError(lastError, 'assertion')}`);
   }
   const { payload, key } = verified;
-  const exp = payload.exp!;
+  const exp = payload.exp ?? nowS; // required above: jwtVerify refused an assertion without exp
   if (exp - (payload.iat ?? nowS) > ASSERTION_MAX_LIFETIME_S || exp - nowS > ASSERTION_MAX_LIFETIME_S + CLOCK_SKEW_S) {
     throw new OAuthError('invalid_client', `client assertion lives too long: exp must be at most ${ASSERTION_MAX_LIFETIME_S} s after iat and now`);
   }
@@ -164,7 +164,7 @@ export async function issueAccessToken(deps: TokenDeps, req: TokenRequest): Prom
 
   const allowed = ROLE_SCOPES[client.role];
   const requested = req.scope ? req.scope.split(/\s+/).filter(Boolean) : allowed;
-  const extra = requested.filter((s) => !(allowed as string[]).includes(s));
+  const extra = requested.filter((s) => !allowed.some((a) => a === s));
   if (extra.length) throw new OAuthError('invalid_scope', `scope ${extra.join(' ')} is not granted to role ${client.role}`);
 
   const signing = await deps.keyring.signingKey();
@@ -184,24 +184,41 @@ export async function issueAccessToken(deps: TokenDeps, req: TokenRequest): Prom
 /**
  * Tokens whose signature and claims have been checked, until they expire: a signature stays valid,
  * so only the expiry is re-checked on a hit. The client and key are re-read on every request all
- * the same. Bounded; cleared when full.
+ * the same. Bounded; cleared when full. One per authenticator, so two apps in one process (two
+ * nodes, or a test's) never take each other's tokens as verified.
  */
-const verified = new Map<string, JWTPayload>();
-const VERIFIED_MAX = 10_000;
+class VerifiedTokens {
+  private readonly payloads = new Map<string, JWTPayload>();
 
-export async function verifyAccessToken(deps: TokenDeps, authorization: string | undefined): Promise<Principal> {
+  constructor(private readonly max = 10_000) {}
+
+  get(key: string): JWTPayload | undefined {
+    return this.payloads.get(key);
+  }
+
+  set(key: string, payload: JWTPayload): void {
+    if (this.payloads.size >= this.max) this.payloads.clear();
+    this.payloads.set(key, payload);
+  }
+}
+
+async function verifyAccessToken(deps: TokenDeps, verified: VerifiedTokens, authorization: string | undefined): Promise<Principal> {
   if (!authorization) throw new DomainError('unauthenticated', 'send Authorization: Bearer <access token>; get one from POST /v1/oauth/token');
   const m = /^Bearer\s+([A-Za-z0-9_\-.=]+)$/i.exec(authorization.trim());
   if (!m) throw new DomainError('invalid_token', 'the Authorization header must be "Bearer <access token>"');
   const cacheKey = `${deps.issuer} ${m[1]}`;
   let payload: JWTPayload | undefined = verified.get(cacheKey);
   const nowS = deps.now() / 1000;
-  if (payload && (payload.exp! + CLOCK_SKEW_S <= nowS || (payload.nbf !== undefined && payload.nbf - CLOCK_SKEW_S > nowS))) payload = undefined;
-  if (!payload) payload = await verifyJwt(deps, m[1], cacheKey);
+  if (payload && ((payload.exp ?? 0) + CLOCK_SKEW_S <= nowS || (payload.nbf !== undefined && payload.nbf - CLOCK_SKEW_S > nowS))) payload = undefined;
+  if (!payload) {
+    payload = await verifyJwt(deps, m[1]);
+    // Only tokens signed by a key still published may be remembered; a retired key's tokens expire with it.
+    verified.set(cacheKey, payload);
+  }
   return principalOf(deps, payload);
 }
 
-async function verifyJwt(deps: TokenDeps, token: string, cacheKey: string): Promise<JWTPayload> {
+async function verifyJwt(deps: TokenDeps, token: string): Promise<JWTPayload> {
   let payload: JWTPayload;
   try {
     ({ payload } = await jwtVerify(
@@ -224,9 +241,6 @@ async function verifyJwt(deps: TokenDeps, token: string, cacheKey: string): Prom
   } catch (e) {
     throw new DomainError('invalid_token', describeJoseError(e, 'access token'));
   }
-  // Only tokens signed by a key still published may be remembered; a retired key's tokens expire with it.
-  if (verified.size >= VERIFIED_MAX) verified.clear();
-  verified.set(cacheKey, payload);
   return payload;
 }
 
@@ -237,8 +251,8 @@ async function principalOf(deps: TokenDeps, payload: JWTPayload): Promise<Princi
   if (client.status !== 'active') throw new DomainError('client_suspended', 'this client is suspended; ask a consortium admin');
   const keys = await deps.auth.clientKeys(clientId);
   if (!keys.some((k) => k.kid === payload.ckid && k.status === 'active')) throw new DomainError('invalid_token', 'the key this token was obtained with has been revoked');
-  const allowed = ROLE_SCOPES[client.role] as string[];
-  const scopes = String(payload.scope).split(' ').filter((s) => allowed.includes(s)) as Scope[];
+  const carried = String(payload.scope).split(' ');
+  const scopes = ROLE_SCOPES[client.role].filter((s) => carried.includes(s));
   return { clientId, role: client.role, scopes };
 }
 
@@ -254,8 +268,11 @@ function describeJoseError(e: unknown, what: string): string {
 
 /** The Authenticator of every protected route: access tokens signed by this node. */
 export class TokenAuthenticator {
+  private readonly verified = new VerifiedTokens();
+
   constructor(private readonly deps: TokenDeps) {}
+
   authenticate(authorization: string | undefined): Promise<Principal> {
-    return verifyAccessToken(this.deps, authorization);
+    return verifyAccessToken(this.deps, this.verified, authorization);
   }
 }

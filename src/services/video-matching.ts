@@ -2,15 +2,16 @@
  * Matching with videos and PDFs. A stored vpdq hash is in the index as its usable frames (type
  * `vpdq`, keyed by frame), a stored pdf hash as its usable pages (type `pdf`, keyed by page), so:
  * - a video query probes the index with each of its usable frames and counts, per stored video, the
- *   query frames that found one of its frames and the frames found: the vPDQ rule of core/video.ts
- *   (vpdqMatch), answered by the index instead of comparing every pair; a PDF query does the same
- *   with its pages against stored PDFs, under the document rule (DocumentSettings);
+ *   query frames that found one of its frames and the frames found, and core/video's vPDQ rule
+ *   (`vpdqVerdict`) decides on those counts: the rule `vpdqMatch` applies to every pair, answered
+ *   by the index instead; a PDF query does the same with its pages against stored PDFs, under the
+ *   document shares (DocumentSettings);
  * - each frame or page of a query is also matched on its own against stored images (PDQ);
  * - a PDQ query (an image) matches the frames of stored videos and the pages of stored PDFs, so a
  *   still taken from a shared video, or a screenshot of one page of a shared PDF, finds it.
  */
-import { usableFrameMask } from '../core/video';
-import type { HashType } from '../core/hashes';
+import { usableFrames, vpdqVerdict, type VpdqRule } from '../core/video';
+import { THRESHOLDS, type HashType } from '../core/hashes';
 import type { IndexHit } from '../core/hash-index';
 import type { FrameOwner } from '../storage/types';
 import type { ServiceDeps } from './deps';
@@ -37,10 +38,6 @@ interface VideoTally {
 const CHUNK = 32;
 const yieldToOthers = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
-/** Whether `n` of `of` is at least `pct` percent, on the counts (no rounding at the threshold). */
-const atLeast = (n: number, of: number, pct: number) => of > 0 && n * 100 >= pct * of;
-const percent = (n: number, of: number) => (of === 0 ? 0 : Math.round((n * 10_000) / of) / 100);
-
 /** One frame of a video or page of a PDF, as a query carries it, with how a match names it. */
 interface Part {
   hash: string;
@@ -48,32 +45,35 @@ interface Part {
   at: Pick<Match, 'frame' | 'page'>;
 }
 
-/** A vpdq or pdf query against stored videos or PDFs (by their rule) and against stored images (by each part). */
+/** A vpdq or pdf query against stored videos or PDFs (by their rule) and against stored images (by each frame or page). */
 export async function matchVideo(deps: ServiceDeps, q: HashWithVariants, thresholds: Record<HashType, number>): Promise<MatchResult> {
   if (q.type === 'pdf') {
     const pages = q.pages ?? [];
-    const parts = pages.map((p) => ({ hash: p.hash, quality: p.quality, at: { page: { number: p.page } } }));
-    return matchParts(deps, 'pdf', parts, thresholds, deps.documents, (all, usable) => ({ type: 'pdf', value: q.value, pages: all, usablePages: usable }), (share) => ({ document: share }));
+    const usable = usableFrames(
+      pages.map((p) => ({ hash: p.hash, quality: p.quality, at: { page: { number: p.page } } })),
+      THRESHOLDS.pdf.pageMinQuality,
+    );
+    const query = { type: 'pdf' as const, value: q.value, pages: pages.length, usablePages: usable.length };
+    return matchParts(deps, 'pdf', usable, query, thresholds, deps.documents, (share) => ({ document: share }));
   }
   const frames = q.frames ?? [];
-  const parts = frames.map((f) => ({ hash: f.hash, quality: f.quality, at: { frame: { index: f.index, timestamp: f.timestamp } } }));
-  return matchParts(deps, 'vpdq', parts, thresholds, deps.video, (all, usable) => ({ type: 'vpdq', value: q.value, frames: all, usableFrames: usable }), (share) => ({ video: share }));
+  const usable = usableFrames(frames.map((f) => ({ hash: f.hash, quality: f.quality, at: { frame: { index: f.index, timestamp: f.timestamp } } })));
+  const query = { type: 'vpdq' as const, value: q.value, frames: frames.length, usableFrames: usable.length };
+  return matchParts(deps, 'vpdq', usable, query, thresholds, deps.video, (share) => ({ video: share }));
 }
 
 type Share = { queryMatchPercent: number; candidateMatchPercent: number };
 
+/** The usable parts of a video (PDF) query against the stored videos (PDFs) under `rule`, and each part against stored images. */
 async function matchParts(
   deps: ServiceDeps,
   type: 'vpdq' | 'pdf',
-  parts: Part[],
+  usable: Part[],
+  query: MatchResult['query'],
   thresholds: Record<HashType, number>,
-  rule: { queryMatchPercent: number; candidateMatchPercent: number },
-  queryOf: (all: number, usable: number) => MatchResult['query'],
+  rule: VpdqRule,
   annotate: (share: Share) => Pick<Match, 'video' | 'document'>,
 ): Promise<MatchResult> {
-  const mask = usableFrameMask(parts);
-  const usable = parts.filter((_, i) => mask[i]);
-  const query = queryOf(parts.length, usable.length);
   if (usable.length === 0) return { query, lowQuality: true, matches: [] };
 
   // Chunk by chunk: probe, resolve the frames found to their videos (each frame looked up once),
@@ -115,16 +115,16 @@ async function matchParts(
     });
   }
 
-  const videos = [...tallies.values()].filter(
-    (t) => atLeast(t.queryFrames, usable.length, rule.queryMatchPercent) && (rule.candidateMatchPercent === 0 || atLeast(t.candidateFrames.size, t.owner.indexedFrames, rule.candidateMatchPercent)),
-  );
-  const details = new Map((await deps.hashes.getBySeqs([...videos.map((t) => t.owner.hashSeq), ...images.keys()])).map((d) => [d.seq, d]));
+  const videos = [...tallies.values()]
+    .map((t) => ({ t, verdict: vpdqVerdict({ queryMatched: t.queryFrames, queryUsable: usable.length, candidateMatched: t.candidateFrames.size, candidateUsable: t.owner.indexedFrames }, rule) }))
+    .filter((v) => v.verdict.matched);
+  const details = new Map((await deps.hashes.getBySeqs([...videos.map((v) => v.t.owner.hashSeq), ...images.keys()])).map((d) => [d.seq, d]));
   const videoMatches = videos
-    .sort((a, b) => b.queryFrames - a.queryFrames || a.distance - b.distance || a.owner.hashSeq - b.owner.hashSeq)
-    .flatMap((t) => {
+    .sort((a, b) => b.t.queryFrames - a.t.queryFrames || a.t.distance - b.t.distance || a.t.owner.hashSeq - b.t.owner.hashSeq)
+    .flatMap(({ t, verdict }) => {
       const d = details.get(t.owner.hashSeq);
       if (!d || d.status !== 'active') return [];
-      return [{ ...matchOf(d, t.distance), ...annotate({ queryMatchPercent: percent(t.queryFrames, usable.length), candidateMatchPercent: percent(t.candidateFrames.size, t.owner.indexedFrames) }) }];
+      return [{ ...matchOf(d, t.distance), ...annotate({ queryMatchPercent: verdict.queryMatchPercent, candidateMatchPercent: verdict.candidateMatchPercent }) }];
     });
   const imageMatches = [...images]
     .sort((a, b) => a[1].distance - b[1].distance || a[0] - b[0])

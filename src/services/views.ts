@@ -1,26 +1,22 @@
 /** How stored hashes look to clients: the union of their active contributions. */
-import type { HashDetail, HashSnapshot } from '../storage/types';
+import type { HashDetail } from '../storage/types';
 import type { Match } from './matching';
 
-export function activeContributions(h: HashDetail) {
+function activeContributions(h: HashDetail) {
   return h.contributions.filter((c) => c.retractedAt === null);
 }
 
-export function labelsOf(h: HashDetail): string[] {
+function labelsOf(h: HashDetail): string[] {
   const s = new Set<string>();
   for (const c of activeContributions(h)) for (const l of c.labels) s.add(l);
   return [...s].sort();
 }
 
-export function feedbackCounts(h: HashDetail): { confirm: number; dispute: number } {
+function feedbackCounts(h: HashDetail): { confirm: number; dispute: number } {
   let confirm = 0;
   let dispute = 0;
   for (const f of h.feedback) f.verdict === 'confirm' ? confirm++ : dispute++;
   return { confirm, dispute };
-}
-
-export function snapshotOf(h: HashDetail): HashSnapshot {
-  return { id: h.id, type: h.type, value: h.value, status: h.status, labels: labelsOf(h), contributors: activeContributions(h).length };
 }
 
 /** How a stored hash appears in a match answer. */

@@ -1,21 +1,17 @@
 /**
- * Multi-index hashing answered from SQL (Workers/D1, where no process keeps a memory index).
- * A 256-bit hash is 16 pieces of 16 bits; by the pigeonhole principle a hash within distance r of
- * the query has some piece within floor(r / 16) of the query's piece. For r <= 31 that is 1 bit: per
- * piece, the query's key and its 16 one-bit neighbours (17 keys, one statement), then the full
+ * Multi-index hashing answered from SQL, on the buckets of bucket-layout.ts. For r <= 31 each piece
+ * needs the query's key and its 16 one-bit neighbours (17 keys, one statement), then the full
  * distance of every candidate. Beyond 31 the neighbourhoods grow fast (2,517 keys a piece at 64), so
  * the index scans instead: the same answer either way.
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { hammingHex, HASH_SPECS, isListHashType, type HashType } from '../core/hashes';
+import { hammingHex, type HashType } from '../core/hashes';
 import { queryEach, type IndexedHash, type IndexHit, type MatchIndex } from '../core/hash-index';
+import { BUCKET_MAX_RADIUS, BUCKET_PIECES, BUCKETED_TYPES, bucketKey } from './bucket-layout';
 import { chunkRows, type AppDb } from './db';
 import { ScanMatchIndex } from './scan-index';
 import { hashBuckets, hashes } from './schema';
 import type { HashStore } from './types';
-
-const PIECES = 16;
-export const BUCKET_MAX_RADIUS = 31;
 
 function neighbours(key: string): string[] {
   const k = parseInt(key, 16);
@@ -44,17 +40,17 @@ export class SqlBucketIndex implements MatchIndex {
 
   async queryMany(type: HashType, values: string[], maxDistance: number): Promise<IndexHit[][]> {
     // Scanned types go through the scan's one-pass batch.
-    if (isListHashType(type) || HASH_SPECS[type].metric !== 'hamming' || maxDistance > BUCKET_MAX_RADIUS) return this.scan.queryMany(type, values, maxDistance);
+    if (!BUCKETED_TYPES.includes(type) || maxDistance > BUCKET_MAX_RADIUS) return this.scan.queryMany(type, values, maxDistance);
     return queryEach(this, type, values, maxDistance);
   }
 
   async query(type: HashType, value: string, maxDistance: number): Promise<IndexHit[]> {
     // Video frames and PDF pages have no buckets (Workers decode neither; they arrive only as shared
     // vpdq and pdf hashes), and tlsh is no Hamming distance: scanned.
-    if (isListHashType(type) || HASH_SPECS[type].metric !== 'hamming' || maxDistance > BUCKET_MAX_RADIUS) return this.scan.query(type, value, maxDistance);
-    const radius = Math.floor(maxDistance / PIECES);
-    const lookups = Array.from({ length: PIECES }, (_, piece) => {
-      const key = value.slice(4 * piece, 4 * piece + 4);
+    if (!BUCKETED_TYPES.includes(type) || maxDistance > BUCKET_MAX_RADIUS) return this.scan.query(type, value, maxDistance);
+    const radius = Math.floor(maxDistance / BUCKET_PIECES);
+    const lookups = Array.from({ length: BUCKET_PIECES }, (_, piece) => {
+      const key = bucketKey(value, piece);
       const keys = radius === 0 ? [key] : neighbours(key);
       return this.db
         .select({ seq: hashBuckets.seq })

@@ -17,7 +17,7 @@ export type AppDb = BaseSQLiteDatabase<'async', unknown, Schema> & {
  * D1 accepts at most 100 bound parameters per statement; multi-row statements are cut to fit.
  * (libsql would take more; one limit for both keeps the two runtimes' behaviour the same.)
  */
-export const MAX_PARAMS = 100;
+const MAX_PARAMS = 100;
 
 export function chunkRows<T>(rows: T[], paramsPerRow: number): T[][] {
   const per = Math.max(1, Math.floor(MAX_PARAMS / paramsPerRow));

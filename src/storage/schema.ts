@@ -65,8 +65,9 @@ export const feedback = sqliteTable(
 
 /**
  * The frames of a `vpdq` hash (one row in `hashes`, whose value is the SHA-256 of the frame list as
- * vPDQ writes it; see core/video.ts). `seq` is the frame's key in the match index. `indexed` marks
- * the frames matching uses: quality >= 50 and the first of each distinct hash in the video.
+ * vPDQ writes it; see core/video). `seq` is the frame's key in the match index. `indexed` marks the
+ * frames matching uses (core/video `usableFrameMask`: quality at least
+ * THRESHOLDS.vpdq.frameMinQuality, the first of each distinct hash in the video).
  */
 export const videoFrames = sqliteTable(
   'video_frames',
@@ -210,16 +211,16 @@ export const matchCounts = sqliteTable(
 );
 
 /**
- * Multi-index hashing in SQL, for deployments without a memory index (Workers/D1): each perceptual
- * hash is cut into 16 pieces of 16 bits (4 hex digits); a row per piece. Written only when the store
- * is created with `buckets: true`. Retracted hashes keep their rows; lookups check the status.
+ * Multi-index hashing in SQL, for deployments without a memory index (Workers/D1): a row per piece
+ * of each perceptual hash (bucket-layout.ts). Written only when the ledger is created with
+ * `buckets: true`. Retracted hashes keep their rows; lookups check the status.
  */
 export const hashBuckets = sqliteTable(
   'hash_buckets',
   {
     type: text('type').notNull(),
     piece: integer('piece').notNull(),
-    /** The piece as 4 lowercase hex digits. */
+    /** The piece's hex digits (bucket-layout.ts). */
     key: text('key').notNull(),
     seq: integer('seq').notNull(),
   },

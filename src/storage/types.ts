@@ -16,7 +16,7 @@ export interface HashRow {
   seq: number;
   /** Public, opaque id. */
   id: string;
-  /** For `vpdq`, value is the SHA-256 of the frame list (core/video.ts vpdqDigest); the frames are rows of their own. */
+  /** For `vpdq`, value is the SHA-256 of the frame list (core/video vpdqDigest); the frames are rows of their own. */
   type: HashType;
   value: string;
   /** '' = shared on this node. */
@@ -68,7 +68,7 @@ export interface VideoFrameRow {
   timestampMs: number;
   quality: number;
   value: string;
-  /** Used for matching: quality >= 50 and the first frame with this hash in the video. */
+  /** Used for matching: kept by core/video's `usableFrameMask` (quality, first of its hash). */
   indexed: boolean;
 }
 

@@ -115,7 +115,8 @@ describe('sharing and matching', () => {
     const client = new NodeClient({ node: node.base, clientId: partner.id, key: partner.jwk, fetch: r.fetch });
     const video = (v: number) => Array.from({ length: 3000 }, (_, i) => ({ index: i * 30, timestamp: i, hash: hex(64, v * 100_000 + i), quality: 90 }));
     // Six videos of 3000 frames: ~2.2 MB of JSON, over the node's 2 MiB for one request.
-    const items: ShareItem[] = Array.from({ length: 6 }, (_, v) => ({ type: 'vpdq', frames: video(v), labels: ['attack-footage'] }));
+    const videos = Array.from({ length: 6 }, (_, v) => video(v));
+    const items: ShareItem[] = videos.map((frames) => ({ type: 'vpdq', frames, labels: ['attack-footage'] }));
     const shared = await client.share(items);
     expect(shared.items).toHaveLength(6);
     const shares = r.calls.filter((c) => c.path === '/v1/hashes');
@@ -123,7 +124,7 @@ describe('sharing and matching', () => {
     expect(shares.every((c) => c.status === 201 && c.bytes <= 2 * 1024 * 1024)).toBe(true);
 
     // Matching: at most 3600 frames a request (VIDEO_MAX_FRAMES), so one video a request.
-    const { results } = await client.match(items.slice(0, 3).map((i) => ({ type: 'vpdq' as const, frames: i.frames })));
+    const { results } = await client.match(videos.slice(0, 3).map((frames) => ({ type: 'vpdq' as const, frames })));
     expect(results.map((res) => res.matches.find((m) => m.type === 'vpdq')?.id)).toEqual(shared.items.slice(0, 3).map((s) => s.id));
     expect(r.calls.filter((c) => c.path === '/v1/match').map((c) => c.status)).toEqual([200, 200, 200]);
 

@@ -7,9 +7,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { bmvbhash, bmvbhashEven } from 'blockhash-core';
 import sharp from 'sharp';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { blockhash } from '../../src/core/blockhash';
-import { blockhashDihedralFromRgba, blockhashFromRgba, blockhashSupports, blockhashValues, setBlockhashWasmEnabled } from '../../src/core/blockhash';
+import { blockhashDihedralFromRgba, blockhashFromRgba, blockhashSupports, blockhashValues, compileBlockhashKernels, type BlockhashKernels } from '../../src/core/blockhash';
 import type { DecodedImage } from '../../src/core/media';
 import { dihedralPixels, PDQ_DIHEDRAL_VARIANTS } from '../../src/core/pdq';
 import { mulberry32 } from '../../src/core/prng';
@@ -31,19 +31,13 @@ const reference = (img: Img, method: 1 | 2 = 2, bits = 16): string => {
   return method === 2 ? bmvbhash(data, bits) : bmvbhashEven(data, bits);
 };
 
-/** Both paths: the WebAssembly kernel where it compiles (Node), and the TypeScript one (Workers). */
-function bothPaths<T>(fn: () => T): { wasm: T; ts: T } {
-  setBlockhashWasmEnabled(true);
-  const wasm = fn();
-  setBlockhashWasmEnabled(false);
-  try {
-    return { wasm, ts: fn() };
-  } finally {
-    setBlockhashWasmEnabled(true);
-  }
-}
+/** The WebAssembly kernel, as the node builds it (a build that fails throws here). */
+const KERNEL = compileBlockhashKernels();
 
-afterEach(() => setBlockhashWasmEnabled(true));
+/** Both paths: the WebAssembly kernel and the TypeScript loop. */
+function bothPaths<T>(fn: (k: BlockhashKernels | null) => T): { wasm: T; ts: T } {
+  return { wasm: fn(KERNEL), ts: fn(null) };
+}
 
 /**
  * blockhash-core's method-2 block values before the median step, transcribed: each pixel adds
@@ -189,9 +183,9 @@ describe('the conformance images (../shared/conformance/blockhash)', () => {
     for (const method of [1, 2] as const) {
       const want = readFileSync(`${dir}/${file.replace(/\.\w+$/, '')}_16_${method}.txt`, 'utf8').trim().split(/\s+/)[0];
       expect(reference(img, method)).toBe(want);
-      expect(bothPaths(() => blockhashFromRgba(img.rgba, img.width, img.height, method))).toEqual({ wasm: want, ts: want });
+      expect(bothPaths((k) => blockhashFromRgba(img.rgba, img.width, img.height, k, method))).toEqual({ wasm: want, ts: want });
     }
-    expect(Array.from(blockhashValues(img.rgba, img.width, img.height))).toEqual(Array.from(referenceValues(img)));
+    expect(Array.from(blockhashValues(img.rgba, img.width, img.height, KERNEL))).toEqual(Array.from(referenceValues(img)));
   });
 
   it('resized to odd sizes (photographs where fractional weights matter), equal blockhash-core', async () => {
@@ -204,7 +198,7 @@ describe('the conformance images (../shared/conformance/blockhash)', () => {
         const rgba = new Uint8Array(await sharp(img.rgba, { raw: { width: img.width, height: img.height, channels: 4 } }).resize(width, height, { fit: 'fill' }).raw().toBuffer());
         const resized = { width, height, rgba };
         const want = reference(resized);
-        expect(bothPaths(() => blockhashFromRgba(rgba, width, height))).toEqual({ wasm: want, ts: want });
+        expect(bothPaths((k) => blockhashFromRgba(rgba, width, height, k))).toEqual({ wasm: want, ts: want });
         checked++;
       }
     }
@@ -219,7 +213,7 @@ describe('a thousand generated images, 16-4000 pixels a side', () => {
     GENERATED.forEach(([width, height], i) => {
       const img = generate(width, height, KINDS[i % KINDS.length], i + 1);
       const want = reference(img);
-      const got = bothPaths(() => blockhashFromRgba(img.rgba, width, height));
+      const got = bothPaths((k) => blockhashFromRgba(img.rgba, width, height, k));
       if (got.wasm !== want || got.ts !== want) throw new Error(`${width}x${height} ${KINDS[i % KINDS.length]} (#${i}): blockhash-core ${want}, wasm ${got.wasm}, ts ${got.ts}`);
       count++;
       if (width % 16 !== 0 || height % 16 !== 0) fractional++;
@@ -233,7 +227,7 @@ describe('a thousand generated images, 16-4000 pixels a side', () => {
       if (i % 3 !== 0 || width * height > 2_000_000) return;
       const img = generate(width, height, KINDS[i % KINDS.length], i + 1);
       const want = referenceValues(img);
-      const got = bothPaths(() => blockhashValues(img.rgba, width, height));
+      const got = bothPaths((k) => blockhashValues(img.rgba, width, height, k));
       for (let b = 0; b < 256; b++) {
         if (!Object.is(got.wasm[b], want[b]) || !Object.is(got.ts[b], want[b])) throw new Error(`${width}x${height} block ${b}: reference ${want[b]}, wasm ${got.wasm[b]}, ts ${got.ts[b]}`);
       }
@@ -247,7 +241,7 @@ describe('a thousand generated images, 16-4000 pixels a side', () => {
         if (!blockhashSupports(width, height, bits)) continue;
         for (const method of [1, 2] as const) {
           const want = reference(img, method, bits);
-          expect(bothPaths(() => blockhashFromRgba(img.rgba, width, height, method, bits))).toEqual({ wasm: want, ts: want });
+          expect(bothPaths((k) => blockhashFromRgba(img.rgba, width, height, k, method, bits))).toEqual({ wasm: want, ts: want });
         }
       }
     });
@@ -261,15 +255,15 @@ describe('input shapes', () => {
     shifted.set(img.rgba, 3);
     const rgba = shifted.subarray(3);
     const want = reference(img);
-    expect(bothPaths(() => blockhashFromRgba(rgba, 203, 117))).toEqual({ wasm: want, ts: want });
+    expect(bothPaths((k) => blockhashFromRgba(rgba, 203, 117, k))).toEqual({ wasm: want, ts: want });
   });
 
   it('rows wider than the lanes of the running sums hold (runs of more than 512 pixels)', () => {
     for (const [width, height, kind] of [[9000, 16, 'noise'], [10_001, 17, 'nearly white'], [8300, 19, 'noise with transparency']] as const) {
       const img = generate(width, height, kind, width);
       const want = reference(img);
-      expect(bothPaths(() => blockhashFromRgba(img.rgba, width, height))).toEqual({ wasm: want, ts: want });
-      expect(Array.from(blockhashValues(img.rgba, width, height))).toEqual(Array.from(referenceValues(img)));
+      expect(bothPaths((k) => blockhashFromRgba(img.rgba, width, height, k))).toEqual({ wasm: want, ts: want });
+      expect(Array.from(blockhashValues(img.rgba, width, height, KERNEL))).toEqual(Array.from(referenceValues(img)));
     }
   });
 
@@ -277,17 +271,17 @@ describe('input shapes', () => {
     expect(blockhashSupports(15, 100, 16)).toBe(false);
     expect(blockhashSupports(100, 100, 12)).toBe(false);
     expect(blockhashSupports(100, 100, 16)).toBe(true);
-    expect(() => blockhashFromRgba(new Uint8Array(100 * 100 * 4), 100, 100, 2, 12)).toThrow(RangeError);
+    expect(() => blockhashFromRgba(new Uint8Array(100 * 100 * 4), 100, 100, KERNEL, 2, 12)).toThrow(RangeError);
     const img: DecodedImage = { ...generate(100, 90, 'gradient', 3), format: 'png' };
-    expect(blockhash(img, 2, 12)).toBe(reference(img, 2, 12));
-    expect(blockhash(img)).toBe(reference(img));
-    expect(blockhash(img, 1)).toBe(reference(img, 1));
+    expect(blockhash(img, KERNEL, 2, 12)).toBe(reference(img, 2, 12));
+    expect(blockhash(img, KERNEL)).toBe(reference(img));
+    expect(blockhash(img, KERNEL, 1)).toBe(reference(img, 1));
   });
 });
 
 describe('rotations and mirrors from one pass', () => {
   const check = (img: Img, label: string): void => {
-    const got = bothPaths(() => blockhashDihedralFromRgba(img.rgba, img.width, img.height));
+    const got = bothPaths((k) => blockhashDihedralFromRgba(img.rgba, img.width, img.height, k));
     const want = PDQ_DIHEDRAL_VARIANTS.map((variant) => ({ variant, hash: reference(dihedralPixels(img.rgba, img.width, img.height, variant)) }));
     expect(got.wasm, label).toEqual(want);
     expect(got.ts, label).toEqual(want);

@@ -1,11 +1,11 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hammingHex } from '../../src/core/hashes';
 import { uniform } from '../../src/core/prng';
 import { dihedralPixels, lumaFromRgba, pdqDihedralFromRgba, pdqFromLuma, pdqFromRgba, PDQ_DIHEDRAL_VARIANTS, type PdqDihedralVariant, type PdqResult } from '../../src/core/pdq';
 import { decimationIndices, downscaleTo64, jaroszWindowSize } from '../../src/core/pdq';
-import { downscaleTo64Wasm, setWasmEnabled, wasmKernels } from '../../src/core/pdq';
+import { compilePdqKernels, downscaleTo64Wasm, type PdqKernels } from '../../src/core/pdq';
 import { cropRgba, letterboxBorders } from '../../src/core/pdq';
 import type { DecodedImage } from '../../src/core/media';
 import { SharpImageDecoder } from '../../src/runtime/node/image';
@@ -17,6 +17,8 @@ type Row = PdqExpectation;
 const rows = readPdqExpectations(conformancePath('pdq', 'expected', 'repo-expected-pdq.csv'));
 const hmaRows = rows.filter((r) => r.pipeline === 'hma');
 const decoder = new SharpImageDecoder({ maxPixels: 100_000_000 });
+/** The WebAssembly kernels, as the node builds them (a build that fails throws here). */
+const KERNELS = compilePdqKernels();
 
 async function decodeFile(...parts: string[]): Promise<DecodedImage> {
   return decoder.decode(readFileSync(conformancePath('pdq', ...parts)));
@@ -43,7 +45,7 @@ function unletterboxThreshold(suffix: string): number {
  * As HMA: crop the black bands, save the crop in the source format (Pillow's JPEG defaults:
  * quality 75, 4:2:0, baseline, standard tables) and hash the re-decoded file.
  */
-async function unletterboxedPdq(img: DecodedImage, threshold: number): Promise<PdqResult> {
+async function unletterboxedPdq(img: DecodedImage, threshold: number, k: PdqKernels | null): Promise<PdqResult> {
   const borders = letterboxBorders(img.rgba, img.width, img.height, threshold);
   if (!borders) throw new Error('image is all black');
   const crop = cropRgba(img.rgba, img.width, img.height, borders);
@@ -53,44 +55,43 @@ async function unletterboxedPdq(img: DecodedImage, threshold: number): Promise<P
     .jpeg({ quality: 75, chromaSubsampling: '4:2:0', mozjpeg: false, trellisQuantisation: false, overshootDeringing: false, optimiseScans: false, optimiseCoding: false, quantisationTable: 0 })
     .toBuffer();
   const again = await decoder.decode(jpeg);
-  return pdqFromRgba(again.rgba, again.width, again.height);
+  return pdqFromRgba(again.rgba, again.width, again.height, k);
 }
 
-async function hashRow(row: Row): Promise<PdqResult> {
+async function hashRow(row: Row, k: PdqKernels | null): Promise<PdqResult> {
   const [file, transform] = row.file.split('#');
   const img = await decodeFile(file);
-  if (!transform) return pdqFromRgba(img.rgba, img.width, img.height);
+  if (!transform) return pdqFromRgba(img.rgba, img.width, img.height, k);
   // `#pixels-X`: the image after the pixel transform X, hashed. (The DCT-domain variants of
   // pdqDihedralFromRgba are close to these but not bit-identical: the reference's cell sampling is
   // not symmetric, and LA.png is pixel noise, so there they differ by 64-92 bits.)
   if (transform.startsWith('pixels-')) {
     const t = dihedralPixels(img.rgba, img.width, img.height, variantOf(transform.slice('pixels-'.length)));
-    return pdqFromRgba(t.rgba, t.width, t.height);
+    return pdqFromRgba(t.rgba, t.width, t.height, k);
   }
-  if (transform.startsWith('unletterbox-threshold-')) return unletterboxedPdq(img, unletterboxThreshold(transform));
+  if (transform.startsWith('unletterbox-threshold-')) return unletterboxedPdq(img, unletterboxThreshold(transform), k);
   throw new Error(`unknown transform #${transform}`);
 }
 
-// Both implementations of the downsampling: WebAssembly (Node's default) and TypeScript (runtimes
-// that compile no WebAssembly at run time, such as Cloudflare Workers).
+// Both implementations of the downsampling: the WebAssembly kernels and the TypeScript path.
 describe.each([
   ['WebAssembly', true],
   ['TypeScript', false],
 ])('PDQ conformance (%s): every hma row of ../shared/conformance/pdq/expected/repo-expected-pdq.csv', (_path, wasm) => {
-  beforeAll(() => setWasmEnabled(wasm));
-  afterAll(() => setWasmEnabled(true));
+  const k = wasm ? KERNELS : null;
 
   it('the CSV has hma rows, each a 64-hex hash', () => {
     expect(hmaRows.length).toBeGreaterThan(20);
     for (const r of hmaRows) expect(r.expected_pdq).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('runs on the intended path', () => {
-    expect(wasmKernels() !== null).toBe(wasm);
+  it('runs on the intended path: the kernels built, or none given', () => {
+    if (wasm) expect(k?.memory).toBeInstanceOf(WebAssembly.Memory);
+    else expect(k).toBeNull();
   });
 
   it.each(hmaRows.map((r) => [r.file, r] as const))('%s', async (_name, row) => {
-    const got = await hashRow(row);
+    const got = await hashRow(row, k);
     expect(got.hash).toBe(row.expected_pdq);
     if (row.expected_quality !== '') expect(got.quality).toBe(Number(row.expected_quality));
   });
@@ -108,14 +109,14 @@ describe('PDQ dihedral variants', () => {
 
   it('each oriented copy matches its variant of the original (distance <= 31); without variants only the original matches', async () => {
     const orig = await decodeFile(...dihDir, 'bridge-1-original.jpg');
-    const plain = pdqFromRgba(orig.rgba, orig.width, orig.height);
-    const dih = pdqDihedralFromRgba(orig.rgba, orig.width, orig.height);
+    const plain = pdqFromRgba(orig.rgba, orig.width, orig.height, KERNELS);
+    const dih = pdqDihedralFromRgba(orig.rgba, orig.width, orig.height, KERNELS);
     expect(dih.hashes.map((h) => h.variant)).toEqual([...PDQ_DIHEDRAL_VARIANTS]);
     expect(dih.hashes[0].hash).toBe(plain.hash);
     expect(dih.quality).toBe(plain.quality);
     for (const f of dihFiles) {
       const img = await decodeFile(...dihDir, f);
-      const h = pdqFromRgba(img.rgba, img.width, img.height).hash;
+      const h = pdqFromRgba(img.rgba, img.width, img.height, KERNELS).hash;
       const variant = variantOfFile(f);
       const distances = Object.fromEntries(dih.hashes.map((d) => [d.variant, hammingHex(d.hash, h)]));
       expect(distances[variant], `${f} vs the original's ${variant}`).toBeLessThanOrEqual(31);
@@ -126,11 +127,11 @@ describe('PDQ dihedral variants', () => {
 
   it('the DCT-domain variants agree with hashing the transformed pixels (distance <= 31)', async () => {
     const orig = await decodeFile(...dihDir, 'bridge-1-original.jpg');
-    const dih = pdqDihedralFromRgba(orig.rgba, orig.width, orig.height);
+    const dih = pdqDihedralFromRgba(orig.rgba, orig.width, orig.height, KERNELS);
     for (const { variant, hash } of dih.hashes) {
       const t = dihedralPixels(orig.rgba, orig.width, orig.height, variant);
       expect(t.width * t.height).toBe(orig.width * orig.height);
-      expect(hammingHex(pdqFromRgba(t.rgba, t.width, t.height).hash, hash), variant).toBeLessThanOrEqual(31);
+      expect(hammingHex(pdqFromRgba(t.rgba, t.width, t.height, KERNELS).hash, hash), variant).toBeLessThanOrEqual(31);
     }
   });
 
@@ -140,7 +141,7 @@ describe('PDQ dihedral variants', () => {
       const t = dihedralPixels(orig.rgba, orig.width, orig.height, variantOfFile(f));
       const img = await decodeFile(...dihDir, f);
       expect([t.width, t.height]).toEqual([img.width, img.height]);
-      expect(hammingHex(pdqFromRgba(t.rgba, t.width, t.height).hash, pdqFromRgba(img.rgba, img.width, img.height).hash), f).toBeLessThanOrEqual(31);
+      expect(hammingHex(pdqFromRgba(t.rgba, t.width, t.height, KERNELS).hash, pdqFromRgba(img.rgba, img.width, img.height, KERNELS).hash), f).toBeLessThanOrEqual(31);
     }
   });
 });
@@ -187,8 +188,7 @@ describe('PDQ downsampling', () => {
   });
 
   it('the WebAssembly kernels equal the plain one, bit for bit, from RGBA and from float luma', () => {
-    const k = wasmKernels();
-    expect(k).not.toBeNull();
+    const k = KERNELS;
     const rand = uniform(0x2545f491);
     // Odd widths exercise the padding to 4 columns, heights not a multiple of 8 the last band,
     // narrow planes windows of 1 and repeated sample columns.
@@ -211,7 +211,7 @@ describe('PDQ downsampling', () => {
       if (img.width === 64 && img.height === 64) continue;
       const luma = lumaFromRgba(img.rgba, img.width, img.height);
       const ts = downscaleTo64(img.height, img.width, (y0, count, out) => out.set(luma.subarray(y0 * img.width, (y0 + count) * img.width)));
-      const wasm = downscaleTo64Wasm(wasmKernels()!, img.height, img.width, { rgba: img.rgba });
+      const wasm = downscaleTo64Wasm(KERNELS, img.height, img.width, { rgba: img.rgba });
       expect(Buffer.from(wasm.buffer).equals(Buffer.from(ts.buffer)), file).toBe(true);
     }
   });
@@ -220,37 +220,32 @@ describe('PDQ downsampling', () => {
     const [w, h] = [301, 173];
     const rgba = new Uint8Array(w * h * 4).map((_, i) => (i * 2654435761) >>> 24);
     const luma = lumaFromRgba(rgba, w, h);
-    const fast = [pdqFromRgba(rgba, w, h), pdqFromLuma(luma, w, h)];
-    setWasmEnabled(false);
-    try {
-      expect([pdqFromRgba(rgba, w, h), pdqFromLuma(luma, w, h)]).toEqual(fast);
-    } finally {
-      setWasmEnabled(true);
-    }
+    const fast = [pdqFromRgba(rgba, w, h, KERNELS), pdqFromLuma(luma, w, h, KERNELS)];
+    expect([pdqFromRgba(rgba, w, h, null), pdqFromLuma(luma, w, h, null)]).toEqual(fast);
     expect(fast[1]).toEqual(fast[0]);
   });
 });
 
 describe('PDQ edge cases', () => {
   it('a side under 5 pixels hashes to zeros with quality 0, as the reference', () => {
-    const r = pdqFromRgba(new Uint8Array(4 * 4 * 100).fill(200), 4, 100);
+    const r = pdqFromRgba(new Uint8Array(4 * 4 * 100).fill(200), 4, 100, KERNELS);
     expect(r).toEqual({ hash: '0'.repeat(64), quality: 0 });
   });
 
   it('a flat image has quality 0', () => {
-    expect(pdqFromRgba(new Uint8Array(100 * 80 * 4).fill(128), 100, 80).quality).toBe(0);
+    expect(pdqFromRgba(new Uint8Array(100 * 80 * 4).fill(128), 100, 80, KERNELS).quality).toBe(0);
   });
 
   it('alpha is ignored', async () => {
     const img = await decodeFile('pdq', 'data', 'misc-images', 'c.png');
     const opaque = img.rgba.slice();
     for (let q = 3; q < opaque.length; q += 4) opaque[q] = 255;
-    expect(pdqFromRgba(opaque, img.width, img.height)).toEqual(pdqFromRgba(img.rgba, img.width, img.height));
+    expect(pdqFromRgba(opaque, img.width, img.height, KERNELS)).toEqual(pdqFromRgba(img.rgba, img.width, img.height, KERNELS));
   });
 
   it('a 64x64 input skips the filter in both entry points, so the dihedral original equals the plain hash', () => {
     const rgba = new Uint8Array(64 * 64 * 4);
     for (let i = 0; i < rgba.length; i++) rgba[i] = (i * 7919) % 251;
-    expect(pdqDihedralFromRgba(rgba, 64, 64).hashes[0].hash).toBe(pdqFromRgba(rgba, 64, 64).hash);
+    expect(pdqDihedralFromRgba(rgba, 64, 64, KERNELS).hashes[0].hash).toBe(pdqFromRgba(rgba, 64, 64, KERNELS).hash);
   });
 });

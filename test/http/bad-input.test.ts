@@ -57,7 +57,7 @@ describe('malformed requests', () => {
       json('POST', { items: [{ type: 'pdq', value: PDQ, labels: ['attack-footage'] }, { type: 'pdq', value: 'a'.repeat(64), labels: ['cats'] }] }),
     );
     const body = await problem(res, 400, 'invalid_request');
-    expect(body.errors).toContainEqual({ path: 'items/1/labels', message: expect.stringContaining('cats') });
+    expect(body.errors).toContainEqual({ path: 'items/1/labels/0', message: expect.stringContaining('cats') });
     const feed = await (await t.request('/v1/hashes')).json();
     expect(feed.entries).toEqual([]);
   });

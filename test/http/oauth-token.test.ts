@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { base64url, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/runtime/node/config';
+import { ConfigError } from '../../src/config';
+import { loadConfig } from '../../src/runtime/node/config';
 import { ISSUER, makeTestApp, tokenRequest, TOKEN_URL, type TestApp, type TestClient } from '../support/app';
 
 let t: TestApp;

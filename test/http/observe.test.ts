@@ -65,9 +65,9 @@ describe('request ids', () => {
   it('comes back on errors too: 404, 401, 400', async () => {
     for (const [path, init, status] of [
       ['/nowhere', {}, 404],
-      ['/v1/match', { method: 'POST' }, 400],
+      ['/v1/match', { method: 'POST', body: '{}' }, 400],
     ] as const) {
-      const res = await app.request(`http://node.test${path}`, { ...init, headers: { 'x-request-id': `err-${status}`, ...dev('p1') } });
+      const res = await app.request(`http://node.test${path}`, { ...init, headers: { 'content-type': 'application/json', 'x-request-id': `err-${status}`, ...dev('p1') } });
       expect(res.status).toBe(status);
       expect(res.headers.get('x-request-id')).toBe(`err-${status}`);
       expect(lines().find((l) => l.reqId === `err-${status}`)).toMatchObject({ event: 'request', status, code: expect.any(String) });

@@ -1,6 +1,8 @@
 /** PDQ through the API: the reference values, quality, and rotation/mirror-tolerant matching. */
 import { readFileSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hammingHex } from '../../src/core/hashes';
+import { dihedralFromHash } from '../../src/core/pdq';
 import { json, makeTestApp, type TestApp } from '../support/app';
 import { conformancePath } from '../support/conformance';
 
@@ -92,7 +94,12 @@ describe('rotation- and mirror-tolerant matching', () => {
         expect(r.matches[0].distance).toBeLessThanOrEqual(type === 'pdq' ? 31 : 20);
         // Undoing the upload's transform: rotating the upload by the named variant gives back the original.
         expect(r.matches[0].variant, `${f} ${type}`).toBe(want[f]);
+        // Only the variant that matched is listed, with its hash: the one the distance was measured from.
+        expect(hammingHex(r.matches[0].variantValue, r.matches[0].value), `${f} ${type}`).toBe(r.matches[0].distance);
+        if (want[f] === 'original') expect(r.matches[0].variantValue).toBe(body.hashes[type].value);
       }
+      expect(body.variants, f).toBeUndefined();
+      expect(Object.keys(body).sort()).toEqual(['hashes', 'kind', 'media', 'results']);
     }
   });
 
@@ -103,6 +110,9 @@ describe('rotation- and mirror-tolerant matching', () => {
       expect(plain.results[0].matches.length > 0, f).toBe(f === ORIGINAL);
       const dih = await (await t.request('/v1/match', json('POST', { hashes: [{ type: 'pdq', value: hashes.pdq.value }], dihedral: true }))).json();
       expect(dih.results[0].matches, f).toHaveLength(1);
+      const [m] = dih.results[0].matches;
+      expect(m.variantValue, f).toBe(dihedralFromHash(hashes.pdq.value, m.variant));
+      expect(hammingHex(m.variantValue, m.value), f).toBe(m.distance);
     }
   });
 });

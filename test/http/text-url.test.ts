@@ -176,7 +176,7 @@ describe('url', () => {
     expect(scopes).toEqual([[[channel.id, 'prefix']], [[channel.id, 'prefix']], [], [[host.id, 'host']], []]);
   });
 
-  it('refuses URLs that do not parse, naming the problem, and mixes of url and value (400)', async () => {
+  it('refuses URLs that do not parse, naming the problem, and mixes of url and value, or neither (400)', async () => {
     const cases: [unknown, string, RegExp][] = [
       [{ type: 'url', url: 'not a url', labels: ['recruitment'] }, 'items/0/url', /not an absolute URL/],
       [{ type: 'url', url: 'ftp://example.org/x', labels: ['recruitment'] }, 'items/0/url', /scheme ftp is not accepted/],
@@ -184,7 +184,9 @@ describe('url', () => {
       [{ type: 'url', url: 'https://example.org:99999/', labels: ['recruitment'] }, 'items/0/url', /port 99999 is out of range/],
       [{ type: 'url', url: 'https://example.org/', value: 'ab'.repeat(32), labels: ['recruitment'] }, 'items/0/value', /not both/],
       [{ type: 'url', value: 'ab'.repeat(32), scope: 'host', labels: ['recruitment'] }, 'items/0/scope', /needs the url itself/],
-      [{ type: 'pdq', url: 'https://example.org/', labels: ['recruitment'] }, 'items/0/url', /url items only/],
+      // A member another type does not take is ignored (decisions.md): a pdq item needs its value.
+      [{ type: 'pdq', url: 'https://example.org/', labels: ['recruitment'] }, 'items/0/value', /items\/0\/value is missing/],
+      [{ type: 'url', labels: ['recruitment'] }, 'items/0/url', /needs the URL itself/],
       [{ type: 'url', value: 'xyz', labels: ['recruitment'] }, 'items/0/value', /hexadecimal/],
     ];
     for (const [item, path, message] of cases) {

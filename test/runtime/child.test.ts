@@ -1,10 +1,10 @@
 /**
- * The caps the PDF tools run under (src/runtime/node/child.ts), on real processes: the address-space
+ * The caps the PDF tools run under (src/runtime/node/document/capped.ts), on real processes: the address-space
  * cap stops a process that allocates past it, the wall clock kills one that runs past it, the input
  * reaches stdin from memory, and the output cap stops a process that writes too much.
  */
 import { describe, expect, it } from 'vitest';
-import { runCapped } from '../../src/runtime/node/child';
+import { runCapped } from '../../src/runtime/node/document';
 
 const soon = (ms: number) => ({ memoryBytes: 0, deadline: Date.now() + ms });
 

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { check } from '../../src/cli/verify/check';
 import { connect } from '../../src/cli/verify/node-api';
 import type { AuditorState } from '../../src/cli/verify/state';
-import { openDatabase } from '../../src/runtime/node/db';
+import { openDatabase } from '../../src/runtime/node/database';
 import { uniform } from '../../src/core/prng';
 import { admit, freePort, startReadyNode, tokenFor } from '../support/node-process';
 

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BruteForceIndex } from '../../src/core/hash-index';
 import { MultiIndexHashing } from '../../src/core/hash-index';
 import { mulberry32 as prng } from '../../src/core/prng';
-import { MihHelper } from '../../src/runtime/node/mih-helper';
+import { MihHelper } from '../../src/runtime/node/match-helper';
 
 const rnd = prng(21);
 const randomHash = () => Uint32Array.from({ length: 8 }, () => rnd());

@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/core/errors';
 import { hammingHex } from '../../src/core/hashes';
-import { dedupeFrameHashes, hashVideo, isVideo, parseVpdqText, sniffVideoContainer, vpdqMatch, type VideoDecodeOptions, type VideoFrameHash, type VideoHashes } from '../../src/core/video';
+import { buildHashKernels } from '../../src/core/kernels';
+import { hashVideo, isVideo, parseVpdqText, sniffVideoContainer, usableFrames, vpdqMatch, type VideoDecodeOptions, type VideoFrameHash, type VideoHashes } from '../../src/core/video';
 import { FfmpegVideoDecoder } from '../../src/runtime/node/video';
 import { conformancePath } from '../support/conformance';
 import { conformanceVideo, ffmpegPipe, requireFfmpeg } from '../support/ffmpeg';
@@ -29,7 +30,8 @@ const EVERY_FRAME_VIDEOS = process.env.VPDQ_EVERY_FRAME === 'all' ? VIDEOS : ['d
 const decoder = new FfmpegVideoDecoder();
 const video = conformanceVideo;
 const fed: Buffer[] = []; // every byte string given to the decoder, for the no-disk check
-const hash = (bytes: Buffer, opts: VideoDecodeOptions, d = decoder) => (fed.push(bytes), hashVideo(d, bytes, opts));
+const { pdq: kernels } = buildHashKernels();
+const hash = (bytes: Buffer, opts: VideoDecodeOptions, d = decoder) => (fed.push(bytes), hashVideo(d, bytes, opts, kernels));
 
 function reference(name: string): VideoFrameHash[] {
   return parseVpdqText(readFileSync(conformancePath('pdq', 'vpdq', 'sample-hashes', `${name}.txt`), 'utf8'));
@@ -189,7 +191,7 @@ describe('vPDQ match rule', () => {
     // The candidate-side threshold.
     expect(vpdqMatch([a], [a, b]).matched).toBe(true);
     expect(vpdqMatch([a], [a, b], { candidateMatchPercent: 80 }).matched).toBe(false);
-    expect(dedupeFrameHashes([a, b, { ...a, index: 9 }]).map((f) => f.hash)).toEqual([a.hash, b.hash]);
+    expect(usableFrames([a, b, { ...a, index: 9 }]).map((f) => f.hash)).toEqual([a.hash, b.hash]);
   });
 });
 

@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type OpenDb } from '../../src/runtime/node/db';
+import { openDatabase, type OpenDb } from '../../src/runtime/node/database';
 import { SqlHashStore } from '../../src/storage/hash-store';
 import {
   addClientKeyStatements,

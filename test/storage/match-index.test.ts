@@ -12,7 +12,7 @@ import type { SingleHashType } from '../../src/core/hashes';
 import { MemoryMatchIndex, type IndexedHash, type MatchIndex } from '../../src/core/hash-index';
 import { claimQueries, MultiIndexHashing, searchBaseRange, type MihOffload } from '../../src/core/hash-index';
 import type { HammingHit } from '../../src/core/hash-index';
-import { openDatabase } from '../../src/runtime/node/db';
+import { openDatabase } from '../../src/runtime/node/database';
 import { SqlHashStore } from '../../src/storage/hash-store';
 import { SqlLedger } from '../../src/storage/ledger';
 import { ScanMatchIndex } from '../../src/storage/scan-index';

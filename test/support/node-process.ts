@@ -13,7 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { clientAssertion } from '../../src/cli/oauth';
-import { openDatabase } from '../../src/runtime/node/db';
+import { openDatabase } from '../../src/runtime/node/database';
 import { NO_FOLLOWER } from '../../src/services/change-follower';
 import { createClient } from '../../src/services/clients';
 import { SqlAuthStore } from '../../src/storage/auth-store';

@@ -19,7 +19,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { hammingHex } from '../../src/core/hashes';
 import type { DecodedImage } from '../../src/core/media';
-import { pdqFromLuma, pdqFromRgba } from '../../src/core/pdq';
+import { compilePdqKernels, pdqFromLuma, pdqFromRgba } from '../../src/core/pdq';
 import { SharpImageDecoder } from '../../src/runtime/node/image';
 
 export interface PdqExpectation {
@@ -82,10 +82,10 @@ function nearest(img: DecodedImage, w: number, h: number): DecodedImage {
 }
 
 function emulated(pipeline: string, img: DecodedImage): string | null {
-  if (pipeline === 'java-imageio') return pdqFromLuma(floatLuma(img), img.width, img.height).hash;
+  if (pipeline === 'java-imageio') return pdqFromLuma(floatLuma(img), img.width, img.height, null).hash;
   if (pipeline === 'cppcli512') {
     const small = img.width > 512 || img.height > 512 ? nearest(img, 512, 512) : img;
-    return pdqFromLuma(floatLuma(small), small.width, small.height).hash;
+    return pdqFromLuma(floatLuma(small), small.width, small.height, null).hash;
   }
   return null;
 }
@@ -93,6 +93,7 @@ function emulated(pipeline: string, img: DecodedImage): string | null {
 /** `pdqDir` is the conformance folder's pdq/ (holding expected/ and the images). */
 export async function pdqReport(pdqDir: string): Promise<string> {
   const decoder = new SharpImageDecoder({ maxPixels: 100_000_000 });
+  const kernels = compilePdqKernels();
   const out = ['| file | pipeline | exactness | node | front end emulated |', '| --- | --- | --- | ---: | ---: |'];
   for (const row of readPdqExpectations(resolve(pdqDir, 'expected/repo-expected-pdq.csv'))) {
     if (row.pipeline === 'hma') continue;
@@ -102,7 +103,7 @@ export async function pdqReport(pdqDir: string): Promise<string> {
       continue;
     }
     const img = await decoder.decode(readFileSync(path));
-    const node = hammingHex(pdqFromRgba(img.rgba, img.width, img.height).hash, row.expected_pdq);
+    const node = hammingHex(pdqFromRgba(img.rgba, img.width, img.height, kernels).hash, row.expected_pdq);
     const emu = emulated(row.pipeline, img);
     out.push(`| ${row.file} | ${row.pipeline} | ${row.exactness} | ${node} | ${emu === null ? '' : hammingHex(emu, row.expected_pdq)} |`);
   }

@@ -19,6 +19,7 @@ import { hashMedia } from '../../src/services/hashing';
 import { DomainError } from '../../src/core/errors';
 import { UnavailableVideoDecoder } from '../../src/core/video';
 import { Slots } from '../../src/core/limits';
+import { buildHashKernels } from '../../src/core/kernels';
 import { conformanceImages, convertedImages, type EdgeImage } from '../support/edge-images';
 
 let images: Promise<Map<string, EdgeImage>> | undefined;
@@ -26,6 +27,7 @@ const all = () => (images ??= (async () => new Map([...conformanceImages(), ...(
 
 const deps = {
   decoder: new SharpImageDecoder({ maxPixels: DEFAULT_LIMITS.maxImagePixels }),
+  kernels: buildHashKernels(),
   digests: nodeDigester,
   limits: DEFAULT_LIMITS,
   video: { ...DEFAULT_VIDEO, slots: new Slots(1, 0), decoder: new UnavailableVideoDecoder('no video here') },

@@ -19,8 +19,8 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { auditRow } from '../../core/audit';
-import { openDatabase } from '../../runtime/node/db';
-import { consistencyProofFor, currentTreeHead, inclusionProofFor, integrate, type AuditDeps } from '../../services/audit-log';
+import { openDatabase } from '../../runtime/node/database';
+import { consistencyProofFor, currentTreeHead, inclusionProofFor, integrate, IntegrationGate, type AuditDeps } from '../../services/audit-log';
 import { Keyring } from '../../services/keyring';
 import { SecretBox } from '../../services/secret-box';
 import { SqlAuthStore } from '../../storage/auth-store';
@@ -41,7 +41,7 @@ export async function run(opts: { size?: number; quick?: boolean } = {}): Promis
     const ledger = new SqlLedger(database.writer);
     const keyring = new Keyring({ auth, ledger, secretBox: new SecretBox(randomUUID()), now: Date.now, retiredKeyGraceMs: 600_000 });
     await keyring.ensureCurrent('bench');
-    const deps: AuditDeps = { log: new SqlLogStore(database.reader), ledger, keyring, now: Date.now };
+    const deps: AuditDeps = { log: new SqlLogStore(database.reader), ledger, keyring, now: Date.now, integration: new IntegrationGate() };
     const rows: (string | number)[][] = [];
     const notes: string[] = [];
 

@@ -14,11 +14,11 @@ import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bmvbhash } from 'blockhash-core';
-import sharp from 'sharp';
-import { blockhashDihedralFromRgba, blockhashFromRgba, setBlockhashWasmEnabled } from '../../core/blockhash';
+import { blockhashDihedralFromRgba, blockhashFromRgba } from '../../core/blockhash';
+import { buildHashKernels } from '../../core/kernels';
 import { dihedralPixels, pdqFromRgba, PDQ_DIHEDRAL_VARIANTS } from '../../core/pdq';
-import { uniform } from '../../core/prng';
 import { SharpImageDecoder } from '../../runtime/node/image';
+import { syntheticJpeg } from './synthetic';
 import { formatTable, type BenchTable } from './types';
 
 const SIZES: [number, number][] = [
@@ -31,21 +31,22 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
   const slowRuns = opts.quick ? 3 : 10;
   const decoder = new SharpImageDecoder({ maxPixels: 50_000_000 });
   const rows: (string | number)[][] = [];
+  const { pdq, blockhash: wasm } = buildHashKernels();
   for (const [width, height] of SIZES) {
     const img = await decoder.decode(await syntheticJpeg(width, height));
     const { rgba } = img;
     const reference = bmvbhash({ width, height, data: rgba }, 16);
-    const ours = blockhashFromRgba(rgba, width, height);
-    const ts = withoutWasm(() => blockhashFromRgba(rgba, width, height));
+    const ours = blockhashFromRgba(rgba, width, height, wasm);
+    const ts = blockhashFromRgba(rgba, width, height, null);
     if (ours !== reference || ts !== reference) throw new Error(`${width}x${height}: blockhash-core ${reference}, ours ${ours}, TypeScript path ${ts}`);
 
     const steps: [string, number, () => unknown][] = [
       ['blockhash-core bmvbhash(img, 16)', slowRuns, () => bmvbhash({ width, height, data: rgba }, 16)],
-      ['blockhash, WebAssembly kernel (Node)', runs, () => blockhashFromRgba(rgba, width, height)],
-      ['blockhash, TypeScript path (Workers)', runs, () => withoutWasm(() => blockhashFromRgba(rgba, width, height))],
-      ['pdq (for comparison)', runs, () => pdqFromRgba(rgba, width, height)],
-      ['blockhash x 8 variants: transformed pixels, each hashed', slowRuns, () => PDQ_DIHEDRAL_VARIANTS.map((v) => blockhashFromRgba(v === 'original' ? rgba : dihedralPixels(rgba, width, height, v).rgba, ...sides(v, width, height)))],
-      ['blockhash x 8 variants: one pass', runs, () => blockhashDihedralFromRgba(rgba, width, height)],
+      ['blockhash, WebAssembly kernel (Node)', runs, () => blockhashFromRgba(rgba, width, height, wasm)],
+      ['blockhash, TypeScript path', runs, () => blockhashFromRgba(rgba, width, height, null)],
+      ['pdq (for comparison)', runs, () => pdqFromRgba(rgba, width, height, pdq)],
+      ['blockhash x 8 variants: transformed pixels, each hashed', slowRuns, () => PDQ_DIHEDRAL_VARIANTS.map((v) => blockhashFromRgba(v === 'original' ? rgba : dihedralPixels(rgba, width, height, v).rgba, ...sides(v, width, height), wasm))],
+      ['blockhash x 8 variants: one pass', runs, () => blockhashDihedralFromRgba(rgba, width, height, wasm)],
     ];
     let referenceP50 = 0;
     for (const [name, n, fn] of steps) {
@@ -83,33 +84,8 @@ function timings(fn: () => unknown, runs: number): number[] {
   return ms.sort((a, b) => a - b);
 }
 
-function withoutWasm<T>(fn: () => T): T {
-  setBlockhashWasmEnabled(false);
-  try {
-    return fn();
-  } finally {
-    setBlockhashWasmEnabled(true);
-  }
-}
-
 function round(x: number): number {
   return x >= 100 ? Math.round(x) : Math.round(x * 100) / 100;
-}
-
-/** A deterministic photograph-like image: colour gradients, discs with hard edges, texture. */
-async function syntheticJpeg(width: number, height: number): Promise<Buffer> {
-  const rgb = new Uint8Array(width * height * 3);
-  const rand = uniform(0x2545f491);
-  const discs = Array.from({ length: 24 }, () => ({ x: rand() * width, y: rand() * height, r: 40 + rand() * 200, c: [rand() * 255, rand() * 255, rand() * 255] }));
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      let c = [128 + 100 * Math.sin(x / 173 + y / 311), 128 + 90 * Math.sin(x / 97 - y / 229 + 1), 128 + 80 * Math.cos((x + y) / 401)];
-      for (const d of discs) if ((x - d.x) ** 2 + (y - d.y) ** 2 < d.r * d.r) c = d.c;
-      const t = 12 * (rand() - 0.5) + 6 * Math.sin(x * 0.9) * Math.sin(y * 1.3);
-      for (let k = 0; k < 3; k++) rgb[(y * width + x) * 3 + k] = Math.max(0, Math.min(255, Math.round(c[k] + t)));
-    }
-  }
-  return sharp(rgb, { raw: { width, height, channels: 3 } }).jpeg({ quality: 85, chromaSubsampling: '4:2:0' }).toBuffer();
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

@@ -11,12 +11,13 @@
  *    removed, re-typeset): recall and false matches, by pages, by text, and either.
  */
 import { cpus, loadavg } from 'node:os';
+import { buildHashKernels } from '../../core/kernels';
 import { hashPdf, pdfPagesMatch, type PdfHashes } from '../../core/document';
 import { HASH_SPECS } from '../../core/hashes';
 import { BruteForceIndex, MemoryMatchIndex } from '../../core/hash-index';
 import { uniform } from '../../core/prng';
 import { formatTlsh, textTlsh, tlshDistance } from '../../core/tlsh';
-import { PopplerPdfRenderer } from '../../runtime/node/pdf';
+import { PopplerPdfRenderer } from '../../runtime/node/document';
 import { DEFAULT_DOCUMENTS } from '../../services/deps';
 import { LAYOUT_B, magazine, magazineOf, makePdf, prose, type PageSpec } from './magazine';
 import { loadTexts, TEXT_EDITS } from './text-corpus';
@@ -93,6 +94,9 @@ export function textThreshold(): BenchTable {
 
 // ---------------------------------------------------------------------------------------------
 
+/** The node's PDQ kernels (WebAssembly; built once), as the node hashes pages with them. */
+const { pdq } = buildHashKernels();
+
 async function pdfSpeed(opts: { quick?: boolean }, machine: string): Promise<BenchTable> {
   const renderer = new PopplerPdfRenderer();
   const status = await renderer.status();
@@ -104,7 +108,7 @@ async function pdfSpeed(opts: { quick?: boolean }, machine: string): Promise<Ben
   let last: PdfHashes | null = null;
   for (let i = 0; i < runs; i++) {
     const t = performance.now();
-    const r = await hashPdf(renderer, pdf, DEFAULT_DOCUMENTS.limits);
+    const r = await hashPdf(renderer, pdf, DEFAULT_DOCUMENTS.limits, pdq);
     times.push(performance.now() - t);
     if ('passwordProtected' in r) throw new Error('unexpected');
     last = r;
@@ -184,7 +188,7 @@ async function documentRules(opts: { quick?: boolean }): Promise<BenchTable> {
   const n = opts.quick ? 8 : 24;
   const limits = DEFAULT_DOCUMENTS.limits;
   const hash = async (bytes: Uint8Array) => {
-    const r = await hashPdf(renderer, bytes, limits);
+    const r = await hashPdf(renderer, bytes, limits, pdq);
     if ('passwordProtected' in r) throw new Error('unexpected');
     return r;
   };

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { openDatabase } from '../../runtime/node/db';
+import { openDatabase } from '../../runtime/node/database';
 import { createClient } from '../../services/clients';
 import { SqlAuthStore } from '../../storage/auth-store';
 import { SqlLedger } from '../../storage/ledger';

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
-import { openDatabase } from '../../runtime/node/db';
+import { openDatabase } from '../../runtime/node/database';
 import { NO_FOLLOWER } from '../../services/change-follower';
 import { createClient } from '../../services/clients';
 import { SqlAuthStore } from '../../storage/auth-store';

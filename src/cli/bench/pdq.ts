@@ -7,13 +7,12 @@
  */
 import { createHash } from 'node:crypto';
 import { cpus } from 'node:os';
-import sharp from 'sharp';
 import { blockhash } from '../../core/blockhash';
 import type { DecodedImage } from '../../core/media';
 import { pdqDihedralFromRgba, pdqFromRgba } from '../../core/pdq';
-import { setWasmEnabled } from '../../core/pdq';
-import { uniform } from '../../core/prng';
+import { buildHashKernels } from '../../core/kernels';
 import { SharpImageDecoder } from '../../runtime/node/image';
+import { syntheticJpeg } from './synthetic';
 import type { BenchTable } from './types';
 
 export type { BenchTable };
@@ -26,13 +25,14 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
   const jpeg = await syntheticJpeg(WIDTH, HEIGHT);
   const decoder = new SharpImageDecoder({ maxPixels: 50_000_000 });
   let img: DecodedImage = await decoder.decode(jpeg);
+  const kernels = buildHashKernels();
 
   const steps: [string, () => unknown][] = [
     ['decode (sharp -> RGBA)', async () => (img = await decoder.decode(jpeg))],
-    ['pdq', () => pdqFromRgba(img.rgba, img.width, img.height)],
-    ['pdq + 7 dihedral variants', () => pdqDihedralFromRgba(img.rgba, img.width, img.height)],
-    ['pdq, TypeScript path (as on Workers)', () => withoutWasm(() => pdqFromRgba(img.rgba, img.width, img.height))],
-    ['blockhash 16x16', () => blockhash(img)],
+    ['pdq', () => pdqFromRgba(img.rgba, img.width, img.height, kernels.pdq)],
+    ['pdq + 7 dihedral variants', () => pdqDihedralFromRgba(img.rgba, img.width, img.height, kernels.pdq)],
+    ['pdq, TypeScript path', () => pdqFromRgba(img.rgba, img.width, img.height, null)],
+    ['blockhash 16x16', () => blockhash(img, kernels.blockhash)],
     ['md5 of the bytes', () => createHash('md5').update(jpeg).digest('hex')],
     ['sha256 of the bytes', () => createHash('sha256').update(jpeg).digest('hex')],
   ];
@@ -58,48 +58,12 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
     notes: [
       `JPEG: ${jpeg.byteLength} bytes, synthesised, quality 85, 4:2:0; decoded ${img.width}x${img.height} RGBA.`,
       'Steps run one after another on one thread (sharp decodes on its own worker thread, awaited).',
-      'pdq runs its downsampling as WebAssembly SIMD (native binary32, bit-exact with HMA); the TypeScript path, used where WebAssembly cannot be compiled at run time, emulates binary32 with Math.fround.',
+      'pdq runs its downsampling as WebAssembly SIMD (native binary32, bit-exact with HMA); the TypeScript path emulates binary32 with Math.fround.',
       `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
     ],
   };
 }
 
-function withoutWasm<T>(fn: () => T): T {
-  setWasmEnabled(false);
-  try {
-    return fn();
-  } finally {
-    setWasmEnabled(true);
-  }
-}
-
 function round(ms: number): number {
   return Math.round(ms * 100) / 100;
-}
-
-/** A deterministic photograph-like test image: colour gradients, discs with hard edges, texture. */
-async function syntheticJpeg(width: number, height: number): Promise<Buffer> {
-  const rgb = new Uint8Array(width * height * 3);
-  const rand = uniform(0x2545f491);
-  const discs = Array.from({ length: 24 }, () => ({ x: rand() * width, y: rand() * height, r: 40 + rand() * 200, c: [rand() * 255, rand() * 255, rand() * 255] }));
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      let r = 128 + 100 * Math.sin(x / 173 + y / 311);
-      let g = 128 + 90 * Math.sin(x / 97 - y / 229 + 1);
-      let b = 128 + 80 * Math.cos((x + y) / 401);
-      for (const d of discs) {
-        if ((x - d.x) ** 2 + (y - d.y) ** 2 < d.r * d.r) [r, g, b] = d.c;
-      }
-      const t = 12 * (rand() - 0.5) + 6 * Math.sin(x * 0.9) * Math.sin(y * 1.3);
-      const o = (y * width + x) * 3;
-      rgb[o] = clamp(r + t);
-      rgb[o + 1] = clamp(g + t);
-      rgb[o + 2] = clamp(b + t);
-    }
-  }
-  return sharp(rgb, { raw: { width, height, channels: 3 } }).jpeg({ quality: 85, chromaSubsampling: '4:2:0' }).toBuffer();
-}
-
-function clamp(v: number): number {
-  return v < 0 ? 0 : v > 255 ? 255 : Math.round(v);
 }

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { uniform } from '../../core/prng';
+import { vpdqDigest } from '../../core/video';
 import { loadConfig } from '../../runtime/node/config';
 import { createNodeRuntime } from '../../runtime/node/deps';
 import { matchHashes } from '../../services/matching';
@@ -39,12 +40,13 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
       const rnd = uniform(n);
       const base = Uint8Array.from({ length: 32 }, () => Math.floor(rnd() * 256));
       const who = { clientId: 'bench', role: 'partner' as const, scopes: [] };
-      await shareHashes(rt.deps, who, [{ type: 'vpdq', frames: stillScene(n, base, 0), labels: ['attack-footage'] }]);
+      const shared = stillScene(n, base, 0);
+      await shareHashes(rt.deps, who, [{ type: 'vpdq', value: vpdqDigest(shared), frames: shared, labels: ['attack-footage'] }]);
       const query = stillScene(n, base, 7);
       for (const where of ['in the overflow (just shared)', 'compacted']) {
         if (where === 'compacted') rt.index.compact();
         const t = performance.now();
-        const [r] = await matchHashes(rt.deps, [{ type: 'vpdq', frames: query }]);
+        const [r] = await matchHashes(rt.deps, [{ type: 'vpdq', value: vpdqDigest(query), frames: query }]);
         const ms = performance.now() - t;
         if (r.matches[0]?.video?.queryMatchPercent !== 100) throw new Error('the still scene did not match itself');
         rows.push([`${n} x ${n}`, where, (n * n).toLocaleString('en-US'), (ms / 1000).toFixed(2)]);

@@ -12,6 +12,7 @@
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { buildHashKernels } from '../../core/kernels';
 import { hashVideo, type VideoDecodeOptions } from '../../core/video';
 import { FfmpegVideoDecoder } from '../../runtime/node/video';
 import { conformanceFile } from './conformance';
@@ -31,6 +32,7 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
   const runs = opts.quick ? 1 : 3;
   const decoder = new FfmpegVideoDecoder();
   await decoder.available();
+  const { pdq } = buildHashKernels();
   const rows: (string | number)[][] = [];
   for (const clip of CLIPS) {
     const bytes = conformanceVideo(clip.name);
@@ -39,8 +41,8 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
       ['every frame', 0],
     ] as const) {
       const limits = { ...LIMITS, secondsPerFrame };
-      const first = await hashVideo(decoder, bytes, limits); // warm-up: JIT, page cache
-      const hashed = median(await times(runs, () => hashVideo(decoder, bytes, limits)));
+      const first = await hashVideo(decoder, bytes, limits, pdq); // warm-up: JIT, page cache
+      const hashed = median(await times(runs, () => hashVideo(decoder, bytes, limits, pdq)));
       const decodeOnly = median(await times(runs, () => decodeAll(decoder, bytes, limits)));
       const n = first.frames.length;
       rows.push([

@@ -10,7 +10,8 @@
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { hammingHex } from '../../core/hashes';
+import { buildHashKernels } from '../../core/kernels';
+import { hammingHex, THRESHOLDS } from '../../core/hashes';
 import { hashVideo, parseVpdqText, vpdqMatch, type VideoDecodeOptions, type VideoFrameHash } from '../../core/video';
 import { FfmpegVideoDecoder } from '../../runtime/node/video';
 import { conformanceFile } from './conformance';
@@ -18,6 +19,7 @@ import { formatTable, type BenchTable } from './types';
 
 const VIDEOS = ['chair-orig-22-sd-bar', 'chair-22-sd-grey-bar', 'chair-22-with-small-logo-bar', 'doorknob-hd-no-bar', 'pattern-hd-no-bar', 'pattern-sd-grey-bar'];
 const ORIGINAL = 'chair-orig-22-sd-bar';
+const MIN_QUALITY = THRESHOLDS.vpdq.frameMinQuality;
 const LIMITS: VideoDecodeOptions = { secondsPerFrame: 1, maxFrames: 100_000, maxDurationSeconds: 3600, timeoutMs: 600_000 };
 
 const video = (name: string) => conformanceFile('pdq', 'tmk', 'sample-videos', `${name}.mp4`);
@@ -36,20 +38,21 @@ function distances(ours: VideoFrameHash[], ref: VideoFrameHash[]): Distances {
   const byIndex = new Map(ref.map((f) => [f.index, f]));
   const pairs = ours.flatMap((f) => (byIndex.has(f.index) ? [[f, byIndex.get(f.index)!] as const] : []));
   const d = pairs.map(([a, b]) => hammingHex(a.hash, b.hash)).sort((x, y) => x - y);
-  const usable = pairs.filter(([, b]) => b.quality >= 50).map(([a, b]) => hammingHex(a.hash, b.hash));
+  const usable = pairs.filter(([, b]) => b.quality >= MIN_QUALITY).map(([a, b]) => hammingHex(a.hash, b.hash));
   return { frames: d.length, median: d[d.length >> 1], worst: d[d.length - 1], worstUsable: Math.max(0, ...usable), identical: d.filter((x) => x === 0).length };
 }
 
 export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
   const decoder = new FfmpegVideoDecoder();
   await decoder.available();
+  const { pdq } = buildHashKernels();
   const oneFps = new Map<string, VideoFrameHash[]>();
   const rows: (string | number)[][] = [];
-  for (const name of VIDEOS) oneFps.set(name, (await hashVideo(decoder, video(name), LIMITS)).frames);
+  for (const name of VIDEOS) oneFps.set(name, (await hashVideo(decoder, video(name), LIMITS, pdq)).frames);
   for (const name of VIDEOS) {
     const ref = reference(name);
     const a = distances(oneFps.get(name)!, ref);
-    const every = opts.quick ? null : distances((await hashVideo(decoder, video(name), { ...LIMITS, secondsPerFrame: 0 })).frames, ref);
+    const every = opts.quick ? null : distances((await hashVideo(decoder, video(name), { ...LIMITS, secondsPerFrame: 0 }, pdq)).frames, ref);
     const m = vpdqMatch(oneFps.get(name)!, oneFps.get(ORIGINAL)!);
     rows.push([
       name,
@@ -73,19 +76,19 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
       '1 fps: frames',
       'median bits',
       'worst',
-      'worst, quality >= 50',
+      `worst, quality >= ${MIN_QUALITY}`,
       'identical',
       'every frame: frames',
       'median',
       'worst',
       'identical',
-      `query frames within 31 of ${ORIGINAL} (%)`,
-      'matches (>= 80 %)',
+      `query frames within ${THRESHOLDS.vpdq.frameMaxDistance} of ${ORIGINAL} (%)`,
+      `matches (>= ${THRESHOLDS.vpdq.queryMatchPercent} %)`,
     ],
     rows,
     notes: [
       'Distances: Hamming bits between our PDQ of a frame and the reference file\'s at the same frame number (the reference hashes every frame; we sample frames 0, 30, 60, ... at 1 fps).',
-      'Match: the vPDQ rule on our 1 fps hashes (quality >= 50, distinct hashes, query share >= 80 %, candidate share >= 0), as the node applies it.',
+      `Match: the vPDQ rule on our 1 fps hashes (quality >= ${MIN_QUALITY}, distinct hashes, query share >= ${THRESHOLDS.vpdq.queryMatchPercent} %, candidate share >= ${THRESHOLDS.vpdq.candidateMatchPercent}), as the node applies it.`,
       `ffmpeg: ${(await decoder.versionLine()).replace(/\s+Copyright.*$/, '')}; Node ${process.version}; ${new Date().toISOString().slice(0, 10)}.`,
     ],
   };

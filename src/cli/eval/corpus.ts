@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { buildHashKernels } from '../../core/kernels';
 import { hammingHex } from '../../core/hashes';
 import { nodeDigester } from '../../runtime/node/digest';
 import { SharpImageDecoder } from '../../runtime/node/image';
@@ -55,16 +56,16 @@ const sha256 = (b: Uint8Array | string) => createHash('sha256').update(b).digest
 
 const localDeps = {
   decoder: new SharpImageDecoder({ maxPixels: DEFAULT_LIMITS.maxImagePixels }),
+  kernels: buildHashKernels(),
   digests: nodeDigester,
   // Originals are images; a video decoder is never reached.
   video: { ...DEFAULT_VIDEO, slots: new Slots(1, 0), decoder: { open: () => Promise.reject(new Error('images only')), status: async () => ({ available: false, detail: 'images only' }) } },
   documents: { ...DEFAULT_DOCUMENTS, slots: new Slots(1, 0), renderer: new UnavailablePdfRenderer('images only') },
-  limits: { ...DEFAULT_LIMITS, maxBodyBytes: Number.MAX_SAFE_INTEGER },
 };
 
-/** The node's hashes of an image, computed in this process with the node's code (services/hashing.ts). */
-export async function hashLocally(bytes: Uint8Array): Promise<MediaHashes> {
-  const h = await hashMedia(localDeps, bytes);
+/** The node's hashes of an image (with `dihedral`, of its rotations and mirrors too), computed in this process with the node's code (services/hashing.ts). */
+export async function hashLocally(bytes: Uint8Array, opts: { dihedral?: boolean } = {}): Promise<MediaHashes> {
+  const h = await hashMedia(localDeps, bytes, opts);
   if (h.kind !== 'image') throw new Error('not an image');
   return h;
 }

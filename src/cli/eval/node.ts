@@ -28,7 +28,6 @@ export interface MatchAnswer {
   status: number;
   body: {
     hashes?: Record<string, { value: string; quality?: number }>;
-    variants?: { pdq: { variant: string; value: string }[]; blockhash: { variant: string; value: string }[] };
     results?: { query: { type: string; value: string }; matches: { id: string; type: string; value: string; distance: number; variant?: string }[] }[];
     code?: string;
     detail?: string;

@@ -1,4 +1,5 @@
 /** The evaluation's report as Markdown (eval-results/latest.md): pure formatting of a Score and its Distances. */
+import { THRESHOLDS } from '../../core/hashes';
 import { atMost, percentile, recall, type Distances, type EditScore, type Histogram, type Score, PERCEPTUAL } from './score';
 
 export interface RunInfo {
@@ -20,6 +21,8 @@ const pct = (x: number) => (Number.isNaN(x) ? '–' : `${(100 * x).toFixed(1)} %
 const frac = (t: { hits: number; copies: number }) => (t.copies ? `${pct(recall(t))}` : '–');
 const n = (x: number) => x.toLocaleString('en');
 const total = (h: Histogram) => h.reduce((a, b) => a + b, 0);
+const PDQ_MAX = THRESHOLDS.pdq.maxDistance;
+const BLOCKHASH_MAX = THRESHOLDS.blockhash.maxDistance;
 
 export function recallTable(s: Score): string[] {
   const rows = [
@@ -53,16 +56,16 @@ function distanceTables(s: Score, d: Distances): string[] {
   const out = [
     '### Edited copy vs its own original',
     '',
-    'Percentiles of the Hamming distance (bits of 256), and the share within the default threshold. PDQ rows count only originals whose PDQ hash was shared (quality ≥ 50).',
+    `Percentiles of the Hamming distance (bits of 256), and the share within the default threshold. PDQ rows count only originals whose PDQ hash was shared (quality ≥ ${THRESHOLDS.pdq.minQuality}).`,
     '',
-    '| edit | pdq p10 | pdq p50 | pdq p90 | pdq ≤ 31 | blockhash p10 | blockhash p50 | blockhash p90 | blockhash ≤ 20 |',
+    `| edit | pdq p10 | pdq p50 | pdq p90 | pdq ≤ ${PDQ_MAX} | blockhash p10 | blockhash p50 | blockhash p90 | blockhash ≤ ${BLOCKHASH_MAX} |`,
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const e of s.edits) {
     const h = d.truePairs.get(e.id);
     if (!h) continue;
     const cell = (x: Histogram, th: number) => [percentile(x, 0.1), percentile(x, 0.5), percentile(x, 0.9)].map((v) => (Number.isNaN(v) ? '–' : String(v))).concat(total(x) ? pct(atMost(x, th) / total(x)) : '–');
-    out.push(`| ${e.id} | ${[...cell(h.pdq, 31), ...cell(h.blockhash, 20)].join(' | ')} |`);
+    out.push(`| ${e.id} | ${[...cell(h.pdq, PDQ_MAX), ...cell(h.blockhash, BLOCKHASH_MAX)].join(' | ')} |`);
   }
   const all: Record<string, Histogram> = { pdq: new Float64Array(257), blockhash: new Float64Array(257) };
   for (const h of d.truePairs.values()) for (const t of PERCEPTUAL) h[t].forEach((v, i) => (all[t][i] += v));

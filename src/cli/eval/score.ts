@@ -3,7 +3,8 @@
  * every unrelated (edited copy, other original) pair, and the distance distributions the thresholds
  * will be chosen from. No I/O here: the test feeds it a synthetic answer set.
  */
-import { hammingWords, hexToWords } from '../../core/hashes';
+import { hammingWords } from '../../core/bits';
+import { hexToWords } from '../../core/hashes';
 
 export type Category = 'photo' | 'other';
 

@@ -6,6 +6,7 @@
  * Sources are taken in this order, and within a source in the order of SHA-256(package/path), so
  * a rebuild picks the same files; `--rebuild-corpus` applies these rules and rewrites corpus.json.
  */
+import { THRESHOLDS } from '../../core/hashes';
 
 export interface Source {
   package: string;
@@ -93,7 +94,7 @@ export const MIN_SIDE = 200;
 /** Originals are prepared to fit in this square (upload-sized; keeps a full run under half an hour). */
 export const MAX_SIDE = 1024;
 /** Near-duplicates: two originals this close by either hash are one picture (the issue's held-out set has none). */
-export const NEAR_PDQ = 31;
+export const NEAR_PDQ = THRESHOLDS.pdq.maxDistance;
 export const NEAR_BLOCKHASH = 40;
 /** Below this PDQ quality a "photo" is counted as 'other' (the node does not share such a PDQ hash). */
-export const PHOTO_MIN_QUALITY = 50;
+export const PHOTO_MIN_QUALITY = THRESHOLDS.pdq.minQuality;

@@ -8,36 +8,31 @@
  * page sends only the hashes, and only when asked.
  */
 import { md5 } from '@noble/hashes/legacy.js';
-import { blockhash, blockhashDihedralFromRgba } from '../../core/blockhash';
-import { blockhashWasmBytes, useBlockhashWasmModule } from '../../core/blockhash';
+import { blockhash, blockhashDihedralFromRgba, blockhashKernelsFrom, blockhashWasmBytes } from '../../core/blockhash';
+import type { HashKernels } from '../../core/kernels';
 import { MIN_IMAGE_SIDE, sniffImageFormat } from '../../core/media';
 import { readImageHeader } from '../../core/media';
-import { pdqDihedralFromRgba, pdqFromRgba } from '../../core/pdq';
-import { pdqWasmBytes, usePdqWasmModule, wasmKernels } from '../../core/pdq';
+import { pdqDihedralFromRgba, pdqFromRgba, pdqKernelsFrom, pdqWasmBytes } from '../../core/pdq';
 import type { HashRequest, HashResponse, LocalHashes } from './lib/hash-protocol';
 import { withoutOrientation } from './lib/orientation';
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 
-/** Compiled once per worker, asynchronously (browsers limit synchronous compiles on some threads). */
-let kernels: Promise<{ pdq: boolean; blockhash: boolean }> | undefined;
-function compileKernels() {
-  kernels ??= (async () => {
-    const out = { pdq: false, blockhash: false };
+/**
+ * Compiled once per worker, asynchronously (browsers limit synchronous compiles on some threads). A
+ * kernel this browser cannot compile leaves that hash to its TypeScript path (the same hashes,
+ * slower), and the page shows which ran (`kernels` in the result).
+ */
+let kernels: Promise<HashKernels> | undefined;
+function compileKernels(): Promise<HashKernels> {
+  const attempt = async <K>(bytes: () => Uint8Array<ArrayBuffer>, from: (m: WebAssembly.Module) => K): Promise<K | null> => {
     try {
-      usePdqWasmModule(await WebAssembly.compile(pdqWasmBytes()));
-      out.pdq = wasmKernels() !== null;
+      return from(await WebAssembly.compile(bytes()));
     } catch {
-      // the TypeScript path gives the same hashes, slower
+      return null;
     }
-    try {
-      useBlockhashWasmModule(await WebAssembly.compile(blockhashWasmBytes()));
-      out.blockhash = true;
-    } catch {
-      // likewise
-    }
-    return out;
-  })();
+  };
+  kernels ??= Promise.all([attempt(pdqWasmBytes, pdqKernelsFrom), attempt(blockhashWasmBytes, blockhashKernelsFrom)]).then(([pdq, blockhash]) => ({ pdq, blockhash }));
   return kernels;
 }
 
@@ -81,7 +76,7 @@ function decoderNotes(bytes: Uint8Array): string[] {
 }
 
 async function hashFile(req: HashRequest): Promise<LocalHashes> {
-  const used = await compileKernels();
+  const k = await compileKernels();
   const bytes = new Uint8Array(req.bytes);
   const format = sniffImageFormat(bytes);
   const sha256 = hex(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)));
@@ -94,21 +89,21 @@ async function hashFile(req: HashRequest): Promise<LocalHashes> {
   const decodeMs = performance.now() - t0;
   const decoded = { width: img.width, height: img.height, format: format ?? 'unknown', rgba: img.rgba };
   const out: LocalHashes = {
-    hashes: { pdq: { value: '', quality: 0 }, blockhash: { value: blockhash(decoded) }, md5: { value: md5hex }, sha256: { value: sha256 } },
+    hashes: { pdq: { value: '', quality: 0 }, blockhash: { value: blockhash(decoded, k.blockhash) }, md5: { value: md5hex }, sha256: { value: sha256 } },
     media: { width: img.width, height: img.height, format: decoded.format, bytes: bytes.byteLength },
-    kernels: used,
+    kernels: { pdq: k.pdq !== null, blockhash: k.blockhash !== null },
     notes: decoderNotes(bytes),
     timings: { decodeMs, hashMs: 0 },
   };
   if (req.dihedral) {
-    const d = pdqDihedralFromRgba(img.rgba, img.width, img.height);
+    const d = pdqDihedralFromRgba(img.rgba, img.width, img.height, k.pdq);
     out.hashes.pdq = { value: d.hashes[0].hash, quality: d.quality };
     out.variants = {
       pdq: d.hashes.map((h) => ({ variant: h.variant, value: h.hash })),
-      blockhash: blockhashDihedralFromRgba(img.rgba, img.width, img.height).map((h) => ({ variant: h.variant, value: h.hash })),
+      blockhash: blockhashDihedralFromRgba(img.rgba, img.width, img.height, k.blockhash).map((h) => ({ variant: h.variant, value: h.hash })),
     };
   } else {
-    const p = pdqFromRgba(img.rgba, img.width, img.height);
+    const p = pdqFromRgba(img.rgba, img.width, img.height, k.pdq);
     out.hashes.pdq = { value: p.hash, quality: p.quality };
   }
   out.timings.hashMs = performance.now() - t0 - decodeMs;

@@ -95,10 +95,3 @@ export function PageTitle({ children }: { children?: Child }) {
     </h1>
   );
 }
-
-/** Reads the text of a file the user picked; the file stays in the browser. */
-export const readText = (input: HTMLInputElement | null): Promise<string> => {
-  const f = input?.files?.[0];
-  if (!f) return Promise.reject(new Error('choose a file first'));
-  return f.text();
-};

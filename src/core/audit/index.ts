@@ -4,5 +4,4 @@
  * (tree-head.ts). The Merkle mathematics over the entries is in merkle/.
  */
 export * from './event';
-export * from './index';
 export * from './tree-head';

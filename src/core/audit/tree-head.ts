@@ -21,7 +21,3 @@ export function hexToBase64(hex: string): string {
   for (let i = 0; i < hex.length; i += 2) bin += String.fromCharCode(parseInt(hex.slice(i, i + 2), 16));
   return btoa(bin);
 }
-
-export function base64ToHex(b64: string): string {
-  return Array.from(atob(b64), (c) => c.charCodeAt(0).toString(16).padStart(2, '0')).join('');
-}

@@ -1,4 +1,7 @@
-/** Roles, scopes and the authenticated caller (DESIGN §6). */
+/**
+ * The auth room: roles, the scopes each role is granted, and the authenticated caller (DESIGN §6).
+ * Tokens and keys are the services' (services/tokens.ts, services/keyring.ts); this is the vocabulary.
+ */
 export const ROLES = ['partner', 'admin', 'auditor', 'peer'] as const;
 export type Role = (typeof ROLES)[number];
 

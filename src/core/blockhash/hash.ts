@@ -12,7 +12,7 @@
  * comparisons (bits.ts) then run on identical inputs.
  *
  * The inner loop (plain sums of pixel values over runs of pixels) runs as a WebAssembly SIMD kernel
- * where the runtime compiles one (wasm.ts), else in TypeScript; integer sums, so both give the same.
+ * when the caller gives one (wasm.ts), else in TypeScript (null); integer sums, so both give the same.
  *
  * The same exactness makes the block values a geometric quantity of the image: rotating or
  * mirroring the image rotates or mirrors the grid of values, so the 8 dihedral hashes come from one
@@ -22,7 +22,7 @@ import { dihedralPixels, PDQ_DIHEDRAL_VARIANTS, type PdqDihedralVariant } from '
 import { bitsToHex, blocksToBits } from './bits';
 import { axisPlan, isPowerOfTwo, pixelsPerBlock } from './grid';
 import { blockSums, tsRunTotals } from './sums';
-import { wasmRunTotals } from './wasm';
+import { wasmRunTotals, type BlockhashKernels } from './wasm';
 
 export type BlockhashMethod = 1 | 2;
 
@@ -38,12 +38,12 @@ export function blockhashSupports(width: number, height: number, bits: number): 
  * The bits x bits block values (row-major) that the hash compares with their band's median: the
  * same binary64 numbers blockhash-core computes.
  */
-export function blockhashValues(rgba: Uint8Array, width: number, height: number, method: BlockhashMethod = 2, bits = 16): Float64Array {
+export function blockhashValues(rgba: Uint8Array, width: number, height: number, kernels: BlockhashKernels | null, method: BlockhashMethod = 2, bits = 16): Float64Array {
   if (!blockhashSupports(width, height, bits)) throw new RangeError(`blockhash of ${width}x${height} with ${bits} bits a side is not computed here (see blockhashSupports)`);
   if (rgba.length < width * height * 4) throw new RangeError(`${width}x${height} RGBA needs ${width * height * 4} bytes, got ${rgba.length}`);
   const rows = axisPlan(height, bits, method);
   const cols = axisPlan(width, bits, method);
-  const sums = blockSums(rgba, width, height, bits, rows, cols, wasmRunTotals() ?? tsRunTotals);
+  const sums = blockSums(rgba, width, height, bits, rows, cols, kernels ? wasmRunTotals(kernels) : tsRunTotals);
   const scale = rows.unit * cols.unit; // a power of two: the division is exact
   for (let i = 0; i < sums.length; i++) sums[i] /= scale;
   return sums;
@@ -53,17 +53,17 @@ export function blockhashValues(rgba: Uint8Array, width: number, height: number,
  * blockhash of width x height RGBA pixels (row-major, 4 bytes a pixel), as blockhash-core's
  * `bmvbhash(data, bits)` (method 2) or `bmvbhashEven(data, bits)` (method 1): bits^2 bits, hex.
  */
-export function blockhashFromRgba(rgba: Uint8Array, width: number, height: number, method: BlockhashMethod = 2, bits = 16): string {
-  const values = blockhashValues(rgba, width, height, method, bits);
+export function blockhashFromRgba(rgba: Uint8Array, width: number, height: number, kernels: BlockhashKernels | null, method: BlockhashMethod = 2, bits = 16): string {
+  const values = blockhashValues(rgba, width, height, kernels, method, bits);
   return bitsToHex(blocksToBits(values, pixelsPerBlock(width, height, bits, method)));
 }
 
 /**
- * Method-2 blockhashes of the image's 8 rotations and mirrors (pdq-dihedral.ts names them), each
+ * Method-2 blockhashes of the image's 8 rotations and mirrors (core/pdq dihedral.ts names them), each
  * equal to blockhashFromRgba of dihedralPixels(rgba, width, height, variant), from one pass.
  */
-export function blockhashDihedralFromRgba(rgba: Uint8Array, width: number, height: number, bits = 16): { variant: PdqDihedralVariant; hash: string }[] {
-  const values = blockhashValues(rgba, width, height, 2, bits);
+export function blockhashDihedralFromRgba(rgba: Uint8Array, width: number, height: number, kernels: BlockhashKernels | null, bits = 16): { variant: PdqDihedralVariant; hash: string }[] {
+  const values = blockhashValues(rgba, width, height, kernels, 2, bits);
   // A transpose swaps the block sides; their product, the block area, is the same binary64 number.
   const area = pixelsPerBlock(width, height, bits, 2);
   return PDQ_DIHEDRAL_VARIANTS.map((variant) => {
@@ -74,21 +74,13 @@ export function blockhashDihedralFromRgba(rgba: Uint8Array, width: number, heigh
   });
 }
 
-const orders = new Map<string, Uint32Array>();
-
 /**
  * For a variant, which block of the original grid lands at each block of the variant's grid: the
  * pixel transform itself applied to a bits x bits "image" whose pixels are their own indices, so
  * the grids move exactly as dihedralPixels moves pixels.
  */
 function gridOrder(bits: number, variant: PdqDihedralVariant): Uint32Array {
-  const key = `${bits}:${variant}`;
-  let order = orders.get(key);
-  if (!order) {
-    const indices = Uint32Array.from({ length: bits * bits }, (_, i) => i);
-    const moved = dihedralPixels(new Uint8Array(indices.buffer), bits, bits, variant).rgba;
-    order = new Uint32Array(moved.buffer, moved.byteOffset, bits * bits).slice();
-    orders.set(key, order);
-  }
-  return order;
+  const indices = Uint32Array.from({ length: bits * bits }, (_, i) => i);
+  const moved = dihedralPixels(new Uint8Array(indices.buffer), bits, bits, variant).rgba;
+  return new Uint32Array(moved.buffer, moved.byteOffset, bits * bits).slice();
 }

@@ -20,7 +20,7 @@ import type { AxisPlan } from './grid';
 export type RunTotals = (rgba: Uint8Array, width: number, rows: number, cols: AxisPlan, band: (y0: number, n: number, totals: ArrayLike<number>) => void) => void;
 
 /** R + G + B of the pixel at byte i, or 765 where its alpha is 0. */
-export function pixelValue(rgba: Uint8Array, i: number): number {
+function pixelValue(rgba: Uint8Array, i: number): number {
   return rgba[i + 3] === 0 ? 765 : rgba[i] + rgba[i + 1] + rgba[i + 2];
 }
 

@@ -9,25 +9,14 @@
  * first and last vector that lie outside it are summed again through a lane mask and subtracted.
  *
  * Rows are copied into the module's memory a band at a time, each row starting 16-aligned, and the
- * memory is cleared when the call ends (no pixel outlives the request). Where WebAssembly cannot be
- * compiled at run time (Cloudflare Workers) the worker entry hands over the same bytes built ahead
- * as a .wasm file (`useBlockhashWasmModule`); without it `wasmRunTotals()` is null and the
- * TypeScript loop runs.
+ * memory is cleared when the call ends (no pixel outlives the request). The kernel is a value built
+ * by the entry points (compiled here, or from the .wasm file built ahead where the runtime compiles
+ * no code, as on Workers) and handed to the hashing functions; a build that fails throws.
  */
-import { type Code, forLoop, Func, get, I32, i32, inc, moduleBytes, seq, set, V128, v128, whileLoop } from '../wasm';
+import { type Code, forLoop, Func, get, I32, i32, inc, kernelExports, moduleBytes, seq, set, uleb, V128, v128, whileLoop } from '../wasm';
 import type { RunTotals } from './sums';
 
-// The few instructions wasm-binary.ts does not define (WebAssembly 2.0 opcodes).
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
+// The few instructions core/wasm's writer does not define (WebAssembly 2.0 opcodes).
 const simd = (op: number, ...args: Code[]): Code => [...args.flat(), 0xfd, ...uleb(op)];
 const or = (a: Code, b: Code): Code => simd(0x50, a, b);
 const i32x4Eq = (a: Code, b: Code): Code => simd(0x37, a, b);
@@ -101,38 +90,25 @@ function runsKernel(): Func {
   return f;
 }
 
-interface Kernels {
+/** The compiled kernel: the module's exports. */
+export interface BlockhashKernels {
   memory: WebAssembly.Memory;
   runs(src: number, rows: number, stride: number, runs: number, nRuns: number, masks: number, out: number): void;
 }
-
-let kernels: Kernels | null | undefined;
-let enabled = true;
 
 /** The kernel's module bytes (the build writes them to src/runtime/worker/wasm/blockhash.wasm: npm run build:wasm). */
 export function blockhashWasmBytes(): Uint8Array<ArrayBuffer> {
   return moduleBytes([runsKernel()], 1);
 }
 
-/** Runs the kernel from a module compiled elsewhere (Workers: the .wasm file the worker entry imports). */
-export function useBlockhashWasmModule(module: WebAssembly.Module): void {
-  kernels = new WebAssembly.Instance(module).exports as unknown as Kernels;
+/** The kernel from a module compiled elsewhere (Workers: the .wasm file the worker imports). */
+export function blockhashKernelsFrom(module: WebAssembly.Module): BlockhashKernels {
+  return kernelExports<BlockhashKernels>(module, ['runs']);
 }
 
-function compiled(): Kernels | null {
-  if (kernels === undefined) {
-    try {
-      kernels = new WebAssembly.Instance(new WebAssembly.Module(blockhashWasmBytes())).exports as unknown as Kernels;
-    } catch {
-      kernels = null;
-    }
-  }
-  return kernels;
-}
-
-/** Turns the WebAssembly path off or on (tests and benchmarks of the TypeScript path). */
-export function setBlockhashWasmEnabled(on: boolean): void {
-  enabled = on;
+/** The kernel compiled here, from the bytes; throws where the runtime compiles no code at run time. */
+export function compileBlockhashKernels(): BlockhashKernels {
+  return blockhashKernelsFrom(new WebAssembly.Module(blockhashWasmBytes()));
 }
 
 /** Bytes of rows copied in per kernel call (the band), about. */
@@ -147,10 +123,8 @@ for (let j = 0; j < 4; j++) {
   }
 }
 
-/** The run totals through the kernel, or null where WebAssembly cannot be compiled at run time. */
-export function wasmRunTotals(): RunTotals | null {
-  const k = enabled ? compiled() : null;
-  if (!k) return null;
+/** The run totals through the kernel. */
+export function wasmRunTotals(k: BlockhashKernels): RunTotals {
   return (rgba, width, rows, cols, band) => {
     const { runStart, runEnd } = cols;
     const runs = runStart.length;

@@ -5,9 +5,9 @@
  * audit log records, and what anyone holding the pages can recompute.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import type { FieldProblem } from '../errors';
-import { bytesToHex, isHex } from '../hex';
-import { vpdqMatch, type VpdqMatchResult } from '../video';
+import { THRESHOLDS } from '../hashes';
+import { bytesToHex } from '../hex';
+import { vpdqMatch, type VpdqMatchResult, type VpdqRule } from '../video';
 
 /**
  * Pages are rendered at 72 dots per inch: one pixel per PDF point, so an A4 page is 595 x 842
@@ -37,30 +37,8 @@ export function pdfDigest(pages: readonly PdfPageHash[]): string {
   return bytesToHex(sha256(new TextEncoder().encode(pdfPagesText(pages))));
 }
 
-/** The largest page number a list sent as JSON may carry. */
+/** The largest page number a list sent as JSON may carry (src/http/hash-input.ts checks the list). */
 export const MAX_PDF_PAGE = 100_000;
-
-/**
- * Checks a page list sent as JSON: page numbers whole, from 1 and strictly increasing, PDQ hashes of
- * 64 hex digits, qualities 0-100. Returns the pages with hashes in lowercase, or the problems.
- */
-export function checkPdfPages(pages: unknown, path: string, maxPages: number): { pages: PdfPageHash[] } | { problems: FieldProblem[] } {
-  if (!Array.isArray(pages) || pages.length === 0) return { problems: [{ path, message: 'a pdf hash needs a non-empty array of pages' }] };
-  if (pages.length > maxPages) return { problems: [{ path, message: `${pages.length} pages; at most ${maxPages} are accepted` }] };
-  const problems: FieldProblem[] = [];
-  const out: PdfPageHash[] = [];
-  pages.forEach((raw: unknown, i) => {
-    const at = `${path}/${i}`;
-    const p = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
-    const prev = out[i - 1];
-    if (!Number.isInteger(p.page) || (p.page as number) < 1 || (p.page as number) > MAX_PDF_PAGE) problems.push({ path: `${at}/page`, message: `must be a whole number from 1 to ${MAX_PDF_PAGE}` });
-    else if (prev && (p.page as number) <= prev.page) problems.push({ path: `${at}/page`, message: 'page numbers must increase' });
-    if (typeof p.hash !== 'string' || p.hash.length !== 64 || !isHex(p.hash)) problems.push({ path: `${at}/hash`, message: 'must be a PDQ hash: 64 hex digits' });
-    if (!Number.isInteger(p.quality) || (p.quality as number) < 0 || (p.quality as number) > 100) problems.push({ path: `${at}/quality`, message: 'must be a whole number from 0 to 100' });
-    out.push({ page: Number(p.page), hash: String(p.hash).toLowerCase(), quality: Number(p.quality) });
-  });
-  return problems.length ? { problems } : { pages: out };
-}
 
 /** Whether `bytes` is a PDF: `%PDF-` within the first 1024 bytes (where readers look for it). */
 export function isPdf(bytes: Uint8Array): boolean {
@@ -73,9 +51,10 @@ export function isPdf(bytes: Uint8Array): boolean {
 
 /**
  * The document rule on two page lists, the pairwise way (the node answers it from the index):
- * vPDQ's rule with pages for frames, at the given shares (percent) and page distance.
+ * vPDQ's rule (core/video `vpdqVerdict`) with pages for frames, at the given shares (percent) and
+ * page distance, pages under THRESHOLDS.pdf.pageMinQuality left out.
  */
-export function pdfPagesMatch(query: readonly PdfPageHash[], candidate: readonly PdfPageHash[], opts: { queryMatchPercent: number; candidateMatchPercent: number; distance?: number }): VpdqMatchResult {
+export function pdfPagesMatch(query: readonly PdfPageHash[], candidate: readonly PdfPageHash[], opts: VpdqRule & { distance?: number }): VpdqMatchResult {
   const frames = (pages: readonly PdfPageHash[]) => pages.map((p) => ({ index: p.page, timestamp: 0, hash: p.hash, quality: p.quality }));
-  return vpdqMatch(frames(query), frames(candidate), opts);
+  return vpdqMatch(frames(query), frames(candidate), { distance: THRESHOLDS.pdf.pageMaxDistance, qualityThreshold: THRESHOLDS.pdf.pageMinQuality, ...opts });
 }

@@ -3,7 +3,7 @@
  * pages into PDQ hashes and its text into a TLSH digest.
  */
 import { DomainError } from '../errors';
-import { pdqFromRgba } from '../pdq';
+import { pdqFromRgba, type PdqKernels } from '../pdq';
 import { normaliseText, textTlsh } from '../tlsh';
 import type { PdfPageHash } from './pages';
 
@@ -78,13 +78,16 @@ export interface PdfHashes {
   encrypted: boolean;
 }
 
-/** Renders and hashes every page, extracts and hashes the text; `passwordProtected` when it cannot be opened. */
-export async function hashPdf(renderer: PdfRenderer, bytes: Uint8Array, limits: PdfLimits): Promise<PdfHashes | { passwordProtected: true }> {
+/**
+ * Renders and hashes every page (with the entry point's PDQ kernels; null: TypeScript), extracts and
+ * hashes the text; `passwordProtected` when it cannot be opened.
+ */
+export async function hashPdf(renderer: PdfRenderer, bytes: Uint8Array, limits: PdfLimits, kernels: PdqKernels | null): Promise<PdfHashes | { passwordProtected: true }> {
   const pdf = await renderer.open(bytes, limits);
   if ('passwordProtected' in pdf) return pdf;
   const pages: PdfPageHash[] = [];
   for await (const p of pdf.pages()) {
-    const { hash, quality } = pdqFromRgba(p.rgba, p.width, p.height);
+    const { hash, quality } = pdqFromRgba(p.rgba, p.width, p.height, kernels);
     pages.push({ page: p.page, hash, quality });
   }
   if (pages.length === 0) throw new DomainError('corrupt_media', 'no page of the PDF could be rendered: it is corrupt or truncated');

@@ -2,7 +2,7 @@
  * The reference index: a linear scan over packed words. It defines the right answer that every
  * faster index is tested against, and is the baseline in `npm run bench`.
  */
-import { popcount32 } from '../hashes';
+import { popcount32 } from '../bits';
 import { sortHits, type HammingHit, type HammingIndex } from './hamming';
 
 export class BruteForceIndex implements HammingIndex {
@@ -56,7 +56,7 @@ export class BruteForceIndex implements HammingIndex {
     const hits: HammingHit[] = [];
     for (let s = 0, off = 0; s < this.n; s++, off += w) {
       let d = 0;
-      for (let i = 0; i < w && d <= maxDistance; i++) d += popcount32((data[off + i] ^ query[i]) >>> 0);
+      for (let i = 0; i < w && d <= maxDistance; i++) d += popcount32(data[off + i] ^ query[i]);
       if (d <= maxDistance) hits.push({ id: this.ids[s], distance: d });
     }
     return sortHits(hits);

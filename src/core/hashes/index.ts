@@ -1,10 +1,10 @@
 /**
- * The hash vocabulary room: the hash types the node stores and their formats, lengths and default
- * match distances (types.ts), the label vocabulary (labels.ts) and the digester contract for exact
- * hashes (digest.ts).
+ * The hash vocabulary room: the hash types the node stores, their formats and lengths (types.ts),
+ * the one table of default match thresholds and quality gates (thresholds.ts), the label vocabulary
+ * (labels.ts) and the digester contract for exact hashes (digest.ts).
  */
 export * from './describe';
 export * from './digest';
-export * from './index';
 export * from './labels';
+export * from './thresholds';
 export * from './types';

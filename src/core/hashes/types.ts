@@ -3,12 +3,11 @@
  * Perceptual hashes (pdq, blockhash, and the frames and pages of vpdq and pdf) match by Hamming
  * distance; tlsh by TLSH's own distance; exact ones (md5, sha256, url) by equality.
  */
-import { DomainError, type FieldProblem } from '../errors';
+import { hammingWords } from '../bits';
+import type { FieldProblem } from '../errors';
 import { isHex } from '../hex';
 import { canonicalTlsh } from '../tlsh';
-
-/** Default TLSH distance for a text match (see HASH_SPECS.tlsh). */
-export const TLSH_DEFAULT_MAX_DISTANCE = 40;
+import { THRESHOLDS } from './thresholds';
 
 export const HASH_TYPES = ['pdq', 'blockhash', 'md5', 'sha256', 'vpdq', 'pdf', 'tlsh', 'url'] as const;
 export type HashType = (typeof HASH_TYPES)[number];
@@ -41,21 +40,17 @@ export interface HashSpec {
 /**
  * Per type; for `vpdq` and `pdf` the figures are those of one frame or page (a PDQ hash): two match
  * within `defaultMaxDistance`, and a video or PDF matches by the share of its frames or pages that
- * do (see core/video and core/document).
+ * do (core/video, rule.ts; core/document).
  */
 export const HASH_SPECS: Record<HashType, HashSpec> = {
-  // PDQ: Meta's recommended threshold is 31 of 256 bits.
-  pdq: { bits: 256, perceptual: true, metric: 'hamming', defaultMaxDistance: 31, maxDistanceCap: 64 },
-  // blockhash 16x16: threshold measured on the conformance edits (see README, "blockhash threshold").
-  blockhash: { bits: 256, perceptual: true, metric: 'hamming', defaultMaxDistance: 20, maxDistanceCap: 64 },
+  pdq: { bits: 256, perceptual: true, metric: 'hamming', defaultMaxDistance: THRESHOLDS.pdq.maxDistance, maxDistanceCap: THRESHOLDS.maxDistanceCap },
+  blockhash: { bits: 256, perceptual: true, metric: 'hamming', defaultMaxDistance: THRESHOLDS.blockhash.maxDistance, maxDistanceCap: THRESHOLDS.maxDistanceCap },
   md5: { bits: 128, perceptual: false, metric: 'equal', defaultMaxDistance: 0, maxDistanceCap: 0 },
   sha256: { bits: 256, perceptual: false, metric: 'equal', defaultMaxDistance: 0, maxDistanceCap: 0 },
-  // vPDQ's frame threshold is PDQ's, and so is a PDF page's.
-  vpdq: { bits: 256, perceptual: true, metric: 'hamming', defaultMaxDistance: 31, maxDistanceCap: 64 },
-  pdf: { bits: 256, perceptual: true, metric: 'hamming', defaultMaxDistance: 31, maxDistanceCap: 64 },
-  // TLSH (35 bytes): the standard score with its length term; threshold measured on real text
-  // (README, "Documents, text and links"; npm run bench -- --only documents).
-  tlsh: { bits: 280, perceptual: true, metric: 'tlsh', defaultMaxDistance: TLSH_DEFAULT_MAX_DISTANCE, maxDistanceCap: 300 },
+  vpdq: { bits: 256, perceptual: true, metric: 'hamming', defaultMaxDistance: THRESHOLDS.vpdq.frameMaxDistance, maxDistanceCap: THRESHOLDS.maxDistanceCap },
+  pdf: { bits: 256, perceptual: true, metric: 'hamming', defaultMaxDistance: THRESHOLDS.pdf.pageMaxDistance, maxDistanceCap: THRESHOLDS.maxDistanceCap },
+  // TLSH (35 bytes, T1 and 70 hex digits), compared by TLSH's own distance.
+  tlsh: { bits: 280, perceptual: true, metric: 'tlsh', defaultMaxDistance: THRESHOLDS.tlsh.maxDistance, maxDistanceCap: THRESHOLDS.tlsh.maxDistanceCap },
   // The SHA-256 of a canonical URL, or of a host or path-prefix key (core/url).
   url: { bits: 256, perceptual: false, metric: 'equal', defaultMaxDistance: 0, maxDistanceCap: 0 },
 };
@@ -84,44 +79,10 @@ export function checkHash(type: unknown, value: unknown, path: string): { value:
   return problems.length ? { problems } : { value: value.toLowerCase() };
 }
 
-export function parseHashOrThrow(type: unknown, value: unknown, path = ''): { type: SingleHashType; value: string } {
-  const r = checkHash(type, value, path);
-  if ('problems' in r) throw new DomainError('invalid_request', r.problems[0].message, { errors: r.problems });
-  return { type: type as SingleHashType, value: r.value };
-}
-
-const POPCOUNT8 = new Uint8Array(256);
-for (let i = 1; i < 256; i++) POPCOUNT8[i] = (i & 1) + POPCOUNT8[i >> 1];
-
-/** Hamming distance between two equal-length byte strings. */
-export function hammingBytes(a: Uint8Array, b: Uint8Array): number {
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d += POPCOUNT8[a[i] ^ b[i]];
-  return d;
-}
-
-export function popcount32(x: number): number {
-  x -= (x >>> 1) & 0x55555555;
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
-}
-
 /** A 256-bit hash as eight 32-bit words (big-endian within the hex string): the layout the indexes use. */
 export function hexToWords(hex: string, out: Uint32Array = new Uint32Array(hex.length / 8)): Uint32Array {
   for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(8 * i, 8 * i + 8), 16) >>> 0;
   return out;
-}
-
-export function wordsToHex(words: ArrayLike<number>): string {
-  let s = '';
-  for (let i = 0; i < words.length; i++) s += (words[i] >>> 0).toString(16).padStart(8, '0');
-  return s;
-}
-
-export function hammingWords(a: ArrayLike<number>, aOff: number, b: ArrayLike<number>, bOff: number, n: number): number {
-  let d = 0;
-  for (let i = 0; i < n; i++) d += popcount32((a[aOff + i] ^ b[bOff + i]) >>> 0);
-  return d;
 }
 
 export function hammingHex(a: string, b: string): number {

@@ -3,6 +3,5 @@
  * slots with a bounded queue for costly work such as video decodes (slots.ts). Pure bookkeeping; the
  * HTTP layer turns a refusal into 429 or 503 with Retry-After.
  */
-export * from './index';
 export * from './rate-limit';
 export * from './slots';

@@ -7,6 +7,7 @@
  * Returns null when the bytes announce no image format this module knows, and `{ format, broken }`
  * when they announce one but its header cannot be read (truncated, or garbage after the magic).
  */
+import { AVIF_BRANDS, HEIC_BRANDS } from './image';
 
 export type HeaderFormat = 'jpeg' | 'png' | 'gif' | 'webp' | 'avif' | 'heif' | 'tiff';
 
@@ -35,9 +36,6 @@ const be32 = (b: Uint8Array, at: number): number => ((b[at] << 24) | (b[at + 1] 
 const le16 = (b: Uint8Array, at: number): number => b[at] | (b[at + 1] << 8);
 const le24 = (b: Uint8Array, at: number): number => b[at] | (b[at + 1] << 8) | (b[at + 2] << 16);
 
-/** ISO-BMFF major brands of still AVIF images; the other HEIF brands are HEVC (HEIC). */
-const AVIF_BRANDS = new Set(['avif', 'avis', 'avio']);
-const HEIF_BRANDS = new Set(['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'hevm', 'hevs', 'mif1', 'msf1']);
 
 export function readImageHeader(b: Uint8Array): HeaderResult {
   if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return jpeg(b);
@@ -48,7 +46,7 @@ export function readImageHeader(b: Uint8Array): HeaderResult {
   if (ascii(b, 4, 4) === 'ftyp') {
     const brand = ascii(b, 8, 4);
     if (AVIF_BRANDS.has(brand)) return heif(b, 'avif');
-    if (HEIF_BRANDS.has(brand)) return heif(b, 'heif');
+    if (HEIC_BRANDS.has(brand)) return heif(b, 'heif');
   }
   return null;
 }

@@ -24,8 +24,12 @@ export interface ImageDecoder {
 /** Neither side shorter than this: below it the 16x16 blockhash grid and PDQ's 64x64 filter degrade. */
 export const MIN_IMAGE_SIDE = 16;
 
-/** ISO-BMFF (`ftyp`) major brands of still images (HEIF, AVIF), not videos. */
-export const HEIF_IMAGE_BRANDS = new Set(['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'hevm', 'hevs', 'mif1', 'msf1', 'avif', 'avis', 'avio']);
+/** ISO-BMFF (`ftyp`) major brands of still AVIF images. */
+export const AVIF_BRANDS = new Set(['avif', 'avis', 'avio']);
+/** ... and of the other still HEIF images (HEVC: HEIC). */
+export const HEIC_BRANDS = new Set(['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'hevm', 'hevs', 'mif1', 'msf1']);
+/** Both: the ISO-BMFF files that are still images, not videos. */
+export const HEIF_IMAGE_BRANDS = new Set([...HEIC_BRANDS, ...AVIF_BRANDS]);
 
 /**
  * The image format a body's first bytes announce (its magic number), or null. Whether it then

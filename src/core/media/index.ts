@@ -5,4 +5,3 @@
  */
 export * from './header';
 export * from './image';
-export * from './index';

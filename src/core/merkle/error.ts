@@ -19,5 +19,3 @@ export class MerkleProofError extends Error {
     this.reason = reason;
   }
 }
-
-export const isMerkleProofError = (e: unknown): e is MerkleProofError => e instanceof MerkleProofError;

@@ -1,10 +1,11 @@
 /**
- * The audit log's Merkle tree (RFC 9162 §2.1): hashing, append with a frontier of complete
- * subtrees, proofs assembled from stored subtree hashes, and proof verification. Pure: no storage,
- * no clock, no runtime imports. Split by concern into merkle-*.ts; import from here.
+ * The Merkle room: the audit log's tree (RFC 9162 §2.1). Leaf and node hashes (hash.ts); append with a
+ * frontier of complete subtrees, roots, and proofs assembled from stored subtree hashes (tree.ts);
+ * proof verification (verify.ts); an in-memory subtree store (store.ts); its one error (error.ts).
+ * Pure: no storage, no clock, no runtime imports.
  */
 export { HASH_SIZE, bytesEqual, emptyRoot, leafHash, nodeHash } from './hash';
-export { MerkleProofError, isMerkleProofError, type MerkleProofErrorReason } from './error';
+export { MerkleProofError, type MerkleProofErrorReason } from './error';
 export {
   EMPTY_FRONTIER,
   appendLeaf,
@@ -14,11 +15,9 @@ export {
   assembleRoot,
   consistencyProof,
   consistencyProofKeys,
-  consistencyProofLength,
   frontierAt,
   inclusionProof,
   inclusionProofKeys,
-  inclusionProofLength,
   inclusionRanges,
   rootAt,
   rootFromFrontier,

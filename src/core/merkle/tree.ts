@@ -13,6 +13,7 @@
  * Sizes and indices are plain numbers; every function accepts any safe integer (below 2^53).
  */
 import { MerkleProofError } from './error';
+import { popcount } from '../bits';
 import { HASH_SIZE, emptyRoot, nodeHash } from './hash';
 
 /** A complete subtree: 2^level leaves starting at leaf index * 2^level. Level 0 is a leaf. */
@@ -260,12 +261,6 @@ function floorLog2(n: number): number {
   let level = 32;
   while (2 ** (level + 1) <= n) level++;
   return level;
-}
-
-function popcount(n: number): number {
-  let bits = 0;
-  for (; n > 0; n = Math.floor(n / 2)) bits += n % 2;
-  return bits;
 }
 
 function checkCount(what: string, n: number): void {

@@ -1,5 +1,5 @@
 /**
- * The box-filter kernels of PDQ's Jarosz downsampling, binary32-exact (see pdq-downscale.ts for why
+ * The box-filter kernels of PDQ's Jarosz downsampling, binary32-exact (see downscale.ts for why
  * `Math.fround` and `* (1 / n)` reproduce the reference's float arithmetic).
  *
  * A 1-D pass of length n with window `win` is centred (reads run `half - 1` ahead of writes) and
@@ -24,7 +24,7 @@ export function phases(n: number, win: number): [number, number, number, number]
  * dst[dK + j] = output column sample[j]; round 2 of the filter needs no other column. `dense` says
  * that `sample` is every column in order, for which the main loop writes without checking.
  */
-export function boxRows4(
+function boxRows4(
   src: Float32Array,
   s0: number,
   s1: number,

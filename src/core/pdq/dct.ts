@@ -2,7 +2,7 @@
  * PDQ from the 64x64 downsample on: quality from image gradients, the 16x16 low-frequency block of
  * the 2-D DCT-II, and one bit per coefficient (above the median or not).
  *
- * All arithmetic is binary32 as in the reference (see pdq-downscale.ts for why `Math.fround` after
+ * All arithmetic is binary32 as in the reference (see downscale.ts for why `Math.fround` after
  * each operation is exact). Sums are accumulated in the reference's order (k = 0..63).
  */
 import { PDQ_GRID } from './downscale';
@@ -70,7 +70,7 @@ export function pdqQuality(a: Float32Array): number {
  * sorting). For an even count it returns the lower middle value, so exactly half the coefficients
  * (or fewer, with ties) end up above it.
  */
-export function torbenMedian(m: Float32Array): number {
+function torbenMedian(m: Float32Array): number {
   const n = m.length;
   const half = (n + 1) >> 1;
   let min = m[0];

@@ -13,11 +13,11 @@
  *
  * Speed and memory: the plane is streamed in bands of 4 rows (luma, row filter, column filter and
  * the second row filter run while the band is in cache), the row filter runs 4 rows side by side
- * (pdq-box.ts), and the second round only produces the 64 columns and 64 rows that the decimation
+ * (box.ts), and the second round only produces the 64 columns and 64 rows that the decimation
  * reads. Working memory is a few rows plus a rows x 64 strip, not the plane.
  *
- * This is the portable path; where the runtime compiles WebAssembly, pdq-wasm.ts runs the same
- * arithmetic as SIMD kernels (about 5x faster) and uses columnsSampled below for the last pass.
+ * This is the portable path; with the WebAssembly kernels (wasm-kernels.ts) the same arithmetic
+ * runs as SIMD (about 5x faster), with columnsSampled below for the last pass.
  */
 import { boxRows, colAdd, colAddOut, colAddSubOut, colSubOut, phases } from './box';
 

@@ -5,17 +5,19 @@
  * 1. luma = 0.299 R + 0.587 G + 0.114 B in binary64, stored as binary32 (numpy then `astype`);
  *    alpha is ignored;
  * 2. two rounds of Jarosz box filters, windows ceil(side / 128), and point-sampling to 64x64
- *    (pdq-downscale.ts; run as WebAssembly SIMD by pdq-wasm.ts where the runtime compiles it, with
- *    the same result);
+ *    (downscale.ts; run as WebAssembly SIMD by wasm-downscale.ts with the kernels given, with the
+ *    same result);
  * 3. quality from the 64x64 gradients; the 16x16 low-frequency DCT block; one bit per coefficient
- *    above the median; printed as the reference prints (pdq-dct.ts).
+ *    above the median; printed as the reference prints (dct.ts).
  *
- * Images with a side under 5 pixels hash to all zeros with quality 0, as in the reference.
+ * Each function takes the WebAssembly kernels, or null for the TypeScript path (same hashes, about
+ * 5x slower on 1080p): the caller decides, never a fallback. Images with a side under 5 pixels hash
+ * to all zeros with quality 0, as in the reference.
  */
 import { dct64To16, pdqBitsToHex, pdqQuality } from './dct';
 import { dihedralDct16, PDQ_DIHEDRAL_VARIANTS, type PdqDihedralVariant } from './dihedral';
 import { downscaleTo64, PDQ_GRID, type LumaRows } from './downscale';
-import { downscaleTo64Wasm, wasmKernels, type PlaneSource } from './wasm';
+import { downscaleTo64Wasm, type PdqKernels, type PlaneSource } from './wasm-downscale';
 
 export { dihedralFromHash, dihedralPixels, PDQ_DIHEDRAL_VARIANTS, type PdqDihedralVariant } from './dihedral';
 
@@ -33,7 +35,7 @@ export interface PdqDihedralResult {
 }
 
 /** The reference's smallest hashable side. */
-export const PDQ_MIN_SIDE = 5;
+const PDQ_MIN_SIDE = 5;
 const ZERO_HASH = '0'.repeat(64);
 
 // HMA's luminance: numpy evaluates `R*0.299 + G*0.587 + B*0.114` in binary64, left to right, then
@@ -84,9 +86,8 @@ export function lumaFromRgba(rgba: Uint8Array, width: number, height: number): F
   return luma;
 }
 
-/** The 16x16 DCT block and quality of a plane: WebAssembly where available, else TypeScript. */
-function pdqCore(src: PlaneSource, width: number, height: number): { dct: Float32Array; quality: number } {
-  const k = wasmKernels();
+/** The 16x16 DCT block and quality of a plane: with the kernels when given, else in TypeScript. */
+function pdqCore(src: PlaneSource, width: number, height: number, k: PdqKernels | null): { dct: Float32Array; quality: number } {
   let plane: Float32Array;
   if (k && !(width === PDQ_GRID && height === PDQ_GRID)) plane = downscaleTo64Wasm(k, height, width, src);
   else if ('rgba' in src) plane = downscaleTo64(height, width, rgbaRows(src.rgba, width, height));
@@ -95,33 +96,33 @@ function pdqCore(src: PlaneSource, width: number, height: number): { dct: Float3
 }
 
 /** PDQ of a float luma plane (row-major, width x height), e.g. for video frames. */
-export function pdqFromLuma(luma: Float32Array, width: number, height: number): PdqResult {
+export function pdqFromLuma(luma: Float32Array, width: number, height: number, kernels: PdqKernels | null): PdqResult {
   if (width < PDQ_MIN_SIDE || height < PDQ_MIN_SIDE) return { hash: ZERO_HASH, quality: 0 };
   if (luma.length < width * height) throw new RangeError(`luma has ${luma.length} values; ${width}x${height} needs ${width * height}`);
-  const { dct, quality } = pdqCore({ luma }, width, height);
+  const { dct, quality } = pdqCore({ luma }, width, height, kernels);
   return { hash: pdqBitsToHex(dct), quality };
 }
 
 /** PDQ of 8-bit RGBA pixels (4 bytes per pixel, row-major). */
-export function pdqFromRgba(rgba: Uint8Array, width: number, height: number): PdqResult {
+export function pdqFromRgba(rgba: Uint8Array, width: number, height: number, kernels: PdqKernels | null): PdqResult {
   if (width < PDQ_MIN_SIDE || height < PDQ_MIN_SIDE) return { hash: ZERO_HASH, quality: 0 };
   checkRgba(rgba, width, height);
-  const { dct, quality } = pdqCore({ rgba }, width, height);
+  const { dct, quality } = pdqCore({ rgba }, width, height, kernels);
   return { hash: pdqBitsToHex(dct), quality };
 }
 
 /**
- * The PDQ hashes of the image's 8 rotations and mirrors (see pdq-dihedral.ts for which is which),
+ * The PDQ hashes of the image's 8 rotations and mirrors (see dihedral.ts for which is which),
  * from one downsample and one DCT. Matching a query's 8 hashes against stored hashes finds rotated
  * or mirrored copies. For a 64x64 input the reference's dihedral entry point filters where its plain
  * one does not; here both skip the filter, so `original` always equals pdqFromRgba's hash.
  */
-export function pdqDihedralFromRgba(rgba: Uint8Array, width: number, height: number): PdqDihedralResult {
+export function pdqDihedralFromRgba(rgba: Uint8Array, width: number, height: number, kernels: PdqKernels | null): PdqDihedralResult {
   if (width < PDQ_MIN_SIDE || height < PDQ_MIN_SIDE) {
     return { hashes: PDQ_DIHEDRAL_VARIANTS.map((variant) => ({ variant, hash: ZERO_HASH })), quality: 0 };
   }
   checkRgba(rgba, width, height);
-  const { dct, quality } = pdqCore({ rgba }, width, height);
+  const { dct, quality } = pdqCore({ rgba }, width, height, kernels);
   return {
     hashes: PDQ_DIHEDRAL_VARIANTS.map((variant) => ({ variant, hash: pdqBitsToHex(variant === 'original' ? dct : dihedralDct16(dct, variant)) })),
     quality,

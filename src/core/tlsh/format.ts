@@ -14,7 +14,7 @@
 /** Bytes in a standard (128-bucket, 1-byte checksum) digest. */
 export const TLSH_BYTES = 35;
 /** Characters in the printed digest: `T1` + 70 hex. */
-export const TLSH_DIGEST_LENGTH = 2 + 2 * TLSH_BYTES;
+const TLSH_DIGEST_LENGTH = 2 + 2 * TLSH_BYTES;
 
 const BYTE_HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).toUpperCase().padStart(2, '0'));
 

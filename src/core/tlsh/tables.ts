@@ -54,9 +54,6 @@ export const LENGTH_TOPS = new Uint32Array([
   1791507135, 1970657856, 2167723648, 2384496256, 2622945920, 2885240448, 3173764736, 3491141248, 3840255616, 4224281216,
 ]);
 
-/** Longest input with a length code; beyond it the reference has none (about 3.9 GiB). */
-export const MAX_LENGTH = LENGTH_TOPS[LENGTH_TOPS.length - 1];
-
 /** The length code of n bytes (0..169), or -1 when n is past the last top. */
 export function lengthCode(n: number): number {
   let lo = 0;

@@ -31,6 +31,7 @@
  * Problems are in the node's words and name the part that is wrong; they quote the scheme or port
  * but never the host or path (these URLs point at terrorist content: they stay out of logs).
  */
+import { nibble } from '../hex';
 import { isTrackingParameter } from './tracking';
 
 export type UrlResult = { url: string } | { problem: string };
@@ -123,8 +124,8 @@ function normaliseEscapes(s: string, classes: Uint8Array): string {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c === 37 /* % */) {
-      const hi = hexValue(s.charCodeAt(i + 1));
-      const lo = hexValue(s.charCodeAt(i + 2));
+      const hi = nibble(s.charCodeAt(i + 1));
+      const lo = nibble(s.charCodeAt(i + 2));
       if (hi < 0 || lo < 0) {
         out += '%25';
         continue;
@@ -141,11 +142,4 @@ function normaliseEscapes(s: string, classes: Uint8Array): string {
     }
   }
   return out;
-}
-
-function hexValue(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 65 && c <= 70) return c - 55;
-  if (c >= 97 && c <= 102) return c - 87;
-  return -1;
 }

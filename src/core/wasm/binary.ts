@@ -1,6 +1,6 @@
 /**
- * A minimal WebAssembly binary writer: enough to express small numeric kernels (pdq-wasm.ts) as
- * TypeScript that builds the module's bytes when first needed. The kernels' source is therefore
+ * A minimal WebAssembly binary writer: enough to express small numeric kernels (pdq/wasm-kernels.ts,
+ * blockhash/wasm.ts) as TypeScript that builds the module's bytes when first needed. The kernels' source is therefore
  * ordinary reviewed code in the repository, the bytes are reproduced on every run (no checked-in
  * binary, no toolchain, no build step), and src/core stays free of Node APIs.
  *
@@ -13,11 +13,12 @@
 export type Code = readonly number[];
 
 export const I32 = 0x7f;
-export const F32 = 0x7d;
+const F32 = 0x7d;
 export const V128 = 0x7b;
 export type ValType = typeof I32 | typeof F32 | typeof V128;
 
-function uleb(n: number): number[] {
+/** An unsigned LEB128 number, as the binary format writes counts, indices and offsets. */
+export function uleb(n: number): number[] {
   const out: number[] = [];
   do {
     let b = n & 0x7f;
@@ -173,4 +174,15 @@ export function moduleBytes(funcs: readonly Func[], pages: number): Uint8Array<A
     ...section(7, vec(exports)),
     ...section(10, vec(funcs.map((f) => f.encode()))),
   ]);
+}
+
+/**
+ * The exports of a new instance of `module`, checked to hold `memory` and each function named: a
+ * module built for other kernels (or a stale .wasm file) fails here, not in the middle of a hash.
+ */
+export function kernelExports<T>(module: WebAssembly.Module, functions: readonly string[]): T {
+  const exports = new WebAssembly.Instance(module).exports;
+  const missing = ['memory', ...functions].filter((name) => !(name in exports));
+  if (missing.length) throw new Error(`the module lacks ${missing.join(', ')}`);
+  return exports as unknown as T;
 }

@@ -9,6 +9,8 @@ import type { Context } from 'hono';
 import { DomainError } from '../../core/errors';
 import type { AppEnv } from '../env';
 import { renderProblem } from '../problem';
+import { limitBody } from '../route';
+import { problemResponses } from '../schemas';
 import type { ConsoleBuild } from './assets.gen';
 import { CONSOLE_HEADERS } from './headers';
 
@@ -39,18 +41,25 @@ export function register(app: OpenAPIHono<AppEnv>) {
   app.openAPIRegistry.registerPath({
     method: 'get',
     path: '/console',
+    operationId: 'getConsole',
     tags: ['node'],
+    security: [],
     summary: 'The web console',
     description:
       'A page for admins, auditors and partners. Signing in happens in the browser with the member\'s own key (the node never receives it); images are hashed in the browser and only their hashes are sent. Loads nothing from elsewhere (Content-Security-Policy).',
-    responses: { 200: { description: 'The page.', content: { 'text/html': { schema: { type: 'string' } } } } },
+    responses: {
+      200: { description: 'The page.', content: { 'text/html': { schema: { type: 'string' } } } },
+      ...problemResponses(413),
+      503: { description: 'The console is not built on this node.', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
+    },
   });
 
   const page = (c: Context<AppEnv>) =>
     withBuild(c, (b) => c.body(b.html, 200, { ...CONSOLE_HEADERS, 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' }));
-  app.get('/console', page);
-  app.get('/console/', page);
-  app.get('/console/assets/:name', (c) =>
+  const noBody = limitBody('none');
+  app.get('/console', noBody, page);
+  app.get('/console/', noBody, page);
+  app.get('/console/assets/:name', noBody, (c) =>
     withBuild(c, (b) => {
       const asset = Object.hasOwn(b.assets, c.req.param('name')) ? b.assets[c.req.param('name')] : undefined;
       if (!asset) return renderProblem(c, new DomainError('not_found', `no console file ${c.req.param('name')}`));

@@ -1,22 +1,25 @@
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { FEED_DEFAULT_LIMIT, FEED_MAX_LIMIT, readFeed } from '../../services/feed';
-import { requireScope } from '../auth';
 import type { AppEnv } from '../env';
-import { AUTH_ERRORS, HashTypeSchema, HashValueSchema, LabelIdSchema, problemResponses, VideoFrameSchema } from '../schemas';
+import { LabelIdSchema, PdfPageSchema, VideoFrameSchema } from '../hash-input';
+import { wholeNumberParam } from '../input';
+import { protectedRoute } from '../route';
+import { HashTypeSchema, HashValueSchema } from '../schemas';
 
-const route = createRoute({
+const route = protectedRoute({
   method: 'get',
   path: '/v1/hashes',
+  operationId: 'readFeed',
   tags: ['hashes'],
   summary: 'The delta feed',
   description:
     'Additions, label changes and retractions (tombstones) since the cursor, in commit order. Start without a cursor to read from the beginning; pass back `nextCursor` to continue.',
-  security: [{ bearer: ['hashes:read'] }],
-  middleware: [requireScope('hashes:read')] as const,
+  scope: 'hashes:read',
+  body: 'none',
   request: {
     query: z.object({
-      cursor: z.string().max(100).optional(),
-      limit: z.coerce.number().int().min(1).max(FEED_MAX_LIMIT).default(FEED_DEFAULT_LIMIT).optional(),
+      cursor: z.string().max(100, 'cursor is not one this node issued; start without a cursor or pass back nextCursor unchanged').optional(),
+      limit: wholeNumberParam(1, FEED_MAX_LIMIT, 'limit').optional().openapi({ description: `Most entries in the page (default ${FEED_DEFAULT_LIMIT}).` }),
     }),
   },
   responses: {
@@ -29,7 +32,7 @@ const route = createRoute({
               entries: z.array(
                 z.object({
                   kind: z.enum(['add', 'update', 'retract']),
-                  at: z.string().openapi({ format: 'date-time' }),
+                  at: z.string().openapi({ format: 'date-time', description: 'When the change was committed (ISO 8601, UTC).' }),
                   hash: z.object({
                     id: z.string(),
                     type: HashTypeSchema,
@@ -38,6 +41,7 @@ const route = createRoute({
                     labels: z.array(LabelIdSchema),
                     contributors: z.number().int(),
                     frames: z.array(VideoFrameSchema).optional().openapi({ description: 'vpdq: the frames, in the change that adds (or re-adds) the video.' }),
+                    pages: z.array(PdfPageSchema).optional().openapi({ description: 'pdf: the pages, in the change that adds (or re-adds) the PDF.' }),
                   }),
                 }),
               ),
@@ -48,7 +52,6 @@ const route = createRoute({
         },
       },
     },
-    ...problemResponses(400, ...AUTH_ERRORS),
   },
 });
 

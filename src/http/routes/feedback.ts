@@ -1,24 +1,33 @@
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { giveFeedback } from '../../services/sharing';
-import { requireScope } from '../auth';
 import type { AppEnv } from '../env';
-import { AUTH_ERRORS, problemResponses, plainText } from '../schemas';
+import { plainText } from '../input';
+import { protectedRoute } from '../route';
+import { HashIdParams, problemResponses } from '../schemas';
 
-const route = createRoute({
+const VERDICTS = ['confirm', 'dispute'] as const;
+
+const route = protectedRoute({
   method: 'post',
   path: '/v1/hashes/{id}/feedback',
+  operationId: 'giveFeedback',
   tags: ['hashes'],
   summary: 'Confirm or dispute a hash',
   description: 'Each member has one standing verdict per hash; giving another replaces it.',
-  security: [{ bearer: ['feedback'] }],
-  middleware: [requireScope('feedback')] as const,
+  scope: 'feedback',
+  body: 'json',
   request: {
-    params: z.object({ id: z.string().min(1).max(100) }),
+    params: HashIdParams,
     body: {
       required: true,
       content: {
         'application/json': {
-          schema: z.object({ verdict: z.enum(['confirm', 'dispute']), reason: plainText(1000, 'reason').optional() }).openapi('FeedbackRequest'),
+          schema: z
+            .object({
+              verdict: z.enum(VERDICTS, { error: (iss) => (iss.input === undefined ? undefined : `verdict must be confirm or dispute, got ${JSON.stringify(iss.input)}`) }),
+              reason: plainText(1000, 'reason').optional(),
+            })
+            .openapi('FeedbackRequest'),
         },
       },
     },
@@ -26,9 +35,9 @@ const route = createRoute({
   responses: {
     200: {
       description: 'Your verdict and the hash\'s counts.',
-      content: { 'application/json': { schema: z.object({ id: z.string(), verdict: z.enum(['confirm', 'dispute']), feedback: z.object({ confirm: z.number(), dispute: z.number() }) }) } },
+      content: { 'application/json': { schema: z.object({ id: z.string(), verdict: z.enum(VERDICTS), feedback: z.object({ confirm: z.number(), dispute: z.number() }) }) } },
     },
-    ...problemResponses(400, ...AUTH_ERRORS, 404, 409),
+    ...problemResponses(404, 409),
   },
 });
 

@@ -1,22 +1,24 @@
-import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import { hashMedia } from '../../services/hashing';
-import { requireScope } from '../auth';
 import type { AppEnv } from '../env';
 import { readMedia } from '../media';
-import { AUTH_ERRORS, MediaHashesSchema, mediaBodyContent, problemResponses } from '../schemas';
+import { protectedRoute } from '../route';
+import { MediaHashesSchema, mediaBodyContent, problemResponses } from '../schemas';
 
-const route = createRoute({
+const route = protectedRoute({
   method: 'post',
   path: '/v1/hash',
+  operationId: 'hashMedia',
   tags: ['hashing'],
   summary: 'Hash an image, a video, a PDF or a text',
-  description: 'Computes every hash of the uploaded image (pdq, blockhash, md5, sha256), video (vpdq, md5, sha256), PDF (pdf: PDQ of each page; tlsh of its text; md5, sha256) or text (tlsh, md5, sha256). The media lives in memory for this request only: nothing is stored.',
-  security: [{ bearer: ['hash'] }],
-  middleware: [requireScope('hash')] as const,
+  description:
+    'Computes every hash of the uploaded image (pdq, blockhash, md5, sha256), video (vpdq, md5, sha256), PDF (pdf: PDQ of each page; tlsh of its text; md5, sha256) or text (tlsh, md5, sha256). The media lives in memory for this request only: nothing is stored.',
+  scope: 'hash',
+  body: 'media',
   request: { body: { content: mediaBodyContent, required: true } },
   responses: {
     200: { description: 'The hashes.', content: { 'application/json': { schema: MediaHashesSchema } } },
-    ...problemResponses(400, ...AUTH_ERRORS, 413, 415, 422, 501),
+    ...problemResponses(422, 501),
   },
 });
 

@@ -1,9 +1,12 @@
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../env';
+import { publicRoute } from '../route';
 
-const route = createRoute({
+const route = publicRoute({
   method: 'get',
   path: '/health',
+  operationId: 'getHealth',
+  body: 'none',
   tags: ['node'],
   summary: 'Liveness and readiness',
   description: 'Answers 200 when the database is reachable and the match index is loaded, 503 otherwise. No credentials needed.',

@@ -1,9 +1,12 @@
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../env';
+import { publicRoute } from '../route';
 
-const route = createRoute({
+const route = publicRoute({
   method: 'get',
   path: '/.well-known/jwks.json',
+  operationId: 'getJwks',
+  body: 'none',
   tags: ['auth'],
   summary: "The node's public signing keys",
   description: 'The current key first, then retired keys until every token they signed has expired. Verify access tokens, tree heads and feed batches with these.',
@@ -16,5 +19,5 @@ const route = createRoute({
 });
 
 export function register(app: OpenAPIHono<AppEnv>) {
-  app.openapi(route, async (c) => c.json((await c.var.deps.keyring.jwks()) as { keys: { kty: string; crv: string; x: string; kid: string; alg: string; use: string }[] }, 200, { 'cache-control': 'public, max-age=60' }));
+  app.openapi(route, async (c) => c.json(await c.var.deps.keyring.jwks(), 200, { 'cache-control': 'public, max-age=60' }));
 }

@@ -1,17 +1,18 @@
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { hashTypeInfo, LABELS } from '../../core/hashes';
-import { requireScope } from '../auth';
 import type { AppEnv } from '../env';
-import { AUTH_ERRORS, problemResponses } from '../schemas';
+import { protectedRoute } from '../route';
+import { HashTypeSchema } from '../schemas';
 
-const route = createRoute({
+const route = protectedRoute({
   method: 'get',
   path: '/v1/labels',
+  operationId: 'listLabels',
   tags: ['hashes'],
   summary: 'The label vocabulary and the hash types',
   description: 'Every label a shared hash may carry (shares with any other label are refused), and every hash type the node takes with how it is compared.',
-  security: [{ bearer: [] }],
-  middleware: [requireScope('any')] as const,
+  scope: 'any',
+  body: 'none',
   responses: {
     200: {
       description: 'The vocabulary.',
@@ -21,7 +22,7 @@ const route = createRoute({
             labels: z.array(z.object({ id: z.string(), name: z.string(), description: z.string() })),
             hashTypes: z.array(
               z.object({
-                type: z.string(),
+                type: HashTypeSchema,
                 description: z.string(),
                 metric: z.enum(['hamming', 'tlsh', 'equal']).openapi({ description: 'hamming: bits that differ; tlsh: TLSH distance; equal: equality.' }),
                 defaultMaxDistance: z.number().int(),
@@ -32,7 +33,6 @@ const route = createRoute({
         },
       },
     },
-    ...problemResponses(...AUTH_ERRORS),
   },
 });
 

@@ -1,7 +1,8 @@
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { SCOPES } from '../../core/auth';
 import { CLIENT_ALGS } from '../../services/tokens';
 import type { AppEnv } from '../env';
+import { publicRoute } from '../route';
 
 const Metadata = z
   .object({
@@ -16,9 +17,11 @@ const Metadata = z
   })
   .openapi('AuthorizationServerMetadata');
 
-const route = createRoute({
+const route = publicRoute({
   method: 'get',
   path: '/.well-known/oauth-authorization-server',
+  operationId: 'getAuthorizationServerMetadata',
+  body: 'none',
   tags: ['auth'],
   summary: 'OAuth 2.0 authorization server metadata (RFC 8414)',
   description: 'What a standard OAuth client needs to get a token from this node by itself: the issuer, the token endpoint, private_key_jwt and its algorithms, the JWKS.',

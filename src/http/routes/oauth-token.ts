@@ -1,6 +1,7 @@
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { issueAccessToken, OAuthError, TOKEN_PATH, type TokenRequest } from '../../services/tokens';
 import type { AppEnv } from '../env';
+import { publicRoute } from '../route';
 
 const OAuthErrorSchema = z
   .object({
@@ -9,9 +10,11 @@ const OAuthErrorSchema = z
   })
   .openapi('OAuthError');
 
-const route = createRoute({
+const route = publicRoute({
   method: 'post',
   path: TOKEN_PATH,
+  operationId: 'getToken',
+  body: 'form',
   tags: ['auth'],
   summary: 'Get an access token (client credentials, private_key_jwt)',
   description:
@@ -59,7 +62,10 @@ export function register(app: OpenAPIHono<AppEnv>) {
         throw new OAuthError('invalid_request', 'send the token request as application/x-www-form-urlencoded');
       }
       const form = await c.req.parseBody();
-      const field = (k: string) => (typeof form[k] === 'string' ? (form[k] as string) : undefined);
+      const field = (k: string) => {
+        const v = form[k];
+        return typeof v === 'string' ? v : undefined;
+      };
       const req: TokenRequest = {
         grant_type: field('grant_type'),
         client_assertion_type: field('client_assertion_type'),

@@ -1,19 +1,20 @@
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { retractHash } from '../../services/sharing';
-import { requireScope } from '../auth';
 import type { AppEnv } from '../env';
-import { AUTH_ERRORS, problemResponses } from '../schemas';
+import { protectedRoute } from '../route';
+import { HashIdParams, problemResponses } from '../schemas';
 
-const route = createRoute({
+const route = protectedRoute({
   method: 'delete',
   path: '/v1/hashes/{id}',
+  operationId: 'retractHash',
   tags: ['hashes'],
   summary: 'Retract a hash',
   description:
     'Withdraws your contribution to a hash (admins: every contribution). When no contribution is left the hash stops matching and the feed carries a tombstone; the record is kept, not deleted.',
-  security: [{ bearer: ['hashes:write', 'admin'] }],
-  middleware: [requireScope('hashes:write', 'admin')] as const,
-  request: { params: z.object({ id: z.string().min(1).max(100) }) },
+  scope: ['hashes:write', 'admin'],
+  body: 'none',
+  request: { params: HashIdParams },
   responses: {
     200: {
       description: 'The hash after the retraction.',
@@ -23,7 +24,7 @@ const route = createRoute({
         },
       },
     },
-    ...problemResponses(...AUTH_ERRORS, 404),
+    ...problemResponses(404),
   },
 });
 

@@ -1,22 +1,25 @@
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { DomainError } from '../../core/errors';
-import { unknownLabels } from '../../core/hashes';
-import { hashList, hashMedia } from '../../services/hashing';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import { LABELS } from '../../core/hashes';
+import { asQuery, hashList, hashMedia } from '../../services/hashing';
 import { shareHashes } from '../../services/sharing';
-import { requireScope } from '../auth';
 import type { AppEnv } from '../env';
+import { ExternalIdSchema, LabelsSchema } from '../hash-input';
 import { readMedia } from '../media';
-import { AUTH_ERRORS, mediaHashesSchema, problemResponses, plainText } from '../schemas';
+import { protectedRoute } from '../route';
+import { mediaHashesSchema, problemResponses } from '../schemas';
+import { parseOrThrow } from '../validation';
 import { ShareResultSchema } from './share';
 
-const route = createRoute({
+const route = protectedRoute({
   method: 'post',
   path: '/v1/hashes/media',
+  operationId: 'shareMedia',
   tags: ['hashes'],
   summary: 'Hash an image, a video, a PDF or a text and share its hashes',
-  description: 'Multipart form: `file` (the image or video) and `labels` (one field per label, or comma-separated). The media is hashed in memory and never stored. An image shares pdq, blockhash, md5 and sha256; a video shares vpdq (its frames), md5 and sha256; a PDF shares pdf (its pages), tlsh (of its text, when it has enough), md5 and sha256; a text part (declared text/plain) shares tlsh, md5 and sha256.',
-  security: [{ bearer: ['hashes:write'] }],
-  middleware: [requireScope('hashes:write')] as const,
+  description:
+    'Multipart form: `file` (the image, video, PDF or text) and `labels` (one field per label, or comma-separated). The media is hashed in memory and never stored. An image shares pdq, blockhash, md5 and sha256; a video shares vpdq (its frames), md5 and sha256; a PDF shares pdf (its pages), tlsh (of its text, when it has enough), md5 and sha256; a text part (declared text/plain) shares tlsh, md5 and sha256.',
+  scope: 'hashes:write',
+  body: 'media',
   request: {
     body: {
       required: true,
@@ -25,9 +28,13 @@ const route = createRoute({
           schema: {
             type: 'object' as const,
             properties: {
-              file: { type: 'string' as const, format: 'binary', description: 'The image or video.' },
-              labels: { type: 'string' as const, description: 'Label ids: repeat the field or separate with commas.', example: 'attack-footage,glorification' },
-              externalId: { type: 'string' as const, description: 'Your own reference for this item.' },
+              file: { type: 'string' as const, format: 'binary', description: 'The image, video, PDF or text (a text part declared text/plain).' },
+              labels: {
+                type: 'string' as const,
+                description: `Label ids from GET /v1/labels (${LABELS.map((l) => l.id).join(', ')}): repeat the field or separate with commas.`,
+                example: 'attack-footage,glorification',
+              },
+              externalId: { type: 'string' as const, maxLength: 200, description: 'Your own reference for this item.' },
             },
             required: ['file', 'labels'],
           },
@@ -40,31 +47,26 @@ const route = createRoute({
       description: 'The hashes computed and what sharing each did.',
       content: { 'application/json': { schema: mediaHashesSchema({ items: z.array(ShareResultSchema) }) } },
     },
-    ...problemResponses(400, ...AUTH_ERRORS, 413, 415, 422, 501),
+    ...problemResponses(422, 501),
   },
 });
+
+/** The form's other fields, checked before the media is hashed (a video may take seconds to decode). */
+const Fields = z.object({ labels: LabelsSchema, externalId: ExternalIdSchema.optional() });
+
+/** Label fields as sent: repeated, comma-separated, or both. */
+const labelList = (raw: unknown) => (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).flatMap((v) => (typeof v === 'string' ? v.split(',') : [v])).map((s) => (typeof s === 'string' ? s.trim() : s)).filter((s) => s !== '');
 
 export function register(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
     const deps = c.var.deps;
     const { bytes, contentType, form } = await readMedia(c);
-    const raw = form?.labels;
-    const labels = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw])
-      .flatMap((v) => (typeof v === 'string' ? v.split(',') : []))
-      .map((s) => s.trim())
-      .filter(Boolean);
-    if (labels.length === 0) throw new DomainError('invalid_request', 'give at least one label (form field "labels")', { errors: [{ path: 'labels', message: 'missing' }] });
-    // Before hashing: a video may take seconds to decode.
-    const unknown = unknownLabels(labels);
-    if (unknown.length) throw new DomainError('invalid_request', `unknown label(s): ${unknown.join(', ')}; see GET /v1/labels`, { errors: [{ path: 'labels', message: `unknown: ${unknown.join(', ')}` }] });
-    const externalId = typeof form?.externalId === 'string' ? form.externalId : undefined;
-    const idProblem = externalId === undefined ? undefined : plainText(200, 'externalId').safeParse(externalId).error?.issues[0]?.message;
-    if (idProblem) throw new DomainError('invalid_request', idProblem, { errors: [{ path: 'externalId', message: idProblem }] });
+    const { labels, externalId } = parseOrThrow(Fields, { labels: labelList(form?.labels), externalId: form?.externalId });
     const hashed = await hashMedia(deps, bytes, { contentType });
     const items = await shareHashes(
       deps,
       c.var.principal,
-      hashList(hashed).map((h) => ({ type: h.type, value: h.value, quality: h.quality, frames: h.frames, pages: h.pages, labels, externalId })),
+      hashList(hashed).map((h) => ({ ...asQuery(h), labels, externalId })),
     );
     return c.json({ ...hashed, items }, 201);
   });

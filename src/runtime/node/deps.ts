@@ -3,10 +3,11 @@
  * ledger, sharp, the in-memory match index loaded from the database and kept in step with the
  * change log by the follower.
  */
-import { MultiIndexHashing } from '../../core/hash-index';
-import { MemoryMatchIndex } from '../../core/hash-index';
+import { MemoryMatchIndex, MultiIndexHashing } from '../../core/hash-index';
 import { SINGLE_HASH_TYPES } from '../../core/hashes';
+import { buildHashKernels } from '../../core/kernels';
 import { Slots } from '../../core/limits';
+import { VERSION } from '../../config';
 import { assembleAppDeps } from '../../http/assemble';
 import type { AppDeps, Authenticator } from '../../http/env';
 import { ChangeFollower } from '../../services/change-follower';
@@ -19,19 +20,16 @@ import { SqlLedger } from '../../storage/ledger';
 import { SqlStatsStore } from '../../storage/stats-store';
 import { SqlLogStore } from '../../storage/log-store';
 import { errorFields, SILENT_LOGGER, type Logger } from '../../services/observe';
-import type { NodeConfig } from './config';
-import { openDatabase, type OpenDb } from './db';
+import { nodeSecret, type NodeConfig } from './config';
+import { openDatabase, type OpenDb } from './database';
 import { nodeDigester } from './digest';
 import { swaggerUiAssets } from './docs-assets';
 import { SharpImageDecoder } from './image';
+import { PopplerPdfRenderer } from './document';
 import { NodeMetrics } from './metrics';
-import { MihHelper } from './mih-helper';
-import { nodeSecret } from './secret';
-import { PopplerPdfRenderer } from './pdf';
+import { MihHelper } from './match-helper';
 import { FfmpegVideoDecoder } from './video';
 import { v7 as uuidv7 } from 'uuid';
-
-export const VERSION = '0.1.0';
 
 export interface NodeRuntime {
   deps: AppDeps;
@@ -79,10 +77,14 @@ export async function createNodeRuntime(
   const follower = new ChangeFollower(store, { index, hashes, auth: authCache ?? undefined }, { intervalMs: config.FOLLOW_INTERVAL_MS, onError: (e) => logger.error({ event: 'follower_failed', error: errorFields(e) }, 'change log follower failed') });
   const log = new SqlLogStore(database.reader);
   const videoSlots = new Slots(config.VIDEO_CONCURRENCY, config.VIDEO_QUEUE, 'video decodes');
+  const documents = documentSettings(config);
   const metrics = new NodeMetrics({
     // Every type, 0 while none is held, so a dashboard's series exist from the start.
     indexCounts: () => ({ ...Object.fromEntries(SINGLE_HASH_TYPES.map((t) => [t, 0])), ...index.counts() }),
-    decodeSlots: [{ kind: 'video', slots: videoSlots }],
+    decodeSlots: [
+      { kind: 'video', slots: videoSlots },
+      { kind: 'pdf', slots: documents.slots },
+    ],
     audit: async () => {
       const [entries, head] = await Promise.all([log.auditSize(), log.latestHead()]);
       return { entries, treeSize: head?.treeSize ?? 0, headTimestamp: head?.timestamp ?? null };
@@ -101,6 +103,9 @@ export async function createNodeRuntime(
     index,
     indexDetail: () => ({ hashes: index.counts(), changeLog: follower.applied }),
     decoder: new SharpImageDecoder({ maxPixels: limits.maxImagePixels }),
+    // A kernel that does not build stops the start (tests, development); in production it is
+    // logged once and that hash runs in TypeScript (same hashes, about 5x slower for PDQ).
+    kernels: buildHashKernels({ onFailure: config.NODE_ENV === 'production' ? (_, e) => console.error(`${e.message}; hashing falls back to TypeScript`) : undefined }),
     digests: nodeDigester,
     video: {
       decoder: new FfmpegVideoDecoder({ ffmpegPath: config.FFMPEG_PATH, ffprobePath: config.FFPROBE_PATH, maxPixels: config.VIDEO_MAX_PIXELS }),
@@ -110,7 +115,7 @@ export async function createNodeRuntime(
       queryMatchPercent: config.VPDQ_QUERY_MATCH_PERCENT,
       candidateMatchPercent: config.VPDQ_CANDIDATE_MATCH_PERCENT,
     },
-    documents: documentSettings(config),
+    documents,
     now,
     newId,
     limits,

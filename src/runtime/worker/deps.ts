@@ -1,8 +1,13 @@
-/** Wires the Workers runtime: D1 store, the SQL multi-index (buckets in D1), WebCrypto digests, the WebAssembly image decoders. */
+/**
+ * Wires the Workers runtime: D1 store, the SQL multi-index (buckets in D1), WebCrypto digests, the
+ * WebAssembly image decoders and the hashes' kernels (from the modules uploaded with the script).
+ */
 import { drizzle } from 'drizzle-orm/d1';
 import { assembleAppDeps } from '../../http/assemble';
 import type { AppDeps } from '../../http/env';
+import { buildHashKernels } from '../../core/kernels';
 import { Slots } from '../../core/limits';
+import { VERSION } from '../../config';
 import { UnavailableVideoDecoder } from '../../core/video';
 import { UnavailablePdfRenderer } from '../../core/document';
 import { DEFAULT_DOCUMENTS, DEFAULT_LIMITS, DEFAULT_VIDEO } from '../../services/deps';
@@ -17,13 +22,17 @@ import { SqlBucketIndex } from '../../storage/bucket-index';
 import * as schema from '../../storage/schema';
 import { loadWorkerConfig, type WorkerEnv } from './config';
 import { workerDigester } from './digest';
-import { WasmImageDecoder, type EdgeCodecModules } from './image';
+import { WasmImageDecoder } from './image';
+import type { WorkerWasm } from './wasm-modules';
 import { v7 as uuidv7 } from 'uuid';
 import { consoleLogger } from './logger';
 
-/** `codecs`: the decoders' modules the worker entry imports; without them media routes answer 501. */
-export function createWorkerDeps(env: WorkerEnv, codecs?: EdgeCodecModules): AppDeps {
+/** `wasm`: the modules the worker entry imports (Workers compile no code at run time). */
+export function createWorkerDeps(env: WorkerEnv, wasm: WorkerWasm): AppDeps {
   const config = loadWorkerConfig(env);
+  // A kernel that does not build fails the start, but in production: there it is logged once and
+  // that hash runs in TypeScript (same hashes, slower).
+  const onFailure = config.ENVIRONMENT === 'production' ? (_: string, e: Error) => console.error(`${e.message}; hashing falls back to TypeScript`) : undefined;
   const db = drizzle(env.DB, { schema }) as unknown as AppDb;
   const hashes = new SqlHashStore(db);
   const index = new SqlBucketIndex(db, hashes);
@@ -39,14 +48,18 @@ export function createWorkerDeps(env: WorkerEnv, codecs?: EdgeCodecModules): App
     treeHeadIntervalMs: config.TREE_HEAD_INTERVAL_MS,
     index,
     indexDetail: () => ({ kind: 'sql-buckets' }),
-    decoder: codecs ? new WasmImageDecoder({ maxPixels: config.MAX_IMAGE_PIXELS, memoryBytes: config.IMAGE_MEMORY_MB * 2 ** 20, modules: codecs }) : null,
+    decoder: new WasmImageDecoder({ maxPixels: config.MAX_IMAGE_PIXELS, memoryBytes: config.IMAGE_MEMORY_MB * 2 ** 20, modules: wasm.codecs }),
+    kernels: buildHashKernels({ modules: wasm, onFailure }),
     digests: workerDigester,
     // No ffmpeg at the edge: a video is hashed on a Node node or by the client (npm run client -- hash),
     // and its frames can be sent as a vpdq hash.
-    video: { ...DEFAULT_VIDEO, maxBytes: config.MAX_BODY_BYTES, slots: new Slots(1, 0), decoder: new UnavailableVideoDecoder('Workers cannot decode video; hash it with `npm run client -- hash FILE` (ffmpeg) and send the vpdq frames to POST /v1/match') },
+    video: { ...DEFAULT_VIDEO, queryMatchPercent: config.VPDQ_QUERY_MATCH_PERCENT, candidateMatchPercent: config.VPDQ_CANDIDATE_MATCH_PERCENT, maxBytes: config.MAX_BODY_BYTES, slots: new Slots(1, 0), decoder: new UnavailableVideoDecoder('Workers cannot decode video; hash it with `npm run client -- hash FILE` (ffmpeg) and send the vpdq frames to POST /v1/match') },
     // No poppler either: a PDF is hashed on a Node node or by the client; text and URLs work here.
     documents: {
       ...DEFAULT_DOCUMENTS,
+      queryMatchPercent: config.PDF_QUERY_MATCH_PERCENT,
+      candidateMatchPercent: config.PDF_CANDIDATE_MATCH_PERCENT,
+      maxBytes: config.MAX_BODY_BYTES,
       slots: new Slots(1, 0),
       renderer: new UnavailablePdfRenderer('Workers cannot render PDFs; hash it with `npm run client -- hash FILE` (poppler) and send the pdf pages and tlsh to POST /v1/match'),
     },
@@ -60,7 +73,7 @@ export function createWorkerDeps(env: WorkerEnv, codecs?: EdgeCodecModules): App
     rateLimit: config.RATE_LIMIT_PER_SECOND > 0 ? { perSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST } : null,
     devAuth: config.DEV_AUTH,
     flushCountsEachRequest: true,
-    nodeInfo: { name: config.NODE_NAME, version: '0.1.0', runtime: 'worker' },
+    nodeInfo: { name: config.NODE_NAME, version: VERSION, runtime: 'worker' },
     // JSON lines through console; no metrics (nothing outlives a request to be scraped) and no
     // /docs renderer (bundle budget): see README, "Operating the node".
     logger: consoleLogger(config.LOG_LEVEL),

@@ -24,7 +24,7 @@ import type { Pixels } from './codecs/pixels';
 export type { EdgeCodecModules } from './codecs/wasm-codecs';
 
 /** What the edge decodes, in the words of its 415s. */
-export const EDGE_IMAGE_FORMATS = 'JPEG (8-bit, greyscale or colour), PNG, WebP (still), GIF (first frame), AVIF and baseline TIFF (8-bit greyscale or RGB)';
+const EDGE_IMAGE_FORMATS = 'JPEG (8-bit, greyscale or colour), PNG, WebP (still), GIF (first frame), AVIF and baseline TIFF (8-bit greyscale or RGB)';
 
 export interface WasmDecoderOptions {
   /** The node-wide cap on width * height (MAX_IMAGE_PIXELS), as on Node. */
@@ -83,7 +83,7 @@ export class WasmImageDecoder implements ImageDecoder {
     const m = this.opts.modules;
     switch (h.format) {
       case 'png':
-        // 16-bit greyscale without alpha: clipped at 255 as on Node (see runtime/node/image.ts).
+        // 16-bit greyscale without alpha: clipped at 255 as on Node (see runtime/node/image/sharp.ts).
         if (h.png!.bitDepth === 16 && h.png!.colorType === 0 && !h.png!.transparency) return grey16Clipped(decodePng16(m.png, bytes));
         return decodePng(m.png, bytes);
       case 'gif':

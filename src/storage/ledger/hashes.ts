@@ -5,6 +5,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { canonicalJson, entryTemplate, Hole } from '../../core/audit';
+import { bucketRowsSql } from '../bucket-layout';
 import type { LedgerShareItem, Verdict } from '../types';
 import { chunkJson, deriveStatus, entrySql, lastChange, read, snapshotSql, write, type Stmt } from './sql';
 
@@ -82,12 +83,7 @@ export function shareStatements(p: { at: number; tx: string; contributor: string
     // Workers: the SQL multi-index's bucket rows of the perceptual hashes this commit created.
     if (p.buckets) {
       stmts.push(
-        write(sql`with ${items}, p(piece) as (values (0), (1), (2), (3), (4), (5), (6), (7), (8), (9), (10), (11), (12), (13), (14), (15))
-          insert into hash_buckets (type, piece, key, seq)
-          select h.type, p.piece, substr(h.value, 1 + 4 * p.piece, 4), h.seq
-          from i ${hashOfItem(origin)} cross join p
-          where h.tx = ${tx} and h.type in ('pdq', 'blockhash')
-          on conflict do nothing`),
+        write(bucketRowsSql(items, sql`i ${hashOfItem(origin)}`, sql`h.tx = ${tx}`)),
       );
     }
     stmts.push(

@@ -30,7 +30,7 @@ export function read(columns: string[], q: SQL): Stmt {
  * JSON-array arguments are cut so that no statement carries more than this many characters in one
  * parameter (D1 takes strings up to 2 MB; a batch of 1000 hashes is ~300 kB).
  */
-export const MAX_JSON_PARAM = 500_000;
+const MAX_JSON_PARAM = 500_000;
 
 /** Cuts rows, each already JSON, into groups that stay under MAX_JSON_PARAM together (one row at least per group). */
 export function chunkJson(rows: string[]): string[][] {
@@ -67,7 +67,7 @@ export function entrySql(t: EntryTemplate, fill: Record<string, SQL>): SQL {
 }
 
 /** The contributions of hash `h` (an alias) still standing. */
-export const standing = (h: string) => sql.raw(`select 1 from contributions sc where sc.hash_id = ${h}.id and sc.retracted_at is null`);
+const standing = (h: string) => sql.raw(`select 1 from contributions sc where sc.hash_id = ${h}.id and sc.retracted_at is null`);
 
 /**
  * The hash `h` as the feed shows it after a change: its labels are the union of the standing

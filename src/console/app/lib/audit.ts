@@ -42,7 +42,7 @@ export function rememberedHead(issuer: string): RememberedHead | undefined {
   }
 }
 
-export const rememberHead = (issuer: string, h: SignedTreeHead) =>
+const rememberHead = (issuer: string, h: SignedTreeHead) =>
   localStorage.setItem(memoryKey(issuer), JSON.stringify({ treeSize: h.treeSize, rootHash: h.rootHash, timestamp: h.timestamp, verifiedAt: Date.now() } satisfies RememberedHead));
 
 export const forgetHead = (issuer: string) => localStorage.removeItem(memoryKey(issuer));
@@ -63,7 +63,7 @@ export async function fetchEntries(size: number, progress?: (done: number) => vo
 }
 
 /** Consistency proof from `first` to `second`, checked; throws ProofError (or the node's refusal). */
-export async function proveConsistency(first: number, second: number, firstRoot: Uint8Array, secondRoot: Uint8Array): Promise<void> {
+async function proveConsistency(first: number, second: number, firstRoot: Uint8Array, secondRoot: Uint8Array): Promise<void> {
   const p = await call<{ consistencyPath: string[] }>('GET', '/v1/audit/proof/consistency', { query: { first, second } });
   await checkConsistency(first, second, firstRoot, secondRoot, p.consistencyPath.map(b64ToBytes));
 }

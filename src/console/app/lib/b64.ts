@@ -23,7 +23,3 @@ export function b64urlToBytes(s: string): Uint8Array<ArrayBuffer> {
 
 export const utf8 = (s: string): Uint8Array<ArrayBuffer> => new TextEncoder().encode(s) as Uint8Array<ArrayBuffer>;
 export const fromUtf8 = (b: Uint8Array): string => new TextDecoder().decode(b);
-
-export function bytesToHex(b: Uint8Array): string {
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-}

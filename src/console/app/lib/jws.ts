@@ -7,7 +7,7 @@ import { b64urlToBytes, bytesToB64url, fromUtf8, utf8 } from './b64';
 
 export type ClientAlg = 'EdDSA' | 'ES256';
 
-export const signParams = (alg: ClientAlg): AlgorithmIdentifier | EcdsaParams => (alg === 'EdDSA' ? { name: 'Ed25519' } : { name: 'ECDSA', hash: 'SHA-256' });
+const signParams = (alg: ClientAlg): AlgorithmIdentifier | EcdsaParams => (alg === 'EdDSA' ? { name: 'Ed25519' } : { name: 'ECDSA', hash: 'SHA-256' });
 
 export async function signJws(key: CryptoKey, alg: ClientAlg, header: Record<string, unknown>, payload: Record<string, unknown>): Promise<string> {
   const input = `${bytesToB64url(utf8(JSON.stringify({ ...header, alg })))}.${bytesToB64url(utf8(JSON.stringify(payload)))}`;

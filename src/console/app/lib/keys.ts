@@ -27,7 +27,7 @@ export function parseKeyFile(text: string): KeyFile {
   return { jwk, clientId: typeof o.clientId === 'string' ? o.clientId : undefined };
 }
 
-export function algOf(jwk: Jwk): ClientAlg {
+function algOf(jwk: Jwk): ClientAlg {
   if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519') return 'EdDSA';
   if (jwk.kty === 'EC' && jwk.crv === 'P-256') return 'ES256';
   throw new Error(`unsupported key type ${jwk.kty ?? '?'} ${jwk.crv ?? ''}: the node takes Ed25519 (OKP) and P-256 (EC) keys`.trim());

@@ -4,8 +4,9 @@ export interface ClientKey {
   kid: string;
   alg: string;
   status: 'active' | 'revoked';
-  createdAt: number;
-  revokedAt: number | null;
+  /** ISO 8601, as every time the API gives. */
+  createdAt: string;
+  revokedAt: string | null;
   jwk: Record<string, unknown>;
 }
 
@@ -15,8 +16,8 @@ export interface Client {
   role: 'partner' | 'admin' | 'auditor' | 'peer';
   status: 'active' | 'suspended';
   scopes: string[];
-  createdAt: number;
-  updatedAt: number;
+  createdAt: string;
+  updatedAt: string;
   keys: ClientKey[];
 }
 

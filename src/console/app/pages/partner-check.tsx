@@ -156,7 +156,7 @@ function LocalHashTable({ name, h }: { name: string; h: LocalHashes }) {
   );
 }
 
-export function MatchCard({ f }: { f: Found }) {
+function MatchCard({ f }: { f: Found }) {
   const m = f.match;
   return (
     <li class="card match">

@@ -1,22 +1,23 @@
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { addClientKey } from '../../../services/clients';
-import { requireScope } from '../../auth';
 import type { AppEnv } from '../../env';
-import { AUTH_ERRORS, problemResponses } from '../../schemas';
+import { protectedRoute } from '../../route';
+import { problemResponses } from '../../schemas';
 import { ClientIdParams, ClientSchema, JwkSchema } from './schemas';
 
-const route = createRoute({
+const route = protectedRoute({
   method: 'post',
   path: '/v1/admin/clients/{id}/keys',
+  operationId: 'addClientKey',
   tags: ['admin'],
   summary: "Register a client's public key",
   description: 'Its `kid` is the one given in the JWK, or its RFC 7638 thumbprint.',
-  security: [{ bearer: ['admin'] }],
-  middleware: [requireScope('admin')] as const,
+  scope: 'admin',
+  body: 'json',
   request: { params: ClientIdParams, body: { required: true, content: { 'application/json': { schema: z.object({ jwk: JwkSchema }) } } } },
   responses: {
     201: { description: 'The client with its keys.', content: { 'application/json': { schema: ClientSchema } } },
-    ...problemResponses(400, ...AUTH_ERRORS, 404, 409),
+    ...problemResponses(404, 409),
   },
 });
 

@@ -1,28 +1,41 @@
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ROLES } from '../../../core/auth';
 import { createClient } from '../../../services/clients';
-import { requireScope } from '../../auth';
 import type { AppEnv } from '../../env';
-import { AUTH_ERRORS, problemResponses, plainText } from '../../schemas';
+import { plainText } from '../../input';
+import { protectedRoute } from '../../route';
 import { ClientSchema, JwkSchema } from './schemas';
 
-const route = createRoute({
+const route = protectedRoute({
   method: 'post',
   path: '/v1/admin/clients',
+  operationId: 'createClient',
   tags: ['admin'],
   summary: 'Admit a client',
   description: 'Creates a partner, admin, auditor or peer client, optionally with its first public key. The client keeps its private key; the node only ever sees the public half.',
-  security: [{ bearer: ['admin'] }],
-  middleware: [requireScope('admin')] as const,
+  scope: 'admin',
+  body: 'json',
   request: {
     body: {
       required: true,
-      content: { 'application/json': { schema: z.object({ role: z.enum(ROLES), name: plainText(200, 'name').pipe(z.string().min(1)), jwk: JwkSchema.optional() }).openapi('CreateClient') } },
+      content: {
+        'application/json': {
+          schema: z
+            .object({
+              role: z.enum(ROLES, { error: (iss) => (iss.input === undefined ? undefined : `role must be one of ${ROLES.join(', ')}, got ${JSON.stringify(iss.input)}`) }),
+              name: plainText(200, 'name')
+                .trim()
+                .min(1, 'name must not be empty')
+                .openapi({ description: 'Who the client is (a platform, a person), 1 to 200 characters.' }),
+              jwk: JwkSchema.optional(),
+            })
+            .openapi('CreateClient'),
+        },
+      },
     },
   },
   responses: {
     201: { description: 'The client.', content: { 'application/json': { schema: ClientSchema } } },
-    ...problemResponses(400, ...AUTH_ERRORS),
   },
 });
 

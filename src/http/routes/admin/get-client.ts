@@ -1,21 +1,22 @@
-import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import { getClient } from '../../../services/clients';
-import { requireScope } from '../../auth';
 import type { AppEnv } from '../../env';
-import { AUTH_ERRORS, problemResponses } from '../../schemas';
+import { protectedRoute } from '../../route';
+import { problemResponses } from '../../schemas';
 import { ClientIdParams, ClientSchema } from './schemas';
 
-const route = createRoute({
+const route = protectedRoute({
   method: 'get',
   path: '/v1/admin/clients/{id}',
+  operationId: 'getClient',
   tags: ['admin'],
   summary: 'Get a client',
-  security: [{ bearer: ['admin'] }],
-  middleware: [requireScope('admin')] as const,
+  scope: 'admin',
+  body: 'none',
   request: { params: ClientIdParams },
   responses: {
     200: { description: 'The client and its keys.', content: { 'application/json': { schema: ClientSchema } } },
-    ...problemResponses(...AUTH_ERRORS, 404),
+    ...problemResponses(404),
   },
 });
 

@@ -1,20 +1,19 @@
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { listClients } from '../../../services/clients';
-import { requireScope } from '../../auth';
 import type { AppEnv } from '../../env';
-import { AUTH_ERRORS, problemResponses } from '../../schemas';
+import { protectedRoute } from '../../route';
 import { ClientSchema } from './schemas';
 
-const route = createRoute({
+const route = protectedRoute({
   method: 'get',
   path: '/v1/admin/clients',
+  operationId: 'listClients',
   tags: ['admin'],
   summary: 'List clients',
-  security: [{ bearer: ['admin'] }],
-  middleware: [requireScope('admin')] as const,
+  scope: 'admin',
+  body: 'none',
   responses: {
     200: { description: 'Every client, oldest first.', content: { 'application/json': { schema: z.object({ clients: z.array(ClientSchema) }) } } },
-    ...problemResponses(...AUTH_ERRORS),
   },
 });
 

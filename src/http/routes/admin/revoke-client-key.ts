@@ -1,22 +1,23 @@
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { revokeClientKey } from '../../../services/clients';
-import { requireScope } from '../../auth';
 import type { AppEnv } from '../../env';
-import { AUTH_ERRORS, problemResponses } from '../../schemas';
+import { protectedRoute } from '../../route';
+import { problemResponses } from '../../schemas';
 import { ClientSchema } from './schemas';
 
-const route = createRoute({
+const route = protectedRoute({
   method: 'delete',
   path: '/v1/admin/clients/{id}/keys/{kid}',
+  operationId: 'revokeClientKey',
   tags: ['admin'],
   summary: "Revoke a client's key",
   description: 'Takes effect on the next request: tokens obtained with this key stop working at once.',
-  security: [{ bearer: ['admin'] }],
-  middleware: [requireScope('admin')] as const,
+  scope: 'admin',
+  body: 'none',
   request: { params: z.object({ id: z.string().min(1).max(100), kid: z.string().min(1).max(200) }) },
   responses: {
     200: { description: 'The client with its keys.', content: { 'application/json': { schema: ClientSchema } } },
-    ...problemResponses(...AUTH_ERRORS, 404),
+    ...problemResponses(404),
   },
 });
 

@@ -2,8 +2,10 @@ import { z } from '@hono/zod-openapi';
 import { ROLES } from '../../../core/auth';
 
 export const JwkSchema = z
-  .record(z.string(), z.unknown())
+  .record(z.string(), z.unknown(), { error: (iss) => (iss.input === undefined ? undefined : 'jwk must be a JSON Web Key object') })
   .openapi({ description: 'A public JWK: Ed25519 (`{"kty":"OKP","crv":"Ed25519","x":…}`) or P-256 (`{"kty":"EC","crv":"P-256","x":…,"y":…}`). Never the private half.' });
+
+const time = (description: string) => z.string().openapi({ format: 'date-time', description: `${description} (ISO 8601, UTC).` });
 
 export const ClientSchema = z
   .object({
@@ -12,10 +14,19 @@ export const ClientSchema = z
     role: z.enum(ROLES),
     status: z.enum(['active', 'suspended']),
     scopes: z.array(z.string()),
-    createdAt: z.number().int().openapi({ description: 'ms since the epoch' }),
-    updatedAt: z.number().int(),
-    keys: z.array(z.object({ kid: z.string(), alg: z.string(), status: z.enum(['active', 'revoked']), createdAt: z.number().int(), revokedAt: z.number().int().nullable(), jwk: JwkSchema })),
+    createdAt: time('When the client was admitted'),
+    updatedAt: time('When its status last changed'),
+    keys: z.array(
+      z.object({
+        kid: z.string(),
+        alg: z.string(),
+        status: z.enum(['active', 'revoked']),
+        createdAt: time('When the key was registered'),
+        revokedAt: time('When the key was revoked').nullable(),
+        jwk: JwkSchema,
+      }),
+    ),
   })
   .openapi('Client');
 
-export const ClientIdParams = z.object({ id: z.string().min(1).max(100) });
+export const ClientIdParams = z.object({ id: z.string().max(100, 'a client id is at most 100 characters') });

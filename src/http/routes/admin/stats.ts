@@ -1,8 +1,7 @@
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { dashboardStats, RECENT_AUDIT, STATS_DAYS } from '../../../services/stats';
-import { requireScope } from '../../auth';
 import type { AppEnv } from '../../env';
-import { AUTH_ERRORS, problemResponses } from '../../schemas';
+import { protectedRoute } from '../../route';
 
 const count = z.number().int().min(0);
 
@@ -18,17 +17,17 @@ const StatsSchema = z
   })
   .openapi('DashboardStats');
 
-const route = createRoute({
+const route = protectedRoute({
   method: 'get',
   path: '/v1/admin/stats',
+  operationId: 'getDashboardStats',
   tags: ['admin'],
   summary: 'Dashboard figures',
   description: 'Hashes by type, label and member, match queries per day and the latest audit entries, for the console\'s dashboard.',
-  security: [{ bearer: ['admin'] }],
-  middleware: [requireScope('admin')] as const,
+  scope: 'admin',
+  body: 'none',
   responses: {
     200: { description: 'The figures.', content: { 'application/json': { schema: StatsSchema } } },
-    ...problemResponses(...AUTH_ERRORS),
   },
 });
 

@@ -1,24 +1,24 @@
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { consistencyProofFor } from '../../../services/audit-log';
-import { requireScope } from '../../auth';
 import type { AppEnv } from '../../env';
-import { AUTH_ERRORS, problemResponses } from '../../schemas';
+import { wholeNumberParam } from '../../input';
+import { protectedRoute } from '../../route';
 
-const route = createRoute({
+const route = protectedRoute({
   method: 'get',
   path: '/v1/audit/proof/consistency',
+  operationId: 'getConsistencyProof',
   tags: ['audit'],
   summary: 'Consistency proof (RFC 9162 §2.1.4)',
   description: 'Proves the tree of size `second` extends the tree of size `first` without changing it.',
-  security: [{ bearer: ['audit:read'] }],
-  middleware: [requireScope('audit:read')] as const,
-  request: { query: z.object({ first: z.coerce.number().int().min(1), second: z.coerce.number().int().min(1) }) },
+  scope: 'audit:read',
+  body: 'none',
+  request: { query: z.object({ first: wholeNumberParam(1, Number.MAX_SAFE_INTEGER, 'first'), second: wholeNumberParam(1, Number.MAX_SAFE_INTEGER, 'second') }) },
   responses: {
     200: {
       description: 'The proof; hashes in standard base64.',
       content: { 'application/json': { schema: z.object({ first: z.number().int(), second: z.number().int(), consistencyPath: z.array(z.string()) }).openapi('ConsistencyProof') } },
     },
-    ...problemResponses(400, ...AUTH_ERRORS),
   },
 });
 

@@ -1,22 +1,20 @@
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { auditEntriesPage, MAX_ENTRIES_PAGE } from '../../../services/audit-log';
-import { requireScope } from '../../auth';
 import type { AppEnv } from '../../env';
-import { AUTH_ERRORS, problemResponses } from '../../schemas';
+import { protectedRoute } from '../../route';
+import { RangeQuery } from './schemas';
 
-const route = createRoute({
+const route = protectedRoute({
   method: 'get',
   path: '/v1/audit/entries',
+  operationId: 'listAuditEntries',
   tags: ['audit'],
   summary: 'Log entries',
   description: `Entries start <= index < end, at most ${MAX_ENTRIES_PAGE} a page. \`entry\` is the exact leaf input (RFC 8785 canonical JSON): its leaf hash is SHA-256(0x00 || UTF-8 bytes).`,
-  security: [{ bearer: ['audit:read'] }],
-  middleware: [requireScope('audit:read')] as const,
+  scope: 'audit:read',
+  body: 'none',
   request: {
-    query: z.object({
-      start: z.coerce.number().int().min(0).default(0),
-      end: z.coerce.number().int().min(0).optional(),
-    }),
+    query: RangeQuery,
   },
   responses: {
     200: {
@@ -27,7 +25,6 @@ const route = createRoute({
         },
       },
     },
-    ...problemResponses(400, ...AUTH_ERRORS),
   },
 });
 

@@ -1,21 +1,21 @@
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { auditEntriesPage, MAX_ENTRIES_PAGE } from '../../../services/audit-log';
-import { requireScope } from '../../auth';
 import type { AppEnv } from '../../env';
-import { AUTH_ERRORS, problemResponses } from '../../schemas';
+import { protectedRoute } from '../../route';
+import { RangeQuery } from './schemas';
 
-const route = createRoute({
+const route = protectedRoute({
   method: 'get',
   path: '/v1/audit/export',
+  operationId: 'exportAuditEntries',
   tags: ['audit'],
   summary: 'Export entries as JSON Lines',
   description: 'One line per entry, `{"index":…,"entry":"…"}`, from `start` to `end` (default: all), streamed.',
-  security: [{ bearer: ['audit:read'] }],
-  middleware: [requireScope('audit:read')] as const,
-  request: { query: z.object({ start: z.coerce.number().int().min(0).default(0), end: z.coerce.number().int().min(0).optional() }) },
+  scope: 'audit:read',
+  body: 'none',
+  request: { query: RangeQuery },
   responses: {
     200: { description: 'application/jsonl', content: { 'application/jsonl': { schema: { type: 'string' as const } } } },
-    ...problemResponses(400, ...AUTH_ERRORS),
   },
 });
 
@@ -35,6 +35,6 @@ export function register(app: OpenAPIHono<AppEnv>) {
         at = page.end;
       },
     });
-    return new Response(body, { status: 200, headers: { 'content-type': 'application/jsonl; charset=utf-8' } }) as never;
+    return c.body(body, 200, { 'content-type': 'application/jsonl; charset=utf-8' });
   });
 }

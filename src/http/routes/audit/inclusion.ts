@@ -1,24 +1,24 @@
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { inclusionProofFor } from '../../../services/audit-log';
-import { requireScope } from '../../auth';
 import type { AppEnv } from '../../env';
-import { AUTH_ERRORS, problemResponses } from '../../schemas';
+import { wholeNumberParam } from '../../input';
+import { protectedRoute } from '../../route';
 
-const route = createRoute({
+const route = protectedRoute({
   method: 'get',
   path: '/v1/audit/proof/inclusion',
+  operationId: 'getInclusionProof',
   tags: ['audit'],
   summary: 'Inclusion proof (RFC 9162 §2.1.3)',
   description: 'The audit path proving entry `index` is in the tree of size `treeSize` (a size some signed head has, or any size up to the latest).',
-  security: [{ bearer: ['audit:read'] }],
-  middleware: [requireScope('audit:read')] as const,
-  request: { query: z.object({ index: z.coerce.number().int().min(0), treeSize: z.coerce.number().int().min(1) }) },
+  scope: 'audit:read',
+  body: 'none',
+  request: { query: z.object({ index: wholeNumberParam(0, Number.MAX_SAFE_INTEGER, 'index'), treeSize: wholeNumberParam(1, Number.MAX_SAFE_INTEGER, 'treeSize') }) },
   responses: {
     200: {
       description: 'The proof; hashes in standard base64.',
       content: { 'application/json': { schema: z.object({ leafIndex: z.number().int(), treeSize: z.number().int(), leafHash: z.string(), auditPath: z.array(z.string()) }).openapi('InclusionProof') } },
     },
-    ...problemResponses(400, ...AUTH_ERRORS),
   },
 });
 

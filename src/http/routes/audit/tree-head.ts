@@ -1,8 +1,7 @@
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { currentTreeHead } from '../../../services/audit-log';
-import { requireScope } from '../../auth';
 import type { AppEnv } from '../../env';
-import { AUTH_ERRORS, problemResponses } from '../../schemas';
+import { protectedRoute } from '../../route';
 
 export const TreeHeadSchema = z
   .object({
@@ -13,18 +12,18 @@ export const TreeHeadSchema = z
   })
   .openapi('SignedTreeHead');
 
-const route = createRoute({
+const route = protectedRoute({
   method: 'get',
   path: '/v1/audit/tree-head',
+  operationId: 'getTreeHead',
   tags: ['audit'],
   summary: 'The latest signed tree head',
   description: 'A new head is made at most every few seconds while entries arrive; `fresh=true` integrates every entry so far first.',
-  security: [{ bearer: ['audit:read'] }],
-  middleware: [requireScope('audit:read')] as const,
-  request: { query: z.object({ fresh: z.enum(['true', 'false']).optional() }) },
+  scope: 'audit:read',
+  body: 'none',
+  request: { query: z.object({ fresh: z.enum(['true', 'false'], { error: (iss) => (iss.input === undefined ? undefined : `fresh must be true or false, got ${JSON.stringify(iss.input)}`) }).optional() }) },
   responses: {
     200: { description: 'The head.', content: { 'application/json': { schema: TreeHeadSchema } } },
-    ...problemResponses(400, ...AUTH_ERRORS),
   },
 });
 

@@ -10,8 +10,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { HammingHit } from '../../core/hash-index';
-import type { MihJob, MihJobHits, MihOffload } from '../../core/hash-index';
+import type { HammingHit } from '../../../core/hash-index';
+import type { MihJob, MihJobHits, MihOffload } from '../../../core/hash-index';
 
 interface Pending {
   resolve(hits: MihJobHits): void;
@@ -46,7 +46,7 @@ export class MihHelper {
       let worker: Worker;
       try {
         // From the sources, a boot file registers tsx in the thread; the bundle has the thread's JavaScript beside it.
-        worker = new Worker(new URL(process.env.MHN_BUNDLED ? './mih-thread.js' : './mih-thread-boot.mjs', import.meta.url));
+        worker = new Worker(new URL(process.env.MHN_BUNDLED ? './mih-thread.js' : './thread-boot.mjs', import.meta.url));
       } catch (e) {
         // No thread: every batch stays on the calling thread.
         this.stopped = true;

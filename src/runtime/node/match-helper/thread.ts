@@ -1,16 +1,18 @@
 /**
- * The helper thread's side of `MihHelper` (mih-helper.ts): takes its share of each batch's base
+ * The helper thread's side of `MihHelper` (helper.ts; bundled as dist/mih-thread.js): takes its share of each batch's base
  * lookups on the index's shared tables and posts the hits back packed: per query it claimed, the
  * query, its hit count, then (id, distance) per hit.
  */
 import { parentPort } from 'node:worker_threads';
-import { MultiIndexHashing, searchBase, type MihJob } from '../../core/hash-index';
-import { mulberry32 } from '../../core/prng';
+import { MihScratch, MultiIndexHashing, searchBase, type MihJob } from '../../../core/hash-index';
+import { mulberry32 } from '../../../core/prng';
 
 const port = parentPort!;
+/** This thread's search buffers, reused by every job. */
+const scratch = new MihScratch();
 port.on('message', ({ id, job }: { id: number; job: MihJob }) => {
   try {
-    const hits = searchBase(job);
+    const hits = searchBase(job, scratch);
     let size = 2 * hits.length;
     for (const [, list] of hits) size += 2 * list.length;
     const packed = new Int32Array(size);
@@ -36,6 +38,6 @@ function warmUp(): void {
   const rnd = mulberry32(1);
   const n = 20_000;
   const hashes = Uint32Array.from({ length: n * 8 }, () => rnd());
-  const index = MultiIndexHashing.build(Int32Array.from({ length: n }, (_, i) => i), hashes, 8, { offload: async (job) => searchBase(job), offloadAbove: 0 });
+  const index = MultiIndexHashing.build(Int32Array.from({ length: n }, (_, i) => i), hashes, 8, { offload: async (job) => searchBase(job, scratch), offloadAbove: 0 });
   for (let round = 0; round < 3; round++) void index.searchMany(hashes.subarray(0, 500 * 8), 31);
 }

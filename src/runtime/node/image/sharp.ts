@@ -5,8 +5,8 @@
  * decoded, so a few-KB "decompression bomb" costs nothing.
  */
 import sharp, { type Metadata, type Sharp } from 'sharp';
-import { DomainError } from '../../core/errors';
-import { MIN_IMAGE_SIDE, sniffImageFormat, type DecodedImage, type ImageDecoder } from '../../core/media';
+import { DomainError } from '../../../core/errors';
+import { MIN_IMAGE_SIDE, sniffImageFormat, type DecodedImage, type ImageDecoder } from '../../../core/media';
 
 /** Formats accepted as images (sharp's names). */
 const FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'avif', 'heif', 'tiff']);

@@ -2,11 +2,9 @@
  * The Node video decoder: the system's ffmpeg and ffprobe, run as child processes.
  *
  * The video never touches the disk. ffmpeg reads it over HTTP from a server bound to 127.0.0.1 for
- * the length of one decode, at a random port and a random 256-bit path, serving the bytes from
- * memory with Range support. A pipe would not do: MP4s with their index (`moov`) at the end need
- * seeking, which stdin cannot give. ffmpeg is held to the HTTP protocol and to the demuxer the
- * magic bytes chose (so no playlist, concat or data-reference trick can make it open anything
- * else), and it writes raw RGBA frames to stdout.
+ * the length of one decode (loopback.ts; processes.ts runs the binaries). ffmpeg is held to the HTTP
+ * protocol and to the demuxer the magic bytes chose (so no playlist, concat or data-reference trick
+ * can make it open anything else), and it writes raw RGBA frames to stdout.
  *
  * Frames are picked as vPDQ picks them: frame numbers 0, k, 2k, ... with k = floor(secondsPerFrame
  * * fps), at native size, without applying rotation metadata. The YUV -> RGB conversion is
@@ -15,16 +13,11 @@
  * empirical: without it the hashes of dark, low-quality frames of the conformance videos sat up to
  * 76 bits from vPDQ's; with it 94 % of frames are bit-identical and none is more than 4 bits off.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { basename, dirname, join } from 'node:path';
-import { DomainError } from '../../core/errors';
-import { sniffVideoContainer, type OpenedVideo, type VideoContainer, type VideoDecodeOptions, type VideoDecoder, type VideoFrame, type VideoInfo } from '../../core/video';
-
-export { isVideo, sniffVideoContainer } from '../../core/video';
+import { DomainError } from '../../../core/errors';
+import { sniffVideoContainer, type OpenedVideo, type VideoContainer, type VideoDecodeOptions, type VideoDecoder, type VideoFrame, type VideoInfo } from '../../../core/video';
+import { withServer, withServerGen } from './loopback';
+import { exitOf, lastLine, run, start, tail, unavailable } from './processes';
 
 export interface FfmpegDecoderOptions {
   /** The ffmpeg binary: a name looked up on PATH, or a path. Default 'ffmpeg'. */
@@ -66,9 +59,6 @@ const DEMUXER: Record<VideoContainer, string> = {
   ogg: 'ogg',
 };
 
-const INSTALL_HINT = 'install ffmpeg on this node (Debian/Ubuntu: `apt-get install ffmpeg`) or set FFMPEG_PATH to it; images work without it';
-/** What a client is told when ffmpeg cannot be run; which binary and why go to the log. */
-const unavailable = (cause: string) => new DomainError('video_unavailable', `this node cannot hash videos: ffmpeg is not installed or cannot be run; ${INSTALL_HINT}`, { cause });
 
 export class FfmpegVideoDecoder implements VideoDecoder {
   private readonly ffmpeg: string;
@@ -294,147 +284,3 @@ const corrupt = (format: string, cause: unknown) =>
   new DomainError('corrupt_media', `the ${format.toUpperCase()} video does not decode: it is corrupt or truncated`, { cause });
 const timedOut = (l: VideoDecodeOptions) =>
   new DomainError('unprocessable', `hashing the video took longer than ${l.timeoutMs} ms and was stopped`, { extra: { timeoutMs: l.timeoutMs } });
-
-// ---------------------------------------------------------------------------------------------
-// Child processes
-
-/** The environment ffmpeg runs in: without proxies, which would send the loopback URL elsewhere. */
-function childEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const k of Object.keys(env)) if (/^(https?|all|no)_proxy$/i.test(k)) delete env[k];
-  return env;
-}
-
-function start(bin: string, args: string[]): ChildProcess {
-  return spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(), windowsHide: true });
-}
-
-/** Resolves with the exit code once the process is gone; a missing binary becomes `video_unavailable`. */
-function exitOf(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve, reject) => {
-    child.once('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT' || e.code === 'EACCES') reject(unavailable(`${child.spawnfile} could not be run (${e.code})`));
-      else reject(e);
-    });
-    child.once('close', (code) => resolve(code));
-  });
-}
-
-/** The last 4 KB of the process's stderr (ffmpeg's complaints). */
-function tail(child: ChildProcess): () => Buffer {
-  let buf = Buffer.alloc(0);
-  child.stderr?.on('data', (d: Buffer) => {
-    buf = Buffer.concat([buf, d]);
-    if (buf.length > 4096) buf = buf.subarray(buf.length - 4096);
-  });
-  return () => buf;
-}
-
-/** Runs a short command to completion with a deadline, collecting stdout (up to 1 MB) and stderr. */
-async function run(bin: string, args: string[], deadline: number): Promise<{ code: number | null; stdout: Buffer; stderr: Buffer }> {
-  const child = start(bin, args);
-  const stderr = tail(child);
-  const out: Buffer[] = [];
-  let size = 0;
-  child.stdout?.on('data', (d: Buffer) => {
-    size += d.length;
-    if (size <= 1 << 20) out.push(d);
-    else child.kill('SIGKILL');
-  });
-  let expired = false;
-  const timer = setTimeout(() => {
-    expired = true;
-    child.kill('SIGKILL');
-  }, Math.max(0, deadline - Date.now()));
-  try {
-    const code = await exitOf(child);
-    if (expired) {
-      throw new DomainError('unprocessable', 'probing the video took longer than the time allowed and was stopped');
-    }
-    return { code, stdout: Buffer.concat(out), stderr: stderr() };
-  } finally {
-    clearTimeout(timer);
-    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await once(child, 'close').catch(() => undefined);
-    }
-  }
-}
-
-/** ffmpeg's last complaint, usually the one that says what went wrong: for the log. */
-function lastLine(b: Buffer): string {
-  // ffmpeg prefixes lines with "[demuxer @ 0x...]" and names the one-shot URL: neither helps.
-  const line = b.toString('utf8').split('\n').map((l) => l.replace(/^\[[^\]]*\]\s*/, '').replace(/https?:\/\/127\.0\.0\.1:\d+\/[0-9a-f]+:?\s*/g, '').trim()).filter(Boolean).pop() ?? '';
-  return line.slice(0, 200);
-}
-
-// ---------------------------------------------------------------------------------------------
-// The loopback server
-
-interface Served {
-  url: string;
-  close(): Promise<void>;
-}
-
-/** Serves `bytes` at http://127.0.0.1:<random port>/<random 256-bit path> until closed. */
-async function serve(bytes: Uint8Array): Promise<Served> {
-  const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const path = `/${randomBytes(32).toString('hex')}`;
-  const server = createServer((req, res) => respond(req, res, path, body));
-  server.on('clientError', (_e, socket) => socket.destroy());
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}${path}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
-
-function respond(req: IncomingMessage, res: ServerResponse, path: string, body: Buffer): void {
-  res.on('error', () => undefined); // the reader hanging up mid-body is normal: it seeks by reconnecting
-  if (req.url !== path || (req.method !== 'GET' && req.method !== 'HEAD')) {
-    res.writeHead(404).end();
-    return;
-  }
-  const size = body.length;
-  let start = 0;
-  let end = size - 1;
-  const m = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
-  if (req.headers.range && m && (m[1] || m[2])) {
-    if (m[1]) {
-      start = Number(m[1]);
-      if (m[2]) end = Math.min(Number(m[2]), size - 1);
-    } else start = Math.max(0, size - Number(m[2]));
-    if (start >= size || start > end) {
-      res.writeHead(416, { 'Content-Range': `bytes */${size}` }).end();
-      return;
-    }
-    res.writeHead(206, { 'Accept-Ranges': 'bytes', 'Content-Range': `bytes ${start}-${end}/${size}`, 'Content-Length': end - start + 1, 'Content-Type': 'application/octet-stream' });
-  } else {
-    res.writeHead(200, { 'Accept-Ranges': 'bytes', 'Content-Length': size, 'Content-Type': 'application/octet-stream' });
-  }
-  res.end(req.method === 'HEAD' ? undefined : body.subarray(start, end + 1));
-}
-
-async function withServer<T>(bytes: Uint8Array, fn: (url: string) => Promise<T>): Promise<T> {
-  const s = await serve(bytes);
-  try {
-    return await fn(s.url);
-  } finally {
-    await s.close();
-  }
-}
-
-async function* withServerGen<T>(bytes: Uint8Array, fn: (url: string) => AsyncGenerator<T>): AsyncGenerator<T> {
-  const s = await serve(bytes);
-  try {
-    yield* fn(s.url);
-  } finally {
-    await s.close();
-  }
-}

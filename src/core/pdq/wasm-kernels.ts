@@ -1,5 +1,5 @@
 /**
- * PDQ's luma and downsampling (pdq-downscale.ts) as WebAssembly SIMD kernels: the same operations in
+ * PDQ's luma and downsampling (downscale.ts) as WebAssembly SIMD kernels: the same operations in
  * the same order, but in native binary32 arithmetic, so bit-exactness needs no emulation, and on 4
  * or 8 values per instruction. About 5x faster than the TypeScript path on 1080p.
  *
@@ -15,20 +15,15 @@
  * Layout: rows are filtered 8 at a time. For the row passes a band of 8 rows is stored interleaved
  * ("entry" x = the 8 rows' values at column x, 32 bytes), so each running sum is two f32x4 vectors
  * with one lane per row; the column pass wants plain rows (a vector = 4 neighbouring columns), so
- * the data is transposed in 4x4 blocks between the passes. Streaming as in pdq-downscale.ts: only a
- * ring of filtered rows and a rows x 64 strip stay in memory, not the plane.
- *
- * The module is built from the TypeScript below (wasm-binary.ts). Runtimes that compile no code
- * at run time (Cloudflare Workers accept only modules uploaded with the script) get the same bytes
- * as a .wasm file built ahead (`usePdqWasmModule`); without one `wasmKernels()` returns null and
- * PDQ runs the TypeScript path, with identical results.
+ * the data is transposed in 4x4 blocks between the passes. The driver that runs them is
+ * wasm-downscale.ts; the module's bytes are written by core/wasm's binary writer.
  */
-import { columnsSampled, decimationIndices, jaroszWindowSize, PDQ_GRID } from './downscale';
+import { PDQ_GRID } from './downscale';
 import { type Code, f32x4, f64x2, forLoop, Func, get, I32, i32, i32x4, inc, moduleBytes, seq, set, V128, v128, whileLoop } from '../wasm';
 
 /** Rows per band: two f32x4 vectors per interleaved entry. */
-const BAND = 8;
-const ENTRY = BAND * 4;
+export const BAND = 8;
+export const ENTRY = BAND * 4;
 
 // ---------------------------------------------------------------------------------------------
 // Kernels. Arguments are byte addresses in the module's memory and counts; `cols4` is the column
@@ -242,159 +237,7 @@ function colsKernel(): Func {
   return f;
 }
 
-// ---------------------------------------------------------------------------------------------
-// The driver.
-
-/** The module's exports. */
-export interface Kernels {
-  memory: WebAssembly.Memory;
-  lumaBand8(stage: number, cols: number, cols4: number, dst: number): void;
-  floatBand8(stage: number, cols: number, cols4: number, dst: number): void;
-  rows8(src: number, dst: number, cols: number, win: number, pre: number, counts: number): void;
-  rowsSampled8(src: number, dst: number, win: number, pre: number, samples: number, counts: number): void;
-  untangle8(src: number, cols4: number, dst: number, stride: number): void;
-  colAdd(sums: number, row: number, cols4: number): void;
-  cols8(sums: number, table: number, cols4: number, dst: number): void;
-}
-
-let kernels: Kernels | null | undefined;
-let enabled = true;
-
 /** The kernels' module bytes (the build writes them to src/runtime/worker/wasm/pdq.wasm: npm run build:wasm). */
 export function pdqWasmBytes(): Uint8Array<ArrayBuffer> {
   return moduleBytes([bandKernel('lumaBand8', true), bandKernel('floatBand8', false), rowsKernel(), rowsSampledKernel(), untangleKernel(), colAddKernel(), colsKernel()], 1);
-}
-
-/**
- * Runs the kernels from a module compiled elsewhere: Workers compile no code at run time, but take
- * the .wasm files uploaded with the script as precompiled modules (the worker entry passes them).
- */
-export function usePdqWasmModule(module: WebAssembly.Module): void {
-  kernels = new WebAssembly.Instance(module).exports as unknown as Kernels;
-}
-
-/** The compiled kernels, or null where WebAssembly cannot be compiled at run time and none was given. */
-export function wasmKernels(): Kernels | null {
-  if (!enabled) return null;
-  if (kernels === undefined) {
-    try {
-      kernels = new WebAssembly.Instance(new WebAssembly.Module(pdqWasmBytes())).exports as unknown as Kernels;
-    } catch {
-      kernels = null;
-    }
-  }
-  return kernels;
-}
-
-/** Turns the WebAssembly path off or on (tests and benchmarks of the TypeScript path). */
-export function setWasmEnabled(on: boolean): void {
-  enabled = on;
-}
-
-/** A plane to downscale: RGBA bytes (alpha ignored) or float luma, row-major. */
-export type PlaneSource = { rgba: Uint8Array } | { luma: Float32Array };
-
-const roundUp = (n: number, m: number): number => Math.ceil(n / m) * m;
-
-/** Window sizes per output position of a 1-D pass of length len: the reference's divisors. */
-function windowCounts(len: number, win: number, pre: number): Float32Array {
-  const c = new Float32Array(len);
-  for (let o = 0; o < len; o++) c[o] = Math.min(len, o + pre + 1) - Math.max(0, o + pre - win + 1);
-  return c;
-}
-
-/**
- * The 64x64 downsample of a rows x cols plane (both sides >= 5, not 64x64), as downscaleTo64, with
- * the kernels k.
- */
-export function downscaleTo64Wasm(k: Kernels, rows: number, cols: number, src: PlaneSource): Float32Array {
-  const winX = jaroszWindowSize(cols, PDQ_GRID);
-  const winY = jaroszWindowSize(rows, PDQ_GRID);
-  const preX = ((winX + 2) >> 1) - 1; // additions before the first output (phase 1)
-  const preY = ((winY + 2) >> 1) - 1;
-  const cols4 = roundUp(cols, 4);
-  const rowBytes = cols4 * 4;
-  const ringRows = roundUp(winY + 2 * BAND, BAND); // see `need` below
-
-  // Memory layout (bytes, 16-aligned).
-  let top = 0;
-  const alloc = (bytes: number): number => {
-    const at = top;
-    top += roundUp(bytes, 16);
-    return at;
-  };
-  const stage = alloc(BAND * cols * 4 + 16); // +16: the last vector load may run past the band
-  const padded = (winX + cols4 + preX) * ENTRY;
-  const luma = alloc(padded);
-  const filtered = alloc(cols4 * ENTRY);
-  const ring = alloc(ringRows * rowBytes);
-  const zeroRow = alloc(rowBytes);
-  const sums = alloc(rowBytes);
-  const table = alloc(96);
-  const waiting = alloc(padded);
-  const counts = alloc(cols * 4);
-  const samples = alloc(PDQ_GRID * 4);
-  const cleared = top;
-  const strip = alloc((rows + BAND) * PDQ_GRID * 4); // + a band: the last band writes 8 rows
-  // The memory grows to the largest image hashed so far (1080p: under 1 MB; 50 Mpx: a few MB).
-  const need = top - k.memory.buffer.byteLength;
-  if (need > 0) k.memory.grow(Math.ceil(need / 65536));
-  const buf = k.memory.buffer;
-  // Everything but the strip starts at zero (the pads must be). The memory keeps pixel-derived
-  // data (input rows, their luma, filtered rows), so it is cleared again when the call ends: no
-  // part of an image outlives the request that hashed it.
-  new Uint8Array(buf, 0, cleared).fill(0);
-  try {
-    new Float32Array(buf, counts, cols).set(windowCounts(cols, winX, preX));
-    new Int32Array(buf, samples, PDQ_GRID).set(decimationIndices(cols));
-    const tableI32 = new Int32Array(buf, table, 16);
-    const tableF32 = new Float32Array(buf, table + 64, BAND);
-    const countsY = windowCounts(rows, winY, preY);
-    const ringRow = (y: number): number => ring + (y % ringRows) * rowBytes;
-
-    // Input bands: luma, the first row pass, and plain rows into the ring.
-    const u8 = new Uint8Array(buf);
-    const f32 = new Float32Array(buf);
-    let yIn = 0;
-    const readUpTo = (y: number): void => {
-      for (; yIn < y; yIn += BAND) {
-        const count = Math.min(BAND, rows - yIn);
-        if ('rgba' in src) {
-          u8.set(src.rgba.subarray(yIn * cols * 4, (yIn + count) * cols * 4), stage);
-          k.lumaBand8(stage, cols, cols4, luma + winX * ENTRY);
-        } else {
-          f32.set(src.luma.subarray(yIn * cols, (yIn + count) * cols), stage >> 2);
-          k.floatBand8(stage, cols, cols4, luma + winX * ENTRY);
-        }
-        k.rows8(luma, filtered, cols, winX, preX, counts);
-        k.untangle8(filtered, cols4, ringRow(yIn), rowBytes);
-      }
-    };
-
-    // The column pass, 8 output rows at a time, each followed by the second row pass into the strip.
-    // Output row o adds filtered row o + preY and subtracts row o + preY - winY; the ring holds every
-    // row from the oldest subtracted to the newest read (at most winY + 15 rows).
-    readUpTo(preY);
-    for (let y = 0; y < preY; y++) k.colAdd(sums, ringRow(y), cols4);
-    for (let o0 = 0; o0 < rows; o0 += BAND) {
-      readUpTo(Math.min(rows, o0 + BAND + preY));
-      for (let r = 0; r < BAND; r++) {
-        const o = o0 + r;
-        const a = o + preY;
-        const b = a - winY;
-        tableI32[r] = o < rows && a < rows ? ringRow(a) : zeroRow;
-        tableI32[BAND + r] = o < rows && b >= 0 ? ringRow(b) : zeroRow;
-        tableF32[r] = o < rows ? countsY[o] : 1;
-      }
-      k.cols8(sums, table, cols4, waiting + winX * ENTRY);
-      k.rowsSampled8(waiting, strip + o0 * PDQ_GRID * 4, winX, preX, samples, counts);
-    }
-
-    // The second column pass: only 64 columns, in TypeScript.
-    const out = new Float32Array(PDQ_GRID * PDQ_GRID);
-    columnsSampled(new Float32Array(buf, strip, rows * PDQ_GRID), rows, winY, decimationIndices(rows), out);
-    return out;
-  } finally {
-    new Uint8Array(buf, 0, top).fill(0);
-  }
 }

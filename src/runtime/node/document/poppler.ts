@@ -15,9 +15,9 @@
  * node's licence. (pdf.js would render in the node's own heap, where no limit can stop it midway;
  * MuPDF is AGPL.)
  */
-import { DomainError } from '../../core/errors';
-import { PDF_RENDER_DPI, type OpenedPdf, type PdfInfo, type PdfLimits, type PdfRenderer, type RenderedPage } from '../../core/document';
-import { runCapped, spawnCapped, type Caps } from './child';
+import { DomainError } from '../../../core/errors';
+import { PDF_RENDER_DPI, type OpenedPdf, type PdfInfo, type PdfLimits, type PdfRenderer, type RenderedPage } from '../../../core/document';
+import { runCapped, spawnCapped, type Caps } from './capped';
 
 export interface PopplerOptions {
   /** Folder of pdfinfo, pdftoppm and pdftotext, or '' for PATH. */

@@ -18,8 +18,8 @@ import { Worker } from 'node:worker_threads';
 import { createClient, type Client, type InStatement, type ResultSet, type Row, type TransactionMode } from '@libsql/client';
 import { drizzle } from 'drizzle-orm/libsql';
 import { migrate } from 'drizzle-orm/libsql/migrator';
-import type { AppDb } from '../../storage/db';
-import * as schema from '../../storage/schema';
+import type { AppDb } from '../../../storage/db';
+import * as schema from '../../../storage/schema';
 
 /** What the main thread asks of a database thread (db-thread.mjs), and what it answers. */
 type DbRequest =
@@ -38,13 +38,13 @@ interface PackedResult {
 type DbReply = { id: number; results: PackedResult[] } | { id: number; error: { message: string; code?: string; name: string } };
 
 /** drizzle/ at the project's root: three folders up from this file, one from the bundle in dist/. */
-export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), process.env.MHN_BUNDLED ? '../drizzle' : '../../../drizzle');
+const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), process.env.MHN_BUNDLED ? '../drizzle' : '../../../../drizzle');
 
 /** How long a statement waits for another connection's write lock before it fails (SQLITE_BUSY). */
-export const BUSY_TIMEOUT_MS = 10_000;
+const BUSY_TIMEOUT_MS = 10_000;
 /** Page cache of each connection, in MB (at most; SQLite fills it as pages are read). */
-export const WRITER_CACHE_MB = 192;
-export const READER_CACHE_MB = 64;
+const WRITER_CACHE_MB = 192;
+const READER_CACHE_MB = 64;
 
 export interface OpenDb {
   /** The stores' connection: reads only. */
@@ -61,7 +61,7 @@ type Message = DbReply | { ready: true } | { failed: string; code?: string };
 type Request = DbRequest extends infer T ? (T extends { id: number } ? Omit<T, 'id'> : never) : never;
 
 /** An error from the database thread, with libsql's code (SQLITE_BUSY, SQLITE_CONSTRAINT…) kept. */
-export class DatabaseError extends Error {
+class DatabaseError extends Error {
   constructor(
     message: string,
     readonly code?: string,

@@ -7,8 +7,8 @@
  * exits when they have: with the highest exit code of theirs.
  */
 import cluster from 'node:cluster';
-import type { Logger } from '../../services/observe';
-import { stopServer, type Listening } from './server';
+import type { Logger } from '../../../services/observe';
+import { stopServer, type Listening } from './listen';
 
 export function runInstances(count: number, log: Logger, metrics?: Listening): void {
   const codes: number[] = [];

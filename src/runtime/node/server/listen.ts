@@ -4,7 +4,7 @@
  */
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
-import type { NodeConfig } from './config';
+import type { NodeConfig } from '../config';
 
 export interface Listening {
   server: Server;

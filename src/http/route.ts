@@ -1,0 +1,150 @@
+/**
+ * Route definitions with what every route shares derived from a few options, so that a route file
+ * says only what is its own:
+ *
+ * - `scope` (protectedRoute) gives both the OpenAPI `security` entry and the middleware that checks
+ *   the token, the scope and the client's rate limit; public routes declare `security: []`;
+ * - `body` gives the body's size limit (refused from Content-Length before it is read, or cut off
+ *   when streamed) and, for JSON, the Content-Type the route takes, refused in the node's words
+ *   naming what came instead (and, with `mediaRoute`, where media goes);
+ * - request schemas are parsed with the node's words (validation.ts), and the error responses every
+ *   such route can give (400, 401, 403, 413, 415, 429) are listed in the document for it.
+ */
+import { createRoute, z, type RouteConfig } from '@hono/zod-openapi';
+import type { Context, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Scope } from '../core/auth';
+import { DomainError } from '../core/errors';
+import { requireScope } from './auth';
+import type { AppEnv } from './env';
+import { problemResponses, type ProblemStatus } from './schemas';
+import { withNodeWords } from './validation';
+
+/**
+ * What a route's body is. json: JSON up to MAX_JSON_BYTES, Content-Type application/json. form: the
+ * token endpoint's small form, up to MAX_JSON_BYTES. media: an image or a text (up to MAX_BODY_BYTES
+ * when declared image/* or text/plain), a PDF (up to PDF_MAX_BYTES when declared application/pdf),
+ * or a video or multipart form (up to the largest of VIDEO_MAX_BYTES, PDF_MAX_BYTES and
+ * MAX_BODY_BYTES). none: no body is read; one larger than MAX_JSON_BYTES is still refused.
+ */
+export type BodyKind = 'json' | 'form' | 'media' | 'none';
+
+interface RouteOptions {
+  /** Every operation has one: client generators name their methods after it. */
+  operationId: string;
+  body: BodyKind;
+  /** For a JSON route: the route that takes the same request as media, named when media arrives here. */
+  mediaRoute?: string;
+}
+
+type Definition<P extends string> = Omit<RouteConfig, 'path' | 'security' | 'middleware' | 'operationId'> & { path: P };
+
+/** The body's limit for this request, in bytes, and the words of its 413. */
+function limitOf(kind: BodyKind, c: Context<AppEnv>): { max: number; message: string } {
+  const { limits, video, documents } = c.var.deps;
+  const json = limits.maxJsonBytes;
+  if (kind === 'json') return { max: json, message: `the JSON body is larger than ${json} bytes, the most this node takes in one JSON request; send fewer items per request` };
+  if (kind === 'form') return { max: json, message: `the form body is larger than ${json} bytes, the most this node takes in a form` };
+  if (kind === 'none') return { max: json, message: `this operation takes no body, and this one is larger than ${json} bytes` };
+  const image = limits.maxBodyBytes;
+  const any = Math.max(image, video.maxBytes, documents.maxBytes);
+  // A body declared image/* or text/plain is held to the image limit from its Content-Length, one
+  // declared application/pdf to the PDF limit; a video or a multipart form may be larger (what is
+  // found inside is held to its own limit once read: media.ts).
+  const type = (c.req.header('content-type') ?? '').toLowerCase();
+  const declared = type.startsWith('image/') ? 'image' : type.startsWith('text/plain') ? 'text' : null;
+  if (declared && image < any) {
+    return { max: image, message: `the ${declared} is larger than ${image} bytes, the most this node takes for an image or a text (a video or a PDF may be up to ${any} bytes: send it as video/*, application/pdf or multipart)` };
+  }
+  if (type.startsWith('application/pdf') && documents.maxBytes < any) {
+    return { max: documents.maxBytes, message: `the PDF is larger than ${documents.maxBytes} bytes, the most this node takes for a PDF` };
+  }
+  return { max: any, message: `the request body is larger than ${any} bytes, the most this node takes for a video or a PDF` };
+}
+
+/**
+ * Refuses a body over the route's limit: from its Content-Length before anything is read, or, sent
+ * without one (chunked), once the limit is passed while it streams in. A body within its declared
+ * length is left untouched (reading `raw.body` here would make the Node adapter build a full Request
+ * for every call).
+ */
+export function limitBody(kind: BodyKind): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const { max, message } = limitOf(kind, c);
+    const tooLarge = (): never => {
+      throw new DomainError('payload_too_large', message, { extra: { maxBytes: max } });
+    };
+    const length = c.req.header('content-length');
+    if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
+      if (!/^\d+$/.test(length)) throw new DomainError('invalid_request', 'Content-Length is not a number', { errors: [{ path: 'content-length', message: length }] });
+      return Number(length) > max ? tooLarge() : next();
+    }
+    return bodyLimit({ maxSize: max, onError: tooLarge })(c, next);
+  };
+}
+
+/** What @hono/zod-openapi's validator takes as JSON; anything else is refused first, in our words. */
+const JSON_TYPE = /^application\/([a-z-.]+\+)?json(;\s*[a-zA-Z0-9-]+=([^;]+))*$/i;
+
+function requireJson(method: string, path: string, mediaRoute: string | undefined): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const type = c.req.header('content-type');
+    if (type !== undefined && JSON_TYPE.test(type)) return next();
+    const got = type === undefined ? 'no Content-Type' : `Content-Type ${type}`;
+    const media = mediaRoute ? `; an image, video, PDF or text goes to ${method.toUpperCase()} ${mediaRoute}` : '';
+    throw new DomainError('unsupported_media_type', `${method.toUpperCase()} ${path} takes a JSON body (Content-Type: application/json), and this request has ${got}${media}`, {
+      extra: { accepts: ['application/json'] },
+    });
+  };
+}
+
+/** The request's schemas parse with the node's words. */
+function requestInNodeWords(request: RouteConfig['request']): void {
+  if (!request) return;
+  if (request.query) withNodeWords(request.query);
+  if (request.params) withNodeWords(request.params);
+  for (const media of Object.values(request.body?.content ?? {})) {
+    const schema = media && 'schema' in media ? media.schema : undefined;
+    if (schema instanceof z.ZodType) withNodeWords(schema);
+  }
+}
+
+/** The problems any route of this kind can answer, beside its own. */
+function commonProblems(kind: BodyKind, request: RouteConfig['request'], isProtected: boolean) {
+  const statuses: ProblemStatus[] = [];
+  const validated = Boolean(request?.query || request?.params || kind === 'json' || kind === 'media');
+  if (validated) statuses.push(400);
+  if (isProtected) statuses.push(401, 403);
+  statuses.push(413);
+  if (kind === 'json' || kind === 'media') statuses.push(415);
+  if (isProtected) statuses.push(429);
+  return problemResponses(...statuses);
+}
+
+function define<P extends string, R extends Definition<P>>(route: R & RouteOptions, security: { bearer: string[] }[], middleware: MiddlewareHandler<AppEnv>[]) {
+  const { body, mediaRoute, ...rest } = route;
+  requestInNodeWords(rest.request);
+  const own: MiddlewareHandler<AppEnv>[] = [limitBody(body), ...middleware];
+  if (body === 'json') own.push(requireJson(rest.method, rest.path, mediaRoute));
+  return createRoute({
+    ...rest,
+    security,
+    middleware: own,
+    responses: { ...commonProblems(body, rest.request, security.length > 0), ...rest.responses },
+  });
+}
+
+/**
+ * A route that needs a token holding `scope` (any one of several; 'any': any valid token). The
+ * OpenAPI `security` entry lists the same scopes the middleware checks (test/http/security.test.ts).
+ */
+export function protectedRoute<P extends string, R extends Definition<P>>(route: R & RouteOptions & { scope: Scope | readonly Scope[] | 'any' }) {
+  const { scope, ...rest } = route;
+  const scopes: Scope[] = scope === 'any' ? [] : typeof scope === 'string' ? [scope] : [...scope];
+  return define(rest, [{ bearer: scopes }], [requireScope(scope === 'any' ? 'any' : scopes)]);
+}
+
+/** A route anyone may call: `security: []` says so in the document. */
+export function publicRoute<P extends string, R extends Definition<P>>(route: R & RouteOptions) {
+  return define(route, [], []);
+}
