@@ -163,6 +163,8 @@ async function main() {
       config.TREE_HEAD_INTERVAL_MS,
     ).unref();
   }
+  // Pull the peers' feeds (each instance may; a batch is applied once whoever pulls it).
+  if (config.FEDERATION_PULL) void rt.puller.start();
   // Match counts are written every few seconds, not on each query.
   const counter = rt.deps.matchCounter;
   setInterval(() => counter.flush().catch((e) => stopping || log.error({ event: 'match_counts_failed', error: errorFields(e) }, `match counts not written: ${firstLine(e)}`)), 5000).unref();

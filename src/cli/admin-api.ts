@@ -8,6 +8,7 @@
  *   npm run admin -- ... client key add ID --public-key FILE
  *   npm run admin -- ... client key revoke ID KID
  *   npm run admin -- ... keys rotate
+ *   npm run admin -- ... peers list|add|set|pause|resume|remove   (src/cli/admin-peers.ts)
  *
  * (--node, --client-id, --key or MHN_NODE, MHN_CLIENT_ID, MHN_KEY.) The node writes each change
  * with its audit entry (the actor is the admin client) and applies it at once: a suspension stops
@@ -17,6 +18,7 @@
 import type { ClientView, NodeClient } from '../client';
 import { fail, out, parse } from './args';
 import { connect, CONNECT_HELP, CONNECT_OPTIONS } from './connect';
+import { PEERS_OPTIONS, PEERS_USAGE, runPeers } from './admin-peers';
 import { readPublicKey } from './key-files';
 
 export const API_USAGE = `usage (through the node's API, with an admin key; from any machine):
@@ -24,14 +26,16 @@ export const API_USAGE = `usage (through the node's API, with an admin key; from
   client list
   client get ID
   client add --role partner|admin|auditor|peer --name NAME --public-key FILE   the member's public key (from its \`client keygen\`)
+  client add --role peer --name NAME --jwks-url URL    a peer node, its keys read from its JWKS (URL/.well-known/jwks.json)
   client suspend|reactivate ID
   client key add ID --public-key FILE        another key for the member (key rotation on its side)
   client key revoke ID KID
   keys rotate                                a new node signing key
+${PEERS_USAGE}
 ${CONNECT_HELP}
   --json            machine-readable output`;
 
-const OPTIONS = { ...CONNECT_OPTIONS, role: { type: 'string' }, name: { type: 'string' }, 'public-key': { type: 'string' }, actor: { type: 'string' }, create: { type: 'boolean' } } as const;
+const OPTIONS = { ...CONNECT_OPTIONS, ...PEERS_OPTIONS, role: { type: 'string' }, name: { type: 'string' }, 'public-key': { type: 'string' }, 'jwks-url': { type: 'string' }, actor: { type: 'string' }, create: { type: 'boolean' } } as const;
 
 const ROLES = ['partner', 'admin', 'auditor', 'peer'] as const;
 
@@ -60,10 +64,16 @@ export async function runApi(argv: string[]): Promise<void> {
   }
   if (cmd === 'client' && sub === 'add') {
     if (!values.role || !values.name) fail(`client add needs --role and --name\n${API_USAGE}`, 2);
-    if (!(ROLES as readonly string[]).includes(values.role)) fail(`--role must be one of ${ROLES.join(', ')}`, 2);
-    if (!values['public-key']) fail('client add through the API needs --public-key FILE: the member makes its key pair (npm run client -- keygen) and sends you the .pub.json; the node never sees a private key', 2);
+    const role = ROLES.find((r) => r === values.role);
+    if (!role) fail(`--role must be one of ${ROLES.join(', ')}`, 2);
+    if (values['jwks-url']) {
+      if (values.role !== 'peer' || values['public-key']) fail('--jwks-url is for --role peer, instead of --public-key', 2);
+      const c = await api().admin.createClient({ role: 'peer', name: values.name, jwksUrl: values['jwks-url'] });
+      return show(c, `peer client ${c.id} (${c.name}) admitted; its keys are read from ${c.jwksUrl}. Give its admin this client id: ${c.id}`);
+    }
+    if (!values['public-key']) fail('client add through the API needs --public-key FILE (a peer node: or --jwks-url URL): the member makes its key pair (npm run client -- keygen) and sends you the .pub.json; the node never sees a private key', 2);
     const jwk = readPublicKey(values['public-key']);
-    const c = await api().admin.createClient({ role: values.role as (typeof ROLES)[number], name: values.name, jwk });
+    const c = await api().admin.createClient({ role, name: values.name, jwk });
     return show(c, `${c.role} client ${c.id} (${c.name}) admitted with key ${c.keys[0]?.kid}. Give the member its client id: ${c.id}`);
   }
   if (cmd === 'client' && (sub === 'suspend' || sub === 'reactivate')) {
@@ -85,5 +95,6 @@ export async function runApi(argv: string[]): Promise<void> {
     const r = await api().admin.rotateNodeKeys();
     return out(values.json, r, `new signing key ${r.kid}: the node signs with it now; the previous keys stay in its JWKS until their tokens expire`);
   }
+  if (cmd === 'peers') return runPeers(api, sub, args, values);
   fail(`unknown command: ${[cmd, sub, ...args].join(' ')}\n${API_USAGE}`, 2);
 }

@@ -30,7 +30,7 @@ import { SqlAuthStore } from '../storage/auth-store';
 import type { AppDb } from '../storage/db';
 import { SqlLedger } from '../storage/ledger';
 import * as schema from '../storage/schema';
-import { clientArgs, fail, out, parse } from './args';
+import { clientArgs, fail, messageOf, out, parse } from './args';
 import { readPublicKey } from './key-files';
 
 export const D1_USAGE = `usage (edge deployment, D1):
@@ -63,8 +63,9 @@ interface D1Entry {
 async function openD1(configPath: string, name: string, remote: boolean, persistTo: string | undefined) {
   const wrangler = await import('wrangler');
   const config = wrangler.unstable_readConfig({ config: configPath });
-  const entry = (config.d1_databases as D1Entry[]).find((d) => d.binding === name || d.database_name === name);
-  if (!entry) fail(`no D1 database ${JSON.stringify(name)} in ${configPath} (its [[d1_databases]]: ${(config.d1_databases as D1Entry[]).map((d) => `${d.binding} = ${d.database_name}`).join(', ') || 'none'})`, 2);
+  const databases: D1Entry[] = config.d1_databases;
+  const entry = databases.find((d) => d.binding === name || d.database_name === name);
+  if (!entry) fail(`no D1 database ${JSON.stringify(name)} in ${configPath} (its [[d1_databases]]: ${databases.map((d) => `${d.binding} = ${d.database_name}`).join(', ') || 'none'})`, 2);
   // A configuration holding only this database, so nothing else (no other binding, no script) starts.
   const dir = mkdtempSync(join(tmpdir(), 'mhn-admin-d1-'));
   const tmpConfig = join(dir, 'wrangler.json');
@@ -86,7 +87,7 @@ async function openD1(configPath: string, name: string, remote: boolean, persist
     await deps.auth.countActiveAdmins();
   } catch (e) {
     await close();
-    fail(`the D1 database ${entry.database_name} has no client tables${remote ? '' : ' in the local state'}: apply the migrations first (npx wrangler d1 migrations apply ${entry.database_name} ${remote ? '--remote' : '--local'}) [${(e as Error).message.split('\n')[0]}]`);
+    fail(`the D1 database ${entry.database_name} has no client tables${remote ? '' : ' in the local state'}: apply the migrations first (npx wrangler d1 migrations apply ${entry.database_name} ${remote ? '--remote' : '--local'}) [${messageOf(e).split('\n')[0]}]`);
   }
   return { deps, close, label: `${entry.database_name} (${remote ? 'remote' : 'local'})` };
 }
@@ -127,7 +128,7 @@ export async function runD1(argv: string[]): Promise<void> {
     }
     const pair = given ? undefined : await generateKeyPair('EdDSA', { extractable: true });
     // init without --force: the ledger's statement itself refuses when an admin exists meanwhile.
-    const client = await createClient(deps, actor(), { ...who, jwk: given ?? (await exportJWK(pair!.publicKey)), onlyIfNoAdmin: isInit && !values.force });
+    const client = await createClient(deps, actor(), { ...who, jwk: pair ? await exportJWK(pair.publicKey) : given, onlyIfNoAdmin: isInit && !values.force });
     const kid = client.keys[0].kid;
     const made = { clientId: client.id, role: client.role, name: client.name, scopes: client.scopes, database: label, kid };
     if (!pair) return out(values.json, made, `${made.role} client ${made.clientId} (${made.name}) created in ${label} with the public key ${kid}; the private key stays with its holder.`);

@@ -113,7 +113,7 @@ async function newClient(role: string, name: string, opts: { actor: string; crea
   try {
     await keyring.ensureCurrent(opts.actor);
     const pair = given ? undefined : await generateKeyPair('EdDSA', { extractable: true });
-    const client = await createClient(deps, opts.actor, { ...who, jwk: given ?? (await exportJWK(pair!.publicKey)), onlyIfNoAdmin: opts.onlyIfNoAdmin });
+    const client = await createClient(deps, opts.actor, { ...who, jwk: pair ? await exportJWK(pair.publicKey) : given, onlyIfNoAdmin: opts.onlyIfNoAdmin });
     const kid = client.keys[0].kid;
     const made = { clientId: client.id, role: client.role, name: client.name, scopes: client.scopes, kid };
     if (!pair) return made;

@@ -26,7 +26,7 @@ export async function main(run: () => Promise<void>): Promise<void> {
   try {
     await run();
   } catch (e) {
-    const code = (e as { code?: unknown }).code;
+    const code = codeOf(e);
     // A domain error's code leads its message; the client's errors already name it.
     const prefix = typeof code === 'string' && e instanceof Error && !e.message.includes(code) ? `${code}: ` : '';
     fail(e instanceof Error ? `${prefix}${e.message}` : String(e));
@@ -40,4 +40,16 @@ export function clientArgs(role: string, name: string): { role: Role; name: stri
   const checked = plainText(200, '--name').trim().min(1, '--name must not be empty').safeParse(name);
   if (!checked.success) fail(checked.error.issues[0].message, 2);
   return { role: known, name: checked.data };
+}
+
+/** What a caught error says: its message, or the thrown value as text. */
+export const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** A caught error's `code` (Node's errno codes, the node's problem codes), if it has a string one. */
+export const codeOf = (e: unknown): string | undefined => (typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : undefined);
+
+/** A value a step cannot go on without; its absence is a bug or a broken input, said by `what`. */
+export function must<T>(v: T | null | undefined, what: string): T {
+  if (v === null || v === undefined) throw new Error(`${what} is missing`);
+  return v;
 }

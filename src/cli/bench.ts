@@ -3,7 +3,7 @@
  * the machine and the date. The README's figures come from here.
  *
  *   npm run bench                           # all, default sizes
- *   npm run bench -- --only index,pdq       # some: index, pdq, merkle, audit, video, vpdq, stills, http, ledger, blockhash, tlsh, documents, edge, startup
+ *   npm run bench -- --only index,pdq       # some: index, pdq, merkle, audit, video, vpdq, stills, http, ledger, blockhash, tlsh, documents, edge, startup, federation
  *   npm run bench -- --quick                # smaller and fewer: a smoke run
  *   npm run bench -- --only index --sizes 10000000   # the 10 M index run (about 3 GB)
  */
@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { formatTable, type BenchTable } from './bench/types';
+import { messageOf } from './args';
 
 /** One table, or several (each its own section of the results file). */
 type Bench = (opts: { quick: boolean; sizes?: number[] }) => Promise<BenchTable | BenchTable[]>;
@@ -54,6 +55,10 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   documents: async () => (await import('./bench/documents')).run,
   edge: async () => (await import('./bench/edge')).run,
   startup: async () => (await import('./bench/startup')).run,
+  federation: async () => {
+    const m = await import('./bench/federation');
+    return (o) => m.run({ quick: o.quick, sizes: o.sizes });
+  },
 };
 
 const LATEST = 'bench-results/latest.md';
@@ -93,7 +98,7 @@ async function main() {
     try {
       bench = await BENCHES[name]();
     } catch (e) {
-      const msg = `### ${name}\n\nnot run: ${(e as Error).message.split('\n')[0]}`;
+      const msg = `### ${name}\n\nnot run: ${messageOf(e).split('\n')[0]}`;
       console.log(msg + '\n');
       sections.push(msg);
       continue;

@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { NodeApiError, NodeUnreachableError, type FeedPage } from '../client';
-import { fail, parse } from './args';
+import { fail, messageOf, parse } from './args';
 import { connect, CONNECT_OPTIONS } from './connect';
 import { progress } from './progress';
 
@@ -39,7 +39,7 @@ export async function feedCommand(rest: string[]): Promise<void> {
         const transient = e instanceof NodeUnreachableError || (e instanceof NodeApiError && e.status >= 500);
         if (!values.follow || !transient) throw e;
         const waitS = Math.min(60, intervalS * 2 ** failures++);
-        process.stderr.write(`${(e as Error).message}; trying again in ${waitS} s\n`);
+        process.stderr.write(`${messageOf(e)}; trying again in ${waitS} s\n`);
         await sleep(waitS * 1000, stop.signal);
         continue;
       }

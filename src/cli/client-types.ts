@@ -17,6 +17,7 @@ import openapiTS, { astToString } from 'openapi-typescript';
 import { buildApp } from '../http/app';
 import { loadConfig } from '../runtime/node/config';
 import { createNodeRuntime } from '../runtime/node/deps';
+import { isRecord } from '../client/json';
 
 export const API_TYPES_FILE = fileURLToPath(new URL('../client/api-types.ts', import.meta.url));
 
@@ -34,7 +35,9 @@ export async function openApiDocument(): Promise<Record<string, unknown>> {
   try {
     const res = await buildApp(rt.deps).request('http://localhost/openapi.json');
     if (res.status !== 200) throw new Error(`GET /openapi.json answered ${res.status}`);
-    return (await res.json()) as Record<string, unknown>;
+    const doc: unknown = await res.json();
+    if (!isRecord(doc)) throw new Error('GET /openapi.json answered no JSON object');
+    return doc;
   } finally {
     await rt.close();
     rmSync(dir, { recursive: true, force: true });

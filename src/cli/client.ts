@@ -18,8 +18,8 @@
  * and never with --json. Exit status: 0 done, 1 failed (or some files could not be hashed), 2 usage.
  */
 import { existsSync, writeFileSync } from 'node:fs';
-import { generateClientKey, type KeyAlg, type ShareResult } from '../client';
-import { fail, main, out, parse } from './args';
+import { generateClientKey, type ShareResult } from '../client';
+import { codeOf, fail, main, messageOf, out, parse } from './args';
 import { hashPaths, labelIds, parseHashFlag, parseInput, toMatchQueries, toShareItems, UsageError, type Gathered } from './client-items';
 import { connect, CONNECT_HELP, CONNECT_OPTIONS, connectionOf } from './connect';
 import { publicKeyPath, writePrivateFile } from './key-files';
@@ -60,7 +60,7 @@ main(async () => {
 async function run(cmd: string, rest: string[]): Promise<void> {
   if (cmd === 'keygen') {
     const { values } = parse(rest, { out: { type: 'string' }, alg: { type: 'string' }, force: { type: 'boolean' } });
-    const alg = (values.alg ?? 'EdDSA') as KeyAlg;
+    const alg = values.alg ?? 'EdDSA';
     if (alg !== 'EdDSA' && alg !== 'ES256') fail(`--alg must be EdDSA (Ed25519) or ES256 (P-256), not ${alg}`, 2);
     const file = values.out ?? 'client.key.json';
     const pubFile = publicKeyPath(file);
@@ -173,7 +173,7 @@ async function hashCommand(rest: string[]): Promise<void> {
       bar.above(() => (values.json ? line({ file: f.name, ...h }) : process.stdout.write(`${f.name}  ${summary(h)}\n`)));
     } catch (e) {
       failed++;
-      const err = { code: (e as { code?: string }).code, message: (e as Error).message };
+      const err = { code: codeOf(e), message: messageOf(e) };
       bar.above(() => (values.json ? line({ file: f.name, error: err }) : process.stdout.write(`${f.name}  FAILED ${err.code ? `${err.code}: ` : ''}${err.message}\n`)));
     }
   }

@@ -29,9 +29,11 @@ export function connectionOf(values: ConnectFlags, env: Record<string, string | 
   const node = values.node ?? env.MHN_NODE;
   const clientId = values['client-id'] ?? env.MHN_CLIENT_ID;
   const keyFile = values.key ?? env.MHN_KEY;
-  const missing = [!node && '--node (or MHN_NODE)', !clientId && '--client-id (or MHN_CLIENT_ID)', !keyFile && '--key (or MHN_KEY)'].filter(Boolean);
-  if (missing.length) fail(`this command needs ${missing.join(', ')}`, 2);
-  return { node: node!, clientId: clientId!, keyFile: keyFile! };
+  if (!node || !clientId || !keyFile) {
+    const missing = [!node && '--node (or MHN_NODE)', !clientId && '--client-id (or MHN_CLIENT_ID)', !keyFile && '--key (or MHN_KEY)'].filter(Boolean);
+    fail(`this command needs ${missing.join(', ')}`, 2);
+  }
+  return { node, clientId, keyFile };
 }
 
 /** A signed-in NodeClient; waits on 429/503 are said on the progress line's terminal. */

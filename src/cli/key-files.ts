@@ -7,6 +7,8 @@
  */
 import { chmodSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { JWK } from 'jose';
+import { isRecord, member } from '../client/json';
+import { codeOf, messageOf } from './args';
 
 export class KeyFileError extends Error {
   constructor(message: string) {
@@ -33,8 +35,8 @@ export function writePrivateFile(path: string, text: string, force = false): voi
     // `wx`: created here, so the mode applies (a mode is ignored for a file that exists).
     writeFileSync(path, text, { mode: 0o600, flag: 'wx' });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new KeyFileError(`${path} exists; not overwritten (it may hold a key in use). Choose another --out, or pass --force to replace it`);
-    throw new KeyFileError(`cannot write ${path}: ${(e as Error).message}`);
+    if (codeOf(e) === 'EEXIST') throw new KeyFileError(`${path} exists; not overwritten (it may hold a key in use). Choose another --out, or pass --force to replace it`);
+    throw new KeyFileError(`cannot write ${path}: ${messageOf(e)}`);
   }
   chmodSync(path, 0o600);
 }
@@ -46,7 +48,7 @@ export function checkPrivateFileMode(path: string): void {
   try {
     mode = statSync(path).mode;
   } catch (e) {
-    throw new KeyFileError(`cannot read the private key file ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw new KeyFileError(`cannot read the private key file ${path}: ${codeOf(e) === 'ENOENT' ? 'no such file' : messageOf(e)}`);
   }
   if (mode & 0o077) {
     const who = mode & 0o004 ? 'every user of this machine' : 'other users of this machine';
@@ -60,16 +62,17 @@ export function checkPrivateFileMode(path: string): void {
 /** A private JWK from a 0600 file (or a file holding `{ privateJwk }`, as `admin init --json` printed it). */
 export function readPrivateKey(path: string): JWK {
   checkPrivateFileMode(path);
-  const jwk = readJson(path) as JWK & { privateJwk?: JWK };
-  const key = jwk.privateJwk ?? jwk;
-  if (typeof key !== 'object' || key === null || typeof key.d !== 'string') throw new KeyFileError(`${path} holds no private key (a JWK with "d"): give the private key file keygen wrote, not the .pub.json`);
+  const raw = readJson(path);
+  const inner = member(raw, 'privateJwk');
+  const key = isRecord(inner) ? inner : raw;
+  if (!isRecord(key) || typeof key.d !== 'string') throw new KeyFileError(`${path} holds no private key (a JWK with "d"): give the private key file keygen wrote, not the .pub.json`);
   return key;
 }
 
 /** A public JWK from a file; refused if it holds a private key (only the public half goes to the node). */
 export function readPublicKey(path: string): Record<string, unknown> {
-  const jwk = readJson(path) as Record<string, unknown>;
-  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) throw new KeyFileError(`${path} does not hold a JWK (a JSON object)`);
+  const jwk = readJson(path);
+  if (!isRecord(jwk)) throw new KeyFileError(`${path} does not hold a JWK (a JSON object)`);
   if ('d' in jwk || 'privateJwk' in jwk) {
     throw new KeyFileError(`${path} holds a private key. Register only the public half: the member keeps the private key, and sends the .pub.json file that \`npm run client -- keygen\` wrote`);
   }
@@ -82,7 +85,7 @@ function readJson(path: string): unknown {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new KeyFileError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw new KeyFileError(`cannot read ${path}: ${codeOf(e) === 'ENOENT' ? 'no such file' : messageOf(e)}`);
   }
   try {
     return JSON.parse(text);

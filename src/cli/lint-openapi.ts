@@ -47,7 +47,8 @@ export async function lintOpenApi(doc?: Record<string, unknown>): Promise<LintRe
     const rules = new Map<string, LintReport['rules'][number]>();
     for (const p of problems) {
       const key = `${p.severity} ${p.ruleId}`;
-      const rule = rules.get(key) ?? rules.set(key, { rule: p.ruleId, severity: p.severity, count: 0, where: [] }).get(key)!;
+      let rule = rules.get(key);
+      if (!rule) rules.set(key, (rule = { rule: p.ruleId, severity: p.severity, count: 0, where: [] }));
       rule.count++;
       if (rule.where.length < 5) rule.where.push(p.location[0]?.pointer ?? '');
     }

@@ -40,8 +40,8 @@ main(async () => {
 });
 
 function human(v: Verdict, stateFile: string): string {
-  const h = v.treeHead!;
-  if (v.ok) {
+  const h = v.treeHead;
+  if (v.ok && h) {
     const since = v.previous ? `; extends the head verified on ${v.previous.verifiedAt} (${v.previous.treeSize} entries)` : '; first run';
     return `OK: ${h.treeSize} entries, root ${h.rootHash}, signed by kid ${h.kid} at ${h.time}${since}. State written to ${stateFile}.`;
   }

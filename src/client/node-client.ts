@@ -41,6 +41,9 @@ import {
   type RetractResult,
   type Role,
   type RotatedKeys,
+  type AddPeer,
+  type PeerView,
+  type UpdatePeer,
   type ShareItem,
   type ShareResult,
   type SignedTreeHead,
@@ -297,7 +300,7 @@ export class NodeClient {
     listClients: (): Promise<{ clients: ClientView[] }> => unwrap('GET', this.api.GET('/v1/admin/clients')),
     getClient: (id: string): Promise<ClientView> => unwrap('GET', this.api.GET('/v1/admin/clients/{id}', { params: { path: { id } } })),
     /** Admits a client; give the public JWK the member made (`client keygen`): the node never sees a private key. */
-    createClient: (input: { role: Role; name: string; jwk?: Record<string, unknown> }): Promise<ClientView> => unwrap('POST', this.api.POST('/v1/admin/clients', { body: input })),
+    createClient: (input: { role: Role; name: string; jwk?: Record<string, unknown>; jwksUrl?: string }): Promise<ClientView> => unwrap('POST', this.api.POST('/v1/admin/clients', { body: input })),
     suspendClient: (id: string): Promise<ClientView> => unwrap('POST', this.api.POST('/v1/admin/clients/{id}/suspend', { params: { path: { id } } })),
     reactivateClient: (id: string): Promise<ClientView> => unwrap('POST', this.api.POST('/v1/admin/clients/{id}/reactivate', { params: { path: { id } } })),
     addClientKey: (id: string, jwk: Record<string, unknown>): Promise<ClientView> =>
@@ -305,6 +308,14 @@ export class NodeClient {
     revokeClientKey: (id: string, kid: string): Promise<ClientView> => unwrap('DELETE', this.api.DELETE('/v1/admin/clients/{id}/keys/{kid}', { params: { path: { id, kid } } })),
     /** A new node signing key, at once on the node that answers (and within a second on its other instances). */
     rotateNodeKeys: (): Promise<RotatedKeys> => unwrap('POST', this.api.POST('/v1/admin/keys/rotate')),
+    /** The peer nodes this node pulls from (federation). */
+    listPeers: (): Promise<{ peers: PeerView[] }> => unwrap('GET', this.api.GET('/v1/admin/peers')),
+    getPeer: (id: string): Promise<PeerView> => unwrap('GET', this.api.GET('/v1/admin/peers/{id}', { params: { path: { id } } })),
+    addPeer: (input: AddPeer): Promise<PeerView> => unwrap('POST', this.api.POST('/v1/admin/peers', { body: input })),
+    updatePeer: (id: string, input: UpdatePeer): Promise<PeerView> => unwrap('PATCH', this.api.PATCH('/v1/admin/peers/{id}', { params: { path: { id } }, body: input })),
+    pausePeer: (id: string): Promise<PeerView> => unwrap('POST', this.api.POST('/v1/admin/peers/{id}/pause', { params: { path: { id } } })),
+    resumePeer: (id: string): Promise<PeerView> => unwrap('POST', this.api.POST('/v1/admin/peers/{id}/resume', { params: { path: { id } } })),
+    removePeer: (id: string): Promise<PeerView> => unwrap('DELETE', this.api.DELETE('/v1/admin/peers/{id}', { params: { path: { id } } })),
   };
 
   // ---------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import { DEFAULT_DOCUMENTS, DEFAULT_LIMITS, DEFAULT_VIDEO } from '../services/de
 import { parseAudienceList } from '../services/tokens';
 
 /** A yes/no variable: 1, true, yes (and 0, false, no). */
-const flag = z
+export const flag = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
   .transform((v) => v === '1' || v === 'true' || v === 'yes');
 

@@ -11,6 +11,8 @@ import { observe } from './observe';
 import { renderProblem, toDomainError } from './problem';
 import { problemOf } from './validation';
 import * as addClientKey from './routes/admin/add-client-key';
+import * as peers from './routes/admin/peers';
+import * as federationFeed from './routes/federation/feed';
 import * as createClient from './routes/admin/create-client';
 import * as getClient from './routes/admin/get-client';
 import * as listClients from './routes/admin/list-clients';
@@ -60,6 +62,8 @@ const ROUTES = [
   addClientKey,
   revokeClientKey,
   rotateKeys,
+  peers,
+  federationFeed,
   treeHead,
   auditEntries,
   auditInclusion,
@@ -128,6 +132,7 @@ export function buildApp(deps: AppDeps, opts: AppOptions = {}): OpenAPIHono<AppE
       { name: 'hashing', description: 'Compute hashes; nothing is stored.' },
       { name: 'matching', description: 'Check uploads against the shared hashes.' },
       { name: 'hashes', description: 'Share, retract, give feedback, read the feed.' },
+      { name: 'federation', description: 'Peer nodes: the signed feed they pull, and the peers this node pulls from.' },
     ],
   });
   docs.register(app);

@@ -5,6 +5,7 @@
 import { RateLimiter } from '../core/limits';
 import { IntegrationGate } from '../services/audit-log';
 import { DEFAULT_LIMITS, type Limits, type ServiceDeps } from '../services/deps';
+import { OriginPolicy, RemoteJwks, type FetchLike } from '../services/federation';
 import { Keyring } from '../services/keyring';
 import { MatchCounter } from '../services/matching';
 import { NO_METRICS, SILENT_LOGGER, type Logger, type Metrics } from '../services/observe';
@@ -18,7 +19,11 @@ import type { AppDeps, Authenticator, HealthCheck } from './env';
 
 /** The service dependencies a runtime hands in as they are, and what the assembly turns into the rest. */
 export interface RuntimeParts
-  extends Pick<ServiceDeps, 'ledger' | 'follower' | 'hashes' | 'auth' | 'log' | 'treeHeadIntervalMs' | 'index' | 'decoder' | 'kernels' | 'digests' | 'video' | 'documents' | 'now' | 'newId' | 'issuer'> {
+  extends Pick<ServiceDeps, 'ledger' | 'follower' | 'hashes' | 'auth' | 'log' | 'federation' | 'treeHeadIntervalMs' | 'index' | 'decoder' | 'kernels' | 'digests' | 'video' | 'documents' | 'now' | 'newId' | 'issuer'> {
+  /** How other nodes' JWKS are fetched (default: the global fetch). */
+  fetch?: FetchLike;
+  /** How long the set of origins that match is remembered (0: read on each match; the Node follower forgets it on a peer change). */
+  originsCacheMs: number;
   /** maxJsonBytes defaults to DEFAULT_LIMITS'. */
   limits: Omit<Limits, 'maxJsonBytes'> & Partial<Pick<Limits, 'maxJsonBytes'>>;
   /** Other URLs the node is reached at; default none. */
@@ -51,7 +56,8 @@ export function assembleAppDeps(p: RuntimeParts): AppDeps {
     // Informational too: without poppler PDFs get 501, and text and URLs work.
     { name: 'documents', check: async () => ({ ok: true, detail: { ...(await p.documents.renderer.status()), ...p.documents.slots.load() } }) },
   ];
-  const authenticator = p.authenticator ?? (p.devAuth ? new DevAuthenticator() : new TokenAuthenticator({ auth: p.auth, ledger: p.ledger, keyring, now: p.now, newId: p.newId, issuer: p.issuer }));
+  const remoteJwks = new RemoteJwks({ fetch: p.fetch ?? ((url, init) => fetch(url, init)), now: p.now });
+  const authenticator = p.authenticator ?? (p.devAuth ? new DevAuthenticator() : new TokenAuthenticator({ auth: p.auth, ledger: p.ledger, keyring, remoteJwks, now: p.now, newId: p.newId, issuer: p.issuer }));
   return {
     ledger: p.ledger,
     follower: p.follower,
@@ -59,6 +65,9 @@ export function assembleAppDeps(p: RuntimeParts): AppDeps {
     auth: p.auth,
     log: p.log,
     stats: new StatsCache(p.stats, () => p.hashes.lastChange(), p.now),
+    federation: p.federation,
+    remoteJwks,
+    origins: new OriginPolicy(p.federation, { ttlMs: p.originsCacheMs, now: p.now }),
     treeHeadIntervalMs: p.treeHeadIntervalMs,
     integration: new IntegrationGate(),
     keyring,

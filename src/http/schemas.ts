@@ -102,7 +102,8 @@ export const MatchSchema = z
     value: HashValueSchema,
     distance: z.number().int().openapi({ description: 'Distance to the query: Hamming distance (a video or PDF: of its nearest frame or page), TLSH distance for tlsh, 0 for exact hashes.' }),
     labels: z.array(LabelIdSchema),
-    contributors: z.number().int().openapi({ description: 'How many member platforms shared this hash.' }),
+    contributors: z.number().int().openapi({ description: 'How many member platforms shared this hash (for a pulled hash: at its origin node).' }),
+    origin: z.string().optional().openapi({ description: 'A hash pulled from a peer node: the URL of the node it was shared at (its labels and contributors are those there). Absent for hashes shared on this node.' }),
     feedback: z.object({ confirm: z.number().int(), dispute: z.number().int() }),
     variant: z
       .string()

@@ -28,6 +28,8 @@ export interface FollowTargets {
   hashes?: { forget(ids: Iterable<string>): void };
   auth?: { forget(clientIds: Iterable<string>): void };
   keyring?: { forget(): void };
+  /** Told when a peer changed (which pulled hashes match, which peers are pulled). */
+  peers?: { forget(): void };
 }
 
 type IndexOp = { add: boolean; entries: IndexEntry[] };
@@ -153,11 +155,13 @@ export class ChangeFollower implements Follower {
     const hashIds = new Set<string>();
     const clientIds = new Set<string>();
     let keys = false;
+    let peers = false;
     let op: IndexOp | null = null;
     const ops: IndexOp[] = [];
     for (const r of rows) {
       if (r.kind === 'client') clientIds.add(r.subject);
       else if (r.kind === 'node-key') keys = true;
+      else if (r.kind === 'peer') peers = true;
       else hashIds.add(r.subject);
       if ((r.kind !== 'add' && r.kind !== 'retract') || !r.hash) continue;
       const add = r.kind === 'add';
@@ -173,6 +177,7 @@ export class ChangeFollower implements Follower {
     if (hashIds.size) this.targets.hashes?.forget(hashIds);
     if (clientIds.size) this.targets.auth?.forget(clientIds);
     if (keys) this.targets.keyring?.forget();
+    if (peers) this.targets.peers?.forget();
   }
 
   private applyToIndex(op: IndexOp): void {

@@ -2,6 +2,7 @@
 import { calculateJwkThumbprint, importJWK, type JWK } from 'jose';
 import { ROLE_SCOPES, type Role } from '../core/auth';
 import { DomainError } from '../core/errors';
+import { peerUrl } from '../core/federation';
 import type { AuthStore, ClientKeyRow, ClientRow, Ledger } from '../storage/types';
 import type { Follower } from './change-follower';
 
@@ -22,6 +23,8 @@ export interface ClientView {
   status: ClientRow['status'];
   createdAt: string;
   updatedAt: string;
+  /** Peer nodes registered by their JWKS URL. */
+  jwksUrl?: string;
   scopes: string[];
   keys: { kid: string; alg: string; status: 'active' | 'revoked'; createdAt: string; revokedAt: string | null; jwk: Record<string, unknown> }[];
 }
@@ -31,6 +34,8 @@ export interface NewClient {
   role: Role;
   name: string;
   jwk?: Record<string, unknown>;
+  /** Peer nodes only, instead of jwk: where the node's public keys are fetched from. */
+  jwksUrl?: string;
   /** Only when no active admin exists (the first admin, made on the node's machine). */
   onlyIfNoAdmin?: boolean;
 }
@@ -61,10 +66,11 @@ export async function checkPublicJwk(jwk: Record<string, unknown>): Promise<{ jw
   return { jwk: { ...pub, kid, alg, use: 'sig' }, kid, alg };
 }
 
-async function view(deps: ClientDeps, c: ClientRow): Promise<ClientView> {
+async function view(deps: ClientDeps, { jwksUrl, ...c }: ClientRow): Promise<ClientView> {
   const keys = await deps.auth.clientKeys(c.id);
   return {
     ...c,
+    ...(jwksUrl ? { jwksUrl } : {}),
     createdAt: iso(c.createdAt),
     updatedAt: iso(c.updatedAt),
     scopes: [...ROLE_SCOPES[c.role]],
@@ -72,10 +78,21 @@ async function view(deps: ClientDeps, c: ClientRow): Promise<ClientView> {
   };
 }
 
+/** A peer client's JWKS URL: absolute http(s), nothing but a plain URL (the node fetches it). */
+function checkJwksUrl(role: string, text: string, withKey: boolean): string {
+  const bad = (msg: string) => new DomainError('invalid_request', msg, { errors: [{ path: 'jwksUrl', message: msg }] });
+  if (role !== 'peer') throw bad('jwksUrl is for peer nodes (role peer); other clients register their public keys');
+  if (withKey) throw bad('give either jwk or jwksUrl: a peer\'s keys come from its JWKS URL');
+  const u = peerUrl(text);
+  if ('problem' in u) throw bad(`jwksUrl: ${u.problem}`);
+  return u.url;
+}
+
 export async function createClient(deps: ClientDeps, actor: string, input: NewClient): Promise<ClientView> {
+  const jwksUrl = input.jwksUrl === undefined ? null : checkJwksUrl(input.role, input.jwksUrl, input.jwk !== undefined);
   const key = input.jwk === undefined ? undefined : await checkPublicJwk(input.jwk);
   const now = deps.now();
-  const client: ClientRow = { id: deps.newId(), name: input.name.trim(), role: input.role, status: 'active', createdAt: now, updatedAt: now };
+  const client: ClientRow = { id: deps.newId(), name: input.name.trim(), role: input.role, status: 'active', createdAt: now, updatedAt: now, jwksUrl };
   const keyRow: ClientKeyRow[] = key ? [{ kid: key.kid, clientId: client.id, jwk: key.jwk, alg: key.alg, status: 'active', createdAt: now, revokedAt: null }] : [];
   const r = await deps.ledger.createClient({ at: now, actor, client, keys: keyRow, onlyIfNoAdmin: input.onlyIfNoAdmin });
   if (!r.created) throw new DomainError('conflict', 'an active admin exists already');
@@ -107,6 +124,7 @@ export async function setClientStatus(deps: ClientDeps, actor: string, id: strin
 
 export async function addClientKey(deps: ClientDeps, actor: string, id: string, jwkInput: Record<string, unknown>): Promise<ClientView> {
   const c = await mustGet(deps, id);
+  if (c.jwksUrl) throw new DomainError('conflict', `client ${id} is a peer node whose keys come from its JWKS URL ${c.jwksUrl}; it rotates them there`);
   const key = await checkPublicJwk(jwkInput);
   const r = await deps.ledger.addClientKey({ at: deps.now(), actor, key: { kid: key.kid, clientId: id, jwk: key.jwk, alg: key.alg, status: 'active', createdAt: deps.now(), revokedAt: null } });
   if (!r.added) {

@@ -11,9 +11,10 @@ import type { VideoDecodeOptions, VideoDecoder, VpdqRule } from '../core/video';
 import type { PdfLimits, PdfRenderer } from '../core/document';
 import type { Principal } from '../core/auth';
 import type { RateLimiter } from '../core/limits';
-import type { AuthStore, HashStore, Ledger, LogStore } from '../storage/types';
+import type { AuthStore, FederationStore, HashStore, Ledger, LogStore } from '../storage/types';
 import type { IntegrationGate } from './audit-log';
 import type { Follower } from './change-follower';
+import type { OriginPolicy, RemoteJwks } from './federation';
 import type { Keyring } from './keyring';
 import type { MatchCounter } from './matching';
 import type { StatsCache } from './stats';
@@ -99,6 +100,12 @@ export interface ServiceDeps {
   log: LogStore;
   /** The dashboard's counts, kept for a minute. */
   stats: StatsCache;
+  /** The peers pulled from, and this node's own hash changes for its federation feed. */
+  federation: FederationStore;
+  /** Keys other nodes publish at their JWKS URLs (peer clients, peers' batches). */
+  remoteJwks: RemoteJwks;
+  /** Which pulled hashes may match (their peer not removed, its matching on). */
+  origins: OriginPolicy;
   /** A new signed tree head at most this often while entries arrive (GET tree-head may ask for a fresh one). */
   treeHeadIntervalMs: number;
   /** Integrations of the audit log into its tree, one at a time. */

@@ -1,9 +1,11 @@
 /** The delta feed: additions, label changes and retractions in commit order, behind an opaque cursor. */
 import { DomainError } from '../core/errors';
-import type { HashSnapshot } from '../storage/types';
+import type { PdfPageHash } from '../core/document';
+import { isListHashType } from '../core/hashes';
+import type { VideoFrameHash } from '../core/video';
+import type { ChangeRow, HashSnapshot } from '../storage/types';
 import type { ServiceDeps } from './deps';
 import { frameHashOf, pageHashOf } from './sharing';
-import { isListHashType } from '../core/hashes';
 
 export const FEED_DEFAULT_LIMIT = 500;
 export const FEED_MAX_LIMIT = 1000;
@@ -24,11 +26,11 @@ export interface FeedPage {
   hasMore: boolean;
 }
 
-function encodeCursor(seq: number): string {
+export function encodeCursor(seq: number): string {
   return btoa(`feed:${seq}`).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
 }
 
-function decodeCursor(cursor: string): number {
+export function decodeCursor(cursor: string): number {
   let text: string;
   try {
     text = atob(cursor.replace(/-/g, '+').replace(/_/g, '/'));
@@ -43,23 +45,37 @@ function decodeCursor(cursor: string): number {
 export async function readFeed(deps: ServiceDeps, cursor: string | undefined, limit = FEED_DEFAULT_LIMIT): Promise<FeedPage> {
   const after = cursor ? decodeCursor(cursor) : 0;
   const rows = await deps.hashes.changesSince(after, limit + 1);
-  // The change that adds a video (a PDF) carries its frames (pages), read from their own rows.
-  const videos = (list: typeof rows) => list.filter((r) => r.kind === 'add' && isListHashType(r.snapshot.type)).map((r) => r.hashId);
-  const counts = await deps.hashes.frameCounts(videos(rows.slice(0, limit)));
-  let n = 0;
-  let frames = 0;
-  const framesIn = (r: (typeof rows)[number]) => (r.kind === 'add' && isListHashType(r.snapshot.type) ? (counts.get(r.hashId) ?? 0) : 0);
-  while (n < Math.min(limit, rows.length) && (n === 0 || frames + framesIn(rows[n]) <= FEED_MAX_FRAMES)) frames += framesIn(rows[n++]);
-  const page = rows.slice(0, n);
-  const byVideo = await deps.hashes.framesOfMany(videos(page));
+  const { page, lists } = await takePage(deps, rows, limit);
   const last = page.length ? page[page.length - 1].seq : after;
   return {
-    entries: page.map((r) => {
-      const f = r.kind === 'add' ? byVideo.get(r.hashId) : undefined;
-      const list = !f ? {} : r.snapshot.type === 'pdf' ? { pages: f.map(pageHashOf) } : { frames: f.map(frameHashOf) };
-      return { kind: r.kind, at: new Date(r.at).toISOString(), hash: { ...r.snapshot, ...list } };
-    }),
+    entries: page.map((r) => ({ kind: r.kind, at: new Date(r.at).toISOString(), hash: { ...r.snapshot, ...lists.get(r.seq) } })),
     nextCursor: encodeCursor(last),
-    hasMore: rows.length > n,
+    hasMore: rows.length > page.length,
   };
+}
+
+/** What the change that adds a video or a PDF carries: its frames, or its pages. */
+export type PartList = { frames: VideoFrameHash[] } | { pages: PdfPageHash[] };
+
+/**
+ * The first changes of `rows` (at most `limit`) whose videos' frames and PDFs' pages stay within
+ * FEED_MAX_FRAMES (always one), and, by change seq, the frames of the videos and the pages of the
+ * PDFs they add: the change that adds one carries them, read from their own rows. Shared by the
+ * partners' feed and the federation feed.
+ */
+export async function takePage<R extends Pick<ChangeRow, 'seq' | 'kind' | 'hashId' | 'snapshot'>>(deps: Pick<ServiceDeps, 'hashes'>, rows: R[], limit: number): Promise<{ page: R[]; lists: Map<number, PartList> }> {
+  const addsVideo = (r: R) => r.kind === 'add' && isListHashType(r.snapshot.type);
+  const counts = await deps.hashes.frameCounts(rows.slice(0, limit).filter(addsVideo).map((r) => r.hashId));
+  let n = 0;
+  let frames = 0;
+  const framesIn = (r: R) => (addsVideo(r) ? (counts.get(r.hashId) ?? 0) : 0);
+  while (n < Math.min(limit, rows.length) && (n === 0 || frames + framesIn(rows[n]) <= FEED_MAX_FRAMES)) frames += framesIn(rows[n++]);
+  const page = rows.slice(0, n);
+  const byVideo = await deps.hashes.framesOfMany(page.filter(addsVideo).map((r) => r.hashId));
+  const out = new Map<number, PartList>();
+  for (const r of page) {
+    const f = addsVideo(r) ? byVideo.get(r.hashId) : undefined;
+    if (f) out.set(r.seq, r.snapshot.type === 'pdf' ? { pages: f.map(pageHashOf) } : { frames: f.map(frameHashOf) });
+  }
+  return { page, lists: out };
 }

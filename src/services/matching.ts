@@ -12,7 +12,7 @@ import type { MatchTally } from './observe';
 import type { HashQuery, HashWithVariants, UrlScope } from './hashing';
 import { matchUrls } from './url-matching';
 import { matchVideo, stillsInVideos } from './video-matching';
-import { matchOf } from './views';
+import { matchable, matchOf } from './views';
 
 export interface MatchOptions {
   /** Per type, the largest distance that matches (Hamming; tlsh: TLSH distance; within HASH_SPECS' caps). */
@@ -26,8 +26,10 @@ export interface Match {
   value: string;
   distance: number;
   labels: string[];
-  /** How many members contributed this hash. */
+  /** How many members contributed this hash (at its origin, for a pulled one). */
   contributors: number;
+  /** A hash pulled from a peer: the URL of the node it was shared at. */
+  origin?: string;
   feedback: { confirm: number; dispute: number };
   /** With dihedral matching: which rotation or mirror of the query matched (the nearest). */
   variant?: string;
@@ -109,6 +111,7 @@ export async function matchParsed(deps: ServiceDeps, queries: HashWithVariants[]
   const hits = best.map((b) => [...b].map(([seq, x]) => ({ seq, ...x })).sort((a, c) => a.distance - c.distance || a.seq - c.seq));
   const inVideos = await stillsInVideos(deps, queries, thresholds.pdq);
   const details = new Map((await deps.hashes.getBySeqs(hits.flat().map((h) => h.seq))).map((d) => [d.seq, d]));
+  const origins = await deps.origins.matching();
   const found = queries.map(
     (q, i): MatchResult =>
       videos[i] ??
@@ -119,7 +122,7 @@ export async function matchParsed(deps: ServiceDeps, queries: HashWithVariants[]
           ...hits[i].flatMap((hit) => {
             const d = details.get(hit.seq);
             // The index follows commits; a hash retracted a moment ago must still never match.
-            if (!d || d.status !== 'active') return [];
+            if (!matchable(d, origins)) return [];
             const m = matchOf(d, hit.distance);
             if (hit.variant) m.variant = hit.variant;
             return [m];

@@ -86,12 +86,13 @@ export async function shareHashes(deps: ServiceDeps, who: Principal, items: read
   return keyOf.flatMap((k) => results.get(k) ?? []);
 }
 
-function frameRows(frames: VideoFrameHash[]): Omit<VideoFrameRow, 'seq' | 'hashId'>[] {
+/** A video's frames as the ledger stores them, each marked for matching or not. */
+export function frameRows(frames: VideoFrameHash[]): Omit<VideoFrameRow, 'seq' | 'hashId'>[] {
   const usable = usableFrameMask(frames);
   return frames.map((f, i) => ({ frame: f.index, timestampMs: Math.round(f.timestamp * 1000), quality: f.quality, value: f.hash, indexed: usable[i] }));
 }
 
-function pageRows(pages: PdfPageHash[]): Omit<VideoFrameRow, 'seq' | 'hashId'>[] {
+export function pageRows(pages: PdfPageHash[]): Omit<VideoFrameRow, 'seq' | 'hashId'>[] {
   const usable = usableFrameMask(pages, THRESHOLDS.pdf.pageMinQuality);
   return pages.map((p, i) => ({ frame: p.page, timestampMs: 0, quality: p.quality, value: p.hash, indexed: usable[i] }));
 }

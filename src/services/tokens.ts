@@ -7,7 +7,8 @@
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, importJWK, type JWTPayload } from 'jose';
 import { ROLE_SCOPES, type Principal } from '../core/auth';
 import { DomainError } from '../core/errors';
-import type { AuthStore, ClientKeyRow, Ledger } from '../storage/types';
+import type { AuthStore, ClientKeyRow, ClientRow, Ledger } from '../storage/types';
+import type { RemoteJwks } from './federation';
 import type { Keyring } from './keyring';
 import { jwkOf, NODE_ALG } from './keyring';
 
@@ -22,6 +23,8 @@ export interface TokenDeps {
   /** Records assertion ids (replay protection, shared by every instance through the database). */
   ledger: Ledger;
   keyring: Keyring;
+  /** Keys of peer clients registered by JWKS URL; without it such clients cannot sign in. */
+  remoteJwks?: RemoteJwks;
   now: () => number;
   newId: () => string;
   /** The node's issuer URL: `iss` and `aud` of access tokens. */
@@ -121,7 +124,7 @@ export async function issueAccessToken(deps: TokenDeps, req: TokenRequest): Prom
   }
   const client = await deps.auth.getClient(clientId);
   if (!client) throw new OAuthError('invalid_client', 'unknown client');
-  const keys = (await deps.auth.clientKeys(clientId)).filter((k) => k.status === 'active' && (header.kid === undefined || k.kid === header.kid));
+  const keys = client.jwksUrl ? await remoteKeys(deps, client, header.kid) : (await deps.auth.clientKeys(clientId)).filter((k) => k.status === 'active' && (header.kid === undefined || k.kid === header.kid));
   if (keys.length === 0) throw new OAuthError('invalid_client', header.kid ? `key ${header.kid} is unknown or revoked` : 'the client has no active key');
 
   const audiences = assertionAudiences(deps.issuer, deps.tokenAudiences);
@@ -179,6 +182,22 @@ export async function issueAccessToken(deps: TokenDeps, req: TokenRequest): Prom
     .setJti(deps.newId())
     .sign(signing.key);
   return { access_token: token, token_type: 'Bearer', expires_in: ACCESS_TOKEN_TTL_S, scope };
+}
+
+/**
+ * A peer client's key: the one its JWKS URL publishes under the assertion's kid (fetched again for a
+ * kid not seen before, so the peer's rotations need no admin here).
+ */
+async function remoteKeys(deps: TokenDeps, client: ClientRow, kid: string | undefined): Promise<ClientKeyRow[]> {
+  if (!kid) throw new OAuthError('invalid_client', 'a peer client signs its assertion with a key named by kid, as published at its JWKS URL');
+  if (!deps.remoteJwks) throw new OAuthError('invalid_client', 'this node cannot fetch JWKS URLs');
+  let k;
+  try {
+    k = await deps.remoteJwks.find(client.jwksUrl!, kid);
+  } catch (e) {
+    throw new OAuthError('invalid_client', `the client's keys could not be read: ${(e as Error).message}`);
+  }
+  return k ? [{ kid: k.kid, clientId: client.id, jwk: k.jwk, alg: k.alg, status: 'active', createdAt: 0, revokedAt: null }] : [];
 }
 
 /**
@@ -249,11 +268,24 @@ async function principalOf(deps: TokenDeps, payload: JWTPayload): Promise<Princi
   const client = await deps.auth.getClient(clientId);
   if (!client) throw new DomainError('invalid_token', 'the client of this token no longer exists');
   if (client.status !== 'active') throw new DomainError('client_suspended', 'this client is suspended; ask a consortium admin');
-  const keys = await deps.auth.clientKeys(clientId);
-  if (!keys.some((k) => k.kid === payload.ckid && k.status === 'active')) throw new DomainError('invalid_token', 'the key this token was obtained with has been revoked');
+  if (client.jwksUrl) {
+    // A peer's key stays good while its JWKS publishes it (the cached set, fetched again when it expires).
+    if (!(await publishedByPeer(deps, client.jwksUrl, String(payload.ckid)))) throw new DomainError('invalid_token', 'the key this token was obtained with is no longer published at the client\'s JWKS URL');
+  } else {
+    const keys = await deps.auth.clientKeys(clientId);
+    if (!keys.some((k) => k.kid === payload.ckid && k.status === 'active')) throw new DomainError('invalid_token', 'the key this token was obtained with has been revoked');
+  }
   const carried = String(payload.scope).split(' ');
   const scopes = ROLE_SCOPES[client.role].filter((s) => carried.includes(s));
   return { clientId, role: client.role, scopes };
+}
+
+async function publishedByPeer(deps: TokenDeps, url: string, kid: string): Promise<boolean> {
+  try {
+    return (await deps.remoteJwks?.publishes(url, kid)) ?? false;
+  } catch {
+    return false;
+  }
 }
 
 function describeJoseError(e: unknown, what: string): string {

@@ -7,7 +7,7 @@
 import type { ServiceDeps } from './deps';
 import type { HashWithVariants } from './hashing';
 import type { Match, MatchResult } from './matching';
-import { matchOf } from './views';
+import { matchable, matchOf } from './views';
 
 export async function matchUrls(deps: ServiceDeps, queries: HashWithVariants[]): Promise<Map<number, MatchResult>> {
   const out = new Map<number, MatchResult>();
@@ -15,6 +15,7 @@ export async function matchUrls(deps: ServiceDeps, queries: HashWithVariants[]):
   if (asked.length === 0) return out;
   const hits = await deps.index.queryMany('url', asked.flatMap((a) => a.candidates.map((c) => c.digest)), 0);
   const details = new Map((await deps.hashes.getBySeqs(hits.flat().map((h) => h.seq))).map((d) => [d.seq, d]));
+  const origins = await deps.origins.matching();
   let k = 0;
   for (const { i, q, candidates } of asked) {
     const matches: Match[] = [];
@@ -23,7 +24,7 @@ export async function matchUrls(deps: ServiceDeps, queries: HashWithVariants[]):
       const scope = c.scope === 'exact' ? 'exact' : j === 0 ? 'host' : 'prefix';
       for (const h of hits[k++]) {
         const d = details.get(h.seq);
-        if (d && d.status === 'active') matches.push({ ...matchOf(d, 0), url: { scope } });
+        if (matchable(d, origins)) matches.push({ ...matchOf(d, 0), url: { scope } });
       }
     });
     // The narrowest first: the URL itself, then its folders from the deepest, then the host.

@@ -17,7 +17,7 @@ import type { FrameOwner } from '../storage/types';
 import type { ServiceDeps } from './deps';
 import type { HashWithVariants } from './hashing';
 import type { Match, MatchResult } from './matching';
-import { matchOf } from './views';
+import { matchable, matchOf } from './views';
 
 interface VideoTally {
   owner: FrameOwner;
@@ -119,18 +119,19 @@ async function matchParts(
     .map((t) => ({ t, verdict: vpdqVerdict({ queryMatched: t.queryFrames, queryUsable: usable.length, candidateMatched: t.candidateFrames.size, candidateUsable: t.owner.indexedFrames }, rule) }))
     .filter((v) => v.verdict.matched);
   const details = new Map((await deps.hashes.getBySeqs([...videos.map((v) => v.t.owner.hashSeq), ...images.keys()])).map((d) => [d.seq, d]));
+  const origins = await deps.origins.matching();
   const videoMatches = videos
     .sort((a, b) => b.t.queryFrames - a.t.queryFrames || a.t.distance - b.t.distance || a.t.owner.hashSeq - b.t.owner.hashSeq)
     .flatMap(({ t, verdict }) => {
       const d = details.get(t.owner.hashSeq);
-      if (!d || d.status !== 'active') return [];
+      if (!matchable(d, origins)) return [];
       return [{ ...matchOf(d, t.distance), ...annotate({ queryMatchPercent: verdict.queryMatchPercent, candidateMatchPercent: verdict.candidateMatchPercent }) }];
     });
   const imageMatches = [...images]
     .sort((a, b) => a[1].distance - b[1].distance || a[0] - b[0])
     .flatMap(([seq, f]) => {
       const d = details.get(seq);
-      return d && d.status === 'active' ? [{ ...matchOf(d, f.distance), ...f.at.at }] : [];
+      return matchable(d, origins) ? [{ ...matchOf(d, f.distance), ...f.at.at }] : [];
     });
   return { query, matches: [...videoMatches, ...imageMatches] };
 }
@@ -148,6 +149,7 @@ export async function stillsInVideos(deps: ServiceDeps, queries: HashWithVariant
   if (seqs.length === 0) return out;
   const owners = new Map((await deps.hashes.framesBySeqs(seqs)).map((o) => [o.seq, o]));
   const details = new Map((await deps.hashes.getBySeqs([...new Set([...owners.values()].map((o) => o.hashSeq))])).map((d) => [d.seq, d]));
+  const origins = await deps.origins.matching();
   perQuery.forEach((probes, i) => {
     if (!probes) return;
     // Per video, its nearest frame over every variant.
@@ -164,7 +166,7 @@ export async function stillsInVideos(deps: ServiceDeps, queries: HashWithVariant
       .sort((a, b) => a.distance - b.distance || a.owner.hashSeq - b.owner.hashSeq)
       .flatMap((b) => {
         const d = details.get(b.owner.hashSeq);
-        if (!d || d.status !== 'active') return [];
+        if (!matchable(d, origins)) return [];
         const at = d.type === 'pdf' ? { page: { number: b.owner.frame } } : { frame: { index: b.owner.frame, timestamp: b.owner.timestampMs / 1000 } };
         const m: Match = { ...matchOf(d, b.distance), ...at };
         if (b.variant) m.variant = b.variant;

@@ -1,5 +1,6 @@
 /** How stored hashes look to clients: the union of their active contributions. */
 import type { HashDetail } from '../storage/types';
+import { originMatches } from './federation/origins';
 import type { Match } from './matching';
 
 function activeContributions(h: HashDetail) {
@@ -19,7 +20,20 @@ function feedbackCounts(h: HashDetail): { confirm: number; dispute: number } {
   return { confirm, dispute };
 }
 
-/** How a stored hash appears in a match answer. */
+/**
+ * How a stored hash appears in a match answer. A pulled hash names its origin node; its labels are
+ * those taken from it there, its contributors the members standing behind it there.
+ */
 export function matchOf(d: HashDetail, distance: number): Match {
-  return { id: d.id, type: d.type, value: d.value, distance, labels: labelsOf(d), contributors: activeContributions(d).length, feedback: feedbackCounts(d) };
+  const m: Match = { id: d.id, type: d.type, value: d.value, distance, labels: labelsOf(d), contributors: activeContributions(d).length, feedback: feedbackCounts(d) };
+  if (d.origin) {
+    m.origin = d.origin;
+    if (d.originContributors !== undefined && d.originContributors !== null) m.contributors = d.originContributors;
+  }
+  return m;
+}
+
+/** Whether a hash the index found may match now: active, and, if pulled, from a peer whose matching is on (`origins`: OriginPolicy.matching()). */
+export function matchable(d: HashDetail | undefined, origins: ReadonlySet<string>): d is HashDetail {
+  return d !== undefined && d.status === 'active' && originMatches(d.origin, origins);
 }

@@ -14,6 +14,7 @@ interface RawDetail {
   status: string;
   created_at: number;
   updated_at: number;
+  origin_contributors: number | null;
   contribs: string;
   fb: string;
 }
@@ -39,7 +40,7 @@ export class SqlHashStore implements HashStore {
 
   private async detailsWhere(cond: SQL): Promise<HashDetail[]> {
     const rows = await this.db.all<RawDetail>(sql`
-      select h.seq, h.id, h.type, h.value, h.origin, h.status, h.created_at, h.updated_at,
+      select h.seq, h.id, h.type, h.value, h.origin, h.status, h.created_at, h.updated_at, h.origin_contributors,
         (select json_group_array(json_object('contributor', c.contributor, 'labels', json(c.labels), 'externalId', c.external_id,
             'createdAt', c.created_at, 'updatedAt', c.updated_at, 'retractedAt', c.retracted_at))
           from contributions c where c.hash_id = h.id) as contribs,
@@ -59,6 +60,7 @@ export class SqlHashStore implements HashStore {
         status: r.status as HashRow['status'],
         createdAt: Number(r.created_at),
         updatedAt: Number(r.updated_at),
+        ...(r.origin_contributors === null ? {} : { originContributors: Number(r.origin_contributors) }),
         contributions: (JSON.parse(String(r.contribs)) as Omit<ContributionRow, 'hashId'>[]).map((c) => ({ hashId: id, ...c })).sort(byCreated),
         feedback: (JSON.parse(String(r.fb)) as Omit<FeedbackRow, 'hashId'>[]).map((f) => ({ hashId: id, ...f })).sort(byCreated),
       };

@@ -15,11 +15,13 @@ export const hashes = sqliteTable(
     id: text('id').notNull(),
     type: text('type').notNull(),
     value: text('value').notNull(),
-    /** '' for hashes shared on this node; a peer node's id for pulled ones (federation). */
+    /** '' for hashes shared on this node; the origin node's URL (PUBLIC_URL) for hashes pulled from a peer (federation). */
     origin: text('origin').notNull().default(''),
     status: text('status', { enum: ['active', 'retracted'] }).notNull(),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
+    /** Pulled hashes: how many members stand behind the hash at its origin node (null for this node's own). */
+    originContributors: integer('origin_contributors'),
     /** The ledger commit that last changed the row (see storage/ledger): statements later in the same batch find their own changes by it. */
     tx: text('tx'),
   },
@@ -95,8 +97,8 @@ export const videoFrames = sqliteTable(
 export const changes = sqliteTable('changes', {
   seq: integer('seq').primaryKey({ autoIncrement: true }),
   at: integer('at').notNull(),
-  kind: text('kind', { enum: ['add', 'update', 'retract', 'feedback', 'client', 'node-key'] }).notNull(),
-  /** The hash id, client id or key id the change is about. */
+  kind: text('kind', { enum: ['add', 'update', 'retract', 'feedback', 'client', 'node-key', 'peer'] }).notNull(),
+  /** The hash id, client id, key id or peer id the change is about. */
   subject: text('subject').notNull(),
   /** add, update, retract: JSON of the hash after the change (without a video's frames: they are rows of their own). */
   snapshot: text('snapshot'),
@@ -124,6 +126,8 @@ export const clients = sqliteTable(
     status: text('status', { enum: ['active', 'suspended'] }).notNull(),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
+    /** A peer node's JWKS URL: its keys are fetched from there (and refetched on an unknown kid) instead of registered one by one. */
+    jwksUrl: text('jwks_url'),
     tx: text('tx'),
   },
   // The ledger counts active admins in the statement that suspends one.
@@ -225,4 +229,39 @@ export const hashBuckets = sqliteTable(
     seq: integer('seq').notNull(),
   },
   (t) => [primaryKey({ columns: [t.type, t.piece, t.key, t.seq] })],
+);
+
+/**
+ * The peer nodes this node pulls from (DESIGN §8), kept for ever (a removed peer is marked). `cursor`
+ * is where the next pull starts: the peer's own opaque cursor, '' before the first batch; a batch is
+ * applied only by the commit that moves it from the batch's `from` to its `to`, so two instances
+ * pulling the same batch apply it once.
+ */
+export const peers = sqliteTable(
+  'peers',
+  {
+    id: text('id').primaryKey(),
+    /** The peer's PUBLIC_URL, without a trailing slash: where it is pulled from, and the origin its hashes keep. */
+    url: text('url').notNull(),
+    /** The client id the peer's admin gave this node there (role peer). */
+    clientId: text('client_id').notNull(),
+    intervalMs: integer('interval_ms').notNull(),
+    /** JSON array of the label ids taken from this peer (others are not stored); null: every label. */
+    labels: text('labels'),
+    /** Whether the peer's hashes match here; switched off, they stay stored but match nothing. */
+    matching: integer('matching', { mode: 'boolean' }).notNull(),
+    status: text('status', { enum: ['active', 'paused', 'removed'] }).notNull(),
+    cursor: text('cursor').notNull().default(''),
+    /** When the last batch was applied, and how many items every batch applied has held in all. */
+    pulledAt: integer('pulled_at'),
+    pulledItems: integer('pulled_items').notNull().default(0),
+    /** The last failure (cleared by a good pull) and how many in a row. */
+    lastError: text('last_error'),
+    lastErrorAt: integer('last_error_at'),
+    failures: integer('failures').notNull().default(0),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    tx: text('tx'),
+  },
+  (t) => [index('peers_url').on(t.url)],
 );

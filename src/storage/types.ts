@@ -2,10 +2,16 @@
  * The storage contract. One writer, the `Ledger`, commits every change with its change-log rows
  * and audit entries in one batch and decides in SQL what a change does (DESIGN §9); the stores only
  * read. The SQL runs unchanged on libsql (Node) and D1 (Workers).
+ *
+ * Over 300 lines on purpose: the one contract every store and the ledger implement, read as a whole;
+ * federation's part is in federation-types.ts.
  */
 import type { HashType } from '../core/hashes';
 import type { VideoFrameHash } from '../core/video';
 import type { PdfPageHash } from '../core/document';
+import type { PeerAction, PeerRow, PeerSettings, PullCommit } from './federation-types';
+
+export * from './federation-types';
 
 export type HashStatus = 'active' | 'retracted';
 export type Verdict = 'confirm' | 'dispute';
@@ -19,11 +25,13 @@ export interface HashRow {
   /** For `vpdq`, value is the SHA-256 of the frame list (core/video vpdqDigest); the frames are rows of their own. */
   type: HashType;
   value: string;
-  /** '' = shared on this node. */
+  /** '' = shared on this node; else the URL of the node it was pulled from. */
   origin: string;
   status: HashStatus;
   createdAt: number;
   updatedAt: number;
+  /** Pulled hashes: the members standing behind it at its origin (absent for this node's own). */
+  originContributors?: number | null;
 }
 
 export interface ContributionRow {
@@ -57,6 +65,8 @@ export interface HashSnapshot {
   frames?: VideoFrameHash[];
   /** pdf, likewise: the pages. */
   pages?: PdfPageHash[];
+  /** Pulled hashes: the node it came from (its contributors are counted there). */
+  origin?: string;
 }
 
 /** One frame of a vpdq hash, or one page of a pdf hash (frame = page number, timestampMs 0). */
@@ -114,6 +124,8 @@ export interface ClientRow {
   status: 'active' | 'suspended';
   createdAt: number;
   updatedAt: number;
+  /** Peer nodes: the URL their public keys are fetched from (then they have no registered keys). */
+  jwksUrl?: string | null;
 }
 
 export interface ClientKeyRow {
@@ -212,12 +224,24 @@ export interface Ledger {
   countMatches(rows: { clientId: string; day: string; queries: number; hashes: number }[]): Promise<void>;
   /** Stores new subtree hashes and a signed head together (existing identical nodes are kept). */
   appendTree(nodes: MerkleNodeRow[], head: TreeHeadRow): Promise<void>;
+  /** A new peer to pull from; nothing when a peer with this URL exists and is not removed. */
+  addPeer(input: { at: number; actor: string; peer: PeerRow }): Promise<Sequenced & { added: boolean }>;
+  /** Changes a peer's settings or status (removed peers are never changed again); `changed` false when nothing differed. */
+  updatePeer(input: { at: number; actor: string; peerId: string; action: PeerAction; set: PeerSettings }): Promise<Sequenced & { outcome: 'changed' | 'unchanged' | 'not_found' }>;
+  /**
+   * Applies one verified batch of a peer's feed: its items, the peer's new cursor and one
+   * `federation.pull` audit entry, only if the peer's cursor is still the batch's `from` (else
+   * nothing: another instance applied it).
+   */
+  applyPull(input: PullCommit): Promise<Sequenced & { applied: boolean }>;
+  /** Records a failed pull on the peer; a refused batch (`refused`) is also an audit entry, when its reason differs from the last one recorded. */
+  recordPullFailure(input: { at: number; peerId: string; error: string; refused?: { origin: string; from: string; jwsSha256: string | null } }): Promise<void>;
 }
 
 /** A change-log row as the instances follow it: the hash it is about (for hash kinds) with its index key. */
 export interface FollowedChange {
   seq: number;
-  kind: ChangeKind | 'feedback' | 'client' | 'node-key';
+  kind: ChangeKind | 'feedback' | 'client' | 'node-key' | 'peer';
   subject: string;
   /** For hash kinds: the hash's index entry (its type and value never change). */
   hash?: IndexEntry;

@@ -9,8 +9,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestApp, type TestApp } from '../support/app';
 import { noiseImage } from '../support/images';
-import { blockIndex, findRun, scanForUploads } from '../support/scan';
+import { blockIndex, findRun, ownTmpdir, scanForUploads } from '../support/scan';
 import { magazine, makePdf, prose } from '../support/pdf';
+
+// What this node and ffmpeg write goes to a temp folder of this file's own, which the scans read.
+ownTmpdir();
 
 let t: TestApp;
 const started = Date.now();

@@ -14,7 +14,10 @@ import { createNodeRuntime } from '../../src/runtime/node/deps';
 import { json, makeTestApp, type TestApp } from '../support/app';
 import { conformanceVideo, ffmpegPipe, requireFfmpeg } from '../support/ffmpeg';
 import { noiseImage } from '../support/images';
-import { blockIndex, findRun, scanForUploads } from '../support/scan';
+import { blockIndex, findRun, ownTmpdir, scanForUploads } from '../support/scan';
+
+// What this node and ffmpeg write goes to a temp folder of this file's own, which the scans read.
+ownTmpdir();
 
 const video = conformanceVideo;
 const uploads: Buffer[] = []; // every video byte string sent, for the no-trace check

@@ -6,25 +6,12 @@
  * the exact number of things this test did; the API's port has no /metrics.
  */
 import { randomBytes } from 'node:crypto';
-import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import parsePrometheusTextFormat, { type Family } from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conformanceVideo, requireFfmpeg } from '../support/ffmpeg';
 import { noiseImage } from '../support/images';
 import { childrenNamed, freePort, logLines, ready, startNode, until, type NodeProcess } from '../support/node-process';
 
-interface Sample {
-  value?: string;
-  labels?: Record<string, string>;
-  buckets?: Record<string, string>;
-  count?: string;
-  sum?: string;
-}
-interface Family {
-  name: string;
-  help: string;
-  type: string;
-  metrics: Sample[];
-}
 
 let p: NodeProcess;
 let base: string;
@@ -49,8 +36,8 @@ async function scrape(): Promise<Scrape> {
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
   const text = await res.text();
-  const families = parsePrometheusTextFormat(text) as Family[];
-  const series = parsePrometheusTextFormat(text.split('\n').filter((l) => !/^# TYPE \S+ histogram$/.test(l)).join('\n')) as Family[];
+  const families = parsePrometheusTextFormat(text);
+  const series = parsePrometheusTextFormat(text.split('\n').filter((l) => !/^# TYPE \S+ histogram$/.test(l)).join('\n'));
   // A histogram's series alternate (buckets, sum, count for each label set): merge them by name.
   const byName = new Map<string, Family>();
   for (const f of series) {

@@ -60,14 +60,14 @@ let jtiCounter = 0;
  * `opts.realTime`: the clock is the system's. `opts.sameDatabaseAs`: a second instance on the first one's database file and node secret (as a
  * second process would be); its folder stays until the first one closes.
  */
-export async function makeTestApp(env: Record<string, string> = {}, opts: { authenticator?: Authenticator; sameDatabaseAs?: TestApp; realTime?: boolean } = {}): Promise<TestApp> {
+export async function makeTestApp(env: Record<string, string> = {}, opts: { authenticator?: Authenticator; sameDatabaseAs?: TestApp; realTime?: boolean; fetch?: (url: string, init: RequestInit) => Promise<Response> } = {}): Promise<TestApp> {
   const dir = opts.sameDatabaseAs?.dir ?? mkdtempSync(join(tmpdir(), 'mhn-test-'));
   const dbFile = join(dir, 'node.db');
   const config = loadConfig({ DATABASE_URL: `file:${dbFile}`, NODE_ENV: 'test', PUBLIC_URL: ISSUER, NODE_SECRET_FILE: join(dir, 'node.secret'), ...env });
   const clock = new TestClock();
   // Real time, for tests that talk to the node with tools that read the system clock (the verifier).
   if (opts.realTime) clock.now = () => Date.now();
-  const rt = await createNodeRuntime(config, { now: clock.now, authenticator: opts.authenticator });
+  const rt = await createNodeRuntime(config, { now: clock.now, authenticator: opts.authenticator, fetch: opts.fetch });
   await rt.indexLoaded;
   const errorCauses: TestApp['errorCauses'] = [];
   const app = buildApp(rt.deps, {

@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -140,16 +140,7 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs: 
   }
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
-}
+export { freePort } from '../../src/cli/free-port';
 
 /** A node with tokens (no DEV_AUTH) on a given database, ready (index loaded) when it resolves. */
 export async function startReadyNode(env: Record<string, string>): Promise<NodeProcess & { base: string; stop(signal?: NodeJS.Signals): Promise<unknown> }> {

@@ -1,13 +1,13 @@
 /** The shapes the metrics test reads from parse-prometheus-text-format (the package ships no types). */
 declare module 'parse-prometheus-text-format' {
-  interface Sample {
+  export interface Sample {
     value?: string;
     labels?: Record<string, string>;
     buckets?: Record<string, string>;
     count?: string;
     sum?: string;
   }
-  interface Family {
+  export interface Family {
     name: string;
     help: string;
     type: 'COUNTER' | 'GAUGE' | 'HISTOGRAM' | 'SUMMARY' | 'UNTYPED';

@@ -3,7 +3,7 @@
  * search): any 64-byte run of an upload contains one of its 32-byte blocks that start at a multiple
  * of 32; blocks are keyed by their first 4 bytes and a hit is confirmed on the full 64 bytes.
  */
-import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -108,4 +108,15 @@ export function scanForUploads(dataDir: string, since: number, uploads: Buffer[]
     if (findRun(data, blocks) >= 0) holding.push(f);
   }
   return { files, holding, scanned };
+}
+
+/**
+ * Gives this test file's process a temp folder of its own (TMPDIR, read by os.tmpdir() and inherited
+ * by ffmpeg and every other child): the scan then reads what this node and its children wrote, not
+ * what other suites, builds or benchmarks on the same machine write to the shared /tmp meanwhile.
+ */
+export function ownTmpdir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mhn-scan-'));
+  process.env.TMPDIR = dir;
+  return dir;
 }

@@ -41,7 +41,8 @@ async function bundle(): Promise<{ raw: number; gzip: number }> {
 async function freePort(): Promise<number> {
   return new Promise((ok) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
+      const a = s.address();
+      const port = typeof a === 'object' && a !== null ? a.port : 0;
       s.close(() => ok(port));
     });
   });

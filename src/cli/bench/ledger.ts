@@ -209,7 +209,8 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
     const retractLags: number[] = [];
     const matches = async (value: string) => {
       const r = await fetch(`${b.base}/v1/match`, { method: 'POST', headers: hb, body: JSON.stringify({ hashes: [{ type: 'pdq', value }], maxDistance: { pdq: 0 } }) });
-      return (await r.json()).results[0].matches.length as number;
+      const n: number = (await r.json()).results[0].matches.length;
+      return n;
     };
     const waitFor = async (value: string, want: number) => {
       const t = performance.now();

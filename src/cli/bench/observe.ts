@@ -47,7 +47,7 @@ async function main() {
       const u = process.cpuUsage(t);
       return (u.user + u.system) / n;
     };
-    const times = Object.fromEntries(Object.keys(apps).map((k) => [k, [] as number[]]));
+    const times: Record<string, number[]> = Object.fromEntries(Object.keys(apps).map((k) => [k, []]));
     for (const app of Object.values(apps)) await round(app, 500); // warm-up
     for (let r = 0; r < ROUNDS; r++) for (const [k, app] of Object.entries(apps)) times[k].push(await round(app, PER_ROUND));
     const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];

@@ -28,6 +28,7 @@ import {
 } from '../../core/tlsh';
 import { conformanceFile } from './conformance';
 import { formatTable, type BenchTable } from './types';
+import { messageOf, must } from '../args';
 
 export type { BenchTable };
 
@@ -55,7 +56,7 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
   // ---- distances
   const rnd = mulberry32(0x7151);
   const sample = Array.from({ length: 1000 }, () => randomDigest(rnd));
-  const packed = packTlsh(sample)!;
+  const packed = must(packTlsh(sample), 'the packed sample');
   const pairs = opts.quick ? 200_000 : 2_000_000;
   rows.push(rate('tlshDistance (two printed digests, parsed each time)', pairs / 10, (i) => tlshDistance(sample[i % 1000], sample[(i * 7 + 1) % 1000])));
   rows.push(rate('tlshDistanceBytes (parsed, packed)', pairs, (i) => tlshDistanceBytes(packed, (i % 1000) * TLSH_BYTES, packed, ((i * 7 + 1) % 1000) * TLSH_BYTES, true)));
@@ -64,9 +65,9 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
   for (const n of opts.quick ? [100_000] : [100_000, 1_000_000]) {
     const printed = Array.from({ length: n }, () => randomDigest(rnd));
     t = performance.now();
-    const bank = packTlsh(printed)!;
+    const bank = must(packTlsh(printed), 'the packed bank');
     const buildMs = performance.now() - t;
-    const queries = Array.from({ length: opts.quick ? 10 : 30 }, (_, i) => parseTlsh(printed[(i * 7919) % n])!);
+    const queries = Array.from({ length: opts.quick ? 10 : 30 }, (_, i) => must(parseTlsh(printed[(i * 7919) % n]), 'a parsed digest'));
     for (const lengthTerm of [true, false]) {
       for (let i = 0; i < 3; i++) scanTlsh(queries[i], bank, RADIUS, { lengthTerm });
       const ms: number[] = [];
@@ -146,7 +147,7 @@ function megabyteOfText(): { text: string; source: string } {
     parts = paths.map((p) => conformanceFile('tlsh', p).toString('utf8'));
     source = `the ${parts.length} files of ../shared/conformance/tlsh/example_data repeated to 1 MiB`;
   } catch (e) {
-    console.error(`${(e as Error).message}; using generated words instead`);
+    console.error(`${messageOf(e)}; using generated words instead`);
     const rnd = mulberry32(1);
     const words = Array.from({ length: 2000 }, () => Array.from({ length: 2 + (rnd() % 9) }, () => String.fromCharCode(97 + (rnd() % 26))).join(''));
     parts = [Array.from({ length: 200_000 }, (_, i) => words[rnd() % words.length] + (i % 12 === 11 ? '.\n' : ' ')).join('')];

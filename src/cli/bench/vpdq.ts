@@ -16,6 +16,7 @@ import { hashVideo, parseVpdqText, vpdqMatch, type VideoDecodeOptions, type Vide
 import { FfmpegVideoDecoder } from '../../runtime/node/video';
 import { conformanceFile } from './conformance';
 import { formatTable, type BenchTable } from './types';
+import { must } from '../args';
 
 const VIDEOS = ['chair-orig-22-sd-bar', 'chair-22-sd-grey-bar', 'chair-22-with-small-logo-bar', 'doorknob-hd-no-bar', 'pattern-hd-no-bar', 'pattern-sd-grey-bar'];
 const ORIGINAL = 'chair-orig-22-sd-bar';
@@ -36,7 +37,10 @@ interface Distances {
 
 function distances(ours: VideoFrameHash[], ref: VideoFrameHash[]): Distances {
   const byIndex = new Map(ref.map((f) => [f.index, f]));
-  const pairs = ours.flatMap((f) => (byIndex.has(f.index) ? [[f, byIndex.get(f.index)!] as const] : []));
+  const pairs = ours.flatMap((f) => {
+    const r = byIndex.get(f.index);
+    return r ? [[f, r] as const] : [];
+  });
   const d = pairs.map(([a, b]) => hammingHex(a.hash, b.hash)).sort((x, y) => x - y);
   const usable = pairs.filter(([, b]) => b.quality >= MIN_QUALITY).map(([a, b]) => hammingHex(a.hash, b.hash));
   return { frames: d.length, median: d[d.length >> 1], worst: d[d.length - 1], worstUsable: Math.max(0, ...usable), identical: d.filter((x) => x === 0).length };
@@ -51,9 +55,9 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
   for (const name of VIDEOS) oneFps.set(name, (await hashVideo(decoder, video(name), LIMITS, pdq)).frames);
   for (const name of VIDEOS) {
     const ref = reference(name);
-    const a = distances(oneFps.get(name)!, ref);
+    const a = distances(must(oneFps.get(name), name), ref);
     const every = opts.quick ? null : distances((await hashVideo(decoder, video(name), { ...LIMITS, secondsPerFrame: 0 }, pdq)).frames, ref);
-    const m = vpdqMatch(oneFps.get(name)!, oneFps.get(ORIGINAL)!);
+    const m = vpdqMatch(must(oneFps.get(name), name), must(oneFps.get(ORIGINAL), ORIGINAL));
     rows.push([
       name,
       a.frames,

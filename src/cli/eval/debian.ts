@@ -29,7 +29,7 @@ export function ensurePackage(cache: string, pkg: string, version?: string): Unp
   if (!already()) try {
     execFileSync('apt-get', ['download', '-q', spec], { cwd: debs, stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (e) {
-    const err = String((e as { stderr?: Buffer }).stderr ?? e);
+    const err = String((typeof e === 'object' && e !== null && 'stderr' in e ? e.stderr : undefined) ?? e);
     throw new Error(`apt-get download ${spec} failed (run 'apt-get update' first; a pinned version may have left the mirror): ${err.trim()}`);
   }
   const file = already();

@@ -90,7 +90,9 @@ export class EvalNode {
   private async call(path: string, init: () => RequestInit): Promise<{ status: number; body: never }> {
     for (let attempt = 0; ; attempt++) {
       const req = init();
-      const res = await fetch(`${this.base}${path}`, { ...req, headers: { ...(req.headers as Record<string, string>), authorization: await this.auth() } });
+      const headers = new Headers(req.headers);
+      headers.set('authorization', await this.auth());
+      const res = await fetch(`${this.base}${path}`, { ...req, headers });
       const body = (await res.json().catch(() => ({}))) as never;
       if (res.status === 401 && attempt === 0) {
         this.tokenUntil = 0;

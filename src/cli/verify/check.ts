@@ -17,6 +17,7 @@ import { descend } from './descend';
 import { LocalTree } from './local-tree';
 import { decodeHash, NodeError, PAGE, type NodeApi, type ServedTreeHead } from './node-api';
 import { leafPrefixes, PREFIX_BYTES, STATE_VERSION, verifiedPrefix, type AuditorState } from './state';
+import { member } from '../../client/json';
 
 export interface FirstBadEntry {
   index: number;
@@ -118,9 +119,10 @@ export async function check(api: NodeApi, prev: AuditorState | null, now: () => 
     version: STATE_VERSION,
     node: api.url,
     verifiedAt: now().toISOString(),
-    head: { ...served, kid: kid! },
+    head: { ...served, kid },
     prefixBytes: PREFIX_BYTES,
-    leaves: leafPrefixes(leaves as Uint8Array[]),
+    // All present: a missing entry is a problem, and there is none.
+    leaves: leafPrefixes(leaves.flatMap((l) => (l ? [l] : []))),
   };
   return { verdict, state };
 }
@@ -135,8 +137,8 @@ async function checkSignature(head: ServedTreeHead, jwks: { keys: JWK[] }): Prom
   if (header.alg !== 'EdDSA') throw new Fatal(`the tree head is signed with alg ${String(header.alg)}; only EdDSA is accepted`);
   if (header.typ !== 'tree-head+jws') throw new Fatal(`the signed object is of type ${String(header.typ)}, not a tree head (tree-head+jws)`);
   const kid = header.kid;
-  const jwk = typeof kid === 'string' ? jwks.keys.find((k) => k.kid === kid) : undefined;
-  if (!jwk) throw new Fatal(`the tree head is signed by kid ${String(kid)}, which the node's JWKS does not list`);
+  const jwk = jwks.keys.find((k) => k.kid === kid);
+  if (typeof kid !== 'string' || !jwk) throw new Fatal(`the tree head is signed by kid ${String(kid)}, which the node's JWKS does not list`);
   if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.x !== 'string') throw new Fatal(`JWKS key ${kid} is not an Ed25519 public key`);
   let payload: Uint8Array;
   try {
@@ -148,7 +150,7 @@ async function checkSignature(head: ServedTreeHead, jwks: { keys: JWK[] }): Prom
   if (new TextDecoder().decode(payload) !== treeHeadPayload(head)) {
     throw new Fatal('the signature is valid but signs another tree head than the one served (treeSize, rootHash or timestamp differ)');
   }
-  return kid as string;
+  return kid;
 }
 
 /** Entries 0..n-1 by index, null where the node left one out; pages are asked by fixed windows so a gap cannot shift them. */
@@ -181,17 +183,18 @@ function describe(f: FirstBadEntry, texts: (string | null)[], leaves: (Uint8Arra
   const text = texts[f.index];
   if (text) {
     try {
-      const e = JSON.parse(text) as { action?: unknown; actor?: unknown; time?: unknown };
-      if (typeof e.action === 'string') out.action = e.action;
-      if (typeof e.actor === 'string') out.actor = e.actor;
-      if (typeof e.time === 'string') out.time = e.time;
+      const e: unknown = JSON.parse(text);
+      const [action, actor, time] = [member(e, 'action'), member(e, 'actor'), member(e, 'time')];
+      if (typeof action === 'string') out.action = action;
+      if (typeof actor === 'string') out.actor = actor;
+      if (typeof time === 'string') out.time = time;
     } catch {
       // Not JSON: the index still names it.
     }
   }
   const was = prev ? verifiedPrefix(prev, f.index) : null;
   const leaf = leaves[f.index];
-  if (was && (!leaf || bytesToHex(leaf.subarray(0, prev!.prefixBytes)) !== was)) out.verifiedLeafPrefix = was;
+  if (prev && was && (!leaf || bytesToHex(leaf.subarray(0, prev.prefixBytes)) !== was)) out.verifiedLeafPrefix = was;
   return out;
 }
 

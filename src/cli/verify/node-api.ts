@@ -5,6 +5,7 @@
 import type { JWK } from 'jose';
 import { HASH_SIZE } from '../../core/merkle';
 import { NodeApiError, NodeClient, type NodeClientOptions } from '../../client';
+import { isRecord, member } from '../../client/json';
 
 export interface ServedTreeHead {
   treeSize: number;
@@ -64,39 +65,45 @@ export async function connect(node: string, clientId: string, key: JWK, opts: { 
   return {
     url: client.url,
     async jwks() {
-      const b = (await get('/.well-known/jwks.json', () => client.jwks())) as { keys?: unknown };
-      if (!Array.isArray(b?.keys)) throw new NodeError('the JWKS has no "keys" array');
-      return { keys: b.keys.filter((k): k is JWK => !!k && typeof k === 'object') };
+      const keys = member(await get('/.well-known/jwks.json', () => client.jwks()), 'keys');
+      if (!Array.isArray(keys)) throw new NodeError('the JWKS has no "keys" array');
+      return { keys: keys.filter((k): k is JWK => isRecord(k)) };
     },
     async treeHead() {
-      const b = (await get('/v1/audit/tree-head?fresh=true', () => client.audit.treeHead({ fresh: true }))) as unknown as Record<string, unknown>;
-      if (!isCount(b?.treeSize) || typeof b.rootHash !== 'string' || !Number.isSafeInteger(b.timestamp) || typeof b.signature !== 'string') {
+      const b: unknown = await get('/v1/audit/tree-head?fresh=true', () => client.audit.treeHead({ fresh: true }));
+      const [treeSize, rootHash, timestamp, signature] = ['treeSize', 'rootHash', 'timestamp', 'signature'].map((k) => member(b, k));
+      if (!isCount(treeSize) || typeof rootHash !== 'string' || !isInteger(timestamp) || typeof signature !== 'string') {
         throw new NodeError('the tree head lacks treeSize, rootHash, timestamp or signature');
       }
-      return { treeSize: b.treeSize, rootHash: b.rootHash, timestamp: b.timestamp as number, signature: b.signature };
+      return { treeSize, rootHash, timestamp, signature };
     },
     async entries(start, end) {
-      const b = (await get(`/v1/audit/entries?start=${start}&end=${end}`, () => client.audit.entries(start, end))) as { entries?: unknown };
-      if (!Array.isArray(b?.entries)) throw new NodeError(`entries ${start}..${end - 1}: no "entries" array`);
-      return b.entries.map((e: { index?: unknown; entry?: unknown }) => {
-        if (!isCount(e?.index) || typeof e.entry !== 'string') throw new NodeError(`entries ${start}..${end - 1}: an item lacks index or entry`);
-        return { index: e.index, entry: e.entry };
+      const entries = member(await get(`/v1/audit/entries?start=${start}&end=${end}`, () => client.audit.entries(start, end)), 'entries');
+      if (!Array.isArray(entries)) throw new NodeError(`entries ${start}..${end - 1}: no "entries" array`);
+      return entries.map((e: unknown) => {
+        const index = member(e, 'index');
+        const entry = member(e, 'entry');
+        if (!isCount(index) || typeof entry !== 'string') throw new NodeError(`entries ${start}..${end - 1}: an item lacks index or entry`);
+        return { index, entry };
       });
     },
     async inclusion(index, treeSize) {
-      const b = (await get(`/v1/audit/proof/inclusion?index=${index}&treeSize=${treeSize}`, () => client.audit.inclusion(index, treeSize))) as { leafHash?: unknown; auditPath?: unknown };
-      if (typeof b?.leafHash !== 'string' || !isStrings(b.auditPath)) throw new NodeError(`inclusion proof for #${index}: lacks leafHash or auditPath`);
-      return { leafHash: b.leafHash, auditPath: b.auditPath };
+      const b: unknown = await get(`/v1/audit/proof/inclusion?index=${index}&treeSize=${treeSize}`, () => client.audit.inclusion(index, treeSize));
+      const leafHash = member(b, 'leafHash');
+      const auditPath = member(b, 'auditPath');
+      if (typeof leafHash !== 'string' || !isStrings(auditPath)) throw new NodeError(`inclusion proof for #${index}: lacks leafHash or auditPath`);
+      return { leafHash, auditPath };
     },
     async consistency(first, second) {
-      const b = (await get(`/v1/audit/proof/consistency?first=${first}&second=${second}`, () => client.audit.consistency(first, second))) as { consistencyPath?: unknown };
-      if (!isStrings(b?.consistencyPath)) throw new NodeError(`consistency proof ${first} -> ${second}: lacks consistencyPath`);
-      return { consistencyPath: b.consistencyPath };
+      const consistencyPath = member(await get(`/v1/audit/proof/consistency?first=${first}&second=${second}`, () => client.audit.consistency(first, second)), 'consistencyPath');
+      if (!isStrings(consistencyPath)) throw new NodeError(`consistency proof ${first} -> ${second}: lacks consistencyPath`);
+      return { consistencyPath };
     },
   };
 }
 
-const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+const isInteger = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
+const isCount = (v: unknown): v is number => isInteger(v) && v >= 0;
 const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
 
 /** A base64 SHA-256 from the node, strictly: 32 bytes, canonical standard base64. */

@@ -7,6 +7,7 @@
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { bytesToHex } from '../../core/hex';
+import { codeOf } from '../args';
 
 export const STATE_VERSION = 1;
 export const PREFIX_BYTES = 8;
@@ -38,7 +39,7 @@ export function loadState(file: string): AuditorState | null {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    if (codeOf(e) === 'ENOENT') return null;
     throw e;
   }
   const s = JSON.parse(text) as AuditorState;

@@ -105,4 +105,5 @@ function App() {
 // Focus moves to the new page's heading when the user follows a link (not on every re-render).
 addEventListener('hashchange', () => requestAnimationFrame(() => document.getElementById('page-title')?.focus()));
 
-render(<App />, document.getElementById('root')!);
+const root = document.getElementById('root');
+if (root) render(<App />, root);

@@ -79,6 +79,18 @@ export function useAction<A extends unknown[]>(run: (...args: A) => Promise<unkn
   return { busy, error, go, setError };
 }
 
+/** The value of the form field an event came from (input, select, textarea). */
+export function fieldValue(e: Event): string {
+  const t = e.target;
+  return t instanceof HTMLInputElement || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement ? t.value : '';
+}
+
+/** Whether the checkbox an event came from is ticked. */
+export const isChecked = (e: Event): boolean => e.target instanceof HTMLInputElement && e.target.checked;
+
+/** What a caught error says. */
+export const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
 export const when = (ms: number | string | undefined): string => {
   if (ms === undefined) return '';
   const d = new Date(ms);

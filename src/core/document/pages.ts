@@ -5,8 +5,9 @@
  * audit log records, and what anyone holding the pages can recompute.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
+import type { FieldProblem } from '../errors';
 import { THRESHOLDS } from '../hashes';
-import { bytesToHex } from '../hex';
+import { bytesToHex, isHex } from '../hex';
 import { vpdqMatch, type VpdqMatchResult, type VpdqRule } from '../video';
 
 /**
@@ -37,8 +38,33 @@ export function pdfDigest(pages: readonly PdfPageHash[]): string {
   return bytesToHex(sha256(new TextEncoder().encode(pdfPagesText(pages))));
 }
 
-/** The largest page number a list sent as JSON may carry (src/http/hash-input.ts checks the list). */
+/** The largest page number a list sent as JSON may carry (src/http/hash-input.ts checks a client's list). */
 export const MAX_PDF_PAGE = 100_000;
+
+/**
+ * Checks a page list that arrives as JSON from elsewhere than a client (a peer's batch: core/federation):
+ * page numbers whole, from 1 and strictly increasing, PDQ hashes of 64 hex digits, qualities 0-100.
+ * Returns the pages with hashes in lowercase, or the problems.
+ */
+export function checkPdfPages(pages: unknown, path: string, maxPages: number): { pages: PdfPageHash[] } | { problems: FieldProblem[] } {
+  if (!Array.isArray(pages) || pages.length === 0) return { problems: [{ path, message: 'a pdf hash needs a non-empty array of pages' }] };
+  if (pages.length > maxPages) return { problems: [{ path, message: `${pages.length} pages; at most ${maxPages} are accepted` }] };
+  const problems: FieldProblem[] = [];
+  const out: PdfPageHash[] = [];
+  pages.forEach((raw: unknown, i) => {
+    const at = `${path}/${i}`;
+    const p: Record<string, unknown> = typeof raw === 'object' && raw !== null ? { ...raw } : {};
+    const prev = out[i - 1];
+    const page = p.page;
+    const quality = p.quality;
+    if (typeof page !== 'number' || !Number.isInteger(page) || page < 1 || page > MAX_PDF_PAGE) problems.push({ path: `${at}/page`, message: `must be a whole number from 1 to ${MAX_PDF_PAGE}` });
+    else if (prev && page <= prev.page) problems.push({ path: `${at}/page`, message: 'page numbers must increase' });
+    if (typeof p.hash !== 'string' || p.hash.length !== 64 || !isHex(p.hash)) problems.push({ path: `${at}/hash`, message: 'must be a PDQ hash: 64 hex digits' });
+    if (typeof quality !== 'number' || !Number.isInteger(quality) || quality < 0 || quality > 100) problems.push({ path: `${at}/quality`, message: 'must be a whole number from 0 to 100' });
+    out.push({ page: Number(page), hash: String(p.hash).toLowerCase(), quality: Number(quality) });
+  });
+  return problems.length ? { problems } : { pages: out };
+}
 
 /** Whether `bytes` is a PDF: `%PDF-` within the first 1024 bytes (where readers look for it). */
 export function isPdf(bytes: Uint8Array): boolean {

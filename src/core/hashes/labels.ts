@@ -60,6 +60,10 @@ export const LABELS: readonly Label[] = [
 
 const BY_ID = new Map(LABELS.map((l) => [l.id, l]));
 
+export function isKnownLabel(id: string): boolean {
+  return BY_ID.has(id);
+}
+
 export function unknownLabels(ids: readonly string[]): string[] {
   return ids.filter((id) => !BY_ID.has(id));
 }

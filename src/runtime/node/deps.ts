@@ -11,10 +11,12 @@ import { VERSION } from '../../config';
 import { assembleAppDeps } from '../../http/assemble';
 import type { AppDeps, Authenticator } from '../../http/env';
 import { ChangeFollower } from '../../services/change-follower';
+import { DEFAULT_PULLER, Puller, type FetchLike } from '../../services/federation';
 import { loadIndex } from '../../services/index-loader';
 import { SqlAuthStore } from '../../storage/auth-store';
 import { CachedAuthStore } from '../../storage/cached-auth-store';
 import { CachedHashStore } from '../../storage/cached-hash-store';
+import { SqlFederationStore } from '../../storage/federation-store';
 import { SqlHashStore } from '../../storage/hash-store';
 import { SqlLedger } from '../../storage/ledger';
 import { SqlStatsStore } from '../../storage/stats-store';
@@ -36,6 +38,8 @@ export interface NodeRuntime {
   index: MemoryMatchIndex;
   /** Follows the change log into the index and caches (other instances' writes and this one's). */
   follower: ChangeFollower;
+  /** Pulls the peers' feeds (started by the entry point unless FEDERATION_PULL=0). */
+  puller: Puller;
   /** The thread that takes half of each large match batch (null on one core); it starts at its first batch unless started. */
   matchHelper: MihHelper | null;
   database: OpenDb;
@@ -55,6 +59,9 @@ export async function createNodeRuntime(
     onFatal?: (e: Error) => void;
     /** The node's log; default silent (tests and tools that build a runtime of their own). */
     logger?: Logger;
+    /** How other nodes are reached (their JWKS, their feeds); default the global fetch. */
+    fetch?: FetchLike;
+    random?: () => number;
   } = {},
 ): Promise<NodeRuntime> {
   const logger = overrides.logger ?? SILENT_LOGGER;
@@ -91,6 +98,8 @@ export async function createNodeRuntime(
     },
     now,
   });
+  const federation = new SqlFederationStore(database.reader);
+  const fetchOut: FetchLike = overrides.fetch ?? ((url, init) => fetch(url, init));
   const limits = { maxBatch: config.MAX_BATCH, maxBodyBytes: config.MAX_BODY_BYTES, maxJsonBytes: config.MAX_JSON_BYTES, maxImagePixels: config.MAX_IMAGE_PIXELS };
   const deps = assembleAppDeps({
     ledger: new SqlLedger(database.writer, { newId }),
@@ -99,6 +108,10 @@ export async function createNodeRuntime(
     auth: authCache ?? new SqlAuthStore(database.reader),
     log,
     stats: new SqlStatsStore(database.reader),
+    federation,
+    fetch: fetchOut,
+    // The follower forgets it when a peer changes, in every instance; the time limit is a backstop.
+    originsCacheMs: 60_000,
     treeHeadIntervalMs: config.TREE_HEAD_INTERVAL_MS,
     index,
     indexDetail: () => ({ hashes: index.counts(), changeLog: follower.applied }),
@@ -132,6 +145,27 @@ export async function createNodeRuntime(
     docs: swaggerUiAssets(),
   });
   follower.targets.keyring = deps.keyring;
+  const puller = new Puller({
+    ledger: deps.ledger,
+    federation,
+    keyring: deps.keyring,
+    remoteJwks: deps.remoteJwks,
+    follower,
+    fetch: fetchOut,
+    now,
+    newId,
+    random: overrides.random ?? Math.random,
+    issuer: deps.issuer,
+    settings: { ...DEFAULT_PULLER, batchLimit: config.FEDERATION_BATCH, backoffBaseMs: config.FEDERATION_BACKOFF_BASE_MS, backoffMaxMs: config.FEDERATION_BACKOFF_MAX_MS, timeoutMs: config.FEDERATION_TIMEOUT_MS },
+    log: (line) => logger.warn({ event: 'federation_pull_failed' }, line),
+  });
+  // A peer added, paused, resumed, changed or removed (here or by another instance): matching and pulling follow at once.
+  follower.targets.peers = {
+    forget: () => {
+      deps.origins.forget();
+      void puller.refresh();
+    },
+  };
   // Following starts from the log's end as it is before the index is read, so nothing committed
   // while the index loads is missed (see ChangeFollower).
   follower.start(await store.lastChange());
@@ -144,11 +178,13 @@ export async function createNodeRuntime(
     deps,
     index,
     follower,
+    puller,
     matchHelper,
     database,
     indexLoaded,
     metrics,
     close: async () => {
+      puller.stop();
       follower.stop();
       void matchHelper?.close();
       await indexLoaded.catch(() => {});

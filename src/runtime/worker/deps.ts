@@ -13,6 +13,7 @@ import { UnavailablePdfRenderer } from '../../core/document';
 import { DEFAULT_DOCUMENTS, DEFAULT_LIMITS, DEFAULT_VIDEO } from '../../services/deps';
 import { SqlAuthStore } from '../../storage/auth-store';
 import type { AppDb } from '../../storage/db';
+import { SqlFederationStore } from '../../storage/federation-store';
 import { SqlHashStore } from '../../storage/hash-store';
 import { SqlLedger } from '../../storage/ledger';
 import { NO_FOLLOWER } from '../../services/change-follower';
@@ -45,6 +46,9 @@ export function createWorkerDeps(env: WorkerEnv, wasm: WorkerWasm): AppDeps {
     auth: new SqlAuthStore(db),
     log: new SqlLogStore(db),
     stats: new SqlStatsStore(db),
+    federation: new SqlFederationStore(db),
+    // No follower to say a peer changed: read which origins match on every match request.
+    originsCacheMs: 0,
     treeHeadIntervalMs: config.TREE_HEAD_INTERVAL_MS,
     index,
     indexDetail: () => ({ kind: 'sql-buckets' }),

@@ -7,7 +7,7 @@ import { entrySql, lastChange, read, write, type Stmt } from './sql';
 
 
 /** An audit entry and a change-log row, written only when `changed` (SQL) holds after the change. */
-function recordIf(changed: SQL, entry: { at: number; actor: string; action: string; subject: { kind: string; id: string }; content: Record<string, unknown> }, change: { kind: 'client' | 'node-key' }): Stmt[] {
+export function recordIf(changed: SQL, entry: { at: number; actor: string; action: string; subject: { kind: string; id: string }; content: Record<string, unknown> }, change: { kind: 'client' | 'node-key' | 'peer' }): Stmt[] {
   return [
     write(sql`insert into audit_log (at, action, actor, entry) select ${entry.at}, ${entry.action}, ${entry.actor}, ${canonicalEntry(entry)} where ${changed}`),
     write(sql`insert into changes (at, kind, subject) select ${entry.at}, ${change.kind}, ${entry.subject.id} where ${changed}`),
@@ -25,12 +25,12 @@ export function createClientStatements(p: { at: number; tx: string; actor: strin
   const allowed = p.onlyIfNoAdmin ? sql`not exists (select 1 from clients where role = 'admin' and status = 'active')` : sql`1`;
   const created = sql`exists (select 1 from clients where id = ${c.id} and tx = ${tx})`;
   const stmts: Stmt[] = [
-    write(sql`insert into clients (id, name, role, status, created_at, updated_at, tx)
-      select ${c.id}, ${c.name}, ${c.role}, ${c.status}, ${c.createdAt}, ${c.updatedAt}, ${tx} where ${allowed}`),
+    write(sql`insert into clients (id, name, role, status, created_at, updated_at, jwks_url, tx)
+      select ${c.id}, ${c.name}, ${c.role}, ${c.status}, ${c.createdAt}, ${c.updatedAt}, ${c.jwksUrl ?? null}, ${tx} where ${allowed}`),
     ...p.keys.map((k) => keyInsert(k, tx, created)),
     ...recordIf(
       created,
-      { at, actor: p.actor, action: 'client.create', subject: { kind: 'client', id: c.id }, content: { name: c.name, role: c.role, keys: p.keys.map((k) => ({ kid: k.kid, jwk: k.jwk })) } },
+      { at, actor: p.actor, action: 'client.create', subject: { kind: 'client', id: c.id }, content: { name: c.name, role: c.role, keys: p.keys.map((k) => ({ kid: k.kid, jwk: k.jwk })), ...(c.jwksUrl ? { jwksUrl: c.jwksUrl } : {}) } },
       { kind: 'client' },
     ),
   ];

@@ -3,8 +3,9 @@ import { lt, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { AppDb } from '../db';
 import { matchCounts, usedJtis } from '../schema';
-import type { Ledger, LedgerFeedbackResult, LedgerShareItem, LedgerShareResult, MerkleNodeRow, ShareOutcome, TreeHeadRow } from '../types';
+import type { Ledger, LedgerFeedbackResult, LedgerShareItem, LedgerShareResult, MerkleNodeRow, PullCommit, ShareOutcome, TreeHeadRow } from '../types';
 import { addClientKeyStatements, createClientStatements, revokeClientKeyStatements, rotateNodeKeyStatements, setClientStatusStatements } from './clients';
+import { addPeerStatements, pullFailureStatements, pullStatements, updatePeerStatements } from './federation';
 import { feedbackStatements, retractStatements, shareStatements } from './hashes';
 import { chunkJson, write, type Stmt } from './sql';
 
@@ -112,6 +113,30 @@ export class SqlLedger implements Ledger {
     const built = rotateNodeKeyStatements({ ...input, tx: this.newId() });
     const rows = await this.run(built.stmts);
     return { rotated: num(rows[built.result][0]?.changed) === 1, lastChange: lastOf(rows[built.last]) };
+  }
+
+  async addPeer(input: Parameters<Ledger['addPeer']>[0]) {
+    const built = addPeerStatements({ ...input, tx: this.newId() });
+    const rows = await this.run(built.stmts);
+    return { added: num(rows[built.result][0]?.changed) === 1, lastChange: lastOf(rows[built.last]) };
+  }
+
+  async updatePeer(input: Parameters<Ledger['updatePeer']>[0]) {
+    const built = updatePeerStatements({ ...input, tx: this.newId() });
+    const rows = await this.run(built.stmts);
+    const r = rows[built.result][0];
+    const outcome = !r || (r.status === 'removed' && !num(r.changed)) ? 'not_found' : num(r.changed) ? 'changed' : 'unchanged';
+    return { outcome: outcome as 'changed' | 'unchanged' | 'not_found', lastChange: lastOf(rows[built.last]) };
+  }
+
+  async applyPull(input: PullCommit) {
+    const built = pullStatements({ ...input, tx: this.newId(), ids: input.items.map(() => this.newId()), buckets: this.opts.buckets });
+    const rows = await this.run(built.stmts);
+    return { applied: num(rows[built.result][0]?.applied) === 1, lastChange: lastOf(rows[built.last]) };
+  }
+
+  async recordPullFailure(input: Parameters<Ledger['recordPullFailure']>[0]) {
+    await this.run(pullFailureStatements(input));
   }
 
   async useJti(clientId: string, jti: string, expiresAt: number, now: number): Promise<boolean> {

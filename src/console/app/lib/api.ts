@@ -3,6 +3,7 @@
  * node's own words: RFC 9457 problem+json (`detail`, and `errors[]` for fields) or, from the token
  * endpoint, OAuth's `error_description`.
  */
+import { member, text } from '../../../client/json';
 
 export interface FieldProblem {
   path: string;
@@ -23,14 +24,18 @@ export class ApiError extends Error {
 
 /** The error a failed response carries, read from its body. */
 export async function errorOf(res: Response): Promise<ApiError> {
-  let body: Record<string, unknown> = {};
+  let body: unknown = {};
   try {
-    body = (await res.json()) as Record<string, unknown>;
+    body = await res.json();
   } catch {
     // not JSON: fall back to the status line
   }
-  const str = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : undefined);
-  const errors = Array.isArray(body.errors) ? (body.errors as FieldProblem[]).filter((e) => e && typeof e.message === 'string') : [];
+  const str = (k: string) => text(member(body, k));
+  const listed = member(body, 'errors');
+  const errors: FieldProblem[] = (Array.isArray(listed) ? listed : []).flatMap((e: unknown) => {
+    const message = text(member(e, 'message'));
+    return message === undefined ? [] : [{ path: text(member(e, 'path')) ?? '', message }];
+  });
   const message = str('detail') ?? str('error_description') ?? str('title') ?? `${res.status} ${res.statusText || 'error'}`;
   return new ApiError(res.status, message, str('code') ?? str('error'), str('title'), errors);
 }
@@ -62,7 +67,7 @@ export async function call<T>(method: string, path: string, opts: CallOptions = 
       cache: 'no-store',
     });
   if (!opts.anonymous && !source) throw new ApiError(401, 'you are signed out; sign in with your key');
-  let res = await send(opts.anonymous ? undefined : await source!.token());
+  let res = await send(opts.anonymous || !source ? undefined : await source.token());
   // A token the node no longer takes (its signing key rotated away, say): one fresh token, one retry.
   if (res.status === 401 && !opts.anonymous && source) res = await send(await source.refresh());
   if (!res.ok) throw await errorOf(res);

@@ -10,6 +10,7 @@ import { b64ToBytes, bytesToB64, utf8 } from './b64';
 import { verifyJws, type Jwk } from './jws';
 import { checkConsistency, equal, LeafTree, leafHash, ProofError, rootFromInclusion, type Hash } from './merkle';
 import type { AuditEntry, SignedTreeHead } from './types';
+import { member } from '../../../client/json';
 
 export const fetchHead = (fresh = true) => call<SignedTreeHead>('GET', '/v1/audit/tree-head', { query: { fresh } });
 export const fetchJwks = () => call<{ keys: Jwk[] }>('GET', '/.well-known/jwks.json', { anonymous: true });
@@ -17,9 +18,9 @@ export const fetchJwks = () => call<{ keys: Jwk[] }>('GET', '/.well-known/jwks.j
 /** Throws unless the head's signature verifies against the JWKS and covers exactly the served fields. */
 export async function checkHeadSignature(head: SignedTreeHead, jwks: { keys: Jwk[] }): Promise<{ kid: string }> {
   const v = await verifyJws(head.signature, jwks);
-  const p = v.payload as Partial<SignedTreeHead>;
   for (const k of ['treeSize', 'rootHash', 'timestamp'] as const) {
-    if (p[k] !== head[k]) throw new Error(`the signature covers ${k} = ${JSON.stringify(p[k])}, but the node serves ${JSON.stringify(head[k])}`);
+    const signed = member(v.payload, k);
+    if (signed !== head[k]) throw new Error(`the signature covers ${k} = ${JSON.stringify(signed)}, but the node serves ${JSON.stringify(head[k])}`);
   }
   return { kid: String(v.header.kid) };
 }
@@ -35,8 +36,10 @@ const memoryKey = (issuer: string) => `media-hash-node-console:verified-head:${i
 
 export function rememberedHead(issuer: string): RememberedHead | undefined {
   try {
-    const v = JSON.parse(localStorage.getItem(memoryKey(issuer)) ?? 'null') as RememberedHead | null;
-    return v && Number.isSafeInteger(v.treeSize) && typeof v.rootHash === 'string' ? v : undefined;
+    const v: unknown = JSON.parse(localStorage.getItem(memoryKey(issuer)) ?? 'null');
+    const [treeSize, rootHash, timestamp, verifiedAt] = ['treeSize', 'rootHash', 'timestamp', 'verifiedAt'].map((k) => member(v, k));
+    if (typeof treeSize !== 'number' || !Number.isSafeInteger(treeSize) || typeof rootHash !== 'string' || typeof timestamp !== 'number' || typeof verifiedAt !== 'number') return undefined;
+    return { treeSize, rootHash, timestamp, verifiedAt };
   } catch {
     return undefined;
   }
@@ -98,7 +101,7 @@ export async function verifyLog(issuer: string, onProgress: (p: Progress) => voi
   try {
     kid = (await checkHeadSignature(head, jwks)).kid;
   } catch (e) {
-    return { ok: false, head, reason: `the tree head's signature does not hold: ${(e as Error).message}`, checked };
+    return { ok: false, head, reason: `the tree head's signature does not hold: ${(e instanceof Error ? e.message : String(e))}`, checked };
   }
   checked.push(`tree head signed by the node's key ${kid}`);
   const signedRoot = b64ToBytes(head.rootHash);
@@ -156,7 +159,7 @@ export async function verifyLog(issuer: string, onProgress: (p: Progress) => voi
       try {
         await proveConsistency(previous.treeSize, n, prevRoot, signedRoot);
       } catch (e) {
-        return { ok: false, head, reason: `the node's consistency proof from size ${previous.treeSize} to ${n} does not hold: ${(e as Error).message}`, checked };
+        return { ok: false, head, reason: `the node's consistency proof from size ${previous.treeSize} to ${n} does not hold: ${(e instanceof Error ? e.message : String(e))}`, checked };
       }
       checked.push(`consistent with the head of size ${previous.treeSize} verified here on ${new Date(previous.verifiedAt).toISOString()} (recomputed, and the node's consistency proof)`);
     }

@@ -4,7 +4,18 @@
  * never leaves the browser); key pairs for new members are made here and the private half is
  * handed to the admin as a download.
  */
+import { isRecord, member, text as textOf } from '../../../client/json';
 import type { ClientAlg, Jwk } from './jws';
+
+/** A JWK's members the console uses, from parsed JSON (members of other types are left out). */
+function jwkOf(v: Record<string, unknown>): Jwk {
+  const out: Jwk = {};
+  for (const k of ['kty', 'crv', 'x', 'y', 'd', 'kid'] as const) {
+    const s = textOf(v[k]);
+    if (s !== undefined) out[k] = s;
+  }
+  return out;
+}
 
 export interface KeyFile {
   jwk: Jwk;
@@ -20,11 +31,12 @@ export function parseKeyFile(text: string): KeyFile {
   } catch {
     throw new Error('the file is not JSON; choose the private key file (a JWK, or the JSON the admin command printed)');
   }
-  const o = (v ?? {}) as Record<string, unknown>;
-  const jwk = (o.privateJwk && typeof o.privateJwk === 'object' ? o.privateJwk : o) as Jwk;
+  const inner = member(v, 'privateJwk');
+  const found = isRecord(inner) ? inner : v;
+  const jwk = isRecord(found) ? jwkOf(found) : {};
   if (typeof jwk.d !== 'string') throw new Error('the file holds no private key (a JWK with "d"); a public key cannot sign in');
   algOf(jwk);
-  return { jwk, clientId: typeof o.clientId === 'string' ? o.clientId : undefined };
+  return { jwk, clientId: textOf(member(v, 'clientId')) };
 }
 
 function algOf(jwk: Jwk): ClientAlg {
@@ -54,9 +66,10 @@ export function parsePublicJwk(text: string): Jwk {
   } catch {
     throw new Error('the public key is not JSON; paste a JWK such as {"kty":"OKP","crv":"Ed25519","x":"…"}');
   }
-  const jwk = (v && typeof v === 'object' && 'jwk' in v ? (v as { jwk: unknown }).jwk : v) as Jwk;
-  if (!jwk || typeof jwk !== 'object') throw new Error('the public key must be a JSON object (a JWK)');
-  if ('d' in jwk) throw new Error('this is a private key (it has "d"); paste only the public half. Nothing was sent.');
+  const found = isRecord(v) && 'jwk' in v ? v.jwk : v;
+  if (!isRecord(found)) throw new Error('the public key must be a JSON object (a JWK)');
+  if ('d' in found) throw new Error('this is a private key (it has "d"); paste only the public half. Nothing was sent.');
+  const jwk = jwkOf(found);
   algOf(jwk);
   return jwk;
 }
@@ -68,10 +81,11 @@ export interface GeneratedPair {
 
 /** A new Ed25519 key pair for a member; the private half only ever goes into a download. */
 export async function generatePair(): Promise<GeneratedPair> {
-  const pair = (await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify'])) as CryptoKeyPair;
-  const privateJwk = (await crypto.subtle.exportKey('jwk', pair.privateKey)) as Jwk;
-  const publicJwk = (await crypto.subtle.exportKey('jwk', pair.publicKey)) as Jwk;
-  const clean = (j: Jwk): Jwk => ({ kty: j.kty, crv: j.crv, x: j.x, ...(j.d ? { d: j.d } : {}) });
+  const pair = await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify']);
+  if (!('privateKey' in pair)) throw new Error('this browser made a single key, not a key pair');
+  const privateJwk = await crypto.subtle.exportKey('jwk', pair.privateKey);
+  const publicJwk = await crypto.subtle.exportKey('jwk', pair.publicKey);
+  const clean = (j: JsonWebKey): Jwk => ({ kty: j.kty, crv: j.crv, x: j.x, ...(j.d ? { d: j.d } : {}) });
   return { publicJwk: clean(publicJwk), privateJwk: clean(privateJwk) };
 }
 

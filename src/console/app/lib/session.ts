@@ -8,10 +8,12 @@
  * page, tab or cross-site request can send it, and a reload simply signs in again (silently, when
  * the key is remembered in IndexedDB).
  */
+import { count, member, text } from '../../../client/json';
 import { errorOf, useTokenSource } from './api';
 import { jwtClaims, signJws, type ClientAlg } from './jws';
 
-export type Role = 'admin' | 'auditor' | 'partner' | 'peer';
+const ROLES = ['admin', 'auditor', 'partner', 'peer'] as const;
+export type Role = (typeof ROLES)[number];
 
 export interface Signer {
   clientId: string;
@@ -46,7 +48,10 @@ export function nodeMetadata(): Promise<NodeMetadata> {
       metadata = undefined;
       throw await errorOf(r);
     }
-    return (await r.json()) as NodeMetadata;
+    const body: unknown = await r.json();
+    const [issuer, token_endpoint, jwks_uri] = ['issuer', 'token_endpoint', 'jwks_uri'].map((k) => text(member(body, k)));
+    if (issuer === undefined || token_endpoint === undefined) throw new Error('the node\'s OAuth metadata names no issuer or token endpoint');
+    return { issuer, token_endpoint, jwks_uri: jwks_uri ?? `${issuer}/.well-known/jwks.json` };
   });
   return metadata;
 }
@@ -90,11 +95,14 @@ async function requestToken(signer: Signer): Promise<{ token: string; session: S
     cache: 'no-store',
   });
   if (!res.ok) throw await errorOf(res);
-  const body = (await res.json()) as { access_token: string; expires_in: number; scope: string };
-  const claims = jwtClaims(body.access_token);
-  const scopes = body.scope.split(' ').filter(Boolean);
-  const role = (typeof claims.role === 'string' ? claims.role : scopes.includes('admin') ? 'admin' : scopes.includes('audit:read') ? 'auditor' : 'partner') as Role;
-  return { token: body.access_token, session: { issuer: meta.issuer, clientId: signer.clientId, role, scopes, expiresAt: Date.now() + body.expires_in * 1000 } };
+  const body: unknown = await res.json();
+  const token = text(member(body, 'access_token'));
+  if (token === undefined) throw new Error('the token endpoint answered without an access token');
+  const claims = jwtClaims(token);
+  const scopes = (text(member(body, 'scope')) ?? '').split(' ').filter(Boolean);
+  const role = ROLES.find((r) => r === claims.role) ?? (scopes.includes('admin') ? 'admin' : scopes.includes('audit:read') ? 'auditor' : 'partner');
+  const expiresIn = count(member(body, 'expires_in')) ?? 600;
+  return { token, session: { issuer: meta.issuer, clientId: signer.clientId, role, scopes, expiresAt: Date.now() + expiresIn * 1000 } };
 }
 
 function schedule(): void {
@@ -107,8 +115,8 @@ function schedule(): void {
 /** A new token with the same key; on refusal (suspended, key revoked) the session ends, saying why. */
 async function renew(): Promise<string> {
   if (!current) throw new Error('signed out');
+  const { signer } = current;
   pending ??= (async () => {
-    const signer = current!.signer;
     try {
       const t = await requestToken(signer);
       if (current?.signer !== signer) throw new Error('signed out');

@@ -3,7 +3,7 @@ import { useState } from 'hono/jsx/dom';
 import { call } from '../lib/api';
 import { downloadJson } from '../lib/keys';
 import type { Client } from '../lib/types';
-import { ErrorBox, PageTitle, Status, useAction, useLoad, when } from '../ui';
+import { ErrorBox, PageTitle, Status, useAction, useLoad, when, fieldValue } from '../ui';
 import { PrivateKeyHandover, useKeyInput } from './key-input';
 
 const ROLES = ['partner', 'admin', 'auditor', 'peer'] as const;
@@ -24,11 +24,11 @@ export function Members() {
       <form class="filters" role="search" aria-label="Filter members" onSubmit={(e: Event) => e.preventDefault()}>
         <div class="field">
           <label for="f-text">Name or id contains</label>
-          <input id="f-text" type="search" value={text} onInput={(e: Event) => setText((e.target as HTMLInputElement).value)} />
+          <input id="f-text" type="search" value={text} onInput={(e: Event) => setText(fieldValue(e))} />
         </div>
         <div class="field">
           <label for="f-role">Role</label>
-          <select id="f-role" value={role} onChange={(e: Event) => setRole((e.target as HTMLSelectElement).value)}>
+          <select id="f-role" value={role} onChange={(e: Event) => setRole(fieldValue(e))}>
             <option value="">any</option>
             {ROLES.map((r) => (
               <option value={r}>{r}</option>
@@ -37,7 +37,7 @@ export function Members() {
         </div>
         <div class="field">
           <label for="f-status">Status</label>
-          <select id="f-status" value={status} onChange={(e: Event) => setStatus((e.target as HTMLSelectElement).value)}>
+          <select id="f-status" value={status} onChange={(e: Event) => setStatus(fieldValue(e))}>
             <option value="">any</option>
             <option value="active">active</option>
             <option value="suspended">suspended</option>
@@ -114,11 +114,11 @@ function AddMember({ onAdded }: { onAdded: () => void }) {
       <div class="row">
         <div class="field">
           <label for="add-name">Member name</label>
-          <input id="add-name" type="text" required maxLength={200} value={name} onInput={(e: Event) => setName((e.target as HTMLInputElement).value)} />
+          <input id="add-name" type="text" required maxLength={200} value={name} onInput={(e: Event) => setName(fieldValue(e))} />
         </div>
         <div class="field">
           <label for="add-role">Member role</label>
-          <select id="add-role" value={role} onChange={(e: Event) => setRole((e.target as HTMLSelectElement).value as (typeof ROLES)[number])}>
+          <select id="add-role" value={role} onChange={(e: Event) => setRole(ROLES.find((r) => r === fieldValue(e)) ?? role)}>
             {ROLES.map((r) => (
               <option value={r}>{r}</option>
             ))}

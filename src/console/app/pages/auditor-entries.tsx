@@ -3,7 +3,8 @@ import { useState } from 'hono/jsx/dom';
 import { ApiError } from '../lib/api';
 import { fetchEntries, fetchHead, proveInclusion } from '../lib/audit';
 import type { AuditEntry, SignedTreeHead } from '../lib/types';
-import { ErrorBox, PageTitle, Status, useLoad } from '../ui';
+import { ErrorBox, PageTitle, Status, useLoad, fieldValue, messageOf } from '../ui';
+import { member } from '../../../client/json';
 
 interface Row extends AuditEntry {
   time: string;
@@ -14,8 +15,10 @@ interface Row extends AuditEntry {
 
 function parse(e: AuditEntry): Row {
   try {
-    const v = JSON.parse(e.entry) as { time?: string; actor?: string; action?: string; subject?: { kind?: string; id?: string } };
-    return { ...e, time: v.time ?? '', actor: v.actor ?? '', action: v.action ?? '', subject: `${v.subject?.kind ?? ''} ${v.subject?.id ?? ''}`.trim() };
+    const v: unknown = JSON.parse(e.entry);
+    const str = (x: unknown) => (typeof x === 'string' ? x : '');
+    const subject = member(v, 'subject');
+    return { ...e, time: str(member(v, 'time')), actor: str(member(v, 'actor')), action: str(member(v, 'action')), subject: `${str(member(subject, 'kind'))} ${str(member(subject, 'id'))}`.trim() };
   } catch {
     return { ...e, time: '', actor: '', action: '(not JSON)', subject: '' };
   }
@@ -48,9 +51,10 @@ export function Entries() {
   const newestFirst = [...rows].reverse();
   const pages = Math.max(1, Math.ceil(newestFirst.length / PAGE));
   const shown = newestFirst.slice(page * PAGE, page * PAGE + PAGE);
+  const head = log.data?.head;
   const actions = [...new Set((log.data?.rows ?? []).map((r) => r.action))].sort();
   const set = (f: (v: string) => void) => (e: Event) => {
-    f((e.target as HTMLInputElement).value);
+    f(fieldValue(e));
     setPage(0);
   };
 
@@ -97,9 +101,7 @@ export function Entries() {
             </tr>
           </thead>
           <tbody>
-            {shown.map((r) => (
-              <EntryRow row={r} head={log.data!.head} />
-            ))}
+            {head && shown.map((r) => <EntryRow row={r} head={head} />)}
           </tbody>
         </table>
       </div>
@@ -125,7 +127,7 @@ function EntryRow({ row, head }: { row: Row; head: SignedTreeHead }) {
       setProof({ ok: true, text: `Included: the entry's leaf hash and ${p.path.length} proof hashes lead to the signed root of size ${head.treeSize}.` });
     } catch (e) {
       if (e instanceof ApiError) setError(e);
-      else setProof({ ok: false, text: `Not proven: ${(e as Error).message}` });
+      else setProof({ ok: false, text: `Not proven: ${messageOf(e)}` });
     }
   };
   return (

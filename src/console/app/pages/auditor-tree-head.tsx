@@ -1,7 +1,7 @@
 /** Auditor: the latest signed tree head, its signature checked here against the node's JWKS. */
 import { checkHeadSignature, fetchHead, fetchJwks, forgetHead, rememberedHead } from '../lib/audit';
 import { currentSession } from '../lib/session';
-import { ErrorBox, Mono, PageTitle, Status, useLoad, when } from '../ui';
+import { ErrorBox, Mono, PageTitle, Status, useLoad, when, messageOf } from '../ui';
 
 export function TreeHeadPage() {
   const issuer = currentSession()?.issuer ?? '';
@@ -9,9 +9,10 @@ export function TreeHeadPage() {
     const [head, jwks] = await Promise.all([fetchHead(true), fetchJwks()]);
     try {
       const { kid } = await checkHeadSignature(head, jwks);
-      return { head, kid, problem: undefined as string | undefined };
+      const problem: string | undefined = undefined;
+      return { head, kid, problem };
     } catch (e) {
-      return { head, kid: undefined, problem: (e as Error).message };
+      return { head, kid: undefined, problem: messageOf(e) };
     }
   });
   const previous = rememberedHead(issuer);

@@ -6,6 +6,7 @@
 import { useRef, useState } from 'hono/jsx/dom';
 import type { Jwk } from '../lib/jws';
 import { downloadJson, generatePair, parsePublicJwk } from '../lib/keys';
+import { fieldValue } from '../ui';
 
 export type KeySource = 'generate' | 'paste' | 'upload';
 
@@ -37,7 +38,7 @@ export function useKeyInput(prefix: string) {
       {source === 'paste' && (
         <div class="field">
           <label for={`${prefix}-jwk`}>Public JWK</label>
-          <textarea id={`${prefix}-jwk`} rows={4} spellcheck={false} value={pasted} onInput={(e: Event) => setPasted((e.target as HTMLTextAreaElement).value)} placeholder='{"kty":"OKP","crv":"Ed25519","x":"…"}' />
+          <textarea id={`${prefix}-jwk`} rows={4} spellcheck={false} value={pasted} onInput={(e: Event) => setPasted(fieldValue(e))} placeholder='{"kty":"OKP","crv":"Ed25519","x":"…"}' />
         </div>
       )}
       {source === 'upload' && (

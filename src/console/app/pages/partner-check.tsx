@@ -8,7 +8,7 @@ import { call } from '../lib/api';
 import type { LocalHashes } from '../lib/hash-protocol';
 import { hashLocally } from '../lib/hashing';
 import type { Label, Match, MatchResult } from '../lib/types';
-import { ErrorBox, Mono, PageTitle, Status, useAction, useLoad } from '../ui';
+import { ErrorBox, Mono, PageTitle, Status, useAction, useLoad, fieldValue, isChecked } from '../ui';
 import { HashActions } from './hash-actions';
 
 const PDQ_MIN_SHARE_QUALITY = 50;
@@ -78,7 +78,7 @@ export function CheckFile() {
           <input id="check-file" type="file" accept="image/*" ref={file} />
         </div>
         <div class="check">
-          <input id="check-dihedral" type="checkbox" checked={dihedral} onChange={(e: Event) => setDihedral((e.target as HTMLInputElement).checked)} />
+          <input id="check-dihedral" type="checkbox" checked={dihedral} onChange={(e: Event) => setDihedral(isChecked(e))} />
           <label for="check-dihedral">Also match its rotations and mirrors (8 PDQ and 8 blockhash variants, computed here)</label>
         </div>
         <div class="actions">
@@ -235,7 +235,7 @@ function Share({ h }: { h: LocalHashes }) {
               type="checkbox"
               id={`label-${l.id}`}
               checked={chosen.includes(l.id)}
-              onChange={(e: Event) => setChosen((e.target as HTMLInputElement).checked ? [...chosen, l.id] : chosen.filter((x) => x !== l.id))}
+              onChange={(e: Event) => setChosen(isChecked(e) ? [...chosen, l.id] : chosen.filter((x) => x !== l.id))}
               aria-describedby={`label-${l.id}-d`}
             />
             <label for={`label-${l.id}`}>{l.name}</label> <span id={`label-${l.id}-d`} class="hint">{l.description}</span>
@@ -244,7 +244,7 @@ function Share({ h }: { h: LocalHashes }) {
       </fieldset>
       <div class="field">
         <label for="share-external">Your reference (optional)</label>
-        <input id="share-external" type="text" maxLength={200} value={externalId} onInput={(e: Event) => setExternalId((e.target as HTMLInputElement).value)} />
+        <input id="share-external" type="text" maxLength={200} value={externalId} onInput={(e: Event) => setExternalId(fieldValue(e))} />
       </div>
       <div class="actions">
         <button type="submit" class="primary" disabled={share.busy}>

@@ -7,7 +7,7 @@ import { useEffect, useRef, useState } from 'hono/jsx/dom';
 import { importSigningKey, parseKeyFile } from '../lib/keys';
 import { forgetKey, loadKey, saveKey, type StoredKey } from '../lib/keystore';
 import { endedBecause, nodeMetadata, signIn } from '../lib/session';
-import { ErrorBox, PageTitle, useAction, useLoad } from '../ui';
+import { ErrorBox, PageTitle, useAction, useLoad, fieldValue, isChecked } from '../ui';
 
 export function SignIn() {
   const meta = useLoad(() => nodeMetadata());
@@ -117,13 +117,13 @@ export function SignIn() {
         </div>
         <div class="field">
           <label for="client-id">Client id</label>
-          <input id="client-id" type="text" autocomplete="username" spellcheck={false} value={clientId} onInput={(e: Event) => setClientId((e.target as HTMLInputElement).value)} aria-describedby="client-id-hint" />
+          <input id="client-id" type="text" autocomplete="username" spellcheck={false} value={clientId} onInput={(e: Event) => setClientId(fieldValue(e))} aria-describedby="client-id-hint" />
           <p id="client-id-hint" class="hint">
             Filled in from the file when it names it.
           </p>
         </div>
         <div class="check">
-          <input id="remember" type="checkbox" checked={remember} onChange={(e: Event) => setRemember((e.target as HTMLInputElement).checked)} />
+          <input id="remember" type="checkbox" checked={remember} onChange={(e: Event) => setRemember(isChecked(e))} />
           <label for="remember">Remember this key in this browser (stored non-extractable in IndexedDB; forget it on a shared computer)</label>
         </div>
         <div class="actions">

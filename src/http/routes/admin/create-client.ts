@@ -28,6 +28,11 @@ const route = protectedRoute({
                 .min(1, 'name must not be empty')
                 .openapi({ description: 'Who the client is (a platform, a person), 1 to 200 characters.' }),
               jwk: JwkSchema.optional(),
+              jwksUrl: z
+                .string()
+                .max(2000)
+                .optional()
+                .openapi({ description: "Peer nodes only, instead of jwk: the URL of the node's JWKS (`https://peer.example.org/.well-known/jwks.json`). Its keys are fetched from there, again for a kid not seen before, so its key rotations need no admin here." }),
             })
             .openapi('CreateClient'),
         },

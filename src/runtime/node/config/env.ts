@@ -3,8 +3,9 @@
  * Node's own (port, database, ffmpeg and video limits, poppler and PDF limits, instances), read and checked at start-up.
  */
 import { z } from 'zod';
-import { ConfigError, int, readSettings, refuseDevAuthInProduction, SHARED_SETTINGS } from '../../../config';
+import { ConfigError, flag, int, readSettings, refuseDevAuthInProduction, SHARED_SETTINGS } from '../../../config';
 import { DEFAULT_DOCUMENTS, DEFAULT_VIDEO } from '../../../services/deps';
+import { DEFAULT_PULLER } from '../../../services/federation';
 
 const NODE_SETTINGS = {
   PORT: int(0, 65535).default(8787),
@@ -41,6 +42,12 @@ const NODE_SETTINGS = {
   AUTH_CACHE_MS: int(0, 60_000).default(1000),
   FOLLOW_INTERVAL_MS: int(10, 60_000).default(200),
   INSTANCES: int(1, 64).default(1),
+  // Federation's puller (README, "Federation"): Node only.
+  FEDERATION_PULL: flag.default(true),
+  FEDERATION_BATCH: int(1, 1000).default(DEFAULT_PULLER.batchLimit),
+  FEDERATION_BACKOFF_BASE_MS: int(10, 3_600_000).default(DEFAULT_PULLER.backoffBaseMs),
+  FEDERATION_BACKOFF_MAX_MS: int(10, 24 * 3_600_000).default(DEFAULT_PULLER.backoffMaxMs),
+  FEDERATION_TIMEOUT_MS: int(100, 600_000).default(DEFAULT_PULLER.timeoutMs),
   NODE_ENV: z.string().default('development'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   // JSON lines unless a person reads them: `npm run dev` sets pretty.

@@ -1,0 +1,320 @@
+/**
+ * The puller (DESIGN §8): for each active peer, a loop that gets a token from the peer with this
+ * node's own key (RFC 7523 assertion, kid in this node's JWKS), reads one batch of its federation
+ * feed from the stored cursor, verifies it (services/federation/verify.ts) and applies it in one
+ * ledger commit (items, new cursor, one `federation.pull` audit entry). While the peer says `more`
+ * it pulls again at once (the next batch is fetched and verified while the current one commits);
+ * else it waits the peer's interval. A failure (the peer unreachable, a
+ * refused batch) is recorded on the peer and retried after an exponential backoff with jitter; a
+ * refused batch applies nothing.
+ *
+ * Several instances on one database may all run it: the commit applies a batch only if the peer's
+ * cursor is still the batch's `from`, so a batch two instances pulled is applied once.
+ */
+import { SignJWT } from 'jose';
+import { backoffDelay, mergeBatchItems, type CheckedItem } from '../../core/federation';
+import type { FederationStore, Ledger, PeerRow, PulledItem } from '../../storage/types';
+import type { Follower } from '../change-follower';
+import type { Keyring } from '../keyring';
+import { NODE_ALG } from '../keyring';
+import { frameRows, pageRows } from '../sharing';
+import { readCapped, type FetchLike, type RemoteJwks } from './remote-jwks';
+import { jwksUrlOf, verifyBatch } from './verify';
+
+export interface PullerSettings {
+  /** Items asked for per batch (the serving node caps it at 1000). */
+  batchLimit: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** Time limit of each HTTP request to a peer. */
+  timeoutMs: number;
+  /** Largest feed answer read (a batch of 1000 items with 20,000 video frames is about 3 MB). */
+  maxBodyBytes: number;
+}
+
+export const DEFAULT_PULLER: PullerSettings = { batchLimit: 1000, backoffBaseMs: 1000, backoffMaxMs: 300_000, timeoutMs: 30_000, maxBodyBytes: 32 * 1024 * 1024 };
+
+export interface PullerDeps {
+  ledger: Ledger;
+  federation: FederationStore;
+  keyring: Keyring;
+  remoteJwks: RemoteJwks;
+  follower: Follower;
+  fetch: FetchLike;
+  now: () => number;
+  newId: () => string;
+  random: () => number;
+  /** This node's PUBLIC_URL (named when a peer refuses it). */
+  issuer: string;
+  settings: PullerSettings;
+  /** One line about a peer's failure (the node's log). */
+  log?: (line: string) => void;
+}
+
+/** A pull that failed. */
+export class PullError extends Error {
+  constructor(
+    message: string,
+    /** The batch came but failed a check: nothing of it applied. */
+    readonly refused?: { from: string; jwsSha256: string | null },
+  ) {
+    super(message);
+  }
+}
+
+/** A batch whose signature and payload were checked, ready to apply. */
+interface VerifiedPull {
+  from: string;
+  to: string;
+  /** Items as served (the audit entry's count). */
+  served: number;
+  items: CheckedItem[];
+  jwsSha256: string;
+  more: boolean;
+}
+
+export interface PullOutcome {
+  /** Items in the batch as served. */
+  items: number;
+  /** The batch was committed by this call (false: nothing new, or another instance applied it). */
+  applied: boolean;
+  more: boolean;
+}
+
+interface Loop {
+  timer: ReturnType<typeof setTimeout> | null;
+  failures: number;
+  running: boolean;
+  stopped: boolean;
+  /** Set when the peer changed while a pull ran: look again at once. */
+  again: boolean;
+}
+
+export class Puller {
+  private readonly loops = new Map<string, Loop>();
+  private readonly tokens = new Map<string, { token: string; until: number }>();
+  private started = false;
+  private refreshing: Promise<void> | null = null;
+
+  constructor(private readonly deps: PullerDeps) {}
+
+  /** Starts a loop for every active peer (and follows later changes through `refresh`). */
+  async start(): Promise<void> {
+    this.started = true;
+    await this.refresh();
+  }
+
+  stop(): void {
+    this.started = false;
+    for (const l of this.loops.values()) this.halt(l);
+    this.loops.clear();
+  }
+
+  /** The peers changed (the change log says so): loops for new active peers, none for paused or removed ones. */
+  refresh(): Promise<void> {
+    if (!this.started) return Promise.resolve();
+    this.refreshing ??= this.deps.federation
+      .listPeers()
+      .then((peers) => {
+        const active = new Set(peers.filter((p) => p.status === 'active').map((p) => p.id));
+        for (const [id, l] of this.loops) if (!active.has(id)) (this.halt(l), this.loops.delete(id));
+        for (const id of active) {
+          const l = this.loops.get(id);
+          if (!l) this.schedule(id, this.newLoop(id), 0);
+          else if (l.running) l.again = true;
+          else this.schedule(id, l, 0); // an interval or a backoff changed: look now
+        }
+      })
+      .catch((e) => this.deps.log?.(`federation: cannot read the peers: ${(e as Error).message}`))
+      .finally(() => (this.refreshing = null));
+    return this.refreshing;
+  }
+
+  /** One batch from the peer: fetched, verified, applied. Throws PullError when the pull fails. */
+  async pullOnce(peer: PeerRow): Promise<PullOutcome> {
+    return this.apply(peer, await this.fetchVerified(peer, peer.cursor));
+  }
+
+  /**
+   * Pulls while the peer says there is more, fetching and verifying each next batch (from the `to`
+   * the current one signs) while the current one is committed. True when it should look again at
+   * once: another instance applied a batch first, so this one's chain is no longer the peer's.
+   */
+  private async drain(peer: PeerRow): Promise<boolean> {
+    let next = this.fetchVerified(peer, peer.cursor);
+    for (;;) {
+      const batch = await next;
+      const ahead = batch.more && batch.to !== batch.from ? this.fetchVerified(peer, batch.to) : null;
+      ahead?.catch(() => {}); // a failure of the batch ahead counts when it is awaited
+      const r = await this.apply(peer, batch);
+      if (!ahead) return false;
+      if (!r.applied) return true;
+      next = ahead;
+    }
+  }
+
+  private async fetchVerified(peer: PeerRow, from: string): Promise<VerifiedPull> {
+    const body = await this.fetchFeed(peer, from);
+    const v = await verifyBatch(body.batch, { origin: peer.url, from, jwksUrl: jwksUrlOf(peer.url) }, this.deps.remoteJwks);
+    if (!v.ok) throw new PullError(`batch refused: ${v.problem}`, { from, jwsSha256: v.jwsSha256 });
+    if (body.nextCursor !== v.payload.to) throw new PullError('batch refused: nextCursor differs from the signed "to" cursor', { from, jwsSha256: v.jwsSha256 });
+    return { from, to: v.payload.to, served: v.payload.items.length, items: v.items, jwsSha256: v.jwsSha256, more: body.more };
+  }
+
+  /** A verified batch in one ledger commit (nothing when it does not move the cursor). */
+  private async apply(peer: PeerRow, b: VerifiedPull): Promise<PullOutcome> {
+    if (b.to === b.from) return { items: 0, applied: false, more: false };
+    // A PDF's pages are stored as a video's frames are (services/sharing.ts).
+    const items: PulledItem[] = mergeBatchItems(b.items, peer.labels).map(({ frames, pages, ...it }) => ({ ...it, ...(frames ? { frames: frameRows(frames) } : pages ? { frames: pageRows(pages) } : {}) }));
+    const r = await this.deps.ledger.applyPull({ at: this.deps.now(), peerId: peer.id, origin: peer.url, from: b.from, to: b.to, served: b.served, items, jwsSha256: b.jwsSha256 });
+    await this.deps.follower.catchUp(r.lastChange);
+    return { items: b.served, applied: r.applied, more: b.more };
+  }
+
+  /** Pulls until the peer has nothing more (or `maxBatches`); the number of items applied. */
+  async pullUntilCaughtUp(peerId: string, maxBatches = Infinity): Promise<number> {
+    let n = 0;
+    for (let i = 0; i < maxBatches; i++) {
+      const peer = await this.deps.federation.getPeer(peerId);
+      if (!peer || peer.status === 'removed') return n;
+      const r = await this.pullOnce(peer);
+      if (r.applied) n += r.items;
+      if (!r.more) return n;
+    }
+    return n;
+  }
+
+  private newLoop(id: string): Loop {
+    const l: Loop = { timer: null, failures: 0, running: false, stopped: false, again: false };
+    this.loops.set(id, l);
+    return l;
+  }
+
+  private halt(l: Loop): void {
+    l.stopped = true;
+    if (l.timer) clearTimeout(l.timer);
+    l.timer = null;
+  }
+
+  private schedule(id: string, l: Loop, delayMs: number): void {
+    if (l.stopped) return;
+    if (l.timer) clearTimeout(l.timer);
+    l.timer = setTimeout(() => void this.turn(id, l), delayMs);
+    (l.timer as { unref?: () => void }).unref?.();
+  }
+
+  /** One turn of a peer's loop: pull (again at once while `more`), then wait its interval or a backoff. */
+  private async turn(id: string, l: Loop): Promise<void> {
+    l.timer = null;
+    l.running = true;
+    l.again = false;
+    let delay: number;
+    let peer: PeerRow | null = null;
+    try {
+      peer = await this.deps.federation.getPeer(id);
+      if (!peer || peer.status !== 'active') {
+        l.running = false;
+        return;
+      }
+      const again = await this.drain(peer);
+      l.failures = 0;
+      delay = again ? 0 : peer.intervalMs;
+    } catch (e) {
+      l.failures++;
+      delay = backoffDelay(l.failures, this.deps.settings.backoffBaseMs, this.deps.settings.backoffMaxMs, this.deps.random);
+      if (peer) await this.recordFailure(peer, e);
+    }
+    l.running = false;
+    if (!this.started || l.stopped) return;
+    this.schedule(id, l, l.again ? 0 : delay);
+  }
+
+  private async recordFailure(peer: PeerRow, e: unknown): Promise<void> {
+    const message = (e instanceof PullError ? e.message : `pull failed: ${(e as Error)?.message ?? String(e)}`).replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').slice(0, 500);
+    this.deps.log?.(`federation: peer ${peer.url}: ${message}`);
+    try {
+      const refused = e instanceof PullError && e.refused ? { origin: peer.url, ...e.refused } : undefined;
+      await this.deps.ledger.recordPullFailure({ at: this.deps.now(), peerId: peer.id, error: message, refused });
+    } catch {
+      // the database is the problem: the next turn says so
+    }
+  }
+
+  private async fetchFeed(peer: PeerRow, from: string): Promise<{ batch: string; nextCursor: string; more: boolean }> {
+    const url = `${peer.url}/v1/federation/feed?limit=${this.deps.settings.batchLimit}${from ? `&cursor=${encodeURIComponent(from)}` : ''}`;
+    let res = await this.get(url, await this.token(peer));
+    if (res.status === 401) {
+      // The token may have died with a restart of the peer's key: one more try with a fresh one.
+      this.tokens.delete(peer.id);
+      await res.body?.cancel().catch(() => {});
+      res = await this.get(url, await this.token(peer));
+    }
+    const text = await readCapped(res, this.deps.settings.maxBodyBytes);
+    if (text === null) throw new PullError(`the peer's answer is larger than ${this.deps.settings.maxBodyBytes} bytes`);
+    if (res.status !== 200) throw new PullError(`the peer answered HTTP ${res.status}${problemOf(text)}`);
+    let body: { batch?: unknown; nextCursor?: unknown; more?: unknown };
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new PullError('the peer answered with something that is not JSON');
+    }
+    if (typeof body.batch !== 'string' || typeof body.nextCursor !== 'string' || typeof body.more !== 'boolean') throw new PullError('the peer answered without batch, nextCursor and more');
+    return { batch: body.batch, nextCursor: body.nextCursor, more: body.more };
+  }
+
+  private async get(url: string, token: string): Promise<Response> {
+    try {
+      return await this.deps.fetch(url, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, redirect: 'error', signal: AbortSignal.timeout(this.deps.settings.timeoutMs) });
+    } catch (e) {
+      throw new PullError(`the peer could not be reached (${(e as Error)?.name === 'TimeoutError' ? `no answer within ${this.deps.settings.timeoutMs} ms` : 'connection failed'})`);
+    }
+  }
+
+  /** An access token from the peer, got with a client assertion signed by this node's current key; kept until a minute before it expires. */
+  private async token(peer: PeerRow): Promise<string> {
+    const now = this.deps.now();
+    const cached = this.tokens.get(peer.id);
+    if (cached && cached.until > now) return cached.token;
+    const { kid, key } = await this.deps.keyring.signingKey();
+    const nowS = Math.floor(now / 1000);
+    const assertion = await new SignJWT({})
+      .setProtectedHeader({ alg: NODE_ALG, kid, typ: 'JWT' })
+      .setIssuer(peer.clientId)
+      .setSubject(peer.clientId)
+      .setAudience(peer.url)
+      .setIssuedAt(nowS)
+      .setExpirationTime(nowS + 60)
+      .setJti(this.deps.newId())
+      .sign(key);
+    const form = new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion, scope: 'federation:read' });
+    let res: Response;
+    try {
+      res = await this.deps.fetch(`${peer.url}/v1/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString(), redirect: 'error', signal: AbortSignal.timeout(this.deps.settings.timeoutMs) });
+    } catch {
+      throw new PullError('the peer could not be reached for a token');
+    }
+    const text = (await readCapped(res, 64 * 1024)) ?? '';
+    let body: { access_token?: unknown; expires_in?: unknown; error_description?: unknown } = {};
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // described below
+    }
+    if (res.status !== 200 || typeof body.access_token !== 'string') {
+      const why = typeof body.error_description === 'string' ? `: ${body.error_description.slice(0, 200)}` : '';
+      throw new PullError(`the peer refused this node's token request (HTTP ${res.status})${why}; is this node registered there as a peer client with id ${peer.clientId} and JWKS URL ${jwksUrlOf(this.deps.issuer)}?`);
+    }
+    const ttl = typeof body.expires_in === 'number' ? body.expires_in : 600;
+    this.tokens.set(peer.id, { token: body.access_token, until: now + Math.max(0, ttl - 60) * 1000 });
+    return body.access_token;
+  }
+}
+
+function problemOf(text: string): string {
+  try {
+    const p = JSON.parse(text) as { code?: unknown; detail?: unknown };
+    return typeof p.detail === 'string' ? ` (${typeof p.code === 'string' ? `${p.code}: ` : ''}${p.detail.slice(0, 200)})` : '';
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,49 @@
+/** The SQL FederationStore: the peers this node pulls from, and its own hashes' changes for its feed. Reads only; the ledger writes. */
+import { asc, eq, sql } from 'drizzle-orm';
+import type { AppDb } from './db';
+import { peers } from './schema';
+import type { ChangeKind, FederationStore, LocalChange, PeerRow } from './types';
+
+interface RawChange {
+  seq: number;
+  kind: string;
+  at: number;
+  subject: string;
+  snapshot: string;
+  ext: string | null;
+}
+
+export class SqlFederationStore implements FederationStore {
+  constructor(private readonly db: AppDb) {}
+
+  async listPeers(): Promise<PeerRow[]> {
+    return (await this.db.select().from(peers).orderBy(asc(peers.createdAt), asc(peers.id))).map(toPeer);
+  }
+
+  async getPeer(id: string): Promise<PeerRow | null> {
+    const [row] = await this.db.select().from(peers).where(eq(peers.id, id));
+    return row ? toPeer(row) : null;
+  }
+
+  async localChanges(after: number, upTo: number, limit: number): Promise<LocalChange[]> {
+    // The log in order (its primary key), each row's hash found by id; pulled hashes are passed over.
+    const rows = await this.db.all<RawChange>(sql`
+      select c.seq, c.kind, c.at, c.subject, c.snapshot,
+        (select sc.external_id from contributions sc where sc.hash_id = h.id and sc.retracted_at is null order by sc.created_at, sc.contributor limit 1) as ext
+      from changes c cross join hashes h on h.id = c.subject
+      where c.seq > ${after} and c.seq <= ${upTo} and c.kind in ('add', 'update', 'retract') and h.origin = ''
+      order by c.seq limit ${limit}`);
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      kind: r.kind as ChangeKind,
+      at: Number(r.at),
+      hashId: String(r.subject),
+      snapshot: JSON.parse(String(r.snapshot)),
+      externalId: r.ext === null ? null : String(r.ext),
+    }));
+  }
+}
+
+function toPeer({ tx: _, labels, ...r }: typeof peers.$inferSelect): PeerRow {
+  return { ...r, labels: labels === null ? null : (JSON.parse(labels) as string[]) };
+}

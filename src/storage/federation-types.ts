@@ -1,0 +1,72 @@
+/**
+ * The storage contract of federation (DESIGN §8): the peers a node pulls from, a verified batch as
+ * the ledger applies it, and what the federation feed reads. Part of storage/types.ts (re-exported
+ * there), kept apart so that file stays readable.
+ */
+import type { MergedItem } from '../core/federation';
+import type { ChangeRow, VideoFrameRow } from './types';
+
+export type PeerStatus = 'active' | 'paused' | 'removed';
+export type PeerAction = 'pause' | 'resume' | 'remove' | 'update';
+
+export interface PeerSettings {
+  status?: PeerStatus;
+  intervalMs?: number;
+  /** null: every label. */
+  labels?: string[] | null;
+  matching?: boolean;
+}
+
+export interface PeerRow {
+  id: string;
+  url: string;
+  clientId: string;
+  intervalMs: number;
+  labels: string[] | null;
+  matching: boolean;
+  status: PeerStatus;
+  cursor: string;
+  pulledAt: number | null;
+  pulledItems: number;
+  lastError: string | null;
+  lastErrorAt: number | null;
+  failures: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A pulled hash as the ledger applies it: its state at the origin after the batch (one per type and value; core/federation mergeBatchItems), its frames (a PDF's pages) as rows. */
+export interface PulledItem extends Omit<MergedItem, 'frames' | 'pages'> {
+  frames?: Omit<VideoFrameRow, 'seq' | 'hashId'>[];
+}
+
+export interface PullCommit {
+  at: number;
+  peerId: string;
+  /** The peer's URL: the origin its hashes keep. */
+  origin: string;
+  from: string;
+  to: string;
+  /** Items in the batch as served (the audit entry's count), before merging repeats. */
+  served: number;
+  items: PulledItem[];
+  /** SHA-256 of the compact JWS, lowercase hex: ties the audit entry to the exact batch. */
+  jwsSha256: string;
+}
+
+/** A change of this node's own hashes, for the federation feed. */
+export interface LocalChange extends ChangeRow {
+  /** The reference the earliest standing contribution gave, if any (read when served). */
+  externalId: string | null;
+}
+
+/** What federation reads: the peers pulled from, and this node's own hash changes for its feed. */
+export interface FederationStore {
+  listPeers(): Promise<PeerRow[]>;
+  getPeer(id: string): Promise<PeerRow | null>;
+  /**
+   * Changes of hashes shared on this node (origin ''), with seq in (after, upTo], ascending, at most
+   * `limit`; pulled hashes' changes are left out.
+   */
+  localChanges(after: number, upTo: number, limit: number): Promise<LocalChange[]>;
+}

@@ -1,0 +1,194 @@
+/**
+ * The statements of federation (DESIGN §8): the peers an admin adds, pauses, resumes and removes,
+ * and the commit that applies one verified batch of a peer's feed. Like every commit of the ledger,
+ * each is one batch whose statements carry their own conditions.
+ *
+ * A pull commit is gated on its first statement: the peer's cursor moves from the batch's `from` to
+ * its `to` only if it is still `from`, and every later statement writes only if that move happened
+ * (the peer row carries the commit's token). A second instance that pulled the same batch finds the
+ * cursor moved and writes nothing; a removed peer takes no batch.
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import { canonicalEntry } from '../../core/audit';
+import type { PeerAction, PeerRow, PeerSettings, PullCommit } from '../types';
+import { recordIf } from './clients';
+import type { Statements } from './hashes';
+import { chunkJson, deriveStatus, lastChange, read, snapshotSql, write, type Stmt } from './sql';
+
+/** Who the audit log names for what the puller does. */
+export const FEDERATION_ACTOR = 'federation';
+
+const labelsJson = (labels: string[] | null | undefined) => (labels ? JSON.stringify([...labels].sort()) : null);
+
+/** What a peer's audit entries say about its settings. */
+function peerContent(p: Partial<Pick<PeerRow, 'url' | 'clientId' | 'intervalMs' | 'labels' | 'matching' | 'status'>>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined));
+}
+
+export function addPeerStatements(p: { at: number; tx: string; actor: string; peer: PeerRow }): Statements {
+  const { at, tx, peer: r } = p;
+  const added = sql`exists (select 1 from peers where id = ${r.id} and tx = ${tx})`;
+  const stmts: Stmt[] = [
+    // One standing peer per URL: the check is in the statement that adds it.
+    write(sql`insert into peers (id, url, client_id, interval_ms, labels, matching, status, cursor, pulled_items, failures, created_at, updated_at, tx)
+      select ${r.id}, ${r.url}, ${r.clientId}, ${r.intervalMs}, ${labelsJson(r.labels)}, ${r.matching ? 1 : 0}, ${r.status}, '', 0, 0, ${at}, ${at}, ${tx}
+      where not exists (select 1 from peers where url = ${r.url} and status <> 'removed')`),
+    ...recordIf(
+      added,
+      { at, actor: p.actor, action: 'peer.add', subject: { kind: 'peer', id: r.id }, content: peerContent({ url: r.url, clientId: r.clientId, intervalMs: r.intervalMs, labels: r.labels, matching: r.matching, status: r.status }) },
+      { kind: 'peer' },
+    ),
+  ];
+  const result = stmts.push(read(['changed'], sql`select ${added} as changed`)) - 1;
+  return { stmts, result, last: stmts.push(lastChange()) - 1 };
+}
+
+export function updatePeerStatements(p: { at: number; tx: string; actor: string; peerId: string; action: PeerAction; set: PeerSettings }): Statements {
+  const { at, tx, peerId, set } = p;
+  const sets: SQL[] = [];
+  const differs: SQL[] = [];
+  const field = (column: string, value: unknown) => {
+    sets.push(sql`${sql.raw(column)} = ${value}`);
+    differs.push(sql`${sql.raw(column)} is not ${value}`);
+  };
+  if (set.status !== undefined) field('status', set.status);
+  if (set.intervalMs !== undefined) field('interval_ms', set.intervalMs);
+  if (set.labels !== undefined) field('labels', labelsJson(set.labels));
+  if (set.matching !== undefined) field('matching', set.matching ? 1 : 0);
+  if (!sets.length) throw new Error('a peer update must set something');
+  const changed = sql`exists (select 1 from peers where id = ${peerId} and tx = ${tx})`;
+  const stmts: Stmt[] = [
+    write(sql`update peers set ${sql.join(sets, sql`, `)}, updated_at = ${at}, tx = ${tx}
+      where id = ${peerId} and status <> 'removed' and (${sql.join(differs, sql` or `)})`),
+    ...recordIf(changed, { at, actor: p.actor, action: `peer.${p.action}`, subject: { kind: 'peer', id: peerId }, content: peerContent(set) }, { kind: 'peer' }),
+  ];
+  const result = stmts.push(read(['status', 'changed'], sql`select status, tx = ${tx} as changed from peers where id = ${peerId}`)) - 1;
+  return { stmts, result, last: stmts.push(lastChange()) - 1 };
+}
+
+/** The items of a pull as one JSON argument: `i` rows with k, id (for a new row), type, value, active, labels, ext, n (contributors at the origin). */
+function itemsCte(json: string): SQL {
+  return sql`i as (select cast(j.key as integer) as k, j.value ->> '$.id' as id, j.value ->> '$.type' as type, j.value ->> '$.value' as value,
+      j.value ->> '$.active' as active, j.value ->> '$.labels' as labels, j.value ->> '$.ext' as ext, j.value ->> '$.n' as n
+    from json_each(${json}) j)`;
+}
+
+export function pullStatements(p: PullCommit & { tx: string; ids: string[]; buckets?: boolean }): Statements {
+  const { at, tx, origin } = p;
+  const applied = sql`exists (select 1 from peers where id = ${p.peerId} and tx = ${tx})`;
+  const hashOfItem = sql`cross join hashes h on h.origin = ${origin} and h.type = i.type and h.value = i.value`;
+  const stmts: Stmt[] = [
+    write(sql`update peers set cursor = ${p.to}, pulled_at = ${at}, pulled_items = pulled_items + ${p.served},
+        failures = 0, last_error = null, last_error_at = null, tx = ${tx}
+      where id = ${p.peerId} and cursor = ${p.from} and status <> 'removed'`),
+  ];
+  // A batch with no items (a stretch of the peer's log holding none of its own hashes) moves the
+  // cursor and says nothing in the audit log.
+  if (p.served > 0) {
+    stmts.push(write(sql`insert into audit_log (at, action, actor, entry) select ${at}, 'federation.pull', ${FEDERATION_ACTOR}, ${canonicalEntry({
+      at,
+      actor: FEDERATION_ACTOR,
+      action: 'federation.pull',
+      subject: { kind: 'peer', id: p.peerId },
+      content: { origin, from: p.from, to: p.to, items: p.served, jwsSha256: p.jwsSha256 },
+    })} where ${applied}`));
+  }
+  const encoded = p.items.map((it, k) =>
+    JSON.stringify({ id: p.ids[k], type: it.type, value: it.value, active: it.active ? 1 : 0, labels: JSON.stringify(it.labels), ext: it.externalId, n: it.contributors }),
+  );
+  for (const chunk of chunkJson(encoded)) {
+    const items = itemsCte(`[${chunk.join(',')}]`);
+    // A hash the origin holds and this node takes; it becomes active below, when its contribution stands.
+    stmts.push(
+      write(sql`with ${items}
+        insert into hashes (id, type, value, origin, status, created_at, updated_at)
+        select i.id, i.type, i.value, ${origin}, 'retracted', ${at}, ${at} from i where i.active = 1 and ${applied}
+        on conflict (origin, type, value) do nothing`),
+    );
+    // The origin's one contribution: its labels as taken here, standing while the origin's stands.
+    stmts.push(
+      write(sql`with ${items}
+        insert into contributions (hash_id, contributor, labels, external_id, created_at, updated_at, retracted_at, tx)
+        select h.id, ${origin}, i.labels, i.ext, ${at}, ${at}, case when i.active = 1 then null else ${at} end, ${tx}
+        from i ${hashOfItem} where ${applied}
+        on conflict (hash_id, contributor) do update set
+          labels = case when excluded.retracted_at is null then excluded.labels else contributions.labels end,
+          external_id = case when excluded.retracted_at is null then excluded.external_id else contributions.external_id end,
+          retracted_at = case when excluded.retracted_at is null then null else coalesce(contributions.retracted_at, excluded.retracted_at) end,
+          updated_at = excluded.updated_at, tx = excluded.tx
+        where (excluded.retracted_at is null and (contributions.retracted_at is not null or contributions.labels is not excluded.labels
+            or contributions.external_id is not excluded.external_id))
+          or (excluded.retracted_at is not null and contributions.retracted_at is null)`),
+    );
+    stmts.push(deriveStatus(sql`with ${items} select h.seq from i ${hashOfItem}`, at, tx));
+    // Change-log rows (partners' feed, the instances' indexes) for what changed here, the origin's
+    // contributor count included; written before that count is stored, so a difference still shows.
+    stmts.push(
+      write(sql`with ${items}
+        insert into changes (at, kind, subject, snapshot)
+        select ${at}, case when h.tx = ${tx} then (case h.status when 'active' then 'add' else 'retract' end) else 'update' end, h.id,
+          json_set(${snapshotSql('h')}, '$.contributors', case when h.status = 'active' then cast(i.n as integer) else 0 end, '$.origin', ${origin})
+        from i ${hashOfItem}
+        where ${applied} and (h.tx = ${tx}
+          or exists (select 1 from contributions c where c.hash_id = h.id and c.contributor = ${origin} and c.tx = ${tx})
+          or (i.active = 1 and h.origin_contributors is not cast(i.n as integer)))
+        order by i.k`),
+    );
+    // The origin's contributor count, stored now (every active item's row exists: made above).
+    stmts.push(
+      write(sql`with ${items}
+        insert into hashes (id, type, value, origin, status, created_at, updated_at, origin_contributors)
+        select i.id, i.type, i.value, ${origin}, 'retracted', ${at}, ${at}, cast(i.n as integer) from i where i.active = 1 and ${applied}
+        on conflict (origin, type, value) do update set origin_contributors = excluded.origin_contributors
+          where hashes.origin_contributors is not excluded.origin_contributors`),
+    );
+    if (p.buckets) {
+      stmts.push(
+        write(sql`with ${items}, p(piece) as (values (0), (1), (2), (3), (4), (5), (6), (7), (8), (9), (10), (11), (12), (13), (14), (15))
+          insert into hash_buckets (type, piece, key, seq)
+          select h.type, p.piece, substr(h.value, 1 + 4 * p.piece, 4), h.seq
+          from i ${hashOfItem} cross join p
+          where i.active = 1 and h.type in ('pdq', 'blockhash') and ${applied}
+          on conflict do nothing`),
+      );
+    }
+  }
+  // A video's frames (a PDF's pages), with the batch that brings them; stored once.
+  for (const it of p.items) {
+    if (!it.frames?.length) continue;
+    for (const frames of chunkJson(it.frames.map((f) => JSON.stringify([f.frame, f.timestampMs, f.quality, f.value, f.indexed ? 1 : 0])))) {
+      stmts.push(
+        write(sql`insert into video_frames (hash_id, frame, timestamp_ms, quality, value, indexed)
+          select h.id, f.value ->> 0, f.value ->> 1, f.value ->> 2, f.value ->> 3, f.value ->> 4
+          from hashes h cross join json_each(${`[${frames.join(',')}]`}) f
+          where h.origin = ${origin} and h.type = ${it.type} and h.value = ${it.value} and ${applied}
+          on conflict (hash_id, frame) do nothing`),
+      );
+    }
+  }
+  const result = stmts.push(read(['applied'], sql`select ${applied} as applied`)) - 1;
+  return { stmts, result, last: stmts.push(lastChange()) - 1 };
+}
+
+/**
+ * A failed pull, on the peer's row; a refused batch (bad signature, broken cursor chain, malformed
+ * items) is also an audit entry, unless the same reason is the last one recorded (a peer that keeps
+ * serving the same bad batch is logged once, not at every retry).
+ */
+export function pullFailureStatements(p: { at: number; peerId: string; error: string; refused?: { origin: string; from: string; jwsSha256: string | null } }): Stmt[] {
+  const { at, peerId, error } = p;
+  const stmts: Stmt[] = [];
+  if (p.refused) {
+    const entry = canonicalEntry({
+      at,
+      actor: FEDERATION_ACTOR,
+      action: 'federation.refuse',
+      subject: { kind: 'peer', id: peerId },
+      content: { origin: p.refused.origin, from: p.refused.from, reason: error, jwsSha256: p.refused.jwsSha256 },
+    });
+    stmts.push(write(sql`insert into audit_log (at, action, actor, entry) select ${at}, 'federation.refuse', ${FEDERATION_ACTOR}, ${entry}
+      where exists (select 1 from peers where id = ${peerId} and last_error is not ${error})`));
+  }
+  stmts.push(write(sql`update peers set failures = failures + 1, last_error = ${error}, last_error_at = ${at} where id = ${peerId}`));
+  return stmts;
+}

@@ -1,0 +1,254 @@
+/**
+ * Federation through the real apps, in process: node A serves its signed feed, node B pulls it
+ * (B's puller talks to A's app and A fetches B's JWKS from B's app, through a fetch that routes by
+ * host). Real keys, real tokens, real databases; the multi-process tests are in
+ * test/runtime/federation.test.ts.
+ */
+import { createHash } from 'node:crypto';
+import { CompactSign, decodeProtectedHeader, exportJWK, generateKeyPair } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeCursor } from '../../src/services/feed';
+import { ISSUER, json, makeTestApp, type TestApp } from '../support/app';
+
+const A_URL = ISSUER; // http://node.test
+const B_URL = 'http://b.test';
+/** Hashes far apart (a SHA-256 each), so that PDQ matching finds only the one asked for. */
+const hex = (n: number) => createHash('sha256').update(`fed-${n}`).digest('hex');
+
+let a: TestApp;
+let b: TestApp;
+let peerId: string;
+const apps = new Map<string, () => TestApp>();
+/** What went over the wire from B to A: the feed answers (a test may tamper with them). */
+let tamper: ((body: { batch: string; nextCursor: string; more: boolean }) => { batch: string; nextCursor: string; more: boolean }) | null = null;
+
+const route = async (url: string, init: RequestInit): Promise<Response> => {
+  const host = new URL(url).origin;
+  const app = apps.get(host)?.();
+  if (!app) throw new TypeError(`fetch failed: no node at ${host}`);
+  const res = await app.app.request(url, init);
+  if (tamper && url.includes('/v1/federation/feed') && res.status === 200) return Response.json(tamper(await res.json()));
+  return res;
+};
+
+async function adminOf(t: TestApp) {
+  return t.as('admin', 'fed-admin');
+}
+
+beforeAll(async () => {
+  a = await makeTestApp({}, { fetch: route });
+  b = await makeTestApp({ PUBLIC_URL: B_URL, TOKEN_AUDIENCES: ISSUER }, { fetch: route });
+  apps.set(A_URL, () => a);
+  apps.set(B_URL, () => b);
+  // A admits B as a peer client by B's JWKS URL; B adds A as a peer with the client id A gave it.
+  const client = await a.request('/v1/admin/clients', json('POST', { role: 'peer', name: 'node B', jwksUrl: `${B_URL}/.well-known/jwks.json` }, await adminOf(a)));
+  expect(client.status).toBe(201);
+  const made = await client.json();
+  expect(made).toMatchObject({ role: 'peer', jwksUrl: `${B_URL}/.well-known/jwks.json`, keys: [] });
+  const peer = await b.request('/v1/admin/peers', json('POST', { url: `${A_URL}/`, clientId: made.id, intervalMs: 1000 }, await adminOf(b)));
+  expect(peer.status).toBe(201);
+  const p = await peer.json();
+  expect(p).toMatchObject({ url: A_URL, clientId: made.id, intervalMs: 1000, labels: null, matching: true, status: 'active', cursor: '' });
+  peerId = p.id;
+});
+afterAll(async () => {
+  await a?.close();
+  await b?.close();
+});
+
+const pull = () => b.rt.puller.pullUntilCaughtUp(peerId);
+const matchAtB = async (value: string, type = 'pdq') => ((await (await b.request('/v1/match', json('POST', { hashes: [{ type, value }] }))).json()).results[0].matches as Record<string, unknown>[]);
+const peerAtB = async () => (await (await b.request(`/v1/admin/peers/${peerId}`, { headers: await adminOf(b) })).json()) as Record<string, unknown>;
+const auditAt = async (t: TestApp) => (await t.rt.deps.log.auditEntries(0, await t.rt.deps.log.auditSize())).map((e) => JSON.parse(e.entry));
+
+describe('the signed feed and the puller', () => {
+  it('a hash shared at A matches at B after a pull, naming its origin and its labels and contributors there', async () => {
+    await a.request('/v1/hashes', json('POST', { items: [{ type: 'pdq', value: hex(1), labels: ['attack-footage'], externalId: 'case-1' }] }));
+    a.clock.advance(1000);
+    await a.request('/v1/hashes', json('POST', { items: [{ type: 'pdq', value: hex(1), labels: ['glorification'] }] }, await a.as('partner', 'second')));
+    expect(await pull()).toBe(2);
+    const m = await matchAtB(hex(1));
+    expect(m).toEqual([expect.objectContaining({ value: hex(1), distance: 0, origin: A_URL, labels: ['attack-footage', 'glorification'], contributors: 2 })]);
+    expect(await peerAtB()).toMatchObject({ pulledItems: 2, failures: 0, lastError: null, cursor: expect.any(String) });
+    // One federation.pull audit entry at B naming the range, the count and the batch's hash.
+    const pulls = (await auditAt(b)).filter((e) => e.action === 'federation.pull');
+    expect(pulls).toHaveLength(1);
+    expect(pulls[0].content).toEqual({ origin: A_URL, from: '', to: expect.any(String), items: 2, jwsSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+
+  it('the feed is a compact JWS signed by A\'s current key, verifiable with A\'s JWKS', async () => {
+    const peerToken = await a.token(await a.client('peer'));
+    const res = await a.request('/v1/federation/feed?limit=10', { headers: { authorization: `Bearer ${peerToken}` } });
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    const h = decodeProtectedHeader(body.batch);
+    expect(h).toMatchObject({ alg: 'EdDSA', typ: 'hash-batch+jws', kid: (await a.rt.deps.keyring.signingKey()).kid });
+    const payload = JSON.parse(Buffer.from(body.batch.split('.')[1], 'base64url').toString());
+    expect(payload).toMatchObject({ origin: A_URL, from: '', to: body.nextCursor });
+    expect(payload.items[0]).toEqual({ op: 'add', type: 'pdq', value: hex(1), labels: ['attack-footage'], contributors: 1, externalId: 'case-1' });
+    // A partner cannot read it (scope federation:read).
+    expect((await a.request('/v1/federation/feed')).status).toBe(403);
+  });
+
+  it('a retraction at A stops matching at B; a relabel follows', async () => {
+    await a.request('/v1/hashes', json('POST', { items: [{ type: 'pdq', value: hex(2), labels: ['manifesto'] }] }));
+    await pull();
+    expect(await matchAtB(hex(2))).toHaveLength(1);
+    const id = (await (await a.request('/v1/match', json('POST', { hashes: [{ type: 'pdq', value: hex(2) }] }))).json()).results[0].matches[0].id;
+    expect((await a.request(`/v1/hashes/${id}`, { method: 'DELETE' })).status).toBe(200);
+    await a.request('/v1/hashes', json('POST', { items: [{ type: 'pdq', value: hex(1), labels: ['recruitment'] }] }));
+    await pull();
+    expect(await matchAtB(hex(2))).toEqual([]);
+    expect((await matchAtB(hex(1)))[0]).toMatchObject({ labels: ['glorification', 'recruitment'], contributors: 2 });
+  });
+
+  it('pulled hashes are never re-served; a local member sharing the same hash adds its own record beside the origin\'s', async () => {
+    const peerToken = await b.token(await b.client('peer'));
+    const served = async () => {
+      const body = await (await b.request('/v1/federation/feed', { headers: { authorization: `Bearer ${peerToken}` } })).json();
+      return JSON.parse(Buffer.from(body.batch.split('.')[1], 'base64url').toString()).items as { value: string }[];
+    };
+    expect(await served()).toEqual([]);
+    await b.request('/v1/hashes', json('POST', { items: [{ type: 'pdq', value: hex(1), labels: ['instruction'] }] }));
+    expect((await served()).map((i) => i.value)).toEqual([hex(1)]);
+    const m = await matchAtB(hex(1));
+    expect(m.map((x) => [x.origin ?? 'B', x.labels])).toEqual(
+      expect.arrayContaining([
+        [A_URL, ['glorification', 'recruitment']],
+        ['B', ['instruction']],
+      ]),
+    );
+    // A local member may give feedback on a pulled hash.
+    const pulled = m.find((x) => x.origin === A_URL)!;
+    expect((await b.request(`/v1/hashes/${pulled.id}/feedback`, json('POST', { verdict: 'confirm' }))).status).toBe(200);
+  });
+
+  it('matching switched off at B hides the peer\'s hashes at once and keeps them; on again, they match', async () => {
+    const admin = await adminOf(b);
+    const off = await b.request(`/v1/admin/peers/${peerId}`, json('PATCH', { matching: false }, admin));
+    expect(off.status).toBe(200);
+    expect((await matchAtB(hex(1))).map((x) => x.origin ?? 'B')).toEqual(['B']);
+    await b.request(`/v1/admin/peers/${peerId}`, json('PATCH', { matching: true }, admin));
+    expect((await matchAtB(hex(1))).map((x) => x.origin ?? 'B').sort()).toEqual([A_URL, 'B'].sort());
+    const actions = (await auditAt(b)).filter((e) => e.subject.kind === 'peer' && e.action.startsWith('peer.')).map((e) => [e.action, e.content]);
+    expect(actions).toEqual([
+      ['peer.add', { url: A_URL, clientId: expect.any(String), intervalMs: 1000, labels: null, matching: true, status: 'active' }],
+      ['peer.update', { matching: false }],
+      ['peer.update', { matching: true }],
+    ]);
+  });
+
+  it('labels not accepted from a peer are not stored; a hash left with none is not taken', async () => {
+    const admin = await adminOf(b);
+    await b.request(`/v1/admin/peers/${peerId}`, json('PATCH', { labels: ['attack-footage'] }, admin));
+    await a.request('/v1/hashes', json('POST', { items: [{ type: 'pdq', value: hex(3), labels: ['attack-footage', 'manifesto'] }, { type: 'pdq', value: hex(4), labels: ['manifesto'] }] }));
+    await pull();
+    expect((await matchAtB(hex(3)))[0]).toMatchObject({ origin: A_URL, labels: ['attack-footage'] });
+    expect(await matchAtB(hex(4))).toEqual([]);
+    // A relabel at A that leaves none of the labels taken retracts the hash here.
+    await a.request('/v1/hashes', json('POST', { items: [{ type: 'pdq', value: hex(3), labels: ['manifesto'] }] }));
+    await pull();
+    expect(await matchAtB(hex(3))).toEqual([]);
+    await b.request(`/v1/admin/peers/${peerId}`, json('PATCH', { labels: null }, admin));
+  });
+
+  it('a batch that fails verification is refused whole: nothing written, recorded once, retried', async () => {
+    await a.request('/v1/hashes', json('POST', { items: [{ type: 'pdq', value: hex(10), labels: ['manifesto'] }, { type: 'md5', value: hex(11).slice(32), labels: ['manifesto'] }] }));
+    const before = await peerAtB();
+    const changesBefore = await b.rt.deps.hashes.lastChange();
+    const [auditBefore] = [await b.rt.deps.log.auditSize()];
+    const forger = await generateKeyPair('EdDSA');
+    const cases: [string, (x: { batch: string; nextCursor: string; more: boolean }) => Promise<{ batch: string; nextCursor: string; more: boolean }>, RegExp][] = [
+      [
+        'one byte of the payload changed',
+        async (x) => {
+          const [h, p, s] = x.batch.split('.');
+          const bytes = Buffer.from(p, 'base64url');
+          bytes[bytes.length - 3] ^= 1;
+          return { ...x, batch: `${h}.${bytes.toString('base64url')}.${s}` };
+        },
+        /signature does not verify/,
+      ],
+      [
+        'signed by a key not in A\'s JWKS',
+        async (x) => {
+          const payload = Buffer.from(x.batch.split('.')[1], 'base64url');
+          const kid = (await exportJWK(forger.publicKey)).x!;
+          return { ...x, batch: await new CompactSign(payload).setProtectedHeader({ alg: 'EdDSA', typ: 'hash-batch+jws', kid }).sign(forger.privateKey) };
+        },
+        /does not publish/,
+      ],
+      [
+        'signed by A\'s key, but with a gap in the cursor chain',
+        async (x) => {
+          const payload = JSON.parse(Buffer.from(x.batch.split('.')[1], 'base64url').toString());
+          payload.from = encodeCursor(1);
+          const { kid, key } = await a.rt.deps.keyring.signingKey();
+          return { ...x, batch: await new CompactSign(Buffer.from(JSON.stringify(payload))).setProtectedHeader({ alg: 'EdDSA', typ: 'hash-batch+jws', kid }).sign(key) };
+        },
+        /gap or an overlap/,
+      ],
+    ];
+    for (const [what, change, reason] of cases) {
+      // The batch A would serve B now, changed, served instead.
+      const real = await (await a.request(`/v1/federation/feed?limit=1000${before.cursor ? `&cursor=${encodeURIComponent(String(before.cursor))}` : ''}`, { headers: { authorization: `Bearer ${await a.token(await a.client('peer'))}` } })).json();
+      const bad = await change(real);
+      tamper = () => bad;
+      await expect(pull(), what).rejects.toThrow(reason);
+      tamper = null;
+      // Nothing of it applied: the cursor, the change log, the hashes as before.
+      const now = await peerAtB();
+      expect(now.cursor, what).toBe(before.cursor);
+      expect(await b.rt.deps.hashes.lastChange(), what).toBe(changesBefore);
+      expect(await matchAtB(hex(10)), what).toEqual([]);
+    }
+    // pullUntilCaughtUp throws without recording; the loop records. Run one loop turn's failure path:
+    await b.rt.deps.ledger.recordPullFailure({ at: b.clock.now(), peerId, error: 'batch refused: test', refused: { origin: A_URL, from: String(before.cursor), jwsSha256: null } });
+    await b.rt.deps.ledger.recordPullFailure({ at: b.clock.now(), peerId, error: 'batch refused: test', refused: { origin: A_URL, from: String(before.cursor), jwsSha256: null } });
+    const refusals = (await auditAt(b)).slice(auditBefore).filter((e) => e.action === 'federation.refuse');
+    expect(refusals).toHaveLength(1);
+    expect(await peerAtB()).toMatchObject({ failures: 2, lastError: 'batch refused: test' });
+    // The untampered batch is then taken, whole.
+    expect(await pull()).toBe(2);
+    expect(await matchAtB(hex(10))).toHaveLength(1);
+    expect(await peerAtB()).toMatchObject({ failures: 0, lastError: null });
+  });
+
+  it('peers under concurrent admin requests: one peer per URL, one audit entry per real change, bad input refused in the node\'s words', async () => {
+    const admin = await adminOf(b);
+    const url = 'https://c.example';
+    const adds = await Promise.all(Array.from({ length: 12 }, (_, i) => b.request('/v1/admin/peers', json('POST', { url, clientId: `c-${i}` }, admin))));
+    expect(adds.map((r) => r.status).sort()).toEqual([201, ...Array(11).fill(409)]);
+    const made = await (adds.find((r) => r.status === 201)!).json();
+    const pauses = await Promise.all(Array.from({ length: 12 }, () => b.request(`/v1/admin/peers/${made.id}/pause`, { method: 'POST', headers: admin })));
+    expect(pauses.every((r) => r.status === 200)).toBe(true);
+    const offs = await Promise.all(Array.from({ length: 12 }, () => b.request(`/v1/admin/peers/${made.id}`, json('PATCH', { matching: false, intervalMs: 5000 }, admin))));
+    expect(offs.every((r) => r.status === 200)).toBe(true);
+    expect(await (await b.request(`/v1/admin/peers/${made.id}`, { headers: admin })).json()).toMatchObject({ status: 'paused', matching: false, intervalMs: 5000, url });
+    const entries = (await auditAt(b)).filter((e) => e.subject.id === made.id).map((e) => e.action);
+    expect(entries).toEqual(['peer.add', 'peer.pause', 'peer.update']);
+    const removed = await Promise.all(Array.from({ length: 6 }, () => b.request(`/v1/admin/peers/${made.id}`, { method: 'DELETE', headers: admin })));
+    expect(removed.map((r) => r.status).sort()).toEqual([200, 404, 404, 404, 404, 404]);
+    expect((await auditAt(b)).filter((e) => e.subject.id === made.id).map((e) => e.action)).toEqual(['peer.add', 'peer.pause', 'peer.update', 'peer.remove']);
+    // The URL is free again once removed; bad input is a 400 naming the field.
+    const bad: [unknown, string][] = [
+      [{ url: 'ftp://x.example', clientId: 'x' }, 'url'],
+      [{ url, clientId: 'x', labels: ['no-such-label'] }, 'labels/0'],
+      [{ url, clientId: 'x', intervalMs: 5 }, 'intervalMs'],
+      [{ url: B_URL, clientId: 'x' }, 'url'],
+      [{ url, clientId: 'x\u0000' }, 'clientId'],
+    ];
+    for (const [body, path] of bad) {
+      const res = await b.request('/v1/admin/peers', json('POST', body, admin));
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      const p = await res.json();
+      expect(p.errors?.[0]?.path ?? p.code, JSON.stringify(body)).toBe(path);
+    }
+    expect((await b.request('/v1/admin/peers', json('POST', { url, clientId: 'again' }, admin))).status).toBe(201);
+    expect((await b.request('/v1/admin/peers/nobody/pause', { method: 'POST', headers: admin })).status).toBe(404);
+    // A client registered by JWKS URL must be a peer, and takes no key of its own.
+    const client = await a.request('/v1/admin/clients', json('POST', { role: 'partner', name: 'x', jwksUrl: `${B_URL}/.well-known/jwks.json` }, await adminOf(a)));
+    expect(client.status).toBe(400);
+  });
+});
+
