@@ -3,7 +3,7 @@
  * the machine and the date. The README's figures come from here.
  *
  *   npm run bench                           # all, default sizes
- *   npm run bench -- --only index,pdq       # some: index, pdq, merkle, audit, video, vpdq, stills, http, ledger, blockhash, tlsh, edge, startup, federation
+ *   npm run bench -- --only index,pdq       # some: index, pdq, merkle, audit, video, vpdq, stills, http, ledger, blockhash, tlsh, documents, edge, startup, federation
  *   npm run bench -- --quick                # smaller and fewer: a smoke run
  *   npm run bench -- --only index --sizes 10000000   # the 10 M index run (about 3 GB)
  */
@@ -13,7 +13,8 @@ import { parseArgs } from 'node:util';
 import { formatTable, type BenchTable } from './bench/types';
 import { messageOf } from './args';
 
-type Bench = (opts: { quick: boolean; sizes?: number[] }) => Promise<BenchTable>;
+/** One table, or several (each its own section of the results file). */
+type Bench = (opts: { quick: boolean; sizes?: number[] }) => Promise<BenchTable | BenchTable[]>;
 
 const BENCHES: Record<string, () => Promise<Bench>> = {
   index: async () => {
@@ -51,6 +52,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   },
   blockhash: async () => (await import('./bench/blockhash')).run,
   tlsh: async () => (await import('./bench/tlsh')).run,
+  documents: async () => (await import('./bench/documents')).run,
   edge: async () => (await import('./bench/edge')).run,
   startup: async () => (await import('./bench/startup')).run,
   federation: async () => {
@@ -101,10 +103,12 @@ async function main() {
       sections.push(msg);
       continue;
     }
-    const table = await bench({ quick: !!values.quick, sizes: values.sizes?.split(',').map(Number) });
-    const text = formatTable(table);
-    console.log(text + '\n');
-    sections.push(text);
+    const tables = [await bench({ quick: !!values.quick, sizes: values.sizes?.split(',').map(Number) })].flat();
+    for (const table of tables) {
+      const text = formatTable(table);
+      console.log(text + '\n');
+      sections.push(text);
+    }
   }
   mkdirSync('bench-results', { recursive: true });
   writeFileSync(LATEST, merged(sections, names));

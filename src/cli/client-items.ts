@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { LABELS, PDQ_MIN_SHARE_QUALITY, type LabelId, type MatchQuery, type ShareItem, type VideoFrameHash } from '../client';
-import { VideoFrameSchema } from '../http/hash-input';
+import type { PdfPageHash } from '../core/document';
+import { PdfPageSchema, VideoFrameSchema } from '../http/hash-input';
 import { findMedia, LocalHasher } from './local-hash';
 import type { Progress } from './progress';
 
@@ -15,7 +16,15 @@ import type { Progress } from './progress';
  * One hash to send, with the file it came from (if any). Values are sent as they are: the node
  * checks them and names what is wrong.
  */
-export type Gathered = ({ type: 'pdq'; value: string; quality?: number } | { type: 'blockhash' | 'md5' | 'sha256'; value: string } | { type: 'vpdq'; value?: string; frames: VideoFrameHash[] }) & {
+export type Gathered = (
+  | { type: 'pdq'; value: string; quality?: number }
+  | { type: 'blockhash' | 'md5' | 'sha256' | 'tlsh'; value: string }
+  | { type: 'vpdq'; value?: string; frames: VideoFrameHash[] }
+  | { type: 'pdf'; value?: string; pages: PdfPageHash[] }
+  // url: its value, or the URL itself (the node canonicalises it), with what a share covers.
+  | { type: 'url'; value: string }
+  | { type: 'url'; url: string; scope?: UrlScope }
+) & {
   file?: string;
   labels?: LabelId[];
   externalId?: string;
@@ -29,16 +38,20 @@ export interface GatherResult {
   weak: { file: string; message: string }[];
 }
 
+type UrlScope = 'exact' | 'host' | 'prefix';
+
 /** Below this PDQ quality the node refuses a share (422 low_quality): such files are left out. */
 
 const value = z.object({ value: z.string() });
 
-/** A line of `client hash --json` (or a local hashing result): an image's or a video's hashes. */
+/** A line of `client hash --json` (or a local hashing result): an image's, a video's, a PDF's or a text's hashes. */
 const HashedLine = z.object({
   hashes: z.object({
     vpdq: z.object({ frames: z.array(VideoFrameSchema) }).optional(),
+    pdf: z.object({ pages: z.array(PdfPageSchema) }).optional(),
     pdq: z.object({ value: z.string(), quality: z.number().optional() }).optional(),
     blockhash: value.optional(),
+    tlsh: value.optional(),
     md5: value.optional(),
     sha256: value.optional(),
   }),
@@ -48,20 +61,27 @@ const HashedLine = z.object({
 const ItemLine = z
   .object({ file: z.string().optional(), labels: z.array(z.string()).optional(), externalId: z.string().optional() })
   .and(
-    z.discriminatedUnion('type', [
-      z.object({ type: z.literal('pdq'), value: z.string(), quality: z.number().optional() }),
-      z.object({ type: z.enum(['blockhash', 'md5', 'sha256']), value: z.string() }),
-      z.object({ type: z.literal('vpdq'), value: z.string().optional(), frames: z.array(VideoFrameSchema) }),
+    z.union([
+      z.discriminatedUnion('type', [
+        z.object({ type: z.literal('pdq'), value: z.string(), quality: z.number().optional() }),
+        z.object({ type: z.enum(['blockhash', 'md5', 'sha256', 'tlsh']), value: z.string() }),
+        z.object({ type: z.literal('vpdq'), value: z.string().optional(), frames: z.array(VideoFrameSchema) }),
+        z.object({ type: z.literal('pdf'), value: z.string().optional(), pages: z.array(PdfPageSchema) }),
+      ]),
+      // A url: the URL itself (with what a share covers), or its value.
+      z.object({ type: z.literal('url'), url: z.string(), scope: z.enum(['exact', 'host', 'prefix']).optional() }),
+      z.object({ type: z.literal('url'), value: z.string() }),
     ]),
   );
 
-/** The hashes of a local hashing result, in the node's order (image: pdq, blockhash, md5, sha256; video: vpdq, md5, sha256). */
+/** The hashes of a local hashing result, in the node's order (image: pdq, blockhash, md5, sha256; video: vpdq, md5, sha256; PDF: pdf, tlsh, md5, sha256; text: tlsh, md5, sha256). */
 export function hashesOf(h: z.output<typeof HashedLine>, file?: string): Gathered[] {
   const hs = h.hashes;
   const out: Gathered[] = [];
   if (hs.vpdq) out.push({ file, type: 'vpdq', frames: hs.vpdq.frames });
+  if (hs.pdf) out.push({ file, type: 'pdf', pages: hs.pdf.pages });
   if (hs.pdq) out.push({ file, type: 'pdq', value: hs.pdq.value, quality: hs.pdq.quality });
-  for (const t of ['blockhash', 'md5', 'sha256'] as const) {
+  for (const t of ['blockhash', 'tlsh', 'md5', 'sha256'] as const) {
     const v = hs[t]?.value;
     if (v !== undefined) out.push({ file, type: t, value: v });
   }
@@ -87,13 +107,23 @@ export function weakness(hashes: Gathered[]): string | null {
   return null;
 }
 
-/** `--hash pdq:f8f8…` */
+/** A PDF whose pages are all blank (quality < 50): its pdf hash is left out, its text and exact hashes stay. */
+export function withoutBlankPdf(hashes: Gathered[]): { hashes: Gathered[]; note: string | null } {
+  const pdf = hashes.find((h) => h.type === 'pdf');
+  if (pdf?.type !== 'pdf' || pdf.pages.some((p) => p.quality >= PDQ_MIN_SHARE_QUALITY)) return { hashes, note: null };
+  return { hashes: hashes.filter((h) => h !== pdf), note: `no page of the PDF has PDQ quality ${PDQ_MIN_SHARE_QUALITY} or more; its pages are left out, its tlsh, md5 and sha256 are shared` };
+}
+
+/** `--hash pdq:f8f8…`; `--hash url:https://…` sends the URL itself (the node canonicalises it). */
 export function parseHashFlag(s: string): Gathered {
   const i = s.indexOf(':');
   const type = s.slice(0, i);
-  const value = s.slice(i + 1).trim().toLowerCase();
-  if (i >= 0 && value && (type === 'pdq' || type === 'blockhash' || type === 'md5' || type === 'sha256')) return { type, value };
-  throw new UsageError(`--hash takes TYPE:VALUE with TYPE one of pdq, blockhash, md5, sha256 (got ${JSON.stringify(s)}); send videos' frames with --input`);
+  const raw = s.slice(i + 1).trim();
+  if (type === 'url' && /^https?:/i.test(raw)) return { type, url: raw };
+  const value = raw.toLowerCase();
+  if (i >= 0 && value && type === 'url') return { type, value };
+  if (i >= 0 && value && (type === 'pdq' || type === 'blockhash' || type === 'md5' || type === 'sha256' || type === 'tlsh')) return { type, value };
+  throw new UsageError(`--hash takes TYPE:VALUE with TYPE one of pdq, blockhash, md5, sha256, tlsh, url (got ${JSON.stringify(s)}); url:https://… sends a URL; send videos' frames and PDFs' pages with --input`);
 }
 
 export class UsageError extends Error {}
@@ -118,7 +148,7 @@ export function parseInput(path: string): { hashes: Gathered[]; failed: GatherRe
     if (typeof v === 'object' && v !== null && 'error' in v && v.error) failed.push({ file: file ?? `line ${i + 1}`, message: 'its hashing failed' });
     else if (hashed.success) hashes.push(...hashesOf(hashed.data, file));
     else if (item.success) hashes.push({ ...item.data, labels: item.data.labels && labelIds(item.data.labels, where) });
-    else throw new UsageError(`${where} is neither a hash ({"type", "value"} or {"type": "vpdq", "frames"}) nor a line of \`client hash --json\``);
+    else throw new UsageError(`${where} is neither a hash ({"type", "value"}, {"type": "vpdq", "frames"}, {"type": "pdf", "pages"} or {"type": "url", "url"}) nor a line of \`client hash --json\``);
   });
   return { hashes, failed };
 }
@@ -139,7 +169,9 @@ export async function hashPaths(paths: readonly string[], opts: { progress: Prog
           ? (s, total) => opts.progress.update(Math.round(s), Math.round(total) || undefined, `${f.name} (s of video)`)
           : (s, total) => opts.progress.update(i, files.length, `${f.name} ${Math.round(s)}${total ? `/${Math.round(total)}` : ''} s`),
       });
-      const hashes = hashesOf(h, f.name);
+      const all = hashesOf(h, f.name);
+      const { hashes, note } = opts.forShare ? withoutBlankPdf(all) : { hashes: all, note: null };
+      if (note) out.weak.push({ file: f.name, message: note });
       const weak = opts.forShare ? weakness(hashes) : null;
       if (weak) out.weak.push({ file: f.name, message: weak });
       else out.hashes.push(...hashes);
@@ -153,18 +185,22 @@ export async function hashPaths(paths: readonly string[], opts: { progress: Prog
   return out;
 }
 
-export function toShareItems(hashes: Gathered[], labels: LabelId[] | undefined, externalId: string | undefined): ShareItem[] {
+/** `scope`: for url items sent as URLs, share the whole host or folder rather than the URL (an input line's own scope wins). */
+export function toShareItems(hashes: Gathered[], labels: LabelId[] | undefined, externalId: string | undefined, scope?: 'host' | 'prefix'): ShareItem[] {
   return hashes.map((h) => {
     const l = h.labels ?? labels;
-    if (!l?.length) throw new UsageError(`${h.file ?? `the ${h.type} hash ${h.value ?? ''}`} has no labels: give --labels (see \`client labels\`)`);
+    if (!l?.length) throw new UsageError(`${h.file ?? `the ${h.type} hash ${'url' in h ? h.url : (h.value ?? '')}`} has no labels: give --labels (see \`client labels\`)`);
     const ref = h.externalId ?? externalId;
-    return { ...queryOf(h), labels: l, ...(ref !== undefined ? { externalId: ref } : {}) };
+    const covers = h.type === 'url' && 'url' in h ? (h.scope ?? scope) : undefined;
+    return { ...queryOf(h), ...(covers ? { scope: covers } : {}), labels: l, ...(ref !== undefined ? { externalId: ref } : {}) };
   });
 }
 
-/** The hash alone, as the API takes it. */
+/** The hash alone, as the API takes it (lists without their value: the node computes it). */
 function queryOf(h: Gathered): MatchQuery {
   if (h.type === 'vpdq') return { type: 'vpdq', frames: h.frames };
+  if (h.type === 'pdf') return { type: 'pdf', pages: h.pages };
+  if (h.type === 'url') return 'url' in h ? { type: 'url', url: h.url } : { type: 'url', value: h.value };
   if (h.type === 'pdq') return { type: 'pdq', value: h.value, ...(h.quality !== undefined ? { quality: h.quality } : {}) };
   return { type: h.type, value: h.value };
 }

@@ -30,9 +30,11 @@ const USAGE = `usage: npm run client -- COMMAND [options]
   keygen [--out FILE] [--alg EdDSA|ES256] [--force]     make your key pair here: FILE (private, mode 0600; default client.key.json)
                                                          and FILE.pub.json (public: give it to the consortium admin)
   token [--scope SCOPES]                                 print an access token
-  hash FILE|DIR [--dihedral]                             hash images and videos here, as the node does (a folder: every one in it)
-  share [FILE|DIR...] [--hash TYPE:VALUE...] [--input FILE|-] --labels L1,L2 [--external-id ID]
-                                                         share hashes (files are hashed here; only hashes are sent)
+  hash FILE|DIR [--dihedral] [--text [--charset C]]     hash images, videos, PDFs and texts here, as the node does (a folder: every
+                                                         image, video and PDF in it); FILE.txt or --text reads FILE as text
+  share [FILE|DIR...] [--hash TYPE:VALUE...] [--input FILE|-] --labels L1,L2 [--external-id ID] [--url-scope host|prefix]
+                                                         share hashes (files are hashed here; only hashes are sent); --hash url:https://…
+                                                         sends a link (the node keeps only its SHA-256), --url-scope a whole host or folder
   match [FILE|DIR...] [--hash TYPE:VALUE...] [--input FILE|-] [--dihedral] [--max-distance pdq=24,blockhash=10]
   feed [--cursor C | --cursor-file FILE] [--limit N] [--follow [--interval SECONDS]]   the delta feed, as JSON Lines
   retract ID
@@ -86,11 +88,13 @@ async function run(cmd: string, rest: string[]): Promise<void> {
   }
 
   if (cmd === 'share') {
-    const { values, positionals } = parse(rest, { ...CONNECT_OPTIONS, ...GATHER_OPTIONS, labels: { type: 'string' }, 'external-id': { type: 'string' } });
+    const { values, positionals } = parse(rest, { ...CONNECT_OPTIONS, ...GATHER_OPTIONS, labels: { type: 'string' }, 'external-id': { type: 'string' }, 'url-scope': { type: 'string' } });
     const labels = values.labels === undefined ? undefined : labelIds(values.labels.split(',').map((s) => s.trim()).filter(Boolean), '--labels');
+    const scope = values['url-scope'];
+    if (scope !== undefined && scope !== 'host' && scope !== 'prefix') fail(`--url-scope takes host or prefix (got ${JSON.stringify(scope)})`, 2);
     connectionOf(values);
     const g = await gather(positionals, values, true);
-    const items = toShareItems(g.hashes, labels, values['external-id']);
+    const items = toShareItems(g.hashes, labels, values['external-id'], scope);
     const bar = sending(values.json);
     const client = connect(values, { progress: bar });
     const none: ShareResult[] = [];
@@ -121,7 +125,7 @@ async function run(cmd: string, rest: string[]): Promise<void> {
         const q = `${file ? `${file} ` : ''}${r.query.type} ${r.query.value.slice(0, 16)}…`;
         process.stdout.write(`${q}: ${r.matches.length ? `${r.matches.length} match${r.matches.length > 1 ? 'es' : ''}` : 'no match'}${r.lowQuality ? ' (low quality query: weak evidence)' : ''}\n`);
         for (const m of r.matches) {
-          const extra = [m.variant && m.variant !== 'original' && `as ${m.variant}`, m.video && `video ${m.video.queryMatchPercent}% of frames`, m.frame && `frame at ${m.frame.timestamp} s`].filter(Boolean).join(', ');
+          const extra = [m.variant && m.variant !== 'original' && `as ${m.variant}`, m.video && `video ${m.video.queryMatchPercent}% of frames`, m.frame && `frame at ${m.frame.timestamp} s`, m.document && `pdf ${m.document.queryMatchPercent}% of pages`, m.page && `page ${m.page.number}`, m.url && `url ${m.url.scope}`].filter(Boolean).join(', ');
           process.stdout.write(`  ${m.id}  ${m.type} distance ${m.distance}  ${m.labels.join(',')}  ${m.contributors} member(s), feedback +${m.feedback.confirm}/-${m.feedback.dispute}${extra ? `  (${extra})` : ''}\n`);
         }
       }
@@ -150,14 +154,14 @@ async function run(cmd: string, rest: string[]): Promise<void> {
 
 /** `hash FILE` prints one result (as before); `hash DIR` (or several paths) one JSON line per file. */
 async function hashCommand(rest: string[]): Promise<void> {
-  const { values, positionals } = parse(rest, { dihedral: { type: 'boolean' } });
+  const { values, positionals } = parse(rest, { dihedral: { type: 'boolean' }, text: { type: 'boolean' }, charset: { type: 'string' } });
   if (!positionals.length) fail(`hash needs a file or a folder\n${USAGE}`, 2);
   const bar = progress('hashing', { json: values.json });
   const hasher = new LocalHasher();
   const { files, skipped } = findMedia(positionals);
   if (positionals.length === 1 && files.length === 1 && files[0].path === positionals[0]) {
     const f = files[0];
-    const h = await hasher.hashFile(f.path, { dihedral: values.dihedral, onFrame: (s, total) => bar.update(Math.round(s), Math.round(total) || undefined, 's of video') });
+    const h = await hasher.hashFile(f.path, { dihedral: values.dihedral, text: values.text, charset: values.charset, onFrame: (s, total) => bar.update(Math.round(s), Math.round(total) || undefined, 's of video') });
     bar.end();
     return out(values.json, h, JSON.stringify(h, null, 2));
   }
@@ -174,11 +178,14 @@ async function hashCommand(rest: string[]): Promise<void> {
     }
   }
   bar.end();
-  if (!values.json) process.stderr.write(`hashed ${files.length - failed} of ${files.length} files${failed ? ` (${failed} failed)` : ''}${skipped.length ? `; ${skipped.length} other files (not images or videos) left out` : ''}\n`);
+  if (!values.json) process.stderr.write(`hashed ${files.length - failed} of ${files.length} files${failed ? ` (${failed} failed)` : ''}${skipped.length ? `; ${skipped.length} other files (not images, videos or PDFs) left out` : ''}\n`);
   if (failed) process.exitCode = 1;
 }
 
 function summary(h: Awaited<ReturnType<LocalHasher['hashFile']>>): string {
+  const tlsh = (t?: { value: string }) => (t ? `tlsh ${t.value}` : 'no tlsh');
+  if (h.kind === 'pdf') return `pdf ${h.media.pages} pages${h.media.encrypted ? ` (encrypted: ${h.media.encrypted})` : ''}, ${h.hashes.pdf ? `pdf ${h.hashes.pdf.value}, ` : ''}${tlsh(h.hashes.tlsh)}, ${h.media.textCharacters} characters of text`;
+  if (h.kind === 'text') return `text (${h.media.encoding}) ${h.media.characters} characters, ${tlsh(h.hashes.tlsh)}`;
   if (h.kind === 'video') return `video ${h.media.width}x${h.media.height} ${h.media.durationSeconds.toFixed(1)} s, ${h.hashes.vpdq.frames.length} frames, vpdq ${h.hashes.vpdq.value}`;
   return `image ${h.media.width}x${h.media.height} ${h.media.format}, pdq ${h.hashes.pdq.value} (quality ${h.hashes.pdq.quality}), blockhash ${h.hashes.blockhash.value}`;
 }

@@ -1,8 +1,9 @@
 /**
  * Hashing on the member's machine, with the node's own code (sharp for images, ffmpeg for videos,
- * the same limits as the node's defaults), so that only hashes leave it. A folder is walked for
- * every image and video in it (told from their first bytes, not their names); a long video reports
- * its progress frame by frame.
+ * poppler for PDFs, the same limits as the node's defaults), so that only hashes leave it. A folder
+ * is walked for every image, video and PDF in it (told from their first bytes, not their names); a
+ * text file is hashed when named (a `.txt` name, or `--text`); a long video reports its progress
+ * frame by frame.
  */
 import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -13,10 +14,12 @@ import { isVideo, type OpenedVideo, type VideoDecodeOptions, type VideoDecoder }
 import { nodeDigester } from '../runtime/node/digest';
 import { SharpImageDecoder } from '../runtime/node/image';
 import { FfmpegVideoDecoder } from '../runtime/node/video';
-import { DEFAULT_LIMITS, DEFAULT_VIDEO } from '../services/deps';
-import { hashMedia, type MediaHashes, type VideoMediaHashes } from '../services/hashing';
+import { DEFAULT_DOCUMENTS, DEFAULT_LIMITS, DEFAULT_VIDEO } from '../services/deps';
+import { hashMedia, type AnyMediaHashes } from '../services/hashing';
+import { isPdf } from '../core/document';
+import { PopplerPdfRenderer } from '../runtime/node/document';
 
-export type LocalHashes = MediaHashes | VideoMediaHashes;
+export type LocalHashes = AnyMediaHashes;
 
 /** Told of each decoded video frame: its time and the video's length (0 when unknown). */
 export type FrameProgress = (seconds: number, durationSeconds: number) => void;
@@ -55,13 +58,17 @@ export class LocalHasher {
     digests: nodeDigester,
     // Videos with the system's ffmpeg (FFMPEG_PATH to use another), under the node's default limits.
     video: { ...DEFAULT_VIDEO, slots: new Slots(1, 0), decoder: new ProgressVideoDecoder(new FfmpegVideoDecoder({ ffmpegPath: process.env.FFMPEG_PATH }), () => this.onFrame) },
+    // PDFs with the system's poppler (POPPLER_PATH: the folder of its tools), under the node's default limits.
+    documents: { ...DEFAULT_DOCUMENTS, maxBytes: Number.MAX_SAFE_INTEGER, slots: new Slots(1, 0), renderer: new PopplerPdfRenderer({ binDir: process.env.POPPLER_PATH }) },
     limits: { ...DEFAULT_LIMITS, maxBodyBytes: Number.MAX_SAFE_INTEGER },
   };
 
-  async hashFile(path: string, opts: { dihedral?: boolean; onFrame?: FrameProgress } = {}): Promise<LocalHashes> {
+  /** `text`: read the file as text (UTF-8 unless it has a byte-order mark, or `charset` names another). */
+  async hashFile(path: string, opts: { dihedral?: boolean; onFrame?: FrameProgress; text?: boolean; charset?: string } = {}): Promise<LocalHashes> {
     this.onFrame = opts.onFrame;
     try {
-      return await hashMedia(this.deps, new Uint8Array(readFileSync(path)), { dihedral: opts.dihedral });
+      const contentType = opts.text || kindOf(path) === 'text' ? `text/plain${opts.charset ? `; charset=${opts.charset}` : ''}` : undefined;
+      return await hashMedia(this.deps, new Uint8Array(readFileSync(path)), { dihedral: opts.dihedral, contentType });
     } finally {
       this.onFrame = undefined;
     }
@@ -72,14 +79,15 @@ export interface MediaFile {
   path: string;
   /** The path as given, or relative to the folder it was found in. */
   name: string;
-  kind: 'image' | 'video';
+  kind: 'image' | 'video' | 'pdf' | 'text';
   bytes: number;
 }
 
 /**
- * The images and videos among `paths`: files as they are, folders walked (sorted, hidden entries
- * skipped). Files given by name are kept whatever they hold (the hasher says what is wrong with
- * them); files found in a folder are kept only when their first bytes name an image or video.
+ * The images, videos, PDFs and texts among `paths`: files as they are, folders walked (sorted, hidden
+ * entries skipped). Files given by name are kept whatever they hold (the hasher says what is wrong
+ * with them, and a named `.txt` file is read as text); files found in a folder are kept only when
+ * their first bytes name an image, video or PDF.
  */
 export function findMedia(paths: readonly string[]): { files: MediaFile[]; skipped: string[] } {
   const files: MediaFile[] = [];
@@ -97,7 +105,8 @@ export function findMedia(paths: readonly string[]): { files: MediaFile[]; skipp
         if (e.isDirectory()) walk(full);
         else if (e.isFile()) {
           const kind = kindOf(full);
-          if (kind) files.push({ path: full, name: join(p, relative(p, full)), kind, bytes: statSync(full).size });
+          // Texts only when named: a folder's notes and read-me files are not evidence.
+          if (kind && kind !== 'text') files.push({ path: full, name: join(p, relative(p, full)), kind, bytes: statSync(full).size });
           else skipped.push(full);
         }
       }
@@ -107,7 +116,10 @@ export function findMedia(paths: readonly string[]): { files: MediaFile[]; skipp
   return { files, skipped };
 }
 
-function kindOf(path: string): 'image' | 'video' | null {
+/** Plain text has no magic number: a file is read as text when its name says so. */
+const TEXT_NAME = /\.(txt|text)$/i;
+
+function kindOf(path: string): MediaFile['kind'] | null {
   const head = new Uint8Array(4096);
   let n = 0;
   try {
@@ -122,5 +134,7 @@ function kindOf(path: string): 'image' | 'video' | null {
   }
   const bytes = head.subarray(0, n);
   if (isVideo(bytes)) return 'video';
-  return sniffImageFormat(bytes) ? 'image' : null;
+  if (isPdf(bytes)) return 'pdf';
+  if (sniffImageFormat(bytes)) return 'image';
+  return TEXT_NAME.test(path) ? 'text' : null;
 }

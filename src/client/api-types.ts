@@ -92,8 +92,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The label vocabulary
-         * @description Every label a shared hash may carry. Shares with any other label are refused.
+         * The label vocabulary and the hash types
+         * @description Every label a shared hash may carry (shares with any other label are refused), and every hash type the node takes with how it is compared.
          */
         get: operations["listLabels"];
         put?: never;
@@ -114,8 +114,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Hash an image or a video
-         * @description Computes every hash of the uploaded image (pdq, blockhash, md5, sha256) or video (vpdq, md5, sha256). The media lives in memory for this request only: nothing is stored.
+         * Hash an image, a video, a PDF or a text
+         * @description Computes every hash of the uploaded image (pdq, blockhash, md5, sha256), video (vpdq, md5, sha256), PDF (pdf: PDQ of each page; tlsh of its text; md5, sha256) or text (tlsh, md5, sha256). The media lives in memory for this request only: nothing is stored.
          */
         post: operations["hashMedia"];
         delete?: never;
@@ -135,7 +135,7 @@ export interface paths {
         put?: never;
         /**
          * Match hashes
-         * @description Looks up each hash among the active shared hashes. Retracted hashes never match. Images and videos go to POST /v1/match/media.
+         * @description Looks up each hash among the active shared hashes. Retracted hashes never match. A url item sent as the URL itself is looked up as that URL, its host and each folder above it (members may share a whole host or folder); nothing is stored. Images, videos, PDFs and texts go to POST /v1/match/media.
          */
         post: operations["matchHashes"];
         delete?: never;
@@ -154,8 +154,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Hash an image or a video and match its hashes
-         * @description Hashes the uploaded image or video (stored nowhere) and matches every hash in one answer. A video matches stored videos by the vPDQ rule, and images through its frames. With dihedral=true a match names the rotation or mirror that matched and its hash; the other variants are not listed.
+         * Hash an image, a video, a PDF or a text and match its hashes
+         * @description Hashes the uploaded image, video, PDF or text (stored nowhere) and matches every hash in one answer. A video matches stored videos by the vPDQ rule, and images through its frames; a PDF matches stored PDFs by its pages (and by the tlsh of its text), and images through its pages; a text matches by its tlsh. With dihedral=true a match names the rotation or mirror that matched and its hash; the other variants are not listed.
          */
         post: operations["matchMedia"];
         delete?: never;
@@ -179,7 +179,7 @@ export interface paths {
         put?: never;
         /**
          * Share hashes
-         * @description Shares hashes with labels. Sharing the same type and value again is idempotent; new labels replace your earlier ones. Images and videos go to POST /v1/hashes/media.
+         * @description Shares hashes with labels. Sharing the same type and value again is idempotent; new labels replace your earlier ones. Images, videos, PDFs and texts go to POST /v1/hashes/media. A url item may carry the URL itself (and, to share a whole host or folder, a scope): only its SHA-256 is stored.
          */
         post: operations["shareHashes"];
         delete?: never;
@@ -198,8 +198,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Hash an image or a video and share its hashes
-         * @description Multipart form: `file` (the image or video) and `labels` (one field per label, or comma-separated). The media is hashed in memory and never stored. An image shares pdq, blockhash, md5 and sha256; a video shares vpdq (its frames), md5 and sha256.
+         * Hash an image, a video, a PDF or a text and share its hashes
+         * @description Multipart form: `file` (the image, video, PDF or text) and `labels` (one field per label, or comma-separated). The media is hashed in memory and never stored. An image shares pdq, blockhash, md5 and sha256; a video shares vpdq (its frames), md5 and sha256; a PDF shares pdf (its pages), tlsh (of its text, when it has enough), md5 and sha256; a text part (declared text/plain) shares tlsh, md5 and sha256.
          */
         post: operations["shareMedia"];
         delete?: never;
@@ -504,7 +504,7 @@ export interface paths {
         };
         /**
          * The signed federation feed, for peer nodes
-         * @description One batch of the additions, label changes and retractions of the hashes this node's own members shared (never hashes pulled from other nodes), after the cursor, in commit order. `batch` is a compact JWS (`typ: hash-batch+jws`, EdDSA, signed by this node's current key, verifiable with `/.well-known/jwks.json`) whose payload is `{ origin, from, to, issuedAt, items: [{ op, type, value, labels, contributors, externalId?, quality?, frames? }] }`. Start without a cursor; pass back `nextCursor` (the payload's `to`). Cursors never expire: retractions are kept for ever.
+         * @description One batch of the additions, label changes and retractions of the hashes this node's own members shared (never hashes pulled from other nodes), after the cursor, in commit order. `batch` is a compact JWS (`typ: hash-batch+jws`, EdDSA, signed by this node's current key, verifiable with `/.well-known/jwks.json`) whose payload is `{ origin, from, to, issuedAt, items: [{ op, type, value, labels, contributors, externalId?, quality?, frames?, pages? }] }`. Start without a cursor; pass back `nextCursor` (the payload's `to`). Cursors never expire: retractions are kept for ever.
          */
         get: operations["readFederationFeed"];
         put?: never;
@@ -718,7 +718,7 @@ export interface components {
                 /** @description PDQ (bit-exact with Meta's reference as HMA computes it) and its quality (0-100); hashes of quality below 50 are not shared. */
                 pdq: {
                     /**
-                     * @description Lowercase hex: 64 characters for pdq, blockhash and sha256; 32 for md5; for vpdq the SHA-256 of its frame list.
+                     * @description Lowercase hex: 64 characters for pdq, blockhash, sha256 and url (the SHA-256 of a canonical URL, or of a host or path-prefix key); 32 for md5; for vpdq and pdf the SHA-256 of its frame or page list. tlsh: T1 and 70 upper-case hex digits (TLSH 4, 128 buckets), as the reference prints it.
                      * @example f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22
                      */
                     value: string;
@@ -727,7 +727,7 @@ export interface components {
                 /** @description blockhash, 16x16 blocks (method 2), 256 bits. */
                 blockhash: {
                     /**
-                     * @description Lowercase hex: 64 characters for pdq, blockhash and sha256; 32 for md5; for vpdq the SHA-256 of its frame list.
+                     * @description Lowercase hex: 64 characters for pdq, blockhash, sha256 and url (the SHA-256 of a canonical URL, or of a host or path-prefix key); 32 for md5; for vpdq and pdf the SHA-256 of its frame or page list. tlsh: T1 and 70 upper-case hex digits (TLSH 4, 128 buckets), as the reference prints it.
                      * @example f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22
                      */
                     value: string;
@@ -763,7 +763,7 @@ export interface components {
                 /** @description vPDQ: PDQ of the frames sampled once a second (by default), vPDQ-compatible. value = SHA-256 of the frame list written as vPDQ writes it (frame,quality,hash,timestamp lines). */
                 vpdq: {
                     /**
-                     * @description Lowercase hex: 64 characters for pdq, blockhash and sha256; 32 for md5; for vpdq the SHA-256 of its frame list.
+                     * @description Lowercase hex: 64 characters for pdq, blockhash, sha256 and url (the SHA-256 of a canonical URL, or of a host or path-prefix key); 32 for md5; for vpdq and pdf the SHA-256 of its frame or page list. tlsh: T1 and 70 upper-case hex digits (TLSH 4, 128 buckets), as the reference prints it.
                      * @example f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22
                      */
                     value: string;
@@ -784,6 +784,78 @@ export interface components {
                 durationSeconds: number;
             };
         };
+        PdfPage: {
+            /** @description Page number, from 1; increasing from page to page. */
+            page: number;
+            /** @description PDQ of the page rendered at 72 dpi, 64 hex digits. */
+            hash: string;
+            /** @description PDQ quality; pages below 50 (blank or nearly) take no part in matching. */
+            quality: number;
+        };
+        PdfHashes: {
+            /** @enum {string} */
+            kind: "pdf";
+            hashes: {
+                /** @description PDQ of each page rendered at 72 dpi; value = SHA-256 of the page list written as page,quality,hash lines. Absent when the PDF needs a password. */
+                pdf?: {
+                    /**
+                     * @description Lowercase hex: 64 characters for pdq, blockhash, sha256 and url (the SHA-256 of a canonical URL, or of a host or path-prefix key); 32 for md5; for vpdq and pdf the SHA-256 of its frame or page list. tlsh: T1 and 70 upper-case hex digits (TLSH 4, 128 buckets), as the reference prints it.
+                     * @example f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22
+                     */
+                    value: string;
+                    pages: components["schemas"]["PdfPage"][];
+                };
+                /** @description TLSH of the text after normalisation (Unicode NFKC, lower case, runs of white space as one space); absent when there is too little text (TLSH needs 50 bytes of varied text). */
+                tlsh?: {
+                    value: string;
+                };
+                md5: {
+                    value: string;
+                };
+                sha256: {
+                    value: string;
+                };
+            };
+            media: {
+                /** @enum {string} */
+                format: "pdf";
+                pages: number;
+                resolutionDpi: number;
+                /** @description owner-password: encrypted against editing only, rendered as usual; password-required: it cannot be opened, only md5 and sha256 were taken. */
+                encrypted: false | ("owner-password" | "password-required");
+                textCharacters: number;
+                textTruncated?: boolean;
+            };
+            /** @description What could not be hashed and why (no text, encrypted, text cut), in the node's words. */
+            notes?: string[];
+        };
+        TextHashes: {
+            /** @enum {string} */
+            kind: "text";
+            hashes: {
+                /** @description TLSH of the text after normalisation (Unicode NFKC, lower case, runs of white space as one space); absent when there is too little text (TLSH needs 50 bytes of varied text). */
+                tlsh?: {
+                    value: string;
+                };
+                /** @description Of the bytes as sent. */
+                md5: {
+                    value: string;
+                };
+                sha256: {
+                    value: string;
+                };
+            };
+            media: {
+                /** @enum {string} */
+                format: "text";
+                /** @example utf-8 */
+                encoding: string;
+                /** @description After normalisation. */
+                characters: number;
+            };
+            /** @description What could not be hashed and why (no text, encrypted, text cut), in the node's words. */
+            notes?: string[];
+        };
         MatchResult: {
             query: {
                 /**
@@ -791,9 +863,9 @@ export interface components {
                  * @example pdq
                  * @enum {string}
                  */
-                type: "pdq" | "blockhash" | "md5" | "sha256" | "vpdq";
+                type: "pdq" | "blockhash" | "md5" | "sha256" | "vpdq" | "pdf" | "tlsh" | "url";
                 /**
-                 * @description Lowercase hex: 64 characters for pdq, blockhash and sha256; 32 for md5; for vpdq the SHA-256 of its frame list.
+                 * @description Lowercase hex: 64 characters for pdq, blockhash, sha256 and url (the SHA-256 of a canonical URL, or of a host or path-prefix key); 32 for md5; for vpdq and pdf the SHA-256 of its frame or page list. tlsh: T1 and 70 upper-case hex digits (TLSH 4, 128 buckets), as the reference prints it.
                  * @example f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22
                  */
                 value: string;
@@ -801,10 +873,15 @@ export interface components {
                 /** @description vpdq: frames in the query, and usableFrames those of quality >= 50 with distinct hashes. */
                 frames?: number;
                 usableFrames?: number;
+                /** @description pdf: pages in the query, and usablePages those of quality >= 50 with distinct hashes. */
+                pages?: number;
+                usablePages?: number;
+                /** @description url: the URL as the node canonicalised it (never stored). */
+                canonicalUrl?: string;
             };
             /** @description Whether any shared hash matched (`matches` is not empty). */
             matched: boolean;
-            /** @description The query PDQ hash has quality below 50 (a video: no frame of quality 50 or more): weak evidence. */
+            /** @description The query PDQ hash has quality below 50 (a video or a PDF: no frame or page of quality 50 or more): weak evidence. */
             lowQuality?: boolean;
             /** @description Nearest first. */
             matches: components["schemas"]["Match"][];
@@ -817,13 +894,13 @@ export interface components {
              * @example pdq
              * @enum {string}
              */
-            type: "pdq" | "blockhash" | "md5" | "sha256" | "vpdq";
+            type: "pdq" | "blockhash" | "md5" | "sha256" | "vpdq" | "pdf" | "tlsh" | "url";
             /**
-             * @description Lowercase hex: 64 characters for pdq, blockhash and sha256; 32 for md5; for vpdq the SHA-256 of its frame list.
+             * @description Lowercase hex: 64 characters for pdq, blockhash, sha256 and url (the SHA-256 of a canonical URL, or of a host or path-prefix key); 32 for md5; for vpdq and pdf the SHA-256 of its frame or page list. tlsh: T1 and 70 upper-case hex digits (TLSH 4, 128 buckets), as the reference prints it.
              * @example f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22
              */
             value: string;
-            /** @description Hamming distance to the query (0 for exact hashes). */
+            /** @description Distance to the query: Hamming distance (a video or PDF: of its nearest frame or page), TLSH distance for tlsh, 0 for exact hashes. */
             distance: number;
             labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
             /** @description How many member platforms shared this hash (for a pulled hash: at its origin node). */
@@ -851,9 +928,23 @@ export interface components {
                 index: number;
                 timestamp: number;
             };
+            /** @description A PDF matched a stored PDF by its pages: the share of the query's usable pages within the page distance of the stored PDF's, and the other way round. */
+            document?: {
+                queryMatchPercent: number;
+                candidateMatchPercent: number;
+            };
+            /** @description An image matched one page of a PDF: that page (of the stored PDF when the query is an image, of the query PDF when the stored hash is an image). */
+            page?: {
+                number: number;
+            };
+            /** @description A URL query matched: the URL itself (exact), or a whole host or folder a member shared (host, prefix). */
+            url?: {
+                /** @enum {string} */
+                scope: "exact" | "host" | "prefix";
+            };
         };
         MatchRequest: {
-            /** @description 1 to 1000 hashes; the vpdq items hold at most 3600 frames in all. */
+            /** @description 1 to 1000 hashes; the vpdq items hold at most 3600 frames in all, the pdf items at most 2000 pages. */
             hashes: ({
                 /** @enum {string} */
                 type: "pdq";
@@ -883,9 +974,31 @@ export interface components {
                 value?: string;
                 /** @description The frames of the video (npm run client -- hash VIDEO prints them). */
                 frames: components["schemas"]["VideoFrame"][];
+            } | {
+                /** @enum {string} */
+                type: "pdf";
+                /** @description The SHA-256 of the page list written as page,quality,hash lines; leave it out to have it computed. */
+                value?: string;
+                /** @description The pages of the PDF (npm run client -- hash FILE.pdf prints them). */
+                pages: components["schemas"]["PdfPage"][];
+            } | {
+                /** @enum {string} */
+                type: "tlsh";
+                /** @description TLSH of a text after normalisation (npm run client -- hash FILE.txt prints it): T1 and 70 hex digits, as the reference prints it (T1 may be left out, either case); compared by TLSH distance. */
+                value: string;
+            } | {
+                /** @enum {string} */
+                type: "url";
+                /** @description The SHA-256 of the canonical URL, or of a host or folder key; or leave it out and send the URL itself as `url`. */
+                value?: string;
+                /**
+                 * @description The URL itself, instead of value: the node canonicalises it (scheme and host lower-cased, default port, IDN, fragment and tracking parameters dropped, escapes normalised) and keeps only its SHA-256.
+                 * @example https://example.org/channel/abc?utm_source=x
+                 */
+                url?: string;
             })[];
             /**
-             * @description Per-type maximum Hamming distance, overriding the defaults (pdq 31, blockhash 20, vpdq frames 31) up to a cap of 64; exact hashes only 0.
+             * @description Per-type maximum distance, overriding the defaults: Hamming distance for pdq (31), blockhash (20), vpdq frames (31) and pdf pages (31), up to a cap of 64; TLSH distance for tlsh (40), up to 300; exact hashes (md5, sha256, url) only 0.
              * @example {
              *       "pdq": 24
              *     }
@@ -896,6 +1009,9 @@ export interface components {
                 md5?: number;
                 sha256?: number;
                 vpdq?: number;
+                pdf?: number;
+                tlsh?: number;
+                url?: number;
             };
             /** @description Also match the 8 rotations and mirrors. From a PDQ hash alone the variants are derived from its bits (approximate, a few bits off); send the image to /v1/match/media for exact variants of PDQ and blockhash. */
             dihedral?: boolean;
@@ -907,9 +1023,9 @@ export interface components {
              * @example pdq
              * @enum {string}
              */
-            type: "pdq" | "blockhash" | "md5" | "sha256" | "vpdq";
+            type: "pdq" | "blockhash" | "md5" | "sha256" | "vpdq" | "pdf" | "tlsh" | "url";
             /**
-             * @description Lowercase hex: 64 characters for pdq, blockhash and sha256; 32 for md5; for vpdq the SHA-256 of its frame list.
+             * @description Lowercase hex: 64 characters for pdq, blockhash, sha256 and url (the SHA-256 of a canonical URL, or of a host or path-prefix key); 32 for md5; for vpdq and pdf the SHA-256 of its frame or page list. tlsh: T1 and 70 upper-case hex digits (TLSH 4, 128 buckets), as the reference prints it.
              * @example f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22
              */
             value: string;
@@ -922,7 +1038,7 @@ export interface components {
             outcome: "created" | "added" | "updated" | "unchanged";
         };
         ShareRequest: {
-            /** @description 1 to 1000 items; the vpdq items hold at most 36000 frames in all. */
+            /** @description 1 to 1000 items; the vpdq items hold at most 36000 frames in all, the pdf items at most 20000 pages. */
             items: ({
                 /** @enum {string} */
                 type: "pdq";
@@ -972,6 +1088,45 @@ export interface components {
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
+            } | {
+                /** @enum {string} */
+                type: "pdf";
+                /** @description The SHA-256 of the page list written as page,quality,hash lines; leave it out to have it computed. */
+                value?: string;
+                /** @description The pages of the PDF (npm run client -- hash FILE.pdf prints them). */
+                pages: components["schemas"]["PdfPage"][];
+                /** @description At least one label from GET /v1/labels. */
+                labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
+                /** @description Your own reference for this item (e.g. a case id). */
+                externalId?: string;
+            } | {
+                /** @enum {string} */
+                type: "tlsh";
+                /** @description TLSH of a text after normalisation (npm run client -- hash FILE.txt prints it): T1 and 70 hex digits, as the reference prints it (T1 may be left out, either case); compared by TLSH distance. */
+                value: string;
+                /** @description At least one label from GET /v1/labels. */
+                labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
+                /** @description Your own reference for this item (e.g. a case id). */
+                externalId?: string;
+            } | {
+                /** @enum {string} */
+                type: "url";
+                /** @description The SHA-256 of the canonical URL, or of a host or folder key; or leave it out and send the URL itself as `url`. */
+                value?: string;
+                /**
+                 * @description The URL itself, instead of value: the node canonicalises it (scheme and host lower-cased, default port, IDN, fragment and tracking parameters dropped, escapes normalised) and keeps only its SHA-256.
+                 * @example https://example.org/channel/abc?utm_source=x
+                 */
+                url?: string;
+                /**
+                 * @description What the share covers: the URL itself (exact, the default), every URL on its host (host), or every URL under its folder (prefix: https://t.me/s/channel covers https://t.me/s/channel/…). Needs the URL itself.
+                 * @enum {string}
+                 */
+                scope?: "exact" | "host" | "prefix";
+                /** @description At least one label from GET /v1/labels. */
+                labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
+                /** @description Your own reference for this item (e.g. a case id). */
+                externalId?: string;
             })[];
         };
         FeedPage: {
@@ -990,9 +1145,9 @@ export interface components {
                      * @example pdq
                      * @enum {string}
                      */
-                    type: "pdq" | "blockhash" | "md5" | "sha256" | "vpdq";
+                    type: "pdq" | "blockhash" | "md5" | "sha256" | "vpdq" | "pdf" | "tlsh" | "url";
                     /**
-                     * @description Lowercase hex: 64 characters for pdq, blockhash and sha256; 32 for md5; for vpdq the SHA-256 of its frame list.
+                     * @description Lowercase hex: 64 characters for pdq, blockhash, sha256 and url (the SHA-256 of a canonical URL, or of a host or path-prefix key); 32 for md5; for vpdq and pdf the SHA-256 of its frame or page list. tlsh: T1 and 70 upper-case hex digits (TLSH 4, 128 buckets), as the reference prints it.
                      * @example f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22
                      */
                     value: string;
@@ -1002,6 +1157,8 @@ export interface components {
                     contributors: number;
                     /** @description vpdq: the frames, in the change that adds (or re-adds) the video. */
                     frames?: components["schemas"]["VideoFrame"][];
+                    /** @description pdf: the pages, in the change that adds (or re-adds) the PDF. */
+                    pages?: components["schemas"]["PdfPage"][];
                 };
             }[];
             nextCursor: string;
@@ -1390,6 +1547,23 @@ export interface operations {
                             name: string;
                             description: string;
                         }[];
+                        hashTypes: {
+                            /**
+                             * @description Hash type.
+                             * @example pdq
+                             * @enum {string}
+                             */
+                            type: "pdq" | "blockhash" | "md5" | "sha256" | "vpdq" | "pdf" | "tlsh" | "url";
+                            description: string;
+                            /**
+                             * @description hamming: bits that differ; tlsh: TLSH distance; equal: equality.
+                             * @enum {string}
+                             */
+                            metric: "hamming" | "tlsh" | "equal";
+                            defaultMaxDistance: number;
+                            /** @description The largest maxDistance a match request may ask for. */
+                            maxDistanceCap: number;
+                        }[];
                     };
                 };
             };
@@ -1440,12 +1614,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                "application/pdf": string;
+                "text/plain": string;
                 "image/*": string;
                 "video/*": string;
                 "multipart/form-data": {
                     /**
                      * Format: binary
-                     * @description The image or video.
+                     * @description The image, video, PDF or text (a text part declared text/plain).
                      */
                     file: string;
                 };
@@ -1458,7 +1634,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": (components["schemas"]["ImageHashes"] & Record<string, never>) | (components["schemas"]["VideoHashes"] & Record<string, never>);
+                    "application/json": (components["schemas"]["ImageHashes"] & Record<string, never>) | (components["schemas"]["VideoHashes"] & Record<string, never>) | (components["schemas"]["PdfHashes"] & Record<string, never>) | (components["schemas"]["TextHashes"] & Record<string, never>);
                 };
             };
             /** @description Malformed input; `errors` names each field. */
@@ -1627,12 +1803,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                "application/pdf": string;
+                "text/plain": string;
                 "image/*": string;
                 "video/*": string;
                 "multipart/form-data": {
                     /**
                      * Format: binary
-                     * @description The image or video.
+                     * @description The image, video, PDF or text (a text part declared text/plain).
                      */
                     file: string;
                 };
@@ -1648,6 +1826,10 @@ export interface operations {
                     "application/json": (components["schemas"]["ImageHashes"] & {
                         results: components["schemas"]["MatchResult"][];
                     }) | (components["schemas"]["VideoHashes"] & {
+                        results: components["schemas"]["MatchResult"][];
+                    }) | (components["schemas"]["PdfHashes"] & {
+                        results: components["schemas"]["MatchResult"][];
+                    }) | (components["schemas"]["TextHashes"] & {
                         results: components["schemas"]["MatchResult"][];
                     });
                 };
@@ -1896,7 +2078,7 @@ export interface operations {
                 "multipart/form-data": {
                     /**
                      * Format: binary
-                     * @description The image or video.
+                     * @description The image, video, PDF or text (a text part declared text/plain).
                      */
                     file: string;
                     /**
@@ -1919,6 +2101,10 @@ export interface operations {
                     "application/json": (components["schemas"]["ImageHashes"] & {
                         items: components["schemas"]["ShareResult"][];
                     }) | (components["schemas"]["VideoHashes"] & {
+                        items: components["schemas"]["ShareResult"][];
+                    }) | (components["schemas"]["PdfHashes"] & {
+                        items: components["schemas"]["ShareResult"][];
+                    }) | (components["schemas"]["TextHashes"] & {
                         items: components["schemas"]["ShareResult"][];
                     });
                 };

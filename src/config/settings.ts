@@ -1,12 +1,12 @@
 /**
  * The node's settings, one schema for both runtimes (DESIGN §3). Each setting is declared once, with
  * its bounds and default; runtime/node/config reads them from the environment and adds what
- * only Node has (port, database, ffmpeg, video), runtime/worker/config.ts reads them from the
+ * only Node has (port, database, ffmpeg and poppler, video and PDF limits), runtime/worker/config.ts reads them from the
  * Worker's bindings ([vars] and secrets) and tightens what Workers bound. Read once at start-up:
  * every bad variable is named in one line, a secret without its value.
  */
 import { z } from 'zod';
-import { DEFAULT_LIMITS, DEFAULT_VIDEO } from '../services/deps';
+import { DEFAULT_DOCUMENTS, DEFAULT_LIMITS, DEFAULT_VIDEO } from '../services/deps';
 import { parseAudienceList } from '../services/tokens';
 
 /** A yes/no variable: 1, true, yes (and 0, false, no). */
@@ -26,6 +26,8 @@ export const SHARED_SETTINGS = {
   MAX_BATCH: int(1, 100_000).default(DEFAULT_LIMITS.maxBatch),
   VPDQ_QUERY_MATCH_PERCENT: percent().default(DEFAULT_VIDEO.queryMatchPercent),
   VPDQ_CANDIDATE_MATCH_PERCENT: percent().default(DEFAULT_VIDEO.candidateMatchPercent),
+  PDF_QUERY_MATCH_PERCENT: percent().default(DEFAULT_DOCUMENTS.queryMatchPercent),
+  PDF_CANDIDATE_MATCH_PERCENT: percent().default(DEFAULT_DOCUMENTS.candidateMatchPercent),
   PUBLIC_URL: z.string().url().optional(),
   TOKEN_AUDIENCES: z
     .string()

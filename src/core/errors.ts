@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'image_too_large' // 422: too many pixels (decompression bomb guard)
   | 'low_quality' // 422
   | 'video_unavailable' // 501: no ffmpeg on this node (images keep working)
+  | 'document_unavailable' // 501: no PDF renderer on this node (images, text and URLs keep working)
   | 'unprocessable' // 422
   | 'rate_limited' // 429
   | 'not_ready' // 503

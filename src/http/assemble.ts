@@ -19,7 +19,7 @@ import type { AppDeps, Authenticator, HealthCheck } from './env';
 
 /** The service dependencies a runtime hands in as they are, and what the assembly turns into the rest. */
 export interface RuntimeParts
-  extends Pick<ServiceDeps, 'ledger' | 'follower' | 'hashes' | 'auth' | 'log' | 'federation' | 'treeHeadIntervalMs' | 'index' | 'decoder' | 'kernels' | 'digests' | 'video' | 'now' | 'newId' | 'issuer'> {
+  extends Pick<ServiceDeps, 'ledger' | 'follower' | 'hashes' | 'auth' | 'log' | 'federation' | 'treeHeadIntervalMs' | 'index' | 'decoder' | 'kernels' | 'digests' | 'video' | 'documents' | 'now' | 'newId' | 'issuer'> {
   /** How other nodes' JWKS are fetched (default: the global fetch). */
   fetch?: FetchLike;
   /** How long the set of origins that match is remembered (0: read on each match; the Node follower forgets it on a peer change). */
@@ -53,6 +53,8 @@ export function assembleAppDeps(p: RuntimeParts): AppDeps {
     { name: 'index', check: async () => ({ ok: p.index.ready(), detail: p.indexDetail() }) },
     // Informational: without ffmpeg the video routes say so, and everything else works.
     { name: 'video', check: async () => ({ ok: true, detail: { ...(await p.video.decoder.status()), ...p.video.slots.load() } }) },
+    // Informational too: without poppler PDFs get 501, and text and URLs work.
+    { name: 'documents', check: async () => ({ ok: true, detail: { ...(await p.documents.renderer.status()), ...p.documents.slots.load() } }) },
   ];
   const remoteJwks = new RemoteJwks({ fetch: p.fetch ?? ((url, init) => fetch(url, init)), now: p.now });
   const authenticator = p.authenticator ?? (p.devAuth ? new DevAuthenticator() : new TokenAuthenticator({ auth: p.auth, ledger: p.ledger, keyring, remoteJwks, now: p.now, newId: p.newId, issuer: p.issuer }));
@@ -78,6 +80,7 @@ export function assembleAppDeps(p: RuntimeParts): AppDeps {
     kernels: p.kernels,
     digests: p.digests,
     video: p.video,
+    documents: p.documents,
     now: p.now,
     newId: p.newId,
     limits: { maxJsonBytes: DEFAULT_LIMITS.maxJsonBytes, ...p.limits },

@@ -1,13 +1,20 @@
 /**
  * The hashes a client sends (POST /v1/match, POST /v1/hashes), as schemas that both document and
- * enforce the API: a union on `type`, each type with its own hex length, vPDQ frames checked and their
- * digest computed or checked, labels from the vocabulary, batch and frame limits from the node's
- * configuration. Handlers and services receive the parsed values: lowercase hex, typed hash types,
- * a vpdq item's value always its frames' digest.
+ * enforce the API: a union on `type`, each type with its own hex length (tlsh: its printed form),
+ * vPDQ frames and PDF pages checked and their digest computed or checked, URLs canonicalised and
+ * turned into the keys they are stored or looked up by, labels from the vocabulary, batch, frame and
+ * page limits from the node's configuration. Handlers and services receive the parsed values:
+ * lowercase hex (tlsh: T1 and upper case), typed hash types, a vpdq or pdf item's value always its
+ * list's digest, a url item's value always a digest.
  */
 import { z } from '@hono/zod-openapi';
-import { HASH_SPECS, HASH_TYPES, LABELS, SINGLE_HASH_TYPES, type SingleHashType } from '../core/hashes';
+import { MAX_PDF_PAGE, PDF_RENDER_DPI, pdfDigest, type PdfPageHash } from '../core/document';
+import { HASH_SPECS, HASH_TYPES, LABELS, SINGLE_HASH_TYPES, type HashType, type SingleHashType } from '../core/hashes';
+import { canonicalTlsh } from '../core/tlsh';
+import { hashUrl, hostKey, pathPrefixKey, prefixDigest, prefixDigests, URL_MAX_LENGTH } from '../core/url';
 import { MAX_FRAME_INDEX, MAX_FRAME_TIMESTAMP, vpdqDigest, type VideoFrameHash } from '../core/video';
+import type { ServiceDeps } from '../services/deps';
+import type { UrlQuery, UrlScope } from '../services/hashing';
 import { hexOf, plainText, wholeNumber } from './input';
 import { BATCH_TOO_LARGE } from './validation';
 
@@ -17,9 +24,28 @@ export interface InputLimits {
   maxBatch: number;
   /** Most frames in one vpdq item, and in all the items of a match request: VIDEO_MAX_FRAMES. */
   maxFrames: number;
+  /** Most pages in one pdf item, and in all the items of a match request: PDF_MAX_PAGES. */
+  maxPages: number;
 }
 
-const hashValue = (type: SingleHashType | 'vpdq') => hexOf(HASH_SPECS[type].bits / 4, `${type} value`, HASH_SPECS[type].bits);
+/** The request schemas' limits from the node's deps. */
+export const inputLimits = (deps: Pick<ServiceDeps, 'limits' | 'video' | 'documents'>): InputLimits => ({ maxBatch: deps.limits.maxBatch, maxFrames: deps.video.decode.maxFrames, maxPages: deps.documents.limits.maxPages });
+
+/** The types whose values are hex of a fixed length (all but tlsh). */
+type HexHashType = Exclude<HashType, 'tlsh'>;
+
+const hashValue = (type: HexHashType) => hexOf(HASH_SPECS[type].bits / 4, `${type} value`, HASH_SPECS[type].bits);
+
+/** A TLSH digest in any form the reference parses (`T1` optional, either case); parsed to the node's form, `T1` and upper case. */
+const TLSH_FORM = /^([Tt]1)?[0-9A-Fa-f]{70}$/;
+const tlshValue = () =>
+  z
+    .string()
+    .regex(TLSH_FORM, { error: (iss) => (typeof iss.input === 'string' ? `tlsh value must be a TLSH digest: T1 and 70 hex digits (the standard 128-bucket build), got ${iss.input.length} characters` : undefined) })
+    .transform((v) => canonicalTlsh(v) ?? v);
+
+/** A single hash's value, in the form its type takes. */
+const valueOf = (type: Exclude<SingleHashType, 'url'>) => (type === 'tlsh' ? tlshValue() : hashValue(type));
 
 const QUALITY = wholeNumber(0, 100, 'quality').openapi({ description: 'PDQ quality (0-100), if known: results for quality below 50 are flagged `lowQuality`, and such hashes are not shared (422).' });
 
@@ -52,16 +78,38 @@ const frameList = (maxFrames: number) =>
     })
     .transform((frames): VideoFrameHash[] => frames.map((f) => ({ ...f, timestamp: Math.round(f.timestamp * 1000) / 1000 })));
 
-const VALUE_DESCRIPTION: Record<SingleHashType, string> = {
+export const PdfPageSchema = z
+  .object({
+    page: wholeNumber(1, MAX_PDF_PAGE, 'a page number').openapi({ description: 'Page number, from 1; increasing from page to page.' }),
+    hash: hexOf(64, 'a page hash (PDQ)').openapi({ description: `PDQ of the page rendered at ${PDF_RENDER_DPI} dpi, 64 hex digits.` }),
+    quality: wholeNumber(0, 100, 'a page quality').openapi({ description: 'PDQ quality; pages below 50 (blank or nearly) take no part in matching.' }),
+  })
+  .openapi('PdfPage');
+
+/** A page list: 1 to maxPages pages, page numbers increasing. */
+const pageList = (maxPages: number) =>
+  z
+    .array(PdfPageSchema)
+    .min(1, 'a pdf hash needs a non-empty array of pages')
+    .max(maxPages, { error: (iss) => `${Array.isArray(iss.input) ? iss.input.length : 'too many'} pages; at most ${maxPages} are accepted in one pdf hash` })
+    .superRefine((pages, ctx) => {
+      pages.forEach((p, i) => {
+        const prev = pages[i - 1];
+        if (prev && p.page <= prev.page) ctx.addIssue({ code: 'custom', path: [i, 'page'], message: `page numbers must increase (page ${i} is ${p.page}, after ${prev.page})` });
+      });
+    });
+
+const VALUE_DESCRIPTION: Record<Exclude<SingleHashType, 'url'>, string> = {
   pdq: 'PDQ, 64 hex digits (256 bits).',
   blockhash: 'blockhash (16x16, method 2), 64 hex digits (256 bits).',
   md5: 'MD5 of the file, 32 hex digits.',
   sha256: 'SHA-256 of the file, 64 hex digits.',
+  tlsh: 'TLSH of a text after normalisation (npm run client -- hash FILE.txt prints it): T1 and 70 hex digits, as the reference prints it (T1 may be left out, either case); compared by TLSH distance.',
 };
 
 /** The members every hash item has: type and value (`extra` adds the route's own, e.g. labels). */
-function singleHash<T extends SingleHashType, E extends z.ZodRawShape>(type: T, extra: E) {
-  return z.object({ type: z.literal(type), value: hashValue(type).openapi({ description: VALUE_DESCRIPTION[type] }), ...extra });
+function singleHash<T extends Exclude<SingleHashType, 'url'>, E extends z.ZodRawShape>(type: T, extra: E) {
+  return z.object({ type: z.literal(type), value: valueOf(type).openapi({ description: VALUE_DESCRIPTION[type] }), ...extra });
 }
 
 /** A vpdq item's own members: frames, and a value that is their digest (computed when left out: `digested`). */
@@ -78,6 +126,91 @@ function digested<T extends { value?: string; frames: VideoFrameHash[] }>(it: T,
     ctx.addIssue({ code: 'custom', path: ['value'], message: `a vpdq value is the SHA-256 of its frame list (${digest} for these frames); leave it out to have it computed` });
   }
   return { ...it, value: digest };
+}
+
+/** A pdf item's own members: pages, and a value that is their digest (computed when left out: `paged`). */
+const pdfFields = (maxPages: number) => ({
+  type: z.literal('pdf'),
+  value: hashValue('pdf').optional().openapi({ description: 'The SHA-256 of the page list written as page,quality,hash lines; leave it out to have it computed.' }),
+  pages: pageList(maxPages).openapi({ description: 'The pages of the PDF (npm run client -- hash FILE.pdf prints them).' }),
+});
+
+/** A pdf item with its value: the pages' digest, which a value sent must equal. */
+function paged<T extends { value?: string; pages: PdfPageHash[] }>(it: T, ctx: z.RefinementCtx) {
+  const digest = pdfDigest(it.pages);
+  if (it.value !== undefined && it.value !== digest) {
+    ctx.addIssue({ code: 'custom', path: ['value'], message: `a pdf value is the SHA-256 of its page list (${digest} for these pages); leave it out to have it computed` });
+  }
+  return { ...it, value: digest };
+}
+
+const URL_SCOPES = ['exact', 'host', 'prefix'] as const satisfies readonly UrlScope[];
+
+/** A url item's own members: the URL itself, or the digest of its canonical form (or of a host or folder key). */
+const urlFields = {
+  type: z.literal('url'),
+  value: hashValue('url')
+    .optional()
+    .openapi({ description: 'The SHA-256 of the canonical URL, or of a host or folder key; or leave it out and send the URL itself as `url`.' }),
+  url: z
+    .string()
+    .max(URL_MAX_LENGTH, `a URL must be at most ${URL_MAX_LENGTH} characters`)
+    .optional()
+    .openapi({
+      description:
+        'The URL itself, instead of value: the node canonicalises it (scheme and host lower-cased, default port, IDN, fragment and tracking parameters dropped, escapes normalised) and keeps only its SHA-256.',
+      example: 'https://example.org/channel/abc?utm_source=x',
+    }),
+};
+
+/** The url or the value, not both and not neither; a URL that cannot be canonicalised says why. */
+function urlOrValue(it: { value?: string; url?: string }, ctx: z.RefinementCtx): { url: string } | { value: string } | null {
+  if (it.url !== undefined && it.value !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['value'], message: 'give a url or its value (the SHA-256 of its canonical form), not both' });
+    return null;
+  }
+  if (it.url !== undefined) return { url: it.url };
+  if (it.value !== undefined) return { value: it.value };
+  ctx.addIssue({ code: 'custom', path: ['url'], message: 'a url item needs the URL itself (url) or the SHA-256 of its canonical form (value)' });
+  return null;
+}
+
+/** A url item to match: sent as a URL, it is looked up as itself, its host and each folder above it (core/url `prefixDigests`). */
+function urlToMatch<T extends { value?: string; url?: string }>(it: T, ctx: z.RefinementCtx) {
+  const { url: _sent, ...rest } = it;
+  const given = urlOrValue(it, ctx);
+  if (!given) return z.NEVER;
+  if ('value' in given) return { ...rest, value: given.value };
+  const exact = hashUrl(given.url);
+  if ('problem' in exact) return urlProblem(ctx, `the URL cannot be used: ${exact.problem}`);
+  const keys = prefixDigests(given.url);
+  if ('problem' in keys) return urlProblem(ctx, keys.problem);
+  const url: UrlQuery = { canonical: exact.url, scope: 'exact', candidates: keys.candidates };
+  return { ...rest, value: exact.digest, url };
+}
+
+/** A url item to share: the URL's digest, or (scope host or prefix) the digest of its host's or folder's key. */
+function urlToShare<T extends { value?: string; url?: string; scope?: UrlScope }>(it: T, ctx: z.RefinementCtx) {
+  const { url: _sent, scope: _scope, ...rest } = it;
+  const scope = it.scope ?? 'exact';
+  const given = urlOrValue(it, ctx);
+  if (!given) return z.NEVER;
+  if ('value' in given) {
+    if (scope === 'exact') return { ...rest, value: given.value };
+    ctx.addIssue({ code: 'custom', path: ['scope'], message: 'host or prefix matching needs the url itself; a value is stored as it is' });
+    return z.NEVER;
+  }
+  const exact = hashUrl(given.url);
+  if ('problem' in exact) return urlProblem(ctx, `the URL cannot be used: ${exact.problem}`);
+  if (scope === 'exact') return { ...rest, value: exact.digest, url: { canonical: exact.url, scope } satisfies UrlQuery };
+  const key = scope === 'host' ? hostKey(given.url) : pathPrefixKey(given.url);
+  if ('problem' in key) return urlProblem(ctx, key.problem);
+  return { ...rest, value: prefixDigest(key.url), url: { canonical: key.url, scope } satisfies UrlQuery };
+}
+
+function urlProblem(ctx: z.RefinementCtx, message: string): typeof z.NEVER {
+  ctx.addIssue({ code: 'custom', path: ['url'], message });
+  return z.NEVER;
 }
 
 /** The node's words for a `type` that names no hash type (the union's own issue). */
@@ -98,6 +231,9 @@ const matchItem = (limits: InputLimits) =>
       singleHash('md5', {}),
       singleHash('sha256', {}),
       z.object(vpdqFields(limits.maxFrames)).transform(digested),
+      z.object(pdfFields(limits.maxPages)).transform(paged),
+      singleHash('tlsh', {}),
+      z.object(urlFields).transform(urlToMatch),
     ],
     { error: unknownType },
   );
@@ -113,15 +249,29 @@ const shareItem = (limits: InputLimits) => {
       singleHash('md5', extra),
       singleHash('sha256', extra),
       z.object({ ...vpdqFields(limits.maxFrames), ...extra }).transform(digested),
+      z.object({ ...pdfFields(limits.maxPages), ...extra }).transform(paged),
+      singleHash('tlsh', extra),
+      z
+        .object({
+          ...urlFields,
+          scope: z
+            .enum(URL_SCOPES)
+            .optional()
+            .openapi({ description: 'What the share covers: the URL itself (exact, the default), every URL on its host (host), or every URL under its folder (prefix: https://t.me/s/channel covers https://t.me/s/channel/…). Needs the URL itself.' }),
+          ...extra,
+        })
+        .transform(urlToShare),
     ],
     { error: unknownType },
   );
 };
 
-/** The items of one request hold at most `max` frames in all (matching cost grows with them). */
-const framesInAll = (max: number) => (items: { type: string; frames?: unknown[] }[], ctx: z.RefinementCtx) => {
-  const total = items.reduce((n, it) => n + (it.type === 'vpdq' && it.frames ? it.frames.length : 0), 0);
-  if (total > max) ctx.addIssue({ code: 'custom', path: [], params: BATCH_TOO_LARGE, message: `the vpdq items of this request hold ${total} frames; at most ${max} are taken in one request (split it)` });
+/** The items of one request hold at most `maxFrames` frames and `maxPages` pages in all (matching cost grows with them). */
+const framesInAll = (maxFrames: number, maxPages: number) => (items: { type: string; frames?: unknown[]; pages?: unknown[] }[], ctx: z.RefinementCtx) => {
+  const frames = items.reduce((n, it) => n + (it.type === 'vpdq' && it.frames ? it.frames.length : 0), 0);
+  if (frames > maxFrames) ctx.addIssue({ code: 'custom', path: [], params: BATCH_TOO_LARGE, message: `the vpdq items of this request hold ${frames} frames; at most ${maxFrames} are taken in one request (split it)` });
+  const pages = items.reduce((n, it) => n + (it.type === 'pdf' && it.pages ? it.pages.length : 0), 0);
+  if (pages > maxPages) ctx.addIssue({ code: 'custom', path: [], params: BATCH_TOO_LARGE, message: `the pdf items of this request hold ${pages} pages; at most ${maxPages} are taken in one request (split it)` });
 };
 
 const batch = <T extends z.ZodType>(item: T, max: number, what: string) =>
@@ -140,11 +290,24 @@ export const LabelsSchema = z.array(LabelIdSchema).min(1, 'give at least one lab
 export const ExternalIdSchema = plainText(200, 'externalId').openapi({ description: 'Your own reference for this item (e.g. a case id).' });
 
 /** Per type, the largest maximum distance a query may ask for (0 for exact hashes). */
-const maxDistance = (t: (typeof HASH_TYPES)[number]) => wholeNumber(0, HASH_SPECS[t].maxDistanceCap, `${t} maxDistance`).optional();
+const maxDistance = (t: HashType) => wholeNumber(0, HASH_SPECS[t].maxDistanceCap, `${t} maxDistance`).optional();
+const hamming = SINGLE_HASH_TYPES.filter((t) => HASH_SPECS[t].metric === 'hamming');
 const MaxDistanceSchema = z
-  .strictObject({ pdq: maxDistance('pdq'), blockhash: maxDistance('blockhash'), md5: maxDistance('md5'), sha256: maxDistance('sha256'), vpdq: maxDistance('vpdq') } satisfies Record<(typeof HASH_TYPES)[number], unknown>)
+  .strictObject({
+    pdq: maxDistance('pdq'),
+    blockhash: maxDistance('blockhash'),
+    md5: maxDistance('md5'),
+    sha256: maxDistance('sha256'),
+    vpdq: maxDistance('vpdq'),
+    pdf: maxDistance('pdf'),
+    tlsh: maxDistance('tlsh'),
+    url: maxDistance('url'),
+  } satisfies Record<HashType, unknown>)
   .openapi({
-    description: `Per-type maximum Hamming distance, overriding the defaults (${SINGLE_HASH_TYPES.filter((t) => HASH_SPECS[t].perceptual).map((t) => `${t} ${HASH_SPECS[t].defaultMaxDistance}`).join(', ')}, vpdq frames ${HASH_SPECS.vpdq.defaultMaxDistance}) up to a cap of 64; exact hashes only 0.`,
+    description:
+      `Per-type maximum distance, overriding the defaults: Hamming distance for ${hamming.map((t) => `${t} (${HASH_SPECS[t].defaultMaxDistance})`).join(', ')}, ` +
+      `vpdq frames (${HASH_SPECS.vpdq.defaultMaxDistance}) and pdf pages (${HASH_SPECS.pdf.defaultMaxDistance}), up to a cap of ${HASH_SPECS.pdq.maxDistanceCap}; ` +
+      `TLSH distance for tlsh (${HASH_SPECS.tlsh.defaultMaxDistance}), up to ${HASH_SPECS.tlsh.maxDistanceCap}; exact hashes (${SINGLE_HASH_TYPES.filter((t) => HASH_SPECS[t].metric === 'equal').join(', ')}) only 0.`,
     example: { pdq: 24 },
   });
 
@@ -152,8 +315,8 @@ export const matchRequestSchema = (limits: InputLimits) =>
   z
     .object({
       hashes: batch(matchItem(limits), limits.maxBatch, 'hashes')
-        .superRefine(framesInAll(limits.maxFrames))
-        .openapi({ description: `1 to ${limits.maxBatch} hashes; the vpdq items hold at most ${limits.maxFrames} frames in all.` }),
+        .superRefine(framesInAll(limits.maxFrames, limits.maxPages))
+        .openapi({ description: `1 to ${limits.maxBatch} hashes; the vpdq items hold at most ${limits.maxFrames} frames in all, the pdf items at most ${limits.maxPages} pages.` }),
       maxDistance: MaxDistanceSchema.optional(),
       dihedral: z
         .boolean()
@@ -166,8 +329,8 @@ export const shareRequestSchema = (limits: InputLimits) =>
   z
     .object({
       items: batch(shareItem(limits), limits.maxBatch, 'items')
-        .superRefine(framesInAll(10 * limits.maxFrames))
-        .openapi({ description: `1 to ${limits.maxBatch} items; the vpdq items hold at most ${10 * limits.maxFrames} frames in all.` }),
+        .superRefine(framesInAll(10 * limits.maxFrames, 10 * limits.maxPages))
+        .openapi({ description: `1 to ${limits.maxBatch} items; the vpdq items hold at most ${10 * limits.maxFrames} frames in all, the pdf items at most ${10 * limits.maxPages} pages.` }),
     })
     .openapi('ShareRequest');
 

@@ -1,17 +1,20 @@
 /**
- * Reads an uploaded media body (raw `image/*` or `video/*`, or the multipart field `file`) into
- * memory. Never to disk. Whether it is an image or a video is decided from its bytes, not from the
- * declared type, and so is its size limit: the route let the body through up to the larger of the
- * two (route.ts), and an image found inside a video-sized body is held to MAX_BODY_BYTES here.
+ * Reads an uploaded media body (raw `image/*`, `video/*`, `application/pdf` or `text/plain`, or the
+ * multipart field `file`) into memory. Never to disk. Whether it is an image, a video, a PDF or a
+ * text is decided from its bytes (services/hashing.ts `mediaKind`), not from the declared type; the
+ * declared type (the part's, in a multipart body) is handed on for text, which has no magic number,
+ * and its charset. So is its size limit: the route let the body through up to the largest of them
+ * (route.ts), and what is found inside is held to its own here (an image or a text to MAX_BODY_BYTES,
+ * a PDF to PDF_MAX_BYTES).
  */
 import type { Context } from 'hono';
 import { DomainError } from '../core/errors';
-import { isVideo } from '../core/video';
+import { mediaKind, type MediaKind } from '../services/hashing';
 import type { AppEnv } from './env';
 
-export async function readMedia(c: Context<AppEnv>): Promise<{ bytes: Uint8Array; form?: Record<string, string | File | (string | File)[]> }> {
+export async function readMedia(c: Context<AppEnv>): Promise<{ bytes: Uint8Array; contentType: string; form?: Record<string, string | File | (string | File)[]> }> {
   const type = (c.req.header('content-type') ?? '').toLowerCase();
-  let read: { bytes: Uint8Array; form?: Record<string, string | File | (string | File)[]> };
+  let read: { bytes: Uint8Array; contentType: string; form?: Record<string, string | File | (string | File)[]> };
   if (type.startsWith('multipart/form-data')) {
     let form: Record<string, string | File | (string | File)[]>;
     try {
@@ -23,18 +26,21 @@ export async function readMedia(c: Context<AppEnv>): Promise<{ bytes: Uint8Array
     if (!(file instanceof File)) {
       throw new DomainError('invalid_request', 'the multipart body needs one file field named "file"', { errors: [{ path: 'file', message: Array.isArray(file) ? 'more than one file' : 'missing' }] });
     }
-    read = { bytes: new Uint8Array(await file.arrayBuffer()), form };
-  } else if (type.startsWith('image/') || type.startsWith('video/')) {
-    read = { bytes: new Uint8Array(await c.req.arrayBuffer()) };
+    read = { bytes: new Uint8Array(await file.arrayBuffer()), contentType: file.type, form };
+  } else if (type.startsWith('image/') || type.startsWith('video/') || type.startsWith('application/pdf') || type.startsWith('text/plain')) {
+    read = { bytes: new Uint8Array(await c.req.arrayBuffer()), contentType: type };
   } else {
     const json = /^application\/([\w.+-]+\+)?json\b/.test(type) && c.req.path.endsWith('/media');
     const hint = json ? `; hashes sent as JSON go to ${c.req.method} ${c.req.path.slice(0, -'/media'.length)}` : '';
-    throw new DomainError('unsupported_media_type', `send the media as Content-Type image/*, video/* or multipart/form-data with a "file" field (got ${JSON.stringify(type || 'none')})${hint}`);
+    throw new DomainError('unsupported_media_type', `send the media as Content-Type image/*, video/*, application/pdf, text/plain or multipart/form-data with a "file" field (got ${JSON.stringify(type.slice(0, 100) || 'none')})${hint}`);
   }
-  const { limits, video } = c.var.deps;
-  const [max, what] = isVideo(read.bytes) ? [video.maxBytes, 'videos'] : [limits.maxBodyBytes, 'images'];
-  if (read.bytes.byteLength > max) {
-    throw new DomainError('payload_too_large', `${what} are accepted up to ${max} bytes; this one is ${read.bytes.byteLength}${what === 'images' ? ` (videos up to ${video.maxBytes})` : ''}`, { extra: { maxBytes: max } });
+  const { limits, video, documents } = c.var.deps;
+  const kind = mediaKind(read.bytes, read.contentType);
+  const max: Record<MediaKind, [number, string]> = { video: [video.maxBytes, 'videos'], pdf: [documents.maxBytes, 'PDFs'], image: [limits.maxBodyBytes, 'images'], text: [limits.maxBodyBytes, 'texts'] };
+  const [most, what] = max[kind];
+  if (read.bytes.byteLength > most) {
+    const others = kind === 'image' || kind === 'text' ? ` (videos up to ${video.maxBytes}, PDFs up to ${documents.maxBytes})` : '';
+    throw new DomainError('payload_too_large', `${what} are accepted up to ${most} bytes; this one is ${read.bytes.byteLength}${others}`, { extra: { maxBytes: most } });
   }
   return read;
 }

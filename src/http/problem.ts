@@ -27,6 +27,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   image_too_large: 422,
   low_quality: 422,
   video_unavailable: 501,
+  document_unavailable: 501,
   unprocessable: 422,
   rate_limited: 429,
   not_implemented: 501,

@@ -22,9 +22,10 @@ import { withNodeWords } from './validation';
 
 /**
  * What a route's body is. json: JSON up to MAX_JSON_BYTES, Content-Type application/json. form: the
- * token endpoint's small form, up to MAX_JSON_BYTES. media: an image (up to MAX_BODY_BYTES when
- * declared image/*) or a video or multipart form (up to VIDEO_MAX_BYTES). none: no body is read;
- * one larger than MAX_JSON_BYTES is still refused.
+ * token endpoint's small form, up to MAX_JSON_BYTES. media: an image or a text (up to MAX_BODY_BYTES
+ * when declared image/* or text/plain), a PDF (up to PDF_MAX_BYTES when declared application/pdf),
+ * or a video or multipart form (up to the largest of VIDEO_MAX_BYTES, PDF_MAX_BYTES and
+ * MAX_BODY_BYTES). none: no body is read; one larger than MAX_JSON_BYTES is still refused.
  */
 export type BodyKind = 'json' | 'form' | 'media' | 'none';
 
@@ -40,19 +41,25 @@ type Definition<P extends string> = Omit<RouteConfig, 'path' | 'security' | 'mid
 
 /** The body's limit for this request, in bytes, and the words of its 413. */
 function limitOf(kind: BodyKind, c: Context<AppEnv>): { max: number; message: string } {
-  const { limits, video } = c.var.deps;
+  const { limits, video, documents } = c.var.deps;
   const json = limits.maxJsonBytes;
   if (kind === 'json') return { max: json, message: `the JSON body is larger than ${json} bytes, the most this node takes in one JSON request; send fewer items per request` };
   if (kind === 'form') return { max: json, message: `the form body is larger than ${json} bytes, the most this node takes in a form` };
   if (kind === 'none') return { max: json, message: `this operation takes no body, and this one is larger than ${json} bytes` };
   const image = limits.maxBodyBytes;
-  const any = Math.max(image, video.maxBytes);
-  // A body declared image/* is held to the image limit from its Content-Length; a video or a
-  // multipart form may be larger (an image among them is held to MAX_BODY_BYTES once read: media.ts).
-  if ((c.req.header('content-type') ?? '').toLowerCase().startsWith('image/') && image < any) {
-    return { max: image, message: `the image is larger than ${image} bytes, the most this node takes for an image (a video may be up to ${any} bytes: send it as video/* or multipart)` };
+  const any = Math.max(image, video.maxBytes, documents.maxBytes);
+  // A body declared image/* or text/plain is held to the image limit from its Content-Length, one
+  // declared application/pdf to the PDF limit; a video or a multipart form may be larger (what is
+  // found inside is held to its own limit once read: media.ts).
+  const type = (c.req.header('content-type') ?? '').toLowerCase();
+  const declared = type.startsWith('image/') ? 'image' : type.startsWith('text/plain') ? 'text' : null;
+  if (declared && image < any) {
+    return { max: image, message: `the ${declared} is larger than ${image} bytes, the most this node takes for an image or a text (a video or a PDF may be up to ${any} bytes: send it as video/*, application/pdf or multipart)` };
   }
-  return { max: any, message: `the request body is larger than ${any} bytes, the most this node takes for a video` };
+  if (type.startsWith('application/pdf') && documents.maxBytes < any) {
+    return { max: documents.maxBytes, message: `the PDF is larger than ${documents.maxBytes} bytes, the most this node takes for a PDF` };
+  }
+  return { max: any, message: `the request body is larger than ${any} bytes, the most this node takes for a video or a PDF` };
 }
 
 /**
@@ -84,7 +91,7 @@ function requireJson(method: string, path: string, mediaRoute: string | undefine
     const type = c.req.header('content-type');
     if (type !== undefined && JSON_TYPE.test(type)) return next();
     const got = type === undefined ? 'no Content-Type' : `Content-Type ${type}`;
-    const media = mediaRoute ? `; an image or video goes to ${method.toUpperCase()} ${mediaRoute}` : '';
+    const media = mediaRoute ? `; an image, video, PDF or text goes to ${method.toUpperCase()} ${mediaRoute}` : '';
     throw new DomainError('unsupported_media_type', `${method.toUpperCase()} ${path} takes a JSON body (Content-Type: application/json), and this request has ${got}${media}`, {
       extra: { accepts: ['application/json'] },
     });

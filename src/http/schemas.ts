@@ -1,8 +1,9 @@
 /** Schemas shared by several routes. Field meanings live here, so /openapi.json documents the API. */
 import { z } from '@hono/zod-openapi';
 import { HASH_TYPES } from '../core/hashes';
+import { PDF_RENDER_DPI } from '../core/document';
 import { PDQ_DIHEDRAL_VARIANTS } from '../core/pdq';
-import { LabelIdSchema, VideoFrameSchema } from './hash-input';
+import { LabelIdSchema, PdfPageSchema, VideoFrameSchema } from './hash-input';
 
 export const ProblemSchema = z
   .object({
@@ -21,7 +22,8 @@ export const ProblemSchema = z
 export const HashTypeSchema = z.enum(HASH_TYPES).openapi({ description: 'Hash type.', example: 'pdq' });
 
 export const HashValueSchema = z.string().openapi({
-  description: 'Lowercase hex: 64 characters for pdq, blockhash and sha256; 32 for md5; for vpdq the SHA-256 of its frame list.',
+  description:
+    'Lowercase hex: 64 characters for pdq, blockhash, sha256 and url (the SHA-256 of a canonical URL, or of a host or path-prefix key); 32 for md5; for vpdq and pdf the SHA-256 of its frame or page list. tlsh: T1 and 70 upper-case hex digits (TLSH 4, 128 buckets), as the reference prints it.',
   example: 'f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22',
 });
 
@@ -52,8 +54,45 @@ export const VideoHashesSchema = z
   })
   .openapi('VideoHashes');
 
-/** What hashing media answers, an image's or a video's hashes (told apart by `kind`), with `extra` members. */
-export const mediaHashesSchema = <T extends z.ZodRawShape>(extra: T) => z.discriminatedUnion('kind', [ImageHashesSchema.extend(extra), VideoHashesSchema.extend(extra)]);
+const TlshHashSchema = z.object({ value: z.string() }).openapi({ description: 'TLSH of the text after normalisation (Unicode NFKC, lower case, runs of white space as one space); absent when there is too little text (TLSH needs 50 bytes of varied text).' });
+const NotesSchema = z.array(z.string()).optional().openapi({ description: 'What could not be hashed and why (no text, encrypted, text cut), in the node\'s words.' });
+
+export const PdfHashesSchema = z
+  .object({
+    kind: z.literal('pdf'),
+    hashes: z.object({
+      pdf: z
+        .object({ value: HashValueSchema, pages: z.array(PdfPageSchema) })
+        .optional()
+        .openapi({ description: `PDQ of each page rendered at ${PDF_RENDER_DPI} dpi; value = SHA-256 of the page list written as page,quality,hash lines. Absent when the PDF needs a password.` }),
+      tlsh: TlshHashSchema.optional(),
+      md5: z.object({ value: z.string() }),
+      sha256: z.object({ value: z.string() }),
+    }),
+    media: z.object({
+      format: z.literal('pdf'),
+      pages: z.number().int(),
+      resolutionDpi: z.number().int(),
+      encrypted: z.union([z.literal(false), z.enum(['owner-password', 'password-required'])]).openapi({ description: 'owner-password: encrypted against editing only, rendered as usual; password-required: it cannot be opened, only md5 and sha256 were taken.' }),
+      textCharacters: z.number().int(),
+      textTruncated: z.boolean().optional(),
+    }),
+    notes: NotesSchema,
+  })
+  .openapi('PdfHashes');
+
+export const TextHashesSchema = z
+  .object({
+    kind: z.literal('text'),
+    hashes: z.object({ tlsh: TlshHashSchema.optional(), md5: z.object({ value: z.string() }).openapi({ description: 'Of the bytes as sent.' }), sha256: z.object({ value: z.string() }) }),
+    media: z.object({ format: z.literal('text'), encoding: z.string().openapi({ example: 'utf-8' }), characters: z.number().int().openapi({ description: 'After normalisation.' }) }),
+    notes: NotesSchema,
+  })
+  .openapi('TextHashes');
+
+/** What hashing media answers: an image's, a video's, a PDF's or a text's hashes (told apart by `kind`), with `extra` members. */
+export const mediaHashesSchema = <T extends z.ZodRawShape>(extra: T) =>
+  z.discriminatedUnion('kind', [ImageHashesSchema.extend(extra), VideoHashesSchema.extend(extra), PdfHashesSchema.extend(extra), TextHashesSchema.extend(extra)]);
 export const MediaHashesSchema = mediaHashesSchema({});
 
 export const MatchSchema = z
@@ -61,7 +100,7 @@ export const MatchSchema = z
     id: z.string().openapi({ description: 'The stored hash.' }),
     type: HashTypeSchema,
     value: HashValueSchema,
-    distance: z.number().int().openapi({ description: 'Hamming distance to the query (0 for exact hashes).' }),
+    distance: z.number().int().openapi({ description: 'Distance to the query: Hamming distance (a video or PDF: of its nearest frame or page), TLSH distance for tlsh, 0 for exact hashes.' }),
     labels: z.array(LabelIdSchema),
     contributors: z.number().int().openapi({ description: 'How many member platforms shared this hash (for a pulled hash: at its origin node).' }),
     origin: z.string().optional().openapi({ description: 'A hash pulled from a peer node: the URL of the node it was shared at (its labels and contributors are those there). Absent for hashes shared on this node.' }),
@@ -79,27 +118,50 @@ export const MatchSchema = z
       .object({ index: z.number().int(), timestamp: z.number() })
       .optional()
       .openapi({ description: 'An image matched one frame of a video: that frame (of the stored video when the query is an image, of the query video when the stored hash is an image).' }),
+    document: z
+      .object({ queryMatchPercent: z.number(), candidateMatchPercent: z.number() })
+      .optional()
+      .openapi({ description: 'A PDF matched a stored PDF by its pages: the share of the query\'s usable pages within the page distance of the stored PDF\'s, and the other way round.' }),
+    page: z
+      .object({ number: z.number().int() })
+      .optional()
+      .openapi({ description: 'An image matched one page of a PDF: that page (of the stored PDF when the query is an image, of the query PDF when the stored hash is an image).' }),
+    url: z
+      .object({ scope: z.enum(['exact', 'host', 'prefix']) })
+      .optional()
+      .openapi({ description: 'A URL query matched: the URL itself (exact), or a whole host or folder a member shared (host, prefix).' }),
   })
   .openapi('Match');
 
 export const MatchResultSchema = z
   .object({
-    query: z.object({ type: HashTypeSchema, value: HashValueSchema, quality: z.number().int().optional(), frames: z.number().int().optional().openapi({ description: 'vpdq: frames in the query, and usableFrames those of quality >= 50 with distinct hashes.' }), usableFrames: z.number().int().optional() }),
+    query: z.object({
+      type: HashTypeSchema,
+      value: HashValueSchema,
+      quality: z.number().int().optional(),
+      frames: z.number().int().optional().openapi({ description: 'vpdq: frames in the query, and usableFrames those of quality >= 50 with distinct hashes.' }),
+      usableFrames: z.number().int().optional(),
+      pages: z.number().int().optional().openapi({ description: 'pdf: pages in the query, and usablePages those of quality >= 50 with distinct hashes.' }),
+      usablePages: z.number().int().optional(),
+      canonicalUrl: z.string().optional().openapi({ description: 'url: the URL as the node canonicalised it (never stored).' }),
+    }),
     matched: z.boolean().openapi({ description: 'Whether any shared hash matched (`matches` is not empty).' }),
-    lowQuality: z.boolean().optional().openapi({ description: 'The query PDQ hash has quality below 50 (a video: no frame of quality 50 or more): weak evidence.' }),
+    lowQuality: z.boolean().optional().openapi({ description: 'The query PDQ hash has quality below 50 (a video or a PDF: no frame or page of quality 50 or more): weak evidence.' }),
     matches: z.array(MatchSchema).openapi({ description: 'Nearest first.' }),
   })
   .openapi('MatchResult');
 
 /**
- * Media bodies: raw image bytes, or a multipart form with a `file` field. Plain OpenAPI schemas, not
+ * Media bodies: raw image, video, PDF or text bytes, or a multipart form with a `file` field. Plain OpenAPI schemas, not
  * zod: the handler reads the body itself (src/http/media.ts), so no validator parses it first.
  */
 export const mediaBodyContent = {
+  'application/pdf': { schema: { type: 'string' as const, format: 'binary', description: 'A PDF (told from its bytes): md5 and sha256 of the file, PDQ of each page, TLSH of its text. Needs poppler on the node.' } },
+  'text/plain': { schema: { type: 'string' as const, format: 'binary', description: 'Text: TLSH of its normalised form, md5 and sha256 of the bytes. UTF-8 unless a byte-order mark or `charset` says otherwise.' } },
   'image/*': { schema: { type: 'string' as const, format: 'binary', description: 'The image bytes (JPEG, PNG, WebP, GIF, AVIF, TIFF).' } },
   'video/*': { schema: { type: 'string' as const, format: 'binary', description: 'The video bytes (MP4, MOV, WebM, MKV, AVI, FLV, MPEG-TS, ...); needs ffmpeg on the node.' } },
   'multipart/form-data': {
-    schema: { type: 'object' as const, properties: { file: { type: 'string' as const, format: 'binary', description: 'The image or video.' } }, required: ['file'] },
+    schema: { type: 'object' as const, properties: { file: { type: 'string' as const, format: 'binary', description: 'The image, video, PDF or text (a text part declared text/plain).' } }, required: ['file'] },
   },
 };
 

@@ -11,6 +11,7 @@
  * changes the load already saw leaves the index as the database has it.
  */
 import type { MatchIndex } from '../core/hash-index';
+import { isListHashType } from '../core/hashes';
 import type { FollowedChange, HashStore, IndexEntry } from '../storage/types';
 
 /** What a write waits on: its own commit applied here. */
@@ -141,8 +142,8 @@ export class ChangeFollower implements Follower {
   }
 
   private async apply(rows: FollowedChange[]): Promise<void> {
-    // Videos enter and leave the index by their frames: read those of the page's videos at once.
-    const videoIds = [...new Set(rows.filter((r) => (r.kind === 'add' || r.kind === 'retract') && r.hash?.type === 'vpdq').map((r) => r.subject))];
+    // Videos and PDFs enter and leave the index by their frames and pages: read those of the page's at once.
+    const videoIds = [...new Set(rows.filter((r) => (r.kind === 'add' || r.kind === 'retract') && r.hash && isListHashType(r.hash.type)).map((r) => r.subject))];
     const frames = new Map<string, IndexEntry[]>();
     if (videoIds.length) {
       for (const { hashId, ...entry } of await this.store.indexedFramesOf(videoIds)) {
@@ -164,7 +165,7 @@ export class ChangeFollower implements Follower {
       else hashIds.add(r.subject);
       if ((r.kind !== 'add' && r.kind !== 'retract') || !r.hash) continue;
       const add = r.kind === 'add';
-      const entries = r.hash.type === 'vpdq' ? (frames.get(r.subject) ?? []) : [r.hash];
+      const entries = isListHashType(r.hash.type) ? (frames.get(r.subject) ?? []) : [r.hash];
       // Consecutive changes of the same direction go to the index together.
       if (!op || op.add !== add) ops.push((op = { add, entries: [] }));
       op.entries.push(...entries);

@@ -8,6 +8,7 @@ import type { ImageDecoder } from '../core/media';
 import type { MatchIndex } from '../core/hash-index';
 import type { Slots } from '../core/limits';
 import type { VideoDecodeOptions, VideoDecoder, VpdqRule } from '../core/video';
+import type { PdfLimits, PdfRenderer } from '../core/document';
 import type { Principal } from '../core/auth';
 import type { RateLimiter } from '../core/limits';
 import type { AuthStore, FederationStore, HashStore, Ledger, LogStore } from '../storage/types';
@@ -51,6 +52,31 @@ export const DEFAULT_VIDEO = {
   concurrency: 2,
   queue: 8,
 } as const satisfies Omit<VideoSettings, 'decoder' | 'slots'> & { concurrency: number; queue: number };
+
+/**
+ * PDF rendering and the document match rule (README, "Documents, text and links"): vPDQ's rule with
+ * pages for frames, at the document shares (`queryMatchPercent`: the share of the query's usable
+ * pages within the page distance of the stored PDF's; `candidateMatchPercent`: the other way).
+ */
+export interface DocumentSettings extends VpdqRule {
+  /** poppler on Node; UnavailablePdfRenderer where there is none (its calls say why). */
+  renderer: PdfRenderer;
+  limits: PdfLimits;
+  /** Most bytes in one PDF upload. */
+  maxBytes: number;
+  /** Renders at once, and how many may wait: beyond, 503 busy. */
+  slots: Slots;
+}
+
+export const DEFAULT_DOCUMENTS = {
+  // A magazine issue is tens of pages; a manifesto a few hundred at most.
+  limits: { maxPages: 2000, maxPagePixels: 25_000_000, timeoutMs: 120_000, memoryBytes: 1024 * 1024 * 1024, maxTextBytes: 16 * 1024 * 1024 },
+  maxBytes: 64 * 1024 * 1024,
+  queryMatchPercent: THRESHOLDS.pdf.queryMatchPercent,
+  candidateMatchPercent: THRESHOLDS.pdf.candidateMatchPercent,
+  concurrency: 2,
+  queue: 8,
+} as const satisfies Omit<DocumentSettings, 'renderer' | 'slots'> & { concurrency: number; queue: number };
 
 export const DEFAULT_LIMITS: Limits = {
   maxBatch: 1000,
@@ -99,6 +125,7 @@ export interface ServiceDeps {
   kernels: HashKernels;
   digests: Digester;
   video: VideoSettings;
+  documents: DocumentSettings;
   now: () => number;
   /** A new opaque public id. */
   newId: () => string;

@@ -1,13 +1,15 @@
 /** The delta feed: additions, label changes and retractions in commit order, behind an opaque cursor. */
 import { DomainError } from '../core/errors';
+import type { PdfPageHash } from '../core/document';
+import { isListHashType } from '../core/hashes';
 import type { VideoFrameHash } from '../core/video';
 import type { ChangeRow, HashSnapshot } from '../storage/types';
 import type { ServiceDeps } from './deps';
-import { frameHashOf } from './sharing';
+import { frameHashOf, pageHashOf } from './sharing';
 
 export const FEED_DEFAULT_LIMIT = 500;
 export const FEED_MAX_LIMIT = 1000;
-/** A page ends early once its video frames pass this (about 2 MB of JSON); it always holds one entry. */
+/** A page ends early once its video frames and PDF pages pass this (about 2 MB of JSON); it always holds one entry. */
 const FEED_MAX_FRAMES = 20_000;
 
 export interface FeedEntry {
@@ -43,25 +45,26 @@ export function decodeCursor(cursor: string): number {
 export async function readFeed(deps: ServiceDeps, cursor: string | undefined, limit = FEED_DEFAULT_LIMIT): Promise<FeedPage> {
   const after = cursor ? decodeCursor(cursor) : 0;
   const rows = await deps.hashes.changesSince(after, limit + 1);
-  const { page, frames } = await takePage(deps, rows, limit);
+  const { page, lists } = await takePage(deps, rows, limit);
   const last = page.length ? page[page.length - 1].seq : after;
   return {
-    entries: page.map((r) => {
-      const f = frames.get(r.seq);
-      return { kind: r.kind, at: new Date(r.at).toISOString(), hash: f ? { ...r.snapshot, frames: f } : r.snapshot };
-    }),
+    entries: page.map((r) => ({ kind: r.kind, at: new Date(r.at).toISOString(), hash: { ...r.snapshot, ...lists.get(r.seq) } })),
     nextCursor: encodeCursor(last),
     hasMore: rows.length > page.length,
   };
 }
 
+/** What the change that adds a video or a PDF carries: its frames, or its pages. */
+export type PartList = { frames: VideoFrameHash[] } | { pages: PdfPageHash[] };
+
 /**
- * The first changes of `rows` (at most `limit`) whose videos' frames stay within FEED_MAX_FRAMES
- * (always one), and, by change seq, the frames of the videos they add: the change that adds a video
- * carries its frames, read from their own rows. Shared by the partners' feed and the federation feed.
+ * The first changes of `rows` (at most `limit`) whose videos' frames and PDFs' pages stay within
+ * FEED_MAX_FRAMES (always one), and, by change seq, the frames of the videos and the pages of the
+ * PDFs they add: the change that adds one carries them, read from their own rows. Shared by the
+ * partners' feed and the federation feed.
  */
-export async function takePage<R extends Pick<ChangeRow, 'seq' | 'kind' | 'hashId' | 'snapshot'>>(deps: Pick<ServiceDeps, 'hashes'>, rows: R[], limit: number): Promise<{ page: R[]; frames: Map<number, VideoFrameHash[]> }> {
-  const addsVideo = (r: R) => r.kind === 'add' && r.snapshot.type === 'vpdq';
+export async function takePage<R extends Pick<ChangeRow, 'seq' | 'kind' | 'hashId' | 'snapshot'>>(deps: Pick<ServiceDeps, 'hashes'>, rows: R[], limit: number): Promise<{ page: R[]; lists: Map<number, PartList> }> {
+  const addsVideo = (r: R) => r.kind === 'add' && isListHashType(r.snapshot.type);
   const counts = await deps.hashes.frameCounts(rows.slice(0, limit).filter(addsVideo).map((r) => r.hashId));
   let n = 0;
   let frames = 0;
@@ -69,10 +72,10 @@ export async function takePage<R extends Pick<ChangeRow, 'seq' | 'kind' | 'hashI
   while (n < Math.min(limit, rows.length) && (n === 0 || frames + framesIn(rows[n]) <= FEED_MAX_FRAMES)) frames += framesIn(rows[n++]);
   const page = rows.slice(0, n);
   const byVideo = await deps.hashes.framesOfMany(page.filter(addsVideo).map((r) => r.hashId));
-  const out = new Map<number, VideoFrameHash[]>();
+  const out = new Map<number, PartList>();
   for (const r of page) {
     const f = addsVideo(r) ? byVideo.get(r.hashId) : undefined;
-    if (f) out.set(r.seq, f.map(frameHashOf));
+    if (f) out.set(r.seq, r.snapshot.type === 'pdf' ? { pages: f.map(pageHashOf) } : { frames: f.map(frameHashOf) });
   }
-  return { page, frames: out };
+  return { page, lists: out };
 }

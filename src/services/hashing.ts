@@ -1,10 +1,16 @@
-/** Hash an uploaded image or video: every hash type the node knows, and the facts about the media. Stores nothing. */
+/** Hash an uploaded image, video, PDF or text: every hash type the node knows, and the facts about the media. Stores nothing. */
 import { blockhash, blockhashDihedralFromRgba } from '../core/blockhash';
+import { charsetOf, isPdf, type PdfPageHash } from '../core/document';
 import { DomainError } from '../core/errors';
+import { sniffImageFormat } from '../core/media';
+import type { UrlCandidate } from '../core/url';
 import type { HashType, SingleHashType } from '../core/hashes';
 import { hashVideo, isVideo, vpdqDigest, type VideoFrameHash } from '../core/video';
 import { pdqDihedralFromRgba, pdqFromRgba, type PdqDihedralVariant } from '../core/pdq';
 import type { ServiceDeps } from './deps';
+import { hashPdfMedia, hashTextMedia, type PdfMediaHashes, type TextMediaHashes } from './document-hashing';
+
+export type { PdfMediaHashes, TextMediaHashes };
 
 export interface Variant {
   variant: PdqDihedralVariant;
@@ -36,15 +42,37 @@ export interface VideoMediaHashes {
 }
 
 /** `metrics` is optional: the client CLI hashes with the same code and no metrics. */
-type HashingDeps = Pick<ServiceDeps, 'decoder' | 'kernels' | 'digests' | 'video'> & Partial<Pick<ServiceDeps, 'metrics'>>;
+type HashingDeps = Pick<ServiceDeps, 'decoder' | 'kernels' | 'digests' | 'video' | 'documents'> & Partial<Pick<ServiceDeps, 'metrics'>>;
+
+export type AnyMediaHashes = MediaHashes | VideoMediaHashes | PdfMediaHashes | TextMediaHashes;
+
+export type MediaKind = AnyMediaHashes['kind'];
 
 /**
- * Images and videos are told apart by their first bytes, not by the Content-Type a client claims.
- * Only the decoders and digests: the client CLI hashes locally with the same code as the node.
+ * What an upload is. Images, videos and PDFs are told apart by their first bytes, not by the
+ * Content-Type a client claims; text has no magic number, so a body declared `text/plain` (with its
+ * charset) whose bytes are none of those is text. The size limit of an upload follows from it
+ * (src/http/media.ts), and so does how it is hashed.
  */
-export async function hashMedia(deps: HashingDeps, bytes: Uint8Array, opts: { dihedral?: boolean } = {}): Promise<MediaHashes | VideoMediaHashes> {
-  if (bytes.byteLength === 0) throw new DomainError('invalid_request', 'the request body is empty; send the image or video bytes', { errors: [{ path: 'body', message: 'empty' }] });
-  return isVideo(bytes) ? hashVideoMedia(deps, bytes) : hashImage(deps, bytes, opts);
+export function mediaKind(bytes: Uint8Array, contentType = ''): MediaKind {
+  if (isVideo(bytes)) return 'video';
+  if (isPdf(bytes)) return 'pdf';
+  if (contentType.toLowerCase().startsWith('text/plain') && !sniffImageFormat(bytes)) return 'text';
+  return 'image';
+}
+
+/**
+ * Hashes an upload as `mediaKind` tells it (`opts.contentType`: what the client declared, for text
+ * and its charset). Only the decoders and digests: the client CLI hashes locally with the same code
+ * as the node. Sizes are the caller's to limit (src/http/media.ts).
+ */
+export async function hashMedia(deps: HashingDeps, bytes: Uint8Array, opts: { dihedral?: boolean; contentType?: string } = {}): Promise<AnyMediaHashes> {
+  if (bytes.byteLength === 0) throw new DomainError('invalid_request', 'the request body is empty; send the image, video, PDF or text', { errors: [{ path: 'body', message: 'empty' }] });
+  const kind = mediaKind(bytes, opts.contentType);
+  if (kind === 'video') return hashVideoMedia(deps, bytes);
+  if (kind === 'pdf') return hashPdfMedia(deps, bytes);
+  if (kind === 'text') return hashTextMedia(deps, bytes, charsetOf((opts.contentType ?? '').toLowerCase()));
+  return hashImage(deps, bytes, opts);
 }
 
 async function hashVideoMedia(deps: HashingDeps, bytes: Uint8Array): Promise<VideoMediaHashes> {
@@ -101,8 +129,35 @@ async function hashImage(deps: HashingDeps, bytes: Uint8Array, opts: { dihedral?
   return out;
 }
 
-/** A hash as a client sends it, once checked: a single hash (PDQ with its quality when known) or a video's frames and their digest. */
-export type HashQuery = { type: SingleHashType; value: string; quality?: number } | { type: 'vpdq'; value: string; frames: VideoFrameHash[] };
+/** What a url share asks to match: the URL itself, every URL on its host, or every URL under its folder. */
+export type UrlScope = 'exact' | 'host' | 'prefix';
+
+/** A url item sent as a URL: its canonical form (never stored), its scope, and (to match) the digests it falls under. */
+export interface UrlQuery {
+  canonical: string;
+  scope: UrlScope;
+  /** Matching: the URL's host key, its folders' keys and its own digest (core/url `prefixDigests`). */
+  candidates?: UrlCandidate[];
+}
+
+/**
+ * A hash as a client sends it, once checked (src/http/hash-input.ts): a single hash (PDQ with its
+ * quality when known), a video's frames or a PDF's pages and their digest, or a url value (with the
+ * URL it came from, when the client sent the URL itself).
+ */
+export type HashQuery =
+  | { type: Exclude<SingleHashType, 'url'>; value: string; quality?: number }
+  | { type: 'vpdq'; value: string; frames: VideoFrameHash[] }
+  | { type: 'pdf'; value: string; pages: PdfPageHash[] }
+  | { type: 'url'; value: string; url?: UrlQuery };
+
+/** A hash of an upload as the query (or share item) it makes. */
+export function asQuery(h: HashWithVariants): HashQuery {
+  if (h.type === 'vpdq') return { type: 'vpdq', value: h.value, frames: h.frames ?? [] };
+  if (h.type === 'pdf') return { type: 'pdf', value: h.value, pages: h.pages ?? [] };
+  if (h.type === 'url') return { type: 'url', value: h.value };
+  return { type: h.type, value: h.value, quality: h.quality };
+}
 
 export interface HashWithVariants {
   type: HashType;
@@ -111,10 +166,24 @@ export interface HashWithVariants {
   variants?: Variant[];
   /** vpdq: the frames (value is their digest). */
   frames?: VideoFrameHash[];
+  /** pdf: the pages (value is their digest). */
+  pages?: PdfPageHash[];
+  /** url: the canonical URL a query came with (never stored), and the digests it is looked up by. */
+  url?: string;
+  urlCandidates?: UrlCandidate[];
 }
 
-/** The (type, value) pairs of a hashing result, in a fixed order, with their variants or frames. */
-export function hashList(h: MediaHashes | VideoMediaHashes): HashWithVariants[] {
+/** The (type, value) pairs of a hashing result, in a fixed order, with their variants, frames or pages. */
+export function hashList(h: AnyMediaHashes): HashWithVariants[] {
+  if (h.kind === 'pdf' || h.kind === 'text') {
+    const pdf = h.kind === 'pdf' ? h.hashes.pdf : undefined;
+    return [
+      ...(pdf ? [{ type: 'pdf' as const, value: pdf.value, pages: pdf.pages }] : []),
+      ...(h.hashes.tlsh ? [{ type: 'tlsh' as const, value: h.hashes.tlsh.value }] : []),
+      { type: 'md5', value: h.hashes.md5.value },
+      { type: 'sha256', value: h.hashes.sha256.value },
+    ];
+  }
   if (h.kind === 'video') {
     return [{ type: 'vpdq', value: h.hashes.vpdq.value, frames: h.hashes.vpdq.frames }, { type: 'md5', value: h.hashes.md5.value }, { type: 'sha256', value: h.hashes.sha256.value }];
   }

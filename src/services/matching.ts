@@ -1,19 +1,21 @@
 /**
  * Match queries: each hash against the index, with per-type thresholds a request may tighten or widen
  * up to a cap. The queries arrive checked (src/http/hash-input.ts): known types, hex of the right
- * length in lowercase, a vpdq item's value the digest of its frames, distances within their caps.
+ * length in lowercase (tlsh: T1 and upper case), a vpdq or pdf item's value the digest of its frames
+ * or pages, a URL canonicalised with the keys it falls under, distances within their caps.
  */
 import { DomainError } from '../core/errors';
-import { HASH_SPECS, THRESHOLDS, type HashType } from '../core/hashes';
+import { HASH_SPECS, isListHashType, THRESHOLDS, type HashType } from '../core/hashes';
 import { dihedralFromHash, PDQ_DIHEDRAL_VARIANTS } from '../core/pdq';
 import type { ServiceDeps } from './deps';
 import type { MatchTally } from './observe';
-import type { HashQuery, HashWithVariants } from './hashing';
+import type { HashQuery, HashWithVariants, UrlScope } from './hashing';
+import { matchUrls } from './url-matching';
 import { matchVideo, stillsInVideos } from './video-matching';
 import { matchable, matchOf } from './views';
 
 export interface MatchOptions {
-  /** Per type, the largest Hamming distance that matches (within HASH_SPECS' caps). */
+  /** Per type, the largest distance that matches (Hamming; tlsh: TLSH distance; within HASH_SPECS' caps). */
   maxDistance?: Partial<Record<HashType, number>>;
   dihedral?: boolean;
 }
@@ -37,12 +39,18 @@ export interface Match {
   video?: { queryMatchPercent: number; candidateMatchPercent: number };
   /** An image matched a frame of a video: that frame. */
   frame?: { index: number; timestamp: number };
+  /** A PDF matched a stored PDF by its pages: the shares, in percent. */
+  document?: { queryMatchPercent: number; candidateMatchPercent: number };
+  /** An image matched a page of a PDF: that page. */
+  page?: { number: number };
+  /** A URL query matched the URL itself, or a host or folder a member shared. */
+  url?: { scope: UrlScope };
 }
 
 /** What the index found for one query. */
 export interface MatchResult {
-  query: { type: HashType; value: string; quality?: number; frames?: number; usableFrames?: number };
-  /** The query's PDQ quality is below 50 (a video: no usable frame): matches on it are weak evidence. */
+  query: { type: HashType; value: string; quality?: number; frames?: number; usableFrames?: number; pages?: number; usablePages?: number; canonicalUrl?: string };
+  /** The query's PDQ quality is below 50 (a video or PDF: no usable frame or page): matches on it are weak evidence. */
   lowQuality?: boolean;
   matches: Match[];
 }
@@ -53,12 +61,14 @@ export type MatchAnswer = { query: MatchResult['query']; matched: boolean } & Om
 /** The default distance per type, with the request's own where it gave one. */
 export function resolveThresholds(maxDistance: MatchOptions['maxDistance'] = {}): Record<HashType, number> {
   const pick = (t: HashType) => maxDistance[t] ?? HASH_SPECS[t].defaultMaxDistance;
-  return { pdq: pick('pdq'), blockhash: pick('blockhash'), md5: pick('md5'), sha256: pick('sha256'), vpdq: pick('vpdq') };
+  return { pdq: pick('pdq'), blockhash: pick('blockhash'), md5: pick('md5'), sha256: pick('sha256'), vpdq: pick('vpdq'), pdf: pick('pdf'), tlsh: pick('tlsh'), url: pick('url') };
 }
 
 export async function matchHashes(deps: ServiceDeps, queries: readonly HashQuery[], opts: MatchOptions = {}): Promise<MatchAnswer[]> {
   const withVariants = queries.map((q): HashWithVariants => {
-    if (q.type === 'vpdq') return q;
+    if (q.type === 'vpdq' || q.type === 'pdf') return q;
+    // A URL sent as a URL is looked up by every key it falls under (services/url-matching.ts).
+    if (q.type === 'url') return { type: 'url', value: q.value, url: q.url?.canonical, urlCandidates: q.url?.candidates };
     // From a hash alone only PDQ's variants can be derived (approximately; see dihedralFromHash).
     if (opts.dihedral && q.type === 'pdq') return { ...q, variants: PDQ_DIHEDRAL_VARIANTS.map((variant) => ({ variant, value: dihedralFromHash(q.value, variant) })) };
     return q;
@@ -68,18 +78,20 @@ export async function matchHashes(deps: ServiceDeps, queries: readonly HashQuery
 
 /**
  * Each query, and each of its variants, against the index; per stored hash the nearest variant wins.
- * A vpdq query matches stored videos by the vPDQ rule (services/video-matching.ts), and a PDQ query
- * also matches the frames of stored videos.
+ * A vpdq (pdf) query matches stored videos (PDFs) by the vPDQ rule on their frames (pages)
+ * (services/video-matching.ts), a PDQ query also matches the frames of stored videos and the pages
+ * of stored PDFs, and a URL sent as a URL matches its host's and folders' keys too (url-matching.ts).
  */
 export async function matchParsed(deps: ServiceDeps, queries: HashWithVariants[], thresholds: Record<HashType, number>): Promise<MatchAnswer[]> {
   // A half-loaded index would miss hashes: say so rather than answer "no match".
   if (!deps.index.ready()) throw new DomainError('not_ready', 'the match index is still loading after a start; retry in a few seconds', { extra: { retryAfter: 2 } });
   const elapsed = deps.metrics.timer();
-  const videos = await Promise.all(queries.map((q) => (q.type === 'vpdq' ? matchVideo(deps, q, thresholds) : null)));
+  const videos = await Promise.all(queries.map((q) => (isListHashType(q.type) ? matchVideo(deps, q, thresholds) : null)));
+  const urls = await matchUrls(deps, queries);
   // Every value to look up (a query, or each of its variants), one batch per type.
   const probes = new Map<HashType, { query: number; variant?: string; value: string }[]>();
   queries.forEach((q, i) => {
-    if (q.type === 'vpdq') return;
+    if (isListHashType(q.type) || urls.has(i)) return;
     let list = probes.get(q.type);
     if (!list) probes.set(q.type, (list = []));
     for (const p of q.variants?.length ? q.variants : [{ variant: undefined, value: q.value }]) list.push({ query: i, variant: p.variant, value: p.value });
@@ -102,7 +114,8 @@ export async function matchParsed(deps: ServiceDeps, queries: HashWithVariants[]
   const origins = await deps.origins.matching();
   const found = queries.map(
     (q, i): MatchResult =>
-      videos[i] ?? {
+      videos[i] ??
+      urls.get(i) ?? {
         query: { type: q.type, value: q.value, ...(q.quality !== undefined ? { quality: q.quality } : {}) },
         ...(q.type === 'pdq' && q.quality !== undefined && q.quality < THRESHOLDS.pdq.minQuality ? { lowQuality: true } : {}),
         matches: [

@@ -40,7 +40,7 @@ export interface Metrics {
   /** One HTTP request answered: `route` is the route's template (`/v1/hashes/:id`), never the raw path. */
   requestDone(route: string, method: string, status: number, seconds: number): void;
   /** One upload hashed (decode and every hash). */
-  hashed(kind: 'image' | 'video', seconds: number): void;
+  hashed(kind: 'image' | 'video' | 'pdf' | 'text', seconds: number): void;
   /** One match call (a request's queries against the index, details included). */
   matched(seconds: number, tallies: MatchTally[]): void;
   /** Items of one share, by outcome (created, added, relabelled, unchanged…). */

@@ -8,6 +8,7 @@
 import type { Principal } from '../core/auth';
 import { DomainError, type FieldProblem } from '../core/errors';
 import { THRESHOLDS, type HashType } from '../core/hashes';
+import type { PdfPageHash } from '../core/document';
 import { usableFrameMask, type VideoFrameHash } from '../core/video';
 import type { ShareOutcome, VideoFrameRow, Verdict } from '../storage/types';
 import type { ServiceDeps } from './deps';
@@ -31,17 +32,30 @@ export interface ShareResult {
 export async function shareHashes(deps: ServiceDeps, who: Principal, items: readonly ShareItem[]): Promise<ShareResult[]> {
   // One commit item per (type, value): the same hash named twice in a request shares once, with the
   // union of its labels.
-  const wanted = new Map<string, { type: HashType; value: string; labels: Set<string>; externalId: string | null; frames?: VideoFrameHash[] }>();
+  const wanted = new Map<string, { type: HashType; value: string; labels: Set<string>; externalId: string | null; frames?: VideoFrameHash[]; pages?: PdfPageHash[]; urlScope?: string }>();
   const keyOf = items.map((it) => {
     const key = `${it.type}:${it.value}`;
     const prev = wanted.get(key);
     if (prev) for (const l of it.labels) prev.labels.add(l);
-    else wanted.set(key, { type: it.type, value: it.value, labels: new Set(it.labels), externalId: it.externalId ?? null, frames: it.type === 'vpdq' ? it.frames : undefined });
+    else {
+      wanted.set(key, {
+        type: it.type,
+        value: it.value,
+        labels: new Set(it.labels),
+        externalId: it.externalId ?? null,
+        frames: it.type === 'vpdq' ? it.frames : undefined,
+        pages: it.type === 'pdf' ? it.pages : undefined,
+        urlScope: it.type === 'url' ? it.url?.scope : undefined,
+      });
+    }
     return key;
   });
   const weak: FieldProblem[] = items.flatMap((it, i) => {
     if (it.type === 'pdq' && it.quality !== undefined && it.quality < THRESHOLDS.pdq.minQuality) return [{ path: `items/${i}/quality`, message: `PDQ quality ${it.quality} is below ${THRESHOLDS.pdq.minQuality}` }];
     if (it.type === 'vpdq' && !usableFrameMask(it.frames).some(Boolean)) return [{ path: `items/${i}/frames`, message: `no frame of the video has PDQ quality ${THRESHOLDS.pdq.minQuality} or more` }];
+    if (it.type === 'pdf' && !usableFrameMask(it.pages, THRESHOLDS.pdf.pageMinQuality).some(Boolean)) {
+      return [{ path: `items/${i}/pages`, message: `no page of the PDF has PDQ quality ${THRESHOLDS.pdf.pageMinQuality} or more (blank pages?); share its tlsh, md5 or sha256 instead` }];
+    }
     return [];
   });
   if (weak.length) {
@@ -57,6 +71,10 @@ export async function shareHashes(deps: ServiceDeps, who: Principal, items: read
       labels: [...w.labels].sort(),
       externalId: w.externalId,
       ...(w.frames ? { frames: frameRows(w.frames), auditExtra: { frames: w.frames.length } } : {}),
+      // A PDF's pages are stored as a video's frames are: page number as the frame, no timestamp.
+      ...(w.pages ? { frames: pageRows(w.pages), auditExtra: { pages: w.pages.length } } : {}),
+      // Whether a url value asks for the URL, its host or its folder; never the URL itself.
+      ...(w.urlScope ? { auditExtra: { scope: w.urlScope } } : {}),
     })),
   });
   await deps.follower.catchUp(committed.lastChange);
@@ -72,6 +90,15 @@ export async function shareHashes(deps: ServiceDeps, who: Principal, items: read
 export function frameRows(frames: VideoFrameHash[]): Omit<VideoFrameRow, 'seq' | 'hashId'>[] {
   const usable = usableFrameMask(frames);
   return frames.map((f, i) => ({ frame: f.index, timestampMs: Math.round(f.timestamp * 1000), quality: f.quality, value: f.hash, indexed: usable[i] }));
+}
+
+export function pageRows(pages: PdfPageHash[]): Omit<VideoFrameRow, 'seq' | 'hashId'>[] {
+  const usable = usableFrameMask(pages, THRESHOLDS.pdf.pageMinQuality);
+  return pages.map((p, i) => ({ frame: p.page, timestampMs: 0, quality: p.quality, value: p.hash, indexed: usable[i] }));
+}
+
+export function pageHashOf(f: VideoFrameRow): PdfPageHash {
+  return { page: f.frame, hash: f.value, quality: f.quality };
 }
 
 export function frameHashOf(f: VideoFrameRow): VideoFrameHash {

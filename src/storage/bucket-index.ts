@@ -45,7 +45,8 @@ export class SqlBucketIndex implements MatchIndex {
   }
 
   async query(type: HashType, value: string, maxDistance: number): Promise<IndexHit[]> {
-    // Video frames have no buckets (Workers cannot decode video; frames arrive only as shared vpdq hashes): scanned.
+    // Video frames and PDF pages have no buckets (Workers decode neither; they arrive only as shared
+    // vpdq and pdf hashes), and tlsh is no Hamming distance: scanned.
     if (!BUCKETED_TYPES.includes(type) || maxDistance > BUCKET_MAX_RADIUS) return this.scan.query(type, value, maxDistance);
     const radius = Math.floor(maxDistance / BUCKET_PIECES);
     const lookups = Array.from({ length: BUCKET_PIECES }, (_, piece) => {

@@ -12,8 +12,8 @@ export const BUCKET_PIECES = 16;
 const HEX_DIGITS = 4;
 /** The largest radius whose lookups stay at one bit a piece (17 keys a piece); beyond it the index scans. */
 export const BUCKET_MAX_RADIUS = 2 * BUCKET_PIECES - 1;
-/** The types with buckets: the perceptual hashes stored as one value (video frames are scanned). */
-export const BUCKETED_TYPES: readonly HashType[] = SINGLE_HASH_TYPES.filter((t) => HASH_SPECS[t].perceptual);
+/** The types with buckets: the Hamming-distance hashes stored as one value (video frames and PDF pages are scanned, and tlsh has a distance of its own). */
+export const BUCKETED_TYPES: readonly HashType[] = SINGLE_HASH_TYPES.filter((t) => HASH_SPECS[t].metric === 'hamming');
 
 /** Piece `piece` of a hash value: its key in `hash_buckets`. */
 export function bucketKey(value: string, piece: number): string {

@@ -35,8 +35,8 @@ export interface PeerRow {
   updatedAt: number;
 }
 
-/** A pulled hash as the ledger applies it: its state at the origin after the batch (one per type and value; core/federation mergeBatchItems), its frames as rows. */
-export interface PulledItem extends Omit<MergedItem, 'frames'> {
+/** A pulled hash as the ledger applies it: its state at the origin after the batch (one per type and value; core/federation mergeBatchItems), its frames (a PDF's pages) as rows. */
+export interface PulledItem extends Omit<MergedItem, 'frames' | 'pages'> {
   frames?: Omit<VideoFrameRow, 'seq' | 'hashId'>[];
 }
 

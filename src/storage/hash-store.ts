@@ -1,6 +1,6 @@
 /** The SQL HashStore (drizzle; libsql or D1): reads only; the ledger writes. */
-import { and, asc, eq, gt, gte, inArray, lt, ne, sql, type SQL } from 'drizzle-orm';
-import type { HashType } from '../core/hashes';
+import { and, asc, eq, gt, gte, inArray, lt, notInArray, sql, type SQL } from 'drizzle-orm';
+import { isListHashType, LIST_HASH_TYPES, type HashType } from '../core/hashes';
 import { chunkRows, type AppDb } from './db';
 import { auditLog, changes, hashes, videoFrames } from './schema';
 import type { AuditRow, ChangeKind, ChangeRow, ContributionRow, FeedbackRow, FollowedChange, FrameOwner, HashDetail, HashRow, HashStore, IndexEntry, VideoFrameRow } from './types';
@@ -68,17 +68,18 @@ export class SqlHashStore implements HashStore {
   }
 
   async listActive(afterSeq: number, limit: number, type?: HashType): Promise<IndexEntry[]> {
-    if (type === 'vpdq') {
+    if (type && isListHashType(type)) {
+      // A video's frames and a PDF's pages share the table; the hash's type tells them apart.
       const rows = await this.db
         .select({ seq: videoFrames.seq, value: videoFrames.value })
         .from(videoFrames)
         .innerJoin(hashes, eq(hashes.id, videoFrames.hashId))
-        .where(and(eq(videoFrames.indexed, true), gt(videoFrames.seq, afterSeq), eq(hashes.status, 'active')))
+        .where(and(eq(videoFrames.indexed, true), gt(videoFrames.seq, afterSeq), eq(hashes.status, 'active'), eq(hashes.type, type)))
         .orderBy(asc(videoFrames.seq))
         .limit(limit);
-      return rows.map((r) => ({ seq: r.seq, type: 'vpdq', value: r.value }));
+      return rows.map((r) => ({ seq: r.seq, type, value: r.value }));
     }
-    const cond = and(gt(hashes.seq, afterSeq), eq(hashes.status, 'active'), type ? eq(hashes.type, type) : ne(hashes.type, 'vpdq'));
+    const cond = and(gt(hashes.seq, afterSeq), eq(hashes.status, 'active'), type ? eq(hashes.type, type) : notInArray(hashes.type, [...LIST_HASH_TYPES]));
     return (await this.db
       .select({ seq: hashes.seq, type: hashes.type, value: hashes.value })
       .from(hashes)
@@ -124,7 +125,7 @@ export class SqlHashStore implements HashStore {
     for (const part of chunkRows([...new Set(seqs)], 1)) {
       found.push(
         ...(await this.db
-          .select({ seq: videoFrames.seq, hashId: videoFrames.hashId, frame: videoFrames.frame, timestampMs: videoFrames.timestampMs, hashSeq: hashes.seq })
+          .select({ seq: videoFrames.seq, hashId: videoFrames.hashId, frame: videoFrames.frame, timestampMs: videoFrames.timestampMs, hashSeq: hashes.seq, hashType: hashes.type })
           .from(videoFrames)
           .innerJoin(hashes, eq(hashes.id, videoFrames.hashId))
           .where(inArray(videoFrames.seq, part))),
@@ -178,10 +179,11 @@ export class SqlHashStore implements HashStore {
     const out: (IndexEntry & { hashId: string })[] = [];
     for (const part of chunkRows(hashIds, 1)) {
       const rows = await this.db
-        .select({ seq: videoFrames.seq, value: videoFrames.value, hashId: videoFrames.hashId })
+        .select({ seq: videoFrames.seq, value: videoFrames.value, hashId: videoFrames.hashId, type: hashes.type })
         .from(videoFrames)
+        .innerJoin(hashes, eq(hashes.id, videoFrames.hashId))
         .where(and(inArray(videoFrames.hashId, part), eq(videoFrames.indexed, true)));
-      for (const r of rows) out.push({ seq: r.seq, type: 'vpdq', value: r.value, hashId: r.hashId });
+      for (const r of rows) out.push({ seq: r.seq, type: r.type as HashType, value: r.value, hashId: r.hashId });
     }
     return out;
   }

@@ -1,9 +1,10 @@
 /**
  * A MatchIndex that answers from SQL by scanning the active hashes of the queried type. Exact,
  * always current, and slow past a few hundred thousand hashes: it stands in on Workers for what the
- * SQL bucket index does not cover (radius over 31, video frames).
+ * SQL bucket index does not cover (radius over 31, video frames, PDF pages, tlsh).
  */
 import { hammingHex, HASH_SPECS, type HashType } from '../core/hashes';
+import { tlshDistance } from '../core/tlsh';
 import type { IndexedHash, IndexHit, MatchIndex } from '../core/hash-index';
 import type { HashStore, IndexEntry } from './types';
 
@@ -29,10 +30,11 @@ export class ScanMatchIndex implements MatchIndex {
     if (!HASH_SPECS[type].perceptual) return Promise.all(values.map(async (v) => (await this.store.findActiveByValue(type, v)).map((e) => ({ seq: e.seq, distance: 0 }))));
     const out: IndexHit[][] = values.map(() => []);
     if (values.length === 0) return out;
+    const distance = HASH_SPECS[type].metric === 'tlsh' ? tlshDistance : hammingHex;
     await this.eachPage(type, (page) => {
       for (const e of page) {
         values.forEach((v, i) => {
-          const d = hammingHex(v, e.value);
+          const d = distance(v, e.value);
           if (d <= maxDistance) out[i].push({ seq: e.seq, distance: d });
         });
       }

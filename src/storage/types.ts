@@ -8,6 +8,7 @@
  */
 import type { HashType } from '../core/hashes';
 import type { VideoFrameHash } from '../core/video';
+import type { PdfPageHash } from '../core/document';
 import type { PeerAction, PeerRow, PeerSettings, PullCommit } from './federation-types';
 
 export * from './federation-types';
@@ -62,11 +63,13 @@ export interface HashSnapshot {
   contributors: number;
   /** vpdq, in the changes that (re)activate it: the frames, so a feed reader can match the video. */
   frames?: VideoFrameHash[];
+  /** pdf, likewise: the pages. */
+  pages?: PdfPageHash[];
   /** Pulled hashes: the node it came from (its contributors are counted there). */
   origin?: string;
 }
 
-/** One frame of a vpdq hash. */
+/** One frame of a vpdq hash, or one page of a pdf hash (frame = page number, timestampMs 0). */
 export interface VideoFrameRow {
   /** The frame's key in the match index (type `vpdq`). */
   seq: number;
@@ -79,10 +82,12 @@ export interface VideoFrameRow {
   indexed: boolean;
 }
 
-/** A frame found by the index, with the video it belongs to. */
+/** A frame (or a PDF's page) found by the index, with the video (or PDF) it belongs to. */
 export interface FrameOwner extends Pick<VideoFrameRow, 'seq' | 'hashId' | 'frame' | 'timestampMs'> {
   /** The video's seq in `hashes`. */
   hashSeq: number;
+  /** vpdq or pdf. */
+  hashType: string;
   /** How many of the video's frames are indexed: the denominator of its match share. */
   indexedFrames: number;
 }
@@ -151,7 +156,7 @@ export interface LedgerShareItem {
   value: string;
   labels: string[];
   externalId: string | null;
-  /** vpdq: the frames (stored once, with the hash that first brings them). */
+  /** vpdq: the frames; pdf: the pages (stored once, with the hash that first brings them). */
   frames?: Omit<VideoFrameRow, 'seq' | 'hashId'>[];
   /** What the audit entry says beside type, value, labels and externalId (e.g. a video's frame count). */
   auditExtra?: Record<string, unknown>;
@@ -257,7 +262,7 @@ export interface HashStore {
   getBySeqs(seqs: number[]): Promise<HashDetail[]>;
   /**
    * Index entries with seq > afterSeq, ascending, for loading the index: without a type, every active
-   * hash but vpdq ones; with type `vpdq`, the indexed frames of active vpdq hashes (seq = frame seq).
+   * hash but vpdq and pdf ones; with type `vpdq` (`pdf`), the indexed frames (pages) of active vpdq (pdf) hashes (seq = frame seq).
    */
   listActive(afterSeq: number, limit: number, type?: HashType): Promise<IndexEntry[]>;
   /** Active hashes of a type with exactly this value (exact-hash matching without an index). */

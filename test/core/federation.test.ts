@@ -5,6 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { backoffDelay, checkBatchPayload, mergeBatchItems, peerUrl, toBatchItem, type CheckedItem } from '../../src/core/federation';
+import { pdfDigest } from '../../src/core/document';
+import { textTlsh } from '../../src/core/tlsh';
 import { vpdqDigest } from '../../src/core/video';
 
 const ORIGIN = 'https://a.example';
@@ -13,6 +15,11 @@ const frames = [
   { index: 0, timestamp: 0, hash: hex(7), quality: 90 },
   { index: 30, timestamp: 1, hash: hex(8), quality: 80 },
 ];
+const pages = [
+  { page: 1, hash: hex(17), quality: 90 },
+  { page: 3, hash: hex(18), quality: 70 },
+];
+const TLSH = textTlsh('A text long enough and varied enough for TLSH to give it a digest: '.repeat(4) + 'the quick brown fox jumps over the lazy dog 0123456789')!;
 const item = (over: Record<string, unknown> = {}) => ({ op: 'add', type: 'pdq', value: hex(1), labels: ['attack-footage'], contributors: 1, ...over });
 const payload = (over: Record<string, unknown> = {}) => ({ origin: ORIGIN, from: 'c1', to: 'c2', issuedAt: '2026-01-01T00:00:00.000Z', items: [item()], ...over });
 const check = (p: unknown) => checkBatchPayload(p, { origin: ORIGIN, from: 'c1' });
@@ -31,6 +38,17 @@ describe('checkBatchPayload', () => {
   it('takes a video with its frames when its value is their digest', () => {
     const r = check(payload({ items: [item({ type: 'vpdq', value: vpdqDigest(frames), frames })] }));
     expect(r.ok && r.items[0].frames).toEqual(frames);
+  });
+
+  it('takes a PDF with its pages when its value is their digest, a tlsh value in its stored form, a url digest', () => {
+    const r = check(payload({ items: [item({ type: 'pdf', value: pdfDigest(pages), pages }), item({ type: 'tlsh', value: TLSH }), item({ type: 'url', value: hex(5) })] }));
+    expect(r).toMatchObject({ ok: true, skipped: 0 });
+    if (!r.ok) return;
+    expect(r.items.map((i) => [i.type, i.value, i.pages])).toEqual([
+      ['pdf', pdfDigest(pages), pages],
+      ['tlsh', TLSH, undefined],
+      ['url', hex(5), undefined],
+    ]);
   });
 
   it('leaves out items of hash types it does not store (a newer peer\'s), counting them', () => {
@@ -57,6 +75,11 @@ describe('checkBatchPayload', () => {
     ['video add without frames', payload({ items: [item({ type: 'vpdq', value: hex(3) })] }), /must carry its frames/],
     ['video whose value is not its frames\' digest', payload({ items: [item({ type: 'vpdq', value: hex(3), frames })] }), /not the SHA-256 of its frames/],
     ['video frames out of order', payload({ items: [item({ type: 'vpdq', value: hex(3), frames: [frames[1], frames[0]] })] }), /frame numbers must increase/],
+    ['PDF add without pages', payload({ items: [item({ type: 'pdf', value: hex(3) })] }), /must carry its pages/],
+    ['PDF whose value is not its pages\' digest', payload({ items: [item({ type: 'pdf', value: hex(3), pages })] }), /not the SHA-256 of its pages/],
+    ['PDF pages out of order', payload({ items: [item({ type: 'pdf', value: hex(3), pages: [pages[1], pages[0]] })] }), /items\/0\/pages\/1\/page: page numbers must increase/],
+    ['a tlsh value not in its stored form', payload({ items: [item({ type: 'tlsh', value: TLSH.slice(2).toLowerCase() })] }), /stored form/],
+    ['a tlsh value that is no digest', payload({ items: [item({ type: 'tlsh', value: 'T1ABC' })] }), /TLSH digest/],
     ['a bad item anywhere refuses the whole batch', payload({ items: [item(), item(), item({ type: 'md5', value: hex(1) })] }), /items\/2: md5 value must be 32/],
   ];
   it.each(refused)('refuses %s', (_, input, problem) => {
@@ -73,13 +96,23 @@ describe('toBatchItem: one change as the feed serves it', () => {
     expect(toBatchItem({ ...base, kind: 'retract', labels: [], contributors: 0 })).toEqual({ op: 'retract', type: 'pdq', value: hex(1), labels: [], contributors: 0 });
     expect(toBatchItem({ ...base, kind: 'add', type: 'vpdq', externalId: null, frames })).toMatchObject({ frames });
     // What the feed serves is what a puller takes.
-    const served = [toBatchItem({ ...base, kind: 'add' }), toBatchItem({ ...base, kind: 'add', type: 'vpdq', value: vpdqDigest(frames), externalId: null, frames })];
+    expect(toBatchItem({ ...base, kind: 'add', type: 'pdf', externalId: null, pages })).toMatchObject({ pages });
+    const served = [
+      toBatchItem({ ...base, kind: 'add' }),
+      toBatchItem({ ...base, kind: 'add', type: 'vpdq', value: vpdqDigest(frames), externalId: null, frames }),
+      toBatchItem({ ...base, kind: 'add', type: 'pdf', value: pdfDigest(pages), externalId: null, pages }),
+    ];
     expect(check(payload({ items: served })).ok).toBe(true);
   });
 });
 
 describe('mergeBatchItems', () => {
   const c = (over: Partial<CheckedItem>): CheckedItem => ({ op: 'add', type: 'pdq', value: hex(1), labels: ['attack-footage'], contributors: 1, externalId: null, ...over });
+  it('keeps the pages of the item that brought a PDF through a later update', () => {
+    const merged = mergeBatchItems([c({ type: 'pdf', value: hex(9), pages }), c({ op: 'update', type: 'pdf', value: hex(9), labels: ['manifesto'] })], null);
+    expect(merged).toEqual([{ type: 'pdf', value: hex(9), active: true, labels: ['manifesto'], contributors: 1, externalId: null, pages }]);
+  });
+
   it('keeps the last state of each hash, with the frames of the item that brought them', () => {
     const merged = mergeBatchItems(
       [c({ type: 'vpdq', value: hex(9), frames }), c({}), c({ op: 'retract', labels: [], contributors: 0 }), c({ op: 'update', type: 'vpdq', value: hex(9), labels: ['manifesto'] }), c({ value: hex(2) })],

@@ -49,10 +49,10 @@ describe('schema failures in the node\'s words, naming each field', () => {
 
   it('an unknown hash type lists every type, vpdq included; a missing one says so', async () => {
     const body = await problem(await match({ hashes: [{ type: 'pdq', value: PDQ }, { type: 'photodna', value: PDQ }] }), 400, 'invalid_request');
-    expect(body.errors).toEqual([{ path: 'hashes/1/type', message: 'unknown hash type "photodna"; expected one of pdq, blockhash, md5, sha256, vpdq' }]);
+    expect(body.errors).toEqual([{ path: 'hashes/1/type', message: 'unknown hash type "photodna"; expected one of pdq, blockhash, md5, sha256, vpdq, pdf, tlsh, url' }]);
     for (const type of HASH_TYPES) expect(body.detail).toContain(type);
     const none = await problem(await match({ hashes: [{ value: PDQ }] }), 400, 'invalid_request');
-    expect(none.errors).toEqual([{ path: 'hashes/0/type', message: 'a hash needs a type: expected one of pdq, blockhash, md5, sha256, vpdq' }]);
+    expect(none.errors).toEqual([{ path: 'hashes/0/type', message: 'a hash needs a type: expected one of pdq, blockhash, md5, sha256, vpdq, pdf, tlsh, url' }]);
   });
 
   it('missing and mistyped members, numbers out of range, unknown distances', async () => {
@@ -66,7 +66,7 @@ describe('schema failures in the node\'s words, naming each field', () => {
       expect.arrayContaining([
         { path: 'maxDistance/pdq', message: 'pdq maxDistance must be a whole number from 0 to 64' },
         { path: 'maxDistance/md5', message: 'md5 maxDistance must be a whole number from 0 to 0' },
-        { path: 'maxDistance/pdx', message: 'maxDistance/pdx: unknown member; maxDistance takes pdq, blockhash, md5, sha256, vpdq' },
+        { path: 'maxDistance/pdx', message: 'maxDistance/pdx: unknown member; maxDistance takes pdq, blockhash, md5, sha256, vpdq, pdf, tlsh, url' },
       ]),
     );
     expect((await problem(await match({ hashes: [{ type: 'pdq', value: PDQ }], dihedral: 'yes' }), 400, 'invalid_request')).errors).toEqual([
@@ -151,21 +151,21 @@ describe('media sent where JSON is taken, and the other way round', () => {
   it('an image posted to /v1/match names what it got and points to /v1/match/media', async () => {
     const png = new Uint8Array(await noiseImage('png', 64, 64));
     const image = await problem(await t.request('/v1/match', { method: 'POST', headers: { 'content-type': 'image/png' }, body: png }), 415, 'unsupported_media_type');
-    expect(image.detail).toBe('POST /v1/match takes a JSON body (Content-Type: application/json), and this request has Content-Type image/png; an image or video goes to POST /v1/match/media');
+    expect(image.detail).toBe('POST /v1/match takes a JSON body (Content-Type: application/json), and this request has Content-Type image/png; an image, video, PDF or text goes to POST /v1/match/media');
     const form = new FormData();
     form.set('file', new Blob([png], { type: 'image/png' }), 'x.png');
     const multipart = await problem(await t.request('/v1/match', { method: 'POST', body: form }), 415, 'unsupported_media_type');
-    expect(multipart.detail).toMatch(/^POST \/v1\/match takes a JSON body \(Content-Type: application\/json\), and this request has Content-Type multipart\/form-data; boundary=.*; an image or video goes to POST \/v1\/match\/media$/);
+    expect(multipart.detail).toMatch(/^POST \/v1\/match takes a JSON body \(Content-Type: application\/json\), and this request has Content-Type multipart\/form-data; boundary=.*; an image, video, PDF or text goes to POST \/v1\/match\/media$/);
     const none = await problem(await t.request('/v1/match', { method: 'POST', body: png }), 415, 'unsupported_media_type');
-    expect(none.detail).toBe('POST /v1/match takes a JSON body (Content-Type: application/json), and this request has no Content-Type; an image or video goes to POST /v1/match/media');
+    expect(none.detail).toBe('POST /v1/match takes a JSON body (Content-Type: application/json), and this request has no Content-Type; an image, video, PDF or text goes to POST /v1/match/media');
     const shared = await problem(await t.request('/v1/hashes', { method: 'POST', headers: { 'content-type': 'image/png' }, body: png }), 415, 'unsupported_media_type');
-    expect(shared.detail).toMatch(/an image or video goes to POST \/v1\/hashes\/media$/);
+    expect(shared.detail).toMatch(/an image, video, PDF or text goes to POST \/v1\/hashes\/media$/);
     expect((await t.request('/v1/match/media', { method: 'POST', headers: { 'content-type': 'image/png' }, body: png })).status).toBe(200);
   });
 
   it('JSON posted to a media route points to the JSON route', async () => {
     const body = await problem(await t.request('/v1/match/media', json('POST', { hashes: [{ type: 'pdq', value: PDQ }] })), 415, 'unsupported_media_type');
-    expect(body.detail).toBe('send the media as Content-Type image/*, video/* or multipart/form-data with a "file" field (got "application/json"); hashes sent as JSON go to POST /v1/match');
+    expect(body.detail).toBe('send the media as Content-Type image/*, video/*, application/pdf, text/plain or multipart/form-data with a "file" field (got "application/json"); hashes sent as JSON go to POST /v1/match');
   });
 });
 

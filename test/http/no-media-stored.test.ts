@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestApp, type TestApp } from '../support/app';
 import { noiseImage } from '../support/images';
 import { blockIndex, findRun, ownTmpdir, scanForUploads } from '../support/scan';
+import { magazine, makePdf, prose } from '../support/pdf';
 
 // What this node and ffmpeg write goes to a temp folder of this file's own, which the scans read.
 ownTmpdir();
@@ -46,6 +47,29 @@ describe('the media is never stored', () => {
     // Checkpoint nothing away: scan the main file and the WAL as they are.
     const { files, holding, scanned } = scanForUploads(t.dir, started, uploads);
     expect(files).toContain(t.dbFile);
+    expect(holding).toEqual([]);
+    expect(scanned).toBeGreaterThan(4096);
+  });
+
+  it('leaves no 64-byte run of any PDF or text uploaded (poppler reads them from stdin, writes nothing)', async () => {
+    const pdf = Buffer.from(await makePdf(magazine(77, 3)));
+    const text = Buffer.from(prose(78, 3000), 'utf8');
+    for (const [bytes, type] of [
+      [pdf, 'application/pdf'],
+      [text, 'text/plain'],
+    ] as const) {
+      const body = new Uint8Array(bytes);
+      const r1 = await t.request('/v1/hash', { method: 'POST', headers: { 'content-type': type }, body });
+      expect(r1.status).toBe(200);
+      const r2 = await t.request('/v1/match/media', { method: 'POST', headers: { 'content-type': type }, body });
+      expect(r2.status).toBe(200);
+      const form = new FormData();
+      form.set('file', new Blob([body], { type }), 'upload');
+      form.set('labels', 'manifesto');
+      const r3 = await t.request('/v1/hashes/media', { method: 'POST', body: form });
+      expect(r3.status).toBe(201);
+    }
+    const { holding, scanned } = scanForUploads(t.dir, started, [pdf, text]);
     expect(holding).toEqual([]);
     expect(scanned).toBeGreaterThan(4096);
   });

@@ -116,6 +116,15 @@ describe('a pull commit', () => {
     const [video] = await store.changesSince((await store.lastChange()) - 1, 10);
     expect(video).toMatchObject({ kind: 'add', snapshot: { type: 'vpdq', origin: 'https://v.example' } });
     expect((await store.framesOf(video.hashId)).map((f) => f.value)).toEqual([hex(100), hex(101), hex(102)]);
+    // A PDF's pages are stored as a video's frames are, and read back as the PDF's own.
+    const pages = [1, 2].map((p) => ({ frame: p, timestampMs: 0, quality: 80, value: hex(200 + p), indexed: true }));
+    await ledger.applyPull({ ...commit({ peerId: 'v1', origin: 'https://v.example', from: 'v1', to: 'v2', served: 1 }), items: [{ type: 'pdf', value: hex(199), active: true, labels: [], contributors: 1, externalId: null, frames: pages }] });
+    const [pdf] = await store.changesSince((await store.lastChange()) - 1, 10);
+    expect(pdf).toMatchObject({ kind: 'add', snapshot: { type: 'pdf', origin: 'https://v.example' } });
+    expect((await store.framesOf(pdf.hashId)).map((f) => [f.frame, f.value])).toEqual([
+      [1, hex(201)],
+      [2, hex(202)],
+    ]);
     const auditBefore = await log.auditSize();
     for (const error of ['batch refused: bad signature', 'batch refused: bad signature', 'the peer could not be reached']) {
       await ledger.recordPullFailure({ at: T0, peerId: 'v1', error, refused: error.startsWith('batch') ? { origin: 'https://v.example', from: 'v1', jwsSha256: null } : undefined });

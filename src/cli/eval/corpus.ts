@@ -15,7 +15,8 @@ import { buildHashKernels } from '../../core/kernels';
 import { hammingHex } from '../../core/hashes';
 import { nodeDigester } from '../../runtime/node/digest';
 import { SharpImageDecoder } from '../../runtime/node/image';
-import { DEFAULT_LIMITS, DEFAULT_VIDEO } from '../../services/deps';
+import { DEFAULT_LIMITS, DEFAULT_VIDEO, DEFAULT_DOCUMENTS } from '../../services/deps';
+import { UnavailablePdfRenderer } from '../../core/document';
 import { hashMedia, type MediaHashes } from '../../services/hashing';
 import { Slots } from '../../core/limits';
 import { ensurePackage, listFiles } from './debian';
@@ -59,6 +60,7 @@ const localDeps = {
   digests: nodeDigester,
   // Originals are images; a video decoder is never reached.
   video: { ...DEFAULT_VIDEO, slots: new Slots(1, 0), decoder: { open: () => Promise.reject(new Error('images only')), status: async () => ({ available: false, detail: 'images only' }) } },
+  documents: { ...DEFAULT_DOCUMENTS, slots: new Slots(1, 0), renderer: new UnavailablePdfRenderer('images only') },
 };
 
 /** The node's hashes of an image (with `dihedral`, of its rotations and mirrors too), computed in this process with the node's code (services/hashing.ts). */

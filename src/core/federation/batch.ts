@@ -4,6 +4,7 @@
  * pulling node makes on a payload whose signature it has verified (`checkBatchPayload`). Pure: the
  * signature itself is checked by the caller (services/federation).
  */
+import { checkPdfPages, MAX_PDF_PAGE, pdfDigest, type PdfPageHash } from '../document';
 import { checkHash, HASH_TYPES, isKnownLabel, type HashType } from '../hashes';
 import { checkVideoFrames, vpdqDigest, type VideoFrameHash } from '../video';
 
@@ -26,6 +27,8 @@ export interface BatchItem {
   externalId?: string;
   /** vpdq: the frames, in the item that adds (or re-adds) the video. */
   frames?: VideoFrameHash[];
+  /** pdf: the pages, in the item that adds (or re-adds) the PDF. */
+  pages?: PdfPageHash[];
 }
 
 export interface BatchPayload {
@@ -48,6 +51,7 @@ export interface ServedChange {
   externalId: string | null;
   quality?: number | null;
   frames?: VideoFrameHash[];
+  pages?: PdfPageHash[];
 }
 
 /** One change as a batch item. New fields of a hash (e.g. a grouping of one media's hashes) go here and only here. */
@@ -61,11 +65,12 @@ export function toBatchItem(c: ServedChange): BatchItem {
     ...(c.quality !== undefined && c.quality !== null ? { quality: c.quality } : {}),
     ...(c.externalId !== null && c.kind !== 'retract' ? { externalId: c.externalId } : {}),
     ...(c.frames?.length ? { frames: c.frames } : {}),
+    ...(c.pages?.length ? { pages: c.pages } : {}),
   };
 }
 
 /** Bounds a pulling node holds a batch to (a serving node sends at most 1000 items, 20,000 frames). */
-export const BATCH_LIMITS = { items: 10_000, framesPerItem: 100_000, cursorLength: 200, labels: 100, externalIdLength: 200 } as const;
+export const BATCH_LIMITS = { items: 10_000, framesPerItem: 100_000, pagesPerItem: MAX_PDF_PAGE, cursorLength: 200, labels: 100, externalIdLength: 200 } as const;
 
 /** A checked item of a type this node stores. */
 export interface CheckedItem {
@@ -77,6 +82,7 @@ export interface CheckedItem {
   contributors: number;
   externalId: string | null;
   frames?: VideoFrameHash[];
+  pages?: PdfPageHash[];
 }
 
 export type BatchCheck =
@@ -90,7 +96,7 @@ const isCount = (x: unknown) => Number.isInteger(x) && (x as number) >= 0 && (x 
 /**
  * Checks a batch payload as a pulling node must before applying anything of it: it names the
  * expected origin, continues the cursor the puller holds, and every item is well-formed (a vpdq
- * item's value is its frames' digest). The first problem found refuses the whole batch. Items of a
+ * item's value is its frames' digest, a pdf item's its pages'). The first problem found refuses the whole batch. Items of a
  * hash type this node does not know (a newer peer's) are left out, not refused.
  */
 export function checkBatchPayload(raw: unknown, expect: { origin: string; from: string }): BatchCheck {
@@ -118,7 +124,7 @@ export function checkBatchPayload(raw: unknown, expect: { origin: string; from: 
 function checkItem(raw: unknown, at: string): CheckedItem | 'skip' | { problem: string } {
   const bad = (message: string) => ({ problem: `${at}: ${message}` });
   if (!isRecord(raw)) return bad('not an object');
-  const { op, type, value, labels, contributors, externalId, frames, quality } = raw;
+  const { op, type, value, labels, contributors, externalId, frames, pages, quality } = raw;
   if (op !== 'add' && op !== 'update' && op !== 'retract') return bad(`op must be add, update or retract, not ${JSON.stringify(op)}`);
   if (typeof type !== 'string' || !/^[a-z0-9_-]{1,32}$/.test(type)) return bad('type must be a hash type name');
   if (!(HASH_TYPES as readonly string[]).includes(type)) return 'skip';
@@ -132,10 +138,18 @@ function checkItem(raw: unknown, at: string): CheckedItem | 'skip' | { problem: 
   if (quality !== undefined && (!Number.isInteger(quality) || (quality as number) < 0 || (quality as number) > 100)) return bad('quality must be a whole number from 0 to 100');
   const known = [...new Set((labels as string[]).filter(isKnownLabel))].sort();
   const base = { op, labels: known, contributors: contributors as number, externalId: (externalId as string | undefined) ?? null } as const;
+  if (type === 'pdf') {
+    if (typeof value !== 'string' || !/^[0-9a-f]{64}$/.test(value)) return bad('a pdf value must be 64 lowercase hex digits');
+    if (pages === undefined) return op === 'add' ? bad('a pdf item that adds a PDF must carry its pages') : { ...base, type: 'pdf', value };
+    const p = checkPdfPages(pages, `${at}/pages`, BATCH_LIMITS.pagesPerItem);
+    if ('problems' in p) return { problem: `${p.problems[0].path}: ${p.problems[0].message}` };
+    if (pdfDigest(p.pages) !== value) return bad('the pdf value is not the SHA-256 of its pages');
+    return { ...base, type: 'pdf', value, pages: p.pages };
+  }
   if (type !== 'vpdq') {
     const r = checkHash(type, value, at);
     if ('problems' in r) return bad(r.problems[0].message);
-    if (r.value !== value) return bad('hash values travel as lowercase hex');
+    if (r.value !== value) return bad('hash values travel in their stored form (lowercase hex; tlsh: T1 and upper-case hex)');
     return { ...base, type: type as HashType, value: r.value };
   }
   if (typeof value !== 'string' || !/^[0-9a-f]{64}$/.test(value)) return bad('a vpdq value must be 64 lowercase hex digits');

@@ -2,6 +2,7 @@
  * What a pulling node does with a checked batch (which labels it takes from the peer, one state per
  * hash), how long it waits after a failure, and what a peer URL may be. Pure.
  */
+import type { PdfPageHash } from '../document';
 import type { HashType } from '../hashes';
 import type { VideoFrameHash } from '../video';
 import type { CheckedItem } from './batch';
@@ -15,11 +16,12 @@ export interface MergedItem {
   contributors: number;
   externalId: string | null;
   frames?: VideoFrameHash[];
+  pages?: PdfPageHash[];
 }
 
 /**
  * One state per hash (type, value), the last the batch gives (each item is the hash's state after
- * its change), with the frames of any item that carried them. `accept`: the labels taken from this
+ * its change), with the frames (pages) of any item that carried them. `accept`: the labels taken from this
  * peer (null: all); a hash left with none of them is not taken (inactive), its labels not stored.
  */
 export function mergeBatchItems(items: readonly CheckedItem[], accept: readonly string[] | null): MergedItem[] {
@@ -30,8 +32,18 @@ export function mergeBatchItems(items: readonly CheckedItem[], accept: readonly 
     const labels = taken ? it.labels.filter((l) => taken.has(l)) : it.labels;
     const active = it.op !== 'retract' && (taken === null || labels.length > 0);
     const frames = it.frames ?? byKey.get(key)?.frames;
+    const pages = it.pages ?? byKey.get(key)?.pages;
     byKey.delete(key); // re-inserted at the end: the order of last changes
-    byKey.set(key, { type: it.type, value: it.value, active, labels: active ? labels : [], contributors: it.contributors, externalId: active ? it.externalId : null, ...(frames ? { frames } : {}) });
+    byKey.set(key, {
+      type: it.type,
+      value: it.value,
+      active,
+      labels: active ? labels : [],
+      contributors: it.contributors,
+      externalId: active ? it.externalId : null,
+      ...(frames ? { frames } : {}),
+      ...(pages ? { pages } : {}),
+    });
   }
   return [...byKey.values()];
 }

@@ -9,6 +9,7 @@
  */
 import { HASH_SPECS, hexToWords, type HashType } from '../hashes';
 import type { HammingHit, HammingIndex } from './hamming';
+import { TlshIndex } from './tlsh';
 
 export interface IndexedHash {
   seq: number;
@@ -45,6 +46,8 @@ function toIndexHit(h: HammingHit): IndexHit {
 export class MemoryMatchIndex implements MatchIndex {
   private readonly hamming = new Map<HashType, HammingIndex>();
   private readonly exact = new Map<HashType, Map<string, Set<number>>>();
+  /** `tlsh` hashes: scanned (see tlsh.ts). */
+  private readonly tlsh = new TlshIndex();
   private loaded = false;
 
   constructor(private readonly makeHamming: HammingIndexFactory) {}
@@ -65,7 +68,8 @@ export class MemoryMatchIndex implements MatchIndex {
   add(entries: IndexedHash[]): void {
     const perceptual = new Map<HashType, IndexedHash[]>();
     for (const e of entries) {
-      if (HASH_SPECS[e.type].perceptual) {
+      if (HASH_SPECS[e.type].metric === 'tlsh') this.tlsh.add(e.seq, e.value);
+      else if (HASH_SPECS[e.type].perceptual) {
         const list = perceptual.get(e.type);
         if (list) list.push(e);
         else perceptual.set(e.type, [e]);
@@ -88,7 +92,8 @@ export class MemoryMatchIndex implements MatchIndex {
 
   remove(entries: IndexedHash[]): void {
     for (const e of entries) {
-      if (HASH_SPECS[e.type].perceptual) this.hamming.get(e.type)?.remove(e.seq);
+      if (HASH_SPECS[e.type].metric === 'tlsh') this.tlsh.remove(e.seq);
+      else if (HASH_SPECS[e.type].perceptual) this.hamming.get(e.type)?.remove(e.seq);
       else {
         const set = this.exact.get(e.type)?.get(e.value);
         set?.delete(e.seq);
@@ -98,6 +103,7 @@ export class MemoryMatchIndex implements MatchIndex {
   }
 
   async query(type: HashType, value: string, maxDistance: number): Promise<IndexHit[]> {
+    if (HASH_SPECS[type].metric === 'tlsh') return this.tlsh.search(value, maxDistance);
     if (HASH_SPECS[type].perceptual) {
       const idx = this.hamming.get(type);
       return idx ? idx.search(hexToWords(value), maxDistance).map(toIndexHit) : [];
@@ -107,6 +113,7 @@ export class MemoryMatchIndex implements MatchIndex {
 
   /** Perceptual types go to the Hamming index as one batch (`searchMany`, where it has one). */
   async queryMany(type: HashType, values: string[], maxDistance: number): Promise<IndexHit[][]> {
+    if (HASH_SPECS[type].metric === 'tlsh') return values.map((v) => this.tlsh.search(v, maxDistance));
     if (!HASH_SPECS[type].perceptual) return values.map((v) => this.exactHits(type, v));
     const idx = this.hamming.get(type);
     if (!idx) return values.map(() => []);
@@ -132,7 +139,7 @@ export class MemoryMatchIndex implements MatchIndex {
       push: (entries) => {
         const exact: IndexedHash[] = [];
         for (const e of entries) {
-          if (!HASH_SPECS[e.type].perceptual) {
+          if (HASH_SPECS[e.type].metric !== 'hamming') {
             exact.push(e);
             continue;
           }
@@ -169,6 +176,7 @@ export class MemoryMatchIndex implements MatchIndex {
   counts(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const [t, idx] of this.hamming) out[t] = idx.count;
+    if (this.tlsh.count) out.tlsh = this.tlsh.count;
     for (const [t, m] of this.exact) {
       let n = 0;
       for (const s of m.values()) n += s.size;

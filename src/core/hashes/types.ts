@@ -1,21 +1,36 @@
 /**
  * Hash types, their sizes and default match rules (DESIGN §4).
- * Perceptual hashes (pdq, blockhash) match by Hamming distance; exact ones (md5, sha256) by equality.
+ * Perceptual hashes (pdq, blockhash, and the frames and pages of vpdq and pdf) match by Hamming
+ * distance; tlsh by TLSH's own distance; exact ones (md5, sha256, url) by equality.
  */
 import { hammingWords } from '../bits';
 import type { FieldProblem } from '../errors';
 import { isHex } from '../hex';
+import { canonicalTlsh } from '../tlsh';
 import { THRESHOLDS } from './thresholds';
 
-export const HASH_TYPES = ['pdq', 'blockhash', 'md5', 'sha256', 'vpdq'] as const;
+export const HASH_TYPES = ['pdq', 'blockhash', 'md5', 'sha256', 'vpdq', 'pdf', 'tlsh', 'url'] as const;
 export type HashType = (typeof HASH_TYPES)[number];
-/** Types a single stored hash can have (a vpdq hash is stored as its frames' pdq hashes, see video). */
-export const SINGLE_HASH_TYPES = ['pdq', 'blockhash', 'md5', 'sha256'] as const;
+/**
+ * Types a single stored hash can have. A vpdq hash is stored as its frames' PDQ hashes (see video),
+ * a pdf hash as its pages' (see document): both carry a list beside their value.
+ */
+export const SINGLE_HASH_TYPES = ['pdq', 'blockhash', 'md5', 'sha256', 'tlsh', 'url'] as const;
 export type SingleHashType = (typeof SINGLE_HASH_TYPES)[number];
+/** Types stored as one value plus a list of PDQ hashes (a video's frames, a PDF's pages). */
+export const LIST_HASH_TYPES = ['vpdq', 'pdf'] as const;
+export type ListHashType = (typeof LIST_HASH_TYPES)[number];
+
+export const isListHashType = (t: string): t is ListHashType => t === 'vpdq' || t === 'pdf';
+
+/** How two values of a type are compared: Hamming distance of their bits, TLSH distance, or equality. */
+export type HashMetric = 'hamming' | 'tlsh' | 'equal';
 
 export interface HashSpec {
   bits: number;
+  /** Matched within a distance (not only by equality). */
   perceptual: boolean;
+  metric: HashMetric;
   /** Default maximum Hamming distance for a match (0 for exact hashes). */
   defaultMaxDistance: number;
   /** The largest maxDistance a query may ask for: beyond it a match says little and costs a scan. */
@@ -23,15 +38,21 @@ export interface HashSpec {
 }
 
 /**
- * Per type; for `vpdq` the figures are those of one frame (a PDQ hash): two frames match within
- * `defaultMaxDistance`, and a video matches by the share of its frames that do (core/video, rule.ts).
+ * Per type; for `vpdq` and `pdf` the figures are those of one frame or page (a PDQ hash): two match
+ * within `defaultMaxDistance`, and a video or PDF matches by the share of its frames or pages that
+ * do (core/video, rule.ts; core/document).
  */
 export const HASH_SPECS: Record<HashType, HashSpec> = {
-  pdq: { bits: 256, perceptual: true, defaultMaxDistance: THRESHOLDS.pdq.maxDistance, maxDistanceCap: THRESHOLDS.maxDistanceCap },
-  blockhash: { bits: 256, perceptual: true, defaultMaxDistance: THRESHOLDS.blockhash.maxDistance, maxDistanceCap: THRESHOLDS.maxDistanceCap },
-  md5: { bits: 128, perceptual: false, defaultMaxDistance: 0, maxDistanceCap: 0 },
-  sha256: { bits: 256, perceptual: false, defaultMaxDistance: 0, maxDistanceCap: 0 },
-  vpdq: { bits: 256, perceptual: true, defaultMaxDistance: THRESHOLDS.vpdq.frameMaxDistance, maxDistanceCap: THRESHOLDS.maxDistanceCap },
+  pdq: { bits: 256, perceptual: true, metric: 'hamming', defaultMaxDistance: THRESHOLDS.pdq.maxDistance, maxDistanceCap: THRESHOLDS.maxDistanceCap },
+  blockhash: { bits: 256, perceptual: true, metric: 'hamming', defaultMaxDistance: THRESHOLDS.blockhash.maxDistance, maxDistanceCap: THRESHOLDS.maxDistanceCap },
+  md5: { bits: 128, perceptual: false, metric: 'equal', defaultMaxDistance: 0, maxDistanceCap: 0 },
+  sha256: { bits: 256, perceptual: false, metric: 'equal', defaultMaxDistance: 0, maxDistanceCap: 0 },
+  vpdq: { bits: 256, perceptual: true, metric: 'hamming', defaultMaxDistance: THRESHOLDS.vpdq.frameMaxDistance, maxDistanceCap: THRESHOLDS.maxDistanceCap },
+  pdf: { bits: 256, perceptual: true, metric: 'hamming', defaultMaxDistance: THRESHOLDS.pdf.pageMaxDistance, maxDistanceCap: THRESHOLDS.maxDistanceCap },
+  // TLSH (35 bytes, T1 and 70 hex digits), compared by TLSH's own distance.
+  tlsh: { bits: 280, perceptual: true, metric: 'tlsh', defaultMaxDistance: THRESHOLDS.tlsh.maxDistance, maxDistanceCap: THRESHOLDS.tlsh.maxDistanceCap },
+  // The SHA-256 of a canonical URL, or of a host or path-prefix key (core/url).
+  url: { bits: 256, perceptual: false, metric: 'equal', defaultMaxDistance: 0, maxDistanceCap: 0 },
 };
 
 export function isSingleHashType(t: string): t is SingleHashType {
@@ -46,6 +67,11 @@ export function checkHash(type: unknown, value: unknown, path: string): { value:
     };
   }
   if (typeof value !== 'string') return { problems: [{ path: `${path}/value`, message: 'must be a hex string' }] };
+  if (type === 'tlsh') {
+    // Stored and printed as the reference prints it: T1 and 70 upper-case hex digits.
+    const v = canonicalTlsh(value);
+    return v ? { value: v } : { problems: [{ path: `${path}/value`, message: `tlsh value must be a TLSH digest: T1 and 70 hex digits (the standard 128-bucket build), got ${value.length} characters` }] };
+  }
   const want = HASH_SPECS[type].bits / 4;
   const problems: FieldProblem[] = [];
   if (!isHex(value)) problems.push({ path: `${path}/value`, message: `${type} value must be hexadecimal (0-9, a-f)` });

@@ -6,6 +6,6 @@
  */
 export { tlshDigest, tlshDigestBytes, TLSH_MIN_BYTES } from './digest';
 export { tlshDistance, tlshDistanceBytes, type TlshDistanceOptions } from './distance';
-export { canonicalTlsh, formatTlsh, parseTlsh, TLSH_BYTES } from './format';
+export { canonicalTlsh, formatTlsh, parseTlsh, parseTlshInto, TLSH_BYTES } from './format';
 export { packTlsh, scanTlsh, type TlshHit } from './scan';
 export { normaliseText, textTlsh } from './text';

@@ -43,7 +43,7 @@ export interface VpdqCounts {
  * its hash (python-threatexchange filters and dedupes the same way: every repeat, not only
  * consecutive ones, so a still scene weighs as one frame). What the index holds of a stored video.
  */
-export function usableFrameMask(frames: readonly VideoFrameHash[], minQuality: number = THRESHOLDS.vpdq.frameMinQuality): boolean[] {
+export function usableFrameMask(frames: readonly Pick<VideoFrameHash, 'hash' | 'quality'>[], minQuality: number = THRESHOLDS.vpdq.frameMinQuality): boolean[] {
   const seen = new Set<string>();
   return frames.map((f) => {
     const hash = f.hash.toLowerCase();
@@ -54,7 +54,7 @@ export function usableFrameMask(frames: readonly VideoFrameHash[], minQuality: n
 }
 
 /** The frames `usableFrameMask` keeps, in order. */
-export function usableFrames<T extends VideoFrameHash>(frames: readonly T[], minQuality?: number): T[] {
+export function usableFrames<T extends Pick<VideoFrameHash, 'hash' | 'quality'>>(frames: readonly T[], minQuality?: number): T[] {
   const mask = usableFrameMask(frames, minQuality);
   return frames.filter((_, i) => mask[i]);
 }

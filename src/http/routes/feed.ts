@@ -1,7 +1,7 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { FEED_DEFAULT_LIMIT, FEED_MAX_LIMIT, readFeed } from '../../services/feed';
 import type { AppEnv } from '../env';
-import { LabelIdSchema, VideoFrameSchema } from '../hash-input';
+import { LabelIdSchema, PdfPageSchema, VideoFrameSchema } from '../hash-input';
 import { wholeNumberParam } from '../input';
 import { protectedRoute } from '../route';
 import { HashTypeSchema, HashValueSchema } from '../schemas';
@@ -41,6 +41,7 @@ const route = protectedRoute({
                     labels: z.array(LabelIdSchema),
                     contributors: z.number().int(),
                     frames: z.array(VideoFrameSchema).optional().openapi({ description: 'vpdq: the frames, in the change that adds (or re-adds) the video.' }),
+                    pages: z.array(PdfPageSchema).optional().openapi({ description: 'pdf: the pages, in the change that adds (or re-adds) the PDF.' }),
                   }),
                 }),
               ),

@@ -10,8 +10,9 @@ const route = protectedRoute({
   path: '/v1/hash',
   operationId: 'hashMedia',
   tags: ['hashing'],
-  summary: 'Hash an image or a video',
-  description: 'Computes every hash of the uploaded image (pdq, blockhash, md5, sha256) or video (vpdq, md5, sha256). The media lives in memory for this request only: nothing is stored.',
+  summary: 'Hash an image, a video, a PDF or a text',
+  description:
+    'Computes every hash of the uploaded image (pdq, blockhash, md5, sha256), video (vpdq, md5, sha256), PDF (pdf: PDQ of each page; tlsh of its text; md5, sha256) or text (tlsh, md5, sha256). The media lives in memory for this request only: nothing is stored.',
   scope: 'hash',
   body: 'media',
   request: { body: { content: mediaBodyContent, required: true } },
@@ -23,7 +24,7 @@ const route = protectedRoute({
 
 export function register(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
-    const { bytes } = await readMedia(c);
-    return c.json(await hashMedia(c.var.deps, bytes), 200);
+    const { bytes, contentType } = await readMedia(c);
+    return c.json(await hashMedia(c.var.deps, bytes, { contentType }), 200);
   });
 }

@@ -1,5 +1,5 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { hashList, hashMedia, type MediaHashes, type VideoMediaHashes } from '../../services/hashing';
+import { hashList, hashMedia, type AnyMediaHashes } from '../../services/hashing';
 import { countMatchQuery, matchParsed, resolveThresholds } from '../../services/matching';
 import type { AppEnv } from '../env';
 import { readMedia } from '../media';
@@ -11,9 +11,9 @@ const route = protectedRoute({
   path: '/v1/match/media',
   operationId: 'matchMedia',
   tags: ['matching'],
-  summary: 'Hash an image or a video and match its hashes',
+  summary: 'Hash an image, a video, a PDF or a text and match its hashes',
   description:
-    'Hashes the uploaded image or video (stored nowhere) and matches every hash in one answer. A video matches stored videos by the vPDQ rule, and images through its frames. With dihedral=true a match names the rotation or mirror that matched and its hash; the other variants are not listed.',
+    'Hashes the uploaded image, video, PDF or text (stored nowhere) and matches every hash in one answer. A video matches stored videos by the vPDQ rule, and images through its frames; a PDF matches stored PDFs by its pages (and by the tlsh of its text), and images through its pages; a text matches by its tlsh. With dihedral=true a match names the rotation or mirror that matched and its hash; the other variants are not listed.',
   scope: 'match',
   body: 'media',
   request: {
@@ -35,8 +35,8 @@ const route = protectedRoute({
 });
 
 /** The upload's own hashes, without the variants it was matched with (each match names its own). */
-function ownHashes(h: MediaHashes | VideoMediaHashes): MediaHashes | VideoMediaHashes {
-  if (h.kind === 'video' || !h.variants) return h;
+function ownHashes(h: AnyMediaHashes): AnyMediaHashes {
+  if (h.kind !== 'image' || !h.variants) return h;
   const { variants: _probed, ...own } = h;
   return own;
 }
@@ -44,8 +44,8 @@ function ownHashes(h: MediaHashes | VideoMediaHashes): MediaHashes | VideoMediaH
 export function register(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
     const deps = c.var.deps;
-    const { bytes } = await readMedia(c);
-    const hashed = await hashMedia(deps, bytes, { dihedral: c.req.valid('query').dihedral === 'true' });
+    const { bytes, contentType } = await readMedia(c);
+    const hashed = await hashMedia(deps, bytes, { dihedral: c.req.valid('query').dihedral === 'true', contentType });
     const results = await matchParsed(deps, hashList(hashed), resolveThresholds());
     await countMatchQuery(deps, c.var.principal.clientId, results.length);
     return c.json({ ...ownHashes(hashed), results }, 200);

@@ -1,7 +1,7 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { countMatchQuery, matchHashes } from '../../services/matching';
 import type { AppDeps, AppEnv } from '../env';
-import { matchRequestSchema } from '../hash-input';
+import { inputLimits, matchRequestSchema } from '../hash-input';
 import { protectedRoute } from '../route';
 import { MatchResultSchema } from '../schemas';
 
@@ -12,12 +12,12 @@ const route = (deps: AppDeps) =>
     operationId: 'matchHashes',
     tags: ['matching'],
     summary: 'Match hashes',
-    description: 'Looks up each hash among the active shared hashes. Retracted hashes never match. Images and videos go to POST /v1/match/media.',
+    description: 'Looks up each hash among the active shared hashes. Retracted hashes never match. A url item sent as the URL itself is looked up as that URL, its host and each folder above it (members may share a whole host or folder); nothing is stored. Images, videos, PDFs and texts go to POST /v1/match/media.',
     scope: 'match',
     body: 'json',
     mediaRoute: '/v1/match/media',
     request: {
-      body: { required: true, content: { 'application/json': { schema: matchRequestSchema({ maxBatch: deps.limits.maxBatch, maxFrames: deps.video.decode.maxFrames }) } } },
+      body: { required: true, content: { 'application/json': { schema: matchRequestSchema(inputLimits(deps)) } } },
     },
     responses: {
       200: { description: 'One result per query hash, in order.', content: { 'application/json': { schema: z.object({ results: z.array(MatchResultSchema) }) } } },

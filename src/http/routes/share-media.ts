@@ -1,6 +1,6 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { LABELS } from '../../core/hashes';
-import { hashList, hashMedia } from '../../services/hashing';
+import { asQuery, hashList, hashMedia } from '../../services/hashing';
 import { shareHashes } from '../../services/sharing';
 import type { AppEnv } from '../env';
 import { ExternalIdSchema, LabelsSchema } from '../hash-input';
@@ -15,9 +15,9 @@ const route = protectedRoute({
   path: '/v1/hashes/media',
   operationId: 'shareMedia',
   tags: ['hashes'],
-  summary: 'Hash an image or a video and share its hashes',
+  summary: 'Hash an image, a video, a PDF or a text and share its hashes',
   description:
-    'Multipart form: `file` (the image or video) and `labels` (one field per label, or comma-separated). The media is hashed in memory and never stored. An image shares pdq, blockhash, md5 and sha256; a video shares vpdq (its frames), md5 and sha256.',
+    'Multipart form: `file` (the image, video, PDF or text) and `labels` (one field per label, or comma-separated). The media is hashed in memory and never stored. An image shares pdq, blockhash, md5 and sha256; a video shares vpdq (its frames), md5 and sha256; a PDF shares pdf (its pages), tlsh (of its text, when it has enough), md5 and sha256; a text part (declared text/plain) shares tlsh, md5 and sha256.',
   scope: 'hashes:write',
   body: 'media',
   request: {
@@ -28,7 +28,7 @@ const route = protectedRoute({
           schema: {
             type: 'object' as const,
             properties: {
-              file: { type: 'string' as const, format: 'binary', description: 'The image or video.' },
+              file: { type: 'string' as const, format: 'binary', description: 'The image, video, PDF or text (a text part declared text/plain).' },
               labels: {
                 type: 'string' as const,
                 description: `Label ids from GET /v1/labels (${LABELS.map((l) => l.id).join(', ')}): repeat the field or separate with commas.`,
@@ -60,13 +60,13 @@ const labelList = (raw: unknown) => (Array.isArray(raw) ? raw : raw === undefine
 export function register(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
     const deps = c.var.deps;
-    const { bytes, form } = await readMedia(c);
+    const { bytes, contentType, form } = await readMedia(c);
     const { labels, externalId } = parseOrThrow(Fields, { labels: labelList(form?.labels), externalId: form?.externalId });
-    const hashed = await hashMedia(deps, bytes);
+    const hashed = await hashMedia(deps, bytes, { contentType });
     const items = await shareHashes(
       deps,
       c.var.principal,
-      hashList(hashed).map((h) => (h.type === 'vpdq' ? { type: h.type, value: h.value, frames: h.frames ?? [], labels, externalId } : { type: h.type, value: h.value, quality: h.quality, labels, externalId })),
+      hashList(hashed).map((h) => ({ ...asQuery(h), labels, externalId })),
     );
     return c.json({ ...hashed, items }, 201);
   });

@@ -1,7 +1,7 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { shareHashes } from '../../services/sharing';
 import type { AppDeps, AppEnv } from '../env';
-import { shareRequestSchema } from '../hash-input';
+import { inputLimits, shareRequestSchema } from '../hash-input';
 import { protectedRoute } from '../route';
 import { HashTypeSchema, HashValueSchema, problemResponses } from '../schemas';
 
@@ -24,12 +24,12 @@ const route = (deps: AppDeps) =>
     operationId: 'shareHashes',
     tags: ['hashes'],
     summary: 'Share hashes',
-    description: 'Shares hashes with labels. Sharing the same type and value again is idempotent; new labels replace your earlier ones. Images and videos go to POST /v1/hashes/media.',
+    description: 'Shares hashes with labels. Sharing the same type and value again is idempotent; new labels replace your earlier ones. Images, videos, PDFs and texts go to POST /v1/hashes/media. A url item may carry the URL itself (and, to share a whole host or folder, a scope): only its SHA-256 is stored.',
     scope: 'hashes:write',
     body: 'json',
     mediaRoute: '/v1/hashes/media',
     request: {
-      body: { required: true, content: { 'application/json': { schema: shareRequestSchema({ maxBatch: deps.limits.maxBatch, maxFrames: deps.video.decode.maxFrames }) } } },
+      body: { required: true, content: { 'application/json': { schema: shareRequestSchema(inputLimits(deps)) } } },
     },
     responses: {
       201: { description: 'One result per item, in order.', content: { 'application/json': { schema: z.object({ items: z.array(ShareResultSchema) }) } } },

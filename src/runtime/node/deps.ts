@@ -27,6 +27,7 @@ import { openDatabase, type OpenDb } from './database';
 import { nodeDigester } from './digest';
 import { swaggerUiAssets } from './docs-assets';
 import { SharpImageDecoder } from './image';
+import { PopplerPdfRenderer } from './document';
 import { NodeMetrics } from './metrics';
 import { MihHelper } from './match-helper';
 import { FfmpegVideoDecoder } from './video';
@@ -83,10 +84,14 @@ export async function createNodeRuntime(
   const follower = new ChangeFollower(store, { index, hashes, auth: authCache ?? undefined }, { intervalMs: config.FOLLOW_INTERVAL_MS, onError: (e) => logger.error({ event: 'follower_failed', error: errorFields(e) }, 'change log follower failed') });
   const log = new SqlLogStore(database.reader);
   const videoSlots = new Slots(config.VIDEO_CONCURRENCY, config.VIDEO_QUEUE, 'video decodes');
+  const documents = documentSettings(config);
   const metrics = new NodeMetrics({
     // Every type, 0 while none is held, so a dashboard's series exist from the start.
     indexCounts: () => ({ ...Object.fromEntries(SINGLE_HASH_TYPES.map((t) => [t, 0])), ...index.counts() }),
-    decodeSlots: [{ kind: 'video', slots: videoSlots }],
+    decodeSlots: [
+      { kind: 'video', slots: videoSlots },
+      { kind: 'pdf', slots: documents.slots },
+    ],
     audit: async () => {
       const [entries, head] = await Promise.all([log.auditSize(), log.latestHead()]);
       return { entries, treeSize: head?.treeSize ?? 0, headTimestamp: head?.timestamp ?? null };
@@ -123,6 +128,7 @@ export async function createNodeRuntime(
       queryMatchPercent: config.VPDQ_QUERY_MATCH_PERCENT,
       candidateMatchPercent: config.VPDQ_CANDIDATE_MATCH_PERCENT,
     },
+    documents,
     now,
     newId,
     limits,
@@ -184,5 +190,23 @@ export async function createNodeRuntime(
       await indexLoaded.catch(() => {});
       await database.close();
     },
+  };
+}
+
+/** PDFs through poppler's tools, under the configured caps (also used by the client CLI). */
+export function documentSettings(config: NodeConfig): AppDeps['documents'] {
+  return {
+    renderer: new PopplerPdfRenderer({ binDir: config.POPPLER_PATH }),
+    limits: {
+      maxPages: config.PDF_MAX_PAGES,
+      maxPagePixels: config.PDF_MAX_PAGE_PIXELS,
+      timeoutMs: config.PDF_TIMEOUT_MS,
+      memoryBytes: config.PDF_MEMORY_MB * 2 ** 20,
+      maxTextBytes: config.PDF_MAX_TEXT_BYTES,
+    },
+    maxBytes: config.PDF_MAX_BYTES,
+    slots: new Slots(config.PDF_CONCURRENCY, config.PDF_QUEUE, 'PDF renders'),
+    queryMatchPercent: config.PDF_QUERY_MATCH_PERCENT,
+    candidateMatchPercent: config.PDF_CANDIDATE_MATCH_PERCENT,
   };
 }

@@ -12,7 +12,7 @@ import type { MatchTally, Metrics } from '../../services/observe';
 export interface MetricSources {
   /** Hashes in the match index, per type. */
   indexCounts(): Record<string, number>;
-  /** Work that waits for a slot: `kind` video today (documents when they come). */
+  /** Work that waits for a slot, by `kind`: video (ffmpeg) and pdf (poppler). */
   decodeSlots: { kind: string; slots: Slots }[];
   /** The audit log: its entries, the size of the latest signed tree head and when it was signed. */
   audit(): Promise<{ entries: number; treeSize: number; headTimestamp: number | null }>;
@@ -44,7 +44,7 @@ export class NodeMetrics implements Metrics {
     const registers = [this.registry];
     this.requests = new Counter({ name: 'mhn_http_requests_total', help: 'HTTP requests answered, by method, route template and status.', labelNames: ['method', 'route', 'status'], registers });
     this.requestSeconds = new Histogram({ name: 'mhn_http_request_duration_seconds', help: 'Time to answer an HTTP request, by method, route template and status.', labelNames: ['method', 'route', 'status'], buckets: REQUEST_BUCKETS, registers });
-    this.hashSeconds = new Histogram({ name: 'mhn_hash_duration_seconds', help: 'Time to hash one upload (decode and every hash), by kind (image, video; a video from when it has a decode slot).', labelNames: ['kind'], buckets: HASH_BUCKETS, registers });
+    this.hashSeconds = new Histogram({ name: 'mhn_hash_duration_seconds', help: 'Time to hash one upload (decode and every hash), by kind (image, video, pdf, text; a video or a PDF from when it has a decode slot).', labelNames: ['kind'], buckets: HASH_BUCKETS, registers });
     this.matchSeconds = new Histogram({ name: 'mhn_match_duration_seconds', help: 'Time of one match call: a request\'s queries against the index, with the matches\' details.', buckets: MATCH_BUCKETS, registers });
     this.matchQueries = new Counter({ name: 'mhn_match_queries_total', help: 'Hashes looked up in match requests, by hash type.', labelNames: ['type'], registers });
     this.matchHits = new Counter({ name: 'mhn_match_hits_total', help: 'Looked-up hashes that matched at least one shared hash, by hash type.', labelNames: ['type'], registers });
@@ -73,10 +73,10 @@ export class NodeMetrics implements Metrics {
           for (const { kind, slots } of sources.decodeSlots) this.set({ kind }, read(slots));
         },
       });
-    slotGauge('mhn_decode_slots_in_use', 'Decodes running now (each an ffmpeg process), by kind.', (s) => s.load().running);
+    slotGauge('mhn_decode_slots_in_use', 'Decodes running now (each an ffmpeg or poppler process), by kind (video, pdf).', (s) => s.load().running);
     slotGauge('mhn_decode_slots_queued', 'Decodes waiting for a slot, by kind; past the queue\'s size uploads get 503 busy.', (s) => s.load().waiting);
-    slotGauge('mhn_decode_slots', 'Decodes that may run at once (VIDEO_CONCURRENCY), by kind.', (s) => s.size);
-    slotGauge('mhn_decode_queue_size', 'Decodes that may wait (VIDEO_QUEUE), by kind.', (s) => s.queue);
+    slotGauge('mhn_decode_slots', 'Decodes that may run at once (VIDEO_CONCURRENCY, PDF_CONCURRENCY), by kind.', (s) => s.size);
+    slotGauge('mhn_decode_queue_size', 'Decodes that may wait (VIDEO_QUEUE, PDF_QUEUE), by kind.', (s) => s.queue);
 
     // The three audit gauges share one read of the database per scrape.
     let audit: Promise<{ entries: number; treeSize: number; headTimestamp: number | null }> | undefined;
@@ -146,7 +146,7 @@ export class NodeMetrics implements Metrics {
     this.requestSeconds.observe(labels, seconds);
   }
 
-  hashed(kind: 'image' | 'video', seconds: number): void {
+  hashed(kind: 'image' | 'video' | 'pdf' | 'text', seconds: number): void {
     this.hashSeconds.observe({ kind }, seconds);
   }
 

@@ -35,7 +35,7 @@ export async function readFederationFeed(deps: Pick<ServiceDeps, 'hashes' | 'key
   const end = await deps.hashes.lastChange();
   const upTo = Math.min(Math.max(end, after), after + SCAN_WINDOW);
   const rows = await deps.federation.localChanges(after, upTo, limit + 1);
-  const { page, frames } = await takePage(deps, rows, limit);
+  const { page, lists } = await takePage(deps, rows, limit);
   const full = rows.length > page.length;
   const to = full ? page[page.length - 1].seq : upTo;
   const payload: BatchPayload = {
@@ -44,7 +44,7 @@ export async function readFederationFeed(deps: Pick<ServiceDeps, 'hashes' | 'key
     to: encodeCursor(to),
     issuedAt: new Date(deps.now()).toISOString(),
     items: page.map((r) =>
-      toBatchItem({ kind: r.kind, type: r.snapshot.type, value: r.snapshot.value, labels: r.snapshot.labels, contributors: r.snapshot.contributors, externalId: r.externalId, frames: frames.get(r.seq) }),
+      toBatchItem({ kind: r.kind, type: r.snapshot.type, value: r.snapshot.value, labels: r.snapshot.labels, contributors: r.snapshot.contributors, externalId: r.externalId, ...lists.get(r.seq) }),
     ),
   };
   const { kid, key } = await deps.keyring.signingKey();

@@ -17,7 +17,7 @@ import type { FederationStore, Ledger, PeerRow, PulledItem } from '../../storage
 import type { Follower } from '../change-follower';
 import type { Keyring } from '../keyring';
 import { NODE_ALG } from '../keyring';
-import { frameRows } from '../sharing';
+import { frameRows, pageRows } from '../sharing';
 import { readCapped, type FetchLike, type RemoteJwks } from './remote-jwks';
 import { jwksUrlOf, verifyBatch } from './verify';
 
@@ -164,7 +164,8 @@ export class Puller {
   /** A verified batch in one ledger commit (nothing when it does not move the cursor). */
   private async apply(peer: PeerRow, b: VerifiedPull): Promise<PullOutcome> {
     if (b.to === b.from) return { items: 0, applied: false, more: false };
-    const items: PulledItem[] = mergeBatchItems(b.items, peer.labels).map(({ frames, ...it }) => ({ ...it, ...(frames ? { frames: frameRows(frames) } : {}) }));
+    // A PDF's pages are stored as a video's frames are (services/sharing.ts).
+    const items: PulledItem[] = mergeBatchItems(b.items, peer.labels).map(({ frames, pages, ...it }) => ({ ...it, ...(frames ? { frames: frameRows(frames) } : pages ? { frames: pageRows(pages) } : {}) }));
     const r = await this.deps.ledger.applyPull({ at: this.deps.now(), peerId: peer.id, origin: peer.url, from: b.from, to: b.to, served: b.served, items, jwsSha256: b.jwsSha256 });
     await this.deps.follower.catchUp(r.lastChange);
     return { items: b.served, applied: r.applied, more: b.more };

@@ -153,7 +153,7 @@ export function pullStatements(p: PullCommit & { tx: string; ids: string[]; buck
       );
     }
   }
-  // A video's frames, with the batch that brings them; stored once.
+  // A video's frames (a PDF's pages), with the batch that brings them; stored once.
   for (const it of p.items) {
     if (!it.frames?.length) continue;
     for (const frames of chunkJson(it.frames.map((f) => JSON.stringify([f.frame, f.timestampMs, f.quality, f.value, f.indexed ? 1 : 0])))) {
@@ -161,7 +161,7 @@ export function pullStatements(p: PullCommit & { tx: string; ids: string[]; buck
         write(sql`insert into video_frames (hash_id, frame, timestamp_ms, quality, value, indexed)
           select h.id, f.value ->> 0, f.value ->> 1, f.value ->> 2, f.value ->> 3, f.value ->> 4
           from hashes h cross join json_each(${`[${frames.join(',')}]`}) f
-          where h.origin = ${origin} and h.type = 'vpdq' and h.value = ${it.value} and ${applied}
+          where h.origin = ${origin} and h.type = ${it.type} and h.value = ${it.value} and ${applied}
           on conflict (hash_id, frame) do nothing`),
       );
     }

@@ -98,7 +98,7 @@ export function shareStatements(p: { at: number; tx: string; contributor: string
     reads.push({ before, after, items: chunk.length });
     base += chunk.length;
   }
-  // A video's frames come with the hash that first brings them; they never change afterwards.
+  // A video's frames (a PDF's pages) come with the hash that first brings them; they never change afterwards.
   for (const it of p.items) {
     if (!it.frames?.length) continue;
     for (const frames of chunkJson(it.frames.map((f) => JSON.stringify([f.frame, f.timestampMs, f.quality, f.value, f.indexed ? 1 : 0])))) {
@@ -107,7 +107,7 @@ export function shareStatements(p: { at: number; tx: string; contributor: string
         write(sql`insert into video_frames (hash_id, frame, timestamp_ms, quality, value, indexed)
           select h.id, f.value ->> 0, f.value ->> 1, f.value ->> 2, f.value ->> 3, f.value ->> 4
           from hashes h cross join json_each(${json}) f
-          where h.origin = ${origin} and h.type = 'vpdq' and h.value = ${it.value}
+          where h.origin = ${origin} and h.type = ${it.type} and h.value = ${it.value}
           on conflict (hash_id, frame) do nothing`),
       );
     }

@@ -11,7 +11,7 @@ const route = protectedRoute({
   tags: ['federation'],
   summary: 'The signed federation feed, for peer nodes',
   description:
-    "One batch of the additions, label changes and retractions of the hashes this node's own members shared (never hashes pulled from other nodes), after the cursor, in commit order. `batch` is a compact JWS (`typ: hash-batch+jws`, EdDSA, signed by this node's current key, verifiable with `/.well-known/jwks.json`) whose payload is `{ origin, from, to, issuedAt, items: [{ op, type, value, labels, contributors, externalId?, quality?, frames? }] }`. Start without a cursor; pass back `nextCursor` (the payload's `to`). Cursors never expire: retractions are kept for ever.",
+    "One batch of the additions, label changes and retractions of the hashes this node's own members shared (never hashes pulled from other nodes), after the cursor, in commit order. `batch` is a compact JWS (`typ: hash-batch+jws`, EdDSA, signed by this node's current key, verifiable with `/.well-known/jwks.json`) whose payload is `{ origin, from, to, issuedAt, items: [{ op, type, value, labels, contributors, externalId?, quality?, frames?, pages? }] }`. Start without a cursor; pass back `nextCursor` (the payload's `to`). Cursors never expire: retractions are kept for ever.",
   scope: 'federation:read',
   body: 'none',
   request: {

@@ -1,10 +1,10 @@
 /**
  * Node configuration from environment variables: the settings both runtimes share (src/config) and
- * Node's own (port, database, ffmpeg and video limits, instances), read and checked at start-up.
+ * Node's own (port, database, ffmpeg and video limits, poppler and PDF limits, instances), read and checked at start-up.
  */
 import { z } from 'zod';
 import { ConfigError, flag, int, readSettings, refuseDevAuthInProduction, SHARED_SETTINGS } from '../../../config';
-import { DEFAULT_VIDEO } from '../../../services/deps';
+import { DEFAULT_DOCUMENTS, DEFAULT_VIDEO } from '../../../services/deps';
 import { DEFAULT_PULLER } from '../../../services/federation';
 
 const NODE_SETTINGS = {
@@ -27,6 +27,16 @@ const NODE_SETTINGS = {
   VIDEO_MAX_PIXELS: int(256, 500_000_000).default(7680 * 4320),
   VIDEO_CONCURRENCY: int(1, 256).default(DEFAULT_VIDEO.concurrency),
   VIDEO_QUEUE: int(0, 10_000).default(DEFAULT_VIDEO.queue),
+  // '' (the default): pdfinfo, pdftoppm and pdftotext from PATH; else the folder that holds them.
+  POPPLER_PATH: z.string().default(''),
+  PDF_MAX_BYTES: int(1024, 4 * 1024 ** 3).default(DEFAULT_DOCUMENTS.maxBytes),
+  PDF_MAX_PAGES: int(1, 100_000).default(DEFAULT_DOCUMENTS.limits.maxPages),
+  PDF_MAX_PAGE_PIXELS: int(256, 500_000_000).default(DEFAULT_DOCUMENTS.limits.maxPagePixels),
+  PDF_TIMEOUT_MS: int(1000, 3_600_000).default(DEFAULT_DOCUMENTS.limits.timeoutMs),
+  PDF_MEMORY_MB: int(64, 65_536).default(DEFAULT_DOCUMENTS.limits.memoryBytes / 2 ** 20),
+  PDF_MAX_TEXT_BYTES: int(1024, 1024 ** 3).default(DEFAULT_DOCUMENTS.limits.maxTextBytes),
+  PDF_CONCURRENCY: int(1, 256).default(DEFAULT_DOCUMENTS.concurrency),
+  PDF_QUEUE: int(0, 10_000).default(DEFAULT_DOCUMENTS.queue),
   NODE_SECRET_FILE: z.string().min(1).default('./data/node.secret'),
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
   AUTH_CACHE_MS: int(0, 60_000).default(1000),
