@@ -23,6 +23,7 @@ export function ensurePackage(cache: string, pkg: string, version?: string): Unp
     if (!version || have === version) return { package: pkg, version: have, root };
   }
   mkdirSync(debs, { recursive: true });
+  mkdirSync(join(cache, 'pkgs'), { recursive: true });
   version ??= candidateVersion(pkg);
   const spec = `${pkg}=${version}`;
   const already = () => readdirSync(debs).find((f) => f.startsWith(`${pkg}_`) && f.endsWith('.deb') && debVersion(join(debs, f)) === version);

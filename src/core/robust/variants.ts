@@ -1,0 +1,95 @@
+/**
+ * The robust variants of an image: the hashes of its regions beside the whole image's. At
+ * enrolment (sharing) the picture inside its borders or bars, a small rotation undone, and crops of
+ * the picture; at query time the same without the crops (a crop of the shared image is found by the
+ * crop stored at enrolment, so a query costs a few hashes, not a dozen). Regions are hashed on a
+ * working copy at most `workingSide` pixels on its longer side; the whole image's hashes are the
+ * caller's, full-size and bit-exact.
+ */
+import { blockhashFromRgba, blockhashSupports } from '../blockhash';
+import type { HashKernels } from '../kernels';
+import { pdqFromRgba } from '../pdq';
+import { deskew, estimateSkew, DESKEW_DEFAULTS, type DeskewOptions } from './deskew';
+import { blockhashQuality } from './gates';
+import { cropBox, cutBox, downscaleBox, type Cut, type Rgba } from './image';
+import { SCREENSHOT_DEFAULTS, TRIM_DEFAULTS, trimBorders, trimPhoneBars, type ScreenshotOptions, type TrimOptions } from './trim';
+
+export interface RobustHash {
+  type: 'pdq' | 'blockhash';
+  value: string;
+  /** PDQ's quality, or blockhash's (gates.ts), 0..100. */
+  quality: number;
+  /** Which region of the image: `trim`, `screen`, `deskew`, `crop-…` (the caller adds `whole`). */
+  variant: string;
+}
+
+export interface RobustOptions {
+  workingSide: number;
+  /** Crops stored at enrolment, by name. */
+  crops: { name: string; cut: Cut }[];
+  trim: TrimOptions;
+  screenshot: ScreenshotOptions;
+  deskew: DeskewOptions;
+}
+
+const centre = (f: number): Cut => ({ l: f, t: f, r: f, b: f });
+
+export const ROBUST_DEFAULTS: RobustOptions = {
+  workingSide: 512,
+  crops: [
+    { name: 'crop-c5', cut: centre(0.05) },
+    { name: 'crop-c10', cut: centre(0.1) },
+    { name: 'crop-c20', cut: centre(0.2) },
+    { name: 'crop-l10', cut: { l: 0.1, t: 0, r: 0, b: 0 } },
+    { name: 'crop-r10', cut: { l: 0, t: 0, r: 0.1, b: 0 } },
+    { name: 'crop-t15', cut: { l: 0, t: 0.15, r: 0, b: 0 } },
+    { name: 'crop-b15', cut: { l: 0, t: 0, r: 0, b: 0.15 } },
+    { name: 'crop-tl10', cut: { l: 0, t: 0, r: 0.1, b: 0.1 } },
+    { name: 'crop-br10', cut: { l: 0.1, t: 0.1, r: 0, b: 0 } },
+  ],
+  trim: TRIM_DEFAULTS,
+  screenshot: SCREENSHOT_DEFAULTS,
+  deskew: DESKEW_DEFAULTS,
+};
+
+/** PDQ and blockhash of a region, each with its quality. */
+export function hashRegion(img: Rgba, kernels: HashKernels, variant: string): RobustHash[] {
+  const p = pdqFromRgba(img.rgba, img.width, img.height, kernels.pdq);
+  const out: RobustHash[] = [{ type: 'pdq', value: p.hash, quality: p.quality, variant }];
+  if (blockhashSupports(img.width, img.height, 16)) {
+    out.push({ type: 'blockhash', value: blockhashFromRgba(img.rgba, img.width, img.height, kernels.blockhash), quality: blockhashQuality(img, kernels.blockhash), variant });
+  }
+  return out;
+}
+
+/** The regions both sides compute: inside borders, inside a phone's bars, a small rotation undone. */
+function sharedRegions(work: Rgba, o: RobustOptions): { variant: string; img: Rgba }[] {
+  const out: { variant: string; img: Rgba }[] = [];
+  const bars = trimPhoneBars(work, o.screenshot);
+  if (bars) {
+    const post = cropBox(work, bars);
+    const inner = trimBorders(post, o.trim);
+    out.push({ variant: 'screen', img: inner ? cropBox(post, inner) : post });
+  }
+  const box = trimBorders(work, o.trim);
+  if (box) out.push({ variant: 'trim', img: cropBox(work, box) });
+  const angle = estimateSkew(work, o.deskew);
+  if (angle !== null) {
+    const back = deskew(work, angle, o.deskew);
+    if (back) out.push({ variant: 'deskew', img: back });
+  }
+  return out;
+}
+
+/** The hashes a query adds to the whole image's: its regions inside borders and bars, or rotated back. */
+export function queryVariants(rgba: Uint8Array, width: number, height: number, kernels: HashKernels, o: RobustOptions = ROBUST_DEFAULTS): RobustHash[] {
+  const work = downscaleBox({ rgba, width, height }, o.workingSide);
+  return sharedRegions(work, o).flatMap((r) => hashRegion(r.img, kernels, r.variant));
+}
+
+/** The hashes a share stores beside the whole image's: the query's regions and the crops. */
+export function enrolmentVariants(rgba: Uint8Array, width: number, height: number, kernels: HashKernels, o: RobustOptions = ROBUST_DEFAULTS): RobustHash[] {
+  const work = downscaleBox({ rgba, width, height }, o.workingSide);
+  const crops = o.crops.map((c) => ({ variant: c.name, img: cropBox(work, cutBox(work.width, work.height, c.cut)) }));
+  return [...sharedRegions(work, o), ...crops].flatMap((r) => hashRegion(r.img, kernels, r.variant));
+}

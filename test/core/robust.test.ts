@@ -1,0 +1,186 @@
+/** core/robust on generated images: borders and bars found to the pixel, small rotations read and undone, the blockhash gate, the variants named. */
+import { describe, expect, it } from 'vitest';
+import { hammingHex } from '../../src/core/hashes';
+import { buildHashKernels } from '../../src/core/kernels';
+import { pdqFromRgba } from '../../src/core/pdq';
+import { uniform } from '../../src/core/prng';
+import {
+  blockhashQuality,
+  cropBox,
+  deskew,
+  downscaleBox,
+  enrolmentVariants,
+  estimateSkew,
+  queryVariants,
+  ROBUST_DEFAULTS,
+  trimBorders,
+  trimPhoneBars,
+  type Rgba,
+} from '../../src/core/robust';
+
+const kernels = buildHashKernels();
+
+/** A photo-like picture: smooth shapes at several scales, every pixel different from a plain ground. */
+function picture(width: number, height: number, seed = 1): Rgba {
+  const rnd = uniform(seed);
+  const waves = Array.from({ length: 6 }, () => ({ fx: rnd() * 0.08 + 0.01, fy: rnd() * 0.08 + 0.01, p: rnd() * 6, c: Math.floor(rnd() * 3) }));
+  const rgba = new Uint8Array(width * height * 4);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      const o = (y * width + x) * 4;
+      const v = [110, 120, 100];
+      for (const w of waves) v[w.c] += 60 * Math.sin(x * w.fx + y * w.fy + w.p);
+      for (let k = 0; k < 3; k++) rgba[o + k] = Math.max(20, Math.min(235, Math.round(v[k] + 15 * Math.sin(x * 0.9 + k) * Math.cos(y * 0.7))));
+      rgba[o + 3] = 255;
+    }
+  return { rgba, width, height };
+}
+
+/** The picture pasted at (left, top) on a canvas whose pixels `fill` gives. */
+function onCanvas(p: Rgba, width: number, height: number, left: number, top: number, fill: (x: number, y: number) => [number, number, number]): Rgba {
+  const rgba = new Uint8Array(width * height * 4);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      const c = fill(x, y);
+      rgba.set([c[0], c[1], c[2], 255], (y * width + x) * 4);
+    }
+  for (let y = 0; y < p.height; y++) rgba.set(p.rgba.subarray(y * p.width * 4, (y + 1) * p.width * 4), ((top + y) * width + left) * 4);
+  return { rgba, width, height };
+}
+
+/** The picture turned `deg` clockwise on a canvas grown to hold it, corners filled (nearest neighbour). */
+function rotated(p: Rgba, deg: number, fill: [number, number, number]): Rgba {
+  const a = (deg * Math.PI) / 180;
+  const c = Math.cos(a);
+  const s = Math.abs(Math.sin(a));
+  const W = Math.ceil(p.width * c + p.height * s);
+  const H = Math.ceil(p.width * s + p.height * c);
+  const rgba = new Uint8Array(W * H * 4);
+  const sn = Math.sin(a);
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++) {
+      // Inverse of a clockwise turn about the centres.
+      const dx = x + 0.5 - W / 2;
+      const dy = y + 0.5 - H / 2;
+      const sx = Math.floor(dx * c + dy * sn + p.width / 2);
+      const sy = Math.floor(-dx * sn + dy * c + p.height / 2);
+      const o = (y * W + x) * 4;
+      if (sx >= 0 && sy >= 0 && sx < p.width && sy < p.height) rgba.set(p.rgba.subarray((sy * p.width + sx) * 4, (sy * p.width + sx) * 4 + 4), o);
+      else rgba.set([...fill, 255], o);
+    }
+  return { rgba, width: W, height: H };
+}
+
+const pdq = (img: Rgba) => pdqFromRgba(img.rgba, img.width, img.height, kernels.pdq).hash;
+
+describe('downscaleBox', () => {
+  it('averages the pixels each output pixel covers', () => {
+    const img: Rgba = { rgba: Uint8Array.from([0, 0, 0, 255, 100, 50, 10, 255, 200, 0, 0, 255, 0, 0, 0, 255]), width: 4, height: 1 };
+    expect(downscaleBox(img, 2)).toEqual({ rgba: Uint8Array.from([50, 25, 5, 255, 100, 0, 0, 255]), width: 2, height: 1 });
+    expect(downscaleBox(img, 4)).toBe(img);
+  });
+});
+
+describe('trimBorders', () => {
+  const p = picture(200, 150);
+  const framed = (fill: (x: number, y: number) => [number, number, number]) => onCanvas(p, 240, 190, 20, 20, fill);
+  const inner = { left: 20, top: 20, width: 200, height: 150 };
+
+  it('finds a band of one colour on every side, white, black or any', () => {
+    expect(trimBorders(framed(() => [255, 255, 255]))).toEqual(inner);
+    expect(trimBorders(framed(() => [0, 0, 0]))).toEqual(inner);
+    expect(trimBorders(framed(() => [37, 201, 90]))).toEqual(inner);
+  });
+
+  it('finds a noisy band and a graded one', () => {
+    const rnd = uniform(7);
+    expect(trimBorders(framed(() => {
+      const n = Math.round((rnd() - 0.5) * 48);
+      return [120 + n, 60 + n, 200 + n];
+    }))).toEqual(inner);
+    expect(trimBorders(framed((_x, y) => [Math.round(10 + (y * 230) / 189), 80, Math.round(240 - (y * 200) / 189)]))).toEqual(inner);
+  });
+
+  it('finds letterbox bars on two sides only', () => {
+    expect(trimBorders(onCanvas(p, 200, 250, 0, 50, () => [0, 0, 0]))).toEqual({ left: 0, top: 50, width: 200, height: 150 });
+  });
+
+  it('leaves a picture without bands alone', () => {
+    expect(trimBorders(p)).toBeNull();
+  });
+});
+
+describe('trimPhoneBars', () => {
+  it('finds the post between a phone screenshot’s bars', () => {
+    const post = picture(300, 200, 3);
+    // Status bar (grey with dark icons), app bar (white with an avatar and a name), 12 empty rows, the
+    // post, 10 empty rows, caption text, a navigation bar.
+    const shot = onCanvas(post, 300, 650, 0, 90, (x, y) => {
+      if (y < 30) return x > 240 && x < 280 && y > 10 && y < 20 ? [32, 33, 36] : [241, 243, 244];
+      if (y < 78) return (x > 10 && x < 50 && y > 38 && y < 70) || (x > 60 && x < 160 && y > 45 && y < 60 && x % 7 < 4) ? [60, 110, 145] : [255, 255, 255];
+      if (y >= 300 && y < 330 && x > 12 && x < 280 && x % 9 < 3) return [32, 33, 36];
+      if (y >= 600) return [241, 243, 244];
+      return [255, 255, 255];
+    });
+    // Cut after the last empty row above the post and before the first below it.
+    expect(trimPhoneBars(shot)).toEqual({ left: 0, top: 90, width: 300, height: 200 });
+  });
+
+  it('takes no bars from a picture that is not tall', () => {
+    expect(trimPhoneBars(picture(300, 300))).toBeNull();
+  });
+});
+
+describe('estimateSkew and deskew', () => {
+  const p = picture(320, 240, 5);
+
+  it.each([
+    [4, [0, 0, 0]],
+    [2, [0, 0, 0]],
+    [5, [0, 0, 0]],
+    [-4, [255, 255, 255]],
+  ] as [number, [number, number, number]][])('reads a turn of %s° and undoes it', (deg, fill) => {
+    const turned = rotated(p, deg, fill);
+    const angle = estimateSkew(turned);
+    expect(angle).not.toBeNull();
+    expect(Math.abs((angle ?? 0) - deg)).toBeLessThan(0.25);
+    const back = deskew(turned, angle ?? 0);
+    expect(back).not.toBeNull();
+    if (!back) return;
+    expect(Math.abs(back.width - 320 * 0.98)).toBeLessThanOrEqual(2);
+    expect(Math.abs(back.height - 240 * 0.98)).toBeLessThanOrEqual(2);
+    // The turned copy is far from the picture; turned back it is near the picture less the inset.
+    const inset = cropBox(p, { left: 3.2, top: 2.4, width: 313.6, height: 235.2 });
+    expect(hammingHex(pdq(turned), pdq(inset))).toBeGreaterThan(40);
+    expect(hammingHex(pdq(back), pdq(inset))).toBeLessThanOrEqual(16);
+  });
+
+  it('sees no turn in a picture, nor in a bordered one', () => {
+    expect(estimateSkew(p)).toBeNull();
+    expect(estimateSkew(onCanvas(p, 360, 280, 20, 20, () => [0, 0, 0]))).toBeNull();
+  });
+});
+
+describe('blockhashQuality', () => {
+  it('is 0 for a flat image and high for a picture', () => {
+    expect(blockhashQuality(onCanvas(picture(1, 1), 64, 64, 0, 0, () => [200, 30, 30]), kernels.blockhash)).toBe(0);
+    expect(blockhashQuality(picture(256, 256), kernels.blockhash)).toBeGreaterThan(80);
+  });
+});
+
+describe('variants', () => {
+  it('stores the crops of a plain picture and queries nothing beyond the whole', () => {
+    const p = picture(640, 480, 9);
+    const e = enrolmentVariants(p.rgba, p.width, p.height, kernels);
+    expect(e.map((h) => `${h.variant}/${h.type}`)).toEqual(ROBUST_DEFAULTS.crops.flatMap((c) => [`${c.name}/pdq`, `${c.name}/blockhash`]));
+    expect(queryVariants(p.rgba, p.width, p.height, kernels)).toEqual([]);
+  });
+
+  it('a bordered copy’s trim variant is near the picture', () => {
+    const p = picture(400, 300, 11);
+    const framed = onCanvas(p, 460, 360, 30, 30, () => [255, 255, 255]);
+    const q = queryVariants(framed.rgba, framed.width, framed.height, kernels);
+    expect(q.map((h) => `${h.variant}/${h.type}`)).toEqual(['trim/pdq', 'trim/blockhash']);
+    expect(hammingHex(q[0].value, pdq(p))).toBeLessThanOrEqual(10);
+  });
+});
