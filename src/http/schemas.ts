@@ -37,8 +37,16 @@ export const ImageHashesSchema = z
       sha256: z.object({ value: z.string() }),
     }),
     media: z.object({ width: z.number().int(), height: z.number().int(), format: z.string().openapi({ example: 'jpeg' }) }),
+    robust: z
+      .array(z.object({ type: z.enum(['pdq', 'blockhash']), value: HashValueSchema, quality: z.number().int().min(0).max(100).optional(), variant: z.string() }))
+      .optional()
+      .openapi({ description: 'Sharing: the perceptual hashes of the whole image and of its regions (trim: inside borders; screen: inside a phone screenshot\'s bars; deskew: a small rotation undone; crop-…: crops), with their quality (PDQ\'s, or blockhash\'s: the share of blocks clear of their band\'s median).' }),
   })
   .openapi('ImageHashes');
+
+export const OmittedHashSchema = z
+  .object({ type: z.enum(['pdq', 'blockhash']), variant: z.string(), quality: z.number().int(), reason: z.string() })
+  .openapi('OmittedHash', { description: 'A perceptual hash of an image left out of a share: too weak (a flat image or region) to be told from unrelated images.' });
 
 export const VideoHashesSchema = z
   .object({
@@ -108,7 +116,11 @@ export const MatchSchema = z
     variant: z
       .string()
       .optional()
-      .openapi({ enum: [...PDQ_DIHEDRAL_VARIANTS], description: 'With dihedral matching: the rotation or mirror of the query that matched, the nearest when several did (original is the query as sent).' }),
+      .openapi({
+        enum: [...PDQ_DIHEDRAL_VARIANTS, 'trim', 'screen', 'deskew'],
+        description: 'With dihedral or robust matching: the variant of the query that matched, the nearest when several did: a rotation or mirror (original is the query as sent), or a region (trim: inside borders or bars; screen: inside a phone screenshot\'s bars; deskew: a small rotation undone).',
+      }),
+    weak: z.boolean().optional().openapi({ description: 'Robust matching: the distance is near its threshold and no other hash of the upload matched: one weak signal.' }),
     variantValue: z.string().optional().openapi({ description: 'With dihedral matching: the query\'s hash under that rotation or mirror, the value that was compared. Only the variant that matched is listed.' }),
     video: z
       .object({ queryMatchPercent: z.number(), candidateMatchPercent: z.number() })

@@ -7,14 +7,31 @@ import type { UrlCandidate } from '../core/url';
 import type { HashType, SingleHashType } from '../core/hashes';
 import { hashVideo, isVideo, vpdqDigest, type VideoFrameHash } from '../core/video';
 import { pdqDihedralFromRgba, pdqFromRgba, type PdqDihedralVariant } from '../core/pdq';
+import { blockhashQuality, enrolmentVariants, queryVariants } from '../core/robust';
 import type { ServiceDeps } from './deps';
 import { hashPdfMedia, hashTextMedia, type PdfMediaHashes, type TextMediaHashes } from './document-hashing';
 
 export type { PdfMediaHashes, TextMediaHashes };
 
 export interface Variant {
-  variant: PdqDihedralVariant;
+  /** A rotation or mirror (core/pdq PDQ_DIHEDRAL_VARIANTS), or a robust region (RobustVariant). */
+  variant: PdqDihedralVariant | string;
   value: string;
+  /** The largest distance at which this variant matches, when it is not the query's (robust rules). */
+  maxDistance?: number;
+}
+
+/**
+ * A perceptual hash of one region of an image (issue 14): `whole` is the image as sent (today's
+ * hashes), `trim` inside its borders, `screen` inside a phone screenshot's bars, `deskew` a small
+ * rotation undone, `crop-…` a crop stored at enrolment (core/robust). Quality: PDQ's, or blockhash's
+ * from core/robust gates.ts.
+ */
+export interface RobustVariant {
+  type: 'pdq' | 'blockhash';
+  value: string;
+  quality?: number;
+  variant: string;
 }
 
 export interface MediaHashes {
@@ -28,6 +45,8 @@ export interface MediaHashes {
   media: { width: number; height: number; format: string };
   /** With `dihedral`: the hashes of the image's 8 rotations and mirrors. */
   variants?: { pdq: Variant[]; blockhash: Variant[] };
+  /** With `robust`: the whole image's perceptual hashes and those of its regions, each named by its variant. */
+  robust?: RobustVariant[];
 }
 
 export interface VideoMediaHashes {
@@ -66,7 +85,7 @@ export function mediaKind(bytes: Uint8Array, contentType = ''): MediaKind {
  * and its charset). Only the decoders and digests: the client CLI hashes locally with the same code
  * as the node. Sizes are the caller's to limit (src/http/media.ts).
  */
-export async function hashMedia(deps: HashingDeps, bytes: Uint8Array, opts: { dihedral?: boolean; contentType?: string } = {}): Promise<AnyMediaHashes> {
+export async function hashMedia(deps: HashingDeps, bytes: Uint8Array, opts: { dihedral?: boolean; robust?: RobustRole; contentType?: string } = {}): Promise<AnyMediaHashes> {
   if (bytes.byteLength === 0) throw new DomainError('invalid_request', 'the request body is empty; send the image, video, PDF or text', { errors: [{ path: 'body', message: 'empty' }] });
   const kind = mediaKind(bytes, opts.contentType);
   if (kind === 'video') return hashVideoMedia(deps, bytes);
@@ -98,7 +117,10 @@ async function fileDigests(deps: HashingDeps, bytes: Uint8Array): Promise<{ md5:
   return { md5, sha256 };
 }
 
-async function hashImage(deps: HashingDeps, bytes: Uint8Array, opts: { dihedral?: boolean }): Promise<MediaHashes> {
+/** Which robust variants to compute: a share stores its crops too (`enrol`); a query adds only its own regions (`query`). */
+export type RobustRole = 'enrol' | 'query';
+
+async function hashImage(deps: HashingDeps, bytes: Uint8Array, opts: { dihedral?: boolean; robust?: RobustRole }): Promise<MediaHashes> {
   if (!deps.decoder) {
     throw new DomainError('not_implemented', 'this deployment cannot decode images; compute the hashes on your side (npm run client -- hash FILE) and send them to POST /v1/match');
   }
@@ -124,6 +146,14 @@ async function hashImage(deps: HashingDeps, bytes: Uint8Array, opts: { dihedral?
   } else {
     const p = pdqFromRgba(img.rgba, img.width, img.height, deps.kernels.pdq);
     out.hashes.pdq = { value: p.hash, quality: p.quality };
+  }
+  if (opts.robust) {
+    const regions = opts.robust === 'enrol' ? enrolmentVariants(img.rgba, img.width, img.height, deps.kernels) : queryVariants(img.rgba, img.width, img.height, deps.kernels);
+    out.robust = [
+      { type: 'pdq', value: out.hashes.pdq.value, quality: out.hashes.pdq.quality, variant: 'whole' },
+      { type: 'blockhash', value: out.hashes.blockhash.value, quality: blockhashQuality(img, deps.kernels.blockhash), variant: 'whole' },
+      ...regions,
+    ];
   }
   if (deps.metrics && elapsed) deps.metrics.hashed('image', elapsed());
   return out;

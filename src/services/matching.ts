@@ -35,6 +35,11 @@ export interface Match {
   variant?: string;
   /** ... and the query's hash under it. */
   variantValue?: string;
+  /**
+   * Robust matching: the distance lies within the rules' weak margin of its threshold and no hash
+   * of the other perceptual type matched: one weak signal, to be checked by a person.
+   */
+  weak?: boolean;
   /** A video matched a stored video: the vPDQ shares, in percent. */
   video?: { queryMatchPercent: number; candidateMatchPercent: number };
   /** An image matched a frame of a video: that frame. */
@@ -82,28 +87,35 @@ export async function matchHashes(deps: ServiceDeps, queries: readonly HashQuery
  * (services/video-matching.ts), a PDQ query also matches the frames of stored videos and the pages
  * of stored PDFs, and a URL sent as a URL matches its host's and folders' keys too (url-matching.ts).
  */
-export async function matchParsed(deps: ServiceDeps, queries: HashWithVariants[], thresholds: Record<HashType, number>): Promise<MatchAnswer[]> {
+export async function matchParsed(deps: ServiceDeps, queries: HashWithVariants[], thresholds: Record<HashType, number>, opts: { weakMargin?: number } = {}): Promise<MatchAnswer[]> {
   // A half-loaded index would miss hashes: say so rather than answer "no match".
   if (!deps.index.ready()) throw new DomainError('not_ready', 'the match index is still loading after a start; retry in a few seconds', { extra: { retryAfter: 2 } });
   const elapsed = deps.metrics.timer();
   const videos = await Promise.all(queries.map((q) => (isListHashType(q.type) ? matchVideo(deps, q, thresholds) : null)));
   const urls = await matchUrls(deps, queries);
   // Every value to look up (a query, or each of its variants), one batch per type.
-  const probes = new Map<HashType, { query: number; variant?: string; value: string }[]>();
+  const probes = new Map<HashType, { query: number; variant?: string; value: string; maxDistance: number }[]>();
   queries.forEach((q, i) => {
     if (isListHashType(q.type) || urls.has(i)) return;
     let list = probes.get(q.type);
     if (!list) probes.set(q.type, (list = []));
-    for (const p of q.variants?.length ? q.variants : [{ variant: undefined, value: q.value }]) list.push({ query: i, variant: p.variant, value: p.value });
+    for (const p of q.variants?.length ? q.variants : [{ variant: undefined, value: q.value, maxDistance: undefined }]) {
+      // A variant the rules never let match (below its quality gate) is not looked up.
+      const maxDistance = p.maxDistance ?? thresholds[q.type];
+      if (maxDistance >= 0) list.push({ query: i, variant: p.variant, value: p.value, maxDistance });
+    }
   });
-  const best = queries.map(() => new Map<number, { distance: number; variant?: string }>());
+  const best = queries.map(() => new Map<number, { distance: number; variant?: string; maxDistance: number }>());
   await Promise.all(
     [...probes].map(async ([type, list]) => {
-      const found = await deps.index.queryMany(type, list.map((p) => p.value), thresholds[type]);
+      if (!list.length) return;
+      const widest = Math.max(...list.map((p) => p.maxDistance));
+      const found = await deps.index.queryMany(type, list.map((p) => p.value), widest);
       list.forEach((p, k) => {
         for (const h of found[k]) {
+          if (h.distance > p.maxDistance) continue;
           const cur = best[p.query].get(h.seq);
-          if (!cur || h.distance < cur.distance) best[p.query].set(h.seq, { distance: h.distance, variant: p.variant });
+          if (!cur || h.distance < cur.distance) best[p.query].set(h.seq, { distance: h.distance, variant: p.variant, maxDistance: p.maxDistance });
         }
       });
     }),
@@ -125,6 +137,7 @@ export async function matchParsed(deps: ServiceDeps, queries: HashWithVariants[]
             if (!matchable(d, origins)) return [];
             const m = matchOf(d, hit.distance);
             if (hit.variant) m.variant = hit.variant;
+            if (opts.weakMargin !== undefined && hit.distance > hit.maxDistance - opts.weakMargin) m.weak = true;
             return [m];
           }),
           ...(inVideos.get(i) ?? []),

@@ -5,7 +5,7 @@
  * tie-breaking than about the image. blockhashQuality is the share (0..100) of blocks that stand
  * clear of their band's median by more than 1 % of the largest block value.
  */
-import { blockhashValues, type BlockhashKernels } from '../blockhash';
+import { blockhashSupports, blockhashValues, type BlockhashKernels } from '../blockhash';
 import type { Rgba } from './image';
 
 export function blockhashQualityOf(values: Float64Array): number {
@@ -23,7 +23,8 @@ export function blockhashQualityOf(values: Float64Array): number {
   return Math.round((100 * clear) / values.length);
 }
 
-/** blockhashQualityOf the image's block values (16 a side, method 2). */
+/** blockhashQualityOf the image's block values (16 a side, method 2); 0 for an image under 16 px a side. */
 export function blockhashQuality(img: Rgba, kernels: BlockhashKernels | null): number {
+  if (!blockhashSupports(img.width, img.height, 16)) return 0;
   return blockhashQualityOf(blockhashValues(img.rgba, img.width, img.height, kernels, 2, 16));
 }

@@ -8,5 +8,6 @@
 export * from './deskew';
 export * from './gates';
 export * from './image';
+export * from './rules';
 export * from './trim';
 export * from './variants';

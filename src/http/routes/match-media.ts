@@ -1,6 +1,8 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { hashList, hashMedia, type AnyMediaHashes } from '../../services/hashing';
 import { countMatchQuery, matchParsed, resolveThresholds } from '../../services/matching';
+import { robustImageQueries, settleWeak } from '../../services/robust-matching';
+import { ROBUST_RULES } from '../../core/robust';
 import type { AppEnv } from '../env';
 import { readMedia } from '../media';
 import { protectedRoute } from '../route';
@@ -13,7 +15,7 @@ const route = protectedRoute({
   tags: ['matching'],
   summary: 'Hash an image, a video, a PDF or a text and match its hashes',
   description:
-    'Hashes the uploaded image, video, PDF or text (stored nowhere) and matches every hash in one answer. A video matches stored videos by the vPDQ rule, and images through its frames; a PDF matches stored PDFs by its pages (and by the tlsh of its text), and images through its pages; a text matches by its tlsh. With dihedral=true a match names the rotation or mirror that matched and its hash; the other variants are not listed.',
+    'Hashes the uploaded image, video, PDF or text (stored nowhere) and matches every hash in one answer. An image is matched robustly by default: its rotations and mirrors, and its regions inside borders, letterbox bars or a phone screenshot\'s bars and with a small rotation undone, each at the threshold the node\'s rules give it (robust=false: the image as sent only, at the plain thresholds). A match names the variant of the query that matched and its hash; a match near its threshold that no other hash of the upload supports is marked weak. A video matches stored videos by the vPDQ rule, and images through its frames; a PDF matches stored PDFs by its pages (and by the tlsh of its text), and images through its pages; a text matches by its tlsh.',
   scope: 'match',
   body: 'media',
   request: {
@@ -21,7 +23,11 @@ const route = protectedRoute({
       dihedral: z
         .enum(['true', 'false'], { error: (iss) => (iss.input === undefined ? undefined : `dihedral must be true or false, got ${JSON.stringify(iss.input)}`) })
         .optional()
-        .openapi({ description: 'Also match the rotations and mirrors (images).' }),
+        .openapi({ description: 'With robust=false: also match the rotations and mirrors (images). Robust matching always does.' }),
+      robust: z
+        .enum(['true', 'false'], { error: (iss) => (iss.input === undefined ? undefined : `robust must be true or false, got ${JSON.stringify(iss.input)}`) })
+        .optional()
+        .openapi({ description: 'Images: match rotations, mirrors, borders, bars, screenshots and small rotations (the default, true), or the image as sent only (false).' }),
     }),
     body: { content: mediaBodyContent, required: true },
   },
@@ -36,8 +42,8 @@ const route = protectedRoute({
 
 /** The upload's own hashes, without the variants it was matched with (each match names its own). */
 function ownHashes(h: AnyMediaHashes): AnyMediaHashes {
-  if (h.kind !== 'image' || !h.variants) return h;
-  const { variants: _probed, ...own } = h;
+  if (h.kind !== 'image') return h;
+  const { variants: _probed, robust: _regions, ...own } = h;
   return own;
 }
 
@@ -45,8 +51,13 @@ export function register(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
     const deps = c.var.deps;
     const { bytes, contentType } = await readMedia(c);
-    const hashed = await hashMedia(deps, bytes, { dihedral: c.req.valid('query').dihedral === 'true', contentType });
-    const results = await matchParsed(deps, hashList(hashed), resolveThresholds());
+    const q = c.req.valid('query');
+    const robust = q.robust !== 'false';
+    const hashed = await hashMedia(deps, bytes, { dihedral: robust || q.dihedral === 'true', robust: robust ? 'query' : undefined, contentType });
+    const results =
+      robust && hashed.kind === 'image'
+        ? settleWeak(await matchParsed(deps, robustImageQueries(hashed), resolveThresholds(), { weakMargin: ROBUST_RULES.weakMargin }))
+        : await matchParsed(deps, hashList(hashed), resolveThresholds());
     await countMatchQuery(deps, c.var.principal.clientId, results.length);
     return c.json({ ...ownHashes(hashed), results }, 200);
   });

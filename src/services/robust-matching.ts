@@ -1,0 +1,72 @@
+/**
+ * Robust matching and sharing of images (issue 14): which of an image's hashes are shared (exact
+ * always; a perceptual hash only above its quality gate, the others named with the reason), and how
+ * a query's whole image, its rotations and mirrors and its regions are looked up, each at the
+ * threshold the rule table (core/robust rules.ts) gives its class.
+ */
+import { queryClass, ROBUST_RULES, type RobustRules, type RobustType } from '../core/robust';
+import type { HashWithVariants, MediaHashes, RobustVariant } from './hashing';
+import { hashList } from './hashing';
+import type { MatchAnswer } from './matching';
+
+/** A perceptual hash left out of a share, and why, in the node's words. */
+export interface OmittedHash {
+  type: RobustType;
+  variant: string;
+  quality: number;
+  reason: string;
+}
+
+const GATE_WHY: Record<RobustType, string> = {
+  pdq: 'PDQ quality',
+  blockhash: 'blockhash quality (the share of blocks clear of their band\'s median)',
+};
+
+function gateProblem(h: RobustVariant, rules: RobustRules): string | null {
+  const q = h.quality ?? 0;
+  const min = rules.minQuality[h.type];
+  if (q >= min) return null;
+  return `${GATE_WHY[h.type]} ${q} is below ${min}: the ${h.variant === 'whole' ? 'image' : `${h.variant} region`} is too flat for this hash to tell it from unrelated images`;
+}
+
+/** The hashes of an image a share stores (with the variant each stands for) and those it leaves out. */
+export function shareableImageHashes(h: MediaHashes, rules: RobustRules = ROBUST_RULES): { items: (HashWithVariants & { variant?: string })[]; omitted: OmittedHash[] } {
+  const robust = h.robust ?? [];
+  const omitted: OmittedHash[] = [];
+  const perceptual: (HashWithVariants & { variant: string })[] = [];
+  for (const r of robust) {
+    const why = gateProblem(r, rules);
+    if (why) omitted.push({ type: r.type, variant: r.variant, quality: r.quality ?? 0, reason: why });
+    else perceptual.push({ type: r.type, value: r.value, quality: r.type === 'pdq' ? r.quality : undefined, variant: r.variant });
+  }
+  const exact = hashList(h).filter((x) => x.type === 'md5' || x.type === 'sha256');
+  return { items: [...perceptual, ...exact], omitted };
+}
+
+/**
+ * The queries of a robust image match: PDQ and blockhash each with their rotations and mirrors and
+ * the image's regions as variants, each at its class's threshold (-1 below the quality gate: not
+ * looked up); md5 and sha256 as they are.
+ */
+export function robustImageQueries(h: MediaHashes, rules: RobustRules = ROBUST_RULES): HashWithVariants[] {
+  const robust = h.robust ?? [];
+  const quality = (type: RobustType, variant: string) => robust.find((r) => r.type === type && r.variant === variant)?.quality ?? 0;
+  return hashList(h).map((q) => {
+    if (q.type !== 'pdq' && q.type !== 'blockhash') return q;
+    const type = q.type;
+    const passes = (qual: number) => qual >= rules.minQuality[type];
+    const wholeOk = passes(quality(type, 'whole'));
+    const turned = (q.variants ?? [{ variant: 'original', value: q.value }]).map((v) => ({ ...v, maxDistance: wholeOk ? rules.maxDistance[type][queryClass(v.variant)] : -1 }));
+    const regions = robust
+      .filter((r) => r.type === type && r.variant !== 'whole' && passes(r.quality ?? 0))
+      .map((r) => ({ variant: r.variant, value: r.value, maxDistance: rules.maxDistance[type].region }));
+    return { ...q, variants: [...turned, ...regions] };
+  });
+}
+
+/** A weak match stays weak only when no other hash of the upload matched anything. */
+export function settleWeak(results: MatchAnswer[]): MatchAnswer[] {
+  const supported = results.filter((r) => r.matched).length > 1;
+  if (!supported) return results;
+  return results.map((r) => ({ ...r, matches: r.matches.map(({ weak: _weak, ...m }) => m) }));
+}
