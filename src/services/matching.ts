@@ -87,7 +87,7 @@ export async function matchHashes(deps: ServiceDeps, queries: readonly HashQuery
  * (services/video-matching.ts), a PDQ query also matches the frames of stored videos and the pages
  * of stored PDFs, and a URL sent as a URL matches its host's and folders' keys too (url-matching.ts).
  */
-export async function matchParsed(deps: ServiceDeps, queries: HashWithVariants[], thresholds: Record<HashType, number>, opts: { weakMargin?: number } = {}): Promise<MatchAnswer[]> {
+export async function matchParsed(deps: ServiceDeps, queries: HashWithVariants[], thresholds: Record<HashType, number>, opts: { weakMargin?: number; onePerShare?: boolean } = {}): Promise<MatchAnswer[]> {
   // A half-loaded index would miss hashes: say so rather than answer "no match".
   if (!deps.index.ready()) throw new DomainError('not_ready', 'the match index is still loading after a start; retry in a few seconds', { extra: { retryAfter: 2 } });
   const elapsed = deps.metrics.timer();
@@ -124,6 +124,7 @@ export async function matchParsed(deps: ServiceDeps, queries: HashWithVariants[]
   const inVideos = await stillsInVideos(deps, queries, thresholds.pdq);
   const details = new Map((await deps.hashes.getBySeqs(hits.flat().map((h) => h.seq))).map((d) => [d.seq, d]));
   const origins = await deps.origins.matching();
+  const seenShares = queries.map(() => new Set<string>());
   const found = queries.map(
     (q, i): MatchResult =>
       videos[i] ??
@@ -135,6 +136,12 @@ export async function matchParsed(deps: ServiceDeps, queries: HashWithVariants[]
             const d = details.get(hit.seq);
             // The index follows commits; a hash retracted a moment ago must still never match.
             if (!matchable(d, origins)) return [];
+            // Robust matching: the nearest of the hashes one share stored (its whole image, regions, crops).
+            if (opts.onePerShare) {
+              const key = shareKey(d);
+              if (seenShares[i].has(key)) return [];
+              seenShares[i].add(key);
+            }
             const m = matchOf(d, hit.distance);
             if (hit.variant) m.variant = hit.variant;
             if (opts.weakMargin !== undefined && hit.distance > hit.maxDistance - opts.weakMargin) m.weak = true;
@@ -146,6 +153,15 @@ export async function matchParsed(deps: ServiceDeps, queries: HashWithVariants[]
   );
   deps.metrics.matched(elapsed(), tallyMatches(found));
   return found.map((r, i) => answer(r, queries[i]));
+}
+
+/**
+ * Which share stored a hash: its contributions' members and times. The hashes one request shared
+ * carry the same (one commit, one time, one externalId); until shared items group their hashes (issue 14, item 5)
+ * this is how a match names a shared image once.
+ */
+function shareKey(d: { contributions: { contributor: string; createdAt: number; externalId: string | null }[] }): string {
+  return JSON.stringify(d.contributions.map((c) => [c.contributor, c.createdAt, c.externalId]).sort());
 }
 
 /** Queries and queries with at least one match, per hash type. */

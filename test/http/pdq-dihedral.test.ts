@@ -35,24 +35,26 @@ describe('PDQ over HTTP', () => {
     expect(body.hashes.pdq.quality).toBeGreaterThanOrEqual(50);
   });
 
-  it('low-quality PDQ hashes are returned, flagged in matches, and refused for sharing', async () => {
+  it('low-quality PDQ hashes are returned, flagged in matches, and left out of a share (its exact hashes are shared)', async () => {
     const small = readFileSync(conformancePath('pdq', 'pdq', 'data', 'misc-images', 'small.jpg'));
     const hashed = await (await t.request('/v1/hash', { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: small })).json();
     expect(hashed.hashes.pdq.quality).toBeLessThan(50);
     const m = await (await t.request('/v1/match/media', { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: small })).json();
     expect(m.results[0]).toMatchObject({ query: { type: 'pdq', quality: hashed.hashes.pdq.quality }, lowQuality: true });
+    const viaJson = await t.request('/v1/hashes', json('POST', { items: [{ type: 'pdq', value: hashed.hashes.pdq.value, quality: hashed.hashes.pdq.quality, labels: ['manifesto'] }] }));
+    expect(viaJson.status).toBe(422);
+    expect((await (await t.request('/v1/hashes')).json()).entries).toEqual([]);
     const form = new FormData();
     form.set('file', new Blob([small], { type: 'image/jpeg' }), 'small.jpg');
     form.set('labels', 'attack-footage');
     const res = await t.request('/v1/hashes/media', { method: 'POST', body: form });
-    expect(res.status).toBe(422);
-    const p = await res.json();
-    expect(p.code).toBe('low_quality');
-    expect(p.detail).toMatch(/quality/);
-    const viaJson = await t.request('/v1/hashes', json('POST', { items: [{ type: 'pdq', value: hashed.hashes.pdq.value, quality: hashed.hashes.pdq.quality, labels: ['manifesto'] }] }));
-    expect(viaJson.status).toBe(422);
+    expect(res.status).toBe(201);
+    const body = await res.json();
+    expect(body.items.map((i: { type: string }) => i.type)).not.toContain('pdq');
+    expect(body.items.map((i: { type: string }) => i.type)).toEqual(expect.arrayContaining(['md5', 'sha256']));
+    expect(body.omitted).toContainEqual({ type: 'pdq', variant: 'whole', quality: hashed.hashes.pdq.quality, reason: expect.stringContaining(`PDQ quality ${hashed.hashes.pdq.quality} is below 50`) });
     const feed = await (await t.request('/v1/hashes')).json();
-    expect(feed.entries).toEqual([]);
+    expect(feed.entries.map((e: { hash: { type: string } }) => e.hash.type)).not.toContain('pdq');
   });
 });
 
@@ -66,16 +68,16 @@ describe('rotation- and mirror-tolerant matching', () => {
 
   it('has the 8 dihedral images', () => expect(images).toHaveLength(8));
 
-  it('without dihedral only the original matches', async () => {
+  it('with robust=false and without dihedral only the original matches', async () => {
     for (const f of images) {
-      const body = await (await upload('/v1/match/media', f)).json();
+      const body = await (await upload('/v1/match/media?robust=false', f)).json();
       const perceptual = body.results.filter((r: { query: { type: string } }) => r.query.type === 'pdq' || r.query.type === 'blockhash');
       const matched = perceptual.some((r: { matches: unknown[] }) => r.matches.length > 0);
       expect(matched, f).toBe(f === ORIGINAL);
     }
   });
 
-  it('with dihedral=true every one matches on PDQ and blockhash, naming the variant', async () => {
+  it('with robust=false&dihedral=true every one matches on PDQ and blockhash, naming the variant', async () => {
     const want: Record<string, string> = {
       'bridge-1-original.jpg': 'original',
       'bridge-2-rotate-90.jpg': 'rotate270',
@@ -87,7 +89,7 @@ describe('rotation- and mirror-tolerant matching', () => {
       'bridge-8-flip-minus-1.jpg': 'flipMinus1',
     };
     for (const f of images) {
-      const body = await (await upload('/v1/match/media?dihedral=true', f)).json();
+      const body = await (await upload('/v1/match/media?robust=false&dihedral=true', f)).json();
       for (const type of ['pdq', 'blockhash']) {
         const r = body.results.find((x: { query: { type: string } }) => x.query.type === type);
         expect(r.matches.length, `${f} ${type}`).toBe(1);

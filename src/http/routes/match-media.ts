@@ -56,7 +56,7 @@ export function register(app: OpenAPIHono<AppEnv>) {
     const hashed = await hashMedia(deps, bytes, { dihedral: robust || q.dihedral === 'true', robust: robust ? 'query' : undefined, contentType });
     const results =
       robust && hashed.kind === 'image'
-        ? settleWeak(await matchParsed(deps, robustImageQueries(hashed), resolveThresholds(), { weakMargin: ROBUST_RULES.weakMargin }))
+        ? settleWeak(await matchParsed(deps, robustImageQueries(hashed), resolveThresholds(), { weakMargin: ROBUST_RULES.weakMargin, onePerShare: true }))
         : await matchParsed(deps, hashList(hashed), resolveThresholds());
     await countMatchQuery(deps, c.var.principal.clientId, results.length);
     return c.json({ ...ownHashes(hashed), results }, 200);

@@ -1,0 +1,163 @@
+/**
+ * Robust matching through the API (issue 14): a shared photo is found again after the edits people
+ * make when they re-post (borders, bars, crops, a small rotation, a phone screenshot), by default;
+ * robust=false gives the plain answer; a flat image shares its exact hashes and says which
+ * perceptual ones it left out and why; sixteen concurrent shares leave exactly their hashes.
+ */
+import { readFileSync } from 'node:fs';
+import sharp, { type Sharp } from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTestApp, type TestApp } from '../support/app';
+import { conformancePath } from '../support/conformance';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await makeTestApp();
+});
+afterAll(() => t.close());
+
+const PHOTO = readFileSync(conformancePath('pdq', 'pdq', 'data', 'reg-test-input', 'dih', 'bridge-1-original.jpg'));
+
+interface ShareItem {
+  id: string;
+  type: string;
+  value: string;
+  outcome: string;
+  variant?: string;
+}
+
+async function share(bytes: Buffer, type = 'image/jpeg', as?: Record<string, string>, externalId?: string) {
+  const form = new FormData();
+  form.set('file', new Blob([new Uint8Array(bytes)], { type }), 'upload');
+  form.set('labels', 'attack-footage');
+  if (externalId) form.set('externalId', externalId);
+  return t.request('/v1/hashes/media', { method: 'POST', body: form, headers: as });
+}
+
+async function match(bytes: Buffer, query = '') {
+  const res = await t.request(`/v1/match/media${query}`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: new Uint8Array(bytes) });
+  expect(res.status).toBe(200);
+  return res.json() as Promise<{ results: { query: { type: string }; matches: { id: string; type: string; distance: number; variant?: string; weak?: boolean }[] }[] }>;
+}
+
+const jpeg = (s: Sharp) => s.jpeg({ quality: 90 }).toBuffer();
+
+describe('robust matching', () => {
+  let items: ShareItem[];
+  beforeAll(async () => {
+    const res = await share(PHOTO);
+    expect(res.status).toBe(201);
+    items = (await res.json()).items;
+  });
+
+  it('shares the exact hashes and the perceptual hashes of the whole photo and of its crops, each named', () => {
+    const variants = items.filter((i) => i.variant).map((i) => `${i.variant}/${i.type}`);
+    expect(variants.slice(0, 2)).toEqual(['whole/pdq', 'whole/blockhash']);
+    for (const c of ['crop-c5', 'crop-c10', 'crop-c20', 'crop-l10', 'crop-r10', 'crop-t15', 'crop-b15', 'crop-tl10', 'crop-br10']) {
+      expect(variants).toContain(`${c}/pdq`);
+      expect(variants).toContain(`${c}/blockhash`);
+    }
+    expect(items.filter((i) => !i.variant).map((i) => i.type)).toEqual(['md5', 'sha256']);
+  });
+
+  // What the copy is, and the variant of the query that finds it. A crop is found through the crops
+  // stored at enrolment, by the query as sent (so robust=false finds it too).
+  const edits: [string, () => Promise<Buffer>, string[]][] = [
+    ['a white border', async () => jpeg(sharp(PHOTO).extend({ top: 40, bottom: 40, left: 40, right: 40, background: '#ffffff' })), ['trim']],
+    ['letterbox bars', async () => jpeg(sharp(PHOTO).extend({ top: 90, bottom: 90, background: '#000000' })), ['trim']],
+    ['a 10 % crop', async () => {
+      const m = await sharp(PHOTO).metadata();
+      const w = m.width ?? 0;
+      const h = m.height ?? 0;
+      return jpeg(sharp(PHOTO).extract({ left: Math.round(w * 0.1), top: Math.round(h * 0.1), width: w - 2 * Math.round(w * 0.1), height: h - 2 * Math.round(h * 0.1) }));
+    }, ['original']],
+    ['a 4° rotation with black corners', async () => jpeg(sharp(PHOTO).rotate(4, { background: '#000000' })), ['deskew']],
+  ];
+
+  it.each(edits)('finds the photo after %s', async (_name, make, via) => {
+    const copy = await make();
+    const plain = await match(copy, '?robust=false');
+    const ids = new Set(items.map((i) => i.id));
+    const cropIds = new Set(items.filter((i) => i.variant?.startsWith('crop-')).map((i) => i.id));
+    expect(plain.results.flatMap((r) => r.matches).filter((m) => ids.has(m.id) && !(via.includes('original') && cropIds.has(m.id)))).toEqual([]);
+    const robust = await match(copy);
+    const perceptual = robust.results.filter((r) => r.query.type === 'pdq' || r.query.type === 'blockhash');
+    const found = perceptual.flatMap((r) => r.matches);
+    expect(found.length).toBeGreaterThan(0);
+    for (const m of found) expect(ids.has(m.id)).toBe(true);
+    // One match per share and hash type: the nearest of its whole image, regions and crops.
+    for (const r of perceptual) expect(r.matches.length).toBeLessThanOrEqual(1);
+    expect(found.some((m) => via.includes(m.variant ?? ''))).toBe(true);
+  });
+
+  it('refuses a robust flag that is not true or false, in its own words', async () => {
+    const res = await t.request('/v1/match/media?robust=yes', { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: new Uint8Array(PHOTO) });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect((await res.json()).detail).toBe('robust must be true or false, got "yes"');
+  });
+});
+
+describe('flat images', () => {
+  it('share their exact hashes and name the perceptual hashes left out, with the reason', async () => {
+    const flat = await sharp({ create: { width: 400, height: 300, channels: 3, background: '#c01010' } }).png().toBuffer();
+    const res = await share(flat, 'image/png');
+    expect(res.status).toBe(201);
+    const body = await res.json();
+    expect(body.items.map((i: ShareItem) => i.type)).toEqual(['md5', 'sha256']);
+    const omitted = body.omitted as { type: string; variant: string; quality: number; reason: string }[];
+    expect(omitted.find((o) => o.variant === 'whole' && o.type === 'pdq')).toMatchObject({ quality: 0, reason: expect.stringMatching(/^PDQ quality 0 is below 50: the image is too flat/) });
+    expect(omitted.find((o) => o.variant === 'whole' && o.type === 'blockhash')).toMatchObject({ quality: 0, reason: expect.stringMatching(/^blockhash quality .* 0 is below 40/) });
+    // The exact copy still matches through its exact hashes.
+    const m = await match(flat);
+    expect(m.results.find((r) => r.query.type === 'sha256')?.matches).toHaveLength(1);
+  });
+});
+
+describe('concurrent shares with variants', () => {
+  let c: TestApp;
+  beforeAll(async () => {
+    c = await makeTestApp();
+  });
+  afterAll(() => c.close());
+
+  it('sixteen members share sixteen images at once: every hash stored once, the feed exactly their hashes', async () => {
+    const images = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => jpeg(sharp(PHOTO).modulate({ hue: i * 22 }).extend({ top: i * 3, left: i * 2, bottom: 0, right: 0, background: '#000000' }))),
+    );
+    const members = await Promise.all(Array.from({ length: 16 }, (_, i) => c.as('partner', `robust-member-${i}`)));
+    const answers = await Promise.all(
+      images.map((img, i) => {
+        const form = new FormData();
+        form.set('file', new Blob([new Uint8Array(img)], { type: 'image/jpeg' }), `img-${i}.jpg`);
+        form.set('labels', 'attack-footage');
+        return c.request('/v1/hashes/media', { method: 'POST', body: form, headers: members[i] });
+      }),
+    );
+    expect(answers.map((r) => r.status)).toEqual(Array(16).fill(201));
+    const bodies: { items: ShareItem[]; omitted?: unknown[]; robust: unknown[] }[] = await Promise.all(answers.map((r) => r.json()));
+    // Each share's items: md5, sha256 and the perceptual hashes its gates kept, all created.
+    const expected = new Map<string, { id: string; contributors: number }>();
+    for (const b of bodies) {
+      expect(b.items.filter((x) => x.variant).length + (b.omitted?.length ?? 0)).toBe(b.robust.length);
+      for (const it of b.items) {
+        const prev = expected.get(`${it.type}:${it.value}`);
+        expected.set(`${it.type}:${it.value}`, { id: it.id, contributors: (prev?.contributors ?? 0) + 1 });
+      }
+    }
+    // The feed holds exactly those hashes, each once, active, with its contributors and the label.
+    const feed: { kind: string; hash: { id: string; type: string; value: string; status: string; labels: string[]; contributors: number } }[] = [];
+    for (let cursor = ''; ; ) {
+      const page = await (await c.request(`/v1/hashes?limit=1000${cursor ? `&cursor=${cursor}` : ''}`)).json();
+      feed.push(...page.entries);
+      if (!page.hasMore) break;
+      cursor = page.nextCursor;
+    }
+    const last = new Map(feed.map((e) => [`${e.hash.type}:${e.hash.value}`, e.hash]));
+    expect(last.size).toBe(expected.size);
+    for (const [key, want] of expected) {
+      expect(last.get(key)).toMatchObject({ id: want.id, status: 'active', labels: ['attack-footage'], contributors: want.contributors });
+    }
+    expect(feed.filter((e) => e.kind === 'add').length).toBe(expected.size);
+  });
+});
