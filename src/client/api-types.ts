@@ -155,7 +155,7 @@ export interface paths {
         put?: never;
         /**
          * Hash an image, a video, a PDF or a text and match its hashes
-         * @description Hashes the uploaded image, video, PDF or text (stored nowhere) and matches every hash in one answer. A video matches stored videos by the vPDQ rule, and images through its frames; a PDF matches stored PDFs by its pages (and by the tlsh of its text), and images through its pages; a text matches by its tlsh. With dihedral=true a match names the rotation or mirror that matched and its hash; the other variants are not listed.
+         * @description Hashes the uploaded image, video, PDF or text (stored nowhere) and matches every hash in one answer. An image is matched robustly by default: its rotations and mirrors, and its regions inside borders, letterbox bars or a phone screenshot's bars and with a small rotation undone, each at the threshold the node's rules give it (robust=false: the image as sent only, at the plain thresholds). A match names the variant of the query that matched and its hash; a match near its threshold that no other hash of the upload supports is marked weak. A video matches stored videos by the vPDQ rule, and images through its frames; a PDF matches stored PDFs by its pages (and by the tlsh of its text), and images through its pages; a text matches by its tlsh.
          */
         post: operations["matchMedia"];
         delete?: never;
@@ -199,7 +199,7 @@ export interface paths {
         put?: never;
         /**
          * Hash an image, a video, a PDF or a text and share its hashes
-         * @description Multipart form: `file` (the image, video, PDF or text) and `labels` (one field per label, or comma-separated). The media is hashed in memory and never stored. An image shares pdq, blockhash, md5 and sha256; a video shares vpdq (its frames), md5 and sha256; a PDF shares pdf (its pages), tlsh (of its text, when it has enough), md5 and sha256; a text part (declared text/plain) shares tlsh, md5 and sha256.
+         * @description Multipart form: `file` (the image, video, PDF or text) and `labels` (one field per label, or comma-separated). The media is hashed in memory and never stored. An image shares md5 and sha256, and pdq and blockhash of the whole image and of its regions (inside borders or bars, a small rotation undone, centre and off-centre crops), each named by its variant; a perceptual hash below its quality gate (a flat image) is left out and listed in `omitted` with the reason; a video shares vpdq (its frames), md5 and sha256; a PDF shares pdf (its pages), tlsh (of its text, when it has enough), md5 and sha256; a text part (declared text/plain) shares tlsh, md5 and sha256.
          */
         post: operations["shareMedia"];
         delete?: never;
@@ -745,6 +745,18 @@ export interface components {
                 /** @example jpeg */
                 format: string;
             };
+            /** @description Sharing: the perceptual hashes of the whole image and of its regions (trim: inside borders; screen: inside a phone screenshot's bars; deskew: a small rotation undone; crop-…: crops), with their quality (PDQ's, or blockhash's: the share of blocks clear of their band's median). */
+            robust?: {
+                /** @enum {string} */
+                type: "pdq" | "blockhash";
+                /**
+                 * @description Lowercase hex: 64 characters for pdq, blockhash, sha256 and url (the SHA-256 of a canonical URL, or of a host or path-prefix key); 32 for md5; for vpdq and pdf the SHA-256 of its frame or page list. tlsh: T1 and 70 upper-case hex digits (TLSH 4, 128 buckets), as the reference prints it.
+                 * @example f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22
+                 */
+                value: string;
+                quality?: number;
+                variant: string;
+            }[];
         };
         VideoFrame: {
             /** @description Frame number in the stream, from 0; increasing from frame to frame. */
@@ -912,10 +924,12 @@ export interface components {
                 dispute: number;
             };
             /**
-             * @description With dihedral matching: the rotation or mirror of the query that matched, the nearest when several did (original is the query as sent).
+             * @description With dihedral or robust matching: the variant of the query that matched, the nearest when several did: a rotation or mirror (original is the query as sent), or a region (trim: inside borders or bars; screen: inside a phone screenshot's bars; deskew: a small rotation undone).
              * @enum {string}
              */
-            variant?: "original" | "rotate90" | "rotate180" | "rotate270" | "flipX" | "flipY" | "flipPlus1" | "flipMinus1";
+            variant?: "original" | "rotate90" | "rotate180" | "rotate270" | "flipX" | "flipY" | "flipPlus1" | "flipMinus1" | "trim" | "screen" | "deskew";
+            /** @description Robust matching: the distance is near its threshold and no other hash of the upload matched: one weak signal. */
+            weak?: boolean;
             /** @description With dihedral matching: the query's hash under that rotation or mirror, the value that was compared. Only the variant that matched is listed. */
             variantValue?: string;
             /** @description A video matched a stored video (vPDQ): the share of the query's usable frames within the frame distance of the stored video's, and the other way round. */
@@ -1128,6 +1142,14 @@ export interface components {
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
             })[];
+        };
+        /** @description A perceptual hash of an image left out of a share: too weak (a flat image or region) to be told from unrelated images. */
+        OmittedHash: {
+            /** @enum {string} */
+            type: "pdq" | "blockhash";
+            variant: string;
+            quality: number;
+            reason: string;
         };
         FeedPage: {
             entries: {
@@ -1794,8 +1816,10 @@ export interface operations {
     matchMedia: {
         parameters: {
             query?: {
-                /** @description Also match the rotations and mirrors (images). */
+                /** @description With robust=false: also match the rotations and mirrors (images). Robust matching always does. */
                 dihedral?: "true" | "false";
+                /** @description Images: match rotations, mirrors, borders, bars, screenshots and small rotations (the default, true), or the image as sent only (false). */
+                robust?: "true" | "false";
             };
             header?: never;
             path?: never;
@@ -2099,13 +2123,29 @@ export interface operations {
                 };
                 content: {
                     "application/json": (components["schemas"]["ImageHashes"] & {
-                        items: components["schemas"]["ShareResult"][];
+                        items: (components["schemas"]["ShareResult"] & {
+                            /** @description An image's perceptual hash: the region it is of (whole, trim, screen, deskew, crop-…). */
+                            variant?: string;
+                        })[];
+                        omitted?: components["schemas"]["OmittedHash"][];
                     }) | (components["schemas"]["VideoHashes"] & {
-                        items: components["schemas"]["ShareResult"][];
+                        items: (components["schemas"]["ShareResult"] & {
+                            /** @description An image's perceptual hash: the region it is of (whole, trim, screen, deskew, crop-…). */
+                            variant?: string;
+                        })[];
+                        omitted?: components["schemas"]["OmittedHash"][];
                     }) | (components["schemas"]["PdfHashes"] & {
-                        items: components["schemas"]["ShareResult"][];
+                        items: (components["schemas"]["ShareResult"] & {
+                            /** @description An image's perceptual hash: the region it is of (whole, trim, screen, deskew, crop-…). */
+                            variant?: string;
+                        })[];
+                        omitted?: components["schemas"]["OmittedHash"][];
                     }) | (components["schemas"]["TextHashes"] & {
-                        items: components["schemas"]["ShareResult"][];
+                        items: (components["schemas"]["ShareResult"] & {
+                            /** @description An image's perceptual hash: the region it is of (whole, trim, screen, deskew, crop-…). */
+                            variant?: string;
+                        })[];
+                        omitted?: components["schemas"]["OmittedHash"][];
                     });
                 };
             };
