@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import parsePrometheusTextFormat, { type Family } from 'parse-prometheus-text-format';
+import { ROBUST_DEFAULTS } from '../../src/core/robust';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conformanceVideo, requireFfmpeg } from '../support/ffmpeg';
 import { noiseImage } from '../support/images';
@@ -151,13 +152,15 @@ describe('/metrics', () => {
     expect(Object.keys(latency.buckets)).toHaveLength(17);
     expect(latency.sum).toBeGreaterThan(0);
 
-    // 5 created, then 2 unchanged; the image's 4 hashes created.
+    // 5 created, then 2 unchanged; the image's hashes created: md5, sha256, and PDQ and blockhash of
+    // the whole noise image and of each crop stored at enrolment (no border, bar or turn to undo).
+    const perceptual = 1 + ROBUST_DEFAULTS.crops.length;
     expect(value(m, 'mhn_shares_total', { type: 'md5', outcome: 'created' })).toBe(6);
     expect(value(m, 'mhn_shares_total', { type: 'md5', outcome: 'unchanged' })).toBe(2);
-    expect(value(m, 'mhn_shares_total', { type: 'pdq', outcome: 'created' })).toBe(1);
+    expect(value(m, 'mhn_shares_total', { type: 'pdq', outcome: 'created' })).toBe(perceptual);
     expect(value(m, 'mhn_index_hashes', { type: 'md5' })).toBe(5); // 5 shared, 1 retracted, the image's
-    expect(value(m, 'mhn_index_hashes', { type: 'pdq' })).toBe(1);
-    expect(value(m, 'mhn_index_hashes', { type: 'blockhash' })).toBe(1);
+    expect(value(m, 'mhn_index_hashes', { type: 'pdq' })).toBe(perceptual);
+    expect(value(m, 'mhn_index_hashes', { type: 'blockhash' })).toBe(perceptual);
 
     // md5 queries: 3 + 2 + 3 by hash, 1 from the image; hits: 3 + 1 + 0, and the image's own md5.
     expect(value(m, 'mhn_match_queries_total', { type: 'md5' })).toBe(9);
