@@ -19,6 +19,8 @@ export interface ShareAnswer {
   body: {
     hashes?: Record<string, { value: string; quality?: number }>;
     items?: { id: string; type: string; value: string }[];
+    /** Perceptual hashes the node left out (below their quality gate). */
+    omitted?: { type: string; variant: string }[];
     code?: string;
     detail?: string;
   };
