@@ -3,7 +3,7 @@
  * the machine and the date. The README's figures come from here.
  *
  *   npm run bench                           # all, default sizes
- *   npm run bench -- --only index,pdq       # some: index, pdq, merkle, audit, video, vpdq, stills, http, ledger, blockhash, tlsh, documents, edge, startup, federation
+ *   npm run bench -- --only index,pdq       # some: index, pdq, merkle, audit, video, vpdq, stills, http, ledger, blockhash, tlsh, documents, edge, startup, robust, federation
  *   npm run bench -- --quick                # smaller and fewer: a smoke run
  *   npm run bench -- --only index --sizes 10000000   # the 10 M index run (about 3 GB)
  */
@@ -55,6 +55,10 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   documents: async () => (await import('./bench/documents')).run,
   edge: async () => (await import('./bench/edge')).run,
   startup: async () => (await import('./bench/startup')).run,
+  robust: async () => {
+    const m = await import('./bench/robust');
+    return (o) => m.run({ quick: o.quick });
+  },
   federation: async () => {
     const m = await import('./bench/federation');
     return (o) => m.run({ quick: o.quick, sizes: o.sizes });

@@ -1,0 +1,79 @@
+/**
+ * The cost of robust image matching (issue 14, item 7): one image upload hashed and matched with the
+ * node's own services, plain (`robust=false`: PDQ, blockhash, md5, sha256 as sent) against robust
+ * (the default: the 8 rotations and mirrors of PDQ and blockhash, and the regions inside borders,
+ * bars or a small rotation), on an index holding N random PDQ and N random blockhash hashes. HTTP
+ * framing, the same for both, is left out, so the ratio is if anything larger than end to end.
+ *
+ *   npm run bench -- --only robust            # N = 100 k and 1 M
+ *   npm run bench -- --only robust --quick    # N = 100 k
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ROBUST_RULES } from '../../core/robust';
+import { loadConfig } from '../../runtime/node/config';
+import { createNodeRuntime } from '../../runtime/node/deps';
+import { hashList, hashMedia } from '../../services/hashing';
+import { matchParsed, resolveThresholds } from '../../services/matching';
+import { robustImageQueries, settleWeak } from '../../services/robust-matching';
+import type { BenchTable } from './types';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const IMAGES = resolve(process.env.CONFORMANCE_DIR ?? join(ROOT, '../shared/conformance'), 'pdq/pdq/data/bridge-mods');
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
+  const files = readdirSync(IMAGES).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort().slice(0, 8);
+  const images = files.map((f) => new Uint8Array(readFileSync(join(IMAGES, f))));
+  const rows: (string | number)[][] = [];
+  for (const n of opts.quick ? [100_000] : [100_000, 1_000_000]) {
+    const dir = mkdtempSync(join(tmpdir(), 'mhn-bench-robust-'));
+    const rt = await createNodeRuntime(loadConfig({ DATABASE_URL: `file:${join(dir, 'node.db')}`, NODE_SECRET_FILE: join(dir, 'node.secret'), LOG_LEVEL: 'error' }));
+    try {
+      await rt.indexLoaded;
+      for (let start = 0; start < n; start += 50_000) {
+        const batch = [];
+        for (let i = start; i < Math.min(n, start + 50_000); i++) {
+          batch.push({ seq: 1_000_000_000 + 2 * i, type: 'pdq' as const, value: randomBytes(32).toString('hex') });
+          batch.push({ seq: 1_000_000_001 + 2 * i, type: 'blockhash' as const, value: randomBytes(32).toString('hex') });
+        }
+        rt.index.add(batch);
+      }
+      rt.index.compact();
+      const plain = async (bytes: Uint8Array) => matchParsed(rt.deps, hashList(await hashMedia(rt.deps, bytes)), resolveThresholds());
+      const robust = async (bytes: Uint8Array) => {
+        const h = await hashMedia(rt.deps, bytes, { dihedral: true, robust: 'query' });
+        if (h.kind !== 'image') throw new Error('not an image');
+        return settleWeak(await matchParsed(rt.deps, robustImageQueries(h), resolveThresholds(), { weakMargin: ROBUST_RULES.weakMargin, onePerShare: true }));
+      };
+      const times = { plain: [] as number[], robust: [] as number[] };
+      for (let round = 0; round < (opts.quick ? 3 : 5); round++)
+        for (const img of images)
+          for (const [name, f] of [['plain', plain], ['robust', robust]] as const) {
+            const t = performance.now();
+            await f(img);
+            times[name].push(performance.now() - t);
+          }
+      const p = median(times.plain);
+      const r = median(times.robust);
+      rows.push([n.toLocaleString('en-US'), p.toFixed(1), r.toFixed(1), (r / p).toFixed(2)]);
+    } finally {
+      rt.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return {
+    title: 'Robust image matching: cost per upload against plain matching',
+    columns: ['stored PDQ + blockhash hashes (each)', 'plain ms (median)', 'robust ms (median)', 'robust / plain'],
+    rows,
+    notes: [
+      `The ${files.length} images of the PDQ conformance set's bridge-mods folder, each hashed (decode included) and matched through the services, rounds interleaved; medians. Budget: robust ≤ 3 × plain.`,
+      'A share stores about 10 PDQ and 10 blockhash hashes an image (whole, regions, 9 crops), so N stored hashes of each type stand for about N / 10 shared images.',
+      `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
+    ],
+  };
+}
