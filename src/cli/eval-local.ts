@@ -43,7 +43,8 @@ const kernels = buildHashKernels();
 function codeVersion(): string {
   const dir = join(ROOT, 'src/core/robust');
   const h = createHash('sha256');
-  for (const f of readdirSync(dir).sort()) h.update(f).update(readFileSync(join(dir, f)));
+  // The rule table is applied after hashing: changing it keeps the cache.
+  for (const f of readdirSync(dir).sort().filter((f) => f !== 'rules.ts' && f !== 'index.ts')) h.update(f).update(readFileSync(join(dir, f)));
   return h.digest('hex').slice(0, 12);
 }
 
@@ -150,7 +151,25 @@ function report(copies: Copy[], originals: Original[], near: Near[], rules: Robu
 }
 
 main(async () => {
-  const { values } = parse(process.argv.slice(2), { limit: { type: 'string' }, edits: { type: 'string' }, sweep: { type: 'boolean' } });
+  const { values } = parse(process.argv.slice(2), {
+    limit: { type: 'string' },
+    edits: { type: 'string' },
+    pdq: { type: 'string' },
+    blockhash: { type: 'string' },
+    'pdq-quality': { type: 'string' },
+    'blockhash-quality': { type: 'string' },
+  });
+  // Rules to try instead of the table's: --pdq WHOLE,DIHEDRAL,REGION (and --blockhash), gates.
+  const classes = (v: string | undefined, d: Record<QueryClass, number>): Record<QueryClass, number> => {
+    if (!v) return d;
+    const [whole, dihedral, region] = v.split(',').map(Number);
+    return { whole, dihedral, region };
+  };
+  const rules: RobustRules = {
+    ...ROBUST_RULES,
+    minQuality: { pdq: Number(values['pdq-quality'] ?? ROBUST_RULES.minQuality.pdq), blockhash: Number(values['blockhash-quality'] ?? ROBUST_RULES.minQuality.blockhash) },
+    maxDistance: { pdq: classes(values.pdq, ROBUST_RULES.maxDistance.pdq), blockhash: classes(values.blockhash, ROBUST_RULES.maxDistance.blockhash) },
+  };
   const corpus: Corpus = JSON.parse(readFileSync(join(ROOT, 'src/cli/eval/corpus.json'), 'utf8'));
   const originals = await loadOriginals(CACHE, corpus, Number(values.limit ?? 160));
   const only = values.edits?.split(',');
@@ -179,12 +198,12 @@ main(async () => {
   const keys = [...new Set(near.map((n) => `${n.type} ${n.pair}`))].sort();
   for (const k of keys) {
     const [type, pair] = k.split(' ');
-    const gate = ROBUST_RULES.minQuality[type as RobustType];
+    const gate = rules.minQuality[type as RobustType];
     const of = near.filter((n) => n.type === type && n.pair === pair && n.quality >= gate);
     const falseD = of.filter((n) => copies[n.copy].original !== n.original).map((n) => n.distance).sort((a, b) => a - b);
     const trueD = of.filter((n) => copies[n.copy].original === n.original).map((n) => n.distance).sort((a, b) => a - b);
     process.stdout.write(`${k.padEnd(28)} nearest unrelated ${falseD.slice(0, 5).join(',') || '-'}   true pairs ${trueD.length}, within 20/31: ${trueD.filter((d) => d <= 20).length}/${trueD.filter((d) => d <= 31).length}\n`);
   }
-  const r = report(copies, originals, near, ROBUST_RULES);
-  process.stdout.write(`${r.lines.join('\n')}\nmean ${r.mean.toFixed(1)} %, false matches ${r.falseMatches} over ${pairs} pairs\n`);
+  const r = report(copies, originals, near, rules);
+  process.stdout.write(`rules ${JSON.stringify({ minQuality: rules.minQuality, maxDistance: rules.maxDistance })}\n${r.lines.join('\n')}\nmean ${r.mean.toFixed(1)} %, false matches ${r.falseMatches} over ${pairs} pairs\n`);
 });

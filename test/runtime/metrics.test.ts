@@ -153,14 +153,14 @@ describe('/metrics', () => {
     expect(latency.sum).toBeGreaterThan(0);
 
     // 5 created, then 2 unchanged; the image's hashes created: md5, sha256, and PDQ and blockhash of
-    // the whole noise image and of each crop stored at enrolment (no border, bar or turn to undo).
+    // the whole noise image, and PDQ of each crop stored at enrolment (no border, bar or turn to undo).
     const perceptual = 1 + ROBUST_DEFAULTS.crops.length;
     expect(value(m, 'mhn_shares_total', { type: 'md5', outcome: 'created' })).toBe(6);
     expect(value(m, 'mhn_shares_total', { type: 'md5', outcome: 'unchanged' })).toBe(2);
     expect(value(m, 'mhn_shares_total', { type: 'pdq', outcome: 'created' })).toBe(perceptual);
     expect(value(m, 'mhn_index_hashes', { type: 'md5' })).toBe(5); // 5 shared, 1 retracted, the image's
     expect(value(m, 'mhn_index_hashes', { type: 'pdq' })).toBe(perceptual);
-    expect(value(m, 'mhn_index_hashes', { type: 'blockhash' })).toBe(perceptual);
+    expect(value(m, 'mhn_index_hashes', { type: 'blockhash' })).toBe(1); // crops are stored by PDQ alone
 
     // md5 queries: 3 + 2 + 3 by hash, 1 from the image; hits: 3 + 1 + 0, and the image's own md5.
     expect(value(m, 'mhn_match_queries_total', { type: 'md5' })).toBe(9);

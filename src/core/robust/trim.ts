@@ -97,19 +97,15 @@ export function trimBorders(img: Rgba, o: TrimOptions = TRIM_DEFAULTS): Box | nu
 export interface ScreenshotOptions {
   /** Only images at least this much taller than wide are taken for phone screenshots. */
   minAspect: number;
-  /** A chrome row has at least this share of its pixels within `near` (luma) of its median. */
-  flatShare: number;
-  near: number;
-  /** A separator row (the empty gap around the post) has this share within `separatorNear`. */
+  /** A separator row (the empty rows between the parts of a screen) has this share of its pixels within `separatorNear` (luma) of its median. */
   separatorShare: number;
   separatorNear: number;
-  /** No more than this share of the height is taken from either end. */
-  maxBar: number;
-  /** Bars thinner than this share of the height are not bars. */
-  minBar: number;
+  /** The post is the tallest block of rows between separators, and must fill between these shares of the height. */
+  minPost: number;
+  maxPost: number;
 }
 
-export const SCREENSHOT_DEFAULTS: ScreenshotOptions = { minAspect: 1.5, flatShare: 0.6, near: 20, separatorShare: 0.99, separatorNear: 6, maxBar: 0.75, minBar: 0.03 };
+export const SCREENSHOT_DEFAULTS: ScreenshotOptions = { minAspect: 1.5, separatorShare: 0.99, separatorNear: 6, minPost: 0.12, maxPost: 0.85 };
 
 /** Per row: the share of pixels within `near` of the row's median luma. */
 function rowFlatness(img: Rgba, y: number, near: number): number {
@@ -117,8 +113,7 @@ function rowFlatness(img: Rgba, y: number, near: number): number {
   const hist = new Uint32Array(256);
   const luma = new Uint8Array(width);
   for (let x = 0, q = y * width * 4; x < width; x++, q += 4) {
-    const l = (rgba[q] * 299 + rgba[q + 1] * 587 + rgba[q + 2] * 114 + 500) / 1000;
-    luma[x] = l;
+    luma[x] = (rgba[q] * 299 + rgba[q + 1] * 587 + rgba[q + 2] * 114 + 500) / 1000;
     hist[luma[x]]++;
   }
   let median = 0;
@@ -129,29 +124,22 @@ function rowFlatness(img: Rgba, y: number, near: number): number {
 }
 
 /**
- * How deep the bars at one end of a phone screenshot reach: rows from the end while they are
- * chrome (mostly flat, with text and icons), cut after the last empty separator row before the
- * first row of the post when there is one (so a post's own sky is not taken), else at that row.
+ * The post inside a phone screenshot (rows only; trimBorders takes its side margins after), or null.
+ * A screen is blocks of rows (status bar, app bar, the post, caption lines, reactions, message
+ * field, navigation bar) between empty separator rows; the post is the tallest block.
  */
-function barDepth(img: Rgba, row: (i: number) => number, o: ScreenshotOptions): number {
-  const max = Math.floor(img.height * o.maxBar);
-  let lastSeparator = -1;
-  let i = 0;
-  for (; i < max; i++) {
-    const y = row(i);
-    if (rowFlatness(img, y, o.near) < o.flatShare) break;
-    if (rowFlatness(img, y, o.separatorNear) >= o.separatorShare) lastSeparator = i;
-  }
-  if (i === max) return 0;
-  const depth = lastSeparator >= img.height * o.minBar ? lastSeparator + 1 : i;
-  return depth < img.height * o.minBar ? 0 : depth;
-}
-
-/** The post inside a phone screenshot's bars (rows only; trimBorders takes the margins after), or null. */
 export function trimPhoneBars(img: Rgba, o: ScreenshotOptions = SCREENSHOT_DEFAULTS): Box | null {
   if (img.height < img.width * o.minAspect) return null;
-  const top = barDepth(img, (i) => i, o);
-  const bottom = barDepth(img, (i) => img.height - 1 - i, o);
-  if ((top === 0 && bottom === 0) || img.height - top - bottom < img.height * 0.15) return null;
-  return { left: 0, top, width: img.width, height: img.height - top - bottom };
+  let best = { top: 0, height: 0 };
+  let start = -1;
+  for (let y = 0; y <= img.height; y++) {
+    const separator = y === img.height || rowFlatness(img, y, o.separatorNear) >= o.separatorShare;
+    if (!separator && start < 0) start = y;
+    if (separator && start >= 0) {
+      if (y - start > best.height) best = { top: start, height: y - start };
+      start = -1;
+    }
+  }
+  if (best.height < img.height * o.minPost || best.height > img.height * o.maxPost) return null;
+  return { left: 0, top: best.top, width: img.width, height: best.height };
 }
