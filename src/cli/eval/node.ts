@@ -62,7 +62,7 @@ export class EvalNode {
       NODE_ENV: 'development',
     };
     // The operator admits the partner on the node's machine; the CLI prints the private key once.
-    const made = JSON.parse(execFileSync(TSX, [join(ROOT, 'src/cli/admin.ts'), '--create', 'client', 'add', '--role', 'partner', '--name', 'eval partner', '--json'], { cwd: dir, env, encoding: 'utf8' }));
+    const made = JSON.parse(execFileSync(TSX, [join(ROOT, 'src/cli/admin.ts'), 'client', 'add', '--role', 'partner', '--name', 'eval partner', '--json', '--create'], { cwd: dir, env, encoding: 'utf8' }));
     const child = spawn(TSX, [join(ROOT, 'src/main.node.ts')], { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr?.on('data', (d) => log(`node: ${String(d).trim()}`));
     const node = new EvalNode(base, child, dir, made);
