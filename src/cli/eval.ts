@@ -134,7 +134,7 @@ main(async () => {
     const shared: (SharedOriginal & { lowQuality: boolean })[] = [];
     await pool(originals, concurrency, async (o) => void shared.push(await share(node, o)));
     shared.sort((a, b) => a.id.localeCompare(b.id));
-    log(`shared ${shared.length} originals (${shared.filter((s) => s.lowQuality).length} with PDQ quality < 50: exact hashes and blockhash only) in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    log(`shared ${shared.length} originals (${shared.filter((s) => s.lowQuality).length} with PDQ quality < 50: their PDQ left out) in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 
     const total = originals.length * edits.length;
     const resumed = answers.size;
