@@ -195,10 +195,9 @@ main(async () => {
   log(`${copies.length} copies, ${pairs} unrelated pairs, ${near.length} near hash pairs, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 
   // The nearest unrelated pair per (type, classes) and gate: thresholds must stay below it.
-  const keys = [...new Set(near.map((n) => `${n.type} ${n.pair}`))].sort();
-  for (const k of keys) {
-    const [type, pair] = k.split(' ');
-    const gate = rules.minQuality[type as RobustType];
+  const keys = [...new Map(near.map((n) => [`${n.type} ${n.pair}`, { type: n.type, pair: n.pair }])).entries()].sort((a, b) => a[0].localeCompare(b[0]));
+  for (const [k, { type, pair }] of keys) {
+    const gate = rules.minQuality[type];
     const of = near.filter((n) => n.type === type && n.pair === pair && n.quality >= gate);
     const falseD = of.filter((n) => copies[n.copy].original !== n.original).map((n) => n.distance).sort((a, b) => a - b);
     const trueD = of.filter((n) => copies[n.copy].original === n.original).map((n) => n.distance).sort((a, b) => a - b);

@@ -50,7 +50,7 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
         if (h.kind !== 'image') throw new Error('not an image');
         return settleWeak(await matchParsed(rt.deps, robustImageQueries(h), resolveThresholds(), { weakMargin: ROBUST_RULES.weakMargin, onePerShare: true }));
       };
-      const times = { plain: [] as number[], robust: [] as number[] };
+      const times: Record<'plain' | 'robust', number[]> = { plain: [], robust: [] };
       for (let round = 0; round < (opts.quick ? 3 : 5); round++)
         for (const img of images)
           for (const [name, f] of [['plain', plain], ['robust', robust]] as const) {
