@@ -48,28 +48,22 @@ function codeVersion(): string {
   return h.digest('hex').slice(0, 12);
 }
 
-async function enrol(bytes: Uint8Array): Promise<H[]> {
+/**
+ * The hashes the node computes of an image: as shared (the whole image and the enrolment variants),
+ * or as queried (the whole image's 8 rotations and mirrors, named as PDQ names them, and the regions).
+ */
+async function hashed(bytes: Uint8Array, role: 'enrol' | 'query'): Promise<H[]> {
   const img = await decoder.decode(bytes);
   const d = pdqDihedralFromRgba(img.rgba, img.width, img.height, kernels.pdq);
   const bq = blockhashQuality(img, kernels.blockhash);
   const bh = blockhashDihedralFromRgba(img.rgba, img.width, img.height, kernels.blockhash);
-  return [
-    { type: 'pdq', value: d.hashes[0].hash, quality: d.quality, variant: 'whole' },
-    { type: 'blockhash', value: bh[0].hash, quality: bq, variant: 'whole' },
-    ...enrolmentVariants(img.rgba, img.width, img.height, kernels),
-  ];
-}
-
-async function query(bytes: Uint8Array): Promise<H[]> {
-  const img = await decoder.decode(bytes);
-  const d = pdqDihedralFromRgba(img.rgba, img.width, img.height, kernels.pdq);
-  const bq = blockhashQuality(img, kernels.blockhash);
-  const bh = blockhashDihedralFromRgba(img.rgba, img.width, img.height, kernels.blockhash);
-  return [
+  const turned = [
     ...d.hashes.map((h): H => ({ type: 'pdq', value: h.hash, quality: d.quality, variant: h.variant })),
     ...bh.map((h): H => ({ type: 'blockhash', value: h.hash, quality: bq, variant: h.variant })),
-    ...queryVariants(img.rgba, img.width, img.height, kernels),
   ];
+  if (role === 'query') return [...turned, ...queryVariants(img.rgba, img.width, img.height, kernels)];
+  const whole = turned.filter((h) => h.variant === 'original').map((h) => ({ ...h, variant: 'whole' }));
+  return [...whole, ...enrolmentVariants(img.rgba, img.width, img.height, kernels)];
 }
 
 async function cached<T>(file: string, make: () => Promise<T>): Promise<T> {
@@ -179,13 +173,13 @@ main(async () => {
   const t0 = Date.now();
   const words = (hs: H[], cls: (v: string) => string) => hs.map((h) => ({ type: h.type, words: hexToWords(h.value), quality: h.quality, cls: cls(h.variant) }));
   const stored = [];
-  for (const o of originals) stored.push({ hashes: words(await cached(join(dir, `e-${o.sha256}.json`), () => enrol(o.bytes)), storedClass) });
+  for (const o of originals) stored.push({ hashes: words(await cached(join(dir, `e-${o.sha256}.json`), () => hashed(o.bytes, 'enrol')), storedClass) });
   log(`enrolled ${originals.length} originals in ${((Date.now() - t0) / 1000).toFixed(0)} s (${stored.reduce((a, s) => a + s.hashes.length, 0) / originals.length} hashes each)`);
   const copies: Copy[] = [];
   for (const [oi, o] of originals.entries()) {
     const px = await originalPixels(o);
     for (const e of edits) {
-      const hs = await cached(join(dir, `q-${o.sha256}-${e.id}.json`), async () => query((await e.apply(px, editRandom(o.id, e.id))).bytes));
+      const hs = await cached(join(dir, `q-${o.sha256}-${e.id}.json`), async () => hashed((await e.apply(px, editRandom(o.id, e.id))).bytes, 'query'));
       copies.push({ original: oi, edit: e.id, hashes: words(hs, queryClass) });
     }
     if (oi % 20 === 19) log(`hashed the copies of ${oi + 1} originals, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
