@@ -72,7 +72,7 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
     rows,
     notes: [
       `The ${files.length} images of the PDQ conformance set's bridge-mods folder, each hashed (decode included) and matched through the services, rounds interleaved; medians. Budget: robust ≤ 3 × plain.`,
-      'A share stores about 10 PDQ and 10 blockhash hashes an image (whole, regions, 9 crops), so N stored hashes of each type stand for about N / 10 shared images.',
+      'A share stores about 10 PDQ hashes an image (whole, regions, 9 crops) and 1 to 4 blockhash hashes (whole, regions), so N stored PDQ hashes stand for about N / 10 shared images.',
       `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
     ],
   };
