@@ -22,11 +22,21 @@ const GATE_WHY: Record<RobustType, string> = {
   blockhash: 'blockhash quality (the share of blocks clear of their band\'s median)',
 };
 
-function gateProblem(h: RobustVariant, rules: RobustRules): string | null {
+/**
+ * Why a perceptual hash is too weak to store or look up, or null. A region too smooth for PDQ (its
+ * PDQ quality below the gate) is too smooth for blockhash as well: the evaluation's worst magnet was
+ * a smooth gradient whose blockhash passed blockhash's own gate.
+ */
+function gateProblem(h: RobustVariant, all: RobustVariant[], rules: RobustRules): string | null {
+  const region = h.variant === 'whole' ? 'image' : `${h.variant} region`;
   const q = h.quality ?? 0;
   const min = rules.minQuality[h.type];
-  if (q >= min) return null;
-  return `${GATE_WHY[h.type]} ${q} is below ${min}: the ${h.variant === 'whole' ? 'image' : `${h.variant} region`} is too flat for this hash to tell it from unrelated images`;
+  if (q < min) return `${GATE_WHY[h.type]} ${q} is below ${min}: the ${region} is too flat for this hash to tell it from unrelated images`;
+  if (h.type === 'blockhash') {
+    const pdq = all.find((x) => x.type === 'pdq' && x.variant === h.variant)?.quality ?? 0;
+    if (pdq < rules.minQuality.pdq) return `the ${region}'s PDQ quality ${pdq} is below ${rules.minQuality.pdq}: too smooth for blockhash as well`;
+  }
+  return null;
 }
 
 /** The hashes of an image a share stores (with the variant each stands for) and those it leaves out. */
@@ -35,7 +45,7 @@ export function shareableImageHashes(h: MediaHashes, rules: RobustRules = ROBUST
   const omitted: OmittedHash[] = [];
   const perceptual: (HashWithVariants & { variant: string })[] = [];
   for (const r of robust) {
-    const why = gateProblem(r, rules);
+    const why = gateProblem(r, robust, rules);
     if (why) omitted.push({ type: r.type, variant: r.variant, quality: r.quality ?? 0, reason: why });
     else perceptual.push({ type: r.type, value: r.value, quality: r.type === 'pdq' ? r.quality : undefined, variant: r.variant });
   }
@@ -50,15 +60,17 @@ export function shareableImageHashes(h: MediaHashes, rules: RobustRules = ROBUST
  */
 export function robustImageQueries(h: MediaHashes, rules: RobustRules = ROBUST_RULES): HashWithVariants[] {
   const robust = h.robust ?? [];
-  const quality = (type: RobustType, variant: string) => robust.find((r) => r.type === type && r.variant === variant)?.quality ?? 0;
+  const usable = (type: RobustType, variant: string) => {
+    const r = robust.find((x) => x.type === type && x.variant === variant);
+    return r !== undefined && gateProblem(r, robust, rules) === null;
+  };
   return hashList(h).map((q) => {
     if (q.type !== 'pdq' && q.type !== 'blockhash') return q;
     const type = q.type;
-    const passes = (qual: number) => qual >= rules.minQuality[type];
-    const wholeOk = passes(quality(type, 'whole'));
+    const wholeOk = usable(type, 'whole');
     const turned = (q.variants ?? [{ variant: 'original', value: q.value }]).map((v) => ({ ...v, maxDistance: wholeOk ? rules.maxDistance[type][queryClass(v.variant)] : -1 }));
     const regions = robust
-      .filter((r) => r.type === type && r.variant !== 'whole' && passes(r.quality ?? 0))
+      .filter((r) => r.type === type && r.variant !== 'whole' && usable(type, r.variant))
       .map((r) => ({ variant: r.variant, value: r.value, maxDistance: rules.maxDistance[type].region }));
     return { ...q, variants: [...turned, ...regions] };
   });

@@ -105,6 +105,11 @@ describe('trimBorders', () => {
     expect(trimBorders(onCanvas(p, 200, 250, 0, 50, () => [0, 0, 0]))).toEqual({ left: 0, top: 50, width: 200, height: 150 });
   });
 
+  it('finds a thin border on a wide picture on all four sides (bands are measured against the shorter side)', () => {
+    const wide = picture(400, 150, 4);
+    expect(trimBorders(onCanvas(wide, 412, 162, 6, 6, () => [255, 255, 255]))).toEqual({ left: 6, top: 6, width: 400, height: 150 });
+  });
+
   it('leaves a picture without bands alone', () => {
     expect(trimBorders(p)).toBeNull();
   });

@@ -89,6 +89,20 @@ describe('robust matching', () => {
     expect(found.some((m) => via.includes(m.variant ?? ''))).toBe(true);
   });
 
+  it('finds the rotated and mirrored copies by default, each once per hash type, naming the variant', async () => {
+    const dir = conformancePath('pdq', 'pdq', 'data', 'reg-test-input', 'dih');
+    const ids = new Set(items.map((i) => i.id));
+    for (const f of ['bridge-2-rotate-90.jpg', 'bridge-3-rotate-180.jpg', 'bridge-5-flipx.jpg', 'bridge-8-flip-minus-1.jpg']) {
+      const body = await match(readFileSync(`${dir}/${f}`));
+      for (const type of ['pdq', 'blockhash']) {
+        const r = body.results.find((x) => x.query.type === type);
+        expect(r?.matches, `${f} ${type}`).toHaveLength(1);
+        expect(ids.has(r?.matches[0].id ?? ''), f).toBe(true);
+        expect(r?.matches[0].variant, f).not.toBe('original');
+      }
+    }
+  });
+
   it('refuses a robust flag that is not true or false, in its own words', async () => {
     const res = await t.request('/v1/match/media?robust=yes', { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: new Uint8Array(PHOTO) });
     expect(res.status).toBe(400);

@@ -16,7 +16,7 @@ export interface TrimOptions {
    */
   structureTolerance: number;
   sameTolerance: number;
-  /** A band thinner than this share of the side is no band (smooth edges of a picture are not trimmed). */
+  /** A band thinner than this share of the image's shorter side is no band (smooth edges of a picture are not trimmed). */
   minBand: number;
   /** No side loses more than this share. */
   maxBand: number;
@@ -61,14 +61,16 @@ function lineStructure(px: Uint8Array, l: Line): number {
 }
 
 /** Whether the lines next to a structured edge line repeat it (the columns of a vertical gradient). */
-function alike(img: Rgba, line: (i: number) => Line, size: number, o: TrimOptions): boolean {
-  const k = Math.max(2, Math.ceil(size * o.minBand));
+function alike(img: Rgba, line: (i: number) => Line, minLines: number, o: TrimOptions): boolean {
+  const k = Math.max(2, Math.ceil(minLines));
   for (let i = 1; i < k; i++) if (lineDiff(img.rgba, line(i), line(0)) > o.sameTolerance) return false;
   return true;
 }
 
 /** How many lines from an edge belong to its band (0 when thinner than minBand). */
 function bandDepth(img: Rgba, size: number, line: (i: number) => Line, o: TrimOptions): number {
+  // Bands are as thick on every side (a border is a share of the shorter side): measured against it.
+  const minLines = Math.min(img.width, img.height) * o.minBand;
   const edge = line(0);
   const max = Math.floor(size * o.maxBand);
   let n = 0;
@@ -76,10 +78,10 @@ function bandDepth(img: Rgba, size: number, line: (i: number) => Line, o: TrimOp
     const l = line(n);
     const d = n === 0 ? 0 : lineDiff(img.rgba, l, edge);
     if (d > o.lineTolerance || (d > o.sameTolerance && lineStructure(img.rgba, l) > o.structureTolerance)) break;
-    if (n === 0 && lineStructure(img.rgba, l) > o.structureTolerance && !alike(img, line, size, o)) break;
+    if (n === 0 && lineStructure(img.rgba, l) > o.structureTolerance && !alike(img, line, minLines, o)) break;
     n++;
   }
-  return n < size * o.minBand ? 0 : n;
+  return n < minLines ? 0 : n;
 }
 
 /** The picture inside uniform, noisy or graded bands on any side, or null when no side has one. */
