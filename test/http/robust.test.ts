@@ -89,17 +89,16 @@ describe('robust matching', () => {
     expect(found.some((m) => via.includes(m.variant ?? ''))).toBe(true);
   });
 
-  it('finds the rotated and mirrored copies by default, each once per hash type, naming the variant', async () => {
+  it('finds the rotated and mirrored copies by default through PDQ, once, naming the variant (blockhash\'s rotations are off)', async () => {
     const dir = conformancePath('pdq', 'pdq', 'data', 'reg-test-input', 'dih');
     const ids = new Set(items.map((i) => i.id));
     for (const f of ['bridge-2-rotate-90.jpg', 'bridge-3-rotate-180.jpg', 'bridge-5-flipx.jpg', 'bridge-8-flip-minus-1.jpg']) {
       const body = await match(readFileSync(`${dir}/${f}`));
-      for (const type of ['pdq', 'blockhash']) {
-        const r = body.results.find((x) => x.query.type === type);
-        expect(r?.matches, `${f} ${type}`).toHaveLength(1);
-        expect(ids.has(r?.matches[0].id ?? ''), f).toBe(true);
-        expect(r?.matches[0].variant, f).not.toBe('original');
-      }
+      const r = body.results.find((x) => x.query.type === 'pdq');
+      expect(r?.matches, f).toHaveLength(1);
+      expect(ids.has(r?.matches[0].id ?? ''), f).toBe(true);
+      expect(r?.matches[0].variant, f).not.toBe('original');
+      expect(body.results.find((x) => x.query.type === 'blockhash')?.matches, f).toEqual([]);
     }
   });
 
