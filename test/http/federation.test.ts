@@ -8,6 +8,8 @@ import { createHash } from 'node:crypto';
 import { CompactSign, decodeProtectedHeader, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCursor } from '../../src/services/feed';
+import { prefixDigest } from '../../src/core/url';
+import { magazine, makePdf, prose } from '../support/pdf';
 import { ISSUER, json, makeTestApp, type TestApp } from '../support/app';
 
 const A_URL = ISSUER; // http://node.test
@@ -252,3 +254,39 @@ describe('the signed feed and the puller', () => {
   });
 });
 
+describe('documents, text and links across the federation', () => {
+  it('a PDF shared at A (its pages, tlsh, digests), a text and a folder of links reach B and match there as at A', async () => {
+    const issue = await makePdf(magazine(31, 4));
+    const form = new FormData();
+    form.set('file', new Blob([issue], { type: 'application/pdf' }), 'issue.pdf');
+    form.set('labels', 'branded-publication');
+    const shared = await a.request('/v1/hashes/media', { method: 'POST', headers: await a.as('partner', 'docs'), body: form });
+    expect(shared.status).toBe(201);
+    const pdf = await shared.json();
+    expect(pdf.items.map((i: { type: string }) => i.type)).toEqual(['pdf', 'tlsh', 'md5', 'sha256']);
+    const text = prose(913, 1500);
+    const textShare = new FormData();
+    textShare.set('file', new Blob([text], { type: 'text/plain' }), 'manifesto.txt');
+    textShare.set('labels', 'manifesto');
+    expect((await a.request('/v1/hashes/media', { method: 'POST', headers: await a.as('partner', 'docs'), body: textShare })).status).toBe(201);
+    const links = await a.request('/v1/hashes', json('POST', { items: [{ type: 'url', url: 'https://t.me/s/docschannel', scope: 'prefix', labels: ['recruitment'] }] }));
+    expect(links.status).toBe(201);
+    // Eight hashes: the PDF's pdf (with its pages), tlsh, md5 and sha256; the text's tlsh, md5 and sha256; the folder's url.
+    expect(await pull()).toBe(8);
+
+    // The same PDF posted at B: its pages match (the document rule), its text and its exact digests too, all from A.
+    const res = await b.request('/v1/match/media', { method: 'POST', headers: { 'content-type': 'application/pdf' }, body: issue });
+    expect(res.status).toBe(200);
+    const results = (await res.json()).results as { query: { type: string }; matches: Record<string, unknown>[] }[];
+    const byType = (t: string) => results.find((r) => r.query.type === t)?.matches ?? [];
+    expect(byType('pdf')[0]).toMatchObject({ value: pdf.items[0].value, origin: A_URL, labels: ['branded-publication'], document: { queryMatchPercent: 100, candidateMatchPercent: 100 } });
+    expect(byType('tlsh')[0]).toMatchObject({ value: pdf.items[1].value, origin: A_URL, distance: 0 });
+    expect(byType('sha256')[0]).toMatchObject({ value: pdf.items[3].value, origin: A_URL });
+    // The text, edited, matches by its tlsh at B; a URL under the shared folder matches its scope.
+    const edited = await b.request('/v1/match/media', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: text.toUpperCase() });
+    const tl = ((await edited.json()).results as { query: { type: string }; matches: Record<string, unknown>[] }[]).find((r) => r.query.type === 'tlsh');
+    expect(tl?.matches[0]).toMatchObject({ origin: A_URL, labels: ['manifesto'] });
+    const url = await b.request('/v1/match', json('POST', { hashes: [{ type: 'url', url: 'https://t.me/s/docschannel/42' }] }));
+    expect((await url.json()).results[0].matches).toEqual([expect.objectContaining({ value: prefixDigest('https://t.me/s/docschannel/'), origin: A_URL, url: expect.objectContaining({ scope: 'prefix' }) })]);
+  });
+});
