@@ -61,3 +61,22 @@ export interface FeedEntry {
   at: string;
   hash: { id: string; type: string; value: string; status: 'active' | 'retracted'; labels: string[]; contributors: number };
 }
+
+/** A peer node this node pulls from (GET /v1/admin/peers); times in ISO 8601. */
+export interface Peer {
+  id: string;
+  url: string;
+  clientId: string;
+  intervalMs: number;
+  labels: string[] | null;
+  matching: boolean;
+  status: 'active' | 'paused' | 'removed';
+  cursor: string;
+  pulledAt: string | null;
+  pulledItems: number;
+  lastError: string | null;
+  lastErrorAt: string | null;
+  failures: number;
+  createdAt: string;
+  updatedAt: string;
+}
