@@ -87,7 +87,7 @@ beforeAll(async () => {
     { type: 'pdq', value: hex(32), labels: ['recruitment'] }, // retracted below: not exported
   ];
   const res = await A.t.request('/v1/hashes', { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ items }) });
-  expect(res.status).toBe(200);
+  expect(res.status).toBe(201);
   const shared = (await res.json()).items;
   expect((await A.t.request(`/v1/hashes/${shared[8].id}`, { method: 'DELETE', headers })).status).toBe(200);
 }, 120_000);

@@ -27,7 +27,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const P1 = 'f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22';
-const NEAR = 'f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b2d'; // 3 bits from P1
+const NEAR = 'f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b2d'; // 4 bits from P1 (2 -> d)
 const MD5 = '0123456789abcdef0123456789abcdef';
 
 /** The shapes HMA documents, as checks (see the header). */
@@ -48,7 +48,7 @@ beforeAll(async () => {
     '/v1/hashes',
     json('POST', { items: [{ type: 'pdq', value: P1, labels: ['recruitment', 'glorification'] }, { type: 'md5', value: MD5, labels: ['attack-footage'] }] }, A),
   );
-  expect(res.status).toBe(200);
+  expect(res.status).toBe(201);
   [pdqId, md5Id] = (await res.json()).items.map((i: { id: string }) => i.id);
 });
 
@@ -62,7 +62,7 @@ describe('GET /compat/hma/m/raw_lookup', () => {
     const withDistance = await (await get(`/compat/hma/m/raw_lookup?signal_type=pdq&signal=${NEAR}&include_distance=true`)).json();
     expect(isRawLookupResponse(withDistance)).toBe(true);
     expect(withDistance.matches.every(isMatchWithDistance)).toBe(true);
-    expect(withDistance).toEqual({ matches: [{ bank_content_id: await seqOf(pdqId), distance: '3' }] });
+    expect(withDistance).toEqual({ matches: [{ bank_content_id: await seqOf(pdqId), distance: '4' }] });
 
     // An exact type: HMA's "-" for no distance; python-threatexchange's name video_md5 for the node's md5.
     expect(await (await get(`/compat/hma/m/raw_lookup?signal_type=video_md5&signal=${MD5.toUpperCase()}&include_distance=1`)).json()).toEqual({
@@ -79,7 +79,7 @@ describe('GET /compat/hma/m/lookup', () => {
   it('answers HMA\'s LookupResponse with signal_type set: bank (here a label) to its matches', async () => {
     const body = await (await get(`/compat/hma/m/lookup?signal_type=pdq&signal=${NEAR}&seed=x&bypass_coinflip=true`)).json();
     expect(isLookupResponse(body)).toBe(true);
-    const m = { bank_content_id: await seqOf(pdqId), distance: '3' };
+    const m = { bank_content_id: await seqOf(pdqId), distance: '4' };
     expect(body).toEqual({ glorification: [m], recruitment: [m] });
     expect(await (await get(`/compat/hma/m/lookup?signal_type=pdq&signal=${NEAR}&banks=recruitment`)).json()).toEqual({ recruitment: [m] });
     expect(await (await get(`/compat/hma/m/lookup?signal_type=video_md5&signal=${MD5}`)).json()).toEqual({ 'attack-footage': [{ bank_content_id: await seqOf(md5Id), distance: '-' }] });
