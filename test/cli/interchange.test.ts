@@ -13,6 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFeed } from '../../src/services/feed';
+import { retractHash, shareHashes, type ShareItem } from '../../src/services/sharing';
 import { ROOT } from '../support/node-process';
 import { serveTestApp, type ServedApp } from '../support/served-app';
 
@@ -48,9 +50,8 @@ async function memberEnv(node: ServedApp, name: string): Promise<Record<string, 
 async function activeHashes(node: ServedApp): Promise<string[]> {
   const last = new Map<string, { type: string; value: string; status: string; labels: string[] }>();
   let cursor: string | undefined;
-  const headers = await node.t.as('partner', 'reader');
   for (;;) {
-    const page = await (await node.t.request(`/v1/hashes?limit=1000${cursor ? `&cursor=${cursor}` : ''}`, { headers })).json();
+    const page = await readFeed(node.t.rt.deps, cursor, 1000);
     for (const e of page.entries) last.set(e.hash.id, e.hash);
     cursor = page.nextCursor;
     if (!page.hasMore) break;
@@ -74,8 +75,9 @@ beforeAll(async () => {
   A = await serveTestApp();
   work = mkdtempSync(join(tmpdir(), 'mhn-interchange-'));
   envA = await memberEnv(A, 'partner-a');
-  const headers = await A.t.as('partner', 'seeder');
-  const items = [
+  const seeder = await A.member('partner', 'seeder');
+  const who = { clientId: seeder.id, role: 'partner' as const, scopes: ['hashes:write' as const] };
+  const items: ShareItem[] = [
     { type: 'pdq', value: hex(32), labels: ['recruitment'] },
     { type: 'pdq', value: hex(32), labels: ['glorification', 'attack-footage'] },
     { type: 'pdq', value: hex(32), labels: ['manifesto'] },
@@ -86,10 +88,8 @@ beforeAll(async () => {
     { type: 'blockhash', value: hex(32), labels: ['branded-publication'] },
     { type: 'pdq', value: hex(32), labels: ['recruitment'] }, // retracted below: not exported
   ];
-  const res = await A.t.request('/v1/hashes', { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ items }) });
-  expect(res.status).toBe(201);
-  const shared = (await res.json()).items;
-  expect((await A.t.request(`/v1/hashes/${shared[8].id}`, { method: 'DELETE', headers })).status).toBe(200);
+  const shared = await shareHashes(A.t.rt.deps, who, items);
+  expect((await retractHash(A.t.rt.deps, who, shared[8].id)).status).toBe('retracted');
 }, 120_000);
 afterAll(async () => {
   await A?.close();
@@ -169,9 +169,9 @@ describe('import refuses what it cannot take, by line number, and imports the re
       expect(r.stdout).toBe('imported mixed.csv (csv): 2 added, 0 already present, 0 relabelled, 6 line(s) refused, 1 line(s) merged into an earlier line of the same hash\n');
       expect(await activeHashes(B)).toEqual([`pdq ${good[0]} manifesto,recruitment`, `pdq ${good[1]} glorification`].sort());
 
-      // --map-tag and --labels take the lines refused for their tags; the rest is already present.
+      // --map-tag and --labels take lines 5 and 9; --labels also adds a label to the two hashes in (relabelled).
       const mapped = await client(['import', 'mixed.csv', '--map-tag', 'media_type_photo=recruitment', '--labels', 'instruction', '--json'], envB);
-      expect(JSON.parse(mapped.stdout)).toMatchObject({ added: 3, relabelled: 2, refused: 3 });
+      expect(JSON.parse(mapped.stdout)).toMatchObject({ added: 2, relabelled: 2, alreadyPresent: 0, refused: 4 });
 
       // The signal list: an unknown type named by its line; without --labels every line is refused.
       writeFileSync(join(work, 'list.txt'), `pdq ${hex(32)}\nurl https://example.org/x\n\nvideo_md5 ${hex(16)}\n`);
