@@ -515,6 +515,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/compat/hma/m/raw_lookup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * HMA's raw hash lookup
+         * @description HMA's `GET /m/raw_lookup`: the matched hashes' integer keys, or with `include_distance=true` each with its distance. Unlike HMA's, only active hashes match (retracted ones never do), the same as POST /v1/match.
+         */
+        get: operations["hmaRawLookup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/hma/m/lookup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * HMA's lookup by signal
+         * @description HMA's `GET /m/lookup` with `signal_type` and `signal`: the matches by bank, a bank being a label here (a hash with two labels is under both). HMA's `url` (hash a URL's content) is refused: this node never fetches media. `seed` and `bypass_coinflip` are taken and change nothing: every label always matches.
+         */
+        get: operations["hmaLookup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/audit/tree-head": {
         parameters: {
             query?: never;
@@ -1329,6 +1369,21 @@ export interface components {
             nextCursor: string;
             /** @description More is waiting: pull again at once. */
             more: boolean;
+        };
+        HmaRawLookupResponse: {
+            matches: (number | components["schemas"]["HmaMatchWithDistance"])[];
+        };
+        HmaMatchWithDistance: {
+            /** @description The matched hash's integer key in this node (HMA: the bank content's id). */
+            bank_content_id: number;
+            /**
+             * @description As HMA writes it: the Hamming (or TLSH) distance as a string; "-" for exact types (video_md5, video_sha256).
+             * @example 4
+             */
+            distance: string;
+        };
+        HmaLookupResponse: {
+            [key: string]: components["schemas"]["HmaMatchWithDistance"][];
         };
         SignedTreeHead: {
             treeSize: number;
@@ -3618,6 +3673,157 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FederationBatch"];
+                };
+            };
+            /** @description Malformed input; `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials (see WWW-Authenticate). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing scope or suspended client. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    hmaRawLookup: {
+        parameters: {
+            query: {
+                /** @description python-threatexchange's signal type name: pdq, video_md5, video_sha256, text_tlsh, mhn_blockhash, mhn_url. */
+                signal_type: string;
+                /** @description The hash, as python-threatexchange writes it (pdq: 64 hex digits). */
+                signal: string;
+                /** @description Comma-separated banks to keep: here a bank is a label id (GET /v1/labels). */
+                banks?: string;
+                /** @description include_distance: true or false. */
+                include_distance?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HMA's RawLookupResponse. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HmaRawLookupResponse"];
+                };
+            };
+            /** @description Malformed input; `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials (see WWW-Authenticate). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing scope or suspended client. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    hmaLookup: {
+        parameters: {
+            query?: {
+                /** @description python-threatexchange's signal type name: pdq, video_md5, video_sha256, text_tlsh, mhn_blockhash, mhn_url. */
+                signal_type?: string;
+                /** @description The hash, as python-threatexchange writes it (pdq: 64 hex digits). */
+                signal?: string;
+                /** @description Comma-separated banks to keep: here a bank is a label id (GET /v1/labels). */
+                banks?: string;
+                /** @description Refused: the node never fetches media. */
+                url?: string;
+                seed?: string;
+                /** @description bypass_coinflip: true or false. */
+                bypass_coinflip?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HMA's LookupResponse (signal_type given): bank name to its matches. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HmaLookupResponse"];
                 };
             };
             /** @description Malformed input; `errors` names each field. */
