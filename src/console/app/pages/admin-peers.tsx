@@ -12,7 +12,7 @@ import { ErrorBox, Mono, PageTitle, Status, fieldValue, isChecked, useAction, us
 const RELOAD_MS = 3000;
 
 /** "12 s", "4 min", "3 h", "2 d": how long ago, roughly. */
-export function ago(ms: number): string {
+function ago(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   if (s < 120) return `${s} s`;
   if (s < 7200) return `${Math.round(s / 60)} min`;
@@ -21,16 +21,14 @@ export function ago(ms: number): string {
 }
 
 /**
- * How far behind a peer is, as far as this node can tell without asking it: the time since its last
- * applied batch, and whether that is longer than its pull interval allows (two intervals and a
- * margin) while it is active.
+ * How far behind a peer may be, as far as this node can tell without asking it: the time since the
+ * last batch that brought changes (a pull that finds nothing new changes nothing here, so a quiet
+ * peer's lag grows too), and in red while its pulls are failing, when it really falls behind.
  */
 function lagOf(p: Peer, now: number): { text: string; late: boolean } {
-  if (p.status !== 'active') return { text: p.pulledAt ? `${ago(now - Date.parse(p.pulledAt))} (not pulling: ${p.status})` : `never pulled (${p.status})`, late: false };
-  if (!p.pulledAt) return { text: 'never pulled yet', late: p.failures > 0 };
-  const since = now - Date.parse(p.pulledAt);
-  const late = since > 2 * p.intervalMs + 10_000;
-  return { text: `${ago(since)} since the last batch${late ? ' (late: more than two pull intervals)' : ''}`, late };
+  const since = p.pulledAt ? `${ago(now - Date.parse(p.pulledAt))} since the last batch with changes` : 'nothing pulled yet';
+  if (p.status !== 'active') return { text: `${since} (not pulling: ${p.status})`, late: false };
+  return { text: p.failures > 0 ? `${since}; pulls failing` : since, late: p.failures > 0 };
 }
 
 export function Peers() {
