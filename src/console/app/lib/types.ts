@@ -1,4 +1,5 @@
 /** The API's shapes the console reads (see /openapi.json for the full schemas). */
+import type { components } from '../../../client/api-types';
 
 export interface ClientKey {
   kid: string;
@@ -62,21 +63,5 @@ export interface FeedEntry {
   hash: { id: string; type: string; value: string; status: 'active' | 'retracted'; labels: string[]; contributors: number };
 }
 
-/** A peer node this node pulls from (GET /v1/admin/peers); times in ISO 8601. */
-export interface Peer {
-  id: string;
-  url: string;
-  clientId: string;
-  intervalMs: number;
-  labels: string[] | null;
-  matching: boolean;
-  status: 'active' | 'paused' | 'removed';
-  cursor: string;
-  pulledAt: string | null;
-  pulledItems: number;
-  lastError: string | null;
-  lastErrorAt: string | null;
-  failures: number;
-  createdAt: string;
-  updatedAt: string;
-}
+/** A peer node this node pulls from (GET /v1/admin/peers), as the API's schema says; times in ISO 8601. */
+export type Peer = components['schemas']['Peer'];
