@@ -115,10 +115,11 @@ export async function importCommand(rest: string[]): Promise<void> {
   connectionOf(values);
   const format = formatOf(values.format);
   const labels = values.labels === undefined ? undefined : labelIds(values.labels.split(',').map((s) => s.trim()).filter(Boolean), '--labels');
+  const tagMap = tagMapOf(values['map-tag'] ?? []);
   if (!existsSync(file)) fail(`${file}: no such file`, 2);
   const bytes = readFileSync(file);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const read = readDataset(bytes.toString('utf8'), { labels, tagMap: tagMapOf(values['map-tag'] ?? []), ignoreUnknownTags: values['ignore-unknown-tags'], signalType: values['signal-type'] }, format);
+  const read = readDataset(bytes.toString('utf8'), { labels, tagMap, ignoreUnknownTags: values['ignore-unknown-tags'], signalType: values['signal-type'] }, format);
   for (const r of read.refused) process.stderr.write(values.json ? JSON.stringify({ file, line: r.line, refused: r.message }) + '\n' : `${file}:${r.line}: refused: ${r.message}\n`);
 
   const state = readState(values.state);

@@ -188,6 +188,25 @@ describe('import refuses what it cannot take, by line number, and imports the re
   });
 });
 
+describe('usage', () => {
+  it('a missing file, a second file, an unknown format or label, a bad --map-tag: exit 2 before anything is sent', async () => {
+    const cases: [string[], RegExp][] = [
+      [['import'], /import takes one file/],
+      [['import', 'a.csv', 'b.csv'], /import takes one file/],
+      [['import', 'nope.csv'], /nope\.csv: no such file/],
+      [['import', 'a.csv', '--format', 'xml'], /--format takes csv or signals \(got "xml"\)/],
+      [['import', 'a.csv', '--labels', 'spam'], /--labels: unknown label "spam"/],
+      [['import', 'a.csv', '--map-tag', 'x'], /--map-tag takes TAG=LABEL \(got "x"\)/],
+      [['export', '--format', 'json'], /--format takes csv or signals/],
+    ];
+    for (const [args, words] of cases) {
+      const r = await client(args, envA);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(words);
+    }
+  });
+});
+
 describe('import at scale: batches, a resumed run, imports at once', () => {
   it('2500 hashes in requests of at most 1000 with a progress bar; a state file skips what a stopped run sent; three imports of one file at once leave each hash once', async () => {
     await withFreshNode(async (B, envB) => {
