@@ -29,6 +29,10 @@ describe('CSV', () => {
   it('detects the format from the header; upper-case hex is stored lower-case', () => {
     expect(detectFormat('\nsignal_type,signal_str,collab,category,tags\n')).toBe('csv');
     expect(detectFormat(`pdq ${PDQ}`)).toBe('signals');
+    // Saved by a spreadsheet: a byte order mark, CRLF line ends.
+    const excel = `\uFEFFsignal_type,signal_str,collab,category,tags\r\npdq,${PDQ},c,POSITIVE_CLASS,manifesto\r\n`;
+    expect(detectFormat(excel)).toBe('csv');
+    expect(readDataset(excel)).toMatchObject({ format: 'csv', items: [{ line: 2, value: PDQ, labels: ['manifesto'] }], refused: [] });
     expect(readDataset(`pdq ${PDQ.toUpperCase()}`, { labels: ['manifesto'] }).items).toEqual([{ line: 1, type: 'pdq', value: PDQ, labels: ['manifesto'] }]);
     expect(readDataset(PDQ, { labels: ['manifesto'], signalType: 'pdq' }).items).toHaveLength(1);
   });

@@ -52,9 +52,12 @@ export interface ReadResult {
 
 /** CSV when the first non-blank line is the dataset header, else the signal list. */
 export function detectFormat(text: string): DatasetFormat {
-  const first = text.split(/\r?\n/).find((l) => l.trim() !== '');
+  const first = withoutBom(text).split(/\r?\n/).find((l) => l.trim() !== '');
   return first !== undefined && first.trim() === CSV_HEADER.join(',') ? 'csv' : 'signals';
 }
+
+/** A file saved by a spreadsheet may start with a byte order mark: not part of its first line. */
+const withoutBom = (text: string): string => text.replace(/^\uFEFF/, '');
 
 /** One CSV line's fields (RFC 4180 quoting, as Python's csv writer does); null if a quote is left open. */
 export function csvFields(line: string): string[] | null {
@@ -135,7 +138,7 @@ export function readDataset(text: string, o: ReadOptions = {}, format: DatasetFo
   const byKey = new Map<string, ReadItem>();
   let merged = 0;
   let headerSeen = false;
-  text.split(/\r?\n/).forEach((raw, i) => {
+  withoutBom(text).split(/\r?\n/).forEach((raw, i) => {
     const line = i + 1;
     if (raw.trim() === '') return;
     if (format === 'csv' && !headerSeen) {
