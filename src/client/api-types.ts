@@ -548,7 +548,11 @@ export interface paths {
          */
         get: operations["hmaLookup"];
         put?: never;
-        post?: never;
+        /**
+         * HMA's lookup of an uploaded file
+         * @description HMA's `POST /m/lookup`: one file in a multipart body, its field named after its content type as HMA names them (`photo`, `video`; `file` is taken too). The node hashes it in memory (stored nowhere) and answers each hash that has a python-threatexchange signal type as `GET /compat/hma/m/lookup` does, keyed by the signal type. A video's vPDQ has none: its video_md5 and video_sha256 are looked up (POST /v1/match/media matches videos by their frames).
+         */
+        post: operations["hmaLookupFile"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1384,6 +1388,11 @@ export interface components {
         };
         HmaLookupResponse: {
             [key: string]: components["schemas"]["HmaMatchWithDistance"][];
+        };
+        HmaLookupFileResponse: {
+            [key: string]: {
+                [key: string]: components["schemas"]["HmaMatchWithDistance"][];
+            };
         };
         SignedTreeHead: {
             treeSize: number;
@@ -3864,6 +3873,113 @@ export interface operations {
             };
             /** @description Rate limited (see Retry-After). */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    hmaLookupFile: {
+        parameters: {
+            query?: {
+                /** @description Comma-separated banks to keep: here a bank is a label id (GET /v1/labels). */
+                banks?: string;
+                seed?: string;
+                /** @description bypass_coinflip: true or false. */
+                bypass_coinflip?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    photo?: string;
+                    /** Format: binary */
+                    video?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Signal type to HMA's LookupResponse. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HmaLookupFileResponse"];
+                };
+            };
+            /** @description Malformed input; `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials (see WWW-Authenticate). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing scope or suspended client. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A Content-Type this operation does not take. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but unusable: undecodable, too small, too large, low quality. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not available on this deployment. */
+            501: {
                 headers: {
                     [name: string]: unknown;
                 };

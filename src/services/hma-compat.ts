@@ -10,9 +10,11 @@
  * - `distance` is a string, as HMA's `pretty_str()`: the Hamming (or TLSH) distance, "-" for exact types.
  *
  * HMA's coin flip (a bank's `matching_enabled_ratio`, `seed`, `bypass_coinflip`) has no counterpart:
- * every label matches, always. Looking up a URL's content (`url=`) is refused: the node never fetches media.
+ * every label matches, always. Looking up a URL's content (`url=`) is refused: the node never fetches
+ * media; an uploaded file (`POST /m/lookup`) is hashed in memory as every upload is.
  */
-import type { SignalTypeMapping } from '../core/interchange';
+import { signalTypeOf, type SignalTypeMapping } from '../core/interchange';
+import type { HashWithVariants } from './hashing';
 import type { ServiceDeps } from './deps';
 import { matchHashes, type Match } from './matching';
 
@@ -59,5 +61,19 @@ export async function hmaRawLookup(deps: ServiceDeps, input: HmaLookupInput & { 
 export async function hmaLookup(deps: ServiceDeps, input: HmaLookupInput): Promise<Record<string, HmaMatch[]>> {
   const out: Record<string, HmaMatch[]> = {};
   for (const f of await matchesOf(deps, input)) for (const label of f.match.labels) (out[label] ??= []).push(f.hma);
+  return out;
+}
+
+/**
+ * `POST /m/lookup` (a file): each of the upload's hashes that has a python-threatexchange signal type
+ * looked up as `GET /m/lookup` does, keyed by that type: `{ pdq: { BANK: [...] }, video_md5: {...} }`.
+ * A video's vPDQ has no signal type here (its frames are not one string): its md5 and sha256 are looked up.
+ */
+export async function hmaLookupHashes(deps: ServiceDeps, hashes: readonly HashWithVariants[], banks?: string): Promise<Record<string, Record<string, HmaMatch[]>>> {
+  const out: Record<string, Record<string, HmaMatch[]>> = {};
+  for (const h of hashes) {
+    const signalType = signalTypeOf(h.type);
+    if (signalType?.standard) out[signalType.signalType] = await hmaLookup(deps, { signalType, value: h.value, banks });
+  }
   return out;
 }

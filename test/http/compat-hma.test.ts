@@ -13,8 +13,11 @@
  *   python-threatexchange signal_type/index.py) for exact types such as video_md5; errors are
  *   `abort(400, …)` rendered by utils/flask_utils.py `api_error_handler` as `{ message }`.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashMedia } from '../../src/services/hashing';
 import { json, makeTestApp, type TestApp } from '../support/app';
+import { conformancePath } from '../support/conformance';
 
 let t: TestApp;
 let A: Record<string, string>;
@@ -92,6 +95,41 @@ describe('GET /compat/hma/m/lookup', () => {
     expect(Object.keys(await (await get(`/compat/hma/m/lookup?signal_type=video_sha256&signal=${'ab'.repeat(32)}`)).json())).toEqual(['manifesto']);
     expect((await t.request(`/v1/hashes/${id}`, { method: 'DELETE', headers: A })).status).toBe(200);
     expect(await (await get(`/compat/hma/m/lookup?signal_type=video_sha256&signal=${'ab'.repeat(32)}`)).json()).toEqual({});
+  });
+});
+
+describe('POST /compat/hma/m/lookup (a file, its field named after its content type)', () => {
+  it('hashes the upload in memory and answers per signal type, as HMA\'s lookup_post', async () => {
+    const bytes = readFileSync(conformancePath('blockhash', '00002701.jpg'));
+    const h = await hashMedia(t.rt.deps, new Uint8Array(bytes));
+    if (h.kind !== 'image') throw new Error('not an image');
+    const res = await t.request('/v1/hashes', json('POST', { items: [{ type: 'pdq', value: h.hashes.pdq.value, labels: ['instruction'] }] }, A));
+    const [{ id }] = (await res.json()).items;
+    const form = new FormData();
+    form.set('photo', new Blob([new Uint8Array(bytes)], { type: 'image/jpeg' }), 'upload.jpg');
+    const answer = await t.request('/compat/hma/m/lookup', { method: 'POST', headers: A, body: form });
+    expect(answer.status).toBe(200);
+    const body = await answer.json();
+    expect(Object.values(body).every(isLookupResponse)).toBe(true);
+    expect(body).toEqual({ pdq: { instruction: [{ bank_content_id: await seqOf(id), distance: '0' }] }, video_md5: {}, video_sha256: {} });
+  });
+
+  it('refuses a body without a photo, video or file field, or with two, naming the field', async () => {
+    const none = new FormData();
+    none.set('image', new Blob([new Uint8Array([1, 2, 3])]), 'x.jpg');
+    const two = new FormData();
+    two.set('photo', new Blob([new Uint8Array([1, 2, 3])]), 'x.jpg');
+    two.set('video', new Blob([new Uint8Array([1, 2, 3])]), 'x.mp4');
+    for (const [form, message] of [
+      [none, 'missing'],
+      [two, 'more than one file'],
+    ] as const) {
+      const res = await t.request('/compat/hma/m/lookup', { method: 'POST', headers: A, body: form });
+      expect(res.status).toBe(400);
+      const p = await res.json();
+      expect(p.detail).toBe('the multipart body needs one file field named "photo" or "video" or "file"');
+      expect(p.errors[0].message).toBe(message);
+    }
   });
 });
 

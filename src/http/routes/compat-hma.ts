@@ -11,9 +11,12 @@ import { DomainError } from '../../core/errors';
 import { checkHash } from '../../core/hashes';
 import { signalTypeNamed, signalTypeNames, type SignalTypeMapping } from '../../core/interchange';
 import { countMatchQuery } from '../../services/matching';
-import { hmaLookup, hmaRawLookup } from '../../services/hma-compat';
+import { hashList, hashMedia } from '../../services/hashing';
+import { hmaLookup, hmaLookupHashes, hmaRawLookup } from '../../services/hma-compat';
 import type { AppEnv } from '../env';
+import { readMedia } from '../media';
 import { protectedRoute } from '../route';
+import { problemResponses } from '../schemas';
 
 const HmaMatchSchema = z
   .object({
@@ -79,6 +82,29 @@ const lookup = protectedRoute({
   },
 });
 
+const lookupFile = protectedRoute({
+  method: 'post',
+  path: '/compat/hma/m/lookup',
+  operationId: 'hmaLookupFile',
+  tags: ['compat'],
+  summary: "HMA's lookup of an uploaded file",
+  description:
+    "HMA's `POST /m/lookup`: one file in a multipart body, its field named after its content type as HMA names them (`photo`, `video`; `file` is taken too). The node hashes it in memory (stored nowhere) and answers each hash that has a python-threatexchange signal type as `GET /compat/hma/m/lookup` does, keyed by the signal type. A video's vPDQ has none: its video_md5 and video_sha256 are looked up (POST /v1/match/media matches videos by their frames).",
+  scope: 'match',
+  body: 'media',
+  request: {
+    query: z.object({ banks, seed: z.string().max(200, 'seed is at most 200 characters').optional(), bypass_coinflip: flag('bypass_coinflip') }),
+    body: { required: true, content: { 'multipart/form-data': { schema: z.object({ photo: z.any().optional().openapi({ type: 'string', format: 'binary' }), video: z.any().optional().openapi({ type: 'string', format: 'binary' }) }) } } },
+  },
+  responses: {
+    200: {
+      description: "Signal type to HMA's LookupResponse.",
+      content: { 'application/json': { schema: z.record(z.string(), z.record(z.string(), z.array(HmaMatchSchema))).openapi('HmaLookupFileResponse') } },
+    },
+    ...problemResponses(422, 501),
+  },
+});
+
 /** A refusal in the node's words, with HMA's `message` member too. */
 const refuse = (path: string, message: string) => new DomainError('invalid_request', message, { errors: [{ path, message }], extra: { message } });
 
@@ -104,6 +130,14 @@ export function register(app: OpenAPIHono<AppEnv>) {
     if (!q.signal || !q.signal_type) throw refuse(q.signal_type ? 'signal' : 'signal_type', 'Either url or both signal and signal_type are required (here: signal and signal_type; url is not offered)');
     const answer = await hmaLookup(c.var.deps, { ...signalOf(q.signal_type, q.signal), banks: q.banks });
     await countMatchQuery(c.var.deps, c.var.principal.clientId, 1);
+    return c.json(answer, 200);
+  });
+  app.openapi(lookupFile, async (c) => {
+    const deps = c.var.deps;
+    const { bytes, contentType } = await readMedia(c, ['photo', 'video', 'file']);
+    const hashes = hashList(await hashMedia(deps, bytes, { contentType }));
+    const answer = await hmaLookupHashes(deps, hashes, c.req.valid('query').banks);
+    await countMatchQuery(deps, c.var.principal.clientId, Object.keys(answer).length);
     return c.json(answer, 200);
   });
 }
