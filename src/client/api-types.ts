@@ -515,6 +515,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/compat/hma/m/raw_lookup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * HMA's raw hash lookup
+         * @description HMA's `GET /m/raw_lookup`: the matched hashes' integer keys, or with `include_distance=true` each with its distance. Unlike HMA's, only active hashes match (retracted ones never do), the same as POST /v1/match.
+         */
+        get: operations["hmaRawLookup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/hma/m/lookup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * HMA's lookup by signal
+         * @description HMA's `GET /m/lookup` with `signal_type` and `signal`: the matches by bank, a bank being a label here (a hash with two labels is under both). HMA's `url` (hash a URL's content) is refused: this node never fetches media. `seed` and `bypass_coinflip` are taken and change nothing: every label always matches.
+         */
+        get: operations["hmaLookup"];
+        put?: never;
+        /**
+         * HMA's lookup of an uploaded file
+         * @description HMA's `POST /m/lookup`: one file in a multipart body, its field named after its content type as HMA names them (`photo`, `video`; `file` is taken too). The node hashes it in memory (stored nowhere) and answers each hash that has a python-threatexchange signal type as `GET /compat/hma/m/lookup` does, keyed by the signal type. A video's vPDQ has none: its video_md5 and video_sha256 are looked up (POST /v1/match/media matches videos by their frames).
+         */
+        post: operations["hmaLookupFile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/audit/tree-head": {
         parameters: {
             query?: never;
@@ -1329,6 +1373,26 @@ export interface components {
             nextCursor: string;
             /** @description More is waiting: pull again at once. */
             more: boolean;
+        };
+        HmaRawLookupResponse: {
+            matches: (number | components["schemas"]["HmaMatchWithDistance"])[];
+        };
+        HmaMatchWithDistance: {
+            /** @description The matched hash's integer key in this node (HMA: the bank content's id). */
+            bank_content_id: number;
+            /**
+             * @description As HMA writes it: the Hamming (or TLSH) distance as a string; "-" for exact types (video_md5, video_sha256).
+             * @example 4
+             */
+            distance: string;
+        };
+        HmaLookupResponse: {
+            [key: string]: components["schemas"]["HmaMatchWithDistance"][];
+        };
+        HmaLookupFileResponse: {
+            [key: string]: {
+                [key: string]: components["schemas"]["HmaMatchWithDistance"][];
+            };
         };
         SignedTreeHead: {
             treeSize: number;
@@ -3658,6 +3722,264 @@ export interface operations {
             };
             /** @description Rate limited (see Retry-After). */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    hmaRawLookup: {
+        parameters: {
+            query: {
+                /** @description python-threatexchange's signal type name: pdq, video_md5, video_sha256, text_tlsh, mhn_blockhash, mhn_url. */
+                signal_type: string;
+                /** @description The hash, as python-threatexchange writes it (pdq: 64 hex digits). */
+                signal: string;
+                /** @description Comma-separated banks to keep: here a bank is a label id (GET /v1/labels). */
+                banks?: string;
+                /** @description include_distance: true or false. */
+                include_distance?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HMA's RawLookupResponse. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HmaRawLookupResponse"];
+                };
+            };
+            /** @description Malformed input; `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials (see WWW-Authenticate). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing scope or suspended client. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    hmaLookup: {
+        parameters: {
+            query?: {
+                /** @description python-threatexchange's signal type name: pdq, video_md5, video_sha256, text_tlsh, mhn_blockhash, mhn_url. */
+                signal_type?: string;
+                /** @description The hash, as python-threatexchange writes it (pdq: 64 hex digits). */
+                signal?: string;
+                /** @description Comma-separated banks to keep: here a bank is a label id (GET /v1/labels). */
+                banks?: string;
+                /** @description Refused: the node never fetches media. */
+                url?: string;
+                seed?: string;
+                /** @description bypass_coinflip: true or false. */
+                bypass_coinflip?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HMA's LookupResponse (signal_type given): bank name to its matches. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HmaLookupResponse"];
+                };
+            };
+            /** @description Malformed input; `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials (see WWW-Authenticate). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing scope or suspended client. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    hmaLookupFile: {
+        parameters: {
+            query?: {
+                /** @description Comma-separated banks to keep: here a bank is a label id (GET /v1/labels). */
+                banks?: string;
+                seed?: string;
+                /** @description bypass_coinflip: true or false. */
+                bypass_coinflip?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    photo?: string;
+                    /** Format: binary */
+                    video?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Signal type to HMA's LookupResponse. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HmaLookupFileResponse"];
+                };
+            };
+            /** @description Malformed input; `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials (see WWW-Authenticate). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing scope or suspended client. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A Content-Type this operation does not take. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but unusable: undecodable, too small, too large, low quality. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not available on this deployment. */
+            501: {
                 headers: {
                     [name: string]: unknown;
                 };
