@@ -66,9 +66,10 @@ async function start(n: Node): Promise<void> {
 }
 
 async function stop(n: Node): Promise<void> {
-  if (!n.child || n.child.exitCode !== null) return;
-  const exited = new Promise((r) => n.child!.once('exit', r));
-  n.child.kill('SIGTERM');
+  const child = n.child;
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
   await exited;
 }
 
@@ -152,7 +153,7 @@ async function backlog(count: number): Promise<{ seconds: number; perSecond: num
     let rssMb = 0;
     for (;;) {
       const pulled = await onDatabaseRead(b, peerId);
-      rssMb = Math.max(rssMb, peakRssMb(b.child!.pid!));
+      rssMb = Math.max(rssMb, peakRssMb(b.child?.pid));
       if (pulled.items >= count) {
         const seconds = (performance.now() - t0) / 1000;
         return { seconds, perSecond: count / seconds, rssMb, batches: pulled.batches };
@@ -179,7 +180,8 @@ async function onDatabaseRead(n: Node, peerId: string): Promise<{ items: number;
 }
 
 /** The process's peak resident set (VmHWM), MB. */
-function peakRssMb(pid: number): number {
+function peakRssMb(pid: number | undefined): number {
+  if (pid === undefined) return 0;
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : 0;
 }

@@ -12,7 +12,9 @@
  * cursor is still the batch's `from`, so a batch two instances pulled is applied once.
  */
 import { SignJWT } from 'jose';
+import { errorNameOf, messageOf } from '../../core/errors';
 import { backoffDelay, mergeBatchItems, type CheckedItem } from '../../core/federation';
+import { count, member, parseJson, text as textOf } from '../../core/json';
 import type { FederationStore, Ledger, PeerRow, PulledItem } from '../../storage/types';
 import type { Follower } from '../change-follower';
 import type { Keyring } from '../keyring';
@@ -125,7 +127,7 @@ export class Puller {
           else this.schedule(id, l, 0); // an interval or a backoff changed: look now
         }
       })
-      .catch((e) => this.deps.log?.(`federation: cannot read the peers: ${(e as Error).message}`))
+      .catch((e) => this.deps.log?.(`federation: cannot read the peers: ${messageOf(e)}`))
       .finally(() => (this.refreshing = null));
     return this.refreshing;
   }
@@ -157,8 +159,8 @@ export class Puller {
     const body = await this.fetchFeed(peer, from);
     const v = await verifyBatch(body.batch, { origin: peer.url, from, jwksUrl: jwksUrlOf(peer.url) }, this.deps.remoteJwks);
     if (!v.ok) throw new PullError(`batch refused: ${v.problem}`, { from, jwsSha256: v.jwsSha256 });
-    if (body.nextCursor !== v.payload.to) throw new PullError('batch refused: nextCursor differs from the signed "to" cursor', { from, jwsSha256: v.jwsSha256 });
-    return { from, to: v.payload.to, served: v.payload.items.length, items: v.items, jwsSha256: v.jwsSha256, more: body.more };
+    if (body.nextCursor !== v.to) throw new PullError('batch refused: nextCursor differs from the signed "to" cursor', { from, jwsSha256: v.jwsSha256 });
+    return { from, to: v.to, served: v.served, items: v.items, jwsSha256: v.jwsSha256, more: body.more };
   }
 
   /** A verified batch in one ledger commit (nothing when it does not move the cursor). */
@@ -199,8 +201,9 @@ export class Puller {
   private schedule(id: string, l: Loop, delayMs: number): void {
     if (l.stopped) return;
     if (l.timer) clearTimeout(l.timer);
-    l.timer = setTimeout(() => void this.turn(id, l), delayMs);
-    (l.timer as { unref?: () => void }).unref?.();
+    const timer = setTimeout(() => void this.turn(id, l), delayMs);
+    timer.unref?.();
+    l.timer = timer;
   }
 
   /** One turn of a peer's loop: pull (again at once while `more`), then wait its interval or a backoff. */
@@ -230,7 +233,7 @@ export class Puller {
   }
 
   private async recordFailure(peer: PeerRow, e: unknown): Promise<void> {
-    const message = (e instanceof PullError ? e.message : `pull failed: ${(e as Error)?.message ?? String(e)}`).replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').slice(0, 500);
+    const message = (e instanceof PullError ? e.message : `pull failed: ${messageOf(e)}`).replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').slice(0, 500);
     this.deps.log?.(`federation: peer ${peer.url}: ${message}`);
     try {
       const refused = e instanceof PullError && e.refused ? { origin: peer.url, ...e.refused } : undefined;
@@ -252,21 +255,20 @@ export class Puller {
     const text = await readCapped(res, this.deps.settings.maxBodyBytes);
     if (text === null) throw new PullError(`the peer's answer is larger than ${this.deps.settings.maxBodyBytes} bytes`);
     if (res.status !== 200) throw new PullError(`the peer answered HTTP ${res.status}${problemOf(text)}`);
-    let body: { batch?: unknown; nextCursor?: unknown; more?: unknown };
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw new PullError('the peer answered with something that is not JSON');
-    }
-    if (typeof body.batch !== 'string' || typeof body.nextCursor !== 'string' || typeof body.more !== 'boolean') throw new PullError('the peer answered without batch, nextCursor and more');
-    return { batch: body.batch, nextCursor: body.nextCursor, more: body.more };
+    const body = parseJson(text);
+    if (body === undefined) throw new PullError('the peer answered with something that is not JSON');
+    const batch = textOf(member(body, 'batch'));
+    const nextCursor = textOf(member(body, 'nextCursor'));
+    const more = member(body, 'more');
+    if (batch === undefined || nextCursor === undefined || typeof more !== 'boolean') throw new PullError('the peer answered without batch, nextCursor and more');
+    return { batch, nextCursor, more };
   }
 
   private async get(url: string, token: string): Promise<Response> {
     try {
       return await this.deps.fetch(url, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, redirect: 'error', signal: AbortSignal.timeout(this.deps.settings.timeoutMs) });
     } catch (e) {
-      throw new PullError(`the peer could not be reached (${(e as Error)?.name === 'TimeoutError' ? `no answer within ${this.deps.settings.timeoutMs} ms` : 'connection failed'})`);
+      throw new PullError(`the peer could not be reached (${errorNameOf(e) === 'TimeoutError' ? `no answer within ${this.deps.settings.timeoutMs} ms` : 'connection failed'})`);
     }
   }
 
@@ -293,28 +295,22 @@ export class Puller {
     } catch {
       throw new PullError('the peer could not be reached for a token');
     }
-    const text = (await readCapped(res, 64 * 1024)) ?? '';
-    let body: { access_token?: unknown; expires_in?: unknown; error_description?: unknown } = {};
-    try {
-      body = JSON.parse(text);
-    } catch {
-      // described below
-    }
-    if (res.status !== 200 || typeof body.access_token !== 'string') {
-      const why = typeof body.error_description === 'string' ? `: ${body.error_description.slice(0, 200)}` : '';
+    const body = parseJson((await readCapped(res, 64 * 1024)) ?? '');
+    const token = textOf(member(body, 'access_token'));
+    if (res.status !== 200 || token === undefined) {
+      const description = textOf(member(body, 'error_description'));
+      const why = description === undefined ? '' : `: ${description.slice(0, 200)}`;
       throw new PullError(`the peer refused this node's token request (HTTP ${res.status})${why}; is this node registered there as a peer client with id ${peer.clientId} and JWKS URL ${jwksUrlOf(this.deps.issuer)}?`);
     }
-    const ttl = typeof body.expires_in === 'number' ? body.expires_in : 600;
-    this.tokens.set(peer.id, { token: body.access_token, until: now + Math.max(0, ttl - 60) * 1000 });
-    return body.access_token;
+    const ttl = count(member(body, 'expires_in')) ?? 600;
+    this.tokens.set(peer.id, { token, until: now + Math.max(0, ttl - 60) * 1000 });
+    return token;
   }
 }
 
 function problemOf(text: string): string {
-  try {
-    const p = JSON.parse(text) as { code?: unknown; detail?: unknown };
-    return typeof p.detail === 'string' ? ` (${typeof p.code === 'string' ? `${p.code}: ` : ''}${p.detail.slice(0, 200)})` : '';
-  } catch {
-    return '';
-  }
+  const p = parseJson(text);
+  const detail = textOf(member(p, 'detail'));
+  const code = textOf(member(p, 'code'));
+  return detail === undefined ? '' : ` (${code === undefined ? '' : `${code}: `}${detail.slice(0, 200)})`;
 }
