@@ -7,6 +7,7 @@
 import { checkPdfPages, MAX_PDF_PAGE, pdfDigest, type PdfPageHash } from '../document';
 import { checkHash, isHashType, isKnownLabel, type HashType } from '../hashes';
 import { isRecord, isWholeIn } from '../json';
+import { CONTROL_CHARACTERS } from '../text';
 import { checkVideoFrames, vpdqDigest, type VideoFrameHash } from '../video';
 
 /** The JWS `typ` of a batch. */
@@ -99,7 +100,6 @@ export type BatchCheck =
     }
   | { ok: false; problem: string };
 
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /**
  * Checks a batch payload as a pulling node must before applying anything of it: it names the
@@ -136,11 +136,11 @@ function checkItem(raw: unknown, at: string): CheckedItem | 'skip' | { problem: 
   if (op !== 'add' && op !== 'update' && op !== 'retract') return bad(`op must be add, update or retract, not ${JSON.stringify(op)}`);
   if (typeof type !== 'string' || !/^[a-z0-9_-]{1,32}$/.test(type)) return bad('type must be a hash type name');
   if (!isHashType(type)) return 'skip';
-  if (!Array.isArray(labels) || labels.length > BATCH_LIMITS.labels || !labels.every((l) => typeof l === 'string' && l.length > 0 && l.length <= 100 && !CONTROL.test(l))) {
+  if (!Array.isArray(labels) || labels.length > BATCH_LIMITS.labels || !labels.every((l) => typeof l === 'string' && l.length > 0 && l.length <= 100 && !CONTROL_CHARACTERS.test(l))) {
     return bad('labels must be an array of label ids');
   }
   if (!isWholeIn(contributors, 0, 1e9)) return bad('contributors must be a whole number');
-  if (externalId !== undefined && (typeof externalId !== 'string' || externalId.length > BATCH_LIMITS.externalIdLength || CONTROL.test(externalId))) {
+  if (externalId !== undefined && (typeof externalId !== 'string' || externalId.length > BATCH_LIMITS.externalIdLength || CONTROL_CHARACTERS.test(externalId))) {
     return bad(`externalId must be text of at most ${BATCH_LIMITS.externalIdLength} characters without control characters`);
   }
   if (quality !== undefined && !isWholeIn(quality, 0, 100)) return bad('quality must be a whole number from 0 to 100');

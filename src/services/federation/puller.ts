@@ -15,6 +15,7 @@ import { SignJWT } from 'jose';
 import { errorNameOf, messageOf } from '../../core/errors';
 import { backoffDelay, mergeBatchItems, type CheckedItem } from '../../core/federation';
 import { count, member, parseJson, text as textOf } from '../../core/json';
+import { withoutControls } from '../../core/text';
 import type { FederationStore, Ledger, PeerRow, PulledItem } from '../../storage/types';
 import type { Follower } from '../change-follower';
 import type { Keyring } from '../keyring';
@@ -233,7 +234,7 @@ export class Puller {
   }
 
   private async recordFailure(peer: PeerRow, e: unknown): Promise<void> {
-    const message = (e instanceof PullError ? e.message : `pull failed: ${messageOf(e)}`).replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').slice(0, 500);
+    const message = withoutControls(e instanceof PullError ? e.message : `pull failed: ${messageOf(e)}`).slice(0, 500);
     this.deps.log?.(`federation: peer ${peer.url}: ${message}`);
     try {
       const refused = e instanceof PullError && e.refused ? { origin: peer.url, ...e.refused } : undefined;
