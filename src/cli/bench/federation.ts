@@ -12,6 +12,7 @@
  *   npm run bench -- --only federation
  *   npm run bench -- --only federation --quick            # 30 shares, 20 k backlog
  *   npm run bench -- --only federation --sizes 1000000    # a 1 M backlog
+ *   BENCH_CPU_PROFILE_DIR=/tmp/prof npm run bench -- ...  # and a CPU profile of each node process
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
@@ -51,7 +52,9 @@ async function newNode(name: string): Promise<Node> {
 }
 
 async function start(n: Node): Promise<void> {
-  n.child = spawn(process.execPath, [join(ROOT, 'dist/main.node.js')], {
+  // BENCH_CPU_PROFILE_DIR=DIR: each node writes V8 CPU profiles (one per thread) to DIR/<node> when it stops.
+  const profile = process.env.BENCH_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${join(process.env.BENCH_CPU_PROFILE_DIR, n.name)}`] : [];
+  n.child = spawn(process.execPath, [...profile, join(ROOT, 'dist/main.node.js')], {
     cwd: ROOT,
     env: { ...process.env, HOST: '127.0.0.1', PORT: new URL(n.url).port, PUBLIC_URL: n.url, DATABASE_URL: n.databaseUrl, NODE_SECRET_FILE: join(n.dir, 'node.secret'), RATE_LIMIT_PER_SECOND: '0', NODE_ENV: 'production' },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -142,7 +145,7 @@ async function latency(shares: number): Promise<{ p50: number; p99: number; max:
   }
 }
 
-async function backlog(count: number): Promise<{ seconds: number; perSecond: number; rssMb: number; batches: number }> {
+export async function backlog(count: number): Promise<{ seconds: number; perSecond: number; rssMb: number; batches: number }> {
   const [a, b] = [await newNode('a'), await newNode('b')];
   try {
     await fill(a, count, 'backlog');
