@@ -45,7 +45,7 @@ const tlshValue = () =>
     .transform((v) => canonicalTlsh(v) ?? v);
 
 /** A single hash's value, in the form its type takes. */
-const valueOf = (type: Exclude<SingleHashType, 'url'>) => (type === 'tlsh' ? tlshValue() : hashValue(type));
+const valueSchemaOf = (type: Exclude<SingleHashType, 'url'>) => (type === 'tlsh' ? tlshValue() : hashValue(type));
 
 const QUALITY = wholeNumber(0, 100, 'quality').openapi({ description: `PDQ quality (0-100), if known: results for quality below ${THRESHOLDS.pdq.minQuality} are flagged \`lowQuality\`, and such hashes are not shared (422).` });
 
@@ -109,7 +109,7 @@ const VALUE_DESCRIPTION: Record<Exclude<SingleHashType, 'url'>, string> = {
 
 /** The members every hash item has: type and value (`extra` adds the route's own, e.g. labels). */
 function singleHash<T extends Exclude<SingleHashType, 'url'>, E extends z.ZodRawShape>(type: T, extra: E) {
-  return z.object({ type: z.literal(type), value: valueOf(type).openapi({ description: VALUE_DESCRIPTION[type] }), ...extra });
+  return z.object({ type: z.literal(type), value: valueSchemaOf(type).openapi({ description: VALUE_DESCRIPTION[type] }), ...extra });
 }
 
 /** A vpdq item's own members: frames, and a value that is their digest (computed when left out: `digested`). */

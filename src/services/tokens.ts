@@ -191,7 +191,7 @@ export async function issueAccessToken(deps: TokenDeps, req: TokenRequest): Prom
 async function remoteKeys(deps: TokenDeps, client: ClientRow, jwksUrl: string, kid: string | undefined): Promise<ClientKeyRow[]> {
   if (!kid) throw new OAuthError('invalid_client', 'a peer client signs its assertion with a key named by kid, as published at its JWKS URL');
   if (!deps.remoteJwks) throw new OAuthError('invalid_client', 'this node cannot fetch JWKS URLs');
-  let k;
+  let k: Awaited<ReturnType<RemoteJwks['find']>>;
   try {
     k = await deps.remoteJwks.find(jwksUrl, kid);
   } catch (e) {

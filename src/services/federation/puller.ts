@@ -288,7 +288,7 @@ export class Puller {
     let peer: PeerRow | null = null;
     try {
       peer = await this.deps.federation.getPeer(id);
-      if (!peer || peer.status !== 'active') {
+      if (peer?.status !== 'active') {
         l.running = false;
         return;
       }
