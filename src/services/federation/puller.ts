@@ -11,9 +11,9 @@
  * is written. Nothing of a batch is used before it is verified against the cursor this node holds:
  * an answer fetched ahead is kept under the cursor it was asked from, and taken only when the
  * verified chain reaches that cursor.
- * A failure (the peer unreachable, a
- * refused batch) is recorded on the peer and retried after an exponential backoff with jitter; a
- * refused batch applies nothing.
+ *
+ * A failure (the peer unreachable, a refused batch) is recorded on the peer and retried after an
+ * exponential backoff with jitter; a refused batch applies nothing.
  *
  * Several instances on one database may all run it: the commit applies a batch only if the peer's
  * cursor is still the batch's `from`, so a batch two instances pulled is applied once.
