@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { LABELS, PDQ_MIN_SHARE_QUALITY, type LabelId, type MatchQuery, type ShareItem, type VideoFrameHash } from '../client';
+import { isLabelId, PDQ_MIN_SHARE_QUALITY, type LabelId, type MatchQuery, type ShareItem, type VideoFrameHash } from '../client';
 import type { PdfPageHash } from '../core/document';
 import { PdfPageSchema, VideoFrameSchema } from '../http/hash-input';
 import { findMedia, LocalHasher } from './local-hash';
@@ -87,8 +87,6 @@ export function hashesOf(h: z.output<typeof HashedLine>, file?: string): Gathere
   }
   return out;
 }
-
-const isLabelId = (s: string): s is LabelId => LABELS.some((l) => l.id === s);
 
 /** Label ids as given (--labels, an input line); an unknown one stops the command before anything is sent. */
 export function labelIds(given: readonly string[], where: string): LabelId[] {

@@ -925,7 +925,7 @@ export interface components {
             };
             /** @description Whether any shared hash matched (`matches` is not empty). */
             matched: boolean;
-            /** @description The query PDQ hash has quality below 50 (a video or a PDF: no frame or page of quality 50 or more): weak evidence. */
+            /** @description The query PDQ hash has quality below 50 (a video: no frame of quality 50 or more; a PDF: no page of quality 50 or more): weak evidence. */
             lowQuality?: boolean;
             /** @description Nearest first. */
             matches: components["schemas"]["Match"][];

@@ -9,7 +9,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import { MAX_PDF_PAGE, PDF_RENDER_DPI, pdfDigest, type PdfPageHash } from '../core/document';
-import { HASH_SPECS, HASH_TYPES, LABELS, SINGLE_HASH_TYPES, type HashType, type SingleHashType } from '../core/hashes';
+import { HASH_SPECS, HASH_TYPES, LABELS, SINGLE_HASH_TYPES, THRESHOLDS, type HashType, type SingleHashType } from '../core/hashes';
 import { canonicalTlsh } from '../core/tlsh';
 import { hashUrl, hostKey, pathPrefixKey, prefixDigest, prefixDigests, URL_MAX_LENGTH } from '../core/url';
 import { MAX_FRAME_INDEX, MAX_FRAME_TIMESTAMP, vpdqDigest, type VideoFrameHash } from '../core/video';
@@ -45,9 +45,9 @@ const tlshValue = () =>
     .transform((v) => canonicalTlsh(v) ?? v);
 
 /** A single hash's value, in the form its type takes. */
-const valueOf = (type: Exclude<SingleHashType, 'url'>) => (type === 'tlsh' ? tlshValue() : hashValue(type));
+const valueSchemaOf = (type: Exclude<SingleHashType, 'url'>) => (type === 'tlsh' ? tlshValue() : hashValue(type));
 
-const QUALITY = wholeNumber(0, 100, 'quality').openapi({ description: 'PDQ quality (0-100), if known: results for quality below 50 are flagged `lowQuality`, and such hashes are not shared (422).' });
+const QUALITY = wholeNumber(0, 100, 'quality').openapi({ description: `PDQ quality (0-100), if known: results for quality below ${THRESHOLDS.pdq.minQuality} are flagged \`lowQuality\`, and such hashes are not shared (422).` });
 
 export const VideoFrameSchema = z
   .object({
@@ -58,7 +58,7 @@ export const VideoFrameSchema = z
       .max(MAX_FRAME_TIMESTAMP, `a frame timestamp must be seconds from 0 to ${MAX_FRAME_TIMESTAMP}`)
       .openapi({ description: 'Seconds from the start, to the millisecond; never decreasing from frame to frame.' }),
     hash: hexOf(64, 'a frame hash (PDQ)').openapi({ description: 'PDQ of the frame, 64 hex digits.' }),
-    quality: wholeNumber(0, 100, 'a frame quality').openapi({ description: 'PDQ quality; frames below 50 take no part in matching.' }),
+    quality: wholeNumber(0, 100, 'a frame quality').openapi({ description: `PDQ quality; frames below ${THRESHOLDS.vpdq.frameMinQuality} take no part in matching.` }),
   })
   .openapi('VideoFrame');
 
@@ -82,7 +82,7 @@ export const PdfPageSchema = z
   .object({
     page: wholeNumber(1, MAX_PDF_PAGE, 'a page number').openapi({ description: 'Page number, from 1; increasing from page to page.' }),
     hash: hexOf(64, 'a page hash (PDQ)').openapi({ description: `PDQ of the page rendered at ${PDF_RENDER_DPI} dpi, 64 hex digits.` }),
-    quality: wholeNumber(0, 100, 'a page quality').openapi({ description: 'PDQ quality; pages below 50 (blank or nearly) take no part in matching.' }),
+    quality: wholeNumber(0, 100, 'a page quality').openapi({ description: `PDQ quality; pages below ${THRESHOLDS.pdf.pageMinQuality} (blank or nearly) take no part in matching.` }),
   })
   .openapi('PdfPage');
 
@@ -109,7 +109,7 @@ const VALUE_DESCRIPTION: Record<Exclude<SingleHashType, 'url'>, string> = {
 
 /** The members every hash item has: type and value (`extra` adds the route's own, e.g. labels). */
 function singleHash<T extends Exclude<SingleHashType, 'url'>, E extends z.ZodRawShape>(type: T, extra: E) {
-  return z.object({ type: z.literal(type), value: valueOf(type).openapi({ description: VALUE_DESCRIPTION[type] }), ...extra });
+  return z.object({ type: z.literal(type), value: valueSchemaOf(type).openapi({ description: VALUE_DESCRIPTION[type] }), ...extra });
 }
 
 /** A vpdq item's own members: frames, and a value that is their digest (computed when left out: `digested`). */
@@ -244,7 +244,7 @@ const shareItem = (limits: InputLimits) => {
   return z.discriminatedUnion(
     'type',
     [
-      singleHash('pdq', { ...extra, quality: QUALITY.optional().openapi({ description: 'PDQ quality if you computed it; below 50 the hash is refused (422).' }) }),
+      singleHash('pdq', { ...extra, quality: QUALITY.optional().openapi({ description: `PDQ quality if you computed it; below ${THRESHOLDS.pdq.minQuality} the hash is refused (422).` }) }),
       singleHash('blockhash', extra),
       singleHash('md5', extra),
       singleHash('sha256', extra),

@@ -1,11 +1,11 @@
 /** Schemas shared by several routes. Field meanings live here, so /openapi.json documents the API. */
 import { z } from '@hono/zod-openapi';
-import { HASH_TYPES } from '../core/hashes';
+import { HASH_TYPES, THRESHOLDS } from '../core/hashes';
 import { PDF_RENDER_DPI } from '../core/document';
 import { PDQ_DIHEDRAL_VARIANTS } from '../core/pdq';
 import { LabelIdSchema, PdfPageSchema, VideoFrameSchema } from './hash-input';
 
-export const ProblemSchema = z
+const ProblemSchema = z
   .object({
     type: z.string().openapi({ example: 'https://media-hash-node.dev/problems/invalid-request' }),
     title: z.string().openapi({ example: 'Bad Request' }),
@@ -27,11 +27,11 @@ export const HashValueSchema = z.string().openapi({
   example: 'f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22',
 });
 
-export const ImageHashesSchema = z
+const ImageHashesSchema = z
   .object({
     kind: z.literal('image'),
     hashes: z.object({
-      pdq: z.object({ value: HashValueSchema, quality: z.number().int().min(0).max(100) }).openapi({ description: 'PDQ (bit-exact with Meta\'s reference as HMA computes it) and its quality (0-100); hashes of quality below 50 are not shared.' }),
+      pdq: z.object({ value: HashValueSchema, quality: z.number().int().min(0).max(100) }).openapi({ description: `PDQ (bit-exact with Meta's reference as HMA computes it) and its quality (0-100); hashes of quality below ${THRESHOLDS.pdq.minQuality} are not shared.` }),
       blockhash: z.object({ value: HashValueSchema }).openapi({ description: 'blockhash, 16x16 blocks (method 2), 256 bits.' }),
       md5: z.object({ value: z.string() }),
       sha256: z.object({ value: z.string() }),
@@ -40,7 +40,7 @@ export const ImageHashesSchema = z
   })
   .openapi('ImageHashes');
 
-export const VideoHashesSchema = z
+const VideoHashesSchema = z
   .object({
     kind: z.literal('video'),
     hashes: z.object({
@@ -95,7 +95,7 @@ export const mediaHashesSchema = <T extends z.ZodRawShape>(extra: T) =>
   z.discriminatedUnion('kind', [ImageHashesSchema.extend(extra), VideoHashesSchema.extend(extra), PdfHashesSchema.extend(extra), TextHashesSchema.extend(extra)]);
 export const MediaHashesSchema = mediaHashesSchema({});
 
-export const MatchSchema = z
+const MatchSchema = z
   .object({
     id: z.string().openapi({ description: 'The stored hash.' }),
     type: HashTypeSchema,
@@ -139,14 +139,14 @@ export const MatchResultSchema = z
       type: HashTypeSchema,
       value: HashValueSchema,
       quality: z.number().int().optional(),
-      frames: z.number().int().optional().openapi({ description: 'vpdq: frames in the query, and usableFrames those of quality >= 50 with distinct hashes.' }),
+      frames: z.number().int().optional().openapi({ description: `vpdq: frames in the query, and usableFrames those of quality >= ${THRESHOLDS.vpdq.frameMinQuality} with distinct hashes.` }),
       usableFrames: z.number().int().optional(),
-      pages: z.number().int().optional().openapi({ description: 'pdf: pages in the query, and usablePages those of quality >= 50 with distinct hashes.' }),
+      pages: z.number().int().optional().openapi({ description: `pdf: pages in the query, and usablePages those of quality >= ${THRESHOLDS.pdf.pageMinQuality} with distinct hashes.` }),
       usablePages: z.number().int().optional(),
       canonicalUrl: z.string().optional().openapi({ description: 'url: the URL as the node canonicalised it (never stored).' }),
     }),
     matched: z.boolean().openapi({ description: 'Whether any shared hash matched (`matches` is not empty).' }),
-    lowQuality: z.boolean().optional().openapi({ description: 'The query PDQ hash has quality below 50 (a video or a PDF: no frame or page of quality 50 or more): weak evidence.' }),
+    lowQuality: z.boolean().optional().openapi({ description: `The query PDQ hash has quality below ${THRESHOLDS.pdq.minQuality} (a video: no frame of quality ${THRESHOLDS.vpdq.frameMinQuality} or more; a PDF: no page of quality ${THRESHOLDS.pdf.pageMinQuality} or more): weak evidence.` }),
     matches: z.array(MatchSchema).openapi({ description: 'Nearest first.' }),
   })
   .openapi('MatchResult');

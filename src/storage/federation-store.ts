@@ -1,5 +1,6 @@
 /** The SQL FederationStore: the peers this node pulls from, and its own hashes' changes for its feed. Reads only; the ledger writes. */
 import { asc, eq, sql } from 'drizzle-orm';
+import { parseJson } from '../core/json';
 import type { AppDb } from './db';
 import { peers } from './schema';
 import type { ChangeKind, FederationStore, LocalChange, PeerRow } from './types';
@@ -35,7 +36,7 @@ export class SqlFederationStore implements FederationStore {
       order by c.seq limit ${limit}`);
     return rows.map((r) => ({
       seq: Number(r.seq),
-      kind: r.kind as ChangeKind,
+      kind: changeKind(r.kind),
       at: Number(r.at),
       hashId: String(r.subject),
       snapshot: JSON.parse(String(r.snapshot)),
@@ -45,5 +46,17 @@ export class SqlFederationStore implements FederationStore {
 }
 
 function toPeer({ tx: _, labels, ...r }: typeof peers.$inferSelect): PeerRow {
-  return { ...r, labels: labels === null ? null : (JSON.parse(labels) as string[]) };
+  return { ...r, labels: labels === null ? null : labelList(labels) };
+}
+
+/** A peer's labels as stored (a JSON array of label ids, written by the ledger). */
+function labelList(json: string): string[] {
+  const list = parseJson(json);
+  return Array.isArray(list) ? list.filter((l) => typeof l === 'string') : [];
+}
+
+/** The kind of a change the query selected (it selects only these three). */
+function changeKind(kind: string): ChangeKind {
+  if (kind === 'add' || kind === 'update' || kind === 'retract') return kind;
+  throw new Error(`unexpected change kind ${kind} in the federation feed`);
 }

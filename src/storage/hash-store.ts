@@ -1,9 +1,9 @@
 /** The SQL HashStore (drizzle; libsql or D1): reads only; the ledger writes. */
-import { and, asc, eq, gt, gte, inArray, lt, notInArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, notInArray, sql, type SQL } from 'drizzle-orm';
 import { isListHashType, LIST_HASH_TYPES, type HashType } from '../core/hashes';
 import { chunkRows, type AppDb } from './db';
-import { auditLog, changes, hashes, videoFrames } from './schema';
-import type { AuditRow, ChangeKind, ChangeRow, ContributionRow, FeedbackRow, FollowedChange, FrameOwner, HashDetail, HashRow, HashStore, IndexEntry, VideoFrameRow } from './types';
+import { changes, hashes, videoFrames } from './schema';
+import type { ChangeKind, ChangeRow, ContributionRow, FeedbackRow, FollowedChange, FrameOwner, HashDetail, HashRow, HashStore, IndexEntry, VideoFrameRow } from './types';
 
 interface RawDetail {
   seq: number;

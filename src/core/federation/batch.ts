@@ -5,7 +5,9 @@
  * signature itself is checked by the caller (services/federation).
  */
 import { checkPdfPages, MAX_PDF_PAGE, pdfDigest, type PdfPageHash } from '../document';
-import { checkHash, HASH_TYPES, isKnownLabel, type HashType } from '../hashes';
+import { checkHash, isHashType, isKnownLabel, type HashType } from '../hashes';
+import { isRecord, isWholeIn } from '../json';
+import { CONTROL_CHARACTERS } from '../text';
 import { checkVideoFrames, vpdqDigest, type VideoFrameHash } from '../video';
 
 /** The JWS `typ` of a batch. */
@@ -86,12 +88,18 @@ export interface CheckedItem {
 }
 
 export type BatchCheck =
-  | { ok: true; payload: BatchPayload; items: CheckedItem[]; /** Items of types this node does not store (left out). */ skipped: number }
+  | {
+      ok: true;
+      /** The payload's `to` cursor. */
+      to: string;
+      /** Items as served (types this node does not store included). */
+      served: number;
+      items: CheckedItem[];
+      /** Items of types this node does not store (left out). */
+      skipped: number;
+    }
   | { ok: false; problem: string };
 
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-const isCount = (x: unknown) => Number.isInteger(x) && (x as number) >= 0 && (x as number) <= 1e9;
 
 /**
  * Checks a batch payload as a pulling node must before applying anything of it: it names the
@@ -118,7 +126,7 @@ export function checkBatchPayload(raw: unknown, expect: { origin: string; from: 
     else if ('problem' in r) return bad(r.problem);
     else out.push(r);
   }
-  return { ok: true, payload: raw as unknown as BatchPayload, items: out, skipped };
+  return { ok: true, to, served: items.length, items: out, skipped };
 }
 
 function checkItem(raw: unknown, at: string): CheckedItem | 'skip' | { problem: string } {
@@ -127,17 +135,17 @@ function checkItem(raw: unknown, at: string): CheckedItem | 'skip' | { problem: 
   const { op, type, value, labels, contributors, externalId, frames, pages, quality } = raw;
   if (op !== 'add' && op !== 'update' && op !== 'retract') return bad(`op must be add, update or retract, not ${JSON.stringify(op)}`);
   if (typeof type !== 'string' || !/^[a-z0-9_-]{1,32}$/.test(type)) return bad('type must be a hash type name');
-  if (!(HASH_TYPES as readonly string[]).includes(type)) return 'skip';
-  if (!Array.isArray(labels) || labels.length > BATCH_LIMITS.labels || !labels.every((l) => typeof l === 'string' && l.length > 0 && l.length <= 100 && !CONTROL.test(l))) {
+  if (!isHashType(type)) return 'skip';
+  if (!Array.isArray(labels) || labels.length > BATCH_LIMITS.labels || !labels.every((l) => typeof l === 'string' && l.length > 0 && l.length <= 100 && !CONTROL_CHARACTERS.test(l))) {
     return bad('labels must be an array of label ids');
   }
-  if (!isCount(contributors)) return bad('contributors must be a whole number');
-  if (externalId !== undefined && (typeof externalId !== 'string' || externalId.length > BATCH_LIMITS.externalIdLength || CONTROL.test(externalId))) {
+  if (!isWholeIn(contributors, 0, 1e9)) return bad('contributors must be a whole number');
+  if (externalId !== undefined && (typeof externalId !== 'string' || externalId.length > BATCH_LIMITS.externalIdLength || CONTROL_CHARACTERS.test(externalId))) {
     return bad(`externalId must be text of at most ${BATCH_LIMITS.externalIdLength} characters without control characters`);
   }
-  if (quality !== undefined && (!Number.isInteger(quality) || (quality as number) < 0 || (quality as number) > 100)) return bad('quality must be a whole number from 0 to 100');
-  const known = [...new Set((labels as string[]).filter(isKnownLabel))].sort();
-  const base = { op, labels: known, contributors: contributors as number, externalId: (externalId as string | undefined) ?? null } as const;
+  if (quality !== undefined && !isWholeIn(quality, 0, 100)) return bad('quality must be a whole number from 0 to 100');
+  const known = [...new Set(labels.filter(isKnownLabel))].sort();
+  const base = { op, labels: known, contributors, externalId: typeof externalId === 'string' ? externalId : null } as const;
   if (type === 'pdf') {
     if (typeof value !== 'string' || !/^[0-9a-f]{64}$/.test(value)) return bad('a pdf value must be 64 lowercase hex digits');
     if (pages === undefined) return op === 'add' ? bad('a pdf item that adds a PDF must carry its pages') : { ...base, type: 'pdf', value };
@@ -150,7 +158,7 @@ function checkItem(raw: unknown, at: string): CheckedItem | 'skip' | { problem: 
     const r = checkHash(type, value, at);
     if ('problems' in r) return bad(r.problems[0].message);
     if (r.value !== value) return bad('hash values travel in their stored form (lowercase hex; tlsh: T1 and upper-case hex)');
-    return { ...base, type: type as HashType, value: r.value };
+    return { ...base, type, value: r.value };
   }
   if (typeof value !== 'string' || !/^[0-9a-f]{64}$/.test(value)) return bad('a vpdq value must be 64 lowercase hex digits');
   if (frames === undefined) return op === 'add' ? bad('a vpdq item that adds a video must carry its frames') : { ...base, type: 'vpdq', value };

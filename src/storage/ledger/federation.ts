@@ -98,11 +98,14 @@ export function pullStatements(p: PullCommit & { tx: string; ids: string[]; buck
   );
   for (const chunk of chunkJson(encoded)) {
     const items = itemsCte(`[${chunk.join(',')}]`);
-    // A hash the origin holds and this node takes; it becomes active below, when its contribution stands.
+    // A hash the origin holds and this node takes. A new row is written as it ends this commit: active
+    // (the origin's contribution, written next, stands), stamped with the commit's token (a status
+    // this commit set: the change log says `add`) and with the origin's contributor count, so the
+    // statements below change it no more. A row that exists is left to them.
     stmts.push(
       write(sql`with ${items}
-        insert into hashes (id, type, value, origin, status, created_at, updated_at)
-        select i.id, i.type, i.value, ${origin}, 'retracted', ${at}, ${at} from i where i.active = 1 and ${applied}
+        insert into hashes (id, type, value, origin, status, created_at, updated_at, origin_contributors, tx)
+        select i.id, i.type, i.value, ${origin}, 'active', ${at}, ${at}, cast(i.n as integer), ${tx} from i where i.active = 1 and ${applied}
         on conflict (origin, type, value) do nothing`),
     );
     // The origin's one contribution: its labels as taken here, standing while the origin's stands.

@@ -59,20 +59,21 @@ export class SqlLedger implements Ledger {
     for (const r of built.reads) {
       const before = new Map(rows[r.before].map((x) => [Number(x.k), x]));
       for (const a of rows[r.after]) {
-        const b = before.get(Number(a.k))!;
-        const outcome: ShareOutcome = b.id === null ? 'created' : !num(b.mine) ? 'added' : num(b.same) ? 'unchanged' : 'updated';
+        const b = before.get(Number(a.k));
+        // Every item is read before and after its change (a row missing before would be a hash made now).
+        const outcome: ShareOutcome = !b || b.id === null ? 'created' : !num(b.mine) ? 'added' : num(b.same) ? 'unchanged' : 'updated';
         out[Number(a.k)] = { id: String(a.id), seq: Number(a.seq), outcome };
       }
     }
-    const result = new Map([...byKey.keys()].map((k, i) => [k, out[i]]));
-    return { items: keyOf.map((k) => result.get(k)!), lastChange: lastOf(rows[built.last]) };
+    const position = new Map([...byKey.keys()].map((k, i) => [k, i]));
+    return { items: keyOf.map((k) => out[position.get(k) ?? -1]), lastChange: lastOf(rows[built.last]) };
   }
 
-  async retract(input: { at: number; actor: string; hashId: string; type: string; value: string; contributor: string | null }) {
+  async retract(input: Parameters<Ledger['retract']>[0]): ReturnType<Ledger['retract']> {
     const built = retractStatements({ ...input, tx: this.newId() });
     const rows = await this.run(built.stmts);
     const r = rows[built.result][0];
-    return { changed: num(r?.changed) === 1, status: (r?.status ?? 'retracted') as 'active' | 'retracted', contributors: Number(r?.contributors ?? 0), lastChange: lastOf(rows[built.last]) };
+    return { changed: num(r?.changed) === 1, status: r?.status === 'active' ? 'active' : 'retracted', contributors: Number(r?.contributors ?? 0), lastChange: lastOf(rows[built.last]) };
   }
 
   async feedback(input: { at: number; member: string; hashId: string; verdict: 'confirm' | 'dispute'; reason: string | null }) {
@@ -89,12 +90,12 @@ export class SqlLedger implements Ledger {
     return { created: num(rows[built.result][0]?.changed) === 1, lastChange: lastOf(rows[built.last]) };
   }
 
-  async setClientStatus(input: Parameters<Ledger['setClientStatus']>[0]) {
+  async setClientStatus(input: Parameters<Ledger['setClientStatus']>[0]): ReturnType<Ledger['setClientStatus']> {
     const built = setClientStatusStatements({ ...input, tx: this.newId() });
     const rows = await this.run(built.stmts);
     const r = rows[built.result][0];
     const outcome = !r ? 'not_found' : num(r.changed) ? 'changed' : r.status === input.status ? 'unchanged' : 'last_admin';
-    return { outcome: outcome as 'changed' | 'unchanged' | 'last_admin' | 'not_found', lastChange: lastOf(rows[built.last]) };
+    return { outcome, lastChange: lastOf(rows[built.last]) };
   }
 
   async addClientKey(input: Parameters<Ledger['addClientKey']>[0]) {
@@ -121,12 +122,12 @@ export class SqlLedger implements Ledger {
     return { added: num(rows[built.result][0]?.changed) === 1, lastChange: lastOf(rows[built.last]) };
   }
 
-  async updatePeer(input: Parameters<Ledger['updatePeer']>[0]) {
+  async updatePeer(input: Parameters<Ledger['updatePeer']>[0]): ReturnType<Ledger['updatePeer']> {
     const built = updatePeerStatements({ ...input, tx: this.newId() });
     const rows = await this.run(built.stmts);
     const r = rows[built.result][0];
     const outcome = !r || (r.status === 'removed' && !num(r.changed)) ? 'not_found' : num(r.changed) ? 'changed' : 'unchanged';
-    return { outcome: outcome as 'changed' | 'unchanged' | 'not_found', lastChange: lastOf(rows[built.last]) };
+    return { outcome, lastChange: lastOf(rows[built.last]) };
   }
 
   async applyPull(input: PullCommit) {
