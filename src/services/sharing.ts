@@ -9,13 +9,29 @@ import type { Principal } from '../core/auth';
 import { DomainError, type FieldProblem } from '../core/errors';
 import { THRESHOLDS, type HashType } from '../core/hashes';
 import type { PdfPageHash } from '../core/document';
+import { itemId, WHOLE, type ItemKind } from '../core/items';
 import { usableFrameMask, type VideoFrameHash } from '../core/video';
 import type { ShareOutcome, VideoFrameRow, Verdict } from '../storage/types';
 import type { ServiceDeps } from './deps';
 import type { HashQuery } from './hashing';
 
-/** A hash to share, checked at the edge (src/http/hash-input.ts): known labels, free text without control characters. */
-export type ShareItem = HashQuery & { labels: string[]; externalId?: string };
+/**
+ * A hash to share, checked at the edge (src/http/hash-input.ts): known labels, free text without
+ * control characters; in a share of media, the variant of the media it was computed from.
+ */
+export type ShareItem = HashQuery & { labels: string[]; externalId?: string; variant?: string };
+
+/** A share of media: its hashes become one item (core/items), named by the node and the media's SHA-256. */
+export interface MediaItem {
+  sha256: string;
+  kind: ItemKind;
+}
+
+export interface ItemShareResult {
+  id: string;
+  /** created: new to the node; added: your share joined other members'; updated: your labels changed; unchanged. */
+  outcome: ShareOutcome;
+}
 
 export type { ShareOutcome };
 
@@ -30,9 +46,20 @@ export interface ShareResult {
 }
 
 export async function shareHashes(deps: ServiceDeps, who: Principal, items: readonly ShareItem[]): Promise<ShareResult[]> {
+  return (await share(deps, who, items)).results;
+}
+
+/** Shares the hashes of one piece of media as one item, in one commit with the item and the member's share of it. */
+export async function shareMediaItem(deps: ServiceDeps, who: Principal, items: readonly ShareItem[], media: MediaItem): Promise<{ results: ShareResult[]; item: ItemShareResult }> {
+  const r = await share(deps, who, items, media);
+  if (!r.item) throw new Error('the ledger did not report the item of a media share');
+  return { results: r.results, item: r.item };
+}
+
+async function share(deps: ServiceDeps, who: Principal, items: readonly ShareItem[], media?: MediaItem): Promise<{ results: ShareResult[]; item?: ItemShareResult }> {
   // One commit item per (type, value): the same hash named twice in a request shares once, with the
   // union of its labels.
-  const wanted = new Map<string, { type: HashType; value: string; labels: Set<string>; externalId: string | null; frames?: VideoFrameHash[]; pages?: PdfPageHash[]; urlScope?: string }>();
+  const wanted = new Map<string, { type: HashType; value: string; labels: Set<string>; externalId: string | null; frames?: VideoFrameHash[]; pages?: PdfPageHash[]; urlScope?: string; variant?: string }>();
   const keyOf = items.map((it) => {
     const key = `${it.type}:${it.value}`;
     const prev = wanted.get(key);
@@ -46,6 +73,7 @@ export async function shareHashes(deps: ServiceDeps, who: Principal, items: read
         frames: it.type === 'vpdq' ? it.frames : undefined,
         pages: it.type === 'pdf' ? it.pages : undefined,
         urlScope: it.type === 'url' ? it.url?.scope : undefined,
+        variant: it.variant,
       });
     }
     return key;
@@ -62,9 +90,12 @@ export async function shareHashes(deps: ServiceDeps, who: Principal, items: read
     throw new DomainError('low_quality', `PDQ hashes of quality below ${THRESHOLDS.pdq.minQuality} are not shared: they come from flat, blank or tiny images and match unrelated media (${weak[0].message})`, { errors: weak });
   }
 
+  const itemLabels = [...new Set(items.flatMap((it) => it.labels))].sort();
+  const item = media ? { id: itemId(deps.issuer, media.sha256), sha256: media.sha256, kind: media.kind, labels: itemLabels } : undefined;
   const committed = await deps.ledger.share({
     at: deps.now(),
     contributor: who.clientId,
+    ...(item ? { item } : {}),
     items: [...wanted.values()].map((w) => ({
       type: w.type,
       value: w.value,
@@ -75,6 +106,7 @@ export async function shareHashes(deps: ServiceDeps, who: Principal, items: read
       ...(w.pages ? { frames: pageRows(w.pages), auditExtra: { pages: w.pages.length } } : {}),
       // Whether a url value asks for the URL, its host or its folder; never the URL itself.
       ...(w.urlScope ? { auditExtra: { scope: w.urlScope } } : {}),
+      ...(media ? { variant: w.variant ?? WHOLE } : {}),
     })),
   });
   await deps.follower.catchUp(committed.lastChange);
@@ -83,7 +115,8 @@ export async function shareHashes(deps: ServiceDeps, who: Principal, items: read
     const r = committed.items[i];
     return [key, { id: r.id, type: w.type, value: w.value, created: r.outcome === 'created', outcome: r.outcome }];
   }));
-  return keyOf.flatMap((k) => results.get(k) ?? []);
+  const out = keyOf.flatMap((k) => results.get(k) ?? []);
+  return { results: out, ...(item && committed.item ? { item: { id: item.id, outcome: committed.item.outcome } } : {}) };
 }
 
 /** A video's frames as the ledger stores them, each marked for matching or not. */
