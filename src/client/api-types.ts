@@ -179,7 +179,7 @@ export interface paths {
         put?: never;
         /**
          * Share hashes
-         * @description Shares hashes with labels. Sharing the same type and value again is idempotent; new labels replace your earlier ones. Images, videos, PDFs and texts go to POST /v1/hashes/media. A url item may carry the URL itself (and, to share a whole host or folder, a scope): only its SHA-256 is stored.
+         * @description Shares hashes with labels. Sharing the same type and value again is idempotent; new labels replace your earlier ones. Hashes naming the `item` (SHA-256 and kind of the media) they were computed from form one item per piece of media, as a media share does. Images, videos, PDFs and texts go to POST /v1/hashes/media. A url item may carry the URL itself (and, to share a whole host or folder, a scope): only its SHA-256 is stored.
          */
         post: operations["shareHashes"];
         delete?: never;
@@ -1089,6 +1089,19 @@ export interface components {
              * @enum {string}
              */
             outcome: "created" | "added" | "updated" | "unchanged";
+            /** @description The id of the item the hash was shared in (when the request named its `item`). */
+            item?: string;
+        };
+        ItemShare: {
+            /** @description The item (GET, DELETE /v1/items/{id}): the same for every share of the same media on this node. */
+            id: string;
+            /** @description The SHA-256 of the media. */
+            sha256: string;
+            /**
+             * @description created: new to the node; added: your share joined other members'; updated: your labels changed; unchanged.
+             * @enum {string}
+             */
+            outcome: "created" | "added" | "updated" | "unchanged";
         };
         ShareRequest: {
             /** @description 1 to 1000 items; the vpdq items hold at most 36000 frames in all, the pdf items at most 20000 pages. */
@@ -1101,6 +1114,9 @@ export interface components {
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
+                item?: components["schemas"]["MediaItem"];
+                /** @description With item: the variant of the media the hash was computed from (`whole`, the default: the media as it is; `trim`, `crop-…`: an edit of it). */
+                variant?: string;
                 /** @description PDQ quality if you computed it; below 50 the hash is refused (422). */
                 quality?: number;
             } | {
@@ -1112,6 +1128,9 @@ export interface components {
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
+                item?: components["schemas"]["MediaItem"];
+                /** @description With item: the variant of the media the hash was computed from (`whole`, the default: the media as it is; `trim`, `crop-…`: an edit of it). */
+                variant?: string;
             } | {
                 /** @enum {string} */
                 type: "md5";
@@ -1121,6 +1140,9 @@ export interface components {
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
+                item?: components["schemas"]["MediaItem"];
+                /** @description With item: the variant of the media the hash was computed from (`whole`, the default: the media as it is; `trim`, `crop-…`: an edit of it). */
+                variant?: string;
             } | {
                 /** @enum {string} */
                 type: "sha256";
@@ -1130,6 +1152,9 @@ export interface components {
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
+                item?: components["schemas"]["MediaItem"];
+                /** @description With item: the variant of the media the hash was computed from (`whole`, the default: the media as it is; `trim`, `crop-…`: an edit of it). */
+                variant?: string;
             } | {
                 /** @enum {string} */
                 type: "vpdq";
@@ -1141,6 +1166,9 @@ export interface components {
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
+                item?: components["schemas"]["MediaItem"];
+                /** @description With item: the variant of the media the hash was computed from (`whole`, the default: the media as it is; `trim`, `crop-…`: an edit of it). */
+                variant?: string;
             } | {
                 /** @enum {string} */
                 type: "pdf";
@@ -1152,6 +1180,9 @@ export interface components {
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
+                item?: components["schemas"]["MediaItem"];
+                /** @description With item: the variant of the media the hash was computed from (`whole`, the default: the media as it is; `trim`, `crop-…`: an edit of it). */
+                variant?: string;
             } | {
                 /** @enum {string} */
                 type: "tlsh";
@@ -1161,6 +1192,9 @@ export interface components {
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
+                item?: components["schemas"]["MediaItem"];
+                /** @description With item: the variant of the media the hash was computed from (`whole`, the default: the media as it is; `trim`, `crop-…`: an edit of it). */
+                variant?: string;
             } | {
                 /** @enum {string} */
                 type: "url";
@@ -1180,16 +1214,16 @@ export interface components {
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
+                item?: components["schemas"]["MediaItem"];
+                /** @description With item: the variant of the media the hash was computed from (`whole`, the default: the media as it is; `trim`, `crop-…`: an edit of it). */
+                variant?: string;
             })[];
         };
-        ItemShare: {
-            /** @description The item the media's hashes form (GET, DELETE /v1/items/{id}): the same for every share of the same bytes. */
-            id: string;
-            /**
-             * @description created: new to the node; added: your share joined other members'; updated: your labels changed; unchanged.
-             * @enum {string}
-             */
-            outcome: "created" | "added" | "updated" | "unchanged";
+        /** @description The media this hash was computed from (its SHA-256 and kind): the hashes of one piece of media, in this request or another, form one item (GET /v1/items/{id}), retracted and relabelled as one. */
+        MediaItem: {
+            sha256: string;
+            /** @enum {string} */
+            kind: "image" | "video" | "pdf" | "text";
         };
         FeedPage: {
             entries: {
@@ -2097,7 +2131,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description One result per item, in order. */
+            /** @description One result per item, in order; with `media`, the items the hashes that named their media form. */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -2105,6 +2139,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["ShareResult"][];
+                        media?: components["schemas"]["ItemShare"][];
                     };
                 };
             };

@@ -186,11 +186,11 @@ export interface LedgerShareItem {
   frames?: Omit<VideoFrameRow, 'seq' | 'hashId'>[];
   /** What the audit entry says beside type, value, labels and externalId (e.g. a video's frame count). */
   auditExtra?: Record<string, unknown>;
-  /** With a share's `item`: the variant of the media this hash was computed from (default `whole`). */
-  variant?: string;
+  /** The items of the share's `media` this hash belongs to, each with the variant of the media it was computed from. */
+  links?: { item: string; variant: string }[];
 }
 
-/** The item a share of media makes of its hashes (core/items): id, the media's SHA-256 and kind, the member's labels. */
+/** An item a share of media makes of its hashes (core/items): id, the media's SHA-256 and kind, the member's labels; its hashes name it in their `links`. */
 export interface LedgerItem {
   id: string;
   sha256: string;
@@ -249,7 +249,7 @@ export interface Sequenced {
  */
 export interface Ledger {
   /** Shares hashes for `contributor` (origin '' = this node's members). Idempotent per (type, value). */
-  share(input: { at: number; contributor: string; origin?: string; items: LedgerShareItem[]; item?: LedgerItem }): Promise<Sequenced & { items: LedgerShareResult[]; item?: { outcome: ShareOutcome } }>;
+  share(input: { at: number; contributor: string; origin?: string; items: LedgerShareItem[]; media?: LedgerItem[] }): Promise<Sequenced & { items: LedgerShareResult[]; media: { id: string; outcome: ShareOutcome }[] }>;
   /**
    * Withdraws the contributor's share of an item (`contributor: null`, admins: every member's) and,
    * in the same commit, their contributions to each of its hashes that no other standing item of

@@ -68,7 +68,7 @@ describe('a media share is one item', () => {
     expect(status).toBe(201);
     const sha = createHash('sha256').update(image).digest('hex');
     id = itemId(ISSUER, sha);
-    expect(body.item).toEqual({ id, outcome: 'created' });
+    expect(body.item).toEqual({ id, sha256: sha, outcome: 'created' });
     hashIds = body.items.map((h: { id: string }) => h.id);
 
     const res = await t.request(`/v1/items/${id}`, { headers: alice });
@@ -83,7 +83,7 @@ describe('a media share is one item', () => {
     ]);
     // The same bytes shared again by another member: the same item.
     const again = await shareImage(t, image, 'recruitment', await t.as('partner', 'bob'));
-    expect(again.body.item).toEqual({ id, outcome: 'added' });
+    expect(again.body.item).toEqual({ id, sha256: sha, outcome: 'added' });
   });
 
   it('a match names the item and the variant that matched', async () => {
@@ -142,6 +142,63 @@ describe('a media share is one item', () => {
     const item = await (await t.request(`/v1/items/${body.item.id}`, { headers: carol })).json();
     expect(item.hashes.map((h: { status: string }) => h.status)).toEqual(['retracted', 'active', 'active', 'active']);
     expect(item.status).toBe('active');
+  });
+});
+
+describe('hashes shared as JSON (computed on the member\'s side) name their media', () => {
+  const hex = (seed: string) => createHash('sha256').update(seed).digest('hex');
+
+  it('the hashes naming the same media form one item, as a media share of it would', async () => {
+    const frank = await t.as('partner', 'frank');
+    const a = hex('media a');
+    const b = hex('media b');
+    const items = [
+      { type: 'pdq', value: hex('pdq a'), labels: ['manifesto'], item: { sha256: a, kind: 'image' } },
+      { type: 'pdq', value: hex('pdq a trimmed'), labels: ['manifesto'], item: { sha256: a, kind: 'image' }, variant: 'trim' },
+      { type: 'sha256', value: a, labels: ['manifesto'], item: { sha256: a, kind: 'image' } },
+      { type: 'sha256', value: b, labels: ['recruitment'], item: { sha256: b, kind: 'video' } },
+      { type: 'md5', value: hex('alone').slice(0, 32), labels: ['recruitment'] },
+    ];
+    const res = await t.request('/v1/hashes', json('POST', { items }, frank));
+    expect(res.status).toBe(201);
+    const body = await res.json();
+    expect(body.media).toEqual([
+      { id: itemId(ISSUER, a), sha256: a, outcome: 'created' },
+      { id: itemId(ISSUER, b), sha256: b, outcome: 'created' },
+    ]);
+    expect(body.items.map((r: { item?: string }) => r.item)).toEqual([itemId(ISSUER, a), itemId(ISSUER, a), itemId(ISSUER, a), itemId(ISSUER, b), undefined]);
+    const item = await (await t.request(`/v1/items/${itemId(ISSUER, a)}`, { headers: frank })).json();
+    expect(item).toMatchObject({ kind: 'image', labels: ['manifesto'], contributors: 1 });
+    expect(item.hashes.map((h: { type: string; variant: string }) => [h.type, h.variant])).toEqual([
+      ['pdq', 'whole'],
+      ['pdq', 'trim'],
+      ['sha256', 'whole'],
+    ]);
+    // Without `item`, the response is what it always was.
+    const plain = await (await t.request('/v1/hashes', json('POST', { items: [items[4]] }, frank))).json();
+    expect(plain).toEqual({ items: [expect.not.objectContaining({ item: expect.anything() })] });
+    expect(Object.keys(plain)).toEqual(['items']);
+  });
+
+  it('refuses a variant without its item, a bad item, one media named as two kinds: 400 naming the field', async () => {
+    const v = hex('bad');
+    const cases: [unknown, RegExp][] = [
+      [{ type: 'pdq', value: v, labels: ['manifesto'], variant: 'trim' }, /variant is of an item's media/],
+      [{ type: 'pdq', value: v, labels: ['manifesto'], item: { sha256: 'abc', kind: 'image' } }, /item.sha256 must be the SHA-256/],
+      [{ type: 'pdq', value: v, labels: ['manifesto'], item: { sha256: v, kind: 'audio' } }, /item.kind must be one of image, video, pdf, text/],
+      [{ type: 'pdq', value: v, labels: ['manifesto'], item: { sha256: v, kind: 'image' }, variant: 'Not A Variant' }, /variant must be lowercase/],
+    ];
+    for (const [it, message] of cases) {
+      const body = await problem(await t.request('/v1/hashes', json('POST', { items: [it] })), 400, 'invalid_request');
+      expect(JSON.stringify(body)).toMatch(message);
+    }
+    const twoKinds = [
+      { type: 'pdq', value: v, labels: ['manifesto'], item: { sha256: v, kind: 'image' } },
+      { type: 'md5', value: v.slice(0, 32), labels: ['manifesto'], item: { sha256: v, kind: 'video' } },
+    ];
+    const body = await problem(await t.request('/v1/hashes', json('POST', { items: twoKinds })), 400, 'invalid_request');
+    expect(JSON.stringify(body)).toMatch(/named as image and as video/);
+    expect(await t.rt.deps.hashes.getItem(itemId(ISSUER, v))).toBeNull();
   });
 });
 

@@ -28,14 +28,18 @@ beforeAll(async () => {
 afterAll(() => db.close());
 
 /** An image's four hashes (seeded), with their variants, and its item. */
-function image(seed: number, labels: string[], variants: Record<string, string> = {}): { items: LedgerShareItem[]; item: LedgerItem } {
+function image(seed: number, labels: string[], variants: Record<string, string> = {}): { items: LedgerShareItem[]; media: LedgerItem[]; item: LedgerItem } {
   const sha = hex(seed * 10 + 4);
-  const h = (type: LedgerShareItem['type'], value: string): LedgerShareItem => ({ type, value, labels, externalId: null, variant: variants[type] ?? 'whole' });
+  const item: LedgerItem = { id: itemId('http://node.test', sha), sha256: sha, kind: 'image', labels };
+  const h = (type: LedgerShareItem['type'], value: string): LedgerShareItem => ({ type, value, labels, externalId: null, links: [{ item: item.id, variant: variants[type] ?? 'whole' }] });
   return {
     items: [h('pdq', hex(seed * 10 + 1)), h('blockhash', hex(seed * 10 + 2)), h('md5', hex(seed * 10 + 3, 32)), h('sha256', sha)],
-    item: { id: itemId('http://node.test', sha), sha256: sha, kind: 'image', labels },
+    media: [item],
+    item,
   };
 }
+/** The arguments of a share of the image (its hashes and its item). */
+const of = (img: ReturnType<typeof image>) => ({ items: img.items, media: img.media });
 
 const standing = async (hashId: string) => (await store.getById(hashId))!.contributions.filter((c) => c.retractedAt === null).map((c) => c.contributor);
 
@@ -44,8 +48,8 @@ describe('a share of media makes one item', () => {
     const img = image(1, ['attack-footage'], { blockhash: 'trim' });
     const before = await log.auditSize();
     const last = await store.lastChange();
-    const a = await ledger.share({ at: T0, contributor: 'p1', ...img });
-    expect(a.item).toEqual({ outcome: 'created' });
+    const a = await ledger.share({ at: T0, contributor: 'p1', ...of(img) });
+    expect(a.media).toEqual([{ id: img.item.id, outcome: 'created' }]);
     expect(a.items.map((r) => r.outcome)).toEqual(['created', 'created', 'created', 'created']);
 
     const d = (await store.getItem(img.item.id))!;
@@ -72,23 +76,23 @@ describe('a share of media makes one item', () => {
     expect(added[0]).toMatchObject({
       actor: 'p1',
       subject: { kind: 'item', id: img.item.id },
-      content: { sha256: img.item.sha256, kind: 'image', labels: ['attack-footage'], hashes: img.items.map((h) => ({ type: h.type, value: h.value, variant: h.variant })) },
+      content: { sha256: img.item.sha256, kind: 'image', labels: ['attack-footage'], hashes: img.items.map((h) => ({ type: h.type, value: h.value, variant: h.links?.[0].variant })) },
     });
     for (const e of (await log.auditEntries(0, await log.auditSize())).map((x) => x.entry)) expect(canonicalize(JSON.parse(e))).toBe(e);
   });
 
   it('is unchanged, added beside, relabelled as a hash share is', async () => {
     const img = image(2, ['manifesto']);
-    await ledger.share({ at: T0, contributor: 'p1', ...img });
+    await ledger.share({ at: T0, contributor: 'p1', ...of(img) });
     const size = await log.auditSize();
     const last = await store.lastChange();
-    const again = await ledger.share({ at: T0 + 1, contributor: 'p1', ...img });
-    expect(again.item).toEqual({ outcome: 'unchanged' });
+    const again = await ledger.share({ at: T0 + 1, contributor: 'p1', ...of(img) });
+    expect(again.media).toEqual([{ id: img.item.id, outcome: 'unchanged' }]);
     expect(await log.auditSize()).toBe(size);
     expect(await store.lastChange()).toBe(last);
-    expect((await ledger.share({ at: T0 + 2, contributor: 'p2', ...img })).item).toEqual({ outcome: 'added' });
+    expect((await ledger.share({ at: T0 + 2, contributor: 'p2', ...of(img) })).media[0].outcome).toBe('added');
     const relabelled = image(2, ['glorification']);
-    expect((await ledger.share({ at: T0 + 3, contributor: 'p1', ...relabelled })).item).toEqual({ outcome: 'updated' });
+    expect((await ledger.share({ at: T0 + 3, contributor: 'p1', ...of(relabelled) })).media[0].outcome).toBe('updated');
     const d = (await store.getItem(img.item.id))!;
     expect(d.contributions.map((c) => [c.contributor, c.labels])).toEqual([
       ['p1', ['glorification']],
@@ -102,15 +106,38 @@ describe('a share of media makes one item', () => {
 
   it('links hashes already shared alone, and the feed says so', async () => {
     const img = image(3, ['recruitment']);
-    const alone = await ledger.share({ at: T0, contributor: 'p1', items: img.items });
-    expect(alone.item).toBeUndefined();
+    const alone = await ledger.share({ at: T0, contributor: 'p1', items: img.items.map(({ links: _, ...h }) => h) });
+    expect(alone.media).toEqual([]);
     expect((await store.getById(alone.items[0].id))!.items).toEqual([]);
     const last = await store.lastChange();
-    const r = await ledger.share({ at: T0 + 1, contributor: 'p1', ...img });
+    const r = await ledger.share({ at: T0 + 1, contributor: 'p1', ...of(img) });
     expect(r.items.map((x) => x.outcome)).toEqual(['unchanged', 'unchanged', 'unchanged', 'unchanged']);
     // The contributions did not change, the hashes' items did: an update row each.
     const feed = await store.changesSince(last, 100);
     expect(feed.map((c) => [c.kind, c.snapshot.items])).toEqual(img.items.map(() => ['update', [{ id: img.item.id, variant: 'whole' }]]));
+  });
+
+  it('several media in one share, a hash of two of them linked to both', async () => {
+    const a = image(11, ['manifesto']);
+    const b = image(12, ['recruitment'], { blockhash: 'trim' });
+    b.items[1] = { ...b.items[1], value: a.items[1].value };
+    const r = await ledger.share({ at: T0, contributor: 'p1', items: [...a.items, ...b.items], media: [...a.media, ...b.media] });
+    expect(r.media).toEqual([
+      { id: a.item.id, outcome: 'created' },
+      { id: b.item.id, outcome: 'created' },
+    ]);
+    expect(r.items[1].id).toBe(r.items[5].id);
+    expect((await store.getById(r.items[1].id))!.items).toEqual([
+      { id: a.item.id, variant: 'whole' },
+      { id: b.item.id, variant: 'trim' },
+    ]);
+    // An item's hashes are listed in the order they were linked (the shared one came first here).
+    expect((await store.getItem(b.item.id))!.hashes.map((h) => [h.type, h.variant])).toEqual([
+      ['blockhash', 'trim'],
+      ['pdq', 'whole'],
+      ['md5', 'whole'],
+      ['sha256', 'whole'],
+    ]);
   });
 
   it('a commit that fails part-way writes no item either', async () => {
@@ -119,7 +146,7 @@ describe('a share of media makes one item', () => {
     const bad = ledger.share({
       at: T0,
       contributor: 'p1',
-      item: img.item,
+      media: img.media,
       items: [...img.items, { type: 'vpdq', value: hex(49), labels: ['attack-footage'], externalId: null, frames: [{ frame: 0, timestampMs: 0, quality: 90, value: null as unknown as string, indexed: true }] }],
     });
     await expect(bad).rejects.toThrow();
@@ -131,8 +158,8 @@ describe('a share of media makes one item', () => {
 describe('retracting and relabelling an item', () => {
   it('a member withdraws its own share and contributions; the last one leaves a tombstone on every hash', async () => {
     const img = image(5, ['attack-footage']);
-    const s = await ledger.share({ at: T0, contributor: 'p1', ...img });
-    await ledger.share({ at: T0, contributor: 'p2', ...img });
+    const s = await ledger.share({ at: T0, contributor: 'p1', ...of(img) });
+    await ledger.share({ at: T0, contributor: 'p2', ...of(img) });
     const ids = s.items.map((r) => r.id);
     const size = await log.auditSize();
     const last = await store.lastChange();
@@ -162,8 +189,8 @@ describe('retracting and relabelling an item', () => {
     const a = image(6, ['manifesto']);
     const b = image(7, ['manifesto']);
     b.items[1] = { ...b.items[1], value: a.items[1].value };
-    const sa = await ledger.share({ at: T0, contributor: 'p1', ...a });
-    await ledger.share({ at: T0, contributor: 'p1', ...b });
+    const sa = await ledger.share({ at: T0, contributor: 'p1', ...of(a) });
+    await ledger.share({ at: T0, contributor: 'p1', ...of(b) });
     const shared = sa.items[1].id;
     expect((await store.getById(shared))!.items.map((x) => x.id)).toEqual([a.item.id, b.item.id]);
     const r = await ledger.retractItem({ at: T0 + 1, actor: 'p1', itemId: a.item.id, sha256: a.item.sha256, contributor: 'p1' });
@@ -177,8 +204,8 @@ describe('retracting and relabelling an item', () => {
 
   it('an admin withdraws every member\'s share', async () => {
     const img = image(8, ['attack-footage']);
-    const s = await ledger.share({ at: T0, contributor: 'p1', ...img });
-    await ledger.share({ at: T0, contributor: 'p2', ...img });
+    const s = await ledger.share({ at: T0, contributor: 'p1', ...of(img) });
+    await ledger.share({ at: T0, contributor: 'p2', ...of(img) });
     const r = await ledger.retractItem({ at: T0 + 1, actor: 'admin-1', itemId: img.item.id, sha256: img.item.sha256, contributor: null });
     expect(r).toMatchObject({ changed: true, contributors: 0, hashes: 4 });
     for (const x of s.items) expect((await store.getById(x.id))!.status).toBe('retracted');
@@ -188,8 +215,8 @@ describe('retracting and relabelling an item', () => {
 
   it('relabels the member\'s share and its standing contributions in one commit', async () => {
     const img = image(9, ['attack-footage']);
-    const s = await ledger.share({ at: T0, contributor: 'p1', ...img });
-    await ledger.share({ at: T0, contributor: 'p2', ...img });
+    const s = await ledger.share({ at: T0, contributor: 'p1', ...of(img) });
+    await ledger.share({ at: T0, contributor: 'p2', ...of(img) });
     const last = await store.lastChange();
     const size = await log.auditSize();
     const r = await ledger.relabelItem({ at: T0 + 1, member: 'p1', itemId: img.item.id, labels: ['recruitment', 'manifesto'] });
@@ -215,11 +242,11 @@ describe('retracting and relabelling an item', () => {
 
 describe('the item statements find their rows through indexes', () => {
   it('no statement scans items, item_hashes, item_contributions, hashes or contributions', async () => {
-    for (let k = 0; k < 20; k++) await ledger.share({ at: T0, contributor: `m${k}`, ...image(100 + k, ['attack-footage']) });
+    for (let k = 0; k < 20; k++) await ledger.share({ at: T0, contributor: `m${k}`, ...of(image(100 + k, ['attack-footage'])) });
     await db.client.execute('ANALYZE');
     const img = image(100, ['attack-footage']);
     const built: Stmt[][] = [
-      shareStatements({ at: T0, tx: 't', contributor: 'p1', origin: '', items: img.items.map((x, i) => ({ ...x, id: `n${i}` })), item: img.item, buckets: true }).stmts,
+      shareStatements({ at: T0, tx: 't', contributor: 'p1', origin: '', items: img.items.map((x, i) => ({ ...x, id: `n${i}` })), media: img.media, buckets: true }).stmts,
       retractItemStatements({ at: T0, tx: 't', actor: 'p1', itemId: img.item.id, sha256: img.item.sha256, contributor: 'p1' }).stmts,
       retractItemStatements({ at: T0, tx: 't', actor: 'a', itemId: img.item.id, sha256: img.item.sha256, contributor: null }).stmts,
       relabelItemStatements({ at: T0, tx: 't', member: 'p1', itemId: img.item.id, labels: ['manifesto'] }).stmts,

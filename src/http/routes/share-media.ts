@@ -8,14 +8,8 @@ import { readMedia } from '../media';
 import { protectedRoute } from '../route';
 import { mediaHashesSchema, problemResponses } from '../schemas';
 import { parseOrThrow } from '../validation';
-import { ShareResultSchema } from './share';
+import { ItemShareSchema, ShareResultSchema } from './share';
 
-const ItemShareSchema = z
-  .object({
-    id: z.string().openapi({ description: 'The item the media\'s hashes form (GET, DELETE /v1/items/{id}): the same for every share of the same bytes.' }),
-    outcome: z.enum(['created', 'added', 'updated', 'unchanged']).openapi({ description: 'created: new to the node; added: your share joined other members\'; updated: your labels changed; unchanged.' }),
-  })
-  .openapi('ItemShare');
 
 const route = protectedRoute({
   method: 'post',

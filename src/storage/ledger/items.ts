@@ -7,10 +7,10 @@
  * feed, federation) sees an item's hashes as before, each now naming its items.
  */
 import { sql, type SQL } from 'drizzle-orm';
-import { entryTemplate, Hole } from '../../core/audit';
+import { canonicalJson, entryTemplate, Hole } from '../../core/audit';
 import type { LedgerItem } from '../types';
 import type { Statements } from './hashes';
-import { deriveStatus, entrySql, lastChange, read, snapshotSql, write, type Stmt } from './sql';
+import { chunkJson, deriveStatus, entrySql, lastChange, read, snapshotSql, write, type Stmt } from './sql';
 
 /** The hashes of an item `ih` (alias) joined to their rows `h`: one seek of each index per hash. */
 const itemHashRows = (itemId: string) => sql`item_hashes ih cross join hashes h on h.id = ih.hash_id where ih.item_id = ${itemId}`;
@@ -18,49 +18,76 @@ const itemHashRows = (itemId: string) => sql`item_hashes ih cross join hashes h 
 /** The member's share of the item, standing. */
 const standingShare = (itemId: string, member: string) => sql`select 1 from item_contributions where item_id = ${itemId} and contributor = ${member} and retracted_at is null`;
 
-/** What a share's item looked like before the commit (read first): existed; mine = the member's share stands, same = with these labels. */
-export function itemBeforeRead(item: LedgerItem, member: string): Stmt {
-  const labels = JSON.stringify(item.labels);
-  return read(['existed', 'mine', 'same'], sql`select exists (select 1 from items where id = ${item.id}) as existed, exists (${standingShare(item.id, member)}) as mine,
-      exists (${standingShare(item.id, member)} and labels = ${labels}) as same`);
+/** The media of a share as one JSON argument: `m` rows with k (position), id, sha, kind, labels, c (the audit entry's content). */
+function mediaCte(json: string): SQL {
+  return sql`m as (select cast(j.key as integer) as k, j.value ->> '$.id' as id, j.value ->> '$.sha' as sha, j.value ->> '$.kind' as kind,
+      j.value ->> '$.labels' as labels, j.value ->> '$.c' as c
+    from json_each(${json}) j)`;
+}
+
+/** The member's share of item `m.id`, standing. */
+const standingOf = (member: string) => sql`select 1 from item_contributions ic where ic.item_id = m.id and ic.contributor = ${member} and ic.retracted_at is null`;
+
+/** A share's media statements and, per chunk, where to read each item's state before the commit. */
+export interface MediaStatements {
+  stmts: Stmt[];
+  /** Reads of k (position), existed, mine (the member's share stood), same (with these labels). */
+  reads: number[];
 }
 
 /**
- * The item row and the member's share of it, with its audit entry (`item.share`, or `item.relabel`
- * when the member's share stood with other labels). Written before the hashes' link rows (the item
- * must exist for them) and independent of the hashes themselves.
+ * The items of a share of media and the member's share of each, with their audit entries
+ * (`item.share`, or `item.relabel` when the member's share stood with other labels), for the
+ * statements from `offset` on; what each item looked like before is read first. Items are never
+ * deleted and have no foreign keys: the hashes' links to them are written with the hashes.
  */
-export function itemShareStatements(p: { at: number; tx: string; contributor: string; origin: string; item: LedgerItem; hashes: { type: string; value: string; variant: string }[] }): Stmt[] {
-  const { at, tx, contributor, origin, item } = p;
-  const labels = JSON.stringify(item.labels);
-  const t = entryTemplate({
-    at,
-    actor: contributor,
-    action: new Hole('action'),
-    subject: { kind: 'item', id: item.id },
-    content: { sha256: item.sha256, kind: item.kind, labels: item.labels, hashes: p.hashes.map((h) => ({ type: h.type, value: h.value, variant: h.variant })) },
-  });
-  return [
-    write(sql`insert into items (id, origin, sha256, kind, created_at, tx) values (${item.id}, ${origin}, ${item.sha256}, ${item.kind}, ${at}, ${tx}) on conflict do nothing`),
-    write(sql`insert into audit_log (at, action, actor, entry)
-      select ${at}, x.act, ${contributor}, ${entrySql(t, { action: sql`json_quote(x.act)` })}
-      from (select case when exists (${standingShare(item.id, contributor)}) then 'item.relabel' else 'item.share' end as act) x
-      where not exists (${standingShare(item.id, contributor)} and labels = ${labels})`),
-    write(sql`insert into item_contributions (item_id, contributor, labels, created_at, updated_at, retracted_at, tx)
-      values (${item.id}, ${contributor}, ${labels}, ${at}, ${at}, null, ${tx})
-      on conflict (item_id, contributor) do update set
-        labels = excluded.labels, updated_at = excluded.updated_at,
-        created_at = case when item_contributions.retracted_at is null then item_contributions.created_at else excluded.created_at end,
-        retracted_at = null, tx = excluded.tx
-      where item_contributions.retracted_at is not null or item_contributions.labels is not excluded.labels`),
-  ];
+export function mediaShareStatements(p: { at: number; tx: string; contributor: string; origin: string; media: (LedgerItem & { hashes: { type: string; value: string; variant: string }[] })[] }, offset: number): MediaStatements {
+  const { at, tx, contributor, origin } = p;
+  const stmts: Stmt[] = [];
+  const reads: number[] = [];
+  const t = entryTemplate({ at, actor: contributor, action: new Hole('action'), subject: { kind: 'item', id: new Hole('id') }, content: new Hole('content') as unknown as Record<string, unknown> });
+  if (t.holes.join() !== 'action,content,id') throw new Error('unexpected audit template for an item share');
+  const [a0, a1, a2, a3] = t.parts;
+  const encoded = p.media.map((it) =>
+    JSON.stringify({ id: it.id, sha: it.sha256, kind: it.kind, labels: JSON.stringify(it.labels), c: canonicalJson({ sha256: it.sha256, kind: it.kind, labels: it.labels, hashes: it.hashes }) }),
+  );
+  let base = 0;
+  for (const chunk of chunkJson(encoded)) {
+    const m = mediaCte(`[${chunk.join(',')}]`);
+    reads.push(
+      offset +
+        stmts.push(
+          read(['k', 'existed', 'mine', 'same'], sql`with ${m} select m.k + ${base} as k, exists (select 1 from items it where it.id = m.id) as existed,
+            exists (${standingOf(contributor)}) as mine, exists (${standingOf(contributor)} and ic.labels = m.labels) as same from m`),
+        ) -
+        1,
+    );
+    stmts.push(
+      write(sql`with ${m} insert into items (id, origin, sha256, kind, created_at, tx) select m.id, ${origin}, m.sha, m.kind, ${at}, ${tx} from m where true on conflict do nothing`),
+      write(sql`with ${m}, x as (select m.k, m.id, m.c, case when exists (${standingOf(contributor)}) then 'item.relabel' else 'item.share' end as act
+          from m where not exists (${standingOf(contributor)} and ic.labels = m.labels))
+        insert into audit_log (at, action, actor, entry)
+        select ${at}, x.act, ${contributor}, ${a0} || json_quote(x.act) || ${a1} || x.c || ${a2} || json_quote(x.id) || ${a3}
+        from x order by x.k`),
+      write(sql`with ${m}
+        insert into item_contributions (item_id, contributor, labels, created_at, updated_at, retracted_at, tx)
+        select m.id, ${contributor}, m.labels, ${at}, ${at}, null, ${tx} from m where true
+        on conflict (item_id, contributor) do update set
+          labels = excluded.labels, updated_at = excluded.updated_at,
+          created_at = case when item_contributions.retracted_at is null then item_contributions.created_at else excluded.created_at end,
+          retracted_at = null, tx = excluded.tx
+        where item_contributions.retracted_at is not null or item_contributions.labels is not excluded.labels`),
+    );
+    base += chunk.length;
+  }
+  return { stmts, reads };
 }
 
-/** Links the hashes of a share's items CTE `i` (with their variants `i.v`) to the item; a link made stays. */
-export function itemLinkStatement(items: SQL, hashOfItem: SQL, itemId: string, tx: string): Stmt {
+/** Links the hashes of a share's CTE `i` to the items each names (`i.links`: [{item, variant}]); a link made stays. */
+export function itemLinkStatement(items: SQL, hashOfItem: SQL, tx: string): Stmt {
   return write(sql`with ${items}
     insert into item_hashes (item_id, hash_id, variant, tx)
-    select ${itemId}, h.id, coalesce(i.v, 'whole'), ${tx} from i ${hashOfItem} where true
+    select x.value ->> '$.item', h.id, x.value ->> '$.variant', ${tx} from i ${hashOfItem} cross join json_each(i.links) x where i.links is not null
     on conflict (item_id, hash_id) do nothing`);
 }
 

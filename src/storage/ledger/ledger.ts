@@ -41,7 +41,7 @@ export class SqlLedger implements Ledger {
     });
   }
 
-  async share(input: { at: number; contributor: string; origin?: string; items: LedgerShareItem[]; item?: LedgerItem }) {
+  async share(input: { at: number; contributor: string; origin?: string; items: LedgerShareItem[]; media?: LedgerItem[] }) {
     const tx = this.newId();
     // One item per (type, value): a hash named twice in one call is shared once, with the union of
     // its labels (and the first externalId, frames and audit detail); each input item gets its result.
@@ -49,12 +49,15 @@ export class SqlLedger implements Ledger {
     const keyOf = input.items.map((it) => {
       const key = `${it.type}:${it.value}`;
       const prev = byKey.get(key);
-      if (prev) prev.labels = [...new Set([...prev.labels, ...it.labels])].sort();
-      else byKey.set(key, { ...it, labels: [...it.labels].sort(), id: this.newId() });
+      if (prev) {
+        prev.labels = [...new Set([...prev.labels, ...it.labels])].sort();
+        // A hash of two media of the share (two images with one blockhash) links to both.
+        for (const l of it.links ?? []) if (!prev.links?.some((x) => x.item === l.item)) prev.links = [...(prev.links ?? []), l];
+      } else byKey.set(key, { ...it, labels: [...it.labels].sort(), id: this.newId() });
       return key;
     });
     const items = [...byKey.values()];
-    const built = shareStatements({ at: input.at, tx, contributor: input.contributor, origin: input.origin ?? '', items, item: input.item, buckets: this.opts.buckets });
+    const built = shareStatements({ at: input.at, tx, contributor: input.contributor, origin: input.origin ?? '', items, media: input.media, buckets: this.opts.buckets });
     const rows = await this.run(built.stmts);
     const out: LedgerShareResult[] = [];
     for (const r of built.reads) {
@@ -66,9 +69,13 @@ export class SqlLedger implements Ledger {
       }
     }
     const result = new Map([...byKey.keys()].map((k, i) => [k, out[i]]));
-    const itemRow = built.itemBefore === undefined ? undefined : rows[built.itemBefore][0];
-    const item = itemRow ? { outcome: itemOutcome(itemRow) } : undefined;
-    return { items: keyOf.map((k) => result.get(k)!), ...(item ? { item } : {}), lastChange: lastOf(rows[built.last]) };
+    const before = new Map(built.mediaReads.flatMap((r) => rows[r]).map((x) => [Number(x.k), x]));
+    const media = (input.media ?? []).map((m, k) => {
+      const b = before.get(k);
+      if (!b) throw new Error(`the share's commit did not read item ${m.id}`);
+      return { id: m.id, outcome: itemOutcome(b) };
+    });
+    return { items: keyOf.map((k) => result.get(k)!), media, lastChange: lastOf(rows[built.last]) };
   }
 
   async retractItem(input: Parameters<Ledger['retractItem']>[0]) {
