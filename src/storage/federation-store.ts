@@ -1,6 +1,7 @@
 /** The SQL FederationStore: the peers this node pulls from, and its own hashes' changes for its feed. Reads only; the ledger writes. */
 import { asc, eq, sql } from 'drizzle-orm';
 import type { ServedItemRef } from '../core/federation';
+import { isItemKind, itemRefsFromJson } from '../core/items';
 import type { AppDb } from './db';
 import { peers } from './schema';
 import type { ChangeKind, FederationStore, LocalChange, PeerRow } from './types';
@@ -44,7 +45,7 @@ export class SqlFederationStore implements FederationStore {
       hashId: String(r.subject),
       snapshot: JSON.parse(String(r.snapshot)),
       externalId: r.ext === null ? null : String(r.ext),
-      items: JSON.parse(String(r.items)) as ServedItemRef[],
+      items: itemRefsFromJson(String(r.items)).flatMap(({ id, variant, sha256, kind }): ServedItemRef[] => (typeof sha256 === 'string' && isItemKind(kind) ? [{ id, variant, sha256, kind }] : [])),
     }));
   }
 }

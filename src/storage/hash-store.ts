@@ -1,7 +1,7 @@
 /** The SQL HashStore (drizzle; libsql or D1): reads only; the ledger writes. */
 import { and, asc, eq, gt, gte, inArray, lt, notInArray, sql, type SQL } from 'drizzle-orm';
 import { isListHashType, LIST_HASH_TYPES, type HashType } from '../core/hashes';
-import { isItemKind, type ItemRef } from '../core/items';
+import { isItemKind, itemRefsFromJson } from '../core/items';
 import { chunkRows, type AppDb } from './db';
 import { auditLog, changes, hashes, videoFrames } from './schema';
 import type { AuditRow, ChangeKind, ChangeRow, ContributionRow, FeedbackRow, FollowedChange, FrameOwner, HashDetail, HashRow, HashStore, IndexEntry, ItemContributionRow, ItemDetail, VideoFrameRow } from './types';
@@ -29,6 +29,17 @@ interface RawItem {
   created_at: number;
   contribs: string;
   members: string;
+}
+
+/** The shares of an item as the database's JSON gives them, read member by member. */
+function itemContributionsFromJson(text: string): ItemContributionRow[] {
+  const parsed: unknown = JSON.parse(text);
+  if (!Array.isArray(parsed)) return [];
+  return parsed.flatMap((c: unknown): ItemContributionRow[] => {
+    if (typeof c !== 'object' || c === null || !('contributor' in c) || !('labels' in c) || !('createdAt' in c) || !('updatedAt' in c) || !('retractedAt' in c)) return [];
+    const labels = Array.isArray(c.labels) ? c.labels.filter((l: unknown) => typeof l === 'string') : [];
+    return [{ contributor: String(c.contributor), labels, createdAt: Number(c.createdAt), updatedAt: Number(c.updatedAt), retractedAt: c.retractedAt === null ? null : Number(c.retractedAt) }];
+  });
 }
 
 export class SqlHashStore implements HashStore {
@@ -68,7 +79,7 @@ export class SqlHashStore implements HashStore {
         const d = details.get(m.hashId);
         return d ? [{ ...d, variant: m.variant }] : [];
       }),
-      contributions: JSON.parse(String(row.contribs)) as ItemContributionRow[],
+      contributions: itemContributionsFromJson(String(row.contribs)),
     };
   }
 
@@ -106,7 +117,7 @@ export class SqlHashStore implements HashStore {
         ...(r.origin_contributors === null ? {} : { originContributors: Number(r.origin_contributors) }),
         contributions: (JSON.parse(String(r.contribs)) as Omit<ContributionRow, 'hashId'>[]).map((c) => ({ hashId: id, ...c })).sort(byCreated),
         feedback: (JSON.parse(String(r.fb)) as Omit<FeedbackRow, 'hashId'>[]).map((f) => ({ hashId: id, ...f })).sort(byCreated),
-        items: JSON.parse(String(r.items)) as ItemRef[],
+        items: itemRefsFromJson(String(r.items)).map(({ id, variant }) => ({ id, variant })),
       };
     });
   }

@@ -38,4 +38,13 @@ export function itemId(origin: string, mediaSha256: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-export const isItemKind = (x: unknown): x is ItemKind => typeof x === 'string' && (ITEM_KINDS as readonly string[]).includes(x);
+export const isItemKind = (x: unknown): x is ItemKind => ITEM_KINDS.some((k) => k === x);
+
+const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/** An array of `{id, variant, …}` objects as JSON text (a database's json_group_array), read member by member; others are left out. */
+export function itemRefsFromJson(text: string): (ItemRef & Record<string, unknown>)[] {
+  const parsed: unknown = JSON.parse(text);
+  if (!Array.isArray(parsed)) return [];
+  return parsed.flatMap((x: unknown) => (isRecord(x) && typeof x.id === 'string' && typeof x.variant === 'string' ? [{ ...x, id: x.id, variant: x.variant }] : []));
+}

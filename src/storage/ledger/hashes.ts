@@ -45,7 +45,7 @@ export function shareStatements(p: { at: number; tx: string; contributor: string
   // are the database's to fill (a concurrent share may have created the hash, and whether this is a
   // share or a relabel depends on the member's standing contribution); the content is each item's,
   // canonical JSON made here.
-  const t = entryTemplate({ at, actor: contributor, action: new Hole('action'), subject: { kind: 'hash', id: new Hole('id') }, content: new Hole('content') as unknown as Record<string, unknown> });
+  const t = entryTemplate({ at, actor: contributor, action: new Hole('action'), subject: { kind: 'hash', id: new Hole('id') }, content: new Hole('content') });
   if (t.holes.join() !== 'action,content,id') throw new Error('unexpected audit template for a share');
   const encoded = p.items.map((it) => {
     const content = canonicalJson({ type: it.type, value: it.value, labels: it.labels, externalId: it.externalId, ...it.auditExtra });

@@ -45,7 +45,7 @@ export function mediaShareStatements(p: { at: number; tx: string; contributor: s
   const { at, tx, contributor, origin } = p;
   const stmts: Stmt[] = [];
   const reads: number[] = [];
-  const t = entryTemplate({ at, actor: contributor, action: new Hole('action'), subject: { kind: 'item', id: new Hole('id') }, content: new Hole('content') as unknown as Record<string, unknown> });
+  const t = entryTemplate({ at, actor: contributor, action: new Hole('action'), subject: { kind: 'item', id: new Hole('id') }, content: new Hole('content') });
   if (t.holes.join() !== 'action,content,id') throw new Error('unexpected audit template for an item share');
   const [a0, a1, a2, a3] = t.parts;
   const encoded = p.media.map((it) =>
