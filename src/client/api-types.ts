@@ -179,7 +179,7 @@ export interface paths {
         put?: never;
         /**
          * Share hashes
-         * @description Shares hashes with labels. Sharing the same type and value again is idempotent; new labels replace your earlier ones. Images, videos, PDFs and texts go to POST /v1/hashes/media. A url item may carry the URL itself (and, to share a whole host or folder, a scope): only its SHA-256 is stored.
+         * @description Shares hashes with labels. Sharing the same type and value again is idempotent; new labels replace your earlier ones. Hashes naming the `item` (SHA-256 and kind of the media) they were computed from form one item per piece of media, as a media share does. Images, videos, PDFs and texts go to POST /v1/hashes/media. A url item may carry the URL itself (and, to share a whole host or folder, a scope): only its SHA-256 is stored.
          */
         post: operations["shareHashes"];
         delete?: never;
@@ -199,7 +199,7 @@ export interface paths {
         put?: never;
         /**
          * Hash an image, a video, a PDF or a text and share its hashes
-         * @description Multipart form: `file` (the image, video, PDF or text) and `labels` (one field per label, or comma-separated). The media is hashed in memory and never stored. An image shares pdq, blockhash, md5 and sha256; a video shares vpdq (its frames), md5 and sha256; a PDF shares pdf (its pages), tlsh (of its text, when it has enough), md5 and sha256; a text part (declared text/plain) shares tlsh, md5 and sha256.
+         * @description Multipart form: `file` (the image, video, PDF or text) and `labels` (one field per label, or comma-separated). The media is hashed in memory and never stored. The hashes of one upload form one item (`item`), retracted and relabelled as one through /v1/items/{id}. An image shares pdq, blockhash, md5 and sha256; a video shares vpdq (its frames), md5 and sha256; a PDF shares pdf (its pages), tlsh (of its text, when it has enough), md5 and sha256; a text part (declared text/plain) shares tlsh, md5 and sha256.
          */
         post: operations["shareMedia"];
         delete?: never;
@@ -223,6 +223,50 @@ export interface paths {
          * @description Withdraws your contribution to a hash (admins: every contribution). When no contribution is left the hash stops matching and the feed carries a tombstone; the record is kept, not deleted.
          */
         delete: operations["retractHash"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/items/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An item and its hashes
+         * @description A shared piece of media as one item: its hashes, each with the variant it was computed from, its labels and members.
+         */
+        get: operations["getItem"];
+        put?: never;
+        post?: never;
+        /**
+         * Retract an item
+         * @description Withdraws your share of the item (admins: every member's) and your contributions to all its hashes in one commit, except a hash that another item you shared and still stand by holds. A hash left with no contribution stops matching and the feed carries its tombstone. DELETE /v1/hashes/{id} still retracts a single hash.
+         */
+        delete: operations["retractItem"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/items/{id}/labels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Relabel an item
+         * @description Replaces the labels of your share of the item and of your standing contributions to its hashes, in one commit.
+         */
+        put: operations["relabelItem"];
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -986,6 +1030,15 @@ export interface components {
                 /** @enum {string} */
                 scope: "exact" | "host" | "prefix";
             };
+            item?: components["schemas"]["ItemRef"];
+            /** @description Every item the matched hash belongs to, when more than one. */
+            items?: components["schemas"]["ItemRef"][];
+        };
+        /** @description The item (a shared piece of media, GET /v1/items/{id}) the matched hash belongs to, with the variant of the media it was computed from; the first shared when several. Absent for a hash shared alone. */
+        ItemRef: {
+            id: string;
+            /** @description `whole`: the media as shared; other names (trimmed, cropped, ...) the edit of it the hash was computed from. */
+            variant: string;
         };
         MatchRequest: {
             /** @description 1 to 1000 hashes; the vpdq items hold at most 3600 frames in all, the pdf items at most 2000 pages. */
@@ -1080,6 +1133,19 @@ export interface components {
              * @enum {string}
              */
             outcome: "created" | "added" | "updated" | "unchanged";
+            /** @description The id of the item the hash was shared in (when the request named its `item`). */
+            item?: string;
+        };
+        ItemShare: {
+            /** @description The item (GET, DELETE /v1/items/{id}): the same for every share of the same media on this node. */
+            id: string;
+            /** @description The SHA-256 of the media. */
+            sha256: string;
+            /**
+             * @description created: new to the node; added: your share joined other members'; updated: your labels changed; unchanged.
+             * @enum {string}
+             */
+            outcome: "created" | "added" | "updated" | "unchanged";
         };
         ShareRequest: {
             /** @description 1 to 1000 items; the vpdq items hold at most 36000 frames in all, the pdf items at most 20000 pages. */
@@ -1092,6 +1158,9 @@ export interface components {
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
+                item?: components["schemas"]["MediaItem"];
+                /** @description With item: the variant of the media the hash was computed from (`whole`, the default: the media as it is; `trim`, `crop-…`: an edit of it). */
+                variant?: string;
                 /** @description PDQ quality if you computed it; below 50 the hash is refused (422). */
                 quality?: number;
             } | {
@@ -1103,6 +1172,9 @@ export interface components {
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
+                item?: components["schemas"]["MediaItem"];
+                /** @description With item: the variant of the media the hash was computed from (`whole`, the default: the media as it is; `trim`, `crop-…`: an edit of it). */
+                variant?: string;
             } | {
                 /** @enum {string} */
                 type: "md5";
@@ -1112,6 +1184,9 @@ export interface components {
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
+                item?: components["schemas"]["MediaItem"];
+                /** @description With item: the variant of the media the hash was computed from (`whole`, the default: the media as it is; `trim`, `crop-…`: an edit of it). */
+                variant?: string;
             } | {
                 /** @enum {string} */
                 type: "sha256";
@@ -1121,6 +1196,9 @@ export interface components {
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
+                item?: components["schemas"]["MediaItem"];
+                /** @description With item: the variant of the media the hash was computed from (`whole`, the default: the media as it is; `trim`, `crop-…`: an edit of it). */
+                variant?: string;
             } | {
                 /** @enum {string} */
                 type: "vpdq";
@@ -1132,6 +1210,9 @@ export interface components {
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
+                item?: components["schemas"]["MediaItem"];
+                /** @description With item: the variant of the media the hash was computed from (`whole`, the default: the media as it is; `trim`, `crop-…`: an edit of it). */
+                variant?: string;
             } | {
                 /** @enum {string} */
                 type: "pdf";
@@ -1143,6 +1224,9 @@ export interface components {
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
+                item?: components["schemas"]["MediaItem"];
+                /** @description With item: the variant of the media the hash was computed from (`whole`, the default: the media as it is; `trim`, `crop-…`: an edit of it). */
+                variant?: string;
             } | {
                 /** @enum {string} */
                 type: "tlsh";
@@ -1152,6 +1236,9 @@ export interface components {
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
+                item?: components["schemas"]["MediaItem"];
+                /** @description With item: the variant of the media the hash was computed from (`whole`, the default: the media as it is; `trim`, `crop-…`: an edit of it). */
+                variant?: string;
             } | {
                 /** @enum {string} */
                 type: "url";
@@ -1171,7 +1258,16 @@ export interface components {
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
+                item?: components["schemas"]["MediaItem"];
+                /** @description With item: the variant of the media the hash was computed from (`whole`, the default: the media as it is; `trim`, `crop-…`: an edit of it). */
+                variant?: string;
             })[];
+        };
+        /** @description The media this hash was computed from (its SHA-256 and kind): the hashes of one piece of media, in this request or another, form one item (GET /v1/items/{id}), retracted and relabelled as one. */
+        MediaItem: {
+            sha256: string;
+            /** @enum {string} */
+            kind: "image" | "video" | "pdf" | "text";
         };
         FeedPage: {
             entries: {
@@ -1203,10 +1299,55 @@ export interface components {
                     frames?: components["schemas"]["VideoFrame"][];
                     /** @description pdf: the pages, in the change that adds (or re-adds) the PDF. */
                     pages?: components["schemas"]["PdfPage"][];
+                    /** @description The items (shared pieces of media, GET /v1/items/{id}) the hash belongs to, each with the variant it was computed from; absent for a hash shared alone. */
+                    items?: components["schemas"]["ItemRef"][];
                 };
             }[];
             nextCursor: string;
             hasMore: boolean;
+        };
+        Item: {
+            id: string;
+            /** @description SHA-256 of the media shared. */
+            sha256: string;
+            /** @enum {string} */
+            kind: "image" | "video" | "pdf" | "text";
+            /** @description A pulled item: the URL of the node it was shared at. Absent for items shared on this node. */
+            origin?: string;
+            /**
+             * @description Active while one of its hashes is.
+             * @enum {string}
+             */
+            status: "active" | "retracted";
+            /** @description The union of the labels of the members whose share stands. */
+            labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
+            /** @description Members whose share of the item stands (a pulled item: at its origin node). */
+            contributors: number;
+            /** Format: date-time */
+            createdAt: string;
+            hashes: {
+                id: string;
+                /**
+                 * @description Hash type.
+                 * @example pdq
+                 * @enum {string}
+                 */
+                type: "pdq" | "blockhash" | "md5" | "sha256" | "vpdq" | "pdf" | "tlsh" | "url";
+                /**
+                 * @description Lowercase hex: 64 characters for pdq, blockhash, sha256 and url (the SHA-256 of a canonical URL, or of a host or path-prefix key); 32 for md5; for vpdq and pdf the SHA-256 of its frame or page list. tlsh: T1 and 70 upper-case hex digits (TLSH 4, 128 buckets), as the reference prints it.
+                 * @example f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22
+                 */
+                value: string;
+                /** @description `whole`: the media as shared; other variants (trimmed, cropped, ...) name the edit of the media the hash was computed from. */
+                variant: string;
+                /** @enum {string} */
+                status: "active" | "retracted";
+                labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
+                contributors: number;
+            }[];
+        };
+        ItemLabels: {
+            labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
         };
         FeedbackRequest: {
             /** @enum {string} */
@@ -2054,7 +2195,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description One result per item, in order. */
+            /** @description One result per item, in order; with `media`, the items the hashes that named their media form. */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -2062,6 +2203,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["ShareResult"][];
+                        media?: components["schemas"]["ItemShare"][];
                     };
                 };
             };
@@ -2164,12 +2306,16 @@ export interface operations {
                 content: {
                     "application/json": (components["schemas"]["ImageHashes"] & {
                         items: components["schemas"]["ShareResult"][];
+                        item: components["schemas"]["ItemShare"];
                     }) | (components["schemas"]["VideoHashes"] & {
                         items: components["schemas"]["ShareResult"][];
+                        item: components["schemas"]["ItemShare"];
                     }) | (components["schemas"]["PdfHashes"] & {
                         items: components["schemas"]["ShareResult"][];
+                        item: components["schemas"]["ItemShare"];
                     }) | (components["schemas"]["TextHashes"] & {
                         items: components["schemas"]["ShareResult"][];
+                        item: components["schemas"]["ItemShare"];
                     });
                 };
             };
@@ -2312,6 +2458,259 @@ export interface operations {
             };
             /** @description Body larger than the node accepts for this operation (`maxBytes`). */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id of the item (a media share's `item.id`, a match's `item.id`, a feed row's `items`). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The item. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Item"];
+                };
+            };
+            /** @description Malformed input; `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials (see WWW-Authenticate). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing scope or suspended client. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    retractItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id of the item (a media share's `item.id`, a match's `item.id`, a feed row's `items`). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The item after the retraction. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Item"];
+                };
+            };
+            /** @description Malformed input; `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials (see WWW-Authenticate). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing scope or suspended client. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    relabelItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id of the item (a media share's `item.id`, a match's `item.id`, a feed row's `items`). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ItemLabels"];
+            };
+        };
+        responses: {
+            /** @description The item after the change. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Item"];
+                };
+            };
+            /** @description Malformed input; `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials (see WWW-Authenticate). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing scope or suspended client. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A Content-Type this operation does not take. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

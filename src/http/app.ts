@@ -37,6 +37,7 @@ import * as labels from './routes/labels';
 import * as match from './routes/match';
 import * as oauthToken from './routes/oauth-token';
 import * as matchMedia from './routes/match-media';
+import * as items from './routes/items';
 import * as retract from './routes/retract';
 import * as share from './routes/share';
 import * as shareMedia from './routes/share-media';
@@ -54,6 +55,7 @@ const ROUTES = [
   shareMedia,
   feed,
   retract,
+  items,
   feedback,
   createClient,
   listClients,

@@ -95,6 +95,11 @@ export const mediaHashesSchema = <T extends z.ZodRawShape>(extra: T) =>
   z.discriminatedUnion('kind', [ImageHashesSchema.extend(extra), VideoHashesSchema.extend(extra), PdfHashesSchema.extend(extra), TextHashesSchema.extend(extra)]);
 export const MediaHashesSchema = mediaHashesSchema({});
 
+/** A hash's place in an item: the item's id and the variant of the media the hash was computed from. */
+export const ItemRefSchema = z
+  .object({ id: z.string(), variant: z.string().openapi({ description: '`whole`: the media as shared; other names (trimmed, cropped, ...) the edit of it the hash was computed from.' }) })
+  .openapi('ItemRef');
+
 const MatchSchema = z
   .object({
     id: z.string().openapi({ description: 'The stored hash.' }),
@@ -130,6 +135,8 @@ const MatchSchema = z
       .object({ scope: z.enum(['exact', 'host', 'prefix']) })
       .optional()
       .openapi({ description: 'A URL query matched: the URL itself (exact), or a whole host or folder a member shared (host, prefix).' }),
+    item: ItemRefSchema.optional().openapi({ description: 'The item (a shared piece of media, GET /v1/items/{id}) the matched hash belongs to, with the variant of the media it was computed from; the first shared when several. Absent for a hash shared alone.' }),
+    items: z.array(ItemRefSchema).optional().openapi({ description: 'Every item the matched hash belongs to, when more than one.' }),
   })
   .openapi('Match');
 

@@ -6,6 +6,7 @@
  */
 import { DomainError } from '../core/errors';
 import { HASH_SPECS, isListHashType, THRESHOLDS, type HashType } from '../core/hashes';
+import type { ItemRef } from '../core/items';
 import { dihedralFromHash, PDQ_DIHEDRAL_VARIANTS } from '../core/pdq';
 import type { ServiceDeps } from './deps';
 import type { MatchTally } from './observe';
@@ -45,6 +46,10 @@ export interface Match {
   page?: { number: number };
   /** A URL query matched the URL itself, or a host or folder a member shared. */
   url?: { scope: UrlScope };
+  /** The item (shared media) the matched hash belongs to, and the variant of it the hash was computed from; the first shared when several. */
+  item?: ItemRef;
+  /** Every item the matched hash belongs to, when more than one. */
+  items?: ItemRef[];
 }
 
 /** What the index found for one query. */

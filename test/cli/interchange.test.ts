@@ -99,7 +99,7 @@ beforeAll(async () => {
     { type: 'pdq', value: hex(32), labels: ['recruitment'] }, // retracted below: not exported
   ];
   const shared = await shareHashes(A.t.rt.deps, who, items);
-  expect((await retractHash(A.t.rt.deps, who, shared[8].id)).status).toBe('retracted');
+  expect((await retractHash(A.t.rt.deps, who, shared.results[8].id)).status).toBe('retracted');
 }, 120_000);
 afterAll(async () => {
   await A?.close();

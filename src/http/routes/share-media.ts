@@ -1,14 +1,15 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { LABELS } from '../../core/hashes';
 import { asQuery, hashList, hashMedia } from '../../services/hashing';
-import { shareHashes } from '../../services/sharing';
+import { shareMediaItem } from '../../services/sharing';
 import type { AppEnv } from '../env';
 import { ExternalIdSchema, LabelsSchema } from '../hash-input';
 import { readMedia } from '../media';
 import { protectedRoute } from '../route';
 import { mediaHashesSchema, problemResponses } from '../schemas';
 import { parseOrThrow } from '../validation';
-import { ShareResultSchema } from './share';
+import { ItemShareSchema, ShareResultSchema } from './share';
+
 
 const route = protectedRoute({
   method: 'post',
@@ -17,7 +18,7 @@ const route = protectedRoute({
   tags: ['hashes'],
   summary: 'Hash an image, a video, a PDF or a text and share its hashes',
   description:
-    'Multipart form: `file` (the image, video, PDF or text) and `labels` (one field per label, or comma-separated). The media is hashed in memory and never stored. An image shares pdq, blockhash, md5 and sha256; a video shares vpdq (its frames), md5 and sha256; a PDF shares pdf (its pages), tlsh (of its text, when it has enough), md5 and sha256; a text part (declared text/plain) shares tlsh, md5 and sha256.',
+    'Multipart form: `file` (the image, video, PDF or text) and `labels` (one field per label, or comma-separated). The media is hashed in memory and never stored. The hashes of one upload form one item (`item`), retracted and relabelled as one through /v1/items/{id}. An image shares pdq, blockhash, md5 and sha256; a video shares vpdq (its frames), md5 and sha256; a PDF shares pdf (its pages), tlsh (of its text, when it has enough), md5 and sha256; a text part (declared text/plain) shares tlsh, md5 and sha256.',
   scope: 'hashes:write',
   body: 'media',
   request: {
@@ -45,7 +46,7 @@ const route = protectedRoute({
   responses: {
     201: {
       description: 'The hashes computed and what sharing each did.',
-      content: { 'application/json': { schema: mediaHashesSchema({ items: z.array(ShareResultSchema) }) } },
+      content: { 'application/json': { schema: mediaHashesSchema({ items: z.array(ShareResultSchema), item: ItemShareSchema }) } },
     },
     ...problemResponses(422, 501),
   },
@@ -63,11 +64,12 @@ export function register(app: OpenAPIHono<AppEnv>) {
     const { bytes, contentType, form } = await readMedia(c);
     const { labels, externalId } = parseOrThrow(Fields, { labels: labelList(form?.labels), externalId: form?.externalId });
     const hashed = await hashMedia(deps, bytes, { contentType });
-    const items = await shareHashes(
+    const { results, item } = await shareMediaItem(
       deps,
       c.var.principal,
       hashList(hashed).map((h) => ({ ...asQuery(h), labels, externalId })),
+      { sha256: hashed.hashes.sha256.value, kind: hashed.kind },
     );
-    return c.json({ ...hashed, items }, 201);
+    return c.json({ ...hashed, items: results, item }, 201);
   });
 }
