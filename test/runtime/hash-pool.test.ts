@@ -9,7 +9,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildHashKernels } from '../../src/core/kernels';
 import { inThread, type Pixels } from '../../src/core/pixel-tasks';
-import { HashPool } from '../../src/runtime/node/hash-pool';
+import { HashPool, imageMemoryBudget } from '../../src/runtime/node/hash-pool';
+import { imageWorkSettings, loadConfig } from '../../src/runtime/node/config';
 import { SharpImageDecoder } from '../../src/runtime/node/image';
 import { conformancePath } from '../support/conformance';
 import { noiseImage, patternImage } from '../support/images';
@@ -91,5 +92,16 @@ describe('the hash pool', () => {
     await here.run('imageHashes', copy(p), { dihedral: true }).then(() => inline.push('hashed'));
     await t;
     expect(inline).toEqual(['hashed', 'timer']);
+  });
+
+  it('the memory budget is the one README states, for the defaults on 2 cores and for 12 Mpx photographs', () => {
+    const c = loadConfig({});
+    const work = imageWorkSettings(c, 2);
+    expect(work).toEqual({ threads: 2, concurrency: 2, queue: 8 });
+    const mib = (b: number) => Math.round(b / 2 ** 20);
+    expect(mib(imageMemoryBudget({ ...work, maxBodyBytes: c.MAX_BODY_BYTES, maxImagePixels: c.MAX_IMAGE_PIXELS }).bytes)).toBe(1154);
+    expect(mib(imageMemoryBudget({ ...work, maxBodyBytes: 8 * 2 ** 20, maxImagePixels: 12_000_000 }).bytes)).toBe(439);
+    expect(imageWorkSettings(loadConfig({ HASH_THREADS: '0', IMAGE_CONCURRENCY: '5', IMAGE_QUEUE: '0' }), 8)).toEqual({ threads: 0, concurrency: 5, queue: 0 });
+    expect(imageWorkSettings(c, 1)).toEqual({ threads: 1, concurrency: 2, queue: 8 });
   });
 });
