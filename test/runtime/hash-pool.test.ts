@@ -99,8 +99,8 @@ describe('the hash pool', () => {
     const work = imageWorkSettings(c, 2);
     expect(work).toEqual({ threads: 2, concurrency: 2, queue: 8 });
     const mib = (b: number) => Math.round(b / 2 ** 20);
-    expect(mib(imageMemoryBudget({ ...work, maxBodyBytes: c.MAX_BODY_BYTES, maxImagePixels: c.MAX_IMAGE_PIXELS }).bytes)).toBe(1154);
-    expect(mib(imageMemoryBudget({ ...work, maxBodyBytes: 8 * 2 ** 20, maxImagePixels: 12_000_000 }).bytes)).toBe(439);
+    expect(mib(imageMemoryBudget({ ...work, maxBodyBytes: c.MAX_BODY_BYTES, maxImagePixels: c.MAX_IMAGE_PIXELS }).bytes)).toBe(2407);
+    expect(mib(imageMemoryBudget({ ...work, maxBodyBytes: 8 * 2 ** 20, maxImagePixels: 12_000_000 }).bytes)).toBe(837);
     expect(imageWorkSettings(loadConfig({ HASH_THREADS: '0', IMAGE_CONCURRENCY: '5', IMAGE_QUEUE: '0' }), 8)).toEqual({ threads: 0, concurrency: 5, queue: 0 });
     expect(imageWorkSettings(c, 1)).toEqual({ threads: 1, concurrency: 2, queue: 8 });
   });
