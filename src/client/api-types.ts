@@ -1709,6 +1709,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Busy: the decodes this node runs at once, and their queue, are full (see Retry-After). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     matchHashes: {
@@ -1899,6 +1908,15 @@ export interface operations {
             };
             /** @description Not available on this deployment. */
             501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Busy: the decodes this node runs at once, and their queue, are full (see Retry-After). */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2174,6 +2192,15 @@ export interface operations {
             };
             /** @description Not available on this deployment. */
             501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Busy: the decodes this node runs at once, and their queue, are full (see Retry-After). */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
