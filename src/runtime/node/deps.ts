@@ -93,7 +93,7 @@ export async function createNodeRuntime(
   const production = config.NODE_ENV === 'production';
   const kernels = buildHashKernels({ onFailure: production ? (_, e) => console.error(`${e.message}; hashing falls back to TypeScript`) : undefined });
   const work = imageWorkSettings(config);
-  const hashPool = work.threads > 0 ? new HashPool({ threads: work.threads, kernelFallback: production }) : null;
+  const hashPool = work.threads > 0 ? new HashPool({ threads: work.threads, kernelFallback: production, niceIncrement: config.HASH_THREAD_NICE }) : null;
   const images = { pixels: hashPool?.pixels ?? inThread(kernels), slots: new Slots(work.concurrency, work.queue, 'image decodes') };
   const documents = documentSettings(config);
   const metrics = new NodeMetrics({

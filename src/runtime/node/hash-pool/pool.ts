@@ -18,6 +18,8 @@ export interface HashPoolOptions {
   threads: number;
   /** A kernel that does not build in a thread runs in TypeScript there (production) instead of failing. */
   kernelFallback?: boolean;
+  /** Added to the threads' nice value (Linux: per thread), so the main thread's routing and matching come first; default 0. */
+  niceIncrement?: number;
 }
 
 export class HashPool {
@@ -34,6 +36,8 @@ export class HashPool {
       maxThreads: opts.threads,
       // Threads are kept: each built its kernels once.
       idleTimeout: Number.POSITIVE_INFINITY,
+      // Through piscina's optional @napi-rs/nice; without it the threads keep the process's priority.
+      niceIncrement: opts.niceIncrement ?? 0,
       workerData,
     });
   }
