@@ -104,4 +104,23 @@ describe('the hash pool', () => {
     expect(imageWorkSettings(loadConfig({ HASH_THREADS: '0', IMAGE_CONCURRENCY: '5', IMAGE_QUEUE: '0' }), 8)).toEqual({ threads: 0, concurrency: 5, queue: 0 });
     expect(imageWorkSettings(c, 1)).toEqual({ threads: 1, concurrency: 2, queue: 8 });
   });
+
+  it('runs its threads at a lower priority when asked (niceIncrement, Linux: per thread)', async () => {
+    const niceOf = () =>
+      readdirSync('/proc/self/task').map((tid) => {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+      });
+    const own = niceOf()[0];
+    const before = niceOf().filter((n) => n === own + 3).length;
+    const niced = new HashPool({ threads: 1, niceIncrement: 3 });
+    try {
+      const p = await pixelsOf(await patternImage('png', 64, 48));
+      await niced.pixels.run('imageHashes', p, { dihedral: false });
+      // The thread (and any thread it started since) runs at +3.
+      expect(niceOf().filter((n) => n === own + 3).length).toBeGreaterThan(before);
+    } finally {
+      await niced.close();
+    }
+  });
 });
