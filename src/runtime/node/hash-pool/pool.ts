@@ -32,9 +32,10 @@ export class HashPool {
     this.pool = new Piscina({
       // From the sources, a boot file registers tsx in the thread; the bundle has the thread's JavaScript beside it.
       filename: fileURLToPath(new URL(process.env.MHN_BUNDLED ? './hash-thread.js' : './thread-boot.mjs', import.meta.url)),
-      minThreads: opts.threads,
+      // Started by the first jobs (a node that hashes no image, a test app, pays for none, and the
+      // start-up's index load has both cores), then kept: each built its kernels once.
+      minThreads: 0,
       maxThreads: opts.threads,
-      // Threads are kept: each built its kernels once.
       idleTimeout: Number.POSITIVE_INFINITY,
       // Through piscina's optional @napi-rs/nice; without it the threads keep the process's priority.
       niceIncrement: opts.niceIncrement ?? 0,
