@@ -111,19 +111,20 @@ async function hashImage(deps: HashingDeps, bytes: Uint8Array, opts: { dihedral?
     throw new DomainError('not_implemented', 'this deployment cannot decode images; compute the hashes on your side (npm run client -- hash FILE) and send them to POST /v1/match');
   }
   const pixels = deps.images?.pixels ?? inThread(deps.kernels);
-  // Digests first, outside the slot: from the decode to the last hash the pixels are held, and the
-  // slots bound how many are (on a Worker, its 128 MB holds one large image, not two).
-  const { md5, sha256 } = await fileDigests(deps, bytes);
+  // All of it in a slot: the digests (a pool's threads get copies of the bytes), then the decode and
+  // the hashes, which hold the pixels. The slots bound how many are held at once (on a Worker, its
+  // 128 MB holds one large image, not two).
   const work = async () => {
     const elapsed = deps.metrics?.timer();
+    const { md5, sha256 } = await fileDigests(deps, bytes);
     const img = await decoder.decode(bytes);
     const media = { width: img.width, height: img.height, format: img.format };
     // The pixels are handed over (a pool's thread gets their buffer, not a copy).
     const h = await pixels.run('imageHashes', { rgba: img.rgba, width: img.width, height: img.height }, { dihedral: opts.dihedral === true });
     if (deps.metrics && elapsed) deps.metrics.hashed('image', elapsed());
-    return { h, media };
+    return { h, media, md5, sha256 };
   };
-  const { h, media } = await (opts.admitted ? opts.admitted.run(work) : deps.images ? deps.images.slots.run(work) : work());
+  const { h, media, md5, sha256 } = await (opts.admitted ? opts.admitted.run(work) : deps.images ? deps.images.slots.run(work) : work());
   const out: MediaHashes = {
     kind: 'image',
     hashes: { pdq: { value: h.pdq.hash, quality: h.pdq.quality }, blockhash: { value: h.blockhash }, md5: { value: md5 }, sha256: { value: sha256 } },
