@@ -103,6 +103,8 @@ describe('the hash pool', () => {
     expect(mib(imageMemoryBudget({ ...work, maxBodyBytes: 8 * 2 ** 20, maxImagePixels: 12_000_000 }).bytes)).toBe(837);
     expect(imageWorkSettings(loadConfig({ HASH_THREADS: '0', IMAGE_CONCURRENCY: '5', IMAGE_QUEUE: '0' }), 8)).toEqual({ threads: 0, concurrency: 5, queue: 0 });
     expect(imageWorkSettings(c, 1)).toEqual({ threads: 1, concurrency: 2, queue: 8 });
+    // Bad values are named at start-up.
+    expect(() => loadConfig({ HASH_THREADS: '-1', IMAGE_CONCURRENCY: '0', HASH_THREAD_NICE: '20' })).toThrow('invalid configuration: HASH_THREADS="-1": Too small: expected number to be >=0; HASH_THREAD_NICE="20": Too big: expected number to be <=19; IMAGE_CONCURRENCY="0": Too small: expected number to be >=1');
   });
 
   it('runs its threads at a lower priority when asked (niceIncrement, Linux: per thread)', async () => {
