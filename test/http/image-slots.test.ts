@@ -3,8 +3,10 @@
  * takes its place among the image slots before it is read; with every place taken it is refused
  * with 503 busy and Retry-After, in the node's words; a place is given back however the request
  * ends (hashed, refused as corrupt, or not an image at all); many concurrent uploads through few
- * slots all get the same hashes.
+ * slots all get the same hashes; concurrent shares (a write path) through them leave exactly the
+ * records and contributors of the shares that were answered 201, and nothing of those refused.
  */
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestApp, type TestApp } from '../support/app';
 import { patternImage } from '../support/images';
@@ -58,4 +60,44 @@ describe('image slots', () => {
     for (const a of answers.filter((x) => x.status === 503)) expect(a.body.code).toBe('busy');
     expect(t.rt.deps.images.slots.load()).toEqual({ running: 0, waiting: 0 });
   });
+
+  it('24 concurrent image shares by 3 members through 2 slots and 12 places: each 201 or 503 busy, one record per hash, exactly the members answered 201 behind it', async () => {
+    const t = await makeTestApp({ IMAGE_CONCURRENCY: '2', IMAGE_QUEUE: '12', HASH_THREADS: '2' });
+    try {
+      await sharesLeaveTheirState(t);
+    } finally {
+      await t.close();
+    }
+  });
 });
+
+/** The shares, their answers, and the state they leave (see the test's name). */
+async function sharesLeaveTheirState(t: TestApp): Promise<void> {
+  const images = await Promise.all([0, 1, 2, 3].map(async (v) => new Uint8Array(await patternImage('png', 400 + 16 * v, 300, v))));
+  const members = await Promise.all(['m0', 'm1', 'm2'].map((name) => t.as('partner', name)));
+  const jobs = images.flatMap((image, i) => members.flatMap((headers, m) => [0, 1].map(() => ({ i, m, image, headers }))));
+  const answers = await Promise.all(
+    jobs.map(async ({ i, m, image, headers }) => {
+      const form = new FormData();
+      form.append('file', new Blob([image], { type: 'image/png' }), 'upload.png');
+      form.append('labels', 'recruitment');
+      const r = await t.request('/v1/hashes/media', { method: 'POST', body: form, headers });
+      const body = await r.json();
+      return { i, m, status: r.status, body };
+    }),
+  );
+  expect(answers.filter((a) => a.status !== 201 && a.status !== 503)).toEqual([]);
+  for (const a of answers.filter((x) => x.status === 503)) expect(a.body.code).toBe('busy');
+  // The slots and their queue admit 14 at once; the rest are refused or come in as places free.
+  expect(answers.filter((a) => a.status === 201).length).toBeGreaterThanOrEqual(14);
+  expect(answers.some((a) => a.status === 503)).toBe(true);
+  // The state: per image, its sha256 matches one record shared by exactly the members answered 201 for it.
+  for (const [i, image] of images.entries()) {
+    const sharedBy = new Set(answers.filter((a) => a.i === i && a.status === 201).map((a) => a.m));
+    const res = await t.request('/v1/match', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hashes: [{ type: 'sha256', value: createHash('sha256').update(image).digest('hex') }] }) });
+    const found = (await res.json()).results[0].matches;
+    if (sharedBy.size === 0) expect(found).toEqual([]);
+    else expect(found.map((f: { contributors: number }) => f.contributors)).toEqual([sharedBy.size]);
+  }
+  expect(t.rt.deps.images.slots.load()).toEqual({ running: 0, waiting: 0 });
+}
