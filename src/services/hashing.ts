@@ -72,6 +72,8 @@ export async function hashMedia(deps: HashingDeps, bytes: Uint8Array, opts: { di
   try {
     if (bytes.byteLength === 0) throw new DomainError('invalid_request', 'the request body is empty; send the image, video, PDF or text', { errors: [{ path: 'body', message: 'empty' }] });
     const kind = mediaKind(bytes, opts.contentType);
+    // Not an image after all: its place among the image slots is not held through a video's decode.
+    if (kind !== 'image') opts.admitted?.release();
     if (kind === 'video') return await hashVideoMedia(deps, bytes);
     if (kind === 'pdf') return await hashPdfMedia(deps, bytes);
     if (kind === 'text') return await hashTextMedia(deps, bytes, charsetOf((opts.contentType ?? '').toLowerCase()));
