@@ -1914,6 +1914,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Busy: the decodes this node runs at once, and their queue, are full (see Retry-After). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     matchHashes: {
@@ -2104,6 +2113,15 @@ export interface operations {
             };
             /** @description Not available on this deployment. */
             501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Busy: the decodes this node runs at once, and their queue, are full (see Retry-After). */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2384,6 +2402,15 @@ export interface operations {
             };
             /** @description Not available on this deployment. */
             501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Busy: the decodes this node runs at once, and their queue, are full (see Retry-After). */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4379,6 +4406,15 @@ export interface operations {
             };
             /** @description Not available on this deployment. */
             501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Busy: the decodes this node runs at once, and their queue, are full (see Retry-After). */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -183,6 +183,7 @@ const PROBLEM_DESCRIPTIONS = {
   422: 'Well-formed but unusable: undecodable, too small, too large, low quality.',
   429: 'Rate limited (see Retry-After).',
   501: 'Not available on this deployment.',
+  503: 'Busy: the decodes this node runs at once, and their queue, are full (see Retry-After).',
 } as const;
 
 export type ProblemStatus = keyof typeof PROBLEM_DESCRIPTIONS;

@@ -45,7 +45,7 @@ export function register(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
     const deps = c.var.deps;
     const { bytes, contentType } = await readMedia(c);
-    const hashed = await hashMedia(deps, bytes, { dihedral: c.req.valid('query').dihedral === 'true', contentType });
+    const hashed = await hashMedia(deps, bytes, { dihedral: c.req.valid('query').dihedral === 'true', contentType, admitted: c.var.imagePlace });
     const results = await matchParsed(deps, hashList(hashed), resolveThresholds());
     await countMatchQuery(deps, c.var.principal.clientId, results.length);
     return c.json({ ...ownHashes(hashed), results }, 200);

@@ -63,7 +63,7 @@ export function register(app: OpenAPIHono<AppEnv>) {
     const deps = c.var.deps;
     const { bytes, contentType, form } = await readMedia(c);
     const { labels, externalId } = parseOrThrow(Fields, { labels: labelList(form?.labels), externalId: form?.externalId });
-    const hashed = await hashMedia(deps, bytes, { contentType });
+    const hashed = await hashMedia(deps, bytes, { contentType, admitted: c.var.imagePlace });
     const { results, item } = await shareMediaItem(
       deps,
       c.var.principal,
