@@ -7,7 +7,7 @@
  *   peers set ID [--interval SECONDS] [--labels L1,L2|all] [--matching on|off]
  *   peers pause|resume|remove ID
  */
-import type { LabelId, NodeClient, PeerView } from '../client';
+import { isLabelId, type LabelId, type NodeClient, type PeerView } from '../client';
 import { fail, out } from './args';
 
 export const PEERS_USAGE = `  peers list                                 the peers this node pulls from, and where each stands
@@ -33,6 +33,15 @@ export function describePeer(p: PeerView): string {
   return `${p.id}  ${p.status.padEnd(7)} ${p.url}  as ${p.clientId}  every ${p.intervalMs / 1000} s  labels: ${p.labels?.join(',') ?? 'all'}  matching: ${p.matching ? 'on' : 'off'}  pulled: ${p.pulledItems} items, last ${when}${error}`;
 }
 
+/** --labels L1,L2: label ids, an unknown one refused here (exit 2) before anything is sent. */
+function labelsArg(list: string): LabelId[] {
+  return list
+    .split(',')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((l) => (isLabelId(l) ? l : fail(`--labels: unknown label ${JSON.stringify(l)} (\`client labels\` lists them)`, 2)));
+}
+
 /** The settings given on the command line (those not given are left out). */
 function settings(v: PeerFlags): { intervalMs?: number; labels?: LabelId[] | null; matching?: boolean } {
   const out: { intervalMs?: number; labels?: LabelId[] | null; matching?: boolean } = {};
@@ -41,7 +50,7 @@ function settings(v: PeerFlags): { intervalMs?: number; labels?: LabelId[] | nul
     if (!Number.isFinite(s) || s <= 0) fail(`--interval must be a number of seconds, got ${JSON.stringify(v.interval)}`, 2);
     out.intervalMs = Math.round(s * 1000);
   }
-  if (v.labels !== undefined) out.labels = v.labels === 'all' ? null : (v.labels.split(',').map((l) => l.trim()).filter(Boolean) as LabelId[]);
+  if (v.labels !== undefined) out.labels = v.labels === 'all' ? null : labelsArg(v.labels);
   if (v.matching !== undefined) {
     if (v.matching !== 'on' && v.matching !== 'off') fail('--matching must be on or off', 2);
     out.matching = v.matching === 'on';

@@ -42,8 +42,7 @@ export function clientArgs(role: string, name: string): { role: Role; name: stri
   return { role: known, name: checked.data };
 }
 
-/** What a caught error says: its message, or the thrown value as text. */
-export const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+export { messageOf } from '../core/errors';
 
 /** A caught error's `code` (Node's errno codes, the node's problem codes), if it has a string one. */
 export const codeOf = (e: unknown): string | undefined => (typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : undefined);

@@ -3,7 +3,7 @@
  * the machine and the date. The README's figures come from here.
  *
  *   npm run bench                           # all, default sizes
- *   npm run bench -- --only index,pdq       # some: index, pdq, merkle, audit, video, vpdq, stills, http, ledger, blockhash, tlsh, documents, edge, startup, robust, federation
+ *   npm run bench -- --only index,pdq       # some: index, pdq, merkle, audit, video, vpdq, stills, http, ledger, blockhash, tlsh, documents, edge, startup, robust, federation, media-load
  *   npm run bench -- --quick                # smaller and fewer: a smoke run
  *   npm run bench -- --only index --sizes 10000000   # the 10 M index run (about 3 GB)
  */
@@ -63,6 +63,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
     const m = await import('./bench/federation');
     return (o) => m.run({ quick: o.quick, sizes: o.sizes });
   },
+  'media-load': async () => (await import('./bench/media-load')).run,
 };
 
 const LATEST = 'bench-results/latest.md';

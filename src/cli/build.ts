@@ -1,6 +1,6 @@
 /**
  * The production build (`npm run build`, run by `npm start` before it starts the node): the web
- * console's assets, the Node entry point and the match helper thread bundled into dist/ as JavaScript with esbuild (packages
+ * console's assets, the Node entry point, the match helper thread and the hash pool's thread bundled into dist/ as JavaScript with esbuild (packages
  * stay in node_modules), and the database thread (already JavaScript) copied beside them. The
  * node then starts without a TypeScript loader; `npm run dev` keeps running the sources with tsx.
  */
@@ -18,7 +18,11 @@ export async function buildNode(): Promise<void> {
   // The web console's pages and scripts first: the node's bundle carries them (a generated module).
   await buildConsole();
   await build({
-    entryPoints: { 'main.node': join(ROOT, 'src/main.node.ts'), 'mih-thread': join(ROOT, 'src/runtime/node/match-helper/thread.ts') },
+    entryPoints: {
+      'main.node': join(ROOT, 'src/main.node.ts'),
+      'mih-thread': join(ROOT, 'src/runtime/node/match-helper/thread.ts'),
+      'hash-thread': join(ROOT, 'src/runtime/node/hash-pool/thread.ts'),
+    },
     outdir: OUT,
     bundle: true,
     platform: 'node',

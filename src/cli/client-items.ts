@@ -6,8 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { LABELS, PDQ_MIN_SHARE_QUALITY, type LabelId, type MatchQuery, type ShareItem, type VideoFrameHash } from '../client';
+import { isLabelId, PDQ_MIN_SHARE_QUALITY, type LabelId, type MatchQuery, type ShareItem, type VideoFrameHash } from '../client';
 import type { PdfPageHash } from '../core/document';
+import { ITEM_KINDS, type ItemKind } from '../core/items';
 import { PdfPageSchema, VideoFrameSchema } from '../http/hash-input';
 import { findMedia, LocalHasher } from './local-hash';
 import type { Progress } from './progress';
@@ -28,6 +29,8 @@ export type Gathered = (
   file?: string;
   labels?: LabelId[];
   externalId?: string;
+  /** The media file the hash was computed from: a share makes one item of its hashes, as the node's media share does. */
+  item?: { sha256: string; kind: ItemKind };
 };
 
 export interface GatherResult {
@@ -46,6 +49,7 @@ const value = z.object({ value: z.string() });
 
 /** A line of `client hash --json` (or a local hashing result): an image's, a video's, a PDF's or a text's hashes. */
 const HashedLine = z.object({
+  kind: z.enum(ITEM_KINDS).optional(),
   hashes: z.object({
     vpdq: z.object({ frames: z.array(VideoFrameSchema) }).optional(),
     pdf: z.object({ pages: z.array(PdfPageSchema) }).optional(),
@@ -77,18 +81,18 @@ const ItemLine = z
 /** The hashes of a local hashing result, in the node's order (image: pdq, blockhash, md5, sha256; video: vpdq, md5, sha256; PDF: pdf, tlsh, md5, sha256; text: tlsh, md5, sha256). */
 export function hashesOf(h: z.output<typeof HashedLine>, file?: string): Gathered[] {
   const hs = h.hashes;
+  // The file's hashes form one item at the node (named by its SHA-256 and kind).
+  const item = h.kind && hs.sha256 ? { item: { sha256: hs.sha256.value, kind: h.kind } } : {};
   const out: Gathered[] = [];
-  if (hs.vpdq) out.push({ file, type: 'vpdq', frames: hs.vpdq.frames });
-  if (hs.pdf) out.push({ file, type: 'pdf', pages: hs.pdf.pages });
-  if (hs.pdq) out.push({ file, type: 'pdq', value: hs.pdq.value, quality: hs.pdq.quality });
+  if (hs.vpdq) out.push({ file, type: 'vpdq', frames: hs.vpdq.frames, ...item });
+  if (hs.pdf) out.push({ file, type: 'pdf', pages: hs.pdf.pages, ...item });
+  if (hs.pdq) out.push({ file, type: 'pdq', value: hs.pdq.value, quality: hs.pdq.quality, ...item });
   for (const t of ['blockhash', 'tlsh', 'md5', 'sha256'] as const) {
     const v = hs[t]?.value;
-    if (v !== undefined) out.push({ file, type: t, value: v });
+    if (v !== undefined) out.push({ file, type: t, value: v, ...item });
   }
   return out;
 }
-
-const isLabelId = (s: string): s is LabelId => LABELS.some((l) => l.id === s);
 
 /** Label ids as given (--labels, an input line); an unknown one stops the command before anything is sent. */
 export function labelIds(given: readonly string[], where: string): LabelId[] {
@@ -192,7 +196,7 @@ export function toShareItems(hashes: Gathered[], labels: LabelId[] | undefined, 
     if (!l?.length) throw new UsageError(`${h.file ?? `the ${h.type} hash ${'url' in h ? h.url : (h.value ?? '')}`} has no labels: give --labels (see \`client labels\`)`);
     const ref = h.externalId ?? externalId;
     const covers = h.type === 'url' && 'url' in h ? (h.scope ?? scope) : undefined;
-    return { ...queryOf(h), ...(covers ? { scope: covers } : {}), labels: l, ...(ref !== undefined ? { externalId: ref } : {}) };
+    return { ...queryOf(h), ...(covers ? { scope: covers } : {}), labels: l, ...(ref !== undefined ? { externalId: ref } : {}), ...(h.item ? { item: h.item } : {}) };
   });
 }
 

@@ -12,6 +12,8 @@
  *   retract ID
  *   feedback ID --verdict confirm|dispute [--reason TEXT]
  *   labels
+ *   export [--format csv|signals] [--out FILE] [--all-types]      python-threatexchange / HMA files (client-interchange.ts)
+ *   import FILE [--labels L] [--map-tag T=L...] [--state FILE]
  *
  * share and match hash files here: only hashes leave the machine. --json: machine output (JSON
  * Lines for the commands that give one line per item). Progress goes to stderr, only on a terminal
@@ -24,6 +26,7 @@ import { hashPaths, labelIds, parseHashFlag, parseInput, toMatchQueries, toShare
 import { connect, CONNECT_HELP, CONNECT_OPTIONS, connectionOf } from './connect';
 import { publicKeyPath, writePrivateFile } from './key-files';
 import { findMedia, LocalHasher } from './local-hash';
+import { INTERCHANGE_USAGE } from './client-interchange';
 import { progress } from './progress';
 
 const USAGE = `usage: npm run client -- COMMAND [options]
@@ -40,6 +43,7 @@ const USAGE = `usage: npm run client -- COMMAND [options]
   retract ID
   feedback ID --verdict confirm|dispute [--reason TEXT]
   labels                                                 the label vocabulary
+${INTERCHANGE_USAGE}
 options of every command that talks to the node:
 ${CONNECT_HELP}
   --json            machine-readable output (JSON Lines where there is one line per item)`;
@@ -134,6 +138,8 @@ async function run(cmd: string, rest: string[]): Promise<void> {
   }
 
   if (cmd === 'feed') return (await import('./client-feed')).feedCommand(rest);
+  if (cmd === 'export') return (await import('./client-interchange')).exportCommand(rest);
+  if (cmd === 'import') return (await import('./client-interchange')).importCommand(rest);
 
   if (cmd === 'retract') {
     const { values, positionals } = parse(rest, CONNECT_OPTIONS);

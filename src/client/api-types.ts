@@ -179,7 +179,7 @@ export interface paths {
         put?: never;
         /**
          * Share hashes
-         * @description Shares hashes with labels. Sharing the same type and value again is idempotent; new labels replace your earlier ones. Images, videos, PDFs and texts go to POST /v1/hashes/media. A url item may carry the URL itself (and, to share a whole host or folder, a scope): only its SHA-256 is stored.
+         * @description Shares hashes with labels. Sharing the same type and value again is idempotent; new labels replace your earlier ones. Hashes naming the `item` (SHA-256 and kind of the media) they were computed from form one item per piece of media, as a media share does. Images, videos, PDFs and texts go to POST /v1/hashes/media. A url item may carry the URL itself (and, to share a whole host or folder, a scope): only its SHA-256 is stored.
          */
         post: operations["shareHashes"];
         delete?: never;
@@ -199,7 +199,7 @@ export interface paths {
         put?: never;
         /**
          * Hash an image, a video, a PDF or a text and share its hashes
-         * @description Multipart form: `file` (the image, video, PDF or text) and `labels` (one field per label, or comma-separated). The media is hashed in memory and never stored. An image shares md5 and sha256, and pdq and blockhash of the whole image and of its regions (inside borders or bars, a small rotation undone, centre and off-centre crops), each named by its variant; a perceptual hash below its quality gate (a flat image) is left out and listed in `omitted` with the reason; a video shares vpdq (its frames), md5 and sha256; a PDF shares pdf (its pages), tlsh (of its text, when it has enough), md5 and sha256; a text part (declared text/plain) shares tlsh, md5 and sha256.
+         * @description Multipart form: `file` (the image, video, PDF or text) and `labels` (one field per label, or comma-separated). The media is hashed in memory and never stored. The hashes of one upload form one item (`item`), retracted and relabelled as one through /v1/items/{id}. An image shares md5 and sha256, and pdq and blockhash of the whole image and of its regions (inside borders or bars, a small rotation undone, centre and off-centre crops), each named by its variant; a perceptual hash below its quality gate (a flat image) is left out and listed in `omitted` with the reason; a video shares vpdq (its frames), md5 and sha256; a PDF shares pdf (its pages), tlsh (of its text, when it has enough), md5 and sha256; a text part (declared text/plain) shares tlsh, md5 and sha256.
          */
         post: operations["shareMedia"];
         delete?: never;
@@ -223,6 +223,50 @@ export interface paths {
          * @description Withdraws your contribution to a hash (admins: every contribution). When no contribution is left the hash stops matching and the feed carries a tombstone; the record is kept, not deleted.
          */
         delete: operations["retractHash"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/items/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An item and its hashes
+         * @description A shared piece of media as one item: its hashes, each with the variant it was computed from, its labels and members.
+         */
+        get: operations["getItem"];
+        put?: never;
+        post?: never;
+        /**
+         * Retract an item
+         * @description Withdraws your share of the item (admins: every member's) and your contributions to all its hashes in one commit, except a hash that another item you shared and still stand by holds. A hash left with no contribution stops matching and the feed carries its tombstone. DELETE /v1/hashes/{id} still retracts a single hash.
+         */
+        delete: operations["retractItem"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/items/{id}/labels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Relabel an item
+         * @description Replaces the labels of your share of the item and of your standing contributions to its hashes, in one commit.
+         */
+        put: operations["relabelItem"];
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -509,6 +553,50 @@ export interface paths {
         get: operations["readFederationFeed"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/hma/m/raw_lookup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * HMA's raw hash lookup
+         * @description HMA's `GET /m/raw_lookup`: the matched hashes' integer keys, or with `include_distance=true` each with its distance. Unlike HMA's, only active hashes match (retracted ones never do), the same as POST /v1/match.
+         */
+        get: operations["hmaRawLookup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/hma/m/lookup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * HMA's lookup by signal
+         * @description HMA's `GET /m/lookup` with `signal_type` and `signal`: the matches by bank, a bank being a label here (a hash with two labels is under both). HMA's `url` (hash a URL's content) is refused: this node never fetches media. `seed` and `bypass_coinflip` are taken and change nothing: every label always matches.
+         */
+        get: operations["hmaLookup"];
+        put?: never;
+        /**
+         * HMA's lookup of an uploaded file
+         * @description HMA's `POST /m/lookup`: one file in a multipart body, its field named after its content type as HMA names them (`photo`, `video`; `file` is taken too). The node hashes it in memory (stored nowhere) and answers each hash that has a python-threatexchange signal type as `GET /compat/hma/m/lookup` does, keyed by the signal type. A video's vPDQ has none: its video_md5 and video_sha256 are looked up (POST /v1/match/media matches videos by their frames).
+         */
+        post: operations["hmaLookupFile"];
         delete?: never;
         options?: never;
         head?: never;
@@ -893,7 +981,7 @@ export interface components {
             };
             /** @description Whether any shared hash matched (`matches` is not empty). */
             matched: boolean;
-            /** @description The query PDQ hash has quality below 50 (a video or a PDF: no frame or page of quality 50 or more): weak evidence. */
+            /** @description The query PDQ hash has quality below 50 (a video: no frame of quality 50 or more; a PDF: no page of quality 50 or more): weak evidence. */
             lowQuality?: boolean;
             /** @description Nearest first. */
             matches: components["schemas"]["Match"][];
@@ -956,6 +1044,15 @@ export interface components {
                 /** @enum {string} */
                 scope: "exact" | "host" | "prefix";
             };
+            item?: components["schemas"]["ItemRef"];
+            /** @description Every item the matched hash belongs to, when more than one. */
+            items?: components["schemas"]["ItemRef"][];
+        };
+        /** @description The item (a shared piece of media, GET /v1/items/{id}) the matched hash belongs to, with the variant of the media it was computed from; the first shared when several. Absent for a hash shared alone. */
+        ItemRef: {
+            id: string;
+            /** @description `whole`: the media as shared; other names (trimmed, cropped, ...) the edit of it the hash was computed from. */
+            variant: string;
         };
         MatchRequest: {
             /** @description 1 to 1000 hashes; the vpdq items hold at most 3600 frames in all, the pdf items at most 2000 pages. */
@@ -1050,6 +1147,19 @@ export interface components {
              * @enum {string}
              */
             outcome: "created" | "added" | "updated" | "unchanged";
+            /** @description The id of the item the hash was shared in (when the request named its `item`). */
+            item?: string;
+        };
+        ItemShare: {
+            /** @description The item (GET, DELETE /v1/items/{id}): the same for every share of the same media on this node. */
+            id: string;
+            /** @description The SHA-256 of the media. */
+            sha256: string;
+            /**
+             * @description created: new to the node; added: your share joined other members'; updated: your labels changed; unchanged.
+             * @enum {string}
+             */
+            outcome: "created" | "added" | "updated" | "unchanged";
         };
         ShareRequest: {
             /** @description 1 to 1000 items; the vpdq items hold at most 36000 frames in all, the pdf items at most 20000 pages. */
@@ -1062,6 +1172,9 @@ export interface components {
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
+                item?: components["schemas"]["MediaItem"];
+                /** @description With item: the variant of the media the hash was computed from (`whole`, the default: the media as it is; `trim`, `crop-…`: an edit of it). */
+                variant?: string;
                 /** @description PDQ quality if you computed it; below 50 the hash is refused (422). */
                 quality?: number;
             } | {
@@ -1073,6 +1186,9 @@ export interface components {
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
+                item?: components["schemas"]["MediaItem"];
+                /** @description With item: the variant of the media the hash was computed from (`whole`, the default: the media as it is; `trim`, `crop-…`: an edit of it). */
+                variant?: string;
             } | {
                 /** @enum {string} */
                 type: "md5";
@@ -1082,6 +1198,9 @@ export interface components {
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
+                item?: components["schemas"]["MediaItem"];
+                /** @description With item: the variant of the media the hash was computed from (`whole`, the default: the media as it is; `trim`, `crop-…`: an edit of it). */
+                variant?: string;
             } | {
                 /** @enum {string} */
                 type: "sha256";
@@ -1091,6 +1210,9 @@ export interface components {
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
+                item?: components["schemas"]["MediaItem"];
+                /** @description With item: the variant of the media the hash was computed from (`whole`, the default: the media as it is; `trim`, `crop-…`: an edit of it). */
+                variant?: string;
             } | {
                 /** @enum {string} */
                 type: "vpdq";
@@ -1102,6 +1224,9 @@ export interface components {
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
+                item?: components["schemas"]["MediaItem"];
+                /** @description With item: the variant of the media the hash was computed from (`whole`, the default: the media as it is; `trim`, `crop-…`: an edit of it). */
+                variant?: string;
             } | {
                 /** @enum {string} */
                 type: "pdf";
@@ -1113,6 +1238,9 @@ export interface components {
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
+                item?: components["schemas"]["MediaItem"];
+                /** @description With item: the variant of the media the hash was computed from (`whole`, the default: the media as it is; `trim`, `crop-…`: an edit of it). */
+                variant?: string;
             } | {
                 /** @enum {string} */
                 type: "tlsh";
@@ -1122,6 +1250,9 @@ export interface components {
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
+                item?: components["schemas"]["MediaItem"];
+                /** @description With item: the variant of the media the hash was computed from (`whole`, the default: the media as it is; `trim`, `crop-…`: an edit of it). */
+                variant?: string;
             } | {
                 /** @enum {string} */
                 type: "url";
@@ -1141,7 +1272,16 @@ export interface components {
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
+                item?: components["schemas"]["MediaItem"];
+                /** @description With item: the variant of the media the hash was computed from (`whole`, the default: the media as it is; `trim`, `crop-…`: an edit of it). */
+                variant?: string;
             })[];
+        };
+        /** @description The media this hash was computed from (its SHA-256 and kind): the hashes of one piece of media, in this request or another, form one item (GET /v1/items/{id}), retracted and relabelled as one. */
+        MediaItem: {
+            sha256: string;
+            /** @enum {string} */
+            kind: "image" | "video" | "pdf" | "text";
         };
         /** @description A perceptual hash of an image left out of a share: too weak (a flat image or region) to be told from unrelated images. */
         OmittedHash: {
@@ -1181,10 +1321,55 @@ export interface components {
                     frames?: components["schemas"]["VideoFrame"][];
                     /** @description pdf: the pages, in the change that adds (or re-adds) the PDF. */
                     pages?: components["schemas"]["PdfPage"][];
+                    /** @description The items (shared pieces of media, GET /v1/items/{id}) the hash belongs to, each with the variant it was computed from; absent for a hash shared alone. */
+                    items?: components["schemas"]["ItemRef"][];
                 };
             }[];
             nextCursor: string;
             hasMore: boolean;
+        };
+        Item: {
+            id: string;
+            /** @description SHA-256 of the media shared. */
+            sha256: string;
+            /** @enum {string} */
+            kind: "image" | "video" | "pdf" | "text";
+            /** @description A pulled item: the URL of the node it was shared at. Absent for items shared on this node. */
+            origin?: string;
+            /**
+             * @description Active while one of its hashes is.
+             * @enum {string}
+             */
+            status: "active" | "retracted";
+            /** @description The union of the labels of the members whose share stands. */
+            labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
+            /** @description Members whose share of the item stands (a pulled item: at its origin node). */
+            contributors: number;
+            /** Format: date-time */
+            createdAt: string;
+            hashes: {
+                id: string;
+                /**
+                 * @description Hash type.
+                 * @example pdq
+                 * @enum {string}
+                 */
+                type: "pdq" | "blockhash" | "md5" | "sha256" | "vpdq" | "pdf" | "tlsh" | "url";
+                /**
+                 * @description Lowercase hex: 64 characters for pdq, blockhash, sha256 and url (the SHA-256 of a canonical URL, or of a host or path-prefix key); 32 for md5; for vpdq and pdf the SHA-256 of its frame or page list. tlsh: T1 and 70 upper-case hex digits (TLSH 4, 128 buckets), as the reference prints it.
+                 * @example f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22
+                 */
+                value: string;
+                /** @description `whole`: the media as shared; other variants (trimmed, cropped, ...) name the edit of the media the hash was computed from. */
+                variant: string;
+                /** @enum {string} */
+                status: "active" | "retracted";
+                labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
+                contributors: number;
+            }[];
+        };
+        ItemLabels: {
+            labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
         };
         FeedbackRequest: {
             /** @enum {string} */
@@ -1351,6 +1536,26 @@ export interface components {
             nextCursor: string;
             /** @description More is waiting: pull again at once. */
             more: boolean;
+        };
+        HmaRawLookupResponse: {
+            matches: (number | components["schemas"]["HmaMatchWithDistance"])[];
+        };
+        HmaMatchWithDistance: {
+            /** @description The matched hash's integer key in this node (HMA: the bank content's id). */
+            bank_content_id: number;
+            /**
+             * @description As HMA writes it: the Hamming (or TLSH) distance as a string; "-" for exact types (video_md5, video_sha256).
+             * @example 4
+             */
+            distance: string;
+        };
+        HmaLookupResponse: {
+            [key: string]: components["schemas"]["HmaMatchWithDistance"][];
+        };
+        HmaLookupFileResponse: {
+            [key: string]: {
+                [key: string]: components["schemas"]["HmaMatchWithDistance"][];
+            };
         };
         SignedTreeHead: {
             treeSize: number;
@@ -1731,6 +1936,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Busy: the decodes this node runs at once, and their queue, are full (see Retry-After). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     matchHashes: {
@@ -1930,6 +2144,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Busy: the decodes this node runs at once, and their queue, are full (see Retry-After). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     readFeed: {
@@ -2014,7 +2237,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description One result per item, in order. */
+            /** @description One result per item, in order; with `media`, the items the hashes that named their media form. */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -2022,6 +2245,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["ShareResult"][];
+                        media?: components["schemas"]["ItemShare"][];
                     };
                 };
             };
@@ -2127,24 +2351,28 @@ export interface operations {
                             /** @description An image's perceptual hash: the region it is of (whole, trim, screen, deskew, crop-…). */
                             variant?: string;
                         })[];
+                        item: components["schemas"]["ItemShare"];
                         omitted?: components["schemas"]["OmittedHash"][];
                     }) | (components["schemas"]["VideoHashes"] & {
                         items: (components["schemas"]["ShareResult"] & {
                             /** @description An image's perceptual hash: the region it is of (whole, trim, screen, deskew, crop-…). */
                             variant?: string;
                         })[];
+                        item: components["schemas"]["ItemShare"];
                         omitted?: components["schemas"]["OmittedHash"][];
                     }) | (components["schemas"]["PdfHashes"] & {
                         items: (components["schemas"]["ShareResult"] & {
                             /** @description An image's perceptual hash: the region it is of (whole, trim, screen, deskew, crop-…). */
                             variant?: string;
                         })[];
+                        item: components["schemas"]["ItemShare"];
                         omitted?: components["schemas"]["OmittedHash"][];
                     }) | (components["schemas"]["TextHashes"] & {
                         items: (components["schemas"]["ShareResult"] & {
                             /** @description An image's perceptual hash: the region it is of (whole, trim, screen, deskew, crop-…). */
                             variant?: string;
                         })[];
+                        item: components["schemas"]["ItemShare"];
                         omitted?: components["schemas"]["OmittedHash"][];
                     });
                 };
@@ -2221,6 +2449,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Busy: the decodes this node runs at once, and their queue, are full (see Retry-After). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     retractHash: {
@@ -2288,6 +2525,259 @@ export interface operations {
             };
             /** @description Body larger than the node accepts for this operation (`maxBytes`). */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id of the item (a media share's `item.id`, a match's `item.id`, a feed row's `items`). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The item. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Item"];
+                };
+            };
+            /** @description Malformed input; `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials (see WWW-Authenticate). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing scope or suspended client. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    retractItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id of the item (a media share's `item.id`, a match's `item.id`, a feed row's `items`). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The item after the retraction. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Item"];
+                };
+            };
+            /** @description Malformed input; `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials (see WWW-Authenticate). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing scope or suspended client. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    relabelItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id of the item (a media share's `item.id`, a match's `item.id`, a feed row's `items`). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ItemLabels"];
+            };
+        };
+        responses: {
+            /** @description The item after the change. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Item"];
+                };
+            };
+            /** @description Malformed input; `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials (see WWW-Authenticate). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing scope or suspended client. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A Content-Type this operation does not take. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3698,6 +4188,273 @@ export interface operations {
             };
             /** @description Rate limited (see Retry-After). */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    hmaRawLookup: {
+        parameters: {
+            query: {
+                /** @description python-threatexchange's signal type name: pdq, video_md5, video_sha256, text_tlsh, mhn_blockhash, mhn_url. */
+                signal_type: string;
+                /** @description The hash, as python-threatexchange writes it (pdq: 64 hex digits). */
+                signal: string;
+                /** @description Comma-separated banks to keep: here a bank is a label id (GET /v1/labels). */
+                banks?: string;
+                /** @description include_distance: true or false. */
+                include_distance?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HMA's RawLookupResponse. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HmaRawLookupResponse"];
+                };
+            };
+            /** @description Malformed input; `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials (see WWW-Authenticate). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing scope or suspended client. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    hmaLookup: {
+        parameters: {
+            query?: {
+                /** @description python-threatexchange's signal type name: pdq, video_md5, video_sha256, text_tlsh, mhn_blockhash, mhn_url. */
+                signal_type?: string;
+                /** @description The hash, as python-threatexchange writes it (pdq: 64 hex digits). */
+                signal?: string;
+                /** @description Comma-separated banks to keep: here a bank is a label id (GET /v1/labels). */
+                banks?: string;
+                /** @description Refused: the node never fetches media. */
+                url?: string;
+                seed?: string;
+                /** @description bypass_coinflip: true or false. */
+                bypass_coinflip?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HMA's LookupResponse (signal_type given): bank name to its matches. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HmaLookupResponse"];
+                };
+            };
+            /** @description Malformed input; `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials (see WWW-Authenticate). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing scope or suspended client. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    hmaLookupFile: {
+        parameters: {
+            query?: {
+                /** @description Comma-separated banks to keep: here a bank is a label id (GET /v1/labels). */
+                banks?: string;
+                seed?: string;
+                /** @description bypass_coinflip: true or false. */
+                bypass_coinflip?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    photo?: string;
+                    /** Format: binary */
+                    video?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Signal type to HMA's LookupResponse. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HmaLookupFileResponse"];
+                };
+            };
+            /** @description Malformed input; `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials (see WWW-Authenticate). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing scope or suspended client. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A Content-Type this operation does not take. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but unusable: undecodable, too small, too large, low quality. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not available on this deployment. */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Busy: the decodes this node runs at once, and their queue, are full (see Retry-After). */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -10,11 +10,12 @@
 import { md5 } from '@noble/hashes/legacy.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import * as bh from '../core/blockhash';
-import { THRESHOLDS } from '../core/hashes';
+import { LABELS, THRESHOLDS } from '../core/hashes';
 import { bytesToHex } from '../core/hex';
 import { buildHashKernels, type HashKernels } from '../core/kernels';
 import type { DecodedImage } from '../core/media';
 import * as pdq from '../core/pdq';
+import type { LabelId } from './types';
 
 export { hammingHex, HASH_TYPES, type HashType } from '../core/hashes';
 export { LABELS, type Label } from '../core/hashes';
@@ -22,6 +23,9 @@ export { dihedralFromHash, lumaFromRgba, PDQ_DIHEDRAL_VARIANTS, type PdqDihedral
 export { isVideo, sniffVideoContainer, vpdqDigest, vpdqText, type VideoFrameHash } from '../core/video';
 export { sniffImageFormat } from '../core/media';
 export type { HashKernels } from '../core/kernels';
+
+/** Whether `s` is one of the node's label ids (LABELS). */
+export const isLabelId = (s: string): s is LabelId => LABELS.some((l) => l.id === s);
 
 /** Below this PDQ quality the node refuses to share a hash (422 low_quality). */
 export const PDQ_MIN_SHARE_QUALITY = THRESHOLDS.pdq.minQuality;

@@ -54,3 +54,9 @@ export class DomainError extends Error {
     this.extra = opts.extra;
   }
 }
+
+/** What a caught value says: an Error's message, anything else as text. */
+export const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** A caught Error's name (`TimeoutError`, `SyntaxError`), or undefined for anything else. */
+export const errorNameOf = (e: unknown): string | undefined => (e instanceof Error ? e.name : undefined);

@@ -26,6 +26,7 @@ import * as auditExport from './routes/audit/export';
 import * as auditInclusion from './routes/audit/inclusion';
 import * as treeHead from './routes/audit/tree-head';
 import * as webConsole from './console';
+import * as compatHma from './routes/compat-hma';
 import * as feed from './routes/feed';
 import * as feedback from './routes/feedback';
 import * as hash from './routes/hash';
@@ -36,6 +37,7 @@ import * as labels from './routes/labels';
 import * as match from './routes/match';
 import * as oauthToken from './routes/oauth-token';
 import * as matchMedia from './routes/match-media';
+import * as items from './routes/items';
 import * as retract from './routes/retract';
 import * as share from './routes/share';
 import * as shareMedia from './routes/share-media';
@@ -53,6 +55,7 @@ const ROUTES = [
   shareMedia,
   feed,
   retract,
+  items,
   feedback,
   createClient,
   listClients,
@@ -64,6 +67,7 @@ const ROUTES = [
   rotateKeys,
   peers,
   federationFeed,
+  compatHma,
   treeHead,
   auditEntries,
   auditInclusion,
@@ -133,6 +137,7 @@ export function buildApp(deps: AppDeps, opts: AppOptions = {}): OpenAPIHono<AppE
       { name: 'matching', description: 'Check uploads against the shared hashes.' },
       { name: 'hashes', description: 'Share, retract, give feedback, read the feed.' },
       { name: 'federation', description: 'Peer nodes: the signed feed they pull, and the peers this node pulls from.' },
+      { name: 'compat', description: 'Answers in the shapes of other tools\' APIs (HMA\'s matcher), for integrations written against them.' },
     ],
   });
   docs.register(app);

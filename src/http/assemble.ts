@@ -19,7 +19,7 @@ import type { AppDeps, Authenticator, HealthCheck } from './env';
 
 /** The service dependencies a runtime hands in as they are, and what the assembly turns into the rest. */
 export interface RuntimeParts
-  extends Pick<ServiceDeps, 'ledger' | 'follower' | 'hashes' | 'auth' | 'log' | 'federation' | 'treeHeadIntervalMs' | 'index' | 'decoder' | 'kernels' | 'digests' | 'video' | 'documents' | 'now' | 'newId' | 'issuer'> {
+  extends Pick<ServiceDeps, 'ledger' | 'follower' | 'hashes' | 'auth' | 'log' | 'federation' | 'treeHeadIntervalMs' | 'index' | 'decoder' | 'kernels' | 'digests' | 'images' | 'video' | 'documents' | 'now' | 'newId' | 'issuer'> {
   /** How other nodes' JWKS are fetched (default: the global fetch). */
   fetch?: FetchLike;
   /** How long the set of origins that match is remembered (0: read on each match; the Node follower forgets it on a peer change). */
@@ -79,6 +79,7 @@ export function assembleAppDeps(p: RuntimeParts): AppDeps {
     decoder: p.decoder,
     kernels: p.kernels,
     digests: p.digests,
+    images: p.images,
     video: p.video,
     documents: p.documents,
     now: p.now,

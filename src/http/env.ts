@@ -1,5 +1,6 @@
 /** What the HTTP layer needs, and what middleware puts on the request context. */
 import type { Principal } from '../core/auth';
+import type { SlotPlace } from '../core/limits';
 import type { Authenticator, ServiceDeps } from '../services/deps';
 import type { DocsAssets } from './docs';
 
@@ -27,5 +28,7 @@ export type AppEnv = {
     reportInternal: (err: unknown) => void;
     /** From X-Request-Id when acceptable, else made here; echoed back and on every log line of the request. */
     requestId: string;
+    /** A body declared image/*: its place among the image slots, taken before the body was read (route.ts). */
+    imagePlace?: SlotPlace;
   };
 };

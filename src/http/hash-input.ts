@@ -9,7 +9,8 @@
  */
 import { z } from '@hono/zod-openapi';
 import { MAX_PDF_PAGE, PDF_RENDER_DPI, pdfDigest, type PdfPageHash } from '../core/document';
-import { HASH_SPECS, HASH_TYPES, LABELS, SINGLE_HASH_TYPES, type HashType, type SingleHashType } from '../core/hashes';
+import { HASH_SPECS, HASH_TYPES, LABELS, SINGLE_HASH_TYPES, THRESHOLDS, type HashType, type SingleHashType } from '../core/hashes';
+import { ITEM_KINDS, VARIANT_PATTERN } from '../core/items';
 import { canonicalTlsh } from '../core/tlsh';
 import { hashUrl, hostKey, pathPrefixKey, prefixDigest, prefixDigests, URL_MAX_LENGTH } from '../core/url';
 import { MAX_FRAME_INDEX, MAX_FRAME_TIMESTAMP, vpdqDigest, type VideoFrameHash } from '../core/video';
@@ -45,9 +46,9 @@ const tlshValue = () =>
     .transform((v) => canonicalTlsh(v) ?? v);
 
 /** A single hash's value, in the form its type takes. */
-const valueOf = (type: Exclude<SingleHashType, 'url'>) => (type === 'tlsh' ? tlshValue() : hashValue(type));
+const valueSchemaOf = (type: Exclude<SingleHashType, 'url'>) => (type === 'tlsh' ? tlshValue() : hashValue(type));
 
-const QUALITY = wholeNumber(0, 100, 'quality').openapi({ description: 'PDQ quality (0-100), if known: results for quality below 50 are flagged `lowQuality`, and such hashes are not shared (422).' });
+const QUALITY = wholeNumber(0, 100, 'quality').openapi({ description: `PDQ quality (0-100), if known: results for quality below ${THRESHOLDS.pdq.minQuality} are flagged \`lowQuality\`, and such hashes are not shared (422).` });
 
 export const VideoFrameSchema = z
   .object({
@@ -58,7 +59,7 @@ export const VideoFrameSchema = z
       .max(MAX_FRAME_TIMESTAMP, `a frame timestamp must be seconds from 0 to ${MAX_FRAME_TIMESTAMP}`)
       .openapi({ description: 'Seconds from the start, to the millisecond; never decreasing from frame to frame.' }),
     hash: hexOf(64, 'a frame hash (PDQ)').openapi({ description: 'PDQ of the frame, 64 hex digits.' }),
-    quality: wholeNumber(0, 100, 'a frame quality').openapi({ description: 'PDQ quality; frames below 50 take no part in matching.' }),
+    quality: wholeNumber(0, 100, 'a frame quality').openapi({ description: `PDQ quality; frames below ${THRESHOLDS.vpdq.frameMinQuality} take no part in matching.` }),
   })
   .openapi('VideoFrame');
 
@@ -82,7 +83,7 @@ export const PdfPageSchema = z
   .object({
     page: wholeNumber(1, MAX_PDF_PAGE, 'a page number').openapi({ description: 'Page number, from 1; increasing from page to page.' }),
     hash: hexOf(64, 'a page hash (PDQ)').openapi({ description: `PDQ of the page rendered at ${PDF_RENDER_DPI} dpi, 64 hex digits.` }),
-    quality: wholeNumber(0, 100, 'a page quality').openapi({ description: 'PDQ quality; pages below 50 (blank or nearly) take no part in matching.' }),
+    quality: wholeNumber(0, 100, 'a page quality').openapi({ description: `PDQ quality; pages below ${THRESHOLDS.pdf.pageMinQuality} (blank or nearly) take no part in matching.` }),
   })
   .openapi('PdfPage');
 
@@ -109,7 +110,7 @@ const VALUE_DESCRIPTION: Record<Exclude<SingleHashType, 'url'>, string> = {
 
 /** The members every hash item has: type and value (`extra` adds the route's own, e.g. labels). */
 function singleHash<T extends Exclude<SingleHashType, 'url'>, E extends z.ZodRawShape>(type: T, extra: E) {
-  return z.object({ type: z.literal(type), value: valueOf(type).openapi({ description: VALUE_DESCRIPTION[type] }), ...extra });
+  return z.object({ type: z.literal(type), value: valueSchemaOf(type).openapi({ description: VALUE_DESCRIPTION[type] }), ...extra });
 }
 
 /** A vpdq item's own members: frames, and a value that is their digest (computed when left out: `digested`). */
@@ -238,13 +239,33 @@ const matchItem = (limits: InputLimits) =>
     { error: unknownType },
   );
 
+/** The piece of media a shared hash was computed from: the hashes naming the same one form one item. */
+export const MediaItemSchema = z
+  .object({
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'item.sha256 must be the SHA-256 of the media, 64 lowercase hex digits'),
+    kind: z.enum(ITEM_KINDS, { error: (iss) => (iss.input === undefined ? undefined : `item.kind must be one of ${ITEM_KINDS.join(', ')}, got ${JSON.stringify(iss.input)}`) }),
+  })
+  .openapi('MediaItem', {
+    description: 'The media this hash was computed from (its SHA-256 and kind): the hashes of one piece of media, in this request or another, form one item (GET /v1/items/{id}), retracted and relabelled as one.',
+  });
+
+export const VariantSchema = z
+  .string()
+  .regex(VARIANT_PATTERN, 'variant must be lowercase letters, digits and dashes, at most 32 (whole, trim, crop-10-tl, ...)')
+  .openapi({ description: 'With item: the variant of the media the hash was computed from (`whole`, the default: the media as it is; `trim`, `crop-…`: an edit of it).' });
+
 /** A hash to share: as a match item, with its labels and the member's own reference. */
 const shareItem = (limits: InputLimits) => {
-  const extra = { labels: LabelsSchema.openapi({ description: 'At least one label from GET /v1/labels.' }), externalId: ExternalIdSchema.optional() };
+  const extra = {
+    labels: LabelsSchema.openapi({ description: 'At least one label from GET /v1/labels.' }),
+    externalId: ExternalIdSchema.optional(),
+    item: MediaItemSchema.optional(),
+    variant: VariantSchema.optional(),
+  };
   return z.discriminatedUnion(
     'type',
     [
-      singleHash('pdq', { ...extra, quality: QUALITY.optional().openapi({ description: 'PDQ quality if you computed it; below 50 the hash is refused (422).' }) }),
+      singleHash('pdq', { ...extra, quality: QUALITY.optional().openapi({ description: `PDQ quality if you computed it; below ${THRESHOLDS.pdq.minQuality} the hash is refused (422).` }) }),
       singleHash('blockhash', extra),
       singleHash('md5', extra),
       singleHash('sha256', extra),
@@ -272,6 +293,18 @@ const framesInAll = (maxFrames: number, maxPages: number) => (items: { type: str
   if (frames > maxFrames) ctx.addIssue({ code: 'custom', path: [], params: BATCH_TOO_LARGE, message: `the vpdq items of this request hold ${frames} frames; at most ${maxFrames} are taken in one request (split it)` });
   const pages = items.reduce((n, it) => n + (it.type === 'pdf' && it.pages ? it.pages.length : 0), 0);
   if (pages > maxPages) ctx.addIssue({ code: 'custom', path: [], params: BATCH_TOO_LARGE, message: `the pdf items of this request hold ${pages} pages; at most ${maxPages} are taken in one request (split it)` });
+};
+
+/** A variant names an edit of an item's media: only with an item, and one kind per piece of media. */
+const variantsInItems = (items: { item?: { sha256: string; kind: string }; variant?: string }[], ctx: z.RefinementCtx) => {
+  const kinds = new Map<string, string>();
+  items.forEach((it, i) => {
+    if (it.variant !== undefined && !it.item) ctx.addIssue({ code: 'custom', path: [i, 'variant'], message: 'a variant is of an item\'s media: give the item (its sha256 and kind) too' });
+    if (!it.item) return;
+    const kind = kinds.get(it.item.sha256);
+    if (kind !== undefined && kind !== it.item.kind) ctx.addIssue({ code: 'custom', path: [i, 'item', 'kind'], message: `the media ${it.item.sha256} is named as ${kind} and as ${it.item.kind} in one request` });
+    else kinds.set(it.item.sha256, it.item.kind);
+  });
 };
 
 const batch = <T extends z.ZodType>(item: T, max: number, what: string) =>
@@ -330,6 +363,7 @@ export const shareRequestSchema = (limits: InputLimits) =>
     .object({
       items: batch(shareItem(limits), limits.maxBatch, 'items')
         .superRefine(framesInAll(10 * limits.maxFrames, 10 * limits.maxPages))
+        .superRefine(variantsInItems)
         .openapi({ description: `1 to ${limits.maxBatch} items; the vpdq items hold at most ${10 * limits.maxFrames} frames in all, the pdf items at most ${10 * limits.maxPages} pages.` }),
     })
     .openapi('ShareRequest');

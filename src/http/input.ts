@@ -3,12 +3,7 @@
  * (a missing field keeps the generic "is missing" of validation.ts). Used by every route's schemas.
  */
 import { z } from '@hono/zod-openapi';
-
-/** Control characters (C0, DEL, C1): refused in every free text a client sends (names, references, reasons). */
-export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
-
-/** Half of a UTF-16 surrogate pair without its other half: not a character, and not valid in UTF-8 or canonical JSON. */
-export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+import { CONTROL_CHARACTERS, LONE_SURROGATE } from '../core/text';
 
 /** Free text a client sends: at most `max` characters, no control characters, well-formed Unicode. */
 export const plainText = (max: number, what: string) =>

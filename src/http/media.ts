@@ -12,7 +12,8 @@ import { DomainError } from '../core/errors';
 import { mediaKind, type MediaKind } from '../services/hashing';
 import type { AppEnv } from './env';
 
-export async function readMedia(c: Context<AppEnv>): Promise<{ bytes: Uint8Array; contentType: string; form?: Record<string, string | File | (string | File)[]> }> {
+/** `fileFields`: the multipart fields the file may come in (HMA's compat lookup names its field after the content type). */
+export async function readMedia(c: Context<AppEnv>, fileFields: readonly string[] = ['file']): Promise<{ bytes: Uint8Array; contentType: string; form?: Record<string, string | File | (string | File)[]> }> {
   const type = (c.req.header('content-type') ?? '').toLowerCase();
   let read: { bytes: Uint8Array; contentType: string; form?: Record<string, string | File | (string | File)[]> };
   if (type.startsWith('multipart/form-data')) {
@@ -22,9 +23,12 @@ export async function readMedia(c: Context<AppEnv>): Promise<{ bytes: Uint8Array
     } catch {
       throw new DomainError('invalid_request', 'the multipart body could not be parsed', { errors: [{ path: 'body', message: 'malformed multipart/form-data' }] });
     }
-    const file = form.file;
+    const given = fileFields.filter((f) => form[f] !== undefined);
+    const file = given.length === 1 ? form[given[0]] : undefined;
     if (!(file instanceof File)) {
-      throw new DomainError('invalid_request', 'the multipart body needs one file field named "file"', { errors: [{ path: 'file', message: Array.isArray(file) ? 'more than one file' : 'missing' }] });
+      const named = fileFields.map((f) => `"${f}"`).join(' or ');
+      const message = given.length > 1 || Array.isArray(file) ? 'more than one file' : 'missing';
+      throw new DomainError('invalid_request', `the multipart body needs one file field named ${named}`, { errors: [{ path: given[0] ?? fileFields[0], message }] });
     }
     read = { bytes: new Uint8Array(await file.arrayBuffer()), contentType: file.type, form };
   } else if (type.startsWith('image/') || type.startsWith('video/') || type.startsWith('application/pdf') || type.startsWith('text/plain')) {

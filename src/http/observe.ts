@@ -14,7 +14,7 @@ import { TOKEN_PATH } from '../services/tokens';
 import type { AppEnv } from './env';
 
 /** A client's request id is kept when it is this plain: short enough that no token or key fits. */
-const REQUEST_ID = /^[A-Za-z0-9._:@\/+=-]{1,64}$/;
+const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,64}$/;
 
 /** The route label of a request that matched no route (404s), so random paths make no new series. */
 export const UNMATCHED_ROUTE = '(unmatched)';

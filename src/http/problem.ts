@@ -62,11 +62,7 @@ export interface Problem {
   [k: string]: unknown;
 }
 
-export function statusOf(code: ErrorCode): ContentfulStatusCode {
-  return STATUS[code];
-}
-
-export function problemOf(err: DomainError): Problem {
+function problemOf(err: DomainError): Problem {
   const status = STATUS[err.code];
   return {
     type: `https://media-hash-node.dev/problems/${err.code.replace(/_/g, '-')}`,

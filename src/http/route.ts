@@ -98,6 +98,26 @@ function requireJson(method: string, path: string, mediaRoute: string | undefine
   };
 }
 
+/**
+ * A body declared image/* takes its place among the image slots (services/deps.ts ImageSettings)
+ * before it is read: when they and their queue are full it is refused with 503 busy unread, so the
+ * image bodies held at once are bounded by the slots and the queue, not by the clients. The place is
+ * given back when the request ends, if the hashing did not use it (the body was not an image, or was
+ * refused). Runs after the token's check: an unauthenticated request takes no place.
+ */
+const reserveImagePlace: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const type = (c.req.header('content-type') ?? '').toLowerCase();
+  const images = c.var.deps.images;
+  if (!type.startsWith('image/')) return next();
+  const place = images.slots.reserve();
+  c.set('imagePlace', place);
+  try {
+    await next();
+  } finally {
+    place.release();
+  }
+};
+
 /** The request's schemas parse with the node's words. */
 function requestInNodeWords(request: RouteConfig['request']): void {
   if (!request) return;
@@ -118,6 +138,8 @@ function commonProblems(kind: BodyKind, request: RouteConfig['request'], isProte
   statuses.push(413);
   if (kind === 'json' || kind === 'media') statuses.push(415);
   if (isProtected) statuses.push(429);
+  // Media: the image (or video, or PDF) slots and their queues are full.
+  if (kind === 'media') statuses.push(503);
   return problemResponses(...statuses);
 }
 
@@ -126,6 +148,7 @@ function define<P extends string, R extends Definition<P>>(route: R & RouteOptio
   requestInNodeWords(rest.request);
   const own: MiddlewareHandler<AppEnv>[] = [limitBody(body), ...middleware];
   if (body === 'json') own.push(requireJson(rest.method, rest.path, mediaRoute));
+  if (body === 'media') own.push(reserveImagePlace);
   return createRoute({
     ...rest,
     security,

@@ -1,11 +1,11 @@
 /** Schemas shared by several routes. Field meanings live here, so /openapi.json documents the API. */
 import { z } from '@hono/zod-openapi';
-import { HASH_TYPES } from '../core/hashes';
+import { HASH_TYPES, THRESHOLDS } from '../core/hashes';
 import { PDF_RENDER_DPI } from '../core/document';
 import { PDQ_DIHEDRAL_VARIANTS } from '../core/pdq';
 import { LabelIdSchema, PdfPageSchema, VideoFrameSchema } from './hash-input';
 
-export const ProblemSchema = z
+const ProblemSchema = z
   .object({
     type: z.string().openapi({ example: 'https://media-hash-node.dev/problems/invalid-request' }),
     title: z.string().openapi({ example: 'Bad Request' }),
@@ -27,11 +27,11 @@ export const HashValueSchema = z.string().openapi({
   example: 'f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22',
 });
 
-export const ImageHashesSchema = z
+const ImageHashesSchema = z
   .object({
     kind: z.literal('image'),
     hashes: z.object({
-      pdq: z.object({ value: HashValueSchema, quality: z.number().int().min(0).max(100) }).openapi({ description: 'PDQ (bit-exact with Meta\'s reference as HMA computes it) and its quality (0-100); hashes of quality below 50 are not shared.' }),
+      pdq: z.object({ value: HashValueSchema, quality: z.number().int().min(0).max(100) }).openapi({ description: `PDQ (bit-exact with Meta's reference as HMA computes it) and its quality (0-100); hashes of quality below ${THRESHOLDS.pdq.minQuality} are not shared.` }),
       blockhash: z.object({ value: HashValueSchema }).openapi({ description: 'blockhash, 16x16 blocks (method 2), 256 bits.' }),
       md5: z.object({ value: z.string() }),
       sha256: z.object({ value: z.string() }),
@@ -48,7 +48,7 @@ export const OmittedHashSchema = z
   .object({ type: z.enum(['pdq', 'blockhash']), variant: z.string(), quality: z.number().int(), reason: z.string() })
   .openapi('OmittedHash', { description: 'A perceptual hash of an image left out of a share: too weak (a flat image or region) to be told from unrelated images.' });
 
-export const VideoHashesSchema = z
+const VideoHashesSchema = z
   .object({
     kind: z.literal('video'),
     hashes: z.object({
@@ -103,7 +103,12 @@ export const mediaHashesSchema = <T extends z.ZodRawShape>(extra: T) =>
   z.discriminatedUnion('kind', [ImageHashesSchema.extend(extra), VideoHashesSchema.extend(extra), PdfHashesSchema.extend(extra), TextHashesSchema.extend(extra)]);
 export const MediaHashesSchema = mediaHashesSchema({});
 
-export const MatchSchema = z
+/** A hash's place in an item: the item's id and the variant of the media the hash was computed from. */
+export const ItemRefSchema = z
+  .object({ id: z.string(), variant: z.string().openapi({ description: '`whole`: the media as shared; other names (trimmed, cropped, ...) the edit of it the hash was computed from.' }) })
+  .openapi('ItemRef');
+
+const MatchSchema = z
   .object({
     id: z.string().openapi({ description: 'The stored hash.' }),
     type: HashTypeSchema,
@@ -142,6 +147,8 @@ export const MatchSchema = z
       .object({ scope: z.enum(['exact', 'host', 'prefix']) })
       .optional()
       .openapi({ description: 'A URL query matched: the URL itself (exact), or a whole host or folder a member shared (host, prefix).' }),
+    item: ItemRefSchema.optional().openapi({ description: 'The item (a shared piece of media, GET /v1/items/{id}) the matched hash belongs to, with the variant of the media it was computed from; the first shared when several. Absent for a hash shared alone.' }),
+    items: z.array(ItemRefSchema).optional().openapi({ description: 'Every item the matched hash belongs to, when more than one.' }),
   })
   .openapi('Match');
 
@@ -151,14 +158,14 @@ export const MatchResultSchema = z
       type: HashTypeSchema,
       value: HashValueSchema,
       quality: z.number().int().optional(),
-      frames: z.number().int().optional().openapi({ description: 'vpdq: frames in the query, and usableFrames those of quality >= 50 with distinct hashes.' }),
+      frames: z.number().int().optional().openapi({ description: `vpdq: frames in the query, and usableFrames those of quality >= ${THRESHOLDS.vpdq.frameMinQuality} with distinct hashes.` }),
       usableFrames: z.number().int().optional(),
-      pages: z.number().int().optional().openapi({ description: 'pdf: pages in the query, and usablePages those of quality >= 50 with distinct hashes.' }),
+      pages: z.number().int().optional().openapi({ description: `pdf: pages in the query, and usablePages those of quality >= ${THRESHOLDS.pdf.pageMinQuality} with distinct hashes.` }),
       usablePages: z.number().int().optional(),
       canonicalUrl: z.string().optional().openapi({ description: 'url: the URL as the node canonicalised it (never stored).' }),
     }),
     matched: z.boolean().openapi({ description: 'Whether any shared hash matched (`matches` is not empty).' }),
-    lowQuality: z.boolean().optional().openapi({ description: 'The query PDQ hash has quality below 50 (a video or a PDF: no frame or page of quality 50 or more): weak evidence.' }),
+    lowQuality: z.boolean().optional().openapi({ description: `The query PDQ hash has quality below ${THRESHOLDS.pdq.minQuality} (a video: no frame of quality ${THRESHOLDS.vpdq.frameMinQuality} or more; a PDF: no page of quality ${THRESHOLDS.pdf.pageMinQuality} or more): weak evidence.` }),
     matches: z.array(MatchSchema).openapi({ description: 'Nearest first.' }),
   })
   .openapi('MatchResult');
@@ -188,6 +195,7 @@ const PROBLEM_DESCRIPTIONS = {
   422: 'Well-formed but unusable: undecodable, too small, too large, low quality.',
   429: 'Rate limited (see Retry-After).',
   501: 'Not available on this deployment.',
+  503: 'Busy: the decodes this node runs at once, and their queue, are full (see Retry-After).',
 } as const;
 
 export type ProblemStatus = keyof typeof PROBLEM_DESCRIPTIONS;

@@ -5,7 +5,7 @@
  * ("pdq value must be 64 hex characters (256 bits), got 63") win over these. `problemOf` turns the
  * issues into the one DomainError every route renders as problem+json, one `errors[]` entry per field.
  */
-import { z } from '@hono/zod-openapi';
+import type { z } from '@hono/zod-openapi';
 import { DomainError, type FieldProblem } from '../core/errors';
 
 type RawIssue = z.core.$ZodRawIssue;

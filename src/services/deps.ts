@@ -4,6 +4,7 @@
  */
 import { THRESHOLDS, type Digester } from '../core/hashes';
 import type { HashKernels } from '../core/kernels';
+import type { PixelWorker } from '../core/pixel-tasks';
 import type { ImageDecoder } from '../core/media';
 import type { MatchIndex } from '../core/hash-index';
 import type { Slots } from '../core/limits';
@@ -52,6 +53,22 @@ export const DEFAULT_VIDEO = {
   concurrency: 2,
   queue: 8,
 } as const satisfies Omit<VideoSettings, 'decoder' | 'slots'> & { concurrency: number; queue: number };
+
+/** Images: where their pixel hashes run, and how many are decoded and hashed at once. */
+export interface ImageSettings {
+  /** A pool of threads (Node, HASH_THREADS), or the calling thread (Workers, HASH_THREADS=0). */
+  pixels: PixelWorker;
+  /**
+   * Decodes with their hashes at once, and how many may wait: beyond, 503 busy. A body declared
+   * image/* takes its place before it is read (http/route.ts), so the bodies held are bounded too.
+   */
+  slots: Slots;
+}
+
+/** Node's default queue; its slots and threads follow the core count (runtime/node/config). */
+export const DEFAULT_IMAGES = {
+  queue: 8,
+} as const;
 
 /**
  * PDF rendering and the document match rule (README, "Documents, text and links"): vPDQ's rule with
@@ -124,6 +141,7 @@ export interface ServiceDeps {
   /** The pixel hashes' WebAssembly kernels, built by the entry point (null ones: the TypeScript paths). */
   kernels: HashKernels;
   digests: Digester;
+  images: ImageSettings;
   video: VideoSettings;
   documents: DocumentSettings;
   now: () => number;

@@ -4,7 +4,6 @@
  * as sent). Stores nothing.
  */
 import { decodeText, hashPdf, PDF_RENDER_DPI, pdfDigest, codePoints, type PdfPageHash } from '../core/document';
-import { DomainError } from '../core/errors';
 import { normaliseText, textTlsh } from '../core/tlsh';
 import type { ServiceDeps } from './deps';
 

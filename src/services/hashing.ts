@@ -1,13 +1,13 @@
 /** Hash an uploaded image, video, PDF or text: every hash type the node knows, and the facts about the media. Stores nothing. */
-import { blockhash, blockhashDihedralFromRgba } from '../core/blockhash';
 import { charsetOf, isPdf, type PdfPageHash } from '../core/document';
 import { DomainError } from '../core/errors';
 import { sniffImageFormat } from '../core/media';
 import type { UrlCandidate } from '../core/url';
 import type { HashType, SingleHashType } from '../core/hashes';
 import { hashVideo, isVideo, vpdqDigest, type VideoFrameHash } from '../core/video';
-import { pdqDihedralFromRgba, pdqFromRgba, type PdqDihedralVariant } from '../core/pdq';
-import { blockhashQuality, enrolmentVariants, queryVariants } from '../core/robust';
+import type { SlotPlace } from '../core/limits';
+import type { PdqDihedralVariant } from '../core/pdq';
+import { inThread, type RobustRole } from '../core/pixel-tasks';
 import type { ServiceDeps } from './deps';
 import { hashPdfMedia, hashTextMedia, type PdfMediaHashes, type TextMediaHashes } from './document-hashing';
 
@@ -61,7 +61,8 @@ export interface VideoMediaHashes {
 }
 
 /** `metrics` is optional: the client CLI hashes with the same code and no metrics. */
-type HashingDeps = Pick<ServiceDeps, 'decoder' | 'kernels' | 'digests' | 'video' | 'documents'> & Partial<Pick<ServiceDeps, 'metrics'>>;
+/** `images` too: without it the pixel hashes run in the calling thread, unbounded (the client CLI hashes one file at a time). */
+type HashingDeps = Pick<ServiceDeps, 'decoder' | 'kernels' | 'digests' | 'video' | 'documents'> & Partial<Pick<ServiceDeps, 'metrics' | 'images'>>;
 
 export type AnyMediaHashes = MediaHashes | VideoMediaHashes | PdfMediaHashes | TextMediaHashes;
 
@@ -85,13 +86,20 @@ export function mediaKind(bytes: Uint8Array, contentType = ''): MediaKind {
  * and its charset). Only the decoders and digests: the client CLI hashes locally with the same code
  * as the node. Sizes are the caller's to limit (src/http/media.ts).
  */
-export async function hashMedia(deps: HashingDeps, bytes: Uint8Array, opts: { dihedral?: boolean; robust?: RobustRole; contentType?: string } = {}): Promise<AnyMediaHashes> {
-  if (bytes.byteLength === 0) throw new DomainError('invalid_request', 'the request body is empty; send the image, video, PDF or text', { errors: [{ path: 'body', message: 'empty' }] });
-  const kind = mediaKind(bytes, opts.contentType);
-  if (kind === 'video') return hashVideoMedia(deps, bytes);
-  if (kind === 'pdf') return hashPdfMedia(deps, bytes);
-  if (kind === 'text') return hashTextMedia(deps, bytes, charsetOf((opts.contentType ?? '').toLowerCase()));
-  return hashImage(deps, bytes, opts);
+export async function hashMedia(deps: HashingDeps, bytes: Uint8Array, opts: { dihedral?: boolean; robust?: RobustRole; contentType?: string; admitted?: SlotPlace } = {}): Promise<AnyMediaHashes> {
+  try {
+    if (bytes.byteLength === 0) throw new DomainError('invalid_request', 'the request body is empty; send the image, video, PDF or text', { errors: [{ path: 'body', message: 'empty' }] });
+    const kind = mediaKind(bytes, opts.contentType);
+    // Not an image after all: its place among the image slots is not held through a video's decode.
+    if (kind !== 'image') opts.admitted?.release();
+    if (kind === 'video') return await hashVideoMedia(deps, bytes);
+    if (kind === 'pdf') return await hashPdfMedia(deps, bytes);
+    if (kind === 'text') return await hashTextMedia(deps, bytes, charsetOf((opts.contentType ?? '').toLowerCase()));
+    return await hashImage(deps, bytes, opts);
+  } finally {
+    // A place taken for an image that turned out to be something else (or never decoded) is freed here.
+    opts.admitted?.release();
+  }
 }
 
 async function hashVideoMedia(deps: HashingDeps, bytes: Uint8Array): Promise<VideoMediaHashes> {
@@ -118,44 +126,46 @@ async function fileDigests(deps: HashingDeps, bytes: Uint8Array): Promise<{ md5:
 }
 
 /** Which robust variants to compute: a share stores its crops too (`enrol`); a query adds only its own regions (`query`). */
-export type RobustRole = 'enrol' | 'query';
+export type { RobustRole };
 
-async function hashImage(deps: HashingDeps, bytes: Uint8Array, opts: { dihedral?: boolean; robust?: RobustRole }): Promise<MediaHashes> {
-  if (!deps.decoder) {
+async function hashImage(deps: HashingDeps, bytes: Uint8Array, opts: { dihedral?: boolean; robust?: RobustRole; admitted?: SlotPlace }): Promise<MediaHashes> {
+  const decoder = deps.decoder;
+  if (!decoder) {
     throw new DomainError('not_implemented', 'this deployment cannot decode images; compute the hashes on your side (npm run client -- hash FILE) and send them to POST /v1/match');
   }
-  const elapsed = deps.metrics?.timer();
-  // Digests first: from the decode to the last hash nothing awaits, so no other request's image is
-  // decoded while this one's pixels are held (a Worker's 128 MB holds one large image, not two).
-  const { md5, sha256 } = await fileDigests(deps, bytes);
-  const img = await deps.decoder.decode(bytes);
+  const pixels = deps.images?.pixels ?? inThread(deps.kernels);
+  // All of it in a slot: the digests (a pool's threads get copies of the bytes), then the decode and
+  // the hashes, which hold the pixels. The slots bound how many are held at once (on a Worker, its
+  // 128 MB holds one large image, not two).
+  const work = async () => {
+    const elapsed = deps.metrics?.timer();
+    const { md5, sha256 } = await fileDigests(deps, bytes);
+    const img = await decoder.decode(bytes);
+    const media = { width: img.width, height: img.height, format: img.format };
+    // The pixels are handed over (a pool's thread gets their buffer, not a copy).
+    const h = await pixels.run('imageHashes', { rgba: img.rgba, width: img.width, height: img.height }, { dihedral: opts.dihedral === true, robust: opts.robust });
+    if (deps.metrics && elapsed) deps.metrics.hashed('image', elapsed());
+    return { h, media, md5, sha256 };
+  };
+  const { h, media, md5, sha256 } = await (opts.admitted ? opts.admitted.run(work) : deps.images ? deps.images.slots.run(work) : work());
   const out: MediaHashes = {
     kind: 'image',
-    hashes: { pdq: { value: '', quality: 0 }, blockhash: { value: blockhash(img, deps.kernels.blockhash) }, md5: { value: md5 }, sha256: { value: sha256 } },
-    media: { width: img.width, height: img.height, format: img.format },
+    hashes: { pdq: { value: h.pdq.hash, quality: h.pdq.quality }, blockhash: { value: h.blockhash }, md5: { value: md5 }, sha256: { value: sha256 } },
+    media,
   };
-  if (opts.dihedral) {
-    // PDQ: all 8 from one DCT. blockhash: from one pass over the pixels (its block values are
-    // exact, so a rotation or mirror only reorders them).
-    const d = pdqDihedralFromRgba(img.rgba, img.width, img.height, deps.kernels.pdq);
-    out.hashes.pdq = { value: d.hashes[0].hash, quality: d.quality };
+  if (h.variants) {
     out.variants = {
-      pdq: d.hashes.map((h) => ({ variant: h.variant, value: h.hash })),
-      blockhash: blockhashDihedralFromRgba(img.rgba, img.width, img.height, deps.kernels.blockhash).map((h) => ({ variant: h.variant, value: h.hash })),
+      pdq: h.variants.pdq.map((v) => ({ variant: v.variant, value: v.hash })),
+      blockhash: h.variants.blockhash.map((v) => ({ variant: v.variant, value: v.hash })),
     };
-  } else {
-    const p = pdqFromRgba(img.rgba, img.width, img.height, deps.kernels.pdq);
-    out.hashes.pdq = { value: p.hash, quality: p.quality };
   }
-  if (opts.robust) {
-    const regions = opts.robust === 'enrol' ? enrolmentVariants(img.rgba, img.width, img.height, deps.kernels) : queryVariants(img.rgba, img.width, img.height, deps.kernels);
+  if (h.robust) {
     out.robust = [
       { type: 'pdq', value: out.hashes.pdq.value, quality: out.hashes.pdq.quality, variant: 'whole' },
-      { type: 'blockhash', value: out.hashes.blockhash.value, quality: blockhashQuality(img, deps.kernels.blockhash), variant: 'whole' },
-      ...regions,
+      { type: 'blockhash', value: out.hashes.blockhash.value, quality: h.robust.blockhashQuality, variant: 'whole' },
+      ...h.robust.regions,
     ];
   }
-  if (deps.metrics && elapsed) deps.metrics.hashed('image', elapsed());
   return out;
 }
 

@@ -6,6 +6,7 @@
  */
 import { DomainError } from '../core/errors';
 import { HASH_SPECS, isListHashType, THRESHOLDS, type HashType } from '../core/hashes';
+import type { ItemRef } from '../core/items';
 import { dihedralFromHash, PDQ_DIHEDRAL_VARIANTS } from '../core/pdq';
 import type { ServiceDeps } from './deps';
 import type { MatchTally } from './observe';
@@ -50,6 +51,10 @@ export interface Match {
   page?: { number: number };
   /** A URL query matched the URL itself, or a host or folder a member shared. */
   url?: { scope: UrlScope };
+  /** The item (shared media) the matched hash belongs to, and the variant of it the hash was computed from; the first shared when several. */
+  item?: ItemRef;
+  /** Every item the matched hash belongs to, when more than one. */
+  items?: ItemRef[];
 }
 
 /** What the index found for one query. */
@@ -136,11 +141,12 @@ export async function matchParsed(deps: ServiceDeps, queries: HashWithVariants[]
             const d = details.get(hit.seq);
             // The index follows commits; a hash retracted a moment ago must still never match.
             if (!matchable(d, origins)) return [];
-            // Robust matching: the nearest of the hashes one share stored (its whole image, regions, crops).
+            // Robust matching: the nearest of the hashes one item holds (its whole image, regions, crops).
+            // A hash in several items answers while one of them has not answered yet.
             if (opts.onePerShare) {
-              const key = shareKey(d);
-              if (seenShares[i].has(key)) return [];
-              seenShares[i].add(key);
+              const keys = shareKeys(d);
+              if (keys.every((k) => seenShares[i].has(k))) return [];
+              for (const k of keys) seenShares[i].add(k);
             }
             const m = matchOf(d, hit.distance);
             if (hit.variant) m.variant = hit.variant;
@@ -156,12 +162,13 @@ export async function matchParsed(deps: ServiceDeps, queries: HashWithVariants[]
 }
 
 /**
- * Which share stored a hash: its contributions' members and times. The hashes one request shared
- * carry the same (one commit, one time, one externalId); until shared items group their hashes (issue 14, item 5)
- * this is how a match names a shared image once.
+ * Which shared media a hash belongs to: its items (issue 14 item 5); for a hash shared without an
+ * item (by value, or pulled from a node that sends none), its contributions' members and times (the
+ * hashes one request shared carry the same commit time and externalId).
  */
-function shareKey(d: { contributions: { contributor: string; createdAt: number; externalId: string | null }[] }): string {
-  return JSON.stringify(d.contributions.map((c) => [c.contributor, c.createdAt, c.externalId]).sort());
+function shareKeys(d: { items: readonly { id: string }[]; contributions: { contributor: string; createdAt: number; externalId: string | null }[] }): string[] {
+  if (d.items.length) return d.items.map((it) => `item:${it.id}`);
+  return [JSON.stringify(d.contributions.map((c) => [c.contributor, c.createdAt, c.externalId]).sort())];
 }
 
 /** Queries and queries with at least one match, per hash type. */

@@ -9,15 +9,31 @@ import type { Principal } from '../core/auth';
 import { DomainError, type FieldProblem } from '../core/errors';
 import { THRESHOLDS, type HashType } from '../core/hashes';
 import type { PdfPageHash } from '../core/document';
+import { itemId, WHOLE, type ItemKind } from '../core/items';
 import { usableFrameMask, type VideoFrameHash } from '../core/video';
 import type { ShareOutcome, VideoFrameRow, Verdict } from '../storage/types';
 import type { ServiceDeps } from './deps';
 import type { HashQuery } from './hashing';
 
-/** A hash to share, checked at the edge (src/http/hash-input.ts): known labels, free text without control characters. */
-export type ShareItem = HashQuery & { labels: string[]; externalId?: string };
+/**
+ * A hash to share, checked at the edge (src/http/hash-input.ts): known labels, free text without
+ * control characters; with `item`, the piece of media it was computed from (its hashes form one
+ * item) and the variant of that media (default `whole`).
+ */
+export type ShareItem = HashQuery & { labels: string[]; externalId?: string; item?: MediaItem; variant?: string };
 
-export type { ShareOutcome };
+/** A shared piece of media: its hashes become one item (core/items), named by the node and the media's SHA-256. */
+export interface MediaItem {
+  sha256: string;
+  kind: ItemKind;
+}
+
+export interface ItemShareResult {
+  id: string;
+  sha256: string;
+  /** created: new to the node; added: your share joined other members'; updated: your labels changed; unchanged. */
+  outcome: ShareOutcome;
+}
 
 export interface ShareResult {
   id: string;
@@ -27,14 +43,27 @@ export interface ShareResult {
   created: boolean;
   /** created: new hash; added: your contribution joined others'; updated: your labels changed; unchanged: already shared so. */
   outcome: ShareOutcome;
+  /** The item the request put this hash in (its `item`), when it did. */
+  item?: string;
 }
 
-export async function shareHashes(deps: ServiceDeps, who: Principal, items: readonly ShareItem[]): Promise<ShareResult[]> {
+export async function shareHashes(deps: ServiceDeps, who: Principal, items: readonly ShareItem[]): Promise<{ results: ShareResult[]; media: ItemShareResult[] }> {
   // One commit item per (type, value): the same hash named twice in a request shares once, with the
-  // union of its labels.
-  const wanted = new Map<string, { type: HashType; value: string; labels: Set<string>; externalId: string | null; frames?: VideoFrameHash[]; pages?: PdfPageHash[]; urlScope?: string }>();
+  // union of its labels, in every item it was named with.
+  const wanted = new Map<string, { type: HashType; value: string; labels: Set<string>; externalId: string | null; frames?: VideoFrameHash[]; pages?: PdfPageHash[]; urlScope?: string; links: Map<string, string> }>();
+  // The media of the request, each with the union of the labels of its hashes.
+  const media = new Map<string, { id: string; sha256: string; kind: ItemKind; labels: Set<string> }>();
+  const itemOf = (it: ShareItem) => {
+    if (!it.item) return undefined;
+    const id = itemId(deps.issuer, it.item.sha256);
+    const m = media.get(id) ?? { id, sha256: it.item.sha256, kind: it.item.kind, labels: new Set<string>() };
+    for (const l of it.labels) m.labels.add(l);
+    media.set(id, m);
+    return id;
+  };
   const keyOf = items.map((it) => {
     const key = `${it.type}:${it.value}`;
+    const item = itemOf(it);
     const prev = wanted.get(key);
     if (prev) for (const l of it.labels) prev.labels.add(l);
     else {
@@ -46,9 +75,12 @@ export async function shareHashes(deps: ServiceDeps, who: Principal, items: read
         frames: it.type === 'vpdq' ? it.frames : undefined,
         pages: it.type === 'pdf' ? it.pages : undefined,
         urlScope: it.type === 'url' ? it.url?.scope : undefined,
+        links: new Map(),
       });
     }
-    return key;
+    const links = wanted.get(key)?.links;
+    if (item && links && !links.has(item)) links.set(item, it.variant ?? WHOLE);
+    return { key, item };
   });
   const weak: FieldProblem[] = items.flatMap((it, i) => {
     if (it.type === 'pdq' && it.quality !== undefined && it.quality < THRESHOLDS.pdq.minQuality) return [{ path: `items/${i}/quality`, message: `PDQ quality ${it.quality} is below ${THRESHOLDS.pdq.minQuality}` }];
@@ -65,6 +97,7 @@ export async function shareHashes(deps: ServiceDeps, who: Principal, items: read
   const committed = await deps.ledger.share({
     at: deps.now(),
     contributor: who.clientId,
+    ...(media.size ? { media: [...media.values()].map((m) => ({ id: m.id, sha256: m.sha256, kind: m.kind, labels: [...m.labels].sort() })) } : {}),
     items: [...wanted.values()].map((w) => ({
       type: w.type,
       value: w.value,
@@ -75,6 +108,7 @@ export async function shareHashes(deps: ServiceDeps, who: Principal, items: read
       ...(w.pages ? { frames: pageRows(w.pages), auditExtra: { pages: w.pages.length } } : {}),
       // Whether a url value asks for the URL, its host or its folder; never the URL itself.
       ...(w.urlScope ? { auditExtra: { scope: w.urlScope } } : {}),
+      ...(w.links.size ? { links: [...w.links].map(([item, variant]) => ({ item, variant })) } : {}),
     })),
   });
   await deps.follower.catchUp(committed.lastChange);
@@ -83,7 +117,19 @@ export async function shareHashes(deps: ServiceDeps, who: Principal, items: read
     const r = committed.items[i];
     return [key, { id: r.id, type: w.type, value: w.value, created: r.outcome === 'created', outcome: r.outcome }];
   }));
-  return keyOf.flatMap((k) => results.get(k) ?? []);
+  const out = keyOf.flatMap(({ key, item }) => {
+    const r = results.get(key);
+    return r ? [item ? { ...r, item } : r] : [];
+  });
+  return { results: out, media: committed.media.map((m, i) => ({ id: m.id, sha256: [...media.values()][i].sha256, outcome: m.outcome })) };
+}
+
+/** Shares the hashes of one upload as one item, in one commit with the item and the member's share of it. */
+export async function shareMediaItem(deps: ServiceDeps, who: Principal, items: readonly ShareItem[], media: MediaItem): Promise<{ results: ShareResult[]; item: ItemShareResult }> {
+  const r = await shareHashes(deps, who, items.map((it) => ({ ...it, item: media })));
+  const [item] = r.media;
+  if (!item) throw new Error('the ledger did not report the item of a media share');
+  return { results: r.results.map(({ item: _, ...x }) => x), item };
 }
 
 /** A video's frames as the ledger stores them, each marked for matching or not. */

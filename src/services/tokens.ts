@@ -6,7 +6,7 @@
  */
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, importJWK, type JWTPayload } from 'jose';
 import { ROLE_SCOPES, type Principal } from '../core/auth';
-import { DomainError } from '../core/errors';
+import { DomainError, messageOf } from '../core/errors';
 import type { AuthStore, ClientKeyRow, ClientRow, Ledger } from '../storage/types';
 import type { RemoteJwks } from './federation';
 import type { Keyring } from './keyring';
@@ -124,7 +124,7 @@ export async function issueAccessToken(deps: TokenDeps, req: TokenRequest): Prom
   }
   const client = await deps.auth.getClient(clientId);
   if (!client) throw new OAuthError('invalid_client', 'unknown client');
-  const keys = client.jwksUrl ? await remoteKeys(deps, client, header.kid) : (await deps.auth.clientKeys(clientId)).filter((k) => k.status === 'active' && (header.kid === undefined || k.kid === header.kid));
+  const keys = client.jwksUrl ? await remoteKeys(deps, client, client.jwksUrl, header.kid) : (await deps.auth.clientKeys(clientId)).filter((k) => k.status === 'active' && (header.kid === undefined || k.kid === header.kid));
   if (keys.length === 0) throw new OAuthError('invalid_client', header.kid ? `key ${header.kid} is unknown or revoked` : 'the client has no active key');
 
   const audiences = assertionAudiences(deps.issuer, deps.tokenAudiences);
@@ -188,14 +188,14 @@ export async function issueAccessToken(deps: TokenDeps, req: TokenRequest): Prom
  * A peer client's key: the one its JWKS URL publishes under the assertion's kid (fetched again for a
  * kid not seen before, so the peer's rotations need no admin here).
  */
-async function remoteKeys(deps: TokenDeps, client: ClientRow, kid: string | undefined): Promise<ClientKeyRow[]> {
+async function remoteKeys(deps: TokenDeps, client: ClientRow, jwksUrl: string, kid: string | undefined): Promise<ClientKeyRow[]> {
   if (!kid) throw new OAuthError('invalid_client', 'a peer client signs its assertion with a key named by kid, as published at its JWKS URL');
   if (!deps.remoteJwks) throw new OAuthError('invalid_client', 'this node cannot fetch JWKS URLs');
-  let k;
+  let k: Awaited<ReturnType<RemoteJwks['find']>>;
   try {
-    k = await deps.remoteJwks.find(client.jwksUrl!, kid);
+    k = await deps.remoteJwks.find(jwksUrl, kid);
   } catch (e) {
-    throw new OAuthError('invalid_client', `the client's keys could not be read: ${(e as Error).message}`);
+    throw new OAuthError('invalid_client', `the client's keys could not be read: ${messageOf(e)}`);
   }
   return k ? [{ kid: k.kid, clientId: client.id, jwk: k.jwk, alg: k.alg, status: 'active', createdAt: 0, revokedAt: null }] : [];
 }

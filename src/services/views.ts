@@ -7,7 +7,8 @@ function activeContributions(h: HashDetail) {
   return h.contributions.filter((c) => c.retractedAt === null);
 }
 
-function labelsOf(h: HashDetail): string[] {
+/** The union of the standing contributions' labels, sorted. */
+export function labelsOf(h: HashDetail): string[] {
   const s = new Set<string>();
   for (const c of activeContributions(h)) for (const l of c.labels) s.add(l);
   return [...s].sort();
@@ -20,6 +21,11 @@ function feedbackCounts(h: HashDetail): { confirm: number; dispute: number } {
   return { confirm, dispute };
 }
 
+/** Contributions standing behind a hash (a pulled one: at its origin). */
+export function standingContributors(d: HashDetail): number {
+  return d.origin && d.originContributors !== undefined && d.originContributors !== null ? d.originContributors : activeContributions(d).length;
+}
+
 /**
  * How a stored hash appears in a match answer. A pulled hash names its origin node; its labels are
  * those taken from it there, its contributors the members standing behind it there.
@@ -29,6 +35,11 @@ export function matchOf(d: HashDetail, distance: number): Match {
   if (d.origin) {
     m.origin = d.origin;
     if (d.originContributors !== undefined && d.originContributors !== null) m.contributors = d.originContributors;
+  }
+  // The items the hash belongs to: the first it was shared in, and all of them when several.
+  if (d.items.length) {
+    m.item = d.items[0];
+    if (d.items.length > 1) m.items = d.items;
   }
   return m;
 }

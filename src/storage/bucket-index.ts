@@ -4,7 +4,7 @@
  * distance of every candidate. Beyond 31 the neighbourhoods grow fast (2,517 keys a piece at 64), so
  * the index scans instead: the same answer either way.
  */
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { hammingHex, type HashType } from '../core/hashes';
 import { queryEach, type IndexedHash, type IndexHit, type MatchIndex } from '../core/hash-index';
 import { BUCKET_MAX_RADIUS, BUCKET_PIECES, BUCKETED_TYPES, bucketKey } from './bucket-layout';

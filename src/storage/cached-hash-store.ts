@@ -7,7 +7,7 @@
  * (no copy per match): read-only.
  */
 import type { HashType } from '../core/hashes';
-import type { ChangeRow, FollowedChange, FrameOwner, HashDetail, HashStore, IndexEntry, VideoFrameRow } from './types';
+import type { ChangeRow, FollowedChange, FrameOwner, HashDetail, HashStore, IndexEntry, ItemDetail, VideoFrameRow } from './types';
 
 export class CachedHashStore implements HashStore {
   private bySeq = new Map<number, { at: number; detail: HashDetail }>();
@@ -69,6 +69,9 @@ export class CachedHashStore implements HashStore {
   }
   getById(id: string): Promise<HashDetail | null> {
     return this.inner.getById(id);
+  }
+  getItem(id: string): Promise<ItemDetail | null> {
+    return this.inner.getItem(id);
   }
   listActive(afterSeq: number, limit: number, type?: HashType): Promise<IndexEntry[]> {
     return this.inner.listActive(afterSeq, limit, type);

@@ -3,7 +3,7 @@
  * the ledger applies it, and what the federation feed reads. Part of storage/types.ts (re-exported
  * there), kept apart so that file stays readable.
  */
-import type { MergedItem } from '../core/federation';
+import type { MergedItem, ServedItemRef } from '../core/federation';
 import type { ChangeRow, VideoFrameRow } from './types';
 
 export type PeerStatus = 'active' | 'paused' | 'removed';
@@ -58,6 +58,8 @@ export interface PullCommit {
 export interface LocalChange extends ChangeRow {
   /** The reference the earliest standing contribution gave, if any (read when served). */
   externalId: string | null;
+  /** The items the change's snapshot names, with their media's SHA-256 and kind. */
+  items: ServedItemRef[];
 }
 
 /** What federation reads: the peers pulled from, and this node's own hash changes for its feed. */

@@ -1,9 +1,10 @@
 /** The SQL HashStore (drizzle; libsql or D1): reads only; the ledger writes. */
-import { and, asc, eq, gt, gte, inArray, lt, notInArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, notInArray, sql, type SQL } from 'drizzle-orm';
 import { isListHashType, LIST_HASH_TYPES, type HashType } from '../core/hashes';
+import { isItemKind, itemRefsFromJson } from '../core/items';
 import { chunkRows, type AppDb } from './db';
 import { auditLog, changes, hashes, videoFrames } from './schema';
-import type { AuditRow, ChangeKind, ChangeRow, ContributionRow, FeedbackRow, FollowedChange, FrameOwner, HashDetail, HashRow, HashStore, IndexEntry, VideoFrameRow } from './types';
+import type { AuditRow, ChangeKind, ChangeRow, ContributionRow, FeedbackRow, FollowedChange, FrameOwner, HashDetail, HashRow, HashStore, IndexEntry, ItemContributionRow, ItemDetail, VideoFrameRow } from './types';
 
 interface RawDetail {
   seq: number;
@@ -17,6 +18,28 @@ interface RawDetail {
   origin_contributors: number | null;
   contribs: string;
   fb: string;
+  items: string;
+}
+
+interface RawItem {
+  id: string;
+  origin: string;
+  sha256: string;
+  kind: string;
+  created_at: number;
+  contribs: string;
+  members: string;
+}
+
+/** The shares of an item as the database's JSON gives them, read member by member. */
+function itemContributionsFromJson(text: string): ItemContributionRow[] {
+  const parsed: unknown = JSON.parse(text);
+  if (!Array.isArray(parsed)) return [];
+  return parsed.flatMap((c: unknown): ItemContributionRow[] => {
+    if (typeof c !== 'object' || c === null || !('contributor' in c) || !('labels' in c) || !('createdAt' in c) || !('updatedAt' in c) || !('retractedAt' in c)) return [];
+    const labels = Array.isArray(c.labels) ? c.labels.filter((l: unknown) => typeof l === 'string') : [];
+    return [{ contributor: String(c.contributor), labels, createdAt: Number(c.createdAt), updatedAt: Number(c.updatedAt), retractedAt: c.retractedAt === null ? null : Number(c.retractedAt) }];
+  });
 }
 
 export class SqlHashStore implements HashStore {
@@ -29,6 +52,35 @@ export class SqlHashStore implements HashStore {
   async getById(id: string): Promise<HashDetail | null> {
     const [detail] = await this.detailsWhere(sql`h.id = ${id}`);
     return detail ?? null;
+  }
+
+  async getItem(id: string): Promise<ItemDetail | null> {
+    const [row] = await this.db.all<RawItem>(sql`
+      select i.id, i.origin, i.sha256, i.kind, i.created_at,
+        (select json_group_array(json_object('contributor', c.contributor, 'labels', json(c.labels), 'createdAt', c.created_at,
+            'updatedAt', c.updated_at, 'retractedAt', c.retracted_at) order by c.created_at, c.contributor)
+          from item_contributions c where c.item_id = i.id) as contribs,
+        (select json_group_array(json_object('hashId', ih.hash_id, 'variant', ih.variant) order by ih.rowid)
+          from item_hashes ih where ih.item_id = i.id) as members
+      from items i where i.id = ${id}`);
+    if (!row) return null;
+    const members = JSON.parse(String(row.members)) as { hashId: string; variant: string }[];
+    const details = new Map<string, HashDetail>();
+    for (const part of chunkRows(members.map((m) => m.hashId), 1)) {
+      for (const d of await this.detailsWhere(sql`h.id in (${sql.join(part.map((x) => sql`${x}`), sql`, `)})`)) details.set(d.id, d);
+    }
+    return {
+      id: String(row.id),
+      origin: String(row.origin),
+      sha256: String(row.sha256),
+      kind: isItemKind(row.kind) ? row.kind : 'image',
+      createdAt: Number(row.created_at),
+      hashes: members.flatMap((m) => {
+        const d = details.get(m.hashId);
+        return d ? [{ ...d, variant: m.variant }] : [];
+      }),
+      contributions: itemContributionsFromJson(String(row.contribs)),
+    };
   }
 
   async getBySeqs(seqs: number[]): Promise<HashDetail[]> {
@@ -46,7 +98,9 @@ export class SqlHashStore implements HashStore {
           from contributions c where c.hash_id = h.id) as contribs,
         (select json_group_array(json_object('member', f.member, 'verdict', f.verdict, 'reason', f.reason,
             'createdAt', f.created_at, 'updatedAt', f.updated_at))
-          from feedback f where f.hash_id = h.id) as fb
+          from feedback f where f.hash_id = h.id) as fb,
+        (select json_group_array(json_object('id', ih.item_id, 'variant', ih.variant) order by ih.rowid)
+          from item_hashes ih where ih.hash_id = h.id) as items
       from hashes h where ${cond}`);
     return rows.map((r) => {
       const id = String(r.id);
@@ -63,6 +117,7 @@ export class SqlHashStore implements HashStore {
         ...(r.origin_contributors === null ? {} : { originContributors: Number(r.origin_contributors) }),
         contributions: (JSON.parse(String(r.contribs)) as Omit<ContributionRow, 'hashId'>[]).map((c) => ({ hashId: id, ...c })).sort(byCreated),
         feedback: (JSON.parse(String(r.fb)) as Omit<FeedbackRow, 'hashId'>[]).map((f) => ({ hashId: id, ...f })).sort(byCreated),
+        items: itemRefsFromJson(String(r.items)).map(({ id, variant }) => ({ id, variant })),
       };
     });
   }

@@ -265,3 +265,61 @@ export const peers = sqliteTable(
   },
   (t) => [index('peers_url').on(t.url)],
 );
+
+/**
+ * One shared piece of media (an image, a video, a PDF, a text) and the hashes it was shared as
+ * (issue 14 item 5). The id is derived from the origin and the media's SHA-256 (core/items
+ * `itemId`), so concurrent shares of the same bytes name one item; pulled items keep the id and
+ * origin they were served with. Items are never deleted.
+ */
+export const items = sqliteTable(
+  'items',
+  {
+    id: text('id').primaryKey(),
+    /** '' for items shared on this node; the origin node's URL for items pulled from a peer. */
+    origin: text('origin').notNull().default(''),
+    /** The media's SHA-256, lowercase hex. */
+    sha256: text('sha256').notNull(),
+    /** image, video, pdf or text. */
+    kind: text('kind').notNull(),
+    createdAt: integer('created_at').notNull(),
+    tx: text('tx'),
+  },
+);
+
+/**
+ * The hashes of an item, each with the variant of the media it was computed from (`whole`: the
+ * media as shared; robust variants such as `trim`, `crop-…`). One hash may belong to several
+ * items (two images can share a hash value).
+ */
+export const itemHashes = sqliteTable(
+  'item_hashes',
+  {
+    itemId: text('item_id').notNull(),
+    hashId: text('hash_id').notNull(),
+    variant: text('variant').notNull(),
+    tx: text('tx'),
+  },
+  (t) => [primaryKey({ columns: [t.itemId, t.hashId] }), index('item_hashes_hash').on(t.hashId)],
+);
+
+/**
+ * Who shared an item, with which labels (a retraction sets `retracted_at`; rows are never deleted).
+ * The hashes' own contributions carry the same labels; these rows say which of a member's hash
+ * contributions belong to which shared item, so retracting one item leaves a hash that another of
+ * the member's standing items holds.
+ */
+export const itemContributions = sqliteTable(
+  'item_contributions',
+  {
+    itemId: text('item_id').notNull(),
+    contributor: text('contributor').notNull(),
+    /** JSON array of label ids, sorted. */
+    labels: text('labels').notNull(),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    retractedAt: integer('retracted_at'),
+    tx: text('tx'),
+  },
+  (t) => [primaryKey({ columns: [t.itemId, t.contributor] })],
+);

@@ -9,6 +9,7 @@
 import type { HashType } from '../core/hashes';
 import type { VideoFrameHash } from '../core/video';
 import type { PdfPageHash } from '../core/document';
+import type { ItemKind, ItemRef } from '../core/items';
 import type { PeerAction, PeerRow, PeerSettings, PullCommit } from './federation-types';
 
 export * from './federation-types';
@@ -67,6 +68,8 @@ export interface HashSnapshot {
   pages?: PdfPageHash[];
   /** Pulled hashes: the node it came from (its contributors are counted there). */
   origin?: string;
+  /** The items the hash belongs to (first shared first), each with the variant it was computed from; absent when none. */
+  items?: ItemRef[];
 }
 
 /** One frame of a vpdq hash, or one page of a pdf hash (frame = page number, timestampMs 0). */
@@ -113,6 +116,29 @@ export interface AuditRow {
 export interface HashDetail extends HashRow {
   contributions: ContributionRow[];
   feedback: FeedbackRow[];
+  /** The items the hash belongs to, first shared first (empty for a hash shared alone). */
+  items: ItemRef[];
+}
+
+/** One member's share of an item (its hashes' contributions carry the same labels). */
+export interface ItemContributionRow {
+  contributor: string;
+  labels: string[];
+  createdAt: number;
+  updatedAt: number;
+  retractedAt: number | null;
+}
+
+/** An item with its hashes (each with the variant it was computed from) and who shared it. */
+export interface ItemDetail {
+  id: string;
+  /** '' = shared on this node; else the URL of the node it was pulled from. */
+  origin: string;
+  sha256: string;
+  kind: ItemKind;
+  createdAt: number;
+  hashes: (HashDetail & { variant: string })[];
+  contributions: ItemContributionRow[];
 }
 
 export type ClientRole = 'partner' | 'admin' | 'auditor' | 'peer';
@@ -160,6 +186,16 @@ export interface LedgerShareItem {
   frames?: Omit<VideoFrameRow, 'seq' | 'hashId'>[];
   /** What the audit entry says beside type, value, labels and externalId (e.g. a video's frame count). */
   auditExtra?: Record<string, unknown>;
+  /** The items of the share's `media` this hash belongs to, each with the variant of the media it was computed from. */
+  links?: { item: string; variant: string }[];
+}
+
+/** An item a share of media makes of its hashes (core/items): id, the media's SHA-256 and kind, the member's labels; its hashes name it in their `links`. */
+export interface LedgerItem {
+  id: string;
+  sha256: string;
+  kind: ItemKind;
+  labels: string[];
 }
 
 /**
@@ -183,6 +219,15 @@ export interface LedgerRetractResult {
   contributors: number;
 }
 
+export interface LedgerItemResult {
+  /** False when nothing the caller could change was standing (or the labels were already these). */
+  changed: boolean;
+  /** Members whose share of the item still stands after the commit. */
+  contributors: number;
+  /** The hashes whose contributions this commit changed. */
+  hashes: number;
+}
+
 export interface LedgerFeedbackResult {
   /** 'retracted': the hash was retracted when the commit ran, and nothing was written. */
   outcome: 'recorded' | 'unchanged' | 'retracted';
@@ -204,7 +249,15 @@ export interface Sequenced {
  */
 export interface Ledger {
   /** Shares hashes for `contributor` (origin '' = this node's members). Idempotent per (type, value). */
-  share(input: { at: number; contributor: string; origin?: string; items: LedgerShareItem[] }): Promise<Sequenced & { items: LedgerShareResult[] }>;
+  share(input: { at: number; contributor: string; origin?: string; items: LedgerShareItem[]; media?: LedgerItem[] }): Promise<Sequenced & { items: LedgerShareResult[]; media: { id: string; outcome: ShareOutcome }[] }>;
+  /**
+   * Withdraws the contributor's share of an item (`contributor: null`, admins: every member's) and,
+   * in the same commit, their contributions to each of its hashes that no other standing item of
+   * theirs holds.
+   */
+  retractItem(input: { at: number; actor: string; itemId: string; sha256: string; contributor: string | null }): Promise<Sequenced & LedgerItemResult>;
+  /** New labels for the member's standing share of an item and its standing contributions to the item's hashes. */
+  relabelItem(input: { at: number; member: string; itemId: string; labels: string[] }): Promise<Sequenced & LedgerItemResult>;
   /** Retracts the contributor's contribution, or every standing one (`contributor: null`, admins). */
   retract(input: { at: number; actor: string; hashId: string; type: HashType; value: string; contributor: string | null }): Promise<Sequenced & LedgerRetractResult>;
   /** One standing verdict per member, on active hashes only. */
@@ -258,6 +311,8 @@ export interface HashStore {
   /** Checks the database answers. */
   ping(): Promise<void>;
   getById(id: string): Promise<HashDetail | null>;
+  /** An item with its hashes and its contributions; null when unknown. */
+  getItem(id: string): Promise<ItemDetail | null>;
   /** Hashes by index key, in any order; unknown keys are left out. */
   getBySeqs(seqs: number[]): Promise<HashDetail[]>;
   /**

@@ -136,6 +136,9 @@ describe('share and match', () => {
       ['clipper_ship.jpg', 'md5', 0],
       ['clipper_ship.jpg', 'sha256', 0],
     ]);
+    // The file's hashes, hashed here and sent as hashes, form one item at the node.
+    const itemRefs = new Set(lines(matched.stdout).map((m) => `${m.matches[0]?.item?.id} ${m.matches[0]?.item?.variant}`));
+    expect([...itemRefs]).toEqual([expect.stringMatching(/^[0-9a-f-]{36} whole$/)]);
     const none = await run('client', ['match', '--hash', `sha256:${'ab'.repeat(32)}`], partner);
     expect(none.stdout).toBe(`sha256 ${'ab'.repeat(8)}…: no match\n`);
   }, 120_000);

@@ -84,7 +84,7 @@ describe('the browser hashes as the node does', () => {
     for (const img of conformanceImages()) {
       const type = img.name.toLowerCase().endsWith('.png') ? 'image/png' : 'image/jpeg';
       const mine = await hashInBrowser(img.bytes, type);
-      let theirs;
+      let theirs: Awaited<ReturnType<typeof hashMedia>>;
       try {
         theirs = await hashMedia(node.rt.deps, img.bytes);
       } catch (e) {

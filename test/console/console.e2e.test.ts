@@ -18,6 +18,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConsole } from '../../src/console/build';
 import { countMatchQuery } from '../../src/services/matching';
 import { shareHashes } from '../../src/services/sharing';
+import { createClient } from '../../src/services/clients';
+import { freePort } from '../../src/cli/free-port';
 import { conformancePath } from '../support/conformance';
 import { launchChromium, member, ownTempRoot, overflowsSideways, recordedContext, signInWithFile, startNode, unlabelledControls, type Member, type Sent, type TestNode } from './browser';
 
@@ -27,6 +29,8 @@ const IMAGE = conformancePath('pdq/pdq/data/bridge-mods/aaa-orig.jpg');
 
 let work: string;
 let node: TestNode;
+/** The node the console's node pulls from, in the peers test. */
+let origin: TestNode | undefined;
 let browser: Browser;
 let admin: Member;
 let auditor: Member;
@@ -65,6 +69,7 @@ afterAll(async () => {
   for (const c of contexts) await c.close().catch(() => undefined);
   await browser?.close();
   await node?.close();
+  await origin?.close();
   temp?.restore();
 });
 
@@ -238,6 +243,68 @@ describe.sequential('the web console in Chromium', { timeout: 180_000 }, () => {
     await page.getByRole('button', { name: /^Retract hash / }).first().click();
     await page.getByText(/^Retracted: the hash is now retracted/).waitFor();
     expect(await unlabelledControls(page)).toEqual([]);
+  });
+
+  it('admin: adds a peer node, sees its pulls, cursor and lag, pauses and resumes it; a peer nobody answers at shows its refusal', async () => {
+    // The node to pull from: another real node on loopback, where this node is a member of role peer by its JWKS URL.
+    const from = await startNode(join(work, 'origin'));
+    origin = from;
+    const originPartner = await member(from, 'partner', 'Origin Platform');
+    const at = await createClient(from.rt.deps, 'test-setup', { role: 'peer', name: 'Console node', jwksUrl: `${node.url}/.well-known/jwks.json` });
+    const who = { clientId: originPartner.id, role: 'partner' as const, scopes: ['hashes:write' as const] };
+    const share = (n: number) => shareHashes(from.rt.deps, who, Array.from({ length: n }, () => ({ type: 'sha256', value: randomBytes(32).toString('hex'), labels: ['manifesto'] })));
+    await share(3);
+    await node.rt.puller.start();
+
+    const page = await newPage();
+    await signInWithFile(page, node.url, admin.keyFile);
+    await page.getByRole('navigation').getByRole('link', { name: 'Peers' }).click();
+    await page.getByText('0 peers.').waitFor();
+    await page.getByLabel('Peer URL').fill(from.url);
+    await page.getByLabel('Client id this node was given there').fill(at.id);
+    await page.getByLabel('Pull interval (seconds)').fill('1');
+    await page.getByRole('button', { name: 'Add peer' }).click();
+    await page.getByText(`Added ${from.url}: pulling starts now.`).waitFor();
+    const [stored] = await node.rt.deps.federation.listPeers();
+    expect(stored).toMatchObject({ url: from.url, clientId: at.id, intervalMs: 1000, status: 'active', labels: null, matching: true });
+    const card = page.locator(`article[aria-labelledby="peer-${stored.id}"]`);
+    await card.getByText(/; 3 items pulled in all$/).waitFor({ timeout: 20_000 });
+    expect(await card.textContent()).toMatch(/Lag\d+ s since the last batch with changesLast/);
+    expect(await card.textContent()).toContain('Last refusalnone');
+    const cursor = (await node.rt.deps.federation.getPeer(stored.id))?.cursor;
+    expect(cursor).toBeTruthy();
+    expect(await card.textContent()).toContain(`Cursor${cursor}`);
+
+    // Paused: the origin's next share stays there; resumed: it arrives.
+    await card.getByRole('button', { name: `Pause ${from.url}` }).click();
+    await card.getByText(`${from.url} is now paused, matching on.`).waitFor();
+    expect(await card.getByRole('heading').textContent()).toContain('paused');
+    expect((await node.rt.deps.federation.getPeer(stored.id))?.status).toBe('paused');
+    await share(2);
+    await new Promise((r) => setTimeout(r, 2500));
+    expect((await node.rt.deps.federation.getPeer(stored.id))?.pulledItems).toBe(3);
+    expect(await card.textContent()).toMatch(/not pulling: paused/);
+    await card.getByRole('button', { name: `Resume ${from.url}` }).click();
+    await card.getByText(`${from.url} is now active, matching on.`).waitFor();
+    await card.getByText(/; 5 items pulled in all$/).waitFor({ timeout: 20_000 });
+    expect((await node.rt.deps.federation.getPeer(stored.id))).toMatchObject({ status: 'active', pulledItems: 5 });
+
+    // A peer at a port nobody listens on: its pulls fail, and the card says why, in red.
+    const nobody = `http://127.0.0.1:${await freePort()}`;
+    await page.getByLabel('Peer URL').fill(nobody);
+    await page.getByLabel('Client id this node was given there').fill('no-such-client');
+    await page.getByRole('button', { name: 'Add peer' }).click();
+    await page.getByText(`Added ${nobody}: pulling starts now.`).waitFor();
+    await page.getByText('2 peers.').waitFor();
+    const down = page.locator('article', { has: page.getByRole('heading', { name: new RegExp(`^${nobody.replace(/[.:/]/g, '\\$&')} `) }) });
+    await down.getByText(/\(\d+ failed pulls? in a row\)/).waitFor({ timeout: 20_000 });
+    expect(await down.textContent()).toContain('Lagnothing pulled yet; pulls failing');
+    await shot(page, 'admin-peers');
+    expect(await unlabelledControls(page)).toEqual([]);
+
+    await down.getByRole('button', { name: `Remove ${nobody}` }).click();
+    await page.getByText('1 peer (and 1 removed).').waitFor();
+    expect((await node.rt.deps.federation.listPeers()).map((p) => p.status).sort()).toEqual(['active', 'removed']);
   });
 
   it('auditor: the signed tree head checked in the browser, the whole log verified, an entry proven included', async () => {

@@ -165,7 +165,7 @@ function sizes(count: number): [number, number][] {
     [255, 257], [1000, 1000], [1023, 767], [640, 480], [800, 600], [250, 250], [24, 40], [40, 24], [100, 16], [16, 100],
   ];
   const next = mulberry32(0x5eed);
-  const side = (): number => Math.round(16 * Math.pow(250, next() / 2 ** 32));
+  const side = (): number => Math.round(16 * 250 ** (next() / 2 ** 32));
   const out = [...fixed];
   while (out.length < count) {
     let [w, h] = [side(), side()];

@@ -39,4 +39,37 @@ describe('Slots', () => {
     expect(slots.load()).toEqual({ running: 0, waiting: 0 });
     expect(await slots.run(async () => 42)).toBe(42);
   });
+
+  it('reserve takes a place before the work exists: counted at once, run later without refusal, given back once', async () => {
+    const slots = new Slots(1, 1, 'decodes');
+    const first = slots.reserve();
+    const second = slots.reserve();
+    expect(slots.load()).toEqual({ running: 0, waiting: 2 });
+    // Both places are taken: a third caller is refused at once, reserving or running.
+    expect(() => slots.reserve()).toThrow(/1 decodes at once and 1 waiting/);
+    await expect(slots.run(async () => 'never')).rejects.toMatchObject({ code: 'busy' });
+    const a = gate();
+    const order: string[] = [];
+    const pa = first.run(async () => (await a.job(), order.push('a')));
+    const pb = second.run(async () => order.push('b'));
+    expect(slots.load()).toEqual({ running: 1, waiting: 1 });
+    await expect(first.run(async () => 'again')).rejects.toThrow(/already used/);
+    first.release(); // after run: nothing to give back
+    expect(slots.load()).toEqual({ running: 1, waiting: 1 });
+    a.release();
+    await Promise.all([pa, pb]);
+    expect(order).toEqual(['a', 'b']);
+    expect(slots.load()).toEqual({ running: 0, waiting: 0 });
+  });
+
+  it('a place released unused (its body was never read, or was not an image) frees its room, once', () => {
+    const slots = new Slots(1, 0);
+    const place = slots.reserve();
+    expect(() => slots.reserve()).toThrow(/busy|limit/);
+    place.release();
+    place.release();
+    expect(slots.load()).toEqual({ running: 0, waiting: 0 });
+    slots.reserve().release();
+    expect(slots.load()).toEqual({ running: 0, waiting: 0 });
+  });
 });

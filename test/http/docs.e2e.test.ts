@@ -4,7 +4,7 @@
  * script and styles come from the node (swagger-ui-dist, pinned), it renders every operation of
  * /openapi.json, nothing is asked of any other origin, and no CSP violation or script error occurs.
  */
-import { type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, ownTempRoot } from '../console/browser';
 import { ready, startNode, type NodeProcess } from '../support/node-process';

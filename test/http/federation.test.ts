@@ -7,7 +7,10 @@
 import { createHash } from 'node:crypto';
 import { CompactSign, decodeProtectedHeader, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_PULLER, Puller } from '../../src/services/federation';
 import { encodeCursor } from '../../src/services/feed';
+import { prefixDigest } from '../../src/core/url';
+import { magazine, makePdf, prose } from '../support/pdf';
 import { ISSUER, json, makeTestApp, type TestApp } from '../support/app';
 
 const A_URL = ISSUER; // http://node.test
@@ -214,6 +217,65 @@ describe('the signed feed and the puller', () => {
     expect(await peerAtB()).toMatchObject({ failures: 0, lastError: null });
   });
 
+  it('a backlog pulled by the loop in small batches, answers fetched ahead: each batch applied once, in order; a lying nextCursor applies nothing', async () => {
+    const values = Array.from({ length: 7 }, (_, i) => hex(100 + i));
+    for (const v of values) await a.request('/v1/hashes', json('POST', { items: [{ type: 'pdq', value: v, labels: ['recruitment'] }] }));
+    const end = encodeCursor(await a.rt.deps.hashes.lastChange());
+    const auditBefore = await b.rt.deps.log.auditSize();
+    // A second puller at B on the same database, asking for 2 items a batch, counting what it asks A for.
+    const asked: string[] = [];
+    const counting = (url: string, init: RequestInit) => {
+      if (url.includes('/v1/federation/feed')) asked.push(new URL(url).searchParams.get('cursor') ?? '');
+      return route(url, init);
+    };
+    const { ledger, federation, keyring, remoteJwks, issuer } = b.rt.deps;
+    const small = new Puller({ ledger, federation, keyring, remoteJwks, follower: b.rt.follower, fetch: counting, now: () => b.clock.now(), newId: () => crypto.randomUUID(), random: () => 0.5, issuer, settings: { ...DEFAULT_PULLER, batchLimit: 2, backoffBaseMs: 60_000 } });
+    const reached = async (cursor: string) => {
+      for (let i = 0; i < 200 && (await peerAtB()).cursor !== cursor; i++) await new Promise((r) => setTimeout(r, 25));
+      return (await peerAtB()).cursor;
+    };
+    await small.start();
+    try {
+      expect(await reached(end)).toBe(end);
+    } finally {
+      small.stop();
+    }
+    for (const v of values) expect(await matchAtB(v), v).toHaveLength(1);
+    // Batches of 2 (and the last of 1), each one commit: a chain of ranges, every item once.
+    const pulls = (await auditAt(b)).slice(auditBefore).filter((e) => e.action === 'federation.pull');
+    expect(pulls.map((e) => e.content.items)).toEqual([2, 2, 2, 1]);
+    pulls.slice(1).forEach((e, i) => expect(e.content.from).toBe(pulls[i].content.to));
+    expect(pulls.at(-1)?.content.to).toBe(end);
+    // Each answer asked for once (none fetched twice, none thrown away).
+    expect(new Set(asked).size).toBe(asked.length);
+    expect(asked.length).toBeGreaterThanOrEqual(4);
+
+    // An answer whose nextCursor is not its signed "to": its batch is refused, and the answer fetched
+    // ahead from that cursor is never used.
+    const more = Array.from({ length: 3 }, (_, i) => hex(200 + i));
+    for (const v of more) await a.request('/v1/hashes', json('POST', { items: [{ type: 'pdq', value: v, labels: ['recruitment'] }] }));
+    const lie = encodeCursor(await a.rt.deps.hashes.lastChange());
+    const cursorBefore = (await peerAtB()).cursor;
+    const changesBefore = await b.rt.deps.hashes.lastChange();
+    tamper = (x) => ({ ...x, nextCursor: lie, more: true });
+    const liar = new Puller({ ledger, federation, keyring, remoteJwks, follower: b.rt.follower, fetch: counting, now: () => b.clock.now(), newId: () => crypto.randomUUID(), random: () => 0.5, issuer, settings: { ...DEFAULT_PULLER, batchLimit: 2, backoffBaseMs: 60_000 } });
+    asked.length = 0;
+    await liar.start();
+    try {
+      for (let i = 0; i < 200 && ((await peerAtB()).lastError === null || !asked.includes(lie)); i++) await new Promise((r) => setTimeout(r, 25));
+    } finally {
+      liar.stop();
+      tamper = null;
+    }
+    expect(await peerAtB()).toMatchObject({ cursor: cursorBefore, lastError: expect.stringMatching(/nextCursor differs from the signed "to" cursor/) });
+    expect(asked).toContain(lie); // fetched ahead from the cursor the answer named...
+    expect(await b.rt.deps.hashes.lastChange()).toBe(changesBefore); // ...and nothing applied
+    for (const v of more) expect(await matchAtB(v), v).toEqual([]);
+    // Honest again, the next pull takes them.
+    expect(await pull()).toBe(3);
+    for (const v of more) expect(await matchAtB(v), v).toHaveLength(1);
+  });
+
   it('peers under concurrent admin requests: one peer per URL, one audit entry per real change, bad input refused in the node\'s words', async () => {
     const admin = await adminOf(b);
     const url = 'https://c.example';
@@ -252,3 +314,39 @@ describe('the signed feed and the puller', () => {
   });
 });
 
+describe('documents, text and links across the federation', () => {
+  it('a PDF shared at A (its pages, tlsh, digests), a text and a folder of links reach B and match there as at A', async () => {
+    const issue = await makePdf(magazine(31, 4));
+    const form = new FormData();
+    form.set('file', new Blob([issue], { type: 'application/pdf' }), 'issue.pdf');
+    form.set('labels', 'branded-publication');
+    const shared = await a.request('/v1/hashes/media', { method: 'POST', headers: await a.as('partner', 'docs'), body: form });
+    expect(shared.status).toBe(201);
+    const pdf = await shared.json();
+    expect(pdf.items.map((i: { type: string }) => i.type)).toEqual(['pdf', 'tlsh', 'md5', 'sha256']);
+    const text = prose(913, 1500);
+    const textShare = new FormData();
+    textShare.set('file', new Blob([text], { type: 'text/plain' }), 'manifesto.txt');
+    textShare.set('labels', 'manifesto');
+    expect((await a.request('/v1/hashes/media', { method: 'POST', headers: await a.as('partner', 'docs'), body: textShare })).status).toBe(201);
+    const links = await a.request('/v1/hashes', json('POST', { items: [{ type: 'url', url: 'https://t.me/s/docschannel', scope: 'prefix', labels: ['recruitment'] }] }));
+    expect(links.status).toBe(201);
+    // Eight hashes: the PDF's pdf (with its pages), tlsh, md5 and sha256; the text's tlsh, md5 and sha256; the folder's url.
+    expect(await pull()).toBe(8);
+
+    // The same PDF posted at B: its pages match (the document rule), its text and its exact digests too, all from A.
+    const res = await b.request('/v1/match/media', { method: 'POST', headers: { 'content-type': 'application/pdf' }, body: issue });
+    expect(res.status).toBe(200);
+    const results = (await res.json()).results as { query: { type: string }; matches: Record<string, unknown>[] }[];
+    const byType = (t: string) => results.find((r) => r.query.type === t)?.matches ?? [];
+    expect(byType('pdf')[0]).toMatchObject({ value: pdf.items[0].value, origin: A_URL, labels: ['branded-publication'], document: { queryMatchPercent: 100, candidateMatchPercent: 100 } });
+    expect(byType('tlsh')[0]).toMatchObject({ value: pdf.items[1].value, origin: A_URL, distance: 0 });
+    expect(byType('sha256')[0]).toMatchObject({ value: pdf.items[3].value, origin: A_URL });
+    // The text, edited, matches by its tlsh at B; a URL under the shared folder matches its scope.
+    const edited = await b.request('/v1/match/media', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: text.toUpperCase() });
+    const tl = ((await edited.json()).results as { query: { type: string }; matches: Record<string, unknown>[] }[]).find((r) => r.query.type === 'tlsh');
+    expect(tl?.matches[0]).toMatchObject({ origin: A_URL, labels: ['manifesto'] });
+    const url = await b.request('/v1/match', json('POST', { hashes: [{ type: 'url', url: 'https://t.me/s/docschannel/42' }] }));
+    expect((await url.json()).results[0].matches).toEqual([expect.objectContaining({ value: prefixDigest('https://t.me/s/docschannel/'), origin: A_URL, url: expect.objectContaining({ scope: 'prefix' }) })]);
+  });
+});

@@ -43,6 +43,10 @@ describe('the media is never stored', () => {
       form.set('labels', 'attack-footage');
       const r3 = await t.request('/v1/hashes/media', { method: 'POST', body: form });
       expect(r3.status).toBe(201);
+      const hma = new FormData();
+      hma.set('photo', new Blob([new Uint8Array(bytes)], { type }), `upload-${i}`);
+      const r4 = await t.request('/compat/hma/m/lookup', { method: 'POST', body: hma });
+      expect(r4.status).toBe(200);
     }
     // Checkpoint nothing away: scan the main file and the WAL as they are.
     const { files, holding, scanned } = scanForUploads(t.dir, started, uploads);

@@ -4,7 +4,7 @@
  * wrong issuer or audience, unknown kid, missing scope, suspended client, revoked key. The scopes a
  * route lists in its OpenAPI `security` entry are the ones it enforces.
  */
-import { base64url, exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { base64url, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLE_SCOPES } from '../../src/core/auth';
 import { ISSUER, makeTestApp, type TestApp, type TestClient } from '../support/app';

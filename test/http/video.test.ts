@@ -208,6 +208,7 @@ describe('sharing and matching videos (vPDQ rule: 80 % of the query frames withi
   it('frame numbers and timestamps out of range, or too many frames in one request -> 400, nothing written', async () => {
     const [f] = randomFrames(1, 3);
     for (const [bad, path] of [
+      // biome-ignore lint/correctness/noPrecisionLoss: a timestamp past what the node takes, written as a client might send it
       [{ ...f, timestamp: 9007199254740.993 }, 'items/0/frames/0/timestamp'],
       [{ ...f, index: 2 ** 31 }, 'items/0/frames/0/index'],
       [{ ...f, quality: 101 }, 'items/0/frames/0/quality'],

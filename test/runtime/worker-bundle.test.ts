@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(__dirname, '../..');
 /** The compressed upload the bundle may reach, KiB. The README's "Edge deployment" states the same number. */
-export const BUNDLE_BUDGET_KIB = 1024;
+const BUNDLE_BUDGET_KIB = 1024;
 
 describe('the worker bundle', () => {
   it('builds with wrangler deploy --dry-run: D1 binding, every .wasm module, no sharp/libsql, within the size budget', async () => {

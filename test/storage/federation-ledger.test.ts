@@ -10,7 +10,7 @@ import type { OpenDb } from '../../src/runtime/node/database';
 import { newPeerRow } from '../../src/services/federation';
 import { SqlFederationStore } from '../../src/storage/federation-store';
 import type { SqlHashStore } from '../../src/storage/hash-store';
-import { addPeerStatements, pullFailureStatements, pullStatements, SqlLedger, updatePeerStatements, type Stmt } from '../../src/storage/ledger';
+import { addPeerStatements, pullFailureStatements, pullStatements, type SqlLedger, updatePeerStatements, type Stmt } from '../../src/storage/ledger';
 import type { SqlLogStore } from '../../src/storage/log-store';
 import type { PeerRow, PulledItem, PullCommit } from '../../src/storage/types';
 

@@ -18,7 +18,7 @@ import {
   rotateNodeKeyStatements,
   setClientStatusStatements,
   shareStatements,
-  SqlLedger,
+  type SqlLedger,
   type Stmt,
 } from '../../src/storage/ledger';
 import type { SqlLogStore } from '../../src/storage/log-store';

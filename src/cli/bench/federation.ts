@@ -12,6 +12,7 @@
  *   npm run bench -- --only federation
  *   npm run bench -- --only federation --quick            # 30 shares, 20 k backlog
  *   npm run bench -- --only federation --sizes 1000000    # a 1 M backlog
+ *   BENCH_CPU_PROFILE_DIR=/tmp/prof npm run bench -- ...  # and a CPU profile of each node process
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
@@ -51,7 +52,9 @@ async function newNode(name: string): Promise<Node> {
 }
 
 async function start(n: Node): Promise<void> {
-  n.child = spawn(process.execPath, [join(ROOT, 'dist/main.node.js')], {
+  // BENCH_CPU_PROFILE_DIR=DIR: each node writes V8 CPU profiles (one per thread) to DIR/<node> when it stops.
+  const profile = process.env.BENCH_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${join(process.env.BENCH_CPU_PROFILE_DIR, n.name)}`] : [];
+  n.child = spawn(process.execPath, [...profile, join(ROOT, 'dist/main.node.js')], {
     cwd: ROOT,
     env: { ...process.env, HOST: '127.0.0.1', PORT: new URL(n.url).port, PUBLIC_URL: n.url, DATABASE_URL: n.databaseUrl, NODE_SECRET_FILE: join(n.dir, 'node.secret'), RATE_LIMIT_PER_SECOND: '0', NODE_ENV: 'production' },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -66,9 +69,10 @@ async function start(n: Node): Promise<void> {
 }
 
 async function stop(n: Node): Promise<void> {
-  if (!n.child || n.child.exitCode !== null) return;
-  const exited = new Promise((r) => n.child!.once('exit', r));
-  n.child.kill('SIGTERM');
+  const child = n.child;
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
   await exited;
 }
 
@@ -141,7 +145,7 @@ async function latency(shares: number): Promise<{ p50: number; p99: number; max:
   }
 }
 
-async function backlog(count: number): Promise<{ seconds: number; perSecond: number; rssMb: number; batches: number }> {
+export async function backlog(count: number): Promise<{ seconds: number; perSecond: number; rssMb: number; batches: number }> {
   const [a, b] = [await newNode('a'), await newNode('b')];
   try {
     await fill(a, count, 'backlog');
@@ -152,7 +156,7 @@ async function backlog(count: number): Promise<{ seconds: number; perSecond: num
     let rssMb = 0;
     for (;;) {
       const pulled = await onDatabaseRead(b, peerId);
-      rssMb = Math.max(rssMb, peakRssMb(b.child!.pid!));
+      rssMb = Math.max(rssMb, peakRssMb(b.child?.pid));
       if (pulled.items >= count) {
         const seconds = (performance.now() - t0) / 1000;
         return { seconds, perSecond: count / seconds, rssMb, batches: pulled.batches };
@@ -179,7 +183,8 @@ async function onDatabaseRead(n: Node, peerId: string): Promise<{ items: number;
 }
 
 /** The process's peak resident set (VmHWM), MB. */
-function peakRssMb(pid: number): number {
+function peakRssMb(pid: number | undefined): number {
+  if (pid === undefined) return 0;
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : 0;
 }

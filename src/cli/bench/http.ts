@@ -36,7 +36,7 @@ function flip(hex: string, n: number, rnd: () => number): string {
 
 
 /** N hashes: half unrelated, half clusters of near-duplicates; written straight into the tables. */
-async function fill(url: string, n: number, rnd: () => number): Promise<string[]> {
+export async function fill(url: string, n: number, rnd: () => number): Promise<string[]> {
   const { client, close } = await openDatabase(url);
   const sample: string[] = [];
   const now = Date.now();

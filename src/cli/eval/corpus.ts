@@ -128,7 +128,7 @@ export async function buildCorpus(cache: string, log: (s: string) => void): Prom
         continue;
       }
       seen.add(fileSha);
-      let meta;
+      let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
       try {
         meta = await sharp(raw, { limitInputPixels: false }).metadata();
       } catch {

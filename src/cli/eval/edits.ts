@@ -169,7 +169,7 @@ async function screenshot(p: Pixels): Promise<Edited> {
 }
 
 async function gamma(p: Pixels, g: number): Promise<Edited> {
-  const lut = new Uint8Array(256).map((_, v) => clamp(255 * Math.pow(v / 255, g)));
+  const lut = new Uint8Array(256).map((_, v) => clamp(255 * (v / 255) ** g));
   const data = Buffer.from(p.data.map((v) => lut[v]));
   return encode(open({ ...p, data }));
 }

@@ -11,7 +11,7 @@
  */
 import { compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
 import { bytesToHex } from '../../core/hex';
-import { assertConsistency, bytesEqual, HASH_SIZE, leafHash, MerkleProofError } from '../../core/merkle';
+import { assertConsistency, bytesEqual, leafHash, MerkleProofError } from '../../core/merkle';
 import { treeHeadPayload } from '../../core/audit';
 import { descend } from './descend';
 import { LocalTree } from './local-tree';
@@ -128,7 +128,7 @@ export async function check(api: NodeApi, prev: AuditorState | null, now: () => 
 }
 
 async function checkSignature(head: ServedTreeHead, jwks: { keys: JWK[] }): Promise<string> {
-  let header;
+  let header: ReturnType<typeof decodeProtectedHeader>;
   try {
     header = decodeProtectedHeader(head.signature);
   } catch {

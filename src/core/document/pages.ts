@@ -8,6 +8,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import type { FieldProblem } from '../errors';
 import { THRESHOLDS } from '../hashes';
 import { bytesToHex, isHex } from '../hex';
+import { isRecord, isWholeIn } from '../json';
 import { vpdqMatch, type VpdqMatchResult, type VpdqRule } from '../video';
 
 /**
@@ -53,14 +54,13 @@ export function checkPdfPages(pages: unknown, path: string, maxPages: number): {
   const out: PdfPageHash[] = [];
   pages.forEach((raw: unknown, i) => {
     const at = `${path}/${i}`;
-    const p: Record<string, unknown> = typeof raw === 'object' && raw !== null ? { ...raw } : {};
+    const p = isRecord(raw) ? raw : {};
     const prev = out[i - 1];
-    const page = p.page;
-    const quality = p.quality;
-    if (typeof page !== 'number' || !Number.isInteger(page) || page < 1 || page > MAX_PDF_PAGE) problems.push({ path: `${at}/page`, message: `must be a whole number from 1 to ${MAX_PDF_PAGE}` });
+    const { page, quality } = p;
+    if (!isWholeIn(page, 1, MAX_PDF_PAGE)) problems.push({ path: `${at}/page`, message: `must be a whole number from 1 to ${MAX_PDF_PAGE}` });
     else if (prev && page <= prev.page) problems.push({ path: `${at}/page`, message: 'page numbers must increase' });
     if (typeof p.hash !== 'string' || p.hash.length !== 64 || !isHex(p.hash)) problems.push({ path: `${at}/hash`, message: 'must be a PDQ hash: 64 hex digits' });
-    if (typeof quality !== 'number' || !Number.isInteger(quality) || quality < 0 || quality > 100) problems.push({ path: `${at}/quality`, message: 'must be a whole number from 0 to 100' });
+    if (!isWholeIn(quality, 0, 100)) problems.push({ path: `${at}/quality`, message: 'must be a whole number from 0 to 100' });
     out.push({ page: Number(page), hash: String(p.hash).toLowerCase(), quality: Number(quality) });
   });
   return problems.length ? { problems } : { pages: out };

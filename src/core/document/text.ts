@@ -28,7 +28,7 @@ function bomEncoding(b: Uint8Array): string | null {
 /** The `charset` parameter of a Content-Type, lower-cased and unquoted, or null. */
 export function charsetOf(contentType: string | undefined): string | null {
   const m = /;\s*charset\s*=\s*("?)([^";\s]*)\1/i.exec(contentType ?? '');
-  return m && m[2] ? m[2].toLowerCase() : null;
+  return m?.[2] ? m[2].toLowerCase() : null;
 }
 
 export function decodeText(bytes: Uint8Array, charset: string | null): DecodedText {

@@ -5,7 +5,10 @@
  * signature itself is checked by the caller (services/federation).
  */
 import { checkPdfPages, MAX_PDF_PAGE, pdfDigest, type PdfPageHash } from '../document';
-import { checkHash, HASH_TYPES, isKnownLabel, type HashType } from '../hashes';
+import { checkHash, isHashType, isKnownLabel, type HashType } from '../hashes';
+import { isItemKind, itemId, ITEM_ID_PATTERN, VARIANT_PATTERN, type ItemKind } from '../items';
+import { isRecord, isWholeIn } from '../json';
+import { CONTROL_CHARACTERS } from '../text';
 import { checkVideoFrames, vpdqDigest, type VideoFrameHash } from '../video';
 
 /** The JWS `typ` of a batch. */
@@ -29,6 +32,19 @@ export interface BatchItem {
   frames?: VideoFrameHash[];
   /** pdf: the pages, in the item that adds (or re-adds) the PDF. */
   pages?: PdfPageHash[];
+  /** The items (shared pieces of media) the hash belongs to at the origin, with the variant it was computed from there. */
+  items?: ServedItemRef[];
+}
+
+/**
+ * A hash's item as a batch carries it: the id (core/items `itemId` of the batch's origin and the
+ * media's SHA-256, which the puller checks), the variant, and the media's SHA-256 and kind.
+ */
+export interface ServedItemRef {
+  id: string;
+  variant: string;
+  sha256: string;
+  kind: ItemKind;
 }
 
 export interface BatchPayload {
@@ -52,6 +68,7 @@ export interface ServedChange {
   quality?: number | null;
   frames?: VideoFrameHash[];
   pages?: PdfPageHash[];
+  items?: ServedItemRef[];
 }
 
 /** One change as a batch item. New fields of a hash (e.g. a grouping of one media's hashes) go here and only here. */
@@ -66,11 +83,12 @@ export function toBatchItem(c: ServedChange): BatchItem {
     ...(c.externalId !== null && c.kind !== 'retract' ? { externalId: c.externalId } : {}),
     ...(c.frames?.length ? { frames: c.frames } : {}),
     ...(c.pages?.length ? { pages: c.pages } : {}),
+    ...(c.items?.length ? { items: c.items } : {}),
   };
 }
 
 /** Bounds a pulling node holds a batch to (a serving node sends at most 1000 items, 20,000 frames). */
-export const BATCH_LIMITS = { items: 10_000, framesPerItem: 100_000, pagesPerItem: MAX_PDF_PAGE, cursorLength: 200, labels: 100, externalIdLength: 200 } as const;
+export const BATCH_LIMITS = { items: 10_000, framesPerItem: 100_000, pagesPerItem: MAX_PDF_PAGE, cursorLength: 200, labels: 100, externalIdLength: 200, itemsPerHash: 100 } as const;
 
 /** A checked item of a type this node stores. */
 export interface CheckedItem {
@@ -83,15 +101,23 @@ export interface CheckedItem {
   externalId: string | null;
   frames?: VideoFrameHash[];
   pages?: PdfPageHash[];
+  /** The items the hash belongs to at the origin, ids checked against the origin. */
+  items?: ServedItemRef[];
 }
 
 export type BatchCheck =
-  | { ok: true; payload: BatchPayload; items: CheckedItem[]; /** Items of types this node does not store (left out). */ skipped: number }
+  | {
+      ok: true;
+      /** The payload's `to` cursor. */
+      to: string;
+      /** Items as served (types this node does not store included). */
+      served: number;
+      items: CheckedItem[];
+      /** Items of types this node does not store (left out). */
+      skipped: number;
+    }
   | { ok: false; problem: string };
 
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-const isCount = (x: unknown) => Number.isInteger(x) && (x as number) >= 0 && (x as number) <= 1e9;
 
 /**
  * Checks a batch payload as a pulling node must before applying anything of it: it names the
@@ -113,31 +139,62 @@ export function checkBatchPayload(raw: unknown, expect: { origin: string; from: 
   const out: CheckedItem[] = [];
   let skipped = 0;
   for (let i = 0; i < items.length; i++) {
-    const r = checkItem(items[i], `items/${i}`);
+    const r = checkItem(items[i], `items/${i}`, expect.origin);
     if (r === 'skip') skipped++;
     else if ('problem' in r) return bad(r.problem);
     else out.push(r);
   }
-  return { ok: true, payload: raw as unknown as BatchPayload, items: out, skipped };
+  return { ok: true, to, served: items.length, items: out, skipped };
 }
 
-function checkItem(raw: unknown, at: string): CheckedItem | 'skip' | { problem: string } {
+/**
+ * The items of a batch item: each well-formed, and named as its origin names items (the id is the
+ * origin's and the media's; a batch cannot attach a hash to another node's item).
+ */
+function checkItemRefs(raw: unknown, at: string, origin: string): { refs?: ServedItemRef[] } | { problem: string } {
+  if (raw === undefined) return {};
+  if (!Array.isArray(raw) || raw.length > BATCH_LIMITS.itemsPerHash) return { problem: `${at}: items must be an array of at most ${BATCH_LIMITS.itemsPerHash} items` };
+  const refs: ServedItemRef[] = [];
+  for (let k = 0; k < raw.length; k++) {
+    const r: unknown = raw[k];
+    const bad = (message: string) => ({ problem: `${at}/${k}: ${message}` });
+    if (!isRecord(r)) return bad('not an object');
+    const { id, variant, sha256, kind } = r;
+    if (typeof id !== 'string' || !ITEM_ID_PATTERN.test(id)) return bad('id must be an item id');
+    if (typeof variant !== 'string' || !VARIANT_PATTERN.test(variant)) return bad('variant must be a variant name (lowercase letters, digits and dashes)');
+    if (typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(sha256)) return bad('sha256 must be 64 lowercase hex digits');
+    if (!isItemKind(kind)) return bad('kind must be image, video, pdf or text');
+    if (itemId(origin, sha256) !== id) return bad('the item id is not the one the origin gives media with this SHA-256');
+    refs.push({ id, variant, sha256, kind });
+  }
+  return { refs };
+}
+
+function checkItem(raw: unknown, at: string, origin: string): CheckedItem | 'skip' | { problem: string } {
+  const r = checkHashItem(raw, at);
+  if (r === 'skip' || 'problem' in r || !isRecord(raw)) return r;
+  const refs = checkItemRefs(raw.items, `${at}/items`, origin);
+  if ('problem' in refs) return refs;
+  return refs.refs?.length ? { ...r, items: refs.refs } : r;
+}
+
+function checkHashItem(raw: unknown, at: string): CheckedItem | 'skip' | { problem: string } {
   const bad = (message: string) => ({ problem: `${at}: ${message}` });
   if (!isRecord(raw)) return bad('not an object');
   const { op, type, value, labels, contributors, externalId, frames, pages, quality } = raw;
   if (op !== 'add' && op !== 'update' && op !== 'retract') return bad(`op must be add, update or retract, not ${JSON.stringify(op)}`);
   if (typeof type !== 'string' || !/^[a-z0-9_-]{1,32}$/.test(type)) return bad('type must be a hash type name');
-  if (!(HASH_TYPES as readonly string[]).includes(type)) return 'skip';
-  if (!Array.isArray(labels) || labels.length > BATCH_LIMITS.labels || !labels.every((l) => typeof l === 'string' && l.length > 0 && l.length <= 100 && !CONTROL.test(l))) {
+  if (!isHashType(type)) return 'skip';
+  if (!Array.isArray(labels) || labels.length > BATCH_LIMITS.labels || !labels.every((l) => typeof l === 'string' && l.length > 0 && l.length <= 100 && !CONTROL_CHARACTERS.test(l))) {
     return bad('labels must be an array of label ids');
   }
-  if (!isCount(contributors)) return bad('contributors must be a whole number');
-  if (externalId !== undefined && (typeof externalId !== 'string' || externalId.length > BATCH_LIMITS.externalIdLength || CONTROL.test(externalId))) {
+  if (!isWholeIn(contributors, 0, 1e9)) return bad('contributors must be a whole number');
+  if (externalId !== undefined && (typeof externalId !== 'string' || externalId.length > BATCH_LIMITS.externalIdLength || CONTROL_CHARACTERS.test(externalId))) {
     return bad(`externalId must be text of at most ${BATCH_LIMITS.externalIdLength} characters without control characters`);
   }
-  if (quality !== undefined && (!Number.isInteger(quality) || (quality as number) < 0 || (quality as number) > 100)) return bad('quality must be a whole number from 0 to 100');
-  const known = [...new Set((labels as string[]).filter(isKnownLabel))].sort();
-  const base = { op, labels: known, contributors: contributors as number, externalId: (externalId as string | undefined) ?? null } as const;
+  if (quality !== undefined && !isWholeIn(quality, 0, 100)) return bad('quality must be a whole number from 0 to 100');
+  const known = [...new Set(labels.filter(isKnownLabel))].sort();
+  const base = { op, labels: known, contributors, externalId: typeof externalId === 'string' ? externalId : null } as const;
   if (type === 'pdf') {
     if (typeof value !== 'string' || !/^[0-9a-f]{64}$/.test(value)) return bad('a pdf value must be 64 lowercase hex digits');
     if (pages === undefined) return op === 'add' ? bad('a pdf item that adds a PDF must carry its pages') : { ...base, type: 'pdf', value };
@@ -150,7 +207,7 @@ function checkItem(raw: unknown, at: string): CheckedItem | 'skip' | { problem: 
     const r = checkHash(type, value, at);
     if ('problems' in r) return bad(r.problems[0].message);
     if (r.value !== value) return bad('hash values travel in their stored form (lowercase hex; tlsh: T1 and upper-case hex)');
-    return { ...base, type: type as HashType, value: r.value };
+    return { ...base, type, value: r.value };
   }
   if (typeof value !== 'string' || !/^[0-9a-f]{64}$/.test(value)) return bad('a vpdq value must be 64 lowercase hex digits');
   if (frames === undefined) return op === 'add' ? bad('a vpdq item that adds a video must carry its frames') : { ...base, type: 'vpdq', value };

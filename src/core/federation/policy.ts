@@ -5,7 +5,7 @@
 import type { PdfPageHash } from '../document';
 import type { HashType } from '../hashes';
 import type { VideoFrameHash } from '../video';
-import type { CheckedItem } from './batch';
+import type { CheckedItem, ServedItemRef } from './batch';
 
 export interface MergedItem {
   type: HashType;
@@ -17,6 +17,8 @@ export interface MergedItem {
   externalId: string | null;
   frames?: VideoFrameHash[];
   pages?: PdfPageHash[];
+  /** The items the hash belongs to at the origin: every one any of its changes in the batch named (links are never undone). */
+  items?: ServedItemRef[];
 }
 
 /**
@@ -33,6 +35,8 @@ export function mergeBatchItems(items: readonly CheckedItem[], accept: readonly 
     const active = it.op !== 'retract' && (taken === null || labels.length > 0);
     const frames = it.frames ?? byKey.get(key)?.frames;
     const pages = it.pages ?? byKey.get(key)?.pages;
+    const refs = new Map((byKey.get(key)?.items ?? []).map((r) => [r.id, r]));
+    for (const r of it.items ?? []) if (!refs.has(r.id)) refs.set(r.id, r);
     byKey.delete(key); // re-inserted at the end: the order of last changes
     byKey.set(key, {
       type: it.type,
@@ -43,6 +47,7 @@ export function mergeBatchItems(items: readonly CheckedItem[], accept: readonly 
       externalId: active ? it.externalId : null,
       ...(frames ? { frames } : {}),
       ...(pages ? { pages } : {}),
+      ...(refs.size ? { items: [...refs.values()] } : {}),
     });
   }
   return [...byKey.values()];

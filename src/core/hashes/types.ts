@@ -56,7 +56,11 @@ export const HASH_SPECS: Record<HashType, HashSpec> = {
 };
 
 export function isSingleHashType(t: string): t is SingleHashType {
-  return (SINGLE_HASH_TYPES as readonly string[]).includes(t);
+  return SINGLE_HASH_TYPES.some((x) => x === t);
+}
+
+export function isHashType(t: string): t is HashType {
+  return HASH_TYPES.some((x) => x === t);
 }
 
 /** Checks a (type, value) pair and returns the value in canonical lowercase form, or the problems. */

@@ -1,12 +1,27 @@
 /**
  * A fixed number of slots for costly work (video decodes: each holds an ffmpeg process and the
- * video's bytes), with a bounded queue. Work beyond the slots waits its turn in order; beyond the
- * queue it is refused at once with `busy` (503 with Retry-After) rather than piling up memory.
+ * video's bytes; image decodes and hashes: each holds the pixels), with a bounded queue. Work beyond
+ * the slots waits its turn in order; beyond the queue it is refused at once with `busy` (503 with
+ * Retry-After) rather than piling up memory.
+ *
+ * A place may be taken before the work's input exists (`reserve`): an upload's place is taken before
+ * its body is read, so a request refused reads no body and one admitted counts against the queue
+ * while its body arrives.
  */
 import { DomainError } from '../errors';
 
+/** A place taken ahead: run the work in it once, or give it back. */
+export interface SlotPlace {
+  /** Runs `fn` in a slot, waiting for one if need be (never refused: the place was counted). */
+  run<T>(fn: () => Promise<T>): Promise<T>;
+  /** Gives the place back if it was not used; harmless after `run` or a first release. */
+  release(): void;
+}
+
 export class Slots {
   private running = 0;
+  /** Places taken by `reserve` and not yet run or released. */
+  private reserved = 0;
   private readonly waiting: (() => void)[] = [];
 
   constructor(
@@ -20,12 +35,44 @@ export class Slots {
 
   /** Runs `fn` in a slot, after waiting for one if need be; the slot is freed however `fn` ends. */
   async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.running >= this.size) {
-      if (this.waiting.length >= this.queue) {
-        throw new DomainError('busy', `this node is at its limit of ${this.size} ${this.what} at once and ${this.queue} waiting; retry shortly`, { extra: { retryAfter: 5 } });
-      }
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
-    } else this.running++;
+    this.admit();
+    return this.runAdmitted(fn);
+  }
+
+  /** Takes a place now (a slot or one in the queue), or refuses with `busy`. */
+  reserve(): SlotPlace {
+    this.admit();
+    this.reserved++;
+    let held = true;
+    const giveBack = () => {
+      if (!held) return false;
+      held = false;
+      this.reserved--;
+      return true;
+    };
+    return {
+      run: (fn) => {
+        if (!giveBack()) return Promise.reject(new Error('this place was already used or released'));
+        return this.runAdmitted(fn);
+      },
+      release: () => void giveBack(),
+    };
+  }
+
+  /** In use and waiting (places reserved count as waiting), for /health. */
+  load(): { running: number; waiting: number } {
+    return { running: this.running, waiting: this.waiting.length + this.reserved };
+  }
+
+  private admit(): void {
+    if (this.running + this.reserved + this.waiting.length >= this.size + this.queue) {
+      throw new DomainError('busy', `this node is at its limit of ${this.size} ${this.what} at once and ${this.queue} waiting; retry shortly`, { extra: { retryAfter: 5 } });
+    }
+  }
+
+  private async runAdmitted<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.running >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.running++;
     try {
       return await fn();
     } finally {
@@ -34,10 +81,5 @@ export class Slots {
       if (next) next();
       else this.running--;
     }
-  }
-
-  /** In use and waiting, for /health. */
-  load(): { running: number; waiting: number } {
-    return { running: this.running, waiting: this.waiting.length };
   }
 }

@@ -38,6 +38,7 @@ export type UrlResult = { url: string } | { problem: string };
 
 export const URL_MAX_LENGTH = 8192;
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the URL standard strips C0 controls and spaces from both ends
 const EDGE_SPACE = /^[\s\u0000-\u0020]+|[\s\u0000-\u0020]+$/g;
 const TAB_OR_NEWLINE = /[\t\n\r]/g;
 const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]*):/;
@@ -116,7 +117,7 @@ function asciiClasses(reserved: string): Uint8Array {
 
 const utf8 = new TextEncoder();
 const HEX = '0123456789ABCDEF';
-const escape = (byte: number) => '%' + HEX[byte >> 4] + HEX[byte & 15];
+const percentEncoded = (byte: number) => '%' + HEX[byte >> 4] + HEX[byte & 15];
 
 /** Step 7 on one component. */
 function normaliseEscapes(s: string, classes: Uint8Array): string {
@@ -131,14 +132,14 @@ function normaliseEscapes(s: string, classes: Uint8Array): string {
         continue;
       }
       const byte = (hi << 4) | lo;
-      out += byte < 128 && classes[byte] === 1 ? String.fromCharCode(byte) : escape(byte);
+      out += byte < 128 && classes[byte] === 1 ? String.fromCharCode(byte) : percentEncoded(byte);
       i += 2;
     } else if (c < 128 && classes[c] !== 0) {
       out += s[i];
     } else {
       const cp = s.codePointAt(i)!;
       if (cp > 0xffff) i++;
-      for (const b of utf8.encode(String.fromCodePoint(cp))) out += escape(b);
+      for (const b of utf8.encode(String.fromCodePoint(cp))) out += percentEncoded(b);
     }
   }
   return out;

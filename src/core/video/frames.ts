@@ -5,6 +5,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { FieldProblem } from '../errors';
 import { bytesToHex, isHex } from '../hex';
+import { isRecord, isWholeIn } from '../json';
 import type { VideoFrameHash } from './decoder';
 
 /**
@@ -50,14 +51,14 @@ export function checkVideoFrames(frames: unknown, path: string, maxFrames: numbe
   const out: VideoFrameHash[] = [];
   frames.forEach((raw: unknown, i) => {
     const at = `${path}/${i}`;
-    const f = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+    const f = isRecord(raw) ? raw : {};
     const prev = out[i - 1];
-    if (!Number.isInteger(f.index) || (f.index as number) < 0 || (f.index as number) > MAX_FRAME_INDEX) problems.push({ path: `${at}/index`, message: `must be a whole number from 0 to ${MAX_FRAME_INDEX}` });
-    else if (prev && (f.index as number) <= prev.index) problems.push({ path: `${at}/index`, message: 'frame numbers must increase' });
+    if (!isWholeIn(f.index, 0, MAX_FRAME_INDEX)) problems.push({ path: `${at}/index`, message: `must be a whole number from 0 to ${MAX_FRAME_INDEX}` });
+    else if (prev && f.index <= prev.index) problems.push({ path: `${at}/index`, message: 'frame numbers must increase' });
     if (typeof f.timestamp !== 'number' || !Number.isFinite(f.timestamp) || f.timestamp < 0 || f.timestamp > MAX_FRAME_TIMESTAMP) problems.push({ path: `${at}/timestamp`, message: `must be seconds from 0 to ${MAX_FRAME_TIMESTAMP}` });
     else if (prev && f.timestamp < prev.timestamp) problems.push({ path: `${at}/timestamp`, message: 'timestamps must not decrease' });
     if (typeof f.hash !== 'string' || f.hash.length !== 64 || !isHex(f.hash)) problems.push({ path: `${at}/hash`, message: 'must be a PDQ hash: 64 hex digits' });
-    if (!Number.isInteger(f.quality) || (f.quality as number) < 0 || (f.quality as number) > 100) problems.push({ path: `${at}/quality`, message: 'must be a whole number from 0 to 100' });
+    if (!isWholeIn(f.quality, 0, 100)) problems.push({ path: `${at}/quality`, message: 'must be a whole number from 0 to 100' });
     out.push({ index: Number(f.index), timestamp: Math.round(Number(f.timestamp) * 1000) / 1000, hash: String(f.hash).toLowerCase(), quality: Number(f.quality) });
   });
   return problems.length ? { problems } : { frames: out };

@@ -4,7 +4,7 @@ import type { AppEnv } from '../env';
 import { LabelIdSchema, PdfPageSchema, VideoFrameSchema } from '../hash-input';
 import { wholeNumberParam } from '../input';
 import { protectedRoute } from '../route';
-import { HashTypeSchema, HashValueSchema } from '../schemas';
+import { HashTypeSchema, HashValueSchema, ItemRefSchema } from '../schemas';
 
 const route = protectedRoute({
   method: 'get',
@@ -42,6 +42,7 @@ const route = protectedRoute({
                     contributors: z.number().int(),
                     frames: z.array(VideoFrameSchema).optional().openapi({ description: 'vpdq: the frames, in the change that adds (or re-adds) the video.' }),
                     pages: z.array(PdfPageSchema).optional().openapi({ description: 'pdf: the pages, in the change that adds (or re-adds) the PDF.' }),
+                    items: z.array(ItemRefSchema).optional().openapi({ description: 'The items (shared pieces of media, GET /v1/items/{id}) the hash belongs to, each with the variant it was computed from; absent for a hash shared alone.' }),
                   }),
                 }),
               ),

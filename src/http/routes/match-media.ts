@@ -53,7 +53,7 @@ export function register(app: OpenAPIHono<AppEnv>) {
     const { bytes, contentType } = await readMedia(c);
     const q = c.req.valid('query');
     const robust = q.robust !== 'false';
-    const hashed = await hashMedia(deps, bytes, { dihedral: robust || q.dihedral === 'true', robust: robust ? 'query' : undefined, contentType });
+    const hashed = await hashMedia(deps, bytes, { dihedral: robust || q.dihedral === 'true', robust: robust ? 'query' : undefined, contentType, admitted: c.var.imagePlace });
     const results =
       robust && hashed.kind === 'image'
         ? settleWeak(await matchParsed(deps, robustImageQueries(hashed), resolveThresholds(), { weakMargin: ROBUST_RULES.weakMargin, onePerShare: true }))

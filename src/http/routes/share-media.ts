@@ -2,14 +2,15 @@ import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { LABELS } from '../../core/hashes';
 import { asQuery, hashList, hashMedia } from '../../services/hashing';
 import { shareableImageHashes } from '../../services/robust-matching';
-import { shareHashes } from '../../services/sharing';
+import { shareMediaItem } from '../../services/sharing';
 import type { AppEnv } from '../env';
 import { ExternalIdSchema, LabelsSchema } from '../hash-input';
 import { readMedia } from '../media';
 import { protectedRoute } from '../route';
 import { mediaHashesSchema, OmittedHashSchema, problemResponses } from '../schemas';
 import { parseOrThrow } from '../validation';
-import { ShareResultSchema } from './share';
+import { ItemShareSchema, ShareResultSchema } from './share';
+
 
 const route = protectedRoute({
   method: 'post',
@@ -18,7 +19,7 @@ const route = protectedRoute({
   tags: ['hashes'],
   summary: 'Hash an image, a video, a PDF or a text and share its hashes',
   description:
-    'Multipart form: `file` (the image, video, PDF or text) and `labels` (one field per label, or comma-separated). The media is hashed in memory and never stored. An image shares md5 and sha256, and pdq and blockhash of the whole image and of its regions (inside borders or bars, a small rotation undone, centre and off-centre crops), each named by its variant; a perceptual hash below its quality gate (a flat image) is left out and listed in `omitted` with the reason; a video shares vpdq (its frames), md5 and sha256; a PDF shares pdf (its pages), tlsh (of its text, when it has enough), md5 and sha256; a text part (declared text/plain) shares tlsh, md5 and sha256.',
+    'Multipart form: `file` (the image, video, PDF or text) and `labels` (one field per label, or comma-separated). The media is hashed in memory and never stored. The hashes of one upload form one item (`item`), retracted and relabelled as one through /v1/items/{id}. An image shares md5 and sha256, and pdq and blockhash of the whole image and of its regions (inside borders or bars, a small rotation undone, centre and off-centre crops), each named by its variant; a perceptual hash below its quality gate (a flat image) is left out and listed in `omitted` with the reason; a video shares vpdq (its frames), md5 and sha256; a PDF shares pdf (its pages), tlsh (of its text, when it has enough), md5 and sha256; a text part (declared text/plain) shares tlsh, md5 and sha256.',
   scope: 'hashes:write',
   body: 'media',
   request: {
@@ -46,7 +47,7 @@ const route = protectedRoute({
   responses: {
     201: {
       description: 'The hashes computed and what sharing each did.',
-      content: { 'application/json': { schema: mediaHashesSchema({ items: z.array(ShareResultSchema.extend({ variant: z.string().optional().openapi({ description: 'An image\'s perceptual hash: the region it is of (whole, trim, screen, deskew, crop-…).' }) })), omitted: z.array(OmittedHashSchema).optional() }) } },
+      content: { 'application/json': { schema: mediaHashesSchema({ items: z.array(ShareResultSchema.extend({ variant: z.string().optional().openapi({ description: 'An image\'s perceptual hash: the region it is of (whole, trim, screen, deskew, crop-…).' }) })), item: ItemShareSchema, omitted: z.array(OmittedHashSchema).optional() }) } },
     },
     ...problemResponses(422, 501),
   },
@@ -63,18 +64,20 @@ export function register(app: OpenAPIHono<AppEnv>) {
     const deps = c.var.deps;
     const { bytes, contentType, form } = await readMedia(c);
     const { labels, externalId } = parseOrThrow(Fields, { labels: labelList(form?.labels), externalId: form?.externalId });
-    const hashed = await hashMedia(deps, bytes, { contentType, robust: 'enrol' });
+    const hashed = await hashMedia(deps, bytes, { contentType, robust: 'enrol', admitted: c.var.imagePlace });
+    const media = { sha256: hashed.hashes.sha256.value, kind: hashed.kind };
     if (hashed.kind !== 'image') {
-      const items = await shareHashes(deps, c.var.principal, hashList(hashed).map((h) => ({ ...asQuery(h), labels, externalId })));
-      return c.json({ ...hashed, items }, 201);
+      const { results, item } = await shareMediaItem(deps, c.var.principal, hashList(hashed).map((h) => ({ ...asQuery(h), labels, externalId })), media);
+      return c.json({ ...hashed, items: results, item }, 201);
     }
-    // An image: exact hashes always, each perceptual hash (of the whole and of its regions) above its quality gate.
+    // An image: exact hashes always, each perceptual hash (of the whole and of its regions) above its
+    // quality gate, all in one item, each linked by its variant (the exact hashes: `whole`).
     const { items: chosen, omitted } = shareableImageHashes(hashed);
-    const shared = await shareHashes(deps, c.var.principal, chosen.map((h) => ({ ...asQuery(h), labels, externalId })));
-    const items = shared.map((r, i) => {
+    const { results, item } = await shareMediaItem(deps, c.var.principal, chosen.map((h) => ({ ...asQuery(h), labels, externalId, variant: h.variant })), media);
+    const items = results.map((r, i) => {
       const variant = chosen[i].variant;
       return variant ? { ...r, variant } : r;
     });
-    return c.json({ ...hashed, items, ...(omitted.length ? { omitted } : {}) }, 201);
+    return c.json({ ...hashed, items, item, ...(omitted.length ? { omitted } : {}) }, 201);
   });
 }

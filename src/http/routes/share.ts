@@ -14,8 +14,17 @@ export const ShareResultSchema = z
     outcome: z.enum(['created', 'added', 'updated', 'unchanged']).openapi({
       description: 'created: new to the node; added: your contribution joined other members\'; updated: your labels changed; unchanged: you had already shared it so (idempotent).',
     }),
+    item: z.string().optional().openapi({ description: 'The id of the item the hash was shared in (when the request named its `item`).' }),
   })
   .openapi('ShareResult');
+
+export const ItemShareSchema = z
+  .object({
+    id: z.string().openapi({ description: 'The item (GET, DELETE /v1/items/{id}): the same for every share of the same media on this node.' }),
+    sha256: z.string().openapi({ description: 'The SHA-256 of the media.' }),
+    outcome: z.enum(['created', 'added', 'updated', 'unchanged']).openapi({ description: 'created: new to the node; added: your share joined other members\'; updated: your labels changed; unchanged.' }),
+  })
+  .openapi('ItemShare');
 
 const route = (deps: AppDeps) =>
   protectedRoute({
@@ -24,7 +33,7 @@ const route = (deps: AppDeps) =>
     operationId: 'shareHashes',
     tags: ['hashes'],
     summary: 'Share hashes',
-    description: 'Shares hashes with labels. Sharing the same type and value again is idempotent; new labels replace your earlier ones. Images, videos, PDFs and texts go to POST /v1/hashes/media. A url item may carry the URL itself (and, to share a whole host or folder, a scope): only its SHA-256 is stored.',
+    description: 'Shares hashes with labels. Sharing the same type and value again is idempotent; new labels replace your earlier ones. Hashes naming the `item` (SHA-256 and kind of the media) they were computed from form one item per piece of media, as a media share does. Images, videos, PDFs and texts go to POST /v1/hashes/media. A url item may carry the URL itself (and, to share a whole host or folder, a scope): only its SHA-256 is stored.',
     scope: 'hashes:write',
     body: 'json',
     mediaRoute: '/v1/hashes/media',
@@ -32,14 +41,17 @@ const route = (deps: AppDeps) =>
       body: { required: true, content: { 'application/json': { schema: shareRequestSchema(inputLimits(deps)) } } },
     },
     responses: {
-      201: { description: 'One result per item, in order.', content: { 'application/json': { schema: z.object({ items: z.array(ShareResultSchema) }) } } },
+      201: {
+        description: 'One result per item, in order; with `media`, the items the hashes that named their media form.',
+        content: { 'application/json': { schema: z.object({ items: z.array(ShareResultSchema), media: z.array(ItemShareSchema).optional() }) } },
+      },
       ...problemResponses(422),
     },
   });
 
 export function register(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
   app.openapi(route(deps), async (c) => {
-    const items = await shareHashes(c.var.deps, c.var.principal, c.req.valid('json').items);
-    return c.json({ items }, 201);
+    const { results, media } = await shareHashes(c.var.deps, c.var.principal, c.req.valid('json').items);
+    return c.json({ items: results, ...(media.length ? { media } : {}) }, 201);
   });
 }

@@ -6,6 +6,7 @@
 import { MemoryMatchIndex, MultiIndexHashing } from '../../core/hash-index';
 import { SINGLE_HASH_TYPES } from '../../core/hashes';
 import { buildHashKernels } from '../../core/kernels';
+import { inThread } from '../../core/pixel-tasks';
 import { Slots } from '../../core/limits';
 import { VERSION } from '../../config';
 import { assembleAppDeps } from '../../http/assemble';
@@ -22,7 +23,8 @@ import { SqlLedger } from '../../storage/ledger';
 import { SqlStatsStore } from '../../storage/stats-store';
 import { SqlLogStore } from '../../storage/log-store';
 import { errorFields, SILENT_LOGGER, type Logger } from '../../services/observe';
-import { nodeSecret, type NodeConfig } from './config';
+import { imageWorkSettings, nodeSecret, type NodeConfig } from './config';
+import { HashPool } from './hash-pool';
 import { openDatabase, type OpenDb } from './database';
 import { nodeDigester } from './digest';
 import { swaggerUiAssets } from './docs-assets';
@@ -47,6 +49,8 @@ export interface NodeRuntime {
   indexLoaded: Promise<number>;
   /** What /metrics serves (on its own address, when METRICS_PORT is set). */
   metrics: NodeMetrics;
+  /** The threads of the pixel hashes and digests (null with HASH_THREADS=0: the main thread does them). */
+  hashPool: HashPool | null;
   close(): Promise<void>;
 }
 
@@ -84,11 +88,19 @@ export async function createNodeRuntime(
   const follower = new ChangeFollower(store, { index, hashes, auth: authCache ?? undefined }, { intervalMs: config.FOLLOW_INTERVAL_MS, onError: (e) => logger.error({ event: 'follower_failed', error: errorFields(e) }, 'change log follower failed') });
   const log = new SqlLogStore(database.reader);
   const videoSlots = new Slots(config.VIDEO_CONCURRENCY, config.VIDEO_QUEUE, 'video decodes');
+  // A kernel that does not build stops the start (tests, development); in production it is
+  // logged once and that hash runs in TypeScript (same hashes, about 5x slower for PDQ).
+  const production = config.NODE_ENV === 'production';
+  const kernels = buildHashKernels({ onFailure: production ? (_, e) => console.error(`${e.message}; hashing falls back to TypeScript`) : undefined });
+  const work = imageWorkSettings(config);
+  const hashPool = work.threads > 0 ? new HashPool({ threads: work.threads, kernelFallback: production, niceIncrement: config.HASH_THREAD_NICE }) : null;
+  const images = { pixels: hashPool?.pixels ?? inThread(kernels), slots: new Slots(work.concurrency, work.queue, 'image decodes') };
   const documents = documentSettings(config);
   const metrics = new NodeMetrics({
     // Every type, 0 while none is held, so a dashboard's series exist from the start.
     indexCounts: () => ({ ...Object.fromEntries(SINGLE_HASH_TYPES.map((t) => [t, 0])), ...index.counts() }),
     decodeSlots: [
+      { kind: 'image', slots: images.slots },
       { kind: 'video', slots: videoSlots },
       { kind: 'pdf', slots: documents.slots },
     ],
@@ -116,10 +128,9 @@ export async function createNodeRuntime(
     index,
     indexDetail: () => ({ hashes: index.counts(), changeLog: follower.applied }),
     decoder: new SharpImageDecoder({ maxPixels: limits.maxImagePixels }),
-    // A kernel that does not build stops the start (tests, development); in production it is
-    // logged once and that hash runs in TypeScript (same hashes, about 5x slower for PDQ).
-    kernels: buildHashKernels({ onFailure: config.NODE_ENV === 'production' ? (_, e) => console.error(`${e.message}; hashing falls back to TypeScript`) : undefined }),
-    digests: nodeDigester,
+    kernels,
+    digests: hashPool?.digests ?? nodeDigester,
+    images,
     video: {
       decoder: new FfmpegVideoDecoder({ ffmpegPath: config.FFMPEG_PATH, ffprobePath: config.FFPROBE_PATH, maxPixels: config.VIDEO_MAX_PIXELS }),
       decode: { secondsPerFrame: config.VIDEO_SECONDS_PER_FRAME, maxFrames: config.VIDEO_MAX_FRAMES, maxDurationSeconds: config.VIDEO_MAX_SECONDS, timeoutMs: config.VIDEO_TIMEOUT_MS },
@@ -183,10 +194,12 @@ export async function createNodeRuntime(
     database,
     indexLoaded,
     metrics,
+    hashPool,
     close: async () => {
       puller.stop();
       follower.stop();
       void matchHelper?.close();
+      void hashPool?.close();
       await indexLoaded.catch(() => {});
       await database.close();
     },

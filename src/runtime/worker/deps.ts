@@ -6,6 +6,7 @@ import { drizzle } from 'drizzle-orm/d1';
 import { assembleAppDeps } from '../../http/assemble';
 import type { AppDeps } from '../../http/env';
 import { buildHashKernels } from '../../core/kernels';
+import { inThread } from '../../core/pixel-tasks';
 import { Slots } from '../../core/limits';
 import { VERSION } from '../../config';
 import { UnavailableVideoDecoder } from '../../core/video';
@@ -37,6 +38,7 @@ export function createWorkerDeps(env: WorkerEnv, wasm: WorkerWasm): AppDeps {
   const db = drizzle(env.DB, { schema }) as unknown as AppDb;
   const hashes = new SqlHashStore(db);
   const index = new SqlBucketIndex(db, hashes);
+  const kernels = buildHashKernels({ modules: wasm, onFailure });
   return assembleAppDeps({
     // The ledger writes the SQL multi-index's buckets with each new perceptual hash.
     ledger: new SqlLedger(db, { buckets: true }),
@@ -53,8 +55,11 @@ export function createWorkerDeps(env: WorkerEnv, wasm: WorkerWasm): AppDeps {
     index,
     indexDetail: () => ({ kind: 'sql-buckets' }),
     decoder: new WasmImageDecoder({ maxPixels: config.MAX_IMAGE_PIXELS, memoryBytes: config.IMAGE_MEMORY_MB * 2 ** 20, modules: wasm.codecs }),
-    kernels: buildHashKernels({ modules: wasm, onFailure }),
+    kernels,
     digests: workerDigester,
+    // One image's pixels at a time in an isolate (its 128 MB holds one large image, not two); the
+    // hashes in the request's own thread (a Worker has no other).
+    images: { pixels: inThread(kernels), slots: new Slots(1, 64, 'image decodes') },
     // No ffmpeg at the edge: a video is hashed on a Node node or by the client (npm run client -- hash),
     // and its frames can be sent as a vpdq hash.
     video: { ...DEFAULT_VIDEO, queryMatchPercent: config.VPDQ_QUERY_MATCH_PERCENT, candidateMatchPercent: config.VPDQ_CANDIDATE_MATCH_PERCENT, maxBytes: config.MAX_BODY_BYTES, slots: new Slots(1, 0), decoder: new UnavailableVideoDecoder('Workers cannot decode video; hash it with `npm run client -- hash FILE` (ffmpeg) and send the vpdq frames to POST /v1/match') },

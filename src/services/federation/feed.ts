@@ -44,7 +44,7 @@ export async function readFederationFeed(deps: Pick<ServiceDeps, 'hashes' | 'key
     to: encodeCursor(to),
     issuedAt: new Date(deps.now()).toISOString(),
     items: page.map((r) =>
-      toBatchItem({ kind: r.kind, type: r.snapshot.type, value: r.snapshot.value, labels: r.snapshot.labels, contributors: r.snapshot.contributors, externalId: r.externalId, ...lists.get(r.seq) }),
+      toBatchItem({ kind: r.kind, type: r.snapshot.type, value: r.snapshot.value, labels: r.snapshot.labels, contributors: r.snapshot.contributors, externalId: r.externalId, items: r.items, ...lists.get(r.seq) }),
     ),
   };
   const { kid, key } = await deps.keyring.signingKey();

@@ -3,16 +3,26 @@
  * node's own key (RFC 7523 assertion, kid in this node's JWKS), reads one batch of its federation
  * feed from the stored cursor, verifies it (services/federation/verify.ts) and applies it in one
  * ledger commit (items, new cursor, one `federation.pull` audit entry). While the peer says `more`
- * it pulls again at once (the next batch is fetched and verified while the current one commits);
- * else it waits the peer's interval. A failure (the peer unreachable, a
- * refused batch) is recorded on the peer and retried after an exponential backoff with jitter; a
- * refused batch applies nothing.
+ * it pulls again at once; else it waits the peer's interval.
+ *
+ * A backlog is pulled as a pipeline: the peer's answers are fetched back to back (the next one asked
+ * for as soon as an answer names its `nextCursor`, at most PREFETCH answers ahead), the next batch
+ * is verified while the current one commits, and the index follows each commit while the next one
+ * is written. Nothing of a batch is used before it is verified against the cursor this node holds:
+ * an answer fetched ahead is kept under the cursor it was asked from, and taken only when the
+ * verified chain reaches that cursor.
+ *
+ * A failure (the peer unreachable, a refused batch) is recorded on the peer and retried after an
+ * exponential backoff with jitter; a refused batch applies nothing.
  *
  * Several instances on one database may all run it: the commit applies a batch only if the peer's
  * cursor is still the batch's `from`, so a batch two instances pulled is applied once.
  */
 import { SignJWT } from 'jose';
+import { errorNameOf, messageOf } from '../../core/errors';
 import { backoffDelay, mergeBatchItems, type CheckedItem } from '../../core/federation';
+import { count, member, parseJson, text as textOf } from '../../core/json';
+import { withoutControls } from '../../core/text';
 import type { FederationStore, Ledger, PeerRow, PulledItem } from '../../storage/types';
 import type { Follower } from '../change-follower';
 import type { Keyring } from '../keyring';
@@ -30,6 +40,23 @@ export interface PullerSettings {
   timeoutMs: number;
   /** Largest feed answer read (a batch of 1000 items with 20,000 video frames is about 3 MB). */
   maxBodyBytes: number;
+}
+
+/** Answers of one peer fetched ahead of the batch being verified and committed, at most. */
+const PREFETCH = 2;
+
+interface FeedAnswer {
+  batch: string;
+  nextCursor: string;
+  more: boolean;
+}
+
+/** One drain's answers fetched ahead, by the cursor each was asked from; closed when the drain ends. */
+interface Prefetch {
+  answers: Map<string, Promise<FeedAnswer>>;
+  open: boolean;
+  /** The last answer in, whose next one waits for room. */
+  waiting?: { from: string; body: FeedAnswer };
 }
 
 export const DEFAULT_PULLER: PullerSettings = { batchLimit: 1000, backoffBaseMs: 1000, backoffMaxMs: 300_000, timeoutMs: 30_000, maxBodyBytes: 32 * 1024 * 1024 };
@@ -125,50 +152,98 @@ export class Puller {
           else this.schedule(id, l, 0); // an interval or a backoff changed: look now
         }
       })
-      .catch((e) => this.deps.log?.(`federation: cannot read the peers: ${(e as Error).message}`))
+      .catch((e) => this.deps.log?.(`federation: cannot read the peers: ${messageOf(e)}`))
       .finally(() => (this.refreshing = null));
     return this.refreshing;
   }
 
   /** One batch from the peer: fetched, verified, applied. Throws PullError when the pull fails. */
   async pullOnce(peer: PeerRow): Promise<PullOutcome> {
-    return this.apply(peer, await this.fetchVerified(peer, peer.cursor));
+    const { outcome, caughtUp } = await this.apply(peer, await this.fetchVerified(peer, peer.cursor));
+    await caughtUp;
+    return outcome;
   }
 
   /**
-   * Pulls while the peer says there is more, fetching and verifying each next batch (from the `to`
-   * the current one signs) while the current one is committed. True when it should look again at
-   * once: another instance applied a batch first, so this one's chain is no longer the peer's.
+   * Pulls while the peer says there is more, verifying each next batch (from the `to` the current
+   * one signs) while the current one is committed. True when it should look again at once: another
+   * instance applied a batch first, so this one's chain is no longer the peer's.
    */
   private async drain(peer: PeerRow): Promise<boolean> {
-    let next = this.fetchVerified(peer, peer.cursor);
-    for (;;) {
-      const batch = await next;
-      const ahead = batch.more && batch.to !== batch.from ? this.fetchVerified(peer, batch.to) : null;
-      ahead?.catch(() => {}); // a failure of the batch ahead counts when it is awaited
-      const r = await this.apply(peer, batch);
-      if (!ahead) return false;
-      if (!r.applied) return true;
-      next = ahead;
+    const prefetch: Prefetch = { answers: new Map(), open: true };
+    let next = this.fetchVerified(peer, peer.cursor, prefetch);
+    let caughtUp: Promise<void> = Promise.resolve();
+    try {
+      for (;;) {
+        const batch = await next;
+        const ahead = batch.more && batch.to !== batch.from ? this.fetchVerified(peer, batch.to, prefetch) : null;
+        ahead?.catch(() => {}); // a failure of the batch ahead counts when it is awaited
+        const r = await this.apply(peer, batch);
+        // The index follows the commit before this one while this one is written; at most one behind.
+        await caughtUp;
+        caughtUp = r.caughtUp;
+        if (!ahead) return false;
+        if (!r.outcome.applied) return true;
+        next = ahead;
+      }
+    } finally {
+      prefetch.open = false;
+      prefetch.answers.clear();
+      await caughtUp;
     }
   }
 
-  private async fetchVerified(peer: PeerRow, from: string): Promise<VerifiedPull> {
-    const body = await this.fetchFeed(peer, from);
-    const v = await verifyBatch(body.batch, { origin: peer.url, from, jwksUrl: jwksUrlOf(peer.url) }, this.deps.remoteJwks);
-    if (!v.ok) throw new PullError(`batch refused: ${v.problem}`, { from, jwsSha256: v.jwsSha256 });
-    if (body.nextCursor !== v.payload.to) throw new PullError('batch refused: nextCursor differs from the signed "to" cursor', { from, jwsSha256: v.jwsSha256 });
-    return { from, to: v.payload.to, served: v.payload.items.length, items: v.items, jwsSha256: v.jwsSha256, more: body.more };
+  /**
+   * The peer's answer from `from`: one fetched ahead if there is one, else fetched now. Once it is
+   * in, the answer after it (from the `nextCursor` it names, unverified) is fetched ahead.
+   */
+  private async answer(peer: PeerRow, from: string, prefetch?: Prefetch): Promise<FeedAnswer> {
+    const kept = prefetch?.answers.get(from);
+    if (prefetch && kept) {
+      prefetch.answers.delete(from);
+      const w = prefetch.waiting;
+      prefetch.waiting = undefined;
+      if (w) this.fetchAhead(peer, w.from, w.body, prefetch); // room again
+    }
+    const body = await (kept ?? this.fetchFeed(peer, from));
+    if (prefetch) this.fetchAhead(peer, from, body, prefetch);
+    return body;
   }
 
-  /** A verified batch in one ledger commit (nothing when it does not move the cursor). */
-  private async apply(peer: PeerRow, b: VerifiedPull): Promise<PullOutcome> {
-    if (b.to === b.from) return { items: 0, applied: false, more: false };
+  private fetchAhead(peer: PeerRow, from: string, body: FeedAnswer, prefetch: Prefetch): void {
+    const to = body.nextCursor;
+    if (!prefetch.open || !body.more || to === from || prefetch.answers.has(to)) return;
+    if (prefetch.answers.size >= PREFETCH) {
+      prefetch.waiting = { from, body };
+      return;
+    }
+    const next = this.fetchFeed(peer, to);
+    prefetch.answers.set(to, next);
+    // A failure counts only if the answer is taken; while there is room, the one after it is fetched too.
+    next.then(
+      (b) => this.fetchAhead(peer, to, b, prefetch),
+      () => {},
+    );
+  }
+
+  private async fetchVerified(peer: PeerRow, from: string, prefetch?: Prefetch): Promise<VerifiedPull> {
+    const body = await this.answer(peer, from, prefetch);
+    const v = await verifyBatch(body.batch, { origin: peer.url, from, jwksUrl: jwksUrlOf(peer.url) }, this.deps.remoteJwks);
+    if (!v.ok) throw new PullError(`batch refused: ${v.problem}`, { from, jwsSha256: v.jwsSha256 });
+    if (body.nextCursor !== v.to) throw new PullError('batch refused: nextCursor differs from the signed "to" cursor', { from, jwsSha256: v.jwsSha256 });
+    return { from, to: v.to, served: v.served, items: v.items, jwsSha256: v.jwsSha256, more: body.more };
+  }
+
+  /**
+   * A verified batch in one ledger commit (nothing when it does not move the cursor); `caughtUp`
+   * settles when this process's index and caches have followed the commit.
+   */
+  private async apply(peer: PeerRow, b: VerifiedPull): Promise<{ outcome: PullOutcome; caughtUp: Promise<void> }> {
+    if (b.to === b.from) return { outcome: { items: 0, applied: false, more: false }, caughtUp: Promise.resolve() };
     // A PDF's pages are stored as a video's frames are (services/sharing.ts).
     const items: PulledItem[] = mergeBatchItems(b.items, peer.labels).map(({ frames, pages, ...it }) => ({ ...it, ...(frames ? { frames: frameRows(frames) } : pages ? { frames: pageRows(pages) } : {}) }));
     const r = await this.deps.ledger.applyPull({ at: this.deps.now(), peerId: peer.id, origin: peer.url, from: b.from, to: b.to, served: b.served, items, jwsSha256: b.jwsSha256 });
-    await this.deps.follower.catchUp(r.lastChange);
-    return { items: b.served, applied: r.applied, more: b.more };
+    return { outcome: { items: b.served, applied: r.applied, more: b.more }, caughtUp: this.deps.follower.catchUp(r.lastChange) };
   }
 
   /** Pulls until the peer has nothing more (or `maxBatches`); the number of items applied. */
@@ -199,8 +274,9 @@ export class Puller {
   private schedule(id: string, l: Loop, delayMs: number): void {
     if (l.stopped) return;
     if (l.timer) clearTimeout(l.timer);
-    l.timer = setTimeout(() => void this.turn(id, l), delayMs);
-    (l.timer as { unref?: () => void }).unref?.();
+    const timer = setTimeout(() => void this.turn(id, l), delayMs);
+    timer.unref?.();
+    l.timer = timer;
   }
 
   /** One turn of a peer's loop: pull (again at once while `more`), then wait its interval or a backoff. */
@@ -212,7 +288,7 @@ export class Puller {
     let peer: PeerRow | null = null;
     try {
       peer = await this.deps.federation.getPeer(id);
-      if (!peer || peer.status !== 'active') {
+      if (peer?.status !== 'active') {
         l.running = false;
         return;
       }
@@ -230,7 +306,7 @@ export class Puller {
   }
 
   private async recordFailure(peer: PeerRow, e: unknown): Promise<void> {
-    const message = (e instanceof PullError ? e.message : `pull failed: ${(e as Error)?.message ?? String(e)}`).replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').slice(0, 500);
+    const message = withoutControls(e instanceof PullError ? e.message : `pull failed: ${messageOf(e)}`).slice(0, 500);
     this.deps.log?.(`federation: peer ${peer.url}: ${message}`);
     try {
       const refused = e instanceof PullError && e.refused ? { origin: peer.url, ...e.refused } : undefined;
@@ -240,7 +316,7 @@ export class Puller {
     }
   }
 
-  private async fetchFeed(peer: PeerRow, from: string): Promise<{ batch: string; nextCursor: string; more: boolean }> {
+  private async fetchFeed(peer: PeerRow, from: string): Promise<FeedAnswer> {
     const url = `${peer.url}/v1/federation/feed?limit=${this.deps.settings.batchLimit}${from ? `&cursor=${encodeURIComponent(from)}` : ''}`;
     let res = await this.get(url, await this.token(peer));
     if (res.status === 401) {
@@ -252,21 +328,20 @@ export class Puller {
     const text = await readCapped(res, this.deps.settings.maxBodyBytes);
     if (text === null) throw new PullError(`the peer's answer is larger than ${this.deps.settings.maxBodyBytes} bytes`);
     if (res.status !== 200) throw new PullError(`the peer answered HTTP ${res.status}${problemOf(text)}`);
-    let body: { batch?: unknown; nextCursor?: unknown; more?: unknown };
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw new PullError('the peer answered with something that is not JSON');
-    }
-    if (typeof body.batch !== 'string' || typeof body.nextCursor !== 'string' || typeof body.more !== 'boolean') throw new PullError('the peer answered without batch, nextCursor and more');
-    return { batch: body.batch, nextCursor: body.nextCursor, more: body.more };
+    const body = parseJson(text);
+    if (body === undefined) throw new PullError('the peer answered with something that is not JSON');
+    const batch = textOf(member(body, 'batch'));
+    const nextCursor = textOf(member(body, 'nextCursor'));
+    const more = member(body, 'more');
+    if (batch === undefined || nextCursor === undefined || typeof more !== 'boolean') throw new PullError('the peer answered without batch, nextCursor and more');
+    return { batch, nextCursor, more };
   }
 
   private async get(url: string, token: string): Promise<Response> {
     try {
       return await this.deps.fetch(url, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, redirect: 'error', signal: AbortSignal.timeout(this.deps.settings.timeoutMs) });
     } catch (e) {
-      throw new PullError(`the peer could not be reached (${(e as Error)?.name === 'TimeoutError' ? `no answer within ${this.deps.settings.timeoutMs} ms` : 'connection failed'})`);
+      throw new PullError(`the peer could not be reached (${errorNameOf(e) === 'TimeoutError' ? `no answer within ${this.deps.settings.timeoutMs} ms` : 'connection failed'})`);
     }
   }
 
@@ -293,28 +368,22 @@ export class Puller {
     } catch {
       throw new PullError('the peer could not be reached for a token');
     }
-    const text = (await readCapped(res, 64 * 1024)) ?? '';
-    let body: { access_token?: unknown; expires_in?: unknown; error_description?: unknown } = {};
-    try {
-      body = JSON.parse(text);
-    } catch {
-      // described below
-    }
-    if (res.status !== 200 || typeof body.access_token !== 'string') {
-      const why = typeof body.error_description === 'string' ? `: ${body.error_description.slice(0, 200)}` : '';
+    const body = parseJson((await readCapped(res, 64 * 1024)) ?? '');
+    const token = textOf(member(body, 'access_token'));
+    if (res.status !== 200 || token === undefined) {
+      const description = textOf(member(body, 'error_description'));
+      const why = description === undefined ? '' : `: ${description.slice(0, 200)}`;
       throw new PullError(`the peer refused this node's token request (HTTP ${res.status})${why}; is this node registered there as a peer client with id ${peer.clientId} and JWKS URL ${jwksUrlOf(this.deps.issuer)}?`);
     }
-    const ttl = typeof body.expires_in === 'number' ? body.expires_in : 600;
-    this.tokens.set(peer.id, { token: body.access_token, until: now + Math.max(0, ttl - 60) * 1000 });
-    return body.access_token;
+    const ttl = count(member(body, 'expires_in')) ?? 600;
+    this.tokens.set(peer.id, { token, until: now + Math.max(0, ttl - 60) * 1000 });
+    return token;
   }
 }
 
 function problemOf(text: string): string {
-  try {
-    const p = JSON.parse(text) as { code?: unknown; detail?: unknown };
-    return typeof p.detail === 'string' ? ` (${typeof p.code === 'string' ? `${p.code}: ` : ''}${p.detail.slice(0, 200)})` : '';
-  } catch {
-    return '';
-  }
+  const p = parseJson(text);
+  const detail = textOf(member(p, 'detail'));
+  const code = textOf(member(p, 'code'));
+  return detail === undefined ? '' : ` (${code === undefined ? '' : `${code}: `}${detail.slice(0, 200)})`;
 }

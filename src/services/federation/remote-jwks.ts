@@ -10,8 +10,11 @@
  * remembered. A fetch that fails keeps the last good set for `staleMs` more (the peer's keys do not
  * vanish because its JWKS endpoint blinked).
  */
-import { importJWK, type JWK, type CryptoKey as JoseKey } from 'jose';
+import { importJWK, type CryptoKey as JoseKey } from 'jose';
+import { errorNameOf } from '../../core/errors';
+import { isRecord, member } from '../../core/json';
 import { checkPublicJwk } from '../clients';
+import { jwkOf } from '../keyring';
 
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
 
@@ -50,7 +53,14 @@ export class RemoteJwks {
   private readonly o: Required<Omit<RemoteJwksOptions, 'fetch' | 'now'>>;
 
   constructor(private readonly opts: RemoteJwksOptions) {
-    this.o = { ...DEFAULTS, ...Object.fromEntries(Object.entries(opts).filter(([k, v]) => k in DEFAULTS && v !== undefined)) } as typeof this.o;
+    this.o = {
+      ttlMs: opts.ttlMs ?? DEFAULTS.ttlMs,
+      minRefetchMs: opts.minRefetchMs ?? DEFAULTS.minRefetchMs,
+      staleMs: opts.staleMs ?? DEFAULTS.staleMs,
+      timeoutMs: opts.timeoutMs ?? DEFAULTS.timeoutMs,
+      maxBytes: opts.maxBytes ?? DEFAULTS.maxBytes,
+      maxEntries: opts.maxEntries ?? DEFAULTS.maxEntries,
+    };
   }
 
   /** The key `kid` published at `url`, fetching again once if it is not in the cached set; undefined when the URL does not publish it. */
@@ -73,7 +83,7 @@ export class RemoteJwks {
     let p = this.imported.get(id);
     if (!p) {
       if (this.imported.size >= this.o.maxEntries * 4) this.imported.clear();
-      p = importJWK(k.jwk as JWK, k.alg);
+      p = importJWK(jwkOf(k.jwk), k.alg);
       this.imported.set(id, p);
     }
     return { key: await p, alg: k.alg };
@@ -102,7 +112,8 @@ export class RemoteJwks {
 
   private remember(url: string, e: Entry): Entry {
     this.entries.delete(url);
-    if (this.entries.size >= this.o.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    const oldest = this.entries.keys().next();
+    if (this.entries.size >= this.o.maxEntries && !oldest.done) this.entries.delete(oldest.value);
     this.entries.set(url, e);
     return e;
   }
@@ -113,7 +124,7 @@ export class RemoteJwks {
     try {
       res = await this.opts.fetch(url, { redirect: 'error', signal: AbortSignal.timeout(this.o.timeoutMs), headers: { accept: 'application/json' } });
     } catch (e) {
-      const why = (e as Error)?.name === 'TimeoutError' ? `no answer within ${this.o.timeoutMs} ms` : 'it could not be reached (or it redirected, which is not followed)';
+      const why = errorNameOf(e) === 'TimeoutError' ? `no answer within ${this.o.timeoutMs} ms` : 'it could not be reached (or it redirected, which is not followed)';
       throw new RemoteJwksError(`the JWKS at ${url} could not be fetched: ${why}`);
     }
     if (res.status !== 200) {
@@ -128,12 +139,12 @@ export class RemoteJwks {
     } catch {
       throw new RemoteJwksError(`the JWKS at ${url} is not JSON`);
     }
-    const list = (doc as { keys?: unknown })?.keys;
+    const list = member(doc, 'keys');
     if (!Array.isArray(list)) throw new RemoteJwksError(`the JWKS at ${url} has no "keys" array`);
     const keys = new Map<string, RemoteKey>();
     for (const raw of list) {
       // Only public signing keys of the kinds clients may hold; anything else is passed over.
-      if (typeof raw !== 'object' || raw === null || (raw as { use?: unknown }).use === 'enc') continue;
+      if (!isRecord(raw) || raw.use === 'enc') continue;
       try {
         const k = await checkPublicJwk(raw);
         keys.set(k.kid, k);

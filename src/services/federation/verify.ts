@@ -6,6 +6,7 @@
  */
 import { compactVerify, decodeProtectedHeader } from 'jose';
 import { BATCH_ALG, BATCH_TYP, checkBatchPayload, type BatchCheck } from '../../core/federation';
+import { errorNameOf } from '../../core/errors';
 import { bytesToHex } from '../../core/hex';
 import type { RemoteJwks } from './remote-jwks';
 
@@ -46,7 +47,7 @@ export async function verifyBatch(jws: string, expect: BatchExpectation, jwks: R
     const r = await compactVerify(jws, key.key, { algorithms: [BATCH_ALG] });
     payload = JSON.parse(new TextDecoder().decode(r.payload));
   } catch (e) {
-    return refuse((e as Error)?.name === 'SyntaxError' ? 'the batch payload is not JSON' : `the batch's signature does not verify with key ${kid}`, kid);
+    return refuse(errorNameOf(e) === 'SyntaxError' ? 'the batch payload is not JSON' : `the batch's signature does not verify with key ${kid}`, kid);
   }
   return { ...checkBatchPayload(payload, { origin: expect.origin, from: expect.from }), jwsSha256, kid };
 }

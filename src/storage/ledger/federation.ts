@@ -66,12 +66,18 @@ export function updatePeerStatements(p: { at: number; tx: string; actor: string;
   return { stmts, result, last: stmts.push(lastChange()) - 1 };
 }
 
-/** The items of a pull as one JSON argument: `i` rows with k, id (for a new row), type, value, active, labels, ext, n (contributors at the origin). */
+/** The items of a pull as one JSON argument: `i` rows with k, id (for a new row), type, value, active, labels, ext, n (contributors at the origin), refs (the hash's items at the origin, JSON). */
 function itemsCte(json: string): SQL {
   return sql`i as (select cast(j.key as integer) as k, j.value ->> '$.id' as id, j.value ->> '$.type' as type, j.value ->> '$.value' as value,
-      j.value ->> '$.active' as active, j.value ->> '$.labels' as labels, j.value ->> '$.ext' as ext, j.value ->> '$.n' as n
+      j.value ->> '$.active' as active, j.value ->> '$.labels' as labels, j.value ->> '$.ext' as ext, j.value ->> '$.n' as n,
+      j.value -> '$.refs' as refs
     from json_each(${json}) j)`;
 }
+
+/** The pulled hashes' items, one row each (`r`): the item's id, sha256 and kind, the hash's type, value and variant. */
+const refsCte = sql`r as (select i.type, i.value, x.value ->> '$.id' as item, x.value ->> '$.variant' as variant,
+    x.value ->> '$.sha256' as sha256, x.value ->> '$.kind' as kind
+  from i cross join json_each(i.refs) x where i.refs is not null)`;
 
 export function pullStatements(p: PullCommit & { tx: string; ids: string[]; buckets?: boolean }): Statements {
   const { at, tx, origin } = p;
@@ -94,15 +100,18 @@ export function pullStatements(p: PullCommit & { tx: string; ids: string[]; buck
     })} where ${applied}`));
   }
   const encoded = p.items.map((it, k) =>
-    JSON.stringify({ id: p.ids[k], type: it.type, value: it.value, active: it.active ? 1 : 0, labels: JSON.stringify(it.labels), ext: it.externalId, n: it.contributors }),
+    JSON.stringify({ id: p.ids[k], type: it.type, value: it.value, active: it.active ? 1 : 0, labels: JSON.stringify(it.labels), ext: it.externalId, n: it.contributors, refs: it.items?.length ? it.items : undefined }),
   );
   for (const chunk of chunkJson(encoded)) {
     const items = itemsCte(`[${chunk.join(',')}]`);
-    // A hash the origin holds and this node takes; it becomes active below, when its contribution stands.
+    // A hash the origin holds and this node takes. A new row is written as it ends this commit: active
+    // (the origin's contribution, written next, stands), stamped with the commit's token (a status
+    // this commit set: the change log says `add`) and with the origin's contributor count, so the
+    // statements below change it no more. A row that exists is left to them.
     stmts.push(
       write(sql`with ${items}
-        insert into hashes (id, type, value, origin, status, created_at, updated_at)
-        select i.id, i.type, i.value, ${origin}, 'retracted', ${at}, ${at} from i where i.active = 1 and ${applied}
+        insert into hashes (id, type, value, origin, status, created_at, updated_at, origin_contributors, tx)
+        select i.id, i.type, i.value, ${origin}, 'active', ${at}, ${at}, cast(i.n as integer), ${tx} from i where i.active = 1 and ${applied}
         on conflict (origin, type, value) do nothing`),
     );
     // The origin's one contribution: its labels as taken here, standing while the origin's stands.
@@ -121,6 +130,19 @@ export function pullStatements(p: PullCommit & { tx: string; ids: string[]; buck
           or (excluded.retracted_at is not null and contributions.retracted_at is null)`),
     );
     stmts.push(deriveStatus(sql`with ${items} select h.seq from i ${hashOfItem}`, at, tx));
+    // The origin's items, with their ids and its origin, and the hashes' links to them (never undone).
+    if (p.items.some((it) => it.items?.length)) {
+      stmts.push(
+        write(sql`with ${items}, ${refsCte}
+          insert into items (id, origin, sha256, kind, created_at, tx)
+          select r.item, ${origin}, r.sha256, r.kind, ${at}, ${tx} from r where ${applied}
+          on conflict (id) do nothing`),
+        write(sql`with ${items}, ${refsCte}
+          insert into item_hashes (item_id, hash_id, variant, tx)
+          select r.item, h.id, r.variant, ${tx} from r cross join hashes h on h.origin = ${origin} and h.type = r.type and h.value = r.value where ${applied}
+          on conflict (item_id, hash_id) do nothing`),
+      );
+    }
     // Change-log rows (partners' feed, the instances' indexes) for what changed here, the origin's
     // contributor count included; written before that count is stored, so a difference still shows.
     stmts.push(
@@ -131,6 +153,7 @@ export function pullStatements(p: PullCommit & { tx: string; ids: string[]; buck
         from i ${hashOfItem}
         where ${applied} and (h.tx = ${tx}
           or exists (select 1 from contributions c where c.hash_id = h.id and c.contributor = ${origin} and c.tx = ${tx})
+          or exists (select 1 from item_hashes ih where ih.hash_id = h.id and ih.tx = ${tx})
           or (i.active = 1 and h.origin_contributors is not cast(i.n as integer)))
         order by i.k`),
     );

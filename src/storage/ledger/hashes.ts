@@ -6,40 +6,50 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { canonicalJson, entryTemplate, Hole } from '../../core/audit';
 import { bucketRowsSql } from '../bucket-layout';
-import type { LedgerShareItem, Verdict } from '../types';
+import type { LedgerItem, LedgerShareItem, Verdict } from '../types';
+import { itemLinkStatement, mediaShareStatements } from './items';
 import { chunkJson, deriveStatus, entrySql, lastChange, read, snapshotSql, write, type Stmt } from './sql';
 
 export interface ShareStatements {
   stmts: Stmt[];
   /** Index of the read of each chunk's state before the commit, and after it. */
   reads: { before: number; after: number; items: number }[];
+  /** With media: the reads of each item's state before the commit. */
+  mediaReads: number[];
   last: number;
 }
 
 /** The items of a share as one JSON argument: `i` rows with k (position), id, type, value, labels, ext, c (the audit entry's content). */
 function itemsCte(json: string): SQL {
   return sql`i as (select cast(j.key as integer) as k, j.value ->> '$.id' as id, j.value ->> '$.type' as type, j.value ->> '$.value' as value,
-      j.value ->> '$.labels' as labels, j.value ->> '$.ext' as ext, j.value ->> '$.c' as c
+      j.value ->> '$.labels' as labels, j.value ->> '$.ext' as ext, j.value ->> '$.c' as c, j.value -> '$.links' as links
     from json_each(${json}) j)`;
 }
 
 /** The hash row of item `i`. CROSS JOIN keeps the items as the outer loop, so each is one seek of the (origin, type, value) index. */
 const hashOfItem = (origin: string) => sql`cross join hashes h on h.origin = ${origin} and h.type = i.type and h.value = i.value`;
 
-export function shareStatements(p: { at: number; tx: string; contributor: string; origin: string; items: (LedgerShareItem & { id: string })[]; buckets?: boolean }): ShareStatements {
+export function shareStatements(p: { at: number; tx: string; contributor: string; origin: string; items: (LedgerShareItem & { id: string })[]; media?: LedgerItem[]; buckets?: boolean }): ShareStatements {
   const { at, tx, contributor, origin } = p;
   const stmts: Stmt[] = [];
   const reads: ShareStatements['reads'] = [];
+  // A share of media: its items and the member's share of each (the hashes link to them below).
+  const media = (p.media ?? []).map((m) => ({
+    ...m,
+    hashes: p.items.flatMap((it) => it.links?.filter((l) => l.item === m.id).map((l) => ({ type: it.type, value: it.value, variant: l.variant })) ?? []),
+  }));
+  const built = mediaShareStatements({ at, tx, contributor, origin, media }, stmts.length);
+  stmts.push(...built.stmts);
   let base = 0;
   // One template for the op: the entry's action, subject id and content are holes. The action and id
   // are the database's to fill (a concurrent share may have created the hash, and whether this is a
   // share or a relabel depends on the member's standing contribution); the content is each item's,
   // canonical JSON made here.
-  const t = entryTemplate({ at, actor: contributor, action: new Hole('action'), subject: { kind: 'hash', id: new Hole('id') }, content: new Hole('content') as unknown as Record<string, unknown> });
+  const t = entryTemplate({ at, actor: contributor, action: new Hole('action'), subject: { kind: 'hash', id: new Hole('id') }, content: new Hole('content') });
   if (t.holes.join() !== 'action,content,id') throw new Error('unexpected audit template for a share');
   const encoded = p.items.map((it) => {
     const content = canonicalJson({ type: it.type, value: it.value, labels: it.labels, externalId: it.externalId, ...it.auditExtra });
-    return JSON.stringify({ id: it.id, type: it.type, value: it.value, labels: JSON.stringify(it.labels), ext: it.externalId, c: content });
+    return JSON.stringify({ id: it.id, type: it.type, value: it.value, labels: JSON.stringify(it.labels), ext: it.externalId, c: content, links: it.links?.length ? it.links : undefined });
   });
   const [a0, a1, a2, a3] = t.parts;
   for (const chunk of chunkJson(encoded)) {
@@ -80,6 +90,7 @@ export function shareStatements(p: { at: number; tx: string; contributor: string
           or contributions.external_id is not excluded.external_id`),
     );
     stmts.push(deriveStatus(sql`with ${items} select h.seq from i ${hashOfItem(origin)}`, at, tx));
+    if (media.length) stmts.push(itemLinkStatement(items, hashOfItem(origin), tx));
     // Workers: the SQL multi-index's bucket rows of the perceptual hashes this commit created.
     if (p.buckets) {
       stmts.push(
@@ -92,6 +103,7 @@ export function shareStatements(p: { at: number; tx: string; contributor: string
         select ${at}, case when h.tx = ${tx} then (case h.status when 'active' then 'add' else 'retract' end) else 'update' end, h.id, ${snapshotSql('h')}
         from i ${hashOfItem(origin)}
         where h.tx = ${tx} or exists (select 1 from contributions c where c.hash_id = h.id and c.contributor = ${contributor} and c.tx = ${tx})
+          or exists (select 1 from item_hashes ih where ih.hash_id = h.id and ih.tx = ${tx})
         order by i.k`),
     );
     const after = stmts.push(read(['k', 'id', 'seq'], sql`with ${items} select i.k + ${base} as k, h.id as id, h.seq as seq from i ${hashOfItem(origin)}`)) - 1;
@@ -113,7 +125,7 @@ export function shareStatements(p: { at: number; tx: string; contributor: string
     }
   }
   const last = stmts.push(lastChange()) - 1;
-  return { stmts, reads, last };
+  return { stmts, reads, mediaReads: built.reads, last };
 }
 
 /** A commit's statements, where to read its result, and the change log's end after it. */

@@ -4,6 +4,7 @@
  */
 export { SqlLedger, type SqlLedgerOptions } from './ledger';
 export { shareStatements, retractStatements, feedbackStatements } from './hashes';
+export { retractItemStatements, relabelItemStatements } from './items';
 export { createClientStatements, setClientStatusStatements, addClientKeyStatements, revokeClientKeyStatements, rotateNodeKeyStatements } from './clients';
 export { addPeerStatements, updatePeerStatements, pullStatements, pullFailureStatements, FEDERATION_ACTOR } from './federation';
 export type { Stmt } from './sql';

@@ -3,10 +3,11 @@ import { lt, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { AppDb } from '../db';
 import { matchCounts, usedJtis } from '../schema';
-import type { Ledger, LedgerFeedbackResult, LedgerShareItem, LedgerShareResult, MerkleNodeRow, PullCommit, ShareOutcome, TreeHeadRow } from '../types';
+import type { Ledger, LedgerFeedbackResult, LedgerItem, LedgerItemResult, LedgerShareItem, LedgerShareResult, MerkleNodeRow, PullCommit, ShareOutcome, TreeHeadRow } from '../types';
 import { addClientKeyStatements, createClientStatements, revokeClientKeyStatements, rotateNodeKeyStatements, setClientStatusStatements } from './clients';
 import { addPeerStatements, pullFailureStatements, pullStatements, updatePeerStatements } from './federation';
 import { feedbackStatements, retractStatements, shareStatements } from './hashes';
+import { relabelItemStatements, retractItemStatements } from './items';
 import { chunkJson, write, type Stmt } from './sql';
 
 export interface SqlLedgerOptions {
@@ -40,7 +41,7 @@ export class SqlLedger implements Ledger {
     });
   }
 
-  async share(input: { at: number; contributor: string; origin?: string; items: LedgerShareItem[] }) {
+  async share(input: { at: number; contributor: string; origin?: string; items: LedgerShareItem[]; media?: LedgerItem[] }) {
     const tx = this.newId();
     // One item per (type, value): a hash named twice in one call is shared once, with the union of
     // its labels (and the first externalId, frames and audit detail); each input item gets its result.
@@ -48,31 +49,53 @@ export class SqlLedger implements Ledger {
     const keyOf = input.items.map((it) => {
       const key = `${it.type}:${it.value}`;
       const prev = byKey.get(key);
-      if (prev) prev.labels = [...new Set([...prev.labels, ...it.labels])].sort();
-      else byKey.set(key, { ...it, labels: [...it.labels].sort(), id: this.newId() });
+      if (prev) {
+        prev.labels = [...new Set([...prev.labels, ...it.labels])].sort();
+        // A hash of two media of the share (two images with one blockhash) links to both.
+        for (const l of it.links ?? []) if (!prev.links?.some((x) => x.item === l.item)) prev.links = [...(prev.links ?? []), l];
+      } else byKey.set(key, { ...it, labels: [...it.labels].sort(), id: this.newId() });
       return key;
     });
     const items = [...byKey.values()];
-    const built = shareStatements({ at: input.at, tx, contributor: input.contributor, origin: input.origin ?? '', items, buckets: this.opts.buckets });
+    const built = shareStatements({ at: input.at, tx, contributor: input.contributor, origin: input.origin ?? '', items, media: input.media, buckets: this.opts.buckets });
     const rows = await this.run(built.stmts);
     const out: LedgerShareResult[] = [];
     for (const r of built.reads) {
       const before = new Map(rows[r.before].map((x) => [Number(x.k), x]));
       for (const a of rows[r.after]) {
-        const b = before.get(Number(a.k))!;
-        const outcome: ShareOutcome = b.id === null ? 'created' : !num(b.mine) ? 'added' : num(b.same) ? 'unchanged' : 'updated';
+        const b = before.get(Number(a.k));
+        // Every item is read before and after its change (a row missing before would be a hash made now).
+        const outcome: ShareOutcome = !b || b.id === null ? 'created' : !num(b.mine) ? 'added' : num(b.same) ? 'unchanged' : 'updated';
         out[Number(a.k)] = { id: String(a.id), seq: Number(a.seq), outcome };
       }
     }
-    const result = new Map([...byKey.keys()].map((k, i) => [k, out[i]]));
-    return { items: keyOf.map((k) => result.get(k)!), lastChange: lastOf(rows[built.last]) };
+    const position = new Map([...byKey.keys()].map((k, i) => [k, i]));
+    const before = new Map(built.mediaReads.flatMap((r) => rows[r]).map((x) => [Number(x.k), x]));
+    const media = (input.media ?? []).map((m, k) => {
+      const b = before.get(k);
+      if (!b) throw new Error(`the share's commit did not read item ${m.id}`);
+      return { id: m.id, outcome: itemOutcome(b) };
+    });
+    return { items: keyOf.map((k) => out[position.get(k) ?? -1]), media, lastChange: lastOf(rows[built.last]) };
   }
 
-  async retract(input: { at: number; actor: string; hashId: string; type: string; value: string; contributor: string | null }) {
+  async retractItem(input: Parameters<Ledger['retractItem']>[0]) {
+    const built = retractItemStatements({ ...input, tx: this.newId() });
+    const rows = await this.run(built.stmts);
+    return { ...itemResultOf(rows[built.result][0]), lastChange: lastOf(rows[built.last]) };
+  }
+
+  async relabelItem(input: Parameters<Ledger['relabelItem']>[0]) {
+    const built = relabelItemStatements({ ...input, labels: [...input.labels].sort(), tx: this.newId() });
+    const rows = await this.run(built.stmts);
+    return { ...itemResultOf(rows[built.result][0]), lastChange: lastOf(rows[built.last]) };
+  }
+
+  async retract(input: Parameters<Ledger['retract']>[0]): ReturnType<Ledger['retract']> {
     const built = retractStatements({ ...input, tx: this.newId() });
     const rows = await this.run(built.stmts);
     const r = rows[built.result][0];
-    return { changed: num(r?.changed) === 1, status: (r?.status ?? 'retracted') as 'active' | 'retracted', contributors: Number(r?.contributors ?? 0), lastChange: lastOf(rows[built.last]) };
+    return { changed: num(r?.changed) === 1, status: r?.status === 'active' ? 'active' : 'retracted', contributors: Number(r?.contributors ?? 0), lastChange: lastOf(rows[built.last]) };
   }
 
   async feedback(input: { at: number; member: string; hashId: string; verdict: 'confirm' | 'dispute'; reason: string | null }) {
@@ -89,12 +112,12 @@ export class SqlLedger implements Ledger {
     return { created: num(rows[built.result][0]?.changed) === 1, lastChange: lastOf(rows[built.last]) };
   }
 
-  async setClientStatus(input: Parameters<Ledger['setClientStatus']>[0]) {
+  async setClientStatus(input: Parameters<Ledger['setClientStatus']>[0]): ReturnType<Ledger['setClientStatus']> {
     const built = setClientStatusStatements({ ...input, tx: this.newId() });
     const rows = await this.run(built.stmts);
     const r = rows[built.result][0];
     const outcome = !r ? 'not_found' : num(r.changed) ? 'changed' : r.status === input.status ? 'unchanged' : 'last_admin';
-    return { outcome: outcome as 'changed' | 'unchanged' | 'last_admin' | 'not_found', lastChange: lastOf(rows[built.last]) };
+    return { outcome, lastChange: lastOf(rows[built.last]) };
   }
 
   async addClientKey(input: Parameters<Ledger['addClientKey']>[0]) {
@@ -121,12 +144,12 @@ export class SqlLedger implements Ledger {
     return { added: num(rows[built.result][0]?.changed) === 1, lastChange: lastOf(rows[built.last]) };
   }
 
-  async updatePeer(input: Parameters<Ledger['updatePeer']>[0]) {
+  async updatePeer(input: Parameters<Ledger['updatePeer']>[0]): ReturnType<Ledger['updatePeer']> {
     const built = updatePeerStatements({ ...input, tx: this.newId() });
     const rows = await this.run(built.stmts);
     const r = rows[built.result][0];
     const outcome = !r || (r.status === 'removed' && !num(r.changed)) ? 'not_found' : num(r.changed) ? 'changed' : 'unchanged';
-    return { outcome: outcome as 'changed' | 'unchanged' | 'not_found', lastChange: lastOf(rows[built.last]) };
+    return { outcome, lastChange: lastOf(rows[built.last]) };
   }
 
   async applyPull(input: PullCommit) {
@@ -181,6 +204,15 @@ function batchItem(db: AppDb, s: Stmt): unknown {
 /** SQLite booleans arrive as 0/1 (numbers or bigints). */
 function num(x: unknown): number {
   return x === null || x === undefined ? 0 : Number(x);
+}
+
+/** The item and the member's share of it before the commit: new to the node (created), none standing (added), other labels (updated), the same (unchanged). */
+function itemOutcome(r: Row): ShareOutcome {
+  return !num(r.existed) ? 'created' : !num(r.mine) ? 'added' : num(r.same) ? 'unchanged' : 'updated';
+}
+
+function itemResultOf(r: Row | undefined): LedgerItemResult {
+  return { changed: num(r?.changed) === 1, contributors: Number(r?.contributors ?? 0), hashes: Number(r?.hashes ?? 0) };
 }
 
 function lastOf(rows: Row[]): number {

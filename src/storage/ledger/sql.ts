@@ -73,11 +73,17 @@ const standing = (h: string) => sql.raw(`select 1 from contributions sc where sc
  * The hash `h` as the feed shows it after a change: its labels are the union of the standing
  * contributions' labels, sorted; its contributors, how many stand. (A video's frames are rows of their own.)
  */
-export const snapshotSql = (h: string) =>
-  sql.raw(`json_object('id', ${h}.id, 'type', ${h}.type, 'value', ${h}.value, 'status', ${h}.status,
+export const snapshotSql = (h: string) => {
+  const hash = `json_object('id', ${h}.id, 'type', ${h}.type, 'value', ${h}.value, 'status', ${h}.status,
     'labels', json((select json_group_array(l order by l) from
       (select distinct lj.value as l from contributions lc, json_each(lc.labels) lj where lc.hash_id = ${h}.id and lc.retracted_at is null))),
-    'contributors', (select count(*) from contributions cc where cc.hash_id = ${h}.id and cc.retracted_at is null))`);
+    'contributors', (select count(*) from contributions cc where cc.hash_id = ${h}.id and cc.retracted_at is null))`;
+  // The items it belongs to, first shared first, only when it belongs to one (a feed row of a hash
+  // shared alone keeps its shape); CASE evaluates one branch, so the object is built once.
+  return sql.raw(`case when exists (select 1 from item_hashes ie where ie.hash_id = ${h}.id)
+    then json_set(${hash}, '$.items', json((select json_group_array(json_object('id', ih.item_id, 'variant', ih.variant) order by ih.rowid) from item_hashes ih where ih.hash_id = ${h}.id)))
+    else ${hash} end`);
+};
 
 /** The change log's last sequence, read at the end of a commit's batch. */
 export const lastChange = () => read(['last'], sql`select coalesce(max(seq), 0) as last from changes`);

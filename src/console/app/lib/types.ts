@@ -1,4 +1,5 @@
 /** The API's shapes the console reads (see /openapi.json for the full schemas). */
+import type { components } from '../../../client/api-types';
 
 export interface ClientKey {
   kid: string;
@@ -61,3 +62,6 @@ export interface FeedEntry {
   at: string;
   hash: { id: string; type: string; value: string; status: 'active' | 'retracted'; labels: string[]; contributors: number };
 }
+
+/** A peer node this node pulls from (GET /v1/admin/peers), as the API's schema says; times in ISO 8601. */
+export type Peer = components['schemas']['Peer'];

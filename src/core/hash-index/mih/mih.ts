@@ -109,7 +109,10 @@ export class MultiIndexHashing implements HammingIndex {
     const old = this.slots.find(id);
     if (old >= 0) this.kill(old);
     const slot = this.slots.append(id, hash);
-    if (this.dueForCompaction() && !this.defer) return this.compact();
+    if (this.dueForCompaction() && !this.defer) {
+      this.compact();
+      return;
+    }
     this.overflow.add(this.tables(), slot);
     this.compactWhenDue();
   }
@@ -182,7 +185,7 @@ export class MultiIndexHashing implements HammingIndex {
     );
     const hits: HammingHit[][] = Array.from({ length: count }, () => []);
     const mine = new Uint8Array(count);
-    for (let claim; (claim = claimQueries(job)); ) {
+    for (let claim: ReturnType<typeof claimQueries>; (claim = claimQueries(job)); ) {
       // Assigned, not spread into: a list can hold more hits than a call takes arguments.
       baseRange(job, claim[0], claim[1], this.scratch).forEach((list, i) => (hits[claim[0] + i] = list));
       mine.fill(1, claim[0], claim[1]);
@@ -224,7 +227,10 @@ export class MultiIndexHashing implements HammingIndex {
   /** Compacts if due: at once, or in steps with `defer`. */
   private compactWhenDue(): void {
     if (!this.dueForCompaction() || this.building) return;
-    if (!this.defer) return this.compact();
+    if (!this.defer) {
+      this.compact();
+      return;
+    }
     const snap = this.slots.snapshot();
     const b = { snap, steps: this.build(snap, this.stepSlots) };
     this.building = b;

@@ -1,4 +1,4 @@
-import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import { auditEntriesPage, MAX_ENTRIES_PAGE } from '../../../services/audit-log';
 import type { AppEnv } from '../../env';
 import { protectedRoute } from '../../route';

@@ -2,9 +2,10 @@
  * Node configuration from environment variables: the settings both runtimes share (src/config) and
  * Node's own (port, database, ffmpeg and video limits, poppler and PDF limits, instances), read and checked at start-up.
  */
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { ConfigError, flag, int, readSettings, refuseDevAuthInProduction, SHARED_SETTINGS } from '../../../config';
-import { DEFAULT_DOCUMENTS, DEFAULT_VIDEO } from '../../../services/deps';
+import { DEFAULT_DOCUMENTS, DEFAULT_IMAGES, DEFAULT_VIDEO } from '../../../services/deps';
 import { DEFAULT_PULLER } from '../../../services/federation';
 
 const NODE_SETTINGS = {
@@ -25,6 +26,14 @@ const NODE_SETTINGS = {
   VIDEO_SECONDS_PER_FRAME: z.coerce.number().min(0).max(3600).default(DEFAULT_VIDEO.decode.secondsPerFrame),
   VIDEO_TIMEOUT_MS: int(1000, 3_600_000).default(DEFAULT_VIDEO.decode.timeoutMs),
   VIDEO_MAX_PIXELS: int(256, 500_000_000).default(7680 * 4320),
+  // Image work (README, "Images under load"): the pixel hashes and digests in HASH_THREADS threads
+  // (default: the core count; 0: on the main thread), IMAGE_CONCURRENCY decodes with their hashes at
+  // once (default: the core count, at least 2) and IMAGE_QUEUE waiting; beyond, 503 busy.
+  HASH_THREADS: int(0, 256).optional(),
+  // Added to the hash threads' nice value (Linux), so that on a busy machine routing and matching come first.
+  HASH_THREAD_NICE: int(0, 19).default(0),
+  IMAGE_CONCURRENCY: int(1, 256).optional(),
+  IMAGE_QUEUE: int(0, 10_000).default(DEFAULT_IMAGES.queue),
   VIDEO_CONCURRENCY: int(1, 256).default(DEFAULT_VIDEO.concurrency),
   VIDEO_QUEUE: int(0, 10_000).default(DEFAULT_VIDEO.queue),
   // '' (the default): pdfinfo, pdftoppm and pdftotext from PATH; else the folder that holds them.
@@ -58,6 +67,11 @@ const NODE_SETTINGS = {
 };
 
 export type NodeConfig = ReturnType<typeof loadConfig>;
+
+/** Image work as configured, with the defaults that follow the core count filled in. */
+export function imageWorkSettings(c: Pick<NodeConfig, 'HASH_THREADS' | 'IMAGE_CONCURRENCY' | 'IMAGE_QUEUE'>, cores = availableParallelism()): { threads: number; concurrency: number; queue: number } {
+  return { threads: c.HASH_THREADS ?? cores, concurrency: c.IMAGE_CONCURRENCY ?? Math.max(2, cores), queue: c.IMAGE_QUEUE };
+}
 
 export function loadConfig(env: Record<string, string | undefined> = process.env) {
   const c = readSettings(NODE_SETTINGS, env);

@@ -3,5 +3,5 @@
  * shared ones of src/config and Node's own) and the node's secret, from NODE_SECRET or its file
  * (secret.ts).
  */
-export { loadConfig, type NodeConfig } from './env';
+export { imageWorkSettings, loadConfig, type NodeConfig } from './env';
 export { nodeSecret } from './secret';

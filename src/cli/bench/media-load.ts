@@ -1,0 +1,215 @@
+/**
+ * Images under load (issue 13 items 5 and 7), in one run:
+ *
+ * 1. A 1920x1080 JPEG: sharp's decode alone, then the full hash after it (PDQ, blockhash, md5,
+ *    sha256) on the calling thread, and the same through the hash pool (a job's latency, the
+ *    pixels moved to a thread).
+ * 2. A real node process (dist/, as `npm start` runs it) on a database of N stored PDQ hashes
+ *    (default 1 M): 16 clients post the JPEG to /v1/match/media for D seconds, once with the
+ *    hashes on the main thread (HASH_THREADS=0: the code before the pool) and once with the pool
+ *    (the default); meanwhile GET /health and a single-hash POST /v1/match are timed, and the
+ *    process's peak resident set is read (VmHWM).
+ *
+ *   npm run bench -- --only media-load            # 1 M hashes, 30 s a mode
+ *   npm run bench -- --only media-load --quick    # 100 k hashes, 8 s a mode
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildHashKernels } from '../../core/kernels';
+import { inThread } from '../../core/pixel-tasks';
+import { uniform as rng } from '../../core/prng';
+import { HashPool } from '../../runtime/node/hash-pool';
+import { SharpImageDecoder } from '../../runtime/node/image';
+import { buildNode } from '../build';
+import { fill, waitReady } from './http';
+import { syntheticJpeg } from './synthetic';
+import type { BenchTable } from './types';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const CLIENTS = 16;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const pct = (xs: number[], p: number) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(xs.length * p) - 1)] : NaN);
+const ms = (x: number) => x.toFixed(1);
+
+/** The median time of `fn` over `rounds`, each on a fresh input made by `setup` outside the timing. */
+async function timed<T>(setup: () => T, fn: (input: T) => Promise<unknown>, rounds: number): Promise<number> {
+  const out: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const input = setup();
+    const t = performance.now();
+    await fn(input);
+    out.push(performance.now() - t);
+  }
+  return median(out);
+}
+
+async function decodeVsHash(jpeg: Uint8Array, rounds: number): Promise<BenchTable> {
+  const decoder = new SharpImageDecoder({ maxPixels: 50_000_000 });
+  const here = inThread(buildHashKernels());
+  const pool = new HashPool({ threads: 2 });
+  try {
+    const img = await decoder.decode(jpeg);
+    const pixels = () => ({ rgba: img.rgba.slice(), width: img.width, height: img.height });
+    // Warm-up: JIT, the pool's threads and their kernels.
+    for (let i = 0; i < 5; i++) await Promise.all([here.run('imageHashes', pixels(), { dihedral: false }), pool.pixels.run('imageHashes', pixels(), { dihedral: false }), decoder.decode(jpeg)]);
+    const decode = await timed(() => jpeg, (bytes) => decoder.decode(bytes), rounds);
+    const digests = async () => [createHash('md5').update(jpeg).digest('hex'), createHash('sha256').update(jpeg).digest('hex')];
+    const rows: (string | number)[][] = [['decode alone (sharp, to RGBA)', ms(decode), '']];
+    for (const dihedral of [false, true]) {
+      const what = dihedral ? ' with the 8 dihedral variants' : '';
+      const inline = await timed(pixels, async (p) => {
+        await here.run('imageHashes', p, { dihedral });
+        await digests();
+      }, rounds);
+      const pooled = await timed(pixels, (p) => Promise.all([pool.pixels.run('imageHashes', p, { dihedral }), pool.digests.md5(jpeg), pool.digests.sha256(jpeg)]), rounds);
+      rows.push([`full hash after decode${what}: PDQ, blockhash, md5, sha256 (calling thread)`, ms(inline), (inline / decode).toFixed(2)]);
+      rows.push([`the same through the hash pool (latency of the jobs)`, ms(pooled), (pooled / decode).toFixed(2)]);
+    }
+    return {
+      title: 'Media: a 1920x1080 JPEG, decode alone vs the hashes after it',
+      columns: ['step', 'median (ms)', 'x decode'],
+      rows,
+      notes: [`${rounds} rounds each after 5 of warm-up; the synthetic photograph-like JPEG of src/cli/bench/synthetic.ts (${Math.round(jpeg.byteLength / 1024)} KiB). The pool's figure includes moving the pixels to a thread and back the hashes; the pixels are copied outside the timing (a pool empties the caller's array).`],
+    };
+  } finally {
+    await pool.close();
+  }
+}
+
+interface ModeResult {
+  label: string;
+  ok: number;
+  busy: number;
+  failed: number;
+  seconds: number;
+  p50: number;
+  p99: number;
+  healthP99: number;
+  matchP99: number;
+  idleMb: number;
+  peakMb: number;
+}
+
+const statusKb = (pid: number, field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
+
+async function underLoad(label: string, extraEnv: Record<string, string>, dir: string, url: string, jpeg: Uint8Array<ArrayBuffer>, seconds: number): Promise<ModeResult> {
+  const port = 20000 + Math.floor(Math.random() * 2000);
+  const base = `http://127.0.0.1:${port}`;
+  const started = Date.now();
+  const child = spawn(process.execPath, [join(ROOT, 'dist/main.node.js')], {
+    cwd: dir,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: url,
+      PUBLIC_URL: base,
+      DEV_AUTH: '1',
+      NODE_ENV: 'development',
+      RATE_LIMIT_PER_SECOND: '0',
+      NODE_SECRET_FILE: join(dir, 'secret'),
+      TREE_HEAD_INTERVAL_MS: '0',
+      LOG_LEVEL: 'warn',
+      // Every client's request is admitted (the default queue is 8).
+      IMAGE_QUEUE: String(CLIENTS),
+      ...extraEnv,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  try {
+    await waitReady(base, started, 300_000);
+    const pid = child.pid ?? 0;
+    const auth = { authorization: 'Dev bench-partner partner' };
+    const post = () => fetch(`${base}/v1/match/media`, { method: 'POST', headers: { ...auth, 'content-type': 'image/jpeg' }, body: jpeg });
+    const matchBody = JSON.stringify({ hashes: [{ type: 'pdq', value: createHash('sha256').update('probe').digest('hex') }] });
+    const probe = (path: string, init?: RequestInit) => async () => {
+      const t = performance.now();
+      const r = await fetch(`${base}${path}`, init);
+      await r.arrayBuffer();
+      if (r.status !== 200) throw new Error(`${path} answered ${r.status}`);
+      return performance.now() - t;
+    };
+    const health = probe('/health');
+    const match = probe('/v1/match', { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: matchBody });
+
+    const load = async (s: number, record: boolean) => {
+      const end = performance.now() + s * 1000;
+      const lat: number[] = [];
+      const healthMs: number[] = [];
+      const matchMs: number[] = [];
+      let ok = 0;
+      let busy = 0;
+      let failed = 0;
+      const client = async () => {
+        while (performance.now() < end) {
+          const t = performance.now();
+          try {
+            const r = await post();
+            await r.arrayBuffer();
+            if (r.status === 200) (ok++, lat.push(performance.now() - t));
+            else if (r.status === 503) busy++;
+            else failed++;
+          } catch {
+            failed++;
+          }
+        }
+      };
+      const prober = async (fn: () => Promise<number>, into: number[]) => {
+        while (performance.now() < end) {
+          into.push(await fn());
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      };
+      const t0 = performance.now();
+      await Promise.all([...Array.from({ length: CLIENTS }, client), prober(health, healthMs), prober(match, matchMs)]);
+      const took = (performance.now() - t0) / 1000;
+      return record ? { ok, busy, failed, seconds: took, p50: pct(lat, 0.5), p99: pct(lat, 0.99), healthP99: pct(healthMs, 0.99), matchP99: pct(matchMs, 0.99) } : null;
+    };
+    const idleMb = statusKb(pid, 'VmRSS') / 1024;
+    await load(2, false); // warm-up: JIT, the threads' kernels; not counted
+    const r = await load(seconds, true);
+    if (!r) throw new Error('no figures');
+    return { label, ...r, idleMb, peakMb: statusKb(pid, 'VmHWM') / 1024 };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+}
+
+export async function run(opts: { quick: boolean; sizes?: number[] }): Promise<BenchTable[]> {
+  const jpeg = new Uint8Array(await syntheticJpeg(1920, 1080));
+  const first = await decodeVsHash(jpeg, opts.quick ? 15 : 60);
+  const n = opts.sizes?.[0] ?? (opts.quick ? 100_000 : 1_000_000);
+  const seconds = opts.quick ? 8 : 30;
+  const dir = mkdtempSync(join(tmpdir(), 'mhn-bench-media-'));
+  const url = `file:${join(dir, 'node.db')}`;
+  try {
+    await buildNode();
+    await fill(url, n, rng(7));
+    const cores = availableParallelism();
+    const modes = [
+      await underLoad('hashes on the main thread (HASH_THREADS=0)', { HASH_THREADS: '0' }, dir, url, jpeg, seconds),
+      await underLoad(`hash pool (default: ${cores} threads)`, {}, dir, url, jpeg, seconds),
+      await underLoad(`hash pool, its threads at nice +5 (HASH_THREAD_NICE=5)`, { HASH_THREAD_NICE: '5' }, dir, url, jpeg, seconds),
+      await underLoad(`hash pool, ${2 * cores} images at once (IMAGE_CONCURRENCY=${2 * cores})`, { IMAGE_CONCURRENCY: String(2 * cores) }, dir, url, jpeg, seconds),
+    ];
+    const before = modes[0].ok / modes[0].seconds;
+    const second: BenchTable = {
+      title: `Media under load: POST /v1/match/media, ${CLIENTS} clients, 1920x1080 JPEG, ${n.toLocaleString('en')} stored PDQ hashes`,
+      columns: ['mode', 'answers/s (200)', 'x main thread', 'p50 (ms)', 'p99 (ms)', 'busy (503)', 'other errors', '/health p99 (ms)', '/v1/match p99 (ms)', 'RSS idle (MB)', 'peak RSS (MB)'],
+      rows: modes.map((m) => [m.label, (m.ok / m.seconds).toFixed(1), (m.ok / m.seconds / before).toFixed(2), ms(m.p50), ms(m.p99), m.busy, m.failed, ms(m.healthP99), ms(m.matchP99), Math.round(m.idleMb), Math.round(m.peakMb)]),
+      notes: [
+        `${seconds} s a mode after 2 s of warm-up, one after the other in this run, on the same database; the clients and the probes run in the bench's process on the same machine (they share its ${cores} cores with the node). IMAGE_QUEUE=${CLIENTS} so every client's upload is admitted; IMAGE_CONCURRENCY at its default (the core count, at least 2) but in the last row. DEV_AUTH (no token checks).`,
+        'Probes: GET /health and POST /v1/match with one PDQ hash, each one after another with 50 ms between, for the whole run. Peak RSS: the node process\'s VmHWM (its start, with the index load, included); idle: VmRSS once ready.',
+      ],
+    };
+    return [first, second];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * The pixel tasks room: the work done on an image's decoded pixels, as named tasks of one shape,
+ * `(pixels, kernels, options) => result`, so that a runtime may run them where it likes: in the
+ * calling thread (`inThread` below: Workers, the client CLI, a node with HASH_THREADS=0) or in a pool
+ * of worker threads (Node: runtime/node/hash-pool), which builds the kernels once per thread and looks
+ * the task up here by its name. Adding a task is one entry in `PIXEL_TASKS`; its options and result
+ * must survive structured cloning (plain data), as they cross threads.
+ *
+ * The pixels are handed over: a pool transfers their buffer to its thread (no copy), so the caller's
+ * array is empty afterwards and must not be read again.
+ */
+import { blockhash, blockhashDihedralFromRgba } from '../blockhash';
+import type { HashKernels } from '../kernels';
+import { pdqDihedralFromRgba, pdqFromRgba, type PdqDihedralVariant } from '../pdq';
+import { blockhashQuality, enrolmentVariants, queryVariants, type RobustHash } from '../robust';
+
+/** Decoded 8-bit RGBA pixels, row by row. */
+export interface Pixels {
+  rgba: Uint8Array;
+  width: number;
+  height: number;
+}
+
+export interface DihedralHash {
+  variant: PdqDihedralVariant;
+  hash: string;
+}
+
+/** Which robust regions (issue 14, core/robust): a share stores its crops too (`enrol`); a query adds only its own regions (`query`). */
+export type RobustRole = 'enrol' | 'query';
+
+/** An image's perceptual hashes; with `dihedral`, those of its 8 rotations and mirrors too (identity first); with `robust`, its regions' hashes and the whole image's blockhash quality. */
+export interface ImagePixelHashes {
+  pdq: { hash: string; quality: number };
+  blockhash: string;
+  variants?: { pdq: DihedralHash[]; blockhash: DihedralHash[] };
+  robust?: { blockhashQuality: number; regions: RobustHash[] };
+}
+
+function imageHashes(p: Pixels, kernels: HashKernels, opts: { dihedral: boolean; robust?: RobustRole }): ImagePixelHashes {
+  const out = opts.dihedral ? dihedralHashes(p, kernels) : plainHashes(p, kernels);
+  if (opts.robust) {
+    const regions = opts.robust === 'enrol' ? enrolmentVariants(p.rgba, p.width, p.height, kernels) : queryVariants(p.rgba, p.width, p.height, kernels);
+    out.robust = { blockhashQuality: blockhashQuality(p, kernels.blockhash), regions };
+  }
+  return out;
+}
+
+function plainHashes(p: Pixels, kernels: HashKernels): ImagePixelHashes {
+  const { hash, quality } = pdqFromRgba(p.rgba, p.width, p.height, kernels.pdq);
+  return { pdq: { hash, quality }, blockhash: blockhash({ ...p, format: 'raw' }, kernels.blockhash) };
+}
+
+function dihedralHashes(p: Pixels, kernels: HashKernels): ImagePixelHashes {
+  // PDQ: all 8 from one DCT. blockhash: from one pass over the pixels (its block values are exact,
+  // so a rotation or mirror only reorders them).
+  const d = pdqDihedralFromRgba(p.rgba, p.width, p.height, kernels.pdq);
+  return {
+    pdq: { hash: d.hashes[0].hash, quality: d.quality },
+    blockhash: blockhash({ ...p, format: 'raw' }, kernels.blockhash),
+    variants: {
+      pdq: d.hashes.map((h) => ({ variant: h.variant, hash: h.hash })),
+      blockhash: blockhashDihedralFromRgba(p.rgba, p.width, p.height, kernels.blockhash),
+    },
+  };
+}
+
+/** Every task by its name: adding one is one line here. */
+const TASKS = {
+  imageHashes,
+};
+
+type Tasks = typeof TASKS;
+export type PixelTaskName = keyof Tasks;
+export type PixelTaskOptions<N extends PixelTaskName> = Parameters<Tasks[N]>[2];
+export type PixelTaskResult<N extends PixelTaskName> = ReturnType<Tasks[N]>;
+type PixelTask<N extends PixelTaskName> = (p: Pixels, kernels: HashKernels, opts: PixelTaskOptions<N>) => PixelTaskResult<N>;
+
+export const PIXEL_TASKS: { readonly [N in PixelTaskName]: PixelTask<N> } = TASKS;
+
+/** Where pixel tasks run: see the room's note. */
+export interface PixelWorker {
+  run<N extends PixelTaskName>(name: N, pixels: Pixels, opts: PixelTaskOptions<N>): Promise<PixelTaskResult<N>>;
+}
+
+export function isPixelTaskName(name: string): name is PixelTaskName {
+  return Object.hasOwn(PIXEL_TASKS, name);
+}
+
+/** Runs a task by name, synchronously, with the kernels given (what a pool's thread does with each job). */
+export function runPixelTask<N extends PixelTaskName>(name: N, pixels: Pixels, kernels: HashKernels, opts: PixelTaskOptions<N>): PixelTaskResult<N> {
+  const task: PixelTask<N> = PIXEL_TASKS[name];
+  return task(pixels, kernels, opts);
+}
+
+/** The tasks in the calling thread. */
+export function inThread(kernels: HashKernels): PixelWorker {
+  return { run: async (name, pixels, opts) => runPixelTask(name, pixels, kernels, opts) };
+}

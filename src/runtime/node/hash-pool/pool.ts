@@ -1,0 +1,89 @@
+/**
+ * The hash pool (Node): PDQ, blockhash, their dihedral variants and the upload's digests run in
+ * worker threads, so the main thread only routes requests and matches. A pool of a fixed number of
+ * threads (HASH_THREADS, default the core count), each with its own WebAssembly kernels built once.
+ * piscina (a maintained pool, Node 20+) queues the jobs and replaces a thread that dies.
+ *
+ * The pixels cross as a transferred ArrayBuffer (moved, not copied: the caller's array is empty
+ * afterwards); the upload's bytes, which the caller keeps, cross as one copy per digest. Nothing
+ * touches the disk.
+ */
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import type { Digester } from '../../../core/hashes';
+import type { Pixels, PixelWorker } from '../../../core/pixel-tasks';
+import type { DigestJob, PixelJob, ThreadData } from './jobs';
+
+export interface HashPoolOptions {
+  threads: number;
+  /** A kernel that does not build in a thread runs in TypeScript there (production) instead of failing. */
+  kernelFallback?: boolean;
+  /** Added to the threads' nice value (Linux: per thread), so the main thread's routing and matching come first; default 0. */
+  niceIncrement?: number;
+}
+
+export class HashPool {
+  // Results are typed by the job's task: the threads run the same registry (core/pixel-tasks).
+  private readonly pool: Piscina<PixelJob | DigestJob>;
+
+  constructor(readonly opts: HashPoolOptions) {
+    if (!Number.isInteger(opts.threads) || opts.threads < 1) throw new RangeError(`a hash pool needs at least one thread, got ${opts.threads}`);
+    const workerData: ThreadData = { kernelFallback: opts.kernelFallback === true };
+    this.pool = new Piscina({
+      // From the sources, a boot file registers tsx in the thread; the bundle has the thread's JavaScript beside it.
+      filename: fileURLToPath(new URL(process.env.MHN_BUNDLED ? './hash-thread.js' : './thread-boot.mjs', import.meta.url)),
+      // Started by the first jobs (a node that hashes no image, a test app, pays for none, and the
+      // start-up's index load has both cores), then kept: each built its kernels once.
+      minThreads: 0,
+      maxThreads: opts.threads,
+      idleTimeout: Number.POSITIVE_INFINITY,
+      // Through piscina's optional @napi-rs/nice; without it the threads keep the process's priority.
+      niceIncrement: opts.niceIncrement ?? 0,
+      workerData,
+    });
+  }
+
+  /** The pixel tasks, in the pool's threads. */
+  readonly pixels: PixelWorker = {
+    run: async (name, pixels, opts) => {
+      const moved = movable(pixels);
+      const job: PixelJob<typeof name> = { name, pixels: moved.pixels, opts };
+      return this.pool.run(job, { name: 'pixels', transferList: [moved.buffer] });
+    },
+  };
+
+  /** md5 and sha256 of an upload, each in a thread (the two run side by side). */
+  readonly digests: Digester = {
+    md5: (bytes) => this.digest('md5', bytes),
+    sha256: (bytes) => this.digest('sha256', bytes),
+  };
+
+  /** Threads running and jobs waiting for one, for metrics and the bench. */
+  load(): { threads: number; queued: number; utilization: number } {
+    return { threads: this.pool.threads.length, queued: this.pool.queueSize, utilization: this.pool.utilization };
+  }
+
+  /** Stops the threads (jobs still queued fail). */
+  async close(): Promise<void> {
+    await this.pool.destroy();
+  }
+
+  private async digest(algorithm: DigestJob['algorithm'], bytes: Uint8Array): Promise<string> {
+    const copy = new Uint8Array(bytes);
+    const hex = await this.pool.run({ algorithm, bytes: copy } satisfies DigestJob, { name: 'digests', transferList: [copy.buffer] });
+    if (typeof hex !== 'string') throw new Error(`the hash pool answered a digest with ${typeof hex}`);
+    return hex;
+  }
+}
+
+/**
+ * The pixels with a buffer of their own, which can be moved to a thread: the decoder's array
+ * usually is one; a view into a larger buffer (or one Node will not let go, such as its small-buffer
+ * pool) is copied once.
+ */
+function movable(p: Pixels): { pixels: Pixels; buffer: ArrayBuffer } {
+  const { buffer, byteOffset, byteLength } = p.rgba;
+  if (buffer instanceof ArrayBuffer && byteOffset === 0 && byteLength === buffer.byteLength) return { pixels: p, buffer };
+  const rgba = p.rgba.slice();
+  return { pixels: { ...p, rgba }, buffer: rgba.buffer };
+}

@@ -1,0 +1,265 @@
+/**
+ * Items in the ledger (issue 14 item 5), on a real SQLite file: a share of media writes its item,
+ * the member's share of it and the links to its hashes in the same commit as the hashes; retracting
+ * and relabelling an item act on all its hashes in one commit; a failing commit writes nothing; and
+ * every item statement finds its rows through an index.
+ */
+import canonicalize from 'canonicalize';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { itemId } from '../../src/core/items';
+import type { OpenDb } from '../../src/runtime/node/database';
+import type { SqlHashStore } from '../../src/storage/hash-store';
+import { relabelItemStatements, retractItemStatements, shareStatements, SqlLedger, type Stmt } from '../../src/storage/ledger';
+import type { SqlLogStore } from '../../src/storage/log-store';
+import type { LedgerItem, LedgerShareItem } from '../../src/storage/types';
+import { auditEntries, openLedgerDb, planOf } from '../support/ledger-db';
+
+const T0 = Date.UTC(2026, 0, 1);
+const hex = (n: number, len = 64) => n.toString(16).padStart(len, '0');
+
+let db: OpenDb;
+let ledger: SqlLedger;
+let store: SqlHashStore;
+let log: SqlLogStore;
+
+beforeAll(async () => {
+  ({ db, ledger, store, log } = await openLedgerDb('mhn-items-'));
+});
+afterAll(() => db.close());
+
+/** An image's four hashes (seeded), with their variants, and its item. */
+function image(seed: number, labels: string[], variants: Record<string, string> = {}): { items: LedgerShareItem[]; media: LedgerItem[]; item: LedgerItem } {
+  const sha = hex(seed * 10 + 4);
+  const item: LedgerItem = { id: itemId('http://node.test', sha), sha256: sha, kind: 'image', labels };
+  const h = (type: LedgerShareItem['type'], value: string): LedgerShareItem => ({ type, value, labels, externalId: null, links: [{ item: item.id, variant: variants[type] ?? 'whole' }] });
+  return {
+    items: [h('pdq', hex(seed * 10 + 1)), h('blockhash', hex(seed * 10 + 2)), h('md5', hex(seed * 10 + 3, 32)), h('sha256', sha)],
+    media: [item],
+    item,
+  };
+}
+/** The arguments of a share of the image (its hashes and its item). */
+const of = (img: ReturnType<typeof image>) => ({ items: img.items, media: img.media });
+
+const standing = async (hashId: string) => (await store.getById(hashId))!.contributions.filter((c) => c.retractedAt === null).map((c) => c.contributor);
+
+describe('a share of media makes one item', () => {
+  it('writes the item, its hashes with their variants and the member\'s share in the commit of the hashes', async () => {
+    const img = image(1, ['attack-footage'], { blockhash: 'trim' });
+    const before = await log.auditSize();
+    const last = await store.lastChange();
+    const a = await ledger.share({ at: T0, contributor: 'p1', ...of(img) });
+    expect(a.media).toEqual([{ id: img.item.id, outcome: 'created' }]);
+    expect(a.items.map((r) => r.outcome)).toEqual(['created', 'created', 'created', 'created']);
+
+    const d = (await store.getItem(img.item.id))!;
+    expect(d).toMatchObject({ id: img.item.id, origin: '', sha256: img.item.sha256, kind: 'image', createdAt: T0 });
+    expect(d.hashes.map((h) => [h.id, h.type, h.variant])).toEqual([
+      [a.items[0].id, 'pdq', 'whole'],
+      [a.items[1].id, 'blockhash', 'trim'],
+      [a.items[2].id, 'md5', 'whole'],
+      [a.items[3].id, 'sha256', 'whole'],
+    ]);
+    expect(d.contributions).toEqual([{ contributor: 'p1', labels: ['attack-footage'], createdAt: T0, updatedAt: T0, retractedAt: null }]);
+    // Each hash names its item: in its detail (matching) and in its feed row.
+    expect((await store.getById(a.items[1].id))!.items).toEqual([{ id: img.item.id, variant: 'trim' }]);
+    const feed = await store.changesSince(last, 100);
+    expect(feed.map((c) => [c.kind, c.snapshot.type, c.snapshot.items])).toEqual([
+      ['add', 'pdq', [{ id: img.item.id, variant: 'whole' }]],
+      ['add', 'blockhash', [{ id: img.item.id, variant: 'trim' }]],
+      ['add', 'md5', [{ id: img.item.id, variant: 'whole' }]],
+      ['add', 'sha256', [{ id: img.item.id, variant: 'whole' }]],
+    ]);
+    // Four hash.share entries and one item.share entry, canonical JSON.
+    const added = (await auditEntries(log)).slice(before);
+    expect(added.map((e) => e.action)).toEqual(['item.share', 'hash.share', 'hash.share', 'hash.share', 'hash.share']);
+    expect(added[0]).toMatchObject({
+      actor: 'p1',
+      subject: { kind: 'item', id: img.item.id },
+      content: { sha256: img.item.sha256, kind: 'image', labels: ['attack-footage'], hashes: img.items.map((h) => ({ type: h.type, value: h.value, variant: h.links?.[0].variant })) },
+    });
+    for (const e of (await log.auditEntries(0, await log.auditSize())).map((x) => x.entry)) expect(canonicalize(JSON.parse(e))).toBe(e);
+  });
+
+  it('is unchanged, added beside, relabelled as a hash share is', async () => {
+    const img = image(2, ['manifesto']);
+    await ledger.share({ at: T0, contributor: 'p1', ...of(img) });
+    const size = await log.auditSize();
+    const last = await store.lastChange();
+    const again = await ledger.share({ at: T0 + 1, contributor: 'p1', ...of(img) });
+    expect(again.media).toEqual([{ id: img.item.id, outcome: 'unchanged' }]);
+    expect(await log.auditSize()).toBe(size);
+    expect(await store.lastChange()).toBe(last);
+    expect((await ledger.share({ at: T0 + 2, contributor: 'p2', ...of(img) })).media[0].outcome).toBe('added');
+    const relabelled = image(2, ['glorification']);
+    expect((await ledger.share({ at: T0 + 3, contributor: 'p1', ...of(relabelled) })).media[0].outcome).toBe('updated');
+    const d = (await store.getItem(img.item.id))!;
+    expect(d.contributions.map((c) => [c.contributor, c.labels])).toEqual([
+      ['p1', ['glorification']],
+      ['p2', ['manifesto']],
+    ]);
+    expect((await auditEntries(log)).slice(size).filter((e) => e.subject.kind === 'item').map((e) => [e.action, e.actor])).toEqual([
+      ['item.share', 'p2'],
+      ['item.relabel', 'p1'],
+    ]);
+  });
+
+  it('links hashes already shared alone, and the feed says so', async () => {
+    const img = image(3, ['recruitment']);
+    const alone = await ledger.share({ at: T0, contributor: 'p1', items: img.items.map(({ links: _, ...h }) => h) });
+    expect(alone.media).toEqual([]);
+    expect((await store.getById(alone.items[0].id))!.items).toEqual([]);
+    const last = await store.lastChange();
+    const r = await ledger.share({ at: T0 + 1, contributor: 'p1', ...of(img) });
+    expect(r.items.map((x) => x.outcome)).toEqual(['unchanged', 'unchanged', 'unchanged', 'unchanged']);
+    // The contributions did not change, the hashes' items did: an update row each.
+    const feed = await store.changesSince(last, 100);
+    expect(feed.map((c) => [c.kind, c.snapshot.items])).toEqual(img.items.map(() => ['update', [{ id: img.item.id, variant: 'whole' }]]));
+  });
+
+  it('several media in one share, a hash of two of them linked to both', async () => {
+    const a = image(11, ['manifesto']);
+    const b = image(12, ['recruitment'], { blockhash: 'trim' });
+    b.items[1] = { ...b.items[1], value: a.items[1].value };
+    const r = await ledger.share({ at: T0, contributor: 'p1', items: [...a.items, ...b.items], media: [...a.media, ...b.media] });
+    expect(r.media).toEqual([
+      { id: a.item.id, outcome: 'created' },
+      { id: b.item.id, outcome: 'created' },
+    ]);
+    expect(r.items[1].id).toBe(r.items[5].id);
+    expect((await store.getById(r.items[1].id))!.items).toEqual([
+      { id: a.item.id, variant: 'whole' },
+      { id: b.item.id, variant: 'trim' },
+    ]);
+    // An item's hashes are listed in the order they were linked (the shared one came first here).
+    expect((await store.getItem(b.item.id))!.hashes.map((h) => [h.type, h.variant])).toEqual([
+      ['blockhash', 'trim'],
+      ['pdq', 'whole'],
+      ['md5', 'whole'],
+      ['sha256', 'whole'],
+    ]);
+  });
+
+  it('a commit that fails part-way writes no item either', async () => {
+    const img = image(4, ['attack-footage']);
+    const size = await log.auditSize();
+    const bad = ledger.share({
+      at: T0,
+      contributor: 'p1',
+      media: img.media,
+      items: [...img.items, { type: 'vpdq', value: hex(49), labels: ['attack-footage'], externalId: null, frames: [{ frame: 0, timestampMs: 0, quality: 90, value: null as unknown as string, indexed: true }] }],
+    });
+    await expect(bad).rejects.toThrow();
+    expect(await store.getItem(img.item.id)).toBeNull();
+    expect(await log.auditSize()).toBe(size);
+  });
+});
+
+describe('retracting and relabelling an item', () => {
+  it('a member withdraws its own share and contributions; the last one leaves a tombstone on every hash', async () => {
+    const img = image(5, ['attack-footage']);
+    const s = await ledger.share({ at: T0, contributor: 'p1', ...of(img) });
+    await ledger.share({ at: T0, contributor: 'p2', ...of(img) });
+    const ids = s.items.map((r) => r.id);
+    const size = await log.auditSize();
+    const last = await store.lastChange();
+
+    const r1 = await ledger.retractItem({ at: T0 + 1, actor: 'p1', itemId: img.item.id, sha256: img.item.sha256, contributor: 'p1' });
+    expect(r1).toMatchObject({ changed: true, contributors: 1, hashes: 4 });
+    for (const id of ids) expect(await standing(id)).toEqual(['p2']);
+    const again = await ledger.retractItem({ at: T0 + 2, actor: 'p1', itemId: img.item.id, sha256: img.item.sha256, contributor: 'p1' });
+    expect(again).toMatchObject({ changed: false, contributors: 1, hashes: 0 });
+
+    const r2 = await ledger.retractItem({ at: T0 + 3, actor: 'p2', itemId: img.item.id, sha256: img.item.sha256, contributor: 'p2' });
+    expect(r2).toMatchObject({ changed: true, contributors: 0, hashes: 4 });
+    for (const id of ids) expect((await store.getById(id))!.status).toBe('retracted');
+    const feed = await store.changesSince(last, 100);
+    expect(feed.map((c) => [c.kind, c.hashId, c.snapshot.contributors])).toEqual([...ids.map((id) => ['update', id, 1]), ...ids.map((id) => ['retract', id, 0])]);
+    expect(feed.every((c) => c.snapshot.items?.[0].id === img.item.id)).toBe(true);
+
+    const added = (await auditEntries(log)).slice(size);
+    expect(added.map((e) => [e.action, e.actor, e.content.contributorsRetracted, e.content.hashesRetracted])).toEqual([
+      ['item.retract', 'p1', ['p1'], [...ids].sort()],
+      ['item.retract', 'p2', ['p2'], [...ids].sort()],
+    ]);
+  });
+
+  it('keeps a hash that another standing item of the member holds', async () => {
+    // Two images whose blockhash is the same value (a collision, or the same flat graphic).
+    const a = image(6, ['manifesto']);
+    const b = image(7, ['manifesto']);
+    b.items[1] = { ...b.items[1], value: a.items[1].value };
+    const sa = await ledger.share({ at: T0, contributor: 'p1', ...of(a) });
+    await ledger.share({ at: T0, contributor: 'p1', ...of(b) });
+    const shared = sa.items[1].id;
+    expect((await store.getById(shared))!.items.map((x) => x.id)).toEqual([a.item.id, b.item.id]);
+    const r = await ledger.retractItem({ at: T0 + 1, actor: 'p1', itemId: a.item.id, sha256: a.item.sha256, contributor: 'p1' });
+    expect(r.hashes).toBe(3);
+    expect(await standing(shared)).toEqual(['p1']);
+    expect((await store.getById(sa.items[0].id))!.status).toBe('retracted');
+    // Once the other item goes too, so does the shared hash.
+    await ledger.retractItem({ at: T0 + 2, actor: 'p1', itemId: b.item.id, sha256: b.item.sha256, contributor: 'p1' });
+    expect((await store.getById(shared))!.status).toBe('retracted');
+  });
+
+  it('an admin withdraws every member\'s share', async () => {
+    const img = image(8, ['attack-footage']);
+    const s = await ledger.share({ at: T0, contributor: 'p1', ...of(img) });
+    await ledger.share({ at: T0, contributor: 'p2', ...of(img) });
+    const r = await ledger.retractItem({ at: T0 + 1, actor: 'admin-1', itemId: img.item.id, sha256: img.item.sha256, contributor: null });
+    expect(r).toMatchObject({ changed: true, contributors: 0, hashes: 4 });
+    for (const x of s.items) expect((await store.getById(x.id))!.status).toBe('retracted');
+    const [e] = (await auditEntries(log)).slice(-1);
+    expect([e.action, e.actor, e.content.contributorsRetracted]).toEqual(['item.retract', 'admin-1', ['p1', 'p2']]);
+  });
+
+  it('relabels the member\'s share and its standing contributions in one commit', async () => {
+    const img = image(9, ['attack-footage']);
+    const s = await ledger.share({ at: T0, contributor: 'p1', ...of(img) });
+    await ledger.share({ at: T0, contributor: 'p2', ...of(img) });
+    const last = await store.lastChange();
+    const size = await log.auditSize();
+    const r = await ledger.relabelItem({ at: T0 + 1, member: 'p1', itemId: img.item.id, labels: ['recruitment', 'manifesto'] });
+    expect(r).toMatchObject({ changed: true, contributors: 2, hashes: 4 });
+    for (const x of s.items) {
+      const d = (await store.getById(x.id))!;
+      expect(d.contributions.map((c) => [c.contributor, c.labels])).toEqual([
+        ['p1', ['manifesto', 'recruitment']],
+        ['p2', ['attack-footage']],
+      ]);
+    }
+    const feed = await store.changesSince(last, 100);
+    expect(feed.map((c) => [c.kind, c.snapshot.labels])).toEqual(s.items.map(() => ['update', ['attack-footage', 'manifesto', 'recruitment']]));
+    const same = await ledger.relabelItem({ at: T0 + 2, member: 'p1', itemId: img.item.id, labels: ['manifesto', 'recruitment'] });
+    expect(same).toMatchObject({ changed: false, hashes: 0 });
+    const added = (await auditEntries(log)).slice(size);
+    expect(added.map((e) => [e.action, e.content.labels, e.content.hashesRelabelled])).toEqual([['item.relabel', ['manifesto', 'recruitment'], s.items.map((x) => x.id).sort()]]);
+    // A member whose share does not stand changes nothing.
+    const none = await ledger.relabelItem({ at: T0 + 3, member: 'p3', itemId: img.item.id, labels: ['manifesto'] });
+    expect(none).toMatchObject({ changed: false, hashes: 0 });
+  });
+});
+
+describe('the item statements find their rows through indexes', () => {
+  it('no statement scans items, item_hashes, item_contributions, hashes or contributions', async () => {
+    for (let k = 0; k < 20; k++) await ledger.share({ at: T0, contributor: `m${k}`, ...of(image(100 + k, ['attack-footage'])) });
+    await db.client.execute('ANALYZE');
+    const img = image(100, ['attack-footage']);
+    const built: Stmt[][] = [
+      shareStatements({ at: T0, tx: 't', contributor: 'p1', origin: '', items: img.items.map((x, i) => ({ ...x, id: `n${i}` })), media: img.media, buckets: true }).stmts,
+      retractItemStatements({ at: T0, tx: 't', actor: 'p1', itemId: img.item.id, sha256: img.item.sha256, contributor: 'p1' }).stmts,
+      retractItemStatements({ at: T0, tx: 't', actor: 'a', itemId: img.item.id, sha256: img.item.sha256, contributor: null }).stmts,
+      relabelItemStatements({ at: T0, tx: 't', member: 'p1', itemId: img.item.id, labels: ['manifesto'] }).stmts,
+    ];
+    let checked = 0;
+    for (const stmts of built) {
+      for (const s of stmts) {
+        const { sql, lines } = await planOf(db, s);
+        const scans = lines.filter((l) => /^SCAN /.test(l) && !/^SCAN (r|j|f|lj|p|i|x|CONSTANT ROW|\d+ CONSTANT ROWS|\(subquery-\d+\))( |$)/.test(l));
+        expect(scans, `${sql}\n${lines.join('\n')}`).toEqual([]);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
+  });
+});
