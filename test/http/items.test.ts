@@ -60,8 +60,10 @@ describe('a media share is one item', () => {
   let image: Buffer;
   let id: string;
   let hashIds: string[];
+  /** Each hash's variant in the item, as the share answered it. */
+  let variants: Map<string, string>;
 
-  it('names the item from the node and the media\'s SHA-256, with its four hashes', async () => {
+  it('names the item from the node and the media\'s SHA-256, with its hashes: whole, regions, crops, exact', async () => {
     image = await patternImage('png', 320, 240, 1);
     const alice = await t.as('partner', 'alice');
     const { status, body } = await shareImage(t, image, 'attack-footage', alice);
@@ -70,17 +72,19 @@ describe('a media share is one item', () => {
     id = itemId(ISSUER, sha);
     expect(body.item).toEqual({ id, sha256: sha, outcome: 'created' });
     hashIds = body.items.map((h: { id: string }) => h.id);
+    variants = new Map(body.items.map((h: { id: string; variant?: string }) => [h.id, h.variant ?? 'whole']));
 
     const res = await t.request(`/v1/items/${id}`, { headers: alice });
     expect(res.status).toBe(200);
     const item = await res.json();
     expect(item).toMatchObject({ id, sha256: sha, kind: 'image', status: 'active', labels: ['attack-footage'], contributors: 1 });
-    expect(item.hashes.map((h: { id: string; type: string; variant: string; status: string }) => [h.id, h.type, h.variant, h.status])).toEqual([
-      [hashIds[0], 'pdq', 'whole', 'active'],
-      [hashIds[1], 'blockhash', 'whole', 'active'],
-      [hashIds[2], 'md5', 'whole', 'active'],
-      [hashIds[3], 'sha256', 'whole', 'active'],
-    ]);
+    // Every hash the share answered, in its order, each linked by the region it is of (robust
+    // enrolment, issue 14): the whole image's PDQ and blockhash first, md5 and sha256 last.
+    const listed = item.hashes.map((h: { id: string; type: string; variant: string; status: string }) => [h.id, h.type, h.variant, h.status]);
+    expect(listed).toEqual(body.items.map((h: { id: string; type: string; variant?: string }) => [h.id, h.type, h.variant ?? 'whole', 'active']));
+    expect(listed.slice(0, 2).map((h: string[]) => h.slice(1, 3))).toEqual([['pdq', 'whole'], ['blockhash', 'whole']]);
+    expect(listed.slice(-2).map((h: string[]) => h.slice(1, 3))).toEqual([['md5', 'whole'], ['sha256', 'whole']]);
+    expect(listed.some((h: string[]) => h[2].startsWith('crop-'))).toBe(true);
     // The same bytes shared again by another member: the same item.
     const again = await shareImage(t, image, 'recruitment', await t.as('partner', 'bob'));
     expect(again.body.item).toEqual({ id, sha256: sha, outcome: 'added' });
@@ -127,7 +131,7 @@ describe('a media share is one item', () => {
     const entries = (await feed()).filter((e) => hashIds.includes(e.hash.id));
     const tombstones = entries.filter((e) => e.kind === 'retract');
     expect(tombstones.map((e) => e.hash.id)).toEqual(hashIds);
-    for (const e of entries) expect(e.hash.items).toEqual([{ id, variant: 'whole' }]);
+    for (const e of entries) expect(e.hash.items).toEqual([{ id, variant: variants.get(e.hash.id) }]);
     // Nothing matches any more.
     const match = await (await t.request('/v1/match/media', { method: 'POST', body: new Uint8Array(image), headers: { 'content-type': 'image/png' } })).json();
     for (const r of match.results) expect(r.matches).toEqual([]);
@@ -140,7 +144,7 @@ describe('a media share is one item', () => {
     const res = await t.request(`/v1/hashes/${body.items[0].id}`, { method: 'DELETE', headers: carol });
     expect(res.status).toBe(200);
     const item = await (await t.request(`/v1/items/${body.item.id}`, { headers: carol })).json();
-    expect(item.hashes.map((h: { status: string }) => h.status)).toEqual(['retracted', 'active', 'active', 'active']);
+    expect(item.hashes.map((h: { status: string }) => h.status)).toEqual(body.items.map((_: unknown, i: number) => (i === 0 ? 'retracted' : 'active')));
     expect(item.status).toBe('active');
   });
 });
@@ -235,6 +239,8 @@ describe('sixteen members at once, through two instances on one SQLite file', ()
   let image: Buffer;
   let id: string;
   let heads: Record<string, string>[];
+  /** How many hashes the image's item holds (its whole, regions, crops and exact hashes). */
+  let links: number;
 
   beforeAll(async () => {
     image = await patternImage('png', 320, 240, 2);
@@ -253,12 +259,15 @@ describe('sixteen members at once, through two instances on one SQLite file', ()
     return Object.fromEntries(rows.columns.map((c) => [c, Number(rows.rows[0][c])]));
   };
 
-  it('sharing the same image: one item, its four hashes, sixteen shares and sixteen contributions each', async () => {
+  it('sharing the same image: one item, its hashes, sixteen shares and sixteen contributions each', async () => {
     const results = await Promise.all(heads.map((h, m) => shareImage(m % 2 ? second : t, image, m % 3 ? 'attack-footage' : 'recruitment', h)));
     expect(results.map((r) => r.status)).toEqual(heads.map(() => 201));
     expect(results.filter((r) => r.body.item.outcome === 'created')).toHaveLength(1);
     expect(new Set(results.map((r) => r.body.item.id))).toEqual(new Set([id]));
-    expect(await itemCounts()).toEqual({ items: 1, links: 4, shares: MEMBERS, shareEntries: MEMBERS, retractEntries: 0 });
+    // Every share answered the same hashes (the same bytes, the same robust enrolment), each linked once.
+    links = new Set(results.flatMap((r) => r.body.items.map((h: { id: string }) => h.id))).size;
+    for (const r of results) expect(r.body.items).toHaveLength(links);
+    expect(await itemCounts()).toEqual({ items: 1, links, shares: MEMBERS, shareEntries: MEMBERS, retractEntries: 0 });
     const item = await (await t.request(`/v1/items/${id}`)).json();
     expect(item).toMatchObject({ status: 'active', contributors: MEMBERS, labels: ['attack-footage', 'recruitment'] });
     for (const h of item.hashes) expect(h.contributors).toBe(MEMBERS);
@@ -270,7 +279,7 @@ describe('sixteen members at once, through two instances on one SQLite file', ()
     const before = (await feed()).length;
     const statuses = await Promise.all(heads.map(async (h, m) => (await (m % 2 ? second : t).request(`/v1/items/${id}`, { method: 'DELETE', headers: h })).status));
     expect(statuses).toEqual(heads.map(() => 200));
-    expect(await itemCounts()).toEqual({ items: 1, links: 4, shares: 0, shareEntries: MEMBERS, retractEntries: MEMBERS });
+    expect(await itemCounts()).toEqual({ items: 1, links, shares: 0, shareEntries: MEMBERS, retractEntries: MEMBERS });
     const item = await (await t.request(`/v1/items/${id}`)).json();
     expect(item).toMatchObject({ status: 'retracted', contributors: 0 });
     const ids = item.hashes.map((h: { id: string }) => h.id);
@@ -278,7 +287,7 @@ describe('sixteen members at once, through two instances on one SQLite file', ()
     const tombstones = entries.filter((e) => e.kind === 'retract');
     expect(tombstones.map((e) => e.hash.id).sort()).toEqual([...ids].sort());
     // Fifteen updates per hash before its tombstone (one per member leaving but the last).
-    expect(entries.filter((e) => e.kind === 'update')).toHaveLength(4 * (MEMBERS - 1));
+    expect(entries.filter((e) => e.kind === 'update')).toHaveLength(links * (MEMBERS - 1));
     // Neither instance matches the image any more (within a second for the other one).
     for (const app of [t, second]) {
       const deadline = Date.now() + 1000;

@@ -129,7 +129,8 @@ describe('flat images', () => {
 describe('concurrent shares with variants', () => {
   let c: TestApp;
   beforeAll(async () => {
-    c = await makeTestApp();
+    // Every upload admitted (the default queue would answer some 503 busy, a test of its own).
+    c = await makeTestApp({ IMAGE_QUEUE: '16' });
   });
   afterAll(() => c.close());
 
@@ -147,7 +148,10 @@ describe('concurrent shares with variants', () => {
       }),
     );
     expect(answers.map((r) => r.status)).toEqual(Array(16).fill(201));
-    const bodies: { items: ShareItem[]; omitted?: unknown[]; robust: unknown[] }[] = await Promise.all(answers.map((r) => r.json()));
+    const bodies: { items: ShareItem[]; omitted?: unknown[]; robust: unknown[]; item: { id: string; outcome: string } }[] = await Promise.all(answers.map((r) => r.json()));
+    // Sixteen images, sixteen items, each created by its share.
+    expect(new Set(bodies.map((b) => b.item.id)).size).toBe(16);
+    expect(bodies.every((b) => b.item.outcome === 'created')).toBe(true);
     // Each share's items: md5, sha256 and the perceptual hashes its gates kept, all created.
     const expected = new Map<string, { id: string; contributors: number }>();
     for (const b of bodies) {
