@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildHashKernels } from '../../src/core/kernels';
 import { inThread, type Pixels } from '../../src/core/pixel-tasks';
@@ -42,6 +43,22 @@ describe('the hash pool', () => {
         expect(got.variants?.pdq.length ?? 0).toBe(dihedral ? 8 : 0);
       }
     }
+  });
+
+  it('computes the robust regions in the thread (issue 14): the same as the calling thread, crops at enrolment only', async () => {
+    // A photo-like pattern inside a white border: the trimmed region exists on both sides.
+    const bordered = await sharp(await patternImage('png', 400, 300, 3)).extend({ top: 40, bottom: 40, left: 40, right: 40, background: '#ffffff' }).png().toBuffer();
+    const p = await pixelsOf(new Uint8Array(bordered));
+    for (const robust of ['enrol', 'query'] as const) {
+      const want = await here.run('imageHashes', copy(p), { dihedral: true, robust });
+      const got = await pool.pixels.run('imageHashes', copy(p), { dihedral: true, robust });
+      expect(got).toEqual(want);
+      const names = got.robust?.regions.map((r) => r.variant) ?? [];
+      expect(names).toContain('trim');
+      expect(names.some((n) => n.startsWith('crop-'))).toBe(robust === 'enrol');
+      expect(got.robust?.blockhashQuality).toBeGreaterThan(0);
+    }
+    expect((await pool.pixels.run('imageHashes', copy(p), { dihedral: false })).robust).toBeUndefined();
   });
 
   it("moves the pixels to the thread: the caller's buffer is emptied, a view into a larger buffer is copied and left as it was", async () => {
