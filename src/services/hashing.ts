@@ -125,9 +125,6 @@ async function fileDigests(deps: HashingDeps, bytes: Uint8Array): Promise<{ md5:
   return { md5, sha256 };
 }
 
-/** Which robust variants to compute: a share stores its crops too (`enrol`); a query adds only its own regions (`query`). */
-export type { RobustRole };
-
 async function hashImage(deps: HashingDeps, bytes: Uint8Array, opts: { dihedral?: boolean; robust?: RobustRole; admitted?: SlotPlace }): Promise<MediaHashes> {
   const decoder = deps.decoder;
   if (!decoder) {
