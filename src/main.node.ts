@@ -85,7 +85,10 @@ async function main() {
     const res = problemResponse(new DomainError('not_ready', 'the node is starting (opening its database); retry in a moment', { extra: { retryAfter: 1 } }));
     const reqId = requestIdOf(req.headers.get('x-request-id') ?? undefined, randomUUID);
     res.headers.set('x-request-id', reqId);
-    log.info({ event: 'request', reqId, method: req.method, route: '(starting)', status: res.status, durationMs: 0, code: 'not_ready' }, `${req.method} (starting) ${res.status}`);
+    log.info(
+      { event: 'request', reqId, method: req.method, route: '(starting)', status: res.status, durationMs: 0, code: 'not_ready' },
+      `${req.method} (starting) ${res.status}`,
+    );
     return res;
   };
   let serveRequest: Fetch = starting;
@@ -159,7 +162,10 @@ async function main() {
   if (config.TREE_HEAD_INTERVAL_MS > 0) {
     const runtime = rt;
     setInterval(
-      () => integrate(runtime.deps).catch((e) => stopping || log.error({ event: 'audit_integration_failed', error: errorFields(e) }, `audit log integration failed: ${firstLine(e)}`)),
+      () =>
+        integrate(runtime.deps).catch(
+          (e) => stopping || log.error({ event: 'audit_integration_failed', error: errorFields(e) }, `audit log integration failed: ${firstLine(e)}`),
+        ),
       config.TREE_HEAD_INTERVAL_MS,
     ).unref();
   }
@@ -167,7 +173,11 @@ async function main() {
   if (config.FEDERATION_PULL) void rt.puller.start();
   // Match counts are written every few seconds, not on each query.
   const counter = rt.deps.matchCounter;
-  setInterval(() => counter.flush().catch((e) => stopping || log.error({ event: 'match_counts_failed', error: errorFields(e) }, `match counts not written: ${firstLine(e)}`)), 5000).unref();
+  setInterval(
+    () =>
+      counter.flush().catch((e) => stopping || log.error({ event: 'match_counts_failed', error: errorFields(e) }, `match counts not written: ${firstLine(e)}`)),
+    5000,
+  ).unref();
 }
 
 /** /metrics on its own address; a port that cannot be bound ends the start like the API's. */

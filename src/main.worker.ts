@@ -27,11 +27,21 @@ export default {
     try {
       return (await ready.app).fetch(request, env, ctx);
     } catch (e) {
-      console.error(JSON.stringify({ level: 'fatal', time: new Date().toISOString(), event: 'fatal', msg: `cannot start: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}` }));
-      return new Response(JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, code: 'not_ready', detail: 'the node cannot start; see its logs' }), {
-        status: 503,
-        headers: { 'content-type': 'application/problem+json' },
-      });
+      console.error(
+        JSON.stringify({
+          level: 'fatal',
+          time: new Date().toISOString(),
+          event: 'fatal',
+          msg: `cannot start: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`,
+        }),
+      );
+      return new Response(
+        JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, code: 'not_ready', detail: 'the node cannot start; see its logs' }),
+        {
+          status: 503,
+          headers: { 'content-type': 'application/problem+json' },
+        },
+      );
     }
   },
 };

@@ -9,7 +9,9 @@ import { describe, expect, it } from 'vitest';
 const SRC = resolve(__dirname, '../src');
 
 function files(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }
 
 function importsOf(file: string): string[] {
@@ -22,7 +24,16 @@ function importsOf(file: string): string[] {
 }
 
 /** Module specifiers that tie code to one runtime. */
-const RUNTIME_SPECIFIC = [/^node:/, /^(fs|path|os|crypto|child_process|stream|zlib|url|http|https|net|worker_threads)(\/|$)/, /^sharp$/, /^@libsql\//, /^drizzle-orm\/(libsql|d1)/, /^cloudflare:/, /^@hono\/node-server/, /^@cloudflare\//];
+const RUNTIME_SPECIFIC = [
+  /^node:/,
+  /^(fs|path|os|crypto|child_process|stream|zlib|url|http|https|net|worker_threads)(\/|$)/,
+  /^sharp$/,
+  /^@libsql\//,
+  /^drizzle-orm\/(libsql|d1)/,
+  /^cloudflare:/,
+  /^@hono\/node-server/,
+  /^@cloudflare\//,
+];
 
 const layer = (f: string) => relative(SRC, f).split('/')[0];
 
@@ -47,7 +58,9 @@ describe('layers', () => {
   });
 
   it('src/core is pure: no runtime, no Hono, drizzle, sharp or jose, no upper layer', () => {
-    expect(violations(['core'], [...RUNTIME_SPECIFIC, /^hono/, /^@hono\//, /^drizzle-orm/, /^jose$/, /^zod/], ['services', 'storage', 'http', 'runtime', 'cli'])).toEqual([]);
+    expect(
+      violations(['core'], [...RUNTIME_SPECIFIC, /^hono/, /^@hono\//, /^drizzle-orm/, /^jose$/, /^zod/], ['services', 'storage', 'http', 'runtime', 'cli']),
+    ).toEqual([]);
   });
 
   it('src/services import no runtime, Hono or SQL', () => {
@@ -72,12 +85,18 @@ describe('layers', () => {
 
   it('no code outside src/runtime checks which runtime it is on', () => {
     const sniff = /typeof\s+(process|Deno|Bun|navigator)\b|globalThis\.(process|Deno|Bun)\b|isWorker|isNode\b/;
-    const offenders = ['core', 'services', 'storage', 'http'].flatMap((d) => files(join(SRC, d)).filter((f) => sniff.test(readFileSync(f, 'utf8'))).map((f) => relative(SRC, f)));
+    const offenders = ['core', 'services', 'storage', 'http'].flatMap((d) =>
+      files(join(SRC, d))
+        .filter((f) => sniff.test(readFileSync(f, 'utf8')))
+        .map((f) => relative(SRC, f)),
+    );
     expect(offenders).toEqual([]);
   });
 
   it.each(['core', 'runtime/node'])('each room of src/%s is entered by its index: code outside a room imports only the folder', (parent) => {
-    const rooms = readdirSync(join(SRC, parent), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(SRC, parent, e.name));
+    const rooms = readdirSync(join(SRC, parent), { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => join(SRC, parent, e.name));
     expect(rooms.length).toBeGreaterThan(4);
     const offenders: string[] = [];
     for (const f of files(SRC))

@@ -35,7 +35,16 @@ ${PEERS_USAGE}
 ${CONNECT_HELP}
   --json            machine-readable output`;
 
-const OPTIONS = { ...CONNECT_OPTIONS, ...PEERS_OPTIONS, role: { type: 'string' }, name: { type: 'string' }, 'public-key': { type: 'string' }, 'jwks-url': { type: 'string' }, actor: { type: 'string' }, create: { type: 'boolean' } } as const;
+const OPTIONS = {
+  ...CONNECT_OPTIONS,
+  ...PEERS_OPTIONS,
+  role: { type: 'string' },
+  name: { type: 'string' },
+  'public-key': { type: 'string' },
+  'jwks-url': { type: 'string' },
+  actor: { type: 'string' },
+  create: { type: 'boolean' },
+} as const;
 
 const ROLES = ['partner', 'admin', 'auditor', 'peer'] as const;
 
@@ -48,8 +57,10 @@ export async function runApi(argv: string[]): Promise<void> {
   const { values, positionals } = parse(argv, OPTIONS);
   const [cmd, sub, ...args] = positionals;
   if (values.help || !cmd) return out(false, null, API_USAGE);
-  if (cmd === 'init') fail('admin init creates the first admin in the node\'s own database, on its machine: run it there without --node (and without MHN_NODE)', 2);
-  if (values.actor !== undefined || values.create) fail('--actor and --create are for the node\'s local database; through the API the audit log names your admin client', 2);
+  if (cmd === 'init')
+    fail("admin init creates the first admin in the node's own database, on its machine: run it there without --node (and without MHN_NODE)", 2);
+  if (values.actor !== undefined || values.create)
+    fail("--actor and --create are for the node's local database; through the API the audit log names your admin client", 2);
   const api = (): NodeClient => connect(values, { scope: 'admin' });
   const show = (c: ClientView, human: string) => out(values.json, c, human);
 
@@ -71,7 +82,11 @@ export async function runApi(argv: string[]): Promise<void> {
       const c = await api().admin.createClient({ role: 'peer', name: values.name, jwksUrl: values['jwks-url'] });
       return show(c, `peer client ${c.id} (${c.name}) admitted; its keys are read from ${c.jwksUrl}. Give its admin this client id: ${c.id}`);
     }
-    if (!values['public-key']) fail('client add through the API needs --public-key FILE (a peer node: or --jwks-url URL): the member makes its key pair (npm run client -- keygen) and sends you the .pub.json; the node never sees a private key', 2);
+    if (!values['public-key'])
+      fail(
+        'client add through the API needs --public-key FILE (a peer node: or --jwks-url URL): the member makes its key pair (npm run client -- keygen) and sends you the .pub.json; the node never sees a private key',
+        2,
+      );
     const jwk = readPublicKey(values['public-key']);
     const c = await api().admin.createClient({ role, name: values.name, jwk });
     return show(c, `${c.role} client ${c.id} (${c.name}) admitted with key ${c.keys[0]?.kid}. Give the member its client id: ${c.id}`);

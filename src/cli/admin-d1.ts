@@ -65,11 +65,22 @@ async function openD1(configPath: string, name: string, remote: boolean, persist
   const config = wrangler.unstable_readConfig({ config: configPath });
   const databases: D1Entry[] = config.d1_databases;
   const entry = databases.find((d) => d.binding === name || d.database_name === name);
-  if (!entry) fail(`no D1 database ${JSON.stringify(name)} in ${configPath} (its [[d1_databases]]: ${databases.map((d) => `${d.binding} = ${d.database_name}`).join(', ') || 'none'})`, 2);
+  if (!entry)
+    fail(
+      `no D1 database ${JSON.stringify(name)} in ${configPath} (its [[d1_databases]]: ${databases.map((d) => `${d.binding} = ${d.database_name}`).join(', ') || 'none'})`,
+      2,
+    );
   // A configuration holding only this database, so nothing else (no other binding, no script) starts.
   const dir = mkdtempSync(join(tmpdir(), 'mhn-admin-d1-'));
   const tmpConfig = join(dir, 'wrangler.json');
-  writeFileSync(tmpConfig, JSON.stringify({ name: config.name, compatibility_date: config.compatibility_date, d1_databases: [{ binding: 'DB', database_name: entry.database_name, database_id: entry.database_id, ...(remote ? { remote: true } : {}) }] }));
+  writeFileSync(
+    tmpConfig,
+    JSON.stringify({
+      name: config.name,
+      compatibility_date: config.compatibility_date,
+      d1_databases: [{ binding: 'DB', database_name: entry.database_name, database_id: entry.database_id, ...(remote ? { remote: true } : {}) }],
+    }),
+  );
   const proxy = await wrangler.getPlatformProxy<{ DB: import('@cloudflare/workers-types').D1Database }>({
     configPath: tmpConfig,
     // wrangler's --persist-to DIR keeps its state in DIR/v3 (default .wrangler/state/v3 beside the configuration).
@@ -78,7 +89,13 @@ async function openD1(configPath: string, name: string, remote: boolean, persist
     envFiles: [],
   });
   const db = drizzle(proxy.env.DB as never, { schema }) as unknown as AppDb;
-  const deps = { auth: new SqlAuthStore(db), ledger: new SqlLedger(db, { buckets: true }), follower: NO_FOLLOWER, now: Date.now, newId: () => crypto.randomUUID() };
+  const deps = {
+    auth: new SqlAuthStore(db),
+    ledger: new SqlLedger(db, { buckets: true }),
+    follower: NO_FOLLOWER,
+    now: Date.now,
+    newId: () => crypto.randomUUID(),
+  };
   const close = async () => {
     await proxy.dispose();
     rmSync(dir, { recursive: true, force: true });
@@ -87,7 +104,9 @@ async function openD1(configPath: string, name: string, remote: boolean, persist
     await deps.auth.countActiveAdmins();
   } catch (e) {
     await close();
-    fail(`the D1 database ${entry.database_name} has no client tables${remote ? '' : ' in the local state'}: apply the migrations first (npx wrangler d1 migrations apply ${entry.database_name} ${remote ? '--remote' : '--local'}) [${messageOf(e).split('\n')[0]}]`);
+    fail(
+      `the D1 database ${entry.database_name} has no client tables${remote ? '' : ' in the local state'}: apply the migrations first (npx wrangler d1 migrations apply ${entry.database_name} ${remote ? '--remote' : '--local'}) [${messageOf(e).split('\n')[0]}]`,
+    );
   }
   return { deps, close, label: `${entry.database_name} (${remote ? 'remote' : 'local'})` };
 }
@@ -131,9 +150,18 @@ export async function runD1(argv: string[]): Promise<void> {
     const client = await createClient(deps, actor(), { ...who, jwk: pair ? await exportJWK(pair.publicKey) : given, onlyIfNoAdmin: isInit && !values.force });
     const kid = client.keys[0].kid;
     const made = { clientId: client.id, role: client.role, name: client.name, scopes: client.scopes, database: label, kid };
-    if (!pair) return out(values.json, made, `${made.role} client ${made.clientId} (${made.name}) created in ${label} with the public key ${kid}; the private key stays with its holder.`);
+    if (!pair)
+      return out(
+        values.json,
+        made,
+        `${made.role} client ${made.clientId} (${made.name}) created in ${label} with the public key ${kid}; the private key stays with its holder.`,
+      );
     const withKey = { ...made, privateJwk: { ...(await exportJWK(pair.privateKey)), kid, alg: 'EdDSA' } };
-    return out(values.json, withKey, `${made.role} client ${made.clientId} (${made.name}) created in ${label}.\nIts private key (shown once; keep it safe):\n${JSON.stringify(withKey.privateJwk)}`);
+    return out(
+      values.json,
+      withKey,
+      `${made.role} client ${made.clientId} (${made.name}) created in ${label}.\nIts private key (shown once; keep it safe):\n${JSON.stringify(withKey.privateJwk)}`,
+    );
   } finally {
     await close();
   }

@@ -17,7 +17,12 @@ export const PEERS_USAGE = `  peers list                                 the pee
   peers set ID [--interval SECONDS] [--labels L1,L2|all] [--matching on|off]
   peers pause|resume|remove ID`;
 
-export const PEERS_OPTIONS = { 'peer-client-id': { type: 'string' }, interval: { type: 'string' }, labels: { type: 'string' }, matching: { type: 'string' } } as const;
+export const PEERS_OPTIONS = {
+  'peer-client-id': { type: 'string' },
+  interval: { type: 'string' },
+  labels: { type: 'string' },
+  matching: { type: 'string' },
+} as const;
 
 interface PeerFlags {
   'peer-client-id'?: string;
@@ -65,7 +70,8 @@ export async function runPeers(api: () => NodeClient, sub: string | undefined, a
     return out(v.json, { peers }, peers.map(describePeer).join('\n') || '(no peers)');
   }
   if (sub === 'add') {
-    if (!args[0] || !v['peer-client-id']) fail(`peers add needs the peer's URL and --peer-client-id (the client id its admin gave this node)\n${PEERS_USAGE}`, 2);
+    if (!args[0] || !v['peer-client-id'])
+      fail(`peers add needs the peer's URL and --peer-client-id (the client id its admin gave this node)\n${PEERS_USAGE}`, 2);
     const p = await api().admin.addPeer({ url: args[0], clientId: v['peer-client-id'], ...settings(v) });
     return show(p, `pulling from ${p.url} as ${p.clientId} (peer ${p.id})`);
   }

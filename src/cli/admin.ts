@@ -98,7 +98,13 @@ async function open(opts: { create?: boolean }) {
   // The CLI keeps nothing in memory: a running node learns of its writes from the change log.
   const ledger = new SqlLedger(database.writer);
   const deps = { auth, ledger, follower: NO_FOLLOWER, now: Date.now, newId: () => randomUUID() };
-  const keyring = new Keyring({ auth, ledger, secretBox: new SecretBox(nodeSecret(config)), now: Date.now, retiredKeyGraceMs: (ACCESS_TOKEN_TTL_S + CLOCK_SKEW_S) * 1000 });
+  const keyring = new Keyring({
+    auth,
+    ledger,
+    secretBox: new SecretBox(nodeSecret(config)),
+    now: Date.now,
+    retiredKeyGraceMs: (ACCESS_TOKEN_TTL_S + CLOCK_SKEW_S) * 1000,
+  });
   return { config, database, deps, keyring };
 }
 
@@ -138,7 +144,8 @@ main(async () => {
   if (process.argv.includes('--d1')) return (await import('./admin-d1')).runD1(process.argv.slice(2));
   // Through the API (src/cli/admin-api.ts) when a node URL is given; init is always local.
   const argv = process.argv.slice(2);
-  if (argv.some((a) => a === '--node' || a.startsWith('--node=')) || (process.env.MHN_NODE && argv[0] !== 'init')) return (await import('./admin-api')).runApi(argv);
+  if (argv.some((a) => a === '--node' || a.startsWith('--node=')) || (process.env.MHN_NODE && argv[0] !== 'init'))
+    return (await import('./admin-api')).runApi(argv);
   const [cmd, sub, ...rest] = argv;
   if (!cmd || cmd === '--help' || cmd === '-h') return out(false, null, USAGE);
 
@@ -150,7 +157,12 @@ main(async () => {
     await database.close();
     if (admins > 0 && !values.force) fail(`this node already has ${admins} active admin(s); use --force to create another`);
     // Two inits at once make one admin: the ledger writes it only while none is active (unless --force).
-    const made = await newClient('admin', values.name ?? 'first admin', { actor, publicKey: values['public-key'], out: values.out, onlyIfNoAdmin: !values.force });
+    const made = await newClient('admin', values.name ?? 'first admin', {
+      actor,
+      publicKey: values['public-key'],
+      out: values.out,
+      onlyIfNoAdmin: !values.force,
+    });
     return out(values.json, made, `admin client ${made.clientId} created.\n${keyWords(made, 'keep it safe')}`);
   }
 
@@ -158,7 +170,11 @@ main(async () => {
     const { values } = parse(rest, { ...COMMON, ...KEY_OPTIONS, role: { type: 'string' }, name: { type: 'string' } });
     if (!values.role || !values.name) fail(`client add needs --role and --name\n${USAGE}`, 2);
     const made = await newClient(values.role, values.name, { ...values, actor: actorOf(values.actor), publicKey: values['public-key'], out: values.out });
-    return out(values.json, made, `${made.role} client ${made.clientId} (${made.name}) created.\n${keyWords(made, 'give it to the member, then delete it here')}`);
+    return out(
+      values.json,
+      made,
+      `${made.role} client ${made.clientId} (${made.name}) created.\n${keyWords(made, 'give it to the member, then delete it here')}`,
+    );
   }
 
   if (cmd === 'client' && (sub === 'list' || sub === 'suspend' || sub === 'reactivate')) {

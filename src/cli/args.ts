@@ -5,7 +5,12 @@ import { plainText } from '../http/input';
 
 export function parse<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
   try {
-    return parseArgs({ args: argv, options: { ...options, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    return parseArgs({
+      args: argv,
+      options: { ...options, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (e) {
     fail(e instanceof Error ? e.message : String(e), 2);
   }
@@ -45,7 +50,8 @@ export function clientArgs(role: string, name: string): { role: Role; name: stri
 export { messageOf } from '../core/errors';
 
 /** A caught error's `code` (Node's errno codes, the node's problem codes), if it has a string one. */
-export const codeOf = (e: unknown): string | undefined => (typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : undefined);
+export const codeOf = (e: unknown): string | undefined =>
+  typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : undefined;
 
 /** A value a step cannot go on without; its absence is a bug or a broken input, said by `what`. */
 export function must<T>(v: T | null | undefined, what: string): T {

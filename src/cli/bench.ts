@@ -79,7 +79,9 @@ function merged(sections: string[], names: string[]): string {
   const fresh = new Set(sections.slice(1).map(titleOf));
   // Earlier runs: a "Run:" line, then its sections ("### title").
   const kept: string[] = [];
-  for (const run of readFileSync(LATEST, 'utf8').replace(/^# Benchmarks\n\n/, '').split(/\n(?=Run: )/)) {
+  for (const run of readFileSync(LATEST, 'utf8')
+    .replace(/^# Benchmarks\n\n/, '')
+    .split(/\n(?=Run: )/)) {
     const [head, ...parts] = run.split(/\n(?=### )/);
     const still = parts.filter((p) => !fresh.has(titleOf(p)));
     if (still.length) kept.push([head.trim(), ...still.map((p) => p.trim())].join('\n\n'));
@@ -97,7 +99,9 @@ async function main() {
   const unknown = names.filter((n) => !BENCHES[n]);
   if (unknown.length) throw new Error(`unknown bench ${unknown.join(', ')}; choose from ${Object.keys(BENCHES).join(', ')}`);
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}`;
-  const sections = [`# Benchmarks\n\nRun: \`npm run bench${process.argv.slice(2).length ? ' -- ' + process.argv.slice(2).join(' ') : ''}\`, ${new Date().toISOString()}, on ${machine}.`];
+  const sections = [
+    `# Benchmarks\n\nRun: \`npm run bench${process.argv.slice(2).length ? ' -- ' + process.argv.slice(2).join(' ') : ''}\`, ${new Date().toISOString()}, on ${machine}.`,
+  ];
   for (const name of names) {
     let bench: Bench;
     try {

@@ -13,7 +13,14 @@ import { connect, CONNECT_OPTIONS } from './connect';
 import { progress } from './progress';
 
 export async function feedCommand(rest: string[]): Promise<void> {
-  const { values } = parse(rest, { ...CONNECT_OPTIONS, cursor: { type: 'string' }, 'cursor-file': { type: 'string' }, limit: { type: 'string' }, follow: { type: 'boolean' }, interval: { type: 'string' } });
+  const { values } = parse(rest, {
+    ...CONNECT_OPTIONS,
+    cursor: { type: 'string' },
+    'cursor-file': { type: 'string' },
+    limit: { type: 'string' },
+    follow: { type: 'boolean' },
+    interval: { type: 'string' },
+  });
   const limit = values.limit === undefined ? undefined : Number(values.limit);
   if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) fail(`--limit must be a positive whole number (got ${values.limit})`, 2);
   const intervalS = values.interval === undefined ? 5 : Number(values.interval);

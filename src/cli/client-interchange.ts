@@ -36,7 +36,13 @@ function formatOf(v: string | undefined): DatasetFormat | undefined {
 }
 
 export async function exportCommand(rest: string[]): Promise<void> {
-  const { values } = parse(rest, { ...CONNECT_OPTIONS, format: { type: 'string' }, out: { type: 'string' }, 'all-types': { type: 'boolean' }, collab: { type: 'string' } });
+  const { values } = parse(rest, {
+    ...CONNECT_OPTIONS,
+    format: { type: 'string' },
+    out: { type: 'string' },
+    'all-types': { type: 'boolean' },
+    collab: { type: 'string' },
+  });
   const format = formatOf(values.format) ?? 'csv';
   const bar = progress('reading the feed', { json: values.json });
   const client = connect(values, { progress: bar });
@@ -59,7 +65,7 @@ export async function exportCommand(rest: string[]): Promise<void> {
   if (values.json) return void process.stderr.write(JSON.stringify(summary) + '\n');
   const left = [...skipped].map(([type, n]) => `${n} ${type}`).join(', ');
   process.stderr.write(
-    `exported ${written} active hashes${values.out ? ` to ${values.out}` : ''}${left ? `; left out ${left} (no python-threatexchange signal type${values['all-types'] ? '' : '; --all-types writes blockhash and url under this node\'s own names'})` : ''}\n`,
+    `exported ${written} active hashes${values.out ? ` to ${values.out}` : ''}${left ? `; left out ${left} (no python-threatexchange signal type${values['all-types'] ? '' : "; --all-types writes blockhash and url under this node's own names"})` : ''}\n`,
   );
 }
 
@@ -114,17 +120,32 @@ export async function importCommand(rest: string[]): Promise<void> {
   if (!file || positionals.length > 1) throw new UsageError(`import takes one file\n${INTERCHANGE_USAGE}`);
   connectionOf(values);
   const format = formatOf(values.format);
-  const labels = values.labels === undefined ? undefined : labelIds(values.labels.split(',').map((s) => s.trim()).filter(Boolean), '--labels');
+  const labels =
+    values.labels === undefined
+      ? undefined
+      : labelIds(
+          values.labels
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+          '--labels',
+        );
   const tagMap = tagMapOf(values['map-tag'] ?? []);
   if (!existsSync(file)) fail(`${file}: no such file`, 2);
   const bytes = readFileSync(file);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const read = readDataset(bytes.toString('utf8'), { labels, tagMap, ignoreUnknownTags: values['ignore-unknown-tags'], signalType: values['signal-type'] }, format);
-  for (const r of read.refused) process.stderr.write(values.json ? JSON.stringify({ file, line: r.line, refused: r.message }) + '\n' : `${file}:${r.line}: refused: ${r.message}\n`);
+  const read = readDataset(
+    bytes.toString('utf8'),
+    { labels, tagMap, ignoreUnknownTags: values['ignore-unknown-tags'], signalType: values['signal-type'] },
+    format,
+  );
+  for (const r of read.refused)
+    process.stderr.write(values.json ? JSON.stringify({ file, line: r.line, refused: r.message }) + '\n' : `${file}:${r.line}: refused: ${r.message}\n`);
 
   const state = readState(values.state);
   const resumed = state && state.sha256 === sha256 ? Math.min(state.done, read.items.length) : 0;
-  if (state && !resumed && state.sha256 !== sha256) process.stderr.write(`${values.state} is of another file (or this one changed): starting from the beginning\n`);
+  if (state && !resumed && state.sha256 !== sha256)
+    process.stderr.write(`${values.state} is of another file (or this one changed): starting from the beginning\n`);
   const todo = read.items.slice(resumed).map(shareItemOf);
 
   const bar = progress('importing', { json: values.json });

@@ -62,21 +62,19 @@ const HashedLine = z.object({
 });
 
 /** A line that is one hash as the API takes it (with labels and a reference for sharing). */
-const ItemLine = z
-  .object({ file: z.string().optional(), labels: z.array(z.string()).optional(), externalId: z.string().optional() })
-  .and(
-    z.union([
-      z.discriminatedUnion('type', [
-        z.object({ type: z.literal('pdq'), value: z.string(), quality: z.number().optional() }),
-        z.object({ type: z.enum(['blockhash', 'md5', 'sha256', 'tlsh']), value: z.string() }),
-        z.object({ type: z.literal('vpdq'), value: z.string().optional(), frames: z.array(VideoFrameSchema) }),
-        z.object({ type: z.literal('pdf'), value: z.string().optional(), pages: z.array(PdfPageSchema) }),
-      ]),
-      // A url: the URL itself (with what a share covers), or its value.
-      z.object({ type: z.literal('url'), url: z.string(), scope: z.enum(['exact', 'host', 'prefix']).optional() }),
-      z.object({ type: z.literal('url'), value: z.string() }),
+const ItemLine = z.object({ file: z.string().optional(), labels: z.array(z.string()).optional(), externalId: z.string().optional() }).and(
+  z.union([
+    z.discriminatedUnion('type', [
+      z.object({ type: z.literal('pdq'), value: z.string(), quality: z.number().optional() }),
+      z.object({ type: z.enum(['blockhash', 'md5', 'sha256', 'tlsh']), value: z.string() }),
+      z.object({ type: z.literal('vpdq'), value: z.string().optional(), frames: z.array(VideoFrameSchema) }),
+      z.object({ type: z.literal('pdf'), value: z.string().optional(), pages: z.array(PdfPageSchema) }),
     ]),
-  );
+    // A url: the URL itself (with what a share covers), or its value.
+    z.object({ type: z.literal('url'), url: z.string(), scope: z.enum(['exact', 'host', 'prefix']).optional() }),
+    z.object({ type: z.literal('url'), value: z.string() }),
+  ]),
+);
 
 /** The hashes of a local hashing result, in the node's order (image: pdq, blockhash, md5, sha256; video: vpdq, md5, sha256; PDF: pdf, tlsh, md5, sha256; text: tlsh, md5, sha256). */
 export function hashesOf(h: z.output<typeof HashedLine>, file?: string): Gathered[] {
@@ -105,9 +103,11 @@ export function labelIds(given: readonly string[], where: string): LabelId[] {
 /** Why the node would refuse to share these hashes of one file, or null. */
 export function weakness(hashes: Gathered[]): string | null {
   const pdq = hashes.find((h) => h.type === 'pdq');
-  if (pdq?.quality !== undefined && pdq.quality < PDQ_MIN_SHARE_QUALITY) return `PDQ quality ${pdq.quality} is below ${PDQ_MIN_SHARE_QUALITY} (a flat, blank or tiny image matches unrelated media); the node does not share it`;
+  if (pdq?.quality !== undefined && pdq.quality < PDQ_MIN_SHARE_QUALITY)
+    return `PDQ quality ${pdq.quality} is below ${PDQ_MIN_SHARE_QUALITY} (a flat, blank or tiny image matches unrelated media); the node does not share it`;
   const video = hashes.find((h) => h.type === 'vpdq');
-  if (video?.type === 'vpdq' && !video.frames.some((f) => f.quality >= PDQ_MIN_SHARE_QUALITY)) return `no frame of the video has PDQ quality ${PDQ_MIN_SHARE_QUALITY} or more; the node does not share it`;
+  if (video?.type === 'vpdq' && !video.frames.some((f) => f.quality >= PDQ_MIN_SHARE_QUALITY))
+    return `no frame of the video has PDQ quality ${PDQ_MIN_SHARE_QUALITY} or more; the node does not share it`;
   return null;
 }
 
@@ -115,7 +115,10 @@ export function weakness(hashes: Gathered[]): string | null {
 export function withoutBlankPdf(hashes: Gathered[]): { hashes: Gathered[]; note: string | null } {
   const pdf = hashes.find((h) => h.type === 'pdf');
   if (pdf?.type !== 'pdf' || pdf.pages.some((p) => p.quality >= PDQ_MIN_SHARE_QUALITY)) return { hashes, note: null };
-  return { hashes: hashes.filter((h) => h !== pdf), note: `no page of the PDF has PDQ quality ${PDQ_MIN_SHARE_QUALITY} or more; its pages are left out, its tlsh, md5 and sha256 are shared` };
+  return {
+    hashes: hashes.filter((h) => h !== pdf),
+    note: `no page of the PDF has PDQ quality ${PDQ_MIN_SHARE_QUALITY} or more; its pages are left out, its tlsh, md5 and sha256 are shared`,
+  };
 }
 
 /** `--hash pdq:f8f8…`; `--hash url:https://…` sends the URL itself (the node canonicalises it). */
@@ -127,7 +130,9 @@ export function parseHashFlag(s: string): Gathered {
   const value = raw.toLowerCase();
   if (i >= 0 && value && type === 'url') return { type, value };
   if (i >= 0 && value && (type === 'pdq' || type === 'blockhash' || type === 'md5' || type === 'sha256' || type === 'tlsh')) return { type, value };
-  throw new UsageError(`--hash takes TYPE:VALUE with TYPE one of pdq, blockhash, md5, sha256, tlsh, url (got ${JSON.stringify(s)}); url:https://… sends a URL; send videos' frames and PDFs' pages with --input`);
+  throw new UsageError(
+    `--hash takes TYPE:VALUE with TYPE one of pdq, blockhash, md5, sha256, tlsh, url (got ${JSON.stringify(s)}); url:https://… sends a URL; send videos' frames and PDFs' pages with --input`,
+  );
 }
 
 export class UsageError extends Error {}
@@ -152,13 +157,19 @@ export function parseInput(path: string): { hashes: Gathered[]; failed: GatherRe
     if (typeof v === 'object' && v !== null && 'error' in v && v.error) failed.push({ file: file ?? `line ${i + 1}`, message: 'its hashing failed' });
     else if (hashed.success) hashes.push(...hashesOf(hashed.data, file));
     else if (item.success) hashes.push({ ...item.data, labels: item.data.labels && labelIds(item.data.labels, where) });
-    else throw new UsageError(`${where} is neither a hash ({"type", "value"}, {"type": "vpdq", "frames"}, {"type": "pdf", "pages"} or {"type": "url", "url"}) nor a line of \`client hash --json\``);
+    else
+      throw new UsageError(
+        `${where} is neither a hash ({"type", "value"}, {"type": "vpdq", "frames"}, {"type": "pdf", "pages"} or {"type": "url", "url"}) nor a line of \`client hash --json\``,
+      );
   });
   return { hashes, failed };
 }
 
 /** Hashes every media file among `paths`, reporting progress; failures are collected, not thrown. */
-export async function hashPaths(paths: readonly string[], opts: { progress: Progress; forShare: boolean; onSkipped?: (n: number) => void }): Promise<GatherResult> {
+export async function hashPaths(
+  paths: readonly string[],
+  opts: { progress: Progress; forShare: boolean; onSkipped?: (n: number) => void },
+): Promise<GatherResult> {
   const { files, skipped } = findMedia(paths);
   opts.onSkipped?.(skipped.length);
   const hasher = new LocalHasher();
@@ -193,10 +204,17 @@ export async function hashPaths(paths: readonly string[], opts: { progress: Prog
 export function toShareItems(hashes: Gathered[], labels: LabelId[] | undefined, externalId: string | undefined, scope?: 'host' | 'prefix'): ShareItem[] {
   return hashes.map((h) => {
     const l = h.labels ?? labels;
-    if (!l?.length) throw new UsageError(`${h.file ?? `the ${h.type} hash ${'url' in h ? h.url : (h.value ?? '')}`} has no labels: give --labels (see \`client labels\`)`);
+    if (!l?.length)
+      throw new UsageError(`${h.file ?? `the ${h.type} hash ${'url' in h ? h.url : (h.value ?? '')}`} has no labels: give --labels (see \`client labels\`)`);
     const ref = h.externalId ?? externalId;
     const covers = h.type === 'url' && 'url' in h ? (h.scope ?? scope) : undefined;
-    return { ...queryOf(h), ...(covers ? { scope: covers } : {}), labels: l, ...(ref !== undefined ? { externalId: ref } : {}), ...(h.item ? { item: h.item } : {}) };
+    return {
+      ...queryOf(h),
+      ...(covers ? { scope: covers } : {}),
+      labels: l,
+      ...(ref !== undefined ? { externalId: ref } : {}),
+      ...(h.item ? { item: h.item } : {}),
+    };
   });
 }
 

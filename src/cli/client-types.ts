@@ -31,7 +31,9 @@ const HEADER = `/**
 /** The OpenAPI document the app serves, with the default configuration. */
 export async function openApiDocument(): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'mhn-openapi-'));
-  const rt = await createNodeRuntime(loadConfig({ DATABASE_URL: `file:${join(dir, 'node.db')}`, NODE_SECRET_FILE: join(dir, 'node.secret'), NODE_ENV: 'test' }));
+  const rt = await createNodeRuntime(
+    loadConfig({ DATABASE_URL: `file:${join(dir, 'node.db')}`, NODE_SECRET_FILE: join(dir, 'node.secret'), NODE_ENV: 'test' }),
+  );
   try {
     const res = await buildApp(rt.deps).request('http://localhost/openapi.json');
     if (res.status !== 200) throw new Error(`GET /openapi.json answered ${res.status}`);

@@ -73,7 +73,9 @@ async function run(cmd: string, rest: string[]): Promise<void> {
     writePrivateFile(file, JSON.stringify(pair.privateJwk) + '\n', values.force);
     writeFileSync(pubFile, JSON.stringify(pair.publicJwk) + '\n');
     if (values.json) return out(true, { kid: pair.kid, alg, privateKeyFile: file, publicKeyFile: pubFile, publicJwk: pair.publicJwk });
-    process.stderr.write(`Private key written to ${file} (mode 0600): keep it on this machine, give it to no one.\nPublic key written to ${pubFile}: send it to the consortium admin, who registers it.\n`);
+    process.stderr.write(
+      `Private key written to ${file} (mode 0600): keep it on this machine, give it to no one.\nPublic key written to ${pubFile}: send it to the consortium admin, who registers it.\n`,
+    );
     return out(false, null, JSON.stringify(pair.publicJwk));
   }
 
@@ -92,8 +94,23 @@ async function run(cmd: string, rest: string[]): Promise<void> {
   }
 
   if (cmd === 'share') {
-    const { values, positionals } = parse(rest, { ...CONNECT_OPTIONS, ...GATHER_OPTIONS, labels: { type: 'string' }, 'external-id': { type: 'string' }, 'url-scope': { type: 'string' } });
-    const labels = values.labels === undefined ? undefined : labelIds(values.labels.split(',').map((s) => s.trim()).filter(Boolean), '--labels');
+    const { values, positionals } = parse(rest, {
+      ...CONNECT_OPTIONS,
+      ...GATHER_OPTIONS,
+      labels: { type: 'string' },
+      'external-id': { type: 'string' },
+      'url-scope': { type: 'string' },
+    });
+    const labels =
+      values.labels === undefined
+        ? undefined
+        : labelIds(
+            values.labels
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean),
+            '--labels',
+          );
     const scope = values['url-scope'];
     if (scope !== undefined && scope !== 'host' && scope !== 'prefix') fail(`--url-scope takes host or prefix (got ${JSON.stringify(scope)})`, 2);
     connectionOf(values);
@@ -102,13 +119,20 @@ async function run(cmd: string, rest: string[]): Promise<void> {
     const bar = sending(values.json);
     const client = connect(values, { progress: bar });
     const none: ShareResult[] = [];
-    const { items: results } = items.length ? await client.share(items, { onProgress: (p) => bar.update(p.items, p.total, `${p.done}/${p.batches} requests`) }) : { items: none };
+    const { items: results } = items.length
+      ? await client.share(items, { onProgress: (p) => bar.update(p.items, p.total, `${p.done}/${p.batches} requests`) })
+      : { items: none };
     bar.end();
     if (values.json) for (const [i, r] of results.entries()) line({ ...(g.hashes[i].file ? { file: g.hashes[i].file } : {}), ...r });
     else {
-      for (const [i, r] of results.entries()) process.stdout.write(`${r.outcome.padEnd(9)} ${r.type.padEnd(9)} ${r.value.slice(0, 16)}…  ${r.id}${g.hashes[i].file ? `  ${g.hashes[i].file}` : ''}\n`);
+      for (const [i, r] of results.entries())
+        process.stdout.write(
+          `${r.outcome.padEnd(9)} ${r.type.padEnd(9)} ${r.value.slice(0, 16)}…  ${r.id}${g.hashes[i].file ? `  ${g.hashes[i].file}` : ''}\n`,
+        );
       const count = (o: string) => results.filter((r) => r.outcome === o).length;
-      process.stderr.write(`shared ${results.length} hashes: ${count('created')} new to the node, ${count('added')} added beside other members', ${count('updated')} relabelled, ${count('unchanged')} already shared so\n`);
+      process.stderr.write(
+        `shared ${results.length} hashes: ${count('created')} new to the node, ${count('added')} added beside other members', ${count('updated')} relabelled, ${count('unchanged')} already shared so\n`,
+      );
     }
     return finish(g, values.json);
   }
@@ -120,17 +144,36 @@ async function run(cmd: string, rest: string[]): Promise<void> {
     const g = await gather(positionals, values, false);
     const bar = sending(values.json);
     const client = connect(values, { progress: bar });
-    const { results } = g.hashes.length ? await client.match(toMatchQueries(g.hashes), { maxDistance, dihedral: values.dihedral, onProgress: (p) => bar.update(p.items, p.total, `${p.done}/${p.batches} requests`) }) : { results: [] };
+    const { results } = g.hashes.length
+      ? await client.match(toMatchQueries(g.hashes), {
+          maxDistance,
+          dihedral: values.dihedral,
+          onProgress: (p) => bar.update(p.items, p.total, `${p.done}/${p.batches} requests`),
+        })
+      : { results: [] };
     bar.end();
     for (const [i, r] of results.entries()) {
       const file = g.hashes[i].file;
       if (values.json) line({ ...(file ? { file } : {}), ...r });
       else {
         const q = `${file ? `${file} ` : ''}${r.query.type} ${r.query.value.slice(0, 16)}…`;
-        process.stdout.write(`${q}: ${r.matches.length ? `${r.matches.length} match${r.matches.length > 1 ? 'es' : ''}` : 'no match'}${r.lowQuality ? ' (low quality query: weak evidence)' : ''}\n`);
+        process.stdout.write(
+          `${q}: ${r.matches.length ? `${r.matches.length} match${r.matches.length > 1 ? 'es' : ''}` : 'no match'}${r.lowQuality ? ' (low quality query: weak evidence)' : ''}\n`,
+        );
         for (const m of r.matches) {
-          const extra = [m.variant && m.variant !== 'original' && `as ${m.variant}`, m.video && `video ${m.video.queryMatchPercent}% of frames`, m.frame && `frame at ${m.frame.timestamp} s`, m.document && `pdf ${m.document.queryMatchPercent}% of pages`, m.page && `page ${m.page.number}`, m.url && `url ${m.url.scope}`].filter(Boolean).join(', ');
-          process.stdout.write(`  ${m.id}  ${m.type} distance ${m.distance}  ${m.labels.join(',')}  ${m.contributors} member(s), feedback +${m.feedback.confirm}/-${m.feedback.dispute}${extra ? `  (${extra})` : ''}\n`);
+          const extra = [
+            m.variant && m.variant !== 'original' && `as ${m.variant}`,
+            m.video && `video ${m.video.queryMatchPercent}% of frames`,
+            m.frame && `frame at ${m.frame.timestamp} s`,
+            m.document && `pdf ${m.document.queryMatchPercent}% of pages`,
+            m.page && `page ${m.page.number}`,
+            m.url && `url ${m.url.scope}`,
+          ]
+            .filter(Boolean)
+            .join(', ');
+          process.stdout.write(
+            `  ${m.id}  ${m.type} distance ${m.distance}  ${m.labels.join(',')}  ${m.contributors} member(s), feedback +${m.feedback.confirm}/-${m.feedback.dispute}${extra ? `  (${extra})` : ''}\n`,
+          );
         }
       }
     }
@@ -150,7 +193,8 @@ async function run(cmd: string, rest: string[]): Promise<void> {
 
   if (cmd === 'feedback') {
     const { values, positionals } = parse(rest, { ...CONNECT_OPTIONS, verdict: { type: 'string' }, reason: { type: 'string' } });
-    if (!positionals[0] || (values.verdict !== 'confirm' && values.verdict !== 'dispute')) fail(`feedback needs the hash id and --verdict confirm|dispute\n${USAGE}`, 2);
+    if (!positionals[0] || (values.verdict !== 'confirm' && values.verdict !== 'dispute'))
+      fail(`feedback needs the hash id and --verdict confirm|dispute\n${USAGE}`, 2);
     const r = await connect(values).feedback(positionals[0], values.verdict, values.reason);
     return out(values.json, r, `${values.verdict} recorded on ${positionals[0]}`);
   }
@@ -167,7 +211,12 @@ async function hashCommand(rest: string[]): Promise<void> {
   const { files, skipped } = findMedia(positionals);
   if (positionals.length === 1 && files.length === 1 && files[0].path === positionals[0]) {
     const f = files[0];
-    const h = await hasher.hashFile(f.path, { dihedral: values.dihedral, text: values.text, charset: values.charset, onFrame: (s, total) => bar.update(Math.round(s), Math.round(total) || undefined, 's of video') });
+    const h = await hasher.hashFile(f.path, {
+      dihedral: values.dihedral,
+      text: values.text,
+      charset: values.charset,
+      onFrame: (s, total) => bar.update(Math.round(s), Math.round(total) || undefined, 's of video'),
+    });
     bar.end();
     return out(values.json, h, JSON.stringify(h, null, 2));
   }
@@ -175,24 +224,34 @@ async function hashCommand(rest: string[]): Promise<void> {
   for (const [i, f] of files.entries()) {
     bar.update(i, files.length, f.name);
     try {
-      const h = await hasher.hashFile(f.path, { dihedral: values.dihedral, onFrame: (sec, total) => bar.update(i, files.length, `${f.name} ${Math.round(sec)}${total ? `/${Math.round(total)}` : ''} s`) });
+      const h = await hasher.hashFile(f.path, {
+        dihedral: values.dihedral,
+        onFrame: (sec, total) => bar.update(i, files.length, `${f.name} ${Math.round(sec)}${total ? `/${Math.round(total)}` : ''} s`),
+      });
       bar.above(() => (values.json ? line({ file: f.name, ...h }) : process.stdout.write(`${f.name}  ${summary(h)}\n`)));
     } catch (e) {
       failed++;
       const err = { code: codeOf(e), message: messageOf(e) };
-      bar.above(() => (values.json ? line({ file: f.name, error: err }) : process.stdout.write(`${f.name}  FAILED ${err.code ? `${err.code}: ` : ''}${err.message}\n`)));
+      bar.above(() =>
+        values.json ? line({ file: f.name, error: err }) : process.stdout.write(`${f.name}  FAILED ${err.code ? `${err.code}: ` : ''}${err.message}\n`),
+      );
     }
   }
   bar.end();
-  if (!values.json) process.stderr.write(`hashed ${files.length - failed} of ${files.length} files${failed ? ` (${failed} failed)` : ''}${skipped.length ? `; ${skipped.length} other files (not images, videos or PDFs) left out` : ''}\n`);
+  if (!values.json)
+    process.stderr.write(
+      `hashed ${files.length - failed} of ${files.length} files${failed ? ` (${failed} failed)` : ''}${skipped.length ? `; ${skipped.length} other files (not images, videos or PDFs) left out` : ''}\n`,
+    );
   if (failed) process.exitCode = 1;
 }
 
 function summary(h: Awaited<ReturnType<LocalHasher['hashFile']>>): string {
   const tlsh = (t?: { value: string }) => (t ? `tlsh ${t.value}` : 'no tlsh');
-  if (h.kind === 'pdf') return `pdf ${h.media.pages} pages${h.media.encrypted ? ` (encrypted: ${h.media.encrypted})` : ''}, ${h.hashes.pdf ? `pdf ${h.hashes.pdf.value}, ` : ''}${tlsh(h.hashes.tlsh)}, ${h.media.textCharacters} characters of text`;
+  if (h.kind === 'pdf')
+    return `pdf ${h.media.pages} pages${h.media.encrypted ? ` (encrypted: ${h.media.encrypted})` : ''}, ${h.hashes.pdf ? `pdf ${h.hashes.pdf.value}, ` : ''}${tlsh(h.hashes.tlsh)}, ${h.media.textCharacters} characters of text`;
   if (h.kind === 'text') return `text (${h.media.encoding}) ${h.media.characters} characters, ${tlsh(h.hashes.tlsh)}`;
-  if (h.kind === 'video') return `video ${h.media.width}x${h.media.height} ${h.media.durationSeconds.toFixed(1)} s, ${h.hashes.vpdq.frames.length} frames, vpdq ${h.hashes.vpdq.value}`;
+  if (h.kind === 'video')
+    return `video ${h.media.width}x${h.media.height} ${h.media.durationSeconds.toFixed(1)} s, ${h.hashes.vpdq.frames.length} frames, vpdq ${h.hashes.vpdq.value}`;
   return `image ${h.media.width}x${h.media.height} ${h.media.format}, pdq ${h.hashes.pdq.value} (quality ${h.hashes.pdq.quality}), blockhash ${h.hashes.blockhash.value}`;
 }
 

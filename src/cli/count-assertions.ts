@@ -34,7 +34,10 @@ const args = process.argv.slice(2);
 const root = resolve(args.find((a) => !a.startsWith('--')) ?? 'src');
 const rows = tsFiles(root).map((f) => ({ file: relative(process.cwd(), f), ...countAssertions(f) }));
 if (args.includes('--files')) {
-  for (const r of rows.filter((r) => r.as + r.nonNull > 0).sort((a, b) => b.as + b.nonNull - (a.as + a.nonNull))) console.log(`${String(r.as).padStart(4)} ${String(r.nonNull).padStart(4)}  ${r.file}`);
+  for (const r of rows.filter((r) => r.as + r.nonNull > 0).sort((a, b) => b.as + b.nonNull - (a.as + a.nonNull)))
+    console.log(`${String(r.as).padStart(4)} ${String(r.nonNull).padStart(4)}  ${r.file}`);
 }
 const total = rows.reduce((t, r) => ({ as: t.as + r.as, nonNull: t.nonNull + r.nonNull }), { as: 0, nonNull: 0 });
-console.log(`${relative(process.cwd(), root) || '.'}: ${total.as} type assertions (as T, not as const), ${total.nonNull} non-null assertions (!), in ${rows.length} files`);
+console.log(
+  `${relative(process.cwd(), root) || '.'}: ${total.as} type assertions (as T, not as const), ${total.nonNull} non-null assertions (!), in ${rows.length} files`,
+);

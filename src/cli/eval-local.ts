@@ -18,7 +18,17 @@ import { blockhashDihedralFromRgba } from '../core/blockhash';
 import { hexToWords } from '../core/hashes';
 import { buildHashKernels } from '../core/kernels';
 import { pdqDihedralFromRgba } from '../core/pdq';
-import { blockhashQuality, enrolmentVariants, queryClass, queryVariants, ROBUST_RULES, storedClass, type QueryClass, type RobustRules, type RobustType } from '../core/robust';
+import {
+  blockhashQuality,
+  enrolmentVariants,
+  queryClass,
+  queryVariants,
+  ROBUST_RULES,
+  storedClass,
+  type QueryClass,
+  type RobustRules,
+  type RobustType,
+} from '../core/robust';
 import { DEFAULT_LIMITS } from '../services/deps';
 import { SharpImageDecoder } from '../runtime/node/image';
 import { main, parse } from './args';
@@ -44,7 +54,10 @@ function codeVersion(): string {
   const dir = join(ROOT, 'src/core/robust');
   const h = createHash('sha256');
   // The rule table is applied after hashing: changing it keeps the cache.
-  for (const f of readdirSync(dir).sort().filter((f) => f !== 'rules.ts' && f !== 'index.ts')) h.update(f).update(readFileSync(join(dir, f)));
+  for (const f of readdirSync(dir)
+    .sort()
+    .filter((f) => f !== 'rules.ts' && f !== 'index.ts'))
+    h.update(f).update(readFileSync(join(dir, f)));
   return h.digest('hex').slice(0, 12);
 }
 
@@ -139,7 +152,9 @@ function report(copies: Copy[], originals: Original[], near: Near[], rules: Robu
     falseMatches += fm;
     sum += hit / idx.length;
     edits++;
-    lines.push(`${e.id.padEnd(20)} ${((100 * hit) / idx.length).toFixed(1).padStart(6)} %  photos ${((100 * hitPhoto) / Math.max(1, photos)).toFixed(1).padStart(6)} %  false ${fm}`);
+    lines.push(
+      `${e.id.padEnd(20)} ${((100 * hit) / idx.length).toFixed(1).padStart(6)} %  photos ${((100 * hitPhoto) / Math.max(1, photos)).toFixed(1).padStart(6)} %  false ${fm}`,
+    );
   }
   return { mean: (100 * sum) / Math.max(1, edits), falseMatches, lines };
 }
@@ -161,7 +176,10 @@ main(async () => {
   };
   const rules: RobustRules = {
     ...ROBUST_RULES,
-    minQuality: { pdq: Number(values['pdq-quality'] ?? ROBUST_RULES.minQuality.pdq), blockhash: Number(values['blockhash-quality'] ?? ROBUST_RULES.minQuality.blockhash) },
+    minQuality: {
+      pdq: Number(values['pdq-quality'] ?? ROBUST_RULES.minQuality.pdq),
+      blockhash: Number(values['blockhash-quality'] ?? ROBUST_RULES.minQuality.blockhash),
+    },
     maxDistance: { pdq: classes(values.pdq, ROBUST_RULES.maxDistance.pdq), blockhash: classes(values.blockhash, ROBUST_RULES.maxDistance.blockhash) },
   };
   const corpus: Corpus = JSON.parse(readFileSync(join(ROOT, 'src/cli/eval/corpus.json'), 'utf8'));
@@ -174,7 +192,9 @@ main(async () => {
   const words = (hs: H[], cls: (v: string) => string) => hs.map((h) => ({ type: h.type, words: hexToWords(h.value), quality: h.quality, cls: cls(h.variant) }));
   const stored = [];
   for (const o of originals) stored.push({ hashes: words(await cached(join(dir, `e-${o.sha256}.json`), () => hashed(o.bytes, 'enrol')), storedClass) });
-  log(`enrolled ${originals.length} originals in ${((Date.now() - t0) / 1000).toFixed(0)} s (${stored.reduce((a, s) => a + s.hashes.length, 0) / originals.length} hashes each)`);
+  log(
+    `enrolled ${originals.length} originals in ${((Date.now() - t0) / 1000).toFixed(0)} s (${stored.reduce((a, s) => a + s.hashes.length, 0) / originals.length} hashes each)`,
+  );
   const copies: Copy[] = [];
   for (const [oi, o] of originals.entries()) {
     const px = await originalPixels(o);
@@ -193,10 +213,20 @@ main(async () => {
   for (const [k, { type, pair }] of keys) {
     const gate = rules.minQuality[type];
     const of = near.filter((n) => n.type === type && n.pair === pair && n.quality >= gate);
-    const falseD = of.filter((n) => copies[n.copy].original !== n.original).map((n) => n.distance).sort((a, b) => a - b);
-    const trueD = of.filter((n) => copies[n.copy].original === n.original).map((n) => n.distance).sort((a, b) => a - b);
-    process.stdout.write(`${k.padEnd(28)} nearest unrelated ${falseD.slice(0, 5).join(',') || '-'}   true pairs ${trueD.length}, within 20/31: ${trueD.filter((d) => d <= 20).length}/${trueD.filter((d) => d <= 31).length}\n`);
+    const falseD = of
+      .filter((n) => copies[n.copy].original !== n.original)
+      .map((n) => n.distance)
+      .sort((a, b) => a - b);
+    const trueD = of
+      .filter((n) => copies[n.copy].original === n.original)
+      .map((n) => n.distance)
+      .sort((a, b) => a - b);
+    process.stdout.write(
+      `${k.padEnd(28)} nearest unrelated ${falseD.slice(0, 5).join(',') || '-'}   true pairs ${trueD.length}, within 20/31: ${trueD.filter((d) => d <= 20).length}/${trueD.filter((d) => d <= 31).length}\n`,
+    );
   }
   const r = report(copies, originals, near, rules);
-  process.stdout.write(`rules ${JSON.stringify({ minQuality: rules.minQuality, maxDistance: rules.maxDistance })}\n${r.lines.join('\n')}\nmean ${r.mean.toFixed(1)} %, false matches ${r.falseMatches} over ${pairs} pairs\n`);
+  process.stdout.write(
+    `rules ${JSON.stringify({ minQuality: rules.minQuality, maxDistance: rules.maxDistance })}\n${r.lines.join('\n')}\nmean ${r.mean.toFixed(1)} %, false matches ${r.falseMatches} over ${pairs} pairs\n`,
+  );
 });

@@ -40,9 +40,11 @@ const log = (s: string) => process.stderr.write(`${s}\n`);
 /** Runs `n` workers over `items` in order. */
 async function pool<T>(items: T[], n: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(n, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]);
+    }),
+  );
 }
 
 const mime = (f: 'jpeg' | 'png') => `image/${f}`;
@@ -118,14 +120,23 @@ main(async () => {
     log(`corpus.json: ${corpus.items.length} originals`);
   } else corpus = JSON.parse(readFileSync(CORPUS, 'utf8'));
   const originals = await loadOriginals(CACHE, corpus, limit);
-  log(`${originals.length} originals (${originals.filter((o) => o.category === 'photo').length} photos), ${edits.length} edits, query ${query.toString() || '(defaults)'}`);
+  log(
+    `${originals.length} originals (${originals.filter((o) => o.category === 'photo').length} photos), ${edits.length} edits, query ${query.toString() || '(defaults)'}`,
+  );
 
   // Answers of an interrupted run with the same originals, edits and options can be kept (--resume).
-  const key = createHash('sha256').update(JSON.stringify([originals.map((o) => o.sha256), edits.map((e) => e.id), query.toString(), git(['rev-parse', 'HEAD'])])).digest('hex').slice(0, 16);
+  const key = createHash('sha256')
+    .update(JSON.stringify([originals.map((o) => o.sha256), edits.map((e) => e.id), query.toString(), git(['rev-parse', 'HEAD'])]))
+    .digest('hex')
+    .slice(0, 16);
   const runFile = join(CACHE, 'runs', `${key}.jsonl`);
   mkdirSync(dirname(runFile), { recursive: true });
   const answers = new Map<string, CopyAnswer>();
-  if (values.resume && existsSync(runFile)) for (const l of readFileSync(runFile, 'utf8').split('\n').filter(Boolean)) { const a = JSON.parse(l) as CopyAnswer; answers.set(`${a.original}/${a.edit}`, a); }
+  if (values.resume && existsSync(runFile))
+    for (const l of readFileSync(runFile, 'utf8').split('\n').filter(Boolean)) {
+      const a = JSON.parse(l) as CopyAnswer;
+      answers.set(`${a.original}/${a.edit}`, a);
+    }
   else writeFileSync(runFile, '');
   if (answers.size) log(`resuming: ${answers.size} answers kept from ${runFile}`);
 
@@ -134,7 +145,9 @@ main(async () => {
     const shared: (SharedOriginal & { lowQuality: boolean })[] = [];
     await pool(originals, concurrency, async (o) => void shared.push(await share(node, o)));
     shared.sort((a, b) => a.id.localeCompare(b.id));
-    log(`shared ${shared.length} originals (${shared.filter((s) => s.lowQuality).length} with PDQ quality < 50: their PDQ left out) in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    log(
+      `shared ${shared.length} originals (${shared.filter((s) => s.lowQuality).length} with PDQ quality < 50: their PDQ left out) in ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+    );
 
     const total = originals.length * edits.length;
     const resumed = answers.size;
@@ -155,7 +168,9 @@ main(async () => {
           edit: e.id,
           status: r.status,
           ...(r.status !== 200 ? { error: `${b.code ?? ''} ${b.detail ?? ''}`.trim() } : {}),
-          matches: (b.results ?? []).flatMap((x) => x.matches.map((m) => ({ id: hashKey(m), type: m.type, distance: m.distance, ...(m.variant ? { variant: m.variant } : {}) }))),
+          matches: (b.results ?? []).flatMap((x) =>
+            x.matches.map((m) => ({ id: hashKey(m), type: m.type, distance: m.distance, ...(m.variant ? { variant: m.variant } : {}) })),
+          ),
           query: b.hashes && {
             pdq: b.hashes.pdq?.value,
             pdqQuality: b.hashes.pdq?.quality,
@@ -178,12 +193,30 @@ main(async () => {
     const wall = (Date.now() - t0) / 1000;
     const byPkg = new Map<string, { package: string; version: string; photo: number; other: number; note: string }>();
     for (const o of originals) {
-      const p = byPkg.get(o.package) ?? byPkg.set(o.package, { package: o.package, version: o.version, photo: 0, other: 0, note: SOURCES.filter((x) => x.package === o.package).map((x) => x.note).join('; ') }).get(o.package)!;
+      const p =
+        byPkg.get(o.package) ??
+        byPkg
+          .set(o.package, {
+            package: o.package,
+            version: o.version,
+            photo: 0,
+            other: 0,
+            note: SOURCES.filter((x) => x.package === o.package)
+              .map((x) => x.note)
+              .join('; '),
+          })
+          .get(o.package)!;
       p[o.category]++;
     }
-    const dropped = Object.entries(corpus.dropped).filter(([, v]) => v).map(([k, v]) => `${v} ${k}`).join(', ');
+    const dropped = Object.entries(corpus.dropped)
+      .filter(([, v]) => v)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', ');
     const report = renderReport(s, d, {
-      date: new Date().toISOString().replace(/\.\d+Z$/, ' UTC').replace('T', ' '),
+      date: new Date()
+        .toISOString()
+        .replace(/\.\d+Z$/, ' UTC')
+        .replace('T', ' '),
       machine: machine(),
       command: `npm run eval${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
       commit: `${git(['rev-parse', '--short', 'HEAD'])}${git(['status', '--porcelain', '--', 'src']) ? ' (with uncommitted changes in src/)' : ''}`,
@@ -192,7 +225,14 @@ main(async () => {
       thresholds:
         query.get('robust') === 'false'
           ? `the node's plain defaults (${['pdq', 'blockhash'].map((t) => `${t} ≤ ${HASH_SPECS[t as 'pdq'].defaultMaxDistance}`).join(', ')}, md5 and sha256 equal)`
-          : `robust matching, the node's default (core/robust rules.ts: ${(['pdq', 'blockhash'] as const).map((t) => `${t} ≤ ${Object.entries(ROBUST_RULES.maxDistance[t]).map(([k, v]) => `${v} (${k})`).join(', ')}, quality ≥ ${ROBUST_RULES.minQuality[t]}`).join('; ')}; md5 and sha256 equal)`,
+          : `robust matching, the node's default (core/robust rules.ts: ${(['pdq', 'blockhash'] as const)
+              .map(
+                (t) =>
+                  `${t} ≤ ${Object.entries(ROBUST_RULES.maxDistance[t])
+                    .map(([k, v]) => `${v} (${k})`)
+                    .join(', ')}, quality ≥ ${ROBUST_RULES.minQuality[t]}`,
+              )
+              .join('; ')}; md5 and sha256 equal)`,
       corpus: [...byPkg.values()],
       lowQualityOriginals: shared.filter((x) => x.lowQuality).length,
       droppedNote: `When the corpus was picked (${corpus.generated}), ${corpus.candidates} candidate files were looked at: ${dropped}.`,
@@ -201,7 +241,9 @@ main(async () => {
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(out, report);
     if (s.falseMatches.length > 1000) writeFileSync(join(dirname(out), 'false-matches.json'), JSON.stringify(s.falseMatches, null, 1));
-    log(`wrote ${out} in ${(wall / 60).toFixed(1)} min: mean recall ${(100 * s.totals.meanRecall).toFixed(1)} %, ${s.totals.falseMatches} false matches over ${s.totals.pairs.toLocaleString('en')} pairs`);
+    log(
+      `wrote ${out} in ${(wall / 60).toFixed(1)} min: mean recall ${(100 * s.totals.meanRecall).toFixed(1)} %, ${s.totals.falseMatches} false matches over ${s.totals.pairs.toLocaleString('en')} pairs`,
+    );
   } finally {
     await node.stop();
   }

@@ -35,7 +35,8 @@ export function writePrivateFile(path: string, text: string, force = false): voi
     // `wx`: created here, so the mode applies (a mode is ignored for a file that exists).
     writeFileSync(path, text, { mode: 0o600, flag: 'wx' });
   } catch (e) {
-    if (codeOf(e) === 'EEXIST') throw new KeyFileError(`${path} exists; not overwritten (it may hold a key in use). Choose another --out, or pass --force to replace it`);
+    if (codeOf(e) === 'EEXIST')
+      throw new KeyFileError(`${path} exists; not overwritten (it may hold a key in use). Choose another --out, or pass --force to replace it`);
     throw new KeyFileError(`cannot write ${path}: ${messageOf(e)}`);
   }
   chmodSync(path, 0o600);
@@ -65,7 +66,8 @@ export function readPrivateKey(path: string): JWK {
   const raw = readJson(path);
   const inner = member(raw, 'privateJwk');
   const key = isRecord(inner) ? inner : raw;
-  if (!isRecord(key) || typeof key.d !== 'string') throw new KeyFileError(`${path} holds no private key (a JWK with "d"): give the private key file keygen wrote, not the .pub.json`);
+  if (!isRecord(key) || typeof key.d !== 'string')
+    throw new KeyFileError(`${path} holds no private key (a JWK with "d"): give the private key file keygen wrote, not the .pub.json`);
   return key;
 }
 
@@ -74,7 +76,9 @@ export function readPublicKey(path: string): Record<string, unknown> {
   const jwk = readJson(path);
   if (!isRecord(jwk)) throw new KeyFileError(`${path} does not hold a JWK (a JSON object)`);
   if ('d' in jwk || 'privateJwk' in jwk) {
-    throw new KeyFileError(`${path} holds a private key. Register only the public half: the member keeps the private key, and sends the .pub.json file that \`npm run client -- keygen\` wrote`);
+    throw new KeyFileError(
+      `${path} holds a private key. Register only the public half: the member keeps the private key, and sends the .pub.json file that \`npm run client -- keygen\` wrote`,
+    );
   }
   if (!('kty' in jwk)) throw new KeyFileError(`${path} is not a JWK (no "kty")`);
   return jwk;

@@ -62,12 +62,13 @@ async function run() {
   const report = await lintOpenApi();
   if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(report.problems, null, 2)}\n`);
   if (report.problems.length === 0) {
-    process.stdout.write('/openapi.json: clean under Redocly\'s recommended rules\n');
+    process.stdout.write("/openapi.json: clean under Redocly's recommended rules\n");
     return;
   }
   const errors = report.problems.filter((p) => p.severity === 'error').length;
   process.stderr.write(`/openapi.json: ${errors} error(s) and ${report.problems.length - errors} warning(s) under Redocly's recommended rules\n`);
-  for (const r of report.rules) process.stderr.write(`  ${r.severity.padEnd(5)} ${r.rule} × ${r.count}: ${r.where.join(', ')}${r.count > r.where.length ? ', …' : ''}\n`);
+  for (const r of report.rules)
+    process.stderr.write(`  ${r.severity.padEnd(5)} ${r.rule} × ${r.count}: ${r.where.join(', ')}${r.count > r.where.length ? ', …' : ''}\n`);
   process.exitCode = 1;
 }
 

@@ -57,9 +57,18 @@ export class LocalHasher {
     kernels: buildHashKernels(),
     digests: nodeDigester,
     // Videos with the system's ffmpeg (FFMPEG_PATH to use another), under the node's default limits.
-    video: { ...DEFAULT_VIDEO, slots: new Slots(1, 0), decoder: new ProgressVideoDecoder(new FfmpegVideoDecoder({ ffmpegPath: process.env.FFMPEG_PATH }), () => this.onFrame) },
+    video: {
+      ...DEFAULT_VIDEO,
+      slots: new Slots(1, 0),
+      decoder: new ProgressVideoDecoder(new FfmpegVideoDecoder({ ffmpegPath: process.env.FFMPEG_PATH }), () => this.onFrame),
+    },
     // PDFs with the system's poppler (POPPLER_PATH: the folder of its tools), under the node's default limits.
-    documents: { ...DEFAULT_DOCUMENTS, maxBytes: Number.MAX_SAFE_INTEGER, slots: new Slots(1, 0), renderer: new PopplerPdfRenderer({ binDir: process.env.POPPLER_PATH }) },
+    documents: {
+      ...DEFAULT_DOCUMENTS,
+      maxBytes: Number.MAX_SAFE_INTEGER,
+      slots: new Slots(1, 0),
+      renderer: new PopplerPdfRenderer({ binDir: process.env.POPPLER_PATH }),
+    },
     limits: { ...DEFAULT_LIMITS, maxBodyBytes: Number.MAX_SAFE_INTEGER },
   };
 

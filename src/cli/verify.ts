@@ -21,7 +21,12 @@ import { loadState, saveState } from './verify/state';
 const USAGE = 'usage: npm run verify -- --node URL --client-id ID --key FILE [--state FILE] [--json]';
 
 main(async () => {
-  const { values } = parse(process.argv.slice(2), { node: { type: 'string' }, 'client-id': { type: 'string' }, key: { type: 'string' }, state: { type: 'string' } });
+  const { values } = parse(process.argv.slice(2), {
+    node: { type: 'string' },
+    'client-id': { type: 'string' },
+    key: { type: 'string' },
+    state: { type: 'string' },
+  });
   if (values.help) return out(false, null, USAGE);
   if (!values.node || !values['client-id'] || !values.key) fail(`--node, --client-id and --key are required\n${USAGE}`, 2);
   const stateFile = values.state ?? 'audit-state.json';
@@ -29,7 +34,9 @@ main(async () => {
   const prev = loadState(stateFile);
   const bar = progress('verifying: entries', { json: values.json });
   // A node that is down fails here: "cannot reach the node at URL: connection refused …".
-  const api = await connect(values.node, values['client-id'], jwk, { onRetry: (i) => bar.note(`the node answered ${i.status}; trying again in ${(i.delayMs / 1000).toFixed(1)} s`) });
+  const api = await connect(values.node, values['client-id'], jwk, {
+    onRetry: (i) => bar.note(`the node answered ${i.status}; trying again in ${(i.delayMs / 1000).toFixed(1)} s`),
+  });
   if (prev && prev.node !== api.url) fail(`${stateFile} holds the state of ${prev.node}, not ${api.url}; give another --state`);
 
   const { verdict, state } = await check(api, prev, undefined, (done, total) => bar.update(done, total));

@@ -112,7 +112,12 @@ export class TokenSource {
     const body: unknown = await res.json().catch(() => ({}));
     const token = text(member(body, 'access_token'));
     if (!res.ok || token === undefined) throw new NodeApiError({ method: 'POST', url: tokenUrl, status: res.status, problem: problemBodyOf(body) });
-    return { access_token: token, token_type: text(member(body, 'token_type')), expires_in: count(member(body, 'expires_in')), scope: text(member(body, 'scope')) };
+    return {
+      access_token: token,
+      token_type: text(member(body, 'token_type')),
+      expires_in: count(member(body, 'expires_in')),
+      scope: text(member(body, 'scope')),
+    };
   }
 
   private async buy(): Promise<string> {

@@ -94,8 +94,15 @@ export function describeNetworkError(e: unknown): { words: string; code: string 
     const errs = member(x, 'errors');
     if (Array.isArray(errs) && errs[0] && typeof errs[0] === 'object') chain.push(errs[0]);
   }
-  const code = [...chain].reverse().map((x) => text(member(x, 'code'))).find((c) => c !== undefined);
-  const message = [...chain].reverse().map((x) => text(member(x, 'message'))).find((m) => m && m !== 'fetch failed') ?? (e instanceof Error ? e.message : String(e));
+  const code = [...chain]
+    .reverse()
+    .map((x) => text(member(x, 'code')))
+    .find((c) => c !== undefined);
+  const message =
+    [...chain]
+      .reverse()
+      .map((x) => text(member(x, 'message')))
+      .find((m) => m && m !== 'fetch failed') ?? (e instanceof Error ? e.message : String(e));
   if (code && CODE_WORDS[code]) return { words: `${CODE_WORDS[code]} [${message}]`, code };
   return { words: code && !message.includes(code) ? `${message} (${code})` : message, code };
 }

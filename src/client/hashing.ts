@@ -49,13 +49,16 @@ export const pdqFromRgba = (rgba: Uint8Array, width: number, height: number): pd
 /** PDQ of a float luma plane. */
 export const pdqFromLuma = (luma: Float32Array, width: number, height: number): pdq.PdqResult => pdq.pdqFromLuma(luma, width, height, localKernels().pdq);
 /** The PDQ hashes of the image's 8 rotations and mirrors. */
-export const pdqDihedralFromRgba = (rgba: Uint8Array, width: number, height: number): pdq.PdqDihedralResult => pdq.pdqDihedralFromRgba(rgba, width, height, localKernels().pdq);
+export const pdqDihedralFromRgba = (rgba: Uint8Array, width: number, height: number): pdq.PdqDihedralResult =>
+  pdq.pdqDihedralFromRgba(rgba, width, height, localKernels().pdq);
 /** blockhash of a decoded image (method 2, 16 bits a side by default), as the node computes it. */
-export const blockhash = (img: DecodedImage, method: 1 | 2 = 2, bits = bh.BLOCKHASH_BITS_PER_SIDE): string => bh.blockhash(img, localKernels().blockhash, method, bits);
+export const blockhash = (img: DecodedImage, method: 1 | 2 = 2, bits = bh.BLOCKHASH_BITS_PER_SIDE): string =>
+  bh.blockhash(img, localKernels().blockhash, method, bits);
 export const blockhashFromRgba = (rgba: Uint8Array, width: number, height: number, method: bh.BlockhashMethod = 2, bits = 16): string =>
   bh.blockhashFromRgba(rgba, width, height, localKernels().blockhash, method, bits);
 /** Method-2 blockhashes of the image's 8 rotations and mirrors. */
-export const blockhashDihedralFromRgba = (rgba: Uint8Array, width: number, height: number, bits = 16) => bh.blockhashDihedralFromRgba(rgba, width, height, localKernels().blockhash, bits);
+export const blockhashDihedralFromRgba = (rgba: Uint8Array, width: number, height: number, bits = 16) =>
+  bh.blockhashDihedralFromRgba(rgba, width, height, localKernels().blockhash, bits);
 
 /** Decoded pixels: width * height * 4 bytes, row-major RGBA (alpha ignored). ImageData fits. */
 export interface RgbaImage {
@@ -82,7 +85,8 @@ export function hashPixels(image: RgbaImage, opts: { dihedral?: boolean; kernels
   const rgba = raw instanceof Uint8Array ? raw : new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
   const { width, height } = image;
   const kernels = opts.kernels ?? localKernels();
-  if (!bh.blockhashSupports(width, height, 16)) throw new RangeError(`a ${width}x${height} image is too small to hash: the node takes images of at least 16 pixels a side`);
+  if (!bh.blockhashSupports(width, height, 16))
+    throw new RangeError(`a ${width}x${height} image is too small to hash: the node takes images of at least 16 pixels a side`);
   if (opts.dihedral) {
     const d = pdq.pdqDihedralFromRgba(rgba, width, height, kernels.pdq);
     const b = bh.blockhashDihedralFromRgba(rgba, width, height, kernels.blockhash);

@@ -218,7 +218,10 @@ export class NodeClient {
    * `maxRequestBytes` bytes and `maxMatchFrames` frames, one after another; the results come back
    * in the order of `hashes`.
    */
-  async match(hashes: readonly MatchQuery[], opts: { maxDistance?: MatchRequest['maxDistance']; dihedral?: boolean; onProgress?: (p: BatchProgress) => void } = {}): Promise<{ results: MatchResult[] }> {
+  async match(
+    hashes: readonly MatchQuery[],
+    opts: { maxDistance?: MatchRequest['maxDistance']; dihedral?: boolean; onProgress?: (p: BatchProgress) => void } = {},
+  ): Promise<{ results: MatchResult[] }> {
     const extra = { ...(opts.maxDistance ? { maxDistance: opts.maxDistance } : {}), ...(opts.dihedral !== undefined ? { dihedral: opts.dihedral } : {}) };
     const groups = batches(hashes, this.batchLimits(this.limits.maxMatchFrames), (h) => ({ hashes: h, ...extra }), 'hash');
     const results: MatchResult[] = [];
@@ -266,12 +269,18 @@ export class NodeClient {
 
   /** POST /v1/hashes/{id}/feedback: one standing verdict per member. */
   feedback(id: string, verdict: Verdict, reason?: string): Promise<FeedbackResult> {
-    return unwrap('POST', this.api.POST('/v1/hashes/{id}/feedback', { params: { path: { id } }, body: { verdict, ...(reason !== undefined ? { reason } : {}) } }));
+    return unwrap(
+      'POST',
+      this.api.POST('/v1/hashes/{id}/feedback', { params: { path: { id } }, body: { verdict, ...(reason !== undefined ? { reason } : {}) } }),
+    );
   }
 
   /** GET /v1/hashes: one page of the delta feed after `cursor` (from the start without one). */
   feed(opts: { cursor?: string; limit?: number } = {}): Promise<FeedPage> {
-    return unwrap('GET', this.api.GET('/v1/hashes', { params: { query: { ...(opts.cursor ? { cursor: opts.cursor } : {}), ...(opts.limit ? { limit: opts.limit } : {}) } } }));
+    return unwrap(
+      'GET',
+      this.api.GET('/v1/hashes', { params: { query: { ...(opts.cursor ? { cursor: opts.cursor } : {}), ...(opts.limit ? { limit: opts.limit } : {}) } } }),
+    );
   }
 
   /**
@@ -300,19 +309,22 @@ export class NodeClient {
     listClients: (): Promise<{ clients: ClientView[] }> => unwrap('GET', this.api.GET('/v1/admin/clients')),
     getClient: (id: string): Promise<ClientView> => unwrap('GET', this.api.GET('/v1/admin/clients/{id}', { params: { path: { id } } })),
     /** Admits a client; give the public JWK the member made (`client keygen`): the node never sees a private key. */
-    createClient: (input: { role: Role; name: string; jwk?: Record<string, unknown>; jwksUrl?: string }): Promise<ClientView> => unwrap('POST', this.api.POST('/v1/admin/clients', { body: input })),
+    createClient: (input: { role: Role; name: string; jwk?: Record<string, unknown>; jwksUrl?: string }): Promise<ClientView> =>
+      unwrap('POST', this.api.POST('/v1/admin/clients', { body: input })),
     suspendClient: (id: string): Promise<ClientView> => unwrap('POST', this.api.POST('/v1/admin/clients/{id}/suspend', { params: { path: { id } } })),
     reactivateClient: (id: string): Promise<ClientView> => unwrap('POST', this.api.POST('/v1/admin/clients/{id}/reactivate', { params: { path: { id } } })),
     addClientKey: (id: string, jwk: Record<string, unknown>): Promise<ClientView> =>
       unwrap('POST', this.api.POST('/v1/admin/clients/{id}/keys', { params: { path: { id } }, body: { jwk } })),
-    revokeClientKey: (id: string, kid: string): Promise<ClientView> => unwrap('DELETE', this.api.DELETE('/v1/admin/clients/{id}/keys/{kid}', { params: { path: { id, kid } } })),
+    revokeClientKey: (id: string, kid: string): Promise<ClientView> =>
+      unwrap('DELETE', this.api.DELETE('/v1/admin/clients/{id}/keys/{kid}', { params: { path: { id, kid } } })),
     /** A new node signing key, at once on the node that answers (and within a second on its other instances). */
     rotateNodeKeys: (): Promise<RotatedKeys> => unwrap('POST', this.api.POST('/v1/admin/keys/rotate')),
     /** The peer nodes this node pulls from (federation). */
     listPeers: (): Promise<{ peers: PeerView[] }> => unwrap('GET', this.api.GET('/v1/admin/peers')),
     getPeer: (id: string): Promise<PeerView> => unwrap('GET', this.api.GET('/v1/admin/peers/{id}', { params: { path: { id } } })),
     addPeer: (input: AddPeer): Promise<PeerView> => unwrap('POST', this.api.POST('/v1/admin/peers', { body: input })),
-    updatePeer: (id: string, input: UpdatePeer): Promise<PeerView> => unwrap('PATCH', this.api.PATCH('/v1/admin/peers/{id}', { params: { path: { id } }, body: input })),
+    updatePeer: (id: string, input: UpdatePeer): Promise<PeerView> =>
+      unwrap('PATCH', this.api.PATCH('/v1/admin/peers/{id}', { params: { path: { id } }, body: input })),
     pausePeer: (id: string): Promise<PeerView> => unwrap('POST', this.api.POST('/v1/admin/peers/{id}/pause', { params: { path: { id } } })),
     resumePeer: (id: string): Promise<PeerView> => unwrap('POST', this.api.POST('/v1/admin/peers/{id}/resume', { params: { path: { id } } })),
     removePeer: (id: string): Promise<PeerView> => unwrap('DELETE', this.api.DELETE('/v1/admin/peers/{id}', { params: { path: { id } } })),
@@ -325,8 +337,10 @@ export class NodeClient {
     treeHead: (opts: { fresh?: boolean } = {}): Promise<SignedTreeHead> =>
       unwrap('GET', this.api.GET('/v1/audit/tree-head', { params: { query: opts.fresh ? { fresh: 'true' } : {} } })),
     entries: (start: number, end: number): Promise<AuditEntries> => unwrap('GET', this.api.GET('/v1/audit/entries', { params: { query: { start, end } } })),
-    inclusion: (index: number, treeSize: number): Promise<InclusionProof> => unwrap('GET', this.api.GET('/v1/audit/proof/inclusion', { params: { query: { index, treeSize } } })),
-    consistency: (first: number, second: number): Promise<ConsistencyProof> => unwrap('GET', this.api.GET('/v1/audit/proof/consistency', { params: { query: { first, second } } })),
+    inclusion: (index: number, treeSize: number): Promise<InclusionProof> =>
+      unwrap('GET', this.api.GET('/v1/audit/proof/inclusion', { params: { query: { index, treeSize } } })),
+    consistency: (first: number, second: number): Promise<ConsistencyProof> =>
+      unwrap('GET', this.api.GET('/v1/audit/proof/consistency', { params: { query: { first, second } } })),
   };
 
   // ---------------------------------------------------------------------------------------------
@@ -359,7 +373,13 @@ async function unwrap<T>(method: string, p: Promise<{ data?: T; error?: unknown;
 
 async function apiError(method: string, res: Response, body: unknown): Promise<NodeApiError> {
   const problem = problemBodyOf(body);
-  return new NodeApiError({ method, url: res.url || requestUrls.get(res) || '', status: res.status, problem, retryAfterS: parseRetryAfter(res.headers.get('retry-after'), Date.now()) });
+  return new NodeApiError({
+    method,
+    url: res.url || requestUrls.get(res) || '',
+    status: res.status,
+    problem,
+    retryAfterS: parseRetryAfter(res.headers.get('retry-after'), Date.now()),
+  });
 }
 
 /** The media as a body: a Blob as it is, bytes backed by an ArrayBuffer (copied when they are not, e.g. shared memory). */

@@ -52,7 +52,12 @@ export function retryDelayMs(attempt: number, retryAfterS: number | undefined, o
  * Sends the request `make` builds for each attempt (`last` says no retry follows), through `inner`,
  * until the answer is not a retried status or the retries are spent.
  */
-export async function sendWithRetries(make: (last: boolean) => Request | Promise<Request>, inner: FetchLike, opts: RetryOptions, env: RetryEnv): Promise<Response> {
+export async function sendWithRetries(
+  make: (last: boolean) => Request | Promise<Request>,
+  inner: FetchLike,
+  opts: RetryOptions,
+  env: RetryEnv,
+): Promise<Response> {
   const o = { ...DEFAULTS, ...opts };
   for (let attempt = 0; ; attempt++) {
     const last = attempt >= o.retries;

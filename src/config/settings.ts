@@ -10,9 +10,7 @@ import { DEFAULT_DOCUMENTS, DEFAULT_LIMITS, DEFAULT_VIDEO } from '../services/de
 import { parseAudienceList } from '../services/tokens';
 
 /** A yes/no variable: 1, true, yes (and 0, false, no). */
-export const flag = z
-  .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
-  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+export const flag = z.enum(['1', '0', 'true', 'false', 'yes', 'no', '']).transform((v) => v === '1' || v === 'true' || v === 'yes');
 
 export const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const percent = () => z.coerce.number().min(0).max(100);
@@ -66,7 +64,8 @@ export function readSettings<S extends z.ZodRawShape>(shape: S, source: Record<s
 
 /** DEV_AUTH lets anyone act as any client: never where the runtime's own variable says production. */
 export function refuseDevAuthInProduction(devAuth: boolean, variable: string, value: string): void {
-  if (devAuth && value === 'production') throw new ConfigError(`invalid configuration: DEV_AUTH=1 is refused when ${variable}=production: it lets anyone act as any client`);
+  if (devAuth && value === 'production')
+    throw new ConfigError(`invalid configuration: DEV_AUTH=1 is refused when ${variable}=production: it lets anyone act as any client`);
 }
 
 /** A variable as an error message may show it: secrets by name only, URLs without credentials. */

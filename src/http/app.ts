@@ -87,7 +87,10 @@ export interface AppOptions {
 }
 
 /** OpenAPI 3.1's license object (its `identifier`, an SPDX expression, is not in the generator's 3.0 type). */
-const LICENSE = { name: 'Consortium agreement: use of this node is governed by the agreement among its members', identifier: 'LicenseRef-Consortium-Agreement' };
+const LICENSE = {
+  name: 'Consortium agreement: use of this node is governed by the agreement among its members',
+  identifier: 'LicenseRef-Consortium-Agreement',
+};
 
 export function buildApp(deps: AppDeps, opts: AppOptions = {}): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
@@ -130,14 +133,14 @@ export function buildApp(deps: AppDeps, opts: AppOptions = {}): OpenAPIHono<AppE
     servers: [serverOf(deps.issuer)],
     tags: [
       { name: 'node', description: 'Health and metadata.' },
-      { name: 'auth', description: 'Tokens and the node\'s public keys.' },
-      { name: 'admin', description: 'Clients, their keys, the node\'s keys.' },
+      { name: 'auth', description: "Tokens and the node's public keys." },
+      { name: 'admin', description: "Clients, their keys, the node's keys." },
       { name: 'audit', description: 'The tamper-evident log: entries, signed tree heads, proofs.' },
       { name: 'hashing', description: 'Compute hashes; nothing is stored.' },
       { name: 'matching', description: 'Check uploads against the shared hashes.' },
       { name: 'hashes', description: 'Share, retract, give feedback, read the feed.' },
       { name: 'federation', description: 'Peer nodes: the signed feed they pull, and the peers this node pulls from.' },
-      { name: 'compat', description: 'Answers in the shapes of other tools\' APIs (HMA\'s matcher), for integrations written against them.' },
+      { name: 'compat', description: "Answers in the shapes of other tools' APIs (HMA's matcher), for integrations written against them." },
     ],
   });
   docs.register(app);
@@ -147,7 +150,10 @@ export function buildApp(deps: AppDeps, opts: AppOptions = {}): OpenAPIHono<AppE
     const path = new URL(c.req.url).pathname;
     const methods = allowed(path);
     if (methods.length === 0) return renderProblem(c, new DomainError('not_found', `no route ${c.req.method} ${path}; see /docs`));
-    const res = renderProblem(c, new DomainError('method_not_allowed', `${path} does not take ${c.req.method}; it takes ${methods.join(', ')}`, { extra: { allow: methods } }));
+    const res = renderProblem(
+      c,
+      new DomainError('method_not_allowed', `${path} does not take ${c.req.method}; it takes ${methods.join(', ')}`, { extra: { allow: methods } }),
+    );
     res.headers.set('allow', methods.join(', '));
     return res;
   });
@@ -175,7 +181,15 @@ function allowedMethods(app: OpenAPIHono<AppEnv>): (path: string) => string[] {
   const literal = (segment: string) => segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const routes = app.routes
     .filter((r) => r.method !== 'ALL')
-    .map((r) => ({ method: r.method, pattern: new RegExp(`^${r.path.split('/').map((s) => (s.startsWith(':') ? '[^/]+' : literal(s))).join('/')}$`) }));
+    .map((r) => ({
+      method: r.method,
+      pattern: new RegExp(
+        `^${r.path
+          .split('/')
+          .map((s) => (s.startsWith(':') ? '[^/]+' : literal(s)))
+          .join('/')}$`,
+      ),
+    }));
   return (path) => {
     const methods = new Set(routes.filter((r) => r.pattern.test(path)).map((r) => r.method));
     if (methods.has('GET')) methods.add('HEAD');
@@ -189,6 +203,7 @@ function allowedMethods(app: OpenAPIHono<AppEnv>): (path: string) => string[] {
  */
 function serverOf(publicUrl: string): { url: string; description: string } {
   const host = new URL(publicUrl).hostname;
-  if (host === 'localhost' || host.endsWith('.localhost') || host.startsWith('127.') || host === '[::1]') return { url: '/', description: 'This node (PUBLIC_URL is a loopback address).' };
+  if (host === 'localhost' || host.endsWith('.localhost') || host.startsWith('127.') || host === '[::1]')
+    return { url: '/', description: 'This node (PUBLIC_URL is a loopback address).' };
   return { url: publicUrl, description: 'This node (its PUBLIC_URL).' };
 }

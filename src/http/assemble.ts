@@ -19,7 +19,26 @@ import type { AppDeps, Authenticator, HealthCheck } from './env';
 
 /** The service dependencies a runtime hands in as they are, and what the assembly turns into the rest. */
 export interface RuntimeParts
-  extends Pick<ServiceDeps, 'ledger' | 'follower' | 'hashes' | 'auth' | 'log' | 'federation' | 'treeHeadIntervalMs' | 'index' | 'decoder' | 'kernels' | 'digests' | 'images' | 'video' | 'documents' | 'now' | 'newId' | 'issuer'> {
+  extends Pick<
+    ServiceDeps,
+    | 'ledger'
+    | 'follower'
+    | 'hashes'
+    | 'auth'
+    | 'log'
+    | 'federation'
+    | 'treeHeadIntervalMs'
+    | 'index'
+    | 'decoder'
+    | 'kernels'
+    | 'digests'
+    | 'images'
+    | 'video'
+    | 'documents'
+    | 'now'
+    | 'newId'
+    | 'issuer'
+  > {
   /** How other nodes' JWKS are fetched (default: the global fetch). */
   fetch?: FetchLike;
   /** How long the set of origins that match is remembered (0: read on each match; the Node follower forgets it on a peer change). */
@@ -47,7 +66,13 @@ export interface RuntimeParts
 }
 
 export function assembleAppDeps(p: RuntimeParts): AppDeps {
-  const keyring = new Keyring({ auth: p.auth, ledger: p.ledger, secretBox: new SecretBox(p.nodeSecret), now: p.now, retiredKeyGraceMs: (ACCESS_TOKEN_TTL_S + CLOCK_SKEW_S) * 1000 });
+  const keyring = new Keyring({
+    auth: p.auth,
+    ledger: p.ledger,
+    secretBox: new SecretBox(p.nodeSecret),
+    now: p.now,
+    retiredKeyGraceMs: (ACCESS_TOKEN_TTL_S + CLOCK_SKEW_S) * 1000,
+  });
   const health: HealthCheck[] = [
     { name: 'database', check: async () => (await p.hashes.ping(), { ok: true }) },
     { name: 'index', check: async () => ({ ok: p.index.ready(), detail: p.indexDetail() }) },
@@ -57,7 +82,11 @@ export function assembleAppDeps(p: RuntimeParts): AppDeps {
     { name: 'documents', check: async () => ({ ok: true, detail: { ...(await p.documents.renderer.status()), ...p.documents.slots.load() } }) },
   ];
   const remoteJwks = new RemoteJwks({ fetch: p.fetch ?? ((url, init) => fetch(url, init)), now: p.now });
-  const authenticator = p.authenticator ?? (p.devAuth ? new DevAuthenticator() : new TokenAuthenticator({ auth: p.auth, ledger: p.ledger, keyring, remoteJwks, now: p.now, newId: p.newId, issuer: p.issuer }));
+  const authenticator =
+    p.authenticator ??
+    (p.devAuth
+      ? new DevAuthenticator()
+      : new TokenAuthenticator({ auth: p.auth, ledger: p.ledger, keyring, remoteJwks, now: p.now, newId: p.newId, issuer: p.issuer }));
   return {
     ledger: p.ledger,
     follower: p.follower,

@@ -30,7 +30,11 @@ export interface InputLimits {
 }
 
 /** The request schemas' limits from the node's deps. */
-export const inputLimits = (deps: Pick<ServiceDeps, 'limits' | 'video' | 'documents'>): InputLimits => ({ maxBatch: deps.limits.maxBatch, maxFrames: deps.video.decode.maxFrames, maxPages: deps.documents.limits.maxPages });
+export const inputLimits = (deps: Pick<ServiceDeps, 'limits' | 'video' | 'documents'>): InputLimits => ({
+  maxBatch: deps.limits.maxBatch,
+  maxFrames: deps.video.decode.maxFrames,
+  maxPages: deps.documents.limits.maxPages,
+});
 
 /** The types whose values are hex of a fixed length (all but tlsh). */
 type HexHashType = Exclude<HashType, 'tlsh'>;
@@ -42,13 +46,20 @@ const TLSH_FORM = /^([Tt]1)?[0-9A-Fa-f]{70}$/;
 const tlshValue = () =>
   z
     .string()
-    .regex(TLSH_FORM, { error: (iss) => (typeof iss.input === 'string' ? `tlsh value must be a TLSH digest: T1 and 70 hex digits (the standard 128-bucket build), got ${iss.input.length} characters` : undefined) })
+    .regex(TLSH_FORM, {
+      error: (iss) =>
+        typeof iss.input === 'string'
+          ? `tlsh value must be a TLSH digest: T1 and 70 hex digits (the standard 128-bucket build), got ${iss.input.length} characters`
+          : undefined,
+    })
     .transform((v) => canonicalTlsh(v) ?? v);
 
 /** A single hash's value, in the form its type takes. */
 const valueSchemaOf = (type: Exclude<SingleHashType, 'url'>) => (type === 'tlsh' ? tlshValue() : hashValue(type));
 
-const QUALITY = wholeNumber(0, 100, 'quality').openapi({ description: `PDQ quality (0-100), if known: results for quality below ${THRESHOLDS.pdq.minQuality} are flagged \`lowQuality\`, and such hashes are not shared (422).` });
+const QUALITY = wholeNumber(0, 100, 'quality').openapi({
+  description: `PDQ quality (0-100), if known: results for quality below ${THRESHOLDS.pdq.minQuality} are flagged \`lowQuality\`, and such hashes are not shared (422).`,
+});
 
 export const VideoFrameSchema = z
   .object({
@@ -59,7 +70,9 @@ export const VideoFrameSchema = z
       .max(MAX_FRAME_TIMESTAMP, `a frame timestamp must be seconds from 0 to ${MAX_FRAME_TIMESTAMP}`)
       .openapi({ description: 'Seconds from the start, to the millisecond; never decreasing from frame to frame.' }),
     hash: hexOf(64, 'a frame hash (PDQ)').openapi({ description: 'PDQ of the frame, 64 hex digits.' }),
-    quality: wholeNumber(0, 100, 'a frame quality').openapi({ description: `PDQ quality; frames below ${THRESHOLDS.vpdq.frameMinQuality} take no part in matching.` }),
+    quality: wholeNumber(0, 100, 'a frame quality').openapi({
+      description: `PDQ quality; frames below ${THRESHOLDS.vpdq.frameMinQuality} take no part in matching.`,
+    }),
   })
   .openapi('VideoFrame');
 
@@ -68,13 +81,21 @@ const frameList = (maxFrames: number) =>
   z
     .array(VideoFrameSchema)
     .min(1, 'a vpdq hash needs a non-empty array of frames')
-    .max(maxFrames, { error: (iss) => `${Array.isArray(iss.input) ? iss.input.length : 'too many'} frames; at most ${maxFrames} are accepted in one vpdq hash` })
+    .max(maxFrames, {
+      error: (iss) => `${Array.isArray(iss.input) ? iss.input.length : 'too many'} frames; at most ${maxFrames} are accepted in one vpdq hash`,
+    })
     .superRefine((frames, ctx) => {
       frames.forEach((f, i) => {
         const prev = frames[i - 1];
         if (!prev) return;
-        if (f.index <= prev.index) ctx.addIssue({ code: 'custom', path: [i, 'index'], message: `frame numbers must increase (frame ${i} is ${f.index}, after ${prev.index})` });
-        if (f.timestamp < prev.timestamp) ctx.addIssue({ code: 'custom', path: [i, 'timestamp'], message: `timestamps must not decrease (frame ${i} is at ${f.timestamp} s, after ${prev.timestamp} s)` });
+        if (f.index <= prev.index)
+          ctx.addIssue({ code: 'custom', path: [i, 'index'], message: `frame numbers must increase (frame ${i} is ${f.index}, after ${prev.index})` });
+        if (f.timestamp < prev.timestamp)
+          ctx.addIssue({
+            code: 'custom',
+            path: [i, 'timestamp'],
+            message: `timestamps must not decrease (frame ${i} is at ${f.timestamp} s, after ${prev.timestamp} s)`,
+          });
       });
     })
     .transform((frames): VideoFrameHash[] => frames.map((f) => ({ ...f, timestamp: Math.round(f.timestamp * 1000) / 1000 })));
@@ -83,7 +104,9 @@ export const PdfPageSchema = z
   .object({
     page: wholeNumber(1, MAX_PDF_PAGE, 'a page number').openapi({ description: 'Page number, from 1; increasing from page to page.' }),
     hash: hexOf(64, 'a page hash (PDQ)').openapi({ description: `PDQ of the page rendered at ${PDF_RENDER_DPI} dpi, 64 hex digits.` }),
-    quality: wholeNumber(0, 100, 'a page quality').openapi({ description: `PDQ quality; pages below ${THRESHOLDS.pdf.pageMinQuality} (blank or nearly) take no part in matching.` }),
+    quality: wholeNumber(0, 100, 'a page quality').openapi({
+      description: `PDQ quality; pages below ${THRESHOLDS.pdf.pageMinQuality} (blank or nearly) take no part in matching.`,
+    }),
   })
   .openapi('PdfPage');
 
@@ -96,7 +119,8 @@ const pageList = (maxPages: number) =>
     .superRefine((pages, ctx) => {
       pages.forEach((p, i) => {
         const prev = pages[i - 1];
-        if (prev && p.page <= prev.page) ctx.addIssue({ code: 'custom', path: [i, 'page'], message: `page numbers must increase (page ${i} is ${p.page}, after ${prev.page})` });
+        if (prev && p.page <= prev.page)
+          ctx.addIssue({ code: 'custom', path: [i, 'page'], message: `page numbers must increase (page ${i} is ${p.page}, after ${prev.page})` });
       });
     });
 
@@ -116,7 +140,9 @@ function singleHash<T extends Exclude<SingleHashType, 'url'>, E extends z.ZodRaw
 /** A vpdq item's own members: frames, and a value that is their digest (computed when left out: `digested`). */
 const vpdqFields = (maxFrames: number) => ({
   type: z.literal('vpdq'),
-  value: hashValue('vpdq').optional().openapi({ description: 'The SHA-256 of the frame list written as vPDQ writes it (frame,quality,hash,timestamp lines); leave it out to have it computed.' }),
+  value: hashValue('vpdq').optional().openapi({
+    description: 'The SHA-256 of the frame list written as vPDQ writes it (frame,quality,hash,timestamp lines); leave it out to have it computed.',
+  }),
   frames: frameList(maxFrames).openapi({ description: 'The frames of the video (npm run client -- hash VIDEO prints them).' }),
 });
 
@@ -124,7 +150,11 @@ const vpdqFields = (maxFrames: number) => ({
 function digested<T extends { value?: string; frames: VideoFrameHash[] }>(it: T, ctx: z.RefinementCtx) {
   const digest = vpdqDigest(it.frames);
   if (it.value !== undefined && it.value !== digest) {
-    ctx.addIssue({ code: 'custom', path: ['value'], message: `a vpdq value is the SHA-256 of its frame list (${digest} for these frames); leave it out to have it computed` });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['value'],
+      message: `a vpdq value is the SHA-256 of its frame list (${digest} for these frames); leave it out to have it computed`,
+    });
   }
   return { ...it, value: digest };
 }
@@ -132,7 +162,9 @@ function digested<T extends { value?: string; frames: VideoFrameHash[] }>(it: T,
 /** A pdf item's own members: pages, and a value that is their digest (computed when left out: `paged`). */
 const pdfFields = (maxPages: number) => ({
   type: z.literal('pdf'),
-  value: hashValue('pdf').optional().openapi({ description: 'The SHA-256 of the page list written as page,quality,hash lines; leave it out to have it computed.' }),
+  value: hashValue('pdf')
+    .optional()
+    .openapi({ description: 'The SHA-256 of the page list written as page,quality,hash lines; leave it out to have it computed.' }),
   pages: pageList(maxPages).openapi({ description: 'The pages of the PDF (npm run client -- hash FILE.pdf prints them).' }),
 });
 
@@ -140,7 +172,11 @@ const pdfFields = (maxPages: number) => ({
 function paged<T extends { value?: string; pages: PdfPageHash[] }>(it: T, ctx: z.RefinementCtx) {
   const digest = pdfDigest(it.pages);
   if (it.value !== undefined && it.value !== digest) {
-    ctx.addIssue({ code: 'custom', path: ['value'], message: `a pdf value is the SHA-256 of its page list (${digest} for these pages); leave it out to have it computed` });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['value'],
+      message: `a pdf value is the SHA-256 of its page list (${digest} for these pages); leave it out to have it computed`,
+    });
   }
   return { ...it, value: digest };
 }
@@ -153,15 +189,11 @@ const urlFields = {
   value: hashValue('url')
     .optional()
     .openapi({ description: 'The SHA-256 of the canonical URL, or of a host or folder key; or leave it out and send the URL itself as `url`.' }),
-  url: z
-    .string()
-    .max(URL_MAX_LENGTH, `a URL must be at most ${URL_MAX_LENGTH} characters`)
-    .optional()
-    .openapi({
-      description:
-        'The URL itself, instead of value: the node canonicalises it (scheme and host lower-cased, default port, IDN, fragment and tracking parameters dropped, escapes normalised) and keeps only its SHA-256.',
-      example: 'https://example.org/channel/abc?utm_source=x',
-    }),
+  url: z.string().max(URL_MAX_LENGTH, `a URL must be at most ${URL_MAX_LENGTH} characters`).optional().openapi({
+    description:
+      'The URL itself, instead of value: the node canonicalises it (scheme and host lower-cased, default port, IDN, fragment and tracking parameters dropped, escapes normalised) and keeps only its SHA-256.',
+    example: 'https://example.org/channel/abc?utm_source=x',
+  }),
 };
 
 /** The url or the value, not both and not neither; a URL that cannot be canonicalised says why. */
@@ -243,16 +275,21 @@ const matchItem = (limits: InputLimits) =>
 export const MediaItemSchema = z
   .object({
     sha256: z.string().regex(/^[0-9a-f]{64}$/, 'item.sha256 must be the SHA-256 of the media, 64 lowercase hex digits'),
-    kind: z.enum(ITEM_KINDS, { error: (iss) => (iss.input === undefined ? undefined : `item.kind must be one of ${ITEM_KINDS.join(', ')}, got ${JSON.stringify(iss.input)}`) }),
+    kind: z.enum(ITEM_KINDS, {
+      error: (iss) => (iss.input === undefined ? undefined : `item.kind must be one of ${ITEM_KINDS.join(', ')}, got ${JSON.stringify(iss.input)}`),
+    }),
   })
   .openapi('MediaItem', {
-    description: 'The media this hash was computed from (its SHA-256 and kind): the hashes of one piece of media, in this request or another, form one item (GET /v1/items/{id}), retracted and relabelled as one.',
+    description:
+      'The media this hash was computed from (its SHA-256 and kind): the hashes of one piece of media, in this request or another, form one item (GET /v1/items/{id}), retracted and relabelled as one.',
   });
 
 export const VariantSchema = z
   .string()
   .regex(VARIANT_PATTERN, 'variant must be lowercase letters, digits and dashes, at most 32 (whole, trim, crop-10-tl, ...)')
-  .openapi({ description: 'With item: the variant of the media the hash was computed from (`whole`, the default: the media as it is; `trim`, `crop-…`: an edit of it).' });
+  .openapi({
+    description: 'With item: the variant of the media the hash was computed from (`whole`, the default: the media as it is; `trim`, `crop-…`: an edit of it).',
+  });
 
 /** A hash to share: as a match item, with its labels and the member's own reference. */
 const shareItem = (limits: InputLimits) => {
@@ -265,7 +302,10 @@ const shareItem = (limits: InputLimits) => {
   return z.discriminatedUnion(
     'type',
     [
-      singleHash('pdq', { ...extra, quality: QUALITY.optional().openapi({ description: `PDQ quality if you computed it; below ${THRESHOLDS.pdq.minQuality} the hash is refused (422).` }) }),
+      singleHash('pdq', {
+        ...extra,
+        quality: QUALITY.optional().openapi({ description: `PDQ quality if you computed it; below ${THRESHOLDS.pdq.minQuality} the hash is refused (422).` }),
+      }),
       singleHash('blockhash', extra),
       singleHash('md5', extra),
       singleHash('sha256', extra),
@@ -275,10 +315,10 @@ const shareItem = (limits: InputLimits) => {
       z
         .object({
           ...urlFields,
-          scope: z
-            .enum(URL_SCOPES)
-            .optional()
-            .openapi({ description: 'What the share covers: the URL itself (exact, the default), every URL on its host (host), or every URL under its folder (prefix: https://t.me/s/channel covers https://t.me/s/channel/…). Needs the URL itself.' }),
+          scope: z.enum(URL_SCOPES).optional().openapi({
+            description:
+              'What the share covers: the URL itself (exact, the default), every URL on its host (host), or every URL under its folder (prefix: https://t.me/s/channel covers https://t.me/s/channel/…). Needs the URL itself.',
+          }),
           ...extra,
         })
         .transform(urlToShare),
@@ -290,19 +330,37 @@ const shareItem = (limits: InputLimits) => {
 /** The items of one request hold at most `maxFrames` frames and `maxPages` pages in all (matching cost grows with them). */
 const framesInAll = (maxFrames: number, maxPages: number) => (items: { type: string; frames?: unknown[]; pages?: unknown[] }[], ctx: z.RefinementCtx) => {
   const frames = items.reduce((n, it) => n + (it.type === 'vpdq' && it.frames ? it.frames.length : 0), 0);
-  if (frames > maxFrames) ctx.addIssue({ code: 'custom', path: [], params: BATCH_TOO_LARGE, message: `the vpdq items of this request hold ${frames} frames; at most ${maxFrames} are taken in one request (split it)` });
+  if (frames > maxFrames)
+    ctx.addIssue({
+      code: 'custom',
+      path: [],
+      params: BATCH_TOO_LARGE,
+      message: `the vpdq items of this request hold ${frames} frames; at most ${maxFrames} are taken in one request (split it)`,
+    });
   const pages = items.reduce((n, it) => n + (it.type === 'pdf' && it.pages ? it.pages.length : 0), 0);
-  if (pages > maxPages) ctx.addIssue({ code: 'custom', path: [], params: BATCH_TOO_LARGE, message: `the pdf items of this request hold ${pages} pages; at most ${maxPages} are taken in one request (split it)` });
+  if (pages > maxPages)
+    ctx.addIssue({
+      code: 'custom',
+      path: [],
+      params: BATCH_TOO_LARGE,
+      message: `the pdf items of this request hold ${pages} pages; at most ${maxPages} are taken in one request (split it)`,
+    });
 };
 
 /** A variant names an edit of an item's media: only with an item, and one kind per piece of media. */
 const variantsInItems = (items: { item?: { sha256: string; kind: string }; variant?: string }[], ctx: z.RefinementCtx) => {
   const kinds = new Map<string, string>();
   items.forEach((it, i) => {
-    if (it.variant !== undefined && !it.item) ctx.addIssue({ code: 'custom', path: [i, 'variant'], message: 'a variant is of an item\'s media: give the item (its sha256 and kind) too' });
+    if (it.variant !== undefined && !it.item)
+      ctx.addIssue({ code: 'custom', path: [i, 'variant'], message: "a variant is of an item's media: give the item (its sha256 and kind) too" });
     if (!it.item) return;
     const kind = kinds.get(it.item.sha256);
-    if (kind !== undefined && kind !== it.item.kind) ctx.addIssue({ code: 'custom', path: [i, 'item', 'kind'], message: `the media ${it.item.sha256} is named as ${kind} and as ${it.item.kind} in one request` });
+    if (kind !== undefined && kind !== it.item.kind)
+      ctx.addIssue({
+        code: 'custom',
+        path: [i, 'item', 'kind'],
+        message: `the media ${it.item.sha256} is named as ${kind} and as ${it.item.kind} in one request`,
+      });
     else kinds.set(it.item.sha256, it.item.kind);
   });
 };
@@ -311,10 +369,15 @@ const batch = <T extends z.ZodType>(item: T, max: number, what: string) =>
   z
     .array(item)
     .min(1, `${what} must hold at least one item`)
-    .max(max, { error: (iss) => `${what} holds ${Array.isArray(iss.input) ? iss.input.length : 'more than ' + max} items; at most ${max} are accepted in one request` });
+    .max(max, {
+      error: (iss) => `${what} holds ${Array.isArray(iss.input) ? iss.input.length : 'more than ' + max} items; at most ${max} are accepted in one request`,
+    });
 
 export const LabelIdSchema = z
-  .enum(LABELS.map((l) => l.id), { error: (iss) => (iss.input === undefined ? undefined : `unknown label ${JSON.stringify(iss.input)}; see GET /v1/labels`) })
+  .enum(
+    LABELS.map((l) => l.id),
+    { error: (iss) => (iss.input === undefined ? undefined : `unknown label ${JSON.stringify(iss.input)}; see GET /v1/labels`) },
+  )
   .openapi({ example: 'attack-footage' });
 
 /** 1 or more labels from the vocabulary. */
@@ -349,12 +412,14 @@ export const matchRequestSchema = (limits: InputLimits) =>
     .object({
       hashes: batch(matchItem(limits), limits.maxBatch, 'hashes')
         .superRefine(framesInAll(limits.maxFrames, limits.maxPages))
-        .openapi({ description: `1 to ${limits.maxBatch} hashes; the vpdq items hold at most ${limits.maxFrames} frames in all, the pdf items at most ${limits.maxPages} pages.` }),
+        .openapi({
+          description: `1 to ${limits.maxBatch} hashes; the vpdq items hold at most ${limits.maxFrames} frames in all, the pdf items at most ${limits.maxPages} pages.`,
+        }),
       maxDistance: MaxDistanceSchema.optional(),
-      dihedral: z
-        .boolean()
-        .optional()
-        .openapi({ description: 'Also match the 8 rotations and mirrors. From a PDQ hash alone the variants are derived from its bits (approximate, a few bits off); send the image to /v1/match/media for exact variants of PDQ and blockhash.' }),
+      dihedral: z.boolean().optional().openapi({
+        description:
+          'Also match the 8 rotations and mirrors. From a PDQ hash alone the variants are derived from its bits (approximate, a few bits off); send the image to /v1/match/media for exact variants of PDQ and blockhash.',
+      }),
     })
     .openapi('MatchRequest');
 
@@ -364,7 +429,9 @@ export const shareRequestSchema = (limits: InputLimits) =>
       items: batch(shareItem(limits), limits.maxBatch, 'items')
         .superRefine(framesInAll(10 * limits.maxFrames, 10 * limits.maxPages))
         .superRefine(variantsInItems)
-        .openapi({ description: `1 to ${limits.maxBatch} items; the vpdq items hold at most ${10 * limits.maxFrames} frames in all, the pdf items at most ${10 * limits.maxPages} pages.` }),
+        .openapi({
+          description: `1 to ${limits.maxBatch} items; the vpdq items hold at most ${10 * limits.maxFrames} frames in all, the pdf items at most ${10 * limits.maxPages} pages.`,
+        }),
     })
     .openapi('ShareRequest');
 

@@ -32,5 +32,7 @@ export const hexOf = (digits: number, what: string, bits = digits * 4) =>
   z
     .string()
     .regex(/^[0-9a-fA-F]*$/, `${what} must be hexadecimal (0-9, a-f)`)
-    .length(digits, { error: (iss) => (typeof iss.input === 'string' ? `${what} must be ${digits} hex characters (${bits} bits), got ${iss.input.length}` : undefined) })
+    .length(digits, {
+      error: (iss) => (typeof iss.input === 'string' ? `${what} must be ${digits} hex characters (${bits} bits), got ${iss.input.length}` : undefined),
+    })
     .toLowerCase();

@@ -13,7 +13,10 @@ import { mediaKind, type MediaKind } from '../services/hashing';
 import type { AppEnv } from './env';
 
 /** `fileFields`: the multipart fields the file may come in (HMA's compat lookup names its field after the content type). */
-export async function readMedia(c: Context<AppEnv>, fileFields: readonly string[] = ['file']): Promise<{ bytes: Uint8Array; contentType: string; form?: Record<string, string | File | (string | File)[]> }> {
+export async function readMedia(
+  c: Context<AppEnv>,
+  fileFields: readonly string[] = ['file'],
+): Promise<{ bytes: Uint8Array; contentType: string; form?: Record<string, string | File | (string | File)[]> }> {
   const type = (c.req.header('content-type') ?? '').toLowerCase();
   let read: { bytes: Uint8Array; contentType: string; form?: Record<string, string | File | (string | File)[]> };
   if (type.startsWith('multipart/form-data')) {
@@ -21,14 +24,18 @@ export async function readMedia(c: Context<AppEnv>, fileFields: readonly string[
     try {
       form = await c.req.parseBody({ all: true });
     } catch {
-      throw new DomainError('invalid_request', 'the multipart body could not be parsed', { errors: [{ path: 'body', message: 'malformed multipart/form-data' }] });
+      throw new DomainError('invalid_request', 'the multipart body could not be parsed', {
+        errors: [{ path: 'body', message: 'malformed multipart/form-data' }],
+      });
     }
     const given = fileFields.filter((f) => form[f] !== undefined);
     const file = given.length === 1 ? form[given[0]] : undefined;
     if (!(file instanceof File)) {
       const named = fileFields.map((f) => `"${f}"`).join(' or ');
       const message = given.length > 1 || Array.isArray(file) ? 'more than one file' : 'missing';
-      throw new DomainError('invalid_request', `the multipart body needs one file field named ${named}`, { errors: [{ path: given[0] ?? fileFields[0], message }] });
+      throw new DomainError('invalid_request', `the multipart body needs one file field named ${named}`, {
+        errors: [{ path: given[0] ?? fileFields[0], message }],
+      });
     }
     read = { bytes: new Uint8Array(await file.arrayBuffer()), contentType: file.type, form };
   } else if (type.startsWith('image/') || type.startsWith('video/') || type.startsWith('application/pdf') || type.startsWith('text/plain')) {
@@ -36,15 +43,25 @@ export async function readMedia(c: Context<AppEnv>, fileFields: readonly string[
   } else {
     const json = /^application\/([\w.+-]+\+)?json\b/.test(type) && c.req.path.endsWith('/media');
     const hint = json ? `; hashes sent as JSON go to ${c.req.method} ${c.req.path.slice(0, -'/media'.length)}` : '';
-    throw new DomainError('unsupported_media_type', `send the media as Content-Type image/*, video/*, application/pdf, text/plain or multipart/form-data with a "file" field (got ${JSON.stringify(type.slice(0, 100) || 'none')})${hint}`);
+    throw new DomainError(
+      'unsupported_media_type',
+      `send the media as Content-Type image/*, video/*, application/pdf, text/plain or multipart/form-data with a "file" field (got ${JSON.stringify(type.slice(0, 100) || 'none')})${hint}`,
+    );
   }
   const { limits, video, documents } = c.var.deps;
   const kind = mediaKind(read.bytes, read.contentType);
-  const max: Record<MediaKind, [number, string]> = { video: [video.maxBytes, 'videos'], pdf: [documents.maxBytes, 'PDFs'], image: [limits.maxBodyBytes, 'images'], text: [limits.maxBodyBytes, 'texts'] };
+  const max: Record<MediaKind, [number, string]> = {
+    video: [video.maxBytes, 'videos'],
+    pdf: [documents.maxBytes, 'PDFs'],
+    image: [limits.maxBodyBytes, 'images'],
+    text: [limits.maxBodyBytes, 'texts'],
+  };
   const [most, what] = max[kind];
   if (read.bytes.byteLength > most) {
     const others = kind === 'image' || kind === 'text' ? ` (videos up to ${video.maxBytes}, PDFs up to ${documents.maxBytes})` : '';
-    throw new DomainError('payload_too_large', `${what} are accepted up to ${most} bytes; this one is ${read.bytes.byteLength}${others}`, { extra: { maxBytes: most } });
+    throw new DomainError('payload_too_large', `${what} are accepted up to ${most} bytes; this one is ${read.bytes.byteLength}${others}`, {
+      extra: { maxBytes: most },
+    });
   }
   return read;
 }

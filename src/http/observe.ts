@@ -78,7 +78,16 @@ export function observe(): MiddlewareHandler<AppEnv> {
     if (principal?.role === 'admin' && method !== 'GET' && method !== 'HEAD') {
       const result = status < 400 ? await createdId(c) : undefined;
       deps.logger.info(
-        { event: 'admin_action', reqId, actor: principal.clientId, action: `${method} ${route}`, target: c.req.param(), status, ...(result ? { resultId: result } : {}), ...(problem ? { code: problem.code } : {}) },
+        {
+          event: 'admin_action',
+          reqId,
+          actor: principal.clientId,
+          action: `${method} ${route}`,
+          target: c.req.param(),
+          status,
+          ...(result ? { resultId: result } : {}),
+          ...(problem ? { code: problem.code } : {}),
+        },
         `admin ${principal.clientId}: ${method} ${route} ${status}`,
       );
     }
@@ -138,6 +147,11 @@ async function claimedClientId(c: Context): Promise<string | undefined> {
 }
 
 function base64url(s: string): Uint8Array {
-  const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(s.length / 4) * 4, '='));
+  const bin = atob(
+    s
+      .replace(/-/g, '+')
+      .replace(/_/g, '/')
+      .padEnd(Math.ceil(s.length / 4) * 4, '='),
+  );
   return Uint8Array.from(bin, (ch) => ch.charCodeAt(0));
 }

@@ -85,7 +85,8 @@ export function toDomainError(err: unknown): DomainError {
     const s = err.status;
     const cause = err.message || undefined;
     if (s === 400) {
-      if (/json/i.test(err.message)) return new DomainError('invalid_json', 'the request body is not valid JSON', { errors: [{ path: 'body', message: 'not valid JSON' }], cause });
+      if (/json/i.test(err.message))
+        return new DomainError('invalid_json', 'the request body is not valid JSON', { errors: [{ path: 'body', message: 'not valid JSON' }], cause });
       return new DomainError('invalid_request', 'the request body could not be read', { errors: [{ path: 'body', message: 'malformed' }], cause });
     }
     if (s === 413) return new DomainError('payload_too_large', 'the request body is larger than this node accepts', { cause });
@@ -97,7 +98,8 @@ export function toDomainError(err: unknown): DomainError {
   }
   // The database's write lock held past the busy timeout (another process writing a large batch,
   // a backup): not a bug, and worth a retry.
-  if (databaseBusy(err)) return new DomainError('busy', 'the database is busy with another writer; retry in a moment', { extra: { retryAfter: 1 }, cause: err });
+  if (databaseBusy(err))
+    return new DomainError('busy', 'the database is busy with another writer; retry in a moment', { extra: { retryAfter: 1 }, cause: err });
   return new DomainError('internal', 'an internal error occurred; it has been logged');
 }
 
@@ -126,8 +128,11 @@ export function problemResponse(err: DomainError): Response {
 
 function problemHeaders(err: DomainError, p: Problem): Record<string, string> {
   const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
-  if (p.status === 401) headers['www-authenticate'] = `Bearer realm="media-hash-node", error="${err.code === 'invalid_token' ? 'invalid_token' : 'invalid_request'}", error_description="${err.message.replace(/"/g, "'")}"`;
-  if (err.code === 'insufficient_scope') headers['www-authenticate'] = `Bearer realm="media-hash-node", error="insufficient_scope", error_description="${err.message.replace(/"/g, "'")}"`;
+  if (p.status === 401)
+    headers['www-authenticate'] =
+      `Bearer realm="media-hash-node", error="${err.code === 'invalid_token' ? 'invalid_token' : 'invalid_request'}", error_description="${err.message.replace(/"/g, "'")}"`;
+  if (err.code === 'insufficient_scope')
+    headers['www-authenticate'] = `Bearer realm="media-hash-node", error="insufficient_scope", error_description="${err.message.replace(/"/g, "'")}"`;
   if ((p.status === 429 || p.status === 503) && typeof err.extra?.retryAfter === 'number') headers['retry-after'] = String(err.extra.retryAfter);
   return headers;
 }

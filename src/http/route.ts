@@ -43,7 +43,8 @@ type Definition<P extends string> = Omit<RouteConfig, 'path' | 'security' | 'mid
 function limitOf(kind: BodyKind, c: Context<AppEnv>): { max: number; message: string } {
   const { limits, video, documents } = c.var.deps;
   const json = limits.maxJsonBytes;
-  if (kind === 'json') return { max: json, message: `the JSON body is larger than ${json} bytes, the most this node takes in one JSON request; send fewer items per request` };
+  if (kind === 'json')
+    return { max: json, message: `the JSON body is larger than ${json} bytes, the most this node takes in one JSON request; send fewer items per request` };
   if (kind === 'form') return { max: json, message: `the form body is larger than ${json} bytes, the most this node takes in a form` };
   if (kind === 'none') return { max: json, message: `this operation takes no body, and this one is larger than ${json} bytes` };
   const image = limits.maxBodyBytes;
@@ -54,7 +55,10 @@ function limitOf(kind: BodyKind, c: Context<AppEnv>): { max: number; message: st
   const type = (c.req.header('content-type') ?? '').toLowerCase();
   const declared = type.startsWith('image/') ? 'image' : type.startsWith('text/plain') ? 'text' : null;
   if (declared && image < any) {
-    return { max: image, message: `the ${declared} is larger than ${image} bytes, the most this node takes for an image or a text (a video or a PDF may be up to ${any} bytes: send it as video/*, application/pdf or multipart)` };
+    return {
+      max: image,
+      message: `the ${declared} is larger than ${image} bytes, the most this node takes for an image or a text (a video or a PDF may be up to ${any} bytes: send it as video/*, application/pdf or multipart)`,
+    };
   }
   if (type.startsWith('application/pdf') && documents.maxBytes < any) {
     return { max: documents.maxBytes, message: `the PDF is larger than ${documents.maxBytes} bytes, the most this node takes for a PDF` };
@@ -76,7 +80,8 @@ export function limitBody(kind: BodyKind): MiddlewareHandler<AppEnv> {
     };
     const length = c.req.header('content-length');
     if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
-      if (!/^\d+$/.test(length)) throw new DomainError('invalid_request', 'Content-Length is not a number', { errors: [{ path: 'content-length', message: length }] });
+      if (!/^\d+$/.test(length))
+        throw new DomainError('invalid_request', 'Content-Length is not a number', { errors: [{ path: 'content-length', message: length }] });
       return Number(length) > max ? tooLarge() : next();
     }
     return bodyLimit({ maxSize: max, onError: tooLarge })(c, next);
@@ -92,9 +97,13 @@ function requireJson(method: string, path: string, mediaRoute: string | undefine
     if (type !== undefined && JSON_TYPE.test(type)) return next();
     const got = type === undefined ? 'no Content-Type' : `Content-Type ${type}`;
     const media = mediaRoute ? `; an image, video, PDF or text goes to ${method.toUpperCase()} ${mediaRoute}` : '';
-    throw new DomainError('unsupported_media_type', `${method.toUpperCase()} ${path} takes a JSON body (Content-Type: application/json), and this request has ${got}${media}`, {
-      extra: { accepts: ['application/json'] },
-    });
+    throw new DomainError(
+      'unsupported_media_type',
+      `${method.toUpperCase()} ${path} takes a JSON body (Content-Type: application/json), and this request has ${got}${media}`,
+      {
+        extra: { accepts: ['application/json'] },
+      },
+    );
   };
 }
 

@@ -31,30 +31,40 @@ const ImageHashesSchema = z
   .object({
     kind: z.literal('image'),
     hashes: z.object({
-      pdq: z.object({ value: HashValueSchema, quality: z.number().int().min(0).max(100) }).openapi({ description: `PDQ (bit-exact with Meta's reference as HMA computes it) and its quality (0-100); hashes of quality below ${THRESHOLDS.pdq.minQuality} are not shared.` }),
+      pdq: z.object({ value: HashValueSchema, quality: z.number().int().min(0).max(100) }).openapi({
+        description: `PDQ (bit-exact with Meta's reference as HMA computes it) and its quality (0-100); hashes of quality below ${THRESHOLDS.pdq.minQuality} are not shared.`,
+      }),
       blockhash: z.object({ value: HashValueSchema }).openapi({ description: 'blockhash, 16x16 blocks (method 2), 256 bits.' }),
       md5: z.object({ value: z.string() }),
       sha256: z.object({ value: z.string() }),
     }),
     media: z.object({ width: z.number().int(), height: z.number().int(), format: z.string().openapi({ example: 'jpeg' }) }),
     robust: z
-      .array(z.object({ type: z.enum(['pdq', 'blockhash']), value: HashValueSchema, quality: z.number().int().min(0).max(100).optional(), variant: z.string() }))
+      .array(
+        z.object({ type: z.enum(['pdq', 'blockhash']), value: HashValueSchema, quality: z.number().int().min(0).max(100).optional(), variant: z.string() }),
+      )
       .optional()
-      .openapi({ description: 'Sharing: the perceptual hashes of the whole image and of its regions (trim: inside borders; screen: inside a phone screenshot\'s bars; deskew: a small rotation undone; crop-…: crops), with their quality (PDQ\'s, or blockhash\'s: the share of blocks clear of their band\'s median).' }),
+      .openapi({
+        description:
+          "Sharing: the perceptual hashes of the whole image and of its regions (trim: inside borders; screen: inside a phone screenshot's bars; deskew: a small rotation undone; crop-…: crops), with their quality (PDQ's, or blockhash's: the share of blocks clear of their band's median).",
+      }),
   })
   .openapi('ImageHashes');
 
 export const OmittedHashSchema = z
   .object({ type: z.enum(['pdq', 'blockhash']), variant: z.string(), quality: z.number().int(), reason: z.string() })
-  .openapi('OmittedHash', { description: 'A perceptual hash of an image left out of a share: too weak (a flat image or region) to be told from unrelated images.' });
+  .openapi('OmittedHash', {
+    description: 'A perceptual hash of an image left out of a share: too weak (a flat image or region) to be told from unrelated images.',
+  });
 
 const VideoHashesSchema = z
   .object({
     kind: z.literal('video'),
     hashes: z.object({
-      vpdq: z
-        .object({ value: HashValueSchema, frames: z.array(VideoFrameSchema) })
-        .openapi({ description: 'vPDQ: PDQ of the frames sampled once a second (by default), vPDQ-compatible. value = SHA-256 of the frame list written as vPDQ writes it (frame,quality,hash,timestamp lines).' }),
+      vpdq: z.object({ value: HashValueSchema, frames: z.array(VideoFrameSchema) }).openapi({
+        description:
+          'vPDQ: PDQ of the frames sampled once a second (by default), vPDQ-compatible. value = SHA-256 of the frame list written as vPDQ writes it (frame,quality,hash,timestamp lines).',
+      }),
       md5: z.object({ value: z.string() }),
       sha256: z.object({ value: z.string() }),
     }),
@@ -62,8 +72,14 @@ const VideoHashesSchema = z
   })
   .openapi('VideoHashes');
 
-const TlshHashSchema = z.object({ value: z.string() }).openapi({ description: 'TLSH of the text after normalisation (Unicode NFKC, lower case, runs of white space as one space); absent when there is too little text (TLSH needs 50 bytes of varied text).' });
-const NotesSchema = z.array(z.string()).optional().openapi({ description: 'What could not be hashed and why (no text, encrypted, text cut), in the node\'s words.' });
+const TlshHashSchema = z.object({ value: z.string() }).openapi({
+  description:
+    'TLSH of the text after normalisation (Unicode NFKC, lower case, runs of white space as one space); absent when there is too little text (TLSH needs 50 bytes of varied text).',
+});
+const NotesSchema = z
+  .array(z.string())
+  .optional()
+  .openapi({ description: "What could not be hashed and why (no text, encrypted, text cut), in the node's words." });
 
 export const PdfHashesSchema = z
   .object({
@@ -72,7 +88,9 @@ export const PdfHashesSchema = z
       pdf: z
         .object({ value: HashValueSchema, pages: z.array(PdfPageSchema) })
         .optional()
-        .openapi({ description: `PDQ of each page rendered at ${PDF_RENDER_DPI} dpi; value = SHA-256 of the page list written as page,quality,hash lines. Absent when the PDF needs a password.` }),
+        .openapi({
+          description: `PDQ of each page rendered at ${PDF_RENDER_DPI} dpi; value = SHA-256 of the page list written as page,quality,hash lines. Absent when the PDF needs a password.`,
+        }),
       tlsh: TlshHashSchema.optional(),
       md5: z.object({ value: z.string() }),
       sha256: z.object({ value: z.string() }),
@@ -81,7 +99,10 @@ export const PdfHashesSchema = z
       format: z.literal('pdf'),
       pages: z.number().int(),
       resolutionDpi: z.number().int(),
-      encrypted: z.union([z.literal(false), z.enum(['owner-password', 'password-required'])]).openapi({ description: 'owner-password: encrypted against editing only, rendered as usual; password-required: it cannot be opened, only md5 and sha256 were taken.' }),
+      encrypted: z.union([z.literal(false), z.enum(['owner-password', 'password-required'])]).openapi({
+        description:
+          'owner-password: encrypted against editing only, rendered as usual; password-required: it cannot be opened, only md5 and sha256 were taken.',
+      }),
       textCharacters: z.number().int(),
       textTruncated: z.boolean().optional(),
     }),
@@ -92,20 +113,38 @@ export const PdfHashesSchema = z
 export const TextHashesSchema = z
   .object({
     kind: z.literal('text'),
-    hashes: z.object({ tlsh: TlshHashSchema.optional(), md5: z.object({ value: z.string() }).openapi({ description: 'Of the bytes as sent.' }), sha256: z.object({ value: z.string() }) }),
-    media: z.object({ format: z.literal('text'), encoding: z.string().openapi({ example: 'utf-8' }), characters: z.number().int().openapi({ description: 'After normalisation.' }) }),
+    hashes: z.object({
+      tlsh: TlshHashSchema.optional(),
+      md5: z.object({ value: z.string() }).openapi({ description: 'Of the bytes as sent.' }),
+      sha256: z.object({ value: z.string() }),
+    }),
+    media: z.object({
+      format: z.literal('text'),
+      encoding: z.string().openapi({ example: 'utf-8' }),
+      characters: z.number().int().openapi({ description: 'After normalisation.' }),
+    }),
     notes: NotesSchema,
   })
   .openapi('TextHashes');
 
 /** What hashing media answers: an image's, a video's, a PDF's or a text's hashes (told apart by `kind`), with `extra` members. */
 export const mediaHashesSchema = <T extends z.ZodRawShape>(extra: T) =>
-  z.discriminatedUnion('kind', [ImageHashesSchema.extend(extra), VideoHashesSchema.extend(extra), PdfHashesSchema.extend(extra), TextHashesSchema.extend(extra)]);
+  z.discriminatedUnion('kind', [
+    ImageHashesSchema.extend(extra),
+    VideoHashesSchema.extend(extra),
+    PdfHashesSchema.extend(extra),
+    TextHashesSchema.extend(extra),
+  ]);
 export const MediaHashesSchema = mediaHashesSchema({});
 
 /** A hash's place in an item: the item's id and the variant of the media the hash was computed from. */
 export const ItemRefSchema = z
-  .object({ id: z.string(), variant: z.string().openapi({ description: '`whole`: the media as shared; other names (trimmed, cropped, ...) the edit of it the hash was computed from.' }) })
+  .object({
+    id: z.string(),
+    variant: z
+      .string()
+      .openapi({ description: '`whole`: the media as shared; other names (trimmed, cropped, ...) the edit of it the hash was computed from.' }),
+  })
   .openapi('ItemRef');
 
 const MatchSchema = z
@@ -113,41 +152,56 @@ const MatchSchema = z
     id: z.string().openapi({ description: 'The stored hash.' }),
     type: HashTypeSchema,
     value: HashValueSchema,
-    distance: z.number().int().openapi({ description: 'Distance to the query: Hamming distance (a video or PDF: of its nearest frame or page), TLSH distance for tlsh, 0 for exact hashes.' }),
+    distance: z.number().int().openapi({
+      description: 'Distance to the query: Hamming distance (a video or PDF: of its nearest frame or page), TLSH distance for tlsh, 0 for exact hashes.',
+    }),
     labels: z.array(LabelIdSchema),
     contributors: z.number().int().openapi({ description: 'How many member platforms shared this hash (for a pulled hash: at its origin node).' }),
-    origin: z.string().optional().openapi({ description: 'A hash pulled from a peer node: the URL of the node it was shared at (its labels and contributors are those there). Absent for hashes shared on this node.' }),
+    origin: z.string().optional().openapi({
+      description:
+        'A hash pulled from a peer node: the URL of the node it was shared at (its labels and contributors are those there). Absent for hashes shared on this node.',
+    }),
     feedback: z.object({ confirm: z.number().int(), dispute: z.number().int() }),
     variant: z
       .string()
       .optional()
       .openapi({
         enum: [...PDQ_DIHEDRAL_VARIANTS, 'trim', 'screen', 'deskew'],
-        description: 'With dihedral or robust matching: the variant of the query that matched, the nearest when several did: a rotation or mirror (original is the query as sent), or a region (trim: inside borders or bars; screen: inside a phone screenshot\'s bars; deskew: a small rotation undone).',
+        description:
+          "With dihedral or robust matching: the variant of the query that matched, the nearest when several did: a rotation or mirror (original is the query as sent), or a region (trim: inside borders or bars; screen: inside a phone screenshot's bars; deskew: a small rotation undone).",
       }),
-    weak: z.boolean().optional().openapi({ description: 'Robust matching: the distance is near its threshold and no other hash of the upload matched: one weak signal.' }),
-    variantValue: z.string().optional().openapi({ description: 'With dihedral matching: the query\'s hash under that rotation or mirror, the value that was compared. Only the variant that matched is listed.' }),
-    video: z
-      .object({ queryMatchPercent: z.number(), candidateMatchPercent: z.number() })
+    weak: z
+      .boolean()
       .optional()
-      .openapi({ description: 'A video matched a stored video (vPDQ): the share of the query\'s usable frames within the frame distance of the stored video\'s, and the other way round.' }),
-    frame: z
-      .object({ index: z.number().int(), timestamp: z.number() })
-      .optional()
-      .openapi({ description: 'An image matched one frame of a video: that frame (of the stored video when the query is an image, of the query video when the stored hash is an image).' }),
-    document: z
-      .object({ queryMatchPercent: z.number(), candidateMatchPercent: z.number() })
-      .optional()
-      .openapi({ description: 'A PDF matched a stored PDF by its pages: the share of the query\'s usable pages within the page distance of the stored PDF\'s, and the other way round.' }),
-    page: z
-      .object({ number: z.number().int() })
-      .optional()
-      .openapi({ description: 'An image matched one page of a PDF: that page (of the stored PDF when the query is an image, of the query PDF when the stored hash is an image).' }),
+      .openapi({ description: 'Robust matching: the distance is near its threshold and no other hash of the upload matched: one weak signal.' }),
+    variantValue: z.string().optional().openapi({
+      description:
+        "With dihedral matching: the query's hash under that rotation or mirror, the value that was compared. Only the variant that matched is listed.",
+    }),
+    video: z.object({ queryMatchPercent: z.number(), candidateMatchPercent: z.number() }).optional().openapi({
+      description:
+        "A video matched a stored video (vPDQ): the share of the query's usable frames within the frame distance of the stored video's, and the other way round.",
+    }),
+    frame: z.object({ index: z.number().int(), timestamp: z.number() }).optional().openapi({
+      description:
+        'An image matched one frame of a video: that frame (of the stored video when the query is an image, of the query video when the stored hash is an image).',
+    }),
+    document: z.object({ queryMatchPercent: z.number(), candidateMatchPercent: z.number() }).optional().openapi({
+      description:
+        "A PDF matched a stored PDF by its pages: the share of the query's usable pages within the page distance of the stored PDF's, and the other way round.",
+    }),
+    page: z.object({ number: z.number().int() }).optional().openapi({
+      description:
+        'An image matched one page of a PDF: that page (of the stored PDF when the query is an image, of the query PDF when the stored hash is an image).',
+    }),
     url: z
       .object({ scope: z.enum(['exact', 'host', 'prefix']) })
       .optional()
       .openapi({ description: 'A URL query matched: the URL itself (exact), or a whole host or folder a member shared (host, prefix).' }),
-    item: ItemRefSchema.optional().openapi({ description: 'The item (a shared piece of media, GET /v1/items/{id}) the matched hash belongs to, with the variant of the media it was computed from; the first shared when several. Absent for a hash shared alone.' }),
+    item: ItemRefSchema.optional().openapi({
+      description:
+        'The item (a shared piece of media, GET /v1/items/{id}) the matched hash belongs to, with the variant of the media it was computed from; the first shared when several. Absent for a hash shared alone.',
+    }),
     items: z.array(ItemRefSchema).optional().openapi({ description: 'Every item the matched hash belongs to, when more than one.' }),
   })
   .openapi('Match');
@@ -158,14 +212,27 @@ export const MatchResultSchema = z
       type: HashTypeSchema,
       value: HashValueSchema,
       quality: z.number().int().optional(),
-      frames: z.number().int().optional().openapi({ description: `vpdq: frames in the query, and usableFrames those of quality >= ${THRESHOLDS.vpdq.frameMinQuality} with distinct hashes.` }),
+      frames: z
+        .number()
+        .int()
+        .optional()
+        .openapi({ description: `vpdq: frames in the query, and usableFrames those of quality >= ${THRESHOLDS.vpdq.frameMinQuality} with distinct hashes.` }),
       usableFrames: z.number().int().optional(),
-      pages: z.number().int().optional().openapi({ description: `pdf: pages in the query, and usablePages those of quality >= ${THRESHOLDS.pdf.pageMinQuality} with distinct hashes.` }),
+      pages: z
+        .number()
+        .int()
+        .optional()
+        .openapi({ description: `pdf: pages in the query, and usablePages those of quality >= ${THRESHOLDS.pdf.pageMinQuality} with distinct hashes.` }),
       usablePages: z.number().int().optional(),
       canonicalUrl: z.string().optional().openapi({ description: 'url: the URL as the node canonicalised it (never stored).' }),
     }),
     matched: z.boolean().openapi({ description: 'Whether any shared hash matched (`matches` is not empty).' }),
-    lowQuality: z.boolean().optional().openapi({ description: `The query PDQ hash has quality below ${THRESHOLDS.pdq.minQuality} (a video: no frame of quality ${THRESHOLDS.vpdq.frameMinQuality} or more; a PDF: no page of quality ${THRESHOLDS.pdf.pageMinQuality} or more): weak evidence.` }),
+    lowQuality: z
+      .boolean()
+      .optional()
+      .openapi({
+        description: `The query PDQ hash has quality below ${THRESHOLDS.pdq.minQuality} (a video: no frame of quality ${THRESHOLDS.vpdq.frameMinQuality} or more; a PDF: no page of quality ${THRESHOLDS.pdf.pageMinQuality} or more): weak evidence.`,
+      }),
     matches: z.array(MatchSchema).openapi({ description: 'Nearest first.' }),
   })
   .openapi('MatchResult');
@@ -175,12 +242,34 @@ export const MatchResultSchema = z
  * zod: the handler reads the body itself (src/http/media.ts), so no validator parses it first.
  */
 export const mediaBodyContent = {
-  'application/pdf': { schema: { type: 'string' as const, format: 'binary', description: 'A PDF (told from its bytes): md5 and sha256 of the file, PDQ of each page, TLSH of its text. Needs poppler on the node.' } },
-  'text/plain': { schema: { type: 'string' as const, format: 'binary', description: 'Text: TLSH of its normalised form, md5 and sha256 of the bytes. UTF-8 unless a byte-order mark or `charset` says otherwise.' } },
+  'application/pdf': {
+    schema: {
+      type: 'string' as const,
+      format: 'binary',
+      description: 'A PDF (told from its bytes): md5 and sha256 of the file, PDQ of each page, TLSH of its text. Needs poppler on the node.',
+    },
+  },
+  'text/plain': {
+    schema: {
+      type: 'string' as const,
+      format: 'binary',
+      description: 'Text: TLSH of its normalised form, md5 and sha256 of the bytes. UTF-8 unless a byte-order mark or `charset` says otherwise.',
+    },
+  },
   'image/*': { schema: { type: 'string' as const, format: 'binary', description: 'The image bytes (JPEG, PNG, WebP, GIF, AVIF, TIFF).' } },
-  'video/*': { schema: { type: 'string' as const, format: 'binary', description: 'The video bytes (MP4, MOV, WebM, MKV, AVI, FLV, MPEG-TS, ...); needs ffmpeg on the node.' } },
+  'video/*': {
+    schema: {
+      type: 'string' as const,
+      format: 'binary',
+      description: 'The video bytes (MP4, MOV, WebM, MKV, AVI, FLV, MPEG-TS, ...); needs ffmpeg on the node.',
+    },
+  },
   'multipart/form-data': {
-    schema: { type: 'object' as const, properties: { file: { type: 'string' as const, format: 'binary', description: 'The image, video, PDF or text (a text part declared text/plain).' } }, required: ['file'] },
+    schema: {
+      type: 'object' as const,
+      properties: { file: { type: 'string' as const, format: 'binary', description: 'The image, video, PDF or text (a text part declared text/plain).' } },
+      required: ['file'],
+    },
   },
 };
 
@@ -200,7 +289,10 @@ const PROBLEM_DESCRIPTIONS = {
 
 export type ProblemStatus = keyof typeof PROBLEM_DESCRIPTIONS;
 
-const problemResponse = (status: ProblemStatus) => ({ description: PROBLEM_DESCRIPTIONS[status], content: { 'application/problem+json': { schema: ProblemSchema } } });
+const problemResponse = (status: ProblemStatus) => ({
+  description: PROBLEM_DESCRIPTIONS[status],
+  content: { 'application/problem+json': { schema: ProblemSchema } },
+});
 
 /** The OpenAPI responses of the given error statuses, each a problem+json document. */
 export function problemResponses<S extends ProblemStatus>(...statuses: S[]): { [K in S]?: ReturnType<typeof problemResponse> } {
@@ -210,4 +302,6 @@ export function problemResponses<S extends ProblemStatus>(...statuses: S[]): { [
 }
 
 /** `{id}` of a stored hash in a path. */
-export const HashIdParams = z.object({ id: z.string().max(100, 'a hash id is at most 100 characters').openapi({ description: 'The id the node gave the hash (share results, matches, the feed).' }) });
+export const HashIdParams = z.object({
+  id: z.string().max(100, 'a hash id is at most 100 characters').openapi({ description: 'The id the node gave the hash (share results, matches, the feed).' }),
+});

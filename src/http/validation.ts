@@ -45,10 +45,12 @@ export function nodeWords(iss: RawIssue): string {
       return `${field} must be ${EXPECTED[iss.expected] ?? iss.expected}, got ${shown(iss.input)}`;
     case 'too_small':
       if (iss.origin === 'array') return `${field} must hold at least ${count(iss.minimum, 'item')}`;
-      if (iss.origin === 'string') return iss.exact ? `${field} must be exactly ${count(iss.minimum, 'character')}` : `${field} must be at least ${count(iss.minimum, 'character')}`;
+      if (iss.origin === 'string')
+        return iss.exact ? `${field} must be exactly ${count(iss.minimum, 'character')}` : `${field} must be at least ${count(iss.minimum, 'character')}`;
       return `${field} must be ${iss.inclusive === false ? 'more than' : 'at least'} ${iss.minimum}, got ${shown(iss.input)}`;
     case 'too_big':
-      if (iss.origin === 'array') return `${field} holds ${Array.isArray(iss.input) ? iss.input.length : 'too many'} items; at most ${iss.maximum} are accepted in one request`;
+      if (iss.origin === 'array')
+        return `${field} holds ${Array.isArray(iss.input) ? iss.input.length : 'too many'} items; at most ${iss.maximum} are accepted in one request`;
       if (iss.origin === 'string') return `${field} must be at most ${count(iss.maximum, 'character')}`;
       return `${field} must be ${iss.inclusive === false ? 'less than' : 'at most'} ${iss.maximum}, got ${shown(iss.input)}`;
     case 'invalid_value':
@@ -116,7 +118,9 @@ export function problemOf(issues: readonly z.core.$ZodIssue[]): DomainError {
   const mistyped = new Set(issues.filter((i) => i.code === 'invalid_type').map((i) => pathOf(i.path)));
   const errors = problems(issues, mistyped);
   const tooMany = issues.some(
-    (i) => (i.code === 'too_big' && i.origin === 'array' && i.path.length === 1 && !mistyped.has(pathOf(i.path))) || (i.code === 'custom' && i.params?.problem === BATCH_TOO_LARGE.problem),
+    (i) =>
+      (i.code === 'too_big' && i.origin === 'array' && i.path.length === 1 && !mistyped.has(pathOf(i.path))) ||
+      (i.code === 'custom' && i.params?.problem === BATCH_TOO_LARGE.problem),
   );
   return new DomainError(tooMany ? 'batch_too_large' : 'invalid_request', errors[0]?.message ?? 'the request is not valid', { errors });
 }

@@ -101,7 +101,9 @@ function storedHash(hex: string): Uint8Array {
 
 async function sign(deps: AuditDeps, head: TreeHead): Promise<SignedTreeHead> {
   const { kid, key } = await deps.keyring.signingKey();
-  const signature = await new CompactSign(te.encode(treeHeadPayload(head))).setProtectedHeader({ alg: NODE_ALG, kid, typ: 'tree-head+jws', cty: 'application/json' }).sign(key);
+  const signature = await new CompactSign(te.encode(treeHeadPayload(head)))
+    .setProtectedHeader({ alg: NODE_ALG, kid, typ: 'tree-head+jws', cty: 'application/json' })
+    .sign(key);
   return { ...head, signature };
 }
 
@@ -122,7 +124,9 @@ async function integratedSize(deps: AuditDeps): Promise<number> {
 
 function checkSize(name: string, v: number, min: number, max: number, hint: string): void {
   if (!Number.isSafeInteger(v) || v < min || v > max) {
-    throw new DomainError('invalid_request', `${name} must be an integer from ${min} to ${max} (${hint})`, { errors: [{ path: name, message: `out of range: ${v}` }] });
+    throw new DomainError('invalid_request', `${name} must be an integer from ${min} to ${max} (${hint})`, {
+      errors: [{ path: name, message: `out of range: ${v}` }],
+    });
   }
 }
 

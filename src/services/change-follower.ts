@@ -143,7 +143,9 @@ export class ChangeFollower implements Follower {
 
   private async apply(rows: FollowedChange[]): Promise<void> {
     // Videos and PDFs enter and leave the index by their frames and pages: read those of the page's at once.
-    const videoIds = [...new Set(rows.filter((r) => (r.kind === 'add' || r.kind === 'retract') && r.hash && isListHashType(r.hash.type)).map((r) => r.subject))];
+    const videoIds = [
+      ...new Set(rows.filter((r) => (r.kind === 'add' || r.kind === 'retract') && r.hash && isListHashType(r.hash.type)).map((r) => r.subject)),
+    ];
     const frames = new Map<string, IndexEntry[]>();
     if (videoIds.length) {
       for (const { hashId, ...entry } of await this.store.indexedFramesOf(videoIds)) {

@@ -51,10 +51,12 @@ const ALG_OF: Record<string, string> = { 'OKP/Ed25519': 'EdDSA', 'EC/P-256': 'ES
  */
 export async function checkPublicJwk(jwk: Record<string, unknown>): Promise<{ jwk: Record<string, unknown>; kid: string; alg: string }> {
   const bad = (msg: string) => new DomainError('invalid_request', msg, { errors: [{ path: 'jwk', message: msg }] });
-  if ('d' in jwk || 'k' in jwk || 'p' in jwk) throw bad('jwk holds private key material; register only the public key (the node never holds a client\'s private key)');
+  if ('d' in jwk || 'k' in jwk || 'p' in jwk)
+    throw bad("jwk holds private key material; register only the public key (the node never holds a client's private key)");
   const alg = ALG_OF[`${jwk.kty}/${jwk.crv}`];
   if (!alg) throw bad('jwk must be an Ed25519 (kty OKP) or P-256 (kty EC) public key');
-  if (jwk.alg !== undefined && jwk.alg !== alg && !(alg === 'EdDSA' && jwk.alg === 'Ed25519')) throw bad(`jwk alg ${String(jwk.alg)} does not fit its key type (${alg})`);
+  if (jwk.alg !== undefined && jwk.alg !== alg && !(alg === 'EdDSA' && jwk.alg === 'Ed25519'))
+    throw bad(`jwk alg ${String(jwk.alg)} does not fit its key type (${alg})`);
   const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
   const pub: JWK = alg === 'EdDSA' ? { kty: 'OKP', crv: 'Ed25519', x: text(jwk.x) } : { kty: 'EC', crv: 'P-256', x: text(jwk.x), y: text(jwk.y) };
   try {
@@ -74,7 +76,14 @@ async function view(deps: ClientDeps, { jwksUrl, ...c }: ClientRow): Promise<Cli
     createdAt: iso(c.createdAt),
     updatedAt: iso(c.updatedAt),
     scopes: [...ROLE_SCOPES[c.role]],
-    keys: keys.map((k) => ({ kid: k.kid, alg: k.alg, status: k.status, createdAt: iso(k.createdAt), revokedAt: k.revokedAt === null ? null : iso(k.revokedAt), jwk: k.jwk })),
+    keys: keys.map((k) => ({
+      kid: k.kid,
+      alg: k.alg,
+      status: k.status,
+      createdAt: iso(k.createdAt),
+      revokedAt: k.revokedAt === null ? null : iso(k.revokedAt),
+      jwk: k.jwk,
+    })),
   };
 }
 
@@ -82,7 +91,7 @@ async function view(deps: ClientDeps, { jwksUrl, ...c }: ClientRow): Promise<Cli
 function checkJwksUrl(role: string, text: string, withKey: boolean): string {
   const bad = (msg: string) => new DomainError('invalid_request', msg, { errors: [{ path: 'jwksUrl', message: msg }] });
   if (role !== 'peer') throw bad('jwksUrl is for peer nodes (role peer); other clients register their public keys');
-  if (withKey) throw bad('give either jwk or jwksUrl: a peer\'s keys come from its JWKS URL');
+  if (withKey) throw bad("give either jwk or jwksUrl: a peer's keys come from its JWKS URL");
   const u = peerUrl(text);
   if ('problem' in u) throw bad(`jwksUrl: ${u.problem}`);
   return u.url;
@@ -93,7 +102,9 @@ export async function createClient(deps: ClientDeps, actor: string, input: NewCl
   const key = input.jwk === undefined ? undefined : await checkPublicJwk(input.jwk);
   const now = deps.now();
   const client: ClientRow = { id: deps.newId(), name: input.name.trim(), role: input.role, status: 'active', createdAt: now, updatedAt: now, jwksUrl };
-  const keyRow: ClientKeyRow[] = key ? [{ kid: key.kid, clientId: client.id, jwk: key.jwk, alg: key.alg, status: 'active', createdAt: now, revokedAt: null }] : [];
+  const keyRow: ClientKeyRow[] = key
+    ? [{ kid: key.kid, clientId: client.id, jwk: key.jwk, alg: key.alg, status: 'active', createdAt: now, revokedAt: null }]
+    : [];
   const r = await deps.ledger.createClient({ at: now, actor, client, keys: keyRow, onlyIfNoAdmin: input.onlyIfNoAdmin });
   if (!r.created) throw new DomainError('conflict', 'an active admin exists already');
   await deps.follower.catchUp(r.lastChange);
@@ -126,10 +137,17 @@ export async function addClientKey(deps: ClientDeps, actor: string, id: string, 
   const c = await mustGet(deps, id);
   if (c.jwksUrl) throw new DomainError('conflict', `client ${id} is a peer node whose keys come from its JWKS URL ${c.jwksUrl}; it rotates them there`);
   const key = await checkPublicJwk(jwkInput);
-  const r = await deps.ledger.addClientKey({ at: deps.now(), actor, key: { kid: key.kid, clientId: id, jwk: key.jwk, alg: key.alg, status: 'active', createdAt: deps.now(), revokedAt: null } });
+  const r = await deps.ledger.addClientKey({
+    at: deps.now(),
+    actor,
+    key: { kid: key.kid, clientId: id, jwk: key.jwk, alg: key.alg, status: 'active', createdAt: deps.now(), revokedAt: null },
+  });
   if (!r.added) {
     const existing = (await deps.auth.clientKeys(id)).find((k) => k.kid === key.kid);
-    throw new DomainError('conflict', `client ${id} already has a key with kid ${key.kid}${existing?.status === 'revoked' ? ' (revoked; a revoked key cannot come back)' : ''}`);
+    throw new DomainError(
+      'conflict',
+      `client ${id} already has a key with kid ${key.kid}${existing?.status === 'revoked' ? ' (revoked; a revoked key cannot come back)' : ''}`,
+    );
   }
   await deps.follower.catchUp(r.lastChange);
   return view(deps, c);

@@ -38,7 +38,10 @@ export function decodeCursor(cursor: string): number {
     text = '';
   }
   const m = /^feed:(\d{1,15})$/.exec(text);
-  if (!m) throw new DomainError('invalid_request', 'cursor is not one this node issued; start without a cursor or pass back nextCursor unchanged', { errors: [{ path: 'cursor', message: 'not a valid cursor' }] });
+  if (!m)
+    throw new DomainError('invalid_request', 'cursor is not one this node issued; start without a cursor or pass back nextCursor unchanged', {
+      errors: [{ path: 'cursor', message: 'not a valid cursor' }],
+    });
   return Number(m[1]);
 }
 
@@ -63,9 +66,18 @@ export type PartList = { frames: VideoFrameHash[] } | { pages: PdfPageHash[] };
  * PDFs they add: the change that adds one carries them, read from their own rows. Shared by the
  * partners' feed and the federation feed.
  */
-export async function takePage<R extends Pick<ChangeRow, 'seq' | 'kind' | 'hashId' | 'snapshot'>>(deps: Pick<ServiceDeps, 'hashes'>, rows: R[], limit: number): Promise<{ page: R[]; lists: Map<number, PartList> }> {
+export async function takePage<R extends Pick<ChangeRow, 'seq' | 'kind' | 'hashId' | 'snapshot'>>(
+  deps: Pick<ServiceDeps, 'hashes'>,
+  rows: R[],
+  limit: number,
+): Promise<{ page: R[]; lists: Map<number, PartList> }> {
   const addsVideo = (r: R) => r.kind === 'add' && isListHashType(r.snapshot.type);
-  const counts = await deps.hashes.frameCounts(rows.slice(0, limit).filter(addsVideo).map((r) => r.hashId));
+  const counts = await deps.hashes.frameCounts(
+    rows
+      .slice(0, limit)
+      .filter(addsVideo)
+      .map((r) => r.hashId),
+  );
   let n = 0;
   let frames = 0;
   const framesIn = (r: R) => (addsVideo(r) ? (counts.get(r.hashId) ?? 0) : 0);

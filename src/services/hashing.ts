@@ -86,9 +86,16 @@ export function mediaKind(bytes: Uint8Array, contentType = ''): MediaKind {
  * and its charset). Only the decoders and digests: the client CLI hashes locally with the same code
  * as the node. Sizes are the caller's to limit (src/http/media.ts).
  */
-export async function hashMedia(deps: HashingDeps, bytes: Uint8Array, opts: { dihedral?: boolean; robust?: RobustRole; contentType?: string; admitted?: SlotPlace } = {}): Promise<AnyMediaHashes> {
+export async function hashMedia(
+  deps: HashingDeps,
+  bytes: Uint8Array,
+  opts: { dihedral?: boolean; robust?: RobustRole; contentType?: string; admitted?: SlotPlace } = {},
+): Promise<AnyMediaHashes> {
   try {
-    if (bytes.byteLength === 0) throw new DomainError('invalid_request', 'the request body is empty; send the image, video, PDF or text', { errors: [{ path: 'body', message: 'empty' }] });
+    if (bytes.byteLength === 0)
+      throw new DomainError('invalid_request', 'the request body is empty; send the image, video, PDF or text', {
+        errors: [{ path: 'body', message: 'empty' }],
+      });
     const kind = mediaKind(bytes, opts.contentType);
     // Not an image after all: its place among the image slots is not held through a video's decode.
     if (kind !== 'image') opts.admitted?.release();
@@ -128,7 +135,10 @@ async function fileDigests(deps: HashingDeps, bytes: Uint8Array): Promise<{ md5:
 async function hashImage(deps: HashingDeps, bytes: Uint8Array, opts: { dihedral?: boolean; robust?: RobustRole; admitted?: SlotPlace }): Promise<MediaHashes> {
   const decoder = deps.decoder;
   if (!decoder) {
-    throw new DomainError('not_implemented', 'this deployment cannot decode images; compute the hashes on your side (npm run client -- hash FILE) and send them to POST /v1/match');
+    throw new DomainError(
+      'not_implemented',
+      'this deployment cannot decode images; compute the hashes on your side (npm run client -- hash FILE) and send them to POST /v1/match',
+    );
   }
   const pixels = deps.images?.pixels ?? inThread(deps.kernels);
   // All of it in a slot: the digests (a pool's threads get copies of the bytes), then the decode and
@@ -140,7 +150,11 @@ async function hashImage(deps: HashingDeps, bytes: Uint8Array, opts: { dihedral?
     const img = await decoder.decode(bytes);
     const media = { width: img.width, height: img.height, format: img.format };
     // The pixels are handed over (a pool's thread gets their buffer, not a copy).
-    const h = await pixels.run('imageHashes', { rgba: img.rgba, width: img.width, height: img.height }, { dihedral: opts.dihedral === true, robust: opts.robust });
+    const h = await pixels.run(
+      'imageHashes',
+      { rgba: img.rgba, width: img.width, height: img.height },
+      { dihedral: opts.dihedral === true, robust: opts.robust },
+    );
     if (deps.metrics && elapsed) deps.metrics.hashed('image', elapsed());
     return { h, media, md5, sha256 };
   };
@@ -222,7 +236,11 @@ export function hashList(h: AnyMediaHashes): HashWithVariants[] {
     ];
   }
   if (h.kind === 'video') {
-    return [{ type: 'vpdq', value: h.hashes.vpdq.value, frames: h.hashes.vpdq.frames }, { type: 'md5', value: h.hashes.md5.value }, { type: 'sha256', value: h.hashes.sha256.value }];
+    return [
+      { type: 'vpdq', value: h.hashes.vpdq.value, frames: h.hashes.vpdq.frames },
+      { type: 'md5', value: h.hashes.md5.value },
+      { type: 'sha256', value: h.hashes.sha256.value },
+    ];
   }
   return [
     { type: 'pdq', value: h.hashes.pdq.value, quality: h.hashes.pdq.quality, variants: h.variants?.pdq },

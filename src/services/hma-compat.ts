@@ -40,14 +40,21 @@ async function matchesOf(deps: ServiceDeps, input: HmaLookupInput): Promise<{ ma
   const keep = bankFilter(input.banks);
   return rows.flatMap((row) => {
     const match = row && byId.get(row.id);
-    if (!row || !match || !match.labels.some(keep)) return [];
-    return [{ match: { ...match, labels: match.labels.filter(keep) }, hma: { bank_content_id: row.seq, distance: mapped.exact ? '-' : String(match.distance) } }];
+    if (!row || !match?.labels.some(keep)) return [];
+    return [
+      { match: { ...match, labels: match.labels.filter(keep) }, hma: { bank_content_id: row.seq, distance: mapped.exact ? '-' : String(match.distance) } },
+    ];
   });
 }
 
 function bankFilter(banks: string | undefined): (label: string) => boolean {
   if (!banks) return () => true;
-  const wanted = new Set(banks.split(',').map((b) => b.trim()).filter(Boolean));
+  const wanted = new Set(
+    banks
+      .split(',')
+      .map((b) => b.trim())
+      .filter(Boolean),
+  );
   return (label) => wanted.has(label);
 }
 
@@ -69,7 +76,11 @@ export async function hmaLookup(deps: ServiceDeps, input: HmaLookupInput): Promi
  * looked up as `GET /m/lookup` does, keyed by that type: `{ pdq: { BANK: [...] }, video_md5: {...} }`.
  * A video's vPDQ has no signal type here (its frames are not one string): its md5 and sha256 are looked up.
  */
-export async function hmaLookupHashes(deps: ServiceDeps, hashes: readonly HashWithVariants[], banks?: string): Promise<Record<string, Record<string, HmaMatch[]>>> {
+export async function hmaLookupHashes(
+  deps: ServiceDeps,
+  hashes: readonly HashWithVariants[],
+  banks?: string,
+): Promise<Record<string, Record<string, HmaMatch[]>>> {
   const out: Record<string, Record<string, HmaMatch[]>> = {};
   for (const h of hashes) {
     const signalType = signalTypeOf(h.type);

@@ -26,7 +26,14 @@ export function jwkOf(stored: Record<string, unknown>): JWK {
 /** The stored public JWK, read member by member (a row that lacks one is a broken database, not input). */
 function publicJwkOf(r: NodeKeyRow): PublicJwk {
   const { kty, crv, x, kid, alg, use } = r.publicJwk;
-  if (typeof kty !== 'string' || typeof crv !== 'string' || typeof x !== 'string' || typeof kid !== 'string' || typeof alg !== 'string' || typeof use !== 'string') {
+  if (
+    typeof kty !== 'string' ||
+    typeof crv !== 'string' ||
+    typeof x !== 'string' ||
+    typeof kid !== 'string' ||
+    typeof alg !== 'string' ||
+    typeof use !== 'string'
+  ) {
     throw new Error(`node key ${r.kid}: its stored public JWK lacks kty, crv, x, kid, alg or use`);
   }
   return { kty, crv, x, kid, alg, use };
@@ -69,7 +76,12 @@ export class Keyring {
     const priv = await exportJWK(privateKey);
     const now = this.deps.now();
     const privateJwk = await this.deps.secretBox.seal(JSON.stringify(priv));
-    await this.deps.ledger.rotateNodeKey({ at: now, actor, key: { kid, alg: NODE_ALG, publicJwk: { ...pub, kid, alg: NODE_ALG, use: 'sig' }, privateJwk, status: 'current', createdAt: now, retiredAt: null }, onlyIfNoCurrent });
+    await this.deps.ledger.rotateNodeKey({
+      at: now,
+      actor,
+      key: { kid, alg: NODE_ALG, publicJwk: { ...pub, kid, alg: NODE_ALG, use: 'sig' }, privateJwk, status: 'current', createdAt: now, retiredAt: null },
+      onlyIfNoCurrent,
+    });
     this.forget();
     return kid;
   }
@@ -99,7 +111,9 @@ export class Keyring {
   /** The JWKS: current key first, then retired keys still within their grace period. */
   async jwks(): Promise<{ keys: PublicJwk[] }> {
     const l = await this.load();
-    const keys = l.rows.filter((r) => this.published(r)).sort((a, b) => (a.status === 'current' ? -1 : 0) - (b.status === 'current' ? -1 : 0) || b.createdAt - a.createdAt);
+    const keys = l.rows
+      .filter((r) => this.published(r))
+      .sort((a, b) => (a.status === 'current' ? -1 : 0) - (b.status === 'current' ? -1 : 0) || b.createdAt - a.createdAt);
     return { keys: keys.map(publicJwkOf) };
   }
 

@@ -59,7 +59,16 @@ export interface Match {
 
 /** What the index found for one query. */
 export interface MatchResult {
-  query: { type: HashType; value: string; quality?: number; frames?: number; usableFrames?: number; pages?: number; usablePages?: number; canonicalUrl?: string };
+  query: {
+    type: HashType;
+    value: string;
+    quality?: number;
+    frames?: number;
+    usableFrames?: number;
+    pages?: number;
+    usablePages?: number;
+    canonicalUrl?: string;
+  };
   /** The query's PDQ quality is below 50 (a video or PDF: no usable frame or page): matches on it are weak evidence. */
   lowQuality?: boolean;
   matches: Match[];
@@ -71,7 +80,16 @@ export type MatchAnswer = { query: MatchResult['query']; matched: boolean } & Om
 /** The default distance per type, with the request's own where it gave one. */
 export function resolveThresholds(maxDistance: MatchOptions['maxDistance'] = {}): Record<HashType, number> {
   const pick = (t: HashType) => maxDistance[t] ?? HASH_SPECS[t].defaultMaxDistance;
-  return { pdq: pick('pdq'), blockhash: pick('blockhash'), md5: pick('md5'), sha256: pick('sha256'), vpdq: pick('vpdq'), pdf: pick('pdf'), tlsh: pick('tlsh'), url: pick('url') };
+  return {
+    pdq: pick('pdq'),
+    blockhash: pick('blockhash'),
+    md5: pick('md5'),
+    sha256: pick('sha256'),
+    vpdq: pick('vpdq'),
+    pdf: pick('pdf'),
+    tlsh: pick('tlsh'),
+    url: pick('url'),
+  };
 }
 
 export async function matchHashes(deps: ServiceDeps, queries: readonly HashQuery[], opts: MatchOptions = {}): Promise<MatchAnswer[]> {
@@ -80,7 +98,8 @@ export async function matchHashes(deps: ServiceDeps, queries: readonly HashQuery
     // A URL sent as a URL is looked up by every key it falls under (services/url-matching.ts).
     if (q.type === 'url') return { type: 'url', value: q.value, url: q.url?.canonical, urlCandidates: q.url?.candidates };
     // From a hash alone only PDQ's variants can be derived (approximately; see dihedralFromHash).
-    if (opts.dihedral && q.type === 'pdq') return { ...q, variants: PDQ_DIHEDRAL_VARIANTS.map((variant) => ({ variant, value: dihedralFromHash(q.value, variant) })) };
+    if (opts.dihedral && q.type === 'pdq')
+      return { ...q, variants: PDQ_DIHEDRAL_VARIANTS.map((variant) => ({ variant, value: dihedralFromHash(q.value, variant) })) };
     return q;
   });
   return matchParsed(deps, withVariants, resolveThresholds(opts.maxDistance));
@@ -92,9 +111,15 @@ export async function matchHashes(deps: ServiceDeps, queries: readonly HashQuery
  * (services/video-matching.ts), a PDQ query also matches the frames of stored videos and the pages
  * of stored PDFs, and a URL sent as a URL matches its host's and folders' keys too (url-matching.ts).
  */
-export async function matchParsed(deps: ServiceDeps, queries: HashWithVariants[], thresholds: Record<HashType, number>, opts: { weakMargin?: number; onePerShare?: boolean } = {}): Promise<MatchAnswer[]> {
+export async function matchParsed(
+  deps: ServiceDeps,
+  queries: HashWithVariants[],
+  thresholds: Record<HashType, number>,
+  opts: { weakMargin?: number; onePerShare?: boolean } = {},
+): Promise<MatchAnswer[]> {
   // A half-loaded index would miss hashes: say so rather than answer "no match".
-  if (!deps.index.ready()) throw new DomainError('not_ready', 'the match index is still loading after a start; retry in a few seconds', { extra: { retryAfter: 2 } });
+  if (!deps.index.ready())
+    throw new DomainError('not_ready', 'the match index is still loading after a start; retry in a few seconds', { extra: { retryAfter: 2 } });
   const elapsed = deps.metrics.timer();
   const videos = await Promise.all(queries.map((q) => (isListHashType(q.type) ? matchVideo(deps, q, thresholds) : null)));
   const urls = await matchUrls(deps, queries);
@@ -115,7 +140,11 @@ export async function matchParsed(deps: ServiceDeps, queries: HashWithVariants[]
     [...probes].map(async ([type, list]) => {
       if (!list.length) return;
       const widest = Math.max(...list.map((p) => p.maxDistance));
-      const found = await deps.index.queryMany(type, list.map((p) => p.value), widest);
+      const found = await deps.index.queryMany(
+        type,
+        list.map((p) => p.value),
+        widest,
+      );
       list.forEach((p, k) => {
         for (const h of found[k]) {
           if (h.distance > p.maxDistance) continue;

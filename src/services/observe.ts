@@ -62,6 +62,15 @@ export const NO_METRICS: Metrics = {
 export function errorFields(e: unknown): Record<string, unknown> {
   if (!(e instanceof Error)) return { message: String(e).split('\n')[0].slice(0, 300) };
   const code = 'code' in e ? e.code : undefined;
-  const frames = (e.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l)).slice(0, 12).map((l) => l.trim());
-  return { type: e.name, ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}), message: e.message.split('\n')[0].slice(0, 300), ...(frames.length ? { stack: frames } : {}) };
+  const frames = (e.stack ?? '')
+    .split('\n')
+    .filter((l) => /^\s+at /.test(l))
+    .slice(0, 12)
+    .map((l) => l.trim());
+  return {
+    type: e.name,
+    ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}),
+    message: e.message.split('\n')[0].slice(0, 300),
+    ...(frames.length ? { stack: frames } : {}),
+  };
 }

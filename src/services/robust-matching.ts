@@ -19,7 +19,7 @@ export interface OmittedHash {
 
 const GATE_WHY: Record<RobustType, string> = {
   pdq: 'PDQ quality',
-  blockhash: 'blockhash quality (the share of blocks clear of their band\'s median)',
+  blockhash: "blockhash quality (the share of blocks clear of their band's median)",
 };
 
 /**
@@ -40,7 +40,10 @@ function gateProblem(h: RobustVariant, all: RobustVariant[], rules: RobustRules)
 }
 
 /** The hashes of an image a share stores (with the variant each stands for) and those it leaves out. */
-export function shareableImageHashes(h: MediaHashes, rules: RobustRules = ROBUST_RULES): { items: (HashWithVariants & { variant?: string })[]; omitted: OmittedHash[] } {
+export function shareableImageHashes(
+  h: MediaHashes,
+  rules: RobustRules = ROBUST_RULES,
+): { items: (HashWithVariants & { variant?: string })[]; omitted: OmittedHash[] } {
   const robust = h.robust ?? [];
   const omitted: OmittedHash[] = [];
   const perceptual: (HashWithVariants & { variant: string })[] = [];
@@ -68,7 +71,10 @@ export function robustImageQueries(h: MediaHashes, rules: RobustRules = ROBUST_R
     if (q.type !== 'pdq' && q.type !== 'blockhash') return q;
     const type = q.type;
     const wholeOk = usable(type, 'whole');
-    const turned = (q.variants ?? [{ variant: 'original', value: q.value }]).map((v) => ({ ...v, maxDistance: wholeOk ? rules.maxDistance[type][queryClass(v.variant)] : -1 }));
+    const turned = (q.variants ?? [{ variant: 'original', value: q.value }]).map((v) => ({
+      ...v,
+      maxDistance: wholeOk ? rules.maxDistance[type][queryClass(v.variant)] : -1,
+    }));
     const regions = robust
       .filter((r) => r.type === type && r.variant !== 'whole' && usable(type, r.variant))
       .map((r) => ({ variant: r.variant, value: r.value, maxDistance: rules.maxDistance[type].region }));

@@ -47,10 +47,26 @@ export interface ShareResult {
   item?: string;
 }
 
-export async function shareHashes(deps: ServiceDeps, who: Principal, items: readonly ShareItem[]): Promise<{ results: ShareResult[]; media: ItemShareResult[] }> {
+export async function shareHashes(
+  deps: ServiceDeps,
+  who: Principal,
+  items: readonly ShareItem[],
+): Promise<{ results: ShareResult[]; media: ItemShareResult[] }> {
   // One commit item per (type, value): the same hash named twice in a request shares once, with the
   // union of its labels, in every item it was named with.
-  const wanted = new Map<string, { type: HashType; value: string; labels: Set<string>; externalId: string | null; frames?: VideoFrameHash[]; pages?: PdfPageHash[]; urlScope?: string; links: Map<string, string> }>();
+  const wanted = new Map<
+    string,
+    {
+      type: HashType;
+      value: string;
+      labels: Set<string>;
+      externalId: string | null;
+      frames?: VideoFrameHash[];
+      pages?: PdfPageHash[];
+      urlScope?: string;
+      links: Map<string, string>;
+    }
+  >();
   // The media of the request, each with the union of the labels of its hashes.
   const media = new Map<string, { id: string; sha256: string; kind: ItemKind; labels: Set<string> }>();
   const itemOf = (it: ShareItem) => {
@@ -83,15 +99,26 @@ export async function shareHashes(deps: ServiceDeps, who: Principal, items: read
     return { key, item };
   });
   const weak: FieldProblem[] = items.flatMap((it, i) => {
-    if (it.type === 'pdq' && it.quality !== undefined && it.quality < THRESHOLDS.pdq.minQuality) return [{ path: `items/${i}/quality`, message: `PDQ quality ${it.quality} is below ${THRESHOLDS.pdq.minQuality}` }];
-    if (it.type === 'vpdq' && !usableFrameMask(it.frames).some(Boolean)) return [{ path: `items/${i}/frames`, message: `no frame of the video has PDQ quality ${THRESHOLDS.pdq.minQuality} or more` }];
+    if (it.type === 'pdq' && it.quality !== undefined && it.quality < THRESHOLDS.pdq.minQuality)
+      return [{ path: `items/${i}/quality`, message: `PDQ quality ${it.quality} is below ${THRESHOLDS.pdq.minQuality}` }];
+    if (it.type === 'vpdq' && !usableFrameMask(it.frames).some(Boolean))
+      return [{ path: `items/${i}/frames`, message: `no frame of the video has PDQ quality ${THRESHOLDS.pdq.minQuality} or more` }];
     if (it.type === 'pdf' && !usableFrameMask(it.pages, THRESHOLDS.pdf.pageMinQuality).some(Boolean)) {
-      return [{ path: `items/${i}/pages`, message: `no page of the PDF has PDQ quality ${THRESHOLDS.pdf.pageMinQuality} or more (blank pages?); share its tlsh, md5 or sha256 instead` }];
+      return [
+        {
+          path: `items/${i}/pages`,
+          message: `no page of the PDF has PDQ quality ${THRESHOLDS.pdf.pageMinQuality} or more (blank pages?); share its tlsh, md5 or sha256 instead`,
+        },
+      ];
     }
     return [];
   });
   if (weak.length) {
-    throw new DomainError('low_quality', `PDQ hashes of quality below ${THRESHOLDS.pdq.minQuality} are not shared: they come from flat, blank or tiny images and match unrelated media (${weak[0].message})`, { errors: weak });
+    throw new DomainError(
+      'low_quality',
+      `PDQ hashes of quality below ${THRESHOLDS.pdq.minQuality} are not shared: they come from flat, blank or tiny images and match unrelated media (${weak[0].message})`,
+      { errors: weak },
+    );
   }
 
   const committed = await deps.ledger.share({
@@ -113,10 +140,12 @@ export async function shareHashes(deps: ServiceDeps, who: Principal, items: read
   });
   await deps.follower.catchUp(committed.lastChange);
   deps.metrics.shared([...wanted.values()].map((w, i) => ({ type: w.type, outcome: committed.items[i].outcome })));
-  const results = new Map([...wanted].map(([key, w], i) => {
-    const r = committed.items[i];
-    return [key, { id: r.id, type: w.type, value: w.value, created: r.outcome === 'created', outcome: r.outcome }];
-  }));
+  const results = new Map(
+    [...wanted].map(([key, w], i) => {
+      const r = committed.items[i];
+      return [key, { id: r.id, type: w.type, value: w.value, created: r.outcome === 'created', outcome: r.outcome }];
+    }),
+  );
   const out = keyOf.flatMap(({ key, item }) => {
     const r = results.get(key);
     return r ? [item ? { ...r, item } : r] : [];
@@ -125,8 +154,17 @@ export async function shareHashes(deps: ServiceDeps, who: Principal, items: read
 }
 
 /** Shares the hashes of one upload as one item, in one commit with the item and the member's share of it. */
-export async function shareMediaItem(deps: ServiceDeps, who: Principal, items: readonly ShareItem[], media: MediaItem): Promise<{ results: ShareResult[]; item: ItemShareResult }> {
-  const r = await shareHashes(deps, who, items.map((it) => ({ ...it, item: media })));
+export async function shareMediaItem(
+  deps: ServiceDeps,
+  who: Principal,
+  items: readonly ShareItem[],
+  media: MediaItem,
+): Promise<{ results: ShareResult[]; item: ItemShareResult }> {
+  const r = await shareHashes(
+    deps,
+    who,
+    items.map((it) => ({ ...it, item: media })),
+  );
   const [item] = r.media;
   if (!item) throw new Error('the ledger did not report the item of a media share');
   return { results: r.results.map(({ item: _, ...x }) => x), item };
@@ -163,7 +201,14 @@ export async function retractHash(deps: ServiceDeps, who: Principal, id: string)
   const isAdmin = who.role === 'admin';
   // Contributions are never deleted, so whether the caller ever shared it is settled by this read.
   if (!isAdmin && !h.contributions.some((c) => c.contributor === who.clientId)) throw new DomainError('forbidden', 'you can only retract hashes you shared');
-  const r = await deps.ledger.retract({ at: deps.now(), actor: who.clientId, hashId: id, type: h.type, value: h.value, contributor: isAdmin ? null : who.clientId });
+  const r = await deps.ledger.retract({
+    at: deps.now(),
+    actor: who.clientId,
+    hashId: id,
+    type: h.type,
+    value: h.value,
+    contributor: isAdmin ? null : who.clientId,
+  });
   await deps.follower.catchUp(r.lastChange);
   return { id, status: r.status, contributors: r.contributors };
 }

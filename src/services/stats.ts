@@ -29,7 +29,7 @@ export class StatsCache {
 
   constructor(
     readonly store: StatsStore,
-  private readonly lastChange: () => Promise<number>,
+    private readonly lastChange: () => Promise<number>,
     private readonly now: () => number,
     private readonly minIntervalMs = 5_000,
   ) {}

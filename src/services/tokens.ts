@@ -35,7 +35,10 @@ export interface TokenDeps {
 
 /** An OAuth error response (RFC 6749 §5.2): not problem+json, as OAuth clients expect this shape. */
 export class OAuthError extends Error {
-  constructor(readonly error: 'invalid_request' | 'invalid_client' | 'unsupported_grant_type' | 'invalid_scope' | 'invalid_grant', readonly description: string) {
+  constructor(
+    readonly error: 'invalid_request' | 'invalid_client' | 'unsupported_grant_type' | 'invalid_scope' | 'invalid_grant',
+    readonly description: string,
+  ) {
     super(description);
   }
   get status(): 400 | 401 {
@@ -85,7 +88,10 @@ function assertionAudiences(issuer: string, others: readonly string[] = []): str
  */
 export function parseAudienceList(text: string): string[] | { problem: string } {
   const out: string[] = [];
-  for (const item of text.split(',').map((x) => x.trim()).filter(Boolean)) {
+  for (const item of text
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)) {
     let url: URL;
     try {
       url = new URL(item);
@@ -93,7 +99,8 @@ export function parseAudienceList(text: string): string[] | { problem: string } 
       return { problem: `${JSON.stringify(item)} is not an absolute URL (give URLs like https://hashes.example.org, comma-separated)` };
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') return { problem: `${JSON.stringify(item)} is not an http(s) URL` };
-    if (url.search || url.hash || url.username || url.password) return { problem: `${JSON.stringify(item)} must be a plain URL, without credentials, query or fragment` };
+    if (url.search || url.hash || url.username || url.password)
+      return { problem: `${JSON.stringify(item)} must be a plain URL, without credentials, query or fragment` };
     out.push(item.replace(/\/+$/, ''));
   }
   return out;
@@ -101,7 +108,8 @@ export function parseAudienceList(text: string): string[] | { problem: string } 
 
 export async function issueAccessToken(deps: TokenDeps, req: TokenRequest): Promise<TokenResponse> {
   if (!req.grant_type) throw new OAuthError('invalid_request', 'grant_type is missing; use client_credentials');
-  if (req.grant_type !== 'client_credentials') throw new OAuthError('unsupported_grant_type', `grant_type ${req.grant_type} is not supported; use client_credentials`);
+  if (req.grant_type !== 'client_credentials')
+    throw new OAuthError('unsupported_grant_type', `grant_type ${req.grant_type} is not supported; use client_credentials`);
   if (req.client_assertion_type !== ASSERTION_TYPE) throw new OAuthError('invalid_request', `client_assertion_type must be ${ASSERTION_TYPE}`);
   const assertion = req.client_assertion;
   if (!assertion) throw new OAuthError('invalid_request', 'client_assertion is missing');
@@ -120,11 +128,16 @@ export async function issueAccessToken(deps: TokenDeps, req: TokenRequest): Prom
   const clientId = claims.iss;
   if (typeof clientId !== 'string' || claims.sub !== clientId) throw new OAuthError('invalid_client', 'assertion iss and sub must both be your client id');
   if (req.client_id !== undefined && req.client_id !== clientId) {
-    throw new OAuthError('invalid_client', `client_id ${JSON.stringify(req.client_id)} does not match the client assertion's iss ${JSON.stringify(clientId)}; send your own client id in both, or leave client_id out`);
+    throw new OAuthError(
+      'invalid_client',
+      `client_id ${JSON.stringify(req.client_id)} does not match the client assertion's iss ${JSON.stringify(clientId)}; send your own client id in both, or leave client_id out`,
+    );
   }
   const client = await deps.auth.getClient(clientId);
   if (!client) throw new OAuthError('invalid_client', 'unknown client');
-  const keys = client.jwksUrl ? await remoteKeys(deps, client, client.jwksUrl, header.kid) : (await deps.auth.clientKeys(clientId)).filter((k) => k.status === 'active' && (header.kid === undefined || k.kid === header.kid));
+  const keys = client.jwksUrl
+    ? await remoteKeys(deps, client, client.jwksUrl, header.kid)
+    : (await deps.auth.clientKeys(clientId)).filter((k) => k.status === 'active' && (header.kid === undefined || k.kid === header.kid));
   if (keys.length === 0) throw new OAuthError('invalid_client', header.kid ? `key ${header.kid} is unknown or revoked` : 'the client has no active key');
 
   const audiences = assertionAudiences(deps.issuer, deps.tokenAudiences);
@@ -151,7 +164,10 @@ export async function issueAccessToken(deps: TokenDeps, req: TokenRequest): Prom
   }
   if (!verified) {
     if (lastError instanceof joseErrors.JWTClaimValidationFailed && lastError.claim === 'aud') {
-      throw new OAuthError('invalid_client', `client assertion rejected: its "aud" claim is not acceptable; it must be this node's issuer identifier ${deps.issuer} or its token URL ${deps.issuer}${TOKEN_PATH}`);
+      throw new OAuthError(
+        'invalid_client',
+        `client assertion rejected: its "aud" claim is not acceptable; it must be this node's issuer identifier ${deps.issuer} or its token URL ${deps.issuer}${TOKEN_PATH}`,
+      );
     }
     throw new OAuthError('invalid_client', `client assertion rejected: ${describeJoseError(lastError, 'assertion')}`);
   }
@@ -270,10 +286,12 @@ async function principalOf(deps: TokenDeps, payload: JWTPayload): Promise<Princi
   if (client.status !== 'active') throw new DomainError('client_suspended', 'this client is suspended; ask a consortium admin');
   if (client.jwksUrl) {
     // A peer's key stays good while its JWKS publishes it (the cached set, fetched again when it expires).
-    if (!(await publishedByPeer(deps, client.jwksUrl, String(payload.ckid)))) throw new DomainError('invalid_token', 'the key this token was obtained with is no longer published at the client\'s JWKS URL');
+    if (!(await publishedByPeer(deps, client.jwksUrl, String(payload.ckid))))
+      throw new DomainError('invalid_token', "the key this token was obtained with is no longer published at the client's JWKS URL");
   } else {
     const keys = await deps.auth.clientKeys(clientId);
-    if (!keys.some((k) => k.kid === payload.ckid && k.status === 'active')) throw new DomainError('invalid_token', 'the key this token was obtained with has been revoked');
+    if (!keys.some((k) => k.kid === payload.ckid && k.status === 'active'))
+      throw new DomainError('invalid_token', 'the key this token was obtained with has been revoked');
   }
   const carried = String(payload.scope).split(' ');
   const scopes = ROLE_SCOPES[client.role].filter((s) => carried.includes(s));
@@ -290,7 +308,8 @@ async function publishedByPeer(deps: TokenDeps, url: string, kid: string): Promi
 
 function describeJoseError(e: unknown, what: string): string {
   if (e instanceof joseErrors.JWTExpired) return `the ${what} has expired`;
-  if (e instanceof joseErrors.JWTClaimValidationFailed) return `the ${what}'s "${e.claim}" claim is not acceptable (${e.reason === 'check_failed' ? 'wrong value or not yet valid' : e.reason})`;
+  if (e instanceof joseErrors.JWTClaimValidationFailed)
+    return `the ${what}'s "${e.claim}" claim is not acceptable (${e.reason === 'check_failed' ? 'wrong value or not yet valid' : e.reason})`;
   if (e instanceof joseErrors.JOSEAlgNotAllowed) return `the ${what}'s signing algorithm is not accepted`;
   if (e instanceof joseErrors.JWSSignatureVerificationFailed) return `the ${what}'s signature does not verify`;
   if (e instanceof joseErrors.JWKSNoMatchingKey) return `the ${what} is signed by an unknown key`;

@@ -13,7 +13,11 @@ export async function matchUrls(deps: ServiceDeps, queries: HashWithVariants[]):
   const out = new Map<number, MatchResult>();
   const asked = queries.flatMap((q, i) => (q.type === 'url' && q.urlCandidates ? [{ i, q, candidates: q.urlCandidates }] : []));
   if (asked.length === 0) return out;
-  const hits = await deps.index.queryMany('url', asked.flatMap((a) => a.candidates.map((c) => c.digest)), 0);
+  const hits = await deps.index.queryMany(
+    'url',
+    asked.flatMap((a) => a.candidates.map((c) => c.digest)),
+    0,
+  );
   const details = new Map((await deps.hashes.getBySeqs(hits.flat().map((h) => h.seq))).map((d) => [d.seq, d]));
   const origins = await deps.origins.matching();
   let k = 0;

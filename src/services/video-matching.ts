@@ -85,7 +85,10 @@ async function matchParts(
     if (start > 0) await yieldToOthers();
     const chunk = usable.slice(start, start + CHUNK);
     const values = chunk.map((f) => f.hash);
-    const [frameHits, imageHits] = await Promise.all([deps.index.queryMany(type, values, thresholds[type]), deps.index.queryMany('pdq', values, thresholds.pdq)]);
+    const [frameHits, imageHits] = await Promise.all([
+      deps.index.queryMany(type, values, thresholds[type]),
+      deps.index.queryMany('pdq', values, thresholds.pdq),
+    ]);
     const unknown = new Set<number>();
     for (const hits of frameHits) for (const h of hits) if (!owners.has(h.seq)) unknown.add(h.seq);
     if (unknown.size) {
@@ -116,7 +119,13 @@ async function matchParts(
   }
 
   const videos = [...tallies.values()]
-    .map((t) => ({ t, verdict: vpdqVerdict({ queryMatched: t.queryFrames, queryUsable: usable.length, candidateMatched: t.candidateFrames.size, candidateUsable: t.owner.indexedFrames }, rule) }))
+    .map((t) => ({
+      t,
+      verdict: vpdqVerdict(
+        { queryMatched: t.queryFrames, queryUsable: usable.length, candidateMatched: t.candidateFrames.size, candidateUsable: t.owner.indexedFrames },
+        rule,
+      ),
+    }))
     .filter((v) => v.verdict.matched);
   const details = new Map((await deps.hashes.getBySeqs([...videos.map((v) => v.t.owner.hashSeq), ...images.keys()])).map((d) => [d.seq, d]));
   const origins = await deps.origins.matching();
@@ -125,7 +134,9 @@ async function matchParts(
     .flatMap(({ t, verdict }) => {
       const d = details.get(t.owner.hashSeq);
       if (!matchable(d, origins)) return [];
-      return [{ ...matchOf(d, t.distance), ...annotate({ queryMatchPercent: verdict.queryMatchPercent, candidateMatchPercent: verdict.candidateMatchPercent }) }];
+      return [
+        { ...matchOf(d, t.distance), ...annotate({ queryMatchPercent: verdict.queryMatchPercent, candidateMatchPercent: verdict.candidateMatchPercent }) },
+      ];
     });
   const imageMatches = [...images]
     .sort((a, b) => a[1].distance - b[1].distance || a[0] - b[0])
@@ -140,9 +151,23 @@ async function matchParts(
 export async function stillsInVideos(deps: ServiceDeps, queries: HashWithVariants[], maxDistance: number): Promise<Map<number, Match[]>> {
   const out = new Map<number, Match[]>();
   // Every PDQ value (a query, or each of its variants) against the frames and the pages, in one batch each.
-  const values = queries.flatMap((q, i) => (q.type !== 'pdq' ? [] : (q.variants?.length ? q.variants : [{ variant: undefined, value: q.value }]).map((p) => ({ query: i, ...p }))));
+  const values = queries.flatMap((q, i) =>
+    q.type !== 'pdq' ? [] : (q.variants?.length ? q.variants : [{ variant: undefined, value: q.value }]).map((p) => ({ query: i, ...p })),
+  );
   const probes = [...values, ...values];
-  const found = values.length ? (await Promise.all((['vpdq', 'pdf'] as const).map((t) => deps.index.queryMany(t, values.map((p) => p.value), maxDistance)))).flat() : [];
+  const found = values.length
+    ? (
+        await Promise.all(
+          (['vpdq', 'pdf'] as const).map((t) =>
+            deps.index.queryMany(
+              t,
+              values.map((p) => p.value),
+              maxDistance,
+            ),
+          ),
+        )
+      ).flat()
+    : [];
   const perQuery: ({ variant?: string; hits: IndexHit[] }[] | null)[] = queries.map(() => null);
   probes.forEach((p, k) => (perQuery[p.query] ??= []).push({ variant: p.variant, hits: found[k] }));
   const seqs = perQuery.flatMap((p) => p?.flatMap((v) => v.hits.map((h) => h.seq)) ?? []);
@@ -159,7 +184,8 @@ export async function stillsInVideos(deps: ServiceDeps, queries: HashWithVariant
         const owner = owners.get(h.seq);
         if (!owner) continue;
         const cur = best.get(owner.hashSeq);
-        if (!cur || h.distance < cur.distance || (h.distance === cur.distance && owner.frame < cur.owner.frame)) best.set(owner.hashSeq, { distance: h.distance, owner, variant: p.variant });
+        if (!cur || h.distance < cur.distance || (h.distance === cur.distance && owner.frame < cur.owner.frame))
+          best.set(owner.hashSeq, { distance: h.distance, owner, variant: p.variant });
       }
     }
     const matches = [...best.values()]

@@ -31,7 +31,15 @@ export function standingContributors(d: HashDetail): number {
  * those taken from it there, its contributors the members standing behind it there.
  */
 export function matchOf(d: HashDetail, distance: number): Match {
-  const m: Match = { id: d.id, type: d.type, value: d.value, distance, labels: labelsOf(d), contributors: activeContributions(d).length, feedback: feedbackCounts(d) };
+  const m: Match = {
+    id: d.id,
+    type: d.type,
+    value: d.value,
+    distance,
+    labels: labelsOf(d),
+    contributors: activeContributions(d).length,
+    feedback: feedbackCounts(d),
+  };
   if (d.origin) {
     m.origin = d.origin;
     if (d.originContributors !== undefined && d.originContributors !== null) m.contributors = d.originContributors;

@@ -46,7 +46,9 @@ export class SqlFederationStore implements FederationStore {
       hashId: String(r.subject),
       snapshot: JSON.parse(String(r.snapshot)),
       externalId: r.ext === null ? null : String(r.ext),
-      items: itemRefsFromJson(String(r.items)).flatMap(({ id, variant, sha256, kind }): ServedItemRef[] => (typeof sha256 === 'string' && isItemKind(kind) ? [{ id, variant, sha256, kind }] : [])),
+      items: itemRefsFromJson(String(r.items)).flatMap(({ id, variant, sha256, kind }): ServedItemRef[] =>
+        typeof sha256 === 'string' && isItemKind(kind) ? [{ id, variant, sha256, kind }] : [],
+      ),
     }));
   }
 }

@@ -3,8 +3,22 @@ import { and, asc, eq, gt, inArray, notInArray, sql, type SQL } from 'drizzle-or
 import { isListHashType, LIST_HASH_TYPES, type HashType } from '../core/hashes';
 import { isItemKind, itemRefsFromJson } from '../core/items';
 import { chunkRows, type AppDb } from './db';
-import { auditLog, changes, hashes, videoFrames } from './schema';
-import type { AuditRow, ChangeKind, ChangeRow, ContributionRow, FeedbackRow, FollowedChange, FrameOwner, HashDetail, HashRow, HashStore, IndexEntry, ItemContributionRow, ItemDetail, VideoFrameRow } from './types';
+import { changes, hashes, videoFrames } from './schema';
+import type {
+  ChangeKind,
+  ChangeRow,
+  ContributionRow,
+  FeedbackRow,
+  FollowedChange,
+  FrameOwner,
+  HashDetail,
+  HashRow,
+  HashStore,
+  IndexEntry,
+  ItemContributionRow,
+  ItemDetail,
+  VideoFrameRow,
+} from './types';
 
 interface RawDetail {
   seq: number;
@@ -36,9 +50,18 @@ function itemContributionsFromJson(text: string): ItemContributionRow[] {
   const parsed: unknown = JSON.parse(text);
   if (!Array.isArray(parsed)) return [];
   return parsed.flatMap((c: unknown): ItemContributionRow[] => {
-    if (typeof c !== 'object' || c === null || !('contributor' in c) || !('labels' in c) || !('createdAt' in c) || !('updatedAt' in c) || !('retractedAt' in c)) return [];
+    if (typeof c !== 'object' || c === null || !('contributor' in c) || !('labels' in c) || !('createdAt' in c) || !('updatedAt' in c) || !('retractedAt' in c))
+      return [];
     const labels = Array.isArray(c.labels) ? c.labels.filter((l: unknown) => typeof l === 'string') : [];
-    return [{ contributor: String(c.contributor), labels, createdAt: Number(c.createdAt), updatedAt: Number(c.updatedAt), retractedAt: c.retractedAt === null ? null : Number(c.retractedAt) }];
+    return [
+      {
+        contributor: String(c.contributor),
+        labels,
+        createdAt: Number(c.createdAt),
+        updatedAt: Number(c.updatedAt),
+        retractedAt: c.retractedAt === null ? null : Number(c.retractedAt),
+      },
+    ];
   });
 }
 
@@ -66,8 +89,17 @@ export class SqlHashStore implements HashStore {
     if (!row) return null;
     const members = JSON.parse(String(row.members)) as { hashId: string; variant: string }[];
     const details = new Map<string, HashDetail>();
-    for (const part of chunkRows(members.map((m) => m.hashId), 1)) {
-      for (const d of await this.detailsWhere(sql`h.id in (${sql.join(part.map((x) => sql`${x}`), sql`, `)})`)) details.set(d.id, d);
+    for (const part of chunkRows(
+      members.map((m) => m.hashId),
+      1,
+    )) {
+      for (const d of await this.detailsWhere(
+        sql`h.id in (${sql.join(
+          part.map((x) => sql`${x}`),
+          sql`, `,
+        )})`,
+      ))
+        details.set(d.id, d);
     }
     return {
       id: String(row.id),
@@ -86,7 +118,15 @@ export class SqlHashStore implements HashStore {
   async getBySeqs(seqs: number[]): Promise<HashDetail[]> {
     const out: HashDetail[] = [];
     // The match hot path: each hash with its contributions and feedback in one statement.
-    for (const part of chunkRows([...new Set(seqs)], 1)) out.push(...(await this.detailsWhere(sql`h.seq in (${sql.join(part.map((x) => sql`${x}`), sql`, `)})`)));
+    for (const part of chunkRows([...new Set(seqs)], 1))
+      out.push(
+        ...(await this.detailsWhere(
+          sql`h.seq in (${sql.join(
+            part.map((x) => sql`${x}`),
+            sql`, `,
+          )})`,
+        )),
+      );
     return out;
   }
 
@@ -157,7 +197,11 @@ export class SqlHashStore implements HashStore {
   async frameCounts(hashIds: string[]): Promise<Map<string, number>> {
     const out = new Map<string, number>();
     for (const part of chunkRows([...new Set(hashIds)], 1)) {
-      const rows = await this.db.select({ hashId: videoFrames.hashId, n: sql<number>`count(*)` }).from(videoFrames).where(inArray(videoFrames.hashId, part)).groupBy(videoFrames.hashId);
+      const rows = await this.db
+        .select({ hashId: videoFrames.hashId, n: sql<number>`count(*)` })
+        .from(videoFrames)
+        .where(inArray(videoFrames.hashId, part))
+        .groupBy(videoFrames.hashId);
       for (const r of rows) out.set(r.hashId, Number(r.n));
     }
     return out;
@@ -166,7 +210,11 @@ export class SqlHashStore implements HashStore {
   async framesOfMany(hashIds: string[]): Promise<Map<string, VideoFrameRow[]>> {
     const out = new Map<string, VideoFrameRow[]>();
     for (const part of chunkRows([...new Set(hashIds)], 1)) {
-      for (const f of await this.db.select().from(videoFrames).where(inArray(videoFrames.hashId, part)).orderBy(asc(videoFrames.hashId), asc(videoFrames.frame))) {
+      for (const f of await this.db
+        .select()
+        .from(videoFrames)
+        .where(inArray(videoFrames.hashId, part))
+        .orderBy(asc(videoFrames.hashId), asc(videoFrames.frame))) {
         const list = out.get(f.hashId);
         if (list) list.push(f);
         else out.set(f.hashId, [f]);
@@ -180,7 +228,14 @@ export class SqlHashStore implements HashStore {
     for (const part of chunkRows([...new Set(seqs)], 1)) {
       found.push(
         ...(await this.db
-          .select({ seq: videoFrames.seq, hashId: videoFrames.hashId, frame: videoFrames.frame, timestampMs: videoFrames.timestampMs, hashSeq: hashes.seq, hashType: hashes.type })
+          .select({
+            seq: videoFrames.seq,
+            hashId: videoFrames.hashId,
+            frame: videoFrames.frame,
+            timestampMs: videoFrames.timestampMs,
+            hashSeq: hashes.seq,
+            hashType: hashes.type,
+          })
           .from(videoFrames)
           .innerJoin(hashes, eq(hashes.id, videoFrames.hashId))
           .where(inArray(videoFrames.seq, part))),

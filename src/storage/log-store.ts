@@ -48,6 +48,10 @@ export class SqlLogStore implements LogStore {
   }
 
   async matchCounts(day?: string) {
-    return this.db.select().from(matchCounts).where(day ? eq(matchCounts.day, day) : undefined).orderBy(asc(matchCounts.day), asc(matchCounts.clientId));
+    return this.db
+      .select()
+      .from(matchCounts)
+      .where(day ? eq(matchCounts.day, day) : undefined)
+      .orderBy(asc(matchCounts.day), asc(matchCounts.clientId));
   }
 }

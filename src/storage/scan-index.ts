@@ -11,7 +11,10 @@ import type { HashStore, IndexEntry } from './types';
 const byDistance = (a: IndexHit, b: IndexHit) => a.distance - b.distance || a.seq - b.seq;
 
 export class ScanMatchIndex implements MatchIndex {
-  constructor(private readonly store: HashStore, private readonly pageSize = 5000) {}
+  constructor(
+    private readonly store: HashStore,
+    private readonly pageSize = 5000,
+  ) {}
 
   ready(): boolean {
     return true;
@@ -27,7 +30,8 @@ export class ScanMatchIndex implements MatchIndex {
 
   /** One scan for the whole batch: each stored hash is compared with every value (D1 counts queries per request). */
   async queryMany(type: HashType, values: string[], maxDistance: number): Promise<IndexHit[][]> {
-    if (!HASH_SPECS[type].perceptual) return Promise.all(values.map(async (v) => (await this.store.findActiveByValue(type, v)).map((e) => ({ seq: e.seq, distance: 0 }))));
+    if (!HASH_SPECS[type].perceptual)
+      return Promise.all(values.map(async (v) => (await this.store.findActiveByValue(type, v)).map((e) => ({ seq: e.seq, distance: 0 }))));
     const out: IndexHit[][] = values.map(() => []);
     if (values.length === 0) return out;
     const distance = HASH_SPECS[type].metric === 'tlsh' ? tlshDistance : hammingHex;

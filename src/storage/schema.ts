@@ -272,20 +272,17 @@ export const peers = sqliteTable(
  * `itemId`), so concurrent shares of the same bytes name one item; pulled items keep the id and
  * origin they were served with. Items are never deleted.
  */
-export const items = sqliteTable(
-  'items',
-  {
-    id: text('id').primaryKey(),
-    /** '' for items shared on this node; the origin node's URL for items pulled from a peer. */
-    origin: text('origin').notNull().default(''),
-    /** The media's SHA-256, lowercase hex. */
-    sha256: text('sha256').notNull(),
-    /** image, video, pdf or text. */
-    kind: text('kind').notNull(),
-    createdAt: integer('created_at').notNull(),
-    tx: text('tx'),
-  },
-);
+export const items = sqliteTable('items', {
+  id: text('id').primaryKey(),
+  /** '' for items shared on this node; the origin node's URL for items pulled from a peer. */
+  origin: text('origin').notNull().default(''),
+  /** The media's SHA-256, lowercase hex. */
+  sha256: text('sha256').notNull(),
+  /** image, video, pdf or text. */
+  kind: text('kind').notNull(),
+  createdAt: integer('created_at').notNull(),
+  tx: text('tx'),
+});
 
 /**
  * The hashes of an item, each with the variant of the media it was computed from (`whole`: the

@@ -249,7 +249,13 @@ export interface Sequenced {
  */
 export interface Ledger {
   /** Shares hashes for `contributor` (origin '' = this node's members). Idempotent per (type, value). */
-  share(input: { at: number; contributor: string; origin?: string; items: LedgerShareItem[]; media?: LedgerItem[] }): Promise<Sequenced & { items: LedgerShareResult[]; media: { id: string; outcome: ShareOutcome }[] }>;
+  share(input: {
+    at: number;
+    contributor: string;
+    origin?: string;
+    items: LedgerShareItem[];
+    media?: LedgerItem[];
+  }): Promise<Sequenced & { items: LedgerShareResult[]; media: { id: string; outcome: ShareOutcome }[] }>;
   /**
    * Withdraws the contributor's share of an item (`contributor: null`, admins: every member's) and,
    * in the same commit, their contributions to each of its hashes that no other standing item of
@@ -259,13 +265,31 @@ export interface Ledger {
   /** New labels for the member's standing share of an item and its standing contributions to the item's hashes. */
   relabelItem(input: { at: number; member: string; itemId: string; labels: string[] }): Promise<Sequenced & LedgerItemResult>;
   /** Retracts the contributor's contribution, or every standing one (`contributor: null`, admins). */
-  retract(input: { at: number; actor: string; hashId: string; type: HashType; value: string; contributor: string | null }): Promise<Sequenced & LedgerRetractResult>;
+  retract(input: {
+    at: number;
+    actor: string;
+    hashId: string;
+    type: HashType;
+    value: string;
+    contributor: string | null;
+  }): Promise<Sequenced & LedgerRetractResult>;
   /** One standing verdict per member, on active hashes only. */
   feedback(input: { at: number; member: string; hashId: string; verdict: Verdict; reason: string | null }): Promise<Sequenced & LedgerFeedbackResult>;
   /** A new client with its keys; with `onlyIfNoAdmin`, nothing is written when an active admin exists. */
-  createClient(input: { at: number; actor: string; client: ClientRow; keys: ClientKeyRow[]; onlyIfNoAdmin?: boolean }): Promise<Sequenced & { created: boolean }>;
+  createClient(input: {
+    at: number;
+    actor: string;
+    client: ClientRow;
+    keys: ClientKeyRow[];
+    onlyIfNoAdmin?: boolean;
+  }): Promise<Sequenced & { created: boolean }>;
   /** Suspends or reactivates; the last active admin is never suspended. */
-  setClientStatus(input: { at: number; actor: string; clientId: string; status: ClientRow['status'] }): Promise<Sequenced & { outcome: 'changed' | 'unchanged' | 'last_admin' | 'not_found' }>;
+  setClientStatus(input: {
+    at: number;
+    actor: string;
+    clientId: string;
+    status: ClientRow['status'];
+  }): Promise<Sequenced & { outcome: 'changed' | 'unchanged' | 'last_admin' | 'not_found' }>;
   /** Adds a public key; nothing when the client has a key with this kid already (or no such client). */
   addClientKey(input: { at: number; actor: string; key: ClientKeyRow }): Promise<Sequenced & { added: boolean }>;
   revokeClientKey(input: { at: number; actor: string; clientId: string; kid: string }): Promise<Sequenced & { revoked: boolean }>;
@@ -280,7 +304,13 @@ export interface Ledger {
   /** A new peer to pull from; nothing when a peer with this URL exists and is not removed. */
   addPeer(input: { at: number; actor: string; peer: PeerRow }): Promise<Sequenced & { added: boolean }>;
   /** Changes a peer's settings or status (removed peers are never changed again); `changed` false when nothing differed. */
-  updatePeer(input: { at: number; actor: string; peerId: string; action: PeerAction; set: PeerSettings }): Promise<Sequenced & { outcome: 'changed' | 'unchanged' | 'not_found' }>;
+  updatePeer(input: {
+    at: number;
+    actor: string;
+    peerId: string;
+    action: PeerAction;
+    set: PeerSettings;
+  }): Promise<Sequenced & { outcome: 'changed' | 'unchanged' | 'not_found' }>;
   /**
    * Applies one verified batch of a peer's feed: its items, the peer's new cursor and one
    * `federation.pull` audit entry, only if the peer's cursor is still the batch's `from` (else

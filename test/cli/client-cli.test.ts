@@ -31,7 +31,12 @@ interface Run {
 
 async function run(tool: 'client' | 'admin' | 'verify', args: string[], env: Record<string, string> = {}): Promise<Run> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(TSX, [join(ROOT, `src/cli/${tool}.ts`), ...args], { cwd: work, env: { ...process.env, ...env }, timeout: 90_000, maxBuffer: 64 << 20 });
+    const { stdout, stderr } = await promisify(execFile)(TSX, [join(ROOT, `src/cli/${tool}.ts`), ...args], {
+      cwd: work,
+      env: { ...process.env, ...env },
+      timeout: 90_000,
+      maxBuffer: 64 << 20,
+    });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as Run;
@@ -43,7 +48,12 @@ async function run(tool: 'client' | 'admin' | 'verify', args: string[], env: Rec
 async function inTerminal(tool: 'client' | 'verify', args: string[], env: Record<string, string> = {}): Promise<Run> {
   const cmd = [TSX, join(ROOT, `src/cli/${tool}.ts`), ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   try {
-    const { stdout } = await promisify(execFile)('script', ['-qfec', cmd, '/dev/null'], { cwd: work, env: { ...process.env, ...env }, timeout: 90_000, maxBuffer: 64 << 20 });
+    const { stdout } = await promisify(execFile)('script', ['-qfec', cmd, '/dev/null'], {
+      cwd: work,
+      env: { ...process.env, ...env },
+      timeout: 90_000,
+      maxBuffer: 64 << 20,
+    });
     return { code: 0, stdout, stderr: '' };
   } catch (e) {
     const err = e as Run;
@@ -52,7 +62,11 @@ async function inTerminal(tool: 'client' | 'verify', args: string[], env: Record
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const lines = (text: string): any[] => text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const lines = (text: string): any[] =>
+  text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 
 async function member(role: 'partner' | 'admin' | 'auditor', name: string): Promise<Record<string, string>> {
   const m = await node.member(role, name);
@@ -84,10 +98,16 @@ describe('client hash DIR', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('');
     const out = lines(r.stdout);
-    expect(out.map((l) => l.file)).toEqual([join(media, 'a-video.mp4'), ...['00002701.jpg', '00011601.jpg', 'broken.jpg', 'clipper_ship.jpg'].map((f) => join(media, 'stills', f))]);
+    expect(out.map((l) => l.file)).toEqual([
+      join(media, 'a-video.mp4'),
+      ...['00002701.jpg', '00011601.jpg', 'broken.jpg', 'clipper_ship.jpg'].map((f) => join(media, 'stills', f)),
+    ]);
     expect(out[0]).toMatchObject({ kind: 'video', hashes: { vpdq: { frames: expect.any(Array) } } });
     expect(out[1]).toMatchObject({ kind: 'image', hashes: { pdq: { value: expect.stringMatching(/^[0-9a-f]{64}$/) } } });
-    expect(out[3]).toEqual({ file: join(media, 'stills', 'broken.jpg'), error: { code: 'corrupt_media', message: expect.stringContaining('corrupt or truncated') } });
+    expect(out[3]).toEqual({
+      file: join(media, 'stills', 'broken.jpg'),
+      error: { code: 'corrupt_media', message: expect.stringContaining('corrupt or truncated') },
+    });
   }, 120_000);
 
   it('piped without --json: a line per file and a summary on stderr, no progress', async () => {
@@ -115,7 +135,11 @@ describe('client hash DIR', () => {
 describe('share and match', () => {
   it('hash DIR --json | share --input - | and match --input: what the folder holds is shared once, and found', async () => {
     const pipe = `'${TSX}' '${join(ROOT, 'src/cli/client.ts')}' hash '${join(media, 'stills')}' --json | '${TSX}' '${join(ROOT, 'src/cli/client.ts')}' share --input - --labels glorification --json`;
-    const shared = await new Promise<Run>((resolve) => execFile('sh', ['-c', pipe], { cwd: work, env: { ...process.env, ...partner } }, (e, stdout, stderr) => resolve({ code: (e as { code?: number } | null)?.code ?? 0, stdout, stderr })));
+    const shared = await new Promise<Run>((resolve) =>
+      execFile('sh', ['-c', pipe], { cwd: work, env: { ...process.env, ...partner } }, (e, stdout, stderr) =>
+        resolve({ code: (e as { code?: number } | null)?.code ?? 0, stdout, stderr }),
+      ),
+    );
     // The failed line (broken.jpg) is named and the run exits 1; the others are shared.
     expect(shared.code).toBe(1);
     expect(shared.stderr).toContain('broken.jpg: not hashed: its hashing failed');
@@ -144,7 +168,9 @@ describe('share and match', () => {
   }, 120_000);
 
   it('a flat image is left out of a share (the node would refuse its PDQ), saying why', async () => {
-    await sharp({ create: { width: 64, height: 64, channels: 3, background: '#808080' } }).png().toFile(join(work, 'flat.png'));
+    await sharp({ create: { width: 64, height: 64, channels: 3, background: '#808080' } })
+      .png()
+      .toFile(join(work, 'flat.png'));
     const r = await run('client', ['share', 'flat.png', '--labels', 'glorification'], partner);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
@@ -152,15 +178,25 @@ describe('share and match', () => {
   }, 60_000);
 
   it('usage errors exit 2 before anything is sent', async () => {
-    expect(await run('client', ['share', '--hash', 'pdq:00'], partner)).toMatchObject({ code: 2, stderr: expect.stringContaining('has no labels: give --labels') });
+    expect(await run('client', ['share', '--hash', 'pdq:00'], partner)).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('has no labels: give --labels'),
+    });
     expect(await run('client', ['match', '--hash', 'vpdq:00'], partner)).toMatchObject({ code: 2, stderr: expect.stringContaining('--hash takes TYPE:VALUE') });
-    expect(await run('client', ['match', '--hash', `md5:${'0'.repeat(32)}`], { MHN_NODE: node.base })).toMatchObject({ code: 2, stderr: 'error: this command needs --client-id (or MHN_CLIENT_ID), --key (or MHN_KEY)\n' });
+    expect(await run('client', ['match', '--hash', `md5:${'0'.repeat(32)}`], { MHN_NODE: node.base })).toMatchObject({
+      code: 2,
+      stderr: 'error: this command needs --client-id (or MHN_CLIENT_ID), --key (or MHN_KEY)\n',
+    });
   }, 60_000);
 });
 
 describe('client feed --follow', () => {
   it('prints new entries as JSON Lines while following, saves the cursor, and stops cleanly on SIGTERM', async () => {
-    const child = spawn(TSX, [join(ROOT, 'src/cli/client.ts'), 'feed', '--follow', '--interval', '0.2', '--cursor-file', 'follow.cursor', '--json'], { cwd: work, env: { ...process.env, ...partner }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(TSX, [join(ROOT, 'src/cli/client.ts'), 'feed', '--follow', '--interval', '0.2', '--cursor-file', 'follow.cursor', '--json'], {
+      cwd: work,
+      env: { ...process.env, ...partner },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -200,7 +236,7 @@ describe('a member rotates its key, through the admin API', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toBe(`error: POST /v1/oauth/token: 401 invalid_client: key ${old} is unknown or revoked\n`);
     const init = await run('admin', [...asAdmin, 'init']);
-    expect(init).toMatchObject({ code: 2, stderr: expect.stringContaining('admin init creates the first admin in the node\'s own database') });
+    expect(init).toMatchObject({ code: 2, stderr: expect.stringContaining("admin init creates the first admin in the node's own database") });
   }, 120_000);
 });
 
@@ -210,14 +246,18 @@ describe('npm run verify', () => {
     const port = await freePort();
     const r = await run('verify', ['--node', `http://127.0.0.1:${port}`, '--client-id', auditor.MHN_CLIENT_ID, '--key', auditor.MHN_KEY]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`error: cannot reach the node at http://127.0.0.1:${port}: connection refused (is the node running, and on this port?) [connect ECONNREFUSED 127.0.0.1:${port}]\n`);
+    expect(r.stderr).toBe(
+      `error: cannot reach the node at http://127.0.0.1:${port}: connection refused (is the node running, and on this port?) [connect ECONNREFUSED 127.0.0.1:${port}]\n`,
+    );
     expect(r.stdout).toBe('');
   }, 60_000);
 
   it('a large log: progress on a terminal, none on a pipe', async () => {
     const auditor = await member('auditor', 'cli-auditor-2');
     const client = new NodeClient({ node: node.base, clientId: partner.MHN_CLIENT_ID, key: JSON.parse(readFileSync(partner.MHN_KEY, 'utf8')) });
-    await client.share(Array.from({ length: 2500 }, (_, i) => ({ type: 'md5' as const, value: i.toString(16).padStart(32, 'e'), labels: ['recruitment' as const] })));
+    await client.share(
+      Array.from({ length: 2500 }, (_, i) => ({ type: 'md5' as const, value: i.toString(16).padStart(32, 'e'), labels: ['recruitment' as const] })),
+    );
     const args = ['--node', node.base, '--client-id', auditor.MHN_CLIENT_ID, '--key', auditor.MHN_KEY];
     const piped = await run('verify', [...args, '--state', 'piped.json']);
     expect(piped.code, piped.stderr).toBe(0);

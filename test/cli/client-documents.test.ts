@@ -22,7 +22,12 @@ const MAG = magazine(12, 4);
 
 async function client(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(TSX, [join(ROOT, 'src/cli/client.ts'), ...args], { cwd: work, env: { ...process.env, ...env }, timeout: 90_000, maxBuffer: 64 << 20 });
+    const { stdout, stderr } = await promisify(execFile)(TSX, [join(ROOT, 'src/cli/client.ts'), ...args], {
+      cwd: work,
+      env: { ...process.env, ...env },
+      timeout: 90_000,
+      maxBuffer: 64 << 20,
+    });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
@@ -30,7 +35,11 @@ async function client(args: string[]): Promise<{ code: number; stdout: string; s
   }
 }
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const lines = (text: string): any[] => text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const lines = (text: string): any[] =>
+  text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 
 beforeAll(async () => {
   node = await serveTestApp();
@@ -49,14 +58,15 @@ afterAll(async () => {
 });
 
 describe('client with documents, text and links', () => {
-  it('hash: a PDF found in a folder by its bytes (texts there left out), a named text; both equal the node\'s hashes', async () => {
+  it("hash: a PDF found in a folder by its bytes (texts there left out), a named text; both equal the node's hashes", async () => {
     const r = await client(['hash', join(work, 'docs'), join(work, 'manifesto.txt'), '--json']);
     expect(r.code).toBe(0);
     const [pdf, text] = lines(r.stdout);
     expect(pdf).toMatchObject({ file: join(work, 'docs', 'issue-4.bin'), kind: 'pdf', media: { pages: 4 } });
     expect(text).toMatchObject({ kind: 'text', hashes: { tlsh: { value: expect.stringMatching(/^T1/) } } });
     const token = (await client(['token'])).stdout.trim();
-    const post = (type: string, body: BodyInit) => fetch(`${node.base}/v1/hash`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': type }, body });
+    const post = (type: string, body: BodyInit) =>
+      fetch(`${node.base}/v1/hash`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': type }, body });
     expect((await (await post('application/pdf', await makePdf(MAG))).json()).hashes).toEqual(pdf.hashes);
     expect((await (await post('text/plain', prose(13, 2000))).json()).hashes).toEqual(text.hashes);
     const human = await client(['hash', join(work, 'docs', 'issue-4.bin')]);

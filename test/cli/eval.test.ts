@@ -71,9 +71,13 @@ describe('edits', () => {
   }, 60_000);
 
   it('the white border is white, the corners of a rotation are filled, and random edits repeat per seed', async () => {
-    const border = await sharp((await edit('border-white-10').apply(img, editRandom('t', 'x'))).bytes).raw().toBuffer();
+    const border = await sharp((await edit('border-white-10').apply(img, editRandom('t', 'x'))).bytes)
+      .raw()
+      .toBuffer();
     expect([border[0], border[1], border[2]].every((v) => v > 245)).toBe(true);
-    const rot = await sharp((await edit('rot-4-black').apply(img, editRandom('t', 'x'))).bytes).raw().toBuffer();
+    const rot = await sharp((await edit('rot-4-black').apply(img, editRandom('t', 'x'))).bytes)
+      .raw()
+      .toBuffer();
     expect([rot[0], rot[1], rot[2]].every((v) => v < 10)).toBe(true);
     const a = await edit('border-colour-10').apply(img, editRandom('o1', 'border-colour-10'));
     const b = await edit('border-colour-10').apply(img, editRandom('o1', 'border-colour-10'));
@@ -84,7 +88,24 @@ describe('edits', () => {
 
   it('ids are unique and every kind the issue names is there', () => {
     expect(new Set(EDITS.map((e) => e.id)).size).toBe(EDITS.length);
-    for (const k of ['encode', 'resize', 'photometric', 'rotate90', 'watermark', 'crop', 'offcentre-crop', 'border', 'letterbox', 'screenshot', 'small-rotation', 'combined']) expect(EDITS.some((e) => e.kind === k), k).toBe(true);
+    for (const k of [
+      'encode',
+      'resize',
+      'photometric',
+      'rotate90',
+      'watermark',
+      'crop',
+      'offcentre-crop',
+      'border',
+      'letterbox',
+      'screenshot',
+      'small-rotation',
+      'combined',
+    ])
+      expect(
+        EDITS.some((e) => e.kind === k),
+        k,
+      ).toBe(true);
   });
 });
 
@@ -118,8 +139,20 @@ describe('scoring', () => {
   const e2 = s.edits.find((e) => e.id === 'e2')!;
 
   it('counts recall per edit and category', () => {
-    expect(e1).toMatchObject({ photo: { copies: 2, hits: 1 }, other: { copies: 1, hits: 1 }, all: { copies: 3, hits: 2 }, byType: { pdq: 1, blockhash: 1, exact: 0 }, errors: 0 });
-    expect(e2).toMatchObject({ photo: { copies: 1, hits: 1 }, other: { copies: 1, hits: 0 }, all: { copies: 2, hits: 1 }, byType: { pdq: 0, blockhash: 1, exact: 0 }, errors: 1 });
+    expect(e1).toMatchObject({
+      photo: { copies: 2, hits: 1 },
+      other: { copies: 1, hits: 1 },
+      all: { copies: 3, hits: 2 },
+      byType: { pdq: 1, blockhash: 1, exact: 0 },
+      errors: 0,
+    });
+    expect(e2).toMatchObject({
+      photo: { copies: 1, hits: 1 },
+      other: { copies: 1, hits: 0 },
+      all: { copies: 2, hits: 1 },
+      byType: { pdq: 0, blockhash: 1, exact: 0 },
+      errors: 1,
+    });
     expect(s.totals.meanRecall).toBeCloseTo((2 / 3 + 1 / 2) / 2, 10);
     expect(s.totals.meanRecallPhoto).toBeCloseTo((1 / 2 + 1) / 2, 10);
     expect(s.totals.meanRecallOther).toBeCloseTo((1 + 0) / 2, 10);
@@ -133,7 +166,15 @@ describe('scoring', () => {
     expect(s.falseMatches).toEqual([
       { copy: 'A/e2', edit: 'e2', matched: 'B', via: [{ type: 'pdq', distance: 30 }] },
       // Two hashes of A matched the same copy: still one false pair, listing both.
-      { copy: 'C/e2', edit: 'e2', matched: 'A', via: [{ type: 'pdq', distance: 12 }, { type: 'md5', distance: 0 }] },
+      {
+        copy: 'C/e2',
+        edit: 'e2',
+        matched: 'A',
+        via: [
+          { type: 'pdq', distance: 12 },
+          { type: 'md5', distance: 0 },
+        ],
+      },
     ]);
   });
 
@@ -163,7 +204,10 @@ describe('scoring', () => {
 
 describe('corpus and report', () => {
   it('a limit keeps the share of photos', () => {
-    const items = [...Array.from({ length: 30 }, (_, i) => ({ id: `p${i}`, category: 'photo' as const })), ...Array.from({ length: 70 }, (_, i) => ({ id: `o${i}`, category: 'other' as const }))];
+    const items = [
+      ...Array.from({ length: 30 }, (_, i) => ({ id: `p${i}`, category: 'photo' as const })),
+      ...Array.from({ length: 70 }, (_, i) => ({ id: `o${i}`, category: 'other' as const })),
+    ];
     const picked = pickSpread(items, 10);
     expect(picked.filter((i) => i.category === 'photo')).toHaveLength(3);
     expect(picked).toHaveLength(10);
@@ -175,7 +219,19 @@ describe('corpus and report', () => {
     const rows = recallTable(s);
     expect(rows).toHaveLength(2 + 2 + 1);
     expect(rows.at(-1)).toContain('2 / 10 pairs');
-    const md = renderReport(s, distances(originals, answers), { date: 'd', machine: 'm', command: 'c', commit: 'x', query: '', wallSeconds: 60, thresholds: 't', corpus: [], lowQualityOriginals: 1, droppedNote: '', names: { A: 'pkg: a.jpg' } });
+    const md = renderReport(s, distances(originals, answers), {
+      date: 'd',
+      machine: 'm',
+      command: 'c',
+      commit: 'x',
+      query: '',
+      wallSeconds: 60,
+      thresholds: 't',
+      corpus: [],
+      lowQualityOriginals: 1,
+      droppedNote: '',
+      names: { A: 'pkg: a.jpg' },
+    });
     expect(md).toContain('| A (pkg: a.jpg) e2 | B (?) | pdq 30 |');
   });
 });

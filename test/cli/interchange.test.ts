@@ -31,7 +31,12 @@ interface Run {
 
 async function client(args: string[], env: Record<string, string>): Promise<Run> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(TSX, [join(ROOT, 'src/cli/client.ts'), ...args], { cwd: work, env: { ...process.env, MHN_PROGRESS: '0', ...env }, timeout: 120_000, maxBuffer: 64 << 20 });
+    const { stdout, stderr } = await promisify(execFile)(TSX, [join(ROOT, 'src/cli/client.ts'), ...args], {
+      cwd: work,
+      env: { ...process.env, MHN_PROGRESS: '0', ...env },
+      timeout: 120_000,
+      maxBuffer: 64 << 20,
+    });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as Run;
@@ -107,21 +112,35 @@ afterAll(async () => {
 });
 
 describe('export → import into a fresh node', () => {
-  it('the CSV carries python-threatexchange\'s header, signal type names and tags; a fresh node importing it holds the same hashes and labels; a second import adds nothing', async () => {
+  it("the CSV carries python-threatexchange's header, signal type names and tags; a fresh node importing it holds the same hashes and labels; a second import adds nothing", async () => {
     const exported = await client(['export', '--all-types', '--out', 'a.csv'], envA);
     expect(exported.code).toBe(0);
     expect(exported.stderr).toBe('exported 8 active hashes to a.csv\n');
     const csv = readFileSync(join(work, 'a.csv'), 'utf8').trim().split('\n');
     expect(csv[0]).toBe('signal_type,signal_str,collab,category,tags');
     expect(csv).toHaveLength(9);
-    expect(csv.map((l) => l.split(',')[0]).slice(1).sort()).toEqual(['mhn_blockhash', 'pdq', 'pdq', 'pdq', 'text_tlsh', 'video_md5', 'video_md5', 'video_sha256']);
+    expect(
+      csv
+        .map((l) => l.split(',')[0])
+        .slice(1)
+        .sort(),
+    ).toEqual(['mhn_blockhash', 'pdq', 'pdq', 'pdq', 'text_tlsh', 'video_md5', 'video_md5', 'video_sha256']);
     expect(csv).toContainEqual(expect.stringMatching(/^pdq,[0-9a-f]{64},media-hash-node,POSITIVE_CLASS,attack-footage glorification$/));
 
     await withFreshNode(async (B, envB) => {
       const first = await client(['import', 'a.csv', '--json'], envB);
       expect(first.stderr).toBe('');
       expect(first.code).toBe(0);
-      expect(JSON.parse(first.stdout)).toEqual({ file: 'a.csv', format: 'csv', hashes: 8, added: 8, relabelled: 0, alreadyPresent: 0, refused: 0, mergedLines: 0 });
+      expect(JSON.parse(first.stdout)).toEqual({
+        file: 'a.csv',
+        format: 'csv',
+        hashes: 8,
+        added: 8,
+        relabelled: 0,
+        alreadyPresent: 0,
+        refused: 0,
+        mergedLines: 0,
+      });
       expect(await activeHashes(B)).toEqual(await activeHashes(A));
 
       const again = await client(['import', 'a.csv'], envB);
@@ -132,7 +151,9 @@ describe('export → import into a fresh node', () => {
       // The same through the signal list (labels from --labels, as the format has none): B's export
       // of the standard types only is A's.
       const listA = await client(['export', '--format', 'signals'], envA);
-      expect(listA.stderr).toBe('exported 7 active hashes; left out 1 blockhash (no python-threatexchange signal type; --all-types writes blockhash and url under this node\'s own names)\n');
+      expect(listA.stderr).toBe(
+        "exported 7 active hashes; left out 1 blockhash (no python-threatexchange signal type; --all-types writes blockhash and url under this node's own names)\n",
+      );
       const listB = await client(['export', '--format', 'signals'], envB);
       expect(listB.stdout.split('\n').sort()).toEqual(listA.stdout.split('\n').sort());
       expect(listA.stdout).toMatch(/^(pdq [0-9a-f]{64}|video_md5 [0-9a-f]{32}|video_sha256 [0-9a-f]{64}|text_tlsh T1[0-9A-F]{70})$/m);
@@ -170,7 +191,9 @@ describe('import refuses what it cannot take, by line number, and imports the re
         'mixed.csv:7: refused: 4 fields; a dataset line has 5 (signal_type,signal_str,collab,category,tags)',
         'mixed.csv:9: refused: no label: the line has no tag naming a label, and no --labels were given',
       ]);
-      expect(r.stdout).toBe('imported mixed.csv (csv): 2 added, 0 already present, 0 relabelled, 6 line(s) refused, 1 line(s) merged into an earlier line of the same hash\n');
+      expect(r.stdout).toBe(
+        'imported mixed.csv (csv): 2 added, 0 already present, 0 relabelled, 6 line(s) refused, 1 line(s) merged into an earlier line of the same hash\n',
+      );
       expect(await activeHashes(B)).toEqual([`pdq ${good[0]} manifesto,recruitment`, `pdq ${good[1]} glorification`].sort());
 
       // --map-tag and --labels take lines 5 and 9; --labels also adds a label to the two hashes in (relabelled).
@@ -182,7 +205,9 @@ describe('import refuses what it cannot take, by line number, and imports the re
       const noLabels = await client(['import', 'list.txt'], envB);
       expect(noLabels.stderr).toContain('list.txt:1: refused: no label');
       const listed = await client(['import', 'list.txt', '--labels', 'attack-footage'], envB);
-      expect(listed.stderr).toBe('list.txt:2: refused: unknown signal type "url"; this node takes pdq, video_md5, video_sha256, text_tlsh, mhn_blockhash, mhn_url\n');
+      expect(listed.stderr).toBe(
+        'list.txt:2: refused: unknown signal type "url"; this node takes pdq, video_md5, video_sha256, text_tlsh, mhn_blockhash, mhn_url\n',
+      );
       expect(listed.stdout).toBe('imported list.txt (signals): 2 added, 0 already present, 0 relabelled, 1 line(s) refused\n');
     });
   });
@@ -215,9 +240,15 @@ describe('import at scale: batches, a resumed run, imports at once', () => {
       writeFileSync(join(work, 'big.txt'), text);
       // A run stopped after its first request: the state it leaves says 1000 hashes are in.
       writeFileSync(join(work, 'big.state'), JSON.stringify({ sha256: createHash('sha256').update(text).digest('hex'), done: 1000 }));
-      const resumed = await client(['import', 'big.txt', '--labels', 'recruitment', '--state', 'big.state'], { ...envB, MHN_PROGRESS: '1', MHN_PROGRESS_DELAY_MS: '0' });
+      const resumed = await client(['import', 'big.txt', '--labels', 'recruitment', '--state', 'big.state'], {
+        ...envB,
+        MHN_PROGRESS: '1',
+        MHN_PROGRESS_DELAY_MS: '0',
+      });
       expect(resumed.code).toBe(0);
-      expect(resumed.stdout).toBe('imported big.txt (signals): 1500 added, 0 already present, 0 relabelled, 0 line(s) refused; resumed after 1000 hashes sent before\n');
+      expect(resumed.stdout).toBe(
+        'imported big.txt (signals): 1500 added, 0 already present, 0 relabelled, 0 line(s) refused; resumed after 1000 hashes sent before\n',
+      );
       // The bar is redrawn at most every 100 ms: the first update (2000 of 2500 hashes in) is always drawn.
       expect(resumed.stderr).toMatch(/importing \[#+-*\] (2000|2500)\/2500 /);
       expect(JSON.parse(readFileSync(join(work, 'big.state'), 'utf8')).done).toBe(2500);
@@ -232,7 +263,7 @@ describe('import at scale: batches, a resumed run, imports at once', () => {
       expect(sums.reduce((n, s) => n + s.added, 0)).toBe(1000);
       expect(sums.every((s) => s.added + s.alreadyPresent === 2500)).toBe(true);
       expect((await activeHashes(B)).map((l) => l.split(' ')[1])).toEqual([...values].sort());
-      const rows = (await B.t.rt.database.client.execute("SELECT count(*) AS n, count(DISTINCT hash_id) AS h FROM contributions")).rows[0];
+      const rows = (await B.t.rt.database.client.execute('SELECT count(*) AS n, count(DISTINCT hash_id) AS h FROM contributions')).rows[0];
       expect([Number(rows.n), Number(rows.h)]).toEqual([2500, 2500]);
     });
   }, 240_000);

@@ -22,7 +22,13 @@ const clean = {
       },
     },
     '/health': {
-      get: { operationId: 'health', summary: 'Health', description: 'Up?', security: [], responses: { 200: { description: 'ok' }, 404: { description: 'no' } } },
+      get: {
+        operationId: 'health',
+        summary: 'Health',
+        description: 'Up?',
+        security: [],
+        responses: { 200: { description: 'ok' }, 404: { description: 'no' } },
+      },
     },
   },
 };
@@ -40,6 +46,8 @@ describe('npm run lint:openapi', () => {
     flawed.security = undefined;
     flawed.paths['/v1/things'].get.security = [{ bearer: [] }];
     const r = await lintOpenApi(flawed);
-    expect(r.rules.map((x) => `${x.severity} ${x.rule} ${x.count}`).sort()).toEqual(['error no-empty-servers 1', 'error security-defined 1', 'warn operation-operationId 1'].sort());
+    expect(r.rules.map((x) => `${x.severity} ${x.rule} ${x.count}`).sort()).toEqual(
+      ['error no-empty-servers 1', 'error security-defined 1', 'warn operation-operationId 1'].sort(),
+    );
   }, 60_000);
 });

@@ -131,7 +131,18 @@ interface Run {
 }
 
 async function verify(node: Node, state: string, json = true): Promise<Run & { verdict: any }> {
-  const args = [join(ROOT, 'src/cli/verify.ts'), '--node', node.url, '--client-id', auditor.id, '--key', auditor.keyFile, '--state', state, ...(json ? ['--json'] : [])];
+  const args = [
+    join(ROOT, 'src/cli/verify.ts'),
+    '--node',
+    node.url,
+    '--client-id',
+    auditor.id,
+    '--key',
+    auditor.keyFile,
+    '--state',
+    state,
+    ...(json ? ['--json'] : []),
+  ];
   let r: Run;
   try {
     const { stdout, stderr } = await promisify(execFile)(TSX, args, { cwd: work, timeout: 60_000 });
@@ -163,7 +174,9 @@ beforeAll(async () => {
   const asAdmin = await api(node, admin);
 
   // Part one: shares, a second member joining, relabels, feedback.
-  const shared = await asAlice('POST', '/v1/hashes', { items: Array.from({ length: 12 }, (_, i) => ({ type: 'sha256', value: sha(i), labels: ['glorification'] })) });
+  const shared = await asAlice('POST', '/v1/hashes', {
+    items: Array.from({ length: 12 }, (_, i) => ({ type: 'sha256', value: sha(i), labels: ['glorification'] })),
+  });
   const ids: string[] = shared.items.map((x: { id: string }) => x.id);
   await asBob('POST', '/v1/hashes', { items: [0, 1, 2].map((i) => ({ type: 'sha256', value: sha(i), labels: ['recruitment'] })) });
   await asAlice('POST', '/v1/hashes', { items: [3, 4].map((i) => ({ type: 'sha256', value: sha(i), labels: ['glorification', 'recruitment'] })) });
@@ -210,7 +223,12 @@ describe('on an honest log', () => {
     expect(v).toMatchObject({ ok: true, problems: [], stateWritten: true, treeHead: { treeSize: N }, previous: { treeSize: M } });
     expect(v.proofRequests).toBe(0);
     const state = JSON.parse(verifiedState);
-    expect(state.head).toMatchObject({ treeSize: N, rootHash: v.treeHead.rootHash, kid: v.treeHead.kid, signature: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/) });
+    expect(state.head).toMatchObject({
+      treeSize: N,
+      rootHash: v.treeHead.rootHash,
+      kid: v.treeHead.kid,
+      signature: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/),
+    });
     expect(state.leaves).toHaveLength(N * 16);
   });
 
@@ -225,12 +243,13 @@ describe('on an honest log', () => {
 describe('tampering behind the node', () => {
   const seqOf = (index: number) => index + 1;
   /** The index of the nth (0-based) honest entry with this action whose text contains `having`. */
-  const indexOf = (action: string, nth = 0, having = '') => entriesAtN.filter((e) => JSON.parse(e.entry).action === action && e.entry.includes(having))[nth].index;
+  const indexOf = (action: string, nth = 0, having = '') =>
+    entriesAtN.filter((e) => JSON.parse(e.entry).action === action && e.entry.includes(having))[nth].index;
 
   it('a changed entry: named, with its action and time, and flagged as changed since verified', async () => {
     const k = indexOf('hash.share', 3, 'glorification');
     const { node, state, stateText, sql } = await nodeOnCopyOf(join(work, 'honest'), 'change');
-    await sql("UPDATE audit_log SET entry = replace(entry, '\"glorification\"', '\"recruitment\"') WHERE seq = ?", [seqOf(k)]);
+    await sql('UPDATE audit_log SET entry = replace(entry, \'"glorification"\', \'"recruitment"\') WHERE seq = ?', [seqOf(k)]);
     const r = await verify(node, state, false);
     expect(r.code).toBe(1);
     const when = JSON.parse(entriesAtN[k].entry).time;
@@ -269,7 +288,14 @@ describe('tampering behind the node', () => {
     // Make room at seq k+1 without ever holding two rows with one seq.
     await sql('UPDATE audit_log SET seq = -seq WHERE seq >= ?', [seqOf(k)]);
     await sql('UPDATE audit_log SET seq = 1 - seq WHERE seq < 0');
-    const forged = JSON.stringify({ action: 'hash.retract', actor: 'nobody', content: {}, subject: { id: 'x', kind: 'hash' }, time: '2026-01-01T00:00:00.000Z', v: 1 });
+    const forged = JSON.stringify({
+      action: 'hash.retract',
+      actor: 'nobody',
+      content: {},
+      subject: { id: 'x', kind: 'hash' },
+      time: '2026-01-01T00:00:00.000Z',
+      v: 1,
+    });
     await sql('INSERT INTO audit_log (seq, at, action, actor, entry) VALUES (?, 0, ?, ?, ?)', [seqOf(k), 'hash.retract', 'nobody', forged]);
     const r = await verify(node, state);
     expect(r.code).toBe(1);
@@ -305,7 +331,7 @@ describe('tampering behind the node', () => {
   it('history rewritten, re-signed and extended: the consistency proof fails', async () => {
     const k = indexOf('client.create', 0, '"partner"');
     const { node, state, sql } = await nodeOnCopyOf(join(work, 'honest'), 'inconsistent');
-    await sql("UPDATE audit_log SET entry = replace(entry, '\"partner\"', '\"admin\"') WHERE seq = ?", [seqOf(k)]);
+    await sql('UPDATE audit_log SET entry = replace(entry, \'"partner"\', \'"admin"\') WHERE seq = ?', [seqOf(k)]);
     await sql('DELETE FROM merkle_nodes');
     await sql('DELETE FROM tree_heads');
     await createClient(node.rt.deps, 'test-setup', { role: 'partner', name: 'late' });
@@ -351,7 +377,10 @@ describe('the descent to the first bad entry (in process, against proofs from th
       f = r.frontier;
     }
     const api = {
-      inclusion: async (index: number, size: number) => ({ leafHash: b64(store.get(0, index)), auditPath: (await inclusionProof(store, index, size)).map(b64) }),
+      inclusion: async (index: number, size: number) => ({
+        leafHash: b64(store.get(0, index)),
+        auditPath: (await inclusionProof(store, index, size)).map(b64),
+      }),
     } as unknown as NodeApi;
     return { api, root: rootFromFrontier(f) };
   }

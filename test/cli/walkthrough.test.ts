@@ -30,9 +30,18 @@ let rt: NodeRuntime;
 let server: ServerType;
 let base: string;
 
-async function cli(tool: 'admin' | 'client', args: string[], extraEnv: Record<string, string> = {}, cwd = dir): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(
+  tool: 'admin' | 'client',
+  args: string[],
+  extraEnv: Record<string, string> = {},
+  cwd = dir,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(TSX, [join(ROOT, `src/cli/${tool}.ts`), ...args], { cwd, env: { ...process.env, ...env, ...extraEnv }, timeout: 60_000 });
+    const { stdout, stderr } = await promisify(execFile)(TSX, [join(ROOT, `src/cli/${tool}.ts`), ...args], {
+      cwd,
+      env: { ...process.env, ...env, ...extraEnv },
+      timeout: 60_000,
+    });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
@@ -42,7 +51,11 @@ async function cli(tool: 'admin' | 'client', args: string[], extraEnv: Record<st
 
 const modeOf = (f: string) => statSync(f).mode & 0o777;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const lines = (text: string): any[] => text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const lines = (text: string): any[] =>
+  text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 
 /** The audit log's actors, newest last. */
 async function actors(): Promise<{ action: string; actor: string }[]> {
@@ -90,7 +103,7 @@ describe('from nothing to a matched upload', () => {
     expect(existsSync(join(dir, 'node.db'))).toBe(true);
   }, 120_000);
 
-  it('1. admin init --out writes the first admin\'s private key to a 0600 file, once; the audit log names the OS user', async () => {
+  it("1. admin init --out writes the first admin's private key to a 0600 file, once; the audit log names the OS user", async () => {
     const human = await cli('admin', ['init', '--out', 'admin.key.json']);
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toMatch(/^admin client \S+ created\.\nIts private key is in admin\.key\.json \(mode 0600; keep it safe\)\.\n$/);
@@ -133,7 +146,11 @@ describe('from nothing to a matched upload', () => {
     expect((await actors()).at(-1)).toEqual({ action: 'client.create', actor: admin.clientId });
     const list = JSON.parse((await cli('admin', [...asAdmin(), 'client', 'list', '--json'])).stdout);
     const stored = list.clients.find((c: { id: string }) => c.id === partnerId);
-    expect(stored).toMatchObject({ role: 'partner', name: 'Example Video', keys: [{ kid: JSON.parse(readFileSync(join(dir, 'partner.key.pub.json'), 'utf8')).kid }] });
+    expect(stored).toMatchObject({
+      role: 'partner',
+      name: 'Example Video',
+      keys: [{ kid: JSON.parse(readFileSync(join(dir, 'partner.key.pub.json'), 'utf8')).kid }],
+    });
     expect(stored.keys[0].jwk.d).toBeUndefined();
 
     copyFileSync(join(partnerDir, 'partner.key.json'), join(dir, 'mistake.json'));
@@ -167,10 +184,18 @@ describe('from nothing to a matched upload', () => {
     const matched = await cli('client', ['match', 'upload.jpg', edited, '--dihedral', '--json'], asPartner(), partnerDir);
     expect(matched.code, matched.stderr).toBe(0);
     const results = lines(matched.stdout);
-    expect(results.find((x) => x.file === 'upload.jpg' && x.query.type === 'pdq').matches[0]).toMatchObject({ id: items[0].id, labels: ['attack-footage'], variant: expect.any(String) });
-    expect(results.find((x) => x.file === edited && x.query.type === 'vpdq').matches).toContainEqual(expect.objectContaining({ id: items[4].id, type: 'vpdq' }));
+    expect(results.find((x) => x.file === 'upload.jpg' && x.query.type === 'pdq').matches[0]).toMatchObject({
+      id: items[0].id,
+      labels: ['attack-footage'],
+      variant: expect.any(String),
+    });
+    expect(results.find((x) => x.file === edited && x.query.type === 'vpdq').matches).toContainEqual(
+      expect.objectContaining({ id: items[4].id, type: 'vpdq' }),
+    );
     const human = await cli('client', ['match', found], asPartner(), partnerDir);
-    expect(human.stdout).toContain(`${found} pdq ${items[0].value.slice(0, 16)}…: 1 match\n  ${items[0].id}  pdq distance 0  attack-footage  1 member(s), feedback +0/-0\n`);
+    expect(human.stdout).toContain(
+      `${found} pdq ${items[0].value.slice(0, 16)}…: 1 match\n  ${items[0].id}  pdq distance 0  attack-footage  1 member(s), feedback +0/-0\n`,
+    );
 
     const feed = await cli('client', ['feed', '--cursor-file', 'feed.cursor', '--json'], asPartner(), partnerDir);
     expect(feed.code, feed.stderr).toBe(0);
@@ -191,7 +216,7 @@ describe('from nothing to a matched upload', () => {
     expect((await fetch(`${base}/v1/labels`, { headers: { authorization: `Bearer ${tok.stdout.trim()}` } })).status).toBe(200);
   }, 180_000);
 
-  it('the partner\'s private key never reached the node\'s machine', () => {
+  it("the partner's private key never reached the node's machine", () => {
     expect(readFileSync(join(dir, 'node.db')).includes(Buffer.from(partnerD))).toBe(false);
     for (const f of readdirSync(dir)) if (statSync(join(dir, f)).isFile()) expect(readFileSync(join(dir, f)).includes(Buffer.from(partnerD)), f).toBe(false);
   });
@@ -224,7 +249,9 @@ describe('from nothing to a matched upload', () => {
     try {
       const r = await cli('client', ['match', '--hash', `md5:${'0'.repeat(32)}`], asPartner(), partnerDir);
       expect(r.code).toBe(1);
-      expect(r.stderr).toBe('error: partner.key.json holds a private key but its mode is 0644: every user of this machine can read it. Make it readable by its owner only: chmod 600 partner.key.json\n');
+      expect(r.stderr).toBe(
+        'error: partner.key.json holds a private key but its mode is 0644: every user of this machine can read it. Make it readable by its owner only: chmod 600 partner.key.json\n',
+      );
       chmodSync(join(partnerDir, 'partner.key.json'), 0o640);
       expect((await cli('client', ['token'], asPartner(), partnerDir)).stderr).toContain('other users of this machine can read it');
     } finally {
@@ -239,7 +266,19 @@ describe('from nothing to a matched upload', () => {
     const kg = await cli('client', ['keygen', '--out', 'auditor.key.json', '--alg', 'ES256', '--json'], {}, partnerDir);
     expect(JSON.parse(kg.stdout)).toMatchObject({ alg: 'ES256', privateKeyFile: 'auditor.key.json', publicKeyFile: 'auditor.key.pub.json' });
     copyFileSync(join(partnerDir, 'auditor.key.pub.json'), join(dir, 'auditor.key.pub.json'));
-    const r = await cli('admin', ['client', 'add', '--role', 'auditor', '--name', 'Auditor', '--public-key', 'auditor.key.pub.json', '--actor', 'alice', '--json']);
+    const r = await cli('admin', [
+      'client',
+      'add',
+      '--role',
+      'auditor',
+      '--name',
+      'Auditor',
+      '--public-key',
+      'auditor.key.pub.json',
+      '--actor',
+      'alice',
+      '--json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const made = JSON.parse(r.stdout);
     expect(made).toMatchObject({ role: 'auditor', kid: JSON.parse(kg.stdout).kid });
@@ -253,7 +292,11 @@ describe('from nothing to a matched upload', () => {
 describe('the admin CLI and its database', () => {
   it('a mistyped DATABASE_URL is refused, naming the path and --create, and no file appears', async () => {
     const typo = join(dir, 'data', 'nodee.db');
-    for (const args of [['client', 'add', '--role', 'partner', '--name', 'Typo'], ['client', 'list'], ['keys', 'rotate']]) {
+    for (const args of [
+      ['client', 'add', '--role', 'partner', '--name', 'Typo'],
+      ['client', 'list'],
+      ['keys', 'rotate'],
+    ]) {
       const r = await cli('admin', args, { DATABASE_URL: `file:${typo}` });
       expect(r.code, args.join(' ')).toBe(1);
       expect(r.stderr).toBe(
@@ -265,7 +308,10 @@ describe('the admin CLI and its database', () => {
 
   it('init --create sets up a node before its first start', async () => {
     const fresh = join(dir, 'fresh', 'node.db');
-    const r = await cli('admin', ['init', '--create', '--actor', 'ops.team', '--json'], { DATABASE_URL: `file:${fresh}`, NODE_SECRET_FILE: join(dir, 'fresh', 'node.secret') });
+    const r = await cli('admin', ['init', '--create', '--actor', 'ops.team', '--json'], {
+      DATABASE_URL: `file:${fresh}`,
+      NODE_SECRET_FILE: join(dir, 'fresh', 'node.secret'),
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).clientId).toEqual(expect.any(String));
     expect(existsSync(fresh)).toBe(true);

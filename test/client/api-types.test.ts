@@ -11,7 +11,10 @@ import pkg from '../../package.json';
 
 describe('the client package', () => {
   it('src/client/api-types.ts is up to date with /openapi.json (else: npm run client:types)', async () => {
-    expect(readFileSync(API_TYPES_FILE, 'utf8') === (await generateApiTypes()), 'src/client/api-types.ts is stale: run npm run client:types and commit it').toBe(true);
+    expect(
+      readFileSync(API_TYPES_FILE, 'utf8') === (await generateApiTypes()),
+      'src/client/api-types.ts is stale: run npm run client:types and commit it',
+    ).toBe(true);
   });
 
   it('imports no node:* module, Buffer or process (it runs in browsers and Workers too)', () => {

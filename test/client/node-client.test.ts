@@ -22,7 +22,14 @@ function recorder() {
   const fetch = async (req: Request) => {
     const body = req.method === 'GET' ? undefined : await req.clone().text();
     const res = await globalThis.fetch(req);
-    calls.push({ method: req.method, path: new URL(req.url).pathname, status: res.status, bytes: body?.length ?? 0, auth: req.headers.get('authorization'), body });
+    calls.push({
+      method: req.method,
+      path: new URL(req.url).pathname,
+      status: res.status,
+      bytes: body?.length ?? 0,
+      auth: req.headers.get('authorization'),
+      body,
+    });
     return res;
   };
   return { calls, fetch };
@@ -86,7 +93,9 @@ describe('signing in', () => {
     expect(e).toBeInstanceOf(NodeUnreachableError);
     expect(e.message).toMatch(new RegExp(`^cannot reach the node at http://127\\.0\\.0\\.1:${port}: connection refused`));
     expect(e.reason).toBe('ECONNREFUSED');
-    expect((await new NodeClient({ node: 'http://no-such-host.invalid' }).health().catch((x) => x)).message).toMatch(/cannot reach the node at http:\/\/no-such-host\.invalid: .*(no such host|could not be looked up)/);
+    expect((await new NodeClient({ node: 'http://no-such-host.invalid' }).health().catch((x) => x)).message).toMatch(
+      /cannot reach the node at http:\/\/no-such-host\.invalid: .*(no such host|could not be looked up)/,
+    );
   });
 });
 
@@ -228,7 +237,12 @@ describe('a real 429', () => {
       const client = new NodeClient({ node: limited.base, clientId: m.id, key: m.jwk, fetch: r.fetch, onRetry: (i) => waits.push(i.delayMs) });
       const items: ShareItem[] = Array.from({ length: 5 }, (_, i) => ({ type: 'md5', value: hex(32, 500 + i), labels: ['attack-footage'] }));
       const started = Date.now();
-      const out = await client.share(items, {}).then(() => client.match(items.map((i) => ({ type: 'md5' as const, value: i.value! })), {}));
+      const out = await client.share(items, {}).then(() =>
+        client.match(
+          items.map((i) => ({ type: 'md5' as const, value: i.value! })),
+          {},
+        ),
+      );
       await Promise.all([client.labels(), client.labels(), client.labels()]);
       expect(out.results.every((res) => res.matches.length === 1)).toBe(true);
       const statuses = r.calls.filter((c) => c.path !== '/v1/oauth/token' && !c.path.startsWith('/.well-known')).map((c) => c.status);

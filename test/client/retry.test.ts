@@ -51,17 +51,25 @@ describe('Retry-After and backoff', () => {
   it('gives up after `retries` and returns the last refusal', async () => {
     const waits: number[] = [];
     const s = scripted([503, 503, 503, 503]);
-    const res = await retryingFetch(s.fetch, { retries: 2, baseDelayMs: 100 }, env(waits, () => 1))(new Request('http://n.test/x'));
+    const res = await retryingFetch(
+      s.fetch,
+      { retries: 2, baseDelayMs: 100 },
+      env(waits, () => 1),
+    )(new Request('http://n.test/x'));
     expect(res.status).toBe(503);
     expect(s.seen).toHaveLength(3);
     expect(waits).toEqual([100, 200]);
   });
 
   it('no answer at all: NodeUnreachableError with the URL and the cause', async () => {
-    const refused = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }) });
+    const refused = Object.assign(new TypeError('fetch failed'), {
+      cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }),
+    });
     const e = await retryingFetch(scripted([refused]).fetch, {}, env([]))(new Request('http://127.0.0.1:9/v1/x')).catch((x) => x);
     expect(e).toBeInstanceOf(NodeUnreachableError);
-    expect(e.message).toBe('cannot reach the node at http://127.0.0.1:9: connection refused (is the node running, and on this port?) [connect ECONNREFUSED 127.0.0.1:9]');
+    expect(e.message).toBe(
+      'cannot reach the node at http://127.0.0.1:9: connection refused (is the node running, and on this port?) [connect ECONNREFUSED 127.0.0.1:9]',
+    );
   });
 });
 
@@ -97,11 +105,20 @@ describe('errors from a custom fetch', () => {
       calls++;
       return answer(req);
     };
-    return { c: new NodeClient({ node: 'http://n.test', clientId: 'c', key: { ...(await exportJWK(privateKey)), alg: 'EdDSA' }, fetch, sleep: async () => undefined }), calls: () => calls };
+    return {
+      c: new NodeClient({ node: 'http://n.test', clientId: 'c', key: { ...(await exportJWK(privateKey)), alg: 'EdDSA' }, fetch, sleep: async () => undefined }),
+      calls: () => calls,
+    };
   }
 
   it('a problem answered by a fetch whose Response has no url still names the request', async () => {
-    const { c } = await client(() => new Response(JSON.stringify({ status: 403, code: 'insufficient_scope', detail: 'this operation needs the scope "match"' }), { status: 403, headers: { 'content-type': 'application/problem+json' } }));
+    const { c } = await client(
+      () =>
+        new Response(JSON.stringify({ status: 403, code: 'insufficient_scope', detail: 'this operation needs the scope "match"' }), {
+          status: 403,
+          headers: { 'content-type': 'application/problem+json' },
+        }),
+    );
     const e = await c.match([{ type: 'md5', value: '0'.repeat(32) }]).catch((x) => x);
     expect(e.message).toBe('POST /v1/match: 403 insufficient_scope: this operation needs the scope "match"');
     expect(e).toMatchObject({ status: 403, code: 'insufficient_scope', problem: { detail: 'this operation needs the scope "match"' } });

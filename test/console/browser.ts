@@ -42,12 +42,22 @@ export function ownTempRoot(): { root: string; restore(): void } {
 /** Chromium as this machine runs it (flags: .library notes; no sandbox as root, no network chatter). */
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`the console's browser tests need Chromium at ${CHROMIUM} (Debian/Ubuntu: apt-get install chromium; .ci/run installs it), or CHROMIUM_PATH naming another build`);
+    throw new Error(
+      `the console's browser tests need Chromium at ${CHROMIUM} (Debian/Ubuntu: apt-get install chromium; .ci/run installs it), or CHROMIUM_PATH naming another build`,
+    );
   }
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -66,7 +76,13 @@ export async function startNode(dir: string): Promise<TestNode> {
   await new Promise((r) => server.once('listening', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const rt = await createNodeRuntime(
-    loadConfig({ DATABASE_URL: `file:${join(dir, 'node.db')}`, NODE_SECRET_FILE: join(dir, 'node.secret'), RATE_LIMIT_PER_SECOND: '0', TREE_HEAD_INTERVAL_MS: '0', PUBLIC_URL: url }),
+    loadConfig({
+      DATABASE_URL: `file:${join(dir, 'node.db')}`,
+      NODE_SECRET_FILE: join(dir, 'node.secret'),
+      RATE_LIMIT_PER_SECOND: '0',
+      TREE_HEAD_INTERVAL_MS: '0',
+      PUBLIC_URL: url,
+    }),
   );
   await rt.indexLoaded;
   app = buildApp(rt.deps);
@@ -138,7 +154,11 @@ export async function unlabelledControls(page: Page): Promise<string[]> {
     for (const el of Array.from(document.querySelectorAll('input, select, textarea, button'))) {
       const e = el as HTMLInputElement;
       if (e.type === 'hidden') continue;
-      const named = (e.labels && e.labels.length > 0) || e.getAttribute('aria-label') || e.getAttribute('aria-labelledby') || (el.tagName === 'BUTTON' && el.textContent!.trim());
+      const named =
+        (e.labels && e.labels.length > 0) ||
+        e.getAttribute('aria-label') ||
+        e.getAttribute('aria-labelledby') ||
+        (el.tagName === 'BUTTON' && el.textContent!.trim());
       if (!named) out.push(el.outerHTML.slice(0, 120));
     }
     return out;
@@ -146,4 +166,5 @@ export async function unlabelledControls(page: Page): Promise<string[]> {
 }
 
 /** Whether the page scrolls sideways (it must not, at 400 % zoom: a 320 CSS px viewport). */
-export const overflowsSideways = (page: Page): Promise<boolean> => page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth + 1);
+export const overflowsSideways = (page: Page): Promise<boolean> =>
+  page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth + 1);

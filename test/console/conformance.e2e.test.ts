@@ -56,14 +56,22 @@ const bits = (a: string, b: string): number => {
 interface BrowserHashes {
   ok: boolean;
   error?: string;
-  result?: { notes: string[]; hashes: { pdq: { value: string; quality: number }; blockhash: { value: string }; md5: { value: string }; sha256: { value: string } }; media: { width: number; height: number }; kernels: { pdq: boolean; blockhash: boolean } };
+  result?: {
+    notes: string[];
+    hashes: { pdq: { value: string; quality: number }; blockhash: { value: string }; md5: { value: string }; sha256: { value: string } };
+    media: { width: number; height: number };
+    kernels: { pdq: boolean; blockhash: boolean };
+  };
 }
 
 /** The console's own hashing worker, as the Check page uses it, on bytes handed in by the test. */
 function hashInBrowser(bytes: Uint8Array, type: string): Promise<BrowserHashes> {
   return page.evaluate(
     async ({ b64, type }) => {
-      const w = ((globalThis as unknown as { __w?: Worker }).__w ??= new Worker(document.querySelector<HTMLMetaElement>('meta[name="mhn-hash-worker"]')!.content, { type: 'module' }));
+      const w = ((globalThis as unknown as { __w?: Worker }).__w ??= new Worker(
+        document.querySelector<HTMLMetaElement>('meta[name="mhn-hash-worker"]')!.content,
+        { type: 'module' },
+      ));
       const bin = atob(b64);
       const buf = new Uint8Array(bin.length);
       for (let i = 0; i < bin.length; i++) buf[i] = bin.charCodeAt(i);
@@ -107,7 +115,9 @@ describe('the browser hashes as the node does', () => {
       if (d.pdq === 0 && d.blockhash === 0 && r.hashes.pdq.quality === theirs.hashes.pdq.quality) same++;
       else {
         differs[img.name] = { ...d, quality: `${r.hashes.pdq.quality} vs ${theirs.hashes.pdq.quality}` };
-        rows.push(`${img.name}: PDQ ${d.pdq} bits, blockhash ${d.blockhash} bits, quality ${r.hashes.pdq.quality} (browser) vs ${theirs.hashes.pdq.quality} (node)`);
+        rows.push(
+          `${img.name}: PDQ ${d.pdq} bits, blockhash ${d.blockhash} bits, quality ${r.hashes.pdq.quality} (browser) vs ${theirs.hashes.pdq.quality} (node)`,
+        );
       }
     }
     console.log(`browser vs node on the conformance images: ${same} identical\n${rows.join('\n')}`);

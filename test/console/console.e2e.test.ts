@@ -21,7 +21,19 @@ import { shareHashes } from '../../src/services/sharing';
 import { createClient } from '../../src/services/clients';
 import { freePort } from '../../src/cli/free-port';
 import { conformancePath } from '../support/conformance';
-import { launchChromium, member, ownTempRoot, overflowsSideways, recordedContext, signInWithFile, startNode, unlabelledControls, type Member, type Sent, type TestNode } from './browser';
+import {
+  launchChromium,
+  member,
+  ownTempRoot,
+  overflowsSideways,
+  recordedContext,
+  signInWithFile,
+  startNode,
+  unlabelledControls,
+  type Member,
+  type Sent,
+  type TestNode,
+} from './browser';
 
 let SHOTS: string;
 let temp: ReturnType<typeof ownTempRoot>;
@@ -119,15 +131,21 @@ describe.sequential('the web console in Chromium', { timeout: 180_000 }, () => {
     const other = await generateKeyPair('EdDSA', { extractable: true });
     privateKeys.push(String((await exportJWK(other.privateKey)).d));
     const addKey = page.getByRole('form', { name: 'Add a key' });
-    await addKey.getByLabel('Paste the member\'s public JWK').check();
+    await addKey.getByLabel("Paste the member's public JWK").check();
     await addKey.getByLabel('Public JWK', { exact: true }).fill(JSON.stringify(await exportJWK(other.privateKey)));
     await addKey.getByRole('button', { name: 'Add key' }).click();
-    await addKey.getByRole('alert').getByText(/this is a private key .*Nothing was sent/).waitFor();
+    await addKey
+      .getByRole('alert')
+      .getByText(/this is a private key .*Nothing was sent/)
+      .waitFor();
     await addKey.getByLabel('Public JWK', { exact: true }).fill(JSON.stringify(await exportJWK(other.publicKey)));
     await addKey.getByRole('button', { name: 'Add key' }).click();
     await page.getByText(/^Key \S+ added\.$/).waitFor();
     expect(await node.rt.deps.auth.clientKeys(saved.clientId)).toHaveLength(2);
-    await page.getByRole('button', { name: /^Revoke key / }).last().click();
+    await page
+      .getByRole('button', { name: /^Revoke key / })
+      .last()
+      .click();
     await page.getByText(/^Key \S+ revoked\.$/).waitFor();
     expect((await node.rt.deps.auth.clientKeys(saved.clientId)).map((k) => k.status).sort()).toEqual(['active', 'revoked']);
     expect(await unlabelledControls(page)).toEqual([]);
@@ -141,7 +159,7 @@ describe.sequential('the web console in Chromium', { timeout: 180_000 }, () => {
     expect(await refusal.textContent()).toContain('this is the last active admin; create another admin before suspending it');
   });
 
-  it('the new member signs in with the downloaded key only while active; the refusal is the node\'s own words', async () => {
+  it("the new member signs in with the downloaded key only while active; the refusal is the node's own words", async () => {
     const page = await newPage();
     await page.goto(`${node.url}/console`);
     await page.getByLabel('Private key file (JSON)').setInputFiles(added.keyFile);
@@ -166,7 +184,11 @@ describe.sequential('the web console in Chromium', { timeout: 180_000 }, () => {
     // What the partner shared and asked before the admin looks (through the services, as the API would).
     const who = { clientId: partner.id, role: 'partner' as const, scopes: ['hashes:write' as const, 'match' as const] };
     const seeded = [randomBytes(32).toString('hex'), randomBytes(32).toString('hex')];
-    await shareHashes(node.rt.deps, who, seeded.map((value) => ({ type: 'pdq', value, labels: ['recruitment'] })));
+    await shareHashes(
+      node.rt.deps,
+      who,
+      seeded.map((value) => ({ type: 'pdq', value, labels: ['recruitment'] })),
+    );
     await countMatchQuery(node.rt.deps, partner.id, 1);
     await node.rt.deps.matchCounter.flush();
     const page = await newPage();
@@ -190,7 +212,7 @@ describe.sequential('the web console in Chromium', { timeout: 180_000 }, () => {
     await shot(page, 'admin-dashboard');
     await page.getByRole('navigation').getByRole('link', { name: 'Node keys' }).click();
     const before = (await node.rt.deps.keyring.jwks()).keys.length;
-    await page.getByRole('button', { name: 'Rotate the node\'s signing key' }).click();
+    await page.getByRole('button', { name: "Rotate the node's signing key" }).click();
     await page.getByText(/^New signing key /).waitFor();
     expect((await node.rt.deps.keyring.jwks()).keys.length).toBe(before + 1);
     // The session goes on across the rotation (its token still verifies; the next one is signed by the new key).
@@ -218,7 +240,8 @@ describe.sequential('the web console in Chromium', { timeout: 180_000 }, () => {
     const shown = await page.locator('#local-hashes').textContent();
     const expected = await import('../../src/services/hashing').then((m) => m.hashMedia(node.rt.deps, new Uint8Array(original)));
     if (expected.kind !== 'image') throw new Error('not an image');
-    for (const v of [expected.hashes.pdq.value, expected.hashes.blockhash.value, expected.hashes.md5.value, expected.hashes.sha256.value]) expect(shown).toContain(v);
+    for (const v of [expected.hashes.pdq.value, expected.hashes.blockhash.value, expected.hashes.md5.value, expected.hashes.sha256.value])
+      expect(shown).toContain(v);
     expect(await page.getByText(/WebAssembly kernels/).count()).toBe(1);
 
     await page.getByLabel('Glorification of terrorist acts').check();
@@ -228,19 +251,28 @@ describe.sequential('the web console in Chromium', { timeout: 180_000 }, () => {
 
     await page.getByLabel('Image file').setInputFiles(rotatedFile);
     await page.getByRole('button', { name: 'Hash here and check' }).click();
-    await page.locator('#match-summary').getByText(/stored hash(es)? match/).waitFor();
+    await page
+      .locator('#match-summary')
+      .getByText(/stored hash(es)? match/)
+      .waitFor();
     const matches = await page.getByRole('list', { name: 'Matches' }).textContent();
     expect(matches).toMatch(/pdq \(rotate\d+\) at distance \d+/);
     expect(matches).toContain('glorification');
     await shot(page, 'partner-check');
 
-    await page.getByRole('button', { name: /^Confirm hash / }).first().click();
+    await page
+      .getByRole('button', { name: /^Confirm hash / })
+      .first()
+      .click();
     await page.getByText(/^Confirmed: 1 confirm, 0 dispute\./).waitFor();
 
     await page.getByRole('navigation').getByRole('link', { name: 'Feed' }).click();
     await page.getByText('6 changes, up to date.').waitFor(); // its image's 4 hashes, and the 2 shared before the dashboard test
     await shot(page, 'partner-feed');
-    await page.getByRole('button', { name: /^Retract hash / }).first().click();
+    await page
+      .getByRole('button', { name: /^Retract hash / })
+      .first()
+      .click();
     await page.getByText(/^Retracted: the hash is now retracted/).waitFor();
     expect(await unlabelledControls(page)).toEqual([]);
   });
@@ -252,7 +284,12 @@ describe.sequential('the web console in Chromium', { timeout: 180_000 }, () => {
     const originPartner = await member(from, 'partner', 'Origin Platform');
     const at = await createClient(from.rt.deps, 'test-setup', { role: 'peer', name: 'Console node', jwksUrl: `${node.url}/.well-known/jwks.json` });
     const who = { clientId: originPartner.id, role: 'partner' as const, scopes: ['hashes:write' as const] };
-    const share = (n: number) => shareHashes(from.rt.deps, who, Array.from({ length: n }, () => ({ type: 'sha256', value: randomBytes(32).toString('hex'), labels: ['manifesto'] })));
+    const share = (n: number) =>
+      shareHashes(
+        from.rt.deps,
+        who,
+        Array.from({ length: n }, () => ({ type: 'sha256', value: randomBytes(32).toString('hex'), labels: ['manifesto'] })),
+      );
     await share(3);
     await node.rt.puller.start();
 
@@ -287,7 +324,7 @@ describe.sequential('the web console in Chromium', { timeout: 180_000 }, () => {
     await card.getByRole('button', { name: `Resume ${from.url}` }).click();
     await card.getByText(`${from.url} is now active, matching on.`).waitFor();
     await card.getByText(/; 5 items pulled in all$/).waitFor({ timeout: 20_000 });
-    expect((await node.rt.deps.federation.getPeer(stored.id))).toMatchObject({ status: 'active', pulledItems: 5 });
+    expect(await node.rt.deps.federation.getPeer(stored.id)).toMatchObject({ status: 'active', pulledItems: 5 });
 
     // A peer at a port nobody listens on: its pulls fail, and the card says why, in red.
     const nobody = `http://127.0.0.1:${await freePort()}`;
@@ -335,10 +372,13 @@ describe.sequential('the web console in Chromium', { timeout: 180_000 }, () => {
     expect(await unlabelledControls(page)).toEqual([]);
   });
 
-  it('auditor: an entry changed in the database behind the node\'s back is caught and named', async () => {
+  it("auditor: an entry changed in the database behind the node's back is caught and named", async () => {
     const rows = await node.rt.database.client.execute('SELECT seq, entry FROM audit_log ORDER BY seq');
     const victim = rows.rows[2];
-    await node.rt.database.client.execute({ sql: 'UPDATE audit_log SET entry = ? WHERE seq = ?', args: [String(victim.entry).replace('"v":1', '"v":2'), Number(victim.seq)] });
+    await node.rt.database.client.execute({
+      sql: 'UPDATE audit_log SET entry = ? WHERE seq = ?',
+      args: [String(victim.entry).replace('"v":1', '"v":2'), Number(victim.seq)],
+    });
     const page = await newPage();
     await signInWithFile(page, node.url, auditor.keyFile);
     await page.getByRole('navigation').getByRole('link', { name: 'Verify the log' }).click();
@@ -380,7 +420,7 @@ describe.sequential('the web console in Chromium', { timeout: 180_000 }, () => {
     await shot(page, 'zoom-400-members');
   });
 
-  it('every request went to the node; none carried an image\'s bytes or a private key; no CSP violation or script error', () => {
+  it("every request went to the node; none carried an image's bytes or a private key; no CSP violation or script error", () => {
     expect(sent.length).toBeGreaterThan(20);
     const origin = new URL(node.url).origin;
     expect(sent.filter((r) => !r.url.startsWith(`${origin}/`) && !r.url.startsWith('blob:')).map((r) => r.url)).toEqual([]);
@@ -389,7 +429,8 @@ describe.sequential('the web console in Chromium', { timeout: 180_000 }, () => {
       for (const d of privateKeys) expect(text.includes(d), `${r.method} ${r.url} carries a private key`).toBe(false);
       if (!r.body) continue;
       for (const img of images) {
-        for (let at = 0; at + 32 <= img.length; at += 997) expect(r.body.includes(img.subarray(at, at + 32)), `${r.method} ${r.url} carries image bytes`).toBe(false);
+        for (let at = 0; at + 32 <= img.length; at += 997)
+          expect(r.body.includes(img.subarray(at, at + 32)), `${r.method} ${r.url} carries image bytes`).toBe(false);
       }
       expect(r.body.length, `${r.method} ${r.url}`).toBeLessThan(16_384);
     }

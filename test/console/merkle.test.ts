@@ -8,8 +8,22 @@ import { describe, expect, it } from 'vitest';
 import { checkConsistency, LeafTree, leafHash, nodeHash, ProofError, rootFromInclusion } from '../../src/console/app/lib/merkle';
 import { conformancePath } from '../support/conformance';
 
-interface InclusionCase { desc?: string; leafIndex: number; treeSize: number; leafHash: string; rootHash: string; proof: string[] }
-interface ConsistencyCase { desc?: string; first: number; second: number; firstRoot: string; secondRoot: string; proof: string[] }
+interface InclusionCase {
+  desc?: string;
+  leafIndex: number;
+  treeSize: number;
+  leafHash: string;
+  rootHash: string;
+  proof: string[];
+}
+interface ConsistencyCase {
+  desc?: string;
+  first: number;
+  second: number;
+  firstRoot: string;
+  secondRoot: string;
+  proof: string[];
+}
 
 const V = JSON.parse(readFileSync(conformancePath('merkle', 'vectors.json'), 'utf8'));
 const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
@@ -34,7 +48,7 @@ async function consistencyHolds(c: ConsistencyCase): Promise<boolean> {
   }
 }
 
-describe('the console\'s Merkle code on ../shared/conformance/merkle/vectors.json', () => {
+describe("the console's Merkle code on ../shared/conformance/merkle/vectors.json", () => {
   it('leaf and node hashes, and the roots of sizes 0 to 8 (LeafTree, every prefix)', async () => {
     for (const l of V.hasher.leaves) expect(toHex(await leafHash(hex(l.leafInput)))).toBe(l.leafHash);
     for (const n of V.hasher.nodes) expect(toHex(await nodeHash(hex(n.left), hex(n.right)))).toBe(n.nodeHash);

@@ -17,7 +17,13 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 /** The CSP as a map of directive -> sources. */
-const directives = (csp: string) => new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v]));
+const directives = (csp: string) =>
+  new Map(
+    csp
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .map(([k, ...v]) => [k, v]),
+  );
 
 describe('the console is served by the node', () => {
   it('GET /console: HTML whose scripts and styles are files of its own, under a strict CSP', async () => {
@@ -32,7 +38,8 @@ describe('the console is served by the node', () => {
     expect(csp.get('frame-ancestors')).toEqual(["'none'"]);
     expect(csp.get('base-uri')).toEqual(["'none'"]);
     expect(csp.get('form-action')).toEqual(["'none'"]);
-    for (const sources of csp.values()) expect(sources.filter((s) => /unsafe-inline|unsafe-eval'|\*|https?:|data:/.test(s) && s !== "'wasm-unsafe-eval'")).toEqual([]);
+    for (const sources of csp.values())
+      expect(sources.filter((s) => /unsafe-inline|unsafe-eval'|\*|https?:|data:/.test(s) && s !== "'wasm-unsafe-eval'")).toEqual([]);
     expect(res.headers.get('x-frame-options')).toBe('DENY');
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.headers.get('referrer-policy')).toBe('no-referrer');
@@ -53,7 +60,9 @@ describe('the console is served by the node', () => {
   it('every file the page names is served with the same headers, cached for good; nothing else is', async () => {
     const html = await (await t.app.request('/console')).text();
     const files = [...html.matchAll(/"(\/console\/assets\/[^"]+)"/g)].map((m) => m[1]);
-    expect(files.map((f) => f.replace(/-\w+\./, '.'))).toEqual(expect.arrayContaining(['/console/assets/hash-worker.js', '/console/assets/style.css', '/console/assets/app.js']));
+    expect(files.map((f) => f.replace(/-\w+\./, '.'))).toEqual(
+      expect.arrayContaining(['/console/assets/hash-worker.js', '/console/assets/style.css', '/console/assets/app.js']),
+    );
     for (const f of files) {
       const res = await t.app.request(f);
       expect(res.status, f).toBe(200);

@@ -47,7 +47,7 @@ async function member(alg: 'EdDSA' | 'ES256') {
   return { id: view.id, signer: { clientId: view.id, ...signer } };
 }
 
-describe('the console signs in with the member\'s own key', () => {
+describe("the console signs in with the member's own key", () => {
   it.each(['EdDSA', 'ES256'] as const)('%s: the assertion is accepted; calls carry the token', async (alg) => {
     const m = await member(alg);
     const s = await signIn(m.signer);
@@ -57,7 +57,7 @@ describe('the console signs in with the member\'s own key', () => {
     expect(labels.labels.length).toBeGreaterThan(0);
   });
 
-  it('renews the token a minute before it expires; a suspension ends the session in the node\'s words', async () => {
+  it("renews the token a minute before it expires; a suspension ends the session in the node's words", async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     const m = await member('EdDSA');
     tokenRequests.length = 0;
@@ -72,7 +72,9 @@ describe('the console signs in with the member\'s own key', () => {
     await until(() => currentSession()!.expiresAt > first.expiresAt);
     expect(currentSession()!.expiresAt).toBeGreaterThan(first.expiresAt);
     // Two assertions, two jti.
-    const jti = tokenRequests.map((b) => JSON.parse(atob(new URLSearchParams(b).get('client_assertion')!.split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))).jti);
+    const jti = tokenRequests.map(
+      (b) => JSON.parse(atob(new URLSearchParams(b).get('client_assertion')!.split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))).jti,
+    );
     expect(new Set(jti).size).toBe(2);
 
     await setClientStatus(t.rt.deps, 'test-setup', m.id, 'suspended');

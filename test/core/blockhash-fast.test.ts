@@ -9,7 +9,14 @@ import { bmvbhash, bmvbhashEven } from 'blockhash-core';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { blockhash } from '../../src/core/blockhash';
-import { blockhashDihedralFromRgba, blockhashFromRgba, blockhashSupports, blockhashValues, compileBlockhashKernels, type BlockhashKernels } from '../../src/core/blockhash';
+import {
+  blockhashDihedralFromRgba,
+  blockhashFromRgba,
+  blockhashSupports,
+  blockhashValues,
+  compileBlockhashKernels,
+  type BlockhashKernels,
+} from '../../src/core/blockhash';
 import type { DecodedImage } from '../../src/core/media';
 import { dihedralPixels, PDQ_DIHEDRAL_VARIANTS } from '../../src/core/pdq';
 import { mulberry32 } from '../../src/core/prng';
@@ -96,7 +103,18 @@ function referenceValues(img: Img, bits = 16): Float64Array {
 // ---------------------------------------------------------------------------------------------
 // Generated images: pixel data written directly (no codec), from the project's seeded PRNG.
 
-const KINDS = ['noise', 'noise with transparency', 'gradient', 'flat', 'rectangles', 'stripes', 'nearly white', 'nearly black', 'transparent', 'faint noise'] as const;
+const KINDS = [
+  'noise',
+  'noise with transparency',
+  'gradient',
+  'flat',
+  'rectangles',
+  'stripes',
+  'nearly white',
+  'nearly black',
+  'transparent',
+  'faint noise',
+] as const;
 type Kind = (typeof KINDS)[number];
 
 function generate(width: number, height: number, kind: Kind, seed: number): Img {
@@ -160,9 +178,37 @@ function generate(width: number, height: number, kind: Kind, seed: number): Img 
 /** Sizes: edge cases first, then random sides (log-uniform 16-4000) with the area capped. */
 function sizes(count: number): [number, number][] {
   const fixed: [number, number][] = [
-    [16, 16], [17, 17], [16, 17], [17, 16], [31, 33], [16, 4000], [4000, 16], [17, 3999], [3999, 17], [23, 2999], [2999, 23],
-    [1920, 1080], [1080, 1920], [4000, 3000], [3000, 4000], [1921, 1081], [4000, 4000], [3999, 2999], [2048, 1536], [4000, 17], [33, 4000],
-    [255, 257], [1000, 1000], [1023, 767], [640, 480], [800, 600], [250, 250], [24, 40], [40, 24], [100, 16], [16, 100],
+    [16, 16],
+    [17, 17],
+    [16, 17],
+    [17, 16],
+    [31, 33],
+    [16, 4000],
+    [4000, 16],
+    [17, 3999],
+    [3999, 17],
+    [23, 2999],
+    [2999, 23],
+    [1920, 1080],
+    [1080, 1920],
+    [4000, 3000],
+    [3000, 4000],
+    [1921, 1081],
+    [4000, 4000],
+    [3999, 2999],
+    [2048, 1536],
+    [4000, 17],
+    [33, 4000],
+    [255, 257],
+    [1000, 1000],
+    [1023, 767],
+    [640, 480],
+    [800, 600],
+    [250, 250],
+    [24, 40],
+    [40, 24],
+    [100, 16],
+    [16, 100],
   ];
   const next = mulberry32(0x5eed);
   const side = (): number => Math.round(16 * 250 ** (next() / 2 ** 32));
@@ -181,7 +227,9 @@ describe('the conformance images (../shared/conformance/blockhash)', () => {
   it.each(files)('%s: both methods equal blockhash-core and the reference file, on both paths', async (file) => {
     const img = await decoder.decode(readFileSync(`${dir}/${file}`));
     for (const method of [1, 2] as const) {
-      const want = readFileSync(`${dir}/${file.replace(/\.\w+$/, '')}_16_${method}.txt`, 'utf8').trim().split(/\s+/)[0];
+      const want = readFileSync(`${dir}/${file.replace(/\.\w+$/, '')}_16_${method}.txt`, 'utf8')
+        .trim()
+        .split(/\s+/)[0];
       expect(reference(img, method)).toBe(want);
       expect(bothPaths((k) => blockhashFromRgba(img.rgba, img.width, img.height, k, method))).toEqual({ wasm: want, ts: want });
     }
@@ -195,7 +243,12 @@ describe('the conformance images (../shared/conformance/blockhash)', () => {
       const img = await decoder.decode(readFileSync(`${dir}/${file}`));
       for (let k = 0; k < 3; k++) {
         const [width, height] = [16 + (next() % 1500), 16 + (next() % 1500)];
-        const rgba = new Uint8Array(await sharp(img.rgba, { raw: { width: img.width, height: img.height, channels: 4 } }).resize(width, height, { fit: 'fill' }).raw().toBuffer());
+        const rgba = new Uint8Array(
+          await sharp(img.rgba, { raw: { width: img.width, height: img.height, channels: 4 } })
+            .resize(width, height, { fit: 'fill' })
+            .raw()
+            .toBuffer(),
+        );
         const resized = { width, height, rgba };
         const want = reference(resized);
         expect(bothPaths((k) => blockhashFromRgba(rgba, width, height, k))).toEqual({ wasm: want, ts: want });
@@ -214,7 +267,8 @@ describe('a thousand generated images, 16-4000 pixels a side', () => {
       const img = generate(width, height, KINDS[i % KINDS.length], i + 1);
       const want = reference(img);
       const got = bothPaths((k) => blockhashFromRgba(img.rgba, width, height, k));
-      if (got.wasm !== want || got.ts !== want) throw new Error(`${width}x${height} ${KINDS[i % KINDS.length]} (#${i}): blockhash-core ${want}, wasm ${got.wasm}, ts ${got.ts}`);
+      if (got.wasm !== want || got.ts !== want)
+        throw new Error(`${width}x${height} ${KINDS[i % KINDS.length]} (#${i}): blockhash-core ${want}, wasm ${got.wasm}, ts ${got.ts}`);
       count++;
       if (width % 16 !== 0 || height % 16 !== 0) fractional++;
     });
@@ -222,14 +276,15 @@ describe('a thousand generated images, 16-4000 pixels a side', () => {
     expect(fractional).toBeGreaterThan(900);
   });
 
-  it('the block values are the reference\'s binary64 values, bit for bit (every third image)', () => {
+  it("the block values are the reference's binary64 values, bit for bit (every third image)", () => {
     GENERATED.forEach(([width, height], i) => {
       if (i % 3 !== 0 || width * height > 2_000_000) return;
       const img = generate(width, height, KINDS[i % KINDS.length], i + 1);
       const want = referenceValues(img);
       const got = bothPaths((k) => blockhashValues(img.rgba, width, height, k));
       for (let b = 0; b < 256; b++) {
-        if (!Object.is(got.wasm[b], want[b]) || !Object.is(got.ts[b], want[b])) throw new Error(`${width}x${height} block ${b}: reference ${want[b]}, wasm ${got.wasm[b]}, ts ${got.ts[b]}`);
+        if (!Object.is(got.wasm[b], want[b]) || !Object.is(got.ts[b], want[b]))
+          throw new Error(`${width}x${height} block ${b}: reference ${want[b]}, wasm ${got.wasm[b]}, ts ${got.ts[b]}`);
       }
     });
   });
@@ -259,7 +314,11 @@ describe('input shapes', () => {
   });
 
   it('rows wider than the lanes of the running sums hold (runs of more than 512 pixels)', () => {
-    for (const [width, height, kind] of [[9000, 16, 'noise'], [10_001, 17, 'nearly white'], [8300, 19, 'noise with transparency']] as const) {
+    for (const [width, height, kind] of [
+      [9000, 16, 'noise'],
+      [10_001, 17, 'nearly white'],
+      [8300, 19, 'noise with transparency'],
+    ] as const) {
       const img = generate(width, height, kind, width);
       const want = reference(img);
       expect(bothPaths((k) => blockhashFromRgba(img.rgba, width, height, k))).toEqual({ wasm: want, ts: want });
@@ -267,7 +326,7 @@ describe('input shapes', () => {
     }
   });
 
-  it('what it does not compute, it says so; the node\'s blockhash() then asks blockhash-core', () => {
+  it("what it does not compute, it says so; the node's blockhash() then asks blockhash-core", () => {
     expect(blockhashSupports(15, 100, 16)).toBe(false);
     expect(blockhashSupports(100, 100, 12)).toBe(false);
     expect(blockhashSupports(100, 100, 16)).toBe(true);

@@ -26,7 +26,10 @@ describe('blockhash conformance (../shared/conformance/blockhash)', () => {
   });
 
   it('the per-image files agree with the C reference lists (exact = method 2, quick = method 1)', () => {
-    for (const [file, method] of [['exact-hashes.txt', 2], ['quick-hashes.txt', 1]] as const) {
+    for (const [file, method] of [
+      ['exact-hashes.txt', 2],
+      ['quick-hashes.txt', 1],
+    ] as const) {
       for (const line of readFileSync(`${dir}/${file}`, 'utf8').trim().split('\n')) {
         const [hex, name] = line.trim().split(/\s+/);
         expect(expected(name, method)).toBe(hex);

@@ -19,14 +19,30 @@ const pages = [
   { page: 1, hash: hex(17), quality: 90 },
   { page: 3, hash: hex(18), quality: 70 },
 ];
-const TLSH = textTlsh('A text long enough and varied enough for TLSH to give it a digest: '.repeat(4) + 'the quick brown fox jumps over the lazy dog 0123456789')!;
+const TLSH = textTlsh(
+  'A text long enough and varied enough for TLSH to give it a digest: '.repeat(4) + 'the quick brown fox jumps over the lazy dog 0123456789',
+)!;
 const item = (over: Record<string, unknown> = {}) => ({ op: 'add', type: 'pdq', value: hex(1), labels: ['attack-footage'], contributors: 1, ...over });
-const payload = (over: Record<string, unknown> = {}) => ({ origin: ORIGIN, from: 'c1', to: 'c2', issuedAt: '2026-01-01T00:00:00.000Z', items: [item()], ...over });
+const payload = (over: Record<string, unknown> = {}) => ({
+  origin: ORIGIN,
+  from: 'c1',
+  to: 'c2',
+  issuedAt: '2026-01-01T00:00:00.000Z',
+  items: [item()],
+  ...over,
+});
 const check = (p: unknown) => checkBatchPayload(p, { origin: ORIGIN, from: 'c1' });
 
 describe('checkBatchPayload', () => {
   it('takes a well-formed batch, items in order, labels it does not know dropped', () => {
-    const r = check(payload({ items: [item({ labels: ['attack-footage', 'not-a-label'], externalId: 'ref' }), item({ op: 'retract', type: 'md5', value: hex(2, 32), labels: [], contributors: 0 })] }));
+    const r = check(
+      payload({
+        items: [
+          item({ labels: ['attack-footage', 'not-a-label'], externalId: 'ref' }),
+          item({ op: 'retract', type: 'md5', value: hex(2, 32), labels: [], contributors: 0 }),
+        ],
+      }),
+    );
     expect(r).toMatchObject({ ok: true, skipped: 0 });
     if (!r.ok) return;
     expect(r.items).toEqual([
@@ -41,7 +57,9 @@ describe('checkBatchPayload', () => {
   });
 
   it('takes a PDF with its pages when its value is their digest, a tlsh value in its stored form, a url digest', () => {
-    const r = check(payload({ items: [item({ type: 'pdf', value: pdfDigest(pages), pages }), item({ type: 'tlsh', value: TLSH }), item({ type: 'url', value: hex(5) })] }));
+    const r = check(
+      payload({ items: [item({ type: 'pdf', value: pdfDigest(pages), pages }), item({ type: 'tlsh', value: TLSH }), item({ type: 'url', value: hex(5) })] }),
+    );
     expect(r).toMatchObject({ ok: true, skipped: 0 });
     if (!r.ok) return;
     expect(r.items.map((i) => [i.type, i.value, i.pages])).toEqual([
@@ -51,7 +69,7 @@ describe('checkBatchPayload', () => {
     ]);
   });
 
-  it('leaves out items of hash types it does not store (a newer peer\'s), counting them', () => {
+  it("leaves out items of hash types it does not store (a newer peer's), counting them", () => {
     const r = check(payload({ items: [item({ type: 'tlsh2', value: 'T1abc' }), item()] }));
     expect(r).toMatchObject({ ok: true, skipped: 1 });
   });
@@ -73,14 +91,22 @@ describe('checkBatchPayload', () => {
     ['externalId with a control character', payload({ items: [item({ externalId: 'a\nb' })] }), /externalId/],
     ['quality out of range', payload({ items: [item({ quality: 101 })] }), /quality/],
     ['video add without frames', payload({ items: [item({ type: 'vpdq', value: hex(3) })] }), /must carry its frames/],
-    ['video whose value is not its frames\' digest', payload({ items: [item({ type: 'vpdq', value: hex(3), frames })] }), /not the SHA-256 of its frames/],
+    ["video whose value is not its frames' digest", payload({ items: [item({ type: 'vpdq', value: hex(3), frames })] }), /not the SHA-256 of its frames/],
     ['video frames out of order', payload({ items: [item({ type: 'vpdq', value: hex(3), frames: [frames[1], frames[0]] })] }), /frame numbers must increase/],
     ['PDF add without pages', payload({ items: [item({ type: 'pdf', value: hex(3) })] }), /must carry its pages/],
-    ['PDF whose value is not its pages\' digest', payload({ items: [item({ type: 'pdf', value: hex(3), pages })] }), /not the SHA-256 of its pages/],
-    ['PDF pages out of order', payload({ items: [item({ type: 'pdf', value: hex(3), pages: [pages[1], pages[0]] })] }), /items\/0\/pages\/1\/page: page numbers must increase/],
+    ["PDF whose value is not its pages' digest", payload({ items: [item({ type: 'pdf', value: hex(3), pages })] }), /not the SHA-256 of its pages/],
+    [
+      'PDF pages out of order',
+      payload({ items: [item({ type: 'pdf', value: hex(3), pages: [pages[1], pages[0]] })] }),
+      /items\/0\/pages\/1\/page: page numbers must increase/,
+    ],
     ['a tlsh value not in its stored form', payload({ items: [item({ type: 'tlsh', value: TLSH.slice(2).toLowerCase() })] }), /stored form/],
     ['a tlsh value that is no digest', payload({ items: [item({ type: 'tlsh', value: 'T1ABC' })] }), /TLSH digest/],
-    ['a bad item anywhere refuses the whole batch', payload({ items: [item(), item(), item({ type: 'md5', value: hex(1) })] }), /items\/2: md5 value must be 32/],
+    [
+      'a bad item anywhere refuses the whole batch',
+      payload({ items: [item(), item(), item({ type: 'md5', value: hex(1) })] }),
+      /items\/2: md5 value must be 32/,
+    ],
   ];
   it.each(refused)('refuses %s', (_, input, problem) => {
     const r = typeof input === 'object' && input !== null && 'ok' in input ? (input as ReturnType<typeof check>) : check(input);
@@ -93,7 +119,13 @@ describe('toBatchItem: one change as the feed serves it', () => {
   it('carries externalId and frames only where they mean something', () => {
     const base = { type: 'pdq', value: hex(1), labels: ['manifesto'], contributors: 2, externalId: 'x' };
     expect(toBatchItem({ ...base, kind: 'add' })).toEqual({ op: 'add', type: 'pdq', value: hex(1), labels: ['manifesto'], contributors: 2, externalId: 'x' });
-    expect(toBatchItem({ ...base, kind: 'retract', labels: [], contributors: 0 })).toEqual({ op: 'retract', type: 'pdq', value: hex(1), labels: [], contributors: 0 });
+    expect(toBatchItem({ ...base, kind: 'retract', labels: [], contributors: 0 })).toEqual({
+      op: 'retract',
+      type: 'pdq',
+      value: hex(1),
+      labels: [],
+      contributors: 0,
+    });
     expect(toBatchItem({ ...base, kind: 'add', type: 'vpdq', externalId: null, frames })).toMatchObject({ frames });
     // What the feed serves is what a puller takes.
     expect(toBatchItem({ ...base, kind: 'add', type: 'pdf', externalId: null, pages })).toMatchObject({ pages });
@@ -107,7 +139,15 @@ describe('toBatchItem: one change as the feed serves it', () => {
 });
 
 describe('mergeBatchItems', () => {
-  const c = (over: Partial<CheckedItem>): CheckedItem => ({ op: 'add', type: 'pdq', value: hex(1), labels: ['attack-footage'], contributors: 1, externalId: null, ...over });
+  const c = (over: Partial<CheckedItem>): CheckedItem => ({
+    op: 'add',
+    type: 'pdq',
+    value: hex(1),
+    labels: ['attack-footage'],
+    contributors: 1,
+    externalId: null,
+    ...over,
+  });
   it('keeps the pages of the item that brought a PDF through a later update', () => {
     const merged = mergeBatchItems([c({ type: 'pdf', value: hex(9), pages }), c({ op: 'update', type: 'pdf', value: hex(9), labels: ['manifesto'] })], null);
     expect(merged).toEqual([{ type: 'pdf', value: hex(9), active: true, labels: ['manifesto'], contributors: 1, externalId: null, pages }]);
@@ -115,7 +155,13 @@ describe('mergeBatchItems', () => {
 
   it('keeps the last state of each hash, with the frames of the item that brought them', () => {
     const merged = mergeBatchItems(
-      [c({ type: 'vpdq', value: hex(9), frames }), c({}), c({ op: 'retract', labels: [], contributors: 0 }), c({ op: 'update', type: 'vpdq', value: hex(9), labels: ['manifesto'] }), c({ value: hex(2) })],
+      [
+        c({ type: 'vpdq', value: hex(9), frames }),
+        c({}),
+        c({ op: 'retract', labels: [], contributors: 0 }),
+        c({ op: 'update', type: 'vpdq', value: hex(9), labels: ['manifesto'] }),
+        c({ value: hex(2) }),
+      ],
       null,
     );
     expect(merged.map((m) => [m.value, m.active, m.labels, !!m.frames])).toEqual([
@@ -126,7 +172,10 @@ describe('mergeBatchItems', () => {
   });
 
   it('takes only the accepted labels; a hash with none of them is not taken', () => {
-    const merged = mergeBatchItems([c({ labels: ['attack-footage', 'manifesto'], externalId: 'r' }), c({ value: hex(2), labels: ['manifesto'], externalId: 'r' })], ['attack-footage', 'recruitment']);
+    const merged = mergeBatchItems(
+      [c({ labels: ['attack-footage', 'manifesto'], externalId: 'r' }), c({ value: hex(2), labels: ['manifesto'], externalId: 'r' })],
+      ['attack-footage', 'recruitment'],
+    );
     expect(merged).toEqual([
       { type: 'pdq', value: hex(1), active: true, labels: ['attack-footage'], contributors: 1, externalId: 'r' },
       { type: 'pdq', value: hex(2), active: false, labels: [], contributors: 1, externalId: null },
@@ -152,7 +201,10 @@ describe('peerUrl', () => {
     ['http://127.0.0.1:8787', 'http://127.0.0.1:8787'],
     ['https://a.example/hashes//', 'https://a.example/hashes'],
   ])('%s -> %s', (text, url) => expect(peerUrl(text)).toEqual({ url }));
-  it.each(['a.example', 'ftp://a.example', 'https://u:p@a.example', 'https://a.example/?x=1', 'https://a.example/#f', 'file:///etc/passwd'])('refuses %s', (text) => {
-    expect(peerUrl(text)).toHaveProperty('problem');
-  });
+  it.each(['a.example', 'ftp://a.example', 'https://u:p@a.example', 'https://a.example/?x=1', 'https://a.example/#f', 'file:///etc/passwd'])(
+    'refuses %s',
+    (text) => {
+      expect(peerUrl(text)).toHaveProperty('problem');
+    },
+  );
 });

@@ -5,8 +5,15 @@ import { csvFields, detectFormat, readDataset, signalTypeNamed, signalTypeOf, wr
 const PDQ = 'f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22';
 
 describe('signal types', () => {
-  it('maps the node\'s types to python-threatexchange\'s names and back; vpdq and pdf have none', () => {
-    expect(['pdq', 'md5', 'sha256', 'tlsh', 'blockhash', 'url'].map((t) => signalTypeOf(t)?.signalType)).toEqual(['pdq', 'video_md5', 'video_sha256', 'text_tlsh', 'mhn_blockhash', 'mhn_url']);
+  it("maps the node's types to python-threatexchange's names and back; vpdq and pdf have none", () => {
+    expect(['pdq', 'md5', 'sha256', 'tlsh', 'blockhash', 'url'].map((t) => signalTypeOf(t)?.signalType)).toEqual([
+      'pdq',
+      'video_md5',
+      'video_sha256',
+      'text_tlsh',
+      'mhn_blockhash',
+      'mhn_url',
+    ]);
     expect(signalTypeOf('vpdq')).toBeUndefined();
     expect(signalTypeNamed('video_md5')?.hashType).toBe('md5');
     expect(signalTypeNamed('url_md5')).toBeUndefined();
@@ -14,7 +21,7 @@ describe('signal types', () => {
 });
 
 describe('CSV', () => {
-  it('reads fields quoted as Python\'s csv module writes them; an open quote is refused', () => {
+  it("reads fields quoted as Python's csv module writes them; an open quote is refused", () => {
     expect(csvFields('a,"b, c","say ""hi""",,')).toEqual(['a', 'b, c', 'say "hi"', '', '']);
     expect(csvFields('a,"b')).toBeNull();
   });

@@ -10,10 +10,11 @@ const ORIGIN = 'https://a.example';
 const hex = (n: number, len = 64) => n.toString(16).padStart(len, '0');
 const ref = (sha: string, over: Record<string, unknown> = {}) => ({ id: itemId(ORIGIN, sha), variant: 'whole', sha256: sha, kind: 'image', ...over });
 const batchItem = (over: Record<string, unknown> = {}) => ({ op: 'add', type: 'pdq', value: hex(1), labels: ['attack-footage'], contributors: 1, ...over });
-const check = (items: unknown[]) => checkBatchPayload({ origin: ORIGIN, from: 'c1', to: 'c2', issuedAt: '2026-01-01T00:00:00.000Z', items }, { origin: ORIGIN, from: 'c1' });
+const check = (items: unknown[]) =>
+  checkBatchPayload({ origin: ORIGIN, from: 'c1', to: 'c2', issuedAt: '2026-01-01T00:00:00.000Z', items }, { origin: ORIGIN, from: 'c1' });
 
 describe('itemId', () => {
-  it('is a version-8 UUID fixed by the origin and the media\'s SHA-256', () => {
+  it("is a version-8 UUID fixed by the origin and the media's SHA-256", () => {
     const id = itemId(ORIGIN, hex(5));
     expect(id).toMatch(ITEM_ID_PATTERN);
     expect(itemId(ORIGIN, hex(5))).toBe(id);
@@ -34,7 +35,7 @@ describe('items in a federation batch', () => {
     expect(toBatchItem({ ...base, items })).toMatchObject({ items });
   });
 
-  it('taken when each id is the one the batch\'s origin gives the media', () => {
+  it("taken when each id is the one the batch's origin gives the media", () => {
     const r = check([batchItem({ items: [ref(hex(9)), ref(hex(10), { variant: 'crop-10-tl' })] })]);
     expect(r.ok && r.items[0].items).toEqual([ref(hex(9)), ref(hex(10), { variant: 'crop-10-tl' })]);
   });
@@ -55,7 +56,15 @@ describe('items in a federation batch', () => {
   });
 
   it('merged per hash: every item any change of it named, in order', () => {
-    const c = (over: Partial<CheckedItem>): CheckedItem => ({ op: 'add', type: 'pdq', value: hex(1), labels: ['attack-footage'], contributors: 1, externalId: null, ...over });
+    const c = (over: Partial<CheckedItem>): CheckedItem => ({
+      op: 'add',
+      type: 'pdq',
+      value: hex(1),
+      labels: ['attack-footage'],
+      contributors: 1,
+      externalId: null,
+      ...over,
+    });
     const a = { id: itemId(ORIGIN, hex(9)), variant: 'whole', sha256: hex(9), kind: 'image' as const };
     const b = { ...a, id: itemId(ORIGIN, hex(10)), sha256: hex(10), variant: 'trim' };
     const merged = mergeBatchItems([c({ items: [a] }), c({ op: 'update', items: [a, b] }), c({ value: hex(2) })], null);

@@ -28,7 +28,9 @@ describe('buildHashKernels', () => {
   it('a module that is not the kernel fails the build, naming the kernel and what the module lacks', () => {
     const swapped = { pdq: modules.blockhash, blockhash: modules.pdq };
     expect(() => buildHashKernels({ modules: swapped })).toThrow(/the pdq WebAssembly kernel did not build: the module lacks lumaBand8, floatBand8/);
-    expect(() => buildHashKernels({ modules: { ...modules, blockhash: modules.pdq } })).toThrow(/the blockhash WebAssembly kernel did not build: the module lacks runs/);
+    expect(() => buildHashKernels({ modules: { ...modules, blockhash: modules.pdq } })).toThrow(
+      /the blockhash WebAssembly kernel did not build: the module lacks runs/,
+    );
   });
 
   it('with onFailure: told once per kernel that failed, which then runs in TypeScript with the same hashes', () => {

@@ -31,8 +31,24 @@ import { uniform as prng } from '../../src/core/prng';
 
 // ---------------------------------------------------------------- vectors
 
-interface InclusionCase { desc?: string; source?: string; leafIndex: number; treeSize: number; leafHash: string; rootHash: string; proof: string[] }
-interface ConsistencyCase { desc?: string; source?: string; first: number; second: number; firstRoot: string; secondRoot: string; proof: string[] }
+interface InclusionCase {
+  desc?: string;
+  source?: string;
+  leafIndex: number;
+  treeSize: number;
+  leafHash: string;
+  rootHash: string;
+  proof: string[];
+}
+interface ConsistencyCase {
+  desc?: string;
+  source?: string;
+  first: number;
+  second: number;
+  firstRoot: string;
+  secondRoot: string;
+  proof: string[];
+}
 interface Vectors {
   hasher: {
     emptyTree: { rootHash: string };
@@ -82,14 +98,10 @@ const vectorTree = build(vectorLeaves);
 
 const inclusionName = (c: InclusionCase, i: number) => `#${i} ${c.desc ?? ''} (index ${c.leafIndex}, size ${c.treeSize})`;
 const consistencyName = (c: ConsistencyCase, i: number) => `#${i} ${c.desc ?? ''} (${c.first} -> ${c.second})`;
-const verifyInclusionCase = (c: InclusionCase) =>
-  verifyInclusion(hex(c.leafHash), c.leafIndex, c.treeSize, c.proof.map(hex), hex(c.rootHash));
-const assertInclusionCase = (c: InclusionCase) =>
-  assertInclusion(hex(c.leafHash), c.leafIndex, c.treeSize, c.proof.map(hex), hex(c.rootHash));
-const verifyConsistencyCase = (c: ConsistencyCase) =>
-  verifyConsistency(c.first, c.second, hex(c.firstRoot), hex(c.secondRoot), c.proof.map(hex));
-const assertConsistencyCase = (c: ConsistencyCase) =>
-  assertConsistency(c.first, c.second, hex(c.firstRoot), hex(c.secondRoot), c.proof.map(hex));
+const verifyInclusionCase = (c: InclusionCase) => verifyInclusion(hex(c.leafHash), c.leafIndex, c.treeSize, c.proof.map(hex), hex(c.rootHash));
+const assertInclusionCase = (c: InclusionCase) => assertInclusion(hex(c.leafHash), c.leafIndex, c.treeSize, c.proof.map(hex), hex(c.rootHash));
+const verifyConsistencyCase = (c: ConsistencyCase) => verifyConsistency(c.first, c.second, hex(c.firstRoot), hex(c.secondRoot), c.proof.map(hex));
+const assertConsistencyCase = (c: ConsistencyCase) => assertConsistency(c.first, c.second, hex(c.firstRoot), hex(c.secondRoot), c.proof.map(hex));
 
 /** Rejected means: false from verify*, and MerkleProofError (nothing else) from assert*. */
 function expectRejected(verify: () => boolean, assert: () => void): void {
@@ -116,9 +128,7 @@ describe('merkle conformance (../shared/conformance/merkle/vectors.json)', () =>
 
   it('subtreeHashes: every complete subtree, as stored by appendLeaf', () => {
     expect(V.subtreeHashes.flat()).toHaveLength(15);
-    V.subtreeHashes.forEach((row, level) =>
-      row.forEach((h, index) => expect(bytesToHex(vectorTree.store.get(level, index))).toBe(h)),
-    );
+    V.subtreeHashes.forEach((row, level) => row.forEach((h, index) => expect(bytesToHex(vectorTree.store.get(level, index))).toBe(h)));
     // Exactly the 2n-1 complete subtrees of 8 leaves were created, each once.
     expect(vectorTree.store.count).toBe(15);
     expect(vectorTree.created.flat()).toHaveLength(15);
@@ -135,28 +145,22 @@ describe('merkle conformance (../shared/conformance/merkle/vectors.json)', () =>
   });
 
   const inclusionGenerated = [...V.inclusionProofs, ...V.derived.inclusionProofs];
-  it.each(inclusionGenerated.map((c, i) => [inclusionName(c, i), c] as const))(
-    'inclusion %s: generated exactly, and verified',
-    async (_, c) => {
-      expect(bytesToHex(vectorLeaves[c.leafIndex])).toBe(c.leafHash);
-      expect(bytesToHex(await rootAt(vectorTree.store, c.treeSize))).toBe(c.rootHash);
-      expect(hexes(await inclusionProof(vectorTree.store, c.leafIndex, c.treeSize))).toEqual(c.proof);
-      expect(verifyInclusionCase(c)).toBe(true);
-      expect(() => assertInclusionCase(c)).not.toThrow();
-    },
-  );
+  it.each(inclusionGenerated.map((c, i) => [inclusionName(c, i), c] as const))('inclusion %s: generated exactly, and verified', async (_, c) => {
+    expect(bytesToHex(vectorLeaves[c.leafIndex])).toBe(c.leafHash);
+    expect(bytesToHex(await rootAt(vectorTree.store, c.treeSize))).toBe(c.rootHash);
+    expect(hexes(await inclusionProof(vectorTree.store, c.leafIndex, c.treeSize))).toEqual(c.proof);
+    expect(verifyInclusionCase(c)).toBe(true);
+    expect(() => assertInclusionCase(c)).not.toThrow();
+  });
 
   const consistencyGenerated = [...V.consistencyProofs, ...V.derived.consistencyProofs];
-  it.each(consistencyGenerated.map((c, i) => [consistencyName(c, i), c] as const))(
-    'consistency %s: generated exactly, and verified',
-    async (_, c) => {
-      expect(bytesToHex(await rootAt(vectorTree.store, c.first))).toBe(c.firstRoot);
-      expect(bytesToHex(await rootAt(vectorTree.store, c.second))).toBe(c.secondRoot);
-      expect(hexes(await consistencyProof(vectorTree.store, c.first, c.second))).toEqual(c.proof);
-      expect(verifyConsistencyCase(c)).toBe(true);
-      expect(() => assertConsistencyCase(c)).not.toThrow();
-    },
-  );
+  it.each(consistencyGenerated.map((c, i) => [consistencyName(c, i), c] as const))('consistency %s: generated exactly, and verified', async (_, c) => {
+    expect(bytesToHex(await rootAt(vectorTree.store, c.first))).toBe(c.firstRoot);
+    expect(bytesToHex(await rootAt(vectorTree.store, c.second))).toBe(c.secondRoot);
+    expect(hexes(await consistencyProof(vectorTree.store, c.first, c.second))).toEqual(c.proof);
+    expect(verifyConsistencyCase(c)).toBe(true);
+    expect(() => assertConsistencyCase(c)).not.toThrow();
+  });
 
   it('section sizes are as documented', () => {
     expect(V.inclusionProofs).toHaveLength(5);
@@ -225,11 +229,8 @@ function PATH(m: number, d: readonly Uint8Array[], lo: number, hi: number): Uint
 function SUBPROOF(m: number, d: readonly Uint8Array[], lo: number, hi: number, b: boolean): Uint8Array[] {
   if (m === hi - lo) return b ? [] : [MTH(d, lo, hi)];
   const k = naiveK(hi - lo);
-  return m <= k
-    ? [...SUBPROOF(m, d, lo, lo + k, b), MTH(d, lo + k, hi)]
-    : [...SUBPROOF(m - k, d, lo + k, hi, false), MTH(d, lo, lo + k)];
+  return m <= k ? [...SUBPROOF(m, d, lo, lo + k, b), MTH(d, lo + k, hi)] : [...SUBPROOF(m - k, d, lo + k, hi, false), MTH(d, lo, lo + k)];
 }
-
 
 const MAX = 300;
 const rand = prng(0x5eed_9162);

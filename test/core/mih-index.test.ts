@@ -11,7 +11,6 @@ import type { HammingHit } from '../../src/core/hash-index';
 import { claimQueries, MultiIndexHashing, searchBaseRange, type MihOffload, type MihOptions } from '../../src/core/hash-index';
 import { mulberry32 as prng } from '../../src/core/prng';
 
-
 function randomHash(rnd: () => number, words = 8): Uint32Array {
   const h = new Uint32Array(words);
   for (let i = 0; i < words; i++) h[i] = rnd();
@@ -150,7 +149,10 @@ describe('MultiIndexHashing: same answers as the brute-force scan', () => {
     await expectSame(built.mih, built.brute, qs, [0, 6, 12, 24, 31, 40], 'built');
     // The same, added after a small build: the scene sits in the overflow.
     const small = loadBoth(stored.slice(9000), SPLIT);
-    small.mih.addMany(Int32Array.from(scene, (_, i) => 100_000 + i), pack(scene));
+    small.mih.addMany(
+      Int32Array.from(scene, (_, i) => 100_000 + i),
+      pack(scene),
+    );
     scene.forEach((h, i) => small.brute.add(100_000 + i, h));
     await expectSame(small.mih, small.brute, qs, [0, 6, 12, 24, 31, 40], 'overflow');
   });
@@ -340,7 +342,7 @@ describe('MultiIndexHashing: same answers as the brute-force scan', () => {
 });
 
 describe('MultiIndexHashing: searchMany while the index changes', () => {
-  it('the helper\'s half reads the tables as of the call, through removals, compactions, growth and adds meanwhile', async () => {
+  it("the helper's half reads the tables as of the call, through removals, compactions, growth and adds meanwhile", async () => {
     const rnd = prng(13);
     const stored = bank(rnd, 12_000);
     let hold = false;
@@ -415,7 +417,12 @@ describe('MultiIndexHashing: searchMany with huge hit lists', () => {
     const n = 200_000;
     const packed = new Uint32Array(n * 8);
     for (let i = 0; i < n; i++) packed.set(h, i * 8);
-    const mih = MultiIndexHashing.build(Int32Array.from({ length: n }, (_, i) => i), packed, 8, SPLIT);
+    const mih = MultiIndexHashing.build(
+      Int32Array.from({ length: n }, (_, i) => i),
+      packed,
+      8,
+      SPLIT,
+    );
     mih.add(n, h); // one in the overflow too
     // The stand-in helper claims queries 0-15 (two chunks of 8), this thread 16-19: the copies are
     // asked for on both sides.

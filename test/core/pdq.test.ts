@@ -3,7 +3,16 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { hammingHex } from '../../src/core/hashes';
 import { uniform } from '../../src/core/prng';
-import { dihedralPixels, lumaFromRgba, pdqDihedralFromRgba, pdqFromLuma, pdqFromRgba, PDQ_DIHEDRAL_VARIANTS, type PdqDihedralVariant, type PdqResult } from '../../src/core/pdq';
+import {
+  dihedralPixels,
+  lumaFromRgba,
+  pdqDihedralFromRgba,
+  pdqFromLuma,
+  pdqFromRgba,
+  PDQ_DIHEDRAL_VARIANTS,
+  type PdqDihedralVariant,
+  type PdqResult,
+} from '../../src/core/pdq';
 import { decimationIndices, downscaleTo64, jaroszWindowSize } from '../../src/core/pdq';
 import { compilePdqKernels, downscaleTo64Wasm, type PdqKernels } from '../../src/core/pdq';
 import { cropRgba, letterboxBorders } from '../../src/core/pdq';
@@ -52,7 +61,16 @@ async function unletterboxedPdq(img: DecodedImage, threshold: number, k: PdqKern
   expect(img.format).toBe('jpeg');
   const jpeg = await sharp(crop.rgba, { raw: { width: crop.width, height: crop.height, channels: 4 } })
     .removeAlpha()
-    .jpeg({ quality: 75, chromaSubsampling: '4:2:0', mozjpeg: false, trellisQuantisation: false, overshootDeringing: false, optimiseScans: false, optimiseCoding: false, quantisationTable: 0 })
+    .jpeg({
+      quality: 75,
+      chromaSubsampling: '4:2:0',
+      mozjpeg: false,
+      trellisQuantisation: false,
+      overshootDeringing: false,
+      optimiseScans: false,
+      optimiseCoding: false,
+      quantisationTable: 0,
+    })
     .toBuffer();
   const again = await decoder.decode(jpeg);
   return pdqFromRgba(again.rgba, again.width, again.height, k);
@@ -100,8 +118,16 @@ describe.each([
 describe('PDQ dihedral variants', () => {
   const dihDir = ['pdq', 'data', 'reg-test-input', 'dih']; // relative to conformance/pdq
   // bridge-1-original.jpg ... bridge-8-flip-minus-1.jpg: the bridge photo in the 8 orientations.
-  const dihFiles = readdirSync(conformancePath('pdq', ...dihDir)).filter((f) => f.endsWith('.jpg')).sort();
-  const variantOfFile = (f: string): PdqDihedralVariant => variantOf(f.replace(/^bridge-\d-|\.jpg$/g, '').replace(/-/g, '').toUpperCase());
+  const dihFiles = readdirSync(conformancePath('pdq', ...dihDir))
+    .filter((f) => f.endsWith('.jpg'))
+    .sort();
+  const variantOfFile = (f: string): PdqDihedralVariant =>
+    variantOf(
+      f
+        .replace(/^bridge-\d-|\.jpg$/g, '')
+        .replace(/-/g, '')
+        .toUpperCase(),
+    );
 
   it('has the 8 reference orientations, one per variant', () => {
     expect(dihFiles.map(variantOfFile).sort()).toEqual([...PDQ_DIHEDRAL_VARIANTS].sort());
@@ -141,7 +167,10 @@ describe('PDQ dihedral variants', () => {
       const t = dihedralPixels(orig.rgba, orig.width, orig.height, variantOfFile(f));
       const img = await decodeFile(...dihDir, f);
       expect([t.width, t.height]).toEqual([img.width, img.height]);
-      expect(hammingHex(pdqFromRgba(t.rgba, t.width, t.height, KERNELS).hash, pdqFromRgba(img.rgba, img.width, img.height, KERNELS).hash), f).toBeLessThanOrEqual(31);
+      expect(
+        hammingHex(pdqFromRgba(t.rgba, t.width, t.height, KERNELS).hash, pdqFromRgba(img.rgba, img.width, img.height, KERNELS).hash),
+        f,
+      ).toBeLessThanOrEqual(31);
     }
   });
 });
@@ -178,7 +207,14 @@ function plainDownscale(luma: Float32Array, rows: number, cols: number): Float32
 describe('PDQ downsampling', () => {
   it('the streamed implementation equals the plain one, bit for bit, on odd sizes and shapes', () => {
     const rand = uniform(0x9e3779b9);
-    const sizes: [number, number][] = [[5, 5], [63, 65], [5, 700], [700, 5], [129, 257], [1000, 383]];
+    const sizes: [number, number][] = [
+      [5, 5],
+      [63, 65],
+      [5, 700],
+      [700, 5],
+      [129, 257],
+      [1000, 383],
+    ];
     for (let i = 0; i < 20; i++) sizes.push([5 + Math.floor(rand() * 300), 5 + Math.floor(rand() * 300)]);
     for (const [cols, rows] of sizes) {
       const luma = new Float32Array(rows * cols).map(() => rand() * 255);
@@ -192,7 +228,15 @@ describe('PDQ downsampling', () => {
     const rand = uniform(0x2545f491);
     // Odd widths exercise the padding to 4 columns, heights not a multiple of 8 the last band,
     // narrow planes windows of 1 and repeated sample columns.
-    const sizes: [number, number][] = [[5, 5], [63, 65], [5, 700], [700, 5], [129, 257], [1000, 383], [1283, 37]];
+    const sizes: [number, number][] = [
+      [5, 5],
+      [63, 65],
+      [5, 700],
+      [700, 5],
+      [129, 257],
+      [1000, 383],
+      [1283, 37],
+    ];
     for (let i = 0; i < 20; i++) sizes.push([5 + Math.floor(rand() * 300), 5 + Math.floor(rand() * 300)]);
     for (const [cols, rows] of sizes) {
       const rgba = new Uint8Array(rows * cols * 4).map(() => Math.floor(rand() * 256));

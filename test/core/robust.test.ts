@@ -94,10 +94,14 @@ describe('trimBorders', () => {
 
   it('finds a noisy band and a graded one', () => {
     const rnd = uniform(7);
-    expect(trimBorders(framed(() => {
-      const n = Math.round((rnd() - 0.5) * 48);
-      return [120 + n, 60 + n, 200 + n];
-    }))).toEqual(inner);
+    expect(
+      trimBorders(
+        framed(() => {
+          const n = Math.round((rnd() - 0.5) * 48);
+          return [120 + n, 60 + n, 200 + n];
+        }),
+      ),
+    ).toEqual(inner);
     expect(trimBorders(framed((_x, y) => [Math.round(10 + (y * 230) / 189), 80, Math.round(240 - (y * 200) / 189)]))).toEqual(inner);
   });
 
@@ -168,7 +172,12 @@ describe('estimateSkew and deskew', () => {
 
 describe('blockhashQuality', () => {
   it('is 0 for a flat image and high for a picture', () => {
-    expect(blockhashQuality(onCanvas(picture(1, 1), 64, 64, 0, 0, () => [200, 30, 30]), kernels.blockhash)).toBe(0);
+    expect(
+      blockhashQuality(
+        onCanvas(picture(1, 1), 64, 64, 0, 0, () => [200, 30, 30]),
+        kernels.blockhash,
+      ),
+    ).toBe(0);
     expect(blockhashQuality(picture(256, 256), kernels.blockhash)).toBeGreaterThan(80);
   });
 });

@@ -8,7 +8,9 @@ import { prose } from '../support/pdf';
 /** Digests near one another (texts from one generator) and random ones. */
 function digests(n: number, seed: number): string[] {
   const r = uniform(seed);
-  return Array.from({ length: n }, (_, i) => (i % 3 === 0 ? textTlsh(prose(seed + i, 300))! : formatTlsh(Uint8Array.from({ length: 35 }, () => Math.floor(r() * 256)))));
+  return Array.from({ length: n }, (_, i) =>
+    i % 3 === 0 ? textTlsh(prose(seed + i, 300))! : formatTlsh(Uint8Array.from({ length: 35 }, () => Math.floor(r() * 256))),
+  );
 }
 
 const byDistance = (a: { seq: number; distance: number }, b: { seq: number; distance: number }) => a.distance - b.distance || a.seq - b.seq;
@@ -35,7 +37,10 @@ describe('TlshIndex', () => {
     expect(idx.count).toBe(stored.size);
     for (const q of digests(12, 99)) {
       for (const radius of [0, 20, 40, 80, 200]) {
-        const want = [...stored].map(([seq, d]) => ({ seq, distance: tlshDistance(q, d) })).filter((h) => h.distance <= radius).sort(byDistance);
+        const want = [...stored]
+          .map(([seq, d]) => ({ seq, distance: tlshDistance(q, d) }))
+          .filter((h) => h.distance <= radius)
+          .sort(byDistance);
         expect(idx.search(q, radius)).toEqual(want);
       }
     }

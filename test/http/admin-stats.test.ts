@@ -10,7 +10,10 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const hex = (n: number) => randomBytes(n).toString('hex');
-const as = (h: Record<string, string>) => (path: string, init: RequestInit = {}) => t.app.request(`${ISSUER}${path}`, { ...init, headers: { ...h, ...(init.headers as Record<string, string>) } });
+const as =
+  (h: Record<string, string>) =>
+  (path: string, init: RequestInit = {}) =>
+    t.app.request(`${ISSUER}${path}`, { ...init, headers: { ...h, ...(init.headers as Record<string, string>) } });
 
 describe('admin stats', () => {
   it('counts hashes by type, label and member, match queries by day, and shows the latest audit entries', async () => {
@@ -19,15 +22,41 @@ describe('admin stats', () => {
     const b = as(await t.as('partner', 'stats-b'));
     const pdq = [hex(32), hex(32), hex(32)];
     const sha = hex(32);
-    let r = await a('/v1/hashes', json('POST', { items: [...pdq.map((value) => ({ type: 'pdq', value, labels: ['recruitment'] })), { type: 'sha256', value: sha, labels: ['manifesto'] }] }));
+    let r = await a(
+      '/v1/hashes',
+      json('POST', {
+        items: [...pdq.map((value) => ({ type: 'pdq', value, labels: ['recruitment'] })), { type: 'sha256', value: sha, labels: ['manifesto'] }],
+      }),
+    );
     expect(r.status).toBe(201);
     // b shares one of a's hashes with another label, and one of its own, then retracts its own.
     const own = hex(32);
-    r = await b('/v1/hashes', json('POST', { items: [{ type: 'pdq', value: pdq[0], labels: ['glorification'] }, { type: 'pdq', value: own, labels: ['recruitment'] }] }));
+    r = await b(
+      '/v1/hashes',
+      json('POST', {
+        items: [
+          { type: 'pdq', value: pdq[0], labels: ['glorification'] },
+          { type: 'pdq', value: own, labels: ['recruitment'] },
+        ],
+      }),
+    );
     expect(r.status).toBe(201);
     const ownId = (await r.json()).items[1].id;
     expect((await b(`/v1/hashes/${ownId}`, { method: 'DELETE' })).status).toBe(200);
-    for (let i = 0; i < 3; i++) expect((await a('/v1/match', json('POST', { hashes: [{ type: 'pdq', value: pdq[1] }, { type: 'sha256', value: sha }] }))).status).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect(
+        (
+          await a(
+            '/v1/match',
+            json('POST', {
+              hashes: [
+                { type: 'pdq', value: pdq[1] },
+                { type: 'sha256', value: sha },
+              ],
+            }),
+          )
+        ).status,
+      ).toBe(200);
     await t.rt.deps.matchCounter.flush();
 
     const res = await admin('/v1/admin/stats');

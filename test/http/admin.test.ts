@@ -12,7 +12,8 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const req = (path: string, init: RequestInit = {}) => t.app.request(`${ISSUER}${path}`, { ...init, headers: { ...admin, ...(init.headers as Record<string, string>) } });
+const req = (path: string, init: RequestInit = {}) =>
+  t.app.request(`${ISSUER}${path}`, { ...init, headers: { ...admin, ...(init.headers as Record<string, string>) } });
 
 async function actions(): Promise<string[]> {
   const n = await t.rt.deps.log.auditSize();
@@ -25,7 +26,12 @@ describe('admin API', () => {
     const res = await req('/v1/admin/clients', json('POST', { role: 'partner', name: 'Example Video Platform', jwk: await exportJWK(publicKey) }));
     expect(res.status).toBe(201);
     const c = await res.json();
-    expect(c).toMatchObject({ role: 'partner', name: 'Example Video Platform', status: 'active', scopes: ['hash', 'match', 'hashes:read', 'hashes:write', 'feedback'] });
+    expect(c).toMatchObject({
+      role: 'partner',
+      name: 'Example Video Platform',
+      status: 'active',
+      scopes: ['hash', 'match', 'hashes:read', 'hashes:write', 'feedback'],
+    });
     expect(c.keys).toHaveLength(1);
     expect(c.keys[0].jwk.d).toBeUndefined();
     const list = await (await req('/v1/admin/clients')).json();
@@ -74,7 +80,8 @@ describe('admin API', () => {
 
   it('records every admin action in the audit log', async () => {
     const a = await actions();
-    for (const action of ['client.create', 'client-key.add', 'client-key.revoke', 'client.suspend', 'client.reactivate', 'node-key.rotate']) expect(a).toContain(action);
+    for (const action of ['client.create', 'client-key.add', 'client-key.revoke', 'client.suspend', 'client.reactivate', 'node-key.rotate'])
+      expect(a).toContain(action);
   });
 });
 
@@ -90,6 +97,8 @@ describe('development identity', () => {
   });
 
   it('names each bad variable at start-up', () => {
-    expect(() => loadConfig({ PORT: 'eighty', DATABASE_URL: 'postgres://x' })).toThrow(/^invalid configuration: PORT="eighty": [^\n]*; DATABASE_URL="postgres:\/\/x": must be file:PATH/);
+    expect(() => loadConfig({ PORT: 'eighty', DATABASE_URL: 'postgres://x' })).toThrow(
+      /^invalid configuration: PORT="eighty": [^\n]*; DATABASE_URL="postgres:\/\/x": must be file:PATH/,
+    );
   });
 });

@@ -87,7 +87,12 @@ describe('what the log records', () => {
     const items = [0, 1, 2].map((i) => ({ type: 'sha256', value: String(i).repeat(64), labels: ['glorification'] }));
     const evs = await appended(() => t.request('/v1/hashes', json('POST', { items }, headers.alice)), 201);
     expect(evs.map((e) => e.action)).toEqual(['hash.share', 'hash.share', 'hash.share']);
-    expect(evs[0]).toMatchObject({ v: 1, actor: alice.id, subject: { kind: 'hash', id: expect.any(String) }, content: { type: 'sha256', value: '0'.repeat(64), labels: ['glorification'] } });
+    expect(evs[0]).toMatchObject({
+      v: 1,
+      actor: alice.id,
+      subject: { kind: 'hash', id: expect.any(String) },
+      content: { type: 'sha256', value: '0'.repeat(64), labels: ['glorification'] },
+    });
     hashIds = evs.map((e) => e.subject.id);
 
     const image = await patternImage('jpeg');
@@ -119,11 +124,16 @@ describe('what the log records', () => {
     const joined = await appended(() => t.request('/v1/hashes', json('POST', { items: [{ ...item, labels: ['recruitment'] }] }, headers.bob)), 201);
     expect(joined).toMatchObject([{ action: 'hash.share', actor: bob.id, subject: { id: hashIds[0] } }]);
 
-    const relabel = await appended(() => t.request('/v1/hashes', json('POST', { items: [{ ...item, labels: ['glorification', 'instruction'] }] }, headers.alice)), 201);
+    const relabel = await appended(
+      () => t.request('/v1/hashes', json('POST', { items: [{ ...item, labels: ['glorification', 'instruction'] }] }, headers.alice)),
+      201,
+    );
     expect(relabel).toMatchObject([{ action: 'hash.relabel', actor: alice.id, content: { labels: ['glorification', 'instruction'] } }]);
 
     const fb = await appended(() => t.request(`/v1/hashes/${hashIds[1]}/feedback`, json('POST', { verdict: 'dispute', reason: 'satire' }, headers.bob)), 200);
-    expect(fb).toMatchObject([{ action: 'hash.feedback', actor: bob.id, subject: { kind: 'hash', id: hashIds[1] }, content: { verdict: 'dispute', reason: 'satire', previous: null } }]);
+    expect(fb).toMatchObject([
+      { action: 'hash.feedback', actor: bob.id, subject: { kind: 'hash', id: hashIds[1] }, content: { verdict: 'dispute', reason: 'satire', previous: null } },
+    ]);
 
     const retract = await appended(() => t.request(`/v1/hashes/${hashIds[2]}`, { method: 'DELETE', headers: headers.alice }), 200);
     expect(retract).toMatchObject([{ action: 'hash.retract', actor: alice.id, content: { contributorsRetracted: [alice.id], contributorsRemaining: 0 } }]);
@@ -136,28 +146,54 @@ describe('what the log records', () => {
     const adminId = (await (await t.request('/v1/admin/clients', { headers: admin })).json()).clients.find((c: { name: string }) => c.name === 'admin').id;
     const req = (path: string, init: RequestInit = {}) => t.request(path, { ...init, headers: { ...admin, ...(init.headers as Record<string, string>) } });
     const [created] = await appended(() => req('/v1/admin/clients', json('POST', { role: 'peer', name: 'Peer node' })), 201);
-    expect(created).toMatchObject({ action: 'client.create', actor: adminId, subject: { kind: 'client' }, content: { name: 'Peer node', role: 'peer', keys: [] } });
+    expect(created).toMatchObject({
+      action: 'client.create',
+      actor: adminId,
+      subject: { kind: 'client' },
+      content: { name: 'Peer node', role: 'peer', keys: [] },
+    });
     const id = created.subject.id;
     const jwk = { ...(await exportJWK((await generateKeyPair('EdDSA')).publicKey)), kid: 'peer-key-1' };
-    expect(await appended(() => req(`/v1/admin/clients/${id}/keys`, json('POST', { jwk })), 201)).toMatchObject([{ action: 'client-key.add', subject: { id }, content: { kid: 'peer-key-1' } }]);
-    expect(await appended(() => req(`/v1/admin/clients/${id}/keys/peer-key-1`, { method: 'DELETE' }), 200)).toMatchObject([{ action: 'client-key.revoke', content: { kid: 'peer-key-1' } }]);
-    expect(await appended(() => req(`/v1/admin/clients/${id}/suspend`, { method: 'POST' }), 200)).toMatchObject([{ action: 'client.suspend', content: { status: 'suspended' } }]);
-    expect(await appended(() => req(`/v1/admin/clients/${id}/reactivate`, { method: 'POST' }), 200)).toMatchObject([{ action: 'client.reactivate', content: { status: 'active' } }]);
+    expect(await appended(() => req(`/v1/admin/clients/${id}/keys`, json('POST', { jwk })), 201)).toMatchObject([
+      { action: 'client-key.add', subject: { id }, content: { kid: 'peer-key-1' } },
+    ]);
+    expect(await appended(() => req(`/v1/admin/clients/${id}/keys/peer-key-1`, { method: 'DELETE' }), 200)).toMatchObject([
+      { action: 'client-key.revoke', content: { kid: 'peer-key-1' } },
+    ]);
+    expect(await appended(() => req(`/v1/admin/clients/${id}/suspend`, { method: 'POST' }), 200)).toMatchObject([
+      { action: 'client.suspend', content: { status: 'suspended' } },
+    ]);
+    expect(await appended(() => req(`/v1/admin/clients/${id}/reactivate`, { method: 'POST' }), 200)).toMatchObject([
+      { action: 'client.reactivate', content: { status: 'active' } },
+    ]);
     const [rotated] = await appended(() => req('/v1/admin/keys/rotate', { method: 'POST' }), 200);
-    expect(rotated).toMatchObject({ action: 'node-key.rotate', actor: adminId, subject: { kind: 'node-key' }, content: { alg: 'EdDSA', retired: [expect.any(String)] } });
+    expect(rotated).toMatchObject({
+      action: 'node-key.rotate',
+      actor: adminId,
+      subject: { kind: 'node-key' },
+      content: { alg: 'EdDSA', retired: [expect.any(String)] },
+    });
   });
 
   it('a match query appends no entry, only a count for the member and day', async () => {
     const day = new Date(t.clock.now()).toISOString().slice(0, 10);
     await (t.rt.deps as { matchCounter?: { flush(): Promise<void> } }).matchCounter?.flush();
     const before = (await t.rt.deps.log.matchCounts(day)).find((c) => c.clientId === bob.id);
-    const hashes = [{ type: 'sha256', value: '0'.repeat(64) }, { type: 'md5', value: 'f'.repeat(32) }];
+    const hashes = [
+      { type: 'sha256', value: '0'.repeat(64) },
+      { type: 'md5', value: 'f'.repeat(32) },
+    ];
     expect(await appended(() => t.request('/v1/match', json('POST', { hashes }, headers.bob)), 200)).toEqual([]);
     expect(await appended(() => t.request('/v1/match', json('POST', { hashes: hashes.slice(0, 1) }, headers.bob)), 200)).toEqual([]);
     // Counts may gather in memory between flushes; write them out before reading the table.
     await (t.rt.deps as { matchCounter?: { flush(): Promise<void> } }).matchCounter?.flush();
     const counts = await new SqlLogStore(t.rt.database.reader).matchCounts(day);
-    expect(counts.find((c) => c.clientId === bob.id)).toEqual({ clientId: bob.id, day, queries: (before?.queries ?? 0) + 2, hashes: (before?.hashes ?? 0) + 3 });
+    expect(counts.find((c) => c.clientId === bob.id)).toEqual({
+      clientId: bob.id,
+      day,
+      queries: (before?.queries ?? 0) + 2,
+      hashes: (before?.hashes ?? 0) + 3,
+    });
     const log = (await allEntries()).map((e) => e.entry).join('\n');
     expect(log).not.toContain('f'.repeat(32));
   });
@@ -182,7 +218,7 @@ describe('what the node vouches for', () => {
     expect(Buffer.from(rootFromFrontier(frontier)).toString('base64')).toBe(h.rootHash);
   });
 
-  it('an inclusion proof for every entry verifies against the signed root, with the entry\'s own leaf hash', async () => {
+  it("an inclusion proof for every entry verifies against the signed root, with the entry's own leaf hash", async () => {
     const h = await head();
     const entries = await allEntries();
     for (const e of entries) {
@@ -198,7 +234,10 @@ describe('what the node vouches for', () => {
   it('two signed heads: the later one is consistent with the earlier, and proofs at the earlier size verify against its root', async () => {
     const first = await head();
     t.clock.advance(10_000);
-    await t.request('/v1/hashes', json('POST', { items: [5, 6, 7, 8, 9].map((i) => ({ type: 'md5', value: String(i).repeat(32), labels: ['instruction'] })) }, headers.alice));
+    await t.request(
+      '/v1/hashes',
+      json('POST', { items: [5, 6, 7, 8, 9].map((i) => ({ type: 'md5', value: String(i).repeat(32), labels: ['instruction'] })) }, headers.alice),
+    );
     const second = await head();
     expect(second.treeSize).toBe(first.treeSize + 5);
     expect(second.timestamp).toBeGreaterThan(first.timestamp);
@@ -244,9 +283,15 @@ describe('what the node vouches for', () => {
     expect(res.headers.get('content-type')).toMatch(/^application\/jsonl/);
     const text = await res.text();
     expect(text.endsWith('\n')).toBe(true);
-    const lines = text.trimEnd().split('\n').map((l) => JSON.parse(l));
+    const lines = text
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toEqual(await allEntries());
-    const part = (await (await get('/v1/audit/export?start=2&end=4')).text()).trimEnd().split('\n').map((l) => JSON.parse(l));
+    const part = (await (await get('/v1/audit/export?start=2&end=4')).text())
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(part).toEqual(p0.entries.slice(2, 4));
   });
 });
@@ -278,12 +323,21 @@ describe('what the audit routes refuse', () => {
       expect(res.headers.get('content-type'), path).toMatch(/^application\/problem\+json/);
       const body = await res.json();
       expect(body.code, path).toBe('invalid_request');
-      expect(body.errors.map((e: { path: string }) => e.path), path).toContain(param);
+      expect(
+        body.errors.map((e: { path: string }) => e.path),
+        path,
+      ).toContain(param);
     }
   });
 
   it('a partner token: 403 insufficient_scope on every audit route; the JWKS needs no token', async () => {
-    for (const path of ['/v1/audit/tree-head', '/v1/audit/entries', '/v1/audit/proof/inclusion?index=0&treeSize=1', '/v1/audit/proof/consistency?first=1&second=1', '/v1/audit/export']) {
+    for (const path of [
+      '/v1/audit/tree-head',
+      '/v1/audit/entries',
+      '/v1/audit/proof/inclusion?index=0&treeSize=1',
+      '/v1/audit/proof/consistency?first=1&second=1',
+      '/v1/audit/export',
+    ]) {
       const res = await get(path, headers.alice);
       expect(res.status, path).toBe(403);
       expect((await res.json()).code, path).toBe('insufficient_scope');

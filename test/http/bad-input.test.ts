@@ -30,7 +30,7 @@ async function problem(res: Response, status: number, code: string) {
 }
 
 describe('malformed requests', () => {
-  it('malformed JSON -> 400 invalid_json, in the node\'s own words', async () => {
+  it("malformed JSON -> 400 invalid_json, in the node's own words", async () => {
     const res = await t.request('/v1/match', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"hashes": [' });
     const body = await problem(res, 400, 'invalid_json');
     expect(body).toMatchObject({ detail: 'the request body is not valid JSON', errors: [{ path: 'body', message: 'not valid JSON' }] });
@@ -54,7 +54,12 @@ describe('malformed requests', () => {
   it('unknown label -> 400 naming it, and nothing is written', async () => {
     const res = await t.request(
       '/v1/hashes',
-      json('POST', { items: [{ type: 'pdq', value: PDQ, labels: ['attack-footage'] }, { type: 'pdq', value: 'a'.repeat(64), labels: ['cats'] }] }),
+      json('POST', {
+        items: [
+          { type: 'pdq', value: PDQ, labels: ['attack-footage'] },
+          { type: 'pdq', value: 'a'.repeat(64), labels: ['cats'] },
+        ],
+      }),
     );
     const body = await problem(res, 400, 'invalid_request');
     expect(body.errors).toContainEqual({ path: 'items/1/labels/0', message: expect.stringContaining('cats') });
@@ -75,9 +80,17 @@ describe('malformed requests', () => {
     const fb = await t.request(`/v1/hashes/${shared.items[0].id}/feedback`, json('POST', { verdict: 'dispute', reason: 'a\u0007b' }));
     expect((await problem(fb, 400, 'invalid_request')).detail).toMatch(/reason must not contain control characters/);
     // Half a surrogate pair cannot be written as UTF-8 or canonical JSON: refused, not a 500.
-    const lone = await t.request('/v1/hashes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"items":[{"type":"pdq","value":"' + PDQ + '","labels":["recruitment"],"externalId":"x\\ud800y"}]}' });
+    const lone = await t.request('/v1/hashes', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"items":[{"type":"pdq","value":"' + PDQ + '","labels":["recruitment"],"externalId":"x\\ud800y"}]}',
+    });
     expect((await problem(lone, 400, 'invalid_request')).detail).toMatch(/externalId must be well-formed Unicode/);
-    const loneReason = await t.request(`/v1/hashes/${shared.items[0].id}/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"verdict":"dispute","reason":"a\\udc00"}' });
+    const loneReason = await t.request(`/v1/hashes/${shared.items[0].id}/feedback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"verdict":"dispute","reason":"a\\udc00"}',
+    });
     expect((await problem(loneReason, 400, 'invalid_request')).detail).toMatch(/reason must be well-formed Unicode/);
     const admin = await t.as('admin', 'admin-ctl');
     const client = await t.request('/v1/admin/clients', json('POST', { role: 'partner', name: 'tab\there' }, admin));
@@ -98,7 +111,11 @@ describe('malformed requests', () => {
   });
 
   it('maxDistance above the cap -> 400 naming the type', async () => {
-    const body = await problem(await t.request('/v1/match', json('POST', { hashes: [{ type: 'pdq', value: PDQ }], maxDistance: { pdq: 200 } })), 400, 'invalid_request');
+    const body = await problem(
+      await t.request('/v1/match', json('POST', { hashes: [{ type: 'pdq', value: PDQ }], maxDistance: { pdq: 200 } })),
+      400,
+      'invalid_request',
+    );
     expect(body.errors[0].path).toBe('maxDistance/pdq');
   });
 
@@ -123,8 +140,12 @@ describe('bad media', () => {
     await problem(await post(new Uint8Array(0), 'image/png'), 400, 'invalid_request');
   });
 
-  it('not an image or video at all -> 415, in the node\'s own words', async () => {
-    const body = await problem(await post(new TextEncoder().encode('<html>definitely not an image</html>'.repeat(10)), 'image/png'), 415, 'unsupported_media_type');
+  it("not an image or video at all -> 415, in the node's own words", async () => {
+    const body = await problem(
+      await post(new TextEncoder().encode('<html>definitely not an image</html>'.repeat(10)), 'image/png'),
+      415,
+      'unsupported_media_type',
+    );
     expect(body.detail).toMatch(/not an image or video this node reads; send JPEG, PNG/);
     expect(body.detail).not.toMatch(SHARP_TEXT);
   });
@@ -135,11 +156,21 @@ describe('bad media', () => {
 
   it.each([
     ['a truncated JPEG', async () => (await noiseImage('jpeg', 200, 200)).subarray(0, 6000), 'JPEG', /premature end/i],
-    ['a JPEG header and then garbage', async () => Buffer.concat([(await noiseImage('jpeg', 200, 200)).subarray(0, 4), Buffer.alloc(5000, 0x5a)]), 'JPEG', /VipsJpeg/],
-    ['a PNG header and then garbage', async () => Buffer.concat([(await noiseImage('png', 200, 200)).subarray(0, 8), Buffer.alloc(5000, 0x5a)]), 'PNG', /corrupt header/],
+    [
+      'a JPEG header and then garbage',
+      async () => Buffer.concat([(await noiseImage('jpeg', 200, 200)).subarray(0, 4), Buffer.alloc(5000, 0x5a)]),
+      'JPEG',
+      /VipsJpeg/,
+    ],
+    [
+      'a PNG header and then garbage',
+      async () => Buffer.concat([(await noiseImage('png', 200, 200)).subarray(0, 8), Buffer.alloc(5000, 0x5a)]),
+      'PNG',
+      /corrupt header/,
+    ],
     ['a truncated PNG', async () => (await noiseImage('png', 200, 200)).subarray(0, 20_000), 'PNG', /libpng|vipspng/],
     ['a GIF header and then garbage', async () => Buffer.concat([Buffer.from('GIF89a'), Buffer.alloc(5000, 0x5a)]), 'GIF', /./],
-  ])('%s -> 422 corrupt_media (its bytes say image, it does not decode); sharp\'s words go to the log only', async (_what, make, format, logged) => {
+  ])("%s -> 422 corrupt_media (its bytes say image, it does not decode); sharp's words go to the log only", async (_what, make, format, logged) => {
     const before = t.errorCauses.length;
     for (const path of ['/v1/hash', '/v1/match/media']) {
       const body = await problem(await post(await make(), 'image/jpeg', path), 422, 'corrupt_media');
@@ -151,7 +182,9 @@ describe('bad media', () => {
   });
 
   it('an image too small to hash -> 422 image_too_small', async () => {
-    const tiny = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } }).png().toBuffer();
+    const tiny = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } })
+      .png()
+      .toBuffer();
     const body = await problem(await post(tiny, 'image/png'), 422, 'image_too_small');
     expect(body).toMatchObject({ width: 8, height: 8 });
   });
@@ -215,7 +248,7 @@ describe('bad media', () => {
 });
 
 describe('library words stay in the log', () => {
-  it('/health reports a failing check in the node\'s words; the driver\'s error goes to onInternalError', async () => {
+  it("/health reports a failing check in the node's words; the driver's error goes to onInternalError", async () => {
     const broken = await makeTestApp();
     const logged: unknown[] = [];
     const { buildApp } = await import('../../src/http/app');
@@ -225,7 +258,7 @@ describe('library words stay in the log', () => {
       const res = await app.request('/health');
       expect(res.status).toBe(503);
       const body = await res.json();
-      expect(body.checks.database).toEqual({ ok: false, error: 'the database check failed; see the node\'s log' });
+      expect(body.checks.database).toEqual({ ok: false, error: "the database check failed; see the node's log" });
       expect(String(logged[0])).toMatch(/Failed query: select 1/); // drizzle's words, with the SQL
     } finally {
       broken.close();
@@ -243,7 +276,8 @@ describe('JSON bodies have their own limit (MAX_JSON_BYTES, default 2 MiB)', () 
       hash: PDQ_HASH.slice(0, 52) + video.toString(16).padStart(4, '0') + i.toString(16).padStart(8, '0'),
       quality: 100,
     }));
-  const videoShare = (videos: number) => JSON.stringify({ items: Array.from({ length: videos }, (_, v) => ({ type: 'vpdq', frames: hourOfFrames(v), labels: ['attack-footage'] })) });
+  const videoShare = (videos: number) =>
+    JSON.stringify({ items: Array.from({ length: videos }, (_, v) => ({ type: 'vpdq', frames: hourOfFrames(v), labels: ['attack-footage'] })) });
 
   it('a JSON body over MAX_JSON_BYTES -> 413 saying so in terms of JSON, declared or chunked; media routes keep their own limit', async () => {
     const small = await makeTestApp({ MAX_JSON_BYTES: '4096' });
@@ -251,7 +285,11 @@ describe('JSON bodies have their own limit (MAX_JSON_BYTES, default 2 MiB)', () 
       const hashes = Array.from({ length: 80 }, (_, i) => ({ type: 'md5', value: i.toString(16).padStart(32, '0') }));
       const body = JSON.stringify({ hashes });
       expect(body.length).toBeGreaterThan(4096);
-      const declared = await small.request('/v1/match', { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(body.length) }, body });
+      const declared = await small.request('/v1/match', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': String(body.length) },
+        body,
+      });
       const p = await problem(declared, 413, 'payload_too_large');
       expect(p).toMatchObject({ maxBytes: 4096, detail: expect.stringMatching(/^the JSON body is larger than 4096 bytes/) });
       expect(p.detail).not.toMatch(/video/);
@@ -261,7 +299,11 @@ describe('JSON bodies have their own limit (MAX_JSON_BYTES, default 2 MiB)', () 
           ctrl.close();
         },
       });
-      await problem(await small.request('/v1/match', { method: 'POST', headers: { 'content-type': 'application/json' }, body: chunked, duplex: 'half' } as RequestInit), 413, 'payload_too_large');
+      await problem(
+        await small.request('/v1/match', { method: 'POST', headers: { 'content-type': 'application/json' }, body: chunked, duplex: 'half' } as RequestInit),
+        413,
+        'payload_too_large',
+      );
       expect((await small.request('/v1/match', json('POST', { hashes: hashes.slice(0, 10) }))).status).toBe(200);
       // An image far over the JSON limit is still taken by a media route.
       const image = await noiseImage('png', 200, 200);
@@ -273,19 +315,28 @@ describe('JSON bodies have their own limit (MAX_JSON_BYTES, default 2 MiB)', () 
   });
 
   it('MAX_BODY_BYTES no longer holds JSON: with a 256 KiB body limit a 300 KB JSON share still goes through', async () => {
-    const items = Array.from({ length: 1000 }, (_, i) => ({ type: 'sha256', value: i.toString(16).padStart(64, '0'), labels: ['attack-footage'], externalId: 'x'.repeat(200) }));
+    const items = Array.from({ length: 1000 }, (_, i) => ({
+      type: 'sha256',
+      value: i.toString(16).padStart(64, '0'),
+      labels: ['attack-footage'],
+      externalId: 'x'.repeat(200),
+    }));
     const body = JSON.stringify({ items });
     expect(body.length).toBeGreaterThan(256 * 1024);
     expect((await t.request('/v1/hashes', { method: 'POST', headers: { 'content-type': 'application/json' }, body })).status).toBe(201);
   });
 
-  it('the README\'s arithmetic: a vPDQ frame is about 125 bytes of JSON; 2 MiB holds a share of four hour-long videos, not five', async () => {
+  it("the README's arithmetic: a vPDQ frame is about 125 bytes of JSON; 2 MiB holds a share of four hour-long videos, not five", async () => {
     const four = videoShare(4);
     const five = videoShare(5);
     expect(four.length / (4 * 3600)).toBeGreaterThan(120);
     expect(four.length / (4 * 3600)).toBeLessThan(130);
     expect((await t.request('/v1/hashes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: four })).status).toBe(201);
-    const p = await problem(await t.request('/v1/hashes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: five }), 413, 'payload_too_large');
+    const p = await problem(
+      await t.request('/v1/hashes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: five }),
+      413,
+      'payload_too_large',
+    );
     expect(p.maxBytes).toBe(2 * 1024 * 1024);
   });
 });

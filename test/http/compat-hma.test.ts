@@ -36,8 +36,13 @@ const MD5 = '0123456789abcdef0123456789abcdef';
 /** The shapes HMA documents, as checks (see the header). */
 const isInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v);
 const isMatchWithDistance = (v: unknown) =>
-  typeof v === 'object' && v !== null && Object.keys(v).sort().join(',') === 'bank_content_id,distance' && isInt(Reflect.get(v, 'bank_content_id')) && typeof Reflect.get(v, 'distance') === 'string';
-const isRawLookupResponse = (v: unknown) => typeof v === 'object' && v !== null && Object.keys(v).join(',') === 'matches' && Array.isArray(Reflect.get(v, 'matches'));
+  typeof v === 'object' &&
+  v !== null &&
+  Object.keys(v).sort().join(',') === 'bank_content_id,distance' &&
+  isInt(Reflect.get(v, 'bank_content_id')) &&
+  typeof Reflect.get(v, 'distance') === 'string';
+const isRawLookupResponse = (v: unknown) =>
+  typeof v === 'object' && v !== null && Object.keys(v).join(',') === 'matches' && Array.isArray(Reflect.get(v, 'matches'));
 const isLookupResponse = (v: unknown) =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((list) => Array.isArray(list) && list.every(isMatchWithDistance));
 
@@ -49,14 +54,23 @@ let md5Id: string;
 beforeAll(async () => {
   const res = await t.request(
     '/v1/hashes',
-    json('POST', { items: [{ type: 'pdq', value: P1, labels: ['recruitment', 'glorification'] }, { type: 'md5', value: MD5, labels: ['attack-footage'] }] }, A),
+    json(
+      'POST',
+      {
+        items: [
+          { type: 'pdq', value: P1, labels: ['recruitment', 'glorification'] },
+          { type: 'md5', value: MD5, labels: ['attack-footage'] },
+        ],
+      },
+      A,
+    ),
   );
   expect(res.status).toBe(201);
   [pdqId, md5Id] = (await res.json()).items.map((i: { id: string }) => i.id);
 });
 
 describe('GET /compat/hma/m/raw_lookup', () => {
-  it('answers HMA\'s RawLookupResponse: the bank content ids (integers), or with include_distance each with its distance as a string', async () => {
+  it("answers HMA's RawLookupResponse: the bank content ids (integers), or with include_distance each with its distance as a string", async () => {
     const plain = await (await get(`/compat/hma/m/raw_lookup?signal_type=pdq&signal=${NEAR}`)).json();
     expect(isRawLookupResponse(plain)).toBe(true);
     expect(plain).toEqual({ matches: [await seqOf(pdqId)] });
@@ -79,13 +93,15 @@ describe('GET /compat/hma/m/raw_lookup', () => {
 });
 
 describe('GET /compat/hma/m/lookup', () => {
-  it('answers HMA\'s LookupResponse with signal_type set: bank (here a label) to its matches', async () => {
+  it("answers HMA's LookupResponse with signal_type set: bank (here a label) to its matches", async () => {
     const body = await (await get(`/compat/hma/m/lookup?signal_type=pdq&signal=${NEAR}&seed=x&bypass_coinflip=true`)).json();
     expect(isLookupResponse(body)).toBe(true);
     const m = { bank_content_id: await seqOf(pdqId), distance: '4' };
     expect(body).toEqual({ glorification: [m], recruitment: [m] });
     expect(await (await get(`/compat/hma/m/lookup?signal_type=pdq&signal=${NEAR}&banks=recruitment`)).json()).toEqual({ recruitment: [m] });
-    expect(await (await get(`/compat/hma/m/lookup?signal_type=video_md5&signal=${MD5}`)).json()).toEqual({ 'attack-footage': [{ bank_content_id: await seqOf(md5Id), distance: '-' }] });
+    expect(await (await get(`/compat/hma/m/lookup?signal_type=video_md5&signal=${MD5}`)).json()).toEqual({
+      'attack-footage': [{ bank_content_id: await seqOf(md5Id), distance: '-' }],
+    });
     expect(await (await get(`/compat/hma/m/lookup?signal_type=pdq&signal=${'0'.repeat(64)}`)).json()).toEqual({});
   });
 
@@ -99,7 +115,7 @@ describe('GET /compat/hma/m/lookup', () => {
 });
 
 describe('POST /compat/hma/m/lookup (a file, its field named after its content type)', () => {
-  it('hashes the upload in memory and answers per signal type, as HMA\'s lookup_post', async () => {
+  it("hashes the upload in memory and answers per signal type, as HMA's lookup_post", async () => {
     const bytes = readFileSync(conformancePath('blockhash', '00002701.jpg'));
     const h = await hashMedia(t.rt.deps, new Uint8Array(bytes));
     if (h.kind !== 'image') throw new Error('not an image');
@@ -133,7 +149,7 @@ describe('POST /compat/hma/m/lookup (a file, its field named after its content t
   });
 });
 
-describe('refusals: 4xx problem+json in the node\'s words, with HMA\'s message member', () => {
+describe("refusals: 4xx problem+json in the node's words, with HMA's message member", () => {
   it.each([
     ['/compat/hma/m/raw_lookup?signal_type=photodna&signal=abc', 'signal_type', /No such SignalType 'photodna': this node takes pdq, video_md5/],
     ['/compat/hma/m/raw_lookup?signal_type=pdq&signal=xyz', 'signal', /invalid signal: pdq: pdq value must be hexadecimal/],

@@ -10,7 +10,20 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/cli/verify/node-api';
 import { check } from '../../src/cli/verify/check';
-import { COMMON, expectedState, expectScenarioLog, MEMBERS, ownHash, pairHash, readFeed, replay, runScenario, verifyLog, type Outcome, type Target } from '../support/concurrency';
+import {
+  COMMON,
+  expectedState,
+  expectScenarioLog,
+  MEMBERS,
+  ownHash,
+  pairHash,
+  readFeed,
+  replay,
+  runScenario,
+  verifyLog,
+  type Outcome,
+  type Target,
+} from '../support/concurrency';
 import { makeTestApp, type TestApp, type TestClient } from '../support/app';
 
 let a: TestApp;
@@ -64,7 +77,12 @@ async function matches(i: number) {
   });
   expect(res.status).toBe(200);
   const body = await res.json();
-  return new Map(values.map((v, k) => [v, body.results[k].matches as { id: string; labels: string[]; contributors: number; feedback: { confirm: number; dispute: number } }[]]));
+  return new Map(
+    values.map((v, k) => [
+      v,
+      body.results[k].matches as { id: string; labels: string[]; contributors: number; feedback: { confirm: number; dispute: number } }[],
+    ]),
+  );
 }
 
 describe('sixteen members at once, through two instances on one SQLite file', () => {
@@ -87,7 +105,18 @@ describe('sixteen members at once, through two instances on one SQLite file', ()
         (select count(*) from feedback f where f.hash_id = h.id and f.verdict = 'confirm') as confirm,
         (select count(*) from feedback f where f.hash_id = h.id and f.verdict = 'dispute') as dispute
       from hashes h`);
-    const got = new Map(state.rows.map((r) => [String(r.value), { status: r.status, contributors: Number(r.contributors), labels: JSON.parse(String(r.labels)), confirm: Number(r.confirm), dispute: Number(r.dispute) }]));
+    const got = new Map(
+      state.rows.map((r) => [
+        String(r.value),
+        {
+          status: r.status,
+          contributors: Number(r.contributors),
+          labels: JSON.parse(String(r.labels)),
+          confirm: Number(r.confirm),
+          dispute: Number(r.dispute),
+        },
+      ]),
+    );
     expect(got).toEqual(expectedState());
   });
 
@@ -116,7 +145,13 @@ describe('sixteen members at once, through two instances on one SQLite file', ()
         const one = (m: typeof ma) => {
           const hits = m.get(v)!;
           if (s.status === 'retracted') return hits.length === 0;
-          return hits.length === 1 && hits[0].contributors === s.contributors && JSON.stringify(hits[0].labels) === JSON.stringify(s.labels) && hits[0].feedback.confirm === s.confirm && hits[0].feedback.dispute === s.dispute;
+          return (
+            hits.length === 1 &&
+            hits[0].contributors === s.contributors &&
+            JSON.stringify(hits[0].labels) === JSON.stringify(s.labels) &&
+            hits[0].feedback.confirm === s.confirm &&
+            hits[0].feedback.dispute === s.dispute
+          );
         };
         return one(ma) && one(mb);
       });

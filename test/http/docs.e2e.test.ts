@@ -64,7 +64,9 @@ describe('/docs, offline', () => {
 
       expect(blocked).toEqual([]);
       expect(served.filter((r) => !r.url.startsWith(`${origin}/`)).map((r) => r.url)).toEqual([]);
-      expect(served.map((r) => new URL(r.url).pathname)).toEqual(expect.arrayContaining(['/docs', '/docs/assets/swagger-ui-bundle.js', '/docs/assets/swagger-ui.css', '/docs/init.js', '/openapi.json']));
+      expect(served.map((r) => new URL(r.url).pathname)).toEqual(
+        expect.arrayContaining(['/docs', '/docs/assets/swagger-ui-bundle.js', '/docs/assets/swagger-ui.css', '/docs/init.js', '/openapi.json']),
+      );
       expect(served.filter((r) => r.status !== 200)).toEqual([]);
       expect(problems).toEqual([]);
     } finally {

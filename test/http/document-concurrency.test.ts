@@ -20,7 +20,8 @@ const hex = (k: number) => Array.from({ length: 64 }, (_, i) => ((k * 31 + i * 7
 const PAGES = Array.from({ length: 5 }, (_, i) => ({ page: i + 1, hash: hex(i + 1), quality: 90 }));
 const TLSH = textTlsh(prose(9, 800))!;
 /** The same page written sixteen ways: case, default port, tracking parameters, fragments. */
-const url = (m: number) => `${m % 2 ? 'HTTPS' : 'https'}://Example.ORG${m % 3 ? ':443' : ''}/mag/issue-3.pdf?${m % 4 ? `utm_source=m${m}&` : ''}id=7${m % 5 ? `#p${m}` : ''}`;
+const url = (m: number) =>
+  `${m % 2 ? 'HTTPS' : 'https'}://Example.ORG${m % 3 ? ':443' : ''}/mag/issue-3.pdf?${m % 4 ? `utm_source=m${m}&` : ''}id=7${m % 5 ? `#p${m}` : ''}`;
 const URL_VALUE = urlDigest((canonicalUrl(url(0)) as { url: string }).url);
 
 beforeAll(async () => {
@@ -47,7 +48,17 @@ describe('documents and links written at once', () => {
       Array.from({ length: MEMBERS }, (_, m) =>
         via(m).request(
           '/v1/hashes',
-          json('POST', { items: [{ type: 'pdf', pages: PAGES, labels: ['branded-publication'] }, { type: 'url', url: url(m), labels: ['branded-publication'] }, { type: 'tlsh', value: m % 2 ? TLSH.toLowerCase() : TLSH, labels: ['manifesto'] }] }, heads[m]),
+          json(
+            'POST',
+            {
+              items: [
+                { type: 'pdf', pages: PAGES, labels: ['branded-publication'] },
+                { type: 'url', url: url(m), labels: ['branded-publication'] },
+                { type: 'tlsh', value: m % 2 ? TLSH.toLowerCase() : TLSH, labels: ['manifesto'] },
+              ],
+            },
+            heads[m],
+          ),
         ),
       ),
     );
@@ -60,9 +71,15 @@ describe('documents and links written at once', () => {
     expect(bodies[0].items[1].value).toBe(URL_VALUE);
     const db = createClient({ url: `file:${a.dbFile}` });
     try {
-      const hashes = await db.execute("select type, count(*) as n from hashes group by type order by type");
-      expect(hashes.rows.map((r) => [r.type, Number(r.n)])).toEqual([['pdf', 1], ['tlsh', 1], ['url', 1]]);
-      const contributions = await db.execute('select h.type, count(*) as n from contributions c join hashes h on h.id = c.hash_id group by h.type order by h.type');
+      const hashes = await db.execute('select type, count(*) as n from hashes group by type order by type');
+      expect(hashes.rows.map((r) => [r.type, Number(r.n)])).toEqual([
+        ['pdf', 1],
+        ['tlsh', 1],
+        ['url', 1],
+      ]);
+      const contributions = await db.execute(
+        'select h.type, count(*) as n from contributions c join hashes h on h.id = c.hash_id group by h.type order by h.type',
+      );
       expect(contributions.rows.map((r) => Number(r.n))).toEqual([MEMBERS, MEMBERS, MEMBERS]);
       expect(Number((await db.execute('select count(*) as n from video_frames')).rows[0].n)).toBe(PAGES.length);
       const adds = await db.execute("select count(*) as n from changes where kind = 'add'");
@@ -74,22 +91,41 @@ describe('documents and links written at once', () => {
     for (const t of [a, b]) expect(t.rt.index.counts()).toMatchObject({ pdf: PAGES.length, tlsh: 1, url: 1 });
     // Either instance finds them.
     for (const t of [a, b]) {
-      const m = await (await t.request('/v1/match', json('POST', { hashes: [{ type: 'pdf', pages: PAGES.slice(1) }, { type: 'url', url: url(7) }, { type: 'tlsh', value: TLSH }] }, heads[0]))).json();
+      const m = await (
+        await t.request(
+          '/v1/match',
+          json(
+            'POST',
+            {
+              hashes: [
+                { type: 'pdf', pages: PAGES.slice(1) },
+                { type: 'url', url: url(7) },
+                { type: 'tlsh', value: TLSH },
+              ],
+            },
+            heads[0],
+          ),
+        )
+      ).json();
       expect(m.results.map((r: { matches: { contributors: number }[] }) => r.matches[0]?.contributors)).toEqual([MEMBERS, MEMBERS, MEMBERS]);
     }
   });
 
   it('sixteen retractions at once: one tombstone per hash, and the pages leave both indexes', async () => {
-    const ids = (await (await a.request('/v1/hashes?limit=1000', { headers: heads[0] })).json()).entries.filter((e: { kind: string }) => e.kind === 'add').map((e: { hash: { id: string } }) => e.hash.id);
+    const ids = (await (await a.request('/v1/hashes?limit=1000', { headers: heads[0] })).json()).entries
+      .filter((e: { kind: string }) => e.kind === 'add')
+      .map((e: { hash: { id: string } }) => e.hash.id);
     expect(ids).toHaveLength(3);
-    const results = await Promise.all(ids.flatMap((id: string) => Array.from({ length: MEMBERS }, (_, m) => via(m).request(`/v1/hashes/${id}`, { method: 'DELETE', headers: heads[m] }))));
+    const results = await Promise.all(
+      ids.flatMap((id: string) => Array.from({ length: MEMBERS }, (_, m) => via(m).request(`/v1/hashes/${id}`, { method: 'DELETE', headers: heads[m] }))),
+    );
     expect(results.every((r) => r.status === 200)).toBe(true);
     const feed = (await (await a.request('/v1/hashes?limit=1000', { headers: heads[0] })).json()).entries;
     expect(feed.filter((e: { kind: string }) => e.kind === 'retract')).toHaveLength(3);
     await caughtUp();
     for (const t of [a, b]) {
       const c = t.rt.index.counts();
-      expect([t === a ? "a" : "b", c.pdf ?? 0, c.tlsh ?? 0, c.url ?? 0]).toEqual([t === a ? "a" : "b", 0, 0, 0]);
+      expect([t === a ? 'a' : 'b', c.pdf ?? 0, c.tlsh ?? 0, c.url ?? 0]).toEqual([t === a ? 'a' : 'b', 0, 0, 0]);
     }
   });
 });

@@ -44,7 +44,10 @@ beforeAll(async () => {
   apps.set(A_URL, () => a);
   apps.set(B_URL, () => b);
   // A admits B as a peer client by B's JWKS URL; B adds A as a peer with the client id A gave it.
-  const client = await a.request('/v1/admin/clients', json('POST', { role: 'peer', name: 'node B', jwksUrl: `${B_URL}/.well-known/jwks.json` }, await adminOf(a)));
+  const client = await a.request(
+    '/v1/admin/clients',
+    json('POST', { role: 'peer', name: 'node B', jwksUrl: `${B_URL}/.well-known/jwks.json` }, await adminOf(a)),
+  );
   expect(client.status).toBe(201);
   const made = await client.json();
   expect(made).toMatchObject({ role: 'peer', jwksUrl: `${B_URL}/.well-known/jwks.json`, keys: [] });
@@ -60,7 +63,8 @@ afterAll(async () => {
 });
 
 const pull = () => b.rt.puller.pullUntilCaughtUp(peerId);
-const matchAtB = async (value: string, type = 'pdq') => ((await (await b.request('/v1/match', json('POST', { hashes: [{ type, value }] }))).json()).results[0].matches as Record<string, unknown>[]);
+const matchAtB = async (value: string, type = 'pdq') =>
+  (await (await b.request('/v1/match', json('POST', { hashes: [{ type, value }] }))).json()).results[0].matches as Record<string, unknown>[];
 const peerAtB = async () => (await (await b.request(`/v1/admin/peers/${peerId}`, { headers: await adminOf(b) })).json()) as Record<string, unknown>;
 const auditAt = async (t: TestApp) => (await t.rt.deps.log.auditEntries(0, await t.rt.deps.log.auditSize())).map((e) => JSON.parse(e.entry));
 
@@ -79,7 +83,7 @@ describe('the signed feed and the puller', () => {
     expect(pulls[0].content).toEqual({ origin: A_URL, from: '', to: expect.any(String), items: 2, jwsSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
   });
 
-  it('the feed is a compact JWS signed by A\'s current key, verifiable with A\'s JWKS', async () => {
+  it("the feed is a compact JWS signed by A's current key, verifiable with A's JWKS", async () => {
     const peerToken = await a.token(await a.client('peer'));
     const res = await a.request('/v1/federation/feed?limit=10', { headers: { authorization: `Bearer ${peerToken}` } });
     expect(res.status).toBe(200);
@@ -105,7 +109,7 @@ describe('the signed feed and the puller', () => {
     expect((await matchAtB(hex(1)))[0]).toMatchObject({ labels: ['glorification', 'recruitment'], contributors: 2 });
   });
 
-  it('pulled hashes are never re-served; a local member sharing the same hash adds its own record beside the origin\'s', async () => {
+  it("pulled hashes are never re-served; a local member sharing the same hash adds its own record beside the origin's", async () => {
     const peerToken = await b.token(await b.client('peer'));
     const served = async () => {
       const body = await (await b.request('/v1/federation/feed', { headers: { authorization: `Bearer ${peerToken}` } })).json();
@@ -126,7 +130,7 @@ describe('the signed feed and the puller', () => {
     expect((await b.request(`/v1/hashes/${pulled.id}/feedback`, json('POST', { verdict: 'confirm' }))).status).toBe(200);
   });
 
-  it('matching switched off at B hides the peer\'s hashes at once and keeps them; on again, they match', async () => {
+  it("matching switched off at B hides the peer's hashes at once and keeps them; on again, they match", async () => {
     const admin = await adminOf(b);
     const off = await b.request(`/v1/admin/peers/${peerId}`, json('PATCH', { matching: false }, admin));
     expect(off.status).toBe(200);
@@ -144,7 +148,15 @@ describe('the signed feed and the puller', () => {
   it('labels not accepted from a peer are not stored; a hash left with none is not taken', async () => {
     const admin = await adminOf(b);
     await b.request(`/v1/admin/peers/${peerId}`, json('PATCH', { labels: ['attack-footage'] }, admin));
-    await a.request('/v1/hashes', json('POST', { items: [{ type: 'pdq', value: hex(3), labels: ['attack-footage', 'manifesto'] }, { type: 'pdq', value: hex(4), labels: ['manifesto'] }] }));
+    await a.request(
+      '/v1/hashes',
+      json('POST', {
+        items: [
+          { type: 'pdq', value: hex(3), labels: ['attack-footage', 'manifesto'] },
+          { type: 'pdq', value: hex(4), labels: ['manifesto'] },
+        ],
+      }),
+    );
     await pull();
     expect((await matchAtB(hex(3)))[0]).toMatchObject({ origin: A_URL, labels: ['attack-footage'] });
     expect(await matchAtB(hex(4))).toEqual([]);
@@ -156,12 +168,24 @@ describe('the signed feed and the puller', () => {
   });
 
   it('a batch that fails verification is refused whole: nothing written, recorded once, retried', async () => {
-    await a.request('/v1/hashes', json('POST', { items: [{ type: 'pdq', value: hex(10), labels: ['manifesto'] }, { type: 'md5', value: hex(11).slice(32), labels: ['manifesto'] }] }));
+    await a.request(
+      '/v1/hashes',
+      json('POST', {
+        items: [
+          { type: 'pdq', value: hex(10), labels: ['manifesto'] },
+          { type: 'md5', value: hex(11).slice(32), labels: ['manifesto'] },
+        ],
+      }),
+    );
     const before = await peerAtB();
     const changesBefore = await b.rt.deps.hashes.lastChange();
     const [auditBefore] = [await b.rt.deps.log.auditSize()];
     const forger = await generateKeyPair('EdDSA');
-    const cases: [string, (x: { batch: string; nextCursor: string; more: boolean }) => Promise<{ batch: string; nextCursor: string; more: boolean }>, RegExp][] = [
+    const cases: [
+      string,
+      (x: { batch: string; nextCursor: string; more: boolean }) => Promise<{ batch: string; nextCursor: string; more: boolean }>,
+      RegExp,
+    ][] = [
       [
         'one byte of the payload changed',
         async (x) => {
@@ -173,7 +197,7 @@ describe('the signed feed and the puller', () => {
         /signature does not verify/,
       ],
       [
-        'signed by a key not in A\'s JWKS',
+        "signed by a key not in A's JWKS",
         async (x) => {
           const payload = Buffer.from(x.batch.split('.')[1], 'base64url');
           const kid = (await exportJWK(forger.publicKey)).x!;
@@ -182,19 +206,26 @@ describe('the signed feed and the puller', () => {
         /does not publish/,
       ],
       [
-        'signed by A\'s key, but with a gap in the cursor chain',
+        "signed by A's key, but with a gap in the cursor chain",
         async (x) => {
           const payload = JSON.parse(Buffer.from(x.batch.split('.')[1], 'base64url').toString());
           payload.from = encodeCursor(1);
           const { kid, key } = await a.rt.deps.keyring.signingKey();
-          return { ...x, batch: await new CompactSign(Buffer.from(JSON.stringify(payload))).setProtectedHeader({ alg: 'EdDSA', typ: 'hash-batch+jws', kid }).sign(key) };
+          return {
+            ...x,
+            batch: await new CompactSign(Buffer.from(JSON.stringify(payload))).setProtectedHeader({ alg: 'EdDSA', typ: 'hash-batch+jws', kid }).sign(key),
+          };
         },
         /gap or an overlap/,
       ],
     ];
     for (const [what, change, reason] of cases) {
       // The batch A would serve B now, changed, served instead.
-      const real = await (await a.request(`/v1/federation/feed?limit=1000${before.cursor ? `&cursor=${encodeURIComponent(String(before.cursor))}` : ''}`, { headers: { authorization: `Bearer ${await a.token(await a.client('peer'))}` } })).json();
+      const real = await (
+        await a.request(`/v1/federation/feed?limit=1000${before.cursor ? `&cursor=${encodeURIComponent(String(before.cursor))}` : ''}`, {
+          headers: { authorization: `Bearer ${await a.token(await a.client('peer'))}` },
+        })
+      ).json();
       const bad = await change(real);
       tamper = () => bad;
       await expect(pull(), what).rejects.toThrow(reason);
@@ -206,8 +237,18 @@ describe('the signed feed and the puller', () => {
       expect(await matchAtB(hex(10)), what).toEqual([]);
     }
     // pullUntilCaughtUp throws without recording; the loop records. Run one loop turn's failure path:
-    await b.rt.deps.ledger.recordPullFailure({ at: b.clock.now(), peerId, error: 'batch refused: test', refused: { origin: A_URL, from: String(before.cursor), jwsSha256: null } });
-    await b.rt.deps.ledger.recordPullFailure({ at: b.clock.now(), peerId, error: 'batch refused: test', refused: { origin: A_URL, from: String(before.cursor), jwsSha256: null } });
+    await b.rt.deps.ledger.recordPullFailure({
+      at: b.clock.now(),
+      peerId,
+      error: 'batch refused: test',
+      refused: { origin: A_URL, from: String(before.cursor), jwsSha256: null },
+    });
+    await b.rt.deps.ledger.recordPullFailure({
+      at: b.clock.now(),
+      peerId,
+      error: 'batch refused: test',
+      refused: { origin: A_URL, from: String(before.cursor), jwsSha256: null },
+    });
     const refusals = (await auditAt(b)).slice(auditBefore).filter((e) => e.action === 'federation.refuse');
     expect(refusals).toHaveLength(1);
     expect(await peerAtB()).toMatchObject({ failures: 2, lastError: 'batch refused: test' });
@@ -229,7 +270,19 @@ describe('the signed feed and the puller', () => {
       return route(url, init);
     };
     const { ledger, federation, keyring, remoteJwks, issuer } = b.rt.deps;
-    const small = new Puller({ ledger, federation, keyring, remoteJwks, follower: b.rt.follower, fetch: counting, now: () => b.clock.now(), newId: () => crypto.randomUUID(), random: () => 0.5, issuer, settings: { ...DEFAULT_PULLER, batchLimit: 2, backoffBaseMs: 60_000 } });
+    const small = new Puller({
+      ledger,
+      federation,
+      keyring,
+      remoteJwks,
+      follower: b.rt.follower,
+      fetch: counting,
+      now: () => b.clock.now(),
+      newId: () => crypto.randomUUID(),
+      random: () => 0.5,
+      issuer,
+      settings: { ...DEFAULT_PULLER, batchLimit: 2, backoffBaseMs: 60_000 },
+    });
     const reached = async (cursor: string) => {
       for (let i = 0; i < 200 && (await peerAtB()).cursor !== cursor; i++) await new Promise((r) => setTimeout(r, 25));
       return (await peerAtB()).cursor;
@@ -258,7 +311,19 @@ describe('the signed feed and the puller', () => {
     const cursorBefore = (await peerAtB()).cursor;
     const changesBefore = await b.rt.deps.hashes.lastChange();
     tamper = (x) => ({ ...x, nextCursor: lie, more: true });
-    const liar = new Puller({ ledger, federation, keyring, remoteJwks, follower: b.rt.follower, fetch: counting, now: () => b.clock.now(), newId: () => crypto.randomUUID(), random: () => 0.5, issuer, settings: { ...DEFAULT_PULLER, batchLimit: 2, backoffBaseMs: 60_000 } });
+    const liar = new Puller({
+      ledger,
+      federation,
+      keyring,
+      remoteJwks,
+      follower: b.rt.follower,
+      fetch: counting,
+      now: () => b.clock.now(),
+      newId: () => crypto.randomUUID(),
+      random: () => 0.5,
+      issuer,
+      settings: { ...DEFAULT_PULLER, batchLimit: 2, backoffBaseMs: 60_000 },
+    });
     asked.length = 0;
     await liar.start();
     try {
@@ -276,17 +341,24 @@ describe('the signed feed and the puller', () => {
     for (const v of more) expect(await matchAtB(v), v).toHaveLength(1);
   });
 
-  it('peers under concurrent admin requests: one peer per URL, one audit entry per real change, bad input refused in the node\'s words', async () => {
+  it("peers under concurrent admin requests: one peer per URL, one audit entry per real change, bad input refused in the node's words", async () => {
     const admin = await adminOf(b);
     const url = 'https://c.example';
     const adds = await Promise.all(Array.from({ length: 12 }, (_, i) => b.request('/v1/admin/peers', json('POST', { url, clientId: `c-${i}` }, admin))));
     expect(adds.map((r) => r.status).sort()).toEqual([201, ...Array(11).fill(409)]);
-    const made = await (adds.find((r) => r.status === 201)!).json();
+    const made = await adds.find((r) => r.status === 201)!.json();
     const pauses = await Promise.all(Array.from({ length: 12 }, () => b.request(`/v1/admin/peers/${made.id}/pause`, { method: 'POST', headers: admin })));
     expect(pauses.every((r) => r.status === 200)).toBe(true);
-    const offs = await Promise.all(Array.from({ length: 12 }, () => b.request(`/v1/admin/peers/${made.id}`, json('PATCH', { matching: false, intervalMs: 5000 }, admin))));
+    const offs = await Promise.all(
+      Array.from({ length: 12 }, () => b.request(`/v1/admin/peers/${made.id}`, json('PATCH', { matching: false, intervalMs: 5000 }, admin))),
+    );
     expect(offs.every((r) => r.status === 200)).toBe(true);
-    expect(await (await b.request(`/v1/admin/peers/${made.id}`, { headers: admin })).json()).toMatchObject({ status: 'paused', matching: false, intervalMs: 5000, url });
+    expect(await (await b.request(`/v1/admin/peers/${made.id}`, { headers: admin })).json()).toMatchObject({
+      status: 'paused',
+      matching: false,
+      intervalMs: 5000,
+      url,
+    });
     const entries = (await auditAt(b)).filter((e) => e.subject.id === made.id).map((e) => e.action);
     expect(entries).toEqual(['peer.add', 'peer.pause', 'peer.update']);
     const removed = await Promise.all(Array.from({ length: 6 }, () => b.request(`/v1/admin/peers/${made.id}`, { method: 'DELETE', headers: admin })));
@@ -309,7 +381,10 @@ describe('the signed feed and the puller', () => {
     expect((await b.request('/v1/admin/peers', json('POST', { url, clientId: 'again' }, admin))).status).toBe(201);
     expect((await b.request('/v1/admin/peers/nobody/pause', { method: 'POST', headers: admin })).status).toBe(404);
     // A client registered by JWKS URL must be a peer, and takes no key of its own.
-    const client = await a.request('/v1/admin/clients', json('POST', { role: 'partner', name: 'x', jwksUrl: `${B_URL}/.well-known/jwks.json` }, await adminOf(a)));
+    const client = await a.request(
+      '/v1/admin/clients',
+      json('POST', { role: 'partner', name: 'x', jwksUrl: `${B_URL}/.well-known/jwks.json` }, await adminOf(a)),
+    );
     expect(client.status).toBe(400);
   });
 });
@@ -329,7 +404,10 @@ describe('documents, text and links across the federation', () => {
     textShare.set('file', new Blob([text], { type: 'text/plain' }), 'manifesto.txt');
     textShare.set('labels', 'manifesto');
     expect((await a.request('/v1/hashes/media', { method: 'POST', headers: await a.as('partner', 'docs'), body: textShare })).status).toBe(201);
-    const links = await a.request('/v1/hashes', json('POST', { items: [{ type: 'url', url: 'https://t.me/s/docschannel', scope: 'prefix', labels: ['recruitment'] }] }));
+    const links = await a.request(
+      '/v1/hashes',
+      json('POST', { items: [{ type: 'url', url: 'https://t.me/s/docschannel', scope: 'prefix', labels: ['recruitment'] }] }),
+    );
     expect(links.status).toBe(201);
     // Eight hashes: the PDF's pdf (with its pages), tlsh, md5 and sha256; the text's tlsh, md5 and sha256; the folder's url.
     expect(await pull()).toBe(8);
@@ -339,7 +417,12 @@ describe('documents, text and links across the federation', () => {
     expect(res.status).toBe(200);
     const results = (await res.json()).results as { query: { type: string }; matches: Record<string, unknown>[] }[];
     const byType = (t: string) => results.find((r) => r.query.type === t)?.matches ?? [];
-    expect(byType('pdf')[0]).toMatchObject({ value: pdf.items[0].value, origin: A_URL, labels: ['branded-publication'], document: { queryMatchPercent: 100, candidateMatchPercent: 100 } });
+    expect(byType('pdf')[0]).toMatchObject({
+      value: pdf.items[0].value,
+      origin: A_URL,
+      labels: ['branded-publication'],
+      document: { queryMatchPercent: 100, candidateMatchPercent: 100 },
+    });
     expect(byType('tlsh')[0]).toMatchObject({ value: pdf.items[1].value, origin: A_URL, distance: 0 });
     expect(byType('sha256')[0]).toMatchObject({ value: pdf.items[3].value, origin: A_URL });
     // The text, edited, matches by its tlsh at B; a URL under the shared folder matches its scope.
@@ -347,6 +430,8 @@ describe('documents, text and links across the federation', () => {
     const tl = ((await edited.json()).results as { query: { type: string }; matches: Record<string, unknown>[] }[]).find((r) => r.query.type === 'tlsh');
     expect(tl?.matches[0]).toMatchObject({ origin: A_URL, labels: ['manifesto'] });
     const url = await b.request('/v1/match', json('POST', { hashes: [{ type: 'url', url: 'https://t.me/s/docschannel/42' }] }));
-    expect((await url.json()).results[0].matches).toEqual([expect.objectContaining({ value: prefixDigest('https://t.me/s/docschannel/'), origin: A_URL, url: expect.objectContaining({ scope: 'prefix' }) })]);
+    expect((await url.json()).results[0].matches).toEqual([
+      expect.objectContaining({ value: prefixDigest('https://t.me/s/docschannel/'), origin: A_URL, url: expect.objectContaining({ scope: 'prefix' }) }),
+    ]);
   });
 });

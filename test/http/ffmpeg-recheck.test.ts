@@ -31,7 +31,11 @@ async function videoStatus(): Promise<{ available: boolean; detail: string }> {
   return (await (await t.app.request('/health')).json()).checks.video;
 }
 async function hashVideo(): Promise<{ status: number; code?: string; detail?: string }> {
-  const res = await t.request('/v1/hash', { method: 'POST', headers: { 'content-type': 'video/mp4' }, body: new Uint8Array(conformanceVideo('doorknob-hd-no-bar')) });
+  const res = await t.request('/v1/hash', {
+    method: 'POST',
+    headers: { 'content-type': 'video/mp4' },
+    body: new Uint8Array(conformanceVideo('doorknob-hd-no-bar')),
+  });
   const body = await res.json();
   return { status: res.status, code: body.code, detail: body.detail };
 }

@@ -16,7 +16,7 @@ const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 describe('POST /v1/hash', () => {
-  it('hashes a conformance JPEG: blockhash equals the reference, md5/sha256 equal the bytes\' digests', async () => {
+  it("hashes a conformance JPEG: blockhash equals the reference, md5/sha256 equal the bytes' digests", async () => {
     const bytes = readFileSync(conformancePath('blockhash', '00002701.jpg'));
     const want = readFileSync(conformancePath('blockhash', '00002701_16_2.txt'), 'utf8').split(/\s+/)[0];
     const res = await t.request('/v1/hash', { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: bytes });
@@ -52,10 +52,13 @@ describe('POST /v1/hash', () => {
   it('hashes the first frame of an animated GIF', async () => {
     const frame = (seed: number) => noiseImage('png', 32, 32, seed);
     const [a, b] = await Promise.all([frame(1), frame(2)]);
-    const animated = await sharp([a, b], { join: { animated: true } }).gif().toBuffer();
+    const animated = await sharp([a, b], { join: { animated: true } })
+      .gif()
+      .toBuffer();
     const first = await sharp(a).gif().toBuffer();
     const hash = async (bytes: Buffer) =>
-      (await (await t.request('/v1/hash', { method: 'POST', headers: { 'content-type': 'image/gif' }, body: new Uint8Array(bytes) })).json()).hashes.blockhash.value;
+      (await (await t.request('/v1/hash', { method: 'POST', headers: { 'content-type': 'image/gif' }, body: new Uint8Array(bytes) })).json()).hashes.blockhash
+        .value;
     expect((await sharp(animated).metadata()).pages).toBe(2);
     expect(await hash(animated)).toBe(await hash(first));
   });

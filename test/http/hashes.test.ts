@@ -32,7 +32,10 @@ async function share(items: unknown[], headers: Record<string, string> = A) {
 async function match(hashes: unknown[], extra: Record<string, unknown> = {}, headers: Record<string, string> = A) {
   const res = await t.request('/v1/match', json('POST', { hashes, ...extra }, headers));
   expect(res.status).toBe(200);
-  return (await res.json()).results as { query: unknown; matches: { id: string; distance: number; labels: string[]; contributors: number; feedback: { confirm: number; dispute: number } }[] }[];
+  return (await res.json()).results as {
+    query: unknown;
+    matches: { id: string; distance: number; labels: string[]; contributors: number; feedback: { confirm: number; dispute: number } }[];
+  }[];
 }
 async function feed(cursor?: string, limit?: number) {
   const q = new URLSearchParams();
@@ -64,14 +67,22 @@ describe('sharing and matching', () => {
   });
 
   it('matches within the default PDQ threshold (31) and not beyond it', async () => {
-    const near = flip(P1, Array.from({ length: 31 }, (_, i) => i * 8));
-    const far = flip(P1, Array.from({ length: 32 }, (_, i) => i * 8));
+    const near = flip(
+      P1,
+      Array.from({ length: 31 }, (_, i) => i * 8),
+    );
+    const far = flip(
+      P1,
+      Array.from({ length: 32 }, (_, i) => i * 8),
+    );
     const [r1, r2, r3] = await match([
       { type: 'pdq', value: P1 },
       { type: 'pdq', value: near },
       { type: 'pdq', value: far },
     ]);
-    expect(r1.matches).toEqual([{ id, type: 'pdq', value: P1, distance: 0, labels: ['attack-footage'], contributors: 1, feedback: { confirm: 0, dispute: 0 } }]);
+    expect(r1.matches).toEqual([
+      { id, type: 'pdq', value: P1, distance: 0, labels: ['attack-footage'], contributors: 1, feedback: { confirm: 0, dispute: 0 } },
+    ]);
     expect(r2.matches.map((m) => m.distance)).toEqual([31]);
     expect(r3.matches).toEqual([]);
   });
@@ -94,7 +105,13 @@ describe('sharing and matching', () => {
     const r = await share([{ type: 'pdq', value: P1, labels: ['attack-footage', 'recruitment'] }]);
     expect(r.body.items[0].outcome).toBe('updated');
     const after = await feed(before);
-    expect(after.entries).toEqual([{ kind: 'update', at: expect.any(String), hash: expect.objectContaining({ id, labels: ['attack-footage', 'glorification', 'recruitment'], contributors: 2 }) }]);
+    expect(after.entries).toEqual([
+      {
+        kind: 'update',
+        at: expect.any(String),
+        hash: expect.objectContaining({ id, labels: ['attack-footage', 'glorification', 'recruitment'], contributors: 2 }),
+      },
+    ]);
   });
 
   it('exact hashes match by equality only', async () => {
@@ -123,7 +140,8 @@ describe('feedback', () => {
   it('one standing verdict per member; a new one replaces it', async () => {
     const { body } = await share([{ type: 'blockhash', value: P2, labels: ['recruitment'] }]);
     const id = body.items[0].id;
-    const give = (verdict: string, h: Record<string, string> = A) => t.request(`/v1/hashes/${id}/feedback`, json('POST', { verdict, reason: 'checked by a reviewer' }, h));
+    const give = (verdict: string, h: Record<string, string> = A) =>
+      t.request(`/v1/hashes/${id}/feedback`, json('POST', { verdict, reason: 'checked by a reviewer' }, h));
     expect((await (await give('confirm')).json()).feedback).toEqual({ confirm: 1, dispute: 0 });
     expect((await (await give('confirm')).json()).feedback).toEqual({ confirm: 1, dispute: 0 });
     expect((await (await give('dispute', B)).json()).feedback).toEqual({ confirm: 1, dispute: 1 });
@@ -143,7 +161,13 @@ describe('feedback', () => {
 
 describe('retraction', () => {
   it('a member retracts only its own contribution; the hash keeps matching while others stand', async () => {
-    const value = flip(P1, [100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 127, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 138, 139]);
+    const value = flip(
+      P1,
+      [
+        100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 127, 128, 129,
+        130, 131, 132, 133, 134, 135, 136, 137, 138, 139,
+      ],
+    );
     const { body } = await share([{ type: 'pdq', value, labels: ['instruction'] }]);
     const id = body.items[0].id;
     await share([{ type: 'pdq', value, labels: ['manifesto'] }], B);
@@ -166,7 +190,9 @@ describe('retraction', () => {
     expect(await res.json()).toEqual({ id, status: 'retracted', contributors: 0 });
     expect((await match([{ type: 'sha256', value }]))[0].matches).toEqual([]);
     const after = await feed(before);
-    expect(after.entries).toEqual([{ kind: 'retract', at: expect.any(String), hash: { id, type: 'sha256', value, status: 'retracted', labels: [], contributors: 0 } }]);
+    expect(after.entries).toEqual([
+      { kind: 'retract', at: expect.any(String), hash: { id, type: 'sha256', value, status: 'retracted', labels: [], contributors: 0 } },
+    ]);
     // Retracting again changes nothing; the record is still there.
     expect((await (await t.request(`/v1/hashes/${id}`, { method: 'DELETE', headers: A })).json()).status).toBe('retracted');
   });
@@ -216,7 +242,18 @@ describe('the delta feed', () => {
   it('GET /v1/labels lists the vocabulary', async () => {
     const res = await t.request('/v1/labels', { headers: A });
     const { labels } = await res.json();
-    expect(labels.map((l: { id: string }) => l.id)).toEqual(expect.arrayContaining(['graphic-violence-defenceless', 'glorification', 'recruitment', 'instruction', 'imminent-credible-threat', 'attack-footage', 'manifesto', 'branded-publication']));
+    expect(labels.map((l: { id: string }) => l.id)).toEqual(
+      expect.arrayContaining([
+        'graphic-violence-defenceless',
+        'glorification',
+        'recruitment',
+        'instruction',
+        'imminent-credible-threat',
+        'attack-footage',
+        'manifesto',
+        'branded-publication',
+      ]),
+    );
     for (const l of labels) expect(l.description.length).toBeGreaterThan(20);
   });
 });

@@ -49,10 +49,12 @@ describe('image slots', () => {
 
   it('32 concurrent uploads through one slot and one waiting place: each 200 or 503 busy, every 200 with the same hashes, all places back', async () => {
     const jpeg = new Uint8Array(await patternImage('jpeg', 640, 480, 2));
-    const answers = await Promise.all(Array.from({ length: 32 }, async () => {
-      const r = await post(jpeg);
-      return { status: r.status, body: await r.json() };
-    }));
+    const answers = await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        const r = await post(jpeg);
+        return { status: r.status, body: await r.json() };
+      }),
+    );
     expect(answers.filter((a) => a.status !== 200 && a.status !== 503)).toEqual([]);
     const ok = answers.filter((a) => a.status === 200);
     expect(ok.length).toBeGreaterThanOrEqual(2);
@@ -94,7 +96,11 @@ async function sharesLeaveTheirState(t: TestApp): Promise<void> {
   // The state: per image, its sha256 matches one record shared by exactly the members answered 201 for it.
   for (const [i, image] of images.entries()) {
     const sharedBy = new Set(answers.filter((a) => a.i === i && a.status === 201).map((a) => a.m));
-    const res = await t.request('/v1/match', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hashes: [{ type: 'sha256', value: createHash('sha256').update(image).digest('hex') }] }) });
+    const res = await t.request('/v1/match', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ hashes: [{ type: 'sha256', value: createHash('sha256').update(image).digest('hex') }] }),
+    });
     const found = (await res.json()).results[0].matches;
     if (sharedBy.size === 0) expect(found).toEqual([]);
     else expect(found.map((f: { contributors: number }) => f.contributors)).toEqual([sharedBy.size]);

@@ -28,7 +28,12 @@ beforeAll(async () => {
   b = await makeTestApp({ PUBLIC_URL: B_URL, TOKEN_AUDIENCES: ISSUER }, { fetch: route });
   apps.set(A_URL, () => a);
   apps.set(B_URL, () => b);
-  const client = await (await a.request('/v1/admin/clients', json('POST', { role: 'peer', name: 'node B', jwksUrl: `${B_URL}/.well-known/jwks.json` }, await a.as('admin', 'admin')))).json();
+  const client = await (
+    await a.request(
+      '/v1/admin/clients',
+      json('POST', { role: 'peer', name: 'node B', jwksUrl: `${B_URL}/.well-known/jwks.json` }, await a.as('admin', 'admin')),
+    )
+  ).json();
   const peer = await b.request('/v1/admin/peers', json('POST', { url: A_URL, clientId: client.id, intervalMs: 1000 }, await b.as('admin', 'admin')));
   expect(peer.status).toBe(201);
   peerId = (await peer.json()).id;
@@ -44,7 +49,7 @@ describe('an item shared at A, pulled by B', () => {
   let image: Buffer;
   let id: string;
 
-  it('is served with its hashes, each batch item naming it with the media\'s SHA-256', async () => {
+  it("is served with its hashes, each batch item naming it with the media's SHA-256", async () => {
     image = await patternImage('png', 320, 240, 3);
     const form = new FormData();
     form.set('file', new Blob([new Uint8Array(image)], { type: 'image/png' }), 'x.png');
@@ -61,7 +66,7 @@ describe('an item shared at A, pulled by B', () => {
     );
   });
 
-  it('keeps the item\'s id and origin at B, with its four hashes; B\'s matches and feed name it', async () => {
+  it("keeps the item's id and origin at B, with its four hashes; B's matches and feed name it", async () => {
     expect(await pull()).toBe(4);
     const res = await b.request(`/v1/items/${id}`);
     expect(res.status).toBe(200);
@@ -74,12 +79,13 @@ describe('an item shared at A, pulled by B', () => {
       ['sha256', 'whole'],
     ]);
     const match = await (await b.request('/v1/match/media', { method: 'POST', body: new Uint8Array(image), headers: { 'content-type': 'image/png' } })).json();
-    for (const r of match.results) expect(r.matches.map((m: { origin: string; item: unknown }) => [m.origin, m.item])).toEqual([[A_URL, { id, variant: 'whole' }]]);
+    for (const r of match.results)
+      expect(r.matches.map((m: { origin: string; item: unknown }) => [m.origin, m.item])).toEqual([[A_URL, { id, variant: 'whole' }]]);
     const feed = await (await b.request('/v1/hashes?limit=100')).json();
     expect(feed.entries.map((e: { hash: { items: unknown } }) => e.hash.items)).toEqual(item.hashes.map(() => [{ id, variant: 'whole' }]));
   });
 
-  it('A\'s retraction of the item reaches B: every hash retracted there', async () => {
+  it("A's retraction of the item reaches B: every hash retracted there", async () => {
     expect((await a.request(`/v1/items/${id}`, { method: 'DELETE' })).status).toBe(200);
     expect(await pull()).toBe(4);
     const item = await (await b.request(`/v1/items/${id}`)).json();

@@ -44,7 +44,9 @@ async function problem(res: Response, status: number, code: string) {
 }
 
 /** Every feed entry from the start. */
-async function feed(): Promise<{ kind: string; hash: { id: string; type: string; status: string; contributors: number; labels: string[]; items?: { id: string; variant: string }[] } }[]> {
+async function feed(): Promise<
+  { kind: string; hash: { id: string; type: string; status: string; contributors: number; labels: string[]; items?: { id: string; variant: string }[] } }[]
+> {
   const out = [];
   let cursor = '';
   for (;;) {
@@ -63,7 +65,7 @@ describe('a media share is one item', () => {
   /** Each hash's variant in the item, as the share answered it. */
   let variants: Map<string, string>;
 
-  it('names the item from the node and the media\'s SHA-256, with its hashes: whole, regions, crops, exact', async () => {
+  it("names the item from the node and the media's SHA-256, with its hashes: whole, regions, crops, exact", async () => {
     image = await patternImage('png', 320, 240, 1);
     const alice = await t.as('partner', 'alice');
     const { status, body } = await shareImage(t, image, 'attack-footage', alice);
@@ -82,8 +84,14 @@ describe('a media share is one item', () => {
     // enrolment, issue 14): the whole image's PDQ and blockhash first, md5 and sha256 last.
     const listed = item.hashes.map((h: { id: string; type: string; variant: string; status: string }) => [h.id, h.type, h.variant, h.status]);
     expect(listed).toEqual(body.items.map((h: { id: string; type: string; variant?: string }) => [h.id, h.type, h.variant ?? 'whole', 'active']));
-    expect(listed.slice(0, 2).map((h: string[]) => h.slice(1, 3))).toEqual([['pdq', 'whole'], ['blockhash', 'whole']]);
-    expect(listed.slice(-2).map((h: string[]) => h.slice(1, 3))).toEqual([['md5', 'whole'], ['sha256', 'whole']]);
+    expect(listed.slice(0, 2).map((h: string[]) => h.slice(1, 3))).toEqual([
+      ['pdq', 'whole'],
+      ['blockhash', 'whole'],
+    ]);
+    expect(listed.slice(-2).map((h: string[]) => h.slice(1, 3))).toEqual([
+      ['md5', 'whole'],
+      ['sha256', 'whole'],
+    ]);
     expect(listed.some((h: string[]) => h[2].startsWith('crop-'))).toBe(true);
     // The same bytes shared again by another member: the same item.
     const again = await shareImage(t, image, 'recruitment', await t.as('partner', 'bob'));
@@ -101,7 +109,7 @@ describe('a media share is one item', () => {
     }
   });
 
-  it('relabels the member\'s share and its hashes in one call', async () => {
+  it("relabels the member's share and its hashes in one call", async () => {
     const alice = await t.as('partner', 'alice');
     const res = await t.request(`/v1/items/${id}/labels`, json('PUT', { labels: ['manifesto', 'glorification'] }, alice));
     expect(res.status).toBe(200);
@@ -149,7 +157,7 @@ describe('a media share is one item', () => {
   });
 });
 
-describe('hashes shared as JSON (computed on the member\'s side) name their media', () => {
+describe("hashes shared as JSON (computed on the member's side) name their media", () => {
   const hex = (seed: string) => createHash('sha256').update(seed).digest('hex');
 
   it('the hashes naming the same media form one item, as a media share of it would', async () => {
@@ -218,7 +226,11 @@ describe('bad input', () => {
     await problem(await t.request('/v1/items/not-an-id', { method: 'DELETE' }), 400, 'invalid_request');
     const { body: shared } = await shareImage(t, await noiseImage('png', 64, 48, 9), 'manifesto', await t.as('partner', 'dave'));
     await problem(await t.request(`/v1/items/${shared.item.id}/labels`, json('PUT', { labels: [] }, await t.as('partner', 'dave'))), 400, 'invalid_request');
-    await problem(await t.request(`/v1/items/${shared.item.id}/labels`, json('PUT', { labels: ['no-such-label'] }, await t.as('partner', 'dave'))), 400, 'invalid_request');
+    await problem(
+      await t.request(`/v1/items/${shared.item.id}/labels`, json('PUT', { labels: ['no-such-label'] }, await t.as('partner', 'dave'))),
+      400,
+      'invalid_request',
+    );
   });
 
   it('a member cannot retract or relabel an item it never shared', async () => {
@@ -277,7 +289,9 @@ describe('sixteen members at once, through two instances on one SQLite file', ()
 
   it('sixteen retractions at once: every hash retracted, one tombstone each, sixteen item.retract entries', async () => {
     const before = (await feed()).length;
-    const statuses = await Promise.all(heads.map(async (h, m) => (await (m % 2 ? second : t).request(`/v1/items/${id}`, { method: 'DELETE', headers: h })).status));
+    const statuses = await Promise.all(
+      heads.map(async (h, m) => (await (m % 2 ? second : t).request(`/v1/items/${id}`, { method: 'DELETE', headers: h })).status),
+    );
     expect(statuses).toEqual(heads.map(() => 200));
     expect(await itemCounts()).toEqual({ items: 1, links, shares: 0, shareEntries: MEMBERS, retractEntries: MEMBERS });
     const item = await (await t.request(`/v1/items/${id}`)).json();
@@ -292,7 +306,9 @@ describe('sixteen members at once, through two instances on one SQLite file', ()
     for (const app of [t, second]) {
       const deadline = Date.now() + 1000;
       for (;;) {
-        const match = await (await app.request('/v1/match/media', { method: 'POST', body: new Uint8Array(image), headers: { 'content-type': 'image/png' } })).json();
+        const match = await (
+          await app.request('/v1/match/media', { method: 'POST', body: new Uint8Array(image), headers: { 'content-type': 'image/png' } })
+        ).json();
         if (match.results.every((r: { matches: unknown[] }) => r.matches.length === 0)) break;
         if (Date.now() > deadline) throw new Error('an instance still matches the retracted item');
         await new Promise((r) => setTimeout(r, 50));

@@ -31,7 +31,7 @@ async function problem(res: Response, status: number, code: string) {
 const match = (body: unknown) => t.request('/v1/match', json('POST', body));
 const share = (body: unknown) => t.request('/v1/hashes', json('POST', body));
 
-describe('schema failures in the node\'s words, naming each field', () => {
+describe("schema failures in the node's words, naming each field", () => {
   it('a hash value of the wrong length or characters', async () => {
     const short = await problem(await match({ hashes: [{ type: 'pdq', value: PDQ.slice(1) }] }), 400, 'invalid_request');
     expect(short).toMatchObject({
@@ -48,8 +48,19 @@ describe('schema failures in the node\'s words, naming each field', () => {
   });
 
   it('an unknown hash type lists every type, vpdq included; a missing one says so', async () => {
-    const body = await problem(await match({ hashes: [{ type: 'pdq', value: PDQ }, { type: 'photodna', value: PDQ }] }), 400, 'invalid_request');
-    expect(body.errors).toEqual([{ path: 'hashes/1/type', message: 'unknown hash type "photodna"; expected one of pdq, blockhash, md5, sha256, vpdq, pdf, tlsh, url' }]);
+    const body = await problem(
+      await match({
+        hashes: [
+          { type: 'pdq', value: PDQ },
+          { type: 'photodna', value: PDQ },
+        ],
+      }),
+      400,
+      'invalid_request',
+    );
+    expect(body.errors).toEqual([
+      { path: 'hashes/1/type', message: 'unknown hash type "photodna"; expected one of pdq, blockhash, md5, sha256, vpdq, pdf, tlsh, url' },
+    ]);
     for (const type of HASH_TYPES) expect(body.detail).toContain(type);
     const none = await problem(await match({ hashes: [{ value: PDQ }] }), 400, 'invalid_request');
     expect(none.errors).toEqual([{ path: 'hashes/0/type', message: 'a hash needs a type: expected one of pdq, blockhash, md5, sha256, vpdq, pdf, tlsh, url' }]);
@@ -57,7 +68,9 @@ describe('schema failures in the node\'s words, naming each field', () => {
 
   it('missing and mistyped members, numbers out of range, unknown distances', async () => {
     expect((await problem(await match({}), 400, 'invalid_request')).errors).toEqual([{ path: 'hashes', message: 'hashes is missing' }]);
-    expect((await problem(await match({ hashes: 'all of them' }), 400, 'invalid_request')).errors).toEqual([{ path: 'hashes', message: 'hashes must be an array, got "all of them"' }]);
+    expect((await problem(await match({ hashes: 'all of them' }), 400, 'invalid_request')).errors).toEqual([
+      { path: 'hashes', message: 'hashes must be an array, got "all of them"' },
+    ]);
     expect((await problem(await match({ hashes: [] }), 400, 'invalid_request')).detail).toBe('hashes must hold at least one item');
     const quality = await problem(await match({ hashes: [{ type: 'pdq', value: PDQ, quality: 1.5 }] }), 400, 'invalid_request');
     expect(quality.errors).toEqual([{ path: 'hashes/0/quality', message: 'quality must be a whole number from 0 to 100' }]);
@@ -76,7 +89,11 @@ describe('schema failures in the node\'s words, naming each field', () => {
 
   it('vPDQ frames: each field, their order, their digest', async () => {
     const frame = (index: number, hash = PDQ) => ({ index, timestamp: index / 10, hash, quality: 90 });
-    const bad = await problem(await match({ hashes: [{ type: 'vpdq', frames: [frame(0), { ...frame(5), hash: 'nope', quality: 101 }, frame(3)] }] }), 400, 'invalid_request');
+    const bad = await problem(
+      await match({ hashes: [{ type: 'vpdq', frames: [frame(0), { ...frame(5), hash: 'nope', quality: 101 }, frame(3)] }] }),
+      400,
+      'invalid_request',
+    );
     expect(bad.errors).toEqual(
       expect.arrayContaining([
         { path: 'hashes/0/frames/1/hash', message: 'a frame hash (PDQ) must be hexadecimal (0-9, a-f)' },
@@ -86,7 +103,10 @@ describe('schema failures in the node\'s words, naming each field', () => {
     const order = await problem(await match({ hashes: [{ type: 'vpdq', frames: [frame(0), frame(5), frame(3)] }] }), 400, 'invalid_request');
     expect(order.errors).toEqual(expect.arrayContaining([{ path: 'hashes/0/frames/2/index', message: 'frame numbers must increase (frame 2 is 3, after 5)' }]));
     const digest = await problem(await match({ hashes: [{ type: 'vpdq', value: 'ab'.repeat(32), frames: [frame(0)] }] }), 400, 'invalid_request');
-    expect(digest.errors[0]).toMatchObject({ path: 'hashes/0/value', message: expect.stringMatching(/^a vpdq value is the SHA-256 of its frame list \([0-9a-f]{64} for these frames\)/) });
+    expect(digest.errors[0]).toMatchObject({
+      path: 'hashes/0/value',
+      message: expect.stringMatching(/^a vpdq value is the SHA-256 of its frame list \([0-9a-f]{64} for these frames\)/),
+    });
   });
 
   it('labels, free text, verdicts, roles and query parameters', async () => {
@@ -102,7 +122,9 @@ describe('schema failures in the node\'s words, naming each field', () => {
     expect(role.errors).toEqual([{ path: 'role', message: 'role must be one of partner, admin, auditor, peer, got "superuser"' }]);
     const blank = await problem(await t.request('/v1/admin/clients', json('POST', { role: 'partner', name: '   ' }, admin)), 400, 'invalid_request');
     expect(blank.errors).toEqual([{ path: 'name', message: 'name must not be empty' }]);
-    expect((await problem(await t.request('/v1/hashes?limit=lots'), 400, 'invalid_request')).errors).toEqual([{ path: 'limit', message: 'limit must be a whole number from 1 to 1000' }]);
+    expect((await problem(await t.request('/v1/hashes?limit=lots'), 400, 'invalid_request')).errors).toEqual([
+      { path: 'limit', message: 'limit must be a whole number from 1 to 1000' },
+    ]);
     const auditor = await t.as('auditor', 'messages-auditor');
     expect((await problem(await t.request('/v1/audit/entries?start=9&end=2', { headers: auditor }), 400, 'invalid_request')).errors).toEqual([
       { path: 'end', message: 'end must not be below start (2 < 9)' },
@@ -123,7 +145,16 @@ describe('what /openapi.json states is what the node takes', () => {
     expect((await problem(await match({ hashes: six }), 400, 'batch_too_large')).detail).toBe('hashes holds 6 items; at most 5 are accepted in one request');
     expect((await match({ hashes: six.slice(0, 5) })).status).toBe(200);
     const frames = (n: number, at: number) => Array.from({ length: n }, (_, i) => ({ index: at + i, timestamp: at + i, hash: PDQ, quality: 90 }));
-    const tooMany = await problem(await match({ hashes: [{ type: 'vpdq', frames: frames(3, 0) }, { type: 'vpdq', frames: frames(3, 10) }] }), 400, 'batch_too_large');
+    const tooMany = await problem(
+      await match({
+        hashes: [
+          { type: 'vpdq', frames: frames(3, 0) },
+          { type: 'vpdq', frames: frames(3, 10) },
+        ],
+      }),
+      400,
+      'batch_too_large',
+    );
     expect(tooMany.detail).toBe('the vpdq items of this request hold 6 frames; at most 4 are taken in one request (split it)');
     const oneTooLong = await problem(await match({ hashes: [{ type: 'vpdq', frames: frames(5, 0) }] }), 400, 'invalid_request');
     expect(oneTooLong.errors).toEqual([{ path: 'hashes/0/frames', message: '5 frames; at most 4 are accepted in one vpdq hash' }]);
@@ -132,16 +163,24 @@ describe('what /openapi.json states is what the node takes', () => {
   it('every operation has an operationId; public ones declare security: []; the server is PUBLIC_URL', async () => {
     const doc = await (await t.app.request('/openapi.json')).json();
     expect(doc.servers).toEqual([{ url: 'http://node.test', description: expect.any(String) }]);
-    const ops = Object.entries(doc.paths as Record<string, Record<string, { operationId?: string; security?: unknown[] }>>).flatMap(([path, o]) => Object.entries(o).map(([method, op]) => ({ path, method, ...op })));
+    const ops = Object.entries(doc.paths as Record<string, Record<string, { operationId?: string; security?: unknown[] }>>).flatMap(([path, o]) =>
+      Object.entries(o).map(([method, op]) => ({ path, method, ...op })),
+    );
     expect(ops.length).toBeGreaterThanOrEqual(27);
     expect(ops.filter((o) => !o.operationId)).toEqual([]);
     expect(new Set(ops.map((o) => o.operationId)).size).toBe(ops.length);
     expect(ops.filter((o) => !Array.isArray(o.security))).toEqual([]);
     const open = ops.filter((o) => o.security?.length === 0).map((o) => `${o.method.toUpperCase()} ${o.path}`);
-    expect(open.sort()).toEqual(['GET /.well-known/jwks.json', 'GET /.well-known/oauth-authorization-server', 'GET /console', 'GET /health', 'POST /v1/oauth/token']);
+    expect(open.sort()).toEqual([
+      'GET /.well-known/jwks.json',
+      'GET /.well-known/oauth-authorization-server',
+      'GET /console',
+      'GET /health',
+      'POST /v1/oauth/token',
+    ]);
   });
 
-  it('the document is clean under Redocly\'s recommended rules (npm run lint:openapi)', async () => {
+  it("the document is clean under Redocly's recommended rules (npm run lint:openapi)", async () => {
     const report = await lintOpenApi(await (await t.app.request('/openapi.json')).json());
     expect(report.rules).toEqual([]);
   }, 120_000);
@@ -150,22 +189,38 @@ describe('what /openapi.json states is what the node takes', () => {
 describe('media sent where JSON is taken, and the other way round', () => {
   it('an image posted to /v1/match names what it got and points to /v1/match/media', async () => {
     const png = new Uint8Array(await noiseImage('png', 64, 64));
-    const image = await problem(await t.request('/v1/match', { method: 'POST', headers: { 'content-type': 'image/png' }, body: png }), 415, 'unsupported_media_type');
-    expect(image.detail).toBe('POST /v1/match takes a JSON body (Content-Type: application/json), and this request has Content-Type image/png; an image, video, PDF or text goes to POST /v1/match/media');
+    const image = await problem(
+      await t.request('/v1/match', { method: 'POST', headers: { 'content-type': 'image/png' }, body: png }),
+      415,
+      'unsupported_media_type',
+    );
+    expect(image.detail).toBe(
+      'POST /v1/match takes a JSON body (Content-Type: application/json), and this request has Content-Type image/png; an image, video, PDF or text goes to POST /v1/match/media',
+    );
     const form = new FormData();
     form.set('file', new Blob([png], { type: 'image/png' }), 'x.png');
     const multipart = await problem(await t.request('/v1/match', { method: 'POST', body: form }), 415, 'unsupported_media_type');
-    expect(multipart.detail).toMatch(/^POST \/v1\/match takes a JSON body \(Content-Type: application\/json\), and this request has Content-Type multipart\/form-data; boundary=.*; an image, video, PDF or text goes to POST \/v1\/match\/media$/);
+    expect(multipart.detail).toMatch(
+      /^POST \/v1\/match takes a JSON body \(Content-Type: application\/json\), and this request has Content-Type multipart\/form-data; boundary=.*; an image, video, PDF or text goes to POST \/v1\/match\/media$/,
+    );
     const none = await problem(await t.request('/v1/match', { method: 'POST', body: png }), 415, 'unsupported_media_type');
-    expect(none.detail).toBe('POST /v1/match takes a JSON body (Content-Type: application/json), and this request has no Content-Type; an image, video, PDF or text goes to POST /v1/match/media');
-    const shared = await problem(await t.request('/v1/hashes', { method: 'POST', headers: { 'content-type': 'image/png' }, body: png }), 415, 'unsupported_media_type');
+    expect(none.detail).toBe(
+      'POST /v1/match takes a JSON body (Content-Type: application/json), and this request has no Content-Type; an image, video, PDF or text goes to POST /v1/match/media',
+    );
+    const shared = await problem(
+      await t.request('/v1/hashes', { method: 'POST', headers: { 'content-type': 'image/png' }, body: png }),
+      415,
+      'unsupported_media_type',
+    );
     expect(shared.detail).toMatch(/an image, video, PDF or text goes to POST \/v1\/hashes\/media$/);
     expect((await t.request('/v1/match/media', { method: 'POST', headers: { 'content-type': 'image/png' }, body: png })).status).toBe(200);
   });
 
   it('JSON posted to a media route points to the JSON route', async () => {
     const body = await problem(await t.request('/v1/match/media', json('POST', { hashes: [{ type: 'pdq', value: PDQ }] })), 415, 'unsupported_media_type');
-    expect(body.detail).toBe('send the media as Content-Type image/*, video/*, application/pdf, text/plain or multipart/form-data with a "file" field (got "application/json"); hashes sent as JSON go to POST /v1/match');
+    expect(body.detail).toBe(
+      'send the media as Content-Type image/*, video/*, application/pdf, text/plain or multipart/form-data with a "file" field (got "application/json"); hashes sent as JSON go to POST /v1/match',
+    );
   });
 });
 
@@ -173,17 +228,41 @@ describe('413s speak of what the route takes', () => {
   it('JSON routes in terms of JSON, the token endpoint of its form, images of images', async () => {
     const small = await makeTestApp({ MAX_JSON_BYTES: '2048', MAX_BODY_BYTES: '4096' });
     try {
-      const big = JSON.stringify({ items: Array.from({ length: 40 }, (_, i) => ({ type: 'md5', value: i.toString(16).padStart(32, '0'), labels: ['recruitment'] })) });
+      const big = JSON.stringify({
+        items: Array.from({ length: 40 }, (_, i) => ({ type: 'md5', value: i.toString(16).padStart(32, '0'), labels: ['recruitment'] })),
+      });
       for (const path of ['/v1/match', '/v1/hashes', '/v1/admin/clients']) {
-        const p = await problem(await small.request(path, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(big.length) }, body: big }), 413, 'payload_too_large');
-        expect(p).toMatchObject({ maxBytes: 2048, detail: 'the JSON body is larger than 2048 bytes, the most this node takes in one JSON request; send fewer items per request' });
+        const p = await problem(
+          await small.request(path, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(big.length) }, body: big }),
+          413,
+          'payload_too_large',
+        );
+        expect(p).toMatchObject({
+          maxBytes: 2048,
+          detail: 'the JSON body is larger than 2048 bytes, the most this node takes in one JSON request; send fewer items per request',
+        });
       }
       const form = 'client_assertion=' + 'x'.repeat(3000);
-      const token = await problem(await small.app.request('http://node.test/v1/oauth/token', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form }), 413, 'payload_too_large');
+      const token = await problem(
+        await small.app.request('http://node.test/v1/oauth/token', {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: form,
+        }),
+        413,
+        'payload_too_large',
+      );
       expect(token.detail).toBe('the form body is larger than 2048 bytes, the most this node takes in a form');
       const image = new Uint8Array(await noiseImage('png', 200, 200));
-      const img = await problem(await small.request('/v1/hash', { method: 'POST', headers: { 'content-type': 'image/png' }, body: image }), 413, 'payload_too_large');
-      expect(img).toMatchObject({ maxBytes: 4096, detail: expect.stringMatching(/^the image is larger than 4096 bytes, the most this node takes for an image/) });
+      const img = await problem(
+        await small.request('/v1/hash', { method: 'POST', headers: { 'content-type': 'image/png' }, body: image }),
+        413,
+        'payload_too_large',
+      );
+      expect(img).toMatchObject({
+        maxBytes: 4096,
+        detail: expect.stringMatching(/^the image is larger than 4096 bytes, the most this node takes for an image/),
+      });
       // An image inside a multipart body (which may be video-sized) is held to the image limit once read.
       const fd = new FormData();
       fd.set('file', new Blob([image], { type: 'image/png' }), 'x.png');
@@ -236,12 +315,21 @@ describe('one time convention and plain answers', () => {
   it('each match result says matched: true or false', async () => {
     const value = 'c'.repeat(32);
     await share({ items: [{ type: 'md5', value, labels: ['manifesto'] }] });
-    const { results } = await (await match({ hashes: [{ type: 'md5', value }, { type: 'md5', value: 'd'.repeat(32) }] })).json();
+    const { results } = await (
+      await match({
+        hashes: [
+          { type: 'md5', value },
+          { type: 'md5', value: 'd'.repeat(32) },
+        ],
+      })
+    ).json();
     expect(results.map((r: { matched: boolean; matches: unknown[] }) => [r.matched, r.matches.length])).toEqual([
       [true, 1],
       [false, 0],
     ]);
-    const media = await (await t.request('/v1/match/media', { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(await noiseImage('png', 64, 64)) })).json();
+    const media = await (
+      await t.request('/v1/match/media', { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(await noiseImage('png', 64, 64)) })
+    ).json();
     expect(media.results.map((r: { matched: boolean }) => r.matched)).toEqual([false, false, false, false]);
   });
 });

@@ -40,10 +40,16 @@ describe('standard OAuth clients', () => {
     const c: TestClient = await t.client('partner', `oauth4webapi-${alg}`, alg);
     const as: oauth.AuthorizationServer = { issuer: ISSUER, token_endpoint: TOKEN_URL };
     const client: oauth.Client = { client_id: c.id };
-    const res = await oauth.clientCredentialsGrantRequest(as, client, oauth.PrivateKeyJwt({ key: c.privateKey, kid: c.kid }), { scope: 'hash match' }, {
-      [oauth.customFetch]: intoApp,
-      [oauth.allowInsecureRequests]: true,
-    });
+    const res = await oauth.clientCredentialsGrantRequest(
+      as,
+      client,
+      oauth.PrivateKeyJwt({ key: c.privateKey, kid: c.kid }),
+      { scope: 'hash match' },
+      {
+        [oauth.customFetch]: intoApp,
+        [oauth.allowInsecureRequests]: true,
+      },
+    );
     const token = await oauth.processClientCredentialsResponse(as, client, res);
     expect(token).toMatchObject({ token_type: 'bearer', expires_in: 600, scope: 'hash match' });
     const { form, claims } = lastAssertion();
@@ -54,7 +60,12 @@ describe('standard OAuth clients', () => {
 
   it('openid-client: client credentials with private_key_jwt', async () => {
     const c = await t.client('auditor', 'openid-client');
-    const config = new openid.Configuration({ issuer: ISSUER, token_endpoint: TOKEN_URL }, c.id, undefined, openid.PrivateKeyJwt({ key: c.privateKey, kid: c.kid }));
+    const config = new openid.Configuration(
+      { issuer: ISSUER, token_endpoint: TOKEN_URL },
+      c.id,
+      undefined,
+      openid.PrivateKeyJwt({ key: c.privateKey, kid: c.kid }),
+    );
     config[openid.customFetch] = intoApp;
     openid.allowInsecureRequests(config);
     const token = await openid.clientCredentialsGrant(config);
@@ -64,7 +75,7 @@ describe('standard OAuth clients', () => {
     expect(res.status).toBe(200);
   });
 
-  it('openid-client configures itself from the node\'s metadata (RFC 8414) and gets a token, with nothing else given', async () => {
+  it("openid-client configures itself from the node's metadata (RFC 8414) and gets a token, with nothing else given", async () => {
     const c = await t.client('partner', 'discovering');
     const config = await openid.discovery(new URL(ISSUER), c.id, undefined, openid.PrivateKeyJwt({ key: c.privateKey, kid: c.kid }), {
       [openid.customFetch]: intoApp,
@@ -72,18 +83,31 @@ describe('standard OAuth clients', () => {
       algorithm: 'oauth2',
     });
     const meta = config.serverMetadata();
-    expect(meta).toMatchObject({ issuer: ISSUER, token_endpoint: TOKEN_URL, jwks_uri: `${ISSUER}/.well-known/jwks.json`, token_endpoint_auth_methods_supported: ['private_key_jwt'] });
+    expect(meta).toMatchObject({
+      issuer: ISSUER,
+      token_endpoint: TOKEN_URL,
+      jwks_uri: `${ISSUER}/.well-known/jwks.json`,
+      token_endpoint_auth_methods_supported: ['private_key_jwt'],
+    });
     const token = await openid.clientCredentialsGrant(config);
     expect(lastAssertion().claims).toMatchObject({ aud: ISSUER, iss: c.id });
     await canUse(token.access_token);
   });
 
-  it('the libraries see the node\'s refusal as an OAuth error', async () => {
+  it("the libraries see the node's refusal as an OAuth error", async () => {
     const c = await t.client('partner', 'suspended-one');
     await t.app.request(`${ISSUER}/v1/admin/clients/${c.id}/suspend`, { method: 'POST', headers: await t.as('admin', 'admin') });
-    const config = new openid.Configuration({ issuer: ISSUER, token_endpoint: TOKEN_URL }, c.id, undefined, openid.PrivateKeyJwt({ key: c.privateKey, kid: c.kid }));
+    const config = new openid.Configuration(
+      { issuer: ISSUER, token_endpoint: TOKEN_URL },
+      c.id,
+      undefined,
+      openid.PrivateKeyJwt({ key: c.privateKey, kid: c.kid }),
+    );
     config[openid.customFetch] = intoApp;
     openid.allowInsecureRequests(config);
-    await expect(openid.clientCredentialsGrant(config)).rejects.toMatchObject({ error: 'invalid_client', error_description: expect.stringContaining('suspended') });
+    await expect(openid.clientCredentialsGrant(config)).rejects.toMatchObject({
+      error: 'invalid_client',
+      error_description: expect.stringContaining('suspended'),
+    });
   });
 });

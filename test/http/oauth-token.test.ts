@@ -29,13 +29,16 @@ async function refused(res: Response, status: number, error: string, detail?: Re
 }
 
 describe('token endpoint', () => {
-  it('trades a valid EdDSA assertion for a 10-minute Bearer token with the role\'s scopes', async () => {
+  it("trades a valid EdDSA assertion for a 10-minute Bearer token with the role's scopes", async () => {
     const res = await ask(await t.assertion(c));
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('no-store');
     const body = await res.json();
     expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 600, scope: 'hash match hashes:read hashes:write feedback' });
-    const [h, p] = body.access_token.split('.').slice(0, 2).map((x: string) => JSON.parse(new TextDecoder().decode(base64url.decode(x))));
+    const [h, p] = body.access_token
+      .split('.')
+      .slice(0, 2)
+      .map((x: string) => JSON.parse(new TextDecoder().decode(base64url.decode(x))));
     expect(h).toMatchObject({ alg: 'EdDSA', typ: 'at+jwt' });
     expect(p).toMatchObject({ iss: ISSUER, aud: ISSUER, sub: c.id, scope: body.scope });
     expect(p.exp - p.iat).toBe(600);
@@ -49,7 +52,7 @@ describe('token endpoint', () => {
     expect((await res.json()).scope).toBe('audit:read');
   });
 
-  it('accepts an assertion without kid, trying the client\'s active keys', async () => {
+  it("accepts an assertion without kid, trying the client's active keys", async () => {
     expect((await ask(await t.assertion(c, {}, { kid: null }))).status).toBe(200);
   });
 
@@ -98,7 +101,9 @@ describe('token endpoint', () => {
     const claims = { iss: c.id, sub: c.id, aud: TOKEN_URL, exp: now + 60, jti: 'x1' };
     const none = `${base64url.encode(JSON.stringify({ alg: 'none' }))}.${base64url.encode(JSON.stringify(claims))}.`;
     await refused(await ask(none), 401, 'invalid_client', /alg/);
-    const hs = await new SignJWT({ ...claims, jti: 'x2' }).setProtectedHeader({ alg: 'HS256', kid: c.kid }).sign(new TextEncoder().encode('a shared secret of enough length!!'));
+    const hs = await new SignJWT({ ...claims, jti: 'x2' })
+      .setProtectedHeader({ alg: 'HS256', kid: c.kid })
+      .sign(new TextEncoder().encode('a shared secret of enough length!!'));
     await refused(await ask(hs), 401, 'invalid_client', /alg/);
   });
 
@@ -115,7 +120,11 @@ describe('token endpoint', () => {
     await refused(await ask(await t.assertion(c), { grant_type: 'password' }), 400, 'unsupported_grant_type');
     await refused(await ask(await t.assertion(c), { client_assertion_type: 'urn:other' }), 400, 'invalid_request');
     await refused(await ask('not-a-jwt'), 401, 'invalid_client');
-    const json = await t.app.request(TOKEN_URL, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"grant_type":"client_credentials"}' });
+    const json = await t.app.request(TOKEN_URL, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"grant_type":"client_credentials"}',
+    });
     await refused(json, 400, 'invalid_request', /x-www-form-urlencoded/);
     const empty = await t.app.request(TOKEN_URL, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
     await refused(empty, 400, 'invalid_request');
@@ -129,7 +138,7 @@ describe('assertion audience and client_id', () => {
     expect((await ask(await t.assertion(c, {}, { aud: [ISSUER, 'https://elsewhere.example'] } as never))).status).toBe(200);
   });
 
-  it('refuses an assertion made for another node sent with that node\'s Host header, naming the audiences it takes', async () => {
+  it("refuses an assertion made for another node sent with that node's Host header, naming the audiences it takes", async () => {
     // Through a real HTTP server: the Node adapter builds the request URL from the Host header.
     const server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' });
     await new Promise((r) => server.once('listening', r));
@@ -139,7 +148,13 @@ describe('assertion audience and client_id', () => {
         const body = String(tokenRequest(await t.assertion(c, {}, { aud })).body);
         const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
           const req = httpRequest(
-            { host: '127.0.0.1', port, path: '/v1/oauth/token', method: 'POST', headers: { host: 'other-node.example', 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } },
+            {
+              host: '127.0.0.1',
+              port,
+              path: '/v1/oauth/token',
+              method: 'POST',
+              headers: { host: 'other-node.example', 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
+            },
             (r) => {
               let text = '';
               r.on('data', (d) => (text += d)).on('end', () => resolve({ status: r.statusCode ?? 0, body: text }));
@@ -170,7 +185,14 @@ describe('assertion audience and client_id', () => {
     try {
       const m = await multi.client('partner', 'multi');
       const askMulti = async (aud: string) => multi.app.request(TOKEN_URL, tokenRequest(await multi.assertion(m, {}, { aud })));
-      for (const aud of [ISSUER, TOKEN_URL, 'https://hashes.example.net', 'https://hashes.example.net/v1/oauth/token', 'https://hashes.example.org', 'https://hashes.example.org/v1/oauth/token']) {
+      for (const aud of [
+        ISSUER,
+        TOKEN_URL,
+        'https://hashes.example.net',
+        'https://hashes.example.net/v1/oauth/token',
+        'https://hashes.example.org',
+        'https://hashes.example.org/v1/oauth/token',
+      ]) {
         expect((await askMulti(aud)).status, aud).toBe(200);
       }
       for (const aud of ['https://hashes.example.com', 'https://hashes.example.net/other', 'http://hashes.example.net']) {

@@ -25,7 +25,12 @@ const lines = () => written.map((l) => JSON.parse(l) as Record<string, unknown>)
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mhn-observe-'));
   const logger = await createNodeLogger({ level: 'debug', destination: { write: (s: string) => void written.push(...s.split('\n').filter(Boolean)) } });
-  const config = loadConfig({ DATABASE_URL: `file:${join(dir, 'node.db')}`, NODE_SECRET_FILE: join(dir, 'node.secret'), NODE_ENV: 'test', RATE_LIMIT_PER_SECOND: '0' });
+  const config = loadConfig({
+    DATABASE_URL: `file:${join(dir, 'node.db')}`,
+    NODE_SECRET_FILE: join(dir, 'node.secret'),
+    NODE_ENV: 'test',
+    RATE_LIMIT_PER_SECOND: '0',
+  });
   rt = await createNodeRuntime(config, { logger, authenticator: new DevAuthenticator() });
   await rt.indexLoaded;
   app = buildApp(rt.deps);
@@ -67,7 +72,10 @@ describe('request ids', () => {
       ['/nowhere', {}, 404],
       ['/v1/match', { method: 'POST', body: '{}' }, 400],
     ] as const) {
-      const res = await app.request(`http://node.test${path}`, { ...init, headers: { 'content-type': 'application/json', 'x-request-id': `err-${status}`, ...dev('p1') } });
+      const res = await app.request(`http://node.test${path}`, {
+        ...init,
+        headers: { 'content-type': 'application/json', 'x-request-id': `err-${status}`, ...dev('p1') },
+      });
       expect(res.status).toBe(status);
       expect(res.headers.get('x-request-id')).toBe(`err-${status}`);
       expect(lines().find((l) => l.reqId === `err-${status}`)).toMatchObject({ event: 'request', status, code: expect.any(String) });
@@ -89,7 +97,10 @@ describe('route templates', () => {
 describe('many requests at once', () => {
   it('200 concurrent requests from 4 clients: 200 lines, each id once with its client, counted exactly', async () => {
     const before = lines().length;
-    const countOf = async () => (await rt.metrics.registry.getSingleMetric('mhn_http_requests_total')!.get()).values.find((v) => v.labels.route === '/v1/match' && v.labels.status === '200')?.value ?? 0;
+    const countOf = async () =>
+      (await rt.metrics.registry.getSingleMetric('mhn_http_requests_total')!.get()).values.find(
+        (v) => v.labels.route === '/v1/match' && v.labels.status === '200',
+      )?.value ?? 0;
     const counted = await countOf();
     const reqs = Array.from({ length: 200 }, (_, i) => ({ id: `c-${i}`, client: `client-${i % 4}` }));
     const statuses = await Promise.all(
@@ -104,7 +115,9 @@ describe('many requests at once', () => {
       ),
     );
     expect(statuses.every((s) => s === 200)).toBe(true);
-    const mine = lines().slice(before).filter((l) => l.event === 'request');
+    const mine = lines()
+      .slice(before)
+      .filter((l) => l.event === 'request');
     expect(mine).toHaveLength(200);
     for (const r of reqs) expect(mine.filter((l) => l.reqId === r.id).map((l) => l.clientId)).toEqual([r.client]);
     expect((await countOf()) - counted).toBe(200);
@@ -117,7 +130,10 @@ describe('errors', () => {
     const res = await failing.request('http://node.test/health', { headers: { 'x-request-id': 'health-1' } });
     expect(res.status).toBe(503);
     expect(await res.text()).not.toContain('SQLITE_IOERR');
-    expect(lines().find((l) => l.reqId === 'health-1' && l.event === 'internal_error')).toMatchObject({ level: 'error', error: { type: 'Error', message: 'SQLITE_IOERR: disk I/O error' } });
+    expect(lines().find((l) => l.reqId === 'health-1' && l.event === 'internal_error')).toMatchObject({
+      level: 'error',
+      error: { type: 'Error', message: 'SQLITE_IOERR: disk I/O error' },
+    });
   });
 });
 
@@ -152,7 +168,13 @@ describe('the loggers themselves', () => {
       l.warn({ event: 'auth_failure', code: 'invalid_token' }, 'refused');
       l.error({ event: 'internal_error' }, 'bug');
       expect(log).not.toHaveBeenCalled();
-      expect(JSON.parse(warn.mock.calls[0][0] as string)).toEqual({ level: 'warn', time: '2026-01-02T03:04:05.000Z', event: 'auth_failure', code: 'invalid_token', msg: 'refused' });
+      expect(JSON.parse(warn.mock.calls[0][0] as string)).toEqual({
+        level: 'warn',
+        time: '2026-01-02T03:04:05.000Z',
+        event: 'auth_failure',
+        code: 'invalid_token',
+        msg: 'refused',
+      });
       expect(JSON.parse(error.mock.calls[0][0] as string)).toMatchObject({ level: 'error', event: 'internal_error', msg: 'bug' });
     } finally {
       vi.restoreAllMocks();

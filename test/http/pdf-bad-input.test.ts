@@ -82,7 +82,7 @@ describe('bad PDFs', () => {
     expect(body.detail).toMatch(/^page 1 of the PDF measures 200000 x 200000 points .* at most 25000000 pixels$/);
   });
 
-  it('a decompression bomb (an image inflating to 1 GiB): stopped at the time cap, 422, the node\'s memory flat, no renderer left', async () => {
+  it("a decompression bomb (an image inflating to 1 GiB): stopped at the time cap, 422, the node's memory flat, no renderer left", async () => {
     const before = process.memoryUsage().rss;
     const started = Date.now();
     const { status, body } = await hash(bombPdf(1024));
@@ -100,7 +100,7 @@ describe('bad PDFs', () => {
     expect(body.hashes.pdf.pages.length).toBeGreaterThanOrEqual(1);
   });
 
-  it('garbage after the header, and a PDF cut in half: 422 corrupt_media in the node\'s words (poppler\'s go to the log)', async () => {
+  it("garbage after the header, and a PDF cut in half: 422 corrupt_media in the node's words (poppler's go to the log)", async () => {
     const garbage = new Uint8Array(Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.from(Array.from({ length: 4000 }, (_, i) => (i * 7919) & 255))]));
     const cut = simplePdf().subarray(0, 300);
     for (const pdf of [garbage, cut]) {
@@ -141,7 +141,11 @@ describe('bad PDFs', () => {
       expect(p.detail).toMatch(/apt-get install poppler-utils/);
       const health = await (await bare.request('/health')).json();
       expect(health.checks.documents).toMatchObject({ ok: true, available: false, detail: expect.stringMatching(/poppler-utils/) });
-      const text = await bare.request('/v1/hash', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'words and more words, enough of them for a digest to be taken from them.' });
+      const text = await bare.request('/v1/hash', {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: 'words and more words, enough of them for a digest to be taken from them.',
+      });
       expect(text.status).toBe(200);
     } finally {
       await bare.close();

@@ -27,7 +27,14 @@ afterAll(() => t.close());
 
 interface Result {
   query: { type: string; value: string; pages?: number; usablePages?: number };
-  matches: { id: string; type: string; distance: number; labels: string[]; document?: { queryMatchPercent: number; candidateMatchPercent: number }; page?: { number: number } }[];
+  matches: {
+    id: string;
+    type: string;
+    distance: number;
+    labels: string[];
+    document?: { queryMatchPercent: number; candidateMatchPercent: number };
+    page?: { number: number };
+  }[];
 }
 
 const pdfBody = (bytes: Uint8Array<ArrayBuffer>, headers = B) => ({ method: 'POST', headers: { ...headers, 'content-type': 'application/pdf' }, body: bytes });
@@ -89,7 +96,10 @@ describe('sharing and matching PDFs', () => {
     expect(add.hash.pages).toEqual(body.hashes.pdf.pages);
     expect(add.hash.frames).toBeUndefined();
     const auditor = await t.as('auditor', 'pdf-auditor');
-    const lines = (await (await t.request('/v1/audit/export', { headers: auditor })).text()).trim().split('\n').map((l) => JSON.parse(JSON.parse(l).entry));
+    const lines = (await (await t.request('/v1/audit/export', { headers: auditor })).text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(JSON.parse(l).entry));
     const entry = lines.find((e) => e.subject.id === shared.pdf);
     expect(entry.content).toMatchObject({ type: 'pdf', value: shared.pdfValue, pages: 6, labels: ['branded-publication'] });
   });
@@ -98,14 +108,24 @@ describe('sharing and matching PDFs', () => {
     const { results } = await matchPdf(original);
     const pdf = results.find((r) => r.query.type === 'pdf')!;
     expect(pdf.query).toMatchObject({ pages: 6, usablePages: 6 });
-    expect(pdf.matches[0]).toMatchObject({ id: shared.pdf, type: 'pdf', distance: 0, document: { queryMatchPercent: 100, candidateMatchPercent: 100 }, labels: ['branded-publication'] });
+    expect(pdf.matches[0]).toMatchObject({
+      id: shared.pdf,
+      type: 'pdf',
+      distance: 0,
+      document: { queryMatchPercent: 100, candidateMatchPercent: 100 },
+      labels: ['branded-publication'],
+    });
     expect(results.find((r) => r.query.type === 'tlsh')!.matches[0]).toMatchObject({ id: shared.tlsh, distance: 0 });
     expect(results.find((r) => r.query.type === 'md5')!.matches[0].id).toBe(shared.md5);
   });
 
   const extra: PageSpec = { seed: 424242, headline: 'An inserted page', body: prose(4242, 260) };
   const edits: [string, () => Promise<Uint8Array<ArrayBuffer>>, { pages?: [number, number]; text: boolean }][] = [
-    ['re-exported by another producer, without object streams', () => makePdf(MAG, { objectStreams: false, producer: 'other exporter 9' }), { pages: [100, 100], text: true }],
+    [
+      're-exported by another producer, without object streams',
+      () => makePdf(MAG, { objectStreams: false, producer: 'other exporter 9' }),
+      { pages: [100, 100], text: true },
+    ],
     ['a page added', () => makePdf([...MAG.slice(0, 3), extra, ...MAG.slice(3)]), { pages: [85.71, 100], text: true }],
     // Five sixths of the text: TLSH's length term puts it past 40, the pages find it.
     ['a page removed', () => makePdf([...MAG.slice(0, 2), ...MAG.slice(3)]), { pages: [100, 83.33], text: false }],

@@ -13,16 +13,23 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const DIH = conformancePath('pdq', 'pdq', 'data', 'reg-test-input', 'dih');
-const images = readdirSync(DIH).filter((f) => f.endsWith('.jpg')).sort();
+const images = readdirSync(DIH)
+  .filter((f) => f.endsWith('.jpg'))
+  .sort();
 const ORIGINAL = 'bridge-1-original.jpg';
 
 function expectedHma(file: string): { hash: string; quality?: number } {
-  const rows = readFileSync(conformancePath('pdq', 'expected', 'repo-expected-pdq.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+  const rows = readFileSync(conformancePath('pdq', 'expected', 'repo-expected-pdq.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(','));
   const row = rows.find((r) => r[0] === file && r[3] === 'hma')!;
   return { hash: row[1], quality: row[2] ? Number(row[2]) : undefined };
 }
 
-const upload = (path: string, file: string) => t.request(path, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: readFileSync(`${DIH}/${file}`) });
+const upload = (path: string, file: string) =>
+  t.request(path, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: readFileSync(`${DIH}/${file}`) });
 
 describe('PDQ over HTTP', () => {
   it('POST /v1/hash returns the PDQ value HMA computes', async () => {
@@ -41,7 +48,10 @@ describe('PDQ over HTTP', () => {
     expect(hashed.hashes.pdq.quality).toBeLessThan(50);
     const m = await (await t.request('/v1/match/media', { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: small })).json();
     expect(m.results[0]).toMatchObject({ query: { type: 'pdq', quality: hashed.hashes.pdq.quality }, lowQuality: true });
-    const viaJson = await t.request('/v1/hashes', json('POST', { items: [{ type: 'pdq', value: hashed.hashes.pdq.value, quality: hashed.hashes.pdq.quality, labels: ['manifesto'] }] }));
+    const viaJson = await t.request(
+      '/v1/hashes',
+      json('POST', { items: [{ type: 'pdq', value: hashed.hashes.pdq.value, quality: hashed.hashes.pdq.quality, labels: ['manifesto'] }] }),
+    );
     expect(viaJson.status).toBe(422);
     expect((await (await t.request('/v1/hashes')).json()).entries).toEqual([]);
     const form = new FormData();
@@ -52,7 +62,12 @@ describe('PDQ over HTTP', () => {
     const body = await res.json();
     expect(body.items.map((i: { type: string }) => i.type)).not.toContain('pdq');
     expect(body.items.map((i: { type: string }) => i.type)).toEqual(expect.arrayContaining(['md5', 'sha256']));
-    expect(body.omitted).toContainEqual({ type: 'pdq', variant: 'whole', quality: hashed.hashes.pdq.quality, reason: expect.stringContaining(`PDQ quality ${hashed.hashes.pdq.quality} is below 50`) });
+    expect(body.omitted).toContainEqual({
+      type: 'pdq',
+      variant: 'whole',
+      quality: hashed.hashes.pdq.quality,
+      reason: expect.stringContaining(`PDQ quality ${hashed.hashes.pdq.quality} is below 50`),
+    });
     const feed = await (await t.request('/v1/hashes')).json();
     expect(feed.entries.map((e: { hash: { type: string } }) => e.hash.type)).not.toContain('pdq');
   });
@@ -105,7 +120,7 @@ describe('rotation- and mirror-tolerant matching', () => {
     }
   });
 
-  it('POST /v1/match with dihedral: true matches a rotated image\'s PDQ hash alone', async () => {
+  it("POST /v1/match with dihedral: true matches a rotated image's PDQ hash alone", async () => {
     for (const f of images) {
       const { hashes } = await (await upload('/v1/hash', f)).json();
       const plain = await (await t.request('/v1/match', json('POST', { hashes: [{ type: 'pdq', value: hashes.pdq.value }] }))).json();

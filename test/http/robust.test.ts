@@ -37,7 +37,9 @@ async function share(bytes: Buffer, type = 'image/jpeg', as?: Record<string, str
 async function match(bytes: Buffer, query = '') {
   const res = await t.request(`/v1/match/media${query}`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: new Uint8Array(bytes) });
   expect(res.status).toBe(200);
-  return res.json() as Promise<{ results: { query: { type: string }; matches: { id: string; type: string; distance: number; variant?: string; weak?: boolean }[] }[] }>;
+  return res.json() as Promise<{
+    results: { query: { type: string }; matches: { id: string; type: string; distance: number; variant?: string; weak?: boolean }[] }[];
+  }>;
 }
 
 const jpeg = (s: Sharp) => s.jpeg({ quality: 90 }).toBuffer();
@@ -53,7 +55,8 @@ describe('robust matching', () => {
   it('shares the exact hashes and the perceptual hashes of the whole photo and of its crops, each named', () => {
     const variants = items.filter((i) => i.variant).map((i) => `${i.variant}/${i.type}`);
     expect(variants.slice(0, 2)).toEqual(['whole/pdq', 'whole/blockhash']);
-    for (const c of ['crop-c5', 'crop-c10', 'crop-c20', 'crop-l10', 'crop-r10', 'crop-t20', 'crop-b20', 'crop-tl10', 'crop-br10']) expect(variants).toContain(`${c}/pdq`);
+    for (const c of ['crop-c5', 'crop-c10', 'crop-c20', 'crop-l10', 'crop-r10', 'crop-t20', 'crop-b20', 'crop-tl10', 'crop-br10'])
+      expect(variants).toContain(`${c}/pdq`);
     // Crops are stored by PDQ alone.
     expect(variants.filter((v) => v.startsWith('crop-') && v.endsWith('/blockhash'))).toEqual([]);
     expect(items.filter((i) => !i.variant).map((i) => i.type)).toEqual(['md5', 'sha256']);
@@ -64,12 +67,23 @@ describe('robust matching', () => {
   const edits: [string, () => Promise<Buffer>, string[]][] = [
     ['a white border', async () => jpeg(sharp(PHOTO).extend({ top: 40, bottom: 40, left: 40, right: 40, background: '#ffffff' })), ['trim']],
     ['letterbox bars', async () => jpeg(sharp(PHOTO).extend({ top: 90, bottom: 90, background: '#000000' })), ['trim']],
-    ['a 10 % crop', async () => {
-      const m = await sharp(PHOTO).metadata();
-      const w = m.width ?? 0;
-      const h = m.height ?? 0;
-      return jpeg(sharp(PHOTO).extract({ left: Math.round(w * 0.1), top: Math.round(h * 0.1), width: w - 2 * Math.round(w * 0.1), height: h - 2 * Math.round(h * 0.1) }));
-    }, ['original']],
+    [
+      'a 10 % crop',
+      async () => {
+        const m = await sharp(PHOTO).metadata();
+        const w = m.width ?? 0;
+        const h = m.height ?? 0;
+        return jpeg(
+          sharp(PHOTO).extract({
+            left: Math.round(w * 0.1),
+            top: Math.round(h * 0.1),
+            width: w - 2 * Math.round(w * 0.1),
+            height: h - 2 * Math.round(h * 0.1),
+          }),
+        );
+      },
+      ['original'],
+    ],
     ['a 4° rotation with black corners', async () => jpeg(sharp(PHOTO).rotate(4, { background: '#000000' })), ['deskew']],
   ];
 
@@ -89,7 +103,7 @@ describe('robust matching', () => {
     expect(found.some((m) => via.includes(m.variant ?? ''))).toBe(true);
   });
 
-  it('finds the rotated and mirrored copies by default through PDQ, once, naming the variant (blockhash\'s rotations are off)', async () => {
+  it("finds the rotated and mirrored copies by default through PDQ, once, naming the variant (blockhash's rotations are off)", async () => {
     const dir = conformancePath('pdq', 'pdq', 'data', 'reg-test-input', 'dih');
     const ids = new Set(items.map((i) => i.id));
     for (const f of ['bridge-2-rotate-90.jpg', 'bridge-3-rotate-180.jpg', 'bridge-5-flipx.jpg', 'bridge-8-flip-minus-1.jpg']) {
@@ -112,14 +126,22 @@ describe('robust matching', () => {
 
 describe('flat images', () => {
   it('share their exact hashes and name the perceptual hashes left out, with the reason', async () => {
-    const flat = await sharp({ create: { width: 400, height: 300, channels: 3, background: '#c01010' } }).png().toBuffer();
+    const flat = await sharp({ create: { width: 400, height: 300, channels: 3, background: '#c01010' } })
+      .png()
+      .toBuffer();
     const res = await share(flat, 'image/png');
     expect(res.status).toBe(201);
     const body = await res.json();
     expect(body.items.map((i: ShareItem) => i.type)).toEqual(['md5', 'sha256']);
     const omitted = body.omitted as { type: string; variant: string; quality: number; reason: string }[];
-    expect(omitted.find((o) => o.variant === 'whole' && o.type === 'pdq')).toMatchObject({ quality: 0, reason: expect.stringMatching(/^PDQ quality 0 is below 50: the image is too flat/) });
-    expect(omitted.find((o) => o.variant === 'whole' && o.type === 'blockhash')).toMatchObject({ quality: 0, reason: expect.stringMatching(/^blockhash quality .* 0 is below 40/) });
+    expect(omitted.find((o) => o.variant === 'whole' && o.type === 'pdq')).toMatchObject({
+      quality: 0,
+      reason: expect.stringMatching(/^PDQ quality 0 is below 50: the image is too flat/),
+    });
+    expect(omitted.find((o) => o.variant === 'whole' && o.type === 'blockhash')).toMatchObject({
+      quality: 0,
+      reason: expect.stringMatching(/^blockhash quality .* 0 is below 40/),
+    });
     // The exact copy still matches through its exact hashes.
     const m = await match(flat);
     expect(m.results.find((r) => r.query.type === 'sha256')?.matches).toHaveLength(1);
@@ -136,7 +158,13 @@ describe('concurrent shares with variants', () => {
 
   it('sixteen members share sixteen images at once: every hash stored once, the feed exactly their hashes', async () => {
     const images = await Promise.all(
-      Array.from({ length: 16 }, (_, i) => jpeg(sharp(PHOTO).modulate({ hue: i * 22 }).extend({ top: i * 3, left: i * 2, bottom: 0, right: 0, background: '#000000' }))),
+      Array.from({ length: 16 }, (_, i) =>
+        jpeg(
+          sharp(PHOTO)
+            .modulate({ hue: i * 22 })
+            .extend({ top: i * 3, left: i * 2, bottom: 0, right: 0, background: '#000000' }),
+        ),
+      ),
     );
     const members = await Promise.all(Array.from({ length: 16 }, (_, i) => c.as('partner', `robust-member-${i}`)));
     const answers = await Promise.all(
@@ -148,7 +176,9 @@ describe('concurrent shares with variants', () => {
       }),
     );
     expect(answers.map((r) => r.status)).toEqual(Array(16).fill(201));
-    const bodies: { items: ShareItem[]; omitted?: unknown[]; robust: unknown[]; item: { id: string; outcome: string } }[] = await Promise.all(answers.map((r) => r.json()));
+    const bodies: { items: ShareItem[]; omitted?: unknown[]; robust: unknown[]; item: { id: string; outcome: string } }[] = await Promise.all(
+      answers.map((r) => r.json()),
+    );
     // Sixteen images, sixteen items, each created by its share.
     expect(new Set(bodies.map((b) => b.item.id)).size).toBe(16);
     expect(bodies.every((b) => b.item.outcome === 'created')).toBe(true);

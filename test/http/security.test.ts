@@ -32,7 +32,17 @@ afterAll(() => t.close());
 async function forged(claims: Record<string, unknown>, header: Record<string, unknown> = {}): Promise<string> {
   const { kid, key } = await t.rt.deps.keyring.signingKey();
   const now = Math.floor(t.clock.now() / 1000);
-  const payload = { iss: ISSUER, aud: ISSUER, sub: partner.id, iat: now, exp: now + 600, scope: ROLE_SCOPES.partner.join(' '), role: 'partner', ckid: partner.kid, ...claims };
+  const payload = {
+    iss: ISSUER,
+    aud: ISSUER,
+    sub: partner.id,
+    iat: now,
+    exp: now + 600,
+    scope: ROLE_SCOPES.partner.join(' '),
+    role: 'partner',
+    ckid: partner.kid,
+    ...claims,
+  };
   return new SignJWT(payload).setProtectedHeader({ alg: 'EdDSA', kid, typ: 'at+jwt', ...header } as { alg: string }).sign(key);
 }
 
@@ -49,7 +59,20 @@ async function expectProblem(res: Response, status: number, code: string) {
 describe('every protected route', () => {
   it('the suite covers the routes of DESIGN §5 that need a token', () => {
     const names = routes.map((r) => `${r.method} ${r.path}`);
-    expect(names).toEqual(expect.arrayContaining(['POST /v1/hash', 'POST /v1/match', 'POST /v1/match/media', 'POST /v1/hashes', 'GET /v1/hashes', 'DELETE /v1/hashes/x', 'POST /v1/hashes/x/feedback', 'GET /v1/labels', 'POST /v1/admin/clients', 'POST /v1/admin/keys/rotate']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'POST /v1/hash',
+        'POST /v1/match',
+        'POST /v1/match/media',
+        'POST /v1/hashes',
+        'GET /v1/hashes',
+        'DELETE /v1/hashes/x',
+        'POST /v1/hashes/x/feedback',
+        'GET /v1/labels',
+        'POST /v1/admin/clients',
+        'POST /v1/admin/keys/rotate',
+      ]),
+    );
     expect(routes.length).toBeGreaterThanOrEqual(17);
   });
 
@@ -76,7 +99,7 @@ describe('every protected route', () => {
     for (const r of routes) await expectProblem(await call(r, `Bearer ${none}`), 401, 'invalid_token');
   });
 
-  it('HS256 keyed with the node\'s public key -> 401', async () => {
+  it("HS256 keyed with the node's public key -> 401", async () => {
     const jwks = await (await t.app.request('/.well-known/jwks.json')).json();
     const secret = base64url.decode(jwks.keys[0].x);
     const now = Math.floor(t.clock.now() / 1000);
@@ -108,7 +131,13 @@ describe('every protected route', () => {
     const now = Math.floor(t.clock.now() / 1000);
     const { kid, key } = await t.rt.deps.keyring.signingKey();
     const make = (iss: string, aud: string) =>
-      new SignJWT({ scope: 'hash match', ckid: partner.kid }).setProtectedHeader({ alg: 'EdDSA', kid, typ: 'at+jwt' }).setIssuer(iss).setAudience(aud).setSubject(partner.id).setExpirationTime(now + 600).sign(key);
+      new SignJWT({ scope: 'hash match', ckid: partner.kid })
+        .setProtectedHeader({ alg: 'EdDSA', kid, typ: 'at+jwt' })
+        .setIssuer(iss)
+        .setAudience(aud)
+        .setSubject(partner.id)
+        .setExpirationTime(now + 600)
+        .sign(key);
     const wrongIss = await make('https://other-node.example', ISSUER);
     const wrongAud = await make(ISSUER, 'https://other-node.example');
     for (const r of routes) {

@@ -20,7 +20,8 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const TEXT = prose(42, 1500);
-const text = (body: string | Uint8Array<ArrayBuffer>, type = 'text/plain; charset=utf-8', headers = A) => t.request('/v1/hash', { method: 'POST', headers: { ...headers, 'content-type': type }, body });
+const text = (body: string | Uint8Array<ArrayBuffer>, type = 'text/plain; charset=utf-8', headers = A) =>
+  t.request('/v1/hash', { method: 'POST', headers: { ...headers, 'content-type': type }, body });
 const share = (items: unknown[], headers = A) => t.request('/v1/hashes', json('POST', { items }, headers));
 async function match(hashes: unknown[], headers = B) {
   const res = await t.request('/v1/match', json('POST', { hashes }, headers));
@@ -76,7 +77,11 @@ describe('text/plain', () => {
   it('a text over MAX_BODY_BYTES is refused from its Content-Length, before it is read (413)', async () => {
     const small = await makeTestApp({ MAX_BODY_BYTES: '4096' });
     try {
-      const res = await small.request('/v1/hash', { method: 'POST', headers: { 'content-type': 'text/plain', 'content-length': '5000' }, body: 'x'.repeat(5000) });
+      const res = await small.request('/v1/hash', {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain', 'content-length': '5000' },
+        body: 'x'.repeat(5000),
+      });
       expect(res.status).toBe(413);
       expect((await res.json()).detail).toMatch(/larger than 4096 bytes, the most this node takes for an image or a text/);
     } finally {
@@ -143,7 +148,10 @@ describe('url', () => {
     const want = hashUrl(PAGE) as { url: string; digest: string };
     expect(want.url).toBe('https://files.example.org/share/abc/issue7.pdf?id=9');
     expect(item).toMatchObject({ type: 'url', value: want.digest, outcome: 'created' });
-    const { body } = await match([{ type: 'url', url: 'https://files.example.org/share/abc/issue7.pdf?id=9&utm_campaign=y' }, { type: 'url', value: want.digest }]);
+    const { body } = await match([
+      { type: 'url', url: 'https://files.example.org/share/abc/issue7.pdf?id=9&utm_campaign=y' },
+      { type: 'url', value: want.digest },
+    ]);
     expect(body.results[0].query).toMatchObject({ type: 'url', value: want.digest, canonicalUrl: want.url });
     expect(body.results[0].matches).toHaveLength(1);
     expect(body.results[0].matches[0]).toMatchObject({ id: item.id, url: { scope: 'exact' }, labels: ['branded-publication'] });

@@ -149,7 +149,9 @@ describe('sharing and matching videos (vPDQ rule: 80 % of the query frames withi
     expect(videos.map((m) => m.id)).toEqual([shared.get('chair-orig-22-sd-bar')]);
     expect(videos[0].video!.queryMatchPercent).toBeGreaterThanOrEqual(80);
     expect(videos[0].labels).toEqual(['attack-footage']);
-    console.log(`${name} vs chair-orig-22-sd-bar over HTTP: query ${videos[0].video!.queryMatchPercent} %, stored ${videos[0].video!.candidateMatchPercent} %, nearest frame ${videos[0].distance}`);
+    console.log(
+      `${name} vs chair-orig-22-sd-bar over HTTP: query ${videos[0].video!.queryMatchPercent} %, stored ${videos[0].video!.candidateMatchPercent} %, nearest frame ${videos[0].distance}`,
+    );
   });
 
   it.each(['doorknob-hd-no-bar', 'pattern-hd-no-bar', 'pattern-sd-grey-bar'])('%s does not match the chair video', async (name) => {
@@ -170,7 +172,10 @@ describe('sharing and matching videos (vPDQ rule: 80 % of the query frames withi
 
   it('a still taken from the video (an image) matches the video, naming the frame', async () => {
     // Frame 300 (10 s) of the original, as a PNG made in memory.
-    const png = ffmpegPipe(['-f', 'mp4', '-i', 'pipe:0', '-vf', 'select=eq(n\\,300)', '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', 'pipe:1'], video('chair-orig-22-sd-bar'));
+    const png = ffmpegPipe(
+      ['-f', 'mp4', '-i', 'pipe:0', '-vf', 'select=eq(n\\,300)', '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', 'pipe:1'],
+      video('chair-orig-22-sd-bar'),
+    );
     const { status, body } = await matchMedia(png, 'image/png');
     expect(status).toBe(200);
     expect(body.kind).toBe('image');
@@ -184,7 +189,10 @@ describe('sharing and matching videos (vPDQ rule: 80 % of the query frames withi
   });
 
   it('a frame of a video query matches a shared image, naming the frame', async () => {
-    const png = ffmpegPipe(['-f', 'mp4', '-i', 'pipe:0', '-vf', 'select=eq(n\\,90)', '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', 'pipe:1'], video('chair-22-with-small-logo-bar'));
+    const png = ffmpegPipe(
+      ['-f', 'mp4', '-i', 'pipe:0', '-vf', 'select=eq(n\\,90)', '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', 'pipe:1'],
+      video('chair-22-with-small-logo-bar'),
+    );
     const res = await share(png, 'recruitment', 'still.png', 'image/png');
     expect(res.status).toBe(201);
     const imageId = (await res.json()).items[0].id;
@@ -219,7 +227,15 @@ describe('sharing and matching videos (vPDQ rule: 80 % of the query frames withi
     }
     // Matching takes at most VIDEO_MAX_FRAMES (3600) frames in one request, over all its items.
     const half = randomFrames(1801, 4);
-    const res = await t.request('/v1/match', json('POST', { hashes: [{ type: 'vpdq', frames: half }, { type: 'vpdq', frames: half }] }));
+    const res = await t.request(
+      '/v1/match',
+      json('POST', {
+        hashes: [
+          { type: 'vpdq', frames: half },
+          { type: 'vpdq', frames: half },
+        ],
+      }),
+    );
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ code: 'batch_too_large', detail: expect.stringMatching(/3602 frames/) });
   });
@@ -254,7 +270,8 @@ describe('sharing and matching videos (vPDQ rule: 80 % of the query frames withi
 
   it('a feed page ends early once its frames pass 20,000, and the next page goes on from there', async () => {
     let cursor: string | undefined;
-    for (let page: any = { hasMore: true }; page.hasMore; cursor = page.nextCursor) page = await (await t.request(`/v1/hashes?limit=1000${cursor ? `&cursor=${cursor}` : ''}`)).json();
+    for (let page: any = { hasMore: true }; page.hasMore; cursor = page.nextCursor)
+      page = await (await t.request(`/v1/hashes?limit=1000${cursor ? `&cursor=${cursor}` : ''}`)).json();
     // Seven videos of 3600 frames (the most one may hold), 25,200 frames in one share.
     const items = [21, 22, 23, 24, 25, 26, 27].map((seed) => ({ type: 'vpdq', frames: randomFrames(3600, seed), labels: ['attack-footage'] }));
     expect((await t.request('/v1/hashes', json('POST', { items }))).status).toBe(201);
@@ -313,7 +330,8 @@ describe('sharing and matching videos (vPDQ rule: 80 % of the query frames withi
       const extra = randomFrames(601, 12).map((f, i) => ({ ...f, index: 30 * (1403 + i), timestamp: 1403 + i }));
       const share = await app70.request('/v1/hashes', json('POST', { items: [{ type: 'vpdq', frames: stored.slice(0, 1402), labels: ['attack-footage'] }] }));
       expect(share.status).toBe(201);
-      const ask = async (frames: Frame[]) => vpdqMatches(((await (await app70.request('/v1/match', json('POST', { hashes: [{ type: 'vpdq', frames }] }))).json()).results as Result[])[0]);
+      const ask = async (frames: Frame[]) =>
+        vpdqMatches(((await (await app70.request('/v1/match', json('POST', { hashes: [{ type: 'vpdq', frames }] }))).json()).results as Result[])[0]);
       // 1402 of the query's 2003 frames are stored ones: 69.995 %.
       expect(await ask([...stored.slice(0, 1402), ...extra])).toEqual([]);
       // 1402 of 2002: 70.03 %.
@@ -337,7 +355,8 @@ describe('sharing and matching videos (vPDQ rule: 80 % of the query frames withi
 });
 
 describe('low quality', () => {
-  const black = () => ffmpegPipe(['-f', 'lavfi', '-i', 'color=c=black:s=320x240:d=3:r=10', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-f', 'matroska', 'pipe:1']);
+  const black = () =>
+    ffmpegPipe(['-f', 'lavfi', '-i', 'color=c=black:s=320x240:d=3:r=10', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-f', 'matroska', 'pipe:1']);
 
   it('a video with no frame of quality 50 is refused for sharing (422 low_quality) and flagged in a match', async () => {
     const bytes = black();
@@ -366,16 +385,32 @@ describe('limits and bad input', () => {
 
   it.each([
     ['truncated', 'corrupt_media', () => video('chair-orig-22-sd-bar').subarray(0, 400_000), /partial file|Invalid data/],
-    ['an MP4 header and then noise', 'corrupt_media', () => Buffer.concat([video('doorknob-hd-no-bar').subarray(0, 32), Buffer.alloc(40_000, 0x5a)]), /Invalid data found/],
-    ['only audio, no video stream', 'undecodable_media', () => ffmpegPipe(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-c:a', 'flac', '-f', 'matroska', 'pipe:1']), null],
-  ])('%s -> 422 %s on every media route, in the node\'s own words, nothing shared', async (_what, code, make, logged) => {
+    [
+      'an MP4 header and then noise',
+      'corrupt_media',
+      () => Buffer.concat([video('doorknob-hd-no-bar').subarray(0, 32), Buffer.alloc(40_000, 0x5a)]),
+      /Invalid data found/,
+    ],
+    [
+      'only audio, no video stream',
+      'undecodable_media',
+      () => ffmpegPipe(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-c:a', 'flac', '-f', 'matroska', 'pipe:1']),
+      null,
+    ],
+  ])("%s -> 422 %s on every media route, in the node's own words, nothing shared", async (_what, code, make, logged) => {
     const bytes = make();
     const feedBefore = (await (await t.request('/v1/hashes?limit=1000')).json()).entries.length;
     const causesBefore = t.errorCauses.length;
     for (const path of ['/v1/hash', '/v1/match/media']) expect((await problemOf(await post(path, bytes), 422, code)).detail).not.toMatch(FFMPEG_TEXT);
     const p = await problemOf(await share(bytes), 422, code);
     expect(p.detail).not.toMatch(FFMPEG_TEXT);
-    if (logged) expect(t.errorCauses.slice(causesBefore).map((c) => c.cause).join('\n')).toMatch(logged);
+    if (logged)
+      expect(
+        t.errorCauses
+          .slice(causesBefore)
+          .map((c) => c.cause)
+          .join('\n'),
+      ).toMatch(logged);
     expect((await (await t.request('/v1/hashes?limit=1000')).json()).entries.length).toBe(feedBefore);
   });
 
@@ -424,11 +459,19 @@ describe('limits and bad input', () => {
     const noFfmpeg = await makeTestApp({ FFMPEG_PATH: '/nonexistent/ffmpeg' });
     try {
       for (const path of ['/v1/hash', '/v1/match/media']) {
-        const res = await noFfmpeg.request(path, { method: 'POST', headers: { 'content-type': 'video/mp4' }, body: new Uint8Array(video('doorknob-hd-no-bar')) });
+        const res = await noFfmpeg.request(path, {
+          method: 'POST',
+          headers: { 'content-type': 'video/mp4' },
+          body: new Uint8Array(video('doorknob-hd-no-bar')),
+        });
         const p = await problemOf(res, 501, 'video_unavailable');
         expect(p.detail).toMatch(/apt-get install ffmpeg/);
       }
-      const img = await noFfmpeg.request('/v1/hash', { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(await noiseImage('png', 64, 64, 5)) });
+      const img = await noFfmpeg.request('/v1/hash', {
+        method: 'POST',
+        headers: { 'content-type': 'image/png' },
+        body: new Uint8Array(await noiseImage('png', 64, 64, 5)),
+      });
       expect(img.status).toBe(200);
       const health = await noFfmpeg.app.request('/health');
       expect(health.status).toBe(200);

@@ -17,8 +17,14 @@ describe('capped child processes', () => {
 
   it('a process allocating past its address-space cap does not get the memory', async () => {
     // The shell builds a 200 MB string under a 64 MiB cap.
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: ${#x} is the shell's, not a template
-    const r = await runCapped('sh', ['-c', 'x=$(head -c 200000000 /dev/zero | tr "\\0" a); echo ${#x}'], null, { memoryBytes: 64 * 2 ** 20, deadline: Date.now() + 30_000 }, 1024);
+    const r = await runCapped(
+      'sh',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: ${#x} is the shell's, not a template
+      ['-c', 'x=$(head -c 200000000 /dev/zero | tr "\\0" a); echo ${#x}'],
+      null,
+      { memoryBytes: 64 * 2 ** 20, deadline: Date.now() + 30_000 },
+      1024,
+    );
     expect(r.code === 0 && r.stdout.toString().trim() === '200000000').toBe(false);
     expect(r.expired).toBe(false);
   });

@@ -13,30 +13,55 @@ import { makeTestApp, type TestApp } from '../support/app';
 
 const SECRET = 'a-secret-of-at-least-32-characters-0123';
 const node = (env: Record<string, string> = {}) => loadConfig({ PUBLIC_URL: 'https://node.example', NODE_SECRET: SECRET, ...env });
-const worker = (env: Record<string, string> = {}) => loadWorkerConfig({ DB: {} as WorkerEnv['DB'], PUBLIC_URL: 'https://node.example', NODE_SECRET: SECRET, ENVIRONMENT: 'test', ...env });
+const worker = (env: Record<string, string> = {}) =>
+  loadWorkerConfig({ DB: {} as WorkerEnv['DB'], PUBLIC_URL: 'https://node.example', NODE_SECRET: SECRET, ENVIRONMENT: 'test', ...env });
 const shared = (c: Record<string, unknown>) => Object.fromEntries(Object.keys(SHARED_SETTINGS).map((k) => [k, c[k]]));
 
 describe('the shared settings', () => {
   it('have the same defaults on both runtimes', () => {
     expect(shared(worker())).toEqual(shared(node()));
-    expect(shared(node())).toMatchObject({ MAX_BATCH: 1000, VPDQ_QUERY_MATCH_PERCENT: 80, VPDQ_CANDIDATE_MATCH_PERCENT: 0, DEV_AUTH: false, TOKEN_AUDIENCES: [] });
+    expect(shared(node())).toMatchObject({
+      MAX_BATCH: 1000,
+      VPDQ_QUERY_MATCH_PERCENT: 80,
+      VPDQ_CANDIDATE_MATCH_PERCENT: 0,
+      DEV_AUTH: false,
+      TOKEN_AUDIENCES: [],
+    });
   });
 
   it('are read and checked the same way from both sources', () => {
-    const env = { MAX_BATCH: '50', VPDQ_QUERY_MATCH_PERCENT: '60', TOKEN_AUDIENCES: 'https://a.example/, https://b.example', RATE_LIMIT_BURST: '7', DEV_AUTH: 'yes' };
+    const env = {
+      MAX_BATCH: '50',
+      VPDQ_QUERY_MATCH_PERCENT: '60',
+      TOKEN_AUDIENCES: 'https://a.example/, https://b.example',
+      RATE_LIMIT_BURST: '7',
+      DEV_AUTH: 'yes',
+    };
     expect(shared(worker(env))).toEqual(shared(node(env)));
-    expect(node(env)).toMatchObject({ MAX_BATCH: 50, VPDQ_QUERY_MATCH_PERCENT: 60, TOKEN_AUDIENCES: ['https://a.example', 'https://b.example'], RATE_LIMIT_BURST: 7, DEV_AUTH: true });
+    expect(node(env)).toMatchObject({
+      MAX_BATCH: 50,
+      VPDQ_QUERY_MATCH_PERCENT: 60,
+      TOKEN_AUDIENCES: ['https://a.example', 'https://b.example'],
+      RATE_LIMIT_BURST: 7,
+      DEV_AUTH: true,
+    });
     for (const load of [node, worker]) {
-      expect(() => load({ RATE_LIMIT_BURST: '0', VPDQ_CANDIDATE_MATCH_PERCENT: '101' })).toThrow(/^invalid configuration: VPDQ_CANDIDATE_MATCH_PERCENT="101": [^;]*; RATE_LIMIT_BURST="0": /);
+      expect(() => load({ RATE_LIMIT_BURST: '0', VPDQ_CANDIDATE_MATCH_PERCENT: '101' })).toThrow(
+        /^invalid configuration: VPDQ_CANDIDATE_MATCH_PERCENT="101": [^;]*; RATE_LIMIT_BURST="0": /,
+      );
       expect(() => load({ NODE_SECRET: 'short' })).toThrow(/^invalid configuration: NODE_SECRET \(value not shown\): /);
     }
     expect(() => node({ DEV_AUTH: '1', NODE_ENV: 'production' })).toThrow('DEV_AUTH=1 is refused when NODE_ENV=production');
     expect(() => worker({ DEV_AUTH: '1', ENVIRONMENT: 'production' })).toThrow('DEV_AUTH=1 is refused when ENVIRONMENT=production');
-    expect(() => loadWorkerConfig({ DB: {} as WorkerEnv['DB'], PUBLIC_URL: 'https://node.example', NODE_SECRET: SECRET, DEV_AUTH: '1' })).toThrow('ENVIRONMENT=production');
+    expect(() => loadWorkerConfig({ DB: {} as WorkerEnv['DB'], PUBLIC_URL: 'https://node.example', NODE_SECRET: SECRET, DEV_AUTH: '1' })).toThrow(
+      'ENVIRONMENT=production',
+    );
   });
 
   it('each runtime keeps its own: Workers need the URL and the secret, and bound bodies to 100 MB', () => {
-    expect(() => loadWorkerConfig({ DB: {} as WorkerEnv['DB'] })).toThrow(/PUBLIC_URL \(not set\): must be the URL the node is reached at.*NODE_SECRET \(not set\): must be set with `wrangler secret put NODE_SECRET`/);
+    expect(() => loadWorkerConfig({ DB: {} as WorkerEnv['DB'] })).toThrow(
+      /PUBLIC_URL \(not set\): must be the URL the node is reached at.*NODE_SECRET \(not set\): must be set with `wrangler secret put NODE_SECRET`/,
+    );
     expect(() => worker({ MAX_BODY_BYTES: String(200 * 1024 * 1024) })).toThrow(/MAX_BODY_BYTES/);
     expect(node({ MAX_BODY_BYTES: String(200 * 1024 * 1024) }).MAX_BODY_BYTES).toBe(200 * 1024 * 1024);
     expect(loadConfig({}).PUBLIC_URL).toBe('http://localhost:8787');
@@ -50,7 +75,7 @@ describe('VERSION', () => {
   });
   afterAll(() => t?.close());
 
-  it('is package.json\'s, and /health reports it', async () => {
+  it("is package.json's, and /health reports it", async () => {
     expect(VERSION).toBe(JSON.parse(readFileSync(resolve(__dirname, '../../package.json'), 'utf8')).version);
     const health = (await (await t.request('/health')).json()) as { node: { version: string } };
     expect(health.node.version).toBe(VERSION);

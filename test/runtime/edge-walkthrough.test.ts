@@ -55,19 +55,30 @@ describe('the edge walkthrough (README, Edge deployment)', () => {
     await wrangler('d1', 'migrations', 'apply', 'media-hash-node', '--local', '--persist-to', dir);
     writeFileSync(join(dir, '.dev.vars'), `NODE_SECRET=${randomBytes(24).toString('hex')}\nPUBLIC_URL=${node}\nENVIRONMENT=development\n`);
 
-    dev = spawn(join(ROOT, 'node_modules/.bin/wrangler'), ['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', dir, '--env-file', join(dir, '.dev.vars'), '--show-interactive-dev-session=false'], {
-      cwd: ROOT,
-      env: ENV,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    dev = spawn(
+      join(ROOT, 'node_modules/.bin/wrangler'),
+      ['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', dir, '--env-file', join(dir, '.dev.vars'), '--show-interactive-dev-session=false'],
+      {
+        cwd: ROOT,
+        env: ENV,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     dev.stdout!.on('data', (d) => (log += d));
     dev.stderr!.on('data', (d) => (log += d));
 
     // Meanwhile, the operator makes the first admin straight into the local D1, from its own key pair.
     await npmRun('client', '--', 'keygen', '--out', join(dir, 'admin.key.json'));
-    const admin = JSON.parse(await npmRun('admin', '--', 'init', '--d1', 'media-hash-node', '--local', '--persist-to', dir, '--public-key', join(dir, 'admin.key.pub.json'), '--json'));
-    expect(admin).toMatchObject({ role: 'admin', scopes: ['admin'], database: 'media-hash-node (local)', kid: JSON.parse(readFileSync(join(dir, 'admin.key.pub.json'), 'utf8')).kid });
+    const admin = JSON.parse(
+      await npmRun('admin', '--', 'init', '--d1', 'media-hash-node', '--local', '--persist-to', dir, '--public-key', join(dir, 'admin.key.pub.json'), '--json'),
+    );
+    expect(admin).toMatchObject({
+      role: 'admin',
+      scopes: ['admin'],
+      database: 'media-hash-node (local)',
+      kid: JSON.parse(readFileSync(join(dir, 'admin.key.pub.json'), 'utf8')).kid,
+    });
     expect(admin.privateJwk).toBeUndefined();
     await expect(npmRun('admin', '--', 'init', '--d1', 'media-hash-node', '--local', '--persist-to', dir)).rejects.toThrow(/already has 1 active admin/);
     // The partner makes its key pair on its side.
@@ -84,7 +95,25 @@ describe('the edge walkthrough (README, Edge deployment)', () => {
 
     // The admin registers the partner's public key through the worker's API.
     const partner = JSON.parse(
-      await npmRun('admin', '--', '--node', node, '--client-id', admin.clientId, '--key', join(dir, 'admin.key.json'), 'client', 'add', '--role', 'partner', '--name', 'Example Video', '--public-key', join(dir, 'partner.key.pub.json'), '--json'),
+      await npmRun(
+        'admin',
+        '--',
+        '--node',
+        node,
+        '--client-id',
+        admin.clientId,
+        '--key',
+        join(dir, 'admin.key.json'),
+        'client',
+        'add',
+        '--role',
+        'partner',
+        '--name',
+        'Example Video',
+        '--public-key',
+        join(dir, 'partner.key.pub.json'),
+        '--json',
+      ),
     );
     const token = (await npmRun('client', '--', 'token', '--node', node, '--client-id', partner.id, '--key', join(dir, 'partner.key.json'))).trim();
     const auth = { authorization: `Bearer ${token}` };

@@ -36,7 +36,11 @@ const peers: Record<string, string> = {};
 
 async function cli(n: FedNode, args: string[], cwd = n.dir): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(TSX, [join(ROOT, 'src/cli/admin.ts'), '--node', n.url, '--client-id', n.admin.id, '--key', n.adminKeyFile, ...args], { cwd, timeout: 60_000 });
+    const { stdout, stderr } = await promisify(execFile)(
+      TSX,
+      [join(ROOT, 'src/cli/admin.ts'), '--node', n.url, '--client-id', n.admin.id, '--key', n.adminKeyFile, ...args],
+      { cwd, timeout: 60_000 },
+    );
     return { code: 0, stdout, stderr };
   } catch (e) {
     const x = e as { code: number; stdout: string; stderr: string };
@@ -51,12 +55,22 @@ async function share(n: FedNode, items: Record<string, unknown>[], as: FedNode['
 }
 
 async function matchesAt(n: FedNode, type: string, value: string, extra: Record<string, unknown> = {}) {
-  const res = await n.call('/v1/match', { method: 'POST', body: JSON.stringify({ hashes: [{ type, ...(value ? { value } : {}), ...extra }], maxDistance: type === 'pdq' ? { pdq: 0 } : undefined }) });
+  const res = await n.call('/v1/match', {
+    method: 'POST',
+    body: JSON.stringify({ hashes: [{ type, ...(value ? { value } : {}), ...extra }], maxDistance: type === 'pdq' ? { pdq: 0 } : undefined }),
+  });
   expect(res.status).toBe(200);
   return (await res.json()).results[0].matches as { id: string; origin?: string; labels: string[]; contributors: number }[];
 }
 
-const peerAt = async (n: FedNode, id: string) => (await (await n.call(`/v1/admin/peers/${id}`, { as: 'admin' })).json()) as { cursor: string; lastError: string | null; failures: number; pulledItems: number; status: string };
+const peerAt = async (n: FedNode, id: string) =>
+  (await (await n.call(`/v1/admin/peers/${id}`, { as: 'admin' })).json()) as {
+    cursor: string;
+    lastError: string | null;
+    failures: number;
+    pulledItems: number;
+    status: string;
+  };
 
 /** The node holds exactly `server`'s own hashes (active ones, labels, contributors) under server's URL. */
 async function inStep(puller: FedNode, server: FedNode): Promise<boolean> {
@@ -74,7 +88,9 @@ const expectInStep = async (puller: FedNode, server: FedNode, timeoutMs = 30_000
     const [want, got] = await Promise.all([hashesOf(server, '').then(activeOf), hashesOf(puller, server.url).then(activeOf)]);
     const diff = [...new Set([...want.keys(), ...got.keys()])].filter((k) => JSON.stringify(want.get(k)) !== JSON.stringify(got.get(k))).slice(0, 5);
     const peer = await puller.db.execute({ sql: 'select cursor, pulled_items, last_error, failures from peers where url = ?', args: [server.url] });
-    throw new Error(`${(e as Error).message}: ${want.size} at ${server.name}, ${got.size} at ${puller.name}; e.g. ${diff.map((k) => `${k} ${JSON.stringify(want.get(k))} vs ${JSON.stringify(got.get(k))}`).join('; ')}; peer ${JSON.stringify(peer.rows[0])}`);
+    throw new Error(
+      `${(e as Error).message}: ${want.size} at ${server.name}, ${got.size} at ${puller.name}; e.g. ${diff.map((k) => `${k} ${JSON.stringify(want.get(k))} vs ${JSON.stringify(got.get(k))}`).join('; ')}; peer ${JSON.stringify(peer.rows[0])}`,
+    );
   }
   expect(await hashesOf(puller, server.url).then(activeOf)).toEqual(await hashesOf(server, '').then(activeOf));
 };
@@ -111,7 +127,7 @@ describe('three nodes on loopback', () => {
     expect((await auditOf(B)).filter((e) => e.subject.kind === 'peer').map((e) => e.action)).toEqual(['peer.add', 'peer.pause', 'peer.resume']);
   }, 120_000);
 
-  it('each node ends holding exactly the others\' own hashes with the right origin: images, a video, hashes; never A\'s through B', async () => {
+  it("each node ends holding exactly the others' own hashes with the right origin: images, a video, hashes; never A's through B", async () => {
     const frames = [0, 1, 2, 3].map((i) => ({ index: i * 25, timestamp: i, hash: hex('frame', i), quality: 90 }));
     await share(A, [
       ...Array.from({ length: 12 }, (_, i) => ({ type: 'pdq', value: hex('a', i), labels: ['attack-footage'] })),
@@ -123,7 +139,10 @@ describe('three nodes on loopback', () => {
     form.set('labels', 'recruitment');
     expect((await A.call('/v1/hashes/media', { method: 'POST', body: form })).status).toBe(201);
     // B's own, one of them a hash A shared too: B's member adds its own record beside A's.
-    await share(B, [...Array.from({ length: 6 }, (_, i) => ({ type: 'pdq', value: hex('b', i), labels: ['glorification'] })), { type: 'pdq', value: hex('a', 0), labels: ['instruction'] }]);
+    await share(B, [
+      ...Array.from({ length: 6 }, (_, i) => ({ type: 'pdq', value: hex('b', i), labels: ['glorification'] })),
+      { type: 'pdq', value: hex('a', 0), labels: ['instruction'] },
+    ]);
 
     await Promise.all([expectInStep(B, A), expectInStep(C, A), expectInStep(C, B), expectInStep(A, B)]);
     expect((await hashesOf(B, A.url)).size).toBe(12 + 4 + 1 + 4); // the image gave pdq, blockhash, md5, sha256
@@ -146,7 +165,13 @@ describe('three nodes on loopback', () => {
     // One pull entry per applied batch at B, naming the range and the batch's SHA-256.
     const pulls = (await auditOf(B)).filter((e) => e.action === 'federation.pull');
     expect(pulls.length).toBeGreaterThan(0);
-    expect(pulls[0].content).toMatchObject({ origin: A.url, from: expect.any(String), to: expect.any(String), items: expect.any(Number), jwsSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(pulls[0].content).toMatchObject({
+      origin: A.url,
+      from: expect.any(String),
+      to: expect.any(String),
+      items: expect.any(Number),
+      jwsSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
   }, 120_000);
 
   it('a hash shared at A matches at B within 2 s (pull interval 300 ms), and a retraction and a relabel follow as fast', async () => {
@@ -165,14 +190,19 @@ describe('three nodes on loopback', () => {
     expect((await A.call(`/v1/hashes/${pulled.id}`, { method: 'DELETE' })).status).toBe(200);
     await share(A, [{ type: 'pdq', value: hex('a', 2), labels: ['manifesto'] }]);
     for (const n of [B, C]) {
-      await waitFor(`${n.name} to follow`, async () => (await matchesAt(n, 'pdq', hex('a', 1))).length === 0 && (await matchesAt(n, 'pdq', hex('a', 2)))[0]?.labels.join() === 'manifesto', 10_000, 10);
+      await waitFor(
+        `${n.name} to follow`,
+        async () => (await matchesAt(n, 'pdq', hex('a', 1))).length === 0 && (await matchesAt(n, 'pdq', hex('a', 2)))[0]?.labels.join() === 'manifesto',
+        10_000,
+        10,
+      );
     }
     const lag = performance.now() - t0;
     console.log(`retraction and relabel at A -> B and C: ${lag.toFixed(0)} ms`);
     expect(lag).toBeLessThan(2000);
   }, 120_000);
 
-  it('a batch changed by one byte, signed by a key not in A\'s JWKS, or out of the cursor chain is refused whole, recorded, and taken once it is sound', async () => {
+  it("a batch changed by one byte, signed by a key not in A's JWKS, or out of the cursor chain is refused whole, recorded, and taken once it is sound", async () => {
     const before = { B: await peerAt(B, peers.BA), C: await peerAt(C, peers.CA) };
     const changesBefore = await C.db.execute('select max(seq) as n from changes');
     const forger = await generateKeyPair('EdDSA');
@@ -190,10 +220,13 @@ describe('three nodes on loopback', () => {
         /signature does not verify|not JSON/,
       ],
       [
-        'a key not in A\'s JWKS',
+        "a key not in A's JWKS",
         async (body) => {
           const payload = Buffer.from(body.batch.split('.')[1], 'base64url');
-          return { ...body, batch: await new CompactSign(payload).setProtectedHeader({ alg: 'EdDSA', typ: 'hash-batch+jws', kid: forgedKid }).sign(forger.privateKey) };
+          return {
+            ...body,
+            batch: await new CompactSign(payload).setProtectedHeader({ alg: 'EdDSA', typ: 'hash-batch+jws', kid: forgedKid }).sign(forger.privateKey),
+          };
         },
         /does not publish/,
       ],
@@ -222,7 +255,11 @@ describe('three nodes on loopback', () => {
       expect(await matchesAt(C, 'pdq', hex('t', 0)), what).toEqual([]);
     }
     A.proxy!.tamper = null;
-    await waitFor('the sound batch at B and C', async () => (await matchesAt(B, 'pdq', hex('t', 0))).length === 1 && (await matchesAt(C, 'pdq', hex('t', 0))).length === 1, 15_000);
+    await waitFor(
+      'the sound batch at B and C',
+      async () => (await matchesAt(B, 'pdq', hex('t', 0))).length === 1 && (await matchesAt(C, 'pdq', hex('t', 0))).length === 1,
+      15_000,
+    );
     expect(await peerAt(C, peers.CA)).toMatchObject({ lastError: null, failures: 0 });
     // Each refusal is in C's audit log once, with its reason.
     const refusals = (await auditOf(C)).filter((e) => e.action === 'federation.refuse' && e.subject.id === peers.CA).map((e) => String(e.content.reason));
@@ -230,7 +267,7 @@ describe('three nodes on loopback', () => {
     for (const [, , reason] of cases) expect(refusals.some((r) => reason.test(r))).toBe(true);
   }, 120_000);
 
-  it('key rotations need no admin at the other side: A\'s batches and B\'s sign-ins at A verify against the new keys', async () => {
+  it("key rotations need no admin at the other side: A's batches and B's sign-ins at A verify against the new keys", async () => {
     const rotate = async (n: FedNode) => {
       const res = await n.call('/v1/admin/keys/rotate', { as: 'admin', method: 'POST' });
       expect(res.status).toBe(200);
@@ -244,8 +281,16 @@ describe('three nodes on loopback', () => {
     await B.start();
     await share(A, [{ type: 'pdq', value: hex('rot', 0), labels: ['manifesto'] }]);
     await share(B, [{ type: 'pdq', value: hex('rot', 1), labels: ['manifesto'] }]);
-    await waitFor('A\'s share after its rotation at B and C', async () => (await matchesAt(B, 'pdq', hex('rot', 0))).length === 1 && (await matchesAt(C, 'pdq', hex('rot', 0))).length === 1, 20_000);
-    await waitFor('B\'s share after its rotation at A and C', async () => (await matchesAt(A, 'pdq', hex('rot', 1))).length === 1 && (await matchesAt(C, 'pdq', hex('rot', 1))).length === 1, 20_000);
+    await waitFor(
+      "A's share after its rotation at B and C",
+      async () => (await matchesAt(B, 'pdq', hex('rot', 0))).length === 1 && (await matchesAt(C, 'pdq', hex('rot', 0))).length === 1,
+      20_000,
+    );
+    await waitFor(
+      "B's share after its rotation at A and C",
+      async () => (await matchesAt(A, 'pdq', hex('rot', 1))).length === 1 && (await matchesAt(C, 'pdq', hex('rot', 1))).length === 1,
+      20_000,
+    );
     expect(await peerAt(B, peers.BA)).toMatchObject({ lastError: null });
     // The batch A serves now is signed by the new key.
     const peerToken = await fetch(`${A.direct}/v1/federation/feed?limit=1`, { headers: { authorization: `Bearer ${await A.token(await admitPeer(A))}` } });
@@ -256,8 +301,14 @@ describe('three nodes on loopback', () => {
   it('A stopped mid-pull and started again: C resumes from its cursor, nothing lost, nothing duplicated', async () => {
     const base = (await hashesOf(C, A.url)).size;
     const values = Array.from({ length: 1500 }, (_, i) => hex('bulk', i));
-    await share(A, values.slice(0, 1000).map((value) => ({ type: 'pdq', value, labels: ['glorification'] })));
-    await share(A, values.slice(1000).map((value) => ({ type: 'pdq', value, labels: ['glorification'] })));
+    await share(
+      A,
+      values.slice(0, 1000).map((value) => ({ type: 'pdq', value, labels: ['glorification'] })),
+    );
+    await share(
+      A,
+      values.slice(1000).map((value) => ({ type: 'pdq', value, labels: ['glorification'] })),
+    );
     // C pulls 100 items a batch: stop A once C has some of them, not all.
     await waitFor('C to be part way', async () => (await hashesOf(C, A.url)).size > base + 100, 20_000, 5);
     await A.stop('SIGKILL');
@@ -267,9 +318,15 @@ describe('three nodes on loopback', () => {
     await A.start();
     await expectInStep(C, A, 60_000);
     // Each of the 1500 added once at C, and the pulls form one chain of cursors.
-    const ids = await C.db.execute({ sql: `select id from hashes where origin = ? and type = 'pdq' and value in (${values.map(() => '?').join(',')})`, args: [A.url, ...values] });
+    const ids = await C.db.execute({
+      sql: `select id from hashes where origin = ? and type = 'pdq' and value in (${values.map(() => '?').join(',')})`,
+      args: [A.url, ...values],
+    });
     expect(ids.rows).toHaveLength(1500);
-    const twice = await C.db.execute({ sql: `select subject, count(*) as n from changes where subject in (${ids.rows.map(() => '?').join(',')}) group by subject having n <> 1`, args: ids.rows.map((r) => String(r.id)) });
+    const twice = await C.db.execute({
+      sql: `select subject, count(*) as n from changes where subject in (${ids.rows.map(() => '?').join(',')}) group by subject having n <> 1`,
+      args: ids.rows.map((r) => String(r.id)),
+    });
     expect(twice.rows).toEqual([]);
     expectOneChain((await auditOf(C)).filter((e) => e.action === 'federation.pull' && e.subject.id === peers.CA));
   }, 180_000);
@@ -277,11 +334,22 @@ describe('three nodes on loopback', () => {
   it('C away while A retracts, relabels and shares many: back, it gets every tombstone and ends exactly as A', async () => {
     await C.stop();
     const values = Array.from({ length: 1500 }, (_, i) => hex('bulk', i));
-    const ids = new Map((await A.db.execute({ sql: `select value, id from hashes where origin = '' and value in (${values.map(() => '?').join(',')})`, args: values })).rows.map((r) => [String(r.value), String(r.id)]));
+    const ids = new Map(
+      (await A.db.execute({ sql: `select value, id from hashes where origin = '' and value in (${values.map(() => '?').join(',')})`, args: values })).rows.map(
+        (r) => [String(r.value), String(r.id)],
+      ),
+    );
     const gone = values.slice(0, 300);
-    for (let i = 0; i < gone.length; i += 50) await Promise.all(gone.slice(i, i + 50).map((v) => A.call(`/v1/hashes/${ids.get(v)}`, { method: 'DELETE' }).then((r) => expect(r.status).toBe(200))));
-    await share(A, values.slice(300, 350).map((value) => ({ type: 'pdq', value, labels: ['instruction'] })));
-    await share(A, Array.from({ length: 200 }, (_, i) => ({ type: 'pdq', value: hex('later', i), labels: ['manifesto'] })));
+    for (let i = 0; i < gone.length; i += 50)
+      await Promise.all(gone.slice(i, i + 50).map((v) => A.call(`/v1/hashes/${ids.get(v)}`, { method: 'DELETE' }).then((r) => expect(r.status).toBe(200))));
+    await share(
+      A,
+      values.slice(300, 350).map((value) => ({ type: 'pdq', value, labels: ['instruction'] })),
+    );
+    await share(
+      A,
+      Array.from({ length: 200 }, (_, i) => ({ type: 'pdq', value: hex('later', i), labels: ['manifesto'] })),
+    );
     await C.start();
     await expectInStep(C, A, 60_000);
     const atC = await hashesOf(C, A.url);
@@ -294,12 +362,29 @@ describe('three nodes on loopback', () => {
     const fresh = (r: number, i: number) => hex(`conc-${r}`, i);
     const requests: Promise<unknown>[] = [];
     for (let r = 0; r < 16; r++) {
-      requests.push(share(A, Array.from({ length: 100 }, (_, i) => ({ type: 'pdq', value: fresh(r, i), labels: [r % 2 ? 'recruitment' : 'manifesto'] })), r % 2 ? second : 'partner'));
+      requests.push(
+        share(
+          A,
+          Array.from({ length: 100 }, (_, i) => ({ type: 'pdq', value: fresh(r, i), labels: [r % 2 ? 'recruitment' : 'manifesto'] })),
+          r % 2 ? second : 'partner',
+        ),
+      );
     }
     // The same hashes shared by the other partner (contributors 2), and earlier ones relabelled, all at once.
-    for (let r = 0; r < 8; r++) requests.push(share(A, Array.from({ length: 50 }, (_, i) => ({ type: 'pdq', value: fresh(r, i), labels: ['glorification'] })), r % 2 ? 'partner' : second));
+    for (let r = 0; r < 8; r++)
+      requests.push(
+        share(
+          A,
+          Array.from({ length: 50 }, (_, i) => ({ type: 'pdq', value: fresh(r, i), labels: ['glorification'] })),
+          r % 2 ? 'partner' : second,
+        ),
+      );
     const later = Array.from({ length: 100 }, (_, i) => hex('later', i));
-    const ids = new Map((await A.db.execute({ sql: `select value, id from hashes where origin = '' and value in (${later.map(() => '?').join(',')})`, args: later })).rows.map((r) => [String(r.value), String(r.id)]));
+    const ids = new Map(
+      (await A.db.execute({ sql: `select value, id from hashes where origin = '' and value in (${later.map(() => '?').join(',')})`, args: later })).rows.map(
+        (r) => [String(r.value), String(r.id)],
+      ),
+    );
     for (const v of later) requests.push(A.call(`/v1/hashes/${ids.get(v)}`, { method: 'DELETE', as: 'admin' }).then((r) => expect(r.status).toBe(200)));
     await Promise.all(requests);
     await expectInStep(B, A, 60_000);
@@ -308,15 +393,22 @@ describe('three nodes on loopback', () => {
     expect(later.every((v) => atB.get(`pdq:${v}`)?.status === 'retracted')).toBe(true);
     // Two pullers on one database: every batch applied once, in one chain.
     expectOneChain((await auditOf(B)).filter((e) => e.action === 'federation.pull' && e.subject.id === peers.BA));
-    const dup = await B.db.execute({ sql: `select c.subject, count(*) as n from changes c join hashes h on h.id = c.subject where h.origin = ? and c.kind = 'add' group by c.subject having n > 1`, args: [A.url] });
+    const dup = await B.db.execute({
+      sql: `select c.subject, count(*) as n from changes c join hashes h on h.id = c.subject where h.origin = ? and c.kind = 'add' group by c.subject having n > 1`,
+      args: [A.url],
+    });
     // Re-adds happen only after a retraction; none of these hashes was retracted at A and re-shared.
     expect(dup.rows).toEqual([]);
   }, 180_000);
 
-  it('the auditor\'s verifier at B accepts its log, pulls included', async () => {
+  it("the auditor's verifier at B accepts its log, pulls included", async () => {
     const keyFile = join(B.dir, 'auditor.key.json');
     writeFileSync(keyFile, JSON.stringify(B.auditor.jwk), { mode: 0o600 });
-    const { stdout } = await promisify(execFile)(TSX, [join(ROOT, 'src/cli/verify.ts'), '--node', B.url, '--client-id', B.auditor.id, '--key', keyFile, '--state', join(B.dir, 'audit-state.json')], { cwd: B.dir, timeout: 90_000 });
+    const { stdout } = await promisify(execFile)(
+      TSX,
+      [join(ROOT, 'src/cli/verify.ts'), '--node', B.url, '--client-id', B.auditor.id, '--key', keyFile, '--state', join(B.dir, 'audit-state.json')],
+      { cwd: B.dir, timeout: 90_000 },
+    );
     expect(stdout).toMatch(/^OK: \d+ entries/m);
     const res = await B.call('/v1/audit/entries?start=0&end=1000', { as: 'auditor' });
     const entries = (await res.json()).entries.map((e: { entry: string }) => JSON.parse(e.entry));

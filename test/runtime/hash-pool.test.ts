@@ -33,7 +33,11 @@ describe('the hash pool', () => {
     const dir = conformancePath('blockhash');
     const files = readdirSync(dir).filter((f) => f.endsWith('.jpg'));
     expect(files.length).toBeGreaterThan(5);
-    const images = [...files.map((f) => new Uint8Array(readFileSync(`${dir}/${f}`))), await noiseImage('png', 1001, 17), await patternImage('jpeg', 1919, 1081)];
+    const images = [
+      ...files.map((f) => new Uint8Array(readFileSync(`${dir}/${f}`))),
+      await noiseImage('png', 1001, 17),
+      await patternImage('jpeg', 1919, 1081),
+    ];
     for (const bytes of images) {
       const p = await pixelsOf(bytes);
       for (const dihedral of [false, true]) {
@@ -47,7 +51,10 @@ describe('the hash pool', () => {
 
   it('computes the robust regions in the thread (issue 14): the same as the calling thread, crops at enrolment only', async () => {
     // A photo-like pattern inside a white border: the trimmed region exists on both sides.
-    const bordered = await sharp(await patternImage('png', 400, 300, 3)).extend({ top: 40, bottom: 40, left: 40, right: 40, background: '#ffffff' }).png().toBuffer();
+    const bordered = await sharp(await patternImage('png', 400, 300, 3))
+      .extend({ top: 40, bottom: 40, left: 40, right: 40, background: '#ffffff' })
+      .png()
+      .toBuffer();
     const p = await pixelsOf(new Uint8Array(bordered));
     for (const robust of ['enrol', 'query'] as const) {
       const want = await here.run('imageHashes', copy(p), { dihedral: true, robust });
@@ -121,7 +128,9 @@ describe('the hash pool', () => {
     expect(imageWorkSettings(loadConfig({ HASH_THREADS: '0', IMAGE_CONCURRENCY: '5', IMAGE_QUEUE: '0' }), 8)).toEqual({ threads: 0, concurrency: 5, queue: 0 });
     expect(imageWorkSettings(c, 1)).toEqual({ threads: 1, concurrency: 2, queue: 8 });
     // Bad values are named at start-up.
-    expect(() => loadConfig({ HASH_THREADS: '-1', IMAGE_CONCURRENCY: '0', HASH_THREAD_NICE: '20' })).toThrow('invalid configuration: HASH_THREADS="-1": Too small: expected number to be >=0; HASH_THREAD_NICE="20": Too big: expected number to be <=19; IMAGE_CONCURRENCY="0": Too small: expected number to be >=1');
+    expect(() => loadConfig({ HASH_THREADS: '-1', IMAGE_CONCURRENCY: '0', HASH_THREAD_NICE: '20' })).toThrow(
+      'invalid configuration: HASH_THREADS="-1": Too small: expected number to be >=0; HASH_THREAD_NICE="20": Too big: expected number to be <=19; IMAGE_CONCURRENCY="0": Too small: expected number to be >=1',
+    );
   });
 
   it('runs its threads at a lower priority when asked (niceIncrement, Linux: per thread)', async () => {

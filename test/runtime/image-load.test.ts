@@ -22,7 +22,8 @@ const env = {
   RATE_LIMIT_PER_SECOND: '0',
 };
 
-const kib = (pid: number, field: 'VmHWM' | 'VmRSS') => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) * 1024;
+const kib = (pid: number, field: 'VmHWM' | 'VmRSS') =>
+  Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) * 1024;
 
 let node: NodeProcess;
 let base: string;
@@ -54,7 +55,11 @@ describe('48 concurrent 12-megapixel uploads', () => {
     // While they run: the routes that do no image work answer.
     await new Promise((r) => setTimeout(r, 200));
     const health = await fetch(`${base}/health`);
-    const match = await fetch(`${base}/v1/match`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ hashes: [{ type: 'pdq', value: 'e3'.repeat(32) }] }) });
+    const match = await fetch(`${base}/v1/match`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ hashes: [{ type: 'pdq', value: 'e3'.repeat(32) }] }),
+    });
     const pendingThen = 48 - done;
     expect(health.status).toBe(200);
     expect(match.status).toBe(200);
@@ -75,8 +80,9 @@ describe('48 concurrent 12-megapixel uploads', () => {
     const hashes = new Set(by(200).map((a) => JSON.stringify(a.body.hashes)));
     expect(hashes.size).toBe(1);
 
-    const peak = kib(pid, "VmHWM");
-    if (process.env.SHOW_FIGURES) console.log({ idle: idle >> 20, peak: peak >> 20, budget: budget >> 20, ok: by(200).length, busy: by(503).length, pendingThen });
+    const peak = kib(pid, 'VmHWM');
+    if (process.env.SHOW_FIGURES)
+      console.log({ idle: idle >> 20, peak: peak >> 20, budget: budget >> 20, ok: by(200).length, busy: by(503).length, pendingThen });
     expect(peak, `idle ${idle >> 20} MiB, peak ${peak >> 20} MiB, budget ${budget >> 20} MiB above idle`).toBeLessThanOrEqual(idle + budget);
     // The places are all given back.
     const again = await upload();
@@ -92,7 +98,8 @@ describe('HASH_THREADS=0', () => {
       const url = await inThread.url;
       await ready(url);
       const image = new Uint8Array(await patternImage('jpeg', 1920, 1080, 1));
-      const post = async (at: string) => (await fetch(`${at}/v1/hash`, { method: 'POST', headers: { ...auth, 'content-type': 'image/jpeg' }, body: image })).json();
+      const post = async (at: string) =>
+        (await fetch(`${at}/v1/hash`, { method: 'POST', headers: { ...auth, 'content-type': 'image/jpeg' }, body: image })).json();
       const [mine, pooled] = await Promise.all([post(url), post(base)]);
       expect(mine.hashes.pdq.value).toMatch(/^[0-9a-f]{64}$/);
       expect(mine).toEqual(pooled);

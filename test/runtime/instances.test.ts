@@ -50,7 +50,10 @@ const typeOf = (value: string) => (value.startsWith('p') ? 'pdq' : 'sha256');
 
 async function matches(i: number, value: string): Promise<number> {
   const type = typeOf(value);
-  const res = await call(i, '/v1/match', { method: 'POST', body: JSON.stringify({ hashes: [{ type, value: value.slice(1) }], maxDistance: type === 'pdq' ? { pdq: 4 } : undefined }) });
+  const res = await call(i, '/v1/match', {
+    method: 'POST',
+    body: JSON.stringify({ hashes: [{ type, value: value.slice(1) }], maxDistance: type === 'pdq' ? { pdq: 4 } : undefined }),
+  });
   expect(res.status).toBe(200);
   return (await res.json()).results[0].matches.length;
 }
@@ -74,7 +77,10 @@ describe('three processes on one SQLite file', () => {
     for (let k = 0; k < 30; k++) {
       const value = `${k % 2 ? 's' : 'p'}${hex(k)}`;
       const via = k % 3;
-      const res = await call(via, '/v1/hashes', { method: 'POST', body: JSON.stringify({ items: [{ type: typeOf(value), value: value.slice(1), labels: ['recruitment'] }] }) });
+      const res = await call(via, '/v1/hashes', {
+        method: 'POST',
+        body: JSON.stringify({ items: [{ type: typeOf(value), value: value.slice(1), labels: ['recruitment'] }] }),
+      });
       expect(res.status).toBe(201);
       const id = (await res.json()).items[0].id;
       // The instance it went through matches at once (it waited for its own follower).
@@ -89,7 +95,9 @@ describe('three processes on one SQLite file', () => {
   });
 
   it('they made one node key between them, and each publishes it', async () => {
-    const sets = await Promise.all(nodes.map(async (n) => (await (await fetch(`${n.base}/.well-known/jwks.json`)).json()).keys.map((k: { kid: string }) => k.kid)));
+    const sets = await Promise.all(
+      nodes.map(async (n) => (await (await fetch(`${n.base}/.well-known/jwks.json`)).json()).keys.map((k: { kid: string }) => k.kid)),
+    );
     expect(sets[0]).toHaveLength(1);
     expect(sets[1]).toEqual(sets[0]);
     expect(sets[2]).toEqual(sets[0]);
@@ -97,8 +105,17 @@ describe('three processes on one SQLite file', () => {
 
   it('refuses at one instance a client assertion already used at another', async () => {
     const assertion = await clientAssertion(`${ISSUER}/v1/oauth/token`, partner.id, partner.jwk);
-    const form = () => new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion });
-    const first = await fetch(`${nodes[0].base}/v1/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form() });
+    const form = () =>
+      new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: assertion,
+      });
+    const first = await fetch(`${nodes[0].base}/v1/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form(),
+    });
     expect(first.status).toBe(200);
     for (const n of nodes.slice(1)) {
       const again = await fetch(`${n.base}/v1/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form() });
@@ -112,7 +129,10 @@ describe('three processes on one SQLite file', () => {
     const t2 = await tokenFor(nodes[2].base, ISSUER, other);
     const ping = () => fetch(`${nodes[2].base}/v1/labels`, { headers: { authorization: `Bearer ${t2}` } });
     expect((await ping()).status).toBe(200);
-    const res = await fetch(`${nodes[0].base}/v1/admin/clients/${other.id}/suspend`, { method: 'POST', headers: { authorization: `Bearer ${adminTokens[0]}` } });
+    const res = await fetch(`${nodes[0].base}/v1/admin/clients/${other.id}/suspend`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminTokens[0]}` },
+    });
     expect(res.status).toBe(200);
     const start = performance.now();
     while ((await ping()).status !== 403) {

@@ -39,7 +39,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const as = (m: number, path: string, init: RequestInit = {}) => fetch(`${nodes[m % 2].base}${path}`, { ...init, headers: { ...init.headers, authorization: `Bearer ${tokens[m]}` } });
+const as = (m: number, path: string, init: RequestInit = {}) =>
+  fetch(`${nodes[m % 2].base}${path}`, { ...init, headers: { ...init.headers, authorization: `Bearer ${tokens[m]}` } });
 
 async function count(sqlText: string): Promise<number> {
   const r = await db.execute({ sql: sqlText, args: [id] });
@@ -63,7 +64,9 @@ describe('two processes, sixteen members, one image', () => {
     expect(await count('select count(*) as n from items where id = ?')).toBe(1);
     expect(await count('select count(*) as n from item_hashes where item_id = ?')).toBe(4);
     expect(await count('select count(*) as n from item_contributions where item_id = ? and retracted_at is null')).toBe(MEMBERS);
-    expect(await count('select count(*) as n from item_hashes ih join contributions c on c.hash_id = ih.hash_id where ih.item_id = ? and c.retracted_at is null')).toBe(4 * MEMBERS);
+    expect(
+      await count('select count(*) as n from item_hashes ih join contributions c on c.hash_id = ih.hash_id where ih.item_id = ? and c.retracted_at is null'),
+    ).toBe(4 * MEMBERS);
     expect(await count(`select count(*) as n from audit_log where action = 'item.share' and entry like '%' || ? || '%'`)).toBe(MEMBERS);
     expect(await count(`select count(*) as n from hashes h join item_hashes ih on ih.hash_id = h.id where ih.item_id = ? and h.status = 'active'`)).toBe(4);
     // Both processes answer the item the same way.
@@ -75,7 +78,9 @@ describe('two processes, sixteen members, one image', () => {
     expect(statuses).toEqual(Array(MEMBERS).fill(200));
     expect(await count('select count(*) as n from item_contributions where item_id = ? and retracted_at is null')).toBe(0);
     expect(await count(`select count(*) as n from hashes h join item_hashes ih on ih.hash_id = h.id where ih.item_id = ? and h.status = 'retracted'`)).toBe(4);
-    expect(await count(`select count(*) as n from changes c join item_hashes ih on ih.hash_id = c.subject where ih.item_id = ? and c.kind = 'retract'`)).toBe(4);
+    expect(await count(`select count(*) as n from changes c join item_hashes ih on ih.hash_id = c.subject where ih.item_id = ? and c.kind = 'retract'`)).toBe(
+      4,
+    );
     expect(await count(`select count(*) as n from audit_log where action = 'item.retract' and entry like '%' || ? || '%'`)).toBe(MEMBERS);
     for (const m of [0, 1]) {
       const deadline = Date.now() + 1000;

@@ -60,7 +60,12 @@ async function token(m: Member, expectStatus = 200, assertion?: string): Promise
     client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
     client_assertion: assertion ?? (await assertionOf(m)),
   });
-  const res = await call('/v1/oauth/token', '/v1/oauth/token', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form, expect: expectStatus });
+  const res = await call('/v1/oauth/token', '/v1/oauth/token', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: form,
+    expect: expectStatus,
+  });
   const body = (await res.json()) as { access_token?: string };
   keep(`access token of ${m.id}`, body.access_token);
   return body.access_token ?? '';
@@ -84,7 +89,13 @@ let auditor: Member;
 
 beforeAll(async () => {
   const port = await freePort();
-  node = await startReadyNode({ PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, NODE_SECRET, TREE_HEAD_INTERVAL_MS: '0', RATE_LIMIT_PER_SECOND: '0' });
+  node = await startReadyNode({
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    NODE_SECRET,
+    TREE_HEAD_INTERVAL_MS: '0',
+    RATE_LIMIT_PER_SECOND: '0',
+  });
   image = await noiseImage('jpeg', 256, 192, 17);
 }, 60_000);
 
@@ -101,12 +112,26 @@ describe('a working session against a real node', () => {
     // The admin admits a partner and an auditor from public keys made on their side.
     const p = await newKeyPair();
     keepKey('partner', p.privateJwk);
-    const created = await call('/v1/admin/clients', '/v1/admin/clients', { method: 'POST', headers: json(adminToken), body: JSON.stringify({ role: 'partner', name: 'Example Video', jwk: p.publicJwk }), expect: 201, clientId: admin.id });
+    const created = await call('/v1/admin/clients', '/v1/admin/clients', {
+      method: 'POST',
+      headers: json(adminToken),
+      body: JSON.stringify({ role: 'partner', name: 'Example Video', jwk: p.publicJwk }),
+      expect: 201,
+      clientId: admin.id,
+    });
     const partnerView = (await created.json()) as { id: string; keys: { kid: string }[] };
     partner = { id: partnerView.id, jwk: { ...p.privateJwk, kid: partnerView.keys[0].kid, alg: 'EdDSA' } };
     const a = await newKeyPair();
     keepKey('auditor', a.privateJwk);
-    const auditorView = (await (await call('/v1/admin/clients', '/v1/admin/clients', { method: 'POST', headers: json(adminToken), body: JSON.stringify({ role: 'auditor', name: 'Auditor', jwk: a.publicJwk }), expect: 201, clientId: admin.id })).json()) as { id: string; keys: { kid: string }[] };
+    const auditorView = (await (
+      await call('/v1/admin/clients', '/v1/admin/clients', {
+        method: 'POST',
+        headers: json(adminToken),
+        body: JSON.stringify({ role: 'auditor', name: 'Auditor', jwk: a.publicJwk }),
+        expect: 201,
+        clientId: admin.id,
+      })
+    ).json()) as { id: string; keys: { kid: string }[] };
     auditor = { id: auditorView.id, jwk: { ...a.privateJwk, kid: auditorView.keys[0].kid, alg: 'EdDSA' } };
 
     // The partner's day: share an image, match it as bytes and as hashes, feed, feedback, retract.
@@ -114,19 +139,47 @@ describe('a working session against a real node', () => {
     const form = new FormData();
     form.set('file', new Blob([new Uint8Array(image)], { type: 'image/jpeg' }), 'found.jpg');
     form.set('labels', 'attack-footage');
-    const shared = (await (await call('/v1/hashes/media', '/v1/hashes/media', { method: 'POST', headers: bearer(pt), body: form, expect: 201, clientId: partner.id })).json()) as { items: { id: string; type: string; value: string }[] };
+    const shared = (await (
+      await call('/v1/hashes/media', '/v1/hashes/media', { method: 'POST', headers: bearer(pt), body: form, expect: 201, clientId: partner.id })
+    ).json()) as { items: { id: string; type: string; value: string }[] };
     const pdq = shared.items.find((i) => i.type === 'pdq')!;
-    const matched = (await (await call('/v1/match/media', '/v1/match/media', { method: 'POST', headers: { ...bearer(pt), 'content-type': 'image/jpeg' }, body: new Uint8Array(image), expect: 200, clientId: partner.id })).json()) as { results: { matches: unknown[] }[] };
+    const matched = (await (
+      await call('/v1/match/media', '/v1/match/media', {
+        method: 'POST',
+        headers: { ...bearer(pt), 'content-type': 'image/jpeg' },
+        body: new Uint8Array(image),
+        expect: 200,
+        clientId: partner.id,
+      })
+    ).json()) as { results: { matches: unknown[] }[] };
     expect(matched.results.some((r) => r.matches.length > 0)).toBe(true);
-    await call('/v1/match', '/v1/match', { method: 'POST', headers: json(pt), body: JSON.stringify({ hashes: [{ type: 'pdq', value: pdq.value }] }), expect: 200, clientId: partner.id });
+    await call('/v1/match', '/v1/match', {
+      method: 'POST',
+      headers: json(pt),
+      body: JSON.stringify({ hashes: [{ type: 'pdq', value: pdq.value }] }),
+      expect: 200,
+      clientId: partner.id,
+    });
     await call('/v1/hashes', '/v1/hashes?limit=10', { headers: bearer(pt), expect: 200, clientId: partner.id });
-    await call('/v1/hashes/:id/feedback', `/v1/hashes/${pdq.id}/feedback`, { method: 'POST', headers: json(pt), body: JSON.stringify({ verdict: 'confirm' }), expect: 200, clientId: partner.id });
+    await call('/v1/hashes/:id/feedback', `/v1/hashes/${pdq.id}/feedback`, {
+      method: 'POST',
+      headers: json(pt),
+      body: JSON.stringify({ verdict: 'confirm' }),
+      expect: 200,
+      clientId: partner.id,
+    });
     await call('/v1/hashes/:id', `/v1/hashes/${pdq.id}`, { method: 'DELETE', headers: bearer(pt), expect: 200, clientId: partner.id });
 
     // Refusals.
     await call('/v1/match', '/v1/match', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"hashes":[]}', expect: 401 });
     const { privateKey: stranger } = await generateKeyPair('EdDSA');
-    const forged = await new SignJWT({ scope: 'match' }).setProtectedHeader({ alg: 'EdDSA', kid: 'nope' }).setSubject(partner.id).setIssuer(node.base).setAudience(node.base).setExpirationTime('5m').sign(stranger);
+    const forged = await new SignJWT({ scope: 'match' })
+      .setProtectedHeader({ alg: 'EdDSA', kid: 'nope' })
+      .setSubject(partner.id)
+      .setIssuer(node.base)
+      .setAudience(node.base)
+      .setExpirationTime('5m')
+      .sign(stranger);
     keep('forged token', forged);
     await call('/v1/match', '/v1/match', { method: 'POST', headers: json(forged), body: '{"hashes":[]}', expect: 401 });
     const at = await token(auditor);
@@ -138,9 +191,19 @@ describe('a working session against a real node', () => {
     await token(unknown, 401);
 
     // Admin actions: suspend the partner (its token stops at once), reactivate, rotate the node's key.
-    await call('/v1/admin/clients/:id/suspend', `/v1/admin/clients/${partner.id}/suspend`, { method: 'POST', headers: bearer(adminToken), expect: 200, clientId: admin.id });
+    await call('/v1/admin/clients/:id/suspend', `/v1/admin/clients/${partner.id}/suspend`, {
+      method: 'POST',
+      headers: bearer(adminToken),
+      expect: 200,
+      clientId: admin.id,
+    });
     await call('/v1/hashes', '/v1/hashes', { headers: bearer(pt), expect: 403 });
-    await call('/v1/admin/clients/:id/reactivate', `/v1/admin/clients/${partner.id}/reactivate`, { method: 'POST', headers: bearer(adminToken), expect: 200, clientId: admin.id });
+    await call('/v1/admin/clients/:id/reactivate', `/v1/admin/clients/${partner.id}/reactivate`, {
+      method: 'POST',
+      headers: bearer(adminToken),
+      expect: 200,
+      clientId: admin.id,
+    });
     await call('/v1/admin/keys/rotate', '/v1/admin/keys/rotate', { method: 'POST', headers: bearer(adminToken), expect: 200, clientId: admin.id });
     await call('/v1/audit/tree-head', '/v1/audit/tree-head?fresh=true', { headers: bearer(at), expect: 200, clientId: auditor.id });
 
@@ -171,7 +234,11 @@ describe('a working session against a real node', () => {
     const raw = node.stdout().trim().split('\n');
     for (const l of raw) expect(() => JSON.parse(l), l).not.toThrow();
     const lines = logLines(node);
-    expect(lines[0]).toMatchObject({ level: 'info', event: 'start', msg: expect.stringMatching(/^media-hash-node listening on http:\/\/127\.0\.0\.1:\d+, starting/) });
+    expect(lines[0]).toMatchObject({
+      level: 'info',
+      event: 'start',
+      msg: expect.stringMatching(/^media-hash-node listening on http:\/\/127\.0\.0\.1:\d+, starting/),
+    });
     expect(lines.at(-1)).toMatchObject({ level: 'info', event: 'stop', signal: 'SIGTERM' });
     for (const l of lines) expect(Date.parse(String(l.time)), JSON.stringify(l)).not.toBeNaN();
 
@@ -189,7 +256,7 @@ describe('a working session against a real node', () => {
     expect(others.filter((l) => !(l.method === 'GET' && (l.route === '/health' || l.route === '(starting)')))).toEqual([]);
   });
 
-  it('each refused credential has an auth_failure line with the node\'s reason', () => {
+  it("each refused credential has an auth_failure line with the node's reason", () => {
     const failures = logLines(node).filter((l) => l.event === 'auth_failure');
     const reasons = failures.map((f) => `${f.status} ${f.code}: ${f.reason}`);
     expect(reasons).toEqual([

@@ -13,7 +13,6 @@ import { conformanceVideo, requireFfmpeg } from '../support/ffmpeg';
 import { noiseImage } from '../support/images';
 import { childrenNamed, freePort, logLines, ready, startNode, until, type NodeProcess } from '../support/node-process';
 
-
 let p: NodeProcess;
 let base: string;
 let metricsUrl: string;
@@ -38,7 +37,12 @@ async function scrape(): Promise<Scrape> {
   expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
   const text = await res.text();
   const families = parsePrometheusTextFormat(text);
-  const series = parsePrometheusTextFormat(text.split('\n').filter((l) => !/^# TYPE \S+ histogram$/.test(l)).join('\n'));
+  const series = parsePrometheusTextFormat(
+    text
+      .split('\n')
+      .filter((l) => !/^# TYPE \S+ histogram$/.test(l))
+      .join('\n'),
+  );
   // A histogram's series alternate (buckets, sum, count for each label set): merge them by name.
   const byName = new Map<string, Family>();
   for (const f of series) {
@@ -83,7 +87,14 @@ beforeAll(async () => {
   requireFfmpeg();
   const metricsPort = await freePort();
   // Every frame of the videos: a decode of a few seconds, long enough to be seen in its slot.
-  p = startNode({ METRICS_PORT: String(metricsPort), VIDEO_CONCURRENCY: '1', VIDEO_QUEUE: '3', VIDEO_SECONDS_PER_FRAME: '0', TREE_HEAD_INTERVAL_MS: '0', RATE_LIMIT_PER_SECOND: '0' });
+  p = startNode({
+    METRICS_PORT: String(metricsPort),
+    VIDEO_CONCURRENCY: '1',
+    VIDEO_QUEUE: '3',
+    VIDEO_SECONDS_PER_FRAME: '0',
+    TREE_HEAD_INTERVAL_MS: '0',
+    RATE_LIMIT_PER_SECOND: '0',
+  });
   base = await p.url;
   await ready(base);
   metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
@@ -123,11 +134,19 @@ describe('/metrics', () => {
     form.set('file', new Blob([new Uint8Array(image)], { type: 'image/jpeg' }), 'a.jpg');
     form.set('labels', 'attack-footage');
     expect((await fetch(`${base}/v1/hashes/media`, { method: 'POST', headers: dev, body: form })).status).toBe(201);
-    expect((await fetch(`${base}/v1/hash`, { method: 'POST', headers: { ...dev, 'content-type': 'image/jpeg' }, body: new Uint8Array(image) })).status).toBe(200);
-    expect((await fetch(`${base}/v1/match/media`, { method: 'POST', headers: { ...dev, 'content-type': 'image/jpeg' }, body: new Uint8Array(image) })).status).toBe(200);
+    expect((await fetch(`${base}/v1/hash`, { method: 'POST', headers: { ...dev, 'content-type': 'image/jpeg' }, body: new Uint8Array(image) })).status).toBe(
+      200,
+    );
+    expect(
+      (await fetch(`${base}/v1/match/media`, { method: 'POST', headers: { ...dev, 'content-type': 'image/jpeg' }, body: new Uint8Array(image) })).status,
+    ).toBe(200);
 
     // 3 match requests by hash: 4 md5 still shared + 3 unknown; the retracted one misses.
-    for (const batch of [md5s.slice(0, 3), [md5s[3], md5s[4]], [randomBytes(16).toString('hex'), randomBytes(16).toString('hex'), randomBytes(16).toString('hex')]]) {
+    for (const batch of [
+      md5s.slice(0, 3),
+      [md5s[3], md5s[4]],
+      [randomBytes(16).toString('hex'), randomBytes(16).toString('hex'), randomBytes(16).toString('hex')],
+    ]) {
       expect((await post('/v1/match', { hashes: batch.map((value) => ({ type: 'md5', value })) })).status).toBe(200);
     }
     // Refused requests are counted by their status, under the route's template.
@@ -136,7 +155,8 @@ describe('/metrics', () => {
 
     const m = await scrape();
     const requests = (route: string, method: string, status: number) =>
-      value(m, 'mhn_http_requests_total', { method, route, status: String(status) }) - value(before, 'mhn_http_requests_total', { method, route, status: String(status) });
+      value(m, 'mhn_http_requests_total', { method, route, status: String(status) }) -
+      value(before, 'mhn_http_requests_total', { method, route, status: String(status) });
     expect(requests('/v1/hashes', 'POST', 201)).toBe(2);
     expect(requests('/v1/hashes/:id', 'DELETE', 200)).toBe(1);
     expect(requests('/v1/hashes/:id', 'DELETE', 404)).toBe(1);
@@ -187,7 +207,8 @@ describe('/metrics', () => {
 
   it('video decode slots: one in use and one queued while ffmpeg runs; both counted when done', async () => {
     const video = conformanceVideo('chair-orig-22-sd-bar');
-    const hashVideo = () => fetch(`${base}/v1/hash`, { method: 'POST', headers: { ...dev, 'content-type': 'video/mp4' }, body: new Uint8Array(video) }).then((r) => r.status);
+    const hashVideo = () =>
+      fetch(`${base}/v1/hash`, { method: 'POST', headers: { ...dev, 'content-type': 'video/mp4' }, body: new Uint8Array(video) }).then((r) => r.status);
     const m0 = await scrape();
     expect(value(m0, 'mhn_decode_slots', { kind: 'video' })).toBe(1);
     expect(value(m0, 'mhn_decode_queue_size', { kind: 'video' })).toBe(3);
@@ -206,20 +227,28 @@ describe('/metrics', () => {
     expect(h.sum).toBeGreaterThan(0.2);
   }, 90_000);
 
-  it('INSTANCES=2: the first process serves every instance\'s metrics, summed (counts) or the largest (index)', async () => {
+  it("INSTANCES=2: the first process serves every instance's metrics, summed (counts) or the largest (index)", async () => {
     const metricsPort = await freePort();
     const many = startNode({ INSTANCES: '2', METRICS_PORT: String(metricsPort), RATE_LIMIT_PER_SECOND: '0' });
     try {
       const url = await many.url;
       await ready(url);
       const md5 = randomBytes(16).toString('hex');
-      const r = await fetch(`${url}/v1/hashes`, { method: 'POST', headers: { ...dev, 'content-type': 'application/json' }, body: JSON.stringify({ items: [{ type: 'md5', value: md5, labels: ['attack-footage'] }] }) });
+      const r = await fetch(`${url}/v1/hashes`, {
+        method: 'POST',
+        headers: { ...dev, 'content-type': 'application/json' },
+        body: JSON.stringify({ items: [{ type: 'md5', value: md5, labels: ['attack-footage'] }] }),
+      });
       expect(r.status).toBe(201);
       // The other instance applies the share from the change log within FOLLOW_INTERVAL_MS (200 ms).
       await new Promise((ok) => setTimeout(ok, 1000));
       // Fresh connections, so the kernel spreads them over both instances.
       for (let i = 0; i < 20; i++) {
-        const res = await fetch(`${url}/v1/match`, { method: 'POST', headers: { ...dev, 'content-type': 'application/json', connection: 'close' }, body: JSON.stringify({ hashes: [{ type: 'md5', value: md5 }] }) });
+        const res = await fetch(`${url}/v1/match`, {
+          method: 'POST',
+          headers: { ...dev, 'content-type': 'application/json', connection: 'close' },
+          body: JSON.stringify({ hashes: [{ type: 'md5', value: md5 }] }),
+        });
         expect(res.status).toBe(200);
       }
       const saved = metricsUrl;
@@ -231,7 +260,11 @@ describe('/metrics', () => {
         expect(value(m, 'mhn_match_hits_total', { type: 'md5' })).toBe(20);
         // Both instances follow the change log to the one hash: the largest, not the sum.
         await until(async () => value(await scrape(), 'mhn_index_hashes', { type: 'md5' }) === 1, 5000, 'the index gauge');
-        const pids = new Set(logLines(many).filter((l) => l.event === 'start').map((l) => l.pid));
+        const pids = new Set(
+          logLines(many)
+            .filter((l) => l.event === 'start')
+            .map((l) => l.pid),
+        );
         expect(pids.size).toBe(2);
       } finally {
         metricsUrl = saved;

@@ -37,9 +37,12 @@ async function oneLineFailure(p: NodeProcess, exitCode: number): Promise<string>
 }
 
 describe('start-up errors: one line, non-zero exit', () => {
-  it('bad variables are named together; a secret\'s value is never shown', async () => {
+  it("bad variables are named together; a secret's value is never shown", async () => {
     const secret = 'short-but-very-secret-0123';
-    const line = await oneLineFailure(start({ PORT: 'eighty', NODE_SECRET: secret, DATABASE_URL: 'ftp://admin:hunter2@db.example/x?authToken=tok-123', DATABASE_AUTH_TOKEN: '' }), 2);
+    const line = await oneLineFailure(
+      start({ PORT: 'eighty', NODE_SECRET: secret, DATABASE_URL: 'ftp://admin:hunter2@db.example/x?authToken=tok-123', DATABASE_AUTH_TOKEN: '' }),
+      2,
+    );
     expect(line).toMatch(/^media-hash-node: invalid configuration: /);
     expect(line).toContain('PORT="eighty"');
     expect(line).toContain('NODE_SECRET (value not shown): must be at least 32 characters');
@@ -50,9 +53,13 @@ describe('start-up errors: one line, non-zero exit', () => {
 
   it('the database is a folder, or under a file, or not a database', async () => {
     const folder = start({ DATABASE_URL: `file:${ROOT}` });
-    expect(await oneLineFailure(folder, 1)).toBe(`media-hash-node: cannot open the database (DATABASE_URL=file:${ROOT}): ${ROOT} is a folder, not a database file`);
+    expect(await oneLineFailure(folder, 1)).toBe(
+      `media-hash-node: cannot open the database (DATABASE_URL=file:${ROOT}): ${ROOT} is a folder, not a database file`,
+    );
     const underFile = start({ DATABASE_URL: `file:${join(ROOT, 'package.json', 'x.db')}` });
-    expect(await oneLineFailure(underFile, 1)).toMatch(/cannot open the database .*package\.json\/x\.db cannot be created: a part of its path is a file, not a folder$/);
+    expect(await oneLineFailure(underFile, 1)).toMatch(
+      /cannot open the database .*package\.json\/x\.db cannot be created: a part of its path is a file, not a folder$/,
+    );
     const text = start();
     writeFileSync(join(text.dir, 'notes.db'), 'these are notes, not a database\n'.repeat(100));
     const notDb = start({ DATABASE_URL: `file:${join(text.dir, 'notes.db')}` });
@@ -67,7 +74,9 @@ describe('start-up errors: one line, non-zero exit', () => {
     const port = (holder.address() as AddressInfo).port;
     try {
       const line = await oneLineFailure(start({ PORT: String(port) }), 1);
-      expect(line).toBe(`media-hash-node: cannot listen on 127.0.0.1:${port}: the port is already in use (EADDRINUSE); stop what holds it, or set PORT to a free one`);
+      expect(line).toBe(
+        `media-hash-node: cannot listen on 127.0.0.1:${port}: the port is already in use (EADDRINUSE); stop what holds it, or set PORT to a free one`,
+      );
     } finally {
       holder.close();
     }
@@ -113,11 +122,19 @@ describe('shutdown', () => {
     const p = start({ VIDEO_SECONDS_PER_FRAME: '0' }); // every frame: a request of a few seconds
     const base = await p.url;
     await ready(base);
-    const match = await fetch(`${base}/v1/match`, { method: 'POST', headers: { ...dev, 'content-type': 'application/json' }, body: JSON.stringify({ hashes: [{ type: 'md5', value: '0'.repeat(32) }] }) });
+    const match = await fetch(`${base}/v1/match`, {
+      method: 'POST',
+      headers: { ...dev, 'content-type': 'application/json' },
+      body: JSON.stringify({ hashes: [{ type: 'md5', value: '0'.repeat(32) }] }),
+    });
     expect(match.status).toBe(200); // counted in memory, written every 5 s or at shutdown
 
     let done = false;
-    const slow = fetch(`${base}/v1/hash`, { method: 'POST', headers: { ...dev, 'content-type': 'video/mp4' }, body: new Uint8Array(conformanceVideo('chair-orig-22-sd-bar')) }).finally(() => (done = true));
+    const slow = fetch(`${base}/v1/hash`, {
+      method: 'POST',
+      headers: { ...dev, 'content-type': 'video/mp4' },
+      body: new Uint8Array(conformanceVideo('chair-orig-22-sd-bar')),
+    }).finally(() => (done = true));
     await until(() => childrenNamed(p.child.pid!, /^ff(mpeg|probe)$/).length > 0, 20_000, 'ffmpeg to start');
     p.child.kill('SIGTERM');
     await until(() => refused(base), 2000, 'new connections to be refused');
@@ -128,9 +145,17 @@ describe('shutdown', () => {
     expect((await res.json()).hashes.vpdq.frames.length).toBeGreaterThan(600);
     expect(await p.exited).toEqual({ code: 0, signal: null });
     // The log is JSON lines only; the last is the one stop line.
-    expect(p.stdout().trim().split('\n').every((l) => l.startsWith('{'))).toBe(true);
+    expect(
+      p
+        .stdout()
+        .trim()
+        .split('\n')
+        .every((l) => l.startsWith('{')),
+    ).toBe(true);
     const lines = logLines(p);
-    expect(lines.filter((l) => l.event === 'stop').map((l) => l.msg)).toEqual([expect.stringMatching(/^media-hash-node stopped on SIGTERM in \d+ ms: 1 request\(s\) in flight finished; match counts written$/)]);
+    expect(lines.filter((l) => l.event === 'stop').map((l) => l.msg)).toEqual([
+      expect.stringMatching(/^media-hash-node stopped on SIGTERM in \d+ ms: 1 request\(s\) in flight finished; match counts written$/),
+    ]);
     expect(lines.at(-1)).toMatchObject({ level: 'info', event: 'stop', signal: 'SIGTERM', finished: 1, cutOff: 0, countsWritten: true });
     expect(p.stderr()).toBe('');
 
@@ -146,7 +171,11 @@ describe('shutdown', () => {
     const p = start({ VIDEO_SECONDS_PER_FRAME: '0', SHUTDOWN_TIMEOUT_MS: '200' });
     const base = await p.url;
     await ready(base);
-    const slow = fetch(`${base}/v1/hash`, { method: 'POST', headers: { ...dev, 'content-type': 'video/mp4' }, body: new Uint8Array(conformanceVideo('chair-orig-22-sd-bar')) }).then(
+    const slow = fetch(`${base}/v1/hash`, {
+      method: 'POST',
+      headers: { ...dev, 'content-type': 'video/mp4' },
+      body: new Uint8Array(conformanceVideo('chair-orig-22-sd-bar')),
+    }).then(
       (r) => r.status,
       () => 'cut off',
     );
@@ -156,7 +185,9 @@ describe('shutdown', () => {
     expect(await p.exited).toEqual({ code: 0, signal: null });
     expect(Date.now() - signalled).toBeLessThan(3000);
     expect(await slow).toBe('cut off');
-    expect(logLines(p).at(-1)?.msg).toMatch(/^media-hash-node stopped on SIGTERM in \d+ ms: 0 request\(s\) in flight finished, 1 cut off at SHUTDOWN_TIMEOUT_MS=200; match counts written$/);
+    expect(logLines(p).at(-1)?.msg).toMatch(
+      /^media-hash-node stopped on SIGTERM in \d+ ms: 0 request\(s\) in flight finished, 1 cut off at SHUTDOWN_TIMEOUT_MS=200; match counts written$/,
+    );
     await until(() => processesWithMarker(p.marker).length === 0, 3000, 'ffmpeg to be gone');
   });
 

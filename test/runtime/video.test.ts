@@ -14,12 +14,29 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/core/errors';
 import { hammingHex } from '../../src/core/hashes';
 import { buildHashKernels } from '../../src/core/kernels';
-import { hashVideo, isVideo, parseVpdqText, sniffVideoContainer, usableFrames, vpdqMatch, type VideoDecodeOptions, type VideoFrameHash, type VideoHashes } from '../../src/core/video';
+import {
+  hashVideo,
+  isVideo,
+  parseVpdqText,
+  sniffVideoContainer,
+  usableFrames,
+  vpdqMatch,
+  type VideoDecodeOptions,
+  type VideoFrameHash,
+  type VideoHashes,
+} from '../../src/core/video';
 import { FfmpegVideoDecoder } from '../../src/runtime/node/video';
 import { conformancePath } from '../support/conformance';
 import { conformanceVideo, ffmpegPipe, requireFfmpeg } from '../support/ffmpeg';
 
-const VIDEOS = ['chair-orig-22-sd-bar', 'chair-22-sd-grey-bar', 'chair-22-with-small-logo-bar', 'doorknob-hd-no-bar', 'pattern-hd-no-bar', 'pattern-sd-grey-bar'];
+const VIDEOS = [
+  'chair-orig-22-sd-bar',
+  'chair-22-sd-grey-bar',
+  'chair-22-with-small-logo-bar',
+  'doorknob-hd-no-bar',
+  'pattern-hd-no-bar',
+  'pattern-sd-grey-bar',
+];
 const CHAIR_EDITS = ['chair-22-sd-grey-bar', 'chair-22-with-small-logo-bar'];
 const OTHERS = ['doorknob-hd-no-bar', 'pattern-hd-no-bar', 'pattern-sd-grey-bar'];
 const EVERY_FRAME: VideoDecodeOptions = { secondsPerFrame: 0, maxFrames: 10_000, maxDurationSeconds: 600, timeoutMs: 50_000 };
@@ -103,7 +120,12 @@ describe('frame hashes against vPDQ reference outputs', () => {
   it.each(VIDEOS)('%s at 1 fps: vPDQ frame numbers and timestamps, hashes within a few bits', async (name) => {
     const ours = await hash(video(name), ONE_FPS);
     oneFps.set(name, ours);
-    compare(name, '1 fps', ours, reference(name).filter((f) => f.index % 30 === 0));
+    compare(
+      name,
+      '1 fps',
+      ours,
+      reference(name).filter((f) => f.index % 30 === 0),
+    );
   });
 
   // Every frame, as the reference files were made (VPDQ_EVERY_FRAME=all for the three long chair videos too).
@@ -124,7 +146,9 @@ describe('vPDQ match rule', () => {
   it('our 1 fps hashes: the chair edits match the original, the other videos match none of them', () => {
     for (const edit of CHAIR_EDITS) {
       const r = vpdqMatch(ours('chair-orig-22-sd-bar'), ours(edit));
-      console.log(`vpdq match (ours, 1 fps) chair-orig-22-sd-bar vs ${edit}: query ${r.queryMatchPercent.toFixed(1)} %, candidate ${r.candidateMatchPercent.toFixed(1)} %`);
+      console.log(
+        `vpdq match (ours, 1 fps) chair-orig-22-sd-bar vs ${edit}: query ${r.queryMatchPercent.toFixed(1)} %, candidate ${r.candidateMatchPercent.toFixed(1)} %`,
+      );
       expect(r.matched).toBe(true);
       expect(vpdqMatch(ours(edit), ours('chair-orig-22-sd-bar')).matched).toBe(true);
     }
@@ -241,9 +265,21 @@ describe('bad input and limits', () => {
   it.each([
     ['truncated in the middle of the frames', 'corrupt_media', () => clip(0.5)],
     ['truncated in the index', 'corrupt_media', () => clip(0.008)],
-    ['an MP4 header then random bytes', 'corrupt_media', () => Buffer.concat([video('chair-orig-22-sd-bar').subarray(0, 32), Buffer.from(Array.from({ length: 50_000 }, (_, i) => (i * 2654435761) >>> 24))])],
-    ['a Matroska file with only audio', 'undecodable_media', () => ffmpegPipe(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-c:a', 'flac', '-f', 'matroska', 'pipe:1'])],
-    ['a WebM file with only audio', 'undecodable_media', () => ffmpegPipe(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-c:a', 'libopus', '-f', 'webm', 'pipe:1'])],
+    [
+      'an MP4 header then random bytes',
+      'corrupt_media',
+      () => Buffer.concat([video('chair-orig-22-sd-bar').subarray(0, 32), Buffer.from(Array.from({ length: 50_000 }, (_, i) => (i * 2654435761) >>> 24))]),
+    ],
+    [
+      'a Matroska file with only audio',
+      'undecodable_media',
+      () => ffmpegPipe(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-c:a', 'flac', '-f', 'matroska', 'pipe:1']),
+    ],
+    [
+      'a WebM file with only audio',
+      'undecodable_media',
+      () => ffmpegPipe(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-c:a', 'libopus', '-f', 'webm', 'pipe:1']),
+    ],
   ])('%s -> %s', async (_what, code, make) => {
     const bytes = make();
     expect(isVideo(bytes)).toBe(true);
@@ -318,7 +354,11 @@ describe('nothing written', () => {
   });
 
   it('no file created or changed under the system temp folder during the run holds any of the videos', () => {
-    const windows = fed.filter((b) => b.length >= 4096).flatMap((b) => Array.from({ length: 8 }, (_, i) => b.subarray(Math.floor(((i + 0.5) * (b.length - 64)) / 8), Math.floor(((i + 0.5) * (b.length - 64)) / 8) + 64)));
+    const windows = fed
+      .filter((b) => b.length >= 4096)
+      .flatMap((b) =>
+        Array.from({ length: 8 }, (_, i) => b.subarray(Math.floor(((i + 0.5) * (b.length - 64)) / 8), Math.floor(((i + 0.5) * (b.length - 64)) / 8) + 64)),
+      );
     for (const f of filesSince(realTmp, started, 3)) {
       let data: Buffer;
       try {

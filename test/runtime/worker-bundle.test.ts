@@ -26,13 +26,19 @@ describe('the worker bundle', () => {
       });
       expect(stdout).toMatch(/env\.DB/);
       const files = readdirSync(out).filter((f) => f.endsWith('.js') || f.endsWith('.wasm'));
-      const bundle = files.filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(out, f), 'utf8')).join('\n');
+      const bundle = files
+        .filter((f) => f.endsWith('.js'))
+        .map((f) => readFileSync(join(out, f), 'utf8'))
+        .join('\n');
       expect(bundle.length).toBeGreaterThan(10_000);
       expect(bundle).not.toMatch(/require\(["']sharp["']\)|from ["']sharp["']/);
       expect(bundle).not.toMatch(/@libsql\/client/);
       expect(bundle, 'the web console (wrangler.toml [build])').toContain('mhn-hash-worker');
       for (const wasm of ['pdq.wasm', 'blockhash.wasm', 'mozjpeg_dec.wasm', 'squoosh_png_bg.wasm', 'webp_dec.wasm', 'avif_dec.wasm']) {
-        expect(files.some((f) => f.endsWith(wasm)), wasm).toBe(true);
+        expect(
+          files.some((f) => f.endsWith(wasm)),
+          wasm,
+        ).toBe(true);
       }
 
       // Wrangler's own figure ("Total Upload: X KiB / gzip: Y KiB") and ours, module by module.
@@ -40,7 +46,9 @@ describe('the worker bundle', () => {
       expect(Number(gzip), stdout).toBeGreaterThan(0);
       const ours = files.reduce((sum, f) => sum + gzipSync(readFileSync(join(out, f)), { level: 9 }).byteLength, 0) / 1024;
       console.log(`worker bundle: ${raw} KiB, gzip ${gzip} KiB (wrangler); ${ours.toFixed(1)} KiB gzip -9 (modules summed); budget ${BUNDLE_BUDGET_KIB} KiB`);
-      expect(Number(gzip), `the worker grew past its budget of ${BUNDLE_BUDGET_KIB} KiB compressed (README, Edge deployment)`).toBeLessThanOrEqual(BUNDLE_BUDGET_KIB);
+      expect(Number(gzip), `the worker grew past its budget of ${BUNDLE_BUDGET_KIB} KiB compressed (README, Edge deployment)`).toBeLessThanOrEqual(
+        BUNDLE_BUDGET_KIB,
+      );
       expect(ours).toBeLessThanOrEqual(BUNDLE_BUDGET_KIB);
       expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toContain(`${BUNDLE_BUDGET_KIB.toLocaleString('en-US')} KiB compressed`);
     } finally {

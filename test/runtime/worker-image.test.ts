@@ -34,7 +34,7 @@ beforeAll(async () => {
   converted = await convertedImages();
 }, 120_000);
 
-describe('the edge decoder gives sharp\'s pixels', () => {
+describe("the edge decoder gives sharp's pixels", () => {
   it('on every JPEG and PNG of the conformance folders but the CMYK JPEG', async () => {
     const edge = unlimited();
     const differ: string[] = [];
@@ -55,7 +55,7 @@ describe('the edge decoder gives sharp\'s pixels', () => {
       expect([b.width, b.height, b.format], img.name).toEqual([a.width, a.height, a.format]);
       if (img.name.endsWith('.avif')) {
         let n = 0;
-                for (let i = 0; i < a.rgba.length; i++) if (a.rgba[i] !== b.rgba[i]) n++;
+        for (let i = 0; i < a.rgba.length; i++) if (a.rgba[i] !== b.rgba[i]) n++;
         // A few samples of the alpha edge differ (libavif versions); the hashes do not (conformance.test.ts).
         expect(n, img.name).toBeLessThan(a.rgba.length / 10_000);
       } else expect(Buffer.compare(a.rgba, b.rgba), img.name).toBe(0);
@@ -78,9 +78,19 @@ describe('what the edge refuses, in its own words', () => {
     const src = sharp(conformancePath('pdq/pdq/data/bridge-mods/square-256x256.jpg'));
     const jpegTiff = new Uint8Array(await src.clone().tiff({ compression: 'jpeg' }).toBuffer());
     const [f1, f2] = [await src.clone().png().toBuffer(), await src.clone().negate().png().toBuffer()];
-    const animated = new Uint8Array(await sharp([f1, f2], { join: { animated: true } } as never).webp({ loop: 0 }).toBuffer());
+    const animated = new Uint8Array(
+      await sharp([f1, f2], { join: { animated: true } } as never)
+        .webp({ loop: 0 })
+        .toBuffer(),
+    );
     const heic = new Uint8Array([0, 0, 0, 24, ...new TextEncoder().encode('ftypheic'), 0, 0, 0, 0, ...new TextEncoder().encode('mif1heic')]);
-    for (const [bytes, words] of [[cmyk, 'a CMYK JPEG'], [jpegTiff, 'a TIFF with photometric interpretation 6'], [animated, 'an animated WebP'], [heic, 'a HEIC (HEVC) image'], [new TextEncoder().encode('hello, not an image'), 'not an image']] as const) {
+    for (const [bytes, words] of [
+      [cmyk, 'a CMYK JPEG'],
+      [jpegTiff, 'a TIFF with photometric interpretation 6'],
+      [animated, 'an animated WebP'],
+      [heic, 'a HEIC (HEVC) image'],
+      [new TextEncoder().encode('hello, not an image'), 'not an image'],
+    ] as const) {
       const e = await refusal(edge, bytes).catch((x) => new DomainError('internal', `${words}: ${x.message}`));
       expect(e.message).toContain(words);
       expect(e.code, e.message).toBe('unsupported_media_type');
@@ -88,7 +98,7 @@ describe('what the edge refuses, in its own words', () => {
     }
   });
 
-  it('422 for an image cut short or garbage after its header, with the decoder\'s words kept out of the detail', async () => {
+  it("422 for an image cut short or garbage after its header, with the decoder's words kept out of the detail", async () => {
     const edge = unlimited();
     const jpeg = new Uint8Array(readFileSync(conformancePath('pdq/pdq/data/bridge-mods/square-256x256.jpg')));
     const png = new Uint8Array(readFileSync(conformancePath('blockhash/emptyBasket.png')));
@@ -100,7 +110,11 @@ describe('what the edge refuses, in its own words', () => {
   });
 
   it('422 image_too_large from the header alone when the decode would not fit IMAGE_MEMORY_MB, naming the limit', async () => {
-    const big = new Uint8Array(await sharp({ create: { width: 4000, height: 3000, channels: 3, background: '#808080' } }).jpeg({ progressive: true }).toBuffer());
+    const big = new Uint8Array(
+      await sharp({ create: { width: 4000, height: 3000, channels: 3, background: '#808080' } })
+        .jpeg({ progressive: true })
+        .toBuffer(),
+    );
     const h = readImageHeader(big) as ImageHeader;
     const mb = Math.floor(decodeBytes(h, big.byteLength) / 2 ** 20); // just under what it needs
     const e = await refusal(new WasmImageDecoder({ maxPixels: 1e9, memoryBytes: mb * 2 ** 20, modules: edgeCodecModules() }), big);
@@ -112,10 +126,18 @@ describe('what the edge refuses, in its own words', () => {
     expect([ok.width, ok.height]).toEqual([4000, 3000]);
   });
 
-  it('422 image_too_small and MAX_IMAGE_PIXELS in the Node node\'s words', async () => {
-    const tiny = new Uint8Array(await sharp({ create: { width: 15, height: 40, channels: 3, background: '#123456' } }).png().toBuffer());
+  it("422 image_too_small and MAX_IMAGE_PIXELS in the Node node's words", async () => {
+    const tiny = new Uint8Array(
+      await sharp({ create: { width: 15, height: 40, channels: 3, background: '#123456' } })
+        .png()
+        .toBuffer(),
+    );
     expect((await refusal(unlimited(), tiny)).message).toBe((await refusal(node as never, tiny)).message);
-    const wide = new Uint8Array(await sharp({ create: { width: 300, height: 200, channels: 3, background: '#123456' } }).png().toBuffer());
+    const wide = new Uint8Array(
+      await sharp({ create: { width: 300, height: 200, channels: 3, background: '#123456' } })
+        .png()
+        .toBuffer(),
+    );
     const capped = new WasmImageDecoder({ maxPixels: 50_000, memoryBytes: 2 ** 30, modules: edgeCodecModules() });
     const e = await refusal(capped, wide);
     expect(e.code).toBe('image_too_large');

@@ -29,8 +29,18 @@ function jwksServer(keys: Record<string, unknown>[]) {
   return { state, fetch };
 }
 
-const payload = (over: Record<string, unknown> = {}) => ({ origin: ORIGIN, from: '', to: 'c1', issuedAt: new Date().toISOString(), items: [{ op: 'add', type: 'pdq', value: hex(1), labels: ['manifesto'], contributors: 1 }], ...over });
-const sign = (p: unknown, key: CryptoKey, header: Record<string, unknown>) => new CompactSign(new TextEncoder().encode(JSON.stringify(p))).setProtectedHeader({ alg: 'EdDSA', typ: 'hash-batch+jws', ...header } as { alg: string }).sign(key);
+const payload = (over: Record<string, unknown> = {}) => ({
+  origin: ORIGIN,
+  from: '',
+  to: 'c1',
+  issuedAt: new Date().toISOString(),
+  items: [{ op: 'add', type: 'pdq', value: hex(1), labels: ['manifesto'], contributors: 1 }],
+  ...over,
+});
+const sign = (p: unknown, key: CryptoKey, header: Record<string, unknown>) =>
+  new CompactSign(new TextEncoder().encode(JSON.stringify(p)))
+    .setProtectedHeader({ alg: 'EdDSA', typ: 'hash-batch+jws', ...header } as { alg: string })
+    .sign(key);
 const expect0 = { origin: ORIGIN, from: '', jwksUrl: JWKS_URL };
 
 describe('verifyBatch', () => {
@@ -96,7 +106,9 @@ describe('verifyBatch', () => {
       if (!r.ok) expect(r.problem, what).toMatch(problem);
     }
     // HS256 under the published kid is refused before any key is tried.
-    const hs = await new CompactSign(new TextEncoder().encode('{}')).setProtectedHeader({ alg: 'HS256', typ: 'hash-batch+jws', kid: k.kid }).sign(new Uint8Array(32));
+    const hs = await new CompactSign(new TextEncoder().encode('{}'))
+      .setProtectedHeader({ alg: 'HS256', typ: 'hash-batch+jws', kid: k.kid })
+      .sign(new Uint8Array(32));
     expect(await verifyBatch(hs, expect0, jwks)).toMatchObject({ ok: false, problem: expect.stringMatching(/only EdDSA/) });
   });
 });
@@ -120,7 +132,9 @@ describe('RemoteJwks fetching limits', () => {
       seen.push(init);
       const answer = answers[url];
       if (url === 'https://slow.example/jwks') {
-        return new Promise((_, reject) => init.signal!.addEventListener('abort', () => reject(Object.assign(new Error('timed out'), { name: 'TimeoutError' }))));
+        return new Promise((_, reject) =>
+          init.signal!.addEventListener('abort', () => reject(Object.assign(new Error('timed out'), { name: 'TimeoutError' }))),
+        );
       }
       return answer();
     };

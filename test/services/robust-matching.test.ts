@@ -12,7 +12,16 @@ function image(pdqQuality: number, blockhashQuality: number): MediaHashes {
     kind: 'image',
     hashes: { pdq: { value: hex('a'), quality: pdqQuality }, blockhash: { value: hex('b') }, md5: { value: '1'.repeat(32) }, sha256: { value: hex('2') } },
     media: { width: 100, height: 100, format: 'png' },
-    variants: { pdq: [{ variant: 'original', value: hex('a') }, { variant: 'rotate90', value: hex('c') }], blockhash: [{ variant: 'original', value: hex('b') }, { variant: 'rotate90', value: hex('d') }] },
+    variants: {
+      pdq: [
+        { variant: 'original', value: hex('a') },
+        { variant: 'rotate90', value: hex('c') },
+      ],
+      blockhash: [
+        { variant: 'original', value: hex('b') },
+        { variant: 'rotate90', value: hex('d') },
+      ],
+    },
     robust: [
       { type: 'pdq', value: hex('a'), quality: pdqQuality, variant: 'whole' },
       { type: 'blockhash', value: hex('b'), quality: blockhashQuality, variant: 'whole' },
@@ -28,9 +37,20 @@ describe('shareableImageHashes', () => {
     // The whole image's blockhash passes its own gate but goes with its PDQ: too smooth for both.
     expect(items.map((i) => `${i.type}/${i.variant ?? '-'}`)).toEqual(['pdq/trim', 'md5/-', 'sha256/-']);
     expect(omitted).toEqual([
-      { type: 'pdq', variant: 'whole', quality: 30, reason: 'PDQ quality 30 is below 50: the image is too flat for this hash to tell it from unrelated images' },
+      {
+        type: 'pdq',
+        variant: 'whole',
+        quality: 30,
+        reason: 'PDQ quality 30 is below 50: the image is too flat for this hash to tell it from unrelated images',
+      },
       { type: 'blockhash', variant: 'whole', quality: 70, reason: "the image's PDQ quality 30 is below 50: too smooth for blockhash as well" },
-      { type: 'blockhash', variant: 'trim', quality: 10, reason: "blockhash quality (the share of blocks clear of their band's median) 10 is below 40: the trim region is too flat for this hash to tell it from unrelated images" },
+      {
+        type: 'blockhash',
+        variant: 'trim',
+        quality: 10,
+        reason:
+          "blockhash quality (the share of blocks clear of their band's median) 10 is below 40: the trim region is too flat for this hash to tell it from unrelated images",
+      },
     ]);
   });
 });
@@ -54,8 +74,21 @@ describe('robustImageQueries', () => {
 });
 
 describe('settleWeak', () => {
-  const match = (type: 'pdq' | 'blockhash', weak: boolean) => ({ id: type, type, value: hex('a'), distance: 30, labels: [], contributors: 1, feedback: { confirm: 0, dispute: 0 }, ...(weak ? { weak } : {}) });
-  const result = (type: 'pdq' | 'blockhash', matches: ReturnType<typeof match>[]): MatchAnswer => ({ query: { type, value: hex('a') }, matched: matches.length > 0, matches });
+  const match = (type: 'pdq' | 'blockhash', weak: boolean) => ({
+    id: type,
+    type,
+    value: hex('a'),
+    distance: 30,
+    labels: [],
+    contributors: 1,
+    feedback: { confirm: 0, dispute: 0 },
+    ...(weak ? { weak } : {}),
+  });
+  const result = (type: 'pdq' | 'blockhash', matches: ReturnType<typeof match>[]): MatchAnswer => ({
+    query: { type, value: hex('a') },
+    matched: matches.length > 0,
+    matches,
+  });
 
   it('keeps a lone weak match weak', () => {
     const r = [result('pdq', [match('pdq', true)]), result('blockhash', [])];

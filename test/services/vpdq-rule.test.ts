@@ -13,7 +13,10 @@ import { json, makeTestApp, type TestApp } from '../support/app';
 
 const rnd = uniform(11);
 const pick = (n: number) => Math.floor(rnd() * n);
-const word = () => Math.floor(rnd() * 2 ** 32).toString(16).padStart(8, '0');
+const word = () =>
+  Math.floor(rnd() * 2 ** 32)
+    .toString(16)
+    .padStart(8, '0');
 const randomHash = () => Array.from({ length: 8 }, word).join('');
 
 /** `hash` with `k` of its bits flipped (some may flip back: at most k bits away). */
@@ -60,8 +63,16 @@ interface VideoMatch {
 }
 
 const RULES = [
-  { name: 'the defaults (80 % of the query, 0 % of the candidate)', env: {} as Record<string, string>, rule: { queryMatchPercent: 80, candidateMatchPercent: 0 } },
-  { name: '60 % of the query and 50 % of the candidate', env: { VPDQ_QUERY_MATCH_PERCENT: '60', VPDQ_CANDIDATE_MATCH_PERCENT: '50' }, rule: { queryMatchPercent: 60, candidateMatchPercent: 50 } },
+  {
+    name: 'the defaults (80 % of the query, 0 % of the candidate)',
+    env: {} as Record<string, string>,
+    rule: { queryMatchPercent: 80, candidateMatchPercent: 0 },
+  },
+  {
+    name: '60 % of the query and 50 % of the candidate',
+    env: { VPDQ_QUERY_MATCH_PERCENT: '60', VPDQ_CANDIDATE_MATCH_PERCENT: '50' },
+    rule: { queryMatchPercent: 60, candidateMatchPercent: 50 },
+  },
 ];
 
 describe.each(RULES)('the node and vpdqMatch agree: $name', ({ env, rule }) => {

@@ -17,7 +17,15 @@ import type { PeerRow, PulledItem, PullCommit } from '../../src/storage/types';
 const T0 = Date.UTC(2026, 0, 1);
 const ORIGIN = 'https://a.example';
 const hex = (n: number) => n.toString(16).padStart(64, '0');
-const pdq = (n: number, over: Partial<PulledItem> = {}): PulledItem => ({ type: 'pdq', value: hex(n), active: true, labels: ['attack-footage'], contributors: 1, externalId: null, ...over });
+const pdq = (n: number, over: Partial<PulledItem> = {}): PulledItem => ({
+  type: 'pdq',
+  value: hex(n),
+  active: true,
+  labels: ['attack-footage'],
+  contributors: 1,
+  externalId: null,
+  ...over,
+});
 
 let db: OpenDb;
 let ledger: SqlLedger;
@@ -34,7 +42,17 @@ beforeAll(async () => {
 afterAll(() => db.close());
 
 const entries = () => auditEntries(log);
-const commit = (over: Partial<PullCommit>): PullCommit => ({ at: T0, peerId: 'p1', origin: ORIGIN, from: '', to: 'c1', served: 0, items: [], jwsSha256: 'ab'.repeat(32), ...over });
+const commit = (over: Partial<PullCommit>): PullCommit => ({
+  at: T0,
+  peerId: 'p1',
+  origin: ORIGIN,
+  from: '',
+  to: 'c1',
+  served: 0,
+  items: [],
+  jwsSha256: 'ab'.repeat(32),
+  ...over,
+});
 
 describe('peers', () => {
   it('one standing peer per URL; changes only when something differs; a removed peer changes no more', async () => {
@@ -65,7 +83,12 @@ describe('peers', () => {
 
 describe('a pull commit', () => {
   it('applies items, cursor and one audit entry together; a second apply of the same batch (another instance) writes nothing', async () => {
-    const batch = commit({ from: '', to: 'c1', served: 3, items: [pdq(1, { contributors: 2, externalId: 'ref-1' }), pdq(2), pdq(3, { active: false, labels: [] })] });
+    const batch = commit({
+      from: '',
+      to: 'c1',
+      served: 3,
+      items: [pdq(1, { contributors: 2, externalId: 'ref-1' }), pdq(2), pdq(3, { active: false, labels: [] })],
+    });
     const auditBefore = await log.auditSize();
     const changesBefore = await store.lastChange();
     // Eight instances apply the same verified batch at once: one commit applies it.
@@ -73,7 +96,12 @@ describe('a pull commit', () => {
     expect(results.filter((r) => r.applied)).toHaveLength(1);
     expect(await log.auditSize()).toBe(auditBefore + 1);
     const [pull] = (await entries()).slice(auditBefore);
-    expect(pull).toMatchObject({ action: 'federation.pull', actor: 'federation', subject: { kind: 'peer', id: 'p1' }, content: { origin: ORIGIN, from: '', to: 'c1', items: 3 } });
+    expect(pull).toMatchObject({
+      action: 'federation.pull',
+      actor: 'federation',
+      subject: { kind: 'peer', id: 'p1' },
+      content: { origin: ORIGIN, from: '', to: 'c1', items: 3 },
+    });
     // Two hashes taken (the inactive one was never held, so nothing is written for it).
     const changes = await store.changesSince(changesBefore, 100);
     expect(changes.map((c) => [c.kind, c.snapshot.value, c.snapshot.contributors, c.snapshot.origin])).toEqual([
@@ -91,7 +119,14 @@ describe('a pull commit', () => {
 
   it('follows the origin: relabel, contributor count, retraction, re-share; a removed peer takes nothing', async () => {
     const before = await store.lastChange();
-    await ledger.applyPull(commit({ from: 'c1', to: 'c2', served: 2, items: [pdq(1, { labels: ['attack-footage', 'manifesto'], contributors: 2, externalId: 'ref-1' }), pdq(2, { contributors: 3 })] }));
+    await ledger.applyPull(
+      commit({
+        from: 'c1',
+        to: 'c2',
+        served: 2,
+        items: [pdq(1, { labels: ['attack-footage', 'manifesto'], contributors: 2, externalId: 'ref-1' }), pdq(2, { contributors: 3 })],
+      }),
+    );
     await ledger.applyPull(commit({ from: 'c2', to: 'c3', served: 1, items: [pdq(1, { active: false, labels: [], contributors: 0 })] }));
     await ledger.applyPull(commit({ from: 'c3', to: 'c4', served: 1, items: [pdq(1, { labels: ['recruitment'] })] }));
     // Nothing new for an item that changes nothing.
@@ -112,13 +147,19 @@ describe('a pull commit', () => {
   it('a video pulled with its frames; a failure recorded on the peer, a refusal audited once per reason', async () => {
     await ledger.addPeer({ at: T0, actor: 'admin', peer: peerRow('v1', 'https://v.example') });
     const frames = [0, 1, 2].map((i) => ({ frame: i * 30, timestampMs: i * 1000, quality: 90, value: hex(100 + i), indexed: true }));
-    await ledger.applyPull({ ...commit({ peerId: 'v1', origin: 'https://v.example', from: '', to: 'v1', served: 1 }), items: [{ type: 'vpdq', value: hex(99), active: true, labels: [], contributors: 1, externalId: null, frames }] });
+    await ledger.applyPull({
+      ...commit({ peerId: 'v1', origin: 'https://v.example', from: '', to: 'v1', served: 1 }),
+      items: [{ type: 'vpdq', value: hex(99), active: true, labels: [], contributors: 1, externalId: null, frames }],
+    });
     const [video] = await store.changesSince((await store.lastChange()) - 1, 10);
     expect(video).toMatchObject({ kind: 'add', snapshot: { type: 'vpdq', origin: 'https://v.example' } });
     expect((await store.framesOf(video.hashId)).map((f) => f.value)).toEqual([hex(100), hex(101), hex(102)]);
     // A PDF's pages are stored as a video's frames are, and read back as the PDF's own.
     const pages = [1, 2].map((p) => ({ frame: p, timestampMs: 0, quality: 80, value: hex(200 + p), indexed: true }));
-    await ledger.applyPull({ ...commit({ peerId: 'v1', origin: 'https://v.example', from: 'v1', to: 'v2', served: 1 }), items: [{ type: 'pdf', value: hex(199), active: true, labels: [], contributors: 1, externalId: null, frames: pages }] });
+    await ledger.applyPull({
+      ...commit({ peerId: 'v1', origin: 'https://v.example', from: 'v1', to: 'v2', served: 1 }),
+      items: [{ type: 'pdf', value: hex(199), active: true, labels: [], contributors: 1, externalId: null, frames: pages }],
+    });
     const [pdf] = await store.changesSince((await store.lastChange()) - 1, 10);
     expect(pdf).toMatchObject({ kind: 'add', snapshot: { type: 'pdf', origin: 'https://v.example' } });
     expect((await store.framesOf(pdf.hashId)).map((f) => [f.frame, f.value])).toEqual([
@@ -127,7 +168,12 @@ describe('a pull commit', () => {
     ]);
     const auditBefore = await log.auditSize();
     for (const error of ['batch refused: bad signature', 'batch refused: bad signature', 'the peer could not be reached']) {
-      await ledger.recordPullFailure({ at: T0, peerId: 'v1', error, refused: error.startsWith('batch') ? { origin: 'https://v.example', from: 'v1', jwsSha256: null } : undefined });
+      await ledger.recordPullFailure({
+        at: T0,
+        peerId: 'v1',
+        error,
+        refused: error.startsWith('batch') ? { origin: 'https://v.example', from: 'v1', jwsSha256: null } : undefined,
+      });
     }
     expect((await entries()).slice(auditBefore).map((e) => [e.action, e.content.reason])).toEqual([['federation.refuse', 'batch refused: bad signature']]);
     expect(await fed.getPeer('v1')).toMatchObject({ failures: 3, lastError: 'the peer could not be reached' });
@@ -135,7 +181,7 @@ describe('a pull commit', () => {
 });
 
 describe('the federation feed reads', () => {
-  it('serves only this node\'s own hashes, in log order, within the range asked', async () => {
+  it("serves only this node's own hashes, in log order, within the range asked", async () => {
     const start = await store.lastChange();
     await ledger.share({ at: T0, contributor: 'm1', items: [{ type: 'pdq', value: hex(500), labels: ['manifesto'], externalId: 'mine' }] });
     await ledger.addPeer({ at: T0, actor: 'admin', peer: peerRow('p3', 'https://b.example') });
@@ -155,14 +201,26 @@ describe('the federation feed reads', () => {
 describe('the statements find their rows through indexes', () => {
   it('no federation statement scans a table that grows', async () => {
     // Rows in every table, then ANALYZE, so the planner sees a database like a node's.
-    await ledger.share({ at: T0, contributor: 'p1', items: Array.from({ length: 50 }, (_, i) => ({ type: 'pdq' as const, value: hex(1000 + i), labels: ['manifesto'], externalId: null })) });
-    await ledger.applyPull(commit({ peerId: 'p3', origin: 'https://b.example', from: 'b1', to: 'b2', served: 50, items: Array.from({ length: 50 }, (_, i) => pdq(2000 + i)) }));
+    await ledger.share({
+      at: T0,
+      contributor: 'p1',
+      items: Array.from({ length: 50 }, (_, i) => ({ type: 'pdq' as const, value: hex(1000 + i), labels: ['manifesto'], externalId: null })),
+    });
+    await ledger.applyPull(
+      commit({ peerId: 'p3', origin: 'https://b.example', from: 'b1', to: 'b2', served: 50, items: Array.from({ length: 50 }, (_, i) => pdq(2000 + i)) }),
+    );
     await db.client.execute('ANALYZE');
     const frames = [{ frame: 0, timestampMs: 0, quality: 90, value: hex(3), indexed: true }];
     const built: Stmt[][] = [
       addPeerStatements({ at: T0, tx: 't', actor: 'a', peer: peerRow('x', 'https://x.example') }).stmts,
-      updatePeerStatements({ at: T0, tx: 't', actor: 'a', peerId: 'x', action: 'update', set: { matching: false, labels: ['manifesto'], intervalMs: 5 } }).stmts,
-      pullStatements({ ...commit({ served: 2, items: [pdq(1), { type: 'vpdq', value: hex(2), active: true, labels: [], contributors: 1, externalId: null, frames }] }), tx: 't', ids: ['i', 'j'], buckets: true }).stmts,
+      updatePeerStatements({ at: T0, tx: 't', actor: 'a', peerId: 'x', action: 'update', set: { matching: false, labels: ['manifesto'], intervalMs: 5 } })
+        .stmts,
+      pullStatements({
+        ...commit({ served: 2, items: [pdq(1), { type: 'vpdq', value: hex(2), active: true, labels: [], contributors: 1, externalId: null, frames }] }),
+        tx: 't',
+        ids: ['i', 'j'],
+        buckets: true,
+      }).stmts,
       pullFailureStatements({ at: T0, peerId: 'x', error: 'e', refused: { origin: 'o', from: '', jwsSha256: null } }),
     ];
     let checked = 0;
@@ -170,7 +228,9 @@ describe('the statements find their rows through indexes', () => {
       for (const s of stmts) {
         const { sql, lines } = await planOf(db, s);
         // A search of hashes by its origin alone would read every hash of a peer (per item).
-        const scans = lines.filter((l) => (/^SCAN /.test(l) && !/^SCAN (r|j|f|lj|p|i|x|CONSTANT ROW|\d+ CONSTANT ROWS|\(subquery-\d+\))( |$)/.test(l)) || /\(origin=\?\)$/.test(l));
+        const scans = lines.filter(
+          (l) => (/^SCAN /.test(l) && !/^SCAN (r|j|f|lj|p|i|x|CONSTANT ROW|\d+ CONSTANT ROWS|\(subquery-\d+\))( |$)/.test(l)) || /\(origin=\?\)$/.test(l),
+        );
         expect(scans, `${sql}\n${lines.join('\n')}`).toEqual([]);
         checked++;
       }

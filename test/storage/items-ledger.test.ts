@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { itemId } from '../../src/core/items';
 import type { OpenDb } from '../../src/runtime/node/database';
 import type { SqlHashStore } from '../../src/storage/hash-store';
-import { relabelItemStatements, retractItemStatements, shareStatements, SqlLedger, type Stmt } from '../../src/storage/ledger';
+import { relabelItemStatements, retractItemStatements, shareStatements, type SqlLedger, type Stmt } from '../../src/storage/ledger';
 import type { SqlLogStore } from '../../src/storage/log-store';
 import type { LedgerItem, LedgerShareItem } from '../../src/storage/types';
 import { auditEntries, openLedgerDb, planOf } from '../support/ledger-db';
@@ -31,7 +31,13 @@ afterAll(() => db.close());
 function image(seed: number, labels: string[], variants: Record<string, string> = {}): { items: LedgerShareItem[]; media: LedgerItem[]; item: LedgerItem } {
   const sha = hex(seed * 10 + 4);
   const item: LedgerItem = { id: itemId('http://node.test', sha), sha256: sha, kind: 'image', labels };
-  const h = (type: LedgerShareItem['type'], value: string): LedgerShareItem => ({ type, value, labels, externalId: null, links: [{ item: item.id, variant: variants[type] ?? 'whole' }] });
+  const h = (type: LedgerShareItem['type'], value: string): LedgerShareItem => ({
+    type,
+    value,
+    labels,
+    externalId: null,
+    links: [{ item: item.id, variant: variants[type] ?? 'whole' }],
+  });
   return {
     items: [h('pdq', hex(seed * 10 + 1)), h('blockhash', hex(seed * 10 + 2)), h('md5', hex(seed * 10 + 3, 32)), h('sha256', sha)],
     media: [item],
@@ -44,7 +50,7 @@ const of = (img: ReturnType<typeof image>) => ({ items: img.items, media: img.me
 const standing = async (hashId: string) => (await store.getById(hashId))!.contributions.filter((c) => c.retractedAt === null).map((c) => c.contributor);
 
 describe('a share of media makes one item', () => {
-  it('writes the item, its hashes with their variants and the member\'s share in the commit of the hashes', async () => {
+  it("writes the item, its hashes with their variants and the member's share in the commit of the hashes", async () => {
     const img = image(1, ['attack-footage'], { blockhash: 'trim' });
     const before = await log.auditSize();
     const last = await store.lastChange();
@@ -76,7 +82,12 @@ describe('a share of media makes one item', () => {
     expect(added[0]).toMatchObject({
       actor: 'p1',
       subject: { kind: 'item', id: img.item.id },
-      content: { sha256: img.item.sha256, kind: 'image', labels: ['attack-footage'], hashes: img.items.map((h) => ({ type: h.type, value: h.value, variant: h.links?.[0].variant })) },
+      content: {
+        sha256: img.item.sha256,
+        kind: 'image',
+        labels: ['attack-footage'],
+        hashes: img.items.map((h) => ({ type: h.type, value: h.value, variant: h.links?.[0].variant })),
+      },
     });
     for (const e of (await log.auditEntries(0, await log.auditSize())).map((x) => x.entry)) expect(canonicalize(JSON.parse(e))).toBe(e);
   });
@@ -98,7 +109,12 @@ describe('a share of media makes one item', () => {
       ['p1', ['glorification']],
       ['p2', ['manifesto']],
     ]);
-    expect((await auditEntries(log)).slice(size).filter((e) => e.subject.kind === 'item').map((e) => [e.action, e.actor])).toEqual([
+    expect(
+      (await auditEntries(log))
+        .slice(size)
+        .filter((e) => e.subject.kind === 'item')
+        .map((e) => [e.action, e.actor]),
+    ).toEqual([
       ['item.share', 'p2'],
       ['item.relabel', 'p1'],
     ]);
@@ -147,7 +163,16 @@ describe('a share of media makes one item', () => {
       at: T0,
       contributor: 'p1',
       media: img.media,
-      items: [...img.items, { type: 'vpdq', value: hex(49), labels: ['attack-footage'], externalId: null, frames: [{ frame: 0, timestampMs: 0, quality: 90, value: null as unknown as string, indexed: true }] }],
+      items: [
+        ...img.items,
+        {
+          type: 'vpdq',
+          value: hex(49),
+          labels: ['attack-footage'],
+          externalId: null,
+          frames: [{ frame: 0, timestampMs: 0, quality: 90, value: null as unknown as string, indexed: true }],
+        },
+      ],
     });
     await expect(bad).rejects.toThrow();
     expect(await store.getItem(img.item.id)).toBeNull();
@@ -174,7 +199,10 @@ describe('retracting and relabelling an item', () => {
     expect(r2).toMatchObject({ changed: true, contributors: 0, hashes: 4 });
     for (const id of ids) expect((await store.getById(id))!.status).toBe('retracted');
     const feed = await store.changesSince(last, 100);
-    expect(feed.map((c) => [c.kind, c.hashId, c.snapshot.contributors])).toEqual([...ids.map((id) => ['update', id, 1]), ...ids.map((id) => ['retract', id, 0])]);
+    expect(feed.map((c) => [c.kind, c.hashId, c.snapshot.contributors])).toEqual([
+      ...ids.map((id) => ['update', id, 1]),
+      ...ids.map((id) => ['retract', id, 0]),
+    ]);
     expect(feed.every((c) => c.snapshot.items?.[0].id === img.item.id)).toBe(true);
 
     const added = (await auditEntries(log)).slice(size);
@@ -202,7 +230,7 @@ describe('retracting and relabelling an item', () => {
     expect((await store.getById(shared))!.status).toBe('retracted');
   });
 
-  it('an admin withdraws every member\'s share', async () => {
+  it("an admin withdraws every member's share", async () => {
     const img = image(8, ['attack-footage']);
     const s = await ledger.share({ at: T0, contributor: 'p1', ...of(img) });
     await ledger.share({ at: T0, contributor: 'p2', ...of(img) });
@@ -213,7 +241,7 @@ describe('retracting and relabelling an item', () => {
     expect([e.action, e.actor, e.content.contributorsRetracted]).toEqual(['item.retract', 'admin-1', ['p1', 'p2']]);
   });
 
-  it('relabels the member\'s share and its standing contributions in one commit', async () => {
+  it("relabels the member's share and its standing contributions in one commit", async () => {
     const img = image(9, ['attack-footage']);
     const s = await ledger.share({ at: T0, contributor: 'p1', ...of(img) });
     await ledger.share({ at: T0, contributor: 'p2', ...of(img) });
@@ -233,7 +261,9 @@ describe('retracting and relabelling an item', () => {
     const same = await ledger.relabelItem({ at: T0 + 2, member: 'p1', itemId: img.item.id, labels: ['manifesto', 'recruitment'] });
     expect(same).toMatchObject({ changed: false, hashes: 0 });
     const added = (await auditEntries(log)).slice(size);
-    expect(added.map((e) => [e.action, e.content.labels, e.content.hashesRelabelled])).toEqual([['item.relabel', ['manifesto', 'recruitment'], s.items.map((x) => x.id).sort()]]);
+    expect(added.map((e) => [e.action, e.content.labels, e.content.hashesRelabelled])).toEqual([
+      ['item.relabel', ['manifesto', 'recruitment'], s.items.map((x) => x.id).sort()],
+    ]);
     // A member whose share does not stand changes nothing.
     const none = await ledger.relabelItem({ at: T0 + 3, member: 'p3', itemId: img.item.id, labels: ['manifesto'] });
     expect(none).toMatchObject({ changed: false, hashes: 0 });
@@ -246,7 +276,15 @@ describe('the item statements find their rows through indexes', () => {
     await db.client.execute('ANALYZE');
     const img = image(100, ['attack-footage']);
     const built: Stmt[][] = [
-      shareStatements({ at: T0, tx: 't', contributor: 'p1', origin: '', items: img.items.map((x, i) => ({ ...x, id: `n${i}` })), media: img.media, buckets: true }).stmts,
+      shareStatements({
+        at: T0,
+        tx: 't',
+        contributor: 'p1',
+        origin: '',
+        items: img.items.map((x, i) => ({ ...x, id: `n${i}` })),
+        media: img.media,
+        buckets: true,
+      }).stmts,
       retractItemStatements({ at: T0, tx: 't', actor: 'p1', itemId: img.item.id, sha256: img.item.sha256, contributor: 'p1' }).stmts,
       retractItemStatements({ at: T0, tx: 't', actor: 'a', itemId: img.item.id, sha256: img.item.sha256, contributor: null }).stmts,
       relabelItemStatements({ at: T0, tx: 't', member: 'p1', itemId: img.item.id, labels: ['manifesto'] }).stmts,

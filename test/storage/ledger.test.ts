@@ -26,7 +26,13 @@ import type { LedgerShareItem } from '../../src/storage/types';
 
 const T0 = Date.UTC(2026, 0, 1);
 const hex = (n: number, len = 64) => n.toString(16).padStart(len, '0');
-const item = (value: string, labels: string[], over: Partial<LedgerShareItem> = {}): LedgerShareItem => ({ type: 'pdq', value, labels, externalId: null, ...over });
+const item = (value: string, labels: string[], over: Partial<LedgerShareItem> = {}): LedgerShareItem => ({
+  type: 'pdq',
+  value,
+  labels,
+  externalId: null,
+  ...over,
+});
 
 let db: OpenDb;
 let ledger: SqlLedger;
@@ -79,7 +85,11 @@ describe('share', () => {
   it('a hash named twice in one call is shared once, with the union of the labels', async () => {
     const v = hex(31);
     const before = await log.auditSize();
-    const r = await ledger.share({ at: T0, contributor: 'p5', items: [item(v, ['recruitment']), item(hex(32), ['manifesto']), item(v, ['glorification', 'recruitment'])] });
+    const r = await ledger.share({
+      at: T0,
+      contributor: 'p5',
+      items: [item(v, ['recruitment']), item(hex(32), ['manifesto']), item(v, ['glorification', 'recruitment'])],
+    });
     expect(r.items.map((x) => x.outcome)).toEqual(['created', 'created', 'created']);
     expect(r.items[0].id).toBe(r.items[2].id);
     const h = (await store.getById(r.items[0].id))!;
@@ -100,7 +110,7 @@ describe('share', () => {
     expect(half.items.map((x) => x.id)).toEqual(r.items.slice(0, 500).map((x) => x.id));
   });
 
-  it('stores a video\'s frames with the hash that brings them, and reads them by video and by seq', async () => {
+  it("stores a video's frames with the hash that brings them, and reads them by video and by seq", async () => {
     const f = (c: string) => c.repeat(64);
     const frame = (n: number, value: string, quality: number, indexed: boolean) => ({ frame: n, timestampMs: n * 1000, quality, value, indexed });
     const r = await ledger.share({
@@ -108,7 +118,10 @@ describe('share', () => {
       contributor: 'p1',
       items: [
         // Frames 0 and 2 indexed; 1 is low quality; 3 repeats 0.
-        item(f('e'), ['attack-footage'], { type: 'vpdq', frames: [frame(0, f('a'), 90, true), frame(1, f('b'), 20, false), frame(2, f('c'), 80, true), frame(3, f('a'), 90, false)] }),
+        item(f('e'), ['attack-footage'], {
+          type: 'vpdq',
+          frames: [frame(0, f('a'), 90, true), frame(1, f('b'), 20, false), frame(2, f('c'), 80, true), frame(3, f('a'), 90, false)],
+        }),
         item(f('d'), ['attack-footage'], { type: 'vpdq', frames: [frame(0, f('9'), 100, true)] }),
       ],
     });
@@ -121,7 +134,12 @@ describe('share', () => {
       [3, 90, false, 3000],
     ]);
     expect((await store.indexedFramesOf([v1.id, v2.id])).map((e) => e.value).sort()).toEqual([f('9'), f('a'), f('c')]);
-    expect(await store.frameCounts([v1.id, v2.id, 'nothing'])).toEqual(new Map([[v1.id, 4], [v2.id, 1]]));
+    expect(await store.frameCounts([v1.id, v2.id, 'nothing'])).toEqual(
+      new Map([
+        [v1.id, 4],
+        [v2.id, 1],
+      ]),
+    );
     const owners = await store.framesBySeqs([rows[2].seq, 99999]);
     expect(owners.map((o) => [o.hashId, o.frame, o.hashSeq, o.indexedFrames])).toEqual([[v1.id, 2, v1.seq, 2]]);
     // Sharing the video again brings no second copy of its frames.
@@ -135,7 +153,13 @@ describe('share', () => {
     const bad = ledger.share({
       at: T0,
       contributor: 'p1',
-      items: [item(hex(77), ['attack-footage']), item(hex(78), ['attack-footage'], { type: 'vpdq', frames: [{ frame: 0, timestampMs: 0, quality: 90, value: null as unknown as string, indexed: true }] })],
+      items: [
+        item(hex(77), ['attack-footage']),
+        item(hex(78), ['attack-footage'], {
+          type: 'vpdq',
+          frames: [{ frame: 0, timestampMs: 0, quality: 90, value: null as unknown as string, indexed: true }],
+        }),
+      ],
     });
     await expect(bad).rejects.toThrow();
     expect(await log.auditSize()).toBe(size);
@@ -152,7 +176,11 @@ describe('retract and feedback', () => {
     const id = items[0].id;
     const one = await ledger.retract({ at: T0 + 1, actor: 'p1', hashId: id, type: 'pdq', value: v, contributor: 'p1' });
     expect(one).toMatchObject({ changed: true, status: 'active', contributors: 1 });
-    expect(await ledger.retract({ at: T0 + 2, actor: 'p1', hashId: id, type: 'pdq', value: v, contributor: 'p1' })).toMatchObject({ changed: false, status: 'active', contributors: 1 });
+    expect(await ledger.retract({ at: T0 + 2, actor: 'p1', hashId: id, type: 'pdq', value: v, contributor: 'p1' })).toMatchObject({
+      changed: false,
+      status: 'active',
+      contributors: 1,
+    });
     const all = await ledger.retract({ at: T0 + 3, actor: 'admin', hashId: id, type: 'pdq', value: v, contributor: null });
     expect(all).toMatchObject({ changed: true, status: 'retracted', contributors: 0 });
     const changes = (await store.changesSince(0, 100_000)).filter((c) => c.hashId === id);
@@ -172,9 +200,20 @@ describe('retract and feedback', () => {
     const back = await ledger.share({ at: T0 + 4, contributor: 'p1', items: [item(v, ['attack-footage'])] });
     expect(back.items[0]).toMatchObject({ id, outcome: 'added' });
     expect((await store.changesSince(all.lastChange, 10)).map((c) => c.kind)).toEqual(['add']);
-    expect(await ledger.feedback({ at: T0 + 5, member: 'p9', hashId: id, verdict: 'confirm', reason: null })).toMatchObject({ outcome: 'recorded', confirm: 1, dispute: 0 });
-    expect(await ledger.feedback({ at: T0 + 6, member: 'p9', hashId: id, verdict: 'confirm', reason: null })).toMatchObject({ outcome: 'unchanged', confirm: 1 });
-    expect(await ledger.feedback({ at: T0 + 7, member: 'p9', hashId: id, verdict: 'dispute', reason: 'a news report' })).toMatchObject({ outcome: 'recorded', confirm: 0, dispute: 1 });
+    expect(await ledger.feedback({ at: T0 + 5, member: 'p9', hashId: id, verdict: 'confirm', reason: null })).toMatchObject({
+      outcome: 'recorded',
+      confirm: 1,
+      dispute: 0,
+    });
+    expect(await ledger.feedback({ at: T0 + 6, member: 'p9', hashId: id, verdict: 'confirm', reason: null })).toMatchObject({
+      outcome: 'unchanged',
+      confirm: 1,
+    });
+    expect(await ledger.feedback({ at: T0 + 7, member: 'p9', hashId: id, verdict: 'dispute', reason: 'a news report' })).toMatchObject({
+      outcome: 'recorded',
+      confirm: 0,
+      dispute: 1,
+    });
     const fb = (await entries()).filter((e) => e.action === 'hash.feedback' && e.subject.id === id);
     expect(fb.map((e) => [e.content.verdict, e.content.previous])).toEqual([
       ['confirm', null],
@@ -202,7 +241,15 @@ describe('clients and node keys', () => {
     expect((await ledger.addClientKey({ at: T0, actor: 'x', key: { ...key, clientId: 'nobody' } })).added).toBe(false);
     expect((await ledger.revokeClientKey({ at: T0, actor: 'x', clientId: 'a3', kid: 'k1' })).revoked).toBe(true);
     expect((await ledger.revokeClientKey({ at: T0, actor: 'x', clientId: 'a3', kid: 'k1' })).revoked).toBe(false);
-    const nodeKey = (kid: string) => ({ kid, alg: 'EdDSA', publicJwk: { kid }, privateJwk: 'sealed', status: 'current' as const, createdAt: T0, retiredAt: null });
+    const nodeKey = (kid: string) => ({
+      kid,
+      alg: 'EdDSA',
+      publicJwk: { kid },
+      privateJwk: 'sealed',
+      status: 'current' as const,
+      createdAt: T0,
+      retiredAt: null,
+    });
     const firsts = await Promise.all([1, 2, 3].map((i) => ledger.rotateNodeKey({ at: T0, actor: 'node', key: nodeKey(`n${i}`), onlyIfNoCurrent: true })));
     expect(firsts.filter((r) => r.rotated)).toHaveLength(1);
     expect((await ledger.rotateNodeKey({ at: T0, actor: 'admin', key: nodeKey('n9') })).rotated).toBe(true);
@@ -217,15 +264,43 @@ describe('the statements find their rows through indexes', () => {
     const { items } = await ledger.share({ at: T0, contributor: 'p1', items: Array.from({ length: 50 }, (_, i) => item(hex(500 + i), ['attack-footage'])) });
     await db.client.execute('ANALYZE');
     const built: Stmt[][] = [
-      shareStatements({ at: T0, tx: 't', contributor: 'p1', origin: '', items: [{ ...item(hex(1), ['x']), id: 'i' }, { ...item(hex(2), ['x'], { type: 'vpdq', frames: [{ frame: 0, timestampMs: 0, quality: 90, value: hex(3), indexed: true }] }), id: 'j' }], buckets: true }).stmts,
+      shareStatements({
+        at: T0,
+        tx: 't',
+        contributor: 'p1',
+        origin: '',
+        items: [
+          { ...item(hex(1), ['x']), id: 'i' },
+          { ...item(hex(2), ['x'], { type: 'vpdq', frames: [{ frame: 0, timestampMs: 0, quality: 90, value: hex(3), indexed: true }] }), id: 'j' },
+        ],
+        buckets: true,
+      }).stmts,
       retractStatements({ at: T0, tx: 't', actor: 'p1', hashId: items[0].id, type: 'pdq', value: hex(500), contributor: 'p1' }).stmts,
       retractStatements({ at: T0, tx: 't', actor: 'a', hashId: items[0].id, type: 'pdq', value: hex(500), contributor: null }).stmts,
       feedbackStatements({ at: T0, tx: 't', member: 'p2', hashId: items[0].id, verdict: 'confirm', reason: null }).stmts,
-      createClientStatements({ at: T0, tx: 't', actor: 'a', client: { id: 'c', name: 'c', role: 'admin', status: 'active', createdAt: T0, updatedAt: T0 }, keys: [{ kid: 'k', clientId: 'c', jwk: {}, alg: 'EdDSA', status: 'active', createdAt: T0, revokedAt: null }], onlyIfNoAdmin: true }).stmts,
+      createClientStatements({
+        at: T0,
+        tx: 't',
+        actor: 'a',
+        client: { id: 'c', name: 'c', role: 'admin', status: 'active', createdAt: T0, updatedAt: T0 },
+        keys: [{ kid: 'k', clientId: 'c', jwk: {}, alg: 'EdDSA', status: 'active', createdAt: T0, revokedAt: null }],
+        onlyIfNoAdmin: true,
+      }).stmts,
       setClientStatusStatements({ at: T0, tx: 't', actor: 'a', clientId: 'c', status: 'suspended' }).stmts,
-      addClientKeyStatements({ at: T0, tx: 't', actor: 'a', key: { kid: 'k', clientId: 'c', jwk: {}, alg: 'EdDSA', status: 'active', createdAt: T0, revokedAt: null } }).stmts,
+      addClientKeyStatements({
+        at: T0,
+        tx: 't',
+        actor: 'a',
+        key: { kid: 'k', clientId: 'c', jwk: {}, alg: 'EdDSA', status: 'active', createdAt: T0, revokedAt: null },
+      }).stmts,
       revokeClientKeyStatements({ at: T0, tx: 't', actor: 'a', clientId: 'c', kid: 'k' }).stmts,
-      rotateNodeKeyStatements({ at: T0, tx: 't', actor: 'a', key: { kid: 'k', alg: 'EdDSA', publicJwk: {}, privateJwk: 's', status: 'current', createdAt: T0, retiredAt: null }, onlyIfNoCurrent: true }).stmts,
+      rotateNodeKeyStatements({
+        at: T0,
+        tx: 't',
+        actor: 'a',
+        key: { kid: 'k', alg: 'EdDSA', publicJwk: {}, privateJwk: 's', status: 'current', createdAt: T0, retiredAt: null },
+        onlyIfNoCurrent: true,
+      }).stmts,
     ];
     let checked = 0;
     for (const stmts of built) {

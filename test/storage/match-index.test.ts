@@ -19,7 +19,6 @@ import { ScanMatchIndex } from '../../src/storage/scan-index';
 import { SqlBucketIndex } from '../../src/storage/bucket-index';
 import { uniform as rng } from '../../src/core/prng';
 
-
 function hex(bits: Uint8Array): string {
   return Buffer.from(bits).toString('hex');
 }
@@ -49,7 +48,11 @@ describe('MatchIndex contract: memory (MIH), memory (brute force), SQL scan, SQL
     // Written as the Workers runtime writes them: through the ledger, with the SQL buckets.
     const ledger = new SqlLedger(database.writer, { buckets: true });
     const T = Date.UTC(2026, 0, 1);
-    const shared = await ledger.share({ at: T, contributor: 'tester', items: rows.map((h) => ({ type: h.type, value: h.value, labels: ['attack-footage'], externalId: null })) });
+    const shared = await ledger.share({
+      at: T,
+      contributor: 'tester',
+      items: rows.map((h) => ({ type: h.type, value: h.value, labels: ['attack-footage'], externalId: null })),
+    });
     const entries: IndexedHash[] = rows.map((h, i) => ({ seq: shared.items[i].seq, type: h.type, value: h.value }));
     const ids = new Map(rows.map((h, i) => [h, shared.items[i].id]));
 
@@ -57,7 +60,8 @@ describe('MatchIndex contract: memory (MIH), memory (brute force), SQL scan, SQL
     // Batches shared as with the Node runtime's helper thread: here a stand-in claims half of each at once.
     const half: MihOffload = async (job) => {
       const claims: [number, number][] = [];
-      for (let got = 0, c: [number, number] | null; got < job.queries.length / job.tables.words / 2 && (c = claimQueries(job)); got += c[1] - c[0]) claims.push(c);
+      for (let got = 0, c: [number, number] | null; got < job.queries.length / job.tables.words / 2 && (c = claimQueries(job)); got += c[1] - c[0])
+        claims.push(c);
       return claims.flatMap(([from, to]) => searchBaseRange(structuredClone(job), from, to).map((hits, i): [number, HammingHit[]] => [from + i, hits]));
     };
     const split = new MemoryMatchIndex((w) => new MultiIndexHashing(w, { offload: half, offloadAbove: 0 }));
@@ -67,7 +71,13 @@ describe('MatchIndex contract: memory (MIH), memory (brute force), SQL scan, SQL
     brute.add(entries);
     const sql = new ScanMatchIndex(store, 37); // a small page size exercises paging
     const buckets = new SqlBucketIndex(db, store);
-    const all: [string, MatchIndex][] = [['mih', mih], ['brute', brute], ['sql', sql], ['buckets', buckets], ['mih split', split]];
+    const all: [string, MatchIndex][] = [
+      ['mih', mih],
+      ['brute', brute],
+      ['sql', sql],
+      ['buckets', buckets],
+      ['mih split', split],
+    ];
 
     const queries = [...rows.filter((_, i) => i % 7 === 0), { id: 'q', type: 'pdq' as const, value: hex(new Uint8Array(32).map(() => Math.floor(r() * 256))) }];
     const check = async () => {

@@ -60,7 +60,10 @@ let jtiCounter = 0;
  * `opts.realTime`: the clock is the system's. `opts.sameDatabaseAs`: a second instance on the first one's database file and node secret (as a
  * second process would be); its folder stays until the first one closes.
  */
-export async function makeTestApp(env: Record<string, string> = {}, opts: { authenticator?: Authenticator; sameDatabaseAs?: TestApp; realTime?: boolean; fetch?: (url: string, init: RequestInit) => Promise<Response> } = {}): Promise<TestApp> {
+export async function makeTestApp(
+  env: Record<string, string> = {},
+  opts: { authenticator?: Authenticator; sameDatabaseAs?: TestApp; realTime?: boolean; fetch?: (url: string, init: RequestInit) => Promise<Response> } = {},
+): Promise<TestApp> {
   const dir = opts.sameDatabaseAs?.dir ?? mkdtempSync(join(tmpdir(), 'mhn-test-'));
   const dbFile = join(dir, 'node.db');
   const config = loadConfig({ DATABASE_URL: `file:${dbFile}`, NODE_ENV: 'test', PUBLIC_URL: ISSUER, NODE_SECRET_FILE: join(dir, 'node.secret'), ...env });
@@ -92,7 +95,15 @@ export async function makeTestApp(env: Record<string, string> = {}, opts: { auth
       const now = Math.floor(clock.now() / 1000);
       const header: Record<string, unknown> = { alg: c.alg, typ: 'JWT' };
       if (o.kid !== null) header.kid = o.kid ?? c.kid;
-      const payload = { iss: c.id, sub: c.id, aud: o.aud ?? TOKEN_URL, iat: now, exp: now + (o.lifetimeS ?? 120), jti: `jti-${++jtiCounter}-${Math.random()}`, ...claims };
+      const payload = {
+        iss: c.id,
+        sub: c.id,
+        aud: o.aud ?? TOKEN_URL,
+        iat: now,
+        exp: now + (o.lifetimeS ?? 120),
+        jti: `jti-${++jtiCounter}-${Math.random()}`,
+        ...claims,
+      };
       return new SignJWT(payload).setProtectedHeader(header as { alg: string }).sign(c.privateKey);
     },
     async token(c) {
@@ -126,7 +137,12 @@ export function tokenRequest(assertion: string, extra: Record<string, string> = 
   return {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion, ...extra }).toString(),
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: assertion,
+      ...extra,
+    }).toString(),
   };
 }
 

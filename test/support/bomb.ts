@@ -34,5 +34,10 @@ export function pngBomb(width = 30000, height = 30000): Buffer {
   ihdr[9] = 6; // RGBA
   // 32 rows of zeros: enough for a decoder to start allocating the whole canvas.
   const idat = deflateSync(Buffer.alloc((width * 4 + 1) * 32), { level: 9 });
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', idat),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }

@@ -65,11 +65,17 @@ export async function runScenario(t: Target): Promise<Outcome> {
   await Promise.all(
     members.map(async (m) => {
       const body = await record(
-        await t.member(m, '/v1/hashes', json('POST', { items: [
-          { type: 'pdq', value: COMMON, labels: LABELS[m % 3] },
-          { type: 'pdq', value: pairHash(m >> 1), labels: ['manifesto'] },
-          { type: 'pdq', value: ownHash(m), labels: LABELS[m % 3], externalId: `case-${m}` },
-        ] })),
+        await t.member(
+          m,
+          '/v1/hashes',
+          json('POST', {
+            items: [
+              { type: 'pdq', value: COMMON, labels: LABELS[m % 3] },
+              { type: 'pdq', value: pairHash(m >> 1), labels: ['manifesto'] },
+              { type: 'pdq', value: ownHash(m), labels: LABELS[m % 3], externalId: `case-${m}` },
+            ],
+          }),
+        ),
       );
       for (const it of body?.items ?? []) {
         ids.set(it.value, it.id);
@@ -93,7 +99,9 @@ export async function runScenario(t: Target): Promise<Outcome> {
   );
 
   // Round 3: a retracted hash shared again by two members at once.
-  await Promise.all([0, 1].map((m) => t.member(m, '/v1/hashes', json('POST', { items: [{ type: 'pdq', value: pairHash(0), labels: ['manifesto'] }] })).then(record)));
+  await Promise.all(
+    [0, 1].map((m) => t.member(m, '/v1/hashes', json('POST', { items: [{ type: 'pdq', value: pairHash(0), labels: ['manifesto'] }] })).then(record)),
+  );
   return { statuses, ids, created };
 }
 
@@ -101,7 +109,13 @@ export async function runScenario(t: Target): Promise<Outcome> {
 export function expectedState(): Map<string, { status: 'active' | 'retracted'; contributors: number; labels: string[]; confirm: number; dispute: number }> {
   const out = new Map<string, { status: 'active' | 'retracted'; contributors: number; labels: string[]; confirm: number; dispute: number }>();
   out.set(COMMON, { status: 'active', contributors: MEMBERS / 2, labels: ['manifesto'], confirm: MEMBERS / 2, dispute: MEMBERS / 2 });
-  for (let k = 0; k < MEMBERS / 2; k++) out.set(pairHash(k), k === 0 ? { status: 'active', contributors: 2, labels: ['manifesto'], confirm: 0, dispute: 0 } : { status: 'retracted', contributors: 0, labels: [], confirm: 0, dispute: 0 });
+  for (let k = 0; k < MEMBERS / 2; k++)
+    out.set(
+      pairHash(k),
+      k === 0
+        ? { status: 'active', contributors: 2, labels: ['manifesto'], confirm: 0, dispute: 0 }
+        : { status: 'retracted', contributors: 0, labels: [], confirm: 0, dispute: 0 },
+    );
   for (let m = 0; m < MEMBERS; m++) {
     const giver = (m + MEMBERS - 1) % MEMBERS;
     out.set(ownHash(m), { status: 'active', contributors: 1, labels: [...LABELS[m % 3]].sort(), confirm: giver % 2 ? 0 : 1, dispute: giver % 2 ? 1 : 0 });
@@ -125,10 +139,16 @@ export function expectScenarioLog(log: { actions: Record<string, number>; entrie
   for (const [action, n] of Object.entries(expectedActions())) expect(log.actions[action] ?? 0, action).toBe(n);
   for (let k = 1; k < MEMBERS / 2; k++) {
     const r = retractions(log.entries, outcome.ids.get(pairHash(k)) ?? '');
-    expect(r.map((x) => x.retracted.length), `pair ${k}`).toEqual([1, 1]);
+    expect(
+      r.map((x) => x.retracted.length),
+      `pair ${k}`,
+    ).toEqual([1, 1]);
     expect(r.flatMap((x) => x.retracted).length).toBe(2);
     expect(new Set(r.flatMap((x) => x.retracted)).size, `pair ${k}: two different members`).toBe(2);
-    expect(r.map((x) => x.remaining), `pair ${k}`).toEqual([1, 0]);
+    expect(
+      r.map((x) => x.remaining),
+      `pair ${k}`,
+    ).toEqual([1, 0]);
   }
 }
 
@@ -188,7 +208,8 @@ export async function verifyLog(t: Target, jwks: { keys: JWK[] }): Promise<{ siz
   const key = jwks.keys.find((k) => k.kid === kid);
   if (!key) throw new Error(`the head is signed by ${kid}, not in the JWKS`);
   const { payload } = await compactVerify(head.signature, await importJWK(key, 'EdDSA'));
-  if (new TextDecoder().decode(payload) !== treeHeadPayload({ treeSize: head.treeSize, rootHash: head.rootHash, timestamp: head.timestamp })) throw new Error('the signature covers another head');
+  if (new TextDecoder().decode(payload) !== treeHeadPayload({ treeSize: head.treeSize, rootHash: head.rootHash, timestamp: head.timestamp }))
+    throw new Error('the signature covers another head');
   const actions: Record<string, number> = {};
   for (const e of entries) {
     const a = JSON.parse(e).action as string;

@@ -28,14 +28,22 @@ export function conformanceImages(): EdgeImage[] {
   return out;
 }
 
-const SOURCES = ['pdq/pdq/data/bridge-mods/aaa-orig.jpg', 'pdq/pdq/data/reg-test-input/pen-and-coaster.png', 'pdq/pdq/data/misc-images/c.png', 'blockhash/emptyBasket.png'];
+const SOURCES = [
+  'pdq/pdq/data/bridge-mods/aaa-orig.jpg',
+  'pdq/pdq/data/reg-test-input/pen-and-coaster.png',
+  'pdq/pdq/data/misc-images/c.png',
+  'blockhash/emptyBasket.png',
+];
 
 /** WebP (lossy, lossless, with alpha), GIF, AVIF and TIFF versions of a few conformance images. */
 export async function convertedImages(): Promise<EdgeImage[]> {
   const out: EdgeImage[] = [];
   for (const s of SOURCES) {
     const src = readFileSync(conformancePath(s));
-    const base = s.split('/').pop()!.replace(/\.\w+$/, '');
+    const base = s
+      .split('/')
+      .pop()!
+      .replace(/\.\w+$/, '');
     const add = async (suffix: string, img: Sharp) => out.push({ name: `${base}${suffix}`, bytes: new Uint8Array(await img.toBuffer()) });
     await add('-q80.webp', sharp(src).webp({ quality: 80 }));
     await add('-lossless.webp', sharp(src).webp({ lossless: true }));

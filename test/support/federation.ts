@@ -37,7 +37,10 @@ export interface FedNode {
   call(path: string, init?: RequestInit & { as?: 'admin' | 'partner' | 'auditor' | Member }): Promise<Response>;
 }
 
-export type Tamper = (body: { batch: string; nextCursor: string; more: boolean }, ctx: { path: string; authorization: string; refetch: (path: string) => Promise<{ batch: string; nextCursor: string; more: boolean }> }) => Promise<{ batch: string; nextCursor: string; more: boolean }>;
+export type Tamper = (
+  body: { batch: string; nextCursor: string; more: boolean },
+  ctx: { path: string; authorization: string; refetch: (path: string) => Promise<{ batch: string; nextCursor: string; more: boolean }> },
+) => Promise<{ batch: string; nextCursor: string; more: boolean }>;
 
 /** An HTTP proxy in front of a node; `tamper` changes the feed's 200 answers while it is set. */
 export interface TamperProxy {
@@ -56,7 +59,8 @@ export async function tamperProxy(targetPort: () => number): Promise<TamperProxy
     req.on('data', (c) => chunks.push(c));
     req.on('end', async () => {
       const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'connection' && k !== 'content-length') headers[k] = v;
+      for (const [k, v] of Object.entries(req.headers))
+        if (typeof v === 'string' && k !== 'host' && k !== 'connection' && k !== 'content-length') headers[k] = v;
       try {
         const r = await forward(req.url!, req.method!, headers, Buffer.concat(chunks));
         let out = Buffer.from(await r.arrayBuffer());
@@ -71,7 +75,9 @@ export async function tamperProxy(targetPort: () => number): Promise<TamperProxy
         });
         res.writeHead(r.status, h).end(out);
       } catch {
-        res.writeHead(502, { 'content-type': 'application/problem+json' }).end(JSON.stringify({ status: 502, code: 'bad_gateway', detail: 'the node behind the proxy is down' }));
+        res
+          .writeHead(502, { 'content-type': 'application/problem+json' })
+          .end(JSON.stringify({ status: 502, code: 'bad_gateway', detail: 'the node behind the proxy is down' }));
       }
     });
   });
@@ -152,8 +158,16 @@ export async function fedNode(name: string, env: Record<string, string> = {}, op
 }
 
 /** `puller` pulls `server`: registered at the server as a peer client by its JWKS URL, and the server added as a peer at the puller. */
-export async function peerUp(server: FedNode, puller: FedNode, settings: { intervalMs?: number; labels?: string[] | null; matching?: boolean } = {}): Promise<{ clientId: string; peerId: string }> {
-  const c = await server.call('/v1/admin/clients', { as: 'admin', method: 'POST', body: JSON.stringify({ role: 'peer', name: `node ${puller.name}`, jwksUrl: `${puller.url}/.well-known/jwks.json` }) });
+export async function peerUp(
+  server: FedNode,
+  puller: FedNode,
+  settings: { intervalMs?: number; labels?: string[] | null; matching?: boolean } = {},
+): Promise<{ clientId: string; peerId: string }> {
+  const c = await server.call('/v1/admin/clients', {
+    as: 'admin',
+    method: 'POST',
+    body: JSON.stringify({ role: 'peer', name: `node ${puller.name}`, jwksUrl: `${puller.url}/.well-known/jwks.json` }),
+  });
   if (c.status !== 201) throw new Error(`peer client at ${server.name}: ${c.status} ${await c.text()}`);
   const clientId = (await c.json()).id;
   const p = await puller.call('/v1/admin/peers', { as: 'admin', method: 'POST', body: JSON.stringify({ url: server.url, clientId, ...settings }) });
@@ -179,7 +193,12 @@ export async function hashesOf(n: FedNode, origin: string): Promise<Map<string, 
       from hashes h where h.origin = ?`,
     args: [origin],
   });
-  return new Map(rows.rows.map((r) => [`${r.type}:${r.value}`, { status: String(r.status), labels: JSON.parse(String(r.labels)), contributors: Number(origin ? r.n : r.k) }]));
+  return new Map(
+    rows.rows.map((r) => [
+      `${r.type}:${r.value}`,
+      { status: String(r.status), labels: JSON.parse(String(r.labels)), contributors: Number(origin ? r.n : r.k) },
+    ]),
+  );
 }
 
 /** Only the active ones (what matches). */

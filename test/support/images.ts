@@ -31,5 +31,7 @@ export async function patternImage(format: 'png' | 'jpeg', width = 320, height =
       px[i + 1] = block;
       px[i + 2] = (y * 255) / height;
     }
-  return sharp(px, { raw: { width, height, channels: 3 } }).toFormat(format).toBuffer();
+  return sharp(px, { raw: { width, height, channels: 3 } })
+    .toFormat(format)
+    .toBuffer();
 }

@@ -108,7 +108,8 @@ export function processesWithMarker(marker: string): string[] {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
-      if (readFileSync(`/proc/${pid}/environ`).includes(`MHN_TEST_MARK=${marker}\0`)) out.push(`${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')}`);
+      if (readFileSync(`/proc/${pid}/environ`).includes(`MHN_TEST_MARK=${marker}\0`))
+        out.push(`${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')}`);
     } catch {
       // gone meanwhile, or not ours to read
     }

@@ -24,11 +24,17 @@ export function assemble(objects: (string | Buffer)[], trailerExtra = ''): Uint8
   return new Uint8Array(Buffer.concat(parts));
 }
 
-const stream = (dict: string, data: Buffer) => Buffer.concat([Buffer.from(`<< ${dict} /Length ${data.length} >>\nstream\n`, 'latin1'), data, Buffer.from('\nendstream', 'latin1')]);
+const stream = (dict: string, data: Buffer) =>
+  Buffer.concat([Buffer.from(`<< ${dict} /Length ${data.length} >>\nstream\n`, 'latin1'), data, Buffer.from('\nendstream', 'latin1')]);
 
 /** A page's drawing: grey and coloured bars and a line of text, enough for a PDQ hash of quality 100. */
 const CONTENT = Buffer.from(
-  ['0.1 0.3 0.7 rg 40 500 300 200 re f', '0.8 0.2 0.1 rg 200 300 250 150 re f', '0 g 60 100 480 40 re f', 'BT /F1 24 Tf 60 720 Td (A sealed document) Tj ET'].join('\n'),
+  [
+    '0.1 0.3 0.7 rg 40 500 300 200 re f',
+    '0.8 0.2 0.1 rg 200 300 250 150 re f',
+    '0 g 60 100 480 40 re f',
+    'BT /F1 24 Tf 60 720 Td (A sealed document) Tj ET',
+  ].join('\n'),
   'latin1',
 );
 
@@ -114,7 +120,10 @@ export function zeroBomb(megabytes: number): Buffer {
 /** A page drawing an image whose pixels inflate to `megabytes` MiB (a decompression bomb). */
 export function bombPdf(megabytes: number): Uint8Array<ArrayBuffer> {
   const side = Math.floor(Math.sqrt((megabytes * (1 << 20)) / 3));
-  const image = stream(`/Type /XObject /Subtype /Image /Width ${side} /Height ${side} /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode`, zeroBomb(megabytes));
+  const image = stream(
+    `/Type /XObject /Subtype /Image /Width ${side} /Height ${side} /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode`,
+    zeroBomb(megabytes),
+  );
   const objects: (string | Buffer)[] = [
     '<< /Type /Catalog /Pages 2 0 R >>',
     '<< /Type /Pages /Kids [5 0 R] /Count 1 /MediaBox [0 0 595 842] >>',

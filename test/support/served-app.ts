@@ -18,7 +18,11 @@ export interface ServedApp {
 
 export async function serveTestApp(env: Record<string, string> = {}): Promise<ServedApp> {
   let app: TestApp['app'] | undefined;
-  const server = serve({ fetch: (req) => (app ? app.fetch(req) : new Response(null, { status: 503, headers: { 'retry-after': '1' } })), port: 0, hostname: '127.0.0.1' });
+  const server = serve({
+    fetch: (req) => (app ? app.fetch(req) : new Response(null, { status: 503, headers: { 'retry-after': '1' } })),
+    port: 0,
+    hostname: '127.0.0.1',
+  });
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const t = await makeTestApp({ PUBLIC_URL: base, ...env }, { realTime: true });

@@ -90,7 +90,11 @@ export const ACCEPTED: [string, string, string][] = [
   ['tabs and newlines inside removed', 'https://exam\nple.org/a\tb\r', 'https://example.org/ab'],
   ['inner space in path encoded, not removed', 'https://example.org/a b', 'https://example.org/a%20b'],
   // everything at once
-  ['all rules together', ' HTTPS://user@BÜCHER.Example.:443/a/./b/../%7Ec%2f?utm_source=n&id=%41&&fbclid=z#frag ', 'https://xn--bcher-kva.example/a/~c%2F?id=A'],
+  [
+    'all rules together',
+    ' HTTPS://user@BÜCHER.Example.:443/a/./b/../%7Ec%2f?utm_source=n&id=%41&&fbclid=z#frag ',
+    'https://xn--bcher-kva.example/a/~c%2F?id=A',
+  ],
 ];
 
 // [what, input, problem]

@@ -22,7 +22,12 @@ function image(w: number, h: number): Uint8Array {
 describe('blockhash in workerd', () => {
   it('the kernel does not compile here; the TypeScript path equals blockhash-core', () => {
     expect(() => compileBlockhashKernels()).toThrow();
-    for (const [w, h] of [[257, 131], [17, 3999], [1921, 1081], [640, 480]]) {
+    for (const [w, h] of [
+      [257, 131],
+      [17, 3999],
+      [1921, 1081],
+      [640, 480],
+    ]) {
       const rgba = image(w, h);
       expect(blockhashFromRgba(rgba, w, h, null), `${w}x${h}`).toBe(bmvbhash({ width: w, height: h, data: rgba }, 16));
     }

@@ -26,7 +26,13 @@ const frontDoor = (req: Request) => worker.fetch(req as unknown as string);
 async function member(role: 'partner' | 'admin', name: string) {
   const pair = await generateClientKey();
   const db = drizzle((env as any).DB, { schema }) as unknown as AppDb;
-  const registry = { auth: new SqlAuthStore(db), ledger: new SqlLedger(db, { buckets: true }), follower: NO_FOLLOWER, now: Date.now, newId: () => crypto.randomUUID() };
+  const registry = {
+    auth: new SqlAuthStore(db),
+    ledger: new SqlLedger(db, { buckets: true }),
+    follower: NO_FOLLOWER,
+    now: Date.now,
+    newId: () => crypto.randomUUID(),
+  };
   const c = await createClient(registry, 'test', { role, name, jwk: pair.publicJwk as Record<string, unknown> });
   return new NodeClient({ node: BASE, clientId: c.id, key: pair.privateJwk, fetch: frontDoor });
 }
@@ -43,11 +49,17 @@ describe('NodeClient in workerd', () => {
     expect((await partner.serverMetadata())?.issuer).toBe(BASE);
     const value = 'f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b23';
     const start = (await partner.feed({ limit: 1000 })).nextCursor;
-    const items: ShareItem[] = [{ type: 'pdq', value, labels: ['attack-footage'], quality: 100 }, ...Array.from({ length: 1200 }, (_, i) => ({ type: 'md5' as const, value: i.toString(16).padStart(32, 'a'), labels: ['recruitment' as const] }))];
+    const items: ShareItem[] = [
+      { type: 'pdq', value, labels: ['attack-footage'], quality: 100 },
+      ...Array.from({ length: 1200 }, (_, i) => ({ type: 'md5' as const, value: i.toString(16).padStart(32, 'a'), labels: ['recruitment' as const] })),
+    ];
     const shared = await partner.share(items);
     expect(shared.items).toHaveLength(1201);
     const near = value.slice(0, 63) + '2';
-    const { results } = await partner.match([{ type: 'pdq', value: near }, { type: 'md5', value: items[1200].value! }]);
+    const { results } = await partner.match([
+      { type: 'pdq', value: near },
+      { type: 'md5', value: items[1200].value! },
+    ]);
     expect(results[0].matches[0]).toMatchObject({ value, distance: 1 });
     expect(results[1].matches[0]).toMatchObject({ value: items[1200].value });
 

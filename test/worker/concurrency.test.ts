@@ -12,7 +12,18 @@ import { SqlAuthStore } from '../../src/storage/auth-store';
 import type { AppDb } from '../../src/storage/db';
 import { SqlLedger } from '../../src/storage/ledger';
 import * as schema from '../../src/storage/schema';
-import { expectedState, expectScenarioLog, MEMBERS, pairHash, readFeed, replay, runScenario, verifyLog, type Outcome, type Target } from '../support/concurrency';
+import {
+  expectedState,
+  expectScenarioLog,
+  MEMBERS,
+  pairHash,
+  readFeed,
+  replay,
+  runScenario,
+  verifyLog,
+  type Outcome,
+  type Target,
+} from '../support/concurrency';
 
 const worker = (exports as any).default as { fetch(input: string, init?: RequestInit): Promise<Response> };
 const BASE = 'https://node.example';
@@ -24,7 +35,13 @@ let outcome: Outcome;
 async function admit(role: 'partner' | 'auditor', name: string): Promise<string> {
   const db = drizzle(DB, { schema }) as unknown as AppDb;
   const { publicKey, privateKey } = await generateKeyPair('EdDSA');
-  const registry = { auth: new SqlAuthStore(db), ledger: new SqlLedger(db, { buckets: true }), follower: NO_FOLLOWER, now: Date.now, newId: () => crypto.randomUUID() };
+  const registry = {
+    auth: new SqlAuthStore(db),
+    ledger: new SqlLedger(db, { buckets: true }),
+    follower: NO_FOLLOWER,
+    now: Date.now,
+    newId: () => crypto.randomUUID(),
+  };
   const client = await createClient(registry, 'test', { role, name, jwk: await exportJWK(publicKey) });
   const now = Math.floor(Date.now() / 1000);
   const assertion = await new SignJWT({ jti: crypto.randomUUID() })
@@ -38,7 +55,11 @@ async function admit(role: 'partner' | 'auditor', name: string): Promise<string>
   const res = await worker.fetch(`${BASE}/v1/oauth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion }).toString(),
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: assertion,
+    }).toString(),
   });
   expect(res.status).toBe(200);
   return ((await res.json()) as any).access_token;
@@ -74,13 +95,28 @@ describe('sixteen members at once, in workerd on D1', () => {
         (select count(*) from feedback f where f.hash_id = h.id and f.verdict = 'confirm') as confirm,
         (select count(*) from feedback f where f.hash_id = h.id and f.verdict = 'dispute') as dispute
       from hashes h`).all<Record<string, unknown>>();
-    const got = new Map(results.map((r) => [String(r.value), { status: r.status, contributors: Number(r.contributors), labels: JSON.parse(String(r.labels)), confirm: Number(r.confirm), dispute: Number(r.dispute) }]));
+    const got = new Map(
+      results.map((r) => [
+        String(r.value),
+        {
+          status: r.status,
+          contributors: Number(r.contributors),
+          labels: JSON.parse(String(r.labels)),
+          confirm: Number(r.confirm),
+          dispute: Number(r.dispute),
+        },
+      ]),
+    );
     expect(got).toEqual(expectedState());
   });
 
   it('leaves a tombstone exactly when the last contribution goes, and the feed replays to the final state', async () => {
     const feed = await readFeed(target);
-    for (let k = 1; k < MEMBERS / 2; k++) expect(feed.filter((e) => e.hash.value === pairHash(k)).map((e) => e.kind), `pair ${k}`).toEqual(['add', 'update', 'update', 'retract']);
+    for (let k = 1; k < MEMBERS / 2; k++)
+      expect(
+        feed.filter((e) => e.hash.value === pairHash(k)).map((e) => e.kind),
+        `pair ${k}`,
+      ).toEqual(['add', 'update', 'update', 'retract']);
     const replayed = replay(feed);
     expect(new Map([...replayed].map(([v, h]) => [v, { status: h.status, contributors: h.contributors, labels: h.labels }]))).toEqual(
       new Map([...expectedState()].map(([v, s]) => [v, { status: s.status, contributors: s.contributors, labels: s.labels }])),

@@ -40,7 +40,7 @@ async function both(name: string) {
   return { node, status: res.status, edge: (await res.json()) as any };
 }
 
-describe('hashes in workerd equal the Node node\'s', () => {
+describe("hashes in workerd equal the Node node's", () => {
   it('the WebAssembly modules the worker entry hands its deps build into both kernels', async () => {
     expect((await worker.fetch(`${BASE}/health`)).status).toBe(200);
     const kernels = buildHashKernels({ modules: WORKER_WASM });

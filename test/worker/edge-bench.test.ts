@@ -36,7 +36,8 @@ describe.runIf(((env as any).EDGE_BENCH ?? '') === '1')('edge bench', () => {
     expect((await worker.fetch(`${BASE}/health`)).status).toBe(200);
     // The kernels from the modules uploaded with the script, as the worker's deps build them.
     const k = buildHashKernels({ modules: WORKER_WASM });
-    const post = (q = '') => worker.fetch(`${BASE}/v1/hash${q}`, { method: 'POST', headers: { 'content-type': 'image/jpeg', ...auth }, body: jpeg }).then((r) => r.arrayBuffer());
+    const post = (q = '') =>
+      worker.fetch(`${BASE}/v1/hash${q}`, { method: 'POST', headers: { 'content-type': 'image/jpeg', ...auth }, body: jpeg }).then((r) => r.arrayBuffer());
     const r = {
       decode: await time(() => decoder.decode(jpeg)),
       pdq: await time(() => pdqFromRgba(img.rgba, img.width, img.height, k.pdq)),

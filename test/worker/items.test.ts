@@ -19,7 +19,11 @@ beforeAll(async () => {
 });
 
 const call = (method: string, path: string, headers: Record<string, string>, body?: unknown) =>
-  worker.fetch(`${BASE}${path}`, { method, headers: { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+  worker.fetch(`${BASE}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 
 const share = (headers: Record<string, string>, labels: string[]) =>
   call('POST', '/v1/hashes', headers, {

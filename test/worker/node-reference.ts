@@ -37,7 +37,10 @@ export async function nodeReference(request: Request): Promise<Response> {
   const url = new URL(request.url);
   const list = await all();
   if (url.pathname === '/images') return Response.json([...list.keys()]);
-  if (url.pathname === '/bench-jpeg') return new Response(await sharp(conformancePath('pdq/pdq/data/bridge-mods/aaa-orig.jpg')).resize(1920, 1080, { fit: 'fill' }).jpeg({ quality: 90 }).toBuffer());
+  if (url.pathname === '/bench-jpeg')
+    return new Response(
+      await sharp(conformancePath('pdq/pdq/data/bridge-mods/aaa-orig.jpg')).resize(1920, 1080, { fit: 'fill' }).jpeg({ quality: 90 }).toBuffer(),
+    );
   const img = list.get(url.searchParams.get('name') ?? '');
   if (!img) return new Response('no such image', { status: 404 });
   if (url.pathname === '/image') return new Response(new Uint8Array(img.bytes));

@@ -15,7 +15,13 @@ export const BASE = 'https://node.example';
 export async function admit(role: 'partner' | 'auditor' | 'admin', name: string): Promise<string> {
   const db = drizzle((env as any).DB, { schema }) as unknown as AppDb;
   const { publicKey, privateKey } = await generateKeyPair('EdDSA');
-  const registry = { auth: new SqlAuthStore(db), ledger: new SqlLedger(db, { buckets: true }), follower: NO_FOLLOWER, now: Date.now, newId: () => crypto.randomUUID() };
+  const registry = {
+    auth: new SqlAuthStore(db),
+    ledger: new SqlLedger(db, { buckets: true }),
+    follower: NO_FOLLOWER,
+    now: Date.now,
+    newId: () => crypto.randomUUID(),
+  };
   const client = await createClient(registry, 'test', { role, name, jwk: await exportJWK(publicKey) });
   const now = Math.floor(Date.now() / 1000);
   const assertion = await new SignJWT({ jti: crypto.randomUUID() })
@@ -29,7 +35,11 @@ export async function admit(role: 'partner' | 'auditor' | 'admin', name: string)
   const res = await worker.fetch(`${BASE}/v1/oauth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion }).toString(),
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: assertion,
+    }).toString(),
   });
   if (res.status !== 200) throw new Error(`token: ${res.status} ${await res.text()}`);
   return ((await res.json()) as any).access_token;

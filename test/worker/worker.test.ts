@@ -20,7 +20,13 @@ beforeAll(async () => {
   expect((await worker.fetch(`${BASE}/health`)).status).toBe(200);
   const db = drizzle((env as any).DB, { schema }) as unknown as AppDb;
   const { publicKey, privateKey } = await generateKeyPair('EdDSA');
-  const registry = { auth: new SqlAuthStore(db), ledger: new SqlLedger(db, { buckets: true }), follower: NO_FOLLOWER, now: Date.now, newId: () => crypto.randomUUID() };
+  const registry = {
+    auth: new SqlAuthStore(db),
+    ledger: new SqlLedger(db, { buckets: true }),
+    follower: NO_FOLLOWER,
+    now: Date.now,
+    newId: () => crypto.randomUUID(),
+  };
   const client = await createClient(registry, 'test', { role: 'partner', name: 'edge partner', jwk: await exportJWK(publicKey) });
   const now = Math.floor(Date.now() / 1000);
   const assertion = await new SignJWT({ jti: crypto.randomUUID() })
@@ -34,7 +40,11 @@ beforeAll(async () => {
   const res = await worker.fetch(`${BASE}/v1/oauth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion }).toString(),
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: assertion,
+    }).toString(),
   });
   expect(res.status).toBe(200);
   auth = { authorization: `Bearer ${((await res.json()) as any).access_token}` };
@@ -61,7 +71,12 @@ describe('worker entry in workerd with D1', () => {
     const shared = await post('/v1/hashes', { items: [{ type: 'pdq', value: P1, labels: ['attack-footage'] }] });
     expect(shared.status).toBe(201);
     const near = P1.slice(0, 63) + (P1[63] === '2' ? '3' : '2');
-    const res = await post('/v1/match', { hashes: [{ type: 'pdq', value: near }, { type: 'pdq', value: '0'.repeat(64) }] });
+    const res = await post('/v1/match', {
+      hashes: [
+        { type: 'pdq', value: near },
+        { type: 'pdq', value: '0'.repeat(64) },
+      ],
+    });
     expect(res.status).toBe(200);
     const { results }: any = await res.json();
     expect(results[0].matches).toEqual([expect.objectContaining({ value: P1, distance: 1, labels: ['attack-footage'], contributors: 1 })]);
@@ -75,7 +90,11 @@ describe('worker entry in workerd with D1', () => {
   });
 
   it('media: a body that is no image is a 415 naming what the edge takes; a video, 501 naming client-side hashing', async () => {
-    const res = await worker.fetch(`${BASE}/v1/hash`, { method: 'POST', headers: { 'content-type': 'image/png', ...auth }, body: new Uint8Array([137, 80, 78, 71]) });
+    const res = await worker.fetch(`${BASE}/v1/hash`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/png', ...auth },
+      body: new Uint8Array([137, 80, 78, 71]),
+    });
     expect(res.status).toBe(415);
     expect(((await res.json()) as any).detail).toContain('JPEG (8-bit, greyscale or colour), PNG, WebP (still), GIF (first frame), AVIF and baseline TIFF');
     const mp4 = new Uint8Array([0, 0, 0, 24, ...new TextEncoder().encode('ftypisom'), 0, 0, 2, 0, ...new TextEncoder().encode('isomiso2')]);
@@ -92,12 +111,21 @@ describe('worker entry in workerd with D1', () => {
     const [item]: any = ((await shared.json()) as any).items;
     expect(item).toMatchObject({ type: 'vpdq', created: true });
     const query = frames.map((f) => ({ ...f, hash: flip(f.hash, 1) }));
-    const res = await post('/v1/match', { hashes: [{ type: 'vpdq', frames: query }, { type: 'pdq', value: frames[4].hash }] });
+    const res = await post('/v1/match', {
+      hashes: [
+        { type: 'vpdq', frames: query },
+        { type: 'pdq', value: frames[4].hash },
+      ],
+    });
     expect(res.status).toBe(200);
     const { results }: any = await res.json();
     // The video, and (its frames being near P1, shared above) that image, named by the frame nearest to it.
-    expect(results[0].matches.filter((m: any) => m.type === 'vpdq')).toEqual([expect.objectContaining({ id: item.id, video: { queryMatchPercent: 100, candidateMatchPercent: 100 } })]);
-    expect(results[0].matches.filter((m: any) => m.type === 'pdq')).toEqual([expect.objectContaining({ value: P1, distance: 8, frame: { index: 30, timestamp: 1 } })]);
+    expect(results[0].matches.filter((m: any) => m.type === 'vpdq')).toEqual([
+      expect.objectContaining({ id: item.id, video: { queryMatchPercent: 100, candidateMatchPercent: 100 } }),
+    ]);
+    expect(results[0].matches.filter((m: any) => m.type === 'pdq')).toEqual([
+      expect.objectContaining({ value: P1, distance: 8, frame: { index: 30, timestamp: 1 } }),
+    ]);
     expect(results[1].matches).toContainEqual(expect.objectContaining({ id: item.id, type: 'vpdq', distance: 0, frame: { index: 120, timestamp: 4 } }));
   });
 });

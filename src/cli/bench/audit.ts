@@ -82,11 +82,20 @@ export async function run(opts: { size?: number; quick?: boolean } = {}): Promis
       for (let done = 0; done < entries; done += perCommit) {
         const at = Date.now();
         const audit = Array.from({ length: perCommit }, (_, k) =>
-          auditRow({ at, actor: 'bench', action: 'hash.share', subject: { kind: 'hash', id: randomUUID() }, content: { type: 'sha256', value: (from + done + k).toString(16).padStart(64, '0'), labels: ['glorification'] } }),
+          auditRow({
+            at,
+            actor: 'bench',
+            action: 'hash.share',
+            subject: { kind: 'hash', id: randomUUID() },
+            content: { type: 'sha256', value: (from + done + k).toString(16).padStart(64, '0'), labels: ['glorification'] },
+          }),
         );
         const c = performance.now();
         // The log alone: entries appended as the ledger appends them, one commit each.
-        await database.client.execute({ sql: `insert into audit_log (at, action, actor, entry) values ${audit.map(() => '(?, ?, ?, ?)').join(', ')}`, args: audit.flatMap((a) => [a.at, a.action, a.actor, a.entry]) });
+        await database.client.execute({
+          sql: `insert into audit_log (at, action, actor, entry) values ${audit.map(() => '(?, ?, ?, ?)').join(', ')}`,
+          args: audit.flatMap((a) => [a.at, a.action, a.actor, a.entry]),
+        });
         latencies.push(performance.now() - c);
       }
       const commitS = (performance.now() - t) / 1000;
@@ -96,7 +105,7 @@ export async function run(opts: { size?: number; quick?: boolean } = {}): Promis
       if (head.treeSize !== from + entries) throw new Error('bench: appended entries are missing from the tree');
       const rate = entries / (commitS + integrateS);
       rows.push([
-        `append, ${perCommit} entr${perCommit === 1 ? 'y' : 'ies'} per commit, then integrate (synchronous=${mode}${mode === SYNC ? '' : ', not the node\'s setting'})`,
+        `append, ${perCommit} entr${perCommit === 1 ? 'y' : 'ies'} per commit, then integrate (synchronous=${mode}${mode === SYNC ? '' : ", not the node's setting"})`,
         from,
         entries,
         q(latencies, 0.5),
@@ -105,7 +114,9 @@ export async function run(opts: { size?: number; quick?: boolean } = {}): Promis
         '>= 5,000 entries/s',
         rate >= 5000 ? 'yes' : 'no',
       ]);
-      notes.push(`${perCommit} per commit, synchronous=${mode}: commits ${fmt(entries / commitS)} entries/s (p50/p99 per commit in the row), integration ${fmt(entries / integrateS)} entries/s`);
+      notes.push(
+        `${perCommit} per commit, synchronous=${mode}: commits ${fmt(entries / commitS)} entries/s (p50/p99 per commit in the row), integration ${fmt(entries / integrateS)} entries/s`,
+      );
     }
 
     await database.client.execute(`PRAGMA synchronous = ${SYNC}`);
@@ -116,7 +127,16 @@ export async function run(opts: { size?: number; quick?: boolean } = {}): Promis
     const rand = prng(9162);
     for (let w = 0; w < 100; w++) await inclusionProofFor(deps, Math.floor(rand() * n), n); // warm-up
     const inc = await timeEach(samples, () => inclusionProofFor(deps, Math.floor(rand() * n), n));
-    rows.push(['inclusion proof (inclusionProofFor, random leaf)', n, samples, q(inc, 0.5), q(inc, 0.99), `${fmt(1000 / mean(inc))} proofs/s`, 'p99 < 5 ms', q(inc, 0.99) < 5 ? 'yes' : 'no']);
+    rows.push([
+      'inclusion proof (inclusionProofFor, random leaf)',
+      n,
+      samples,
+      q(inc, 0.5),
+      q(inc, 0.99),
+      `${fmt(1000 / mean(inc))} proofs/s`,
+      'p99 < 5 ms',
+      q(inc, 0.99) < 5 ? 'yes' : 'no',
+    ]);
     const con = await timeEach(Math.floor(samples / 5), () => consistencyProofFor(deps, 1 + Math.floor(rand() * (n - 1)), n));
     rows.push(['consistency proof (random first size)', n, con.length, q(con, 0.5), q(con, 0.99), `${fmt(1000 / mean(con))} proofs/s`, '', '']);
     const th = await timeEach(200, () => currentTreeHead(deps, 0));
@@ -151,7 +171,6 @@ function q(xs: number[], p: number): number {
 
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
-
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const argv = process.argv.slice(2);

@@ -45,7 +45,14 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
       ['blockhash, WebAssembly kernel (Node)', runs, () => blockhashFromRgba(rgba, width, height, wasm)],
       ['blockhash, TypeScript path', runs, () => blockhashFromRgba(rgba, width, height, null)],
       ['pdq (for comparison)', runs, () => pdqFromRgba(rgba, width, height, pdq)],
-      ['blockhash x 8 variants: transformed pixels, each hashed', slowRuns, () => PDQ_DIHEDRAL_VARIANTS.map((v) => blockhashFromRgba(v === 'original' ? rgba : dihedralPixels(rgba, width, height, v).rgba, ...sides(v, width, height), wasm))],
+      [
+        'blockhash x 8 variants: transformed pixels, each hashed',
+        slowRuns,
+        () =>
+          PDQ_DIHEDRAL_VARIANTS.map((v) =>
+            blockhashFromRgba(v === 'original' ? rgba : dihedralPixels(rgba, width, height, v).rgba, ...sides(v, width, height), wasm),
+          ),
+      ],
       ['blockhash x 8 variants: one pass', runs, () => blockhashDihedralFromRgba(rgba, width, height, wasm)],
     ];
     let referenceP50 = 0;
@@ -61,9 +68,9 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
     columns: ['image', 'step', 'runs', 'p50 ms', 'min ms', 'speed vs blockhash-core'],
     rows,
     notes: [
-      'Synthesised JPEGs (quality 85, 4:2:0) decoded by the node\'s sharp decoder; every implementation gives the same hash (checked before timing).',
+      "Synthesised JPEGs (quality 85, 4:2:0) decoded by the node's sharp decoder; every implementation gives the same hash (checked before timing).",
       'One thread, after 3 warm-up calls per step. PDQ runs its WebAssembly downsampling, as on Node.',
-      'Speed: blockhash-core\'s p50 for one hash over the step\'s p50 (the two variant rows make 8 hashes).',
+      "Speed: blockhash-core's p50 for one hash over the step's p50 (the two variant rows make 8 hashes).",
       `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
     ],
   };

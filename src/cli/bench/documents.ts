@@ -50,19 +50,44 @@ export function textThreshold(): BenchTable {
       if (digest) copies.push({ of: i, edit: e.name, digest });
     }),
   );
-  const related: Pair[] = copies.map((c) => ({ edit: c.edit, d: tlshDistance(c.digest, originals[c.of]), x: tlshDistance(c.digest, originals[c.of], { lengthTerm: false }) }));
+  const related: Pair[] = copies.map((c) => ({
+    edit: c.edit,
+    d: tlshDistance(c.digest, originals[c.of]),
+    x: tlshDistance(c.digest, originals[c.of], { lengthTerm: false }),
+  }));
   // Unrelated: originals pairwise, and every copy against every other original.
   const unrelated: { d: number; x: number; a: string; b: string }[] = [];
   for (let i = 0; i < originals.length; i++)
-    for (let j = i + 1; j < originals.length; j++) unrelated.push({ d: tlshDistance(originals[i], originals[j]), x: tlshDistance(originals[i], originals[j], { lengthTerm: false }), a: texts[i].name, b: texts[j].name });
+    for (let j = i + 1; j < originals.length; j++)
+      unrelated.push({
+        d: tlshDistance(originals[i], originals[j]),
+        x: tlshDistance(originals[i], originals[j], { lengthTerm: false }),
+        a: texts[i].name,
+        b: texts[j].name,
+      });
   for (const c of copies)
-    for (let j = 0; j < originals.length; j++) if (j !== c.of) unrelated.push({ d: tlshDistance(c.digest, originals[j]), x: tlshDistance(c.digest, originals[j], { lengthTerm: false }), a: `${texts[c.of].name} (${c.edit})`, b: texts[j].name });
+    for (let j = 0; j < originals.length; j++)
+      if (j !== c.of)
+        unrelated.push({
+          d: tlshDistance(c.digest, originals[j]),
+          x: tlshDistance(c.digest, originals[j], { lengthTerm: false }),
+          a: `${texts[c.of].name} (${c.edit})`,
+          b: texts[j].name,
+        });
 
   const T = HASH_SPECS.tlsh.defaultMaxDistance;
   const rows: (string | number)[][] = [];
   for (const e of TEXT_EDITS) {
     const r = related.filter((p) => p.edit === e.name);
-    rows.push([e.name, r.length, median(r.map((p) => p.d)), Math.max(...r.map((p) => p.d)), pct(r.filter((p) => p.d <= T).length, r.length), median(r.map((p) => p.x)), pct(r.filter((p) => p.x <= T).length, r.length)]);
+    rows.push([
+      e.name,
+      r.length,
+      median(r.map((p) => p.d)),
+      Math.max(...r.map((p) => p.d)),
+      pct(r.filter((p) => p.d <= T).length, r.length),
+      median(r.map((p) => p.x)),
+      pct(r.filter((p) => p.x <= T).length, r.length),
+    ]);
   }
   const nearest = [...unrelated].sort((a, b) => a.d - b.d).slice(0, 3);
   // False matches by where the two texts come from: within one collection (books of one Bible
@@ -118,7 +143,9 @@ async function pdfSpeed(opts: { quick?: boolean }, machine: string): Promise<Ben
     title: 'Hashing a 40-page PDF (poppler, 72 dpi, PDQ of each page, TLSH of the text)',
     columns: ['pages', 'bytes', 'runs', 'median ms', 'pages/s', 'text characters'],
     rows: [[pages, pdf.length, runs, ms.toFixed(0), ((pages * 1000) / ms).toFixed(1), last!.textCharacters]],
-    notes: [`${status.detail}; generated A4 pages (a coloured panel, a headline, two columns of text); pdfinfo, pdftoppm and pdftotext one after another. ${machine}.`],
+    notes: [
+      `${status.detail}; generated A4 pages (a coloured panel, a headline, two columns of text); pdfinfo, pdftoppm and pdftotext one after another. ${machine}.`,
+    ],
   };
 }
 
@@ -134,7 +161,12 @@ function textSpeed(machine: string): BenchTable {
     textTlsh(text);
     return performance.now() - t;
   });
-  return { title: 'TLSH of 1 MiB of text', columns: ['characters', 'median ms (normalise + digest)', 'MiB/s'], rows: [[text.length, median(times).toFixed(1), (1000 / median(times)).toFixed(0)]], notes: [`Real text (the corpus above, concatenated). ${machine}.`] };
+  return {
+    title: 'TLSH of 1 MiB of text',
+    columns: ['characters', 'median ms (normalise + digest)', 'MiB/s'],
+    rows: [[text.length, median(times).toFixed(1), (1000 / median(times)).toFixed(0)]],
+    notes: [`Real text (the corpus above, concatenated). ${machine}.`],
+  };
 }
 
 function indexSpeed(opts: { quick?: boolean }, machine: string): BenchTable {
@@ -161,7 +193,14 @@ function indexSpeed(opts: { quick?: boolean }, machine: string): BenchTable {
       times.push(performance.now() - t);
     }
     const heap = process.memoryUsage().arrayBuffers;
-    rows.push([size.toLocaleString('en'), T, median(times).toFixed(2), percentile(times, 0.95).toFixed(2), (loadMs / 1000).toFixed(1), (heap / size).toFixed(0)]);
+    rows.push([
+      size.toLocaleString('en'),
+      T,
+      median(times).toFixed(2),
+      percentile(times, 0.95).toFixed(2),
+      (loadMs / 1000).toFixed(1),
+      (heap / size).toFixed(0),
+    ]);
   }
   return {
     title: 'Matching one text hash against stored ones (MemoryMatchIndex, tlsh scan)',
@@ -181,7 +220,11 @@ interface Doc {
 }
 
 /** A generated page that is not in any original. */
-const extraPage = (seed: number): PageSpec => ({ seed: 900_000 + seed, headline: prose(800_000 + seed, 5).replace(/\.$/, ''), body: prose(700_000 + seed, 260) });
+const extraPage = (seed: number): PageSpec => ({
+  seed: 900_000 + seed,
+  headline: prose(800_000 + seed, 5).replace(/\.$/, ''),
+  body: prose(700_000 + seed, 260),
+});
 
 async function documentRules(opts: { quick?: boolean }): Promise<BenchTable> {
   const renderer = new PopplerPdfRenderer();
@@ -210,7 +253,11 @@ async function documentRules(opts: { quick?: boolean }): Promise<BenchTable> {
     for (const [edit, bytes] of edits) copies.push({ name: `magazine ${i}`, of: i, edit, hashes: await hash(await bytes) });
   }
   const T = HASH_SPECS.tlsh.defaultMaxDistance;
-  const rule = { queryMatchPercent: DEFAULT_DOCUMENTS.queryMatchPercent, candidateMatchPercent: DEFAULT_DOCUMENTS.candidateMatchPercent, distance: HASH_SPECS.pdf.defaultMaxDistance };
+  const rule = {
+    queryMatchPercent: DEFAULT_DOCUMENTS.queryMatchPercent,
+    candidateMatchPercent: DEFAULT_DOCUMENTS.candidateMatchPercent,
+    distance: HASH_SPECS.pdf.defaultMaxDistance,
+  };
   const judge = (q: Doc, o: Doc) => {
     const pages = pdfPagesMatch(q.hashes.pages, o.hashes.pages, rule).matched;
     const text = !!q.hashes.tlsh && !!o.hashes.tlsh && tlshDistance(q.hashes.tlsh, o.hashes.tlsh) <= T;
@@ -235,7 +282,13 @@ async function documentRules(opts: { quick?: boolean }): Promise<BenchTable> {
   }
   for (const e of edits) {
     const list = copies.filter((c) => c.edit === e).map((c) => judge(c, originals[c.of]));
-    rows.push([e, list.length, pct(list.filter((j) => j.pages).length, list.length), pct(list.filter((j) => j.text).length, list.length), pct(list.filter((j) => j.either).length, list.length)]);
+    rows.push([
+      e,
+      list.length,
+      pct(list.filter((j) => j.pages).length, list.length),
+      pct(list.filter((j) => j.text).length, list.length),
+      pct(list.filter((j) => j.either).length, list.length),
+    ]);
   }
   rows.push([`**unrelated pairs** (${unrelatedPairs})`, '', `${falsePages} false`, `${falseText} false`, `${falseEither} false`]);
   return {

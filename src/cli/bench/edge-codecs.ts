@@ -17,6 +17,11 @@ let modules: EdgeCodecModules | undefined;
 
 export function edgeCodecModules(): EdgeCodecModules {
   const compile = (spec: string) => new WebAssembly.Module(readFileSync(require.resolve(spec)));
-  modules ??= { jpeg: compile(EDGE_CODEC_FILES.jpeg), png: compile(EDGE_CODEC_FILES.png), webp: compile(EDGE_CODEC_FILES.webp), avif: compile(EDGE_CODEC_FILES.avif) };
+  modules ??= {
+    jpeg: compile(EDGE_CODEC_FILES.jpeg),
+    png: compile(EDGE_CODEC_FILES.png),
+    webp: compile(EDGE_CODEC_FILES.webp),
+    avif: compile(EDGE_CODEC_FILES.avif),
+  };
   return modules;
 }

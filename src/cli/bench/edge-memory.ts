@@ -30,7 +30,12 @@ export const MEMORY_CASES: [string, (s: Sharp) => Sharp][] = [
 ];
 
 export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
-  const sizes: [number, number][] = opts.quick ? [[1920, 1080]] : [[1920, 1080], [4032, 3024]];
+  const sizes: [number, number][] = opts.quick
+    ? [[1920, 1080]]
+    : [
+        [1920, 1080],
+        [4032, 3024],
+      ];
   const src = conformanceFile('pdq', 'pdq', 'data', 'bridge-mods', 'aaa-orig.jpg');
   const m = edgeCodecModules();
   const rows: (string | number)[][] = [];
@@ -43,7 +48,15 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
       const out = header.format === 'png' ? decodePng(m.png, bytes) : await decodeWithWasm(header.format as 'jpeg' | 'webp' | 'avif', m, bytes);
       const heap = out.heapBytes ?? 0;
       const model = decodeBytes(header, bytes.byteLength);
-      rows.push([`${w}x${h}`, name, (bytes.byteLength / MB).toFixed(1), (heap / MB).toFixed(1), (heap / P).toFixed(2), (model / MB).toFixed(1), model >= heap ? 'yes' : '**no**']);
+      rows.push([
+        `${w}x${h}`,
+        name,
+        (bytes.byteLength / MB).toFixed(1),
+        (heap / MB).toFixed(1),
+        (heap / P).toFixed(2),
+        (model / MB).toFixed(1),
+        model >= heap ? 'yes' : '**no**',
+      ]);
     }
   }
   return {

@@ -54,7 +54,11 @@ async function coldStart(): Promise<{ ready: number; first: number; second: numb
   await exec(WRANGLER, ['d1', 'migrations', 'apply', 'media-hash-node', '--local', '--persist-to', dir]);
   writeFileSync(join(dir, '.dev.vars'), `NODE_SECRET=${'b'.repeat(48)}\nPUBLIC_URL=http://127.0.0.1:${port}\n`);
   const started = performance.now();
-  const dev = spawn(WRANGLER, ['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', dir, '--env-file', join(dir, '.dev.vars'), '--show-interactive-dev-session=false'], { cwd: ROOT, env: ENV, detached: true, stdio: 'ignore' });
+  const dev = spawn(
+    WRANGLER,
+    ['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', dir, '--env-file', join(dir, '.dev.vars'), '--show-interactive-dev-session=false'],
+    { cwd: ROOT, env: ENV, detached: true, stdio: 'ignore' },
+  );
   try {
     const get = async () => {
       const t = performance.now();
@@ -65,7 +69,14 @@ async function coldStart(): Promise<{ ready: number; first: number; second: numb
     // Wait for the port without waking the worker (a TCP connect, no request).
     const { connect } = await import('node:net');
     for (;;) {
-      const open = await new Promise<boolean>((ok) => connect(port, '127.0.0.1').once('connect', function (this: import('node:net').Socket) { this.destroy(); ok(true); }).once('error', () => ok(false)));
+      const open = await new Promise<boolean>((ok) =>
+        connect(port, '127.0.0.1')
+          .once('connect', function (this: import('node:net').Socket) {
+            this.destroy();
+            ok(true);
+          })
+          .once('error', () => ok(false)),
+      );
       if (open) break;
       if (performance.now() - started > 60_000) throw new Error('wrangler dev did not start in 60 s');
       await new Promise((r) => setTimeout(r, 100));
@@ -82,7 +93,10 @@ async function coldStart(): Promise<{ ready: number; first: number; second: numb
 }
 
 async function inside(): Promise<Record<string, number>> {
-  const { stdout } = await exec(join(ROOT, 'node_modules/.bin/vitest'), ['run', '--project', 'workerd', 'test/worker/edge-bench.test.ts'], { ...ENV, EDGE_BENCH: '1' });
+  const { stdout } = await exec(join(ROOT, 'node_modules/.bin/vitest'), ['run', '--project', 'workerd', 'test/worker/edge-bench.test.ts'], {
+    ...ENV,
+    EDGE_BENCH: '1',
+  });
   const line = stdout.split('\n').find((l) => l.includes('EDGE_BENCH {'));
   if (!line) throw new Error(`the workerd bench printed no figures:\n${stdout.slice(-2000)}`);
   return JSON.parse(line.slice(line.indexOf('{')));

@@ -56,13 +56,28 @@ async function start(n: Node): Promise<void> {
   const profile = process.env.BENCH_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${join(process.env.BENCH_CPU_PROFILE_DIR, n.name)}`] : [];
   n.child = spawn(process.execPath, [...profile, join(ROOT, 'dist/main.node.js')], {
     cwd: ROOT,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: new URL(n.url).port, PUBLIC_URL: n.url, DATABASE_URL: n.databaseUrl, NODE_SECRET_FILE: join(n.dir, 'node.secret'), RATE_LIMIT_PER_SECOND: '0', NODE_ENV: 'production' },
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: new URL(n.url).port,
+      PUBLIC_URL: n.url,
+      DATABASE_URL: n.databaseUrl,
+      NODE_SECRET_FILE: join(n.dir, 'node.secret'),
+      RATE_LIMIT_PER_SECOND: '0',
+      NODE_ENV: 'production',
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const deadline = Date.now() + 300_000;
   for (;;) {
     if (n.child.exitCode !== null) throw new Error(`node ${n.name} exited (${n.child.exitCode})`);
-    if ((await fetch(`${n.url}/health`).then((r) => r.status, () => 0)) === 200) return;
+    if (
+      (await fetch(`${n.url}/health`).then(
+        (r) => r.status,
+        () => 0,
+      )) === 200
+    )
+      return;
     if (Date.now() > deadline) throw new Error(`node ${n.name} did not become ready`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -90,14 +105,28 @@ async function onDatabase<T>(n: Node, fn: (d: { ledger: SqlLedger; auth: SqlAuth
 async function partnerOf(n: Node): Promise<{ id: string; jwk: JWK }> {
   const { publicKey, privateKey } = await generateKeyPair('EdDSA', { extractable: true });
   const jwk = await exportJWK(publicKey);
-  const view = await onDatabase(n, (d) => createClient({ ...d, follower: NO_FOLLOWER, now: Date.now, newId: randomUUID }, 'bench', { role: 'partner', name: 'bench partner', jwk }));
+  const view = await onDatabase(n, (d) =>
+    createClient({ ...d, follower: NO_FOLLOWER, now: Date.now, newId: randomUUID }, 'bench', { role: 'partner', name: 'bench partner', jwk }),
+  );
   return { id: view.id, jwk: { ...(await exportJWK(privateKey)), kid: view.keys[0].kid, alg: 'EdDSA' } };
 }
 
 /** `puller` pulls `server` every `intervalMs`: a peer client at the server by the puller's JWKS URL, the server a peer at the puller. */
 async function peer(server: Node, puller: Node, intervalMs: number): Promise<string> {
-  const client = await onDatabase(server, (d) => createClient({ ...d, follower: NO_FOLLOWER, now: Date.now, newId: randomUUID }, 'bench', { role: 'peer', name: puller.name, jwksUrl: `${puller.url}/.well-known/jwks.json` }));
-  const p = await onDatabase(puller, (d) => addPeer({ ...d, follower: NO_FOLLOWER, now: Date.now, newId: randomUUID, issuer: puller.url }, 'bench', { url: server.url, clientId: client.id, intervalMs }));
+  const client = await onDatabase(server, (d) =>
+    createClient({ ...d, follower: NO_FOLLOWER, now: Date.now, newId: randomUUID }, 'bench', {
+      role: 'peer',
+      name: puller.name,
+      jwksUrl: `${puller.url}/.well-known/jwks.json`,
+    }),
+  );
+  const p = await onDatabase(puller, (d) =>
+    addPeer({ ...d, follower: NO_FOLLOWER, now: Date.now, newId: randomUUID, issuer: puller.url }, 'bench', {
+      url: server.url,
+      clientId: client.id,
+      intervalMs,
+    }),
+  );
   return p.id;
 }
 
@@ -105,7 +134,12 @@ async function peer(server: Node, puller: Node, intervalMs: number): Promise<str
 async function fill(n: Node, count: number, tag: string): Promise<void> {
   await onDatabase(n, async (d) => {
     for (let i = 0; i < count; i += 1000) {
-      const items = Array.from({ length: Math.min(1000, count - i) }, (_, k) => ({ type: 'pdq' as const, value: hex(tag, i + k), labels: ['attack-footage'], externalId: null }));
+      const items = Array.from({ length: Math.min(1000, count - i) }, (_, k) => ({
+        type: 'pdq' as const,
+        value: hex(tag, i + k),
+        labels: ['attack-footage'],
+        externalId: null,
+      }));
       await d.ledger.share({ at: Date.now(), contributor: 'bench-member', items });
     }
   });
@@ -121,7 +155,8 @@ async function latency(shares: number): Promise<{ p50: number; p99: number; max:
     await Promise.all([start(a), start(b)]);
     const ta = (await requestToken(a.url, pa.id, pa.jwk)).access_token;
     const tb = (await requestToken(b.url, pb.id, pb.jwk)).access_token;
-    const post = (url: string, token: string, body: unknown) => fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (url: string, token: string, body: unknown) =>
+      fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const lags: number[] = [];
     for (let i = 0; i < shares; i++) {
       const value = hex('lag', i);
@@ -175,7 +210,10 @@ async function onDatabaseRead(n: Node, peerId: string): Promise<{ items: number;
   const { createClient: libsql } = await import('@libsql/client');
   const c = libsql({ url: n.databaseUrl });
   try {
-    const [p, e] = await Promise.all([c.execute({ sql: 'select pulled_items from peers where id = ?', args: [peerId] }), c.execute("select count(*) as n from audit_log where action = 'federation.pull'")]);
+    const [p, e] = await Promise.all([
+      c.execute({ sql: 'select pulled_items from peers where id = ?', args: [peerId] }),
+      c.execute("select count(*) as n from audit_log where action = 'federation.pull'"),
+    ]);
     return { items: Number(p.rows[0]?.pulled_items ?? 0), batches: Number(e.rows[0]?.n ?? 0) };
   } finally {
     c.close();
@@ -195,7 +233,9 @@ async function verifyCost(rounds: number): Promise<{ signMs: number; verifyMs: n
   const kid = await calculateJwkThumbprint(pub);
   const origin = 'https://a.example';
   const jwks = new RemoteJwks({ fetch: async () => Response.json({ keys: [{ ...pub, kid, alg: 'EdDSA' }] }), now: Date.now });
-  const items = Array.from({ length: 1000 }, (_, i) => toBatchItem({ kind: 'add', type: 'pdq', value: hex('cost', i), labels: ['attack-footage', 'glorification'], contributors: 2, externalId: `case-${i}` }));
+  const items = Array.from({ length: 1000 }, (_, i) =>
+    toBatchItem({ kind: 'add', type: 'pdq', value: hex('cost', i), labels: ['attack-footage', 'glorification'], contributors: 2, externalId: `case-${i}` }),
+  );
   const payload = new TextEncoder().encode(JSON.stringify({ origin, from: 'c0', to: 'c1', issuedAt: new Date().toISOString(), items }));
   let jws = '';
   let t = performance.now();
@@ -217,23 +257,34 @@ export async function run(opts: { quick: boolean; sizes?: number[] }): Promise<B
   const say = (line: string) => process.stderr.write(`federation bench: ${line}\n`);
   say(`${shares} shares at A, timed until B matches them`);
   const lag = await latency(shares);
-  const rows: (string | number)[][] = [[`share at A -> matchable at B, pull interval 1 s (${shares} shares)`, `p50 ${lag.p50.toFixed(0)} ms, p99 ${lag.p99.toFixed(0)} ms, max ${lag.max.toFixed(0)} ms`]];
+  const rows: (string | number)[][] = [
+    [
+      `share at A -> matchable at B, pull interval 1 s (${shares} shares)`,
+      `p50 ${lag.p50.toFixed(0)} ms, p99 ${lag.p99.toFixed(0)} ms, max ${lag.max.toFixed(0)} ms`,
+    ],
+  ];
   for (const n of sizes) {
     say(`a backlog of ${n} hashes at A, pulled by B from a cold start`);
     const b = await backlog(n);
-    rows.push([`backlog of ${n.toLocaleString('en')} hashes pulled from a cold start (${b.batches} batches of 1000)`, `${b.seconds.toFixed(1)} s, ${Math.round(b.perSecond).toLocaleString('en')} hashes/s, B's peak RSS ${b.rssMb.toFixed(0)} MB`]);
+    rows.push([
+      `backlog of ${n.toLocaleString('en')} hashes pulled from a cold start (${b.batches} batches of 1000)`,
+      `${b.seconds.toFixed(1)} s, ${Math.round(b.perSecond).toLocaleString('en')} hashes/s, B's peak RSS ${b.rssMb.toFixed(0)} MB`,
+    ]);
   }
   say('the cost of signing and verifying one batch');
   const cost = await verifyCost(opts.quick ? 20 : 100);
-  rows.push([`one batch of 1000 PDQ items (${(cost.bytes / 1024).toFixed(0)} KiB JWS): sign at A / verify signature and payload at B`, `${cost.signMs.toFixed(2)} ms / ${cost.verifyMs.toFixed(2)} ms`]);
+  rows.push([
+    `one batch of 1000 PDQ items (${(cost.bytes / 1024).toFixed(0)} KiB JWS): sign at A / verify signature and payload at B`,
+    `${cost.signMs.toFixed(2)} ms / ${cost.verifyMs.toFixed(2)} ms`,
+  ]);
   return {
     title: 'Federation (two node processes on loopback)',
     columns: ['what', 'figure'],
     rows,
     notes: [
       'Each node is the production build (dist/main.node.js) on its own SQLite file; B pulls A with its node key (a peer client at A by JWKS URL), verifies each batch and applies it in one commit.',
-      'Latency: from sending the share to A until B\'s POST /v1/match finds the hash (B polls every 5 ms); the next share after a random pause of up to 200 ms.',
-      'Backlog: A\'s hashes shared through its ledger before B starts; from B\'s start (port, database, index) until B\'s peer row counts every item applied. RSS: VmHWM of B\'s process.',
+      "Latency: from sending the share to A until B's POST /v1/match finds the hash (B polls every 5 ms); the next share after a random pause of up to 200 ms.",
+      "Backlog: A's hashes shared through its ledger before B starts; from B's start (port, database, index) until B's peer row counts every item applied. RSS: VmHWM of B's process.",
       'Batch cost: in process, one core; the verify figure includes parsing and checking every item (core/federation checkBatchPayload).',
     ],
   };

@@ -34,7 +34,6 @@ function flip(hex: string, n: number, rnd: () => number): string {
   return b.toString('hex');
 }
 
-
 /** N hashes: half unrelated, half clusters of near-duplicates; written straight into the tables. */
 export async function fill(url: string, n: number, rnd: () => number): Promise<string[]> {
   const { client, close } = await openDatabase(url);
@@ -61,7 +60,10 @@ export async function fill(url: string, n: number, rnd: () => number): Promise<s
         cargs.push(id, 'bench-partner', labels, now, now);
       }
       stmts.push({ sql: `INSERT OR IGNORE INTO hashes (id, type, value, origin, status, created_at, updated_at) VALUES ${rows.join(',')}`, args });
-      stmts.push({ sql: `INSERT OR IGNORE INTO contributions (hash_id, contributor, labels, created_at, updated_at) VALUES ${contrib.join(',')}`, args: cargs });
+      stmts.push({
+        sql: `INSERT OR IGNORE INTO contributions (hash_id, contributor, labels, created_at, updated_at) VALUES ${contrib.join(',')}`,
+        args: cargs,
+      });
     }
     await client.batch(stmts, 'write');
   }
@@ -104,18 +106,48 @@ export async function run(opts: { quick?: boolean; size?: number } = {}): Promis
   const started = Date.now();
   const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'src/main.node.ts')], {
     cwd: dir,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: url, PUBLIC_URL: base, RATE_LIMIT_PER_SECOND: '0', NODE_SECRET_FILE: join(dir, 'secret'), TREE_HEAD_INTERVAL_MS: '0' },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: url,
+      PUBLIC_URL: base,
+      RATE_LIMIT_PER_SECOND: '0',
+      NODE_SECRET_FILE: join(dir, 'secret'),
+      TREE_HEAD_INTERVAL_MS: '0',
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   try {
     const readyMs = await waitReady(base, started);
     const now = Math.floor(Date.now() / 1000);
-    const assertion = await new SignJWT({ jti: randomUUID() }).setProtectedHeader({ alg: 'EdDSA', kid: partner.keys[0].kid }).setIssuer(partner.id).setSubject(partner.id).setAudience(`${base}/v1/oauth/token`).setIssuedAt(now).setExpirationTime(now + 60).sign(privateKey);
-    const tok = await (await fetch(`${base}/v1/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion }) })).json();
+    const assertion = await new SignJWT({ jti: randomUUID() })
+      .setProtectedHeader({ alg: 'EdDSA', kid: partner.keys[0].kid })
+      .setIssuer(partner.id)
+      .setSubject(partner.id)
+      .setAudience(`${base}/v1/oauth/token`)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 60)
+      .sign(privateKey);
+    const tok = await (
+      await fetch(`${base}/v1/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+          client_assertion: assertion,
+        }),
+      })
+    ).json();
     const headers = { authorization: `Bearer ${tok.access_token}`, 'content-type': 'application/json' };
 
     // One hash a request: half near-duplicates of stored hashes (a hit), half unrelated (the usual upload).
-    const bodies = Array.from({ length: 2000 }, (_, i) => JSON.stringify({ hashes: [{ type: 'pdq', value: i % 2 ? flip(sample[i % sample.length], Math.floor(rnd() * 31), rnd) : randomBytes(32).toString('hex') }] }));
+    const bodies = Array.from({ length: 2000 }, (_, i) =>
+      JSON.stringify({
+        hashes: [{ type: 'pdq', value: i % 2 ? flip(sample[i % sample.length], Math.floor(rnd() * 31), rnd) : randomBytes(32).toString('hex') }],
+      }),
+    );
     const fire = (seconds: number) => (hasWrk() ? wrkLoad(dir, base, headers, bodies, seconds) : autocannonLoad(base, headers, bodies, seconds));
     await fire(3); // warm-up: JIT, caches, the garbage of loading the index; not counted
     const load = await fire(duration);
@@ -123,7 +155,12 @@ export async function run(opts: { quick?: boolean; size?: number } = {}): Promis
     // Batches of 1000 hashes, one after another.
     const batchMs: number[] = [];
     for (let b = 0; b < 20; b++) {
-      const body = JSON.stringify({ hashes: Array.from({ length: 1000 }, (_, i) => ({ type: 'pdq', value: i % 2 ? flip(sample[(b * 1000 + i) % sample.length], 10, rnd) : randomBytes(32).toString('hex') })) });
+      const body = JSON.stringify({
+        hashes: Array.from({ length: 1000 }, (_, i) => ({
+          type: 'pdq',
+          value: i % 2 ? flip(sample[(b * 1000 + i) % sample.length], 10, rnd) : randomBytes(32).toString('hex'),
+        })),
+      });
       const t = performance.now();
       const r = await fetch(`${base}/v1/match`, { method: 'POST', headers, body });
       await r.json();
@@ -146,4 +183,3 @@ export async function run(opts: { quick?: boolean; size?: number } = {}): Promis
     rmSync(dir, { recursive: true, force: true });
   }
 }
-

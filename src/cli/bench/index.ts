@@ -143,7 +143,6 @@ function quantile(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor(p * s.length))];
 }
 
-
 function randomHash(rnd: () => number): Uint32Array {
   const h = new Uint32Array(8);
   for (let i = 0; i < 8; i++) h[i] = rnd();

@@ -25,7 +25,12 @@ function batch(b: number, asItems: boolean): { items: LedgerShareItem[]; media: 
     const id = itemId('http://bench.test', sha);
     if (asItems) media.push({ id, sha256: sha, kind: 'image', labels: ['attack-footage'] });
     const links = asItems ? { links: [{ item: id, variant: 'whole' }] } : {};
-    const hashes: [LedgerShareItem['type'], string][] = [['pdq', digest(`pdq ${b} ${k}`)], ['blockhash', digest(`bh ${b} ${k}`)], ['md5', digest(`md5 ${b} ${k}`).slice(0, 32)], ['sha256', sha]];
+    const hashes: [LedgerShareItem['type'], string][] = [
+      ['pdq', digest(`pdq ${b} ${k}`)],
+      ['blockhash', digest(`bh ${b} ${k}`)],
+      ['md5', digest(`md5 ${b} ${k}`).slice(0, 32)],
+      ['sha256', sha],
+    ];
     for (const [type, value] of hashes) items.push({ type, value, labels: ['attack-footage'], externalId: null, ...links });
   }
   return { items, media: asItems ? media : [] };
@@ -41,7 +46,10 @@ async function main() {
   const took = { plain: [] as number[], items: [] as number[] };
   try {
     for (let b = 0; b < batches; b++) {
-      for (const [name, db] of [['plain', plain], ['items', items]] as const) {
+      for (const [name, db] of [
+        ['plain', plain],
+        ['items', items],
+      ] as const) {
         const ledger = new SqlLedger(db.writer);
         const input = batch(b, name === 'items');
         const t0 = performance.now();

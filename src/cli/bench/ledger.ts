@@ -76,7 +76,13 @@ async function admit(databaseUrl: string): Promise<{ id: string; jwk: JWK }> {
   const db = await openDatabase(databaseUrl);
   try {
     const { publicKey, privateKey } = await generateKeyPair('EdDSA', { extractable: true });
-    const registry = { auth: new SqlAuthStore(db.reader), ledger: new SqlLedger(db.writer), follower: NO_FOLLOWER, now: Date.now, newId: () => crypto.randomUUID() };
+    const registry = {
+      auth: new SqlAuthStore(db.reader),
+      ledger: new SqlLedger(db.writer),
+      follower: NO_FOLLOWER,
+      now: Date.now,
+      newId: () => crypto.randomUUID(),
+    };
     const v = await createClient(registry, 'bench', { role: 'partner', name: `bench ${Date.now()}`, jwk: await exportJWK(publicKey) });
     return { id: v.id, jwk: { ...(await exportJWK(privateKey)), kid: v.keys[0].kid, alg: 'EdDSA' } };
   } finally {
@@ -187,7 +193,11 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
         Array.from({ length: writers }, async () => {
           while (performance.now() < until) {
             const t = performance.now();
-            const r = await fetch(`${a.base}/v1/hashes`, { method: 'POST', headers, body: JSON.stringify({ items: [{ type: 'pdq', value: hex(), labels: ['recruitment'] }] }) });
+            const r = await fetch(`${a.base}/v1/hashes`, {
+              method: 'POST',
+              headers,
+              body: JSON.stringify({ items: [{ type: 'pdq', value: hex(), labels: ['recruitment'] }] }),
+            });
             await r.arrayBuffer();
             if (r.status !== 201) throw new Error(`share answered ${r.status}`);
             lat.push(performance.now() - t);
@@ -198,7 +208,14 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
       const s = (performance.now() - w0) / 1000;
       await probe2.stop();
       const p = probe2.take();
-      rows.push([`${writers} writer${writers > 1 ? 's' : ''} at once, one hash a request`, `${s.toFixed(0)} s`, `${fmt(n / s)} shares/s`, `share p50 ${ms(q(lat, 0.5))} ms, p99 ${ms(q(lat, 0.99))} ms`, `${ms(q(p.health, 0.5))} / ${ms(q(p.health, 0.99))}`, `${ms(q(p.match, 0.5))} / ${ms(q(p.match, 0.99))}`]);
+      rows.push([
+        `${writers} writer${writers > 1 ? 's' : ''} at once, one hash a request`,
+        `${s.toFixed(0)} s`,
+        `${fmt(n / s)} shares/s`,
+        `share p50 ${ms(q(lat, 0.5))} ms, p99 ${ms(q(lat, 0.99))} ms`,
+        `${ms(q(p.health, 0.5))} / ${ms(q(p.health, 0.99))}`,
+        `${ms(q(p.match, 0.5))} / ${ms(q(p.match, 0.99))}`,
+      ]);
     }
 
     // ---- 3. the lag between instances on one database
@@ -208,7 +225,11 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
     const lags: number[] = [];
     const retractLags: number[] = [];
     const matches = async (value: string) => {
-      const r = await fetch(`${b.base}/v1/match`, { method: 'POST', headers: hb, body: JSON.stringify({ hashes: [{ type: 'pdq', value }], maxDistance: { pdq: 0 } }) });
+      const r = await fetch(`${b.base}/v1/match`, {
+        method: 'POST',
+        headers: hb,
+        body: JSON.stringify({ hashes: [{ type: 'pdq', value }], maxDistance: { pdq: 0 } }),
+      });
       const n: number = (await r.json()).results[0].matches.length;
       return n;
     };
@@ -221,14 +242,25 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
     };
     for (let k = 0; k < (opts.quick ? 50 : 200); k++) {
       const value = hex();
-      const r = await fetch(`${a.base}/v1/hashes`, { method: 'POST', headers, body: JSON.stringify({ items: [{ type: 'pdq', value, labels: ['recruitment'] }] }) });
+      const r = await fetch(`${a.base}/v1/hashes`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ items: [{ type: 'pdq', value, labels: ['recruitment'] }] }),
+      });
       const id = (await r.json()).items[0].id;
       lags.push(await waitFor(value, 1));
       await (await fetch(`${a.base}/v1/hashes/${id}`, { method: 'DELETE', headers })).arrayBuffer();
       retractLags.push(await waitFor(value, 0));
       await new Promise((r2) => setTimeout(r2, Math.random() * 50));
     }
-    rows.push([`lag from a share at one instance to a match at another (${lags.length} shares)`, '', '', `p50 ${ms(q(lags, 0.5))} ms, p99 ${ms(q(lags, 0.99))} ms; a retraction: p50 ${ms(q(retractLags, 0.5))}, p99 ${ms(q(retractLags, 0.99))} ms`, '', '']);
+    rows.push([
+      `lag from a share at one instance to a match at another (${lags.length} shares)`,
+      '',
+      '',
+      `p50 ${ms(q(lags, 0.5))} ms, p99 ${ms(q(lags, 0.99))} ms; a retraction: p50 ${ms(q(retractLags, 0.5))}, p99 ${ms(q(retractLags, 0.99))} ms`,
+      '',
+      '',
+    ]);
     await b.stop();
     procs.pop();
     await a.stop();
@@ -251,10 +283,17 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
     };
     const one = await fire(1);
     const two = await fire(2);
-    rows.push([`single-hash POST /v1/match at ${fmt(N)}: 1 instance / 2 instances (${one.tool}, 32 connections)`, '', `${fmt(one.rps)} / ${fmt(two.rps)} requests/s`, `ratio ${(two.rps / one.rps).toFixed(2)}; p99 ${ms(one.p99)} / ${ms(two.p99)} ms; errors ${one.errors} / ${two.errors}`, '', '']);
+    rows.push([
+      `single-hash POST /v1/match at ${fmt(N)}: 1 instance / 2 instances (${one.tool}, 32 connections)`,
+      '',
+      `${fmt(one.rps)} / ${fmt(two.rps)} requests/s`,
+      `ratio ${(two.rps / one.rps).toFixed(2)}; p99 ${ms(one.p99)} / ${ms(two.p99)} ms; errors ${one.errors} / ${two.errors}`,
+      '',
+      '',
+    ]);
     notes.push(
       'Every request carries a real access token; the node runs with RATE_LIMIT_PER_SECOND=0. The prober sends GET /health and a single-hash POST /v1/match (an unrelated PDQ hash) one after the other, every 10 ms, during the fill and the writer phases. Load generator, prober and node share the 2 cores.',
-      'Instances: the second process follows the change log (FOLLOW_INTERVAL_MS, default 200 ms, and at once after its own writes); the lag is measured from the share\'s answer at the first to the first match at the second. Two instances behind one port: INSTANCES=2 (Node cluster), each with its own index.',
+      "Instances: the second process follows the change log (FOLLOW_INTERVAL_MS, default 200 ms, and at once after its own writes); the lag is measured from the share's answer at the first to the first match at the second. Two instances behind one port: INSTANCES=2 (Node cluster), each with its own index.",
     );
     return {
       title: `Ledger: writes at scale, reads during writes, several instances (${fmt(N)} hashes)`,

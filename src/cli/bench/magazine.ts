@@ -7,7 +7,32 @@
 import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
 import { uniform as prng } from '../../core/prng';
 
-const SYLLABLES = ['ka', 'lo', 'mer', 'tan', 'vi', 'sor', 'el', 'dun', 'ra', 'pe', 'qui', 'nor', 'sa', 'ith', 'bo', 'gal', 'fen', 'u', 'ros', 'tem', 'ar', 'lin', 'cho', 'wes'];
+const SYLLABLES = [
+  'ka',
+  'lo',
+  'mer',
+  'tan',
+  'vi',
+  'sor',
+  'el',
+  'dun',
+  'ra',
+  'pe',
+  'qui',
+  'nor',
+  'sa',
+  'ith',
+  'bo',
+  'gal',
+  'fen',
+  'u',
+  'ros',
+  'tem',
+  'ar',
+  'lin',
+  'cho',
+  'wes',
+];
 
 /** Invented prose: `words` words of 1-4 syllables, sentences of 6-18 words, from `seed`. */
 export function prose(seed: number, words: number): string {
@@ -52,13 +77,20 @@ export const LAYOUT_B: Layout = { size: [612, 792], margin: 64, fontSize: 12, co
 
 /** A magazine's pages: a generated spec per page (its own seed and text). */
 export function magazine(seed: number, pages: number, wordsPerPage = 260): PageSpec[] {
-  return Array.from({ length: pages }, (_, i) => ({ seed: seed * 1000 + i, headline: prose(seed * 7919 + i, 5).replace(/\.$/, ''), body: prose(seed * 104729 + i, wordsPerPage) }));
+  return Array.from({ length: pages }, (_, i) => ({
+    seed: seed * 1000 + i,
+    headline: prose(seed * 7919 + i, 5).replace(/\.$/, ''),
+    body: prose(seed * 104729 + i, wordsPerPage),
+  }));
 }
 
 /** A magazine whose pages carry a given text, `wordsPerPage` words a page (the bench's real-text documents). */
 export function magazineOf(text: string, seed: number, pages: number, wordsPerPage = 260): PageSpec[] {
   // The standard fonts encode WinAnsi: what they cannot draw becomes a space.
-  const words = text.replace(/[^\x20-\x7e\xa0-\xff]/g, ' ').split(/\s+/).filter(Boolean);
+  const words = text
+    .replace(/[^\x20-\x7e\xa0-\xff]/g, ' ')
+    .split(/\s+/)
+    .filter(Boolean);
   return Array.from({ length: pages }, (_, i) => {
     const body = words.slice(i * wordsPerPage, (i + 1) * wordsPerPage);
     return { seed: seed * 1000 + i, headline: body.slice(0, 5).join(' '), body: body.join(' ') };

@@ -56,17 +56,34 @@ async function decodeVsHash(jpeg: Uint8Array, rounds: number): Promise<BenchTabl
     const img = await decoder.decode(jpeg);
     const pixels = () => ({ rgba: img.rgba.slice(), width: img.width, height: img.height });
     // Warm-up: JIT, the pool's threads and their kernels.
-    for (let i = 0; i < 5; i++) await Promise.all([here.run('imageHashes', pixels(), { dihedral: false }), pool.pixels.run('imageHashes', pixels(), { dihedral: false }), decoder.decode(jpeg)]);
-    const decode = await timed(() => jpeg, (bytes) => decoder.decode(bytes), rounds);
+    for (let i = 0; i < 5; i++)
+      await Promise.all([
+        here.run('imageHashes', pixels(), { dihedral: false }),
+        pool.pixels.run('imageHashes', pixels(), { dihedral: false }),
+        decoder.decode(jpeg),
+      ]);
+    const decode = await timed(
+      () => jpeg,
+      (bytes) => decoder.decode(bytes),
+      rounds,
+    );
     const digests = async () => [createHash('md5').update(jpeg).digest('hex'), createHash('sha256').update(jpeg).digest('hex')];
     const rows: (string | number)[][] = [['decode alone (sharp, to RGBA)', ms(decode), '']];
     for (const dihedral of [false, true]) {
       const what = dihedral ? ' with the 8 dihedral variants' : '';
-      const inline = await timed(pixels, async (p) => {
-        await here.run('imageHashes', p, { dihedral });
-        await digests();
-      }, rounds);
-      const pooled = await timed(pixels, (p) => Promise.all([pool.pixels.run('imageHashes', p, { dihedral }), pool.digests.md5(jpeg), pool.digests.sha256(jpeg)]), rounds);
+      const inline = await timed(
+        pixels,
+        async (p) => {
+          await here.run('imageHashes', p, { dihedral });
+          await digests();
+        },
+        rounds,
+      );
+      const pooled = await timed(
+        pixels,
+        (p) => Promise.all([pool.pixels.run('imageHashes', p, { dihedral }), pool.digests.md5(jpeg), pool.digests.sha256(jpeg)]),
+        rounds,
+      );
       rows.push([`full hash after decode${what}: PDQ, blockhash, md5, sha256 (calling thread)`, ms(inline), (inline / decode).toFixed(2)]);
       rows.push([`the same through the hash pool (latency of the jobs)`, ms(pooled), (pooled / decode).toFixed(2)]);
     }
@@ -74,7 +91,9 @@ async function decodeVsHash(jpeg: Uint8Array, rounds: number): Promise<BenchTabl
       title: 'Media: a 1920x1080 JPEG, decode alone vs the hashes after it',
       columns: ['step', 'median (ms)', 'x decode'],
       rows,
-      notes: [`${rounds} rounds each after 5 of warm-up; the synthetic photograph-like JPEG of src/cli/bench/synthetic.ts (${Math.round(jpeg.byteLength / 1024)} KiB). The pool's figure includes moving the pixels to a thread and back the hashes; the pixels are copied outside the timing (a pool empties the caller's array).`],
+      notes: [
+        `${rounds} rounds each after 5 of warm-up; the synthetic photograph-like JPEG of src/cli/bench/synthetic.ts (${Math.round(jpeg.byteLength / 1024)} KiB). The pool's figure includes moving the pixels to a thread and back the hashes; the pixels are copied outside the timing (a pool empties the caller's array).`,
+      ],
     };
   } finally {
     await pool.close();
@@ -97,7 +116,14 @@ interface ModeResult {
 
 const statusKb = (pid: number, field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
 
-async function underLoad(label: string, extraEnv: Record<string, string>, dir: string, url: string, jpeg: Uint8Array<ArrayBuffer>, seconds: number): Promise<ModeResult> {
+async function underLoad(
+  label: string,
+  extraEnv: Record<string, string>,
+  dir: string,
+  url: string,
+  jpeg: Uint8Array<ArrayBuffer>,
+  seconds: number,
+): Promise<ModeResult> {
   const port = 20000 + Math.floor(Math.random() * 2000);
   const base = `http://127.0.0.1:${port}`;
   const started = Date.now();
@@ -151,7 +177,7 @@ async function underLoad(label: string, extraEnv: Record<string, string>, dir: s
           try {
             const r = await post();
             await r.arrayBuffer();
-            if (r.status === 200) (ok++, lat.push(performance.now() - t));
+            if (r.status === 200) ok++, lat.push(performance.now() - t);
             else if (r.status === 503) busy++;
             else failed++;
           } catch {
@@ -168,7 +194,9 @@ async function underLoad(label: string, extraEnv: Record<string, string>, dir: s
       const t0 = performance.now();
       await Promise.all([...Array.from({ length: CLIENTS }, client), prober(health, healthMs), prober(match, matchMs)]);
       const took = (performance.now() - t0) / 1000;
-      return record ? { ok, busy, failed, seconds: took, p50: pct(lat, 0.5), p99: pct(lat, 0.99), healthP99: pct(healthMs, 0.99), matchP99: pct(matchMs, 0.99) } : null;
+      return record
+        ? { ok, busy, failed, seconds: took, p50: pct(lat, 0.5), p99: pct(lat, 0.99), healthP99: pct(healthMs, 0.99), matchP99: pct(matchMs, 0.99) }
+        : null;
     };
     const idleMb = statusKb(pid, 'VmRSS') / 1024;
     await load(2, false); // warm-up: JIT, the threads' kernels; not counted
@@ -196,16 +224,47 @@ export async function run(opts: { quick: boolean; sizes?: number[] }): Promise<B
       await underLoad('hashes on the main thread (HASH_THREADS=0)', { HASH_THREADS: '0' }, dir, url, jpeg, seconds),
       await underLoad(`hash pool (default: ${cores} threads)`, {}, dir, url, jpeg, seconds),
       await underLoad(`hash pool, its threads at nice +5 (HASH_THREAD_NICE=5)`, { HASH_THREAD_NICE: '5' }, dir, url, jpeg, seconds),
-      await underLoad(`hash pool, ${2 * cores} images at once (IMAGE_CONCURRENCY=${2 * cores})`, { IMAGE_CONCURRENCY: String(2 * cores) }, dir, url, jpeg, seconds),
+      await underLoad(
+        `hash pool, ${2 * cores} images at once (IMAGE_CONCURRENCY=${2 * cores})`,
+        { IMAGE_CONCURRENCY: String(2 * cores) },
+        dir,
+        url,
+        jpeg,
+        seconds,
+      ),
     ];
     const before = modes[0].ok / modes[0].seconds;
     const second: BenchTable = {
       title: `Media under load: POST /v1/match/media, ${CLIENTS} clients, 1920x1080 JPEG, ${n.toLocaleString('en')} stored PDQ hashes`,
-      columns: ['mode', 'answers/s (200)', 'x main thread', 'p50 (ms)', 'p99 (ms)', 'busy (503)', 'other errors', '/health p99 (ms)', '/v1/match p99 (ms)', 'RSS idle (MB)', 'peak RSS (MB)'],
-      rows: modes.map((m) => [m.label, (m.ok / m.seconds).toFixed(1), (m.ok / m.seconds / before).toFixed(2), ms(m.p50), ms(m.p99), m.busy, m.failed, ms(m.healthP99), ms(m.matchP99), Math.round(m.idleMb), Math.round(m.peakMb)]),
+      columns: [
+        'mode',
+        'answers/s (200)',
+        'x main thread',
+        'p50 (ms)',
+        'p99 (ms)',
+        'busy (503)',
+        'other errors',
+        '/health p99 (ms)',
+        '/v1/match p99 (ms)',
+        'RSS idle (MB)',
+        'peak RSS (MB)',
+      ],
+      rows: modes.map((m) => [
+        m.label,
+        (m.ok / m.seconds).toFixed(1),
+        (m.ok / m.seconds / before).toFixed(2),
+        ms(m.p50),
+        ms(m.p99),
+        m.busy,
+        m.failed,
+        ms(m.healthP99),
+        ms(m.matchP99),
+        Math.round(m.idleMb),
+        Math.round(m.peakMb),
+      ]),
       notes: [
         `${seconds} s a mode after 2 s of warm-up, one after the other in this run, on the same database; the clients and the probes run in the bench's process on the same machine (they share its ${cores} cores with the node). IMAGE_QUEUE=${CLIENTS} so every client's upload is admitted; IMAGE_CONCURRENCY at its default (the core count, at least 2) but in the last row. DEV_AUTH (no token checks).`,
-        'Probes: GET /health and POST /v1/match with one PDQ hash, each one after another with 50 ms between, for the whole run. Peak RSS: the node process\'s VmHWM (its start, with the index load, included); idle: VmRSS once ready.',
+        "Probes: GET /health and POST /v1/match with one PDQ hash, each one after another with 50 ms between, for the whole run. Peak RSS: the node process's VmHWM (its start, with the index load, included); idle: VmRSS once ready.",
       ],
     };
     return [first, second];

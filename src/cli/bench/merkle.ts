@@ -72,9 +72,13 @@ export async function run(opts: { size?: number; quick?: boolean } = {}): Promis
 
   // ---- root of a random past size from stored subtrees
   rows.push(
-    row('rootAt (random past size)', size, await timeEach(samples, async () => {
-      await rootAt(store, 1 + Math.floor(rand() * size));
-    })),
+    row(
+      'rootAt (random past size)',
+      size,
+      await timeEach(samples, async () => {
+        await rootAt(store, 1 + Math.floor(rand() * size));
+      }),
+    ),
   );
 
   // ---- inclusion proofs
@@ -83,18 +87,27 @@ export async function run(opts: { size?: number; quick?: boolean } = {}): Promis
   const proofs: Uint8Array[][] = [];
   let k = 0;
   rows.push(
-    row('inclusion proof (generate)', size, await timeEach(samples, async () => {
-      proofs.push(await inclusionProof(store, indices[k++], size));
-    }), incReads),
+    row(
+      'inclusion proof (generate)',
+      size,
+      await timeEach(samples, async () => {
+        proofs.push(await inclusionProof(store, indices[k++], size));
+      }),
+      incReads,
+    ),
   );
   const leaves = indices.map((i) => store.get(0, i));
   k = 0;
   let ok = true;
   rows.push(
-    row('inclusion proof (verify)', size, await timeEach(samples, () => {
-      ok = verifyInclusion(leaves[k], indices[k], size, proofs[k], root) && ok;
-      k++;
-    })),
+    row(
+      'inclusion proof (verify)',
+      size,
+      await timeEach(samples, () => {
+        ok = verifyInclusion(leaves[k], indices[k], size, proofs[k], root) && ok;
+        k++;
+      }),
+    ),
   );
   if (!ok) throw new Error('bench: an inclusion proof failed to verify');
 
@@ -105,16 +118,25 @@ export async function run(opts: { size?: number; quick?: boolean } = {}): Promis
   const cproofs: Uint8Array[][] = [];
   k = 0;
   rows.push(
-    row('consistency proof (generate)', size, await timeEach(samples, async () => {
-      cproofs.push(await consistencyProof(store, firsts[k++], size));
-    }), conReads),
+    row(
+      'consistency proof (generate)',
+      size,
+      await timeEach(samples, async () => {
+        cproofs.push(await consistencyProof(store, firsts[k++], size));
+      }),
+      conReads,
+    ),
   );
   k = 0;
   rows.push(
-    row('consistency proof (verify)', size, await timeEach(samples, () => {
-      ok = verifyConsistency(firsts[k], size, firstRoots[k], root, cproofs[k]) && ok;
-      k++;
-    })),
+    row(
+      'consistency proof (verify)',
+      size,
+      await timeEach(samples, () => {
+        ok = verifyConsistency(firsts[k], size, firstRoots[k], root, cproofs[k]) && ok;
+        k++;
+      }),
+    ),
   );
   if (!ok) throw new Error('bench: a consistency proof failed to verify');
 
@@ -143,4 +165,3 @@ function row(name: string, size: number, micros: number[], reads?: number): (str
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 const round = (x: number): number => Math.round(x * 10) / 10;
 const fmtInt = (x: number): string => Math.round(x).toLocaleString('en-US');
-

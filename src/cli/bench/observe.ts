@@ -26,7 +26,12 @@ const PER_ROUND = 2000;
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'mhn-bench-observe-'));
-  const config = loadConfig({ DATABASE_URL: `file:${join(dir, 'node.db')}`, NODE_SECRET_FILE: join(dir, 'node.secret'), NODE_ENV: 'test', RATE_LIMIT_PER_SECOND: '0' });
+  const config = loadConfig({
+    DATABASE_URL: `file:${join(dir, 'node.db')}`,
+    NODE_SECRET_FILE: join(dir, 'node.secret'),
+    NODE_ENV: 'test',
+    RATE_LIMIT_PER_SECOND: '0',
+  });
   const logger = await createNodeLogger({ level: 'info', destination: pino.destination({ dest: '/dev/null', sync: true }) });
   const rt = await createNodeRuntime(config, { logger, authenticator: new DevAuthenticator() });
   try {
@@ -41,7 +46,11 @@ async function main() {
     const round = async (app: ReturnType<typeof buildApp>, n: number) => {
       const t = process.cpuUsage();
       for (let i = 0; i < n; i++) {
-        const res = await app.request('http://node.test/v1/match', { method: 'POST', headers: { authorization: 'Dev bench partner', 'content-type': 'application/json' }, body });
+        const res = await app.request('http://node.test/v1/match', {
+          method: 'POST',
+          headers: { authorization: 'Dev bench partner', 'content-type': 'application/json' },
+          body,
+        });
         if (res.status !== 200) throw new Error(`POST /v1/match answered ${res.status}`);
       }
       const u = process.cpuUsage(t);
@@ -51,7 +60,9 @@ async function main() {
     for (const app of Object.values(apps)) await round(app, 500); // warm-up
     for (let r = 0; r < ROUNDS; r++) for (const [k, app] of Object.entries(apps)) times[k].push(await round(app, PER_ROUND));
     const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
-    console.log(`CPU per one-hash POST /v1/match in process (median of ${ROUNDS} × ${PER_ROUND}; load average ${loadavg()[0].toFixed(1)}, ${new Date().toISOString()}):`);
+    console.log(
+      `CPU per one-hash POST /v1/match in process (median of ${ROUNDS} × ${PER_ROUND}; load average ${loadavg()[0].toFixed(1)}, ${new Date().toISOString()}):`,
+    );
     for (const [k, v] of Object.entries(times)) console.log(`  ${k.padEnd(14)} ${median(v).toFixed(0)} µs`);
   } finally {
     await rt.close();

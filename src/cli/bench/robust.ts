@@ -27,12 +27,17 @@ const IMAGES = resolve(process.env.CONFORMANCE_DIR ?? join(ROOT, '../shared/conf
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
-  const files = readdirSync(IMAGES).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort().slice(0, 8);
+  const files = readdirSync(IMAGES)
+    .filter((f) => /\.(jpe?g|png)$/i.test(f))
+    .sort()
+    .slice(0, 8);
   const images = files.map((f) => new Uint8Array(readFileSync(join(IMAGES, f))));
   const rows: (string | number)[][] = [];
   for (const n of opts.quick ? [100_000] : [100_000, 1_000_000]) {
     const dir = mkdtempSync(join(tmpdir(), 'mhn-bench-robust-'));
-    const rt = await createNodeRuntime(loadConfig({ DATABASE_URL: `file:${join(dir, 'node.db')}`, NODE_SECRET_FILE: join(dir, 'node.secret'), LOG_LEVEL: 'error' }));
+    const rt = await createNodeRuntime(
+      loadConfig({ DATABASE_URL: `file:${join(dir, 'node.db')}`, NODE_SECRET_FILE: join(dir, 'node.secret'), LOG_LEVEL: 'error' }),
+    );
     try {
       await rt.indexLoaded;
       for (let start = 0; start < n; start += 50_000) {
@@ -53,7 +58,10 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
       const times: Record<'plain' | 'robust', number[]> = { plain: [], robust: [] };
       for (let round = 0; round < (opts.quick ? 3 : 5); round++)
         for (const img of images)
-          for (const [name, f] of [['plain', plain], ['robust', robust]] as const) {
+          for (const [name, f] of [
+            ['plain', plain],
+            ['robust', robust],
+          ] as const) {
             const t = performance.now();
             await f(img);
             times[name].push(performance.now() - t);

@@ -38,20 +38,42 @@ async function once(args: string[]): Promise<{ readyMs: number; rssReady: number
   const t0 = performance.now();
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: `file:${join(dir, 'node.db')}`, NODE_SECRET_FILE: join(dir, 'node.secret'), HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: base, NODE_ENV: 'production', DEV_AUTH: 'false', LOG_LEVEL: 'silent', RATE_LIMIT_PER_SECOND: '0' },
+    env: {
+      ...process.env,
+      DATABASE_URL: `file:${join(dir, 'node.db')}`,
+      NODE_SECRET_FILE: join(dir, 'node.secret'),
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      PUBLIC_URL: base,
+      NODE_ENV: 'production',
+      DEV_AUTH: 'false',
+      LOG_LEVEL: 'silent',
+      RATE_LIMIT_PER_SECOND: '0',
+    },
     stdio: 'ignore',
   });
   try {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`the node exited (${child.exitCode})`);
-      if ((await fetch(`${base}/health`).then((r) => r.status, () => 0)) === 200) break;
+      if (
+        (await fetch(`${base}/health`).then(
+          (r) => r.status,
+          () => 0,
+        )) === 200
+      )
+        break;
       if (performance.now() - t0 > 60_000) throw new Error('the node did not become ready in 60 s');
       await new Promise((r) => setTimeout(r, 20));
     }
     const readyMs = performance.now() - t0;
     const rssReady = rssMiB(child.pid ?? 0);
     // Some work, so lazily loaded code is in: unauthenticated matches are refused (401) after the full request path.
-    for (let i = 0; i < 2000; i++) await fetch(`${base}/v1/match`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hashes: [{ type: 'pdq', value: randomBytes(32).toString('hex') }] }) }).then((r) => r.arrayBuffer());
+    for (let i = 0; i < 2000; i++)
+      await fetch(`${base}/v1/match`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ hashes: [{ type: 'pdq', value: randomBytes(32).toString('hex') }] }),
+      }).then((r) => r.arrayBuffer());
     return { readyMs, rssReady, rssLoaded: rssMiB(child.pid ?? 0) };
   } finally {
     child.kill('SIGTERM');
@@ -77,8 +99,15 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
     columns: ['how', 'to the first 200 from /health (median)', 'RSS when ready (MiB)', 'RSS after 2,000 requests (MiB)'],
     rows: ways.map(([name]) => {
       const r = got.get(name) ?? [];
-      return [name, `${Math.round(median(r.map((x) => x.readyMs))).toLocaleString('en')} ms`, median(r.map((x) => x.rssReady)).toFixed(0), median(r.map((x) => x.rssLoaded)).toFixed(0)];
+      return [
+        name,
+        `${Math.round(median(r.map((x) => x.readyMs))).toLocaleString('en')} ms`,
+        median(r.map((x) => x.rssReady)).toFixed(0),
+        median(r.map((x) => x.rssLoaded)).toFixed(0),
+      ];
     }),
-    notes: [`${rounds} starts of each, interleaved, on an empty database (migrations run, a node key made); medians. RSS counts the process and its children (/proc).`],
+    notes: [
+      `${rounds} starts of each, interleaved, on an empty database (migrations run, a node key made); medians. RSS counts the process and its children (/proc).`,
+    ],
   };
 }

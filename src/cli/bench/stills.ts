@@ -34,7 +34,9 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
   const rows: (string | number)[][] = [];
   for (const n of opts.quick ? [900] : [900, 3600]) {
     const dir = mkdtempSync(join(tmpdir(), 'mhn-bench-stills-'));
-    const rt = await createNodeRuntime(loadConfig({ DATABASE_URL: `file:${join(dir, 'node.db')}`, NODE_SECRET_FILE: join(dir, 'node.secret'), VIDEO_MAX_FRAMES: String(n), LOG_LEVEL: 'error' }));
+    const rt = await createNodeRuntime(
+      loadConfig({ DATABASE_URL: `file:${join(dir, 'node.db')}`, NODE_SECRET_FILE: join(dir, 'node.secret'), VIDEO_MAX_FRAMES: String(n), LOG_LEVEL: 'error' }),
+    );
     try {
       await rt.indexLoaded;
       const rnd = uniform(n);

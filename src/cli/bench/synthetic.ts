@@ -6,7 +6,12 @@ import { uniform } from '../../core/prng';
 export async function syntheticJpeg(width: number, height: number): Promise<Buffer> {
   const rgb = new Uint8Array(width * height * 3);
   const rand = uniform(0x2545f491);
-  const discs = Array.from({ length: 24 }, () => ({ x: rand() * width, y: rand() * height, r: 40 + rand() * 200, c: [rand() * 255, rand() * 255, rand() * 255] }));
+  const discs = Array.from({ length: 24 }, () => ({
+    x: rand() * width,
+    y: rand() * height,
+    r: 40 + rand() * 200,
+    c: [rand() * 255, rand() * 255, rand() * 255],
+  }));
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       let c = [128 + 100 * Math.sin(x / 173 + y / 311), 128 + 90 * Math.sin(x / 97 - y / 229 + 1), 128 + 80 * Math.cos((x + y) / 401)];
@@ -15,5 +20,7 @@ export async function syntheticJpeg(width: number, height: number): Promise<Buff
       for (let k = 0; k < 3; k++) rgb[(y * width + x) * 3 + k] = Math.max(0, Math.min(255, Math.round(c[k] + t)));
     }
   }
-  return sharp(rgb, { raw: { width, height, channels: 3 } }).jpeg({ quality: 85, chromaSubsampling: '4:2:0' }).toBuffer();
+  return sharp(rgb, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 85, chromaSubsampling: '4:2:0' })
+    .toBuffer();
 }

@@ -19,7 +19,10 @@ export interface Text {
   text: string;
 }
 
-const BOOKS = 'gen exo lev num deu jos jdg rut 1sa 2sa 1ki 2ki 1ch 2ch ezr neh est job psa pro ecc son isa jer lam eze dan hos joe amo oba jon mic nah hab zep hag zec mal mat mar luk joh act rom 1co 2co gal eph phi col 1th 2th 1ti 2ti tit phm heb jam 1pe 2pe 1jo 2jo 3jo jude rev'.split(' ');
+const BOOKS =
+  'gen exo lev num deu jos jdg rut 1sa 2sa 1ki 2ki 1ch 2ch ezr neh est job psa pro ecc son isa jer lam eze dan hos joe amo oba jon mic nah hab zep hag zec mal mat mar luk joh act rom 1co 2co gal eph phi col 1th 2th 1ti 2ti tit phm heb jam 1pe 2pe 1jo 2jo 3jo jude rev'.split(
+    ' ',
+  );
 const LICENCES = ['Apache-2.0', 'Artistic', 'CC0-1.0', 'GFDL-1.3', 'GPL-2', 'GPL-3', 'LGPL-2.1', 'MPL-2.0'];
 const FORTUNES = '/usr/share/games/fortunes';
 
@@ -36,7 +39,10 @@ export function loadTexts(minBytes = 2000): { texts: Text[]; missing: string[] }
     }
   }
   if (existsSync(FORTUNES)) {
-    for (const f of readdirSync(FORTUNES).filter((n) => !n.includes('.')).sort()) texts.push({ name: `fortunes:${f}`, text: readFileSync(join(FORTUNES, f), 'utf8') });
+    for (const f of readdirSync(FORTUNES)
+      .filter((n) => !n.includes('.'))
+      .sort())
+      texts.push({ name: `fortunes:${f}`, text: readFileSync(join(FORTUNES, f), 'utf8') });
   } else missing.push('fortunes');
   for (const l of LICENCES) {
     const p = join('/usr/share/common-licenses', l);
@@ -76,7 +82,9 @@ export const TEXT_EDITS: TextEdit[] = [
     name: 'sentences-deleted-10%',
     apply: (text, seed) => {
       const r = uniform(seed);
-      return sentences(text).filter(() => r() >= 0.1).join(' ');
+      return sentences(text)
+        .filter(() => r() >= 0.1)
+        .join(' ');
     },
   },
   {

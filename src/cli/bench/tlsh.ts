@@ -14,18 +14,7 @@ import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { mulberry32 } from '../../core/prng';
-import {
-  formatTlsh,
-  normaliseText,
-  packTlsh,
-  parseTlsh,
-  scanTlsh,
-  textTlsh,
-  TLSH_BYTES,
-  tlshDigest,
-  tlshDistance,
-  tlshDistanceBytes,
-} from '../../core/tlsh';
+import { formatTlsh, normaliseText, packTlsh, parseTlsh, scanTlsh, textTlsh, TLSH_BYTES, tlshDigest, tlshDistance, tlshDistanceBytes } from '../../core/tlsh';
 import { conformanceFile } from './conformance';
 import { formatTable, type BenchTable } from './types';
 import { messageOf, must } from '../args';
@@ -59,7 +48,11 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
   const packed = must(packTlsh(sample), 'the packed sample');
   const pairs = opts.quick ? 200_000 : 2_000_000;
   rows.push(rate('tlshDistance (two printed digests, parsed each time)', pairs / 10, (i) => tlshDistance(sample[i % 1000], sample[(i * 7 + 1) % 1000])));
-  rows.push(rate('tlshDistanceBytes (parsed, packed)', pairs, (i) => tlshDistanceBytes(packed, (i % 1000) * TLSH_BYTES, packed, ((i * 7 + 1) % 1000) * TLSH_BYTES, true)));
+  rows.push(
+    rate('tlshDistanceBytes (parsed, packed)', pairs, (i) =>
+      tlshDistanceBytes(packed, (i % 1000) * TLSH_BYTES, packed, ((i * 7 + 1) % 1000) * TLSH_BYTES, true),
+    ),
+  );
 
   // ---- brute-force scans
   for (const n of opts.quick ? [100_000] : [100_000, 1_000_000]) {
@@ -88,7 +81,9 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
       ]);
       if (hits < queries.length) throw new Error('bench: a scan missed the stored copy of its query');
     }
-    notes.push(`${n.toLocaleString('en-US')} digests: parsing the printed digests into the packed bank took ${buildMs.toFixed(0)} ms (${(n * TLSH_BYTES / MIB).toFixed(1)} MiB).`);
+    notes.push(
+      `${n.toLocaleString('en-US')} digests: parsing the printed digests into the packed bank took ${buildMs.toFixed(0)} ms (${((n * TLSH_BYTES) / MIB).toFixed(1)} MiB).`,
+    );
     await new Promise((done) => setTimeout(done, 0));
   }
 
@@ -128,7 +123,13 @@ function rate(name: string, count: number, fn: (i: number) => number): (string |
   for (let i = 0; i < count; i++) sink += fn(i);
   const ms = performance.now() - t;
   if (sink < 0) throw new Error('unreachable');
-  return [name, 'pairs of random digests', count.toLocaleString('en-US'), '', `${(count / (ms / 1000) / 1e6).toFixed(2)} M per second (${((ms * 1000) / count).toFixed(3)} µs each)`];
+  return [
+    name,
+    'pairs of random digests',
+    count.toLocaleString('en-US'),
+    '',
+    `${(count / (ms / 1000) / 1e6).toFixed(2)} M per second (${((ms * 1000) / count).toFixed(3)} µs each)`,
+  ];
 }
 
 function randomDigest(rnd: () => number): string {
@@ -143,7 +144,10 @@ function megabyteOfText(): { text: string; source: string } {
   let source: string;
   try {
     const list = conformanceFile('tlsh', 'expected', 'example_data.128.1.len.out_EXP').toString('utf8');
-    const paths = list.split('\n').filter(Boolean).map((l) => l.split('\t')[1]);
+    const paths = list
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split('\t')[1]);
     parts = paths.map((p) => conformanceFile('tlsh', p).toString('utf8'));
     source = `the ${parts.length} files of ../shared/conformance/tlsh/example_data repeated to 1 MiB`;
   } catch (e) {

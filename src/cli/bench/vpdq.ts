@@ -18,7 +18,14 @@ import { conformanceFile } from './conformance';
 import { formatTable, type BenchTable } from './types';
 import { must } from '../args';
 
-const VIDEOS = ['chair-orig-22-sd-bar', 'chair-22-sd-grey-bar', 'chair-22-with-small-logo-bar', 'doorknob-hd-no-bar', 'pattern-hd-no-bar', 'pattern-sd-grey-bar'];
+const VIDEOS = [
+  'chair-orig-22-sd-bar',
+  'chair-22-sd-grey-bar',
+  'chair-22-with-small-logo-bar',
+  'doorknob-hd-no-bar',
+  'pattern-hd-no-bar',
+  'pattern-sd-grey-bar',
+];
 const ORIGINAL = 'chair-orig-22-sd-bar';
 const MIN_QUALITY = THRESHOLDS.vpdq.frameMinQuality;
 const LIMITS: VideoDecodeOptions = { secondsPerFrame: 1, maxFrames: 100_000, maxDurationSeconds: 3600, timeoutMs: 600_000 };
@@ -43,7 +50,13 @@ function distances(ours: VideoFrameHash[], ref: VideoFrameHash[]): Distances {
   });
   const d = pairs.map(([a, b]) => hammingHex(a.hash, b.hash)).sort((x, y) => x - y);
   const usable = pairs.filter(([, b]) => b.quality >= MIN_QUALITY).map(([a, b]) => hammingHex(a.hash, b.hash));
-  return { frames: d.length, median: d[d.length >> 1], worst: d[d.length - 1], worstUsable: Math.max(0, ...usable), identical: d.filter((x) => x === 0).length };
+  return {
+    frames: d.length,
+    median: d[d.length >> 1],
+    worst: d[d.length - 1],
+    worstUsable: Math.max(0, ...usable),
+    identical: d.filter((x) => x === 0).length,
+  };
 }
 
 export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
@@ -91,7 +104,7 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
     ],
     rows,
     notes: [
-      'Distances: Hamming bits between our PDQ of a frame and the reference file\'s at the same frame number (the reference hashes every frame; we sample frames 0, 30, 60, ... at 1 fps).',
+      "Distances: Hamming bits between our PDQ of a frame and the reference file's at the same frame number (the reference hashes every frame; we sample frames 0, 30, 60, ... at 1 fps).",
       `Match: the vPDQ rule on our 1 fps hashes (quality >= ${MIN_QUALITY}, distinct hashes, query share >= ${THRESHOLDS.vpdq.queryMatchPercent} %, candidate share >= ${THRESHOLDS.vpdq.candidateMatchPercent}), as the node applies it.`,
       `ffmpeg: ${(await decoder.versionLine()).replace(/\s+Copyright.*$/, '')}; Node ${process.version}; ${new Date().toISOString().slice(0, 10)}.`,
     ],

@@ -69,7 +69,12 @@ export function phoneBottomSvg(height: number): Buffer {
       `<rect width="${W}" height="${height}" fill="#ffffff"/>` +
       `<text x="40" y="70" font-family="DejaVu Sans" font-size="36" fill="#202124">Watch until the end. Forwarded from a channel.</text>` +
       `<text x="40" y="124" font-family="DejaVu Sans" font-size="30" fill="#5f6368">18.2K views  ·  14:07</text>` +
-      [0, 1, 2].map((i) => `<rect x="${40 + i * 180}" y="160" width="160" height="64" rx="32" fill="#e8f0fe"/><text x="${84 + i * 180}" y="204" font-family="DejaVu Sans" font-size="32" fill="#1a73e8">${[1250, 348, 97][i]}</text>`).join('') +
+      [0, 1, 2]
+        .map(
+          (i) =>
+            `<rect x="${40 + i * 180}" y="160" width="160" height="64" rx="32" fill="#e8f0fe"/><text x="${84 + i * 180}" y="204" font-family="DejaVu Sans" font-size="32" fill="#1a73e8">${[1250, 348, 97][i]}</text>`,
+        )
+        .join('') +
       `<rect x="30" y="${field}" width="${W - 60}" height="110" rx="55" fill="#f1f3f4"/><text x="90" y="${field + 68}" font-family="DejaVu Sans" font-size="36" fill="#80868b">Message</text>` +
       `<rect y="${body}" width="${W}" height="${N}" fill="#f1f3f4"/>` +
       `<path d="M250 ${body + 72} l40 -28 v56 z" fill="none" stroke="#3c4043" stroke-width="6" stroke-linejoin="round"/>` +

@@ -59,7 +59,11 @@ const localDeps = {
   kernels: buildHashKernels(),
   digests: nodeDigester,
   // Originals are images; a video decoder is never reached.
-  video: { ...DEFAULT_VIDEO, slots: new Slots(1, 0), decoder: { open: () => Promise.reject(new Error('images only')), status: async () => ({ available: false, detail: 'images only' }) } },
+  video: {
+    ...DEFAULT_VIDEO,
+    slots: new Slots(1, 0),
+    decoder: { open: () => Promise.reject(new Error('images only')), status: async () => ({ available: false, detail: 'images only' }) },
+  },
   documents: { ...DEFAULT_DOCUMENTS, slots: new Slots(1, 0), renderer: new UnavailablePdfRenderer('images only') },
 };
 
@@ -71,7 +75,12 @@ export async function hashLocally(bytes: Uint8Array, opts: { dihedral?: boolean 
 }
 
 /** Decode, flatten onto white, fit in MAX_SIDE; cached in .eval-cache/originals by the file's SHA-256. */
-async function prepare(cache: string, file: string, fileSha: string, format: 'jpeg' | 'png'): Promise<{ bytes: Buffer; width: number; height: number; hashes: MediaHashes['hashes'] }> {
+async function prepare(
+  cache: string,
+  file: string,
+  fileSha: string,
+  format: 'jpeg' | 'png',
+): Promise<{ bytes: Buffer; width: number; height: number; hashes: MediaHashes['hashes'] }> {
   const dir = join(cache, 'originals');
   const out = join(dir, `${fileSha}.${format === 'jpeg' ? 'jpg' : 'png'}`);
   const meta = join(dir, `${fileSha}.${format}.json`);
@@ -109,7 +118,14 @@ function near(a: MediaHashes['hashes'], b: MediaHashes['hashes']): 'pdq' | 'bloc
 export async function buildCorpus(cache: string, log: (s: string) => void): Promise<Corpus> {
   const kept: Original[] = [];
   const seen = new Set<string>();
-  const dropped: Record<string, number> = { 'smaller than 200 px': 0, 'exact duplicate': 0, 'near duplicate (pdq)': 0, 'near duplicate (blockhash)': 0, 'photo rule, PDQ quality < 50 (kept as other)': 0, unreadable: 0 };
+  const dropped: Record<string, number> = {
+    'smaller than 200 px': 0,
+    'exact duplicate': 0,
+    'near duplicate (pdq)': 0,
+    'near duplicate (blockhash)': 0,
+    'photo rule, PDQ quality < 50 (kept as other)': 0,
+    unreadable: 0,
+  };
   let candidates = 0;
   for (const src of SOURCES) {
     const pkg = ensurePackage(cache, src.package);

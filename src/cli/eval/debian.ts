@@ -27,12 +27,13 @@ export function ensurePackage(cache: string, pkg: string, version?: string): Unp
   version ??= candidateVersion(pkg);
   const spec = `${pkg}=${version}`;
   const already = () => readdirSync(debs).find((f) => f.startsWith(`${pkg}_`) && f.endsWith('.deb') && debVersion(join(debs, f)) === version);
-  if (!already()) try {
-    execFileSync('apt-get', ['download', '-q', spec], { cwd: debs, stdio: ['ignore', 'ignore', 'pipe'] });
-  } catch (e) {
-    const err = String((typeof e === 'object' && e !== null && 'stderr' in e ? e.stderr : undefined) ?? e);
-    throw new Error(`apt-get download ${spec} failed (run 'apt-get update' first; a pinned version may have left the mirror): ${err.trim()}`);
-  }
+  if (!already())
+    try {
+      execFileSync('apt-get', ['download', '-q', spec], { cwd: debs, stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (e) {
+      const err = String((typeof e === 'object' && e !== null && 'stderr' in e ? e.stderr : undefined) ?? e);
+      throw new Error(`apt-get download ${spec} failed (run 'apt-get update' first; a pinned version may have left the mirror): ${err.trim()}`);
+    }
   const file = already();
   if (!file) throw new Error(`apt-get download ${spec} left no ${pkg}_*.deb in ${debs}`);
   const got = debVersion(join(debs, file));

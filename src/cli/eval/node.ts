@@ -62,14 +62,23 @@ export class EvalNode {
       NODE_ENV: 'development',
     };
     // The operator admits the partner on the node's machine; the CLI prints the private key once.
-    const made = JSON.parse(execFileSync(TSX, [join(ROOT, 'src/cli/admin.ts'), 'client', 'add', '--role', 'partner', '--name', 'eval partner', '--json', '--create'], { cwd: dir, env, encoding: 'utf8' }));
+    const made = JSON.parse(
+      execFileSync(TSX, [join(ROOT, 'src/cli/admin.ts'), 'client', 'add', '--role', 'partner', '--name', 'eval partner', '--json', '--create'], {
+        cwd: dir,
+        env,
+        encoding: 'utf8',
+      }),
+    );
     const child = spawn(TSX, [join(ROOT, 'src/main.node.ts')], { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr?.on('data', (d) => log(`node: ${String(d).trim()}`));
     const node = new EvalNode(base, child, dir, made);
     const t0 = Date.now();
     for (;;) {
       if (child.exitCode !== null) throw new Error(`the node exited with ${child.exitCode}`);
-      const ok = await fetch(`${base}/health`).then((r) => r.status === 200, () => false);
+      const ok = await fetch(`${base}/health`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
       if (ok) break;
       if (Date.now() - t0 > 120_000) throw new Error('the node did not become ready in 120 s');
       await new Promise((r) => setTimeout(r, 200));

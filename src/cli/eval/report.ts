@@ -32,10 +32,14 @@ export function recallTable(s: Score): string[] {
   for (const e of s.edits) {
     if (!e.all.copies && !e.errors) continue;
     const via = (k: number) => (e.all.copies ? pct(k / e.all.copies) : '–');
-    rows.push(`| ${e.kind} | ${e.id} | ${e.strength} | ${n(e.all.copies)}${e.errors ? ` (+${e.errors} errors)` : ''} | ${frac(e.photo)} | ${frac(e.other)} | ${frac(e.all)} | ${via(e.byType.pdq)} | ${via(e.byType.blockhash)} | ${n(e.falseMatches)} |`);
+    rows.push(
+      `| ${e.kind} | ${e.id} | ${e.strength} | ${n(e.all.copies)}${e.errors ? ` (+${e.errors} errors)` : ''} | ${frac(e.photo)} | ${frac(e.other)} | ${frac(e.all)} | ${via(e.byType.pdq)} | ${via(e.byType.blockhash)} | ${n(e.falseMatches)} |`,
+    );
   }
   const t = s.totals;
-  rows.push(`| **all** | **mean over ${s.edits.filter((e) => e.all.copies).length} edits** | | ${n(t.copies)} | ${pct(t.meanRecallPhoto)} | ${pct(t.meanRecallOther)} | **${pct(t.meanRecall)}** | | | **${n(t.falseMatches)} / ${n(t.pairs)} pairs** |`);
+  rows.push(
+    `| **all** | **mean over ${s.edits.filter((e) => e.all.copies).length} edits** | | ${n(t.copies)} | ${pct(t.meanRecallPhoto)} | ${pct(t.meanRecallOther)} | **${pct(t.meanRecall)}** | | | **${n(t.falseMatches)} / ${n(t.pairs)} pairs** |`,
+  );
   return rows;
 }
 
@@ -47,7 +51,9 @@ function kindTable(s: Score): string[] {
     if (!es.length) continue;
     const m = (f: (e: EditScore) => number) => es.reduce((a, e) => a + f(e), 0) / es.length;
     const worst = es.reduce((a, e) => (recall(e.all) < recall(a.all) ? e : a));
-    rows.push(`| ${k} | ${es.length} | ${pct(m((e) => (e.photo.copies ? recall(e.photo) : 0)))} | ${pct(m((e) => recall(e.all)))} | ${worst.id} (${pct(recall(worst.all))}) | ${n(es.reduce((a, e) => a + e.falseMatches, 0))} |`);
+    rows.push(
+      `| ${k} | ${es.length} | ${pct(m((e) => (e.photo.copies ? recall(e.photo) : 0)))} | ${pct(m((e) => recall(e.all)))} | ${worst.id} (${pct(recall(worst.all))}) | ${n(es.reduce((a, e) => a + e.falseMatches, 0))} |`,
+    );
   }
   return rows;
 }
@@ -64,7 +70,10 @@ function distanceTables(s: Score, d: Distances): string[] {
   for (const e of s.edits) {
     const h = d.truePairs.get(e.id);
     if (!h) continue;
-    const cell = (x: Histogram, th: number) => [percentile(x, 0.1), percentile(x, 0.5), percentile(x, 0.9)].map((v) => (Number.isNaN(v) ? '–' : String(v))).concat(total(x) ? pct(atMost(x, th) / total(x)) : '–');
+    const cell = (x: Histogram, th: number) =>
+      [percentile(x, 0.1), percentile(x, 0.5), percentile(x, 0.9)]
+        .map((v) => (Number.isNaN(v) ? '–' : String(v)))
+        .concat(total(x) ? pct(atMost(x, th) / total(x)) : '–');
     out.push(`| ${e.id} | ${[...cell(h.pdq, PDQ_MAX), ...cell(h.blockhash, BLOCKHASH_MAX)].join(' | ')} |`);
   }
   const all: Record<string, Histogram> = { pdq: new Float64Array(257), blockhash: new Float64Array(257) };
@@ -85,10 +94,18 @@ function distanceTables(s: Score, d: Distances): string[] {
     });
     out.push(`| ${th} | ${cells.join(' | ')} |`);
   }
-  out.push('', '### Nearest unrelated original, per edited copy', '', '| type | pairs | copies | min | p0.1 | p1 | p5 | p50 |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  out.push(
+    '',
+    '### Nearest unrelated original, per edited copy',
+    '',
+    '| type | pairs | copies | min | p0.1 | p1 | p5 | p50 |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  );
   for (const t of PERCEPTUAL) {
     const h = d.nearestUnrelated[t];
-    out.push(`| ${t} | ${n(total(d.unrelated[t]))} | ${n(total(h))} | ${[0, 0.001, 0.01, 0.05, 0.5].map((p) => (p === 0 ? h.findIndex((v) => v > 0) : percentile(h, p))).join(' | ')} |`);
+    out.push(
+      `| ${t} | ${n(total(d.unrelated[t]))} | ${n(total(h))} | ${[0, 0.001, 0.01, 0.05, 0.5].map((p) => (p === 0 ? h.findIndex((v) => v > 0) : percentile(h, p))).join(' | ')} |`,
+    );
   }
   return out;
 }
@@ -101,7 +118,7 @@ export function renderReport(s: Score, d: Distances, info: RunInfo, maxListed = 
     '',
     `Written by \`${info.command}\` on ${info.date}: ${info.machine}; node at commit ${info.commit}; ${(info.wallSeconds / 60).toFixed(1)} min wall time.`,
     '',
-    `Every original is shared through \`POST /v1/hashes/media\` and every edited copy sent to \`POST /v1/match/media\`${info.query ? `?${info.query}` : ' with no query options (the node\'s defaults)'} on a real node (a fresh database, a partner admitted with the admin CLI, tokens from the client-assertion flow). Thresholds: ${info.thresholds}. A copy is recalled when the answer holds any hash of its own original; every other original it matches is a false match.`,
+    `Every original is shared through \`POST /v1/hashes/media\` and every edited copy sent to \`POST /v1/match/media\`${info.query ? `?${info.query}` : " with no query options (the node's defaults)"} on a real node (a fresh database, a partner admitted with the admin CLI, tokens from the client-assertion flow). Thresholds: ${info.thresholds}. A copy is recalled when the answer holds any hash of its own original; every other original it matches is a false match.`,
     '',
     `**Corpus:** ${photos + other} originals, ${photos} photos and ${other} other (artwork, renders, screenshots, diagrams, clip art, scientific images), from ${info.corpus.length} Debian packages (listed at the end; files and SHA-256 in src/cli/eval/corpus.json). ${info.droppedNote} ${info.lowQualityOriginals} originals have a PDQ quality below 50: the node shared their other hashes and left their PDQ out (\`omitted\` in its answer).`,
     '',
@@ -128,11 +145,18 @@ export function renderReport(s: Score, d: Distances, info: RunInfo, maxListed = 
   else {
     const by = (t: string) => s.falseMatches.filter((f) => f.via.some((v) => v.type === t)).length;
     const only = (t: string) => s.falseMatches.filter((f) => f.via.every((v) => v.type === t)).length;
-    lines.push(`Through pdq: ${by('pdq')} (pdq alone: ${only('pdq')}); through blockhash: ${by('blockhash')} (blockhash alone: ${only('blockhash')}); through md5/sha256: ${by('md5') + by('sha256')}.`, '');
+    lines.push(
+      `Through pdq: ${by('pdq')} (pdq alone: ${only('pdq')}); through blockhash: ${by('blockhash')} (blockhash alone: ${only('blockhash')}); through md5/sha256: ${by('md5') + by('sha256')}.`,
+      '',
+    );
     lines.push('| edited copy | matched original | via (type distance [variant]) |', '| --- | --- | --- |');
     const name = (id: string) => `${id} (${info.names[id] ?? '?'})`;
-    for (const f of s.falseMatches.slice(0, maxListed)) lines.push(`| ${name(f.copy.split('/')[0])} ${f.edit} | ${name(f.matched)} | ${f.via.map((v) => `${v.type} ${v.distance}${v.variant ? ` [${v.variant}]` : ''}`).join(', ')} |`);
-    if (s.falseMatches.length > maxListed) lines.push('', `… and ${n(s.falseMatches.length - maxListed)} more (all of them in eval-results/false-matches.json).`);
+    for (const f of s.falseMatches.slice(0, maxListed))
+      lines.push(
+        `| ${name(f.copy.split('/')[0])} ${f.edit} | ${name(f.matched)} | ${f.via.map((v) => `${v.type} ${v.distance}${v.variant ? ` [${v.variant}]` : ''}`).join(', ')} |`,
+      );
+    if (s.falseMatches.length > maxListed)
+      lines.push('', `… and ${n(s.falseMatches.length - maxListed)} more (all of them in eval-results/false-matches.json).`);
   }
   lines.push('', '## Corpus by package', '', '| package | version | photos | other | what |', '| --- | --- | ---: | ---: | --- |');
   for (const c of info.corpus) lines.push(`| ${c.package} | ${c.version} | ${c.photo} | ${c.other} | ${c.note} |`);

@@ -69,7 +69,16 @@ export interface FalseMatch {
 export interface Score {
   edits: EditScore[];
   originals: { photo: number; other: number };
-  totals: { copies: number; hits: number; errors: number; meanRecall: number; meanRecallPhoto: number; meanRecallOther: number; pairs: number; falseMatches: number };
+  totals: {
+    copies: number;
+    hits: number;
+    errors: number;
+    meanRecall: number;
+    meanRecallPhoto: number;
+    meanRecallOther: number;
+    pairs: number;
+    falseMatches: number;
+  };
   falseMatches: FalseMatch[];
 }
 
@@ -90,7 +99,19 @@ export function score(originals: SharedOriginal[], answers: CopyAnswer[], edits:
   const owners = ownersOf(originals);
   const cat = new Map(originals.map((o) => [o.id, o.category]));
   const per = new Map<string, EditScore>(
-    edits.map((e) => [e.id, { ...e, photo: { copies: 0, hits: 0 }, other: { copies: 0, hits: 0 }, all: { copies: 0, hits: 0 }, byType: { pdq: 0, blockhash: 0, exact: 0 }, errors: 0, pairs: 0, falseMatches: 0 }]),
+    edits.map((e) => [
+      e.id,
+      {
+        ...e,
+        photo: { copies: 0, hits: 0 },
+        other: { copies: 0, hits: 0 },
+        all: { copies: 0, hits: 0 },
+        byType: { pdq: 0, blockhash: 0, exact: 0 },
+        errors: 0,
+        pairs: 0,
+        falseMatches: 0,
+      },
+    ]),
   );
   const falseMatches: FalseMatch[] = [];
   for (const a of answers) {
@@ -117,7 +138,12 @@ export function score(originals: SharedOriginal[], answers: CopyAnswer[], edits:
     for (const [o, ms] of hit) {
       if (o === a.original) continue;
       s.falseMatches++;
-      falseMatches.push({ copy: `${a.original}/${a.edit}`, edit: a.edit, matched: o, via: ms.map((m) => ({ type: m.type, distance: m.distance, ...(m.variant ? { variant: m.variant } : {}) })) });
+      falseMatches.push({
+        copy: `${a.original}/${a.edit}`,
+        edit: a.edit,
+        matched: o,
+        via: ms.map((m) => ({ type: m.type, distance: m.distance, ...(m.variant ? { variant: m.variant } : {}) })),
+      });
     }
   }
   const list = [...per.values()];

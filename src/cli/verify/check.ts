@@ -52,7 +52,12 @@ class Fatal extends Error {}
 const te = new TextEncoder();
 
 /** `onEntries` is told how many entries have been fetched, of how many (for a progress line). */
-export async function check(api: NodeApi, prev: AuditorState | null, now: () => Date = () => new Date(), onEntries?: (done: number, total: number) => void): Promise<{ verdict: Verdict; state?: AuditorState }> {
+export async function check(
+  api: NodeApi,
+  prev: AuditorState | null,
+  now: () => Date = () => new Date(),
+  onEntries?: (done: number, total: number) => void,
+): Promise<{ verdict: Verdict; state?: AuditorState }> {
   // Keys in the order a reader of the JSON verdict wants them.
   const verdict: Verdict = { ok: false, node: api.url, treeHead: undefined, previous: undefined, problems: [], firstBadEntry: undefined, proofRequests: 0 };
   if (prev) verdict.previous = { treeSize: prev.head.treeSize, rootHash: prev.head.rootHash, timestamp: prev.head.timestamp, verifiedAt: prev.verifiedAt };
@@ -77,7 +82,8 @@ export async function check(api: NodeApi, prev: AuditorState | null, now: () => 
   const tree = new LocalTree(leaves);
   const found: FirstBadEntry[] = [];
   const missing = texts.flatMap((t, i) => (t === null ? [i] : []));
-  if (missing.length) verdict.problems.push(`${missing.length === 1 ? 'an entry is' : `${missing.length} entries are`} missing from the log (deleted): ${list(missing)}`);
+  if (missing.length)
+    verdict.problems.push(`${missing.length === 1 ? 'an entry is' : `${missing.length} entries are`} missing from the log (deleted): ${list(missing)}`);
   if (missing.length || !bytesEqual(tree.root(), root)) {
     if (!missing.length) verdict.problems.push('the entries do not hash to the signed root');
     const d = await descend(api, tree, n, root);
@@ -97,7 +103,13 @@ export async function check(api: NodeApi, prev: AuditorState | null, now: () => 
     } else if (n > p.treeSize && p.treeSize > 0) {
       try {
         const proof = await api.consistency(p.treeSize, n);
-        assertConsistency(p.treeSize, n, decodeHash(p.rootHash, 'the verified root'), root, proof.consistencyPath.map((h) => decodeHash(h, 'a consistency proof element')));
+        assertConsistency(
+          p.treeSize,
+          n,
+          decodeHash(p.rootHash, 'the verified root'),
+          root,
+          proof.consistencyPath.map((h) => decodeHash(h, 'a consistency proof element')),
+        );
       } catch (e) {
         if (!(e instanceof MerkleProofError || e instanceof NodeError)) throw e;
         verdict.problems.push(`the tree head is not consistent with ${when}: ${e.message}`);
@@ -154,7 +166,11 @@ async function checkSignature(head: ServedTreeHead, jwks: { keys: JWK[] }): Prom
 }
 
 /** Entries 0..n-1 by index, null where the node left one out; pages are asked by fixed windows so a gap cannot shift them. */
-async function fetchEntries(api: NodeApi, n: number, onEntries?: (done: number, total: number) => void): Promise<{ texts: (string | null)[]; problems: string[] }> {
+async function fetchEntries(
+  api: NodeApi,
+  n: number,
+  onEntries?: (done: number, total: number) => void,
+): Promise<{ texts: (string | null)[]; problems: string[] }> {
   const texts: (string | null)[] = new Array(n).fill(null);
   const problems: string[] = [];
   for (let start = 0; start < n; start += PAGE) {

@@ -32,7 +32,10 @@ export class LocalTree {
 
   root(): Uint8Array {
     if (this.size === 0) return emptyRoot();
-    return assembleRoot(this.size, rootKeys(this.size).map((k) => at(this.levels[k.level], k.index)));
+    return assembleRoot(
+      this.size,
+      rootKeys(this.size).map((k) => at(this.levels[k.level], k.index)),
+    );
   }
 
   /**
@@ -51,7 +54,6 @@ export class LocalTree {
     return acc;
   }
 }
-
 
 const at = (level: Uint8Array, i: number): Uint8Array => level.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE);
 

@@ -57,7 +57,8 @@ export async function connect(node: string, clientId: string, key: JWK, opts: { 
     try {
       return await call();
     } catch (e) {
-      if (e instanceof NodeApiError) throw new NodeError(`GET ${path}: ${e.status}${e.code ? ` ${e.code}` : ''}${e.problem?.detail ? `: ${e.problem.detail}` : ''}`, e.status);
+      if (e instanceof NodeApiError)
+        throw new NodeError(`GET ${path}: ${e.status}${e.code ? ` ${e.code}` : ''}${e.problem?.detail ? `: ${e.problem.detail}` : ''}`, e.status);
       throw e;
     }
   }
@@ -95,7 +96,10 @@ export async function connect(node: string, clientId: string, key: JWK, opts: { 
       return { leafHash, auditPath };
     },
     async consistency(first, second) {
-      const consistencyPath = member(await get(`/v1/audit/proof/consistency?first=${first}&second=${second}`, () => client.audit.consistency(first, second)), 'consistencyPath');
+      const consistencyPath = member(
+        await get(`/v1/audit/proof/consistency?first=${first}&second=${second}`, () => client.audit.consistency(first, second)),
+        'consistencyPath',
+      );
       if (!isStrings(consistencyPath)) throw new NodeError(`consistency proof ${first} -> ${second}: lacks consistencyPath`);
       return { consistencyPath };
     },
@@ -109,6 +113,7 @@ const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x)
 /** A base64 SHA-256 from the node, strictly: 32 bytes, canonical standard base64. */
 export function decodeHash(b64: string, what: string): Uint8Array {
   const bytes = Buffer.from(b64, 'base64');
-  if (bytes.length !== HASH_SIZE || bytes.toString('base64') !== b64) throw new NodeError(`${what} is not a base64 SHA-256 hash: ${JSON.stringify(b64.slice(0, 60))}`);
+  if (bytes.length !== HASH_SIZE || bytes.toString('base64') !== b64)
+    throw new NodeError(`${what} is not a base64 SHA-256 hash: ${JSON.stringify(b64.slice(0, 60))}`);
   return new Uint8Array(bytes);
 }

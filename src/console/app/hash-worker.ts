@@ -32,7 +32,10 @@ function compileKernels(): Promise<HashKernels> {
       return null;
     }
   };
-  kernels ??= Promise.all([attempt(pdqWasmBytes, pdqKernelsFrom), attempt(blockhashWasmBytes, blockhashKernelsFrom)]).then(([pdq, blockhash]) => ({ pdq, blockhash }));
+  kernels ??= Promise.all([attempt(pdqWasmBytes, pdqKernelsFrom), attempt(blockhashWasmBytes, blockhashKernelsFrom)]).then(([pdq, blockhash]) => ({
+    pdq,
+    blockhash,
+  }));
   return kernels;
 }
 
@@ -69,9 +72,18 @@ function decoderNotes(bytes: Uint8Array): string[] {
   const h = readImageHeader(bytes);
   if (!h || 'broken' in h) return [];
   const notes: string[] = [];
-  if (h.jpeg?.components === 4) notes.push('CMYK JPEG: the browser converts CMYK to RGB otherwise than the node does; PDQ and blockhash may be a few bits off the node\'s (6 bits on the conformance image).');
-  if (h.png && h.png.bitDepth === 16) notes.push('16-bit PNG: the browser reduces it to 8 bits otherwise than the node does; its hashes may be far from the node\'s. For the node\'s exact hashes use `npm run client -- hash FILE`.');
-  if (h.png && (h.png.colorType === 4 || h.png.colorType === 6 || h.png.transparency)) notes.push('Transparency: the browser\'s canvas stores colours premultiplied by alpha, so partly transparent pixels may differ and PDQ may be a few bits off the node\'s.');
+  if (h.jpeg?.components === 4)
+    notes.push(
+      "CMYK JPEG: the browser converts CMYK to RGB otherwise than the node does; PDQ and blockhash may be a few bits off the node's (6 bits on the conformance image).",
+    );
+  if (h.png && h.png.bitDepth === 16)
+    notes.push(
+      "16-bit PNG: the browser reduces it to 8 bits otherwise than the node does; its hashes may be far from the node's. For the node's exact hashes use `npm run client -- hash FILE`.",
+    );
+  if (h.png && (h.png.colorType === 4 || h.png.colorType === 6 || h.png.transparency))
+    notes.push(
+      "Transparency: the browser's canvas stores colours premultiplied by alpha, so partly transparent pixels may differ and PDQ may be a few bits off the node's.",
+    );
   return notes;
 }
 

@@ -11,7 +11,10 @@ export function ErrorBox({ error, context }: { error: unknown; context?: string 
   return (
     <div class="error" role="alert">
       <p>
-        <strong>{context ? `${context}: ` : ''}{api ? `${api.title ?? 'Refused'} (${api.status}${api.code ? `, ${api.code}` : ''})` : 'Error'}</strong>
+        <strong>
+          {context ? `${context}: ` : ''}
+          {api ? `${api.title ?? 'Refused'} (${api.status}${api.code ? `, ${api.code}` : ''})` : 'Error'}
+        </strong>
       </p>
       <p class="detail">{e.message}</p>
       {api && api.errors.length > 0 && (
@@ -94,7 +97,12 @@ export const messageOf = (e: unknown): string => (e instanceof Error ? e.message
 export const when = (ms: number | string | undefined): string => {
   if (ms === undefined) return '';
   const d = new Date(ms);
-  return Number.isNaN(d.getTime()) ? String(ms) : d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  return Number.isNaN(d.getTime())
+    ? String(ms)
+    : d
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, ' UTC');
 };
 
 /** A long hex or base64 value, breakable anywhere so it never widens the page. */

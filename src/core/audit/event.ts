@@ -60,7 +60,13 @@ export interface EntryTemplate {
  * The event's canonical entry with each Hole left open. Whatever fills a hole must itself be
  * canonical JSON (a quoted string of plain characters, an integer, an array of such).
  */
-export function entryTemplate(ev: Omit<AuditEvent, 'action' | 'subject' | 'content'> & { action: string | Hole; subject: { kind: string; id: string | Hole }; content: Record<string, unknown> | Hole }): EntryTemplate {
+export function entryTemplate(
+  ev: Omit<AuditEvent, 'action' | 'subject' | 'content'> & {
+    action: string | Hole;
+    subject: { kind: string; id: string | Hole };
+    content: Record<string, unknown> | Hole;
+  },
+): EntryTemplate {
   const found: string[] = [];
   // Each hole becomes a string with NULs around its number; JSON writes a NUL as \u0000, so the
   // marker shows up in the output as one exact run of text, checked to occur once.

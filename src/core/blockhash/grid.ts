@@ -84,7 +84,16 @@ export function axisPlan(n: number, bits: number, method: 1 | 2): AxisPlan {
       blocks.push(block[p]);
     }
   }
-  return { unit, block, low, high, runStart: Int32Array.from(starts), runEnd: Int32Array.from(ends), runBlock: Int32Array.from(blocks), cuts: Int32Array.from(cuts) };
+  return {
+    unit,
+    block,
+    low,
+    high,
+    runStart: Int32Array.from(starts),
+    runEnd: Int32Array.from(ends),
+    runBlock: Int32Array.from(blocks),
+    cuts: Int32Array.from(cuts),
+  };
 }
 
 /**

@@ -31,15 +31,25 @@ export type BlockhashMethod = 1 | 2;
  * few enough pixels for exact binary64 sums. Other cases need blockhash-core itself.
  */
 export function blockhashSupports(width: number, height: number, bits: number): boolean {
-  return isPowerOfTwo(bits) && Number.isInteger(width) && Number.isInteger(height) && width >= bits && height >= bits && 765 * width * height * bits * bits < 2 ** 53;
+  return (
+    isPowerOfTwo(bits) && Number.isInteger(width) && Number.isInteger(height) && width >= bits && height >= bits && 765 * width * height * bits * bits < 2 ** 53
+  );
 }
 
 /**
  * The bits x bits block values (row-major) that the hash compares with their band's median: the
  * same binary64 numbers blockhash-core computes.
  */
-export function blockhashValues(rgba: Uint8Array, width: number, height: number, kernels: BlockhashKernels | null, method: BlockhashMethod = 2, bits = 16): Float64Array {
-  if (!blockhashSupports(width, height, bits)) throw new RangeError(`blockhash of ${width}x${height} with ${bits} bits a side is not computed here (see blockhashSupports)`);
+export function blockhashValues(
+  rgba: Uint8Array,
+  width: number,
+  height: number,
+  kernels: BlockhashKernels | null,
+  method: BlockhashMethod = 2,
+  bits = 16,
+): Float64Array {
+  if (!blockhashSupports(width, height, bits))
+    throw new RangeError(`blockhash of ${width}x${height} with ${bits} bits a side is not computed here (see blockhashSupports)`);
   if (rgba.length < width * height * 4) throw new RangeError(`${width}x${height} RGBA needs ${width * height * 4} bytes, got ${rgba.length}`);
   const rows = axisPlan(height, bits, method);
   const cols = axisPlan(width, bits, method);
@@ -53,7 +63,14 @@ export function blockhashValues(rgba: Uint8Array, width: number, height: number,
  * blockhash of width x height RGBA pixels (row-major, 4 bytes a pixel), as blockhash-core's
  * `bmvbhash(data, bits)` (method 2) or `bmvbhashEven(data, bits)` (method 1): bits^2 bits, hex.
  */
-export function blockhashFromRgba(rgba: Uint8Array, width: number, height: number, kernels: BlockhashKernels | null, method: BlockhashMethod = 2, bits = 16): string {
+export function blockhashFromRgba(
+  rgba: Uint8Array,
+  width: number,
+  height: number,
+  kernels: BlockhashKernels | null,
+  method: BlockhashMethod = 2,
+  bits = 16,
+): string {
   const values = blockhashValues(rgba, width, height, kernels, method, bits);
   return bitsToHex(blocksToBits(values, pixelsPerBlock(width, height, bits, method)));
 }
@@ -62,7 +79,13 @@ export function blockhashFromRgba(rgba: Uint8Array, width: number, height: numbe
  * Method-2 blockhashes of the image's 8 rotations and mirrors (core/pdq dihedral.ts names them), each
  * equal to blockhashFromRgba of dihedralPixels(rgba, width, height, variant), from one pass.
  */
-export function blockhashDihedralFromRgba(rgba: Uint8Array, width: number, height: number, kernels: BlockhashKernels | null, bits = 16): { variant: PdqDihedralVariant; hash: string }[] {
+export function blockhashDihedralFromRgba(
+  rgba: Uint8Array,
+  width: number,
+  height: number,
+  kernels: BlockhashKernels | null,
+  bits = 16,
+): { variant: PdqDihedralVariant; hash: string }[] {
   const values = blockhashValues(rgba, width, height, kernels, 2, bits);
   // A transpose swaps the block sides; their product, the block area, is the same binary64 number.
   const area = pixelsPerBlock(width, height, bits, 2);

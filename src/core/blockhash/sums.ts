@@ -17,7 +17,13 @@ import type { AxisPlan } from './grid';
  * Computes the run totals of rows [0, rows): calls `band(y0, n, totals)` for consecutive bands of
  * rows, totals[r * runs + k] being the sum of pixelValue over run k of row y0 + r.
  */
-export type RunTotals = (rgba: Uint8Array, width: number, rows: number, cols: AxisPlan, band: (y0: number, n: number, totals: ArrayLike<number>) => void) => void;
+export type RunTotals = (
+  rgba: Uint8Array,
+  width: number,
+  rows: number,
+  cols: AxisPlan,
+  band: (y0: number, n: number, totals: ArrayLike<number>) => void,
+) => void;
 
 /** R + G + B of the pixel at byte i, or 765 where its alpha is 0. */
 function pixelValue(rgba: Uint8Array, i: number): number {

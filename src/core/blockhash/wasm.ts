@@ -80,7 +80,13 @@ function runsKernel(): Func {
       ),
       // (s & 12) * 4 = 16 * (the run's first lane in its vector); likewise for its end.
       set(acc32, i32x4Sub(get(acc32), outside(get(a), i32.add(get(masks), i32.mul(i32And(get(s), i32.const(12)), i32.const(4)))))),
-      set(acc32, i32x4Sub(get(acc32), outside(i32.sub(get(b), i32.const(16)), i32.add(get(masks), i32.add(i32.const(64), i32.mul(i32And(get(e), i32.const(12)), i32.const(4))))))),
+      set(
+        acc32,
+        i32x4Sub(
+          get(acc32),
+          outside(i32.sub(get(b), i32.const(16)), i32.add(get(masks), i32.add(i32.const(64), i32.mul(i32And(get(e), i32.const(12)), i32.const(4))))),
+        ),
+      ),
       i32Store(get(out), i32.add(i32.add(i32x4Lane(get(acc32), 0), i32x4Lane(get(acc32), 1)), i32.add(i32x4Lane(get(acc32), 2), i32x4Lane(get(acc32), 3)))),
       inc(out, 4),
       inc(rp, 8),

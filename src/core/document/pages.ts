@@ -59,7 +59,8 @@ export function checkPdfPages(pages: unknown, path: string, maxPages: number): {
     const { page, quality } = p;
     if (!isWholeIn(page, 1, MAX_PDF_PAGE)) problems.push({ path: `${at}/page`, message: `must be a whole number from 1 to ${MAX_PDF_PAGE}` });
     else if (prev && page <= prev.page) problems.push({ path: `${at}/page`, message: 'page numbers must increase' });
-    if (typeof p.hash !== 'string' || p.hash.length !== 64 || !isHex(p.hash)) problems.push({ path: `${at}/hash`, message: 'must be a PDQ hash: 64 hex digits' });
+    if (typeof p.hash !== 'string' || p.hash.length !== 64 || !isHex(p.hash))
+      problems.push({ path: `${at}/hash`, message: 'must be a PDQ hash: 64 hex digits' });
     if (!isWholeIn(quality, 0, 100)) problems.push({ path: `${at}/quality`, message: 'must be a whole number from 0 to 100' });
     out.push({ page: Number(page), hash: String(p.hash).toLowerCase(), quality: Number(quality) });
   });

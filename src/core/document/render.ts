@@ -82,7 +82,12 @@ export interface PdfHashes {
  * Renders and hashes every page (with the entry point's PDQ kernels; null: TypeScript), extracts and
  * hashes the text; `passwordProtected` when it cannot be opened.
  */
-export async function hashPdf(renderer: PdfRenderer, bytes: Uint8Array, limits: PdfLimits, kernels: PdqKernels | null): Promise<PdfHashes | { passwordProtected: true }> {
+export async function hashPdf(
+  renderer: PdfRenderer,
+  bytes: Uint8Array,
+  limits: PdfLimits,
+  kernels: PdqKernels | null,
+): Promise<PdfHashes | { passwordProtected: true }> {
   const pdf = await renderer.open(bytes, limits);
   if ('passwordProtected' in pdf) return pdf;
   const pages: PdfPageHash[] = [];

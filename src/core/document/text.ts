@@ -38,17 +38,27 @@ export function decodeText(bytes: Uint8Array, charset: string | null): DecodedTe
     // fatal: invalid bytes throw instead of becoming U+FFFD. The decoder drops a leading BOM.
     decoder = new TextDecoder(label, { fatal: true });
   } catch {
-    throw new DomainError('unsupported_media_type', `charset ${JSON.stringify(label.slice(0, 40))} is not an encoding this node reads; send UTF-8 or name a charset of the WHATWG Encoding Standard (e.g. windows-1252, iso-8859-2, shift_jis, utf-16le)`);
+    throw new DomainError(
+      'unsupported_media_type',
+      `charset ${JSON.stringify(label.slice(0, 40))} is not an encoding this node reads; send UTF-8 or name a charset of the WHATWG Encoding Standard (e.g. windows-1252, iso-8859-2, shift_jis, utf-16le)`,
+    );
   }
   let text: string;
   try {
     text = decoder.decode(bytes);
   } catch (e) {
-    throw new DomainError('corrupt_media', `the text is not valid ${decoder.encoding}; send it as UTF-8 or name its encoding (Content-Type: text/plain; charset=…)`, { cause: e });
+    throw new DomainError(
+      'corrupt_media',
+      `the text is not valid ${decoder.encoding}; send it as UTF-8 or name its encoding (Content-Type: text/plain; charset=…)`,
+      { cause: e },
+    );
   }
   const nul = text.indexOf('\u0000');
   if (nul >= 0) {
-    throw new DomainError('corrupt_media', `the text holds a NUL character (at character ${nul}): it is binary data, or UTF-16 without its byte-order mark; name its charset (text/plain; charset=utf-16le)`);
+    throw new DomainError(
+      'corrupt_media',
+      `the text holds a NUL character (at character ${nul}): it is binary data, or UTF-16 without its byte-order mark; name its charset (text/plain; charset=utf-16le)`,
+    );
   }
   return { text, encoding: decoder.encoding };
 }

@@ -88,7 +88,15 @@ export function toBatchItem(c: ServedChange): BatchItem {
 }
 
 /** Bounds a pulling node holds a batch to (a serving node sends at most 1000 items, 20,000 frames). */
-export const BATCH_LIMITS = { items: 10_000, framesPerItem: 100_000, pagesPerItem: MAX_PDF_PAGE, cursorLength: 200, labels: 100, externalIdLength: 200, itemsPerHash: 100 } as const;
+export const BATCH_LIMITS = {
+  items: 10_000,
+  framesPerItem: 100_000,
+  pagesPerItem: MAX_PDF_PAGE,
+  cursorLength: 200,
+  labels: 100,
+  externalIdLength: 200,
+  itemsPerHash: 100,
+} as const;
 
 /** A checked item of a type this node stores. */
 export interface CheckedItem {
@@ -118,7 +126,6 @@ export type BatchCheck =
     }
   | { ok: false; problem: string };
 
-
 /**
  * Checks a batch payload as a pulling node must before applying anything of it: it names the
  * expected origin, continues the cursor the puller holds, and every item is well-formed (a vpdq
@@ -130,7 +137,10 @@ export function checkBatchPayload(raw: unknown, expect: { origin: string; from: 
   if (!isRecord(raw)) return bad('the payload is not a JSON object');
   const { origin, from, to, issuedAt, items } = raw;
   if (origin !== expect.origin) return bad(`the batch names origin ${JSON.stringify(origin)}, not this peer's URL ${JSON.stringify(expect.origin)}`);
-  if (typeof from !== 'string' || from !== expect.from) return bad(`the batch starts at cursor ${JSON.stringify(from)}, not where the last batch ended (${JSON.stringify(expect.from)}): a gap or an overlap in the cursor chain`);
+  if (typeof from !== 'string' || from !== expect.from)
+    return bad(
+      `the batch starts at cursor ${JSON.stringify(from)}, not where the last batch ended (${JSON.stringify(expect.from)}): a gap or an overlap in the cursor chain`,
+    );
   if (typeof to !== 'string' || to === '' || to.length > BATCH_LIMITS.cursorLength) return bad('the batch has no valid "to" cursor');
   if (typeof issuedAt !== 'string' || Number.isNaN(Date.parse(issuedAt))) return bad('the batch has no valid issuedAt time');
   if (!Array.isArray(items)) return bad('the batch has no items array');
@@ -153,7 +163,8 @@ export function checkBatchPayload(raw: unknown, expect: { origin: string; from: 
  */
 function checkItemRefs(raw: unknown, at: string, origin: string): { refs?: ServedItemRef[] } | { problem: string } {
   if (raw === undefined) return {};
-  if (!Array.isArray(raw) || raw.length > BATCH_LIMITS.itemsPerHash) return { problem: `${at}: items must be an array of at most ${BATCH_LIMITS.itemsPerHash} items` };
+  if (!Array.isArray(raw) || raw.length > BATCH_LIMITS.itemsPerHash)
+    return { problem: `${at}: items must be an array of at most ${BATCH_LIMITS.itemsPerHash} items` };
   const refs: ServedItemRef[] = [];
   for (let k = 0; k < raw.length; k++) {
     const r: unknown = raw[k];
@@ -185,11 +196,18 @@ function checkHashItem(raw: unknown, at: string): CheckedItem | 'skip' | { probl
   if (op !== 'add' && op !== 'update' && op !== 'retract') return bad(`op must be add, update or retract, not ${JSON.stringify(op)}`);
   if (typeof type !== 'string' || !/^[a-z0-9_-]{1,32}$/.test(type)) return bad('type must be a hash type name');
   if (!isHashType(type)) return 'skip';
-  if (!Array.isArray(labels) || labels.length > BATCH_LIMITS.labels || !labels.every((l) => typeof l === 'string' && l.length > 0 && l.length <= 100 && !CONTROL_CHARACTERS.test(l))) {
+  if (
+    !Array.isArray(labels) ||
+    labels.length > BATCH_LIMITS.labels ||
+    !labels.every((l) => typeof l === 'string' && l.length > 0 && l.length <= 100 && !CONTROL_CHARACTERS.test(l))
+  ) {
     return bad('labels must be an array of label ids');
   }
   if (!isWholeIn(contributors, 0, 1e9)) return bad('contributors must be a whole number');
-  if (externalId !== undefined && (typeof externalId !== 'string' || externalId.length > BATCH_LIMITS.externalIdLength || CONTROL_CHARACTERS.test(externalId))) {
+  if (
+    externalId !== undefined &&
+    (typeof externalId !== 'string' || externalId.length > BATCH_LIMITS.externalIdLength || CONTROL_CHARACTERS.test(externalId))
+  ) {
     return bad(`externalId must be text of at most ${BATCH_LIMITS.externalIdLength} characters without control characters`);
   }
   if (quality !== undefined && !isWholeIn(quality, 0, 100)) return bad('quality must be a whole number from 0 to 100');

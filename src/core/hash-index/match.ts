@@ -85,7 +85,10 @@ export class MemoryMatchIndex implements MatchIndex {
       if (idx.addMany && list.length > 1) {
         const words = new Uint32Array(list.length * idx.words);
         list.forEach((e, i) => hexToWords(e.value, words.subarray(i * idx.words, (i + 1) * idx.words)));
-        idx.addMany(Int32Array.from(list, (e) => e.seq), words);
+        idx.addMany(
+          Int32Array.from(list, (e) => e.seq),
+          words,
+        );
       } else for (const e of list) idx.add(e.seq, hexToWords(e.value));
     }
   }

@@ -44,7 +44,13 @@ export interface HashSpec {
  */
 export const HASH_SPECS: Record<HashType, HashSpec> = {
   pdq: { bits: 256, perceptual: true, metric: 'hamming', defaultMaxDistance: THRESHOLDS.pdq.maxDistance, maxDistanceCap: THRESHOLDS.maxDistanceCap },
-  blockhash: { bits: 256, perceptual: true, metric: 'hamming', defaultMaxDistance: THRESHOLDS.blockhash.maxDistance, maxDistanceCap: THRESHOLDS.maxDistanceCap },
+  blockhash: {
+    bits: 256,
+    perceptual: true,
+    metric: 'hamming',
+    defaultMaxDistance: THRESHOLDS.blockhash.maxDistance,
+    maxDistanceCap: THRESHOLDS.maxDistanceCap,
+  },
   md5: { bits: 128, perceptual: false, metric: 'equal', defaultMaxDistance: 0, maxDistanceCap: 0 },
   sha256: { bits: 256, perceptual: false, metric: 'equal', defaultMaxDistance: 0, maxDistanceCap: 0 },
   vpdq: { bits: 256, perceptual: true, metric: 'hamming', defaultMaxDistance: THRESHOLDS.vpdq.frameMaxDistance, maxDistanceCap: THRESHOLDS.maxDistanceCap },
@@ -74,12 +80,22 @@ export function checkHash(type: unknown, value: unknown, path: string): { value:
   if (type === 'tlsh') {
     // Stored and printed as the reference prints it: T1 and 70 upper-case hex digits.
     const v = canonicalTlsh(value);
-    return v ? { value: v } : { problems: [{ path: `${path}/value`, message: `tlsh value must be a TLSH digest: T1 and 70 hex digits (the standard 128-bucket build), got ${value.length} characters` }] };
+    return v
+      ? { value: v }
+      : {
+          problems: [
+            {
+              path: `${path}/value`,
+              message: `tlsh value must be a TLSH digest: T1 and 70 hex digits (the standard 128-bucket build), got ${value.length} characters`,
+            },
+          ],
+        };
   }
   const want = HASH_SPECS[type].bits / 4;
   const problems: FieldProblem[] = [];
   if (!isHex(value)) problems.push({ path: `${path}/value`, message: `${type} value must be hexadecimal (0-9, a-f)` });
-  if (value.length !== want) problems.push({ path: `${path}/value`, message: `${type} value must be ${want} hex characters (${HASH_SPECS[type].bits} bits), got ${value.length}` });
+  if (value.length !== want)
+    problems.push({ path: `${path}/value`, message: `${type} value must be ${want} hex characters (${HASH_SPECS[type].bits} bits), got ${value.length}` });
   return problems.length ? { problems } : { value: value.toLowerCase() };
 }
 

@@ -52,7 +52,9 @@ export interface ReadResult {
 
 /** CSV when the first non-blank line is the dataset header, else the signal list. */
 export function detectFormat(text: string): DatasetFormat {
-  const first = withoutBom(text).split(/\r?\n/).find((l) => l.trim() !== '');
+  const first = withoutBom(text)
+    .split(/\r?\n/)
+    .find((l) => l.trim() !== '');
   return first !== undefined && first.trim() === CSV_HEADER.join(',') ? 'csv' : 'signals';
 }
 
@@ -101,7 +103,10 @@ function labelsOf(tags: readonly string[], o: ReadOptions): { labels: string[] }
     if (label) labels.add(label);
     else if (!o.ignoreUnknownTags) unknown.push(tag);
   }
-  if (unknown.length) return { problem: `unknown tag(s) ${unknown.map((t) => JSON.stringify(t)).join(', ')}: not a label of this node; map each with --map-tag TAG=LABEL, or pass --ignore-unknown-tags` };
+  if (unknown.length)
+    return {
+      problem: `unknown tag(s) ${unknown.map((t) => JSON.stringify(t)).join(', ')}: not a label of this node; map each with --map-tag TAG=LABEL, or pass --ignore-unknown-tags`,
+    };
   if (labels.size === 0) return { problem: 'no label: the line has no tag naming a label, and no --labels were given' };
   return { labels: [...labels].sort() };
 }
@@ -138,26 +143,28 @@ export function readDataset(text: string, o: ReadOptions = {}, format: DatasetFo
   const byKey = new Map<string, ReadItem>();
   let merged = 0;
   let headerSeen = false;
-  withoutBom(text).split(/\r?\n/).forEach((raw, i) => {
-    const line = i + 1;
-    if (raw.trim() === '') return;
-    if (format === 'csv' && !headerSeen) {
-      headerSeen = true;
-      if (raw.trim() === CSV_HEADER.join(',')) return;
-    }
-    const p = format === 'csv' ? csvLine(raw, o) : signalLine(raw, o);
-    if ('problem' in p) return void refused.push({ line, message: p.problem });
-    const key = `${p.type}:${p.value}`;
-    const seen = byKey.get(key);
-    if (seen) {
-      merged++;
-      seen.labels = [...new Set([...seen.labels, ...p.labels])].sort();
-      return;
-    }
-    const item = { line, ...p };
-    byKey.set(key, item);
-    items.push(item);
-  });
+  withoutBom(text)
+    .split(/\r?\n/)
+    .forEach((raw, i) => {
+      const line = i + 1;
+      if (raw.trim() === '') return;
+      if (format === 'csv' && !headerSeen) {
+        headerSeen = true;
+        if (raw.trim() === CSV_HEADER.join(',')) return;
+      }
+      const p = format === 'csv' ? csvLine(raw, o) : signalLine(raw, o);
+      if ('problem' in p) return void refused.push({ line, message: p.problem });
+      const key = `${p.type}:${p.value}`;
+      const seen = byKey.get(key);
+      if (seen) {
+        merged++;
+        seen.labels = [...new Set([...seen.labels, ...p.labels])].sort();
+        return;
+      }
+      const item = { line, ...p };
+      byKey.set(key, item);
+      items.push(item);
+    });
   return { format, items, refused, merged };
 }
 

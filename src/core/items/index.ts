@@ -46,5 +46,7 @@ const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'obj
 export function itemRefsFromJson(text: string): (ItemRef & Record<string, unknown>)[] {
   const parsed: unknown = JSON.parse(text);
   if (!Array.isArray(parsed)) return [];
-  return parsed.flatMap((x: unknown) => (isRecord(x) && typeof x.id === 'string' && typeof x.variant === 'string' ? [{ ...x, id: x.id, variant: x.variant }] : []));
+  return parsed.flatMap((x: unknown) =>
+    isRecord(x) && typeof x.id === 'string' && typeof x.variant === 'string' ? [{ ...x, id: x.id, variant: x.variant }] : [],
+  );
 }

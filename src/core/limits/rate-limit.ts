@@ -5,7 +5,10 @@
 export class RateLimiter {
   private buckets = new Map<string, { tokens: number; at: number }>();
 
-  constructor(private readonly rate: number, private readonly burst: number) {}
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+  ) {}
 
   /** Takes one token; returns 0 when allowed, else the seconds to wait before a token is there. */
   take(key: string, nowMs: number): number {

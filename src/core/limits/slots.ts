@@ -66,7 +66,9 @@ export class Slots {
 
   private admit(): void {
     if (this.running + this.reserved + this.waiting.length >= this.size + this.queue) {
-      throw new DomainError('busy', `this node is at its limit of ${this.size} ${this.what} at once and ${this.queue} waiting; retry shortly`, { extra: { retryAfter: 5 } });
+      throw new DomainError('busy', `this node is at its limit of ${this.size} ${this.what} at once and ${this.queue} waiting; retry shortly`, {
+        extra: { retryAfter: 5 },
+      });
     }
   }
 

@@ -25,7 +25,15 @@ export interface ImageHeader {
   /** WebP: an animation (VP8X with the animation flag), lossless (VP8L; an extended file counts as lossless). */
   webp?: { animated: boolean; lossless: boolean };
   /** TIFF: the first image's layout tags (TIFF 6.0 numbers; absent tags take their defaults). */
-  tiff?: { bitsPerSample: number[]; samplesPerPixel: number; compression: number; photometric: number; planar: number; extraSamples: number[]; sampleFormat: number };
+  tiff?: {
+    bitsPerSample: number[];
+    samplesPerPixel: number;
+    compression: number;
+    photometric: number;
+    planar: number;
+    extraSamples: number[];
+    sampleFormat: number;
+  };
 }
 
 export type HeaderResult = ImageHeader | { format: HeaderFormat; broken: string } | null;
@@ -36,11 +44,11 @@ const be32 = (b: Uint8Array, at: number): number => ((b[at] << 24) | (b[at + 1] 
 const le16 = (b: Uint8Array, at: number): number => b[at] | (b[at + 1] << 8);
 const le24 = (b: Uint8Array, at: number): number => b[at] | (b[at + 1] << 8) | (b[at + 2] << 16);
 
-
 export function readImageHeader(b: Uint8Array): HeaderResult {
   if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return jpeg(b);
   if (b.length >= 8 && ascii(b, 0, 8) === '\x89PNG\r\n\x1a\n') return png(b);
-  if (ascii(b, 0, 6) === 'GIF87a' || ascii(b, 0, 6) === 'GIF89a') return b.length >= 10 ? { format: 'gif', width: le16(b, 6), height: le16(b, 8) } : { format: 'gif', broken: 'no logical screen descriptor' };
+  if (ascii(b, 0, 6) === 'GIF87a' || ascii(b, 0, 6) === 'GIF89a')
+    return b.length >= 10 ? { format: 'gif', width: le16(b, 6), height: le16(b, 8) } : { format: 'gif', broken: 'no logical screen descriptor' };
   if (ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 4) === 'WEBP') return webp(b);
   if (ascii(b, 0, 4) === 'II*\0' || ascii(b, 0, 4) === 'MM\0*') return tiff(b);
   if (ascii(b, 4, 4) === 'ftyp') {
@@ -110,7 +118,8 @@ function webp(b: Uint8Array): HeaderResult {
     const bits = (b[21] | (b[22] << 8) | (b[23] << 16) | (b[24] << 24)) >>> 0;
     return { format: 'webp', width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1, webp: { animated: false, lossless: true } };
   }
-  if (chunk === 'VP8X' && b.length >= 30) return { format: 'webp', width: le24(b, 24) + 1, height: le24(b, 27) + 1, webp: { animated: (b[20] & 0x02) !== 0, lossless: true } };
+  if (chunk === 'VP8X' && b.length >= 30)
+    return { format: 'webp', width: le24(b, 24) + 1, height: le24(b, 27) + 1, webp: { animated: (b[20] & 0x02) !== 0, lossless: true } };
   return { format: 'webp', broken: `no image chunk (found ${JSON.stringify(chunk)})` };
 }
 
@@ -129,7 +138,8 @@ function heif(b: Uint8Array, format: 'avif' | 'heif'): HeaderResult {
         body = at + 16;
       } else if (size === 0) size = end - at;
       if (size < body - at || at + size > end) return;
-      if (type === 'meta' && depth === 0) walk(body + 4, at + size, 1); // a full box: version and flags first
+      if (type === 'meta' && depth === 0)
+        walk(body + 4, at + size, 1); // a full box: version and flags first
       else if (type === 'iprp' && depth === 1) walk(body, at + size, 2);
       else if (type === 'ipco' && depth === 2) walk(body, at + size, 3);
       else if (type === 'ispe' && depth === 3 && body + 12 <= at + size) {
@@ -162,7 +172,10 @@ function tiff(b: Uint8Array): HeaderResult {
     if (!size || count > 64) continue; // only the small integer tags matter here
     const at = size * count <= 4 ? e + 8 : u32(e + 8);
     if (at + size * count > b.length) continue;
-    tags.set(u16(e), Array.from({ length: count }, (_, k) => (size === 1 ? b[at + k] : size === 2 ? u16(at + 2 * k) : u32(at + 4 * k))));
+    tags.set(
+      u16(e),
+      Array.from({ length: count }, (_, k) => (size === 1 ? b[at + k] : size === 2 ? u16(at + 2 * k) : u32(at + 4 * k))),
+    );
   }
   const one = (tag: number, dflt: number): number => tags.get(tag)?.[0] ?? dflt;
   const width = one(256, 0);

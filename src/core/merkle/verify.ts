@@ -56,13 +56,7 @@ export function rootFromInclusionProof(leaf: Uint8Array, index: number, size: nu
 }
 
 /** Throws MerkleProofError unless `proof` shows the tree of `secondRoot` extends that of `firstRoot`. */
-export function assertConsistency(
-  first: number,
-  second: number,
-  firstRoot: Uint8Array,
-  secondRoot: Uint8Array,
-  proof: readonly Uint8Array[],
-): void {
+export function assertConsistency(first: number, second: number, firstRoot: Uint8Array, secondRoot: Uint8Array, proof: readonly Uint8Array[]): void {
   checkCount('first tree size', first);
   checkCount('second tree size', second);
   checkBytes('first root', firstRoot);
@@ -109,13 +103,7 @@ export function assertConsistency(
   if (!bytesEqual(sr, secondRoot)) throw new MerkleProofError('root_mismatch', 'the consistency proof does not lead to the second root');
 }
 
-export function verifyConsistency(
-  first: number,
-  second: number,
-  firstRoot: Uint8Array,
-  secondRoot: Uint8Array,
-  proof: readonly Uint8Array[],
-): boolean {
+export function verifyConsistency(first: number, second: number, firstRoot: Uint8Array, secondRoot: Uint8Array, proof: readonly Uint8Array[]): boolean {
   return succeeds(() => assertConsistency(first, second, firstRoot, secondRoot, proof));
 }
 

@@ -103,13 +103,38 @@ function boxRows4(
  * The row filter on `count` consecutive rows (src rows from s, `cols` apart; dst rows from d,
  * `sample.length` apart), writing the `sample` columns (see boxRows4).
  */
-export function boxRows(src: Float32Array, s: number, dst: Float32Array, d: number, count: number, cols: number, win: number, sample: Int32Array, dense: boolean): void {
+export function boxRows(
+  src: Float32Array,
+  s: number,
+  dst: Float32Array,
+  d: number,
+  count: number,
+  cols: number,
+  win: number,
+  sample: Int32Array,
+  dense: boolean,
+): void {
   const stride = sample.length;
   for (let r = 0; r < count; r += 4) {
     const r1 = Math.min(r + 1, count - 1);
     const r2 = Math.min(r + 2, count - 1);
     const r3 = Math.min(r + 3, count - 1);
-    boxRows4(src, s + r * cols, s + r1 * cols, s + r2 * cols, s + r3 * cols, dst, d + r * stride, d + r1 * stride, d + r2 * stride, d + r3 * stride, cols, win, sample, dense);
+    boxRows4(
+      src,
+      s + r * cols,
+      s + r1 * cols,
+      s + r2 * cols,
+      s + r3 * cols,
+      dst,
+      d + r * stride,
+      d + r1 * stride,
+      d + r2 * stride,
+      d + r3 * stride,
+      cols,
+      win,
+      sample,
+      dense,
+    );
   }
 }
 

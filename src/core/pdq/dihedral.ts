@@ -64,7 +64,12 @@ export function dihedralDct16(a: Float32Array, variant: PdqDihedralVariant): Flo
  * produce them. Lossless; used to check the DCT-domain variants and the reference's pixel-transform
  * expectations.
  */
-export function dihedralPixels(rgba: Uint8Array, width: number, height: number, variant: PdqDihedralVariant): { rgba: Uint8Array; width: number; height: number } {
+export function dihedralPixels(
+  rgba: Uint8Array,
+  width: number,
+  height: number,
+  variant: PdqDihedralVariant,
+): { rgba: Uint8Array; width: number; height: number } {
   const { transpose, flipRows, flipCols } = OPS[variant];
   const outW = transpose ? height : width;
   const outH = transpose ? width : height;

@@ -67,7 +67,12 @@ function luma4(px: number, [ch, lo, hi]: number[]): Code {
       accumulate(hi, f64x2.convertLowI32x4S(v128.shuffle(get(ch), get(ch), lanes(2, 3, 2, 3)))),
     );
   };
-  return seq(term(0, 0.299, true), term(1, 0.587, false), term(2, 0.114, false), v128.shuffle(f32x4.demoteF64x2Zero(get(lo)), f32x4.demoteF64x2Zero(get(hi)), lanes(0, 1, 4, 5)));
+  return seq(
+    term(0, 0.299, true),
+    term(1, 0.587, false),
+    term(2, 0.114, false),
+    v128.shuffle(f32x4.demoteF64x2Zero(get(lo)), f32x4.demoteF64x2Zero(get(hi)), lanes(0, 1, 4, 5)),
+  );
 }
 
 /**
@@ -239,5 +244,8 @@ function colsKernel(): Func {
 
 /** The kernels' module bytes (the build writes them to src/runtime/worker/wasm/pdq.wasm: npm run build:wasm). */
 export function pdqWasmBytes(): Uint8Array<ArrayBuffer> {
-  return moduleBytes([bandKernel('lumaBand8', true), bandKernel('floatBand8', false), rowsKernel(), rowsSampledKernel(), untangleKernel(), colAddKernel(), colsKernel()], 1);
+  return moduleBytes(
+    [bandKernel('lumaBand8', true), bandKernel('floatBand8', false), rowsKernel(), rowsSampledKernel(), untangleKernel(), colAddKernel(), colsKernel()],
+    1,
+  );
 }

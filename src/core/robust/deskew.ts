@@ -25,7 +25,12 @@ const px = (img: Rgba, x: number, y: number, k: number) => img.rgba[(y * img.wid
 /** The fill colour when the four corners share one, else null. */
 function cornerFill(img: Rgba, tol: number): [number, number, number] | null {
   const { width: w, height: h } = img;
-  const corners = [[0, 0], [w - 1, 0], [0, h - 1], [w - 1, h - 1]];
+  const corners = [
+    [0, 0],
+    [w - 1, 0],
+    [0, h - 1],
+    [w - 1, h - 1],
+  ];
   const mean: [number, number, number] = [0, 0, 0];
   for (const [x, y] of corners) for (let k = 0; k < 3; k++) mean[k] += px(img, x, y, k) / 4;
   for (const [x, y] of corners) for (let k = 0; k < 3; k++) if (Math.abs(px(img, x, y, k) - mean[k]) > tol) return null;
@@ -67,7 +72,8 @@ function edgeAngle(depths: Float64Array, bottom: boolean): number | null {
   const x1 = Math.round(a + run * 0.2);
   const x2 = Math.round(a + run * 0.8);
   const avg = (x: number) => {
-    let s = 0, n = 0;
+    let s = 0,
+      n = 0;
     for (let i = Math.max(0, x - 2); i <= Math.min(w - 1, x + 2); i++, n++) s += depths[i];
     return s / n;
   };

@@ -37,7 +37,10 @@ export function downscaleBox(img: Rgba, maxSide: number): Rgba {
     for (let y = ys[oy]; y < ys[oy + 1]; y++) {
       const row = y * w * 4;
       for (let ox = 0; ox < ow; ox++) {
-        let r = 0, g = 0, b = 0, a = 0;
+        let r = 0,
+          g = 0,
+          b = 0,
+          a = 0;
         for (let x = xs[ox], q = row + x * 4; x < xs[ox + 1]; x++, q += 4) {
           r += rgba[q];
           g += rgba[q + 1];

@@ -57,7 +57,12 @@ export function hashRegion(img: Rgba, kernels: HashKernels, variant: string, pdq
   const p = pdqFromRgba(img.rgba, img.width, img.height, kernels.pdq);
   const out: RobustHash[] = [{ type: 'pdq', value: p.hash, quality: p.quality, variant }];
   if (!pdqOnly && blockhashSupports(img.width, img.height, 16)) {
-    out.push({ type: 'blockhash', value: blockhashFromRgba(img.rgba, img.width, img.height, kernels.blockhash), quality: blockhashQuality(img, kernels.blockhash), variant });
+    out.push({
+      type: 'blockhash',
+      value: blockhashFromRgba(img.rgba, img.width, img.height, kernels.blockhash),
+      quality: blockhashQuality(img, kernels.blockhash),
+      variant,
+    });
   }
   return out;
 }

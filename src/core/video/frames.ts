@@ -55,11 +55,18 @@ export function checkVideoFrames(frames: unknown, path: string, maxFrames: numbe
     const prev = out[i - 1];
     if (!isWholeIn(f.index, 0, MAX_FRAME_INDEX)) problems.push({ path: `${at}/index`, message: `must be a whole number from 0 to ${MAX_FRAME_INDEX}` });
     else if (prev && f.index <= prev.index) problems.push({ path: `${at}/index`, message: 'frame numbers must increase' });
-    if (typeof f.timestamp !== 'number' || !Number.isFinite(f.timestamp) || f.timestamp < 0 || f.timestamp > MAX_FRAME_TIMESTAMP) problems.push({ path: `${at}/timestamp`, message: `must be seconds from 0 to ${MAX_FRAME_TIMESTAMP}` });
+    if (typeof f.timestamp !== 'number' || !Number.isFinite(f.timestamp) || f.timestamp < 0 || f.timestamp > MAX_FRAME_TIMESTAMP)
+      problems.push({ path: `${at}/timestamp`, message: `must be seconds from 0 to ${MAX_FRAME_TIMESTAMP}` });
     else if (prev && f.timestamp < prev.timestamp) problems.push({ path: `${at}/timestamp`, message: 'timestamps must not decrease' });
-    if (typeof f.hash !== 'string' || f.hash.length !== 64 || !isHex(f.hash)) problems.push({ path: `${at}/hash`, message: 'must be a PDQ hash: 64 hex digits' });
+    if (typeof f.hash !== 'string' || f.hash.length !== 64 || !isHex(f.hash))
+      problems.push({ path: `${at}/hash`, message: 'must be a PDQ hash: 64 hex digits' });
     if (!isWholeIn(f.quality, 0, 100)) problems.push({ path: `${at}/quality`, message: 'must be a whole number from 0 to 100' });
-    out.push({ index: Number(f.index), timestamp: Math.round(Number(f.timestamp) * 1000) / 1000, hash: String(f.hash).toLowerCase(), quality: Number(f.quality) });
+    out.push({
+      index: Number(f.index),
+      timestamp: Math.round(Number(f.timestamp) * 1000) / 1000,
+      hash: String(f.hash).toLowerCase(),
+      quality: Number(f.quality),
+    });
   });
   return problems.length ? { problems } : { frames: out };
 }

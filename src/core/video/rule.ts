@@ -84,8 +84,14 @@ export function vpdqMatch(query: readonly VideoFrameHash[], candidate: readonly 
   const distance = opts.distance ?? d.frameMaxDistance;
   const q = packHashes(usableFrames(query, opts.qualityThreshold));
   const c = packHashes(usableFrames(candidate, opts.qualityThreshold));
-  const rule = { queryMatchPercent: opts.queryMatchPercent ?? d.queryMatchPercent, candidateMatchPercent: opts.candidateMatchPercent ?? d.candidateMatchPercent };
-  return vpdqVerdict({ queryMatched: countMatched(q, c, distance), queryUsable: q.count, candidateMatched: countMatched(c, q, distance), candidateUsable: c.count }, rule);
+  const rule = {
+    queryMatchPercent: opts.queryMatchPercent ?? d.queryMatchPercent,
+    candidateMatchPercent: opts.candidateMatchPercent ?? d.candidateMatchPercent,
+  };
+  return vpdqVerdict(
+    { queryMatched: countMatched(q, c, distance), queryUsable: q.count, candidateMatched: countMatched(c, q, distance), candidateUsable: c.count },
+    rule,
+  );
 }
 
 interface Packed {

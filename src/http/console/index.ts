@@ -32,7 +32,10 @@ async function withBuild(c: Context<AppEnv>, serve: (b: ConsoleBuild) => Respons
   try {
     build = await consoleBuild();
   } catch {
-    return renderProblem(c, new DomainError('not_ready', 'the web console is not built on this node; run `npm run build:console` (npm install and npm start do it)'));
+    return renderProblem(
+      c,
+      new DomainError('not_ready', 'the web console is not built on this node; run `npm run build:console` (npm install and npm start do it)'),
+    );
   }
   return serve(build);
 }
@@ -46,11 +49,14 @@ export function register(app: OpenAPIHono<AppEnv>) {
     security: [],
     summary: 'The web console',
     description:
-      'A page for admins, auditors and partners. Signing in happens in the browser with the member\'s own key (the node never receives it); images are hashed in the browser and only their hashes are sent. Loads nothing from elsewhere (Content-Security-Policy).',
+      "A page for admins, auditors and partners. Signing in happens in the browser with the member's own key (the node never receives it); images are hashed in the browser and only their hashes are sent. Loads nothing from elsewhere (Content-Security-Policy).",
     responses: {
       200: { description: 'The page.', content: { 'text/html': { schema: { type: 'string' } } } },
       ...problemResponses(413),
-      503: { description: 'The console is not built on this node.', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
+      503: {
+        description: 'The console is not built on this node.',
+        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+      },
     },
   });
 

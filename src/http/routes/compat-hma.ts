@@ -21,13 +21,25 @@ import { problemResponses } from '../schemas';
 const HmaMatchSchema = z
   .object({
     bank_content_id: z.number().int().openapi({ description: "The matched hash's integer key in this node (HMA: the bank content's id)." }),
-    distance: z.string().openapi({ description: 'As HMA writes it: the Hamming (or TLSH) distance as a string; "-" for exact types (video_md5, video_sha256).', example: '4' }),
+    distance: z
+      .string()
+      .openapi({ description: 'As HMA writes it: the Hamming (or TLSH) distance as a string; "-" for exact types (video_md5, video_sha256).', example: '4' }),
   })
   .openapi('HmaMatchWithDistance');
 
-const signalType = z.string().max(100, 'signal_type is at most 100 characters').openapi({ description: `python-threatexchange's signal type name: ${signalTypeNames()}.`, example: 'pdq' });
-const signal = z.string().max(200, 'signal is at most 200 characters').openapi({ description: 'The hash, as python-threatexchange writes it (pdq: 64 hex digits).' });
-const banks = z.string().max(2000, 'banks is at most 2000 characters').optional().openapi({ description: 'Comma-separated banks to keep: here a bank is a label id (GET /v1/labels).' });
+const signalType = z
+  .string()
+  .max(100, 'signal_type is at most 100 characters')
+  .openapi({ description: `python-threatexchange's signal type name: ${signalTypeNames()}.`, example: 'pdq' });
+const signal = z
+  .string()
+  .max(200, 'signal is at most 200 characters')
+  .openapi({ description: 'The hash, as python-threatexchange writes it (pdq: 64 hex digits).' });
+const banks = z
+  .string()
+  .max(2000, 'banks is at most 2000 characters')
+  .optional()
+  .openapi({ description: 'Comma-separated banks to keep: here a bank is a label id (GET /v1/labels).' });
 const flag = (name: string) =>
   z
     .string()
@@ -94,7 +106,17 @@ const lookupFile = protectedRoute({
   body: 'media',
   request: {
     query: z.object({ banks, seed: z.string().max(200, 'seed is at most 200 characters').optional(), bypass_coinflip: flag('bypass_coinflip') }),
-    body: { required: true, content: { 'multipart/form-data': { schema: z.object({ photo: z.any().optional().openapi({ type: 'string', format: 'binary' }), video: z.any().optional().openapi({ type: 'string', format: 'binary' }) }) } } },
+    body: {
+      required: true,
+      content: {
+        'multipart/form-data': {
+          schema: z.object({
+            photo: z.any().optional().openapi({ type: 'string', format: 'binary' }),
+            video: z.any().optional().openapi({ type: 'string', format: 'binary' }),
+          }),
+        },
+      },
+    },
   },
   responses: {
     200: {
@@ -120,14 +142,23 @@ function signalOf(typeName: string, value: string): { signalType: SignalTypeMapp
 export function register(app: OpenAPIHono<AppEnv>) {
   app.openapi(raw, async (c) => {
     const q = c.req.valid('query');
-    const answer = await hmaRawLookup(c.var.deps, { ...signalOf(q.signal_type, q.signal), banks: q.banks, includeDistance: /^(true|1)$/i.test(q.include_distance ?? '') });
+    const answer = await hmaRawLookup(c.var.deps, {
+      ...signalOf(q.signal_type, q.signal),
+      banks: q.banks,
+      includeDistance: /^(true|1)$/i.test(q.include_distance ?? ''),
+    });
     await countMatchQuery(c.var.deps, c.var.principal.clientId, 1);
     return c.json(answer, 200);
   });
   app.openapi(lookup, async (c) => {
     const q = c.req.valid('query');
-    if (q.url !== undefined) throw refuse('url', 'lookup by url is not offered: this node never fetches media; hash it yourself and send signal_type and signal');
-    if (!q.signal || !q.signal_type) throw refuse(q.signal_type ? 'signal' : 'signal_type', 'Either url or both signal and signal_type are required (here: signal and signal_type; url is not offered)');
+    if (q.url !== undefined)
+      throw refuse('url', 'lookup by url is not offered: this node never fetches media; hash it yourself and send signal_type and signal');
+    if (!q.signal || !q.signal_type)
+      throw refuse(
+        q.signal_type ? 'signal' : 'signal_type',
+        'Either url or both signal and signal_type are required (here: signal and signal_type; url is not offered)',
+      );
     const answer = await hmaLookup(c.var.deps, { ...signalOf(q.signal_type, q.signal), banks: q.banks });
     await countMatchQuery(c.var.deps, c.var.principal.clientId, 1);
     return c.json(answer, 200);

@@ -19,7 +19,9 @@ const route = protectedRoute({
   request: {
     query: z.object({
       cursor: z.string().max(100, 'cursor is not one this node issued; start without a cursor or pass back nextCursor unchanged').optional(),
-      limit: wholeNumberParam(1, FEED_MAX_LIMIT, 'limit').optional().openapi({ description: `Most entries in the page (default ${FEED_DEFAULT_LIMIT}).` }),
+      limit: wholeNumberParam(1, FEED_MAX_LIMIT, 'limit')
+        .optional()
+        .openapi({ description: `Most entries in the page (default ${FEED_DEFAULT_LIMIT}).` }),
     }),
   },
   responses: {
@@ -42,7 +44,10 @@ const route = protectedRoute({
                     contributors: z.number().int(),
                     frames: z.array(VideoFrameSchema).optional().openapi({ description: 'vpdq: the frames, in the change that adds (or re-adds) the video.' }),
                     pages: z.array(PdfPageSchema).optional().openapi({ description: 'pdf: the pages, in the change that adds (or re-adds) the PDF.' }),
-                    items: z.array(ItemRefSchema).optional().openapi({ description: 'The items (shared pieces of media, GET /v1/items/{id}) the hash belongs to, each with the variant it was computed from; absent for a hash shared alone.' }),
+                    items: z.array(ItemRefSchema).optional().openapi({
+                      description:
+                        'The items (shared pieces of media, GET /v1/items/{id}) the hash belongs to, each with the variant it was computed from; absent for a hash shared alone.',
+                    }),
                   }),
                 }),
               ),

@@ -24,7 +24,9 @@ const route = protectedRoute({
         'application/json': {
           schema: z
             .object({
-              verdict: z.enum(VERDICTS, { error: (iss) => (iss.input === undefined ? undefined : `verdict must be confirm or dispute, got ${JSON.stringify(iss.input)}`) }),
+              verdict: z.enum(VERDICTS, {
+                error: (iss) => (iss.input === undefined ? undefined : `verdict must be confirm or dispute, got ${JSON.stringify(iss.input)}`),
+              }),
               reason: plainText(1000, 'reason').optional(),
             })
             .openapi('FeedbackRequest'),
@@ -34,8 +36,12 @@ const route = protectedRoute({
   },
   responses: {
     200: {
-      description: 'Your verdict and the hash\'s counts.',
-      content: { 'application/json': { schema: z.object({ id: z.string(), verdict: z.enum(VERDICTS), feedback: z.object({ confirm: z.number(), dispute: z.number() }) }) } },
+      description: "Your verdict and the hash's counts.",
+      content: {
+        'application/json': {
+          schema: z.object({ id: z.string(), verdict: z.enum(VERDICTS), feedback: z.object({ confirm: z.number(), dispute: z.number() }) }),
+        },
+      },
     },
     ...problemResponses(404, 409),
   },

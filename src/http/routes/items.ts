@@ -11,7 +11,7 @@ export const ItemIdParams = z.object({
     .string()
     .max(100, 'an item id is at most 100 characters')
     .regex(ITEM_ID_PATTERN, 'an item id is a UUID the node gave the item (share results, matches, the feed)')
-    .openapi({ description: 'The id of the item (a media share\'s `item.id`, a match\'s `item.id`, a feed row\'s `items`).' }),
+    .openapi({ description: "The id of the item (a media share's `item.id`, a match's `item.id`, a feed row's `items`)." }),
 });
 
 export const ItemSchema = z
@@ -29,7 +29,9 @@ export const ItemSchema = z
         id: z.string(),
         type: HashTypeSchema,
         value: HashValueSchema,
-        variant: z.string().openapi({ description: '`whole`: the media as shared; other variants (trimmed, cropped, ...) name the edit of the media the hash was computed from.' }),
+        variant: z.string().openapi({
+          description: '`whole`: the media as shared; other variants (trimmed, cropped, ...) name the edit of the media the hash was computed from.',
+        }),
         status: z.enum(['active', 'retracted']),
         labels: z.array(LabelIdSchema),
         contributors: z.number().int(),
@@ -60,7 +62,7 @@ const retract = protectedRoute({
   tags: ['hashes'],
   summary: 'Retract an item',
   description:
-    'Withdraws your share of the item (admins: every member\'s) and your contributions to all its hashes in one commit, except a hash that another item you shared and still stand by holds. A hash left with no contribution stops matching and the feed carries its tombstone. DELETE /v1/hashes/{id} still retracts a single hash.',
+    "Withdraws your share of the item (admins: every member's) and your contributions to all its hashes in one commit, except a hash that another item you shared and still stand by holds. A hash left with no contribution stops matching and the feed carries its tombstone. DELETE /v1/hashes/{id} still retracts a single hash.",
   scope: ['hashes:write', 'admin'],
   body: 'none',
   request: { params: ItemIdParams },

@@ -9,11 +9,20 @@ const route = publicRoute({
   body: 'none',
   tags: ['auth'],
   summary: "The node's public signing keys",
-  description: 'The current key first, then retired keys until every token they signed has expired. Verify access tokens, tree heads and feed batches with these.',
+  description:
+    'The current key first, then retired keys until every token they signed has expired. Verify access tokens, tree heads and feed batches with these.',
   responses: {
     200: {
       description: 'A JWK Set.',
-      content: { 'application/json': { schema: z.object({ keys: z.array(z.object({ kty: z.string(), crv: z.string(), x: z.string(), kid: z.string(), alg: z.string(), use: z.string() }).passthrough()) }).openapi('JWKS') } },
+      content: {
+        'application/json': {
+          schema: z
+            .object({
+              keys: z.array(z.object({ kty: z.string(), crv: z.string(), x: z.string(), kid: z.string(), alg: z.string(), use: z.string() }).passthrough()),
+            })
+            .openapi('JWKS'),
+        },
+      },
     },
   },
 });

@@ -15,7 +15,7 @@ const route = protectedRoute({
   tags: ['matching'],
   summary: 'Hash an image, a video, a PDF or a text and match its hashes',
   description:
-    'Hashes the uploaded image, video, PDF or text (stored nowhere) and matches every hash in one answer. An image is matched robustly by default: its rotations and mirrors, and its regions inside borders, letterbox bars or a phone screenshot\'s bars and with a small rotation undone, each at the threshold the node\'s rules give it (robust=false: the image as sent only, at the plain thresholds). A match names the variant of the query that matched and its hash; a match near its threshold that no other hash of the upload supports is marked weak. A video matches stored videos by the vPDQ rule, and images through its frames; a PDF matches stored PDFs by its pages (and by the tlsh of its text), and images through its pages; a text matches by its tlsh.',
+    "Hashes the uploaded image, video, PDF or text (stored nowhere) and matches every hash in one answer. An image is matched robustly by default: its rotations and mirrors, and its regions inside borders, letterbox bars or a phone screenshot's bars and with a small rotation undone, each at the threshold the node's rules give it (robust=false: the image as sent only, at the plain thresholds). A match names the variant of the query that matched and its hash; a match near its threshold that no other hash of the upload supports is marked weak. A video matches stored videos by the vPDQ rule, and images through its frames; a PDF matches stored PDFs by its pages (and by the tlsh of its text), and images through its pages; a text matches by its tlsh.",
   scope: 'match',
   body: 'media',
   request: {
@@ -27,7 +27,10 @@ const route = protectedRoute({
       robust: z
         .enum(['true', 'false'], { error: (iss) => (iss.input === undefined ? undefined : `robust must be true or false, got ${JSON.stringify(iss.input)}`) })
         .optional()
-        .openapi({ description: 'Images: match rotations, mirrors, borders, bars, screenshots and small rotations (the default, true), or the image as sent only (false).' }),
+        .openapi({
+          description:
+            'Images: match rotations, mirrors, borders, bars, screenshots and small rotations (the default, true), or the image as sent only (false).',
+        }),
     }),
     body: { content: mediaBodyContent, required: true },
   },
@@ -53,7 +56,12 @@ export function register(app: OpenAPIHono<AppEnv>) {
     const { bytes, contentType } = await readMedia(c);
     const q = c.req.valid('query');
     const robust = q.robust !== 'false';
-    const hashed = await hashMedia(deps, bytes, { dihedral: robust || q.dihedral === 'true', robust: robust ? 'query' : undefined, contentType, admitted: c.var.imagePlace });
+    const hashed = await hashMedia(deps, bytes, {
+      dihedral: robust || q.dihedral === 'true',
+      robust: robust ? 'query' : undefined,
+      contentType,
+      admitted: c.var.imagePlace,
+    });
     const results =
       robust && hashed.kind === 'image'
         ? settleWeak(await matchParsed(deps, robustImageQueries(hashed), resolveThresholds(), { weakMargin: ROBUST_RULES.weakMargin, onePerShare: true }))

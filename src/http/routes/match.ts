@@ -12,7 +12,8 @@ const route = (deps: AppDeps) =>
     operationId: 'matchHashes',
     tags: ['matching'],
     summary: 'Match hashes',
-    description: 'Looks up each hash among the active shared hashes. Retracted hashes never match. A url item sent as the URL itself is looked up as that URL, its host and each folder above it (members may share a whole host or folder); nothing is stored. Images, videos, PDFs and texts go to POST /v1/match/media.',
+    description:
+      'Looks up each hash among the active shared hashes. Retracted hashes never match. A url item sent as the URL itself is looked up as that URL, its host and each folder above it (members may share a whole host or folder); nothing is stored. Images, videos, PDFs and texts go to POST /v1/match/media.',
     scope: 'match',
     body: 'json',
     mediaRoute: '/v1/match/media',
@@ -20,7 +21,10 @@ const route = (deps: AppDeps) =>
       body: { required: true, content: { 'application/json': { schema: matchRequestSchema(inputLimits(deps)) } } },
     },
     responses: {
-      200: { description: 'One result per query hash, in order.', content: { 'application/json': { schema: z.object({ results: z.array(MatchResultSchema) }) } } },
+      200: {
+        description: 'One result per query hash, in order.',
+        content: { 'application/json': { schema: z.object({ results: z.array(MatchResultSchema) }) } },
+      },
     },
   });
 

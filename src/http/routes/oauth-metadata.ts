@@ -6,7 +6,7 @@ import { publicRoute } from '../route';
 
 const Metadata = z
   .object({
-    issuer: z.string().openapi({ description: 'The node\'s issuer identifier (PUBLIC_URL): the audience a client assertion names.' }),
+    issuer: z.string().openapi({ description: "The node's issuer identifier (PUBLIC_URL): the audience a client assertion names." }),
     token_endpoint: z.string(),
     jwks_uri: z.string(),
     grant_types_supported: z.array(z.string()),
@@ -24,7 +24,8 @@ const route = publicRoute({
   body: 'none',
   tags: ['auth'],
   summary: 'OAuth 2.0 authorization server metadata (RFC 8414)',
-  description: 'What a standard OAuth client needs to get a token from this node by itself: the issuer, the token endpoint, private_key_jwt and its algorithms, the JWKS.',
+  description:
+    'What a standard OAuth client needs to get a token from this node by itself: the issuer, the token endpoint, private_key_jwt and its algorithms, the JWKS.',
   responses: { 200: { description: 'The metadata.', content: { 'application/json': { schema: Metadata } } } },
 });
 

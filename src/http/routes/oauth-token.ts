@@ -18,7 +18,7 @@ const route = publicRoute({
   tags: ['auth'],
   summary: 'Get an access token (client credentials, private_key_jwt)',
   description:
-    'OAuth 2.0 client credentials with a client assertion (RFC 7523): a JWT you sign with your own key, with `iss` = `sub` = your client id, `aud` = the node\'s issuer identifier (its public URL) or this URL under it, `exp` at most 5 minutes ahead and a fresh `jti`. Returns a 10-minute access token signed by the node.',
+    "OAuth 2.0 client credentials with a client assertion (RFC 7523): a JWT you sign with your own key, with `iss` = `sub` = your client id, `aud` = the node's issuer identifier (its public URL) or this URL under it, `exp` at most 5 minutes ahead and a fresh `jti`. Returns a 10-minute access token signed by the node.",
   request: {
     body: {
       required: true,
@@ -30,8 +30,8 @@ const route = publicRoute({
               grant_type: { type: 'string' as const, enum: ['client_credentials'] },
               client_assertion_type: { type: 'string' as const, enum: ['urn:ietf:params:oauth:client-assertion-type:jwt-bearer'] },
               client_assertion: { type: 'string' as const, description: 'The signed assertion (compact JWS, EdDSA or ES256).' },
-              client_id: { type: 'string' as const, description: 'Optional; when sent, it must equal the assertion\'s `iss`.' },
-              scope: { type: 'string' as const, description: 'Optional: a space-separated subset of your role\'s scopes.' },
+              client_id: { type: 'string' as const, description: "Optional; when sent, it must equal the assertion's `iss`." },
+              scope: { type: 'string' as const, description: "Optional: a space-separated subset of your role's scopes." },
             },
             required: ['grant_type', 'client_assertion_type', 'client_assertion'],
           },
@@ -44,7 +44,9 @@ const route = publicRoute({
       description: 'An access token.',
       content: {
         'application/json': {
-          schema: z.object({ access_token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number().int(), scope: z.string() }).openapi('TokenResponse'),
+          schema: z
+            .object({ access_token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number().int(), scope: z.string() })
+            .openapi('TokenResponse'),
         },
       },
     },

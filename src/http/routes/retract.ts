@@ -20,7 +20,11 @@ const route = protectedRoute({
       description: 'The hash after the retraction.',
       content: {
         'application/json': {
-          schema: z.object({ id: z.string(), status: z.enum(['active', 'retracted']), contributors: z.number().int().openapi({ description: 'Contributions still standing.' }) }),
+          schema: z.object({
+            id: z.string(),
+            status: z.enum(['active', 'retracted']),
+            contributors: z.number().int().openapi({ description: 'Contributions still standing.' }),
+          }),
         },
       },
     },

@@ -11,7 +11,6 @@ import { mediaHashesSchema, OmittedHashSchema, problemResponses } from '../schem
 import { parseOrThrow } from '../validation';
 import { ItemShareSchema, ShareResultSchema } from './share';
 
-
 const route = protectedRoute({
   method: 'post',
   path: '/v1/hashes/media',
@@ -47,7 +46,22 @@ const route = protectedRoute({
   responses: {
     201: {
       description: 'The hashes computed and what sharing each did.',
-      content: { 'application/json': { schema: mediaHashesSchema({ items: z.array(ShareResultSchema.extend({ variant: z.string().optional().openapi({ description: 'An image\'s perceptual hash: the region it is of (whole, trim, screen, deskew, crop-…).' }) })), item: ItemShareSchema, omitted: z.array(OmittedHashSchema).optional() }) } },
+      content: {
+        'application/json': {
+          schema: mediaHashesSchema({
+            items: z.array(
+              ShareResultSchema.extend({
+                variant: z
+                  .string()
+                  .optional()
+                  .openapi({ description: "An image's perceptual hash: the region it is of (whole, trim, screen, deskew, crop-…)." }),
+              }),
+            ),
+            item: ItemShareSchema,
+            omitted: z.array(OmittedHashSchema).optional(),
+          }),
+        },
+      },
     },
     ...problemResponses(422, 501),
   },
@@ -57,7 +71,11 @@ const route = protectedRoute({
 const Fields = z.object({ labels: LabelsSchema, externalId: ExternalIdSchema.optional() });
 
 /** Label fields as sent: repeated, comma-separated, or both. */
-const labelList = (raw: unknown) => (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).flatMap((v) => (typeof v === 'string' ? v.split(',') : [v])).map((s) => (typeof s === 'string' ? s.trim() : s)).filter((s) => s !== '');
+const labelList = (raw: unknown) =>
+  (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw])
+    .flatMap((v) => (typeof v === 'string' ? v.split(',') : [v]))
+    .map((s) => (typeof s === 'string' ? s.trim() : s))
+    .filter((s) => s !== '');
 
 export function register(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
@@ -67,13 +85,23 @@ export function register(app: OpenAPIHono<AppEnv>) {
     const hashed = await hashMedia(deps, bytes, { contentType, robust: 'enrol', admitted: c.var.imagePlace });
     const media = { sha256: hashed.hashes.sha256.value, kind: hashed.kind };
     if (hashed.kind !== 'image') {
-      const { results, item } = await shareMediaItem(deps, c.var.principal, hashList(hashed).map((h) => ({ ...asQuery(h), labels, externalId })), media);
+      const { results, item } = await shareMediaItem(
+        deps,
+        c.var.principal,
+        hashList(hashed).map((h) => ({ ...asQuery(h), labels, externalId })),
+        media,
+      );
       return c.json({ ...hashed, items: results, item }, 201);
     }
     // An image: exact hashes always, each perceptual hash (of the whole and of its regions) above its
     // quality gate, all in one item, each linked by its variant (the exact hashes: `whole`).
     const { items: chosen, omitted } = shareableImageHashes(hashed);
-    const { results, item } = await shareMediaItem(deps, c.var.principal, chosen.map((h) => ({ ...asQuery(h), labels, externalId, variant: h.variant })), media);
+    const { results, item } = await shareMediaItem(
+      deps,
+      c.var.principal,
+      chosen.map((h) => ({ ...asQuery(h), labels, externalId, variant: h.variant })),
+      media,
+    );
     const items = results.map((r, i) => {
       const variant = chosen[i].variant;
       return variant ? { ...r, variant } : r;

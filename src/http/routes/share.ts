@@ -12,7 +12,8 @@ export const ShareResultSchema = z
     value: HashValueSchema,
     created: z.boolean().openapi({ description: 'True when the node did not hold this hash before.' }),
     outcome: z.enum(['created', 'added', 'updated', 'unchanged']).openapi({
-      description: 'created: new to the node; added: your contribution joined other members\'; updated: your labels changed; unchanged: you had already shared it so (idempotent).',
+      description:
+        "created: new to the node; added: your contribution joined other members'; updated: your labels changed; unchanged: you had already shared it so (idempotent).",
     }),
     item: z.string().optional().openapi({ description: 'The id of the item the hash was shared in (when the request named its `item`).' }),
   })
@@ -22,7 +23,9 @@ export const ItemShareSchema = z
   .object({
     id: z.string().openapi({ description: 'The item (GET, DELETE /v1/items/{id}): the same for every share of the same media on this node.' }),
     sha256: z.string().openapi({ description: 'The SHA-256 of the media.' }),
-    outcome: z.enum(['created', 'added', 'updated', 'unchanged']).openapi({ description: 'created: new to the node; added: your share joined other members\'; updated: your labels changed; unchanged.' }),
+    outcome: z
+      .enum(['created', 'added', 'updated', 'unchanged'])
+      .openapi({ description: "created: new to the node; added: your share joined other members'; updated: your labels changed; unchanged." }),
   })
   .openapi('ItemShare');
 
@@ -33,7 +36,8 @@ const route = (deps: AppDeps) =>
     operationId: 'shareHashes',
     tags: ['hashes'],
     summary: 'Share hashes',
-    description: 'Shares hashes with labels. Sharing the same type and value again is idempotent; new labels replace your earlier ones. Hashes naming the `item` (SHA-256 and kind of the media) they were computed from form one item per piece of media, as a media share does. Images, videos, PDFs and texts go to POST /v1/hashes/media. A url item may carry the URL itself (and, to share a whole host or folder, a scope): only its SHA-256 is stored.',
+    description:
+      'Shares hashes with labels. Sharing the same type and value again is idempotent; new labels replace your earlier ones. Hashes naming the `item` (SHA-256 and kind of the media) they were computed from form one item per piece of media, as a media share does. Images, videos, PDFs and texts go to POST /v1/hashes/media. A url item may carry the URL itself (and, to share a whole host or folder, a scope): only its SHA-256 is stored.',
     scope: 'hashes:write',
     body: 'json',
     mediaRoute: '/v1/hashes/media',

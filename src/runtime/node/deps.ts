@@ -82,10 +82,16 @@ export async function createNodeRuntime(
   const hashes = new CachedHashStore(store, { now });
   const authCache = config.AUTH_CACHE_MS > 0 ? new CachedAuthStore(new SqlAuthStore(database.reader), config.AUTH_CACHE_MS) : null;
   // Large match batches are split with a second thread when there is a second core.
-  const matchHelper = MihHelper.useful() ? new MihHelper((e) => logger.error({ event: 'match_helper_failed', error: errorFields(e) }, 'match helper thread failed; batches run on the main thread')) : null;
+  const matchHelper = MihHelper.useful()
+    ? new MihHelper((e) => logger.error({ event: 'match_helper_failed', error: errorFields(e) }, 'match helper thread failed; batches run on the main thread'))
+    : null;
   // Compactions run in steps between other work, so a large index never stops the event loop for long.
   const index = new MemoryMatchIndex((words) => new MultiIndexHashing(words, { offload: matchHelper?.offload, defer: (step) => setImmediate(step) }));
-  const follower = new ChangeFollower(store, { index, hashes, auth: authCache ?? undefined }, { intervalMs: config.FOLLOW_INTERVAL_MS, onError: (e) => logger.error({ event: 'follower_failed', error: errorFields(e) }, 'change log follower failed') });
+  const follower = new ChangeFollower(
+    store,
+    { index, hashes, auth: authCache ?? undefined },
+    { intervalMs: config.FOLLOW_INTERVAL_MS, onError: (e) => logger.error({ event: 'follower_failed', error: errorFields(e) }, 'change log follower failed') },
+  );
   const log = new SqlLogStore(database.reader);
   const videoSlots = new Slots(config.VIDEO_CONCURRENCY, config.VIDEO_QUEUE, 'video decodes');
   // A kernel that does not build stops the start (tests, development); in production it is
@@ -112,7 +118,12 @@ export async function createNodeRuntime(
   });
   const federation = new SqlFederationStore(database.reader);
   const fetchOut: FetchLike = overrides.fetch ?? ((url, init) => fetch(url, init));
-  const limits = { maxBatch: config.MAX_BATCH, maxBodyBytes: config.MAX_BODY_BYTES, maxJsonBytes: config.MAX_JSON_BYTES, maxImagePixels: config.MAX_IMAGE_PIXELS };
+  const limits = {
+    maxBatch: config.MAX_BATCH,
+    maxBodyBytes: config.MAX_BODY_BYTES,
+    maxJsonBytes: config.MAX_JSON_BYTES,
+    maxImagePixels: config.MAX_IMAGE_PIXELS,
+  };
   const deps = assembleAppDeps({
     ledger: new SqlLedger(database.writer, { newId }),
     follower,
@@ -133,7 +144,12 @@ export async function createNodeRuntime(
     images,
     video: {
       decoder: new FfmpegVideoDecoder({ ffmpegPath: config.FFMPEG_PATH, ffprobePath: config.FFPROBE_PATH, maxPixels: config.VIDEO_MAX_PIXELS }),
-      decode: { secondsPerFrame: config.VIDEO_SECONDS_PER_FRAME, maxFrames: config.VIDEO_MAX_FRAMES, maxDurationSeconds: config.VIDEO_MAX_SECONDS, timeoutMs: config.VIDEO_TIMEOUT_MS },
+      decode: {
+        secondsPerFrame: config.VIDEO_SECONDS_PER_FRAME,
+        maxFrames: config.VIDEO_MAX_FRAMES,
+        maxDurationSeconds: config.VIDEO_MAX_SECONDS,
+        timeoutMs: config.VIDEO_TIMEOUT_MS,
+      },
       maxBytes: config.VIDEO_MAX_BYTES,
       slots: videoSlots,
       queryMatchPercent: config.VPDQ_QUERY_MATCH_PERCENT,
@@ -167,7 +183,13 @@ export async function createNodeRuntime(
     newId,
     random: overrides.random ?? Math.random,
     issuer: deps.issuer,
-    settings: { ...DEFAULT_PULLER, batchLimit: config.FEDERATION_BATCH, backoffBaseMs: config.FEDERATION_BACKOFF_BASE_MS, backoffMaxMs: config.FEDERATION_BACKOFF_MAX_MS, timeoutMs: config.FEDERATION_TIMEOUT_MS },
+    settings: {
+      ...DEFAULT_PULLER,
+      batchLimit: config.FEDERATION_BATCH,
+      backoffBaseMs: config.FEDERATION_BACKOFF_BASE_MS,
+      backoffMaxMs: config.FEDERATION_BACKOFF_MAX_MS,
+      timeoutMs: config.FEDERATION_TIMEOUT_MS,
+    },
     log: (line) => logger.warn({ event: 'federation_pull_failed' }, line),
   });
   // A peer added, paused, resumed, changed or removed (here or by another instance): matching and pulling follow at once.

@@ -42,18 +42,55 @@ export class NodeMetrics implements Metrics {
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
-    this.requests = new Counter({ name: 'mhn_http_requests_total', help: 'HTTP requests answered, by method, route template and status.', labelNames: ['method', 'route', 'status'], registers });
-    this.requestSeconds = new Histogram({ name: 'mhn_http_request_duration_seconds', help: 'Time to answer an HTTP request, by method, route template and status.', labelNames: ['method', 'route', 'status'], buckets: REQUEST_BUCKETS, registers });
-    this.hashSeconds = new Histogram({ name: 'mhn_hash_duration_seconds', help: 'Time to hash one upload (decode and every hash), by kind (image, video, pdf, text; a video or a PDF from when it has a decode slot).', labelNames: ['kind'], buckets: HASH_BUCKETS, registers });
-    this.matchSeconds = new Histogram({ name: 'mhn_match_duration_seconds', help: 'Time of one match call: a request\'s queries against the index, with the matches\' details.', buckets: MATCH_BUCKETS, registers });
-    this.matchQueries = new Counter({ name: 'mhn_match_queries_total', help: 'Hashes looked up in match requests, by hash type.', labelNames: ['type'], registers });
-    this.matchHits = new Counter({ name: 'mhn_match_hits_total', help: 'Looked-up hashes that matched at least one shared hash, by hash type.', labelNames: ['type'], registers });
-    this.shares = new Counter({ name: 'mhn_shares_total', help: 'Shared items, by hash type and outcome (created: a new hash; added: another member\'s contribution; updated: new labels; unchanged).', labelNames: ['type', 'outcome'], registers });
+    this.requests = new Counter({
+      name: 'mhn_http_requests_total',
+      help: 'HTTP requests answered, by method, route template and status.',
+      labelNames: ['method', 'route', 'status'],
+      registers,
+    });
+    this.requestSeconds = new Histogram({
+      name: 'mhn_http_request_duration_seconds',
+      help: 'Time to answer an HTTP request, by method, route template and status.',
+      labelNames: ['method', 'route', 'status'],
+      buckets: REQUEST_BUCKETS,
+      registers,
+    });
+    this.hashSeconds = new Histogram({
+      name: 'mhn_hash_duration_seconds',
+      help: 'Time to hash one upload (decode and every hash), by kind (image, video, pdf, text; a video or a PDF from when it has a decode slot).',
+      labelNames: ['kind'],
+      buckets: HASH_BUCKETS,
+      registers,
+    });
+    this.matchSeconds = new Histogram({
+      name: 'mhn_match_duration_seconds',
+      help: "Time of one match call: a request's queries against the index, with the matches' details.",
+      buckets: MATCH_BUCKETS,
+      registers,
+    });
+    this.matchQueries = new Counter({
+      name: 'mhn_match_queries_total',
+      help: 'Hashes looked up in match requests, by hash type.',
+      labelNames: ['type'],
+      registers,
+    });
+    this.matchHits = new Counter({
+      name: 'mhn_match_hits_total',
+      help: 'Looked-up hashes that matched at least one shared hash, by hash type.',
+      labelNames: ['type'],
+      registers,
+    });
+    this.shares = new Counter({
+      name: 'mhn_shares_total',
+      help: "Shared items, by hash type and outcome (created: a new hash; added: another member's contribution; updated: new labels; unchanged).",
+      labelNames: ['type', 'outcome'],
+      registers,
+    });
 
     // Gauges, read when scraped. `aggregator`: how INSTANCES > 1 combine (each holds the whole index).
     new Gauge({
       name: 'mhn_index_hashes',
-      help: 'Hashes in this process\'s match index, by type.',
+      help: "Hashes in this process's match index, by type.",
       labelNames: ['type'],
       aggregator: 'max',
       registers,
@@ -74,7 +111,7 @@ export class NodeMetrics implements Metrics {
         },
       });
     slotGauge('mhn_decode_slots_in_use', 'Decodes running now (each an ffmpeg or poppler process), by kind (video, pdf).', (s) => s.load().running);
-    slotGauge('mhn_decode_slots_queued', 'Decodes waiting for a slot, by kind; past the queue\'s size uploads get 503 busy.', (s) => s.load().waiting);
+    slotGauge('mhn_decode_slots_queued', "Decodes waiting for a slot, by kind; past the queue's size uploads get 503 busy.", (s) => s.load().waiting);
     slotGauge('mhn_decode_slots', 'Decodes that may run at once (VIDEO_CONCURRENCY, PDF_CONCURRENCY), by kind.', (s) => s.size);
     slotGauge('mhn_decode_queue_size', 'Decodes that may wait (VIDEO_QUEUE, PDF_QUEUE), by kind.', (s) => s.queue);
 
@@ -176,13 +213,18 @@ export function clusterMetrics(): { render(): Promise<{ contentType: string; bod
 /** The metrics listener's requests: GET /metrics, nothing else. */
 export function metricsHandler(source: { render(): Promise<{ contentType: string; body: string }> }): (req: Request) => Promise<Response> {
   return async (req) => {
-    if (new URL(req.url).pathname !== '/metrics') return new Response('not found; the metrics are at /metrics\n', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
-    if (req.method !== 'GET' && req.method !== 'HEAD') return new Response('use GET\n', { status: 405, headers: { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' } });
+    if (new URL(req.url).pathname !== '/metrics')
+      return new Response('not found; the metrics are at /metrics\n', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return new Response('use GET\n', { status: 405, headers: { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' } });
     try {
       const m = await source.render();
       return new Response(m.body, { headers: { 'content-type': m.contentType, 'cache-control': 'no-store' } });
     } catch (e) {
-      return new Response(`the metrics could not be gathered: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}\n`, { status: 503, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+      return new Response(`the metrics could not be gathered: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}\n`, {
+        status: 503,
+        headers: { 'content-type': 'text/plain; charset=utf-8' },
+      });
     }
   };
 }

@@ -19,14 +19,23 @@ const WORKER_SETTINGS = {
   MAX_BODY_BYTES: int(1024, 100 * 1024 * 1024).default(DEFAULT_LIMITS.maxBodyBytes),
   MAX_JSON_BYTES: int(1024, 100 * 1024 * 1024).default(DEFAULT_LIMITS.maxJsonBytes),
   // No default for the URL clients reach the node at, and the secret is required (no file to keep one in).
-  PUBLIC_URL: z.string({ error: 'must be the URL the node is reached at, e.g. https://hashes.example.org' }).url('must be the URL the node is reached at, e.g. https://hashes.example.org'),
-  NODE_SECRET: z.string({ error: 'must be set with `wrangler secret put NODE_SECRET` (at least 32 characters)' }).min(32, 'must be set with `wrangler secret put NODE_SECRET` (at least 32 characters)'),
+  PUBLIC_URL: z
+    .string({ error: 'must be the URL the node is reached at, e.g. https://hashes.example.org' })
+    .url('must be the URL the node is reached at, e.g. https://hashes.example.org'),
+  NODE_SECRET: z
+    .string({ error: 'must be set with `wrangler secret put NODE_SECRET` (at least 32 characters)' })
+    .min(32, 'must be set with `wrangler secret put NODE_SECRET` (at least 32 characters)'),
   ENVIRONMENT: z.string().default('production'),
   /** debug, info (default), warn, error or silent: the JSON lines written through console. */
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   // Memory one image decode may use (decoder heap and body): 96 of the isolate's 128 MB, the rest
   // holds the worker itself (script, compiled modules, app).
-  IMAGE_MEMORY_MB: z.coerce.number().int().min(16, 'must be at least 16 (MiB)').max(120, 'must leave the worker itself room in the 128 MB isolate (at most 120)').default(96),
+  IMAGE_MEMORY_MB: z.coerce
+    .number()
+    .int()
+    .min(16, 'must be at least 16 (MiB)')
+    .max(120, 'must leave the worker itself room in the 128 MB isolate (at most 120)')
+    .default(96),
 };
 
 export type WorkerConfig = ReturnType<typeof loadWorkerConfig>;

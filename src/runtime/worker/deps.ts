@@ -62,7 +62,16 @@ export function createWorkerDeps(env: WorkerEnv, wasm: WorkerWasm): AppDeps {
     images: { pixels: inThread(kernels), slots: new Slots(1, 64, 'image decodes') },
     // No ffmpeg at the edge: a video is hashed on a Node node or by the client (npm run client -- hash),
     // and its frames can be sent as a vpdq hash.
-    video: { ...DEFAULT_VIDEO, queryMatchPercent: config.VPDQ_QUERY_MATCH_PERCENT, candidateMatchPercent: config.VPDQ_CANDIDATE_MATCH_PERCENT, maxBytes: config.MAX_BODY_BYTES, slots: new Slots(1, 0), decoder: new UnavailableVideoDecoder('Workers cannot decode video; hash it with `npm run client -- hash FILE` (ffmpeg) and send the vpdq frames to POST /v1/match') },
+    video: {
+      ...DEFAULT_VIDEO,
+      queryMatchPercent: config.VPDQ_QUERY_MATCH_PERCENT,
+      candidateMatchPercent: config.VPDQ_CANDIDATE_MATCH_PERCENT,
+      maxBytes: config.MAX_BODY_BYTES,
+      slots: new Slots(1, 0),
+      decoder: new UnavailableVideoDecoder(
+        'Workers cannot decode video; hash it with `npm run client -- hash FILE` (ffmpeg) and send the vpdq frames to POST /v1/match',
+      ),
+    },
     // No poppler either: a PDF is hashed on a Node node or by the client; text and URLs work here.
     documents: {
       ...DEFAULT_DOCUMENTS,
@@ -70,11 +79,19 @@ export function createWorkerDeps(env: WorkerEnv, wasm: WorkerWasm): AppDeps {
       candidateMatchPercent: config.PDF_CANDIDATE_MATCH_PERCENT,
       maxBytes: config.MAX_BODY_BYTES,
       slots: new Slots(1, 0),
-      renderer: new UnavailablePdfRenderer('Workers cannot render PDFs; hash it with `npm run client -- hash FILE` (poppler) and send the pdf pages and tlsh to POST /v1/match'),
+      renderer: new UnavailablePdfRenderer(
+        'Workers cannot render PDFs; hash it with `npm run client -- hash FILE` (poppler) and send the pdf pages and tlsh to POST /v1/match',
+      ),
     },
     now: Date.now,
     newId: () => uuidv7(),
-    limits: { ...DEFAULT_LIMITS, maxBodyBytes: config.MAX_BODY_BYTES, maxJsonBytes: config.MAX_JSON_BYTES, maxBatch: config.MAX_BATCH, maxImagePixels: config.MAX_IMAGE_PIXELS },
+    limits: {
+      ...DEFAULT_LIMITS,
+      maxBodyBytes: config.MAX_BODY_BYTES,
+      maxJsonBytes: config.MAX_JSON_BYTES,
+      maxBatch: config.MAX_BATCH,
+      maxImagePixels: config.MAX_IMAGE_PIXELS,
+    },
     issuer: config.PUBLIC_URL,
     tokenAudiences: config.TOKEN_AUDIENCES,
     nodeSecret: config.NODE_SECRET,

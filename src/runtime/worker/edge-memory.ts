@@ -39,7 +39,11 @@ export function maxPixelsWithin(h: ImageHeader, bodyBytes: number, budget: numbe
   // decodeBytes grows with the pixel count: halve the interval down to the largest that fits.
   let lo = 0;
   let hi = 1e9;
-  const fits = (p: number) => decodeBytes({ ...h, width: p, height: 1, jpeg: h.jpeg && { ...h.jpeg, coefficientBytes: (h.jpeg.coefficientBytes * p) / Math.max(1, h.width * h.height) } }, bodyBytes) <= budget;
+  const fits = (p: number) =>
+    decodeBytes(
+      { ...h, width: p, height: 1, jpeg: h.jpeg && { ...h.jpeg, coefficientBytes: (h.jpeg.coefficientBytes * p) / Math.max(1, h.width * h.height) } },
+      bodyBytes,
+    ) <= budget;
   if (!fits(1)) return 0;
   while (hi - lo > 1) {
     const mid = Math.floor((lo + hi) / 2);

@@ -41,30 +41,47 @@ export class WasmImageDecoder implements ImageDecoder {
 
   async decode(bytes: Uint8Array): Promise<DecodedImage> {
     const h = readImageHeader(bytes);
-    if (!h) throw new DomainError('unsupported_media_type', `the body is not an image this edge node reads; it takes ${EDGE_IMAGE_FORMATS} (videos: on a Node node, or hashed by the client)`);
+    if (!h)
+      throw new DomainError(
+        'unsupported_media_type',
+        `the body is not an image this edge node reads; it takes ${EDGE_IMAGE_FORMATS} (videos: on a Node node, or hashed by the client)`,
+      );
     const name = NAME[h.format];
     const refused = h.format === 'heif' ? 'a HEIC (HEVC) image' : 'broken' in h ? null : notAtTheEdge(h);
     if (refused) {
-      throw new DomainError('unsupported_media_type', `${refused} is not decoded at the edge (it takes ${EDGE_IMAGE_FORMATS}); hash it on a Node node or with \`npm run client -- hash FILE\` and send the hashes to POST /v1/match`);
+      throw new DomainError(
+        'unsupported_media_type',
+        `${refused} is not decoded at the edge (it takes ${EDGE_IMAGE_FORMATS}); hash it on a Node node or with \`npm run client -- hash FILE\` and send the hashes to POST /v1/match`,
+      );
     }
     if ('broken' in h) throw corrupt(name, new Error(h.broken));
     const { width, height } = h;
     const pixels = width * height;
     if (pixels > this.opts.maxPixels) {
-      throw new DomainError('image_too_large', `image declares ${width}x${height} pixels (${pixels}); this node decodes at most ${this.opts.maxPixels} pixels`, {
-        extra: { width, height, maxPixels: this.opts.maxPixels },
-      });
+      throw new DomainError(
+        'image_too_large',
+        `image declares ${width}x${height} pixels (${pixels}); this node decodes at most ${this.opts.maxPixels} pixels`,
+        {
+          extra: { width, height, maxPixels: this.opts.maxPixels },
+        },
+      );
     }
     // The body stays in memory beside the decoder's heap (which holds its own copy).
     if (bytes.byteLength + decodeBytes(h, bytes.byteLength) > this.opts.memoryBytes) {
       const cap = maxPixelsWithin(h, bytes.byteLength, this.opts.memoryBytes - bytes.byteLength);
       const mb = Math.round(this.opts.memoryBytes / 2 ** 20);
-      throw new DomainError('image_too_large', `the ${name} image declares ${width}x${height} pixels (${pixels}); at the edge a ${name} image decodes within IMAGE_MEMORY_MB=${mb} up to ${cap} pixels (a Worker has 128 MB); hash it on a Node node or with \`npm run client -- hash FILE\``, {
-        extra: { width, height, maxPixels: cap },
-      });
+      throw new DomainError(
+        'image_too_large',
+        `the ${name} image declares ${width}x${height} pixels (${pixels}); at the edge a ${name} image decodes within IMAGE_MEMORY_MB=${mb} up to ${cap} pixels (a Worker has 128 MB); hash it on a Node node or with \`npm run client -- hash FILE\``,
+        {
+          extra: { width, height, maxPixels: cap },
+        },
+      );
     }
     if (width < MIN_IMAGE_SIDE || height < MIN_IMAGE_SIDE) {
-      throw new DomainError('image_too_small', `image is ${width}x${height}; both sides must be at least ${MIN_IMAGE_SIDE} pixels to hash`, { extra: { width, height } });
+      throw new DomainError('image_too_small', `image is ${width}x${height}; both sides must be at least ${MIN_IMAGE_SIDE} pixels to hash`, {
+        extra: { width, height },
+      });
     }
     let out: Pixels;
     try {

@@ -28,7 +28,11 @@ export interface FederationPage {
   more: boolean;
 }
 
-export async function readFederationFeed(deps: Pick<ServiceDeps, 'hashes' | 'keyring' | 'issuer' | 'now'> & { federation: FederationStore }, cursor: string | undefined, limit = FEDERATION_DEFAULT_LIMIT): Promise<FederationPage> {
+export async function readFederationFeed(
+  deps: Pick<ServiceDeps, 'hashes' | 'keyring' | 'issuer' | 'now'> & { federation: FederationStore },
+  cursor: string | undefined,
+  limit = FEDERATION_DEFAULT_LIMIT,
+): Promise<FederationPage> {
   const from = cursor ?? '';
   const after = from ? decodeCursor(from) : 0;
   // The log's end first: every change up to it is committed, so none can appear later below it.
@@ -44,7 +48,16 @@ export async function readFederationFeed(deps: Pick<ServiceDeps, 'hashes' | 'key
     to: encodeCursor(to),
     issuedAt: new Date(deps.now()).toISOString(),
     items: page.map((r) =>
-      toBatchItem({ kind: r.kind, type: r.snapshot.type, value: r.snapshot.value, labels: r.snapshot.labels, contributors: r.snapshot.contributors, externalId: r.externalId, items: r.items, ...lists.get(r.seq) }),
+      toBatchItem({
+        kind: r.kind,
+        type: r.snapshot.type,
+        value: r.snapshot.value,
+        labels: r.snapshot.labels,
+        contributors: r.snapshot.contributors,
+        externalId: r.externalId,
+        items: r.items,
+        ...lists.get(r.seq),
+      }),
     ),
   };
   const { kid, key } = await deps.keyring.signingKey();

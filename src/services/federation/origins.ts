@@ -17,7 +17,9 @@ export class OriginPolicy {
   matching(): Promise<ReadonlySet<string>> {
     const now = this.opts.now();
     if (!this.cached || now - this.cached.at >= this.opts.ttlMs) {
-      const origins = this.store.listPeers().then((peers): ReadonlySet<string> => new Set(peers.filter((p) => p.status !== 'removed' && p.matching).map((p) => p.url)));
+      const origins = this.store
+        .listPeers()
+        .then((peers): ReadonlySet<string> => new Set(peers.filter((p) => p.status !== 'removed' && p.matching).map((p) => p.url)));
       const entry = { at: now, origins };
       this.cached = entry;
       origins.catch(() => {

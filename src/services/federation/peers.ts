@@ -26,7 +26,13 @@ export interface PeerView extends Omit<PeerRow, 'pulledAt' | 'lastErrorAt' | 'cr
 const iso = (ms: number) => new Date(ms).toISOString();
 
 function view(p: PeerRow): PeerView {
-  return { ...p, pulledAt: p.pulledAt === null ? null : iso(p.pulledAt), lastErrorAt: p.lastErrorAt === null ? null : iso(p.lastErrorAt), createdAt: iso(p.createdAt), updatedAt: iso(p.updatedAt) };
+  return {
+    ...p,
+    pulledAt: p.pulledAt === null ? null : iso(p.pulledAt),
+    lastErrorAt: p.lastErrorAt === null ? null : iso(p.lastErrorAt),
+    createdAt: iso(p.createdAt),
+    updatedAt: iso(p.updatedAt),
+  };
 }
 
 export const PEER_INTERVAL = { defaultMs: 60_000, minMs: 100, maxMs: 86_400_000 } as const;
@@ -101,7 +107,13 @@ export async function getPeer(deps: PeerDeps, id: string): Promise<PeerView> {
 const STATUS_OF: Record<Exclude<PeerAction, 'update'>, PeerSettings['status']> = { pause: 'paused', resume: 'active', remove: 'removed' };
 
 /** Pause, resume or remove (status), or change settings (update). A removed peer is kept, marked, and changes no more. */
-export async function changePeer(deps: PeerDeps, actor: string, id: string, action: PeerAction, settings: Omit<PeerSettings, 'status'> = {}): Promise<PeerView> {
+export async function changePeer(
+  deps: PeerDeps,
+  actor: string,
+  id: string,
+  action: PeerAction,
+  settings: Omit<PeerSettings, 'status'> = {},
+): Promise<PeerView> {
   const set: PeerSettings = action === 'update' ? settings : { status: STATUS_OF[action] };
   if (action === 'update') {
     checkSettings(settings);
@@ -109,7 +121,8 @@ export async function changePeer(deps: PeerDeps, actor: string, id: string, acti
     if (Object.values(settings).every((v) => v === undefined)) throw invalid('body', 'nothing to change: give intervalMs, labels or matching');
   }
   const r = await deps.ledger.updatePeer({ at: deps.now(), actor, peerId: id, action, set });
-  if (r.outcome === 'not_found') throw new DomainError('not_found', `no peer with id ${id}${(await deps.federation.getPeer(id)) ? ' that is not removed' : ''}`);
+  if (r.outcome === 'not_found')
+    throw new DomainError('not_found', `no peer with id ${id}${(await deps.federation.getPeer(id)) ? ' that is not removed' : ''}`);
   await deps.follower.catchUp(r.lastChange);
   return getPeer(deps, id);
 }

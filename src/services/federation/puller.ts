@@ -59,7 +59,13 @@ interface Prefetch {
   waiting?: { from: string; body: FeedAnswer };
 }
 
-export const DEFAULT_PULLER: PullerSettings = { batchLimit: 1000, backoffBaseMs: 1000, backoffMaxMs: 300_000, timeoutMs: 30_000, maxBodyBytes: 32 * 1024 * 1024 };
+export const DEFAULT_PULLER: PullerSettings = {
+  batchLimit: 1000,
+  backoffBaseMs: 1000,
+  backoffMaxMs: 300_000,
+  timeoutMs: 30_000,
+  maxBodyBytes: 32 * 1024 * 1024,
+};
 
 export interface PullerDeps {
   ledger: Ledger;
@@ -144,7 +150,7 @@ export class Puller {
       .listPeers()
       .then((peers) => {
         const active = new Set(peers.filter((p) => p.status === 'active').map((p) => p.id));
-        for (const [id, l] of this.loops) if (!active.has(id)) (this.halt(l), this.loops.delete(id));
+        for (const [id, l] of this.loops) if (!active.has(id)) this.halt(l), this.loops.delete(id);
         for (const id of active) {
           const l = this.loops.get(id);
           if (!l) this.schedule(id, this.newLoop(id), 0);
@@ -241,8 +247,20 @@ export class Puller {
   private async apply(peer: PeerRow, b: VerifiedPull): Promise<{ outcome: PullOutcome; caughtUp: Promise<void> }> {
     if (b.to === b.from) return { outcome: { items: 0, applied: false, more: false }, caughtUp: Promise.resolve() };
     // A PDF's pages are stored as a video's frames are (services/sharing.ts).
-    const items: PulledItem[] = mergeBatchItems(b.items, peer.labels).map(({ frames, pages, ...it }) => ({ ...it, ...(frames ? { frames: frameRows(frames) } : pages ? { frames: pageRows(pages) } : {}) }));
-    const r = await this.deps.ledger.applyPull({ at: this.deps.now(), peerId: peer.id, origin: peer.url, from: b.from, to: b.to, served: b.served, items, jwsSha256: b.jwsSha256 });
+    const items: PulledItem[] = mergeBatchItems(b.items, peer.labels).map(({ frames, pages, ...it }) => ({
+      ...it,
+      ...(frames ? { frames: frameRows(frames) } : pages ? { frames: pageRows(pages) } : {}),
+    }));
+    const r = await this.deps.ledger.applyPull({
+      at: this.deps.now(),
+      peerId: peer.id,
+      origin: peer.url,
+      from: b.from,
+      to: b.to,
+      served: b.served,
+      items,
+      jwsSha256: b.jwsSha256,
+    });
     return { outcome: { items: b.served, applied: r.applied, more: b.more }, caughtUp: this.deps.follower.catchUp(r.lastChange) };
   }
 
@@ -333,15 +351,22 @@ export class Puller {
     const batch = textOf(member(body, 'batch'));
     const nextCursor = textOf(member(body, 'nextCursor'));
     const more = member(body, 'more');
-    if (batch === undefined || nextCursor === undefined || typeof more !== 'boolean') throw new PullError('the peer answered without batch, nextCursor and more');
+    if (batch === undefined || nextCursor === undefined || typeof more !== 'boolean')
+      throw new PullError('the peer answered without batch, nextCursor and more');
     return { batch, nextCursor, more };
   }
 
   private async get(url: string, token: string): Promise<Response> {
     try {
-      return await this.deps.fetch(url, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, redirect: 'error', signal: AbortSignal.timeout(this.deps.settings.timeoutMs) });
+      return await this.deps.fetch(url, {
+        headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+        redirect: 'error',
+        signal: AbortSignal.timeout(this.deps.settings.timeoutMs),
+      });
     } catch (e) {
-      throw new PullError(`the peer could not be reached (${errorNameOf(e) === 'TimeoutError' ? `no answer within ${this.deps.settings.timeoutMs} ms` : 'connection failed'})`);
+      throw new PullError(
+        `the peer could not be reached (${errorNameOf(e) === 'TimeoutError' ? `no answer within ${this.deps.settings.timeoutMs} ms` : 'connection failed'})`,
+      );
     }
   }
 
@@ -361,10 +386,21 @@ export class Puller {
       .setExpirationTime(nowS + 60)
       .setJti(this.deps.newId())
       .sign(key);
-    const form = new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion, scope: 'federation:read' });
+    const form = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: assertion,
+      scope: 'federation:read',
+    });
     let res: Response;
     try {
-      res = await this.deps.fetch(`${peer.url}/v1/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString(), redirect: 'error', signal: AbortSignal.timeout(this.deps.settings.timeoutMs) });
+      res = await this.deps.fetch(`${peer.url}/v1/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: form.toString(),
+        redirect: 'error',
+        signal: AbortSignal.timeout(this.deps.settings.timeoutMs),
+      });
     } catch {
       throw new PullError('the peer could not be reached for a token');
     }
@@ -373,7 +409,9 @@ export class Puller {
     if (res.status !== 200 || token === undefined) {
       const description = textOf(member(body, 'error_description'));
       const why = description === undefined ? '' : `: ${description.slice(0, 200)}`;
-      throw new PullError(`the peer refused this node's token request (HTTP ${res.status})${why}; is this node registered there as a peer client with id ${peer.clientId} and JWKS URL ${jwksUrlOf(this.deps.issuer)}?`);
+      throw new PullError(
+        `the peer refused this node's token request (HTTP ${res.status})${why}; is this node registered there as a peer client with id ${peer.clientId} and JWKS URL ${jwksUrlOf(this.deps.issuer)}?`,
+      );
     }
     const ttl = count(member(body, 'expires_in')) ?? 600;
     this.tokens.set(peer.id, { token, until: now + Math.max(0, ttl - 60) * 1000 });

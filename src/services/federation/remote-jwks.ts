@@ -100,7 +100,8 @@ export class RemoteJwks {
         (keys) => this.remember(url, { fetchedAt: this.opts.now(), attemptedAt: this.opts.now(), keys }),
         (e) => {
           // The last good set serves a while longer; a failed attempt still counts against refetching.
-          if (cached && this.opts.now() - cached.fetchedAt < this.o.ttlMs + this.o.staleMs) return this.remember(url, { ...cached, attemptedAt: this.opts.now() });
+          if (cached && this.opts.now() - cached.fetchedAt < this.o.ttlMs + this.o.staleMs)
+            return this.remember(url, { ...cached, attemptedAt: this.opts.now() });
           throw e;
         },
       );
@@ -124,7 +125,8 @@ export class RemoteJwks {
     try {
       res = await this.opts.fetch(url, { redirect: 'error', signal: AbortSignal.timeout(this.o.timeoutMs), headers: { accept: 'application/json' } });
     } catch (e) {
-      const why = errorNameOf(e) === 'TimeoutError' ? `no answer within ${this.o.timeoutMs} ms` : 'it could not be reached (or it redirected, which is not followed)';
+      const why =
+        errorNameOf(e) === 'TimeoutError' ? `no answer within ${this.o.timeoutMs} ms` : 'it could not be reached (or it redirected, which is not followed)';
       throw new RemoteJwksError(`the JWKS at ${url} could not be fetched: ${why}`);
     }
     if (res.status !== 200) {

@@ -5,9 +5,12 @@ import type { ClientKeyRow, ClientRow, NodeKeyRow } from '../types';
 import type { Statements } from './hashes';
 import { entrySql, lastChange, read, write, type Stmt } from './sql';
 
-
 /** An audit entry and a change-log row, written only when `changed` (SQL) holds after the change. */
-export function recordIf(changed: SQL, entry: { at: number; actor: string; action: string; subject: { kind: string; id: string }; content: Record<string, unknown> }, change: { kind: 'client' | 'node-key' | 'peer' }): Stmt[] {
+export function recordIf(
+  changed: SQL,
+  entry: { at: number; actor: string; action: string; subject: { kind: string; id: string }; content: Record<string, unknown> },
+  change: { kind: 'client' | 'node-key' | 'peer' },
+): Stmt[] {
   return [
     write(sql`insert into audit_log (at, action, actor, entry) select ${entry.at}, ${entry.action}, ${entry.actor}, ${canonicalEntry(entry)} where ${changed}`),
     write(sql`insert into changes (at, kind, subject) select ${entry.at}, ${change.kind}, ${entry.subject.id} where ${changed}`),
@@ -20,7 +23,14 @@ function keyInsert(k: ClientKeyRow, tx: string, when: SQL): Stmt {
     on conflict (client_id, kid) do nothing`);
 }
 
-export function createClientStatements(p: { at: number; tx: string; actor: string; client: ClientRow; keys: ClientKeyRow[]; onlyIfNoAdmin?: boolean }): Statements {
+export function createClientStatements(p: {
+  at: number;
+  tx: string;
+  actor: string;
+  client: ClientRow;
+  keys: ClientKeyRow[];
+  onlyIfNoAdmin?: boolean;
+}): Statements {
   const { at, tx, client: c } = p;
   const allowed = p.onlyIfNoAdmin ? sql`not exists (select 1 from clients where role = 'admin' and status = 'active')` : sql`1`;
   const created = sql`exists (select 1 from clients where id = ${c.id} and tx = ${tx})`;
@@ -30,7 +40,13 @@ export function createClientStatements(p: { at: number; tx: string; actor: strin
     ...p.keys.map((k) => keyInsert(k, tx, created)),
     ...recordIf(
       created,
-      { at, actor: p.actor, action: 'client.create', subject: { kind: 'client', id: c.id }, content: { name: c.name, role: c.role, keys: p.keys.map((k) => ({ kid: k.kid, jwk: k.jwk })), ...(c.jwksUrl ? { jwksUrl: c.jwksUrl } : {}) } },
+      {
+        at,
+        actor: p.actor,
+        action: 'client.create',
+        subject: { kind: 'client', id: c.id },
+        content: { name: c.name, role: c.role, keys: p.keys.map((k) => ({ kid: k.kid, jwk: k.jwk })), ...(c.jwksUrl ? { jwksUrl: c.jwksUrl } : {}) },
+      },
       { kind: 'client' },
     ),
   ];
@@ -47,7 +63,13 @@ export function setClientStatusStatements(p: { at: number; tx: string; actor: st
     write(sql`update clients set status = ${status}, updated_at = ${at}, tx = ${tx} where id = ${clientId} and status <> ${status} and ${keepsAnAdmin}`),
     ...recordIf(
       changed,
-      { at, actor: p.actor, action: status === 'suspended' ? 'client.suspend' : 'client.reactivate', subject: { kind: 'client', id: clientId }, content: { status } },
+      {
+        at,
+        actor: p.actor,
+        action: status === 'suspended' ? 'client.suspend' : 'client.reactivate',
+        subject: { kind: 'client', id: clientId },
+        content: { status },
+      },
       { kind: 'client' },
     ),
   ];
@@ -60,7 +82,11 @@ export function addClientKeyStatements(p: { at: number; tx: string; actor: strin
   const added = sql`exists (select 1 from client_keys where client_id = ${k.clientId} and kid = ${k.kid} and tx = ${tx})`;
   const stmts: Stmt[] = [
     keyInsert(k, tx, sql`exists (select 1 from clients where id = ${k.clientId})`),
-    ...recordIf(added, { at, actor: p.actor, action: 'client-key.add', subject: { kind: 'client', id: k.clientId }, content: { kid: k.kid, jwk: k.jwk } }, { kind: 'client' }),
+    ...recordIf(
+      added,
+      { at, actor: p.actor, action: 'client-key.add', subject: { kind: 'client', id: k.clientId }, content: { kid: k.kid, jwk: k.jwk } },
+      { kind: 'client' },
+    ),
   ];
   const result = stmts.push(read(['changed'], sql`select ${added} as changed`)) - 1;
   return { stmts, result, last: stmts.push(lastChange()) - 1 };
@@ -81,7 +107,13 @@ export function rotateNodeKeyStatements(p: { at: number; tx: string; actor: stri
   const { at, tx, key: k } = p;
   // First start: several processes may race to make the first key; one does.
   const guard = p.onlyIfNoCurrent ? sql`not exists (select 1 from node_keys where status = 'current')` : sql`1`;
-  const t = entryTemplate({ at, actor: p.actor, action: 'node-key.rotate', subject: { kind: 'node-key', id: k.kid }, content: { alg: k.alg, retired: new Hole('retired') } });
+  const t = entryTemplate({
+    at,
+    actor: p.actor,
+    action: 'node-key.rotate',
+    subject: { kind: 'node-key', id: k.kid },
+    content: { alg: k.alg, retired: new Hole('retired') },
+  });
   const made = sql`exists (select 1 from node_keys where kid = ${k.kid} and tx = ${tx})`;
   const stmts: Stmt[] = [
     // The entry names the keys this commit retires: those current when it runs.

@@ -35,7 +35,13 @@ export function addPeerStatements(p: { at: number; tx: string; actor: string; pe
       where not exists (select 1 from peers where url = ${r.url} and status <> 'removed')`),
     ...recordIf(
       added,
-      { at, actor: p.actor, action: 'peer.add', subject: { kind: 'peer', id: r.id }, content: peerContent({ url: r.url, clientId: r.clientId, intervalMs: r.intervalMs, labels: r.labels, matching: r.matching, status: r.status }) },
+      {
+        at,
+        actor: p.actor,
+        action: 'peer.add',
+        subject: { kind: 'peer', id: r.id },
+        content: peerContent({ url: r.url, clientId: r.clientId, intervalMs: r.intervalMs, labels: r.labels, matching: r.matching, status: r.status }),
+      },
       { kind: 'peer' },
     ),
   ];
@@ -60,7 +66,11 @@ export function updatePeerStatements(p: { at: number; tx: string; actor: string;
   const stmts: Stmt[] = [
     write(sql`update peers set ${sql.join(sets, sql`, `)}, updated_at = ${at}, tx = ${tx}
       where id = ${peerId} and status <> 'removed' and (${sql.join(differs, sql` or `)})`),
-    ...recordIf(changed, { at, actor: p.actor, action: `peer.${p.action}`, subject: { kind: 'peer', id: peerId }, content: peerContent(set) }, { kind: 'peer' }),
+    ...recordIf(
+      changed,
+      { at, actor: p.actor, action: `peer.${p.action}`, subject: { kind: 'peer', id: peerId }, content: peerContent(set) },
+      { kind: 'peer' },
+    ),
   ];
   const result = stmts.push(read(['status', 'changed'], sql`select status, tx = ${tx} as changed from peers where id = ${peerId}`)) - 1;
   return { stmts, result, last: stmts.push(lastChange()) - 1 };
@@ -91,16 +101,29 @@ export function pullStatements(p: PullCommit & { tx: string; ids: string[]; buck
   // A batch with no items (a stretch of the peer's log holding none of its own hashes) moves the
   // cursor and says nothing in the audit log.
   if (p.served > 0) {
-    stmts.push(write(sql`insert into audit_log (at, action, actor, entry) select ${at}, 'federation.pull', ${FEDERATION_ACTOR}, ${canonicalEntry({
-      at,
-      actor: FEDERATION_ACTOR,
-      action: 'federation.pull',
-      subject: { kind: 'peer', id: p.peerId },
-      content: { origin, from: p.from, to: p.to, items: p.served, jwsSha256: p.jwsSha256 },
-    })} where ${applied}`));
+    stmts.push(
+      write(
+        sql`insert into audit_log (at, action, actor, entry) select ${at}, 'federation.pull', ${FEDERATION_ACTOR}, ${canonicalEntry({
+          at,
+          actor: FEDERATION_ACTOR,
+          action: 'federation.pull',
+          subject: { kind: 'peer', id: p.peerId },
+          content: { origin, from: p.from, to: p.to, items: p.served, jwsSha256: p.jwsSha256 },
+        })} where ${applied}`,
+      ),
+    );
   }
   const encoded = p.items.map((it, k) =>
-    JSON.stringify({ id: p.ids[k], type: it.type, value: it.value, active: it.active ? 1 : 0, labels: JSON.stringify(it.labels), ext: it.externalId, n: it.contributors, refs: it.items?.length ? it.items : undefined }),
+    JSON.stringify({
+      id: p.ids[k],
+      type: it.type,
+      value: it.value,
+      active: it.active ? 1 : 0,
+      labels: JSON.stringify(it.labels),
+      ext: it.externalId,
+      n: it.contributors,
+      refs: it.items?.length ? it.items : undefined,
+    }),
   );
   for (const chunk of chunkJson(encoded)) {
     const items = itemsCte(`[${chunk.join(',')}]`);
@@ -198,7 +221,12 @@ export function pullStatements(p: PullCommit & { tx: string; ids: string[]; buck
  * items) is also an audit entry, unless the same reason is the last one recorded (a peer that keeps
  * serving the same bad batch is logged once, not at every retry).
  */
-export function pullFailureStatements(p: { at: number; peerId: string; error: string; refused?: { origin: string; from: string; jwsSha256: string | null } }): Stmt[] {
+export function pullFailureStatements(p: {
+  at: number;
+  peerId: string;
+  error: string;
+  refused?: { origin: string; from: string; jwsSha256: string | null };
+}): Stmt[] {
   const { at, peerId, error } = p;
   const stmts: Stmt[] = [];
   if (p.refused) {
@@ -209,8 +237,10 @@ export function pullFailureStatements(p: { at: number; peerId: string; error: st
       subject: { kind: 'peer', id: peerId },
       content: { origin: p.refused.origin, from: p.refused.from, reason: error, jwsSha256: p.refused.jwsSha256 },
     });
-    stmts.push(write(sql`insert into audit_log (at, action, actor, entry) select ${at}, 'federation.refuse', ${FEDERATION_ACTOR}, ${entry}
-      where exists (select 1 from peers where id = ${peerId} and last_error is not ${error})`));
+    stmts.push(
+      write(sql`insert into audit_log (at, action, actor, entry) select ${at}, 'federation.refuse', ${FEDERATION_ACTOR}, ${entry}
+      where exists (select 1 from peers where id = ${peerId} and last_error is not ${error})`),
+    );
   }
   stmts.push(write(sql`update peers set failures = failures + 1, last_error = ${error}, last_error_at = ${at} where id = ${peerId}`));
   return stmts;

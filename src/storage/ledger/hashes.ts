@@ -29,7 +29,15 @@ function itemsCte(json: string): SQL {
 /** The hash row of item `i`. CROSS JOIN keeps the items as the outer loop, so each is one seek of the (origin, type, value) index. */
 const hashOfItem = (origin: string) => sql`cross join hashes h on h.origin = ${origin} and h.type = i.type and h.value = i.value`;
 
-export function shareStatements(p: { at: number; tx: string; contributor: string; origin: string; items: (LedgerShareItem & { id: string })[]; media?: LedgerItem[]; buckets?: boolean }): ShareStatements {
+export function shareStatements(p: {
+  at: number;
+  tx: string;
+  contributor: string;
+  origin: string;
+  items: (LedgerShareItem & { id: string })[];
+  media?: LedgerItem[];
+  buckets?: boolean;
+}): ShareStatements {
   const { at, tx, contributor, origin } = p;
   const stmts: Stmt[] = [];
   const reads: ShareStatements['reads'] = [];
@@ -49,19 +57,31 @@ export function shareStatements(p: { at: number; tx: string; contributor: string
   if (t.holes.join() !== 'action,content,id') throw new Error('unexpected audit template for a share');
   const encoded = p.items.map((it) => {
     const content = canonicalJson({ type: it.type, value: it.value, labels: it.labels, externalId: it.externalId, ...it.auditExtra });
-    return JSON.stringify({ id: it.id, type: it.type, value: it.value, labels: JSON.stringify(it.labels), ext: it.externalId, c: content, links: it.links?.length ? it.links : undefined });
+    return JSON.stringify({
+      id: it.id,
+      type: it.type,
+      value: it.value,
+      labels: JSON.stringify(it.labels),
+      ext: it.externalId,
+      c: content,
+      links: it.links?.length ? it.links : undefined,
+    });
   });
   const [a0, a1, a2, a3] = t.parts;
   for (const chunk of chunkJson(encoded)) {
     const json = `[${chunk.join(',')}]`;
     const items = itemsCte(json);
-    const before = stmts.push(
-      read(['k', 'id', 'mine', 'same'], sql`with ${items}
+    const before =
+      stmts.push(
+        read(
+          ['k', 'id', 'mine', 'same'],
+          sql`with ${items}
         select i.k + ${base} as k, h.id as id, c.hash_id is not null and c.retracted_at is null as mine,
           c.labels is i.labels and c.external_id is i.ext as same
         from i left join hashes h on h.origin = ${origin} and h.type = i.type and h.value = i.value
-          left join contributions c on c.hash_id = h.id and c.contributor = ${contributor}`),
-    ) - 1;
+          left join contributions c on c.hash_id = h.id and c.contributor = ${contributor}`,
+        ),
+      ) - 1;
     stmts.push(
       write(sql`with ${items}
         insert into hashes (id, type, value, origin, status, created_at, updated_at, tx)
@@ -93,9 +113,7 @@ export function shareStatements(p: { at: number; tx: string; contributor: string
     if (media.length) stmts.push(itemLinkStatement(items, hashOfItem(origin), tx));
     // Workers: the SQL multi-index's bucket rows of the perceptual hashes this commit created.
     if (p.buckets) {
-      stmts.push(
-        write(bucketRowsSql(items, sql`i ${hashOfItem(origin)}`, sql`h.tx = ${tx}`)),
-      );
+      stmts.push(write(bucketRowsSql(items, sql`i ${hashOfItem(origin)}`, sql`h.tx = ${tx}`)));
     }
     stmts.push(
       write(sql`with ${items}
@@ -135,7 +153,15 @@ export interface Statements {
   last: number;
 }
 
-export function retractStatements(p: { at: number; tx: string; actor: string; hashId: string; type: string; value: string; contributor: string | null }): Statements {
+export function retractStatements(p: {
+  at: number;
+  tx: string;
+  actor: string;
+  hashId: string;
+  type: string;
+  value: string;
+  contributor: string | null;
+}): Statements {
   const { at, tx, hashId } = p;
   const all = p.contributor === null ? 1 : 0;
   const leaving = sql`hash_id = ${hashId} and retracted_at is null and (${all} = 1 or contributor = ${p.contributor})`;
@@ -162,9 +188,12 @@ export function retractStatements(p: { at: number; tx: string; actor: string; ha
   ];
   const result =
     stmts.push(
-      read(['status', 'contributors', 'changed'], sql`select h.status as status, (select count(*) from contributions c where c.hash_id = h.id and c.retracted_at is null) as contributors,
+      read(
+        ['status', 'contributors', 'changed'],
+        sql`select h.status as status, (select count(*) from contributions c where c.hash_id = h.id and c.retracted_at is null) as contributors,
           exists (select 1 from contributions c where c.hash_id = h.id and c.tx = ${tx}) as changed
-        from hashes h where h.id = ${hashId}`),
+        from hashes h where h.id = ${hashId}`,
+      ),
     ) - 1;
   const last = stmts.push(lastChange()) - 1;
   return { stmts, result, last };
@@ -172,7 +201,13 @@ export function retractStatements(p: { at: number; tx: string; actor: string; ha
 
 export function feedbackStatements(p: { at: number; tx: string; member: string; hashId: string; verdict: Verdict; reason: string | null }): Statements {
   const { at, tx, member, hashId, verdict, reason } = p;
-  const t = entryTemplate({ at, actor: member, action: 'hash.feedback', subject: { kind: 'hash', id: hashId }, content: { verdict, reason, previous: new Hole('previous') } });
+  const t = entryTemplate({
+    at,
+    actor: member,
+    action: 'hash.feedback',
+    subject: { kind: 'hash', id: hashId },
+    content: { verdict, reason, previous: new Hole('previous') },
+  });
   // Only on an active hash, and only when the verdict or reason changes.
   const applies = sql`h.id = ${hashId} and h.status = 'active'
     and not exists (select 1 from feedback f where f.hash_id = h.id and f.member = ${member} and f.verdict = ${verdict} and f.reason is ${reason})`;
@@ -190,11 +225,14 @@ export function feedbackStatements(p: { at: number; tx: string; member: string; 
   ];
   const result =
     stmts.push(
-      read(['status', 'confirm', 'dispute', 'changed'], sql`select h.status as status,
+      read(
+        ['status', 'confirm', 'dispute', 'changed'],
+        sql`select h.status as status,
           (select count(*) from feedback f where f.hash_id = h.id and f.verdict = 'confirm') as confirm,
           (select count(*) from feedback f where f.hash_id = h.id and f.verdict = 'dispute') as dispute,
           exists (select 1 from feedback f where f.hash_id = h.id and f.member = ${member} and f.tx = ${tx}) as changed
-        from hashes h where h.id = ${hashId}`),
+        from hashes h where h.id = ${hashId}`,
+      ),
     ) - 1;
   const last = stmts.push(lastChange()) - 1;
   return { stmts, result, last };

@@ -16,7 +16,8 @@ import { chunkJson, deriveStatus, entrySql, lastChange, read, snapshotSql, write
 const itemHashRows = (itemId: string) => sql`item_hashes ih cross join hashes h on h.id = ih.hash_id where ih.item_id = ${itemId}`;
 
 /** The member's share of the item, standing. */
-const standingShare = (itemId: string, member: string) => sql`select 1 from item_contributions where item_id = ${itemId} and contributor = ${member} and retracted_at is null`;
+const standingShare = (itemId: string, member: string) =>
+  sql`select 1 from item_contributions where item_id = ${itemId} and contributor = ${member} and retracted_at is null`;
 
 /** The media of a share as one JSON argument: `m` rows with k (position), id, sha, kind, labels, c (the audit entry's content). */
 function mediaCte(json: string): SQL {
@@ -26,7 +27,8 @@ function mediaCte(json: string): SQL {
 }
 
 /** The member's share of item `m.id`, standing. */
-const standingOf = (member: string) => sql`select 1 from item_contributions ic where ic.item_id = m.id and ic.contributor = ${member} and ic.retracted_at is null`;
+const standingOf = (member: string) =>
+  sql`select 1 from item_contributions ic where ic.item_id = m.id and ic.contributor = ${member} and ic.retracted_at is null`;
 
 /** A share's media statements and, per chunk, where to read each item's state before the commit. */
 export interface MediaStatements {
@@ -41,7 +43,10 @@ export interface MediaStatements {
  * statements from `offset` on; what each item looked like before is read first. Items are never
  * deleted and have no foreign keys: the hashes' links to them are written with the hashes.
  */
-export function mediaShareStatements(p: { at: number; tx: string; contributor: string; origin: string; media: (LedgerItem & { hashes: { type: string; value: string; variant: string }[] })[] }, offset: number): MediaStatements {
+export function mediaShareStatements(
+  p: { at: number; tx: string; contributor: string; origin: string; media: (LedgerItem & { hashes: { type: string; value: string; variant: string }[] })[] },
+  offset: number,
+): MediaStatements {
   const { at, tx, contributor, origin } = p;
   const stmts: Stmt[] = [];
   const reads: number[] = [];
@@ -49,7 +54,13 @@ export function mediaShareStatements(p: { at: number; tx: string; contributor: s
   if (t.holes.join() !== 'action,content,id') throw new Error('unexpected audit template for an item share');
   const [a0, a1, a2, a3] = t.parts;
   const encoded = p.media.map((it) =>
-    JSON.stringify({ id: it.id, sha: it.sha256, kind: it.kind, labels: JSON.stringify(it.labels), c: canonicalJson({ sha256: it.sha256, kind: it.kind, labels: it.labels, hashes: it.hashes }) }),
+    JSON.stringify({
+      id: it.id,
+      sha: it.sha256,
+      kind: it.kind,
+      labels: JSON.stringify(it.labels),
+      c: canonicalJson({ sha256: it.sha256, kind: it.kind, labels: it.labels, hashes: it.hashes }),
+    }),
   );
   let base = 0;
   for (const chunk of chunkJson(encoded)) {
@@ -57,13 +68,18 @@ export function mediaShareStatements(p: { at: number; tx: string; contributor: s
     reads.push(
       offset +
         stmts.push(
-          read(['k', 'existed', 'mine', 'same'], sql`with ${m} select m.k + ${base} as k, exists (select 1 from items it where it.id = m.id) as existed,
-            exists (${standingOf(contributor)}) as mine, exists (${standingOf(contributor)} and ic.labels = m.labels) as same from m`),
+          read(
+            ['k', 'existed', 'mine', 'same'],
+            sql`with ${m} select m.k + ${base} as k, exists (select 1 from items it where it.id = m.id) as existed,
+            exists (${standingOf(contributor)}) as mine, exists (${standingOf(contributor)} and ic.labels = m.labels) as same from m`,
+          ),
         ) -
         1,
     );
     stmts.push(
-      write(sql`with ${m} insert into items (id, origin, sha256, kind, created_at, tx) select m.id, ${origin}, m.sha, m.kind, ${at}, ${tx} from m where true on conflict do nothing`),
+      write(
+        sql`with ${m} insert into items (id, origin, sha256, kind, created_at, tx) select m.id, ${origin}, m.sha, m.kind, ${at}, ${tx} from m where true on conflict do nothing`,
+      ),
       write(sql`with ${m}, x as (select m.k, m.id, m.c, case when exists (${standingOf(contributor)}) then 'item.relabel' else 'item.share' end as act
           from m where not exists (${standingOf(contributor)} and ic.labels = m.labels))
         insert into audit_log (at, action, actor, entry)
@@ -115,11 +131,14 @@ function itemChanges(at: number, tx: string, itemId: string): Stmt {
 
 /** The commit's result: shares standing, whether it changed anything, how many hashes it touched. */
 function itemResult(itemId: string, tx: string): Stmt {
-  return read(['contributors', 'changed', 'hashes'], sql`select
+  return read(
+    ['contributors', 'changed', 'hashes'],
+    sql`select
       (select count(*) from item_contributions where item_id = ${itemId} and retracted_at is null) as contributors,
       exists (select 1 from item_contributions where item_id = ${itemId} and tx = ${tx})
         or exists (select 1 from item_hashes ih cross join contributions c on c.hash_id = ih.hash_id where ih.item_id = ${itemId} and c.tx = ${tx}) as changed,
-      (select count(*) from item_hashes ih where ih.item_id = ${itemId} and exists (select 1 from contributions c where c.hash_id = ih.hash_id and c.tx = ${tx})) as hashes`);
+      (select count(*) from item_hashes ih where ih.item_id = ${itemId} and exists (select 1 from contributions c where c.hash_id = ih.hash_id and c.tx = ${tx})) as hashes`,
+  );
 }
 
 export function retractItemStatements(p: { at: number; tx: string; actor: string; itemId: string; sha256: string; contributor: string | null }): Statements {
@@ -158,7 +177,13 @@ export function relabelItemStatements(p: { at: number; tx: string; member: strin
   const standing = sql`exists (${standingShare(itemId, member)})`;
   const differing = sql`item_hashes lh cross join contributions c on c.hash_id = lh.hash_id and c.contributor = ${member}
     where lh.item_id = ${itemId} and c.retracted_at is null and c.labels is not ${labels}`;
-  const t = entryTemplate({ at, actor: member, action: 'item.relabel', subject: { kind: 'item', id: itemId }, content: { labels: p.labels, hashesRelabelled: new Hole('hashes') } });
+  const t = entryTemplate({
+    at,
+    actor: member,
+    action: 'item.relabel',
+    subject: { kind: 'item', id: itemId },
+    content: { labels: p.labels, hashesRelabelled: new Hole('hashes') },
+  });
   const stmts: Stmt[] = [
     write(sql`insert into audit_log (at, action, actor, entry)
       select ${at}, 'item.relabel', ${member}, ${entrySql(t, { hashes: sql`select json_group_array(c.hash_id order by c.hash_id) from ${differing}` })}

@@ -3,7 +3,18 @@ import { lt, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { AppDb } from '../db';
 import { matchCounts, usedJtis } from '../schema';
-import type { Ledger, LedgerFeedbackResult, LedgerItem, LedgerItemResult, LedgerShareItem, LedgerShareResult, MerkleNodeRow, PullCommit, ShareOutcome, TreeHeadRow } from '../types';
+import type {
+  Ledger,
+  LedgerFeedbackResult,
+  LedgerItem,
+  LedgerItemResult,
+  LedgerShareItem,
+  LedgerShareResult,
+  MerkleNodeRow,
+  PullCommit,
+  ShareOutcome,
+  TreeHeadRow,
+} from '../types';
 import { addClientKeyStatements, createClientStatements, revokeClientKeyStatements, rotateNodeKeyStatements, setClientStatusStatements } from './clients';
 import { addPeerStatements, pullFailureStatements, pullStatements, updatePeerStatements } from './federation';
 import { feedbackStatements, retractStatements, shareStatements } from './hashes';
@@ -57,7 +68,15 @@ export class SqlLedger implements Ledger {
       return key;
     });
     const items = [...byKey.values()];
-    const built = shareStatements({ at: input.at, tx, contributor: input.contributor, origin: input.origin ?? '', items, media: input.media, buckets: this.opts.buckets });
+    const built = shareStatements({
+      at: input.at,
+      tx,
+      contributor: input.contributor,
+      origin: input.origin ?? '',
+      items,
+      media: input.media,
+      buckets: this.opts.buckets,
+    });
     const rows = await this.run(built.stmts);
     const out: LedgerShareResult[] = [];
     for (const r of built.reads) {
@@ -95,7 +114,12 @@ export class SqlLedger implements Ledger {
     const built = retractStatements({ ...input, tx: this.newId() });
     const rows = await this.run(built.stmts);
     const r = rows[built.result][0];
-    return { changed: num(r?.changed) === 1, status: r?.status === 'active' ? 'active' : 'retracted', contributors: Number(r?.contributors ?? 0), lastChange: lastOf(rows[built.last]) };
+    return {
+      changed: num(r?.changed) === 1,
+      status: r?.status === 'active' ? 'active' : 'retracted',
+      contributors: Number(r?.contributors ?? 0),
+      lastChange: lastOf(rows[built.last]),
+    };
   }
 
   async feedback(input: { at: number; member: string; hashId: string; verdict: 'confirm' | 'dispute'; reason: string | null }) {
@@ -176,7 +200,10 @@ export class SqlLedger implements Ledger {
       this.db
         .insert(matchCounts)
         .values(r)
-        .onConflictDoUpdate({ target: [matchCounts.clientId, matchCounts.day], set: { queries: sql`${matchCounts.queries} + ${r.queries}`, hashes: sql`${matchCounts.hashes} + ${r.hashes}` } }),
+        .onConflictDoUpdate({
+          target: [matchCounts.clientId, matchCounts.day],
+          set: { queries: sql`${matchCounts.queries} + ${r.queries}`, hashes: sql`${matchCounts.hashes} + ${r.hashes}` },
+        }),
     );
     await this.db.batch(stmts as unknown as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
   }
@@ -184,9 +211,15 @@ export class SqlLedger implements Ledger {
   async appendTree(nodes: MerkleNodeRow[], head: TreeHeadRow): Promise<void> {
     // The subtree hashes as JSON arguments (a few statements for thousands of nodes), then the head.
     const stmts: Stmt[] = chunkJson(nodes.map((n) => JSON.stringify([n.level, n.idx, n.hash]))).map((part) =>
-      write(sql`insert into merkle_nodes (level, idx, hash) select j.value ->> 0, j.value ->> 1, j.value ->> 2 from json_each(${`[${part.join(',')}]`}) j where true on conflict do nothing`),
+      write(
+        sql`insert into merkle_nodes (level, idx, hash) select j.value ->> 0, j.value ->> 1, j.value ->> 2 from json_each(${`[${part.join(',')}]`}) j where true on conflict do nothing`,
+      ),
     );
-    stmts.push(write(sql`insert into tree_heads (tree_size, root_hash, timestamp, signature) values (${head.treeSize}, ${head.rootHash}, ${head.timestamp}, ${head.signature}) on conflict do nothing`));
+    stmts.push(
+      write(
+        sql`insert into tree_heads (tree_size, root_hash, timestamp, signature) values (${head.treeSize}, ${head.rootHash}, ${head.timestamp}, ${head.signature}) on conflict do nothing`,
+      ),
+    );
     await this.run(stmts);
   }
 }

@@ -56,12 +56,22 @@ export interface CallOptions {
 }
 
 export async function call<T>(method: string, path: string, opts: CallOptions = {}): Promise<T> {
-  const qs = opts.query ? new URLSearchParams(Object.entries(opts.query).filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => [k, String(v)])).toString() : '';
+  const qs = opts.query
+    ? new URLSearchParams(
+        Object.entries(opts.query)
+          .filter(([, v]) => v !== undefined && v !== '')
+          .map(([k, v]) => [k, String(v)]),
+      ).toString()
+    : '';
   const url = qs ? `${path}?${qs}` : path;
   const send = async (token?: string) =>
     fetch(url, {
       method,
-      headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...(opts.json !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        accept: 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(opts.json !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
       body: opts.json !== undefined ? JSON.stringify(opts.json) : undefined,
       credentials: 'omit',
       cache: 'no-store',

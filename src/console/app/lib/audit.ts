@@ -38,7 +38,14 @@ export function rememberedHead(issuer: string): RememberedHead | undefined {
   try {
     const v: unknown = JSON.parse(localStorage.getItem(memoryKey(issuer)) ?? 'null');
     const [treeSize, rootHash, timestamp, verifiedAt] = ['treeSize', 'rootHash', 'timestamp', 'verifiedAt'].map((k) => member(v, k));
-    if (typeof treeSize !== 'number' || !Number.isSafeInteger(treeSize) || typeof rootHash !== 'string' || typeof timestamp !== 'number' || typeof verifiedAt !== 'number') return undefined;
+    if (
+      typeof treeSize !== 'number' ||
+      !Number.isSafeInteger(treeSize) ||
+      typeof rootHash !== 'string' ||
+      typeof timestamp !== 'number' ||
+      typeof verifiedAt !== 'number'
+    )
+      return undefined;
     return { treeSize, rootHash, timestamp, verifiedAt };
   } catch {
     return undefined;
@@ -46,7 +53,10 @@ export function rememberedHead(issuer: string): RememberedHead | undefined {
 }
 
 const rememberHead = (issuer: string, h: SignedTreeHead) =>
-  localStorage.setItem(memoryKey(issuer), JSON.stringify({ treeSize: h.treeSize, rootHash: h.rootHash, timestamp: h.timestamp, verifiedAt: Date.now() } satisfies RememberedHead));
+  localStorage.setItem(
+    memoryKey(issuer),
+    JSON.stringify({ treeSize: h.treeSize, rootHash: h.rootHash, timestamp: h.timestamp, verifiedAt: Date.now() } satisfies RememberedHead),
+  );
 
 export const forgetHead = (issuer: string) => localStorage.removeItem(memoryKey(issuer));
 
@@ -72,7 +82,9 @@ async function proveConsistency(first: number, second: number, firstRoot: Uint8A
 }
 
 export async function proveInclusion(entry: AuditEntry, head: SignedTreeHead): Promise<{ leafHash: string; path: string[] }> {
-  const p = await call<{ leafHash: string; auditPath: string[] }>('GET', '/v1/audit/proof/inclusion', { query: { index: entry.index, treeSize: head.treeSize } });
+  const p = await call<{ leafHash: string; auditPath: string[] }>('GET', '/v1/audit/proof/inclusion', {
+    query: { index: entry.index, treeSize: head.treeSize },
+  });
   const mine = await leafHash(utf8(entry.entry));
   if (bytesToB64(mine) !== p.leafHash) throw new ProofError(`the node's leaf hash for entry #${entry.index} is not the hash of the entry it serves`);
   const root = await rootFromInclusion(mine, entry.index, head.treeSize, p.auditPath.map(b64ToBytes));
@@ -101,13 +113,18 @@ export async function verifyLog(issuer: string, onProgress: (p: Progress) => voi
   try {
     kid = (await checkHeadSignature(head, jwks)).kid;
   } catch (e) {
-    return { ok: false, head, reason: `the tree head's signature does not hold: ${(e instanceof Error ? e.message : String(e))}`, checked };
+    return { ok: false, head, reason: `the tree head's signature does not hold: ${e instanceof Error ? e.message : String(e)}`, checked };
   }
   checked.push(`tree head signed by the node's key ${kid}`);
   const signedRoot = b64ToBytes(head.rootHash);
   const previous = rememberedHead(issuer);
   if (previous && previous.treeSize > head.treeSize) {
-    return { ok: false, head, reason: `the node's tree head (size ${head.treeSize}) is older than the one this browser verified on ${new Date(previous.verifiedAt).toISOString()} (size ${previous.treeSize}): the log was rolled back`, checked };
+    return {
+      ok: false,
+      head,
+      reason: `the node's tree head (size ${head.treeSize}) is older than the one this browser verified on ${new Date(previous.verifiedAt).toISOString()} (size ${previous.treeSize}): the log was rolled back`,
+      checked,
+    };
   }
 
   const n = head.treeSize;
@@ -125,7 +142,13 @@ export async function verifyLog(issuer: string, onProgress: (p: Progress) => voi
   if (entries.length < n) {
     // What the node does serve may still be a good prefix; past it, the first missing entry.
     const bad = await firstBad(tree, entries.length, n, signedRoot, onProgress);
-    return { ok: false, head, reason: `the node serves ${entries.length} entries for a signed tree of ${n}`, firstBad: bad ?? { index: entries.length }, checked };
+    return {
+      ok: false,
+      head,
+      reason: `the node serves ${entries.length} entries for a signed tree of ${n}`,
+      firstBad: bad ?? { index: entries.length },
+      checked,
+    };
   }
   onProgress({ phase: 'root', done: 0, total: 1 });
   const root = await tree.root(n);
@@ -159,9 +182,16 @@ export async function verifyLog(issuer: string, onProgress: (p: Progress) => voi
       try {
         await proveConsistency(previous.treeSize, n, prevRoot, signedRoot);
       } catch (e) {
-        return { ok: false, head, reason: `the node's consistency proof from size ${previous.treeSize} to ${n} does not hold: ${(e instanceof Error ? e.message : String(e))}`, checked };
+        return {
+          ok: false,
+          head,
+          reason: `the node's consistency proof from size ${previous.treeSize} to ${n} does not hold: ${e instanceof Error ? e.message : String(e)}`,
+          checked,
+        };
       }
-      checked.push(`consistent with the head of size ${previous.treeSize} verified here on ${new Date(previous.verifiedAt).toISOString()} (recomputed, and the node's consistency proof)`);
+      checked.push(
+        `consistent with the head of size ${previous.treeSize} verified here on ${new Date(previous.verifiedAt).toISOString()} (recomputed, and the node's consistency proof)`,
+      );
     }
   }
   rememberHead(issuer, head);
@@ -175,7 +205,13 @@ export async function verifyLog(issuer: string, onProgress: (p: Progress) => voi
  * signed root has entry m - 1 as its last, so that entry is the first bad one. Undefined when every served
  * prefix holds (then the first missing entry, #have, is the first bad one).
  */
-async function firstBad(tree: LeafTree, have: number, n: number, signedRoot: Uint8Array, onProgress: (p: Progress) => void): Promise<{ index: number } | undefined> {
+async function firstBad(
+  tree: LeafTree,
+  have: number,
+  n: number,
+  signedRoot: Uint8Array,
+  onProgress: (p: Progress) => void,
+): Promise<{ index: number } | undefined> {
   const holds = async (m: number): Promise<boolean> => {
     if (m === n) return equal(await tree.root(n), signedRoot);
     try {

@@ -42,7 +42,7 @@ export async function verifyJws(jws: string, jwks: { keys: Jwk[] }): Promise<Ver
     header = JSON.parse(fromUtf8(b64urlToBytes(parts[0])));
     payload = JSON.parse(fromUtf8(b64urlToBytes(parts[1])));
   } catch {
-    throw new Error('the signature\'s header or payload is not base64url JSON');
+    throw new Error("the signature's header or payload is not base64url JSON");
   }
   const key = jwks.keys.find((k) => k.kid === header.kid);
   if (!key) throw new Error(`the signing key ${JSON.stringify(header.kid)} is not in the node's JWKS`);

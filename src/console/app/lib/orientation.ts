@@ -16,7 +16,8 @@ function neutraliseTiff(b: Uint8Array, at: number, end: number): boolean {
   const le = b[at] === 0x49 && b[at + 1] === 0x49;
   if (!le && !(b[at] === 0x4d && b[at + 1] === 0x4d)) return false;
   const u16 = (p: number) => (le ? b[p] | (b[p + 1] << 8) : (b[p] << 8) | b[p + 1]);
-  const u32 = (p: number) => (le ? (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16)) + b[p + 3] * 2 ** 24 : b[p] * 2 ** 24 + ((b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]));
+  const u32 = (p: number) =>
+    le ? (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16)) + b[p + 3] * 2 ** 24 : b[p] * 2 ** 24 + ((b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]);
   const ifd = at + u32(at + 4);
   if (ifd + 2 > end) return false;
   const n = u16(ifd);

@@ -50,7 +50,7 @@ export function nodeMetadata(): Promise<NodeMetadata> {
     }
     const body: unknown = await r.json();
     const [issuer, token_endpoint, jwks_uri] = ['issuer', 'token_endpoint', 'jwks_uri'].map((k) => text(member(body, k)));
-    if (issuer === undefined || token_endpoint === undefined) throw new Error('the node\'s OAuth metadata names no issuer or token endpoint');
+    if (issuer === undefined || token_endpoint === undefined) throw new Error("the node's OAuth metadata names no issuer or token endpoint");
     return { issuer, token_endpoint, jwks_uri: jwks_uri ?? `${issuer}/.well-known/jwks.json` };
   });
   return metadata;
@@ -79,18 +79,28 @@ function emit(): void {
 async function requestToken(signer: Signer): Promise<{ token: string; session: Session }> {
   const meta = await nodeMetadata();
   const now = Math.floor(Date.now() / 1000);
-  const assertion = await signJws(signer.key, signer.alg, { typ: 'JWT', ...(signer.kid ? { kid: signer.kid } : {}) }, {
-    iss: signer.clientId,
-    sub: signer.clientId,
-    aud: meta.issuer,
-    iat: now,
-    exp: now + 60,
-    jti: crypto.randomUUID(),
-  });
+  const assertion = await signJws(
+    signer.key,
+    signer.alg,
+    { typ: 'JWT', ...(signer.kid ? { kid: signer.kid } : {}) },
+    {
+      iss: signer.clientId,
+      sub: signer.clientId,
+      aud: meta.issuer,
+      iat: now,
+      exp: now + 60,
+      jti: crypto.randomUUID(),
+    },
+  );
   const res = await fetch(tokenPath(meta), {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: ASSERTION_TYPE, client_assertion: assertion, client_id: signer.clientId }),
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_assertion_type: ASSERTION_TYPE,
+      client_assertion: assertion,
+      client_id: signer.clientId,
+    }),
     credentials: 'omit',
     cache: 'no-store',
   });

@@ -60,32 +60,32 @@ interface Stats {
 function Table({ id, caption, head, rows }: { id: string; caption: string; head: string[]; rows: (string | number)[][] }) {
   return (
     <div class="table-wrap">
-    <table id={id} class="counts">
-      <caption>{caption}</caption>
-      <thead>
-        <tr>
-          {head.map((h) => (
-            <th scope="col">{h}</th>
-          ))}
-        </tr>
-      </thead>
-      <tbody>
-        {rows.length === 0 ? (
+      <table id={id} class="counts">
+        <caption>{caption}</caption>
+        <thead>
           <tr>
-            <td colSpan={head.length}>none</td>
+            {head.map((h) => (
+              <th scope="col">{h}</th>
+            ))}
           </tr>
-        ) : (
-          rows.map(([first, ...rest]) => (
+        </thead>
+        <tbody>
+          {rows.length === 0 ? (
             <tr>
-              <th scope="row">{first}</th>
-              {rest.map((v) => (
-                <td>{typeof v === 'number' ? v.toLocaleString('en-US') : v}</td>
-              ))}
+              <td colSpan={head.length}>none</td>
             </tr>
-          ))
-        )}
-      </tbody>
-    </table>
+          ) : (
+            rows.map(([first, ...rest]) => (
+              <tr>
+                <th scope="row">{first}</th>
+                {rest.map((v) => (
+                  <td>{typeof v === 'number' ? v.toLocaleString('en-US') : v}</td>
+                ))}
+              </tr>
+            ))
+          )}
+        </tbody>
+      </table>
     </div>
   );
 }
@@ -114,7 +114,9 @@ export function Dashboard() {
       </div>
       {st && (
         <>
-          <p class="muted">Hash counts taken {new Date(st.countedAt).toLocaleString('en-GB', { timeZone: 'UTC' })} UTC (recounted at most every 5 s after a change).</p>
+          <p class="muted">
+            Hash counts taken {new Date(st.countedAt).toLocaleString('en-GB', { timeZone: 'UTC' })} UTC (recounted at most every 5 s after a change).
+          </p>
           <div class="grid">
             <Table id="by-type" caption="Hashes by type" head={['type', 'status', 'hashes']} rows={st.byType.map((r) => [r.type, r.status, r.count])} />
             <Table id="by-label" caption="Active hashes by label" head={['label', 'hashes']} rows={st.byLabel.map((r) => [r.label, r.count])} />
@@ -124,7 +126,12 @@ export function Dashboard() {
               head={['member', 'standing', 'retracted']}
               rows={st.byMember.map((r) => [names.get(r.member) ?? r.member, r.standing, r.retracted])}
             />
-            <Table id="matches" caption="Match queries per day (UTC)" head={['day', 'queries', 'hashes asked']} rows={st.matchesByDay.map((r) => [r.day, r.queries, r.hashes])} />
+            <Table
+              id="matches"
+              caption="Match queries per day (UTC)"
+              head={['day', 'queries', 'hashes asked']}
+              rows={st.matchesByDay.map((r) => [r.day, r.queries, r.hashes])}
+            />
           </div>
           <Table
             id="recent-audit"

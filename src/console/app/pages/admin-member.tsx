@@ -114,7 +114,10 @@ function AddKey({ client, onAdded }: { client: Client; onAdded: (c: Client, note
     const next = await call<Client>('POST', `/v1/admin/clients/${encodeURIComponent(client.id)}/keys`, { json: { jwk: publicJwk } });
     const added = next.keys.find((k) => !before.has(k.kid));
     if (privateJwk) {
-      const file = { name: `${client.id}.${added?.kid ?? 'new'}.key.json`, content: { clientId: client.id, role: client.role, name: client.name, privateJwk: { ...privateJwk, kid: added?.kid, alg: 'EdDSA' } } };
+      const file = {
+        name: `${client.id}.${added?.kid ?? 'new'}.key.json`,
+        content: { clientId: client.id, role: client.role, name: client.name, privateJwk: { ...privateJwk, kid: added?.kid, alg: 'EdDSA' } },
+      };
       setHandover(file);
       downloadJson(file.name, file.content);
     }

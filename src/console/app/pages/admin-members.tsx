@@ -94,7 +94,10 @@ function AddMember({ onAdded }: { onAdded: () => void }) {
     setMade(client);
     if (privateJwk) {
       // The shape `npm run admin -- client add --json` prints: the CLI and this console read it to sign in.
-      const file = { name: `${client.id}.key.json`, content: { clientId: client.id, role: client.role, name: client.name, privateJwk: { ...privateJwk, kid: client.keys[0]?.kid, alg: 'EdDSA' } } };
+      const file = {
+        name: `${client.id}.key.json`,
+        content: { clientId: client.id, role: client.role, name: client.name, privateJwk: { ...privateJwk, kid: client.keys[0]?.kid, alg: 'EdDSA' } },
+      };
       setHandover(file);
       downloadJson(file.name, file.content);
     }

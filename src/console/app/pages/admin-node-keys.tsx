@@ -8,7 +8,7 @@ export function NodeKeys() {
   const jwks = useLoad(() => call<{ keys: Jwk[] }>('GET', '/.well-known/jwks.json', { anonymous: true }));
   const [said, setSaid] = useState('');
   const rotate = useAction(async () => {
-    if (!confirm('Rotate the node\'s signing key? A new key signs from now on; the current one stays published until the tokens it signed expire.')) return;
+    if (!confirm("Rotate the node's signing key? A new key signs from now on; the current one stays published until the tokens it signed expire.")) return;
     const r = await call<{ kid: string }>('POST', '/v1/admin/keys/rotate');
     setSaid(`New signing key ${r.kid}.`);
     jwks.reload();

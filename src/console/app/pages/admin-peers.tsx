@@ -49,11 +49,17 @@ export function Peers() {
       <PageTitle>Peers</PageTitle>
       <p>
         The nodes this node pulls hashes from. A peer's admin first registers this node there as a member of role <code>peer</code> by this node's JWKS URL (
-        <code>{location.origin}/.well-known/jwks.json</code>) and gives you the client id; this node then signs its pulls with its own key. Nodes that pull from this
-        one are members of role <code>peer</code>, on the Members page.
+        <code>{location.origin}/.well-known/jwks.json</code>) and gives you the client id; this node then signs its pulls with its own key. Nodes that pull from
+        this one are members of role <code>peer</code>, on the Members page.
       </p>
       <ErrorBox error={list.error} context="Could not list the peers" />
-      <Status>{list.data ? `${shown.length} peer${shown.length === 1 ? '' : 's'}${removed ? ` (and ${removed} removed)` : ''}.` : list.loading ? 'Loading peers…' : ''}</Status>
+      <Status>
+        {list.data
+          ? `${shown.length} peer${shown.length === 1 ? '' : 's'}${removed ? ` (and ${removed} removed)` : ''}.`
+          : list.loading
+            ? 'Loading peers…'
+            : ''}
+      </Status>
       {shown.map((p) => (
         <PeerCard peer={p} now={now} onChanged={list.reload} />
       ))}
@@ -116,7 +122,12 @@ function PeerCard({ peer: p, now, onChanged }: { peer: Peer; now: number; onChan
             Resume pulling
           </button>
         )}
-        <button type="button" disabled={change.busy} aria-label={`Switch matching ${p.matching ? 'off' : 'on'} for ${p.url}`} onClick={() => change.go('', 'PATCH', { matching: !p.matching })}>
+        <button
+          type="button"
+          disabled={change.busy}
+          aria-label={`Switch matching ${p.matching ? 'off' : 'on'} for ${p.url}`}
+          onClick={() => change.go('', 'PATCH', { matching: !p.matching })}
+        >
           Switch matching {p.matching ? 'off' : 'on'}
         </button>
         <button
@@ -170,7 +181,16 @@ function AddPeer({ onAdded }: { onAdded: () => void }) {
       <div class="row">
         <div class="field">
           <label for="peer-url">Peer URL</label>
-          <input id="peer-url" type="text" inputMode="url" required maxLength={2000} placeholder="https://hashes.example.org" value={url} onInput={(e: Event) => setUrl(fieldValue(e))} />
+          <input
+            id="peer-url"
+            type="text"
+            inputMode="url"
+            required
+            maxLength={2000}
+            placeholder="https://hashes.example.org"
+            value={url}
+            onInput={(e: Event) => setUrl(fieldValue(e))}
+          />
         </div>
         <div class="field">
           <label for="peer-client">Client id this node was given there</label>
@@ -186,7 +206,12 @@ function AddPeer({ onAdded }: { onAdded: () => void }) {
         <ErrorBox error={labels.error} context="Could not read the labels" />
         {(labels.data?.labels ?? []).map((l) => (
           <div class="check">
-            <input type="checkbox" id={`peer-label-${l.id}`} checked={chosen.includes(l.id)} onChange={(e: Event) => setChosen(isChecked(e) ? [...chosen, l.id] : chosen.filter((x) => x !== l.id))} />
+            <input
+              type="checkbox"
+              id={`peer-label-${l.id}`}
+              checked={chosen.includes(l.id)}
+              onChange={(e: Event) => setChosen(isChecked(e) ? [...chosen, l.id] : chosen.filter((x) => x !== l.id))}
+            />
             <label for={`peer-label-${l.id}`}>{l.name}</label>
           </div>
         ))}

@@ -18,7 +18,13 @@ function parse(e: AuditEntry): Row {
     const v: unknown = JSON.parse(e.entry);
     const str = (x: unknown) => (typeof x === 'string' ? x : '');
     const subject = member(v, 'subject');
-    return { ...e, time: str(member(v, 'time')), actor: str(member(v, 'actor')), action: str(member(v, 'action')), subject: `${str(member(subject, 'kind'))} ${str(member(subject, 'id'))}`.trim() };
+    return {
+      ...e,
+      time: str(member(v, 'time')),
+      actor: str(member(v, 'actor')),
+      action: str(member(v, 'action')),
+      subject: `${str(member(subject, 'kind'))} ${str(member(subject, 'id'))}`.trim(),
+    };
   } catch {
     return { ...e, time: '', actor: '', action: '(not JSON)', subject: '' };
   }
@@ -86,7 +92,9 @@ export function Entries() {
         </div>
       </form>
       <Status>
-        {log.loading ? `Loading entries… ${loaded}` : `${rows.length} of ${log.data?.rows.length ?? 0} entries match; newest first; page ${page + 1} of ${pages}.`}
+        {log.loading
+          ? `Loading entries… ${loaded}`
+          : `${rows.length} of ${log.data?.rows.length ?? 0} entries match; newest first; page ${page + 1} of ${pages}.`}
       </Status>
       <div class="table-wrap">
         <table aria-label="Log entries">
@@ -100,9 +108,7 @@ export function Entries() {
               <th scope="col">Entry and proof</th>
             </tr>
           </thead>
-          <tbody>
-            {head && shown.map((r) => <EntryRow row={r} head={head} />)}
-          </tbody>
+          <tbody>{head && shown.map((r) => <EntryRow row={r} head={head} />)}</tbody>
         </table>
       </div>
       <nav class="pager" aria-label="Entry pages">

@@ -25,7 +25,9 @@ export function TreeHeadPage() {
       {d && (
         <>
           <p id="head-verdict" class={d.problem ? 'verdict bad' : 'verdict good'}>
-            {d.problem ? `The signature does not hold: ${d.problem}` : `The signature holds: signed by the node's key ${d.kid} (checked in this browser against /.well-known/jwks.json).`}
+            {d.problem
+              ? `The signature does not hold: ${d.problem}`
+              : `The signature holds: signed by the node's key ${d.kid} (checked in this browser against /.well-known/jwks.json).`}
           </p>
           <dl class="facts">
             <dt>Tree size</dt>
@@ -47,15 +49,17 @@ export function TreeHeadPage() {
       {previous ? (
         <>
           <p>
-            Size {previous.treeSize.toLocaleString('en-US')}, root <Mono>{previous.rootHash}</Mono>, verified {when(previous.verifiedAt)}. The next full verification
-            checks that the log still extends it.
+            Size {previous.treeSize.toLocaleString('en-US')}, root <Mono>{previous.rootHash}</Mono>, verified {when(previous.verifiedAt)}. The next full
+            verification checks that the log still extends it.
           </p>
           <button type="button" onClick={() => (forgetHead(issuer), check.reload())}>
             Forget it
           </button>
         </>
       ) : (
-        <p>None yet: run <a href="#/verify">Verify the log</a>.</p>
+        <p>
+          None yet: run <a href="#/verify">Verify the log</a>.
+        </p>
       )}
     </section>
   );

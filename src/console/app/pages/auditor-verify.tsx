@@ -25,9 +25,9 @@ export function VerifyLog() {
     <section aria-labelledby="page-title">
       <PageTitle>Verify the log</PageTitle>
       <p>
-        Downloads every entry, hashes each with WebCrypto SHA-256 and recomputes the RFC 9162 root in this browser, compares it with the signed tree head (signature
-        checked against the node's JWKS), and checks that the log extends the head this browser verified last time. If anything differs it names the first entry the
-        signed tree does not vouch for.
+        Downloads every entry, hashes each with WebCrypto SHA-256 and recomputes the RFC 9162 root in this browser, compares it with the signed tree head
+        (signature checked against the node's JWKS), and checks that the log extends the head this browser verified last time. If anything differs it names the
+        first entry the signed tree does not vouch for.
       </p>
       <div class="actions">
         <button type="button" class="primary" id="verify-run" disabled={run.busy} onClick={() => run.go()}>

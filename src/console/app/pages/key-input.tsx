@@ -26,8 +26,8 @@ export function useKeyInput(prefix: string) {
       {(
         [
           ['generate', 'Make a key pair in this browser (you download the private key and give it to the member)'],
-          ['paste', 'Paste the member\'s public JWK'],
-          ['upload', 'Upload the member\'s public JWK file'],
+          ['paste', "Paste the member's public JWK"],
+          ['upload', "Upload the member's public JWK file"],
         ] as const
       ).map(([v, text]) => (
         <div class="check">
@@ -38,7 +38,14 @@ export function useKeyInput(prefix: string) {
       {source === 'paste' && (
         <div class="field">
           <label for={`${prefix}-jwk`}>Public JWK</label>
-          <textarea id={`${prefix}-jwk`} rows={4} spellcheck={false} value={pasted} onInput={(e: Event) => setPasted(fieldValue(e))} placeholder='{"kty":"OKP","crv":"Ed25519","x":"…"}' />
+          <textarea
+            id={`${prefix}-jwk`}
+            rows={4}
+            spellcheck={false}
+            value={pasted}
+            onInput={(e: Event) => setPasted(fieldValue(e))}
+            placeholder='{"kty":"OKP","crv":"Ed25519","x":"…"}'
+          />
         </div>
       )}
       {source === 'upload' && (
@@ -58,8 +65,8 @@ export function PrivateKeyHandover({ file, onDone }: { file: { name: string; con
     <div class="card notice" role="region" aria-label="New private key">
       <h3>Private key made in this browser</h3>
       <p>
-        The download <code>{file.name}</code> holds the member's private key. The node has only the public half: give this file to the member over a safe channel, then
-        delete your copy. It cannot be shown again.
+        The download <code>{file.name}</code> holds the member's private key. The node has only the public half: give this file to the member over a safe
+        channel, then delete your copy. It cannot be shown again.
       </p>
       <div class="actions">
         <button type="button" onClick={() => downloadJson(file.name, file.content)}>

@@ -46,7 +46,9 @@ export function CheckFile() {
     const hashes = await hashLocally(f, dihedral);
     setLocal({ name: f.name, hashes });
     const qs = queries(hashes);
-    const r = await call<{ results: MatchResult[] }>('POST', '/v1/match', { json: { hashes: qs.map(({ type, value, quality }) => ({ type, value, ...(quality !== undefined ? { quality } : {}) })) } });
+    const r = await call<{ results: MatchResult[] }>('POST', '/v1/match', {
+      json: { hashes: qs.map(({ type, value, quality }) => ({ type, value, ...(quality !== undefined ? { quality } : {}) })) },
+    });
     const byId = new Map<string, Found>();
     r.results.forEach((res, i) => {
       for (const m of res.matches) {
@@ -108,8 +110,9 @@ function LocalHashTable({ name, h }: { name: string; h: LocalHashes }) {
     <div class="card">
       <h2>Hashes of {name}</h2>
       <p class="muted">
-        {h.media.width}×{h.media.height} {h.media.format}, {h.media.bytes.toLocaleString('en-US')} bytes; decoded by this browser in {h.timings.decodeMs.toFixed(0)} ms, hashed in{' '}
-        {h.timings.hashMs.toFixed(0)} ms ({h.kernels.pdq && h.kernels.blockhash ? 'WebAssembly kernels' : 'TypeScript kernels'}).
+        {h.media.width}×{h.media.height} {h.media.format}, {h.media.bytes.toLocaleString('en-US')} bytes; decoded by this browser in{' '}
+        {h.timings.decodeMs.toFixed(0)} ms, hashed in {h.timings.hashMs.toFixed(0)} ms (
+        {h.kernels.pdq && h.kernels.blockhash ? 'WebAssembly kernels' : 'TypeScript kernels'}).
       </p>
       {h.notes.map((n) => (
         <p class="note" role="note">
@@ -225,7 +228,10 @@ function Share({ h }: { h: LocalHashes }) {
       }}
     >
       <h2 id="share-title">Share these hashes</h2>
-      <p>Shares the hashes above (not the file) with every member, under the labels you choose.{pdqOk ? '' : ` The PDQ hash (quality ${h.hashes.pdq.quality}, below ${PDQ_MIN_SHARE_QUALITY}) is left out.`}</p>
+      <p>
+        Shares the hashes above (not the file) with every member, under the labels you choose.
+        {pdqOk ? '' : ` The PDQ hash (quality ${h.hashes.pdq.quality}, below ${PDQ_MIN_SHARE_QUALITY}) is left out.`}
+      </p>
       <ErrorBox error={labels.error} context="Could not read the labels" />
       <fieldset>
         <legend>Labels</legend>
@@ -238,7 +244,10 @@ function Share({ h }: { h: LocalHashes }) {
               onChange={(e: Event) => setChosen(isChecked(e) ? [...chosen, l.id] : chosen.filter((x) => x !== l.id))}
               aria-describedby={`label-${l.id}-d`}
             />
-            <label for={`label-${l.id}`}>{l.name}</label> <span id={`label-${l.id}-d`} class="hint">{l.description}</span>
+            <label for={`label-${l.id}`}>{l.name}</label>{' '}
+            <span id={`label-${l.id}-d`} class="hint">
+              {l.description}
+            </span>
           </div>
         ))}
       </fieldset>
@@ -252,7 +261,13 @@ function Share({ h }: { h: LocalHashes }) {
         </button>
       </div>
       <ErrorBox error={share.error} context="Not shared" />
-      <Status>{shared && <p id="share-summary">Shared {shared.length} hashes ({shared.filter((s) => s.created).length} new).</p>}</Status>
+      <Status>
+        {shared && (
+          <p id="share-summary">
+            Shared {shared.length} hashes ({shared.filter((s) => s.created).length} new).
+          </p>
+        )}
+      </Status>
       {shared && (
         <ul class="plain">
           {shared.map((s) => (

@@ -25,7 +25,9 @@ export function Feed() {
   return (
     <section aria-labelledby="page-title">
       <PageTitle>Feed</PageTitle>
-      <p>Every change to the shared hashes, oldest first: what an integration pulls with <code>GET /v1/hashes?cursor=</code>.</p>
+      <p>
+        Every change to the shared hashes, oldest first: what an integration pulls with <code>GET /v1/hashes?cursor=</code>.
+      </p>
       <ErrorBox error={load.error} context="Could not read the feed" />
       <Status>{load.busy ? 'Loading…' : `${entries.length} changes${more ? ', more to load' : ', up to date'}.`}</Status>
       <div class="table-wrap">

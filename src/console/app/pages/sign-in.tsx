@@ -47,7 +47,9 @@ export function SignIn() {
     try {
       const parsed = parseKeyFile(await f.text());
       if (parsed.clientId && !clientId) setClientId(parsed.clientId);
-      setFileNote(`${parsed.jwk.crv ?? ''} private key${parsed.jwk.kid ? ` ${parsed.jwk.kid}` : ''}${parsed.clientId ? ` of client ${parsed.clientId}` : ''}: read in this browser, not sent.`);
+      setFileNote(
+        `${parsed.jwk.crv ?? ''} private key${parsed.jwk.kid ? ` ${parsed.jwk.kid}` : ''}${parsed.clientId ? ` of client ${parsed.clientId}` : ''}: read in this browser, not sent.`,
+      );
     } catch (e) {
       setFileNote(e instanceof Error ? e.message : String(e));
     }
@@ -117,7 +119,15 @@ export function SignIn() {
         </div>
         <div class="field">
           <label for="client-id">Client id</label>
-          <input id="client-id" type="text" autocomplete="username" spellcheck={false} value={clientId} onInput={(e: Event) => setClientId(fieldValue(e))} aria-describedby="client-id-hint" />
+          <input
+            id="client-id"
+            type="text"
+            autocomplete="username"
+            spellcheck={false}
+            value={clientId}
+            onInput={(e: Event) => setClientId(fieldValue(e))}
+            aria-describedby="client-id-hint"
+          />
           <p id="client-id-hint" class="hint">
             Filled in from the file when it names it.
           </p>

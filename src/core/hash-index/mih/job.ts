@@ -30,7 +30,8 @@ const CLAIM = 8;
 /** What an offload runs on the other thread: claims chunks of the job's queries until none are left, and returns their base hits (unsorted). */
 export function searchBase(job: MihJob, scratch: MihScratch): MihJobHits {
   const out: MihJobHits = [];
-  for (let claim: ReturnType<typeof claimQueries>; (claim = claimQueries(job)); ) baseRange(job, claim[0], claim[1], scratch).forEach((hits, i) => out.push([claim[0] + i, hits]));
+  for (let claim: ReturnType<typeof claimQueries>; (claim = claimQueries(job)); )
+    baseRange(job, claim[0], claim[1], scratch).forEach((hits, i) => out.push([claim[0] + i, hits]));
   return out;
 }
 

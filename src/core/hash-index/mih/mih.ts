@@ -73,7 +73,8 @@ export class MultiIndexHashing implements HammingIndex {
     if (!Number.isInteger(words) || words < 1) throw new RangeError(`words must be a positive integer, got ${words}`);
     const bits = words * 32;
     const m = options.substrings;
-    if (m !== undefined && (!Number.isInteger(m) || m < 1 || Math.ceil(bits / m) > 24)) throw new RangeError(`substrings must make widths <= 24 bits, got ${m} for ${bits} bits`);
+    if (m !== undefined && (!Number.isInteger(m) || m < 1 || Math.ceil(bits / m) > 24))
+      throw new RangeError(`substrings must make widths <= 24 bits, got ${m} for ${bits} bits`);
     this.words = words;
     this.fixedPieces = m;
     this.planner = new Planner(options.tuneRadius ?? 31);
@@ -175,7 +176,8 @@ export class MultiIndexHashing implements HammingIndex {
     const query = (q: number) => queries.subarray(q * w, (q + 1) * w);
     const r = Math.min(Math.floor(maxDistance), w * 32);
     const plan = r >= 0 && this.slots.live > 0 ? this.plan(r) : null;
-    if (!plan || !this.offload || count < 2 || count * plan.cost < this.offloadAbove) return Array.from({ length: count }, (_, q) => this.search(query(q), maxDistance));
+    if (!plan || !this.offload || count < 2 || count * plan.cost < this.offloadAbove)
+      return Array.from({ length: count }, (_, q) => this.search(query(q), maxDistance));
     const job: MihJob = { tables: this.tables(), plan, queries, maxDistance: r, next: new Int32Array(new SharedArrayBuffer(4)) };
     // Settled whatever happens here (a throw below must not leave it to reject unhandled). The
     // arrays the job reads are never rewritten: a compaction builds new ones, growth copies.
@@ -343,7 +345,8 @@ export class MultiIndexHashing implements HammingIndex {
   /** The tables as one object (what `probeBase` and an offloaded job read), made again when the slots' arrays grow. */
   private tables(): MihTables {
     const { hashes, ids, baseCount } = this.slots;
-    if (this.view?.hashes !== hashes) this.view = { words: this.words, shape: this.shape, f: this.f, baseCount, hashes, ids, offsets: this.offsets, postings: this.postings };
+    if (this.view?.hashes !== hashes)
+      this.view = { words: this.words, shape: this.shape, f: this.f, baseCount, hashes, ids, offsets: this.offsets, postings: this.postings };
     return this.view;
   }
 }

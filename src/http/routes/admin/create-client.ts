@@ -12,7 +12,8 @@ const route = protectedRoute({
   operationId: 'createClient',
   tags: ['admin'],
   summary: 'Admit a client',
-  description: 'Creates a partner, admin, auditor or peer client, optionally with its first public key. The client keeps its private key; the node only ever sees the public half.',
+  description:
+    'Creates a partner, admin, auditor or peer client, optionally with its first public key. The client keeps its private key; the node only ever sees the public half.',
   scope: 'admin',
   body: 'json',
   request: {
@@ -22,17 +23,18 @@ const route = protectedRoute({
         'application/json': {
           schema: z
             .object({
-              role: z.enum(ROLES, { error: (iss) => (iss.input === undefined ? undefined : `role must be one of ${ROLES.join(', ')}, got ${JSON.stringify(iss.input)}`) }),
+              role: z.enum(ROLES, {
+                error: (iss) => (iss.input === undefined ? undefined : `role must be one of ${ROLES.join(', ')}, got ${JSON.stringify(iss.input)}`),
+              }),
               name: plainText(200, 'name')
                 .trim()
                 .min(1, 'name must not be empty')
                 .openapi({ description: 'Who the client is (a platform, a person), 1 to 200 characters.' }),
               jwk: JwkSchema.optional(),
-              jwksUrl: z
-                .string()
-                .max(2000)
-                .optional()
-                .openapi({ description: "Peer nodes only, instead of jwk: the URL of the node's JWKS (`https://peer.example.org/.well-known/jwks.json`). Its keys are fetched from there, again for a kid not seen before, so its key rotations need no admin here." }),
+              jwksUrl: z.string().max(2000).optional().openapi({
+                description:
+                  "Peer nodes only, instead of jwk: the URL of the node's JWKS (`https://peer.example.org/.well-known/jwks.json`). Its keys are fetched from there, again for a kid not seen before, so its key rotations need no admin here.",
+              }),
             })
             .openapi('CreateClient'),
         },

@@ -18,7 +18,10 @@ const PeerSchema = z
     url: z.string().openapi({ description: "The peer's PUBLIC_URL: pulled from, and the origin its hashes keep." }),
     clientId: z.string().openapi({ description: 'The client id this node was given at the peer (role peer).' }),
     intervalMs: z.number().int(),
-    labels: z.array(LabelIdSchema).nullable().openapi({ description: 'The labels taken from this peer (a hash with none of them is not taken); null: every label.' }),
+    labels: z
+      .array(LabelIdSchema)
+      .nullable()
+      .openapi({ description: 'The labels taken from this peer (a hash with none of them is not taken); null: every label.' }),
     matching: z.boolean().openapi({ description: "Whether the peer's hashes match here. Off: they stay stored, and match nothing." }),
     status: z.enum(['active', 'paused', 'removed']),
     cursor: z.string().openapi({ description: "Where the next pull starts in the peer's feed ('' before the first batch)." }),
@@ -33,8 +36,16 @@ const PeerSchema = z
   .openapi('Peer');
 
 const interval = () =>
-  wholeNumber(PEER_INTERVAL.minMs, PEER_INTERVAL.maxMs, 'intervalMs').openapi({ description: `Milliseconds between pulls while the peer has nothing more (default ${PEER_INTERVAL.defaultMs}).` });
-const labels = () => z.array(LabelIdSchema).min(1, 'labels must name at least one label (leave it out, or null, to take every label)').max(100).nullable().openapi({ description: 'Labels to take from the peer; null or absent: every label.' });
+  wholeNumber(PEER_INTERVAL.minMs, PEER_INTERVAL.maxMs, 'intervalMs').openapi({
+    description: `Milliseconds between pulls while the peer has nothing more (default ${PEER_INTERVAL.defaultMs}).`,
+  });
+const labels = () =>
+  z
+    .array(LabelIdSchema)
+    .min(1, 'labels must name at least one label (leave it out, or null, to take every label)')
+    .max(100)
+    .nullable()
+    .openapi({ description: 'Labels to take from the peer; null or absent: every label.' });
 const IdParams = z.object({ id: z.string().max(100, 'a peer id is at most 100 characters').openapi({ description: 'The id the node gave the peer.' }) });
 const one = (description: string) => ({ 200: { description, content: { 'application/json': { schema: PeerSchema } } } });
 
@@ -67,8 +78,15 @@ const add = protectedRoute({
         'application/json': {
           schema: z
             .object({
-              url: z.string().min(1, 'url must not be empty').max(2000, 'url must be at most 2000 characters').openapi({ description: "The peer's PUBLIC_URL (what its batches name as their origin).", example: 'https://hashes.example.org' }),
-              clientId: plainText(100, 'clientId').trim().min(1, 'clientId must not be empty').openapi({ description: 'The client id the peer gave this node.' }),
+              url: z
+                .string()
+                .min(1, 'url must not be empty')
+                .max(2000, 'url must be at most 2000 characters')
+                .openapi({ description: "The peer's PUBLIC_URL (what its batches name as their origin).", example: 'https://hashes.example.org' }),
+              clientId: plainText(100, 'clientId')
+                .trim()
+                .min(1, 'clientId must not be empty')
+                .openapi({ description: 'The client id the peer gave this node.' }),
               intervalMs: interval().optional(),
               labels: labels().optional(),
               matching: z.boolean().optional().openapi({ description: "Whether the peer's hashes match here (default true)." }),
@@ -99,12 +117,20 @@ const update = protectedRoute({
   operationId: 'updatePeer',
   tags: ['federation'],
   summary: "Change a peer's settings",
-  description: "Matching switched off acts at once: the peer's hashes stay stored and match nothing until it is switched on. A change of labels applies to the batches pulled after it.",
+  description:
+    "Matching switched off acts at once: the peer's hashes stay stored and match nothing until it is switched on. A change of labels applies to the batches pulled after it.",
   scope: 'admin',
   body: 'json',
   request: {
     params: IdParams,
-    body: { required: true, content: { 'application/json': { schema: z.object({ intervalMs: interval().optional(), labels: labels().optional(), matching: z.boolean().optional() }).openapi('UpdatePeer') } } },
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: z.object({ intervalMs: interval().optional(), labels: labels().optional(), matching: z.boolean().optional() }).openapi('UpdatePeer'),
+        },
+      },
+    },
   },
   responses: { ...one('The peer.'), ...problemResponses(404) },
 });
@@ -115,7 +141,8 @@ const remove = protectedRoute({
   operationId: 'removePeer',
   tags: ['federation'],
   summary: 'Remove a peer',
-  description: "Stops pulling it, and its hashes stop matching; they stay stored (and a peer added again under the same URL starts its feed from the beginning). The peer's record is kept, marked removed.",
+  description:
+    "Stops pulling it, and its hashes stop matching; they stay stored (and a peer added again under the same URL starts its feed from the beginning). The peer's record is kept, marked removed.",
   scope: 'admin',
   body: 'none',
   request: { params: IdParams },
@@ -123,7 +150,12 @@ const remove = protectedRoute({
 });
 
 const STATUS_ROUTES = [
-  { action: 'pause', operationId: 'pausePeer', summary: 'Pause pulling a peer', description: 'No more pulls until it is resumed; its hashes keep matching (switch matching off to stop that).' },
+  {
+    action: 'pause',
+    operationId: 'pausePeer',
+    summary: 'Pause pulling a peer',
+    description: 'No more pulls until it is resumed; its hashes keep matching (switch matching off to stop that).',
+  },
   { action: 'resume', operationId: 'resumePeer', summary: 'Resume pulling a peer', description: 'Pulls again from where it stopped.' },
 ] as const;
 

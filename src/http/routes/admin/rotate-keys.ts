@@ -12,7 +12,10 @@ const route = protectedRoute({
   scope: 'admin',
   body: 'none',
   responses: {
-    200: { description: 'The new current key id and the published keys.', content: { 'application/json': { schema: z.object({ kid: z.string(), jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }) }) } } },
+    200: {
+      description: 'The new current key id and the published keys.',
+      content: { 'application/json': { schema: z.object({ kid: z.string(), jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }) }) } },
+    },
   },
 });
 

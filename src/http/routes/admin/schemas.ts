@@ -3,7 +3,9 @@ import { ROLES } from '../../../core/auth';
 
 export const JwkSchema = z
   .record(z.string(), z.unknown(), { error: (iss) => (iss.input === undefined ? undefined : 'jwk must be a JSON Web Key object') })
-  .openapi({ description: 'A public JWK: Ed25519 (`{"kty":"OKP","crv":"Ed25519","x":…}`) or P-256 (`{"kty":"EC","crv":"P-256","x":…,"y":…}`). Never the private half.' });
+  .openapi({
+    description: 'A public JWK: Ed25519 (`{"kty":"OKP","crv":"Ed25519","x":…}`) or P-256 (`{"kty":"EC","crv":"P-256","x":…,"y":…}`). Never the private half.',
+  });
 
 export const time = (description: string) => z.string().openapi({ format: 'date-time', description: `${description} (ISO 8601, UTC).` });
 
@@ -16,7 +18,10 @@ export const ClientSchema = z
     scopes: z.array(z.string()),
     createdAt: time('When the client was admitted'),
     updatedAt: time('When its status last changed'),
-    jwksUrl: z.string().optional().openapi({ description: 'A peer node registered by its JWKS URL: its keys are fetched from there (it has no registered keys).' }),
+    jwksUrl: z
+      .string()
+      .optional()
+      .openapi({ description: 'A peer node registered by its JWKS URL: its keys are fetched from there (it has no registered keys).' }),
     keys: z.array(
       z.object({
         kid: z.string(),

@@ -14,7 +14,13 @@ const OPERATIONS = [
     summary: 'Suspend a client',
     description: "Takes effect on the client's next request: its tokens stop working at once. The last active admin cannot be suspended.",
   },
-  { action: 'reactivate', operationId: 'reactivateClient', status: 'active', summary: 'Reactivate a client', description: 'The client may get tokens and use them again.' },
+  {
+    action: 'reactivate',
+    operationId: 'reactivateClient',
+    status: 'active',
+    summary: 'Reactivate a client',
+    description: 'The client may get tokens and use them again.',
+  },
 ] as const;
 
 export function register(app: OpenAPIHono<AppEnv>) {

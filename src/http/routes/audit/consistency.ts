@@ -13,11 +13,17 @@ const route = protectedRoute({
   description: 'Proves the tree of size `second` extends the tree of size `first` without changing it.',
   scope: 'audit:read',
   body: 'none',
-  request: { query: z.object({ first: wholeNumberParam(1, Number.MAX_SAFE_INTEGER, 'first'), second: wholeNumberParam(1, Number.MAX_SAFE_INTEGER, 'second') }) },
+  request: {
+    query: z.object({ first: wholeNumberParam(1, Number.MAX_SAFE_INTEGER, 'first'), second: wholeNumberParam(1, Number.MAX_SAFE_INTEGER, 'second') }),
+  },
   responses: {
     200: {
       description: 'The proof; hashes in standard base64.',
-      content: { 'application/json': { schema: z.object({ first: z.number().int(), second: z.number().int(), consistencyPath: z.array(z.string()) }).openapi('ConsistencyProof') } },
+      content: {
+        'application/json': {
+          schema: z.object({ first: z.number().int(), second: z.number().int(), consistencyPath: z.array(z.string()) }).openapi('ConsistencyProof'),
+        },
+      },
     },
   },
 });

@@ -21,7 +21,14 @@ const route = protectedRoute({
       description: 'A page of entries.',
       content: {
         'application/json': {
-          schema: z.object({ start: z.number().int(), end: z.number().int(), total: z.number().int(), entries: z.array(z.object({ index: z.number().int(), entry: z.string() })) }).openapi('AuditEntries'),
+          schema: z
+            .object({
+              start: z.number().int(),
+              end: z.number().int(),
+              total: z.number().int(),
+              entries: z.array(z.object({ index: z.number().int(), entry: z.string() })),
+            })
+            .openapi('AuditEntries'),
         },
       },
     },

@@ -13,11 +13,19 @@ const route = protectedRoute({
   description: 'The audit path proving entry `index` is in the tree of size `treeSize` (a size some signed head has, or any size up to the latest).',
   scope: 'audit:read',
   body: 'none',
-  request: { query: z.object({ index: wholeNumberParam(0, Number.MAX_SAFE_INTEGER, 'index'), treeSize: wholeNumberParam(1, Number.MAX_SAFE_INTEGER, 'treeSize') }) },
+  request: {
+    query: z.object({ index: wholeNumberParam(0, Number.MAX_SAFE_INTEGER, 'index'), treeSize: wholeNumberParam(1, Number.MAX_SAFE_INTEGER, 'treeSize') }),
+  },
   responses: {
     200: {
       description: 'The proof; hashes in standard base64.',
-      content: { 'application/json': { schema: z.object({ leafIndex: z.number().int(), treeSize: z.number().int(), leafHash: z.string(), auditPath: z.array(z.string()) }).openapi('InclusionProof') } },
+      content: {
+        'application/json': {
+          schema: z
+            .object({ leafIndex: z.number().int(), treeSize: z.number().int(), leafHash: z.string(), auditPath: z.array(z.string()) })
+            .openapi('InclusionProof'),
+        },
+      },
     },
   },
 });

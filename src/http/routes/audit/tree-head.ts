@@ -8,7 +8,9 @@ export const TreeHeadSchema = z
     treeSize: z.number().int(),
     rootHash: z.string().openapi({ description: 'Merkle root (RFC 9162), standard base64.' }),
     timestamp: z.number().int().openapi({ description: 'ms since the epoch' }),
-    signature: z.string().openapi({ description: 'Compact JWS (EdDSA, `kid` in /.well-known/jwks.json) over the RFC 8785 canonical JSON of {treeSize, rootHash, timestamp}.' }),
+    signature: z
+      .string()
+      .openapi({ description: 'Compact JWS (EdDSA, `kid` in /.well-known/jwks.json) over the RFC 8785 canonical JSON of {treeSize, rootHash, timestamp}.' }),
   })
   .openapi('SignedTreeHead');
 
@@ -21,7 +23,13 @@ const route = protectedRoute({
   description: 'A new head is made at most every few seconds while entries arrive; `fresh=true` integrates every entry so far first.',
   scope: 'audit:read',
   body: 'none',
-  request: { query: z.object({ fresh: z.enum(['true', 'false'], { error: (iss) => (iss.input === undefined ? undefined : `fresh must be true or false, got ${JSON.stringify(iss.input)}`) }).optional() }) },
+  request: {
+    query: z.object({
+      fresh: z
+        .enum(['true', 'false'], { error: (iss) => (iss.input === undefined ? undefined : `fresh must be true or false, got ${JSON.stringify(iss.input)}`) })
+        .optional(),
+    }),
+  },
   responses: {
     200: { description: 'The head.', content: { 'application/json': { schema: TreeHeadSchema } } },
   },

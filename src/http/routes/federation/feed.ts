@@ -16,8 +16,14 @@ const route = protectedRoute({
   body: 'none',
   request: {
     query: z.object({
-      cursor: z.string().max(200, 'cursor is not one this node issued; start without a cursor or pass back nextCursor unchanged').optional().openapi({ description: 'The `to` of the last batch applied; none for the beginning.' }),
-      limit: wholeNumberParam(1, FEDERATION_MAX_LIMIT, 'limit').optional().openapi({ description: `Most items in the batch (default ${FEDERATION_DEFAULT_LIMIT}).` }),
+      cursor: z
+        .string()
+        .max(200, 'cursor is not one this node issued; start without a cursor or pass back nextCursor unchanged')
+        .optional()
+        .openapi({ description: 'The `to` of the last batch applied; none for the beginning.' }),
+      limit: wholeNumberParam(1, FEDERATION_MAX_LIMIT, 'limit')
+        .optional()
+        .openapi({ description: `Most items in the batch (default ${FEDERATION_DEFAULT_LIMIT}).` }),
     }),
   },
   responses: {

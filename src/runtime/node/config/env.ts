@@ -69,7 +69,10 @@ const NODE_SETTINGS = {
 export type NodeConfig = ReturnType<typeof loadConfig>;
 
 /** Image work as configured, with the defaults that follow the core count filled in. */
-export function imageWorkSettings(c: Pick<NodeConfig, 'HASH_THREADS' | 'IMAGE_CONCURRENCY' | 'IMAGE_QUEUE'>, cores = availableParallelism()): { threads: number; concurrency: number; queue: number } {
+export function imageWorkSettings(
+  c: Pick<NodeConfig, 'HASH_THREADS' | 'IMAGE_CONCURRENCY' | 'IMAGE_QUEUE'>,
+  cores = availableParallelism(),
+): { threads: number; concurrency: number; queue: number } {
   return { threads: c.HASH_THREADS ?? cores, concurrency: c.IMAGE_CONCURRENCY ?? Math.max(2, cores), queue: c.IMAGE_QUEUE };
 }
 

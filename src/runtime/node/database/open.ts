@@ -176,7 +176,14 @@ function unpack(p: PackedResult): ResultSet {
     for (let i = columns.length - 1; i >= 0; i--) row[columns[i]] = values[i];
     return row as unknown as Row;
   });
-  return { columns: p.columns, columnTypes: [], rows, rowsAffected: p.rowsAffected, lastInsertRowid: p.lastInsertRowid, toJSON: () => ({ columns: p.columns, rows: p.rows }) };
+  return {
+    columns: p.columns,
+    columnTypes: [],
+    rows,
+    rowsAffected: p.rowsAffected,
+    lastInsertRowid: p.lastInsertRowid,
+    toJSON: () => ({ columns: p.columns, rows: p.rows }),
+  };
 }
 
 /** A libsql client whose batches all take the write lock at their start (see the opening comment). */
@@ -217,7 +224,10 @@ export async function openDatabase(url: string, opts: DatabaseOptions | string =
     // The busy timeout first: after a crash the first connection recovers the WAL, holding a lock the
     // other (the threads start together) must wait for. WAL: readers do not block the writer; a crash
     // mid-batch rolls back cleanly.
-    const started = await Promise.allSettled([ThreadClient.start(url, [busy, 'PRAGMA journal_mode = WAL', cache(WRITER_CACHE_MB)], onThreadLost), ThreadClient.start(url, [busy, cache(READER_CACHE_MB)], onThreadLost)]);
+    const started = await Promise.allSettled([
+      ThreadClient.start(url, [busy, 'PRAGMA journal_mode = WAL', cache(WRITER_CACHE_MB)], onThreadLost),
+      ThreadClient.start(url, [busy, cache(READER_CACHE_MB)], onThreadLost),
+    ]);
     const failed = started.find((x) => x.status === 'rejected');
     if (failed) {
       await Promise.all(started.map((x) => (x.status === 'fulfilled' ? x.value.close() : undefined)));

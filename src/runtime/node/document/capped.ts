@@ -42,10 +42,13 @@ export function spawnCapped(bin: string, args: string[], input: Uint8Array | nul
   });
   exited.catch(() => undefined);
   let expired = false;
-  const timer = setTimeout(() => {
-    expired = true;
-    child.kill('SIGKILL');
-  }, Math.max(0, caps.deadline - Date.now()));
+  const timer = setTimeout(
+    () => {
+      expired = true;
+      child.kill('SIGKILL');
+    },
+    Math.max(0, caps.deadline - Date.now()),
+  );
   void exited.finally(() => clearTimeout(timer)).catch(() => undefined);
   if (input && child.stdin) {
     child.stdin.on('error', () => undefined);
@@ -64,7 +67,13 @@ export function spawnCapped(bin: string, args: string[], input: Uint8Array | nul
 }
 
 /** Runs to completion, keeping at most `maxOut` bytes of stdout (`cut` says whether more came; the process is then stopped). */
-export async function runCapped(bin: string, args: string[], input: Uint8Array | null, caps: Caps, maxOut: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: Buffer; cut: boolean; expired: boolean; stderr: string }> {
+export async function runCapped(
+  bin: string,
+  args: string[],
+  input: Uint8Array | null,
+  caps: Caps,
+  maxOut: number,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: Buffer; cut: boolean; expired: boolean; stderr: string }> {
   const p = spawnCapped(bin, args, input, caps);
   const out: Buffer[] = [];
   let size = 0;

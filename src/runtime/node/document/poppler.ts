@@ -26,12 +26,19 @@ export interface PopplerOptions {
   recheckMs?: number;
 }
 
-const INSTALL_HINT = 'install poppler on this node (Debian/Ubuntu: `apt-get install poppler-utils`) or set POPPLER_PATH to the folder of its tools; images, videos, text and URLs work without it';
-const unavailable = (cause: string) => new DomainError('document_unavailable', `this node cannot hash PDFs: poppler's tools are not installed or cannot be run; ${INSTALL_HINT}`, { cause });
+const INSTALL_HINT =
+  'install poppler on this node (Debian/Ubuntu: `apt-get install poppler-utils`) or set POPPLER_PATH to the folder of its tools; images, videos, text and URLs work without it';
+const unavailable = (cause: string) =>
+  new DomainError('document_unavailable', `this node cannot hash PDFs: poppler's tools are not installed or cannot be run; ${INSTALL_HINT}`, { cause });
 const corrupt = (cause: string) => new DomainError('corrupt_media', 'the PDF does not parse: it is corrupt or truncated', { cause });
-const timedOut = (l: PdfLimits) => new DomainError('unprocessable', `hashing the PDF took longer than ${l.timeoutMs} ms and was stopped`, { extra: { timeoutMs: l.timeoutMs } });
+const timedOut = (l: PdfLimits) =>
+  new DomainError('unprocessable', `hashing the PDF took longer than ${l.timeoutMs} ms and was stopped`, { extra: { timeoutMs: l.timeoutMs } });
 const tooCostly = (l: PdfLimits, cause: string) =>
-  new DomainError('unprocessable', `the PDF could not be rendered within this node's limits (${Math.round(l.memoryBytes / 2 ** 20)} MiB of memory, ${l.timeoutMs} ms): it may hold a decompression bomb or malformed objects`, { cause });
+  new DomainError(
+    'unprocessable',
+    `the PDF could not be rendered within this node's limits (${Math.round(l.memoryBytes / 2 ** 20)} MiB of memory, ${l.timeoutMs} ms): it may hold a decompression bomb or malformed objects`,
+    { cause },
+  );
 
 /** Exit status 127 from the shell: the tool itself was not found. */
 const NOT_FOUND = 127;
@@ -84,7 +91,9 @@ export class PopplerPdfRenderer implements PdfRenderer {
 
   private async checkTools(): Promise<string> {
     const caps = { memoryBytes: 0, deadline: Date.now() + 10_000 };
-    const runs = await Promise.all(['pdfinfo', 'pdftoppm', 'pdftotext'].map((t) => runCapped(this.tool(t), ['-v'], null, caps, 4096).catch((e: Error) => ({ code: -1, stderr: e.message }))));
+    const runs = await Promise.all(
+      ['pdfinfo', 'pdftoppm', 'pdftotext'].map((t) => runCapped(this.tool(t), ['-v'], null, caps, 4096).catch((e: Error) => ({ code: -1, stderr: e.message }))),
+    );
     runs.forEach((r, i) => {
       if (r.code !== 0) throw unavailable(`${this.tool(['pdfinfo', 'pdftoppm', 'pdftotext'][i])} -v exited with ${r.code}: ${lastLine(r.stderr)}`);
     });
@@ -110,7 +119,9 @@ export class PopplerPdfRenderer implements PdfRenderer {
     if (!Number.isInteger(pages)) throw corrupt('pdfinfo printed no page count');
     if (pages === 0) throw new DomainError('corrupt_media', 'the PDF has no pages');
     if (pages > limits.maxPages) {
-      throw new DomainError('unprocessable', `the PDF has ${pages} pages; this node hashes PDFs of at most ${limits.maxPages} pages`, { extra: { pages, maxPages: limits.maxPages } });
+      throw new DomainError('unprocessable', `the PDF has ${pages} pages; this node hashes PDFs of at most ${limits.maxPages} pages`, {
+        extra: { pages, maxPages: limits.maxPages },
+      });
     }
     // One pixel per point at 72 dpi; scale for another resolution.
     const scale = PDF_RENDER_DPI / 72;
@@ -118,9 +129,13 @@ export class PopplerPdfRenderer implements PdfRenderer {
       const w = Math.ceil(Number(m[2]) * scale);
       const h = Math.ceil(Number(m[3]) * scale);
       if (w * h > limits.maxPagePixels) {
-        throw new DomainError('unprocessable', `page ${m[1]} of the PDF measures ${m[2]} x ${m[3]} points (${w} x ${h} pixels at ${PDF_RENDER_DPI} dpi); this node renders pages of at most ${limits.maxPagePixels} pixels`, {
-          extra: { page: Number(m[1]), maxPagePixels: limits.maxPagePixels },
-        });
+        throw new DomainError(
+          'unprocessable',
+          `page ${m[1]} of the PDF measures ${m[2]} x ${m[3]} points (${w} x ${h} pixels at ${PDF_RENDER_DPI} dpi); this node renders pages of at most ${limits.maxPagePixels} pixels`,
+          {
+            extra: { page: Number(m[1]), maxPagePixels: limits.maxPagePixels },
+          },
+        );
       }
     }
     return { pages, encrypted: /^Encrypted:\s+yes/m.test(out) };
@@ -175,14 +190,18 @@ class PpmReader {
       if (!this.page) {
         const m = /^P6\s+(\d+)\s+(\d+)\s+255\s/.exec(this.buf.subarray(0, 64).toString('latin1'));
         if (!m) {
-          if (this.buf.length >= 64) throw new DomainError('corrupt_media', 'the PDF renderer produced output this node does not read', { cause: 'no PPM header' });
+          if (this.buf.length >= 64)
+            throw new DomainError('corrupt_media', 'the PDF renderer produced output this node does not read', { cause: 'no PPM header' });
           return;
         }
         const width = Number(m[1]);
         const height = Number(m[2]);
         if (width * height > this.maxPixels) {
           this.tooLarge = true;
-          throw new DomainError('unprocessable', `a page of the PDF renders to ${width} x ${height} pixels; this node renders pages of at most ${this.maxPixels} pixels`);
+          throw new DomainError(
+            'unprocessable',
+            `a page of the PDF renders to ${width} x ${height} pixels; this node renders pages of at most ${this.maxPixels} pixels`,
+          );
         }
         this.page = { width, height, rgba: new Uint8Array(width * height * 4), filled: 0 };
         this.buf = this.buf.subarray(m[0].length);
@@ -210,5 +229,11 @@ class PpmReader {
 
 /** A tool's last complaint, for the log (never the client). */
 function lastLine(s: string): string {
-  return (s.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? '').slice(0, 200);
+  return (
+    s
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .pop() ?? ''
+  ).slice(0, 200);
 }

@@ -38,9 +38,13 @@ export class SharpImageDecoder implements ImageDecoder {
     const width = meta.width ?? 0;
     const height = meta.height ?? 0;
     if (width * height > this.opts.maxPixels) {
-      throw new DomainError('image_too_large', `image declares ${width}x${height} pixels (${width * height}); this node decodes at most ${this.opts.maxPixels} pixels`, {
-        extra: { width, height, maxPixels: this.opts.maxPixels },
-      });
+      throw new DomainError(
+        'image_too_large',
+        `image declares ${width}x${height} pixels (${width * height}); this node decodes at most ${this.opts.maxPixels} pixels`,
+        {
+          extra: { width, height, maxPixels: this.opts.maxPixels },
+        },
+      );
     }
     if (width < MIN_IMAGE_SIDE || height < MIN_IMAGE_SIDE) {
       throw new DomainError('image_too_small', `image is ${width}x${height}; both sides must be at least ${MIN_IMAGE_SIDE} pixels to hash`, {

@@ -38,6 +38,11 @@ function warmUp(): void {
   const rnd = mulberry32(1);
   const n = 20_000;
   const hashes = Uint32Array.from({ length: n * 8 }, () => rnd());
-  const index = MultiIndexHashing.build(Int32Array.from({ length: n }, (_, i) => i), hashes, 8, { offload: async (job) => searchBase(job, scratch), offloadAbove: 0 });
+  const index = MultiIndexHashing.build(
+    Int32Array.from({ length: n }, (_, i) => i),
+    hashes,
+    8,
+    { offload: async (job) => searchBase(job, scratch), offloadAbove: 0 },
+  );
   for (let round = 0; round < 3; round++) void index.searchMany(hashes.subarray(0, 500 * 8), 31);
 }

@@ -15,7 +15,15 @@
  */
 import { basename, dirname, join } from 'node:path';
 import { DomainError } from '../../../core/errors';
-import { sniffVideoContainer, type OpenedVideo, type VideoContainer, type VideoDecodeOptions, type VideoDecoder, type VideoFrame, type VideoInfo } from '../../../core/video';
+import {
+  sniffVideoContainer,
+  type OpenedVideo,
+  type VideoContainer,
+  type VideoDecodeOptions,
+  type VideoDecoder,
+  type VideoFrame,
+  type VideoInfo,
+} from '../../../core/video';
 import { withServer, withServerGen } from './loopback';
 import { exitOf, lastLine, run, start, tail, unavailable } from './processes';
 
@@ -59,7 +67,6 @@ const DEMUXER: Record<VideoContainer, string> = {
   ogg: 'ogg',
 };
 
-
 export class FfmpegVideoDecoder implements VideoDecoder {
   private readonly ffmpeg: string;
   private readonly ffprobe: string;
@@ -98,7 +105,8 @@ export class FfmpegVideoDecoder implements VideoDecoder {
 
   async open(bytes: Uint8Array, limits: VideoDecodeOptions): Promise<OpenedVideo> {
     const container = sniffVideoContainer(bytes);
-    if (!container) throw new DomainError('unsupported_media_type', 'not a video container this node reads (MP4, MOV, WebM, Matroska, AVI, FLV, ASF, MPEG-TS/PS, Ogg)');
+    if (!container)
+      throw new DomainError('unsupported_media_type', 'not a video container this node reads (MP4, MOV, WebM, Matroska, AVI, FLV, ASF, MPEG-TS/PS, Ogg)');
     const { fpsMode } = await this.version();
     const deadline = Date.now() + limits.timeoutMs;
     const input = ['-protocol_whitelist', 'http,tcp', '-f', DEMUXER[container]];
@@ -128,7 +136,10 @@ export class FfmpegVideoDecoder implements VideoDecoder {
 
   private async checkTools(): Promise<Tools> {
     const deadline = Date.now() + 10_000;
-    const [ffmpeg, ffprobe] = await Promise.all([run(this.ffmpeg, ['-hide_banner', '-version'], deadline), run(this.ffprobe, ['-hide_banner', '-version'], deadline)]);
+    const [ffmpeg, ffprobe] = await Promise.all([
+      run(this.ffmpeg, ['-hide_banner', '-version'], deadline),
+      run(this.ffprobe, ['-hide_banner', '-version'], deadline),
+    ]);
     if (ffmpeg.code !== 0) throw unavailable(`${this.ffmpeg} -version exited with ${ffmpeg.code}: ${lastLine(ffmpeg.stderr)}`);
     if (ffprobe.code !== 0) throw unavailable(`${this.ffprobe} -version exited with ${ffprobe.code}: ${lastLine(ffprobe.stderr)}`);
     const line = ffmpeg.stdout.toString('utf8').split('\n')[0].trim();
@@ -145,7 +156,16 @@ export class FfmpegVideoDecoder implements VideoDecoder {
   }
 
   private async probe(url: string, input: string[], container: VideoContainer, deadline: number, limits: VideoDecodeOptions) {
-    const args = ['-v', 'error', ...input, '-show_entries', 'stream=index,codec_type,width,height,avg_frame_rate,r_frame_rate,nb_frames,duration:stream_disposition=attached_pic:format=duration', '-of', 'json', url];
+    const args = [
+      '-v',
+      'error',
+      ...input,
+      '-show_entries',
+      'stream=index,codec_type,width,height,avg_frame_rate,r_frame_rate,nb_frames,duration:stream_disposition=attached_pic:format=duration',
+      '-of',
+      'json',
+      url,
+    ];
     const { code, stdout, stderr } = await run(this.ffprobe, args, deadline);
     if (code !== 0) throw corrupt(container, `ffprobe exited with ${code}: ${lastLine(stderr)}`);
     let parsed: ProbeOutput;
@@ -160,17 +180,26 @@ export class FfmpegVideoDecoder implements VideoDecoder {
     const height = stream.height ?? 0;
     if (width < 1 || height < 1) throw new DomainError('undecodable_media', `the ${container} video declares no frame size`);
     if (width * height > this.maxPixels) {
-      throw new DomainError('undecodable_media', `the ${container} video declares ${width}x${height} frames; this node decodes at most ${this.maxPixels} pixels a frame`, {
-        extra: { width, height, maxPixels: this.maxPixels },
-      });
+      throw new DomainError(
+        'undecodable_media',
+        `the ${container} video declares ${width}x${height} frames; this node decodes at most ${this.maxPixels} pixels a frame`,
+        {
+          extra: { width, height, maxPixels: this.maxPixels },
+        },
+      );
     }
     const frameRate = rate(stream.avg_frame_rate) || rate(stream.r_frame_rate);
-    if (!(frameRate > 0 && frameRate <= 1000)) throw new DomainError('undecodable_media', `the ${container} video declares an unusable frame rate (${stream.avg_frame_rate})`);
+    if (!(frameRate > 0 && frameRate <= 1000))
+      throw new DomainError('undecodable_media', `the ${container} video declares an unusable frame rate (${stream.avg_frame_rate})`);
     const durationSeconds = positive(stream.duration) || positive(parsed.format?.duration);
     if (durationSeconds > limits.maxDurationSeconds) {
-      throw new DomainError('unprocessable', `the video lasts ${durationSeconds.toFixed(1)} s; this node hashes videos of at most ${limits.maxDurationSeconds} s`, {
-        extra: { durationSeconds, maxDurationSeconds: limits.maxDurationSeconds },
-      });
+      throw new DomainError(
+        'unprocessable',
+        `the video lasts ${durationSeconds.toFixed(1)} s; this node hashes videos of at most ${limits.maxDurationSeconds} s`,
+        {
+          extra: { durationSeconds, maxDurationSeconds: limits.maxDurationSeconds },
+        },
+      );
     }
     const step = Math.max(1, Math.floor(limits.secondsPerFrame * frameRate));
     const nbFrames = positive(stream.nb_frames);
@@ -206,10 +235,13 @@ export class FfmpegVideoDecoder implements VideoDecoder {
     const exited = exitOf(child);
     exited.catch(() => undefined); // awaited below; this only keeps an early spawn error from counting as unhandled
     let expired = false;
-    const timer = setTimeout(() => {
-      expired = true;
-      child.kill('SIGKILL');
-    }, Math.max(0, deadline - Date.now()));
+    const timer = setTimeout(
+      () => {
+        expired = true;
+        child.kill('SIGKILL');
+      },
+      Math.max(0, deadline - Date.now()),
+    );
     const frameBytes = width * height * 4;
     let frame = new Uint8Array(frameBytes);
     let filled = 0;
@@ -240,7 +272,11 @@ export class FfmpegVideoDecoder implements VideoDecoder {
       // A truncated file decodes "successfully" up to the cut: the demuxer's complaint, or far fewer
       // frames than the index promised, give it away. (Edit lists may hide a few frames: a margin.)
       if (/partial file|truncat/i.test(log.toString('utf8')) || (expectedFrames > 0 && count < Math.floor(expectedFrames * 0.9) - 1)) {
-        throw new DomainError('corrupt_media', `the ${info.format} video is truncated or corrupt: ${count} of ${expectedFrames || 'its'} sampled frames decoded`, { cause: lastLine(log) || undefined });
+        throw new DomainError(
+          'corrupt_media',
+          `the ${info.format} video is truncated or corrupt: ${count} of ${expectedFrames || 'its'} sampled frames decoded`,
+          { cause: lastLine(log) || undefined },
+        );
       }
     } finally {
       clearTimeout(timer);
@@ -278,7 +314,9 @@ function positive(s: string | undefined): number {
 const tooMany = (l: VideoDecodeOptions) =>
   new DomainError('unprocessable', `the video has more than ${l.maxFrames} frames to hash at this sampling rate`, { extra: { maxFrames: l.maxFrames } });
 const tooLong = (l: VideoDecodeOptions) =>
-  new DomainError('unprocessable', `the video lasts longer than ${l.maxDurationSeconds} s, the most this node hashes`, { extra: { maxDurationSeconds: l.maxDurationSeconds } });
+  new DomainError('unprocessable', `the video lasts longer than ${l.maxDurationSeconds} s, the most this node hashes`, {
+    extra: { maxDurationSeconds: l.maxDurationSeconds },
+  });
 /** ffmpeg's and ffprobe's own text stays in the cause, for the log. */
 const corrupt = (format: string, cause: unknown) =>
   new DomainError('corrupt_media', `the ${format.toUpperCase()} video does not decode: it is corrupt or truncated`, { cause });

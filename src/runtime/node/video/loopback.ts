@@ -9,7 +9,6 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-
 interface Served {
   url: string;
   close(): Promise<void>;
@@ -53,7 +52,12 @@ function respond(req: IncomingMessage, res: ServerResponse, path: string, body: 
       res.writeHead(416, { 'Content-Range': `bytes */${size}` }).end();
       return;
     }
-    res.writeHead(206, { 'Accept-Ranges': 'bytes', 'Content-Range': `bytes ${start}-${end}/${size}`, 'Content-Length': end - start + 1, 'Content-Type': 'application/octet-stream' });
+    res.writeHead(206, {
+      'Accept-Ranges': 'bytes',
+      'Content-Range': `bytes ${start}-${end}/${size}`,
+      'Content-Length': end - start + 1,
+      'Content-Type': 'application/octet-stream',
+    });
   } else {
     res.writeHead(200, { 'Accept-Ranges': 'bytes', 'Content-Length': size, 'Content-Type': 'application/octet-stream' });
   }

@@ -8,7 +8,8 @@ import { DomainError } from '../../../core/errors';
 
 const INSTALL_HINT = 'install ffmpeg on this node (Debian/Ubuntu: `apt-get install ffmpeg`) or set FFMPEG_PATH to it; images work without it';
 /** What a client is told when ffmpeg cannot be run; which binary and why go to the log. */
-export const unavailable = (cause: string) => new DomainError('video_unavailable', `this node cannot hash videos: ffmpeg is not installed or cannot be run; ${INSTALL_HINT}`, { cause });
+export const unavailable = (cause: string) =>
+  new DomainError('video_unavailable', `this node cannot hash videos: ffmpeg is not installed or cannot be run; ${INSTALL_HINT}`, { cause });
 
 /** The environment ffmpeg runs in: without proxies, which would send the loopback URL elsewhere. */
 function childEnv(): NodeJS.ProcessEnv {
@@ -54,10 +55,13 @@ export async function run(bin: string, args: string[], deadline: number): Promis
     else child.kill('SIGKILL');
   });
   let expired = false;
-  const timer = setTimeout(() => {
-    expired = true;
-    child.kill('SIGKILL');
-  }, Math.max(0, deadline - Date.now()));
+  const timer = setTimeout(
+    () => {
+      expired = true;
+      child.kill('SIGKILL');
+    },
+    Math.max(0, deadline - Date.now()),
+  );
   try {
     const code = await exitOf(child);
     if (expired) {
@@ -76,6 +80,17 @@ export async function run(bin: string, args: string[], deadline: number): Promis
 /** ffmpeg's last complaint, usually the one that says what went wrong: for the log. */
 export function lastLine(b: Buffer): string {
   // ffmpeg prefixes lines with "[demuxer @ 0x...]" and names the one-shot URL: neither helps.
-  const line = b.toString('utf8').split('\n').map((l) => l.replace(/^\[[^\]]*\]\s*/, '').replace(/https?:\/\/127\.0\.0\.1:\d+\/[0-9a-f]+:?\s*/g, '').trim()).filter(Boolean).pop() ?? '';
+  const line =
+    b
+      .toString('utf8')
+      .split('\n')
+      .map((l) =>
+        l
+          .replace(/^\[[^\]]*\]\s*/, '')
+          .replace(/https?:\/\/127\.0\.0\.1:\d+\/[0-9a-f]+:?\s*/g, '')
+          .trim(),
+      )
+      .filter(Boolean)
+      .pop() ?? '';
   return line.slice(0, 200);
 }

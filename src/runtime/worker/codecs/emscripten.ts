@@ -29,7 +29,9 @@ export async function emscriptenDecode(factory: Factory, module: WebAssembly.Mod
       noInitialRun: true,
       instantiateWasm(imports: WebAssembly.Imports, done: (i: WebAssembly.Instance) => void) {
         const instance = new WebAssembly.Instance(module, imports);
-        memory = [...Object.values(instance.exports), ...Object.values(imports).flatMap((ns) => Object.values(ns))].find((v) => v instanceof WebAssembly.Memory) as WebAssembly.Memory | undefined;
+        memory = [...Object.values(instance.exports), ...Object.values(imports).flatMap((ns) => Object.values(ns))].find(
+          (v) => v instanceof WebAssembly.Memory,
+        ) as WebAssembly.Memory | undefined;
         done(instance);
         return instance.exports;
       },
@@ -56,7 +58,12 @@ export async function emscriptenDecode(factory: Factory, module: WebAssembly.Mod
     globalThis.Uint8ClampedArray = copying;
   }
   if (!out) throw new CodecError(said.join('; ') || 'the decoder returned nothing');
-  return { width: out.width, height: out.height, rgba: new Uint8Array(out.data.buffer, out.data.byteOffset, out.data.byteLength), heapBytes: memory?.buffer.byteLength };
+  return {
+    width: out.width,
+    height: out.height,
+    rgba: new Uint8Array(out.data.buffer, out.data.byteOffset, out.data.byteLength),
+    heapBytes: memory?.buffer.byteLength,
+  };
 }
 
 /** Uint8ClampedArray, except that `new` on another typed array gives a view of its memory, not a copy. */

@@ -55,7 +55,8 @@ function instantiate(module: WebAssembly.Module): { wasm: PngExports; take(i: nu
     __wbg_buffer: (o) => add((heap[o] as WebAssembly.Memory).buffer),
     __wbg_newwithbyteoffsetandlength: (o, off, len) => add(new Uint16Array(heap[o] as ArrayBuffer, off >>> 0, len >>> 0)),
     __wbindgen_object_drop_ref: (o) => void take(o),
-    __wbg_newwithownedu8clampedarrayandsh: (ptr, len, w, h) => add({ width: w >>> 0, height: h >>> 0, rgba: new Uint8Array(wasm.memory.buffer, ptr >>> 0, len >>> 0) } satisfies Pixels),
+    __wbg_newwithownedu8clampedarrayandsh: (ptr, len, w, h) =>
+      add({ width: w >>> 0, height: h >>> 0, rgba: new Uint8Array(wasm.memory.buffer, ptr >>> 0, len >>> 0) } satisfies Pixels),
     __wbindgen_throw: (ptr, len) => {
       message = new TextDecoder().decode(new Uint8Array(wasm.memory.buffer, ptr >>> 0, len >>> 0));
       throw new CodecError(message);
@@ -91,6 +92,11 @@ export function decodePng(module: WebAssembly.Module, bytes: Uint8Array): Pixels
 export function decodePng16(module: WebAssembly.Module, bytes: Uint8Array): Pixels16 {
   return call(module, bytes, (b, ptr) => {
     const p = b.wasm.decode_rgba16(ptr, bytes.byteLength) >>> 0;
-    return { width: b.wasm.imagedatargba16_width(p) >>> 0, height: b.wasm.imagedatargba16_height(p) >>> 0, rgba16: b.take(b.wasm.imagedatargba16_data(p)) as Uint16Array, heapBytes: b.wasm.memory.buffer.byteLength };
+    return {
+      width: b.wasm.imagedatargba16_width(p) >>> 0,
+      height: b.wasm.imagedatargba16_height(p) >>> 0,
+      rgba16: b.take(b.wasm.imagedatargba16_data(p)) as Uint16Array,
+      heapBytes: b.wasm.memory.buffer.byteLength,
+    };
   });
 }

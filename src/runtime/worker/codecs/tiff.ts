@@ -20,7 +20,8 @@ export function tiffLayoutProblem(t: NonNullable<ImageHeader['tiff']>): string |
   if (!COMPRESSIONS.has(t.compression)) return `compression ${t.compression}`;
   if (t.sampleFormat !== 1 || t.bitsPerSample.some((b) => b !== 8)) return `${t.bitsPerSample.join('/')}-bit samples`;
   const extra = t.samplesPerPixel - colour;
-  if (extra < 0 || extra > 1 || (extra === 1 && t.extraSamples[0] !== 2)) return extra === 1 ? 'premultiplied or unspecified extra sample' : `${t.samplesPerPixel} samples per pixel`;
+  if (extra < 0 || extra > 1 || (extra === 1 && t.extraSamples[0] !== 2))
+    return extra === 1 ? 'premultiplied or unspecified extra sample' : `${t.samplesPerPixel} samples per pixel`;
   return null;
 }
 
