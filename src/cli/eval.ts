@@ -22,7 +22,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HASH_SPECS } from '../core/hashes';
-import { ROBUST_RULES } from '../core/robust';
+import { ROBUST_RULES, rulesText } from '../core/robust';
 import { main, parse } from './args';
 import { buildCorpus, hashLocally, loadOriginals, originalPixels, type Corpus, type Original } from './eval/corpus';
 import { EDITS, editRandom } from './eval/edits';
@@ -225,14 +225,7 @@ main(async () => {
       thresholds:
         query.get('robust') === 'false'
           ? `the node's plain defaults (${['pdq', 'blockhash'].map((t) => `${t} ≤ ${HASH_SPECS[t as 'pdq'].defaultMaxDistance}`).join(', ')}, md5 and sha256 equal)`
-          : `robust matching, the node's default (core/robust rules.ts: ${(['pdq', 'blockhash'] as const)
-              .map(
-                (t) =>
-                  `${t} ≤ ${Object.entries(ROBUST_RULES.maxDistance[t])
-                    .map(([k, v]) => `${v} (${k})`)
-                    .join(', ')}, quality ≥ ${ROBUST_RULES.minQuality[t]}`,
-              )
-              .join('; ')}; md5 and sha256 equal)`,
+          : `robust matching, the node's default (core/robust rules.ts: ${rulesText(ROBUST_RULES)}; md5 and sha256 equal)`,
       corpus: [...byPkg.values()],
       lowQualityOriginals: shared.filter((x) => x.lowQuality).length,
       droppedNote: `When the corpus was picked (${corpus.generated}), ${corpus.candidates} candidate files were looked at: ${dropped}.`,

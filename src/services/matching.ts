@@ -7,6 +7,7 @@
 import { DomainError } from '../core/errors';
 import { HASH_SPECS, isListHashType, THRESHOLDS, type HashType } from '../core/hashes';
 import type { ItemRef } from '../core/items';
+import type { HashDetail } from '../storage/types';
 import { dihedralFromHash, PDQ_DIHEDRAL_VARIANTS } from '../core/pdq';
 import type { ServiceDeps } from './deps';
 import type { MatchTally } from './observe';
@@ -41,6 +42,12 @@ export interface Match {
    * of the other perceptual type matched: one weak signal, to be checked by a person.
    */
   weak?: boolean;
+  /**
+   * Robust matching, internal: within its type's `together` threshold only, so a match only if the
+   * same item matched through the other perceptual type too (robust-matching settleTogether removes
+   * the flag, or the match).
+   */
+  together?: boolean;
   /** A video matched a stored video: the vPDQ shares, in percent. */
   video?: { queryMatchPercent: number; candidateMatchPercent: number };
   /** An image matched a frame of a video: that frame. */
@@ -115,7 +122,7 @@ export async function matchParsed(
   deps: ServiceDeps,
   queries: HashWithVariants[],
   thresholds: Record<HashType, number>,
-  opts: { weakMargin?: number; onePerShare?: boolean } = {},
+  opts: { judge?: HitJudge; weakMargin?: number; onePerShare?: boolean } = {},
 ): Promise<MatchAnswer[]> {
   // A half-loaded index would miss hashes: say so rather than answer "no match".
   if (!deps.index.ready())
@@ -135,7 +142,8 @@ export async function matchParsed(
       if (maxDistance >= 0) list.push({ query: i, variant: p.variant, value: p.value, maxDistance });
     }
   });
-  const best = queries.map(() => new Map<number, { distance: number; variant?: string; maxDistance: number }>());
+  // Per query, per stored hash: every variant that came within its lookup distance.
+  const near = queries.map(() => new Map<number, { distance: number; variant?: string; maxDistance: number }[]>());
   await Promise.all(
     [...probes].map(async ([type, list]) => {
       if (!list.length) return;
@@ -148,17 +156,28 @@ export async function matchParsed(
       list.forEach((p, k) => {
         for (const h of found[k]) {
           if (h.distance > p.maxDistance) continue;
-          const cur = best[p.query].get(h.seq);
-          if (!cur || h.distance < cur.distance) best[p.query].set(h.seq, { distance: h.distance, variant: p.variant, maxDistance: p.maxDistance });
+          const seen = near[p.query].get(h.seq);
+          const hit = { distance: h.distance, variant: p.variant, maxDistance: p.maxDistance };
+          if (seen) seen.push(hit);
+          else near[p.query].set(h.seq, [hit]);
         }
       });
     }),
   );
-  const hits = best.map((b) => [...b].map(([seq, x]) => ({ seq, ...x })).sort((a, c) => a.distance - c.distance || a.seq - c.seq));
   const inVideos = await stillsInVideos(deps, queries, thresholds.pdq);
-  const details = new Map((await deps.hashes.getBySeqs(hits.flat().map((h) => h.seq))).map((d) => [d.seq, d]));
+  const details = new Map((await deps.hashes.getBySeqs(near.flatMap((n) => [...n.keys()]))).map((d) => [d.seq, d]));
   const origins = await deps.origins.matching();
-  const seenShares = queries.map(() => new Set<string>());
+  const hits = near.map((n, i) => {
+    const out: Hit[] = [];
+    for (const [seq, tried] of n) {
+      const d = details.get(seq);
+      // The index follows commits; a hash retracted a moment ago must still never match.
+      if (!matchable(d, origins)) continue;
+      const pick = pickHit(queries[i].type, tried, d.items, opts.judge);
+      if (pick) out.push({ seq, detail: d, ...pick });
+    }
+    return out.sort((a, c) => a.distance - c.distance || a.seq - c.seq);
+  });
   const found = queries.map(
     (q, i): MatchResult =>
       videos[i] ??
@@ -166,21 +185,12 @@ export async function matchParsed(
         query: { type: q.type, value: q.value, ...(q.quality !== undefined ? { quality: q.quality } : {}) },
         ...(q.type === 'pdq' && q.quality !== undefined && q.quality < THRESHOLDS.pdq.minQuality ? { lowQuality: true } : {}),
         matches: [
-          ...hits[i].flatMap((hit) => {
-            const d = details.get(hit.seq);
-            // The index follows commits; a hash retracted a moment ago must still never match.
-            if (!matchable(d, origins)) return [];
-            // Robust matching: the nearest of the hashes one item holds (its whole image, regions, crops).
-            // A hash in several items answers while one of them has not answered yet.
-            if (opts.onePerShare) {
-              const keys = shareKeys(d);
-              if (keys.every((k) => seenShares[i].has(k))) return [];
-              for (const k of keys) seenShares[i].add(k);
-            }
-            const m = matchOf(d, hit.distance);
+          ...(opts.onePerShare ? onePerShare(hits[i]) : hits[i]).map((hit) => {
+            const m = matchOf(hit.detail, hit.distance);
             if (hit.variant) m.variant = hit.variant;
-            if (opts.weakMargin !== undefined && hit.distance > hit.maxDistance - opts.weakMargin) m.weak = true;
-            return [m];
+            if (hit.together) m.together = true;
+            else if (opts.weakMargin !== undefined && hit.distance > hit.threshold - opts.weakMargin) m.weak = true;
+            return m;
           }),
           ...(inVideos.get(i) ?? []),
         ],
@@ -188,6 +198,70 @@ export async function matchParsed(
   );
   deps.metrics.matched(elapsed(), tallyMatches(found));
   return found.map((r, i) => answer(r, queries[i]));
+}
+
+/**
+ * Robust matching's rule for one hit (core/robust rules.ts hitStrength): a query variant met a stored
+ * hash, whose items name the variants it stands for, at a distance. `alone` matches on its own
+ * (within `threshold`); `together` only when the same item matched through the other perceptual type
+ * too (services/robust-matching settleTogether); null not at all.
+ */
+export type HitJudge = (
+  type: HashType,
+  queryVariant: string | undefined,
+  storedVariants: readonly string[],
+  distance: number,
+  /** The distance the variant was looked up within (the plain threshold, for types the judge does not rule). */
+  maxDistance: number,
+) => { strength: 'alone' | 'together'; threshold: number } | null;
+
+interface Hit {
+  seq: number;
+  detail: HashDetail;
+  distance: number;
+  variant?: string;
+  threshold: number;
+  together: boolean;
+}
+
+/**
+ * Of the query variants that met one stored hash, the one that counts: the nearest within its
+ * threshold; with a judge, the nearest that matches alone, else the nearest that matches together.
+ */
+function pickHit(
+  type: HashType,
+  tried: { distance: number; variant?: string; maxDistance: number }[],
+  items: readonly ItemRef[],
+  judge: HitJudge | undefined,
+): Omit<Hit, 'seq' | 'detail'> | null {
+  let best: Omit<Hit, 'seq' | 'detail'> | null = null;
+  const stored = items.length ? items.map((it) => it.variant) : ['whole'];
+  for (const t of tried) {
+    const j = judge ? judge(type, t.variant, stored, t.distance, t.maxDistance) : { strength: 'alone' as const, threshold: t.maxDistance };
+    if (!j) continue;
+    const c = { distance: t.distance, variant: t.variant, threshold: j.threshold, together: j.strength === 'together' };
+    if (!best || (best.together && !c.together) || (best.together === c.together && c.distance < best.distance)) best = c;
+  }
+  return best;
+}
+
+/**
+ * Robust matching: one hit per item (its whole image, regions, crops), the nearest that matches
+ * alone, else the nearest that matches together; a hash in several items answers while one of them
+ * has not answered yet. In order of distance.
+ */
+function onePerShare(hits: Hit[]): Hit[] {
+  const seen = new Set<string>();
+  const out: Hit[] = [];
+  for (const pass of [false, true])
+    for (const h of hits) {
+      if (h.together !== pass) continue;
+      const keys = shareKeys(h.detail);
+      if (keys.every((k) => seen.has(k))) continue;
+      for (const k of keys) seen.add(k);
+      out.push(h);
+    }
+  return out.sort((a, c) => a.distance - c.distance || a.seq - c.seq);
 }
 
 /**

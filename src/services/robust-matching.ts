@@ -4,10 +4,11 @@
  * a query's whole image, its rotations and mirrors and its regions are looked up, each at the
  * threshold the rule table (core/robust rules.ts) gives its class.
  */
-import { queryClass, ROBUST_RULES, type RobustRules, type RobustType } from '../core/robust';
+import { hitStrength, lookupRadius, queryClass, ROBUST_RULES, storedClass, type RobustRules, type RobustType } from '../core/robust';
 import type { HashWithVariants, MediaHashes, RobustVariant } from './hashing';
 import { hashList } from './hashing';
-import type { MatchAnswer } from './matching';
+import { matchParsed, resolveThresholds, type HitJudge, type Match, type MatchAnswer } from './matching';
+import type { ServiceDeps } from './deps';
 
 /** A perceptual hash left out of a share, and why, in the node's words. */
 export interface OmittedHash {
@@ -34,7 +35,8 @@ function gateProblem(h: RobustVariant, all: RobustVariant[], rules: RobustRules)
   if (q < min) return `${GATE_WHY[h.type]} ${q} is below ${min}: the ${region} is too flat for this hash to tell it from unrelated images`;
   if (h.type === 'blockhash') {
     const pdq = all.find((x) => x.type === 'pdq' && x.variant === h.variant)?.quality ?? 0;
-    if (pdq < rules.minQuality.pdq) return `the ${region}'s PDQ quality ${pdq} is below ${rules.minQuality.pdq}: too smooth for blockhash as well`;
+    const need = rules.blockhashMinPdqQuality;
+    if (pdq < need) return `the ${region}'s PDQ quality ${pdq} is below ${need}: too smooth for blockhash as well`;
   }
   return null;
 }
@@ -58,8 +60,9 @@ export function shareableImageHashes(
 
 /**
  * The queries of a robust image match: PDQ and blockhash each with their rotations and mirrors and
- * the image's regions as variants, each at its class's threshold (-1 below the quality gate: not
- * looked up); md5 and sha256 as they are.
+ * the image's regions as variants, each looked up within the widest distance its class may match at
+ * (-1 below the quality gate: not looked up; robustJudge then decides per stored variant); md5 and
+ * sha256 as they are.
  */
 export function robustImageQueries(h: MediaHashes, rules: RobustRules = ROBUST_RULES): HashWithVariants[] {
   const robust = h.robust ?? [];
@@ -73,12 +76,55 @@ export function robustImageQueries(h: MediaHashes, rules: RobustRules = ROBUST_R
     const wholeOk = usable(type, 'whole');
     const turned = (q.variants ?? [{ variant: 'original', value: q.value }]).map((v) => ({
       ...v,
-      maxDistance: wholeOk ? rules.maxDistance[type][queryClass(v.variant)] : -1,
+      maxDistance: wholeOk ? lookupRadius(rules, type, v.variant) : -1,
     }));
     const regions = robust
       .filter((r) => r.type === type && r.variant !== 'whole' && usable(type, r.variant))
-      .map((r) => ({ variant: r.variant, value: r.value, maxDistance: rules.maxDistance[type].region }));
+      .map((r) => ({ variant: r.variant, value: r.value, maxDistance: lookupRadius(rules, type, r.variant) }));
     return { ...q, variants: [...turned, ...regions] };
+  });
+}
+
+/**
+ * The rule table as matching's judge: a hit counts by its query variant's class and the stored
+ * hash's (the loosest of its items' variants); hashes of other types (md5, sha256) at their own
+ * distance.
+ */
+export function robustJudge(rules: RobustRules = ROBUST_RULES): HitJudge {
+  return (type, queryVariant, storedVariants, distance, maxDistance) => {
+    if (type !== 'pdq' && type !== 'blockhash') return distance <= maxDistance ? { strength: 'alone', threshold: maxDistance } : null;
+    let best: ReturnType<HitJudge> = null;
+    for (const stored of storedVariants) {
+      const strength = hitStrength(rules, type, queryVariant ?? 'original', stored, distance);
+      if (!strength) continue;
+      const threshold = strength === 'alone' ? rules.alone[type][queryClass(queryVariant ?? 'original')][storedClass(stored)] : -1;
+      if (!best || (best.strength === 'together' && strength === 'alone') || threshold > best.threshold) best = { strength, threshold };
+    }
+    return best;
+  };
+}
+
+/** The items a match names (by id); none for a hash shared alone. */
+const itemIds = (m: Match) => (m.items ?? (m.item ? [m.item] : [])).map((it) => it.id);
+
+/**
+ * Matches on two signals: a match within only its `together` threshold stands when the same item
+ * matched through the other perceptual type as well (within either threshold), and is dropped
+ * otherwise; the internal flag does not reach the answer.
+ */
+export function settleTogether(results: MatchAnswer[]): MatchAnswer[] {
+  const byType = new Map<string, Set<string>>();
+  for (const r of results)
+    for (const m of r.matches) {
+      let s = byType.get(m.type);
+      if (!s) byType.set(m.type, (s = new Set()));
+      for (const id of itemIds(m)) s.add(id);
+    }
+  const other = (type: string) => byType.get(type === 'pdq' ? 'blockhash' : 'pdq') ?? new Set<string>();
+  return results.map((r) => {
+    if (!r.matches.some((m) => m.together)) return r;
+    const matches = r.matches.flatMap(({ together, ...m }) => (!together || itemIds(m).some((id) => other(m.type).has(id)) ? [m] : []));
+    return { ...r, matched: matches.length > 0, matches };
   });
 }
 
@@ -87,4 +133,14 @@ export function settleWeak(results: MatchAnswer[]): MatchAnswer[] {
   const supported = results.filter((r) => r.matched).length > 1;
   if (!supported) return results;
   return results.map((r) => ({ ...r, matches: r.matches.map(({ weak: _weak, ...m }) => m) }));
+}
+
+/** A robust image match (the default of /v1/match/media): the image's queries under the rule table, one match per item. */
+export async function matchImageRobustly(deps: ServiceDeps, h: MediaHashes, rules: RobustRules = ROBUST_RULES): Promise<MatchAnswer[]> {
+  const found = await matchParsed(deps, robustImageQueries(h, rules), resolveThresholds(), {
+    judge: robustJudge(rules),
+    weakMargin: rules.weakMargin,
+    onePerShare: true,
+  });
+  return settleWeak(settleTogether(found));
 }

@@ -1,9 +1,9 @@
 /** The robust sharing and matching rules on plain data: what a share keeps, at which distance each query variant is looked up, when a match stays weak. */
 import { describe, expect, it } from 'vitest';
-import { ROBUST_RULES } from '../../src/core/robust';
+import { lookupRadius, ROBUST_RULES, type RobustRules } from '../../src/core/robust';
 import type { MediaHashes } from '../../src/services/hashing';
 import type { MatchAnswer } from '../../src/services/matching';
-import { robustImageQueries, settleWeak, shareableImageHashes } from '../../src/services/robust-matching';
+import { robustImageQueries, robustJudge, settleTogether, settleWeak, shareableImageHashes } from '../../src/services/robust-matching';
 
 const hex = (c: string) => c.repeat(64);
 
@@ -58,12 +58,15 @@ describe('shareableImageHashes', () => {
 describe('robustImageQueries', () => {
   it('looks each variant up at its class’s distance, and a gated one not at all', () => {
     const [pdq, blockhash, md5] = robustImageQueries(image(90, 20));
-    const r = ROBUST_RULES.maxDistance;
+    const r = (variant: string) => lookupRadius(ROBUST_RULES, 'pdq', variant);
     expect(pdq.variants).toEqual([
-      { variant: 'original', value: hex('a'), maxDistance: r.pdq.whole },
-      { variant: 'rotate90', value: hex('c'), maxDistance: r.pdq.dihedral },
-      { variant: 'trim', value: hex('e'), maxDistance: r.pdq.region },
+      { variant: 'original', value: hex('a'), maxDistance: r('original') },
+      { variant: 'rotate90', value: hex('c'), maxDistance: r('rotate90') },
+      { variant: 'trim', value: hex('e'), maxDistance: r('trim') },
     ]);
+    // The radius is the widest the class may match at, alone or together, over every stored class.
+    const t = ROBUST_RULES.alone.pdq.region;
+    expect(r('trim')).toBe(Math.max(t.whole, t.region, t.crop, ...Object.values(ROBUST_RULES.together.pdq.region)));
     // The whole blockhash is below its gate: its rotations are not looked up; the trim region's is gated too.
     expect(blockhash.variants).toEqual([
       { variant: 'original', value: hex('b'), maxDistance: -1 },
@@ -98,5 +101,69 @@ describe('settleWeak', () => {
   it('clears it when another hash of the upload matched', () => {
     const settled = settleWeak([result('pdq', [match('pdq', true)]), result('blockhash', [match('blockhash', false)])]);
     expect(settled.flatMap((x) => x.matches.map((m) => m.weak))).toEqual([undefined, undefined]);
+  });
+});
+
+describe('robustJudge', () => {
+  const cls = (n: number) => ({ whole: n, region: n, crop: n });
+  const rules: RobustRules = {
+    ...ROBUST_RULES,
+    alone: {
+      pdq: { whole: { whole: 32, region: 30, crop: 24 }, dihedral: cls(32), region: { whole: 36, region: 24, crop: 20 } },
+      blockhash: { whole: cls(16), dihedral: cls(-1), region: cls(16) },
+    },
+    together: { pdq: { whole: cls(44), dihedral: cls(-1), region: cls(40) }, blockhash: { whole: cls(26), dihedral: cls(-1), region: cls(24) } },
+  };
+  const judge = robustJudge(rules);
+
+  it('takes the threshold of the query variant’s class and the stored variant’s class', () => {
+    expect(judge('pdq', 'original', ['whole'], 32, 64)).toEqual({ strength: 'alone', threshold: 32 });
+    expect(judge('pdq', 'original', ['crop-c10'], 25, 64)).toEqual({ strength: 'together', threshold: -1 });
+    expect(judge('pdq', 'trim', ['whole'], 36, 64)).toEqual({ strength: 'alone', threshold: 36 });
+    expect(judge('pdq', 'trim', ['trim'], 36, 64)).toEqual({ strength: 'together', threshold: -1 });
+    expect(judge('pdq', 'trim', ['trim'], 41, 64)).toBeNull();
+    expect(judge('blockhash', 'rotate90', ['whole'], 0, 64)).toBeNull();
+  });
+
+  it('lets a hash in several items count by its loosest variant, and a hash without items as a whole image', () => {
+    expect(judge('pdq', 'trim', ['crop-c5', 'whole'], 30, 64)).toEqual({ strength: 'alone', threshold: 36 });
+    expect(judge('pdq', undefined, ['whole'], 30, 64)).toEqual({ strength: 'alone', threshold: 32 });
+  });
+
+  it('leaves hashes of other types at their own distance', () => {
+    expect(judge('md5', undefined, ['whole'], 0, 0)).toEqual({ strength: 'alone', threshold: 0 });
+    expect(judge('md5', undefined, ['whole'], 1, 0)).toBeNull();
+  });
+});
+
+describe('settleTogether', () => {
+  const match = (type: 'pdq' | 'blockhash', item: string, together: boolean) => ({
+    id: `${type}-${item}`,
+    type,
+    value: hex('a'),
+    distance: 40,
+    labels: [],
+    contributors: 1,
+    feedback: { confirm: 0, dispute: 0 },
+    item: { id: item, variant: 'whole' },
+    ...(together ? { together } : {}),
+  });
+  const result = (type: 'pdq' | 'blockhash', matches: ReturnType<typeof match>[]): MatchAnswer => ({
+    query: { type, value: hex('a') },
+    matched: matches.length > 0,
+    matches,
+  });
+
+  it('keeps a match on two signals when the same item matched through the other type, without the flag', () => {
+    const settled = settleTogether([result('pdq', [match('pdq', 'x', true)]), result('blockhash', [match('blockhash', 'x', true)])]);
+    expect(settled.map((r) => r.matches.map((m) => `${m.id} ${m.together ?? '-'}`))).toEqual([['pdq-x -'], ['blockhash-x -']]);
+    expect(settled.every((r) => r.matched)).toBe(true);
+  });
+
+  it('drops it when the other type matched another item, or nothing', () => {
+    const settled = settleTogether([result('pdq', [match('pdq', 'x', true), match('pdq', 'y', false)]), result('blockhash', [match('blockhash', 'y', false)])]);
+    expect(settled.map((r) => r.matches.map((m) => m.id))).toEqual([['pdq-y'], ['blockhash-y']]);
+    const alone = settleTogether([result('pdq', [match('pdq', 'x', true)]), result('blockhash', [])]);
+    expect(alone[0]).toEqual({ query: alone[0].query, matched: false, matches: [] });
   });
 });

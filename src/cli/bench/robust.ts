@@ -13,12 +13,11 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ROBUST_RULES } from '../../core/robust';
 import { loadConfig } from '../../runtime/node/config';
 import { createNodeRuntime } from '../../runtime/node/deps';
 import { hashList, hashMedia } from '../../services/hashing';
 import { matchParsed, resolveThresholds } from '../../services/matching';
-import { robustImageQueries, settleWeak } from '../../services/robust-matching';
+import { matchImageRobustly } from '../../services/robust-matching';
 import type { BenchTable } from './types';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -53,7 +52,7 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
       const robust = async (bytes: Uint8Array) => {
         const h = await hashMedia(rt.deps, bytes, { dihedral: true, robust: 'query' });
         if (h.kind !== 'image') throw new Error('not an image');
-        return settleWeak(await matchParsed(rt.deps, robustImageQueries(h), resolveThresholds(), { weakMargin: ROBUST_RULES.weakMargin, onePerShare: true }));
+        return matchImageRobustly(rt.deps, h);
       };
       const times: Record<'plain' | 'robust', number[]> = { plain: [], robust: [] };
       for (let round = 0; round < (opts.quick ? 3 : 5); round++)

@@ -6,50 +6,97 @@
  *
  * Classes of variant: the query's `whole` (as sent), `dihedral` (its 7 other rotations and mirrors)
  * and `region` (trim, screen, deskew); the stored `whole`, `region` (trim, screen, deskew) and
- * `crop` (crop-…). Until stored hashes are grouped into items with their variants, the store does
- * not know which variant a stored hash is, so thresholds are per query class and meet every stored
- * variant alike (the scorer measures them so).
+ * `crop` (crop-…). A stored hash says which variant of its item it is (item 5), so a threshold is
+ * per (hash type, query class, stored class).
+ *
+ * Two kinds of evidence: one hash type `alone` within its threshold, or PDQ and blockhash of the same
+ * item `together`, each within a looser threshold of its own (two independent signals agreeing).
  */
 
 export type QueryClass = 'whole' | 'dihedral' | 'region';
 export type StoredClass = 'whole' | 'region' | 'crop';
 export type RobustType = 'pdq' | 'blockhash';
 
+/** The largest distance that matches, per query class and stored class; -1: never. */
+export type ClassTable = Record<QueryClass, Record<StoredClass, number>>;
+
 export interface RobustRules {
   /** Hashes below these qualities are neither stored nor queried (PDQ's own, blockhash's from gates.ts). */
   minQuality: Record<RobustType, number>;
-  /** The largest distance that matches, per hash type and query class; -1: never. */
-  maxDistance: Record<RobustType, Record<QueryClass, number>>;
-  /** A match within this many bits of its threshold, supported by no other hash of the pair, is weak. */
+  /**
+   * A blockhash is stored or queried only when the PDQ of the same region has at least this quality:
+   * the evaluation's worst magnet was a smooth gradient whose blockhash passed blockhash's own gate.
+   */
+  blockhashMinPdqQuality: number;
+  /** One hash type on its own. */
+  alone: Record<RobustType, ClassTable>;
+  /** PDQ and blockhash of one item, each within its own threshold here. */
+  together: Record<RobustType, ClassTable>;
+  /** A match within this many bits of its `alone` threshold, supported by no other hash of the upload, is weak. */
   weakMargin: number;
 }
 
+const table = (whole: [number, number, number], dihedral: [number, number, number], region: [number, number, number]): ClassTable => ({
+  whole: { whole: whole[0], region: whole[1], crop: whole[2] },
+  dihedral: { whole: dihedral[0], region: dihedral[1], crop: dihedral[2] },
+  region: { whole: region[0], region: region[1], crop: region[2] },
+});
+
 export const ROBUST_RULES: RobustRules = {
   minQuality: { pdq: 50, blockhash: 40 },
-  maxDistance: {
-    // Nearest unrelated pairs on the evaluation (npm run eval:local -- --limit 160, 1.12 M pairs):
-    // PDQ whole-or-dihedral query / any stored hash 48, region / region 26; blockhash whole / whole
-    // 24, dihedral / whole 16, region / region 20 (docs/eval.md).
-    // The full evaluation at 40/40/24 and 20/14/18 gave 782 false matches, most through blockhash to
-    // a smooth gradient (turned 270°) and a wood texture (README): blockhash's rotations are off,
-    // blockhash is held to 16, and PDQ to 32.
-    pdq: { whole: 32, dihedral: 32, region: 24 },
-    blockhash: { whole: 16, dihedral: -1, region: 16 },
+  blockhashMinPdqQuality: 50,
+  // Rows: the query as sent, its rotations and mirrors, its regions; columns: the stored whole
+  // image, its regions, its crops. Nearest unrelated pairs: docs/eval.md, "Robust matching".
+  alone: {
+    pdq: table([32, 32, 32], [32, 32, 32], [24, 24, 24]),
+    blockhash: table([16, 16, -1], [-1, -1, -1], [16, 16, -1]),
+  },
+  together: {
+    pdq: table([-1, -1, -1], [-1, -1, -1], [-1, -1, -1]),
+    blockhash: table([-1, -1, -1], [-1, -1, -1], [-1, -1, -1]),
   },
   weakMargin: 3,
 };
 
-/** The class of a variant name. */
+/** The class of a stored variant name (`whole`, `trim`, `crop-c10`, …). */
 export function storedClass(variant: string): StoredClass {
   return variant === 'whole' ? 'whole' : variant.startsWith('crop-') ? 'crop' : 'region';
 }
 
+/** The class of a query variant name (`original`, `rotate90`, …, `trim`, `screen`, `deskew`). */
 export function queryClass(variant: string): QueryClass {
   if (variant === 'whole' || variant === 'original') return 'whole';
   return variant === 'trim' || variant === 'screen' || variant === 'deskew' ? 'region' : 'dihedral';
 }
 
-/** The largest distance at which a query variant matches through `type` (-1: never). */
-export function variantThreshold(rules: RobustRules, type: RobustType, query: string): number {
-  return rules.maxDistance[type][queryClass(query)];
+/** The distance within which a query variant is looked up: the widest of its class's row, alone or together (-1: not at all). */
+export function lookupRadius(rules: RobustRules, type: RobustType, query: string): number {
+  const q = queryClass(query);
+  return Math.max(...Object.values(rules.alone[type][q]), ...Object.values(rules.together[type][q]));
+}
+
+/** How a hit of a query variant on a stored variant at a distance counts: alone, only together with the other type, or not. */
+export function hitStrength(rules: RobustRules, type: RobustType, query: string, stored: string, distance: number): 'alone' | 'together' | null {
+  const q = queryClass(query);
+  const s = storedClass(stored);
+  if (distance <= rules.alone[type][q][s]) return 'alone';
+  if (distance <= rules.together[type][q][s]) return 'together';
+  return null;
+}
+
+/** The rules in a line: per type, the thresholds alone and together, each row a query class over the stored whole / region / crop. */
+export function rulesText(rules: RobustRules): string {
+  const row = (t: ClassTable) =>
+    (Object.keys(t) as QueryClass[])
+      .map(
+        (q) =>
+          `${q} ${Object.values(t[q])
+            .map((v) => (v < 0 ? '–' : String(v)))
+            .join('/')}`,
+      )
+      .join(', ');
+  const types = (['pdq', 'blockhash'] as const).map(
+    (type) => `${type} alone ${row(rules.alone[type])}; together ${row(rules.together[type])}; quality ≥ ${rules.minQuality[type]}`,
+  );
+  return `${types.join('; ')} (query class, then stored whole/region/crop; – never); blockhash only where that region's PDQ quality ≥ ${rules.blockhashMinPdqQuality}`;
 }

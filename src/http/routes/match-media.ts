@@ -1,8 +1,7 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { hashList, hashMedia, type AnyMediaHashes } from '../../services/hashing';
 import { countMatchQuery, matchParsed, resolveThresholds } from '../../services/matching';
-import { robustImageQueries, settleWeak } from '../../services/robust-matching';
-import { ROBUST_RULES } from '../../core/robust';
+import { matchImageRobustly } from '../../services/robust-matching';
 import type { AppEnv } from '../env';
 import { readMedia } from '../media';
 import { protectedRoute } from '../route';
@@ -62,10 +61,7 @@ export function register(app: OpenAPIHono<AppEnv>) {
       contentType,
       admitted: c.var.imagePlace,
     });
-    const results =
-      robust && hashed.kind === 'image'
-        ? settleWeak(await matchParsed(deps, robustImageQueries(hashed), resolveThresholds(), { weakMargin: ROBUST_RULES.weakMargin, onePerShare: true }))
-        : await matchParsed(deps, hashList(hashed), resolveThresholds());
+    const results = robust && hashed.kind === 'image' ? await matchImageRobustly(deps, hashed) : await matchParsed(deps, hashList(hashed), resolveThresholds());
     await countMatchQuery(deps, c.var.principal.clientId, results.length);
     return c.json({ ...ownHashes(hashed), results }, 200);
   });
