@@ -325,6 +325,7 @@ main(async () => {
     misses: { type: 'string' },
     frontier: { type: 'boolean' },
     'list-false': { type: 'boolean' },
+    'hash-only-from': { type: 'string' },
   });
   const rules = applySets(ROBUST_RULES, values.set);
   const corpus: Corpus = JSON.parse(readFileSync(join(ROOT, 'src/cli/eval/corpus.json'), 'utf8'));
@@ -341,6 +342,17 @@ main(async () => {
   log(
     `enrolled ${originals.length} originals in ${((Date.now() - t0) / 1000).toFixed(0)} s (${stored.reduce((a, s) => a + s.length, 0) / originals.length} hashes each)`,
   );
+  if (values['hash-only-from'] !== undefined) {
+    // Fill the cache from the end (a second process beside a run going forward), then stop.
+    for (let oi = originals.length - 1; oi >= Number(values['hash-only-from']); oi--) {
+      const o = originals[oi];
+      const px = await originalPixels(o);
+      for (const e of edits)
+        await cached(join(dir, `q-${o.sha256}-${e.id}.json`), async () => hashed((await e.apply(px, editRandom(o.id, e.id))).bytes, 'query'));
+      log(`hashed the copies of original ${oi}`);
+    }
+    return;
+  }
   const copies: Copy[] = [];
   for (const [oi, o] of originals.entries()) {
     let px: Awaited<ReturnType<typeof originalPixels>> | undefined;

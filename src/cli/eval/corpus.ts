@@ -105,9 +105,15 @@ const preparedFormat = (path: string): 'jpeg' | 'png' => (/\.jpe?g$/i.test(path)
 /** An original's pixels for the edits (RGB). */
 export const originalPixels = (o: Original): Promise<Pixels> => pixels(sharp(o.bytes));
 
-function near(a: MediaHashes['hashes'], b: MediaHashes['hashes']): 'pdq' | 'blockhash' | null {
+/**
+ * Whether a candidate is a near duplicate of one kept: PDQ within NEAR_PDQ (as it is, or rotated or
+ * mirrored: the node matches rotations and mirrors by default, so two originals that are mirror
+ * images of each other are one image to it) or blockhash within NEAR_BLOCKHASH.
+ */
+function near(a: MediaHashes['hashes'], aTurned: string[], b: MediaHashes['hashes']): 'pdq' | 'pdq, rotated or mirrored' | 'blockhash' | null {
   if (hammingHex(a.pdq.value, b.pdq.value) <= NEAR_PDQ) return 'pdq';
   if (hammingHex(a.blockhash.value, b.blockhash.value) <= NEAR_BLOCKHASH) return 'blockhash';
+  if (aTurned.some((v) => hammingHex(v, b.pdq.value) <= NEAR_PDQ)) return 'pdq, rotated or mirrored';
   return null;
 }
 
@@ -123,6 +129,7 @@ export async function buildCorpus(cache: string, log: (s: string) => void): Prom
     'exact duplicate': 0,
     'near duplicate (pdq)': 0,
     'near duplicate (blockhash)': 0,
+    'near duplicate (pdq, rotated or mirrored)': 0,
     'photo rule, PDQ quality < 50 (kept as other)': 0,
     unreadable: 0,
   };
@@ -161,7 +168,8 @@ export async function buildCorpus(cache: string, log: (s: string) => void): Prom
         dropped.unreadable++;
         continue;
       }
-      const dup = kept.map((k) => near(k.hashes, prep.hashes)).find(Boolean);
+      const turned = ((await hashLocally(prep.bytes, { dihedral: true })).variants?.pdq ?? []).map((v) => v.value);
+      const dup = kept.map((k) => near(prep.hashes, turned, k.hashes)).find(Boolean);
       if (dup) {
         dropped[`near duplicate (${dup})`]++;
         continue;
