@@ -33,17 +33,17 @@ function image(pdqQuality: number, blockhashQuality: number): MediaHashes {
 
 describe('shareableImageHashes', () => {
   it('keeps exact hashes always and each perceptual hash above its gate, naming the rest', () => {
-    const { items, omitted } = shareableImageHashes(image(30, 70));
+    const { items, omitted } = shareableImageHashes(image(20, 70));
     // The whole image's blockhash passes its own gate but goes with its PDQ: too smooth for both.
     expect(items.map((i) => `${i.type}/${i.variant ?? '-'}`)).toEqual(['pdq/trim', 'md5/-', 'sha256/-']);
     expect(omitted).toEqual([
       {
         type: 'pdq',
         variant: 'whole',
-        quality: 30,
-        reason: 'PDQ quality 30 is below 50: the image is too flat for this hash to tell it from unrelated images',
+        quality: 20,
+        reason: 'PDQ quality 20 is below 30: the image is too flat for this hash to tell it from unrelated images',
       },
-      { type: 'blockhash', variant: 'whole', quality: 70, reason: "the image's PDQ quality 30 is below 50: too smooth for blockhash as well" },
+      { type: 'blockhash', variant: 'whole', quality: 70, reason: "the image's PDQ quality 20 is below 50: too smooth for blockhash as well" },
       {
         type: 'blockhash',
         variant: 'trim',
