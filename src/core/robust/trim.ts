@@ -31,8 +31,9 @@ interface Line {
   count: number;
 }
 
-const rowLine = (img: Rgba, y: number): Line => ({ start: y * img.width * 4, step: 4, count: img.width });
-const colLine = (img: Rgba, x: number): Line => ({ start: x * 4, step: img.width * 4, count: img.height });
+/** Row y between columns `from` and `to` (exclusive), column x between rows `from` and `to`. */
+const rowLine = (img: Rgba, y: number, from = 0, to = img.width): Line => ({ start: (y * img.width + from) * 4, step: 4, count: to - from });
+const colLine = (img: Rgba, x: number, from = 0, to = img.height): Line => ({ start: (from * img.width + x) * 4, step: img.width * 4, count: to - from });
 
 /** Mean over the pixels of |a - b| averaged over R, G, B. */
 function lineDiff(px: Uint8Array, a: Line, b: Line): number {
@@ -43,9 +44,10 @@ function lineDiff(px: Uint8Array, a: Line, b: Line): number {
   return d / (3 * a.count);
 }
 
-/** The spread (max - min) of the mean grey level of the line's 16 segments. */
+/** The spread (max - min) of the mean grey level of the line's segments. */
 function lineStructure(px: Uint8Array, l: Line): number {
-  const n = Math.min(16, l.count);
+  // 16 segments, each of at least 16 pixels (so that noise averages out on a short line too).
+  const n = Math.max(1, Math.min(16, Math.floor(l.count / 16)));
   let lo = Infinity;
   let hi = -Infinity;
   for (let s = 0; s < n; s++) {
@@ -88,10 +90,18 @@ function bandDepth(img: Rgba, size: number, line: (i: number) => Line, o: TrimOp
 export function trimBorders(img: Rgba, o: TrimOptions = TRIM_DEFAULTS): Box | null {
   const { width: w, height: h } = img;
   if (w < 8 || h < 8) return null;
-  const top = bandDepth(img, h, (i) => rowLine(img, i), o);
-  const bottom = bandDepth(img, h, (i) => rowLine(img, h - 1 - i), o);
-  const left = bandDepth(img, w, (i) => colLine(img, i), o);
-  const right = bandDepth(img, w, (i) => colLine(img, w - 1 - i), o);
+  const sides = (l: number, t: number, r: number, b: number) => ({
+    top: bandDepth(img, h, (i) => rowLine(img, i, l, w - r), o),
+    bottom: bandDepth(img, h, (i) => rowLine(img, h - 1 - i, l, w - r), o),
+    left: bandDepth(img, w, (i) => colLine(img, i, t, h - b), o),
+    right: bandDepth(img, w, (i) => colLine(img, w - 1 - i, t, h - b), o),
+  });
+  // Whole lines first; then each side again along the lines between the bands found across it, so
+  // that the rows of a pillarboxed picture (black, picture, black) are not taken for the columns of
+  // a gradient band, nor the columns of a letterboxed one.
+  const first = sides(0, 0, 0, 0);
+  if (first.top + first.bottom + first.left + first.right === 0) return null;
+  const { top, bottom, left, right } = sides(first.left, first.top, first.right, first.bottom);
   if (top + bottom + left + right === 0) return null;
   return { left, top, width: w - left - right, height: h - top - bottom };
 }
