@@ -72,9 +72,13 @@ function sharedRegions(work: Rgba, o: RobustOptions): { variant: string; img: Rg
   const out: { variant: string; img: Rgba }[] = [];
   const bars = trimPhoneBars(work, o.screenshot);
   if (bars) {
+    // The post spans the screen's width unless it is taller than the room: then it has margins of
+    // the screen's own colour left and right, solid (no noise, no gradient). Only those are cut: a
+    // picture at a phone's scale is small, and looser bands ate into its top and bottom.
     const post = cropBox(work, bars);
-    const inner = trimBorders(post, o.trim);
-    out.push({ variant: 'screen', img: inner ? cropBox(post, inner) : post });
+    const inner = trimBorders(post, { ...o.trim, lineTolerance: o.trim.sameTolerance });
+    const sides = inner ? { left: inner.left, top: 0, width: inner.width, height: post.height } : null;
+    out.push({ variant: 'screen', img: sides ? cropBox(post, sides) : post });
   }
   const box = trimBorders(work, o.trim);
   if (box) out.push({ variant: 'trim', img: cropBox(work, box) });
