@@ -146,7 +146,7 @@ main(async () => {
     await pool(originals, concurrency, async (o) => void shared.push(await share(node, o)));
     shared.sort((a, b) => a.id.localeCompare(b.id));
     log(
-      `shared ${shared.length} originals (${shared.filter((s) => s.lowQuality).length} with PDQ quality < 50: their PDQ left out) in ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+      `shared ${shared.length} originals (${shared.filter((s) => s.lowQuality).length} with the whole image's PDQ left out, quality below ${ROBUST_RULES.minQuality.pdq}) in ${((Date.now() - t0) / 1000).toFixed(0)} s`,
     );
 
     const total = originals.length * edits.length;
