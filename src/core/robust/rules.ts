@@ -94,10 +94,10 @@ export function hitStrength(rules: RobustRules, type: RobustType, query: string,
 /** The rules in a line: per type, the thresholds alone and together, each row a query class over the stored whole / region / crop. */
 export function rulesText(rules: RobustRules): string {
   const row = (t: ClassTable) =>
-    (Object.keys(t) as QueryClass[])
+    Object.entries(t)
       .map(
-        (q) =>
-          `${q} ${Object.values(t[q])
+        ([q, cells]) =>
+          `${q} ${Object.values(cells)
             .map((v) => (v < 0 ? '–' : String(v)))
             .join('/')}`,
       )
