@@ -51,7 +51,10 @@ export async function shareHashes(
   deps: ServiceDeps,
   who: Principal,
   items: readonly ShareItem[],
+  /** The lowest PDQ quality shared: PDQ's own 50, unless the caller gated the hashes itself (a robust media share, core/robust rules.ts). */
+  opts: { pdqMinQuality?: number } = {},
 ): Promise<{ results: ShareResult[]; media: ItemShareResult[] }> {
+  const pdqMin = opts.pdqMinQuality ?? THRESHOLDS.pdq.minQuality;
   // One commit item per (type, value): the same hash named twice in a request shares once, with the
   // union of its labels, in every item it was named with.
   const wanted = new Map<
@@ -99,8 +102,8 @@ export async function shareHashes(
     return { key, item };
   });
   const weak: FieldProblem[] = items.flatMap((it, i) => {
-    if (it.type === 'pdq' && it.quality !== undefined && it.quality < THRESHOLDS.pdq.minQuality)
-      return [{ path: `items/${i}/quality`, message: `PDQ quality ${it.quality} is below ${THRESHOLDS.pdq.minQuality}` }];
+    if (it.type === 'pdq' && it.quality !== undefined && it.quality < pdqMin)
+      return [{ path: `items/${i}/quality`, message: `PDQ quality ${it.quality} is below ${pdqMin}` }];
     if (it.type === 'vpdq' && !usableFrameMask(it.frames).some(Boolean))
       return [{ path: `items/${i}/frames`, message: `no frame of the video has PDQ quality ${THRESHOLDS.pdq.minQuality} or more` }];
     if (it.type === 'pdf' && !usableFrameMask(it.pages, THRESHOLDS.pdf.pageMinQuality).some(Boolean)) {
@@ -116,7 +119,7 @@ export async function shareHashes(
   if (weak.length) {
     throw new DomainError(
       'low_quality',
-      `PDQ hashes of quality below ${THRESHOLDS.pdq.minQuality} are not shared: they come from flat, blank or tiny images and match unrelated media (${weak[0].message})`,
+      `PDQ hashes of quality below ${pdqMin} are not shared: they come from flat, blank or tiny images and match unrelated media (${weak[0].message})`,
       { errors: weak },
     );
   }
@@ -159,11 +162,13 @@ export async function shareMediaItem(
   who: Principal,
   items: readonly ShareItem[],
   media: MediaItem,
+  opts: { pdqMinQuality?: number } = {},
 ): Promise<{ results: ShareResult[]; item: ItemShareResult }> {
   const r = await shareHashes(
     deps,
     who,
     items.map((it) => ({ ...it, item: media })),
+    opts,
   );
   const [item] = r.media;
   if (!item) throw new Error('the ledger did not report the item of a media share');

@@ -2,6 +2,7 @@ import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { LABELS } from '../../core/hashes';
 import { asQuery, hashList, hashMedia } from '../../services/hashing';
 import { shareableImageHashes } from '../../services/robust-matching';
+import { ROBUST_RULES } from '../../core/robust';
 import { shareMediaItem } from '../../services/sharing';
 import type { AppEnv } from '../env';
 import { ExternalIdSchema, LabelsSchema } from '../hash-input';
@@ -101,6 +102,8 @@ export function register(app: OpenAPIHono<AppEnv>) {
       c.var.principal,
       chosen.map((h) => ({ ...asQuery(h), labels, externalId, variant: h.variant })),
       media,
+      // Gated already, by the robust rules' gate (a dim or flat image's PDQ of quality 30–49 is kept).
+      { pdqMinQuality: ROBUST_RULES.minQuality.pdq },
     );
     const items = results.map((r, i) => {
       const variant = chosen[i].variant;
