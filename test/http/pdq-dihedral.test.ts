@@ -5,6 +5,7 @@ import { hammingHex } from '../../src/core/hashes';
 import { dihedralFromHash } from '../../src/core/pdq';
 import { json, makeTestApp, type TestApp } from '../support/app';
 import { conformancePath } from '../support/conformance';
+import { ROBUST_RULES } from '../../src/core/robust';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -66,7 +67,7 @@ describe('PDQ over HTTP', () => {
       type: 'pdq',
       variant: 'whole',
       quality: hashed.hashes.pdq.quality,
-      reason: expect.stringContaining(`PDQ quality ${hashed.hashes.pdq.quality} is below 50`),
+      reason: expect.stringContaining(`PDQ quality ${hashed.hashes.pdq.quality} is below ${ROBUST_RULES.minQuality.pdq}`),
     });
     const feed = await (await t.request('/v1/hashes')).json();
     expect(feed.entries.map((e: { hash: { type: string } }) => e.hash.type)).not.toContain('pdq');

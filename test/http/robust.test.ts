@@ -9,6 +9,7 @@ import sharp, { type Sharp } from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestApp, type TestApp } from '../support/app';
 import { conformancePath } from '../support/conformance';
+import { ROBUST_RULES } from '../../src/core/robust';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -38,7 +39,7 @@ async function match(bytes: Buffer, query = '') {
   const res = await t.request(`/v1/match/media${query}`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: new Uint8Array(bytes) });
   expect(res.status).toBe(200);
   return res.json() as Promise<{
-    results: { query: { type: string }; matches: { id: string; type: string; distance: number; variant?: string; weak?: boolean }[] }[];
+    results: { query: { type: string }; matches: { id: string; type: string; value: string; distance: number; variant?: string; weak?: boolean }[] }[];
   }>;
 }
 
@@ -148,6 +149,40 @@ describe('flat images', () => {
     // The exact copy still matches through its exact hashes.
     const m = await match(flat);
     expect(m.results.find((r) => r.query.type === 'sha256')?.matches).toHaveLength(1);
+  });
+});
+
+describe('dim images', () => {
+  it('share a PDQ of quality between the robust gate and 50, which POST /v1/hashes refuses, and match through it', async () => {
+    // A faint pattern: PDQ quality about 37, below PDQ's own 50 but above the robust gate of 30.
+    const W = 300;
+    const H = 200;
+    const raw = Buffer.alloc(W * H * 3);
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++) raw.fill(Math.round(128 + 14 * Math.sin(x / 9) * Math.cos(y / 13)), (y * W + x) * 3, (y * W + x) * 3 + 3);
+    const dim = await sharp(raw, { raw: { width: W, height: H, channels: 3 } })
+      .png()
+      .toBuffer();
+    const res = await share(dim, 'image/png');
+    expect(res.status).toBe(201);
+    const body = await res.json();
+    const q = body.hashes.pdq.quality;
+    expect(q).toBeGreaterThanOrEqual(ROBUST_RULES.minQuality.pdq);
+    expect(q).toBeLessThan(50);
+    expect(body.items.filter((i: ShareItem) => i.type === 'pdq' && i.variant === 'whole').map((i: ShareItem) => i.value)).toEqual([body.hashes.pdq.value]);
+    // Its blockhash goes with a PDQ below 50: too smooth for blockhash.
+    expect(body.omitted).toContainEqual(expect.objectContaining({ type: 'blockhash', variant: 'whole' }));
+    // By value, PDQ's own gate still holds.
+    const byValue = await t.request('/v1/hashes', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ items: [{ type: 'pdq', value: body.hashes.pdq.value, quality: q, labels: ['attack-footage'] }] }),
+    });
+    expect(byValue.status).toBe(422);
+    // A re-encoded copy matches the item through its PDQ.
+    const m = await match(await sharp(dim).jpeg({ quality: 80 }).toBuffer());
+    const pdq = m.results.find((r) => r.query.type === 'pdq')?.matches ?? [];
+    expect(pdq.map((x) => x.value)).toContain(body.hashes.pdq.value);
   });
 });
 
