@@ -152,6 +152,48 @@ describe('flat images', () => {
   });
 });
 
+describe('two signals together', () => {
+  let c: TestApp;
+  beforeAll(async () => {
+    c = await makeTestApp();
+  });
+  afterAll(() => c.close());
+
+  it('a watermarked copy whose blockhash alone is too far matches the item through PDQ and blockhash together', async () => {
+    const form = new FormData();
+    form.set('file', new Blob([new Uint8Array(PHOTO)], { type: 'image/jpeg' }), 'photo.jpg');
+    form.set('labels', 'attack-footage');
+    const shared = await (await c.request('/v1/hashes/media', { method: 'POST', body: form })).json();
+    // A white box over a quarter of each side, top right, and a dark caption strip of 15 % at the bottom.
+    const { width: W = 0, height: H = 0 } = await sharp(PHOTO).metadata();
+    const box = await sharp({ create: { width: Math.round(W * 0.25), height: Math.round(H * 0.25), channels: 3, background: '#ffffff' } })
+      .png()
+      .toBuffer();
+    const strip = await sharp({ create: { width: W, height: Math.round(H * 0.15), channels: 3, background: '#303030' } })
+      .png()
+      .toBuffer();
+    const marked = await sharp(PHOTO)
+      .composite([
+        { input: box, left: W - Math.round(W * 0.25) - 10, top: 10 },
+        { input: strip, left: 0, top: H - Math.round(H * 0.15) },
+      ])
+      .jpeg({ quality: 90 })
+      .toBuffer();
+    const res = await c.request('/v1/match/media', { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: new Uint8Array(marked) });
+    const body = await res.json();
+    const of = (type: string) => body.results.find((r: { query: { type: string } }) => r.query.type === type).matches;
+    const b = of('blockhash');
+    expect(b).toHaveLength(1);
+    expect(b[0].item.id).toBe(shared.item.id);
+    // Beyond blockhash's threshold alone (16), within its together threshold: PDQ found the item too.
+    expect(b[0].distance).toBeGreaterThan(ROBUST_RULES.alone.blockhash.whole.whole);
+    expect(b[0].distance).toBeLessThanOrEqual(ROBUST_RULES.together.blockhash.whole.whole);
+    expect(of('pdq').map((m: { item: { id: string } }) => m.item.id)).toEqual([shared.item.id]);
+    // The internal flag does not reach the answer.
+    expect(JSON.stringify(body)).not.toContain('together');
+  });
+});
+
 describe('dim images', () => {
   it('share a PDQ of quality between the robust gate and 50, which POST /v1/hashes refuses, and match through it', async () => {
     // A faint pattern: PDQ quality about 37, below PDQ's own 50 but above the robust gate of 30.
