@@ -259,6 +259,9 @@ export class Puller {
       ...it,
       ...(frames ? { frames: frameRows(frames) } : pages ? { frames: pageRows(pages) } : {}),
     }));
+    // Read now, after this chain's commit before this one: the only writer of this origin's rows is a
+    // pull of this peer, which the commit below's cursor gate orders; a stale answer fails the commit.
+    const held = await this.deps.federation.heldOf(peer.url, items);
     const r = await this.deps.ledger.applyPull({
       at: this.deps.now(),
       peerId: peer.id,
@@ -268,6 +271,7 @@ export class Puller {
       served: b.served,
       items,
       jwsSha256: b.jwsSha256,
+      fresh: items.map((it) => !held.has(`${it.type}:${it.value}`)),
     });
     return { outcome: { items: b.served, applied: r.applied, more: b.more }, caughtUp: this.deps.follower.catchUp(r.lastChange) };
   }
