@@ -17,8 +17,8 @@ import { decodeCursor, encodeCursor, takePage } from '../feed';
 
 export const FEDERATION_DEFAULT_LIMIT = 500;
 /**
- * Most items a batch carries (DESIGN §8 said 1000; decisions.md: a backlog's commits at the
- * pulling node cost a fifth less per hash in batches of 5000). A batch still ends at 20,000 video
+ * Most items a batch carries (1000 before; decisions.md, "Federation": a backlog's commits at the
+ * pulling node cost a fifth less per hash in batches of 2000 or 5000). A batch still ends at 20,000 video
  * frames or PDF pages (services/feed.ts).
  */
 export const FEDERATION_MAX_LIMIT = 5000;

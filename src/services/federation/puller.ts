@@ -46,7 +46,7 @@ export interface PullerSettings {
 const PREFETCH = 2;
 
 /**
- * The batch every node serves (DESIGN §8 as first written: `limit` up to 1000). A peer that refuses
+ * The batch every node serves (the feed took `limit` up to 1000 before it took 5000). A peer that refuses
  * the larger limit this node asks for (400 naming `limit`) is asked for this many from then on.
  */
 export const PEER_MIN_LIMIT = 1000;
