@@ -118,18 +118,12 @@ async function hashVideoMedia(deps: HashingDeps, bytes: Uint8Array): Promise<Vid
     if (metrics && elapsed) metrics.hashed('video', elapsed());
     return r;
   });
-  const { md5, sha256 } = await fileDigests(deps, bytes);
+  const { md5, sha256 } = await deps.digests.digest(bytes);
   return {
     kind: 'video',
     hashes: { vpdq: { value: vpdqDigest(v.frames), frames: v.frames }, md5: { value: md5 }, sha256: { value: sha256 } },
     media: { width: v.width, height: v.height, format: v.format, durationSeconds: v.durationSeconds },
   };
-}
-
-/** The exact hashes of the uploaded bytes. */
-async function fileDigests(deps: HashingDeps, bytes: Uint8Array): Promise<{ md5: string; sha256: string }> {
-  const [md5, sha256] = await Promise.all([deps.digests.md5(bytes), deps.digests.sha256(bytes)]);
-  return { md5, sha256 };
 }
 
 async function hashImage(deps: HashingDeps, bytes: Uint8Array, opts: { dihedral?: boolean; robust?: RobustRole; admitted?: SlotPlace }): Promise<MediaHashes> {
@@ -141,13 +135,12 @@ async function hashImage(deps: HashingDeps, bytes: Uint8Array, opts: { dihedral?
     );
   }
   const pixels = deps.images?.pixels ?? inThread(deps.kernels);
-  // All of it in a slot: the digests (a pool's threads get copies of the bytes), then the decode and
-  // the hashes, which hold the pixels. The slots bound how many are held at once (on a Worker, its
-  // 128 MB holds one large image, not two).
+  // All of it in a slot: the digests (a pool's thread gets a copy of the bytes) while the image
+  // decodes (in libvips' threads), then the hashes, which hold the pixels. The slots bound how many
+  // are held at once (on a Worker, its 128 MB holds one large image, not two: one slot).
   const work = async () => {
     const elapsed = deps.metrics?.timer();
-    const { md5, sha256 } = await fileDigests(deps, bytes);
-    const img = await decoder.decode(bytes);
+    const [{ md5, sha256 }, img] = await Promise.all([deps.digests.digest(bytes), decoder.decode(bytes)]);
     const media = { width: img.width, height: img.height, format: img.format };
     // The pixels are handed over (a pool's thread gets their buffer, not a copy).
     const h = await pixels.run(

@@ -16,12 +16,15 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { blockhash } from '../../core/blockhash';
 import { buildHashKernels } from '../../core/kernels';
-import { inThread } from '../../core/pixel-tasks';
+import { pdqFromRgba } from '../../core/pdq';
+import { inThread, type Pixels } from '../../core/pixel-tasks';
 import { uniform as rng } from '../../core/prng';
+import { nodeDigester } from '../../runtime/node/digest';
 import { HashPool } from '../../runtime/node/hash-pool';
 import { SharpImageDecoder } from '../../runtime/node/image';
 import { buildNode } from '../build';
@@ -36,63 +39,126 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const pct = (xs: number[], p: number) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(xs.length * p) - 1)] : NaN);
 const ms = (x: number) => x.toFixed(1);
 
-/** The median time of `fn` over `rounds`, each on a fresh input made by `setup` outside the timing. */
-async function timed<T>(setup: () => T, fn: (input: T) => Promise<unknown>, rounds: number): Promise<number> {
-  const out: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    const input = setup();
-    const t = performance.now();
-    await fn(input);
-    out.push(performance.now() - t);
+/** A step of the first table: `fn` timed on a fresh input made by `setup` outside the timing. */
+interface Step<T> {
+  what: string;
+  setup: () => T;
+  fn: (input: T) => unknown;
+}
+
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/**
+ * Medians over `rounds` of wall time and of the process's CPU time (all its threads: sharp's, the
+ * pool's, V8's), each step run in blocks of 5 back to back (its own garbage, not the others'), the
+ * blocks of the steps taking turns so that every step sees the same machine: on a machine loaded by
+ * other work the wall times swell with the load, the CPU times much less.
+ */
+async function timeSteps(steps: Step<Pixels>[], rounds: number): Promise<{ wall: number; cpu: number }[]> {
+  const wall: number[][] = steps.map(() => []);
+  const cpu: number[][] = steps.map(() => []);
+  const block = 5;
+  for (let i = 0; i < rounds; i += block) {
+    for (const [k, step] of steps.entries()) {
+      for (let j = 0; j < block; j++) {
+        const input = step.setup();
+        const c = cpuMs();
+        const t = performance.now();
+        await step.fn(input);
+        wall[k].push(performance.now() - t);
+        cpu[k].push(cpuMs() - c);
+      }
+    }
   }
-  return median(out);
+  return steps.map((_, k) => ({ wall: median(wall[k]), cpu: median(cpu[k]) }));
 }
 
 async function decodeVsHash(jpeg: Uint8Array, rounds: number): Promise<BenchTable> {
+  const load = loadavg()[0].toFixed(1);
   const decoder = new SharpImageDecoder({ maxPixels: 50_000_000 });
-  const here = inThread(buildHashKernels());
+  const kernels = buildHashKernels();
+  const here = inThread(kernels);
   const pool = new HashPool({ threads: 2 });
   try {
     const img = await decoder.decode(jpeg);
     const pixels = () => ({ rgba: img.rgba.slice(), width: img.width, height: img.height });
+    const same = () => img;
     // Warm-up: JIT, the pool's threads and their kernels.
     for (let i = 0; i < 5; i++)
       await Promise.all([
-        here.run('imageHashes', pixels(), { dihedral: false }),
+        here.run('imageHashes', pixels(), { dihedral: true, robust: 'enrol' }),
         pool.pixels.run('imageHashes', pixels(), { dihedral: false }),
+        pool.digests.digest(jpeg),
         decoder.decode(jpeg),
       ]);
-    const decode = await timed(
-      () => jpeg,
-      (bytes) => decoder.decode(bytes),
-      rounds,
-    );
-    const digests = async () => [createHash('md5').update(jpeg).digest('hex'), createHash('sha256').update(jpeg).digest('hex')];
-    const rows: (string | number)[][] = [['decode alone (sharp, to RGBA)', ms(decode), '']];
-    for (const dihedral of [false, true]) {
-      const what = dihedral ? ' with the 8 dihedral variants' : '';
-      const inline = await timed(
-        pixels,
-        async (p) => {
-          await here.run('imageHashes', p, { dihedral });
-          await digests();
+    // As the node runs an upload (services/hashing.ts): the digests in the pool while sharp decodes, then the pixel job.
+    const decoded: Pixels[] = [];
+    const nextDecoded = () => {
+      const p = decoded.shift();
+      if (!p) throw new Error('the decode step runs before the hash step');
+      return p;
+    };
+    const steps: Step<Pixels>[] = [
+      { what: 'decode alone (sharp, to RGBA)', setup: same, fn: () => decoder.decode(jpeg) },
+      { what: '  PDQ alone (WebAssembly kernels, calling thread)', setup: same, fn: (p) => pdqFromRgba(p.rgba, p.width, p.height, kernels.pdq) },
+      { what: '  blockhash alone', setup: same, fn: (p) => blockhash({ ...p, format: 'raw' }, kernels.blockhash) },
+      { what: '  md5 and sha256 of the bytes (node:crypto)', setup: same, fn: () => nodeDigester.digest(jpeg) },
+      {
+        what: 'full hash after decode: PDQ, blockhash, md5, sha256, one after the other (calling thread)',
+        setup: same,
+        fn: async (p) => [await here.run('imageHashes', p, { dihedral: false }), await nodeDigester.digest(jpeg)],
+      },
+      {
+        what: 'the same as hash pool jobs (pixels and digests side by side; latency of the jobs)',
+        setup: pixels,
+        fn: (p) => Promise.all([pool.pixels.run('imageHashes', p, { dihedral: false }), pool.digests.digest(jpeg)]),
+      },
+      {
+        what: 'as the node runs an upload: decode, md5 and sha256 alongside in the pool',
+        setup: same,
+        fn: async () => {
+          decoded.push((await Promise.all([pool.digests.digest(jpeg), decoder.decode(jpeg)]))[1]);
         },
-        rounds,
+      },
+      {
+        what: '  then the hash after decode: PDQ and blockhash (the pool job)',
+        setup: nextDecoded,
+        fn: (p) => pool.pixels.run('imageHashes', p, { dihedral: false }),
+      },
+      { what: 'with the 8 dihedral variants: PDQ, blockhash (calling thread)', setup: same, fn: (p) => here.run('imageHashes', p, { dihedral: true }) },
+    ];
+    // The robust rows in a loop of their own (their garbage would land in the plain steps' times).
+    const robust: Step<Pixels>[] = [
+      steps[0],
+      {
+        what: 'robust query (POST /v1/match/media by default): the variants and the regions (calling thread)',
+        setup: same,
+        fn: (p) => here.run('imageHashes', p, { dihedral: true, robust: 'query' }),
+      },
+      {
+        what: 'robust enrolment (POST /v1/hashes/media): the variants, the regions and the crops (calling thread)',
+        setup: same,
+        fn: (p) => here.run('imageHashes', p, { dihedral: true, robust: 'enrol' }),
+      },
+    ];
+    const robustRounds = Math.max(5, Math.round(rounds / 3));
+    const rows = (list: Step<Pixels>[], times: { wall: number; cpu: number }[], decode: { wall: number; cpu: number }) =>
+      list.map((step, k) =>
+        k === 0
+          ? [step.what, ms(decode.wall), '', ms(decode.cpu), '']
+          : [step.what, ms(times[k].wall), (times[k].wall / decode.wall).toFixed(2), ms(times[k].cpu), (times[k].cpu / decode.cpu).toFixed(2)],
       );
-      const pooled = await timed(
-        pixels,
-        (p) => Promise.all([pool.pixels.run('imageHashes', p, { dihedral }), pool.digests.md5(jpeg), pool.digests.sha256(jpeg)]),
-        rounds,
-      );
-      rows.push([`full hash after decode${what}: PDQ, blockhash, md5, sha256 (calling thread)`, ms(inline), (inline / decode).toFixed(2)]);
-      rows.push([`the same through the hash pool (latency of the jobs)`, ms(pooled), (pooled / decode).toFixed(2)]);
-    }
+    const plain = await timeSteps(steps, rounds);
+    const robustTimes = await timeSteps(robust, robustRounds);
     return {
       title: 'Media: a 1920x1080 JPEG, decode alone vs the hashes after it',
-      columns: ['step', 'median (ms)', 'x decode'],
-      rows,
+      columns: ['step', 'median (ms)', 'x decode', 'CPU, all threads (ms)', 'x decode CPU'],
+      rows: [...rows(steps, plain, plain[0]), ...rows(robust, robustTimes, robustTimes[0]).slice(1)],
       notes: [
-        `${rounds} rounds each after 5 of warm-up; the synthetic photograph-like JPEG of src/cli/bench/synthetic.ts (${Math.round(jpeg.byteLength / 1024)} KiB). The pool's figure includes moving the pixels to a thread and back the hashes; the pixels are copied outside the timing (a pool empties the caller's array).`,
+        `${rounds} rounds of each step (in blocks of 5, the steps' blocks taking turns) after 5 of warm-up; the robust rows then ${robustRounds} rounds of their own, each with a decode (their x decode is against it); the synthetic photograph-like JPEG of src/cli/bench/synthetic.ts (${Math.round(jpeg.byteLength / 1024)} KiB). The pool's figures include moving the pixels to a thread and back the hashes; the pixels are copied outside the timing (a pool empties the caller's array); the calling thread's steps read the same decoded pixels. The node computes the digests in the pool while sharp decodes (services/hashing.ts), so what follows the decode is the pixel job. CPU: the process's user + system time over the step (node:process cpuUsage, all threads; ~1 ms resolution on Linux). Load average (1 min) at the start: ${load}.`,
       ],
     };
   } finally {
@@ -207,6 +273,11 @@ async function underLoad(
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
   }
+}
+
+/** The first part alone (`npm run bench -- --only media-hash`). */
+export async function runHash(opts: { quick: boolean }): Promise<BenchTable> {
+  return decodeVsHash(new Uint8Array(await syntheticJpeg(1920, 1080)), opts.quick ? 15 : 60);
 }
 
 export async function run(opts: { quick: boolean; sizes?: number[] }): Promise<BenchTable[]> {

@@ -12,7 +12,7 @@ export interface PixelJob<N extends PixelTaskName = PixelTaskName> {
   opts: PixelTaskOptions<N>;
 }
 
+/** md5 and sha256 of the bytes (a copy, moved to the thread). */
 export interface DigestJob {
-  algorithm: 'md5' | 'sha256';
   bytes: Uint8Array;
 }

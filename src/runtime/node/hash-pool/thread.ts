@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { workerData } from 'node:worker_threads';
+import type { FileDigests } from '../../../core/hashes';
 import { buildHashKernels } from '../../../core/kernels';
 import { isPixelTaskName, runPixelTask } from '../../../core/pixel-tasks';
 import type { DigestJob, PixelJob, ThreadData } from './jobs';
@@ -20,6 +21,6 @@ export function pixels(job: PixelJob) {
   return runPixelTask(job.name, job.pixels, kernels, job.opts);
 }
 
-export function digests(job: DigestJob): string {
-  return createHash(job.algorithm).update(job.bytes).digest('hex');
+export function digests(job: DigestJob): FileDigests {
+  return { md5: createHash('md5').update(job.bytes).digest('hex'), sha256: createHash('sha256').update(job.bytes).digest('hex') };
 }
