@@ -6,9 +6,10 @@
  *    pixels moved to a thread).
  * 2. A real node process (dist/, as `npm start` runs it) on a database of N stored PDQ hashes
  *    (default 1 M): 16 clients post the JPEG to /v1/match/media for D seconds, once with the
- *    hashes on the main thread (HASH_THREADS=0: the code before the pool) and once with the pool
- *    (the default); meanwhile GET /health and a single-hash POST /v1/match are timed, and the
- *    process's peak resident set is read (VmHWM).
+ *    hashes on the main thread (HASH_THREADS=0: the code before the pool), then with the pool and
+ *    its knobs (HASH_THREAD_NICE, IMAGE_CONCURRENCY), then plain matching (?robust=false) with and
+ *    without the pool; meanwhile GET /health and a single-hash POST /v1/match are timed from a
+ *    process of their own, and the node's peak resident set is read (VmHWM).
  *
  *   npm run bench -- --only media-load            # 1 M hashes, 30 s a mode
  *   npm run bench -- --only media-load --quick    # 100 k hashes, 8 s a mode
@@ -178,13 +179,65 @@ interface ModeResult {
   matchP99: number;
   idleMb: number;
   peakMb: number;
+  /** The machine's 1-minute load average when the mode ended. */
+  load: number;
 }
 
 const statusKb = (pid: number, field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
 
+/**
+ * GET /health and a single-hash POST /v1/match, one after another with 50 ms between, for `seconds`,
+ * timed from a process of their own: the clients' process is busy sending uploads, and its event
+ * loop's delays would count in the probes' times.
+ */
+async function probeProcess(base: string, authorization: string, matchBody: string, seconds: number): Promise<{ health: number[]; match: number[] }> {
+  const script = `
+    const { base, authorization, matchBody, seconds } = JSON.parse(process.env.PROBE);
+    const end = performance.now() + seconds * 1000;
+    const timed = async (path, init) => {
+      const t = performance.now();
+      const r = await fetch(base + path, init);
+      await r.arrayBuffer();
+      if (r.status !== 200) throw new Error(path + ' answered ' + r.status);
+      return performance.now() - t;
+    };
+    const loop = async (path, init) => {
+      const out = [];
+      while (performance.now() < end) {
+        out.push(await timed(path, init));
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return out;
+    };
+    const [health, match] = await Promise.all([
+      loop('/health'),
+      loop('/v1/match', { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body: matchBody }),
+    ]);
+    process.stdout.write(JSON.stringify({ health, match }));
+  `;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, PROBE: JSON.stringify({ base, authorization, matchBody, seconds }) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  const code = await new Promise((r) => child.once('exit', r));
+  if (code !== 0) throw new Error(`the probe process exited with ${code}`);
+  const parsed: { health: number[]; match: number[] } = JSON.parse(out);
+  return parsed;
+}
+
+/** A mode of the load run: the node's settings, and the query of the uploads (robust=false: the plain hashes). */
+interface Mode {
+  label: string;
+  env: Record<string, string>;
+  query?: string;
+}
+
 async function underLoad(
-  label: string,
-  extraEnv: Record<string, string>,
+  { label, env: extraEnv, query = '' }: Mode,
   dir: string,
   url: string,
   jpeg: Uint8Array<ArrayBuffer>,
@@ -217,23 +270,11 @@ async function underLoad(
     await waitReady(base, started, 300_000);
     const pid = child.pid ?? 0;
     const auth = { authorization: 'Dev bench-partner partner' };
-    const post = () => fetch(`${base}/v1/match/media`, { method: 'POST', headers: { ...auth, 'content-type': 'image/jpeg' }, body: jpeg });
+    const post = () => fetch(`${base}/v1/match/media${query}`, { method: 'POST', headers: { ...auth, 'content-type': 'image/jpeg' }, body: jpeg });
     const matchBody = JSON.stringify({ hashes: [{ type: 'pdq', value: createHash('sha256').update('probe').digest('hex') }] });
-    const probe = (path: string, init?: RequestInit) => async () => {
-      const t = performance.now();
-      const r = await fetch(`${base}${path}`, init);
-      await r.arrayBuffer();
-      if (r.status !== 200) throw new Error(`${path} answered ${r.status}`);
-      return performance.now() - t;
-    };
-    const health = probe('/health');
-    const match = probe('/v1/match', { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: matchBody });
-
     const load = async (s: number, record: boolean) => {
       const end = performance.now() + s * 1000;
       const lat: number[] = [];
-      const healthMs: number[] = [];
-      const matchMs: number[] = [];
       let ok = 0;
       let busy = 0;
       let failed = 0;
@@ -251,24 +292,18 @@ async function underLoad(
           }
         }
       };
-      const prober = async (fn: () => Promise<number>, into: number[]) => {
-        while (performance.now() < end) {
-          into.push(await fn());
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      };
       const t0 = performance.now();
-      await Promise.all([...Array.from({ length: CLIENTS }, client), prober(health, healthMs), prober(match, matchMs)]);
+      const [probes] = await Promise.all([probeProcess(base, auth.authorization, matchBody, s), ...Array.from({ length: CLIENTS }, client)]);
       const took = (performance.now() - t0) / 1000;
       return record
-        ? { ok, busy, failed, seconds: took, p50: pct(lat, 0.5), p99: pct(lat, 0.99), healthP99: pct(healthMs, 0.99), matchP99: pct(matchMs, 0.99) }
+        ? { ok, busy, failed, seconds: took, p50: pct(lat, 0.5), p99: pct(lat, 0.99), healthP99: pct(probes.health, 0.99), matchP99: pct(probes.match, 0.99) }
         : null;
     };
     const idleMb = statusKb(pid, 'VmRSS') / 1024;
     await load(2, false); // warm-up: JIT, the threads' kernels; not counted
     const r = await load(seconds, true);
     if (!r) throw new Error('no figures');
-    return { label, ...r, idleMb, peakMb: statusKb(pid, 'VmHWM') / 1024 };
+    return { label, ...r, idleMb, peakMb: statusKb(pid, 'VmHWM') / 1024, load: loadavg()[0] };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
@@ -291,26 +326,28 @@ export async function run(opts: { quick: boolean; sizes?: number[] }): Promise<B
     await buildNode();
     await fill(url, n, rng(7));
     const cores = availableParallelism();
-    const modes = [
-      await underLoad('hashes on the main thread (HASH_THREADS=0)', { HASH_THREADS: '0' }, dir, url, jpeg, seconds),
-      await underLoad(`hash pool (default: ${cores} threads)`, {}, dir, url, jpeg, seconds),
-      await underLoad(`hash pool, its threads at nice +5 (HASH_THREAD_NICE=5)`, { HASH_THREAD_NICE: '5' }, dir, url, jpeg, seconds),
-      await underLoad(
-        `hash pool, ${2 * cores} images at once (IMAGE_CONCURRENCY=${2 * cores})`,
-        { IMAGE_CONCURRENCY: String(2 * cores) },
-        dir,
-        url,
-        jpeg,
-        seconds,
-      ),
+    const list: Mode[] = [
+      { label: 'hashes on the main thread (HASH_THREADS=0)', env: { HASH_THREADS: '0' } },
+      { label: `hash pool (default: ${cores} threads, IMAGE_CONCURRENCY=${Math.max(2, cores)})`, env: {} },
+      { label: 'hash pool, its threads at nice +5 (HASH_THREAD_NICE=5)', env: { HASH_THREAD_NICE: '5' } },
+      { label: 'hash pool, one image at a time (IMAGE_CONCURRENCY=1)', env: { IMAGE_CONCURRENCY: '1' } },
+      { label: `hash pool, ${2 * cores} images at once (IMAGE_CONCURRENCY=${2 * cores})`, env: { IMAGE_CONCURRENCY: String(2 * cores) } },
+      { label: 'plain matching (?robust=false): hash pool, defaults', env: {}, query: '?robust=false' },
+      { label: 'plain matching (?robust=false): hashes on the main thread', env: { HASH_THREADS: '0' }, query: '?robust=false' },
     ];
-    const before = modes[0].ok / modes[0].seconds;
+    const modes: ModeResult[] = [];
+    for (const m of list) modes.push(await underLoad(m, dir, url, jpeg, seconds));
+    // Each row against the main-thread row of the same matching (robust or plain).
+    const before = (k: number) => {
+      const base = list.findIndex((m) => m.env.HASH_THREADS === '0' && m.query === list[k].query);
+      return modes[base].ok / modes[base].seconds;
+    };
     const second: BenchTable = {
       title: `Media under load: POST /v1/match/media, ${CLIENTS} clients, 1920x1080 JPEG, ${n.toLocaleString('en')} stored PDQ hashes`,
       columns: [
         'mode',
         'answers/s (200)',
-        'x main thread',
+        'x main thread (same matching)',
         'p50 (ms)',
         'p99 (ms)',
         'busy (503)',
@@ -319,11 +356,12 @@ export async function run(opts: { quick: boolean; sizes?: number[] }): Promise<B
         '/v1/match p99 (ms)',
         'RSS idle (MB)',
         'peak RSS (MB)',
+        'load avg',
       ],
-      rows: modes.map((m) => [
+      rows: modes.map((m, k) => [
         m.label,
         (m.ok / m.seconds).toFixed(1),
-        (m.ok / m.seconds / before).toFixed(2),
+        (m.ok / m.seconds / before(k)).toFixed(2),
         ms(m.p50),
         ms(m.p99),
         m.busy,
@@ -332,10 +370,11 @@ export async function run(opts: { quick: boolean; sizes?: number[] }): Promise<B
         ms(m.matchP99),
         Math.round(m.idleMb),
         Math.round(m.peakMb),
+        m.load.toFixed(1),
       ]),
       notes: [
-        `${seconds} s a mode after 2 s of warm-up, one after the other in this run, on the same database; the clients and the probes run in the bench's process on the same machine (they share its ${cores} cores with the node). IMAGE_QUEUE=${CLIENTS} so every client's upload is admitted; IMAGE_CONCURRENCY at its default (the core count, at least 2) but in the last row. DEV_AUTH (no token checks).`,
-        "Probes: GET /health and POST /v1/match with one PDQ hash, each one after another with 50 ms between, for the whole run. Peak RSS: the node process's VmHWM (its start, with the index load, included); idle: VmRSS once ready.",
+        `${seconds} s a mode after 2 s of warm-up, one after the other in this run, on the same database; the clients run in the bench's process, the probes in one of their own, on the same machine (they share its ${cores} cores with the node). IMAGE_QUEUE=${CLIENTS} so every client's upload is admitted; IMAGE_CONCURRENCY at its default (the core count, at least 2) but where the mode says. The uploads are matched robustly (the route's default: dihedral variants and regions, core/robust) but in the plain rows (?robust=false: the image as sent). DEV_AUTH (no token checks).`,
+        "Probes: GET /health and POST /v1/match with one PDQ hash, each one after another with 50 ms between, for the whole run, from a process of their own (not the clients'). Peak RSS: the node process's VmHWM (its start, with the index load, included); idle: VmRSS once ready. Load avg: the machine's 1-minute load average as the mode ended (this process, the node and anything else running).",
       ],
     };
     return [first, second];
