@@ -92,6 +92,32 @@ describe('the hash pool', () => {
     expect(await pool.digests.digest(new Uint8Array(0))).toEqual({ md5: createHash('md5').digest('hex'), sha256: createHash('sha256').digest('hex') });
   });
 
+  it("decodes and hashes an upload in one job: the calling thread's decode, hashes and digests; the decoder's errors as DomainErrors", async () => {
+    const images = pool.images(50_000_000);
+    const uploads = [
+      new Uint8Array(readFileSync(`${conformancePath('blockhash')}/${readdirSync(conformancePath('blockhash')).find((f) => f.endsWith('.jpg'))}`)),
+      await noiseImage('png', 1001, 17),
+      await noiseImage('webp', 640, 480),
+    ];
+    for (const bytes of uploads) {
+      const img = await decoder.decode(bytes);
+      for (const opts of [{ dihedral: false }, { dihedral: true, robust: 'query' as const }]) {
+        const got = await images.hash(bytes, opts);
+        expect(got.hashes).toEqual(await here.run('imageHashes', { rgba: img.rgba.slice(), width: img.width, height: img.height }, opts));
+        expect(got.media).toEqual({ width: img.width, height: img.height, format: img.format });
+        expect(got.digests).toEqual({ md5: createHash('md5').update(bytes).digest('hex'), sha256: createHash('sha256').update(bytes).digest('hex') });
+        expect(bytes.byteLength).toBeGreaterThan(0); // the caller keeps its bytes
+      }
+    }
+    const jpeg = await patternImage('jpeg', 640, 480);
+    await expect(images.hash(jpeg.subarray(0, 600), { dihedral: false })).rejects.toMatchObject({ name: 'DomainError', code: 'corrupt_media' });
+    await expect(pool.images(1000).hash(jpeg, { dihedral: false })).rejects.toMatchObject({
+      code: 'image_too_large',
+      extra: { width: 640, height: 480, maxPixels: 1000 },
+    });
+    await expect(images.hash(new TextEncoder().encode('not an image at all'), { dihedral: false })).rejects.toMatchObject({ code: 'unsupported_media_type' });
+  });
+
   it('keeps its two threads through many jobs at once', async () => {
     const p = await pixelsOf(await patternImage('jpeg', 320, 240));
     const want = await here.run('imageHashes', copy(p), { dihedral: true });

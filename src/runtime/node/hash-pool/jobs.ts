@@ -1,5 +1,6 @@
 /** The messages between the hash pool (pool.ts) and its threads (thread.ts). */
-import type { PixelTaskName, PixelTaskOptions, Pixels } from '../../../core/pixel-tasks';
+import type { ErrorCode } from '../../../core/errors';
+import type { EncodedImageHashes, PixelTaskName, PixelTaskOptions, Pixels } from '../../../core/pixel-tasks';
 
 export interface ThreadData {
   /** A kernel that does not build runs in TypeScript (production) rather than failing the thread. */
@@ -16,3 +17,13 @@ export interface PixelJob<N extends PixelTaskName = PixelTaskName> {
 export interface DigestJob {
   bytes: Uint8Array;
 }
+
+/** An upload to decode (at most maxPixels) and hash in the thread: the bytes are a copy, moved there. */
+export interface ImageJob {
+  bytes: Uint8Array;
+  maxPixels: number;
+  opts: PixelTaskOptions<'imageHashes'>;
+}
+
+/** The hashes, or the decoder's DomainError as plain data (an Error loses its fields between threads). */
+export type ImageJobResult = ({ ok: true } & EncodedImageHashes) | { ok: false; code: ErrorCode; message: string; extra?: Record<string, unknown> };

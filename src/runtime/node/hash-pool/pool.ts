@@ -11,8 +11,9 @@
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { Digester, FileDigests } from '../../../core/hashes';
-import type { Pixels, PixelWorker } from '../../../core/pixel-tasks';
-import type { DigestJob, PixelJob, ThreadData } from './jobs';
+import { DomainError } from '../../../core/errors';
+import type { EncodedImageWorker, Pixels, PixelWorker } from '../../../core/pixel-tasks';
+import type { DigestJob, ImageJob, ImageJobResult, PixelJob, ThreadData } from './jobs';
 
 export interface HashPoolOptions {
   threads: number;
@@ -24,7 +25,7 @@ export interface HashPoolOptions {
 
 export class HashPool {
   // Results are typed by the job's task: the threads run the same registry (core/pixel-tasks).
-  private readonly pool: Piscina<PixelJob | DigestJob>;
+  private readonly pool: Piscina<PixelJob | DigestJob | ImageJob>;
 
   constructor(readonly opts: HashPoolOptions) {
     if (!Number.isInteger(opts.threads) || opts.threads < 1) throw new RangeError(`a hash pool needs at least one thread, got ${opts.threads}`);
@@ -61,6 +62,23 @@ export class HashPool {
       return out;
     },
   };
+
+  /**
+   * Uploads decoded and hashed in one job each (images of at most maxPixels): the bytes go to a
+   * thread as one copy, sharp decodes there and the pixels are hashed where they are, so no image's
+   * pixels are copied or held by the main thread. The decoder's DomainErrors are thrown here.
+   */
+  images(maxPixels: number): EncodedImageWorker {
+    return {
+      hash: async (bytes, opts) => {
+        const copy = new Uint8Array(bytes);
+        const job: ImageJob = { bytes: copy, maxPixels, opts };
+        const out: ImageJobResult = await this.pool.run(job, { name: 'image', transferList: [copy.buffer] });
+        if (!out.ok) throw new DomainError(out.code, out.message, { extra: out.extra });
+        return { media: out.media, hashes: out.hashes, digests: out.digests };
+      },
+    };
+  }
 
   /** Threads running and jobs waiting for one, for metrics and the bench. */
   load(): { threads: number; queued: number; utilization: number } {
