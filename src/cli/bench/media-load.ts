@@ -93,15 +93,11 @@ async function decodeVsHash(jpeg: Uint8Array, rounds: number): Promise<BenchTabl
         here.run('imageHashes', pixels(), { dihedral: true, robust: 'enrol' }),
         pool.pixels.run('imageHashes', pixels(), { dihedral: false }),
         pool.digests.digest(jpeg),
+        pool.images(50_000_000).hash(jpeg, { dihedral: false }),
         decoder.decode(jpeg),
       ]);
-    // As the node runs an upload (services/hashing.ts): the digests in the pool while sharp decodes, then the pixel job.
-    const decoded: Pixels[] = [];
-    const nextDecoded = () => {
-      const p = decoded.shift();
-      if (!p) throw new Error('the decode step runs before the hash step');
-      return p;
-    };
+    // As the node runs an upload (services/hashing.ts, with the pool).
+    const uploads = pool.images(50_000_000);
     const steps: Step<Pixels>[] = [
       { what: 'decode alone (sharp, to RGBA)', setup: same, fn: () => decoder.decode(jpeg) },
       { what: '  PDQ alone (WebAssembly kernels, calling thread)', setup: same, fn: (p) => pdqFromRgba(p.rgba, p.width, p.height, kernels.pdq) },
@@ -118,16 +114,9 @@ async function decodeVsHash(jpeg: Uint8Array, rounds: number): Promise<BenchTabl
         fn: (p) => Promise.all([pool.pixels.run('imageHashes', p, { dihedral: false }), pool.digests.digest(jpeg)]),
       },
       {
-        what: 'as the node runs an upload: decode, md5 and sha256 alongside in the pool',
+        what: 'as the node runs an upload (hash pool): one job, the bytes decoded, digested and hashed in a thread',
         setup: same,
-        fn: async () => {
-          decoded.push((await Promise.all([pool.digests.digest(jpeg), decoder.decode(jpeg)]))[1]);
-        },
-      },
-      {
-        what: '  then the hash after decode: PDQ and blockhash (the pool job)',
-        setup: nextDecoded,
-        fn: (p) => pool.pixels.run('imageHashes', p, { dihedral: false }),
+        fn: () => uploads.hash(jpeg, { dihedral: false }),
       },
       { what: 'with the 8 dihedral variants: PDQ, blockhash (calling thread)', setup: same, fn: (p) => here.run('imageHashes', p, { dihedral: true }) },
     ];
@@ -159,7 +148,7 @@ async function decodeVsHash(jpeg: Uint8Array, rounds: number): Promise<BenchTabl
       columns: ['step', 'median (ms)', 'x decode', 'CPU, all threads (ms)', 'x decode CPU'],
       rows: [...rows(steps, plain, plain[0]), ...rows(robust, robustTimes, robustTimes[0]).slice(1)],
       notes: [
-        `${rounds} rounds of each step (in blocks of 5, the steps' blocks taking turns) after 5 of warm-up; the robust rows then ${robustRounds} rounds of their own, each with a decode (their x decode is against it); the synthetic photograph-like JPEG of src/cli/bench/synthetic.ts (${Math.round(jpeg.byteLength / 1024)} KiB). The pool's figures include moving the pixels to a thread and back the hashes; the pixels are copied outside the timing (a pool empties the caller's array); the calling thread's steps read the same decoded pixels. The node computes the digests in the pool while sharp decodes (services/hashing.ts), so what follows the decode is the pixel job. CPU: the process's user + system time over the step (node:process cpuUsage, all threads; ~1 ms resolution on Linux). Load average (1 min) at the start: ${load}.`,
+        `${rounds} rounds of each step (in blocks of 5, the steps' blocks taking turns) after 5 of warm-up; the robust rows then ${robustRounds} rounds of their own, each with a decode (their x decode is against it); the synthetic photograph-like JPEG of src/cli/bench/synthetic.ts (${Math.round(jpeg.byteLength / 1024)} KiB). The pool's figures include moving the pixels to a thread and back the hashes; the pixels are copied outside the timing (a pool empties the caller's array); the calling thread's steps read the same decoded pixels. With the pool the node runs an upload as one job (services/hashing.ts): a copy of the bytes goes to a thread, sharp decodes there, and the digests and pixel hashes run there on sharp's buffer; what follows the decode is that row less the decode. CPU: the process's user + system time over the step (node:process cpuUsage, all threads; ~1 ms resolution on Linux). Load average (1 min) at the start: ${load}.`,
       ],
     };
   } finally {
