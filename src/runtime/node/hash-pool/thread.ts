@@ -43,12 +43,15 @@ const decoderFor = (maxPixels: number): SharpImageDecoder => {
 
 export async function image(job: ImageJob): Promise<ImageJobResult> {
   let img: Awaited<ReturnType<SharpImageDecoder['decode']>>;
+  // The digests while libvips decodes (this thread would only wait), then the pixel hashes.
+  const decoding = decoderFor(job.maxPixels).decode(job.bytes);
+  const digests = fileDigests(job.bytes);
   try {
-    img = await decoderFor(job.maxPixels).decode(job.bytes);
+    img = await decoding;
   } catch (e) {
     if (e instanceof DomainError) return { ok: false, code: e.code, message: e.message, extra: e.extra };
     throw e;
   }
   const hashes = runPixelTask('imageHashes', { rgba: img.rgba, width: img.width, height: img.height }, kernels, job.opts);
-  return { ok: true, media: { width: img.width, height: img.height, format: img.format }, hashes, digests: fileDigests(job.bytes) };
+  return { ok: true, media: { width: img.width, height: img.height, format: img.format }, hashes, digests };
 }
