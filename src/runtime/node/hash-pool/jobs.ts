@@ -25,5 +25,10 @@ export interface ImageJob {
   opts: PixelTaskOptions<'imageHashes'>;
 }
 
-/** The hashes, or the decoder's DomainError as plain data (an Error loses its fields between threads). */
-export type ImageJobResult = ({ ok: true } & EncodedImageHashes) | { ok: false; code: ErrorCode; message: string; extra?: Record<string, unknown> };
+/**
+ * The hashes, or the decoder's DomainError as plain data (an Error loses its fields between
+ * threads), with its cause's message (the decoder's own words, which go to the log only).
+ */
+export type ImageJobResult =
+  | ({ ok: true } & EncodedImageHashes)
+  | { ok: false; code: ErrorCode; message: string; extra?: Record<string, unknown>; cause?: string };

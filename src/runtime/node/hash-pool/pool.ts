@@ -74,7 +74,7 @@ export class HashPool {
         const copy = new Uint8Array(bytes);
         const job: ImageJob = { bytes: copy, maxPixels, opts };
         const out: ImageJobResult = await this.pool.run(job, { name: 'image', transferList: [copy.buffer] });
-        if (!out.ok) throw new DomainError(out.code, out.message, { extra: out.extra });
+        if (!out.ok) throw new DomainError(out.code, out.message, { extra: out.extra, cause: out.cause === undefined ? undefined : new Error(out.cause) });
         return { media: out.media, hashes: out.hashes, digests: out.digests };
       },
     };

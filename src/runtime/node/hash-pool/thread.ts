@@ -49,7 +49,10 @@ export async function image(job: ImageJob): Promise<ImageJobResult> {
   try {
     img = await decoding;
   } catch (e) {
-    if (e instanceof DomainError) return { ok: false, code: e.code, message: e.message, extra: e.extra };
+    if (e instanceof DomainError) {
+      const cause = e.cause instanceof Error ? e.cause.message : e.cause === undefined ? undefined : String(e.cause);
+      return { ok: false, code: e.code, message: e.message, extra: e.extra, cause };
+    }
     throw e;
   }
   const hashes = runPixelTask('imageHashes', { rgba: img.rgba, width: img.width, height: img.height }, kernels, job.opts);
