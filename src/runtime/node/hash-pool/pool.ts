@@ -1,12 +1,13 @@
 /**
- * The hash pool (Node): PDQ, blockhash, their dihedral variants and the upload's digests run in
- * worker threads, so the main thread only routes requests and matches. A pool of a fixed number of
- * threads (HASH_THREADS, default the core count), each with its own WebAssembly kernels built once.
- * piscina (a maintained pool, Node 20+) queues the jobs and replaces a thread that dies.
+ * The hash pool (Node): an image upload's decode (sharp), its PDQ, blockhash, variants and robust
+ * regions and its digests run in worker threads, so the main thread only routes requests and
+ * matches. A pool of a fixed number of threads (HASH_THREADS, default the core count), each with its
+ * own WebAssembly kernels built once. piscina (a maintained pool, Node 20+) queues the jobs and
+ * replaces a thread that dies.
  *
- * The pixels cross as a transferred ArrayBuffer (moved, not copied: the caller's array is empty
- * afterwards); the upload's bytes, which the caller keeps, cross as one copy for both digests. Nothing
- * touches the disk.
+ * An upload's bytes, which the caller keeps, cross as one copy (`images`, `digests`); pixels decoded
+ * elsewhere (`pixels`) cross as a transferred ArrayBuffer (moved, not copied: the caller's array is
+ * empty afterwards). Nothing touches the disk.
  */
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
