@@ -26,7 +26,7 @@ const NODE_SETTINGS = {
   VIDEO_SECONDS_PER_FRAME: z.coerce.number().min(0).max(3600).default(DEFAULT_VIDEO.decode.secondsPerFrame),
   VIDEO_TIMEOUT_MS: int(1000, 3_600_000).default(DEFAULT_VIDEO.decode.timeoutMs),
   VIDEO_MAX_PIXELS: int(256, 500_000_000).default(7680 * 4320),
-  // Image work (README, "Images under load"): the pixel hashes and digests in HASH_THREADS threads
+  // Image work (README, "Images under load"): decode, pixel hashes and digests in HASH_THREADS threads
   // (default: the core count; 0: on the main thread), IMAGE_CONCURRENCY decodes with their hashes at
   // once (default: the core count, at least 2) and IMAGE_QUEUE waiting; beyond, 503 busy.
   HASH_THREADS: int(0, 256).optional(),
