@@ -17,6 +17,9 @@
  *
  * Several instances on one database may all run it: the commit applies a batch only if the peer's
  * cursor is still the batch's `from`, so a batch two instances pulled is applied once.
+ *
+ * Over 300 lines on purpose: the loop, its pipeline and its refusals share one peer's state (cursor,
+ * backoff, keys); verifying a batch and committing it are in their own files.
  */
 import { SignJWT } from 'jose';
 import { errorNameOf, messageOf } from '../../core/errors';
