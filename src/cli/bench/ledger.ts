@@ -11,6 +11,9 @@
  *
  *   npm run bench -- --only ledger            # N = 1 M
  *   npm run bench -- --only ledger --quick    # N = 100 k
+ *   BENCH_LEDGER_N=300000 BENCH_LEDGER_FILL_ONLY=1 BENCH_CPU_PROFILE_DIR=/tmp/prof npm run bench -- --only ledger
+ *     # another N, the fill alone, and CPU profiles of the first node (one per thread, written when it stops);
+ *     # BENCH_NODE_ARGS='--import ./x.mjs' adds arguments to the first node's command line
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -39,12 +42,12 @@ interface Proc {
 
 let built: Promise<void> | undefined;
 
-async function startNode(env: Record<string, string>): Promise<Proc> {
+async function startNode(env: Record<string, string>, nodeArgs: string[] = []): Promise<Proc> {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const base = `http://127.0.0.1:${port}`;
   // The production build, as `npm start` runs it (built once per bench run).
   await (built ??= buildNode());
-  const child = spawn(process.execPath, [join(ROOT, 'dist/main.node.js')], {
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/main.node.js')], {
     cwd: ROOT,
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: base, RATE_LIMIT_PER_SECOND: '0', NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -126,8 +129,19 @@ function prober(base: string, headers: Record<string, string>, everyMs: number) 
   };
 }
 
+function table(N: number, rows: (string | number)[][], notes: string[]): BenchTable {
+  return {
+    title: `Ledger: writes at scale, reads during writes, several instances (${fmt(N)} hashes)`,
+    columns: ['what', 'took', 'rate', 'detail', '/health p50 / p99 (ms)', 'single-hash /v1/match p50 / p99 (ms)'],
+    rows,
+    notes,
+  };
+}
+
 export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
-  const N = opts.quick ? 100_000 : 1_000_000;
+  const N = Number(process.env.BENCH_LEDGER_N) || (opts.quick ? 100_000 : 1_000_000);
+  const fillOnly = process.env.BENCH_LEDGER_FILL_ONLY === '1';
+  const profileDir = process.env.BENCH_CPU_PROFILE_DIR;
   const dir = mkdtempSync(join(tmpdir(), 'mhn-bench-ledger-'));
   const DATABASE_URL = `file:${join(dir, 'node.db')}`;
   const env = { DATABASE_URL, NODE_SECRET_FILE: join(dir, 'node.secret') };
@@ -135,7 +149,8 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
   const notes: string[] = [];
   const procs: Proc[] = [];
   try {
-    const a = await startNode(env);
+    const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    const a = await startNode(env, [...nodeArgs, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])]);
     procs.push(a);
     const partner = await admit(DATABASE_URL);
     const token = async (base: string) => (await requestToken(base, partner.id, partner.jwk)).access_token;
@@ -181,6 +196,8 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
     notes.push(
       `fill: ${windows.map((w) => `${fmt(w.at)}: ${fmt(w.rate)}/s (p99 health ${ms(q(w.health, 0.99))}, match ${ms(q(w.match, 0.99))} ms)`).join('; ')}`,
     );
+
+    if (fillOnly) return table(N, rows, notes);
 
     // ---- 2. writers at once: one new hash a request
     for (const writers of [1, 8, 32]) {
@@ -295,12 +312,7 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
       'Every request carries a real access token; the node runs with RATE_LIMIT_PER_SECOND=0. The prober sends GET /health and a single-hash POST /v1/match (an unrelated PDQ hash) one after the other, every 10 ms, during the fill and the writer phases. Load generator, prober and node share the 2 cores.',
       "Instances: the second process follows the change log (FOLLOW_INTERVAL_MS, default 200 ms, and at once after its own writes); the lag is measured from the share's answer at the first to the first match at the second. Two instances behind one port: INSTANCES=2 (Node cluster), each with its own index.",
     );
-    return {
-      title: `Ledger: writes at scale, reads during writes, several instances (${fmt(N)} hashes)`,
-      columns: ['what', 'took', 'rate', 'detail', '/health p50 / p99 (ms)', 'single-hash /v1/match p50 / p99 (ms)'],
-      rows,
-      notes,
-    };
+    return table(N, rows, notes);
   } finally {
     for (const p of procs) await p.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -35,6 +35,10 @@ import { MihHelper } from './match-helper';
 import { FfmpegVideoDecoder } from './video';
 import { v7 as uuidv7 } from 'uuid';
 
+/** A deferred compaction's step (slots) and how long one turn of the event loop runs its steps (ms). */
+const COMPACTION_STEP_SLOTS = 1 << 14;
+const COMPACTION_TURN_MS = 3;
+
 export interface NodeRuntime {
   deps: AppDeps;
   index: MemoryMatchIndex;
@@ -85,8 +89,18 @@ export async function createNodeRuntime(
   const matchHelper = MihHelper.useful()
     ? new MihHelper((e) => logger.error({ event: 'match_helper_failed', error: errorFields(e) }, 'match helper thread failed; batches run on the main thread'))
     : null;
-  // Compactions run in steps between other work, so a large index never stops the event loop for long.
-  const index = new MemoryMatchIndex((words) => new MultiIndexHashing(words, { offload: matchHelper?.offload, defer: (step) => setImmediate(step) }));
+  // Compactions run in small steps between other work, a few milliseconds a turn of the event loop,
+  // so a large index never stops it for long.
+  const index = new MemoryMatchIndex(
+    (words) =>
+      new MultiIndexHashing(words, {
+        offload: matchHelper?.offload,
+        defer: (step) => setImmediate(step),
+        stepSlots: COMPACTION_STEP_SLOTS,
+        turnMs: COMPACTION_TURN_MS,
+        clock: () => performance.now(),
+      }),
+  );
   const follower = new ChangeFollower(
     store,
     { index, hashes, auth: authCache ?? undefined },
