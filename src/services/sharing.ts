@@ -47,11 +47,16 @@ export interface ShareResult {
   item?: string;
 }
 
+/** Shares of more items than this pause once after their validation (ServiceDeps.pause). */
+const PAUSE_ABOVE = 250;
+
 export async function shareHashes(
   deps: ServiceDeps,
   who: Principal,
   items: readonly ShareItem[],
 ): Promise<{ results: ShareResult[]; media: ItemShareResult[] }> {
+  // A large share was just parsed and validated in this turn: let other requests in before the rest.
+  if (items.length > PAUSE_ABOVE) await deps.pause?.();
   // One commit item per (type, value): the same hash named twice in a request shares once, with the
   // union of its labels, in every item it was named with.
   const wanted = new Map<
