@@ -17,10 +17,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { openDatabase } from '../../runtime/node/database';
 import { NO_FOLLOWER } from '../../services/change-follower';
@@ -129,6 +129,19 @@ function prober(base: string, headers: Record<string, string>, everyMs: number) 
   };
 }
 
+/** The loop probe's summary of the window the bench opened (SIGUSR2) at the fill's start, closed now; null where it cannot read the thread's CPU time. */
+async function loopTurns(
+  p: Proc,
+  file: string,
+): Promise<{ turns: number; p50: number; p99: number; p999: number; max: number; over10: number; over20: number; over50: number } | null> {
+  p.child.kill('SIGUSR2');
+  for (let i = 0; i < 50; i++) {
+    if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return null;
+}
+
 function table(N: number, rows: (string | number)[][], notes: string[]): BenchTable {
   return {
     title: `Ledger: writes at scale, reads during writes, several instances (${fmt(N)} hashes)`,
@@ -150,7 +163,14 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
   const procs: Proc[] = [];
   try {
     const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-    const a = await startNode(env, [...nodeArgs, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])]);
+    // The first node runs with the loop probe (loop-probe.mjs): its main thread's CPU time per turn of the event loop during the fill.
+    const probeOut = join(dir, 'loop-probe.json');
+    const a = await startNode({ ...env, LOOP_PROBE_OUT: probeOut }, [
+      '--import',
+      pathToFileURL(join(ROOT, 'src/cli/bench/loop-probe.mjs')).href,
+      ...nodeArgs,
+      ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+    ]);
     procs.push(a);
     const partner = await admit(DATABASE_URL);
     const token = async (base: string) => (await requestToken(base, partner.id, partner.jwk)).access_token;
@@ -158,6 +178,7 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
 
     // ---- 1. the bank, filled through the API by two clients
     const probe = prober(a.base, headers, 10);
+    a.child.kill('SIGUSR2');
     let stored = 0;
     const windows: { at: number; rate: number; health: number[]; match: number[] }[] = [];
     let windowStart = performance.now();
@@ -182,6 +203,7 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
     await Promise.all([client(), client()]);
     const fillS = (performance.now() - t0) / 1000;
     await probe.stop();
+    const turns = await loopTurns(a, probeOut);
     const first = windows[0];
     const last = windows[windows.length - 1];
     const all = { health: windows.flatMap((w) => w.health), match: windows.flatMap((w) => w.match) };
@@ -193,6 +215,16 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
       `${ms(q(all.health, 0.5))} / ${ms(q(all.health, 0.99))}`,
       `${ms(q(all.match, 0.5))} / ${ms(q(all.match, 0.99))}`,
     ]);
+    if (turns) {
+      rows.push([
+        'main thread: CPU time per turn of the event loop during the fill (loop-probe.mjs)',
+        '',
+        `${fmt(turns.turns)} turns`,
+        `p50 ${ms(turns.p50)}, p99 ${ms(turns.p99)}, p99.9 ${ms(turns.p999)}, max ${ms(turns.max)} ms; over 10 ms: ${turns.over10}, over 20 ms: ${turns.over20}, over 50 ms: ${turns.over50}`,
+        '',
+        '',
+      ]);
+    }
     notes.push(
       `fill: ${windows.map((w) => `${fmt(w.at)}: ${fmt(w.rate)}/s (p99 health ${ms(q(w.health, 0.99))}, match ${ms(q(w.match, 0.99))} ms)`).join('; ')}`,
     );
