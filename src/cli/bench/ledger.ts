@@ -18,7 +18,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
@@ -179,6 +179,7 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
     // ---- 1. the bank, filled through the API by two clients
     const probe = prober(a.base, headers, 10);
     a.child.kill('SIGUSR2');
+    const loadBefore = loadavg()[0];
     let stored = 0;
     const windows: { at: number; rate: number; health: number[]; match: number[] }[] = [];
     let windowStart = performance.now();
@@ -204,6 +205,7 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
     const fillS = (performance.now() - t0) / 1000;
     await probe.stop();
     const turns = await loopTurns(a, probeOut);
+    const loadAfter = loadavg()[0];
     const first = windows[0];
     const last = windows[windows.length - 1];
     const all = { health: windows.flatMap((w) => w.health), match: windows.flatMap((w) => w.match) };
@@ -226,6 +228,7 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
       ]);
     }
     notes.push(
+      `The machine's load average (1 min) at the start and the end of the fill: ${loadBefore.toFixed(1)} / ${loadAfter.toFixed(1)} (2 cores; above 2, other processes share them: the wall-clock latencies grow with it, the loop probe's CPU times do not).`,
       `fill: ${windows.map((w) => `${fmt(w.at)}: ${fmt(w.rate)}/s (p99 health ${ms(q(w.health, 0.99))}, match ${ms(q(w.match, 0.99))} ms)`).join('; ')}`,
     );
 
