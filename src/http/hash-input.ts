@@ -6,6 +6,9 @@
  * page limits from the node's configuration. Handlers and services receive the parsed values:
  * lowercase hex (tlsh: T1 and upper case), typed hash types, a vpdq or pdf item's value always its
  * list's digest, a url item's value always a digest.
+ *
+ * Over 300 lines on purpose: every hash type's rules side by side, the one place that says what a
+ * client may send, read as a whole against /openapi.json.
  */
 import { z } from '@hono/zod-openapi';
 import { MAX_PDF_PAGE, PDF_RENDER_DPI, pdfDigest, type PdfPageHash } from '../core/document';

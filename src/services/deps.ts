@@ -4,7 +4,7 @@
  */
 import { THRESHOLDS, type Digester } from '../core/hashes';
 import type { HashKernels } from '../core/kernels';
-import type { PixelWorker } from '../core/pixel-tasks';
+import type { EncodedImageWorker, PixelWorker } from '../core/pixel-tasks';
 import type { ImageDecoder } from '../core/media';
 import type { MatchIndex } from '../core/hash-index';
 import type { Slots } from '../core/limits';
@@ -58,6 +58,8 @@ export const DEFAULT_VIDEO = {
 export interface ImageSettings {
   /** A pool of threads (Node, HASH_THREADS), or the calling thread (Workers, HASH_THREADS=0). */
   pixels: PixelWorker;
+  /** Where an upload is decoded and hashed in one job, away from the calling thread (Node's hash pool); without it, `decoder` here and then `pixels`. */
+  encoded?: EncodedImageWorker;
   /**
    * Decodes with their hashes at once, and how many may wait: beyond, 503 busy. A body declared
    * image/* takes its place before it is read (http/route.ts), so the bodies held are bounded too.

@@ -43,7 +43,7 @@ export interface TextMediaHashes {
 type Deps = Pick<ServiceDeps, 'digests' | 'documents' | 'kernels'> & Partial<Pick<ServiceDeps, 'metrics'>>;
 
 async function digestsOf(deps: Deps, bytes: Uint8Array): Promise<{ md5: { value: string }; sha256: { value: string } }> {
-  const [md5, sha256] = await Promise.all([deps.digests.md5(bytes), deps.digests.sha256(bytes)]);
+  const { md5, sha256 } = await deps.digests.digest(bytes);
   return { md5: { value: md5 }, sha256: { value: sha256 } };
 }
 

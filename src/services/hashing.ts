@@ -7,7 +7,7 @@ import type { HashType, SingleHashType } from '../core/hashes';
 import { hashVideo, isVideo, vpdqDigest, type VideoFrameHash } from '../core/video';
 import type { SlotPlace } from '../core/limits';
 import type { PdqDihedralVariant } from '../core/pdq';
-import { inThread, type RobustRole } from '../core/pixel-tasks';
+import { inThread, type EncodedImageWorker, type RobustRole } from '../core/pixel-tasks';
 import type { ServiceDeps } from './deps';
 import { hashPdfMedia, hashTextMedia, type PdfMediaHashes, type TextMediaHashes } from './document-hashing';
 
@@ -118,18 +118,12 @@ async function hashVideoMedia(deps: HashingDeps, bytes: Uint8Array): Promise<Vid
     if (metrics && elapsed) metrics.hashed('video', elapsed());
     return r;
   });
-  const { md5, sha256 } = await fileDigests(deps, bytes);
+  const { md5, sha256 } = await deps.digests.digest(bytes);
   return {
     kind: 'video',
     hashes: { vpdq: { value: vpdqDigest(v.frames), frames: v.frames }, md5: { value: md5 }, sha256: { value: sha256 } },
     media: { width: v.width, height: v.height, format: v.format, durationSeconds: v.durationSeconds },
   };
-}
-
-/** The exact hashes of the uploaded bytes. */
-async function fileDigests(deps: HashingDeps, bytes: Uint8Array): Promise<{ md5: string; sha256: string }> {
-  const [md5, sha256] = await Promise.all([deps.digests.md5(bytes), deps.digests.sha256(bytes)]);
-  return { md5, sha256 };
 }
 
 async function hashImage(deps: HashingDeps, bytes: Uint8Array, opts: { dihedral?: boolean; robust?: RobustRole; admitted?: SlotPlace }): Promise<MediaHashes> {
@@ -141,22 +135,29 @@ async function hashImage(deps: HashingDeps, bytes: Uint8Array, opts: { dihedral?
     );
   }
   const pixels = deps.images?.pixels ?? inThread(deps.kernels);
-  // All of it in a slot: the digests (a pool's threads get copies of the bytes), then the decode and
-  // the hashes, which hold the pixels. The slots bound how many are held at once (on a Worker, its
-  // 128 MB holds one large image, not two).
+  const encoded = deps.images?.encoded;
+  const task = { dihedral: opts.dihedral === true, robust: opts.robust };
+  // Decoded and hashed here (Workers, HASH_THREADS=0): the digests while the image decodes, then the
+  // hashes, which hold the pixels.
+  const here = async () => {
+    const [{ md5, sha256 }, img] = await Promise.all([deps.digests.digest(bytes), decoder.decode(bytes)]);
+    const media = { width: img.width, height: img.height, format: img.format };
+    const h = await pixels.run('imageHashes', { rgba: img.rgba, width: img.width, height: img.height }, task);
+    return { h, media, md5, sha256 };
+  };
+  // Or in one job of the hash pool (Node): decoded, digested and hashed in a thread, whose pixels
+  // never reach the main thread.
+  const away = async (worker: EncodedImageWorker) => {
+    const r = await worker.hash(bytes, task);
+    return { h: r.hashes, media: r.media, md5: r.digests.md5, sha256: r.digests.sha256 };
+  };
+  // All of it in a slot, which bounds how many images are held at once (on a Worker, its 128 MB
+  // holds one large image, not two: one slot).
   const work = async () => {
     const elapsed = deps.metrics?.timer();
-    const { md5, sha256 } = await fileDigests(deps, bytes);
-    const img = await decoder.decode(bytes);
-    const media = { width: img.width, height: img.height, format: img.format };
-    // The pixels are handed over (a pool's thread gets their buffer, not a copy).
-    const h = await pixels.run(
-      'imageHashes',
-      { rgba: img.rgba, width: img.width, height: img.height },
-      { dihedral: opts.dihedral === true, robust: opts.robust },
-    );
+    const out = await (encoded ? away(encoded) : here());
     if (deps.metrics && elapsed) deps.metrics.hashed('image', elapsed());
-    return { h, media, md5, sha256 };
+    return out;
   };
   const { h, media, md5, sha256 } = await (opts.admitted ? opts.admitted.run(work) : deps.images ? deps.images.slots.run(work) : work());
   const out: MediaHashes = {

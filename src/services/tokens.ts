@@ -3,6 +3,9 @@
  * assertion with its own key and trades it for a 10-minute access token signed by the node (RFC 9068
  * `at+jwt`). Every request re-reads the client and its key, so a suspension or a key revocation takes
  * effect on the client's next request, not when its token expires.
+ *
+ * Over 300 lines on purpose: issuing a token and verifying one share the same keys, audiences and
+ * error vocabulary; each check of an assertion (RFC 7523 §3) sits next to the refusal it gives.
  */
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, importJWK, type JWTPayload } from 'jose';
 import { ROLE_SCOPES, type Principal } from '../core/auth';

@@ -29,6 +29,15 @@ export class SqlFederationStore implements FederationStore {
     return row ? toPeer(row) : null;
   }
 
+  async heldOf(origin: string, hashes: { type: string; value: string }[]): Promise<Set<string>> {
+    if (!hashes.length) return new Set();
+    // One seek of the (type, value, origin) index per hash; only the rows found come back.
+    const rows = await this.db.all<{ type: string; value: string }>(sql`
+      select h.type, h.value from json_each(${JSON.stringify(hashes.map((h) => [h.type, h.value]))}) j
+      cross join hashes h on h.type = j.value ->> 0 and h.value = j.value ->> 1 and h.origin = ${origin}`);
+    return new Set(rows.map((r) => `${r.type}:${r.value}`));
+  }
+
   async localChanges(after: number, upTo: number, limit: number): Promise<LocalChange[]> {
     // The log in order (its primary key), each row's hash found by id; pulled hashes are passed over.
     const rows = await this.db.all<RawChange>(sql`

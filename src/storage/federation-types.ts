@@ -52,6 +52,13 @@ export interface PullCommit {
   items: PulledItem[];
   /** SHA-256 of the compact JWS, lowercase hex: ties the audit entry to the exact batch. */
   jwsSha256: string;
+  /**
+   * By item: no hash of this origin with its type and value existed when the puller looked, after
+   * the peer's cursor had reached `from` (FederationStore.heldOf). Such an item that stands is
+   * written by plain inserts, without reading its row back; one that turns out to exist fails the
+   * commit whole (a unique key), which then writes nothing.
+   */
+  fresh?: boolean[];
 }
 
 /** A change of this node's own hashes, for the federation feed. */
@@ -71,4 +78,6 @@ export interface FederationStore {
    * `limit`; pulled hashes' changes are left out.
    */
   localChanges(after: number, upTo: number, limit: number): Promise<LocalChange[]>;
+  /** Which of these hashes this node holds from `origin` (keys `type:value`). */
+  heldOf(origin: string, hashes: { type: string; value: string }[]): Promise<Set<string>>;
 }

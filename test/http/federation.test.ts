@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { CompactSign, decodeProtectedHeader, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_PULLER, Puller } from '../../src/services/federation';
+import { DEFAULT_PULLER, FEDERATION_MAX_LIMIT, PEER_MIN_LIMIT, Puller } from '../../src/services/federation';
 import { encodeCursor } from '../../src/services/feed';
 import { prefixDigest } from '../../src/core/url';
 import { magazine, makePdf, prose } from '../support/pdf';
@@ -68,6 +68,23 @@ const matchAtB = async (value: string, type = 'pdq') =>
 const peerAtB = async () => (await (await b.request(`/v1/admin/peers/${peerId}`, { headers: await adminOf(b) })).json()) as Record<string, unknown>;
 const auditAt = async (t: TestApp) => (await t.rt.deps.log.auditEntries(0, await t.rt.deps.log.auditSize())).map((e) => JSON.parse(e.entry));
 
+/** A second puller at B, on B's database and keys, reaching A through `fetch`. */
+const pullerAtB = (fetch: (url: string, init: RequestInit) => Promise<Response>, settings: Partial<typeof DEFAULT_PULLER>) => {
+  const { ledger, federation, keyring, remoteJwks, issuer } = b.rt.deps;
+  return new Puller({
+    ledger,
+    federation,
+    keyring,
+    remoteJwks,
+    follower: b.rt.follower,
+    fetch,
+    now: () => b.clock.now(),
+    newId: () => crypto.randomUUID(),
+    random: () => 0.5,
+    issuer,
+    settings: { ...DEFAULT_PULLER, ...settings },
+  });
+};
 describe('the signed feed and the puller', () => {
   it('a hash shared at A matches at B after a pull, naming its origin and its labels and contributors there', async () => {
     await a.request('/v1/hashes', json('POST', { items: [{ type: 'pdq', value: hex(1), labels: ['attack-footage'], externalId: 'case-1' }] }));
@@ -269,20 +286,7 @@ describe('the signed feed and the puller', () => {
       if (url.includes('/v1/federation/feed')) asked.push(new URL(url).searchParams.get('cursor') ?? '');
       return route(url, init);
     };
-    const { ledger, federation, keyring, remoteJwks, issuer } = b.rt.deps;
-    const small = new Puller({
-      ledger,
-      federation,
-      keyring,
-      remoteJwks,
-      follower: b.rt.follower,
-      fetch: counting,
-      now: () => b.clock.now(),
-      newId: () => crypto.randomUUID(),
-      random: () => 0.5,
-      issuer,
-      settings: { ...DEFAULT_PULLER, batchLimit: 2, backoffBaseMs: 60_000 },
-    });
+    const small = pullerAtB(counting, { batchLimit: 2, backoffBaseMs: 60_000 });
     const reached = async (cursor: string) => {
       for (let i = 0; i < 200 && (await peerAtB()).cursor !== cursor; i++) await new Promise((r) => setTimeout(r, 25));
       return (await peerAtB()).cursor;
@@ -311,19 +315,7 @@ describe('the signed feed and the puller', () => {
     const cursorBefore = (await peerAtB()).cursor;
     const changesBefore = await b.rt.deps.hashes.lastChange();
     tamper = (x) => ({ ...x, nextCursor: lie, more: true });
-    const liar = new Puller({
-      ledger,
-      federation,
-      keyring,
-      remoteJwks,
-      follower: b.rt.follower,
-      fetch: counting,
-      now: () => b.clock.now(),
-      newId: () => crypto.randomUUID(),
-      random: () => 0.5,
-      issuer,
-      settings: { ...DEFAULT_PULLER, batchLimit: 2, backoffBaseMs: 60_000 },
-    });
+    const liar = pullerAtB(counting, { batchLimit: 2, backoffBaseMs: 60_000 });
     asked.length = 0;
     await liar.start();
     try {
@@ -339,6 +331,50 @@ describe('the signed feed and the puller', () => {
     // Honest again, the next pull takes them.
     expect(await pull()).toBe(3);
     for (const v of more) expect(await matchAtB(v), v).toHaveLength(1);
+  });
+
+  it('batches of up to 5000 served; a peer that serves at most 1000 refuses the larger limit and is asked for 1000 from then on', async () => {
+    const token = await a.as('peer', 'limit-peer');
+    expect((await a.request(`/v1/federation/feed?limit=${FEDERATION_MAX_LIMIT}`, { headers: token })).status).toBe(200);
+    const over = await a.request(`/v1/federation/feed?limit=${FEDERATION_MAX_LIMIT + 1}`, { headers: token });
+    expect(over.status).toBe(400);
+    expect(await over.json()).toMatchObject({ errors: [{ path: 'limit', message: `limit must be a whole number from 1 to ${FEDERATION_MAX_LIMIT}` }] });
+
+    const values = Array.from({ length: 3 }, (_, i) => hex(300 + i));
+    for (const v of values) await a.request('/v1/hashes', json('POST', { items: [{ type: 'pdq', value: v, labels: ['recruitment'] }] }));
+    // A as a node that serves at most PEER_MIN_LIMIT items a batch answers a larger limit as it did.
+    const asked: number[] = [];
+    const older = async (url: string, init: RequestInit) => {
+      if (!url.includes('/v1/federation/feed')) return route(url, init);
+      const limit = Number(new URL(url).searchParams.get('limit'));
+      asked.push(limit);
+      if (limit <= PEER_MIN_LIMIT) return route(url, init);
+      const message = `limit must be a whole number from 1 to ${PEER_MIN_LIMIT}`;
+      return Response.json({ status: 400, code: 'invalid_request', detail: message, errors: [{ path: 'limit', message }] }, { status: 400 });
+    };
+    const puller = pullerAtB(older, { batchLimit: FEDERATION_MAX_LIMIT });
+    expect(await puller.pullUntilCaughtUp(peerId)).toBe(3);
+    expect(asked).toEqual([FEDERATION_MAX_LIMIT, PEER_MIN_LIMIT]);
+    for (const v of values) expect(await matchAtB(v), v).toHaveLength(1);
+    // Remembered: the next pull asks for 1000 at once. Another refusal (any other problem) fails the pull, named.
+    expect(await puller.pullUntilCaughtUp(peerId)).toBe(0);
+    expect(asked.slice(2)).toEqual([PEER_MIN_LIMIT]);
+    const refusing = pullerAtB(
+      async (url, init) =>
+        url.includes('/v1/federation/feed')
+          ? Response.json(
+              {
+                status: 400,
+                code: 'invalid_request',
+                detail: 'cursor is not one this node issued',
+                errors: [{ path: 'cursor', message: 'not a valid cursor' }],
+              },
+              { status: 400 },
+            )
+          : route(url, init),
+      { batchLimit: FEDERATION_MAX_LIMIT },
+    );
+    await expect(refusing.pullUntilCaughtUp(peerId)).rejects.toThrow('the peer answered HTTP 400 (invalid_request: cursor is not one this node issued)');
   });
 
   it("peers under concurrent admin requests: one peer per URL, one audit entry per real change, bad input refused in the node's words", async () => {

@@ -85,11 +85,41 @@ describe('the hash pool', () => {
 
   it("digests as node:crypto does, leaving the caller's bytes in place", async () => {
     const bytes = new Uint8Array(await noiseImage('jpeg', 300, 200));
-    const [md5, sha256] = await Promise.all([pool.digests.md5(bytes), pool.digests.sha256(bytes)]);
+    const { md5, sha256 } = await pool.digests.digest(bytes);
     expect(md5).toBe(createHash('md5').update(bytes).digest('hex'));
     expect(sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
     expect(bytes.byteLength).toBeGreaterThan(0);
-    expect(await pool.digests.sha256(new Uint8Array(0))).toBe(createHash('sha256').digest('hex'));
+    expect(await pool.digests.digest(new Uint8Array(0))).toEqual({ md5: createHash('md5').digest('hex'), sha256: createHash('sha256').digest('hex') });
+  });
+
+  it("decodes and hashes an upload in one job: the calling thread's decode, hashes and digests; the decoder's errors as DomainErrors", async () => {
+    const images = pool.images(50_000_000);
+    const uploads = [
+      new Uint8Array(readFileSync(`${conformancePath('blockhash')}/${readdirSync(conformancePath('blockhash')).find((f) => f.endsWith('.jpg'))}`)),
+      await noiseImage('png', 1001, 17),
+      await noiseImage('webp', 640, 480),
+    ];
+    for (const bytes of uploads) {
+      const img = await decoder.decode(bytes);
+      for (const opts of [{ dihedral: false }, { dihedral: true, robust: 'query' as const }]) {
+        const got = await images.hash(bytes, opts);
+        expect(got.hashes).toEqual(await here.run('imageHashes', { rgba: img.rgba.slice(), width: img.width, height: img.height }, opts));
+        expect(got.media).toEqual({ width: img.width, height: img.height, format: img.format });
+        expect(got.digests).toEqual({ md5: createHash('md5').update(bytes).digest('hex'), sha256: createHash('sha256').update(bytes).digest('hex') });
+        expect(bytes.byteLength).toBeGreaterThan(0); // the caller keeps its bytes
+      }
+    }
+    const jpeg = await patternImage('jpeg', 640, 480);
+    await expect(images.hash(jpeg.subarray(0, 600), { dihedral: false })).rejects.toMatchObject({
+      name: 'DomainError',
+      code: 'corrupt_media',
+      cause: { message: expect.stringMatching(/\S/) }, // sharp's words, for the log
+    });
+    await expect(pool.images(1000).hash(jpeg, { dihedral: false })).rejects.toMatchObject({
+      code: 'image_too_large',
+      extra: { width: 640, height: 480, maxPixels: 1000 },
+    });
+    await expect(images.hash(new TextEncoder().encode('not an image at all'), { dihedral: false })).rejects.toMatchObject({ code: 'unsupported_media_type' });
   });
 
   it('keeps its two threads through many jobs at once', async () => {

@@ -144,6 +144,60 @@ describe('a pull commit', () => {
     expect(await store.changesSince(before + changes.length, 10)).toEqual([]);
   });
 
+  it('hashes the puller found new are written by plain inserts: the same rows, changes and snapshots; found after all, the commit fails whole', async () => {
+    await ledger.addPeer({ at: T0, actor: 'admin', peer: peerRow('f1', 'https://f.example') });
+    await ledger.addPeer({ at: T0, actor: 'admin', peer: peerRow('g1', 'https://g.example') });
+    const items = [
+      pdq(700, { labels: ['attack-footage', 'manifesto'], contributors: 3, externalId: 'ref-700' }),
+      pdq(701),
+      pdq(702, { active: false, labels: [], contributors: 0 }),
+    ];
+    const viaF = commit({ peerId: 'f1', origin: 'https://f.example', from: '', to: 'f1', served: 3, items, fresh: [true, true, true] });
+    expect(await fed.heldOf('https://f.example', items)).toEqual(new Set());
+    // Eight instances at once, each sure the hashes are new: one applies the batch, the others write nothing.
+    const before = await store.lastChange();
+    const results = await Promise.all(Array.from({ length: 8 }, () => ledger.applyPull(viaF)));
+    expect(results.filter((r) => r.applied)).toHaveLength(1);
+    const middle = await store.lastChange();
+    expect((await ledger.applyPull(commit({ peerId: 'g1', origin: 'https://g.example', from: '', to: 'g1', served: 3, items }))).applied).toBe(true);
+    const [f, g] = [(await store.changesSince(before, 10)).filter((c) => c.seq <= middle), await store.changesSince(middle, 10)];
+    expect(f.map((c) => [c.kind, c.snapshot.value, c.snapshot.labels, c.snapshot.contributors])).toEqual([
+      ['add', hex(700), ['attack-footage', 'manifesto'], 3],
+      ['add', hex(701), ['attack-footage'], 1],
+    ]);
+    // The same change-log text as the commit that reads each row back (but for the id and the origin).
+    const raw = async (from: number, to: number) =>
+      (await db.client.execute({ sql: 'select kind, snapshot from changes where seq > ? and seq <= ? order by seq', args: [from, to] })).rows.map((r) =>
+        String(r.snapshot)
+          .replace(/"id":"[^"]+"/, '"id":"x"')
+          .replace(/https:\/\/[fg]\.example/, 'o'),
+      );
+    expect(await raw(before, middle)).toEqual(await raw(middle, await store.lastChange()));
+    // The rows alike but for their keys.
+    const row = async (hashId: string) => {
+      const { seq: _s, id: _i, origin: _o, contributions, ...rest } = (await store.getById(hashId))!;
+      return { ...rest, contributions: contributions.map(({ contributor: _c, hashId: _h, ...c }) => c) };
+    };
+    for (const k of [0, 1]) expect(await row(f[k].hashId)).toEqual(await row(g[k].hashId));
+    expect(await fed.heldOf('https://f.example', items)).toEqual(new Set([`pdq:${hex(700)}`, `pdq:${hex(701)}`]));
+    expect(await fed.heldOf('https://g.example', [items[0]])).toEqual(new Set([`pdq:${hex(700)}`]));
+
+    // A hash said to be new that is held: the commit fails, and nothing of it is written.
+    const auditBefore = await log.auditSize();
+    const last = await store.lastChange();
+    const stale = commit({ peerId: 'f1', origin: 'https://f.example', from: 'f1', to: 'f2', served: 2, items: [pdq(703), pdq(700)], fresh: [true, true] });
+    await expect(ledger.applyPull(stale)).rejects.toThrow(/UNIQUE/);
+    expect(await fed.getPeer('f1')).toMatchObject({ cursor: 'f1', pulledItems: 3 });
+    expect([await log.auditSize(), await store.lastChange()]).toEqual([auditBefore, last]);
+    expect(await fed.heldOf('https://f.example', [pdq(703)])).toEqual(new Set());
+    // Told right, the same batch is applied: the held hash by the statements that read it back.
+    expect((await ledger.applyPull({ ...stale, fresh: [true, false] })).applied).toBe(true);
+    expect((await store.changesSince(last, 10)).map((c) => [c.kind, c.snapshot.value, c.snapshot.contributors])).toEqual([
+      ['add', hex(703), 1],
+      ['update', hex(700), 1],
+    ]);
+  });
+
   it('a video pulled with its frames; a failure recorded on the peer, a refusal audited once per reason', async () => {
     await ledger.addPeer({ at: T0, actor: 'admin', peer: peerRow('v1', 'https://v.example') });
     const frames = [0, 1, 2].map((i) => ({ frame: i * 30, timestampMs: i * 1000, quality: 90, value: hex(100 + i), indexed: true }));
@@ -221,6 +275,7 @@ describe('the statements find their rows through indexes', () => {
         ids: ['i', 'j'],
         buckets: true,
       }).stmts,
+      pullStatements({ ...commit({ served: 2, items: [pdq(1), pdq(2)] }), tx: 't', ids: ['i', 'j'], fresh: [true, false] }).stmts,
       pullFailureStatements({ at: T0, peerId: 'x', error: 'e', refused: { origin: 'o', from: '', jwsSha256: null } }),
     ];
     let checked = 0;

@@ -16,7 +16,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -26,7 +26,7 @@ import { toBatchItem } from '../../core/federation';
 import { openDatabase } from '../../runtime/node/database';
 import { NO_FOLLOWER } from '../../services/change-follower';
 import { createClient } from '../../services/clients';
-import { addPeer, RemoteJwks, verifyBatch } from '../../services/federation';
+import { addPeer, DEFAULT_PULLER, RemoteJwks, verifyBatch } from '../../services/federation';
 import { SqlAuthStore } from '../../storage/auth-store';
 import { SqlFederationStore } from '../../storage/federation-store';
 import { SqlLedger } from '../../storage/ledger';
@@ -180,12 +180,16 @@ async function latency(shares: number): Promise<{ p50: number; p99: number; max:
   }
 }
 
-export async function backlog(count: number): Promise<{ seconds: number; perSecond: number; rssMb: number; batches: number }> {
+export async function backlog(count: number): Promise<{ seconds: number; perSecond: number; rssMb: number; batches: number; cpuA: number; cpuB: number }> {
   const [a, b] = [await newNode('a'), await newNode('b')];
   try {
     await fill(a, count, 'backlog');
     const peerId = await peer(a, b, 1000);
     await start(a);
+    // A node that has held its hashes for a while has signed a tree head over its audit log; one
+    // filled a moment ago (one entry per hash) integrates it first, on the two cores the pull needs.
+    await integrated(a);
+    const cpuA0 = cpuSeconds(a.child?.pid);
     const t0 = performance.now();
     await start(b); // it starts pulling at once
     let rssMb = 0;
@@ -194,7 +198,8 @@ export async function backlog(count: number): Promise<{ seconds: number; perSeco
       rssMb = Math.max(rssMb, peakRssMb(b.child?.pid));
       if (pulled.items >= count) {
         const seconds = (performance.now() - t0) / 1000;
-        return { seconds, perSecond: count / seconds, rssMb, batches: pulled.batches };
+        const cpuA = cpuSeconds(a.child?.pid) - cpuA0;
+        return { seconds, perSecond: count / seconds, rssMb, batches: pulled.batches, cpuA, cpuB: cpuSeconds(b.child?.pid) };
       }
       if (performance.now() - t0 > 1_800_000) throw new Error(`B pulled ${pulled.items} of ${count} in 30 minutes`);
       await new Promise((r) => setTimeout(r, 200));
@@ -202,6 +207,23 @@ export async function backlog(count: number): Promise<{ seconds: number; perSeco
   } finally {
     await Promise.all([stop(a), stop(b)]);
     for (const n of [a, b]) rmSync(n.dir, { recursive: true, force: true });
+  }
+}
+
+/** Waits until the node's latest tree head covers its whole audit log (read with a plain connection). */
+async function integrated(n: Node): Promise<void> {
+  const { createClient: libsql } = await import('@libsql/client');
+  const c = libsql({ url: n.databaseUrl });
+  try {
+    const deadline = Date.now() + 600_000;
+    for (;;) {
+      const r = await c.execute('select (select count(*) from audit_log) as entries, (select coalesce(max(tree_size), 0) from tree_heads) as size');
+      if (Number(r.rows[0].size) >= Number(r.rows[0].entries)) return;
+      if (Date.now() > deadline) throw new Error(`node ${n.name} did not integrate its audit log in 10 minutes`);
+      await new Promise((res) => setTimeout(res, 200));
+    }
+  } finally {
+    c.close();
   }
 }
 
@@ -218,6 +240,22 @@ async function onDatabaseRead(n: Node, peerId: string): Promise<{ items: number;
   } finally {
     c.close();
   }
+}
+
+/**
+ * CPU time the process has used, every thread (user + system, from /proc): unlike the wall time,
+ * it hardly moves with the other work on the machine.
+ */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  let ticks = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / 100;
 }
 
 /** The process's peak resident set (VmHWM), MB. */
@@ -250,6 +288,9 @@ async function verifyCost(rounds: number): Promise<{ signMs: number; verifyMs: n
   return { signMs, verifyMs: (performance.now() - t) / rounds, bytes: jws.length };
 }
 
+/** Items B asks for per batch: FEDERATION_BATCH (the nodes get this process's environment) or the puller's default. */
+const batchLimit = () => Number(process.env.FEDERATION_BATCH ?? DEFAULT_PULLER.batchLimit);
+
 export async function run(opts: { quick: boolean; sizes?: number[] }): Promise<BenchTable> {
   await buildNode();
   const shares = opts.quick ? 30 : 200;
@@ -267,8 +308,8 @@ export async function run(opts: { quick: boolean; sizes?: number[] }): Promise<B
     say(`a backlog of ${n} hashes at A, pulled by B from a cold start`);
     const b = await backlog(n);
     rows.push([
-      `backlog of ${n.toLocaleString('en')} hashes pulled from a cold start (${b.batches} batches of 1000)`,
-      `${b.seconds.toFixed(1)} s, ${Math.round(b.perSecond).toLocaleString('en')} hashes/s, B's peak RSS ${b.rssMb.toFixed(0)} MB`,
+      `backlog of ${n.toLocaleString('en')} hashes pulled from a cold start (${b.batches} batches of ${batchLimit().toLocaleString('en')})`,
+      `${b.seconds.toFixed(1)} s, ${Math.round(b.perSecond).toLocaleString('en')} hashes/s, B's peak RSS ${b.rssMb.toFixed(0)} MB; CPU A ${b.cpuA.toFixed(1)} s, B ${b.cpuB.toFixed(1)} s`,
     ]);
   }
   say('the cost of signing and verifying one batch');
@@ -284,7 +325,7 @@ export async function run(opts: { quick: boolean; sizes?: number[] }): Promise<B
     notes: [
       'Each node is the production build (dist/main.node.js) on its own SQLite file; B pulls A with its node key (a peer client at A by JWKS URL), verifies each batch and applies it in one commit.',
       "Latency: from sending the share to A until B's POST /v1/match finds the hash (B polls every 5 ms); the next share after a random pause of up to 200 ms.",
-      "Backlog: A's hashes shared through its ledger before B starts; from B's start (port, database, index) until B's peer row counts every item applied. RSS: VmHWM of B's process.",
+      "Backlog: A's hashes shared through its ledger before B starts (and A's tree head signed over them); from B's start (port, database, index) until B's peer row counts every item applied. RSS: VmHWM of B's process. CPU: every thread's user + system time over the same span (B's from its start), from /proc.",
       'Batch cost: in process, one core; the verify figure includes parsing and checking every item (core/federation checkBatchPayload).',
     ],
   };

@@ -6,9 +6,10 @@
  *    pixels moved to a thread).
  * 2. A real node process (dist/, as `npm start` runs it) on a database of N stored PDQ hashes
  *    (default 1 M): 16 clients post the JPEG to /v1/match/media for D seconds, once with the
- *    hashes on the main thread (HASH_THREADS=0: the code before the pool) and once with the pool
- *    (the default); meanwhile GET /health and a single-hash POST /v1/match are timed, and the
- *    process's peak resident set is read (VmHWM).
+ *    hashes on the main thread (HASH_THREADS=0: the code before the pool), then with the pool and
+ *    its knobs (HASH_THREAD_NICE, IMAGE_CONCURRENCY), then plain matching (?robust=false) with and
+ *    without the pool; meanwhile GET /health and a single-hash POST /v1/match are timed from a
+ *    process of their own, and the node's peak resident set is read (VmHWM).
  *
  *   npm run bench -- --only media-load            # 1 M hashes, 30 s a mode
  *   npm run bench -- --only media-load --quick    # 100 k hashes, 8 s a mode
@@ -16,12 +17,15 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { blockhash } from '../../core/blockhash';
 import { buildHashKernels } from '../../core/kernels';
-import { inThread } from '../../core/pixel-tasks';
+import { pdqFromRgba } from '../../core/pdq';
+import { inThread, type Pixels } from '../../core/pixel-tasks';
 import { uniform as rng } from '../../core/prng';
+import { nodeDigester } from '../../runtime/node/digest';
 import { HashPool } from '../../runtime/node/hash-pool';
 import { SharpImageDecoder } from '../../runtime/node/image';
 import { buildNode } from '../build';
@@ -36,63 +40,115 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const pct = (xs: number[], p: number) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(xs.length * p) - 1)] : NaN);
 const ms = (x: number) => x.toFixed(1);
 
-/** The median time of `fn` over `rounds`, each on a fresh input made by `setup` outside the timing. */
-async function timed<T>(setup: () => T, fn: (input: T) => Promise<unknown>, rounds: number): Promise<number> {
-  const out: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    const input = setup();
-    const t = performance.now();
-    await fn(input);
-    out.push(performance.now() - t);
+/** A step of the first table: `fn` timed on a fresh input made by `setup` outside the timing. */
+interface Step<T> {
+  what: string;
+  setup: () => T;
+  fn: (input: T) => unknown;
+}
+
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/**
+ * Medians over `rounds` of wall time and of the process's CPU time (all its threads: sharp's, the
+ * pool's, V8's), each step run in blocks of 5 back to back (its own garbage, not the others'), the
+ * blocks of the steps taking turns so that every step sees the same machine: on a machine loaded by
+ * other work the wall times swell with the load, the CPU times much less.
+ */
+async function timeSteps(steps: Step<Pixels>[], rounds: number): Promise<{ wall: number; cpu: number }[]> {
+  const wall: number[][] = steps.map(() => []);
+  const cpu: number[][] = steps.map(() => []);
+  const block = 5;
+  for (let i = 0; i < rounds; i += block) {
+    for (const [k, step] of steps.entries()) {
+      for (let j = 0; j < block; j++) {
+        const input = step.setup();
+        const c = cpuMs();
+        const t = performance.now();
+        await step.fn(input);
+        wall[k].push(performance.now() - t);
+        cpu[k].push(cpuMs() - c);
+      }
+    }
   }
-  return median(out);
+  return steps.map((_, k) => ({ wall: median(wall[k]), cpu: median(cpu[k]) }));
 }
 
 async function decodeVsHash(jpeg: Uint8Array, rounds: number): Promise<BenchTable> {
+  const load = loadavg()[0].toFixed(1);
   const decoder = new SharpImageDecoder({ maxPixels: 50_000_000 });
-  const here = inThread(buildHashKernels());
+  const kernels = buildHashKernels();
+  const here = inThread(kernels);
   const pool = new HashPool({ threads: 2 });
   try {
     const img = await decoder.decode(jpeg);
     const pixels = () => ({ rgba: img.rgba.slice(), width: img.width, height: img.height });
+    const same = () => img;
     // Warm-up: JIT, the pool's threads and their kernels.
     for (let i = 0; i < 5; i++)
       await Promise.all([
-        here.run('imageHashes', pixels(), { dihedral: false }),
+        here.run('imageHashes', pixels(), { dihedral: true, robust: 'enrol' }),
         pool.pixels.run('imageHashes', pixels(), { dihedral: false }),
+        pool.digests.digest(jpeg),
+        pool.images(50_000_000).hash(jpeg, { dihedral: false }),
         decoder.decode(jpeg),
       ]);
-    const decode = await timed(
-      () => jpeg,
-      (bytes) => decoder.decode(bytes),
-      rounds,
-    );
-    const digests = async () => [createHash('md5').update(jpeg).digest('hex'), createHash('sha256').update(jpeg).digest('hex')];
-    const rows: (string | number)[][] = [['decode alone (sharp, to RGBA)', ms(decode), '']];
-    for (const dihedral of [false, true]) {
-      const what = dihedral ? ' with the 8 dihedral variants' : '';
-      const inline = await timed(
-        pixels,
-        async (p) => {
-          await here.run('imageHashes', p, { dihedral });
-          await digests();
-        },
-        rounds,
+    // As the node runs an upload (services/hashing.ts, with the pool).
+    const uploads = pool.images(50_000_000);
+    const steps: Step<Pixels>[] = [
+      { what: 'decode alone (sharp, to RGBA)', setup: same, fn: () => decoder.decode(jpeg) },
+      { what: '  PDQ alone (WebAssembly kernels, calling thread)', setup: same, fn: (p) => pdqFromRgba(p.rgba, p.width, p.height, kernels.pdq) },
+      { what: '  blockhash alone', setup: same, fn: (p) => blockhash({ ...p, format: 'raw' }, kernels.blockhash) },
+      { what: '  md5 and sha256 of the bytes (node:crypto)', setup: same, fn: () => nodeDigester.digest(jpeg) },
+      {
+        what: 'full hash after decode: PDQ, blockhash, md5, sha256, one after the other (calling thread)',
+        setup: same,
+        fn: async (p) => [await here.run('imageHashes', p, { dihedral: false }), await nodeDigester.digest(jpeg)],
+      },
+      {
+        what: 'the same as hash pool jobs (pixels and digests side by side; latency of the jobs)',
+        setup: pixels,
+        fn: (p) => Promise.all([pool.pixels.run('imageHashes', p, { dihedral: false }), pool.digests.digest(jpeg)]),
+      },
+      {
+        what: 'as the node runs an upload (hash pool): one job, the bytes decoded, digested and hashed in a thread',
+        setup: same,
+        fn: () => uploads.hash(jpeg, { dihedral: false }),
+      },
+      { what: 'with the 8 dihedral variants: PDQ, blockhash (calling thread)', setup: same, fn: (p) => here.run('imageHashes', p, { dihedral: true }) },
+    ];
+    // The robust rows in a loop of their own (their garbage would land in the plain steps' times).
+    const robust: Step<Pixels>[] = [
+      steps[0],
+      {
+        what: 'robust query (POST /v1/match/media by default): the variants and the regions (calling thread)',
+        setup: same,
+        fn: (p) => here.run('imageHashes', p, { dihedral: true, robust: 'query' }),
+      },
+      {
+        what: 'robust enrolment (POST /v1/hashes/media): the variants, the regions and the crops (calling thread)',
+        setup: same,
+        fn: (p) => here.run('imageHashes', p, { dihedral: true, robust: 'enrol' }),
+      },
+    ];
+    const robustRounds = Math.max(5, Math.round(rounds / 3));
+    const rows = (list: Step<Pixels>[], times: { wall: number; cpu: number }[], decode: { wall: number; cpu: number }) =>
+      list.map((step, k) =>
+        k === 0
+          ? [step.what, ms(decode.wall), '', ms(decode.cpu), '']
+          : [step.what, ms(times[k].wall), (times[k].wall / decode.wall).toFixed(2), ms(times[k].cpu), (times[k].cpu / decode.cpu).toFixed(2)],
       );
-      const pooled = await timed(
-        pixels,
-        (p) => Promise.all([pool.pixels.run('imageHashes', p, { dihedral }), pool.digests.md5(jpeg), pool.digests.sha256(jpeg)]),
-        rounds,
-      );
-      rows.push([`full hash after decode${what}: PDQ, blockhash, md5, sha256 (calling thread)`, ms(inline), (inline / decode).toFixed(2)]);
-      rows.push([`the same through the hash pool (latency of the jobs)`, ms(pooled), (pooled / decode).toFixed(2)]);
-    }
+    const plain = await timeSteps(steps, rounds);
+    const robustTimes = await timeSteps(robust, robustRounds);
     return {
       title: 'Media: a 1920x1080 JPEG, decode alone vs the hashes after it',
-      columns: ['step', 'median (ms)', 'x decode'],
-      rows,
+      columns: ['step', 'median (ms)', 'x decode', 'CPU, all threads (ms)', 'x decode CPU'],
+      rows: [...rows(steps, plain, plain[0]), ...rows(robust, robustTimes, robustTimes[0]).slice(1)],
       notes: [
-        `${rounds} rounds each after 5 of warm-up; the synthetic photograph-like JPEG of src/cli/bench/synthetic.ts (${Math.round(jpeg.byteLength / 1024)} KiB). The pool's figure includes moving the pixels to a thread and back the hashes; the pixels are copied outside the timing (a pool empties the caller's array).`,
+        `${rounds} rounds of each step (in blocks of 5, the steps' blocks taking turns) after 5 of warm-up; the robust rows then ${robustRounds} rounds of their own, each with a decode (their x decode is against it); the synthetic photograph-like JPEG of src/cli/bench/synthetic.ts (${Math.round(jpeg.byteLength / 1024)} KiB). The pool's figures include moving the pixels to a thread and back the hashes; the pixels are copied outside the timing (a pool empties the caller's array); the calling thread's steps read the same decoded pixels. With the pool the node runs an upload as one job (services/hashing.ts): a copy of the bytes goes to a thread, sharp decodes there, and the digests and pixel hashes run there on sharp's buffer; what follows the decode is that row less the decode. CPU: the process's user + system time over the step (node:process cpuUsage, all threads; ~1 ms resolution on Linux). Load average (1 min) at the start: ${load}.`,
       ],
     };
   } finally {
@@ -112,13 +168,65 @@ interface ModeResult {
   matchP99: number;
   idleMb: number;
   peakMb: number;
+  /** The machine's 1-minute load average when the mode ended. */
+  load: number;
 }
 
 const statusKb = (pid: number, field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
 
+/**
+ * GET /health and a single-hash POST /v1/match, one after another with 50 ms between, for `seconds`,
+ * timed from a process of their own: the clients' process is busy sending uploads, and its event
+ * loop's delays would count in the probes' times.
+ */
+async function probeProcess(base: string, authorization: string, matchBody: string, seconds: number): Promise<{ health: number[]; match: number[] }> {
+  const script = `
+    const { base, authorization, matchBody, seconds } = JSON.parse(process.env.PROBE);
+    const end = performance.now() + seconds * 1000;
+    const timed = async (path, init) => {
+      const t = performance.now();
+      const r = await fetch(base + path, init);
+      await r.arrayBuffer();
+      if (r.status !== 200) throw new Error(path + ' answered ' + r.status);
+      return performance.now() - t;
+    };
+    const loop = async (path, init) => {
+      const out = [];
+      while (performance.now() < end) {
+        out.push(await timed(path, init));
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return out;
+    };
+    const [health, match] = await Promise.all([
+      loop('/health'),
+      loop('/v1/match', { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body: matchBody }),
+    ]);
+    process.stdout.write(JSON.stringify({ health, match }));
+  `;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, PROBE: JSON.stringify({ base, authorization, matchBody, seconds }) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  const code = await new Promise((r) => child.once('exit', r));
+  if (code !== 0) throw new Error(`the probe process exited with ${code}`);
+  const parsed: { health: number[]; match: number[] } = JSON.parse(out);
+  return parsed;
+}
+
+/** A mode of the load run: the node's settings, and the query of the uploads (robust=false: the plain hashes). */
+interface Mode {
+  label: string;
+  env: Record<string, string>;
+  query?: string;
+}
+
 async function underLoad(
-  label: string,
-  extraEnv: Record<string, string>,
+  { label, env: extraEnv, query = '' }: Mode,
   dir: string,
   url: string,
   jpeg: Uint8Array<ArrayBuffer>,
@@ -151,23 +259,11 @@ async function underLoad(
     await waitReady(base, started, 300_000);
     const pid = child.pid ?? 0;
     const auth = { authorization: 'Dev bench-partner partner' };
-    const post = () => fetch(`${base}/v1/match/media`, { method: 'POST', headers: { ...auth, 'content-type': 'image/jpeg' }, body: jpeg });
+    const post = () => fetch(`${base}/v1/match/media${query}`, { method: 'POST', headers: { ...auth, 'content-type': 'image/jpeg' }, body: jpeg });
     const matchBody = JSON.stringify({ hashes: [{ type: 'pdq', value: createHash('sha256').update('probe').digest('hex') }] });
-    const probe = (path: string, init?: RequestInit) => async () => {
-      const t = performance.now();
-      const r = await fetch(`${base}${path}`, init);
-      await r.arrayBuffer();
-      if (r.status !== 200) throw new Error(`${path} answered ${r.status}`);
-      return performance.now() - t;
-    };
-    const health = probe('/health');
-    const match = probe('/v1/match', { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: matchBody });
-
     const load = async (s: number, record: boolean) => {
       const end = performance.now() + s * 1000;
       const lat: number[] = [];
-      const healthMs: number[] = [];
-      const matchMs: number[] = [];
       let ok = 0;
       let busy = 0;
       let failed = 0;
@@ -185,28 +281,27 @@ async function underLoad(
           }
         }
       };
-      const prober = async (fn: () => Promise<number>, into: number[]) => {
-        while (performance.now() < end) {
-          into.push(await fn());
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      };
       const t0 = performance.now();
-      await Promise.all([...Array.from({ length: CLIENTS }, client), prober(health, healthMs), prober(match, matchMs)]);
+      const [probes] = await Promise.all([probeProcess(base, auth.authorization, matchBody, s), ...Array.from({ length: CLIENTS }, client)]);
       const took = (performance.now() - t0) / 1000;
       return record
-        ? { ok, busy, failed, seconds: took, p50: pct(lat, 0.5), p99: pct(lat, 0.99), healthP99: pct(healthMs, 0.99), matchP99: pct(matchMs, 0.99) }
+        ? { ok, busy, failed, seconds: took, p50: pct(lat, 0.5), p99: pct(lat, 0.99), healthP99: pct(probes.health, 0.99), matchP99: pct(probes.match, 0.99) }
         : null;
     };
     const idleMb = statusKb(pid, 'VmRSS') / 1024;
     await load(2, false); // warm-up: JIT, the threads' kernels; not counted
     const r = await load(seconds, true);
     if (!r) throw new Error('no figures');
-    return { label, ...r, idleMb, peakMb: statusKb(pid, 'VmHWM') / 1024 };
+    return { label, ...r, idleMb, peakMb: statusKb(pid, 'VmHWM') / 1024, load: loadavg()[0] };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
   }
+}
+
+/** The first part alone (`npm run bench -- --only media-hash`). */
+export async function runHash(opts: { quick: boolean }): Promise<BenchTable> {
+  return decodeVsHash(new Uint8Array(await syntheticJpeg(1920, 1080)), opts.quick ? 15 : 60);
 }
 
 export async function run(opts: { quick: boolean; sizes?: number[] }): Promise<BenchTable[]> {
@@ -220,26 +315,28 @@ export async function run(opts: { quick: boolean; sizes?: number[] }): Promise<B
     await buildNode();
     await fill(url, n, rng(7));
     const cores = availableParallelism();
-    const modes = [
-      await underLoad('hashes on the main thread (HASH_THREADS=0)', { HASH_THREADS: '0' }, dir, url, jpeg, seconds),
-      await underLoad(`hash pool (default: ${cores} threads)`, {}, dir, url, jpeg, seconds),
-      await underLoad(`hash pool, its threads at nice +5 (HASH_THREAD_NICE=5)`, { HASH_THREAD_NICE: '5' }, dir, url, jpeg, seconds),
-      await underLoad(
-        `hash pool, ${2 * cores} images at once (IMAGE_CONCURRENCY=${2 * cores})`,
-        { IMAGE_CONCURRENCY: String(2 * cores) },
-        dir,
-        url,
-        jpeg,
-        seconds,
-      ),
+    const list: Mode[] = [
+      { label: 'hashes on the main thread (HASH_THREADS=0)', env: { HASH_THREADS: '0' } },
+      { label: `hash pool (default: ${cores} threads, IMAGE_CONCURRENCY=${Math.max(2, cores)})`, env: {} },
+      { label: 'hash pool, its threads at nice +5 (HASH_THREAD_NICE=5)', env: { HASH_THREAD_NICE: '5' } },
+      { label: 'hash pool, one image at a time (IMAGE_CONCURRENCY=1)', env: { IMAGE_CONCURRENCY: '1' } },
+      { label: `hash pool, ${2 * cores} images at once (IMAGE_CONCURRENCY=${2 * cores})`, env: { IMAGE_CONCURRENCY: String(2 * cores) } },
+      { label: 'plain matching (?robust=false): hash pool, defaults', env: {}, query: '?robust=false' },
+      { label: 'plain matching (?robust=false): hashes on the main thread', env: { HASH_THREADS: '0' }, query: '?robust=false' },
     ];
-    const before = modes[0].ok / modes[0].seconds;
+    const modes: ModeResult[] = [];
+    for (const m of list) modes.push(await underLoad(m, dir, url, jpeg, seconds));
+    // Each row against the main-thread row of the same matching (robust or plain).
+    const before = (k: number) => {
+      const base = list.findIndex((m) => m.env.HASH_THREADS === '0' && m.query === list[k].query);
+      return modes[base].ok / modes[base].seconds;
+    };
     const second: BenchTable = {
       title: `Media under load: POST /v1/match/media, ${CLIENTS} clients, 1920x1080 JPEG, ${n.toLocaleString('en')} stored PDQ hashes`,
       columns: [
         'mode',
         'answers/s (200)',
-        'x main thread',
+        'x main thread (same matching)',
         'p50 (ms)',
         'p99 (ms)',
         'busy (503)',
@@ -248,11 +345,12 @@ export async function run(opts: { quick: boolean; sizes?: number[] }): Promise<B
         '/v1/match p99 (ms)',
         'RSS idle (MB)',
         'peak RSS (MB)',
+        'load avg',
       ],
-      rows: modes.map((m) => [
+      rows: modes.map((m, k) => [
         m.label,
         (m.ok / m.seconds).toFixed(1),
-        (m.ok / m.seconds / before).toFixed(2),
+        (m.ok / m.seconds / before(k)).toFixed(2),
         ms(m.p50),
         ms(m.p99),
         m.busy,
@@ -261,10 +359,11 @@ export async function run(opts: { quick: boolean; sizes?: number[] }): Promise<B
         ms(m.matchP99),
         Math.round(m.idleMb),
         Math.round(m.peakMb),
+        m.load.toFixed(1),
       ]),
       notes: [
-        `${seconds} s a mode after 2 s of warm-up, one after the other in this run, on the same database; the clients and the probes run in the bench's process on the same machine (they share its ${cores} cores with the node). IMAGE_QUEUE=${CLIENTS} so every client's upload is admitted; IMAGE_CONCURRENCY at its default (the core count, at least 2) but in the last row. DEV_AUTH (no token checks).`,
-        "Probes: GET /health and POST /v1/match with one PDQ hash, each one after another with 50 ms between, for the whole run. Peak RSS: the node process's VmHWM (its start, with the index load, included); idle: VmRSS once ready.",
+        `${seconds} s a mode after 2 s of warm-up, one after the other in this run, on the same database; the clients run in the bench's process, the probes in one of their own, on the same machine (they share its ${cores} cores with the node). IMAGE_QUEUE=${CLIENTS} so every client's upload is admitted; IMAGE_CONCURRENCY at its default (the core count, at least 2) but where the mode says. The uploads are matched robustly (the route's default: dihedral variants and regions, core/robust) but in the plain rows (?robust=false: the image as sent). DEV_AUTH (no token checks).`,
+        "Probes: GET /health and POST /v1/match with one PDQ hash, each one after another with 50 ms between, for the whole run, from a process of their own (not the clients'). Peak RSS: the node process's VmHWM (its start, with the index load, included); idle: VmRSS once ready. Load avg: the machine's 1-minute load average as the mode ended (this process, the node and anything else running).",
       ],
     };
     return [first, second];

@@ -1,5 +1,10 @@
-/** Exact hashes of the bytes. A runtime supplies the implementation (node:crypto, WebCrypto). */
+/** The exact hashes of an upload's bytes, hex. */
+export interface FileDigests {
+  md5: string;
+  sha256: string;
+}
+
+/** Exact hashes of the bytes, both at once (one pass to a thread, one copy). A runtime supplies the implementation (node:crypto, WebCrypto). */
 export interface Digester {
-  md5(bytes: Uint8Array): Promise<string>;
-  sha256(bytes: Uint8Array): Promise<string>;
+  digest(bytes: Uint8Array): Promise<FileDigests>;
 }

@@ -10,6 +10,7 @@
  * array is empty afterwards and must not be read again.
  */
 import { blockhash, blockhashDihedralFromRgba } from '../blockhash';
+import type { FileDigests } from '../hashes';
 import type { HashKernels } from '../kernels';
 import { pdqDihedralFromRgba, pdqFromRgba, type PdqDihedralVariant } from '../pdq';
 import { blockhashQuality, enrolmentVariants, queryVariants, type RobustHash } from '../robust';
@@ -77,6 +78,29 @@ export type PixelTaskResult<N extends PixelTaskName> = ReturnType<Tasks[N]>;
 type PixelTask<N extends PixelTaskName> = (p: Pixels, kernels: HashKernels, opts: PixelTaskOptions<N>) => PixelTaskResult<N>;
 
 export const PIXEL_TASKS: { readonly [N in PixelTaskName]: PixelTask<N> } = TASKS;
+
+/** What the decoder found: the image's size and format. */
+export interface ImageFacts {
+  width: number;
+  height: number;
+  format: string;
+}
+
+/** An upload decoded and hashed in one job: the image's facts, its pixel hashes and the bytes' digests. */
+export interface EncodedImageHashes {
+  media: ImageFacts;
+  hashes: ImagePixelHashes;
+  digests: FileDigests;
+}
+
+/**
+ * Where an upload can be decoded and hashed in one go (Node's hash pool: the bytes go to a thread,
+ * which decodes, hashes and digests them there, so the pixels never reach the calling thread). It
+ * throws the decoder's DomainErrors as the decoder would.
+ */
+export interface EncodedImageWorker {
+  hash(bytes: Uint8Array, opts: PixelTaskOptions<'imageHashes'>): Promise<EncodedImageHashes>;
+}
 
 /** Where pixel tasks run: see the room's note. */
 export interface PixelWorker {

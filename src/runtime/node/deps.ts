@@ -123,7 +123,11 @@ export async function createNodeRuntime(
   const kernels = buildHashKernels({ onFailure: production ? (_, e) => console.error(`${e.message}; hashing falls back to TypeScript`) : undefined });
   const work = imageWorkSettings(config);
   const hashPool = work.threads > 0 ? new HashPool({ threads: work.threads, kernelFallback: production, niceIncrement: config.HASH_THREAD_NICE }) : null;
-  const images = { pixels: hashPool?.pixels ?? inThread(kernels), slots: new Slots(work.concurrency, work.queue, 'image decodes') };
+  const images = {
+    pixels: hashPool?.pixels ?? inThread(kernels),
+    encoded: hashPool?.images(config.MAX_IMAGE_PIXELS),
+    slots: new Slots(work.concurrency, work.queue, 'image decodes'),
+  };
   const documents = documentSettings(config);
   const metrics = new NodeMetrics({
     // Every type, 0 while none is held, so a dashboard's series exist from the start.

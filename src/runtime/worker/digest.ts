@@ -5,6 +5,8 @@ import type { Digester } from '../../core/hashes';
 const digest = async (alg: string, b: Uint8Array) => bytesToHex(new Uint8Array(await crypto.subtle.digest(alg, b as Uint8Array<ArrayBuffer>)));
 
 export const workerDigester: Digester = {
-  md5: (b) => digest('MD5', b),
-  sha256: (b) => digest('SHA-256', b),
+  digest: async (b) => {
+    const [md5, sha256] = await Promise.all([digest('MD5', b), digest('SHA-256', b)]);
+    return { md5, sha256 };
+  },
 };

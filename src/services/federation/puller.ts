@@ -32,7 +32,7 @@ import { readCapped, type FetchLike, type RemoteJwks } from './remote-jwks';
 import { jwksUrlOf, verifyBatch } from './verify';
 
 export interface PullerSettings {
-  /** Items asked for per batch (the serving node caps it at 1000). */
+  /** Items asked for per batch (this node serves at most FEDERATION_MAX_LIMIT; a peer that serves fewer is asked for PEER_MIN_LIMIT). */
   batchLimit: number;
   backoffBaseMs: number;
   backoffMaxMs: number;
@@ -44,6 +44,12 @@ export interface PullerSettings {
 
 /** Answers of one peer fetched ahead of the batch being verified and committed, at most. */
 const PREFETCH = 2;
+
+/**
+ * The batch every node serves (the feed took `limit` up to 1000 before it took 5000). A peer that refuses
+ * the larger limit this node asks for (400 naming `limit`) is asked for this many from then on.
+ */
+export const PEER_MIN_LIMIT = 1000;
 
 interface FeedAnswer {
   batch: string;
@@ -60,7 +66,7 @@ interface Prefetch {
 }
 
 export const DEFAULT_PULLER: PullerSettings = {
-  batchLimit: 1000,
+  batchLimit: 2000,
   backoffBaseMs: 1000,
   backoffMaxMs: 300_000,
   timeoutMs: 30_000,
@@ -126,6 +132,8 @@ interface Loop {
 export class Puller {
   private readonly loops = new Map<string, Loop>();
   private readonly tokens = new Map<string, { token: string; until: number }>();
+  /** Peers that refused `batchLimit` items a batch: the limit they take. */
+  private readonly limits = new Map<string, number>();
   private started = false;
   private refreshing: Promise<void> | null = null;
 
@@ -251,6 +259,9 @@ export class Puller {
       ...it,
       ...(frames ? { frames: frameRows(frames) } : pages ? { frames: pageRows(pages) } : {}),
     }));
+    // Read now, after this chain's commit before this one: the only writer of this origin's rows is a
+    // pull of this peer, which the commit below's cursor gate orders; a stale answer fails the commit.
+    const held = await this.deps.federation.heldOf(peer.url, items);
     const r = await this.deps.ledger.applyPull({
       at: this.deps.now(),
       peerId: peer.id,
@@ -260,6 +271,7 @@ export class Puller {
       served: b.served,
       items,
       jwsSha256: b.jwsSha256,
+      fresh: items.map((it) => !held.has(`${it.type}:${it.value}`)),
     });
     return { outcome: { items: b.served, applied: r.applied, more: b.more }, caughtUp: this.deps.follower.catchUp(r.lastChange) };
   }
@@ -335,7 +347,8 @@ export class Puller {
   }
 
   private async fetchFeed(peer: PeerRow, from: string): Promise<FeedAnswer> {
-    const url = `${peer.url}/v1/federation/feed?limit=${this.deps.settings.batchLimit}${from ? `&cursor=${encodeURIComponent(from)}` : ''}`;
+    const limit = this.limits.get(peer.id) ?? this.deps.settings.batchLimit;
+    const url = `${peer.url}/v1/federation/feed?limit=${limit}${from ? `&cursor=${encodeURIComponent(from)}` : ''}`;
     let res = await this.get(url, await this.token(peer));
     if (res.status === 401) {
       // The token may have died with a restart of the peer's key: one more try with a fresh one.
@@ -345,6 +358,11 @@ export class Puller {
     }
     const text = await readCapped(res, this.deps.settings.maxBodyBytes);
     if (text === null) throw new PullError(`the peer's answer is larger than ${this.deps.settings.maxBodyBytes} bytes`);
+    if (res.status === 400 && limit > PEER_MIN_LIMIT && refusesLimit(text)) {
+      // A peer serving smaller batches than this node asks for: the limit every node serves, from now on.
+      this.limits.set(peer.id, PEER_MIN_LIMIT);
+      return this.fetchFeed(peer, from);
+    }
     if (res.status !== 200) throw new PullError(`the peer answered HTTP ${res.status}${problemOf(text)}`);
     const body = parseJson(text);
     if (body === undefined) throw new PullError('the peer answered with something that is not JSON');
@@ -417,6 +435,12 @@ export class Puller {
     this.tokens.set(peer.id, { token, until: now + Math.max(0, ttl - 60) * 1000 });
     return token;
   }
+}
+
+/** A problem answer naming the `limit` parameter (errors[].path). */
+function refusesLimit(text: string): boolean {
+  const errors = member(parseJson(text), 'errors');
+  return Array.isArray(errors) && errors.some((e) => textOf(member(e, 'path')) === 'limit');
 }
 
 function problemOf(text: string): string {

@@ -10,7 +10,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { canonicalEntry } from '../../core/audit';
-import type { PeerAction, PeerRow, PeerSettings, PullCommit } from '../types';
+import type { PeerAction, PeerRow, PeerSettings, PullCommit, PulledItem } from '../types';
 import { recordIf } from './clients';
 import type { Statements } from './hashes';
 import { chunkJson, deriveStatus, lastChange, read, snapshotSql, write, type Stmt } from './sql';
@@ -76,9 +76,9 @@ export function updatePeerStatements(p: { at: number; tx: string; actor: string;
   return { stmts, result, last: stmts.push(lastChange()) - 1 };
 }
 
-/** The items of a pull as one JSON argument: `i` rows with k, id (for a new row), type, value, active, labels, ext, n (contributors at the origin), refs (the hash's items at the origin, JSON). */
+/** The items of a pull as one JSON argument: `i` rows with k (the item's place in the batch), id (for a new row), type, value, active, labels, ext, n (contributors at the origin), refs (the hash's items at the origin, JSON). */
 function itemsCte(json: string): SQL {
-  return sql`i as (select cast(j.key as integer) as k, j.value ->> '$.id' as id, j.value ->> '$.type' as type, j.value ->> '$.value' as value,
+  return sql`i as (select j.value ->> '$.k' as k, j.value ->> '$.id' as id, j.value ->> '$.type' as type, j.value ->> '$.value' as value,
       j.value ->> '$.active' as active, j.value ->> '$.labels' as labels, j.value ->> '$.ext' as ext, j.value ->> '$.n' as n,
       j.value -> '$.refs' as refs
     from json_each(${json}) j)`;
@@ -113,8 +113,9 @@ export function pullStatements(p: PullCommit & { tx: string; ids: string[]; buck
       ),
     );
   }
-  const encoded = p.items.map((it, k) =>
+  const encode = (it: PulledItem, k: number) =>
     JSON.stringify({
+      k,
       id: p.ids[k],
       type: it.type,
       value: it.value,
@@ -123,9 +124,34 @@ export function pullStatements(p: PullCommit & { tx: string; ids: string[]; buck
       ext: it.externalId,
       n: it.contributors,
       refs: it.items?.length ? it.items : undefined,
-    }),
-  );
-  for (const chunk of chunkJson(encoded)) {
+    });
+  // New hashes of the origin (the puller found none of them here), standing and in no item: plain
+  // inserts of the row, the origin's contribution and the change that adds it, each row made from
+  // the item alone, none read back. A row that exists after all makes the first insert fail on the
+  // unique (type, value, origin) key, and with it the whole commit.
+  const short = (it: PulledItem, k: number) => !p.buckets && p.fresh?.[k] === true && it.active && !it.items?.length;
+  const fresh: string[] = [];
+  const rest: string[] = [];
+  p.items.forEach((it, k) => (short(it, k) ? fresh : rest).push(encode(it, k)));
+  for (const chunk of chunkJson(fresh)) {
+    const items = itemsCte(`[${chunk.join(',')}]`);
+    stmts.push(
+      write(sql`with ${items}
+        insert into hashes (id, type, value, origin, status, created_at, updated_at, origin_contributors, tx)
+        select i.id, i.type, i.value, ${origin}, 'active', ${at}, ${at}, cast(i.n as integer), ${tx} from i where ${applied}`),
+      write(sql`with ${items}
+        insert into contributions (hash_id, contributor, labels, external_id, created_at, updated_at, retracted_at, tx)
+        select i.id, ${origin}, i.labels, i.ext, ${at}, ${at}, null, ${tx} from i where ${applied}`),
+      // The snapshot snapshotSql gives such a row (its one contribution's labels), with the origin's count and URL.
+      write(sql`with ${items}
+        insert into changes (at, kind, subject, snapshot)
+        select ${at}, 'add', i.id, json_object('id', i.id, 'type', i.type, 'value', i.value, 'status', 'active',
+          'labels', json((select json_group_array(l order by l) from (select distinct lj.value as l from json_each(i.labels) lj))),
+          'contributors', cast(i.n as integer), 'origin', ${origin})
+        from i where ${applied} order by i.k`),
+    );
+  }
+  for (const chunk of chunkJson(rest)) {
     const items = itemsCte(`[${chunk.join(',')}]`);
     // A hash the origin holds and this node takes. A new row is written as it ends this commit: active
     // (the origin's contribution, written next, stands), stamped with the commit's token (a status

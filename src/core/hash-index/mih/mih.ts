@@ -29,6 +29,9 @@
  * helper-thread job protocol). This file drives them; it passes 300 lines because the order of
  * the index's updates (adds, removes, and the compactions that replay onto new tables what changed
  * while they were built) is one invariant, best read in one place.
+ *
+ * Over 300 lines on purpose: the search, the build and the compaction share the tables' invariants;
+ * the slots and the overflow, which do not, are in their own files.
  */
 import { hammingWithin } from '../../bits';
 import { sortHits, type HammingHit, type HammingIndex } from '../hamming';

@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { ConfigError, flag, int, readSettings, refuseDevAuthInProduction, SHARED_SETTINGS } from '../../../config';
 import { DEFAULT_DOCUMENTS, DEFAULT_IMAGES, DEFAULT_VIDEO } from '../../../services/deps';
-import { DEFAULT_PULLER } from '../../../services/federation';
+import { DEFAULT_PULLER, FEDERATION_MAX_LIMIT } from '../../../services/federation';
 
 const NODE_SETTINGS = {
   PORT: int(0, 65535).default(8787),
@@ -26,7 +26,7 @@ const NODE_SETTINGS = {
   VIDEO_SECONDS_PER_FRAME: z.coerce.number().min(0).max(3600).default(DEFAULT_VIDEO.decode.secondsPerFrame),
   VIDEO_TIMEOUT_MS: int(1000, 3_600_000).default(DEFAULT_VIDEO.decode.timeoutMs),
   VIDEO_MAX_PIXELS: int(256, 500_000_000).default(7680 * 4320),
-  // Image work (README, "Images under load"): the pixel hashes and digests in HASH_THREADS threads
+  // Image work (README, "Images under load"): decode, pixel hashes and digests in HASH_THREADS threads
   // (default: the core count; 0: on the main thread), IMAGE_CONCURRENCY decodes with their hashes at
   // once (default: the core count, at least 2) and IMAGE_QUEUE waiting; beyond, 503 busy.
   HASH_THREADS: int(0, 256).optional(),
@@ -53,7 +53,7 @@ const NODE_SETTINGS = {
   INSTANCES: int(1, 64).default(1),
   // Federation's puller (README, "Federation"): Node only.
   FEDERATION_PULL: flag.default(true),
-  FEDERATION_BATCH: int(1, 1000).default(DEFAULT_PULLER.batchLimit),
+  FEDERATION_BATCH: int(1, FEDERATION_MAX_LIMIT).default(DEFAULT_PULLER.batchLimit),
   FEDERATION_BACKOFF_BASE_MS: int(10, 3_600_000).default(DEFAULT_PULLER.backoffBaseMs),
   FEDERATION_BACKOFF_MAX_MS: int(10, 24 * 3_600_000).default(DEFAULT_PULLER.backoffMaxMs),
   FEDERATION_TIMEOUT_MS: int(100, 600_000).default(DEFAULT_PULLER.timeoutMs),

@@ -1,12 +1,13 @@
 /**
  * The memory image work may take above the idle process, at most, whatever the load (README,
  * "Images under load"). Each place among the image slots (running or queued) holds one body, which
- * the HTTP adapter may hold twice while it gathers it; each running slot also holds the digests'
- * copies of the body and the decoded pixels (4 bytes a pixel) several times over: libvips' output,
- * the copy moved to a thread, and the buffers of the images before it that are free but not yet
- * collected (sharp's are invisible to V8's collector until it runs for other reasons). Measured on
- * a real process (test/runtime/image-load.test.ts): up to about 6 times the RGBA size a slot, so 24
- * bytes a pixel are counted. Each pool thread has its own heap and kernels. Bodies of requests
+ * the HTTP adapter may hold twice while it gathers it; each running slot also holds the copy of
+ * the body sent to a thread (counted twice, as when each digest had its own) and the decoded pixels
+ * (4 bytes a pixel) several times over: libvips' output and the buffers of the images before it
+ * that are free but not yet collected (sharp's are invisible to V8's collector until it runs for
+ * other reasons). Measured on a real process (test/runtime/image-load.test.ts): up to about 6 times
+ * the RGBA size a slot when the main thread decoded and moved a copy of the pixels to a thread, so
+ * 24 bytes a pixel are counted; the threads now decode, without that copy, and the terms stay. Each pool thread has its own heap and kernels. Bodies of requests
  * refused with busy are never read (http/route.ts).
  */
 export interface ImageBudgetInput {

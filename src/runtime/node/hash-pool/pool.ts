@@ -1,18 +1,20 @@
 /**
- * The hash pool (Node): PDQ, blockhash, their dihedral variants and the upload's digests run in
- * worker threads, so the main thread only routes requests and matches. A pool of a fixed number of
- * threads (HASH_THREADS, default the core count), each with its own WebAssembly kernels built once.
- * piscina (a maintained pool, Node 20+) queues the jobs and replaces a thread that dies.
+ * The hash pool (Node): an image upload's decode (sharp), its PDQ, blockhash, variants and robust
+ * regions and its digests run in worker threads, so the main thread only routes requests and
+ * matches. A pool of a fixed number of threads (HASH_THREADS, default the core count), each with its
+ * own WebAssembly kernels built once. piscina (a maintained pool, Node 20+) queues the jobs and
+ * replaces a thread that dies.
  *
- * The pixels cross as a transferred ArrayBuffer (moved, not copied: the caller's array is empty
- * afterwards); the upload's bytes, which the caller keeps, cross as one copy per digest. Nothing
- * touches the disk.
+ * An upload's bytes, which the caller keeps, cross as one copy (`images`, `digests`); pixels decoded
+ * elsewhere (`pixels`) cross as a transferred ArrayBuffer (moved, not copied: the caller's array is
+ * empty afterwards). Nothing touches the disk.
  */
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { Digester } from '../../../core/hashes';
-import type { Pixels, PixelWorker } from '../../../core/pixel-tasks';
-import type { DigestJob, PixelJob, ThreadData } from './jobs';
+import type { Digester, FileDigests } from '../../../core/hashes';
+import { DomainError } from '../../../core/errors';
+import type { EncodedImageWorker, Pixels, PixelWorker } from '../../../core/pixel-tasks';
+import type { DigestJob, ImageJob, ImageJobResult, PixelJob, ThreadData } from './jobs';
 
 export interface HashPoolOptions {
   threads: number;
@@ -24,7 +26,7 @@ export interface HashPoolOptions {
 
 export class HashPool {
   // Results are typed by the job's task: the threads run the same registry (core/pixel-tasks).
-  private readonly pool: Piscina<PixelJob | DigestJob>;
+  private readonly pool: Piscina<PixelJob | DigestJob | ImageJob>;
 
   constructor(readonly opts: HashPoolOptions) {
     if (!Number.isInteger(opts.threads) || opts.threads < 1) throw new RangeError(`a hash pool needs at least one thread, got ${opts.threads}`);
@@ -52,11 +54,32 @@ export class HashPool {
     },
   };
 
-  /** md5 and sha256 of an upload, each in a thread (the two run side by side). */
+  /** md5 and sha256 of an upload, in one job (one copy of the bytes, one message each way). */
   readonly digests: Digester = {
-    md5: (bytes) => this.digest('md5', bytes),
-    sha256: (bytes) => this.digest('sha256', bytes),
+    digest: async (bytes) => {
+      const copy = new Uint8Array(bytes);
+      const out = await this.pool.run({ bytes: copy } satisfies DigestJob, { name: 'digests', transferList: [copy.buffer] });
+      if (!isFileDigests(out)) throw new Error('the hash pool answered a digest job with something else');
+      return out;
+    },
   };
+
+  /**
+   * Uploads decoded and hashed in one job each (images of at most maxPixels): the bytes go to a
+   * thread as one copy, sharp decodes there and the pixels are hashed where they are, so no image's
+   * pixels are copied or held by the main thread. The decoder's DomainErrors are thrown here.
+   */
+  images(maxPixels: number): EncodedImageWorker {
+    return {
+      hash: async (bytes, opts) => {
+        const copy = new Uint8Array(bytes);
+        const job: ImageJob = { bytes: copy, maxPixels, opts };
+        const out: ImageJobResult = await this.pool.run(job, { name: 'image', transferList: [copy.buffer] });
+        if (!out.ok) throw new DomainError(out.code, out.message, { extra: out.extra, cause: out.cause === undefined ? undefined : new Error(out.cause) });
+        return { media: out.media, hashes: out.hashes, digests: out.digests };
+      },
+    };
+  }
 
   /** Threads running and jobs waiting for one, for metrics and the bench. */
   load(): { threads: number; queued: number; utilization: number } {
@@ -67,13 +90,10 @@ export class HashPool {
   async close(): Promise<void> {
     await this.pool.destroy();
   }
+}
 
-  private async digest(algorithm: DigestJob['algorithm'], bytes: Uint8Array): Promise<string> {
-    const copy = new Uint8Array(bytes);
-    const hex = await this.pool.run({ algorithm, bytes: copy } satisfies DigestJob, { name: 'digests', transferList: [copy.buffer] });
-    if (typeof hex !== 'string') throw new Error(`the hash pool answered a digest with ${typeof hex}`);
-    return hex;
-  }
+function isFileDigests(x: unknown): x is FileDigests {
+  return typeof x === 'object' && x !== null && 'md5' in x && 'sha256' in x && typeof x.md5 === 'string' && typeof x.sha256 === 'string';
 }
 
 /**

@@ -6,3 +6,4 @@ register();
 const thread = await import('./thread.ts');
 export const pixels = thread.pixels;
 export const digests = thread.digests;
+export const image = thread.image;

@@ -14,6 +14,11 @@ const FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'avif', 'heif', 'tiff']);
 export interface SharpDecoderOptions {
   /** Refuse images with more pixels than this (width * height). */
   maxPixels: number;
+  /**
+   * Whether the pixels are copied out of sharp's buffer into one that can be moved to another
+   * thread (default true). A hash pool thread that decodes and hashes in place sets false: no copy.
+   */
+  movable?: boolean;
 }
 
 export class SharpImageDecoder implements ImageDecoder {
@@ -65,8 +70,10 @@ export class SharpImageDecoder implements ImageDecoder {
       if (info.channels !== 4) throw new Error(`decoder produced ${info.channels} channels`);
       // Copied out of sharp's buffer (memory libvips owns, which Node will not move to another
       // thread: it would be copied there on every transfer) into one that can be handed to the hash
-      // pool without a copy; sharp's is freed with its Buffer. About 1 ms for 1080p.
-      return { width: info.width, height: info.height, format, rgba: new Uint8Array(data) };
+      // pool without a copy; sharp's is freed with its Buffer. About 1 ms for 1080p. Not copied
+      // where the pixels stay in this thread.
+      const rgba = this.opts.movable === false ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+      return { width: info.width, height: info.height, format, rgba };
     } catch (e) {
       throw corrupt(format, e);
     }

@@ -12,6 +12,9 @@
  * the stream's tag (ffmpeg's scale filter would otherwise follow the tag). `accurate_rnd` is
  * empirical: without it the hashes of dark, low-quality frames of the conformance videos sat up to
  * 76 bits from vPDQ's; with it 94 % of frames are bit-identical and none is more than 4 bits off.
+ *
+ * Over 300 lines on purpose: the probe, the command line and the frame reader are one protocol with
+ * the child process; the loopback server and process handling are in their own files.
  */
 import { basename, dirname, join } from 'node:path';
 import { DomainError } from '../../../core/errors';
