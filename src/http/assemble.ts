@@ -37,6 +37,7 @@ export interface RuntimeParts
     | 'documents'
     | 'now'
     | 'newId'
+    | 'pause'
     | 'issuer'
   > {
   /** How other nodes' JWKS are fetched (default: the global fetch). */
@@ -113,6 +114,7 @@ export function assembleAppDeps(p: RuntimeParts): AppDeps {
     documents: p.documents,
     now: p.now,
     newId: p.newId,
+    pause: p.pause,
     limits: { maxJsonBytes: DEFAULT_LIMITS.maxJsonBytes, ...p.limits },
     authenticator,
     health,

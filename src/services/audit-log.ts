@@ -34,6 +34,8 @@ export interface AuditDeps {
   now: () => number;
   /** The app's one integration at a time. */
   integration: IntegrationGate;
+  /** Between slices of a page's hashing (ServiceDeps.pause). */
+  pause?: () => Promise<void>;
 }
 
 export interface SignedTreeHead extends TreeHead {
@@ -41,8 +43,9 @@ export interface SignedTreeHead extends TreeHead {
   signature: string;
 }
 
-/** Entries integrated per read: each page is hashed in one go, so it is kept short for the event loop. */
+/** Entries integrated per read (one tree head and one commit each); hashed SLICE at a time between pauses. */
 const PAGE = 500;
+const SLICE = 100;
 const te = new TextEncoder();
 
 /** One integration at a time: a second caller waits for the first's result. One per app, in its deps. */
@@ -78,7 +81,8 @@ async function doIntegrate(deps: AuditDeps): Promise<SignedTreeHead> {
   for (;;) {
     const entries = await deps.log.auditEntries(size, Math.min(total, size + PAGE));
     const nodes: MerkleNodeRow[] = [];
-    for (const e of entries) {
+    for (const [i, e] of entries.entries()) {
+      if (i > 0 && i % SLICE === 0) await deps.pause?.();
       if (e.index !== frontier.size) throw new Error(`audit log has a gap at entry ${frontier.size}`);
       const r = appendLeaf(frontier, leafHash(te.encode(e.entry)));
       frontier = r.frontier;

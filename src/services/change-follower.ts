@@ -34,6 +34,9 @@ export interface FollowTargets {
 
 type IndexOp = { add: boolean; entries: IndexEntry[] };
 
+/** Index entries applied between two pauses (a 1000-hash share is four slices). */
+const INDEX_SLICE = 250;
+
 export class ChangeFollower implements Follower {
   private cursor = -1;
   private indexLoaded = false;
@@ -46,7 +49,14 @@ export class ChangeFollower implements Follower {
   constructor(
     private readonly store: HashStore,
     readonly targets: FollowTargets,
-    private readonly opts: { intervalMs: number; pageSize?: number; onError?: (e: unknown) => void; now?: () => number },
+    private readonly opts: {
+      intervalMs: number;
+      pageSize?: number;
+      onError?: (e: unknown) => void;
+      now?: () => number;
+      /** Between slices of the index's updates, so a large commit does not hold the thread (ServiceDeps.pause). */
+      pause?: () => Promise<void>;
+    },
   ) {}
 
   /** The last sequence applied. */
@@ -173,8 +183,14 @@ export class ChangeFollower implements Follower {
       op.entries.push(...entries);
     }
     for (const o of ops) {
-      if (this.indexLoaded) this.applyToIndex(o);
-      else this.held.push(o);
+      if (!this.indexLoaded) this.held.push(o);
+      else if (!this.opts.pause || o.entries.length <= INDEX_SLICE) this.applyToIndex(o);
+      else {
+        for (let i = 0; i < o.entries.length; i += INDEX_SLICE) {
+          if (i > 0) await this.opts.pause();
+          this.applyToIndex({ add: o.add, entries: o.entries.slice(i, i + INDEX_SLICE) });
+        }
+      }
     }
     if (hashIds.size) this.targets.hashes?.forget(hashIds);
     if (clientIds.size) this.targets.auth?.forget(clientIds);

@@ -149,6 +149,11 @@ export interface ServiceDeps {
   now: () => number;
   /** A new opaque public id. */
   newId: () => string;
+  /**
+   * Lets other requests run between the slices of a long task (a 1000-hash share, an audit page):
+   * Node, a turn of the event loop; absent where nothing else waits on this thread (Workers).
+   */
+  pause?: () => Promise<void>;
   limits: Limits;
   /** Structured log lines (pino on Node, JSON through console on Workers). */
   logger: Logger;

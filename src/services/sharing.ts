@@ -47,6 +47,9 @@ export interface ShareResult {
   item?: string;
 }
 
+/** Shares of more items than this pause once after their validation (ServiceDeps.pause). */
+const PAUSE_ABOVE = 250;
+
 export async function shareHashes(
   deps: ServiceDeps,
   who: Principal,
@@ -55,6 +58,8 @@ export async function shareHashes(
   opts: { pdqMinQuality?: number } = {},
 ): Promise<{ results: ShareResult[]; media: ItemShareResult[] }> {
   const pdqMin = opts.pdqMinQuality ?? THRESHOLDS.pdq.minQuality;
+  // A large share was just parsed and validated in this turn: let other requests in before the rest.
+  if (items.length > PAUSE_ABOVE) await deps.pause?.();
   // One commit item per (type, value): the same hash named twice in a request shares once, with the
   // union of its labels, in every item it was named with.
   const wanted = new Map<
@@ -67,7 +72,8 @@ export async function shareHashes(
       frames?: VideoFrameHash[];
       pages?: PdfPageHash[];
       urlScope?: string;
-      links: Map<string, string>;
+      /** The items it was named with (and their variants); null while none (most shares: no allocation per hash). */
+      links: Map<string, string> | null;
     }
   >();
   // The media of the request, each with the union of the labels of its hashes.
@@ -94,27 +100,28 @@ export async function shareHashes(
         frames: it.type === 'vpdq' ? it.frames : undefined,
         pages: it.type === 'pdf' ? it.pages : undefined,
         urlScope: it.type === 'url' ? it.url?.scope : undefined,
-        links: new Map(),
+        links: null,
       });
     }
-    const links = wanted.get(key)?.links;
-    if (item && links && !links.has(item)) links.set(item, it.variant ?? WHOLE);
+    const w = wanted.get(key);
+    if (item && w) {
+      w.links ??= new Map();
+      if (!w.links.has(item)) w.links.set(item, it.variant ?? WHOLE);
+    }
     return { key, item };
   });
-  const weak: FieldProblem[] = items.flatMap((it, i) => {
+  const weak: FieldProblem[] = [];
+  items.forEach((it, i) => {
     if (it.type === 'pdq' && it.quality !== undefined && it.quality < pdqMin)
-      return [{ path: `items/${i}/quality`, message: `PDQ quality ${it.quality} is below ${pdqMin}` }];
-    if (it.type === 'vpdq' && !usableFrameMask(it.frames).some(Boolean))
-      return [{ path: `items/${i}/frames`, message: `no frame of the video has PDQ quality ${THRESHOLDS.pdq.minQuality} or more` }];
-    if (it.type === 'pdf' && !usableFrameMask(it.pages, THRESHOLDS.pdf.pageMinQuality).some(Boolean)) {
-      return [
-        {
-          path: `items/${i}/pages`,
-          message: `no page of the PDF has PDQ quality ${THRESHOLDS.pdf.pageMinQuality} or more (blank pages?); share its tlsh, md5 or sha256 instead`,
-        },
-      ];
+      weak.push({ path: `items/${i}/quality`, message: `PDQ quality ${it.quality} is below ${pdqMin}` });
+    else if (it.type === 'vpdq' && !usableFrameMask(it.frames).some(Boolean))
+      weak.push({ path: `items/${i}/frames`, message: `no frame of the video has PDQ quality ${THRESHOLDS.pdq.minQuality} or more` });
+    else if (it.type === 'pdf' && !usableFrameMask(it.pages, THRESHOLDS.pdf.pageMinQuality).some(Boolean)) {
+      weak.push({
+        path: `items/${i}/pages`,
+        message: `no page of the PDF has PDQ quality ${THRESHOLDS.pdf.pageMinQuality} or more (blank pages?); share its tlsh, md5 or sha256 instead`,
+      });
     }
-    return [];
   });
   if (weak.length) {
     throw new DomainError(
@@ -138,7 +145,7 @@ export async function shareHashes(
       ...(w.pages ? { frames: pageRows(w.pages), auditExtra: { pages: w.pages.length } } : {}),
       // Whether a url value asks for the URL, its host or its folder; never the URL itself.
       ...(w.urlScope ? { auditExtra: { scope: w.urlScope } } : {}),
-      ...(w.links.size ? { links: [...w.links].map(([item, variant]) => ({ item, variant })) } : {}),
+      ...(w.links?.size ? { links: [...w.links].map(([item, variant]) => ({ item, variant })) } : {}),
     })),
   });
   await deps.follower.catchUp(committed.lastChange);

@@ -205,94 +205,110 @@ describe('MultiIndexHashing: same answers as the brute-force scan', () => {
     expect(mih.count).toBeGreaterThan(1000);
   });
 
-  it('compactions in steps (defer): answers stay exact while the new tables are built, through adds, removes, replacements and batches', async () => {
-    const rnd = prng(21);
-    // The steps run when the test says: between any two operations, a few at a time.
-    const pending: (() => void)[] = [];
-    const runSome = (k: number) => {
-      for (let i = 0; i < k && pending.length; i++) pending.shift()!();
-    };
-    const mih = new MultiIndexHashing(8, { scanWhenCheaper: false, defer: (step) => pending.push(step), stepSlots: 500, ...SPLIT });
-    const brute = new BruteForceIndex(8);
-    const seen: Uint32Array[] = [];
-    const idSpace = 9000;
-    let steps = 0;
-    for (let round = 0; round < 10; round++) {
-      for (let i = 0; i < 1500; i++) {
-        const op = rnd() % 10;
-        const id = rnd() % idSpace;
-        if (op < 6) {
-          const h = seen.length && op < 3 ? flip(rnd, seen[rnd() % seen.length], rnd() % 41) : randomHash(rnd);
-          seen.push(h);
-          mih.add(id, h);
-          brute.add(id, h);
-        } else if (op < 9) {
-          expect(mih.remove(id)).toBe(brute.remove(id));
-        } else {
-          steps += pending.length ? 1 : 0;
-          runSome(rnd() % 3);
+  // A turn runs one step, or (turnMs with a clock that moves 1 ms each time it is read) about three.
+  it.each([
+    ['one step a turn', () => ({})],
+    [
+      'steps for turnMs a turn',
+      () => ({
+        turnMs: 3,
+        clock: (
+          (t) => () =>
+            t++
+        )(0),
+      }),
+    ],
+  ])(
+    'compactions in steps (defer, %s): answers stay exact while the new tables are built, through adds, removes, replacements and batches',
+    async (_, turns) => {
+      const rnd = prng(21);
+      // The steps run when the test says: between any two operations, a few at a time.
+      const pending: (() => void)[] = [];
+      const runSome = (k: number) => {
+        for (let i = 0; i < k && pending.length; i++) pending.shift()!();
+      };
+      const mih = new MultiIndexHashing(8, { scanWhenCheaper: false, defer: (step) => pending.push(step), stepSlots: 500, ...SPLIT, ...turns() });
+      const brute = new BruteForceIndex(8);
+      const seen: Uint32Array[] = [];
+      const idSpace = 9000;
+      let steps = 0;
+      for (let round = 0; round < 10; round++) {
+        for (let i = 0; i < 1500; i++) {
+          const op = rnd() % 10;
+          const id = rnd() % idSpace;
+          if (op < 6) {
+            const h = seen.length && op < 3 ? flip(rnd, seen[rnd() % seen.length], rnd() % 41) : randomHash(rnd);
+            seen.push(h);
+            mih.add(id, h);
+            brute.add(id, h);
+          } else if (op < 9) {
+            expect(mih.remove(id)).toBe(brute.remove(id));
+          } else {
+            steps += pending.length ? 1 : 0;
+            runSome(rnd() % 3);
+          }
+          expect(mih.count).toBe(brute.count);
         }
-        expect(mih.count).toBe(brute.count);
-      }
-      if (round % 3 === 1) {
-        // a batch added while a build may be under way: through the overflow
-        const n = 700;
-        const ids = Array.from({ length: n }, () => rnd() % idSpace);
-        const packed = new Uint32Array(n * 8);
-        for (let i = 0; i < n; i++) {
-          const h = randomHash(rnd);
-          packed.set(h, i * 8);
-          brute.add(ids[i], h);
+        if (round % 3 === 1) {
+          // a batch added while a build may be under way: through the overflow
+          const n = 700;
+          const ids = Array.from({ length: n }, () => rnd() % idSpace);
+          const packed = new Uint32Array(n * 8);
+          for (let i = 0; i < n; i++) {
+            const h = randomHash(rnd);
+            packed.set(h, i * 8);
+            brute.add(ids[i], h);
+          }
+          mih.addMany(ids, packed);
         }
-        mih.addMany(ids, packed);
+        // Queries in the middle of a build, then after it.
+        await expectSame(mih, brute, queries(rnd, seen, 6), [0, 31, rnd() % 65], `seed 21, round ${round}, mid-build ${pending.length > 0}`);
+        runSome(Infinity);
+        await expectSame(mih, brute, queries(rnd, seen, 6), [0, 31, rnd() % 65], `seed 21, round ${round}, built`);
       }
-      // Queries in the middle of a build, then after it.
-      await expectSame(mih, brute, queries(rnd, seen, 6), [0, 31, rnd() % 65], `seed 21, round ${round}, mid-build ${pending.length > 0}`);
+      expect(steps).toBeGreaterThan(50);
+      // compact() finishes a build under way and folds in everything since.
+      for (let i = 0; i < 3000; i++) {
+        const h = randomHash(rnd);
+        mih.add(idSpace + i, h);
+        brute.add(idSpace + i, h);
+      }
+      mih.compact();
+      // Adds after compact(), then every step left over runs: a step of a dropped compaction must not
+      // install its older tables over the newer ones.
+      for (let i = 0; i < 300; i++) {
+        const h = randomHash(rnd);
+        mih.add(2 * idSpace + i, h);
+        brute.add(2 * idSpace + i, h);
+      }
       runSome(Infinity);
-      await expectSame(mih, brute, queries(rnd, seen, 6), [0, 31, rnd() % 65], `seed 21, round ${round}, built`);
-    }
-    expect(steps).toBeGreaterThan(50);
-    // compact() finishes a build under way and folds in everything since.
-    for (let i = 0; i < 3000; i++) {
-      const h = randomHash(rnd);
-      mih.add(idSpace + i, h);
-      brute.add(idSpace + i, h);
-    }
-    mih.compact();
-    // Adds after compact(), then every step left over runs: a step of a dropped compaction must not
-    // install its older tables over the newer ones.
-    for (let i = 0; i < 300; i++) {
-      const h = randomHash(rnd);
-      mih.add(2 * idSpace + i, h);
-      brute.add(2 * idSpace + i, h);
-    }
-    runSome(Infinity);
-    await expectSame(mih, brute, queries(rnd, seen, 8), [0, 31, 64], 'after compact()');
-    expect(mih.count).toBe(brute.count);
-    // A bulk add as large as the index (the bulk path compacts at once) while a compaction runs in steps.
-    for (let i = 0; i < 400; i++) {
-      const h = randomHash(rnd);
-      mih.add(3 * idSpace + i, h);
-      brute.add(3 * idSpace + i, h);
-    }
-    const n = mih.count + 10;
-    const bulk = new Uint32Array(n * 8);
-    const bulkIds = Array.from({ length: n }, (_, i) => 4 * idSpace + i);
-    for (let i = 0; i < n; i++) {
-      const h = randomHash(rnd);
-      bulk.set(h, i * 8);
-      brute.add(bulkIds[i], h);
-    }
-    mih.addMany(bulkIds, bulk);
-    for (let i = 0; i < 50; i++) {
-      const h = randomHash(rnd);
-      mih.add(5 * idSpace + i, h);
-      brute.add(5 * idSpace + i, h);
-    }
-    runSome(Infinity);
-    await expectSame(mih, brute, queries(rnd, seen, 8), [0, 31], 'after a bulk add during a compaction in steps');
-    expect(mih.count).toBe(brute.count);
-  });
+      await expectSame(mih, brute, queries(rnd, seen, 8), [0, 31, 64], 'after compact()');
+      expect(mih.count).toBe(brute.count);
+      // A bulk add as large as the index (the bulk path compacts at once) while a compaction runs in steps.
+      for (let i = 0; i < 400; i++) {
+        const h = randomHash(rnd);
+        mih.add(3 * idSpace + i, h);
+        brute.add(3 * idSpace + i, h);
+      }
+      const n = mih.count + 10;
+      const bulk = new Uint32Array(n * 8);
+      const bulkIds = Array.from({ length: n }, (_, i) => 4 * idSpace + i);
+      for (let i = 0; i < n; i++) {
+        const h = randomHash(rnd);
+        bulk.set(h, i * 8);
+        brute.add(bulkIds[i], h);
+      }
+      mih.addMany(bulkIds, bulk);
+      for (let i = 0; i < 50; i++) {
+        const h = randomHash(rnd);
+        mih.add(5 * idSpace + i, h);
+        brute.add(5 * idSpace + i, h);
+      }
+      runSome(Infinity);
+      await expectSame(mih, brute, queries(rnd, seen, 8), [0, 31], 'after a bulk add during a compaction in steps');
+      expect(mih.count).toBe(brute.count);
+    },
+  );
 
   it('heavy churn on a few ids (the id tables under deletes and wrap-around)', () => {
     const rnd = prng(12);

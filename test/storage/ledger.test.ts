@@ -17,11 +17,13 @@ import {
   revokeClientKeyStatements,
   rotateNodeKeyStatements,
   setClientStatusStatements,
+  shareContent,
   shareStatements,
   type SqlLedger,
   type Stmt,
 } from '../../src/storage/ledger';
 import type { SqlLogStore } from '../../src/storage/log-store';
+import { canonicalJson } from '../../src/core/audit';
 import type { LedgerShareItem } from '../../src/storage/types';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -314,5 +316,20 @@ describe('the statements find their rows through indexes', () => {
       }
     }
     expect(checked).toBeGreaterThan(30);
+  });
+});
+
+describe('the audit content of a shared hash', () => {
+  it('is written out as canonicalJson writes it, whatever the externalId holds', () => {
+    const cases = [
+      { type: 'pdq' as const, value: 'ab'.repeat(32), labels: ['recruitment'], externalId: null },
+      { type: 'md5' as const, value: 'cd'.repeat(16), labels: ['attack-footage', 'recruitment'], externalId: 'case "7" \\ é 漢字 😀 \u2028' },
+      { type: 'sha256' as const, value: 'ef'.repeat(32), labels: [], externalId: '' },
+      { type: 'pdq' as const, value: '01'.repeat(32), labels: ['manifesto'], externalId: undefined as unknown as null },
+      { type: 'vpdq' as const, value: '23'.repeat(32), labels: ['recruitment'], externalId: 'x', auditExtra: { frames: 12 } },
+    ];
+    for (const c of cases) {
+      expect(shareContent(c)).toBe(canonicalJson({ type: c.type, value: c.value, labels: c.labels, externalId: c.externalId, ...c.auditExtra }));
+    }
   });
 });

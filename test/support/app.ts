@@ -62,7 +62,14 @@ let jtiCounter = 0;
  */
 export async function makeTestApp(
   env: Record<string, string> = {},
-  opts: { authenticator?: Authenticator; sameDatabaseAs?: TestApp; realTime?: boolean; fetch?: (url: string, init: RequestInit) => Promise<Response> } = {},
+  opts: {
+    authenticator?: Authenticator;
+    sameDatabaseAs?: TestApp;
+    realTime?: boolean;
+    fetch?: (url: string, init: RequestInit) => Promise<Response>;
+    /** The runtime's pause between slices of long tasks (default: a turn of the event loop). */
+    pause?: () => Promise<void>;
+  } = {},
 ): Promise<TestApp> {
   const dir = opts.sameDatabaseAs?.dir ?? mkdtempSync(join(tmpdir(), 'mhn-test-'));
   const dbFile = join(dir, 'node.db');
@@ -70,7 +77,7 @@ export async function makeTestApp(
   const clock = new TestClock();
   // Real time, for tests that talk to the node with tools that read the system clock (the verifier).
   if (opts.realTime) clock.now = () => Date.now();
-  const rt = await createNodeRuntime(config, { now: clock.now, authenticator: opts.authenticator, fetch: opts.fetch });
+  const rt = await createNodeRuntime(config, { now: clock.now, authenticator: opts.authenticator, fetch: opts.fetch, pause: opts.pause });
   await rt.indexLoaded;
   const errorCauses: TestApp['errorCauses'] = [];
   const app = buildApp(rt.deps, {

@@ -11,13 +11,16 @@
  *
  *   npm run bench -- --only ledger            # N = 1 M
  *   npm run bench -- --only ledger --quick    # N = 100 k
+ *   BENCH_LEDGER_N=300000 BENCH_LEDGER_FILL_ONLY=1 BENCH_CPU_PROFILE_DIR=/tmp/prof npm run bench -- --only ledger
+ *     # another N, the fill alone, and CPU profiles of the first node (one per thread, written when it stops);
+ *     # BENCH_NODE_ARGS='--import ./x.mjs' adds arguments to the first node's command line
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { openDatabase } from '../../runtime/node/database';
 import { NO_FOLLOWER } from '../../services/change-follower';
@@ -39,12 +42,12 @@ interface Proc {
 
 let built: Promise<void> | undefined;
 
-async function startNode(env: Record<string, string>): Promise<Proc> {
+async function startNode(env: Record<string, string>, nodeArgs: string[] = []): Promise<Proc> {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const base = `http://127.0.0.1:${port}`;
   // The production build, as `npm start` runs it (built once per bench run).
   await (built ??= buildNode());
-  const child = spawn(process.execPath, [join(ROOT, 'dist/main.node.js')], {
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/main.node.js')], {
     cwd: ROOT,
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: base, RATE_LIMIT_PER_SECOND: '0', NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -126,8 +129,32 @@ function prober(base: string, headers: Record<string, string>, everyMs: number) 
   };
 }
 
+/** The loop probe's summary of the window the bench opened (SIGUSR2) at the fill's start, closed now; null where it cannot read the thread's CPU time. */
+async function loopTurns(
+  p: Proc,
+  file: string,
+): Promise<{ turns: number; p50: number; p99: number; p999: number; max: number; over10: number; over20: number; over50: number } | null> {
+  p.child.kill('SIGUSR2');
+  for (let i = 0; i < 50; i++) {
+    if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return null;
+}
+
+function table(N: number, rows: (string | number)[][], notes: string[]): BenchTable {
+  return {
+    title: `Ledger: writes at scale, reads during writes, several instances (${fmt(N)} hashes)`,
+    columns: ['what', 'took', 'rate', 'detail', '/health p50 / p99 (ms)', 'single-hash /v1/match p50 / p99 (ms)'],
+    rows,
+    notes,
+  };
+}
+
 export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
-  const N = opts.quick ? 100_000 : 1_000_000;
+  const N = Number(process.env.BENCH_LEDGER_N) || (opts.quick ? 100_000 : 1_000_000);
+  const fillOnly = process.env.BENCH_LEDGER_FILL_ONLY === '1';
+  const profileDir = process.env.BENCH_CPU_PROFILE_DIR;
   const dir = mkdtempSync(join(tmpdir(), 'mhn-bench-ledger-'));
   const DATABASE_URL = `file:${join(dir, 'node.db')}`;
   const env = { DATABASE_URL, NODE_SECRET_FILE: join(dir, 'node.secret') };
@@ -135,7 +162,15 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
   const notes: string[] = [];
   const procs: Proc[] = [];
   try {
-    const a = await startNode(env);
+    const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    // The first node runs with the loop probe (loop-probe.mjs): its main thread's CPU time per turn of the event loop during the fill.
+    const probeOut = join(dir, 'loop-probe.json');
+    const a = await startNode({ ...env, LOOP_PROBE_OUT: probeOut }, [
+      '--import',
+      pathToFileURL(join(ROOT, 'src/cli/bench/loop-probe.mjs')).href,
+      ...nodeArgs,
+      ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+    ]);
     procs.push(a);
     const partner = await admit(DATABASE_URL);
     const token = async (base: string) => (await requestToken(base, partner.id, partner.jwk)).access_token;
@@ -143,6 +178,8 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
 
     // ---- 1. the bank, filled through the API by two clients
     const probe = prober(a.base, headers, 10);
+    a.child.kill('SIGUSR2');
+    const loadBefore = loadavg()[0];
     let stored = 0;
     const windows: { at: number; rate: number; health: number[]; match: number[] }[] = [];
     let windowStart = performance.now();
@@ -167,6 +204,8 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
     await Promise.all([client(), client()]);
     const fillS = (performance.now() - t0) / 1000;
     await probe.stop();
+    const turns = await loopTurns(a, probeOut);
+    const loadAfter = loadavg()[0];
     const first = windows[0];
     const last = windows[windows.length - 1];
     const all = { health: windows.flatMap((w) => w.health), match: windows.flatMap((w) => w.match) };
@@ -178,9 +217,22 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
       `${ms(q(all.health, 0.5))} / ${ms(q(all.health, 0.99))}`,
       `${ms(q(all.match, 0.5))} / ${ms(q(all.match, 0.99))}`,
     ]);
+    if (turns) {
+      rows.push([
+        'main thread: CPU time per turn of the event loop during the fill (loop-probe.mjs)',
+        '',
+        `${fmt(turns.turns)} turns`,
+        `p50 ${ms(turns.p50)}, p99 ${ms(turns.p99)}, p99.9 ${ms(turns.p999)}, max ${ms(turns.max)} ms; over 10 ms: ${turns.over10}, over 20 ms: ${turns.over20}, over 50 ms: ${turns.over50}`,
+        '',
+        '',
+      ]);
+    }
     notes.push(
+      `The machine's load average (1 min) at the start and the end of the fill: ${loadBefore.toFixed(1)} / ${loadAfter.toFixed(1)} (2 cores; above 2, other processes share them: the wall-clock latencies grow with it, the loop probe's CPU times do not).`,
       `fill: ${windows.map((w) => `${fmt(w.at)}: ${fmt(w.rate)}/s (p99 health ${ms(q(w.health, 0.99))}, match ${ms(q(w.match, 0.99))} ms)`).join('; ')}`,
     );
+
+    if (fillOnly) return table(N, rows, notes);
 
     // ---- 2. writers at once: one new hash a request
     for (const writers of [1, 8, 32]) {
@@ -295,12 +347,7 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
       'Every request carries a real access token; the node runs with RATE_LIMIT_PER_SECOND=0. The prober sends GET /health and a single-hash POST /v1/match (an unrelated PDQ hash) one after the other, every 10 ms, during the fill and the writer phases. Load generator, prober and node share the 2 cores.',
       "Instances: the second process follows the change log (FOLLOW_INTERVAL_MS, default 200 ms, and at once after its own writes); the lag is measured from the share's answer at the first to the first match at the second. Two instances behind one port: INSTANCES=2 (Node cluster), each with its own index.",
     );
-    return {
-      title: `Ledger: writes at scale, reads during writes, several instances (${fmt(N)} hashes)`,
-      columns: ['what', 'took', 'rate', 'detail', '/health p50 / p99 (ms)', 'single-hash /v1/match p50 / p99 (ms)'],
-      rows,
-      notes,
-    };
+    return table(N, rows, notes);
   } finally {
     for (const p of procs) await p.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -33,7 +33,11 @@ import { PopplerPdfRenderer } from './document';
 import { NodeMetrics } from './metrics';
 import { MihHelper } from './match-helper';
 import { FfmpegVideoDecoder } from './video';
-import { v7 as uuidv7 } from 'uuid';
+import { uuidV7Source } from './ids';
+
+/** A deferred compaction's step (slots) and how long one turn of the event loop runs its steps (ms). */
+const COMPACTION_STEP_SLOTS = 1 << 14;
+const COMPACTION_TURN_MS = 3;
 
 export interface NodeRuntime {
   deps: AppDeps;
@@ -66,6 +70,8 @@ export async function createNodeRuntime(
     /** How other nodes are reached (their JWKS, their feeds); default the global fetch. */
     fetch?: FetchLike;
     random?: () => number;
+    /** Between slices of long tasks (default: a turn of the event loop); tests count them. */
+    pause?: () => Promise<void>;
   } = {},
 ): Promise<NodeRuntime> {
   const logger = overrides.logger ?? SILENT_LOGGER;
@@ -77,7 +83,10 @@ export async function createNodeRuntime(
   const now = overrides.now ?? Date.now;
   // Time-ordered ids (UUIDv7, RFC 9562): new rows land at the end of the id indexes instead of at
   // random pages, which keeps a share's cost flat as the bank grows (decisions.md).
-  const newId = () => uuidv7();
+  const newId = uuidV7Source();
+  // A 1000-hash share, its index updates and an audit page run in slices, a turn of the event loop
+  // between them, so /health and matches are answered meanwhile (issue 10 item 6).
+  const pause = overrides.pause ?? (() => new Promise<void>((resolve) => setImmediate(resolve)));
   const store = new SqlHashStore(database.reader);
   const hashes = new CachedHashStore(store, { now });
   const authCache = config.AUTH_CACHE_MS > 0 ? new CachedAuthStore(new SqlAuthStore(database.reader), config.AUTH_CACHE_MS) : null;
@@ -85,12 +94,26 @@ export async function createNodeRuntime(
   const matchHelper = MihHelper.useful()
     ? new MihHelper((e) => logger.error({ event: 'match_helper_failed', error: errorFields(e) }, 'match helper thread failed; batches run on the main thread'))
     : null;
-  // Compactions run in steps between other work, so a large index never stops the event loop for long.
-  const index = new MemoryMatchIndex((words) => new MultiIndexHashing(words, { offload: matchHelper?.offload, defer: (step) => setImmediate(step) }));
+  // Compactions run in small steps between other work, a few milliseconds a turn of the event loop,
+  // so a large index never stops it for long.
+  const index = new MemoryMatchIndex(
+    (words) =>
+      new MultiIndexHashing(words, {
+        offload: matchHelper?.offload,
+        defer: (step) => setImmediate(step),
+        stepSlots: COMPACTION_STEP_SLOTS,
+        turnMs: COMPACTION_TURN_MS,
+        clock: () => performance.now(),
+      }),
+  );
   const follower = new ChangeFollower(
     store,
     { index, hashes, auth: authCache ?? undefined },
-    { intervalMs: config.FOLLOW_INTERVAL_MS, onError: (e) => logger.error({ event: 'follower_failed', error: errorFields(e) }, 'change log follower failed') },
+    {
+      intervalMs: config.FOLLOW_INTERVAL_MS,
+      onError: (e) => logger.error({ event: 'follower_failed', error: errorFields(e) }, 'change log follower failed'),
+      pause,
+    },
   );
   const log = new SqlLogStore(database.reader);
   const videoSlots = new Slots(config.VIDEO_CONCURRENCY, config.VIDEO_QUEUE, 'video decodes');
@@ -129,7 +152,7 @@ export async function createNodeRuntime(
     maxImagePixels: config.MAX_IMAGE_PIXELS,
   };
   const deps = assembleAppDeps({
-    ledger: new SqlLedger(database.writer, { newId }),
+    ledger: new SqlLedger(database.writer, { newId, pause }),
     follower,
     hashes,
     auth: authCache ?? new SqlAuthStore(database.reader),
@@ -162,6 +185,7 @@ export async function createNodeRuntime(
     documents,
     now,
     newId,
+    pause,
     limits,
     issuer: config.PUBLIC_URL!,
     tokenAudiences: config.TOKEN_AUDIENCES,

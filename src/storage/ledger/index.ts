@@ -3,7 +3,7 @@
  * ledger's statements decide, inside one batch each, what does.
  */
 export { SqlLedger, type SqlLedgerOptions } from './ledger';
-export { shareStatements, retractStatements, feedbackStatements } from './hashes';
+export { shareStatements, shareContent, retractStatements, feedbackStatements } from './hashes';
 export { retractItemStatements, relabelItemStatements } from './items';
 export { createClientStatements, setClientStatusStatements, addClientKeyStatements, revokeClientKeyStatements, rotateNodeKeyStatements } from './clients';
 export { addPeerStatements, updatePeerStatements, pullStatements, pullFailureStatements, FEDERATION_ACTOR } from './federation';

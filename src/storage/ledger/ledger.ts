@@ -17,7 +17,7 @@ import type {
 } from '../types';
 import { addClientKeyStatements, createClientStatements, revokeClientKeyStatements, rotateNodeKeyStatements, setClientStatusStatements } from './clients';
 import { addPeerStatements, pullFailureStatements, pullStatements, updatePeerStatements } from './federation';
-import { feedbackStatements, retractStatements, shareStatements } from './hashes';
+import { encodeShareItem, feedbackStatements, retractStatements, shareStatements } from './hashes';
 import { relabelItemStatements, retractItemStatements } from './items';
 import { chunkJson, write, type Stmt } from './sql';
 
@@ -26,7 +26,12 @@ export interface SqlLedgerOptions {
   buckets?: boolean;
   /** A new unique token per commit, and new public ids. */
   newId?: () => string;
+  /** Between slices of a large share's preparation (ServiceDeps.pause). */
+  pause?: () => Promise<void>;
 }
+
+/** Items of a share prepared between two pauses. */
+const SHARE_SLICE = 250;
 
 type Row = Record<string, unknown>;
 
@@ -68,12 +73,19 @@ export class SqlLedger implements Ledger {
       return key;
     });
     const items = [...byKey.values()];
+    // The items' JSON and audit content, a slice at a time: the rest of the node answers meanwhile.
+    const encoded: string[] = [];
+    for (let i = 0; i < items.length; i += SHARE_SLICE) {
+      if (i > 0) await this.opts.pause?.();
+      for (const it of items.slice(i, i + SHARE_SLICE)) encoded.push(encodeShareItem(it));
+    }
     const built = shareStatements({
       at: input.at,
       tx,
       contributor: input.contributor,
       origin: input.origin ?? '',
       items,
+      encoded,
       media: input.media,
       buckets: this.opts.buckets,
     });

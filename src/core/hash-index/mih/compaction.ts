@@ -43,13 +43,17 @@ export interface BuildEnv {
  * table per piece. Yields after about `step` slots of work, so it can run in steps.
  */
 export function* buildBase(snap: Snapshot, step: number, minCapacity: number, env: BuildEnv): Generator<void, Built> {
-  const order = liveOrderOf(snap.ids, snap.top, snap.baseCount);
+  const order = yield* liveOrderOf(snap.ids, snap.top, snap.baseCount, step);
   const n = order.length;
   const w = env.words;
   // Room to grow, so the adds after a compaction do not copy everything again at once.
   const cap = Math.max(minCapacity, n + Math.max(1024, n >>> 3));
+  // Each large allocation a step of its own (tens of MB at 1 M hashes).
+  yield;
   const hashes = env.u32(cap * w);
+  yield;
   const ids = env.i32(cap);
+  yield;
   for (let i = 0; i < n; ) {
     for (const end = Math.min(n, i + step); i < end; i++) {
       const s = order[i];
@@ -101,9 +105,9 @@ export function drive<T>(steps: Generator<void, T>): T {
 /**
  * Old slot numbers of the live hashes in id order. The base (slots below baseCount) is sorted
  * already; the overflow is sorted (stable, so the last of equal ids wins: that is how addMany
- * replaces) and merged in.
+ * replaces) and merged in, yielding after about `step` base slots.
  */
-function liveOrderOf(ids: Int32Array, top: number, baseCount: number): Int32Array {
+function* liveOrderOf(ids: Int32Array, top: number, baseCount: number, step: number): Generator<void, Int32Array> {
   let ov: Int32Array = new Int32Array(top - baseCount);
   let k = 0;
   for (let s = baseCount; s < top; s++) if (ids[s] >= 0) ov[k++] = s;
@@ -115,6 +119,7 @@ function liveOrderOf(ids: Int32Array, top: number, baseCount: number): Int32Arra
   let n = 0;
   let o = 0;
   for (let s = 0; s < baseCount; s++) {
+    if (s % step === step - 1) yield;
     if (ids[s] < 0) continue;
     while (o < ov.length && ids[ov[o]] < ids[s]) order[n++] = ov[o++];
     if (o < ov.length && ids[ov[o]] === ids[s]) continue; // replaced by a later add

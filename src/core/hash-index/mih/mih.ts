@@ -57,18 +57,19 @@ export class MultiIndexHashing implements HammingIndex {
   private readonly offloadAbove: number;
   private readonly defer: ((step: () => void) => void) | undefined;
   private readonly stepSlots: number;
+  private readonly turn: { ms: number; clock: () => number } | null;
   private readonly planner: Planner;
-  private readonly slots: Slots;
+  private slots: Slots;
   private shape!: Shape;
   private f = 0; // filter bits per posting entry
   private offsets: Uint32Array[] = [];
   private postings: Uint32Array[] = [];
-  private readonly overflow = new OverflowChains();
+  private overflow = new OverflowChains();
 
   /** The plan per radius asked for, until the next compaction. */
   private plans = new Map<number, Plan | null>();
-  /** A deferred compaction under way: its snapshot and its steps. */
-  private building: { snap: Snapshot; steps: Generator<void, Built> } | null = null;
+  /** A deferred compaction under way: its snapshot and its steps, then the new generation catching up. */
+  private building: Building | null = null;
   private view: MihTables | null = null; // the tables as one object, until they change
   private readonly scratch = new MihScratch();
 
@@ -86,6 +87,7 @@ export class MultiIndexHashing implements HammingIndex {
     this.offloadAbove = options.offloadAbove ?? OFFLOAD_ABOVE;
     this.defer = options.defer;
     this.stepSlots = options.stepSlots ?? 1 << 17;
+    this.turn = options.clock && options.turnMs ? { ms: options.turnMs, clock: options.clock } : null;
     const cap = Math.max(16, options.capacity ?? 1024);
     this.slots = new Slots(words, this.offload !== undefined, cap);
     this.install(drive(this.build(this.slots.snapshot(), Infinity, cap)));
@@ -237,37 +239,77 @@ export class MultiIndexHashing implements HammingIndex {
       return;
     }
     const snap = this.slots.snapshot();
-    const b = { snap, steps: this.build(snap, this.stepSlots) };
+    const b: Building = { snap, steps: this.build(snap, this.stepSlots), next: null };
     this.building = b;
     this.defer(() => this.advance(b));
   }
 
-  /** One step of a compaction in steps, unless another has replaced it (or compact() dropped it). */
-  private advance(b: { snap: Snapshot; steps: Generator<void, Built> }): void {
+  /**
+   * One turn of a compaction in steps (one step, or steps for `turnMs`), unless another has replaced
+   * it (or compact() dropped it). The new tables are built; then the slots added since the snapshot
+   * are replayed onto them a step at a time while this generation keeps serving; the new generation
+   * takes over in the step that replays the last of them.
+   */
+  private advance(b: Building): void {
     if (this.building !== b) return;
-    const r = b.steps.next();
-    if (r.done) this.finishBuilding(r.value);
-    else this.defer!(() => this.advance(b));
+    const until = this.turn ? this.turn.clock() + this.turn.ms : 0;
+    for (;;) {
+      if (!b.next) {
+        const r = b.steps.next();
+        if (r.done) b.next = this.nextGeneration(b.snap, r.value);
+      } else if (this.catchUp(b.next)) {
+        this.building = null;
+        this.take(b.next);
+        this.compactWhenDue();
+        return;
+      }
+      if (!this.turn || this.turn.clock() >= until) break;
+    }
+    this.defer?.(() => this.advance(b));
   }
 
-  /** Installs tables built in steps, then replays onto them what changed meanwhile. */
-  private finishBuilding(built: Built): void {
-    const { snap } = this.building!;
-    this.building = null;
-    const w = this.words;
-    const { hashes, ids, top } = this.slots;
-    this.install(built);
+  /** New tables as a generation of their own, with the removals of snapshot slots since the snapshot applied. */
+  private nextGeneration(snap: Snapshot, built: Built): Generation {
+    const expected = overflowLimitOf(built.n);
+    const slots = Slots.of(this.words, this.offload !== undefined, built, expected);
+    const overflow = new OverflowChains();
+    overflow.clear(expected);
     // Removals (and replacements) of slots the snapshot held: their ids are in the new base.
     for (const id of snap.removed) {
-      const s = this.slots.find(id);
-      if (s >= 0) this.kill(s);
+      const s = slots.find(id);
+      if (s >= 0) slots.kill(s);
     }
-    // Slots added since the snapshot, still live: into the new overflow.
-    for (let s = snap.top; s < top; s++) {
+    return { slots, overflow, built, view: null, replayed: snap.top };
+  }
+
+  /**
+   * Replays up to a step of the slots added to this generation since the snapshot onto the next;
+   * true when none is left. A slot killed here after its replay is killed there too (`kill`).
+   */
+  private catchUp(g: Generation): boolean {
+    const w = this.words;
+    const { hashes, ids, top } = this.slots;
+    // A slot costs a link per piece: about a microsecond, so a step of stepSlots / 16.
+    const end = Math.min(top, g.replayed + Math.max(64, this.stepSlots >>> 4));
+    for (let s = g.replayed; s < end; s++) {
       if (ids[s] < 0) continue;
-      this.overflow.add(this.tables(), this.slots.append(ids[s], hashes.subarray(s * w, (s + 1) * w)));
+      const slot = g.slots.append(ids[s], hashes.subarray(s * w, (s + 1) * w));
+      g.overflow.add(generationTables(g, w), slot);
     }
-    this.compactWhenDue();
+    g.replayed = end;
+    return end === top;
+  }
+
+  /** The next generation takes over. */
+  private take(g: Generation): void {
+    this.slots = g.slots;
+    this.overflow = g.overflow;
+    this.shape = g.built.shape;
+    this.f = g.built.f;
+    this.offsets = g.built.offsets;
+    this.postings = g.built.postings;
+    this.plans.clear();
+    this.view = null;
   }
 
   private build(snap: Snapshot, step: number, minCapacity = 16): Generator<void, Built> {
@@ -292,23 +334,33 @@ export class MultiIndexHashing implements HammingIndex {
 
   /** The new base takes over: no overflow, no dead slots. */
   private install(b: Built): void {
-    this.slots.install(b);
     this.shape = b.shape;
     this.f = b.f;
     this.offsets = b.offsets;
     this.postings = b.postings;
-    this.overflow.clear();
+    // Sized for the overflow this cycle may reach, so an add never rehashes or relinks the others.
+    const expected = overflowLimitOf(b.n);
+    this.slots.install(b, expected);
+    this.overflow.clear(expected);
     this.plans.clear();
     this.view = null;
   }
 
   private kill(slot: number): void {
-    if (this.building && slot < this.building.snap.top) this.building.snap.removed.push(this.slots.ids[slot]);
+    const b = this.building;
+    const id = this.slots.ids[slot];
+    if (b?.next) {
+      // Replayed already (or in the snapshot): the next generation holds the same id, live.
+      if (slot < b.next.replayed) {
+        const s = b.next.slots.find(id);
+        if (s >= 0) b.next.slots.kill(s);
+      }
+    } else if (b && slot < b.snap.top) b.snap.removed.push(id);
     this.slots.kill(slot);
   }
 
   private overflowLimit(): number {
-    return Math.min(MAX_OVERFLOW_LIMIT, Math.max(MIN_OVERFLOW_LIMIT, this.slots.baseCount >>> 4));
+    return overflowLimitOf(this.slots.baseCount);
   }
 
   private dueForCompaction(): boolean {
@@ -352,6 +404,36 @@ export class MultiIndexHashing implements HammingIndex {
       this.view = { words: this.words, shape: this.shape, f: this.f, baseCount, hashes, ids, offsets: this.offsets, postings: this.postings };
     return this.view;
   }
+}
+
+/** A compaction in steps: the build from the snapshot, then (`next`) the new generation catching up. */
+interface Building {
+  snap: Snapshot;
+  steps: Generator<void, Built>;
+  next: Generation | null;
+}
+
+/** New tables with their own slots and overflow, and how far the slots added since the snapshot have been replayed onto them. */
+interface Generation {
+  slots: Slots;
+  overflow: OverflowChains;
+  built: Built;
+  view: MihTables | null;
+  replayed: number;
+}
+
+function generationTables(g: Generation, words: number): MihTables {
+  const { hashes, ids, baseCount } = g.slots;
+  if (g.view?.hashes !== hashes) {
+    const { shape, f, offsets, postings } = g.built;
+    g.view = { words, shape, f, baseCount, hashes, ids, offsets, postings };
+  }
+  return g.view;
+}
+
+/** The overflow a base of n slots takes before it is compacted: 1/16 of it, within [MIN, MAX]_OVERFLOW_LIMIT. */
+function overflowLimitOf(n: number): number {
+  return Math.min(MAX_OVERFLOW_LIMIT, Math.max(MIN_OVERFLOW_LIMIT, n >>> 4));
 }
 
 function checkId(id: number): void {

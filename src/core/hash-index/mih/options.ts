@@ -32,4 +32,11 @@ export interface MihOptions {
   defer?: (step: () => void) => void;
   /** Slots handled per step of a deferred compaction (default 2^17: about a millisecond). */
   stepSlots?: number;
+  /**
+   * With `defer` and `clock` (milliseconds): a deferred turn runs steps until `turnMs` have passed,
+   * so small steps keep each turn short on a busy machine without slowing the compaction on an idle
+   * one. Without them, one step a turn.
+   */
+  turnMs?: number;
+  clock?: () => number;
 }

@@ -9,9 +9,16 @@ import type { Plan } from './cost';
 import { extract, filterOfSlot } from './layout';
 import type { MihScratch, MihTables } from './probe';
 
-/** The chains of every piece: entry x is slot baseCount + x. */
+/**
+ * The chains of every piece: entry x is slot baseCount + x. The heads are sized once per cycle (at
+ * `clear`, for the overflow expected before the next compaction), so a growing overflow only copies
+ * its nodes into a larger array: no chain is relinked on an add (relinking 64 k slots of 16 pieces
+ * at 1 M hashes held the thread for tens of milliseconds).
+ */
 export class OverflowChains {
-  private size = 0; // heads per piece, a power of two
+  private size = 0; // heads per piece, a power of two, fixed until clear()
+  private capacity = 0; // entries the nodes hold
+  private expected = 0;
   private heads: Int32Array | null = null; // [piece * size + (key & (size - 1))] -> entry
   private nodes: Int32Array | null = null; // [2 (entry * m + piece)] = next entry, [+1] = (key >>> log2(size)) << 16 | filter
 
@@ -19,22 +26,33 @@ export class OverflowChains {
     return this.heads === null;
   }
 
-  clear(): void {
+  /** Drops every chain; `expected`: the overflow the next cycle is expected to reach (sizes the heads). */
+  clear(expected = 0): void {
     this.heads = this.nodes = null;
-    this.size = 0;
+    this.size = this.capacity = 0;
+    this.expected = expected;
   }
 
   bytes(): number {
     return (this.heads?.byteLength ?? 0) + (this.nodes?.byteLength ?? 0);
   }
 
-  /** Chains `slot` (the newest overflow slot) into each piece; grows, relinking the others, when full. */
+  /** Chains `slot` (the newest overflow slot) into each piece. */
   add(t: MihTables, slot: number): void {
-    if (slot - t.baseCount + 1 > this.size) {
-      this.size = Math.max(256, this.size * 2);
-      this.heads = new Int32Array(this.size * t.shape.m).fill(-1);
-      this.nodes = new Int32Array(2 * this.size * t.shape.m);
+    const x = slot - t.baseCount;
+    const m = t.shape.m;
+    if (this.heads === null) {
+      this.size = 256;
+      while (this.size < Math.max(this.expected, x + 1)) this.size *= 2;
+      this.heads = new Int32Array(this.size * m).fill(-1);
+      this.capacity = Math.max(256, x + 1);
+      this.nodes = new Int32Array(2 * this.capacity * m);
       for (let s = t.baseCount; s < slot; s++) this.link(t, s);
+    } else if (x >= this.capacity) {
+      this.capacity = Math.max(2 * this.capacity, x + 1);
+      const nodes = new Int32Array(2 * this.capacity * m);
+      if (this.nodes) nodes.set(this.nodes);
+      this.nodes = nodes;
     }
     this.link(t, slot);
   }
@@ -94,14 +112,17 @@ export class OverflowChains {
 export class OverflowIds {
   private table: Int32Array | null = null; // slots, -1 = empty
   private count = 0;
+  private expected = 0;
 
   get empty(): boolean {
     return this.table === null;
   }
 
-  clear(): void {
+  /** Drops every entry; `expected`: the entries the next cycle is expected to reach (sizes the table, so it rarely grows). */
+  clear(expected = 0): void {
     this.table = null;
     this.count = 0;
+    this.expected = expected;
   }
 
   bytes(): number {
@@ -118,7 +139,7 @@ export class OverflowIds {
   insert(ids: Int32Array, slot: number, from: number, to: number): void {
     if (this.table === null || (this.count + 1) * 10 > this.table.length * 7) {
       let size = 64;
-      while ((this.count + 1) * 10 > size * 7) size *= 2;
+      while ((Math.max(this.count, this.expected) + 1) * 10 > size * 7) size *= 2;
       this.table = new Int32Array(size).fill(-1);
       this.count = 0;
       for (let s = from; s < to; s++) if (s !== slot && ids[s] >= 0) this.insert(ids, s, from, to);

@@ -28,6 +28,13 @@ export class Slots {
     this.ids = this.i32(capacity);
   }
 
+  /** Slots holding new base tables (a compaction's next generation). */
+  static of(words: number, shared: boolean, b: Built, expectedOverflow: number): Slots {
+    const slots = new Slots(words, shared, 0);
+    slots.install(b, expectedOverflow);
+    return slots;
+  }
+
   u32(n: number): Uint32Array {
     return this.shared ? new Uint32Array(new SharedArrayBuffer(4 * n)) : new Uint32Array(n);
   }
@@ -84,13 +91,13 @@ export class Slots {
     return { ids: this.ids.slice(0, this.top), hashes: this.hashes, top: this.top, baseCount: this.baseCount, removed: [] };
   }
 
-  /** The slots of new base tables take over: no overflow, no dead slots. */
-  install(b: Built): void {
+  /** The slots of new base tables take over: no overflow, no dead slots; `expectedOverflow` sizes the overflow's id table. */
+  install(b: Built, expectedOverflow = 0): void {
     this.hashes = b.hashes;
     this.ids = b.ids;
     this.top = this.live = this.baseCount = b.n;
     this.dead = 0;
-    this.overflowIds.clear();
+    this.overflowIds.clear(expectedOverflow);
   }
 
   bytes(): number {
