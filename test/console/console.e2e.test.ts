@@ -315,7 +315,8 @@ describe.sequential('the web console in Chromium', { timeout: 180_000 }, () => {
     // Paused: the origin's next share stays there; resumed: it arrives.
     await card.getByRole('button', { name: `Pause ${from.url}` }).click();
     await card.getByText(`${from.url} is now paused, matching on.`).waitFor();
-    expect(await card.getByRole('heading').textContent()).toContain('paused');
+    // The card's heading follows with the list's next refresh (a refresh already in flight may land first).
+    await card.getByRole('heading', { name: /paused/ }).waitFor({ timeout: 10_000 });
     expect((await node.rt.deps.federation.getPeer(stored.id))?.status).toBe('paused');
     await share(2);
     await new Promise((r) => setTimeout(r, 2500));
