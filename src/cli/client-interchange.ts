@@ -16,7 +16,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { FeedPage, ShareItem, ShareResult } from '../client';
 import { readDataset, writeDataset, type DatasetFormat, type ExportHash, type ReadItem } from '../core/interchange';
 import { fail, parse } from './args';
-import { labelIds, UsageError } from './client-items';
+import { labelIds, labelsOption, UsageError } from './client-items';
 import { connect, CONNECT_OPTIONS, connectionOf } from './connect';
 import { progress } from './progress';
 
@@ -120,16 +120,7 @@ export async function importCommand(rest: string[]): Promise<void> {
   if (!file || positionals.length > 1) throw new UsageError(`import takes one file\n${INTERCHANGE_USAGE}`);
   connectionOf(values);
   const format = formatOf(values.format);
-  const labels =
-    values.labels === undefined
-      ? undefined
-      : labelIds(
-          values.labels
-            .split(',')
-            .map((s) => s.trim())
-            .filter(Boolean),
-          '--labels',
-        );
+  const labels = labelsOption(values.labels);
   const tagMap = tagMapOf(values['map-tag'] ?? []);
   if (!existsSync(file)) fail(`${file}: no such file`, 2);
   const bytes = readFileSync(file);

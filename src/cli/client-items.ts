@@ -100,6 +100,18 @@ export function labelIds(given: readonly string[], where: string): LabelId[] {
   });
 }
 
+/** `--labels a,b`: the label ids, or undefined when the option was not given. */
+export function labelsOption(text: string | undefined): LabelId[] | undefined {
+  if (text === undefined) return undefined;
+  return labelIds(
+    text
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    '--labels',
+  );
+}
+
 /** Why the node would refuse to share these hashes of one file, or null. */
 export function weakness(hashes: Gathered[]): string | null {
   const pdq = hashes.find((h) => h.type === 'pdq');

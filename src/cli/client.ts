@@ -22,7 +22,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { generateClientKey, type ShareResult } from '../client';
 import { codeOf, fail, main, messageOf, out, parse } from './args';
-import { hashPaths, labelIds, parseHashFlag, parseInput, toMatchQueries, toShareItems, UsageError, type Gathered } from './client-items';
+import { hashPaths, labelsOption, parseHashFlag, parseInput, toMatchQueries, toShareItems, UsageError, type Gathered } from './client-items';
 import { connect, CONNECT_HELP, CONNECT_OPTIONS, connectionOf } from './connect';
 import { publicKeyPath, writePrivateFile } from './key-files';
 import { findMedia, LocalHasher } from './local-hash';
@@ -101,16 +101,7 @@ async function run(cmd: string, rest: string[]): Promise<void> {
       'external-id': { type: 'string' },
       'url-scope': { type: 'string' },
     });
-    const labels =
-      values.labels === undefined
-        ? undefined
-        : labelIds(
-            values.labels
-              .split(',')
-              .map((s) => s.trim())
-              .filter(Boolean),
-            '--labels',
-          );
+    const labels = labelsOption(values.labels);
     const scope = values['url-scope'];
     if (scope !== undefined && scope !== 'host' && scope !== 'prefix') fail(`--url-scope takes host or prefix (got ${JSON.stringify(scope)})`, 2);
     connectionOf(values);

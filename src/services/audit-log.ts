@@ -7,6 +7,7 @@
 import { CompactSign } from 'jose';
 import { DomainError } from '../core/errors';
 import { bytesToHex, hexToBytes } from '../core/hex';
+import { inSlices } from '../core/slices';
 import {
   appendLeaf,
   assembleConsistencyProof,
@@ -81,13 +82,14 @@ async function doIntegrate(deps: AuditDeps): Promise<SignedTreeHead> {
   for (;;) {
     const entries = await deps.log.auditEntries(size, Math.min(total, size + PAGE));
     const nodes: MerkleNodeRow[] = [];
-    for (const [i, e] of entries.entries()) {
-      if (i > 0 && i % SLICE === 0) await deps.pause?.();
-      if (e.index !== frontier.size) throw new Error(`audit log has a gap at entry ${frontier.size}`);
-      const r = appendLeaf(frontier, leafHash(te.encode(e.entry)));
-      frontier = r.frontier;
-      for (const s of r.newSubtrees) nodes.push({ level: s.level, idx: s.index, hash: bytesToHex(s.hash) });
-    }
+    await inSlices(entries, SLICE, deps.pause, (slice) => {
+      for (const e of slice) {
+        if (e.index !== frontier.size) throw new Error(`audit log has a gap at entry ${frontier.size}`);
+        const r = appendLeaf(frontier, leafHash(te.encode(e.entry)));
+        frontier = r.frontier;
+        for (const s of r.newSubtrees) nodes.push({ level: s.level, idx: s.index, hash: bytesToHex(s.hash) });
+      }
+    });
     size = frontier.size;
     const root = bytesToHex(size ? rootFromFrontier(frontier) : emptyRoot());
     const signed = await sign(deps, { treeSize: size, rootHash: hexToBase64(root), timestamp: deps.now() });

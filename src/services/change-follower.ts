@@ -12,6 +12,7 @@
  */
 import type { MatchIndex } from '../core/hash-index';
 import { isListHashType } from '../core/hashes';
+import { inSlices } from '../core/slices';
 import type { FollowedChange, HashStore, IndexEntry } from '../storage/types';
 
 /** What a write waits on: its own commit applied here. */
@@ -184,13 +185,7 @@ export class ChangeFollower implements Follower {
     }
     for (const o of ops) {
       if (!this.indexLoaded) this.held.push(o);
-      else if (!this.opts.pause || o.entries.length <= INDEX_SLICE) this.applyToIndex(o);
-      else {
-        for (let i = 0; i < o.entries.length; i += INDEX_SLICE) {
-          if (i > 0) await this.opts.pause();
-          this.applyToIndex({ add: o.add, entries: o.entries.slice(i, i + INDEX_SLICE) });
-        }
-      }
+      else await inSlices(o.entries, INDEX_SLICE, this.opts.pause, (entries) => this.applyToIndex({ add: o.add, entries }));
     }
     if (hashIds.size) this.targets.hashes?.forget(hashIds);
     if (clientIds.size) this.targets.auth?.forget(clientIds);

@@ -4,7 +4,7 @@
  * a query's whole image, its rotations and mirrors and its regions are looked up, each at the
  * threshold the rule table (core/robust rules.ts) gives its class.
  */
-import { hitStrength, lookupRadius, queryClass, ROBUST_RULES, storedClass, type RobustRules, type RobustType } from '../core/robust';
+import { hitStrength, lookupRadius, ROBUST_RULES, type RobustRules, type RobustType } from '../core/robust';
 import type { HashWithVariants, MediaHashes, RobustVariant } from './hashing';
 import { hashList } from './hashing';
 import { matchParsed, resolveThresholds, type HitJudge, type Match, type MatchAnswer } from './matching';
@@ -95,10 +95,8 @@ export function robustJudge(rules: RobustRules = ROBUST_RULES): HitJudge {
     if (type !== 'pdq' && type !== 'blockhash') return distance <= maxDistance ? { strength: 'alone', threshold: maxDistance } : null;
     let best: ReturnType<HitJudge> = null;
     for (const stored of storedVariants) {
-      const strength = hitStrength(rules, type, queryVariant ?? 'original', stored, distance);
-      if (!strength) continue;
-      const threshold = strength === 'alone' ? rules.alone[type][queryClass(queryVariant ?? 'original')][storedClass(stored)] : -1;
-      if (!best || (best.strength === 'together' && strength === 'alone') || threshold > best.threshold) best = { strength, threshold };
+      const hit = hitStrength(rules, type, queryVariant ?? 'original', stored, distance);
+      if (hit && (!best || (best.strength === 'together' && hit.strength === 'alone') || hit.threshold > best.threshold)) best = hit;
     }
     return best;
   };

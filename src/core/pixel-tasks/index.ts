@@ -12,6 +12,7 @@
 import { blockhash, blockhashDihedralFromRgba } from '../blockhash';
 import type { FileDigests } from '../hashes';
 import type { HashKernels } from '../kernels';
+import type { DecodedImage } from '../media';
 import { pdqDihedralFromRgba, pdqFromRgba, type PdqDihedralVariant } from '../pdq';
 import { blockhashQuality, enrolmentVariants, queryVariants, type RobustHash } from '../robust';
 
@@ -79,16 +80,10 @@ type PixelTask<N extends PixelTaskName> = (p: Pixels, kernels: HashKernels, opts
 
 export const PIXEL_TASKS: { readonly [N in PixelTaskName]: PixelTask<N> } = TASKS;
 
-/** What the decoder found: the image's size and format. */
-export interface ImageFacts {
-  width: number;
-  height: number;
-  format: string;
-}
-
 /** An upload decoded and hashed in one job: the image's facts, its pixel hashes and the bytes' digests. */
 export interface EncodedImageHashes {
-  media: ImageFacts;
+  /** What the decoder found: the image's size and format. */
+  media: Omit<DecodedImage, 'rgba'>;
   hashes: ImagePixelHashes;
   digests: FileDigests;
 }

@@ -82,12 +82,22 @@ export function lookupRadius(rules: RobustRules, type: RobustType, query: string
   return Math.max(...Object.values(rules.alone[type][q]), ...Object.values(rules.together[type][q]));
 }
 
-/** How a hit of a query variant on a stored variant at a distance counts: alone, only together with the other type, or not. */
-export function hitStrength(rules: RobustRules, type: RobustType, query: string, stored: string, distance: number): 'alone' | 'together' | null {
+/**
+ * How a hit of a query variant on a stored variant at a distance counts: alone (within `threshold`,
+ * its cell's), only together with the other type (threshold -1), or not (null).
+ */
+export function hitStrength(
+  rules: RobustRules,
+  type: RobustType,
+  query: string,
+  stored: string,
+  distance: number,
+): { strength: 'alone' | 'together'; threshold: number } | null {
   const q = queryClass(query);
   const s = storedClass(stored);
-  if (distance <= rules.alone[type][q][s]) return 'alone';
-  if (distance <= rules.together[type][q][s]) return 'together';
+  const alone = rules.alone[type][q][s];
+  if (distance <= alone) return { strength: 'alone', threshold: alone };
+  if (distance <= rules.together[type][q][s]) return { strength: 'together', threshold: -1 };
   return null;
 }
 

@@ -20,6 +20,7 @@ import { addPeerStatements, pullFailureStatements, pullStatements, updatePeerSta
 import { encodeShareItem, feedbackStatements, retractStatements, shareStatements } from './hashes';
 import { relabelItemStatements, retractItemStatements } from './items';
 import { chunkJson, write, type Stmt } from './sql';
+import { inSlices } from '../../core/slices';
 
 export interface SqlLedgerOptions {
   /** Also write the SQL multi-index buckets of new perceptual hashes (Workers: see bucket-index.ts). */
@@ -75,10 +76,9 @@ export class SqlLedger implements Ledger {
     const items = [...byKey.values()];
     // The items' JSON and audit content, a slice at a time: the rest of the node answers meanwhile.
     const encoded: string[] = [];
-    for (let i = 0; i < items.length; i += SHARE_SLICE) {
-      if (i > 0) await this.opts.pause?.();
-      for (const it of items.slice(i, i + SHARE_SLICE)) encoded.push(encodeShareItem(it));
-    }
+    await inSlices(items, SHARE_SLICE, this.opts.pause, (slice) => {
+      for (const it of slice) encoded.push(encodeShareItem(it));
+    });
     const built = shareStatements({
       at: input.at,
       tx,

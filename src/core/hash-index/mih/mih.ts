@@ -29,9 +29,6 @@
  * helper-thread job protocol). This file drives them; it passes 300 lines because the order of
  * the index's updates (adds, removes, and the compactions that replay onto new tables what changed
  * while they were built) is one invariant, best read in one place.
- *
- * Over 300 lines on purpose: the search, the build and the compaction share the tables' invariants;
- * the slots and the overflow, which do not, are in their own files.
  */
 import { hammingWithin } from '../../bits';
 import { sortHits, type HammingHit, type HammingIndex } from '../hamming';
@@ -304,12 +301,7 @@ export class MultiIndexHashing implements HammingIndex {
   private take(g: Generation): void {
     this.slots = g.slots;
     this.overflow = g.overflow;
-    this.shape = g.built.shape;
-    this.f = g.built.f;
-    this.offsets = g.built.offsets;
-    this.postings = g.built.postings;
-    this.plans.clear();
-    this.view = null;
+    this.useTables(g.built);
   }
 
   private build(snap: Snapshot, step: number, minCapacity = 16): Generator<void, Built> {
@@ -334,14 +326,19 @@ export class MultiIndexHashing implements HammingIndex {
 
   /** The new base takes over: no overflow, no dead slots. */
   private install(b: Built): void {
-    this.shape = b.shape;
-    this.f = b.f;
-    this.offsets = b.offsets;
-    this.postings = b.postings;
     // Sized for the overflow this cycle may reach, so an add never rehashes or relinks the others.
     const expected = overflowLimitOf(b.n);
     this.slots.install(b, expected);
     this.overflow.clear(expected);
+    this.useTables(b);
+  }
+
+  /** Search through these base tables from now on (the plans and the view were made for the old ones). */
+  private useTables(b: Built): void {
+    this.shape = b.shape;
+    this.f = b.f;
+    this.offsets = b.offsets;
+    this.postings = b.postings;
     this.plans.clear();
     this.view = null;
   }

@@ -7,8 +7,9 @@
  * that are free but not yet collected (sharp's are invisible to V8's collector until it runs for
  * other reasons). Measured on a real process (test/runtime/image-load.test.ts): up to about 6 times
  * the RGBA size a slot when the main thread decoded and moved a copy of the pixels to a thread, so
- * 24 bytes a pixel are counted; the threads now decode, without that copy, and the terms stay. Each pool thread has its own heap and kernels. Bodies of requests
- * refused with busy are never read (http/route.ts).
+ * 24 bytes a pixel are counted; the threads now decode, without that copy, and the terms stay.
+ * Each pool thread has its own heap and kernels. Bodies of requests refused with busy are never read
+ * (http/route.ts).
  */
 export interface ImageBudgetInput {
   concurrency: number;

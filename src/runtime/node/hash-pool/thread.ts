@@ -6,12 +6,12 @@
  * its pixels never cross to the main thread. Nothing is kept between jobs, and nothing is written
  * anywhere.
  */
-import { createHash } from 'node:crypto';
 import { workerData } from 'node:worker_threads';
 import { DomainError } from '../../../core/errors';
 import type { FileDigests } from '../../../core/hashes';
 import { buildHashKernels } from '../../../core/kernels';
 import { isPixelTaskName, runPixelTask } from '../../../core/pixel-tasks';
+import { fileDigests } from '../digest';
 import { SharpImageDecoder } from '../image';
 import type { DigestJob, ImageJob, ImageJobResult, PixelJob, ThreadData } from './jobs';
 
@@ -23,10 +23,6 @@ const kernels = buildHashKernels({ onFailure: data.kernelFallback ? () => undefi
 export function pixels(job: PixelJob) {
   if (!isPixelTaskName(job.name)) throw new Error(`unknown pixel task ${JSON.stringify(job.name)}`);
   return runPixelTask(job.name, job.pixels, kernels, job.opts);
-}
-
-function fileDigests(bytes: Uint8Array): FileDigests {
-  return { md5: createHash('md5').update(bytes).digest('hex'), sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
 export function digests(job: DigestJob): FileDigests {
