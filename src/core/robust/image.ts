@@ -64,7 +64,8 @@ function downscalePacked(img: Rgba, xs: Uint32Array, ys: Uint32Array): Uint8Arra
   const { width: w, rgba } = img;
   const ow = xs.length - 1;
   const oh = ys.length - 1;
-  const words = new Uint32Array(rgba.buffer, rgba.byteOffset, img.width * img.height);
+  // Int32, not Uint32: an element above 2^31 would be a double in the loop; the bits are the same.
+  const words = new Int32Array(rgba.buffer, rgba.byteOffset, img.width * img.height);
   const out = new Uint8Array(ow * oh * 4);
   // Per output column of the current band: R | B << 16 and G | A << 16, as int32 bit patterns.
   const rb = new Int32Array(ow);
