@@ -178,8 +178,7 @@ export class MultiIndexHashing implements HammingIndex {
     const query = (q: number) => queries.subarray(q * w, (q + 1) * w);
     const r = Math.min(Math.floor(maxDistance), w * 32);
     const plan = r >= 0 && this.slots.live > 0 ? this.plan(r) : null;
-    if (!plan || !this.offload || count < 2 || count * plan.cost < this.offloadAbove)
-      return Array.from({ length: count }, (_, q) => this.search(query(q), maxDistance));
+    if (!plan || !this.offload || count * plan.cost < this.offloadAbove) return Array.from({ length: count }, (_, q) => this.search(query(q), maxDistance));
     const job: MihJob = { tables: this.tables(), plan, queries, maxDistance: r, next: new Int32Array(new SharedArrayBuffer(4)) };
     // Settled whatever happens here (a throw below must not leave it to reject unhandled). The
     // arrays the job reads are never rewritten: a compaction builds new ones, growth copies.
@@ -189,16 +188,26 @@ export class MultiIndexHashing implements HammingIndex {
     );
     const hits: HammingHit[][] = Array.from({ length: count }, () => []);
     const mine = new Uint8Array(count);
-    for (let claim: ReturnType<typeof claimQueries>; (claim = claimQueries(job)); ) {
-      // Assigned, not spread into: a list can hold more hits than a call takes arguments.
-      baseRange(job, claim[0], claim[1], this.scratch).forEach((list, i) => (hits[claim[0] + i] = list));
-      mine.fill(1, claim[0], claim[1]);
-    }
+    const claimRest = () => {
+      for (let claim: ReturnType<typeof claimQueries>; (claim = claimQueries(job)); ) {
+        const [from, to] = claim;
+        // Added one by one, not spread into: a list can hold more hits than a call takes arguments.
+        baseRange(job, from, to, this.scratch).forEach((list, i) => {
+          for (const hit of list) hits[from + i].push(hit);
+        });
+        mine.fill(1, from, to);
+      }
+    };
+    // One costly query (a robust image query's PDQ within 56 bits) is the other thread's alone, so
+    // that this one, the node's main thread, stays free to answer; it takes what is left after.
+    if (count > 1) claimRest();
     for (let q = 0; q < count && !this.overflow.empty; q++) {
       queryKeys(job.tables, query(q), this.scratch);
       this.overflow.probe(job.tables, query(q), r, plan, this.scratch, hits[q]);
     }
     let other = await theirs;
+    // A thread that was not running took nothing.
+    if (other !== null) claimRest();
     if (other === null) {
       other = [];
       for (let q = 0; q < count; q++) if (!mine[q]) other.push([q, baseRange(job, q, q + 1, this.scratch)[0]]);
