@@ -2,7 +2,8 @@
  * The embedded database's connections on their threads (runtime/node/database: open.ts and
  * db-thread.mjs, which drives the `libsql` driver itself): what a statement gives back (values as
  * @libsql/client gives them, rows by index and by column name), errors coded as the client codes
- * them with nothing of a failed batch written, and prepared statements reused across calls.
+ * them with nothing of a failed batch written, prepared statements reused across calls, and the
+ * writer's durability settings (decisions.md, "Durability").
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,8 +18,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function open(name: string): Promise<OpenDb> {
-  const db = await openDatabase(`file:${join(dir, name)}`);
+async function open(name: string, synchronous?: 'full' | 'normal'): Promise<OpenDb> {
+  const db = await openDatabase(`file:${join(dir, name)}`, synchronous ? { synchronous } : {});
   opened.push(db);
   return db;
 }
@@ -83,5 +84,15 @@ describe('the database thread', () => {
     // The same statements again, now valid: the failed ones were not kept half way.
     await client.batch([{ sql: 'insert into u values (?)', args: ['b'] }]);
     expect((await client.execute('select v from u order by v')).rows.map((r) => r.v)).toEqual(['a', 'b']);
+  });
+
+  it('syncs every commit by default and checkpoints the WAL every 8192 pages; DATABASE_SYNCHRONOUS=normal syncs at checkpoints', async () => {
+    const full = await open('full.db');
+    const normal = await open('normal.db', 'normal');
+    const pragma = async (db: OpenDb, name: string) => Number((await db.client.execute(`pragma ${name}`)).rows[0][0]);
+    expect(await pragma(full, 'synchronous')).toBe(2); // FULL
+    expect(await pragma(normal, 'synchronous')).toBe(1); // NORMAL
+    expect(await pragma(full, 'wal_autocheckpoint')).toBe(8192);
+    expect((await full.client.execute('pragma journal_mode')).rows[0][0]).toBe('wal');
   });
 });

@@ -46,6 +46,20 @@ const BUSY_TIMEOUT_MS = 10_000;
 /** Page cache of each connection, in MB (at most; SQLite fills it as pages are read). */
 const WRITER_CACHE_MB = 192;
 const READER_CACHE_MB = 64;
+/**
+ * Pages the WAL takes before the writer copies them into the database file (SQLite's default is
+ * 1000, 4 MB): a commit that dirties hundreds of random index pages otherwise starts a checkpoint
+ * nearly every time, and a page changed by several commits is written back once per checkpoint, not
+ * once per commit (decisions.md, "Durability"). 32 MB of WAL at most between checkpoints.
+ */
+const WAL_AUTOCHECKPOINT_PAGES = 8192;
+
+/**
+ * How the writer syncs its commits (decisions.md, "Durability"): `full` (the default) syncs the WAL
+ * at every commit, so nothing acknowledged or read is lost even to a power cut; `normal` syncs it at
+ * checkpoints only: a crash of the process loses nothing, a power cut may lose the last commits.
+ */
+export type DatabaseSync = 'full' | 'normal';
 
 export interface OpenDb {
   /** The stores' connection: reads only. */
@@ -206,10 +220,12 @@ export interface DatabaseOptions {
   busyTimeoutMs?: number;
   /** Called once if a database thread stops on its own (the connection is gone: nothing works after it). */
   onThreadLost?: (e: Error) => void;
+  /** The writer's `synchronous` setting (default `full`; a database file only). */
+  synchronous?: DatabaseSync;
 }
 
 export async function openDatabase(url: string, opts: DatabaseOptions | string = {}): Promise<OpenDb> {
-  const { authToken, busyTimeoutMs = BUSY_TIMEOUT_MS, onThreadLost } = typeof opts === 'string' ? { authToken: opts } : opts;
+  const { authToken, busyTimeoutMs = BUSY_TIMEOUT_MS, onThreadLost, synchronous = 'full' } = typeof opts === 'string' ? { authToken: opts } : opts;
   const path = databaseFile(url);
   let reader: AppDb;
   let writer: AppDb;
@@ -228,6 +244,8 @@ export async function openDatabase(url: string, opts: DatabaseOptions | string =
       busy,
       'PRAGMA journal_mode = WAL',
       cache(WRITER_CACHE_MB),
+      `PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`,
+      `PRAGMA synchronous = ${synchronous === 'normal' ? 'NORMAL' : 'FULL'}`,
     ];
     const started = await Promise.allSettled([
       ThreadClient.start(path, writerPragmas, onThreadLost),
