@@ -5,6 +5,7 @@
  * or pages, a URL canonicalised with the keys it falls under, distances within their caps.
  */
 import { DomainError } from '../core/errors';
+import type { IndexHit } from '../core/hash-index';
 import { HASH_SPECS, isListHashType, THRESHOLDS, type HashType } from '../core/hashes';
 import type { ItemRef } from '../core/items';
 import type { HashDetail } from '../storage/types';
@@ -147,11 +148,24 @@ export async function matchParsed(
   await Promise.all(
     [...probes].map(async ([type, list]) => {
       if (!list.length) return;
-      const widest = Math.max(...list.map((p) => p.maxDistance));
-      const found = await deps.index.queryMany(
-        type,
-        list.map((p) => p.value),
-        widest,
+      // One batch per lookup distance: a multi-index lookup's cost grows steeply with its radius, and
+      // a robust query's rotations and regions (PDQ 32, 30) must not pay for the as-sent hash's 56.
+      const byRadius = new Map<number, number[]>();
+      list.forEach((p, k) => {
+        const ks = byRadius.get(p.maxDistance);
+        if (ks) ks.push(k);
+        else byRadius.set(p.maxDistance, [k]);
+      });
+      const found: IndexHit[][] = new Array(list.length);
+      await Promise.all(
+        [...byRadius].map(async ([radius, ks]) => {
+          const hits = await deps.index.queryMany(
+            type,
+            ks.map((k) => list[k].value),
+            radius,
+          );
+          ks.forEach((k, j) => (found[k] = hits[j]));
+        }),
       );
       list.forEach((p, k) => {
         for (const h of found[k]) {
