@@ -109,6 +109,17 @@ describe('trimBorders', () => {
     expect(trimBorders(onCanvas(p, 200, 250, 0, 50, () => [0, 0, 0]))).toEqual({ left: 0, top: 50, width: 200, height: 150 });
   });
 
+  it('cuts solid bars to the line, not into a picture whose own edge is dark and flat, nor into a pale sky inside a white band', () => {
+    // The picture's top quarter is dark (10..30) with fine texture: the loose test alone took it for more of the bar.
+    const dark = picture(200, 150, 5);
+    for (let y = 0; y < 40; y++)
+      for (let x = 0; x < 200; x++) for (let k = 0; k < 3; k++) dark.rgba[(y * 200 + x) * 4 + k] = 10 + ((x * 7 + y * 3 + k * 5) % 21);
+    expect(trimBorders(onCanvas(dark, 200, 250, 0, 50, () => [0, 0, 0]))).toEqual({ left: 0, top: 50, width: 200, height: 150 });
+    const pale = picture(200, 150, 6);
+    for (let y = 0; y < 40; y++) for (let x = 0; x < 200; x++) for (let k = 0; k < 3; k++) pale.rgba[(y * 200 + x) * 4 + k] = 236 + ((x * 5 + y * 11 + k) % 13);
+    expect(trimBorders(onCanvas(pale, 240, 190, 20, 20, () => [255, 255, 255]))).toEqual(inner);
+  });
+
   it('finds a thin border on a wide picture on all four sides (bands are measured against the shorter side)', () => {
     const wide = picture(400, 150, 4);
     expect(trimBorders(onCanvas(wide, 412, 162, 6, 6, () => [255, 255, 255]))).toEqual({ left: 6, top: 6, width: 400, height: 150 });
