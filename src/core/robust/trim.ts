@@ -160,15 +160,19 @@ export function trimBorders(img: Rgba, o: TrimOptions = TRIM_DEFAULTS): Box | nu
 export interface ScreenshotOptions {
   /** Only images at least this much taller than wide are taken for phone screenshots. */
   minAspect: number;
-  /** A separator row (the empty rows between the parts of a screen) has this share of its pixels within `separatorNear` (luma) of its median. */
+  /**
+   * A separator row (the empty rows between the parts of a screen) has this share of its pixels
+   * within `separatorNear` (luma) of its median: a screen's background is flat to the level, a
+   * photo's pale sky is not (2, was 6: the sky's rows split the post).
+   */
   separatorShare: number;
   separatorNear: number;
-  /** The post is the tallest block of rows between separators, and must fill between these shares of the height. */
+  /** The post is the tallest block of rows between separators, and must fill between these shares of the height (0.06: a 4:1 panorama). */
   minPost: number;
   maxPost: number;
 }
 
-export const SCREENSHOT_DEFAULTS: ScreenshotOptions = { minAspect: 1.5, separatorShare: 0.99, separatorNear: 6, minPost: 0.12, maxPost: 0.85 };
+export const SCREENSHOT_DEFAULTS: ScreenshotOptions = { minAspect: 1.5, separatorShare: 0.99, separatorNear: 2, minPost: 0.06, maxPost: 0.85 };
 
 /** Per row: the share of pixels within `near` of the row's median luma. */
 function rowFlatness(img: Rgba, y: number, near: number): number {
