@@ -21,7 +21,7 @@ export interface DeskewOptions {
   /** Angles (degrees) outside [min, max] are not undone. */
   minDegrees: number;
   maxDegrees: number;
-  /** The angles searched are this far apart (degrees) before the fit refines the best. */
+  /** The finest step of the angle search (degrees; the first pass steps 4 times as far), before the fit refines the best. */
   step: number;
   /** Share of the canvas's perimeter whose fill runs must end on the fitted lines. */
   minSupport: number;
@@ -153,14 +153,18 @@ export function findSkew(img: Rgba, o: DeskewOptions = DESKEW_DEFAULTS): Skew | 
   if (!fill) return null;
   const profiles = (['top', 'bottom', 'left', 'right'] as const).map((s) => fillProfile(img, fill, o.fillTolerance, s));
   let best = { deg: 0, score: -Infinity, inliers: 0, lines: profiles.map(() => ({ offset: 0, inliers: 0 })) };
-  const steps = Math.round(o.maxDegrees / o.step);
-  for (let k = -steps; k <= steps; k++) {
-    const deg = k * o.step;
+  const tryAngle = (deg: number) => {
     const t = Math.tan((deg * Math.PI) / 180);
     const lines = profiles.map((p) => bestLine(p, p.sign * t));
     const score = lines.reduce((a, l) => a + l.score, 0);
     if (score > best.score) best = { deg, score, inliers: lines.reduce((a, l) => a + l.inliers, 0), lines };
-  }
+  };
+  // Coarse steps first (a line 500 points long still holds most of its points 4 steps off), then
+  // fine ones around the best.
+  const coarse = 4 * o.step;
+  for (let k = -Math.round(o.maxDegrees / coarse); k <= Math.round(o.maxDegrees / coarse); k++) tryAngle(k * coarse);
+  const around = best.deg;
+  for (let k = -3; k <= 3; k++) if (k !== 0) tryAngle(around + k * o.step);
   if (best.inliers < o.minSupport * 2 * (W + H)) return null;
   const slope = refine(profiles, best.lines, Math.tan((best.deg * Math.PI) / 180));
   const degrees = (Math.atan(slope) * 180) / Math.PI;
