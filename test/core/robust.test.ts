@@ -6,6 +6,7 @@ import { pdqFromRgba } from '../../src/core/pdq';
 import { uniform } from '../../src/core/prng';
 import {
   blockhashQuality,
+  cropBox,
   deskew,
   downscaleBox,
   enrolmentVariants,
@@ -164,6 +165,20 @@ describe('estimateSkew and deskew', () => {
     // The turned copy is far from the picture; turned back it is near the picture, whole (no inset).
     expect(hammingHex(pdq(turned), pdq(p))).toBeGreaterThan(40);
     expect(hammingHex(pdq(back), pdq(p))).toBeLessThanOrEqual(24);
+  });
+
+  it('reads a turn on a canvas kept at the picture’s size (its corners cut off) and cuts the picture out at that size', () => {
+    for (const deg of [4, -3]) {
+      const grown = rotated(p, deg, deg > 0 ? [0, 0, 0] : [255, 255, 255]);
+      const kept = cropBox(grown, { left: Math.floor((grown.width - 320) / 2), top: Math.floor((grown.height - 240) / 2), width: 320, height: 240 });
+      const skew = findSkew(kept);
+      expect(skew, `${deg}°`).not.toBeNull();
+      if (!skew) continue;
+      expect(Math.abs(skew.degrees - deg), `${deg}°`).toBeLessThan(0.25);
+      const back = deskew(kept, skew.degrees, undefined, skew);
+      expect(Math.abs((back?.width ?? 0) - 320), `${deg}°`).toBeLessThanOrEqual(1);
+      expect(Math.abs((back?.height ?? 0) - 240), `${deg}°`).toBeLessThanOrEqual(1);
+    }
   });
 
   it('sees no turn in a picture, nor in a bordered one, nor in bars on two sides', () => {

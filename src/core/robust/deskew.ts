@@ -29,7 +29,7 @@ export interface DeskewOptions {
   inset: number;
 }
 
-export const DESKEW_DEFAULTS: DeskewOptions = { fillTolerance: 40, minDegrees: 0.7, maxDegrees: 10, step: 0.05, minSupport: 0.4, inset: 0 };
+export const DESKEW_DEFAULTS: DeskewOptions = { fillTolerance: 40, minDegrees: 0.7, maxDegrees: 10, step: 0.05, minSupport: 0.3, inset: 0 };
 
 const px = (img: Rgba, x: number, y: number, k: number) => img.rgba[(y * img.width + x) * 4 + k];
 
@@ -52,7 +52,8 @@ type Side = 'top' | 'bottom' | 'left' | 'right';
 
 /**
  * One side's fill profile: for each position along the side, how deep the fill runs in before the
- * picture starts (positions whose run reaches `cap`, half the canvas across, are left out: -1).
+ * picture starts (positions whose run is under 2 pixels or reaches `cap`, half the canvas across,
+ * are left out: -1).
  * `sign`: the profile's slope is sign × tan θ for a clockwise turn θ (top and right rise, bottom and
  * left fall, walking along x or y).
  */
@@ -75,7 +76,9 @@ function fillProfile(img: Rgba, fill: [number, number, number], tol: number, sid
       const y = side === 'top' ? d : side === 'bottom' ? h - 1 - d : i;
       if (!isFill(x, y)) break;
     }
-    depths[i] = d < cap ? d : -1;
+    // A run of a pixel or none is the picture touching the canvas's side: no line there (most of
+    // each side when the canvas kept the picture's size; else only the corners' touching points).
+    depths[i] = d > 1 && d < cap ? d : -1;
   }
   return { depths, sign: side === 'top' || side === 'right' ? 1 : -1 };
 }
