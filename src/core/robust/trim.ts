@@ -30,6 +30,8 @@ export interface TrimOptions {
   /** No side loses more than this share; a solid or graded band (which holds nothing of the picture) up to `maxSolidBand`. */
   maxBand: number;
   maxSolidBand: number;
+  /** ... as long as the picture left keeps this share of the width and of the height. */
+  minSolidKeep: number;
 }
 
 export const TRIM_DEFAULTS: TrimOptions = {
@@ -41,6 +43,7 @@ export const TRIM_DEFAULTS: TrimOptions = {
   minBand: 0.03,
   maxBand: 0.4,
   maxSolidBand: 0.8,
+  minSolidKeep: 0.25,
 };
 
 /** A line of pixels: `count` pixels from byte offset `start`, `step` bytes apart. */
@@ -154,7 +157,13 @@ function trimPass(img: Rgba, o: TrimOptions, strict: boolean): Box | null {
  * them from a black or white band and cut the copy differently from the original).
  */
 export function trimBorders(img: Rgba, o: TrimOptions = TRIM_DEFAULTS): Box | null {
-  return (o.uniformDeviation > 0 ? trimPass(img, o, true) : null) ?? trimPass(img, o, false);
+  if (o.uniformDeviation <= 0) return trimPass(img, o, false);
+  // Bands up to maxSolidBand, unless they leave a sliver: a flat wallpaper's small logo or a
+  // gradient's middle strip, whose blockhash met unrelated images within 8 bits; then up to maxBand.
+  const keeps = (b: Box) => b.width >= img.width * o.minSolidKeep && b.height >= img.height * o.minSolidKeep;
+  const wide = trimPass(img, o, true);
+  const strict = wide && !keeps(wide) ? trimPass(img, { ...o, maxSolidBand: o.maxBand }, true) : wide;
+  return strict ?? trimPass(img, o, false);
 }
 
 export interface ScreenshotOptions {
