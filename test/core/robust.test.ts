@@ -121,6 +121,17 @@ describe('trimBorders', () => {
     expect(trimBorders(onCanvas(pale, 240, 190, 20, 20, () => [255, 255, 255]))).toEqual(inner);
   });
 
+  it('leaves no sliver of a flat image with a small patch: a solid band takes 80 % of a side only while a quarter of each side is left', () => {
+    const logo = picture(40, 24, 8);
+    const box = trimBorders(onCanvas(logo, 256, 144, 200, 100, () => [38, 56, 64]));
+    expect(box).not.toBeNull();
+    expect(box?.width).toBeGreaterThanOrEqual(64);
+    expect(box?.height).toBeGreaterThanOrEqual(36);
+    // A picture that fills a quarter of each side is cut out to the line.
+    const quarter = picture(80, 60, 9);
+    expect(trimBorders(onCanvas(quarter, 256, 144, 150, 70, () => [255, 255, 255]))).toEqual({ left: 150, top: 70, width: 80, height: 60 });
+  });
+
   it('finds a thin border on a wide picture on all four sides (bands are measured against the shorter side)', () => {
     const wide = picture(400, 150, 4);
     expect(trimBorders(onCanvas(wide, 412, 162, 6, 6, () => [255, 255, 255]))).toEqual({ left: 6, top: 6, width: 400, height: 150 });
