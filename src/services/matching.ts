@@ -147,12 +147,11 @@ export async function matchParsed(
   await Promise.all(
     [...probes].map(async ([type, list]) => {
       if (!list.length) return;
-      const widest = Math.max(...list.map((p) => p.maxDistance));
-      const found = await deps.index.queryMany(
-        type,
-        list.map((p) => p.value),
-        widest,
-      );
+      // Each within its own distance where the index can (a lookup within the widest costs far more
+      // at 1 M hashes: see MatchIndex.queryWithin); else one batch within the widest.
+      const values = list.map((p) => p.value);
+      const radii = list.map((p) => p.maxDistance);
+      const found = deps.index.queryWithin ? await deps.index.queryWithin(type, values, radii) : await deps.index.queryMany(type, values, Math.max(...radii));
       list.forEach((p, k) => {
         for (const h of found[k]) {
           if (h.distance > p.maxDistance) continue;

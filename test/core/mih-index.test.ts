@@ -333,6 +333,41 @@ describe('MultiIndexHashing: same answers as the brute-force scan', () => {
     }
   });
 
+  it.each([
+    // [what, ms the clock moves per add, compactions expected for 30,000 adds onto 100,000]
+    ['arriving fast (a backlog): the overflow grows to a quarter of the base, one compaction', 0, 1],
+    ['arriving slowly: a compaction at every sixteenth of the base', 31_000, 4],
+  ])('adds %s', async (_, msPerAdd, compactions) => {
+    const rnd = prng(31);
+    const stored = bank(rnd, 100_000);
+    const packed = new Uint32Array(stored.length * 8);
+    stored.forEach((h, i) => packed.set(h, i * 8));
+    let now = 0;
+    const pending: (() => void)[] = [];
+    const mih = MultiIndexHashing.build(
+      stored.map((_, i) => i),
+      packed,
+      8,
+      { defer: (step) => pending.push(step), turnMs: 3, clock: () => now },
+    );
+    const brute = new BruteForceIndex(8);
+    stored.forEach((h, i) => brute.add(i, h));
+    let started = 0;
+    for (let i = 0; i < 30_000; i++) {
+      now += msPerAdd;
+      const h = i % 2 ? flip(rnd, stored[rnd() % stored.length], rnd() % 20) : randomHash(rnd);
+      stored.push(h);
+      mih.add(100_000 + i, h);
+      brute.add(100_000 + i, h);
+      // A compaction starts by deferring its first step; each runs to its end before the next add.
+      if (pending.length) started++;
+      while (pending.length) pending.shift()!();
+      if (i === 24_000) await expectSame(mih, brute, queries(rnd, stored, 12), [0, 31], `${msPerAdd} ms an add, 24,000 added`);
+    }
+    expect(started).toBe(compactions);
+    await expectSame(mih, brute, queries(rnd, stored, 12), [0, 31, 64], `${msPerAdd} ms an add, 30,000 added`);
+  });
+
   it('builds from unsorted ids with duplicates (the last one wins)', async () => {
     const rnd = prng(10);
     const stored = bank(rnd, 4000);

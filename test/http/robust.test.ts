@@ -53,6 +53,28 @@ describe('robust matching', () => {
     items = (await res.json()).items;
   });
 
+  it("looks each variant up within its own class's distance: only the photo as sent at the together rule's", async () => {
+    const index = t.rt.deps.index;
+    const lookups: { type: string; count: number; radius: number }[] = [];
+    const queryMany = index.queryMany.bind(index);
+    index.queryMany = (type, values, maxDistance) => {
+      lookups.push({ type, count: values.length, radius: maxDistance });
+      return queryMany(type, values, maxDistance);
+    };
+    try {
+      const { results } = await match(await jpeg(sharp(PHOTO).rotate(90)));
+      expect(results.find((r) => r.query.type === 'pdq')?.matches.length).toBeGreaterThan(0);
+    } finally {
+      index.queryMany = queryMany;
+    }
+    const pdq = lookups.filter((l) => l.type === 'pdq');
+    // The as-sent PDQ alone at 56 (PDQ's together row), the 7 other rotations and mirrors at 32.
+    expect(pdq.filter((l) => l.radius === ROBUST_RULES.together.pdq.whole.whole)).toEqual([{ type: 'pdq', count: 1, radius: 56 }]);
+    expect(pdq.find((l) => l.radius === 32)?.count).toBe(7);
+    expect(Math.max(...lookups.filter((l) => l.type === 'blockhash').map((l) => l.radius))).toBe(ROBUST_RULES.together.blockhash.whole.whole);
+    expect(lookups.filter((l) => l.type === 'blockhash' && l.radius === 28)).toEqual([{ type: 'blockhash', count: 1, radius: 28 }]);
+  });
+
   it('shares the exact hashes and the perceptual hashes of the whole photo and of its crops, each named', () => {
     const variants = items.filter((i) => i.variant).map((i) => `${i.variant}/${i.type}`);
     expect(variants.slice(0, 2)).toEqual(['whole/pdq', 'whole/blockhash']);

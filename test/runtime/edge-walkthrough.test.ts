@@ -135,5 +135,5 @@ describe('the edge walkthrough (README, Edge deployment)', () => {
     // The admin's actions are in the audit log the worker serves (the ledger wrote the entries).
     const clients = JSON.parse(await npmRun('admin', '--', 'client', 'list', '--d1', 'media-hash-node', '--persist-to', dir, '--json'));
     expect(clients.clients.map((c: any) => c.role).sort()).toEqual(['admin', 'partner']);
-  }, 90_000);
+  }, 240_000);
 });

@@ -1,7 +1,8 @@
 /**
  * The helper thread for large match batches: a real worker thread searching half of each batch on
  * the index's shared tables gives the brute-force answers, also while the main thread removes,
- * compacts and adds during the search, and after the thread is closed.
+ * compacts and adds during the search, and after the thread is closed; a costly batch of one query
+ * is the thread's alone (the main thread stays free), and the caller's when no thread runs.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { BruteForceIndex } from '../../src/core/hash-index';
@@ -92,5 +93,48 @@ describe('MihHelper: half of each batch on a worker thread', () => {
     await helper.close();
     expect(await mih.searchMany(pack(after), 31)).toEqual(after.map((q) => brute.search(q, 31)));
     expect(helper.threadJobs).toBe(jobs + 2);
+  });
+});
+
+// A costly batch of one query (a robust image query's PDQ within 56 bits) is the helper thread's
+// alone: the calling thread, the node's main thread, does not look it up while the helper runs.
+describe('a batch of one costly query', () => {
+  const helper = new MihHelper((e) => {
+    throw e;
+  });
+  afterAll(() => helper.close());
+
+  const stored = Array.from({ length: 20_000 }, randomHash);
+  const brute = new BruteForceIndex(8);
+  stored.forEach((h, i) => brute.add(i, h));
+  const build = () => {
+    const packed = new Uint32Array(stored.length * 8);
+    stored.forEach((h, i) => packed.set(h, i * 8));
+    return MultiIndexHashing.build(
+      stored.map((_, i) => i),
+      packed,
+      8,
+      { offload: helper.offload, offloadAbove: 0, scanWhenCheaper: false },
+    );
+  };
+
+  it('is looked up by the helper thread alone, with the brute-force answer', async () => {
+    const mih = build();
+    await helper.start();
+    for (const r of [56, 31, 8]) {
+      const q = near(stored[rnd() % stored.length], r - 3);
+      const before = helper.threadQueries;
+      expect(await mih.searchMany(q, r), `r=${r}`).toEqual([brute.search(q, r)]);
+      expect(helper.threadQueries - before, `r=${r}: queries the thread looked up`).toBe(1);
+    }
+  });
+
+  it('is looked up by the calling thread when no helper runs', async () => {
+    const mih = build();
+    await helper.close();
+    const q = near(stored[7], 40);
+    const before = helper.threadQueries;
+    expect(await mih.searchMany(q, 56)).toEqual([brute.search(q, 56)]);
+    expect(helper.threadQueries).toBe(before);
   });
 });

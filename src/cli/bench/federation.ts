@@ -13,6 +13,7 @@
  *   npm run bench -- --only federation --quick            # 30 shares, 20 k backlog
  *   npm run bench -- --only federation --sizes 1000000    # a 1 M backlog
  *   BENCH_CPU_PROFILE_DIR=/tmp/prof npm run bench -- ...  # and a CPU profile of each node process
+ *   BENCH_FEDERATION_PARTS=backlog npm run bench -- --only federation --sizes 100000   # some parts: latency, backlog, cost
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
@@ -180,7 +181,9 @@ async function latency(shares: number): Promise<{ p50: number; p99: number; max:
   }
 }
 
-export async function backlog(count: number): Promise<{ seconds: number; perSecond: number; rssMb: number; batches: number; cpuA: number; cpuB: number }> {
+export async function backlog(
+  count: number,
+): Promise<{ seconds: number; perSecond: number; rssMb: number; batches: number; cpuA: number; cpuB: number; load: [number, number] }> {
   const [a, b] = [await newNode('a'), await newNode('b')];
   try {
     await fill(a, count, 'backlog');
@@ -190,6 +193,7 @@ export async function backlog(count: number): Promise<{ seconds: number; perSeco
     // filled a moment ago (one entry per hash) integrates it first, on the two cores the pull needs.
     await integrated(a);
     const cpuA0 = cpuSeconds(a.child?.pid);
+    const load0 = loadAverage();
     const t0 = performance.now();
     await start(b); // it starts pulling at once
     let rssMb = 0;
@@ -199,7 +203,7 @@ export async function backlog(count: number): Promise<{ seconds: number; perSeco
       if (pulled.items >= count) {
         const seconds = (performance.now() - t0) / 1000;
         const cpuA = cpuSeconds(a.child?.pid) - cpuA0;
-        return { seconds, perSecond: count / seconds, rssMb, batches: pulled.batches, cpuA, cpuB: cpuSeconds(b.child?.pid) };
+        return { seconds, perSecond: count / seconds, rssMb, batches: pulled.batches, cpuA, cpuB: cpuSeconds(b.child?.pid), load: [load0, loadAverage()] };
       }
       if (performance.now() - t0 > 1_800_000) throw new Error(`B pulled ${pulled.items} of ${count} in 30 minutes`);
       await new Promise((r) => setTimeout(r, 200));
@@ -258,6 +262,11 @@ function cpuSeconds(pid: number | undefined): number {
   return ticks / 100;
 }
 
+/** The machine's load average over the last minute (/proc/loadavg): how much other work shared the cores. */
+function loadAverage(): number {
+  return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+}
+
 /** The process's peak resident set (VmHWM), MB. */
 function peakRssMb(pid: number | undefined): number {
   if (pid === undefined) return 0;
@@ -296,28 +305,32 @@ export async function run(opts: { quick: boolean; sizes?: number[] }): Promise<B
   const shares = opts.quick ? 30 : 200;
   const sizes = opts.sizes ?? [opts.quick ? 20_000 : 100_000];
   const say = (line: string) => process.stderr.write(`federation bench: ${line}\n`);
-  say(`${shares} shares at A, timed until B matches them`);
-  const lag = await latency(shares);
-  const rows: (string | number)[][] = [
-    [
+  const parts = new Set((process.env.BENCH_FEDERATION_PARTS ?? 'latency,backlog,cost').split(','));
+  const rows: (string | number)[][] = [];
+  if (parts.has('latency')) {
+    say(`${shares} shares at A, timed until B matches them`);
+    const lag = await latency(shares);
+    rows.push([
       `share at A -> matchable at B, pull interval 1 s (${shares} shares)`,
       `p50 ${lag.p50.toFixed(0)} ms, p99 ${lag.p99.toFixed(0)} ms, max ${lag.max.toFixed(0)} ms`,
-    ],
-  ];
-  for (const n of sizes) {
+    ]);
+  }
+  for (const n of parts.has('backlog') ? sizes : []) {
     say(`a backlog of ${n} hashes at A, pulled by B from a cold start`);
     const b = await backlog(n);
     rows.push([
       `backlog of ${n.toLocaleString('en')} hashes pulled from a cold start (${b.batches} batches of ${batchLimit().toLocaleString('en')})`,
-      `${b.seconds.toFixed(1)} s, ${Math.round(b.perSecond).toLocaleString('en')} hashes/s, B's peak RSS ${b.rssMb.toFixed(0)} MB; CPU A ${b.cpuA.toFixed(1)} s, B ${b.cpuB.toFixed(1)} s`,
+      `${b.seconds.toFixed(1)} s, ${Math.round(b.perSecond).toLocaleString('en')} hashes/s, B's peak RSS ${b.rssMb.toFixed(0)} MB; CPU A ${b.cpuA.toFixed(1)} s, B ${b.cpuB.toFixed(1)} s; load average ${b.load[0].toFixed(1)} -> ${b.load[1].toFixed(1)}`,
     ]);
   }
-  say('the cost of signing and verifying one batch');
-  const cost = await verifyCost(opts.quick ? 20 : 100);
-  rows.push([
-    `one batch of 1000 PDQ items (${(cost.bytes / 1024).toFixed(0)} KiB JWS): sign at A / verify signature and payload at B`,
-    `${cost.signMs.toFixed(2)} ms / ${cost.verifyMs.toFixed(2)} ms`,
-  ]);
+  if (parts.has('cost')) {
+    say('the cost of signing and verifying one batch');
+    const cost = await verifyCost(opts.quick ? 20 : 100);
+    rows.push([
+      `one batch of 1000 PDQ items (${(cost.bytes / 1024).toFixed(0)} KiB JWS): sign at A / verify signature and payload at B`,
+      `${cost.signMs.toFixed(2)} ms / ${cost.verifyMs.toFixed(2)} ms`,
+    ]);
+  }
   return {
     title: 'Federation (two node processes on loopback)',
     columns: ['what', 'figure'],
@@ -325,7 +338,7 @@ export async function run(opts: { quick: boolean; sizes?: number[] }): Promise<B
     notes: [
       'Each node is the production build (dist/main.node.js) on its own SQLite file; B pulls A with its node key (a peer client at A by JWKS URL), verifies each batch and applies it in one commit.',
       "Latency: from sending the share to A until B's POST /v1/match finds the hash (B polls every 5 ms); the next share after a random pause of up to 200 ms.",
-      "Backlog: A's hashes shared through its ledger before B starts (and A's tree head signed over them); from B's start (port, database, index) until B's peer row counts every item applied. RSS: VmHWM of B's process. CPU: every thread's user + system time over the same span (B's from its start), from /proc.",
+      "Backlog: A's hashes shared through its ledger before B starts (and A's tree head signed over them); from B's start (port, database, index) until B's peer row counts every item applied. RSS: VmHWM of B's process. CPU: every thread's user + system time over the same span (B's from its start), from /proc. Load average: the machine's one-minute figure at B's start and when B has them all.",
       'Batch cost: in process, one core; the verify figure includes parsing and checking every item (core/federation checkBatchPayload).',
     ],
   };

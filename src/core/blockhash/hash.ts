@@ -71,7 +71,11 @@ export function blockhashFromRgba(
   method: BlockhashMethod = 2,
   bits = 16,
 ): string {
-  const values = blockhashValues(rgba, width, height, kernels, method, bits);
+  return blockhashFromValues(blockhashValues(rgba, width, height, kernels, method, bits), width, height, method, bits);
+}
+
+/** The hash of block values `blockhashValues` gave for a width x height image (the same method and bits). */
+export function blockhashFromValues(values: Float64Array, width: number, height: number, method: BlockhashMethod = 2, bits = 16): string {
   return bitsToHex(blocksToBits(values, pixelsPerBlock(width, height, bits, method)));
 }
 
@@ -86,7 +90,11 @@ export function blockhashDihedralFromRgba(
   kernels: BlockhashKernels | null,
   bits = 16,
 ): { variant: PdqDihedralVariant; hash: string }[] {
-  const values = blockhashValues(rgba, width, height, kernels, 2, bits);
+  return blockhashDihedralFromValues(blockhashValues(rgba, width, height, kernels, 2, bits), width, height, bits);
+}
+
+/** blockhashDihedralFromRgba from the method-2 block values `blockhashValues` gave for a width x height image. */
+export function blockhashDihedralFromValues(values: Float64Array, width: number, height: number, bits = 16): { variant: PdqDihedralVariant; hash: string }[] {
   // A transpose swaps the block sides; their product, the block area, is the same binary64 number.
   const area = pixelsPerBlock(width, height, bits, 2);
   return PDQ_DIHEDRAL_VARIANTS.map((variant) => {

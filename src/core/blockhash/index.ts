@@ -12,7 +12,15 @@ import { blockhashFromRgba, blockhashSupports } from './hash';
 import type { BlockhashKernels } from './wasm';
 import type { DecodedImage } from '../media';
 
-export { blockhashDihedralFromRgba, blockhashFromRgba, blockhashSupports, blockhashValues, type BlockhashMethod } from './hash';
+export {
+  blockhashDihedralFromRgba,
+  blockhashDihedralFromValues,
+  blockhashFromRgba,
+  blockhashFromValues,
+  blockhashSupports,
+  blockhashValues,
+  type BlockhashMethod,
+} from './hash';
 export { blockhashKernelsFrom, blockhashWasmBytes, compileBlockhashKernels, type BlockhashKernels } from './wasm';
 
 export const BLOCKHASH_BITS_PER_SIDE = 16;

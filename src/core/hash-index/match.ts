@@ -30,6 +30,14 @@ export interface MatchIndex {
   query(type: HashType, value: string, maxDistance: number): Promise<IndexHit[]>;
   /** `query` for each value of a batch of one type, in order (one call for a whole match request). */
   queryMany(type: HashType, values: string[], maxDistance: number): Promise<IndexHit[][]>;
+  /**
+   * `queryMany` with a distance per value, where an index answers that faster than one batch within
+   * the widest. A robust image query looks its PDQ up within 56 bits as sent and within 32 or 30
+   * turned or cut; in the multi-index at 1 M random hashes one lookup within 56 took 19 ms and one
+   * within 32 0.65 ms (2-core machine, loaded, 2026-12-03). (An index that scans, as on Workers, reads every hash once per batch: one
+   * batch within the widest is its best.)
+   */
+  queryWithin?(type: HashType, values: string[], maxDistances: number[]): Promise<IndexHit[][]>;
 }
 
 /** `queryMany` as one `query` per value: for indexes with nothing to share between the queries of a batch. */
@@ -125,6 +133,28 @@ export class MemoryMatchIndex implements MatchIndex {
     values.forEach((v, i) => hexToWords(v, words.subarray(i * w, (i + 1) * w)));
     const hits = idx.searchMany ? await idx.searchMany(words, maxDistance) : values.map((_, i) => idx.search(words.subarray(i * w, (i + 1) * w), maxDistance));
     return hits.map((list) => list.map(toIndexHit));
+  }
+
+  /** One `queryMany` per distance asked for, the answers in the order of `values`. */
+  async queryWithin(type: HashType, values: string[], maxDistances: number[]): Promise<IndexHit[][]> {
+    const groups = new Map<number, number[]>();
+    maxDistances.forEach((r, k) => {
+      const g = groups.get(r);
+      if (g) g.push(k);
+      else groups.set(r, [k]);
+    });
+    const found: IndexHit[][] = new Array(values.length);
+    await Promise.all(
+      [...groups].map(async ([r, members]) => {
+        const hits = await this.queryMany(
+          type,
+          members.map((k) => values[k]),
+          r,
+        );
+        members.forEach((k, i) => (found[k] = hits[i]));
+      }),
+    );
+    return found;
   }
 
   private exactHits(type: HashType, value: string): IndexHit[] {

@@ -9,12 +9,20 @@
  * The pixels are handed over: a pool transfers their buffer to its thread (no copy), so the caller's
  * array is empty afterwards and must not be read again.
  */
-import { blockhash, blockhashDihedralFromRgba } from '../blockhash';
+import {
+  blockhash,
+  BLOCKHASH_BITS_PER_SIDE,
+  blockhashDihedralFromRgba,
+  blockhashDihedralFromValues,
+  blockhashFromValues,
+  blockhashSupports,
+  blockhashValues,
+} from '../blockhash';
 import type { FileDigests } from '../hashes';
 import type { HashKernels } from '../kernels';
 import type { DecodedImage } from '../media';
 import { pdqDihedralFromRgba, pdqFromRgba, type PdqDihedralVariant } from '../pdq';
-import { blockhashQuality, enrolmentVariants, queryVariants, type RobustHash } from '../robust';
+import { blockhashQualityOf, enrolmentVariants, queryVariants, type RobustHash } from '../robust';
 
 /** Decoded 8-bit RGBA pixels, row by row. */
 export interface Pixels {
@@ -40,29 +48,35 @@ export interface ImagePixelHashes {
 }
 
 function imageHashes(p: Pixels, kernels: HashKernels, opts: { dihedral: boolean; robust?: RobustRole }): ImagePixelHashes {
-  const out = opts.dihedral ? dihedralHashes(p, kernels) : plainHashes(p, kernels);
+  // blockhash's block values once: the hash, its rotations and mirrors, and its quality all read them.
+  const values = blockhashSupports(p.width, p.height, BLOCKHASH_BITS_PER_SIDE) ? blockhashValues(p.rgba, p.width, p.height, kernels.blockhash) : null;
+  const out = opts.dihedral ? dihedralHashes(p, kernels, values) : plainHashes(p, kernels, values);
   if (opts.robust) {
     const regions = opts.robust === 'enrol' ? enrolmentVariants(p.rgba, p.width, p.height, kernels) : queryVariants(p.rgba, p.width, p.height, kernels);
-    out.robust = { blockhashQuality: blockhashQuality(p, kernels.blockhash), regions };
+    out.robust = { blockhashQuality: values ? blockhashQualityOf(values) : 0, regions };
   }
   return out;
 }
 
-function plainHashes(p: Pixels, kernels: HashKernels): ImagePixelHashes {
+/** blockhash from its block values, or (an image under 16 pixels a side) from blockhash-core. */
+const blockhashOf = (p: Pixels, kernels: HashKernels, values: Float64Array | null): string =>
+  values ? blockhashFromValues(values, p.width, p.height) : blockhash({ ...p, format: 'raw' }, kernels.blockhash);
+
+function plainHashes(p: Pixels, kernels: HashKernels, values: Float64Array | null): ImagePixelHashes {
   const { hash, quality } = pdqFromRgba(p.rgba, p.width, p.height, kernels.pdq);
-  return { pdq: { hash, quality }, blockhash: blockhash({ ...p, format: 'raw' }, kernels.blockhash) };
+  return { pdq: { hash, quality }, blockhash: blockhashOf(p, kernels, values) };
 }
 
-function dihedralHashes(p: Pixels, kernels: HashKernels): ImagePixelHashes {
+function dihedralHashes(p: Pixels, kernels: HashKernels, values: Float64Array | null): ImagePixelHashes {
   // PDQ: all 8 from one DCT. blockhash: from one pass over the pixels (its block values are exact,
   // so a rotation or mirror only reorders them).
   const d = pdqDihedralFromRgba(p.rgba, p.width, p.height, kernels.pdq);
   return {
     pdq: { hash: d.hashes[0].hash, quality: d.quality },
-    blockhash: blockhash({ ...p, format: 'raw' }, kernels.blockhash),
+    blockhash: blockhashOf(p, kernels, values),
     variants: {
       pdq: d.hashes.map((h) => ({ variant: h.variant, hash: h.hash })),
-      blockhash: blockhashDihedralFromRgba(p.rgba, p.width, p.height, kernels.blockhash),
+      blockhash: values ? blockhashDihedralFromValues(values, p.width, p.height) : blockhashDihedralFromRgba(p.rgba, p.width, p.height, kernels.blockhash),
     },
   };
 }

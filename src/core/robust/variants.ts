@@ -6,11 +6,11 @@
  * working copy at most `workingSide` pixels on its longer side; the whole image's hashes are the
  * caller's, full-size and bit-exact.
  */
-import { blockhashFromRgba, blockhashSupports } from '../blockhash';
+import { blockhashFromValues, blockhashSupports, blockhashValues } from '../blockhash';
 import type { HashKernels } from '../kernels';
 import { pdqFromRgba } from '../pdq';
 import { deskew, findSkew, DESKEW_DEFAULTS, type DeskewOptions } from './deskew';
-import { blockhashQuality } from './gates';
+import { blockhashQualityOf } from './gates';
 import { cropBox, cutBox, downscaleBox, type Cut, type Rgba } from './image';
 import { SCREENSHOT_DEFAULTS, TRIM_DEFAULTS, trimBorders, trimPhoneBars, type ScreenshotOptions, type TrimOptions } from './trim';
 
@@ -64,12 +64,9 @@ export function hashRegion(img: Rgba, kernels: HashKernels, variant: string, pdq
   const p = pdqFromRgba(img.rgba, img.width, img.height, kernels.pdq);
   const out: RobustHash[] = [{ type: 'pdq', value: p.hash, quality: p.quality, variant }];
   if (!pdqOnly && blockhashSupports(img.width, img.height, 16)) {
-    out.push({
-      type: 'blockhash',
-      value: blockhashFromRgba(img.rgba, img.width, img.height, kernels.blockhash),
-      quality: blockhashQuality(img, kernels.blockhash),
-      variant,
-    });
+    // The block values once, for the hash and its quality.
+    const values = blockhashValues(img.rgba, img.width, img.height, kernels.blockhash);
+    out.push({ type: 'blockhash', value: blockhashFromValues(values, img.width, img.height), quality: blockhashQualityOf(values), variant });
   }
   return out;
 }

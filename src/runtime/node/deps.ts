@@ -78,6 +78,7 @@ export async function createNodeRuntime(
   const database = await openDatabase(config.DATABASE_URL, {
     authToken: config.DATABASE_AUTH_TOKEN,
     busyTimeoutMs: config.DATABASE_BUSY_TIMEOUT_MS,
+    synchronous: config.DATABASE_SYNCHRONOUS,
     onThreadLost: overrides.onFatal ?? ((e) => logger.error({ event: 'database_thread_lost', error: errorFields(e) }, 'database thread lost')),
   });
   const now = overrides.now ?? Date.now;

@@ -16,8 +16,8 @@
  * by one CSR table per piece, `offsets` (2^width + 1) and `postings` (slot << f | filter); the
  * overflow, slots added since the last compaction (overflow.ts). `compact()` drops dead slots,
  * merges the overflow in id order and rebuilds the tables; it runs by itself once the overflow
- * passes 1/16 of the index (at most 2^18 slots: a full overflow adds ~1 chain node per probe, ~+50
- * us at 1 M) or the dead slots pass 1/8. Loading many hashes one `add` at a time therefore compacts
+ * passes 1/16 of the index (1/4 while hashes arrive in bulk: BULK_CYCLE_MS; at most 2^18 slots: a
+ * full overflow adds ~1 chain node per probe, ~+50 us at 1 M) or the dead slots pass 1/8. Loading many hashes one `add` at a time therefore compacts
  * O(n / 2^18) times: use `build` or `addMany` to load.
  *
  * Memory beyond the 32-byte hash: 4 bytes per piece (postings) + 4 (id) + 4 * 2^width per piece
@@ -43,6 +43,14 @@ import { Slots } from './slots';
 
 const MIN_OVERFLOW_LIMIT = 4096;
 const MAX_OVERFLOW_LIMIT = 1 << 18;
+/**
+ * An overflow that reaches 1/16 of the base within this long of the last compaction (a backlog
+ * pulled from a peer, a fill through the API) is let grow to 1/4 of it before the next compaction
+ * (with `defer` and `clock` only). Each compaction rebuilds the whole base, so loading n hashes
+ * costs about 17 n slot-builds at 1/16 and 5 n at 1/4 (at 1 M, ~14 s of one core against ~4 s);
+ * queries meanwhile walk longer overflow chains (the 2^18 cap bounds them as it does at 4 M hashes).
+ */
+const BULK_CYCLE_MS = 30_000;
 /** A `searchMany` is shared with the offload when its modelled cost passes this (ns): far above a message round trip. */
 const OFFLOAD_ABOVE = 5_000_000;
 
@@ -55,6 +63,11 @@ export class MultiIndexHashing implements HammingIndex {
   private readonly defer: ((step: () => void) => void) | undefined;
   private readonly stepSlots: number;
   private readonly turn: { ms: number; clock: () => number } | null;
+  /** Compactions in steps with a clock: an overflow filled fast may grow to the bulk limit (BULK_CYCLE_MS). */
+  private readonly bulkCapable: boolean;
+  /** When the current tables took over (the clock's time), and whether this cycle takes the bulk limit. */
+  private cycleStart = 0;
+  private bulk = false;
   private readonly planner: Planner;
   private slots: Slots;
   private shape!: Shape;
@@ -85,6 +98,7 @@ export class MultiIndexHashing implements HammingIndex {
     this.defer = options.defer;
     this.stepSlots = options.stepSlots ?? 1 << 17;
     this.turn = options.clock && options.turnMs ? { ms: options.turnMs, clock: options.clock } : null;
+    this.bulkCapable = this.defer !== undefined && this.turn !== null;
     const cap = Math.max(16, options.capacity ?? 1024);
     this.slots = new Slots(words, this.offload !== undefined, cap);
     this.install(drive(this.build(this.slots.snapshot(), Infinity, cap)));
@@ -178,8 +192,7 @@ export class MultiIndexHashing implements HammingIndex {
     const query = (q: number) => queries.subarray(q * w, (q + 1) * w);
     const r = Math.min(Math.floor(maxDistance), w * 32);
     const plan = r >= 0 && this.slots.live > 0 ? this.plan(r) : null;
-    if (!plan || !this.offload || count < 2 || count * plan.cost < this.offloadAbove)
-      return Array.from({ length: count }, (_, q) => this.search(query(q), maxDistance));
+    if (!plan || !this.offload || count * plan.cost < this.offloadAbove) return Array.from({ length: count }, (_, q) => this.search(query(q), maxDistance));
     const job: MihJob = { tables: this.tables(), plan, queries, maxDistance: r, next: new Int32Array(new SharedArrayBuffer(4)) };
     // Settled whatever happens here (a throw below must not leave it to reject unhandled). The
     // arrays the job reads are never rewritten: a compaction builds new ones, growth copies.
@@ -189,16 +202,26 @@ export class MultiIndexHashing implements HammingIndex {
     );
     const hits: HammingHit[][] = Array.from({ length: count }, () => []);
     const mine = new Uint8Array(count);
-    for (let claim: ReturnType<typeof claimQueries>; (claim = claimQueries(job)); ) {
-      // Assigned, not spread into: a list can hold more hits than a call takes arguments.
-      baseRange(job, claim[0], claim[1], this.scratch).forEach((list, i) => (hits[claim[0] + i] = list));
-      mine.fill(1, claim[0], claim[1]);
-    }
+    const claimRest = () => {
+      for (let claim: ReturnType<typeof claimQueries>; (claim = claimQueries(job)); ) {
+        const [from, to] = claim;
+        // Added one by one, not spread into: a list can hold more hits than a call takes arguments.
+        baseRange(job, from, to, this.scratch).forEach((list, i) => {
+          for (const hit of list) hits[from + i].push(hit);
+        });
+        mine.fill(1, from, to);
+      }
+    };
+    // One costly query (a robust image query's PDQ within 56 bits) is the other thread's alone, so
+    // that this one, the node's main thread, stays free to answer; it takes what is left after.
+    if (count > 1) claimRest();
     for (let q = 0; q < count && !this.overflow.empty; q++) {
       queryKeys(job.tables, query(q), this.scratch);
       this.overflow.probe(job.tables, query(q), r, plan, this.scratch, hits[q]);
     }
     let other = await theirs;
+    // A thread that was not running took nothing.
+    if (other !== null) claimRest();
     if (other === null) {
       other = [];
       for (let q = 0; q < count; q++) if (!mine[q]) other.push([q, baseRange(job, q, q + 1, this.scratch)[0]]);
@@ -267,7 +290,7 @@ export class MultiIndexHashing implements HammingIndex {
 
   /** New tables as a generation of their own, with the removals of snapshot slots since the snapshot applied. */
   private nextGeneration(snap: Snapshot, built: Built): Generation {
-    const expected = overflowLimitOf(built.n);
+    const expected = overflowLimitOf(built.n, this.bulkCapable);
     const slots = Slots.of(this.words, this.offload !== undefined, built, expected);
     const overflow = new OverflowChains();
     overflow.clear(expected);
@@ -302,6 +325,7 @@ export class MultiIndexHashing implements HammingIndex {
     this.slots = g.slots;
     this.overflow = g.overflow;
     this.useTables(g.built);
+    this.newCycle();
   }
 
   private build(snap: Snapshot, step: number, minCapacity = 16): Generator<void, Built> {
@@ -327,10 +351,16 @@ export class MultiIndexHashing implements HammingIndex {
   /** The new base takes over: no overflow, no dead slots. */
   private install(b: Built): void {
     // Sized for the overflow this cycle may reach, so an add never rehashes or relinks the others.
-    const expected = overflowLimitOf(b.n);
+    const expected = overflowLimitOf(b.n, this.bulkCapable);
     this.slots.install(b, expected);
     this.overflow.clear(expected);
     this.useTables(b);
+    this.newCycle();
+  }
+
+  private newCycle(): void {
+    this.cycleStart = this.turn?.clock() ?? 0;
+    this.bulk = false;
   }
 
   /** Search through these base tables from now on (the plans and the view were made for the old ones). */
@@ -357,12 +387,20 @@ export class MultiIndexHashing implements HammingIndex {
   }
 
   private overflowLimit(): number {
-    return overflowLimitOf(this.slots.baseCount);
+    return overflowLimitOf(this.slots.baseCount, this.bulk);
   }
 
   private dueForCompaction(): boolean {
     const { top, baseCount, dead, live } = this.slots;
-    return top - baseCount > this.overflowLimit() || dead > Math.max(MIN_OVERFLOW_LIMIT, live >>> 3);
+    if (dead > Math.max(MIN_OVERFLOW_LIMIT, live >>> 3)) return true;
+    const over = top - baseCount;
+    if (over <= this.overflowLimit()) return false;
+    // Filled fast: hashes arrive in bulk, and this cycle takes the bulk limit (read once a cycle).
+    if (this.bulkCapable && !this.bulk && !this.building && this.turn && this.turn.clock() - this.cycleStart < BULK_CYCLE_MS) {
+      this.bulk = true;
+      return over > this.overflowLimit();
+    }
+    return true;
   }
 
   // --- search ---
@@ -428,9 +466,9 @@ function generationTables(g: Generation, words: number): MihTables {
   return g.view;
 }
 
-/** The overflow a base of n slots takes before it is compacted: 1/16 of it, within [MIN, MAX]_OVERFLOW_LIMIT. */
-function overflowLimitOf(n: number): number {
-  return Math.min(MAX_OVERFLOW_LIMIT, Math.max(MIN_OVERFLOW_LIMIT, n >>> 4));
+/** The overflow a base of n slots takes before it is compacted: 1/16 of it (in bulk, 1/4), within [MIN, MAX]_OVERFLOW_LIMIT. */
+function overflowLimitOf(n: number, bulk = false): number {
+  return Math.min(MAX_OVERFLOW_LIMIT, Math.max(MIN_OVERFLOW_LIMIT, bulk ? n >>> 2 : n >>> 4));
 }
 
 function checkId(id: number): void {

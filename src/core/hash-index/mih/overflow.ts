@@ -42,8 +42,10 @@ export class OverflowChains {
     const x = slot - t.baseCount;
     const m = t.shape.m;
     if (this.heads === null) {
+      // No more heads than a piece has keys: beyond that a chain holds one key whatever the size.
+      const keys = 2 ** Math.max(8, ...t.shape.widths);
       this.size = 256;
-      while (this.size < Math.max(this.expected, x + 1)) this.size *= 2;
+      while (this.size < Math.max(this.expected, x + 1) && this.size < keys) this.size *= 2;
       this.heads = new Int32Array(this.size * m).fill(-1);
       this.capacity = Math.max(256, x + 1);
       this.nodes = new Int32Array(2 * this.capacity * m);

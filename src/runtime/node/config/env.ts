@@ -17,6 +17,8 @@ const NODE_SETTINGS = {
     .default('file:./data/node.db'),
   DATABASE_AUTH_TOKEN: z.string().optional(),
   DATABASE_BUSY_TIMEOUT_MS: int(0, 600_000).default(10_000),
+  // How the embedded database's writer syncs its commits (decisions.md, "Durability").
+  DATABASE_SYNCHRONOUS: z.enum(['full', 'normal']).default('full'),
   ...SHARED_SETTINGS,
   FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
   FFPROBE_PATH: z.string().min(1).optional(),

@@ -20,6 +20,7 @@ import { drizzle } from 'drizzle-orm/libsql';
 import { migrate } from 'drizzle-orm/libsql/migrator';
 import type { AppDb } from '../../../storage/db';
 import * as schema from '../../../storage/schema';
+import { databaseFile } from './file';
 
 /** What the main thread asks of a database thread (db-thread.mjs), and what it answers. */
 type DbRequest =
@@ -45,6 +46,20 @@ const BUSY_TIMEOUT_MS = 10_000;
 /** Page cache of each connection, in MB (at most; SQLite fills it as pages are read). */
 const WRITER_CACHE_MB = 192;
 const READER_CACHE_MB = 64;
+/**
+ * Pages the WAL takes before the writer copies them into the database file (SQLite's default is
+ * 1000, 4 MB): a commit that dirties hundreds of random index pages otherwise starts a checkpoint
+ * nearly every time, and a page changed by several commits is written back once per checkpoint, not
+ * once per commit (decisions.md, "Durability"). 32 MB of WAL at most between checkpoints.
+ */
+const WAL_AUTOCHECKPOINT_PAGES = 8192;
+
+/**
+ * How the writer syncs its commits (decisions.md, "Durability"): `full` (the default) syncs the WAL
+ * at every commit, so nothing acknowledged or read is lost even to a power cut; `normal` syncs it at
+ * checkpoints only: a crash of the process loses nothing, a power cut may lose the last commits.
+ */
+export type DatabaseSync = 'full' | 'normal';
 
 export interface OpenDb {
   /** The stores' connection: reads only. */
@@ -104,8 +119,8 @@ class ThreadClient {
     worker.on('exit', () => fail(new DatabaseError('the database thread has stopped')));
   }
 
-  static async start(url: string, pragmas: string[], onLost?: (e: Error) => void): Promise<ThreadClient> {
-    const worker = new Worker(new URL('./db-thread.mjs', import.meta.url), { workerData: { url, pragmas } });
+  static async start(path: string, pragmas: string[], onLost?: (e: Error) => void): Promise<ThreadClient> {
+    const worker = new Worker(new URL('./db-thread.mjs', import.meta.url), { workerData: { path, pragmas } });
     const onMessage = (m: Message) => ('ready' in m ? opened.ok() : 'failed' in m ? opened.fail(new DatabaseError(m.failed, m.code)) : undefined);
     const onError = (e: Error) => opened.fail(e);
     const onExit = () => opened.fail(new DatabaseError('the database thread stopped while opening the database'));
@@ -205,18 +220,19 @@ export interface DatabaseOptions {
   busyTimeoutMs?: number;
   /** Called once if a database thread stops on its own (the connection is gone: nothing works after it). */
   onThreadLost?: (e: Error) => void;
+  /** The writer's `synchronous` setting (default `full`; a database file only). */
+  synchronous?: DatabaseSync;
 }
 
 export async function openDatabase(url: string, opts: DatabaseOptions | string = {}): Promise<OpenDb> {
-  const { authToken, busyTimeoutMs = BUSY_TIMEOUT_MS, onThreadLost } = typeof opts === 'string' ? { authToken: opts } : opts;
-  const isFile = url.startsWith('file:');
-  const path = isFile ? url.slice('file:'.length) : '';
-  if (isFile && path && !path.startsWith(':')) mkdirSync(dirname(resolve(path)), { recursive: true });
+  const { authToken, busyTimeoutMs = BUSY_TIMEOUT_MS, onThreadLost, synchronous = 'full' } = typeof opts === 'string' ? { authToken: opts } : opts;
+  const path = databaseFile(url);
   let reader: AppDb;
   let writer: AppDb;
   let raw: Pick<Client, 'execute' | 'batch'>;
   let close: () => Promise<void>;
-  if (isFile && path && !path.startsWith(':')) {
+  if (path) {
+    mkdirSync(dirname(path), { recursive: true });
     const busy = `PRAGMA busy_timeout = ${busyTimeoutMs}`;
     // Page caches that hold the indexes of a bank of millions (SQLite's default is 2 MB): the
     // writer's inserts land at random places in the (origin, type, value) and id indexes.
@@ -224,9 +240,16 @@ export async function openDatabase(url: string, opts: DatabaseOptions | string =
     // The busy timeout first: after a crash the first connection recovers the WAL, holding a lock the
     // other (the threads start together) must wait for. WAL: readers do not block the writer; a crash
     // mid-batch rolls back cleanly.
+    const writerPragmas = [
+      busy,
+      'PRAGMA journal_mode = WAL',
+      cache(WRITER_CACHE_MB),
+      `PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`,
+      `PRAGMA synchronous = ${synchronous === 'normal' ? 'NORMAL' : 'FULL'}`,
+    ];
     const started = await Promise.allSettled([
-      ThreadClient.start(url, [busy, 'PRAGMA journal_mode = WAL', cache(WRITER_CACHE_MB)], onThreadLost),
-      ThreadClient.start(url, [busy, cache(READER_CACHE_MB)], onThreadLost),
+      ThreadClient.start(path, writerPragmas, onThreadLost),
+      ThreadClient.start(path, [busy, cache(READER_CACHE_MB)], onThreadLost),
     ]);
     const failed = started.find((x) => x.status === 'rejected');
     if (failed) {

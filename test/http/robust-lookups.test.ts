@@ -1,0 +1,93 @@
+/**
+ * How a robust image match asks the index (services/matching): each variant of the query within
+ * its own class's distance, one batch per distance, rather than every variant within the widest
+ * (the query as sent is looked up within 56 bits of PDQ, and at 1 M hashes that lookup costs as much
+ * as dozens within 32). The answers are those of lookups all made within a wider distance.
+ */
+import { readFileSync } from 'node:fs';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HashType } from '../../src/core/hashes';
+import { lookupRadius, ROBUST_RULES } from '../../src/core/robust';
+import { makeTestApp, type TestApp } from '../support/app';
+import { conformancePath } from '../support/conformance';
+import { noiseImage, patternImage } from '../support/images';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await makeTestApp();
+});
+afterAll(() => t.close());
+
+const PHOTO = readFileSync(conformancePath('pdq', 'pdq', 'data', 'reg-test-input', 'dih', 'bridge-1-original.jpg'));
+
+async function share(bytes: Buffer) {
+  const form = new FormData();
+  form.set('file', new Blob([new Uint8Array(bytes)], { type: 'image/jpeg' }), 'upload');
+  form.set('labels', 'attack-footage');
+  const res = await t.request('/v1/hashes/media', { method: 'POST', body: form });
+  expect(res.status).toBe(201);
+}
+
+async function match(bytes: Buffer): Promise<unknown> {
+  const res = await t.request('/v1/match/media', { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: new Uint8Array(bytes) });
+  expect(res.status).toBe(200);
+  return res.json();
+}
+
+/** Every call the app makes to its index's batch lookup: the type, how many values, within which distance. */
+function recordLookups(widen?: number): { type: HashType; values: number; radius: number }[] {
+  const index = t.rt.index;
+  const calls: { type: HashType; values: number; radius: number }[] = [];
+  const real = Object.getPrototypeOf(index).queryMany;
+  index.queryMany = (type, values, radius) => {
+    calls.push({ type, values: values.length, radius });
+    return real.call(index, type, values, widen ?? radius);
+  };
+  return calls;
+}
+
+describe('a robust image match looks each variant up within its own distance', () => {
+  const copies: [string, () => Promise<Buffer>][] = [
+    ['as shared', async () => PHOTO],
+    ['with a white border', () => sharp(PHOTO).extend({ top: 40, bottom: 40, left: 40, right: 40, background: '#ffffff' }).jpeg({ quality: 90 }).toBuffer()],
+    ['turned a quarter', () => sharp(PHOTO).rotate(90).jpeg({ quality: 90 }).toBuffer()],
+    ['letterboxed', () => sharp(PHOTO).extend({ top: 90, bottom: 90, background: '#000000' }).jpeg({ quality: 90 }).toBuffer()],
+    ['unrelated noise', async () => noiseImage('jpeg', 640, 480, 99)],
+  ];
+
+  beforeAll(async () => {
+    await share(PHOTO);
+    for (let v = 1; v <= 3; v++) await share(await patternImage('jpeg', 500, 400, v));
+  });
+
+  it('one batch per distance, the query as sent alone at the widest, the same answers as lookups within 64 bits', async () => {
+    const images = await Promise.all(copies.map(([, make]) => make()));
+    const calls = recordLookups();
+    const answers = [];
+    for (const img of images) answers.push(await match(img));
+    const radius = (type: 'pdq' | 'blockhash', variant: string) => lookupRadius(ROBUST_RULES, type, variant);
+    for (const type of ['pdq', 'blockhash'] as const) {
+      const mine = calls.filter((c) => c.type === type);
+      // Never a distance the rules do not give some variant.
+      expect(new Set(mine.map((c) => c.radius))).toEqual(new Set([radius(type, 'original'), radius(type, 'rotate90'), radius(type, 'trim')]));
+      // The query as sent is the one variant looked up within the widest distance; its 7 rotations
+      // and mirrors go in one batch.
+      const widest = Math.max(...mine.map((c) => c.radius));
+      expect(widest).toBe(radius(type, 'original'));
+      expect(new Set(mine.filter((c) => c.radius === widest).map((c) => c.values))).toEqual(new Set([1]));
+      expect(new Set(mine.filter((c) => c.radius === radius(type, 'rotate90')).map((c) => c.values))).toEqual(new Set([7]));
+    }
+    // Every upload's PDQ (noise has no blockhash worth looking up: below its quality gate).
+    expect(calls.filter((c) => c.type === 'pdq' && c.radius === radius('pdq', 'original')).length).toBe(images.length);
+    // The same answers when every lookup is made within 64 bits (what matching keeps is decided per variant).
+    const wide = recordLookups(64);
+    const again = [];
+    for (const img of images) again.push(await match(img));
+    expect(wide.length).toBe(calls.length);
+    expect(again).toEqual(answers);
+    // And the photo is found in its copies (the test matches something).
+    const found = (a: unknown) => JSON.stringify(a).includes('"matched":true');
+    expect(answers.map(found)).toEqual([true, true, true, true, false]);
+  });
+});
