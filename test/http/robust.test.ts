@@ -108,6 +108,7 @@ describe('robust matching', () => {
       ['original'],
     ],
     ['a 4° rotation with black corners', async () => jpeg(sharp(PHOTO).rotate(4, { background: '#000000' })), ['deskew']],
+    ['a 2.5° rotation the other way with white corners', async () => jpeg(sharp(PHOTO).rotate(-2.5, { background: '#ffffff' })), ['deskew']],
   ];
 
   it.each(edits)('finds the photo after %s', async (_name, make, via) => {
@@ -124,6 +125,31 @@ describe('robust matching', () => {
     // One match per share and hash type: the nearest of its whole image, regions and crops.
     for (const r of perceptual) expect(r.matches.length).toBeLessThanOrEqual(1);
     expect(found.some((m) => via.includes(m.variant ?? ''))).toBe(true);
+  });
+
+  it('finds a watermarked copy (a logo in a corner, a caption band) through its centre, the stored crop of the same cut', async () => {
+    const m = await sharp(PHOTO).metadata();
+    const w = m.width ?? 0;
+    const h = m.height ?? 0;
+    const logo = Math.round(Math.min(w, h) * 0.2);
+    const band = Math.round(h * 0.08);
+    const svg = (body: string, sw: number, sh: number) => Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${sw}" height="${sh}">${body}</svg>`);
+    const copy = await jpeg(
+      sharp(PHOTO).composite([
+        { input: svg(`<circle cx="${logo / 2}" cy="${logo / 2}" r="${logo / 2}" fill="#c01010"/>`, logo, logo), left: w - logo - 8, top: 8 },
+        { input: svg(`<rect width="${w}" height="${band}" fill="#000" fill-opacity="0.6"/>`, w, band), left: 0, top: h - band },
+      ]),
+    );
+    const ids = new Set(items.map((i) => i.id));
+    const centreOf = new Set(items.filter((i) => i.variant === 'crop-c20').map((i) => i.id));
+    const body = await match(copy);
+    const pdq = body.results.find((r) => r.query.type === 'pdq')?.matches ?? [];
+    expect(pdq).toHaveLength(1);
+    expect(ids.has(pdq[0].id)).toBe(true);
+    // The nearest of the item's hashes is its crop-c20, met by the query's centre.
+    expect(pdq[0].variant).toBe('centre');
+    expect(centreOf.has(pdq[0].id)).toBe(true);
+    expect(pdq[0].distance).toBeLessThanOrEqual(ROBUST_RULES.alone.pdq.region.crop);
   });
 
   it("finds the rotated and mirrored copies by default through PDQ and blockhash's rotations (within 6 bits), once, naming the variant", async () => {

@@ -67,6 +67,8 @@ describe('robustImageQueries', () => {
     // The radius is the widest the class may match at, alone or together, over every stored class.
     const t = ROBUST_RULES.alone.pdq.region;
     expect(r('trim')).toBe(Math.max(t.whole, t.region, t.crop, ...Object.values(ROBUST_RULES.together.pdq.region)));
+    // The query's centre (a watermark left outside) is a region too.
+    expect(r('centre')).toBe(r('trim'));
     // The whole blockhash is below its gate: its rotations are not looked up; the trim region's is gated too.
     expect(blockhash.variants).toEqual([
       { variant: 'original', value: hex('b'), maxDistance: -1 },

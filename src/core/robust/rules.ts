@@ -73,6 +73,8 @@ export function storedClass(variant: string): StoredClass {
 /** The class of a query variant name (`original`, `rotate90`, …, `trim`, `screen`, `deskew`). */
 export function queryClass(variant: string): QueryClass {
   if (variant === 'whole' || variant === 'original') return 'whole';
+  // The query's centre (variants.ts queryCentre: a watermark's corner and caption left outside) is a region.
+  if (variant === 'centre') return 'region';
   return variant === 'trim' || variant === 'screen' || variant === 'deskew' ? 'region' : 'dihedral';
 }
 

@@ -16,13 +16,35 @@ export interface TrimOptions {
    */
   structureTolerance: number;
   sameTolerance: number;
+  /**
+   * A band whose edge line is uniform (its pixels' mean deviation from the line's mean at most
+   * `uniformDeviation`) and repeated by the next line (within `uniformStep`) is a solid or graded
+   * band: it goes on through lines that repeat the edge line (`sameTolerance`) or are uniform and
+   * within `uniformStep` of the line before. These strict bands are cut first, then the loose test
+   * of noisy bands (no structure, within `lineTolerance`) on what is left. 0: the loose test alone.
+   */
+  uniformDeviation: number;
+  uniformStep: number;
   /** A band thinner than this share of the image's shorter side is no band (smooth edges of a picture are not trimmed). */
   minBand: number;
-  /** No side loses more than this share. */
+  /** No side loses more than this share; a solid or graded band (which holds nothing of the picture) up to `maxSolidBand`. */
   maxBand: number;
+  maxSolidBand: number;
+  /** ... as long as the picture left keeps this share of the width and of the height. */
+  minSolidKeep: number;
 }
 
-export const TRIM_DEFAULTS: TrimOptions = { lineTolerance: 24, structureTolerance: 20, sameTolerance: 6, minBand: 0.03, maxBand: 0.4 };
+export const TRIM_DEFAULTS: TrimOptions = {
+  lineTolerance: 24,
+  structureTolerance: 20,
+  sameTolerance: 6,
+  uniformDeviation: 2.5,
+  uniformStep: 3,
+  minBand: 0.03,
+  maxBand: 0.4,
+  maxSolidBand: 0.8,
+  minSolidKeep: 0.25,
+};
 
 /** A line of pixels: `count` pixels from byte offset `start`, `step` bytes apart. */
 interface Line {
@@ -42,6 +64,16 @@ function lineDiff(px: Uint8Array, a: Line, b: Line): number {
     d += Math.abs(px[p] - px[q]) + Math.abs(px[p + 1] - px[q + 1]) + Math.abs(px[p + 2] - px[q + 2]);
   }
   return d / (3 * a.count);
+}
+
+/** Mean over the pixels of |pixel - the line's mean colour|, averaged over R, G, B. */
+function lineDeviation(px: Uint8Array, l: Line): number {
+  const mean = [0, 0, 0];
+  for (let i = 0, p = l.start; i < l.count; i++, p += l.step) for (let k = 0; k < 3; k++) mean[k] += px[p + k];
+  for (let k = 0; k < 3; k++) mean[k] /= l.count;
+  let d = 0;
+  for (let i = 0, p = l.start; i < l.count; i++, p += l.step) d += Math.abs(px[p] - mean[0]) + Math.abs(px[p + 1] - mean[1]) + Math.abs(px[p + 2] - mean[2]);
+  return d / (3 * l.count);
 }
 
 /** The spread (max - min) of the mean grey level of the line's segments. */
@@ -69,32 +101,43 @@ function alike(img: Rgba, line: (i: number) => Line, minLines: number, o: TrimOp
   return true;
 }
 
-/** How many lines from an edge belong to its band (0 when thinner than minBand). */
-function bandDepth(img: Rgba, size: number, line: (i: number) => Line, o: TrimOptions): number {
+/**
+ * How many lines from an edge belong to its band (0 when thinner than minBand). `strict`: a solid
+ * or graded band (uniform lines, each near the one before) or lines repeating the edge line (the
+ * columns of a vertical gradient); `loose`: also lines without structure near the edge line (noise).
+ */
+function bandDepth(img: Rgba, size: number, line: (i: number) => Line, o: TrimOptions, strict: boolean): number {
   // Bands are as thick on every side (a border is a share of the shorter side): measured against it.
   const minLines = Math.min(img.width, img.height) * o.minBand;
   const edge = line(0);
-  const max = Math.floor(size * o.maxBand);
+  const uniform = (l: Line) => lineDeviation(img.rgba, l) <= o.uniformDeviation;
+  const solid = strict && size > 1 && uniform(edge) && lineDiff(img.rgba, line(1), edge) <= o.uniformStep;
+  const max = Math.floor(size * (strict ? o.maxSolidBand : o.maxBand));
   let n = 0;
   while (n < max) {
     const l = line(n);
-    const d = n === 0 ? 0 : lineDiff(img.rgba, l, edge);
-    if (d > o.lineTolerance || (d > o.sameTolerance && lineStructure(img.rgba, l) > o.structureTolerance)) break;
-    if (n === 0 && lineStructure(img.rgba, l) > o.structureTolerance && !alike(img, line, minLines, o)) break;
+    if (n === 0) {
+      if (!solid && (strict || lineStructure(img.rgba, l) > o.structureTolerance) && !alike(img, line, minLines, o)) break;
+    } else {
+      const d = lineDiff(img.rgba, l, edge);
+      if (strict) {
+        if (d > o.sameTolerance && !(solid && uniform(l) && lineDiff(img.rgba, l, line(n - 1)) <= o.uniformStep)) break;
+      } else if (d > o.lineTolerance || (d > o.sameTolerance && lineStructure(img.rgba, l) > o.structureTolerance)) break;
+    }
     n++;
   }
   return n < minLines ? 0 : n;
 }
 
-/** The picture inside uniform, noisy or graded bands on any side, or null when no side has one. */
-export function trimBorders(img: Rgba, o: TrimOptions = TRIM_DEFAULTS): Box | null {
+/** One pass of trimBorders: strict or loose bands on every side, or null when none. */
+function trimPass(img: Rgba, o: TrimOptions, strict: boolean): Box | null {
   const { width: w, height: h } = img;
   if (w < 8 || h < 8) return null;
   const sides = (l: number, t: number, r: number, b: number) => ({
-    top: bandDepth(img, h, (i) => rowLine(img, i, l, w - r), o),
-    bottom: bandDepth(img, h, (i) => rowLine(img, h - 1 - i, l, w - r), o),
-    left: bandDepth(img, w, (i) => colLine(img, i, t, h - b), o),
-    right: bandDepth(img, w, (i) => colLine(img, w - 1 - i, t, h - b), o),
+    top: bandDepth(img, h, (i) => rowLine(img, i, l, w - r), o, strict),
+    bottom: bandDepth(img, h, (i) => rowLine(img, h - 1 - i, l, w - r), o, strict),
+    left: bandDepth(img, w, (i) => colLine(img, i, t, h - b), o, strict),
+    right: bandDepth(img, w, (i) => colLine(img, w - 1 - i, t, h - b), o, strict),
   });
   // Whole lines first; then each side again along the lines between the bands found across it, so
   // that the rows of a pillarboxed picture (black, picture, black) are not taken for the columns of
@@ -102,22 +145,43 @@ export function trimBorders(img: Rgba, o: TrimOptions = TRIM_DEFAULTS): Box | nu
   const first = sides(0, 0, 0, 0);
   if (first.top + first.bottom + first.left + first.right === 0) return null;
   const { top, bottom, left, right } = sides(first.left, first.top, first.right, first.bottom);
-  if (top + bottom + left + right === 0) return null;
+  if (top + bottom + left + right === 0 || top + bottom >= h - 8 || left + right >= w - 8) return null;
   return { left, top, width: w - left - right, height: h - top - bottom };
+}
+
+/**
+ * The picture inside uniform, noisy or graded bands on any side, or null when no side has one.
+ * Strict bands first (solid, graded, repeated lines: what an edit adds, cut to the line), then the
+ * loose test on what is left: a bordered or letterboxed copy then gets the same loose cut as the
+ * shared picture itself, whose edges may be dark or pale and flat (the loose test alone ate into
+ * them from a black or white band and cut the copy differently from the original).
+ */
+export function trimBorders(img: Rgba, o: TrimOptions = TRIM_DEFAULTS): Box | null {
+  if (o.uniformDeviation <= 0) return trimPass(img, o, false);
+  // Bands up to maxSolidBand, unless they leave a sliver: a flat wallpaper's small logo or a
+  // gradient's middle strip, whose blockhash met unrelated images within 8 bits; then up to maxBand.
+  const keeps = (b: Box) => b.width >= img.width * o.minSolidKeep && b.height >= img.height * o.minSolidKeep;
+  const wide = trimPass(img, o, true);
+  const strict = wide && !keeps(wide) ? trimPass(img, { ...o, maxSolidBand: o.maxBand }, true) : wide;
+  return strict ?? trimPass(img, o, false);
 }
 
 export interface ScreenshotOptions {
   /** Only images at least this much taller than wide are taken for phone screenshots. */
   minAspect: number;
-  /** A separator row (the empty rows between the parts of a screen) has this share of its pixels within `separatorNear` (luma) of its median. */
+  /**
+   * A separator row (the empty rows between the parts of a screen) has this share of its pixels
+   * within `separatorNear` (luma) of its median: a screen's background is flat to the level, a
+   * photo's pale sky is not (2, was 6: the sky's rows split the post).
+   */
   separatorShare: number;
   separatorNear: number;
-  /** The post is the tallest block of rows between separators, and must fill between these shares of the height. */
+  /** The post is the tallest block of rows between separators, and must fill between these shares of the height (0.06: a 4:1 panorama). */
   minPost: number;
   maxPost: number;
 }
 
-export const SCREENSHOT_DEFAULTS: ScreenshotOptions = { minAspect: 1.5, separatorShare: 0.99, separatorNear: 6, minPost: 0.12, maxPost: 0.85 };
+export const SCREENSHOT_DEFAULTS: ScreenshotOptions = { minAspect: 1.5, separatorShare: 0.99, separatorNear: 2, minPost: 0.06, maxPost: 0.85 };
 
 /** Per row: the share of pixels within `near` of the row's median luma. */
 function rowFlatness(img: Rgba, y: number, near: number): number {

@@ -9,7 +9,7 @@
 import { blockhashFromValues, blockhashSupports, blockhashValues } from '../blockhash';
 import type { HashKernels } from '../kernels';
 import { pdqFromRgba } from '../pdq';
-import { deskew, estimateSkew, DESKEW_DEFAULTS, type DeskewOptions } from './deskew';
+import { deskew, findSkew, DESKEW_DEFAULTS, type DeskewOptions } from './deskew';
 import { blockhashQualityOf } from './gates';
 import { cropBox, cutBox, downscaleBox, type Cut, type Rgba } from './image';
 import { SCREENSHOT_DEFAULTS, TRIM_DEFAULTS, trimBorders, trimPhoneBars, type ScreenshotOptions, type TrimOptions } from './trim';
@@ -30,6 +30,12 @@ export interface RobustOptions {
   trim: TrimOptions;
   screenshot: ScreenshotOptions;
   deskew: DeskewOptions;
+  /**
+   * The query's centre, hashed by PDQ alone beside its regions (variant `centre`), cut as the stored
+   * crop of the same cut (`crop-c20`): a logo in a corner and a caption band along an edge fall
+   * outside it, so a watermarked copy meets the shared image's crop (null: none).
+   */
+  queryCentre: Cut | null;
 }
 
 const centre = (f: number): Cut => ({ l: f, t: f, r: f, b: f });
@@ -50,6 +56,7 @@ export const ROBUST_DEFAULTS: RobustOptions = {
   trim: TRIM_DEFAULTS,
   screenshot: SCREENSHOT_DEFAULTS,
   deskew: DESKEW_DEFAULTS,
+  queryCentre: centre(0.2),
 };
 
 /** PDQ and (unless `pdqOnly`) blockhash of a region, each with its quality. */
@@ -79,18 +86,20 @@ function sharedRegions(work: Rgba, o: RobustOptions): { variant: string; img: Rg
   }
   const box = trimBorders(work, o.trim);
   if (box) out.push({ variant: 'trim', img: cropBox(work, box) });
-  const angle = estimateSkew(work, o.deskew);
-  if (angle !== null) {
-    const back = deskew(work, angle, o.deskew);
+  const skew = findSkew(work, o.deskew);
+  if (skew) {
+    const back = deskew(work, skew.degrees, o.deskew, skew);
     if (back) out.push({ variant: 'deskew', img: back });
   }
   return out;
 }
 
-/** The hashes a query adds to the whole image's: its regions inside borders and bars, or rotated back. */
+/** The hashes a query adds to the whole image's: its regions inside borders and bars, or rotated back, and its centre. */
 export function queryVariants(rgba: Uint8Array, width: number, height: number, kernels: HashKernels, o: RobustOptions = ROBUST_DEFAULTS): RobustHash[] {
   const work = downscaleBox({ rgba, width, height }, o.workingSide);
-  return sharedRegions(work, o).flatMap((r) => hashRegion(r.img, kernels, r.variant));
+  const regions = sharedRegions(work, o).flatMap((r) => hashRegion(r.img, kernels, r.variant));
+  const centre = o.queryCentre ? hashRegion(cropBox(work, cutBox(work.width, work.height, o.queryCentre)), kernels, 'centre', true) : [];
+  return [...regions, ...centre];
 }
 
 /**
