@@ -55,7 +55,8 @@ export function startNode(env: Record<string, string> = {}, how: 'node' | 'npm' 
   let out = '';
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+  // 'close', not 'exit': the exit can come before the last lines the child wrote reach us through the pipe.
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('close', (code, signal) => r({ code, signal })));
   const url = new Promise<string>((resolveUrl, reject) => {
     child.stdout!.on('data', (d) => {
       out += d;
