@@ -220,9 +220,10 @@ export class MultiIndexHashing implements HammingIndex {
       this.overflow.probe(job.tables, query(q), r, plan, this.scratch, hits[q]);
     }
     let other = await theirs;
-    // A thread that was not running took nothing.
+    // A thread that was not running took nothing: the rest is claimed here.
     if (other !== null) claimRest();
-    if (other === null) {
+    else {
+      // The thread failed: what it claimed is looked up here.
       other = [];
       for (let q = 0; q < count; q++) if (!mine[q]) other.push([q, baseRange(job, q, q + 1, this.scratch)[0]]);
     }
