@@ -11,6 +11,8 @@ export default defineConfig({
           exclude: ['test/worker/**', 'node_modules/**'],
           environment: 'node',
           globalSetup: ['./test/support/global-build.ts'],
+          // Node processes the tests start run their hash threads at the process's priority (see test/support/app.ts).
+          env: { HASH_THREAD_NICE: '0' },
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

@@ -461,6 +461,33 @@ describe('MultiIndexHashing: searchMany when the helper fails', () => {
   });
 });
 
+describe('MultiIndexHashing: searchMany leaves the base to the helper', () => {
+  it('claims none of a costly batch while the helper runs (the main thread stays free), and answers as the scan does', async () => {
+    const rnd = prng(15);
+    const stored = bank(rnd, 3000);
+    const claimedBeforeHelper: number[] = [];
+    const whole: MihOffload = async (job) => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      claimedBeforeHelper.push(Atomics.load(job.next, 0));
+      const count = job.queries.length / job.tables.words;
+      const out: [number, HammingHit[]][] = [];
+      for (let c = claimQueries(job); c; c = claimQueries(job)) {
+        const from = c[0];
+        searchBaseRange(job, from, c[1]).forEach((hits, i) => out.push([from + i, hits]));
+      }
+      expect(out).toHaveLength(count);
+      return out;
+    };
+    const { mih, brute } = loadBoth(stored, { offload: whole, offloadAbove: 0 });
+    const extra = flip(rnd, stored[0], 2);
+    mih.add(stored.length, extra); // one in the overflow, which this thread looks up
+    brute.add(stored.length, extra);
+    await expectSame(mih, brute, queries(rnd, stored, 40), [0, 31, 64], 'seed 15');
+    expect(claimedBeforeHelper.length).toBeGreaterThan(0);
+    expect(claimedBeforeHelper.every((n) => n === 0)).toBe(true);
+  });
+});
+
 describe('MultiIndexHashing: searchMany with huge hit lists', () => {
   it('a query with more hits than a call takes arguments (200,000 copies of one hash), on both threads', async () => {
     const rnd = prng(21);

@@ -73,7 +73,16 @@ export async function makeTestApp(
 ): Promise<TestApp> {
   const dir = opts.sameDatabaseAs?.dir ?? mkdtempSync(join(tmpdir(), 'mhn-test-'));
   const dbFile = join(dir, 'node.db');
-  const config = loadConfig({ DATABASE_URL: `file:${dbFile}`, NODE_ENV: 'test', PUBLIC_URL: ISSUER, NODE_SECRET_FILE: join(dir, 'node.secret'), ...env });
+  // The hash threads at the process's priority: test files run side by side on few cores, and a
+  // test waits for its own hashes (the default nice +10 is for a node that must answer first).
+  const config = loadConfig({
+    DATABASE_URL: `file:${dbFile}`,
+    NODE_ENV: 'test',
+    PUBLIC_URL: ISSUER,
+    NODE_SECRET_FILE: join(dir, 'node.secret'),
+    HASH_THREAD_NICE: '0',
+    ...env,
+  });
   const clock = new TestClock();
   // Real time, for tests that talk to the node with tools that read the system clock (the verifier).
   if (opts.realTime) clock.now = () => Date.now();

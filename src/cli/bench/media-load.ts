@@ -13,6 +13,9 @@
  *
  *   npm run bench -- --only media-load            # 1 M hashes, 30 s a mode
  *   npm run bench -- --only media-load --quick    # 100 k hashes, 8 s a mode
+ *   BENCH_MEDIA_MODES=0,1 npm run bench -- --only media-load      # some of the modes (their places in the list)
+ *   BENCH_MEDIA_LIST='[{"label":"a","env":{"HASH_THREAD_NICE":"0"}},{"label":"b","env":{}}]' ...   # modes of your own
+ *   BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' ...     # arguments to the node's command line
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -235,7 +238,8 @@ async function underLoad(
   const port = 20000 + Math.floor(Math.random() * 2000);
   const base = `http://127.0.0.1:${port}`;
   const started = Date.now();
-  const child = spawn(process.execPath, [join(ROOT, 'dist/main.node.js')], {
+  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/main.node.js')], {
     cwd: dir,
     env: {
       ...process.env,
@@ -317,19 +321,25 @@ export async function run(opts: { quick: boolean; sizes?: number[] }): Promise<B
     const cores = availableParallelism();
     const list: Mode[] = [
       { label: 'hashes on the main thread (HASH_THREADS=0)', env: { HASH_THREADS: '0' } },
-      { label: `hash pool (default: ${cores} threads, IMAGE_CONCURRENCY=${Math.max(2, cores)})`, env: {} },
-      { label: 'hash pool, its threads at nice +5 (HASH_THREAD_NICE=5)', env: { HASH_THREAD_NICE: '5' } },
+      { label: `hash pool (default: ${cores} threads at nice +10, IMAGE_CONCURRENCY=${Math.max(2, cores)})`, env: {} },
+      { label: "hash pool, its threads at the process's priority (HASH_THREAD_NICE=0)", env: { HASH_THREAD_NICE: '0' } },
       { label: 'hash pool, one image at a time (IMAGE_CONCURRENCY=1)', env: { IMAGE_CONCURRENCY: '1' } },
       { label: `hash pool, ${2 * cores} images at once (IMAGE_CONCURRENCY=${2 * cores})`, env: { IMAGE_CONCURRENCY: String(2 * cores) } },
       { label: 'plain matching (?robust=false): hash pool, defaults', env: {}, query: '?robust=false' },
       { label: 'plain matching (?robust=false): hashes on the main thread', env: { HASH_THREADS: '0' }, query: '?robust=false' },
     ];
+    if (process.env.BENCH_MEDIA_LIST) {
+      const own: Mode[] = JSON.parse(process.env.BENCH_MEDIA_LIST);
+      list.splice(0, list.length, ...own);
+    }
+    const only = process.env.BENCH_MEDIA_MODES?.split(',').map(Number);
+    if (only) for (let k = list.length - 1; k >= 0; k--) if (!only.includes(k)) list.splice(k, 1);
     const modes: ModeResult[] = [];
     for (const m of list) modes.push(await underLoad(m, dir, url, jpeg, seconds));
     // Each row against the main-thread row of the same matching (robust or plain).
     const before = (k: number) => {
       const base = list.findIndex((m) => m.env.HASH_THREADS === '0' && m.query === list[k].query);
-      return modes[base].ok / modes[base].seconds;
+      return base < 0 ? Number.NaN : modes[base].ok / modes[base].seconds;
     };
     const second: BenchTable = {
       title: `Media under load: POST /v1/match/media, ${CLIENTS} clients, 1920x1080 JPEG, ${n.toLocaleString('en')} stored PDQ hashes`,

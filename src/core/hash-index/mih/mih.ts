@@ -51,8 +51,12 @@ const MAX_OVERFLOW_LIMIT = 1 << 18;
  * queries meanwhile walk longer overflow chains (the 2^18 cap bounds them as it does at 4 M hashes).
  */
 const BULK_CYCLE_MS = 30_000;
-/** A `searchMany` is shared with the offload when its modelled cost passes this (ns): far above a message round trip. */
-const OFFLOAD_ABOVE = 5_000_000;
+/**
+ * A `searchMany` goes to the offload when its modelled cost passes this (ns): a lookup within 56 bits
+ * at 1 M hashes (modelled ~2.4 ms, measured ~19 ms), a dozen within 31; a single lookup within 31
+ * (~40 us) stays here, where a message round trip would cost more than it.
+ */
+const OFFLOAD_ABOVE = 500_000;
 
 export class MultiIndexHashing implements HammingIndex {
   readonly words: number;
@@ -174,9 +178,9 @@ export class MultiIndexHashing implements HammingIndex {
 
   /**
    * `search` for each query of a batch (`queries` holds `words` words per query), in order. With an
-   * `offload`, a large batch is shared: the other thread and this one claim chunks of queries for
-   * the base lookups until none are left (so a busy or slow thread just takes fewer), and this one
-   * also looks up the overflow of all. Meanwhile the owner may add, remove and compact: a
+   * `offload`, a costly batch's base lookups go to the other thread, which claims chunks of queries
+   * until none are left; this one looks up the overflow of all, then claims whatever the other left
+   * (a thread that was not running takes nothing). Meanwhile the owner may add, remove and compact: a
    * compaction builds new arrays and growth copies into new ones, so the job reads a consistent
    * base as of the call, never out of bounds. A hash removed meanwhile may still be reported, one
    * added meanwhile may be missed, exactly as if the call had come a moment earlier. Should the
@@ -212,9 +216,9 @@ export class MultiIndexHashing implements HammingIndex {
         mine.fill(1, from, to);
       }
     };
-    // One costly query (a robust image query's PDQ within 56 bits) is the other thread's alone, so
-    // that this one, the node's main thread, stays free to answer; it takes what is left after.
-    if (count > 1) claimRest();
+    // The base lookups are the other thread's: this one, the node's main thread, stays free to
+    // answer other requests (under a robust image load on 2 cores, sharing them held it for ~14 ms
+    // an upload and /health's p99 doubled). It takes what the other left, or all if it failed.
     for (let q = 0; q < count && !this.overflow.empty; q++) {
       queryKeys(job.tables, query(q), this.scratch);
       this.overflow.probe(job.tables, query(q), r, plan, this.scratch, hits[q]);

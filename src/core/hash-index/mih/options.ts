@@ -15,12 +15,12 @@ export interface MihOptions {
   /** Scan when probing would cost more (default true). Tests turn it off to exercise the probes at every radius. */
   scanWhenCheaper?: boolean;
   /**
-   * Shares large `searchMany` batches with another thread (the Node runtime's match helper): given a job, it resolves to
+   * Gives costly `searchMany` batches to another thread (the Node runtime's match helper): given a job, it resolves to
    * `searchBase(job)` run there. With it the tables live on SharedArrayBuffers, so a job carries no
    * copy of them (see `searchMany` for what the owner may change while a job runs).
    */
   offload?: MihOffload;
-  /** The modelled cost (ns) a batch must pass to be split with the offload (default 5 ms; tests use 0). */
+  /** The modelled cost (ns) a batch must pass to go to the offload (default 0.5 ms; tests use 0). */
   offloadAbove?: number;
   /**
    * Compactions due while the index serves run in steps: `defer(step)` must call `step` later (the

@@ -33,7 +33,7 @@ const NODE_SETTINGS = {
   // once (default: the core count, at least 2) and IMAGE_QUEUE waiting; beyond, 503 busy.
   HASH_THREADS: int(0, 256).optional(),
   // Added to the hash threads' nice value (Linux), so that on a busy machine routing and matching come first.
-  HASH_THREAD_NICE: int(0, 19).default(0),
+  HASH_THREAD_NICE: int(0, 19).default(10),
   IMAGE_CONCURRENCY: int(1, 256).optional(),
   IMAGE_QUEUE: int(0, 10_000).default(DEFAULT_IMAGES.queue),
   VIDEO_CONCURRENCY: int(1, 256).default(DEFAULT_VIDEO.concurrency),
