@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { CompactSign, decodeProtectedHeader, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_PULLER, FEDERATION_MAX_LIMIT, PEER_MIN_LIMIT, Puller } from '../../src/services/federation';
+import { DEFAULT_PULLER, FEDERATION_MAX_LIMIT, PEER_MIN_LIMIT, Puller, type PullerDeps } from '../../src/services/federation';
 import { encodeCursor } from '../../src/services/feed';
 import { prefixDigest } from '../../src/core/url';
 import { magazine, makePdf, prose } from '../support/pdf';
@@ -69,8 +69,12 @@ const peerAtB = async () => (await (await b.request(`/v1/admin/peers/${peerId}`,
 const auditAt = async (t: TestApp) => (await t.rt.deps.log.auditEntries(0, await t.rt.deps.log.auditSize())).map((e) => JSON.parse(e.entry));
 
 /** A second puller at B, on B's database and keys, reaching A through `fetch`. */
-const pullerAtB = (fetch: (url: string, init: RequestInit) => Promise<Response>, settings: Partial<typeof DEFAULT_PULLER>) => {
-  const { ledger, federation, keyring, remoteJwks, issuer } = b.rt.deps;
+const pullerAtB = (
+  fetch: (url: string, init: RequestInit) => Promise<Response>,
+  settings: Partial<typeof DEFAULT_PULLER>,
+  ledger: PullerDeps['ledger'] = b.rt.deps.ledger,
+) => {
+  const { federation, keyring, remoteJwks, issuer } = b.rt.deps;
   return new Puller({
     ledger,
     federation,
@@ -331,6 +335,41 @@ describe('the signed feed and the puller', () => {
     // Honest again, the next pull takes them.
     expect(await pull()).toBe(3);
     for (const v of more) expect(await matchAtB(v), v).toHaveLength(1);
+  });
+
+  it('the loop reads the next batch while one is written: a hash in consecutive batches (added, then a second contributor) is applied without a failed commit', async () => {
+    const v = hex(400);
+    const w = hex(401);
+    await a.request('/v1/hashes', json('POST', { items: [{ type: 'pdq', value: v, labels: ['recruitment'] }] }));
+    await a.request('/v1/hashes', json('POST', { items: [{ type: 'pdq', value: v, labels: ['glorification'] }] }, await a.as('partner', 'pipeline-second')));
+    await a.request('/v1/hashes', json('POST', { items: [{ type: 'pdq', value: w, labels: ['recruitment'] }] }));
+    const end = encodeCursor(await a.rt.deps.hashes.lastChange());
+    const auditBefore = await b.rt.deps.log.auditSize();
+    // Each commit starts 150 ms late, so the next batch is read while one has not been written yet.
+    const real = b.rt.deps.ledger;
+    const late = new Proxy(real, {
+      get: (t, prop) =>
+        prop === 'applyPull'
+          ? async (input: Parameters<typeof real.applyPull>[0]) => {
+              await new Promise((r) => setTimeout(r, 150));
+              return t.applyPull(input);
+            }
+          : Reflect.get(t, prop, t),
+    });
+    const one = pullerAtB(route, { batchLimit: 1, backoffBaseMs: 60_000 }, late);
+    await one.start();
+    try {
+      for (let i = 0; i < 200 && (await peerAtB()).cursor !== end; i++) await new Promise((r) => setTimeout(r, 25));
+    } finally {
+      one.stop();
+    }
+    // Had the second batch's read marked v as new (no row yet: the first was still being written),
+    // its commit would have failed on the unique key, been recorded, and waited a minute's backoff.
+    expect(await peerAtB()).toMatchObject({ cursor: end, failures: 0, lastError: null });
+    const pulls = (await auditAt(b)).slice(auditBefore).filter((e) => e.action === 'federation.pull');
+    expect(pulls.map((e) => e.content.items)).toEqual([1, 1, 1]);
+    expect(await matchAtB(v)).toEqual([expect.objectContaining({ origin: A_URL, labels: ['glorification', 'recruitment'], contributors: 2 })]);
+    expect(await matchAtB(w)).toEqual([expect.objectContaining({ origin: A_URL, labels: ['recruitment'], contributors: 1 })]);
   });
 
   it('batches of up to 5000 served; a peer that serves at most 1000 refuses the larger limit and is asked for 1000 from then on', async () => {

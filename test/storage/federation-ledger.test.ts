@@ -148,7 +148,9 @@ describe('a pull commit', () => {
     await ledger.addPeer({ at: T0, actor: 'admin', peer: peerRow('f1', 'https://f.example') });
     await ledger.addPeer({ at: T0, actor: 'admin', peer: peerRow('g1', 'https://g.example') });
     const items = [
-      pdq(700, { labels: ['attack-footage', 'manifesto'], contributors: 3, externalId: 'ref-700' }),
+      // Labels out of order, one twice, one capitalised, some not ASCII (one outside the BMP, which UTF-16 order
+      // would put first): the change log lists them once each, in SQLite's order (UTF-8 bytes).
+      pdq(700, { labels: ['manifesto', '\u{1F600}', 'attack-footage', 'manifesto', '\uFF21', 'Zeta', 'émigré'], contributors: 3, externalId: 'ref-700' }),
       pdq(701),
       pdq(702, { active: false, labels: [], contributors: 0 }),
     ];
@@ -162,7 +164,7 @@ describe('a pull commit', () => {
     expect((await ledger.applyPull(commit({ peerId: 'g1', origin: 'https://g.example', from: '', to: 'g1', served: 3, items }))).applied).toBe(true);
     const [f, g] = [(await store.changesSince(before, 10)).filter((c) => c.seq <= middle), await store.changesSince(middle, 10)];
     expect(f.map((c) => [c.kind, c.snapshot.value, c.snapshot.labels, c.snapshot.contributors])).toEqual([
-      ['add', hex(700), ['attack-footage', 'manifesto'], 3],
+      ['add', hex(700), ['Zeta', 'attack-footage', 'manifesto', 'émigré', '\uFF21', '\u{1F600}'], 3],
       ['add', hex(701), ['attack-footage'], 1],
     ]);
     // The same change-log text as the commit that reads each row back (but for the id and the origin).

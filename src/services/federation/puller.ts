@@ -115,6 +115,22 @@ interface VerifiedPull {
   more: boolean;
 }
 
+/** A verified batch ready to commit (`prepare`). */
+interface PreparedPull {
+  batch: VerifiedPull;
+  items: PulledItem[];
+  /** Per item: no row of it here (the commit inserts it without looking). */
+  fresh: boolean[];
+  /** `type:value` of every item. */
+  keys: Set<string>;
+}
+
+/** A commit's outcome, and when this process's index has followed it. */
+interface Applied {
+  outcome: PullOutcome;
+  caughtUp: Promise<void>;
+}
+
 export interface PullOutcome {
   /** Items in the batch as served. */
   items: number;
@@ -182,30 +198,52 @@ export class Puller {
   }
 
   /**
-   * Pulls while the peer says there is more, verifying each next batch (from the `to` the current
-   * one signs) while the current one is committed. True when it should look again at once: another
-   * instance applied a batch first, so this one's chain is no longer the peer's.
+   * Pulls while the peer says there is more, in a pipeline: while one batch's commit is written, the
+   * next one is verified (from the `to` the current one signs) and what this node already holds of
+   * it is read, so the writer goes from one commit to the next. True when it should look again at
+   * once: another instance applied a batch first, so this one's chain is no longer the peer's.
    */
   private async drain(peer: PeerRow): Promise<boolean> {
     const prefetch: Prefetch = { answers: new Map(), open: true };
     let next = this.fetchVerified(peer, peer.cursor, prefetch);
     let caughtUp: Promise<void> = Promise.resolve();
+    // The commit being written, and the keys of its batch's items.
+    let writing: { done: Promise<Applied>; keys: Set<string> } | null = null;
+    /** Waits for the commit being written; false when it did not apply. */
+    const settle = async (): Promise<boolean> => {
+      if (!writing) return true;
+      const r = await writing.done;
+      writing = null;
+      // The index follows the commit before this one while this one is written; at most one behind.
+      await caughtUp;
+      caughtUp = r.caughtUp;
+      return r.outcome.applied;
+    };
     try {
       for (;;) {
         const batch = await next;
         const ahead = batch.more && batch.to !== batch.from ? this.fetchVerified(peer, batch.to, prefetch) : null;
         ahead?.catch(() => {}); // a failure of the batch ahead counts when it is awaited
-        const r = await this.apply(peer, batch);
-        // The index follows the commit before this one while this one is written; at most one behind.
-        await caughtUp;
-        caughtUp = r.caughtUp;
-        if (!ahead) return false;
-        if (!r.outcome.applied) return true;
+        const prepared = await this.prepare(peer, batch, writing?.keys);
+        if (!(await settle())) return true;
+        if (!prepared) return false;
+        const done = this.commit(peer, prepared);
+        done.catch(() => {}); // a failure counts when it is awaited (settle)
+        writing = { done, keys: prepared.keys };
+        if (!ahead) {
+          await settle();
+          return false;
+        }
         next = ahead;
       }
     } finally {
       prefetch.open = false;
       prefetch.answers.clear();
+      if (writing)
+        await writing.done.then(
+          (r) => r.caughtUp,
+          () => {},
+        );
       await caughtUp;
     }
   }
@@ -255,16 +293,36 @@ export class Puller {
    * A verified batch in one ledger commit (nothing when it does not move the cursor); `caughtUp`
    * settles when this process's index and caches have followed the commit.
    */
-  private async apply(peer: PeerRow, b: VerifiedPull): Promise<{ outcome: PullOutcome; caughtUp: Promise<void> }> {
-    if (b.to === b.from) return { outcome: { items: 0, applied: false, more: false }, caughtUp: Promise.resolve() };
+  private async apply(peer: PeerRow, b: VerifiedPull): Promise<Applied> {
+    const prepared = await this.prepare(peer, b);
+    return prepared ? this.commit(peer, prepared) : { outcome: { items: 0, applied: false, more: false }, caughtUp: Promise.resolve() };
+  }
+
+  /**
+   * A batch made ready to commit: its items as this node takes them, each marked fresh when this
+   * node holds no row of it. The only writer of this origin's rows is a pull of this peer, ordered
+   * by the commits' cursor gate, and rows are never deleted; so with `writing`, the keys of a commit
+   * still being written, a hash is fresh when the read finds no row and that commit does not bring
+   * it (the read may see the state before or after it). A stale answer fails the commit whole.
+   */
+  private async prepare(peer: PeerRow, b: VerifiedPull, writing?: Set<string>): Promise<PreparedPull | null> {
+    if (b.to === b.from) return null;
     // A PDF's pages are stored as a video's frames are (services/sharing.ts).
     const items: PulledItem[] = mergeBatchItems(b.items, peer.labels).map(({ frames, pages, ...it }) => ({
       ...it,
       ...(frames ? { frames: frameRows(frames) } : pages ? { frames: pageRows(pages) } : {}),
     }));
-    // Read now, after this chain's commit before this one: the only writer of this origin's rows is a
-    // pull of this peer, which the commit below's cursor gate orders; a stale answer fails the commit.
+    const keys = new Set(items.map((it) => `${it.type}:${it.value}`));
     const held = await this.deps.federation.heldOf(peer.url, items);
+    const fresh = items.map((it) => {
+      const key = `${it.type}:${it.value}`;
+      return !held.has(key) && !writing?.has(key);
+    });
+    return { batch: b, items, fresh, keys };
+  }
+
+  private async commit(peer: PeerRow, p: PreparedPull): Promise<Applied> {
+    const { batch: b } = p;
     const r = await this.deps.ledger.applyPull({
       at: this.deps.now(),
       peerId: peer.id,
@@ -272,9 +330,9 @@ export class Puller {
       from: b.from,
       to: b.to,
       served: b.served,
-      items,
+      items: p.items,
       jwsSha256: b.jwsSha256,
-      fresh: items.map((it) => !held.has(`${it.type}:${it.value}`)),
+      fresh: p.fresh,
     });
     return { outcome: { items: b.served, applied: r.applied, more: b.more }, caughtUp: this.deps.follower.catchUp(r.lastChange) };
   }

@@ -18,6 +18,14 @@ import { chunkJson, deriveStatus, lastChange, read, snapshotSql, write, type Stm
 /** Who the audit log names for what the puller does. */
 export const FEDERATION_ACTOR = 'federation';
 
+/** SQLite's order of text (BINARY: by UTF-8 bytes, which is code point order; `<` on strings compares UTF-16 units). */
+function byBytes(a: string, b: string): number {
+  const x = Array.from(a, (c) => c.codePointAt(0) ?? 0);
+  const y = Array.from(b, (c) => c.codePointAt(0) ?? 0);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return x.length - y.length;
+}
+
 const labelsJson = (labels: string[] | null | undefined) => (labels ? JSON.stringify([...labels].sort()) : null);
 
 /** What a peer's audit entries say about its settings. */
@@ -80,7 +88,7 @@ export function updatePeerStatements(p: { at: number; tx: string; actor: string;
 function itemsCte(json: string): SQL {
   return sql`i as (select j.value ->> '$.k' as k, j.value ->> '$.id' as id, j.value ->> '$.type' as type, j.value ->> '$.value' as value,
       j.value ->> '$.active' as active, j.value ->> '$.labels' as labels, j.value ->> '$.ext' as ext, j.value ->> '$.n' as n,
-      j.value -> '$.refs' as refs
+      j.value -> '$.refs' as refs, j.value ->> '$.snap' as snap
     from json_each(${json}) j)`;
 }
 
@@ -113,7 +121,7 @@ export function pullStatements(p: PullCommit & { tx: string; ids: string[]; buck
       ),
     );
   }
-  const encode = (it: PulledItem, k: number) =>
+  const encode = (it: PulledItem, k: number, snap?: string) =>
     JSON.stringify({
       k,
       id: p.ids[k],
@@ -124,6 +132,19 @@ export function pullStatements(p: PullCommit & { tx: string; ids: string[]; buck
       ext: it.externalId,
       n: it.contributors,
       refs: it.items?.length ? it.items : undefined,
+      snap,
+    });
+  // A new row's change-log snapshot, made here rather than by the writer: what snapshotSql gives
+  // such a row (its one contribution's labels, distinct and in order), with the origin's count and URL.
+  const freshSnapshot = (it: PulledItem, k: number) =>
+    JSON.stringify({
+      id: p.ids[k],
+      type: it.type,
+      value: it.value,
+      status: 'active',
+      labels: [...new Set(it.labels)].sort(byBytes),
+      contributors: it.contributors,
+      origin,
     });
   // New hashes of the origin (the puller found none of them here), standing and in no item: plain
   // inserts of the row, the origin's contribution and the change that adds it, each row made from
@@ -132,7 +153,7 @@ export function pullStatements(p: PullCommit & { tx: string; ids: string[]; buck
   const short = (it: PulledItem, k: number) => !p.buckets && p.fresh?.[k] === true && it.active && !it.items?.length;
   const fresh: string[] = [];
   const rest: string[] = [];
-  p.items.forEach((it, k) => (short(it, k) ? fresh : rest).push(encode(it, k)));
+  p.items.forEach((it, k) => (short(it, k) ? fresh.push(encode(it, k, freshSnapshot(it, k))) : rest.push(encode(it, k))));
   for (const chunk of chunkJson(fresh)) {
     const items = itemsCte(`[${chunk.join(',')}]`);
     stmts.push(
@@ -142,13 +163,9 @@ export function pullStatements(p: PullCommit & { tx: string; ids: string[]; buck
       write(sql`with ${items}
         insert into contributions (hash_id, contributor, labels, external_id, created_at, updated_at, retracted_at, tx)
         select i.id, ${origin}, i.labels, i.ext, ${at}, ${at}, null, ${tx} from i where ${applied}`),
-      // The snapshot snapshotSql gives such a row (its one contribution's labels), with the origin's count and URL.
       write(sql`with ${items}
         insert into changes (at, kind, subject, snapshot)
-        select ${at}, 'add', i.id, json_object('id', i.id, 'type', i.type, 'value', i.value, 'status', 'active',
-          'labels', json((select json_group_array(l order by l) from (select distinct lj.value as l from json_each(i.labels) lj))),
-          'contributors', cast(i.n as integer), 'origin', ${origin})
-        from i where ${applied} order by i.k`),
+        select ${at}, 'add', i.id, i.snap from i where ${applied} order by i.k`),
     );
   }
   for (const chunk of chunkJson(rest)) {
