@@ -372,6 +372,40 @@ describe('the signed feed and the puller', () => {
     expect(await matchAtB(w)).toEqual([expect.objectContaining({ origin: A_URL, labels: ['recruitment'], contributors: 1 })]);
   });
 
+  it("a commit that fails while the next batch is refused: the commit's failure is what the loop records", async () => {
+    const values = [hex(410), hex(411)];
+    for (const v of values) await a.request('/v1/hashes', json('POST', { items: [{ type: 'pdq', value: v, labels: ['recruitment'] }] }));
+    const before = await peerAtB();
+    const auditBefore = await b.rt.deps.log.auditSize();
+    // The first batch's commit fails after 150 ms (as a busy database would); the answer after it lies about its next cursor.
+    const real = b.rt.deps.ledger;
+    const failing = new Proxy(real, {
+      get: (t, prop) =>
+        prop === 'applyPull'
+          ? async () => {
+              await new Promise((r) => setTimeout(r, 150));
+              throw new Error('database is locked (test)');
+            }
+          : Reflect.get(t, prop, t),
+    });
+    let answers = 0;
+    tamper = (x) => (++answers === 2 ? { ...x, nextCursor: 'feed:lie' } : x);
+    const p = pullerAtB(route, { batchLimit: 1, backoffBaseMs: 60_000 }, failing);
+    await p.start();
+    try {
+      for (let i = 0; i < 200 && (await peerAtB()).lastError === before.lastError; i++) await new Promise((r) => setTimeout(r, 25));
+    } finally {
+      p.stop();
+      tamper = null;
+    }
+    expect(answers).toBeGreaterThanOrEqual(2);
+    expect(await peerAtB()).toMatchObject({ cursor: before.cursor, lastError: expect.stringMatching(/database is locked \(test\)/) });
+    expect((await auditAt(b)).slice(auditBefore).filter((e) => e.action === 'federation.refuse')).toEqual([]);
+    // Both taken by the next pull.
+    expect(await pull()).toBe(2);
+    for (const v of values) expect(await matchAtB(v), v).toHaveLength(1);
+  });
+
   it('batches of up to 5000 served; a peer that serves at most 1000 refuses the larger limit and is asked for 1000 from then on', async () => {
     const token = await a.as('peer', 'limit-peer');
     expect((await a.request(`/v1/federation/feed?limit=${FEDERATION_MAX_LIMIT}`, { headers: token })).status).toBe(200);

@@ -316,8 +316,6 @@ export async function run(opts: { quick: boolean; sizes?: number[] }): Promise<B
   const dir = mkdtempSync(join(tmpdir(), 'mhn-bench-media-'));
   const url = `file:${join(dir, 'node.db')}`;
   try {
-    await buildNode();
-    await fill(url, n, rng(7));
     const cores = availableParallelism();
     const list: Mode[] = [
       { label: 'hashes on the main thread (HASH_THREADS=0)', env: { HASH_THREADS: '0' } },
@@ -328,18 +326,22 @@ export async function run(opts: { quick: boolean; sizes?: number[] }): Promise<B
       { label: 'plain matching (?robust=false): hash pool, defaults', env: {}, query: '?robust=false' },
       { label: 'plain matching (?robust=false): hashes on the main thread', env: { HASH_THREADS: '0' }, query: '?robust=false' },
     ];
+    // Read before the fill, so that a mistake in them costs nothing.
     if (process.env.BENCH_MEDIA_LIST) {
       const own: Mode[] = JSON.parse(process.env.BENCH_MEDIA_LIST);
-      list.splice(0, list.length, ...own);
+      list.splice(0, list.length, ...own.map((m) => ({ ...m, env: m.env ?? {} })));
     }
-    const only = process.env.BENCH_MEDIA_MODES?.split(',').map(Number);
+    const only = process.env.BENCH_MEDIA_MODES ? process.env.BENCH_MEDIA_MODES.split(',').map(Number) : null;
     if (only) for (let k = list.length - 1; k >= 0; k--) if (!only.includes(k)) list.splice(k, 1);
+    if (!list.length) throw new Error('no mode to run (BENCH_MEDIA_MODES, BENCH_MEDIA_LIST)');
+    await buildNode();
+    await fill(url, n, rng(7));
     const modes: ModeResult[] = [];
     for (const m of list) modes.push(await underLoad(m, dir, url, jpeg, seconds));
     // Each row against the main-thread row of the same matching (robust or plain).
     const before = (k: number) => {
       const base = list.findIndex((m) => m.env.HASH_THREADS === '0' && m.query === list[k].query);
-      return base < 0 ? Number.NaN : modes[base].ok / modes[base].seconds;
+      return base < 0 ? Number.NaN : modes[base].ok / modes[base].seconds; // no such row in the run: "NaN" in the table
     };
     const second: BenchTable = {
       title: `Media under load: POST /v1/match/media, ${CLIENTS} clients, 1920x1080 JPEG, ${n.toLocaleString('en')} stored PDQ hashes`,

@@ -221,10 +221,20 @@ export class Puller {
     };
     try {
       for (;;) {
-        const batch = await next;
-        const ahead = batch.more && batch.to !== batch.from ? this.fetchVerified(peer, batch.to, prefetch) : null;
-        ahead?.catch(() => {}); // a failure of the batch ahead counts when it is awaited
-        const prepared = await this.prepare(peer, batch, writing?.keys);
+        let batch: VerifiedPull;
+        let ahead: Promise<VerifiedPull> | null;
+        let prepared: PreparedPull | null;
+        try {
+          batch = await next;
+          ahead = batch.more && batch.to !== batch.from ? this.fetchVerified(peer, batch.to, prefetch) : null;
+          ahead?.catch(() => {}); // a failure of the batch ahead counts when it is awaited
+          prepared = await this.prepare(peer, batch, writing?.keys);
+        } catch (e) {
+          // The commit being written comes first: its own failure, or its finding that another
+          // instance applied that batch, is what this drain reports, not the next batch's.
+          if (!(await settle())) return true;
+          throw e;
+        }
         if (!(await settle())) return true;
         if (!prepared) return false;
         const done = this.commit(peer, prepared);

@@ -1,8 +1,8 @@
 /**
- * The helper-thread job protocol: a batch whose base lookups two threads share. Both claim chunks
- * of queries from one shared counter until none are left, so a busy or slow thread just takes fewer.
- * The thread's side is `searchBase`; the Node runtime's helper thread runs it with a scratch of its
- * own.
+ * The helper-thread job protocol: a batch whose base lookups the helper thread claims, in chunks of
+ * queries from one shared counter, until none are left; the owner takes whatever it left (all of
+ * them when the helper was not running). The thread's side is `searchBase`; the Node runtime's
+ * helper thread runs it with a scratch of its own.
  */
 import type { HammingHit } from '../hamming';
 import type { Plan } from './cost';

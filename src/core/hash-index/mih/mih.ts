@@ -53,7 +53,7 @@ const MAX_OVERFLOW_LIMIT = 1 << 18;
 const BULK_CYCLE_MS = 30_000;
 /**
  * A `searchMany` goes to the offload when its modelled cost passes this (ns): a lookup within 56 bits
- * at 1 M hashes (modelled ~2.4 ms, measured ~19 ms), a dozen within 31; a single lookup within 31
+ * at 1 M hashes (modelled ~2.4 ms, measured ~19 ms), thirteen within 31; a single lookup within 31
  * (~40 us) stays here, where a message round trip would cost more than it.
  */
 const OFFLOAD_ABOVE = 500_000;
@@ -184,7 +184,7 @@ export class MultiIndexHashing implements HammingIndex {
    * compaction builds new arrays and growth copies into new ones, so the job reads a consistent
    * base as of the call, never out of bounds. A hash removed meanwhile may still be reported, one
    * added meanwhile may be missed, exactly as if the call had come a moment earlier. Should the
-   * offload fail, this thread looks up the queries it did not claim itself.
+   * offload fail, this thread looks up every query's base itself (the hits the other found are dropped).
    *
    * Why a second thread: a query is bound by random reads (~50 us at 1 M, against ~17 us with the
    * tables in cache), and reordering the lookups of a batch for locality did not pay for its sorting.
@@ -205,7 +205,6 @@ export class MultiIndexHashing implements HammingIndex {
       () => null,
     );
     const hits: HammingHit[][] = Array.from({ length: count }, () => []);
-    const mine = new Uint8Array(count);
     const claimRest = () => {
       for (let claim: ReturnType<typeof claimQueries>; (claim = claimQueries(job)); ) {
         const [from, to] = claim;
@@ -213,7 +212,6 @@ export class MultiIndexHashing implements HammingIndex {
         baseRange(job, from, to, this.scratch).forEach((list, i) => {
           for (const hit of list) hits[from + i].push(hit);
         });
-        mine.fill(1, from, to);
       }
     };
     // The base lookups are the other thread's: this one, the node's main thread, stays free to
@@ -223,15 +221,17 @@ export class MultiIndexHashing implements HammingIndex {
       queryKeys(job.tables, query(q), this.scratch);
       this.overflow.probe(job.tables, query(q), r, plan, this.scratch, hits[q]);
     }
-    let other = await theirs;
+    const other = await theirs;
     // A thread that was not running took nothing: the rest is claimed here.
-    if (other !== null) claimRest();
-    else {
-      // The thread failed: what it claimed is looked up here.
-      other = [];
-      for (let q = 0; q < count; q++) if (!mine[q]) other.push([q, baseRange(job, q, q + 1, this.scratch)[0]]);
+    if (other !== null) {
+      claimRest();
+      for (const [q, list] of other) for (const hit of list) hits[q].push(hit);
+    } else {
+      // The thread failed (this one claimed nothing): every query's base is looked up here.
+      baseRange(job, 0, count, this.scratch).forEach((list, q) => {
+        for (const hit of list) hits[q].push(hit);
+      });
     }
-    for (const [q, list] of other) for (const hit of list) hits[q].push(hit);
     return hits.map(sortHits);
   }
 

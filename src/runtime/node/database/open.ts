@@ -241,7 +241,6 @@ export async function openDatabase(url: string, opts: DatabaseOptions | string =
     // other (the threads start together) must wait for. WAL: readers do not block the writer; a crash
     // mid-batch rolls back cleanly.
     const writerPragmas = [
-      ...(process.env.DATABASE_PAGE_SIZE ? [`PRAGMA page_size = ${Number(process.env.DATABASE_PAGE_SIZE)}`] : []),
       busy,
       'PRAGMA journal_mode = WAL',
       cache(WRITER_CACHE_MB),

@@ -1,11 +1,11 @@
 /**
  * A second thread for large match batches (Node, 2+ cores): through its `offload` option,
- * `MultiIndexHashing` shares each large batch's base lookups with it (both threads claim chunks of
- * queries until none are left), on tables it keeps in SharedArrayBuffers (see `searchMany` there for
- * what stays consistent while the main thread keeps changing the index).
+ * `MultiIndexHashing` gives it each costly batch's base lookups (it claims chunks of queries until
+ * none are left; the main thread takes whatever it left), on tables kept in SharedArrayBuffers (see
+ * `searchMany` there for what stays consistent while the main thread keeps changing the index).
  *
  * The thread starts with `start()` (the node does at start-up) or at the first job. Until it is
- * running, and if it ever fails, it takes no share of a batch: the calling thread does all of it
+ * running, and if it ever fails, it takes none of a batch: the calling thread does all of it
  * (slower, same answers).
  */
 import { availableParallelism } from 'node:os';
