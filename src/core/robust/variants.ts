@@ -11,8 +11,8 @@ import type { HashKernels } from '../kernels';
 import { pdqFromRgba } from '../pdq';
 import { deskew, findSkew, DESKEW_DEFAULTS, type DeskewOptions } from './deskew';
 import { blockhashQualityOf } from './gates';
-import { cropBox, cutBox, downscaleBox, type Box, type Cut, type Rgba } from './image';
-import { SCREENSHOT_DEFAULTS, TRIM_DEFAULTS, trimBorders, trimPhoneBars, type ScreenshotOptions, type TrimOptions } from './trim';
+import { cropBox, cutBox, downscaleBox, type Cut, type Rgba } from './image';
+import { cutSeams, SCREENSHOT_DEFAULTS, TRIM_DEFAULTS, trimBorders, trimPhoneBars, type ScreenshotOptions, type TrimOptions } from './trim';
 
 export interface RobustHash {
   type: 'pdq' | 'blockhash';
@@ -25,12 +25,8 @@ export interface RobustHash {
 
 export interface RobustOptions {
   workingSide: number;
-  /**
-   * Lines of the working copy cut past each band trimBorders found: the line where band and picture
-   * meet is neither (JPEG's blocks ring across it, a resize blends it), and left on the picture it is
-   * a hard edge that PDQ weighs (a one-pixel coloured line beside a white sky moved PDQ by 30 bits).
-   */
-  seam: number;
+  /** Cut the seam between a band and the picture where it looks like the band (trim.ts cutSeams). */
+  seams: boolean;
   /** Crops stored at enrolment, by name. */
   crops: { name: string; cut: Cut }[];
   trim: TrimOptions;
@@ -48,7 +44,7 @@ const centre = (f: number): Cut => ({ l: f, t: f, r: f, b: f });
 
 export const ROBUST_DEFAULTS: RobustOptions = {
   workingSide: 512,
-  seam: 1,
+  seams: true,
   crops: [
     { name: 'crop-c5', cut: centre(0.05) },
     { name: 'crop-c10', cut: centre(0.1) },
@@ -78,16 +74,6 @@ export function hashRegion(img: Rgba, kernels: HashKernels, variant: string, pdq
   return out;
 }
 
-/** The box less `seam` lines on each side where it does not reach the image's edge (a band was cut there). */
-function inside(box: Box, img: Rgba, seam: number): Box {
-  const l = box.left > 0 ? seam : 0;
-  const t = box.top > 0 ? seam : 0;
-  const r = box.left + box.width < img.width ? seam : 0;
-  const b = box.top + box.height < img.height ? seam : 0;
-  if (box.width - l - r < 8 || box.height - t - b < 8) return box;
-  return { left: box.left + l, top: box.top + t, width: box.width - l - r, height: box.height - t - b };
-}
-
 /** The regions both sides compute: inside borders, inside a phone's bars, a small rotation undone. */
 function sharedRegions(work: Rgba, o: RobustOptions): { variant: string; img: Rgba }[] {
   const out: { variant: string; img: Rgba }[] = [];
@@ -96,13 +82,12 @@ function sharedRegions(work: Rgba, o: RobustOptions): { variant: string; img: Rg
     // The post spans the screen's width unless it is taller than the room: then it has margins of
     // the screen's own colour left and right, solid (no noise, no gradient). Only those are cut: a
     // picture at a phone's scale is small, and looser bands ate into its top and bottom.
-    const post = cropBox(work, bars);
-    const inner = trimBorders(post, { ...o.trim, lineTolerance: o.trim.sameTolerance });
-    const sides = inner ? { left: inner.left, top: 0, width: inner.width, height: post.height } : null;
-    out.push({ variant: 'screen', img: sides ? cropBox(post, sides) : post });
+    const inner = trimBorders(cropBox(work, bars), { ...o.trim, lineTolerance: o.trim.sameTolerance });
+    const post = inner ? { ...bars, left: bars.left + inner.left, width: inner.width } : bars;
+    out.push({ variant: 'screen', img: cropBox(work, o.seams ? cutSeams(work, post) : post) });
   }
   const box = trimBorders(work, o.trim);
-  if (box) out.push({ variant: 'trim', img: cropBox(work, inside(box, work, o.seam)) });
+  if (box) out.push({ variant: 'trim', img: cropBox(work, o.seams ? cutSeams(work, box) : box) });
   const skew = findSkew(work, o.deskew);
   if (skew) {
     const back = deskew(work, skew.degrees, o.deskew, skew);
