@@ -7,6 +7,7 @@ import { uniform } from '../../src/core/prng';
 import {
   blockhashQuality,
   cropBox,
+  cutSeams,
   deskew,
   downscaleBox,
   enrolmentVariants,
@@ -14,6 +15,7 @@ import {
   findSkew,
   queryVariants,
   ROBUST_DEFAULTS,
+  TRIM_DEFAULTS,
   trimBorders,
   trimPhoneBars,
   type Rgba,
@@ -139,6 +141,67 @@ describe('trimBorders', () => {
 
   it('leaves a picture without bands alone', () => {
     expect(trimBorders(p)).toBeNull();
+  });
+
+  // The picture's left 40 columns fade slowly (a defocused or hazy edge): each column 0.6 levels from
+  // the one before, its rows varied. The old tolerance (a structured line repeated within 6) took
+  // ten columns for a gradient band's and cut the picture differently from a copy of it.
+  const hazy = (): Rgba => {
+    const img = picture(200, 150, 21);
+    for (let y = 0; y < 150; y++)
+      for (let x = 0; x < 40; x++) {
+        const v = 90 + 60 * Math.sin(y * 0.06) + 0.6 * x;
+        img.rgba.set([Math.round(v), Math.round(v * 0.8), Math.round(255 - v)], (y * 200 + x) * 4);
+      }
+    return img;
+  };
+
+  it('does not take a picture’s smooth edge for a band: a structured line starts one only when repeated within 2 levels', () => {
+    expect(trimBorders(hazy())).toBeNull();
+    expect(trimBorders(hazy(), { ...TRIM_DEFAULTS, repeatTolerance: 6 })).toEqual({ left: 11, top: 0, width: 189, height: 150 });
+    // Letterboxed, the bars are cut to the line and the smooth edge is left whole.
+    expect(trimBorders(onCanvas(hazy(), 200, 250, 0, 50, () => [0, 0, 0]))).toEqual({ left: 0, top: 50, width: 200, height: 150 });
+    // A gradient band's columns are one column: still found.
+    expect(trimBorders(framed((_x, y) => [Math.round(200 - y), Math.round(40 + y / 2), 90]))).toEqual(inner);
+  });
+
+  it('does not take a grainy edge whose colour drifts for a noisy band: a loose band keeps its edge line’s mean colour (within 3, and the noise’s standard error)', () => {
+    const grainy = (): Rgba => {
+      const img = picture(200, 150, 22);
+      const rnd = uniform(23);
+      for (let y = 0; y < 40; y++)
+        for (let x = 0; x < 200; x++) {
+          const n = (rnd() - 0.5) * 20;
+          const v = 100 + 2 * y + n;
+          img.rgba.set([Math.round(v), Math.round(v), Math.round(v + 20)], (y * 200 + x) * 4);
+        }
+      return img;
+    };
+    expect(trimBorders(grainy())).toBeNull();
+    expect(trimBorders(grainy(), { ...TRIM_DEFAULTS, meanTolerance: 255 })?.top).toBeGreaterThan(6);
+  });
+});
+
+describe('cutSeams', () => {
+  it('cuts a line that blends band and picture, and keeps a picture’s own edge line', () => {
+    const p = picture(200, 150, 31);
+    const band = [40, 200, 90];
+    // The picture’s outer lines three parts band colour to one of picture (JPEG’s ringing, a resize’s blending).
+    const blended = onCanvas(p, 240, 190, 20, 20, () => [band[0], band[1], band[2]]);
+    for (let y = 20; y < 170; y++)
+      for (let x = 20; x < 220; x++) {
+        if (x !== 20 && x !== 219 && y !== 20 && y !== 169) continue;
+        const o = (y * 240 + x) * 4;
+        for (let k = 0; k < 3; k++) blended.rgba[o + k] = Math.round((blended.rgba[o + k] + 3 * band[k]) / 4);
+      }
+    const box = { left: 20, top: 20, width: 200, height: 150 };
+    expect(trimBorders(blended)).toEqual(box);
+    expect(cutSeams(blended, box)).toEqual({ left: 21, top: 21, width: 198, height: 148 });
+    // A drawing's dark frame line on a white ground is the drawing's: kept.
+    const framedDrawing = onCanvas(p, 240, 190, 20, 20, (x, y) => (x === 19 || x === 220 || y === 19 || y === 170 ? [0, 0, 0] : [255, 255, 255]));
+    expect(cutSeams(framedDrawing, { left: 19, top: 19, width: 202, height: 152 })).toEqual({ left: 19, top: 19, width: 202, height: 152 });
+    // A box that reaches the image's edges has no seam.
+    expect(cutSeams(p, { left: 0, top: 0, width: 200, height: 150 })).toEqual({ left: 0, top: 0, width: 200, height: 150 });
   });
 });
 
@@ -267,6 +330,7 @@ describe('variants', () => {
     const framed = onCanvas(p, 460, 360, 30, 30, () => [255, 255, 255]);
     const q = queryVariants(framed.rgba, framed.width, framed.height, kernels);
     expect(q.map((h) => `${h.variant}/${h.type}`)).toEqual(['trim/pdq', 'trim/blockhash', 'centre/pdq']);
-    expect(hammingHex(q[0].value, pdq(p))).toBeLessThanOrEqual(10);
+    // Cut to the line: the band meets the picture without a blended seam here.
+    expect(q[0].value).toBe(pdq(p));
   });
 });

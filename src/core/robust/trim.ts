@@ -17,6 +17,17 @@ export interface TrimOptions {
   structureTolerance: number;
   sameTolerance: number;
   /**
+   * A structured edge line (not uniform) starts a band only when the lines after it repeat it within
+   * this (the columns of a vertical gradient band are one column, to JPEG's noise); the smooth edge
+   * of a picture (a defocused or hazy border, a motion blur) changes a little with every line.
+   */
+  repeatTolerance: number;
+  /**
+   * A loose band's lines keep the edge line's mean colour within this, plus four standard errors of
+   * the lines' own noise (noise averages out along a line; a picture's grainy edge drifts in colour).
+   */
+  meanTolerance: number;
+  /**
    * A band whose edge line is uniform (its pixels' mean deviation from the line's mean at most
    * `uniformDeviation`) and repeated by the next line (within `uniformStep`) is a solid or graded
    * band: it goes on through lines that repeat the edge line (`sameTolerance`) or are uniform and
@@ -38,6 +49,8 @@ export const TRIM_DEFAULTS: TrimOptions = {
   lineTolerance: 24,
   structureTolerance: 20,
   sameTolerance: 6,
+  repeatTolerance: 2,
+  meanTolerance: 3,
   uniformDeviation: 2.5,
   uniformStep: 3,
   minBand: 0.03,
@@ -76,6 +89,13 @@ function lineDeviation(px: Uint8Array, l: Line): number {
   return d / (3 * l.count);
 }
 
+/** The mean of channel k (0..2) along a line. */
+function lineMean(px: Uint8Array, l: Line, k: number): number {
+  let sum = 0;
+  for (let i = 0, p = l.start + k; i < l.count; i++, p += l.step) sum += px[p];
+  return sum / l.count;
+}
+
 /** The spread (max - min) of the mean grey level of the line's segments. */
 function lineStructure(px: Uint8Array, l: Line): number {
   // 16 segments, each of at least 16 pixels (so that noise averages out on a short line too).
@@ -97,7 +117,7 @@ function lineStructure(px: Uint8Array, l: Line): number {
 /** Whether the lines next to a structured edge line repeat it (the columns of a vertical gradient). */
 function alike(img: Rgba, line: (i: number) => Line, minLines: number, o: TrimOptions): boolean {
   const k = Math.max(2, Math.ceil(minLines));
-  for (let i = 1; i < k; i++) if (lineDiff(img.rgba, line(i), line(0)) > o.sameTolerance) return false;
+  for (let i = 1; i < k; i++) if (lineDiff(img.rgba, line(i), line(0)) > o.repeatTolerance) return false;
   return true;
 }
 
@@ -113,6 +133,15 @@ function bandDepth(img: Rgba, size: number, line: (i: number) => Line, o: TrimOp
   const uniform = (l: Line) => lineDeviation(img.rgba, l) <= o.uniformDeviation;
   const solid = strict && size > 1 && uniform(edge) && lineDiff(img.rgba, line(1), edge) <= o.uniformStep;
   const max = Math.floor(size * (strict ? o.maxSolidBand : o.maxBand));
+  // A loose band keeps its edge line's colour: a line drifts when its mean colour is further from the
+  // edge line's than meanTolerance plus four standard errors of the two lines' noise.
+  const edgeMean = [0, 1, 2].map((k) => lineMean(img.rgba, edge, k));
+  const edgeDev = lineDeviation(img.rgba, edge);
+  const drifts = (l: Line) => {
+    const dev = lineDeviation(img.rgba, l);
+    const slack = o.meanTolerance + (4 * 1.25 * Math.sqrt(dev * dev + edgeDev * edgeDev)) / Math.sqrt(l.count);
+    return edgeMean.some((m, k) => Math.abs(lineMean(img.rgba, l, k) - m) > slack);
+  };
   let n = 0;
   while (n < max) {
     const l = line(n);
@@ -121,8 +150,8 @@ function bandDepth(img: Rgba, size: number, line: (i: number) => Line, o: TrimOp
     } else {
       const d = lineDiff(img.rgba, l, edge);
       if (strict) {
-        if (d > o.sameTolerance && !(solid && uniform(l) && lineDiff(img.rgba, l, line(n - 1)) <= o.uniformStep)) break;
-      } else if (d > o.lineTolerance || (d > o.sameTolerance && lineStructure(img.rgba, l) > o.structureTolerance)) break;
+        if (!solid ? d > o.repeatTolerance : d > o.sameTolerance && !(uniform(l) && lineDiff(img.rgba, l, line(n - 1)) <= o.uniformStep)) break;
+      } else if (d > o.lineTolerance || (d > o.sameTolerance && lineStructure(img.rgba, l) > o.structureTolerance) || drifts(l)) break;
     }
     n++;
   }
@@ -218,4 +247,30 @@ export function trimPhoneBars(img: Rgba, o: ScreenshotOptions = SCREENSHOT_DEFAU
   }
   if (best.height < img.height * o.minPost || best.height > img.height * o.maxPost) return null;
   return { left: 0, top: best.top, width: img.width, height: best.height };
+}
+
+/**
+ * The box less its seams: on each side where a band was cut (the box does not reach the image's
+ * edge), the box's first line is cut too when it looks more like the band's last line outside the
+ * box than like the next line in. That is where JPEG's blocks and resizing blend band and picture; a
+ * coloured line left beside a white sky moved PDQ by 30 bits. A line of the picture itself (the thin
+ * frame of a drawing on a white ground) looks like the picture and is kept.
+ */
+export function cutSeams(img: Rgba, box: Box): Box {
+  const { left, top, width, height } = box;
+  if (width < 10 || height < 10) return box;
+  const right = left + width - 1;
+  const bottom = top + height - 1;
+  const seam = (outside: Line, first: Line, next: Line) => lineDiff(img.rgba, first, outside) < lineDiff(img.rgba, first, next);
+  const l = left > 0 && seam(colLine(img, left - 1, top, bottom + 1), colLine(img, left, top, bottom + 1), colLine(img, left + 1, top, bottom + 1)) ? 1 : 0;
+  const r =
+    right < img.width - 1 && seam(colLine(img, right + 1, top, bottom + 1), colLine(img, right, top, bottom + 1), colLine(img, right - 1, top, bottom + 1))
+      ? 1
+      : 0;
+  const t = top > 0 && seam(rowLine(img, top - 1, left, right + 1), rowLine(img, top, left, right + 1), rowLine(img, top + 1, left, right + 1)) ? 1 : 0;
+  const b =
+    bottom < img.height - 1 && seam(rowLine(img, bottom + 1, left, right + 1), rowLine(img, bottom, left, right + 1), rowLine(img, bottom - 1, left, right + 1))
+      ? 1
+      : 0;
+  return { left: left + l, top: top + t, width: width - l - r, height: height - t - b };
 }

@@ -12,7 +12,7 @@ import { pdqFromRgba } from '../pdq';
 import { deskew, findSkew, DESKEW_DEFAULTS, type DeskewOptions } from './deskew';
 import { blockhashQualityOf } from './gates';
 import { cropBox, cutBox, downscaleBox, type Cut, type Rgba } from './image';
-import { SCREENSHOT_DEFAULTS, TRIM_DEFAULTS, trimBorders, trimPhoneBars, type ScreenshotOptions, type TrimOptions } from './trim';
+import { cutSeams, SCREENSHOT_DEFAULTS, TRIM_DEFAULTS, trimBorders, trimPhoneBars, type ScreenshotOptions, type TrimOptions } from './trim';
 
 export interface RobustHash {
   type: 'pdq' | 'blockhash';
@@ -25,6 +25,8 @@ export interface RobustHash {
 
 export interface RobustOptions {
   workingSide: number;
+  /** Cut the seam between a band and the picture where it looks like the band (trim.ts cutSeams). */
+  seams: boolean;
   /** Crops stored at enrolment, by name. */
   crops: { name: string; cut: Cut }[];
   trim: TrimOptions;
@@ -42,6 +44,7 @@ const centre = (f: number): Cut => ({ l: f, t: f, r: f, b: f });
 
 export const ROBUST_DEFAULTS: RobustOptions = {
   workingSide: 512,
+  seams: true,
   crops: [
     { name: 'crop-c5', cut: centre(0.05) },
     { name: 'crop-c10', cut: centre(0.1) },
@@ -79,13 +82,12 @@ function sharedRegions(work: Rgba, o: RobustOptions): { variant: string; img: Rg
     // The post spans the screen's width unless it is taller than the room: then it has margins of
     // the screen's own colour left and right, solid (no noise, no gradient). Only those are cut: a
     // picture at a phone's scale is small, and looser bands ate into its top and bottom.
-    const post = cropBox(work, bars);
-    const inner = trimBorders(post, { ...o.trim, lineTolerance: o.trim.sameTolerance });
-    const sides = inner ? { left: inner.left, top: 0, width: inner.width, height: post.height } : null;
-    out.push({ variant: 'screen', img: sides ? cropBox(post, sides) : post });
+    const inner = trimBorders(cropBox(work, bars), { ...o.trim, lineTolerance: o.trim.sameTolerance });
+    const post = inner ? { ...bars, left: bars.left + inner.left, width: inner.width } : bars;
+    out.push({ variant: 'screen', img: cropBox(work, o.seams ? cutSeams(work, post) : post) });
   }
   const box = trimBorders(work, o.trim);
-  if (box) out.push({ variant: 'trim', img: cropBox(work, box) });
+  if (box) out.push({ variant: 'trim', img: cropBox(work, o.seams ? cutSeams(work, box) : box) });
   const skew = findSkew(work, o.deskew);
   if (skew) {
     const back = deskew(work, skew.degrees, o.deskew, skew);
