@@ -106,7 +106,7 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
     rows,
     notes: [
       `The ${files.length} images of the PDQ conformance set's bridge-mods folder, each hashed (decode included) and matched through the services, rounds interleaved; medians. Budget: robust ≤ 3 × plain.`,
-      'Matching: the index lookups and the rules after the hashes are known (services matchParsed, matchImageRobustly), the part of a query that runs on the main thread (the hashes run in the hash pool); a batch whose modelled cost is large is shared with the match helper thread, as in the node.',
+      'Matching: the index lookups and the rules after the hashes are known (services matchParsed, matchImageRobustly), the part of a query that runs on the main thread (the hashes run in the hash pool); a batch whose modelled cost passes 0.5 ms is looked up by the match helper thread, as in the node.',
       'A share stores about 10 PDQ hashes an image (whole, regions, 9 crops) and 1 to 4 blockhash hashes (whole, regions), so N stored PDQ hashes stand for about N / 10 shared images.',
       `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
     ],

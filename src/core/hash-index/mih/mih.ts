@@ -205,14 +205,13 @@ export class MultiIndexHashing implements HammingIndex {
       () => null,
     );
     const hits: HammingHit[][] = Array.from({ length: count }, () => []);
+    // Added one by one, not spread into: a list can hold more hits than a call takes arguments.
+    const addFrom = (from: number, lists: HammingHit[][]) =>
+      lists.forEach((list, i) => {
+        for (const hit of list) hits[from + i].push(hit);
+      });
     const claimRest = () => {
-      for (let claim: ReturnType<typeof claimQueries>; (claim = claimQueries(job)); ) {
-        const [from, to] = claim;
-        // Added one by one, not spread into: a list can hold more hits than a call takes arguments.
-        baseRange(job, from, to, this.scratch).forEach((list, i) => {
-          for (const hit of list) hits[from + i].push(hit);
-        });
-      }
+      for (let claim: ReturnType<typeof claimQueries>; (claim = claimQueries(job)); ) addFrom(claim[0], baseRange(job, claim[0], claim[1], this.scratch));
     };
     // The base lookups are the other thread's: this one, the node's main thread, stays free to
     // answer other requests (under a robust image load on 2 cores, sharing them held it for ~14 ms
@@ -228,9 +227,7 @@ export class MultiIndexHashing implements HammingIndex {
       for (const [q, list] of other) for (const hit of list) hits[q].push(hit);
     } else {
       // The thread failed (this one claimed nothing): every query's base is looked up here.
-      baseRange(job, 0, count, this.scratch).forEach((list, q) => {
-        for (const hit of list) hits[q].push(hit);
-      });
+      addFrom(0, baseRange(job, 0, count, this.scratch));
     }
     return hits.map(sortHits);
   }
