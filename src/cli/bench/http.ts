@@ -37,6 +37,24 @@ function flip(hex: string, n: number, rnd: () => number): string {
 /** N hashes: half unrelated, half clusters of near-duplicates; written straight into the tables. */
 export async function fill(url: string, n: number, rnd: () => number): Promise<string[]> {
   const { client, close } = await openDatabase(url);
+  try {
+    return await fillTables((stmts) => client.batch(stmts, 'write'), n, rnd);
+  } finally {
+    await close();
+  }
+}
+
+/**
+ * The rows of `fill` through any connection's batch: the tables and columns it writes (hashes: id,
+ * type, value, origin, status, created_at, updated_at; contributions: hash_id, contributor, labels,
+ * created_at, updated_at) are the same since the first round's schema, so the media-load bench also
+ * fills the database of the code before issue 13 with it.
+ */
+export async function fillTables(
+  batch: (stmts: { sql: string; args: (string | number)[] }[]) => Promise<unknown>,
+  n: number,
+  rnd: () => number,
+): Promise<string[]> {
   const sample: string[] = [];
   const now = Date.now();
   const labels = JSON.stringify(['attack-footage']);
@@ -65,9 +83,8 @@ export async function fill(url: string, n: number, rnd: () => number): Promise<s
         args: cargs,
       });
     }
-    await client.batch(stmts, 'write');
+    await batch(stmts);
   }
-  await close();
   return sample;
 }
 

@@ -5,17 +5,21 @@
  *    sha256) on the calling thread, and the same through the hash pool (a job's latency, the
  *    pixels moved to a thread).
  * 2. A real node process (dist/, as `npm start` runs it) on a database of N stored PDQ hashes
- *    (default 1 M): 16 clients post the JPEG to /v1/match/media for D seconds, once with the
- *    hashes on the main thread (HASH_THREADS=0: the code before the pool), then with the pool and
- *    its knobs (HASH_THREAD_NICE, IMAGE_CONCURRENCY), then plain matching (?robust=false) with and
- *    without the pool; meanwhile GET /health and a single-hash POST /v1/match are timed from a
- *    process of their own, and the node's peak resident set is read (VmHWM).
+ *    (default 1 M): 16 clients post the JPEG to /v1/match/media for D seconds: first to the code
+ *    before issue 13 (commit c001d56, a node of its own on a database of its own schema with the
+ *    same kind of N hashes: ./before.ts), then to today's with the hashes on the main thread
+ *    (HASH_THREADS=0), with the pool and its knobs (HASH_THREAD_NICE, IMAGE_CONCURRENCY), then plain
+ *    matching (?robust=false) with and without the pool; meanwhile GET /health and a single-hash
+ *    POST /v1/match are timed from a process of their own, and the node's peak resident set is read
+ *    (VmHWM).
  *
  *   npm run bench -- --only media-load            # 1 M hashes, 30 s a mode
  *   npm run bench -- --only media-load --quick    # 100 k hashes, 8 s a mode
  *   BENCH_MEDIA_MODES=0,1 npm run bench -- --only media-load      # some of the modes (their places in the list)
  *   BENCH_MEDIA_LIST='[{"label":"a","env":{"HASH_THREAD_NICE":"0"}},{"label":"b","env":{}}]' ...   # modes of your own
  *   BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' ...     # arguments to the node's command line
+ *   BENCH_MEDIA_BEFORE=<commit> ... (default c001d56), or =none   # the code of the "before" row
+ *   BENCH_MEDIA_LIST='[{"label":"before","before":true}, ...]'    # a mode of your own on the code before
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -32,6 +36,7 @@ import { nodeDigester } from '../../runtime/node/digest';
 import { HashPool } from '../../runtime/node/hash-pool';
 import { SharpImageDecoder } from '../../runtime/node/image';
 import { buildNode } from '../build';
+import { BEFORE_ISSUE_13, type BeforeCode, beforeArgs, fillBefore, prepareBefore } from './before';
 import { fill, waitReady } from './http';
 import { syntheticJpeg } from './synthetic';
 import type { BenchTable } from './types';
@@ -221,17 +226,27 @@ async function probeProcess(base: string, authorization: string, matchBody: stri
   return parsed;
 }
 
-/** A mode of the load run: the node's settings, and the query of the uploads (robust=false: the plain hashes). */
+/**
+ * A mode of the load run: the node's settings, the query of the uploads (robust=false: the plain
+ * hashes), and whether it is the code before issue 13 (its own node and database) or today's.
+ */
 interface Mode {
   label: string;
   env: Record<string, string>;
   query?: string;
+  before?: boolean;
+}
+
+/** Where a mode's node comes from: today's build on `url`, or the code before on its own database. */
+interface Nodes {
+  url: string;
+  before?: { code: BeforeCode; url: string };
 }
 
 async function underLoad(
-  { label, env: extraEnv, query = '' }: Mode,
+  { label, env: extraEnv, query = '', before }: Mode,
   dir: string,
-  url: string,
+  nodes: Nodes,
   jpeg: Uint8Array<ArrayBuffer>,
   seconds: number,
 ): Promise<ModeResult> {
@@ -239,13 +254,15 @@ async function underLoad(
   const base = `http://127.0.0.1:${port}`;
   const started = Date.now();
   const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/main.node.js')], {
+  if (before && !nodes.before) throw new Error('a mode on the code before, without that code');
+  const args = before && nodes.before ? beforeArgs(nodes.before.code, 'src/main.node.ts') : [...nodeArgs, join(ROOT, 'dist/main.node.js')];
+  const child = spawn(process.execPath, args, {
     cwd: dir,
     env: {
       ...process.env,
       PORT: String(port),
       HOST: '127.0.0.1',
-      DATABASE_URL: url,
+      DATABASE_URL: before && nodes.before ? nodes.before.url : nodes.url,
       PUBLIC_URL: base,
       DEV_AUTH: '1',
       NODE_ENV: 'development',
@@ -317,7 +334,13 @@ export async function run(opts: { quick: boolean; sizes?: number[] }): Promise<B
   const url = `file:${join(dir, 'node.db')}`;
   try {
     const cores = availableParallelism();
+    const beforeCommit = process.env.BENCH_MEDIA_BEFORE ?? BEFORE_ISSUE_13;
     const list: Mode[] = [
+      {
+        label: `the code before issue 13 (${beforeCommit}): PDQ, blockhash-core, md5, sha256 on the main thread; the image as sent`,
+        env: {},
+        before: true,
+      },
       { label: 'hashes on the main thread (HASH_THREADS=0)', env: { HASH_THREADS: '0' } },
       { label: `hash pool (default: ${cores} threads at nice +10, IMAGE_CONCURRENCY=${Math.max(2, cores)})`, env: {} },
       { label: "hash pool, its threads at the process's priority (HASH_THREAD_NICE=0)", env: { HASH_THREAD_NICE: '0' } },
@@ -333,21 +356,36 @@ export async function run(opts: { quick: boolean; sizes?: number[] }): Promise<B
     }
     const only = process.env.BENCH_MEDIA_MODES ? process.env.BENCH_MEDIA_MODES.split(',').map(Number) : null;
     if (only) for (let k = list.length - 1; k >= 0; k--) if (!only.includes(k)) list.splice(k, 1);
+    const beforeNote: string[] = [];
+    const nodes: Nodes = { url };
+    if (beforeCommit === 'none') for (let k = list.length - 1; k >= 0; k--) if (list[k].before) list.splice(k, 1);
+    if (list.some((m) => m.before)) {
+      try {
+        const code = await prepareBefore(beforeCommit);
+        nodes.before = { code, url: `file:${join(dir, 'before.db')}` };
+        await fillBefore(code, nodes.before.url, n, rng(7));
+      } catch (e) {
+        // Today's figures are still worth having: the row goes, and the note says why.
+        for (let k = list.length - 1; k >= 0; k--) if (list[k].before) list.splice(k, 1);
+        beforeNote.push(`No row for the code before issue 13: ${(e as Error).message}`);
+      }
+    }
     if (!list.length) throw new Error('no mode to run (BENCH_MEDIA_MODES, BENCH_MEDIA_LIST)');
     await buildNode();
     await fill(url, n, rng(7));
     const modes: ModeResult[] = [];
-    for (const m of list) modes.push(await underLoad(m, dir, url, jpeg, seconds));
-    // Each row against the main-thread row of the same matching (robust or plain).
-    const before = (k: number) => {
-      const base = list.findIndex((m) => m.env.HASH_THREADS === '0' && m.query === list[k].query);
-      return base < 0 ? Number.NaN : modes[base].ok / modes[base].seconds; // no such row in the run: "NaN" in the table
-    };
+    for (const m of list) modes.push(await underLoad(m, dir, nodes, jpeg, seconds));
+    const rate = (k: number) => (k < 0 ? Number.NaN : modes[k].ok / modes[k].seconds); // no such row in the run: "NaN" in the table
+    // Each row against the main-thread row of today's code with the same matching (robust or plain),
+    // and against the code before issue 13.
+    const mainThread = (k: number) => rate(list.findIndex((m) => !m.before && m.env.HASH_THREADS === '0' && m.query === list[k].query));
+    const beforeRate = rate(list.findIndex((m) => m.before));
     const second: BenchTable = {
       title: `Media under load: POST /v1/match/media, ${CLIENTS} clients, 1920x1080 JPEG, ${n.toLocaleString('en')} stored PDQ hashes`,
       columns: [
         'mode',
         'answers/s (200)',
+        'x before issue 13',
         'x main thread (same matching)',
         'p50 (ms)',
         'p99 (ms)',
@@ -362,7 +400,8 @@ export async function run(opts: { quick: boolean; sizes?: number[] }): Promise<B
       rows: modes.map((m, k) => [
         m.label,
         (m.ok / m.seconds).toFixed(1),
-        (m.ok / m.seconds / before(k)).toFixed(2),
+        (m.ok / m.seconds / beforeRate).toFixed(2),
+        list[k].before ? '' : (m.ok / m.seconds / mainThread(k)).toFixed(2),
         ms(m.p50),
         ms(m.p99),
         m.busy,
@@ -375,6 +414,8 @@ export async function run(opts: { quick: boolean; sizes?: number[] }): Promise<B
       ]),
       notes: [
         `${seconds} s a mode after 2 s of warm-up, one after the other in this run, on the same database; the clients run in the bench's process, the probes in one of their own, on the same machine (they share its ${cores} cores with the node). IMAGE_QUEUE=${CLIENTS} so every client's upload is admitted; IMAGE_CONCURRENCY at its default (the core count, at least 2) but where the mode says. The uploads are matched robustly (the route's default: dihedral variants and regions, core/robust) but in the plain rows (?robust=false: the image as sent). DEV_AUTH (no token checks).`,
+        `The code before issue 13 (${beforeCommit}, the first round's last commit, on which the issue measured its "before"): a node of its own from that commit's sources and lockfile (src/cli/bench/before.ts, kept in .bench-cache/), on a database of its own schema filled with the same kind of ${n.toLocaleString('en')} PDQ hashes; its /v1/match/media hashes PDQ, blockhash (blockhash-core), md5 and sha256 on the main thread with no bound on the decodes at once, and matches the image as sent (it had no robust matching). "x main thread": today's code with HASH_THREADS=0 and the same matching.`,
+        ...beforeNote,
         "Probes: GET /health and POST /v1/match with one PDQ hash, each one after another with 50 ms between, for the whole run, from a process of their own (not the clients'). Peak RSS: the node process's VmHWM (its start, with the index load, included); idle: VmRSS once ready. Load avg: the machine's 1-minute load average as the mode ended (this process, the node and anything else running).",
       ],
     };
