@@ -3,7 +3,7 @@
  * after" in one run (issue 13 item 7: the media-load bench's requests per second before the hash
  * pool). The commit's tree comes out of this repository's history (`git archive`), gets its own
  * packages from its own lockfile (`npm ci --omit=dev`: the versions it was measured with), and is
- * kept in `.bench-cache/before-<commit>/` (ignored by git) for the next run. Its database is made by
+ * kept in `.bench-cache/before-<sha>/` (ignored by git) for the next run. Its database is made by
  * its own migrations and filled by the same rows as today's (`fillTables`); it runs from its
  * sources with its own tsx, as its `npm start` did.
  *
@@ -23,12 +23,14 @@ const run = promisify(execFile);
 
 /**
  * The last commit of the first round (2026-11-21), on which issue 13 measured its "before" (4.7
- * answers/s): PDQ, blockhash-core's blockhash, md5 and sha256 on the main thread, no bound on the
- * decodes at once, and `/v1/match/media` matching the image as sent (no robust variants).
+ * answers/s, with a 3000x2000 JPEG): PDQ, blockhash-core's blockhash, md5 and sha256 on the main
+ * thread, no bound on the decodes at once, and `/v1/match/media` matching the image as sent (no
+ * robust variants).
  */
 export const BEFORE_ISSUE_13 = 'c001d56';
 
 export interface BeforeCode {
+  /** The full commit id. */
   commit: string;
   dir: string;
 }
@@ -39,8 +41,22 @@ const open = await openDatabase(process.argv[2]);
 open.close();
 `;
 
-/** The old tree, unpacked and installed once. Throws with the step that failed. */
-export async function prepareBefore(commit: string): Promise<BeforeCode> {
+/** What a failed command said: the first line of its standard error that says something. */
+function said(e: unknown): string {
+  const stderr = String((e as { stderr?: string }).stderr ?? '')
+    .split('\n')
+    .map((l) => l.trim());
+  return stderr.find((l) => /error|fatal/i.test(l)) ?? stderr.find(Boolean) ?? (e as Error).message.split('\n')[0];
+}
+
+/** The old tree, unpacked and installed once. Throws with the step that failed and what it said. */
+export async function prepareBefore(name: string): Promise<BeforeCode> {
+  let commit: string;
+  try {
+    commit = (await run('git', ['-C', ROOT, 'rev-parse', '--verify', '--end-of-options', `${name}^{commit}`])).stdout.trim();
+  } catch (e) {
+    throw new Error(`${JSON.stringify(name)} is not a commit of this clone's history (a shallow clone?): ${said(e)}`);
+  }
   const dir = join(ROOT, '.bench-cache', `before-${commit}`);
   if (!existsSync(join(dir, '.ready'))) {
     rmSync(dir, { recursive: true, force: true });
@@ -50,18 +66,23 @@ export async function prepareBefore(commit: string): Promise<BeforeCode> {
       await run('git', ['-C', ROOT, 'archive', '--format=tar', '-o', tar, commit]);
       await run('tar', ['-xf', tar, '-C', dir]);
     } catch (e) {
-      throw new Error(`could not take commit ${commit} out of this clone's history (a shallow clone?): ${(e as Error).message.split('\n')[0]}`);
+      throw new Error(`could not unpack commit ${commit}: ${said(e)}`);
     } finally {
       rmSync(tar, { force: true });
     }
     try {
       await run('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, maxBuffer: 16 << 20 });
     } catch (e) {
-      throw new Error(`npm ci of commit ${commit} failed (npm's registry out of reach?): ${(e as Error).message.split('\n')[0]}`);
+      throw new Error(`npm ci of commit ${commit} failed: ${said(e)}`);
     }
-    writeFileSync(join(dir, 'bench-migrate.mts'), MIGRATE);
+    // The tree sits inside this repository: a package missing there would be found in today's
+    // node_modules, above it, and the "before" would run today's decoder or driver.
+    for (const pkg of ['sharp', '@libsql/client', 'tsx']) {
+      if (!existsSync(join(dir, 'node_modules', pkg, 'package.json'))) throw new Error(`npm ci of commit ${commit} did not install ${pkg}`);
+    }
     writeFileSync(join(dir, '.ready'), `${new Date().toISOString()}\n`);
   }
+  writeFileSync(join(dir, 'bench-migrate.mts'), MIGRATE);
   return { commit, dir };
 }
 
@@ -77,11 +98,7 @@ export async function fillBefore(code: BeforeCode, url: string, n: number, rnd: 
   try {
     await run(process.execPath, [...beforeArgs(code, 'bench-migrate.mts'), url], { cwd: code.dir });
   } catch (e) {
-    const why =
-      String((e as { stderr?: string }).stderr ?? '')
-        .split('\n')
-        .find((l) => /Error/.test(l)) ?? (e as Error).message.split('\n')[0];
-    throw new Error(`the migrations of commit ${code.commit} failed: ${why}`);
+    throw new Error(`the migrations of commit ${code.commit} failed: ${said(e)}`);
   }
   const client = createClient({ url });
   try {

@@ -88,8 +88,9 @@ export async function fillTables(
   return sample;
 }
 
-export async function waitReady(base: string, started: number, timeoutMs = 120_000): Promise<number> {
+export async function waitReady(base: string, started: number, timeoutMs = 120_000, gone: () => boolean = () => false): Promise<number> {
   for (;;) {
+    if (gone()) throw new Error('the node exited before it was ready');
     try {
       const r = await fetch(`${base}/health`);
       if (r.status === 200) return Date.now() - started;

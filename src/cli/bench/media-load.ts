@@ -15,7 +15,7 @@
  *
  *   npm run bench -- --only media-load            # 1 M hashes, 30 s a mode
  *   npm run bench -- --only media-load --quick    # 100 k hashes, 8 s a mode
- *   BENCH_MEDIA_MODES=0,1 npm run bench -- --only media-load      # some of the modes (their places in the list)
+ *   BENCH_MEDIA_MODES=0,2 npm run bench -- --only media-load      # some of the modes (their places in the list: 0 the code before, 1 main thread, 2 pool, ...)
  *   BENCH_MEDIA_LIST='[{"label":"a","env":{"HASH_THREAD_NICE":"0"}},{"label":"b","env":{}}]' ...   # modes of your own
  *   BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' ...     # arguments to the node's command line
  *   BENCH_MEDIA_BEFORE=<commit> ... (default c001d56), or =none   # the code of the "before" row
@@ -255,7 +255,7 @@ async function underLoad(
   const started = Date.now();
   const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   if (before && !nodes.before) throw new Error('a mode on the code before, without that code');
-  const args = before && nodes.before ? beforeArgs(nodes.before.code, 'src/main.node.ts') : [...nodeArgs, join(ROOT, 'dist/main.node.js')];
+  const args = [...nodeArgs, ...(before && nodes.before ? beforeArgs(nodes.before.code, 'src/main.node.ts') : [join(ROOT, 'dist/main.node.js')])];
   const child = spawn(process.execPath, args, {
     cwd: dir,
     env: {
@@ -276,8 +276,12 @@ async function underLoad(
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code, signal) => reject(new Error(`the node of mode "${label}" exited (${signal ?? `code ${code}`}) before it was ready`))),
+  );
+  exited.catch(() => {}); // only read while waiting for the node to be ready
   try {
-    await waitReady(base, started, 300_000);
+    await Promise.race([waitReady(base, started, 300_000, () => child.exitCode !== null || child.signalCode !== null), exited]);
     const pid = child.pid ?? 0;
     const auth = { authorization: 'Dev bench-partner partner' };
     const post = () => fetch(`${base}/v1/match/media${query}`, { method: 'POST', headers: { ...auth, 'content-type': 'image/jpeg' }, body: jpeg });
@@ -315,8 +319,11 @@ async function underLoad(
     if (!r) throw new Error('no figures');
     return { label, ...r, idleMb, peakMb: statusKb(pid, 'VmHWM') / 1024, load: loadavg()[0] };
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    if (child.exitCode === null && child.signalCode === null) {
+      const gone = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await gone;
+    }
   }
 }
 
@@ -335,9 +342,12 @@ export async function run(opts: { quick: boolean; sizes?: number[] }): Promise<B
   try {
     const cores = availableParallelism();
     const beforeCommit = process.env.BENCH_MEDIA_BEFORE ?? BEFORE_ISSUE_13;
+    const theIssues = beforeCommit === BEFORE_ISSUE_13;
     const list: Mode[] = [
       {
-        label: `the code before issue 13 (${beforeCommit}): PDQ, blockhash-core, md5, sha256 on the main thread; the image as sent`,
+        label: theIssues
+          ? `the code before issue 13 (${beforeCommit}): PDQ, blockhash-core, md5, sha256 on the main thread; the image as sent`
+          : `the code at ${beforeCommit}`,
         env: {},
         before: true,
       },
@@ -367,15 +377,25 @@ export async function run(opts: { quick: boolean; sizes?: number[] }): Promise<B
       } catch (e) {
         // Today's figures are still worth having: the row goes, and the note says why.
         for (let k = list.length - 1; k >= 0; k--) if (list[k].before) list.splice(k, 1);
-        beforeNote.push(`No row for the code before issue 13: ${(e as Error).message}`);
+        beforeNote.push(`No row for the code at ${beforeCommit}: ${(e as Error).message}`);
       }
     }
     if (!list.length) throw new Error('no mode to run (BENCH_MEDIA_MODES, BENCH_MEDIA_LIST)');
     await buildNode();
     await fill(url, n, rng(7));
     const modes: ModeResult[] = [];
-    for (const m of list) modes.push(await underLoad(m, dir, nodes, jpeg, seconds));
-    const rate = (k: number) => (k < 0 ? Number.NaN : modes[k].ok / modes[k].seconds); // no such row in the run: "NaN" in the table
+    for (const m of [...list]) {
+      try {
+        modes.push(await underLoad(m, dir, nodes, jpeg, seconds));
+      } catch (e) {
+        // The old tree is the likelier to fail (run from its sources); its row goes with a note.
+        if (!m.before) throw e;
+        list.splice(list.indexOf(m), 1);
+        beforeNote.push(`No row for the code at ${beforeCommit}: ${(e as Error).message}`);
+      }
+    }
+    const rate = (k: number) => (k < 0 ? Number.NaN : modes[k].ok / modes[k].seconds);
+    const ratio = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a'); // no such row in the run
     // Each row against the main-thread row of today's code with the same matching (robust or plain),
     // and against the code before issue 13.
     const mainThread = (k: number) => rate(list.findIndex((m) => !m.before && m.env.HASH_THREADS === '0' && m.query === list[k].query));
@@ -385,7 +405,7 @@ export async function run(opts: { quick: boolean; sizes?: number[] }): Promise<B
       columns: [
         'mode',
         'answers/s (200)',
-        'x before issue 13',
+        theIssues ? 'x before issue 13' : `x ${beforeCommit}`,
         'x main thread (same matching)',
         'p50 (ms)',
         'p99 (ms)',
@@ -400,8 +420,8 @@ export async function run(opts: { quick: boolean; sizes?: number[] }): Promise<B
       rows: modes.map((m, k) => [
         m.label,
         (m.ok / m.seconds).toFixed(1),
-        (m.ok / m.seconds / beforeRate).toFixed(2),
-        list[k].before ? '' : (m.ok / m.seconds / mainThread(k)).toFixed(2),
+        ratio(m.ok / m.seconds / beforeRate),
+        list[k].before ? '' : ratio(m.ok / m.seconds / mainThread(k)),
         ms(m.p50),
         ms(m.p99),
         m.busy,
@@ -413,8 +433,10 @@ export async function run(opts: { quick: boolean; sizes?: number[] }): Promise<B
         m.load.toFixed(1),
       ]),
       notes: [
-        `${seconds} s a mode after 2 s of warm-up, one after the other in this run, on the same database; the clients run in the bench's process, the probes in one of their own, on the same machine (they share its ${cores} cores with the node). IMAGE_QUEUE=${CLIENTS} so every client's upload is admitted; IMAGE_CONCURRENCY at its default (the core count, at least 2) but where the mode says. The uploads are matched robustly (the route's default: dihedral variants and regions, core/robust) but in the plain rows (?robust=false: the image as sent). DEV_AUTH (no token checks).`,
-        `The code before issue 13 (${beforeCommit}, the first round's last commit, on which the issue measured its "before"): a node of its own from that commit's sources and lockfile (src/cli/bench/before.ts, kept in .bench-cache/), on a database of its own schema filled with the same kind of ${n.toLocaleString('en')} PDQ hashes; its /v1/match/media hashes PDQ, blockhash (blockhash-core), md5 and sha256 on the main thread with no bound on the decodes at once, and matches the image as sent (it had no robust matching). "x main thread": today's code with HASH_THREADS=0 and the same matching.`,
+        `${seconds} s a mode after 2 s of warm-up, one after the other in this run, on the same database (the code before: on its own); the clients run in the bench's process, the probes in one of their own, on the same machine (they share its ${cores} cores with the node). IMAGE_QUEUE=${CLIENTS} so every client's upload is admitted; IMAGE_CONCURRENCY at its default (the core count, at least 2) but where the mode says. The uploads are matched robustly (the route's default: dihedral variants and regions, core/robust) but in the plain rows (?robust=false: the image as sent). DEV_AUTH (no token checks).`,
+        theIssues
+          ? `The code before issue 13 (${beforeCommit}, the first round's last commit, on which the issue measured its "before", then with a 3000x2000 JPEG): a node of its own from that commit's sources and lockfile (src/cli/bench/before.ts, kept in .bench-cache/), run from its sources with its own tsx as its npm start did (its RSS includes tsx's loader thread), on a database of its own schema filled with the same kind of ${n.toLocaleString('en')} PDQ hashes; its /v1/match/media hashes PDQ, blockhash (blockhash-core), md5 and sha256 on the main thread with no bound on the decodes at once, and matches the image as sent (it had no robust matching). "x main thread": today's code with HASH_THREADS=0 and the same matching.`
+          : `The code at ${beforeCommit}: a node of its own from that commit's sources and lockfile (src/cli/bench/before.ts), run with its own tsx, on a database of its own schema. "x main thread": today's code with HASH_THREADS=0 and the same matching.`,
         ...beforeNote,
         "Probes: GET /health and POST /v1/match with one PDQ hash, each one after another with 50 ms between, for the whole run, from a process of their own (not the clients'). Peak RSS: the node process's VmHWM (its start, with the index load, included); idle: VmRSS once ready. Load avg: the machine's 1-minute load average as the mode ended (this process, the node and anything else running).",
       ],
