@@ -4,7 +4,7 @@
  * a query's whole image, its rotations and mirrors and its regions are looked up, each at the
  * threshold the rule table (core/robust rules.ts) gives its class.
  */
-import { hitStrength, lookupRadius, ROBUST_RULES, type RobustRules, type RobustType } from '../core/robust';
+import { aloneRadius, hitStrength, lookupRadius, ROBUST_RULES, type RobustRules, type RobustType } from '../core/robust';
 import type { HashWithVariants, MediaHashes, RobustVariant } from './hashing';
 import { hashList } from './hashing';
 import { matchParsed, resolveThresholds, type HitJudge, type Match, type MatchAnswer } from './matching';
@@ -133,9 +133,38 @@ export function settleWeak(results: MatchAnswer[]): MatchAnswer[] {
   return results.map((r) => ({ ...r, matches: r.matches.map(({ weak: _weak, ...m }) => m) }));
 }
 
+/**
+ * The queries with PDQ looked up only within the distances at which it matches alone, when no
+ * blockhash of the upload comes within its lookup distance of anything stored: a PDQ hit beyond
+ * those counts only together with a blockhash match of the same item (settleTogether), so without
+ * any blockhash hit it could never stand. The answers are the same; the lookup saved is the costly
+ * one (the image as sent within 56 bits: at 1 M stored hashes it cost more than the rest of the
+ * query's lookups together), and it is saved for most uploads, which match nothing. The blockhash
+ * lookups made here are cheap (within 28 bits of 256) and made again by matching.
+ */
+export async function withoutHopelessTogether(deps: ServiceDeps, queries: HashWithVariants[], rules: RobustRules = ROBUST_RULES): Promise<HashWithVariants[]> {
+  const narrowed = (v: { variant?: string; maxDistance?: number }) => Math.min(v.maxDistance ?? -1, aloneRadius(rules, 'pdq', v.variant ?? 'original'));
+  const pdq = queries.find((q) => q.type === 'pdq');
+  // Only where the index looks each value up within its own distance (the memory index on Node);
+  // the SQL indexes (Workers) look a batch up within its widest, one round trip each, and gain little.
+  if (!deps.index.queryWithin || !pdq?.variants?.some((v) => (v.maxDistance ?? -1) > narrowed(v))) return queries;
+  const probes = queries.filter((q) => q.type === 'blockhash').flatMap((q) => (q.variants ?? []).filter((v) => (v.maxDistance ?? -1) >= 0));
+  if (probes.length) {
+    const radii = probes.map((p) => p.maxDistance ?? -1);
+    const found = await deps.index.queryWithin(
+      'blockhash',
+      probes.map((p) => p.value),
+      radii,
+    );
+    if (found.some((hits, k) => hits.some((hit) => hit.distance <= radii[k]))) return queries;
+  }
+  return queries.map((q) => (q === pdq ? { ...q, variants: pdq.variants?.map((v) => ({ ...v, maxDistance: narrowed(v) })) } : q));
+}
+
 /** A robust image match (the default of /v1/match/media): the image's queries under the rule table, one match per item. */
 export async function matchImageRobustly(deps: ServiceDeps, h: MediaHashes, rules: RobustRules = ROBUST_RULES): Promise<MatchAnswer[]> {
-  const found = await matchParsed(deps, robustImageQueries(h, rules), resolveThresholds(), {
+  const queries = await withoutHopelessTogether(deps, robustImageQueries(h, rules), rules);
+  const found = await matchParsed(deps, queries, resolveThresholds(), {
     judge: robustJudge(rules),
     weakMargin: rules.weakMargin,
     onePerShare: true,

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { lookupRadius, ROBUST_RULES, type RobustRules } from '../../src/core/robust';
 import type { MediaHashes } from '../../src/services/hashing';
 import type { MatchAnswer } from '../../src/services/matching';
-import { robustImageQueries, robustJudge, settleTogether, settleWeak, shareableImageHashes } from '../../src/services/robust-matching';
+import type { IndexHit } from '../../src/core/hash-index';
+import type { ServiceDeps } from '../../src/services/deps';
+import { robustImageQueries, robustJudge, settleTogether, settleWeak, shareableImageHashes, withoutHopelessTogether } from '../../src/services/robust-matching';
 
 const hex = (c: string) => c.repeat(64);
 
@@ -167,5 +169,55 @@ describe('settleTogether', () => {
     expect(settled.map((r) => r.matches.map((m) => m.id))).toEqual([['pdq-y'], ['blockhash-y']]);
     const alone = settleTogether([result('pdq', [match('pdq', 'x', true)]), result('blockhash', [])]);
     expect(alone[0]).toEqual({ query: alone[0].query, matched: false, matches: [] });
+  });
+});
+
+describe('withoutHopelessTogether', () => {
+  /** An index holding blockhash hits for the values given (at the distances given), recording its lookups. */
+  const indexWith = (near: Record<string, number>) => {
+    const lookups: { type: string; values: string[]; radii: number[] }[] = [];
+    const index = {
+      async queryWithin(type: string, values: string[], radii: number[]): Promise<IndexHit[][]> {
+        lookups.push({ type, values, radii });
+        return values.map((v, k) => (type === 'blockhash' && v in near && near[v] <= radii[k] ? [{ seq: 1, value: v, distance: near[v] }] : []));
+      },
+    };
+    return { deps: { index } as unknown as ServiceDeps, lookups };
+  };
+  const radiusOf = (qs: ReturnType<typeof robustImageQueries>, type: string, variant: string) =>
+    qs.find((q) => q.type === type)?.variants?.find((v) => v.variant === variant)?.maxDistance;
+
+  it('looks PDQ up only within its alone distances when no blockhash of the upload is near anything', async () => {
+    const queries = robustImageQueries(image(80, 70));
+    expect(radiusOf(queries, 'pdq', 'original')).toBe(ROBUST_RULES.together.pdq.whole.whole);
+    const { deps, lookups } = indexWith({});
+    const narrowed = await withoutHopelessTogether(deps, queries);
+    expect(radiusOf(narrowed, 'pdq', 'original')).toBe(Math.max(...Object.values(ROBUST_RULES.alone.pdq.whole)));
+    // Nothing else changes: the rotations and regions already had their alone distances; blockhash as it was.
+    expect(radiusOf(narrowed, 'pdq', 'rotate90')).toBe(radiusOf(queries, 'pdq', 'rotate90'));
+    expect(radiusOf(narrowed, 'pdq', 'trim')).toBe(radiusOf(queries, 'pdq', 'trim'));
+    expect(narrowed.filter((q) => q.type !== 'pdq')).toEqual(queries.filter((q) => q.type !== 'pdq'));
+    // It asked about every blockhash probe the rules look up, each within its own distance.
+    expect(lookups).toEqual([
+      {
+        type: 'blockhash',
+        values: [hex('b'), hex('d')],
+        radii: [lookupRadius(ROBUST_RULES, 'blockhash', 'original'), lookupRadius(ROBUST_RULES, 'blockhash', 'rotate90')],
+      },
+    ]);
+  });
+
+  it('keeps the together distance when a blockhash of the upload found something', async () => {
+    const queries = robustImageQueries(image(80, 70));
+    const { deps } = indexWith({ [hex('d')]: 3 });
+    expect(await withoutHopelessTogether(deps, queries)).toBe(queries);
+  });
+
+  it('narrows without asking when no blockhash of the upload passes its gate', async () => {
+    const queries = robustImageQueries(image(80, 10));
+    const { deps, lookups } = indexWith({ [hex('b')]: 0 });
+    const narrowed = await withoutHopelessTogether(deps, queries);
+    expect(lookups).toEqual([]);
+    expect(radiusOf(narrowed, 'pdq', 'original')).toBe(Math.max(...Object.values(ROBUST_RULES.alone.pdq.whole)));
   });
 });

@@ -84,6 +84,11 @@ export function lookupRadius(rules: RobustRules, type: RobustType, query: string
   return Math.max(...Object.values(rules.alone[type][q]), ...Object.values(rules.together[type][q]));
 }
 
+/** The distance within which a query variant can match on its own, without the other type (-1: never). */
+export function aloneRadius(rules: RobustRules, type: RobustType, query: string): number {
+  return Math.max(...Object.values(rules.alone[type][queryClass(query)]));
+}
+
 /**
  * How a hit of a query variant on a stored variant at a distance counts: alone (within `threshold`,
  * its cell's), only together with the other type (threshold -1), or not (null).
