@@ -319,7 +319,7 @@ describe('variants', () => {
     const e = enrolmentVariants(p.rgba, p.width, p.height, kernels);
     expect(e.map((h) => `${h.variant}/${h.type}`)).toEqual(ROBUST_DEFAULTS.crops.map((c) => `${c.name}/pdq`));
     const q = queryVariants(p.rgba, p.width, p.height, kernels);
-    expect(q.map((h) => `${h.variant}/${h.type}`)).toEqual(['centre/pdq']);
+    expect(q.map((h) => `${h.variant}/${h.type}`)).toEqual(['centre/pdq', 'scaled/pdq']);
     expect(q[0].value).toBe(e.find((h) => h.variant === 'crop-c20')?.value);
   });
 
@@ -343,7 +343,7 @@ describe('variants', () => {
     const p = picture(400, 300, 11);
     const framed = onCanvas(p, 460, 360, 30, 30, () => [255, 255, 255]);
     const q = queryVariants(framed.rgba, framed.width, framed.height, kernels);
-    expect(q.map((h) => `${h.variant}/${h.type}`)).toEqual(['trim/pdq', 'trim/blockhash', 'centre/pdq']);
+    expect(q.map((h) => `${h.variant}/${h.type}`)).toEqual(['trim/pdq', 'trim/blockhash', 'centre/pdq', 'scaled/pdq']);
     // Cut to the line: the band meets the picture without a blended seam here.
     expect(q[0].value).toBe(hashRegion(p, kernels, 'trim')[0].value);
   });
@@ -368,6 +368,22 @@ describe('variants', () => {
     const resampled = distance(ROBUST_DEFAULTS);
     expect(resampled).toBeLessThanOrEqual(12);
     expect(asIs).toBeGreaterThan(resampled + 10);
+  });
+
+  it('a crop of the shared picture, at another scale, meets its stored crop through the query’s scaled hash (hashed as the crops are)', () => {
+    const p = picture(640, 480, 23);
+    for (let y = 0; y < 480; y++)
+      for (let x = 0; x < 640; x++) {
+        const o = (y * 640 + x) * 4;
+        const v = 40 * Math.sin(x * 1.3 + y * 0.4) + 30 * Math.sin(y * 1.9 - x * 0.3);
+        for (let k = 0; k < 3; k++) p.rgba[o + k] = Math.max(0, Math.min(255, Math.round(p.rgba[o + k] + v)));
+      }
+    // 10 % off each side, then shrunk to 60 %: 307 x 230.
+    const cut = cropBox(p, { left: 64, top: 48, width: 512, height: 384 });
+    const copy = downscaleBox(cut, 307);
+    const stored = enrolmentVariants(p.rgba, 640, 480, kernels).find((h) => h.variant === 'crop-c10')?.value ?? '';
+    const scaled = queryVariants(copy.rgba, copy.width, copy.height, kernels).find((h) => h.variant === 'scaled')?.value ?? '';
+    expect(hammingHex(scaled, stored)).toBeLessThanOrEqual(12);
   });
 
   it('a phone screenshot’s trim is the picture inside the post’s own bands, as the shared picture’s trim', () => {

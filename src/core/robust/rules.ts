@@ -74,7 +74,7 @@ export function storedClass(variant: string): StoredClass {
 export function queryClass(variant: string): QueryClass {
   if (variant === 'whole' || variant === 'original') return 'whole';
   // The query's centre (variants.ts queryCentre: a watermark's corner and caption left outside) is a region.
-  if (variant === 'centre') return 'region';
+  if (variant === 'centre' || variant === 'scaled') return 'region';
   return variant === 'trim' || variant === 'screen' || variant === 'deskew' ? 'region' : 'dihedral';
 }
 
