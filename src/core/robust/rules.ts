@@ -55,10 +55,7 @@ export const ROBUST_RULES: RobustRules = {
     // crops are, resampled by area); the query's own PDQ (full-size, point-sampled) met the resampled
     // crops of related wallpapers at 22. Region/crop 20: the light and dark Flow wallpapers' centres
     // are 16–24 bits apart once resampled (2026-12-03, docs/eval.md).
-    // The stored regions include `scaled` (the whole image resampled, met by the query's regions
-    // like with like): the query as sent and its rotations meet it, a near twin of the whole, at 24
-    // only (unrelated pairs from 34 bits; at 36, 36 false matches instead of 5).
-    pdq: table([32, 24, -1], [32, 24, -1], [30, 24, 20]),
+    pdq: table([32, 32, -1], [32, 32, -1], [30, 24, 20]),
     // blockhash's rotations and mirrors: exact where PDQ's are not (textures, panoramas), but a
     // turned smooth image meets many, so 6 bits only; a query's whole blockhash met a wood texture's
     // trimmed one at 14.

@@ -130,8 +130,5 @@ export function enrolmentVariants(rgba: Uint8Array, width: number, height: numbe
   const work = downscaleBox({ rgba, width, height }, o.workingSide);
   const regions = sharedRegions(work, o).flatMap((r) => hashRegion(r.img, kernels, r.variant, false, o.pdqGrid));
   const crops = o.crops.flatMap((c) => hashRegion(cropBox(work, cutBox(work.width, work.height, c.cut)), kernels, c.name, true, o.pdqGrid));
-  // The whole image hashed as the query's regions are (resampled by area): a query's trim, screen or
-  // deskew meets it like with like, where the stored whole's full-size PDQ is point-sampled.
-  const scaled = o.pdqGrid > 0 ? hashRegion(work, kernels, 'scaled', true, o.pdqGrid) : [];
-  return [...regions, ...crops, ...scaled];
+  return [...regions, ...crops];
 }
