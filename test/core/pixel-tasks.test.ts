@@ -9,7 +9,7 @@ import { blockhash, blockhashDihedralFromRgba, blockhashFromRgba } from '../../s
 import { buildHashKernels } from '../../src/core/kernels';
 import { pdqDihedralFromRgba, pdqFromRgba } from '../../src/core/pdq';
 import { runPixelTask, type Pixels } from '../../src/core/pixel-tasks';
-import { blockhashQuality, hashRegion } from '../../src/core/robust';
+import { blockhashQuality, hashRegion, resampleArea } from '../../src/core/robust';
 import { SharpImageDecoder } from '../../src/runtime/node/image';
 import { conformancePath } from '../support/conformance';
 import { noiseImage, patternImage } from '../support/images';
@@ -64,7 +64,9 @@ describe('imageHashes', () => {
   it('hashes a region’s blockhash and its quality as computed on their own', async () => {
     for (const p of await images()) {
       const [pdq, bh] = hashRegion(p, kernels, 'trim');
-      const whole = pdqFromRgba(p.rgba, p.width, p.height, kernels.pdq);
+      // PDQ of the region resampled by area to 64 x 64 (scale-stable); blockhash of the region itself.
+      const grid = resampleArea(p, 64, 64);
+      const whole = pdqFromRgba(grid.rgba, 64, 64, kernels.pdq);
       expect(pdq).toEqual({ type: 'pdq', value: whole.hash, quality: whole.quality, variant: 'trim' });
       expect(bh).toEqual({
         type: 'blockhash',

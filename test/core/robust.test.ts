@@ -13,6 +13,7 @@ import {
   enrolmentVariants,
   estimateSkew,
   findSkew,
+  hashRegion,
   queryVariants,
   ROBUST_DEFAULTS,
   TRIM_DEFAULTS,
@@ -221,6 +222,19 @@ describe('trimPhoneBars', () => {
     expect(trimPhoneBars(shot)).toEqual({ left: 0, top: 90, width: 300, height: 200 });
   });
 
+  it('keeps a picture’s flat rows of its own colour (a clear sky) in the post: separators are the screen’s background', () => {
+    // The post's top 40 rows a flat blue sky, exactly uniform: flat rows, but not of the screen's white.
+    const post = onCanvas(picture(300, 160, 5), 300, 200, 0, 40, () => [120, 170, 230]);
+    const shot = onCanvas(post, 300, 650, 0, 90, (x, y) => {
+      if (y < 30) return x > 240 && x < 280 && y > 10 && y < 20 ? [32, 33, 36] : [241, 243, 244];
+      if (y < 78) return (x > 10 && x < 50 && y > 38 && y < 70) || (x > 60 && x < 160 && y > 45 && y < 60 && x % 7 < 4) ? [60, 110, 145] : [255, 255, 255];
+      if (y >= 300 && y < 330 && x > 12 && x < 280 && x % 9 < 3) return [32, 33, 36];
+      if (y >= 600) return [241, 243, 244];
+      return [255, 255, 255];
+    });
+    expect(trimPhoneBars(shot)).toEqual({ left: 0, top: 90, width: 300, height: 200 });
+  });
+
   it('takes no bars from a picture that is not tall', () => {
     expect(trimPhoneBars(picture(300, 300))).toBeNull();
   });
@@ -305,7 +319,7 @@ describe('variants', () => {
     const e = enrolmentVariants(p.rgba, p.width, p.height, kernels);
     expect(e.map((h) => `${h.variant}/${h.type}`)).toEqual(ROBUST_DEFAULTS.crops.map((c) => `${c.name}/pdq`));
     const q = queryVariants(p.rgba, p.width, p.height, kernels);
-    expect(q.map((h) => `${h.variant}/${h.type}`)).toEqual(['centre/pdq']);
+    expect(q.map((h) => `${h.variant}/${h.type}`)).toEqual(['centre/pdq', 'scaled/pdq']);
     expect(q[0].value).toBe(e.find((h) => h.variant === 'crop-c20')?.value);
   });
 
@@ -329,8 +343,80 @@ describe('variants', () => {
     const p = picture(400, 300, 11);
     const framed = onCanvas(p, 460, 360, 30, 30, () => [255, 255, 255]);
     const q = queryVariants(framed.rgba, framed.width, framed.height, kernels);
-    expect(q.map((h) => `${h.variant}/${h.type}`)).toEqual(['trim/pdq', 'trim/blockhash', 'centre/pdq']);
+    expect(q.map((h) => `${h.variant}/${h.type}`)).toEqual(['trim/pdq', 'trim/blockhash', 'centre/pdq', 'scaled/pdq']);
     // Cut to the line: the band meets the picture without a blended seam here.
-    expect(q[0].value).toBe(pdq(p));
+    expect(q[0].value).toBe(hashRegion(p, kernels, 'trim')[0].value);
+  });
+
+  it('a region’s PDQ hardly moves when the copy is at another scale (the region resampled by area first)', () => {
+    // A picture with fine detail (stripes 3 to 7 pixels wide) and its copy at half the size: PDQ
+    // point-samples its 64 x 64 grid, so the same centre at 308 and at 154 pixels aliases differently.
+    const p = picture(512, 512, 21);
+    for (let y = 0; y < 512; y++)
+      for (let x = 0; x < 512; x++) {
+        const o = (y * 512 + x) * 4;
+        const v = 40 * Math.sin(x * 1.1 + y * 0.3) + 30 * Math.sin(y * 1.7 - x * 0.2);
+        for (let k = 0; k < 3; k++) p.rgba[o + k] = Math.max(0, Math.min(255, Math.round(p.rgba[o + k] + v)));
+      }
+    const half = downscaleBox(p, 256);
+    const distance = (o: typeof ROBUST_DEFAULTS) => {
+      const stored = enrolmentVariants(p.rgba, 512, 512, kernels, o).find((h) => h.variant === 'crop-c20')?.value ?? '';
+      const centre = queryVariants(half.rgba, 256, 256, kernels, o).find((h) => h.variant === 'centre')?.value ?? '';
+      return hammingHex(stored, centre);
+    };
+    const asIs = distance({ ...ROBUST_DEFAULTS, pdqGrid: 0 });
+    const resampled = distance(ROBUST_DEFAULTS);
+    expect(resampled).toBeLessThanOrEqual(12);
+    expect(asIs).toBeGreaterThan(resampled + 10);
+  });
+
+  it('a crop of the shared picture, at another scale, meets its stored crop through the query’s scaled hash (hashed as the crops are)', () => {
+    const p = picture(640, 480, 23);
+    for (let y = 0; y < 480; y++)
+      for (let x = 0; x < 640; x++) {
+        const o = (y * 640 + x) * 4;
+        const v = 40 * Math.sin(x * 1.3 + y * 0.4) + 30 * Math.sin(y * 1.9 - x * 0.3);
+        for (let k = 0; k < 3; k++) p.rgba[o + k] = Math.max(0, Math.min(255, Math.round(p.rgba[o + k] + v)));
+      }
+    // 10 % off each side, then shrunk to 60 %: 307 x 230.
+    const cut = cropBox(p, { left: 64, top: 48, width: 512, height: 384 });
+    const copy = downscaleBox(cut, 307);
+    const stored = enrolmentVariants(p.rgba, 640, 480, kernels).find((h) => h.variant === 'crop-c10')?.value ?? '';
+    const scaled = queryVariants(copy.rgba, copy.width, copy.height, kernels).find((h) => h.variant === 'scaled')?.value ?? '';
+    expect(hammingHex(scaled, stored)).toBeLessThanOrEqual(12);
+  });
+
+  it('a phone screenshot’s trim is the picture inside the post’s own bands, as the shared picture’s trim', () => {
+    // A landscape under a pale hazy sky, white at the top and a little darker down to the horizon
+    // (its top third; a transparent sky flattened onto white, a haze), shared; then posted on a phone's
+    // white screen, enlarged to its width: the screen's white and the sky's top run together, so the
+    // block found between the bars starts partway into the sky, where the whole image's edges hold
+    // no band (status and navigation bars). The post is cut of the rest of the sky, as the share was.
+    const land = picture(300, 200, 17);
+    const shared = onCanvas(land, 300, 300, 0, 100, (_x, y) => {
+      const v = Math.round(255 - 0.3 * y);
+      return [v, v, v];
+    });
+    const big = { rgba: new Uint8Array(600 * 600 * 4), width: 600, height: 600 };
+    for (let y = 0; y < 600; y++)
+      for (let x = 0; x < 600; x++) big.rgba.set(shared.rgba.subarray(((y >> 1) * 300 + (x >> 1)) * 4, ((y >> 1) * 300 + (x >> 1)) * 4 + 4), (y * 600 + x) * 4);
+    const shot = onCanvas(big, 600, 1300, 0, 180, (x, y) => {
+      if (y < 60) return x > 500 && x < 560 && y > 20 && y < 40 ? [32, 33, 36] : [241, 243, 244];
+      if (y < 150) return x > 20 && x < 80 && y > 80 && y < 130 ? [60, 110, 145] : [255, 255, 255];
+      if (y >= 820 && y < 850 && x > 20 && x < 560 && x % 9 < 3) return [32, 33, 36];
+      if (y >= 1200) return [241, 243, 244];
+      return [255, 255, 255];
+    });
+    const stored = enrolmentVariants(shared.rgba, 300, 300, kernels).find((h) => h.variant === 'trim' && h.type === 'pdq')?.value ?? '';
+    const trim = queryVariants(shot.rgba, shot.width, shot.height, kernels).find((h) => h.variant === 'trim' && h.type === 'pdq')?.value ?? '';
+    expect(stored).not.toBe('');
+    expect(hammingHex(trim, stored)).toBeLessThanOrEqual(16);
+    expect(hammingHex(trim, stored)).toBe(
+      Math.min(
+        ...queryVariants(shot.rgba, shot.width, shot.height, kernels)
+          .filter((h) => h.type === 'pdq')
+          .map((h) => hammingHex(h.value, stored)),
+      ),
+    );
   });
 });

@@ -151,6 +151,80 @@ function downscaleBytes(img: Rgba, xs: Uint32Array, ys: Uint32Array): Uint8Array
   return out;
 }
 
+/**
+ * The image resampled to exactly `width` x `height` by area: each output pixel is the mean of the
+ * source area it covers, partial pixels weighted by the share they cover (alpha set opaque). Unlike
+ * point sampling, the result hardly depends on the source's size: a region and the same region of a
+ * copy at half or twice the scale give nearly the same pixels. Enlarging repeats pixels.
+ */
+export function resampleArea(img: Rgba, width: number, height: number): Rgba {
+  const { rgba, width: w, height: h } = img;
+  const xs = areaWeights(w, width);
+  const ys = areaWeights(h, height);
+  // Columns first, one source row at a time, into a float plane of width x h (R, G, B).
+  const rows = new Float64Array(width * h * 3);
+  for (let y = 0; y < h; y++) {
+    const src = y * w * 4;
+    for (let x = 0, o = y * width * 3; x < width; x++, o += 3) {
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      for (let k = xs.start[x]; k < xs.start[x + 1]; k++) {
+        const q = src + xs.index[k] * 4;
+        const f = xs.weight[k];
+        r += rgba[q] * f;
+        g += rgba[q + 1] * f;
+        b += rgba[q + 2] * f;
+      }
+      rows[o] = r;
+      rows[o + 1] = g;
+      rows[o + 2] = b;
+    }
+  }
+  const out = new Uint8Array(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0, o = y * width * 4; x < width; x++, o += 4) {
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      for (let k = ys.start[y]; k < ys.start[y + 1]; k++) {
+        const q = (ys.index[k] * width + x) * 3;
+        const f = ys.weight[k];
+        r += rows[q] * f;
+        g += rows[q + 1] * f;
+        b += rows[q + 2] * f;
+      }
+      out[o] = Math.min(255, Math.round(r));
+      out[o + 1] = Math.min(255, Math.round(g));
+      out[o + 2] = Math.min(255, Math.round(b));
+      out[o + 3] = 255;
+    }
+  }
+  return { rgba: out, width, height };
+}
+
+/** Per output position i of `out`: the source positions start[i]..start[i+1]-1 it covers and their weights (summing to 1). */
+function areaWeights(size: number, out: number): { start: Uint32Array; index: Uint32Array; weight: Float64Array } {
+  const step = size / out;
+  const start = new Uint32Array(out + 1);
+  const index: number[] = [];
+  const weight: number[] = [];
+  for (let i = 0; i < out; i++) {
+    start[i] = index.length;
+    const a = i * step;
+    const b = (i + 1) * step;
+    for (let s = Math.floor(a); s < Math.min(size, Math.ceil(b)); s++) {
+      const f = Math.min(b, s + 1) - Math.max(a, s);
+      if (f > 1e-9) {
+        index.push(s);
+        weight.push(f / step);
+      }
+    }
+  }
+  start[out] = index.length;
+  return { start, index: Uint32Array.from(index), weight: Float64Array.from(weight) };
+}
+
 /** The pixels of `box` (clamped to the image). */
 export function cropBox(img: Rgba, box: Box): Rgba {
   const left = Math.max(0, Math.min(img.width - 1, Math.round(box.left)));

@@ -205,15 +205,28 @@ export interface ScreenshotOptions {
    */
   separatorShare: number;
   separatorNear: number;
+  /**
+   * ... and its median luma within this of the screen's background: the median most common among the
+   * flat rows (the app's white or dark ground). A picture's own flat rows (a clear blue sky, fog)
+   * have their own colour and stay in the post; they split it before (2026-12-03).
+   */
+  backgroundNear: number;
   /** The post is the tallest block of rows between separators, and must fill between these shares of the height (0.06: a 4:1 panorama). */
   minPost: number;
   maxPost: number;
 }
 
-export const SCREENSHOT_DEFAULTS: ScreenshotOptions = { minAspect: 1.5, separatorShare: 0.99, separatorNear: 2, minPost: 0.06, maxPost: 0.85 };
+export const SCREENSHOT_DEFAULTS: ScreenshotOptions = {
+  minAspect: 1.5,
+  separatorShare: 0.99,
+  separatorNear: 2,
+  backgroundNear: 8,
+  minPost: 0.06,
+  maxPost: 0.85,
+};
 
-/** Per row: the share of pixels within `near` of the row's median luma. */
-function rowFlatness(img: Rgba, y: number, near: number): number {
+/** Per row: its median luma and the share of its pixels within `near` of it. */
+function rowFlatness(img: Rgba, y: number, near: number): { median: number; share: number } {
   const { rgba, width } = img;
   const hist = new Uint32Array(256);
   const luma = new Uint8Array(width);
@@ -225,20 +238,38 @@ function rowFlatness(img: Rgba, y: number, near: number): number {
   for (let acc = 0; median < 256; median++) if ((acc += hist[median]) * 2 >= width) break;
   let n = 0;
   for (let x = 0; x < width; x++) if (Math.abs(luma[x] - median) <= near) n++;
-  return n / width;
+  return { median, share: n / width };
 }
 
 /**
  * The post inside a phone screenshot (rows only; trimBorders takes its side margins after), or null.
  * A screen is blocks of rows (status bar, app bar, the post, caption lines, reactions, message
- * field, navigation bar) between empty separator rows; the post is the tallest block.
+ * field, navigation bar) between empty separator rows of the screen's background; the post is the
+ * tallest block.
  */
 export function trimPhoneBars(img: Rgba, o: ScreenshotOptions = SCREENSHOT_DEFAULTS): Box | null {
   if (img.height < img.width * o.minAspect) return null;
+  const rows = Array.from({ length: img.height }, (_, y) => rowFlatness(img, y, o.separatorNear));
+  const flat = rows.map((r) => r.share >= o.separatorShare);
+  // The background: the median luma most flat rows have (within separatorNear of it).
+  const count = new Uint32Array(256);
+  rows.forEach((r, y) => {
+    if (flat[y]) count[r.median]++;
+  });
+  let background = -1;
+  let most = 0;
+  for (let v = 0; v < 256; v++) {
+    let c = 0;
+    for (let u = Math.max(0, v - o.separatorNear); u <= Math.min(255, v + o.separatorNear); u++) c += count[u];
+    if (c > most) {
+      most = c;
+      background = v;
+    }
+  }
   let best = { top: 0, height: 0 };
   let start = -1;
   for (let y = 0; y <= img.height; y++) {
-    const separator = y === img.height || rowFlatness(img, y, o.separatorNear) >= o.separatorShare;
+    const separator = y === img.height || (flat[y] && Math.abs(rows[y].median - background) <= o.backgroundNear);
     if (!separator && start < 0) start = y;
     if (separator && start >= 0) {
       if (y - start > best.height) best = { top: start, height: y - start };

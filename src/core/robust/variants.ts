@@ -11,7 +11,7 @@ import type { HashKernels } from '../kernels';
 import { pdqFromRgba } from '../pdq';
 import { deskew, findSkew, DESKEW_DEFAULTS, type DeskewOptions } from './deskew';
 import { blockhashQualityOf } from './gates';
-import { cropBox, cutBox, downscaleBox, type Cut, type Rgba } from './image';
+import { cropBox, cutBox, downscaleBox, resampleArea, type Box, type Cut, type Rgba } from './image';
 import { cutSeams, SCREENSHOT_DEFAULTS, TRIM_DEFAULTS, trimBorders, trimPhoneBars, type ScreenshotOptions, type TrimOptions } from './trim';
 
 export interface RobustHash {
@@ -38,6 +38,13 @@ export interface RobustOptions {
    * outside it, so a watermarked copy meets the shared image's crop (null: none).
    */
   queryCentre: Cut | null;
+  /**
+   * A region's PDQ is taken of the region resampled by area to this many pixels a side (0: of the
+   * region as it is). PDQ point-samples its 64 x 64 grid after a box filter whose width is a whole
+   * number of pixels, so the same region at another scale (a copy halved, a post at a phone's width)
+   * moved by 30 bits and more on textured pictures; resampled by area first it moves by a few.
+   */
+  pdqGrid: number;
 }
 
 const centre = (f: number): Cut => ({ l: f, t: f, r: f, b: f });
@@ -60,11 +67,13 @@ export const ROBUST_DEFAULTS: RobustOptions = {
   screenshot: SCREENSHOT_DEFAULTS,
   deskew: DESKEW_DEFAULTS,
   queryCentre: centre(0.2),
+  pdqGrid: 64,
 };
 
-/** PDQ and (unless `pdqOnly`) blockhash of a region, each with its quality. */
-export function hashRegion(img: Rgba, kernels: HashKernels, variant: string, pdqOnly = false): RobustHash[] {
-  const p = pdqFromRgba(img.rgba, img.width, img.height, kernels.pdq);
+/** PDQ (of the region resampled to `pdqGrid` a side) and (unless `pdqOnly`) blockhash of a region, each with its quality. */
+export function hashRegion(img: Rgba, kernels: HashKernels, variant: string, pdqOnly = false, pdqGrid = ROBUST_DEFAULTS.pdqGrid): RobustHash[] {
+  const grid = pdqGrid > 0 ? resampleArea(img, pdqGrid, pdqGrid) : img;
+  const p = pdqFromRgba(grid.rgba, grid.width, grid.height, kernels.pdq);
   const out: RobustHash[] = [{ type: 'pdq', value: p.hash, quality: p.quality, variant }];
   if (!pdqOnly && blockhashSupports(img.width, img.height, 16)) {
     // The block values once, for the hash and its quality.
@@ -78,15 +87,20 @@ export function hashRegion(img: Rgba, kernels: HashKernels, variant: string, pdq
 function sharedRegions(work: Rgba, o: RobustOptions): { variant: string; img: Rgba }[] {
   const out: { variant: string; img: Rgba }[] = [];
   const bars = trimPhoneBars(work, o.screenshot);
+  // Inside a phone's bars, the post is cut of its solid margins left and right only (a narrow post):
+  // looser trims at a phone's scale also ate into the picture.
+  let post: Box | null = null;
   if (bars) {
-    // The post spans the screen's width unless it is taller than the room: then it has margins of
-    // the screen's own colour left and right, solid (no noise, no gradient). Only those are cut: a
-    // picture at a phone's scale is small, and looser bands ate into its top and bottom.
     const inner = trimBorders(cropBox(work, bars), { ...o.trim, lineTolerance: o.trim.sameTolerance });
-    const post = inner ? { ...bars, left: bars.left + inner.left, width: inner.width } : bars;
+    post = inner ? { ...bars, left: bars.left + inner.left, width: inner.width } : bars;
     out.push({ variant: 'screen', img: cropBox(work, o.seams ? cutSeams(work, post) : post) });
   }
-  const box = trimBorders(work, o.trim);
+  // `trim`: the picture inside its bands. In a screenshot, inside the post's (a white sky the screen's
+  // white ground took in part, fog, a letterbox), as the share cut them from the picture itself; the
+  // screenshot's own edges (status and navigation bars) hold none. Else inside the image's.
+  const inPost = post && trimBorders(cropBox(work, post), o.trim);
+  const box =
+    post && inPost ? { left: post.left + inPost.left, top: post.top + inPost.top, width: inPost.width, height: inPost.height } : trimBorders(work, o.trim);
   if (box) out.push({ variant: 'trim', img: cropBox(work, o.seams ? cutSeams(work, box) : box) });
   const skew = findSkew(work, o.deskew);
   if (skew) {
@@ -99,9 +113,12 @@ function sharedRegions(work: Rgba, o: RobustOptions): { variant: string; img: Rg
 /** The hashes a query adds to the whole image's: its regions inside borders and bars, or rotated back, and its centre. */
 export function queryVariants(rgba: Uint8Array, width: number, height: number, kernels: HashKernels, o: RobustOptions = ROBUST_DEFAULTS): RobustHash[] {
   const work = downscaleBox({ rgba, width, height }, o.workingSide);
-  const regions = sharedRegions(work, o).flatMap((r) => hashRegion(r.img, kernels, r.variant));
-  const centre = o.queryCentre ? hashRegion(cropBox(work, cutBox(work.width, work.height, o.queryCentre)), kernels, 'centre', true) : [];
-  return [...regions, ...centre];
+  const regions = sharedRegions(work, o).flatMap((r) => hashRegion(r.img, kernels, r.variant, false, o.pdqGrid));
+  const centre = o.queryCentre ? hashRegion(cropBox(work, cutBox(work.width, work.height, o.queryCentre)), kernels, 'centre', true, o.pdqGrid) : [];
+  // The whole image as the regions and crops are hashed (resampled by area): the stored crops are
+  // met by it, like with like; the query's own PDQ (full-size, point-sampled) met them 4 points less often.
+  const scaled = o.pdqGrid > 0 ? hashRegion(work, kernels, 'scaled', true, o.pdqGrid) : [];
+  return [...regions, ...centre, ...scaled];
 }
 
 /**
@@ -111,7 +128,7 @@ export function queryVariants(rgba: Uint8Array, width: number, height: number, k
  */
 export function enrolmentVariants(rgba: Uint8Array, width: number, height: number, kernels: HashKernels, o: RobustOptions = ROBUST_DEFAULTS): RobustHash[] {
   const work = downscaleBox({ rgba, width, height }, o.workingSide);
-  const regions = sharedRegions(work, o).flatMap((r) => hashRegion(r.img, kernels, r.variant));
-  const crops = o.crops.flatMap((c) => hashRegion(cropBox(work, cutBox(work.width, work.height, c.cut)), kernels, c.name, true));
+  const regions = sharedRegions(work, o).flatMap((r) => hashRegion(r.img, kernels, r.variant, false, o.pdqGrid));
+  const crops = o.crops.flatMap((c) => hashRegion(cropBox(work, cutBox(work.width, work.height, c.cut)), kernels, c.name, true, o.pdqGrid));
   return [...regions, ...crops];
 }
