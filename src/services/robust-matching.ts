@@ -147,7 +147,8 @@ export async function withoutHopelessTogether(deps: ServiceDeps, queries: HashWi
   const pdq = queries.find((q) => q.type === 'pdq');
   // Only where the index looks each value up within its own distance (the memory index on Node);
   // the SQL indexes (Workers) look a batch up within its widest, one round trip each, and gain little.
-  if (!deps.index.queryWithin || !pdq?.variants?.some((v) => (v.maxDistance ?? -1) > narrowed(v))) return queries;
+  // A loading index is refused by matching (not_ready), never read here.
+  if (!deps.index.ready() || !deps.index.queryWithin || !pdq?.variants?.some((v) => (v.maxDistance ?? -1) > narrowed(v))) return queries;
   const probes = queries.filter((q) => q.type === 'blockhash').flatMap((q) => (q.variants ?? []).filter((v) => (v.maxDistance ?? -1) >= 0));
   if (probes.length) {
     const radii = probes.map((p) => p.maxDistance ?? -1);

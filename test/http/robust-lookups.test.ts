@@ -9,6 +9,9 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HashType } from '../../src/core/hashes';
 import { lookupRadius, ROBUST_RULES } from '../../src/core/robust';
+import type { MediaHashes } from '../../src/services/hashing';
+import { matchParsed, resolveThresholds } from '../../src/services/matching';
+import { matchImageRobustly, robustImageQueries, robustJudge, settleTogether, settleWeak } from '../../src/services/robust-matching';
 import { makeTestApp, type TestApp } from '../support/app';
 import { conformancePath } from '../support/conformance';
 import { noiseImage, patternImage } from '../support/images';
@@ -93,5 +96,64 @@ describe('a robust image match looks each variant up within its own distance', (
     // And the photo is found in its copies (the test matches something).
     const found = (a: unknown) => JSON.stringify(a).includes('"matched":true');
     expect(answers.map(found)).toEqual([true, true, true, true, false]);
+  });
+});
+
+describe("PDQ's together lookup is skipped only where it could not change the answer", () => {
+  /** `hex` with its first `n` bits flipped. */
+  const flipped = (hex: string, n: number) => {
+    const b = Buffer.from(hex, 'hex');
+    for (let i = 0; i < n; i++) b[i >> 3] ^= 1 << (i & 7);
+    return b.toString('hex');
+  };
+  /** An upload's hashes as the hash pool gives them: the image as sent only, both hashes well above their gates. */
+  const upload = (pdq: string, blockhash: string): MediaHashes => ({
+    kind: 'image',
+    hashes: { pdq: { value: pdq, quality: 100 }, blockhash: { value: blockhash }, md5: { value: '0'.repeat(32) }, sha256: { value: '0'.repeat(64) } },
+    media: { width: 640, height: 480, format: 'jpeg' },
+    variants: { pdq: [{ variant: 'original', value: pdq }], blockhash: [{ variant: 'original', value: blockhash }] },
+    robust: [
+      { type: 'pdq', value: pdq, quality: 100, variant: 'whole' },
+      { type: 'blockhash', value: blockhash, quality: 100, variant: 'whole' },
+    ],
+  });
+  const options = { judge: robustJudge(), weakMargin: ROBUST_RULES.weakMargin, onePerShare: true };
+  /** What matching finds with every variant looked up at its full distance, before and after the two-signal rule. */
+  const unskipped = async (h: MediaHashes) => {
+    const found = await matchParsed(t.rt.deps, robustImageQueries(h), resolveThresholds(), options);
+    return { found, answer: settleWeak(settleTogether(found)) };
+  };
+  let pdq: string;
+  let blockhash: string;
+  beforeAll(async () => {
+    const form = new FormData();
+    form.set('file', new Blob([new Uint8Array(await patternImage('jpeg', 640, 480, 11))], { type: 'image/jpeg' }), 'upload');
+    form.set('labels', 'attack-footage');
+    const res = await t.request('/v1/hashes/media', { method: 'POST', body: form });
+    expect(res.status).toBe(201);
+    const items: { type: string; value: string; variant?: string }[] = (await res.json()).items;
+    pdq = items.find((i) => i.type === 'pdq' && i.variant === 'whole')?.value ?? '';
+    blockhash = items.find((i) => i.type === 'blockhash' && i.variant === 'whole')?.value ?? '';
+    expect(pdq).toMatch(/^[0-9a-f]{64}$/);
+    expect(blockhash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('PDQ 40 bits away and blockhash far: the skipped lookup would have found the item, and the rule would have dropped it', async () => {
+    const h = upload(flipped(pdq, 40), flipped(blockhash, 100));
+    const { found, answer } = await unskipped(h);
+    // Without skipping, the 56-bit lookup finds the item's PDQ as a together-only hit...
+    expect(found.find((r) => r.query.type === 'pdq')?.matches.some((m) => m.value === pdq && m.distance === 40 && m.together)).toBe(true);
+    // ... which no blockhash match supports, so the answer drops it; skipping gives that answer.
+    expect(answer.every((r) => !r.matched)).toBe(true);
+    expect(await matchImageRobustly(t.rt.deps, h)).toEqual(answer);
+  });
+
+  it('PDQ 40 bits away and blockhash 20: the lookup is made and the item matches on the two signals', async () => {
+    const h = upload(flipped(pdq, 40), flipped(blockhash, 20));
+    const { answer } = await unskipped(h);
+    const mine = await matchImageRobustly(t.rt.deps, h);
+    expect(mine).toEqual(answer);
+    expect(mine.find((r) => r.query.type === 'pdq')?.matches.map((m) => [m.value, m.distance])).toEqual([[pdq, 40]]);
+    expect(mine.find((r) => r.query.type === 'blockhash')?.matches.map((m) => [m.value, m.distance])).toEqual([[blockhash, 20]]);
   });
 });

@@ -177,6 +177,7 @@ describe('withoutHopelessTogether', () => {
   const indexWith = (near: Record<string, number>) => {
     const lookups: { type: string; values: string[]; radii: number[] }[] = [];
     const index = {
+      ready: () => true,
       async queryWithin(type: string, values: string[], radii: number[]): Promise<IndexHit[][]> {
         lookups.push({ type, values, radii });
         return values.map((v, k) => (type === 'blockhash' && v in near && near[v] <= radii[k] ? [{ seq: 1, value: v, distance: near[v] }] : []));

@@ -267,7 +267,7 @@ async function underLoad(
       DEV_AUTH: '1',
       NODE_ENV: 'development',
       RATE_LIMIT_PER_SECOND: '0',
-      NODE_SECRET_FILE: join(dir, 'secret'),
+      NODE_SECRET_FILE: join(dir, before ? 'secret-before' : 'secret'),
       TREE_HEAD_INTERVAL_MS: '0',
       LOG_LEVEL: 'warn',
       // Every client's request is admitted (the default queue is 8).
