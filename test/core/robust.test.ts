@@ -40,6 +40,17 @@ function picture(width: number, height: number, seed = 1): Rgba {
   return { rgba, width, height };
 }
 
+/** `p` with fine detail added (stripes a few pixels wide): 40 sin(a x + b y) + 30 sin(c y - d x) on R, G and B, clamped. */
+function withStripes(p: Rgba, [a, b, c, d]: [number, number, number, number]): Rgba {
+  for (let y = 0; y < p.height; y++)
+    for (let x = 0; x < p.width; x++) {
+      const o = (y * p.width + x) * 4;
+      const v = 40 * Math.sin(x * a + y * b) + 30 * Math.sin(y * c - x * d);
+      for (let k = 0; k < 3; k++) p.rgba[o + k] = Math.max(0, Math.min(255, Math.round(p.rgba[o + k] + v)));
+    }
+  return p;
+}
+
 /** The picture pasted at (left, top) on a canvas whose pixels `fill` gives. */
 function onCanvas(p: Rgba, width: number, height: number, left: number, top: number, fill: (x: number, y: number) => [number, number, number]): Rgba {
   const rgba = new Uint8Array(width * height * 4);
@@ -351,13 +362,7 @@ describe('variants', () => {
   it('a region’s PDQ hardly moves when the copy is at another scale (the region resampled by area first)', () => {
     // A picture with fine detail (stripes 3 to 7 pixels wide) and its copy at half the size: PDQ
     // point-samples its 64 x 64 grid, so the same centre at 308 and at 154 pixels aliases differently.
-    const p = picture(512, 512, 21);
-    for (let y = 0; y < 512; y++)
-      for (let x = 0; x < 512; x++) {
-        const o = (y * 512 + x) * 4;
-        const v = 40 * Math.sin(x * 1.1 + y * 0.3) + 30 * Math.sin(y * 1.7 - x * 0.2);
-        for (let k = 0; k < 3; k++) p.rgba[o + k] = Math.max(0, Math.min(255, Math.round(p.rgba[o + k] + v)));
-      }
+    const p = withStripes(picture(512, 512, 21), [1.1, 0.3, 1.7, 0.2]);
     const half = downscaleBox(p, 256);
     const distance = (o: typeof ROBUST_DEFAULTS) => {
       const stored = enrolmentVariants(p.rgba, 512, 512, kernels, o).find((h) => h.variant === 'crop-c20')?.value ?? '';
@@ -371,13 +376,7 @@ describe('variants', () => {
   });
 
   it('a crop of the shared picture, at another scale, meets its stored crop through the query’s scaled hash (hashed as the crops are)', () => {
-    const p = picture(640, 480, 23);
-    for (let y = 0; y < 480; y++)
-      for (let x = 0; x < 640; x++) {
-        const o = (y * 640 + x) * 4;
-        const v = 40 * Math.sin(x * 1.3 + y * 0.4) + 30 * Math.sin(y * 1.9 - x * 0.3);
-        for (let k = 0; k < 3; k++) p.rgba[o + k] = Math.max(0, Math.min(255, Math.round(p.rgba[o + k] + v)));
-      }
+    const p = withStripes(picture(640, 480, 23), [1.3, 0.4, 1.9, 0.3]);
     // 10 % off each side, then shrunk to 60 %: 307 x 230.
     const cut = cropBox(p, { left: 64, top: 48, width: 512, height: 384 });
     const copy = downscaleBox(cut, 307);

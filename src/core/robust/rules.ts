@@ -77,10 +77,14 @@ export function storedClass(variant: string): StoredClass {
 /** The class of a query variant name (`original`, `rotate90`, …, `trim`, `screen`, `deskew`). */
 export function queryClass(variant: string): QueryClass {
   if (variant === 'whole' || variant === 'original') return 'whole';
-  // The query's centre (variants.ts queryCentre: a watermark's corner and caption left outside) is a region.
-  if (variant === 'centre' || variant === 'scaled') return 'region';
-  return variant === 'trim' || variant === 'screen' || variant === 'deskew' ? 'region' : 'dihedral';
+  return REGION_QUERIES.has(variant) ? 'region' : 'dihedral';
 }
+
+/**
+ * The query variants that are regions: inside bands and bars, rotated back, its centre (variants.ts
+ * queryCentre: a watermark's corner and caption left outside) and the whole resampled by area.
+ */
+const REGION_QUERIES = new Set(['trim', 'screen', 'deskew', 'centre', 'scaled']);
 
 /** The distance within which a query variant is looked up: the widest of its class's row, alone or together (-1: not at all). */
 export function lookupRadius(rules: RobustRules, type: RobustType, query: string): number {
