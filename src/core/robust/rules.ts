@@ -84,7 +84,7 @@ export function queryClass(variant: string): QueryClass {
  * The query variants that are regions: inside bands and bars, rotated back, its centre (variants.ts
  * queryCentre: a watermark's corner and caption left outside) and the whole resampled by area.
  */
-const REGION_QUERIES = new Set(['trim', 'screen', 'deskew', 'centre', 'scaled']);
+const REGION_QUERIES = new Set(['trim', 'retrim', 'screen', 'deskew', 'centre', 'scaled']);
 
 /** The distance within which a query variant is looked up: the widest of its class's row, alone or together (-1: not at all). */
 export function lookupRadius(rules: RobustRules, type: RobustType, query: string): number {
