@@ -5,7 +5,7 @@
  * every robust variant and the dihedral ones switched on.
  *
  * Classes of variant: the query's `whole` (as sent), `dihedral` (its 7 other rotations and mirrors)
- * and `region` (trim, screen, deskew); the stored `whole`, `region` (trim, screen, deskew) and
+ * and `region` (trim, retrim, screen, deskew, centre, scaled); the stored `whole`, `region` (trim, screen, deskew) and
  * `crop` (crop-…). A stored hash says which variant of its item it is (item 5), so a threshold is
  * per (hash type, query class, stored class).
  *
