@@ -166,9 +166,9 @@ const MatchSchema = z
       .string()
       .optional()
       .openapi({
-        enum: [...PDQ_DIHEDRAL_VARIANTS, 'trim', 'screen', 'deskew', 'centre', 'scaled'],
+        enum: [...PDQ_DIHEDRAL_VARIANTS, 'trim', 'retrim', 'screen', 'deskew', 'centre', 'scaled'],
         description:
-          "With dihedral or robust matching: the variant of the query that matched, the nearest when several did: a rotation or mirror (original is the query as sent), or a region (trim: inside borders or bars; screen: inside a phone screenshot's bars; deskew: a small rotation undone; centre: its centre, a watermark's corner and caption left outside; scaled: the whole image hashed as the stored regions and crops are, resampled to a fixed size).",
+          "With dihedral or robust matching: the variant of the query that matched, the nearest when several did: a rotation or mirror (original is the query as sent), or a region (trim: inside borders or bars; retrim: its trim trimmed again, a picture's own bands (a sky, a ground) inside an added border; screen: inside a phone screenshot's bars; deskew: a small rotation undone; centre: its centre, a watermark's corner and caption left outside; scaled: the whole image hashed as the stored regions and crops are, resampled to a fixed size).",
       }),
     weak: z
       .boolean()

@@ -246,6 +246,24 @@ describe('trimPhoneBars', () => {
     expect(trimPhoneBars(shot)).toEqual({ left: 0, top: 90, width: 300, height: 200 });
   });
 
+  it('takes the screen’s background from the flat rows that separate its parts, not from a picture’s clear sky that has more of them', () => {
+    // A post 380 rows tall, 260 of them one flat blue sky (above the land or below it), on a screen
+    // with 78 flat white rows (app bar, gaps, between two caption lines) and 60 flat grey ones
+    // (status and navigation bars). The sky is one run of flat rows, the screen's white five.
+    const phone = (post: Rgba) =>
+      onCanvas(post, 300, 600, 0, 90, (x, y) => {
+        if (y < 30) return x > 240 && x < 280 && y >= 10 && y < 20 ? [32, 33, 36] : [241, 243, 244];
+        if (y < 78) return (x > 10 && x < 50 && y >= 38 && y < 70) || (x > 60 && x < 160 && y > 45 && y < 60 && x % 7 < 4) ? [60, 110, 145] : [255, 255, 255];
+        if (((y >= 480 && y < 500) || (y >= 520 && y < 540)) && x > 12 && x < 280 && x % 9 < 3) return [32, 33, 36];
+        if (y >= 560) return [241, 243, 244];
+        return [255, 255, 255];
+      });
+    const land = picture(300, 120, 7);
+    const sky = (): [number, number, number] => [120, 170, 230];
+    expect(trimPhoneBars(phone(onCanvas(land, 300, 380, 0, 260, sky)))).toEqual({ left: 0, top: 90, width: 300, height: 380 });
+    expect(trimPhoneBars(phone(onCanvas(land, 300, 380, 0, 0, sky)))).toEqual({ left: 0, top: 90, width: 300, height: 380 });
+  });
+
   it('takes no bars from a picture that is not tall', () => {
     expect(trimPhoneBars(picture(300, 300))).toBeNull();
   });
@@ -359,6 +377,37 @@ describe('variants', () => {
     expect(q[0].value).toBe(hashRegion(p, kernels, 'trim')[0].value);
   });
 
+  it('a bordered copy of a picture with a band of its own (a white sky) meets the stored trim through its retrim', () => {
+    // Shared: land under a flat white sky (its top third; a transparent sky flattened onto white),
+    // stored trimmed of the sky. The copy: a green border, its colour blended into the picture's two
+    // outer lines (as JPEG and resizing do). The copy's trim stops where the green does: the shared
+    // picture, sky and all; trimmed again, past the blended lines, it is the stored trim.
+    const shared = onCanvas(picture(300, 200, 17), 300, 300, 0, 100, () => [255, 255, 255]);
+    const green = [20, 181, 7];
+    const copy = onCanvas(shared, 360, 360, 30, 30, () => [green[0], green[1], green[2]]);
+    for (let y = 30; y < 330; y++)
+      for (let x = 30; x < 330; x++) {
+        const depth = Math.min(x - 30, y - 30, 329 - x, 329 - y);
+        if (depth > 1) continue;
+        const w = depth === 0 ? 0.5 : 0.1;
+        const o = (y * 360 + x) * 4;
+        for (let k = 0; k < 3; k++) copy.rgba[o + k] = Math.round(copy.rgba[o + k] * (1 - w) + green[k] * w);
+      }
+    const stored = enrolmentVariants(shared.rgba, 300, 300, kernels).find((h) => h.variant === 'trim' && h.type === 'pdq')?.value ?? '';
+    const query = (o = ROBUST_DEFAULTS) => queryVariants(copy.rgba, 360, 360, kernels, o).filter((h) => h.type === 'pdq');
+    const retrim = query().find((h) => h.variant === 'retrim')?.value ?? '';
+    const trim = query().find((h) => h.variant === 'trim')?.value ?? '';
+    expect(stored).not.toBe('');
+    expect(retrim).not.toBe('');
+    expect(hammingHex(retrim, stored)).toBeLessThanOrEqual(8);
+    expect(hammingHex(trim, stored)).toBeGreaterThan(40);
+    // Without the inset, the band test starts at a blended line and finds no sky.
+    expect(query({ ...ROBUST_DEFAULTS, insideInset: 0 }).find((h) => h.variant === 'retrim')).toBeUndefined();
+    // A bordered picture without bands of its own has no retrim: one region hashed, as before.
+    const plain = onCanvas(picture(300, 200, 17), 360, 260, 30, 30, () => [green[0], green[1], green[2]]);
+    expect(queryVariants(plain.rgba, 360, 260, kernels).map((h) => h.variant)).not.toContain('retrim');
+  });
+
   it('a region’s PDQ hardly moves when the copy is at another scale (the region resampled by area first)', () => {
     // A picture with fine detail (stripes 3 to 7 pixels wide) and its copy at half the size: PDQ
     // point-samples its 64 x 64 grid, so the same centre at 308 and at 154 pixels aliases differently.
@@ -383,6 +432,27 @@ describe('variants', () => {
     const stored = enrolmentVariants(p.rgba, 640, 480, kernels).find((h) => h.variant === 'crop-c10')?.value ?? '';
     const scaled = queryVariants(copy.rgba, copy.width, copy.height, kernels).find((h) => h.variant === 'scaled')?.value ?? '';
     expect(hammingHex(scaled, stored)).toBeLessThanOrEqual(12);
+  });
+
+  it('a phone screenshot’s trim looks for the post’s own bands past its blended lines: a flat ground under the picture, its last line mixed with the screen’s white', () => {
+    // Shared: land above a flat grey ground (its bottom 60 rows), stored trimmed of the ground. Posted
+    // on a phone, enlarged to its width; resizing blends the post's last line into the screen's white.
+    const shared = onCanvas(picture(300, 200, 19), 300, 260, 0, 0, () => [97, 97, 97]);
+    const big = { rgba: new Uint8Array(600 * 520 * 4), width: 600, height: 520 };
+    for (let y = 0; y < 520; y++)
+      for (let x = 0; x < 600; x++) big.rgba.set(shared.rgba.subarray(((y >> 1) * 300 + (x >> 1)) * 4, ((y >> 1) * 300 + (x >> 1)) * 4 + 4), (y * 600 + x) * 4);
+    const shot = onCanvas(big, 600, 1300, 0, 180, (x, y) => {
+      if (y < 60) return x > 500 && x < 560 && y > 20 && y < 40 ? [32, 33, 36] : [241, 243, 244];
+      if (y < 150) return x > 20 && x < 80 && y > 80 && y < 130 ? [60, 110, 145] : [255, 255, 255];
+      if (y === 700) return [223, 223, 223];
+      if (y >= 760 && y < 790 && x > 20 && x < 560 && x % 9 < 3) return [32, 33, 36];
+      if (y >= 1200) return [241, 243, 244];
+      return [255, 255, 255];
+    });
+    const stored = enrolmentVariants(shared.rgba, 300, 260, kernels).find((h) => h.variant === 'trim' && h.type === 'pdq')?.value ?? '';
+    const trim = queryVariants(shot.rgba, shot.width, shot.height, kernels).find((h) => h.variant === 'trim' && h.type === 'pdq')?.value ?? '';
+    expect(stored).not.toBe('');
+    expect(hammingHex(trim, stored)).toBeLessThanOrEqual(16);
   });
 
   it('a phone screenshot’s trim is the picture inside the post’s own bands, as the shared picture’s trim', () => {

@@ -5,7 +5,7 @@
  * every robust variant and the dihedral ones switched on.
  *
  * Classes of variant: the query's `whole` (as sent), `dihedral` (its 7 other rotations and mirrors)
- * and `region` (trim, screen, deskew); the stored `whole`, `region` (trim, screen, deskew) and
+ * and `region` (trim, retrim, screen, deskew, centre, scaled); the stored `whole`, `region` (trim, screen, deskew) and
  * `crop` (crop-…). A stored hash says which variant of its item it is (item 5), so a threshold is
  * per (hash type, query class, stored class).
  *
@@ -84,7 +84,7 @@ export function queryClass(variant: string): QueryClass {
  * The query variants that are regions: inside bands and bars, rotated back, its centre (variants.ts
  * queryCentre: a watermark's corner and caption left outside) and the whole resampled by area.
  */
-const REGION_QUERIES = new Set(['trim', 'screen', 'deskew', 'centre', 'scaled']);
+const REGION_QUERIES = new Set(['trim', 'retrim', 'screen', 'deskew', 'centre', 'scaled']);
 
 /** The distance within which a query variant is looked up: the widest of its class's row, alone or together (-1: not at all). */
 export function lookupRadius(rules: RobustRules, type: RobustType, query: string): number {

@@ -206,9 +206,11 @@ export interface ScreenshotOptions {
   separatorShare: number;
   separatorNear: number;
   /**
-   * ... and its median luma within this of the screen's background: the median most common among the
-   * flat rows (the app's white or dark ground). A picture's own flat rows (a clear blue sky, fog)
-   * have their own colour and stay in the post; they split it before (2026-12-03).
+   * ... and its median luma within this of the screen's background: the median whose flat rows form
+   * the most separate runs (the app's white or dark ground, which shows between every part of the
+   * screen). A picture's own flat rows (a clear blue sky, fog) have their own colour and stay in the
+   * post; they split it before (2026-12-03). Counted in runs, not rows: a tall clear sky is one run
+   * of more rows than the screen's ground has.
    */
   backgroundNear: number;
   /** The post is the tallest block of rows between separators, and must fill between these shares of the height (0.06: a 4:1 panorama). */
@@ -242,6 +244,33 @@ function rowFlatness(img: Rgba, y: number, near: number): { median: number; shar
 }
 
 /**
+ * A screen's background: the median luma (within `near`) whose flat rows form the most separate runs,
+ * ties to the one with more rows (-1: no flat row). The ground shows between the parts of a screen
+ * (status bar, app bar, post, caption lines, reactions, message field), a run between each two; a
+ * picture's own flat rows (a clear sky) are one run, however tall.
+ */
+function screenBackground(rows: { median: number }[], flat: boolean[], near: number): number {
+  let background = -1;
+  let best = [0, 0];
+  for (let v = 0; v < 256; v++) {
+    let runs = 0;
+    let count = 0;
+    let inRun = false;
+    rows.forEach((r, y) => {
+      const mine = flat[y] && Math.abs(r.median - v) <= near;
+      if (mine && !inRun) runs++;
+      if (mine) count++;
+      inRun = mine;
+    });
+    if (runs > best[0] || (runs === best[0] && count > best[1])) {
+      best = [runs, count];
+      background = v;
+    }
+  }
+  return best[0] > 0 ? background : -1;
+}
+
+/**
  * The post inside a phone screenshot (rows only; trimBorders takes its side margins after), or null.
  * A screen is blocks of rows (status bar, app bar, the post, caption lines, reactions, message
  * field, navigation bar) between empty separator rows of the screen's background; the post is the
@@ -251,21 +280,7 @@ export function trimPhoneBars(img: Rgba, o: ScreenshotOptions = SCREENSHOT_DEFAU
   if (img.height < img.width * o.minAspect) return null;
   const rows = Array.from({ length: img.height }, (_, y) => rowFlatness(img, y, o.separatorNear));
   const flat = rows.map((r) => r.share >= o.separatorShare);
-  // The background: the median luma most flat rows have (within separatorNear of it).
-  const count = new Uint32Array(256);
-  rows.forEach((r, y) => {
-    if (flat[y]) count[r.median]++;
-  });
-  let background = -1;
-  let most = 0;
-  for (let v = 0; v < 256; v++) {
-    let c = 0;
-    for (let u = Math.max(0, v - o.separatorNear); u <= Math.min(255, v + o.separatorNear); u++) c += count[u];
-    if (c > most) {
-      most = c;
-      background = v;
-    }
-  }
+  const background = screenBackground(rows, flat, o.separatorNear);
   let best = { top: 0, height: 0 };
   let start = -1;
   for (let y = 0; y <= img.height; y++) {

@@ -45,6 +45,10 @@ export interface RobustOptions {
    * moved by 30 bits and more on textured pictures; resampled by area first it moves by a few.
    */
   pdqGrid: number;
+  /** The query also hashes its trim trimmed again (`retrim`): a shared picture's own bands inside an added one. */
+  retrim: boolean;
+  /** Bands inside a cut box (a screenshot's post, a trim) not found from its edges are looked for this many lines in from each cut side (blended lines). */
+  insideInset: number;
 }
 
 const centre = (f: number): Cut => ({ l: f, t: f, r: f, b: f });
@@ -68,6 +72,8 @@ export const ROBUST_DEFAULTS: RobustOptions = {
   deskew: DESKEW_DEFAULTS,
   queryCentre: centre(0.2),
   pdqGrid: 64,
+  retrim: true,
+  insideInset: 2,
 };
 
 /** PDQ (of the region resampled to `pdqGrid` a side) and (unless `pdqOnly`) blockhash of a region, each with its quality. */
@@ -84,8 +90,8 @@ export function hashRegion(img: Rgba, kernels: HashKernels, variant: string, pdq
 }
 
 /** The regions both sides compute: inside borders, inside a phone's bars, a small rotation undone. */
-function sharedRegions(work: Rgba, o: RobustOptions): { variant: string; img: Rgba }[] {
-  const out: { variant: string; img: Rgba }[] = [];
+function sharedRegions(work: Rgba, o: RobustOptions): { variant: string; img: Rgba; box?: Box }[] {
+  const out: { variant: string; img: Rgba; box?: Box }[] = [];
   const bars = trimPhoneBars(work, o.screenshot);
   // Inside a phone's bars, the post is cut of its solid margins left and right only (a narrow post):
   // looser trims at a phone's scale also ate into the picture.
@@ -98,10 +104,11 @@ function sharedRegions(work: Rgba, o: RobustOptions): { variant: string; img: Rg
   // `trim`: the picture inside its bands. In a screenshot, inside the post's (a white sky the screen's
   // white ground took in part, fog, a letterbox), as the share cut them from the picture itself; the
   // screenshot's own edges (status and navigation bars) hold none. Else inside the image's.
-  const inPost = post && trimBorders(cropBox(work, post), o.trim);
-  const box =
-    post && inPost ? { left: post.left + inPost.left, top: post.top + inPost.top, width: inPost.width, height: inPost.height } : trimBorders(work, o.trim);
-  if (box) out.push({ variant: 'trim', img: cropBox(work, o.seams ? cutSeams(work, box) : box) });
+  const box = (post && bandsInside(work, post, o)) ?? trimBorders(work, o.trim);
+  if (box) {
+    const cut = o.seams ? cutSeams(work, box) : box;
+    out.push({ variant: 'trim', img: cropBox(work, cut), box: cut });
+  }
   const skew = findSkew(work, o.deskew);
   if (skew) {
     const back = deskew(work, skew.degrees, o.deskew, skew);
@@ -110,10 +117,44 @@ function sharedRegions(work: Rgba, o: RobustOptions): { variant: string; img: Rg
   return out;
 }
 
+/**
+ * The box cut of the bands inside it (trimBorders within the box), or null when it has none. When
+ * the test from the box's edges finds none, it is tried again `insideInset` lines in from each side
+ * where the box was cut out of the image: JPEG and resizing blend what was outside into those lines
+ * (a grey line between a black bar and a white sky, a sky tinted by a green border, a post's last
+ * line mixed with the screen's white), and a band test starting at such a line finds nothing.
+ */
+function bandsInside(work: Rgba, box: Box, o: RobustOptions): Box | null {
+  const at = (inner: Box) => {
+    const found = inner.width >= 16 && inner.height >= 16 ? trimBorders(cropBox(work, inner), o.trim) : null;
+    if (!found) return null;
+    // A side where no band was found stays where the box was.
+    const left = found.left > 0 ? inner.left + found.left : box.left;
+    const top = found.top > 0 ? inner.top + found.top : box.top;
+    const right = found.left + found.width < inner.width ? inner.left + found.left + found.width : box.left + box.width;
+    const bottom = found.top + found.height < inner.height ? inner.top + found.top + found.height : box.top + box.height;
+    return { left, top, width: right - left, height: bottom - top };
+  };
+  const k = o.insideInset;
+  const l = box.left > 0 ? k : 0;
+  const t = box.top > 0 ? k : 0;
+  const r = box.left + box.width < work.width ? k : 0;
+  const b = box.top + box.height < work.height ? k : 0;
+  return at(box) ?? (k > 0 ? at({ left: box.left + l, top: box.top + t, width: box.width - l - r, height: box.height - t - b }) : null);
+}
+
 /** The hashes a query adds to the whole image's: its regions inside borders and bars, or rotated back, and its centre. */
 export function queryVariants(rgba: Uint8Array, width: number, height: number, kernels: HashKernels, o: RobustOptions = ROBUST_DEFAULTS): RobustHash[] {
   const work = downscaleBox({ rgba, width, height }, o.workingSide);
-  const regions = sharedRegions(work, o).flatMap((r) => hashRegion(r.img, kernels, r.variant, false, o.pdqGrid));
+  const shared = sharedRegions(work, o);
+  // `retrim`: the trim trimmed again. A shared picture with bands of its own (a white sky, a dark
+  // foreground, a flat ground) is stored trimmed of them; a copy with a band added (a border, bars)
+  // is trimmed of the added band, which stops where the colour changes: the shared picture whole,
+  // its own bands and all. Cut again inside, it meets the stored trim, like with like.
+  const trimmed = o.retrim ? shared.find((r) => r.variant === 'trim')?.box : undefined;
+  const inner = trimmed && bandsInside(work, trimmed, o);
+  const again = inner ? [{ variant: 'retrim', img: cropBox(work, o.seams ? cutSeams(work, inner) : inner) }] : [];
+  const regions = [...shared, ...again].flatMap((r) => hashRegion(r.img, kernels, r.variant, false, o.pdqGrid));
   const centre = o.queryCentre ? hashRegion(cropBox(work, cutBox(work.width, work.height, o.queryCentre)), kernels, 'centre', true, o.pdqGrid) : [];
   // The whole image as the regions and crops are hashed (resampled by area): the stored crops are
   // met by it, like with like; the query's own PDQ (full-size, point-sampled) met them 4 points less often.
