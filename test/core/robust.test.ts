@@ -14,6 +14,7 @@ import {
   estimateSkew,
   findSkew,
   hashRegion,
+  queryClass,
   queryVariants,
   ROBUST_DEFAULTS,
   TRIM_DEFAULTS,
@@ -487,5 +488,21 @@ describe('variants', () => {
           .map((h) => hammingHex(h.value, stored)),
       ),
     );
+  });
+});
+
+describe('queryClass', () => {
+  it('gives every query variant its class in the rule table, and refuses a name it has none for', () => {
+    expect(queryClass('original')).toBe('whole');
+    for (const v of ['rotate90', 'rotate180', 'rotate270', 'flipX', 'flipY', 'flipPlus1', 'flipMinus1']) expect(queryClass(v)).toBe('dihedral');
+    for (const v of ['trim', 'retrim', 'screen', 'deskew', 'centre', 'scaled']) expect(queryClass(v)).toBe('region');
+    // A new variant is never matched at another class's distances by default.
+    expect(() => queryClass('rotate45')).toThrow(/"rotate45" has no class/);
+    // Every variant a query makes of a bordered picture and of a phone screenshot has a class.
+    const bordered = onCanvas(picture(200, 150, 3), 260, 210, 30, 30, () => [255, 255, 255]);
+    const shot = onCanvas(picture(300, 200, 4), 300, 650, 0, 200, (_x, y) => (y < 40 || y >= 600 ? [241, 243, 244] : [255, 255, 255]));
+    const made = [bordered, shot].flatMap((img) => queryVariants(img.rgba, img.width, img.height, kernels).map((h) => h.variant));
+    expect(made).toContain('trim');
+    for (const v of made) expect(['whole', 'dihedral', 'region']).toContain(queryClass(v));
   });
 });

@@ -12,6 +12,7 @@
  * Two kinds of evidence: one hash type `alone` within its threshold, or PDQ and blockhash of the same
  * item `together`, each within a looser threshold of its own (two independent signals agreeing).
  */
+import { PDQ_DIHEDRAL_VARIANTS } from '../pdq';
 
 export type QueryClass = 'whole' | 'dihedral' | 'region';
 export type StoredClass = 'whole' | 'region' | 'crop';
@@ -77,8 +78,13 @@ export function storedClass(variant: string): StoredClass {
 /** The class of a query variant name (`original`, `rotate90`, …, `trim`, `screen`, `deskew`). */
 export function queryClass(variant: string): QueryClass {
   if (variant === 'whole' || variant === 'original') return 'whole';
-  return REGION_QUERIES.has(variant) ? 'region' : 'dihedral';
+  if (REGION_QUERIES.has(variant)) return 'region';
+  if (DIHEDRAL_QUERIES.has(variant)) return 'dihedral';
+  // A new variant must be given its class (and the class's thresholds measured), never a default one.
+  throw new RangeError(`query variant ${JSON.stringify(variant)} has no class in the rule table`);
 }
+
+const DIHEDRAL_QUERIES: ReadonlySet<string> = new Set(PDQ_DIHEDRAL_VARIANTS.filter((v) => v !== 'original'));
 
 /**
  * The query variants that are regions: inside bands and bars, rotated back, its centre (variants.ts
