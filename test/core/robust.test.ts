@@ -263,6 +263,17 @@ describe('trimPhoneBars', () => {
     const sky = (): [number, number, number] => [120, 170, 230];
     expect(trimPhoneBars(phone(onCanvas(land, 300, 380, 0, 260, sky)))).toEqual({ left: 0, top: 90, width: 300, height: 380 });
     expect(trimPhoneBars(phone(onCanvas(land, 300, 380, 0, 0, sky)))).toEqual({ left: 0, top: 90, width: 300, height: 380 });
+    // A sky with a little sensor noise (σ about 1 of 255): some of its rows are then not flat, which
+    // must not break it into many runs of its own colour.
+    for (const sigma of [0.95, 1.05, 1.2]) {
+      let seed = 12345;
+      const uniform01 = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) + 1) / (2 ** 31 + 1);
+      const noisySky = (): [number, number, number] => {
+        const n = Math.round(sigma * Math.sqrt(-2 * Math.log(uniform01())) * Math.cos(2 * Math.PI * uniform01()));
+        return [120 + n, 170 + n, 230 + n];
+      };
+      expect(trimPhoneBars(phone(onCanvas(land, 300, 380, 0, 260, noisySky))), `σ ${sigma}`).toEqual({ left: 0, top: 90, width: 300, height: 380 });
+    }
   });
 
   it('takes no bars from a picture that is not tall', () => {

@@ -252,15 +252,25 @@ function rowFlatness(img: Rgba, y: number, near: number): { median: number; shar
 function screenBackground(rows: { median: number }[], flat: boolean[], near: number): number {
   let background = -1;
   let best = [0, 0];
+  // A sky with a little noise has rows of its colour that are flat only here and there: a run is
+  // counted once it has this many flat rows, and fewer rows of its colour that are not flat do not
+  // end it. A screen's separators and parts (a bar, a caption's line of text) are taller.
+  const least = Math.max(3, Math.round(rows.length / 200));
   for (let v = 0; v < 256; v++) {
     let runs = 0;
     let count = 0;
-    let inRun = false;
+    let inRun = 0;
+    let gap = 0;
     rows.forEach((r, y) => {
-      const mine = flat[y] && Math.abs(r.median - v) <= near;
-      if (mine && !inRun) runs++;
-      if (mine) count++;
-      inRun = mine;
+      const nearV = Math.abs(r.median - v) <= near;
+      if (flat[y] && nearV) {
+        count++;
+        if (++inRun === least) runs++;
+        gap = 0;
+      } else if (!(inRun > 0 && nearV && ++gap < least)) {
+        inRun = 0;
+        gap = 0;
+      }
     });
     if (runs > best[0] || (runs === best[0] && count > best[1])) {
       best = [runs, count];
