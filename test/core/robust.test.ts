@@ -87,6 +87,33 @@ function rotated(p: Rgba, deg: number, fill: [number, number, number]): Rgba {
   return { rgba, width: W, height: H };
 }
 
+/** The picture enlarged twice in each direction, each pixel repeated (a post enlarged to a phone's width). */
+function doubled(p: Rgba): Rgba {
+  const out = { rgba: new Uint8Array(4 * p.width * p.height * 4), width: 2 * p.width, height: 2 * p.height };
+  for (let y = 0; y < out.height; y++)
+    for (let x = 0; x < out.width; x++) {
+      const from = ((y >> 1) * p.width + (x >> 1)) * 4;
+      out.rgba.set(p.rgba.subarray(from, from + 4), (y * out.width + x) * 4);
+    }
+  return out;
+}
+
+/**
+ * A 600 x 1300 phone screenshot of a 600-wide post placed at row 180: grey status and navigation
+ * bars, a white app bar with an icon, a caption line of text at `captionTop` (30 rows) on the
+ * screen's white, and (`greyLine`) one light grey row, a post's last line blended with the white.
+ */
+function onPhone(post: Rgba, captionTop: number, greyLine?: number): Rgba {
+  return onCanvas(post, 600, 1300, 0, 180, (x, y) => {
+    if (y < 60) return x > 500 && x < 560 && y > 20 && y < 40 ? [32, 33, 36] : [241, 243, 244];
+    if (y < 150) return x > 20 && x < 80 && y > 80 && y < 130 ? [60, 110, 145] : [255, 255, 255];
+    if (y === greyLine) return [223, 223, 223];
+    if (y >= captionTop && y < captionTop + 30 && x > 20 && x < 560 && x % 9 < 3) return [32, 33, 36];
+    if (y >= 1200) return [241, 243, 244];
+    return [255, 255, 255];
+  });
+}
+
 const pdq = (img: Rgba) => pdqFromRgba(img.rgba, img.width, img.height, kernels.pdq).hash;
 
 describe('downscaleBox', () => {
@@ -450,17 +477,7 @@ describe('variants', () => {
     // Shared: land above a flat grey ground (its bottom 60 rows), stored trimmed of the ground. Posted
     // on a phone, enlarged to its width; resizing blends the post's last line into the screen's white.
     const shared = onCanvas(picture(300, 200, 19), 300, 260, 0, 0, () => [97, 97, 97]);
-    const big = { rgba: new Uint8Array(600 * 520 * 4), width: 600, height: 520 };
-    for (let y = 0; y < 520; y++)
-      for (let x = 0; x < 600; x++) big.rgba.set(shared.rgba.subarray(((y >> 1) * 300 + (x >> 1)) * 4, ((y >> 1) * 300 + (x >> 1)) * 4 + 4), (y * 600 + x) * 4);
-    const shot = onCanvas(big, 600, 1300, 0, 180, (x, y) => {
-      if (y < 60) return x > 500 && x < 560 && y > 20 && y < 40 ? [32, 33, 36] : [241, 243, 244];
-      if (y < 150) return x > 20 && x < 80 && y > 80 && y < 130 ? [60, 110, 145] : [255, 255, 255];
-      if (y === 700) return [223, 223, 223];
-      if (y >= 760 && y < 790 && x > 20 && x < 560 && x % 9 < 3) return [32, 33, 36];
-      if (y >= 1200) return [241, 243, 244];
-      return [255, 255, 255];
-    });
+    const shot = onPhone(doubled(shared), 760, 700);
     const stored = enrolmentVariants(shared.rgba, 300, 260, kernels).find((h) => h.variant === 'trim' && h.type === 'pdq')?.value ?? '';
     const trim = queryVariants(shot.rgba, shot.width, shot.height, kernels).find((h) => h.variant === 'trim' && h.type === 'pdq')?.value ?? '';
     expect(stored).not.toBe('');
@@ -478,16 +495,7 @@ describe('variants', () => {
       const v = Math.round(255 - 0.3 * y);
       return [v, v, v];
     });
-    const big = { rgba: new Uint8Array(600 * 600 * 4), width: 600, height: 600 };
-    for (let y = 0; y < 600; y++)
-      for (let x = 0; x < 600; x++) big.rgba.set(shared.rgba.subarray(((y >> 1) * 300 + (x >> 1)) * 4, ((y >> 1) * 300 + (x >> 1)) * 4 + 4), (y * 600 + x) * 4);
-    const shot = onCanvas(big, 600, 1300, 0, 180, (x, y) => {
-      if (y < 60) return x > 500 && x < 560 && y > 20 && y < 40 ? [32, 33, 36] : [241, 243, 244];
-      if (y < 150) return x > 20 && x < 80 && y > 80 && y < 130 ? [60, 110, 145] : [255, 255, 255];
-      if (y >= 820 && y < 850 && x > 20 && x < 560 && x % 9 < 3) return [32, 33, 36];
-      if (y >= 1200) return [241, 243, 244];
-      return [255, 255, 255];
-    });
+    const shot = onPhone(doubled(shared), 820);
     const stored = enrolmentVariants(shared.rgba, 300, 300, kernels).find((h) => h.variant === 'trim' && h.type === 'pdq')?.value ?? '';
     const trim = queryVariants(shot.rgba, shot.width, shot.height, kernels).find((h) => h.variant === 'trim' && h.type === 'pdq')?.value ?? '';
     expect(stored).not.toBe('');

@@ -89,6 +89,9 @@ export function hashRegion(img: Rgba, kernels: HashKernels, variant: string, pdq
   return out;
 }
 
+/** The box as a region is cut: its seams cut away first when `seams` is on (cutSeams). */
+const seamless = (work: Rgba, box: Box, o: RobustOptions): Box => (o.seams ? cutSeams(work, box) : box);
+
 /** The regions both sides compute: inside borders, inside a phone's bars, a small rotation undone. */
 function sharedRegions(work: Rgba, o: RobustOptions): { variant: string; img: Rgba; box?: Box }[] {
   const out: { variant: string; img: Rgba; box?: Box }[] = [];
@@ -99,14 +102,14 @@ function sharedRegions(work: Rgba, o: RobustOptions): { variant: string; img: Rg
   if (bars) {
     const inner = trimBorders(cropBox(work, bars), { ...o.trim, lineTolerance: o.trim.sameTolerance });
     post = inner ? { ...bars, left: bars.left + inner.left, width: inner.width } : bars;
-    out.push({ variant: 'screen', img: cropBox(work, o.seams ? cutSeams(work, post) : post) });
+    out.push({ variant: 'screen', img: cropBox(work, seamless(work, post, o)) });
   }
   // `trim`: the picture inside its bands. In a screenshot, inside the post's (a white sky the screen's
   // white ground took in part, fog, a letterbox), as the share cut them from the picture itself; the
   // screenshot's own edges (status and navigation bars) hold none. Else inside the image's.
   const box = (post && bandsInside(work, post, o)) ?? trimBorders(work, o.trim);
   if (box) {
-    const cut = o.seams ? cutSeams(work, box) : box;
+    const cut = seamless(work, box, o);
     out.push({ variant: 'trim', img: cropBox(work, cut), box: cut });
   }
   const skew = findSkew(work, o.deskew);
@@ -153,7 +156,7 @@ export function queryVariants(rgba: Uint8Array, width: number, height: number, k
   // its own bands and all. Cut again inside, it meets the stored trim, like with like.
   const trimmed = o.retrim ? shared.find((r) => r.variant === 'trim')?.box : undefined;
   const inner = trimmed && bandsInside(work, trimmed, o);
-  const again = inner ? [{ variant: 'retrim', img: cropBox(work, o.seams ? cutSeams(work, inner) : inner) }] : [];
+  const again = inner ? [{ variant: 'retrim', img: cropBox(work, seamless(work, inner, o)) }] : [];
   const regions = [...shared, ...again].flatMap((r) => hashRegion(r.img, kernels, r.variant, false, o.pdqGrid));
   const centre = o.queryCentre ? hashRegion(cropBox(work, cutBox(work.width, work.height, o.queryCentre)), kernels, 'centre', true, o.pdqGrid) : [];
   // The whole image as the regions and crops are hashed (resampled by area): the stored crops are
