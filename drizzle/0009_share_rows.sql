@@ -1,0 +1,4 @@
+CREATE TABLE `share_rows` (
+	`k` integer PRIMARY KEY NOT NULL,
+	`seq` integer NOT NULL
+);
