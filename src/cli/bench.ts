@@ -3,7 +3,7 @@
  * the machine and the date. The README's figures come from here.
  *
  *   npm run bench                           # all, default sizes
- *   npm run bench -- --only index,pdq       # some: index, pdq, merkle, audit, video, vpdq, stills, http, ledger, blockhash, tlsh, documents, edge, startup, robust, federation, media-load, media-hash
+ *   npm run bench -- --only index,pdq       # some: index, pdq, merkle, audit, video, vpdq, stills, http, ledger, ledger-alone, blockhash, tlsh, documents, edge, startup, robust, federation, media-load, media-hash
  *   npm run bench -- --quick                # smaller and fewer: a smoke run
  *   npm run bench -- --only index --sizes 10000000   # the 10 M index run (about 3 GB)
  */
@@ -50,6 +50,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
     const m = await import('./bench/ledger');
     return (o) => m.run({ quick: o.quick });
   },
+  'ledger-alone': async () => (await import('./bench/ledger-alone')).run,
   blockhash: async () => (await import('./bench/blockhash')).run,
   tlsh: async () => (await import('./bench/tlsh')).run,
   documents: async () => (await import('./bench/documents')).run,
