@@ -114,6 +114,24 @@ describe('share', () => {
     expect((await db.client.execute('select count(*) as n from share_rows')).rows[0].n).toBe(0);
   });
 
+  it('a share of several chunks relabels, leaves and creates each item as one of one chunk would', async () => {
+    const first = await ledger.share({ at: T0, contributor: 'p6', items: Array.from({ length: 1000 }, (_, i) => item(hex(50_000 + i), ['recruitment'])) });
+    // 4000 items: the 1000 shared above (the even ones relabelled, the odd ones as they were), then 3000 new.
+    const items = Array.from({ length: 4000 }, (_, i) => item(hex(50_000 + i), i < 1000 && i % 2 === 0 ? ['manifesto'] : ['recruitment']));
+    const chunks = shareStatements({ at: T0, tx: 't', contributor: 'p6', origin: '', items: items.map((it) => ({ ...it, id: 'x' })) }).reads.length;
+    expect(chunks).toBeGreaterThanOrEqual(3);
+    const r = await ledger.share({ at: T0 + 1, contributor: 'p6', items });
+    const expected = items.map((_, i) => (i >= 1000 ? 'created' : i % 2 === 0 ? 'updated' : 'unchanged'));
+    expect(r.items.map((x) => x.outcome)).toEqual(expected);
+    expect(r.items.slice(0, 1000).map((x) => x.id)).toEqual(first.items.map((x) => x.id));
+    // One change-log row for each item the share changed, in the items' order across the chunks.
+    const changes = await store.changesSince(first.lastChange, 10_000);
+    expect(changes.map((c) => c.hashId)).toEqual(r.items.filter((_, i) => expected[i] !== 'unchanged').map((x) => x.id));
+    expect(changes.map((c) => c.kind)).toEqual(expected.filter((o) => o !== 'unchanged').map((o) => (o === 'created' ? 'add' : 'update')));
+    expect((await store.getById(r.items[0].id))?.contributions.map((c) => c.labels)).toEqual([['manifesto']]);
+    expect((await db.client.execute('select count(*) as n from share_rows')).rows[0].n).toBe(0);
+  });
+
   it("stores a video's frames with the hash that brings them, and reads them by video and by seq", async () => {
     const f = (c: string) => c.repeat(64);
     const frame = (n: number, value: string, quality: number, indexed: boolean) => ({ frame: n, timestampMs: n * 1000, quality, value, indexed });
