@@ -179,6 +179,37 @@ describe('trimBorders', () => {
     expect(trimBorders(onCanvas(wide, 412, 162, 6, 6, () => [255, 255, 255]))).toEqual({ left: 6, top: 6, width: 400, height: 150 });
   });
 
+  it('cuts the plain ground around a drawing to the drawing on every side, however thin a margin, as on a copy with a border of the ground’s colour', () => {
+    // Clip art on white: margins of 3 (left, under the 3 % of a band) and 37, 40 and 10 rows. A
+    // white-bordered copy is cut to the drawing on every side (border and margin are one white band);
+    // the share must be cut there too, or the two boxes differ by the thin margin.
+    const drawing = picture(160, 120, 31);
+    const white = () => [255, 255, 255] as [number, number, number];
+    expect(trimBorders(onCanvas(drawing, 200, 170, 3, 40, white))).toEqual({ left: 3, top: 40, width: 160, height: 120 });
+    expect(trimBorders(onCanvas(drawing, 240, 210, 23, 60, white))).toEqual({ left: 23, top: 60, width: 160, height: 120 });
+    // Margins of 3 on all four sides: no band anywhere, the image is left whole.
+    expect(trimBorders(onCanvas(drawing, 166, 126, 3, 3, white))).toBeNull();
+    // A thin band of another colour than the ground's (a grey line down the left) is no band.
+    const mixed = onCanvas(drawing, 200, 170, 3, 40, (x) => (x < 3 ? [200, 200, 200] : [255, 255, 255]));
+    expect(trimBorders(mixed)).toEqual({ left: 0, top: 40, width: 163, height: 120 });
+  });
+
+  // Finland's flag: white fields and a blue cross (bars 60 wide) that reaches every edge.
+  const flag = (): Rgba =>
+    onCanvas({ rgba: new Uint8Array(0), width: 0, height: 0 }, 360, 220, 0, 0, (x, y) =>
+      (x >= 100 && x < 160) || (y >= 80 && y < 140) ? [0, 53, 128] : [255, 255, 255],
+    );
+
+  it('does not cut into a flag’s own fields: lines repeating an edge line that steps from field to field are the picture, not a gradient band', () => {
+    expect(trimBorders(flag())).toBeNull();
+    // Before (any step allowed): the white-blue-white columns were taken for a gradient band's and
+    // the flag cut to its cross, and a pillarboxed copy was cut elsewhere.
+    expect(trimBorders(flag(), { ...TRIM_DEFAULTS, maxStep: 255 })).not.toBeNull();
+    // Pillarboxed or letterboxed, the bars are cut to the line and the flag kept whole.
+    expect(trimBorders(onCanvas(flag(), 480, 220, 60, 0, () => [0, 0, 0]))).toEqual({ left: 60, top: 0, width: 360, height: 220 });
+    expect(trimBorders(onCanvas(flag(), 360, 300, 0, 40, () => [0, 0, 0]))).toEqual({ left: 0, top: 40, width: 360, height: 220 });
+  });
+
   it('leaves a picture without bands alone', () => {
     expect(trimBorders(p)).toBeNull();
   });

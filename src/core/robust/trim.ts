@@ -23,6 +23,13 @@ export interface TrimOptions {
    */
   repeatTolerance: number;
   /**
+   * ... and only when it is smooth: no two pixels `2` apart along it differ by more than this (mean
+   * over R, G, B). A gradient band's column drifts a level or two a pixel; a flag's or a logo's edge
+   * line steps from one flat field to the next (Finland's white and blue), and lines repeating it
+   * are the picture's own fields, not a band.
+   */
+  maxStep: number;
+  /**
    * A loose band's lines keep the edge line's mean colour within this, plus four standard errors of
    * the lines' own noise (noise averages out along a line; a picture's grainy edge drifts in colour).
    */
@@ -50,6 +57,7 @@ export const TRIM_DEFAULTS: TrimOptions = {
   structureTolerance: 20,
   sameTolerance: 6,
   repeatTolerance: 2,
+  maxStep: 24,
   meanTolerance: 3,
   uniformDeviation: 2.5,
   uniformStep: 3,
@@ -114,8 +122,20 @@ function lineStructure(px: Uint8Array, l: Line): number {
   return hi - lo;
 }
 
-/** Whether the lines next to a structured edge line repeat it (the columns of a vertical gradient). */
+/** The largest difference between two pixels 2 apart along the line, averaged over R, G, B. */
+function lineStep(px: Uint8Array, l: Line): number {
+  let max = 0;
+  for (let i = 2, p = l.start + 2 * l.step; i < l.count; i++, p += l.step) {
+    const q = p - 2 * l.step;
+    const d = Math.abs(px[p] - px[q]) + Math.abs(px[p + 1] - px[q + 1]) + Math.abs(px[p + 2] - px[q + 2]);
+    if (d > max) max = d;
+  }
+  return max / 3;
+}
+
+/** Whether the lines next to a smooth structured edge line repeat it (the columns of a vertical gradient). */
 function alike(img: Rgba, line: (i: number) => Line, minLines: number, o: TrimOptions): boolean {
+  if (lineStep(img.rgba, line(0)) > o.maxStep) return false;
   const k = Math.max(2, Math.ceil(minLines));
   for (let i = 1; i < k; i++) if (lineDiff(img.rgba, line(i), line(0)) > o.repeatTolerance) return false;
   return true;
@@ -126,9 +146,7 @@ function alike(img: Rgba, line: (i: number) => Line, minLines: number, o: TrimOp
  * or graded band (uniform lines, each near the one before) or lines repeating the edge line (the
  * columns of a vertical gradient); `loose`: also lines without structure near the edge line (noise).
  */
-function bandDepth(img: Rgba, size: number, line: (i: number) => Line, o: TrimOptions, strict: boolean): number {
-  // Bands are as thick on every side (a border is a share of the shorter side): measured against it.
-  const minLines = Math.min(img.width, img.height) * o.minBand;
+function bandDepth(img: Rgba, size: number, line: (i: number) => Line, o: TrimOptions, strict: boolean, minLines: number): number {
   const edge = line(0);
   const uniform = (l: Line) => lineDeviation(img.rgba, l) <= o.uniformDeviation;
   const solid = strict && size > 1 && uniform(edge) && lineDiff(img.rgba, line(1), edge) <= o.uniformStep;
@@ -158,16 +176,44 @@ function bandDepth(img: Rgba, size: number, line: (i: number) => Line, o: TrimOp
   return n < minLines ? 0 : n;
 }
 
+type Side = 'top' | 'bottom' | 'left' | 'right';
+const SIDES: Side[] = ['top', 'bottom', 'left', 'right'];
+
+/** The mean colour of a solid edge (uniform, and the next line within uniformStep of it), or null. */
+function solidColour(img: Rgba, line: (i: number) => Line, o: TrimOptions): number[] | null {
+  const edge = line(0);
+  if (edge.count < 2 || lineDeviation(img.rgba, edge) > o.uniformDeviation || lineDiff(img.rgba, line(1), edge) > o.uniformStep) return null;
+  return [0, 1, 2].map((k) => lineMean(img.rgba, edge, k));
+}
+
 /** One pass of trimBorders: strict or loose bands on every side, or null when none. */
 function trimPass(img: Rgba, o: TrimOptions, strict: boolean): Box | null {
   const { width: w, height: h } = img;
   if (w < 8 || h < 8) return null;
-  const sides = (l: number, t: number, r: number, b: number) => ({
-    top: bandDepth(img, h, (i) => rowLine(img, i, l, w - r), o, strict),
-    bottom: bandDepth(img, h, (i) => rowLine(img, h - 1 - i, l, w - r), o, strict),
-    left: bandDepth(img, w, (i) => colLine(img, i, t, h - b), o, strict),
-    right: bandDepth(img, w, (i) => colLine(img, w - 1 - i, t, h - b), o, strict),
-  });
+  // Bands are as thick on every side (a border is a share of the shorter side): measured against it.
+  const minLines = Math.min(w, h) * o.minBand;
+  const sides = (l: number, t: number, r: number, b: number): Record<Side, number> => {
+    const at: Record<Side, [number, (i: number) => Line]> = {
+      top: [h, (i) => rowLine(img, i, l, w - r)],
+      bottom: [h, (i) => rowLine(img, h - 1 - i, l, w - r)],
+      left: [w, (i) => colLine(img, i, t, h - b)],
+      right: [w, (i) => colLine(img, w - 1 - i, t, h - b)],
+    };
+    const depth = (s: Side, least: number) => bandDepth(img, at[s][0], at[s][1], o, strict, least);
+    const d = { top: depth('top', minLines), bottom: depth('bottom', minLines), left: depth('left', minLines), right: depth('right', minLines) };
+    if (!strict) return d;
+    // The plain ground around a drawing (clip art on white): its margins are often thinner than a
+    // band on some sides, and a copy with a border of the ground's colour is cut to the drawing on
+    // every side. A solid edge of the colour of a band found on another side is cut however thin.
+    // (Not when every margin is thin: cut to the drawing, two different bunches of clip-art grapes
+    // met within the region thresholds, 2026-12-03.)
+    const ground = SIDES.map((s) => solidColour(img, at[s][1], o));
+    const same = (a: number[] | null, b: number[] | null) => a !== null && b !== null && a.every((v, k) => Math.abs(v - b[k]) <= o.uniformStep);
+    SIDES.forEach((s, i) => {
+      if (d[s] === 0 && ground[i] && SIDES.some((x, j) => d[x] > 0 && same(ground[i], ground[j]))) d[s] = depth(s, 1);
+    });
+    return d;
+  };
   // Whole lines first; then each side again along the lines between the bands found across it, so
   // that the rows of a pillarboxed picture (black, picture, black) are not taken for the columns of
   // a gradient band, nor the columns of a letterboxed one.
