@@ -34,6 +34,7 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
   const load = [loadavg()[0]];
   const started = new Date();
   const rows: (string | number)[][] = [];
+  const windows: { rate: number; cpu: number }[] = [];
   try {
     const ledger = new SqlLedger(db.writer, { newId: uuidV7Source() });
     // Only the share calls are timed: the random values of the next batch are made outside them.
@@ -55,6 +56,7 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
       stored += BATCH;
       if (stored % window !== 0) continue;
       const shares = window / BATCH;
+      windows.push({ rate: (window * 1000) / wall, cpu: cpu / shares });
       rows.push([fmt(stored), fmt((window * 1000) / wall), (wall / shares).toFixed(1), (cpu / shares).toFixed(1)]);
       wall = 0;
       cpu = 0;
@@ -64,17 +66,15 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
     await db.close();
     rmSync(dir, { recursive: true, force: true });
   }
-  const rate = (r: (string | number)[]) => Number(String(r[1]).replace(/,/g, ''));
-  const cpuOf = (r: (string | number)[]) => Number(r[3]);
-  const first = rows[0];
-  const last = rows[rows.length - 1];
+  const first = windows[0];
+  const last = windows[windows.length - 1];
   return {
     title: `Ledger alone: 1000-hash shares to ${fmt(total)} stored, no HTTP`,
     columns: ['stored after the window', 'hashes/s', 'wall ms a share', 'CPU ms a share'],
     rows,
     notes: [
       `${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, Node ${process.version}; load average (1 min) ${load.map((l) => l.toFixed(1)).join(' at the start, ')} at the end.`,
-      `Last window against the first: rate ${((100 * rate(last)) / rate(first)).toFixed(0)} %, CPU a share ${((100 * cpuOf(last)) / cpuOf(first)).toFixed(0)} %.`,
+      `Last window against the first: rate ${((100 * last.rate) / first.rate).toFixed(0)} %, CPU a share ${((100 * last.cpu) / first.cpu).toFixed(0)} %.`,
       'One partner, batches of 1000 new random PDQ hashes through SqlLedger.share on a fresh SQLite file opened as the node opens it; wall and CPU counted over the share calls alone (each batch of random values made outside them); CPU is the whole process (user + system, the writer thread included).',
     ],
   };

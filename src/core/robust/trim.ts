@@ -141,6 +141,11 @@ function alike(img: Rgba, line: (i: number) => Line, minLines: number, o: TrimOp
   return true;
 }
 
+/** Whether an edge line is solid: uniform, and the next line within uniformStep of it. */
+function solidEdge(img: Rgba, line: (i: number) => Line, o: TrimOptions): boolean {
+  return lineDeviation(img.rgba, line(0)) <= o.uniformDeviation && lineDiff(img.rgba, line(1), line(0)) <= o.uniformStep;
+}
+
 /**
  * How many lines from an edge belong to its band (0 when thinner than minBand). `strict`: a solid
  * or graded band (uniform lines, each near the one before) or lines repeating the edge line (the
@@ -149,7 +154,7 @@ function alike(img: Rgba, line: (i: number) => Line, minLines: number, o: TrimOp
 function bandDepth(img: Rgba, size: number, line: (i: number) => Line, o: TrimOptions, strict: boolean, minLines: number): number {
   const edge = line(0);
   const uniform = (l: Line) => lineDeviation(img.rgba, l) <= o.uniformDeviation;
-  const solid = strict && size > 1 && uniform(edge) && lineDiff(img.rgba, line(1), edge) <= o.uniformStep;
+  const solid = strict && size > 1 && solidEdge(img, line, o);
   const max = Math.floor(size * (strict ? o.maxSolidBand : o.maxBand));
   // A loose band keeps its edge line's colour: a line drifts when its mean colour is further from the
   // edge line's than meanTolerance plus four standard errors of the two lines' noise.
@@ -179,10 +184,10 @@ function bandDepth(img: Rgba, size: number, line: (i: number) => Line, o: TrimOp
 type Side = 'top' | 'bottom' | 'left' | 'right';
 const SIDES: Side[] = ['top', 'bottom', 'left', 'right'];
 
-/** The mean colour of a solid edge (uniform, and the next line within uniformStep of it), or null. */
+/** The mean colour of a solid edge (solidEdge), or null. */
 function solidColour(img: Rgba, line: (i: number) => Line, o: TrimOptions): number[] | null {
   const edge = line(0);
-  if (edge.count < 2 || lineDeviation(img.rgba, edge) > o.uniformDeviation || lineDiff(img.rgba, line(1), edge) > o.uniformStep) return null;
+  if (edge.count < 2 || !solidEdge(img, line, o)) return null;
   return [0, 1, 2].map((k) => lineMean(img.rgba, edge, k));
 }
 
