@@ -28,8 +28,8 @@ import { buildCorpus, hashLocally, loadOriginals, originalPixels, type Corpus, t
 import { EDITS, editRandom } from './eval/edits';
 import { EvalNode } from './eval/node';
 import { renderReport } from './eval/report';
-import { distances, score, type CopyAnswer, type SharedOriginal } from './eval/score';
-import { SOURCES } from './eval/sources';
+import { distances, related, score, type CopyAnswer, type SharedOriginal } from './eval/score';
+import { designOf, SOURCES } from './eval/sources';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CACHE = join(ROOT, '.eval-cache');
@@ -75,7 +75,16 @@ async function share(node: EvalNode, o: Original): Promise<SharedOriginal & { lo
   } else if (r.status !== 201 || !items) throw new Error(`${o.id}: POST /v1/hashes/media answered ${r.status} ${r.body.code ?? ''} ${r.body.detail ?? ''}`);
   const of = (t: string) => items!.find((it) => it.type === t)?.value;
   // A hash is known by type and value, not by the node's id: answers stay valid across runs (--resume).
-  return { id: o.id, category: o.category, hashIds: items!.map((it) => hashKey(it)), pdq: of('pdq'), blockhash: of('blockhash'), lowQuality };
+  const design = designOf(o);
+  return {
+    id: o.id,
+    category: o.category,
+    hashIds: items!.map((it) => hashKey(it)),
+    pdq: of('pdq'),
+    blockhash: of('blockhash'),
+    lowQuality,
+    ...(design ? { design } : {}),
+  };
 }
 
 function machine(): string {
@@ -230,12 +239,13 @@ main(async () => {
       lowQualityOriginals: shared.filter((x) => x.lowQuality).length,
       droppedNote: `When the corpus was picked (${corpus.generated}), ${corpus.candidates} candidate files were looked at: ${dropped}.`,
       names: Object.fromEntries(originals.map((o) => [o.id, shortName(o)])),
+      designs: Object.fromEntries(shared.filter((x) => x.design && shared.some((y) => related(x, y))).map((x) => [x.id, x.design!])),
     });
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(out, report);
     if (s.falseMatches.length > 1000) writeFileSync(join(dirname(out), 'false-matches.json'), JSON.stringify(s.falseMatches, null, 1));
     log(
-      `wrote ${out} in ${(wall / 60).toFixed(1)} min: mean recall ${(100 * s.totals.meanRecall).toFixed(1)} %, ${s.totals.falseMatches} false matches over ${s.totals.pairs.toLocaleString('en')} pairs`,
+      `wrote ${out} in ${(wall / 60).toFixed(1)} min: mean recall ${(100 * s.totals.meanRecall).toFixed(1)} %, ${s.totals.falseMatches} false matches over ${s.totals.pairs.toLocaleString('en')} pairs, ${s.totals.relatedMatches} related`,
     );
   } finally {
     await node.stop();

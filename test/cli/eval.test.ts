@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { pickSpread } from '../../src/cli/eval/corpus';
 import { borderWidth, cropBox, EDITS, editRandom, fitAspect, type Pixels } from '../../src/cli/eval/edits';
 import { recallTable, renderReport } from '../../src/cli/eval/report';
+import { designOf } from '../../src/cli/eval/sources';
 import { atMost, distances, ownersOf, percentile, score, type CopyAnswer, type SharedOriginal } from '../../src/cli/eval/score';
 
 function generated(width: number, height: number): Pixels {
@@ -188,6 +189,44 @@ describe('scoring', () => {
     expect(r.edits[0]).toMatchObject({ all: { copies: 1, hits: 1 }, falseMatches: 1, pairs: 1 });
   });
 
+  it('versions of one design are related: their matches are neither recalled nor false, their pairs not unrelated', () => {
+    // A and B are the light and dark versions of one design; C stands alone.
+    const versions = [
+      { ...originals[0], design: 'pkg/w' },
+      { ...originals[1], design: 'pkg/w' },
+      { ...originals[2], design: 'pkg/other' },
+    ];
+    const r = score(versions, answers, edits);
+    const r2 = r.edits.find((e) => e.id === 'e2')!;
+    // A/e2 matched A and B: a hit and a related match; C/e2 matched A: still a false match.
+    expect(r2).toMatchObject({ all: { copies: 2, hits: 1 }, falseMatches: 1, relatedMatches: 1, pairs: 1 + 2 });
+    expect(r.totals).toMatchObject({ pairs: 1 + 1 + 2 + 1 + 2, falseMatches: 1, relatedMatches: 1 });
+    expect(r.relatedMatches).toEqual([{ copy: 'A/e2', edit: 'e2', matched: 'B', via: [{ type: 'pdq', distance: 30 }] }]);
+    expect(r.falseMatches.map((f) => f.copy)).toEqual(['C/e2']);
+    // Distances: A's and B's copies have no unrelated PDQ left (the other has the only one).
+    const d = distances(versions, answers);
+    expect(d.unrelated.pdq.reduce((a, b) => a + b, 0)).toBe(4); // C/e1 and C/e2 against A and B
+    expect(atMost(d.unrelated.blockhash, 256)).toBe(3 * 1 + 2 * 2);
+  });
+
+  it("design keys: a wallpaper's sizes and dark version, GNOME's light and dark, one theme; photos stand alone", () => {
+    const k = (pkg: string, path: string) => designOf({ package: pkg, path });
+    const flow = k('plasma-workspace-wallpapers', 'usr/share/wallpapers/Flow/contents/images/5120x2880.jpg');
+    expect(flow).toBe('plasma-workspace-wallpapers/plasma:Flow');
+    expect(k('plasma-workspace-wallpapers', 'usr/share/wallpapers/Flow/contents/images_dark/720x1440.jpg')).toBe(flow);
+    expect(k('plasma-workspace-wallpapers', 'usr/share/wallpapers/Kay/contents/images/5120x2880.png')).not.toBe(flow);
+    expect(k('gnome-backgrounds', 'usr/share/backgrounds/gnome/wood-l.webp')).toBe(k('gnome-backgrounds', 'usr/share/backgrounds/gnome/wood-d.webp'));
+    expect(k('gnome-backgrounds', 'usr/share/backgrounds/gnome/wood-l.webp')).not.toBe(k('gnome-backgrounds', 'usr/share/backgrounds/gnome/grid-l.webp'));
+    expect(k('mate-backgrounds', 'usr/share/backgrounds/mate/desktop/MATE-Stripes-Dark.png')).toBe(
+      k('mate-backgrounds', 'usr/share/backgrounds/mate/desktop/MATE-Stripes-Light.png'),
+    );
+    expect(k('desktop-base', 'usr/share/plymouth/themes/spacefun/rocket0.png')).toBe(
+      k('desktop-base', 'usr/share/desktop-base/spacefun-theme/grub/grub-16x9.png'),
+    );
+    expect(k('mate-backgrounds', 'usr/share/backgrounds/mate/nature/Wood.jpg')).toBeUndefined();
+    expect(k('python3-skimage', 'usr/lib/python3/dist-packages/skimage/data/astronaut.png')).toBeUndefined();
+  });
+
   it('measures true and nearest unrelated distances from the hashes; a PDQ never shared has no pairs', () => {
     const d = distances(originals, answers);
     // A/e1's PDQ is 1 bit from A's (the leading hex digit 1 = 0001), and 255 from B's.
@@ -231,7 +270,34 @@ describe('corpus and report', () => {
       lowQualityOriginals: 1,
       droppedNote: '',
       names: { A: 'pkg: a.jpg' },
+      designs: {},
     });
     expect(md).toContain('| A (pkg: a.jpg) e2 | B (?) | pdq 30 |');
+    expect(md).toContain('## Related matches (0)');
+  });
+
+  it('the report lists the designs and the related matches apart from the false ones', () => {
+    const versions = originals.map((o) => (o.id === 'C' ? o : { ...o, design: 'pkg/w' }));
+    const s = score(versions, answers, edits);
+    const info = {
+      date: 'd',
+      machine: 'm',
+      command: 'c',
+      commit: 'x',
+      query: '',
+      wallSeconds: 60,
+      thresholds: 't',
+      corpus: [],
+      lowQualityOriginals: 1,
+      droppedNote: '',
+    };
+    const md = renderReport(s, distances(versions, answers), { ...info, names: { A: 'pkg: a.jpg' }, designs: { A: 'pkg/w', B: 'pkg/w' } });
+    expect(md).toContain('## False matches (1)');
+    expect(md).toContain('## Related matches (1)');
+    expect(md).toContain('2 originals are versions of 1 designs');
+    expect(md).toContain('pkg/w (A, B)');
+    const related = md.slice(md.indexOf('## Related matches'));
+    expect(related).toContain('| A (pkg: a.jpg) e2 | B (?) | pdq 30 |');
+    expect(md.slice(md.indexOf('## False matches'), md.indexOf('## Related matches'))).not.toContain('| A (pkg: a.jpg) e2 |');
   });
 });

@@ -1,6 +1,6 @@
 /** The evaluation's report as Markdown (eval-results/latest.md): pure formatting of a Score and its Distances. */
 import { THRESHOLDS } from '../../core/hashes';
-import { atMost, percentile, recall, type Distances, type EditScore, type Histogram, type Score, PERCEPTUAL } from './score';
+import { atMost, percentile, recall, type Distances, type EditScore, type FalseMatch, type Histogram, type Score, PERCEPTUAL } from './score';
 
 export interface RunInfo {
   date: string;
@@ -15,6 +15,8 @@ export interface RunInfo {
   droppedNote: string;
   /** Original id -> a short name (package: file) for the false-match list. */
   names: Record<string, string>;
+  /** Original id -> its design, for the originals that are one of several versions of a design. */
+  designs: Record<string, string>;
 }
 
 const pct = (x: number) => (Number.isNaN(x) ? '–' : `${(100 * x).toFixed(1)} %`);
@@ -110,6 +112,13 @@ function distanceTables(s: Score, d: Distances): string[] {
   return out;
 }
 
+/** One row of the false or related matches' table: the copy, the original it matched, and how. */
+function matchRow(f: FalseMatch, names: Record<string, string>): string {
+  const name = (id: string) => `${id} (${names[id] ?? '?'})`;
+  const via = f.via.map((v) => `${v.type} ${v.distance}${v.variant ? ` [${v.variant}]` : ''}`).join(', ');
+  return `| ${name(f.copy.split('/')[0])} ${f.edit} | ${name(f.matched)} | ${via} |`;
+}
+
 export function renderReport(s: Score, d: Distances, info: RunInfo, maxListed = 1000): string {
   const photos = s.originals.photo;
   const other = s.originals.other;
@@ -118,11 +127,11 @@ export function renderReport(s: Score, d: Distances, info: RunInfo, maxListed = 
     '',
     `Written by \`${info.command}\` on ${info.date}: ${info.machine}; node at commit ${info.commit}; ${(info.wallSeconds / 60).toFixed(1)} min wall time.`,
     '',
-    `Every original is shared through \`POST /v1/hashes/media\` and every edited copy sent to \`POST /v1/match/media\`${info.query ? `?${info.query}` : " with no query options (the node's defaults)"} on a real node (a fresh database, a partner admitted with the admin CLI, tokens from the client-assertion flow). Thresholds: ${info.thresholds}. A copy is recalled when the answer holds any hash of its own original; every other original it matches is a false match.`,
+    `Every original is shared through \`POST /v1/hashes/media\` and every edited copy sent to \`POST /v1/match/media\`${info.query ? `?${info.query}` : " with no query options (the node's defaults)"} on a real node (a fresh database, a partner admitted with the admin CLI, tokens from the client-assertion flow). Thresholds: ${info.thresholds}. A copy is recalled when the answer holds any hash of its own original; every other original it matches is a false match, except another version of its own design (a wallpaper's light and dark versions, its sizes for other screens, one theme's pictures, as the package names them: src/cli/eval/sources.ts \`design\`), whose matches are listed apart as related and whose pairs are not counted as unrelated.`,
     '',
     `**Corpus:** ${photos + other} originals, ${photos} photos and ${other} other (artwork, renders, screenshots, diagrams, clip art, scientific images), from ${info.corpus.length} Debian packages (listed at the end; files and SHA-256 in src/cli/eval/corpus.json). ${info.droppedNote} ${info.lowQualityOriginals} originals had their whole image's PDQ left out by the node (quality below its gate; \`omitted\` in its answer), their other hashes shared.`,
     '',
-    `**Totals:** mean recall over the edits **${pct(s.totals.meanRecall)}** (photos ${pct(s.totals.meanRecallPhoto)}, other ${pct(s.totals.meanRecallOther)}); **${n(s.totals.falseMatches)} false matches over ${n(s.totals.pairs)} unrelated pairs**${s.totals.pairs ? ` (${(s.totals.falseMatches / s.totals.pairs).toExponential(2)})` : ''}, from ${n(s.totals.copies)} edited copies${s.totals.errors ? `; ${s.totals.errors} copies were refused by the node and are not scored` : ''}.`,
+    `**Totals:** mean recall over the edits **${pct(s.totals.meanRecall)}** (photos ${pct(s.totals.meanRecallPhoto)}, other ${pct(s.totals.meanRecallOther)}); **${n(s.totals.falseMatches)} false matches over ${n(s.totals.pairs)} unrelated pairs**${s.totals.pairs ? ` (${(s.totals.falseMatches / s.totals.pairs).toExponential(2)})` : ''}, from ${n(s.totals.copies)} edited copies${s.totals.relatedMatches ? `; ${n(s.totals.relatedMatches)} matches of another version of the same design (listed below, not false)` : ''}${s.totals.errors ? `; ${s.totals.errors} copies were refused by the node and are not scored` : ''}.`,
     '',
     '## Recall and false matches per edit',
     '',
@@ -150,14 +159,27 @@ export function renderReport(s: Score, d: Distances, info: RunInfo, maxListed = 
       '',
     );
     lines.push('| edited copy | matched original | via (type distance [variant]) |', '| --- | --- | --- |');
-    const name = (id: string) => `${id} (${info.names[id] ?? '?'})`;
-    for (const f of s.falseMatches.slice(0, maxListed))
-      lines.push(
-        `| ${name(f.copy.split('/')[0])} ${f.edit} | ${name(f.matched)} | ${f.via.map((v) => `${v.type} ${v.distance}${v.variant ? ` [${v.variant}]` : ''}`).join(', ')} |`,
-      );
+    for (const f of s.falseMatches.slice(0, maxListed)) lines.push(matchRow(f, info.names));
     if (s.falseMatches.length > maxListed)
       lines.push('', `… and ${n(s.falseMatches.length - maxListed)} more (all of them in eval-results/false-matches.json).`);
   }
+  const designs = new Map<string, string[]>();
+  for (const [id, d] of Object.entries(info.designs)) designs.set(d, [...(designs.get(d) ?? []), id]);
+  lines.push(
+    '',
+    `## Related matches (${n(s.relatedMatches.length)})`,
+    '',
+    `${n(Object.keys(info.designs).length)} originals are versions of ${n(designs.size)} designs, as their packages name them (src/cli/eval/sources.ts \`design\`): ${[
+      ...designs,
+    ]
+      .map(([d, ids]) => `${d} (${ids.sort().join(', ')})`)
+      .join('; ')}. A copy matching another version of its own design is neither recalled nor false; these are they.`,
+    '',
+  );
+  if (s.relatedMatches.length) {
+    lines.push('| edited copy | matched original (same design) | via (type distance [variant]) |', '| --- | --- | --- |');
+    for (const f of s.relatedMatches.slice(0, maxListed)) lines.push(matchRow(f, info.names));
+  } else lines.push('None.');
   lines.push('', '## Corpus by package', '', '| package | version | photos | other | what |', '| --- | --- | ---: | ---: | --- |');
   for (const c of info.corpus) lines.push(`| ${c.package} | ${c.version} | ${c.photo} | ${c.other} | ${c.note} |`);
   return lines.join('\n') + '\n';

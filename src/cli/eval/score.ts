@@ -16,6 +16,8 @@ export interface SharedOriginal {
   /** Its perceptual hashes, as shared (absent when not shared). */
   pdq?: string;
   blockhash?: string;
+  /** The design it is a version of (sources.ts `designOf`): originals of one design are related, not unrelated. */
+  design?: string;
 }
 
 export interface Match {
@@ -56,6 +58,8 @@ export interface EditScore extends EditInfo {
   errors: number;
   pairs: number;
   falseMatches: number;
+  /** Matches of another version of the same design (neither recalled nor false). */
+  relatedMatches: number;
 }
 
 export interface FalseMatch {
@@ -78,8 +82,11 @@ export interface Score {
     meanRecallOther: number;
     pairs: number;
     falseMatches: number;
+    relatedMatches: number;
   };
   falseMatches: FalseMatch[];
+  /** Matches between versions of one design, listed as false matches are. */
+  relatedMatches: FalseMatch[];
 }
 
 export const recall = (t: Tally) => (t.copies ? t.hits / t.copies : NaN);
@@ -87,6 +94,10 @@ const mean = (xs: number[]) => {
   const v = xs.filter((x) => !Number.isNaN(x));
   return v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN;
 };
+
+/** Whether two distinct originals are versions of one design. */
+export const related = (a: SharedOriginal | undefined, b: SharedOriginal | undefined) =>
+  !!a && !!b && a.id !== b.id && a.design !== undefined && a.design === b.design;
 
 /** Which original(s) each hash id stands for: the node keeps one record per distinct hash, so two originals may share one. */
 export function ownersOf(originals: SharedOriginal[]): Map<string, string[]> {
@@ -98,6 +109,9 @@ export function ownersOf(originals: SharedOriginal[]): Map<string, string[]> {
 export function score(originals: SharedOriginal[], answers: CopyAnswer[], edits: EditInfo[]): Score {
   const owners = ownersOf(originals);
   const cat = new Map(originals.map((o) => [o.id, o.category]));
+  const byId = new Map(originals.map((o) => [o.id, o]));
+  // Each original's unrelated others: all but itself and the other versions of its design.
+  const unrelatedCount = new Map(originals.map((o) => [o.id, originals.filter((x) => x.id !== o.id && !related(o, x)).length]));
   const per = new Map<string, EditScore>(
     edits.map((e) => [
       e.id,
@@ -110,10 +124,12 @@ export function score(originals: SharedOriginal[], answers: CopyAnswer[], edits:
         errors: 0,
         pairs: 0,
         falseMatches: 0,
+        relatedMatches: 0,
       },
     ]),
   );
   const falseMatches: FalseMatch[] = [];
+  const relatedMatches: FalseMatch[] = [];
   for (const a of answers) {
     const s = per.get(a.edit);
     if (!s) throw new Error(`answer for unknown edit ${a.edit}`);
@@ -134,11 +150,13 @@ export function score(originals: SharedOriginal[], answers: CopyAnswer[], edits:
     if (own?.some((m) => m.type === 'pdq')) s.byType.pdq++;
     if (own?.some((m) => m.type === 'blockhash')) s.byType.blockhash++;
     if (own?.some((m) => m.type === 'md5' || m.type === 'sha256')) s.byType.exact++;
-    s.pairs += originals.length - 1;
+    s.pairs += unrelatedCount.get(a.original) ?? 0;
     for (const [o, ms] of hit) {
       if (o === a.original) continue;
-      s.falseMatches++;
-      falseMatches.push({
+      const isRelated = related(byId.get(a.original), byId.get(o));
+      if (isRelated) s.relatedMatches++;
+      else s.falseMatches++;
+      (isRelated ? relatedMatches : falseMatches).push({
         copy: `${a.original}/${a.edit}`,
         edit: a.edit,
         matched: o,
@@ -160,8 +178,10 @@ export function score(originals: SharedOriginal[], answers: CopyAnswer[], edits:
       meanRecallOther: mean(list.map((e) => recall(e.other))),
       pairs: sum((e) => e.pairs),
       falseMatches: sum((e) => e.falseMatches),
+      relatedMatches: sum((e) => e.relatedMatches),
     },
     falseMatches,
+    relatedMatches,
   };
 }
 
@@ -174,7 +194,7 @@ export type Histogram = Float64Array;
 export interface Distances {
   /** Per edit and type: distance of each copy to its own original (the nearest query variant with dihedral matching). */
   truePairs: Map<string, Record<PerceptualType, Histogram>>;
-  /** Per type: every unrelated (copy, other original) pair, and each copy's nearest unrelated original. */
+  /** Per type: every unrelated (copy, other original) pair, and each copy's nearest unrelated original (versions of the copy's own design left out). */
   unrelated: Record<PerceptualType, Histogram>;
   nearestUnrelated: Record<PerceptualType, Histogram>;
 }
@@ -192,6 +212,7 @@ export function distances(originals: SharedOriginal[], answers: CopyAnswer[]): D
     const words = new Uint32Array(have.length * 8);
     have.forEach((o, i) => hexToWords(o[type]!, words.subarray(i * 8, i * 8 + 8)));
     const index = new Map(have.map((o, i) => [o.id, i]));
+    const byId = new Map(originals.map((o) => [o.id, o]));
     const q = new Uint32Array(8);
     for (const a of answers) {
       if (a.status !== 200 || !a.query?.[type]) continue;
@@ -205,9 +226,10 @@ export function distances(originals: SharedOriginal[], answers: CopyAnswer[]): D
         }
       }
       const own = index.get(a.original);
+      const mine = byId.get(a.original);
       let nearest = 257;
       for (let i = 0; i < have.length; i++) {
-        if (i === own) continue;
+        if (i === own || related(mine, have[i])) continue;
         out.unrelated[type][best[i]]++;
         if (best[i] < nearest) nearest = best[i];
       }

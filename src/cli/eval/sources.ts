@@ -17,8 +17,21 @@ export interface Source {
   photos?: RegExp;
   /** Most originals kept from this source (after the size, duplicate and near-duplicate checks). */
   cap?: number;
+  /**
+   * Versions of one design the package itself names as such (a wallpaper's light and dark
+   * versions, its sizes for other screens, one theme's pictures): the path's design key. Two
+   * originals of one design are related, not unrelated: a match between them is reported as
+   * related, neither recalled nor false, and their pairs are not among the unrelated ones.
+   */
+  design?: (path: string) => string | undefined;
   note: string;
 }
+
+/** The capture of `re` in `path`, prefixed with `name` (a design key), or undefined. */
+const key = (name: string, re: RegExp) => (path: string) => {
+  const m = re.exec(path);
+  return m ? `${name}:${m.slice(1).join('')}` : undefined;
+};
 
 const IMG = String.raw`\.(jpe?g|png|webp|tiff?)$`;
 const ext = (re: string) => new RegExp(`${re}.*${IMG}`, 'i');
@@ -46,12 +59,16 @@ export const SOURCES: Source[] = [
     package: 'mate-backgrounds',
     include: ext('^usr/share/backgrounds/mate/'),
     photos: /\/nature\//,
+    // MATE-Stripes-Dark and -Light; Ubuntu-Mate-Warm-no-logo and -Dark-no-logo.
+    design: key('mate', /\/(MATE-Stripes|Ubuntu-Mate)-(?:Dark|Light|Warm)/),
     note: 'MATE wallpapers: nature photographs, abstract art',
   },
   {
     package: 'plasma-workspace-wallpapers',
     include: ext('^usr/share/wallpapers/[^/]+/contents/images(_dark)?/'),
     photos: /\/(BytheWater|ColdRipple|ColorfulCups|DarkestHour|EveningGlow|FallenLeaf|Grey|Kite|OneStandsOut|Path|summer_1am)\//,
+    // One wallpaper's directory holds its sizes (landscape, portrait) in images/ and its dark version in images_dark/.
+    design: key('plasma', /^usr\/share\/wallpapers\/([^/]+)\//),
     note: 'KDE Plasma wallpapers: eleven photographs, the rest renders and art',
   },
   {
@@ -82,9 +99,22 @@ export const SOURCES: Source[] = [
   },
   // The rest: artwork, renders, screenshots, diagrams, clip art, scientific images.
   { package: 'ukui-wallpapers', include: ext('^usr/share/backgrounds/'), note: 'UKUI wallpapers (art)' },
-  { package: 'gnome-backgrounds', include: ext('^usr/share/backgrounds/gnome/'), note: 'GNOME 43 wallpapers (renders, patterns)' },
+  {
+    package: 'gnome-backgrounds',
+    include: ext('^usr/share/backgrounds/gnome/'),
+    // name-l and name-d: one wallpaper's light and dark versions.
+    design: key('gnome', /\/([^/]+)-[ld]\.[a-z]+$/),
+    note: 'GNOME 43 wallpapers (renders, patterns)',
+  },
   { package: 'sway-backgrounds', include: ext('^usr/share/backgrounds/sway/'), note: 'sway wallpapers (art)' },
-  { package: 'desktop-base', include: ext('^usr/share/(desktop-base|plymouth)/'), cap: 12, note: "Debian's themes: wallpapers, boot and login screens" },
+  {
+    package: 'desktop-base',
+    include: ext('^usr/share/(desktop-base|plymouth)/'),
+    cap: 12,
+    // One theme's boot, login and menu screens: usr/share/desktop-base/NAME-theme/… and usr/share/plymouth/themes/NAME/….
+    design: key('desktop-base', /^usr\/share\/(?:desktop-base\/([^/]+)-theme|plymouth\/themes\/([^/]+))\//),
+    note: "Debian's themes: wallpapers, boot and login screens",
+  },
   { package: 'stellarium-data', include: ext('^usr/share/stellarium/skycultures/'), cap: 20, note: 'Stellarium sky-culture constellation artwork' },
   { package: 'stellarium-data', include: ext('^usr/share/stellarium/nebulae/default/'), cap: 15, note: 'Stellarium nebula images (astronomical)' },
   { package: 'openclipart-png', include: ext('^usr/share/openclipart/png/'), cap: 30, note: 'Open Clip Art Library: flat clip art, logos, symbols' },
@@ -118,3 +148,13 @@ export const NEAR_PDQ = THRESHOLDS.pdq.maxDistance;
 export const NEAR_BLOCKHASH = 40;
 /** Below this PDQ quality a "photo" is counted as 'other' (the node does not share such a PDQ hash). */
 export const PHOTO_MIN_QUALITY = THRESHOLDS.pdq.minQuality;
+
+/** The design an original belongs to (see Source.design), or undefined when it stands alone. */
+export function designOf(item: { package: string; path: string }): string | undefined {
+  for (const src of SOURCES) {
+    if (src.package !== item.package || !src.include.test(item.path) || !src.design) continue;
+    const d = src.design(item.path);
+    if (d) return `${item.package}/${d}`;
+  }
+  return undefined;
+}
