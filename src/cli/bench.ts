@@ -58,7 +58,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   startup: async () => (await import('./bench/startup')).run,
   robust: async () => {
     const m = await import('./bench/robust');
-    return (o) => m.run({ quick: o.quick });
+    return (o) => m.run({ quick: o.quick, sizes: o.sizes });
   },
   federation: async () => {
     const m = await import('./bench/federation');

@@ -122,7 +122,13 @@ export async function matchParsed(
   deps: ServiceDeps,
   queries: HashWithVariants[],
   thresholds: Record<HashType, number>,
-  opts: { judge?: HitJudge; weakMargin?: number; onePerShare?: boolean } = {},
+  opts: {
+    judge?: HitJudge;
+    weakMargin?: number;
+    onePerShare?: boolean;
+    /** Stored hashes a query variant came near, found without the index (robust-matching togetherByItems): judged as the index's hits are. */
+    extra?: readonly NearHit[];
+  } = {},
 ): Promise<MatchAnswer[]> {
   // A half-loaded index would miss hashes: say so rather than answer "no match".
   if (!deps.index.ready())
@@ -144,6 +150,11 @@ export async function matchParsed(
   });
   // Per query, per stored hash: every variant that came within its lookup distance.
   const near = queries.map(() => new Map<number, { distance: number; variant?: string; maxDistance: number }[]>());
+  const note = (query: number, seq: number, hit: { distance: number; variant?: string; maxDistance: number }) => {
+    const seen = near[query].get(seq);
+    if (seen) seen.push(hit);
+    else near[query].set(seq, [hit]);
+  };
   await Promise.all(
     [...probes].map(async ([type, list]) => {
       if (!list.length) return;
@@ -154,15 +165,12 @@ export async function matchParsed(
       const found = deps.index.queryWithin ? await deps.index.queryWithin(type, values, radii) : await deps.index.queryMany(type, values, Math.max(...radii));
       list.forEach((p, k) => {
         for (const h of found[k]) {
-          if (h.distance > p.maxDistance) continue;
-          const seen = near[p.query].get(h.seq);
-          const hit = { distance: h.distance, variant: p.variant, maxDistance: p.maxDistance };
-          if (seen) seen.push(hit);
-          else near[p.query].set(h.seq, [hit]);
+          if (h.distance <= p.maxDistance) note(p.query, h.seq, { distance: h.distance, variant: p.variant, maxDistance: p.maxDistance });
         }
       });
     }),
   );
+  for (const x of opts.extra ?? []) note(x.query, x.seq, { distance: x.distance, variant: x.variant, maxDistance: x.maxDistance });
   const inVideos = await stillsInVideos(deps, queries, thresholds.pdq);
   const details = new Map((await deps.hashes.getBySeqs(near.flatMap((n) => [...n.keys()]))).map((d) => [d.seq, d]));
   const origins = await deps.origins.matching();
@@ -197,6 +205,15 @@ export async function matchParsed(
   );
   deps.metrics.matched(elapsed(), tallyMatches(found));
   return found.map((r, i) => answer(r, queries[i]));
+}
+
+/** A stored hash (by seq) that variant `variant` of query `query` came within `distance` of, looked up within `maxDistance`. */
+export interface NearHit {
+  query: number;
+  seq: number;
+  distance: number;
+  variant?: string;
+  maxDistance: number;
 }
 
 /**

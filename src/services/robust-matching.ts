@@ -7,7 +7,8 @@
 import { aloneRadius, hitStrength, lookupRadius, ROBUST_RULES, type RobustRules, type RobustType } from '../core/robust';
 import type { HashWithVariants, MediaHashes, RobustVariant } from './hashing';
 import { hashList } from './hashing';
-import { matchParsed, resolveThresholds, type HitJudge, type Match, type MatchAnswer } from './matching';
+import { hammingHex } from '../core/hashes';
+import { matchParsed, resolveThresholds, type HitJudge, type Match, type MatchAnswer, type NearHit } from './matching';
 import type { ServiceDeps } from './deps';
 
 /** A perceptual hash left out of a share, and why, in the node's words. */
@@ -134,41 +135,60 @@ export function settleWeak(results: MatchAnswer[]): MatchAnswer[] {
 }
 
 /**
- * The queries with PDQ looked up only within the distances at which it matches alone, when no
- * blockhash of the upload comes within its lookup distance of anything stored: a PDQ hit beyond
- * those counts only together with a blockhash match of the same item (settleTogether), so without
- * any blockhash hit it could never stand. The answers are the same; the lookup saved is the costly
- * one (the image as sent within 56 bits: at 1 M stored hashes it cost more than the rest of the
- * query's lookups together), and it is saved for most uploads, which match nothing. The blockhash
- * lookups made here are cheap (within 28 bits of 256) and made again by matching.
+ * PDQ's together distance without the lookup it would take. A PDQ hit beyond the distances at which
+ * PDQ matches alone counts only together with a blockhash match of the same item (settleTogether),
+ * so the only stored PDQ hashes it can concern are those of the items the upload's blockhash comes
+ * near. The PDQ queries are looked up within their alone distances only; the upload's blockhash
+ * probes are looked up first (cheap: within 28 bits of 256 at most, and made again by matching),
+ * and the PDQ hashes of the items they found are compared with each PDQ variant that may match
+ * together, in memory, and given to matching as hits to judge like the index's. The answers are
+ * those of looking PDQ up within its together distance (test/http/robust-lookups.test.ts); what is
+ * saved is that lookup, the costliest of the query (the image as sent within 56 bits: at 1 M
+ * stored hashes it cost more than the rest of the query's lookups together), for every upload.
+ * Where the index looks a batch up within its widest distance in one round trip (the SQL indexes
+ * of Workers), the queries are left as they are.
  */
-export async function withoutHopelessTogether(deps: ServiceDeps, queries: HashWithVariants[], rules: RobustRules = ROBUST_RULES): Promise<HashWithVariants[]> {
-  const narrowed = (v: { variant?: string; maxDistance?: number }) => Math.min(v.maxDistance ?? -1, aloneRadius(rules, 'pdq', v.variant ?? 'original'));
-  const pdq = queries.find((q) => q.type === 'pdq');
-  // Only where the index looks each value up within its own distance (the memory index on Node);
-  // the SQL indexes (Workers) look a batch up within its widest, one round trip each, and gain little.
+export async function togetherByItems(
+  deps: ServiceDeps,
+  queries: HashWithVariants[],
+  rules: RobustRules = ROBUST_RULES,
+): Promise<{ queries: HashWithVariants[]; extra: NearHit[] }> {
+  const alone = (v: { variant?: string; maxDistance?: number }) => Math.min(v.maxDistance ?? -1, aloneRadius(rules, 'pdq', v.variant ?? 'original'));
+  const at = queries.findIndex((q) => q.type === 'pdq');
+  const pdq = queries[at];
+  const wide = (pdq?.variants ?? []).filter((v) => (v.maxDistance ?? -1) > alone(v));
   // A loading index is refused by matching (not_ready), never read here.
-  if (!deps.index.ready() || !deps.index.queryWithin || !pdq?.variants?.some((v) => (v.maxDistance ?? -1) > narrowed(v))) return queries;
+  if (!deps.index.ready() || !deps.index.queryWithin || !wide.length) return { queries, extra: [] };
+  const narrowed = queries.map((q, i) => (i === at ? { ...q, variants: q.variants?.map((v) => ({ ...v, maxDistance: alone(v) })) } : q));
   const probes = queries.filter((q) => q.type === 'blockhash').flatMap((q) => (q.variants ?? []).filter((v) => (v.maxDistance ?? -1) >= 0));
-  if (probes.length) {
-    const radii = probes.map((p) => p.maxDistance ?? -1);
-    const found = await deps.index.queryWithin(
-      'blockhash',
-      probes.map((p) => p.value),
-      radii,
-    );
-    if (found.some((hits, k) => hits.some((hit) => hit.distance <= radii[k]))) return queries;
-  }
-  return queries.map((q) => (q === pdq ? { ...q, variants: pdq.variants?.map((v) => ({ ...v, maxDistance: narrowed(v) })) } : q));
+  if (!probes.length) return { queries: narrowed, extra: [] };
+  const radii = probes.map((p) => p.maxDistance ?? -1);
+  const found = await deps.index.queryWithin(
+    'blockhash',
+    probes.map((p) => p.value),
+    radii,
+  );
+  const seqs = [...new Set(found.flatMap((hits, k) => hits.filter((h) => h.distance <= radii[k]).map((h) => h.seq)))];
+  if (!seqs.length) return { queries: narrowed, extra: [] };
+  const items = [...new Set((await deps.hashes.getBySeqs(seqs)).flatMap((d) => d.items.map((it) => it.id)))];
+  if (!items.length) return { queries: narrowed, extra: [] };
+  const extra: NearHit[] = [];
+  for (const stored of await deps.hashes.activeOfItems(items, 'pdq'))
+    for (const v of wide) {
+      const distance = hammingHex(v.value, stored.value);
+      if (distance <= (v.maxDistance ?? -1)) extra.push({ query: at, seq: stored.seq, distance, variant: v.variant, maxDistance: v.maxDistance ?? -1 });
+    }
+  return { queries: narrowed, extra };
 }
 
 /** A robust image match (the default of /v1/match/media): the image's queries under the rule table, one match per item. */
 export async function matchImageRobustly(deps: ServiceDeps, h: MediaHashes, rules: RobustRules = ROBUST_RULES): Promise<MatchAnswer[]> {
-  const queries = await withoutHopelessTogether(deps, robustImageQueries(h, rules), rules);
+  const { queries, extra } = await togetherByItems(deps, robustImageQueries(h, rules), rules);
   const found = await matchParsed(deps, queries, resolveThresholds(), {
     judge: robustJudge(rules),
     weakMargin: rules.weakMargin,
     onePerShare: true,
+    extra,
   });
   return settleWeak(settleTogether(found));
 }

@@ -79,6 +79,9 @@ export class CachedHashStore implements HashStore {
   findActiveByValue(type: HashType, value: string): Promise<IndexEntry[]> {
     return this.inner.findActiveByValue(type, value);
   }
+  activeOfItems(itemIds: string[], type: HashType): Promise<IndexEntry[]> {
+    return this.inner.activeOfItems(itemIds, type);
+  }
   framesOf(hashId: string): Promise<VideoFrameRow[]> {
     return this.inner.framesOf(hashId);
   }

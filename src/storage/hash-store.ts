@@ -65,6 +65,19 @@ function itemContributionsFromJson(text: string): ItemContributionRow[] {
   });
 }
 
+/**
+ * The active hashes of a type among these items': item_hashes by the items' key, then each hash by
+ * its id. CROSS JOIN keeps that order: left to itself SQLite's planner starts from hashes by type,
+ * a walk over every hash of the type.
+ */
+export function activeOfItemsQuery(itemIds: string[], type: HashType): SQL {
+  return sql`select h.seq, h.type, h.value from item_hashes ih cross join hashes h on h.id = ih.hash_id
+    where ih.item_id in (${sql.join(
+      itemIds.map((x) => sql`${x}`),
+      sql`, `,
+    )}) and h.type = ${type} and h.status = 'active'`;
+}
+
 export class SqlHashStore implements HashStore {
   constructor(private readonly db: AppDb) {}
 
@@ -188,6 +201,14 @@ export class SqlHashStore implements HashStore {
       .select({ seq: hashes.seq, type: hashes.type, value: hashes.value })
       .from(hashes)
       .where(and(eq(hashes.type, type), eq(hashes.value, value), eq(hashes.status, 'active')))) as IndexEntry[];
+  }
+
+  async activeOfItems(itemIds: string[], type: HashType): Promise<IndexEntry[]> {
+    const out = new Map<number, IndexEntry>();
+    for (const part of chunkRows([...new Set(itemIds)], 1))
+      for (const r of await this.db.all<{ seq: number; type: HashType; value: string }>(activeOfItemsQuery(part, type)))
+        out.set(Number(r.seq), { seq: Number(r.seq), type: r.type, value: String(r.value) });
+    return [...out.values()];
   }
 
   async framesOf(hashId: string): Promise<VideoFrameRow[]> {

@@ -352,6 +352,8 @@ export interface HashStore {
   listActive(afterSeq: number, limit: number, type?: HashType): Promise<IndexEntry[]>;
   /** Active hashes of a type with exactly this value (exact-hash matching without an index). */
   findActiveByValue(type: HashType, value: string): Promise<IndexEntry[]>;
+  /** The active hashes of a type that belong to any of these items (robust matching's together rule). */
+  activeOfItems(itemIds: string[], type: HashType): Promise<IndexEntry[]>;
   /** Every frame of a vpdq hash, in frame order. */
   framesOf(hashId: string): Promise<VideoFrameRow[]>;
   /** How many frames each of these vpdq hashes has (all frames, indexed or not). */

@@ -1,8 +1,10 @@
 /**
  * How a robust image match asks the index (services/matching): each variant of the query within
- * its own class's distance, one batch per distance, rather than every variant within the widest
- * (the query as sent is looked up within 56 bits of PDQ, and at 1 M hashes that lookup costs as much
- * as dozens within 32). The answers are those of lookups all made within a wider distance.
+ * its own class's distance, one batch per distance, rather than every variant within the widest;
+ * PDQ never within its together distance (56 bits: at 1 M hashes that lookup costs as much as dozens
+ * within 32), its together hits found among the items blockhash found (togetherByItems). The
+ * answers are those of lookups all made within a wider distance, and those of PDQ looked up within
+ * its together distance.
  */
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
@@ -64,29 +66,26 @@ describe('a robust image match looks each variant up within its own distance', (
     for (let v = 1; v <= 3; v++) await share(await patternImage('jpeg', 500, 400, v));
   });
 
-  it('one batch per distance, the query as sent alone at the widest, the same answers as lookups within 64 bits', async () => {
+  it('one batch per distance, blockhash as sent alone at its widest, PDQ never within its together distance, the same answers as lookups within 64 bits', async () => {
     const images = await Promise.all(copies.map(([, make]) => make()));
     const calls = recordLookups();
     const answers = [];
     for (const img of images) answers.push(await match(img));
     const radius = (type: 'pdq' | 'blockhash', variant: string) => lookupRadius(ROBUST_RULES, type, variant);
-    for (const type of ['pdq', 'blockhash'] as const) {
-      const mine = calls.filter((c) => c.type === type);
-      // Never a distance the rules do not give some variant.
-      expect(new Set(mine.map((c) => c.radius))).toEqual(new Set([radius(type, 'original'), radius(type, 'rotate90'), radius(type, 'trim')]));
-      // The query as sent is the one variant looked up within the widest distance; its 7 rotations
-      // and mirrors go in one batch.
-      const widest = Math.max(...mine.map((c) => c.radius));
-      expect(widest).toBe(radius(type, 'original'));
-      expect(new Set(mine.filter((c) => c.radius === widest).map((c) => c.values))).toEqual(new Set([1]));
-      // PDQ's as-sent value joins them when it is looked up only within its alone distance (below).
-      expect(new Set(mine.filter((c) => c.radius === radius(type, 'rotate90')).map((c) => c.values))).toEqual(new Set(type === 'pdq' ? [7, 8] : [7]));
-    }
-    // Each copy of the photo: its blockhash finds the photo, so its PDQ as sent is looked up within
-    // the together distance; the noise has no blockhash worth looking up (below its quality gate),
-    // so no PDQ hit of it beyond the alone distance could stand: its PDQ goes with the rotations.
-    expect(calls.filter((c) => c.type === 'pdq' && c.radius === radius('pdq', 'original')).length).toBe(images.length - 1);
-    expect(calls.filter((c) => c.type === 'pdq' && c.radius === radius('pdq', 'rotate90') && c.values === 8).length).toBe(1);
+    // blockhash: never a distance the rules do not give some variant; the query as sent is the one
+    // variant looked up within the widest distance; its 7 rotations and mirrors go in one batch.
+    const bh = calls.filter((c) => c.type === 'blockhash');
+    expect(new Set(bh.map((c) => c.radius))).toEqual(new Set([radius('blockhash', 'original'), radius('blockhash', 'rotate90'), radius('blockhash', 'trim')]));
+    expect(Math.max(...bh.map((c) => c.radius))).toBe(radius('blockhash', 'original'));
+    expect(new Set(bh.filter((c) => c.radius === radius('blockhash', 'original')).map((c) => c.values))).toEqual(new Set([1]));
+    expect(new Set(bh.filter((c) => c.radius === radius('blockhash', 'rotate90')).map((c) => c.values))).toEqual(new Set([7]));
+    // PDQ: never within its together distance, for any copy (each copy of the photo has a blockhash
+    // that finds it, so the old rule looked its PDQ up within 56 bits); the query as sent goes with
+    // its 7 rotations and mirrors within its alone distance, one batch of 8 per copy.
+    const pdq = calls.filter((c) => c.type === 'pdq');
+    expect(radius('pdq', 'original')).toBeGreaterThan(radius('pdq', 'rotate90'));
+    expect(new Set(pdq.map((c) => c.radius))).toEqual(new Set([radius('pdq', 'rotate90'), radius('pdq', 'trim')]));
+    expect(pdq.filter((c) => c.radius === radius('pdq', 'rotate90')).map((c) => c.values)).toEqual(images.map(() => 8));
     // The same answers when every lookup is made within 64 bits (what matching keeps is decided per variant).
     const wide = recordLookups(64);
     const again = [];
@@ -99,7 +98,7 @@ describe('a robust image match looks each variant up within its own distance', (
   });
 });
 
-describe("PDQ's together lookup is skipped only where it could not change the answer", () => {
+describe("PDQ's together hits found among the items blockhash found, the answers of the 56-bit lookup", () => {
   /** `hex` with its first `n` bits flipped. */
   const flipped = (hex: string, n: number) => {
     const b = Buffer.from(hex, 'hex');
@@ -138,20 +137,22 @@ describe("PDQ's together lookup is skipped only where it could not change the an
     expect(blockhash).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('PDQ 40 bits away and blockhash far: the skipped lookup would have found the item, and the rule would have dropped it', async () => {
+  it('PDQ 40 bits away and blockhash far: the 56-bit lookup would have found the item, and the rule would have dropped it', async () => {
     const h = upload(flipped(pdq, 40), flipped(blockhash, 100));
     const { found, answer } = await unskipped(h);
-    // Without skipping, the 56-bit lookup finds the item's PDQ as a together-only hit...
+    // With the 56-bit lookup, the item's PDQ is found as a together-only hit...
     expect(found.find((r) => r.query.type === 'pdq')?.matches.some((m) => m.value === pdq && m.distance === 40 && m.together)).toBe(true);
-    // ... which no blockhash match supports, so the answer drops it; skipping gives that answer.
+    // ... which no blockhash match supports, so the answer drops it; without the lookup, the same answer.
     expect(answer.every((r) => !r.matched)).toBe(true);
     expect(await matchImageRobustly(t.rt.deps, h)).toEqual(answer);
   });
 
-  it('PDQ 40 bits away and blockhash 20: the lookup is made and the item matches on the two signals', async () => {
+  it('PDQ 40 bits away and blockhash 20: found without the 56-bit lookup, the item matches on the two signals', async () => {
     const h = upload(flipped(pdq, 40), flipped(blockhash, 20));
     const { answer } = await unskipped(h);
+    const calls = recordLookups();
     const mine = await matchImageRobustly(t.rt.deps, h);
+    expect(calls.filter((c) => c.type === 'pdq').map((c) => c.radius)).toEqual([lookupRadius(ROBUST_RULES, 'pdq', 'rotate90')]);
     expect(mine).toEqual(answer);
     expect(mine.find((r) => r.query.type === 'pdq')?.matches.map((m) => [m.value, m.distance])).toEqual([[pdq, 40]]);
     expect(mine.find((r) => r.query.type === 'blockhash')?.matches.map((m) => [m.value, m.distance])).toEqual([[blockhash, 20]]);

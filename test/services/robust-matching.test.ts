@@ -5,7 +5,7 @@ import type { MediaHashes } from '../../src/services/hashing';
 import type { MatchAnswer } from '../../src/services/matching';
 import type { IndexHit } from '../../src/core/hash-index';
 import type { ServiceDeps } from '../../src/services/deps';
-import { robustImageQueries, robustJudge, settleTogether, settleWeak, shareableImageHashes, withoutHopelessTogether } from '../../src/services/robust-matching';
+import { robustImageQueries, robustJudge, settleTogether, settleWeak, shareableImageHashes, togetherByItems } from '../../src/services/robust-matching';
 
 const hex = (c: string) => c.repeat(64);
 
@@ -172,10 +172,15 @@ describe('settleTogether', () => {
   });
 });
 
-describe('withoutHopelessTogether', () => {
-  /** An index holding blockhash hits for the values given (at the distances given), recording its lookups. */
-  const indexWith = (near: Record<string, number>) => {
+describe('togetherByItems', () => {
+  /**
+   * An index holding blockhash hits for the values given (at the distances given, each the stored
+   * hash of seq 1), a store whose hash 1 belongs to the items given and whose items hold the PDQ
+   * hashes given; recording the index's lookups and the store's reads.
+   */
+  const depsWith = (near: Record<string, number>, items: string[] = [], pdqOfItems: { seq: number; value: string }[] = []) => {
     const lookups: { type: string; values: string[]; radii: number[] }[] = [];
+    const reads: string[] = [];
     const index = {
       ready: () => true,
       async queryWithin(type: string, values: string[], radii: number[]): Promise<IndexHit[][]> {
@@ -183,21 +188,38 @@ describe('withoutHopelessTogether', () => {
         return values.map((v, k) => (type === 'blockhash' && v in near && near[v] <= radii[k] ? [{ seq: 1, value: v, distance: near[v] }] : []));
       },
     };
-    return { deps: { index } as unknown as ServiceDeps, lookups };
+    const hashes = {
+      async getBySeqs(seqs: number[]) {
+        reads.push(`getBySeqs ${seqs.join(',')}`);
+        return seqs.map((seq) => ({ seq, items: items.map((id) => ({ id, variant: 'whole' })) }));
+      },
+      async activeOfItems(ids: string[], type: string) {
+        reads.push(`activeOfItems ${ids.join(',')} ${type}`);
+        return pdqOfItems.map((h) => ({ ...h, type }));
+      },
+    };
+    return { deps: { index, hashes } as unknown as ServiceDeps, lookups, reads };
   };
   const radiusOf = (qs: ReturnType<typeof robustImageQueries>, type: string, variant: string) =>
     qs.find((q) => q.type === type)?.variants?.find((v) => v.variant === variant)?.maxDistance;
+  const aloneWhole = Math.max(...Object.values(ROBUST_RULES.alone.pdq.whole));
+  /** hex('a') with its first n bits flipped. */
+  const nearA = (n: number) => {
+    const b = Buffer.from(hex('a'), 'hex');
+    for (let i = 0; i < n; i++) b[i >> 3] ^= 0x80 >> (i & 7);
+    return b.toString('hex');
+  };
 
-  it('looks PDQ up only within its alone distances when no blockhash of the upload is near anything', async () => {
+  it('looks PDQ up only within its alone distances, and asks nothing more when no blockhash of the upload is near anything', async () => {
     const queries = robustImageQueries(image(80, 70));
     expect(radiusOf(queries, 'pdq', 'original')).toBe(ROBUST_RULES.together.pdq.whole.whole);
-    const { deps, lookups } = indexWith({});
-    const narrowed = await withoutHopelessTogether(deps, queries);
-    expect(radiusOf(narrowed, 'pdq', 'original')).toBe(Math.max(...Object.values(ROBUST_RULES.alone.pdq.whole)));
+    const { deps, lookups, reads } = depsWith({});
+    const planned = await togetherByItems(deps, queries);
+    expect(radiusOf(planned.queries, 'pdq', 'original')).toBe(aloneWhole);
     // Nothing else changes: the rotations and regions already had their alone distances; blockhash as it was.
-    expect(radiusOf(narrowed, 'pdq', 'rotate90')).toBe(radiusOf(queries, 'pdq', 'rotate90'));
-    expect(radiusOf(narrowed, 'pdq', 'trim')).toBe(radiusOf(queries, 'pdq', 'trim'));
-    expect(narrowed.filter((q) => q.type !== 'pdq')).toEqual(queries.filter((q) => q.type !== 'pdq'));
+    expect(radiusOf(planned.queries, 'pdq', 'rotate90')).toBe(radiusOf(queries, 'pdq', 'rotate90'));
+    expect(radiusOf(planned.queries, 'pdq', 'trim')).toBe(radiusOf(queries, 'pdq', 'trim'));
+    expect(planned.queries.filter((q) => q.type !== 'pdq')).toEqual(queries.filter((q) => q.type !== 'pdq'));
     // It asked about every blockhash probe the rules look up, each within its own distance.
     expect(lookups).toEqual([
       {
@@ -206,19 +228,49 @@ describe('withoutHopelessTogether', () => {
         radii: [lookupRadius(ROBUST_RULES, 'blockhash', 'original'), lookupRadius(ROBUST_RULES, 'blockhash', 'rotate90')],
       },
     ]);
+    expect(reads).toEqual([]);
+    expect(planned.extra).toEqual([]);
   });
 
-  it('keeps the together distance when a blockhash of the upload found something', async () => {
+  it('compares the PDQ as sent with the PDQ hashes of the items blockhash found, within the together distance, instead of looking it up', async () => {
     const queries = robustImageQueries(image(80, 70));
-    const { deps } = indexWith({ [hex('d')]: 3 });
-    expect(await withoutHopelessTogether(deps, queries)).toBe(queries);
+    const together = ROBUST_RULES.together.pdq.whole.whole;
+    const { deps, lookups, reads } = depsWith(
+      { [hex('d')]: 3 },
+      ['item-1', 'item-2'],
+      [
+        { seq: 7, value: nearA(40) },
+        { seq: 8, value: nearA(together + 1) },
+        { seq: 9, value: nearA(together) },
+      ],
+    );
+    const planned = await togetherByItems(deps, queries);
+    // PDQ is looked up within its alone distances all the same: only blockhash went to the index here.
+    expect(radiusOf(planned.queries, 'pdq', 'original')).toBe(aloneWhole);
+    expect(lookups.map((l) => l.type)).toEqual(['blockhash']);
+    expect(reads).toEqual(['getBySeqs 1', 'activeOfItems item-1,item-2 pdq']);
+    const pdqAt = queries.findIndex((q) => q.type === 'pdq');
+    // The query as sent is the one PDQ variant wider than its alone distance; beyond the together distance nothing.
+    expect(planned.extra).toEqual([
+      { query: pdqAt, seq: 7, distance: 40, variant: 'original', maxDistance: together },
+      { query: pdqAt, seq: 9, distance: together, variant: 'original', maxDistance: together },
+    ]);
+  });
+
+  it('reads no item when the hashes blockhash found belong to none (shared by value: nothing can match together)', async () => {
+    const { deps, reads } = depsWith({ [hex('b')]: 0 }, []);
+    const planned = await togetherByItems(deps, robustImageQueries(image(80, 70)));
+    expect(reads).toEqual(['getBySeqs 1']);
+    expect(planned.extra).toEqual([]);
   });
 
   it('narrows without asking when no blockhash of the upload passes its gate', async () => {
     const queries = robustImageQueries(image(80, 10));
-    const { deps, lookups } = indexWith({ [hex('b')]: 0 });
-    const narrowed = await withoutHopelessTogether(deps, queries);
+    const { deps, lookups, reads } = depsWith({ [hex('b')]: 0 }, ['item-1'], [{ seq: 7, value: nearA(1) }]);
+    const planned = await togetherByItems(deps, queries);
     expect(lookups).toEqual([]);
-    expect(radiusOf(narrowed, 'pdq', 'original')).toBe(Math.max(...Object.values(ROBUST_RULES.alone.pdq.whole)));
+    expect(reads).toEqual([]);
+    expect(radiusOf(planned.queries, 'pdq', 'original')).toBe(aloneWhole);
+    expect(planned.extra).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@ import canonicalize from 'canonicalize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { itemId } from '../../src/core/items';
 import type { OpenDb } from '../../src/runtime/node/database';
-import type { SqlHashStore } from '../../src/storage/hash-store';
+import { activeOfItemsQuery, type SqlHashStore } from '../../src/storage/hash-store';
 import { relabelItemStatements, retractItemStatements, shareStatements, type SqlLedger, type Stmt } from '../../src/storage/ledger';
 import type { SqlLogStore } from '../../src/storage/log-store';
 import type { LedgerItem, LedgerShareItem } from '../../src/storage/types';
@@ -48,6 +48,30 @@ function image(seed: number, labels: string[], variants: Record<string, string> 
 const of = (img: ReturnType<typeof image>) => ({ items: img.items, media: img.media });
 
 const standing = async (hashId: string) => (await store.getById(hashId))!.contributions.filter((c) => c.retractedAt === null).map((c) => c.contributor);
+
+describe("an item's hashes of one type (robust matching's together rule)", () => {
+  it("reads the active hashes of the type among the items given, by the items' key, scanning nothing", async () => {
+    const a = image(71, ['attack-footage']);
+    const b = image(72, ['attack-footage']);
+    await ledger.share({ at: T0, contributor: 'p1', ...of(a) });
+    await ledger.share({ at: T0, contributor: 'p1', ...of(b) });
+    const found = await store.activeOfItems([a.item.id, b.item.id, 'no-such-item'], 'pdq');
+    expect(found.map((h) => h.value).sort()).toEqual([a.items[0].value, b.items[0].value].sort());
+    expect(found.every((h) => h.type === 'pdq')).toBe(true);
+    expect(await store.activeOfItems([a.item.id], 'blockhash')).toEqual([{ seq: expect.any(Number), type: 'blockhash', value: a.items[1].value }]);
+    // A retracted item's hashes are no longer active.
+    await ledger.retractItem({ at: T0, actor: 'p1', itemId: a.item.id, sha256: a.item.sha256, contributor: 'p1' });
+    expect((await store.activeOfItems([a.item.id, b.item.id], 'pdq')).map((h) => h.value)).toEqual([b.items[0].value]);
+    // item_hashes by the items' key first, then each hash by its id: never every hash of the type.
+    const q = db.writer.all(activeOfItemsQuery([a.item.id, b.item.id], 'pdq')).getQuery();
+    const plan = await db.client.execute({ sql: `explain query plan ${q.sql}`, args: q.params as never });
+    const lines = plan.rows.map((r) => String(r.detail));
+    expect(lines, lines.join('\n')).toEqual([
+      expect.stringMatching(/^SEARCH ih USING (COVERING )?INDEX sqlite_autoindex_item_hashes_1 \(item_id=\?\)/),
+      expect.stringMatching(/^SEARCH h USING INDEX hashes_id \(id=\?\)/),
+    ]);
+  });
+});
 
 describe('a share of media makes one item', () => {
   it("writes the item, its hashes with their variants and the member's share in the commit of the hashes", async () => {

@@ -32,10 +32,12 @@ export interface MatchIndex {
   queryMany(type: HashType, values: string[], maxDistance: number): Promise<IndexHit[][]>;
   /**
    * `queryMany` with a distance per value, where an index answers that faster than one batch within
-   * the widest. A robust image query looks its PDQ up within 56 bits as sent and within 32 or 30
-   * turned or cut; in the multi-index at 1 M random hashes one lookup within 56 took 19 ms and one
-   * within 32 0.65 ms (2-core machine, loaded, 2026-12-03). (An index that scans, as on Workers, reads every hash once per batch: one
-   * batch within the widest is its best.)
+   * the widest. A robust image query's variants have distances from 20 to 32 bits of PDQ and up to
+   * 28 of blockhash; in the multi-index at 1 M random hashes one lookup within 56 took 19 ms and one
+   * within 32 0.65 ms (2-core machine, loaded, 2026-12-03), which is why PDQ's together distance (56)
+   * is never looked up where this exists (services/robust-matching togetherByItems). (An index that
+   * scans, as on Workers, reads every hash once per batch: one batch within the widest is its best,
+   * and there the query as sent is still looked up within 56.)
    */
   queryWithin?(type: HashType, values: string[], maxDistances: number[]): Promise<IndexHit[][]>;
 }
