@@ -181,6 +181,12 @@ const recText = (rec: Uint8Array | undefined) =>
         .join(', ')
     : 'nothing within 64';
 
+/** Whether two originals (by index) are versions of one design (sources.ts `design`): their pairs are neither true nor unrelated. */
+function relatedOf(originals: Original[]): (a: number, b: number) => boolean {
+  const design = originals.map((o) => designOf(o));
+  return (a, b) => a !== b && design[a] !== undefined && design[a] === design[b];
+}
+
 function report(copies: Copy[], originals: Original[], near: Map<number, Uint8Array>, rules: RobustRules) {
   const n = originals.length;
   const lines: string[] = [];
@@ -194,8 +200,7 @@ function report(copies: Copy[], originals: Original[], near: Map<number, Uint8Ar
   let together = 0;
   let relatedMatches = 0;
   // Versions of one design (sources.ts): their matches are related, not false, as in the HTTP run's score.
-  const design = originals.map((o) => designOf(o));
-  const related = (a: number, b: number) => design[a] !== undefined && design[a] === design[b];
+  const related = relatedOf(originals);
   const hit = (ci: number) => {
     const rec = near.get(ci * n + copies[ci].original);
     return rec !== undefined && decideOne(rec, rules) !== null;
@@ -247,6 +252,7 @@ function report(copies: Copy[], originals: Original[], near: Map<number, Uint8Ar
 /** Each missed copy of the edits named: its original, what the copy and the original hash to, and how near they came. */
 function misses(copies: Copy[], originals: Original[], stored: Kept[][], near: Map<number, Uint8Array>, rules: RobustRules, which: string[]): string[] {
   const n = originals.length;
+  const related = relatedOf(originals);
   const out: string[] = [];
   copies.forEach((c, ci) => {
     const e = EDITS.find((x) => x.id === c.edit);
@@ -263,7 +269,7 @@ function misses(copies: Copy[], originals: Original[], stored: Kept[][], near: M
       [...new Set(c.hashes.filter((h) => h.cls === 2).map((h) => `${h.type}:${h.variant} q${h.quality}${usable(h, rules) ? '' : '(gated)'}`))].join(' ') || '-';
     let nearest = LIMIT + 1;
     for (let oi = 0; oi < n; oi++) {
-      const r = oi === c.original ? undefined : near.get(ci * n + oi);
+      const r = oi === c.original || related(c.original, oi) ? undefined : near.get(ci * n + oi);
       if (r) for (let k = 0; k < 9; k++) if (r[k] < nearest) nearest = r[k];
     }
     out.push(
@@ -282,13 +288,12 @@ function frontier(copies: Copy[], originals: Original[], near: Map<number, Uint8
   const perSlot: number[][] = Array.from({ length: 18 }, () => []);
   const trueSlot: number[][] = Array.from({ length: 18 }, () => []);
   const joint: [number, number][] = [];
-  const design = originals.map((o) => designOf(o));
+  const related = relatedOf(originals);
   for (const [key, rec] of near) {
     const ci = Math.floor(key / n);
     const same = key % n === copies[ci].original;
     // Versions of the copy's own design are neither true nor unrelated pairs.
-    const mine = design[copies[ci].original];
-    if (!same && mine !== undefined && design[key % n] === mine) continue;
+    if (related(copies[ci].original, key % n)) continue;
     rec.forEach((d, i) => {
       if (d !== NONE) (same ? trueSlot : perSlot)[i].push(d);
     });
@@ -381,8 +386,8 @@ main(async () => {
   // --set 'A;B;…': several rule sets on the same hashes, one report each (pairs recomputed only when the gates change).
   const nearByGate = new Map<string, Map<number, Uint8Array>>();
   // Unrelated pairs: each copy against every other original but the other versions of its design.
-  const designs = originals.map((o) => designOf(o));
-  const versions = (i: number) => (designs[i] === undefined ? 0 : designs.filter((d) => d === designs[i]).length - 1);
+  const related = relatedOf(originals);
+  const versions = (i: number) => originals.filter((_, j) => related(i, j)).length;
   const pairs = copies.reduce((n, c) => n + originals.length - 1 - versions(c.original), 0);
   for (const spec of (values.set ?? '').split(';')) {
     const rules = applySets(ROBUST_RULES, spec);

@@ -185,6 +185,7 @@ export async function matchParsed(
     }
     return out.sort((a, c) => a.distance - c.distance || a.seq - c.seq);
   });
+  const standing = opts.judge ? supportedOnly(queries, hits, inVideos) : hits;
   const found = queries.map(
     (q, i): MatchResult =>
       videos[i] ??
@@ -192,7 +193,7 @@ export async function matchParsed(
         query: { type: q.type, value: q.value, ...(q.quality !== undefined ? { quality: q.quality } : {}) },
         ...(q.type === 'pdq' && q.quality !== undefined && q.quality < THRESHOLDS.pdq.minQuality ? { lowQuality: true } : {}),
         matches: [
-          ...(opts.onePerShare ? onePerShare(hits[i]) : hits[i]).map((hit) => {
+          ...(opts.onePerShare ? onePerShare(standing[i]) : standing[i]).map((hit) => {
             const m = matchOf(hit.detail, hit.distance);
             if (hit.variant) m.variant = hit.variant;
             if (hit.together) m.together = true;
@@ -259,6 +260,37 @@ function pickHit(
     if (!best || (best.together && !c.together) || (best.together === c.together && c.distance < best.distance)) best = c;
   }
   return best;
+}
+
+/**
+ * The two-signal rule on the hits, before one hit per share is kept: a hit that counts only together
+ * stands when one of its items matched through the other perceptual type as well (within either
+ * threshold). Dropped here, a hit that cannot stand does not take its items' place from one that can
+ * in onePerShare (services/robust-matching settleTogether applies the rule again to what is kept).
+ */
+function supportedOnly(queries: readonly HashWithVariants[], hits: Hit[][], inVideos: Map<number, Match[]>): Hit[][] {
+  if (!hits.some((list) => list.some((h) => h.together))) return hits;
+  const byType = new Map<string, Set<string>>();
+  const add = (type: string, ids: string[]) => {
+    let set = byType.get(type);
+    if (!set) byType.set(type, (set = new Set()));
+    for (const id of ids) set.add(id);
+  };
+  hits.forEach((list, i) => {
+    for (const h of list)
+      add(
+        queries[i].type,
+        h.detail.items.map((it) => it.id),
+      );
+  });
+  for (const ms of inVideos.values())
+    for (const m of ms)
+      add(
+        m.type,
+        (m.items ?? (m.item ? [m.item] : [])).map((it) => it.id),
+      );
+  const other = (type: string) => byType.get(type === 'pdq' ? 'blockhash' : 'pdq') ?? new Set<string>();
+  return hits.map((list, i) => list.filter((h) => !h.together || h.detail.items.some((it) => other(queries[i].type).has(it.id))));
 }
 
 /**

@@ -60,7 +60,8 @@ export class SqlBucketIndex implements MatchIndex {
     const rows = (await this.db.batch(lookups as [(typeof lookups)[0], ...(typeof lookups)[0][]])) as { seq: number }[][];
     const candidates = [...new Set(rows.flat().map((r) => r.seq))];
     const hits: IndexHit[] = [];
-    for (const part of chunkRows(candidates, 1)) {
+    // One parameter a seq, and the status.
+    for (const part of chunkRows(candidates, 1, 1)) {
       const found = await this.db
         .select({ seq: hashes.seq, value: hashes.value })
         .from(hashes)

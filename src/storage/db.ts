@@ -19,8 +19,9 @@ export type AppDb = BaseSQLiteDatabase<'async', unknown, Schema> & {
  */
 const MAX_PARAMS = 100;
 
-export function chunkRows<T>(rows: T[], paramsPerRow: number): T[][] {
-  const per = Math.max(1, Math.floor(MAX_PARAMS / paramsPerRow));
+/** `rows` in chunks whose parameters, `paramsPerRow` a row and `fixed` for the rest of the statement, stay within the limit. */
+export function chunkRows<T>(rows: T[], paramsPerRow: number, fixed = 0): T[][] {
+  const per = Math.max(1, Math.floor((MAX_PARAMS - fixed) / paramsPerRow));
   const out: T[][] = [];
   for (let i = 0; i < rows.length; i += per) out.push(rows.slice(i, i + per));
   return out;

@@ -205,7 +205,8 @@ export class SqlHashStore implements HashStore {
 
   async activeOfItems(itemIds: string[], type: HashType): Promise<IndexEntry[]> {
     const out = new Map<number, IndexEntry>();
-    for (const part of chunkRows([...new Set(itemIds)], 1))
+    // One parameter an item, and the type.
+    for (const part of chunkRows([...new Set(itemIds)], 1, 1))
       for (const r of await this.db.all<{ seq: number; type: HashType; value: string }>(activeOfItemsQuery(part, type)))
         out.set(Number(r.seq), { seq: Number(r.seq), type: r.type, value: String(r.value) });
     return [...out.values()];
@@ -264,7 +265,8 @@ export class SqlHashStore implements HashStore {
     }
     // Each video's count of indexed frames once (the (hash_id, frame) index finds its frames).
     const counts = new Map<string, number>();
-    for (const part of chunkRows([...new Set(found.map((o) => o.hashId))], 1)) {
+    // One parameter a hash, and `indexed`.
+    for (const part of chunkRows([...new Set(found.map((o) => o.hashId))], 1, 1)) {
       const rows = await this.db
         .select({ hashId: videoFrames.hashId, n: sql<number>`count(*)` })
         .from(videoFrames)
@@ -308,7 +310,8 @@ export class SqlHashStore implements HashStore {
 
   async indexedFramesOf(hashIds: string[]): Promise<(IndexEntry & { hashId: string })[]> {
     const out: (IndexEntry & { hashId: string })[] = [];
-    for (const part of chunkRows(hashIds, 1)) {
+    // One parameter a hash, and `indexed`.
+    for (const part of chunkRows(hashIds, 1, 1)) {
       const rows = await this.db
         .select({ seq: videoFrames.seq, value: videoFrames.value, hashId: videoFrames.hashId, type: hashes.type })
         .from(videoFrames)

@@ -6,6 +6,7 @@
  * answers are those of lookups all made within a wider distance, and those of PDQ looked up within
  * its together distance.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +15,8 @@ import { lookupRadius, ROBUST_RULES } from '../../src/core/robust';
 import type { MediaHashes } from '../../src/services/hashing';
 import { matchParsed, resolveThresholds } from '../../src/services/matching';
 import { matchImageRobustly, robustImageQueries, robustJudge, settleTogether, settleWeak } from '../../src/services/robust-matching';
-import { makeTestApp, type TestApp } from '../support/app';
+import { itemId } from '../../src/core/items';
+import { ISSUER, makeTestApp, type TestApp } from '../support/app';
 import { conformancePath } from '../support/conformance';
 import { noiseImage, patternImage } from '../support/images';
 
@@ -137,11 +139,107 @@ describe("PDQ's together hits found among the items blockhash found, the answers
     expect(blockhash).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('a PDQ hash two items hold, one of them found by blockhash: the answer of the 56-bit lookup', async () => {
+    // Item X: PDQ 40 bits from the upload's, blockhash 20. Item Y: PDQ 35 bits away, blockhash far.
+    // A third PDQ hash, 45 bits away, belongs to both. With the 56-bit lookup Y's own PDQ is found
+    // and dropped (nothing supports Y); it must not keep the shared hash out of the answer either.
+    const P = createHash('sha256').update('upload pdq').digest('hex');
+    const B = createHash('sha256').update('upload blockhash').digest('hex');
+    const at = Date.now();
+    const item = (name: string) => ({
+      id: itemId(ISSUER, createHash('sha256').update(name).digest('hex')),
+      sha256: createHash('sha256').update(name).digest('hex'),
+      kind: 'image' as const,
+      labels: ['attack-footage'],
+    });
+    const X = item('item X');
+    const Y = item('item Y');
+    const h = (type: 'pdq' | 'blockhash', value: string, it: typeof X) => ({
+      type,
+      value,
+      labels: ['attack-footage'],
+      externalId: null,
+      links: [{ item: it.id, variant: 'whole' }],
+    });
+    for (const [it, pdqs, bh] of [
+      [X, [flipped(P, 40), flipped(P, 45)], flipped(B, 20)],
+      [Y, [flipped(P, 35), flipped(P, 45)], flipped(B, 100)],
+    ] as const) {
+      const done = await t.rt.deps.ledger.share({ at, contributor: 'p1', items: [...pdqs.map((v) => h('pdq', v, it)), h('blockhash', bh, it)], media: [it] });
+      await t.rt.deps.follower.catchUp(done.lastChange);
+    }
+    const upl = upload(P, B);
+    const { answer } = await unskipped(upl);
+    // The 56-bit lookup finds all three PDQ hashes (each beyond the alone distance: together-only hits).
+    expect((await t.rt.deps.index.queryMany('pdq', [P], 56))[0].map((x) => x.distance).sort()).toEqual([35, 40, 45]);
+    const pdqOf = (a: typeof answer) =>
+      a.find((r) => r.query.type === 'pdq')?.matches.map((m) => [m.distance, (m.items ?? (m.item ? [m.item] : [])).map((i) => i.id).sort()]);
+    expect(pdqOf(answer)?.[0]).toEqual([40, [X.id]]);
+    expect(await matchImageRobustly(t.rt.deps, upl)).toEqual(answer);
+  });
+
+  it('many items near one upload, some hashes in two items: every answer is that of the 56-bit lookup', async () => {
+    // A seeded generator: the same cases on every run.
+    let seed = 12345;
+    const rand = (n: number) => {
+      // xorshift32
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) % n;
+    };
+    /** `hex` with `n` distinct bits flipped at random. */
+    const scatter = (hex: string, n: number) => {
+      const b = Buffer.from(hex, 'hex');
+      const bits = new Set<number>();
+      while (bits.size < n) bits.add(rand(256));
+      for (const i of bits) b[i >> 3] ^= 1 << (i & 7);
+      return b.toString('hex');
+    };
+    let compared = 0;
+    let together = 0;
+    for (let round = 0; round < 12; round++) {
+      const P = createHash('sha256').update(`round ${round} pdq`).digest('hex');
+      const B = createHash('sha256').update(`round ${round} blockhash`).digest('hex');
+      const pool: string[] = [];
+      for (let k = 0; k < 10; k++) {
+        const sha = createHash('sha256').update(`round ${round} item ${k}`).digest('hex');
+        const it = { id: itemId(ISSUER, sha), sha256: sha, kind: 'image' as const, labels: ['attack-footage'] };
+        const pdqs = [scatter(P, 20 + rand(40))];
+        // A PDQ hash another item of the round holds, now and then.
+        if (pool.length && rand(3) === 0) pdqs.push(pool[rand(pool.length)]);
+        pool.push(...pdqs);
+        const items = [
+          ...pdqs.map((value) => ({ type: 'pdq' as const, value, labels: ['attack-footage'], externalId: null, links: [{ item: it.id, variant: 'whole' }] })),
+          {
+            type: 'blockhash' as const,
+            value: scatter(B, 8 + rand(40)),
+            labels: ['attack-footage'],
+            externalId: null,
+            links: [{ item: it.id, variant: 'whole' }],
+          },
+        ];
+        const done = await t.rt.deps.ledger.share({ at: Date.now(), contributor: 'p1', items, media: [it] });
+        await t.rt.deps.follower.catchUp(done.lastChange);
+      }
+      for (let u = 0; u < 5; u++) {
+        const upl = upload(scatter(P, rand(8)), scatter(B, rand(8)));
+        const { answer } = await unskipped(upl);
+        expect(await matchImageRobustly(t.rt.deps, upl)).toEqual(answer);
+        compared++;
+        if (answer.some((r) => r.query.type === 'pdq' && r.matches.some((m) => m.distance > 32))) together++;
+      }
+    }
+    expect(compared).toBe(60);
+    // The cases reach the together rule (PDQ matches beyond the alone distance), not only plain ones.
+    expect(together).toBeGreaterThan(10);
+  });
+
   it('PDQ 40 bits away and blockhash far: the 56-bit lookup would have found the item, and the rule would have dropped it', async () => {
     const h = upload(flipped(pdq, 40), flipped(blockhash, 100));
-    const { found, answer } = await unskipped(h);
-    // With the 56-bit lookup, the item's PDQ is found as a together-only hit...
-    expect(found.find((r) => r.query.type === 'pdq')?.matches.some((m) => m.value === pdq && m.distance === 40 && m.together)).toBe(true);
+    const { answer } = await unskipped(h);
+    // The 56-bit lookup finds the item's PDQ, 40 bits away: a together-only hit...
+    expect((await t.rt.deps.index.queryMany('pdq', [h.hashes.pdq!.value], 56))[0].map((x) => x.distance)).toContain(40);
     // ... which no blockhash match supports, so the answer drops it; without the lookup, the same answer.
     expect(answer.every((r) => !r.matched)).toBe(true);
     expect(await matchImageRobustly(t.rt.deps, h)).toEqual(answer);

@@ -11,7 +11,7 @@
  *
  *   npm run bench -- --only robust                          # N = 100 k and 1 M
  *   npm run bench -- --only robust --quick                  # N = 100 k
- *   npm run bench -- --only robust --sizes 10000000         # about 1 M shared images (10 PDQ a share; about 4 GB)
+ *   npm run bench -- --only robust --sizes 10000000         # about 1 M shared images (10 PDQ a share; about 5 GB)
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';

@@ -127,7 +127,7 @@ export function renderReport(s: Score, d: Distances, info: RunInfo, maxListed = 
     '',
     `Written by \`${info.command}\` on ${info.date}: ${info.machine}; node at commit ${info.commit}; ${(info.wallSeconds / 60).toFixed(1)} min wall time.`,
     '',
-    `Every original is shared through \`POST /v1/hashes/media\` and every edited copy sent to \`POST /v1/match/media\`${info.query ? `?${info.query}` : " with no query options (the node's defaults)"} on a real node (a fresh database, a partner admitted with the admin CLI, tokens from the client-assertion flow). Thresholds: ${info.thresholds}. A copy is recalled when the answer holds any hash of its own original; every other original it matches is a false match, except another version of its own design (a wallpaper's light and dark versions, its sizes for other screens, one theme's pictures, as the package names them: src/cli/eval/sources.ts \`design\`), whose matches are listed apart as related and whose pairs are not counted as unrelated.`,
+    `Every original is shared through \`POST /v1/hashes/media\` and every edited copy sent to \`POST /v1/match/media\`${info.query ? `?${info.query}` : " with no query options (the node's defaults)"} on a real node (a fresh database, a partner admitted with the admin CLI, tokens from the client-assertion flow). Thresholds: ${info.thresholds}. A copy is recalled when the answer holds any hash of its own original; every other original it matches is a false match, except another version of its own design (a wallpaper's light and dark versions, its sizes for other screens, as the package names them: src/cli/eval/sources.ts \`design\`), whose matches are listed apart as related and whose pairs are not counted as unrelated.`,
     '',
     `**Corpus:** ${photos + other} originals, ${photos} photos and ${other} other (artwork, renders, screenshots, diagrams, clip art, scientific images), from ${info.corpus.length} Debian packages (listed at the end; files and SHA-256 in src/cli/eval/corpus.json). ${info.droppedNote} ${info.lowQualityOriginals} originals had their whole image's PDQ left out by the node (quality below its gate; \`omitted\` in its answer), their other hashes shared.`,
     '',
@@ -169,7 +169,7 @@ export function renderReport(s: Score, d: Distances, info: RunInfo, maxListed = 
     '',
     `## Related matches (${n(s.relatedMatches.length)})`,
     '',
-    `${n(Object.keys(info.designs).length)} originals are versions of ${n(designs.size)} designs, as their packages name them (src/cli/eval/sources.ts \`design\`): ${[
+    `${n(Object.keys(info.designs).length)} originals are versions of ${n(designs.size)} design${designs.size === 1 ? '' : 's'}, as their packages name them (src/cli/eval/sources.ts \`design\`): ${[
       ...designs,
     ]
       .map(([d, ids]) => `${d} (${ids.sort().join(', ')})`)
@@ -179,6 +179,7 @@ export function renderReport(s: Score, d: Distances, info: RunInfo, maxListed = 
   if (s.relatedMatches.length) {
     lines.push('| edited copy | matched original (same design) | via (type distance [variant]) |', '| --- | --- | --- |');
     for (const f of s.relatedMatches.slice(0, maxListed)) lines.push(matchRow(f, info.names));
+    if (s.relatedMatches.length > maxListed) lines.push('', `… and ${n(s.relatedMatches.length - maxListed)} more.`);
   } else lines.push('None.');
   lines.push('', '## Corpus by package', '', '| package | version | photos | other | what |', '| --- | --- | ---: | ---: | --- |');
   for (const c of info.corpus) lines.push(`| ${c.package} | ${c.version} | ${c.photo} | ${c.other} | ${c.note} |`);

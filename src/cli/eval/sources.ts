@@ -19,7 +19,7 @@ export interface Source {
   cap?: number;
   /**
    * Versions of one design the package itself names as such (a wallpaper's light and dark
-   * versions, its sizes for other screens, one theme's pictures): the path's design key. Two
+   * versions, its sizes for other screens): the path's design key. Two
    * originals of one design are related, not unrelated: a match between them is reported as
    * related, neither recalled nor false, and their pairs are not among the unrelated ones.
    */
@@ -111,8 +111,8 @@ export const SOURCES: Source[] = [
     package: 'desktop-base',
     include: ext('^usr/share/(desktop-base|plymouth)/'),
     cap: 12,
-    // One theme's boot, login and menu screens: usr/share/desktop-base/NAME-theme/… and usr/share/plymouth/themes/NAME/….
-    design: key('desktop-base', /^usr\/share\/(?:desktop-base\/([^/]+)-theme|plymouth\/themes\/([^/]+))\//),
+    // No design key: one theme's pictures are mostly different pictures (a logo sprite, a login
+    // screen, a menu wallpaper), not versions of one.
     note: "Debian's themes: wallpapers, boot and login screens",
   },
   { package: 'stellarium-data', include: ext('^usr/share/stellarium/skycultures/'), cap: 20, note: 'Stellarium sky-culture constellation artwork' },
