@@ -128,12 +128,14 @@ export async function matchParsed(
     onePerShare?: boolean;
     /** Stored hashes a query variant came near, found without the index (robust-matching togetherByItems): judged as the index's hits are. */
     extra?: readonly NearHit[];
+    /** The match's timer, when the caller's own lookups (togetherByItems) belong to the time matching took. */
+    elapsed?: () => number;
   } = {},
 ): Promise<MatchAnswer[]> {
   // A half-loaded index would miss hashes: say so rather than answer "no match".
   if (!deps.index.ready())
     throw new DomainError('not_ready', 'the match index is still loading after a start; retry in a few seconds', { extra: { retryAfter: 2 } });
-  const elapsed = deps.metrics.timer();
+  const elapsed = opts.elapsed ?? deps.metrics.timer();
   const videos = await Promise.all(queries.map((q) => (isListHashType(q.type) ? matchVideo(deps, q, thresholds) : null)));
   const urls = await matchUrls(deps, queries);
   // Every value to look up (a query, or each of its variants), one batch per type.

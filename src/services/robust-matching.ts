@@ -183,12 +183,15 @@ export async function togetherByItems(
 
 /** A robust image match (the default of /v1/match/media): the image's queries under the rule table, one match per item. */
 export async function matchImageRobustly(deps: ServiceDeps, h: MediaHashes, rules: RobustRules = ROBUST_RULES): Promise<MatchAnswer[]> {
+  // Matching's time includes the lookups and reads made here for the together rule.
+  const elapsed = deps.metrics.timer();
   const { queries, extra } = await togetherByItems(deps, robustImageQueries(h, rules), rules);
   const found = await matchParsed(deps, queries, resolveThresholds(), {
     judge: robustJudge(rules),
     weakMargin: rules.weakMargin,
     onePerShare: true,
     extra,
+    elapsed,
   });
   return settleWeak(settleTogether(found));
 }

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { HashType } from '../../src/core/hashes';
 import { lookupRadius, ROBUST_RULES } from '../../src/core/robust';
 import type { MediaHashes } from '../../src/services/hashing';
@@ -42,7 +42,12 @@ async function match(bytes: Buffer): Promise<unknown> {
   return res.json();
 }
 
-/** Every call the app makes to its index's batch lookup: the type, how many values, within which distance. */
+// Each test's recording ends with it: the index's own lookup again.
+afterEach(() => {
+  delete (t.rt.index as { queryMany?: unknown }).queryMany;
+});
+
+/** Every call the app makes to its index's batch lookup (until the test ends): the type, how many values, within which distance. */
 function recordLookups(widen?: number): { type: HashType; values: number; radius: number }[] {
   const index = t.rt.index;
   const calls: { type: HashType; values: number; radius: number }[] = [];
