@@ -268,7 +268,7 @@ function pickHit(
  * The two-signal rule on the hits, before one hit per share is kept: a hit that counts only together
  * stands when one of its items matched through the other perceptual type as well (within either
  * threshold). Dropped here, a hit that cannot stand does not take its items' place from one that can
- * in onePerShare (services/robust-matching settleTogether applies the rule again to what is kept).
+ * in onePerShare. (services/robust-matching settleTogether, after it, then only removes the `together` flag.)
  */
 function supportedOnly(queries: readonly HashWithVariants[], hits: Hit[][], inVideos: Map<number, Match[]>): Hit[][] {
   if (!hits.some((list) => list.some((h) => h.together))) return hits;
