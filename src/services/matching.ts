@@ -272,27 +272,43 @@ function pickHit(
  */
 function supportedOnly(queries: readonly HashWithVariants[], hits: Hit[][], inVideos: Map<number, Match[]>): Hit[][] {
   if (!hits.some((list) => list.some((h) => h.together))) return hits;
+  const support = [...inVideos.values()].flat().map((m) => ({ type: m.type, items: matchItemIds(m) }));
+  return keepSupported(hits, (h, i) => ({ type: queries[i].type, items: h.detail.items.map((it) => it.id), together: h.together }), support);
+}
+
+/** The item ids a match names (none for a hash shared alone). */
+export const matchItemIds = (m: Match): string[] => (m.items ?? (m.item ? [m.item] : [])).map((it) => it.id);
+
+/** What the two-signal rule reads of an entry: its hash type, its items, whether it counts only together. */
+interface Signal {
+  type: string;
+  items: readonly string[];
+  together?: boolean;
+}
+
+/**
+ * The two-signal rule of robust matching: of each list, the entries that stand. An entry that counts
+ * only together stands when one of its items is named by an entry of the other perceptual type (PDQ
+ * for blockhash, blockhash for everything else) in any list, or in `more`; every other entry stands.
+ */
+export function keepSupported<T>(lists: readonly (readonly T[])[], of: (entry: T, list: number) => Signal, more: readonly Signal[] = []): T[][] {
   const byType = new Map<string, Set<string>>();
-  const add = (type: string, ids: string[]) => {
+  const add = ({ type, items }: Signal) => {
     let set = byType.get(type);
     if (!set) byType.set(type, (set = new Set()));
-    for (const id of ids) set.add(id);
+    for (const id of items) set.add(id);
   };
-  hits.forEach((list, i) => {
-    for (const h of list)
-      add(
-        queries[i].type,
-        h.detail.items.map((it) => it.id),
-      );
+  lists.forEach((list, i) => {
+    for (const e of list) add(of(e, i));
   });
-  for (const ms of inVideos.values())
-    for (const m of ms)
-      add(
-        m.type,
-        (m.items ?? (m.item ? [m.item] : [])).map((it) => it.id),
-      );
+  for (const s of more) add(s);
   const other = (type: string) => byType.get(type === 'pdq' ? 'blockhash' : 'pdq') ?? new Set<string>();
-  return hits.map((list, i) => list.filter((h) => !h.together || h.detail.items.some((it) => other(queries[i].type).has(it.id))));
+  return lists.map((list, i) =>
+    list.filter((e) => {
+      const s = of(e, i);
+      return !s.together || s.items.some((id) => other(s.type).has(id));
+    }),
+  );
 }
 
 /**

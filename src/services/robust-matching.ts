@@ -8,7 +8,7 @@ import { aloneRadius, hitStrength, lookupRadius, ROBUST_RULES, type RobustRules,
 import type { HashWithVariants, MediaHashes, RobustVariant } from './hashing';
 import { hashList } from './hashing';
 import { hammingHex } from '../core/hashes';
-import { matchParsed, resolveThresholds, type HitJudge, type Match, type MatchAnswer, type NearHit } from './matching';
+import { keepSupported, matchItemIds, matchParsed, resolveThresholds, type HitJudge, type MatchAnswer, type NearHit } from './matching';
 import type { ServiceDeps } from './deps';
 
 /** A perceptual hash left out of a share, and why, in the node's words. */
@@ -103,26 +103,19 @@ export function robustJudge(rules: RobustRules = ROBUST_RULES): HitJudge {
   };
 }
 
-/** The items a match names (by id); none for a hash shared alone. */
-const itemIds = (m: Match) => (m.items ?? (m.item ? [m.item] : [])).map((it) => it.id);
-
 /**
  * Matches on two signals: a match within only its `together` threshold stands when the same item
  * matched through the other perceptual type as well (within either threshold), and is dropped
  * otherwise; the internal flag does not reach the answer.
  */
 export function settleTogether(results: MatchAnswer[]): MatchAnswer[] {
-  const byType = new Map<string, Set<string>>();
-  for (const r of results)
-    for (const m of r.matches) {
-      let s = byType.get(m.type);
-      if (!s) byType.set(m.type, (s = new Set()));
-      for (const id of itemIds(m)) s.add(id);
-    }
-  const other = (type: string) => byType.get(type === 'pdq' ? 'blockhash' : 'pdq') ?? new Set<string>();
-  return results.map((r) => {
+  const kept = keepSupported(
+    results.map((r) => r.matches),
+    (m) => ({ type: m.type, items: matchItemIds(m), together: m.together }),
+  );
+  return results.map((r, i) => {
     if (!r.matches.some((m) => m.together)) return r;
-    const matches = r.matches.flatMap(({ together, ...m }) => (!together || itemIds(m).some((id) => other(m.type).has(id)) ? [m] : []));
+    const matches = kept[i].map(({ together: _, ...m }) => m);
     return { ...r, matched: matches.length > 0, matches };
   });
 }

@@ -241,6 +241,20 @@ describe('scoring', () => {
   });
 });
 
+/** A run's facts for the report, the same in every report test. */
+const RUN_INFO = {
+  date: 'd',
+  machine: 'm',
+  command: 'c',
+  commit: 'x',
+  query: '',
+  wallSeconds: 60,
+  thresholds: 't',
+  corpus: [],
+  lowQualityOriginals: 1,
+  droppedNote: '',
+};
+
 describe('corpus and report', () => {
   it('a limit keeps the share of photos', () => {
     const items = [
@@ -258,20 +272,7 @@ describe('corpus and report', () => {
     const rows = recallTable(s);
     expect(rows).toHaveLength(2 + 2 + 1);
     expect(rows.at(-1)).toContain('2 / 10 pairs');
-    const md = renderReport(s, distances(originals, answers), {
-      date: 'd',
-      machine: 'm',
-      command: 'c',
-      commit: 'x',
-      query: '',
-      wallSeconds: 60,
-      thresholds: 't',
-      corpus: [],
-      lowQualityOriginals: 1,
-      droppedNote: '',
-      names: { A: 'pkg: a.jpg' },
-      designs: {},
-    });
+    const md = renderReport(s, distances(originals, answers), { ...RUN_INFO, names: { A: 'pkg: a.jpg' }, designs: {} });
     expect(md).toContain('| A (pkg: a.jpg) e2 | B (?) | pdq 30 |');
     expect(md).toContain('## Related matches (0)');
   });
@@ -279,19 +280,7 @@ describe('corpus and report', () => {
   it('the report lists the designs and the related matches apart from the false ones', () => {
     const versions = originals.map((o) => (o.id === 'C' ? o : { ...o, design: 'pkg/w' }));
     const s = score(versions, answers, edits);
-    const info = {
-      date: 'd',
-      machine: 'm',
-      command: 'c',
-      commit: 'x',
-      query: '',
-      wallSeconds: 60,
-      thresholds: 't',
-      corpus: [],
-      lowQualityOriginals: 1,
-      droppedNote: '',
-    };
-    const md = renderReport(s, distances(versions, answers), { ...info, names: { A: 'pkg: a.jpg' }, designs: { A: 'pkg/w', B: 'pkg/w' } });
+    const md = renderReport(s, distances(versions, answers), { ...RUN_INFO, names: { A: 'pkg: a.jpg' }, designs: { A: 'pkg/w', B: 'pkg/w' } });
     expect(md).toContain('## False matches (1)');
     expect(md).toContain('## Related matches (1)');
     expect(md).toContain('2 originals are versions of 1 design,');
