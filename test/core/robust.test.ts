@@ -180,18 +180,22 @@ describe('trimBorders', () => {
   });
 
   it('cuts the plain ground around a drawing to the drawing on every side, however thin a margin, as on a copy with a border of the ground’s colour', () => {
-    // Clip art on white: margins of 3 (left, under the 3 % of a band) and 37, 40 and 10 rows. A
+    // Clip art on white: margins of 3 (left) and 37, 40 and 10 rows. A
     // white-bordered copy is cut to the drawing on every side (border and margin are one white band);
     // the share must be cut there too, or the two boxes differ by the thin margin.
     const drawing = picture(160, 120, 31);
     const white = () => [255, 255, 255] as [number, number, number];
     expect(trimBorders(onCanvas(drawing, 200, 170, 3, 40, white))).toEqual({ left: 3, top: 40, width: 160, height: 120 });
     expect(trimBorders(onCanvas(drawing, 240, 210, 23, 60, white))).toEqual({ left: 23, top: 60, width: 160, height: 120 });
-    // Margins of 3 on all four sides: no band anywhere, the image is left whole.
-    expect(trimBorders(onCanvas(drawing, 166, 126, 3, 3, white))).toBeNull();
-    // A thin band of another colour than the ground's (a grey line down the left) is no band.
-    const mixed = onCanvas(drawing, 200, 170, 3, 40, (x) => (x < 3 ? [200, 200, 200] : [255, 255, 255]));
-    expect(trimBorders(mixed)).toEqual({ left: 0, top: 40, width: 163, height: 120 });
+    // Margins of 1 on all four sides (under the 1.5 % of the shorter side a band needs): no band
+    // anywhere, the image is left whole. Margins of 3 (2.4 %) are a thin border, cut on every side.
+    expect(trimBorders(onCanvas(drawing, 162, 122, 1, 1, white))).toBeNull();
+    expect(trimBorders(onCanvas(drawing, 166, 126, 3, 3, white))).toEqual({ left: 3, top: 3, width: 160, height: 120 });
+    // A line of another colour than the ground's, thinner than a band (a grey line of 2 down the
+    // left, 1.2 %), is no band; 3 wide (1.8 %) it is one of its own, and cut.
+    const mixed = (w: number) => onCanvas(drawing, 200, 170, w, 40, (x) => (x < w ? [200, 200, 200] : [255, 255, 255]));
+    expect(trimBorders(mixed(2))).toEqual({ left: 0, top: 40, width: 162, height: 120 });
+    expect(trimBorders(mixed(3))).toEqual({ left: 3, top: 40, width: 160, height: 120 });
   });
 
   // Finland's flag: white fields and a blue cross (bars 60 wide) that reaches every edge.
@@ -216,35 +220,37 @@ describe('trimBorders', () => {
 
   // The picture's left 40 columns fade slowly (a defocused or hazy edge): each column 0.6 levels from
   // the one before, its rows varied. The old tolerance (a structured line repeated within 6) took
-  // ten columns for a gradient band's and cut the picture differently from a copy of it.
+  // ten columns for a gradient band's and cut the picture differently from a copy of it. The
+  // picture is 400 × 300, the size of the work image (512 on its longer side) a band is looked for in.
   const hazy = (): Rgba => {
-    const img = picture(200, 150, 21);
-    for (let y = 0; y < 150; y++)
+    const img = picture(400, 300, 21);
+    for (let y = 0; y < 300; y++)
       for (let x = 0; x < 40; x++) {
-        const v = 90 + 60 * Math.sin(y * 0.06) + 0.6 * x;
-        img.rgba.set([Math.round(v), Math.round(v * 0.8), Math.round(255 - v)], (y * 200 + x) * 4);
+        const v = 90 + 60 * Math.sin(y * 0.03) + 0.6 * x;
+        img.rgba.set([Math.round(v), Math.round(v * 0.8), Math.round(255 - v)], (y * 400 + x) * 4);
       }
     return img;
   };
 
   it('does not take a picture’s smooth edge for a band: a structured line starts one only when repeated within 2 levels', () => {
     expect(trimBorders(hazy())).toBeNull();
-    expect(trimBorders(hazy(), { ...TRIM_DEFAULTS, repeatTolerance: 6 })).toEqual({ left: 11, top: 0, width: 189, height: 150 });
+    expect(trimBorders(hazy(), { ...TRIM_DEFAULTS, repeatTolerance: 6 })).toEqual({ left: 11, top: 0, width: 389, height: 300 });
     // Letterboxed, the bars are cut to the line and the smooth edge is left whole.
-    expect(trimBorders(onCanvas(hazy(), 200, 250, 0, 50, () => [0, 0, 0]))).toEqual({ left: 0, top: 50, width: 200, height: 150 });
+    expect(trimBorders(onCanvas(hazy(), 400, 400, 0, 50, () => [0, 0, 0]))).toEqual({ left: 0, top: 50, width: 400, height: 300 });
     // A gradient band's columns are one column: still found.
     expect(trimBorders(framed((_x, y) => [Math.round(200 - y), Math.round(40 + y / 2), 90]))).toEqual(inner);
   });
 
   it('does not take a grainy edge whose colour drifts for a noisy band: a loose band keeps its edge line’s mean colour (within 3, and the noise’s standard error)', () => {
     const grainy = (): Rgba => {
-      const img = picture(200, 150, 22);
+      // 400 × 300, the size of a work image (as hazy above).
+      const img = picture(400, 300, 22);
       const rnd = uniform(23);
       for (let y = 0; y < 40; y++)
-        for (let x = 0; x < 200; x++) {
+        for (let x = 0; x < 400; x++) {
           const n = (rnd() - 0.5) * 20;
           const v = 100 + 2 * y + n;
-          img.rgba.set([Math.round(v), Math.round(v), Math.round(v + 20)], (y * 200 + x) * 4);
+          img.rgba.set([Math.round(v), Math.round(v), Math.round(v + 20)], (y * 400 + x) * 4);
         }
       return img;
     };

@@ -249,6 +249,11 @@ export const EDITS: Edit[] = [
     quick: true,
     apply: crop(0, 0, 0.1, 0.1),
   },
+  // Thin borders (2026-12-04): under trim's old 3 % minimum band they were a hole (docs/eval.md, "Thin borders").
+  { id: 'border-white-1', kind: 'border', strength: '1 % white', what: 'white band, 1 % of the shorter side', apply: (p) => encode(border(p, 0.01, WHITE)) },
+  { id: 'border-white-2', kind: 'border', strength: '2 % white', what: 'white band, 2 % of the shorter side', apply: (p) => encode(border(p, 0.02, WHITE)) },
+  { id: 'border-white-3', kind: 'border', strength: '3 % white', what: 'white band, 3 % of the shorter side', apply: (p) => encode(border(p, 0.03, WHITE)) },
+  { id: 'border-black-2', kind: 'border', strength: '2 % black', what: 'black band, 2 % of the shorter side', apply: (p) => encode(border(p, 0.02, BLACK)) },
   {
     id: 'border-white-5',
     kind: 'border',

@@ -61,7 +61,7 @@ export const TRIM_DEFAULTS: TrimOptions = {
   meanTolerance: 3,
   uniformDeviation: 2.5,
   uniformStep: 3,
-  minBand: 0.03,
+  minBand: 0.015,
   maxBand: 0.4,
   maxSolidBand: 0.8,
   minSolidKeep: 0.25,
