@@ -186,12 +186,16 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
     let windowFrom = 0;
     const windowSize = N / 20;
     const t0 = performance.now();
+    // Each 1000-hash share's time from request to answer (the checkpoints land on some of them).
+    const shareMs: number[] = [];
     const client = async () => {
       while (stored < N) {
         stored += 1000;
         const body = JSON.stringify({ items: Array.from({ length: 1000 }, () => ({ type: 'pdq', value: hex(), labels: ['recruitment'] })) });
+        const ts = performance.now();
         const r = await fetch(`${a.base}/v1/hashes`, { method: 'POST', headers, body });
         await r.arrayBuffer();
+        shareMs.push(performance.now() - ts);
         if (r.status !== 201) throw new Error(`share answered ${r.status}`);
         if (stored - windowFrom >= windowSize) {
           const now = performance.now();
@@ -216,6 +220,14 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
       `${fmt(first.rate)} near ${fmt(first.at)}, ${fmt(last.rate)} near ${fmt(last.at)} (${((last.rate / first.rate) * 100).toFixed(0)} %)`,
       `${ms(q(all.health, 0.5))} / ${ms(q(all.health, 0.99))}`,
       `${ms(q(all.match, 0.5))} / ${ms(q(all.match, 0.99))}`,
+    ]);
+    rows.push([
+      'a 1000-hash share during the fill: time to its answer',
+      '',
+      `${fmt(shareMs.length)} shares`,
+      `p50 ${ms(q(shareMs, 0.5))}, p99 ${ms(q(shareMs, 0.99))}, max ${ms(Math.max(...shareMs))} ms`,
+      '',
+      '',
     ]);
     if (turns) {
       rows.push([
