@@ -34,7 +34,7 @@ describe('killed mid-stream and restarted, twenty times', () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const env = { PORT: String(port), DATABASE_URL, PUBLIC_URL: url, NODE_SECRET_FILE: join(dir, 'node.secret'), TREE_HEAD_INTERVAL_MS: '200' };
-    node = await startReadyNode(env);
+    node = await startReadyNode({ ...env, DATABASE_CHECKPOINT_PAGES: '64' });
     const partner = await admit(DATABASE_URL, 'partner', 'partner');
     const auditor = await admit(DATABASE_URL, 'auditor', 'auditor');
     const rand = uniform(20261202);
@@ -69,7 +69,10 @@ describe('killed mid-stream and restarted, twenty times', () => {
       node.child.kill('SIGKILL');
       await node.exited;
       await Promise.all(streams);
-      node = await startReadyNode(env);
+      // Every other round the writer checkpoints every 64 pages (DATABASE_CHECKPOINT_PAGES), so that
+      // kills land during and just after checkpoints and WAL restarts too (the default, 65,536 pages,
+      // is not reached by this test's writes).
+      node = await startReadyNode(round % 2 === 0 ? { ...env, DATABASE_CHECKPOINT_PAGES: '64' } : env);
 
       // Every acknowledged hash matches.
       const token2 = await tokenFor(url, url, partner);

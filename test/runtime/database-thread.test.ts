@@ -18,8 +18,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function open(name: string, synchronous?: 'full' | 'normal'): Promise<OpenDb> {
-  const db = await openDatabase(`file:${join(dir, name)}`, synchronous ? { synchronous } : {});
+async function open(name: string, synchronous?: 'full' | 'normal', checkpointPages?: number): Promise<OpenDb> {
+  const db = await openDatabase(`file:${join(dir, name)}`, { ...(synchronous ? { synchronous } : {}), ...(checkpointPages ? { checkpointPages } : {}) });
   opened.push(db);
   return db;
 }
@@ -86,13 +86,16 @@ describe('the database thread', () => {
     expect((await client.execute('select v from u order by v')).rows.map((r) => r.v)).toEqual(['a', 'b']);
   });
 
-  it('syncs every commit by default and checkpoints the WAL every 65,536 pages (256 MB); DATABASE_SYNCHRONOUS=normal syncs at checkpoints', async () => {
+  it('syncs every commit by default and checkpoints the WAL every 65,536 pages (256 MB); DATABASE_SYNCHRONOUS=normal syncs at checkpoints, every 8192 pages (32 MB); DATABASE_CHECKPOINT_PAGES sets it', async () => {
     const full = await open('full.db');
     const normal = await open('normal.db', 'normal');
+    const small = await open('small.db', 'full', 64);
     const pragma = async (db: OpenDb, name: string) => Number((await db.client.execute(`pragma ${name}`)).rows[0][0]);
     expect(await pragma(full, 'synchronous')).toBe(2); // FULL
     expect(await pragma(normal, 'synchronous')).toBe(1); // NORMAL
     expect(await pragma(full, 'wal_autocheckpoint')).toBe(65_536);
+    expect(await pragma(normal, 'wal_autocheckpoint')).toBe(8192);
+    expect(await pragma(small, 'wal_autocheckpoint')).toBe(64);
     expect((await full.client.execute('pragma journal_mode')).rows[0][0]).toBe('wal');
   });
 });

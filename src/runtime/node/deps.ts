@@ -79,6 +79,7 @@ export async function createNodeRuntime(
     authToken: config.DATABASE_AUTH_TOKEN,
     busyTimeoutMs: config.DATABASE_BUSY_TIMEOUT_MS,
     synchronous: config.DATABASE_SYNCHRONOUS,
+    checkpointPages: config.DATABASE_CHECKPOINT_PAGES,
     onThreadLost: overrides.onFatal ?? ((e) => logger.error({ event: 'database_thread_lost', error: errorFields(e) }, 'database thread lost')),
   });
   const now = overrides.now ?? Date.now;

@@ -19,6 +19,8 @@ const NODE_SETTINGS = {
   DATABASE_BUSY_TIMEOUT_MS: int(0, 600_000).default(10_000),
   // How the embedded database's writer syncs its commits (decisions.md, "Durability").
   DATABASE_SYNCHRONOUS: z.enum(['full', 'normal']).default('full'),
+  // Pages of WAL between the writer's checkpoints (default 65,536 with full, 8192 with normal; decisions.md).
+  DATABASE_CHECKPOINT_PAGES: int(16, 1_048_576).optional(),
   ...SHARED_SETTINGS,
   FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
   FFPROBE_PATH: z.string().min(1).optional(),

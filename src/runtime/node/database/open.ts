@@ -50,13 +50,14 @@ const READER_CACHE_MB = 64;
  * Pages the WAL takes before the writer copies them into the database file (SQLite's default is
  * 1000, 4 MB): a commit that dirties hundreds of random index pages otherwise starts a checkpoint
  * nearly every time, and a page changed by several commits is written back once per checkpoint, not
- * once per commit (decisions.md, "Durability"). 256 MB of WAL at most between checkpoints: at 1 M
- * stored a 1000-hash share dirties about 1,200 pages, most of them random leaves of the (type,
- * value, origin) index; over 55 shares those repeat, and the checkpoint (with its syncs) writes each
- * once. At 32 MB the rate at 1 M fell to 59–69 % of the rate at 10 k, at 256 MB 78–91 % (decisions.md,
- * "Shares per second at 10 k and at 1 M").
+ * once per commit (decisions.md, "Durability"). With `synchronous=full`, 65,536 pages (about 256 MB
+ * of WAL) between checkpoints: at 1 M stored a 1000-hash share dirties about 1,200 pages, most of
+ * them random leaves of the (type, value, origin) index; over 55 shares those repeat, and the
+ * checkpoint writes each once (decisions.md, "Shares per second at 10 k and at 1 M"). With
+ * `synchronous=normal` the WAL is synced only at checkpoints, so what a power cut can take grows
+ * with it: 8192 pages (32 MB) there.
  */
-const WAL_AUTOCHECKPOINT_PAGES = 65_536;
+export const WAL_AUTOCHECKPOINT_PAGES: Record<DatabaseSync, number> = { full: 65_536, normal: 8192 };
 
 /**
  * How the writer syncs its commits (decisions.md, "Durability"): `full` (the default) syncs the WAL
@@ -226,10 +227,18 @@ export interface DatabaseOptions {
   onThreadLost?: (e: Error) => void;
   /** The writer's `synchronous` setting (default `full`; a database file only). */
   synchronous?: DatabaseSync;
+  /** Pages of WAL between the writer's checkpoints (default WAL_AUTOCHECKPOINT_PAGES for its `synchronous`; a database file only). */
+  checkpointPages?: number;
 }
 
 export async function openDatabase(url: string, opts: DatabaseOptions | string = {}): Promise<OpenDb> {
-  const { authToken, busyTimeoutMs = BUSY_TIMEOUT_MS, onThreadLost, synchronous = 'full' } = typeof opts === 'string' ? { authToken: opts } : opts;
+  const {
+    authToken,
+    busyTimeoutMs = BUSY_TIMEOUT_MS,
+    onThreadLost,
+    synchronous = 'full',
+    checkpointPages,
+  } = typeof opts === 'string' ? { authToken: opts } : opts;
   const path = databaseFile(url);
   let reader: AppDb;
   let writer: AppDb;
@@ -248,7 +257,7 @@ export async function openDatabase(url: string, opts: DatabaseOptions | string =
       busy,
       'PRAGMA journal_mode = WAL',
       cache(WRITER_CACHE_MB),
-      `PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`,
+      `PRAGMA wal_autocheckpoint = ${checkpointPages ?? WAL_AUTOCHECKPOINT_PAGES[synchronous]}`,
       `PRAGMA synchronous = ${synchronous === 'normal' ? 'NORMAL' : 'FULL'}`,
     ];
     const started = await Promise.allSettled([
