@@ -292,20 +292,17 @@ interface Signal {
  * for blockhash, blockhash for everything else) in any list, or in `more`; every other entry stands.
  */
 export function keepSupported<T>(lists: readonly (readonly T[])[], of: (entry: T, list: number) => Signal, more: readonly Signal[] = []): T[][] {
+  const signals = lists.map((list, i) => list.map((e) => of(e, i)));
   const byType = new Map<string, Set<string>>();
-  const add = ({ type, items }: Signal) => {
+  for (const { type, items } of [...signals.flat(), ...more]) {
     let set = byType.get(type);
     if (!set) byType.set(type, (set = new Set()));
     for (const id of items) set.add(id);
-  };
-  lists.forEach((list, i) => {
-    for (const e of list) add(of(e, i));
-  });
-  for (const s of more) add(s);
+  }
   const other = (type: string) => byType.get(type === 'pdq' ? 'blockhash' : 'pdq') ?? new Set<string>();
   return lists.map((list, i) =>
-    list.filter((e) => {
-      const s = of(e, i);
+    list.filter((_, k) => {
+      const s = signals[i][k];
       return !s.together || s.items.some((id) => other(s.type).has(id));
     }),
   );

@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { HashType } from '../../src/core/hashes';
 import { lookupRadius, ROBUST_RULES } from '../../src/core/robust';
 import type { MediaHashes } from '../../src/services/hashing';
-import { matchParsed, resolveThresholds } from '../../src/services/matching';
+import { matchItemIds, matchParsed, resolveThresholds } from '../../src/services/matching';
 import { matchImageRobustly, robustImageQueries, robustJudge, settleTogether, settleWeak } from '../../src/services/robust-matching';
 import { itemId } from '../../src/core/items';
 import { ISSUER, makeTestApp, type TestApp } from '../support/app';
@@ -177,8 +177,7 @@ describe("PDQ's together hits found among the items blockhash found, the answers
     const { answer } = await unskipped(upl);
     // The 56-bit lookup finds all three PDQ hashes (each beyond the alone distance: together-only hits).
     expect((await t.rt.deps.index.queryMany('pdq', [P], 56))[0].map((x) => x.distance).sort()).toEqual([35, 40, 45]);
-    const pdqOf = (a: typeof answer) =>
-      a.find((r) => r.query.type === 'pdq')?.matches.map((m) => [m.distance, (m.items ?? (m.item ? [m.item] : [])).map((i) => i.id).sort()]);
+    const pdqOf = (a: typeof answer) => a.find((r) => r.query.type === 'pdq')?.matches.map((m) => [m.distance, matchItemIds(m).sort()]);
     // X by its own PDQ; the hash X and Y hold, supported by X's blockhash, though Y's own PDQ (35) is dropped.
     expect(pdqOf(answer)).toEqual([
       [40, [X.id]],
@@ -208,7 +207,6 @@ describe("PDQ's together hits found among the items blockhash found, the answers
     let compared = 0;
     let together = 0;
     let shared = 0;
-    const ids = (m: { items?: { id: string }[]; item?: { id: string } }) => (m.items ?? (m.item ? [m.item] : [])).map((i) => i.id);
     for (let round = 0; round < 30; round++) {
       const P = createHash('sha256').update(`round ${round} pdq`).digest('hex');
       const B = createHash('sha256').update(`round ${round} blockhash`).digest('hex');
@@ -242,9 +240,13 @@ describe("PDQ's together hits found among the items blockhash found, the answers
         if (answer.some((r) => r.query.type === 'pdq' && r.matches.some((m) => m.distance > 32))) together++;
         // The case where one hit per item must follow the two-signal rule: a PDQ hit beyond the
         // alone distance on a hash two items hold, one of which blockhash did not match.
-        const byBlockhash = new Set(answer.filter((r) => r.query.type === 'blockhash').flatMap((r) => r.matches.flatMap(ids)));
+        const byBlockhash = new Set(answer.filter((r) => r.query.type === 'blockhash').flatMap((r) => r.matches.flatMap(matchItemIds)));
         if (
-          answer.some((r) => r.query.type === 'pdq' && r.matches.some((m) => m.distance > 32 && ids(m).length > 1 && ids(m).some((id) => !byBlockhash.has(id))))
+          answer.some(
+            (r) =>
+              r.query.type === 'pdq' &&
+              r.matches.some((m) => m.distance > 32 && matchItemIds(m).length > 1 && matchItemIds(m).some((id) => !byBlockhash.has(id))),
+          )
         )
           shared++;
       }

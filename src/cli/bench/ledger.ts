@@ -181,7 +181,8 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
     a.child.kill('SIGUSR2');
     const loadBefore = loadavg()[0];
     let stored = 0;
-    const windows: { at: number; n: number; ms: number; rate: number; health: number[]; match: number[] }[] = [];
+    const windows: { at: number; n: number; ms: number; health: number[]; match: number[] }[] = [];
+    const rate = (w: { n: number; ms: number }) => (w.n * 1000) / w.ms;
     let windowStart = performance.now();
     let windowFrom = 0;
     const windowSize = N / 20;
@@ -199,13 +200,7 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
         if (r.status !== 201) throw new Error(`share answered ${r.status}`);
         if (stored - windowFrom >= windowSize) {
           const now = performance.now();
-          windows.push({
-            at: stored,
-            n: stored - windowFrom,
-            ms: now - windowStart,
-            rate: ((stored - windowFrom) * 1000) / (now - windowStart),
-            ...probe.take(),
-          });
+          windows.push({ at: stored, n: stored - windowFrom, ms: now - windowStart, ...probe.take() });
           windowStart = now;
           windowFrom = stored;
         }
@@ -223,12 +218,12 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
     // so one window holds one checkpoint or none and its rate alone swings by ±15 %.
     const tail = windows.slice(-4);
     const tailN = tail.reduce((a, w) => a + w.n, 0);
-    const tailRate = (tailN * 1000) / tail.reduce((a, w) => a + w.ms, 0);
+    const tailRate = rate({ n: tailN, ms: tail.reduce((a, w) => a + w.ms, 0) });
     rows.push([
       `fill to ${fmt(N)} through POST /v1/hashes (2 clients, 1000 a batch)`,
       `${fillS.toFixed(0)} s`,
       `${fmt(N / fillS)} hashes/s`,
-      `${fmt(first.rate)} near ${fmt(first.at)}, ${fmt(last.rate)} near ${fmt(last.at)} (${((last.rate / first.rate) * 100).toFixed(0)} %); the last ${fmt(tailN)}: ${fmt(tailRate)} (${((tailRate / first.rate) * 100).toFixed(0)} %)`,
+      `${fmt(rate(first))} near ${fmt(first.at)}, ${fmt(rate(last))} near ${fmt(last.at)} (${((rate(last) / rate(first)) * 100).toFixed(0)} %); the last ${fmt(tailN)}: ${fmt(tailRate)} (${((tailRate / rate(first)) * 100).toFixed(0)} %)`,
       `${ms(q(all.health, 0.5))} / ${ms(q(all.health, 0.99))}`,
       `${ms(q(all.match, 0.5))} / ${ms(q(all.match, 0.99))}`,
     ]);
@@ -252,7 +247,7 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
     }
     notes.push(
       `The machine's load average (1 min) at the start and the end of the fill: ${loadBefore.toFixed(1)} / ${loadAfter.toFixed(1)} (2 cores; above 2, other processes share them: the wall-clock latencies grow with it, the loop probe's CPU times do not).`,
-      `fill: ${windows.map((w) => `${fmt(w.at)}: ${fmt(w.rate)}/s (p99 health ${ms(q(w.health, 0.99))}, match ${ms(q(w.match, 0.99))} ms)`).join('; ')}`,
+      `fill: ${windows.map((w) => `${fmt(w.at)}: ${fmt(rate(w))}/s (p99 health ${ms(q(w.health, 0.99))}, match ${ms(q(w.match, 0.99))} ms)`).join('; ')}`,
     );
 
     if (fillOnly) return table(N, rows, notes);

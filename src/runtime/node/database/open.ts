@@ -57,7 +57,7 @@ const READER_CACHE_MB = 64;
  * `synchronous=normal` the WAL is synced only at checkpoints, so what a power cut can take grows
  * with it: 8192 pages (32 MB) there.
  */
-export const WAL_AUTOCHECKPOINT_PAGES: Record<DatabaseSync, number> = { full: 65_536, normal: 8192 };
+const WAL_AUTOCHECKPOINT_PAGES: Record<DatabaseSync, number> = { full: 65_536, normal: 8192 };
 
 /**
  * How the writer syncs its commits (decisions.md, "Durability"): `full` (the default) syncs the WAL
