@@ -383,16 +383,28 @@ describe('estimateSkew and deskew', () => {
   });
 
   it('reads a turn on a canvas kept at the picture’s size (its corners cut off) and cuts the picture out at that size', () => {
-    for (const deg of [4, -3]) {
+    // As PIL's rotate leaves it without `expand`. At 2° the fill triangles run along under a third of
+    // the canvas's perimeter (half of each side, less where they are under 2 pixels deep).
+    for (const deg of [4, -3, 2, -2, 1.5, -1.5]) {
       const grown = rotated(p, deg, deg > 0 ? [0, 0, 0] : [255, 255, 255]);
       const kept = cropBox(grown, { left: Math.floor((grown.width - 320) / 2), top: Math.floor((grown.height - 240) / 2), width: 320, height: 240 });
       const skew = findSkew(kept);
       expect(skew, `${deg}°`).not.toBeNull();
       if (!skew) continue;
-      expect(Math.abs(skew.degrees - deg), `${deg}°`).toBeLessThan(0.25);
+      // Under 2°, the lines hold few points deeper than the 2 pixels a run needs: a looser reading.
+      const small = Math.abs(deg) < 2;
+      expect(Math.abs(skew.degrees - deg), `${deg}°`).toBeLessThan(small ? 0.4 : 0.25);
       const back = deskew(kept, skew.degrees, undefined, skew);
-      expect(Math.abs((back?.width ?? 0) - 320), `${deg}°`).toBeLessThanOrEqual(1);
-      expect(Math.abs((back?.height ?? 0) - 240), `${deg}°`).toBeLessThanOrEqual(1);
+      const slack = small ? 2 : 1;
+      expect(Math.abs((back?.width ?? 0) - 320), `${deg}°`).toBeLessThanOrEqual(slack);
+      expect(Math.abs((back?.height ?? 0) - 240), `${deg}°`).toBeLessThanOrEqual(slack);
+      // Turned back, it is near the picture (less its cut corners; this texture is finer than a
+      // photo: 56-108 bits turned, 16-32 back).
+      if (!back) continue;
+      const turned = hammingHex(pdq(kept), pdq(p));
+      const undone = hammingHex(pdq(back), pdq(p));
+      expect(undone, `${deg}°`).toBeLessThanOrEqual(32);
+      expect(turned - undone, `${deg}°`).toBeGreaterThanOrEqual(24);
     }
   });
 

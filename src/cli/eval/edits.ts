@@ -81,6 +81,13 @@ const crop = (l: number, t: number, r: number, b: number) => (p: Pixels) => enco
 /** Band thickness of a border of fraction `f`: f × the shorter side, the same on all four sides. */
 export const borderWidth = (p: { width: number; height: number }, f: number) => Math.max(1, Math.round(f * Math.min(p.width, p.height)));
 
+/** Rotated by `deg` about the centre in the original's own frame (as PIL's rotate without `expand`): the canvas keeps its size, corners filled black. */
+async function rotateInFrame(p: Pixels, deg: number): Promise<Sharp> {
+  const g = await pixels(open(p).rotate(deg, { background: BLACK }));
+  const box = { left: Math.floor((g.width - p.width) / 2), top: Math.floor((g.height - p.height) / 2), width: p.width, height: p.height };
+  return open(g).extract(box);
+}
+
 const randomColour = (rnd: () => number) => ({ r: Math.floor(rnd() * 256), g: Math.floor(rnd() * 256), b: Math.floor(rnd() * 256) });
 
 function border(p: Pixels, f: number, background: { r: number; g: number; b: number }): Sharp {
@@ -353,6 +360,20 @@ export const EDITS: Edit[] = [
     strength: '−4° white',
     what: 'rotated 4° anticlockwise, corners white',
     apply: (p) => encode(open(p).rotate(-4, { background: WHITE })),
+  },
+  {
+    id: 'rot-4-frame',
+    kind: 'small-rotation',
+    strength: '4° in frame',
+    what: "rotated 4° in its own frame (the canvas keeps its size, as PIL rotate does): corners black, the picture's corners cut off",
+    apply: async (p) => encode(await rotateInFrame(p, 4)),
+  },
+  {
+    id: 'rot-2-frame',
+    kind: 'small-rotation',
+    strength: '−2° in frame',
+    what: 'rotated 2° anticlockwise in its own frame, corners black',
+    apply: async (p) => encode(await rotateInFrame(p, -2)),
   },
   {
     id: 'crop10-jpeg70',
