@@ -83,3 +83,32 @@ export function phoneBottomSvg(height: number): Buffer {
       `</svg>`,
   );
 }
+
+/**
+ * A photo viewer's screen in the dark: the status bar (time, signal, battery) and the navigation bar
+ * in white on black, the picture scaled to the screen's width between them on black.
+ */
+export function viewerStatusSvg(): Buffer {
+  const { width: W, statusBar: S } = PHONE;
+  const bars = [0, 1, 2, 3].map((i) => `<rect x="${842 + i * 16}" y="${62 - 10 - i * 8}" width="10" height="${18 + i * 8}" rx="2" fill="#e8eaed"/>`).join('');
+  return Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${S}">` +
+      `<rect width="${W}" height="${S}" fill="#000"/>` +
+      `<text x="48" y="64" font-family="DejaVu Sans" font-size="38" fill="#e8eaed">21:07</text>` +
+      bars +
+      `<rect x="990" y="34" width="54" height="30" rx="6" fill="none" stroke="#e8eaed" stroke-width="4"/><rect x="996" y="40" width="24" height="18" fill="#e8eaed"/>` +
+      `</svg>`,
+  );
+}
+
+export function viewerNavSvg(): Buffer {
+  const { width: W, navBar: N } = PHONE;
+  return Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${N}">` +
+      `<rect width="${W}" height="${N}" fill="#000"/>` +
+      `<path d="M250 72 l40 -28 v56 z" fill="none" stroke="#e8eaed" stroke-width="6" stroke-linejoin="round"/>` +
+      `<circle cx="540" cy="72" r="30" fill="none" stroke="#e8eaed" stroke-width="6"/>` +
+      `<rect x="800" y="44" width="56" height="56" rx="6" fill="none" stroke="#e8eaed" stroke-width="6"/>` +
+      `</svg>`,
+  );
+}

@@ -10,7 +10,7 @@
  */
 import sharp, { type Sharp } from 'sharp';
 import { uniform } from '../../core/prng';
-import { captionSvg, logoSvg, PHONE, phoneBottomSvg, phoneTopSvg } from './chrome';
+import { captionSvg, logoSvg, PHONE, phoneBottomSvg, phoneTopSvg, viewerNavSvg, viewerStatusSvg } from './chrome';
 
 /** An original's pixels: 8-bit RGB, no alpha (originals are flattened when the corpus is prepared). */
 export interface Pixels {
@@ -178,6 +178,22 @@ async function screenshot(p: Pixels): Promise<Edited> {
   return { bytes: data, format: 'png', width: info.width, height: info.height };
 }
 
+/** A photo viewer's screenshot in the dark: the picture at the screen's width, centred on black between the status and navigation bars. */
+async function viewerScreenshot(p: Pixels): Promise<Edited> {
+  const { width: W, height: H, statusBar, navBar } = PHONE;
+  const f = Math.min(W / p.width, (H - statusBar - navBar) / p.height);
+  const w = Math.round(p.width * f);
+  const h = Math.round(p.height * f);
+  const post = await open(p).resize(w, h, { kernel: 'lanczos3' }).png().toBuffer();
+  const canvas = sharp({ create: { width: W, height: H, channels: 3, background: BLACK } }).composite([
+    { input: viewerStatusSvg(), left: 0, top: 0 },
+    { input: post, left: Math.floor((W - w) / 2), top: Math.floor((H - h) / 2) },
+    { input: viewerNavSvg(), left: 0, top: H - navBar },
+  ]);
+  const { data, info } = await canvas.png({ compressionLevel: 2 }).toBuffer({ resolveWithObject: true });
+  return { bytes: data, format: 'png', width: info.width, height: info.height };
+}
+
 async function gamma(p: Pixels, g: number): Promise<Edited> {
   const lut = new Uint8Array(256).map((_, v) => clamp(255 * (v / 255) ** g));
   const data = Buffer.from(p.data.map((v) => lut[v]));
@@ -331,6 +347,13 @@ export const EDITS: Edit[] = [
     what: 'phone screenshot (PNG): status bar, app bar with avatar and channel name, the post at full width, caption, reactions, message field, navigation bar',
     quick: true,
     apply: (p) => screenshot(p),
+  },
+  {
+    id: 'screenshot-viewer',
+    kind: 'screenshot',
+    strength: '1080×2340 dark',
+    what: "phone screenshot (PNG) of a photo viewer in the dark: the picture at the screen's width on black, white-on-black status and navigation bars",
+    apply: (p) => viewerScreenshot(p),
   },
   {
     id: 'rot-2-black',
