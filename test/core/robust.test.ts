@@ -383,15 +383,16 @@ describe('estimateSkew and deskew', () => {
   });
 
   it('reads a turn on a canvas kept at the picture’s size (its corners cut off) and cuts the picture out at that size', () => {
-    // As PIL's rotate leaves it without `expand`. At 2° the fill triangles run along under a third of
-    // the canvas's perimeter (half of each side, less where they are under 2 pixels deep).
+    // As PIL's rotate leaves it without `expand`: one fill triangle along about half of each side,
+    // less where it is under 2 pixels deep. At 1.5° they hold under 30 % of the perimeter (the
+    // minimum support before 2026-12-04).
     for (const deg of [4, -3, 2, -2, 1.5, -1.5]) {
       const grown = rotated(p, deg, deg > 0 ? [0, 0, 0] : [255, 255, 255]);
       const kept = cropBox(grown, { left: Math.floor((grown.width - 320) / 2), top: Math.floor((grown.height - 240) / 2), width: 320, height: 240 });
       const skew = findSkew(kept);
       expect(skew, `${deg}°`).not.toBeNull();
       if (!skew) continue;
-      // Under 2°, the lines hold few points deeper than the 2 pixels a run needs: a looser reading.
+      // Under 2°, the fit has only the points where the fill lies 3.5 pixels deep or more: a looser reading.
       const small = Math.abs(deg) < 2;
       expect(Math.abs(skew.degrees - deg), `${deg}°`).toBeLessThan(small ? 0.4 : 0.25);
       const back = deskew(kept, skew.degrees, undefined, skew);
@@ -405,6 +406,26 @@ describe('estimateSkew and deskew', () => {
       const undone = hammingHex(pdq(back), pdq(p));
       expect(undone, `${deg}°`).toBeLessThanOrEqual(32);
       expect(turned - undone, `${deg}°`).toBeGreaterThanOrEqual(24);
+    }
+  });
+
+  it('reads no turn rather than a wrong one where the fill triangles are too shallow to measure', () => {
+    // A turn of a degree or less in the picture's own frame, or a small picture's: triangles a few
+    // pixels deep. The angle search alone read 400 × 300 at ±0.75° as ∓1°.
+    const cases: [number, number, number][] = [
+      [400, 300, 0.75],
+      [400, 300, -0.75],
+      [256, 256, 1],
+      [200, 150, 1.5],
+      [128, 96, 2],
+      [128, 96, -3],
+    ];
+    for (const [w, h, deg] of cases) {
+      const pic = picture(w, h, 5);
+      const grown = rotated(pic, deg, [0, 0, 0]);
+      const kept = cropBox(grown, { left: Math.floor((grown.width - w) / 2), top: Math.floor((grown.height - h) / 2), width: w, height: h });
+      const skew = findSkew(kept);
+      if (skew) expect(Math.abs(skew.degrees - deg), `${w} × ${h} at ${deg}°`).toBeLessThan(0.5);
     }
   });
 

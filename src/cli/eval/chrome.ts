@@ -84,10 +84,7 @@ export function phoneBottomSvg(height: number): Buffer {
   );
 }
 
-/**
- * A photo viewer's screen in the dark: the status bar (time, signal, battery) and the navigation bar
- * in white on black, the picture scaled to the screen's width between them on black.
- */
+/** A photo viewer's status bar in the dark: time, signal and battery in white on black. */
 export function viewerStatusSvg(): Buffer {
   const { width: W, statusBar: S } = PHONE;
   const bars = [0, 1, 2, 3].map((i) => `<rect x="${842 + i * 16}" y="${62 - 10 - i * 8}" width="10" height="${18 + i * 8}" rx="2" fill="#e8eaed"/>`).join('');
@@ -101,6 +98,7 @@ export function viewerStatusSvg(): Buffer {
   );
 }
 
+/** The viewer's navigation bar (back, home, recents) in white on black. */
 export function viewerNavSvg(): Buffer {
   const { width: W, navBar: N } = PHONE;
   return Buffer.from(

@@ -178,7 +178,10 @@ async function screenshot(p: Pixels): Promise<Edited> {
   return { bytes: data, format: 'png', width: info.width, height: info.height };
 }
 
-/** A photo viewer's screenshot in the dark: the picture at the screen's width, centred on black between the status and navigation bars. */
+/**
+ * A photo viewer's screenshot in the dark: the picture centred on black between the status and
+ * navigation bars, at the screen's width (a picture taller than the room between the bars, at its height).
+ */
 async function viewerScreenshot(p: Pixels): Promise<Edited> {
   const { width: W, height: H, statusBar, navBar } = PHONE;
   const f = Math.min(W / p.width, (H - statusBar - navBar) / p.height);
@@ -187,7 +190,7 @@ async function viewerScreenshot(p: Pixels): Promise<Edited> {
   const post = await open(p).resize(w, h, { kernel: 'lanczos3' }).png().toBuffer();
   const canvas = sharp({ create: { width: W, height: H, channels: 3, background: BLACK } }).composite([
     { input: viewerStatusSvg(), left: 0, top: 0 },
-    { input: post, left: Math.floor((W - w) / 2), top: Math.floor((H - h) / 2) },
+    { input: post, left: Math.floor((W - w) / 2), top: statusBar + Math.floor((H - statusBar - navBar - h) / 2) },
     { input: viewerNavSvg(), left: 0, top: H - navBar },
   ]);
   const { data, info } = await canvas.png({ compressionLevel: 2 }).toBuffer({ resolveWithObject: true });
@@ -352,7 +355,7 @@ export const EDITS: Edit[] = [
     id: 'screenshot-viewer',
     kind: 'screenshot',
     strength: '1080×2340 dark',
-    what: "phone screenshot (PNG) of a photo viewer in the dark: the picture at the screen's width on black, white-on-black status and navigation bars",
+    what: "phone screenshot (PNG) of a photo viewer in the dark: the picture at the screen's width (a tall one at the room's height) on black between white-on-black status and navigation bars",
     apply: (p) => viewerScreenshot(p),
   },
   {
@@ -388,7 +391,7 @@ export const EDITS: Edit[] = [
     id: 'rot-4-frame',
     kind: 'small-rotation',
     strength: '4° in frame',
-    what: "rotated 4° in its own frame (the canvas keeps its size, as PIL rotate does): corners black, the picture's corners cut off",
+    what: "rotated 4° clockwise in its own frame (the canvas keeps its size, as PIL's rotate leaves it without expand; PIL counts its angle anticlockwise): corners black, the picture's corners cut off",
     apply: async (p) => encode(await rotateInFrame(p, 4)),
   },
   {

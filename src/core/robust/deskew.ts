@@ -31,6 +31,9 @@ export interface DeskewOptions {
 
 export const DESKEW_DEFAULTS: DeskewOptions = { fillTolerance: 40, minDegrees: 0.7, maxDegrees: 10, step: 0.05, minSupport: 0.15, inset: 0 };
 
+/** Points the least-squares fit of the angle needs (refine), over the four sides. */
+const MIN_FIT_POINTS = 60;
+
 const px = (img: Rgba, x: number, y: number, k: number) => img.rgba[(y * img.width + x) * 4 + k];
 
 /** The fill colour when the four corners share one, else null. */
@@ -118,9 +121,10 @@ function bestLine(p: Profile, slope: number): { offset: number; inliers: number;
  * are a few pixels deep, read as 1.7°); chosen by where the line lies, the points keep their errors
  * on both sides.
  */
-function refine(profiles: Profile[], lines: { offset: number }[], slope: number): number {
+function refine(profiles: Profile[], lines: { offset: number }[], slope: number): { slope: number; points: number } {
   let num = 0;
   let den = 0;
+  let points = 0;
   profiles.forEach((p, e) => {
     const s = p.sign * slope;
     const xs: number[] = [];
@@ -133,6 +137,7 @@ function refine(profiles: Profile[], lines: { offset: number }[], slope: number)
       }
     });
     if (xs.length < 2) return;
+    points += xs.length;
     const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
     const md = ds.reduce((a, b) => a + b, 0) / ds.length;
     xs.forEach((x, k) => {
@@ -140,7 +145,7 @@ function refine(profiles: Profile[], lines: { offset: number }[], slope: number)
       den += (x - mx) * (x - mx);
     });
   });
-  return den > 0 ? num / den : slope;
+  return { slope: den > 0 ? num / den : slope, points };
 }
 
 /** A turn found: the clockwise angle, and the picture's size when its sides' lines say it (else null: the grown canvas's). */
@@ -177,7 +182,12 @@ export function findSkew(img: Rgba, o: DeskewOptions = DESKEW_DEFAULTS): Skew | 
   const around = best.deg;
   for (let k = -3; k <= 3; k++) if (k !== 0) tryAngle(around + k * o.step);
   if (best.inliers < o.minSupport * 2 * (W + H)) return null;
-  const slope = refine(profiles, best.lines, Math.tan((best.deg * Math.PI) / 180));
+  // Fill triangles too shallow to hold MIN_FIT_POINTS points 3.5 pixels deep are no evidence of a
+  // turn: a thumbnail's, a turn under a degree or so in the picture's own frame, or shapes on a plain
+  // ground that line up (the search's best angle there can even have the wrong sign).
+  const fit = refine(profiles, best.lines, Math.tan((best.deg * Math.PI) / 180));
+  if (fit.points < MIN_FIT_POINTS) return null;
+  const slope = fit.slope;
   const degrees = (Math.atan(slope) * 180) / Math.PI;
   if (Math.abs(degrees) < o.minDegrees || Math.abs(degrees) > o.maxDegrees) return null;
   // Each side's depth at position 0, from the points on its line at the refined slope.
