@@ -182,9 +182,11 @@ export function findSkew(img: Rgba, o: DeskewOptions = DESKEW_DEFAULTS): Skew | 
   const around = best.deg;
   for (let k = -3; k <= 3; k++) if (k !== 0) tryAngle(around + k * o.step);
   if (best.inliers < o.minSupport * 2 * (W + H)) return null;
-  // Fill triangles too shallow to hold MIN_FIT_POINTS points 3.5 pixels deep are no evidence of a
-  // turn: a thumbnail's, a turn under a degree or so in the picture's own frame, or shapes on a plain
-  // ground that line up (the search's best angle there can even have the wrong sign).
+  // Fill triangles too shallow to hold MIN_FIT_POINTS points 3.5 pixels deep give no fit worth the
+  // name (a turn under a degree or so in the picture's own frame, a thumbnail's, shapes on a plain
+  // ground that line up: the search's best angle there can even have the wrong sign). This makes
+  // such readings rarer, not impossible: most of those left on 128-px copies are still more than
+  // 0.5° off (docs/eval.md, "Turned in its own frame").
   const fit = refine(profiles, best.lines, Math.tan((best.deg * Math.PI) / 180));
   if (fit.points < MIN_FIT_POINTS) return null;
   const slope = fit.slope;
