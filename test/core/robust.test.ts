@@ -64,6 +64,12 @@ function onCanvas(p: Rgba, width: number, height: number, left: number, top: num
   return { rgba, width, height };
 }
 
+/** The picture turned `deg` clockwise in its own frame (the canvas kept at its size, its corners cut off), corners filled. */
+function turnedInFrame(p: Rgba, deg: number, fill: [number, number, number]): Rgba {
+  const grown = rotated(p, deg, fill);
+  return cropBox(grown, { left: Math.floor((grown.width - p.width) / 2), top: Math.floor((grown.height - p.height) / 2), width: p.width, height: p.height });
+}
+
 /** The picture turned `deg` clockwise on a canvas grown to hold it, corners filled (nearest neighbour). */
 function rotated(p: Rgba, deg: number, fill: [number, number, number]): Rgba {
   const a = (deg * Math.PI) / 180;
@@ -387,8 +393,7 @@ describe('estimateSkew and deskew', () => {
     // less where it is under 2 pixels deep. At 1.5° they hold under 30 % of the perimeter (the
     // minimum support before 2026-12-04).
     for (const deg of [4, -3, 2, -2, 1.5, -1.5]) {
-      const grown = rotated(p, deg, deg > 0 ? [0, 0, 0] : [255, 255, 255]);
-      const kept = cropBox(grown, { left: Math.floor((grown.width - 320) / 2), top: Math.floor((grown.height - 240) / 2), width: 320, height: 240 });
+      const kept = turnedInFrame(p, deg, deg > 0 ? [0, 0, 0] : [255, 255, 255]);
       const skew = findSkew(kept);
       expect(skew, `${deg}°`).not.toBeNull();
       if (!skew) continue;
@@ -422,10 +427,7 @@ describe('estimateSkew and deskew', () => {
       [128, 96, -3],
     ];
     for (const [w, h, deg] of cases) {
-      const pic = picture(w, h, 5);
-      const grown = rotated(pic, deg, [0, 0, 0]);
-      const kept = cropBox(grown, { left: Math.floor((grown.width - w) / 2), top: Math.floor((grown.height - h) / 2), width: w, height: h });
-      const skew = findSkew(kept);
+      const skew = findSkew(turnedInFrame(picture(w, h, 5), deg, [0, 0, 0]));
       if (skew) expect(Math.abs(skew.degrees - deg), `${w} × ${h} at ${deg}°`).toBeLessThan(0.5);
     }
   });

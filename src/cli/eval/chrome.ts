@@ -36,16 +36,25 @@ export function captionSvg(width: number, height: number, text = '@newsroom_chan
 
 export const PHONE = { width: 1080, height: 2340, statusBar: 96, appBar: 168, navBar: 144 } as const;
 
+/** The status bar's signal strength: four bars of rising height, in `fill`. */
+const signalBars = (fill: string) =>
+  [0, 1, 2, 3].map((i) => `<rect x="${842 + i * 16}" y="${62 - 10 - i * 8}" width="10" height="${18 + i * 8}" rx="2" fill="${fill}"/>`).join('');
+
+/** The navigation bar's three buttons (back, home, recents) drawn in `stroke`, the bar's top at `top`. */
+const navButtons = (top: number, stroke: string) =>
+  `<path d="M250 ${top + 72} l40 -28 v56 z" fill="none" stroke="${stroke}" stroke-width="6" stroke-linejoin="round"/>` +
+  `<circle cx="540" cy="${top + 72}" r="30" fill="none" stroke="${stroke}" stroke-width="6"/>` +
+  `<rect x="800" y="${top + 44}" width="56" height="56" rx="6" fill="none" stroke="${stroke}" stroke-width="6"/>`;
+
 /** The phone's status bar (time, signal, wi-fi, battery) and app bar (back, avatar, channel name, menu). */
 export function phoneTopSvg(): Buffer {
   const { width: W, statusBar: S, appBar: A } = PHONE;
-  const bars = [0, 1, 2, 3].map((i) => `<rect x="${842 + i * 16}" y="${62 - 10 - i * 8}" width="10" height="${18 + i * 8}" rx="2" fill="#202124"/>`).join('');
   return Buffer.from(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${S + A}">` +
       `<rect width="${W}" height="${S}" fill="#f1f3f4"/>` +
       `<text x="48" y="64" font-family="DejaVu Sans" font-size="38" fill="#202124">9:41</text>` +
       `<circle cx="190" cy="50" r="9" fill="#5f6368"/><circle cx="222" cy="50" r="9" fill="#5f6368"/>` +
-      bars +
+      signalBars('#202124') +
       `<path d="M920 40 q26 -22 52 0 l-26 30 z" fill="#202124"/>` +
       `<rect x="990" y="34" width="54" height="30" rx="6" fill="none" stroke="#202124" stroke-width="4"/><rect x="996" y="40" width="34" height="18" fill="#202124"/><rect x="1046" y="42" width="6" height="14" fill="#202124"/>` +
       `<rect y="${S}" width="${W}" height="${A}" fill="#ffffff"/>` +
@@ -77,9 +86,7 @@ export function phoneBottomSvg(height: number): Buffer {
         .join('') +
       `<rect x="30" y="${field}" width="${W - 60}" height="110" rx="55" fill="#f1f3f4"/><text x="90" y="${field + 68}" font-family="DejaVu Sans" font-size="36" fill="#80868b">Message</text>` +
       `<rect y="${body}" width="${W}" height="${N}" fill="#f1f3f4"/>` +
-      `<path d="M250 ${body + 72} l40 -28 v56 z" fill="none" stroke="#3c4043" stroke-width="6" stroke-linejoin="round"/>` +
-      `<circle cx="540" cy="${body + 72}" r="30" fill="none" stroke="#3c4043" stroke-width="6"/>` +
-      `<rect x="800" y="${body + 44}" width="56" height="56" rx="6" fill="none" stroke="#3c4043" stroke-width="6"/>` +
+      navButtons(body, '#3c4043') +
       `</svg>`,
   );
 }
@@ -87,12 +94,11 @@ export function phoneBottomSvg(height: number): Buffer {
 /** A photo viewer's status bar in the dark: time, signal and battery in white on black. */
 export function viewerStatusSvg(): Buffer {
   const { width: W, statusBar: S } = PHONE;
-  const bars = [0, 1, 2, 3].map((i) => `<rect x="${842 + i * 16}" y="${62 - 10 - i * 8}" width="10" height="${18 + i * 8}" rx="2" fill="#e8eaed"/>`).join('');
   return Buffer.from(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${S}">` +
       `<rect width="${W}" height="${S}" fill="#000"/>` +
       `<text x="48" y="64" font-family="DejaVu Sans" font-size="38" fill="#e8eaed">21:07</text>` +
-      bars +
+      signalBars('#e8eaed') +
       `<rect x="990" y="34" width="54" height="30" rx="6" fill="none" stroke="#e8eaed" stroke-width="4"/><rect x="996" y="40" width="24" height="18" fill="#e8eaed"/>` +
       `</svg>`,
   );
@@ -104,9 +110,7 @@ export function viewerNavSvg(): Buffer {
   return Buffer.from(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${N}">` +
       `<rect width="${W}" height="${N}" fill="#000"/>` +
-      `<path d="M250 72 l40 -28 v56 z" fill="none" stroke="#e8eaed" stroke-width="6" stroke-linejoin="round"/>` +
-      `<circle cx="540" cy="72" r="30" fill="none" stroke="#e8eaed" stroke-width="6"/>` +
-      `<rect x="800" y="44" width="56" height="56" rx="6" fill="none" stroke="#e8eaed" stroke-width="6"/>` +
+      navButtons(0, '#e8eaed') +
       `</svg>`,
   );
 }
