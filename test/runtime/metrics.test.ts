@@ -11,7 +11,7 @@ import { ROBUST_DEFAULTS } from '../../src/core/robust';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conformanceVideo, requireFfmpeg } from '../support/ffmpeg';
 import { noiseImage } from '../support/images';
-import { childrenNamed, freePort, logLines, ready, startNode, until, type NodeProcess } from '../support/node-process';
+import { childrenNamed, exitedWithin, freePort, logLines, ready, startNode, until, type NodeProcess } from '../support/node-process';
 
 let p: NodeProcess;
 let base: string;
@@ -271,7 +271,7 @@ describe('/metrics', () => {
       }
     } finally {
       many.child.kill('SIGTERM');
-      await many.exited;
+      await exitedWithin(many, 20_000);
     }
   }, 60_000);
 });

@@ -82,7 +82,8 @@ export function logLines(p: Pick<NodeProcess, 'stdout'>): Record<string, unknown
 export async function ready(base: string, timeoutMs = 30_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const status = await fetch(`${base}/health`).then(
+    // Each try bounded: a request that hangs fails the wait with the status seen, not the test's timeout.
+    const status = await fetch(`${base}/health`, { signal: AbortSignal.timeout(5000) }).then(
       (r) => r.status,
       () => 0,
     );
@@ -90,6 +91,22 @@ export async function ready(base: string, timeoutMs = 30_000): Promise<void> {
     if (Date.now() > until) throw new Error(`${base} not ready after ${timeoutMs} ms (last status ${status})`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * Waits for the process to end after a signal; one that has not ended after `timeoutMs` is killed
+ * and the wait fails, saying what the node logged last (a hang then names itself instead of
+ * running into the test's timeout).
+ */
+export async function exitedWithin(p: NodeProcess, timeoutMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), timeoutMs)));
+  const end = await Promise.race([p.exited, late]);
+  clearTimeout(timer);
+  if (end !== 'late') return end;
+  p.child.kill('SIGKILL');
+  const tail = (s: string) => s.split('\n').slice(-8).join('\n');
+  throw new Error(`the node had not exited ${timeoutMs} ms after the signal; its last lines:\n${tail(p.stdout())}\n${tail(p.stderr())}`);
 }
 
 /** Whether a TCP connection to the URL's port is refused. */

@@ -13,11 +13,17 @@ import { stopServer, type Listening } from './listen';
 export function runInstances(count: number, log: Logger, metrics?: Listening): void {
   const codes: number[] = [];
   let stopping = false;
-  for (let i = 0; i < count; i++) cluster.fork({ NODE_INSTANCE: String(i) });
+  // The instances still running, counted here: Node removes a worker from `cluster.workers` on its
+  // exit only if its IPC channel has already closed (else on the 'disconnect' after it), so at an
+  // 'exit' that comes first the last instance would still be listed and this process would wait
+  // for ever.
+  const running = new Set<number>();
+  for (let i = 0; i < count; i++) running.add(cluster.fork({ NODE_INSTANCE: String(i) }).id);
   log.info({ event: 'instances', count }, `media-hash-node: ${count} instances started`);
   cluster.on('exit', (worker, code, signal) => {
     codes.push(code ?? (signal ? 1 : 0));
-    const left = Object.keys(cluster.workers ?? {}).length;
+    running.delete(worker.id);
+    const left = running.size;
     // One that dies on its own is not replaced silently: the others keep serving, and it is said.
     if (!stopping) {
       log.error({ event: 'instance_exited', instance: worker.id, code, signal, left }, `instance ${worker.id} exited (${signal ?? code}); ${left} left`);
