@@ -42,6 +42,21 @@ async function addBand(bytes: Uint8Array, v: number, h: number, background: { r:
   return new Uint8Array(await sharp(bytes).extend({ top, bottom: top, left: side, right: side, background }).jpeg({ quality: 90 }).toBuffer());
 }
 
+/**
+ * The image turned by `degrees` with black corners, JPEG at quality 90, in memory: on a canvas grown
+ * to hold it (sharp's rotate), or kept at its size with the corners cut off (`inFrame`, as PIL's
+ * rotate does by default). Either way the node's deskew reads the turn and hashes the picture
+ * turned back: a rotation and two hashes more.
+ */
+async function turn(bytes: Uint8Array, degrees: number, inFrame: boolean): Promise<Uint8Array> {
+  const { width = 0, height = 0 } = await sharp(bytes).metadata();
+  const turned = sharp(await sharp(bytes).rotate(degrees, { background: { r: 0, g: 0, b: 0 } }).png().toBuffer());
+  if (!inFrame) return new Uint8Array(await turned.jpeg({ quality: 90 }).toBuffer());
+  const { width: w = 0, height: h = 0 } = await turned.metadata();
+  const cut = { left: Math.floor((w - width) / 2), top: Math.floor((h - height) / 2), width, height };
+  return new Uint8Array(await turned.extract(cut).jpeg({ quality: 90 }).toBuffer());
+}
+
 export async function run(opts: { quick?: boolean; sizes?: number[] } = {}): Promise<BenchTable> {
   const files = readdirSync(IMAGES)
     .filter((f) => /\.(jpe?g|png)$/i.test(f))
@@ -51,8 +66,12 @@ export async function run(opts: { quick?: boolean; sizes?: number[] } = {}): Pro
   // Two copies with an added band, so the regions' trim and retrim are hashed and looked up too (the
   // conformance images have no band): a 10 % white border, and black bars above and below (⅙ each).
   const banded = await Promise.all([addBand(originals[0], 0.1, 0.1, { r: 255, g: 255, b: 255 }), addBand(originals[1], 1 / 6, 0, { r: 0, g: 0, b: 0 })]);
-  const images = [...originals, ...banded];
-  const isBanded = (k: number) => k >= originals.length;
+  // Two turned copies, so the deskew's rotation back and its hashes are paid too: 4° on a grown
+  // canvas, and −3° in the picture's own frame.
+  const turned = await Promise.all([turn(originals[2], 4, false), turn(originals[3], -3, true)]);
+  const images = [...originals, ...banded, ...turned];
+  const isBanded = (k: number) => k >= originals.length && k < originals.length + banded.length;
+  const isTurned = (k: number) => k >= originals.length + banded.length;
   const rows: (string | number)[][] = [];
   for (const n of opts.sizes ?? (opts.quick ? [100_000] : [100_000, 1_000_000])) {
     const dir = mkdtempSync(join(tmpdir(), 'mhn-bench-robust-'));
@@ -104,9 +123,15 @@ export async function run(opts: { quick?: boolean; sizes?: number[] } = {}): Pro
               }
             }
       };
+      // The turned copies must be read as turned, or their row would measure nothing more than the others.
+      for (const img of turned) {
+        const h = await hashMedia(rt.deps, img, { dihedral: true, robust: 'query' });
+        if (h.kind !== 'image' || !h.robust?.some((x) => x.variant.startsWith('deskew'))) throw new Error('a turned copy was not read as turned (no deskew region)');
+      }
       const all = times();
       const withBand = times();
-      await measure(images, (k) => (isBanded(k) ? [all, withBand] : [all]));
+      const withTurn = times();
+      await measure(images, (k) => (isBanded(k) ? [all, withBand] : isTurned(k) ? [all, withTurn] : [all]));
       // The originals shared as a partner's upload stores them; each then matched as sent.
       const who: Principal = { clientId: 'bench', role: 'partner', scopes: ['hashes:write'] };
       for (const img of originals) {
@@ -126,6 +151,7 @@ export async function run(opts: { quick?: boolean; sizes?: number[] } = {}): Pro
       for (const [label, t] of [
         [n.toLocaleString('en-US'), all],
         [`${n.toLocaleString('en-US')}: the ${banded.length} copies with a band only`, withBand],
+        [`${n.toLocaleString('en-US')}: the ${turned.length} turned copies only`, withTurn],
         [`${n.toLocaleString('en-US')}: the ${originals.length} originals, once shared (blockhash near a stored one)`, stored],
       ] as const) {
         const p = median(t.plain.total);
@@ -149,7 +175,7 @@ export async function run(opts: { quick?: boolean; sizes?: number[] } = {}): Pro
     ],
     rows,
     notes: [
-      `The first ${files.length} images of the PDQ conformance set's bridge-mods folder and ${banded.length} copies of two of them with an added band (a 10 % white border; black bars above and below, ⅙ of the height each: their trim and retrim are hashed and looked up as well), each hashed (decode included) and matched through the services, rounds interleaved; medians over all ${images.length}, and over the banded copies alone. Budget: robust ≤ 3 × plain.`,
+      `The first ${files.length} images of the PDQ conformance set's bridge-mods folder, ${banded.length} copies of two of them with an added band (a 10 % white border; black bars above and below, ⅙ of the height each: their trim and retrim are hashed and looked up as well) and ${turned.length} turned copies of two others (4° on a grown canvas, −3° in the picture's own frame, black corners: the deskew turns them back and hashes them again), each hashed (decode included) and matched through the services, rounds interleaved; medians over all ${images.length}, over the banded copies alone and over the turned copies alone. Budget: robust ≤ 3 × plain.`,
       'Matching: the index lookups and the rules after the hashes are known (services matchParsed, matchImageRobustly), the part of a query that runs on the main thread (the hashes run in the hash pool); a batch whose modelled cost passes 0.5 ms is looked up by the match helper thread, as in the node.',
       'A share stores about 10 PDQ hashes an image (whole, regions, 9 crops) and 1 to 4 blockhash hashes (whole, regions), so N stored PDQ hashes stand for about N / 10 shared images.',
       `Last row of each size: the ${originals.length} originals shared through the services (an item each, its hashes chosen as a share through the API chooses them) and matched as sent; their blockhash finds the stored one, so PDQ's together rule is at stake: its hits are looked for among the PDQ hashes of the items blockhash found (services/robust-matching togetherByItems), not by a lookup within 56 bits.`,
