@@ -39,8 +39,10 @@ async function run(tool: 'client' | 'admin' | 'verify', args: string[], env: Rec
     });
     return { code: 0, stdout, stderr };
   } catch (e) {
-    const err = e as Run;
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+    const err = e as Run & { killed?: boolean; signal?: string | null };
+    // A run cut off by the timeout (or any signal) says so in its stderr, where the assertions look.
+    const cut = err.killed || err.signal ? `\n(the command was ended by ${err.signal ?? 'a signal'}${err.killed ? ' at the 90 s timeout' : ''})` : '';
+    return { code: err.code, stdout: err.stdout, stderr: `${err.stderr}${cut}` };
   }
 }
 
