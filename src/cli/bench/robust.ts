@@ -50,7 +50,12 @@ async function addBand(bytes: Uint8Array, v: number, h: number, background: { r:
  */
 async function turn(bytes: Uint8Array, degrees: number, inFrame: boolean): Promise<Uint8Array> {
   const { width = 0, height = 0 } = await sharp(bytes).metadata();
-  const turned = sharp(await sharp(bytes).rotate(degrees, { background: { r: 0, g: 0, b: 0 } }).png().toBuffer());
+  const turned = sharp(
+    await sharp(bytes)
+      .rotate(degrees, { background: { r: 0, g: 0, b: 0 } })
+      .png()
+      .toBuffer(),
+  );
   if (!inFrame) return new Uint8Array(await turned.jpeg({ quality: 90 }).toBuffer());
   const { width: w = 0, height: h = 0 } = await turned.metadata();
   const cut = { left: Math.floor((w - width) / 2), top: Math.floor((h - height) / 2), width, height };
@@ -126,7 +131,8 @@ export async function run(opts: { quick?: boolean; sizes?: number[] } = {}): Pro
       // The turned copies must be read as turned, or their row would measure nothing more than the others.
       for (const img of turned) {
         const h = await hashMedia(rt.deps, img, { dihedral: true, robust: 'query' });
-        if (h.kind !== 'image' || !h.robust?.some((x) => x.variant.startsWith('deskew'))) throw new Error('a turned copy was not read as turned (no deskew region)');
+        if (h.kind !== 'image' || !h.robust?.some((x) => x.variant.startsWith('deskew')))
+          throw new Error('a turned copy was not read as turned (no deskew region)');
       }
       const all = times();
       const withBand = times();
