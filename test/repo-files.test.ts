@@ -1,7 +1,8 @@
 /**
  * The repository's own files: what the README's walkthrough and the CLIs write into the folder they
  * run in (the repository root, for whoever follows the README from a clone) is ignored by git, so
- * that `git add -A` never commits a private key, a verifier's state or a feed's output.
+ * that `git add -A` never commits a private key, a verifier's state or a feed's output; and the
+ * README's tables are tables (no paragraph swallowed as rows).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -53,5 +54,35 @@ describe('.gitignore', () => {
 
   it('ignores no source: every tracked file stays tracked', () => {
     expect(execFileSync('git', ['ls-files', '--cached', '--ignored', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' })).toBe('');
+  });
+});
+
+/** A table row's cells, as GitHub splits them: at each pipe that is not escaped with a backslash. */
+const cellsOf = (row: string) =>
+  row
+    .trim()
+    .replace(/^\|/, '')
+    .replace(/(?<!\\)\|$/, '')
+    .split(/(?<!\\)\|/);
+
+describe('README.md', () => {
+  it('every table row has as many cells as its header: no paragraph was merged into a table', () => {
+    const bad: string[] = [];
+    let code = false;
+    let header: number | null = null;
+    let tables = 0;
+    for (const [i, line] of README.split('\n').entries()) {
+      if (/^\s*```/.test(line)) code = !code;
+      if (code || !/^\s*\|/.test(line)) {
+        header = null;
+        continue;
+      }
+      if (header === null) {
+        header = cellsOf(line).length;
+        tables++;
+      } else if (cellsOf(line).length !== header) bad.push(`line ${i + 1}: ${cellsOf(line).length} cell(s), the header ${header}: ${line.trim().slice(0, 60)}`);
+    }
+    expect(tables).toBeGreaterThan(10); // the scan sees the tables
+    expect(bad).toEqual([]);
   });
 });

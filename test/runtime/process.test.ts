@@ -1,10 +1,10 @@
 /**
  * The node as a real process: start-up failures are one line on stderr and a non-zero exit; the port
  * answers 503 not_ready at once while the runtime starts; SIGTERM lets a request in flight finish,
- * writes the buffered match counts, logs one line and exits 0; `npm start` passes the signal on and
- * leaves nothing running.
+ * writes the buffered match counts, logs one line and exits 0; under `npm start` the node is npm's
+ * child, npm passes the signal on, and nothing is left running.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -25,6 +25,12 @@ const start = (...args: Parameters<typeof startNode>) => {
 };
 
 const dev = { authorization: 'Dev process-test partner' };
+
+/** A process's parent, from /proc. */
+function parentOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
 
 /** The process's one stderr line; fails on a stack trace or several lines. */
 async function oneLineFailure(p: NodeProcess, exitCode: number): Promise<string> {
@@ -192,12 +198,14 @@ describe('shutdown', () => {
     await until(() => processesWithMarker(p.marker).length === 0, 3000, 'ffmpeg to be gone');
   });
 
-  it('npm start runs one node process that gets the signal: the port closes and nothing is left running', async () => {
+  it('npm start: npm stays the parent of one node process and passes the signal on; the port closes and nothing is left running', async () => {
     const p = start({}, 'npm');
     const base = await p.url;
     await ready(base);
     const before = processesWithMarker(p.marker);
-    expect(before.filter((l) => / dist\/main\.node\.js/.test(l))).toHaveLength(1); // npm, then the built node itself: no wrapper in between
+    const nodes = before.filter((l) => / dist\/main\.node\.js/.test(l));
+    expect(nodes).toHaveLength(1); // npm, then the built node itself: no wrapper in between
+    expect(parentOf(Number(nodes[0].split(' ')[0]))).toBe(p.child.pid); // the node is npm's child, as the README says
     p.child.kill('SIGTERM'); // the npm process
     await p.exited;
     await until(() => refused(base), 5000, 'the port to close');
