@@ -2,8 +2,9 @@
  * Key files as the CLIs write and read them. A file holding a private key is created with mode 0600
  * (never overwritten: a second keygen must not destroy the key a member is using), and a private
  * key file that other users can read or write is refused before it is used, as ssh refuses an
- * identity file: the message names the file and the fix. A public key file given to the admin CLI
- * must hold no private half.
+ * identity file: the message names the file and the fix (a file given as a private key that holds
+ * none, such as a .pub.json, is named as that, whatever its mode). A public key file given to the
+ * admin CLI must hold no private half.
  */
 import { chmodSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { JWK } from 'jose';
@@ -60,14 +61,18 @@ export function checkPrivateFileMode(path: string): void {
   }
 }
 
-/** A private JWK from a 0600 file (or a file holding `{ privateJwk }`, as `admin init --json` printed it). */
+/**
+ * A private JWK from a 0600 file (or a file holding `{ privateJwk }`, as `admin init --json` printed
+ * it). The file is read and classified first: one that holds no private key (a .pub.json given by
+ * mistake) is named as such whatever its mode, and only a private key is held to mode 0600.
+ */
 export function readPrivateKey(path: string): JWK {
-  checkPrivateFileMode(path);
   const raw = readJson(path);
   const inner = member(raw, 'privateJwk');
   const key = isRecord(inner) ? inner : raw;
   if (!isRecord(key) || typeof key.d !== 'string')
     throw new KeyFileError(`${path} holds no private key (a JWK with "d"): give the private key file keygen wrote, not the .pub.json`);
+  checkPrivateFileMode(path);
   return key;
 }
 

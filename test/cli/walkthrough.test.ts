@@ -262,6 +262,21 @@ describe('from nothing to a matched upload', () => {
     expect(bad.stderr).toMatch(/invalid_client/);
   }, 120_000);
 
+  it('a public key file given as --key is named as such, whatever its mode: no advice to chmod a public key', async () => {
+    for (const [folder, file] of [
+      [partnerDir, 'partner.key.pub.json'],
+      [dir, 'partner.key.pub.json'],
+    ])
+      chmodSync(join(folder, file), 0o644);
+    const said = 'error: partner.key.pub.json holds no private key (a JWK with "d"): give the private key file keygen wrote, not the .pub.json\n';
+    const client = await cli('client', ['token'], { ...asPartner(), MHN_KEY: 'partner.key.pub.json' }, partnerDir);
+    expect(client.code).toBe(1);
+    expect(client.stderr).toBe(said);
+    const admin = await cli('admin', ['--node', base, '--client-id', partnerId, '--key', 'partner.key.pub.json', 'client', 'list']);
+    expect(admin.code).toBe(1);
+    expect(admin.stderr).toBe(said);
+  }, 120_000);
+
   it('the local database commands still work: client add --public-key registers only the public half, --actor names the operator', async () => {
     const kg = await cli('client', ['keygen', '--out', 'auditor.key.json', '--alg', 'ES256', '--json'], {}, partnerDir);
     expect(JSON.parse(kg.stdout)).toMatchObject({ alg: 'ES256', privateKeyFile: 'auditor.key.json', publicKeyFile: 'auditor.key.pub.json' });
