@@ -13,8 +13,8 @@
  *   actor: `cli:<--actor NAME>`, by default `cli:<the OS user>`. A running node learns of these
  *   writes from the change log within a second.
  *
- *     npm run admin -- init [--name NAME] [--public-key FILE | --out FILE] [--force] [--json]
- *     npm run admin -- client add --role partner|admin|auditor|peer --name NAME [--public-key FILE | --out FILE] [--json]
+ *     npm run admin -- init [--name NAME] [--public-key FILE | --out FILE [--overwrite]] [--force] [--json]
+ *     npm run admin -- client add --role partner|admin|auditor|peer --name NAME [--public-key FILE | --out FILE [--overwrite]] [--json]
  *     npm run admin -- client list [--json]
  *     npm run admin -- client suspend|reactivate ID [--json]
  *     npm run admin -- keys rotate [--json]
@@ -23,7 +23,10 @@
  * With --public-key FILE only that public JWK is registered: no private key is made or shown on this
  * machine (the member ran `npm run client -- keygen` on its own). Without it, `init` and `client add`
  * make the key pair here: with --out FILE the private JWK goes to a new file of mode 0600, else it is
- * printed once. Only the public half is stored either way.
+ * printed once. Only the public half is stored either way. The file is written before the client is
+ * created, so no client is ever committed whose key was thrown away: an --out FILE that exists is
+ * refused before anything is done, unless --overwrite (the new key then replaces it once the client
+ * exists). --force is init's alone: another admin although one is active; it replaces no file.
  *
  * A `file:` DATABASE_URL whose file does not exist is refused unless `--create` is given: a typo in
  * the path must not admit a client into a new, empty database that no node reads.
@@ -31,7 +34,6 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { exportJWK, generateKeyPair } from 'jose';
 import { redactUrl } from '../config';
 import { loadConfig, nodeSecret } from '../runtime/node/config';
 import { databaseFile, databaseFileProblem, openDatabase } from '../runtime/node/database';
@@ -43,16 +45,20 @@ import { SqlAuthStore } from '../storage/auth-store';
 import { SqlLedger } from '../storage/ledger';
 import { NO_FOLLOWER } from '../services/change-follower';
 import { clientArgs, fail, main, out, parse } from './args';
-import { readPublicKey, writePrivateFile } from './key-files';
+import { generateClientKey } from '../client/keys';
+import { checkNewKeyFile, readPublicKey, withPrivateKeyFile } from './key-files';
 
 const USAGE = `usage (on the node's machine, its own database):
-  npm run admin -- init [--name NAME] [--public-key FILE | --out FILE] [--force] [--json]
-  npm run admin -- client add --role partner|admin|auditor|peer --name NAME [--public-key FILE | --out FILE] [--json]
+  npm run admin -- init [--name NAME] [--public-key FILE | --out FILE [--overwrite]] [--force] [--json]
+  npm run admin -- client add --role partner|admin|auditor|peer --name NAME [--public-key FILE | --out FILE [--overwrite]] [--json]
   npm run admin -- client list [--json]
   npm run admin -- client suspend|reactivate ID [--json]
   npm run admin -- keys rotate [--json]
   --public-key FILE  register this public JWK (the member's, from \`npm run client -- keygen\`); no private key is made here
-  --out FILE         make the key pair here and write the private JWK to FILE (mode 0600) instead of printing it
+  --out FILE         make the key pair here and write the private JWK to FILE (mode 0600) instead of printing it;
+                     the file is written before the client is created, and an existing FILE is refused (nothing is done)
+  --overwrite        with --out: replace an existing FILE (the key it held is lost)
+  --force            init only: create another admin although one is active (it replaces no file: that is --overwrite)
 every local command also takes:
   --actor NAME   who you are, for the audit log (recorded as cli:NAME; default cli:<your OS user>)
   --create       create the database if DATABASE_URL names a file that does not exist yet
@@ -64,7 +70,7 @@ Through the API instead (every command but init; from any machine, with an admin
 const COMMON = { actor: { type: 'string' }, create: { type: 'boolean' } } as const;
 
 /** How init and client add get the client's key: a public JWK given, or a pair made here (printed, or written to a 0600 file). */
-const KEY_OPTIONS = { 'public-key': { type: 'string' }, out: { type: 'string' } } as const;
+const KEY_OPTIONS = { 'public-key': { type: 'string' }, out: { type: 'string' }, overwrite: { type: 'boolean' } } as const;
 
 /** The operator as the audit log records them. */
 function actorOf(name: string | undefined): string {
@@ -108,25 +114,38 @@ async function open(opts: { create?: boolean }) {
   return { config, database, deps, keyring };
 }
 
-type KeyChoice = { publicKey?: string; out?: string };
+type KeyChoice = { publicKey?: string; out?: string; overwrite?: boolean };
+
+/** The key options' own checks, made before the database is opened: nothing is done when one fails. */
+function checkKeyChoice(opts: KeyChoice): void {
+  if (opts.publicKey && opts.out) fail('--public-key and --out exclude each other: --public-key registers a key the member made, --out makes one here', 2);
+  if (opts.overwrite && !opts.out) fail('--overwrite replaces the file --out writes; without --out there is none', 2);
+  if (opts.out) checkNewKeyFile(opts.out, !!opts.overwrite, '--overwrite');
+}
 
 async function newClient(role: string, name: string, opts: { actor: string; create?: boolean; onlyIfNoAdmin?: boolean } & KeyChoice) {
-  if (opts.publicKey && opts.out) fail('--public-key and --out exclude each other: --public-key registers a key the member made, --out makes one here', 2);
+  checkKeyChoice(opts);
   const who = clientArgs(role, name);
   // Read (and checked) before the database is opened: a private key given as the public one stops here.
   const given = opts.publicKey ? readPublicKey(opts.publicKey) : undefined;
   const { database, deps, keyring } = await open(opts);
   try {
     await keyring.ensureCurrent(opts.actor);
-    const pair = given ? undefined : await generateKeyPair('EdDSA', { extractable: true });
-    const client = await createClient(deps, opts.actor, { ...who, jwk: pair ? await exportJWK(pair.publicKey) : given, onlyIfNoAdmin: opts.onlyIfNoAdmin });
-    const kid = client.keys[0].kid;
-    const made = { clientId: client.id, role: client.role, name: client.name, scopes: client.scopes, kid };
-    if (!pair) return made;
-    const privateJwk = { ...(await exportJWK(pair.privateKey)), kid, alg: 'EdDSA' };
-    if (!opts.out) return { ...made, privateJwk };
-    writePrivateFile(opts.out, JSON.stringify(privateJwk) + '\n');
-    return { ...made, keyFile: opts.out };
+    const pair = given ? undefined : await generateClientKey('EdDSA');
+    const create = async () => {
+      const client = await createClient(deps, opts.actor, { ...who, jwk: pair ? pair.publicJwk : given, onlyIfNoAdmin: opts.onlyIfNoAdmin });
+      return { clientId: client.id, role: client.role, name: client.name, scopes: client.scopes, kid: client.keys[0].kid };
+    };
+    if (!pair) return await create();
+    if (!opts.out) return { ...(await create()), privateJwk: pair.privateJwk };
+    // The key on disk first, then the client: one whose key could not be written is never created.
+    const { value, file } = await withPrivateKeyFile(
+      opts.out,
+      JSON.stringify(pair.privateJwk) + '\n',
+      { overwrite: !!opts.overwrite, replaceFlag: '--overwrite' },
+      create,
+    );
+    return { ...value, keyFile: file };
   } finally {
     await database.close();
   }
@@ -152,24 +171,28 @@ main(async () => {
   if (cmd === 'init') {
     const { values } = parse([sub, ...rest].filter(Boolean), { ...COMMON, ...KEY_OPTIONS, name: { type: 'string' }, force: { type: 'boolean' } });
     const actor = actorOf(values.actor);
+    const keyChoice = { publicKey: values['public-key'], out: values.out, overwrite: values.overwrite };
+    // The key file first: one that exists stops init before the database is opened (or created).
+    checkKeyChoice(keyChoice);
     const { database, deps } = await open(values);
     const admins = await deps.auth.countActiveAdmins();
     await database.close();
     if (admins > 0 && !values.force) fail(`this node already has ${admins} active admin(s); use --force to create another`);
     // Two inits at once make one admin: the ledger writes it only while none is active (unless --force).
-    const made = await newClient('admin', values.name ?? 'first admin', {
-      actor,
-      publicKey: values['public-key'],
-      out: values.out,
-      onlyIfNoAdmin: !values.force,
-    });
+    const made = await newClient('admin', values.name ?? 'first admin', { actor, ...keyChoice, onlyIfNoAdmin: !values.force });
     return out(values.json, made, `admin client ${made.clientId} created.\n${keyWords(made, 'keep it safe')}`);
   }
 
   if (cmd === 'client' && sub === 'add') {
     const { values } = parse(rest, { ...COMMON, ...KEY_OPTIONS, role: { type: 'string' }, name: { type: 'string' } });
     if (!values.role || !values.name) fail(`client add needs --role and --name\n${USAGE}`, 2);
-    const made = await newClient(values.role, values.name, { ...values, actor: actorOf(values.actor), publicKey: values['public-key'], out: values.out });
+    const made = await newClient(values.role, values.name, {
+      ...values,
+      actor: actorOf(values.actor),
+      publicKey: values['public-key'],
+      out: values.out,
+      overwrite: values.overwrite,
+    });
     return out(
       values.json,
       made,

@@ -1,11 +1,15 @@
 /**
- * Key files as the CLIs write and read them. A file holding a private key is created with mode 0600
- * (never overwritten: a second keygen must not destroy the key a member is using), and a private
- * key file that other users can read or write is refused before it is used, as ssh refuses an
- * identity file: the message names the file and the fix. A public key file given to the admin CLI
- * must hold no private half.
+ * Key files as the CLIs write and read them. A file holding a private key is created with mode 0600,
+ * never overwritten unless asked (a second keygen must not destroy the key a member is using), and
+ * written before the client it is the key of is committed (an admin whose key was thrown away could
+ * never sign in, yet would count as one). A private key file that other users can read or write is
+ * refused before it is used, as ssh refuses an identity file: the message names the file and the
+ * fix (a file given as a private key that holds none, such as a .pub.json, is named as that,
+ * whatever its mode). A public key file given to the admin CLI must hold no private half.
  */
-import { chmodSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { JWK } from 'jose';
 import { isRecord, member } from '../client/json';
 import { codeOf, messageOf } from './args';
@@ -22,8 +26,15 @@ export function publicKeyPath(privatePath: string): string {
   return privatePath.endsWith('.json') ? `${privatePath.slice(0, -'.json'.length)}.pub.json` : `${privatePath}.pub.json`;
 }
 
-/** Writes `text` to a new file readable by its owner only. `force` replaces an existing file. */
-export function writePrivateFile(path: string, text: string, force = false): void {
+/** What a key file that exists is told: the command's own flag that replaces it (keygen: --force; admin: --overwrite). */
+const existsWords = (path: string, replaceFlag: string) =>
+  `${path} exists; not overwritten (it may hold a key in use). Choose another --out, or pass ${replaceFlag} to replace it`;
+
+/**
+ * Writes `text` to a new file readable by its owner only. `force` replaces an existing file;
+ * `replaceFlag` is the flag that sets it, named when the file exists.
+ */
+export function writePrivateFile(path: string, text: string, force = false, replaceFlag = '--force'): void {
   if (force) {
     try {
       unlinkSync(path);
@@ -35,11 +46,52 @@ export function writePrivateFile(path: string, text: string, force = false): voi
     // `wx`: created here, so the mode applies (a mode is ignored for a file that exists).
     writeFileSync(path, text, { mode: 0o600, flag: 'wx' });
   } catch (e) {
-    if (codeOf(e) === 'EEXIST')
-      throw new KeyFileError(`${path} exists; not overwritten (it may hold a key in use). Choose another --out, or pass --force to replace it`);
+    if (codeOf(e) === 'EEXIST') throw new KeyFileError(existsWords(path, replaceFlag));
     throw new KeyFileError(`cannot write ${path}: ${messageOf(e)}`);
   }
   chmodSync(path, 0o600);
+}
+
+/** Refuses a key file that exists unless it may be replaced (and a folder in any case): before anything else is done. */
+export function checkNewKeyFile(path: string, overwrite: boolean, replaceFlag: string): void {
+  const there = statSync(path, { throwIfNoEntry: false });
+  if (!there) return;
+  if (!there.isFile()) throw new KeyFileError(`${path} is a folder or another non-file; give --out a file name. Nothing was done`);
+  if (!overwrite) throw new KeyFileError(`${existsWords(path, replaceFlag)}. Nothing was done`);
+}
+
+/**
+ * Writes a private key to `path` before `commit` makes what it is the key of (a client in the
+ * database), so that nothing is ever committed whose key was not written: a file that cannot be
+ * written stops everything, and a commit that fails takes the file back. Without `overwrite` the
+ * file is created where it goes (refused if it exists); with it, beside it, and moved over the old
+ * file once the commit is done (a failed commit leaves the old file as it was). Returns what
+ * `commit` returned and where the key is: `path`, or, should that last move fail, the file beside
+ * it (said on stderr).
+ */
+export async function withPrivateKeyFile<T>(
+  path: string,
+  text: string,
+  opts: { overwrite: boolean; replaceFlag: string },
+  commit: () => Promise<T>,
+): Promise<{ value: T; file: string }> {
+  const written = opts.overwrite ? join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`) : path;
+  writePrivateFile(written, text, false, opts.replaceFlag);
+  let value: T;
+  try {
+    value = await commit();
+  } catch (e) {
+    rmSync(written, { force: true });
+    throw e;
+  }
+  if (written === path) return { value, file: path };
+  try {
+    renameSync(written, path);
+    return { value, file: path };
+  } catch (e) {
+    process.stderr.write(`warning: the private key could not be moved to ${path} (${messageOf(e)}); it is in ${written}\n`);
+    return { value, file: written };
+  }
 }
 
 /** Refuses a private key file that anyone but its owner may read or write. */
@@ -60,14 +112,18 @@ export function checkPrivateFileMode(path: string): void {
   }
 }
 
-/** A private JWK from a 0600 file (or a file holding `{ privateJwk }`, as `admin init --json` printed it). */
+/**
+ * A private JWK from a 0600 file (or a file holding `{ privateJwk }`, as `admin init --json` printed
+ * it). The file is read and classified first: one that holds no private key (a .pub.json given by
+ * mistake) is named as such whatever its mode, and only a private key is held to mode 0600.
+ */
 export function readPrivateKey(path: string): JWK {
-  checkPrivateFileMode(path);
   const raw = readJson(path);
   const inner = member(raw, 'privateJwk');
   const key = isRecord(inner) ? inner : raw;
   if (!isRecord(key) || typeof key.d !== 'string')
     throw new KeyFileError(`${path} holds no private key (a JWK with "d"): give the private key file keygen wrote, not the .pub.json`);
+  checkPrivateFileMode(path);
   return key;
 }
 

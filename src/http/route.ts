@@ -49,6 +49,9 @@ function limitOf(kind: BodyKind, c: Context<AppEnv>): { max: number; message: st
   if (kind === 'none') return { max: json, message: `this operation takes no body, and this one is larger than ${json} bytes` };
   const image = limits.maxBodyBytes;
   const any = Math.max(image, video.maxBytes, documents.maxBytes);
+  // Each kind's own limit, from the configuration (a 413 that named one figure for both once told a
+  // member that a PDF may be as large as a video).
+  const each = `a video up to ${video.maxBytes} bytes (video/* or multipart), a PDF up to ${documents.maxBytes} (application/pdf or multipart), an image or a text up to ${image}`;
   // A body declared image/* or text/plain is held to the image limit from its Content-Length, one
   // declared application/pdf to the PDF limit; a video or a multipart form may be larger (what is
   // found inside is held to its own limit once read: media.ts).
@@ -57,13 +60,13 @@ function limitOf(kind: BodyKind, c: Context<AppEnv>): { max: number; message: st
   if (declared && image < any) {
     return {
       max: image,
-      message: `the ${declared} is larger than ${image} bytes, the most this node takes for an image or a text (a video or a PDF may be up to ${any} bytes: send it as video/*, application/pdf or multipart)`,
+      message: `the ${declared} is larger than ${image} bytes, the most this node takes for an image or a text (it takes ${each})`,
     };
   }
   if (type.startsWith('application/pdf') && documents.maxBytes < any) {
-    return { max: documents.maxBytes, message: `the PDF is larger than ${documents.maxBytes} bytes, the most this node takes for a PDF` };
+    return { max: documents.maxBytes, message: `the PDF is larger than ${documents.maxBytes} bytes, the most this node takes for a PDF (it takes ${each})` };
   }
-  return { max: any, message: `the request body is larger than ${any} bytes, the most this node takes for a video or a PDF` };
+  return { max: any, message: `the request body is larger than ${any} bytes, the most this node takes in one upload (it takes ${each})` };
 }
 
 /**

@@ -9,7 +9,7 @@
  * others can read, and the admin CLI's refusals of a database that is not there.
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -262,6 +262,21 @@ describe('from nothing to a matched upload', () => {
     expect(bad.stderr).toMatch(/invalid_client/);
   }, 120_000);
 
+  it('a public key file given as --key is named as such, whatever its mode: no advice to chmod a public key', async () => {
+    for (const [folder, file] of [
+      [partnerDir, 'partner.key.pub.json'],
+      [dir, 'partner.key.pub.json'],
+    ])
+      chmodSync(join(folder, file), 0o644);
+    const said = 'error: partner.key.pub.json holds no private key (a JWK with "d"): give the private key file keygen wrote, not the .pub.json\n';
+    const client = await cli('client', ['token'], { ...asPartner(), MHN_KEY: 'partner.key.pub.json' }, partnerDir);
+    expect(client.code).toBe(1);
+    expect(client.stderr).toBe(said);
+    const admin = await cli('admin', ['--node', base, '--client-id', partnerId, '--key', 'partner.key.pub.json', 'client', 'list']);
+    expect(admin.code).toBe(1);
+    expect(admin.stderr).toBe(said);
+  }, 120_000);
+
   it('the local database commands still work: client add --public-key registers only the public half, --actor names the operator', async () => {
     const kg = await cli('client', ['keygen', '--out', 'auditor.key.json', '--alg', 'ES256', '--json'], {}, partnerDir);
     expect(JSON.parse(kg.stdout)).toMatchObject({ alg: 'ES256', privateKeyFile: 'auditor.key.json', publicKeyFile: 'auditor.key.pub.json' });
@@ -304,6 +319,67 @@ describe('the admin CLI and its database', () => {
       );
     }
     expect(existsSync(join(dir, 'data'))).toBe(false);
+  }, 120_000);
+
+  it('init --out onto an existing file does nothing at all; --overwrite replaces it, --force does not; the key written is the admin created', async () => {
+    const home = join(dir, 'keyfile');
+    mkdirSync(home);
+    const db = join(home, 'node.db');
+    const at = { DATABASE_URL: `file:${db}`, NODE_SECRET_FILE: join(home, 'node.secret') };
+    const keyFile = join(home, 'admin.key.json');
+    writeFileSync(keyFile, 'a key in use\n', { mode: 0o600 });
+    const admin = (args: string[]) => cli('admin', args, at, home);
+    const clients = async () =>
+      JSON.parse((await admin(['client', 'list', '--json'])).stdout).clients as { id: string; role: string; keys: { kid: string; jwk: { x: string } }[] }[];
+
+    const refused = await admin(['init', '--create', '--out', 'admin.key.json']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      'error: admin.key.json exists; not overwritten (it may hold a key in use). Choose another --out, or pass --overwrite to replace it. Nothing was done\n',
+    );
+    expect(readFileSync(keyFile, 'utf8')).toBe('a key in use\n');
+    expect(existsSync(db)).toBe(false); // not even the database --create asked for
+
+    // A file that cannot be written stops init before the admin exists.
+    const unwritable = await admin(['init', '--create', '--out', join('no-such-folder', 'admin.key.json')]);
+    expect(unwritable.code).toBe(1);
+    expect(unwritable.stderr).toMatch(/^error: cannot write no-such-folder\/admin\.key\.json: ENOENT/);
+    expect(await clients()).toEqual([]);
+
+    const replaced = await admin(['init', '--out', 'admin.key.json', '--overwrite', '--json']);
+    expect(replaced.code, replaced.stderr).toBe(0);
+    const first = JSON.parse(replaced.stdout);
+    expect(first).toMatchObject({ keyFile: 'admin.key.json', role: 'admin' });
+    expect(modeOf(keyFile)).toBe(0o600);
+    const key = JSON.parse(readFileSync(keyFile, 'utf8'));
+    const stored = await clients();
+    expect(stored).toEqual([
+      expect.objectContaining({
+        id: first.clientId,
+        role: 'admin',
+        keys: [expect.objectContaining({ kid: key.kid, jwk: expect.objectContaining({ x: key.x }) })],
+      }),
+    ]);
+    expect(readdirSync(home).filter((f) => f.includes('admin.key'))).toEqual(['admin.key.json']); // no temporary file left
+
+    // --force is about admins, not files: another admin onto the same file is refused, and nothing is created.
+    const forced = await admin(['init', '--force', '--out', 'admin.key.json']);
+    expect(forced.code).toBe(1);
+    expect(forced.stderr).toMatch(/admin\.key\.json exists; not overwritten .* pass --overwrite to replace it\. Nothing was done/);
+    expect((await clients()).map((c) => c.id)).toEqual([first.clientId]);
+    expect(JSON.parse(readFileSync(keyFile, 'utf8')).d).toBe(key.d);
+    const refusedAdmin = await admin(['init', '--out', 'second.key.json']);
+    expect(refusedAdmin.stderr).toMatch(/already has 1 active admin\(s\); use --force to create another/);
+    expect(existsSync(join(home, 'second.key.json'))).toBe(false);
+
+    // client add --out takes the same care.
+    const add = await admin(['client', 'add', '--role', 'partner', '--name', 'P', '--out', 'admin.key.json']);
+    expect(add.code).toBe(1);
+    expect(add.stderr).toMatch(/pass --overwrite to replace it\. Nothing was done/);
+    const added = await admin(['client', 'add', '--role', 'partner', '--name', 'P', '--out', 'partner.key.json', '--json']);
+    expect(added.code, added.stderr).toBe(0);
+    const partnerKey = JSON.parse(readFileSync(join(home, 'partner.key.json'), 'utf8'));
+    expect((await clients()).find((c) => c.role === 'partner')?.keys[0]).toMatchObject({ kid: partnerKey.kid, jwk: { x: partnerKey.x } });
   }, 120_000);
 
   it('init --create sets up a node before its first start', async () => {

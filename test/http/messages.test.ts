@@ -274,6 +274,50 @@ describe('413s speak of what the route takes', () => {
   });
 });
 
+describe("413s state each kind's limit from the configuration", () => {
+  /** A body that declares `bytes` and would send them slowly: the node refuses it from its Content-Length. */
+  const declaring = (type: string, bytes: number): RequestInit =>
+    ({
+      method: 'POST',
+      headers: { 'content-type': type, 'content-length': String(bytes) },
+      body: new ReadableStream<Uint8Array>({ pull: (ctrl) => ctrl.enqueue(new Uint8Array(64 * 1024)) }),
+      duplex: 'half',
+    }) as RequestInit;
+  const MiB = 1024 * 1024;
+
+  it('the defaults: an image over 20 MiB is told videos go to 256 MiB and PDFs to 64 MiB; a 70 MB PDF and a 300 MB video are told their own limits', async () => {
+    const each = 'a video up to 268435456 bytes (video/* or multipart), a PDF up to 67108864 (application/pdf or multipart), an image or a text up to 20971520';
+    const image = await problem(await t.request('/v1/hash', declaring('image/jpeg', 30 * MiB)), 413, 'payload_too_large');
+    expect(image).toMatchObject({
+      maxBytes: 20 * MiB,
+      detail: `the image is larger than 20971520 bytes, the most this node takes for an image or a text (it takes ${each})`,
+    });
+    const pdf = await problem(await t.request('/v1/hash', declaring('application/pdf', 70 * MiB)), 413, 'payload_too_large');
+    expect(pdf).toMatchObject({ maxBytes: 64 * MiB, detail: `the PDF is larger than 67108864 bytes, the most this node takes for a PDF (it takes ${each})` });
+    const video = await problem(await t.request('/v1/match/media', declaring('video/mp4', 300 * MiB)), 413, 'payload_too_large');
+    expect(video).toMatchObject({
+      maxBytes: 256 * MiB,
+      detail: `the request body is larger than 268435456 bytes, the most this node takes in one upload (it takes ${each})`,
+    });
+  });
+
+  it('limits set otherwise are stated as set: PDFs larger than videos', async () => {
+    const other = await makeTestApp({ MAX_BODY_BYTES: '4096', VIDEO_MAX_BYTES: '8192', PDF_MAX_BYTES: '16384' });
+    try {
+      const each = 'a video up to 8192 bytes (video/* or multipart), a PDF up to 16384 (application/pdf or multipart), an image or a text up to 4096';
+      const text = await problem(await other.request('/v1/hash', declaring('text/plain', 5000)), 413, 'payload_too_large');
+      expect(text.detail).toBe(`the text is larger than 4096 bytes, the most this node takes for an image or a text (it takes ${each})`);
+      const form = await problem(await other.request('/v1/hash', declaring('multipart/form-data; boundary=x', 20_000)), 413, 'payload_too_large');
+      expect(form).toMatchObject({
+        maxBytes: 16384,
+        detail: `the request body is larger than 16384 bytes, the most this node takes in one upload (it takes ${each})`,
+      });
+    } finally {
+      await other.close();
+    }
+  });
+});
+
 describe('405 for a known path asked with another method', () => {
   it.each([
     ['GET', '/v1/match', 'POST'],

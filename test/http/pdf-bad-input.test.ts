@@ -40,6 +40,15 @@ function popplerChildren(): string[] {
   return out;
 }
 
+/** A process's command line ('' once it is gone). */
+function commandLine(pid: string): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return '';
+  }
+}
+
 describe('bad PDFs', () => {
   it('a PDF that needs a password: its exact hashes only, and the answer says why', async () => {
     const pdf = encryptedPdf('secret');
@@ -129,6 +138,26 @@ describe('bad PDFs', () => {
     const p = await res.json();
     expect(p.code).toBe('low_quality');
     expect(p.errors[0]).toMatchObject({ path: 'items/0/pages', message: expect.stringMatching(/no page of the PDF has PDQ quality 50/) });
+  });
+
+  it("pdftoppm stopped by a signal from outside (an operator's kill, a shutdown): 503 busy with Retry-After, the node's failure; never a 422 that blames the PDF", async () => {
+    const res = hash(simplePdf({ pages: 300 }));
+    let killed = 0;
+    for (const until = Date.now() + 20_000; killed === 0 && Date.now() < until; await new Promise((r) => setTimeout(r, 10)))
+      for (const line of popplerChildren().filter((l) => / pdftoppm$/.test(l) && commandLine(l.split(' ')[0]).includes('-cropbox'))) {
+        process.kill(Number(line.split(' ')[0]), 'SIGTERM');
+        killed++;
+      }
+    expect(killed).toBe(1);
+    const { status, body } = await res;
+    expect(status, JSON.stringify(body)).toBe(503);
+    expect(body).toMatchObject({
+      code: 'busy',
+      retryAfter: 5,
+      detail: "this node's PDF renderer (pdftoppm) was stopped by SIGTERM before it finished: a failure of this node, not of the PDF; retry in a moment",
+    });
+    for (const until = Date.now() + 5000; popplerChildren().length > 0 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 25));
+    expect(popplerChildren()).toEqual([]);
   });
 
   it('without poppler: 501 saying how to install it; text keeps working', async () => {

@@ -7,6 +7,7 @@
  * Needs ffmpeg and ffprobe on PATH (Debian: apt-get install ffmpeg; .ci/run installs it).
  */
 import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../src/core/prng';
 import { loadConfig } from '../../src/runtime/node/config';
@@ -66,6 +67,22 @@ async function matchMedia(bytes: Buffer, type = 'video/mp4'): Promise<{ status: 
 }
 
 const vpdqMatches = (r: Result) => r.matches.filter((m) => m.type === 'vpdq');
+
+/** Live processes whose parent is this one (the app runs here) and whose command line matches (ffmpeg decoding frames). */
+function childrenOfThisProcess(commandLine: RegExp): number[] {
+  const out: number[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (after[0] !== 'Z' && Number(after[1]) === process.pid && commandLine.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')))
+        out.push(Number(pid));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
 
 /** n frames of unrelated random PDQ hashes, one a second, quality 90. */
 function randomFrames(n: number, seed: number): Frame[] {
@@ -452,6 +469,29 @@ describe('limits and bad input', () => {
       expect((await (await one.app.request('/health')).json()).checks.video).toMatchObject({ running: 0, waiting: 0 });
     } finally {
       one.close();
+    }
+  });
+
+  it("an ffmpeg killed from outside mid-decode (an operator, the OOM killer) -> 503 busy with Retry-After, the node's failure; never 422 corrupt_media", async () => {
+    const slow = await makeTestApp({ VIDEO_SECONDS_PER_FRAME: '0' }); // every frame: a decode of seconds
+    try {
+      const bytes = video('chair-orig-22-sd-bar');
+      uploads.push(bytes);
+      const res = slow.request('/v1/hash', { method: 'POST', headers: { 'content-type': 'video/mp4' }, body: new Uint8Array(bytes) });
+      let killed = 0;
+      for (const until = Date.now() + 20_000; killed === 0 && Date.now() < until; await new Promise((r) => setTimeout(r, 25)))
+        for (const pid of childrenOfThisProcess(/^ffmpeg .* -f rawvideo /)) {
+          process.kill(pid, 'SIGKILL');
+          killed++;
+        }
+      expect(killed).toBe(1);
+      const p = await problemOf(await res, 503, 'busy');
+      expect(p.detail).toBe(
+        "this node's video decoder (ffmpeg) was stopped by SIGKILL before it finished: a failure of this node, not of the video; retry in a moment",
+      );
+      expect(p.retryAfter).toBe(5);
+    } finally {
+      await slow.close();
     }
   });
 

@@ -1,17 +1,29 @@
 /**
  * The node as a real process: start-up failures are one line on stderr and a non-zero exit; the port
  * answers 503 not_ready at once while the runtime starts; SIGTERM lets a request in flight finish,
- * writes the buffered match counts, logs one line and exits 0; `npm start` passes the signal on and
- * leaves nothing running.
+ * writes the buffered match counts, logs one line and exits 0; under `npm start` the node is npm's
+ * child, npm passes the signal on, and nothing is left running.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { createClient } from '@libsql/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { conformanceVideo, requireFfmpeg } from '../support/ffmpeg';
-import { childrenNamed, logLines, processesWithMarker, ready, refused, ROOT, startNode, until, type NodeProcess } from '../support/node-process';
+import {
+  childrenNamed,
+  childrenRunning,
+  logLines,
+  processesWithMarker,
+  ready,
+  refused,
+  ROOT,
+  startNode,
+  until,
+  type NodeProcess,
+} from '../support/node-process';
+import { simplePdf } from '../support/pdf-raw';
 
 const started: NodeProcess[] = [];
 afterAll(() => {
@@ -25,6 +37,15 @@ const start = (...args: Parameters<typeof startNode>) => {
 };
 
 const dev = { authorization: 'Dev process-test partner' };
+/** ffmpeg decoding a video's frames (not its -version check); pdftoppm rendering a PDF's pages. */
+const DECODING_VIDEO = /^ffmpeg .* -f rawvideo /;
+const RENDERING_PDF = /^pdftoppm /;
+
+/** A process's parent, from /proc. */
+function parentOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
 
 /** The process's one stderr line; fails on a stack trace or several lines. */
 async function oneLineFailure(p: NodeProcess, exitCode: number): Promise<string> {
@@ -192,12 +213,67 @@ describe('shutdown', () => {
     await until(() => processesWithMarker(p.marker).length === 0, 3000, 'ffmpeg to be gone');
   });
 
-  it('npm start runs one node process that gets the signal: the port closes and nothing is left running', async () => {
+  it("Ctrl-C, a SIGINT to the node's whole process group as a terminal sends it: the video and the PDF in flight finish with 200 (their decoders, in groups of their own, never get it), exit 0", async () => {
+    requireFfmpeg();
+    // Every video frame: a decode of seconds; a PDF of 300 pages: a render of seconds. The node in a group of its own, as a terminal's job.
+    const p = start({ VIDEO_SECONDS_PER_FRAME: '0', SHUTDOWN_TIMEOUT_MS: '120000' }, 'node', { detached: true });
+    const base = await p.url;
+    await ready(base);
+    const upload = (type: string, body: Uint8Array) =>
+      fetch(`${base}/v1/hash`, { method: 'POST', headers: { ...dev, 'content-type': type }, body: new Uint8Array(body) });
+    const video = upload('video/mp4', conformanceVideo('chair-orig-22-sd-bar'));
+    const pdf = upload('application/pdf', simplePdf({ pages: 300 }));
+    await until(
+      () => childrenRunning(p.child.pid!, DECODING_VIDEO).length > 0 && childrenRunning(p.child.pid!, RENDERING_PDF).length > 0,
+      30_000,
+      'ffmpeg and pdftoppm to run',
+    );
+    process.kill(-p.child.pid!, 'SIGINT');
+
+    const [v, d] = await Promise.all([video, pdf]);
+    const vBody = await v.json();
+    expect(v.status, JSON.stringify(vBody)).toBe(200);
+    expect(vBody.hashes.vpdq.frames.length).toBeGreaterThan(600);
+    const dBody = await d.json();
+    expect(d.status, JSON.stringify(dBody)).toBe(200);
+    expect(dBody.hashes.pdf.pages).toHaveLength(300);
+    expect(await p.exited).toEqual({ code: 0, signal: null });
+    expect(logLines(p).at(-1)).toMatchObject({ event: 'stop', signal: 'SIGINT', finished: 2, cutOff: 0 });
+    expect(processesWithMarker(p.marker)).toEqual([]);
+  });
+
+  it('kill -9 of the node mid-decode: its ffmpeg and pdftoppm, in groups of their own, end too (their pipes close)', async () => {
+    requireFfmpeg();
+    const p = start({ VIDEO_SECONDS_PER_FRAME: '0' });
+    const base = await p.url;
+    await ready(base);
+    const upload = (type: string, body: Uint8Array) =>
+      fetch(`${base}/v1/hash`, { method: 'POST', headers: { ...dev, 'content-type': type }, body: new Uint8Array(body) }).then(
+        (r) => r.status,
+        () => 'cut off',
+      );
+    const sent = [upload('video/mp4', conformanceVideo('chair-orig-22-sd-bar')), upload('application/pdf', simplePdf({ pages: 300 }))];
+    await until(
+      () => childrenRunning(p.child.pid!, DECODING_VIDEO).length > 0 && childrenRunning(p.child.pid!, RENDERING_PDF).length > 0,
+      30_000,
+      'ffmpeg and pdftoppm to run',
+    );
+    const decoders = processesWithMarker(p.marker).filter((l) => / -f rawvideo |^\d+ pdftoppm /.test(l));
+    expect(decoders).toHaveLength(2);
+    p.child.kill('SIGKILL');
+    expect(await p.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(await Promise.all(sent)).toEqual(['cut off', 'cut off']);
+    await until(() => processesWithMarker(p.marker).length === 0, 10_000, `the decoders to end (${processesWithMarker(p.marker).join('; ')})`);
+  });
+
+  it('npm start: npm stays the parent of one node process and passes the signal on; the port closes and nothing is left running', async () => {
     const p = start({}, 'npm');
     const base = await p.url;
     await ready(base);
     const before = processesWithMarker(p.marker);
-    expect(before.filter((l) => / dist\/main\.node\.js/.test(l))).toHaveLength(1); // npm, then the built node itself: no wrapper in between
+    const nodes = before.filter((l) => / dist\/main\.node\.js/.test(l));
+    expect(nodes).toHaveLength(1); // npm, then the built node itself: no wrapper in between
+    expect(parentOf(Number(nodes[0].split(' ')[0]))).toBe(p.child.pid); // the node is npm's child, as the README says
     p.child.kill('SIGTERM'); // the npm process
     await p.exited;
     await until(() => refused(base), 5000, 'the port to close');

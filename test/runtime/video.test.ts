@@ -341,6 +341,32 @@ describe('bad input and limits', () => {
     expect(childDecoders()).toEqual([]);
   });
 
+  it("ffmpeg stopped by a signal the node did not send (kill -9, or SIGTERM that it catches and exits 255 on) -> busy (503), the node's failure: never corrupt_media", async () => {
+    for (const [signal, how] of [
+      ['SIGKILL', 'SIGKILL'],
+      ['SIGTERM', 'a signal (exit status 255)'],
+    ] as const) {
+      const bytes = video('doorknob-hd-no-bar');
+      fed.push(bytes);
+      const opened = await decoder.open(bytes, EVERY_FRAME);
+      const e = await domainError(
+        (async () => {
+          let frames = 0;
+          for await (const _f of opened.frames()) {
+            // From outside, as an operator's kill or the OOM killer would: the decoder's own pid.
+            if (frames++ === 0) for (const line of childDecoders()) process.kill(Number(line.split(' ')[0]), signal);
+          }
+        })(),
+      );
+      expect(e.code, `${signal}: ${e.message}`).toBe('busy');
+      expect(e.message).toBe(
+        `this node's video decoder (ffmpeg) was stopped by ${how} before it finished: a failure of this node, not of the video; retry in a moment`,
+      );
+      expect(e.extra).toEqual({ retryAfter: 5 });
+    }
+    expect(childDecoders()).toEqual([]);
+  });
+
   it('no ffmpeg -> video_unavailable saying how to install it', async () => {
     const e = await domainError(hash(video('doorknob-hd-no-bar'), ONE_FPS, new FfmpegVideoDecoder({ ffmpegPath: '/nonexistent/ffmpeg' })));
     expect(e.code).toBe('video_unavailable');

@@ -32,8 +32,12 @@ export interface NodeProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** A fresh data folder and a process on it; PORT 0 (the kernel's choice), HOST 127.0.0.1, DEV_AUTH on. */
-export function startNode(env: Record<string, string> = {}, how: 'node' | 'npm' = 'node'): NodeProcess {
+/**
+ * A fresh data folder and a process on it; PORT 0 (the kernel's choice), HOST 127.0.0.1, DEV_AUTH on.
+ * `detached`: in a process group of its own, as a terminal's foreground job is, so that a test can
+ * signal the whole group (`process.kill(-pid, 'SIGINT')`, a Ctrl-C) without signalling itself.
+ */
+export function startNode(env: Record<string, string> = {}, how: 'node' | 'npm' = 'node', opts: { detached?: boolean } = {}): NodeProcess {
   const dir = mkdtempSync(join(tmpdir(), 'mhn-proc-'));
   const marker = randomUUID();
   const fullEnv = {
@@ -49,9 +53,9 @@ export function startNode(env: Record<string, string> = {}, how: 'node' | 'npm' 
   };
   const child =
     how === 'npm'
-      ? spawn('npm', ['start'], { cwd: ROOT, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+      ? spawn('npm', ['start'], { cwd: ROOT, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached })
       : // The production build (made once by test/support/global-build.ts before the suite).
-        spawn(process.execPath, ['dist/main.node.js'], { cwd: ROOT, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+        spawn(process.execPath, ['dist/main.node.js'], { cwd: ROOT, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached });
   let out = '';
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
@@ -130,6 +134,23 @@ export function processesWithMarker(marker: string): string[] {
         out.push(`${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')}`);
     } catch {
       // gone meanwhile, or not ours to read
+    }
+  }
+  return out;
+}
+
+/** Live child processes of `pid` whose command line matches (e.g. ffmpeg decoding frames: /^ffmpeg .* -f rawvideo /), as "PID COMMAND LINE". */
+export function childrenRunning(pid: number, commandLine: RegExp): string[] {
+  const out: string[] = [];
+  for (const p of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (state === 'Z' || Number(ppid) !== pid) continue;
+      const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+      if (commandLine.test(cmd)) out.push(`${p} ${cmd}`);
+    } catch {
+      // gone meanwhile
     }
   }
   return out;

@@ -1,7 +1,8 @@
 /**
  * Child processes fed from memory and held to limits: the PDF tools run through `/bin/sh` so that
  * `ulimit` caps their address space (`-v`) and CPU time (`-t`) before `exec` replaces the shell;
- * a wall-clock deadline kills them (SIGKILL) on top. The input goes to stdin and never to disk.
+ * a wall-clock deadline kills them (SIGKILL) on top. The input goes to stdin and never to disk. They
+ * run in a process group of their own (see spawnCapped).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 
@@ -31,7 +32,11 @@ export function spawnCapped(bin: string, args: string[], input: Uint8Array | nul
   // CPU seconds as a second line of defence behind the wall clock: a process spinning past it is killed by the kernel.
   limits.push(`ulimit -t ${Math.max(1, Math.ceil((caps.deadline - Date.now()) / 1000) + 1)}`);
   const script = `${limits.join('; ')}; exec "$0" "$@"`;
-  const child = spawn('/bin/sh', ['-c', script, bin, ...args], { stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'], windowsHide: true });
+  // detached: a process group and session of its own, as the video decoders (video/processes.ts):
+  // a Ctrl-C to the node's group must not end a render the node, shutting down, waits for. It cannot
+  // outlive the node: its output goes to the node's pipe (a write once the node is gone ends it) and
+  // `ulimit -t` bounds its CPU time.
+  const child = spawn('/bin/sh', ['-c', script, bin, ...args], { stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'], windowsHide: true, detached: true });
   let err = '';
   child.stderr?.on('data', (d: Buffer) => {
     err = (err + d.toString('utf8')).slice(-4096);

@@ -17,6 +17,7 @@
  */
 import { DomainError } from '../../../core/errors';
 import { PDF_RENDER_DPI, type OpenedPdf, type PdfInfo, type PdfLimits, type PdfRenderer, type RenderedPage } from '../../../core/document';
+import { stoppedFromOutside } from '../stopped';
 import { runCapped, spawnCapped, type Caps } from './capped';
 
 export interface PopplerOptions {
@@ -42,6 +43,18 @@ const tooCostly = (l: PdfLimits, cause: string) =>
 
 /** Exit status 127 from the shell: the tool itself was not found. */
 const NOT_FOUND = 127;
+
+/**
+ * Signals that only come from outside: the caps end a tool with SIGKILL (the deadline, the output
+ * cap, `ulimit -t`'s hard limit), SIGXCPU or an allocation failure (SIGSEGV, SIGABRT), never with
+ * these. A tool ended by one failed for the node's reasons (an operator, a shutdown), not the PDF's.
+ */
+const OUTSIDE_SIGNALS: ReadonlySet<string> = new Set(['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGALRM']);
+
+function throwIfStoppedFromOutside(tool: string, signal: NodeJS.Signals | null, stderr: string): void {
+  if (signal && OUTSIDE_SIGNALS.has(signal))
+    throw stoppedFromOutside(`PDF renderer (${tool})`, 'PDF', signal, `${tool} ended by ${signal}: ${lastLine(stderr)}`);
+}
 
 export class PopplerPdfRenderer implements PdfRenderer {
   private readonly tool: (name: string) => string;
@@ -84,7 +97,12 @@ export class PopplerPdfRenderer implements PdfRenderer {
     const now = Date.now();
     if (this.check && !(this.check.failed && now - this.check.at >= this.recheckMs)) return this.check.result;
     const check = { at: now, failed: false, result: this.checkTools() };
-    check.result.catch(() => (check.failed = true));
+    check.result.catch((e) => {
+      // A check stopped from outside says nothing about the tools: the next call checks again.
+      if (e instanceof DomainError && e.code === 'busy') {
+        if (this.check === check) this.check = undefined;
+      } else check.failed = true;
+    });
     this.check = check;
     return check.result;
   }
@@ -95,6 +113,9 @@ export class PopplerPdfRenderer implements PdfRenderer {
       ['pdfinfo', 'pdftoppm', 'pdftotext'].map((t) => runCapped(this.tool(t), ['-v'], null, caps, 4096).catch((e: Error) => ({ code: -1, stderr: e.message }))),
     );
     runs.forEach((r, i) => {
+      // Nothing caps `-v` but the 10 s clock: any other signal came from outside.
+      if ('signal' in r && r.signal && !r.expired && !r.cut)
+        throw stoppedFromOutside('check of poppler', 'PDF', r.signal, `${['pdfinfo', 'pdftoppm', 'pdftotext'][i]} -v ended by ${r.signal}`);
       if (r.code !== 0) throw unavailable(`${this.tool(['pdfinfo', 'pdftoppm', 'pdftotext'][i])} -v exited with ${r.code}: ${lastLine(r.stderr)}`);
     });
     return runs[1].stderr.split('\n')[0].trim();
@@ -112,6 +133,7 @@ export class PopplerPdfRenderer implements PdfRenderer {
     if (r.expired) throw timedOut(limits);
     if (r.code === NOT_FOUND) this.gone(`pdfinfo: ${lastLine(r.stderr)}`);
     if (/incorrect password/i.test(r.stderr)) return { passwordProtected: true };
+    throwIfStoppedFromOutside('pdfinfo', r.signal, r.stderr);
     if (r.signal || r.cut) throw tooCostly(limits, `pdfinfo ended by ${r.signal ?? 'output cap'}: ${lastLine(r.stderr)}`);
     if (r.code !== 0) throw corrupt(`pdfinfo exited with ${r.code}: ${lastLine(r.stderr)}`);
     const out = r.stdout.toString('utf8');
@@ -155,6 +177,7 @@ export class PopplerPdfRenderer implements PdfRenderer {
       const { code, signal } = await p.exited;
       if (p.expired()) throw timedOut(limits);
       if (code === NOT_FOUND) this.gone(`pdftoppm: ${lastLine(p.stderr())}`);
+      throwIfStoppedFromOutside('pdftoppm', signal, p.stderr());
       if (signal || reader.tooLarge) throw tooCostly(limits, `pdftoppm ended by ${signal ?? 'a page over the pixel cap'}: ${lastLine(p.stderr())}`);
       // A page that failed to render still leaves the others; a run that rendered none is corrupt.
       if (code !== 0 && page === 0) throw corrupt(`pdftoppm exited with ${code}: ${lastLine(p.stderr())}`);
@@ -168,6 +191,7 @@ export class PopplerPdfRenderer implements PdfRenderer {
     const r = await runCapped(this.tool('pdftotext'), ['-enc', 'UTF-8', '-eol', 'unix', '-', '-'], bytes, caps, limits.maxTextBytes);
     if (r.expired) throw timedOut(limits);
     if (r.code === NOT_FOUND) this.gone(`pdftotext: ${lastLine(r.stderr)}`);
+    if (!r.cut) throwIfStoppedFromOutside('pdftotext', r.signal, r.stderr);
     if (!r.cut && r.signal) throw tooCostly(limits, `pdftotext ended by ${r.signal}: ${lastLine(r.stderr)}`);
     // Text from a PDF whose text layer is broken is left out rather than failing the pages.
     if (!r.cut && r.code !== 0) return { text: '', truncated: false };

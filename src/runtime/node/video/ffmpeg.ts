@@ -28,7 +28,8 @@ import {
   type VideoInfo,
 } from '../../../core/video';
 import { withServer, withServerGen } from './loopback';
-import { exitOf, lastLine, run, start, tail, unavailable } from './processes';
+import { stoppedFromOutside } from '../stopped';
+import { exitOf, lastLine, run, signalOf, start, tail, unavailable } from './processes';
 
 export interface FfmpegDecoderOptions {
   /** The ffmpeg binary: a name looked up on PATH, or a path. Default 'ffmpeg'. */
@@ -132,7 +133,12 @@ export class FfmpegVideoDecoder implements VideoDecoder {
     const now = Date.now();
     if (this.check && !(this.check.failed && now - this.check.at >= this.recheckMs)) return this.check.result;
     const check: Check = { at: now, result: this.checkTools(), failed: false };
-    check.result.catch(() => (check.failed = true));
+    check.result.catch((e) => {
+      // A check stopped from outside says nothing about ffmpeg: the next call checks again.
+      if (e instanceof DomainError && e.code === 'busy') {
+        if (this.check === check) this.check = undefined;
+      } else check.failed = true;
+    });
     this.check = check;
     return check.result;
   }
@@ -143,6 +149,11 @@ export class FfmpegVideoDecoder implements VideoDecoder {
       run(this.ffmpeg, ['-hide_banner', '-version'], deadline),
       run(this.ffprobe, ['-hide_banner', '-version'], deadline),
     ]);
+    for (const [bin, r] of [
+      [this.ffmpeg, ffmpeg],
+      [this.ffprobe, ffprobe],
+    ] as const)
+      if (r.signal && !r.cut) throw stoppedFromOutside('check of ffmpeg', 'video', r.signal, `${bin} -version ended by ${r.signal}`);
     if (ffmpeg.code !== 0) throw unavailable(`${this.ffmpeg} -version exited with ${ffmpeg.code}: ${lastLine(ffmpeg.stderr)}`);
     if (ffprobe.code !== 0) throw unavailable(`${this.ffprobe} -version exited with ${ffprobe.code}: ${lastLine(ffprobe.stderr)}`);
     const line = ffmpeg.stdout.toString('utf8').split('\n')[0].trim();
@@ -169,8 +180,10 @@ export class FfmpegVideoDecoder implements VideoDecoder {
       'json',
       url,
     ];
-    const { code, stdout, stderr } = await run(this.ffprobe, args, deadline);
-    if (code !== 0) throw corrupt(container, `ffprobe exited with ${code}: ${lastLine(stderr)}`);
+    const { code, signal, cut, stdout, stderr } = await run(this.ffprobe, args, deadline);
+    // Killed by a signal the node did not send (its own kill is at the deadline, which run() reports, or over 1 MB of output).
+    if (signal && !cut) throw stoppedFromOutside('video probe (ffprobe)', 'video', signal, `ffprobe ended by ${signal}: ${lastLine(stderr)}`);
+    if (code !== 0) throw corrupt(container, `ffprobe exited with ${code ?? signal}: ${lastLine(stderr)}`);
     let parsed: ProbeOutput;
     try {
       parsed = JSON.parse(stdout.toString('utf8')) as ProbeOutput;
@@ -268,10 +281,14 @@ export class FfmpegVideoDecoder implements VideoDecoder {
           filled = 0;
         }
       }
-      const code = await exited.catch((e) => this.forgetIfGone(e));
+      const exit = await exited.catch((e) => this.forgetIfGone(e));
       if (expired) throw timedOut(limits);
       const log = stderr();
-      if (code !== 0) throw corrupt(info.format, `ffmpeg exited with ${code}: ${lastLine(log)}`);
+      // The node kills ffmpeg only at the deadline (above) or once it stops reading (no outcome then):
+      // a signal here came from outside, and says nothing about the video.
+      const signalled = signalOf(exit);
+      if (signalled) throw stoppedFromOutside('video decoder (ffmpeg)', 'video', signalled, `ffmpeg ended by ${signalled}: ${lastLine(log)}`);
+      if (exit.code !== 0) throw corrupt(info.format, `ffmpeg exited with ${exit.code}: ${lastLine(log)}`);
       // A truncated file decodes "successfully" up to the cut: the demuxer's complaint, or far fewer
       // frames than the index promised, give it away. (Edit lists may hide a few frames: a margin.)
       if (/partial file|truncat/i.test(log.toString('utf8')) || (expectedFrames > 0 && count < Math.floor(expectedFrames * 0.9) - 1)) {

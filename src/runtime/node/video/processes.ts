@@ -1,6 +1,18 @@
 /**
- * ffmpeg and ffprobe as child processes: started without proxies in their environment, reaped
- * however they end, their stderr's last complaint kept for the log (never for the client).
+ * ffmpeg and ffprobe as child processes: started without proxies in their environment, in a process
+ * group of their own, reaped however they end, their stderr's last complaint kept for the log (never
+ * for the client).
+ *
+ * Their own process group (and session): a terminal's Ctrl-C goes to its whole foreground group, and
+ * under `npm start` that was the node and its decoders alike, so a decode in flight died (and was
+ * reported as a corrupt video) while the node, shutting down, waited for that very request. The node
+ * alone decides when they stop (SIGKILL at a deadline, or once nobody reads them). They cannot
+ * outlive it: every one reads the video from the node's loopback server and writes to the node's
+ * pipes, so when the node is gone, however it went (kill -9 included), a decoder meets end of input
+ * or a broken pipe and exits (test/runtime/process.test.ts checks both on real processes).
+ *
+ * A decoder ended by a signal the node did not send (an operator's kill, the kernel's OOM killer)
+ * failed for the node's reasons, not the video's: `signalOf` tells, ../stopped.ts says so.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -19,18 +31,39 @@ function childEnv(): NodeJS.ProcessEnv {
 }
 
 export function start(bin: string, args: string[]): ChildProcess {
-  return spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(), windowsHide: true });
+  // detached: a process group and session of its own (setsid), out of reach of a signal to the node's group.
+  return spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(), windowsHide: true, detached: true });
 }
 
-/** Resolves with the exit code once the process is gone; a missing binary becomes `video_unavailable`. */
-export function exitOf(child: ChildProcess): Promise<number | null> {
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** Resolves with the exit code or signal once the process is gone; a missing binary becomes `video_unavailable`. */
+export function exitOf(child: ChildProcess): Promise<Exit> {
   return new Promise((resolve, reject) => {
     child.once('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOENT' || e.code === 'EACCES') reject(unavailable(`${child.spawnfile} could not be run (${e.code})`));
       else reject(e);
     });
-    child.once('close', (code) => resolve(code));
+    child.once('close', (code, signal) => resolve({ code, signal }));
   });
+}
+
+/**
+ * How ffmpeg says a signal stopped it: it catches SIGINT and SIGTERM, finishes cleanly and exits
+ * with 255 (ffmpeg 5.1, tried). A signal it does not catch (SIGKILL, the OOM killer's) ends it by the
+ * signal itself, as SIGTERM ends ffprobe. Not told apart: ffmpeg or ffprobe interrupted while still
+ * opening their input exit 1, as for a file they cannot read; with the decoders in a group of their
+ * own, only a signal sent to that process's own pid does it.
+ */
+const FFMPEG_SIGNALLED = 255;
+
+/** The signal that ended a decoder, when one did: by the signal itself, or (ffmpeg) exit status 255. */
+export function signalOf(exit: Exit): string | null {
+  if (exit.signal) return exit.signal;
+  return exit.code === FFMPEG_SIGNALLED ? 'a signal (exit status 255)' : null;
 }
 
 /** The last 4 KB of the process's stderr (ffmpeg's complaints). */
@@ -44,15 +77,19 @@ export function tail(child: ChildProcess): () => Buffer {
 }
 
 /** Runs a short command to completion with a deadline, collecting stdout (up to 1 MB) and stderr. */
-export async function run(bin: string, args: string[], deadline: number): Promise<{ code: number | null; stdout: Buffer; stderr: Buffer }> {
+export async function run(bin: string, args: string[], deadline: number): Promise<Exit & { cut: boolean; stdout: Buffer; stderr: Buffer }> {
   const child = start(bin, args);
   const stderr = tail(child);
   const out: Buffer[] = [];
   let size = 0;
+  let cut = false;
   child.stdout?.on('data', (d: Buffer) => {
     size += d.length;
     if (size <= 1 << 20) out.push(d);
-    else child.kill('SIGKILL');
+    else {
+      cut = true;
+      child.kill('SIGKILL');
+    }
   });
   let expired = false;
   const timer = setTimeout(
@@ -63,11 +100,11 @@ export async function run(bin: string, args: string[], deadline: number): Promis
     Math.max(0, deadline - Date.now()),
   );
   try {
-    const code = await exitOf(child);
+    const { code, signal } = await exitOf(child);
     if (expired) {
       throw new DomainError('unprocessable', 'probing the video took longer than the time allowed and was stopped');
     }
-    return { code, stdout: Buffer.concat(out), stderr: stderr() };
+    return { code, signal, cut, stdout: Buffer.concat(out), stderr: stderr() };
   } finally {
     clearTimeout(timer);
     if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
