@@ -142,7 +142,11 @@ async function newClient(role: string, name: string, opts: { actor: string; crea
     const { value, file } = await withPrivateKeyFile(
       opts.out,
       JSON.stringify(pair.privateJwk) + '\n',
-      { overwrite: !!opts.overwrite, replaceFlag: '--overwrite' },
+      {
+        overwrite: !!opts.overwrite,
+        replaceFlag: '--overwrite',
+        committed: async () => (await database.client.execute({ sql: 'select 1 from client_keys where kid = ?', args: [pair.kid] })).rows.length > 0,
+      },
       create,
     );
     return { ...value, keyFile: file };

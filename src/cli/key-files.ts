@@ -65,14 +65,15 @@ export function checkNewKeyFile(path: string, overwrite: boolean, replaceFlag: s
  * database), so that nothing is ever committed whose key was not written: a file that cannot be
  * written stops everything, and a commit that fails takes the file back. Without `overwrite` the
  * file is created where it goes (refused if it exists); with it, beside it, and moved over the old
- * file once the commit is done (a failed commit leaves the old file as it was). Returns what
+ * file once the commit is done (a failed commit leaves the old file as it was). A commit that fails
+ * takes the file back only when `committed` says the database holds no trace of the key. Returns what
  * `commit` returned and where the key is: `path`, or, should that last move fail, the file beside
  * it (said on stderr).
  */
 export async function withPrivateKeyFile<T>(
   path: string,
   text: string,
-  opts: { overwrite: boolean; replaceFlag: string },
+  opts: { overwrite: boolean; replaceFlag: string; committed: () => Promise<boolean> },
   commit: () => Promise<T>,
 ): Promise<{ value: T; file: string }> {
   const written = opts.overwrite ? join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`) : path;
@@ -81,7 +82,12 @@ export async function withPrivateKeyFile<T>(
   try {
     value = await commit();
   } catch (e) {
-    rmSync(written, { force: true });
+    // `commit` may fail after its write stood (a read back on another connection, a network error
+    // after the commit): the file goes only once the database shows nothing holds the key; when that
+    // cannot be told, it stays, and the operator is told where.
+    const held = await opts.committed().catch(() => true);
+    if (!held) rmSync(written, { force: true });
+    else process.stderr.write(`warning: the client may have been created although the command failed; its private key is kept in ${written}\n`);
     throw e;
   }
   if (written === path) return { value, file: path };

@@ -188,29 +188,42 @@ describe('shutdown', () => {
     expect(processesWithMarker(p.marker)).toEqual([]);
   });
 
-  it('SHUTDOWN_TIMEOUT_MS bounds the wait: a request still running then is cut off, and the node exits 0 leaving no ffmpeg behind', async () => {
+  it('SHUTDOWN_TIMEOUT_MS bounds the wait: the requests still running then are cut off, and the node exits 0 killing its decoders', async () => {
     requireFfmpeg();
     const p = start({ VIDEO_SECONDS_PER_FRAME: '0', SHUTDOWN_TIMEOUT_MS: '200' });
     const base = await p.url;
     await ready(base);
-    const slow = fetch(`${base}/v1/hash`, {
-      method: 'POST',
-      headers: { ...dev, 'content-type': 'video/mp4' },
-      body: new Uint8Array(conformanceVideo('chair-orig-22-sd-bar')),
-    }).then(
-      (r) => r.status,
-      () => 'cut off',
+    const send = (type: string, body: Uint8Array) =>
+      fetch(`${base}/v1/hash`, { method: 'POST', headers: { ...dev, 'content-type': type }, body: new Uint8Array(body) }).then(
+        (r) => r.status,
+        () => 'cut off',
+      );
+    // A page of 60,000 filled triangles: poppler renders it for many seconds and writes nothing until
+    // it is done, so nothing but the node's own kill ends it early (its decoders are in a group of
+    // their own; the node kills them as it exits).
+    const triangles = Array.from(
+      { length: 60_000 },
+      (_, i) => `${(i * 7) % 595} ${(i * 13) % 842} m ${(i * 11) % 595} ${(i * 17) % 842} l ${(i * 3) % 595} ${(i * 5) % 842} l f`,
     );
-    await until(() => childrenNamed(p.child.pid!, /^ff(mpeg|probe)$/).length > 0, 20_000, 'ffmpeg to start');
+    const slow = [
+      send('video/mp4', conformanceVideo('chair-orig-22-sd-bar')),
+      send('application/pdf', simplePdf({ content: Buffer.from(triangles.join('\n')) })),
+    ];
+    await until(
+      () => childrenRunning(p.child.pid!, DECODING_VIDEO).length > 0 && childrenRunning(p.child.pid!, RENDERING_PDF).length > 0,
+      30_000,
+      'ffmpeg and pdftoppm to run',
+    );
     const signalled = Date.now();
     p.child.kill('SIGTERM');
     expect(await p.exited).toEqual({ code: 0, signal: null });
     expect(Date.now() - signalled).toBeLessThan(3000);
-    expect(await slow).toBe('cut off');
+    expect(await Promise.all(slow)).toEqual(['cut off', 'cut off']);
     expect(logLines(p).at(-1)?.msg).toMatch(
-      /^media-hash-node stopped on SIGTERM in \d+ ms: 0 request\(s\) in flight finished, 1 cut off at SHUTDOWN_TIMEOUT_MS=200; match counts written$/,
+      /^media-hash-node stopped on SIGTERM in \d+ ms: 0 request\(s\) in flight finished, 2 cut off at SHUTDOWN_TIMEOUT_MS=200; match counts written$/,
     );
-    await until(() => processesWithMarker(p.marker).length === 0, 3000, 'ffmpeg to be gone');
+    // Killed, not left to end at their next write: gone within a moment (the render had seconds to go).
+    await until(() => processesWithMarker(p.marker).length === 0, 1000, 'the decoders to be gone');
   });
 
   it("Ctrl-C, a SIGINT to the node's whole process group as a terminal sends it: the video and the PDF in flight finish with 200 (their decoders, in groups of their own, never get it), exit 0", async () => {

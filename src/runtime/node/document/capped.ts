@@ -5,6 +5,7 @@
  * run in a process group of their own (see spawnCapped).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { tracked } from '../children';
 
 export interface Caps {
   /** Address space in bytes (ulimit -v); 0 = none. */
@@ -33,10 +34,13 @@ export function spawnCapped(bin: string, args: string[], input: Uint8Array | nul
   limits.push(`ulimit -t ${Math.max(1, Math.ceil((caps.deadline - Date.now()) / 1000) + 1)}`);
   const script = `${limits.join('; ')}; exec "$0" "$@"`;
   // detached: a process group and session of its own, as the video decoders (video/processes.ts):
-  // a Ctrl-C to the node's group must not end a render the node, shutting down, waits for. It cannot
-  // outlive the node: its output goes to the node's pipe (a write once the node is gone ends it) and
-  // `ulimit -t` bounds its CPU time.
-  const child = spawn('/bin/sh', ['-c', script, bin, ...args], { stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'], windowsHide: true, detached: true });
+  // a Ctrl-C to the node's group must not end a render the node, shutting down, waits for. It is
+  // killed when the node exits; after a SIGKILL of the node, its next write into the node's pipe ends
+  // it, and `ulimit -t` bounds its CPU time.
+  // Killed when the node exits (../children.ts).
+  const child = tracked(
+    spawn('/bin/sh', ['-c', script, bin, ...args], { stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'], windowsHide: true, detached: true }),
+  );
   let err = '';
   child.stderr?.on('data', (d: Buffer) => {
     err = (err + d.toString('utf8')).slice(-4096);

@@ -17,6 +17,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { DomainError } from '../../../core/errors';
+import { tracked } from '../children';
 
 const INSTALL_HINT = 'install ffmpeg on this node (Debian/Ubuntu: `apt-get install ffmpeg`) or set FFMPEG_PATH to it; images work without it';
 /** What a client is told when ffmpeg cannot be run; which binary and why go to the log. */
@@ -32,7 +33,8 @@ function childEnv(): NodeJS.ProcessEnv {
 
 export function start(bin: string, args: string[]): ChildProcess {
   // detached: a process group and session of its own (setsid), out of reach of a signal to the node's group.
-  return spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(), windowsHide: true, detached: true });
+  // Killed when the node exits (../children.ts): in a group of their own, nothing else ends them with it.
+  return tracked(spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(), windowsHide: true, detached: true }));
 }
 
 export interface Exit {
@@ -53,10 +55,13 @@ export function exitOf(child: ChildProcess): Promise<Exit> {
 
 /**
  * How ffmpeg says a signal stopped it: it catches SIGINT and SIGTERM, finishes cleanly and exits
- * with 255 (ffmpeg 5.1, tried). A signal it does not catch (SIGKILL, the OOM killer's) ends it by the
- * signal itself, as SIGTERM ends ffprobe. Not told apart: ffmpeg or ffprobe interrupted while still
- * opening their input exit 1, as for a file they cannot read; with the decoders in a group of their
- * own, only a signal sent to that process's own pid does it.
+ * with 255 (ffmpeg 5.1, tried; its "received signal" line is at info level, which `-v error` keeps
+ * out of stderr). A signal it does not catch (SIGKILL, the OOM killer's) ends it by the signal
+ * itself, as SIGTERM ends ffprobe. Not told apart: ffmpeg or ffprobe interrupted while still opening
+ * their input exit 1, as for a file they cannot read; with the decoders in a group of their own,
+ * only a signal sent to that process's own pid does it. Known ambiguity: from ffmpeg 6.1 on, main()
+ * returns the error code, whose low byte is 255 for a few errors (AVERROR(EPERM)); on such a build
+ * those files would be answered 503 instead of 422 (review of 2026-12-05; not handled).
  */
 const FFMPEG_SIGNALLED = 255;
 
