@@ -104,14 +104,17 @@ interface Copy {
   hashes: Kept[];
 }
 
-const QUERY_CLASSES: QueryClass[] = ['whole', 'dihedral', 'region'];
+const QUERY_CLASSES: QueryClass[] = ['whole', 'dihedral', 'region', 'search'];
 const STORED_CLASSES: StoredClass[] = ['whole', 'region', 'crop'];
 const TYPES: RobustType[] = ['pdq', 'blockhash'];
 /** Distances beyond this are not kept: no rule looks that far. */
 const LIMIT = 64;
 const NONE = 255;
-const slot = (t: number, q: number, s: number) => t * 9 + q * 3 + s;
-const slotName = (i: number) => `${TYPES[Math.floor(i / 9)]} ${QUERY_CLASSES[Math.floor(i / 3) % 3]}/${STORED_CLASSES[i % 3]}`;
+const PER_TYPE = QUERY_CLASSES.length * STORED_CLASSES.length;
+const SLOTS = TYPES.length * PER_TYPE;
+const slot = (t: number, q: number, s: number) => t * PER_TYPE + q * STORED_CLASSES.length + s;
+const slotName = (i: number) =>
+  `${TYPES[Math.floor(i / PER_TYPE)]} ${QUERY_CLASSES[Math.floor(i / STORED_CLASSES.length) % QUERY_CLASSES.length]}/${STORED_CLASSES[i % STORED_CLASSES.length]}`;
 
 function kept(hs: H[], cls: (v: string) => number): Kept[] {
   const pdqQ = new Map(hs.filter((h) => h.type === 'pdq').map((h) => [h.variant, h.quality]));
@@ -130,7 +133,7 @@ const usable = (h: Kept, rules: RobustRules) => h.quality >= rules.minQuality[h.
 
 /**
  * For every (copy, original) with any usable pair of hashes within LIMIT: the nearest distance per
- * (type, query class, stored class), 18 slots (NONE when none). Keyed copy × originals + original.
+ * (type, query class, stored class), SLOTS slots (NONE when none). Keyed copy × originals + original.
  */
 function nearPairs(copies: Copy[], stored: Kept[][], rules: RobustRules): Map<number, Uint8Array> {
   const out = new Map<number, Uint8Array>();
@@ -147,7 +150,7 @@ function nearPairs(copies: Copy[], stored: Kept[][], rules: RobustRules): Map<nu
           if (d > LIMIT) continue;
           const key = ci * n + flat[j].o;
           let rec = out.get(key);
-          if (!rec) out.set(key, (rec = new Uint8Array(18).fill(NONE)));
+          if (!rec) out.set(key, (rec = new Uint8Array(SLOTS).fill(NONE)));
           const k = slot(t, q.cls, flat[j].h.cls);
           if (d < rec[k]) rec[k] = d;
         }
@@ -160,8 +163,8 @@ function nearPairs(copies: Copy[], stored: Kept[][], rules: RobustRules): Map<nu
 /** Whether a (copy, original) record matches under the rules, and how: alone, together, or not. */
 function decideOne(rec: Uint8Array, rules: RobustRules): 'alone' | 'together' | null {
   const within = (t: number, table: 'alone' | 'together') => {
-    for (let q = 0; q < 3; q++)
-      for (let s = 0; s < 3; s++) {
+    for (let q = 0; q < QUERY_CLASSES.length; q++)
+      for (let s = 0; s < STORED_CLASSES.length; s++) {
         const d = rec[slot(t, q, s)];
         if (d !== NONE && d <= rules[table][TYPES[t]][QUERY_CLASSES[q]][STORED_CLASSES[s]]) return true;
       }
@@ -285,8 +288,8 @@ function misses(copies: Copy[], originals: Original[], stored: Kept[][], near: M
  */
 function frontier(copies: Copy[], originals: Original[], near: Map<number, Uint8Array>): string[] {
   const n = originals.length;
-  const perSlot: number[][] = Array.from({ length: 18 }, () => []);
-  const trueSlot: number[][] = Array.from({ length: 18 }, () => []);
+  const perSlot: number[][] = Array.from({ length: SLOTS }, () => []);
+  const trueSlot: number[][] = Array.from({ length: SLOTS }, () => []);
   const joint: [number, number][] = [];
   const related = relatedOf(originals);
   for (const [key, rec] of near) {
@@ -298,8 +301,8 @@ function frontier(copies: Copy[], originals: Original[], near: Map<number, Uint8
       if (d !== NONE) (same ? trueSlot : perSlot)[i].push(d);
     });
     if (!same) {
-      const p = Math.min(...rec.subarray(0, 9));
-      const b = Math.min(...rec.subarray(9, 18));
+      const p = Math.min(...rec.subarray(0, PER_TYPE));
+      const b = Math.min(...rec.subarray(PER_TYPE, SLOTS));
       if (p !== NONE && b !== NONE) joint.push([p, b]);
     }
   }

@@ -1012,10 +1012,10 @@ export interface components {
                 dispute: number;
             };
             /**
-             * @description With dihedral or robust matching: the variant of the query that matched, the nearest when several did: a rotation or mirror (original is the query as sent), or a region (trim: inside borders or bars; retrim: its trim trimmed again, a picture's own bands (a sky, a ground) inside an added border; screen: inside a phone screenshot's bars; deskew: a small rotation undone; centre: its centre, a watermark's corner and caption left outside; scaled: the whole image hashed as the stored regions and crops are, resampled to a fixed size).
+             * @description With dihedral or robust matching: the variant of the query that matched, the nearest when several did: a rotation or mirror (original is the query as sent), or a region (trim: inside borders or bars; retrim: its trim trimmed again, a picture's own bands (a sky, a ground) inside an added border; screen: inside a phone screenshot's bars; deskew: a small rotation undone; centre: its centre, a watermark's corner and caption left outside; scaled: the whole image hashed as the stored regions and crops are, resampled to a fixed size; recrop-c3, recrop-h5, …: the query cut a little more, 3 % of each side, 5 % of left and right, …, to meet the crop a share stored of the nearest larger cut).
              * @enum {string}
              */
-            variant?: "original" | "rotate90" | "rotate180" | "rotate270" | "flipX" | "flipY" | "flipPlus1" | "flipMinus1" | "trim" | "retrim" | "screen" | "deskew" | "centre" | "scaled";
+            variant?: "original" | "rotate90" | "rotate180" | "rotate270" | "flipX" | "flipY" | "flipPlus1" | "flipMinus1" | "trim" | "retrim" | "screen" | "deskew" | "centre" | "scaled" | "recrop-c1" | "recrop-c2" | "recrop-c3" | "recrop-c4" | "recrop-c5" | "recrop-c6" | "recrop-c7" | "recrop-h1" | "recrop-h2" | "recrop-h3" | "recrop-h4" | "recrop-h5" | "recrop-h6" | "recrop-h7" | "recrop-v1" | "recrop-v2" | "recrop-v3" | "recrop-v4" | "recrop-v5" | "recrop-v6" | "recrop-v7";
             /** @description Robust matching: the distance is near its threshold and no other hash of the upload matched: one weak signal. */
             weak?: boolean;
             /** @description With dihedral matching: the query's hash under that rotation or mirror, the value that was compared. Only the variant that matched is listed. */

@@ -9,6 +9,7 @@ import { HASH_SPECS, isListHashType, THRESHOLDS, type HashType } from '../core/h
 import type { ItemRef } from '../core/items';
 import type { HashDetail } from '../storage/types';
 import { dihedralFromHash, PDQ_DIHEDRAL_VARIANTS } from '../core/pdq';
+import { isSearchVariant } from '../core/robust/rules';
 import type { ServiceDeps } from './deps';
 import type { MatchTally } from './observe';
 import type { HashQuery, HashWithVariants, UrlScope } from './hashing';
@@ -311,14 +312,17 @@ export function keepSupported<T>(lists: readonly (readonly T[])[], of: (entry: T
 /**
  * Robust matching: one hit per item (its whole image, regions, crops), the nearest that matches
  * alone, else the nearest that matches together; a hash in several items answers while one of them
- * has not answered yet. In order of distance.
+ * has not answered yet. In order of distance. The query's own crops (`recrop-…`) answer for an item
+ * only when nothing else of the query matches it alone: a copy as shared meets the stored 5 % crop
+ * through its own 5 % crop as closely as it meets the whole image, and the whole image says more.
  */
 function onePerShare(hits: Hit[]): Hit[] {
   const seen = new Set<string>();
   const out: Hit[] = [];
-  for (const pass of [false, true])
+  const pass = (h: Hit) => (h.together ? 2 : h.variant !== undefined && isSearchVariant(h.variant) ? 1 : 0);
+  for (const p of [0, 1, 2])
     for (const h of hits) {
-      if (h.together !== pass) continue;
+      if (pass(h) !== p) continue;
       const keys = shareKeys(h.detail);
       if (keys.every((k) => seen.has(k))) continue;
       for (const k of keys) seen.add(k);

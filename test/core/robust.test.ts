@@ -17,6 +17,7 @@ import {
   queryClass,
   queryVariants,
   ROBUST_DEFAULTS,
+  ROBUST_RULES,
   TRIM_DEFAULTS,
   trimBorders,
   trimPhoneBars,
@@ -471,8 +472,24 @@ describe('variants', () => {
     const e = enrolmentVariants(p.rgba, p.width, p.height, kernels);
     expect(e.map((h) => `${h.variant}/${h.type}`)).toEqual(ROBUST_DEFAULTS.crops.map((c) => `${c.name}/pdq`));
     const q = queryVariants(p.rgba, p.width, p.height, kernels);
-    expect(q.map((h) => `${h.variant}/${h.type}`)).toEqual(['centre/pdq', 'scaled/pdq']);
+    const recrops = ROBUST_DEFAULTS.search.map((c) => `${c.name}/pdq`);
+    expect(q.map((h) => `${h.variant}/${h.type}`)).toEqual(['centre/pdq', 'scaled/pdq', ...recrops]);
     expect(q[0].value).toBe(e.find((h) => h.variant === 'crop-c20')?.value);
+    // Cut as a stored crop, a recrop is that crop's very hash (the query's 5 % and the stored 5 %).
+    expect(q.find((h) => h.variant === 'recrop-c5')?.value).toBe(e.find((h) => h.variant === 'crop-c5')?.value);
+    expect(q.find((h) => h.variant === 'recrop-h5')?.value).toBe(e.find((h) => h.variant === 'crop-h5')?.value);
+  });
+
+  it('a copy cut between two stored crops meets the larger one through a recrop, and no stored crop as sent', () => {
+    const p = picture(640, 480, 21);
+    const stored = enrolmentVariants(p.rgba, p.width, p.height, kernels);
+    // 7.5 % of each side cut (48 and 36 pixels): 3 % more of the copy is the stored 10 % crop.
+    const copy = cropBox(p, { left: 48, top: 36, width: 640 - 96, height: 480 - 72 });
+    const q = queryVariants(copy.rgba, copy.width, copy.height, kernels);
+    const c10 = stored.find((h) => h.variant === 'crop-c10')?.value ?? '';
+    const nearest = (hs: typeof q) => Math.min(...hs.filter((h) => h.type === 'pdq').map((h) => hammingHex(h.value, c10)));
+    expect(hammingHex(q.find((h) => h.variant === 'recrop-c3')?.value ?? '', c10)).toBeLessThanOrEqual(ROBUST_RULES.alone.pdq.search.crop);
+    expect(nearest(q.filter((h) => !h.variant.startsWith('recrop-')))).toBeGreaterThan(ROBUST_RULES.alone.pdq.region.crop);
   });
 
   it('a watermarked copy’s centre stays near the stored crop-c20 while its whole image moves', () => {
@@ -495,7 +512,13 @@ describe('variants', () => {
     const p = picture(400, 300, 11);
     const framed = onCanvas(p, 460, 360, 30, 30, () => [255, 255, 255]);
     const q = queryVariants(framed.rgba, framed.width, framed.height, kernels);
-    expect(q.map((h) => `${h.variant}/${h.type}`)).toEqual(['trim/pdq', 'trim/blockhash', 'centre/pdq', 'scaled/pdq']);
+    expect(q.map((h) => `${h.variant}/${h.type}`)).toEqual([
+      'trim/pdq',
+      'trim/blockhash',
+      'centre/pdq',
+      'scaled/pdq',
+      ...ROBUST_DEFAULTS.search.map((c) => `${c.name}/pdq`),
+    ]);
     // Cut to the line: the band meets the picture without a blended seam here.
     expect(q[0].value).toBe(hashRegion(p, kernels, 'trim')[0].value);
   });
@@ -606,6 +629,7 @@ describe('queryClass', () => {
     const shot = onCanvas(picture(300, 200, 4), 300, 650, 0, 200, (_x, y) => (y < 40 || y >= 600 ? [241, 243, 244] : [255, 255, 255]));
     const made = [bordered, shot].flatMap((img) => queryVariants(img.rgba, img.width, img.height, kernels).map((h) => h.variant));
     expect(made).toContain('trim');
-    for (const v of made) expect(['whole', 'dihedral', 'region']).toContain(queryClass(v));
+    for (const v of made) expect(['whole', 'dihedral', 'region', 'search']).toContain(queryClass(v));
+    for (const c of ROBUST_DEFAULTS.search) expect(queryClass(c.name)).toBe('search');
   });
 });

@@ -91,7 +91,7 @@ describe('a robust image match looks each variant up within its own distance', (
     // its 7 rotations and mirrors within its alone distance, one batch of 8 per copy.
     const pdq = calls.filter((c) => c.type === 'pdq');
     expect(radius('pdq', 'original')).toBeGreaterThan(radius('pdq', 'rotate90'));
-    expect(new Set(pdq.map((c) => c.radius))).toEqual(new Set([radius('pdq', 'rotate90'), radius('pdq', 'trim')]));
+    expect(new Set(pdq.map((c) => c.radius))).toEqual(new Set([radius('pdq', 'rotate90'), radius('pdq', 'trim'), radius('pdq', 'recrop-c1')]));
     expect(pdq.filter((c) => c.radius === radius('pdq', 'rotate90')).map((c) => c.values)).toEqual(images.map(() => 8));
     // The same answers when every lookup is made within 64 bits (what matching keeps is decided per variant).
     const wide = recordLookups(64);

@@ -9,7 +9,7 @@ import sharp, { type Sharp } from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestApp, type TestApp } from '../support/app';
 import { conformancePath } from '../support/conformance';
-import { ROBUST_RULES } from '../../src/core/robust';
+import { ROBUST_DEFAULTS, ROBUST_RULES } from '../../src/core/robust';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -84,12 +84,36 @@ describe('robust matching', () => {
   it('shares the exact hashes and the perceptual hashes of the whole photo and of its crops, each named', () => {
     const variants = items.filter((i) => i.variant).map((i) => `${i.variant}/${i.type}`);
     expect(variants.slice(0, 2)).toEqual(['whole/pdq', 'whole/blockhash']);
-    for (const c of ['crop-c5', 'crop-c10', 'crop-c20', 'crop-l10', 'crop-r10', 'crop-t20', 'crop-b20', 'crop-tl10', 'crop-br10'])
+    for (const c of [
+      'crop-c5',
+      'crop-c10',
+      'crop-c15',
+      'crop-c20',
+      'crop-h5',
+      'crop-h20',
+      'crop-v10',
+      'crop-l10',
+      'crop-r10',
+      'crop-t20',
+      'crop-b20',
+      'crop-tl10',
+      'crop-br10',
+    ])
       expect(variants).toContain(`${c}/pdq`);
+    expect(variants.filter((v) => v.startsWith('crop-'))).toHaveLength(ROBUST_DEFAULTS.crops.length);
     // Crops are stored by PDQ alone.
     expect(variants.filter((v) => v.startsWith('crop-') && v.endsWith('/blockhash'))).toEqual([]);
     expect(items.filter((i) => !i.variant).map((i) => i.type)).toEqual(['md5', 'sha256']);
   });
+
+  /** The photo with these fractions of its width and height cut from the left, top, right and bottom. */
+  const cut = async (l: number, t: number, r: number, b: number) => {
+    const m = await sharp(PHOTO).metadata();
+    const w = m.width ?? 0;
+    const h = m.height ?? 0;
+    const [left, top] = [Math.round(w * l), Math.round(h * t)];
+    return jpeg(sharp(PHOTO).extract({ left, top, width: w - left - Math.round(w * r), height: h - top - Math.round(h * b) }));
+  };
 
   // What the copy is, and the variant of the query that finds it. A crop is found through the crops
   // stored at enrolment, by the query as sent (so robust=false finds it too).
@@ -114,6 +138,10 @@ describe('robust matching', () => {
       // The stored crops are met by the query's `scaled` hash (hashed as the crops are, resampled by area).
       ['scaled'],
     ],
+    // Between the stored crops: the query cut a little more meets the next larger one (the stored
+    // 10 % by the query cut 3 % more; the stored 15 % of left and right by the copy cut 3 % more).
+    ['a 7.5 % crop', () => cut(0.075, 0.075, 0.075, 0.075), ['recrop-c3']],
+    ['an eighth of the width cut from each end (4:3 posted square)', () => cut(0.125, 0, 0.125, 0), ['recrop-h3']],
     ['a 4° rotation with black corners', async () => jpeg(sharp(PHOTO).rotate(4, { background: '#000000' })), ['deskew']],
     ['a 2.5° rotation the other way with white corners', async () => jpeg(sharp(PHOTO).rotate(-2.5, { background: '#ffffff' })), ['deskew']],
   ];

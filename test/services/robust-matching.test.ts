@@ -113,10 +113,18 @@ describe('robustJudge', () => {
   const rules: RobustRules = {
     ...ROBUST_RULES,
     alone: {
-      pdq: { whole: { whole: 32, region: 30, crop: 24 }, dihedral: cls(32), region: { whole: 36, region: 24, crop: 20 } },
-      blockhash: { whole: cls(16), dihedral: cls(-1), region: cls(16) },
+      pdq: {
+        whole: { whole: 32, region: 30, crop: 24 },
+        dihedral: cls(32),
+        region: { whole: 36, region: 24, crop: 20 },
+        search: { whole: -1, region: -1, crop: 18 },
+      },
+      blockhash: { whole: cls(16), dihedral: cls(-1), region: cls(16), search: cls(-1) },
     },
-    together: { pdq: { whole: cls(44), dihedral: cls(-1), region: cls(40) }, blockhash: { whole: cls(26), dihedral: cls(-1), region: cls(24) } },
+    together: {
+      pdq: { whole: cls(44), dihedral: cls(-1), region: cls(40), search: cls(-1) },
+      blockhash: { whole: cls(26), dihedral: cls(-1), region: cls(24), search: cls(-1) },
+    },
   };
   const judge = robustJudge(rules);
 
@@ -127,6 +135,11 @@ describe('robustJudge', () => {
     expect(judge('pdq', 'trim', ['trim'], 36, 64)).toEqual({ strength: 'together', threshold: -1 });
     expect(judge('pdq', 'trim', ['trim'], 41, 64)).toBeNull();
     expect(judge('blockhash', 'rotate90', ['whole'], 0, 64)).toBeNull();
+    // The query's own crops meet the stored crops only.
+    expect(judge('pdq', 'recrop-c3', ['crop-c10'], 18, 64)).toEqual({ strength: 'alone', threshold: 18 });
+    expect(judge('pdq', 'recrop-h7', ['crop-h20'], 19, 64)).toBeNull();
+    expect(judge('pdq', 'recrop-v1', ['whole'], 0, 64)).toBeNull();
+    expect(judge('pdq', 'recrop-c1', ['trim'], 0, 64)).toBeNull();
   });
 
   it('lets a hash in several items count by its loosest variant, and a hash without items as a whole image', () => {

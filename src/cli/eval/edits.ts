@@ -265,7 +265,21 @@ export const EDITS: Edit[] = [
   },
   { id: 'crop-10', kind: 'crop', strength: '10 %', what: '10 % cut from each side (64 % left)', quick: true, apply: crop(0.1, 0.1, 0.1, 0.1) },
   { id: 'crop-20', kind: 'crop', strength: '20 %', what: '20 % cut from each side (36 % left)', apply: crop(0.2, 0.2, 0.2, 0.2) },
+  // Cuts between the stored crops' (2026-12-05: a share stores crops of 5, 10, 15 and 20 % a side,
+  // and a copy cut 7.5 % had met none of them; docs/eval.md, "Crops between the stored ones").
+  { id: 'crop-3', kind: 'crop', strength: '3 %', what: '3 % cut from each side', apply: crop(0.03, 0.03, 0.03, 0.03) },
+  { id: 'crop-7.5', kind: 'crop', strength: '7.5 %', what: '7.5 % cut from each side', apply: crop(0.075, 0.075, 0.075, 0.075) },
+  { id: 'crop-13', kind: 'crop', strength: '13 %', what: '13 % cut from each side', apply: crop(0.13, 0.13, 0.13, 0.13) },
+  {
+    id: 'crop-aspect',
+    kind: 'crop',
+    strength: '12.5 % two ends',
+    what: '12.5 % of the longer side cut from each end (a 4:3 picture posted square)',
+    apply: (p) => (p.width >= p.height ? crop(0.125, 0, 0.125, 0)(p) : crop(0, 0.125, 0, 0.125)(p)),
+  },
   { id: 'crop-left-10', kind: 'offcentre-crop', strength: '10 % one side', what: '10 % of the width cut from the left only', apply: crop(0.1, 0, 0, 0) },
+  // Between the stored one-sided crops (10 % left or right, 20 % top or bottom): no recrop reaches it (2026-12-05).
+  { id: 'crop-left-5', kind: 'offcentre-crop', strength: '5 % one side', what: '5 % of the width cut from the left only', apply: crop(0.05, 0, 0, 0) },
   { id: 'crop-top-20', kind: 'offcentre-crop', strength: '20 % one side', what: '20 % of the height cut from the top only', apply: crop(0, 0.2, 0, 0) },
   {
     id: 'crop-corner-10',

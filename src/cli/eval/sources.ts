@@ -134,7 +134,15 @@ export const SOURCES: Source[] = [
   },
   { package: 'pysiogame', include: ext('^usr/share/games/pysiogame/res/images/(art4apps|unit_bg)/'), cap: 15, note: 'pySioGame educational game art' },
   { package: 'tuxpaint-stamps-default', include: ext('^usr/share/tuxpaint/stamps/'), cap: 12, note: 'Tux Paint stamps (cut-out pictures on white)' },
-  { package: 'imagemagick-6-doc', include: ext('^usr/share/doc/imagemagick-6-common/html/'), cap: 12, note: 'ImageMagick documentation images' },
+  {
+    package: 'imagemagick-6-doc',
+    include: ext('^usr/share/doc/imagemagick-6-common/html/'),
+    cap: 12,
+    // Magick++'s thumbnail sample, plain and framed (black bars and a bevelled frame around the same
+    // picture): a bordered copy of one picture, found matching by a query's recrop (2026-12-05).
+    design: key('magick', /\/(thumbnail-sample)-(?:framed|plain)\.jpg$/),
+    note: 'ImageMagick documentation images',
+  },
   { package: 'krita-data', include: ext('^usr/share/krita/patterns/'), cap: 6, note: 'Krita patterns (textures)' },
   { package: 'mypaint-data-extras', include: ext('^usr/share/mypaint/backgrounds/'), cap: 5, note: 'MyPaint paper backgrounds (textures)' },
 ];

@@ -5,7 +5,8 @@
  * every robust variant and the dihedral ones switched on.
  *
  * Classes of variant: the query's `whole` (as sent), `dihedral` (its 7 other rotations and mirrors)
- * and `region` (trim, retrim, screen, deskew, centre, scaled); the stored `whole`, `region` (trim, screen, deskew) and
+ * and `region` (trim, retrim, screen, deskew, centre, scaled), and `search` (its crops, recrop-…, PDQ
+ * only, met with the stored crops: a copy cut by an amount between theirs); the stored `whole`, `region` (trim, screen, deskew) and
  * `crop` (crop-…). A stored hash says which variant of its item it is (item 5), so a threshold is
  * per (hash type, query class, stored class).
  *
@@ -14,7 +15,7 @@
  */
 import { PDQ_DIHEDRAL_VARIANTS } from '../pdq';
 
-export type QueryClass = 'whole' | 'dihedral' | 'region';
+export type QueryClass = 'whole' | 'dihedral' | 'region' | 'search';
 export type StoredClass = 'whole' | 'region' | 'crop';
 export type RobustType = 'pdq' | 'blockhash';
 
@@ -37,10 +38,13 @@ export interface RobustRules {
   weakMargin: number;
 }
 
-const table = (whole: [number, number, number], dihedral: [number, number, number], region: [number, number, number]): ClassTable => ({
-  whole: { whole: whole[0], region: whole[1], crop: whole[2] },
-  dihedral: { whole: dihedral[0], region: dihedral[1], crop: dihedral[2] },
-  region: { whole: region[0], region: region[1], crop: region[2] },
+type Row = [number, number, number];
+const row = (r: Row) => ({ whole: r[0], region: r[1], crop: r[2] });
+const table = (whole: Row, dihedral: Row, region: Row, search: Row): ClassTable => ({
+  whole: row(whole),
+  dihedral: row(dihedral),
+  region: row(region),
+  search: row(search),
 });
 
 export const ROBUST_RULES: RobustRules = {
@@ -58,16 +62,18 @@ export const ROBUST_RULES: RobustRules = {
     // are 16–24 bits apart once resampled (2026-12-03, docs/eval.md). Region/region 22 (PDQ) and 13
     // (blockhash): with thin margins cut (trim's minBand 1.5 %), two clip-art bunches of grapes met
     // there at 24 and 14 (2026-12-04, docs/eval.md "Thin borders").
-    pdq: table([32, 32, -1], [32, 32, -1], [30, 22, 20]),
+    // The query's crops (`recrop-…`, the search for a crop between the stored ones) meet the stored
+    // crops only, like with like, at the regions' crop distance.
+    pdq: table([32, 32, -1], [32, 32, -1], [30, 22, 20], [-1, -1, 20]),
     // blockhash's rotations and mirrors: exact where PDQ's are not (textures, panoramas), but a
     // turned smooth image meets many, so 6 bits only; a query's whole blockhash met a wood texture's
     // trimmed one at 14.
-    blockhash: table([16, 10, -1], [6, -1, -1], [20, 13, -1]),
+    blockhash: table([16, 10, -1], [6, -1, -1], [20, 13, -1], [-1, -1, -1]),
   },
   // The query as sent (a watermark, a caption): PDQ within 56 and blockhash within 28 of one item.
   together: {
-    pdq: table([56, 56, 56], [-1, -1, -1], [-1, -1, -1]),
-    blockhash: table([28, -1, -1], [-1, -1, -1], [-1, -1, -1]),
+    pdq: table([56, 56, 56], [-1, -1, -1], [-1, -1, -1], [-1, -1, -1]),
+    blockhash: table([28, -1, -1], [-1, -1, -1], [-1, -1, -1], [-1, -1, -1]),
   },
   weakMargin: 3,
 };
@@ -77,10 +83,14 @@ export function storedClass(variant: string): StoredClass {
   return variant === 'whole' ? 'whole' : variant.startsWith('crop-') ? 'crop' : 'region';
 }
 
+/** A query's own crop, hashed to meet a stored crop (variants.ts `search`). */
+export const isSearchVariant = (variant: string) => variant.startsWith('recrop-');
+
 /** The class of a query variant name (`original`, `rotate90`, …, `trim`, `screen`, `deskew`). */
 export function queryClass(variant: string): QueryClass {
   if (variant === 'whole' || variant === 'original') return 'whole';
   if (REGION_QUERIES.has(variant)) return 'region';
+  if (isSearchVariant(variant)) return 'search';
   if (DIHEDRAL_QUERIES.has(variant)) return 'dihedral';
   // A new variant must be given its class (and the class's thresholds measured), never a default one.
   throw new RangeError(`query variant ${JSON.stringify(variant)} has no class in the rule table`);

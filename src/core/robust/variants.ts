@@ -29,6 +29,15 @@ export interface RobustOptions {
   seams: boolean;
   /** Crops stored at enrolment, by name. */
   crops: { name: string; cut: Cut }[];
+  /**
+   * The query's own crops, hashed by PDQ alone (`recrop-…`, the `search` class): a copy cut by an
+   * amount between two stored crops (7.5 % of each side, a 4:3 picture cut to a square) meets one
+   * of them once cut a little more. PDQ moves about 12 bits for every 1 % a side is cut, so a stored
+   * crop is met only within about half a per cent a side; these steps of 1 % (of the copy) from the
+   * nearest larger stored crop cover every centred cut, or cut of the two sides of one axis, up to
+   * 20 % a side.
+   */
+  search: { name: string; cut: Cut }[];
   trim: TrimOptions;
   screenshot: ScreenshotOptions;
   deskew: DeskewOptions;
@@ -52,20 +61,31 @@ export interface RobustOptions {
 }
 
 const centre = (f: number): Cut => ({ l: f, t: f, r: f, b: f });
+const across = (f: number): Cut => ({ l: f, t: 0, r: f, b: 0 });
+const upDown = (f: number): Cut => ({ l: 0, t: f, r: 0, b: f });
+const percents = (xs: number[]) => xs.map((p) => ({ p, f: p / 100 }));
+/** The stored crops' steps a side: the query's recrop steps (1–7 %) reach from one to the next. */
+const STORED_STEPS = percents([5, 10, 15, 20]);
+const SEARCH_STEPS = percents([1, 2, 3, 4, 5, 6, 7]);
 
 export const ROBUST_DEFAULTS: RobustOptions = {
   workingSide: 512,
   seams: true,
   crops: [
-    { name: 'crop-c5', cut: centre(0.05) },
-    { name: 'crop-c10', cut: centre(0.1) },
-    { name: 'crop-c20', cut: centre(0.2) },
+    ...STORED_STEPS.map(({ p, f }) => ({ name: `crop-c${p}`, cut: centre(f) })),
+    ...STORED_STEPS.map(({ p, f }) => ({ name: `crop-h${p}`, cut: across(f) })),
+    ...STORED_STEPS.map(({ p, f }) => ({ name: `crop-v${p}`, cut: upDown(f) })),
     { name: 'crop-l10', cut: { l: 0.1, t: 0, r: 0, b: 0 } },
     { name: 'crop-r10', cut: { l: 0, t: 0, r: 0.1, b: 0 } },
     { name: 'crop-t20', cut: { l: 0, t: 0.2, r: 0, b: 0 } },
     { name: 'crop-b20', cut: { l: 0, t: 0, r: 0, b: 0.2 } },
     { name: 'crop-tl10', cut: { l: 0, t: 0, r: 0.1, b: 0.1 } },
     { name: 'crop-br10', cut: { l: 0.1, t: 0.1, r: 0, b: 0 } },
+  ],
+  search: [
+    ...SEARCH_STEPS.map(({ p, f }) => ({ name: `recrop-c${p}`, cut: centre(f) })),
+    ...SEARCH_STEPS.map(({ p, f }) => ({ name: `recrop-h${p}`, cut: across(f) })),
+    ...SEARCH_STEPS.map(({ p, f }) => ({ name: `recrop-v${p}`, cut: upDown(f) })),
   ],
   trim: TRIM_DEFAULTS,
   screenshot: SCREENSHOT_DEFAULTS,
@@ -162,7 +182,8 @@ export function queryVariants(rgba: Uint8Array, width: number, height: number, k
   // The whole image as the regions and crops are hashed (resampled by area): the stored crops are
   // met by it, like with like; the query's own PDQ (full-size, point-sampled) met them 4 points less often.
   const scaled = o.pdqGrid > 0 ? hashRegion(work, kernels, 'scaled', true, o.pdqGrid) : [];
-  return [...regions, ...centre, ...scaled];
+  const search = o.search.flatMap((c) => hashRegion(cropBox(work, cutBox(work.width, work.height, c.cut)), kernels, c.name, true, o.pdqGrid));
+  return [...regions, ...centre, ...scaled, ...search];
 }
 
 /**
