@@ -1103,7 +1103,7 @@ export interface components {
                 /** @description The SHA-256 of the canonical URL, or of a host or folder key; or leave it out and send the URL itself as `url`. */
                 value?: string;
                 /**
-                 * @description The URL itself, instead of value: the node canonicalises it (scheme and host lower-cased, default port, IDN, fragment and tracking parameters dropped, escapes normalised) and keeps only its SHA-256.
+                 * @description The URL itself, instead of value: the node canonicalises it (scheme and host lower-cased, default port, IDN, fragment and tracking parameters dropped, escapes normalised) and keeps only its SHA-256. At most 8192 characters, as sent and once percent-encoded, and at most 32 folders (slashes in its path); longer or deeper is 400.
                  * @example https://example.org/channel/abc?utm_source=x
                  */
                 url?: string;
@@ -1259,7 +1259,7 @@ export interface components {
                 /** @description The SHA-256 of the canonical URL, or of a host or folder key; or leave it out and send the URL itself as `url`. */
                 value?: string;
                 /**
-                 * @description The URL itself, instead of value: the node canonicalises it (scheme and host lower-cased, default port, IDN, fragment and tracking parameters dropped, escapes normalised) and keeps only its SHA-256.
+                 * @description The URL itself, instead of value: the node canonicalises it (scheme and host lower-cased, default port, IDN, fragment and tracking parameters dropped, escapes normalised) and keeps only its SHA-256. At most 8192 characters, as sent and once percent-encoded, and at most 32 folders (slashes in its path); longer or deeper is 400.
                  * @example https://example.org/channel/abc?utm_source=x
                  */
                 url?: string;

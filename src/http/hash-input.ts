@@ -15,7 +15,7 @@ import { MAX_PDF_PAGE, PDF_RENDER_DPI, pdfDigest, type PdfPageHash } from '../co
 import { HASH_SPECS, HASH_TYPES, LABELS, SINGLE_HASH_TYPES, THRESHOLDS, type HashType, type SingleHashType } from '../core/hashes';
 import { ITEM_KINDS, VARIANT_PATTERN } from '../core/items';
 import { canonicalTlsh } from '../core/tlsh';
-import { hashUrl, hostKey, pathPrefixKey, prefixDigest, prefixDigests, URL_MAX_LENGTH } from '../core/url';
+import { hashUrl, hostKey, pathPrefixKey, prefixDigest, prefixDigests, URL_MAX_FOLDERS, URL_MAX_LENGTH } from '../core/url';
 import { MAX_FRAME_INDEX, MAX_FRAME_TIMESTAMP, vpdqDigest, type VideoFrameHash } from '../core/video';
 import type { ServiceDeps } from '../services/deps';
 import type { UrlQuery, UrlScope } from '../services/hashing';
@@ -192,11 +192,14 @@ const urlFields = {
   value: hashValue('url')
     .optional()
     .openapi({ description: 'The SHA-256 of the canonical URL, or of a host or folder key; or leave it out and send the URL itself as `url`.' }),
-  url: z.string().max(URL_MAX_LENGTH, `a URL must be at most ${URL_MAX_LENGTH} characters`).optional().openapi({
-    description:
-      'The URL itself, instead of value: the node canonicalises it (scheme and host lower-cased, default port, IDN, fragment and tracking parameters dropped, escapes normalised) and keeps only its SHA-256.',
-    example: 'https://example.org/channel/abc?utm_source=x',
-  }),
+  url: z
+    .string()
+    .max(URL_MAX_LENGTH, `a URL must be at most ${URL_MAX_LENGTH} characters`)
+    .optional()
+    .openapi({
+      description: `The URL itself, instead of value: the node canonicalises it (scheme and host lower-cased, default port, IDN, fragment and tracking parameters dropped, escapes normalised) and keeps only its SHA-256. At most ${URL_MAX_LENGTH} characters, as sent and once percent-encoded, and at most ${URL_MAX_FOLDERS} folders (slashes in its path); longer or deeper is 400.`,
+      example: 'https://example.org/channel/abc?utm_source=x',
+    }),
 };
 
 /** The url or the value, not both and not neither; a URL that cannot be canonicalised says why. */
@@ -217,11 +220,10 @@ function urlToMatch<T extends { value?: string; url?: string }>(it: T, ctx: z.Re
   const given = urlOrValue(it, ctx);
   if (!given) return z.NEVER;
   if ('value' in given) return { ...rest, value: given.value };
-  const exact = hashUrl(given.url);
-  if ('problem' in exact) return urlProblem(ctx, `the URL cannot be used: ${exact.problem}`);
   const keys = prefixDigests(given.url);
-  if ('problem' in keys) return urlProblem(ctx, keys.problem);
-  const url: UrlQuery = { canonical: exact.url, scope: 'exact', candidates: keys.candidates };
+  if ('problem' in keys) return urlProblem(ctx, `the URL cannot be used: ${keys.problem}`);
+  const exact = keys.candidates[keys.candidates.length - 1]; // the URL itself, last
+  const url: UrlQuery = { canonical: exact.key, scope: 'exact', candidates: keys.candidates };
   return { ...rest, value: exact.digest, url };
 }
 

@@ -210,6 +210,31 @@ describe('url', () => {
     expect(m.body.errors[0]).toMatchObject({ path: 'hashes/0/url', message: expect.stringMatching(/scheme javascript is not accepted/) });
   });
 
+  it('a URL is at most 32 folders deep: 240 URLs of 4000 folders (1.9 MB) are one 400 naming the limit; 32 folders still share and match', async () => {
+    const hashes = Array.from({ length: 240 }, (_, n) => ({ type: 'url', url: `https://t${n}.me/${'a/'.repeat(4000)}` }));
+    const big = await match(hashes);
+    expect(big.status).toBe(400);
+    expect(big.body.code).toBe('invalid_request');
+    expect(big.body.detail).toBe('the URL cannot be used: path has 4001 slashes; at most 32 folders are accepted');
+    expect(big.body.errors).toHaveLength(240);
+    expect(big.body.errors[239]).toEqual({ path: 'hashes/239/url', message: big.body.detail });
+
+    const folder = `https://deep.example/${'f/'.repeat(31)}`; // 32 slashes: the most a URL may have
+    const s = await share([{ type: 'url', url: folder, scope: 'prefix', labels: ['recruitment'] }]);
+    expect(s.status).toBe(201);
+    const shared = (await s.json()).items[0];
+    const atLimit = await match([{ type: 'url', url: `${folder}post-1?x=/y` }]);
+    expect(atLimit.status).toBe(200);
+    expect(atLimit.body.results[0].matches).toMatchObject([{ id: shared.id, url: { scope: 'prefix' } }]);
+
+    const tooDeep = await share([{ type: 'url', url: `${folder}g/`, labels: ['recruitment'] }]);
+    expect(tooDeep.status).toBe(400);
+    expect((await tooDeep.json()).errors[0]).toEqual({
+      path: 'items/0/url',
+      message: 'the URL cannot be used: path has 33 slashes; at most 32 folders are accepted',
+    });
+  });
+
   it('the feed and the audit log carry url and tlsh hashes by value, never the URL', async () => {
     const res = await t.request('/v1/hashes?limit=1000', { headers: A });
     const entries = (await res.json()).entries as { hash: { type: string; value: string } }[];
