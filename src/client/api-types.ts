@@ -75,7 +75,7 @@ export interface paths {
         put?: never;
         /**
          * Get an access token (client credentials, private_key_jwt)
-         * @description OAuth 2.0 client credentials with a client assertion (RFC 7523): a JWT you sign with your own key, with `iss` = `sub` = your client id, `aud` = the node's issuer identifier (its public URL) or this URL under it, `exp` at most 5 minutes ahead and a fresh `jti`. Returns a 10-minute access token signed by the node.
+         * @description OAuth 2.0 client credentials with a client assertion (RFC 7523): a JWT you sign with your own key, with `iss` = `sub` = your client id, `aud` = the node's issuer identifier (its public URL) or this URL under it, `exp` at most 5 minutes ahead, `iat` (if given) not ahead of the node's clock by more than 60 s, and a fresh `jti` (a string of 1 to 256 characters). Each parameter at most once (RFC 6749 §3.2; a parameter sent empty counts as left out). Returns a 10-minute access token signed by the node.
          */
         post: operations["getToken"];
         delete?: never;
@@ -1709,7 +1709,7 @@ export interface operations {
                     client_assertion: string;
                     /** @description Optional; when sent, it must equal the assertion's `iss`. */
                     client_id?: string;
-                    /** @description Optional: a space-separated subset of your role's scopes. */
+                    /** @description Optional: a space-separated subset of your role's scopes. Left out, empty or only spaces: all of your role's scopes. */
                     scope?: string;
                 };
             };
