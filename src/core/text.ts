@@ -32,3 +32,37 @@ export function shown(v: unknown, max = 40): string {
   if (typeof v === 'object') return 'an object';
   return String(v);
 }
+
+/**
+ * Where bytes stop being UTF-8: the offset of the first byte of the first ill-formed sequence (the
+ * WHATWG decoder's rules: no overlong forms, no surrogates, nothing above U+10FFFF, nothing cut
+ * short), or -1 when they are all well-formed.
+ */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i];
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    let more: number;
+    let lower = 0x80;
+    let upper = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) more = 1;
+    else if (b >= 0xe0 && b <= 0xef) {
+      more = 2;
+      if (b === 0xe0) lower = 0xa0;
+      if (b === 0xed) upper = 0x9f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      more = 3;
+      if (b === 0xf0) lower = 0x90;
+      if (b === 0xf4) upper = 0x8f;
+    } else return i;
+    for (let k = 1; k <= more; k++) {
+      const next = bytes[i + k];
+      if (next === undefined || next < (k === 1 ? lower : 0x80) || next > (k === 1 ? upper : 0xbf)) return i;
+    }
+    i += more + 1;
+  }
+  return -1;
+}

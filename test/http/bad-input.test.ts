@@ -101,6 +101,38 @@ describe('malformed requests', () => {
     expect((await t.rt.deps.auth.listClients()).some((c) => c.name.startsWith('tab'))).toBe(false);
   });
 
+  it('a JSON body whose bytes are not UTF-8 -> 400 invalid_json naming the byte, nothing written (not U+FFFD stored)', async () => {
+    await t.as('partner', 'default-partner'); // registered (an audit entry) before counting
+    const before = await t.rt.deps.log.auditSize();
+    const value = 'c'.repeat(64);
+    const head = new TextEncoder().encode(`{"items":[{"type":"sha256","value":"${value}","labels":["recruitment"],"externalId":"`);
+    const raw = (tail: number[]) => new Uint8Array([...head, ...tail, ...new TextEncoder().encode('"}]}')]);
+    for (const bytes of [
+      [0xc3, 0x28, 0xff], // a lead byte without its continuation, then a byte never in UTF-8
+      [0xed, 0xa0, 0x80], // a surrogate written as UTF-8
+      [0xe2, 0x82], // cut short
+    ]) {
+      const res = await t.request('/v1/hashes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: raw(bytes) });
+      const body = await problem(res, 400, 'invalid_json');
+      expect(body).toMatchObject({
+        detail: `the request body is not valid JSON: it is not UTF-8 (byte ${head.length} starts no UTF-8 character)`,
+        errors: [{ path: 'body', message: `not UTF-8 at byte ${head.length}` }],
+      });
+    }
+    const matched = await (await t.request('/v1/match', json('POST', { hashes: [{ type: 'sha256', value }] }))).json();
+    expect(matched.results[0].matches).toEqual([]);
+    expect(await t.rt.deps.log.auditSize()).toBe(before);
+    // The same share in well-formed UTF-8 (é, and a character outside the BMP) goes through as sent.
+    const ok = await t.request('/v1/hashes', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: raw([0xc3, 0xa9, 0xf0, 0x9f, 0x98, 0x80]),
+    });
+    expect(ok.status).toBe(201);
+    const written = await t.rt.deps.log.auditEntries(before, await t.rt.deps.log.auditSize());
+    expect(written.map((e) => JSON.parse(e.entry).content)).toEqual([{ type: 'sha256', value, labels: ['recruitment'], externalId: 'é😀' }]);
+  });
+
   it('a batch over 1000 -> 400 batch_too_large', async () => {
     const hashes = Array.from({ length: 1001 }, (_, i) => ({ type: 'md5', value: i.toString(16).padStart(32, '0') }));
     await problem(await t.request('/v1/match', json('POST', { hashes })), 400, 'batch_too_large');
