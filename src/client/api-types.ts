@@ -179,7 +179,7 @@ export interface paths {
         put?: never;
         /**
          * Share hashes
-         * @description Shares hashes with labels. Sharing the same type and value again is idempotent; new labels replace your earlier ones. Hashes naming the `item` (SHA-256 and kind of the media) they were computed from form one item per piece of media, as a media share does. Images, videos, PDFs and texts go to POST /v1/hashes/media. A url item may carry the URL itself (and, to share a whole host or folder, a scope): only its SHA-256 is stored.
+         * @description Shares hashes with labels. Sharing the same type and value again is idempotent; new labels replace your earlier ones. Hashes naming the `item` (SHA-256 and kind of the media) they were computed from form one item per piece of media, as a media share does; an item keeps the kind it was first shared as (naming its media as another kind is 409, nothing shared). Images, videos, PDFs and texts go to POST /v1/hashes/media. A url item may carry the URL itself (and, to share a whole host or folder, a scope): only its SHA-256 is stored.
          */
         post: operations["shareHashes"];
         delete?: never;
@@ -2276,6 +2276,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Body larger than the node accepts for this operation (`maxBytes`). */
             413: {
                 headers: {
@@ -2397,6 +2406,15 @@ export interface operations {
             };
             /** @description Missing scope or suspended client. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

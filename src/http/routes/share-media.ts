@@ -64,7 +64,7 @@ const route = protectedRoute({
         },
       },
     },
-    ...problemResponses(422, 501),
+    ...problemResponses(409, 422, 501),
   },
 });
 
