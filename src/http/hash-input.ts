@@ -50,10 +50,13 @@ const tlshValue = () =>
   z
     .string()
     .regex(TLSH_FORM, {
-      error: (iss) =>
-        typeof iss.input === 'string'
-          ? `tlsh value must be a TLSH digest: T1 and 70 hex digits (the standard 128-bucket build), got ${iss.input.length} characters`
-          : undefined,
+      error: (iss) => {
+        if (typeof iss.input !== 'string') return undefined;
+        const digits = iss.input.replace(/^[Tt]1/, '');
+        return /[^0-9A-Fa-f]/.test(digits)
+          ? 'tlsh value must be a TLSH digest: T1 and 70 hex digits (0-9, A-F); it holds a character that is not hex'
+          : `tlsh value must be a TLSH digest: T1 and 70 hex digits (the standard 128-bucket build), got ${digits.length} hex digits`;
+      },
     })
     .transform((v) => canonicalTlsh(v) ?? v);
 

@@ -133,7 +133,19 @@ describe('text/plain', () => {
     expect((await tight.json()).results[0].matches.map((m: { value: string }) => m.value)).not.toContain(other);
     const bad = await share([{ type: 'tlsh', value: 'T1ABC', labels: ['recruitment'] }]);
     expect(bad.status).toBe(400);
-    expect((await bad.json()).errors[0]).toMatchObject({ path: 'items/0/value', message: expect.stringMatching(/TLSH digest/) });
+    expect((await bad.json()).errors[0]).toEqual({
+      path: 'items/0/value',
+      message: 'tlsh value must be a TLSH digest: T1 and 70 hex digits (the standard 128-bucket build), got 3 hex digits',
+    });
+    // The right length, but not hex: said so, not counted.
+    for (const value of [`T1${'G'.repeat(70)}`, `${'A'.repeat(69)}Z`]) {
+      const notHex = await share([{ type: 'tlsh', value, labels: ['recruitment'] }]);
+      expect(notHex.status).toBe(400);
+      expect((await notHex.json()).errors[0]).toEqual({
+        path: 'items/0/value',
+        message: 'tlsh value must be a TLSH digest: T1 and 70 hex digits (0-9, A-F); it holds a character that is not hex',
+      });
+    }
   });
 });
 
