@@ -178,8 +178,27 @@ describe('bad media', () => {
       415,
       'unsupported_media_type',
     );
-    expect(body.detail).toMatch(/not an image or video this node reads; send JPEG, PNG/);
+    expect(body.detail).toBe(
+      'the body is none of the media this node reads; send an image (JPEG, PNG, WebP, GIF, AVIF or TIFF), a video (MP4, MOV, 3GP, WebM, Matroska, AVI, FLV, ASF, MPEG-TS/PS or Ogg), a PDF, or a text declared text/plain',
+    );
     expect(body.detail).not.toMatch(SHARP_TEXT);
+  });
+
+  it('unknown bytes get the same 415 on every media route, naming the PDFs and texts each also takes', async () => {
+    const junk = new Uint8Array(4000).fill(0x5a);
+    const form = new FormData();
+    form.set('file', new Blob([junk], { type: 'application/octet-stream' }), 'x.bin');
+    form.set('labels', 'recruitment');
+    for (const res of [
+      await post(junk, 'image/png'),
+      await post(junk, 'video/mp4', '/v1/match/media'),
+      await t.request('/v1/hashes/media', { method: 'POST', body: form }),
+    ]) {
+      const body = await problem(res, 415, 'unsupported_media_type');
+      expect(body.detail).toMatch(
+        /^the body is none of the media this node reads; send an image \(JPEG.*\), a video \(MP4.*\), a PDF, or a text declared text\/plain$/,
+      );
+    }
   });
 
   it('a non-image content type -> 415', async () => {
