@@ -201,6 +201,21 @@ describe('bad media', () => {
     }
   });
 
+  it('sharing from a raw body (no form, so no labels) -> 415 saying the route takes multipart/form-data with file and labels; nothing shared', async () => {
+    const before = (await (await t.request('/v1/hashes')).json()).entries.length;
+    const body = await problem(await post(await noiseImage('png'), 'image/png', '/v1/hashes/media'), 415, 'unsupported_media_type');
+    expect(body).toMatchObject({
+      detail:
+        'POST /v1/hashes/media takes multipart/form-data with "file" (the image, video, PDF or text) and "labels" (one field per label, or comma-separated); this request has Content-Type "image/png" (a raw body carries no labels; to hash media without sharing it, send it to POST /v1/hash)',
+      accepts: ['multipart/form-data'],
+    });
+    const json = await problem(await post('{}', 'application/json', '/v1/hashes/media'), 415, 'unsupported_media_type');
+    expect(json.detail).toMatch(
+      /^POST \/v1\/hashes\/media takes multipart\/form-data with "file" .*; this request has Content-Type "application\/json"; hashes sent as JSON go to POST \/v1\/hashes$/,
+    );
+    expect((await (await t.request('/v1/hashes')).json()).entries).toHaveLength(before);
+  });
+
   it('a non-image content type -> 415', async () => {
     await problem(await post(await noiseImage('png'), 'application/octet-stream'), 415, 'unsupported_media_type');
   });
