@@ -202,6 +202,11 @@ describe('url', () => {
       [{ type: 'url', url: 'ftp://example.org/x', labels: ['recruitment'] }, 'items/0/url', /scheme ftp is not accepted/],
       [{ type: 'url', url: 'https://a..b/', labels: ['recruitment'] }, 'items/0/url', /empty label/],
       [{ type: 'url', url: 'https://example.org:99999/', labels: ['recruitment'] }, 'items/0/url', /port 99999 is out of range/],
+      [
+        { type: 'url', url: 'http://[::1', labels: ['recruitment'] },
+        'items/0/url',
+        /^the URL cannot be used: host is malformed \(an IPv6 address without its closing \]\)$/,
+      ],
       [{ type: 'url', url: 'https://example.org/', value: 'ab'.repeat(32), labels: ['recruitment'] }, 'items/0/value', /not both/],
       [{ type: 'url', value: 'ab'.repeat(32), scope: 'host', labels: ['recruitment'] }, 'items/0/scope', /needs the url itself/],
       // A member another type does not take is ignored (decisions.md): a pdq item needs its value.

@@ -142,6 +142,8 @@ export const REFUSED: [string, string, string | RegExp][] = [
   ['forbidden host character', 'http://exa<mple.org/', 'host is not a valid domain name or IP address'],
   ['bad percent escape in host', 'http://%zz.example/', 'host is not a valid domain name or IP address'],
   ['port not a number', 'https://example.org:8o/', 'port is not a number'],
+  ['unclosed IPv6 bracket', 'http://[::1', 'host is malformed (an IPv6 address without its closing ])'],
+  ['unclosed IPv6 bracket before a port and path', 'http://[::1:8080/a', 'host is malformed (an IPv6 address without its closing ])'],
   ['port out of range', 'https://example.org:65536/', 'port 65536 is out of range (0 to 65535)'],
   ['port huge', 'https://example.org:99999999999999/', 'port 9999999999… is out of range (0 to 65535)'],
   ['too long', 'https://example.org/' + 'a'.repeat(URL_MAX_LENGTH), `URL longer than ${URL_MAX_LENGTH} characters`],

@@ -113,6 +113,8 @@ function checkAuthority(rest: string): string | null {
   const authority = /^[/\\]*([^/\\?#]*)/.exec(rest)![1];
   const hostPort = authority.slice(authority.lastIndexOf('@') + 1);
   const bracket = hostPort.startsWith('[') ? hostPort.indexOf(']') : -1;
+  // Else its colons would be read as a port's.
+  if (hostPort.startsWith('[') && bracket < 0) return 'host is malformed (an IPv6 address without its closing ])';
   const colon = hostPort.indexOf(':', bracket + 1);
   const host = colon < 0 ? hostPort : hostPort.slice(0, colon);
   const port = colon < 0 ? '' : hostPort.slice(colon + 1);
