@@ -1168,7 +1168,7 @@ export interface components {
                 type: "pdq";
                 /** @description PDQ, 64 hex digits (256 bits). */
                 value: string;
-                /** @description At least one label from GET /v1/labels. */
+                /** @description 1 to 9 labels from GET /v1/labels. */
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
@@ -1182,7 +1182,7 @@ export interface components {
                 type: "blockhash";
                 /** @description blockhash (16x16, method 2), 64 hex digits (256 bits). */
                 value: string;
-                /** @description At least one label from GET /v1/labels. */
+                /** @description 1 to 9 labels from GET /v1/labels. */
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
@@ -1194,7 +1194,7 @@ export interface components {
                 type: "md5";
                 /** @description MD5 of the file, 32 hex digits. */
                 value: string;
-                /** @description At least one label from GET /v1/labels. */
+                /** @description 1 to 9 labels from GET /v1/labels. */
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
@@ -1206,7 +1206,7 @@ export interface components {
                 type: "sha256";
                 /** @description SHA-256 of the file, 64 hex digits. */
                 value: string;
-                /** @description At least one label from GET /v1/labels. */
+                /** @description 1 to 9 labels from GET /v1/labels. */
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
@@ -1220,7 +1220,7 @@ export interface components {
                 value?: string;
                 /** @description The frames of the video (npm run client -- hash VIDEO prints them). */
                 frames: components["schemas"]["VideoFrame"][];
-                /** @description At least one label from GET /v1/labels. */
+                /** @description 1 to 9 labels from GET /v1/labels. */
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
@@ -1234,7 +1234,7 @@ export interface components {
                 value?: string;
                 /** @description The pages of the PDF (npm run client -- hash FILE.pdf prints them). */
                 pages: components["schemas"]["PdfPage"][];
-                /** @description At least one label from GET /v1/labels. */
+                /** @description 1 to 9 labels from GET /v1/labels. */
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
@@ -1246,7 +1246,7 @@ export interface components {
                 type: "tlsh";
                 /** @description TLSH of a text after normalisation (npm run client -- hash FILE.txt prints it): T1 and 70 hex digits, as the reference prints it (T1 may be left out, either case); compared by TLSH distance. */
                 value: string;
-                /** @description At least one label from GET /v1/labels. */
+                /** @description 1 to 9 labels from GET /v1/labels. */
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
@@ -1268,7 +1268,7 @@ export interface components {
                  * @enum {string}
                  */
                 scope?: "exact" | "host" | "prefix";
-                /** @description At least one label from GET /v1/labels. */
+                /** @description 1 to 9 labels from GET /v1/labels. */
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;

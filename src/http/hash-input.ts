@@ -21,6 +21,7 @@ import type { ServiceDeps } from '../services/deps';
 import type { UrlQuery, UrlScope } from '../services/hashing';
 import { hexOf, plainText, wholeNumber } from './input';
 import { BATCH_TOO_LARGE } from './validation';
+import { shown } from '../core/text';
 
 /** The limits the request schemas hold, from the node's configuration. */
 export interface InputLimits {
@@ -259,7 +260,7 @@ const unknownType = (iss: { code: string; input?: unknown }) => {
   if (iss.code !== 'invalid_union') return undefined;
   const type = typeof iss.input === 'object' && iss.input !== null && 'type' in iss.input ? iss.input.type : undefined;
   const expected = `expected one of ${HASH_TYPES.join(', ')}`;
-  return type === undefined ? `a hash needs a type: ${expected}` : `unknown hash type ${JSON.stringify(type)}; ${expected}`;
+  return type === undefined ? `a hash needs a type: ${expected}` : `unknown hash type ${shown(type)}; ${expected}`;
 };
 
 /** A hash to match: one of each type, told apart by `type`. */
@@ -284,7 +285,7 @@ export const MediaItemSchema = z
   .object({
     sha256: z.string().regex(/^[0-9a-f]{64}$/, 'item.sha256 must be the SHA-256 of the media, 64 lowercase hex digits'),
     kind: z.enum(ITEM_KINDS, {
-      error: (iss) => (iss.input === undefined ? undefined : `item.kind must be one of ${ITEM_KINDS.join(', ')}, got ${JSON.stringify(iss.input)}`),
+      error: (iss) => (iss.input === undefined ? undefined : `item.kind must be one of ${ITEM_KINDS.join(', ')}, got ${shown(iss.input)}`),
     }),
   })
   .openapi('MediaItem', {
@@ -302,7 +303,7 @@ export const VariantSchema = z
 /** A hash to share: as a match item, with its labels and the member's own reference. */
 const shareItem = (limits: InputLimits) => {
   const extra = {
-    labels: LabelsSchema.openapi({ description: 'At least one label from GET /v1/labels.' }),
+    labels: LabelsSchema.openapi({ description: `1 to ${LABELS.length} labels from GET /v1/labels.` }),
     externalId: ExternalIdSchema.optional(),
     item: MediaItemSchema.optional(),
     variant: VariantSchema.optional(),
@@ -384,12 +385,16 @@ const batch = <T extends z.ZodType>(item: T, max: number, what: string) =>
 export const LabelIdSchema = z
   .enum(
     LABELS.map((l) => l.id),
-    { error: (iss) => (iss.input === undefined ? undefined : `unknown label ${JSON.stringify(iss.input)}; see GET /v1/labels`) },
+    { error: (iss) => (iss.input === undefined ? undefined : `unknown label ${shown(iss.input)}; see GET /v1/labels`) },
   )
   .openapi({ example: 'attack-footage' });
 
 /** 1 or more labels from the vocabulary. */
-export const LabelsSchema = z.array(LabelIdSchema).min(1, 'give at least one label (GET /v1/labels lists them)');
+export const LabelsSchema = z
+  .array(LabelIdSchema)
+  .min(1, 'give at least one label (GET /v1/labels lists them)')
+  // A longer list repeats one (and each label sent would be a problem of its own, echoed back).
+  .max(LABELS.length, `give at most ${LABELS.length} labels, each once (GET /v1/labels lists them)`);
 
 export const ExternalIdSchema = plainText(200, 'externalId').openapi({ description: 'Your own reference for this item (e.g. a case id).' });
 

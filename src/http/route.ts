@@ -15,7 +15,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Scope } from '../core/auth';
 import { DomainError } from '../core/errors';
-import { firstInvalidUtf8 } from '../core/text';
+import { firstInvalidUtf8, shown } from '../core/text';
 import { requireScope } from './auth';
 import type { AppEnv } from './env';
 import { problemResponses, type ProblemStatus } from './schemas';
@@ -96,7 +96,7 @@ function requireJson(method: string, path: string, mediaRoute: string | undefine
   return async (c, next) => {
     const type = c.req.header('content-type');
     if (type !== undefined && JSON_TYPE.test(type)) return next();
-    const got = type === undefined ? 'no Content-Type' : `Content-Type ${type}`;
+    const got = type === undefined ? 'no Content-Type' : `Content-Type ${shown(type)}`;
     const media = mediaRoute ? `; an image, video, PDF or text goes to ${method.toUpperCase()} ${mediaRoute}` : '';
     throw new DomainError(
       'unsupported_media_type',
