@@ -7,6 +7,7 @@
  */
 import type { Principal } from '../core/auth';
 import { DomainError, type FieldProblem } from '../core/errors';
+import { shown } from '../core/text';
 import { THRESHOLDS, type HashType } from '../core/hashes';
 import type { PdfPageHash } from '../core/document';
 import { itemId, WHOLE, type ItemKind } from '../core/items';
@@ -245,7 +246,7 @@ export interface RetractResult {
 
 export async function retractHash(deps: ServiceDeps, who: Principal, id: string): Promise<RetractResult> {
   const h = await deps.hashes.getById(id);
-  if (!h) throw new DomainError('not_found', `no hash with id ${id}`);
+  if (!h) throw new DomainError('not_found', `no hash with id ${shown(id)}`);
   const isAdmin = who.role === 'admin';
   // Contributions are never deleted, so whether the caller ever shared it is settled by this read.
   if (!isAdmin && !h.contributions.some((c) => c.contributor === who.clientId)) throw new DomainError('forbidden', 'you can only retract hashes you shared');
@@ -269,7 +270,7 @@ export interface FeedbackResult {
 
 export async function giveFeedback(deps: ServiceDeps, who: Principal, id: string, verdict: Verdict, reason: string | null): Promise<FeedbackResult> {
   const h = await deps.hashes.getById(id);
-  if (!h) throw new DomainError('not_found', `no hash with id ${id}`);
+  if (!h) throw new DomainError('not_found', `no hash with id ${shown(id)}`);
   const r = await deps.ledger.feedback({ at: deps.now(), member: who.clientId, hashId: id, verdict, reason });
   if (r.outcome === 'retracted') throw new DomainError('conflict', `hash ${id} has been retracted; feedback is taken on active hashes only`);
   await deps.follower.catchUp(r.lastChange);

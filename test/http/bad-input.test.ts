@@ -159,6 +159,18 @@ describe('malformed requests', () => {
     await problem(await t.request('/v1/hashes?cursor=not-a-cursor'), 400, 'invalid_request');
   });
 
+  it('an id that names nothing is quoted in the 404 with its control characters escaped, cut at 40 characters', async () => {
+    const id = `a\u0000b\u001b[2J${'c'.repeat(90)}`;
+    const path = encodeURIComponent(id);
+    const said = `no hash with id "a\\u0000b\\u001b[2J${'c'.repeat(33)}…"`;
+    expect((await problem(await t.request(`/v1/hashes/${path}`, { method: 'DELETE' }), 404, 'not_found')).detail).toBe(said);
+    expect((await problem(await t.request(`/v1/hashes/${path}/feedback`, json('POST', { verdict: 'confirm' })), 404, 'not_found')).detail).toBe(said);
+    const admin = await t.as('admin', 'ids-admin');
+    expect((await problem(await t.request(`/v1/admin/clients/${path}`, { headers: admin }), 404, 'not_found')).detail).toBe(
+      `no client with id "a\\u0000b\\u001b[2J${'c'.repeat(33)}…"`,
+    );
+  });
+
   it('an unknown route -> 404 problem', async () => {
     await problem(await t.request('/v1/nothing-here'), 404, 'not_found');
   });
