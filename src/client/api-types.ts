@@ -75,7 +75,7 @@ export interface paths {
         put?: never;
         /**
          * Get an access token (client credentials, private_key_jwt)
-         * @description OAuth 2.0 client credentials with a client assertion (RFC 7523): a JWT you sign with your own key, with `iss` = `sub` = your client id, `aud` = the node's issuer identifier (its public URL) or this URL under it, `exp` at most 5 minutes ahead and a fresh `jti`. Returns a 10-minute access token signed by the node.
+         * @description OAuth 2.0 client credentials with a client assertion (RFC 7523): a JWT you sign with your own key, with `iss` = `sub` = your client id, `aud` = the node's issuer identifier (its public URL) or this URL under it, `exp` at most 5 minutes ahead, `iat` (if given) not ahead of the node's clock by more than 60 s, and a fresh `jti` (a string of 1 to 256 characters). Each parameter at most once (RFC 6749 §3.2; a parameter sent empty counts as left out). Returns a 10-minute access token signed by the node.
          */
         post: operations["getToken"];
         delete?: never;
@@ -179,7 +179,7 @@ export interface paths {
         put?: never;
         /**
          * Share hashes
-         * @description Shares hashes with labels. Sharing the same type and value again is idempotent; new labels replace your earlier ones. Hashes naming the `item` (SHA-256 and kind of the media) they were computed from form one item per piece of media, as a media share does. Images, videos, PDFs and texts go to POST /v1/hashes/media. A url item may carry the URL itself (and, to share a whole host or folder, a scope): only its SHA-256 is stored.
+         * @description Shares hashes with labels. Sharing the same type and value again is idempotent; new labels replace your earlier ones. Hashes naming the `item` (SHA-256 and kind of the media) they were computed from form one item per piece of media, as a media share does; an item keeps the kind it was first shared as (naming its media as another kind is 409, nothing shared). Images, videos, PDFs and texts go to POST /v1/hashes/media. A url item may carry the URL itself (and, to share a whole host or folder, a scope): only its SHA-256 is stored.
          */
         post: operations["shareHashes"];
         delete?: never;
@@ -1103,7 +1103,7 @@ export interface components {
                 /** @description The SHA-256 of the canonical URL, or of a host or folder key; or leave it out and send the URL itself as `url`. */
                 value?: string;
                 /**
-                 * @description The URL itself, instead of value: the node canonicalises it (scheme and host lower-cased, default port, IDN, fragment and tracking parameters dropped, escapes normalised) and keeps only its SHA-256.
+                 * @description The URL itself, instead of value: the node canonicalises it (scheme and host lower-cased, default port, IDN, fragment and tracking parameters dropped, escapes normalised) and keeps only its SHA-256. At most 8192 characters, as sent and once percent-encoded, and at most 32 folders (slashes in its path); longer or deeper is 400.
                  * @example https://example.org/channel/abc?utm_source=x
                  */
                 url?: string;
@@ -1168,7 +1168,7 @@ export interface components {
                 type: "pdq";
                 /** @description PDQ, 64 hex digits (256 bits). */
                 value: string;
-                /** @description At least one label from GET /v1/labels. */
+                /** @description 1 to 9 labels from GET /v1/labels. */
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
@@ -1182,7 +1182,7 @@ export interface components {
                 type: "blockhash";
                 /** @description blockhash (16x16, method 2), 64 hex digits (256 bits). */
                 value: string;
-                /** @description At least one label from GET /v1/labels. */
+                /** @description 1 to 9 labels from GET /v1/labels. */
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
@@ -1194,7 +1194,7 @@ export interface components {
                 type: "md5";
                 /** @description MD5 of the file, 32 hex digits. */
                 value: string;
-                /** @description At least one label from GET /v1/labels. */
+                /** @description 1 to 9 labels from GET /v1/labels. */
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
@@ -1206,7 +1206,7 @@ export interface components {
                 type: "sha256";
                 /** @description SHA-256 of the file, 64 hex digits. */
                 value: string;
-                /** @description At least one label from GET /v1/labels. */
+                /** @description 1 to 9 labels from GET /v1/labels. */
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
@@ -1220,7 +1220,7 @@ export interface components {
                 value?: string;
                 /** @description The frames of the video (npm run client -- hash VIDEO prints them). */
                 frames: components["schemas"]["VideoFrame"][];
-                /** @description At least one label from GET /v1/labels. */
+                /** @description 1 to 9 labels from GET /v1/labels. */
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
@@ -1234,7 +1234,7 @@ export interface components {
                 value?: string;
                 /** @description The pages of the PDF (npm run client -- hash FILE.pdf prints them). */
                 pages: components["schemas"]["PdfPage"][];
-                /** @description At least one label from GET /v1/labels. */
+                /** @description 1 to 9 labels from GET /v1/labels. */
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
@@ -1246,7 +1246,7 @@ export interface components {
                 type: "tlsh";
                 /** @description TLSH of a text after normalisation (npm run client -- hash FILE.txt prints it): T1 and 70 hex digits, as the reference prints it (T1 may be left out, either case); compared by TLSH distance. */
                 value: string;
-                /** @description At least one label from GET /v1/labels. */
+                /** @description 1 to 9 labels from GET /v1/labels. */
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
@@ -1259,7 +1259,7 @@ export interface components {
                 /** @description The SHA-256 of the canonical URL, or of a host or folder key; or leave it out and send the URL itself as `url`. */
                 value?: string;
                 /**
-                 * @description The URL itself, instead of value: the node canonicalises it (scheme and host lower-cased, default port, IDN, fragment and tracking parameters dropped, escapes normalised) and keeps only its SHA-256.
+                 * @description The URL itself, instead of value: the node canonicalises it (scheme and host lower-cased, default port, IDN, fragment and tracking parameters dropped, escapes normalised) and keeps only its SHA-256. At most 8192 characters, as sent and once percent-encoded, and at most 32 folders (slashes in its path); longer or deeper is 400.
                  * @example https://example.org/channel/abc?utm_source=x
                  */
                 url?: string;
@@ -1268,7 +1268,7 @@ export interface components {
                  * @enum {string}
                  */
                 scope?: "exact" | "host" | "prefix";
-                /** @description At least one label from GET /v1/labels. */
+                /** @description 1 to 9 labels from GET /v1/labels. */
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
@@ -1709,7 +1709,7 @@ export interface operations {
                     client_assertion: string;
                     /** @description Optional; when sent, it must equal the assertion's `iss`. */
                     client_id?: string;
-                    /** @description Optional: a space-separated subset of your role's scopes. */
+                    /** @description Optional: a space-separated subset of your role's scopes. Left out, empty or only spaces: all of your role's scopes. */
                     scope?: string;
                 };
             };
@@ -2276,6 +2276,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Body larger than the node accepts for this operation (`maxBytes`). */
             413: {
                 headers: {
@@ -2397,6 +2406,15 @@ export interface operations {
             };
             /** @description Missing scope or suspended client. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

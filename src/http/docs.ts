@@ -8,6 +8,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { DomainError } from '../core/errors';
+import { shown } from '../core/text';
 import type { AppEnv } from './env';
 import { renderProblem } from './problem';
 
@@ -109,7 +110,7 @@ export function register(app: OpenAPIHono<AppEnv>) {
     const name = c.req.param('name');
     const docs = c.var.deps.docs;
     const asset = docs && isDocsFile(name) ? await docs.get(name) : null;
-    if (!asset || !isDocsFile(name)) return renderProblem(c, new DomainError('not_found', `no file ${name} under /docs/assets`));
+    if (!asset || !isDocsFile(name)) return renderProblem(c, new DomainError('not_found', `no file ${shown(name)} under /docs/assets`));
     const gzip = /\bgzip\b/.test(c.req.header('accept-encoding') ?? '') ? asset.gzip : undefined;
     return c.body(gzip ?? asset.body, 200, {
       ...HEADERS,

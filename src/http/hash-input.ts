@@ -15,12 +15,13 @@ import { MAX_PDF_PAGE, PDF_RENDER_DPI, pdfDigest, type PdfPageHash } from '../co
 import { HASH_SPECS, HASH_TYPES, LABELS, SINGLE_HASH_TYPES, THRESHOLDS, type HashType, type SingleHashType } from '../core/hashes';
 import { ITEM_KINDS, VARIANT_PATTERN } from '../core/items';
 import { canonicalTlsh } from '../core/tlsh';
-import { hashUrl, hostKey, pathPrefixKey, prefixDigest, prefixDigests, URL_MAX_LENGTH } from '../core/url';
+import { hashUrl, hostKey, pathPrefixKey, prefixDigest, prefixDigests, URL_MAX_FOLDERS, URL_MAX_LENGTH } from '../core/url';
 import { MAX_FRAME_INDEX, MAX_FRAME_TIMESTAMP, vpdqDigest, type VideoFrameHash } from '../core/video';
 import type { ServiceDeps } from '../services/deps';
 import type { UrlQuery, UrlScope } from '../services/hashing';
 import { hexOf, plainText, wholeNumber } from './input';
 import { BATCH_TOO_LARGE } from './validation';
+import { shown } from '../core/text';
 
 /** The limits the request schemas hold, from the node's configuration. */
 export interface InputLimits {
@@ -50,10 +51,13 @@ const tlshValue = () =>
   z
     .string()
     .regex(TLSH_FORM, {
-      error: (iss) =>
-        typeof iss.input === 'string'
-          ? `tlsh value must be a TLSH digest: T1 and 70 hex digits (the standard 128-bucket build), got ${iss.input.length} characters`
-          : undefined,
+      error: (iss) => {
+        if (typeof iss.input !== 'string') return undefined;
+        const digits = iss.input.replace(/^[Tt]1/, '');
+        return /[^0-9A-Fa-f]/.test(digits)
+          ? 'tlsh value must be a TLSH digest: T1 and 70 hex digits (0-9, A-F); it holds a character that is not hex'
+          : `tlsh value must be a TLSH digest: T1 and 70 hex digits (the standard 128-bucket build), got ${digits.length} hex digits`;
+      },
     })
     .transform((v) => canonicalTlsh(v) ?? v);
 
@@ -192,11 +196,14 @@ const urlFields = {
   value: hashValue('url')
     .optional()
     .openapi({ description: 'The SHA-256 of the canonical URL, or of a host or folder key; or leave it out and send the URL itself as `url`.' }),
-  url: z.string().max(URL_MAX_LENGTH, `a URL must be at most ${URL_MAX_LENGTH} characters`).optional().openapi({
-    description:
-      'The URL itself, instead of value: the node canonicalises it (scheme and host lower-cased, default port, IDN, fragment and tracking parameters dropped, escapes normalised) and keeps only its SHA-256.',
-    example: 'https://example.org/channel/abc?utm_source=x',
-  }),
+  url: z
+    .string()
+    .max(URL_MAX_LENGTH, `a URL must be at most ${URL_MAX_LENGTH} characters`)
+    .optional()
+    .openapi({
+      description: `The URL itself, instead of value: the node canonicalises it (scheme and host lower-cased, default port, IDN, fragment and tracking parameters dropped, escapes normalised) and keeps only its SHA-256. At most ${URL_MAX_LENGTH} characters, as sent and once percent-encoded, and at most ${URL_MAX_FOLDERS} folders (slashes in its path); longer or deeper is 400.`,
+      example: 'https://example.org/channel/abc?utm_source=x',
+    }),
 };
 
 /** The url or the value, not both and not neither; a URL that cannot be canonicalised says why. */
@@ -217,11 +224,10 @@ function urlToMatch<T extends { value?: string; url?: string }>(it: T, ctx: z.Re
   const given = urlOrValue(it, ctx);
   if (!given) return z.NEVER;
   if ('value' in given) return { ...rest, value: given.value };
-  const exact = hashUrl(given.url);
-  if ('problem' in exact) return urlProblem(ctx, `the URL cannot be used: ${exact.problem}`);
   const keys = prefixDigests(given.url);
-  if ('problem' in keys) return urlProblem(ctx, keys.problem);
-  const url: UrlQuery = { canonical: exact.url, scope: 'exact', candidates: keys.candidates };
+  if ('problem' in keys) return urlProblem(ctx, `the URL cannot be used: ${keys.problem}`);
+  const exact = keys.candidates[keys.candidates.length - 1]; // the URL itself, last
+  const url: UrlQuery = { canonical: exact.key, scope: 'exact', candidates: keys.candidates };
   return { ...rest, value: exact.digest, url };
 }
 
@@ -254,7 +260,7 @@ const unknownType = (iss: { code: string; input?: unknown }) => {
   if (iss.code !== 'invalid_union') return undefined;
   const type = typeof iss.input === 'object' && iss.input !== null && 'type' in iss.input ? iss.input.type : undefined;
   const expected = `expected one of ${HASH_TYPES.join(', ')}`;
-  return type === undefined ? `a hash needs a type: ${expected}` : `unknown hash type ${JSON.stringify(type)}; ${expected}`;
+  return type === undefined ? `a hash needs a type: ${expected}` : `unknown hash type ${shown(type)}; ${expected}`;
 };
 
 /** A hash to match: one of each type, told apart by `type`. */
@@ -279,7 +285,7 @@ export const MediaItemSchema = z
   .object({
     sha256: z.string().regex(/^[0-9a-f]{64}$/, 'item.sha256 must be the SHA-256 of the media, 64 lowercase hex digits'),
     kind: z.enum(ITEM_KINDS, {
-      error: (iss) => (iss.input === undefined ? undefined : `item.kind must be one of ${ITEM_KINDS.join(', ')}, got ${JSON.stringify(iss.input)}`),
+      error: (iss) => (iss.input === undefined ? undefined : `item.kind must be one of ${ITEM_KINDS.join(', ')}, got ${shown(iss.input)}`),
     }),
   })
   .openapi('MediaItem', {
@@ -297,7 +303,7 @@ export const VariantSchema = z
 /** A hash to share: as a match item, with its labels and the member's own reference. */
 const shareItem = (limits: InputLimits) => {
   const extra = {
-    labels: LabelsSchema.openapi({ description: 'At least one label from GET /v1/labels.' }),
+    labels: LabelsSchema.openapi({ description: `1 to ${LABELS.length} labels from GET /v1/labels.` }),
     externalId: ExternalIdSchema.optional(),
     item: MediaItemSchema.optional(),
     variant: VariantSchema.optional(),
@@ -379,12 +385,16 @@ const batch = <T extends z.ZodType>(item: T, max: number, what: string) =>
 export const LabelIdSchema = z
   .enum(
     LABELS.map((l) => l.id),
-    { error: (iss) => (iss.input === undefined ? undefined : `unknown label ${JSON.stringify(iss.input)}; see GET /v1/labels`) },
+    { error: (iss) => (iss.input === undefined ? undefined : `unknown label ${shown(iss.input)}; see GET /v1/labels`) },
   )
   .openapi({ example: 'attack-footage' });
 
 /** 1 or more labels from the vocabulary. */
-export const LabelsSchema = z.array(LabelIdSchema).min(1, 'give at least one label (GET /v1/labels lists them)');
+export const LabelsSchema = z
+  .array(LabelIdSchema)
+  .min(1, 'give at least one label (GET /v1/labels lists them)')
+  // A longer list repeats one (and each label sent would be a problem of its own, echoed back).
+  .max(LABELS.length, `give at most ${LABELS.length} labels, each once (GET /v1/labels lists them)`);
 
 export const ExternalIdSchema = plainText(200, 'externalId').openapi({ description: 'Your own reference for this item (e.g. a case id).' });
 

@@ -9,16 +9,36 @@
  */
 import type { Context } from 'hono';
 import { DomainError } from '../core/errors';
+import { shown } from '../core/text';
 import { mediaKind, type MediaKind } from '../services/hashing';
 import type { AppEnv } from './env';
 
-/** `fileFields`: the multipart fields the file may come in (HMA's compat lookup names its field after the content type). */
+/** The Content-Types a media route takes as a raw body (what it is is then told from its bytes). */
+const RAW_MEDIA = ['image/', 'video/', 'application/pdf', 'text/plain'];
+
+/**
+ * `fileFields`: the multipart fields the file may come in (HMA's compat lookup names its field after
+ * the content type). `form`: the route takes only a multipart form, whose fields this names (a raw
+ * body, which has no other fields, is refused saying so).
+ */
 export async function readMedia(
   c: Context<AppEnv>,
   fileFields: readonly string[] = ['file'],
+  opts: { form?: string } = {},
 ): Promise<{ bytes: Uint8Array; contentType: string; form?: Record<string, string | File | (string | File)[]> }> {
   const type = (c.req.header('content-type') ?? '').toLowerCase();
   let read: { bytes: Uint8Array; contentType: string; form?: Record<string, string | File | (string | File)[]> };
+  // JSON sent to a media route: the hashes themselves, which its JSON twin takes.
+  const json = /^application\/([\w.+-]+\+)?json\b/.test(type) && c.req.path.endsWith('/media');
+  const toJson = json ? `; hashes sent as JSON go to ${c.req.method} ${c.req.path.slice(0, -'/media'.length)}` : '';
+  if (opts.form && !type.startsWith('multipart/form-data')) {
+    const raw = RAW_MEDIA.some((t) => type.startsWith(t));
+    throw new DomainError(
+      'unsupported_media_type',
+      `${c.req.method} ${c.req.path} takes multipart/form-data with ${opts.form}; this request has ${type ? `Content-Type ${shown(type)}` : 'no Content-Type'}${raw ? ' (a raw body carries no labels; to hash media without sharing it, send it to POST /v1/hash)' : toJson}`,
+      { extra: { accepts: ['multipart/form-data'] } },
+    );
+  }
   if (type.startsWith('multipart/form-data')) {
     let form: Record<string, string | File | (string | File)[]>;
     try {
@@ -38,14 +58,12 @@ export async function readMedia(
       });
     }
     read = { bytes: new Uint8Array(await file.arrayBuffer()), contentType: file.type, form };
-  } else if (type.startsWith('image/') || type.startsWith('video/') || type.startsWith('application/pdf') || type.startsWith('text/plain')) {
+  } else if (RAW_MEDIA.some((t) => type.startsWith(t))) {
     read = { bytes: new Uint8Array(await c.req.arrayBuffer()), contentType: type };
   } else {
-    const json = /^application\/([\w.+-]+\+)?json\b/.test(type) && c.req.path.endsWith('/media');
-    const hint = json ? `; hashes sent as JSON go to ${c.req.method} ${c.req.path.slice(0, -'/media'.length)}` : '';
     throw new DomainError(
       'unsupported_media_type',
-      `send the media as Content-Type image/*, video/*, application/pdf, text/plain or multipart/form-data with a "file" field (got ${JSON.stringify(type.slice(0, 100) || 'none')})${hint}`,
+      `send the media as Content-Type image/*, video/*, application/pdf, text/plain or multipart/form-data with a ${fileFields.map((f) => `"${f}"`).join(' or ')} field (got ${shown(type || 'none')})${toJson}`,
     );
   }
   const { limits, video, documents } = c.var.deps;

@@ -15,6 +15,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Scope } from '../core/auth';
 import { DomainError } from '../core/errors';
+import { firstInvalidUtf8, shown } from '../core/text';
 import { requireScope } from './auth';
 import type { AppEnv } from './env';
 import { problemResponses, type ProblemStatus } from './schemas';
@@ -98,7 +99,7 @@ function requireJson(method: string, path: string, mediaRoute: string | undefine
   return async (c, next) => {
     const type = c.req.header('content-type');
     if (type !== undefined && JSON_TYPE.test(type)) return next();
-    const got = type === undefined ? 'no Content-Type' : `Content-Type ${type}`;
+    const got = type === undefined ? 'no Content-Type' : `Content-Type ${shown(type)}`;
     const media = mediaRoute ? `; an image, video, PDF or text goes to ${method.toUpperCase()} ${mediaRoute}` : '';
     throw new DomainError(
       'unsupported_media_type',
@@ -109,6 +110,30 @@ function requireJson(method: string, path: string, mediaRoute: string | undefine
     );
   };
 }
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A JSON body is UTF-8 (RFC 8259 §8.1) or it is refused: the platform's `Request.json()` puts U+FFFD
+ * in place of bytes that are not, and the replaced text would be stored (an externalId, a reason)
+ * as if the client had sent it. The text decoded here is where `c.req.json()` (the validator) reads.
+ */
+const utf8Body: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const bytes = new Uint8Array(await c.req.arrayBuffer());
+  let text: string;
+  try {
+    text = UTF8.decode(bytes);
+  } catch {
+    const at = firstInvalidUtf8(bytes);
+    throw new DomainError('invalid_json', `the request body is not valid JSON: it is not UTF-8 (byte ${at} starts no UTF-8 character)`, {
+      errors: [{ path: 'body', message: `not UTF-8 at byte ${at}` }],
+    });
+  }
+  // hono keeps each body read as its promise (request.js #cachedBody), though its type says string;
+  // without this, c.req.json() would decode the bytes again (without the check: already done).
+  (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(text);
+  return next();
+};
 
 /**
  * A body declared image/* takes its place among the image slots (services/deps.ts ImageSettings)
@@ -159,7 +184,7 @@ function define<P extends string, R extends Definition<P>>(route: R & RouteOptio
   const { body, mediaRoute, ...rest } = route;
   requestInNodeWords(rest.request);
   const own: MiddlewareHandler<AppEnv>[] = [limitBody(body), ...middleware];
-  if (body === 'json') own.push(requireJson(rest.method, rest.path, mediaRoute));
+  if (body === 'json') own.push(requireJson(rest.method, rest.path, mediaRoute), utf8Body);
   if (body === 'media') own.push(reserveImagePlace);
   return createRoute({
     ...rest,

@@ -7,22 +7,12 @@
  */
 import type { z } from '@hono/zod-openapi';
 import { DomainError, type FieldProblem } from '../core/errors';
+import { shown } from '../core/text';
 
 type RawIssue = z.core.$ZodRawIssue;
 
 /** `hashes/0/value`: the path as `errors[].path` shows it; the body itself is `body`. */
 export const pathOf = (path: readonly PropertyKey[] | undefined): string => (path?.length ? path.map(String).join('/') : 'body');
-
-/** A value as a message quotes it: strings in quotes, long ones cut, objects by kind. */
-function shown(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  if (v === null) return 'null';
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
-  if (typeof v === 'number') return Number.isNaN(v) ? 'not a number' : String(v);
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'object') return 'an object';
-  return String(v);
-}
 
 const EXPECTED: Record<string, string> = {
   string: 'a string',

@@ -2,6 +2,7 @@
 import { calculateJwkThumbprint, importJWK, type JWK } from 'jose';
 import { ROLE_SCOPES, type Role } from '../core/auth';
 import { DomainError } from '../core/errors';
+import { shown } from '../core/text';
 import { peerUrl } from '../core/federation';
 import type { AuthStore, ClientKeyRow, ClientRow, Ledger } from '../storage/types';
 import type { Follower } from './change-follower';
@@ -113,7 +114,7 @@ export async function createClient(deps: ClientDeps, actor: string, input: NewCl
 
 async function mustGet(deps: ClientDeps, id: string): Promise<ClientRow> {
   const c = await deps.auth.getClient(id);
-  if (!c) throw new DomainError('not_found', `no client with id ${id}`);
+  if (!c) throw new DomainError('not_found', `no client with id ${shown(id)}`);
   return c;
 }
 
@@ -127,7 +128,7 @@ export async function listClients(deps: ClientDeps): Promise<ClientView[]> {
 
 export async function setClientStatus(deps: ClientDeps, actor: string, id: string, status: 'active' | 'suspended'): Promise<ClientView> {
   const r = await deps.ledger.setClientStatus({ at: deps.now(), actor, clientId: id, status });
-  if (r.outcome === 'not_found') throw new DomainError('not_found', `no client with id ${id}`);
+  if (r.outcome === 'not_found') throw new DomainError('not_found', `no client with id ${shown(id)}`);
   if (r.outcome === 'last_admin') throw new DomainError('conflict', 'this is the last active admin; create another admin before suspending it');
   await deps.follower.catchUp(r.lastChange);
   return view(deps, await mustGet(deps, id));
@@ -155,7 +156,7 @@ export async function addClientKey(deps: ClientDeps, actor: string, id: string, 
 
 export async function revokeClientKey(deps: ClientDeps, actor: string, id: string, kid: string): Promise<ClientView> {
   const c = await mustGet(deps, id);
-  if (!(await deps.auth.clientKeys(id)).some((k) => k.kid === kid)) throw new DomainError('not_found', `client ${id} has no key ${kid}`);
+  if (!(await deps.auth.clientKeys(id)).some((k) => k.kid === kid)) throw new DomainError('not_found', `client ${shown(id)} has no key ${shown(kid, 64)}`);
   const r = await deps.ledger.revokeClientKey({ at: deps.now(), actor, clientId: id, kid });
   await deps.follower.catchUp(r.lastChange);
   return view(deps, c);

@@ -7,6 +7,7 @@
  */
 import type { Principal } from '../core/auth';
 import { DomainError, type FieldProblem } from '../core/errors';
+import { shown } from '../core/text';
 import { THRESHOLDS, type HashType } from '../core/hashes';
 import type { PdfPageHash } from '../core/document';
 import { itemId, WHOLE, type ItemKind } from '../core/items';
@@ -131,7 +132,7 @@ export async function shareHashes(
     );
   }
 
-  const committed = await deps.ledger.share({
+  const sharing = deps.ledger.share({
     at: deps.now(),
     contributor: who.clientId,
     ...(media.size ? { media: [...media.values()].map((m) => ({ id: m.id, sha256: m.sha256, kind: m.kind, labels: [...m.labels].sort() })) } : {}),
@@ -148,6 +149,10 @@ export async function shareHashes(
       ...(w.links?.size ? { links: [...w.links].map(([item, variant]) => ({ item, variant })) } : {}),
     })),
   });
+  // A share naming stored media as another kind fails in the ledger, whole: say which, and as what.
+  const committed = await sharing.catch(async (e: unknown) => {
+    throw (media.size > 0 && (await kindConflict(deps, items, e))) || e;
+  });
   await deps.follower.catchUp(committed.lastChange);
   deps.metrics.shared([...wanted.values()].map((w, i) => ({ type: w.type, outcome: committed.items[i].outcome })));
   const results = new Map(
@@ -163,6 +168,33 @@ export async function shareHashes(
   return { results: out, media: committed.media.map((m, i) => ({ id: m.id, sha256: [...media.values()][i].sha256, outcome: m.outcome })) };
 }
 
+/**
+ * Why a share's commit failed when it named stored media as another kind: the ledger refuses such a
+ * commit whole (storage/ledger/items.ts), as it does when another share of the same media with the
+ * other kind committed first, an instant before. Null when no named media is stored as another kind
+ * (the failure was something else).
+ */
+async function kindConflict(deps: ServiceDeps, items: readonly ShareItem[], cause: unknown): Promise<DomainError | null> {
+  // The first item naming each piece of media: one problem per piece of media, not per hash.
+  const first = new Map<string, { i: number; item: MediaItem }>();
+  items.forEach((it, i) => {
+    if (it.item && !first.has(itemId(deps.issuer, it.item.sha256))) first.set(itemId(deps.issuer, it.item.sha256), { i, item: it.item });
+  });
+  const stored = await deps.hashes.itemKinds([...first.keys()]);
+  const errors: FieldProblem[] = [...first].flatMap(([id, { i, item }]) => {
+    const kind = stored.get(id);
+    return kind && kind !== item.kind
+      ? [
+          {
+            path: `items/${i}/item/kind`,
+            message: `the media ${item.sha256} is stored as ${kind}; it cannot be shared as ${item.kind} (an item keeps the kind it was first shared as)`,
+          },
+        ]
+      : [];
+  });
+  return errors.length ? new DomainError('conflict', errors[0].message, { errors, cause }) : null;
+}
+
 /** Shares the hashes of one upload as one item, in one commit with the item and the member's share of it. */
 export async function shareMediaItem(
   deps: ServiceDeps,
@@ -176,7 +208,12 @@ export async function shareMediaItem(
     who,
     items.map((it) => ({ ...it, item: media })),
     opts,
-  );
+  ).catch((e: unknown) => {
+    // The upload names its media by its bytes: the problem is the file's, not of an items/i it never sent.
+    throw e instanceof DomainError && e.code === 'conflict'
+      ? new DomainError('conflict', e.message, { errors: [{ path: 'file', message: e.message }], cause: e })
+      : e;
+  });
   const [item] = r.media;
   if (!item) throw new Error('the ledger did not report the item of a media share');
   return { results: r.results.map(({ item: _, ...x }) => x), item };
@@ -209,7 +246,7 @@ export interface RetractResult {
 
 export async function retractHash(deps: ServiceDeps, who: Principal, id: string): Promise<RetractResult> {
   const h = await deps.hashes.getById(id);
-  if (!h) throw new DomainError('not_found', `no hash with id ${id}`);
+  if (!h) throw new DomainError('not_found', `no hash with id ${shown(id)}`);
   const isAdmin = who.role === 'admin';
   // Contributions are never deleted, so whether the caller ever shared it is settled by this read.
   if (!isAdmin && !h.contributions.some((c) => c.contributor === who.clientId)) throw new DomainError('forbidden', 'you can only retract hashes you shared');
@@ -233,7 +270,7 @@ export interface FeedbackResult {
 
 export async function giveFeedback(deps: ServiceDeps, who: Principal, id: string, verdict: Verdict, reason: string | null): Promise<FeedbackResult> {
   const h = await deps.hashes.getById(id);
-  if (!h) throw new DomainError('not_found', `no hash with id ${id}`);
+  if (!h) throw new DomainError('not_found', `no hash with id ${shown(id)}`);
   const r = await deps.ledger.feedback({ at: deps.now(), member: who.clientId, hashId: id, verdict, reason });
   if (r.outcome === 'retracted') throw new DomainError('conflict', `hash ${id} has been retracted; feedback is taken on active hashes only`);
   await deps.follower.catchUp(r.lastChange);

@@ -10,6 +10,7 @@
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, importJWK, type JWTPayload } from 'jose';
 import { ROLE_SCOPES, type Principal } from '../core/auth';
 import { DomainError, messageOf } from '../core/errors';
+import { shown } from '../core/text';
 import type { AuthStore, ClientKeyRow, ClientRow, Ledger } from '../storage/types';
 import type { RemoteJwks } from './federation';
 import type { Keyring } from './keyring';
@@ -18,6 +19,10 @@ import { jwkOf, NODE_ALG } from './keyring';
 export const ACCESS_TOKEN_TTL_S = 600;
 const ASSERTION_MAX_LIFETIME_S = 300;
 export const CLOCK_SKEW_S = 60;
+/** Longest `jti` an assertion may carry: a UUID is 36 characters; the id is kept until the assertion expires. */
+export const JTI_MAX_LENGTH = 256;
+/** Longest client text (a kid, a scope, a grant type) a token error quotes; longer is cut with an ellipsis. */
+const ECHO_MAX = 64;
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 export const TOKEN_PATH = '/v1/oauth/token';
 
@@ -56,6 +61,25 @@ export interface TokenRequest {
   /** Optional (RFC 7521 §4.2); when sent, it must name the client the assertion names. */
   client_id?: string;
   scope?: string;
+}
+
+/** The parameters of a token request (RFC 6749 §3.2): each at most once, a value sent empty as if left out. */
+export function tokenRequestOf(form: Record<string, unknown>): TokenRequest {
+  for (const [name, value] of Object.entries(form)) {
+    if (Array.isArray(value))
+      throw new OAuthError('invalid_request', `parameter ${shown(name, ECHO_MAX)} is sent ${value.length} times; send each parameter once (RFC 6749 §3.2)`);
+  }
+  const field = (k: string) => {
+    const v = form[k];
+    return typeof v === 'string' && v !== '' ? v : undefined;
+  };
+  return {
+    grant_type: field('grant_type'),
+    client_assertion_type: field('client_assertion_type'),
+    client_assertion: field('client_assertion'),
+    client_id: field('client_id'),
+    scope: field('scope'),
+  };
 }
 
 export interface TokenResponse {
@@ -112,7 +136,7 @@ export function parseAudienceList(text: string): string[] | { problem: string } 
 export async function issueAccessToken(deps: TokenDeps, req: TokenRequest): Promise<TokenResponse> {
   if (!req.grant_type) throw new OAuthError('invalid_request', 'grant_type is missing; use client_credentials');
   if (req.grant_type !== 'client_credentials')
-    throw new OAuthError('unsupported_grant_type', `grant_type ${req.grant_type} is not supported; use client_credentials`);
+    throw new OAuthError('unsupported_grant_type', `grant_type ${shown(req.grant_type, ECHO_MAX)} is not supported; use client_credentials`);
   if (req.client_assertion_type !== ASSERTION_TYPE) throw new OAuthError('invalid_request', `client_assertion_type must be ${ASSERTION_TYPE}`);
   const assertion = req.client_assertion;
   if (!assertion) throw new OAuthError('invalid_request', 'client_assertion is missing');
@@ -126,14 +150,24 @@ export async function issueAccessToken(deps: TokenDeps, req: TokenRequest): Prom
     throw new OAuthError('invalid_client', 'client_assertion is not a JWT');
   }
   if (typeof header.alg !== 'string' || !CLIENT_ALGS.some((a) => a === header.alg)) {
-    throw new OAuthError('invalid_client', `assertion alg ${JSON.stringify(header.alg)} is not accepted; sign with EdDSA (Ed25519) or ES256`);
+    throw new OAuthError('invalid_client', `assertion alg ${shown(header.alg, ECHO_MAX)} is not accepted; sign with EdDSA (Ed25519) or ES256`);
   }
+  if (header.kid !== undefined && typeof header.kid !== 'string')
+    throw new OAuthError('invalid_client', `the assertion's kid must be a string (the id of one of your keys), got ${shown(header.kid)}`);
+  // A number 5 and a string "5" are two ids to the sender; kept as text they would be one.
+  if (typeof claims.jti !== 'string' || claims.jti.length === 0 || claims.jti.length > JTI_MAX_LENGTH)
+    throw new OAuthError(
+      'invalid_client',
+      claims.jti === undefined
+        ? 'the assertion has no jti; give each assertion a fresh unique id (a UUID)'
+        : `the assertion's jti must be a string of 1 to ${JTI_MAX_LENGTH} characters (a UUID), got ${typeof claims.jti === 'string' ? `${claims.jti.length} characters` : shown(claims.jti)}`,
+    );
   const clientId = claims.iss;
   if (typeof clientId !== 'string' || claims.sub !== clientId) throw new OAuthError('invalid_client', 'assertion iss and sub must both be your client id');
   if (req.client_id !== undefined && req.client_id !== clientId) {
     throw new OAuthError(
       'invalid_client',
-      `client_id ${JSON.stringify(req.client_id)} does not match the client assertion's iss ${JSON.stringify(clientId)}; send your own client id in both, or leave client_id out`,
+      `client_id ${shown(req.client_id, ECHO_MAX)} does not match the client assertion's iss ${shown(clientId, ECHO_MAX)}; send your own client id in both, or leave client_id out`,
     );
   }
   const client = await deps.auth.getClient(clientId);
@@ -141,7 +175,8 @@ export async function issueAccessToken(deps: TokenDeps, req: TokenRequest): Prom
   const keys = client.jwksUrl
     ? await remoteKeys(deps, client, client.jwksUrl, header.kid)
     : (await deps.auth.clientKeys(clientId)).filter((k) => k.status === 'active' && (header.kid === undefined || k.kid === header.kid));
-  if (keys.length === 0) throw new OAuthError('invalid_client', header.kid ? `key ${header.kid} is unknown or revoked` : 'the client has no active key');
+  if (keys.length === 0)
+    throw new OAuthError('invalid_client', header.kid ? `key ${shown(header.kid, ECHO_MAX)} is unknown or revoked` : 'the client has no active key');
 
   const audiences = assertionAudiences(deps.issuer, deps.tokenAudiences);
   const now = deps.now();
@@ -176,18 +211,26 @@ export async function issueAccessToken(deps: TokenDeps, req: TokenRequest): Prom
   }
   const { payload, key } = verified;
   const exp = payload.exp ?? nowS; // required above: jwtVerify refused an assertion without exp
+  // jwtVerify checks iat's type only; an iat ahead of the clock would also stretch the lifetime check below.
+  if (payload.iat !== undefined && payload.iat > nowS + CLOCK_SKEW_S)
+    throw new OAuthError(
+      'invalid_client',
+      `client assertion issued in the future: its iat is ${payload.iat - nowS} s ahead of this node's clock (at most ${CLOCK_SKEW_S} s of skew)`,
+    );
   if (exp - (payload.iat ?? nowS) > ASSERTION_MAX_LIFETIME_S || exp - nowS > ASSERTION_MAX_LIFETIME_S + CLOCK_SKEW_S) {
     throw new OAuthError('invalid_client', `client assertion lives too long: exp must be at most ${ASSERTION_MAX_LIFETIME_S} s after iat and now`);
   }
   if (client.status !== 'active') throw new OAuthError('invalid_client', 'the client is suspended');
-  if (!(await deps.ledger.useJti(clientId, String(payload.jti), (exp + CLOCK_SKEW_S) * 1000, now))) {
+  if (!(await deps.ledger.useJti(clientId, claims.jti, (exp + CLOCK_SKEW_S) * 1000, now))) {
     throw new OAuthError('invalid_client', 'client assertion already used (replayed jti); sign a new one with a fresh jti for every request');
   }
 
   const allowed = ROLE_SCOPES[client.role];
-  const requested = req.scope ? req.scope.split(/\s+/).filter(Boolean) : allowed;
+  // A scope of spaces only names no scope: taken as left out, as an empty one is (RFC 6749 §3.2).
+  const named = [...new Set((req.scope ?? '').split(/\s+/).filter(Boolean))];
+  const requested = named.length ? named : allowed;
   const extra = requested.filter((s) => !allowed.some((a) => a === s));
-  if (extra.length) throw new OAuthError('invalid_scope', `scope ${extra.join(' ')} is not granted to role ${client.role}`);
+  if (extra.length) throw new OAuthError('invalid_scope', `scope ${shown(extra.join(' '), ECHO_MAX)} is not granted to role ${client.role}`);
 
   const signing = await deps.keyring.signingKey();
   const scope = requested.join(' ');

@@ -7,6 +7,7 @@
  * (no copy per match): read-only.
  */
 import type { HashType } from '../core/hashes';
+import type { ItemKind } from '../core/items';
 import type { ChangeRow, FollowedChange, FrameOwner, HashDetail, HashStore, IndexEntry, ItemDetail, VideoFrameRow } from './types';
 
 export class CachedHashStore implements HashStore {
@@ -72,6 +73,9 @@ export class CachedHashStore implements HashStore {
   }
   getItem(id: string): Promise<ItemDetail | null> {
     return this.inner.getItem(id);
+  }
+  itemKinds(ids: string[]): Promise<Map<string, ItemKind>> {
+    return this.inner.itemKinds(ids);
   }
   listActive(afterSeq: number, limit: number, type?: HashType): Promise<IndexEntry[]> {
     return this.inner.listActive(afterSeq, limit, type);

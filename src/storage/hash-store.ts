@@ -1,7 +1,7 @@
 /** The SQL HashStore (drizzle; libsql or D1): reads only; the ledger writes. */
 import { and, asc, eq, gt, inArray, notInArray, sql, type SQL } from 'drizzle-orm';
 import { isListHashType, LIST_HASH_TYPES, type HashType } from '../core/hashes';
-import { isItemKind, itemRefsFromJson } from '../core/items';
+import { isItemKind, itemRefsFromJson, type ItemKind } from '../core/items';
 import { chunkRows, type AppDb } from './db';
 import { changes, hashes, videoFrames } from './schema';
 import type {
@@ -88,6 +88,20 @@ export class SqlHashStore implements HashStore {
   async getById(id: string): Promise<HashDetail | null> {
     const [detail] = await this.detailsWhere(sql`h.id = ${id}`);
     return detail ?? null;
+  }
+
+  async itemKinds(ids: string[]): Promise<Map<string, ItemKind>> {
+    const out = new Map<string, ItemKind>();
+    for (const part of chunkRows(ids, 1)) {
+      const rows = await this.db.all<{ id: string; kind: string }>(
+        sql`select id, kind from items where id in (${sql.join(
+          part.map((x) => sql`${x}`),
+          sql`, `,
+        )})`,
+      );
+      for (const r of rows) if (isItemKind(r.kind)) out.set(String(r.id), r.kind);
+    }
+    return out;
   }
 
   async getItem(id: string): Promise<ItemDetail | null> {

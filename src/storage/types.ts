@@ -343,6 +343,8 @@ export interface HashStore {
   getById(id: string): Promise<HashDetail | null>;
   /** An item with its hashes and its contributions; null when unknown. */
   getItem(id: string): Promise<ItemDetail | null>;
+  /** The kind of each of these items the node holds; unknown ids are left out. */
+  itemKinds(ids: string[]): Promise<Map<string, ItemKind>>;
   /** Hashes by index key, in any order; unknown keys are left out. */
   getBySeqs(seqs: number[]): Promise<HashDetail[]>;
   /**

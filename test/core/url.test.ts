@@ -9,6 +9,7 @@ import {
   prefixDigest,
   prefixDigests,
   TRACKING_PARAMETERS,
+  URL_MAX_FOLDERS,
   URL_MAX_LENGTH,
   urlDigest,
 } from '../../src/core/url';
@@ -132,6 +133,25 @@ describe('prefixDigests: what a query URL looks up', () => {
       ['prefix', 'https://example.org/'],
       ['exact', 'https://example.org/'],
     ]);
+  });
+
+  it(`a URL ${URL_MAX_FOLDERS} folders deep: ${URL_MAX_FOLDERS + 2} candidates, each digest the SHA-256 of its own key; one more folder is refused`, () => {
+    const deep = `https://example.org/${'ab/'.repeat(URL_MAX_FOLDERS - 1)}page?x=/y/`;
+    const got = lookup(deep);
+    expect(got).toHaveLength(URL_MAX_FOLDERS + 2);
+    expect(got.map((c) => c.key)).toEqual([
+      ...Array.from({ length: URL_MAX_FOLDERS }, (_, i) => `https://example.org/${'ab/'.repeat(i)}`),
+      `https://example.org/${'ab/'.repeat(URL_MAX_FOLDERS - 1)}page/`,
+      deep,
+    ]);
+    for (const c of got) expect(c.digest).toBe(sha256(c.scope === 'exact' ? c.key : `prefix:${c.key}`));
+    expect(prefixDigests(`https://example.org/${'ab/'.repeat(URL_MAX_FOLDERS)}page`)).toEqual({
+      problem: `path has ${URL_MAX_FOLDERS + 1} slashes; at most ${URL_MAX_FOLDERS} folders are accepted`,
+    });
+  });
+
+  it('digests keys of non-ASCII hosts and escapes as their UTF-8', () => {
+    for (const c of lookup('https://bücher.example/%C3%A9t%C3%A9/a%2Fb/c')) expect(c.digest).toBe(sha256(c.scope === 'exact' ? c.key : `prefix:${c.key}`));
   });
 
   // A tiny store of shared values, matched as the node would: any candidate digest present is a hit.

@@ -101,6 +101,38 @@ describe('malformed requests', () => {
     expect((await t.rt.deps.auth.listClients()).some((c) => c.name.startsWith('tab'))).toBe(false);
   });
 
+  it('a JSON body whose bytes are not UTF-8 -> 400 invalid_json naming the byte, nothing written (not U+FFFD stored)', async () => {
+    await t.as('partner', 'default-partner'); // registered (an audit entry) before counting
+    const before = await t.rt.deps.log.auditSize();
+    const value = 'c'.repeat(64);
+    const head = new TextEncoder().encode(`{"items":[{"type":"sha256","value":"${value}","labels":["recruitment"],"externalId":"`);
+    const raw = (tail: number[]) => new Uint8Array([...head, ...tail, ...new TextEncoder().encode('"}]}')]);
+    for (const bytes of [
+      [0xc3, 0x28, 0xff], // a lead byte without its continuation, then a byte never in UTF-8
+      [0xed, 0xa0, 0x80], // a surrogate written as UTF-8
+      [0xe2, 0x82], // cut short
+    ]) {
+      const res = await t.request('/v1/hashes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: raw(bytes) });
+      const body = await problem(res, 400, 'invalid_json');
+      expect(body).toMatchObject({
+        detail: `the request body is not valid JSON: it is not UTF-8 (byte ${head.length} starts no UTF-8 character)`,
+        errors: [{ path: 'body', message: `not UTF-8 at byte ${head.length}` }],
+      });
+    }
+    const matched = await (await t.request('/v1/match', json('POST', { hashes: [{ type: 'sha256', value }] }))).json();
+    expect(matched.results[0].matches).toEqual([]);
+    expect(await t.rt.deps.log.auditSize()).toBe(before);
+    // The same share in well-formed UTF-8 (é, and a character outside the BMP) goes through as sent.
+    const ok = await t.request('/v1/hashes', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: raw([0xc3, 0xa9, 0xf0, 0x9f, 0x98, 0x80]),
+    });
+    expect(ok.status).toBe(201);
+    const written = await t.rt.deps.log.auditEntries(before, await t.rt.deps.log.auditSize());
+    expect(written.map((e) => JSON.parse(e.entry).content)).toEqual([{ type: 'sha256', value, labels: ['recruitment'], externalId: 'é😀' }]);
+  });
+
   it('a batch over 1000 -> 400 batch_too_large', async () => {
     const hashes = Array.from({ length: 1001 }, (_, i) => ({ type: 'md5', value: i.toString(16).padStart(32, '0') }));
     await problem(await t.request('/v1/match', json('POST', { hashes })), 400, 'batch_too_large');
@@ -127,6 +159,18 @@ describe('malformed requests', () => {
     await problem(await t.request('/v1/hashes?cursor=not-a-cursor'), 400, 'invalid_request');
   });
 
+  it('an id that names nothing is quoted in the 404 with its control characters escaped, cut at 40 characters', async () => {
+    const id = `a\u0000b\u001b[2J${'c'.repeat(90)}`;
+    const path = encodeURIComponent(id);
+    const said = `no hash with id "a\\u0000b\\u001b[2J${'c'.repeat(33)}…"`;
+    expect((await problem(await t.request(`/v1/hashes/${path}`, { method: 'DELETE' }), 404, 'not_found')).detail).toBe(said);
+    expect((await problem(await t.request(`/v1/hashes/${path}/feedback`, json('POST', { verdict: 'confirm' })), 404, 'not_found')).detail).toBe(said);
+    const admin = await t.as('admin', 'ids-admin');
+    expect((await problem(await t.request(`/v1/admin/clients/${path}`, { headers: admin }), 404, 'not_found')).detail).toBe(
+      `no client with id "a\\u0000b\\u001b[2J${'c'.repeat(33)}…"`,
+    );
+  });
+
   it('an unknown route -> 404 problem', async () => {
     await problem(await t.request('/v1/nothing-here'), 404, 'not_found');
   });
@@ -146,8 +190,42 @@ describe('bad media', () => {
       415,
       'unsupported_media_type',
     );
-    expect(body.detail).toMatch(/not an image or video this node reads; send JPEG, PNG/);
+    expect(body.detail).toBe(
+      'the body is none of the media this node reads; send an image (JPEG, PNG, WebP, GIF, AVIF or TIFF), a video (MP4, MOV, 3GP, WebM, Matroska, AVI, FLV, ASF, MPEG-TS/PS or Ogg), a PDF, or a text declared text/plain',
+    );
     expect(body.detail).not.toMatch(SHARP_TEXT);
+  });
+
+  it('unknown bytes get the same 415 on every media route, naming the PDFs and texts each also takes', async () => {
+    const junk = new Uint8Array(4000).fill(0x5a);
+    const form = new FormData();
+    form.set('file', new Blob([junk], { type: 'application/octet-stream' }), 'x.bin');
+    form.set('labels', 'recruitment');
+    for (const res of [
+      await post(junk, 'image/png'),
+      await post(junk, 'video/mp4', '/v1/match/media'),
+      await t.request('/v1/hashes/media', { method: 'POST', body: form }),
+    ]) {
+      const body = await problem(res, 415, 'unsupported_media_type');
+      expect(body.detail).toMatch(
+        /^the body is none of the media this node reads; send an image \(JPEG.*\), a video \(MP4.*\), a PDF, or a text declared text\/plain$/,
+      );
+    }
+  });
+
+  it('sharing from a raw body (no form, so no labels) -> 415 saying the route takes multipart/form-data with file and labels; nothing shared', async () => {
+    const before = (await (await t.request('/v1/hashes')).json()).entries.length;
+    const body = await problem(await post(await noiseImage('png'), 'image/png', '/v1/hashes/media'), 415, 'unsupported_media_type');
+    expect(body).toMatchObject({
+      detail:
+        'POST /v1/hashes/media takes multipart/form-data with "file" (the image, video, PDF or text) and "labels" (one field per label, or comma-separated); this request has Content-Type "image/png" (a raw body carries no labels; to hash media without sharing it, send it to POST /v1/hash)',
+      accepts: ['multipart/form-data'],
+    });
+    const json = await problem(await post('{}', 'application/json', '/v1/hashes/media'), 415, 'unsupported_media_type');
+    expect(json.detail).toMatch(
+      /^POST \/v1\/hashes\/media takes multipart\/form-data with "file" .*; this request has Content-Type "application\/json"; hashes sent as JSON go to POST \/v1\/hashes$/,
+    );
+    expect((await (await t.request('/v1/hashes')).json()).entries).toHaveLength(before);
   });
 
   it('a non-image content type -> 415', async () => {

@@ -214,6 +214,85 @@ describe("hashes shared as JSON (computed on the member's side) name their media
   });
 });
 
+describe('an item keeps the kind it was first shared as', () => {
+  const hex = (seed: string) => createHash('sha256').update(seed).digest('hex');
+  const share = (app: TestApp, value: string, sha256: string, kind: string, headers: Record<string, string>) =>
+    app.request('/v1/hashes', json('POST', { items: [{ type: 'pdq', value, labels: ['manifesto'], item: { sha256, kind } }] }, headers));
+  const stored = async (values: string[]) =>
+    Number(
+      (
+        await t.rt.database.client.execute({
+          sql: `select count(*) as n from hashes where value in (${values.map(() => '?').join(', ')})`,
+          args: values,
+        })
+      ).rows[0].n,
+    );
+
+  it('naming stored media as another kind is 409 naming the stored kind, nothing written; a media upload too', async () => {
+    const media = hex('kind: first image');
+    const first = await share(t, hex('kind: pdq 1'), media, 'image', await t.as('partner', 'kind-1'));
+    expect(first.status).toBe(201);
+    const other = await t.as('partner', 'kind-2');
+    const before = await t.rt.deps.log.auditSize();
+    const body = await problem(await share(t, hex('kind: pdq 2'), media, 'video', other), 409, 'conflict');
+    const said = `the media ${media} is stored as image; it cannot be shared as video (an item keeps the kind it was first shared as)`;
+    expect(body).toMatchObject({ detail: said, errors: [{ path: 'items/0/item/kind', message: said }] });
+    expect(await t.rt.deps.log.auditSize()).toBe(before);
+    expect(await stored([hex('kind: pdq 2')])).toBe(0);
+    const item = await (await t.request(`/v1/items/${itemId(ISSUER, media)}`, { headers: other })).json();
+    expect(item).toMatchObject({ kind: 'image', contributors: 1, hashes: [{ value: hex('kind: pdq 1') }] });
+
+    // The bytes of an image whose SHA-256 a member shared as a video's: the upload is refused the same way.
+    const image = await noiseImage('png', 64, 48, 21);
+    const sha = createHash('sha256').update(image).digest('hex');
+    expect((await share(t, hex('kind: pdq 3'), sha, 'video', other)).status).toBe(201);
+    const upload = await shareImage(t, image, 'manifesto', other);
+    expect(upload.status).toBe(409);
+    expect(upload.body).toMatchObject({
+      code: 'conflict',
+      detail: `the media ${sha} is stored as video; it cannot be shared as image (an item keeps the kind it was first shared as)`,
+      errors: [{ path: 'file' }],
+    });
+    expect((await (await t.request(`/v1/items/${itemId(ISSUER, sha)}`, { headers: other })).json()).hashes).toHaveLength(1);
+  });
+
+  it('sixteen members at once, through two instances, half naming the media an image and half a video: the first kind wins, its eight shares stand, the other eight are 409 and leave nothing', async () => {
+    const media = hex('kind: raced');
+    const id = itemId(ISSUER, media);
+    const members = Array.from({ length: 16 }, (_, m) => ({ m, kind: m % 4 < 2 ? 'image' : 'video', value: hex(`kind: raced pdq ${m}`) }));
+    const heads = await Promise.all(members.map(({ m }) => t.as('partner', `kind-race-${m}`)));
+    const before = await t.rt.deps.log.auditSize();
+    const answers = await Promise.all(
+      members.map(async ({ m, kind, value }) => {
+        const res = await share(m % 2 ? second : t, value, media, kind, heads[m]);
+        return { status: res.status, body: await res.json() };
+      }),
+    );
+    const item = await (await t.request(`/v1/items/${id}`, { headers: heads[0] })).json();
+    const won = members.filter((x) => x.kind === item.kind);
+    const lost = members.filter((x) => x.kind !== item.kind);
+    expect(won).toHaveLength(8);
+    expect(answers.map((a) => a.status)).toEqual(members.map((x) => (x.kind === item.kind ? 201 : 409)));
+    for (const x of lost)
+      expect(answers[x.m].body.detail).toBe(
+        `the media ${media} is stored as ${item.kind}; it cannot be shared as ${x.kind} (an item keeps the kind it was first shared as)`,
+      );
+    expect(item.contributors).toBe(8);
+    expect(item.hashes.map((h: { value: string }) => h.value).sort()).toEqual(won.map((x) => x.value).sort());
+    expect(await stored(lost.map((x) => x.value))).toBe(0);
+    // One item.share and one hash.share per winner; nothing of the others.
+    const entries = (await t.rt.deps.log.auditEntries(before, await t.rt.deps.log.auditSize())).map((e) => JSON.parse(e.entry));
+    expect(entries.filter((e) => e.action === 'item.share').map((e) => e.content.kind)).toEqual(won.map(() => item.kind));
+    expect(
+      entries
+        .filter((e) => e.action === 'hash.share')
+        .map((e) => e.content.value)
+        .sort(),
+    ).toEqual(won.map((x) => x.value).sort());
+    expect(entries).toHaveLength(16);
+  });
+});
+
 describe('bad input', () => {
   it('an unknown item is 404, a malformed id 400, an empty label list 400, problem+json each', async () => {
     const unknown = itemId(ISSUER, '0'.repeat(64));

@@ -130,6 +130,64 @@ describe("schema failures in the node's words, naming each field", () => {
       { path: 'end', message: 'end must not be below start (2 < 9)' },
     ]);
   });
+
+  it('a value echoed back (label, type, kind, verdict, role, dihedral, Content-Type) is cut at 40 characters, its control characters escaped', async () => {
+    const long = `${'x'.repeat(39)}\u0000${'y'.repeat(1_500_000)}`;
+    const cut = '"' + 'x'.repeat(39) + '\\u0000…"';
+    const sent = async (res: Response, path: string, message: string) => {
+      const text = await res.clone().text();
+      expect(text.length).toBeLessThan(1500);
+      const body = await problem(res, res.status, (await res.clone().json()).code);
+      expect(body.errors ?? [{ path, message: body.detail }]).toEqual([{ path, message }]);
+      expect(body.detail).toBe(message);
+    };
+    await sent(
+      await share({ items: [{ type: 'md5', value: 'c'.repeat(32), labels: [long] }] }),
+      'items/0/labels/0',
+      `unknown label ${cut}; see GET /v1/labels`,
+    );
+    await sent(await match({ hashes: [{ type: long, value: PDQ }] }), 'hashes/0/type', `unknown hash type ${cut}; expected one of ${HASH_TYPES.join(', ')}`);
+    await sent(
+      await share({ items: [{ type: 'md5', value: 'c'.repeat(32), labels: ['recruitment'], item: { sha256: 'c'.repeat(64), kind: long } }] }),
+      'items/0/item/kind',
+      `item.kind must be one of image, video, pdf, text, got ${cut}`,
+    );
+    const { items } = await (await share({ items: [{ type: 'md5', value: '5'.repeat(32), labels: ['recruitment'] }] })).json();
+    await sent(
+      await t.request(`/v1/hashes/${items[0].id}/feedback`, json('POST', { verdict: long })),
+      'verdict',
+      `verdict must be confirm or dispute, got ${cut}`,
+    );
+    const admin = await t.as('admin', 'messages-admin');
+    await sent(
+      await t.request('/v1/admin/clients', json('POST', { role: long, name: 'x' }, admin)),
+      'role',
+      `role must be one of partner, admin, auditor, peer, got ${cut}`,
+    );
+    await sent(
+      await t.request(`/v1/match/media?dihedral=${encodeURIComponent(long.slice(0, 5000))}`, {
+        method: 'POST',
+        headers: { 'content-type': 'image/png' },
+        body: 'x',
+      }),
+      'dihedral',
+      `dihedral must be true or false, got ${cut}`,
+    );
+    const type = await problem(
+      await t.request('/v1/match', { method: 'POST', headers: { 'content-type': `text/${'z'.repeat(5000)}` }, body: '{}' }),
+      415,
+      'unsupported_media_type',
+    );
+    expect(type.detail).toBe(
+      `POST /v1/match takes a JSON body (Content-Type: application/json), and this request has Content-Type "text/${'z'.repeat(35)}…"; an image, video, PDF or text goes to POST /v1/match/media`,
+    );
+    // Nor does a list of labels come back one problem each: at most the vocabulary's count is taken.
+    await sent(
+      await share({ items: [{ type: 'md5', value: 'c'.repeat(32), labels: Array.from({ length: 100_000 }, () => 'cats') }] }),
+      'items/0/labels',
+      'give at most 9 labels, each once (GET /v1/labels lists them)',
+    );
+  });
 });
 
 describe('what /openapi.json states is what the node takes', () => {
@@ -195,13 +253,13 @@ describe('media sent where JSON is taken, and the other way round', () => {
       'unsupported_media_type',
     );
     expect(image.detail).toBe(
-      'POST /v1/match takes a JSON body (Content-Type: application/json), and this request has Content-Type image/png; an image, video, PDF or text goes to POST /v1/match/media',
+      'POST /v1/match takes a JSON body (Content-Type: application/json), and this request has Content-Type "image/png"; an image, video, PDF or text goes to POST /v1/match/media',
     );
     const form = new FormData();
     form.set('file', new Blob([png], { type: 'image/png' }), 'x.png');
     const multipart = await problem(await t.request('/v1/match', { method: 'POST', body: form }), 415, 'unsupported_media_type');
     expect(multipart.detail).toMatch(
-      /^POST \/v1\/match takes a JSON body \(Content-Type: application\/json\), and this request has Content-Type multipart\/form-data; boundary=.*; an image, video, PDF or text goes to POST \/v1\/match\/media$/,
+      /^POST \/v1\/match takes a JSON body \(Content-Type: application\/json\), and this request has Content-Type "multipart\/form-data; boundary=.{10}…"; an image, video, PDF or text goes to POST \/v1\/match\/media$/,
     );
     const none = await problem(await t.request('/v1/match', { method: 'POST', body: png }), 415, 'unsupported_media_type');
     expect(none.detail).toBe(

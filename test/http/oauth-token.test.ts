@@ -131,6 +131,69 @@ describe('token endpoint', () => {
   });
 });
 
+describe('what a token request may not hold', () => {
+  const form = (body: string) => t.app.request(TOKEN_URL, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+  const description = async (res: Response) => ((await res.json()) as { error_description: string }).error_description;
+
+  it('a parameter sent twice is 400 invalid_request naming it (RFC 6749 §3.2), and spends neither assertion', async () => {
+    const [a, b] = [await t.assertion(c), await t.assertion(c)];
+    const twice = `${new URLSearchParams(tokenRequest(a).body as string)}&client_assertion=${encodeURIComponent(b)}`;
+    await refused(await form(twice), 400, 'invalid_request', /^parameter "client_assertion" is sent 2 times; send each parameter once/);
+    const grant = `grant_type=client_credentials&${new URLSearchParams(tokenRequest(a).body as string)}`;
+    await refused(await form(grant), 400, 'invalid_request', /^parameter "grant_type" is sent 2 times/);
+    expect((await ask(a)).status).toBe(200);
+    expect((await ask(b)).status).toBe(200);
+  });
+
+  it('jti must be a string of 1 to 256 characters: a number 5 is refused and does not spend "5"', async () => {
+    await refused(
+      await ask(await t.assertion(c, { jti: 5 })),
+      401,
+      'invalid_client',
+      /^the assertion's jti must be a string of 1 to 256 characters \(a UUID\), got 5$/,
+    );
+    expect((await ask(await t.assertion(c, { jti: '5' }))).status).toBe(200);
+    await refused(await ask(await t.assertion(c, { jti: { id: 1 } })), 401, 'invalid_client', /jti must be a string .*, got an object$/);
+    await refused(await ask(await t.assertion(c, { jti: '' })), 401, 'invalid_client', /got 0 characters$/);
+    await refused(await ask(await t.assertion(c, { jti: 'j'.repeat(257) })), 401, 'invalid_client', /got 257 characters$/);
+    expect((await ask(await t.assertion(c, { jti: 'j'.repeat(256) }))).status).toBe(200);
+  });
+
+  it('an iat more than 60 s ahead of the clock is refused (within 60 s it is skew)', async () => {
+    const now = Math.floor(t.clock.now() / 1000);
+    await refused(
+      await ask(await t.assertion(c, { iat: now + 120, exp: now + 200 })),
+      401,
+      'invalid_client',
+      /^client assertion issued in the future: its iat is 120 s ahead of this node's clock \(at most 60 s of skew\)$/,
+    );
+    expect((await ask(await t.assertion(c, { iat: now + 60, exp: now + 200 }))).status).toBe(200);
+  });
+
+  it('a scope of spaces only is taken as left out, as an empty one is: every scope of the role', async () => {
+    for (const scope of ['   ', '']) {
+      const res = await ask(await t.assertion(c), { scope });
+      expect(res.status, JSON.stringify(scope)).toBe(200);
+      expect((await res.json()).scope).toBe('hash match hashes:read hashes:write feedback');
+    }
+    const twice = await ask(await t.assertion(c), { scope: ' match  match ' });
+    expect((await twice.json()).scope).toBe('match');
+  });
+
+  it('a kid or a scope is quoted cut at 64 characters, its control characters escaped', async () => {
+    const kid = `${'k'.repeat(5000)}\u0000\u001b[31m`;
+    const byKid = await ask(await t.assertion(c, {}, { kid }));
+    expect(byKid.status).toBe(401);
+    expect(await description(byKid)).toBe(`key "${'k'.repeat(64)}…" is unknown or revoked`);
+    const scope = `match ad\u0001min\u0085 ${'x'.repeat(100_000)}`;
+    const byScope = await ask(await t.assertion(c), { scope });
+    expect(byScope.status).toBe(400);
+    const said = await description(byScope);
+    expect(said).toBe(`scope "ad\\u0001min\\u0085 ${'x'.repeat(56)}…" is not granted to role partner`);
+    await refused(await ask(await t.assertion(c, {}, { kid: 'bad\u0007kid' })), 401, 'invalid_client', /^key "bad\\u0007kid" is unknown or revoked$/);
+  });
+});
+
 describe('assertion audience and client_id', () => {
   it('accepts the issuer identifier as audience (what standard OAuth clients send), with or without a trailing slash', async () => {
     expect((await ask(await t.assertion(c, {}, { aud: ISSUER }))).status).toBe(200);

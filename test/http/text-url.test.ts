@@ -133,7 +133,19 @@ describe('text/plain', () => {
     expect((await tight.json()).results[0].matches.map((m: { value: string }) => m.value)).not.toContain(other);
     const bad = await share([{ type: 'tlsh', value: 'T1ABC', labels: ['recruitment'] }]);
     expect(bad.status).toBe(400);
-    expect((await bad.json()).errors[0]).toMatchObject({ path: 'items/0/value', message: expect.stringMatching(/TLSH digest/) });
+    expect((await bad.json()).errors[0]).toEqual({
+      path: 'items/0/value',
+      message: 'tlsh value must be a TLSH digest: T1 and 70 hex digits (the standard 128-bucket build), got 3 hex digits',
+    });
+    // The right length, but not hex: said so, not counted.
+    for (const value of [`T1${'G'.repeat(70)}`, `${'A'.repeat(69)}Z`]) {
+      const notHex = await share([{ type: 'tlsh', value, labels: ['recruitment'] }]);
+      expect(notHex.status).toBe(400);
+      expect((await notHex.json()).errors[0]).toEqual({
+        path: 'items/0/value',
+        message: 'tlsh value must be a TLSH digest: T1 and 70 hex digits (0-9, A-F); it holds a character that is not hex',
+      });
+    }
   });
 });
 
@@ -190,6 +202,11 @@ describe('url', () => {
       [{ type: 'url', url: 'ftp://example.org/x', labels: ['recruitment'] }, 'items/0/url', /scheme ftp is not accepted/],
       [{ type: 'url', url: 'https://a..b/', labels: ['recruitment'] }, 'items/0/url', /empty label/],
       [{ type: 'url', url: 'https://example.org:99999/', labels: ['recruitment'] }, 'items/0/url', /port 99999 is out of range/],
+      [
+        { type: 'url', url: 'http://[::1', labels: ['recruitment'] },
+        'items/0/url',
+        /^the URL cannot be used: host is malformed \(an IPv6 address without its closing \]\)$/,
+      ],
       [{ type: 'url', url: 'https://example.org/', value: 'ab'.repeat(32), labels: ['recruitment'] }, 'items/0/value', /not both/],
       [{ type: 'url', value: 'ab'.repeat(32), scope: 'host', labels: ['recruitment'] }, 'items/0/scope', /needs the url itself/],
       // A member another type does not take is ignored (decisions.md): a pdq item needs its value.
@@ -208,6 +225,31 @@ describe('url', () => {
     const m = await match([{ type: 'url', url: 'javascript:alert(1)' }]);
     expect(m.status).toBe(400);
     expect(m.body.errors[0]).toMatchObject({ path: 'hashes/0/url', message: expect.stringMatching(/scheme javascript is not accepted/) });
+  });
+
+  it('a URL is at most 32 folders deep: 240 URLs of 4000 folders (1.9 MB) are one 400 naming the limit; 32 folders still share and match', async () => {
+    const hashes = Array.from({ length: 240 }, (_, n) => ({ type: 'url', url: `https://t${n}.me/${'a/'.repeat(4000)}` }));
+    const big = await match(hashes);
+    expect(big.status).toBe(400);
+    expect(big.body.code).toBe('invalid_request');
+    expect(big.body.detail).toBe('the URL cannot be used: path has 4001 slashes; at most 32 folders are accepted');
+    expect(big.body.errors).toHaveLength(240);
+    expect(big.body.errors[239]).toEqual({ path: 'hashes/239/url', message: big.body.detail });
+
+    const folder = `https://deep.example/${'f/'.repeat(31)}`; // 32 slashes: the most a URL may have
+    const s = await share([{ type: 'url', url: folder, scope: 'prefix', labels: ['recruitment'] }]);
+    expect(s.status).toBe(201);
+    const shared = (await s.json()).items[0];
+    const atLimit = await match([{ type: 'url', url: `${folder}post-1?x=/y` }]);
+    expect(atLimit.status).toBe(200);
+    expect(atLimit.body.results[0].matches).toMatchObject([{ id: shared.id, url: { scope: 'prefix' } }]);
+
+    const tooDeep = await share([{ type: 'url', url: `${folder}g/`, labels: ['recruitment'] }]);
+    expect(tooDeep.status).toBe(400);
+    expect((await tooDeep.json()).errors[0]).toEqual({
+      path: 'items/0/url',
+      message: 'the URL cannot be used: path has 33 slashes; at most 32 folders are accepted',
+    });
   });
 
   it('the feed and the audit log carry url and tlsh hashes by value, never the URL', async () => {

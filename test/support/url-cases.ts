@@ -2,7 +2,7 @@
  * The URL canonicalisation table, shared by test/core/url.test.ts (Node) and
  * test/worker/core-text-url.test.ts (workerd): both runtimes' URL parsers must give the same forms.
  */
-import { URL_MAX_LENGTH } from '../../src/core/url';
+import { URL_MAX_FOLDERS, URL_MAX_LENGTH } from '../../src/core/url';
 
 // [what, input, canonical form]
 export const ACCEPTED: [string, string, string][] = [
@@ -95,6 +95,17 @@ export const ACCEPTED: [string, string, string][] = [
     ' HTTPS://user@BÜCHER.Example.:443/a/./b/../%7Ec%2f?utm_source=n&id=%41&&fbclid=z#frag ',
     'https://xn--bcher-kva.example/a/~c%2F?id=A',
   ],
+  // limits: 32 folders (slashes in the path); the query's slashes do not count
+  [
+    '32 folders',
+    'https://example.org/' + 'a/'.repeat(URL_MAX_FOLDERS - 1) + 'b?c=/d/e',
+    'https://example.org/' + 'a/'.repeat(URL_MAX_FOLDERS - 1) + 'b?c=/d/e',
+  ],
+  [
+    '32 folders once dot segments are resolved',
+    'https://example.org/' + 'a/'.repeat(URL_MAX_FOLDERS) + '../b',
+    'https://example.org/' + 'a/'.repeat(URL_MAX_FOLDERS - 1) + 'b',
+  ],
 ];
 
 // [what, input, problem]
@@ -131,7 +142,17 @@ export const REFUSED: [string, string, string | RegExp][] = [
   ['forbidden host character', 'http://exa<mple.org/', 'host is not a valid domain name or IP address'],
   ['bad percent escape in host', 'http://%zz.example/', 'host is not a valid domain name or IP address'],
   ['port not a number', 'https://example.org:8o/', 'port is not a number'],
+  ['unclosed IPv6 bracket', 'http://[::1', 'host is malformed (an IPv6 address without its closing ])'],
+  ['unclosed IPv6 bracket before a port and path', 'http://[::1:8080/a', 'host is malformed (an IPv6 address without its closing ])'],
   ['port out of range', 'https://example.org:65536/', 'port 65536 is out of range (0 to 65535)'],
   ['port huge', 'https://example.org:99999999999999/', 'port 9999999999… is out of range (0 to 65535)'],
   ['too long', 'https://example.org/' + 'a'.repeat(URL_MAX_LENGTH), `URL longer than ${URL_MAX_LENGTH} characters`],
+  [
+    '33 folders',
+    'https://example.org/' + 'a/'.repeat(URL_MAX_FOLDERS),
+    `path has ${URL_MAX_FOLDERS + 1} slashes; at most ${URL_MAX_FOLDERS} folders are accepted`,
+  ],
+  ['4001 folders', 'https://t1.me/' + 'a/'.repeat(4000), `path has 4001 slashes; at most ${URL_MAX_FOLDERS} folders are accepted`],
+  // 1400 characters as sent, 8420 once each é is %C3%A9
+  ['too long once percent-encoded', 'https://example.org/' + 'é'.repeat(1400), `URL longer than ${URL_MAX_LENGTH} characters once percent-encoded`],
 ];

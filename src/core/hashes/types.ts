@@ -8,6 +8,7 @@ import type { FieldProblem } from '../errors';
 import { isHex } from '../hex';
 import { canonicalTlsh } from '../tlsh';
 import { THRESHOLDS } from './thresholds';
+import { shown } from '../text';
 
 export const HASH_TYPES = ['pdq', 'blockhash', 'md5', 'sha256', 'vpdq', 'pdf', 'tlsh', 'url'] as const;
 export type HashType = (typeof HASH_TYPES)[number];
@@ -73,7 +74,7 @@ export function isHashType(t: string): t is HashType {
 export function checkHash(type: unknown, value: unknown, path: string): { value: string } | { problems: FieldProblem[] } {
   if (typeof type !== 'string' || !isSingleHashType(type)) {
     return {
-      problems: [{ path: `${path}/type`, message: `unknown hash type ${JSON.stringify(type)}; expected one of ${SINGLE_HASH_TYPES.join(', ')}` }],
+      problems: [{ path: `${path}/type`, message: `unknown hash type ${shown(type)}; expected one of ${SINGLE_HASH_TYPES.join(', ')}` }],
     };
   }
   if (typeof value !== 'string') return { problems: [{ path: `${path}/value`, message: 'must be a hex string' }] };

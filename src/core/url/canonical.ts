@@ -3,7 +3,9 @@
  * rule, in order:
  *
  * 1. The input is trimmed (Unicode white space and C0 controls at either end) and tabs and line
- *    breaks inside it are removed, as browsers do. Over 8192 characters is refused.
+ *    breaks inside it are removed, as browsers do. Over 8192 characters is refused, before it is
+ *    parsed and again once canonical (percent-encoding can make it longer): RFC 9110 §4.1 asks
+ *    senders and recipients to support 8000 octets, and common servers stop near 8 KB.
  * 2. It must be absolute, with scheme http or https (any case). Other schemes are refused by name.
  * 3. It is parsed by the WHATWG URL Standard (the global `URL`, the same parser on Node and
  *    workerd), so it means what a browser would fetch: scheme and host lower-cased, an IDN host in
@@ -25,6 +27,9 @@
  *    the rest kept in their original order (not sorted: order can matter to a server, and a sorted
  *    form could merge two different resources); an empty query (`?`) is dropped.
  *
+ * A path of more than 32 `/` (folders) is refused: a query URL is looked up as each folder above it
+ * (keys.ts), and real links stop far short of 32 (a Telegram post is 3, an archived copy of one 8).
+ *
  * Not changed: the case of path and query, a trailing slash, `www.`, `+` versus `%20`, Unicode
  * normalisation of the path. Each can name a different resource.
  *
@@ -37,6 +42,9 @@ import { isTrackingParameter } from './tracking';
 export type UrlResult = { url: string } | { problem: string };
 
 export const URL_MAX_LENGTH = 8192;
+
+/** Most `/` in a canonical URL's path: each is a folder a query URL is looked up by (keys.ts `prefixDigests`). */
+export const URL_MAX_FOLDERS = 32;
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the URL standard strips C0 controls and spaces from both ends
 const EDGE_SPACE = /^[\s\u0000-\u0020]+|[\s\u0000-\u0020]+$/g;
@@ -77,13 +85,23 @@ export function canonicalUrl(input: string): UrlResult {
   }
 
   const path = normaliseEscapes(url.pathname, PATH_RAW);
+  const folders = slashesIn(path);
+  if (folders > URL_MAX_FOLDERS) return { problem: `path has ${folders} slashes; at most ${URL_MAX_FOLDERS} folders are accepted` };
   const query = url.search
     .slice(1)
     .split('&')
     .map((p) => normaliseEscapes(p, QUERY_RAW))
     .filter((p) => p !== '' && !isTrackingParameter(p.split('=', 1)[0]))
     .join('&');
-  return { url: `${url.protocol}//${host}${url.port ? ':' + url.port : ''}${path}${query ? '?' + query : ''}` };
+  const canonical = `${url.protocol}//${host}${url.port ? ':' + url.port : ''}${path}${query ? '?' + query : ''}`;
+  if (canonical.length > URL_MAX_LENGTH) return { problem: `URL longer than ${URL_MAX_LENGTH} characters once percent-encoded` };
+  return { url: canonical };
+}
+
+function slashesIn(path: string): number {
+  let n = 0;
+  for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) n++;
+  return n;
 }
 
 /**
@@ -95,6 +113,8 @@ function checkAuthority(rest: string): string | null {
   const authority = /^[/\\]*([^/\\?#]*)/.exec(rest)![1];
   const hostPort = authority.slice(authority.lastIndexOf('@') + 1);
   const bracket = hostPort.startsWith('[') ? hostPort.indexOf(']') : -1;
+  // Else its colons would be read as a port's.
+  if (hostPort.startsWith('[') && bracket < 0) return 'host is malformed (an IPv6 address without its closing ])';
   const colon = hostPort.indexOf(':', bracket + 1);
   const host = colon < 0 ? hostPort : hostPort.slice(0, colon);
   const port = colon < 0 ? '' : hostPort.slice(colon + 1);

@@ -64,22 +64,32 @@ export interface UrlCandidate {
   digest: string;
 }
 
-/** What to look up for a query URL: the host key, each folder prefix, the exact URL, in that order. */
+/**
+ * What to look up for a query URL: the host key, each folder prefix, the exact URL, in that order.
+ * Linear in the URL's length: the prefix digests share one running SHA-256 (each folder's digest is
+ * a copy of it finished), and each key is a slice of the canonical form, not a copy of it.
+ * canonicalUrl holds a URL to URL_MAX_FOLDERS folders, so a query URL makes at most that many + 2.
+ */
 export function prefixDigests(input: string): { candidates: UrlCandidate[] } | { problem: string } {
   const c = canonicalUrl(input);
   if ('problem' in c) return c;
-  const base = origin(c.url);
-  const path = pathOf(c.url);
+  const url = c.url;
+  const start = url.indexOf('/', url.indexOf('//') + 2);
+  const q = url.indexOf('?', start);
+  const end = q < 0 ? url.length : q;
+  const running = sha256.create().update(utf8.encode(`prefix:${url.slice(0, start)}`));
   const candidates: UrlCandidate[] = [];
-  for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) {
-    const key = base + path.slice(0, i + 1);
-    candidates.push({ scope: 'prefix', key, digest: prefixDigest(key) });
+  let hashed = start;
+  for (let i = start; i >= 0 && i < end; i = url.indexOf('/', i + 1)) {
+    running.update(utf8.encode(url.slice(hashed, i + 1)));
+    hashed = i + 1;
+    candidates.push({ scope: 'prefix', key: url.slice(0, i + 1), digest: bytesToHex(running.clone().digest()) });
   }
-  if (!path.endsWith('/')) {
-    const key = base + path + '/';
-    candidates.push({ scope: 'prefix', key, digest: prefixDigest(key) });
+  if (url[end - 1] !== '/') {
+    running.update(utf8.encode(`${url.slice(hashed, end)}/`));
+    candidates.push({ scope: 'prefix', key: `${url.slice(0, end)}/`, digest: bytesToHex(running.digest()) });
   }
-  candidates.push({ scope: 'exact', key: c.url, digest: urlDigest(c.url) });
+  candidates.push({ scope: 'exact', key: url, digest: urlDigest(url) });
   return { candidates };
 }
 

@@ -4,6 +4,9 @@ import { HEIF_IMAGE_BRANDS } from '../media';
 /** Video containers recognised from their first bytes; the name of each decides the demuxer. */
 export type VideoContainer = 'mp4' | 'mov' | '3gp' | 'webm' | 'mkv' | 'avi' | 'flv' | 'asf' | 'mpegts' | 'mpeg' | 'ogg';
 
+/** The containers above as a message names them. */
+export const VIDEO_CONTAINER_NAMES = 'MP4, MOV, 3GP, WebM, Matroska, AVI, FLV, ASF, MPEG-TS/PS or Ogg';
+
 // Top-level QuickTime atoms a .mov may open with when it has no `ftyp`.
 const QT_ATOMS = new Set(['moov', 'mdat', 'wide', 'free', 'skip', 'pnot']);
 

@@ -4,6 +4,7 @@ import type { AppEnv } from '../env';
 import { plainText } from '../input';
 import { protectedRoute } from '../route';
 import { HashIdParams, problemResponses } from '../schemas';
+import { shown } from '../../core/text';
 
 const VERDICTS = ['confirm', 'dispute'] as const;
 
@@ -25,7 +26,7 @@ const route = protectedRoute({
           schema: z
             .object({
               verdict: z.enum(VERDICTS, {
-                error: (iss) => (iss.input === undefined ? undefined : `verdict must be confirm or dispute, got ${JSON.stringify(iss.input)}`),
+                error: (iss) => (iss.input === undefined ? undefined : `verdict must be confirm or dispute, got ${shown(iss.input)}`),
               }),
               reason: plainText(1000, 'reason').optional(),
             })

@@ -6,6 +6,7 @@ import type { AppEnv } from '../env';
 import { readMedia } from '../media';
 import { protectedRoute } from '../route';
 import { MatchResultSchema, mediaBodyContent, mediaHashesSchema, problemResponses } from '../schemas';
+import { shown } from '../../core/text';
 
 const route = protectedRoute({
   method: 'post',
@@ -20,11 +21,11 @@ const route = protectedRoute({
   request: {
     query: z.object({
       dihedral: z
-        .enum(['true', 'false'], { error: (iss) => (iss.input === undefined ? undefined : `dihedral must be true or false, got ${JSON.stringify(iss.input)}`) })
+        .enum(['true', 'false'], { error: (iss) => (iss.input === undefined ? undefined : `dihedral must be true or false, got ${shown(iss.input)}`) })
         .optional()
         .openapi({ description: 'With robust=false: also match the rotations and mirrors (images). Robust matching always does.' }),
       robust: z
-        .enum(['true', 'false'], { error: (iss) => (iss.input === undefined ? undefined : `robust must be true or false, got ${JSON.stringify(iss.input)}`) })
+        .enum(['true', 'false'], { error: (iss) => (iss.input === undefined ? undefined : `robust must be true or false, got ${shown(iss.input)}`) })
         .optional()
         .openapi({
           description:

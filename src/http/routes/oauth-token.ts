@@ -1,5 +1,5 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { issueAccessToken, OAuthError, TOKEN_PATH, type TokenRequest } from '../../services/tokens';
+import { CLOCK_SKEW_S, issueAccessToken, JTI_MAX_LENGTH, OAuthError, TOKEN_PATH, tokenRequestOf } from '../../services/tokens';
 import type { AppEnv } from '../env';
 import { publicRoute } from '../route';
 
@@ -17,8 +17,7 @@ const route = publicRoute({
   body: 'form',
   tags: ['auth'],
   summary: 'Get an access token (client credentials, private_key_jwt)',
-  description:
-    "OAuth 2.0 client credentials with a client assertion (RFC 7523): a JWT you sign with your own key, with `iss` = `sub` = your client id, `aud` = the node's issuer identifier (its public URL) or this URL under it, `exp` at most 5 minutes ahead and a fresh `jti`. Returns a 10-minute access token signed by the node.",
+  description: `OAuth 2.0 client credentials with a client assertion (RFC 7523): a JWT you sign with your own key, with \`iss\` = \`sub\` = your client id, \`aud\` = the node's issuer identifier (its public URL) or this URL under it, \`exp\` at most 5 minutes ahead, \`iat\` (if given) not ahead of the node's clock by more than ${CLOCK_SKEW_S} s, and a fresh \`jti\` (a string of 1 to ${JTI_MAX_LENGTH} characters). Each parameter at most once (RFC 6749 §3.2; a parameter sent empty counts as left out). Returns a 10-minute access token signed by the node.`,
   request: {
     body: {
       required: true,
@@ -31,7 +30,10 @@ const route = publicRoute({
               client_assertion_type: { type: 'string' as const, enum: ['urn:ietf:params:oauth:client-assertion-type:jwt-bearer'] },
               client_assertion: { type: 'string' as const, description: 'The signed assertion (compact JWS, EdDSA or ES256).' },
               client_id: { type: 'string' as const, description: "Optional; when sent, it must equal the assertion's `iss`." },
-              scope: { type: 'string' as const, description: "Optional: a space-separated subset of your role's scopes." },
+              scope: {
+                type: 'string' as const,
+                description: "Optional: a space-separated subset of your role's scopes. Left out, empty or only spaces: all of your role's scopes.",
+              },
             },
             required: ['grant_type', 'client_assertion_type', 'client_assertion'],
           },
@@ -63,19 +65,8 @@ export function register(app: OpenAPIHono<AppEnv>) {
       if (!(c.req.header('content-type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {
         throw new OAuthError('invalid_request', 'send the token request as application/x-www-form-urlencoded');
       }
-      const form = await c.req.parseBody();
-      const field = (k: string) => {
-        const v = form[k];
-        return typeof v === 'string' ? v : undefined;
-      };
-      const req: TokenRequest = {
-        grant_type: field('grant_type'),
-        client_assertion_type: field('client_assertion_type'),
-        client_assertion: field('client_assertion'),
-        client_id: field('client_id'),
-        scope: field('scope'),
-      };
-      const token = await issueAccessToken(deps, req);
+      // all: a parameter sent twice comes as an array, which tokenRequestOf refuses.
+      const token = await issueAccessToken(deps, tokenRequestOf(await c.req.parseBody({ all: true })));
       return c.json(token, 200, noStore);
     } catch (e) {
       if (!(e instanceof OAuthError)) throw e;

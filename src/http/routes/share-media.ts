@@ -64,7 +64,7 @@ const route = protectedRoute({
         },
       },
     },
-    ...problemResponses(422, 501),
+    ...problemResponses(409, 422, 501),
   },
 });
 
@@ -81,7 +81,9 @@ const labelList = (raw: unknown) =>
 export function register(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
     const deps = c.var.deps;
-    const { bytes, contentType, form } = await readMedia(c);
+    const { bytes, contentType, form } = await readMedia(c, ['file'], {
+      form: '"file" (the image, video, PDF or text) and "labels" (one field per label, or comma-separated)',
+    });
     const { labels, externalId } = parseOrThrow(Fields, { labels: labelList(form?.labels), externalId: form?.externalId });
     const hashed = await hashMedia(deps, bytes, { contentType, robust: 'enrol', admitted: c.var.imagePlace });
     const media = { sha256: hashed.hashes.sha256.value, kind: hashed.kind };

@@ -37,7 +37,7 @@ const route = (deps: AppDeps) =>
     tags: ['hashes'],
     summary: 'Share hashes',
     description:
-      'Shares hashes with labels. Sharing the same type and value again is idempotent; new labels replace your earlier ones. Hashes naming the `item` (SHA-256 and kind of the media) they were computed from form one item per piece of media, as a media share does. Images, videos, PDFs and texts go to POST /v1/hashes/media. A url item may carry the URL itself (and, to share a whole host or folder, a scope): only its SHA-256 is stored.',
+      'Shares hashes with labels. Sharing the same type and value again is idempotent; new labels replace your earlier ones. Hashes naming the `item` (SHA-256 and kind of the media) they were computed from form one item per piece of media, as a media share does; an item keeps the kind it was first shared as (naming its media as another kind is 409, nothing shared). Images, videos, PDFs and texts go to POST /v1/hashes/media. A url item may carry the URL itself (and, to share a whole host or folder, a scope): only its SHA-256 is stored.',
     scope: 'hashes:write',
     body: 'json',
     mediaRoute: '/v1/hashes/media',
@@ -49,7 +49,7 @@ const route = (deps: AppDeps) =>
         description: 'One result per item, in order; with `media`, the items the hashes that named their media form.',
         content: { 'application/json': { schema: z.object({ items: z.array(ShareResultSchema), media: z.array(ItemShareSchema).optional() }) } },
       },
-      ...problemResponses(422),
+      ...problemResponses(409, 422),
     },
   });
 

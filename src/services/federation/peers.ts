@@ -1,6 +1,7 @@
 /** The peers this node pulls from (DESIGN §8): admins add, list, pause, resume, change and remove them; each change is an audit entry. */
 import { peerUrl } from '../../core/federation';
 import { DomainError } from '../../core/errors';
+import { shown } from '../../core/text';
 import { unknownLabels } from '../../core/hashes';
 import type { FederationStore, Ledger, PeerAction, PeerRow, PeerSettings } from '../../storage/types';
 import type { Follower } from '../change-follower';
@@ -100,7 +101,7 @@ export async function listPeers(deps: PeerDeps): Promise<PeerView[]> {
 
 export async function getPeer(deps: PeerDeps, id: string): Promise<PeerView> {
   const p = await deps.federation.getPeer(id);
-  if (!p) throw new DomainError('not_found', `no peer with id ${id}`);
+  if (!p) throw new DomainError('not_found', `no peer with id ${shown(id)}`);
   return view(p);
 }
 
@@ -122,7 +123,7 @@ export async function changePeer(
   }
   const r = await deps.ledger.updatePeer({ at: deps.now(), actor, peerId: id, action, set });
   if (r.outcome === 'not_found')
-    throw new DomainError('not_found', `no peer with id ${id}${(await deps.federation.getPeer(id)) ? ' that is not removed' : ''}`);
+    throw new DomainError('not_found', `no peer with id ${shown(id)}${(await deps.federation.getPeer(id)) ? ' that is not removed' : ''}`);
   await deps.follower.catchUp(r.lastChange);
   return getPeer(deps, id);
 }

@@ -76,6 +76,13 @@ export function mediaShareStatements(
         ) -
         1,
     );
+    // An item keeps the kind it was first shared as: a share naming stored media as another kind
+    // fails here (items.sha256 is NOT NULL), and with it the whole commit; services/sharing.ts
+    // words the refusal from the stored kind.
+    stmts.push(
+      write(sql`with ${m} insert into items (id, origin, sha256, kind, created_at, tx)
+        select m.id, ${origin}, null, m.kind, ${at}, ${tx} from m cross join items it on it.id = m.id where it.kind is not m.kind`),
+    );
     stmts.push(
       write(
         sql`with ${m} insert into items (id, origin, sha256, kind, created_at, tx) select m.id, ${origin}, m.sha, m.kind, ${at}, ${tx} from m where true on conflict do nothing`,

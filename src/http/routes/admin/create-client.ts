@@ -5,6 +5,7 @@ import type { AppEnv } from '../../env';
 import { plainText } from '../../input';
 import { protectedRoute } from '../../route';
 import { ClientSchema, JwkSchema } from './schemas';
+import { shown } from '../../../core/text';
 
 const route = protectedRoute({
   method: 'post',
@@ -24,7 +25,7 @@ const route = protectedRoute({
           schema: z
             .object({
               role: z.enum(ROLES, {
-                error: (iss) => (iss.input === undefined ? undefined : `role must be one of ${ROLES.join(', ')}, got ${JSON.stringify(iss.input)}`),
+                error: (iss) => (iss.input === undefined ? undefined : `role must be one of ${ROLES.join(', ')}, got ${shown(iss.input)}`),
               }),
               name: plainText(200, 'name')
                 .trim()

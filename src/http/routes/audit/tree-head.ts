@@ -2,6 +2,7 @@ import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { currentTreeHead } from '../../../services/audit-log';
 import type { AppEnv } from '../../env';
 import { protectedRoute } from '../../route';
+import { shown } from '../../../core/text';
 
 export const TreeHeadSchema = z
   .object({
@@ -26,7 +27,7 @@ const route = protectedRoute({
   request: {
     query: z.object({
       fresh: z
-        .enum(['true', 'false'], { error: (iss) => (iss.input === undefined ? undefined : `fresh must be true or false, got ${JSON.stringify(iss.input)}`) })
+        .enum(['true', 'false'], { error: (iss) => (iss.input === undefined ? undefined : `fresh must be true or false, got ${shown(iss.input)}`) })
         .optional(),
     }),
   },
