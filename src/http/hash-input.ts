@@ -393,8 +393,9 @@ export const LabelIdSchema = z
 export const LabelsSchema = z
   .array(LabelIdSchema)
   .min(1, 'give at least one label (GET /v1/labels lists them)')
-  // A longer list repeats one (and each label sent would be a problem of its own, echoed back).
-  .max(LABELS.length, `give at most ${LABELS.length} labels, each once (GET /v1/labels lists them)`);
+  // A cap on what is echoed back (each label sent would be a problem of its own): repeats are
+  // allowed (the share keeps each label once), so the cap is the vocabulary's size several times over.
+  .max(LABELS.length * 10, `give at most ${LABELS.length * 10} labels (the vocabulary has ${LABELS.length}; GET /v1/labels lists them)`);
 
 export const ExternalIdSchema = plainText(200, 'externalId').openapi({ description: 'Your own reference for this item (e.g. a case id).' });
 

@@ -63,10 +63,13 @@ export interface TokenRequest {
   scope?: string;
 }
 
+/** The parameters this endpoint reads: each must be sent at most once (RFC 6749 §3.2); others are ignored (RFC 6749 §3.2, RFC 8707 `resource` may repeat). */
+const READ_PARAMETERS = new Set(['grant_type', 'client_assertion_type', 'client_assertion', 'client_id', 'scope']);
+
 /** The parameters of a token request (RFC 6749 §3.2): each at most once, a value sent empty as if left out. */
 export function tokenRequestOf(form: Record<string, unknown>): TokenRequest {
   for (const [name, value] of Object.entries(form)) {
-    if (Array.isArray(value))
+    if (READ_PARAMETERS.has(name) && Array.isArray(value))
       throw new OAuthError('invalid_request', `parameter ${shown(name, ECHO_MAX)} is sent ${value.length} times; send each parameter once (RFC 6749 §3.2)`);
   }
   const field = (k: string) => {

@@ -184,6 +184,22 @@ describe('bad media', () => {
     await problem(await post(new Uint8Array(0), 'image/png'), 400, 'invalid_request');
   });
 
+  it('a BigTIFF (II+, which the node recognises before decoding) is hashed, not refused as unknown bytes', async () => {
+    const big = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#a33' } })
+      .tiff({ bigtiff: true })
+      .toBuffer();
+    expect(big.subarray(0, 4)).toEqual(Buffer.from('II+\0', 'latin1'));
+    const res = await post(new Uint8Array(big), 'image/tiff');
+    expect(res.status).toBe(200);
+    expect((await res.json()).hashes.sha256.value).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('labels may repeat (each is kept once): the nine labels and a repeat are taken', async () => {
+    const all = ['attack-footage', 'recruitment', 'manifesto', 'attack-footage'];
+    const res = await t.request('/v1/hashes', json('POST', { items: [{ type: 'md5', value: 'd'.repeat(32), labels: [...all, ...all, ...all] }] }));
+    expect(res.status).toBe(201);
+  });
+
   it("not an image or video at all -> 415, in the node's own words", async () => {
     const body = await problem(
       await post(new TextEncoder().encode('<html>definitely not an image</html>'.repeat(10)), 'image/png'),

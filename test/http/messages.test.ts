@@ -185,7 +185,7 @@ describe("schema failures in the node's words, naming each field", () => {
     await sent(
       await share({ items: [{ type: 'md5', value: 'c'.repeat(32), labels: Array.from({ length: 100_000 }, () => 'cats') }] }),
       'items/0/labels',
-      'give at most 9 labels, each once (GET /v1/labels lists them)',
+      'give at most 90 labels (the vocabulary has 9; GET /v1/labels lists them)',
     );
   });
 });

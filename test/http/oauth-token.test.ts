@@ -145,6 +145,12 @@ describe('what a token request may not hold', () => {
     expect((await ask(b)).status).toBe(200);
   });
 
+  it('a parameter the endpoint does not read may repeat (RFC 6749 §3.2 ignores it; RFC 8707 resource)', async () => {
+    const a = await t.assertion(c);
+    const res = await form(`${new URLSearchParams(tokenRequest(a).body as string)}&resource=https://a.example&resource=https://b.example&x[]=1`);
+    expect(res.status).toBe(200);
+  });
+
   it('jti must be a string of 1 to 256 characters: a number 5 is refused and does not spend "5"', async () => {
     await refused(
       await ask(await t.assertion(c, { jti: 5 })),

@@ -42,7 +42,8 @@ export function sniffImageFormat(bytes: Uint8Array): 'jpeg' | 'png' | 'gif' | 'w
   if (bytes.length >= 8 && [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a].every((b, i) => bytes[i] === b)) return 'png';
   if (ascii(0, 6) === 'GIF87a' || ascii(0, 6) === 'GIF89a') return 'gif';
   if (ascii(0, 4) === 'RIFF' && ascii(8, 4) === 'WEBP') return 'webp';
-  if (ascii(0, 4) === 'II*\0' || ascii(0, 4) === 'MM\0*') return 'tiff';
+  // Classic TIFF, and BigTIFF (version 43: 'II+\0', 'MM\0+'), which libvips reads as TIFF too.
+  if (['II*\0', 'MM\0*', 'II+\0', 'MM\0+'].includes(ascii(0, 4))) return 'tiff';
   if (ascii(4, 4) === 'ftyp' && HEIF_IMAGE_BRANDS.has(ascii(8, 4))) return 'heif';
   return null;
 }
