@@ -4,7 +4,7 @@ import { DomainError } from '../core/errors';
 import { sniffImageFormat } from '../core/media';
 import type { UrlCandidate } from '../core/url';
 import type { HashType, SingleHashType } from '../core/hashes';
-import { hashVideo, isVideo, VIDEO_CONTAINER_NAMES, vpdqDigest, type VideoFrameHash } from '../core/video';
+import { hashVideo, isVideo, vpdqDigest, type VideoFrameHash } from '../core/video';
 import type { SlotPlace } from '../core/limits';
 import type { PdqDihedralVariant } from '../core/pdq';
 import { inThread, type EncodedImageWorker, type RobustRole } from '../core/pixel-tasks';
@@ -81,9 +81,6 @@ export function mediaKind(bytes: Uint8Array, contentType = ''): MediaKind {
   return 'image';
 }
 
-/** What the media routes (/v1/hash, /v1/hashes/media, /v1/match/media, HMA's lookup) take, as a 415 lists it. */
-export const MEDIA_READ = `an image (JPEG, PNG, WebP, GIF, AVIF or TIFF), a video (${VIDEO_CONTAINER_NAMES}), a PDF, or a text declared text/plain`;
-
 /**
  * Hashes an upload as `mediaKind` tells it (`opts.contentType`: what the client declared, for text
  * and its charset). Only the decoders and digests: the client CLI hashes locally with the same code
@@ -105,9 +102,8 @@ export async function hashMedia(
     if (kind === 'video') return await hashVideoMedia(deps, bytes);
     if (kind === 'pdf') return await hashPdfMedia(deps, bytes);
     if (kind === 'text') return await hashTextMedia(deps, bytes, charsetOf((opts.contentType ?? '').toLowerCase()));
-    // Every image format the decoders take announces itself in its first bytes: bytes that announce
-    // none are no medium at all, and the answer lists every kind the media routes take.
-    if (!sniffImageFormat(bytes)) throw new DomainError('unsupported_media_type', `the body is none of the media this node reads; send ${MEDIA_READ}`);
+    // Bytes that are none of these go to the image decoder, whose 415 says what this runtime reads
+    // (on Node every kind the media routes take; at the edge its images).
     return await hashImage(deps, bytes, opts);
   } finally {
     // A place taken for an image that turned out to be something else (or never decoded) is freed here.

@@ -9,7 +9,7 @@ import { HASH_SPECS, isListHashType, THRESHOLDS, type HashType } from '../core/h
 import type { ItemRef } from '../core/items';
 import type { HashDetail } from '../storage/types';
 import { dihedralFromHash, PDQ_DIHEDRAL_VARIANTS } from '../core/pdq';
-import { isSearchVariant } from '../core/robust/rules';
+import { isSearchVariant } from '../core/robust';
 import type { ServiceDeps } from './deps';
 import type { MatchTally } from './observe';
 import type { HashQuery, HashWithVariants, UrlScope } from './hashing';

@@ -7,6 +7,7 @@
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import { DomainError } from '../../../core/errors';
 import { MIN_IMAGE_SIDE, sniffImageFormat, type DecodedImage, type ImageDecoder } from '../../../core/media';
+import { VIDEO_CONTAINER_NAMES } from '../../../core/video';
 
 /** Formats accepted as images (sharp's names). */
 const FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'avif', 'heif', 'tiff']);
@@ -34,7 +35,7 @@ export class SharpImageDecoder implements ImageDecoder {
     } catch (e) {
       const announced = sniffImageFormat(bytes);
       if (announced) throw corrupt(announced, e);
-      throw new DomainError('unsupported_media_type', `the body is not an image or video this node reads; send ${ACCEPTED}`, { cause: e });
+      throw new DomainError('unsupported_media_type', `the body is none of the media this node reads; send ${MEDIA_READ}`, { cause: e });
     }
     const format = meta.format === 'heif' ? heifFlavour(meta) : meta.format;
     if (!format || !FORMATS.has(meta.format ?? '')) {
@@ -107,6 +108,8 @@ function heifFlavour(meta: Metadata): string {
 }
 
 const ACCEPTED = 'JPEG, PNG, WebP, GIF, AVIF or TIFF images, or a video (MP4, MOV, WebM, Matroska, AVI, FLV, MPEG-TS/PS, Ogg)';
+/** What the node's media routes (/v1/hash, /v1/hashes/media, /v1/match/media, HMA's lookup) take, as a 415 for bytes that are none of them lists it. */
+const MEDIA_READ = `an image (JPEG, PNG, WebP, GIF, AVIF or TIFF), a video (${VIDEO_CONTAINER_NAMES}), a PDF, or a text declared text/plain`;
 
 /** libvips' text (which names its internals) stays in the cause, for the log. */
 function corrupt(format: string, cause: unknown): DomainError {
