@@ -145,7 +145,7 @@ async function newClient(role: string, name: string, opts: { actor: string; crea
       {
         overwrite: !!opts.overwrite,
         replaceFlag: '--overwrite',
-        committed: async () => (await database.client.execute({ sql: 'select 1 from client_keys where kid = ?', args: [pair.kid] })).rows.length > 0,
+        committed: () => new SqlAuthStore(database.writer).hasClientKey(pair.kid),
       },
       create,
     );

@@ -178,7 +178,8 @@ async function kindConflict(deps: ServiceDeps, items: readonly ShareItem[], caus
   // The first item naming each piece of media: one problem per piece of media, not per hash.
   const first = new Map<string, { i: number; item: MediaItem }>();
   items.forEach((it, i) => {
-    if (it.item && !first.has(itemId(deps.issuer, it.item.sha256))) first.set(itemId(deps.issuer, it.item.sha256), { i, item: it.item });
+    const id = it.item && itemId(deps.issuer, it.item.sha256);
+    if (it.item && id && !first.has(id)) first.set(id, { i, item: it.item });
   });
   const stored = await deps.hashes.itemKinds([...first.keys()]);
   const errors: FieldProblem[] = [...first].flatMap(([id, { i, item }]) => {

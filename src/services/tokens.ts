@@ -64,25 +64,18 @@ export interface TokenRequest {
 }
 
 /** The parameters this endpoint reads: each must be sent at most once (RFC 6749 §3.2); others are ignored (RFC 6749 §3.2, RFC 8707 `resource` may repeat). */
-const READ_PARAMETERS = new Set(['grant_type', 'client_assertion_type', 'client_assertion', 'client_id', 'scope']);
+const READ_PARAMETERS = ['grant_type', 'client_assertion_type', 'client_assertion', 'client_id', 'scope'] as const satisfies readonly (keyof TokenRequest)[];
 
 /** The parameters of a token request (RFC 6749 §3.2): each at most once, a value sent empty as if left out. */
 export function tokenRequestOf(form: Record<string, unknown>): TokenRequest {
-  for (const [name, value] of Object.entries(form)) {
-    if (READ_PARAMETERS.has(name) && Array.isArray(value))
-      throw new OAuthError('invalid_request', `parameter ${shown(name, ECHO_MAX)} is sent ${value.length} times; send each parameter once (RFC 6749 §3.2)`);
+  const req: TokenRequest = {};
+  for (const name of READ_PARAMETERS) {
+    const v = form[name];
+    if (Array.isArray(v))
+      throw new OAuthError('invalid_request', `parameter ${shown(name, ECHO_MAX)} is sent ${v.length} times; send each parameter once (RFC 6749 §3.2)`);
+    if (typeof v === 'string' && v !== '') req[name] = v;
   }
-  const field = (k: string) => {
-    const v = form[k];
-    return typeof v === 'string' && v !== '' ? v : undefined;
-  };
-  return {
-    grant_type: field('grant_type'),
-    client_assertion_type: field('client_assertion_type'),
-    client_assertion: field('client_assertion'),
-    client_id: field('client_id'),
-    scope: field('scope'),
-  };
+  return req;
 }
 
 export interface TokenResponse {

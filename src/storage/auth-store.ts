@@ -21,6 +21,12 @@ export class SqlAuthStore implements AuthStore {
     return rows.map(({ tx: _, ...r }) => ({ ...r, jwk: JSON.parse(r.jwk) }));
   }
 
+  /** Whether any client holds a key of this kid (a small table: no index needed). */
+  async hasClientKey(kid: string): Promise<boolean> {
+    const [row] = await this.db.select({ kid: clientKeys.kid }).from(clientKeys).where(eq(clientKeys.kid, kid)).limit(1);
+    return row !== undefined;
+  }
+
   async countActiveAdmins(): Promise<number> {
     const [row] = await this.db
       .select({ n: sql<number>`count(*)` })

@@ -3,7 +3,7 @@ import { and, asc, eq, gt, inArray, notInArray, sql, type SQL } from 'drizzle-or
 import { isListHashType, LIST_HASH_TYPES, type HashType } from '../core/hashes';
 import { isItemKind, itemRefsFromJson, type ItemKind } from '../core/items';
 import { chunkRows, type AppDb } from './db';
-import { changes, hashes, videoFrames } from './schema';
+import { changes, hashes, items, videoFrames } from './schema';
 import type {
   ChangeKind,
   ChangeRow,
@@ -93,13 +93,8 @@ export class SqlHashStore implements HashStore {
   async itemKinds(ids: string[]): Promise<Map<string, ItemKind>> {
     const out = new Map<string, ItemKind>();
     for (const part of chunkRows(ids, 1)) {
-      const rows = await this.db.all<{ id: string; kind: string }>(
-        sql`select id, kind from items where id in (${sql.join(
-          part.map((x) => sql`${x}`),
-          sql`, `,
-        )})`,
-      );
-      for (const r of rows) if (isItemKind(r.kind)) out.set(String(r.id), r.kind);
+      const rows = await this.db.select({ id: items.id, kind: items.kind }).from(items).where(inArray(items.id, part));
+      for (const r of rows) if (isItemKind(r.kind)) out.set(r.id, r.kind);
     }
     return out;
   }

@@ -39,6 +39,16 @@ const start = (...args: Parameters<typeof startNode>) => {
 const dev = { authorization: 'Dev process-test partner' };
 /** ffmpeg decoding a video's frames (not its -version check); pdftoppm rendering a PDF's pages. */
 const DECODING_VIDEO = /^ffmpeg .* -f rawvideo /;
+
+/** A raw media upload to POST /v1/hash of the node at `base`. */
+const upload = (base: string, type: string, body: Uint8Array) =>
+  fetch(`${base}/v1/hash`, { method: 'POST', headers: { ...dev, 'content-type': type }, body: new Uint8Array(body) });
+/** Its status, or 'cut off' when the connection ended without an answer. */
+const statusOf = (base: string, type: string, body: Uint8Array) =>
+  upload(base, type, body).then(
+    (r) => r.status,
+    () => 'cut off',
+  );
 const RENDERING_PDF = /^pdftoppm /;
 
 /** A process's parent, from /proc. */
@@ -193,11 +203,7 @@ describe('shutdown', () => {
     const p = start({ VIDEO_SECONDS_PER_FRAME: '0', SHUTDOWN_TIMEOUT_MS: '200' });
     const base = await p.url;
     await ready(base);
-    const send = (type: string, body: Uint8Array) =>
-      fetch(`${base}/v1/hash`, { method: 'POST', headers: { ...dev, 'content-type': type }, body: new Uint8Array(body) }).then(
-        (r) => r.status,
-        () => 'cut off',
-      );
+    const send = (type: string, body: Uint8Array) => statusOf(base, type, body);
     // A page of 60,000 filled triangles: poppler renders it for many seconds and writes nothing until
     // it is done, so nothing but the node's own kill ends it early (its decoders are in a group of
     // their own; the node kills them as it exits).
@@ -232,10 +238,8 @@ describe('shutdown', () => {
     const p = start({ VIDEO_SECONDS_PER_FRAME: '0', SHUTDOWN_TIMEOUT_MS: '120000' }, 'node', { detached: true });
     const base = await p.url;
     await ready(base);
-    const upload = (type: string, body: Uint8Array) =>
-      fetch(`${base}/v1/hash`, { method: 'POST', headers: { ...dev, 'content-type': type }, body: new Uint8Array(body) });
-    const video = upload('video/mp4', conformanceVideo('chair-orig-22-sd-bar'));
-    const pdf = upload('application/pdf', simplePdf({ pages: 300 }));
+    const video = upload(base, 'video/mp4', conformanceVideo('chair-orig-22-sd-bar'));
+    const pdf = upload(base, 'application/pdf', simplePdf({ pages: 300 }));
     await until(
       () => childrenRunning(p.child.pid!, DECODING_VIDEO).length > 0 && childrenRunning(p.child.pid!, RENDERING_PDF).length > 0,
       30_000,
@@ -260,12 +264,7 @@ describe('shutdown', () => {
     const p = start({ VIDEO_SECONDS_PER_FRAME: '0' });
     const base = await p.url;
     await ready(base);
-    const upload = (type: string, body: Uint8Array) =>
-      fetch(`${base}/v1/hash`, { method: 'POST', headers: { ...dev, 'content-type': type }, body: new Uint8Array(body) }).then(
-        (r) => r.status,
-        () => 'cut off',
-      );
-    const sent = [upload('video/mp4', conformanceVideo('chair-orig-22-sd-bar')), upload('application/pdf', simplePdf({ pages: 300 }))];
+    const sent = [statusOf(base, 'video/mp4', conformanceVideo('chair-orig-22-sd-bar')), statusOf(base, 'application/pdf', simplePdf({ pages: 300 }))];
     await until(
       () => childrenRunning(p.child.pid!, DECODING_VIDEO).length > 0 && childrenRunning(p.child.pid!, RENDERING_PDF).length > 0,
       30_000,

@@ -7,6 +7,9 @@
  */
 import { DomainError } from '../../core/errors';
 
+/** Whether an error is one stoppedFromOutside made (a tool check that failed so says nothing about the tool). */
+export const isStoppedFromOutside = (e: unknown): boolean => e instanceof DomainError && e.code === 'busy';
+
 export const stoppedFromOutside = (tool: string, media: 'video' | 'PDF', how: string, cause: string) =>
   new DomainError('busy', `this node's ${tool} was stopped by ${how} before it finished: a failure of this node, not of the ${media}; retry in a moment`, {
     extra: { retryAfter: 5 },

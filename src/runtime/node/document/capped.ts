@@ -35,9 +35,8 @@ export function spawnCapped(bin: string, args: string[], input: Uint8Array | nul
   const script = `${limits.join('; ')}; exec "$0" "$@"`;
   // detached: a process group and session of its own, as the video decoders (video/processes.ts):
   // a Ctrl-C to the node's group must not end a render the node, shutting down, waits for. It is
-  // killed when the node exits; after a SIGKILL of the node, its next write into the node's pipe ends
-  // it, and `ulimit -t` bounds its CPU time.
-  // Killed when the node exits (../children.ts).
+  // killed when the node exits (../children.ts); after a SIGKILL of the node, its next write into the
+  // node's pipe ends it, and `ulimit -t` bounds its CPU time.
   const child = tracked(
     spawn('/bin/sh', ['-c', script, bin, ...args], { stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'], windowsHide: true, detached: true }),
   );

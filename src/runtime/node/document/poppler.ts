@@ -17,7 +17,7 @@
  */
 import { DomainError } from '../../../core/errors';
 import { PDF_RENDER_DPI, type OpenedPdf, type PdfInfo, type PdfLimits, type PdfRenderer, type RenderedPage } from '../../../core/document';
-import { stoppedFromOutside } from '../stopped';
+import { isStoppedFromOutside, stoppedFromOutside } from '../stopped';
 import { runCapped, spawnCapped, type Caps } from './capped';
 
 export interface PopplerOptions {
@@ -99,7 +99,7 @@ export class PopplerPdfRenderer implements PdfRenderer {
     const check = { at: now, failed: false, result: this.checkTools() };
     check.result.catch((e) => {
       // A check stopped from outside says nothing about the tools: the next call checks again.
-      if (e instanceof DomainError && e.code === 'busy') {
+      if (isStoppedFromOutside(e)) {
         if (this.check === check) this.check = undefined;
       } else check.failed = true;
     });

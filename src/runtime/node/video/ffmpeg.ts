@@ -28,7 +28,7 @@ import {
   type VideoInfo,
 } from '../../../core/video';
 import { withServer, withServerGen } from './loopback';
-import { stoppedFromOutside } from '../stopped';
+import { isStoppedFromOutside, stoppedFromOutside } from '../stopped';
 import { exitOf, lastLine, run, signalOf, start, tail, unavailable } from './processes';
 
 export interface FfmpegDecoderOptions {
@@ -135,7 +135,7 @@ export class FfmpegVideoDecoder implements VideoDecoder {
     const check: Check = { at: now, result: this.checkTools(), failed: false };
     check.result.catch((e) => {
       // A check stopped from outside says nothing about ffmpeg: the next call checks again.
-      if (e instanceof DomainError && e.code === 'busy') {
+      if (isStoppedFromOutside(e)) {
         if (this.check === check) this.check = undefined;
       } else check.failed = true;
     });

@@ -6,10 +6,10 @@
  * Their own process group (and session): a terminal's Ctrl-C goes to its whole foreground group, and
  * under `npm start` that was the node and its decoders alike, so a decode in flight died (and was
  * reported as a corrupt video) while the node, shutting down, waited for that very request. The node
- * alone decides when they stop (SIGKILL at a deadline, or once nobody reads them). They cannot
- * outlive it: every one reads the video from the node's loopback server and writes to the node's
- * pipes, so when the node is gone, however it went (kill -9 included), a decoder meets end of input
- * or a broken pipe and exits (test/runtime/process.test.ts checks both on real processes).
+ * alone decides when they stop (SIGKILL at a deadline, or once nobody reads them), and kills those
+ * still running when it exits (../children.ts). After a kill -9 of the node, every one, reading the
+ * video from the node's loopback server and writing to the node's pipes, meets end of input or a
+ * broken pipe and exits (test/runtime/process.test.ts checks both on real processes).
  *
  * A decoder ended by a signal the node did not send (an operator's kill, the kernel's OOM killer)
  * failed for the node's reasons, not the video's: `signalOf` tells, ../stopped.ts says so.
@@ -32,8 +32,8 @@ function childEnv(): NodeJS.ProcessEnv {
 }
 
 export function start(bin: string, args: string[]): ChildProcess {
-  // detached: a process group and session of its own (setsid), out of reach of a signal to the node's group.
-  // Killed when the node exits (../children.ts): in a group of their own, nothing else ends them with it.
+  // detached: a process group and session of its own (setsid), out of reach of a signal to the node's
+  // group; so nothing but the node's own kill at its exit (../children.ts) ends them with it.
   return tracked(spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(), windowsHide: true, detached: true }));
 }
 
