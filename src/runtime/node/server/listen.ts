@@ -3,6 +3,7 @@
  * graceful way (no new connections, the requests in flight finish, at most a timeout).
  */
 import type { Server } from 'node:http';
+import { Server as NetServer, type Socket } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { NodeConfig } from '../config';
 
@@ -10,6 +11,8 @@ export interface Listening {
   server: Server;
   /** Requests whose responses have not finished. */
   inFlight(): number;
+  /** From now on every connection is closed once its responses are handed to the system; the idle ones now. */
+  closeWhenIdle(): void;
 }
 
 /**
@@ -24,15 +27,43 @@ export function listen(
   return new Promise((resolve, reject) => {
     const server = serve({ fetch, port: config.PORT, hostname: config.HOST }) as Server;
     let inFlight = 0;
-    server.on('request', (_req, res) => {
-      inFlight++;
-      res.once('close', () => inFlight--);
+    // Responses not yet handed to the system, per connection. Node's own closeIdleConnections (which
+    // server.close() calls too) destroys a connection whose response has ended but is still being
+    // written, cutting a large answer short at a stop; so connections are closed here, each once its
+    // last response has gone out.
+    const open = new Map<Socket, number>();
+    let stopping = false;
+    const closeSoon = (socket: Socket) => {
+      socket.end();
+      if (socket.writableFinished) socket.destroy();
+      else socket.once('finish', () => socket.destroy());
+    };
+    server.on('connection', (socket: Socket) => {
+      open.set(socket, 0);
+      socket.once('close', () => open.delete(socket));
     });
+    server.on('request', (req, res) => {
+      inFlight++;
+      const socket = req.socket;
+      open.set(socket, (open.get(socket) ?? 0) + 1);
+      if (stopping) res.shouldKeepAlive = false;
+      // 'close' comes after 'finish' (the whole response handed to the system) or when the connection dies.
+      res.once('close', () => {
+        inFlight--;
+        const left = (open.get(socket) ?? 1) - 1;
+        if (open.has(socket)) open.set(socket, left);
+        if (stopping && left === 0) closeSoon(socket);
+      });
+    });
+    const closeWhenIdle = () => {
+      stopping = true;
+      for (const [socket, responses] of open) if (responses === 0) closeSoon(socket);
+    };
     const failed = (e: NodeJS.ErrnoException) => reject(new Error(listenProblem(e, config, vars)));
     server.once('error', failed);
     server.once('listening', () => {
       server.off('error', failed);
-      resolve({ server, inFlight: () => inFlight });
+      resolve({ server, inFlight: () => inFlight, closeWhenIdle });
     });
   });
 }
@@ -60,12 +91,12 @@ function listenProblem(e: NodeJS.ErrnoException, { HOST, PORT }: Pick<NodeConfig
  */
 export async function stopServer(s: Listening, timeoutMs: number): Promise<{ finished: number; cutOff: number }> {
   const before = s.inFlight();
-  const closed = new Promise<void>((resolve) => s.server.close(() => resolve()));
-  s.server.closeIdleConnections();
-  const sweep = setInterval(() => s.server.closeIdleConnections(), 50);
+  // net.Server's close: stop accepting and call back once every connection has ended, without
+  // http.Server's idle sweep (see listen).
+  const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(s.server, () => resolve()));
+  s.closeWhenIdle();
   let timer: NodeJS.Timeout | undefined;
   const drained = await Promise.race([closed.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs)))]);
-  clearInterval(sweep);
   clearTimeout(timer);
   if (drained) return { finished: before, cutOff: 0 };
   const cutOff = s.inFlight();
