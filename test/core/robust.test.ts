@@ -16,7 +16,10 @@ import {
   hashRegion,
   queryClass,
   queryVariants,
+  resampleArea,
+  areaMeans,
   ROBUST_DEFAULTS,
+  summedArea,
   ROBUST_RULES,
   TRIM_DEFAULTS,
   trimBorders,
@@ -128,6 +131,57 @@ describe('downscaleBox', () => {
     const img: Rgba = { rgba: Uint8Array.from([0, 0, 0, 255, 100, 50, 10, 255, 200, 0, 0, 255, 0, 0, 0, 255]), width: 4, height: 1 };
     expect(downscaleBox(img, 2)).toEqual({ rgba: Uint8Array.from([50, 25, 5, 255, 100, 0, 0, 255]), width: 2, height: 1 });
     expect(downscaleBox(img, 4)).toBe(img);
+  });
+});
+
+describe('areaMeans', () => {
+  /** The mean of `plane` over [x0, x1) x [y0, y1), partial pixels weighted by the share covered: the definition, pixel by pixel. */
+  const meanOver = (plane: Float32Array, w: number, x0: number, x1: number, y0: number, y1: number) => {
+    let s = 0;
+    for (let y = Math.floor(y0); y < Math.min(plane.length / w, Math.ceil(y1)); y++)
+      for (let x = Math.floor(x0); x < Math.min(w, Math.ceil(x1)); x++)
+        s += (Math.min(x1, x + 1) - Math.max(x0, x)) * (Math.min(y1, y + 1) - Math.max(y0, y)) * plane[y * w + x];
+    return s / ((x1 - x0) * (y1 - y0));
+  };
+
+  it('gives each cell the mean of the part of the box it covers, on fractional and whole steps, enlarging too', () => {
+    const rnd = uniform(5);
+    const w = 300;
+    const h = 220;
+    const plane = Float32Array.from({ length: w * h }, () => rnd() * 255);
+    const table = summedArea(plane, w, h);
+    const boxes = [
+      { left: 0, top: 0, width: w, height: h },
+      { left: 13, top: 7, width: w - 40, height: h - 21 },
+      { left: 64, top: 64, width: 128, height: 128 }, // whole pixels a cell
+      { left: 5, top: 9, width: 37, height: 29 }, // smaller than the grid: enlarged
+    ];
+    for (const b of boxes)
+      for (const n of [64, 50]) {
+        const got = areaMeans(table, b, n, n);
+        const sx = b.width / n;
+        const sy = b.height / n;
+        for (let y = 0; y < n; y++)
+          for (let x = 0; x < n; x++) {
+            const want = meanOver(plane, w, b.left + x * sx, b.left + (x + 1) * sx, b.top + y * sy, b.top + (y + 1) * sy);
+            expect(Math.abs(got[y * n + x] - want), `box ${JSON.stringify(b)} grid ${n} cell ${x},${y}`).toBeLessThan(1e-3);
+          }
+      }
+  });
+
+  it('agrees with resampleArea of the cropped box within rounding (the one rounds to bytes, the other keeps the means)', () => {
+    const img = withStripes(picture(512, 384, 4), [0.9, 0.3, 0.7, 0.2]);
+    const grey = new Float32Array(img.width * img.height).map((_, i) => img.rgba[i * 4 + 1]);
+    const b = { left: 25, top: 19, width: 462, height: 346 };
+    const want = resampleArea(cropBox(img, b), 64, 64).rgba;
+    const got = areaMeans(summedArea(grey, img.width, img.height), b, 64, 64);
+    for (let i = 0; i < got.length; i++) expect(Math.abs(got[i] - want[i * 4 + 1])).toBeLessThanOrEqual(0.5 + 1e-6);
+  });
+
+  it('clamps a box past the edges as cropBox does', () => {
+    const plane = Float32Array.from({ length: 200 * 150 }, (_, i) => (i * 7919) % 251);
+    const t = summedArea(plane, 200, 150);
+    expect(areaMeans(t, { left: 150, top: -20, width: 100, height: 300 }, 64, 64)).toEqual(areaMeans(t, { left: 150, top: 0, width: 50, height: 150 }, 64, 64));
   });
 });
 

@@ -26,13 +26,16 @@ const DCT = (() => {
 
 /** B = D A D^T: the 16x16 block (row-major) of the DCT of the 64x64 plane A (row-major). */
 export function dct64To16(a: Float32Array): Float32Array {
-  const t = new Float32Array(K * N); // T = D A
+  // T = D A. Each T[i][j] is summed over k = 0..63 in that order, as the reference sums it; the
+  // loop runs k outside j so it reads A row by row (about twice as fast), and a Float32Array
+  // element stores each partial sum rounded to binary32, as fround did.
+  const t = new Float32Array(K * N);
   for (let i = 0; i < K; i++) {
     const di = i * N;
-    for (let j = 0; j < N; j++) {
-      let s = 0;
-      for (let k = 0; k < N; k++) s = fround(s + fround(DCT[di + k] * a[k * N + j]));
-      t[di + j] = s;
+    for (let k = 0; k < N; k++) {
+      const d = DCT[di + k];
+      const ak = k * N;
+      for (let j = 0; j < N; j++) t[di + j] += fround(d * a[ak + j]);
     }
   }
   const b = new Float32Array(K * K); // B = T D^T

@@ -225,12 +225,100 @@ function areaWeights(size: number, out: number): { start: Uint32Array; index: Ui
   return { start, index: Uint32Array.from(index), weight: Float64Array.from(weight) };
 }
 
+/**
+ * The sums of a plane (one value a pixel, row-major: PDQ's luma) over [0, x) x [0, y) for every
+ * 0 <= x <= width, 0 <= y <= height (a summed-area table): any box's mean, whole or partial pixels,
+ * from a few look-ups. Built once for a working copy, it resamples its many crops by area without
+ * copying them.
+ */
+export interface SummedArea {
+  width: number;
+  height: number;
+  /** (width + 1) x (height + 1) corners, in binary64. */
+  sums: Float64Array;
+}
+
+export function summedArea(plane: ArrayLike<number>, width: number, height: number): SummedArea {
+  const stride = width + 1;
+  const sums = new Float64Array(stride * (height + 1));
+  for (let y = 0; y < height; y++) {
+    let run = 0;
+    const above = y * stride;
+    const row = above + stride;
+    for (let x = 0, q = y * width; x < width; x++, q++) {
+      run += plane[q];
+      sums[row + x + 1] = sums[above + x + 1] + run;
+    }
+  }
+  return { width, height, sums };
+}
+
+/**
+ * `box` of the table's plane (clamped as cropBox clamps) resampled by area to `width` x `height`:
+ * each value the mean of the box's part it covers, partial pixels weighted by the share covered,
+ * as resampleArea averages. Inside a pixel the table's sum grows bilinearly, so a corner between
+ * pixels is the bilinear blend of the four around it, exactly.
+ */
+export function areaMeans(t: SummedArea, box: Box, width: number, height: number): Float32Array {
+  const b = clampBox(t.width, t.height, box);
+  const stride = t.width + 1;
+  const { sums } = t;
+  // Where the output's column and row edges fall in the table: whole index and fraction.
+  const edges = (from: number, size: number, n: number, last: number) => {
+    const at = new Uint32Array(n + 1);
+    const frac = new Float64Array(n + 1);
+    for (let i = 0; i <= n; i++) {
+      const v = from + (i * size) / n;
+      const k = Math.min(last - 1, Math.floor(v));
+      at[i] = k;
+      frac[i] = v - k;
+    }
+    return { at, frac };
+  };
+  const xs = edges(b.left, b.width, width, t.width);
+  const ys = edges(b.top, b.height, height, t.height);
+  // The table at every corner of the output grid.
+  const cols = width + 1;
+  const corners = new Float64Array(cols * (height + 1));
+  for (let j = 0; j <= height; j++) {
+    const r0 = ys.at[j] * stride;
+    const r1 = r0 + stride;
+    const fy = ys.frac[j];
+    for (let i = 0; i <= width; i++) {
+      const c = xs.at[i];
+      const fx = xs.frac[i];
+      const a = sums[r0 + c];
+      const top = a + (sums[r0 + c + 1] - a) * fx;
+      const d = sums[r1 + c];
+      corners[j * cols + i] = top + (d + (sums[r1 + c + 1] - d) * fx - top) * fy;
+    }
+  }
+  const out = new Float32Array(width * height);
+  const area = (b.width / width) * (b.height / height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const q = y * cols + x;
+      out[y * width + x] = (corners[q + cols + 1] - corners[q + cols] - corners[q + 1] + corners[q]) / area;
+    }
+  }
+  return out;
+}
+
+/** The box in whole pixels, clamped to a width x height image (at least one pixel). */
+function clampBox(w: number, h: number, box: Box): Box {
+  const left = Math.max(0, Math.min(w - 1, Math.round(box.left)));
+  const top = Math.max(0, Math.min(h - 1, Math.round(box.top)));
+  return {
+    left,
+    top,
+    width: Math.max(1, Math.min(w - left, Math.round(box.width))),
+    height: Math.max(1, Math.min(h - top, Math.round(box.height))),
+  };
+}
+
 /** The pixels of `box` (clamped to the image). */
 export function cropBox(img: Rgba, box: Box): Rgba {
-  const left = Math.max(0, Math.min(img.width - 1, Math.round(box.left)));
-  const top = Math.max(0, Math.min(img.height - 1, Math.round(box.top)));
-  const width = Math.max(1, Math.min(img.width - left, Math.round(box.width)));
-  const height = Math.max(1, Math.min(img.height - top, Math.round(box.height)));
+  const { left, top, width, height } = clampBox(img.width, img.height, box);
   const out = new Uint8Array(width * height * 4);
   for (let y = 0; y < height; y++) {
     const from = ((y + top) * img.width + left) * 4;
