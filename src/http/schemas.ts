@@ -169,7 +169,7 @@ const MatchSchema = z
       .openapi({
         enum: [...PDQ_DIHEDRAL_VARIANTS, 'trim', 'retrim', 'screen', 'deskew', 'centre', 'scaled', ...ROBUST_DEFAULTS.search.map((c) => c.name)],
         description:
-          "With dihedral or robust matching: the variant of the query that matched, the nearest when several did: a rotation or mirror (original is the query as sent), or a region (trim: inside borders or bars; retrim: its trim trimmed again, a picture's own bands (a sky, a ground) inside an added border; screen: inside a phone screenshot's bars; deskew: a small rotation undone; centre: its centre, a watermark's corner and caption left outside; scaled: the whole image hashed as the stored regions and crops are, resampled to a fixed size; recrop-c3, recrop-h5, …: the query cut a little more, 3 % of each side, 5 % of left and right, …, to meet the crop a share stored of the nearest larger cut).",
+          "With dihedral or robust matching: the variant of the query that matched, the nearest when several did: a rotation or mirror (original is the query as sent), or a region (trim: inside borders or bars; retrim: its trim trimmed again, a picture's own bands (a sky, a ground) inside an added border; screen: inside a phone screenshot's bars; deskew: a small rotation undone; centre: its centre, a watermark's corner and caption left outside; scaled: the whole image hashed as the stored regions and crops are, resampled to a fixed size; recrop-c3, recrop-h5, recrop-l4, …: the query cut a little more, 3 % of each side, 5 % of left and right, 4 % of the left alone, …, to meet the crop a share stored of the nearest larger cut).",
       }),
     weak: z
       .boolean()

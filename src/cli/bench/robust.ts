@@ -11,7 +11,7 @@
  *
  *   npm run bench -- --only robust                          # N = 100 k and 1 M
  *   npm run bench -- --only robust --quick                  # N = 100 k
- *   npm run bench -- --only robust --sizes 10000000         # about 500 k shared images (19 PDQ a share)
+ *   npm run bench -- --only robust --sizes 10000000         # about 430 k shared images (23 PDQ a share)
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -183,7 +183,7 @@ export async function run(opts: { quick?: boolean; sizes?: number[] } = {}): Pro
     notes: [
       `The first ${files.length} images of the PDQ conformance set's bridge-mods folder, ${banded.length} copies of two of them with an added band (a 10 % white border; black bars above and below, ⅙ of the height each: their trim and retrim are hashed and looked up as well) and ${turned.length} turned copies of two others (4° on a grown canvas, −3° in the picture's own frame, black corners: the deskew turns them back and hashes them again), each hashed (decode included) and matched through the services, rounds interleaved; medians over all ${images.length}, over the banded copies alone and over the turned copies alone. Budget: robust ≤ 3 × plain.`,
       'Matching: the index lookups and the rules after the hashes are known (services matchParsed, matchImageRobustly), the part of a query that runs on the main thread (the hashes run in the hash pool); a batch whose modelled cost passes 0.5 ms is looked up by the match helper thread, as in the node.',
-      'A share stores about 19 PDQ hashes an image (whole, regions, 18 crops) and 1 to 4 blockhash hashes (whole, regions), so N stored PDQ hashes stand for about N / 19 shared images.',
+      'A share stores about 23 PDQ hashes an image (whole, regions, 22 crops) and 1 to 4 blockhash hashes (whole, regions), so N stored PDQ hashes stand for about N / 23 shared images.',
       `Last row of each size: the ${originals.length} originals shared through the services (an item each, its hashes chosen as a share through the API chooses them) and matched as sent; their blockhash finds the stored one, so PDQ's together rule is at stake: its hits are looked for among the PDQ hashes of the items blockhash found (services/robust-matching togetherByItems), not by a lookup within 56 bits.`,
       `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
     ],
