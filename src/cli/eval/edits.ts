@@ -281,6 +281,7 @@ export const EDITS: Edit[] = [
   // Between the stored one-sided crops (10 and 20 % of a side): met by a recrop of that side (crop-left-5 was 41 % of photos before them, 2026-12-05).
   { id: 'crop-left-5', kind: 'offcentre-crop', strength: '5 % one side', what: '5 % of the width cut from the left only', apply: crop(0.05, 0, 0, 0) },
   { id: 'crop-top-8', kind: 'offcentre-crop', strength: '8 % one side', what: '8 % of the height cut from the top only', apply: crop(0, 0.08, 0, 0) },
+  { id: 'crop-left-11', kind: 'offcentre-crop', strength: '11 % one side', what: '11 % of the width cut from the left only', apply: crop(0.11, 0, 0, 0) },
   { id: 'crop-right-15', kind: 'offcentre-crop', strength: '15 % one side', what: '15 % of the width cut from the right only', apply: crop(0, 0, 0.15, 0) },
   { id: 'crop-top-20', kind: 'offcentre-crop', strength: '20 % one side', what: '20 % of the height cut from the top only', apply: crop(0, 0.2, 0, 0) },
   {

@@ -69,9 +69,13 @@ const percents = (xs: number[]) => xs.map((p) => ({ p, f: p / 100 }));
 /** The stored crops' steps a side: the query's recrop steps (1–7 %) reach from one to the next. */
 const STORED_STEPS = percents([5, 10, 15, 20]);
 const SEARCH_STEPS = percents([1, 2, 3, 4, 5, 6, 7]);
-/** One side alone: crops stored at 10 and 20 %, and the query's recrops of 1–9 % of that side reach them from any cut up to 20 %. */
+/**
+ * One side alone: crops stored at 10 and 20 %, and the query's recrops of 1–10 % of that side (of
+ * the copy: a copy cut x and recut p is cut x + p (1 − x)) reach them from any cut up to 20 %; with
+ * 9 % the largest, cuts of 10.5–11.5 % reached neither (review, 2026-12-05).
+ */
 const ONE_SIDE_STORED = percents([10, 20]);
-const ONE_SIDE_STEPS = percents([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+const ONE_SIDE_STEPS = percents([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
 
 export const ROBUST_DEFAULTS: RobustOptions = {
   workingSide: 512,
