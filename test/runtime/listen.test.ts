@@ -3,6 +3,7 @@
  * written when the stop begins goes out whole; a kept-alive idle connection is closed at once; a
  * connection still waiting for its answer gets it, then closes.
  */
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { listen, stopServer } from '../../src/runtime/node/server';
 
@@ -56,5 +57,47 @@ describe('stopServer', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(await stopServer(s, 300)).toEqual({ finished: 0, cutOff: 1 });
     expect(await hanging).toBe('cut off');
+  });
+
+  it('pipelined requests whose connection dies are no longer counted in flight', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const s = await listen({ HOST: '127.0.0.1', PORT: 0 }, async () => {
+      await held;
+      return new Response('late');
+    });
+    const port = (s.server.address() as { port: number }).port;
+    const socket = connect(port, '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    socket.write('GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\nGET /c HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(s.inFlight()).toBeGreaterThanOrEqual(1);
+    socket.destroy();
+    await new Promise((r) => setTimeout(r, 200));
+    release();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(s.inFlight()).toBe(0);
+    expect(await stopServer(s, 2000)).toEqual({ finished: 0, cutOff: 0 });
+  });
+
+  it('a response whose headers were not yet sent when the stop began says Connection: close, and its connection then closes', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const s = await listen({ HOST: '127.0.0.1', PORT: 0 }, () => held.then(() => new Response('slow')));
+    const port = (s.server.address() as { port: number }).port;
+    const socket = connect(port, '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    let got = '';
+    socket.on('data', (d) => (got += d.toString('latin1')));
+    const closed = new Promise((r) => socket.once('close', r));
+    socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise((r) => setTimeout(r, 100));
+    const stopped = stopServer(s, 5000);
+    release();
+    expect(await stopped).toEqual({ finished: 1, cutOff: 0 });
+    await closed;
+    expect(got).toMatch(/^HTTP\/1\.1 200 /);
+    expect(got.toLowerCase()).toContain('connection: close');
+    expect(got.endsWith('slow')).toBe(true);
   });
 });

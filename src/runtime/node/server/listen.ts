@@ -2,7 +2,7 @@
  * The HTTP server's life: bound at once with one clear line when it cannot be, and stopped the
  * graceful way (no new connections, the requests in flight finish, at most a timeout).
  */
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import { Server as NetServer, type Socket } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { NodeConfig } from '../config';
@@ -31,33 +31,44 @@ export function listen(
     // server.close() calls too) destroys a connection whose response has ended but is still being
     // written, cutting a large answer short at a stop; so connections are closed here, each once its
     // last response has gone out.
-    const open = new Map<Socket, number>();
+    const open = new Map<Socket, Set<ServerResponse>>();
     let stopping = false;
     const closeSoon = (socket: Socket) => {
       socket.end();
       if (socket.writableFinished) socket.destroy();
       else socket.once('finish', () => socket.destroy());
     };
+    /** A response is over: sent whole, or its connection gone (pipelined ones queued behind it never emit 'close'). */
+    const settle = (socket: Socket, res: ServerResponse) => {
+      const pending = open.get(socket);
+      if (!pending?.delete(res)) return;
+      inFlight--;
+      if (stopping && pending.size === 0) closeSoon(socket);
+    };
     server.on('connection', (socket: Socket) => {
-      open.set(socket, 0);
-      socket.once('close', () => open.delete(socket));
+      open.set(socket, new Set());
+      socket.once('close', () => {
+        for (const res of open.get(socket) ?? []) settle(socket, res);
+        open.delete(socket);
+      });
     });
-    server.on('request', (req, res) => {
-      inFlight++;
+    // Before the app's listener, which may write the headers at once: a response begun during the stop says Connection: close.
+    server.prependListener('request', (req, res) => {
       const socket = req.socket;
-      open.set(socket, (open.get(socket) ?? 0) + 1);
+      const pending = open.get(socket);
+      if (!pending) return; // its connection already closed
+      inFlight++;
+      pending.add(res);
       if (stopping) res.shouldKeepAlive = false;
       // 'close' comes after 'finish' (the whole response handed to the system) or when the connection dies.
-      res.once('close', () => {
-        inFlight--;
-        const left = (open.get(socket) ?? 1) - 1;
-        if (open.has(socket)) open.set(socket, left);
-        if (stopping && left === 0) closeSoon(socket);
-      });
+      res.once('close', () => settle(socket, res));
     });
     const closeWhenIdle = () => {
       stopping = true;
-      for (const [socket, responses] of open) if (responses === 0) closeSoon(socket);
+      for (const [socket, pending] of open) {
+        if (pending.size === 0) closeSoon(socket);
+        else for (const res of pending) if (!res.headersSent) res.shouldKeepAlive = false;
+      }
     };
     const failed = (e: NodeJS.ErrnoException) => reject(new Error(listenProblem(e, config, vars)));
     server.once('error', failed);
