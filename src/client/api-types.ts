@@ -4553,9 +4553,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description The first leaf index (default 0). */
-                start?: number | null;
+                start?: number;
                 /** @description The leaf index to stop before (a page holds at most 1000). */
-                end?: number | null;
+                end?: number;
             };
             header?: never;
             path?: never;
@@ -4622,7 +4622,7 @@ export interface operations {
     getInclusionProof: {
         parameters: {
             query: {
-                index?: number | null;
+                index: number;
                 treeSize: number;
             };
             header?: never;
@@ -4759,9 +4759,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description The first leaf index (default 0). */
-                start?: number | null;
+                start?: number;
                 /** @description The leaf index to stop before (a page holds at most 1000). */
-                end?: number | null;
+                end?: number;
             };
             header?: never;
             path?: never;

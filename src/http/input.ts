@@ -20,11 +20,17 @@ export const wholeNumber = (min: number, max: number, what: string) => {
   return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
 };
 
-/** A whole number in [min, max] sent as a query parameter (text). */
+/**
+ * A whole number in [min, max] sent as a query parameter (text): decimal digits only. Number()
+ * alone would read an empty value as 0, and take "1e3", "0x10" or " 7 " for numbers.
+ */
 export const wholeNumberParam = (min: number, max: number, what: string) => {
   const message = `${what} must be a whole number from ${min} to ${max}`;
   const error = (iss: { input?: unknown }) => (iss.input === undefined ? undefined : message);
-  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+  return z.preprocess(
+    (v) => (typeof v === 'string' && /^[0-9]{1,16}$/.test(v) ? Number(v) : v),
+    z.number({ error }).int({ error }).min(min, { error }).max(max, { error }),
+  );
 };
 
 /** Hex of exactly `digits` characters, either case; parsed to lowercase. */

@@ -125,9 +125,19 @@ describe("schema failures in the node's words, naming each field", () => {
     expect((await problem(await t.request('/v1/hashes?limit=lots'), 400, 'invalid_request')).errors).toEqual([
       { path: 'limit', message: 'limit must be a whole number from 1 to 1000' },
     ]);
+    // Decimal digits only: Number() would read these as 1000, 16, 7 and (empty) 0.
+    for (const limit of ['1e3', '0x10', '%207%20', '', '7.0', '-0']) {
+      expect((await problem(await t.request(`/v1/hashes?limit=${limit}`), 400, 'invalid_request')).errors, `limit=${limit}`).toEqual([
+        { path: 'limit', message: 'limit must be a whole number from 1 to 1000' },
+      ]);
+    }
+    expect((await t.request('/v1/hashes?limit=0007')).status).toBe(200);
     const auditor = await t.as('auditor', 'messages-auditor');
     expect((await problem(await t.request('/v1/audit/entries?start=9&end=2', { headers: auditor }), 400, 'invalid_request')).errors).toEqual([
       { path: 'end', message: 'end must not be below start (2 < 9)' },
+    ]);
+    expect((await problem(await t.request('/v1/audit/proof/inclusion?index=&treeSize=1', { headers: auditor }), 400, 'invalid_request')).errors).toEqual([
+      { path: 'index', message: `index must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}` },
     ]);
   });
 
