@@ -45,9 +45,26 @@ export function decodeCursor(cursor: string): number {
   return Number(m[1]);
 }
 
+/**
+ * A cursor past the end of this node's change log was not issued by it as it stands: another
+ * node's, or this node's before its database was restored from an older copy. Read from there, the
+ * changes made since would be skipped without a word (retractions among them), so it is refused.
+ */
+export function cursorAhead(after: number, end: number): DomainError {
+  return new DomainError(
+    'conflict',
+    `cursor is ahead of this node's change log (it points after change ${after}, the log ends at ${end}): it was issued by another node, or by this one before its database was restored from an older copy; start again without a cursor`,
+    { errors: [{ path: 'cursor', message: `ahead of this node's change log (${after} > ${end})` }] },
+  );
+}
+
 export async function readFeed(deps: ServiceDeps, cursor: string | undefined, limit = FEED_DEFAULT_LIMIT): Promise<FeedPage> {
   const after = cursor ? decodeCursor(cursor) : 0;
   const rows = await deps.hashes.changesSince(after, limit + 1);
+  if (rows.length === 0 && after > 0) {
+    const end = await deps.hashes.lastChange();
+    if (after > end) throw cursorAhead(after, end);
+  }
   const { page, lists } = await takePage(deps, rows, limit);
   const last = page.length ? page[page.length - 1].seq : after;
   return {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, makeTestApp, type TestApp } from '../support/app';
 import { pngBomb } from '../support/bomb';
 import { noiseImage } from '../support/images';
+import { encodeCursor } from '../../src/services/feed';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -157,6 +158,16 @@ describe('malformed requests', () => {
 
   it('a bad feed cursor -> 400', async () => {
     await problem(await t.request('/v1/hashes?cursor=not-a-cursor'), 400, 'invalid_request');
+  });
+
+  it("a feed cursor ahead of this node's change log (another node's, or from before a restore) -> 409, not an empty page for ever", async () => {
+    const end = await t.rt.deps.hashes.lastChange();
+    const page = await (await t.request(`/v1/hashes?cursor=${encodeCursor(end)}`)).json();
+    expect(page).toMatchObject({ entries: [], nextCursor: encodeCursor(end), hasMore: false }); // the end itself: nothing newer yet
+    const ahead = await problem(await t.request(`/v1/hashes?cursor=${encodeCursor(end + 5)}`), 409, 'conflict');
+    expect(ahead.detail).toBe(
+      `cursor is ahead of this node's change log (it points after change ${end + 5}, the log ends at ${end}): it was issued by another node, or by this one before its database was restored from an older copy; start again without a cursor`,
+    );
   });
 
   it('an id that names nothing is quoted in the 404 with its control characters escaped, cut at 40 characters', async () => {

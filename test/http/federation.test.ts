@@ -116,6 +116,11 @@ describe('the signed feed and the puller', () => {
     expect(payload.items[0]).toEqual({ op: 'add', type: 'pdq', value: hex(1), labels: ['attack-footage'], contributors: 1, externalId: 'case-1' });
     // A partner cannot read it (scope federation:read).
     expect((await a.request('/v1/federation/feed')).status).toBe(403);
+    // A cursor past the end of A's change log (another node's, or from before A's database was restored): 409, not an empty batch.
+    const end = await a.rt.deps.hashes.lastChange();
+    const ahead = await a.request(`/v1/federation/feed?cursor=${encodeCursor(end + 1)}`, { headers: { authorization: `Bearer ${peerToken}` } });
+    expect(ahead.status).toBe(409);
+    expect((await ahead.json()).detail).toMatch(/^cursor is ahead of this node's change log/);
   });
 
   it('a retraction at A stops matching at B; a relabel follows', async () => {

@@ -4,7 +4,7 @@ import type { AppEnv } from '../env';
 import { LabelIdSchema, PdfPageSchema, VideoFrameSchema } from '../hash-input';
 import { wholeNumberParam } from '../input';
 import { protectedRoute } from '../route';
-import { HashTypeSchema, HashValueSchema, ItemRefSchema } from '../schemas';
+import { HashTypeSchema, HashValueSchema, ItemRefSchema, problemResponses } from '../schemas';
 
 const route = protectedRoute({
   method: 'get',
@@ -13,7 +13,7 @@ const route = protectedRoute({
   tags: ['hashes'],
   summary: 'The delta feed',
   description:
-    'Additions, label changes and retractions (tombstones) since the cursor, in commit order. Start without a cursor to read from the beginning; pass back `nextCursor` to continue.',
+    "Additions, label changes and retractions (tombstones) since the cursor, in commit order. Start without a cursor to read from the beginning; pass back `nextCursor` to continue. A cursor ahead of this node's change log (another node's, or issued before the database was restored from an older copy) is 409: start again without one.",
   scope: 'hashes:read',
   body: 'none',
   request: {
@@ -58,6 +58,7 @@ const route = protectedRoute({
         },
       },
     },
+    ...problemResponses(409),
   },
 });
 

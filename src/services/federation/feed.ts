@@ -13,7 +13,7 @@ import { CompactSign } from 'jose';
 import { BATCH_ALG, BATCH_TYP, toBatchItem, type BatchPayload } from '../../core/federation';
 import type { FederationStore } from '../../storage/types';
 import type { ServiceDeps } from '../deps';
-import { decodeCursor, encodeCursor, takePage } from '../feed';
+import { cursorAhead, decodeCursor, encodeCursor, takePage } from '../feed';
 
 export const FEDERATION_DEFAULT_LIMIT = 500;
 /**
@@ -42,6 +42,7 @@ export async function readFederationFeed(
   const after = from ? decodeCursor(from) : 0;
   // The log's end first: every change up to it is committed, so none can appear later below it.
   const end = await deps.hashes.lastChange();
+  if (after > end) throw cursorAhead(after, end);
   const upTo = Math.min(Math.max(end, after), after + SCAN_WINDOW);
   const rows = await deps.federation.localChanges(after, upTo, limit + 1);
   const { page, lists } = await takePage(deps, rows, limit);

@@ -3,6 +3,7 @@ import { FEDERATION_DEFAULT_LIMIT, FEDERATION_MAX_LIMIT, readFederationFeed } fr
 import type { AppEnv } from '../../env';
 import { wholeNumberParam } from '../../input';
 import { protectedRoute } from '../../route';
+import { problemResponses } from '../../schemas';
 
 const route = protectedRoute({
   method: 'get',
@@ -11,7 +12,7 @@ const route = protectedRoute({
   tags: ['federation'],
   summary: 'The signed federation feed, for peer nodes',
   description:
-    "One batch of the additions, label changes and retractions of the hashes this node's own members shared (never hashes pulled from other nodes), after the cursor, in commit order. `batch` is a compact JWS (`typ: hash-batch+jws`, EdDSA, signed by this node's current key, verifiable with `/.well-known/jwks.json`) whose payload is `{ origin, from, to, issuedAt, items: [{ op, type, value, labels, contributors, externalId?, quality?, frames?, pages? }] }`. Start without a cursor; pass back `nextCursor` (the payload's `to`). Cursors never expire: retractions are kept for ever.",
+    "One batch of the additions, label changes and retractions of the hashes this node's own members shared (never hashes pulled from other nodes), after the cursor, in commit order. `batch` is a compact JWS (`typ: hash-batch+jws`, EdDSA, signed by this node's current key, verifiable with `/.well-known/jwks.json`) whose payload is `{ origin, from, to, issuedAt, items: [{ op, type, value, labels, contributors, externalId?, quality?, frames?, pages? }] }`. Start without a cursor; pass back `nextCursor` (the payload's `to`). Cursors never expire: retractions are kept for ever. A cursor ahead of this node's change log (another node's, or issued before its database was restored from an older copy) is 409: the puller starts again without one.",
   scope: 'federation:read',
   body: 'none',
   request: {
@@ -41,6 +42,7 @@ const route = protectedRoute({
         },
       },
     },
+    ...problemResponses(409),
   },
 });
 
