@@ -244,7 +244,7 @@ export interface paths {
         post?: never;
         /**
          * Retract an item
-         * @description Withdraws your share of the item (admins: every member's) and your contributions to all its hashes in one commit, except a hash that another item you shared and still stand by holds. A hash left with no contribution stops matching and the feed carries its tombstone. DELETE /v1/hashes/{id} still retracts a single hash.
+         * @description Withdraws your share of the item and your contributions to all its hashes in one commit, except a hash that another item you shared and still stand by, or your share of the hash alone, holds: that contribution keeps the labels of what holds it, and the answer lists it in `kept`. An admin's takes the item down for everyone: every member's share, and every contribution to its hashes, whoever made it and however (alone, in another item, pulled from a peer), except a hash another standing item of that contributor holds. The item is retracted when no member's share stands; matches and the feed no longer name it. A hash left with no contribution stops matching and the feed carries its tombstone. DELETE /v1/hashes/{id} still retracts a single hash.
          */
         delete: operations["retractItem"];
         options?: never;
@@ -262,7 +262,7 @@ export interface paths {
         get?: never;
         /**
          * Relabel an item
-         * @description Replaces the labels of your share of the item and of your standing contributions to its hashes, in one commit.
+         * @description Replaces the labels of your share of the item, in one commit with your standing contributions to its hashes: each carries the labels of every item of yours that holds it and of your share of the hash alone, so another item's labels on a hash they share stay. An item retracted (every hash of it withdrawn one by one with DELETE /v1/hashes/{id}) is refused with 409 until its media is shared again.
          */
         put: operations["relabelItem"];
         post?: never;
@@ -1337,7 +1337,7 @@ export interface components {
             /** @description A pulled item: the URL of the node it was shared at. Absent for items shared on this node. */
             origin?: string;
             /**
-             * @description Active while one of its hashes is.
+             * @description Active while the share of a member stands and one of its hashes is active (a pulled item: while one of its hashes is). A retracted item is active again only when its media is shared again. Matches and the feed name only active items.
              * @enum {string}
              */
             status: "active" | "retracted";
@@ -1367,6 +1367,10 @@ export interface components {
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
                 contributors: number;
             }[];
+        };
+        RetractedItem: components["schemas"]["Item"] & {
+            /** @description A member's retraction: the ids of the item's hashes your contribution still stands on, because your share of the hash alone or another item of yours holds it (DELETE /v1/hashes/{id} retracts one). Absent for an admin's. */
+            kept?: string[];
         };
         ItemLabels: {
             labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
@@ -2665,7 +2669,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Item"];
+                    "application/json": components["schemas"]["RetractedItem"];
                 };
             };
             /** @description Malformed input; `errors` names each field. */

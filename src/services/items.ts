@@ -27,7 +27,7 @@ export interface ItemView {
   kind: ItemKind;
   /** Pulled items: the URL of the node it was shared at. */
   origin?: string;
-  /** Active while one of its hashes is. */
+  /** Active while a member's share of it stands and one of its hashes is active (a pulled item: while one of its hashes is active). */
   status: 'active' | 'retracted';
   /** The union of the standing shares' labels (a pulled item: of its active hashes'). */
   labels: string[];
@@ -51,7 +51,7 @@ export function itemView(d: ItemDetail): ItemView {
     sha256: d.sha256,
     kind: d.kind,
     ...(d.origin ? { origin: d.origin } : {}),
-    status: active.length ? 'active' : 'retracted',
+    status: d.origin ? (active.length ? 'active' : 'retracted') : d.status,
     labels: [...new Set(labels)].sort(),
     contributors: d.origin ? Math.max(0, ...active.map((h) => h.contributors)) : standing.length,
     createdAt: new Date(d.createdAt).toISOString(),
@@ -75,13 +75,23 @@ async function after(deps: ServiceDeps, id: string, lastChange: number): Promise
   return itemView(await found(deps, id));
 }
 
-export async function retractItem(deps: ServiceDeps, who: Principal, id: string): Promise<ItemView> {
+/** An item after its retraction; a member's answer also names the hashes of it its contribution still stands on. */
+export interface RetractedItemView extends ItemView {
+  /** A member's retraction: the ids of the item's hashes its contribution stands on still (its share of the hash alone or another item of its holds it). */
+  kept?: string[];
+}
+
+export async function retractItem(deps: ServiceDeps, who: Principal, id: string): Promise<RetractedItemView> {
   const d = await found(deps, id);
   const isAdmin = who.role === 'admin';
   // Shares are never deleted, so whether the caller ever shared the item is settled by this read.
   if (!isAdmin && !d.contributions.some((c) => c.contributor === who.clientId)) throw new DomainError('forbidden', 'you can only retract items you shared');
   const r = await deps.ledger.retractItem({ at: deps.now(), actor: who.clientId, itemId: id, sha256: d.sha256, contributor: isAdmin ? null : who.clientId });
-  return after(deps, id, r.lastChange);
+  await deps.follower.catchUp(r.lastChange);
+  const now = await found(deps, id);
+  if (isAdmin) return itemView(now);
+  const kept = now.hashes.filter((h) => h.contributions.some((c) => c.contributor === who.clientId && c.retractedAt === null)).map((h) => h.id);
+  return { ...itemView(now), kept };
 }
 
 export async function relabelItem(deps: ServiceDeps, who: Principal, id: string, labels: string[]): Promise<ItemView> {
@@ -89,6 +99,10 @@ export async function relabelItem(deps: ServiceDeps, who: Principal, id: string,
   const mine = d.contributions.find((c) => c.contributor === who.clientId);
   if (!mine) throw new DomainError('forbidden', 'you can only relabel items you shared');
   if (mine.retractedAt !== null) throw new DomainError('conflict', `your share of item ${id} has been retracted; share the media again to label it`);
+  // An item retracted hash by hash (every hash of it withdrawn with DELETE /v1/hashes/{id}) keeps
+  // the member's share, but is no source of labels until its media is shared again.
+  if (d.status === 'retracted')
+    throw new DomainError('conflict', `item ${id} has been retracted (none of its hashes is active); share the media again to label it`);
   const r = await deps.ledger.relabelItem({ at: deps.now(), member: who.clientId, itemId: id, labels: [...new Set(labels)].sort() });
   return after(deps, id, r.lastChange);
 }

@@ -75,6 +75,8 @@ export async function shareHashes(
       urlScope?: string;
       /** The items it was named with (and their variants); null while none (most shares: no allocation per hash). */
       links: Map<string, string> | null;
+      /** The labels of its mentions without an item (its share alone); null while none. */
+      direct: Set<string> | null;
     }
   >();
   // The media of the request, each with the union of the labels of its hashes.
@@ -91,8 +93,10 @@ export async function shareHashes(
     const key = `${it.type}:${it.value}`;
     const item = itemOf(it);
     const prev = wanted.get(key);
-    if (prev) for (const l of it.labels) prev.labels.add(l);
-    else {
+    if (prev) {
+      for (const l of it.labels) prev.labels.add(l);
+      if (!item) prev.direct = new Set([...(prev.direct ?? []), ...it.labels]);
+    } else {
       wanted.set(key, {
         type: it.type,
         value: it.value,
@@ -102,6 +106,7 @@ export async function shareHashes(
         pages: it.type === 'pdf' ? it.pages : undefined,
         urlScope: it.type === 'url' ? it.url?.scope : undefined,
         links: null,
+        direct: item ? null : new Set(it.labels),
       });
     }
     const w = wanted.get(key);
@@ -147,6 +152,8 @@ export async function shareHashes(
       // Whether a url value asks for the URL, its host or its folder; never the URL itself.
       ...(w.urlScope ? { auditExtra: { scope: w.urlScope } } : {}),
       ...(w.links?.size ? { links: [...w.links].map(([item, variant]) => ({ item, variant })) } : {}),
+      // A hash named with an item and also alone: the labels of its share alone.
+      ...(w.links?.size && w.direct ? { direct: [...w.direct].sort() } : {}),
     })),
   });
   // A share naming stored media as another kind fails in the ledger, whole: say which, and as what.

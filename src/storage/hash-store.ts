@@ -3,6 +3,7 @@ import { and, asc, eq, gt, inArray, notInArray, sql, type SQL } from 'drizzle-or
 import { isListHashType, LIST_HASH_TYPES, type HashType } from '../core/hashes';
 import { isItemKind, itemRefsFromJson, type ItemKind } from '../core/items';
 import { chunkRows, type AppDb } from './db';
+import { itemNamed } from './ledger/sql';
 import { changes, hashes, items, videoFrames } from './schema';
 import type {
   ChangeKind,
@@ -40,6 +41,7 @@ interface RawItem {
   origin: string;
   sha256: string;
   kind: string;
+  status: string;
   created_at: number;
   contribs: string;
   members: string;
@@ -101,7 +103,7 @@ export class SqlHashStore implements HashStore {
 
   async getItem(id: string): Promise<ItemDetail | null> {
     const [row] = await this.db.all<RawItem>(sql`
-      select i.id, i.origin, i.sha256, i.kind, i.created_at,
+      select i.id, i.origin, i.sha256, i.kind, i.status, i.created_at,
         (select json_group_array(json_object('contributor', c.contributor, 'labels', json(c.labels), 'createdAt', c.created_at,
             'updatedAt', c.updated_at, 'retractedAt', c.retracted_at) order by c.created_at, c.contributor)
           from item_contributions c where c.item_id = i.id) as contribs,
@@ -128,6 +130,7 @@ export class SqlHashStore implements HashStore {
       origin: String(row.origin),
       sha256: String(row.sha256),
       kind: isItemKind(row.kind) ? row.kind : 'image',
+      status: row.status === 'retracted' ? 'retracted' : 'active',
       createdAt: Number(row.created_at),
       hashes: members.flatMap((m) => {
         const d = details.get(m.hashId);
@@ -162,7 +165,7 @@ export class SqlHashStore implements HashStore {
             'createdAt', f.created_at, 'updatedAt', f.updated_at))
           from feedback f where f.hash_id = h.id) as fb,
         (select json_group_array(json_object('id', ih.item_id, 'variant', ih.variant) order by ih.rowid)
-          from item_hashes ih where ih.hash_id = h.id) as items
+          from item_hashes ih cross join items it on it.id = ih.item_id where ih.hash_id = h.id and ${sql.raw(itemNamed('h'))}) as items
       from hashes h where ${cond}`);
     return rows.map((r) => {
       const id = String(r.id);

@@ -41,8 +41,14 @@ export const contributions = sqliteTable(
   {
     hashId: text('hash_id').notNull(),
     contributor: text('contributor').notNull(),
-    /** JSON array of label ids, sorted. */
+    /**
+     * JSON array of label ids, sorted: the union of the member's share of the hash alone
+     * (`direct_labels`) and of its standing shares of items that hold the hash (decisions.md,
+     * "A member's labels on a hash that several items hold").
+     */
     labels: text('labels').notNull(),
+    /** The labels of the member's share of the hash alone (`POST /v1/hashes` without `item`) while it stands; null otherwise. */
+    directLabels: text('direct_labels'),
     externalId: text('external_id'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
@@ -282,6 +288,15 @@ export const items = sqliteTable('items', {
   sha256: text('sha256').notNull(),
   /** image, video, pdf or text. */
   kind: text('kind').notNull(),
+  /**
+   * Items shared on this node: active while a member's share of it stands and one of its hashes is
+   * active, set by the ledger in the commit that changes them (ledger/sql.ts, deriveItemStatus); once
+   * retracted, active again only when its media is shared again. Pulled items stay `active`; their
+   * status is their hashes'.
+   */
+  status: text('status', { enum: ['active', 'retracted'] })
+    .notNull()
+    .default('active'),
   createdAt: integer('created_at').notNull(),
   tx: text('tx'),
 });
@@ -289,7 +304,8 @@ export const items = sqliteTable('items', {
 /**
  * The hashes of an item, each with the variant of the media it was computed from (`whole`: the
  * media as shared; robust variants such as `trim`, `crop-…`). One hash may belong to several
- * items (two images can share a hash value).
+ * items (two images can share a hash value). Never deleted, but for a pulled hash's link to an item
+ * its origin no longer names for it (ledger/federation.ts).
  */
 export const itemHashes = sqliteTable(
   'item_hashes',
@@ -304,9 +320,9 @@ export const itemHashes = sqliteTable(
 
 /**
  * Who shared an item, with which labels (a retraction sets `retracted_at`; rows are never deleted).
- * The hashes' own contributions carry the same labels; these rows say which of a member's hash
- * contributions belong to which shared item, so retracting one item leaves a hash that another of
- * the member's standing items holds.
+ * A member's contribution to each hash of the item carries these labels, with those of its other
+ * standing items that hold the hash and of its share of the hash alone; these rows say which items
+ * hold a member's contribution, so retracting one item leaves a hash that another source holds.
  */
 export const itemContributions = sqliteTable(
   'item_contributions',

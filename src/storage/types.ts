@@ -136,6 +136,8 @@ export interface ItemDetail {
   origin: string;
   sha256: string;
   kind: ItemKind;
+  /** An item of this node: active while a member's share stands and one of its hashes is active (the ledger sets it; sticky once retracted until the media is shared again). Pulled items: always `active` here. */
+  status: HashStatus;
   createdAt: number;
   hashes: (HashDetail & { variant: string })[];
   contributions: ItemContributionRow[];
@@ -188,6 +190,11 @@ export interface LedgerShareItem {
   auditExtra?: Record<string, unknown>;
   /** The items of the share's `media` this hash belongs to, each with the variant of the media it was computed from. */
   links?: { item: string; variant: string }[];
+  /**
+   * The labels of the share of this hash alone (a mention without an item), when it is also named
+   * with an item; absent: `labels` when the hash names no item, none when it names one.
+   */
+  direct?: string[];
 }
 
 /** An item a share of media makes of its hashes (core/items): id, the media's SHA-256 and kind, the member's labels; its hashes name it in their `links`. */

@@ -55,7 +55,7 @@ describe('items in a federation batch', () => {
     if (!r.ok) expect(r.problem).toMatch(problem);
   });
 
-  it('merged per hash: every item any change of it named, in order', () => {
+  it('merged per hash: a hash standing names the items its last change names; one that does not, every item any change of it named, in order', () => {
     const c = (over: Partial<CheckedItem>): CheckedItem => ({
       op: 'add',
       type: 'pdq',
@@ -67,10 +67,29 @@ describe('items in a federation batch', () => {
     });
     const a = { id: itemId(ORIGIN, hex(9)), variant: 'whole', sha256: hex(9), kind: 'image' as const };
     const b = { ...a, id: itemId(ORIGIN, hex(10)), sha256: hex(10), variant: 'trim' };
-    const merged = mergeBatchItems([c({ items: [a] }), c({ op: 'update', items: [a, b] }), c({ value: hex(2) })], null);
-    expect(merged.map((m) => [m.value, m.items])).toEqual([
-      [hex(1), [a, b]],
-      [hex(2), undefined],
+    const merged = mergeBatchItems(
+      [
+        c({ items: [a] }),
+        c({ op: 'update', items: [a, b] }),
+        c({ value: hex(2) }),
+        // a stops standing at the origin: the hash's last row names b alone.
+        c({ value: hex(3), items: [a, b] }),
+        c({ op: 'update', value: hex(3), items: [b] }),
+        // A tombstone, after rows naming a and b.
+        c({ value: hex(4), items: [a] }),
+        c({ op: 'retract', value: hex(4), items: [b] }),
+        // A hash this node does not take (none of the labels it takes): every item named.
+        c({ value: hex(5), items: [a] }),
+        c({ op: 'update', value: hex(5), items: [b], labels: ['manifesto'] }),
+      ],
+      ['attack-footage'],
+    );
+    expect(merged.map((m) => [m.value, m.active, m.items])).toEqual([
+      [hex(1), true, [a, b]],
+      [hex(2), true, undefined],
+      [hex(3), true, [b]],
+      [hex(4), false, [a, b]],
+      [hex(5), false, [a, b]],
     ]);
   });
 });

@@ -318,7 +318,7 @@ describe('the item statements find their rows through indexes', () => {
       for (const s of stmts) {
         const { sql, lines } = await planOf(db, s);
         const scans = lines.filter(
-          (l) => /^SCAN /.test(l) && !/^SCAN (r|j|f|lj|p|i|x|share_rows|CONSTANT ROW|\d+ CONSTANT ROWS|\(subquery-\d+\))( |$)/.test(l),
+          (l) => /^SCAN /.test(l) && !/^SCAN (r|j|f|lj|ml|p|i|x|share_rows|CONSTANT ROW|\d+ CONSTANT ROWS|\(subquery-\d+\))( |$)/.test(l),
         );
         expect(scans, `${sql}\n${lines.join('\n')}`).toEqual([]);
         checked++;

@@ -3,6 +3,7 @@
  * it, its matches (from the SQL buckets) name it, and relabelling and retracting it act on all its
  * hashes in one D1 batch.
  */
+import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { itemId } from '../../src/core/items';
 import { admit, BASE, worker } from './partner';
@@ -61,5 +62,81 @@ describe('items on D1', () => {
     expect(results[0].matches).toEqual([]);
     expect((await call('GET', '/v1/items/not-an-id', a)).status).toBe(400);
     expect((await call('GET', `/v1/items/${itemId(BASE, 'cd'.repeat(32))}`, a)).status).toBe(404);
+  });
+});
+
+/** An image's hashes naming it: its own pdq and the blockhash `blockhash` (shared with another image). */
+const imageHashes = (blockhash: string) => (sha: string, pdq: string, labels: string[]) => [
+  { type: 'pdq', value: pdq, labels, item: { sha256: sha, kind: 'image' } },
+  { type: 'blockhash', value: blockhash, labels, item: { sha256: sha, kind: 'image' } },
+];
+
+/** The matches of the blockhash `value` exactly. */
+const matchBlockhash = async (value: string, headers: Record<string, string>) =>
+  ((await (await call('POST', '/v1/match', headers, { hashes: [{ type: 'blockhash', value }], maxDistance: { blockhash: 0 } })).json()) as any).results[0]
+    .matches;
+
+describe('items that share a hash, on D1', () => {
+  const hex = (n: number) => n.toString(16).padStart(64, '0');
+  const X = hex(0xb10c);
+  const media = imageHashes(X);
+  const matchX = (headers: Record<string, string>) => matchBlockhash(X, headers);
+  const [SHA_A, SHA_B] = ['a1'.repeat(32), 'b2'.repeat(32)];
+  const [A, B] = [itemId(BASE, SHA_A), itemId(BASE, SHA_B)];
+  // Far apart from each other and from P1 (no match within the default distance).
+  const [PDQ_A, PDQ_B] = ['0f'.repeat(32), 'f0'.repeat(32)];
+
+  it("a member's retraction of item A leaves X standing through B, naming B alone; relabelling B leaves A's hashes alone", async () => {
+    expect((await call('POST', '/v1/hashes', a, { items: media(SHA_A, PDQ_A, ['manifesto']) })).status).toBe(201);
+    expect((await call('POST', '/v1/hashes', a, { items: media(SHA_B, PDQ_B, ['recruitment']) })).status).toBe(201);
+    expect((await matchX(a))[0]).toMatchObject({ labels: ['manifesto', 'recruitment'], items: [{ id: A }, { id: B }] });
+    const relabelled: any = await (await call('PUT', `/v1/items/${B}/labels`, a, { labels: ['glorification'] })).json();
+    expect(relabelled.hashes.map((h: any) => h.labels)).toEqual([['glorification'], ['glorification', 'manifesto']]);
+    const gone: any = await (await call('DELETE', `/v1/items/${A}`, a)).json();
+    expect(gone).toMatchObject({ status: 'retracted', contributors: 0, kept: [gone.hashes[1].id] });
+    const hits = await matchX(a);
+    expect(hits).toHaveLength(1);
+    expect(hits[0]).toMatchObject({ labels: ['glorification'], item: { id: B, variant: 'whole' } });
+  });
+
+  it("an admin's retraction of B takes X down, with another member's share of it alone", async () => {
+    expect((await call('POST', '/v1/hashes', b, { items: [{ type: 'blockhash', value: X, labels: ['attack-footage'] }] })).status).toBe(201);
+    const admin = { authorization: `Bearer ${await admit('admin', 'edge items admin')}` };
+    const res: any = await (await call('DELETE', `/v1/items/${B}`, admin)).json();
+    expect(res).toMatchObject({ status: 'retracted', contributors: 0 });
+    for (const h of res.hashes) expect(h).toMatchObject({ status: 'retracted', contributors: 0 });
+    expect(await matchX(b)).toEqual([]);
+  });
+
+  it('an item whose hashes are retracted one by one is retracted; shared again, it stands', async () => {
+    const body: any = await (await call('POST', '/v1/hashes', a, { items: media(SHA_A, PDQ_A, ['manifesto']) })).json();
+    expect(((await (await call('GET', `/v1/items/${A}`, a)).json()) as any).status).toBe('active');
+    for (const h of body.items) expect((await call('DELETE', `/v1/hashes/${h.id}`, a)).status).toBe(200);
+    expect(((await (await call('GET', `/v1/items/${A}`, a)).json()) as any).status).toBe('retracted');
+    expect((await call('POST', '/v1/hashes', a, { items: media(SHA_A, PDQ_A, ['manifesto']) })).status).toBe(201);
+    expect(((await (await call('GET', `/v1/items/${A}`, a)).json()) as any).status).toBe('active');
+  });
+});
+
+describe('an item retracted hash by hash, on D1', () => {
+  const Y = (0xb10d).toString(16).padStart(64, '0');
+  const [SHA_C, SHA_D] = ['c3'.repeat(32), 'd4'.repeat(32)];
+  const D = itemId(BASE, SHA_D);
+  const media = imageHashes(Y);
+  const matchY = (headers: Record<string, string>) => matchBlockhash(Y, headers);
+
+  it("is no source of labels, and an admin's retraction of another item holding its hash takes the hash down", async () => {
+    const c = { authorization: `Bearer ${await admit('partner', 'edge items c')}` };
+    const body: any = await (await call('POST', '/v1/hashes', c, { items: media(SHA_C, '3c'.repeat(32), ['recruitment']) })).json();
+    for (const h of body.items) expect((await call('DELETE', `/v1/hashes/${h.id}`, c)).status).toBe(200);
+    expect((await call('POST', '/v1/hashes', c, { items: media(SHA_D, 'c3'.repeat(32), ['manifesto']) })).status).toBe(201);
+    expect((await matchY(c))[0]).toMatchObject({ labels: ['manifesto'], item: { id: D, variant: 'whole' } });
+    const admin = { authorization: `Bearer ${await admit('admin', 'edge items admin 2')}` };
+    const gone: any = await (await call('DELETE', `/v1/items/${D}`, admin)).json();
+    expect(await matchY(c)).toEqual([]);
+    // The entry names each contribution withdrawn with its contributor (JSON objects, built in D1's SQL).
+    const row = await (env as any).DB.prepare("select entry from audit_log where action = 'item.retract' order by seq desc limit 1").first();
+    const ids = gone.hashes.map((h: any) => h.id).sort();
+    expect(JSON.parse(row.entry).content.contributionsRetracted).toEqual(ids.map((hash: string) => ({ contributor: expect.any(String), hash })));
   });
 });

@@ -17,7 +17,11 @@ export interface MergedItem {
   externalId: string | null;
   frames?: VideoFrameHash[];
   pages?: PdfPageHash[];
-  /** The items the hash belongs to at the origin: every one any of its changes in the batch named (links are never undone). */
+  /**
+   * The items the hash belongs to at the origin. Active here: those its last change names (the items
+   * standing there; the puller drops its links to the others). Else every one any of its changes in
+   * the batch named (a tombstone names every item the hash was part of).
+   */
   items?: ServedItemRef[];
 }
 
@@ -35,7 +39,7 @@ export function mergeBatchItems(items: readonly CheckedItem[], accept: readonly 
     const active = it.op !== 'retract' && (taken === null || labels.length > 0);
     const frames = it.frames ?? byKey.get(key)?.frames;
     const pages = it.pages ?? byKey.get(key)?.pages;
-    const refs = new Map((byKey.get(key)?.items ?? []).map((r) => [r.id, r]));
+    const refs = new Map((active ? [] : (byKey.get(key)?.items ?? [])).map((r) => [r.id, r]));
     for (const r of it.items ?? []) if (!refs.has(r.id)) refs.set(r.id, r);
     byKey.delete(key); // re-inserted at the end: the order of last changes
     byKey.set(key, {

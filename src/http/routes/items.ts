@@ -20,7 +20,10 @@ export const ItemSchema = z
     sha256: z.string().openapi({ description: 'SHA-256 of the media shared.' }),
     kind: z.enum(ITEM_KINDS),
     origin: z.string().optional().openapi({ description: 'A pulled item: the URL of the node it was shared at. Absent for items shared on this node.' }),
-    status: z.enum(['active', 'retracted']).openapi({ description: 'Active while one of its hashes is.' }),
+    status: z.enum(['active', 'retracted']).openapi({
+      description:
+        'Active while the share of a member stands and one of its hashes is active (a pulled item: while one of its hashes is). A retracted item is active again only when its media is shared again. Matches and the feed name only active items.',
+    }),
     labels: z.array(LabelIdSchema).openapi({ description: 'The union of the labels of the members whose share stands.' }),
     contributors: z.number().int().openapi({ description: 'Members whose share of the item stands (a pulled item: at its origin node).' }),
     createdAt: z.string().openapi({ format: 'date-time' }),
@@ -42,6 +45,13 @@ export const ItemSchema = z
 
 const itemResponse = (description: string) => ({ 200: { description, content: { 'application/json': { schema: ItemSchema } } } });
 
+export const RetractedItemSchema = ItemSchema.extend({
+  kept: z.array(z.string()).optional().openapi({
+    description:
+      "A member's retraction: the ids of the item's hashes your contribution still stands on, because your share of the hash alone or another item of yours holds it (DELETE /v1/hashes/{id} retracts one). Absent for an admin's.",
+  }),
+}).openapi('RetractedItem');
+
 const read = protectedRoute({
   method: 'get',
   path: '/v1/items/{id}',
@@ -62,11 +72,14 @@ const retract = protectedRoute({
   tags: ['hashes'],
   summary: 'Retract an item',
   description:
-    "Withdraws your share of the item (admins: every member's) and your contributions to all its hashes in one commit, except a hash that another item you shared and still stand by holds. A hash left with no contribution stops matching and the feed carries its tombstone. DELETE /v1/hashes/{id} still retracts a single hash.",
+    "Withdraws your share of the item and your contributions to all its hashes in one commit, except a hash that another item you shared and still stand by, or your share of the hash alone, holds: that contribution keeps the labels of what holds it, and the answer lists it in `kept`. An admin's takes the item down for everyone: every member's share, and every contribution to its hashes, whoever made it and however (alone, in another item, pulled from a peer), except a hash another standing item of that contributor holds. The item is retracted when no member's share stands; matches and the feed no longer name it. A hash left with no contribution stops matching and the feed carries its tombstone. DELETE /v1/hashes/{id} still retracts a single hash.",
   scope: ['hashes:write', 'admin'],
   body: 'none',
   request: { params: ItemIdParams },
-  responses: { ...itemResponse('The item after the retraction.'), ...problemResponses(404) },
+  responses: {
+    200: { description: 'The item after the retraction.', content: { 'application/json': { schema: RetractedItemSchema } } },
+    ...problemResponses(404),
+  },
 });
 
 const relabel = protectedRoute({
@@ -75,7 +88,8 @@ const relabel = protectedRoute({
   operationId: 'relabelItem',
   tags: ['hashes'],
   summary: 'Relabel an item',
-  description: 'Replaces the labels of your share of the item and of your standing contributions to its hashes, in one commit.',
+  description:
+    "Replaces the labels of your share of the item, in one commit with your standing contributions to its hashes: each carries the labels of every item of yours that holds it and of your share of the hash alone, so another item's labels on a hash they share stay. An item retracted (every hash of it withdrawn one by one with DELETE /v1/hashes/{id}) is refused with 409 until its media is shared again.",
   scope: 'hashes:write',
   body: 'json',
   request: {

@@ -93,9 +93,19 @@ function itemsCte(json: string): SQL {
 }
 
 /** The pulled hashes' items, one row each (`r`): the item's id, sha256 and kind, the hash's type, value and variant. */
-const refsCte = sql`r as (select i.type, i.value, x.value ->> '$.id' as item, x.value ->> '$.variant' as variant,
+const refsCte = sql`r as (select i.k, cast(x.key as integer) as pos, i.type, i.value, x.value ->> '$.id' as item, x.value ->> '$.variant' as variant,
     x.value ->> '$.sha256' as sha256, x.value ->> '$.kind' as kind
   from i cross join json_each(i.refs) x where i.refs is not null)`;
+
+/**
+ * The links of active hash `h` (pulled as item `i`) to the items its row names are not in the row's
+ * order (the origin's: first shared first): an item named before a linked one is not linked, or
+ * linked after it (its link went while the item stood no more at the origin, and came back later).
+ */
+const linksOutOfOrder = sql`exists (select 1 from json_each(i.refs) x cross join json_each(i.refs) y
+    cross join item_hashes ly on ly.hash_id = h.id and ly.item_id = y.value ->> '$.id'
+  where cast(x.key as integer) < cast(y.key as integer)
+    and not exists (select 1 from item_hashes lx where lx.hash_id = h.id and lx.item_id = x.value ->> '$.id' and lx.rowid < ly.rowid))`;
 
 export function pullStatements(p: PullCommit & { tx: string; ids: string[]; buckets?: boolean }): Statements {
   const { at, tx, origin } = p;
@@ -161,8 +171,8 @@ export function pullStatements(p: PullCommit & { tx: string; ids: string[]; buck
         insert into hashes (id, type, value, origin, status, created_at, updated_at, origin_contributors, tx)
         select i.id, i.type, i.value, ${origin}, 'active', ${at}, ${at}, cast(i.n as integer), ${tx} from i where ${applied}`),
       write(sql`with ${items}
-        insert into contributions (hash_id, contributor, labels, external_id, created_at, updated_at, retracted_at, tx)
-        select i.id, ${origin}, i.labels, i.ext, ${at}, ${at}, null, ${tx} from i where ${applied}`),
+        insert into contributions (hash_id, contributor, labels, direct_labels, external_id, created_at, updated_at, retracted_at, tx)
+        select i.id, ${origin}, i.labels, i.labels, i.ext, ${at}, ${at}, null, ${tx} from i where ${applied}`),
       write(sql`with ${items}
         insert into changes (at, kind, subject, snapshot)
         select ${at}, 'add', i.id, i.snap from i where ${applied} order by i.k`),
@@ -180,14 +190,16 @@ export function pullStatements(p: PullCommit & { tx: string; ids: string[]; buck
         select i.id, i.type, i.value, ${origin}, 'active', ${at}, ${at}, cast(i.n as integer), ${tx} from i where i.active = 1 and ${applied}
         on conflict (origin, type, value) do nothing`),
     );
-    // The origin's one contribution: its labels as taken here, standing while the origin's stands.
+    // The origin's one contribution: its labels as taken here, standing while the origin's stands
+    // (the share of the hash "alone" of the contributions' model: no item of this node holds it).
     stmts.push(
       write(sql`with ${items}
-        insert into contributions (hash_id, contributor, labels, external_id, created_at, updated_at, retracted_at, tx)
-        select h.id, ${origin}, i.labels, i.ext, ${at}, ${at}, case when i.active = 1 then null else ${at} end, ${tx}
+        insert into contributions (hash_id, contributor, labels, direct_labels, external_id, created_at, updated_at, retracted_at, tx)
+        select h.id, ${origin}, i.labels, case when i.active = 1 then i.labels end, i.ext, ${at}, ${at}, case when i.active = 1 then null else ${at} end, ${tx}
         from i ${hashOfItem} where ${applied}
         on conflict (hash_id, contributor) do update set
           labels = case when excluded.retracted_at is null then excluded.labels else contributions.labels end,
+          direct_labels = excluded.direct_labels,
           external_id = case when excluded.retracted_at is null then excluded.external_id else contributions.external_id end,
           retracted_at = case when excluded.retracted_at is null then null else coalesce(contributions.retracted_at, excluded.retracted_at) end,
           updated_at = excluded.updated_at, tx = excluded.tx
@@ -196,19 +208,41 @@ export function pullStatements(p: PullCommit & { tx: string; ids: string[]; buck
           or (excluded.retracted_at is not null and contributions.retracted_at is null)`),
     );
     stmts.push(deriveStatus(sql`with ${items} select h.seq from i ${hashOfItem}`, at, tx));
-    // The origin's items, with their ids and its origin, and the hashes' links to them (never undone).
+    // The origin's items, with their ids and its origin, and the hashes' links to them (an active
+    // hash's to the items standing there: the links to others go, below).
     if (p.items.some((it) => it.items?.length)) {
       stmts.push(
         write(sql`with ${items}, ${refsCte}
           insert into items (id, origin, sha256, kind, created_at, tx)
           select r.item, ${origin}, r.sha256, r.kind, ${at}, ${tx} from r where ${applied}
           on conflict (id) do nothing`),
+        // A hash's first item is its first link (matches name it): an active hash whose links are
+        // not in the order its row names the items loses the links to them, and the next statement
+        // makes them again in that order, so that the hash names its items here as at the origin
+        // (an item retracted there and shared again comes back in its place, not last).
+        write(sql`with ${items} delete from item_hashes where rowid in (
+          select ih.rowid from i ${hashOfItem} cross join json_each(i.refs) z cross join item_hashes ih on ih.hash_id = h.id and ih.item_id = z.value ->> '$.id'
+          where i.active = 1 and i.refs is not null and ${applied} and ${linksOutOfOrder})`),
         write(sql`with ${items}, ${refsCte}
           insert into item_hashes (item_id, hash_id, variant, tx)
           select r.item, h.id, r.variant, ${tx} from r cross join hashes h on h.origin = ${origin} and h.type = r.type and h.value = r.value where ${applied}
+          order by r.k, r.pos
           on conflict (item_id, hash_id) do nothing`),
       );
     }
+    // An active hash names the items that stand at its origin (its feed row's `items`): a link to
+    // another item of the origin's goes, as that item stopped standing there (retracted, or the
+    // hash's share in it withdrawn); a link comes back when a row names the item again. A retracted
+    // hash's row names every item it was part of and changes no link. The hashes that lose one are
+    // noted first (share_rows, empty outside a batch), for their change-log rows below.
+    const unnamed = sql`i ${hashOfItem} cross join item_hashes ih on ih.hash_id = h.id cross join items it on it.id = ih.item_id
+      where i.active = 1 and ${applied} and it.origin = ${origin}
+        and not exists (select 1 from json_each(coalesce(i.refs, '[]')) x where x.value ->> '$.id' = ih.item_id)`;
+    stmts.push(
+      write(sql`delete from share_rows`),
+      write(sql`with ${items} insert into share_rows (k, seq) select distinct i.k, h.seq from ${unnamed}`),
+      write(sql`with ${items} delete from item_hashes where rowid in (select ih.rowid from ${unnamed})`),
+    );
     // Change-log rows (partners' feed, the instances' indexes) for what changed here, the origin's
     // contributor count included; written before that count is stored, so a difference still shows.
     stmts.push(
@@ -220,8 +254,10 @@ export function pullStatements(p: PullCommit & { tx: string; ids: string[]; buck
         where ${applied} and (h.tx = ${tx}
           or exists (select 1 from contributions c where c.hash_id = h.id and c.contributor = ${origin} and c.tx = ${tx})
           or exists (select 1 from item_hashes ih where ih.hash_id = h.id and ih.tx = ${tx})
+          or exists (select 1 from share_rows s where s.k = i.k)
           or (i.active = 1 and h.origin_contributors is not cast(i.n as integer)))
         order by i.k`),
+      write(sql`delete from share_rows`),
     );
     // The origin's contributor count, stored now (every active item's row exists: made above).
     stmts.push(

@@ -8,7 +8,7 @@ import { canonicalJson, entryTemplate, Hole } from '../../core/audit';
 import { bucketRowsSql } from '../bucket-layout';
 import type { LedgerItem, LedgerShareItem, Verdict } from '../types';
 import { itemLinkStatement, mediaShareStatements } from './items';
-import { chunkJson, deriveStatus, entrySql, lastChange, read, snapshotSql, write, type Stmt } from './sql';
+import { chunkJson, deriveItemStatus, deriveStatus, entrySql, lastChange, memberLabelsSql, read, snapshotSql, write, type Stmt } from './sql';
 
 export interface ShareStatements {
   stmts: Stmt[];
@@ -19,11 +19,30 @@ export interface ShareStatements {
   last: number;
 }
 
-/** The items of a share as one JSON argument: `i` rows with k (position), id, type, value, labels, ext, c (the audit entry's content). */
+/**
+ * The items of a share as one JSON argument: `i` rows with k (position), id, type, value, labels,
+ * direct (the labels of the hash's share alone, JSON; null when every mention named an item), ext,
+ * c (the audit entry's content), links.
+ */
 function itemsCte(json: string): SQL {
   return sql`i as (select cast(j.key as integer) as k, j.value ->> '$.id' as id, j.value ->> '$.type' as type, j.value ->> '$.value' as value,
-      j.value ->> '$.labels' as labels, j.value ->> '$.ext' as ext, j.value ->> '$.c' as c, j.value -> '$.links' as links
+      j.value ->> '$.labels' as labels, j.value ->> '$.direct' as direct, j.value ->> '$.ext' as ext, j.value ->> '$.c' as c, j.value -> '$.links' as links
     from json_each(${json}) j)`;
+}
+
+/**
+ * The member's contribution to each hash of the chunk as the share leaves it (after `i`, with the
+ * chunk's rows noted and its links made): `x` the contribution before (c*: null when none) and `nd`,
+ * its share of the hash alone after this one (this share's when it shares the hash alone, else the
+ * one standing); `y` adds `nl`, its labels after: nd's and those of its standing items that hold
+ * the hash (a hash in no item: nd's, without reading the items).
+ */
+function contributionCte(contributor: string): SQL {
+  return sql`x as (select i.k, i.c, i.ext, i.links, h.id as hid, c.hash_id as ch, c.retracted_at as cr, c.labels as cl, c.external_id as ce, c.direct_labels as cd,
+      coalesce(i.direct, case when c.retracted_at is null then c.direct_labels end) as nd
+    from i ${rowOfItem} left join contributions c on c.hash_id = h.id and c.contributor = ${contributor}),
+  y as (select x.*, case when x.links is null and not exists (select 1 from item_hashes fi where fi.hash_id = x.hid) then x.nd
+      else ${memberLabelsSql(sql`x.hid`, sql`${contributor}`, sql`x.nd`)} end as nl from x)`;
 }
 
 /** The hash row of item `i`. CROSS JOIN keeps the items as the outer loop, so each is one seek of the (origin, type, value) index. */
@@ -42,6 +61,8 @@ export function encodeShareItem(it: LedgerShareItem & { id: string }): string {
     type: it.type,
     value: it.value,
     labels: JSON.stringify(it.labels),
+    // Shared alone (no item named): all its labels are the share's of the hash alone.
+    direct: it.direct ? JSON.stringify(it.direct) : it.links?.length ? undefined : JSON.stringify(it.labels),
     ext: it.externalId,
     c: shareContent(it),
     links: it.links?.length ? it.links : undefined,
@@ -95,10 +116,9 @@ export function shareStatements(p: {
     const before =
       stmts.push(
         read(
-          ['k', 'id', 'mine', 'same'],
+          ['k', 'id', 'mine'],
           sql`with ${items}
-        select i.k + ${base} as k, h.id as id, c.hash_id is not null and c.retracted_at is null as mine,
-          c.labels is i.labels and c.external_id is i.ext as same
+        select i.k + ${base} as k, h.id as id, c.hash_id is not null and c.retracted_at is null as mine
         from i left join hashes h on h.origin = ${origin} and h.type = i.type and h.value = i.value
           left join contributions c on c.hash_id = h.id and c.contributor = ${contributor}`,
         ),
@@ -118,29 +138,41 @@ export function shareStatements(p: {
     // transaction) ever stands for another item.
     stmts.push(write(sql`delete from share_rows`));
     stmts.push(write(sql`with ${items} insert into share_rows (k, seq) select i.k, h.seq from i ${hashOfItem(origin)}`));
-    // Entries for the items whose contribution this commit changes, named by the state before it.
+    // The hashes' links to the items they were shared in, before the labels that read them.
+    if (media.length) stmts.push(itemLinkStatement(items, rowOfItem, tx));
+    const contribution = contributionCte(contributor);
+    // Entries for the items whose contribution this commit changes, named by the state before it;
+    // also for one where only the member's share of the hash alone changes (what the hash shows
+    // stays: no change-log row below), as that share now holds the hash (an admin's dropping it is
+    // an entry too).
     stmts.push(
-      write(sql`with ${items}, x as (
-          select i.k, i.c, h.id, case when c.hash_id is not null and c.retracted_at is null then 'hash.relabel' else 'hash.share' end as act
-          from i ${rowOfItem} left join contributions c on c.hash_id = h.id and c.contributor = ${contributor}
-          where c.hash_id is null or c.retracted_at is not null or c.labels is not i.labels or c.external_id is not i.ext)
+      write(sql`with ${items}, ${contribution}, z as (
+          select y.k, y.c, y.hid as id, case when y.ch is not null and y.cr is null then 'hash.relabel' else 'hash.share' end as act
+          from y where y.ch is null or y.cr is not null or y.cl is not y.nl or y.ce is not y.ext or y.cd is not y.nd)
         insert into audit_log (at, action, actor, entry)
-        select ${at}, x.act, ${contributor}, ${a0} || json_quote(x.act) || ${a1} || x.c || ${a2} || json_quote(x.id) || ${a3}
-        from x order by x.k`),
+        select ${at}, z.act, ${contributor}, ${a0} || json_quote(z.act) || ${a1} || z.c || ${a2} || json_quote(z.id) || ${a3}
+        from z order by z.k`),
     );
+    // The member's contribution: its share of the hash alone (this one's, or the one standing) and
+    // the labels of every source that holds it (decisions.md, "A member's labels on a hash ...").
+    // A change of its share alone that leaves what the hash shows as it was (a hash an item of the
+    // member holds with the same labels, shared alone now) is kept without the commit's token: no
+    // change-log row for it (the entry above is written: the member said something new).
+    const seen = sql`(contributions.retracted_at is not null or contributions.labels is not excluded.labels
+      or contributions.external_id is not excluded.external_id)`;
     stmts.push(
-      write(sql`with ${items}
-        insert into contributions (hash_id, contributor, labels, external_id, created_at, updated_at, retracted_at, tx)
-        select h.id, ${contributor}, i.labels, i.ext, ${at}, ${at}, null, ${tx} from i ${rowOfItem} where true
+      write(sql`with ${items}, ${contribution}
+        insert into contributions (hash_id, contributor, labels, direct_labels, external_id, created_at, updated_at, retracted_at, tx)
+        select y.hid, ${contributor}, y.nl, y.nd, y.ext, ${at}, ${at}, null, ${tx} from y where true
         on conflict (hash_id, contributor) do update set
-          labels = excluded.labels, external_id = excluded.external_id, updated_at = excluded.updated_at,
+          labels = excluded.labels, direct_labels = excluded.direct_labels, external_id = excluded.external_id,
+          updated_at = case when ${seen} then excluded.updated_at else contributions.updated_at end,
           created_at = case when contributions.retracted_at is null then contributions.created_at else excluded.created_at end,
-          retracted_at = null, tx = excluded.tx
+          retracted_at = null, tx = case when ${seen} then excluded.tx else contributions.tx end
         where contributions.retracted_at is not null or contributions.labels is not excluded.labels
-          or contributions.external_id is not excluded.external_id`),
+          or contributions.external_id is not excluded.external_id or contributions.direct_labels is not excluded.direct_labels`),
     );
     stmts.push(deriveStatus(sql`select seq from share_rows`, at, tx));
-    if (media.length) stmts.push(itemLinkStatement(items, rowOfItem, tx));
     // Workers: the SQL multi-index's bucket rows of the perceptual hashes this commit created.
     if (p.buckets) {
       stmts.push(write(bucketRowsSql(items, sql`i ${rowOfItem}`, sql`h.tx = ${tx}`)));
@@ -154,11 +186,20 @@ export function shareStatements(p: {
           or exists (select 1 from item_hashes ih where ih.hash_id = h.id and ih.tx = ${tx})
         order by i.k`),
     );
-    const after = stmts.push(read(['k', 'id', 'seq'], sql`with ${items} select i.k + ${base} as k, h.id as id, h.seq as seq from i ${rowOfItem}`)) - 1;
+    const after =
+      stmts.push(
+        read(
+          ['k', 'id', 'seq', 'touched'],
+          sql`with ${items} select i.k + ${base} as k, h.id as id, h.seq as seq,
+            exists (select 1 from contributions c where c.hash_id = h.id and c.contributor = ${contributor} and c.tx = ${tx}) as touched
+          from i ${rowOfItem}`,
+        ),
+      ) - 1;
     stmts.push(write(sql`delete from share_rows`));
     reads.push({ before, after, items: chunk.length });
     base += chunk.length;
   }
+  stmts.push(...built.after);
   // A video's frames (a PDF's pages) come with the hash that first brings them; they never change afterwards.
   for (const it of p.items) {
     if (!it.frames?.length) continue;
@@ -210,8 +251,10 @@ export function retractStatements(p: {
         remaining: sql`select count(*) from contributions where hash_id = ${hashId} and retracted_at is null and not (${all} = 1 or contributor = ${p.contributor})`,
       })}
       where exists (select 1 from contributions where ${leaving})`),
-    write(sql`update contributions set retracted_at = ${at}, updated_at = ${at}, tx = ${tx} where ${leaving}`),
+    write(sql`update contributions set retracted_at = ${at}, updated_at = ${at}, direct_labels = null, tx = ${tx} where ${leaving}`),
     deriveStatus(sql`select seq from hashes where id = ${hashId}`, at, tx),
+    // An item of this node whose last active hash this was is retracted (its tombstones name it).
+    deriveItemStatus({ hashId }, tx),
     write(sql`insert into changes (at, kind, subject, snapshot)
       select ${at}, case when h.tx = ${tx} then 'retract' else 'update' end, h.id, ${snapshotSql('h')}
       from hashes h

@@ -8,9 +8,10 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { canonicalJson, entryTemplate, Hole } from '../../core/audit';
+import { chunkRows } from '../db';
 import type { LedgerItem } from '../types';
 import type { Statements } from './hashes';
-import { chunkJson, deriveStatus, entrySql, lastChange, read, snapshotSql, write, type Stmt } from './sql';
+import { chunkJson, deriveItemStatus, deriveStatus, entrySql, lastChange, memberLabelsSql, read, snapshotSql, write, type Stmt } from './sql';
 
 /** The hashes of an item `ih` (alias) joined to their rows `h`: one seek of each index per hash. */
 const itemHashRows = (itemId: string) => sql`item_hashes ih cross join hashes h on h.id = ih.hash_id where ih.item_id = ${itemId}`;
@@ -33,6 +34,8 @@ const standingOf = (member: string) =>
 /** A share's media statements and, per chunk, where to read each item's state before the commit. */
 export interface MediaStatements {
   stmts: Stmt[];
+  /** Statements that go after the hashes' (the change-log rows of the other hashes of items that began standing again). */
+  after: Stmt[];
   /** Reads of k (position), existed, mine (the member's share stood), same (with these labels). */
   reads: number[];
 }
@@ -49,6 +52,7 @@ export function mediaShareStatements(
 ): MediaStatements {
   const { at, tx, contributor, origin } = p;
   const stmts: Stmt[] = [];
+  const after: Stmt[] = [];
   const reads: number[] = [];
   const t = entryTemplate({ at, actor: contributor, action: new Hole('action'), subject: { kind: 'item', id: new Hole('id') }, content: new Hole('content') });
   if (t.holes.join() !== 'action,content,id') throw new Error('unexpected audit template for an item share');
@@ -101,9 +105,34 @@ export function mediaShareStatements(
           retracted_at = null, tx = excluded.tx
         where item_contributions.retracted_at is not null or item_contributions.labels is not excluded.labels`),
     );
+    // A retracted item shared again stands again (a new one was made active). By id and origin, the
+    // ids as parameters: a seek of the key each, whatever the table's size (a subquery's ids leave
+    // the planner free to scan a small table).
+    const ids = p.media.slice(base, base + chunk.length).map((it) => it.id);
+    for (const part of chunkRows(ids, 1, 2)) {
+      stmts.push(
+        write(sql`update items set status = 'active', tx = ${tx}
+          where id in (${sql.join(
+            part.map((id) => sql`${id}`),
+            sql`, `,
+          )}) and origin = '' and status is not 'active'`),
+      );
+    }
+    // The active hashes of an item that began standing again name it once more: a change-log row
+    // for each one this commit gave none (no status, contribution or link of its changed); the
+    // hashes' statements give the others theirs.
+    after.push(
+      write(sql`with ${m} insert into changes (at, kind, subject, snapshot)
+        select ${at}, 'update', h.id, ${snapshotSql('h')}
+        from m cross join items im on im.id = m.id cross join item_hashes ih on ih.item_id = im.id cross join hashes h on h.id = ih.hash_id
+        where im.tx = ${tx} and h.status = 'active' and h.tx is not ${tx}
+          and not exists (select 1 from contributions c where c.hash_id = h.id and c.tx = ${tx})
+          and not exists (select 1 from item_hashes l where l.hash_id = h.id and l.tx = ${tx})
+        group by h.id order by min(m.k), min(ih.rowid)`),
+    );
     base += chunk.length;
   }
-  return { stmts, reads };
+  return { stmts, after, reads };
 }
 
 /** Links the hashes of a share's CTE `i` to the items each names (`i.links`: [{item, variant}]); a link made stays. */
@@ -115,24 +144,39 @@ export function itemLinkStatement(items: SQL, hashOfItem: SQL, tx: string): Stmt
 }
 
 /**
- * The contributions an item retraction withdraws: to the item's hashes, by the member (admins: by
- * anyone), standing, and not held by another standing item of the same contributor (a hash two of
- * a member's images share stays while the other stands).
+ * The standing contributions (`c`, each to hash `lh.hash_id`) to the item's hashes that a retraction
+ * works out again: item first, then each hash's contributions. A member's: its own, once its share of
+ * the item left in this commit (`tx`); an admin's: everyone's.
  */
-function leavingContributions(itemId: string, contributor: string | null): SQL {
-  const all = contributor === null ? 1 : 0;
-  // Item first, then each of its hashes' contributions: seeks, never a scan of contributions.
-  return sql`item_hashes lh cross join contributions c on c.hash_id = lh.hash_id
-    where lh.item_id = ${itemId} and c.retracted_at is null and (${all} = 1 or c.contributor = ${contributor})
-    and not exists (select 1 from item_hashes o cross join item_contributions oc on oc.item_id = o.item_id
-      where o.hash_id = c.hash_id and o.item_id <> ${itemId} and oc.contributor = c.contributor and oc.retracted_at is null)`;
-}
+const touchedContributions = (itemId: string, tx: string, member: string | null) =>
+  member === null
+    ? sql`item_hashes lh cross join contributions c on c.hash_id = lh.hash_id where lh.item_id = ${itemId} and c.retracted_at is null`
+    : sql`item_hashes lh cross join contributions c on c.hash_id = lh.hash_id and c.contributor = ${member}
+    where lh.item_id = ${itemId} and c.retracted_at is null
+      and exists (select 1 from item_contributions l where l.item_id = ${itemId} and l.contributor = ${member} and l.tx = ${tx})`;
 
-/** The change-log rows of the item's hashes this commit changed (a tombstone where none stands any more). */
+/**
+ * Another standing item of contribution `c`'s contributor holds its hash (this item's shares have
+ * left by then): the contributor's share of it stands and the item does (not one retracted hash by
+ * hash, whose share still stands).
+ */
+const heldByItem = sql`exists (select 1 from item_hashes o cross join item_contributions oc on oc.item_id = o.item_id and oc.contributor = c.contributor
+  cross join items oi on oi.id = o.item_id
+  where o.hash_id = c.hash_id and oc.retracted_at is null and oi.status = 'active')`;
+
+/** The labels contribution `c` has from its sources standing now (its share alone, its standing items). */
+const sourcesLabels = memberLabelsSql(sql`c.hash_id`, sql`c.contributor`, sql`c.direct_labels`);
+
+/**
+ * The change-log rows of the item's hashes this commit changed: its status (a tombstone where none
+ * stands any more), a contribution, or the items an active hash names (the item stopped or began
+ * standing).
+ */
 function itemChanges(at: number, tx: string, itemId: string): Stmt {
   return write(sql`insert into changes (at, kind, subject, snapshot)
     select ${at}, case when h.tx = ${tx} then (case h.status when 'active' then 'add' else 'retract' end) else 'update' end, h.id, ${snapshotSql('h')}
-    from ${itemHashRows(itemId)} and (h.tx = ${tx} or exists (select 1 from contributions c where c.hash_id = h.id and c.tx = ${tx}))
+    from ${itemHashRows(itemId)} and (h.tx = ${tx} or exists (select 1 from contributions c where c.hash_id = h.id and c.tx = ${tx})
+      or (h.status = 'active' and exists (select 1 from items ci where ci.id = ${itemId} and ci.tx = ${tx})))
     order by ih.rowid`);
 }
 
@@ -148,42 +192,101 @@ function itemResult(itemId: string, tx: string): Stmt {
   );
 }
 
+/** The item's hashes whose contributions this commit retracted (`retracted` 1) or relabelled (0), as a JSON array of ids. */
+const hashesChanged = (itemId: string, tx: string, retracted: 0 | 1) =>
+  sql`select json_group_array(ih.hash_id order by ih.hash_id) from item_hashes ih where ih.item_id = ${itemId}
+    and exists (select 1 from contributions c where c.hash_id = ih.hash_id and c.tx = ${tx} and (c.retracted_at is not null) = ${retracted})`;
+
+/**
+ * Withdraws the member's share of the item. Its contribution to each hash of the item is then worked
+ * out again from what still holds it: retracted when neither its share of the hash alone nor another
+ * standing item of its holds it, else given the labels of those (the item's no longer count).
+ *
+ * An admin's (`contributor` null) takes the item down for everyone, as README says: every member's
+ * share of it, and every standing contribution to its hashes, whoever made it (a share of the hash
+ * alone, a pulled hash's origin), unless another standing item of that contributor holds the hash;
+ * the shares of the hashes alone are dropped (`direct_labels` cleared), so what stays carries the
+ * labels of its other items only.
+ *
+ * The item is retracted when no share of it stands or none of its hashes is active
+ * (deriveItemStatus). The audit entry is written whenever the commit changed a share or a
+ * contribution (a dropped share alone included).
+ */
 export function retractItemStatements(p: { at: number; tx: string; actor: string; itemId: string; sha256: string; contributor: string | null }): Statements {
   const { at, tx, itemId } = p;
-  const all = p.contributor === null ? 1 : 0;
-  const leavingShares = sql`item_id = ${itemId} and retracted_at is null and (${all} = 1 or contributor = ${p.contributor})`;
-  const leaving = leavingContributions(itemId, p.contributor);
+  const member = p.contributor;
+  const leavingShares =
+    member === null ? sql`item_id = ${itemId} and retracted_at is null` : sql`item_id = ${itemId} and retracted_at is null and contributor = ${member}`;
+  const touched = touchedContributions(itemId, tx, member);
+  const aloneTx = `${tx}/alone`;
   const t = entryTemplate({
     at,
     actor: p.actor,
     action: 'item.retract',
     subject: { kind: 'item', id: itemId },
-    content: { sha256: p.sha256, contributorsRetracted: new Hole('members'), hashesRetracted: new Hole('hashes') },
+    content: {
+      sha256: p.sha256,
+      contributorsRetracted: new Hole('members'),
+      contributionsRetracted: new Hole('contributions'),
+      hashesRetracted: new Hole('hashes'),
+      hashesRelabelled: new Hole('relabelled'),
+    },
   });
-  const stmts: Stmt[] = [
-    // The entry names what is about to leave, so it is written first.
+  const stmts: Stmt[] = [write(sql`update item_contributions set retracted_at = ${at}, updated_at = ${at}, tx = ${tx} where ${leavingShares}`)];
+  if (member === null) {
+    stmts.push(
+      // Everyone's, unless another standing item of the contributor holds the hash.
+      write(sql`update contributions set retracted_at = ${at}, updated_at = ${at}, direct_labels = null, tx = ${tx}
+        where rowid in (select c.rowid from ${touched} and not ${heldByItem})`),
+      // What stays, stays for its items alone: the shares of the hash alone go (the labels, below). A
+      // token of its own marks it: a change for the audit entry, none for the change log while the
+      // labels stay (the next statement stamps the commit's token on those it relabels).
+      write(sql`update contributions set direct_labels = null, tx = ${aloneTx}
+        where rowid in (select c.rowid from ${touched} and c.direct_labels is not null)`),
+    );
+  } else {
+    // Held by nothing else: retracted (the share alone would hold it: direct_labels).
+    stmts.push(
+      write(sql`update contributions set retracted_at = ${at}, updated_at = ${at}, direct_labels = null, tx = ${tx}
+        where rowid in (select c.rowid from ${touched} and c.direct_labels is null and not ${heldByItem})`),
+    );
+  }
+  stmts.push(
+    // Held by something else: the labels of what holds it.
+    write(sql`update contributions as c set labels = ${sourcesLabels}, updated_at = ${at}, tx = ${tx}
+      where rowid in (select c.rowid from ${touched} and c.labels is not ${sourcesLabels})`),
+    deriveStatus(sql`select h.seq from ${itemHashRows(itemId)}`, at, tx),
+    deriveItemStatus({ itemId }, tx),
+    itemChanges(at, tx, itemId),
+    // The entry names what left and what changed, read from the rows this commit stamped.
     write(sql`insert into audit_log (at, action, actor, entry)
       select ${at}, 'item.retract', ${p.actor}, ${entrySql(t, {
-        members: sql`select json_group_array(contributor order by contributor) from item_contributions where ${leavingShares}`,
-        hashes: sql`select json_group_array(distinct c.hash_id order by c.hash_id) from ${leaving}`,
+        members: sql`select json_group_array(contributor order by contributor) from item_contributions where item_id = ${itemId} and tx = ${tx}`,
+        // Every contribution to the item's hashes it withdrew, whoever made it (an admin's takes
+        // others' shares of a hash alone and pulled contributions too): {contributor, hash}, keys in
+        // canonical order.
+        contributions: sql`select json_group_array(json_object('contributor', c.contributor, 'hash', c.hash_id) order by c.hash_id, c.contributor)
+          from item_hashes ih cross join contributions c on c.hash_id = ih.hash_id
+          where ih.item_id = ${itemId} and c.tx = ${tx} and c.retracted_at is not null`,
+        hashes: hashesChanged(itemId, tx, 1),
+        relabelled: hashesChanged(itemId, tx, 0),
       })}
-      where exists (select 1 from item_contributions where ${leavingShares}) or exists (select 1 from ${leaving})`),
-    write(sql`update contributions set retracted_at = ${at}, updated_at = ${at}, tx = ${tx}
-      where rowid in (select c.rowid from ${leaving})`),
-    write(sql`update item_contributions set retracted_at = ${at}, updated_at = ${at}, tx = ${tx} where ${leavingShares}`),
-    deriveStatus(sql`select h.seq from ${itemHashRows(itemId)}`, at, tx),
-    itemChanges(at, tx, itemId),
-  ];
+      where exists (select 1 from item_contributions where item_id = ${itemId} and tx = ${tx})
+        or exists (select 1 from item_hashes ih cross join contributions c on c.hash_id = ih.hash_id where ih.item_id = ${itemId} and c.tx in (${tx}, ${aloneTx}))`),
+  );
   const result = stmts.push(itemResult(itemId, tx)) - 1;
   return { stmts, result, last: stmts.push(lastChange()) - 1 };
 }
 
+/**
+ * Replaces the labels of the member's standing share of the item; its standing contributions to the
+ * item's hashes are given the labels of what holds each now (the item's new ones, its other
+ * standing items', its share of the hash alone): another item's hashes keep their labels.
+ */
 export function relabelItemStatements(p: { at: number; tx: string; member: string; itemId: string; labels: string[] }): Statements {
   const { at, tx, member, itemId } = p;
   const labels = JSON.stringify(p.labels);
   const standing = sql`exists (${standingShare(itemId, member)})`;
-  const differing = sql`item_hashes lh cross join contributions c on c.hash_id = lh.hash_id and c.contributor = ${member}
-    where lh.item_id = ${itemId} and c.retracted_at is null and c.labels is not ${labels}`;
   const t = entryTemplate({
     at,
     actor: member,
@@ -192,14 +295,19 @@ export function relabelItemStatements(p: { at: number; tx: string; member: strin
     content: { labels: p.labels, hashesRelabelled: new Hole('hashes') },
   });
   const stmts: Stmt[] = [
-    write(sql`insert into audit_log (at, action, actor, entry)
-      select ${at}, 'item.relabel', ${member}, ${entrySql(t, { hashes: sql`select json_group_array(c.hash_id order by c.hash_id) from ${differing}` })}
-      where ${standing} and (exists (${standingShare(itemId, member)} and labels is not ${labels}) or exists (select 1 from ${differing}))`),
+    // Only while the item stands (services/items.ts refuses a retracted one; this holds against a
+    // retraction committed after its read).
     write(sql`update item_contributions set labels = ${labels}, updated_at = ${at}, tx = ${tx}
-      where item_id = ${itemId} and contributor = ${member} and retracted_at is null and labels is not ${labels}`),
-    write(sql`update contributions set labels = ${labels}, updated_at = ${at}, tx = ${tx}
-      where ${standing} and rowid in (select c.rowid from ${differing})`),
+      where item_id = ${itemId} and contributor = ${member} and retracted_at is null and labels is not ${labels}
+        and exists (select 1 from items where id = ${itemId} and status = 'active')`),
+    write(sql`update contributions as c set labels = ${sourcesLabels}, updated_at = ${at}, tx = ${tx}
+      where ${standing} and rowid in (select c.rowid from item_hashes lh cross join contributions c on c.hash_id = lh.hash_id and c.contributor = ${member}
+        where lh.item_id = ${itemId} and c.retracted_at is null and c.labels is not ${sourcesLabels})`),
     itemChanges(at, tx, itemId),
+    write(sql`insert into audit_log (at, action, actor, entry)
+      select ${at}, 'item.relabel', ${member}, ${entrySql(t, { hashes: hashesChanged(itemId, tx, 0) })}
+      where exists (select 1 from item_contributions where item_id = ${itemId} and contributor = ${member} and tx = ${tx})
+        or exists (select 1 from item_hashes ih cross join contributions c on c.hash_id = ih.hash_id and c.contributor = ${member} where ih.item_id = ${itemId} and c.tx = ${tx})`),
   ];
   const result = stmts.push(itemResult(itemId, tx)) - 1;
   return { stmts, result, last: stmts.push(lastChange()) - 1 };

@@ -63,14 +63,21 @@ export class SqlLedger implements Ledger {
     // One item per (type, value): a hash named twice in one call is shared once, with the union of
     // its labels (and the first externalId, frames and audit detail); each input item gets its result.
     const byKey = new Map<string, LedgerShareItem & { id: string }>();
+    // The labels of a mention of the hash alone (encodeShareItem), made explicit before mentions merge.
+    const directOf = (it: LedgerShareItem) => it.direct ?? (it.links?.length ? undefined : it.labels);
     const keyOf = input.items.map((it) => {
       const key = `${it.type}:${it.value}`;
       const prev = byKey.get(key);
       if (prev) {
+        const direct = [directOf(prev), directOf(it)].filter((d) => d !== undefined);
         prev.labels = [...new Set([...prev.labels, ...it.labels])].sort();
         // A hash of two media of the share (two images with one blockhash) links to both.
         for (const l of it.links ?? []) if (!prev.links?.some((x) => x.item === l.item)) prev.links = [...(prev.links ?? []), l];
-      } else byKey.set(key, { ...it, labels: [...it.labels].sort(), id: this.newId() });
+        prev.direct = direct.length ? [...new Set(direct.flat())].sort() : undefined;
+      } else {
+        const direct = directOf(it);
+        byKey.set(key, { ...it, labels: [...it.labels].sort(), ...(direct ? { direct: [...direct].sort() } : {}), id: this.newId() });
+      }
       return key;
     });
     const items = [...byKey.values()];
@@ -96,7 +103,7 @@ export class SqlLedger implements Ledger {
       for (const a of rows[r.after]) {
         const b = before.get(Number(a.k));
         // Every item is read before and after its change (a row missing before would be a hash made now).
-        const outcome: ShareOutcome = !b || b.id === null ? 'created' : !num(b.mine) ? 'added' : num(b.same) ? 'unchanged' : 'updated';
+        const outcome: ShareOutcome = !b || b.id === null ? 'created' : !num(b.mine) ? 'added' : num(a.touched) ? 'updated' : 'unchanged';
         out[Number(a.k)] = { id: String(a.id), seq: Number(a.seq), outcome };
       }
     }

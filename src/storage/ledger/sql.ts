@@ -80,10 +80,58 @@ export const snapshotSql = (h: string) => {
     'contributors', (select count(*) from contributions cc where cc.hash_id = ${h}.id and cc.retracted_at is null))`;
   // The items it belongs to, first shared first, only when it belongs to one (a feed row of a hash
   // shared alone keeps its shape); CASE evaluates one branch, so the object is built once.
-  return sql.raw(`case when exists (select 1 from item_hashes ie where ie.hash_id = ${h}.id)
-    then json_set(${hash}, '$.items', json((select json_group_array(json_object('id', ih.item_id, 'variant', ih.variant) order by ih.rowid) from item_hashes ih where ih.hash_id = ${h}.id)))
+  return sql.raw(`case when exists (select 1 from item_hashes ie cross join items it on it.id = ie.item_id where ie.hash_id = ${h}.id and ${itemNamed(h)})
+    then json_set(${hash}, '$.items', json((select json_group_array(json_object('id', ih.item_id, 'variant', ih.variant) order by ih.rowid)
+      from item_hashes ih cross join items it on it.id = ih.item_id where ih.hash_id = ${h}.id and ${itemNamed(h)})))
     else ${hash} end`);
 };
+
+/**
+ * Which of a hash's items (`it`, of the hash aliased `h`) it names (in the feed, matches, federation): an
+ * active hash the items that stand, a retracted one every item it was part of (a tombstone says
+ * what it was). Shared as SQL text with the stores' reads (hash-store.ts).
+ */
+export const itemNamed = (h: string) => `(${h}.status = 'retracted' or it.status = 'active')`;
+
+/**
+ * The labels a member gives a hash (SQL expressions): the union of `direct` (its share
+ * of the hash alone, JSON or null) and the labels of its standing shares of the standing items that
+ * hold the hash, sorted, as JSON. An item retracted while the member's share of it stands (its hashes
+ * retracted one by one) is no source until its media is shared again (the share's statements make
+ * it active before they work out the contributions). Seeks only: the hash's links by
+ * item_hashes_hash, each share and each item by its key.
+ */
+export function memberLabelsSql(hash: SQL, member: SQL, direct: SQL): SQL {
+  return sql`(select json_group_array(ml.l order by ml.l) from (
+      select lj.value as l from json_each(coalesce(${direct}, '[]')) lj
+      union
+      select lj.value from item_hashes lih cross join item_contributions lic on lic.item_id = lih.item_id and lic.contributor = ${member}
+        cross join items lit on lit.id = lih.item_id cross join json_each(lic.labels) lj
+      where lih.hash_id = ${hash} and lic.retracted_at is null and lit.status = 'active') ml)`;
+}
+
+/** An item (`it`, of this node) that no longer stands: no member's share of it stands, or none of its hashes is active. */
+const itemFallen = `it.origin = '' and it.status = 'active'
+  and (not exists (select 1 from item_contributions sic where sic.item_id = it.id and sic.retracted_at is null)
+    or not exists (select 1 from item_hashes sih cross join hashes sh on sh.id = sih.hash_id where sih.item_id = it.id and sh.status = 'active'))`;
+
+/**
+ * Retracts the item `itemId`, or the items hash `hashId` belongs to, when it no longer stands (its
+ * hashes retracted one by one, or no share of it standing), marked with the commit's token. Only a
+ * new share of the item makes it active again (the media share's statements): a hash of it shared
+ * again alone does not. By the item's id, or, for a hash's items, an upsert whose rows come from
+ * the hash's links (the links, then each item, by their keys, whatever the tables' sizes; every
+ * row conflicts, so it only updates).
+ */
+export function deriveItemStatus(of: { itemId: string } | { hashId: string }, tx: string): Stmt {
+  if ('itemId' in of) {
+    return write(sql`update items as it set status = 'retracted', tx = ${tx} where it.id = ${of.itemId} and ${sql.raw(itemFallen)}`);
+  }
+  return write(sql`insert into items (id, origin, sha256, kind, status, created_at, tx)
+    select it.id, it.origin, it.sha256, it.kind, 'retracted', it.created_at, ${tx}
+    from item_hashes ih cross join items it on it.id = ih.item_id where ih.hash_id = ${of.hashId} and ${sql.raw(itemFallen)}
+    on conflict (id) do update set status = 'retracted', tx = excluded.tx`);
+}
 
 /** The change log's last sequence, read at the end of a commit's batch. */
 export const lastChange = () => read(['last'], sql`select coalesce(max(seq), 0) as last from changes`);
