@@ -25,9 +25,9 @@ export interface Target {
   auditor(path: string): Promise<Response>;
 }
 
-const hex = (seed: number) => {
-  // A fixed 256-bit value per seed (no randomness: the expected state is exact).
-  let x = (seed * 2654435761) >>> 0;
+/** 256 bits from a 32-bit start by xorshift: a fixed value per start (no randomness: the expected state is exact). */
+export function fixedHex(start: number): string {
+  let x = start >>> 0;
   let s = '';
   for (let i = 0; i < 8; i++) {
     x ^= x << 13;
@@ -37,7 +37,9 @@ const hex = (seed: number) => {
     s += x.toString(16).padStart(8, '0');
   }
   return s;
-};
+}
+
+const hex = (seed: number) => fixedHex(seed * 2654435761);
 
 export const COMMON = hex(1);
 export const pairHash = (k: number) => hex(100 + k);

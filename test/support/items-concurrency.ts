@@ -22,7 +22,7 @@
  * depend on their order: the model applies the admin's first.
  */
 import { expect } from 'vitest';
-import type { Target } from './concurrency';
+import { fixedHex, type Target } from './concurrency';
 
 export const ITEM_MEMBERS = 8;
 
@@ -30,15 +30,7 @@ export const ITEM_MEMBERS = 8;
 export function fixedValue(name: string): string {
   let x = 2166136261;
   for (const ch of name) x = Math.imul(x ^ ch.charCodeAt(0), 16777619) >>> 0;
-  let s = '';
-  for (let i = 0; i < 8; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    s += x.toString(16).padStart(8, '0');
-  }
-  return s;
+  return fixedHex(x);
 }
 
 type HashKey = string; // `${type}:${name}`
