@@ -113,6 +113,8 @@ main(async () => {
   });
   if (values.help) return void process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0] + '*/\n');
   const t0 = Date.now();
+  // The code the node runs is the code at the start: commits made while it runs do not reach it.
+  const commit = `${git(['rev-parse', '--short', 'HEAD'])}${git(['status', '--porcelain', '--', 'src']) ? ' (with uncommitted changes in src/)' : ''}`;
   const query = new URLSearchParams((values.query ?? []).map((kv) => kv.split('=', 2) as [string, string]));
   const only = values.edits?.split(',');
   const edits = EDITS.filter((e) => (only ? only.includes(e.id) : !values.quick || e.quick));
@@ -228,7 +230,7 @@ main(async () => {
         .replace('T', ' '),
       machine: machine(),
       command: `npm run eval${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
-      commit: `${git(['rev-parse', '--short', 'HEAD'])}${git(['status', '--porcelain', '--', 'src']) ? ' (with uncommitted changes in src/)' : ''}`,
+      commit,
       query: query.toString(),
       wallSeconds: wall,
       thresholds:
