@@ -99,8 +99,8 @@ export async function relabelItem(deps: ServiceDeps, who: Principal, id: string,
   const mine = d.contributions.find((c) => c.contributor === who.clientId);
   if (!mine) throw new DomainError('forbidden', 'you can only relabel items you shared');
   if (mine.retractedAt !== null) throw new DomainError('conflict', `your share of item ${id} has been retracted; share the media again to label it`);
-  // An item retracted hash by hash (every hash of it withdrawn with DELETE /v1/hashes/{id}) keeps
-  // the member's share, but is no source of labels until its media is shared again.
+  // A member's share is withdrawn with its last contribution to the item's hashes (ledger/hashes.ts);
+  // a retracted item is no source of labels until its media is shared again (a share older than that rule may stand).
   if (d.status === 'retracted')
     throw new DomainError('conflict', `item ${id} has been retracted (none of its hashes is active); share the media again to label it`);
   const r = await deps.ledger.relabelItem({ at: deps.now(), member: who.clientId, itemId: id, labels: [...new Set(labels)].sort() });

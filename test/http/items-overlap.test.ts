@@ -366,14 +366,14 @@ describe('a share that changes no label of a hash writes no change-log row; its 
   });
 });
 
-describe('an item retracted hash by hash is no source of labels and holds no hash (its share still standing)', () => {
-  /** m shares item B (X, recruitment), withdraws its three hashes one by one (B is retracted, m's share of it stands). */
+describe('an item retracted hash by hash is no source of labels and holds no hash (the share withdrawn with its last hash)', () => {
+  /** m shares item B (X, recruitment), withdraws its three hashes one by one (B is retracted, m's share of it with its last hash). */
   async function retractedB(name: string, m: Record<string, string>) {
     const X = hex(`blockhash x, ${name}`);
     const B = itemId(ISSUER, hex(`${name} b`));
     const shared = await share(mediaHashes(`${name} b`, X, ['recruitment']), m);
     for (const h of shared.items as { id: string }[]) expect((await t.request(`/v1/hashes/${h.id}`, { method: 'DELETE', headers: m })).status).toBe(200);
-    expect(await getItem(B, m)).toMatchObject({ status: 'retracted', contributors: 1 });
+    expect(await getItem(B, m)).toMatchObject({ status: 'retracted', contributors: 0, labels: [] });
     return { X, B };
   }
 
@@ -424,6 +424,131 @@ describe('an item retracted hash by hash is no source of labels and holds no has
     expect((await res.json()).detail).toContain('retracted');
     expect(await logEnds()).toEqual(from);
     expect((await matchBlockhash(X, m))[0]).toMatchObject({ labels: ['manifesto'], contributors: 1 });
-    expect(await getItem(B, m)).toMatchObject({ status: 'retracted', labels: ['recruitment'] });
+    expect(await getItem(B, m)).toMatchObject({ status: 'retracted', contributors: 0, labels: [] });
+  });
+});
+
+describe("a member's share of an item is withdrawn with its last hash of the item, whoever else keeps a hash active", () => {
+  /**
+   * M shares item B = (pdq, X, sha256) with recruitment; N shares X alone with manifesto; M withdraws
+   * its three hashes one by one. N keeps X, so B has an active hash, but M stands behind nothing of B.
+   */
+  async function withdrawnB(name: string) {
+    const m = await t.as('partner', `${name} m`);
+    const n = await t.as('partner', `${name} n`);
+    const X = hex(`blockhash x, ${name}`);
+    const B = itemId(ISSUER, hex(`${name} b`));
+    const shared = await share(mediaHashes(`${name} b`, X, ['recruitment']), m);
+    await share([{ type: 'blockhash', value: X, labels: ['manifesto'] }], n);
+    for (const h of shared.items as { id: string }[]) expect((await t.request(`/v1/hashes/${h.id}`, { method: 'DELETE', headers: m })).status).toBe(200);
+    return { m, n, X, B, ids: (shared.items as { id: string }[]).map((h) => h.id) };
+  }
+
+  it('(a) the item is retracted, with no contributors and no labels; X stands for N alone', async () => {
+    const { m, X, B } = await withdrawnB('member withdrawn a');
+    expect(await getItem(B, m)).toMatchObject({ status: 'retracted', contributors: 0, labels: [] });
+    const hits = await matchBlockhash(X, m);
+    expect(hits).toHaveLength(1);
+    expect(hits[0]).toMatchObject({ labels: ['manifesto'], contributors: 1 });
+    expect(hits[0].item).toBeUndefined();
+  });
+
+  it("(b) X shared again alone by M carries that share's labels and N's, not B's", async () => {
+    const { m, X } = await withdrawnB('member withdrawn b');
+    await share([{ type: 'blockhash', value: X, labels: ['glorification'] }], m);
+    const hits = await matchBlockhash(X, m);
+    expect(hits).toHaveLength(1);
+    expect(hits[0]).toMatchObject({ labels: ['glorification', 'manifesto'], contributors: 2 });
+  });
+
+  it('(c) relabelling B by M is refused (409) and changes nothing', async () => {
+    const { m, X, B } = await withdrawnB('member withdrawn c');
+    await share([{ type: 'blockhash', value: X, labels: ['glorification'] }], m);
+    const from = await logEnds();
+    const res = await t.request(`/v1/items/${B}/labels`, json('PUT', { labels: ['attack-footage'] }, m));
+    expect(res.status).toBe(409);
+    expect(await logEnds()).toEqual(from);
+    expect((await matchBlockhash(X, m))[0]).toMatchObject({ labels: ['glorification', 'manifesto'], contributors: 2 });
+  });
+
+  it("(d) M's retraction of another item A holding X keeps nothing for B", async () => {
+    const { m, X } = await withdrawnB('member withdrawn d');
+    const A = itemId(ISSUER, hex('member withdrawn d a'));
+    await share(mediaHashes('member withdrawn d a', X, ['attack-footage']), m);
+    expect((await matchBlockhash(X, m))[0]).toMatchObject({ labels: ['attack-footage', 'manifesto'], contributors: 2 });
+    const reply = await retract(A, m);
+    expect(reply.kept).toEqual([]);
+    expect(reply.hashes.find((h) => h.value === X)).toMatchObject({ status: 'active', contributors: 1, labels: ['manifesto'] });
+    expect((await matchBlockhash(X, m))[0]).toMatchObject({ labels: ['manifesto'], contributors: 1 });
+  });
+
+  it('the feed names B no more on X, in the commit that withdrew it; the audit log and the replayed feed agree', async () => {
+    const m = await t.as('partner', 'member withdrawn feed m');
+    const n = await t.as('partner', 'member withdrawn feed n');
+    const X = hex('blockhash x, member withdrawn feed');
+    const B = itemId(ISSUER, hex('member withdrawn feed b'));
+    const shared = await share(mediaHashes('member withdrawn feed b', X, ['recruitment']), m);
+    await share([{ type: 'blockhash', value: X, labels: ['manifesto'] }], n);
+    const byValue = new Map((shared.items as { id: string; value: string }[]).map((h) => [h.value, h.id]));
+    // X first: M's contribution to it goes, B stands through its pdq and sha256.
+    const from = await logEnds();
+    expect((await t.request(`/v1/hashes/${byValue.get(X)}`, { method: 'DELETE', headers: m })).status).toBe(200);
+    expect(await changesSince(from.changes)).toEqual([['update', X, 'active', ['manifesto'], 1, [B]]]);
+    expect((await getItem(B, m)).status).toBe('active');
+    await t.request(`/v1/hashes/${byValue.get(hex('pdq member withdrawn feed b'))}`, { method: 'DELETE', headers: m });
+    const last = await logEnds();
+    expect((await t.request(`/v1/hashes/${byValue.get(hex('member withdrawn feed b'))}`, { method: 'DELETE', headers: m })).status).toBe(200);
+    // The sha256's tombstone, then X, which names B no more.
+    expect(await changesSince(last.changes)).toEqual([
+      ['retract', hex('member withdrawn feed b'), 'retracted', [], 0, [B]],
+      ['update', X, 'active', ['manifesto'], 1, undefined],
+    ]);
+    expect((await auditSince(last.audit)).map((e) => e.action)).toEqual(['hash.retract']);
+  });
+
+  it("an admin's retraction of a hash withdraws every contributor's share of its items held by nothing else", async () => {
+    const m = await t.as('partner', 'member withdrawn admin m');
+    const n = await t.as('partner', 'member withdrawn admin n');
+    const X = hex('blockhash x, member withdrawn admin');
+    const B = itemId(ISSUER, hex('member withdrawn admin b'));
+    const C = itemId(ISSUER, hex('member withdrawn admin c'));
+    // B is M's (pdq, X, sha256); C is N's, holding X only beside its own pdq and sha256.
+    const shared = await share(mediaHashes('member withdrawn admin b', X, ['recruitment']), m);
+    await share(mediaHashes('member withdrawn admin c', X, ['manifesto']), n);
+    const admin = await t.as('admin', 'admin');
+    for (const h of shared.items as { id: string; value: string }[]) {
+      if (h.value === X) continue;
+      expect((await t.request(`/v1/hashes/${h.id}`, { method: 'DELETE', headers: admin })).status).toBe(200);
+    }
+    // M stands behind X still: B stands.
+    expect(await getItem(B, m)).toMatchObject({ status: 'active', contributors: 1 });
+    const x = (shared.items as { id: string; value: string }[]).find((h) => h.value === X);
+    expect((await t.request(`/v1/hashes/${x?.id}`, { method: 'DELETE', headers: admin })).status).toBe(200);
+    expect(await getItem(B, m)).toMatchObject({ status: 'retracted', contributors: 0, labels: [] });
+    // N stands behind C's pdq and sha256 still.
+    expect(await getItem(C, n)).toMatchObject({ status: 'active', contributors: 1, labels: ['manifesto'] });
+  });
+});
+
+describe("an item that stands again gives every member's standing share its labels back", () => {
+  it('an identical repeated share changes nothing', async () => {
+    const m = await t.as('partner', 'revival m');
+    const n = await t.as('partner', 'revival n');
+    const X = hex('blockhash x, revival');
+    const B = itemId(ISSUER, hex('revival b'));
+    const mine = await share(mediaHashes('revival b', X, ['recruitment']), m);
+    await share(mediaHashes('revival b', X, ['manifesto']), n);
+    // M withdraws its three hashes; N then withdraws X alone (N's share of B stands through pdq and sha256).
+    for (const h of mine.items as { id: string }[]) expect((await t.request(`/v1/hashes/${h.id}`, { method: 'DELETE', headers: m })).status).toBe(200);
+    expect(await getItem(B, n)).toMatchObject({ status: 'active', contributors: 1, labels: ['manifesto'] });
+    // M shares the media again: B has both shares, and every hash of it both members' labels.
+    await share(mediaHashes('revival b', X, ['recruitment']), m);
+    const b = await getItem(B, m);
+    expect(b).toMatchObject({ status: 'active', contributors: 2 });
+    for (const h of b.hashes) expect(h).toMatchObject({ status: 'active', contributors: 2, labels: ['manifesto', 'recruitment'] });
+    const from = await logEnds();
+    const again = await share(mediaHashes('revival b', X, ['recruitment']), m);
+    expect(again.items.map((h: { outcome: string }) => h.outcome)).toEqual(['unchanged', 'unchanged', 'unchanged']);
+    expect(await logEnds()).toEqual(from);
   });
 });

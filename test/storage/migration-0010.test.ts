@@ -196,3 +196,82 @@ describe('migration 0010: a share of a hash alone made after the items that hold
     ]);
   });
 });
+
+describe("migration 0010: a member's share of an item whose hashes it withdrew one by one", () => {
+  let db: Client;
+  beforeAll(async () => {
+    db = createClient({ url: `file:${join(dir, 'withdrawn-share.db')}` });
+    await migrate(drizzle(db), { migrationsFolder: foldersUpTo(9) });
+  });
+  afterAll(() => db?.close());
+
+  it('is withdrawn, though another member keeps a hash of it or the member shared one again alone; one it still stands behind stays', async () => {
+    const at = (ms: number | null) => (ms === null ? 'null' : String(T0 + ms));
+    const hash = (id: string, status: string) =>
+      `insert into hashes (id, type, value, origin, status, created_at, updated_at) values ('${id}', 'pdq', '${id}-value', '', '${status}', ${T0}, ${T0})`;
+    const contribution = (h: string, who: string, labels: string[], created: number, retracted: number | null = null) =>
+      `insert into contributions (hash_id, contributor, labels, created_at, updated_at, retracted_at) values ('${h}', '${who}', '${JSON.stringify(labels)}', ${at(created)}, ${at(retracted ?? created)}, ${at(retracted)})`;
+    const item = (id: string, hashes: string[]) => [
+      `insert into items (id, origin, sha256, kind, created_at) values ('${id}', '', '${id}-sha', 'image', ${T0})`,
+      ...hashes.map((h) => `insert into item_hashes (item_id, hash_id, variant) values ('${id}', '${h}', 'whole')`),
+    ];
+    const share = (i: string, labels: string[]) =>
+      `insert into item_contributions (item_id, contributor, labels, created_at, updated_at) values ('${i}', 'm', '${JSON.stringify(labels)}', ${T0}, ${T0})`;
+    await db.batch(
+      [
+        // B (b1, x): m withdrew both; n's share of x alone keeps x active.
+        hash('b1', 'retracted'),
+        hash('x', 'active'),
+        ...item('B', ['b1', 'x']),
+        share('B', ['recruitment']),
+        contribution('b1', 'm', ['recruitment'], 0, 1000),
+        contribution('x', 'm', ['recruitment'], 0, 2000),
+        contribution('x', 'n', ['manifesto'], 0),
+        // C (c1, w): m withdrew both, then shared w again alone (glorification).
+        hash('c1', 'retracted'),
+        hash('w', 'active'),
+        ...item('C', ['c1', 'w']),
+        share('C', ['recruitment']),
+        contribution('c1', 'm', ['recruitment'], 0, 1000),
+        contribution('w', 'm', ['glorification'], 3000),
+        // P (p1, p2): m withdrew p1 only; it stands behind P still.
+        hash('p1', 'retracted'),
+        hash('p2', 'active'),
+        ...item('P', ['p1', 'p2']),
+        share('P', ['manifesto']),
+        contribution('p1', 'm', ['manifesto'], 0, 1000),
+        contribution('p2', 'm', ['manifesto'], 0),
+      ],
+      'write',
+    );
+    const before = Number((await db.execute('select coalesce(max(seq), 0) as s from changes')).rows[0].s);
+
+    await migrate(drizzle(db), { migrationsFolder: DRIZZLE });
+
+    const all = async (q: string) => (await db.execute(q)).rows.map((r) => ({ ...r }));
+    expect(await all('select item_id, retracted_at, tx from item_contributions order by item_id')).toEqual([
+      { item_id: 'B', retracted_at: T0 + 2000, tx: 'migration 0010' },
+      { item_id: 'C', retracted_at: T0 + 1000, tx: 'migration 0010' },
+      { item_id: 'P', retracted_at: null, tx: null },
+    ]);
+    expect(await all('select id, status from items order by id')).toEqual([
+      { id: 'B', status: 'retracted' },
+      { id: 'C', status: 'retracted' },
+      { id: 'P', status: 'active' },
+    ]);
+    // w keeps the labels of m's share of it alone: C's withdrawn label does not come back.
+    expect(await all('select hash_id, contributor, labels, direct_labels from contributions where retracted_at is null order by hash_id, contributor')).toEqual(
+      [
+        { hash_id: 'p2', contributor: 'm', labels: '["manifesto"]', direct_labels: null },
+        { hash_id: 'w', contributor: 'm', labels: '["glorification"]', direct_labels: '["glorification"]' },
+        { hash_id: 'x', contributor: 'n', labels: '["manifesto"]', direct_labels: '["manifesto"]' },
+      ],
+    );
+    // x and w name their items no more.
+    const changed = await db.execute(`select subject, snapshot from changes where seq > ${before} order by seq`);
+    expect(changed.rows.map((r) => [r.subject, JSON.parse(String(r.snapshot))])).toEqual([
+      ['x', { id: 'x', type: 'pdq', value: 'x-value', status: 'active', labels: ['manifesto'], contributors: 1 }],
+      ['w', { id: 'w', type: 'pdq', value: 'w-value', status: 'active', labels: ['glorification'], contributors: 1 }],
+    ]);
+  });
+});

@@ -140,3 +140,31 @@ describe('an item retracted hash by hash, on D1', () => {
     expect(JSON.parse(row.entry).content.contributionsRetracted).toEqual(ids.map((hash: string) => ({ contributor: expect.any(String), hash })));
   });
 });
+
+describe("a member's share withdrawn hash by hash while another member keeps a hash, on D1", () => {
+  const Z = (0xb10e).toString(16).padStart(64, '0');
+  const SHA_E = 'e5'.repeat(32);
+  const E = itemId(BASE, SHA_E);
+  const media = imageHashes(Z);
+
+  it('the item is retracted, with no contributors; its withdrawn label does not come back, and relabelling it is refused', async () => {
+    const m = { authorization: `Bearer ${await admit('partner', 'edge items m')}` };
+    const n = { authorization: `Bearer ${await admit('partner', 'edge items n')}` };
+    const body: any = await (await call('POST', '/v1/hashes', m, { items: media(SHA_E, '5e'.repeat(32), ['recruitment']) })).json();
+    expect((await call('POST', '/v1/hashes', n, { items: [{ type: 'blockhash', value: Z, labels: ['manifesto'] }] })).status).toBe(201);
+    for (const h of body.items) expect((await call('DELETE', `/v1/hashes/${h.id}`, m)).status).toBe(200);
+    expect(await (await call('GET', `/v1/items/${E}`, m)).json()).toMatchObject({ status: 'retracted', contributors: 0, labels: [] });
+    expect((await call('POST', '/v1/hashes', m, { items: [{ type: 'blockhash', value: Z, labels: ['glorification'] }] })).status).toBe(201);
+    const hits = await matchBlockhash(Z, m);
+    expect(hits).toHaveLength(1);
+    expect(hits[0]).toMatchObject({ labels: ['glorification', 'manifesto'], contributors: 2 });
+    expect(hits[0].item).toBeUndefined();
+    expect((await call('PUT', `/v1/items/${E}/labels`, m, { labels: ['attack-footage'] })).status).toBe(409);
+    // The feed's last row for Z names E no more.
+    const row = await (env as any).DB.prepare('select snapshot from changes where subject = (select id from hashes where value = ?) order by seq desc limit 1')
+      .bind(Z)
+      .first();
+    expect(JSON.parse(row.snapshot)).toMatchObject({ labels: ['glorification', 'manifesto'], contributors: 2 });
+    expect(JSON.parse(row.snapshot).items).toBeUndefined();
+  });
+});

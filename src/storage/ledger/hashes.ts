@@ -252,13 +252,31 @@ export function retractStatements(p: {
       })}
       where exists (select 1 from contributions where ${leaving})`),
     write(sql`update contributions set retracted_at = ${at}, updated_at = ${at}, direct_labels = null, tx = ${tx} where ${leaving}`),
+    // Withdrawn hash by hash, per member: a member whose contribution this commit withdrew and who is
+    // left with no standing contribution to any hash of an item of the hash no longer stands behind
+    // the item, whoever else keeps its hashes active. Its share of the item is withdrawn (it is no
+    // source of labels, holds no hash, cannot be relabelled) until it shares the media again. The
+    // hash's items by item_hashes_hash, each share by its key.
+    write(sql`update item_contributions as ic set retracted_at = ${at}, updated_at = ${at}, tx = ${tx}
+      where ic.item_id in (select ih.item_id from item_hashes ih where ih.hash_id = ${hashId}) and ic.retracted_at is null
+        and exists (select 1 from contributions c where c.hash_id = ${hashId} and c.contributor = ic.contributor and c.tx = ${tx} and c.retracted_at is not null)
+        and not exists (select 1 from item_hashes oh cross join contributions oc on oc.hash_id = oh.hash_id and oc.contributor = ic.contributor
+          where oh.item_id = ic.item_id and oc.retracted_at is null)`),
     deriveStatus(sql`select seq from hashes where id = ${hashId}`, at, tx),
-    // An item of this node whose last active hash this was is retracted (its tombstones name it).
+    // An item of this node whose last active hash this was, or whose last standing share was
+    // withdrawn above, is retracted (its tombstones name it).
     deriveItemStatus({ hashId }, tx),
     write(sql`insert into changes (at, kind, subject, snapshot)
       select ${at}, case when h.tx = ${tx} then 'retract' else 'update' end, h.id, ${snapshotSql('h')}
       from hashes h
       where h.id = ${hashId} and (h.tx = ${tx} or exists (select 1 from contributions c where c.hash_id = h.id and c.tx = ${tx}))`),
+    // The other active hashes of an item this commit retracted (its last share withdrawn while
+    // another member keeps a hash of it) name it no more: a change-log row each, once.
+    write(sql`insert into changes (at, kind, subject, snapshot)
+      select ${at}, 'update', h.id, ${snapshotSql('h')}
+      from item_hashes ih cross join items it on it.id = ih.item_id cross join item_hashes oh on oh.item_id = it.id cross join hashes h on h.id = oh.hash_id
+      where ih.hash_id = ${hashId} and it.tx = ${tx} and it.status = 'retracted' and h.id <> ${hashId} and h.status = 'active'
+      group by h.id order by min(ih.rowid), min(oh.rowid)`),
   ];
   const result =
     stmts.push(

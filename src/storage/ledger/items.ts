@@ -157,8 +157,8 @@ const touchedContributions = (itemId: string, tx: string, member: string | null)
 
 /**
  * Another standing item of contribution `c`'s contributor holds its hash (this item's shares have
- * left by then): the contributor's share of it stands and the item does (not one retracted hash by
- * hash, whose share still stands).
+ * left by then): the contributor's share of it stands and the item does (a share withdrawn hash by
+ * hash is withdrawn: hashes.ts, retractStatements).
  */
 const heldByItem = sql`exists (select 1 from item_hashes o cross join item_contributions oc on oc.item_id = o.item_id and oc.contributor = c.contributor
   cross join items oi on oi.id = o.item_id

@@ -96,9 +96,9 @@ export const itemNamed = (h: string) => `(${h}.status = 'retracted' or it.status
 /**
  * The labels a member gives a hash (SQL expressions): the union of `direct` (its share
  * of the hash alone, JSON or null) and the labels of its standing shares of the standing items that
- * hold the hash, sorted, as JSON. An item retracted while the member's share of it stands (its hashes
- * retracted one by one) is no source until its media is shared again (the share's statements make
- * it active before they work out the contributions). Seeks only: the hash's links by
+ * hold the hash, sorted, as JSON. A retracted item is no source until its media is shared again (the
+ * share's statements make it active before they work out the contributions); a member's share is
+ * withdrawn with its last contribution to the item's hashes (hashes.ts, retractStatements). Seeks only: the hash's links by
  * item_hashes_hash, each share and each item by its key.
  */
 export function memberLabelsSql(hash: SQL, member: SQL, direct: SQL): SQL {
