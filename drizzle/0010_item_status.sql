@@ -1,8 +1,10 @@
 ALTER TABLE `contributions` ADD `direct_labels` text;--> statement-breakpoint
 ALTER TABLE `items` ADD `status` text DEFAULT 'active' NOT NULL;--> statement-breakpoint
 -- A member's share of an item is withdrawn with its last contribution to the item's hashes (the ledger does it in the commit of that hash's
--- retraction); the node before kept it standing. A contribution made after the share's last write does not count: it was withdrawn and made
--- again alone. Withdrawn when the last of those contributions was (now when none is left), with the token 'migration 0010'.
+-- retraction); the node before kept it standing. A contribution made after the share's last write does not count (it was withdrawn and made
+-- again alone), unless it was made before the member's last withdrawal of one of the item's hashes: then the member still stood behind the
+-- item when it withdrew that one, and the ledger would have kept the share. Withdrawn when the last of those contributions was (now when none
+-- is left), with the token 'migration 0010'.
 UPDATE `item_contributions` SET
 	`retracted_at` = coalesce((SELECT max(c.`retracted_at`) FROM `item_hashes` ih CROSS JOIN `contributions` c ON c.`hash_id` = ih.`hash_id`
 			AND c.`contributor` = `item_contributions`.`contributor` WHERE ih.`item_id` = `item_contributions`.`item_id` AND c.`retracted_at` IS NOT NULL),
@@ -13,7 +15,9 @@ UPDATE `item_contributions` SET
 	`tx` = 'migration 0010'
 WHERE `retracted_at` IS NULL AND NOT EXISTS (
 	SELECT 1 FROM `item_hashes` ih CROSS JOIN `contributions` c ON c.`hash_id` = ih.`hash_id` AND c.`contributor` = `item_contributions`.`contributor`
-	WHERE ih.`item_id` = `item_contributions`.`item_id` AND c.`retracted_at` IS NULL AND c.`created_at` <= `item_contributions`.`updated_at`
+	WHERE ih.`item_id` = `item_contributions`.`item_id` AND c.`retracted_at` IS NULL AND (c.`created_at` <= `item_contributions`.`updated_at`
+		OR c.`created_at` <= (SELECT max(rc.`retracted_at`) FROM `item_hashes` rh CROSS JOIN `contributions` rc ON rc.`hash_id` = rh.`hash_id`
+			AND rc.`contributor` = `item_contributions`.`contributor` WHERE rh.`item_id` = `item_contributions`.`item_id` AND rc.`retracted_at` IS NOT NULL))
 );--> statement-breakpoint
 -- A standing contribution that no standing share of an item by the same member holds came from a share of the hash alone.
 UPDATE `contributions` SET `direct_labels` = `labels`

@@ -241,6 +241,14 @@ describe("migration 0010: a member's share of an item whose hashes it withdrew o
         share('P', ['manifesto']),
         contribution('p1', 'm', ['manifesto'], 0, 1000),
         contribution('p2', 'm', ['manifesto'], 0),
+        // D (d1, d2): m withdrew d1, shared d1 again alone, then withdrew d2: it stood behind D (by d1) when it
+        // withdrew d2, so the ledger would have kept its share (review, 2026-12-05).
+        hash('d1', 'active'),
+        hash('d2', 'retracted'),
+        ...item('D', ['d1', 'd2']),
+        share('D', ['attack-footage']),
+        contribution('d1', 'm', ['attack-footage'], 2000),
+        contribution('d2', 'm', ['attack-footage'], 0, 3000),
       ],
       'write',
     );
@@ -252,16 +260,19 @@ describe("migration 0010: a member's share of an item whose hashes it withdrew o
     expect(await all('select item_id, retracted_at, tx from item_contributions order by item_id')).toEqual([
       { item_id: 'B', retracted_at: T0 + 2000, tx: 'migration 0010' },
       { item_id: 'C', retracted_at: T0 + 1000, tx: 'migration 0010' },
+      { item_id: 'D', retracted_at: null, tx: null },
       { item_id: 'P', retracted_at: null, tx: null },
     ]);
     expect(await all('select id, status from items order by id')).toEqual([
       { id: 'B', status: 'retracted' },
       { id: 'C', status: 'retracted' },
+      { id: 'D', status: 'active' },
       { id: 'P', status: 'active' },
     ]);
     // w keeps the labels of m's share of it alone: C's withdrawn label does not come back.
     expect(await all('select hash_id, contributor, labels, direct_labels from contributions where retracted_at is null order by hash_id, contributor')).toEqual(
       [
+        { hash_id: 'd1', contributor: 'm', labels: '["attack-footage"]', direct_labels: null },
         { hash_id: 'p2', contributor: 'm', labels: '["manifesto"]', direct_labels: null },
         { hash_id: 'w', contributor: 'm', labels: '["glorification"]', direct_labels: '["glorification"]' },
         { hash_id: 'x', contributor: 'n', labels: '["manifesto"]', direct_labels: '["manifesto"]' },
