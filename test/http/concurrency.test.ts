@@ -5,8 +5,6 @@
  * contribution goes, the feed replayed from the start equal to the final state, both instances'
  * indexes in step, and an audit log the auditor's verifier accepts.
  */
-import { serve, type ServerType } from '@hono/node-server';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/cli/verify/node-api';
 import { check } from '../../src/cli/verify/check';
@@ -24,55 +22,28 @@ import {
   type Outcome,
   type Target,
 } from '../support/concurrency';
-import { makeTestApp, type TestApp, type TestClient } from '../support/app';
+import { twoInstances, type TwoInstances } from '../support/two-instances';
 
-let a: TestApp;
-let b: TestApp;
-const servers: ServerType[] = [];
-const urls: string[] = [];
-let tokens: string[] = [];
-let auditor: TestClient;
-let auditorToken: string;
+let two: TwoInstances;
+let target: Target;
 let outcome: Outcome;
 
-async function listen(t: TestApp): Promise<string> {
-  const server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' });
-  servers.push(server);
-  await new Promise((r) => server.once('listening', r));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-const target: Target = {
-  // Odd members go through the second instance.
-  member: (m, path, init = {}) => fetch(`${urls[m % 2]}${path}`, { ...init, headers: { ...init.headers, authorization: `Bearer ${tokens[m]}` } }),
-  auditor: (path) => fetch(`${urls[0]}${path}`, { headers: { authorization: `Bearer ${auditorToken}` } }),
-};
-
 beforeAll(async () => {
-  // Real time: the auditor's verifier signs its assertions with the system clock.
-  a = await makeTestApp({ TREE_HEAD_INTERVAL_MS: '0' }, { realTime: true });
-  b = await makeTestApp({ TREE_HEAD_INTERVAL_MS: '0' }, { sameDatabaseAs: a, realTime: true });
-  await b.rt.indexLoaded;
-  urls.push(await listen(a), await listen(b));
-  const members = await Promise.all(Array.from({ length: MEMBERS }, (_, m) => a.client('partner', `member-${m}`)));
-  tokens = await Promise.all(members.map((c) => a.token(c)));
-  auditor = await a.client('auditor', 'auditor');
-  auditorToken = await a.token(auditor);
+  two = await twoInstances(MEMBERS, (m) => `member-${m}`);
+  target = two.through(-1);
   outcome = await runScenario(target);
 });
 
 afterAll(async () => {
-  for (const s of servers) s.close();
-  await b?.close();
-  await a?.close();
+  await two?.close();
 });
 
 /** Match answers for every hash of the scenario, through instance i. */
 async function matches(i: number) {
   const values = [...expectedState().keys()];
-  const res = await fetch(`${urls[i]}/v1/match`, {
+  const res = await fetch(`${two.urls[i]}/v1/match`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[i]}` },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${two.tokens[i]}` },
     body: JSON.stringify({ hashes: values.map((value) => ({ type: 'pdq', value })), maxDistance: { pdq: 0 } }),
   });
   expect(res.status).toBe(200);
@@ -96,9 +67,9 @@ describe('sixteen members at once, through two instances on one SQLite file', ()
   });
 
   it('holds one record per hash, with the exact contributors and labels', async () => {
-    const dupes = await a.rt.database.client.execute('select type, value, count(*) as n from hashes group by type, value having n > 1');
+    const dupes = await two.a.rt.database.client.execute('select type, value, count(*) as n from hashes group by type, value having n > 1');
     expect(dupes.rows).toEqual([]);
-    const state = await a.rt.database.client.execute(`
+    const state = await two.a.rt.database.client.execute(`
       select h.value, h.status,
         (select count(*) from contributions c where c.hash_id = h.id and c.retracted_at is null) as contributors,
         (select json_group_array(l order by l) from (select distinct j.value as l from contributions c, json_each(c.labels) j where c.hash_id = h.id and c.retracted_at is null)) as labels,
@@ -166,13 +137,13 @@ describe('sixteen members at once, through two instances on one SQLite file', ()
   });
 
   it('writes one audit entry per change, and the log verifies', async () => {
-    const jwks = await (await fetch(`${urls[0]}/.well-known/jwks.json`)).json();
+    const jwks = await (await fetch(`${two.urls[0]}/.well-known/jwks.json`)).json();
     const log = await verifyLog(target, jwks);
     // Each action's count; the two retractions of each pair's hash, at the same moment.
     expectScenarioLog(log, outcome);
     // The auditor's own verifier, as an auditor runs it, through each instance.
-    for (const url of urls) {
-      const { verdict } = await check(await connect(url, auditor.id, auditor.privateJwk), null);
+    for (const url of two.urls) {
+      const { verdict } = await check(await connect(url, two.auditor.id, two.auditor.privateJwk), null);
       expect(verdict.problems).toEqual([]);
       expect(verdict.ok).toBe(true);
     }

@@ -6,13 +6,11 @@
  * from the start equal to the final state; both instances' matches in step; an audit log the
  * auditor's verifier accepts, with one entry per item action.
  */
-import { serve, type ServerType } from '@hono/node-server';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { check } from '../../src/cli/verify/check';
 import { connect } from '../../src/cli/verify/node-api';
-import { makeTestApp, type TestApp, type TestClient } from '../support/app';
 import { verifyLog, type Target } from '../support/concurrency';
+import { twoInstances, type TwoInstances } from '../support/two-instances';
 import {
   expectedItemActions,
   expectedItemsState,
@@ -25,50 +23,20 @@ import {
   type ItemsOutcome,
 } from '../support/items-concurrency';
 
-let a: TestApp;
-let b: TestApp;
-const servers: ServerType[] = [];
-const urls: string[] = [];
-let tokens: string[] = [];
-let auditor: TestClient;
-let auditorToken: string;
+let two: TwoInstances;
+let target: Target;
 let outcome: ItemsOutcome;
 
-async function listen(t: TestApp): Promise<string> {
-  const server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' });
-  servers.push(server);
-  await new Promise((r) => server.once('listening', r));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-/** Odd members go through the second instance. */
-const through = (i: number): Target => ({
-  member: (m, path, init = {}) => fetch(`${urls[i < 0 ? m % 2 : i]}${path}`, { ...init, headers: { ...init.headers, authorization: `Bearer ${tokens[m]}` } }),
-  auditor: (path) => fetch(`${urls[0]}${path}`, { headers: { authorization: `Bearer ${auditorToken}` } }),
-});
-const target = through(-1);
-
 beforeAll(async () => {
-  // Real time: the auditor's verifier signs its assertions with the system clock.
-  a = await makeTestApp({ TREE_HEAD_INTERVAL_MS: '0' }, { realTime: true });
-  b = await makeTestApp({ TREE_HEAD_INTERVAL_MS: '0' }, { sameDatabaseAs: a, realTime: true });
-  await b.rt.indexLoaded;
-  urls.push(await listen(a), await listen(b));
-  const members = await Promise.all(Array.from({ length: ITEM_MEMBERS }, (_, m) => a.client('partner', `item-member-${m}`)));
-  tokens = await Promise.all(members.map((c) => a.token(c)));
-  auditor = await a.client('auditor', 'auditor');
-  auditorToken = await a.token(auditor);
-  const adminToken = await a.token(await a.client('admin', 'items admin'));
+  two = await twoInstances(ITEM_MEMBERS, (m) => `item-member-${m}`);
+  target = two.through(-1);
   // The admin goes through the second instance.
-  const admin = (path: string, init: RequestInit = {}) =>
-    fetch(`${urls[1]}${path}`, { ...init, headers: { ...init.headers, authorization: `Bearer ${adminToken}` } });
+  const admin = two.fetchAs(await two.a.token(await two.a.client('admin', 'items admin')), 1);
   outcome = await runItemsScenario(target, admin);
 });
 
 afterAll(async () => {
-  for (const s of servers) s.close();
-  await b?.close();
-  await a?.close();
+  await two?.close();
 });
 
 describe('items that share hashes, shared, relabelled and retracted at once by eight members', () => {
@@ -95,7 +63,7 @@ describe('items that share hashes, shared, relabelled and retracted at once by e
     for (const i of [0, 1]) {
       const deadline = Date.now() + 1000;
       for (;;) {
-        const got = await matchState(through(i), outcome);
+        const got = await matchState(two.through(i), outcome);
         if (JSON.stringify([...got]) === JSON.stringify([...want])) break;
         if (Date.now() > deadline) expect(got, `instance ${i}`).toEqual(want);
         await new Promise((r) => setTimeout(r, 50));
@@ -104,11 +72,11 @@ describe('items that share hashes, shared, relabelled and retracted at once by e
   });
 
   it('writes one audit entry per item action, and the log verifies', async () => {
-    const jwks = await (await fetch(`${urls[0]}/.well-known/jwks.json`)).json();
+    const jwks = await (await fetch(`${two.urls[0]}/.well-known/jwks.json`)).json();
     const log = await verifyLog(target, jwks);
     for (const [action, n] of Object.entries(expectedItemActions())) expect(log.actions[action] ?? 0, action).toBe(n);
-    for (const url of urls) {
-      const { verdict } = await check(await connect(url, auditor.id, auditor.privateJwk), null);
+    for (const url of two.urls) {
+      const { verdict } = await check(await connect(url, two.auditor.id, two.auditor.privateJwk), null);
       expect(verdict.problems).toEqual([]);
       expect(verdict.ok).toBe(true);
     }
