@@ -77,6 +77,17 @@ export function cropBox(w: number, h: number, l: number, t: number, r: number, b
 }
 
 const crop = (l: number, t: number, r: number, b: number) => (p: Pixels) => encode(open(p).extract(cropBox(p.width, p.height, l, t, r, b)));
+/** The edit cutting `pct` % of one side only (`crop-left-5`: 5 % of the width from the left). */
+const oneSide = (side: 'left' | 'top' | 'right' | 'bottom', pct: number): Edit => {
+  const f = pct / 100;
+  return {
+    id: `crop-${side}-${pct}`,
+    kind: 'offcentre-crop',
+    strength: `${pct} % one side`,
+    what: `${pct} % of the ${side === 'left' || side === 'right' ? 'width' : 'height'} cut from the ${side} only`,
+    apply: crop(side === 'left' ? f : 0, side === 'top' ? f : 0, side === 'right' ? f : 0, side === 'bottom' ? f : 0),
+  };
+};
 
 /** Band thickness of a border of fraction `f`: f × the shorter side, the same on all four sides. */
 export const borderWidth = (p: { width: number; height: number }, f: number) => Math.max(1, Math.round(f * Math.min(p.width, p.height)));
@@ -277,13 +288,13 @@ export const EDITS: Edit[] = [
     what: '12.5 % of the longer side cut from each end (a 4:3 picture posted square)',
     apply: (p) => (p.width >= p.height ? crop(0.125, 0, 0.125, 0)(p) : crop(0, 0.125, 0, 0.125)(p)),
   },
-  { id: 'crop-left-10', kind: 'offcentre-crop', strength: '10 % one side', what: '10 % of the width cut from the left only', apply: crop(0.1, 0, 0, 0) },
+  oneSide('left', 10),
   // Between the stored one-sided crops (10 and 20 % of a side): met by a recrop of that side (crop-left-5 was 41 % of photos before them, 2026-12-05).
-  { id: 'crop-left-5', kind: 'offcentre-crop', strength: '5 % one side', what: '5 % of the width cut from the left only', apply: crop(0.05, 0, 0, 0) },
-  { id: 'crop-top-8', kind: 'offcentre-crop', strength: '8 % one side', what: '8 % of the height cut from the top only', apply: crop(0, 0.08, 0, 0) },
-  { id: 'crop-left-11', kind: 'offcentre-crop', strength: '11 % one side', what: '11 % of the width cut from the left only', apply: crop(0.11, 0, 0, 0) },
-  { id: 'crop-right-15', kind: 'offcentre-crop', strength: '15 % one side', what: '15 % of the width cut from the right only', apply: crop(0, 0, 0.15, 0) },
-  { id: 'crop-top-20', kind: 'offcentre-crop', strength: '20 % one side', what: '20 % of the height cut from the top only', apply: crop(0, 0.2, 0, 0) },
+  oneSide('left', 5),
+  oneSide('top', 8),
+  oneSide('left', 11),
+  oneSide('right', 15),
+  oneSide('top', 20),
   {
     id: 'crop-corner-10',
     kind: 'offcentre-crop',
