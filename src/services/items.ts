@@ -70,9 +70,9 @@ export async function getItem(deps: ServiceDeps, id: string): Promise<ItemView> 
 }
 
 /** The item after a commit of this process, read once the follower has applied it. */
-async function after(deps: ServiceDeps, id: string, lastChange: number): Promise<ItemView> {
+async function after(deps: ServiceDeps, id: string, lastChange: number): Promise<ItemDetail> {
   await deps.follower.catchUp(lastChange);
-  return itemView(await found(deps, id));
+  return found(deps, id);
 }
 
 /** An item after its retraction; a member's answer also names the hashes of it its contribution still stands on. */
@@ -87,8 +87,7 @@ export async function retractItem(deps: ServiceDeps, who: Principal, id: string)
   // Shares are never deleted, so whether the caller ever shared the item is settled by this read.
   if (!isAdmin && !d.contributions.some((c) => c.contributor === who.clientId)) throw new DomainError('forbidden', 'you can only retract items you shared');
   const r = await deps.ledger.retractItem({ at: deps.now(), actor: who.clientId, itemId: id, sha256: d.sha256, contributor: isAdmin ? null : who.clientId });
-  await deps.follower.catchUp(r.lastChange);
-  const now = await found(deps, id);
+  const now = await after(deps, id, r.lastChange);
   if (isAdmin) return itemView(now);
   const kept = now.hashes.filter((h) => h.contributions.some((c) => c.contributor === who.clientId && c.retractedAt === null)).map((h) => h.id);
   return { ...itemView(now), kept };
@@ -104,5 +103,5 @@ export async function relabelItem(deps: ServiceDeps, who: Principal, id: string,
   if (d.status === 'retracted')
     throw new DomainError('conflict', `item ${id} has been retracted (none of its hashes is active); share the media again to label it`);
   const r = await deps.ledger.relabelItem({ at: deps.now(), member: who.clientId, itemId: id, labels: [...new Set(labels)].sort() });
-  return after(deps, id, r.lastChange);
+  return itemView(await after(deps, id, r.lastChange));
 }
