@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'rate_limited' // 429
   | 'not_ready' // 503
   | 'busy' // 503: at a capacity limit (e.g. video decodes); retry after `retryAfter` s
+  | 'cancelled' // 499 (nginx's "client closed request"): the client went away first; never reaches it, only the log and the metrics
   | 'not_implemented' // 501
   | 'internal'; // 500: a bug of ours, never anything a client sent
 
@@ -60,3 +61,12 @@ export const messageOf = (e: unknown): string => (e instanceof Error ? e.message
 
 /** A caught Error's name (`TimeoutError`, `SyntaxError`), or undefined for anything else. */
 export const errorNameOf = (e: unknown): string | undefined => (e instanceof Error ? e.name : undefined);
+
+/** The work of a request whose client has gone (its connection closed) is stopped: decoders killed, queue places freed. */
+export const cancelled = (): DomainError =>
+  new DomainError('cancelled', 'the client closed the connection before the answer was ready; the work for it was stopped');
+
+/** Throws `cancelled` once `signal` (the request's) has aborted. */
+export function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw cancelled();
+}

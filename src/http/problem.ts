@@ -33,6 +33,8 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   not_implemented: 501,
   not_ready: 503,
   busy: 503,
+  // Not a standard status (nginx's): the answer is never sent, the client has gone; the log says 499.
+  cancelled: 499 as ContentfulStatusCode,
   internal: 500,
 };
 
@@ -47,6 +49,7 @@ const TITLES: Partial<Record<number, string>> = {
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
+  499: 'Client Closed Request',
   500: 'Internal Server Error',
   501: 'Not Implemented',
   503: 'Service Unavailable',

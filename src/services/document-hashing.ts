@@ -50,16 +50,16 @@ async function digestsOf(deps: Deps, bytes: Uint8Array): Promise<{ md5: { value:
 const NO_TLSH = 'no tlsh: TLSH needs at least 50 bytes of varied text after normalisation';
 
 /** Sizes are the caller's to limit (src/http/media.ts: DocumentSettings.maxBytes). */
-export async function hashPdfMedia(deps: Deps, bytes: Uint8Array): Promise<PdfMediaHashes> {
+export async function hashPdfMedia(deps: Deps, bytes: Uint8Array, signal?: AbortSignal): Promise<PdfMediaHashes> {
   const docs = deps.documents;
   const exact = await digestsOf(deps, bytes);
   // Timed inside its slot, as a video is: the render's own duration, not the wait for a slot.
   const r = await docs.slots.run(async () => {
     const elapsed = deps.metrics?.timer();
-    const out = await hashPdf(docs.renderer, bytes, docs.limits, deps.kernels.pdq);
+    const out = await hashPdf(docs.renderer, bytes, { ...docs.limits, signal }, deps.kernels.pdq);
     if (deps.metrics && elapsed) deps.metrics.hashed('pdf', elapsed());
     return out;
-  });
+  }, signal);
   if ('passwordProtected' in r) {
     return {
       kind: 'pdf',

@@ -89,7 +89,14 @@ export function mediaKind(bytes: Uint8Array, contentType = ''): MediaKind {
 export async function hashMedia(
   deps: HashingDeps,
   bytes: Uint8Array,
-  opts: { dihedral?: boolean; robust?: RobustRole; contentType?: string; admitted?: SlotPlace } = {},
+  opts: {
+    dihedral?: boolean;
+    robust?: RobustRole;
+    contentType?: string;
+    admitted?: SlotPlace;
+    /** The request's: aborted when its client has gone, which frees its place in a queue and stops a decode in flight (`cancelled`). */
+    signal?: AbortSignal;
+  } = {},
 ): Promise<AnyMediaHashes> {
   try {
     if (bytes.byteLength === 0)
@@ -99,8 +106,8 @@ export async function hashMedia(
     const kind = mediaKind(bytes, opts.contentType);
     // Not an image after all: its place among the image slots is not held through a video's decode.
     if (kind !== 'image') opts.admitted?.release();
-    if (kind === 'video') return await hashVideoMedia(deps, bytes);
-    if (kind === 'pdf') return await hashPdfMedia(deps, bytes);
+    if (kind === 'video') return await hashVideoMedia(deps, bytes, opts.signal);
+    if (kind === 'pdf') return await hashPdfMedia(deps, bytes, opts.signal);
     if (kind === 'text') return await hashTextMedia(deps, bytes, charsetOf((opts.contentType ?? '').toLowerCase()));
     // Bytes that are none of these go to the image decoder, whose 415 says what this runtime reads
     // (on Node every kind the media routes take; at the edge its images).
@@ -111,15 +118,15 @@ export async function hashMedia(
   }
 }
 
-async function hashVideoMedia(deps: HashingDeps, bytes: Uint8Array): Promise<VideoMediaHashes> {
+async function hashVideoMedia(deps: HashingDeps, bytes: Uint8Array, signal?: AbortSignal): Promise<VideoMediaHashes> {
   // Timed inside its slot: the decode's own duration, not the wait for a slot (a gauge shows that).
   const v = await deps.video.slots.run(async () => {
     const metrics = deps.metrics;
     const elapsed = metrics?.timer();
-    const r = await hashVideo(deps.video.decoder, bytes, deps.video.decode, deps.kernels.pdq);
+    const r = await hashVideo(deps.video.decoder, bytes, { ...deps.video.decode, signal }, deps.kernels.pdq);
     if (metrics && elapsed) metrics.hashed('video', elapsed());
     return r;
-  });
+  }, signal);
   const { md5, sha256 } = await deps.digests.digest(bytes);
   return {
     kind: 'video',
@@ -128,7 +135,11 @@ async function hashVideoMedia(deps: HashingDeps, bytes: Uint8Array): Promise<Vid
   };
 }
 
-async function hashImage(deps: HashingDeps, bytes: Uint8Array, opts: { dihedral?: boolean; robust?: RobustRole; admitted?: SlotPlace }): Promise<MediaHashes> {
+async function hashImage(
+  deps: HashingDeps,
+  bytes: Uint8Array,
+  opts: { dihedral?: boolean; robust?: RobustRole; admitted?: SlotPlace; signal?: AbortSignal },
+): Promise<MediaHashes> {
   const decoder = deps.decoder;
   if (!decoder) {
     throw new DomainError(
@@ -161,7 +172,12 @@ async function hashImage(deps: HashingDeps, bytes: Uint8Array, opts: { dihedral?
     if (deps.metrics && elapsed) deps.metrics.hashed('image', elapsed());
     return out;
   };
-  const { h, media, md5, sha256 } = await (opts.admitted ? opts.admitted.run(work) : deps.images ? deps.images.slots.run(work) : work());
+  // A place in the queue is given back when the client goes; an image in its slot (a few hundred ms) runs to the end.
+  const { h, media, md5, sha256 } = await (opts.admitted
+    ? opts.admitted.run(work, opts.signal)
+    : deps.images
+      ? deps.images.slots.run(work, opts.signal)
+      : work());
   const out: MediaHashes = {
     kind: 'image',
     hashes: { pdq: { value: h.pdq.hash, quality: h.pdq.quality }, blockhash: { value: h.blockhash }, md5: { value: md5 }, sha256: { value: sha256 } },

@@ -72,4 +72,46 @@ describe('Slots', () => {
     slots.reserve().release();
     expect(slots.load()).toEqual({ running: 0, waiting: 0 });
   });
+
+  it("a waiter whose request's client has gone leaves the queue with `cancelled`; the others keep their order; the slot is handed on", async () => {
+    const slots = new Slots(1, 2);
+    const a = gate();
+    const order: string[] = [];
+    const running = slots.run(async () => (await a.job(), order.push('a')));
+    const gone = new AbortController();
+    const b = slots.run(async () => order.push('b'), gone.signal);
+    const c = slots.run(async () => order.push('c'), new AbortController().signal);
+    expect(slots.load()).toEqual({ running: 1, waiting: 2 });
+    gone.abort();
+    await expect(b).rejects.toMatchObject({ code: 'cancelled' });
+    expect(slots.load()).toEqual({ running: 1, waiting: 1 });
+    // Its place is free at once: another is admitted though the queue held two.
+    const d = slots.reserve();
+    a.release();
+    await Promise.all([running, c, d.run(async () => order.push('d'))]);
+    expect(order).toEqual(['a', 'c', 'd']);
+    expect(slots.load()).toEqual({ running: 0, waiting: 0 });
+  });
+
+  it('an abort once the slot is handed over, or before asking, takes no slot twice and leaks none', async () => {
+    const slots = new Slots(1, 1);
+    const before = new AbortController();
+    before.abort();
+    let ran = false;
+    await expect(slots.run(async () => (ran = true), before.signal)).rejects.toMatchObject({ code: 'cancelled' });
+    expect(ran).toBe(false);
+    expect(slots.load()).toEqual({ running: 0, waiting: 0 });
+    const a = gate();
+    const first = slots.run(() => a.job());
+    const late = new AbortController();
+    const b = gate();
+    const second = slots.run(() => b.job(), late.signal);
+    a.release();
+    await first;
+    late.abort(); // handed the slot already: it runs to its end, the slot is freed once
+    expect(slots.load()).toEqual({ running: 1, waiting: 0 });
+    b.release();
+    await second;
+    expect(slots.load()).toEqual({ running: 0, waiting: 0 });
+  });
 });

@@ -2,7 +2,7 @@
  * What a PDF renderer must provide (poppler on Node; none on Workers), and the loop that turns its
  * pages into PDQ hashes and its text into a TLSH digest.
  */
-import { DomainError } from '../errors';
+import { DomainError, throwIfCancelled } from '../errors';
 import { pdqFromRgba, type PdqKernels } from '../pdq';
 import { normaliseText, textTlsh } from '../tlsh';
 import type { PdfPageHash } from './pages';
@@ -18,6 +18,8 @@ export interface PdfLimits {
   memoryBytes: number;
   /** Most bytes of extracted text kept; beyond it the text is cut (and the answer says so). */
   maxTextBytes: number;
+  /** The call's own (the request's): aborted when its client has gone, which kills the renderer and ends with `cancelled`. */
+  signal?: AbortSignal;
 }
 
 export interface PdfInfo {
@@ -89,14 +91,18 @@ export async function hashPdf(
   kernels: PdqKernels | null,
 ): Promise<PdfHashes | { passwordProtected: true }> {
   const pdf = await renderer.open(bytes, limits);
+  throwIfCancelled(limits.signal);
   if ('passwordProtected' in pdf) return pdf;
   const pages: PdfPageHash[] = [];
   for await (const p of pdf.pages()) {
+    throwIfCancelled(limits.signal);
     const { hash, quality } = pdqFromRgba(p.rgba, p.width, p.height, kernels);
     pages.push({ page: p.page, hash, quality });
   }
+  throwIfCancelled(limits.signal);
   if (pages.length === 0) throw new DomainError('corrupt_media', 'no page of the PDF could be rendered: it is corrupt or truncated');
   const { text, truncated } = await pdf.text();
+  throwIfCancelled(limits.signal);
   const normalised = normaliseText(text);
   return { pages, tlsh: normalised ? textTlsh(text) : null, textCharacters: codePoints(normalised), textTruncated: truncated, encrypted: pdf.info.encrypted };
 }

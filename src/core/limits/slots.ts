@@ -8,12 +8,12 @@
  * its body is read, so a request refused reads no body and one admitted counts against the queue
  * while its body arrives.
  */
-import { DomainError } from '../errors';
+import { cancelled, DomainError } from '../errors';
 
 /** A place taken ahead: run the work in it once, or give it back. */
 export interface SlotPlace {
-  /** Runs `fn` in a slot, waiting for one if need be (never refused: the place was counted). */
-  run<T>(fn: () => Promise<T>): Promise<T>;
+  /** Runs `fn` in a slot, waiting for one if need be (never refused: the place was counted; `signal` aborted: left with `cancelled`). */
+  run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T>;
   /** Gives the place back if it was not used; harmless after `run` or a first release. */
   release(): void;
 }
@@ -33,10 +33,15 @@ export class Slots {
     if (!Number.isInteger(queue) || queue < 0) throw new RangeError(`queue must be a whole number, got ${queue}`);
   }
 
-  /** Runs `fn` in a slot, after waiting for one if need be; the slot is freed however `fn` ends. */
-  async run<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` in a slot, after waiting for one if need be; the slot is freed however `fn` ends. An
+   * abort of `signal` (the request's: its client has gone) while it waits takes it out of the queue
+   * with `cancelled`, so a queue of abandoned uploads holds no place; once running, `fn` is the one
+   * to stop.
+   */
+  async run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     this.admit();
-    return this.runAdmitted(fn);
+    return this.runAdmitted(fn, signal);
   }
 
   /** Takes a place now (a slot or one in the queue), or refuses with `busy`. */
@@ -51,9 +56,9 @@ export class Slots {
       return true;
     };
     return {
-      run: (fn) => {
+      run: (fn, signal) => {
         if (!giveBack()) return Promise.reject(new Error('this place was already used or released'));
-        return this.runAdmitted(fn);
+        return this.runAdmitted(fn, signal);
       },
       release: () => void giveBack(),
     };
@@ -72,8 +77,9 @@ export class Slots {
     }
   }
 
-  private async runAdmitted<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.running >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
+  private async runAdmitted<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) throw cancelled();
+    if (this.running >= this.size) await this.wait(signal);
     else this.running++;
     try {
       return await fn();
@@ -83,5 +89,23 @@ export class Slots {
       if (next) next();
       else this.running--;
     }
+  }
+
+  /** Waits to be handed a slot; an abort first leaves the queue (nothing was handed over). */
+  private wait(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        const at = this.waiting.indexOf(handOver);
+        if (at < 0) return; // already handed a slot: it runs, and frees it
+        this.waiting.splice(at, 1);
+        reject(cancelled());
+      };
+      const handOver = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      this.waiting.push(handOver);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
   }
 }

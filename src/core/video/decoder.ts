@@ -3,7 +3,7 @@
  * turns its frames into the vPDQ feature list: PDQ of each sampled frame, with its frame number,
  * quality and timestamp.
  */
-import { DomainError } from '../errors';
+import { DomainError, throwIfCancelled } from '../errors';
 import { pdqFromRgba, type PdqKernels } from '../pdq';
 
 export interface VideoFrameHash {
@@ -38,6 +38,8 @@ export interface VideoDecodeOptions {
   maxDurationSeconds: number;
   /** Wall-clock budget for probing and decoding together; past it the decoder is killed. */
   timeoutMs: number;
+  /** The call's own (the request's): aborted when its client has gone, which kills the decoder and ends with `cancelled`. */
+  signal?: AbortSignal;
 }
 
 export interface VideoInfo {
@@ -97,8 +99,10 @@ export class UnavailableVideoDecoder implements VideoDecoder {
 /** Decodes, hashes every sampled frame with PDQ (with the kernels given, or null) and returns the vPDQ feature list. */
 export async function hashVideo(decoder: VideoDecoder, bytes: Uint8Array, opts: VideoDecodeOptions, kernels: PdqKernels | null): Promise<VideoHashes> {
   const video = await decoder.open(bytes, opts);
+  throwIfCancelled(opts.signal);
   const frames: VideoFrameHash[] = [];
   for await (const f of video.frames()) {
+    throwIfCancelled(opts.signal);
     const { hash, quality } = pdqFromRgba(f.rgba, f.width, f.height, kernels);
     frames.push({ index: f.index, timestamp: f.timestamp, hash, quality });
   }

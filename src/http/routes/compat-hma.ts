@@ -166,7 +166,7 @@ export function register(app: OpenAPIHono<AppEnv>) {
   app.openapi(lookupFile, async (c) => {
     const deps = c.var.deps;
     const { bytes, contentType } = await readMedia(c, ['photo', 'video', 'file']);
-    const hashes = hashList(await hashMedia(deps, bytes, { contentType }));
+    const hashes = hashList(await hashMedia(deps, bytes, { contentType, signal: c.req.raw.signal }));
     const answer = await hmaLookupHashes(deps, hashes, c.req.valid('query').banks);
     await countMatchQuery(deps, c.var.principal.clientId, Object.keys(answer).length);
     return c.json(answer, 200);

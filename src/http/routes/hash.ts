@@ -25,6 +25,6 @@ const route = protectedRoute({
 export function register(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
     const { bytes, contentType } = await readMedia(c);
-    return c.json(await hashMedia(c.var.deps, bytes, { contentType, admitted: c.var.imagePlace }), 200);
+    return c.json(await hashMedia(c.var.deps, bytes, { contentType, admitted: c.var.imagePlace, signal: c.req.raw.signal }), 200);
   });
 }

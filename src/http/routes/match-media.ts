@@ -61,6 +61,7 @@ export function register(app: OpenAPIHono<AppEnv>) {
       robust: robust ? 'query' : undefined,
       contentType,
       admitted: c.var.imagePlace,
+      signal: c.req.raw.signal,
     });
     const results = robust && hashed.kind === 'image' ? await matchImageRobustly(deps, hashed) : await matchParsed(deps, hashList(hashed), resolveThresholds());
     await countMatchQuery(deps, c.var.principal.clientId, results.length);

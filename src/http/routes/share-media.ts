@@ -85,7 +85,7 @@ export function register(app: OpenAPIHono<AppEnv>) {
       form: '"file" (the image, video, PDF or text) and "labels" (one field per label, or comma-separated)',
     });
     const { labels, externalId } = parseOrThrow(Fields, { labels: labelList(form?.labels), externalId: form?.externalId });
-    const hashed = await hashMedia(deps, bytes, { contentType, robust: 'enrol', admitted: c.var.imagePlace });
+    const hashed = await hashMedia(deps, bytes, { contentType, robust: 'enrol', admitted: c.var.imagePlace, signal: c.req.raw.signal });
     const media = { sha256: hashed.hashes.sha256.value, kind: hashed.kind };
     if (hashed.kind !== 'image') {
       const { results, item } = await shareMediaItem(

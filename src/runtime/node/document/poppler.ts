@@ -15,7 +15,7 @@
  * node's licence. (pdf.js would render in the node's own heap, where no limit can stop it midway;
  * MuPDF is AGPL.)
  */
-import { DomainError } from '../../../core/errors';
+import { DomainError, throwIfCancelled } from '../../../core/errors';
 import { PDF_RENDER_DPI, type OpenedPdf, type PdfInfo, type PdfLimits, type PdfRenderer, type RenderedPage } from '../../../core/document';
 import { isStoppedFromOutside, stoppedFromOutside } from '../stopped';
 import { runCapped, spawnCapped, type Caps } from './capped';
@@ -167,6 +167,9 @@ export class PopplerPdfRenderer implements PdfRenderer {
     const p = spawnCapped(this.tool('pdftoppm'), ['-r', String(PDF_RENDER_DPI), '-cropbox', '-l', String(pages), '-'], bytes, caps);
     const reader = new PpmReader(limits.maxPagePixels);
     let page = 0;
+    // The request's client gone: pdftoppm is killed now, not after a page that may take seconds.
+    const onAbort = () => void p.stop();
+    limits.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       for await (const chunk of p.child.stdout as AsyncIterable<Buffer>) {
         for (const img of reader.push(chunk)) {
@@ -175,6 +178,7 @@ export class PopplerPdfRenderer implements PdfRenderer {
         }
       }
       const { code, signal } = await p.exited;
+      throwIfCancelled(limits.signal);
       if (p.expired()) throw timedOut(limits);
       if (code === NOT_FOUND) this.gone(`pdftoppm: ${lastLine(p.stderr())}`);
       throwIfStoppedFromOutside('pdftoppm', signal, p.stderr());
@@ -183,6 +187,7 @@ export class PopplerPdfRenderer implements PdfRenderer {
       if (code !== 0 && page === 0) throw corrupt(`pdftoppm exited with ${code}: ${lastLine(p.stderr())}`);
       if (code !== 0 && /out of memory|bad_alloc|cannot allocate/i.test(p.stderr())) throw tooCostly(limits, lastLine(p.stderr()));
     } finally {
+      limits.signal?.removeEventListener('abort', onAbort);
       await p.stop();
     }
   }

@@ -17,7 +17,7 @@
  * the child process; the loopback server and process handling are in their own files.
  */
 import { basename, dirname, join } from 'node:path';
-import { DomainError } from '../../../core/errors';
+import { cancelled, DomainError } from '../../../core/errors';
 import {
   sniffVideoContainer,
   type OpenedVideo,
@@ -258,13 +258,20 @@ export class FfmpegVideoDecoder implements VideoDecoder {
       },
       Math.max(0, deadline - Date.now()),
     );
+    // The request's client gone: ffmpeg is killed now, not at its next frame (a slow seek, a large frame).
+    let cancelledByClient = false;
+    const onAbort = () => {
+      cancelledByClient = true;
+      child.kill('SIGKILL');
+    };
+    limits.signal?.addEventListener('abort', onAbort, { once: true });
     const frameBytes = width * height * 4;
     let frame = new Uint8Array(frameBytes);
     let filled = 0;
     let count = 0;
     try {
       for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
-        if (expired) break;
+        if (expired || cancelledByClient) break;
         let at = 0;
         while (at < chunk.length) {
           const n = Math.min(frameBytes - filled, chunk.length - at);
@@ -282,6 +289,7 @@ export class FfmpegVideoDecoder implements VideoDecoder {
         }
       }
       const exit = await exited.catch((e) => this.forgetIfGone(e));
+      if (cancelledByClient) throw cancelled();
       if (expired) throw timedOut(limits);
       const log = stderr();
       // The node kills ffmpeg only at the deadline (above) or once it stops reading (no outcome then):
@@ -300,6 +308,7 @@ export class FfmpegVideoDecoder implements VideoDecoder {
       }
     } finally {
       clearTimeout(timer);
+      limits.signal?.removeEventListener('abort', onAbort);
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited; // reaped before anyone hears about the outcome: no stray ffmpeg
     }
