@@ -10,10 +10,31 @@ import { DEFAULT_DOCUMENTS, DEFAULT_LIMITS, DEFAULT_VIDEO } from '../services/de
 import { parseAudienceList } from '../services/tokens';
 
 /** A yes/no variable: 1, true, yes (and 0, false, no). */
-export const flag = z.enum(['1', '0', 'true', 'false', 'yes', 'no', '']).transform((v) => v === '1' || v === 'true' || v === 'yes');
+export const flag = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', ''], { error: 'must be 1 or 0 (or true/false, yes/no)' })
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
 
-export const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const percent = () => z.coerce.number().min(0).max(100);
+/** What a number setting must be, in the node's words (not the schema library's). */
+const range = (what: string, min: number, max?: number) => `must be ${what} ${max === undefined ? `of ${min} or more` : `from ${min} to ${max}`}`;
+
+/** A whole-number variable within [min, max] (no upper bound without `max`). */
+export const int = (min: number, max?: number) => {
+  const error = range('a whole number', min, max);
+  const n = z.coerce.number({ error }).int({ error }).min(min, { error });
+  return max === undefined ? n : n.max(max, { error });
+};
+
+/** A number variable (fractions allowed) within [min, max]. */
+export const num = (min: number, max?: number) => {
+  const error = range('a number', min, max);
+  const n = z.coerce.number({ error }).min(min, { error });
+  return max === undefined ? n : n.max(max, { error });
+};
+
+/** One of a few words. */
+export const oneOf = <const T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { error: `must be one of ${values.join(', ')}` });
+
+const percent = () => num(0, 100);
 
 /** The settings both runtimes read. */
 export const SHARED_SETTINGS = {
@@ -26,7 +47,7 @@ export const SHARED_SETTINGS = {
   VPDQ_CANDIDATE_MATCH_PERCENT: percent().default(DEFAULT_VIDEO.candidateMatchPercent),
   PDF_QUERY_MATCH_PERCENT: percent().default(DEFAULT_DOCUMENTS.queryMatchPercent),
   PDF_CANDIDATE_MATCH_PERCENT: percent().default(DEFAULT_DOCUMENTS.candidateMatchPercent),
-  PUBLIC_URL: z.string().url().optional(),
+  PUBLIC_URL: z.url({ error: 'must be a URL such as https://hashes.example.org' }).optional(),
   TOKEN_AUDIENCES: z
     .string()
     .default('')
@@ -37,8 +58,8 @@ export const SHARED_SETTINGS = {
       return z.NEVER;
     }),
   NODE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(1000),
-  RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(2000),
+  RATE_LIMIT_PER_SECOND: num(0).default(1000),
+  RATE_LIMIT_BURST: int(1).default(2000),
   TREE_HEAD_INTERVAL_MS: int(0, 3_600_000).default(5000),
   DEV_AUTH: flag.default(false),
 };

@@ -172,7 +172,12 @@ export async function issueAccessToken(deps: TokenDeps, req: TokenRequest): Prom
     ? await remoteKeys(deps, client, client.jwksUrl, header.kid)
     : (await deps.auth.clientKeys(clientId)).filter((k) => k.status === 'active' && (header.kid === undefined || k.kid === header.kid));
   if (keys.length === 0)
-    throw new OAuthError('invalid_client', header.kid ? `key ${shown(header.kid, ECHO_MAX)} is unknown or revoked` : 'the client has no active key');
+    throw new OAuthError(
+      'invalid_client',
+      header.kid
+        ? `key ${shown(header.kid, ECHO_MAX)} is not an active key of client ${shown(clientId, ECHO_MAX)}: unknown to it or revoked (is the client id the one this key was admitted under?)`
+        : 'the client has no active key',
+    );
 
   const audiences = assertionAudiences(deps.issuer, deps.tokenAudiences);
   const now = deps.now();

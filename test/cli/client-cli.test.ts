@@ -238,7 +238,9 @@ describe('a member rotates its key, through the admin API', () => {
     expect(revoked.stdout, revoked.stderr).toContain(`${old} (EdDSA, revoked)`);
     const refused = await run('client', ['token'], rotating);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toBe(`error: POST /v1/oauth/token: 401 invalid_client: key "${old}" is unknown or revoked\n`);
+    expect(refused.stderr).toBe(
+      `error: POST /v1/oauth/token: 401 invalid_client: key "${old}" is not an active key of client "${rotating.MHN_CLIENT_ID}": unknown to it or revoked (is the client id the one this key was admitted under?)\n`,
+    );
     const init = await run('admin', [...asAdmin, 'init']);
     expect(init).toMatchObject({ code: 2, stderr: expect.stringContaining("admin init creates the first admin in the node's own database") });
   }, 120_000);

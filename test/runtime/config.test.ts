@@ -51,6 +51,42 @@ describe('the shared settings', () => {
       );
       expect(() => load({ NODE_SECRET: 'short' })).toThrow(/^invalid configuration: NODE_SECRET \(value not shown\): /);
     }
+    // In the node's words, with what would be accepted; never the schema library's ("Invalid input: expected number, received NaN").
+    expect(() =>
+      node({
+        PORT: 'abc',
+        DEV_AUTH: 'maybe',
+        PUBLIC_URL: 'nope',
+        VIDEO_SECONDS_PER_FRAME: 'x',
+        DATABASE_SYNCHRONOUS: 'off',
+        LOG_LEVEL: 'loud',
+        RATE_LIMIT_PER_SECOND: '-1',
+      }),
+    ).toThrow(
+      'invalid configuration: PORT="abc": must be a whole number from 0 to 65535; DATABASE_SYNCHRONOUS="off": must be one of full, normal; ' +
+        'PUBLIC_URL="nope": must be a URL such as https://hashes.example.org; RATE_LIMIT_PER_SECOND="-1": must be a number of 0 or more; ' +
+        'DEV_AUTH="maybe": must be 1 or 0 (or true/false, yes/no); VIDEO_SECONDS_PER_FRAME="x": must be a number from 0 to 3600; ' +
+        'LOG_LEVEL="loud": must be one of debug, info, warn, error, silent',
+    );
+    for (const load of [node, worker])
+      for (const bad of [
+        { MAX_BATCH: '2.5' },
+        { MAX_BATCH: '1e9' },
+        { RATE_LIMIT_BURST: 'many' },
+        { LOG_LEVEL: 'LOUD' },
+        { VPDQ_QUERY_MATCH_PERCENT: '-3' },
+      ] as Record<string, string>[]) {
+        const message = (() => {
+          try {
+            load(bad);
+          } catch (e) {
+            return (e as Error).message;
+          }
+          return 'accepted';
+        })();
+        expect(message).toMatch(/^invalid configuration: [A-Z_]+="[^"]*": must be /);
+        expect(message).not.toMatch(/Invalid input|Invalid option|Too small|Too big|expected .*, received/);
+      }
     expect(() => node({ DEV_AUTH: '1', NODE_ENV: 'production' })).toThrow('DEV_AUTH=1 is refused when NODE_ENV=production');
     expect(() => worker({ DEV_AUTH: '1', ENVIRONMENT: 'production' })).toThrow('DEV_AUTH=1 is refused when ENVIRONMENT=production');
     expect(() => loadWorkerConfig({ DB: {} as WorkerEnv['DB'], PUBLIC_URL: 'https://node.example', NODE_SECRET: SECRET, DEV_AUTH: '1' })).toThrow(

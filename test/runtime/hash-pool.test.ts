@@ -159,7 +159,7 @@ describe('the hash pool', () => {
     expect(imageWorkSettings(c, 1)).toEqual({ threads: 1, concurrency: 2, queue: 8 });
     // Bad values are named at start-up.
     expect(() => loadConfig({ HASH_THREADS: '-1', IMAGE_CONCURRENCY: '0', HASH_THREAD_NICE: '20' })).toThrow(
-      'invalid configuration: HASH_THREADS="-1": Too small: expected number to be >=0; HASH_THREAD_NICE="20": Too big: expected number to be <=19; IMAGE_CONCURRENCY="0": Too small: expected number to be >=1',
+      'invalid configuration: HASH_THREADS="-1": must be a whole number from 0 to 256; HASH_THREAD_NICE="20": must be a whole number from 0 to 19; IMAGE_CONCURRENCY="0": must be a whole number from 1 to 256',
     );
   });
 

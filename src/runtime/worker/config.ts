@@ -4,7 +4,7 @@
  */
 import type { D1Database } from '@cloudflare/workers-types';
 import { z } from 'zod';
-import { ConfigError, int, readSettings, refuseDevAuthInProduction, SHARED_SETTINGS } from '../../config';
+import { ConfigError, int, oneOf, readSettings, refuseDevAuthInProduction, SHARED_SETTINGS } from '../../config';
 import { DEFAULT_LIMITS } from '../../services/deps';
 
 /** The bindings: D1 and the variables (every value a string, as [vars] and secrets give them). */
@@ -27,12 +27,12 @@ const WORKER_SETTINGS = {
     .min(32, 'must be set with `wrangler secret put NODE_SECRET` (at least 32 characters)'),
   ENVIRONMENT: z.string().default('production'),
   /** debug, info (default), warn, error or silent: the JSON lines written through console. */
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  LOG_LEVEL: oneOf(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   // Memory one image decode may use (decoder heap and body): 96 of the isolate's 128 MB, the rest
   // holds the worker itself (script, compiled modules, app).
   IMAGE_MEMORY_MB: z.coerce
-    .number()
-    .int()
+    .number({ error: 'must be a whole number of MiB from 16 to 120' })
+    .int({ error: 'must be a whole number of MiB from 16 to 120' })
     .min(16, 'must be at least 16 (MiB)')
     .max(120, 'must leave the worker itself room in the 128 MB isolate (at most 120)')
     .default(96),

@@ -59,8 +59,9 @@ export function SignIn() {
     <section aria-labelledby="page-title" class="narrow">
       <PageTitle>Sign in</PageTitle>
       <p>
-        Sign in with your member key: the private JWK your admin gave you (or the JSON that <code>npm run admin</code> printed). This page reads it and signs a
-        one-minute assertion with it; the node receives only that signature, never the key.
+        Sign in with your member key: the private key file you made with <code>npm run client -- keygen</code> (your admin admitted its public half), or the one{' '}
+        <code>npm run admin</code> wrote or printed when your client was added. With a bare key file, give your client id too. This page reads the key and signs
+        a one-minute assertion with it; the node receives only that signature, never the key.
       </p>
       {meta.error ? <ErrorBox error={meta.error} context="The node's metadata" /> : null}
       {issuer && (

@@ -4,7 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import { ConfigError, flag, int, readSettings, refuseDevAuthInProduction, SHARED_SETTINGS } from '../../../config';
+import { ConfigError, flag, int, num, oneOf, readSettings, refuseDevAuthInProduction, SHARED_SETTINGS } from '../../../config';
 import { DEFAULT_DOCUMENTS, DEFAULT_IMAGES, DEFAULT_VIDEO } from '../../../services/deps';
 import { DEFAULT_PULLER, FEDERATION_MAX_LIMIT } from '../../../services/federation';
 
@@ -18,7 +18,7 @@ const NODE_SETTINGS = {
   DATABASE_AUTH_TOKEN: z.string().optional(),
   DATABASE_BUSY_TIMEOUT_MS: int(0, 600_000).default(10_000),
   // How the embedded database's writer syncs its commits (decisions.md, "Durability").
-  DATABASE_SYNCHRONOUS: z.enum(['full', 'normal']).default('full'),
+  DATABASE_SYNCHRONOUS: oneOf(['full', 'normal']).default('full'),
   // Pages of WAL between the writer's checkpoints (default 65,536 with full, 8192 with normal; decisions.md).
   DATABASE_CHECKPOINT_PAGES: int(16, 1_048_576).optional(),
   ...SHARED_SETTINGS,
@@ -27,7 +27,7 @@ const NODE_SETTINGS = {
   VIDEO_MAX_BYTES: int(1024, 16 * 1024 ** 3).default(DEFAULT_VIDEO.maxBytes),
   VIDEO_MAX_SECONDS: int(1, 24 * 3600).default(DEFAULT_VIDEO.decode.maxDurationSeconds),
   VIDEO_MAX_FRAMES: int(1, 1_000_000).default(DEFAULT_VIDEO.decode.maxFrames),
-  VIDEO_SECONDS_PER_FRAME: z.coerce.number().min(0).max(3600).default(DEFAULT_VIDEO.decode.secondsPerFrame),
+  VIDEO_SECONDS_PER_FRAME: num(0, 3600).default(DEFAULT_VIDEO.decode.secondsPerFrame),
   VIDEO_TIMEOUT_MS: int(1000, 3_600_000).default(DEFAULT_VIDEO.decode.timeoutMs),
   VIDEO_MAX_PIXELS: int(256, 500_000_000).default(7680 * 4320),
   // Image work (README, "Images under load"): decode, pixel hashes and digests in HASH_THREADS threads
@@ -62,9 +62,9 @@ const NODE_SETTINGS = {
   FEDERATION_BACKOFF_MAX_MS: int(10, 24 * 3_600_000).default(DEFAULT_PULLER.backoffMaxMs),
   FEDERATION_TIMEOUT_MS: int(100, 600_000).default(DEFAULT_PULLER.timeoutMs),
   NODE_ENV: z.string().default('development'),
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  LOG_LEVEL: oneOf(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   // JSON lines unless a person reads them: `npm run dev` sets pretty.
-  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+  LOG_FORMAT: oneOf(['json', 'pretty']).default('json'),
   // /metrics on an address of its own, off unless METRICS_PORT is set (README, "Operating the node").
   METRICS_PORT: int(0, 65535).optional(),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
