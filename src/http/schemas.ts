@@ -304,5 +304,10 @@ export function problemResponses<S extends ProblemStatus>(...statuses: S[]): { [
 
 /** `{id}` of a stored hash in a path. */
 export const HashIdParams = z.object({
-  id: z.string().max(100, 'a hash id is at most 100 characters').openapi({ description: 'The id the node gave the hash (share results, matches, the feed).' }),
+  id: z
+    .string()
+    .max(100, 'a hash id is at most 100 characters')
+    // The node's ids are lowercase UUIDs, and UUIDs compare without regard to case (RFC 9562 §4).
+    .transform((id) => (/^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i.test(id) ? id.toLowerCase() : id))
+    .openapi({ description: 'The id the node gave the hash (share results, matches, the feed).' }),
 });

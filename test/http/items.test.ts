@@ -145,12 +145,16 @@ describe('a media share is one item', () => {
     for (const r of match.results) expect(r.matches).toEqual([]);
   });
 
-  it('a single hash is still retracted by DELETE /v1/hashes/{id}', async () => {
+  it('a single hash is still retracted by DELETE /v1/hashes/{id}; ids in capitals name the same hash and item (UUIDs ignore case)', async () => {
     const carol = await t.as('partner', 'carol');
     const other = await noiseImage('png', 64, 48, 7);
     const { body } = await shareImage(t, other, 'attack-footage', carol);
-    const res = await t.request(`/v1/hashes/${body.items[0].id}`, { method: 'DELETE', headers: carol });
+    const res = await t.request(`/v1/hashes/${body.items[0].id.toUpperCase()}`, { method: 'DELETE', headers: carol });
     expect(res.status).toBe(200);
+    expect((await res.json()).id).toBe(body.items[0].id);
+    const upper = await t.request(`/v1/items/${body.item.id.toUpperCase()}`, { headers: carol });
+    expect(upper.status).toBe(200);
+    expect((await upper.json()).id).toBe(body.item.id);
     const item = await (await t.request(`/v1/items/${body.item.id}`, { headers: carol })).json();
     expect(item.hashes.map((h: { status: string }) => h.status)).toEqual(body.items.map((_: unknown, i: number) => (i === 0 ? 'retracted' : 'active')));
     expect(item.status).toBe('active');

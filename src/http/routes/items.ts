@@ -10,7 +10,9 @@ export const ItemIdParams = z.object({
   id: z
     .string()
     .max(100, 'an item id is at most 100 characters')
-    .regex(ITEM_ID_PATTERN, 'an item id is a UUID the node gave the item (share results, matches, the feed)')
+    // UUIDs compare without regard to case (RFC 9562 §4): an id copied in capitals names the same item.
+    .regex(new RegExp(ITEM_ID_PATTERN.source, 'i'), 'an item id is a UUID the node gave the item (share results, matches, the feed)')
+    .transform((id) => id.toLowerCase())
     .openapi({ description: "The id of the item (a media share's `item.id`, a match's `item.id`, a feed row's `items`)." }),
 });
 
