@@ -49,7 +49,11 @@ main(async () => {
 function human(v: Verdict, stateFile: string): string {
   const h = v.treeHead;
   if (v.ok && h) {
-    const since = v.previous ? `; extends the head verified on ${v.previous.verifiedAt} (${v.previous.treeSize} entries)` : '; first run';
+    const since = !v.previous
+      ? '; first run'
+      : v.previous.treeSize === h.treeSize
+        ? `; no new entries since the head verified on ${v.previous.verifiedAt} (the same ${h.treeSize} entries)`
+        : `; extends the head verified on ${v.previous.verifiedAt} (${v.previous.treeSize} entries) by ${h.treeSize - v.previous.treeSize}`;
     return `OK: ${h.treeSize} entries, root ${h.rootHash}, signed by kid ${h.kid} at ${h.time}${since}. State written to ${stateFile}.`;
   }
   const lines = [`FAILED: ${v.problems.join('; ')}`];

@@ -10,9 +10,13 @@ import { DEFAULT_DOCUMENTS, DEFAULT_LIMITS, DEFAULT_VIDEO } from '../services/de
 import { parseAudienceList } from '../services/tokens';
 
 /** A yes/no variable: 1, true, yes (and 0, false, no). */
-export const flag = z
-  .enum(['1', '0', 'true', 'false', 'yes', 'no', ''], { error: 'must be 1 or 0 (or true/false, yes/no)' })
-  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+export const flag = z.preprocess(
+  // A Worker's [vars] may hold a TOML boolean or number (DEV_AUTH = true): read as its text.
+  (v) => (typeof v === 'boolean' || typeof v === 'number' ? String(v) : v),
+  z
+    .enum(['1', '0', 'true', 'false', 'yes', 'no', ''], { error: 'must be 1 or 0 (or true/false, yes/no)' })
+    .transform((v) => v === '1' || v === 'true' || v === 'yes'),
+);
 
 /** What a number setting must be, in the node's words (not the schema library's). */
 const range = (what: string, min: number, max?: number) => `must be ${what} ${max === undefined ? `of ${min} or more` : `from ${min} to ${max}`}`;

@@ -62,9 +62,12 @@ export const messageOf = (e: unknown): string => (e instanceof Error ? e.message
 /** A caught Error's name (`TimeoutError`, `SyntaxError`), or undefined for anything else. */
 export const errorNameOf = (e: unknown): string | undefined => (e instanceof Error ? e.name : undefined);
 
-/** The work of a request whose client has gone (its connection closed) is stopped: decoders killed, queue places freed. */
+/** The work of a request whose connection closed (its client gone, or cut at the node's stop) is stopped: decoders killed, queue places freed. */
 export const cancelled = (): DomainError =>
-  new DomainError('cancelled', 'the client closed the connection before the answer was ready; the work for it was stopped');
+  new DomainError(
+    'cancelled',
+    'the connection closed before the answer was ready (the client went away, or the node cut it at the end of its stop, SHUTDOWN_TIMEOUT_MS); the work for it was stopped',
+  );
 
 /** Throws `cancelled` once `signal` (the request's) has aborted. */
 export function throwIfCancelled(signal: AbortSignal | undefined): void {

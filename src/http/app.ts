@@ -3,7 +3,7 @@
  * OpenAPI route, so /openapi.json is generated from the definitions the handlers use.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { DomainError } from '../core/errors';
+import { cancelled, DomainError } from '../core/errors';
 import { errorFields } from '../services/observe';
 import * as docs from './docs';
 import type { AppDeps, AppEnv } from './env';
@@ -158,7 +158,11 @@ export function buildApp(deps: AppDeps, opts: AppOptions = {}): OpenAPIHono<AppE
     return res;
   });
   app.onError((err, c) => {
-    const de = toDomainError(err);
+    // The connection closed before the answer (a client gone mid-upload, or the node cutting it at
+    // the end of its stop): the body's read fails with a reset and a parse of what came fails too;
+    // neither is a bug nor the client's mistake. A bug that happens to meet an abort stays a bug.
+    const found = toDomainError(err);
+    const de = c.req.raw.signal.aborted && (found.code !== 'internal' || connectionClosed(err)) ? cancelled() : found;
     const reqId = c.get('requestId');
     if (de.code === 'internal') {
       deps.logger.error({ event: 'internal_error', reqId, error: errorFields(err) }, 'internal error');
@@ -206,4 +210,15 @@ function serverOf(publicUrl: string): { url: string; description: string } {
   if (host === 'localhost' || host.endsWith('.localhost') || host.startsWith('127.') || host === '[::1]')
     return { url: '/', description: 'This node (PUBLIC_URL is a loopback address).' };
   return { url: publicUrl, description: 'This node (its PUBLIC_URL).' };
+}
+
+/** An error a read of a request body throws when its connection closes (Node: `aborted`, ECONNRESET; a stream closed early). */
+function connectionClosed(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return (
+    code === 'ECONNRESET' ||
+    code === 'ERR_STREAM_PREMATURE_CLOSE' ||
+    code === 'ABORT_ERR' ||
+    (err instanceof Error && (err.name === 'AbortError' || err.message === 'aborted'))
+  );
 }

@@ -237,6 +237,12 @@ describe('on an honest log', () => {
     const r = await verify(node, state);
     expect(r.code, r.stderr).toBe(0);
     expect(r.verdict).toMatchObject({ ok: true, treeHead: { treeSize: N }, previous: { treeSize: N } });
+    // In words: nothing new is said so, not "extends".
+    const said = await verify(node, state, false);
+    expect(said.code, said.stderr).toBe(0);
+    expect(said.stdout).toMatch(
+      new RegExp(`^OK: ${N} entries, .*; no new entries since the head verified on 20\\d\\d-[^ ]+ \\(the same ${N} entries\\)\\. State written`),
+    );
   });
 });
 

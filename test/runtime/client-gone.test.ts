@@ -5,6 +5,8 @@
  * killed, not left to run for seconds). Real processes and real sockets: the node under test is
  * `node dist/main.node.js`, its decoders are real ffmpeg and poppler.
  */
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { conformanceVideo, requireFfmpeg } from '../support/ffmpeg';
 import { childrenRunning, logLines, processesWithMarker, ready, startNode, until, type NodeProcess } from '../support/node-process';
@@ -39,7 +41,9 @@ async function videoLoad(base: string): Promise<{ running: number; waiting: numb
 }
 
 describe('a client that goes away before its answer', () => {
-  it('a video and a PDF in flight: ffmpeg and pdftoppm are killed at once, the log says 499 cancelled, and the node goes on', async () => {
+  it('a video and a PDF in flight: ffmpeg and pdftoppm are killed at once, the log says 499 cancelled, and the node goes on', {
+    timeout: 180_000,
+  }, async () => {
     requireFfmpeg();
     // Every frame of the 22 s video, and 300 pages: decodes of seconds, so the kill is seen before they could end.
     const p = startNode({ VIDEO_SECONDS_PER_FRAME: '0' });
@@ -72,7 +76,7 @@ describe('a client that goes away before its answer', () => {
     expect(await p.exited).toEqual({ code: 0, signal: null });
   });
 
-  it('a queued video gives its place back: with one slot and one place in the queue, the next upload is taken, not refused', async () => {
+  it('a queued video gives its place back: with one slot and one place in the queue, the next upload is taken, not refused', { timeout: 180_000 }, async () => {
     requireFfmpeg();
     const p = startNode({ VIDEO_SECONDS_PER_FRAME: '0', VIDEO_CONCURRENCY: '1', VIDEO_QUEUE: '1' });
     started.push(p);
@@ -86,16 +90,46 @@ describe('a client that goes away before its answer', () => {
     queued.abandon();
     expect(await queued.status).toBe('gone');
     await until(async () => (await videoLoad(base)).waiting === 0, 1500, 'its place in the queue to be free');
-    // The first is still decoding: the third takes the free place and is answered in its turn.
+    // The first still decodes; a third takes the free place (refused, it would be answered 503 at once).
     expect(childrenRunning(p.child.pid!, DECODING_VIDEO)).toHaveLength(1);
     const third = upload(base, 'video/mp4', body);
-    expect(await Promise.all([first.status, third.status])).toEqual([200, 200]);
+    await until(async () => (await videoLoad(base)).waiting === 1, 10_000, 'the third upload to wait in the queue');
+    expect(hashRequests(p)).toEqual([expect.objectContaining({ status: 499, code: 'cancelled' })]);
+    // Both let go: the decode is killed and the queue empties; no decode is started for nobody.
+    first.abandon();
+    third.abandon();
+    expect(await Promise.all([first.status, third.status])).toEqual(['gone', 'gone']);
+    await until(async () => (await videoLoad(base)).waiting === 0 && (await videoLoad(base)).running === 0, 1500, 'the slot and the queue to be free');
     await until(() => hashRequests(p).length === 3, 5000, 'three request lines');
-    expect(hashRequests(p).map((l) => [l.status, l.code ?? null])).toEqual([
+    expect(hashRequests(p).map((l) => [l.status, l.code])).toEqual([
       [499, 'cancelled'],
-      [200, null],
-      [200, null],
+      [499, 'cancelled'],
+      [499, 'cancelled'],
     ]);
+    expect(childrenRunning(p.child.pid!, DECODING_VIDEO)).toEqual([]);
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('a client gone in the middle of sending its upload: 499 cancelled in the log, not an internal error', { timeout: 60_000 }, async () => {
+    const p = startNode();
+    started.push(p);
+    const base = await p.url;
+    await ready(base);
+    const { hostname, port } = new URL(base);
+    // Promises 5 MB of video, sends 64 KB of it, and hangs up.
+    const socket = connect(Number(port), hostname);
+    await once(socket, 'connect');
+    socket.write(
+      `POST /v1/hash HTTP/1.1\r\nHost: ${hostname}:${port}\r\nAuthorization: ${dev.authorization}\r\nContent-Type: video/mp4\r\nContent-Length: ${5 << 20}\r\n\r\n`,
+    );
+    socket.write(Buffer.alloc(64 << 10, 7));
+    await new Promise((r) => setTimeout(r, 200));
+    socket.destroy();
+    await until(() => hashRequests(p).length === 1, 5000, 'the request line');
+    expect(hashRequests(p)).toEqual([expect.objectContaining({ status: 499, code: 'cancelled' })]);
+    expect(logLines(p).filter((l) => l.level === 'error' || l.event === 'internal_error')).toEqual([]);
+    expect(p.stderr()).toBe('');
     p.child.kill('SIGTERM');
     expect(await p.exited).toEqual({ code: 0, signal: null });
   });

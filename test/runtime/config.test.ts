@@ -87,6 +87,10 @@ describe('the shared settings', () => {
         expect(message).toMatch(/^invalid configuration: [A-Z_]+="[^"]*": must be /);
         expect(message).not.toMatch(/Invalid input|Invalid option|Too small|Too big|expected .*, received/);
       }
+    // A Worker's [vars] may hold TOML booleans and numbers: read as their text.
+    const typed = { DEV_AUTH: true, MAX_BATCH: 40 } as unknown as Record<string, string>;
+    expect(worker(typed)).toMatchObject({ DEV_AUTH: true, MAX_BATCH: 40 });
+    expect(worker({ DEV_AUTH: false, RATE_LIMIT_BURST: 3 } as unknown as Record<string, string>)).toMatchObject({ DEV_AUTH: false, RATE_LIMIT_BURST: 3 });
     expect(() => node({ DEV_AUTH: '1', NODE_ENV: 'production' })).toThrow('DEV_AUTH=1 is refused when NODE_ENV=production');
     expect(() => worker({ DEV_AUTH: '1', ENVIRONMENT: 'production' })).toThrow('DEV_AUTH=1 is refused when ENVIRONMENT=production');
     expect(() => loadWorkerConfig({ DB: {} as WorkerEnv['DB'], PUBLIC_URL: 'https://node.example', NODE_SECRET: SECRET, DEV_AUTH: '1' })).toThrow(

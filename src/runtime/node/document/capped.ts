@@ -12,6 +12,8 @@ export interface Caps {
   memoryBytes: number;
   /** Epoch ms after which the process is killed. */
   deadline: number;
+  /** The request's: aborted when its client has gone, which kills the process at once (the caller then throws `cancelled`). */
+  signal?: AbortSignal;
 }
 
 export interface Spawned {
@@ -57,7 +59,15 @@ export function spawnCapped(bin: string, args: string[], input: Uint8Array | nul
     },
     Math.max(0, caps.deadline - Date.now()),
   );
-  void exited.finally(() => clearTimeout(timer)).catch(() => undefined);
+  const onAbort = () => child.kill('SIGKILL');
+  if (caps.signal?.aborted) onAbort();
+  else caps.signal?.addEventListener('abort', onAbort, { once: true });
+  void exited
+    .finally(() => {
+      clearTimeout(timer);
+      caps.signal?.removeEventListener('abort', onAbort);
+    })
+    .catch(() => undefined);
   if (input && child.stdin) {
     child.stdin.on('error', () => undefined);
     child.stdin.end(Buffer.from(input.buffer, input.byteOffset, input.byteLength));

@@ -77,7 +77,7 @@ export class PopplerPdfRenderer implements PdfRenderer {
 
   async open(bytes: Uint8Array, limits: PdfLimits): Promise<OpenedPdf | { passwordProtected: true }> {
     await this.version();
-    const caps: Caps = { memoryBytes: limits.memoryBytes, deadline: Date.now() + limits.timeoutMs };
+    const caps: Caps = { memoryBytes: limits.memoryBytes, deadline: Date.now() + limits.timeoutMs, signal: limits.signal };
     const info = await this.info(bytes, limits, caps);
     if ('passwordProtected' in info) return info;
     let started = false;
@@ -130,6 +130,7 @@ export class PopplerPdfRenderer implements PdfRenderer {
   private async info(bytes: Uint8Array, limits: PdfLimits, caps: Caps): Promise<PdfInfo | { passwordProtected: true }> {
     // Sizes of the first maxPages pages; `Pages:` gives the whole count.
     const r = await runCapped(this.tool('pdfinfo'), ['-f', '1', '-l', String(limits.maxPages), '-'], bytes, caps, 8 << 20);
+    throwIfCancelled(limits.signal);
     if (r.expired) throw timedOut(limits);
     if (r.code === NOT_FOUND) this.gone(`pdfinfo: ${lastLine(r.stderr)}`);
     if (/incorrect password/i.test(r.stderr)) return { passwordProtected: true };
@@ -167,9 +168,7 @@ export class PopplerPdfRenderer implements PdfRenderer {
     const p = spawnCapped(this.tool('pdftoppm'), ['-r', String(PDF_RENDER_DPI), '-cropbox', '-l', String(pages), '-'], bytes, caps);
     const reader = new PpmReader(limits.maxPagePixels);
     let page = 0;
-    // The request's client gone: pdftoppm is killed now, not after a page that may take seconds.
-    const onAbort = () => void p.stop();
-    limits.signal?.addEventListener('abort', onAbort, { once: true });
+    // The request's client gone: pdftoppm is killed at once (caps.signal), not after a page that may take seconds.
     try {
       for await (const chunk of p.child.stdout as AsyncIterable<Buffer>) {
         for (const img of reader.push(chunk)) {
@@ -187,13 +186,13 @@ export class PopplerPdfRenderer implements PdfRenderer {
       if (code !== 0 && page === 0) throw corrupt(`pdftoppm exited with ${code}: ${lastLine(p.stderr())}`);
       if (code !== 0 && /out of memory|bad_alloc|cannot allocate/i.test(p.stderr())) throw tooCostly(limits, lastLine(p.stderr()));
     } finally {
-      limits.signal?.removeEventListener('abort', onAbort);
       await p.stop();
     }
   }
 
   private async text(bytes: Uint8Array, limits: PdfLimits, caps: Caps): Promise<{ text: string; truncated: boolean }> {
     const r = await runCapped(this.tool('pdftotext'), ['-enc', 'UTF-8', '-eol', 'unix', '-', '-'], bytes, caps, limits.maxTextBytes);
+    throwIfCancelled(limits.signal);
     if (r.expired) throw timedOut(limits);
     if (r.code === NOT_FOUND) this.gone(`pdftotext: ${lastLine(r.stderr)}`);
     if (!r.cut) throwIfStoppedFromOutside('pdftotext', r.signal, r.stderr);

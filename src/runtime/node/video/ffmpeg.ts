@@ -180,7 +180,7 @@ export class FfmpegVideoDecoder implements VideoDecoder {
       'json',
       url,
     ];
-    const { code, signal, cut, stdout, stderr } = await run(this.ffprobe, args, deadline);
+    const { code, signal, cut, stdout, stderr } = await run(this.ffprobe, args, deadline, limits.signal);
     // Killed by a signal the node did not send (its own kill is at the deadline, which run() reports, or over 1 MB of output).
     if (signal && !cut) throw stoppedFromOutside('video probe (ffprobe)', 'video', signal, `ffprobe ended by ${signal}: ${lastLine(stderr)}`);
     if (code !== 0) throw corrupt(container, `ffprobe exited with ${code ?? signal}: ${lastLine(stderr)}`);
@@ -264,7 +264,9 @@ export class FfmpegVideoDecoder implements VideoDecoder {
       cancelledByClient = true;
       child.kill('SIGKILL');
     };
-    limits.signal?.addEventListener('abort', onAbort, { once: true });
+    // (Already aborted while the loopback server started: killed before it reads a byte.)
+    if (limits.signal?.aborted) onAbort();
+    else limits.signal?.addEventListener('abort', onAbort, { once: true });
     const frameBytes = width * height * 4;
     let frame = new Uint8Array(frameBytes);
     let filled = 0;

@@ -16,7 +16,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { DomainError } from '../../../core/errors';
+import { DomainError, throwIfCancelled } from '../../../core/errors';
 import { tracked } from '../children';
 
 const INSTALL_HINT = 'install ffmpeg on this node (Debian/Ubuntu: `apt-get install ffmpeg`) or set FFMPEG_PATH to it; images work without it';
@@ -82,8 +82,17 @@ export function tail(child: ChildProcess): () => Buffer {
 }
 
 /** Runs a short command to completion with a deadline, collecting stdout (up to 1 MB) and stderr. */
-export async function run(bin: string, args: string[], deadline: number): Promise<Exit & { cut: boolean; stdout: Buffer; stderr: Buffer }> {
+/** Runs to its end, its stdout kept (at most 1 MB); killed at `deadline`, or at once when `signal` (the request's) aborts: then `cancelled`. */
+export async function run(
+  bin: string,
+  args: string[],
+  deadline: number,
+  signal?: AbortSignal,
+): Promise<Exit & { cut: boolean; stdout: Buffer; stderr: Buffer }> {
+  throwIfCancelled(signal);
   const child = start(bin, args);
+  const onAbort = () => child.kill('SIGKILL');
+  signal?.addEventListener('abort', onAbort, { once: true });
   const stderr = tail(child);
   const out: Buffer[] = [];
   let size = 0;
@@ -105,13 +114,15 @@ export async function run(bin: string, args: string[], deadline: number): Promis
     Math.max(0, deadline - Date.now()),
   );
   try {
-    const { code, signal } = await exitOf(child);
+    const exit = await exitOf(child);
+    throwIfCancelled(signal);
     if (expired) {
       throw new DomainError('unprocessable', 'probing the video took longer than the time allowed and was stopped');
     }
-    return { code, signal, cut, stdout: Buffer.concat(out), stderr: stderr() };
+    return { ...exit, cut, stdout: Buffer.concat(out), stderr: stderr() };
   } finally {
     clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
     if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL');
       await once(child, 'close').catch(() => undefined);
