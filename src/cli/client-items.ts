@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { isLabelId, PDQ_MIN_SHARE_QUALITY, type LabelId, type MatchQuery, type ShareItem, type VideoFrameHash } from '../client';
 import type { PdfPageHash } from '../core/document';
 import { ITEM_KINDS, type ItemKind } from '../core/items';
+import { ROBUST_RULES } from '../core/robust/rules';
 import { PdfPageSchema, VideoFrameSchema } from '../http/hash-input';
 import { findMedia, LocalHasher } from './local-hash';
 import type { Progress } from './progress';
@@ -37,13 +38,11 @@ export interface GatherResult {
   hashes: Gathered[];
   /** Files that could not be hashed: name and why. */
   failed: { file: string; code?: string; message: string }[];
-  /** Files hashed but not to be shared (low quality): name and why. */
+  /** Files hashed whose hashes a share leaves out, some or all (low quality): name, which and why. */
   weak: { file: string; message: string }[];
 }
 
 type UrlScope = 'exact' | 'host' | 'prefix';
-
-/** Below this PDQ quality the node refuses a share (422 low_quality): such files are left out. */
 
 const value = z.object({ value: z.string() });
 
@@ -112,24 +111,35 @@ export function labelsOption(text: string | undefined): LabelId[] | undefined {
   );
 }
 
-/** Why the node would refuse to share these hashes of one file, or null. */
-export function weakness(hashes: Gathered[]): string | null {
-  const pdq = hashes.find((h) => h.type === 'pdq');
-  if (pdq?.quality !== undefined && pdq.quality < PDQ_MIN_SHARE_QUALITY)
-    return `PDQ quality ${pdq.quality} is below ${PDQ_MIN_SHARE_QUALITY} (a flat, blank or tiny image matches unrelated media); the node does not share it`;
+/**
+ * The hashes of one file a share sends, as the node's media share chooses them (POST
+ * /v1/hashes/media): the exact hashes always; a perceptual hash below the node's quality gate left
+ * out, with why (`note`). An image's PDQ under the gate (a flat, blank or tiny image) is left out, and
+ * its blockhash with it (a region too smooth for PDQ is too smooth for blockhash: the robust rules'
+ * blockhashMinPdqQuality); a PDF with no page above it loses its pages, keeping its text and exact
+ * hashes. A video with no frame above it is left out whole, as the node refuses it (`refused`).
+ */
+export function shareable(hashes: Gathered[]): { hashes: Gathered[]; note: string | null; refused: string | null } {
   const video = hashes.find((h) => h.type === 'vpdq');
   if (video?.type === 'vpdq' && !video.frames.some((f) => f.quality >= PDQ_MIN_SHARE_QUALITY))
-    return `no frame of the video has PDQ quality ${PDQ_MIN_SHARE_QUALITY} or more; the node does not share it`;
-  return null;
-}
-
-/** A PDF whose pages are all blank (quality < 50): its pdf hash is left out, its text and exact hashes stay. */
-export function withoutBlankPdf(hashes: Gathered[]): { hashes: Gathered[]; note: string | null } {
+    return { hashes: [], note: null, refused: `no frame of the video has PDQ quality ${PDQ_MIN_SHARE_QUALITY} or more; the node does not share it` };
+  const out: { type: string; why: string }[] = [];
+  const pdq = hashes.find((h) => h.type === 'pdq');
+  const q = pdq?.type === 'pdq' ? pdq.quality : undefined;
+  if (q !== undefined && q < PDQ_MIN_SHARE_QUALITY)
+    out.push({ type: 'pdq', why: `PDQ quality ${q} is below ${PDQ_MIN_SHARE_QUALITY}: the image is too flat for this hash to tell it from unrelated images` });
+  if (q !== undefined && q < ROBUST_RULES.blockhashMinPdqQuality && hashes.some((h) => h.type === 'blockhash'))
+    out.push({ type: 'blockhash', why: `the image's PDQ quality ${q} is below ${ROBUST_RULES.blockhashMinPdqQuality}: too smooth for blockhash as well` });
   const pdf = hashes.find((h) => h.type === 'pdf');
-  if (pdf?.type !== 'pdf' || pdf.pages.some((p) => p.quality >= PDQ_MIN_SHARE_QUALITY)) return { hashes, note: null };
+  if (pdf?.type === 'pdf' && !pdf.pages.some((p) => p.quality >= PDQ_MIN_SHARE_QUALITY))
+    out.push({ type: 'pdf', why: `no page of the PDF has PDQ quality ${PDQ_MIN_SHARE_QUALITY} or more` });
+  if (!out.length) return { hashes, note: null, refused: null };
+  const dropped = new Set(out.map((o) => o.type));
+  const kept = hashes.filter((h) => !dropped.has(h.type));
   return {
-    hashes: hashes.filter((h) => h !== pdf),
-    note: `no page of the PDF has PDQ quality ${PDQ_MIN_SHARE_QUALITY} or more; its pages are left out, its tlsh, md5 and sha256 are shared`,
+    hashes: kept,
+    note: `${out.map((o) => `${o.type} (${o.why})`).join(', ')}; ${kept.length ? `its ${kept.map((h) => h.type).join(', ')} ${kept.length === 1 ? 'is' : 'are'} shared` : 'nothing of it is shared'}`,
+    refused: null,
   };
 }
 
@@ -149,11 +159,12 @@ export function parseHashFlag(s: string): Gathered {
 
 export class UsageError extends Error {}
 
-/** JSON Lines from a file or stdin (`-`). */
-export function parseInput(path: string): { hashes: Gathered[]; failed: GatherResult['failed'] } {
+/** JSON Lines from a file or stdin (`-`). `forShare`: the lines of `client hash --json` give what a share of their file sends (`shareable`). */
+export function parseInput(path: string, opts: { forShare?: boolean } = {}): GatherResult {
   const text = readFileSync(path === '-' ? 0 : path, 'utf8');
   const hashes: Gathered[] = [];
   const failed: GatherResult['failed'] = [];
+  const weak: GatherResult['weak'] = [];
   text.split('\n').forEach((line, i) => {
     if (!line.trim()) return;
     const where = `${path === '-' ? 'stdin' : path} line ${i + 1}`;
@@ -167,14 +178,19 @@ export function parseInput(path: string): { hashes: Gathered[]; failed: GatherRe
     const hashed = HashedLine.safeParse(v);
     const item = ItemLine.safeParse(v);
     if (typeof v === 'object' && v !== null && 'error' in v && v.error) failed.push({ file: file ?? `line ${i + 1}`, message: 'its hashing failed' });
-    else if (hashed.success) hashes.push(...hashesOf(hashed.data, file));
-    else if (item.success) hashes.push({ ...item.data, labels: item.data.labels && labelIds(item.data.labels, where) });
+    else if (hashed.success) {
+      const all = hashesOf(hashed.data, file);
+      const chosen = opts.forShare ? shareable(all) : { hashes: all, note: null, refused: null };
+      const note = chosen.refused ?? chosen.note;
+      if (note) weak.push({ file: file ?? `line ${i + 1}`, message: note });
+      hashes.push(...chosen.hashes);
+    } else if (item.success) hashes.push({ ...item.data, labels: item.data.labels && labelIds(item.data.labels, where) });
     else
       throw new UsageError(
         `${where} is neither a hash ({"type", "value"}, {"type": "vpdq", "frames"}, {"type": "pdf", "pages"} or {"type": "url", "url"}) nor a line of \`client hash --json\``,
       );
   });
-  return { hashes, failed };
+  return { hashes, failed, weak };
 }
 
 /** Hashes every media file among `paths`, reporting progress; failures are collected, not thrown. */
@@ -197,11 +213,10 @@ export async function hashPaths(
           : (s, total) => opts.progress.update(i, files.length, `${f.name} ${Math.round(s)}${total ? `/${Math.round(total)}` : ''} s`),
       });
       const all = hashesOf(h, f.name);
-      const { hashes, note } = opts.forShare ? withoutBlankPdf(all) : { hashes: all, note: null };
+      const chosen = opts.forShare ? shareable(all) : { hashes: all, note: null, refused: null };
+      const note = chosen.refused ?? chosen.note;
       if (note) out.weak.push({ file: f.name, message: note });
-      const weak = opts.forShare ? weakness(hashes) : null;
-      if (weak) out.weak.push({ file: f.name, message: weak });
-      else out.hashes.push(...hashes);
+      out.hashes.push(...chosen.hashes);
     } catch (e) {
       const code = typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : undefined;
       out.failed.push({ file: f.name, code, message: e instanceof Error ? e.message : String(e) });

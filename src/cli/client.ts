@@ -5,11 +5,11 @@
  *
  *   keygen [--out FILE] [--alg EdDSA|ES256] [--force]   a key pair, made here: private FILE (0600), public FILE.pub.json
  *   token [--scope SCOPES]                              an access token (for curl)
- *   hash FILE|DIR [--dihedral]                          hashes computed here, as the node computes them
+ *   hash FILE|DIR... [--dihedral]                       hashes computed here, as the node computes them: a line per file
  *   share [FILE|DIR...] [--hash T:V...] [--input F|-] --labels L,L [--external-id ID]
  *   match [FILE|DIR...] [--hash T:V...] [--input F|-] [--dihedral] [--max-distance pdq=24,...]
  *   feed [--cursor C | --cursor-file F] [--limit N] [--follow [--interval S]]   JSON Lines
- *   retract ID
+ *   retract ID | --item ID                              a hash, or all the hashes of a shared file (its item)
  *   feedback ID --verdict confirm|dispute [--reason TEXT]
  *   labels
  *   export [--format csv|signals] [--out FILE] [--all-types]      python-threatexchange / HMA files (client-interchange.ts)
@@ -20,7 +20,8 @@
  * and never with --json. Exit status: 0 done, 1 failed (or some files could not be hashed), 2 usage.
  */
 import { existsSync, writeFileSync } from 'node:fs';
-import { generateClientKey, type ShareResult } from '../client';
+import { generateClientKey, NodeApiError, type RetractedItem, type ShareResult } from '../client';
+import { ITEM_ID_PATTERN } from '../core/items';
 import { codeOf, fail, main, messageOf, out, parse } from './args';
 import { hashPaths, labelsOption, parseHashFlag, parseInput, toMatchQueries, toShareItems, UsageError, type Gathered } from './client-items';
 import { connect, CONNECT_HELP, CONNECT_OPTIONS, connectionOf } from './connect';
@@ -31,16 +32,20 @@ import { progress } from './progress';
 
 const USAGE = `usage: npm run client -- COMMAND [options]
   keygen [--out FILE] [--alg EdDSA|ES256] [--force]     make your key pair here: FILE (private, mode 0600; default client.key.json)
-                                                         and FILE.pub.json (public: give it to the consortium admin)
+                                                         and FILE.pub.json (public: give it to the consortium admin); an existing FILE
+                                                         is never replaced unless --force (the key it held is then lost)
   token [--scope SCOPES]                                 print an access token
-  hash FILE|DIR [--dihedral] [--text [--charset C]]     hash images, videos, PDFs and texts here, as the node does (a folder: every
-                                                         image, video and PDF in it); FILE.txt or --text reads FILE as text
+  hash FILE|DIR... [--dihedral] [--text [--charset C]]  hash images, videos, PDFs and texts here, as the node does (a folder: every
+                                                         image, video and PDF in it); FILE.txt or --text reads FILE as text. A line
+                                                         per file; --json: a JSON line per file with every hash (what --input takes)
   share [FILE|DIR...] [--hash TYPE:VALUE...] [--input FILE|-] --labels L1,L2 [--external-id ID] [--url-scope host|prefix]
                                                          share hashes (files are hashed here; only hashes are sent); --hash url:https://…
-                                                         sends a link (the node keeps only its SHA-256), --url-scope a whole host or folder
+                                                         sends a link (the node keeps only its SHA-256), --url-scope a whole host or folder;
+                                                         a file's hashes form one item, its id printed (retract --item ID)
   match [FILE|DIR...] [--hash TYPE:VALUE...] [--input FILE|-] [--dihedral] [--max-distance pdq=24,blockhash=10]
   feed [--cursor C | --cursor-file FILE] [--limit N] [--follow [--interval SECONDS]]   the delta feed, as JSON Lines
-  retract ID
+  retract ID | --item ID                                 withdraw a hash (its id from share, match or feed), or with --item all the
+                                                         hashes of a shared file (the item id share prints)
   feedback ID --verdict confirm|dispute [--reason TEXT]
   labels                                                 the label vocabulary
 ${INTERCHANGE_USAGE}
@@ -114,15 +119,22 @@ async function run(cmd: string, rest: string[]): Promise<void> {
       ? await client.share(items, { onProgress: (p) => bar.update(p.items, p.total, `${p.done}/${p.batches} requests`) })
       : { items: none };
     bar.end();
+    // --json: one line per hash; a hash of a file names its item (`item`: the file's hashes as one, `retract --item`).
     if (values.json) for (const [i, r] of results.entries()) line({ ...(g.hashes[i].file ? { file: g.hashes[i].file } : {}), ...r });
     else {
       for (const [i, r] of results.entries())
         process.stdout.write(
           `${r.outcome.padEnd(9)} ${r.type.padEnd(9)} ${r.value.slice(0, 16)}…  ${r.id}${g.hashes[i].file ? `  ${g.hashes[i].file}` : ''}\n`,
         );
+      // Each file's item, once, after its hashes: the id to retract or relabel the file's hashes as one.
+      const items = new Map<string, string | undefined>();
+      for (const [i, r] of results.entries()) if (r.item && !items.has(r.item)) items.set(r.item, g.hashes[i].file);
+      for (const [id, file] of items) process.stdout.write(`item      ${id}${file ? `  ${file}` : ''}\n`);
       const count = (o: string) => results.filter((r) => r.outcome === o).length;
       process.stderr.write(
-        `shared ${results.length} hashes: ${count('created')} new to the node, ${count('added')} added beside other members', ${count('updated')} relabelled, ${count('unchanged')} already shared so\n`,
+        `shared ${plural(results.length, 'hash')}: ${count('created')} new to the node, ${count('added')} added beside other members', ${count('updated')} relabelled, ${count('unchanged')} unchanged (already shared with these labels)${
+          items.size ? `; ${plural(items.size, 'item')} (one per file: \`retract --item ID\` withdraws all of a file's hashes)` : ''
+        }\n`,
       );
     }
     return finish(g, values.json);
@@ -176,10 +188,23 @@ async function run(cmd: string, rest: string[]): Promise<void> {
   if (cmd === 'import') return (await import('./client-interchange')).importCommand(rest);
 
   if (cmd === 'retract') {
-    const { values, positionals } = parse(rest, CONNECT_OPTIONS);
-    if (!positionals[0]) fail(`retract needs the hash id\n${USAGE}`, 2);
-    const r = await connect(values).retract(positionals[0]);
-    return out(values.json, r, `${positionals[0]} retracted`);
+    const { values, positionals } = parse(rest, { ...CONNECT_OPTIONS, item: { type: 'string' } });
+    if (values.item !== undefined) {
+      if (positionals.length) fail(`retract takes a hash id or --item ID, not both\n${USAGE}`, 2);
+      const r = await connect(values).retractItem(values.item);
+      return out(values.json, r, retractedItem(r));
+    }
+    if (!positionals[0]) fail(`retract needs a hash id, or --item ID for all the hashes of a shared file\n${USAGE}`, 2);
+    const id = positionals[0];
+    const r = await connect(values)
+      .retract(id)
+      .catch((e: unknown) => {
+        // An item's id given as a hash's: say what it is and how to retract it.
+        if (e instanceof NodeApiError && e.status === 404 && ITEM_ID_PATTERN.test(id))
+          fail(`${e.message} (${id} is an item id: \`retract --item ${id}\` retracts all the hashes of that shared file)`);
+        throw e;
+      });
+    return out(values.json, r, `${id} retracted`);
   }
 
   if (cmd === 'feedback') {
@@ -193,31 +218,31 @@ async function run(cmd: string, rest: string[]): Promise<void> {
   fail(`unknown command: ${cmd}\n${USAGE}`, 2);
 }
 
-/** `hash FILE` prints one result (as before); `hash DIR` (or several paths) one JSON line per file. */
+/**
+ * `hash FILE|DIR…`: one result per file, whatever was given: with --json one JSON line (`file` and
+ * the node's hashing answer, or `file` and `error`), the lines `share --input` and `match --input`
+ * take; without, one line of text per file. A summary on stderr without --json.
+ */
 async function hashCommand(rest: string[]): Promise<void> {
   const { values, positionals } = parse(rest, { dihedral: { type: 'boolean' }, text: { type: 'boolean' }, charset: { type: 'string' } });
   if (!positionals.length) fail(`hash needs a file or a folder\n${USAGE}`, 2);
   const bar = progress('hashing', { json: values.json });
   const hasher = new LocalHasher();
   const { files, skipped } = findMedia(positionals);
-  if (positionals.length === 1 && files.length === 1 && files[0].path === positionals[0]) {
-    const f = files[0];
-    const h = await hasher.hashFile(f.path, {
-      dihedral: values.dihedral,
-      text: values.text,
-      charset: values.charset,
-      onFrame: (s, total) => bar.update(Math.round(s), Math.round(total) || undefined, 's of video'),
-    });
-    bar.end();
-    return out(values.json, h, JSON.stringify(h, null, 2));
-  }
+  // --text and --charset apply to the files named, not to those found in a folder (those are media by their bytes).
+  const named = new Set(positionals);
+  const single = files.length === 1;
   let failed = 0;
   for (const [i, f] of files.entries()) {
     bar.update(i, files.length, f.name);
     try {
       const h = await hasher.hashFile(f.path, {
         dihedral: values.dihedral,
-        onFrame: (sec, total) => bar.update(i, files.length, `${f.name} ${Math.round(sec)}${total ? `/${Math.round(total)}` : ''} s`),
+        ...(named.has(f.path) ? { text: values.text, charset: values.charset } : {}),
+        // One long video: its seconds are the progress.
+        onFrame: single
+          ? (sec, total) => bar.update(Math.round(sec), Math.round(total) || undefined, `${f.name} (s of video)`)
+          : (sec, total) => bar.update(i, files.length, `${f.name} ${Math.round(sec)}${total ? `/${Math.round(total)}` : ''} s`),
       });
       bar.above(() => (values.json ? line({ file: f.name, ...h }) : process.stdout.write(`${f.name}  ${summary(h)}\n`)));
     } catch (e) {
@@ -231,9 +256,22 @@ async function hashCommand(rest: string[]): Promise<void> {
   bar.end();
   if (!values.json)
     process.stderr.write(
-      `hashed ${files.length - failed} of ${files.length} files${failed ? ` (${failed} failed)` : ''}${skipped.length ? `; ${skipped.length} other files (not images, videos or PDFs) left out` : ''}\n`,
+      `hashed ${files.length - failed} of ${plural(files.length, 'file')}${failed ? ` (${failed} failed)` : ''}${skipped.length ? `; ${plural(skipped.length, 'other file')} (not images, videos or PDFs) left out` : ''}\n`,
     );
   if (failed) process.exitCode = 1;
+}
+
+/** An item retraction in words: the item's state after it, and the hashes your contribution still stands on (`kept`). */
+function retractedItem(r: RetractedItem): string {
+  const head = r.status === 'retracted' ? `item ${r.id} retracted` : `item ${r.id}: your share withdrawn (another member's share keeps the item active)`;
+  const kept = r.kept ?? [];
+  if (!kept.length) return head;
+  return `${head}; your contribution still stands on ${plural(kept.length, 'hash')} of it, held by your share of the hash alone or by another item of yours (\`retract ID\` withdraws one):\n${kept.map((id) => `  ${id}`).join('\n')}`;
+}
+
+/** `1 hash`, `2 hashes`, `0 files`. */
+function plural(n: number, noun: string): string {
+  return `${n} ${n === 1 ? noun : noun.endsWith('sh') ? `${noun}es` : `${noun}s`}`;
 }
 
 function summary(h: Awaited<ReturnType<LocalHasher['hashFile']>>): string {
@@ -258,9 +296,10 @@ async function gather(positionals: string[], values: { hash?: string[]; input?: 
   }
   for (const h of values.hash ?? []) hashes.push(parseHashFlag(h));
   if (values.input) {
-    const i = parseInput(values.input);
+    const i = parseInput(values.input, { forShare });
     hashes.push(...i.hashes);
     failed.push(...i.failed);
+    weak.push(...i.weak);
   }
   if (!positionals.length && !values.hash?.length && !values.input) throw new UsageError(`give files or folders, --hash TYPE:VALUE or --input FILE\n${USAGE}`);
   for (const f of failed) process.stderr.write(`${f.file}: not hashed: ${f.code ? `${f.code}: ` : ''}${f.message}\n`);

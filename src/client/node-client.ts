@@ -39,6 +39,7 @@ import {
   type MediaMatch,
   type MediaShare,
   type RetractResult,
+  type RetractedItem,
   type Role,
   type RotatedKeys,
   type AddPeer,
@@ -265,6 +266,15 @@ export class NodeClient {
   /** DELETE /v1/hashes/{id}: withdraw your contribution (admins: every one). */
   retract(id: string): Promise<RetractResult> {
     return unwrap('DELETE', this.api.DELETE('/v1/hashes/{id}', { params: { path: { id } } }));
+  }
+
+  /**
+   * DELETE /v1/items/{id}: withdraw your share of an item (the hashes of one piece of media: a share's
+   * `item`) and your contributions to all its hashes in one commit; `kept` lists those another item
+   * of yours, or your share of the hash alone, still holds (admins: everyone's share).
+   */
+  retractItem(id: string): Promise<RetractedItem> {
+    return unwrap('DELETE', this.api.DELETE('/v1/items/{id}', { params: { path: { id } } }));
   }
 
   /** POST /v1/hashes/{id}/feedback: one standing verdict per member. */

@@ -35,6 +35,7 @@ export type MediaHashes = Json<'/v1/hash', 'post', 200>;
 export type MediaMatch = Json<'/v1/match/media', 'post', 200>;
 export type MediaShare = Json<'/v1/hashes/media', 'post', 201>;
 export type RetractResult = Json<'/v1/hashes/{id}', 'delete', 200>;
+export type RetractedItem = Schemas['RetractedItem'];
 export type FeedbackResult = Json<'/v1/hashes/{id}/feedback', 'post', 200>;
 export type RotatedKeys = Json<'/v1/admin/keys/rotate', 'post', 200>;
 

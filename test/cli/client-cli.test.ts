@@ -1,8 +1,8 @@
 /**
  * The client CLI as a process against a real node on a loopback port: a folder hashed (images, a
- * video, a corrupt file, other files left out) as JSON Lines, piped into share and match; a flat
- * image left out of a share; the feed followed until SIGTERM; a member's key rotated through the
- * admin API; the verifier against a node that is down. Progress: nothing on a pipe or with --json,
+ * video, a corrupt file, other files left out) as JSON Lines, piped into share and match; one file
+ * as one JSON line; a flat image's exact hashes shared without its perceptual ones, its item printed
+ * and retracted whole; the feed followed until SIGTERM; a member's key rotated through the admin API; the verifier against a node that is down. Progress: nothing on a pipe or with --json,
  * a bar on a terminal (a pty from script(1)).
  */
 import { execFile, spawn } from 'node:child_process';
@@ -132,6 +132,28 @@ describe('client hash DIR', () => {
     expect(quiet.stdout).not.toMatch(/hashing \[|\r\x1b\[K/);
     expect(lines(quiet.stdout.replace(/\r/g, ''))).toHaveLength(4);
   }, 120_000);
+
+  it('hash FILE: one line for one file as for a folder (--json: one JSON line, which share --input takes; the item named)', async () => {
+    const file = join(work, '00094701.jpg');
+    copyFileSync(conformancePath('blockhash', '00094701.jpg'), file);
+    const json = await run('client', ['hash', file, '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    expect(json.stderr).toBe('');
+    expect(json.stdout.endsWith('\n') && json.stdout.split('\n')).toHaveLength(2);
+    expect(lines(json.stdout)).toEqual([expect.objectContaining({ file, kind: 'image', hashes: expect.objectContaining({ sha256: expect.any(Object) }) })]);
+    const human = await run('client', ['hash', file]);
+    expect(human.stdout).toMatch(new RegExp(`^${file}  image \\d+x\\d+ jpeg, pdq [0-9a-f]{64} \\(quality \\d+\\), blockhash [0-9a-f]{64}\n$`));
+    expect(human.stderr).toBe('hashed 1 of 1 file\n');
+
+    writeFileSync(join(work, 'h.jsonl'), json.stdout);
+    const shared = await run('client', ['share', '--input', 'h.jsonl', '--labels', 'glorification', '--json'], partner);
+    expect(shared.code, shared.stderr).toBe(0);
+    const results = lines(shared.stdout);
+    expect(results.map((r) => [r.file, r.type, r.outcome])).toEqual(['pdq', 'blockhash', 'md5', 'sha256'].map((t) => [file, t, 'created']));
+    // Every hash line names the file's item: one id, the item the node made of its hashes.
+    expect(new Set(results.map((r) => r.item)).size).toBe(1);
+    expect(results[0].item).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  }, 120_000);
 });
 
 describe('share and match', () => {
@@ -153,7 +175,7 @@ describe('share and match', () => {
     expect(lines(again.stdout).map((i) => i.outcome)).toEqual(['unchanged', 'unchanged', 'unchanged', 'unchanged']);
 
     const hashes = await run('client', ['hash', join(media, 'stills', 'clipper_ship.jpg'), '--json']);
-    writeFileSync(join(work, 'one.jsonl'), JSON.stringify({ file: 'clipper_ship.jpg', ...JSON.parse(hashes.stdout) }) + '\n');
+    writeFileSync(join(work, 'one.jsonl'), JSON.stringify({ ...JSON.parse(hashes.stdout), file: 'clipper_ship.jpg' }) + '\n');
     const matched = await run('client', ['match', '--input', 'one.jsonl', '--json'], partner);
     expect(matched.code, matched.stderr).toBe(0);
     expect(lines(matched.stdout).map((m) => [m.file, m.query.type, m.matches[0]?.distance])).toEqual([
@@ -169,14 +191,63 @@ describe('share and match', () => {
     expect(none.stdout).toBe(`sha256 ${'ab'.repeat(8)}…: no match\n`);
   }, 120_000);
 
-  it('a flat image is left out of a share (the node would refuse its PDQ), saying why', async () => {
+  it('a flat image: its md5 and sha256 shared, its PDQ and blockhash left out saying why, as POST /v1/hashes/media does; the item printed and retracted whole', async () => {
     await sharp({ create: { width: 64, height: 64, channels: 3, background: '#808080' } })
       .png()
       .toFile(join(work, 'flat.png'));
     const r = await run('client', ['share', 'flat.png', '--labels', 'glorification'], partner);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^flat\.png: left out: PDQ quality \d+ is below 50 .*\nshared 0 hashes: 0 new to the node/);
+    expect(r.code, r.stderr).toBe(0);
+    const out =
+      /^created {3}md5 {7}[0-9a-f]{16}… {2}(\S+) {2}flat\.png\ncreated {3}sha256 {4}[0-9a-f]{16}… {2}(\S+) {2}flat\.png\nitem {6}(\S+) {2}flat\.png\n$/.exec(
+        r.stdout,
+      );
+    expect(out, r.stdout).not.toBeNull();
+    const [, md5Id, , itemId] = out!;
+    expect(r.stderr).toBe(
+      'flat.png: left out: pdq (PDQ quality 0 is below 50: the image is too flat for this hash to tell it from unrelated images), ' +
+        "blockhash (the image's PDQ quality 0 is below 50: too smooth for blockhash as well); its md5, sha256 are shared\n" +
+        "shared 2 hashes: 2 new to the node, 0 added beside other members', 0 relabelled, 0 unchanged (already shared with these labels); " +
+        "1 item (one per file: `retract --item ID` withdraws all of a file's hashes)\n",
+    );
+
+    // The node's own media share of the same file (another member) shares the same hashes in the same item.
+    const other = await member('partner', 'cli-partner-2');
+    const api = new NodeClient({ node: node.base, clientId: other.MHN_CLIENT_ID, key: JSON.parse(readFileSync(other.MHN_KEY, 'utf8')) });
+    const viaApi = await api.shareMedia(readFileSync(join(work, 'flat.png')), { labels: ['glorification'] });
+    expect(viaApi.items.map((i) => i.type)).toEqual(['md5', 'sha256']);
+    expect(viaApi.item.id).toBe(itemId);
+    expect(viaApi.omitted?.filter((o) => o.variant === 'whole').map((o) => o.type)).toEqual(['pdq', 'blockhash']);
+
+    // An item id is not a hash id: retract says so and how; --item withdraws all the file's hashes.
+    const asHash = await run('client', ['retract', itemId], partner);
+    expect(asHash.code).toBe(1);
+    expect(asHash.stderr).toBe(
+      `error: DELETE /v1/hashes/${itemId}: 404 not_found: no hash with id "${itemId}" (${itemId} is an item id: \`retract --item ${itemId}\` retracts all the hashes of that shared file)\n`,
+    );
+    const retracted = await run('client', ['retract', '--item', itemId], partner);
+    expect(retracted.code, retracted.stderr).toBe(0);
+    expect(retracted.stdout).toBe(`item ${itemId}: your share withdrawn (another member's share keeps the item active)\n`);
+    const after = await api.api.GET('/v1/items/{id}', { params: { path: { id: itemId } } });
+    expect(after.data).toMatchObject({ status: 'active', contributors: 1 });
+    expect(after.data?.hashes.map((h) => [h.type, h.contributors])).toEqual([
+      ['md5', 1],
+      ['sha256', 1],
+    ]);
+    expect(after.data?.hashes.find((h) => h.type === 'md5')?.id).toBe(md5Id);
+    // The other member's retraction takes the item down.
+    const last = await run('client', ['retract', '--item', itemId, '--json'], other);
+    expect(JSON.parse(last.stdout)).toMatchObject({ id: itemId, status: 'retracted' });
+    expect((await run('client', ['retract', '--item', itemId], other)).stdout).toBe(`item ${itemId} retracted\n`);
+
+    // Its `hash --json` line given to share --input is chosen from the same way.
+    writeFileSync(join(work, 'flat.jsonl'), (await run('client', ['hash', 'flat.png', '--json'])).stdout);
+    const again = await run('client', ['share', '--input', 'flat.jsonl', '--labels', 'glorification', '--json'], partner);
+    expect(again.code, again.stderr).toBe(0);
+    expect(lines(again.stdout).map((l) => [l.type, l.item])).toEqual([
+      ['md5', itemId],
+      ['sha256', itemId],
+    ]);
+    expect(again.stderr).toMatch(/^flat\.png: left out: pdq \(PDQ quality 0 is below 50: .*\), blockhash \(.*\); its md5, sha256 are shared\n$/);
   }, 60_000);
 
   it('usage errors exit 2 before anything is sent', async () => {

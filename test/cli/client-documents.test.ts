@@ -69,8 +69,11 @@ describe('client with documents, text and links', () => {
       fetch(`${node.base}/v1/hash`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': type }, body });
     expect((await (await post('application/pdf', await makePdf(MAG))).json()).hashes).toEqual(pdf.hashes);
     expect((await (await post('text/plain', prose(13, 2000))).json()).hashes).toEqual(text.hashes);
+    // One file as one of a folder: a line of text (--json: the JSON line above).
     const human = await client(['hash', join(work, 'docs', 'issue-4.bin')]);
-    expect(human.stdout).toMatch(/"kind": "pdf"/);
+    expect(human.stdout).toBe(
+      `${join(work, 'docs', 'issue-4.bin')}  pdf 4 pages, pdf ${pdf.hashes.pdf.value}, tlsh ${pdf.hashes.tlsh.value}, ${pdf.media.textCharacters} characters of text\n`,
+    );
   }, 120_000);
 
   it('share a PDF from the command line; the node finds it from a copy with a page added', async () => {

@@ -211,6 +211,13 @@ describe('from nothing to a matched upload', () => {
     expect(more.stderr).toMatch(/^1 entries; to continue from here: --cursor \S+ \(saved in feed\.cursor\)\n$/);
     expect(readFileSync(join(partnerDir, 'feed.cursor'), 'utf8').trim()).not.toBe(cursor);
 
+    // The rest of found.jpg at once, by its item: the id every one of its hash lines names.
+    expect(new Set(items.slice(0, 4).map((i) => i.item)).size).toBe(1);
+    const item = await cli('client', ['retract', '--item', items[0].item], asPartner(), partnerDir);
+    expect(item.stdout, item.stderr).toBe(`item ${items[0].item} retracted\n`);
+    const gone = await cli('client', ['feed', '--cursor-file', 'feed.cursor', '--json'], asPartner(), partnerDir);
+    expect(lines(gone.stdout).map((e) => [e.kind, e.hash.id])).toEqual([0, 2, 3].map((i) => ['retract', items[i].id]));
+
     const tok = await cli('client', ['token'], asPartner(), partnerDir);
     expect(tok.code, tok.stderr).toBe(0);
     expect((await fetch(`${base}/v1/labels`, { headers: { authorization: `Bearer ${tok.stdout.trim()}` } })).status).toBe(200);
