@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { isLabelId, PDQ_MIN_SHARE_QUALITY, type LabelId, type MatchQuery, type ShareItem, type VideoFrameHash } from '../client';
 import type { PdfPageHash } from '../core/document';
 import { ITEM_KINDS, type ItemKind } from '../core/items';
+import { TURNED_VARIANTS, type TurnedVariant } from '../core/pdq';
 import { ROBUST_RULES } from '../core/robust/rules';
 import { PdfPageSchema, VideoFrameSchema } from '../http/hash-input';
 import { findMedia, LocalHasher } from './local-hash';
@@ -19,8 +20,9 @@ import type { Progress } from './progress';
  * checks them and names what is wrong.
  */
 export type Gathered = (
-  | { type: 'pdq'; value: string; quality?: number }
-  | { type: 'blockhash' | 'md5' | 'sha256' | 'tlsh'; value: string }
+  | { type: 'pdq'; value: string; quality?: number; variants?: Turned[] }
+  | { type: 'blockhash'; value: string; variants?: Turned[] }
+  | { type: 'md5' | 'sha256' | 'tlsh'; value: string }
   | { type: 'vpdq'; value?: string; frames: VideoFrameHash[] }
   | { type: 'pdf'; value?: string; pages: PdfPageHash[] }
   // url: its value, or the URL itself (the node canonicalises it), with what a share covers.
@@ -44,7 +46,16 @@ export interface GatherResult {
 
 type UrlScope = 'exact' | 'host' | 'prefix';
 
+/** A rotation or mirror of an image and its hash, computed here from the pixels (`--dihedral`). */
+interface Turned {
+  variant: TurnedVariant;
+  value: string;
+}
+
 const value = z.object({ value: z.string() });
+/** An image's 8 rotations and mirrors (`original` among them), as `client hash --dihedral` prints them. */
+const dihedralList = z.array(z.object({ variant: z.string(), value: z.string() }));
+const isTurned = (v: string): v is TurnedVariant => TURNED_VARIANTS.some((t) => t === v);
 
 /** A line of `client hash --json` (or a local hashing result): an image's, a video's, a PDF's or a text's hashes. */
 const HashedLine = z.object({
@@ -58,6 +69,7 @@ const HashedLine = z.object({
     md5: value.optional(),
     sha256: value.optional(),
   }),
+  variants: z.object({ pdq: dihedralList, blockhash: dihedralList }).optional(),
 });
 
 /** A line that is one hash as the API takes it (with labels and a reference for sharing). */
@@ -83,8 +95,14 @@ export function hashesOf(h: z.output<typeof HashedLine>, file?: string): Gathere
   const out: Gathered[] = [];
   if (hs.vpdq) out.push({ file, type: 'vpdq', frames: hs.vpdq.frames, ...item });
   if (hs.pdf) out.push({ file, type: 'pdf', pages: hs.pdf.pages, ...item });
-  if (hs.pdq) out.push({ file, type: 'pdq', value: hs.pdq.value, quality: hs.pdq.quality, ...item });
-  for (const t of ['blockhash', 'tlsh', 'md5', 'sha256'] as const) {
+  // Hashed with --dihedral: the image's other 7 rotations and mirrors go with its pdq and blockhash (`original` is the value itself).
+  const turned = (list: z.output<typeof dihedralList> | undefined) => {
+    const variants = (list ?? []).flatMap(({ variant, value }): Turned[] => (isTurned(variant) ? [{ variant, value }] : []));
+    return variants.length ? { variants } : {};
+  };
+  if (hs.pdq) out.push({ file, type: 'pdq', value: hs.pdq.value, quality: hs.pdq.quality, ...turned(h.variants?.pdq), ...item });
+  if (hs.blockhash) out.push({ file, type: 'blockhash', value: hs.blockhash.value, ...turned(h.variants?.blockhash), ...item });
+  for (const t of ['tlsh', 'md5', 'sha256'] as const) {
     const v = hs[t]?.value;
     if (v !== undefined) out.push({ file, type: t, value: v, ...item });
   }
@@ -196,7 +214,7 @@ export function parseInput(path: string, opts: { forShare?: boolean } = {}): Gat
 /** Hashes every media file among `paths`, reporting progress; failures are collected, not thrown. */
 export async function hashPaths(
   paths: readonly string[],
-  opts: { progress: Progress; forShare: boolean; onSkipped?: (n: number) => void },
+  opts: { progress: Progress; forShare: boolean; dihedral?: boolean; onSkipped?: (n: number) => void },
 ): Promise<GatherResult> {
   const { files, skipped } = findMedia(paths);
   opts.onSkipped?.(skipped.length);
@@ -207,6 +225,7 @@ export async function hashPaths(
     opts.progress.update(i, files.length, f.name);
     try {
       const h = await hasher.hashFile(f.path, {
+        dihedral: opts.dihedral,
         // One long video: its seconds are the progress.
         onFrame: single
           ? (s, total) => opts.progress.update(Math.round(s), Math.round(total) || undefined, `${f.name} (s of video)`)
@@ -254,6 +273,15 @@ function queryOf(h: Gathered): MatchQuery {
   return { type: h.type, value: h.value };
 }
 
-export function toMatchQueries(hashes: Gathered[]): MatchQuery[] {
-  return hashes.map(queryOf);
+/**
+ * `dihedral`: an image's pdq and blockhash go with the rotations and mirrors hashed here (files
+ * hashed with it, lines of `client hash --dihedral --json`), which the node matches as it matches an
+ * uploaded image's; a hash given alone (`--hash`) has none, and the node derives PDQ's from its bits.
+ */
+export function toMatchQueries(hashes: Gathered[], opts: { dihedral?: boolean } = {}): MatchQuery[] {
+  return hashes.map((h) => {
+    const q = queryOf(h);
+    if (!opts.dihedral || (h.type !== 'pdq' && h.type !== 'blockhash') || !h.variants?.length) return q;
+    return { ...q, variants: h.variants };
+  });
 }

@@ -15,9 +15,12 @@
  *   export [--format csv|signals] [--out FILE] [--all-types]      python-threatexchange / HMA files (client-interchange.ts)
  *   import FILE [--labels L] [--map-tag T=L...] [--state FILE]
  *
- * share and match hash files here: only hashes leave the machine. --json: machine output (JSON
- * Lines for the commands that give one line per item). Progress goes to stderr, only on a terminal
- * and never with --json. Exit status: 0 done, 1 failed (or some files could not be hashed), 2 usage.
+ * share and match hash files here: only hashes leave the machine. match --dihedral sends each image's
+ * rotations and mirrors, hashed here, with its pdq and blockhash (a hash given with --hash has none:
+ * the node derives PDQ's from its bits, and no blockhash's); videos, PDFs and texts are matched as
+ * they are. --json: machine output (JSON Lines for the commands that give one line per item).
+ * Progress goes to stderr, only on a terminal and never with --json. Exit status: 0 done, 1 failed
+ * (or some files could not be hashed), 2 usage.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { generateClientKey, NodeApiError, type RetractedItem, type ShareResult } from '../client';
@@ -43,6 +46,8 @@ const USAGE = `usage: npm run client -- COMMAND [options]
                                                          sends a link (the node keeps only its SHA-256), --url-scope a whole host or folder;
                                                          a file's hashes form one item, its id printed (retract --item ID)
   match [FILE|DIR...] [--hash TYPE:VALUE...] [--input FILE|-] [--dihedral] [--max-distance pdq=24,blockhash=10]
+                                                         --dihedral: images also rotated or mirrored (their turned hashes, made here,
+                                                         are sent; a --hash pdq is turned by the node, approximately; videos as they are)
   feed [--cursor C | --cursor-file FILE] [--limit N] [--follow [--interval SECONDS]]   the delta feed, as JSON Lines
   retract ID | --item ID                                 withdraw a hash (its id from share, match or feed), or with --item all the
                                                          hashes of a shared file (the item id share prints)
@@ -144,11 +149,12 @@ async function run(cmd: string, rest: string[]): Promise<void> {
     const { values, positionals } = parse(rest, { ...CONNECT_OPTIONS, ...GATHER_OPTIONS, dihedral: { type: 'boolean' }, 'max-distance': { type: 'string' } });
     connectionOf(values);
     const maxDistance = values['max-distance'] ? parseMaxDistance(values['max-distance']) : undefined;
-    const g = await gather(positionals, values, false);
+    // --dihedral: images are hashed here with their rotations and mirrors, and those are sent (exact, and blockhash's too).
+    const g = await gather(positionals, values, false, values.dihedral);
     const bar = sending(values.json);
     const client = connect(values, { progress: bar });
     const { results } = g.hashes.length
-      ? await client.match(toMatchQueries(g.hashes), {
+      ? await client.match(toMatchQueries(g.hashes, { dihedral: values.dihedral }), {
           maxDistance,
           dihedral: values.dihedral,
           onProgress: (p) => bar.update(p.items, p.total, `${p.done}/${p.batches} requests`),
@@ -284,12 +290,12 @@ function summary(h: Awaited<ReturnType<LocalHasher['hashFile']>>): string {
   return `image ${h.media.width}x${h.media.height} ${h.media.format}, pdq ${h.hashes.pdq.value} (quality ${h.hashes.pdq.quality}), blockhash ${h.hashes.blockhash.value}`;
 }
 
-async function gather(positionals: string[], values: { hash?: string[]; input?: string; json?: boolean }, forShare: boolean) {
+async function gather(positionals: string[], values: { hash?: string[]; input?: string; json?: boolean }, forShare: boolean, dihedral?: boolean) {
   const hashes: Gathered[] = [];
   const failed: { file: string; code?: string; message: string }[] = [];
   const weak: { file: string; message: string }[] = [];
   if (positionals.length) {
-    const g = await hashPaths(positionals, { progress: progress('hashing', { json: values.json }), forShare });
+    const g = await hashPaths(positionals, { progress: progress('hashing', { json: values.json }), forShare, dihedral });
     hashes.push(...g.hashes);
     failed.push(...g.failed);
     weak.push(...g.weak);

@@ -135,7 +135,7 @@ export interface paths {
         put?: never;
         /**
          * Match hashes
-         * @description Looks up each hash among the active shared hashes. Retracted hashes never match. A url item sent as the URL itself is looked up as that URL, its host and each folder above it (members may share a whole host or folder); nothing is stored. Images, videos, PDFs and texts go to POST /v1/match/media.
+         * @description Looks up each hash among the active shared hashes. Retracted hashes never match. A url item sent as the URL itself is looked up as that URL, its host and each folder above it (members may share a whole host or folder); nothing is stored. A pdq or blockhash item may bring the image's rotations and mirrors as the client hashed them (`variants`): each is matched as /v1/match/media matches its own, and a match through one names it (`variant`, `variantValue`). Images, videos, PDFs and texts go to POST /v1/match/media.
          */
         post: operations["matchHashes"];
         delete?: never;
@@ -1063,11 +1063,25 @@ export interface components {
                 value: string;
                 /** @description PDQ quality (0-100), if known: results for quality below 50 are flagged `lowQuality`, and such hashes are not shared (422). */
                 quality?: number;
+                /** @description The pdq of the image's rotations and mirrors, computed from its pixels (npm run client -- hash FILE --dihedral prints them; send all 7 but original). Each is matched at the node's distance for rotations and mirrors (the robust rule table's dihedral row: 32 bits to a stored whole image, 32 bits to a stored region, never a stored crop), no farther than maxDistance.pdq when given; with them, dihedral: true derives nothing for this item. */
+                variants?: {
+                    /** @enum {string} */
+                    variant: "rotate90" | "rotate180" | "rotate270" | "flipX" | "flipY" | "flipPlus1" | "flipMinus1";
+                    /** @description The pdq of the image under that rotation or mirror. */
+                    value: string;
+                }[];
             } | {
                 /** @enum {string} */
                 type: "blockhash";
                 /** @description blockhash (16x16, method 2), 64 hex digits (256 bits). */
                 value: string;
+                /** @description The blockhash of the image's rotations and mirrors, computed from its pixels (npm run client -- hash FILE --dihedral prints them; send all 7 but original). Each is matched at the node's distance for rotations and mirrors (the robust rule table's dihedral row: 6 bits to a stored whole image, never a stored region, never a stored crop), no farther than maxDistance.blockhash when given; with them, dihedral: true derives nothing for this item. */
+                variants?: {
+                    /** @enum {string} */
+                    variant: "rotate90" | "rotate180" | "rotate270" | "flipX" | "flipY" | "flipPlus1" | "flipMinus1";
+                    /** @description The blockhash of the image under that rotation or mirror. */
+                    value: string;
+                }[];
             } | {
                 /** @enum {string} */
                 type: "md5";
@@ -1124,7 +1138,7 @@ export interface components {
                 tlsh?: number;
                 url?: number;
             };
-            /** @description Also match the 8 rotations and mirrors. From a PDQ hash alone the variants are derived from its bits (approximate, a few bits off); send the image to /v1/match/media for exact variants of PDQ and blockhash. */
+            /** @description Also match the rotations and mirrors of each pdq item sent without `variants`, derived from its bits (approximate, a few bits off; at the pdq distance). A blockhash cannot be turned without the image: send its `variants` (and pdq's, exact) as the client computes them from the pixels, or send the image to /v1/match/media. Items' `variants` are matched whether or not this is set. */
             dihedral?: boolean;
         };
         ShareResult: {

@@ -15,7 +15,7 @@ import { bytesToHex } from '../core/hex';
 import { buildHashKernels, type HashKernels } from '../core/kernels';
 import type { DecodedImage } from '../core/media';
 import * as pdq from '../core/pdq';
-import type { LabelId } from './types';
+import type { LabelId, MatchQuery } from './types';
 
 export { hammingHex, HASH_TYPES, type HashType } from '../core/hashes';
 export { LABELS, type Label } from '../core/hashes';
@@ -98,6 +98,30 @@ export function hashPixels(image: RgbaImage, opts: { dihedral?: boolean; kernels
   }
   const p = pdq.pdqFromRgba(rgba, width, height, kernels.pdq);
   return { pdq: { value: p.hash, quality: p.quality }, blockhash: { value: bh.blockhashFromRgba(rgba, width, height, kernels.blockhash) } };
+}
+
+/**
+ * An image hashed here, as the hashes to match (`NodeClient.match`): pdq (with its quality) and
+ * blockhash, and md5 and sha256 when the bytes' digests are given. Hashed with `dihedral`, each
+ * perceptual hash carries its 7 rotations and mirrors (`variants`, all but `original`): the node
+ * matches them as it matches those of an uploaded image, where from a hash alone it can derive only
+ * PDQ's (a few bits off) and no blockhash's.
+ */
+export function imageQueries(h: PixelHashes, digests?: { md5: string; sha256: string }): MatchQuery[] {
+  const turned = (list: { variant: pdq.PdqDihedralVariant; value: string }[] | undefined) => {
+    const variants = (list ?? []).flatMap((v) => (v.variant === 'original' ? [] : [{ variant: v.variant, value: v.value }]));
+    return variants.length ? { variants } : {};
+  };
+  return [
+    { type: 'pdq', value: h.pdq.value, quality: h.pdq.quality, ...turned(h.variants?.pdq) },
+    { type: 'blockhash', value: h.blockhash.value, ...turned(h.variants?.blockhash) },
+    ...(digests
+      ? [
+          { type: 'md5' as const, value: digests.md5 },
+          { type: 'sha256' as const, value: digests.sha256 },
+        ]
+      : []),
+  ];
 }
 
 /** MD5 and SHA-256 of the exact bytes (lowercase hex), in pure JavaScript: the same in every runtime. */

@@ -14,6 +14,8 @@ import { z } from '@hono/zod-openapi';
 import { MAX_PDF_PAGE, PDF_RENDER_DPI, pdfDigest, type PdfPageHash } from '../core/document';
 import { HASH_SPECS, HASH_TYPES, LABELS, SINGLE_HASH_TYPES, THRESHOLDS, type HashType, type SingleHashType } from '../core/hashes';
 import { ITEM_KINDS, VARIANT_PATTERN } from '../core/items';
+import { TURNED_VARIANTS } from '../core/pdq';
+import { ROBUST_RULES } from '../core/robust';
 import { canonicalTlsh } from '../core/tlsh';
 import { hashUrl, hostKey, pathPrefixKey, prefixDigest, prefixDigests, URL_MAX_FOLDERS, URL_MAX_LENGTH } from '../core/url';
 import { MAX_FRAME_INDEX, MAX_FRAME_TIMESTAMP, vpdqDigest, type VideoFrameHash } from '../core/video';
@@ -255,6 +257,64 @@ function urlProblem(ctx: z.RefinementCtx, message: string): typeof z.NEVER {
   return z.NEVER;
 }
 
+/** The dihedral row of the rule table in words: within how many bits a turned hash matches each kind of stored hash. */
+const dihedralRow = (type: 'pdq' | 'blockhash') => {
+  const row = ROBUST_RULES.alone[type].dihedral;
+  const at = (n: number, what: string) => (n < 0 ? `never a stored ${what}` : `${n} bits to a stored ${what}`);
+  return [at(row.whole, 'whole image'), at(row.region, 'region'), at(row.crop, 'crop')].join(', ');
+};
+
+/**
+ * An image's rotations and mirrors with its pdq or blockhash (a match item only): hashed by the
+ * client from the pixels, so exact where the node can derive only PDQ's from the hash, and those
+ * a few bits off. Each turned variant at most once; each value a hash of the item's type.
+ */
+const turnedVariants = (type: 'pdq' | 'blockhash') =>
+  z
+    .array(
+      z.object({
+        variant: z.enum(TURNED_VARIANTS, {
+          error: (iss) =>
+            iss.input === undefined
+              ? undefined
+              : `a variant is one of ${TURNED_VARIANTS.join(', ')} (the image as sent is the item's own value), got ${shown(iss.input)}`,
+        }),
+        value: hexOf(HASH_SPECS[type].bits / 4, `a ${type} variant's value`, HASH_SPECS[type].bits).openapi({
+          description: `The ${type} of the image under that rotation or mirror.`,
+        }),
+      }),
+    )
+    .max(TURNED_VARIANTS.length, `at most ${TURNED_VARIANTS.length} variants: the image's rotations and mirrors, each once`)
+    .superRefine((variants, ctx) => {
+      const first = new Map<string, number>();
+      variants.forEach((v, k) => {
+        const at = first.get(v.variant);
+        if (at === undefined) first.set(v.variant, k);
+        else
+          ctx.addIssue({
+            code: 'custom',
+            path: [k, 'variant'],
+            message: `${v.variant} is given twice (variants ${at} and ${k}); each rotation or mirror at most once`,
+          });
+      });
+    })
+    .optional()
+    .openapi({
+      description: `The ${type} of the image's rotations and mirrors, computed from its pixels (npm run client -- hash FILE --dihedral prints them; send all 7 but original). Each is matched at the node's distance for rotations and mirrors (the robust rule table's dihedral row: ${dihedralRow(type)}), no farther than maxDistance.${type} when given; with them, dihedral: true derives nothing for this item.`,
+    });
+
+/**
+ * Rotations and mirrors are of images: an item of another type that sends some is told so, rather
+ * than have them dropped unread as other unknown members are.
+ */
+function variantsOfImagesOnly(item: unknown, ctx: z.RefinementCtx): unknown {
+  if (typeof item !== 'object' || item === null || !('variants' in item) || item.variants === undefined) return item;
+  const type = 'type' in item ? item.type : undefined;
+  if (type !== 'pdq' && type !== 'blockhash' && typeof type === 'string' && HASH_TYPES.some((t) => t === type))
+    ctx.addIssue({ code: 'custom', path: ['variants'], message: `a ${type} item takes no variants: only pdq and blockhash items have rotations and mirrors` });
+  return item;
+}
+
 /** The node's words for a `type` that names no hash type (the union's own issue). */
 const unknownType = (iss: { code: string; input?: unknown }) => {
   if (iss.code !== 'invalid_union') return undefined;
@@ -265,19 +325,22 @@ const unknownType = (iss: { code: string; input?: unknown }) => {
 
 /** A hash to match: one of each type, told apart by `type`. */
 const matchItem = (limits: InputLimits) =>
-  z.discriminatedUnion(
-    'type',
-    [
-      singleHash('pdq', { quality: QUALITY.optional() }),
-      singleHash('blockhash', {}),
-      singleHash('md5', {}),
-      singleHash('sha256', {}),
-      z.object(vpdqFields(limits.maxFrames)).transform(digested),
-      z.object(pdfFields(limits.maxPages)).transform(paged),
-      singleHash('tlsh', {}),
-      z.object(urlFields).transform(urlToMatch),
-    ],
-    { error: unknownType },
+  z.preprocess(
+    variantsOfImagesOnly,
+    z.discriminatedUnion(
+      'type',
+      [
+        singleHash('pdq', { quality: QUALITY.optional(), variants: turnedVariants('pdq') }),
+        singleHash('blockhash', { variants: turnedVariants('blockhash') }),
+        singleHash('md5', {}),
+        singleHash('sha256', {}),
+        z.object(vpdqFields(limits.maxFrames)).transform(digested),
+        z.object(pdfFields(limits.maxPages)).transform(paged),
+        singleHash('tlsh', {}),
+        z.object(urlFields).transform(urlToMatch),
+      ],
+      { error: unknownType },
+    ),
   );
 
 /** The piece of media a shared hash was computed from: the hashes naming the same one form one item. */
@@ -432,7 +495,7 @@ export const matchRequestSchema = (limits: InputLimits) =>
       maxDistance: MaxDistanceSchema.optional(),
       dihedral: z.boolean().optional().openapi({
         description:
-          'Also match the 8 rotations and mirrors. From a PDQ hash alone the variants are derived from its bits (approximate, a few bits off); send the image to /v1/match/media for exact variants of PDQ and blockhash.',
+          "Also match the rotations and mirrors of each pdq item sent without `variants`, derived from its bits (approximate, a few bits off; at the pdq distance). A blockhash cannot be turned without the image: send its `variants` (and pdq's, exact) as the client computes them from the pixels, or send the image to /v1/match/media. Items' `variants` are matched whether or not this is set.",
       }),
     })
     .openapi('MatchRequest');

@@ -6,7 +6,7 @@ import type { UrlCandidate } from '../core/url';
 import type { HashType, SingleHashType } from '../core/hashes';
 import { hashVideo, isVideo, vpdqDigest, type VideoFrameHash } from '../core/video';
 import type { SlotPlace } from '../core/limits';
-import type { PdqDihedralVariant } from '../core/pdq';
+import type { PdqDihedralVariant, TurnedVariant } from '../core/pdq';
 import { inThread, type EncodedImageWorker, type RobustRole } from '../core/pixel-tasks';
 import type { ServiceDeps } from './deps';
 import { hashPdfMedia, hashTextMedia, type PdfMediaHashes, type TextMediaHashes } from './document-hashing';
@@ -216,7 +216,13 @@ export interface UrlQuery {
  * URL it came from, when the client sent the URL itself).
  */
 export type HashQuery =
-  | { type: Exclude<SingleHashType, 'url'>; value: string; quality?: number }
+  | {
+      type: Exclude<SingleHashType, 'url'>;
+      value: string;
+      quality?: number;
+      /** pdq and blockhash only: the image's rotations and mirrors as the client hashed them (exact). */
+      variants?: readonly { variant: TurnedVariant; value: string }[];
+    }
   | { type: 'vpdq'; value: string; frames: VideoFrameHash[] }
   | { type: 'pdf'; value: string; pages: PdfPageHash[] }
   | { type: 'url'; value: string; url?: UrlQuery };

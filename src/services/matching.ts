@@ -9,7 +9,7 @@ import { HASH_SPECS, isListHashType, THRESHOLDS, type HashType } from '../core/h
 import type { ItemRef } from '../core/items';
 import type { HashDetail } from '../storage/types';
 import { dihedralFromHash, PDQ_DIHEDRAL_VARIANTS } from '../core/pdq';
-import { isSearchVariant } from '../core/robust';
+import { aloneRadius, isDihedralQuery, isSearchVariant, ROBUST_RULES, strongestHit, type RobustRules } from '../core/robust';
 import type { ServiceDeps } from './deps';
 import type { MatchTally } from './observe';
 import type { HashQuery, HashWithVariants, UrlScope } from './hashing';
@@ -100,17 +100,49 @@ export function resolveThresholds(maxDistance: MatchOptions['maxDistance'] = {})
   };
 }
 
+/**
+ * POST /v1/match: each query as sent, at its type's distance. A pdq or blockhash query with the
+ * rotations and mirrors the client hashed from the image (`variants`) has each of them looked up as
+ * robust matching looks up its own (core/robust rules.ts, the dihedral row: within the row's widest
+ * distance, then judged per stored variant, alone only), no farther than the request's maxDistance
+ * for the type; with `dihedral` and no variants a pdq query's are derived from its bits and held to
+ * the pdq distance, as before.
+ */
 export async function matchHashes(deps: ServiceDeps, queries: readonly HashQuery[], opts: MatchOptions = {}): Promise<MatchAnswer[]> {
-  const withVariants = queries.map((q): HashWithVariants => {
+  const thresholds = resolveThresholds(opts.maxDistance);
+  const sent = new Set<number>();
+  const withVariants = queries.map((q, i): HashWithVariants => {
     if (q.type === 'vpdq' || q.type === 'pdf') return q;
     // A URL sent as a URL is looked up by every key it falls under (services/url-matching.ts).
     if (q.type === 'url') return { type: 'url', value: q.value, url: q.url?.canonical, urlCandidates: q.url?.candidates };
+    if ((q.type === 'pdq' || q.type === 'blockhash') && q.variants?.length) {
+      sent.add(i);
+      const type = q.type;
+      const cap = opts.maxDistance?.[type] ?? Number.POSITIVE_INFINITY;
+      const turned = q.variants.map((v) => ({ variant: v.variant, value: v.value, maxDistance: Math.min(aloneRadius(ROBUST_RULES, type, v.variant), cap) }));
+      return { ...q, variants: [{ variant: 'original', value: q.value }, ...turned] };
+    }
     // From a hash alone only PDQ's variants can be derived (approximately; see dihedralFromHash).
     if (opts.dihedral && q.type === 'pdq')
       return { ...q, variants: PDQ_DIHEDRAL_VARIANTS.map((variant) => ({ variant, value: dihedralFromHash(q.value, variant) })) };
-    return q;
+    return { type: q.type, value: q.value, quality: q.quality };
   });
-  return matchParsed(deps, withVariants, resolveThresholds(opts.maxDistance));
+  return matchParsed(deps, withVariants, thresholds, sent.size ? { judge: sentVariantJudge(sent) } : {});
+}
+
+/**
+ * The judge of a /v1/match request that sent rotations and mirrors: a hit of one of them counts as
+ * robust matching counts a rotation's (the rule table's dihedral row for the stored hash's
+ * variants: a whole image, a region, never a crop; alone only); every other hit (the queries as
+ * sent, PDQ variants derived from a hash) within the distance it was looked up within.
+ */
+function sentVariantJudge(sent: ReadonlySet<number>, rules: RobustRules = ROBUST_RULES): HitJudge {
+  return (type, queryVariant, storedVariants, distance, maxDistance, query) => {
+    if (query === undefined || !sent.has(query) || queryVariant === undefined || !isDihedralQuery(queryVariant) || (type !== 'pdq' && type !== 'blockhash'))
+      return distance <= maxDistance ? { strength: 'alone', threshold: maxDistance } : null;
+    const hit = strongestHit(rules, type, queryVariant, storedVariants, distance);
+    return hit?.strength === 'alone' ? hit : null;
+  };
 }
 
 /**
@@ -183,7 +215,7 @@ export async function matchParsed(
       const d = details.get(seq);
       // The index follows commits; a hash retracted a moment ago must still never match.
       if (!matchable(d, origins)) continue;
-      const pick = pickHit(queries[i].type, tried, d.items, opts.judge);
+      const pick = pickHit(queries[i].type, i, tried, d.items, opts.judge);
       if (pick) out.push({ seq, detail: d, ...pick });
     }
     return out.sort((a, c) => a.distance - c.distance || a.seq - c.seq);
@@ -233,6 +265,8 @@ export type HitJudge = (
   distance: number,
   /** The distance the variant was looked up within (the plain threshold, for types the judge does not rule). */
   maxDistance: number,
+  /** Which query of the request (its index); matching always says, a judge called alone (a test) may not. */
+  query?: number,
 ) => { strength: 'alone' | 'together'; threshold: number } | null;
 
 interface Hit {
@@ -250,6 +284,7 @@ interface Hit {
  */
 function pickHit(
   type: HashType,
+  query: number,
   tried: { distance: number; variant?: string; maxDistance: number }[],
   items: readonly ItemRef[],
   judge: HitJudge | undefined,
@@ -257,7 +292,7 @@ function pickHit(
   let best: Omit<Hit, 'seq' | 'detail'> | null = null;
   const stored = items.length ? items.map((it) => it.variant) : ['whole'];
   for (const t of tried) {
-    const j = judge ? judge(type, t.variant, stored, t.distance, t.maxDistance) : { strength: 'alone' as const, threshold: t.maxDistance };
+    const j = judge ? judge(type, t.variant, stored, t.distance, t.maxDistance, query) : { strength: 'alone' as const, threshold: t.maxDistance };
     if (!j) continue;
     const c = { distance: t.distance, variant: t.variant, threshold: j.threshold, together: j.strength === 'together' };
     if (!best || (best.together && !c.together) || (best.together === c.together && c.distance < best.distance)) best = c;

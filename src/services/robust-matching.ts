@@ -4,7 +4,7 @@
  * a query's whole image, its rotations and mirrors and its regions are looked up, each at the
  * threshold the rule table (core/robust rules.ts) gives its class.
  */
-import { aloneRadius, hitStrength, lookupRadius, ROBUST_RULES, type RobustRules, type RobustType } from '../core/robust';
+import { aloneRadius, lookupRadius, ROBUST_RULES, strongestHit, type RobustRules, type RobustType } from '../core/robust';
 import type { HashWithVariants, MediaHashes, RobustVariant } from './hashing';
 import { hashList } from './hashing';
 import { hammingHex } from '../core/hashes';
@@ -94,12 +94,7 @@ export function robustImageQueries(h: MediaHashes, rules: RobustRules = ROBUST_R
 export function robustJudge(rules: RobustRules = ROBUST_RULES): HitJudge {
   return (type, queryVariant, storedVariants, distance, maxDistance) => {
     if (type !== 'pdq' && type !== 'blockhash') return distance <= maxDistance ? { strength: 'alone', threshold: maxDistance } : null;
-    let best: ReturnType<HitJudge> = null;
-    for (const stored of storedVariants) {
-      const hit = hitStrength(rules, type, queryVariant ?? 'original', stored, distance);
-      if (hit && (!best || (best.strength === 'together' && hit.strength === 'alone') || hit.threshold > best.threshold)) best = hit;
-    }
-    return best;
+    return strongestHit(rules, type, queryVariant ?? 'original', storedVariants, distance);
   };
 }
 

@@ -23,6 +23,9 @@
 
 export const PDQ_DIHEDRAL_VARIANTS = ['original', 'rotate90', 'rotate180', 'rotate270', 'flipX', 'flipY', 'flipPlus1', 'flipMinus1'] as const;
 export type PdqDihedralVariant = (typeof PDQ_DIHEDRAL_VARIANTS)[number];
+/** A rotation or mirror of the image: every dihedral variant but the image as it is. */
+export type TurnedVariant = Exclude<PdqDihedralVariant, 'original'>;
+export const TURNED_VARIANTS: readonly TurnedVariant[] = PDQ_DIHEDRAL_VARIANTS.filter((v): v is TurnedVariant => v !== 'original');
 
 interface Op {
   /** Whether the output is the transpose of the input. */

@@ -13,7 +13,7 @@
  * Two kinds of evidence: one hash type `alone` within its threshold, or PDQ and blockhash of the same
  * item `together`, each within a looser threshold of its own (two independent signals agreeing).
  */
-import { PDQ_DIHEDRAL_VARIANTS } from '../pdq';
+import { TURNED_VARIANTS } from '../pdq';
 
 export type QueryClass = 'whole' | 'dihedral' | 'region' | 'search';
 export type StoredClass = 'whole' | 'region' | 'crop';
@@ -96,7 +96,7 @@ export function queryClass(variant: string): QueryClass {
   throw new RangeError(`query variant ${JSON.stringify(variant)} has no class in the rule table`);
 }
 
-const DIHEDRAL_QUERIES: ReadonlySet<string> = new Set(PDQ_DIHEDRAL_VARIANTS.filter((v) => v !== 'original'));
+const DIHEDRAL_QUERIES: ReadonlySet<string> = new Set(TURNED_VARIANTS);
 
 /**
  * The query variants that are regions: inside bands and bars, rotated back, its centre (variants.ts
@@ -133,6 +133,28 @@ export function hitStrength(
   if (distance <= rules.together[type][q][s]) return { strength: 'together', threshold: -1 };
   return null;
 }
+
+/**
+ * How a hit counts against a stored hash that stands for several variants of items (a hash in
+ * several items): by the loosest of them, a match alone before one together; null when none admits it.
+ */
+export function strongestHit(
+  rules: RobustRules,
+  type: RobustType,
+  query: string,
+  storedVariants: readonly string[],
+  distance: number,
+): { strength: 'alone' | 'together'; threshold: number } | null {
+  let best: ReturnType<typeof hitStrength> = null;
+  for (const stored of storedVariants) {
+    const hit = hitStrength(rules, type, query, stored, distance);
+    if (hit && (!best || (best.strength === 'together' && hit.strength === 'alone') || hit.threshold > best.threshold)) best = hit;
+  }
+  return best;
+}
+
+/** A rotation or mirror of the query (not the query as sent): PDQ_DIHEDRAL_VARIANTS but `original`. */
+export const isDihedralQuery = (variant: string): boolean => DIHEDRAL_QUERIES.has(variant);
 
 /** The rules in a line: per type, the thresholds alone and together, each row a query class over the stored whole / region / crop. */
 export function rulesText(rules: RobustRules): string {

@@ -13,7 +13,7 @@ const route = (deps: AppDeps) =>
     tags: ['matching'],
     summary: 'Match hashes',
     description:
-      'Looks up each hash among the active shared hashes. Retracted hashes never match. A url item sent as the URL itself is looked up as that URL, its host and each folder above it (members may share a whole host or folder); nothing is stored. Images, videos, PDFs and texts go to POST /v1/match/media.',
+      "Looks up each hash among the active shared hashes. Retracted hashes never match. A url item sent as the URL itself is looked up as that URL, its host and each folder above it (members may share a whole host or folder); nothing is stored. A pdq or blockhash item may bring the image's rotations and mirrors as the client hashed them (`variants`): each is matched as /v1/match/media matches its own, and a match through one names it (`variant`, `variantValue`). Images, videos, PDFs and texts go to POST /v1/match/media.",
     scope: 'match',
     body: 'json',
     mediaRoute: '/v1/match/media',
