@@ -10,7 +10,8 @@ import { isLabelId, PDQ_MIN_SHARE_QUALITY, type LabelId, type MatchQuery, type S
 import type { PdfPageHash } from '../core/document';
 import { ITEM_KINDS, type ItemKind } from '../core/items';
 import { TURNED_VARIANTS, type TurnedVariant } from '../core/pdq';
-import { ROBUST_RULES } from '../core/robust/rules';
+import { ROBUST_RULES } from '../core/robust';
+import { gateProblem } from '../services/robust-matching';
 import { PdfPageSchema, VideoFrameSchema } from '../http/hash-input';
 import { findMedia, LocalHasher } from './local-hash';
 import type { Progress } from './progress';
@@ -20,8 +21,8 @@ import type { Progress } from './progress';
  * checks them and names what is wrong.
  */
 export type Gathered = (
-  | { type: 'pdq'; value: string; quality?: number; variants?: Turned[] }
-  | { type: 'blockhash'; value: string; variants?: Turned[] }
+  | { type: 'pdq'; value: string; quality?: number; variants?: Turned[]; robust?: RobustPart }
+  | { type: 'blockhash'; value: string; variants?: Turned[]; robust?: RobustPart }
   | { type: 'md5' | 'sha256' | 'tlsh'; value: string }
   | { type: 'vpdq'; value?: string; frames: VideoFrameHash[] }
   | { type: 'pdf'; value?: string; pages: PdfPageHash[] }
@@ -45,6 +46,12 @@ export interface GatherResult {
 }
 
 type UrlScope = 'exact' | 'host' | 'prefix';
+
+/** A perceptual hash of an image's region or crop (or of the whole image) as a share stores it: its variant, and why the node's gates leave it out, if they do. */
+interface RobustPart {
+  variant: string;
+  gate?: string;
+}
 
 /** A rotation or mirror of an image and its hash, computed here from the pixels (`--dihedral`). */
 interface Turned {
@@ -70,6 +77,8 @@ const HashedLine = z.object({
     sha256: value.optional(),
   }),
   variants: z.object({ pdq: dihedralList, blockhash: dihedralList }).optional(),
+  /** An image hashed with its regions and crops (`hash --robust`, and every file `share` hashes): what the node's media share stores. */
+  robust: z.array(z.object({ type: z.enum(['pdq', 'blockhash']), value: z.string(), quality: z.number().optional(), variant: z.string() })).optional(),
 });
 
 /** A line that is one hash as the API takes it (with labels and a reference for sharing). */
@@ -88,7 +97,7 @@ const ItemLine = z.object({ file: z.string().optional(), labels: z.array(z.strin
 );
 
 /** The hashes of a local hashing result, in the node's order (image: pdq, blockhash, md5, sha256; video: vpdq, md5, sha256; PDF: pdf, tlsh, md5, sha256; text: tlsh, md5, sha256). */
-export function hashesOf(h: z.output<typeof HashedLine>, file?: string): Gathered[] {
+export function hashesOf(h: z.output<typeof HashedLine>, file?: string, opts: { forShare?: boolean } = {}): Gathered[] {
   const hs = h.hashes;
   // The file's hashes form one item at the node (named by its SHA-256 and kind).
   const item = h.kind && hs.sha256 ? { item: { sha256: hs.sha256.value, kind: h.kind } } : {};
@@ -100,8 +109,21 @@ export function hashesOf(h: z.output<typeof HashedLine>, file?: string): Gathere
     const variants = (list ?? []).flatMap(({ variant, value }): Turned[] => (isTurned(variant) ? [{ variant, value }] : []));
     return variants.length ? { variants } : {};
   };
-  if (hs.pdq) out.push({ file, type: 'pdq', value: hs.pdq.value, quality: hs.pdq.quality, ...turned(h.variants?.pdq), ...item });
-  if (hs.blockhash) out.push({ file, type: 'blockhash', value: hs.blockhash.value, ...turned(h.variants?.blockhash), ...item });
+  if (opts.forShare && h.robust?.length && item.item) {
+    // A share: the image with its regions and crops, each a variant of its item, each gated as the
+    // node's media share gates it (its own quality; a blockhash also by its region's PDQ).
+    const all = h.robust;
+    for (const r of all) {
+      const gate = gateProblem(r, all) ?? undefined;
+      const whole = r.variant === 'whole';
+      const robust = { variant: r.variant, ...(gate ? { gate } : {}) };
+      if (r.type === 'pdq') out.push({ file, type: 'pdq', value: r.value, quality: r.quality, ...(whole ? turned(h.variants?.pdq) : {}), robust, ...item });
+      else out.push({ file, type: 'blockhash', value: r.value, ...(whole ? turned(h.variants?.blockhash) : {}), robust, ...item });
+    }
+  } else {
+    if (hs.pdq) out.push({ file, type: 'pdq', value: hs.pdq.value, quality: hs.pdq.quality, ...turned(h.variants?.pdq), ...item });
+    if (hs.blockhash) out.push({ file, type: 'blockhash', value: hs.blockhash.value, ...turned(h.variants?.blockhash), ...item });
+  }
   for (const t of ['tlsh', 'md5', 'sha256'] as const) {
     const v = hs[t]?.value;
     if (v !== undefined) out.push({ file, type: t, value: v, ...item });
@@ -138,6 +160,7 @@ export function labelsOption(text: string | undefined): LabelId[] | undefined {
  * hashes. A video with no frame above it is left out whole, as the node refuses it (`refused`).
  */
 export function shareable(hashes: Gathered[]): { hashes: Gathered[]; note: string | null; refused: string | null } {
+  if (hashes.some((h) => (h.type === 'pdq' || h.type === 'blockhash') && h.robust)) return shareableRobust(hashes);
   const video = hashes.find((h) => h.type === 'vpdq');
   if (video?.type === 'vpdq' && !video.frames.some((f) => f.quality >= PDQ_MIN_SHARE_QUALITY))
     return { hashes: [], note: null, refused: `no frame of the video has PDQ quality ${PDQ_MIN_SHARE_QUALITY} or more; the node does not share it` };
@@ -157,6 +180,36 @@ export function shareable(hashes: Gathered[]): { hashes: Gathered[]; note: strin
   return {
     hashes: kept,
     note: `${out.map((o) => `${o.type} (${o.why})`).join(', ')}; ${kept.length ? `its ${kept.map((h) => h.type).join(', ')} ${kept.length === 1 ? 'is' : 'are'} shared` : 'nothing of it is shared'}`,
+    refused: null,
+  };
+}
+
+/**
+ * An image hashed with its regions and crops: each perceptual hash as the node's media share gates
+ * it, and a PDQ under 50 left out as well (the least POST /v1/hashes takes by value; the media route
+ * keeps a PDQ of 30–49, which only an upload can share). The whole image's omissions are named with
+ * why; the regions' and crops' are counted.
+ */
+function shareableRobust(hashes: Gathered[]): { hashes: Gathered[]; note: string | null; refused: string | null } {
+  const named: string[] = [];
+  let regions = 0;
+  const kept = hashes.filter((h) => {
+    if ((h.type !== 'pdq' && h.type !== 'blockhash') || !h.robust) return true;
+    const q = h.type === 'pdq' ? (h.quality ?? 0) : undefined;
+    const why =
+      h.robust.gate ??
+      (q !== undefined && q < PDQ_MIN_SHARE_QUALITY ? `PDQ quality ${q} is below ${PDQ_MIN_SHARE_QUALITY}, the least the node takes as a hash` : undefined);
+    if (!why) return true;
+    if (h.robust.variant === 'whole') named.push(`${h.type} (${why})`);
+    else regions++;
+    return false;
+  });
+  if (!named.length && !regions) return { hashes, note: null, refused: null };
+  const left = [...named, ...(regions ? [`${regions} hash${regions === 1 ? '' : 'es'} of its regions and crops (below the quality gates)`] : [])];
+  const types = [...new Set(kept.map((h) => h.type))];
+  return {
+    hashes: kept,
+    note: `${left.join(', ')}; ${types.length ? `its ${types.join(', ')} ${kept.length === 1 ? 'is' : 'are'} shared` : 'nothing of it is shared'}`,
     refused: null,
   };
 }
@@ -197,7 +250,7 @@ export function parseInput(path: string, opts: { forShare?: boolean } = {}): Gat
     const item = ItemLine.safeParse(v);
     if (typeof v === 'object' && v !== null && 'error' in v && v.error) failed.push({ file: file ?? `line ${i + 1}`, message: 'its hashing failed' });
     else if (hashed.success) {
-      const all = hashesOf(hashed.data, file);
+      const all = hashesOf(hashed.data, file, { forShare: opts.forShare });
       const chosen = opts.forShare ? shareable(all) : { hashes: all, note: null, refused: null };
       const note = chosen.refused ?? chosen.note;
       if (note) weak.push({ file: file ?? `line ${i + 1}`, message: note });
@@ -226,12 +279,14 @@ export async function hashPaths(
     try {
       const h = await hasher.hashFile(f.path, {
         dihedral: opts.dihedral,
+        // A share stores an image's regions and crops too, as the node's media share does.
+        robust: opts.forShare,
         // One long video: its seconds are the progress.
         onFrame: single
           ? (s, total) => opts.progress.update(Math.round(s), Math.round(total) || undefined, `${f.name} (s of video)`)
           : (s, total) => opts.progress.update(i, files.length, `${f.name} ${Math.round(s)}${total ? `/${Math.round(total)}` : ''} s`),
       });
-      const all = hashesOf(h, f.name);
+      const all = hashesOf(h, f.name, { forShare: opts.forShare });
       const chosen = opts.forShare ? shareable(all) : { hashes: all, note: null, refused: null };
       const note = chosen.refused ?? chosen.note;
       if (note) out.weak.push({ file: f.name, message: note });
@@ -260,6 +315,8 @@ export function toShareItems(hashes: Gathered[], labels: LabelId[] | undefined, 
       labels: l,
       ...(ref !== undefined ? { externalId: ref } : {}),
       ...(h.item ? { item: h.item } : {}),
+      // A region or crop of the file's image: its variant in the item (the whole image is the default).
+      ...((h.type === 'pdq' || h.type === 'blockhash') && h.robust && h.robust.variant !== 'whole' && h.item ? { variant: h.robust.variant } : {}),
     };
   });
 }

@@ -5,7 +5,7 @@
  *
  *   keygen [--out FILE] [--alg EdDSA|ES256] [--force]   a key pair, made here: private FILE (0600), public FILE.pub.json
  *   token [--scope SCOPES]                              an access token (for curl)
- *   hash FILE|DIR... [--dihedral]                       hashes computed here, as the node computes them: a line per file
+ *   hash FILE|DIR... [--dihedral] [--robust]            hashes computed here, as the node computes them: a line per file
  *   share [FILE|DIR...] [--hash T:V...] [--input F|-] --labels L,L [--external-id ID]
  *   match [FILE|DIR...] [--hash T:V...] [--input F|-] [--dihedral] [--max-distance pdq=24,...]
  *   feed [--cursor C | --cursor-file F] [--limit N] [--follow [--interval S]]   JSON Lines
@@ -38,9 +38,11 @@ const USAGE = `usage: npm run client -- COMMAND [options]
                                                          and FILE.pub.json (public: give it to the consortium admin); an existing FILE
                                                          is never replaced unless --force (the key it held is then lost)
   token [--scope SCOPES]                                 print an access token
-  hash FILE|DIR... [--dihedral] [--text [--charset C]]  hash images, videos, PDFs and texts here, as the node does (a folder: every
+  hash FILE|DIR... [--dihedral] [--robust] [--text [--charset C]]
+                                                         hash images, videos, PDFs and texts here, as the node does (a folder: every
                                                          image, video and PDF in it); FILE.txt or --text reads FILE as text. A line
-                                                         per file; --json: a JSON line per file with every hash (what --input takes)
+                                                         per file; --json: a JSON line per file with every hash (what --input takes);
+                                                         --robust: an image's regions and crops too, what share FILE sends
   share [FILE|DIR...] [--hash TYPE:VALUE...] [--input FILE|-] --labels L1,L2 [--external-id ID] [--url-scope host|prefix]
                                                          share hashes (files are hashed here; only hashes are sent); --hash url:https://…
                                                          sends a link (the node keeps only its SHA-256), --url-scope a whole host or folder;
@@ -197,6 +199,14 @@ async function run(cmd: string, rest: string[]): Promise<void> {
     const { values, positionals } = parse(rest, { ...CONNECT_OPTIONS, item: { type: 'string' } });
     if (values.item !== undefined) {
       if (positionals.length) fail(`retract takes a hash id or --item ID, not both\n${USAGE}`, 2);
+      // Checked here, before anything is sent: an item id is the UUID a share names its item by.
+      if (!new RegExp(ITEM_ID_PATTERN.source, 'i').test(values.item))
+        fail(
+          /^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i.test(values.item)
+            ? `--item ${values.item}: that is a hash id, not an item id: \`retract ${values.item}\` withdraws that one hash`
+            : `--item needs an item id (the id \`share\` prints on a file's item line), got ${JSON.stringify(values.item)}`,
+          2,
+        );
       const r = await connect(values).retractItem(values.item);
       return out(values.json, r, retractedItem(r));
     }
@@ -230,7 +240,12 @@ async function run(cmd: string, rest: string[]): Promise<void> {
  * take; without, one line of text per file. A summary on stderr without --json.
  */
 async function hashCommand(rest: string[]): Promise<void> {
-  const { values, positionals } = parse(rest, { dihedral: { type: 'boolean' }, text: { type: 'boolean' }, charset: { type: 'string' } });
+  const { values, positionals } = parse(rest, {
+    dihedral: { type: 'boolean' },
+    robust: { type: 'boolean' },
+    text: { type: 'boolean' },
+    charset: { type: 'string' },
+  });
   if (!positionals.length) fail(`hash needs a file or a folder\n${USAGE}`, 2);
   const bar = progress('hashing', { json: values.json });
   const hasher = new LocalHasher();
@@ -244,6 +259,7 @@ async function hashCommand(rest: string[]): Promise<void> {
     try {
       const h = await hasher.hashFile(f.path, {
         dihedral: values.dihedral,
+        robust: values.robust,
         ...(named.has(f.path) ? { text: values.text, charset: values.charset } : {}),
         // One long video: its seconds are the progress.
         onFrame: single

@@ -73,11 +73,19 @@ export class LocalHasher {
   };
 
   /** `text`: read the file as text (UTF-8 unless it has a byte-order mark, or `charset` names another). */
-  async hashFile(path: string, opts: { dihedral?: boolean; onFrame?: FrameProgress; text?: boolean; charset?: string } = {}): Promise<LocalHashes> {
+  /** `robust`: an image's regions and crops too, as the node's media share stores them (`robust` in the answer). */
+  async hashFile(
+    path: string,
+    opts: { dihedral?: boolean; robust?: boolean; onFrame?: FrameProgress; text?: boolean; charset?: string } = {},
+  ): Promise<LocalHashes> {
     this.onFrame = opts.onFrame;
     try {
       const contentType = opts.text || kindOf(path) === 'text' ? `text/plain${opts.charset ? `; charset=${opts.charset}` : ''}` : undefined;
-      return await hashMedia(this.deps, new Uint8Array(readFileSync(path)), { dihedral: opts.dihedral, contentType });
+      return await hashMedia(this.deps, new Uint8Array(readFileSync(path)), {
+        dihedral: opts.dihedral,
+        contentType,
+        ...(opts.robust ? { robust: 'enrol' } : {}),
+      });
     } finally {
       this.onFrame = undefined;
     }

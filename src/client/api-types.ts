@@ -1063,7 +1063,7 @@ export interface components {
                 value: string;
                 /** @description PDQ quality (0-100), if known: results for quality below 50 are flagged `lowQuality`, and such hashes are not shared (422). */
                 quality?: number;
-                /** @description The pdq of the image's rotations and mirrors, computed from its pixels (npm run client -- hash FILE --dihedral prints them; send all 7 but original). Each is matched at the node's distance for rotations and mirrors (the robust rule table's dihedral row: 32 bits to a stored whole image, 32 bits to a stored region, never a stored crop), no farther than maxDistance.pdq when given; with them, dihedral: true derives nothing for this item. */
+                /** @description The pdq of the image's rotations and mirrors, computed from its pixels (npm run client -- hash FILE --dihedral --json prints them; send all 7 but original). Each is matched at the node's distance for rotations and mirrors (the robust rule table's dihedral row: 32 bits to a stored whole image, 32 bits to a stored region, never a stored crop), no farther than maxDistance.pdq when given; with them, dihedral: true derives nothing for this item. */
                 variants?: {
                     /** @enum {string} */
                     variant: "rotate90" | "rotate180" | "rotate270" | "flipX" | "flipY" | "flipPlus1" | "flipMinus1";
@@ -1075,7 +1075,7 @@ export interface components {
                 type: "blockhash";
                 /** @description blockhash (16x16, method 2), 64 hex digits (256 bits). */
                 value: string;
-                /** @description The blockhash of the image's rotations and mirrors, computed from its pixels (npm run client -- hash FILE --dihedral prints them; send all 7 but original). Each is matched at the node's distance for rotations and mirrors (the robust rule table's dihedral row: 6 bits to a stored whole image, never a stored region, never a stored crop), no farther than maxDistance.blockhash when given; with them, dihedral: true derives nothing for this item. */
+                /** @description The blockhash of the image's rotations and mirrors, computed from its pixels (npm run client -- hash FILE --dihedral --json prints them; send all 7 but original). Each is matched at the node's distance for rotations and mirrors (the robust rule table's dihedral row: 6 bits to a stored whole image, never a stored region, never a stored crop), no farther than maxDistance.blockhash when given; with them, dihedral: true derives nothing for this item. */
                 variants?: {
                     /** @enum {string} */
                     variant: "rotate90" | "rotate180" | "rotate270" | "flipX" | "flipY" | "flipPlus1" | "flipMinus1";
@@ -1097,19 +1097,19 @@ export interface components {
                 type: "vpdq";
                 /** @description The SHA-256 of the frame list written as vPDQ writes it (frame,quality,hash,timestamp lines); leave it out to have it computed. */
                 value?: string;
-                /** @description The frames of the video (npm run client -- hash VIDEO prints them). */
+                /** @description The frames of the video (npm run client -- hash VIDEO --json prints them). */
                 frames: components["schemas"]["VideoFrame"][];
             } | {
                 /** @enum {string} */
                 type: "pdf";
                 /** @description The SHA-256 of the page list written as page,quality,hash lines; leave it out to have it computed. */
                 value?: string;
-                /** @description The pages of the PDF (npm run client -- hash FILE.pdf prints them). */
+                /** @description The pages of the PDF (npm run client -- hash FILE.pdf --json prints them). */
                 pages: components["schemas"]["PdfPage"][];
             } | {
                 /** @enum {string} */
                 type: "tlsh";
-                /** @description TLSH of a text after normalisation (npm run client -- hash FILE.txt prints it): T1 and 70 hex digits, as the reference prints it (T1 may be left out, either case); compared by TLSH distance. */
+                /** @description TLSH of a text after normalisation (npm run client -- hash FILE.txt --json prints it): T1 and 70 hex digits, as the reference prints it (T1 may be left out, either case); compared by TLSH distance. */
                 value: string;
             } | {
                 /** @enum {string} */
@@ -1232,7 +1232,7 @@ export interface components {
                 type: "vpdq";
                 /** @description The SHA-256 of the frame list written as vPDQ writes it (frame,quality,hash,timestamp lines); leave it out to have it computed. */
                 value?: string;
-                /** @description The frames of the video (npm run client -- hash VIDEO prints them). */
+                /** @description The frames of the video (npm run client -- hash VIDEO --json prints them). */
                 frames: components["schemas"]["VideoFrame"][];
                 /** @description 1 to 9 labels from GET /v1/labels. */
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
@@ -1246,7 +1246,7 @@ export interface components {
                 type: "pdf";
                 /** @description The SHA-256 of the page list written as page,quality,hash lines; leave it out to have it computed. */
                 value?: string;
-                /** @description The pages of the PDF (npm run client -- hash FILE.pdf prints them). */
+                /** @description The pages of the PDF (npm run client -- hash FILE.pdf --json prints them). */
                 pages: components["schemas"]["PdfPage"][];
                 /** @description 1 to 9 labels from GET /v1/labels. */
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];
@@ -1258,7 +1258,7 @@ export interface components {
             } | {
                 /** @enum {string} */
                 type: "tlsh";
-                /** @description TLSH of a text after normalisation (npm run client -- hash FILE.txt prints it): T1 and 70 hex digits, as the reference prints it (T1 may be left out, either case); compared by TLSH distance. */
+                /** @description TLSH of a text after normalisation (npm run client -- hash FILE.txt --json prints it): T1 and 70 hex digits, as the reference prints it (T1 may be left out, either case); compared by TLSH distance. */
                 value: string;
                 /** @description 1 to 9 labels from GET /v1/labels. */
                 labels: ("graphic-violence-defenceless" | "glorification" | "recruitment" | "instruction" | "imminent-credible-threat" | "attack-footage" | "manifesto" | "branded-publication" | "personal-information-threat")[];

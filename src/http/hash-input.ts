@@ -138,7 +138,7 @@ const VALUE_DESCRIPTION: Record<Exclude<SingleHashType, 'url'>, string> = {
   blockhash: 'blockhash (16x16, method 2), 64 hex digits (256 bits).',
   md5: 'MD5 of the file, 32 hex digits.',
   sha256: 'SHA-256 of the file, 64 hex digits.',
-  tlsh: 'TLSH of a text after normalisation (npm run client -- hash FILE.txt prints it): T1 and 70 hex digits, as the reference prints it (T1 may be left out, either case); compared by TLSH distance.',
+  tlsh: 'TLSH of a text after normalisation (npm run client -- hash FILE.txt --json prints it): T1 and 70 hex digits, as the reference prints it (T1 may be left out, either case); compared by TLSH distance.',
 };
 
 /** The members every hash item has: type and value (`extra` adds the route's own, e.g. labels). */
@@ -152,7 +152,7 @@ const vpdqFields = (maxFrames: number) => ({
   value: hashValue('vpdq').optional().openapi({
     description: 'The SHA-256 of the frame list written as vPDQ writes it (frame,quality,hash,timestamp lines); leave it out to have it computed.',
   }),
-  frames: frameList(maxFrames).openapi({ description: 'The frames of the video (npm run client -- hash VIDEO prints them).' }),
+  frames: frameList(maxFrames).openapi({ description: 'The frames of the video (npm run client -- hash VIDEO --json prints them).' }),
 });
 
 /** A vpdq item with its value: the frames' digest, which a value sent must equal. */
@@ -174,7 +174,7 @@ const pdfFields = (maxPages: number) => ({
   value: hashValue('pdf')
     .optional()
     .openapi({ description: 'The SHA-256 of the page list written as page,quality,hash lines; leave it out to have it computed.' }),
-  pages: pageList(maxPages).openapi({ description: 'The pages of the PDF (npm run client -- hash FILE.pdf prints them).' }),
+  pages: pageList(maxPages).openapi({ description: 'The pages of the PDF (npm run client -- hash FILE.pdf --json prints them).' }),
 });
 
 /** A pdf item with its value: the pages' digest, which a value sent must equal. */
@@ -300,7 +300,7 @@ const turnedVariants = (type: 'pdq' | 'blockhash') =>
     })
     .optional()
     .openapi({
-      description: `The ${type} of the image's rotations and mirrors, computed from its pixels (npm run client -- hash FILE --dihedral prints them; send all 7 but original). Each is matched at the node's distance for rotations and mirrors (the robust rule table's dihedral row: ${dihedralRow(type)}), no farther than maxDistance.${type} when given; with them, dihedral: true derives nothing for this item.`,
+      description: `The ${type} of the image's rotations and mirrors, computed from its pixels (npm run client -- hash FILE --dihedral --json prints them; send all 7 but original). Each is matched at the node's distance for rotations and mirrors (the robust rule table's dihedral row: ${dihedralRow(type)}), no farther than maxDistance.${type} when given; with them, dihedral: true derives nothing for this item.`,
     });
 
 /**

@@ -29,7 +29,7 @@ const GATE_WHY: Record<RobustType, string> = {
  * PDQ quality below the gate) is too smooth for blockhash as well: the evaluation's worst magnet was
  * a smooth gradient whose blockhash passed blockhash's own gate.
  */
-function gateProblem(h: RobustVariant, all: RobustVariant[], rules: RobustRules): string | null {
+export function gateProblem(h: RobustVariant, all: readonly RobustVariant[], rules: RobustRules = ROBUST_RULES): string | null {
   const region = h.variant === 'whole' ? 'image' : `${h.variant} region`;
   const q = h.quality ?? 0;
   const min = rules.minQuality[h.type];

@@ -171,8 +171,15 @@ describe('share and match', () => {
     expect(items).toHaveLength(12);
     expect(items.every((i) => i.outcome === 'created' && i.file.endsWith('.jpg'))).toBe(true);
 
+    // The file itself shared: its whole image's hashes were shared already; its regions and crops are new (share FILE sends them, hash --json without --robust does not).
     const again = await run('client', ['share', join(media, 'stills', 'clipper_ship.jpg'), '--labels', 'glorification', '--json'], partner);
-    expect(lines(again.stdout).map((i) => i.outcome)).toEqual(['unchanged', 'unchanged', 'unchanged', 'unchanged']);
+    const outcomes = lines(again.stdout).map((i) => i.outcome);
+    expect(outcomes.filter((o) => o === 'unchanged')).toHaveLength(4);
+    expect(outcomes.filter((o) => o === 'created').length).toBeGreaterThan(10);
+    expect(outcomes).toHaveLength(outcomes.filter((o) => o === 'unchanged' || o === 'created').length);
+    // And again: nothing new.
+    const third = await run('client', ['share', join(media, 'stills', 'clipper_ship.jpg'), '--labels', 'glorification', '--json'], partner);
+    expect(lines(third.stdout).every((i) => i.outcome === 'unchanged')).toBe(true);
 
     const hashes = await run('client', ['hash', join(media, 'stills', 'clipper_ship.jpg'), '--json']);
     writeFileSync(join(work, 'one.jsonl'), JSON.stringify({ ...JSON.parse(hashes.stdout), file: 'clipper_ship.jpg' }) + '\n');
@@ -204,8 +211,9 @@ describe('share and match', () => {
     expect(out, r.stdout).not.toBeNull();
     const [, md5Id, , itemId] = out!;
     expect(r.stderr).toBe(
-      'flat.png: left out: pdq (PDQ quality 0 is below 50: the image is too flat for this hash to tell it from unrelated images), ' +
-        "blockhash (the image's PDQ quality 0 is below 50: too smooth for blockhash as well); its md5, sha256 are shared\n" +
+      'flat.png: left out: pdq (PDQ quality 0 is below 30: the image is too flat for this hash to tell it from unrelated images), ' +
+        "blockhash (blockhash quality (the share of blocks clear of their band's median) 0 is below 40: the image is too flat for this hash to tell it from unrelated images), " +
+        '23 hashes of its regions and crops (below the quality gates); its md5, sha256 are shared\n' +
         "shared 2 hashes: 2 new to the node, 0 added beside other members', 0 relabelled, 0 unchanged (already shared with these labels); " +
         "1 item (one per file: `retract --item ID` withdraws all of a file's hashes)\n",
     );
@@ -250,6 +258,40 @@ describe('share and match', () => {
     expect(again.stderr).toMatch(/^flat\.png: left out: pdq \(PDQ quality 0 is below 50: .*\), blockhash \(.*\); its md5, sha256 are shared\n$/);
   }, 60_000);
 
+  it('share FILE stores an image as the media route does: its regions and crops too, each a variant of its item, so a cropped copy matches', async () => {
+    // A textured picture: every region and crop passes the quality gates.
+    await sharp(readFileSync(conformancePath('blockhash', 'clipper_ship.jpg')))
+      .resize(400, 300)
+      .png()
+      .toFile(join(work, 'ship.png'));
+    const sharer = await member('partner', 'cli-robust');
+    const r = await run('client', ['share', 'ship.png', '--labels', 'recruitment', '--json'], sharer);
+    expect(r.code, r.stderr).toBe(0);
+    const shared = lines(r.stdout);
+    const itemId = shared[0].item;
+    // (A few of its hashes may be the same as those of clipper_ship.jpg at its own size, shared by another member above: added beside them.)
+    expect(shared.filter((l) => l.item !== itemId || (l.outcome !== 'created' && l.outcome !== 'added'))).toEqual([]);
+    // The same file through the node's media share (another member): the same hashes, the same variants, the same item.
+    const other = await member('partner', 'cli-robust-2');
+    const api = new NodeClient({ node: node.base, clientId: other.MHN_CLIENT_ID, key: JSON.parse(readFileSync(other.MHN_KEY, 'utf8')) });
+    const viaApi = await api.shareMedia(readFileSync(join(work, 'ship.png')), { labels: ['recruitment'] });
+    expect(viaApi.item.id).toBe(itemId);
+    const item = (await api.api.GET('/v1/items/{id}', { params: { path: { id: itemId } } })).data!;
+    const variants = item.hashes.map((h) => `${h.type}:${h.variant}`);
+    expect(variants.filter((v) => v.includes(':crop-')).length).toBeGreaterThan(10);
+    expect(item.hashes.every((h) => h.contributors >= 2)).toBe(true); // every hash the media route stored, the CLI had shared
+    expect(new Set(shared.map((l) => l.value))).toEqual(new Set(item.hashes.map((h) => h.value)));
+    // A 12 % crop of each side, sent as a partner sends an upload: found through a stored crop.
+    const crop = await sharp(readFileSync(join(work, 'ship.png')))
+      .extract({ left: 48, top: 36, width: 304, height: 228 })
+      .jpeg({ quality: 85 })
+      .toBuffer();
+    const asker = new NodeClient({ node: node.base, clientId: partner.MHN_CLIENT_ID, key: JSON.parse(readFileSync(partner.MHN_KEY, 'utf8')) });
+    const found = await asker.matchMedia(crop);
+    const hits = found.results.flatMap((x) => x.matches).filter((m) => m.item?.id === itemId);
+    expect(hits.length, JSON.stringify(found.results.map((x) => x.matches.length))).toBeGreaterThan(0);
+  }, 120_000);
+
   it('usage errors exit 2 before anything is sent', async () => {
     expect(await run('client', ['share', '--hash', 'pdq:00'], partner)).toMatchObject({
       code: 2,
@@ -259,6 +301,13 @@ describe('share and match', () => {
     expect(await run('client', ['match', '--hash', `md5:${'0'.repeat(32)}`], { MHN_NODE: node.base })).toMatchObject({
       code: 2,
       stderr: 'error: this command needs --client-id (or MHN_CLIENT_ID), --key (or MHN_KEY)\n',
+    });
+    // retract --item: a malformed id, or a hash's id (a UUIDv7) given for an item's.
+    expect(await run('client', ['retract', '--item', 'nope'], partner)).toMatchObject({ code: 2, stderr: expect.stringContaining('--item needs an item id') });
+    const hashId = '01a244fe-6d9d-7381-8ff2-080d129d99e1';
+    expect(await run('client', ['retract', '--item', hashId], partner)).toMatchObject({
+      code: 2,
+      stderr: `error: --item ${hashId}: that is a hash id, not an item id: \`retract ${hashId}\` withdraws that one hash\n`,
     });
   }, 60_000);
 });

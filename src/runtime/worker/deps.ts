@@ -69,7 +69,7 @@ export function createWorkerDeps(env: WorkerEnv, wasm: WorkerWasm): AppDeps {
       maxBytes: config.MAX_BODY_BYTES,
       slots: new Slots(1, 0),
       decoder: new UnavailableVideoDecoder(
-        'Workers cannot decode video; hash it with `npm run client -- hash FILE` (ffmpeg) and send the vpdq frames to POST /v1/match',
+        'Workers cannot decode video; hash it with `npm run client -- hash FILE --json` (ffmpeg) and send the vpdq frames to POST /v1/match',
       ),
     },
     // No poppler either: a PDF is hashed on a Node node or by the client; text and URLs work here.
@@ -80,7 +80,7 @@ export function createWorkerDeps(env: WorkerEnv, wasm: WorkerWasm): AppDeps {
       maxBytes: config.MAX_BODY_BYTES,
       slots: new Slots(1, 0),
       renderer: new UnavailablePdfRenderer(
-        'Workers cannot render PDFs; hash it with `npm run client -- hash FILE` (poppler) and send the pdf pages and tlsh to POST /v1/match',
+        'Workers cannot render PDFs; hash it with `npm run client -- hash FILE --json` (poppler) and send the pdf pages and tlsh to POST /v1/match',
       ),
     },
     now: Date.now,
