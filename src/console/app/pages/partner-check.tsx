@@ -19,16 +19,25 @@ interface Found {
   via: string[];
 }
 
-function queries(h: LocalHashes): { type: string; value: string; quality?: number; variant?: string }[] {
-  const q: { type: string; value: string; quality?: number; variant?: string }[] = [];
-  if (h.variants) {
-    for (const v of h.variants.pdq) q.push({ type: 'pdq', value: v.value, quality: h.hashes.pdq.quality, variant: v.variant });
-    for (const v of h.variants.blockhash) q.push({ type: 'blockhash', value: v.value, variant: v.variant });
-  } else {
-    q.push({ type: 'pdq', value: h.hashes.pdq.value, quality: h.hashes.pdq.quality }, { type: 'blockhash', value: h.hashes.blockhash.value });
-  }
-  q.push({ type: 'md5', value: h.hashes.md5.value }, { type: 'sha256', value: h.hashes.sha256.value });
-  return q;
+interface Query {
+  type: string;
+  value: string;
+  quality?: number;
+  /** The image's other rotations and mirrors, hashed here: the node matches them at its distances for rotations and mirrors. */
+  variants?: { variant: string; value: string }[];
+}
+
+function queries(h: LocalHashes): Query[] {
+  const turned = (list: { variant: string; value: string }[] | undefined) => {
+    const v = (list ?? []).filter((x) => x.variant !== 'original');
+    return v.length ? { variants: v } : {};
+  };
+  return [
+    { type: 'pdq', value: h.hashes.pdq.value, quality: h.hashes.pdq.quality, ...turned(h.variants?.pdq) },
+    { type: 'blockhash', value: h.hashes.blockhash.value, ...turned(h.variants?.blockhash) },
+    { type: 'md5', value: h.hashes.md5.value },
+    { type: 'sha256', value: h.hashes.sha256.value },
+  ];
 }
 
 export function CheckFile() {
@@ -46,13 +55,13 @@ export function CheckFile() {
     const hashes = await hashLocally(f, dihedral);
     setLocal({ name: f.name, hashes });
     const qs = queries(hashes);
-    const r = await call<{ results: MatchResult[] }>('POST', '/v1/match', {
-      json: { hashes: qs.map(({ type, value, quality }) => ({ type, value, ...(quality !== undefined ? { quality } : {}) })) },
-    });
+    // Rotations and mirrors go with their hash as `variants`: the node holds them to its tighter
+    // distances for turned hashes (blockhash's turned hashes meet unrelated images more often).
+    const r = await call<{ results: MatchResult[] }>('POST', '/v1/match', { json: { hashes: qs } });
     const byId = new Map<string, Found>();
     r.results.forEach((res, i) => {
       for (const m of res.matches) {
-        const via = `${qs[i].type}${qs[i].variant && qs[i].variant !== 'original' ? ` (${qs[i].variant})` : ''} at distance ${m.distance}`;
+        const via = `${qs[i].type}${m.variant && m.variant !== 'original' ? ` (${m.variant})` : ''} at distance ${m.distance}`;
         const f0 = byId.get(m.id);
         if (f0) f0.via.push(via);
         else byId.set(m.id, { match: m, via: [via] });
