@@ -81,12 +81,17 @@ const HashedLine = z.object({
   robust: z.array(z.object({ type: z.enum(['pdq', 'blockhash']), value: z.string(), quality: z.number().optional(), variant: z.string() })).optional(),
 });
 
+/** An API-style line's rotations and mirrors (`variants` of a pdq or blockhash item): sent as given; the node checks them. */
+const turnedList = z.array(z.object({ variant: z.enum(TURNED_VARIANTS), value: z.string() }));
+
 /** A line that is one hash as the API takes it (with labels and a reference for sharing). */
 const ItemLine = z.object({ file: z.string().optional(), labels: z.array(z.string()).optional(), externalId: z.string().optional() }).and(
   z.union([
     z.discriminatedUnion('type', [
-      z.object({ type: z.literal('pdq'), value: z.string(), quality: z.number().optional() }),
-      z.object({ type: z.enum(['blockhash', 'md5', 'sha256', 'tlsh']), value: z.string() }),
+      // pdq and blockhash as /v1/match takes them: with the rotations and mirrors the client hashed (match --dihedral sends them).
+      z.object({ type: z.literal('pdq'), value: z.string(), quality: z.number().optional(), variants: turnedList.optional() }),
+      z.object({ type: z.literal('blockhash'), value: z.string(), variants: turnedList.optional() }),
+      z.object({ type: z.enum(['md5', 'sha256', 'tlsh']), value: z.string() }),
       z.object({ type: z.literal('vpdq'), value: z.string().optional(), frames: z.array(VideoFrameSchema) }),
       z.object({ type: z.literal('pdf'), value: z.string().optional(), pages: z.array(PdfPageSchema) }),
     ]),

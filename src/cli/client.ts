@@ -127,11 +127,18 @@ async function run(cmd: string, rest: string[]): Promise<void> {
       : { items: none };
     bar.end();
     // --json: one line per hash; a hash of a file names its item (`item`: the file's hashes as one, `retract --item`).
-    if (values.json) for (const [i, r] of results.entries()) line({ ...(g.hashes[i].file ? { file: g.hashes[i].file } : {}), ...r });
+    // A region's or crop's hash names its variant (the whole image's is the default: none named).
+    const variantOf = (h: Gathered) =>
+      (h.type === 'pdq' || h.type === 'blockhash') && h.robust && h.robust.variant !== 'whole' ? h.robust.variant : undefined;
+    if (values.json)
+      for (const [i, r] of results.entries()) {
+        const v = variantOf(g.hashes[i]);
+        line({ ...(g.hashes[i].file ? { file: g.hashes[i].file } : {}), ...r, ...(v ? { variant: v } : {}) });
+      }
     else {
       for (const [i, r] of results.entries())
         process.stdout.write(
-          `${r.outcome.padEnd(9)} ${r.type.padEnd(9)} ${r.value.slice(0, 16)}…  ${r.id}${g.hashes[i].file ? `  ${g.hashes[i].file}` : ''}\n`,
+          `${r.outcome.padEnd(9)} ${r.type.padEnd(9)} ${r.value.slice(0, 16)}…  ${r.id}${g.hashes[i].file ? `  ${g.hashes[i].file}` : ''}${variantOf(g.hashes[i]) ? ` (${variantOf(g.hashes[i])})` : ''}\n`,
         );
       // Each file's item, once, after its hashes: the id to retract or relabel the file's hashes as one.
       const items = new Map<string, string | undefined>();

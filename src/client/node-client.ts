@@ -243,7 +243,14 @@ export class NodeClient {
    * the whole list again).
    */
   async share(items: readonly ShareItem[], opts: { onProgress?: (p: BatchProgress) => void } = {}): Promise<{ items: ShareResult[] }> {
-    const groups = batches(items, this.batchLimits(this.limits.maxShareFrames), (it) => ({ items: it }), 'item');
+    // A file's hashes (one item) in one request where they fit: one commit at the node, one audit entry.
+    const groups = batches(
+      items,
+      this.batchLimits(this.limits.maxShareFrames),
+      (it) => ({ items: it }),
+      'item',
+      (it) => ('item' in it && it.item ? `${it.item.kind}:${it.item.sha256}` : undefined),
+    );
     const out: ShareResult[] = [];
     for (const [i, group] of groups.entries()) {
       const body = await unwrap('POST', this.api.POST('/v1/hashes', { body: { items: group } }));

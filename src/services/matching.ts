@@ -9,7 +9,7 @@ import { HASH_SPECS, isListHashType, THRESHOLDS, type HashType } from '../core/h
 import type { ItemRef } from '../core/items';
 import type { HashDetail } from '../storage/types';
 import { dihedralFromHash, PDQ_DIHEDRAL_VARIANTS } from '../core/pdq';
-import { aloneRadius, isDihedralQuery, isSearchVariant, ROBUST_RULES, strongestHit, type RobustRules } from '../core/robust';
+import { aloneRadius, isDihedralQuery, isSearchVariant, ROBUST_RULES, storedClass, strongestHit, type RobustRules } from '../core/robust';
 import type { ServiceDeps } from './deps';
 import type { MatchTally } from './observe';
 import type { HashQuery, HashWithVariants, UrlScope } from './hashing';
@@ -127,21 +127,34 @@ export async function matchHashes(deps: ServiceDeps, queries: readonly HashQuery
       return { ...q, variants: PDQ_DIHEDRAL_VARIANTS.map((variant) => ({ variant, value: dihedralFromHash(q.value, variant) })) };
     return { type: q.type, value: q.value, quality: q.quality };
   });
-  return matchParsed(deps, withVariants, thresholds, sent.size ? { judge: sentVariantJudge(sent) } : {});
+  return matchParsed(deps, withVariants, thresholds, { judge: hashQueryJudge(sent) });
 }
 
 /**
- * The judge of a /v1/match request that sent rotations and mirrors: a hit of one of them counts as
- * robust matching counts a rotation's (the rule table's dihedral row for the stored hash's
- * variants: a whole image, a region, never a crop; alone only); every other hit (the queries as
- * sent, PDQ variants derived from a hash) within the distance it was looked up within.
+ * The judge of a /v1/match request. A hit of a rotation or mirror the client sent counts as robust
+ * matching counts a rotation's (the rule table's dihedral row for the stored hash's variants: a
+ * whole image, a region, never a crop; alone only). Every other pdq or blockhash hit (the hash as
+ * sent, PDQ variants derived from a hash) counts within the distance it was looked up within against
+ * a stored whole image, and against a stored region or crop (items shared as media, or by the CLI,
+ * store them) no farther than the rule table's row for that query allows: a whole image never
+ * matches a crop, and a region only within the region column (issue 14 item 8: the crops met
+ * related artwork at 22 bits). A hash in several items counts by its loosest variant.
  */
-function sentVariantJudge(sent: ReadonlySet<number>, rules: RobustRules = ROBUST_RULES): HitJudge {
+function hashQueryJudge(sent: ReadonlySet<number>, rules: RobustRules = ROBUST_RULES): HitJudge {
   return (type, queryVariant, storedVariants, distance, maxDistance, query) => {
-    if (query === undefined || !sent.has(query) || queryVariant === undefined || !isDihedralQuery(queryVariant) || (type !== 'pdq' && type !== 'blockhash'))
-      return distance <= maxDistance ? { strength: 'alone', threshold: maxDistance } : null;
-    const hit = strongestHit(rules, type, queryVariant, storedVariants, distance);
-    return hit?.strength === 'alone' ? hit : null;
+    if (type !== 'pdq' && type !== 'blockhash') return distance <= maxDistance ? { strength: 'alone', threshold: maxDistance } : null;
+    const turned = queryVariant !== undefined && isDihedralQuery(queryVariant);
+    if (turned && query !== undefined && sent.has(query)) {
+      const hit = strongestHit(rules, type, queryVariant, storedVariants, distance);
+      return hit?.strength === 'alone' ? hit : null;
+    }
+    const row = rules.alone[type][turned ? 'dihedral' : 'whole'];
+    let best = -1;
+    for (const v of storedVariants) {
+      const cls = storedClass(v);
+      best = Math.max(best, cls === 'whole' ? maxDistance : Math.min(maxDistance, row[cls]));
+    }
+    return distance <= best ? { strength: 'alone', threshold: best } : null;
   };
 }
 

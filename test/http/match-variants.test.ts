@@ -179,3 +179,23 @@ describe('bad variants', () => {
       expect(body.errors).toContainEqual({ path: c.path, message: expect.stringMatching(c.says) });
     });
 });
+
+describe('a hash as sent against the regions and crops a share stored', () => {
+  it("matches a stored crop never and a stored region only within the rule table's whole-image row (as /v1/match/media does); the whole image as before", async () => {
+    const items = await (await t.request('/v1/hashes?limit=1000')).json();
+    const pdqOf = (variant: string) =>
+      items.entries.find(
+        (e: { hash: { type: string; items?: { variant: string }[] } }) => e.hash.type === 'pdq' && e.hash.items?.some((i) => i.variant === variant),
+      )?.hash;
+    const crop = pdqOf('crop-c10');
+    const whole = pdqOf('whole');
+    expect(crop, 'the media share stored a centre crop').toBeDefined();
+    // The crop's own value, sent as a hash: the stored crop is 0 bits away, yet a whole image does not match a crop.
+    const [asCrop] = await match({ hashes: [{ type: 'pdq', value: crop.value }] });
+    expect(asCrop.matches.map((m: { id: string }) => m.id)).not.toContain(crop.id);
+    expect(ROBUST_RULES.alone.pdq.whole.crop).toBeLessThan(0);
+    // The whole image's hash, a few bits off: matched as before.
+    const [asWhole] = await match({ hashes: [{ type: 'pdq', value: flipBits(whole.value, 6) }] });
+    expect(asWhole.matches.map((m: { id: string; distance: number }) => [m.id, m.distance])).toContainEqual([whole.id, 6]);
+  });
+});
