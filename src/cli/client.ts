@@ -24,7 +24,7 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { generateClientKey, NodeApiError, type RetractedItem, type ShareResult } from '../client';
-import { ITEM_ID_PATTERN } from '../core/items';
+import { ITEM_ID_ANY_CASE, ITEM_ID_PATTERN } from '../core/items';
 import { codeOf, fail, main, messageOf, out, parse } from './args';
 import { hashPaths, labelsOption, parseHashFlag, parseInput, toMatchQueries, toShareItems, UsageError, type Gathered } from './client-items';
 import { connect, CONNECT_HELP, CONNECT_OPTIONS, connectionOf } from './connect';
@@ -207,7 +207,7 @@ async function run(cmd: string, rest: string[]): Promise<void> {
     if (values.item !== undefined) {
       if (positionals.length) fail(`retract takes a hash id or --item ID, not both\n${USAGE}`, 2);
       // Checked here, before anything is sent: an item id is the UUID a share names its item by.
-      if (!new RegExp(ITEM_ID_PATTERN.source, 'i').test(values.item))
+      if (!ITEM_ID_ANY_CASE.test(values.item))
         fail(
           /^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i.test(values.item)
             ? `--item ${values.item}: that is a hash id, not an item id: \`retract ${values.item}\` withdraws that one hash`

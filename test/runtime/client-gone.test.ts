@@ -9,7 +9,18 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { conformanceVideo, requireFfmpeg } from '../support/ffmpeg';
-import { childrenRunning, logLines, processesWithMarker, ready, startNode, until, type NodeProcess } from '../support/node-process';
+import {
+  childrenRunning,
+  DECODING_VIDEO,
+  decodersRunning,
+  logLines,
+  processesWithMarker,
+  RENDERING_PDF,
+  ready,
+  startNode,
+  until,
+  type NodeProcess,
+} from '../support/node-process';
 import { simplePdf } from '../support/pdf-raw';
 
 const started: NodeProcess[] = [];
@@ -18,8 +29,6 @@ afterAll(() => {
 });
 
 const dev = { authorization: 'Dev client-gone partner' };
-const DECODING_VIDEO = /^ffmpeg .* -f rawvideo /;
-const RENDERING_PDF = /^pdftoppm /;
 
 /** A raw upload to POST /v1/hash that `ctl` can abandon: its status, or 'gone' once abandoned. */
 function upload(base: string, type: string, body: Uint8Array, ctl = new AbortController()) {
@@ -52,11 +61,7 @@ describe('a client that goes away before its answer', () => {
     await ready(base);
     const video = upload(base, 'video/mp4', conformanceVideo('chair-orig-22-sd-bar'));
     const pdf = upload(base, 'application/pdf', simplePdf({ pages: 300 }));
-    await until(
-      () => childrenRunning(p.child.pid!, DECODING_VIDEO).length > 0 && childrenRunning(p.child.pid!, RENDERING_PDF).length > 0,
-      30_000,
-      'ffmpeg and pdftoppm to run',
-    );
+    await decodersRunning(p);
     video.abandon();
     pdf.abandon();
     expect(await Promise.all([video.status, pdf.status])).toEqual(['gone', 'gone']);

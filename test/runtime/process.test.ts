@@ -14,6 +14,8 @@ import { conformanceVideo, requireFfmpeg } from '../support/ffmpeg';
 import {
   childrenNamed,
   childrenRunning,
+  DECODING_VIDEO,
+  decodersRunning,
   logLines,
   processesWithMarker,
   ready,
@@ -37,8 +39,6 @@ const start = (...args: Parameters<typeof startNode>) => {
 };
 
 const dev = { authorization: 'Dev process-test partner' };
-/** ffmpeg decoding a video's frames (not its -version check); pdftoppm rendering a PDF's pages. */
-const DECODING_VIDEO = /^ffmpeg .* -f rawvideo /;
 
 /** A raw media upload to POST /v1/hash of the node at `base`. */
 const upload = (base: string, type: string, body: Uint8Array) =>
@@ -49,7 +49,6 @@ const statusOf = (base: string, type: string, body: Uint8Array) =>
     (r) => r.status,
     () => 'cut off',
   );
-const RENDERING_PDF = /^pdftoppm /;
 
 /** A process's parent, from /proc. */
 function parentOf(pid: number): number {
@@ -215,11 +214,7 @@ describe('shutdown', () => {
       send('video/mp4', conformanceVideo('chair-orig-22-sd-bar')),
       send('application/pdf', simplePdf({ content: Buffer.from(triangles.join('\n')) })),
     ];
-    await until(
-      () => childrenRunning(p.child.pid!, DECODING_VIDEO).length > 0 && childrenRunning(p.child.pid!, RENDERING_PDF).length > 0,
-      30_000,
-      'ffmpeg and pdftoppm to run',
-    );
+    await decodersRunning(p);
     const signalled = Date.now();
     p.child.kill('SIGTERM');
     expect(await p.exited).toEqual({ code: 0, signal: null });
@@ -240,11 +235,7 @@ describe('shutdown', () => {
     await ready(base);
     const video = upload(base, 'video/mp4', conformanceVideo('chair-orig-22-sd-bar'));
     const pdf = upload(base, 'application/pdf', simplePdf({ pages: 300 }));
-    await until(
-      () => childrenRunning(p.child.pid!, DECODING_VIDEO).length > 0 && childrenRunning(p.child.pid!, RENDERING_PDF).length > 0,
-      30_000,
-      'ffmpeg and pdftoppm to run',
-    );
+    await decodersRunning(p);
     process.kill(-p.child.pid!, 'SIGINT');
 
     const [v, d] = await Promise.all([video, pdf]);
@@ -265,11 +256,7 @@ describe('shutdown', () => {
     const base = await p.url;
     await ready(base);
     const sent = [statusOf(base, 'video/mp4', conformanceVideo('chair-orig-22-sd-bar')), statusOf(base, 'application/pdf', simplePdf({ pages: 300 }))];
-    await until(
-      () => childrenRunning(p.child.pid!, DECODING_VIDEO).length > 0 && childrenRunning(p.child.pid!, RENDERING_PDF).length > 0,
-      30_000,
-      'ffmpeg and pdftoppm to run',
-    );
+    await decodersRunning(p);
     const decoders = processesWithMarker(p.marker).filter((l) => / -f rawvideo |^\d+ pdftoppm /.test(l));
     expect(decoders).toHaveLength(2);
     p.child.kill('SIGKILL');

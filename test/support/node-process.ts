@@ -231,3 +231,15 @@ export async function tokenFor(node: string, issuer: string, m: Member): Promise
   if (res.status !== 200) throw new Error(`token refused: ${res.status} ${JSON.stringify(body)}`);
   return body.access_token;
 }
+
+/** ffmpeg decoding a video's frames (not its -version check); pdftoppm rendering a PDF's pages. */
+export const DECODING_VIDEO = /^ffmpeg .* -f rawvideo /;
+export const RENDERING_PDF = /^pdftoppm /;
+
+/** Waits until the node `p` has an ffmpeg decoding a video and a pdftoppm rendering a PDF, both its children. */
+export const decodersRunning = (p: NodeProcess): Promise<void> =>
+  until(
+    () => childrenRunning(p.child.pid!, DECODING_VIDEO).length > 0 && childrenRunning(p.child.pid!, RENDERING_PDF).length > 0,
+    30_000,
+    'ffmpeg and pdftoppm to run',
+  );

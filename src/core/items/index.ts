@@ -19,6 +19,8 @@ export const VARIANT_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/;
 
 /** Item ids: UUID-shaped (version 8, RFC 9562), lowercase. */
 export const ITEM_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+/** An item id as a person may copy it: UUIDs compare without regard to case (RFC 9562 §4). */
+export const ITEM_ID_ANY_CASE = new RegExp(ITEM_ID_PATTERN.source, 'i');
 
 /** One of the items a hash belongs to, and the variant it was computed from there. */
 export interface ItemRef {

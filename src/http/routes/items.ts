@@ -1,5 +1,5 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { ITEM_ID_PATTERN, ITEM_KINDS } from '../../core/items';
+import { ITEM_ID_ANY_CASE, ITEM_KINDS } from '../../core/items';
 import { getItem, relabelItem, retractItem } from '../../services/items';
 import type { AppEnv } from '../env';
 import { LabelIdSchema, LabelsSchema } from '../hash-input';
@@ -11,7 +11,7 @@ export const ItemIdParams = z.object({
     .string()
     .max(100, 'an item id is at most 100 characters')
     // UUIDs compare without regard to case (RFC 9562 §4): an id copied in capitals names the same item.
-    .regex(new RegExp(ITEM_ID_PATTERN.source, 'i'), 'an item id is a UUID the node gave the item (share results, matches, the feed)')
+    .regex(ITEM_ID_ANY_CASE, 'an item id is a UUID the node gave the item (share results, matches, the feed)')
     .transform((id) => id.toLowerCase())
     .openapi({ description: "The id of the item (a media share's `item.id`, a match's `item.id`, a feed row's `items`)." }),
 });
