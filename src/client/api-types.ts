@@ -173,7 +173,7 @@ export interface paths {
         };
         /**
          * The delta feed
-         * @description Additions, label changes and retractions (tombstones) since the cursor, in commit order. Start without a cursor to read from the beginning; pass back `nextCursor` to continue. A cursor ahead of this node's change log (another node's, or issued before the database was restored from an older copy) is 409: start again without one.
+         * @description Additions, label changes and retractions (tombstones) since the cursor, in commit order. Start without a cursor to read from the beginning; pass back `nextCursor` to continue. A cursor names the change it points after: one whose change this node's change log does not hold at that position (another node's, or issued before the database was restored from an older copy) is 409, whether it is ahead of the log or not: start again without one. A cursor issued before cursors named their change is taken as before (409 only when ahead of the log).
          */
         get: operations["readFeed"];
         put?: never;
@@ -548,7 +548,7 @@ export interface paths {
         };
         /**
          * The signed federation feed, for peer nodes
-         * @description One batch of the additions, label changes and retractions of the hashes this node's own members shared (never hashes pulled from other nodes), after the cursor, in commit order. `batch` is a compact JWS (`typ: hash-batch+jws`, EdDSA, signed by this node's current key, verifiable with `/.well-known/jwks.json`) whose payload is `{ origin, from, to, issuedAt, items: [{ op, type, value, labels, contributors, externalId?, quality?, frames?, pages? }] }`. Start without a cursor; pass back `nextCursor` (the payload's `to`). Cursors never expire: retractions are kept for ever. A cursor ahead of this node's change log (another node's, or issued before its database was restored from an older copy) is 409: the puller starts again without one.
+         * @description One batch of the additions, label changes and retractions of the hashes this node's own members shared (never hashes pulled from other nodes), after the cursor, in commit order. `batch` is a compact JWS (`typ: hash-batch+jws`, EdDSA, signed by this node's current key, verifiable with `/.well-known/jwks.json`) whose payload is `{ origin, from, to, issuedAt, items: [{ op, type, value, labels, contributors, externalId?, quality?, frames?, pages? }] }`. Start without a cursor; pass back `nextCursor` (the payload's `to`). Cursors never expire: retractions are kept for ever. A cursor names the change it points after: one whose change this node's change log does not hold at that position (another node's, or issued before its database was restored from an older copy) is 409, whether it is ahead of the log or not: the puller starts again without one (its admin removes the peer and adds it again). A cursor issued before cursors named their change is taken as before (409 only when ahead of the log).
          */
         get: operations["readFederationFeed"];
         put?: never;

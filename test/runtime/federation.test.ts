@@ -444,4 +444,4 @@ function expectOneChain(pulls: { content: Record<string, unknown> }[]) {
 }
 
 /** A feed cursor's position in the serving node's change log ('' = 0). */
-const decode = (cursor: string) => (cursor === '' ? 0 : Number(/^feed:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString())?.[1] ?? NaN));
+const decode = (cursor: string) => (cursor === '' ? 0 : Number(/^feed:(\d+)(?::[0-9a-f]{16})?$/.exec(Buffer.from(cursor, 'base64url').toString())?.[1] ?? NaN));

@@ -429,11 +429,12 @@ export class Puller {
     }
     const text = await readCapped(res, this.deps.settings.maxBodyBytes);
     if (text === null) throw new PullError(`the peer's answer is larger than ${this.deps.settings.maxBodyBytes} bytes`);
-    if (res.status === 400 && limit > PEER_MIN_LIMIT && refusesLimit(text)) {
+    if (res.status === 400 && limit > PEER_MIN_LIMIT && namesParameter(text, 'limit')) {
       // A peer serving smaller batches than this node asks for: the limit every node serves, from now on.
       this.limits.set(peer.id, PEER_MIN_LIMIT);
       return this.fetchFeed(peer, from);
     }
+    if (res.status === 409 && namesParameter(text, 'cursor')) throw new PullError(cursorRefused(peer));
     if (res.status !== 200) throw new PullError(`the peer answered HTTP ${res.status}${problemOf(text)}`);
     const body = parseJson(text);
     if (body === undefined) throw new PullError('the peer answered with something that is not JSON');
@@ -508,10 +509,20 @@ export class Puller {
   }
 }
 
-/** A problem answer naming the `limit` parameter (errors[].path). */
-function refusesLimit(text: string): boolean {
+/** A problem answer naming this query parameter (errors[].path). */
+function namesParameter(text: string, name: string): boolean {
   const errors = member(parseJson(text), 'errors');
-  return Array.isArray(errors) && errors.some((e) => textOf(member(e, 'path')) === 'limit');
+  return Array.isArray(errors) && errors.some((e) => textOf(member(e, 'path')) === name);
+}
+
+/**
+ * The peer's change log no longer holds the change this node's cursor names (409 on the cursor):
+ * its database was restored from an older copy (or another node answers at its URL). Pulling on
+ * from this cursor would skip its changes since, so this node keeps asking and being refused until
+ * an admin starts the peer over; what to do is in lastError, where the admin looks.
+ */
+function cursorRefused(peer: PeerRow): string {
+  return `the peer refused this node's cursor (HTTP 409): its change log no longer holds the change last pulled (its database was restored from an older copy, or another node answers at its URL); nothing more is pulled from it until an admin here runs peers remove ${peer.id}, then peers add ${peer.url} --peer-client-id ${peer.clientId} to pull it again from its start; hashes pulled from its old log stay here until retracted (README: Federation)`;
 }
 
 function problemOf(text: string): string {
