@@ -7,7 +7,7 @@ import type { MergedItem, ServedItemRef } from '../core/federation';
 import type { ChangeRow, VideoFrameRow } from './types';
 
 export type PeerStatus = 'active' | 'paused' | 'removed';
-export type PeerAction = 'pause' | 'resume' | 'remove' | 'update';
+export type PeerAction = 'pause' | 'resume' | 'remove' | 'update' | 'restart';
 
 export interface PeerSettings {
   status?: PeerStatus;
@@ -15,6 +15,8 @@ export interface PeerSettings {
   /** null: every label. */
   labels?: string[] | null;
   matching?: boolean;
+  /** Where the next pull starts ('': the peer's start; restart sets nothing else). */
+  cursor?: string;
 }
 
 export interface PeerRow {

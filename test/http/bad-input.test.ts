@@ -169,7 +169,7 @@ describe('malformed requests', () => {
     for (const cursor of [encodeCursor(end + 5), encodeCursor(end + 5, '0123456789abcdef')]) {
       const ahead = await problem(await t.request(`/v1/hashes?cursor=${cursor}`), 409, 'conflict');
       expect(ahead.detail).toBe(
-        `cursor is ahead of this node's change log (it points after change ${end + 5}, the log ends at ${end}): it was issued by another node, or by this one before its database was restored from an older copy; start again without a cursor`,
+        `cursor is ahead of this node's change log (it points after change ${end + 5}, the log ends at ${end}): it was issued by another node, or by this one before its database was restored from an older copy (a backup, D1 Time Travel); start over: read the feed again without a cursor and rebuild or replace what you keep from this node with what it serves (what you keep from before and it does not serve again is no longer held here, and stays with you if you only read on)`,
       );
     }
   });

@@ -3,15 +3,17 @@
  * before the restore point after changes its log no longer holds, and its log holds other changes at
  * those positions once it passes them. Such a cursor is refused (409), on the partners' delta feed
  * and on the federation feed; B's puller says what happened and what to do, and the documented
- * recovery (peers remove, peers add, retracting what A lost) leaves B holding exactly A's hashes.
+ * recovery (peers restart, retracting what A lost) leaves B holding exactly A's hashes, the peer's
+ * settings kept. An idle poll reads the log twice, as before cursors named their change.
  *
  * Real apps on real database files: the backup copies the database and its WAL file while nothing
  * is written (README, "Configuration"), the restore stops A, puts the copy in place and starts A again.
  */
 import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_PULLER, Puller } from '../../src/services/federation';
+import { cursorRefused } from '../../src/services/federation/puller';
 import { cursorAfter, encodeCursor } from '../../src/services/feed';
 import { ISSUER, json, makeTestApp, type TestApp } from '../support/app';
 
@@ -118,7 +120,7 @@ describe("the partners' delta feed", () => {
       errors: [{ path: 'cursor', message: `change ${positionOf(before.cursor)} of this node's change log is not the one the cursor names` }],
     });
     expect(diverged.detail).toBe(
-      `cursor names a change this node's change log does not hold (change ${positionOf(before.cursor)} here is another one): it was issued by another node, or by this one before its database was restored from an older copy and written to since, so changes read from that cursor would be skipped or lost without a word; start again without a cursor`,
+      `cursor names a change this node's change log does not hold (change ${positionOf(before.cursor)} here is another one): it was issued by another node, or by this one before its database was restored from an older copy (a backup, D1 Time Travel) and written to since, so changes read from that cursor would be skipped or lost without a word; start over: read the feed again without a cursor and rebuild or replace what you keep from this node with what it serves (what you keep from before and it does not serve again is no longer held here, and stays with you if you only read on)`,
     );
     // A cursor from before the backup point still names the same changes: read on, it gets every new share.
     expect((await readToEnd(reader, kept.cursor)).values).toEqual(made);
@@ -134,6 +136,35 @@ describe("the partners' delta feed", () => {
     expect(page.entries.length).toBeLessThan(made.length);
     expect(page.nextCursor).toBe(await cursorAfter(a.rt.deps, await a.rt.deps.hashes.lastChange()));
     expect(await (await feedAtA(page.nextCursor, reader)).json()).toEqual({ entries: [], nextCursor: page.nextCursor, hasMore: false });
+  });
+
+  it('an idle poll reads the log twice (the cursor checked, nothing after it) and answers the cursor back', async () => {
+    const reader = await a.as('partner', 'feed-reader-idle');
+    const { cursor } = await readToEnd(reader);
+    const h = a.rt.deps.hashes;
+    const spies = [vi.spyOn(h, 'changeAt'), vi.spyOn(h, 'changesSince'), vi.spyOn(h, 'lastChange')];
+    try {
+      expect(await (await feedAtA(cursor, reader)).json()).toEqual({ entries: [], nextCursor: cursor, hasMore: false });
+      expect(spies.map((s) => s.mock.calls.length)).toEqual([1, 1, 0]);
+    } finally {
+      for (const s of spies) s.mockRestore();
+    }
+  });
+
+  it('the tag does not cover the snapshot text: a migration rewriting snapshots leaves cursors good', async () => {
+    const reader = await a.as('partner', 'feed-reader-snapshot');
+    const { cursor } = await readToEnd(reader);
+    const h = a.rt.deps.hashes;
+    const changeAt = h.changeAt.bind(h);
+    const spy = vi.spyOn(h, 'changeAt').mockImplementation(async (seq) => {
+      const row = await changeAt(seq);
+      return row && { ...row, snapshot: `${row.snapshot ?? ''} rewritten` };
+    });
+    try {
+      expect((await feedAtA(cursor, reader)).status).toBe(200);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('a cursor whose tag is changed is refused; one that is not a cursor is 400', async () => {
@@ -166,7 +197,8 @@ describe('the federation feed and B pulling from A', () => {
     expect(client.status).toBe(201);
     const peerClientId = (await client.json()).id as string;
     const bAdmin = await b.as('admin', 'b-admin');
-    const added = await b.request('/v1/admin/peers', json('POST', { url: A_URL, clientId: peerClientId, intervalMs: 1000 }, bAdmin));
+    const settings = { intervalMs: 1000, labels: ['manifesto', 'recruitment'], matching: true };
+    const added = await b.request('/v1/admin/peers', json('POST', { url: A_URL, clientId: peerClientId, ...settings }, bAdmin));
     expect(added.status).toBe(201);
     const peerId = (await added.json()).id as string;
     const pull = () => b.rt.puller.pullUntilCaughtUp(peerId);
@@ -182,7 +214,7 @@ describe('the federation feed and B pulling from A', () => {
     const cursor = String((await peerAtB(peerId)).cursor);
 
     await restore(copy);
-    const refused = /^the peer refused this node's cursor \(HTTP 409\): its change log no longer holds the change last pulled/;
+    const refused = /^the peer refused this node's cursor \(409\): its change log no longer holds the change last pulled/;
     await expect(pull(), "A's log shorter than B's cursor").rejects.toThrow(refused);
     // A's members share again, past B's cursor.
     const made = Array.from({ length: 6 }, (_, i) => hex('fed-new', i));
@@ -209,19 +241,32 @@ describe('the federation feed and B pulling from A', () => {
     } finally {
       loop.stop();
     }
-    const { lastError } = await peerAtB(peerId);
-    expect(lastError).toMatch(refused);
-    expect(lastError).toContain(
-      `an admin here runs peers remove ${peerId}, then peers add ${A_URL} --peer-client-id ${peerClientId} to pull it again from its start`,
-    );
-    expect(lastError).toContain('hashes pulled from its old log stay here until retracted');
+    const before = await peerAtB(peerId);
+    // Whole, not cut at recordFailure's 500 characters, the peer id a UUIDv7.
+    expect(before.lastError).toBe(cursorRefused({ id: peerId }));
+    expect(peerId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(before.lastError).toContain(`run peers restart ${peerId} to pull it again from its start, settings kept (README: Restoring from a backup)`);
 
-    // The recovery: remove the peer and add it again; B pulls A's log from its start.
-    expect((await b.request(`/v1/admin/peers/${peerId}`, { method: 'DELETE', headers: bAdmin })).status).toBe(200);
-    const again = await b.request('/v1/admin/peers', json('POST', { url: A_URL, clientId: peerClientId, intervalMs: 1000 }, bAdmin));
-    expect(again.status).toBe(201);
-    await b.rt.puller.pullUntilCaughtUp((await again.json()).id);
+    // The recovery: restart the peer (one commit, an audit entry); B pulls A's log from its start.
+    const auditFrom = await b.rt.deps.log.auditSize();
+    const restarted = await b.request(`/v1/admin/peers/${peerId}/restart`, { method: 'POST', headers: bAdmin });
+    expect(restarted.status).toBe(200);
+    expect(await restarted.json()).toMatchObject({
+      id: peerId,
+      ...settings,
+      status: 'active',
+      cursor: '',
+      createdAt: before.createdAt,
+      pulledItems: before.pulledItems,
+    });
+    const audit = (await b.rt.deps.log.auditEntries(auditFrom, await b.rt.deps.log.auditSize())).map((e) => JSON.parse(e.entry));
+    expect(audit).toMatchObject([{ action: 'peer.restart', actor: expect.any(String), subject: { kind: 'peer', id: peerId }, content: { cursor: '' } }]);
+    // Already at its start: nothing to do, no entry.
+    expect((await b.request(`/v1/admin/peers/${peerId}/restart`, { method: 'POST', headers: bAdmin })).status).toBe(200);
+    expect(await b.rt.deps.log.auditSize()).toBe(auditFrom + 1);
+    await pull();
     for (const v of [hex('fed-kept', 1), ...made]) expect(await matchAtB(v), v).toEqual([expect.objectContaining({ origin: A_URL })]);
+    expect(await peerAtB(peerId)).toMatchObject({ ...settings, lastError: null, failures: 0 });
     // What A lost stays at B until B's admin retracts it, hash by hash.
     for (const v of lost) {
       const [m] = await matchAtB(v);
@@ -231,9 +276,31 @@ describe('the federation feed and B pulling from A', () => {
     }
   });
 
+  it('restarting a peer this node does not have is 404', async () => {
+    const bAdmin = await b.as('admin', 'b-admin');
+    expect((await b.request('/v1/admin/peers/nope/restart', { method: 'POST', headers: bAdmin })).status).toBe(404);
+  });
+
+  it('the lastError fits whole beside a long peer URL and a UUIDv7 id', () => {
+    const id = '01937f5e-8c2a-7b3d-9e4f-0a1b2c3d4e5f';
+    // recordFailure keeps 500 characters; the URL is not in the message (peers list shows it beside).
+    expect(cursorRefused({ id }).length).toBeLessThan(400);
+  });
+
   it('the federation feed takes the bare cursor as before and refuses a changed tag', async () => {
     const headers = { authorization: `Bearer ${await a.token(await a.client('peer'))}` };
     const end = await a.rt.deps.hashes.lastChange();
+    // An idle poll: the cursor checked and the log's end, nothing more.
+    const idleCursor = await cursorAfter(a.rt.deps, end);
+    const spies = [vi.spyOn(a.rt.deps.hashes, 'changeAt'), vi.spyOn(a.rt.deps.hashes, 'lastChange'), vi.spyOn(a.rt.deps.federation, 'localChanges')];
+    try {
+      const idle = await a.request(`/v1/federation/feed?cursor=${idleCursor}`, { headers });
+      expect(idle.status).toBe(200);
+      expect(await idle.json()).toMatchObject({ nextCursor: idleCursor, more: false });
+      expect(spies.map((s) => s.mock.calls.length)).toEqual([1, 1, 0]);
+    } finally {
+      for (const s of spies) s.mockRestore();
+    }
     const bare = await a.request(`/v1/federation/feed?cursor=${encodeCursor(end)}`, { headers });
     expect(bare.status).toBe(200);
     const body = await bare.json();

@@ -15,7 +15,7 @@ import { CompactSign } from 'jose';
 import { BATCH_ALG, BATCH_TYP, toBatchItem, type BatchPayload } from '../../core/federation';
 import type { FederationStore } from '../../storage/types';
 import type { ServiceDeps } from '../deps';
-import { cursorAfter, cursorAhead, cursorPosition, takePage } from '../feed';
+import { checkCursor, cursorAfter, cursorAhead, takePage } from '../feed';
 
 export const FEDERATION_DEFAULT_LIMIT = 500;
 /**
@@ -41,19 +41,21 @@ export async function readFederationFeed(
   limit = FEDERATION_DEFAULT_LIMIT,
 ): Promise<FederationPage> {
   const from = cursor ?? '';
-  const after = from ? await cursorPosition(deps, from) : 0;
+  const checked = from ? await checkCursor(deps, from) : { seq: 0, again: null };
+  const after = checked.seq;
   // The log's end first: every change up to it is committed, so none can appear later below it.
   const end = await deps.hashes.lastChange();
   if (after > end) throw cursorAhead(after, end);
   const upTo = Math.min(Math.max(end, after), after + SCAN_WINDOW);
-  const rows = await deps.federation.localChanges(after, upTo, limit + 1);
+  // An idle poll (the log ends at the cursor) reads no more: two reads in all, and the cursor back.
+  const rows = upTo > after ? await deps.federation.localChanges(after, upTo, limit + 1) : [];
   const { page, lists } = await takePage(deps, rows, limit);
   const full = rows.length > page.length;
   const to = full ? page[page.length - 1].seq : upTo;
   const payload: BatchPayload = {
     origin: deps.issuer,
     from,
-    to: await cursorAfter(deps, to),
+    to: to === after && checked.again ? checked.again : await cursorAfter(deps, to),
     issuedAt: new Date(deps.now()).toISOString(),
     items: page.map((r) =>
       toBatchItem({

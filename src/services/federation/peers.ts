@@ -105,9 +105,14 @@ export async function getPeer(deps: PeerDeps, id: string): Promise<PeerView> {
   return view(p);
 }
 
-const STATUS_OF: Record<Exclude<PeerAction, 'update'>, PeerSettings['status']> = { pause: 'paused', resume: 'active', remove: 'removed' };
+const STATUS_OF: Record<Exclude<PeerAction, 'update' | 'restart'>, PeerSettings['status']> = { pause: 'paused', resume: 'active', remove: 'removed' };
 
-/** Pause, resume or remove (status), or change settings (update). A removed peer is kept, marked, and changes no more. */
+/**
+ * Pause, resume or remove (status), change settings (update), or restart: the peer's cursor back to
+ * its start, so the next pull reads its feed from the beginning, its id, settings and history kept
+ * (after the peer refused the cursor: its database was restored from an older copy). A removed peer
+ * is kept, marked, and changes no more.
+ */
 export async function changePeer(
   deps: PeerDeps,
   actor: string,
@@ -115,7 +120,7 @@ export async function changePeer(
   action: PeerAction,
   settings: Omit<PeerSettings, 'status'> = {},
 ): Promise<PeerView> {
-  const set: PeerSettings = action === 'update' ? settings : { status: STATUS_OF[action] };
+  const set: PeerSettings = action === 'update' ? settings : action === 'restart' ? { cursor: '' } : { status: STATUS_OF[action] };
   if (action === 'update') {
     checkSettings(settings);
     if (settings.labels) settings.labels = [...new Set(settings.labels)].sort();

@@ -519,10 +519,11 @@ function namesParameter(text: string, name: string): boolean {
  * The peer's change log no longer holds the change this node's cursor names (409 on the cursor):
  * its database was restored from an older copy (or another node answers at its URL). Pulling on
  * from this cursor would skip its changes since, so this node keeps asking and being refused until
- * an admin starts the peer over; what to do is in lastError, where the admin looks.
+ * an admin restarts the peer; what to do is in lastError, where the admin looks (kept well under
+ * recordFailure's 500 characters: the peer's URL is in `peers list` beside it).
  */
-function cursorRefused(peer: PeerRow): string {
-  return `the peer refused this node's cursor (HTTP 409): its change log no longer holds the change last pulled (its database was restored from an older copy, or another node answers at its URL); nothing more is pulled from it until an admin here runs peers remove ${peer.id}, then peers add ${peer.url} --peer-client-id ${peer.clientId} to pull it again from its start; hashes pulled from its old log stay here until retracted (README: Federation)`;
+export function cursorRefused(peer: Pick<PeerRow, 'id'>): string {
+  return `the peer refused this node's cursor (409): its change log no longer holds the change last pulled (restored from an older copy?); run peers restart ${peer.id} to pull it again from its start, settings kept (README: Restoring from a backup)`;
 }
 
 function problemOf(text: string): string {

@@ -29,7 +29,7 @@ function byBytes(a: string, b: string): number {
 const labelsJson = (labels: string[] | null | undefined) => (labels ? JSON.stringify([...labels].sort()) : null);
 
 /** What a peer's audit entries say about its settings. */
-function peerContent(p: Partial<Pick<PeerRow, 'url' | 'clientId' | 'intervalMs' | 'labels' | 'matching' | 'status'>>): Record<string, unknown> {
+function peerContent(p: Partial<Pick<PeerRow, 'url' | 'clientId' | 'intervalMs' | 'labels' | 'matching' | 'status' | 'cursor'>>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined));
 }
 
@@ -69,6 +69,7 @@ export function updatePeerStatements(p: { at: number; tx: string; actor: string;
   if (set.intervalMs !== undefined) field('interval_ms', set.intervalMs);
   if (set.labels !== undefined) field('labels', labelsJson(set.labels));
   if (set.matching !== undefined) field('matching', set.matching ? 1 : 0);
+  if (set.cursor !== undefined) field('cursor', set.cursor);
   if (!sets.length) throw new Error('a peer update must set something');
   const changed = sql`exists (select 1 from peers where id = ${peerId} and tx = ${tx})`;
   const stmts: Stmt[] = [
