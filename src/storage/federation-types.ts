@@ -4,6 +4,7 @@
  * there), kept apart so that file stays readable.
  */
 import type { MergedItem, ServedItemRef } from '../core/federation';
+import type { HashType } from '../core/hashes';
 import type { ChangeRow, VideoFrameRow } from './types';
 
 export type PeerStatus = 'active' | 'paused' | 'removed';
@@ -61,6 +62,12 @@ export interface PullCommit {
    * commit whole (a unique key), which then writes nothing.
    */
   fresh?: boolean[];
+  /**
+   * Not a batch of the peer's: the withdrawal of its hashes a re-read after `peers restart` did not
+   * name (`items`, all retracted; `from` = `to`, the cursor at the peer's end), audited as
+   * `federation.withdraw`.
+   */
+  withdraw?: boolean;
 }
 
 /** A change of this node's own hashes, for the federation feed. */
@@ -82,4 +89,6 @@ export interface FederationStore {
   localChanges(after: number, upTo: number, limit: number): Promise<LocalChange[]>;
   /** Which of these hashes this node holds from `origin` (keys `type:value`). */
   heldOf(origin: string, hashes: { type: string; value: string }[]): Promise<Set<string>>;
+  /** Hashes of the peer's origin held when it was restarted that no batch of the re-read has named yet (at most `limit`). */
+  unseenOf(peerId: string, limit: number): Promise<{ type: HashType; value: string }[]>;
 }

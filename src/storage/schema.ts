@@ -349,3 +349,19 @@ export const shareRows = sqliteTable('share_rows', {
   k: integer('k').primaryKey(),
   seq: integer('seq').notNull(),
 });
+
+/**
+ * The hashes of a peer's origin this node held standing when an admin restarted the peer (`peers
+ * restart`: its feed read again from the start, after its database was restored from an older
+ * copy). Each batch of the re-read clears those it names (in its commit); those left when the peer
+ * says it has no more are the ones its log no longer holds, and are withdrawn in one commit.
+ */
+export const peerUnseen = sqliteTable(
+  'peer_unseen',
+  {
+    peerId: text('peer_id').notNull(),
+    type: text('type').notNull(),
+    value: text('value').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.peerId, t.type, t.value] })],
+);

@@ -3,8 +3,8 @@
  * before the restore point after changes its log no longer holds, and its log holds other changes at
  * those positions once it passes them. Such a cursor is refused (409), on the partners' delta feed
  * and on the federation feed; B's puller says what happened and what to do, and the documented
- * recovery (peers restart, retracting what A lost) leaves B holding exactly A's hashes, the peer's
- * settings kept. An idle poll reads the log twice, as before cursors named their change.
+ * recovery (peers restart: the re-read from A's start, then what A no longer holds withdrawn) leaves
+ * B holding exactly A's hashes, the peer's settings kept. An idle poll reads the log twice, as before cursors named their change.
  *
  * Real apps on real database files: the backup copies the database and its WAL file while nothing
  * is written (README, "Configuration"), the restore stops A, puts the copy in place and starts A again.
@@ -183,6 +183,18 @@ describe("the partners' delta feed", () => {
 });
 
 describe('the federation feed and B pulling from A', () => {
+  /** A puller at B as the node runs one (a loop per peer), on B's database. */
+  const loopAtB = () => {
+    const { ledger, federation, keyring, remoteJwks, issuer, newId } = b.rt.deps;
+    return new Puller({
+      ...{ ledger, federation, keyring, remoteJwks, issuer, newId },
+      follower: b.rt.follower,
+      fetch: route,
+      now: () => b.clock.now(),
+      random: () => 0.5,
+      settings: { ...DEFAULT_PULLER, backoffBaseMs: 60_000 },
+    });
+  };
   const matchAtB = async (value: string) =>
     (await (await b.request('/v1/match', json('POST', { hashes: [{ type: 'pdq', value }] }))).json()).results[0].matches as { id: string; origin?: string }[];
   const peerAtB = async (id: string) =>
@@ -226,15 +238,7 @@ describe('the federation feed and B pulling from A', () => {
     expect((await peerAtB(peerId)).cursor).toBe(cursor);
 
     // The loop records it on the peer, where `peers list` shows it, with what to do.
-    const { ledger, federation, keyring, remoteJwks, issuer, newId } = b.rt.deps;
-    const loop = new Puller({
-      ...{ ledger, federation, keyring, remoteJwks, issuer, newId },
-      follower: b.rt.follower,
-      fetch: route,
-      now: () => b.clock.now(),
-      random: () => 0.5,
-      settings: { ...DEFAULT_PULLER, backoffBaseMs: 60_000 },
-    });
+    const loop = loopAtB();
     await loop.start();
     try {
       for (let i = 0; i < 200 && (await peerAtB(peerId)).lastError === null; i++) await new Promise((r) => setTimeout(r, 25));
@@ -264,16 +268,33 @@ describe('the federation feed and B pulling from A', () => {
     // Already at its start: nothing to do, no entry.
     expect((await b.request(`/v1/admin/peers/${peerId}/restart`, { method: 'POST', headers: bAdmin })).status).toBe(200);
     expect(await b.rt.deps.log.auditSize()).toBe(auditFrom + 1);
-    await pull();
+    // B's loop (as the node runs it) re-reads A from its start, and withdraws at the end.
+    const reread = loopAtB();
+    await reread.start();
+    try {
+      for (let i = 0; i < 200 && (await matchAtB(lost[1])).length; i++) await new Promise((r) => setTimeout(r, 25));
+    } finally {
+      reread.stop();
+    }
     for (const v of [hex('fed-kept', 1), ...made]) expect(await matchAtB(v), v).toEqual([expect.objectContaining({ origin: A_URL })]);
     expect(await peerAtB(peerId)).toMatchObject({ ...settings, lastError: null, failures: 0 });
-    // What A lost stays at B until B's admin retracts it, hash by hash.
-    for (const v of lost) {
-      const [m] = await matchAtB(v);
-      expect(m, v).toMatchObject({ origin: A_URL });
-      expect((await b.request(`/v1/hashes/${m.id}`, { method: 'DELETE', headers: bAdmin })).status).toBe(200);
-      expect(await matchAtB(v), v).toEqual([]);
-    }
+    // What A lost (no batch of the re-read named it) is withdrawn when A says it has no more: one commit, one entry naming each hash.
+    for (const v of lost) expect(await matchAtB(v), v).toEqual([]);
+    const entries = (await b.rt.deps.log.auditEntries(auditFrom, await b.rt.deps.log.auditSize())).map((e) => JSON.parse(e.entry));
+    expect(entries.map((e) => e.action)).toEqual(['peer.restart', 'federation.pull', 'federation.withdraw']);
+    expect(entries[2]).toMatchObject({
+      actor: 'federation',
+      subject: { kind: 'peer', id: peerId },
+      content: { origin: A_URL, cursor: (await peerAtB(peerId)).cursor, hashes: lost.map((v) => ['pdq', v]).sort() },
+    });
+    // Their feed rows at B say so (the partners of B see them retracted), and nothing more is withdrawn later.
+    const feedAtB = await (await b.request('/v1/hashes?limit=1000', { headers: await b.as('partner', 'b-reader') })).json();
+    for (const v of lost) expect(feedAtB.entries.filter((e: { hash: { value: string } }) => e.hash.value === v).at(-1), v).toMatchObject({ kind: 'retract' });
+    const size = await b.rt.deps.log.auditSize();
+    await share([hex('fed-after', 1)]);
+    await pull();
+    expect(await matchAtB(hex('fed-after', 1))).toHaveLength(1);
+    expect((await b.rt.deps.log.auditEntries(size, await b.rt.deps.log.auditSize())).map((e) => JSON.parse(e.entry).action)).toEqual(['federation.pull']);
   });
 
   it('restarting a peer this node does not have is 404', async () => {

@@ -110,7 +110,8 @@ const STATUS_OF: Record<Exclude<PeerAction, 'update' | 'restart'>, PeerSettings[
 /**
  * Pause, resume or remove (status), change settings (update), or restart: the peer's cursor back to
  * its start, so the next pull reads its feed from the beginning, its id, settings and history kept
- * (after the peer refused the cursor: its database was restored from an older copy). A removed peer
+ * (after the peer refused the cursor: its database was restored from an older copy); the puller
+ * withdraws, at the end of that re-read, the peer's hashes it did not name. A removed peer
  * is kept, marked, and changes no more.
  */
 export async function changePeer(

@@ -54,6 +54,9 @@ const PREFETCH = 2;
  */
 export const PEER_MIN_LIMIT = 1000;
 
+/** Hashes withdrawn a commit at the end of a re-read after `peers restart` (each named in its audit entry). */
+const WITHDRAW_CHUNK = 500;
+
 interface FeedAnswer {
   batch: string;
   nextCursor: string;
@@ -137,6 +140,8 @@ export interface PullOutcome {
   /** The batch was committed by this call (false: nothing new, or another instance applied it). */
   applied: boolean;
   more: boolean;
+  /** The cursor the batch ends at. */
+  to: string;
 }
 
 interface Loop {
@@ -236,12 +241,15 @@ export class Puller {
           throw e;
         }
         if (!(await settle())) return true;
-        if (!prepared) return false;
+        if (!prepared) {
+          if (!batch.more) await this.withdrawUnseen(peer, batch.to);
+          return false;
+        }
         const done = this.commit(peer, prepared);
         done.catch(() => {}); // a failure counts when it is awaited (settle)
         writing = { done, keys: prepared.keys };
         if (!ahead) {
-          await settle();
+          if ((await settle()) && !batch.more) await this.withdrawUnseen(peer, batch.to);
           return false;
         }
         next = ahead;
@@ -305,7 +313,7 @@ export class Puller {
    */
   private async apply(peer: PeerRow, b: VerifiedPull): Promise<Applied> {
     const prepared = await this.prepare(peer, b);
-    return prepared ? this.commit(peer, prepared) : { outcome: { items: 0, applied: false, more: false }, caughtUp: Promise.resolve() };
+    return prepared ? this.commit(peer, prepared) : { outcome: { items: 0, applied: false, more: false, to: b.to }, caughtUp: Promise.resolve() };
   }
 
   /**
@@ -344,7 +352,7 @@ export class Puller {
       jwsSha256: b.jwsSha256,
       fresh: p.fresh,
     });
-    return { outcome: { items: b.served, applied: r.applied, more: b.more }, caughtUp: this.deps.follower.catchUp(r.lastChange) };
+    return { outcome: { items: b.served, applied: r.applied, more: b.more, to: b.to }, caughtUp: this.deps.follower.catchUp(r.lastChange) };
   }
 
   /** Pulls until the peer has nothing more (or `maxBatches`); the number of items applied. */
@@ -355,9 +363,40 @@ export class Puller {
       if (!peer || peer.status === 'removed') return n;
       const r = await this.pullOnce(peer);
       if (r.applied) n += r.items;
-      if (!r.more) return n;
+      if (!r.more) {
+        await this.withdrawUnseen(peer, r.to);
+        return n;
+      }
     }
     return n;
+  }
+
+  /**
+   * The peer says it has no more, at `cursor`: the hashes of its origin held here when an admin
+   * restarted it (`peers restart`) that no batch of the re-read named are the ones its log no longer
+   * holds (its database was restored from an older copy), withdrawn as its retractions would be,
+   * in commits of WITHDRAW_CHUNK gated on the cursor (a `federation.withdraw` audit entry each).
+   * Nothing to read after a restart's re-read is done: one read of an empty range per idle pull.
+   */
+  private async withdrawUnseen(peer: PeerRow, cursor: string): Promise<void> {
+    for (;;) {
+      const unseen = await this.deps.federation.unseenOf(peer.id, WITHDRAW_CHUNK);
+      if (!unseen.length) return;
+      const r = await this.deps.ledger.applyPull({
+        at: this.deps.now(),
+        peerId: peer.id,
+        origin: peer.url,
+        from: cursor,
+        to: cursor,
+        served: 0,
+        items: unseen.map((u) => ({ type: u.type, value: u.value, active: false, labels: [], contributors: 0, externalId: null })),
+        jwsSha256: '',
+        withdraw: true,
+      });
+      await this.deps.follower.catchUp(r.lastChange);
+      // Not applied: the cursor moved (another instance pulled on, or an admin restarted the peer again).
+      if (!r.applied) return;
+    }
   }
 
   private newLoop(id: string): Loop {

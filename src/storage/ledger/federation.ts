@@ -81,6 +81,16 @@ export function updatePeerStatements(p: { at: number; tx: string; actor: string;
       { kind: 'peer' },
     ),
   ];
+  if (set.cursor === '') {
+    // A restart: the origin's hashes standing here, each to be named again by the re-read or withdrawn at its end.
+    stmts.push(
+      write(sql`delete from peer_unseen where peer_id = ${peerId} and ${changed}`),
+      write(sql`insert into peer_unseen (peer_id, type, value)
+        select p.id, h.type, h.value from peers p cross join hashes h on h.origin = p.url
+          cross join contributions c on c.hash_id = h.id and c.contributor = p.url and c.retracted_at is null
+        where p.id = ${peerId} and p.tx = ${tx}`),
+    );
+  }
   const result = stmts.push(read(['status', 'changed'], sql`select status, tx = ${tx} as changed from peers where id = ${peerId}`)) - 1;
   return { stmts, result, last: stmts.push(lastChange()) - 1 };
 }
@@ -118,16 +128,21 @@ export function pullStatements(p: PullCommit & { tx: string; ids: string[]; buck
       where id = ${p.peerId} and cursor = ${p.from} and status <> 'removed'`),
   ];
   // A batch with no items (a stretch of the peer's log holding none of its own hashes) moves the
-  // cursor and says nothing in the audit log.
-  if (p.served > 0) {
+  // cursor and says nothing in the audit log. A withdrawal (PullCommit.withdraw) names its hashes.
+  const entry = p.withdraw
+    ? { action: 'federation.withdraw', content: { origin, cursor: p.to, hashes: p.items.map((it) => [it.type, it.value]) } }
+    : p.served > 0
+      ? { action: 'federation.pull', content: { origin, from: p.from, to: p.to, items: p.served, jwsSha256: p.jwsSha256 } }
+      : null;
+  if (entry) {
     stmts.push(
       write(
-        sql`insert into audit_log (at, action, actor, entry) select ${at}, 'federation.pull', ${FEDERATION_ACTOR}, ${canonicalEntry({
+        sql`insert into audit_log (at, action, actor, entry) select ${at}, ${entry.action}, ${FEDERATION_ACTOR}, ${canonicalEntry({
           at,
           actor: FEDERATION_ACTOR,
-          action: 'federation.pull',
+          action: entry.action,
           subject: { kind: 'peer', id: p.peerId },
-          content: { origin, from: p.from, to: p.to, items: p.served, jwsSha256: p.jwsSha256 },
+          content: entry.content,
         })} where ${applied}`,
       ),
     );
@@ -278,6 +293,13 @@ export function pullStatements(p: PullCommit & { tx: string; ids: string[]; buck
           on conflict do nothing`),
       );
     }
+  }
+  // The hashes a re-read after a restart names are the origin's still: none of them is withdrawn at its end.
+  for (const chunk of chunkJson(p.items.map((it) => JSON.stringify([it.type, it.value])))) {
+    stmts.push(
+      write(sql`delete from peer_unseen where peer_id = ${p.peerId} and ${applied}
+        and (type, value) in (select j.value ->> 0, j.value ->> 1 from json_each(${`[${chunk.join(',')}]`}) j)`),
+    );
   }
   // A video's frames (a PDF's pages), with the batch that brings them; stored once.
   for (const it of p.items) {

@@ -162,7 +162,7 @@ const STATUS_ROUTES = [
     operationId: 'restartPeer',
     summary: "Pull a peer's feed again from its start",
     description:
-      "Sets the peer's cursor back to the start of its feed (a `peer.restart` audit entry), keeping its id, settings and history; an active peer is pulled again at once. For a peer that refused this node's cursor (409: its database was restored from an older copy, see `lastError`). Hashes pulled from its old log that its feed no longer serves stay here. A peer already at its start is left as it is.",
+      "Sets the peer's cursor back to the start of its feed (a `peer.restart` audit entry), keeping its id, settings and history, and notes the peer's hashes held here; an active peer is pulled again at once. Each batch of the re-read strikes the hashes it names from the note; when the peer has no more, those left (hashes its feed no longer serves) are withdrawn, as its retractions would be (`federation.withdraw` audit entries). For a peer that refused this node's cursor (409: its database was restored from an older copy, see `lastError`). A peer already at its start is left as it is.",
   },
 ] as const;
 
