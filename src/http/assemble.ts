@@ -74,6 +74,7 @@ export function assembleAppDeps(p: RuntimeParts): AppDeps {
     now: p.now,
     retiredKeyGraceMs: (ACCESS_TOKEN_TTL_S + CLOCK_SKEW_S) * 1000,
   });
+  const integration = new IntegrationGate();
   const health: HealthCheck[] = [
     { name: 'database', check: async () => (await p.hashes.ping(), { ok: true }) },
     { name: 'index', check: async () => ({ ok: p.index.ready(), detail: p.indexDetail() }) },
@@ -81,6 +82,14 @@ export function assembleAppDeps(p: RuntimeParts): AppDeps {
     { name: 'video', check: async () => ({ ok: true, detail: { ...(await p.video.decoder.status()), ...p.video.slots.load() } }) },
     // Informational too: without poppler PDFs get 501, and text and URLs work.
     { name: 'documents', check: async () => ({ ok: true, detail: { ...(await p.documents.renderer.status()), ...p.documents.slots.load() } }) },
+    // A log that cannot be integrated stops the signed heads, not matching or sharing: the node is
+    // degraded, not taken out of service. Known from this process's last integration (every
+    // TREE_HEAD_INTERVAL_MS, or a tree-head request).
+    {
+      name: 'audit',
+      degrades: true,
+      check: async () => (integration.broken ? { ok: false, detail: { code: integration.broken.code, problem: integration.broken.message } } : { ok: true }),
+    },
   ];
   const remoteJwks = new RemoteJwks({ fetch: p.fetch ?? ((url, init) => fetch(url, init)), now: p.now });
   const authenticator =
@@ -99,7 +108,7 @@ export function assembleAppDeps(p: RuntimeParts): AppDeps {
     remoteJwks,
     origins: new OriginPolicy(p.federation, { ttlMs: p.originsCacheMs, now: p.now }),
     treeHeadIntervalMs: p.treeHeadIntervalMs,
-    integration: new IntegrationGate(),
+    integration,
     keyring,
     issuer: p.issuer,
     tokenAudiences: p.tokenAudiences ?? [],
