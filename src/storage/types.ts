@@ -326,6 +326,11 @@ export interface Ledger {
   applyPull(input: PullCommit): Promise<Sequenced & { applied: boolean }>;
   /** Records a failed pull on the peer; a refused batch (`refused`) is also an audit entry, when its reason differs from the last one recorded. */
   recordPullFailure(input: { at: number; peerId: string; error: string; refused?: { origin: string; from: string; jwsSha256: string | null } }): Promise<void>;
+  /**
+   * A good pull of a peer that had failed: its failure count and last error cleared, `pulledAt` set
+   * to `at`. `cleared`: the failures in a row it ended; null when there was nothing to clear (no write).
+   */
+  recordPullSuccess(input: { at: number; peerId: string }): Promise<{ cleared: number | null }>;
 }
 
 /** A change-log row as the instances follow it: the hash it is about (for hash kinds) with its index key. */

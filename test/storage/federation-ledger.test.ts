@@ -10,7 +10,15 @@ import type { OpenDb } from '../../src/runtime/node/database';
 import { newPeerRow } from '../../src/services/federation';
 import { SqlFederationStore } from '../../src/storage/federation-store';
 import type { SqlHashStore } from '../../src/storage/hash-store';
-import { addPeerStatements, pullFailureStatements, pullStatements, type SqlLedger, updatePeerStatements, type Stmt } from '../../src/storage/ledger';
+import {
+  addPeerStatements,
+  pullFailureStatements,
+  pullStatements,
+  pullSuccessStatements,
+  type SqlLedger,
+  updatePeerStatements,
+  type Stmt,
+} from '../../src/storage/ledger';
 import type { SqlLogStore } from '../../src/storage/log-store';
 import type { PeerRow, PulledItem, PullCommit } from '../../src/storage/types';
 
@@ -233,6 +241,11 @@ describe('a pull commit', () => {
     }
     expect((await entries()).slice(auditBefore).map((e) => [e.action, e.content.reason])).toEqual([['federation.refuse', 'batch refused: bad signature']]);
     expect(await fed.getPeer('v1')).toMatchObject({ failures: 3, lastError: 'the peer could not be reached' });
+    // A good pull with nothing new clears them once; a second one finds nothing to clear.
+    expect(await ledger.recordPullSuccess({ at: T0 + 5000, peerId: 'v1' })).toEqual({ cleared: 3 });
+    expect(await fed.getPeer('v1')).toMatchObject({ failures: 0, lastError: null, lastErrorAt: null, pulledAt: T0 + 5000 });
+    expect(await ledger.recordPullSuccess({ at: T0 + 9000, peerId: 'v1' })).toEqual({ cleared: null });
+    expect(await fed.getPeer('v1')).toMatchObject({ pulledAt: T0 + 5000 });
   });
 });
 
@@ -279,6 +292,7 @@ describe('the statements find their rows through indexes', () => {
       }).stmts,
       pullStatements({ ...commit({ served: 2, items: [pdq(1), pdq(2)] }), tx: 't', ids: ['i', 'j'], fresh: [true, false] }).stmts,
       pullFailureStatements({ at: T0, peerId: 'x', error: 'e', refused: { origin: 'o', from: '', jwsSha256: null } }),
+      pullSuccessStatements({ at: T0, peerId: 'x' }),
     ];
     let checked = 0;
     for (const stmts of built) {

@@ -30,6 +30,7 @@ import type { FederationStore, Ledger, PeerRow, PulledItem } from '../../storage
 import type { Follower } from '../change-follower';
 import type { Keyring } from '../keyring';
 import { NODE_ALG } from '../keyring';
+import type { Logger } from '../observe';
 import { frameRows, pageRows } from '../sharing';
 import { readCapped, type FetchLike, type RemoteJwks } from './remote-jwks';
 import { jwksUrlOf, verifyBatch } from './verify';
@@ -89,8 +90,8 @@ export interface PullerDeps {
   /** This node's PUBLIC_URL (named when a peer refuses it). */
   issuer: string;
   settings: PullerSettings;
-  /** One line about a peer's failure (the node's log). */
-  log?: (line: string) => void;
+  /** The node's log: a peer's failures, and its recovery after them. */
+  logger?: Logger;
 }
 
 /** A pull that failed. */
@@ -146,7 +147,14 @@ interface Loop {
   stopped: boolean;
   /** Set when the peer changed while a pull ran: look again at once. */
   again: boolean;
+  /** When this process last pulled the peer without a failure (mhn_federation_pull_lag_seconds). */
+  goodAt: number | null;
 }
+
+/** Longest lastError kept (the node's words around the peer's, whole up to here). */
+const MAX_ERROR = 1000;
+/** Longest part of a peer's problem `detail` quoted in a failure. */
+const MAX_PEER_DETAIL = 500;
 
 export class Puller {
   private readonly loops = new Map<string, Loop>();
@@ -185,7 +193,7 @@ export class Puller {
           else this.schedule(id, l, 0); // an interval or a backoff changed: look now
         }
       })
-      .catch((e) => this.deps.log?.(`federation: cannot read the peers: ${messageOf(e)}`))
+      .catch((e) => this.deps.logger?.warn({ event: 'federation_peers_unreadable', error: messageOf(e) }, `federation: cannot read the peers: ${messageOf(e)}`))
       .finally(() => (this.refreshing = null));
     return this.refreshing;
   }
@@ -361,7 +369,7 @@ export class Puller {
   }
 
   private newLoop(id: string): Loop {
-    const l: Loop = { timer: null, failures: 0, running: false, stopped: false, again: false };
+    const l: Loop = { timer: null, failures: 0, running: false, stopped: false, again: false, goodAt: null };
     this.loops.set(id, l);
     return l;
   }
@@ -395,7 +403,11 @@ export class Puller {
       }
       const again = await this.drain(peer);
       l.failures = 0;
+      l.goodAt = this.deps.now();
       delay = again ? 0 : peer.intervalMs;
+      // A pull with nothing new writes nothing, so the failures stored before it are cleared here;
+      // only when there are some (a healthy peer's row is not written at every pull).
+      if (peer.failures > 0 || peer.lastError !== null) await this.recordRecovery(peer);
     } catch (e) {
       l.failures++;
       delay = backoffDelay(l.failures, this.deps.settings.backoffBaseMs, this.deps.settings.backoffMaxMs, this.deps.random);
@@ -406,9 +418,42 @@ export class Puller {
     this.schedule(id, l, l.again ? 0 : delay);
   }
 
+  private async recordRecovery(peer: PeerRow): Promise<void> {
+    try {
+      const { cleared } = await this.deps.ledger.recordPullSuccess({ at: this.deps.now(), peerId: peer.id });
+      // null: another instance cleared them first (and said so).
+      if (cleared !== null)
+        this.deps.logger?.info(
+          { event: 'federation_pull_recovered', peer: peer.url, peerId: peer.id, failures: cleared },
+          `federation: peer ${peer.url}: pulling again after ${cleared} failed pull${cleared === 1 ? '' : 's'} in a row`,
+        );
+    } catch {
+      // the database is the problem: the next turn says so
+    }
+  }
+
+  /**
+   * Seconds since each active peer was last pulled without a failure: by this process, or else as
+   * its row says (a batch applied, a recovery recorded; by any instance), or else since it was added.
+   * None while this process does not pull (FEDERATION_PULL=0): it would only see the row's time.
+   */
+  async pullLag(): Promise<{ peer: string; seconds: number }[]> {
+    if (!this.started) return [];
+    const now = this.deps.now();
+    return (await this.deps.federation.listPeers())
+      .filter((p) => p.status === 'active')
+      .map((p) => {
+        const good = Math.max(this.loops.get(p.id)?.goodAt ?? 0, p.pulledAt ?? p.createdAt);
+        return { peer: p.url, seconds: Math.max(0, (now - good) / 1000) };
+      });
+  }
+
   private async recordFailure(peer: PeerRow, e: unknown): Promise<void> {
-    const message = withoutControls(e instanceof PullError ? e.message : `pull failed: ${messageOf(e)}`).slice(0, 500);
-    this.deps.log?.(`federation: peer ${peer.url}: ${message}`);
+    const message = clip(withoutControls(e instanceof PullError ? e.message : `pull failed: ${messageOf(e)}`), MAX_ERROR);
+    this.deps.logger?.warn(
+      { event: 'federation_pull_failed', peer: peer.url, peerId: peer.id, failures: peer.failures + 1 },
+      `federation: peer ${peer.url}: ${message}`,
+    );
     try {
       const refused = e instanceof PullError && e.refused ? { origin: peer.url, ...e.refused } : undefined;
       await this.deps.ledger.recordPullFailure({ at: this.deps.now(), peerId: peer.id, error: message, refused });
@@ -434,6 +479,10 @@ export class Puller {
       this.limits.set(peer.id, PEER_MIN_LIMIT);
       return this.fetchFeed(peer, from);
     }
+    if (res.status === 409 && refusesCursor(text))
+      throw new PullError(
+        `the peer answered HTTP 409${problemOf(text)}. This node's cursor for the peer is past the end of the peer's change log (the peer's database was restored from an older copy, or its URL now serves another node). To pull it again from the beginning, remove the peer and add it again: \`peers remove ${peer.id}\`, then \`peers add ${peer.url} --peer-client-id ${peer.clientId}\` with its interval, labels and matching`,
+      );
     if (res.status !== 200) throw new PullError(`the peer answered HTTP ${res.status}${problemOf(text)}`);
     const body = parseJson(text);
     if (body === undefined) throw new PullError('the peer answered with something that is not JSON');
@@ -508,15 +557,24 @@ export class Puller {
   }
 }
 
-/** A problem answer naming the `limit` parameter (errors[].path). */
-function refusesLimit(text: string): boolean {
+/** A problem answer naming the parameter `path` (errors[].path). */
+function refusesParameter(text: string, path: string): boolean {
   const errors = member(parseJson(text), 'errors');
-  return Array.isArray(errors) && errors.some((e) => textOf(member(e, 'path')) === 'limit');
+  return Array.isArray(errors) && errors.some((e) => textOf(member(e, 'path')) === path);
+}
+const refusesLimit = (text: string) => refusesParameter(text, 'limit');
+const refusesCursor = (text: string) => refusesParameter(text, 'cursor');
+
+/** `s` whole when it fits in `max` characters, else cut at the last space before and marked with an ellipsis (never inside a word). */
+function clip(s: string, max: number): string {
+  if (s.length <= max) return s;
+  const space = s.lastIndexOf(' ', max - 1);
+  return `${s.slice(0, space > max / 2 ? space : max - 1)}…`;
 }
 
 function problemOf(text: string): string {
   const p = parseJson(text);
   const detail = textOf(member(p, 'detail'));
   const code = textOf(member(p, 'code'));
-  return detail === undefined ? '' : ` (${code === undefined ? '' : `${code}: `}${detail.slice(0, 200)})`;
+  return detail === undefined ? '' : ` (${code === undefined ? '' : `${code}: `}${clip(detail, MAX_PEER_DETAIL)})`;
 }

@@ -324,3 +324,16 @@ export function pullFailureStatements(p: {
   stmts.push(write(sql`update peers set failures = failures + 1, last_error = ${error}, last_error_at = ${at} where id = ${peerId}`));
   return stmts;
 }
+
+/**
+ * A good pull after failures: the failure count and last error cleared and `pulled_at` moved on.
+ * Only a row with something to clear is written; the read before it (the write lock is held from
+ * the batch's first statement) gives the failures cleared, none when another instance cleared them.
+ */
+export function pullSuccessStatements(p: { at: number; peerId: string }): Stmt[] {
+  const failing = sql`id = ${p.peerId} and (failures > 0 or last_error is not null)`;
+  return [
+    read(['failures'], sql`select failures from peers where ${failing}`),
+    write(sql`update peers set failures = 0, last_error = null, last_error_at = null, pulled_at = max(coalesce(pulled_at, 0), ${p.at}) where ${failing}`),
+  ];
+}

@@ -16,7 +16,7 @@ import type {
   TreeHeadRow,
 } from '../types';
 import { addClientKeyStatements, createClientStatements, revokeClientKeyStatements, rotateNodeKeyStatements, setClientStatusStatements } from './clients';
-import { addPeerStatements, pullFailureStatements, pullStatements, updatePeerStatements } from './federation';
+import { addPeerStatements, pullFailureStatements, pullStatements, pullSuccessStatements, updatePeerStatements } from './federation';
 import { encodeShareItem, feedbackStatements, retractStatements, shareStatements } from './hashes';
 import { relabelItemStatements, retractItemStatements } from './items';
 import { chunkJson, write, type Stmt } from './sql';
@@ -203,6 +203,11 @@ export class SqlLedger implements Ledger {
 
   async recordPullFailure(input: Parameters<Ledger['recordPullFailure']>[0]) {
     await this.run(pullFailureStatements(input));
+  }
+
+  async recordPullSuccess(input: { at: number; peerId: string }) {
+    const [before] = await this.run(pullSuccessStatements(input));
+    return { cleared: before.length ? num(before[0].failures) : null };
   }
 
   async useJti(clientId: string, jti: string, expiresAt: number, now: number): Promise<boolean> {
