@@ -19,10 +19,14 @@ let a: TestApp;
 let b: TestApp;
 let peerId: string;
 let aDown = false;
+/** When set, A's feed answers this problem with 409 (a peer's own long words). */
+let feed409: Record<string, unknown> | null = null;
 const bLog = recordingLogger();
 
 const route = async (url: string, init: RequestInit): Promise<Response> => {
   const host = new URL(url).origin;
+  if (feed409 && host === A_URL && url.includes('/v1/federation/feed'))
+    return new Response(JSON.stringify(feed409), { status: 409, headers: { 'content-type': 'application/problem+json' } });
   const app = host === A_URL ? (aDown ? undefined : a) : host === B_URL ? b : undefined;
   if (!app) throw new TypeError(`fetch failed: no node at ${host}`);
   return app.app.request(url, init);
@@ -119,9 +123,40 @@ describe("a peer's failures and its recovery, in B's loop", () => {
     aDown = false;
     await until((p) => p.failures === 0, 'the recovery');
     expect(await lag()).toEqual({ peer: A_URL, seconds: 0 });
+    // A restart 4 minutes after the row's pulledAt (a quiet peer's row is not rewritten), A down at
+    // first: the lag counts from the loop's start, not from that old time (no spike of 240 s).
+    b.rt.puller.stop();
+    b.clock.advance(240_000);
+    aDown = true;
+    await b.rt.puller.start();
+    await until((p) => p.failures >= 1, 'a failure after the restart');
+    expect(await lag()).toEqual({ peer: A_URL, seconds: 0 });
+    b.clock.advance(5_000);
+    expect(await lag()).toEqual({ peer: A_URL, seconds: 5 });
+    aDown = false;
+    await until((p) => p.failures === 0, 'the recovery after the restart');
+    expect(await lag()).toEqual({ peer: A_URL, seconds: 0 });
   });
 
-  it("a 409 for a cursor ahead of the peer's log: the peer's detail whole, and what B's admin can do", async () => {
+  it('a recovery that brings new data (A shared while it was down) is logged once, by the commit that applies it', async () => {
+    const lines = () => bLog.lines.filter((l) => l.fields.event === 'federation_pull_recovered');
+    const before = lines().length;
+    const items = (await peerAtB()).pulledItems;
+    aDown = true;
+    await until((p) => p.failures >= 2, 'two failures');
+    await a.request('/v1/hashes', json('POST', { items: [{ type: 'pdq', value: hex(2), labels: ['manifesto'] }] }));
+    aDown = false;
+    const back = await until((p) => p.failures === 0 && p.pulledItems === items + 1, 'the recovery with the new hash');
+    expect(back).toMatchObject({ lastError: null, lastErrorAt: null });
+    // Several turns later: still one line, naming the failures the applied batch ended.
+    await new Promise((r) => setTimeout(r, 400));
+    const recovered = lines().slice(before);
+    expect(recovered).toHaveLength(1);
+    expect(recovered[0]).toMatchObject({ level: 'info', fields: { event: 'federation_pull_recovered', peer: A_URL, peerId } });
+    expect(recovered[0].fields.failures).toBeGreaterThanOrEqual(2);
+  });
+
+  it("a 409 for a cursor ahead of the peer's log: what B's admin can do, whole, then the peer's detail", async () => {
     b.rt.puller.stop();
     const end = await a.rt.deps.hashes.lastChange();
     await b.rt.database.client.execute({ sql: 'update peers set cursor = ? where id = ?', args: [encodeCursor(end + 5), peerId] });
@@ -130,13 +165,26 @@ describe("a peer's failures and its recovery, in B's loop", () => {
       () => new Error('pulled'),
       (e) => e,
     );
-    // Stored whole (lastError keeps up to 1000 characters), not cut inside the peer's sentence.
-    expect(error.message.length).toBeLessThan(1000);
-    expect(error.message).toMatch(
-      new RegExp(
-        "^the peer answered HTTP 409 \\(conflict: cursor is ahead of this node's change log .*; start again without a cursor\\)\\. " +
-          `This node's cursor for the peer is past the end of the peer's change log .* remove the peer and add it again: \`peers remove ${peerId}\`, then \`peers add ${A_URL} --peer-client-id ${peer!.clientId}\` with its interval, labels and matching$`,
-      ),
-    );
+    const remedy = `the peer answered HTTP 409 on this node's cursor: to pull it again from the beginning, remove the peer and add it again: \`peers remove ${peerId}\`, then \`peers add ${A_URL} --peer-client-id ${peer!.clientId}\` with its interval, labels and matching. `;
+    // Within what lastError keeps (1000 characters), the peer's short detail whole.
+    expect(error.message.length).toBeLessThanOrEqual(1000);
+    expect(error.message.startsWith(remedy)).toBe(true);
+    expect(error.message).toMatch(/\. The peer says \(conflict: cursor is ahead of this node's change log .*; start again without a cursor\)$/);
+
+    // A peer with a great deal to say: its words are clipped to the room left, the commands stay whole
+    // in what the loop stores and logs.
+    feed409 = { code: 'conflict', detail: `${'the cursor is wrong '.repeat(200)}end`, errors: [{ path: 'cursor', message: 'ahead' }] };
+    try {
+      await b.rt.puller.start();
+      const failing = await until((p) => p.failures >= 1 && /HTTP 409/.test(p.lastError ?? ''), 'the 409 recorded');
+      expect(failing.lastError.startsWith(remedy)).toBe(true);
+      expect(failing.lastError.length).toBeLessThanOrEqual(1000);
+      expect(failing.lastError).toMatch(/\. The peer says \(conflict: the cursor is wrong .*…\)$/);
+      const logged = bLog.lines.filter((l) => l.fields.event === 'federation_pull_failed' && l.msg.includes('HTTP 409')).at(-1);
+      expect(logged?.msg).toBe(`federation: peer ${A_URL}: ${failing.lastError}`);
+    } finally {
+      b.rt.puller.stop();
+      feed409 = null;
+    }
   });
 });

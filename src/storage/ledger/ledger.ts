@@ -198,14 +198,15 @@ export class SqlLedger implements Ledger {
   async applyPull(input: PullCommit) {
     const built = pullStatements({ ...input, tx: this.newId(), ids: input.items.map(() => this.newId()), buckets: this.opts.buckets });
     const rows = await this.run(built.stmts);
-    return { applied: num(rows[built.result][0]?.applied) === 1, lastChange: lastOf(rows[built.last]) };
+    const applied = num(rows[built.result][0]?.applied) === 1;
+    return { applied, failures: applied ? num(rows[built.failures][0]?.failures) : 0, lastChange: lastOf(rows[built.last]) };
   }
 
   async recordPullFailure(input: Parameters<Ledger['recordPullFailure']>[0]) {
     await this.run(pullFailureStatements(input));
   }
 
-  async recordPullSuccess(input: { at: number; peerId: string }) {
+  async recordPullSuccess(input: Parameters<Ledger['recordPullSuccess']>[0]) {
     const [before] = await this.run(pullSuccessStatements(input));
     return { cleared: before.length ? num(before[0].failures) : null };
   }
