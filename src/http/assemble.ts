@@ -17,6 +17,10 @@ import { DevAuthenticator } from './dev-auth';
 import type { DocsAssets } from './docs';
 import type { AppDeps, Authenticator, HealthCheck } from './env';
 
+/** /health's word on a broken audit log (public, so without the log's size). */
+const AUDIT_BROKEN =
+  'the audit log cannot be integrated: an entry is missing or out of order in the database, so no newer tree head is signed until an operator repairs it (GET /v1/audit/tree-head, scope audit:read, names the entry)';
+
 /** The service dependencies a runtime hands in as they are, and what the assembly turns into the rest. */
 export interface RuntimeParts
   extends Pick<
@@ -88,7 +92,8 @@ export function assembleAppDeps(p: RuntimeParts): AppDeps {
     {
       name: 'audit',
       degrades: true,
-      check: async () => (integration.broken ? { ok: false, detail: { code: integration.broken.code, problem: integration.broken.message } } : { ok: true }),
+      // Public: a generic text, not the entry numbers (the tree-head request, scope audit:read, has them).
+      check: async () => (integration.broken ? { ok: false, detail: { code: integration.broken.code, problem: AUDIT_BROKEN } } : { ok: true }),
     },
   ];
   const remoteJwks = new RemoteJwks({ fetch: p.fetch ?? ((url, init) => fetch(url, init)), now: p.now });

@@ -122,6 +122,13 @@ async function doIntegrate(deps: AuditDeps): Promise<SignedTreeHead> {
   let size = head?.treeSize ?? 0;
   const total = await deps.log.auditSize();
   if (head && size === total) return view(head);
+  // Rows the latest head signed are gone from the end of the log (max(seq) fell below its size).
+  if (total < size) throw logShort(size, total);
+  // Still broken since the last run, most likely: one entry read says so, not a whole page.
+  if (deps.integration.broken) {
+    const [next] = await deps.log.auditEntries(size, size + 1);
+    if (next?.index !== size) throw logBroken(size);
+  }
   let frontier = await loadFrontier(deps, size);
   for (;;) {
     const end = Math.min(total, size + PAGE);
@@ -161,6 +168,15 @@ function logBroken(size: number): DomainError {
     'audit_log_broken',
     `the audit log cannot be extended past its first ${size} entries: entry #${size} is missing or out of order in the node's database (a deleted row, or one stored out of sequence); the latest signed tree head covers ${size} entries and no newer one can be signed until an operator repairs the database`,
     { extra: { treeSize: size, missingEntry: size } },
+  );
+}
+
+/** The log ends before the latest signed head does: its last entries were deleted. */
+function logShort(size: number, total: number): DomainError {
+  return new DomainError(
+    'audit_log_broken',
+    `the audit log holds ${total} entries, fewer than the ${size} its latest signed tree head covers: entries #${total} to #${size - 1} are missing from the node's database (deleted rows); no newer tree head can be signed until an operator repairs the database`,
+    { extra: { treeSize: size, missingEntry: total } },
   );
 }
 
