@@ -12,7 +12,7 @@ const route = protectedRoute({
   tags: ['federation'],
   summary: 'The signed federation feed, for peer nodes',
   description:
-    "One batch of the additions, label changes and retractions of the hashes this node's own members shared (never hashes pulled from other nodes), after the cursor, in commit order. `batch` is a compact JWS (`typ: hash-batch+jws`, EdDSA, signed by this node's current key, verifiable with `/.well-known/jwks.json`) whose payload is `{ origin, from, to, issuedAt, items: [{ op, type, value, labels, contributors, externalId?, quality?, frames?, pages? }] }`. Start without a cursor; pass back `nextCursor` (the payload's `to`). Cursors never expire: retractions are kept for ever. A cursor ahead of this node's change log (another node's, or issued before its database was restored from an older copy) is 409: the puller starts again without one.",
+    "One batch of the additions, label changes and retractions of the hashes this node's own members shared (never hashes pulled from other nodes), after the cursor, in commit order. `batch` is a compact JWS (`typ: hash-batch+jws`, EdDSA, signed by this node's current key, verifiable with `/.well-known/jwks.json`) whose payload is `{ origin, from, to, issuedAt, items: [{ op, type, value, labels, contributors, externalId?, quality?, frames?, pages? }] }`. Start without a cursor; pass back `nextCursor` (the payload's `to`). Cursors never expire: retractions are kept for ever. A cursor ahead of this node's change log (another node's, or issued before its database was restored from an older copy) is 409: the pulling node gets nothing more until its admin removes the peer and adds it again, which pulls from the start.",
   scope: 'federation:read',
   body: 'none',
   request: {
