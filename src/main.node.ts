@@ -15,7 +15,7 @@ import { DomainError } from './core/errors';
 import { buildApp } from './http/app';
 import { requestIdOf } from './http/observe';
 import { problemResponse } from './http/problem';
-import { integrate } from './services/audit-log';
+import { IntegrationTimer } from './services/audit-log';
 import { errorFields, type Logger } from './services/observe';
 import { ConfigError, redactUrl } from './config';
 import { loadConfig, type NodeConfig } from './runtime/node/config';
@@ -158,16 +158,10 @@ async function main() {
     // An index that cannot load would leave the node answering 503 for ever: end the process.
     (e) => stopping || fail(`the match index failed to load: ${firstLine(e)}`),
   );
-  // Sign a new tree head every interval while audit entries arrive.
+  // Sign a new tree head every interval while audit entries arrive (a failure logged once per reason).
   if (config.TREE_HEAD_INTERVAL_MS > 0) {
-    const runtime = rt;
-    setInterval(
-      () =>
-        integrate(runtime.deps).catch(
-          (e) => stopping || log.error({ event: 'audit_integration_failed', error: errorFields(e) }, `audit log integration failed: ${firstLine(e)}`),
-        ),
-      config.TREE_HEAD_INTERVAL_MS,
-    ).unref();
+    const timer = new IntegrationTimer(rt.deps, log);
+    setInterval(() => void timer.tick(() => stopping), config.TREE_HEAD_INTERVAL_MS).unref();
   }
   // Pull the peers' feeds (each instance may; a batch is applied once whoever pulls it).
   if (config.FEDERATION_PULL) void rt.puller.start();

@@ -13,7 +13,7 @@ export interface paths {
         };
         /**
          * Liveness and readiness
-         * @description Answers 200 when the database is reachable and the match index is loaded, 503 otherwise. No credentials needed.
+         * @description Answers 200 when the database is reachable and the match index is loaded, 503 otherwise. `degraded` (still 200) when the node serves but a part of it fails: the audit log cannot be integrated (`checks.audit`). No credentials needed.
          */
         get: operations["getHealth"];
         put?: never;
@@ -749,7 +749,7 @@ export interface components {
     schemas: {
         Health: {
             /** @enum {string} */
-            status: "ok" | "unavailable";
+            status: "ok" | "degraded" | "unavailable";
             node: {
                 name: string;
                 version: string;
@@ -1520,7 +1520,7 @@ export interface components {
             cursor: string;
             /**
              * Format: date-time
-             * @description When the last batch was applied (ISO 8601, UTC).
+             * @description When the last batch was applied, or the first good pull after failures (a healthy peer with nothing new is not rewritten at every pull) (ISO 8601, UTC).
              */
             pulledAt: string | null;
             /** @description Items of every batch applied, in all. */
@@ -1532,7 +1532,7 @@ export interface components {
              * @description When the last pull failed (ISO 8601, UTC).
              */
             lastErrorAt: string | null;
-            /** @description Failed pulls in a row. */
+            /** @description Failed pulls in a row (cleared by a good pull, even one with nothing new). */
             failures: number;
             /**
              * Format: date-time
@@ -1642,7 +1642,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Ready. */
+            /** @description Ready (`ok`), or ready with a part failing (`degraded`). */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4673,6 +4673,15 @@ export interface operations {
             };
             /** @description Rate limited (see Retry-After). */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `audit_log_broken`: an entry of the log is missing or out of order in the node's database, so no head covering the entries after it can be signed; `treeSize` is the size of the latest signed head (the entries before the gap), `missingEntry` the index of the entry not found. Retrying does not help: an operator must repair the database. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'busy' // 503: at a capacity limit (e.g. video decodes); retry after `retryAfter` s
   | 'cancelled' // 499 (nginx's "client closed request"): the client went away first; never reaches it, only the log and the metrics
   | 'not_implemented' // 501
+  | 'audit_log_broken' // 500: the node's own audit log has a missing or out-of-order entry; no newer tree head can be signed until an operator repairs it
   | 'internal'; // 500: a bug of ours, never anything a client sent
 
 export interface FieldProblem {

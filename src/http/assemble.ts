@@ -17,6 +17,10 @@ import { DevAuthenticator } from './dev-auth';
 import type { DocsAssets } from './docs';
 import type { AppDeps, Authenticator, HealthCheck } from './env';
 
+/** /health's word on a broken audit log (public, so without the log's size). */
+const AUDIT_BROKEN =
+  'the audit log cannot be integrated: an entry is missing or out of order in the database, so no newer tree head is signed until an operator repairs it (GET /v1/audit/tree-head, scope audit:read, names the entry)';
+
 /** The service dependencies a runtime hands in as they are, and what the assembly turns into the rest. */
 export interface RuntimeParts
   extends Pick<
@@ -74,6 +78,7 @@ export function assembleAppDeps(p: RuntimeParts): AppDeps {
     now: p.now,
     retiredKeyGraceMs: (ACCESS_TOKEN_TTL_S + CLOCK_SKEW_S) * 1000,
   });
+  const integration = new IntegrationGate();
   const health: HealthCheck[] = [
     { name: 'database', check: async () => (await p.hashes.ping(), { ok: true }) },
     { name: 'index', check: async () => ({ ok: p.index.ready(), detail: p.indexDetail() }) },
@@ -81,6 +86,15 @@ export function assembleAppDeps(p: RuntimeParts): AppDeps {
     { name: 'video', check: async () => ({ ok: true, detail: { ...(await p.video.decoder.status()), ...p.video.slots.load() } }) },
     // Informational too: without poppler PDFs get 501, and text and URLs work.
     { name: 'documents', check: async () => ({ ok: true, detail: { ...(await p.documents.renderer.status()), ...p.documents.slots.load() } }) },
+    // A log that cannot be integrated stops the signed heads, not matching or sharing: the node is
+    // degraded, not taken out of service. Known from this process's last integration (every
+    // TREE_HEAD_INTERVAL_MS, or a tree-head request).
+    {
+      name: 'audit',
+      degrades: true,
+      // Public: a generic text, not the entry numbers (the tree-head request, scope audit:read, has them).
+      check: async () => (integration.broken ? { ok: false, detail: { code: integration.broken.code, problem: AUDIT_BROKEN } } : { ok: true }),
+    },
   ];
   const remoteJwks = new RemoteJwks({ fetch: p.fetch ?? ((url, init) => fetch(url, init)), now: p.now });
   const authenticator =
@@ -99,7 +113,7 @@ export function assembleAppDeps(p: RuntimeParts): AppDeps {
     remoteJwks,
     origins: new OriginPolicy(p.federation, { ttlMs: p.originsCacheMs, now: p.now }),
     treeHeadIntervalMs: p.treeHeadIntervalMs,
-    integration: new IntegrationGate(),
+    integration,
     keyring,
     issuer: p.issuer,
     tokenAudiences: p.tokenAudiences ?? [],

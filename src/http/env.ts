@@ -8,6 +8,8 @@ export type { Authenticator };
 
 export interface HealthCheck {
   name: string;
+  /** Failing, it makes the node `degraded` (still 200: it serves), not `unavailable` (503). */
+  degrades?: boolean;
   check(): Promise<{ ok: boolean; detail?: Record<string, unknown> }>;
 }
 

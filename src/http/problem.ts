@@ -35,6 +35,8 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   busy: 503,
   // Not a standard status (nginx's): the answer is never sent, the client has gone; the log says 499.
   cancelled: 499 as ContentfulStatusCode,
+  // The node's fault, not the client's, and not passing: a retry (what 503 asks for) cannot help.
+  audit_log_broken: 500,
   internal: 500,
 };
 

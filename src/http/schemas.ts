@@ -290,10 +290,10 @@ const PROBLEM_DESCRIPTIONS = {
 
 export type ProblemStatus = keyof typeof PROBLEM_DESCRIPTIONS;
 
-const problemResponse = (status: ProblemStatus) => ({
-  description: PROBLEM_DESCRIPTIONS[status],
-  content: { 'application/problem+json': { schema: ProblemSchema } },
-});
+/** A problem+json body, for a route's own error responses (beside those problemResponses describes). */
+export const problemContent = { 'application/problem+json': { schema: ProblemSchema } };
+
+const problemResponse = (status: ProblemStatus) => ({ description: PROBLEM_DESCRIPTIONS[status], content: problemContent });
 
 /** The OpenAPI responses of the given error statuses, each a problem+json document. */
 export function problemResponses<S extends ProblemStatus>(...statuses: S[]): { [K in S]?: ReturnType<typeof problemResponse> } {

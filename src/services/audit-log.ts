@@ -5,7 +5,7 @@
  * tree head together. Proofs read only stored subtree hashes.
  */
 import { CompactSign } from 'jose';
-import { DomainError } from '../core/errors';
+import { DomainError, messageOf } from '../core/errors';
 import { bytesToHex, hexToBytes } from '../core/hex';
 import { inSlices } from '../core/slices';
 import {
@@ -26,6 +26,7 @@ import {
 import { hexToBase64, treeHeadPayload, type TreeHead } from '../core/audit';
 import type { Ledger, LogStore, MerkleNodeRow, TreeHeadRow } from '../storage/types';
 import type { Keyring } from './keyring';
+import { errorFields, type Logger } from './observe';
 import { NODE_ALG } from './keyring';
 
 export interface AuditDeps {
@@ -52,12 +53,25 @@ const te = new TextEncoder();
 /** One integration at a time: a second caller waits for the first's result. One per app, in its deps. */
 export class IntegrationGate {
   private running: Promise<SignedTreeHead> | null = null;
+  /** While integration stops at a missing entry, why (/health shows it); cleared when an integration reaches the log's end. */
+  broken: DomainError | null = null;
 
   run(start: () => Promise<SignedTreeHead>): Promise<SignedTreeHead> {
     if (this.running) return this.running;
-    const p = start().finally(() => {
-      if (this.running === p) this.running = null;
-    });
+    const p = start()
+      .then(
+        (head) => {
+          this.broken = null;
+          return head;
+        },
+        (e: unknown) => {
+          if (e instanceof DomainError && e.code === 'audit_log_broken') this.broken = e;
+          throw e;
+        },
+      )
+      .finally(() => {
+        if (this.running === p) this.running = null;
+      });
     this.running = p;
     return p;
   }
@@ -65,6 +79,36 @@ export class IntegrationGate {
 
 export function integrate(deps: AuditDeps): Promise<SignedTreeHead> {
   return deps.integration.run(() => doIntegrate(deps));
+}
+
+/**
+ * Integration on the entry point's timer. A failure is logged once per distinct reason, and once
+ * when integration works again: a log that stays broken would otherwise say the same every interval.
+ */
+export class IntegrationTimer {
+  private failing: string | null = null;
+
+  constructor(
+    private readonly deps: AuditDeps,
+    private readonly logger: Logger,
+  ) {}
+
+  /** One integration; never throws. `quiet`: a failure is not logged (the node is stopping, its database closing). */
+  async tick(quiet: () => boolean = () => false): Promise<void> {
+    try {
+      const head = await integrate(this.deps);
+      if (this.failing === null) return;
+      this.failing = null;
+      this.logger.info({ event: 'audit_integration_recovered', treeSize: head.treeSize }, `audit log integration works again: ${head.treeSize} entries signed`);
+    } catch (e) {
+      const reason = messageOf(e);
+      if (quiet() || reason === this.failing) return;
+      this.failing = reason;
+      const code = e instanceof DomainError ? e.code : undefined;
+      const first = reason.split('\n')[0].slice(0, 500);
+      this.logger.error({ event: 'audit_integration_failed', ...(code ? { code } : {}), error: errorFields(e) }, `audit log integration failed: ${first}`);
+    }
+  }
 }
 
 async function loadFrontier(deps: AuditDeps, size: number): Promise<Frontier> {
@@ -78,13 +122,27 @@ async function doIntegrate(deps: AuditDeps): Promise<SignedTreeHead> {
   let size = head?.treeSize ?? 0;
   const total = await deps.log.auditSize();
   if (head && size === total) return view(head);
+  // Rows the latest head signed are gone from the end of the log (max(seq) fell below its size).
+  if (total < size) throw logShort(size, total);
+  // Still broken since the last run, most likely: one entry read says so, not a whole page.
+  if (deps.integration.broken) {
+    const [next] = await deps.log.auditEntries(size, size + 1);
+    if (next?.index !== size) throw logBroken(size);
+  }
   let frontier = await loadFrontier(deps, size);
   for (;;) {
-    const entries = await deps.log.auditEntries(size, Math.min(total, size + PAGE));
+    const end = Math.min(total, size + PAGE);
+    const entries = await deps.log.auditEntries(size, end);
+    // Only the entries that run on from the tree without a gap can be leaves. `total` is the
+    // largest seq, so a missing row (deleted, or one stored far past the end) leaves a page short:
+    // every page either moves the tree on by a whole page or ends the integration here.
+    let run = 0;
+    while (run < entries.length && entries[run].index === size + run) run++;
+    const broken = run < end - size || run < entries.length;
+    if (broken && run === 0) throw logBroken(size);
     const nodes: MerkleNodeRow[] = [];
-    await inSlices(entries, SLICE, deps.pause, (slice) => {
+    await inSlices(entries.slice(0, run), SLICE, deps.pause, (slice) => {
       for (const e of slice) {
-        if (e.index !== frontier.size) throw new Error(`audit log has a gap at entry ${frontier.size}`);
         const r = appendLeaf(frontier, leafHash(te.encode(e.entry)));
         frontier = r.frontier;
         for (const s of r.newSubtrees) nodes.push({ level: s.level, idx: s.index, hash: bytesToHex(s.hash) });
@@ -94,8 +152,32 @@ async function doIntegrate(deps: AuditDeps): Promise<SignedTreeHead> {
     const root = bytesToHex(size ? rootFromFrontier(frontier) : emptyRoot());
     const signed = await sign(deps, { treeSize: size, rootHash: hexToBase64(root), timestamp: deps.now() });
     await deps.ledger.appendTree(nodes, { treeSize: size, rootHash: root, timestamp: signed.timestamp, signature: signed.signature });
+    // The entries before the gap are signed; the rest wait for an operator.
+    if (broken) throw logBroken(size);
     if (size >= total) return signed;
   }
+}
+
+/**
+ * Entry #size is not where the log holds it: its row was deleted, or a row was stored out of
+ * sequence. Nothing after it can be a leaf (the tree would no longer be the log), so the signed
+ * head stays at `size` entries until the database is repaired (docs/decisions.md, "Audit log").
+ */
+function logBroken(size: number): DomainError {
+  return new DomainError(
+    'audit_log_broken',
+    `the audit log cannot be extended past its first ${size} entries: entry #${size} is missing or out of order in the node's database (a deleted row, or one stored out of sequence); the latest signed tree head covers ${size} entries and no newer one can be signed until an operator repairs the database`,
+    { extra: { treeSize: size, missingEntry: size } },
+  );
+}
+
+/** The log ends before the latest signed head does: its last entries were deleted. */
+function logShort(size: number, total: number): DomainError {
+  return new DomainError(
+    'audit_log_broken',
+    `the audit log holds ${total} entries, fewer than the ${size} its latest signed tree head covers: entries #${total} to #${size - 1} are missing from the node's database (deleted rows); no newer tree head can be signed until an operator repairs the database`,
+    { extra: { treeSize: size, missingEntry: total } },
+  );
 }
 
 /** A subtree hash as the log stores it (hex); one that is not is a broken database. */

@@ -69,7 +69,7 @@ export class SqlFederationStore implements FederationStore {
   }
 }
 
-function toPeer({ tx: _, labels, ...r }: typeof peers.$inferSelect): PeerRow {
+function toPeer({ tx: _, lastRefusal: __, labels, ...r }: typeof peers.$inferSelect): PeerRow {
   return { ...r, labels: labels === null ? null : labelList(labels) };
 }
 

@@ -267,6 +267,12 @@ export const peers = sqliteTable(
     lastError: text('last_error'),
     lastErrorAt: integer('last_error_at'),
     failures: integer('failures').notNull().default(0),
+    /**
+     * The reason of the last batch refused (a `federation.refuse` audit entry), so the same refusal
+     * is audited once: kept through failures of other kinds and good pulls with nothing new; cleared
+     * when a batch is applied (the cursor moved on: a refusal after that is a new one).
+     */
+    lastRefusal: text('last_refusal'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
     tx: text('tx'),

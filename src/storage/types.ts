@@ -333,9 +333,16 @@ export interface Ledger {
    * `federation.pull` audit entry, only if the peer's cursor is still the batch's `from` (else
    * nothing: another instance applied it).
    */
-  applyPull(input: PullCommit): Promise<Sequenced & { applied: boolean }>;
-  /** Records a failed pull on the peer; a refused batch (`refused`) is also an audit entry, when its reason differs from the last one recorded. */
+  /** `failures`: the peer's failures in a row that the applied batch ended (0 when not applied). */
+  applyPull(input: PullCommit): Promise<Sequenced & { applied: boolean; failures: number }>;
+  /** Records a failed pull on the peer; a refused batch (`refused`) is also an audit entry, when its reason differs from the last refusal recorded. */
   recordPullFailure(input: { at: number; peerId: string; error: string; refused?: { origin: string; from: string; jwsSha256: string | null } }): Promise<void>;
+  /**
+   * A good pull of a peer that had failed: its failure count and last error cleared, `pulledAt` set
+   * to `at`, only if they are still as the pull `seen` them at its start (a newer failure stays).
+   * `cleared`: the failures in a row it ended; null when there was nothing to clear (no write).
+   */
+  recordPullSuccess(input: { at: number; peerId: string; seen: { failures: number; lastErrorAt: number | null } }): Promise<{ cleared: number | null }>;
 }
 
 /** A change-log row as the instances follow it: the hash it is about (for hash kinds) with its index key. */

@@ -310,6 +310,20 @@ describe('tampering behind the node', () => {
     expect(r.verdict.firstBadEntry).toMatchObject({ index: k, finding: 'differs', action: 'hash.retract', actor: 'nobody' });
   });
 
+  it('a row forged past the end, then a new entry: the node cannot sign a head past the gap, and the verifier says so', async () => {
+    const { node, state, stateText, sql } = await nodeOnCopyOf(join(work, 'honest'), 'gap');
+    await sql("INSERT INTO audit_log (seq, at, action, actor, entry) VALUES (?, 0, 'hash.retract', 'nobody', '{}')", [seqOf(N + 4)]);
+    await createClient(node.rt.deps, 'test-setup', { role: 'partner', name: 'after the gap' });
+    const r = await verify(node, state, false);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toContain(
+      `FAILED: the node cannot sign a tree head of its whole log: the audit log cannot be extended past its first ${N} entries: entry #${N} is missing or out of order`,
+    );
+    // Asked once: not retried as if the node were busy.
+    expect(r.stderr).not.toMatch(/trying again/);
+    expect(readFileSync(state, 'utf8')).toBe(stateText);
+  });
+
   it('an older tree head served (the database restored from a backup): rollback', async () => {
     const { node, state } = await nodeOnCopyOf(join(work, 'older'), 'rollback');
     const r = await verify(node, state);

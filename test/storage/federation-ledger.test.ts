@@ -10,7 +10,15 @@ import type { OpenDb } from '../../src/runtime/node/database';
 import { newPeerRow } from '../../src/services/federation';
 import { SqlFederationStore } from '../../src/storage/federation-store';
 import type { SqlHashStore } from '../../src/storage/hash-store';
-import { addPeerStatements, pullFailureStatements, pullStatements, type SqlLedger, updatePeerStatements, type Stmt } from '../../src/storage/ledger';
+import {
+  addPeerStatements,
+  pullFailureStatements,
+  pullStatements,
+  pullSuccessStatements,
+  type SqlLedger,
+  updatePeerStatements,
+  type Stmt,
+} from '../../src/storage/ledger';
 import type { SqlLogStore } from '../../src/storage/log-store';
 import type { PeerRow, PulledItem, PullCommit } from '../../src/storage/types';
 
@@ -233,6 +241,69 @@ describe('a pull commit', () => {
     }
     expect((await entries()).slice(auditBefore).map((e) => [e.action, e.content.reason])).toEqual([['federation.refuse', 'batch refused: bad signature']]);
     expect(await fed.getPeer('v1')).toMatchObject({ failures: 3, lastError: 'the peer could not be reached' });
+    // A good pull with nothing new clears them once; a second one finds nothing to clear.
+    expect(await ledger.recordPullSuccess({ at: T0 + 5000, peerId: 'v1', seen: { failures: 3, lastErrorAt: T0 } })).toEqual({ cleared: 3 });
+    expect(await fed.getPeer('v1')).toMatchObject({ failures: 0, lastError: null, lastErrorAt: null, pulledAt: T0 + 5000 });
+    expect(await ledger.recordPullSuccess({ at: T0 + 9000, peerId: 'v1', seen: { failures: 0, lastErrorAt: null } })).toEqual({ cleared: null });
+    expect(await fed.getPeer('v1')).toMatchObject({ pulledAt: T0 + 5000 });
+  });
+
+  it('a refusal is audited once while the peer serves the same batch, through good pulls with nothing new and other failures; a batch applied ends that', async () => {
+    await ledger.addPeer({ at: T0, actor: 'admin', peer: peerRow('r1', 'https://r.example') });
+    const refusals = async () => (await entries()).filter((e) => e.action === 'federation.refuse' && e.subject.id === 'r1').length;
+    const refuse = (at: number) =>
+      ledger.recordPullFailure({
+        at,
+        peerId: 'r1',
+        error: 'batch refused: bad signature',
+        refused: { origin: 'https://r.example', from: '', jwsSha256: null },
+      });
+    await refuse(T0);
+    expect(await refusals()).toBe(1);
+    // A good pull with nothing new (the peer served nothing) between two serves of the same bad batch: before, each cycle was an entry.
+    for (let i = 1; i <= 3; i++) {
+      const seen = await fed.getPeer('r1');
+      expect(await ledger.recordPullSuccess({ at: T0 + i * 10, peerId: 'r1', seen: { failures: seen!.failures, lastErrorAt: seen!.lastErrorAt } })).toEqual({
+        cleared: 1,
+      });
+      await refuse(T0 + i * 10 + 1);
+    }
+    await ledger.recordPullFailure({ at: T0 + 100, peerId: 'r1', error: 'the peer could not be reached' });
+    await refuse(T0 + 101);
+    expect(await refusals()).toBe(1);
+    expect(await fed.getPeer('r1')).toMatchObject({ failures: 3, lastError: 'batch refused: bad signature' });
+    // A batch applied moves the cursor on: it ends the failures (and says how many) and the refusal.
+    expect(await ledger.applyPull(commit({ peerId: 'r1', origin: 'https://r.example', from: '', to: 'r1', served: 1, items: [pdq(801)] }))).toMatchObject({
+      applied: true,
+      failures: 3,
+    });
+    expect(await fed.getPeer('r1')).toMatchObject({ failures: 0, lastError: null });
+    expect(await ledger.applyPull(commit({ peerId: 'r1', origin: 'https://r.example', from: 'r1', to: 'r2', served: 1, items: [pdq(802)] }))).toMatchObject({
+      applied: true,
+      failures: 0,
+    });
+    await refuse(T0 + 200);
+    expect(await refusals()).toBe(2);
+  });
+
+  it("a good pull clears only the failures it saw: a failure recorded after it (another instance's) stays", async () => {
+    await ledger.addPeer({ at: T0, actor: 'admin', peer: peerRow('s1', 'https://s.example') });
+    const fail = (at: number, error = 'the peer could not be reached') => ledger.recordPullFailure({ at, peerId: 's1', error });
+    await fail(T0);
+    await fail(T0 + 1);
+    // Instance X reads the row at its turn's start (2 failures), pulls well; meanwhile instance Y
+    // records a newer failure; then X's success lands: it must not wipe Y's failure.
+    const seen = { failures: 2, lastErrorAt: T0 + 1 };
+    await fail(T0 + 2, 'the peer answered HTTP 502');
+    expect(await ledger.recordPullSuccess({ at: T0 + 3, peerId: 's1', seen })).toEqual({ cleared: null });
+    expect(await fed.getPeer('s1')).toMatchObject({ failures: 3, lastError: 'the peer answered HTTP 502', lastErrorAt: T0 + 2, pulledAt: null });
+    // The same two at once, in whichever order the writer takes them: the newer failure is never lost.
+    const now = { failures: 3, lastErrorAt: T0 + 2 };
+    const [success] = await Promise.all([ledger.recordPullSuccess({ at: T0 + 5, peerId: 's1', seen: now }), fail(T0 + 4, 'the peer answered HTTP 503')]);
+    const after = await fed.getPeer('s1');
+    expect(after).toMatchObject({ lastError: 'the peer answered HTTP 503', lastErrorAt: T0 + 4 });
+    // Success first: cleared 3, then the failure is the first of a new run; failure first: nothing cleared.
+    expect([success.cleared, after!.failures]).toEqual(success.cleared === null ? [null, 4] : [3, 1]);
   });
 });
 
@@ -255,39 +326,39 @@ describe('the federation feed reads', () => {
 });
 
 describe('peers restart', () => {
-  const R = 'https://r.example';
+  const R = 'https://restart.example';
   const gone = (n: number) => pdq(n, { active: false, labels: [], contributors: 0 });
   it("notes the origin's standing hashes; each pull clears those it names; the withdrawal of the rest is gated on the cursor", async () => {
-    expect((await ledger.addPeer({ at: T0, actor: 'admin', peer: peerRow('r1', R) })).added).toBe(true);
-    const first = commit({ peerId: 'r1', origin: R, from: '', to: 'r-c1', served: 4, items: [pdq(5001), pdq(5002), pdq(5003), gone(5004)] });
+    expect((await ledger.addPeer({ at: T0, actor: 'admin', peer: peerRow('rs1', R) })).added).toBe(true);
+    const first = commit({ peerId: 'rs1', origin: R, from: '', to: 'r-c1', served: 4, items: [pdq(5001), pdq(5002), pdq(5003), gone(5004)] });
     expect((await ledger.applyPull(first)).applied).toBe(true);
-    expect(await fed.unseenOf('r1', 100)).toEqual([]);
-    const restart = () => ledger.updatePeer({ at: T0, actor: 'admin', peerId: 'r1', action: 'restart', set: { cursor: '' } });
+    expect(await fed.unseenOf('rs1', 100)).toEqual([]);
+    const restart = () => ledger.updatePeer({ at: T0, actor: 'admin', peerId: 'rs1', action: 'restart', set: { cursor: '' } });
     expect((await restart()).outcome).toBe('changed');
-    expect((await fed.getPeer('r1'))?.cursor).toBe('');
+    expect((await fed.getPeer('rs1'))?.cursor).toBe('');
     // The three standing (5004 was never held); a restart at the start changes and notes nothing.
-    expect((await fed.unseenOf('r1', 100)).map((u) => u.value)).toEqual([hex(5001), hex(5002), hex(5003)]);
+    expect((await fed.unseenOf('rs1', 100)).map((u) => u.value)).toEqual([hex(5001), hex(5002), hex(5003)]);
     expect((await restart()).outcome).toBe('unchanged');
-    expect(await fed.unseenOf('r1', 2)).toHaveLength(2);
+    expect(await fed.unseenOf('rs1', 2)).toHaveLength(2);
     // The re-read names 5001 (and 5003, as not taken: a retraction), in the commit that applies it.
-    const again = commit({ peerId: 'r1', origin: R, from: '', to: 'r-c2', served: 2, items: [pdq(5001), gone(5003)] });
+    const again = commit({ peerId: 'rs1', origin: R, from: '', to: 'r-c2', served: 2, items: [pdq(5001), gone(5003)] });
     expect((await ledger.applyPull(again)).applied).toBe(true);
-    expect((await fed.unseenOf('r1', 100)).map((u) => u.value)).toEqual([hex(5002)]);
+    expect((await fed.unseenOf('rs1', 100)).map((u) => u.value)).toEqual([hex(5002)]);
     // A withdrawal from a cursor the peer is no longer at writes nothing.
-    const withdraw = (at: string) => commit({ peerId: 'r1', origin: R, from: at, to: at, served: 0, items: [gone(5002)], withdraw: true });
+    const withdraw = (at: string) => commit({ peerId: 'rs1', origin: R, from: at, to: at, served: 0, items: [gone(5002)], withdraw: true });
     const auditBefore = await log.auditSize();
     const changesBefore = await store.lastChange();
     expect((await ledger.applyPull(withdraw('r-c1'))).applied).toBe(false);
-    expect(await fed.unseenOf('r1', 100)).toHaveLength(1);
+    expect(await fed.unseenOf('rs1', 100)).toHaveLength(1);
     expect(await log.auditSize()).toBe(auditBefore);
     expect((await ledger.applyPull(withdraw('r-c2'))).applied).toBe(true);
-    expect(await fed.unseenOf('r1', 100)).toEqual([]);
-    expect((await fed.getPeer('r1'))?.cursor).toBe('r-c2');
+    expect(await fed.unseenOf('rs1', 100)).toEqual([]);
+    expect((await fed.getPeer('rs1'))?.cursor).toBe('r-c2');
     expect((await entries()).slice(auditBefore)).toMatchObject([
       {
         action: 'federation.withdraw',
         actor: 'federation',
-        subject: { kind: 'peer', id: 'r1' },
+        subject: { kind: 'peer', id: 'rs1' },
         content: { origin: R, cursor: 'r-c2', hashes: [['pdq', hex(5002)]] },
       },
     ]);
@@ -320,6 +391,7 @@ describe('the statements find their rows through indexes', () => {
       }).stmts,
       pullStatements({ ...commit({ served: 2, items: [pdq(1), pdq(2)] }), tx: 't', ids: ['i', 'j'], fresh: [true, false] }).stmts,
       pullFailureStatements({ at: T0, peerId: 'x', error: 'e', refused: { origin: 'o', from: '', jwsSha256: null } }),
+      pullSuccessStatements({ at: T0, peerId: 'x', seen: { failures: 1, lastErrorAt: T0 } }),
       // A restart reads every hash once to note the origin's (no index leads with origin; one would
       // cost every share a write, for an admin's rare action): allowed below, that statement only.
       updatePeerStatements({ at: T0, tx: 't', actor: 'a', peerId: 'x', action: 'restart', set: { cursor: '' } }).stmts,

@@ -12,6 +12,7 @@ import type { Authenticator } from '../../src/http/env';
 import { loadConfig } from '../../src/runtime/node/config';
 import { createNodeRuntime, type NodeRuntime } from '../../src/runtime/node/deps';
 import { createClient } from '../../src/services/clients';
+import type { LogFields, Logger } from '../../src/services/observe';
 
 export class TestClock {
   constructor(public t = Date.UTC(2026, 10, 21, 12, 0, 0)) {}
@@ -54,6 +55,13 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** A logger that keeps its lines, for a test to read. */
+export function recordingLogger(): Logger & { lines: { level: string; fields: LogFields; msg: string }[] } {
+  const lines: { level: string; fields: LogFields; msg: string }[] = [];
+  const at = (level: string) => (fields: LogFields, msg: string) => void lines.push({ level, fields, msg });
+  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), fatal: at('fatal') };
+}
+
 let jtiCounter = 0;
 
 /**
@@ -69,6 +77,8 @@ export async function makeTestApp(
     fetch?: (url: string, init: RequestInit) => Promise<Response>;
     /** The runtime's pause between slices of long tasks (default: a turn of the event loop). */
     pause?: () => Promise<void>;
+    /** The runtime's log (default: silent). */
+    logger?: Logger;
   } = {},
 ): Promise<TestApp> {
   const dir = opts.sameDatabaseAs?.dir ?? mkdtempSync(join(tmpdir(), 'mhn-test-'));
@@ -86,7 +96,7 @@ export async function makeTestApp(
   const clock = new TestClock();
   // Real time, for tests that talk to the node with tools that read the system clock (the verifier).
   if (opts.realTime) clock.now = () => Date.now();
-  const rt = await createNodeRuntime(config, { now: clock.now, authenticator: opts.authenticator, fetch: opts.fetch, pause: opts.pause });
+  const rt = await createNodeRuntime(config, { now: clock.now, authenticator: opts.authenticator, fetch: opts.fetch, pause: opts.pause, logger: opts.logger });
   await rt.indexLoaded;
   const errorCauses: TestApp['errorCauses'] = [];
   const app = buildApp(rt.deps, {

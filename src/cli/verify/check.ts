@@ -61,7 +61,16 @@ export async function check(
   // Keys in the order a reader of the JSON verdict wants them.
   const verdict: Verdict = { ok: false, node: api.url, treeHead: undefined, previous: undefined, problems: [], firstBadEntry: undefined, proofRequests: 0 };
   if (prev) verdict.previous = { treeSize: prev.head.treeSize, rootHash: prev.head.rootHash, timestamp: prev.head.timestamp, verifiedAt: prev.verifiedAt };
-  const served = await api.treeHead();
+  let served: ServedTreeHead;
+  try {
+    served = await api.treeHead();
+  } catch (e) {
+    // The node says itself that its log is broken (an entry missing or out of order in its
+    // database): a finding about the node, not a failure to run the check.
+    if (!(e instanceof NodeError && e.problem?.code === 'audit_log_broken')) throw e;
+    verdict.problems.push(`the node cannot sign a tree head of its whole log: ${e.problem.detail ?? e.message}`);
+    return { verdict };
+  }
   verdict.treeHead = { treeSize: served.treeSize, rootHash: served.rootHash, timestamp: served.timestamp, time: iso(served.timestamp) };
   let kid: string;
   let root: Uint8Array;

@@ -37,6 +37,8 @@ export class NodeError extends Error {
   constructor(
     message: string,
     readonly status?: number,
+    /** The problem's `code` and `detail`, when the node answered with one. */
+    readonly problem?: { code?: string; detail?: string },
   ) {
     super(message);
     this.name = 'NodeError';
@@ -58,7 +60,10 @@ export async function connect(node: string, clientId: string, key: JWK, opts: { 
       return await call();
     } catch (e) {
       if (e instanceof NodeApiError)
-        throw new NodeError(`GET ${path}: ${e.status}${e.code ? ` ${e.code}` : ''}${e.problem?.detail ? `: ${e.problem.detail}` : ''}`, e.status);
+        throw new NodeError(`GET ${path}: ${e.status}${e.code ? ` ${e.code}` : ''}${e.problem?.detail ? `: ${e.problem.detail}` : ''}`, e.status, {
+          code: e.code,
+          detail: e.problem?.detail,
+        });
       throw e;
     }
   }

@@ -9,9 +9,10 @@ const route = publicRoute({
   body: 'none',
   tags: ['node'],
   summary: 'Liveness and readiness',
-  description: 'Answers 200 when the database is reachable and the match index is loaded, 503 otherwise. No credentials needed.',
+  description:
+    'Answers 200 when the database is reachable and the match index is loaded, 503 otherwise. `degraded` (still 200) when the node serves but a part of it fails: the audit log cannot be integrated (`checks.audit`). No credentials needed.',
   responses: {
-    200: { description: 'Ready.', content: { 'application/json': { schema: HealthSchema() } } },
+    200: { description: 'Ready (`ok`), or ready with a part failing (`degraded`).', content: { 'application/json': { schema: HealthSchema() } } },
     503: { description: 'Not ready (database unreachable or index still loading).', content: { 'application/json': { schema: HealthSchema() } } },
   },
 });
@@ -19,7 +20,7 @@ const route = publicRoute({
 function HealthSchema() {
   return z
     .object({
-      status: z.enum(['ok', 'unavailable']),
+      status: z.enum(['ok', 'degraded', 'unavailable']),
       node: z.object({ name: z.string(), version: z.string(), runtime: z.string() }),
       checks: z.record(z.string(), z.object({ ok: z.boolean() }).passthrough()),
     })
@@ -42,7 +43,8 @@ export function register(app: OpenAPIHono<AppEnv>) {
         }
       }),
     );
-    const ok = Object.values(checks).every((x) => x.ok);
-    return c.json({ status: ok ? ('ok' as const) : ('unavailable' as const), node: deps.nodeInfo, checks }, ok ? 200 : 503);
+    const ready = deps.health.every((h) => h.degrades || checks[h.name].ok);
+    const status = !ready ? ('unavailable' as const) : Object.values(checks).every((x) => x.ok) ? ('ok' as const) : ('degraded' as const);
+    return c.json({ status, node: deps.nodeInfo, checks }, ready ? 200 : 503);
   });
 }

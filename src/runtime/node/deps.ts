@@ -143,6 +143,8 @@ export async function createNodeRuntime(
       const [entries, head] = await Promise.all([log.auditSize(), log.latestHead()]);
       return { entries, treeSize: head?.treeSize ?? 0, headTimestamp: head?.timestamp ?? null };
     },
+    // The puller is made below; read only when scraped.
+    federationPullLag: () => puller.pullLag(),
     now,
   });
   const federation = new SqlFederationStore(database.reader);
@@ -220,7 +222,7 @@ export async function createNodeRuntime(
       backoffMaxMs: config.FEDERATION_BACKOFF_MAX_MS,
       timeoutMs: config.FEDERATION_TIMEOUT_MS,
     },
-    log: (line) => logger.warn({ event: 'federation_pull_failed' }, line),
+    logger,
   });
   // A peer added, paused, resumed, changed or removed (here or by another instance): matching and pulling follow at once.
   follower.targets.peers = {

@@ -17,11 +17,7 @@ export interface MetricSources {
   /** The audit log: its entries, the size of the latest signed tree head and when it was signed. */
   audit(): Promise<{ entries: number; treeSize: number; headTimestamp: number | null }>;
   now(): number;
-  /**
-   * FEDERATION HOOK: the lag of each peer this node pulls from, in seconds (now minus the time of
-   * the newest change pulled). Nothing sets it until federation exists; then the puller's state
-   * answers here and `mhn_federation_pull_lag_seconds{peer}` carries it.
-   */
+  /** Per active peer (by URL): seconds since it was last pulled without a failure (the puller's `pullLag`). */
   federationPullLag?: () => Promise<{ peer: string; seconds: number }[]>;
 }
 
@@ -149,7 +145,7 @@ export class NodeMetrics implements Metrics {
     });
     new Gauge({
       name: 'mhn_federation_pull_lag_seconds',
-      help: 'Seconds the newest change pulled from each peer is behind now. Empty until federation exists (MetricSources.federationPullLag).',
+      help: 'Seconds since each active peer (by its URL) was last pulled without a failure; grows while a peer cannot be pulled. Empty in a process that does not pull (FEDERATION_PULL=0).',
       labelNames: ['peer'],
       aggregator: 'min',
       registers,

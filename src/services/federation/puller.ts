@@ -30,6 +30,7 @@ import type { FederationStore, Ledger, PeerRow, PulledItem } from '../../storage
 import type { Follower } from '../change-follower';
 import type { Keyring } from '../keyring';
 import { NODE_ALG } from '../keyring';
+import type { Logger } from '../observe';
 import { frameRows, pageRows } from '../sharing';
 import { readCapped, type FetchLike, type RemoteJwks } from './remote-jwks';
 import { jwksUrlOf, verifyBatch } from './verify';
@@ -92,8 +93,8 @@ export interface PullerDeps {
   /** This node's PUBLIC_URL (named when a peer refuses it). */
   issuer: string;
   settings: PullerSettings;
-  /** One line about a peer's failure (the node's log). */
-  log?: (line: string) => void;
+  /** The node's log: a peer's failures, and its recovery after them. */
+  logger?: Logger;
 }
 
 /** A pull that failed. */
@@ -102,6 +103,8 @@ export class PullError extends Error {
     message: string,
     /** The batch came but failed a check: nothing of it applied. */
     readonly refused?: { from: string; jwsSha256: string | null },
+    /** Kept whole on the peer's row even past MAX_ERROR: the node's own words, bounded as they are built (a remedy whose commands must not be cut). */
+    readonly whole = false,
   ) {
     super(message);
   }
@@ -151,7 +154,17 @@ interface Loop {
   stopped: boolean;
   /** Set when the peer changed while a pull ran: look again at once. */
   again: boolean;
+  /**
+   * When this process last pulled the peer without a failure, or began pulling it (the loop's start:
+   * the process's, or the peer added or resumed), for mhn_federation_pull_lag_seconds.
+   */
+  goodAt: number;
 }
+
+/** Longest lastError kept (the node's words around the peer's, whole up to here). */
+const MAX_ERROR = 1000;
+/** Longest part of a peer's problem `detail` quoted in a failure. */
+const MAX_PEER_DETAIL = 500;
 
 export class Puller {
   private readonly loops = new Map<string, Loop>();
@@ -190,7 +203,7 @@ export class Puller {
           else this.schedule(id, l, 0); // an interval or a backoff changed: look now
         }
       })
-      .catch((e) => this.deps.log?.(`federation: cannot read the peers: ${messageOf(e)}`))
+      .catch((e) => this.deps.logger?.warn({ event: 'federation_peers_unreadable', error: messageOf(e) }, `federation: cannot read the peers: ${messageOf(e)}`))
       .finally(() => (this.refreshing = null));
     return this.refreshing;
   }
@@ -352,6 +365,8 @@ export class Puller {
       jwsSha256: b.jwsSha256,
       fresh: p.fresh,
     });
+    // The batch ended failures stored before it (its commit cleared them): the recovery is said here.
+    if (r.applied && r.failures > 0) this.logRecovery(peer, r.failures);
     return { outcome: { items: b.served, applied: r.applied, more: b.more, to: b.to }, caughtUp: this.deps.follower.catchUp(r.lastChange) };
   }
 
@@ -393,6 +408,8 @@ export class Puller {
         jwsSha256: '',
         withdraw: true,
       });
+      // Like a batch's, the commit ended failures stored before it: the recovery is said here.
+      if (r.applied && r.failures > 0) this.logRecovery(peer, r.failures);
       await this.deps.follower.catchUp(r.lastChange);
       // Not applied: the cursor moved (another instance pulled on, or an admin restarted the peer again).
       if (!r.applied) return;
@@ -400,7 +417,7 @@ export class Puller {
   }
 
   private newLoop(id: string): Loop {
-    const l: Loop = { timer: null, failures: 0, running: false, stopped: false, again: false };
+    const l: Loop = { timer: null, failures: 0, running: false, stopped: false, again: false, goodAt: this.deps.now() };
     this.loops.set(id, l);
     return l;
   }
@@ -434,7 +451,12 @@ export class Puller {
       }
       const again = await this.drain(peer);
       l.failures = 0;
+      l.goodAt = this.deps.now();
       delay = again ? 0 : peer.intervalMs;
+      // A batch applied cleared the failures stored before it, in its commit (and logged the
+      // recovery: commit). A pull with nothing new writes nothing, so they are cleared here, if
+      // they are still those this turn saw (a healthy peer's row is not written at every pull).
+      if (peer.failures > 0 || peer.lastError !== null) await this.recordRecovery(peer);
     } catch (e) {
       l.failures++;
       delay = backoffDelay(l.failures, this.deps.settings.backoffBaseMs, this.deps.settings.backoffMaxMs, this.deps.random);
@@ -445,12 +467,58 @@ export class Puller {
     this.schedule(id, l, l.again ? 0 : delay);
   }
 
+  private async recordRecovery(peer: PeerRow): Promise<void> {
+    try {
+      const seen = { failures: peer.failures, lastErrorAt: peer.lastErrorAt };
+      const { cleared } = await this.deps.ledger.recordPullSuccess({ at: this.deps.now(), peerId: peer.id, seen });
+      // null: the row is no longer as this turn saw it. A batch of this turn cleared the failures
+      // (its commit logged the recovery), or another instance did (and logged it), or a failure
+      // recorded since by another instance is newer than this success and stays.
+      if (cleared !== null) this.logRecovery(peer, cleared);
+    } catch {
+      // the database is the problem: the next turn says so
+    }
+  }
+
+  private logRecovery(peer: PeerRow, failures: number): void {
+    this.deps.logger?.info(
+      { event: 'federation_pull_recovered', peer: peer.url, peerId: peer.id, failures },
+      `federation: peer ${peer.url}: pulling again after ${failures} failed pull${failures === 1 ? '' : 's'} in a row`,
+    );
+  }
+
+  /**
+   * Seconds since this node last confirmed it was in step with each active peer: the later of this
+   * process's last good pull and the row's `pulledAt` (a batch applied or a recovery recorded, by
+   * any instance). A loop's clock starts when it starts (the process's start, the peer added or
+   * resumed), not at the row's `pulledAt`: a quiet peer's row is not rewritten at every pull, so that
+   * time can be days old, and counting from it would show a lag that spikes at every restart or
+   * resume and was never there; counted from the loop's start it is the time this process has pulled
+   * the peer without once getting through. None for a peer without a loop yet, and none while this process does not pull
+   * (FEDERATION_PULL=0): it would only see the row's time.
+   */
+  async pullLag(): Promise<{ peer: string; seconds: number }[]> {
+    if (!this.started) return [];
+    const now = this.deps.now();
+    const lags: { peer: string; seconds: number }[] = [];
+    for (const p of await this.deps.federation.listPeers()) {
+      const l = this.loops.get(p.id);
+      if (p.status !== 'active' || !l) continue;
+      lags.push({ peer: p.url, seconds: Math.max(0, (now - Math.max(l.goodAt, p.pulledAt ?? 0)) / 1000) });
+    }
+    return lags;
+  }
+
   private async recordFailure(peer: PeerRow, e: unknown): Promise<void> {
-    const message = withoutControls(e instanceof PullError ? e.message : `pull failed: ${messageOf(e)}`).slice(0, 500);
-    this.deps.log?.(`federation: peer ${peer.url}: ${message}`);
+    const message = withoutControls(e instanceof PullError ? e.message : `pull failed: ${messageOf(e)}`);
+    const kept = e instanceof PullError && e.whole ? message : clip(message, MAX_ERROR);
+    this.deps.logger?.warn(
+      { event: 'federation_pull_failed', peer: peer.url, peerId: peer.id, failures: peer.failures + 1 },
+      `federation: peer ${peer.url}: ${kept}`,
+    );
     try {
       const refused = e instanceof PullError && e.refused ? { origin: peer.url, ...e.refused } : undefined;
-      await this.deps.ledger.recordPullFailure({ at: this.deps.now(), peerId: peer.id, error: message, refused });
+      await this.deps.ledger.recordPullFailure({ at: this.deps.now(), peerId: peer.id, error: kept, refused });
     } catch {
       // the database is the problem: the next turn says so
     }
@@ -468,12 +536,12 @@ export class Puller {
     }
     const text = await readCapped(res, this.deps.settings.maxBodyBytes);
     if (text === null) throw new PullError(`the peer's answer is larger than ${this.deps.settings.maxBodyBytes} bytes`);
-    if (res.status === 400 && limit > PEER_MIN_LIMIT && namesParameter(text, 'limit')) {
+    if (res.status === 400 && limit > PEER_MIN_LIMIT && refusesLimit(text)) {
       // A peer serving smaller batches than this node asks for: the limit every node serves, from now on.
       this.limits.set(peer.id, PEER_MIN_LIMIT);
       return this.fetchFeed(peer, from);
     }
-    if (res.status === 409 && namesParameter(text, 'cursor')) throw new PullError(cursorRefused(peer));
+    if (res.status === 409 && refusesCursor(text)) throw new PullError(cursorRefused(peer), undefined, true);
     if (res.status !== 200) throw new PullError(`the peer answered HTTP ${res.status}${problemOf(text)}`);
     const body = parseJson(text);
     if (body === undefined) throw new PullError('the peer answered with something that is not JSON');
@@ -548,26 +616,38 @@ export class Puller {
   }
 }
 
-/** A problem answer naming this query parameter (errors[].path). */
-function namesParameter(text: string, name: string): boolean {
+/** A problem answer naming the parameter `path` (errors[].path). */
+function refusesParameter(text: string, path: string): boolean {
   const errors = member(parseJson(text), 'errors');
-  return Array.isArray(errors) && errors.some((e) => textOf(member(e, 'path')) === name);
+  return Array.isArray(errors) && errors.some((e) => textOf(member(e, 'path')) === path);
+}
+const refusesLimit = (text: string) => refusesParameter(text, 'limit');
+const refusesCursor = (text: string) => refusesParameter(text, 'cursor');
+
+/** `s` whole when it fits in `max` characters, else cut at the last space before and marked with an ellipsis (never inside a word). */
+function clip(s: string, max: number): string {
+  if (s.length <= max) return s;
+  const space = s.lastIndexOf(' ', max - 1);
+  return `${s.slice(0, space > max / 2 ? space : max - 1)}…`;
 }
 
 /**
  * The peer's change log no longer holds the change this node's cursor names (409 on the cursor):
  * its database was restored from an older copy (or another node answers at its URL). Pulling on
  * from this cursor would skip its changes since, so this node keeps asking and being refused until
- * an admin restarts the peer; what to do is in lastError, where the admin looks (kept well under
- * recordFailure's 500 characters: the peer's URL is in `peers list` beside it).
+ * an admin restarts the peer; what to do is in lastError, where the admin looks. The node's own
+ * words, short (the peer's URL is in `peers list` beside it), thrown whole (PullError.whole): the
+ * command is never cut, and the peer's own words are not added to it.
  */
 export function cursorRefused(peer: Pick<PeerRow, 'id'>): string {
   return `the peer refused this node's cursor (409): its change log no longer holds the change last pulled (restored from an older copy?); run peers restart ${peer.id} to pull it again from its start, settings kept (README: Restoring from a backup)`;
 }
 
+/** ` (code: detail)` of a problem answer, the detail clipped to MAX_PEER_DETAIL; '' when none. */
 function problemOf(text: string): string {
   const p = parseJson(text);
   const detail = textOf(member(p, 'detail'));
   const code = textOf(member(p, 'code'));
-  return detail === undefined ? '' : ` (${code === undefined ? '' : `${code}: `}${detail.slice(0, 200)})`;
+  if (detail === undefined) return '';
+  return ` (${code === undefined ? '' : `${code}: `}${clip(detail, MAX_PEER_DETAIL)})`;
 }

@@ -3,9 +3,9 @@
  * and the commit that applies one verified batch of a peer's feed. Like every commit of the ledger,
  * each is one batch whose statements carry their own conditions.
  *
- * A pull commit is gated on its first statement: the peer's cursor moves from the batch's `from` to
- * its `to` only if it is still `from`, and every later statement writes only if that move happened
- * (the peer row carries the commit's token). A second instance that pulled the same batch finds the
+ * A pull commit is gated on its first write: the peer's cursor moves from the batch's `from` to its
+ * `to` only if it is still `from`, and every later statement writes only if that move happened (the
+ * peer row carries the commit's token). A second instance that pulled the same batch finds the
  * cursor moved and writes nothing; a removed peer takes no batch.
  */
 import { sql, type SQL } from 'drizzle-orm';
@@ -118,13 +118,17 @@ const linksOutOfOrder = sql`exists (select 1 from json_each(i.refs) x cross join
   where cast(x.key as integer) < cast(y.key as integer)
     and not exists (select 1 from item_hashes lx where lx.hash_id = h.id and lx.item_id = x.value ->> '$.id' and lx.rowid < ly.rowid))`;
 
-export function pullStatements(p: PullCommit & { tx: string; ids: string[]; buckets?: boolean }): Statements {
+export function pullStatements(p: PullCommit & { tx: string; ids: string[]; buckets?: boolean }): Statements & { failures: number } {
   const { at, tx, origin } = p;
   const applied = sql`exists (select 1 from peers where id = ${p.peerId} and tx = ${tx})`;
   const hashOfItem = sql`cross join hashes h on h.origin = ${origin} and h.type = i.type and h.value = i.value`;
   const stmts: Stmt[] = [
+    // The failures in a row this commit ends, read under the write lock the batch holds from its
+    // first statement: exactly what the next statement clears (the puller logs the recovery).
+    read(['failures'], sql`select failures from peers where id = ${p.peerId}`),
+    // A batch applied moves the cursor on: a refusal after it is a new one (last_refusal cleared).
     write(sql`update peers set cursor = ${p.to}, pulled_at = ${at}, pulled_items = pulled_items + ${p.served},
-        failures = 0, last_error = null, last_error_at = null, tx = ${tx}
+        failures = 0, last_error = null, last_error_at = null, last_refusal = null, tx = ${tx}
       where id = ${p.peerId} and cursor = ${p.from} and status <> 'removed'`),
   ];
   // A batch with no items (a stretch of the peer's log holding none of its own hashes) moves the
@@ -315,13 +319,14 @@ export function pullStatements(p: PullCommit & { tx: string; ids: string[]; buck
     }
   }
   const result = stmts.push(read(['applied'], sql`select ${applied} as applied`)) - 1;
-  return { stmts, result, last: stmts.push(lastChange()) - 1 };
+  return { stmts, result, last: stmts.push(lastChange()) - 1, failures: 0 };
 }
 
 /**
  * A failed pull, on the peer's row; a refused batch (bad signature, broken cursor chain, malformed
- * items) is also an audit entry, unless the same reason is the last one recorded (a peer that keeps
- * serving the same bad batch is logged once, not at every retry).
+ * items) is also an audit entry, unless the same reason is the last refusal recorded (a peer that
+ * keeps serving the same bad batch is audited once, not at every retry, whatever failures or good
+ * pulls with nothing new come between; only an applied batch clears it).
  */
 export function pullFailureStatements(p: {
   at: number;
@@ -341,9 +346,28 @@ export function pullFailureStatements(p: {
     });
     stmts.push(
       write(sql`insert into audit_log (at, action, actor, entry) select ${at}, 'federation.refuse', ${FEDERATION_ACTOR}, ${entry}
-      where exists (select 1 from peers where id = ${peerId} and last_error is not ${error})`),
+      where exists (select 1 from peers where id = ${peerId} and last_refusal is not ${error})`),
     );
   }
-  stmts.push(write(sql`update peers set failures = failures + 1, last_error = ${error}, last_error_at = ${at} where id = ${peerId}`));
+  const refusal = p.refused ? sql`, last_refusal = ${error}` : sql``;
+  stmts.push(write(sql`update peers set failures = failures + 1, last_error = ${error}, last_error_at = ${at}${refusal} where id = ${peerId}`));
   return stmts;
+}
+
+/**
+ * A good pull after failures: the failure count and last error cleared and `pulled_at` moved on.
+ * A compare-and-set on what the pull saw at its start (`seen`: the failures in a row and when the
+ * last one was recorded): a failure recorded since (by another instance, after this pull's success)
+ * is newer news and stays. Only a row with something to clear is written; the read before it (the
+ * write lock is held from the batch's first statement) gives the failures cleared, none when there
+ * was nothing to clear as seen (a batch applied cleared them, or another instance did, or a newer
+ * failure came). `last_refusal` stays: the same refused batch served again is not audited again.
+ */
+export function pullSuccessStatements(p: { at: number; peerId: string; seen: { failures: number; lastErrorAt: number | null } }): Stmt[] {
+  const failing = sql`id = ${p.peerId} and (failures > 0 or last_error is not null)
+    and failures = ${p.seen.failures} and last_error_at is ${p.seen.lastErrorAt}`;
+  return [
+    read(['failures'], sql`select failures from peers where ${failing}`),
+    write(sql`update peers set failures = 0, last_error = null, last_error_at = null, pulled_at = max(coalesce(pulled_at, 0), ${p.at}) where ${failing}`),
+  ];
 }

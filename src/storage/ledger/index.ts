@@ -6,5 +6,5 @@ export { SqlLedger, type SqlLedgerOptions } from './ledger';
 export { shareStatements, shareContent, retractStatements, feedbackStatements } from './hashes';
 export { retractItemStatements, relabelItemStatements } from './items';
 export { createClientStatements, setClientStatusStatements, addClientKeyStatements, revokeClientKeyStatements, rotateNodeKeyStatements } from './clients';
-export { addPeerStatements, updatePeerStatements, pullStatements, pullFailureStatements, FEDERATION_ACTOR } from './federation';
+export { addPeerStatements, updatePeerStatements, pullStatements, pullFailureStatements, pullSuccessStatements, FEDERATION_ACTOR } from './federation';
 export type { Stmt } from './sql';

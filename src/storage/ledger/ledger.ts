@@ -16,7 +16,7 @@ import type {
   TreeHeadRow,
 } from '../types';
 import { addClientKeyStatements, createClientStatements, revokeClientKeyStatements, rotateNodeKeyStatements, setClientStatusStatements } from './clients';
-import { addPeerStatements, pullFailureStatements, pullStatements, updatePeerStatements } from './federation';
+import { addPeerStatements, pullFailureStatements, pullStatements, pullSuccessStatements, updatePeerStatements } from './federation';
 import { encodeShareItem, feedbackStatements, retractStatements, shareStatements } from './hashes';
 import { relabelItemStatements, retractItemStatements } from './items';
 import { chunkJson, write, type Stmt } from './sql';
@@ -198,11 +198,17 @@ export class SqlLedger implements Ledger {
   async applyPull(input: PullCommit) {
     const built = pullStatements({ ...input, tx: this.newId(), ids: input.items.map(() => this.newId()), buckets: this.opts.buckets });
     const rows = await this.run(built.stmts);
-    return { applied: num(rows[built.result][0]?.applied) === 1, lastChange: lastOf(rows[built.last]) };
+    const applied = num(rows[built.result][0]?.applied) === 1;
+    return { applied, failures: applied ? num(rows[built.failures][0]?.failures) : 0, lastChange: lastOf(rows[built.last]) };
   }
 
   async recordPullFailure(input: Parameters<Ledger['recordPullFailure']>[0]) {
     await this.run(pullFailureStatements(input));
+  }
+
+  async recordPullSuccess(input: Parameters<Ledger['recordPullSuccess']>[0]) {
+    const [before] = await this.run(pullSuccessStatements(input));
+    return { cleared: before.length ? num(before[0].failures) : null };
   }
 
   async useJti(clientId: string, jti: string, expiresAt: number, now: number): Promise<boolean> {

@@ -25,11 +25,13 @@ const PeerSchema = z
     matching: z.boolean().openapi({ description: "Whether the peer's hashes match here. Off: they stay stored, and match nothing." }),
     status: z.enum(['active', 'paused', 'removed']),
     cursor: z.string().openapi({ description: "Where the next pull starts in the peer's feed ('' before the first batch)." }),
-    pulledAt: time('When the last batch was applied').nullable(),
+    pulledAt: time(
+      'When the last batch was applied, or the first good pull after failures (a healthy peer with nothing new is not rewritten at every pull)',
+    ).nullable(),
     pulledItems: z.number().int().openapi({ description: 'Items of every batch applied, in all.' }),
     lastError: z.string().nullable().openapi({ description: 'Why the last pull failed, if it did (cleared by a good one).' }),
     lastErrorAt: time('When the last pull failed').nullable(),
-    failures: z.number().int().openapi({ description: 'Failed pulls in a row.' }),
+    failures: z.number().int().openapi({ description: 'Failed pulls in a row (cleared by a good pull, even one with nothing new).' }),
     createdAt: time('When the peer was added'),
     updatedAt: time('When its settings last changed'),
   })

@@ -2,6 +2,7 @@ import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { currentTreeHead } from '../../../services/audit-log';
 import type { AppEnv } from '../../env';
 import { protectedRoute } from '../../route';
+import { problemContent } from '../../schemas';
 import { shown } from '../../../core/text';
 
 export const TreeHeadSchema = z
@@ -33,6 +34,11 @@ const route = protectedRoute({
   },
   responses: {
     200: { description: 'The head.', content: { 'application/json': { schema: TreeHeadSchema } } },
+    500: {
+      description:
+        "`audit_log_broken`: an entry of the log is missing or out of order in the node's database, so no head covering the entries after it can be signed; `treeSize` is the size of the latest signed head (the entries before the gap), `missingEntry` the index of the entry not found. Retrying does not help: an operator must repair the database.",
+      content: problemContent,
+    },
   },
 });
 
