@@ -28,6 +28,12 @@ export function fail(message: string, code = 1): never {
 }
 
 export async function main(run: () => Promise<void>): Promise<void> {
+  // A reader that stopped reading (`| head`) ends the command quietly, as a closed pipe ends a Unix tool.
+  for (const stream of [process.stdout, process.stderr])
+    stream.on('error', (e) => {
+      if (codeOf(e) !== 'EPIPE') throw e;
+      process.exit();
+    });
   try {
     await run();
   } catch (e) {
