@@ -44,7 +44,7 @@ import { ACCESS_TOKEN_TTL_S, CLOCK_SKEW_S } from '../services/tokens';
 import { SqlAuthStore } from '../storage/auth-store';
 import { SqlLedger } from '../storage/ledger';
 import { NO_FOLLOWER } from '../services/change-follower';
-import { clientArgs, fail, main, out, parse } from './args';
+import { clientArgs, fail, main, out, parse, userPath } from './args';
 import { generateClientKey } from '../client/keys';
 import { checkNewKeyFile, readPublicKey, withPrivateKeyFile } from './key-files';
 
@@ -116,6 +116,13 @@ async function open(opts: { create?: boolean }) {
 
 type KeyChoice = { publicKey?: string; out?: string; overwrite?: boolean };
 
+/** The key options as given, their files found where the command was run. */
+const keyChoiceOf = (v: { 'public-key'?: string; out?: string; overwrite?: boolean }): KeyChoice => ({
+  publicKey: userPath(v['public-key']),
+  out: userPath(v.out),
+  overwrite: v.overwrite,
+});
+
 /** The key options' own checks, made before the database is opened: nothing is done when one fails. */
 function checkKeyChoice(opts: KeyChoice): void {
   if (opts.publicKey && opts.out) fail('--public-key and --out exclude each other: --public-key registers a key the member made, --out makes one here', 2);
@@ -175,7 +182,7 @@ main(async () => {
   if (cmd === 'init') {
     const { values } = parse([sub, ...rest].filter(Boolean), { ...COMMON, ...KEY_OPTIONS, name: { type: 'string' }, force: { type: 'boolean' } });
     const actor = actorOf(values.actor);
-    const keyChoice = { publicKey: values['public-key'], out: values.out, overwrite: values.overwrite };
+    const keyChoice = keyChoiceOf(values);
     // The key file first: one that exists stops init before the database is opened (or created).
     checkKeyChoice(keyChoice);
     const { database, deps } = await open(values);
@@ -190,13 +197,7 @@ main(async () => {
   if (cmd === 'client' && sub === 'add') {
     const { values } = parse(rest, { ...COMMON, ...KEY_OPTIONS, role: { type: 'string' }, name: { type: 'string' } });
     if (!values.role || !values.name) fail(`client add needs --role and --name\n${USAGE}`, 2);
-    const made = await newClient(values.role, values.name, {
-      ...values,
-      actor: actorOf(values.actor),
-      publicKey: values['public-key'],
-      out: values.out,
-      overwrite: values.overwrite,
-    });
+    const made = await newClient(values.role, values.name, { ...values, actor: actorOf(values.actor), ...keyChoiceOf(values) });
     return out(
       values.json,
       made,

@@ -1,4 +1,5 @@
 /** Small shared helpers for the command-line tools: argument parsing, output, exit codes. */
+import { isAbsolute, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ROLES, type Role } from '../core/auth';
 import { plainText } from '../http/input';
@@ -42,6 +43,18 @@ export async function main(run: () => Promise<void>): Promise<void> {
     const prefix = typeof code === 'string' && e instanceof Error && !e.message.includes(code) ? `${code}: ` : '';
     fail(e instanceof Error ? `${prefix}${e.message}` : String(e));
   }
+}
+
+/**
+ * A file named on the command line, found where the user ran the command. `npm run` starts a script
+ * in the package's root and puts the directory it was run from in INIT_CWD; a tool started any other
+ * way (tsx itself, a test's child process that inherited an outer npm's variables) is where its own
+ * working directory is. The path is left as given when that is where it is found anyway.
+ */
+export function userPath<P extends string | undefined>(path: P): P {
+  const { INIT_CWD: from, npm_config_local_prefix: root } = process.env;
+  const moved = from && root && resolve(root) === process.cwd() && resolve(from) !== process.cwd();
+  return moved && path !== undefined && !isAbsolute(path) ? (resolve(from, path) as P) : path;
 }
 
 /** A client's role and name from the command line, held to what the admin API takes. */

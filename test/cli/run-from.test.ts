@@ -1,23 +1,93 @@
 /**
- * The CLIs as a user runs them: into a pipe whose reader stops early (`| head`), which ends the
- * command quietly, with no stack trace.
+ * The CLIs as a user runs them: through npm from a folder of their own, where a relative path names
+ * a file of that folder (npm starts the script in the repository root and puts the folder it was run
+ * from in INIT_CWD), not of the repository; and into a pipe whose reader stops early (`| head`),
+ * which ends the command quietly, with no stack trace.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { userPath } from '../../src/cli/args';
 import { patternImage } from '../support/images';
-import { ROOT } from '../support/node-process';
+import { freePort, ROOT } from '../support/node-process';
 
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
 let dir: string;
+
+/** The environment of a shell: none of the npm variables of the run that started the tests. */
+const shellEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(npm_|INIT_CWD$)/i.test(k)));
+
+/** `npm run -s SCRIPT -- ARGS` in `dir`, the repository named by --prefix as a subfolder's npm finds it. */
+async function npmRun(script: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)('npm', ['--prefix', ROOT, 'run', '-s', script, '--', ...args], {
+      cwd: dir,
+      env: { ...shellEnv(), MHN_PROGRESS: '0' },
+      timeout: 60_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'mhn-run-from-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('relative paths are those of the folder npm was run from', () => {
+  it('client keygen --out writes there; verify --key and --state read there; nothing lands in the repository', async () => {
+    const made = await npmRun('client', ['keygen', '--out', 'mykey.json', '--json']);
+    expect(made.code, made.stderr).toBe(0);
+    expect(JSON.parse(made.stdout)).toMatchObject({ privateKeyFile: join(dir, 'mykey.json'), publicKeyFile: join(dir, 'mykey.pub.json') });
+    expect(existsSync(join(dir, 'mykey.json')) && existsSync(join(dir, 'mykey.pub.json'))).toBe(true);
+    expect(existsSync(join(ROOT, 'mykey.json')) || existsSync(join(ROOT, 'mykey.pub.json'))).toBe(false);
+
+    // The key is read from this folder: the verifier gets as far as the node (none listens there).
+    const node = `http://127.0.0.1:${await freePort()}`;
+    const verify = await npmRun('verify', ['--node', node, '--client-id', 'c', '--key', 'mykey.json', '--state', 'state.json']);
+    expect(verify.code).toBe(1);
+    expect(verify.stderr).toMatch(/^error: cannot reach the node at /);
+    const missing = await npmRun('verify', ['--node', node, '--client-id', 'c', '--key', 'auditor.key.json']);
+    expect(missing.stderr).toBe(`error: cannot read ${join(dir, 'auditor.key.json')}: no such file\n`);
+  });
+
+  it('client hash FILE hashes the file of this folder, named as given', async () => {
+    writeFileSync(join(dir, 'img.jpg'), await patternImage('jpeg'));
+    const r = await npmRun('client', ['hash', 'img.jpg', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ file: 'img.jpg', kind: 'image' });
+  });
+});
+
+describe('userPath', () => {
+  const saved = { INIT_CWD: process.env.INIT_CWD, npm_config_local_prefix: process.env.npm_config_local_prefix };
+  afterEach(() => {
+    for (const [k, v] of Object.entries(saved))
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+  });
+
+  it("is npm's INIT_CWD only for a script npm started in the package root, never for an inherited one", () => {
+    process.env.INIT_CWD = '/home/member/work';
+    process.env.npm_config_local_prefix = process.cwd();
+    expect(userPath('a.key.json')).toBe('/home/member/work/a.key.json');
+    expect(userPath('../b/a.key.json')).toBe('/home/member/b/a.key.json');
+    expect(userPath('/etc/a.key.json')).toBe('/etc/a.key.json');
+    expect(userPath(undefined)).toBeUndefined();
+    // A process started elsewhere (a test's child, tsx run by hand) that inherited npm's variables: its own folder.
+    process.env.npm_config_local_prefix = '/somewhere/else';
+    expect(userPath('a.key.json')).toBe('a.key.json');
+    delete process.env.INIT_CWD;
+    process.env.npm_config_local_prefix = process.cwd();
+    expect(userPath('a.key.json')).toBe('a.key.json');
+  });
+});
 
 describe('a pipe closed early', () => {
   it('ends the command with status 0 and nothing on stderr, not an EPIPE stack trace', async () => {
