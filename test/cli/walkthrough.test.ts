@@ -33,7 +33,7 @@ let base: string;
 async function cli(
   tool: 'admin' | 'client',
   args: string[],
-  extraEnv: Record<string, string> = {},
+  extraEnv: Record<string, string | undefined> = {},
   cwd = dir,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -393,6 +393,43 @@ describe('the admin CLI and its database', () => {
     expect(added.code, added.stderr).toBe(0);
     const partnerKey = JSON.parse(readFileSync(join(home, 'partner.key.json'), 'utf8'));
     expect((await clients()).find((c) => c.role === 'partner')?.keys[0]).toMatchObject({ kid: partnerKey.kid, jwk: { x: partnerKey.x } });
+  }, 120_000);
+
+  it("a secret that is not the node's stops the admin CLI before anything is done, naming where it was read from; no secret file is made", async () => {
+    const home = join(dir, 'secret');
+    mkdirSync(home);
+    const db = `file:${join(home, 'node.db')}`;
+    const admin = (args: string[], secret: Record<string, string | undefined>) => cli('admin', args, { DATABASE_URL: db, ...secret }, home);
+    const made = await admin(['init', '--create', '--json'], { NODE_SECRET_FILE: join(home, 'a.secret') });
+    expect(made.code, made.stderr).toBe(0);
+    const same = 'Run the admin CLI with the same NODE_SECRET or NODE_SECRET_FILE as the node; nothing was done';
+
+    // Run without the node's NODE_SECRET_FILE: the default file is not there, and is not made.
+    const unset = await admin(['init', '--force', '--out', 'admin.key.json'], { NODE_SECRET_FILE: undefined });
+    expect(unset.code).toBe(1);
+    expect(unset.stderr).toBe(
+      `error: this node's signing key is sealed with its secret, but there is no secret file at ${join(home, 'data', 'node.secret')} (NODE_SECRET_FILE; NODE_SECRET is not set). ${same}\n`,
+    );
+    expect(existsSync(join(home, 'data'))).toBe(false);
+    expect(existsSync(join(home, 'admin.key.json'))).toBe(false);
+
+    // Another secret, in the environment or in a file: named by where it came from, never by its value.
+    const other = 'another secret of at least 32 characters';
+    const inEnv = await admin(['keys', 'rotate'], { NODE_SECRET: other });
+    expect(inEnv.stderr).toBe(`error: the node secret read from NODE_SECRET does not open this node's stored signing key. ${same}\n`);
+    writeFileSync(join(home, 'b.secret'), `${other}\n`, { mode: 0o600 });
+    const inFile = await admin(['client', 'add', '--role', 'partner', '--name', 'P', '--out', 'p.key.json'], { NODE_SECRET_FILE: join(home, 'b.secret') });
+    expect(inFile.code).toBe(1);
+    expect(inFile.stderr).toBe(
+      `error: the node secret read from the file ${join(home, 'b.secret')} (NODE_SECRET_FILE) does not open this node's stored signing key. ${same}\n`,
+    );
+    expect(existsSync(join(home, 'p.key.json'))).toBe(false);
+
+    // A command that needs no key needs no secret; with the node's own, the others work.
+    const list = await admin(['client', 'list', '--json'], { NODE_SECRET_FILE: undefined });
+    expect(JSON.parse(list.stdout).clients.map((c: { id: string }) => c.id)).toEqual([JSON.parse(made.stdout).clientId]);
+    expect(existsSync(join(home, 'data'))).toBe(false);
+    expect((await admin(['keys', 'rotate'], { NODE_SECRET_FILE: join(home, 'a.secret') })).code).toBe(0);
   }, 120_000);
 
   it('init --create sets up a node before its first start', async () => {
