@@ -149,7 +149,7 @@ export async function runD1(argv: string[]): Promise<void> {
     // init without --force: the ledger's statement itself refuses when an admin exists meanwhile.
     const client = await createClient(deps, actor(), { ...who, jwk: pair ? await exportJWK(pair.publicKey) : given, onlyIfNoAdmin: isInit && !values.force });
     const kid = client.keys[0].kid;
-    const made = { clientId: client.id, role: client.role, name: client.name, scopes: client.scopes, database: label, kid };
+    const made = { id: client.id, clientId: client.id, role: client.role, name: client.name, scopes: client.scopes, database: label, kid };
     if (!pair)
       return out(
         values.json,

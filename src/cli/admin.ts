@@ -158,7 +158,8 @@ async function newClient(role: string, name: string, opts: { actor: string; crea
     const pair = given ? undefined : await generateClientKey('EdDSA');
     const create = async () => {
       const client = await createClient(deps, opts.actor, { ...who, jwk: pair ? pair.publicJwk : given, onlyIfNoAdmin: opts.onlyIfNoAdmin });
-      return { clientId: client.id, role: client.role, name: client.name, scopes: client.scopes, kid: client.keys[0].kid };
+      // `id`, as every other client the CLIs print; `clientId`, the same, kept for the scripts written against it.
+      return { id: client.id, clientId: client.id, role: client.role, name: client.name, scopes: client.scopes, kid: client.keys[0].kid };
     };
     if (!pair) return await create();
     if (!opts.out) return { ...(await create()), privateJwk: pair.privateJwk };

@@ -186,6 +186,7 @@ async function run(cmd: string, rest: string[]): Promise<void> {
             m.document && `pdf ${m.document.queryMatchPercent}% of pages`,
             m.page && `page ${m.page.number}`,
             m.url && `url ${m.url.scope}`,
+            m.origin && `origin ${m.origin}`,
           ]
             .filter(Boolean)
             .join(', ');

@@ -427,7 +427,7 @@ describe('the admin CLI and its database', () => {
 
     // A command that needs no key needs no secret; with the node's own, the others work.
     const list = await admin(['client', 'list', '--json'], { NODE_SECRET_FILE: undefined });
-    expect(JSON.parse(list.stdout).clients.map((c: { id: string }) => c.id)).toEqual([JSON.parse(made.stdout).clientId]);
+    expect(JSON.parse(list.stdout).clients.map((c: { id: string }) => c.id)).toEqual([JSON.parse(made.stdout).id]);
     expect(existsSync(join(home, 'data'))).toBe(false);
     expect((await admin(['keys', 'rotate'], { NODE_SECRET_FILE: join(home, 'a.secret') })).code).toBe(0);
   }, 120_000);
@@ -439,7 +439,10 @@ describe('the admin CLI and its database', () => {
       NODE_SECRET_FILE: join(dir, 'fresh', 'node.secret'),
     });
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout).clientId).toEqual(expect.any(String));
+    // `id`, as the API's clients; `clientId`, the same, for the scripts written against it.
+    const made = JSON.parse(r.stdout);
+    expect(made.id).toEqual(expect.any(String));
+    expect(made.clientId).toBe(made.id);
     expect(existsSync(fresh)).toBe(true);
     const bad = await cli('admin', ['client', 'list', '--actor', 'bob smith']);
     expect(bad.code).toBe(2);
