@@ -28,12 +28,37 @@ export function fail(message: string, code = 1): never {
   process.exit(code);
 }
 
+/** What a shell reports for a command a closed pipe ended (128 + SIGPIPE), as for `yes | head` under pipefail. */
+export const CLOSED_PIPE_STATUS = 141;
+
+/**
+ * A reader that stopped reading (`| head`) ends the command quietly, as a closed pipe ends a Unix
+ * tool, but not with 0: the work was cut short. A failure already recorded keeps its own status.
+ */
+export function endOnClosedPipe(): never {
+  const recorded = Number(process.exitCode ?? 0);
+  process.exit(recorded || CLOSED_PIPE_STATUS);
+}
+
+/**
+ * Writes to stdout and waits until the text is handed to the system, for a step that must not
+ * happen (saving a cursor) before its output is out. A closed pipe ends the command as above.
+ */
+export function writeOut(text: string): Promise<void> {
+  return new Promise((done, failed) =>
+    process.stdout.write(text, (e) => {
+      if (!e) done();
+      else if (codeOf(e) === 'EPIPE') endOnClosedPipe();
+      else failed(e);
+    }),
+  );
+}
+
 export async function main(run: () => Promise<void>): Promise<void> {
-  // A reader that stopped reading (`| head`) ends the command quietly, as a closed pipe ends a Unix tool.
   for (const stream of [process.stdout, process.stderr])
     stream.on('error', (e) => {
       if (codeOf(e) !== 'EPIPE') throw e;
-      process.exit();
+      endOnClosedPipe();
     });
   try {
     await run();

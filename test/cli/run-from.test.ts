@@ -2,17 +2,20 @@
  * The CLIs as a user runs them: through npm from a folder of their own, where a relative path names
  * a file of that folder (npm starts the script in the repository root and puts the folder it was run
  * from in INIT_CWD), not of the repository; and into a pipe whose reader stops early (`| head`),
- * which ends the command quietly, with no stack trace.
+ * which ends the command with status 141 and no stack trace, the feed's saved cursor never past a
+ * page that was not written in full.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { userPath } from '../../src/cli/args';
+import { NodeClient } from '../../src/client';
 import { patternImage } from '../support/images';
 import { freePort, ROOT } from '../support/node-process';
+import { serveTestApp } from '../support/served-app';
 
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
 let dir: string;
@@ -90,13 +93,53 @@ describe('userPath', () => {
 });
 
 describe('a pipe closed early', () => {
-  it('ends the command with status 0 and nothing on stderr, not an EPIPE stack trace', async () => {
+  it('ends the command with status 141 (128 + SIGPIPE, as a shell reports it) and nothing on stderr, not an EPIPE stack trace', async () => {
     const img = join(dir, 'pipe.jpg');
     writeFileSync(img, await patternImage('jpeg'));
     // The reader is gone before the first line is written (`true` reads nothing), so every write meets a closed pipe.
     const line = `'${TSX}' '${join(ROOT, 'src/cli/client.ts')}' hash '${img}' '${img}' --json | true; echo "status \${PIPESTATUS[0]}"`;
     const { stdout, stderr } = await promisify(execFile)('bash', ['-c', line], { cwd: dir, env: { ...process.env, MHN_PROGRESS: '0' }, timeout: 60_000 });
     expect(stderr).toBe('');
-    expect(stdout).toBe('status 0\n');
+    expect(stdout).toBe('status 141\n');
   });
+
+  it('client feed --cursor-file: the cursor is saved only after a page is written in full, so the next run starts at the page the pipe cut', async () => {
+    const node = await serveTestApp();
+    try {
+      const m = await node.member('partner', 'feed-pipe');
+      const keyFile = join(dir, 'feed-pipe.key.json');
+      writeFileSync(keyFile, JSON.stringify(m.jwk), { mode: 0o600 });
+      const env = { ...process.env, MHN_PROGRESS: '0', MHN_NODE: node.base, MHN_CLIENT_ID: m.id, MHN_KEY: keyFile };
+      const client = new NodeClient({ node: node.base, clientId: m.id, key: m.jwk });
+      const hex = (i: number) => i.toString(16).padStart(32, '0');
+      for (let b = 0; b < 3; b++)
+        await client.share(Array.from({ length: 1000 }, (_, i) => ({ type: 'md5' as const, value: hex(b * 1000 + i + 1), labels: ['manifesto' as const] })));
+      const feed = (tail: string) =>
+        promisify(execFile)('bash', ['-c', `'${TSX}' '${join(ROOT, 'src/cli/client.ts')}' feed --limit 1000 --json ${tail}`], {
+          cwd: dir,
+          env,
+          timeout: 90_000,
+          maxBuffer: 64 << 20,
+        });
+      const all = (await feed('')).stdout.split('\n').filter(Boolean);
+      expect(all).toHaveLength(3000);
+
+      // The reader takes page 1 and the first 100 lines of page 2, then stops: the rest of page 2 is more than a pipe holds,
+      // so its write fails. Page 1 was written in full; page 2 was not.
+      const bytes = (lines: string[]) => Buffer.byteLength(lines.map((l) => `${l}\n`).join(''));
+      const cut = bytes(all.slice(0, 1100));
+      expect(bytes(all.slice(1100, 2000))).toBeGreaterThan(2 * 65536);
+      const cut1 = await feed(`--cursor-file feed-pipe.cursor | head -c ${cut} > feed-pipe.got; echo "status \${PIPESTATUS[0]}"`);
+      expect(cut1.stdout).toBe('status 141\n');
+      expect(cut1.stderr).toBe('');
+      expect(readFileSync(join(dir, 'feed-pipe.got'), 'utf8').split('\n').filter(Boolean)).toEqual(all.slice(0, 1100));
+
+      // The next run, into a file, begins at page 2's first entry: nothing after page 1 was skipped.
+      const next = await feed('--cursor-file feed-pipe.cursor');
+      expect(next.stdout.split('\n').filter(Boolean)).toEqual(all.slice(1000));
+      expect((await client.feed({ cursor: readFileSync(join(dir, 'feed-pipe.cursor'), 'utf8').trim() })).entries).toEqual([]);
+    } finally {
+      await node.close();
+    }
+  }, 180_000);
 });
