@@ -1,4 +1,5 @@
 /** Small shared helpers for the command-line tools: argument parsing, output, exit codes. */
+import { existsSync, realpathSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ROLES, type Role } from '../core/auth';
@@ -77,9 +78,43 @@ export async function main(run: () => Promise<void>): Promise<void> {
  * working directory is. The path is left as given when that is where it is found anyway.
  */
 export function userPath<P extends string | undefined>(path: P): P {
+  const from = runFrom();
+  return from && path !== undefined && !isAbsolute(path) ? (resolve(from, path) as P) : path;
+}
+
+/**
+ * A state file (the verifier's, a feed cursor, an import's progress) found as userPath finds it.
+ * Before relative paths followed the user's folder they named files of the repository root: a state
+ * file missing here but still there is refused, not taken for a first run (a verifier would start
+ * again from blind trust, a feed from its start), with both paths and the way out.
+ */
+export function userStatePath<P extends string | undefined>(path: P, flag: string): P {
+  const at = userPath(path);
+  if (at === path || at === undefined || existsSync(at)) return at;
+  const old = resolve(path as string);
+  if (existsSync(old))
+    fail(
+      `${flag} ${path}: there is no ${at} (the folder npm was run from), but there is ${old}, where earlier versions kept it (the repository root). ` +
+        `Give it by its full path (${flag} ${old}) or move it to ${at}; nothing was done`,
+      2,
+    );
+  return at;
+}
+
+/** The folder npm was run from, when npm started this script in the package root and that is another folder. */
+function runFrom(): string | undefined {
   const { INIT_CWD: from, npm_config_local_prefix: root } = process.env;
-  const moved = from && root && resolve(root) === process.cwd() && resolve(from) !== process.cwd();
-  return moved && path !== undefined && !isAbsolute(path) ? (resolve(from, path) as P) : path;
+  if (!from || !root) return undefined;
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return resolve(p);
+    }
+  };
+  // Real paths: a repository reached through a symbolic link is still the folder npm ran the script in.
+  const here = real(process.cwd());
+  return real(root) === here && real(from) !== here ? from : undefined;
 }
 
 /** A client's role and name from the command line, held to what the admin API takes. */

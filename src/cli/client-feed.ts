@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { NodeApiError, NodeUnreachableError, type FeedPage } from '../client';
-import { fail, messageOf, parse, userPath, writeOut } from './args';
+import { fail, messageOf, parse, userStatePath, writeOut } from './args';
 import { connect, CONNECT_OPTIONS } from './connect';
 import { progress } from './progress';
 
@@ -25,7 +25,7 @@ export async function feedCommand(rest: string[]): Promise<void> {
   if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) fail(`--limit must be a positive whole number (got ${values.limit})`, 2);
   const intervalS = values.interval === undefined ? 5 : Number(values.interval);
   if (!(intervalS > 0)) fail(`--interval must be a positive number of seconds (got ${values.interval})`, 2);
-  const cursorFile = userPath(values['cursor-file']);
+  const cursorFile = userStatePath(values['cursor-file'], '--cursor-file');
   let cursor = values.cursor ?? (cursorFile && existsSync(cursorFile) ? readFileSync(cursorFile, 'utf8').trim() || undefined : undefined);
 
   const bar = progress('reading the feed', { json: values.json || values.follow });

@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { FeedPage, ShareItem, ShareResult } from '../client';
 import { readDataset, writeDataset, type DatasetFormat, type ExportHash, type ReadItem } from '../core/interchange';
-import { fail, parse, userPath } from './args';
+import { fail, parse, userPath, userStatePath } from './args';
 import { labelIds, labelsOption, UsageError } from './client-items';
 import { connect, CONNECT_OPTIONS, connectionOf } from './connect';
 import { progress } from './progress';
@@ -118,13 +118,15 @@ export async function importCommand(rest: string[]): Promise<void> {
     state: { type: 'string' },
   });
   if (!positionals[0] || positionals.length > 1) throw new UsageError(`import takes one file\n${INTERCHANGE_USAGE}`);
-  const file = userPath(positionals[0]);
+  // Named as given in what it prints (`import --json`'s `file`, like `hash`), read where the user ran the command.
+  const file = positionals[0];
+  const at = userPath(file);
   connectionOf(values);
   const format = formatOf(values.format);
   const labels = labelsOption(values.labels);
   const tagMap = tagMapOf(values['map-tag'] ?? []);
-  if (!existsSync(file)) fail(`${file}: no such file`, 2);
-  const bytes = readFileSync(file);
+  if (!existsSync(at)) fail(`${file}: no such file`, 2);
+  const bytes = readFileSync(at);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const read = readDataset(
     bytes.toString('utf8'),
@@ -134,7 +136,7 @@ export async function importCommand(rest: string[]): Promise<void> {
   for (const r of read.refused)
     process.stderr.write(values.json ? JSON.stringify({ file, line: r.line, refused: r.message }) + '\n' : `${file}:${r.line}: refused: ${r.message}\n`);
 
-  const stateFile = userPath(values.state);
+  const stateFile = userStatePath(values.state, '--state');
   const state = readState(stateFile);
   const resumed = state && state.sha256 === sha256 ? Math.min(state.done, read.items.length) : 0;
   if (state && !resumed && state.sha256 !== sha256)

@@ -1,12 +1,13 @@
 /**
  * The CLIs as a user runs them: through npm from a folder of their own, where a relative path names
  * a file of that folder (npm starts the script in the repository root and puts the folder it was run
- * from in INIT_CWD), not of the repository; and into a pipe whose reader stops early (`| head`),
- * which ends the command with status 141 and no stack trace, the feed's saved cursor never past a
- * page that was not written in full.
+ * from in INIT_CWD), not of the repository, and a state file left in the repository root by an
+ * earlier version is refused rather than taken for a first run; and into a pipe whose reader stops
+ * early (`| head`), which ends the command with status 141 and no stack trace, the feed's saved
+ * cursor never past a page that was not written in full.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -45,19 +46,48 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('relative paths are those of the folder npm was run from', () => {
   it('client keygen --out writes there; verify --key and --state read there; nothing lands in the repository', async () => {
-    const made = await npmRun('client', ['keygen', '--out', 'mykey.json', '--json']);
-    expect(made.code, made.stderr).toBe(0);
-    expect(JSON.parse(made.stdout)).toMatchObject({ privateKeyFile: join(dir, 'mykey.json'), publicKeyFile: join(dir, 'mykey.pub.json') });
-    expect(existsSync(join(dir, 'mykey.json')) && existsSync(join(dir, 'mykey.pub.json'))).toBe(true);
-    expect(existsSync(join(ROOT, 'mykey.json')) || existsSync(join(ROOT, 'mykey.pub.json'))).toBe(false);
+    const inRoot = [join(ROOT, 'my.key.json'), join(ROOT, 'my.key.pub.json')];
+    try {
+      const made = await npmRun('client', ['keygen', '--out', 'my.key.json', '--json']);
+      expect(made.code, made.stderr).toBe(0);
+      expect(JSON.parse(made.stdout)).toMatchObject({ privateKeyFile: join(dir, 'my.key.json'), publicKeyFile: join(dir, 'my.key.pub.json') });
+      expect(existsSync(join(dir, 'my.key.json')) && existsSync(join(dir, 'my.key.pub.json'))).toBe(true);
+      expect(inRoot.filter(existsSync)).toEqual([]);
+    } finally {
+      // A regression must not leave a private key in the repository.
+      for (const f of inRoot) rmSync(f, { force: true });
+    }
 
     // The key is read from this folder: the verifier gets as far as the node (none listens there).
     const node = `http://127.0.0.1:${await freePort()}`;
-    const verify = await npmRun('verify', ['--node', node, '--client-id', 'c', '--key', 'mykey.json', '--state', 'state.json']);
+    const verify = await npmRun('verify', ['--node', node, '--client-id', 'c', '--key', 'my.key.json', '--state', 'fresh.json']);
     expect(verify.code).toBe(1);
     expect(verify.stderr).toMatch(/^error: cannot reach the node at /);
     const missing = await npmRun('verify', ['--node', node, '--client-id', 'c', '--key', 'auditor.key.json']);
     expect(missing.stderr).toBe(`error: cannot read ${join(dir, 'auditor.key.json')}: no such file\n`);
+    // So is the state: a damaged one here is named by its path here, before the node is asked.
+    writeFileSync(join(dir, 'state.json'), '{}\n');
+    const state = await npmRun('verify', ['--node', node, '--client-id', 'c', '--key', 'my.key.json', '--state', 'state.json']);
+    expect(state.code).toBe(1);
+    expect(state.stderr).toBe(`error: ${join(dir, 'state.json')} is not a verifier state file (version 1) or is damaged\n`);
+  });
+
+  it('a state file still in the repository root, where earlier versions kept it, is refused with both paths, not taken for a first run', async () => {
+    const name = `run-from-${process.pid}.state.json`;
+    const old = join(ROOT, name);
+    writeFileSync(old, '{}\n');
+    try {
+      const node = `http://127.0.0.1:${await freePort()}`;
+      const r = await npmRun('verify', ['--node', node, '--client-id', 'c', '--key', 'my.key.json', '--state', name]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(
+        `error: --state ${name}: there is no ${join(dir, name)} (the folder npm was run from), but there is ${old}, where earlier versions kept it (the repository root). ` +
+          `Give it by its full path (--state ${old}) or move it to ${join(dir, name)}; nothing was done\n`,
+      );
+      expect(existsSync(join(dir, name))).toBe(false);
+    } finally {
+      rmSync(old, { force: true });
+    }
   });
 
   it('client hash FILE hashes the file of this folder, named as given', async () => {
@@ -88,6 +118,17 @@ describe('userPath', () => {
     expect(userPath('a.key.json')).toBe('a.key.json');
     delete process.env.INIT_CWD;
     process.env.npm_config_local_prefix = process.cwd();
+    expect(userPath('a.key.json')).toBe('a.key.json');
+  });
+
+  it('compares real paths: a repository reached through a symbolic link is still where npm ran the script', () => {
+    const link = join(dir, 'repo-link');
+    symlinkSync(process.cwd(), link);
+    process.env.INIT_CWD = '/home/member/work';
+    process.env.npm_config_local_prefix = link;
+    expect(userPath('a.key.json')).toBe('/home/member/work/a.key.json');
+    // And the folder npm was run from, named through the link, is the repository itself.
+    process.env.INIT_CWD = link;
     expect(userPath('a.key.json')).toBe('a.key.json');
   });
 });
