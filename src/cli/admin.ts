@@ -127,7 +127,11 @@ async function keyringOf(config: NodeConfig, deps: { auth: SqlAuthStore; ledger:
   // No stored key: a new node, whose first key is made here (its secret file too, as the node's first start would).
   const secretBox = new SecretBox(nodeSecret(config));
   if (sealed)
-    await secretBox.open(sealed.privateJwk).catch(() => fail(`the node secret read from ${from} does not open this node's stored signing key. ${same}`));
+    await secretBox
+      .open(sealed.privateJwk)
+      .catch(() =>
+        fail(`this node's stored signing key does not open with the secret read from ${from} (wrong secret, or the stored key is damaged). ${same}`),
+      );
   return new Keyring({ auth: deps.auth, ledger: deps.ledger, secretBox, now: Date.now, retiredKeyGraceMs: (ACCESS_TOKEN_TTL_S + CLOCK_SKEW_S) * 1000 });
 }
 

@@ -15,6 +15,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { serve, type ServerType } from '@hono/node-server';
+import { createClient } from '@libsql/client';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app';
@@ -399,7 +400,17 @@ describe('the admin CLI and its database', () => {
     const home = join(dir, 'secret');
     mkdirSync(home);
     const db = `file:${join(home, 'node.db')}`;
-    const admin = (args: string[], secret: Record<string, string | undefined>) => cli('admin', args, { DATABASE_URL: db, ...secret }, home);
+    // Only the secret each call names: none inherited from the shell that ran the tests, nor the walkthrough's own.
+    const admin = (args: string[], secret: Record<string, string | undefined>) =>
+      cli('admin', args, { DATABASE_URL: db, NODE_SECRET: undefined, NODE_SECRET_FILE: undefined, ...secret }, home);
+    const nodeKeyCount = async () => {
+      const sql = createClient({ url: db });
+      try {
+        return Number((await sql.execute('select count(*) as n from node_keys')).rows[0].n);
+      } finally {
+        sql.close();
+      }
+    };
     const made = await admin(['init', '--create', '--json'], { NODE_SECRET_FILE: join(home, 'a.secret') });
     expect(made.code, made.stderr).toBe(0);
     const same = 'Run the admin CLI with the same NODE_SECRET or NODE_SECRET_FILE as the node; nothing was done';
@@ -415,21 +426,27 @@ describe('the admin CLI and its database', () => {
 
     // Another secret, in the environment or in a file: named by where it came from, never by its value.
     const other = 'another secret of at least 32 characters';
+    const keysBefore = await nodeKeyCount();
     const inEnv = await admin(['keys', 'rotate'], { NODE_SECRET: other });
-    expect(inEnv.stderr).toBe(`error: the node secret read from NODE_SECRET does not open this node's stored signing key. ${same}\n`);
+    expect(inEnv.code).toBe(1);
+    expect(inEnv.stderr).toBe(
+      `error: this node's stored signing key does not open with the secret read from NODE_SECRET (wrong secret, or the stored key is damaged). ${same}\n`,
+    );
     writeFileSync(join(home, 'b.secret'), `${other}\n`, { mode: 0o600 });
     const inFile = await admin(['client', 'add', '--role', 'partner', '--name', 'P', '--out', 'p.key.json'], { NODE_SECRET_FILE: join(home, 'b.secret') });
     expect(inFile.code).toBe(1);
     expect(inFile.stderr).toBe(
-      `error: the node secret read from the file ${join(home, 'b.secret')} (NODE_SECRET_FILE) does not open this node's stored signing key. ${same}\n`,
+      `error: this node's stored signing key does not open with the secret read from the file ${join(home, 'b.secret')} (NODE_SECRET_FILE) (wrong secret, or the stored key is damaged). ${same}\n`,
     );
     expect(existsSync(join(home, 'p.key.json'))).toBe(false);
+    expect(await nodeKeyCount()).toBe(keysBefore);
 
     // A command that needs no key needs no secret; with the node's own, the others work.
     const list = await admin(['client', 'list', '--json'], { NODE_SECRET_FILE: undefined });
     expect(JSON.parse(list.stdout).clients.map((c: { id: string }) => c.id)).toEqual([JSON.parse(made.stdout).id]);
     expect(existsSync(join(home, 'data'))).toBe(false);
     expect((await admin(['keys', 'rotate'], { NODE_SECRET_FILE: join(home, 'a.secret') })).code).toBe(0);
+    expect(await nodeKeyCount()).toBe(keysBefore + 1);
   }, 120_000);
 
   it('init --create sets up a node before its first start', async () => {

@@ -120,7 +120,12 @@ describe('three nodes on loopback', () => {
     const list = await cli(B, ['peers', 'list']);
     expect(list.stdout).toContain(`${peers.BA}  paused  ${A.url}  as ${made.id}  every 0.3 s  labels: all  matching: on`);
     // Where it stands in A's feed: its cursor ('(start)' before its first batch), as --json gives it.
-    expect(list.stdout).toMatch(/ pulled: \d+ items, last \S+, cursor \S+/);
+    const { peers: listed } = JSON.parse((await cli(B, ['peers', 'list', '--json'])).stdout) as { peers: { id: string; cursor: string | null }[] };
+    expect(listed.map((p) => p.id)).toContain(peers.BA);
+    const cursor = listed.find((p) => p.id === peers.BA)?.cursor;
+    const line = list.stdout.split('\n').find((l) => l.startsWith(peers.BA)) ?? '';
+    expect(line).toMatch(/ pulled: \d+ items, last \S+, cursor \S+$/);
+    expect(line.split(', cursor ')[1]).toBe(cursor || '(start)');
     expect((await cli(B, ['peers', 'resume', peers.BA])).stdout).toMatch(/is now active/);
     const bad = await cli(B, ['peers', 'add', 'ftp://x.example', '--peer-client-id', 'x']);
     expect(bad.code).toBe(1);
