@@ -16,7 +16,7 @@
  * within a second. Nothing here touches a database.
  */
 import type { ClientView, NodeClient } from '../client';
-import { fail, out, parse } from './args';
+import { fail, out, parse, userPath } from './args';
 import { connect, CONNECT_HELP, CONNECT_OPTIONS } from './connect';
 import { PEERS_OPTIONS, PEERS_USAGE, runPeers } from './admin-peers';
 import { readPublicKey } from './key-files';
@@ -87,7 +87,7 @@ export async function runApi(argv: string[]): Promise<void> {
         'client add through the API needs --public-key FILE (a peer node: or --jwks-url URL): the member makes its key pair (npm run client -- keygen) and sends you the .pub.json; the node never sees a private key',
         2,
       );
-    const jwk = readPublicKey(values['public-key']);
+    const jwk = readPublicKey(userPath(values['public-key']));
     const c = await api().admin.createClient({ role, name: values.name, jwk });
     return show(c, `${c.role} client ${c.id} (${c.name}) admitted with key ${c.keys[0]?.kid}. Give the member its client id: ${c.id}`);
   }
@@ -98,7 +98,7 @@ export async function runApi(argv: string[]): Promise<void> {
   }
   if (cmd === 'client' && sub === 'key' && args[0] === 'add') {
     if (!args[1] || !values['public-key']) fail('client key add needs a client id and --public-key FILE', 2);
-    const c = await api().admin.addClientKey(args[1], readPublicKey(values['public-key']));
+    const c = await api().admin.addClientKey(args[1], readPublicKey(userPath(values['public-key'])));
     return show(c, describeClient(c));
   }
   if (cmd === 'client' && sub === 'key' && args[0] === 'revoke') {

@@ -30,7 +30,7 @@ import { SqlAuthStore } from '../storage/auth-store';
 import type { AppDb } from '../storage/db';
 import { SqlLedger } from '../storage/ledger';
 import * as schema from '../storage/schema';
-import { clientArgs, fail, messageOf, out, parse } from './args';
+import { clientArgs, fail, messageOf, out, parse, userPath } from './args';
 import { readPublicKey } from './key-files';
 
 export const D1_USAGE = `usage (edge deployment, D1):
@@ -127,14 +127,14 @@ export async function runD1(argv: string[]): Promise<void> {
   const { values } = parse(more, OPTIONS);
   if (!values.d1) fail(`--d1 needs the database's binding or name\n${D1_USAGE}`, 2);
   if (values.local && values.remote) fail('--local and --remote exclude each other', 2);
-  const configPath = resolve(values.config ?? 'wrangler.toml');
+  const configPath = resolve(userPath(values.config) ?? 'wrangler.toml');
   const isInit = cmd === 'init';
   const isAdd = cmd === 'client' && sub === 'add';
   if (!isInit && !isAdd && !(cmd === 'client' && sub === 'list')) fail(`unknown command: ${[cmd, sub].filter(Boolean).join(' ')}\n${D1_USAGE}`, 2);
   if (isAdd && (!values.role || !values.name)) fail(`client add needs --role and --name\n${D1_USAGE}`, 2);
-  const given = values['public-key'] ? readPublicKey(values['public-key']) : undefined;
+  const given = values['public-key'] ? readPublicKey(userPath(values['public-key'])) : undefined;
 
-  const { deps, close, label } = await openD1(configPath, values.d1, !!values.remote, values['persist-to']);
+  const { deps, close, label } = await openD1(configPath, values.d1, !!values.remote, userPath(values['persist-to']));
   try {
     if (!isInit && !isAdd) {
       const clients = await listClients(deps);
@@ -149,7 +149,7 @@ export async function runD1(argv: string[]): Promise<void> {
     // init without --force: the ledger's statement itself refuses when an admin exists meanwhile.
     const client = await createClient(deps, actor(), { ...who, jwk: pair ? await exportJWK(pair.publicKey) : given, onlyIfNoAdmin: isInit && !values.force });
     const kid = client.keys[0].kid;
-    const made = { clientId: client.id, role: client.role, name: client.name, scopes: client.scopes, database: label, kid };
+    const made = { id: client.id, clientId: client.id, role: client.role, name: client.name, scopes: client.scopes, database: label, kid };
     if (!pair)
       return out(
         values.json,

@@ -38,7 +38,7 @@ interface PeerFlags {
 export function describePeer(p: PeerView): string {
   const when = p.pulledAt ?? 'never';
   const error = p.lastError ? `; last error (${p.failures} in a row): ${p.lastError}` : '';
-  return `${p.id}  ${p.status.padEnd(7)} ${p.url}  as ${p.clientId}  every ${p.intervalMs / 1000} s  labels: ${p.labels?.join(',') ?? 'all'}  matching: ${p.matching ? 'on' : 'off'}  pulled: ${p.pulledItems} items, last ${when}${error}`;
+  return `${p.id}  ${p.status.padEnd(7)} ${p.url}  as ${p.clientId}  every ${p.intervalMs / 1000} s  labels: ${p.labels?.join(',') ?? 'all'}  matching: ${p.matching ? 'on' : 'off'}  pulled: ${p.pulledItems} items, last ${when}, cursor ${p.cursor || '(start)'}${error}`;
 }
 
 /** --labels L1,L2: label ids, an unknown one refused here (exit 2) before anything is sent. */

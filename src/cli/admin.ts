@@ -29,13 +29,17 @@
  * exists). --force is init's alone: another admin although one is active; it replaces no file.
  *
  * A `file:` DATABASE_URL whose file does not exist is refused unless `--create` is given: a typo in
- * the path must not admit a client into a new, empty database that no node reads.
+ * the path must not admit a client into a new, empty database that no node reads. In the same way the
+ * node's secret (NODE_SECRET, or the file NODE_SECRET_FILE names) must be the node's own: a secret
+ * file is made only for a database that holds no signing key yet, and a secret that does not open the
+ * stored key is refused, naming where it was read from, before anything is done.
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
+import { resolve } from 'node:path';
 import { redactUrl } from '../config';
-import { loadConfig, nodeSecret } from '../runtime/node/config';
+import { loadConfig, nodeSecret, type NodeConfig } from '../runtime/node/config';
 import { databaseFile, databaseFileProblem, openDatabase } from '../runtime/node/database';
 import { createClient, listClients, setClientStatus } from '../services/clients';
 import { Keyring } from '../services/keyring';
@@ -44,7 +48,7 @@ import { ACCESS_TOKEN_TTL_S, CLOCK_SKEW_S } from '../services/tokens';
 import { SqlAuthStore } from '../storage/auth-store';
 import { SqlLedger } from '../storage/ledger';
 import { NO_FOLLOWER } from '../services/change-follower';
-import { clientArgs, fail, main, out, parse } from './args';
+import { clientArgs, fail, main, out, parse, userPath } from './args';
 import { generateClientKey } from '../client/keys';
 import { checkNewKeyFile, readPublicKey, withPrivateKeyFile } from './key-files';
 
@@ -104,17 +108,41 @@ async function open(opts: { create?: boolean }) {
   // The CLI keeps nothing in memory: a running node learns of its writes from the change log.
   const ledger = new SqlLedger(database.writer);
   const deps = { auth, ledger, follower: NO_FOLLOWER, now: Date.now, newId: () => randomUUID() };
-  const keyring = new Keyring({
-    auth,
-    ledger,
-    secretBox: new SecretBox(nodeSecret(config)),
-    now: Date.now,
-    retiredKeyGraceMs: (ACCESS_TOKEN_TTL_S + CLOCK_SKEW_S) * 1000,
-  });
-  return { config, database, deps, keyring };
+  return { config, database, deps, keyring: () => keyringOf(config, deps) };
+}
+
+/**
+ * The node's signing keys, opened with the node's secret; only the commands that sign or make a key
+ * ask for them. A node's stored key is sealed with its secret: a secret that does not open it, or a
+ * secret file that is not there, stops the command here with nothing done (and no stray secret file).
+ */
+async function keyringOf(config: NodeConfig, deps: { auth: SqlAuthStore; ledger: SqlLedger }): Promise<Keyring> {
+  const sealed = (await deps.auth.nodeKeys()).find((k) => k.status === 'current');
+  const from = config.NODE_SECRET ? 'NODE_SECRET' : `the file ${resolve(config.NODE_SECRET_FILE)} (NODE_SECRET_FILE)`;
+  const same = `Run the admin CLI with the same NODE_SECRET or NODE_SECRET_FILE as the node; nothing was done`;
+  if (sealed && !config.NODE_SECRET && !existsSync(config.NODE_SECRET_FILE))
+    fail(
+      `this node's signing key is sealed with its secret, but there is no secret file at ${resolve(config.NODE_SECRET_FILE)} (NODE_SECRET_FILE; NODE_SECRET is not set). ${same}`,
+    );
+  // No stored key: a new node, whose first key is made here (its secret file too, as the node's first start would).
+  const secretBox = new SecretBox(nodeSecret(config));
+  if (sealed)
+    await secretBox
+      .open(sealed.privateJwk)
+      .catch(() =>
+        fail(`this node's stored signing key does not open with the secret read from ${from} (wrong secret, or the stored key is damaged). ${same}`),
+      );
+  return new Keyring({ auth: deps.auth, ledger: deps.ledger, secretBox, now: Date.now, retiredKeyGraceMs: (ACCESS_TOKEN_TTL_S + CLOCK_SKEW_S) * 1000 });
 }
 
 type KeyChoice = { publicKey?: string; out?: string; overwrite?: boolean };
+
+/** The key options as given, their files found where the command was run. */
+const keyChoiceOf = (v: { 'public-key'?: string; out?: string; overwrite?: boolean }): KeyChoice => ({
+  publicKey: userPath(v['public-key']),
+  out: userPath(v.out),
+  overwrite: v.overwrite,
+});
 
 /** The key options' own checks, made before the database is opened: nothing is done when one fails. */
 function checkKeyChoice(opts: KeyChoice): void {
@@ -130,11 +158,12 @@ async function newClient(role: string, name: string, opts: { actor: string; crea
   const given = opts.publicKey ? readPublicKey(opts.publicKey) : undefined;
   const { database, deps, keyring } = await open(opts);
   try {
-    await keyring.ensureCurrent(opts.actor);
+    await (await keyring()).ensureCurrent(opts.actor);
     const pair = given ? undefined : await generateClientKey('EdDSA');
     const create = async () => {
       const client = await createClient(deps, opts.actor, { ...who, jwk: pair ? pair.publicJwk : given, onlyIfNoAdmin: opts.onlyIfNoAdmin });
-      return { clientId: client.id, role: client.role, name: client.name, scopes: client.scopes, kid: client.keys[0].kid };
+      // `id`, as every other client the CLIs print; `clientId`, the same, kept for the scripts written against it.
+      return { id: client.id, clientId: client.id, role: client.role, name: client.name, scopes: client.scopes, kid: client.keys[0].kid };
     };
     if (!pair) return await create();
     if (!opts.out) return { ...(await create()), privateJwk: pair.privateJwk };
@@ -175,7 +204,7 @@ main(async () => {
   if (cmd === 'init') {
     const { values } = parse([sub, ...rest].filter(Boolean), { ...COMMON, ...KEY_OPTIONS, name: { type: 'string' }, force: { type: 'boolean' } });
     const actor = actorOf(values.actor);
-    const keyChoice = { publicKey: values['public-key'], out: values.out, overwrite: values.overwrite };
+    const keyChoice = keyChoiceOf(values);
     // The key file first: one that exists stops init before the database is opened (or created).
     checkKeyChoice(keyChoice);
     const { database, deps } = await open(values);
@@ -190,13 +219,7 @@ main(async () => {
   if (cmd === 'client' && sub === 'add') {
     const { values } = parse(rest, { ...COMMON, ...KEY_OPTIONS, role: { type: 'string' }, name: { type: 'string' } });
     if (!values.role || !values.name) fail(`client add needs --role and --name\n${USAGE}`, 2);
-    const made = await newClient(values.role, values.name, {
-      ...values,
-      actor: actorOf(values.actor),
-      publicKey: values['public-key'],
-      out: values.out,
-      overwrite: values.overwrite,
-    });
+    const made = await newClient(values.role, values.name, { ...values, actor: actorOf(values.actor), ...keyChoiceOf(values) });
     return out(
       values.json,
       made,
@@ -226,8 +249,9 @@ main(async () => {
     const actor = actorOf(values.actor);
     const { database, keyring } = await open(values);
     try {
-      const kid = await keyring.rotate(actor);
-      return out(values.json, { kid, jwks: await keyring.jwks() }, `new signing key ${kid}; running nodes pick it up from the change log within a second`);
+      const keys = await keyring();
+      const kid = await keys.rotate(actor);
+      return out(values.json, { kid, jwks: await keys.jwks() }, `new signing key ${kid}; running nodes pick it up from the change log within a second`);
     } finally {
       await database.close();
     }

@@ -1,14 +1,14 @@
 /**
  * `client feed`: the delta feed as JSON Lines on stdout, one entry a line, in the node's order.
- * From --cursor, or the cursor saved in --cursor-file (rewritten after each page, atomically, so a
- * stopped run resumes where its output ended); to the end, or with --follow for ever, polling every
+ * From --cursor, or the cursor saved in --cursor-file (rewritten atomically after each page is
+ * written out, so a stopped run resumes at the first page not written in full); to the end, or with --follow for ever, polling every
  * --interval seconds (default 5). While following, a node that cannot be reached or answers 5xx is
  * waited for (backoff up to a minute, said on stderr); SIGINT or SIGTERM ends the run after the
  * page in hand, with status 0.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { NodeApiError, NodeUnreachableError, type FeedPage } from '../client';
-import { fail, messageOf, parse } from './args';
+import { fail, messageOf, parse, userStatePath, writeOut } from './args';
 import { connect, CONNECT_OPTIONS } from './connect';
 import { progress } from './progress';
 
@@ -25,7 +25,7 @@ export async function feedCommand(rest: string[]): Promise<void> {
   if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) fail(`--limit must be a positive whole number (got ${values.limit})`, 2);
   const intervalS = values.interval === undefined ? 5 : Number(values.interval);
   if (!(intervalS > 0)) fail(`--interval must be a positive number of seconds (got ${values.interval})`, 2);
-  const cursorFile = values['cursor-file'];
+  const cursorFile = userStatePath(values['cursor-file'], '--cursor-file');
   let cursor = values.cursor ?? (cursorFile && existsSync(cursorFile) ? readFileSync(cursorFile, 'utf8').trim() || undefined : undefined);
 
   const bar = progress('reading the feed', { json: values.json || values.follow });
@@ -50,7 +50,9 @@ export async function feedCommand(rest: string[]): Promise<void> {
         await sleep(waitS * 1000, stop.signal);
         continue;
       }
-      if (page.entries.length) process.stdout.write(page.entries.map((e) => JSON.stringify(e)).join('\n') + '\n');
+      // The cursor moves only past a page handed to the reader in full: a write that fails (a closed
+      // pipe ends the command with status 141) leaves it where this page starts.
+      if (page.entries.length) await writeOut(page.entries.map((e) => JSON.stringify(e)).join('\n') + '\n');
       count += page.entries.length;
       bar.update(count, undefined, 'entries');
       cursor = page.nextCursor;

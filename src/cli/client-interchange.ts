@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { FeedPage, ShareItem, ShareResult } from '../client';
 import { readDataset, writeDataset, type DatasetFormat, type ExportHash, type ReadItem } from '../core/interchange';
-import { fail, parse } from './args';
+import { fail, parse, userPath, userStatePath } from './args';
 import { labelIds, labelsOption, UsageError } from './client-items';
 import { connect, CONNECT_OPTIONS, connectionOf } from './connect';
 import { progress } from './progress';
@@ -44,6 +44,7 @@ export async function exportCommand(rest: string[]): Promise<void> {
     collab: { type: 'string' },
   });
   const format = formatOf(values.format) ?? 'csv';
+  const outFile = userPath(values.out);
   const bar = progress('reading the feed', { json: values.json });
   const client = connect(values, { progress: bar });
   // The feed replayed: each hash's last state wins; what is active at its end is exported.
@@ -58,14 +59,14 @@ export async function exportCommand(rest: string[]): Promise<void> {
   const active: ExportHash[] = [...last.values()].filter((h) => h.status === 'active');
   const { lines, skipped } = writeDataset(active, format, { allTypes: values['all-types'], collab: values.collab });
   const text = lines.length ? lines.join('\n') + '\n' : '';
-  if (values.out) writeFileSync(values.out, text);
+  if (outFile) writeFileSync(outFile, text);
   else process.stdout.write(text);
   const written = active.length - [...skipped.values()].reduce((a, b) => a + b, 0);
   const summary = { format, exported: written, leftOut: Object.fromEntries(skipped) };
   if (values.json) return void process.stderr.write(JSON.stringify(summary) + '\n');
   const left = [...skipped].map(([type, n]) => `${n} ${type}`).join(', ');
   process.stderr.write(
-    `exported ${written} active hashes${values.out ? ` to ${values.out}` : ''}${left ? `; left out ${left} (no python-threatexchange signal type${values['all-types'] ? '' : "; --all-types writes blockhash and url under this node's own names"})` : ''}\n`,
+    `exported ${written} active hashes${outFile ? ` to ${outFile}` : ''}${left ? `; left out ${left} (no python-threatexchange signal type${values['all-types'] ? '' : "; --all-types writes blockhash and url under this node's own names"})` : ''}\n`,
   );
 }
 
@@ -116,14 +117,16 @@ export async function importCommand(rest: string[]): Promise<void> {
     'signal-type': { type: 'string' },
     state: { type: 'string' },
   });
+  if (!positionals[0] || positionals.length > 1) throw new UsageError(`import takes one file\n${INTERCHANGE_USAGE}`);
+  // Named as given in what it prints (`import --json`'s `file`, like `hash`), read where the user ran the command.
   const file = positionals[0];
-  if (!file || positionals.length > 1) throw new UsageError(`import takes one file\n${INTERCHANGE_USAGE}`);
+  const at = userPath(file);
   connectionOf(values);
   const format = formatOf(values.format);
   const labels = labelsOption(values.labels);
   const tagMap = tagMapOf(values['map-tag'] ?? []);
-  if (!existsSync(file)) fail(`${file}: no such file`, 2);
-  const bytes = readFileSync(file);
+  if (!existsSync(at)) fail(`${file}: no such file`, 2);
+  const bytes = readFileSync(at);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const read = readDataset(
     bytes.toString('utf8'),
@@ -133,10 +136,11 @@ export async function importCommand(rest: string[]): Promise<void> {
   for (const r of read.refused)
     process.stderr.write(values.json ? JSON.stringify({ file, line: r.line, refused: r.message }) + '\n' : `${file}:${r.line}: refused: ${r.message}\n`);
 
-  const state = readState(values.state);
+  const stateFile = userStatePath(values.state, '--state');
+  const state = readState(stateFile);
   const resumed = state && state.sha256 === sha256 ? Math.min(state.done, read.items.length) : 0;
   if (state && !resumed && state.sha256 !== sha256)
-    process.stderr.write(`${values.state} is of another file (or this one changed): starting from the beginning\n`);
+    process.stderr.write(`${stateFile} is of another file (or this one changed): starting from the beginning\n`);
   const todo = read.items.slice(resumed).map(shareItemOf);
 
   const bar = progress('importing', { json: values.json });
@@ -146,7 +150,7 @@ export async function importCommand(rest: string[]): Promise<void> {
   for (let b = 0; b < batches; b++) {
     const { items } = await client.share(todo.slice(b * IMPORT_BATCH, (b + 1) * IMPORT_BATCH));
     outcomes.push(...items);
-    if (values.state) writeState(values.state, { sha256, done: resumed + outcomes.length });
+    if (stateFile) writeState(stateFile, { sha256, done: resumed + outcomes.length });
     bar.update(resumed + outcomes.length, read.items.length, `hashes, ${b + 1}/${batches} requests`);
   }
   bar.end();

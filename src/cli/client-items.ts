@@ -13,6 +13,7 @@ import { TURNED_VARIANTS, type TurnedVariant } from '../core/pdq';
 import { ROBUST_RULES } from '../core/robust';
 import { gateProblem } from '../services/robust-matching';
 import { PdfPageSchema, VideoFrameSchema } from '../http/hash-input';
+import { userPath } from './args';
 import { findMedia, LocalHasher } from './local-hash';
 import type { Progress } from './progress';
 
@@ -237,7 +238,7 @@ export class UsageError extends Error {}
 
 /** JSON Lines from a file or stdin (`-`). `forShare`: the lines of `client hash --json` give what a share of their file sends (`shareable`). */
 export function parseInput(path: string, opts: { forShare?: boolean } = {}): GatherResult {
-  const text = readFileSync(path === '-' ? 0 : path, 'utf8');
+  const text = readFileSync(path === '-' ? 0 : userPath(path), 'utf8');
   const hashes: Gathered[] = [];
   const failed: GatherResult['failed'] = [];
   const weak: GatherResult['weak'] = [];

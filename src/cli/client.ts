@@ -25,7 +25,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { generateClientKey, NodeApiError, type RetractedItem, type ShareResult } from '../client';
 import { ITEM_ID_ANY_CASE, ITEM_ID_PATTERN } from '../core/items';
-import { codeOf, fail, main, messageOf, out, parse } from './args';
+import { codeOf, fail, main, messageOf, out, parse, userPath } from './args';
 import { hashPaths, labelsOption, parseHashFlag, parseInput, toMatchQueries, toShareItems, UsageError, type Gathered } from './client-items';
 import { connect, CONNECT_HELP, CONNECT_OPTIONS, connectionOf } from './connect';
 import { publicKeyPath, writePrivateFile } from './key-files';
@@ -78,7 +78,7 @@ async function run(cmd: string, rest: string[]): Promise<void> {
     const { values } = parse(rest, { out: { type: 'string' }, alg: { type: 'string' }, force: { type: 'boolean' } });
     const alg = values.alg ?? 'EdDSA';
     if (alg !== 'EdDSA' && alg !== 'ES256') fail(`--alg must be EdDSA (Ed25519) or ES256 (P-256), not ${alg}`, 2);
-    const file = values.out ?? 'client.key.json';
+    const file = userPath(values.out ?? 'client.key.json');
     const pubFile = publicKeyPath(file);
     if (!values.force && existsSync(pubFile)) fail(`${pubFile} exists; not overwritten. Choose another --out, or pass --force`);
     const pair = await generateClientKey(alg);
@@ -186,6 +186,7 @@ async function run(cmd: string, rest: string[]): Promise<void> {
             m.document && `pdf ${m.document.queryMatchPercent}% of pages`,
             m.page && `page ${m.page.number}`,
             m.url && `url ${m.url.scope}`,
+            m.origin && `origin ${m.origin}`,
           ]
             .filter(Boolean)
             .join(', ');
@@ -258,7 +259,7 @@ async function hashCommand(rest: string[]): Promise<void> {
   const hasher = new LocalHasher();
   const { files, skipped } = findMedia(positionals);
   // --text and --charset apply to the files named, not to those found in a folder (those are media by their bytes).
-  const named = new Set(positionals);
+  const named = new Set(positionals.map(userPath));
   const single = files.length === 1;
   let failed = 0;
   for (const [i, f] of files.entries()) {

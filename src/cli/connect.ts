@@ -5,7 +5,7 @@
  * set the three variables, and the private key itself stays in its own 0600 file.
  */
 import { NodeClient, type RetryOptions } from '../client';
-import { fail } from './args';
+import { fail, userPath } from './args';
 import { readPrivateKey } from './key-files';
 import type { Progress } from './progress';
 
@@ -39,7 +39,7 @@ export function connectionOf(values: ConnectFlags, env: Record<string, string | 
 /** A signed-in NodeClient; waits on 429/503 are said on the progress line's terminal. */
 export function connect(values: ConnectFlags, opts: { scope?: string; progress?: Progress; retry?: RetryOptions } = {}): NodeClient {
   const c = connectionOf(values);
-  const key = readPrivateKey(c.keyFile);
+  const key = readPrivateKey(userPath(c.keyFile));
   return new NodeClient({
     node: c.node,
     clientId: c.clientId,

@@ -23,7 +23,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HASH_SPECS } from '../core/hashes';
 import { ROBUST_RULES, rulesText } from '../core/robust';
-import { main, parse } from './args';
+import { main, parse, userPath } from './args';
 import { buildCorpus, hashLocally, loadOriginals, originalPixels, type Corpus, type Original } from './eval/corpus';
 import { EDITS, editRandom } from './eval/edits';
 import { EvalNode } from './eval/node';
@@ -121,7 +121,7 @@ main(async () => {
   if (only && edits.length !== only.length) throw new Error(`unknown edit(s): ${only.filter((id) => !EDITS.some((e) => e.id === id)).join(', ')}`);
   const limit = values.limit ? Number(values.limit) : values.quick ? 60 : undefined;
   const concurrency = Number(values.concurrency ?? 4);
-  const out = values.out ?? join(ROOT, 'eval-results', values.quick ? 'quick.md' : 'latest.md');
+  const out = userPath(values.out) ?? join(ROOT, 'eval-results', values.quick ? 'quick.md' : 'latest.md');
 
   let corpus: Corpus;
   if (values['rebuild-corpus'] || !existsSync(CORPUS)) {

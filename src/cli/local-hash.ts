@@ -18,6 +18,7 @@ import { DEFAULT_DOCUMENTS, DEFAULT_LIMITS, DEFAULT_VIDEO } from '../services/de
 import { hashMedia, type AnyMediaHashes } from '../services/hashing';
 import { isPdf } from '../core/document';
 import { PopplerPdfRenderer } from '../runtime/node/document';
+import { userPath } from './args';
 
 export type LocalHashes = AnyMediaHashes;
 
@@ -110,9 +111,10 @@ export function findMedia(paths: readonly string[]): { files: MediaFile[]; skipp
   const files: MediaFile[] = [];
   const skipped: string[] = [];
   for (const p of paths) {
-    const st = statSync(p);
+    const at = userPath(p);
+    const st = statSync(at);
     if (!st.isDirectory()) {
-      files.push({ path: p, name: p, kind: kindOf(p) ?? 'image', bytes: st.size });
+      files.push({ path: at, name: p, kind: kindOf(at) ?? 'image', bytes: st.size });
       continue;
     }
     const walk = (dir: string) => {
@@ -123,12 +125,12 @@ export function findMedia(paths: readonly string[]): { files: MediaFile[]; skipp
         else if (e.isFile()) {
           const kind = kindOf(full);
           // Texts only when named: a folder's notes and read-me files are not evidence.
-          if (kind && kind !== 'text') files.push({ path: full, name: join(p, relative(p, full)), kind, bytes: statSync(full).size });
+          if (kind && kind !== 'text') files.push({ path: full, name: join(p, relative(at, full)), kind, bytes: statSync(full).size });
           else skipped.push(full);
         }
       }
     };
-    walk(p);
+    walk(at);
   }
   return { files, skipped };
 }

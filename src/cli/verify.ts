@@ -11,7 +11,7 @@
  * run that found nothing wrong. Exit status: 0 verified, 1 a problem found (or the check could not
  * run), 2 bad arguments. The checks themselves are in ./verify/check.ts.
  */
-import { fail, main, out, parse } from './args';
+import { fail, main, out, parse, userPath, userStatePath } from './args';
 import { readPrivateKey } from './key-files';
 import { progress } from './progress';
 import { check, type Verdict } from './verify/check';
@@ -29,8 +29,8 @@ main(async () => {
   });
   if (values.help) return out(false, null, USAGE);
   if (!values.node || !values['client-id'] || !values.key) fail(`--node, --client-id and --key are required\n${USAGE}`, 2);
-  const stateFile = values.state ?? 'audit-state.json';
-  const jwk = readPrivateKey(values.key);
+  const stateFile = userStatePath(values.state ?? 'audit-state.json', '--state');
+  const jwk = readPrivateKey(userPath(values.key));
   const prev = loadState(stateFile);
   const bar = progress('verifying: entries', { json: values.json });
   // A node that is down fails here: "cannot reach the node at URL: connection refused …".

@@ -15,6 +15,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { serve, type ServerType } from '@hono/node-server';
+import { createClient } from '@libsql/client';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app';
@@ -33,7 +34,7 @@ let base: string;
 async function cli(
   tool: 'admin' | 'client',
   args: string[],
-  extraEnv: Record<string, string> = {},
+  extraEnv: Record<string, string | undefined> = {},
   cwd = dir,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -395,6 +396,59 @@ describe('the admin CLI and its database', () => {
     expect((await clients()).find((c) => c.role === 'partner')?.keys[0]).toMatchObject({ kid: partnerKey.kid, jwk: { x: partnerKey.x } });
   }, 120_000);
 
+  it("a secret that is not the node's stops the admin CLI before anything is done, naming where it was read from; no secret file is made", async () => {
+    const home = join(dir, 'secret');
+    mkdirSync(home);
+    const db = `file:${join(home, 'node.db')}`;
+    // Only the secret each call names: none inherited from the shell that ran the tests, nor the walkthrough's own.
+    const admin = (args: string[], secret: Record<string, string | undefined>) =>
+      cli('admin', args, { DATABASE_URL: db, NODE_SECRET: undefined, NODE_SECRET_FILE: undefined, ...secret }, home);
+    const nodeKeyCount = async () => {
+      const sql = createClient({ url: db });
+      try {
+        return Number((await sql.execute('select count(*) as n from node_keys')).rows[0].n);
+      } finally {
+        sql.close();
+      }
+    };
+    const made = await admin(['init', '--create', '--json'], { NODE_SECRET_FILE: join(home, 'a.secret') });
+    expect(made.code, made.stderr).toBe(0);
+    const same = 'Run the admin CLI with the same NODE_SECRET or NODE_SECRET_FILE as the node; nothing was done';
+
+    // Run without the node's NODE_SECRET_FILE: the default file is not there, and is not made.
+    const unset = await admin(['init', '--force', '--out', 'admin.key.json'], { NODE_SECRET_FILE: undefined });
+    expect(unset.code).toBe(1);
+    expect(unset.stderr).toBe(
+      `error: this node's signing key is sealed with its secret, but there is no secret file at ${join(home, 'data', 'node.secret')} (NODE_SECRET_FILE; NODE_SECRET is not set). ${same}\n`,
+    );
+    expect(existsSync(join(home, 'data'))).toBe(false);
+    expect(existsSync(join(home, 'admin.key.json'))).toBe(false);
+
+    // Another secret, in the environment or in a file: named by where it came from, never by its value.
+    const other = 'another secret of at least 32 characters';
+    const keysBefore = await nodeKeyCount();
+    const inEnv = await admin(['keys', 'rotate'], { NODE_SECRET: other });
+    expect(inEnv.code).toBe(1);
+    expect(inEnv.stderr).toBe(
+      `error: this node's stored signing key does not open with the secret read from NODE_SECRET (wrong secret, or the stored key is damaged). ${same}\n`,
+    );
+    writeFileSync(join(home, 'b.secret'), `${other}\n`, { mode: 0o600 });
+    const inFile = await admin(['client', 'add', '--role', 'partner', '--name', 'P', '--out', 'p.key.json'], { NODE_SECRET_FILE: join(home, 'b.secret') });
+    expect(inFile.code).toBe(1);
+    expect(inFile.stderr).toBe(
+      `error: this node's stored signing key does not open with the secret read from the file ${join(home, 'b.secret')} (NODE_SECRET_FILE) (wrong secret, or the stored key is damaged). ${same}\n`,
+    );
+    expect(existsSync(join(home, 'p.key.json'))).toBe(false);
+    expect(await nodeKeyCount()).toBe(keysBefore);
+
+    // A command that needs no key needs no secret; with the node's own, the others work.
+    const list = await admin(['client', 'list', '--json'], { NODE_SECRET_FILE: undefined });
+    expect(JSON.parse(list.stdout).clients.map((c: { id: string }) => c.id)).toEqual([JSON.parse(made.stdout).id]);
+    expect(existsSync(join(home, 'data'))).toBe(false);
+    expect((await admin(['keys', 'rotate'], { NODE_SECRET_FILE: join(home, 'a.secret') })).code).toBe(0);
+    expect(await nodeKeyCount()).toBe(keysBefore + 1);
+  }, 120_000);
+
   it('init --create sets up a node before its first start', async () => {
     const fresh = join(dir, 'fresh', 'node.db');
     const r = await cli('admin', ['init', '--create', '--actor', 'ops.team', '--json'], {
@@ -402,7 +456,10 @@ describe('the admin CLI and its database', () => {
       NODE_SECRET_FILE: join(dir, 'fresh', 'node.secret'),
     });
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout).clientId).toEqual(expect.any(String));
+    // `id`, as the API's clients; `clientId`, the same, for the scripts written against it.
+    const made = JSON.parse(r.stdout);
+    expect(made.id).toEqual(expect.any(String));
+    expect(made.clientId).toBe(made.id);
     expect(existsSync(fresh)).toBe(true);
     const bad = await cli('admin', ['client', 'list', '--actor', 'bob smith']);
     expect(bad.code).toBe(2);

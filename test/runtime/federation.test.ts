@@ -119,6 +119,13 @@ describe('three nodes on loopback', () => {
     expect((await cli(B, ['peers', 'pause', peers.BA])).stdout).toMatch(/is now paused/);
     const list = await cli(B, ['peers', 'list']);
     expect(list.stdout).toContain(`${peers.BA}  paused  ${A.url}  as ${made.id}  every 0.3 s  labels: all  matching: on`);
+    // Where it stands in A's feed: its cursor ('(start)' before its first batch), as --json gives it.
+    const { peers: listed } = JSON.parse((await cli(B, ['peers', 'list', '--json'])).stdout) as { peers: { id: string; cursor: string | null }[] };
+    expect(listed.map((p) => p.id)).toContain(peers.BA);
+    const cursor = listed.find((p) => p.id === peers.BA)?.cursor;
+    const line = list.stdout.split('\n').find((l) => l.startsWith(peers.BA)) ?? '';
+    expect(line).toMatch(/ pulled: \d+ items, last \S+, cursor \S+$/);
+    expect(line.split(', cursor ')[1]).toBe(cursor || '(start)');
     expect((await cli(B, ['peers', 'resume', peers.BA])).stdout).toMatch(/is now active/);
     const bad = await cli(B, ['peers', 'add', 'ftp://x.example', '--peer-client-id', 'x']);
     expect(bad.code).toBe(1);
@@ -169,6 +176,13 @@ describe('three nodes on loopback', () => {
         [B.url, ['instruction']],
       ]),
     );
+    // The client CLI's text names them too.
+    const keyFile = join(C.dir, 'partner.key.json');
+    writeFileSync(keyFile, JSON.stringify(C.partner.jwk), { mode: 0o600 });
+    const match = ['match', '--hash', `pdq:${hex('a', 0)}`, '--max-distance', 'pdq=0', '--node', C.url, '--client-id', C.partner.id, '--key', keyFile];
+    const { stdout } = await promisify(execFile)(TSX, [join(ROOT, 'src/cli/client.ts'), ...match], { cwd: C.dir, timeout: 60_000 });
+    expect(stdout).toMatch(new RegExp(` attack-footage .*\\(origin ${A.url}\\)\n`));
+    expect(stdout).toMatch(new RegExp(` instruction .*\\(origin ${B.url}\\)\n`));
     // The video matches at B by its frames, naming A.
     expect((await matchesAt(B, 'vpdq', '', { frames }))[0]).toMatchObject({ origin: A.url, labels: ['attack-footage'] });
     // One pull entry per applied batch at B, naming the range and the batch's SHA-256.

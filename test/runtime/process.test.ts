@@ -13,8 +13,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { conformanceVideo, requireFfmpeg } from '../support/ffmpeg';
 import {
   childrenNamed,
-  childrenRunning,
-  DECODING_VIDEO,
   decodersRunning,
   logLines,
   processesWithMarker,
