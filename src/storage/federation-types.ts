@@ -34,6 +34,8 @@ export interface PeerRow {
   lastError: string | null;
   lastErrorAt: number | null;
   failures: number;
+  /** How many times an admin restarted the peer: a withdrawal is of the restart it read here ({@link PullCommit.restarts}). */
+  restarts: number;
   createdAt: number;
   updatedAt: number;
 }
@@ -65,9 +67,12 @@ export interface PullCommit {
   /**
    * Not a batch of the peer's: the withdrawal of its hashes a re-read after `peers restart` did not
    * name (`items`, all retracted; `from` = `to`, the cursor at the peer's end), audited as
-   * `federation.withdraw`.
+   * `federation.withdraw`. Applied only if every one is still noted and the peer was not restarted
+   * again (`restarts`, as read with the peer row before the feed was fetched).
    */
   withdraw?: boolean;
+  /** With `withdraw`: the peer's restart count the puller read before it fetched the answer that said no more. */
+  restarts?: number;
 }
 
 /** A change of this node's own hashes, for the federation feed. */

@@ -17,7 +17,7 @@ export interface PeerDeps {
 }
 
 /** A peer as the admin API shows it; times in ISO 8601 (UTC), as everywhere in the API. */
-export interface PeerView extends Omit<PeerRow, 'pulledAt' | 'lastErrorAt' | 'createdAt' | 'updatedAt'> {
+export interface PeerView extends Omit<PeerRow, 'pulledAt' | 'lastErrorAt' | 'createdAt' | 'updatedAt' | 'restarts'> {
   pulledAt: string | null;
   lastErrorAt: string | null;
   createdAt: string;
@@ -26,7 +26,7 @@ export interface PeerView extends Omit<PeerRow, 'pulledAt' | 'lastErrorAt' | 'cr
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function view(p: PeerRow): PeerView {
+function view({ restarts: _, ...p }: PeerRow): PeerView {
   return {
     ...p,
     pulledAt: p.pulledAt === null ? null : iso(p.pulledAt),
@@ -90,6 +90,7 @@ export function newPeerRow(id: string, input: PeerInput, now: number): PeerRow {
     lastError: null,
     lastErrorAt: null,
     failures: 0,
+    restarts: 0,
     createdAt: now,
     updatedAt: now,
   };
@@ -119,7 +120,7 @@ export async function changePeer(
   actor: string,
   id: string,
   action: PeerAction,
-  settings: Omit<PeerSettings, 'status'> = {},
+  settings: Omit<PeerSettings, 'status' | 'cursor'> = {},
 ): Promise<PeerView> {
   const set: PeerSettings = action === 'update' ? settings : action === 'restart' ? { cursor: '' } : { status: STATUS_OF[action] };
   if (action === 'update') {

@@ -390,7 +390,8 @@ export class Puller {
    * The peer says it has no more, at `cursor`: the hashes of its origin held here when an admin
    * restarted it (`peers restart`) that no batch of the re-read named are the ones its log no longer
    * holds (its database was restored from an older copy), withdrawn as its retractions would be,
-   * in commits of WITHDRAW_CHUNK gated on the cursor (a `federation.withdraw` audit entry each).
+   * in commits of WITHDRAW_CHUNK gated on the cursor, on each hash being noted still and on no
+   * restart since `peer` was read (a `federation.withdraw` audit entry each).
    * Nothing to read after a restart's re-read is done: one read of an empty range per idle pull.
    */
   private async withdrawUnseen(peer: PeerRow, cursor: string): Promise<void> {
@@ -407,11 +408,12 @@ export class Puller {
         items: unseen.map((u) => ({ type: u.type, value: u.value, active: false, labels: [], contributors: 0, externalId: null })),
         jwsSha256: '',
         withdraw: true,
+        restarts: peer.restarts,
       });
       // Like a batch's, the commit ended failures stored before it: the recovery is said here.
       if (r.applied && r.failures > 0) this.logRecovery(peer, r.failures);
       await this.deps.follower.catchUp(r.lastChange);
-      // Not applied: the cursor moved (another instance pulled on, or an admin restarted the peer again).
+      // Not applied: the cursor moved, the peer was restarted again, or another instance withdrew (or a batch named) these.
       if (!r.applied) return;
     }
   }
