@@ -6,6 +6,7 @@
  *   peers add PEER_URL --peer-client-id ID [--interval SECONDS] [--labels L1,L2|all] [--matching on|off]
  *   peers set ID [--interval SECONDS] [--labels L1,L2|all] [--matching on|off]
  *   peers pause|resume|remove ID
+ *   peers restart ID
  */
 import { isLabelId, type LabelId, type NodeClient, type PeerView } from '../client';
 import { fail, out } from './args';
@@ -15,7 +16,9 @@ export const PEERS_USAGE = `  peers list                                 the pee
       [--interval SECONDS] [--labels L1,L2|all] [--matching on|off]
                                              as the peer client ID its admin gave this node
   peers set ID [--interval SECONDS] [--labels L1,L2|all] [--matching on|off]
-  peers pause|resume|remove ID`;
+  peers pause|resume|remove ID
+  peers restart ID                           pull the peer's feed again from its start, settings kept
+                                             (after it refused this node's cursor: see its last error)`;
 
 export const PEERS_OPTIONS = {
   'peer-client-id': { type: 'string' },
@@ -87,6 +90,11 @@ export async function runPeers(api: () => NodeClient, sub: string | undefined, a
     const a = api().admin;
     const p = await (sub === 'pause' ? a.pausePeer(args[0]) : sub === 'resume' ? a.resumePeer(args[0]) : a.removePeer(args[0]));
     return show(p, `${p.url} is now ${p.status}`);
+  }
+  if (sub === 'restart') {
+    if (!args[0]) fail('peers restart needs a peer id', 2);
+    const p = await api().admin.restartPeer(args[0]);
+    return show(p, `${p.url} will be pulled again from its start (peer ${p.id}, ${p.status})`);
   }
   fail(`unknown command: peers ${[sub, ...args].filter(Boolean).join(' ')}\n${PEERS_USAGE}`, 2);
 }

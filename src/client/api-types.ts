@@ -173,7 +173,7 @@ export interface paths {
         };
         /**
          * The delta feed
-         * @description Additions, label changes and retractions (tombstones) since the cursor, in commit order. Start without a cursor to read from the beginning; pass back `nextCursor` to continue. A cursor ahead of this node's change log (another node's, or issued before the database was restored from an older copy) is 409: start again without one.
+         * @description Additions, label changes and retractions (tombstones) since the cursor, in commit order. Start without a cursor to read from the beginning; pass back `nextCursor` to continue. A cursor names the change it points after: one whose change this node's change log does not hold at that position (another node's, or issued before the database was restored from an older copy: a backup, D1 Time Travel) is 409, whether it is ahead of the log or not: start over without a cursor and rebuild or replace what you keep from this node with what it serves (hashes it no longer holds stay with you if you only read on). A cursor issued before cursors named their change is taken as before (409 only when ahead of the log).
          */
         get: operations["readFeed"];
         put?: never;
@@ -539,6 +539,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/peers/{id}/restart": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pull a peer's feed again from its start
+         * @description Sets the peer's cursor back to the start of its feed (a `peer.restart` audit entry), keeping its id, settings and history, and notes the peer's hashes held here; an active peer is pulled again at once. Each batch of the re-read strikes the hashes it names from the note; when the peer has no more, those left (hashes its feed no longer serves) are withdrawn, as its retractions would be (`federation.withdraw` audit entries). For a peer that refused this node's cursor (409: its database was restored from an older copy, see `lastError`). A peer already at its start is left as it is.
+         */
+        post: operations["restartPeer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/federation/feed": {
         parameters: {
             query?: never;
@@ -548,7 +568,7 @@ export interface paths {
         };
         /**
          * The signed federation feed, for peer nodes
-         * @description One batch of the additions, label changes and retractions of the hashes this node's own members shared (never hashes pulled from other nodes), after the cursor, in commit order. `batch` is a compact JWS (`typ: hash-batch+jws`, EdDSA, signed by this node's current key, verifiable with `/.well-known/jwks.json`) whose payload is `{ origin, from, to, issuedAt, items: [{ op, type, value, labels, contributors, externalId?, quality?, frames?, pages? }] }`. Start without a cursor; pass back `nextCursor` (the payload's `to`). Cursors never expire: retractions are kept for ever. A cursor ahead of this node's change log (another node's, or issued before its database was restored from an older copy) is 409: the pulling node gets nothing more until its admin removes the peer and adds it again, which pulls from the start.
+         * @description One batch of the additions, label changes and retractions of the hashes this node's own members shared (never hashes pulled from other nodes), after the cursor, in commit order. `batch` is a compact JWS (`typ: hash-batch+jws`, EdDSA, signed by this node's current key, verifiable with `/.well-known/jwks.json`) whose payload is `{ origin, from, to, issuedAt, items: [{ op, type, value, labels, contributors, externalId?, quality?, frames?, pages? }] }`. Start without a cursor; pass back `nextCursor` (the payload's `to`). Cursors never expire: retractions are kept for ever. A cursor names the change it points after: one whose change this node's change log does not hold at that position (another node's, or issued before its database was restored from an older copy: a backup, D1 Time Travel) is 409, whether it is ahead of the log or not. The pulling node then takes nothing more from this one and says why in the peer's `lastError`, until its admin restarts the peer (`POST /v1/admin/peers/{id}/restart`: pull again from the start). A cursor issued before cursors named their change is taken as before (409 only when ahead of the log).
          */
         get: operations["readFederationFeed"];
         put?: never;
@@ -4096,6 +4116,83 @@ export interface operations {
         };
     };
     resumePeer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id the node gave the peer. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The peer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Peer"];
+                };
+            };
+            /** @description Malformed input; `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials (see WWW-Authenticate). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing scope or suspended client. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the node accepts for this operation (`maxBytes`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    restartPeer: {
         parameters: {
             query?: never;
             header?: never;

@@ -344,6 +344,7 @@ export class NodeClient {
       unwrap('PATCH', this.api.PATCH('/v1/admin/peers/{id}', { params: { path: { id } }, body: input })),
     pausePeer: (id: string): Promise<PeerView> => unwrap('POST', this.api.POST('/v1/admin/peers/{id}/pause', { params: { path: { id } } })),
     resumePeer: (id: string): Promise<PeerView> => unwrap('POST', this.api.POST('/v1/admin/peers/{id}/resume', { params: { path: { id } } })),
+    restartPeer: (id: string): Promise<PeerView> => unwrap('POST', this.api.POST('/v1/admin/peers/{id}/restart', { params: { path: { id } } })),
     removePeer: (id: string): Promise<PeerView> => unwrap('DELETE', this.api.DELETE('/v1/admin/peers/{id}', { params: { path: { id } } })),
   };
 

@@ -8,7 +8,7 @@
  */
 import type { HashType } from '../core/hashes';
 import type { ItemKind } from '../core/items';
-import type { ChangeRow, FollowedChange, FrameOwner, HashDetail, HashStore, IndexEntry, ItemDetail, VideoFrameRow } from './types';
+import type { ChangeRow, FollowedChange, FrameOwner, HashDetail, HashStore, IndexEntry, ItemDetail, LoggedChange, VideoFrameRow } from './types';
 
 export class CachedHashStore implements HashStore {
   private bySeq = new Map<number, { at: number; detail: HashDetail }>();
@@ -103,6 +103,9 @@ export class CachedHashStore implements HashStore {
   }
   lastChange(): Promise<number> {
     return this.inner.lastChange();
+  }
+  changeAt(seq: number): Promise<LoggedChange | null> {
+    return this.inner.changeAt(seq);
   }
   changesAfter(afterSeq: number, limit: number): Promise<FollowedChange[]> {
     return this.inner.changesAfter(afterSeq, limit);

@@ -1,6 +1,7 @@
 /** The SQL FederationStore: the peers this node pulls from, and its own hashes' changes for its feed. Reads only; the ledger writes. */
 import { asc, eq, sql } from 'drizzle-orm';
 import type { ServedItemRef } from '../core/federation';
+import type { HashType } from '../core/hashes';
 import { isItemKind, itemRefsFromJson } from '../core/items';
 import { parseJson } from '../core/json';
 import type { AppDb } from './db';
@@ -36,6 +37,12 @@ export class SqlFederationStore implements FederationStore {
       select h.type, h.value from json_each(${JSON.stringify(hashes.map((h) => [h.type, h.value]))}) j
       cross join hashes h on h.type = j.value ->> 0 and h.value = j.value ->> 1 and h.origin = ${origin}`);
     return new Set(rows.map((r) => `${r.type}:${r.value}`));
+  }
+
+  async unseenOf(peerId: string, limit: number): Promise<{ type: HashType; value: string }[]> {
+    return this.db.all<{ type: HashType; value: string }>(
+      sql`select type, value from peer_unseen where peer_id = ${peerId} order by type, value limit ${limit}`,
+    );
   }
 
   async localChanges(after: number, upTo: number, limit: number): Promise<LocalChange[]> {

@@ -4,10 +4,11 @@
  * there), kept apart so that file stays readable.
  */
 import type { MergedItem, ServedItemRef } from '../core/federation';
+import type { HashType } from '../core/hashes';
 import type { ChangeRow, VideoFrameRow } from './types';
 
 export type PeerStatus = 'active' | 'paused' | 'removed';
-export type PeerAction = 'pause' | 'resume' | 'remove' | 'update';
+export type PeerAction = 'pause' | 'resume' | 'remove' | 'update' | 'restart';
 
 export interface PeerSettings {
   status?: PeerStatus;
@@ -15,6 +16,8 @@ export interface PeerSettings {
   /** null: every label. */
   labels?: string[] | null;
   matching?: boolean;
+  /** Where the next pull starts ('': the peer's start; restart sets nothing else). */
+  cursor?: string;
 }
 
 export interface PeerRow {
@@ -31,6 +34,8 @@ export interface PeerRow {
   lastError: string | null;
   lastErrorAt: number | null;
   failures: number;
+  /** How many times an admin restarted the peer: a withdrawal is of the restart it read here ({@link PullCommit.restarts}). */
+  restarts: number;
   createdAt: number;
   updatedAt: number;
 }
@@ -59,6 +64,15 @@ export interface PullCommit {
    * commit whole (a unique key), which then writes nothing.
    */
   fresh?: boolean[];
+  /**
+   * Not a batch of the peer's: the withdrawal of its hashes a re-read after `peers restart` did not
+   * name (`items`, all retracted; `from` = `to`, the cursor at the peer's end), audited as
+   * `federation.withdraw`. Applied only if every one is still noted and the peer was not restarted
+   * again (`restarts`, as read with the peer row before the feed was fetched).
+   */
+  withdraw?: boolean;
+  /** With `withdraw`: the peer's restart count the puller read before it fetched the answer that said no more. */
+  restarts?: number;
 }
 
 /** A change of this node's own hashes, for the federation feed. */
@@ -80,4 +94,6 @@ export interface FederationStore {
   localChanges(after: number, upTo: number, limit: number): Promise<LocalChange[]>;
   /** Which of these hashes this node holds from `origin` (keys `type:value`). */
   heldOf(origin: string, hashes: { type: string; value: string }[]): Promise<Set<string>>;
+  /** Hashes of the peer's origin held when it was restarted that no batch of the re-read has named yet (at most `limit`). */
+  unseenOf(peerId: string, limit: number): Promise<{ type: HashType; value: string }[]>;
 }

@@ -18,6 +18,7 @@ import type {
   IndexEntry,
   ItemContributionRow,
   ItemDetail,
+  LoggedChange,
   VideoFrameRow,
 } from './types';
 
@@ -302,6 +303,11 @@ export class SqlHashStore implements HashStore {
   async lastChange(): Promise<number> {
     const [row] = await this.db.select({ n: sql<number>`coalesce(max(${changes.seq}), 0)` }).from(changes);
     return Number(row?.n ?? 0);
+  }
+
+  async changeAt(seq: number): Promise<LoggedChange | null> {
+    const [row] = await this.db.select().from(changes).where(eq(changes.seq, seq));
+    return row ?? null;
   }
 
   async changesAfter(afterSeq: number, limit: number): Promise<FollowedChange[]> {

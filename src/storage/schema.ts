@@ -8,6 +8,7 @@
  */
 
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { sql } from 'drizzle-orm';
 
 /** One row per distinct (origin, type, value). `seq` is the dense integer key the match index uses. */
 export const hashes = sqliteTable(
@@ -32,6 +33,8 @@ export const hashes = sqliteTable(
     // One index serves both the uniqueness of a hash per origin and every lookup by (type, value):
     // the lookups use its prefix. (Two indexes here cost a quarter of a share's write work.)
     uniqueIndex('hashes_type_value_origin').on(t.type, t.value, t.origin),
+    // A peer's hashes (a restart notes them): pulled rows only, so a local share (origin '') writes no entry.
+    index('hashes_origin').on(t.origin).where(sql`origin <> ''`),
   ],
 );
 
@@ -273,6 +276,11 @@ export const peers = sqliteTable(
      * when a batch is applied (the cursor moved on: a refusal after that is a new one).
      */
     lastRefusal: text('last_refusal'),
+    /**
+     * How many times an admin restarted the peer (`peers restart`): a withdrawal at the end of a
+     * re-read is of the restart it began after, and writes nothing once another restart came.
+     */
+    restarts: integer('restarts').notNull().default(0),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
     tx: text('tx'),
@@ -355,3 +363,19 @@ export const shareRows = sqliteTable('share_rows', {
   k: integer('k').primaryKey(),
   seq: integer('seq').notNull(),
 });
+
+/**
+ * The hashes of a peer's origin this node held standing when an admin restarted the peer (`peers
+ * restart`: its feed read again from the start, after its database was restored from an older
+ * copy). Each batch of the re-read clears those it names (in its commit); those left when the peer
+ * says it has no more are the ones its log no longer holds, and are withdrawn in one commit.
+ */
+export const peerUnseen = sqliteTable(
+  'peer_unseen',
+  {
+    peerId: text('peer_id').notNull(),
+    type: text('type').notNull(),
+    value: text('value').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.peerId, t.type, t.value] })],
+);

@@ -103,6 +103,16 @@ export interface ChangeRow {
   snapshot: HashSnapshot;
 }
 
+/** One row of the change log as stored, whatever its kind: what a feed cursor is bound to. */
+export interface LoggedChange {
+  seq: number;
+  at: number;
+  kind: string;
+  subject: string;
+  /** The stored JSON text (null for kinds without one). */
+  snapshot: string | null;
+}
+
 export interface AuditRow {
   /** 0-based leaf index in the Merkle tree. */
   index: number;
@@ -382,6 +392,8 @@ export interface HashStore {
   changesSince(afterSeq: number, limit: number): Promise<ChangeRow[]>;
   /** The change log's last sequence (0 when empty). */
   lastChange(): Promise<number>;
+  /** The change-log row at `seq`, of any kind (null when there is none): one seek of the primary key. */
+  changeAt(seq: number): Promise<LoggedChange | null>;
   /** Change-log rows after `afterSeq`, ascending, for the instances that follow it. */
   changesAfter(afterSeq: number, limit: number): Promise<FollowedChange[]>;
   /** The indexed frames of vpdq hashes, as index entries with the video they belong to. */

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, makeTestApp, type TestApp } from '../support/app';
 import { pngBomb } from '../support/bomb';
 import { noiseImage } from '../support/images';
-import { encodeCursor } from '../../src/services/feed';
+import { cursorAfter, encodeCursor } from '../../src/services/feed';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -163,11 +163,15 @@ describe('malformed requests', () => {
   it("a feed cursor ahead of this node's change log (another node's, or from before a restore) -> 409, not an empty page for ever", async () => {
     const end = await t.rt.deps.hashes.lastChange();
     const page = await (await t.request(`/v1/hashes?cursor=${encodeCursor(end)}`)).json();
-    expect(page).toMatchObject({ entries: [], nextCursor: encodeCursor(end), hasMore: false }); // the end itself: nothing newer yet
-    const ahead = await problem(await t.request(`/v1/hashes?cursor=${encodeCursor(end + 5)}`), 409, 'conflict');
-    expect(ahead.detail).toBe(
-      `cursor is ahead of this node's change log (it points after change ${end + 5}, the log ends at ${end}): it was issued by another node, or by this one before its database was restored from an older copy; start again without a cursor`,
-    );
+    // The end itself: nothing newer yet (the cursor given back is bound to the change it points after).
+    expect(page).toMatchObject({ entries: [], nextCursor: await cursorAfter(t.rt.deps, end), hasMore: false });
+    // Ahead, in the form issued before cursors were bound to a change and in the form issued now.
+    for (const cursor of [encodeCursor(end + 5), encodeCursor(end + 5, '0123456789abcdef')]) {
+      const ahead = await problem(await t.request(`/v1/hashes?cursor=${cursor}`), 409, 'conflict');
+      expect(ahead.detail).toBe(
+        `cursor is ahead of this node's change log (it points after change ${end + 5}, the log ends at ${end}): it was issued by another node, or by this one before its database was restored from an older copy (a backup, D1 Time Travel); start over: read the feed again without a cursor and rebuild or replace what you keep from this node with what it serves (what you keep from before and it does not serve again is no longer held here, and stays with you if you only read on)`,
+      );
+    }
   });
 
   it('an id that names nothing is quoted in the 404 with its control characters escaped, cut at 40 characters', async () => {

@@ -3,12 +3,13 @@
  * databases; B reaches A through a fetch that routes by host and can fail): the failures are
  * recorded and logged with the peer; the first good pull, with nothing new, clears them once,
  * moves `pulledAt` and logs the recovery; a healthy peer's row is not written again at every pull;
- * mhn_federation_pull_lag_seconds carries the time since the last good pull. And a 409 for a cursor
- * ahead of the peer's log keeps the peer's words whole and says what B's admin can do.
+ * mhn_federation_pull_lag_seconds carries the time since the last good pull. And a 409 on B's cursor
+ * is recorded and logged whole in B's own words, naming what B's admin can do (`peers restart ID`).
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCursor } from '../../src/services/feed';
+import { cursorRefused, PullError } from '../../src/services/federation/puller';
 import { ISSUER, json, makeTestApp, recordingLogger, type TestApp } from '../support/app';
 
 const A_URL = ISSUER;
@@ -156,7 +157,7 @@ describe("a peer's failures and its recovery, in B's loop", () => {
     expect(recovered[0].fields.failures).toBeGreaterThanOrEqual(2);
   });
 
-  it("a 409 for a cursor ahead of the peer's log: what B's admin can do, whole, then the peer's detail", async () => {
+  it("a 409 on B's cursor: B's own words, whole, naming `peers restart`, without the peer's", async () => {
     b.rt.puller.stop();
     const end = await a.rt.deps.hashes.lastChange();
     await b.rt.database.client.execute({ sql: 'update peers set cursor = ? where id = ?', args: [encodeCursor(end + 5), peerId] });
@@ -165,23 +166,21 @@ describe("a peer's failures and its recovery, in B's loop", () => {
       () => new Error('pulled'),
       (e) => e,
     );
-    const remedy = `the peer answered HTTP 409 on this node's cursor: to pull it again from the beginning, remove the peer and add it again: \`peers remove ${peerId}\`, then \`peers add ${A_URL} --peer-client-id ${peer!.clientId}\` with its interval, labels and matching. `;
-    // Within what lastError keeps (1000 characters), the peer's short detail whole.
-    expect(error.message.length).toBeLessThanOrEqual(1000);
-    expect(error.message.startsWith(remedy)).toBe(true);
-    expect(error.message).toMatch(/\. The peer says \(conflict: cursor is ahead of this node's change log .*; start again without a cursor\)$/);
+    const words = cursorRefused({ id: peerId });
+    expect(error.message).toBe(words);
+    // Never clipped: kept whole on the row however long (MAX_ERROR does not apply to it).
+    expect(error).toBeInstanceOf(PullError);
+    expect((error as PullError).whole).toBe(true);
+    expect(words).toContain(`run peers restart ${peerId} to pull it again from its start`);
 
-    // A peer with a great deal to say: its words are clipped to the room left, the commands stay whole
-    // in what the loop stores and logs.
+    // A peer with a great deal to say: B stores and logs its own words, whole, and not the peer's.
     feed409 = { code: 'conflict', detail: `${'the cursor is wrong '.repeat(200)}end`, errors: [{ path: 'cursor', message: 'ahead' }] };
     try {
       await b.rt.puller.start();
-      const failing = await until((p) => p.failures >= 1 && /HTTP 409/.test(p.lastError ?? ''), 'the 409 recorded');
-      expect(failing.lastError.startsWith(remedy)).toBe(true);
-      expect(failing.lastError.length).toBeLessThanOrEqual(1000);
-      expect(failing.lastError).toMatch(/\. The peer says \(conflict: the cursor is wrong .*…\)$/);
-      const logged = bLog.lines.filter((l) => l.fields.event === 'federation_pull_failed' && l.msg.includes('HTTP 409')).at(-1);
-      expect(logged?.msg).toBe(`federation: peer ${A_URL}: ${failing.lastError}`);
+      const failing = await until((p) => p.failures >= 1 && /\(409\)/.test(p.lastError ?? ''), 'the 409 recorded');
+      expect(failing.lastError).toBe(words);
+      const logged = bLog.lines.filter((l) => l.fields.event === 'federation_pull_failed' && l.msg.includes('(409)')).at(-1);
+      expect(logged?.msg).toBe(`federation: peer ${A_URL}: ${words}`);
     } finally {
       b.rt.puller.stop();
       feed409 = null;

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { CompactSign, decodeProtectedHeader, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_PULLER, FEDERATION_MAX_LIMIT, PEER_MIN_LIMIT, Puller, type PullerDeps } from '../../src/services/federation';
-import { encodeCursor } from '../../src/services/feed';
+import { cursorAfter, encodeCursor } from '../../src/services/feed';
 import { prefixDigest } from '../../src/core/url';
 import { magazine, makePdf, prose } from '../support/pdf';
 import { ISSUER, json, makeTestApp, type TestApp } from '../support/app';
@@ -287,7 +287,7 @@ describe('the signed feed and the puller', () => {
   it('a backlog pulled by the loop in small batches, answers fetched ahead: each batch applied once, in order; a lying nextCursor applies nothing', async () => {
     const values = Array.from({ length: 7 }, (_, i) => hex(100 + i));
     for (const v of values) await a.request('/v1/hashes', json('POST', { items: [{ type: 'pdq', value: v, labels: ['recruitment'] }] }));
-    const end = encodeCursor(await a.rt.deps.hashes.lastChange());
+    const end = await cursorAfter(a.rt.deps, await a.rt.deps.hashes.lastChange());
     const auditBefore = await b.rt.deps.log.auditSize();
     // A second puller at B on the same database, asking for 2 items a batch, counting what it asks A for.
     const asked: string[] = [];
@@ -348,7 +348,7 @@ describe('the signed feed and the puller', () => {
     await a.request('/v1/hashes', json('POST', { items: [{ type: 'pdq', value: v, labels: ['recruitment'] }] }));
     await a.request('/v1/hashes', json('POST', { items: [{ type: 'pdq', value: v, labels: ['glorification'] }] }, await a.as('partner', 'pipeline-second')));
     await a.request('/v1/hashes', json('POST', { items: [{ type: 'pdq', value: w, labels: ['recruitment'] }] }));
-    const end = encodeCursor(await a.rt.deps.hashes.lastChange());
+    const end = await cursorAfter(a.rt.deps, await a.rt.deps.hashes.lastChange());
     const auditBefore = await b.rt.deps.log.auditSize();
     // Each commit starts 150 ms late, so the next batch is read while one has not been written yet.
     const real = b.rt.deps.ledger;

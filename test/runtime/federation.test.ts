@@ -108,7 +108,7 @@ afterAll(async () => {
 });
 
 describe('three nodes on loopback', () => {
-  it('an admin peers B with A through the CLI: A admits B by its JWKS URL, B adds A; pause and resume', async () => {
+  it('an admin peers B with A through the CLI: A admits B by its JWKS URL, B adds A; pause, resume and restart', async () => {
     const client = await cli(A, ['client', 'add', '--role', 'peer', '--name', 'node B', '--jwks-url', `${B.url}/.well-known/jwks.json`, '--json']);
     expect(client.code, client.stderr).toBe(0);
     const made = JSON.parse(client.stdout);
@@ -132,6 +132,11 @@ describe('three nodes on loopback', () => {
     expect(bad.stderr).toMatch(/not an http\(s\) URL/);
     // Both changes are audit entries at B.
     expect((await auditOf(B)).filter((e) => e.subject.kind === 'peer').map((e) => e.action)).toEqual(['peer.add', 'peer.pause', 'peer.resume']);
+    // peers restart: the cursor back to the start, settings kept (test/http/restored-database.test.ts covers when it is needed).
+    const restarted = await cli(B, ['peers', 'restart', peers.BA]);
+    expect(restarted.code, restarted.stderr).toBe(0);
+    expect(restarted.stdout).toBe(`${A.url} will be pulled again from its start (peer ${peers.BA}, active)\n`);
+    expect((await cli(B, ['peers', 'restart'])).code).toBe(2);
   }, 120_000);
 
   it("each node ends holding exactly the others' own hashes with the right origin: images, a video, hashes; never A's through B", async () => {
@@ -458,4 +463,4 @@ function expectOneChain(pulls: { content: Record<string, unknown> }[]) {
 }
 
 /** A feed cursor's position in the serving node's change log ('' = 0). */
-const decode = (cursor: string) => (cursor === '' ? 0 : Number(/^feed:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString())?.[1] ?? NaN));
+const decode = (cursor: string) => (cursor === '' ? 0 : Number(/^feed:(\d+)(?::[0-9a-f]{16})?$/.exec(Buffer.from(cursor, 'base64url').toString())?.[1] ?? NaN));

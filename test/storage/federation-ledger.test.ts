@@ -4,6 +4,7 @@
  * continues (two instances applying one batch apply it once), what a pulled hash looks like, the
  * peers' changes and their audit entries, and that every statement finds its rows by an index.
  */
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEntries, openLedgerDb, planOf } from '../support/ledger-db';
 import type { OpenDb } from '../../src/runtime/node/database';
@@ -325,6 +326,116 @@ describe('the federation feed reads', () => {
   });
 });
 
+describe('peers restart', () => {
+  const R = 'https://restart.example';
+  const gone = (n: number) => pdq(n, { active: false, labels: [], contributors: 0 });
+  it("notes the origin's standing hashes; each pull clears those it names; the withdrawal of the rest is gated on the cursor", async () => {
+    expect((await ledger.addPeer({ at: T0, actor: 'admin', peer: peerRow('rs1', R) })).added).toBe(true);
+    const first = commit({ peerId: 'rs1', origin: R, from: '', to: 'r-c1', served: 4, items: [pdq(5001), pdq(5002), pdq(5003), gone(5004)] });
+    expect((await ledger.applyPull(first)).applied).toBe(true);
+    expect(await fed.unseenOf('rs1', 100)).toEqual([]);
+    const restart = () => ledger.updatePeer({ at: T0, actor: 'admin', peerId: 'rs1', action: 'restart', set: { cursor: '' } });
+    expect((await restart()).outcome).toBe('changed');
+    expect((await fed.getPeer('rs1'))?.cursor).toBe('');
+    // The three standing (5004 was never held); a restart at the start changes and notes nothing.
+    expect((await fed.unseenOf('rs1', 100)).map((u) => u.value)).toEqual([hex(5001), hex(5002), hex(5003)]);
+    expect((await restart()).outcome).toBe('unchanged');
+    expect(await fed.unseenOf('rs1', 2)).toHaveLength(2);
+    // The re-read names 5001 (and 5003, as not taken: a retraction), in the commit that applies it.
+    const again = commit({ peerId: 'rs1', origin: R, from: '', to: 'r-c2', served: 2, items: [pdq(5001), gone(5003)] });
+    expect((await ledger.applyPull(again)).applied).toBe(true);
+    expect((await fed.unseenOf('rs1', 100)).map((u) => u.value)).toEqual([hex(5002)]);
+    // A withdrawal from a cursor the peer is no longer at writes nothing.
+    const withdraw = (at: string) => commit({ peerId: 'rs1', origin: R, from: at, to: at, served: 0, items: [gone(5002)], withdraw: true, restarts: 1 });
+    const auditBefore = await log.auditSize();
+    const changesBefore = await store.lastChange();
+    expect((await ledger.applyPull(withdraw('r-c1'))).applied).toBe(false);
+    expect(await fed.unseenOf('rs1', 100)).toHaveLength(1);
+    expect(await log.auditSize()).toBe(auditBefore);
+    expect((await ledger.applyPull(withdraw('r-c2'))).applied).toBe(true);
+    expect(await fed.unseenOf('rs1', 100)).toEqual([]);
+    expect((await fed.getPeer('rs1'))?.cursor).toBe('r-c2');
+    expect((await entries()).slice(auditBefore)).toMatchObject([
+      {
+        action: 'federation.withdraw',
+        actor: 'federation',
+        subject: { kind: 'peer', id: 'rs1' },
+        content: { origin: R, cursor: 'r-c2', hashes: [['pdq', hex(5002)]] },
+      },
+    ]);
+    expect((await store.changesSince(changesBefore, 10)).map((c) => [c.kind, c.snapshot.value])).toEqual([['retract', hex(5002)]]);
+    // The same withdrawal again (a second instance's): the note is gone, so it writes nothing.
+    const auditAfter = await log.auditSize();
+    expect((await ledger.applyPull(withdraw('r-c2'))).applied).toBe(false);
+    expect(await log.auditSize()).toBe(auditAfter);
+  });
+
+  it('two identical withdrawals (two instances at the end of one re-read): one applies, one audit entry', async () => {
+    await ledger.addPeer({ at: T0, actor: 'admin', peer: peerRow('rs2', 'https://twice.example') });
+    const O = 'https://twice.example';
+    expect((await ledger.applyPull(commit({ peerId: 'rs2', origin: O, from: '', to: 'w1', served: 2, items: [pdq(5101), pdq(5102)] }))).applied).toBe(true);
+    await ledger.updatePeer({ at: T0, actor: 'admin', peerId: 'rs2', action: 'restart', set: { cursor: '' } });
+    expect((await ledger.applyPull(commit({ peerId: 'rs2', origin: O, from: '', to: 'w1', served: 1, items: [pdq(5101)] }))).applied).toBe(true);
+    const w = commit({ peerId: 'rs2', origin: O, from: 'w1', to: 'w1', served: 0, items: [gone(5102)], withdraw: true, restarts: 1 });
+    const auditBefore = await log.auditSize();
+    const results = await Promise.all([ledger.applyPull(w), ledger.applyPull(w)]);
+    expect(results.map((r) => r.applied).sort()).toEqual([false, true]);
+    expect((await entries()).slice(auditBefore).map((e) => e.action)).toEqual(['federation.withdraw']);
+  });
+
+  it('a withdrawal readied before a restart retracts nothing, even where the re-read ends at the same cursor', async () => {
+    const O = 'https://race.example';
+    await ledger.addPeer({ at: T0, actor: 'admin', peer: peerRow('rs3', O) });
+    const all = [pdq(5201), pdq(5202), pdq(5203)];
+    expect((await ledger.applyPull(commit({ peerId: 'rs3', origin: O, from: '', to: 'END', served: 3, items: all }))).applied).toBe(true);
+    // Instance X reads the peer (no restart yet), fetches: the peer has no more at END.
+    const seen = (await fed.getPeer('rs3'))!;
+    expect(seen.restarts).toBe(0);
+    // The admin restarts; X reads the notes (all three).
+    await ledger.updatePeer({ at: T0, actor: 'admin', peerId: 'rs3', action: 'restart', set: { cursor: '' } });
+    const notes = await fed.unseenOf('rs3', 100);
+    expect(notes).toHaveLength(3);
+    const xWithdraw = commit({
+      peerId: 'rs3',
+      origin: O,
+      from: 'END',
+      to: 'END',
+      served: 0,
+      items: notes.map((u) => gone(Number.parseInt(u.value.slice(-8), 16))),
+      withdraw: true,
+      restarts: seen.restarts,
+    });
+    expect(xWithdraw.items.map((it) => it.value)).toEqual(notes.map((u) => u.value));
+    // Second form: a stale "no more" at a cursor where the re-read has a batch boundary, hashes not yet re-read.
+    expect((await ledger.applyPull(commit({ peerId: 'rs3', origin: O, from: '', to: 'MID', served: 1, items: [pdq(5201)] }))).applied).toBe(true);
+    const midWithdraw = commit({ ...xWithdraw, from: 'MID', to: 'MID', items: [gone(5202), gone(5203)] });
+    expect((await ledger.applyPull(midWithdraw)).applied).toBe(false);
+    // Instance Y re-reads the rest to END, naming every hash: no note is left.
+    expect((await ledger.applyPull(commit({ peerId: 'rs3', origin: O, from: 'MID', to: 'END', served: 2, items: [pdq(5202), pdq(5203)] }))).applied).toBe(true);
+    expect(await fed.unseenOf('rs3', 100)).toEqual([]);
+    const auditBefore = await log.auditSize();
+    // X's withdrawal END -> END: the cursor matches, but the restart and the notes do not.
+    expect((await ledger.applyPull(xWithdraw)).applied).toBe(false);
+    // Even with the restart count as it is now: the notes are gone.
+    expect((await ledger.applyPull({ ...xWithdraw, restarts: 1 })).applied).toBe(false);
+    expect(await log.auditSize()).toBe(auditBefore);
+    const standing = await db.reader.all<{ n: number }>(
+      sql`select count(*) as n from contributions c join hashes h on h.id = c.hash_id where h.origin = ${O} and c.contributor = ${O} and c.retracted_at is null`,
+    );
+    expect(Number(standing[0].n)).toBe(3);
+  });
+
+  it("a removed peer's notes go with it", async () => {
+    const O = 'https://removed.example';
+    await ledger.addPeer({ at: T0, actor: 'admin', peer: peerRow('rs4', O) });
+    expect((await ledger.applyPull(commit({ peerId: 'rs4', origin: O, from: '', to: 'z1', served: 2, items: [pdq(5301), pdq(5302)] }))).applied).toBe(true);
+    await ledger.updatePeer({ at: T0, actor: 'admin', peerId: 'rs4', action: 'restart', set: { cursor: '' } });
+    expect(await fed.unseenOf('rs4', 100)).toHaveLength(2);
+    expect((await ledger.updatePeer({ at: T0, actor: 'admin', peerId: 'rs4', action: 'remove', set: { status: 'removed' } })).outcome).toBe('changed');
+    expect(await fed.unseenOf('rs4', 100)).toEqual([]);
+  });
+});
+
 describe('the statements find their rows through indexes', () => {
   it('no federation statement scans a table that grows', async () => {
     // Rows in every table, then ANALYZE, so the planner sees a database like a node's.
@@ -351,6 +462,10 @@ describe('the statements find their rows through indexes', () => {
       pullStatements({ ...commit({ served: 2, items: [pdq(1), pdq(2)] }), tx: 't', ids: ['i', 'j'], fresh: [true, false] }).stmts,
       pullFailureStatements({ at: T0, peerId: 'x', error: 'e', refused: { origin: 'o', from: '', jwsSha256: null } }),
       pullSuccessStatements({ at: T0, peerId: 'x', seen: { failures: 1, lastErrorAt: T0 } }),
+      // A restart notes the origin's hashes through the partial index of pulled hashes by origin.
+      updatePeerStatements({ at: T0, tx: 't', actor: 'a', peerId: 'x', action: 'restart', set: { cursor: '' } }).stmts,
+      pullStatements({ ...commit({ from: 'c', to: 'c', items: [pdq(1)], withdraw: true, restarts: 1 }), tx: 't', ids: ['i'] }).stmts,
+      updatePeerStatements({ at: T0, tx: 't', actor: 'a', peerId: 'x', action: 'remove', set: { status: 'removed' } }).stmts,
     ];
     let checked = 0;
     for (const stmts of built) {
@@ -360,7 +475,12 @@ describe('the statements find their rows through indexes', () => {
         const scans = lines.filter(
           (l) => (/^SCAN /.test(l) && !/^SCAN (r|j|f|lj|p|i|x|CONSTANT ROW|\d+ CONSTANT ROWS|\(subquery-\d+\))( |$)/.test(l)) || /\(origin=\?\)$/.test(l),
         );
-        expect(scans, `${sql}\n${lines.join('\n')}`).toEqual([]);
+        // Except a restart's note of the peer's hashes: every one of them once, by the partial index (no scan).
+        const meant = /^insert into peer_unseen/.test(sql) ? 'SEARCH h USING INDEX hashes_origin (origin=?)' : null;
+        expect(
+          scans.filter((l) => l !== meant),
+          `${sql}\n${lines.join('\n')}`,
+        ).toEqual([]);
         checked++;
       }
     }

@@ -13,7 +13,7 @@ const route = protectedRoute({
   tags: ['hashes'],
   summary: 'The delta feed',
   description:
-    "Additions, label changes and retractions (tombstones) since the cursor, in commit order. Start without a cursor to read from the beginning; pass back `nextCursor` to continue. A cursor ahead of this node's change log (another node's, or issued before the database was restored from an older copy) is 409: start again without one.",
+    "Additions, label changes and retractions (tombstones) since the cursor, in commit order. Start without a cursor to read from the beginning; pass back `nextCursor` to continue. A cursor names the change it points after: one whose change this node's change log does not hold at that position (another node's, or issued before the database was restored from an older copy: a backup, D1 Time Travel) is 409, whether it is ahead of the log or not: start over without a cursor and rebuild or replace what you keep from this node with what it serves (hashes it no longer holds stay with you if you only read on). A cursor issued before cursors named their change is taken as before (409 only when ahead of the log).",
   scope: 'hashes:read',
   body: 'none',
   request: {

@@ -3,17 +3,19 @@
  * as a compact JWS (typ hash-batch+jws, EdDSA) by the node's current key, for peer nodes.
  *
  * Cursors are positions in the change log (stable across restarts and instances; the log keeps
- * every change, tombstones included, for ever). The log also holds changes of hashes pulled from
- * peers, which are never re-served: a batch covers the log from its `from` to its `to` and carries
- * the local changes in that range, so a range with none still moves the cursor. Each request looks
- * at most SCAN_WINDOW rows of the log, so a node that pulled a million hashes answers every request
- * in bounded time (`more` says there is more to read).
+ * every change, tombstones included, for ever), each naming the change it points after, as on the
+ * partners' feed (services/feed.ts): a peer's cursor from before this node's database was restored
+ * from an older copy is refused (409), not read on from. The log also holds changes of hashes
+ * pulled from peers, which are never re-served: a batch covers the log from its `from` to its `to`
+ * and carries the local changes in that range, so a range with none still moves the cursor. Each
+ * request looks at most SCAN_WINDOW rows of the log, so a node that pulled a million hashes answers
+ * every request in bounded time (`more` says there is more to read).
  */
 import { CompactSign } from 'jose';
 import { BATCH_ALG, BATCH_TYP, toBatchItem, type BatchPayload } from '../../core/federation';
 import type { FederationStore } from '../../storage/types';
 import type { ServiceDeps } from '../deps';
-import { cursorAhead, decodeCursor, encodeCursor, takePage } from '../feed';
+import { checkCursor, cursorAfter, cursorAhead, takePage } from '../feed';
 
 export const FEDERATION_DEFAULT_LIMIT = 500;
 /**
@@ -39,19 +41,21 @@ export async function readFederationFeed(
   limit = FEDERATION_DEFAULT_LIMIT,
 ): Promise<FederationPage> {
   const from = cursor ?? '';
-  const after = from ? decodeCursor(from) : 0;
+  const checked = from ? await checkCursor(deps, from) : { seq: 0, again: null };
+  const after = checked.seq;
   // The log's end first: every change up to it is committed, so none can appear later below it.
   const end = await deps.hashes.lastChange();
   if (after > end) throw cursorAhead(after, end);
   const upTo = Math.min(Math.max(end, after), after + SCAN_WINDOW);
-  const rows = await deps.federation.localChanges(after, upTo, limit + 1);
+  // An idle poll (the log ends at the cursor) reads no more: two reads in all, and the cursor back.
+  const rows = upTo > after ? await deps.federation.localChanges(after, upTo, limit + 1) : [];
   const { page, lists } = await takePage(deps, rows, limit);
   const full = rows.length > page.length;
   const to = full ? page[page.length - 1].seq : upTo;
   const payload: BatchPayload = {
     origin: deps.issuer,
     from,
-    to: encodeCursor(to),
+    to: to === after && checked.again ? checked.again : await cursorAfter(deps, to),
     issuedAt: new Date(deps.now()).toISOString(),
     items: page.map((r) =>
       toBatchItem({

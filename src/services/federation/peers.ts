@@ -17,7 +17,7 @@ export interface PeerDeps {
 }
 
 /** A peer as the admin API shows it; times in ISO 8601 (UTC), as everywhere in the API. */
-export interface PeerView extends Omit<PeerRow, 'pulledAt' | 'lastErrorAt' | 'createdAt' | 'updatedAt'> {
+export interface PeerView extends Omit<PeerRow, 'pulledAt' | 'lastErrorAt' | 'createdAt' | 'updatedAt' | 'restarts'> {
   pulledAt: string | null;
   lastErrorAt: string | null;
   createdAt: string;
@@ -26,7 +26,7 @@ export interface PeerView extends Omit<PeerRow, 'pulledAt' | 'lastErrorAt' | 'cr
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function view(p: PeerRow): PeerView {
+function view({ restarts: _, ...p }: PeerRow): PeerView {
   return {
     ...p,
     pulledAt: p.pulledAt === null ? null : iso(p.pulledAt),
@@ -90,6 +90,7 @@ export function newPeerRow(id: string, input: PeerInput, now: number): PeerRow {
     lastError: null,
     lastErrorAt: null,
     failures: 0,
+    restarts: 0,
     createdAt: now,
     updatedAt: now,
   };
@@ -105,17 +106,23 @@ export async function getPeer(deps: PeerDeps, id: string): Promise<PeerView> {
   return view(p);
 }
 
-const STATUS_OF: Record<Exclude<PeerAction, 'update'>, PeerSettings['status']> = { pause: 'paused', resume: 'active', remove: 'removed' };
+const STATUS_OF: Record<Exclude<PeerAction, 'update' | 'restart'>, PeerSettings['status']> = { pause: 'paused', resume: 'active', remove: 'removed' };
 
-/** Pause, resume or remove (status), or change settings (update). A removed peer is kept, marked, and changes no more. */
+/**
+ * Pause, resume or remove (status), change settings (update), or restart: the peer's cursor back to
+ * its start, so the next pull reads its feed from the beginning, its id, settings and history kept
+ * (after the peer refused the cursor: its database was restored from an older copy); the puller
+ * withdraws, at the end of that re-read, the peer's hashes it did not name. A removed peer
+ * is kept, marked, and changes no more.
+ */
 export async function changePeer(
   deps: PeerDeps,
   actor: string,
   id: string,
   action: PeerAction,
-  settings: Omit<PeerSettings, 'status'> = {},
+  settings: Omit<PeerSettings, 'status' | 'cursor'> = {},
 ): Promise<PeerView> {
-  const set: PeerSettings = action === 'update' ? settings : { status: STATUS_OF[action] };
+  const set: PeerSettings = action === 'update' ? settings : action === 'restart' ? { cursor: '' } : { status: STATUS_OF[action] };
   if (action === 'update') {
     checkSettings(settings);
     if (settings.labels) settings.labels = [...new Set(settings.labels)].sort();

@@ -55,6 +55,9 @@ const PREFETCH = 2;
  */
 export const PEER_MIN_LIMIT = 1000;
 
+/** Hashes withdrawn a commit at the end of a re-read after `peers restart` (each named in its audit entry). */
+const WITHDRAW_CHUNK = 500;
+
 interface FeedAnswer {
   batch: string;
   nextCursor: string;
@@ -140,6 +143,8 @@ export interface PullOutcome {
   /** The batch was committed by this call (false: nothing new, or another instance applied it). */
   applied: boolean;
   more: boolean;
+  /** The cursor the batch ends at. */
+  to: string;
 }
 
 interface Loop {
@@ -249,12 +254,15 @@ export class Puller {
           throw e;
         }
         if (!(await settle())) return true;
-        if (!prepared) return false;
+        if (!prepared) {
+          if (!batch.more) await this.withdrawUnseen(peer, batch.to);
+          return false;
+        }
         const done = this.commit(peer, prepared);
         done.catch(() => {}); // a failure counts when it is awaited (settle)
         writing = { done, keys: prepared.keys };
         if (!ahead) {
-          await settle();
+          if ((await settle()) && !batch.more) await this.withdrawUnseen(peer, batch.to);
           return false;
         }
         next = ahead;
@@ -318,7 +326,7 @@ export class Puller {
    */
   private async apply(peer: PeerRow, b: VerifiedPull): Promise<Applied> {
     const prepared = await this.prepare(peer, b);
-    return prepared ? this.commit(peer, prepared) : { outcome: { items: 0, applied: false, more: false }, caughtUp: Promise.resolve() };
+    return prepared ? this.commit(peer, prepared) : { outcome: { items: 0, applied: false, more: false, to: b.to }, caughtUp: Promise.resolve() };
   }
 
   /**
@@ -359,7 +367,7 @@ export class Puller {
     });
     // The batch ended failures stored before it (its commit cleared them): the recovery is said here.
     if (r.applied && r.failures > 0) this.logRecovery(peer, r.failures);
-    return { outcome: { items: b.served, applied: r.applied, more: b.more }, caughtUp: this.deps.follower.catchUp(r.lastChange) };
+    return { outcome: { items: b.served, applied: r.applied, more: b.more, to: b.to }, caughtUp: this.deps.follower.catchUp(r.lastChange) };
   }
 
   /** Pulls until the peer has nothing more (or `maxBatches`); the number of items applied. */
@@ -370,9 +378,44 @@ export class Puller {
       if (!peer || peer.status === 'removed') return n;
       const r = await this.pullOnce(peer);
       if (r.applied) n += r.items;
-      if (!r.more) return n;
+      if (!r.more) {
+        await this.withdrawUnseen(peer, r.to);
+        return n;
+      }
     }
     return n;
+  }
+
+  /**
+   * The peer says it has no more, at `cursor`: the hashes of its origin held here when an admin
+   * restarted it (`peers restart`) that no batch of the re-read named are the ones its log no longer
+   * holds (its database was restored from an older copy), withdrawn as its retractions would be,
+   * in commits of WITHDRAW_CHUNK gated on the cursor, on each hash being noted still and on no
+   * restart since `peer` was read (a `federation.withdraw` audit entry each).
+   * Nothing to read after a restart's re-read is done: one read of an empty range per idle pull.
+   */
+  private async withdrawUnseen(peer: PeerRow, cursor: string): Promise<void> {
+    for (;;) {
+      const unseen = await this.deps.federation.unseenOf(peer.id, WITHDRAW_CHUNK);
+      if (!unseen.length) return;
+      const r = await this.deps.ledger.applyPull({
+        at: this.deps.now(),
+        peerId: peer.id,
+        origin: peer.url,
+        from: cursor,
+        to: cursor,
+        served: 0,
+        items: unseen.map((u) => ({ type: u.type, value: u.value, active: false, labels: [], contributors: 0, externalId: null })),
+        jwsSha256: '',
+        withdraw: true,
+        restarts: peer.restarts,
+      });
+      // Like a batch's, the commit ended failures stored before it: the recovery is said here.
+      if (r.applied && r.failures > 0) this.logRecovery(peer, r.failures);
+      await this.deps.follower.catchUp(r.lastChange);
+      // Not applied: the cursor moved, the peer was restarted again, or another instance withdrew (or a batch named) these.
+      if (!r.applied) return;
+    }
   }
 
   private newLoop(id: string): Loop {
@@ -500,7 +543,7 @@ export class Puller {
       this.limits.set(peer.id, PEER_MIN_LIMIT);
       return this.fetchFeed(peer, from);
     }
-    if (res.status === 409 && refusesCursor(text)) throw new PullError(cursorRefused(peer, text), undefined, true);
+    if (res.status === 409 && refusesCursor(text)) throw new PullError(cursorRefused(peer), undefined, true);
     if (res.status !== 200) throw new PullError(`the peer answered HTTP ${res.status}${problemOf(text)}`);
     const body = parseJson(text);
     if (body === undefined) throw new PullError('the peer answered with something that is not JSON');
@@ -591,24 +634,22 @@ function clip(s: string, max: number): string {
 }
 
 /**
- * The peer's 409 on this node's cursor: what the admin can do first and whole (the commands are
- * never cut, however long the peer's URL), then why, then the peer's own words in the room left
- * under MAX_ERROR (none when there is too little).
+ * The peer's change log no longer holds the change this node's cursor names (409 on the cursor):
+ * its database was restored from an older copy (or another node answers at its URL). Pulling on
+ * from this cursor would skip its changes since, so this node keeps asking and being refused until
+ * an admin restarts the peer; what to do is in lastError, where the admin looks. The node's own
+ * words, short (the peer's URL is in `peers list` beside it), thrown whole (PullError.whole): the
+ * command is never cut, and the peer's own words are not added to it.
  */
-function cursorRefused(peer: PeerRow, text: string): string {
-  const remedy = `the peer answered HTTP 409 on this node's cursor: to pull it again from the beginning, remove the peer and add it again: \`peers remove ${peer.id}\`, then \`peers add ${peer.url} --peer-client-id ${peer.clientId}\` with its interval, labels and matching. This node's cursor for the peer is past the end of the peer's change log (the peer's database was restored from an older copy, or its URL now serves another node)`;
-  const says = '. The peer says';
-  const words = problemOf(text, MAX_ERROR - remedy.length - says.length);
-  return words ? `${remedy}${says}${words}` : remedy;
+export function cursorRefused(peer: Pick<PeerRow, 'id'>): string {
+  return `the peer refused this node's cursor (409): its change log no longer holds the change last pulled (restored from an older copy?); run peers restart ${peer.id} to pull it again from its start, settings kept (README: Restoring from a backup)`;
 }
 
-/** ` (code: detail)` of a problem answer, at most `room` characters (the detail clipped, MAX_PEER_DETAIL at most); '' when none fits. */
-function problemOf(text: string, room = Number.POSITIVE_INFINITY): string {
+/** ` (code: detail)` of a problem answer, the detail clipped to MAX_PEER_DETAIL; '' when none. */
+function problemOf(text: string): string {
   const p = parseJson(text);
   const detail = textOf(member(p, 'detail'));
   const code = textOf(member(p, 'code'));
   if (detail === undefined) return '';
-  const head = ` (${code === undefined ? '' : `${code}: `}`;
-  const fits = Math.min(MAX_PEER_DETAIL, room - head.length - 1);
-  return fits < 20 ? '' : `${head}${clip(detail, fits)})`;
+  return ` (${code === undefined ? '' : `${code}: `}${clip(detail, MAX_PEER_DETAIL)})`;
 }

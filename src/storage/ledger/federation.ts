@@ -29,7 +29,7 @@ function byBytes(a: string, b: string): number {
 const labelsJson = (labels: string[] | null | undefined) => (labels ? JSON.stringify([...labels].sort()) : null);
 
 /** What a peer's audit entries say about its settings. */
-function peerContent(p: Partial<Pick<PeerRow, 'url' | 'clientId' | 'intervalMs' | 'labels' | 'matching' | 'status'>>): Record<string, unknown> {
+function peerContent(p: Partial<Pick<PeerRow, 'url' | 'clientId' | 'intervalMs' | 'labels' | 'matching' | 'status' | 'cursor'>>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined));
 }
 
@@ -69,6 +69,9 @@ export function updatePeerStatements(p: { at: number; tx: string; actor: string;
   if (set.intervalMs !== undefined) field('interval_ms', set.intervalMs);
   if (set.labels !== undefined) field('labels', labelsJson(set.labels));
   if (set.matching !== undefined) field('matching', set.matching ? 1 : 0);
+  if (set.cursor !== undefined) field('cursor', set.cursor);
+  // A restart begins a new re-read: a withdrawal the puller readied for an earlier one writes nothing.
+  if (set.cursor === '') sets.push(sql`restarts = restarts + 1`);
   if (!sets.length) throw new Error('a peer update must set something');
   const changed = sql`exists (select 1 from peers where id = ${peerId} and tx = ${tx})`;
   const stmts: Stmt[] = [
@@ -80,6 +83,18 @@ export function updatePeerStatements(p: { at: number; tx: string; actor: string;
       { kind: 'peer' },
     ),
   ];
+  if (set.cursor === '') {
+    // A restart: the origin's hashes standing here, each to be named again by the re-read or withdrawn at its end.
+    stmts.push(
+      write(sql`delete from peer_unseen where peer_id = ${peerId} and ${changed}`),
+      write(sql`insert into peer_unseen (peer_id, type, value)
+        select p.id, h.type, h.value from peers p cross join hashes h on h.origin = p.url
+          cross join contributions c on c.hash_id = h.id and c.contributor = p.url and c.retracted_at is null
+        where p.id = ${peerId} and p.tx = ${tx} and h.origin <> ''`),
+    );
+  }
+  // A removed peer is pulled no more: nothing it was noted for is withdrawn.
+  if (set.status === 'removed') stmts.push(write(sql`delete from peer_unseen where peer_id = ${peerId} and ${changed}`));
   const result = stmts.push(read(['status', 'changed'], sql`select status, tx = ${tx} as changed from peers where id = ${peerId}`)) - 1;
   return { stmts, result, last: stmts.push(lastChange()) - 1 };
 }
@@ -111,6 +126,19 @@ export function pullStatements(p: PullCommit & { tx: string; ids: string[]; buck
   const { at, tx, origin } = p;
   const applied = sql`exists (select 1 from peers where id = ${p.peerId} and tx = ${tx})`;
   const hashOfItem = sql`cross join hashes h on h.origin = ${origin} and h.type = i.type and h.value = i.value`;
+  const named = chunkJson(p.items.map((it) => JSON.stringify([it.type, it.value]))).map((chunk) => `[${chunk.join(',')}]`);
+  // A withdrawal stands on what the puller read outside the commit: every hash it names still noted
+  // (no batch of a re-read named it since, no second withdrawal took it) and no restart since the
+  // puller read the peer (a cursor recurs: a re-read of an unchanged log ends where the last one did).
+  const withdrawable = p.withdraw
+    ? sql` and restarts = ${p.restarts ?? -1} and ${p.items.length} = (${sql.join(
+        named.map(
+          (json) => sql`(select count(*) from peer_unseen u where u.peer_id = ${p.peerId}
+            and (u.type, u.value) in (select j.value ->> 0, j.value ->> 1 from json_each(${json}) j))`,
+        ),
+        sql` + `,
+      )})`
+    : sql``;
   const stmts: Stmt[] = [
     // The failures in a row this commit ends, read under the write lock the batch holds from its
     // first statement: exactly what the next statement clears (the puller logs the recovery).
@@ -118,19 +146,24 @@ export function pullStatements(p: PullCommit & { tx: string; ids: string[]; buck
     // A batch applied moves the cursor on: a refusal after it is a new one (last_refusal cleared).
     write(sql`update peers set cursor = ${p.to}, pulled_at = ${at}, pulled_items = pulled_items + ${p.served},
         failures = 0, last_error = null, last_error_at = null, last_refusal = null, tx = ${tx}
-      where id = ${p.peerId} and cursor = ${p.from} and status <> 'removed'`),
+      where id = ${p.peerId} and cursor = ${p.from} and status <> 'removed'${withdrawable}`),
   ];
   // A batch with no items (a stretch of the peer's log holding none of its own hashes) moves the
-  // cursor and says nothing in the audit log.
-  if (p.served > 0) {
+  // cursor and says nothing in the audit log. A withdrawal (PullCommit.withdraw) names its hashes.
+  const entry = p.withdraw
+    ? { action: 'federation.withdraw', content: { origin, cursor: p.to, hashes: p.items.map((it) => [it.type, it.value]) } }
+    : p.served > 0
+      ? { action: 'federation.pull', content: { origin, from: p.from, to: p.to, items: p.served, jwsSha256: p.jwsSha256 } }
+      : null;
+  if (entry) {
     stmts.push(
       write(
-        sql`insert into audit_log (at, action, actor, entry) select ${at}, 'federation.pull', ${FEDERATION_ACTOR}, ${canonicalEntry({
+        sql`insert into audit_log (at, action, actor, entry) select ${at}, ${entry.action}, ${FEDERATION_ACTOR}, ${canonicalEntry({
           at,
           actor: FEDERATION_ACTOR,
-          action: 'federation.pull',
+          action: entry.action,
           subject: { kind: 'peer', id: p.peerId },
-          content: { origin, from: p.from, to: p.to, items: p.served, jwsSha256: p.jwsSha256 },
+          content: entry.content,
         })} where ${applied}`,
       ),
     );
@@ -281,6 +314,13 @@ export function pullStatements(p: PullCommit & { tx: string; ids: string[]; buck
           on conflict do nothing`),
       );
     }
+  }
+  // The hashes a re-read after a restart names are the origin's still: none of them is withdrawn at its end.
+  for (const json of named) {
+    stmts.push(
+      write(sql`delete from peer_unseen where peer_id = ${p.peerId} and ${applied}
+        and (type, value) in (select j.value ->> 0, j.value ->> 1 from json_each(${json}) j)`),
+    );
   }
   // A video's frames (a PDF's pages), with the batch that brings them; stored once.
   for (const it of p.items) {

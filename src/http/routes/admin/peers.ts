@@ -1,7 +1,7 @@
 /**
  * /v1/admin/peers: the peer nodes this node pulls from (DESIGN §8). Add one by its URL (its
  * PUBLIC_URL) and the client id its admin gave this node there; pause, resume, change (interval,
- * labels taken, matching on or off) and remove it. Each change is an audit entry and acts at once.
+ * labels taken, matching on or off), restart (pull its feed again from the start) and remove it. Each change is an audit entry and acts at once.
  */
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { addPeer, changePeer, getPeer, listPeers, PEER_INTERVAL } from '../../../services/federation';
@@ -159,6 +159,13 @@ const STATUS_ROUTES = [
     description: 'No more pulls until it is resumed; its hashes keep matching (switch matching off to stop that).',
   },
   { action: 'resume', operationId: 'resumePeer', summary: 'Resume pulling a peer', description: 'Pulls again from where it stopped.' },
+  {
+    action: 'restart',
+    operationId: 'restartPeer',
+    summary: "Pull a peer's feed again from its start",
+    description:
+      "Sets the peer's cursor back to the start of its feed (a `peer.restart` audit entry), keeping its id, settings and history, and notes the peer's hashes held here; an active peer is pulled again at once. Each batch of the re-read strikes the hashes it names from the note; when the peer has no more, those left (hashes its feed no longer serves) are withdrawn, as its retractions would be (`federation.withdraw` audit entries). For a peer that refused this node's cursor (409: its database was restored from an older copy, see `lastError`). A peer already at its start is left as it is.",
+  },
 ] as const;
 
 export function register(app: OpenAPIHono<AppEnv>) {
