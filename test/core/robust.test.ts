@@ -539,17 +539,33 @@ describe('tilts', () => {
       const tilts = tiltsOf(turned);
       expect(tilts.map((h) => h.variant).sort()).toEqual(['tilt+1.25', 'tilt+3.75', 'tilt-1.25', 'tilt-3.75']);
       expect(tilts.every((h) => h.type === 'pdq' && queryClass(h.variant) === 'region')).toBe(true);
-      // The stored whole drawing as a region is hashed (resampled by area), against the nearest tilt.
-      const stored = hashRegion(d, kernels, 'whole', true)[0].value;
-      const nearest = Math.min(...tilts.map((h) => hammingHex(h.value, stored)));
-      const asSent = hammingHex(hashRegion(turned, kernels, 'whole', true)[0].value, stored);
-      expect(nearest, `${deg}°`).toBeLessThanOrEqual(ROBUST_RULES.alone.pdq.region.whole);
-      expect(asSent - nearest, `${deg}°`).toBeGreaterThanOrEqual(16);
+      // The stored whole drawing (full-size, as a share stores it) against the tilts: the nearest is
+      // the one that undoes the turn's own direction (a clockwise turn, positive, undone by tilt+…).
+      const stored = pdq(d);
+      const byDistance = tilts.map((h) => ({ v: h.variant, d: hammingHex(h.value, stored) })).sort((a, b) => a.d - b.d);
+      expect(byDistance[0].v.startsWith(deg > 0 ? 'tilt+' : 'tilt-'), `${deg}°: ${byDistance[0].v}`).toBe(true);
+      if (Math.abs(deg) >= 3.5) expect(byDistance[0].v, `${deg}°`).toBe(tiltVariant(Math.sign(deg) * 3.75));
+      expect(byDistance[0].d, `${deg}°`).toBeLessThanOrEqual(ROBUST_RULES.alone.pdq.region.whole);
+      expect(hammingHex(pdq(turned), stored) - byDistance[0].d, `${deg}°`).toBeGreaterThanOrEqual(16);
     }
   });
 
-  it('tries none on a photo (corners of several colours) nor where deskew read the turn', () => {
+  it('tries none on a photo (corners of several colours), where deskew read the turn, on a flat graphic below PDQ’s gate, or under 32 pixels', () => {
     expect(tiltsOf(picture(320, 240, 5))).toEqual([]);
+    // One grey square on white: its own PDQ is below the gate; turned, its tilts would rise past it.
+    const flat = onCanvas(
+      onCanvas({ rgba: new Uint8Array(0), width: 0, height: 0 }, 40, 40, 0, 0, () => [200, 200, 200]),
+      480,
+      360,
+      220,
+      160,
+      () => [255, 255, 255],
+    );
+    const square = rotated(flat, 3, [255, 255, 255]);
+    const scaled = queryVariants(square.rgba, square.width, square.height, kernels).find((h) => h.variant === 'scaled');
+    expect(scaled?.quality).toBeLessThan(ROBUST_DEFAULTS.tiltMinQuality);
+    expect(tiltsOf(square)).toEqual([]);
+    expect(tiltsOf(rotated(drawing(26, 26, 0), 4, [0, 0, 0]))).toEqual([]);
     const turned = rotated(picture(320, 240, 5), 4, [0, 0, 0]);
     expect(findSkew(turned)).not.toBeNull();
     expect(tiltsOf(turned)).toEqual([]);

@@ -89,7 +89,7 @@ export const isTiltVariant = (variant: string) => /^tilt[+-]\d+(\.\d+)?$/.test(v
 /** A query's own crop, hashed to meet a stored crop (variants.ts `search`). */
 export const isSearchVariant = (variant: string) => variant.startsWith('recrop-');
 
-/** The class of a query variant name (`original`, `rotate90`, …, `trim`, `screen`, `deskew`). */
+/** The class of a query variant name (`original`, `rotate90`, …, `trim`, `screen`, `deskew`, `tilt+1.25`, …). */
 export function queryClass(variant: string): QueryClass {
   if (variant === 'whole' || variant === 'original') return 'whole';
   if (REGION_QUERIES.has(variant) || isTiltVariant(variant)) return 'region';
@@ -103,7 +103,8 @@ const DIHEDRAL_QUERIES: ReadonlySet<string> = new Set(TURNED_VARIANTS);
 
 /**
  * The query variants that are regions: inside bands and bars, rotated back, its centre (variants.ts
- * queryCentre: a watermark's corner and caption left outside) and the whole resampled by area.
+ * queryCentre: a watermark's corner and caption left outside) and the whole resampled by area; the
+ * tilts (isTiltVariant) too.
  */
 const REGION_QUERIES = new Set(['trim', 'retrim', 'screen', 'deskew', 'centre', 'scaled']);
 

@@ -2,7 +2,8 @@
  * The robust variants of an image: the hashes of its regions beside the whole image's. At
  * enrolment (sharing) the picture inside its borders or bars, a small rotation undone, and crops of
  * the picture; at query time the same without the crops (a crop of the shared image is found by the
- * crop stored at enrolment, so a query costs a few hashes, not a dozen). Regions are hashed on a
+ * crop stored at enrolment, and cut a little more to meet one), plus a few turns tried where a turn
+ * cannot be read (`tilts`). Regions are hashed on a
  * working copy at most `workingSide` pixels on its longer side; the whole image's hashes are the
  * caller's, full-size and bit-exact.
  */
@@ -11,6 +12,7 @@ import type { HashKernels } from '../kernels';
 import { lumaFromRgba, pdqFromLuma, pdqFromRgba } from '../pdq';
 import { cornerFill, deskew, findSkew, DESKEW_DEFAULTS, type DeskewOptions } from './deskew';
 import { blockhashQualityOf } from './gates';
+import { ROBUST_RULES } from './rules';
 import { areaMeans, cropBox, cutBox, downscaleBox, resampleArea, summedArea, type Box, type Cut, type Rgba } from './image';
 import { cutSeams, SCREENSHOT_DEFAULTS, TRIM_DEFAULTS, trimBorders, trimPhoneBars, type ScreenshotOptions, type TrimOptions } from './trim';
 
@@ -72,6 +74,12 @@ export interface RobustOptions {
    * cost about 15 ms each.
    */
   tiltSide: number;
+  /**
+   * Tilts are tried only when the query's `scaled` PDQ (the unturned copy, hashed as they are) has
+   * at least this quality: turning lifts PDQ's quality of a flat graphic by a few points (its turned
+   * edges), which would let its tilts through the gate its own hashes are held at.
+   */
+  tiltMinQuality: number;
 }
 
 const centre = (f: number): Cut => ({ l: f, t: f, r: f, b: f });
@@ -117,6 +125,7 @@ export const ROBUST_DEFAULTS: RobustOptions = {
   insideInset: 2,
   tilts: [-3.75, -1.25, 1.25, 3.75],
   tiltSide: 160,
+  tiltMinQuality: ROBUST_RULES.minQuality.pdq,
 };
 
 /** The name of the query variant that tries undoing a turn of `degrees` (`tilt+1.25`, `tilt-3.75`). */
@@ -214,7 +223,7 @@ function bandsInside(work: Rgba, box: Box, o: RobustOptions): Box | null {
   return at(box) ?? (k > 0 ? at({ left: box.left + l, top: box.top + t, width: box.width - l - r, height: box.height - t - b }) : null);
 }
 
-/** The hashes a query adds to the whole image's: its regions inside borders and bars, or rotated back, and its centre. */
+/** The hashes a query adds to the whole image's: its regions inside borders and bars, or rotated back (read, or a few turns tried), and its centre. */
 export function queryVariants(rgba: Uint8Array, width: number, height: number, kernels: HashKernels, o: RobustOptions = ROBUST_DEFAULTS): RobustHash[] {
   const work = downscaleBox({ rgba, width, height }, o.workingSide);
   const shared = sharedRegions(work, o);
@@ -233,7 +242,8 @@ export function queryVariants(rgba: Uint8Array, width: number, height: number, k
   // met by it, like with like; the query's own PDQ (full-size, point-sampled) met them 4 points less often.
   const scaled = o.pdqGrid > 0 ? [box({ left: 0, top: 0, width: work.width, height: work.height }, 'scaled')] : [];
   const search = o.search.map((c) => box(cut(c.cut), c.name));
-  return [...regions, ...tilted(work, shared, kernels, o), ...centre, ...scaled, ...search];
+  const flat = scaled.length > 0 && scaled[0].quality < o.tiltMinQuality;
+  return [...regions, ...(flat ? [] : tilted(work, shared, kernels, o)), ...centre, ...scaled, ...search];
 }
 
 /**
@@ -241,7 +251,9 @@ export function queryVariants(rgba: Uint8Array, width: number, height: number, k
  * deskew found no turn (a turn it read is undone already; corners of several colours are no fill).
  */
 function tilted(work: Rgba, shared: { variant: string }[], kernels: HashKernels, o: RobustOptions): RobustHash[] {
-  if (!o.tilts.length || shared.some((r) => r.variant === 'deskew') || !cornerFill(work, o.deskew.fillTolerance)) return [];
+  // Under 32 pixels a side deskew reads no turn either (findSkew): too small to say its corners are a fill.
+  if (!o.tilts.length || work.width < 32 || work.height < 32) return [];
+  if (shared.some((r) => r.variant === 'deskew') || !cornerFill(work, o.deskew.fillTolerance)) return [];
   const small = downscaleBox(work, o.tiltSide);
   return o.tilts.flatMap((degrees) => {
     const back = deskew(small, degrees, o.deskew);
