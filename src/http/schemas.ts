@@ -3,7 +3,7 @@ import { z } from '@hono/zod-openapi';
 import { HASH_TYPES, THRESHOLDS } from '../core/hashes';
 import { PDF_RENDER_DPI } from '../core/document';
 import { PDQ_DIHEDRAL_VARIANTS } from '../core/pdq';
-import { ROBUST_DEFAULTS } from '../core/robust';
+import { ROBUST_DEFAULTS, tiltVariant } from '../core/robust';
 import { LabelIdSchema, PdfPageSchema, VideoFrameSchema } from './hash-input';
 
 const ProblemSchema = z
@@ -167,9 +167,19 @@ const MatchSchema = z
       .string()
       .optional()
       .openapi({
-        enum: [...PDQ_DIHEDRAL_VARIANTS, 'trim', 'retrim', 'screen', 'deskew', 'centre', 'scaled', ...ROBUST_DEFAULTS.search.map((c) => c.name)],
+        enum: [
+          ...PDQ_DIHEDRAL_VARIANTS,
+          'trim',
+          'retrim',
+          'screen',
+          'deskew',
+          'centre',
+          'scaled',
+          ...ROBUST_DEFAULTS.tilts.map(tiltVariant),
+          ...ROBUST_DEFAULTS.search.map((c) => c.name),
+        ],
         description:
-          "With dihedral or robust matching: the variant of the query that matched, the nearest when several did: a rotation or mirror (original is the query as sent), or a region (trim: inside borders or bars; retrim: its trim trimmed again, a picture's own bands (a sky, a ground) inside an added border; screen: inside a phone screenshot's bars; deskew: a small rotation undone; centre: its centre, a watermark's corner and caption left outside; scaled: the whole image hashed as the stored regions and crops are, resampled to a fixed size; recrop-c3, recrop-h5, recrop-l4, …: the query cut a little more, 3 % of each side, 5 % of left and right, 4 % of the left alone, …, to meet the crop a share stored of the nearest larger cut).",
+          "With dihedral or robust matching: the variant of the query that matched, the nearest when several did: a rotation or mirror (original is the query as sent), or a region (trim: inside borders or bars; retrim: its trim trimmed again, a picture's own bands (a sky, a ground) inside an added border; screen: inside a phone screenshot's bars; deskew: a small rotation undone; tilt+1.25, tilt-3.75, …: a turn of that many degrees undone, tried where the corners share one colour but no turn could be read; centre: its centre, a watermark's corner and caption left outside; scaled: the whole image hashed as the stored regions and crops are, resampled to a fixed size; recrop-c3, recrop-h5, recrop-l4, …: the query cut a little more, 3 % of each side, 5 % of left and right, 4 % of the left alone, …, to meet the crop a share stored of the nearest larger cut).",
       }),
     weak: z
       .boolean()

@@ -21,6 +21,7 @@ import {
   ROBUST_DEFAULTS,
   summedArea,
   ROBUST_RULES,
+  tiltVariant,
   TRIM_DEFAULTS,
   trimBorders,
   trimPhoneBars,
@@ -508,6 +509,69 @@ describe('estimateSkew and deskew', () => {
   });
 });
 
+describe('tilts', () => {
+  /** A drawing on a plain ground (a star chart, clip art): discs of several colours and sizes, no straight edge of its own. */
+  function drawing(width: number, height: number, ground: number): Rgba {
+    const rnd = uniform(11);
+    const discs = Array.from({ length: 40 }, () => ({
+      x: 50 + rnd() * (width - 100),
+      y: 50 + rnd() * (height - 100),
+      r: 6 + rnd() * 28,
+      c: [rnd() * 255, rnd() * 255, rnd() * 255].map(Math.round),
+    }));
+    return onCanvas({ rgba: new Uint8Array(0), width: 0, height: 0 }, width, height, 0, 0, (x, y) => {
+      for (const d of discs) if ((x - d.x) ** 2 + (y - d.y) ** 2 < d.r ** 2) return d.c as [number, number, number];
+      return [ground, ground, ground];
+    });
+  }
+  const tiltsOf = (img: Rgba) => queryVariants(img.rgba, img.width, img.height, kernels).filter((h) => h.variant.startsWith('tilt'));
+
+  it('tries the few turns where the corners share the ground’s colour and no turn can be read, and one of them comes back near the drawing', () => {
+    for (const [deg, ground] of [
+      [4, 0],
+      [-2.5, 0],
+      [5, 255],
+      [-4.5, 255],
+    ] as [number, number][]) {
+      const d = drawing(360, 280, ground);
+      const turned = rotated(d, deg, [ground, ground, ground]);
+      expect(findSkew(turned), `${deg}°`).toBeNull();
+      const tilts = tiltsOf(turned);
+      expect(tilts.map((h) => h.variant).sort()).toEqual(['tilt+1.25', 'tilt+3.75', 'tilt-1.25', 'tilt-3.75']);
+      expect(tilts.every((h) => h.type === 'pdq' && queryClass(h.variant) === 'region')).toBe(true);
+      // The stored whole drawing (full-size, as a share stores it) against the tilts: the nearest is
+      // the one that undoes the turn's own direction (a clockwise turn, positive, undone by tilt+…).
+      const stored = pdq(d);
+      const byDistance = tilts.map((h) => ({ v: h.variant, d: hammingHex(h.value, stored) })).sort((a, b) => a.d - b.d);
+      expect(byDistance[0].v.startsWith(deg > 0 ? 'tilt+' : 'tilt-'), `${deg}°: ${byDistance[0].v}`).toBe(true);
+      if (Math.abs(deg) >= 3.5) expect(byDistance[0].v, `${deg}°`).toBe(tiltVariant(Math.sign(deg) * 3.75));
+      expect(byDistance[0].d, `${deg}°`).toBeLessThanOrEqual(ROBUST_RULES.alone.pdq.region.whole);
+      expect(hammingHex(pdq(turned), stored) - byDistance[0].d, `${deg}°`).toBeGreaterThanOrEqual(16);
+    }
+  });
+
+  it('tries none on a photo (corners of several colours), where deskew read the turn, on a flat graphic below PDQ’s gate, or under 32 pixels', () => {
+    expect(tiltsOf(picture(320, 240, 5))).toEqual([]);
+    // One grey square on white: its own PDQ is below the gate; turned, its tilts would rise past it.
+    const flat = onCanvas(
+      onCanvas({ rgba: new Uint8Array(0), width: 0, height: 0 }, 40, 40, 0, 0, () => [200, 200, 200]),
+      480,
+      360,
+      220,
+      160,
+      () => [255, 255, 255],
+    );
+    const square = rotated(flat, 3, [255, 255, 255]);
+    const scaled = queryVariants(square.rgba, square.width, square.height, kernels).find((h) => h.variant === 'scaled');
+    expect(scaled?.quality).toBeLessThan(ROBUST_DEFAULTS.tiltMinQuality);
+    expect(tiltsOf(square)).toEqual([]);
+    expect(tiltsOf(rotated(drawing(26, 26, 0), 4, [0, 0, 0]))).toEqual([]);
+    const turned = rotated(picture(320, 240, 5), 4, [0, 0, 0]);
+    expect(findSkew(turned)).not.toBeNull();
+    expect(tiltsOf(turned)).toEqual([]);
+  });
+});
+
 describe('blockhashQuality', () => {
   it('is 0 for a flat image and high for a picture', () => {
     expect(
@@ -566,9 +630,11 @@ describe('variants', () => {
     const p = picture(400, 300, 11);
     const framed = onCanvas(p, 460, 360, 30, 30, () => [255, 255, 255]);
     const q = queryVariants(framed.rgba, framed.width, framed.height, kernels);
+    // Its corners share the border's white and no turn is read: the few turns are tried too (tilts).
     expect(q.map((h) => `${h.variant}/${h.type}`)).toEqual([
       'trim/pdq',
       'trim/blockhash',
+      ...ROBUST_DEFAULTS.tilts.map((d) => `${tiltVariant(d)}/pdq`),
       'centre/pdq',
       'scaled/pdq',
       ...ROBUST_DEFAULTS.search.map((c) => `${c.name}/pdq`),
@@ -675,7 +741,7 @@ describe('queryClass', () => {
   it('gives every query variant its class in the rule table, and refuses a name it has none for', () => {
     expect(queryClass('original')).toBe('whole');
     for (const v of ['rotate90', 'rotate180', 'rotate270', 'flipX', 'flipY', 'flipPlus1', 'flipMinus1']) expect(queryClass(v)).toBe('dihedral');
-    for (const v of ['trim', 'retrim', 'screen', 'deskew', 'centre', 'scaled']) expect(queryClass(v)).toBe('region');
+    for (const v of ['trim', 'retrim', 'screen', 'deskew', 'centre', 'scaled', 'tilt+1.25', 'tilt-3.75']) expect(queryClass(v)).toBe('region');
     // A new variant is never matched at another class's distances by default.
     expect(() => queryClass('rotate45')).toThrow(/"rotate45" has no class/);
     // Every variant a query makes of a bordered picture and of a phone screenshot has a class.

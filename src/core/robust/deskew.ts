@@ -37,7 +37,7 @@ const MIN_FIT_POINTS = 60;
 const px = (img: Rgba, x: number, y: number, k: number) => img.rgba[(y * img.width + x) * 4 + k];
 
 /** The fill colour when the four corners share one, else null. */
-function cornerFill(img: Rgba, tol: number): [number, number, number] | null {
+export function cornerFill(img: Rgba, tol: number): [number, number, number] | null {
   const { width: w, height: h } = img;
   const corners = [
     [0, 0],

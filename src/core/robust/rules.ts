@@ -5,7 +5,7 @@
  * every robust variant and the dihedral ones switched on.
  *
  * Classes of variant: the query's `whole` (as sent), `dihedral` (its 7 other rotations and mirrors)
- * and `region` (trim, retrim, screen, deskew, centre, scaled), and `search` (its crops, recrop-…, PDQ
+ * and `region` (trim, retrim, screen, deskew, tilt±…, centre, scaled), and `search` (its crops, recrop-…, PDQ
  * only, met with the stored crops: a copy cut by an amount between theirs); the stored `whole`, `region` (trim, screen, deskew) and
  * `crop` (crop-…). A stored hash says which variant of its item it is (item 5), so a threshold is
  * per (hash type, query class, stored class).
@@ -83,13 +83,16 @@ export function storedClass(variant: string): StoredClass {
   return variant === 'whole' ? 'whole' : variant.startsWith('crop-') ? 'crop' : 'region';
 }
 
+/** A query turned back by one of a few angles tried (variants.ts `tilts`): a region. */
+export const isTiltVariant = (variant: string) => /^tilt[+-]\d+(\.\d+)?$/.test(variant);
+
 /** A query's own crop, hashed to meet a stored crop (variants.ts `search`). */
 export const isSearchVariant = (variant: string) => variant.startsWith('recrop-');
 
-/** The class of a query variant name (`original`, `rotate90`, …, `trim`, `screen`, `deskew`). */
+/** The class of a query variant name (`original`, `rotate90`, …, `trim`, `screen`, `deskew`, `tilt+1.25`, …). */
 export function queryClass(variant: string): QueryClass {
   if (variant === 'whole' || variant === 'original') return 'whole';
-  if (REGION_QUERIES.has(variant)) return 'region';
+  if (REGION_QUERIES.has(variant) || isTiltVariant(variant)) return 'region';
   if (isSearchVariant(variant)) return 'search';
   if (DIHEDRAL_QUERIES.has(variant)) return 'dihedral';
   // A new variant must be given its class (and the class's thresholds measured), never a default one.
@@ -100,7 +103,8 @@ const DIHEDRAL_QUERIES: ReadonlySet<string> = new Set(TURNED_VARIANTS);
 
 /**
  * The query variants that are regions: inside bands and bars, rotated back, its centre (variants.ts
- * queryCentre: a watermark's corner and caption left outside) and the whole resampled by area.
+ * queryCentre: a watermark's corner and caption left outside) and the whole resampled by area; the
+ * tilts (isTiltVariant) too.
  */
 const REGION_QUERIES = new Set(['trim', 'retrim', 'screen', 'deskew', 'centre', 'scaled']);
 

@@ -2,15 +2,17 @@
  * The robust variants of an image: the hashes of its regions beside the whole image's. At
  * enrolment (sharing) the picture inside its borders or bars, a small rotation undone, and crops of
  * the picture; at query time the same without the crops (a crop of the shared image is found by the
- * crop stored at enrolment, so a query costs a few hashes, not a dozen). Regions are hashed on a
+ * crop stored at enrolment, and cut a little more to meet one), plus a few turns tried where a turn
+ * cannot be read (`tilts`). Regions are hashed on a
  * working copy at most `workingSide` pixels on its longer side; the whole image's hashes are the
  * caller's, full-size and bit-exact.
  */
 import { blockhashFromValues, blockhashSupports, blockhashValues } from '../blockhash';
 import type { HashKernels } from '../kernels';
 import { lumaFromRgba, pdqFromLuma, pdqFromRgba } from '../pdq';
-import { deskew, findSkew, DESKEW_DEFAULTS, type DeskewOptions } from './deskew';
+import { cornerFill, deskew, findSkew, DESKEW_DEFAULTS, type DeskewOptions } from './deskew';
 import { blockhashQualityOf } from './gates';
+import { ROBUST_RULES } from './rules';
 import { areaMeans, cropBox, cutBox, downscaleBox, resampleArea, summedArea, type Box, type Cut, type Rgba } from './image';
 import { cutSeams, SCREENSHOT_DEFAULTS, TRIM_DEFAULTS, trimBorders, trimPhoneBars, type ScreenshotOptions, type TrimOptions } from './trim';
 
@@ -58,6 +60,26 @@ export interface RobustOptions {
   retrim: boolean;
   /** Bands inside a cut box (a screenshot's post, a trim) not found from its edges are looked for this many lines in from each cut side (blended lines). */
   insideInset: number;
+  /**
+   * Turns a query tries undoing (degrees, clockwise positive; variants `tilt+1.25`, `tilt-3.75`, …)
+   * when its corners share one fill colour and deskew read no turn: a drawing or a star chart on a
+   * ground of the fill's own colour, turned, shows no edge to read the angle from. Each is undone as
+   * deskew undoes a turn on a grown canvas and hashed by PDQ alone; spaced so that any turn up to 5°
+   * lies within 1.25° of one (PDQ moves little for that).
+   */
+  tilts: number[];
+  /**
+   * The tilts are turned back on a copy this many pixels on its longer side: PDQ takes a region
+   * resampled to `pdqGrid` a side anyway, and turning the 512-pixel working copy back four times
+   * cost about 15 ms each.
+   */
+  tiltSide: number;
+  /**
+   * Tilts are tried only when the query's `scaled` PDQ (the unturned copy, hashed as they are) has
+   * at least this quality: turning lifts PDQ's quality of a flat graphic by a few points (its turned
+   * edges), which would let its tilts through the gate its own hashes are held at.
+   */
+  tiltMinQuality: number;
 }
 
 const centre = (f: number): Cut => ({ l: f, t: f, r: f, b: f });
@@ -101,7 +123,13 @@ export const ROBUST_DEFAULTS: RobustOptions = {
   pdqGrid: 64,
   retrim: true,
   insideInset: 2,
+  tilts: [-3.75, -1.25, 1.25, 3.75],
+  tiltSide: 160,
+  tiltMinQuality: ROBUST_RULES.minQuality.pdq,
 };
+
+/** The name of the query variant that tries undoing a turn of `degrees` (`tilt+1.25`, `tilt-3.75`). */
+export const tiltVariant = (degrees: number): string => `tilt${degrees < 0 ? '-' : '+'}${Math.abs(degrees)}`;
 
 /** PDQ (of the region resampled to `pdqGrid` a side) and (unless `pdqOnly`) blockhash of a region, each with its quality. */
 export function hashRegion(img: Rgba, kernels: HashKernels, variant: string, pdqOnly = false, pdqGrid = ROBUST_DEFAULTS.pdqGrid): RobustHash[] {
@@ -195,7 +223,7 @@ function bandsInside(work: Rgba, box: Box, o: RobustOptions): Box | null {
   return at(box) ?? (k > 0 ? at({ left: box.left + l, top: box.top + t, width: box.width - l - r, height: box.height - t - b }) : null);
 }
 
-/** The hashes a query adds to the whole image's: its regions inside borders and bars, or rotated back, and its centre. */
+/** The hashes a query adds to the whole image's: its regions inside borders and bars, or rotated back (read, or a few turns tried), and its centre. */
 export function queryVariants(rgba: Uint8Array, width: number, height: number, kernels: HashKernels, o: RobustOptions = ROBUST_DEFAULTS): RobustHash[] {
   const work = downscaleBox({ rgba, width, height }, o.workingSide);
   const shared = sharedRegions(work, o);
@@ -214,7 +242,23 @@ export function queryVariants(rgba: Uint8Array, width: number, height: number, k
   // met by it, like with like; the query's own PDQ (full-size, point-sampled) met them 4 points less often.
   const scaled = o.pdqGrid > 0 ? [box({ left: 0, top: 0, width: work.width, height: work.height }, 'scaled')] : [];
   const search = o.search.map((c) => box(cut(c.cut), c.name));
-  return [...regions, ...centre, ...scaled, ...search];
+  const flat = scaled.length > 0 && scaled[0].quality < o.tiltMinQuality;
+  return [...regions, ...(flat ? [] : tilted(work, shared, kernels, o)), ...centre, ...scaled, ...search];
+}
+
+/**
+ * The query turned back by each of `o.tilts`, PDQ alone, when its corners share one fill colour and
+ * deskew found no turn (a turn it read is undone already; corners of several colours are no fill).
+ */
+function tilted(work: Rgba, shared: { variant: string }[], kernels: HashKernels, o: RobustOptions): RobustHash[] {
+  // Under 32 pixels a side deskew reads no turn either (findSkew): too small to say its corners are a fill.
+  if (!o.tilts.length || work.width < 32 || work.height < 32) return [];
+  if (shared.some((r) => r.variant === 'deskew') || !cornerFill(work, o.deskew.fillTolerance)) return [];
+  const small = downscaleBox(work, o.tiltSide);
+  return o.tilts.flatMap((degrees) => {
+    const back = deskew(small, degrees, o.deskew);
+    return back ? hashRegion(back, kernels, tiltVariant(degrees), true, o.pdqGrid) : [];
+  });
 }
 
 /**
