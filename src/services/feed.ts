@@ -76,7 +76,7 @@ export function decodeCursor(cursor: string): FeedCursor {
  * has a gap there): its place, time, kind and subject, never its snapshot text, so a migration that
  * rewrites snapshots leaves every cursor good.
  */
-async function changeTag(seq: number, row: LoggedChange | null): Promise<string> {
+async function changeTag(seq: number, row: Pick<LoggedChange, 'at' | 'kind' | 'subject'> | null): Promise<string> {
   const text = JSON.stringify(row ? [seq, row.at, row.kind, row.subject] : [seq]);
   return bytesToHex(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))).subarray(0, 8));
 }
@@ -84,6 +84,11 @@ async function changeTag(seq: number, row: LoggedChange | null): Promise<string>
 /** The cursor that points after change `seq` of this node's log as it stands (one seek of the log). */
 export async function cursorAfter(deps: Pick<ServiceDeps, 'hashes'>, seq: number): Promise<string> {
   return seq === 0 ? encodeCursor(0) : encodeCursor(seq, await changeTag(seq, await deps.hashes.changeAt(seq)));
+}
+
+/** The cursor that points after a change of the log already read (a page's last row): no seek. */
+export async function cursorAfterRow(row: Pick<ChangeRow, 'seq' | 'at' | 'kind' | 'hashId'>): Promise<string> {
+  return encodeCursor(row.seq, await changeTag(row.seq, { at: row.at, kind: row.kind, subject: row.hashId }));
 }
 
 /** A cursor as checked against this node's log. */
@@ -150,11 +155,12 @@ export async function readFeed(deps: ServiceDeps, cursor: string | undefined, li
     if (after > end) throw cursorAhead(after, end);
   }
   const { page, lists } = await takePage(deps, rows, limit);
-  const last = page.length ? page[page.length - 1].seq : after;
+  const last = page.at(-1);
   return {
     entries: page.map((r) => ({ kind: r.kind, at: new Date(r.at).toISOString(), hash: { ...r.snapshot, ...lists.get(r.seq) } })),
-    // An idle poll (nothing past the cursor) answers the cursor it was given, checked: two reads in all.
-    nextCursor: last === after && checked.again ? checked.again : await cursorAfter(deps, last),
+    // After the page's last row, from the row; an idle poll (nothing past the cursor) answers the
+    // cursor it was given, checked: two reads in all.
+    nextCursor: last ? await cursorAfterRow(last) : (checked.again ?? (await cursorAfter(deps, after))),
     hasMore: rows.length > page.length,
   };
 }

@@ -83,8 +83,11 @@ export function storedClass(variant: string): StoredClass {
   return variant === 'whole' ? 'whole' : variant.startsWith('crop-') ? 'crop' : 'region';
 }
 
+/** The name of the query variant that tries undoing a turn of `degrees` (`tilt+1.25`, `tilt-3.75`; variants.ts `tilts`). */
+export const tiltVariant = (degrees: number): string => `tilt${degrees < 0 ? '-' : '+'}${Math.abs(degrees)}`;
+
 /** A query turned back by one of a few angles tried (variants.ts `tilts`): a region. */
-export const isTiltVariant = (variant: string) => /^tilt[+-]\d+(\.\d+)?$/.test(variant);
+const isTiltVariant = (variant: string) => /^tilt[+-]\d+(\.\d+)?$/.test(variant);
 
 /** A query's own crop, hashed to meet a stored crop (variants.ts `search`). */
 export const isSearchVariant = (variant: string) => variant.startsWith('recrop-');

@@ -12,7 +12,7 @@ import type { HashKernels } from '../kernels';
 import { lumaFromRgba, pdqFromLuma, pdqFromRgba } from '../pdq';
 import { cornerFill, deskew, findSkew, DESKEW_DEFAULTS, type DeskewOptions } from './deskew';
 import { blockhashQualityOf } from './gates';
-import { ROBUST_RULES } from './rules';
+import { ROBUST_RULES, tiltVariant } from './rules';
 import { areaMeans, cropBox, cutBox, downscaleBox, resampleArea, summedArea, type Box, type Cut, type Rgba } from './image';
 import { cutSeams, SCREENSHOT_DEFAULTS, TRIM_DEFAULTS, trimBorders, trimPhoneBars, type ScreenshotOptions, type TrimOptions } from './trim';
 
@@ -127,9 +127,6 @@ export const ROBUST_DEFAULTS: RobustOptions = {
   tiltSide: 160,
   tiltMinQuality: ROBUST_RULES.minQuality.pdq,
 };
-
-/** The name of the query variant that tries undoing a turn of `degrees` (`tilt+1.25`, `tilt-3.75`). */
-export const tiltVariant = (degrees: number): string => `tilt${degrees < 0 ? '-' : '+'}${Math.abs(degrees)}`;
 
 /** PDQ (of the region resampled to `pdqGrid` a side) and (unless `pdqOnly`) blockhash of a region, each with its quality. */
 export function hashRegion(img: Rgba, kernels: HashKernels, variant: string, pdqOnly = false, pdqGrid = ROBUST_DEFAULTS.pdqGrid): RobustHash[] {

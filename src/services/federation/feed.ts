@@ -15,7 +15,7 @@ import { CompactSign } from 'jose';
 import { BATCH_ALG, BATCH_TYP, toBatchItem, type BatchPayload } from '../../core/federation';
 import type { FederationStore } from '../../storage/types';
 import type { ServiceDeps } from '../deps';
-import { checkCursor, cursorAfter, cursorAhead, takePage } from '../feed';
+import { checkCursor, cursorAfter, cursorAfterRow, cursorAhead, takePage } from '../feed';
 
 export const FEDERATION_DEFAULT_LIMIT = 500;
 /**
@@ -55,7 +55,7 @@ export async function readFederationFeed(
   const payload: BatchPayload = {
     origin: deps.issuer,
     from,
-    to: to === after && checked.again ? checked.again : await cursorAfter(deps, to),
+    to: full ? await cursorAfterRow(page[page.length - 1]) : to === after && checked.again ? checked.again : await cursorAfter(deps, to),
     issuedAt: new Date(deps.now()).toISOString(),
     items: page.map((r) =>
       toBatchItem({
