@@ -59,7 +59,7 @@ function shortName(o: Original): string {
 }
 
 /** Shares an original as a partner would: the media route; if it refuses a weak PDQ, the other hashes by value. */
-async function share(node: EvalNode, o: Original): Promise<SharedOriginal & { lowQuality: boolean }> {
+async function share(node: EvalNode, o: Original): Promise<SharedOriginal> {
   const r = await node.shareMedia(o.bytes, mime(o.format), LABELS, o.id);
   let items = r.body.items;
   // Today's node shares the exact hashes itself and leaves out a weak PDQ (issue 14, item 6).
@@ -153,7 +153,7 @@ main(async () => {
 
   const node = await EvalNode.start(log);
   try {
-    const shared: (SharedOriginal & { lowQuality: boolean })[] = [];
+    const shared: SharedOriginal[] = [];
     await pool(originals, concurrency, async (o) => void shared.push(await share(node, o)));
     shared.sort((a, b) => a.id.localeCompare(b.id));
     log(

@@ -115,7 +115,7 @@ const H = (c: string) => c.repeat(64);
 const originals: SharedOriginal[] = [
   { id: 'A', category: 'photo', hashIds: ['a-pdq', 'a-bh', 'a-md5', 'a-sha'], pdq: H('0'), blockhash: H('0') },
   { id: 'B', category: 'photo', hashIds: ['b-pdq', 'b-bh', 'b-md5', 'b-sha'], pdq: H('f'), blockhash: H('f') },
-  { id: 'C', category: 'other', hashIds: ['c-bh', 'c-md5', 'c-sha'], blockhash: H('3') },
+  { id: 'C', category: 'other', hashIds: ['c-bh', 'c-md5', 'c-sha'], blockhash: H('3'), lowQuality: true },
 ];
 const edits = [
   { id: 'e1', kind: 'k1', strength: 's' },
@@ -144,6 +144,8 @@ describe('scoring', () => {
       photo: { copies: 2, hits: 1 },
       other: { copies: 1, hits: 1 },
       all: { copies: 3, hits: 2 },
+      // The flat graphic C (no PDQ shared) is left out of the hashed images' tally: its hit does not count.
+      hashed: { copies: 2, hits: 1 },
       byType: { pdq: 1, blockhash: 1, exact: 0 },
       errors: 0,
     });
@@ -151,13 +153,15 @@ describe('scoring', () => {
       photo: { copies: 1, hits: 1 },
       other: { copies: 1, hits: 0 },
       all: { copies: 2, hits: 1 },
+      hashed: { copies: 1, hits: 1 },
       byType: { pdq: 0, blockhash: 1, exact: 0 },
       errors: 1,
     });
     expect(s.totals.meanRecall).toBeCloseTo((2 / 3 + 1 / 2) / 2, 10);
     expect(s.totals.meanRecallPhoto).toBeCloseTo((1 / 2 + 1) / 2, 10);
     expect(s.totals.meanRecallOther).toBeCloseTo((1 + 0) / 2, 10);
-    expect(s.originals).toEqual({ photo: 2, other: 1 });
+    expect(s.totals.meanRecallHashed).toBeCloseTo((1 / 2 + 1) / 2, 10);
+    expect(s.originals).toEqual({ photo: 2, other: 1, hashed: 2 });
   });
 
   it('counts every unrelated pair once, and each matched other original as one false match', () => {

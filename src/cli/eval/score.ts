@@ -16,6 +16,8 @@ export interface SharedOriginal {
   /** Its perceptual hashes, as shared (absent when not shared). */
   pdq?: string;
   blockhash?: string;
+  /** Its whole image's PDQ was left out of the share (quality below the gate): a flat graphic. */
+  lowQuality?: boolean;
   /** The design it is a version of (sources.ts `designOf`): originals of one design are related, not unrelated. */
   design?: string;
 }
@@ -53,6 +55,12 @@ export interface EditScore extends EditInfo {
   photo: Tally;
   other: Tally;
   all: Tally;
+  /**
+   * Copies of the originals whose whole image's PDQ was shared (not `lowQuality`): the images the node
+   * hashes perceptually. The others (flat graphics below the quality gate) match by their exact
+   * hashes and whatever region hashes pass the gates; this tally says how much of the gap they make.
+   */
+  hashed: Tally;
   /** Copies matched to their own original through each hash type. */
   byType: Record<'pdq' | 'blockhash' | 'exact', number>;
   errors: number;
@@ -72,7 +80,8 @@ export interface FalseMatch {
 
 export interface Score {
   edits: EditScore[];
-  originals: { photo: number; other: number };
+  /** `hashed`: how many of them had their whole image's PDQ shared. */
+  originals: { photo: number; other: number; hashed: number };
   totals: {
     copies: number;
     hits: number;
@@ -80,6 +89,8 @@ export interface Score {
     meanRecall: number;
     meanRecallPhoto: number;
     meanRecallOther: number;
+    /** Mean over the edits of `hashed` recall. */
+    meanRecallHashed: number;
     pairs: number;
     falseMatches: number;
     relatedMatches: number;
@@ -120,6 +131,7 @@ export function score(originals: SharedOriginal[], answers: CopyAnswer[], edits:
         photo: { copies: 0, hits: 0 },
         other: { copies: 0, hits: 0 },
         all: { copies: 0, hits: 0 },
+        hashed: { copies: 0, hits: 0 },
         byType: { pdq: 0, blockhash: 0, exact: 0 },
         errors: 0,
         pairs: 0,
@@ -143,7 +155,7 @@ export function score(originals: SharedOriginal[], answers: CopyAnswer[], edits:
     const hit = new Map<string, Match[]>();
     for (const m of a.matches) for (const o of owners.get(m.id) ?? []) hit.set(o, [...(hit.get(o) ?? []), m]);
     const own = hit.get(a.original);
-    for (const t of [s[c], s.all]) {
+    for (const t of !byId.get(a.original)?.lowQuality ? [s[c], s.all, s.hashed] : [s[c], s.all]) {
       t.copies++;
       if (own) t.hits++;
     }
@@ -168,7 +180,11 @@ export function score(originals: SharedOriginal[], answers: CopyAnswer[], edits:
   const sum = (f: (e: EditScore) => number) => list.reduce((n, e) => n + f(e), 0);
   return {
     edits: list,
-    originals: { photo: originals.filter((o) => o.category === 'photo').length, other: originals.filter((o) => o.category === 'other').length },
+    originals: {
+      photo: originals.filter((o) => o.category === 'photo').length,
+      other: originals.filter((o) => o.category === 'other').length,
+      hashed: originals.filter((o) => !o.lowQuality).length,
+    },
     totals: {
       copies: sum((e) => e.all.copies),
       hits: sum((e) => e.all.hits),
@@ -176,6 +192,7 @@ export function score(originals: SharedOriginal[], answers: CopyAnswer[], edits:
       meanRecall: mean(list.map((e) => recall(e.all))),
       meanRecallPhoto: mean(list.map((e) => recall(e.photo))),
       meanRecallOther: mean(list.map((e) => recall(e.other))),
+      meanRecallHashed: mean(list.map((e) => recall(e.hashed))),
       pairs: sum((e) => e.pairs),
       falseMatches: sum((e) => e.falseMatches),
       relatedMatches: sum((e) => e.relatedMatches),
