@@ -10,6 +10,7 @@
  *   npm run eval -- --query dihedral=true   query options for /v1/match/media (repeatable)
  *   npm run eval -- --edits crop-10,rot-4-black   only these edits
  *   npm run eval -- --rebuild-corpus        pick the originals again from src/cli/eval/sources.ts, rewrite corpus.json
+ *   npm run eval -- --extend-corpus         keep corpus.json's originals, add those of sources added since
  *   npm run eval -- --resume                keep the answers of an interrupted run with the same settings
  *
  * Needs apt-get and dpkg-deb (Debian/Ubuntu) and Debian's mirrors for the first run; then all of it
@@ -109,6 +110,7 @@ main(async () => {
     concurrency: { type: 'string' },
     out: { type: 'string' },
     'rebuild-corpus': { type: 'boolean' },
+    'extend-corpus': { type: 'boolean' },
     resume: { type: 'boolean' },
   });
   if (values.help) return void process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0] + '*/\n');
@@ -129,6 +131,12 @@ main(async () => {
     corpus = await buildCorpus(CACHE, log);
     writeFileSync(CORPUS, JSON.stringify(corpus, null, 1) + '\n');
     log(`corpus.json: ${corpus.items.length} originals`);
+  } else if (values['extend-corpus']) {
+    log('extending the corpus with the sources added to src/cli/eval/sources.ts ...');
+    const base: Corpus = JSON.parse(readFileSync(CORPUS, 'utf8'));
+    corpus = await buildCorpus(CACHE, log, base);
+    writeFileSync(CORPUS, JSON.stringify(corpus, null, 1) + '\n');
+    log(`corpus.json: ${corpus.items.length} originals (${corpus.items.length - base.items.length} added)`);
   } else corpus = JSON.parse(readFileSync(CORPUS, 'utf8'));
   const originals = await loadOriginals(CACHE, corpus, limit);
   log(

@@ -15,6 +15,10 @@ export interface Source {
   exclude?: RegExp;
   /** Files (by path) that are natural photographs; every other candidate is 'other'. */
   photos?: RegExp;
+  /** Only the photographs are candidates (a source added for its photos, whose other images are many and of kinds the corpus has). */
+  photosOnly?: boolean;
+  /** One original per design: the first kept; later versions of it are not candidates (a photo in several projections or encodings counts once). */
+  onePerDesign?: boolean;
   /** Most originals kept from this source (after the size, duplicate and near-duplicate checks). */
   cap?: number;
   /**
@@ -145,6 +149,116 @@ export const SOURCES: Source[] = [
   },
   { package: 'krita-data', include: ext('^usr/share/krita/patterns/'), cap: 6, note: 'Krita patterns (textures)' },
   { package: 'mypaint-data-extras', include: ext('^usr/share/mypaint/backgrounds/'), cap: 5, note: 'MyPaint paper backgrounds (textures)' },
+  // Added 2026-12-05 (`npm run eval -- --extend-corpus`): the natural photographs a survey of
+  // Debian 12 found outside the sources above, each looked at; their packages' other images are left
+  // out (photosOnly). gcompris-qt-data holds some 260 more inside Qt .rcc resource files, which this
+  // script does not read.
+  { package: 'kphotoalbum', include: ext('^usr/share/kphotoalbum/demo/'), photos: /./, note: "KPhotoAlbum's demo album: people, pets, travel photographs" },
+  {
+    package: 'tuxpaint-data',
+    photosOnly: true,
+    include: /^usr\/share\/tuxpaint\/(templates\/[^/]+\.jpg|starters\/(skyline-sf-dusk-back\.jpeg|reef-back\.png))$/,
+    // Three close-ups that read as textures are not photographs of a scene.
+    photos: /^(?!.*\/(burnt_bark|mudstone|mossy_bark)\.)/,
+    note: 'Tux Paint templates: nature, sea, lighthouse, sheep photographs; two photo starter backgrounds (bark and stone close-ups left out)',
+  },
+  {
+    package: 'gimp-help-en',
+    include:
+      /^usr\/share\/gimp\/2\.0\/help\/en\/images\/(filters\/examples\/(taj_orig\.jpg|kvitveis-orig\.png|colors-retinex1\.png|enhance\/high-pass-origin\.png|blur\/mean_curvature-(ex-1|denoise)\.jpg|distort\/spherize-ex-orig\.jpg|map\/little_planet-equirect\.jpg|light-and-shadow\/vignette-ex-orig\.jpg)|tutorials\/(quickie-(jpeg-100|background-foreground-select|remove-background-source|crop-example-source|flip-example-source|rotate-example-source|scale-example)\.jpg|tone-mapping\/(apple-orchard-truck-from-camera|tree-exposed-for-sky-ground-is-dark|power-lines)\.jpg))$/,
+    photos: /./,
+    note: 'GIMP manual: the untouched originals of its filter and tutorial examples (Taj Mahal, car, duck, guards, chimp, squirrel, flowers)',
+  },
+  {
+    package: 'budgie-control-center-data',
+    include: ext('^usr/share/pixmaps/budgie-faces/'),
+    photos: /./,
+    note: 'Budgie user-avatar photographs (512 px; legacy/ ones are too small)',
+  },
+  {
+    package: 'hugin-data',
+    photosOnly: true,
+    onePerDesign: true,
+    include: ext('^usr/share/hugin/xrc/data/help_en_EN/'),
+    photos:
+      /\/(800px-C_Marchi-GrandCentral-adj|Medinet_habu_horizontal_\w+|Vertical-\w+|Big_ben_\w+|CA_fringes0[01]|CA_tCA0\d|SB_\w+|250px-Little_planet|360px-Pantheon-150x100-rect-panini|250px-LagardePont-defish|300px-Lamp_enfuse|Aliasing\w+|(Barrel|Bubble|Pincushion)-distortion)\.jpg$/,
+    // One scene in several projections (Big_ben_*, Medinet/Vertical), crops (CA_*, Aliasing*), overlays (SB_*), distortions.
+    design: (p) => {
+      const m = /\/(Big_ben|Medinet_habu|Vertical-|CA_fringes|CA_tCA|SB_|Aliasing|Barrel-distortion|Bubble-distortion|Pincushion-distortion)/.exec(p);
+      if (!m) return undefined;
+      return `hugin:${m[1] === 'Vertical-' ? 'Medinet_habu' : m[1].endsWith('-distortion') ? 'distortion' : m[1]}`;
+    },
+    note: 'Hugin help: panorama photographs in several projections',
+  },
+  {
+    package: 'scribus-template',
+    photosOnly: true,
+    onePerDesign: true,
+    include: ext('^usr/share/scribus/templates/'),
+    exclude: /\/scribus_project_de\//, // the same craigbradney.jpg as scribus_project_pl
+    photos: /\/(nl1-bw\/kites-bw|scribus_project_pl\/craigbradney|menu1(-bw)?\/teriyaki(-bw)?|menu2\/pizza|br2\/(sunset|nature)|cal2\/moon)\./,
+    design: key('scribus', /\/(teriyaki)(?:-bw)?\.png$/),
+    note: 'Scribus template pictures: kites, portrait, food, sunset, canyon, moon behind branches',
+  },
+  {
+    package: 'palapeli-data',
+    photosOnly: true,
+    include: ext('^usr/share/palapeli/(collection|backgrounds)/'),
+    photos: /\/collection\//,
+    note: 'Palapeli puzzles: bridge, bee, chameleon, castle, citrus',
+  },
+  { package: 'puzzle-jigsaw', include: ext('^usr/share/puzzle-jigsaw/samples/'), photos: /./, note: 'tiger and cat photographs' },
+  {
+    package: 'nip2',
+    photosOnly: true,
+    include: ext('^usr/share/doc/nip2/examples/'),
+    photos: /\/(slanted_oval_vase2|framing_picture)\.jpg$/,
+    note: 'nip2 examples: vases, tulips',
+  },
+  {
+    package: 'golang-golang-x-image-dev',
+    photosOnly: true,
+    onePerDesign: true,
+    include: ext('^usr/share/gocode/src/golang.org/x/image/testdata/'),
+    photos: /\/(yellow_rose|blue-purple-pink-large|go-turns-two-280x360)[^/]*$/,
+    design: key('goimage', /\/(yellow_rose|blue-purple-pink-large|go-turns-two)/),
+    note: 'x/image test data: a rose and gopher-plush photographs, each as PNG and several WebP encodings',
+  },
+  {
+    package: 'golang-github-disintegration-imaging-dev',
+    photosOnly: true,
+    onePerDesign: true,
+    include: ext('^usr/share/gocode/src/github.com/disintegration/imaging/testdata/'),
+    photos: /\/(flowers|branches)\.(png|jpg)$/,
+    design: key('imaging', /\/(branches)\.(?:png|jpg)$/),
+    note: 'imaging test data: flowers, blossoming branches',
+  },
+  {
+    package: 'libvips-doc',
+    photosOnly: true,
+    include: ext('^usr/share/gtk-doc/html/libvips/'),
+    photos: /\/owl\.jpg$/,
+    note: 'libvips documentation: an owl photograph',
+  },
+  {
+    package: 'libvigraimpex-doc',
+    photosOnly: true,
+    onePerDesign: true,
+    include: ext('^usr/share/doc/libvigraimpex-dev/html/bears'),
+    photos: /\/bears\.jpg$/,
+    design: key('vigra', /\/(bears)/),
+    note: 'VIGRA documentation: a bears photograph',
+  },
+  { package: 'darktable', include: /^usr\/share\/darktable\/style\/image-1\.jpg$/, photos: /./, note: 'a leaf photograph' },
+  { package: 'sddm-theme-maldives', include: /^usr\/share\/sddm\/themes\/maldives\/background\.jpg$/, photos: /./, note: 'a beach jetty photograph' },
+  {
+    package: 'gnome-user-docs',
+    onePerDesign: true,
+    include: /^usr\/share\/help\/C\/gnome-help\/figures\/color-(camera|display|printer)\.png$/,
+    photos: /./,
+    design: () => 'gnome-help:robin',
+    note: 'a robin photograph in three colour renderings',
+  },
 ];
 
 /** Shorter than this on either side: not an original (too little to crop, border or thumbnail). */
