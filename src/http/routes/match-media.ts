@@ -1,6 +1,7 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { hashList, hashMedia, type AnyMediaHashes } from '../../services/hashing';
-import { countMatchQuery, matchParsed, resolveThresholds } from '../../services/matching';
+import { TURNED_VARIANTS, type TurnedVariant } from '../../core/pdq/dihedral';
+import { asQuery, hashList, hashMedia, type AnyMediaHashes, type HashQuery, type HashWithVariants } from '../../services/hashing';
+import { countMatchQuery, matchHashes } from '../../services/matching';
 import { matchImageRobustly } from '../../services/robust-matching';
 import type { AppEnv } from '../env';
 import { readMedia } from '../media';
@@ -15,7 +16,7 @@ const route = protectedRoute({
   tags: ['matching'],
   summary: 'Hash an image, a video, a PDF or a text and match its hashes',
   description:
-    "Hashes the uploaded image, video, PDF or text (stored nowhere) and matches every hash in one answer. An image is matched robustly by default: its rotations and mirrors, and its regions inside borders, letterbox bars or a phone screenshot's bars and with a small rotation undone, each at the threshold the node's rules give it (robust=false: the image as sent only, at the plain thresholds). A match names the variant of the query that matched and its hash; a match near its threshold that no other hash of the upload supports is marked weak. A video matches stored videos by the vPDQ rule, and images through its frames; a PDF matches stored PDFs by its pages (and by the tlsh of its text), and images through its pages; a text matches by its tlsh.",
+    "Hashes the uploaded image, video, PDF or text (stored nowhere) and matches every hash in one answer. An image is matched robustly by default: its rotations and mirrors, and its regions inside borders, letterbox bars or a phone screenshot's bars and with a small rotation undone, each at the threshold the node's rules give it (robust=false: the image as sent only, and with dihedral its rotations and mirrors, matched exactly as POST /v1/match matches the same hashes: the plain distance against a stored whole image, a stored region only within the rule table's whole-image row, a stored crop never). A match names the variant of the query that matched and its hash; a match near its threshold that no other hash of the upload supports is marked weak. A video matches stored videos by the vPDQ rule, and images through its frames; a PDF matches stored PDFs by its pages (and by the tlsh of its text), and images through its pages; a text matches by its tlsh.",
   scope: 'match',
   body: 'media',
   request: {
@@ -43,6 +44,14 @@ const route = protectedRoute({
   },
 });
 
+/** A hash of the upload as a client would send it to /v1/match: a pdq or blockhash with its rotations and mirrors. */
+function asSentQuery(h: HashWithVariants): HashQuery {
+  const q = asQuery(h);
+  if (q.type !== 'pdq' && q.type !== 'blockhash') return q;
+  const turned = (h.variants ?? []).filter((v): v is { variant: TurnedVariant; value: string } => (TURNED_VARIANTS as readonly string[]).includes(v.variant));
+  return turned.length ? { ...q, variants: turned.map(({ variant, value }) => ({ variant, value })) } : q;
+}
+
 /** The upload's own hashes, without the variants it was matched with (each match names its own). */
 function ownHashes(h: AnyMediaHashes): AnyMediaHashes {
   if (h.kind !== 'image') return h;
@@ -63,7 +72,10 @@ export function register(app: OpenAPIHono<AppEnv>) {
       admitted: c.var.imagePlace,
       signal: c.req.raw.signal,
     });
-    const results = robust && hashed.kind === 'image' ? await matchImageRobustly(deps, hashed) : await matchParsed(deps, hashList(hashed), resolveThresholds());
+    // robust=false: the upload's hashes (with dihedral, its rotations and mirrors, hashed from the
+    // pixels) matched exactly as /v1/match matches the same hashes sent by a client: a stored crop
+    // never, a stored region only within the rule table's whole (or dihedral) row.
+    const results = robust && hashed.kind === 'image' ? await matchImageRobustly(deps, hashed) : await matchHashes(deps, hashList(hashed).map(asSentQuery));
     await countMatchQuery(deps, c.var.principal.clientId, results.length);
     return c.json({ ...ownHashes(hashed), results }, 200);
   });
