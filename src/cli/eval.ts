@@ -129,13 +129,13 @@ main(async () => {
   if (values['rebuild-corpus'] || !existsSync(CORPUS)) {
     log('picking the corpus from Debian packages (src/cli/eval/sources.ts) ...');
     corpus = await buildCorpus(CACHE, log);
-    writeFileSync(CORPUS, JSON.stringify(corpus, null, 1) + '\n');
+    writeFileSync(CORPUS, JSON.stringify(corpus, null, 2) + '\n');
     log(`corpus.json: ${corpus.items.length} originals`);
   } else if (values['extend-corpus']) {
     log('extending the corpus with the sources added to src/cli/eval/sources.ts ...');
     const base: Corpus = JSON.parse(readFileSync(CORPUS, 'utf8'));
     corpus = await buildCorpus(CACHE, log, base);
-    writeFileSync(CORPUS, JSON.stringify(corpus, null, 1) + '\n');
+    writeFileSync(CORPUS, JSON.stringify(corpus, null, 2) + '\n');
     log(`corpus.json: ${corpus.items.length} originals (${corpus.items.length - base.items.length} added)`);
   } else corpus = JSON.parse(readFileSync(CORPUS, 'utf8'));
   const originals = await loadOriginals(CACHE, corpus, limit);
