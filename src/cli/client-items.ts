@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { isLabelId, PDQ_MIN_SHARE_QUALITY, type LabelId, type MatchQuery, type ShareItem, type VideoFrameHash } from '../client';
+import { isLabelId, isStoredVariant, PDQ_MIN_SHARE_QUALITY, type LabelId, type MatchQuery, type ShareItem, type VideoFrameHash } from '../client';
 import type { PdfPageHash } from '../core/document';
 import { ITEM_KINDS, type ItemKind } from '../core/items';
 import { TURNED_VARIANTS, type TurnedVariant } from '../core/pdq';
@@ -315,14 +315,19 @@ export function toShareItems(hashes: Gathered[], labels: LabelId[] | undefined, 
       throw new UsageError(`${h.file ?? `the ${h.type} hash ${'url' in h ? h.url : (h.value ?? '')}`} has no labels: give --labels (see \`client labels\`)`);
     const ref = h.externalId ?? externalId;
     const covers = h.type === 'url' && 'url' in h ? (h.scope ?? scope) : undefined;
+    // A region or crop of the file's image: its variant in the item (the whole image is the default).
+    const variant = (h.type === 'pdq' || h.type === 'blockhash') && h.robust && h.robust.variant !== 'whole' && h.item ? h.robust.variant : undefined;
+    if (variant !== undefined && !isStoredVariant(variant))
+      throw new UsageError(
+        `${h.file ?? `a ${h.type} hash`} names the variant ${JSON.stringify(variant)}, which the node does not store (whole, trim, screen, deskew, crop-…: what a media share stores)`,
+      );
     return {
       ...queryOf(h),
       ...(covers ? { scope: covers } : {}),
       labels: l,
       ...(ref !== undefined ? { externalId: ref } : {}),
       ...(h.item ? { item: h.item } : {}),
-      // A region or crop of the file's image: its variant in the item (the whole image is the default).
-      ...((h.type === 'pdq' || h.type === 'blockhash') && h.robust && h.robust.variant !== 'whole' && h.item ? { variant: h.robust.variant } : {}),
+      ...(variant !== undefined ? { variant } : {}),
     };
   });
 }

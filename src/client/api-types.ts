@@ -1183,6 +1183,8 @@ export interface components {
             outcome: "created" | "added" | "updated" | "unchanged";
             /** @description The id of the item the hash was shared in (when the request named its `item`). */
             item?: string;
+            /** @description With `item`: the variant the item holds the hash as. An item keeps the variant it first linked a hash with: a hash it already held under another variant than the one sent keeps that one (the labels are taken all the same). */
+            variant?: string;
         };
         ItemShare: {
             /** @description The item (GET, DELETE /v1/items/{id}): the same for every share of the same media on this node. */
@@ -1207,8 +1209,11 @@ export interface components {
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
                 item?: components["schemas"]["MediaItem"];
-                /** @description With item: the variant of the media the hash was computed from (`whole`, the default: the media as it is; `trim`, `crop-…`: an edit of it). */
-                variant?: string;
+                /**
+                 * @description With item: the variant of the media the hash was computed from: whole (the media as it is, the default), trim, screen, deskew (an image's regions: inside borders, inside a phone screenshot's bars, a small rotation undone) or one of the crops crop-c5, crop-c10, crop-c15, crop-c20, crop-h5, crop-h10, crop-h15, crop-h20, crop-v5, crop-v10, crop-v15, crop-v20, crop-l10, crop-l20, crop-r10, crop-r20, crop-t10, crop-t20, crop-b10, crop-b20, crop-tl10, crop-br10. A region or crop is of an image's pdq or blockhash. The item keeps the variant it first linked the hash with (the answer's `variant`).
+                 * @enum {string}
+                 */
+                variant?: "whole" | "trim" | "screen" | "deskew" | "crop-c5" | "crop-c10" | "crop-c15" | "crop-c20" | "crop-h5" | "crop-h10" | "crop-h15" | "crop-h20" | "crop-v5" | "crop-v10" | "crop-v15" | "crop-v20" | "crop-l10" | "crop-l20" | "crop-r10" | "crop-r20" | "crop-t10" | "crop-t20" | "crop-b10" | "crop-b20" | "crop-tl10" | "crop-br10";
                 /** @description PDQ quality if you computed it; below 50 the hash is refused (422). */
                 quality?: number;
             } | {
@@ -1221,8 +1226,11 @@ export interface components {
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
                 item?: components["schemas"]["MediaItem"];
-                /** @description With item: the variant of the media the hash was computed from (`whole`, the default: the media as it is; `trim`, `crop-…`: an edit of it). */
-                variant?: string;
+                /**
+                 * @description With item: the variant of the media the hash was computed from: whole (the media as it is, the default), trim, screen, deskew (an image's regions: inside borders, inside a phone screenshot's bars, a small rotation undone) or one of the crops crop-c5, crop-c10, crop-c15, crop-c20, crop-h5, crop-h10, crop-h15, crop-h20, crop-v5, crop-v10, crop-v15, crop-v20, crop-l10, crop-l20, crop-r10, crop-r20, crop-t10, crop-t20, crop-b10, crop-b20, crop-tl10, crop-br10. A region or crop is of an image's pdq or blockhash. The item keeps the variant it first linked the hash with (the answer's `variant`).
+                 * @enum {string}
+                 */
+                variant?: "whole" | "trim" | "screen" | "deskew" | "crop-c5" | "crop-c10" | "crop-c15" | "crop-c20" | "crop-h5" | "crop-h10" | "crop-h15" | "crop-h20" | "crop-v5" | "crop-v10" | "crop-v15" | "crop-v20" | "crop-l10" | "crop-l20" | "crop-r10" | "crop-r20" | "crop-t10" | "crop-t20" | "crop-b10" | "crop-b20" | "crop-tl10" | "crop-br10";
             } | {
                 /** @enum {string} */
                 type: "md5";
@@ -1233,8 +1241,11 @@ export interface components {
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
                 item?: components["schemas"]["MediaItem"];
-                /** @description With item: the variant of the media the hash was computed from (`whole`, the default: the media as it is; `trim`, `crop-…`: an edit of it). */
-                variant?: string;
+                /**
+                 * @description With item: the variant of the media the hash was computed from: whole (the media as it is, the default), trim, screen, deskew (an image's regions: inside borders, inside a phone screenshot's bars, a small rotation undone) or one of the crops crop-c5, crop-c10, crop-c15, crop-c20, crop-h5, crop-h10, crop-h15, crop-h20, crop-v5, crop-v10, crop-v15, crop-v20, crop-l10, crop-l20, crop-r10, crop-r20, crop-t10, crop-t20, crop-b10, crop-b20, crop-tl10, crop-br10. A region or crop is of an image's pdq or blockhash. The item keeps the variant it first linked the hash with (the answer's `variant`).
+                 * @enum {string}
+                 */
+                variant?: "whole" | "trim" | "screen" | "deskew" | "crop-c5" | "crop-c10" | "crop-c15" | "crop-c20" | "crop-h5" | "crop-h10" | "crop-h15" | "crop-h20" | "crop-v5" | "crop-v10" | "crop-v15" | "crop-v20" | "crop-l10" | "crop-l20" | "crop-r10" | "crop-r20" | "crop-t10" | "crop-t20" | "crop-b10" | "crop-b20" | "crop-tl10" | "crop-br10";
             } | {
                 /** @enum {string} */
                 type: "sha256";
@@ -1245,8 +1256,11 @@ export interface components {
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
                 item?: components["schemas"]["MediaItem"];
-                /** @description With item: the variant of the media the hash was computed from (`whole`, the default: the media as it is; `trim`, `crop-…`: an edit of it). */
-                variant?: string;
+                /**
+                 * @description With item: the variant of the media the hash was computed from: whole (the media as it is, the default), trim, screen, deskew (an image's regions: inside borders, inside a phone screenshot's bars, a small rotation undone) or one of the crops crop-c5, crop-c10, crop-c15, crop-c20, crop-h5, crop-h10, crop-h15, crop-h20, crop-v5, crop-v10, crop-v15, crop-v20, crop-l10, crop-l20, crop-r10, crop-r20, crop-t10, crop-t20, crop-b10, crop-b20, crop-tl10, crop-br10. A region or crop is of an image's pdq or blockhash. The item keeps the variant it first linked the hash with (the answer's `variant`).
+                 * @enum {string}
+                 */
+                variant?: "whole" | "trim" | "screen" | "deskew" | "crop-c5" | "crop-c10" | "crop-c15" | "crop-c20" | "crop-h5" | "crop-h10" | "crop-h15" | "crop-h20" | "crop-v5" | "crop-v10" | "crop-v15" | "crop-v20" | "crop-l10" | "crop-l20" | "crop-r10" | "crop-r20" | "crop-t10" | "crop-t20" | "crop-b10" | "crop-b20" | "crop-tl10" | "crop-br10";
             } | {
                 /** @enum {string} */
                 type: "vpdq";
@@ -1259,8 +1273,11 @@ export interface components {
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
                 item?: components["schemas"]["MediaItem"];
-                /** @description With item: the variant of the media the hash was computed from (`whole`, the default: the media as it is; `trim`, `crop-…`: an edit of it). */
-                variant?: string;
+                /**
+                 * @description With item: the variant of the media the hash was computed from: whole (the media as it is, the default), trim, screen, deskew (an image's regions: inside borders, inside a phone screenshot's bars, a small rotation undone) or one of the crops crop-c5, crop-c10, crop-c15, crop-c20, crop-h5, crop-h10, crop-h15, crop-h20, crop-v5, crop-v10, crop-v15, crop-v20, crop-l10, crop-l20, crop-r10, crop-r20, crop-t10, crop-t20, crop-b10, crop-b20, crop-tl10, crop-br10. A region or crop is of an image's pdq or blockhash. The item keeps the variant it first linked the hash with (the answer's `variant`).
+                 * @enum {string}
+                 */
+                variant?: "whole" | "trim" | "screen" | "deskew" | "crop-c5" | "crop-c10" | "crop-c15" | "crop-c20" | "crop-h5" | "crop-h10" | "crop-h15" | "crop-h20" | "crop-v5" | "crop-v10" | "crop-v15" | "crop-v20" | "crop-l10" | "crop-l20" | "crop-r10" | "crop-r20" | "crop-t10" | "crop-t20" | "crop-b10" | "crop-b20" | "crop-tl10" | "crop-br10";
             } | {
                 /** @enum {string} */
                 type: "pdf";
@@ -1273,8 +1290,11 @@ export interface components {
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
                 item?: components["schemas"]["MediaItem"];
-                /** @description With item: the variant of the media the hash was computed from (`whole`, the default: the media as it is; `trim`, `crop-…`: an edit of it). */
-                variant?: string;
+                /**
+                 * @description With item: the variant of the media the hash was computed from: whole (the media as it is, the default), trim, screen, deskew (an image's regions: inside borders, inside a phone screenshot's bars, a small rotation undone) or one of the crops crop-c5, crop-c10, crop-c15, crop-c20, crop-h5, crop-h10, crop-h15, crop-h20, crop-v5, crop-v10, crop-v15, crop-v20, crop-l10, crop-l20, crop-r10, crop-r20, crop-t10, crop-t20, crop-b10, crop-b20, crop-tl10, crop-br10. A region or crop is of an image's pdq or blockhash. The item keeps the variant it first linked the hash with (the answer's `variant`).
+                 * @enum {string}
+                 */
+                variant?: "whole" | "trim" | "screen" | "deskew" | "crop-c5" | "crop-c10" | "crop-c15" | "crop-c20" | "crop-h5" | "crop-h10" | "crop-h15" | "crop-h20" | "crop-v5" | "crop-v10" | "crop-v15" | "crop-v20" | "crop-l10" | "crop-l20" | "crop-r10" | "crop-r20" | "crop-t10" | "crop-t20" | "crop-b10" | "crop-b20" | "crop-tl10" | "crop-br10";
             } | {
                 /** @enum {string} */
                 type: "tlsh";
@@ -1285,8 +1305,11 @@ export interface components {
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
                 item?: components["schemas"]["MediaItem"];
-                /** @description With item: the variant of the media the hash was computed from (`whole`, the default: the media as it is; `trim`, `crop-…`: an edit of it). */
-                variant?: string;
+                /**
+                 * @description With item: the variant of the media the hash was computed from: whole (the media as it is, the default), trim, screen, deskew (an image's regions: inside borders, inside a phone screenshot's bars, a small rotation undone) or one of the crops crop-c5, crop-c10, crop-c15, crop-c20, crop-h5, crop-h10, crop-h15, crop-h20, crop-v5, crop-v10, crop-v15, crop-v20, crop-l10, crop-l20, crop-r10, crop-r20, crop-t10, crop-t20, crop-b10, crop-b20, crop-tl10, crop-br10. A region or crop is of an image's pdq or blockhash. The item keeps the variant it first linked the hash with (the answer's `variant`).
+                 * @enum {string}
+                 */
+                variant?: "whole" | "trim" | "screen" | "deskew" | "crop-c5" | "crop-c10" | "crop-c15" | "crop-c20" | "crop-h5" | "crop-h10" | "crop-h15" | "crop-h20" | "crop-v5" | "crop-v10" | "crop-v15" | "crop-v20" | "crop-l10" | "crop-l20" | "crop-r10" | "crop-r20" | "crop-t10" | "crop-t20" | "crop-b10" | "crop-b20" | "crop-tl10" | "crop-br10";
             } | {
                 /** @enum {string} */
                 type: "url";
@@ -1307,8 +1330,11 @@ export interface components {
                 /** @description Your own reference for this item (e.g. a case id). */
                 externalId?: string;
                 item?: components["schemas"]["MediaItem"];
-                /** @description With item: the variant of the media the hash was computed from (`whole`, the default: the media as it is; `trim`, `crop-…`: an edit of it). */
-                variant?: string;
+                /**
+                 * @description With item: the variant of the media the hash was computed from: whole (the media as it is, the default), trim, screen, deskew (an image's regions: inside borders, inside a phone screenshot's bars, a small rotation undone) or one of the crops crop-c5, crop-c10, crop-c15, crop-c20, crop-h5, crop-h10, crop-h15, crop-h20, crop-v5, crop-v10, crop-v15, crop-v20, crop-l10, crop-l20, crop-r10, crop-r20, crop-t10, crop-t20, crop-b10, crop-b20, crop-tl10, crop-br10. A region or crop is of an image's pdq or blockhash. The item keeps the variant it first linked the hash with (the answer's `variant`).
+                 * @enum {string}
+                 */
+                variant?: "whole" | "trim" | "screen" | "deskew" | "crop-c5" | "crop-c10" | "crop-c15" | "crop-c20" | "crop-h5" | "crop-h10" | "crop-h15" | "crop-h20" | "crop-v5" | "crop-v10" | "crop-v15" | "crop-v20" | "crop-l10" | "crop-l20" | "crop-r10" | "crop-r20" | "crop-t10" | "crop-t20" | "crop-b10" | "crop-b20" | "crop-tl10" | "crop-br10";
             })[];
         };
         /** @description The media this hash was computed from (its SHA-256 and kind): the hashes of one piece of media, in this request or another, form one item (GET /v1/items/{id}), retracted and relabelled as one. */
@@ -2404,28 +2430,28 @@ export interface operations {
                 content: {
                     "application/json": (components["schemas"]["ImageHashes"] & {
                         items: (components["schemas"]["ShareResult"] & {
-                            /** @description An image's perceptual hash: the region it is of (whole, trim, screen, deskew, crop-…). */
+                            /** @description An image's perceptual hash: the region it is of (whole, trim, screen, deskew, crop-…), as the item holds it (a hash the item already held keeps the variant it was first linked with). */
                             variant?: string;
                         })[];
                         item: components["schemas"]["ItemShare"];
                         omitted?: components["schemas"]["OmittedHash"][];
                     }) | (components["schemas"]["VideoHashes"] & {
                         items: (components["schemas"]["ShareResult"] & {
-                            /** @description An image's perceptual hash: the region it is of (whole, trim, screen, deskew, crop-…). */
+                            /** @description An image's perceptual hash: the region it is of (whole, trim, screen, deskew, crop-…), as the item holds it (a hash the item already held keeps the variant it was first linked with). */
                             variant?: string;
                         })[];
                         item: components["schemas"]["ItemShare"];
                         omitted?: components["schemas"]["OmittedHash"][];
                     }) | (components["schemas"]["PdfHashes"] & {
                         items: (components["schemas"]["ShareResult"] & {
-                            /** @description An image's perceptual hash: the region it is of (whole, trim, screen, deskew, crop-…). */
+                            /** @description An image's perceptual hash: the region it is of (whole, trim, screen, deskew, crop-…), as the item holds it (a hash the item already held keeps the variant it was first linked with). */
                             variant?: string;
                         })[];
                         item: components["schemas"]["ItemShare"];
                         omitted?: components["schemas"]["OmittedHash"][];
                     }) | (components["schemas"]["TextHashes"] & {
                         items: (components["schemas"]["ShareResult"] & {
-                            /** @description An image's perceptual hash: the region it is of (whole, trim, screen, deskew, crop-…). */
+                            /** @description An image's perceptual hash: the region it is of (whole, trim, screen, deskew, crop-…), as the item holds it (a hash the item already held keeps the variant it was first linked with). */
                             variant?: string;
                         })[];
                         item: components["schemas"]["ItemShare"];

@@ -15,7 +15,8 @@ import { bytesToHex } from '../core/hex';
 import { buildHashKernels, type HashKernels } from '../core/kernels';
 import type { DecodedImage } from '../core/media';
 import * as pdq from '../core/pdq';
-import type { LabelId, MatchQuery } from './types';
+import { STORED_VARIANTS } from '../core/robust';
+import type { LabelId, MatchQuery, StoredVariant } from './types';
 
 export { hammingHex, HASH_TYPES, type HashType } from '../core/hashes';
 export { LABELS, type Label } from '../core/hashes';
@@ -26,6 +27,9 @@ export type { HashKernels } from '../core/kernels';
 
 /** Whether `s` is one of the node's label ids (LABELS). */
 export const isLabelId = (s: string): s is LabelId => LABELS.some((l) => l.id === s);
+
+/** Whether `s` is a variant a share may name a hash with (the whole media, an image's regions and crops: what a media share stores). */
+export const isStoredVariant = (s: string): s is StoredVariant => STORED_VARIANTS.includes(s);
 
 /** Below this PDQ quality the node refuses to share a hash (422 low_quality). */
 export const PDQ_MIN_SHARE_QUALITY = THRESHOLDS.pdq.minQuality;

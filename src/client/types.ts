@@ -20,6 +20,8 @@ export type FeedPage = Schemas['FeedPage'];
 export type FeedEntry = FeedPage['entries'][number];
 export type Verdict = Schemas['FeedbackRequest']['verdict'];
 export type LabelId = ShareItem['labels'][number];
+/** A variant a hash may be named with in a share (`variant`: the whole media, an image's region or crop). */
+export type StoredVariant = NonNullable<Extract<ShareItem, { type: 'pdq' }>['variant']>;
 export type ClientView = Schemas['Client'];
 export type Role = ClientView['role'];
 export type PeerView = Schemas['Peer'];

@@ -13,9 +13,9 @@
 import { z } from '@hono/zod-openapi';
 import { MAX_PDF_PAGE, PDF_RENDER_DPI, pdfDigest, type PdfPageHash } from '../core/document';
 import { HASH_SPECS, HASH_TYPES, LABELS, SINGLE_HASH_TYPES, THRESHOLDS, type HashType, type SingleHashType } from '../core/hashes';
-import { ITEM_KINDS, VARIANT_PATTERN } from '../core/items';
+import { ITEM_KINDS, WHOLE } from '../core/items';
 import { TURNED_VARIANTS } from '../core/pdq';
-import { ROBUST_RULES } from '../core/robust';
+import { ROBUST_RULES, STORED_REGIONS, STORED_VARIANTS } from '../core/robust';
 import { canonicalTlsh } from '../core/tlsh';
 import { hashUrl, hostKey, pathPrefixKey, prefixDigest, prefixDigests, URL_MAX_FOLDERS, URL_MAX_LENGTH } from '../core/url';
 import { MAX_FRAME_INDEX, MAX_FRAME_TIMESTAMP, vpdqDigest, type VideoFrameHash } from '../core/video';
@@ -356,11 +356,16 @@ export const MediaItemSchema = z
       'The media this hash was computed from (its SHA-256 and kind): the hashes of one piece of media, in this request or another, form one item (GET /v1/items/{id}), retracted and relabelled as one.',
   });
 
+/** The variants a hash may be named with, in words: the whole media, the image's regions, the crops (core/robust STORED_VARIANTS). */
+const STORED_VARIANTS_WORDS = `${WHOLE} (the media as it is, the default), ${STORED_REGIONS.join(', ')} (an image's regions: inside borders, inside a phone screenshot's bars, a small rotation undone) or one of the crops ${STORED_VARIANTS.filter((v) => v.startsWith('crop-')).join(', ')}`;
+
 export const VariantSchema = z
-  .string()
-  .regex(VARIANT_PATTERN, 'variant must be lowercase letters, digits and dashes, at most 32 (whole, trim, crop-10-tl, ...)')
+  .enum(STORED_VARIANTS as [string, ...string[]], {
+    error: (iss) =>
+      iss.input === undefined ? undefined : `unknown variant ${shown(iss.input)}: a variant is ${STORED_VARIANTS_WORDS}, as a media share stores them`,
+  })
   .openapi({
-    description: 'With item: the variant of the media the hash was computed from (`whole`, the default: the media as it is; `trim`, `crop-…`: an edit of it).',
+    description: `With item: the variant of the media the hash was computed from: ${STORED_VARIANTS_WORDS}. A region or crop is of an image's pdq or blockhash. The item keeps the variant it first linked the hash with (the answer's \`variant\`).`,
   });
 
 /** A hash to share: as a match item, with its labels and the member's own reference. */
@@ -419,13 +424,30 @@ const framesInAll = (maxFrames: number, maxPages: number) => (items: { type: str
     });
 };
 
-/** A variant names an edit of an item's media: only with an item, and one kind per piece of media. */
-const variantsInItems = (items: { item?: { sha256: string; kind: string }; variant?: string }[], ctx: z.RefinementCtx) => {
+/**
+ * A variant names an edit of an item's media: only with an item, a region or crop only of an image's
+ * pdq or blockhash (what a media share stores), and one kind per piece of media.
+ */
+const variantsInItems = (items: { type: string; item?: { sha256: string; kind: string }; variant?: string }[], ctx: z.RefinementCtx) => {
   const kinds = new Map<string, string>();
   items.forEach((it, i) => {
     if (it.variant !== undefined && !it.item)
       ctx.addIssue({ code: 'custom', path: [i, 'variant'], message: "a variant is of an item's media: give the item (its sha256 and kind) too" });
     if (!it.item) return;
+    if (it.variant !== undefined && it.variant !== WHOLE) {
+      if (it.type !== 'pdq' && it.type !== 'blockhash')
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'variant'],
+          message: `${it.variant} is a region or crop of an image, hashed by pdq or blockhash; a ${it.type} hash is of the whole media (variant ${WHOLE}, the default)`,
+        });
+      else if (it.item.kind !== 'image')
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'variant'],
+          message: `${it.variant} is a region or crop of an image; the hashes of a ${it.item.kind} are of the whole media (variant ${WHOLE}, the default)`,
+        });
+    }
     const kind = kinds.get(it.item.sha256);
     if (kind !== undefined && kind !== it.item.kind)
       ctx.addIssue({

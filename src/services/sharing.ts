@@ -46,6 +46,11 @@ export interface ShareResult {
   outcome: ShareOutcome;
   /** The item the request put this hash in (its `item`), when it did. */
   item?: string;
+  /**
+   * With `item`: the variant the item holds this hash as. A link keeps the variant it was made with,
+   * so a hash the item already held under another variant than the one sent keeps that one.
+   */
+  variant?: string;
 }
 
 /** Shares of more items than this pause once after their validation (ServiceDeps.pause). */
@@ -165,12 +170,16 @@ export async function shareHashes(
   const results = new Map(
     [...wanted].map(([key, w], i) => {
       const r = committed.items[i];
-      return [key, { id: r.id, type: w.type, value: w.value, created: r.outcome === 'created', outcome: r.outcome }];
+      return [key, { result: { id: r.id, type: w.type, value: w.value, created: r.outcome === 'created', outcome: r.outcome }, links: r.links }];
     }),
   );
-  const out = keyOf.flatMap(({ key, item }) => {
+  const out = keyOf.flatMap(({ key, item }, i): ShareResult[] => {
     const r = results.get(key);
-    return r ? [item ? { ...r, item } : r] : [];
+    if (!r) return [];
+    if (!item) return [r.result];
+    // The variant the item holds the hash as (the first link's), else the one sent.
+    const variant = r.links?.find((l) => l.item === item)?.variant ?? items[i].variant ?? WHOLE;
+    return [{ ...r.result, item, variant }];
   });
   return { results: out, media: committed.media.map((m, i) => ({ id: m.id, sha256: [...media.values()][i].sha256, outcome: m.outcome })) };
 }
@@ -224,7 +233,8 @@ export async function shareMediaItem(
   });
   const [item] = r.media;
   if (!item) throw new Error('the ledger did not report the item of a media share');
-  return { results: r.results.map(({ item: _, ...x }) => x), item };
+  // The variant (the one the item holds) of the hashes given one: an image's perceptual hashes.
+  return { results: r.results.map(({ item: _, variant, ...x }, i) => (items[i].variant !== undefined && variant ? { ...x, variant } : x)), item };
 }
 
 /** A video's frames as the ledger stores them, each marked for matching or not. */

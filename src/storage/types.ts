@@ -226,6 +226,8 @@ export interface LedgerShareResult {
   id: string;
   seq: number;
   outcome: ShareOutcome;
+  /** The items the share named the hash with, each with the variant it holds the hash as (the first link's: a link keeps its variant). */
+  links?: { item: string; variant: string }[];
 }
 
 export interface LedgerRetractResult {

@@ -21,6 +21,8 @@ import {
   ROBUST_DEFAULTS,
   summedArea,
   ROBUST_RULES,
+  STORED_REGIONS,
+  STORED_VARIANTS,
   tiltVariant,
   TRIM_DEFAULTS,
   trimBorders,
@@ -596,6 +598,17 @@ describe('variants', () => {
     // Cut as a stored crop, a recrop is that crop's very hash (the query's 5 % and the stored 5 %).
     expect(q.find((h) => h.variant === 'recrop-c5')?.value).toBe(e.find((h) => h.variant === 'crop-c5')?.value);
     expect(q.find((h) => h.variant === 'recrop-h5')?.value).toBe(e.find((h) => h.variant === 'crop-h5')?.value);
+  });
+
+  it('names every hash a share stores by a variant of STORED_VARIANTS (what POST /v1/hashes takes); a query adds none but the shared regions', () => {
+    const p = picture(400, 300, 11);
+    const framed = onCanvas(p, 460, 360, 30, 30, () => [255, 255, 255]);
+    const stored = [p, framed].flatMap((x) => enrolmentVariants(x.rgba, x.width, x.height, kernels).map((h) => h.variant));
+    expect(stored).toContain('trim');
+    for (const v of stored) expect(STORED_VARIANTS).toContain(v);
+    const queried = [p, framed].flatMap((x) => queryVariants(x.rgba, x.width, x.height, kernels).map((h) => h.variant));
+    expect(queried.length).toBeGreaterThan(20);
+    expect(queried.filter((v) => STORED_VARIANTS.includes(v) && !(STORED_REGIONS as readonly string[]).includes(v))).toEqual([]);
   });
 
   it('a copy cut between two stored crops meets the larger one through a recrop, and no stored crop as sent', () => {

@@ -202,7 +202,7 @@ describe("hashes shared as JSON (computed on the member's side) name their media
       [{ type: 'pdq', value: v, labels: ['manifesto'], variant: 'trim' }, /variant is of an item's media/],
       [{ type: 'pdq', value: v, labels: ['manifesto'], item: { sha256: 'abc', kind: 'image' } }, /item.sha256 must be the SHA-256/],
       [{ type: 'pdq', value: v, labels: ['manifesto'], item: { sha256: v, kind: 'audio' } }, /item.kind must be one of image, video, pdf, text/],
-      [{ type: 'pdq', value: v, labels: ['manifesto'], item: { sha256: v, kind: 'image' }, variant: 'Not A Variant' }, /variant must be lowercase/],
+      [{ type: 'pdq', value: v, labels: ['manifesto'], item: { sha256: v, kind: 'image' }, variant: 'Not A Variant' }, /unknown variant \\"Not A Variant\\"/],
     ];
     for (const [it, message] of cases) {
       const body = await problem(await t.request('/v1/hashes', json('POST', { items: [it] })), 400, 'invalid_request');

@@ -294,6 +294,107 @@ describe('retracting and relabelling an item', () => {
   });
 });
 
+describe("a share naming an item with other labels relabels the member's share of it", () => {
+  /** The member's labels on each hash (null: none standing). */
+  const labelsOf = async (ids: string[], member: string) =>
+    Promise.all(
+      ids.map(async (id) => (await store.getById(id))!.contributions.find((c) => c.contributor === member && c.retractedAt === null)?.labels ?? null),
+    );
+
+  it('one hash shared by value naming the item: every hash the member holds of it takes the labels, one feed row each, the rest in the entry', async () => {
+    const img = image(31, ['attack-footage']);
+    const s = await ledger.share({ at: T0, contributor: 'p1', ...of(img) });
+    await ledger.share({ at: T0, contributor: 'p2', ...of(image(31, ['manifesto'])) });
+    const ids = s.items.map((x) => x.id);
+    const last = await store.lastChange();
+    const size = await log.auditSize();
+    const relabelled = image(31, ['recruitment']);
+    const r = await ledger.share({ at: T0 + 1, contributor: 'p1', items: [relabelled.items[0]], media: relabelled.media });
+    expect(r.media).toEqual([{ id: img.item.id, outcome: 'updated' }]);
+    expect(r.items.map((x) => [x.id, x.outcome, x.links])).toEqual([[ids[0], 'updated', [{ item: img.item.id, variant: 'whole' }]]]);
+    expect(await labelsOf(ids, 'p1')).toEqual(ids.map(() => ['recruitment']));
+    expect(await labelsOf(ids, 'p2')).toEqual(ids.map(() => ['manifesto']));
+    // One row a hash, showing its labels after the commit: the named one first.
+    const feed = await store.changesSince(last, 100);
+    expect(feed.map((c) => [c.kind, c.hashId, c.snapshot.labels])).toEqual(ids.map((id) => ['update', id, ['manifesto', 'recruitment']]));
+    const added = (await auditEntries(log)).slice(size);
+    expect(added.map((e) => [e.action, e.subject.id])).toEqual([
+      ['item.relabel', img.item.id],
+      ['hash.relabel', ids[0]],
+    ]);
+    expect(added[0].content).toEqual({
+      sha256: img.item.sha256,
+      kind: 'image',
+      labels: ['recruitment'],
+      hashes: [{ type: 'pdq', value: img.items[0].value, variant: 'whole' }],
+      hashesRelabelled: ids.slice(1).sort(),
+    });
+    for (const e of (await log.auditEntries(size, await log.auditSize())).map((x) => x.entry)) expect(canonicalize(JSON.parse(e))).toBe(e);
+    // The rows this commit changed carry its token, not the ones of its steps.
+    const tokens = await db.client.execute("select count(*) as n from contributions where tx like '%/%' and tx not like '%/alone'");
+    expect(Number(tokens.rows[0].n)).toBe(0);
+    const shares = await db.client.execute("select count(*) as n from item_contributions where tx like '%/%'");
+    expect(Number(shares.rows[0].n)).toBe(0);
+  });
+
+  it("keeps the member's share of a hash alone, and leaves withdrawn contributions withdrawn", async () => {
+    const img = image(32, ['attack-footage']);
+    const s = await ledger.share({ at: T0, contributor: 'p1', ...of(img) });
+    const ids = s.items.map((x) => x.id);
+    // The md5 shared alone too, then the item retracted: the md5 stays, by its share alone.
+    await ledger.share({ at: T0 + 1, contributor: 'p1', items: [{ ...img.items[2], labels: ['glorification'], links: undefined }] });
+    await ledger.retractItem({ at: T0 + 2, actor: 'p1', itemId: img.item.id, sha256: img.item.sha256, contributor: 'p1' });
+    expect(await labelsOf(ids, 'p1')).toEqual([null, null, ['glorification'], null]);
+    // The pdq shared by value naming the item: the share stands again, the md5 takes its labels too.
+    const again = image(32, ['recruitment']);
+    const size = await log.auditSize();
+    const r = await ledger.share({ at: T0 + 3, contributor: 'p1', items: [again.items[0]], media: again.media });
+    expect(r.media).toEqual([{ id: img.item.id, outcome: 'added' }]);
+    expect(await labelsOf(ids, 'p1')).toEqual([['recruitment'], null, ['glorification', 'recruitment'], null]);
+    const [entry] = (await auditEntries(log)).slice(size);
+    expect([entry.action, entry.content.hashesRelabelled]).toEqual(['item.share', [ids[2]]]);
+  });
+
+  it('a hash of the item named in the same request alone: one feed row, worked out from both', async () => {
+    const img = image(33, ['attack-footage']);
+    const s = await ledger.share({ at: T0, contributor: 'p1', ...of(img) });
+    const ids = s.items.map((x) => x.id);
+    const last = await store.lastChange();
+    const next = image(33, ['recruitment']);
+    const r = await ledger.share({
+      at: T0 + 1,
+      contributor: 'p1',
+      items: [next.items[0], { ...img.items[2], labels: ['glorification'], links: undefined }, { ...img.items[3], labels: ['recruitment'], links: undefined }],
+      media: next.media,
+    });
+    expect(r.items.map((x) => x.outcome)).toEqual(['updated', 'updated', 'updated']);
+    expect(await labelsOf(ids, 'p1')).toEqual([['recruitment'], ['recruitment'], ['glorification', 'recruitment'], ['recruitment']]);
+    const feed = await store.changesSince(last, 100);
+    expect(feed.map((c) => c.hashId).sort()).toEqual([...ids].sort());
+    for (const c of feed) expect(c.snapshot.labels).toEqual((await store.getById(c.hashId))!.contributions[0].labels);
+  });
+});
+
+describe('a share of many media binds at most 100 parameters a statement (D1)', () => {
+  it('250 images, 1000 hashes: every statement within 100, and the share commits', async () => {
+    const imgs = Array.from({ length: 250 }, (_, k) => image(1000 + k, ['manifesto']));
+    const items = imgs.flatMap((x) => x.items);
+    const media = imgs.flatMap((x) => x.media);
+    const built = shareStatements({ at: T0, tx: 't', contributor: 'p9', origin: '', items: items.map((x, i) => ({ ...x, id: `many${i}` })), media });
+    for (const st of built.stmts) {
+      const q = db.writer.all(st.q).getQuery();
+      expect(q.params.length, q.sql.slice(0, 200)).toBeLessThanOrEqual(100);
+    }
+    const r = await ledger.share({ at: T0, contributor: 'p9', items, media });
+    expect(r.media.every((m) => m.outcome === 'created')).toBe(true);
+    // Shared again with other labels, one hash each: every image's other hashes relabelled too.
+    const next = imgs.map((x) => image(1000 + imgs.indexOf(x), ['recruitment']));
+    const again = await ledger.share({ at: T0 + 1, contributor: 'p9', items: next.map((x) => x.items[3]), media: next.flatMap((x) => x.media) });
+    expect(again.media.every((m) => m.outcome === 'updated')).toBe(true);
+    for (const x of [r.items[0], r.items[1], r.items[998]]) expect((await store.getById(x.id))!.contributions[0].labels).toEqual(['recruitment']);
+  });
+});
+
 describe('the item statements find their rows through indexes', () => {
   it('no statement scans items, item_hashes, item_contributions, hashes or contributions', async () => {
     for (let k = 0; k < 20; k++) await ledger.share({ at: T0, contributor: `m${k}`, ...of(image(100 + k, ['attack-footage'])) });

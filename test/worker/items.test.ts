@@ -168,3 +168,47 @@ describe("a member's share withdrawn hash by hash while another member keeps a h
     expect(JSON.parse(row.snapshot).items).toBeUndefined();
   });
 });
+
+describe('a share naming an item with other labels, on D1', () => {
+  const SHA_F = 'f6'.repeat(32);
+  const F = itemId(BASE, SHA_F);
+  const [PDQ_F, BH_F] = ['6f'.repeat(32), (0xb10f).toString(16).padStart(64, '0')];
+  const hashesOf = (labels: string[]) => [
+    { type: 'pdq', value: PDQ_F, labels, item: { sha256: SHA_F, kind: 'image' } },
+    { type: 'blockhash', value: BH_F, labels, item: { sha256: SHA_F, kind: 'image' }, variant: 'trim' },
+    { type: 'sha256', value: SHA_F, labels, item: { sha256: SHA_F, kind: 'image' } },
+  ];
+
+  it("relabels the member's share: every hash of the item it holds takes the labels, in one D1 batch, the entry naming them", async () => {
+    const f = { authorization: `Bearer ${await admit('partner', 'edge items f')}` };
+    expect((await call('POST', '/v1/hashes', f, { items: hashesOf(['attack-footage', 'recruitment']) })).status).toBe(201);
+    const res = await call('POST', '/v1/hashes', f, { items: [hashesOf(['manifesto'])[0]] });
+    expect(res.status).toBe(201);
+    const body: any = await res.json();
+    expect(body.media).toEqual([{ id: F, sha256: SHA_F, outcome: 'updated' }]);
+    expect(body.items[0]).toMatchObject({ outcome: 'updated', item: F, variant: 'whole' });
+    const item: any = await (await call('GET', `/v1/items/${F}`, f)).json();
+    expect(item.labels).toEqual(['manifesto']);
+    expect(item.hashes.map((h: any) => [h.type, h.variant, h.labels])).toEqual([
+      ['pdq', 'whole', ['manifesto']],
+      ['blockhash', 'trim', ['manifesto']],
+      ['sha256', 'whole', ['manifesto']],
+    ]);
+    const row = await (env as any).DB.prepare("select entry from audit_log where action = 'item.relabel' order by seq desc limit 1").first();
+    expect(JSON.parse(row.entry).content.hashesRelabelled).toEqual([item.hashes[1].id, item.hashes[2].id].sort());
+    // Each hash's last feed row shows the new labels.
+    for (const h of item.hashes) {
+      const change = await (env as any).DB.prepare('select snapshot from changes where subject = ? order by seq desc limit 1').bind(h.id).first();
+      expect(JSON.parse(change.snapshot).labels, h.type).toEqual(['manifesto']);
+    }
+  });
+
+  it('a variant the node does not store is refused, one it stores is kept as the item holds it', async () => {
+    const f = { authorization: `Bearer ${await admit('partner', 'edge items f2')}` };
+    const bad = await call('POST', '/v1/hashes', f, { items: [{ ...hashesOf(['manifesto'])[0], variant: 'sideways' }] });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(await bad.json())).toMatch(/unknown variant \\"sideways\\"/);
+    const kept: any = await (await call('POST', '/v1/hashes', f, { items: [{ ...hashesOf(['manifesto'])[1], variant: 'crop-c10' }] })).json();
+    expect(kept.items[0]).toMatchObject({ item: F, variant: 'trim' });
+  });
+});

@@ -8,6 +8,7 @@
  * caller's, full-size and bit-exact.
  */
 import { blockhashFromValues, blockhashSupports, blockhashValues } from '../blockhash';
+import { WHOLE } from '../items';
 import type { HashKernels } from '../kernels';
 import { lumaFromRgba, pdqFromLuma, pdqFromRgba } from '../pdq';
 import { cornerFill, deskew, findSkew, DESKEW_DEFAULTS, type DeskewOptions } from './deskew';
@@ -166,9 +167,12 @@ function boxHasher(work: Rgba, kernels: HashKernels, o: RobustOptions): (box: Bo
 /** The box as a region is cut: its seams cut away first when `seams` is on (cutSeams). */
 const seamless = (work: Rgba, box: Box, o: RobustOptions): Box => (o.seams ? cutSeams(work, box) : box);
 
+/** The regions both sides compute, by name: inside borders, inside a phone's bars, a small rotation undone. */
+export const STORED_REGIONS = ['trim', 'screen', 'deskew'] as const;
+
 /** The regions both sides compute: inside borders, inside a phone's bars, a small rotation undone. */
-function sharedRegions(work: Rgba, o: RobustOptions): { variant: string; img: Rgba; box?: Box }[] {
-  const out: { variant: string; img: Rgba; box?: Box }[] = [];
+function sharedRegions(work: Rgba, o: RobustOptions): { variant: (typeof STORED_REGIONS)[number]; img: Rgba; box?: Box }[] {
+  const out: { variant: (typeof STORED_REGIONS)[number]; img: Rgba; box?: Box }[] = [];
   const bars = trimPhoneBars(work, o.screenshot);
   // Inside a phone's bars, the post is cut of its solid margins left and right only (a narrow post):
   // looser trims at a phone's scale also ate into the picture.
@@ -257,6 +261,13 @@ function tilted(work: Rgba, shared: { variant: string }[], kernels: HashKernels,
     return back ? hashRegion(back, kernels, tiltVariant(degrees), true, o.pdqGrid) : [];
   });
 }
+
+/**
+ * Every variant a share of an image stores a hash of (items' links, `POST /v1/hashes` `variant`): the
+ * whole image, its regions and the crops. The rule table classes them (rules.ts storedClass); a
+ * query's own variants (retrim, centre, scaled, tilts, recrops, rotations) are never stored.
+ */
+export const STORED_VARIANTS: readonly string[] = [WHOLE, ...STORED_REGIONS, ...ROBUST_DEFAULTS.crops.map((c) => c.name)];
 
 /**
  * The hashes a share stores beside the whole image's: the query's regions, and the crops by PDQ

@@ -52,10 +52,10 @@ const route = protectedRoute({
           schema: mediaHashesSchema({
             items: z.array(
               ShareResultSchema.extend({
-                variant: z
-                  .string()
-                  .optional()
-                  .openapi({ description: "An image's perceptual hash: the region it is of (whole, trim, screen, deskew, crop-…)." }),
+                variant: z.string().optional().openapi({
+                  description:
+                    "An image's perceptual hash: the region it is of (whole, trim, screen, deskew, crop-…), as the item holds it (a hash the item already held keeps the variant it was first linked with).",
+                }),
               }),
             ),
             item: ItemShareSchema,
@@ -107,10 +107,6 @@ export function register(app: OpenAPIHono<AppEnv>) {
       // Gated already, by the robust rules' gate (a dim or flat image's PDQ of quality 30–49 is kept).
       { pdqMinQuality: ROBUST_RULES.minQuality.pdq },
     );
-    const items = results.map((r, i) => {
-      const variant = chosen[i].variant;
-      return variant ? { ...r, variant } : r;
-    });
-    return c.json({ ...hashed, items, item, ...(omitted.length ? { omitted } : {}) }, 201);
+    return c.json({ ...hashed, items: results, item, ...(omitted.length ? { omitted } : {}) }, 201);
   });
 }

@@ -16,6 +16,10 @@ export const ShareResultSchema = z
         "created: new to the node; added: your contribution joined other members'; updated: your labels changed; unchanged: you had already shared it so (idempotent).",
     }),
     item: z.string().optional().openapi({ description: 'The id of the item the hash was shared in (when the request named its `item`).' }),
+    variant: z.string().optional().openapi({
+      description:
+        'With `item`: the variant the item holds the hash as. An item keeps the variant it first linked a hash with: a hash it already held under another variant than the one sent keeps that one (the labels are taken all the same).',
+    }),
   })
   .openapi('ShareResult');
 

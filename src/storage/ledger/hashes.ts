@@ -7,7 +7,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { canonicalJson, entryTemplate, Hole } from '../../core/audit';
 import { bucketRowsSql } from '../bucket-layout';
 import type { LedgerItem, LedgerShareItem, Verdict } from '../types';
-import { itemLinkStatement, mediaShareStatements } from './items';
+import { itemLinkStatement, mediaShareStatements, unnamedToken } from './items';
 import { chunkJson, deriveItemStatus, deriveStatus, entrySql, lastChange, memberLabelsSql, read, snapshotSql, write, type Stmt } from './sql';
 
 export interface ShareStatements {
@@ -189,9 +189,11 @@ export function shareStatements(p: {
     const after =
       stmts.push(
         read(
-          ['k', 'id', 'seq', 'touched'],
+          ['k', 'id', 'seq', 'touched', 'links'],
           sql`with ${items} select i.k + ${base} as k, h.id as id, h.seq as seq,
-            exists (select 1 from contributions c where c.hash_id = h.id and c.contributor = ${contributor} and c.tx = ${tx}) as touched
+            exists (select 1 from contributions c where c.hash_id = h.id and c.contributor = ${contributor} and c.tx in (${tx}, ${unnamedToken(tx)})) as touched,
+            case when i.links is null then null else (select json_group_array(json_object('id', l.item_id, 'variant', l.variant))
+              from json_each(i.links) x cross join item_hashes l on l.item_id = x.value ->> '$.item' and l.hash_id = h.id) end as links
           from i ${rowOfItem}`,
         ),
       ) - 1;

@@ -20,12 +20,28 @@ const itemHashRows = (itemId: string) => sql`item_hashes ih cross join hashes h 
 const standingShare = (itemId: string, member: string) =>
   sql`select 1 from item_contributions where item_id = ${itemId} and contributor = ${member} and retracted_at is null`;
 
-/** The media of a share as one JSON argument: `m` rows with k (position), id, sha, kind, labels, c (the audit entry's content). */
+/**
+ * The media of a share as one JSON argument: `m` rows with k (position), id, sha, kind, labels, the
+ * audit entry's content in two pieces (c1 up to its `hashes`, c2 after them: an entry lists between
+ * them the hashes the share relabelled without naming them), and named (the share's hashes of the
+ * item, [type, value] each).
+ */
 function mediaCte(json: string): SQL {
   return sql`m as (select cast(j.key as integer) as k, j.value ->> '$.id' as id, j.value ->> '$.sha' as sha, j.value ->> '$.kind' as kind,
-      j.value ->> '$.labels' as labels, j.value ->> '$.c' as c
+      j.value ->> '$.labels' as labels, j.value ->> '$.c1' as c1, j.value ->> '$.c2' as c2, j.value -> '$.named' as named
     from json_each(${json}) j)`;
 }
+
+/**
+ * The token a share stamps on a member's contribution to a hash of one of its items that it did not
+ * name, when its share of the item changed and with it the contribution's labels: the change-log rows
+ * of those hashes are written after the hashes' own (which give the hashes the share names theirs),
+ * then the contributions get the commit's token. Also read by the share's outcome (hashes.ts).
+ */
+export const unnamedToken = (tx: string) => `${tx}/items`;
+
+/** The labels contribution `c` has from its sources standing now (its share alone, its standing items). */
+const sourcesLabels = memberLabelsSql(sql`c.hash_id`, sql`c.contributor`, sql`c.direct_labels`);
 
 /** The member's share of item `m.id`, standing. */
 const standingOf = (member: string) =>
@@ -51,21 +67,31 @@ export function mediaShareStatements(
   offset: number,
 ): MediaStatements {
   const { at, tx, contributor, origin } = p;
+  // The member's share stood before with other labels (the entry's action is item.relabel): a token
+  // of its own until the entry is written, then the commit's.
+  const relabelTx = `${tx}/relabel`;
+  const unnamedTx = unnamedToken(tx);
   const stmts: Stmt[] = [];
   const after: Stmt[] = [];
   const reads: number[] = [];
   const t = entryTemplate({ at, actor: contributor, action: new Hole('action'), subject: { kind: 'item', id: new Hole('id') }, content: new Hole('content') });
   if (t.holes.join() !== 'action,content,id') throw new Error('unexpected audit template for an item share');
   const [a0, a1, a2, a3] = t.parts;
-  const encoded = p.media.map((it) =>
-    JSON.stringify({
+  const encoded = p.media.map((it) => {
+    const c = canonicalJson({ sha256: it.sha256, kind: it.kind, labels: it.labels, hashes: it.hashes });
+    // `hashes` is the content's first key and `hashesRelabelled` would follow it (RFC 8785 order).
+    const c1 = `{"hashes":${canonicalJson(it.hashes)}`;
+    if (!c.startsWith(c1)) throw new Error('unexpected canonical form of an item share');
+    return JSON.stringify({
       id: it.id,
       sha: it.sha256,
       kind: it.kind,
       labels: JSON.stringify(it.labels),
-      c: canonicalJson({ sha256: it.sha256, kind: it.kind, labels: it.labels, hashes: it.hashes }),
-    }),
-  );
+      c1,
+      c2: c.slice(c1.length),
+      named: it.hashes.map((h) => [h.type, h.value]),
+    });
+  });
   let base = 0;
   for (const chunk of chunkJson(encoded)) {
     const m = mediaCte(`[${chunk.join(',')}]`);
@@ -91,18 +117,14 @@ export function mediaShareStatements(
       write(
         sql`with ${m} insert into items (id, origin, sha256, kind, created_at, tx) select m.id, ${origin}, m.sha, m.kind, ${at}, ${tx} from m where true on conflict do nothing`,
       ),
-      write(sql`with ${m}, x as (select m.k, m.id, m.c, case when exists (${standingOf(contributor)}) then 'item.relabel' else 'item.share' end as act
-          from m where not exists (${standingOf(contributor)} and ic.labels = m.labels))
-        insert into audit_log (at, action, actor, entry)
-        select ${at}, x.act, ${contributor}, ${a0} || json_quote(x.act) || ${a1} || x.c || ${a2} || json_quote(x.id) || ${a3}
-        from x order by x.k`),
+      // The member's share: new, back after a retraction, or relabelled (marked so for the entry).
       write(sql`with ${m}
         insert into item_contributions (item_id, contributor, labels, created_at, updated_at, retracted_at, tx)
         select m.id, ${contributor}, m.labels, ${at}, ${at}, null, ${tx} from m where true
         on conflict (item_id, contributor) do update set
           labels = excluded.labels, updated_at = excluded.updated_at,
           created_at = case when item_contributions.retracted_at is null then item_contributions.created_at else excluded.created_at end,
-          retracted_at = null, tx = excluded.tx
+          retracted_at = null, tx = case when item_contributions.retracted_at is null then ${relabelTx} else excluded.tx end
         where item_contributions.retracted_at is not null or item_contributions.labels is not excluded.labels`),
     );
     // A retracted item shared again stands again (a new one was made active). By id and origin, the
@@ -117,6 +139,61 @@ export function mediaShareStatements(
             sql`, `,
           )}) and origin = '' and status is not 'active'`),
       );
+    }
+    // A share names an item, not only the hashes it sends: where the member's share of the item
+    // changed, its standing contributions to the item's other hashes take the labels of what holds
+    // each now, as a relabel of the item gives them (decisions.md, "A share naming an item relabels
+    // the member's share of it"). The hashes it names are worked out with the share's own (hashes.ts).
+    // The shares first (CROSS JOIN keeps the order): a share that changed nothing seeks no hash.
+    const share = sql`cross join item_contributions ic on ic.item_id = m.id and ic.contributor = ${contributor} and ic.tx in (${tx}, ${relabelTx})`;
+    const named = sql`exists (select 1 from hashes nh cross join json_each(m.named) x where nh.id = ih.hash_id and x.value ->> 0 = nh.type and x.value ->> 1 = nh.value)`;
+    stmts.push(
+      write(sql`with ${m} update contributions as c set labels = ${sourcesLabels}, updated_at = ${at}, tx = ${unnamedTx}
+        where rowid in (select c.rowid from m ${share}
+            cross join item_hashes ih on ih.item_id = m.id cross join contributions c on c.hash_id = ih.hash_id and c.contributor = ${contributor}
+          where c.retracted_at is null and c.labels is not ${sourcesLabels} and not ${named})`),
+    );
+    // The entry: item.share, or item.relabel where the member's share stood; with the hashes it
+    // relabelled without naming them, when there are some.
+    const relabelled = sql`select case when count(*) > 0 then ',"hashesRelabelled":' || json_group_array(ih.hash_id order by ih.hash_id) end from item_hashes ih
+      where ih.item_id = x.id and exists (select 1 from contributions c where c.hash_id = ih.hash_id and c.contributor = ${contributor} and c.tx = ${unnamedTx})`;
+    stmts.push(
+      write(sql`with ${m}, x as (select m.k, m.id, m.c1, m.c2, case when ic.tx = ${relabelTx} then 'item.relabel' else 'item.share' end as act from m ${share})
+        insert into audit_log (at, action, actor, entry)
+        select ${at}, x.act, ${contributor}, ${a0} || json_quote(x.act) || ${a1} || x.c1 || coalesce((${relabelled}), '') || x.c2 || ${a2} || json_quote(x.id) || ${a3}
+        from x order by x.k`),
+    );
+    // The shares take the commit's token again, or, where the share relabelled hashes it does not
+    // name, the token of those (so that the statements after the hashes' seek only their items).
+    // By the shares' keys, the ids as parameters (as the items' status above).
+    const byIds = (part: string[]) =>
+      sql.join(
+        part.map((id) => sql`${id}`),
+        sql`, `,
+      );
+    for (const part of chunkRows(ids, 1, 7)) {
+      stmts.push(
+        write(sql`update item_contributions set tx = case when exists (select 1 from item_hashes ih cross join contributions c on c.hash_id = ih.hash_id and c.contributor = ${contributor}
+            where ih.item_id = item_contributions.item_id and c.tx = ${unnamedTx}) then ${unnamedTx} else ${tx} end
+          where item_id in (${byIds(part)}) and contributor = ${contributor} and tx in (${tx}, ${relabelTx})`),
+      );
+    }
+    // After the hashes' statements (which give the hashes the share names their rows): a change-log
+    // row for each hash relabelled so that got none (every one the share does not name, and one it
+    // names whose contribution it then left as it was); then the contributions and the shares take
+    // the commit's token.
+    const relabelledOf = sql`m cross join item_contributions ic on ic.item_id = m.id and ic.contributor = ${contributor} and ic.tx = ${unnamedTx}
+      cross join item_hashes ih on ih.item_id = m.id cross join contributions c on c.hash_id = ih.hash_id and c.contributor = ${contributor} and c.tx = ${unnamedTx}`;
+    after.push(
+      write(sql`with ${m} insert into changes (at, kind, subject, snapshot)
+        select ${at}, 'update', h.id, ${snapshotSql('h')}
+        from ${relabelledOf} cross join hashes h on h.id = ih.hash_id
+        where h.tx is not ${tx} and not exists (select 1 from item_hashes l where l.hash_id = h.id and l.tx = ${tx})
+        group by h.id order by min(m.k), min(ih.rowid)`),
+      write(sql`with ${m} update contributions set tx = ${tx} where rowid in (select c.rowid from ${relabelledOf})`),
+    );
+    for (const part of chunkRows(ids, 1, 3)) {
+      after.push(write(sql`update item_contributions set tx = ${tx} where item_id in (${byIds(part)}) and contributor = ${contributor} and tx = ${unnamedTx}`));
     }
     // The active hashes of an item that began standing again name it once more: a change-log row
     // for each one this commit gave none (no status, contribution or link of its changed); the
@@ -163,9 +240,6 @@ const touchedContributions = (itemId: string, tx: string, member: string | null)
 const heldByItem = sql`exists (select 1 from item_hashes o cross join item_contributions oc on oc.item_id = o.item_id and oc.contributor = c.contributor
   cross join items oi on oi.id = o.item_id
   where o.hash_id = c.hash_id and oc.retracted_at is null and oi.status = 'active')`;
-
-/** The labels contribution `c` has from its sources standing now (its share alone, its standing items). */
-const sourcesLabels = memberLabelsSql(sql`c.hash_id`, sql`c.contributor`, sql`c.direct_labels`);
 
 /**
  * The change-log rows of the item's hashes this commit changed: its status (a tombstone where none

@@ -21,6 +21,7 @@ import { encodeShareItem, feedbackStatements, retractStatements, shareStatements
 import { relabelItemStatements, retractItemStatements } from './items';
 import { chunkJson, write, type Stmt } from './sql';
 import { inSlices } from '../../core/slices';
+import { itemRefsFromJson } from '../../core/items';
 
 export interface SqlLedgerOptions {
   /** Also write the SQL multi-index buckets of new perceptual hashes (Workers: see bucket-index.ts). */
@@ -104,7 +105,8 @@ export class SqlLedger implements Ledger {
         const b = before.get(Number(a.k));
         // Every item is read before and after its change (a row missing before would be a hash made now).
         const outcome: ShareOutcome = !b || b.id === null ? 'created' : !num(b.mine) ? 'added' : num(a.touched) ? 'updated' : 'unchanged';
-        out[Number(a.k)] = { id: String(a.id), seq: Number(a.seq), outcome };
+        const links = linksOf(a.links);
+        out[Number(a.k)] = { id: String(a.id), seq: Number(a.seq), outcome, ...(links ? { links } : {}) };
       }
     }
     const position = new Map([...byKey.keys()].map((k, i) => [k, i]));
@@ -275,4 +277,10 @@ function itemResultOf(r: Row | undefined): LedgerItemResult {
 
 function lastOf(rows: Row[]): number {
   return Number(rows[0]?.last ?? 0);
+}
+
+/** A hash's links as a share's read gives them (JSON text, or null for a hash named with no item), read member by member. */
+function linksOf(x: unknown): { item: string; variant: string }[] | undefined {
+  if (x === null || x === undefined) return undefined;
+  return itemRefsFromJson(typeof x === 'string' ? x : JSON.stringify(x)).map((r) => ({ item: r.id, variant: r.variant }));
 }
