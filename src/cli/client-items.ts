@@ -8,18 +8,21 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { isLabelId, isStoredVariant, PDQ_MIN_SHARE_QUALITY, type LabelId, type MatchQuery, type ShareItem, type VideoFrameHash } from '../client';
 import type { PdfPageHash } from '../core/document';
+import { HASH_SPECS, HASH_TYPES } from '../core/hashes';
 import { ITEM_KINDS, type ItemKind } from '../core/items';
 import { TURNED_VARIANTS, type TurnedVariant } from '../core/pdq';
 import { ROBUST_RULES } from '../core/robust';
 import { gateProblem } from '../services/robust-matching';
+import { shown } from '../core/text';
 import { PdfPageSchema, VideoFrameSchema } from '../http/hash-input';
-import { userPath } from './args';
-import { findMedia, LocalHasher } from './local-hash';
+import { codeOf, messageOf, userPath } from './args';
+import { findMedia, LocalHasher, type Passed } from './local-hash';
 import type { Progress } from './progress';
 
 /**
- * One hash to send, with the file it came from (if any). Values are sent as they are: the node
- * checks them and names what is wrong.
+ * One hash to send, with the file it came from (if any). Values from --input are sent as they are:
+ * the node checks them and names what is wrong; a `--hash` value is checked here first
+ * (parseHashFlag), as a usage error.
  */
 export type Gathered = (
   | { type: 'pdq'; value: string; quality?: number; variants?: Turned[]; robust?: RobustPart }
@@ -40,8 +43,12 @@ export type Gathered = (
 
 export interface GatherResult {
   hashes: Gathered[];
-  /** Files that could not be hashed: name and why. */
-  failed: { file: string; code?: string; message: string }[];
+  /**
+   * Files that could not be hashed: name and why, and where their hashes would have been among
+   * `hashes` (`at`), so a line per file can say so in its place (`--json`). `error`: the error of a
+   * `client hash --json` line given to --input, as that line gave it.
+   */
+  failed: { file: string; code?: string; message: string; at: number; error?: { code?: string; message: string } }[];
   /** Files hashed whose hashes a share leaves out, some or all (low quality): name, which and why. */
   weak: { file: string; message: string }[];
 }
@@ -81,6 +88,9 @@ const HashedLine = z.object({
   /** An image hashed with its regions and crops (`hash --robust`, and every file `share` hashes): what the node's media share stores. */
   robust: z.array(z.object({ type: z.enum(['pdq', 'blockhash']), value: z.string(), quality: z.number().optional(), variant: z.string() })).optional(),
 });
+
+/** The error of a `client hash --json` line for a file that could not be hashed. */
+const HashingError = z.object({ code: z.string().optional(), message: z.string() });
 
 /** An API-style line's rotations and mirrors (`variants` of a pdq or blockhash item): sent as given; the node checks them. */
 const turnedList = z.array(z.object({ variant: z.enum(TURNED_VARIANTS), value: z.string() }));
@@ -220,18 +230,79 @@ function shareableRobust(hashes: Gathered[]): { hashes: Gathered[]; note: string
   };
 }
 
-/** `--hash pdq:f8f8…`; `--hash url:https://…` sends the URL itself (the node canonicalises it). */
+/**
+ * `--hash pdq:f8f8…`; `--hash url:https://…` sends the URL itself (the node canonicalises it). The
+ * value is checked here, as the node checks it (hex of the type's length; tlsh: T1 and 70 hex
+ * digits): a malformed one is a usage error naming the flag, before anything is hashed or sent.
+ */
 export function parseHashFlag(s: string): Gathered {
   const i = s.indexOf(':');
   const type = s.slice(0, i);
   const raw = s.slice(i + 1).trim();
   if (type === 'url' && /^https?:/i.test(raw)) return { type, url: raw };
   const value = raw.toLowerCase();
-  if (i >= 0 && value && type === 'url') return { type, value };
-  if (i >= 0 && value && (type === 'pdq' || type === 'blockhash' || type === 'md5' || type === 'sha256' || type === 'tlsh')) return { type, value };
+  const check = (t: 'pdq' | 'blockhash' | 'md5' | 'sha256' | 'tlsh' | 'url') => {
+    const problem =
+      t === 'tlsh'
+        ? tlshProblem(value)
+        : t === 'url'
+          ? hexProblem(t, value) && 'a url is given as the URL itself (https://… or http://…) or as its digest, 64 hex characters'
+          : hexProblem(t, value);
+    if (problem) throw new UsageError(`--hash ${shown(s)}: ${problem}; nothing was sent (\`client hash FILE\` prints a file's hashes)`);
+  };
+  if (i >= 0 && value && type === 'url') {
+    check(type);
+    return { type, value };
+  }
+  if (i >= 0 && value && (type === 'pdq' || type === 'blockhash' || type === 'md5' || type === 'sha256' || type === 'tlsh')) {
+    check(type);
+    return { type, value };
+  }
   throw new UsageError(
     `--hash takes TYPE:VALUE with TYPE one of pdq, blockhash, md5, sha256, tlsh, url (got ${JSON.stringify(s)}); url:https://… sends a URL; send videos' frames and PDFs' pages with --input`,
   );
+}
+
+/** What is wrong with a hex hash value, in the node's words (src/http/input.ts hexOf), or null. */
+function hexProblem(type: 'pdq' | 'blockhash' | 'md5' | 'sha256' | 'url', value: string): string | null {
+  const bits = HASH_SPECS[type].bits;
+  const digits = bits / 4;
+  if (!/^[0-9a-f]*$/.test(value)) return `${type} value must be hexadecimal (0-9, a-f)`;
+  if (value.length !== digits) return `${type} value must be ${digits} hex characters (${bits} bits), got ${value.length}`;
+  return null;
+}
+
+/** A TLSH digest as the node takes it: T1 (optional) and 70 hex digits, either case. */
+function tlshProblem(value: string): string | null {
+  const digits = value.replace(/^t1/, '');
+  if (/[^0-9a-f]/.test(digits)) return 'tlsh value must be a TLSH digest: T1 and 70 hex digits (0-9, A-F); it holds a character that is not hex';
+  if (digits.length !== 70) return `tlsh value must be a TLSH digest: T1 and 70 hex digits (the standard 128-bucket build), got ${digits.length} hex digits`;
+  return null;
+}
+
+/**
+ * `--max-distance pdq=24,blockhash=10`: each type the node matches, each distance within what the
+ * node allows for it (HASH_SPECS' caps: 64 bits, tlsh 300, exact hashes 0), checked here as a usage
+ * error naming the flag rather than sent to be refused.
+ */
+export function parseMaxDistance(s: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of s.split(',')) {
+    const m = /^\s*(\w+)\s*=\s*(\d+)\s*$/.exec(part);
+    if (!m) throw new UsageError(`--max-distance takes TYPE=DISTANCE[,TYPE=DISTANCE], e.g. pdq=24,blockhash=10 (got ${shown(s)})`);
+    const type = HASH_TYPES.find((t) => t === m[1]);
+    if (!type) throw new UsageError(`--max-distance ${shown(part.trim())}: unknown hash type ${shown(m[1])}; it takes ${HASH_TYPES.join(', ')}`);
+    const cap = HASH_SPECS[type].maxDistanceCap;
+    const d = Number(m[2]);
+    if (d > cap)
+      throw new UsageError(
+        cap === 0
+          ? `--max-distance ${type}=${m[2]}: ${type} matches only when equal (0)`
+          : `--max-distance ${type}=${m[2]}: ${type} takes at most ${cap} (the default is ${HASH_SPECS[type].defaultMaxDistance})`,
+      );
+    out[type] = d;
+  }
+  return out;
 }
 
 export class UsageError extends Error {}
@@ -254,8 +325,11 @@ export function parseInput(path: string, opts: { forShare?: boolean } = {}): Gat
     const file = typeof v === 'object' && v !== null && 'file' in v && typeof v.file === 'string' ? v.file : undefined;
     const hashed = HashedLine.safeParse(v);
     const item = ItemLine.safeParse(v);
-    if (typeof v === 'object' && v !== null && 'error' in v && v.error) failed.push({ file: file ?? `line ${i + 1}`, message: 'its hashing failed' });
-    else if (hashed.success) {
+    if (typeof v === 'object' && v !== null && 'error' in v && v.error) {
+      const said = HashingError.safeParse(v.error);
+      const why = said.success ? ` (${said.data.code ? `${said.data.code}: ` : ''}${said.data.message})` : '';
+      failed.push({ file: file ?? `line ${i + 1}`, message: `its hashing failed${why}`, at: hashes.length, ...(said.success ? { error: said.data } : {}) });
+    } else if (hashed.success) {
       const all = hashesOf(hashed.data, file, { forShare: opts.forShare });
       const chosen = opts.forShare ? shareable(all) : { hashes: all, note: null, refused: null };
       const note = chosen.refused ?? chosen.note;
@@ -270,15 +344,17 @@ export function parseInput(path: string, opts: { forShare?: boolean } = {}): Gat
   return { hashes, failed, weak };
 }
 
-/** Hashes every media file among `paths`, reporting progress; failures are collected, not thrown. */
+/**
+ * Hashes every media file among `paths`, reporting progress; failures are collected, not thrown.
+ * `files`: how many there were to hash; `passed`: what the folders held besides (findMedia).
+ */
 export async function hashPaths(
   paths: readonly string[],
-  opts: { progress: Progress; forShare: boolean; dihedral?: boolean; onSkipped?: (n: number) => void },
-): Promise<GatherResult> {
-  const { files, skipped } = findMedia(paths);
-  opts.onSkipped?.(skipped.length);
+  opts: { progress: Progress; forShare: boolean; dihedral?: boolean },
+): Promise<GatherResult & { files: number; passed: Passed }> {
+  const { files, ...passed } = findMedia(paths);
   const hasher = new LocalHasher();
-  const out: GatherResult = { hashes: [], failed: [], weak: [] };
+  const out = { hashes: [] as Gathered[], failed: [] as GatherResult['failed'], weak: [] as GatherResult['weak'], files: files.length, passed };
   const single = files.length === 1;
   for (const [i, f] of files.entries()) {
     opts.progress.update(i, files.length, f.name);
@@ -298,8 +374,7 @@ export async function hashPaths(
       if (note) out.weak.push({ file: f.name, message: note });
       out.hashes.push(...chosen.hashes);
     } catch (e) {
-      const code = typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : undefined;
-      out.failed.push({ file: f.name, code, message: e instanceof Error ? e.message : String(e) });
+      out.failed.push({ file: f.name, code: codeOf(e), message: messageOf(e), at: out.hashes.length });
     }
   }
   opts.progress.update(files.length, files.length);

@@ -15,21 +15,38 @@
  *   export [--format csv|signals] [--out FILE] [--all-types]      python-threatexchange / HMA files (client-interchange.ts)
  *   import FILE [--labels L] [--map-tag T=L...] [--state FILE]
  *
- * share and match hash files here: only hashes leave the machine. match --dihedral sends each image's
+ * share and match hash files here: only hashes leave the machine, and /v1/match finds an image by
+ * them as it was sent (turned or mirrored with --dihedral), not bordered, cropped or screenshotted
+ * copies (POST /v1/match/media, sent the upload itself, does). match --dihedral sends each image's
  * rotations and mirrors, hashed here, with its pdq and blockhash (a hash given with --hash has none:
  * the node derives PDQ's from its bits, and no blockhash's); videos, PDFs and texts are matched as
  * they are. --json: machine output (JSON Lines for the commands that give one line per item).
+ * A file that cannot be hashed is said to be so in words about files (local-hash.ts), on stderr, and
+ * with --json also as a line of its own (`file` and `error`), in its place; a folder's links are
+ * followed to files, and files and folders that hold nothing to hash stop the command (exit 1).
  * Progress goes to stderr, only on a terminal and never with --json. Exit status: 0 done, 1 failed
- * (or some files could not be hashed), 2 usage.
+ * (or some files could not be hashed, or there were none), 2 usage (a --hash value or --max-distance
+ * the node would refuse is one, found before anything is sent).
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { generateClientKey, NodeApiError, type RetractedItem, type ShareResult } from '../client';
 import { ITEM_ID_ANY_CASE, ITEM_ID_PATTERN } from '../core/items';
 import { codeOf, fail, main, messageOf, out, parse, userPath } from './args';
-import { hashPaths, labelsOption, parseHashFlag, parseInput, toMatchQueries, toShareItems, UsageError, type Gathered } from './client-items';
+import {
+  hashPaths,
+  labelsOption,
+  parseHashFlag,
+  parseInput,
+  parseMaxDistance,
+  toMatchQueries,
+  toShareItems,
+  UsageError,
+  type Gathered,
+  type GatherResult,
+} from './client-items';
 import { connect, CONNECT_HELP, CONNECT_OPTIONS, connectionOf } from './connect';
 import { publicKeyPath, writePrivateFile } from './key-files';
-import { findMedia, LocalHasher } from './local-hash';
+import { findMedia, LocalHasher, nothingFound, type Passed } from './local-hash';
 import { INTERCHANGE_USAGE } from './client-interchange';
 import { progress } from './progress';
 
@@ -40,7 +57,8 @@ const USAGE = `usage: npm run client -- COMMAND [options]
   token [--scope SCOPES]                                 print an access token
   hash FILE|DIR... [--dihedral] [--robust] [--text [--charset C]]
                                                          hash images, videos, PDFs and texts here, as the node does (a folder: every
-                                                         image, video and PDF in it); FILE.txt or --text reads FILE as text. A line
+                                                         image, video and PDF in it, links to files followed); FILE.txt or --text reads
+                                                         FILE as text. An animated GIF or WebP: its first frame only. A line
                                                          per file; --json: a JSON line per file with every hash (what --input takes);
                                                          --robust: an image's regions and crops too, what share FILE sends
   share [FILE|DIR...] [--hash TYPE:VALUE...] [--input FILE|-] --labels L1,L2 [--external-id ID] [--url-scope host|prefix]
@@ -48,8 +66,15 @@ const USAGE = `usage: npm run client -- COMMAND [options]
                                                          sends a link (the node keeps only its SHA-256), --url-scope a whole host or folder;
                                                          a file's hashes form one item, its id printed (retract --item ID)
   match [FILE|DIR...] [--hash TYPE:VALUE...] [--input FILE|-] [--dihedral] [--max-distance pdq=24,blockhash=10]
-                                                         --dihedral: images also rotated or mirrored (their turned hashes, made here,
-                                                         are sent; a --hash pdq is turned by the node, approximately; videos as they are)
+                                                         match hashes (files are hashed here; only hashes are sent). Hashes only: an
+                                                         image is found as sent (re-encoded or resized), and with --dihedral rotated or
+                                                         mirrored (their turned hashes, made here, are sent; a --hash pdq is turned by
+                                                         the node, approximately; videos as they are), but not a copy with a border or
+                                                         bars added, a screenshot, a crop or a small rotation: for those send the upload
+                                                         itself to POST /v1/match/media, which hashes it in memory and forgets it:
+                                                         curl -H "Authorization: Bearer $(npm run -s client -- token)" \\
+                                                           --data-binary @FILE -H 'Content-Type: image/jpeg' "$MHN_NODE/v1/match/media"
+                                                         --max-distance: at most 64 bits (tlsh 300; md5, sha256 and url 0)
   feed [--cursor C | --cursor-file FILE] [--limit N] [--follow [--interval SECONDS]]   the delta feed, as JSON Lines
   retract ID | --item ID                                 withdraw a hash (its id from share, match or feed), or with --item all the
                                                          hashes of a shared file (the item id share prints)
@@ -60,11 +85,24 @@ options of every command that talks to the node:
 ${CONNECT_HELP}
   --json            machine-readable output (JSON Lines where there is one line per item)`;
 
+/** A command's lines of USAGE (its first line and those indented under it) and the options every command takes; all of it for a command it does not list. */
+function helpOf(cmd: string): string {
+  const lines = USAGE.split('\n');
+  const at = lines.findIndex((l) => l.startsWith(`  ${cmd} `) || l === `  ${cmd}`);
+  if (at < 0) return USAGE;
+  let end = at + 1;
+  while (end < lines.length && /^ {3,}/.test(lines[end])) end++;
+  const common = lines.findIndex((l) => l.startsWith('options of every command'));
+  return [`usage: npm run client -- ${cmd} [options]`, ...lines.slice(at, end), ...lines.slice(common)].join('\n');
+}
+
 const GATHER_OPTIONS = { hash: { type: 'string', multiple: true }, input: { type: 'string' } } as const;
 
 main(async () => {
   const [cmd, ...rest] = process.argv.slice(2);
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') return out(false, null, USAGE);
+  // `COMMAND --help`: that command's part of the usage, not a run of it.
+  if (rest.some((a) => a === '--help' || a === '-h')) return out(false, null, helpOf(cmd));
   try {
     await run(cmd, rest);
   } catch (e) {
@@ -131,10 +169,10 @@ async function run(cmd: string, rest: string[]): Promise<void> {
     const variantOf = (h: Gathered) =>
       (h.type === 'pdq' || h.type === 'blockhash') && h.robust && h.robust.variant !== 'whole' ? h.robust.variant : undefined;
     if (values.json)
-      for (const [i, r] of results.entries()) {
+      writeJsonLines(results, g.failed, (r, i) => {
         const v = variantOf(g.hashes[i]);
-        line({ ...(g.hashes[i].file ? { file: g.hashes[i].file } : {}), ...r, ...(v ? { variant: v } : {}) });
-      }
+        return { ...(g.hashes[i].file ? { file: g.hashes[i].file } : {}), ...r, ...(v ? { variant: v } : {}) };
+      });
     else {
       for (const [i, r] of results.entries())
         process.stdout.write(
@@ -170,10 +208,10 @@ async function run(cmd: string, rest: string[]): Promise<void> {
         })
       : { results: [] };
     bar.end();
-    for (const [i, r] of results.entries()) {
-      const file = g.hashes[i].file;
-      if (values.json) line({ ...(file ? { file } : {}), ...r });
-      else {
+    if (values.json) writeJsonLines(results, g.failed, (r, i) => ({ ...(g.hashes[i].file ? { file: g.hashes[i].file } : {}), ...r }));
+    else
+      for (const [i, r] of results.entries()) {
+        const file = g.hashes[i].file;
         const q = `${file ? `${file} ` : ''}${r.query.type} ${r.query.value.slice(0, 16)}…`;
         process.stdout.write(
           `${q}: ${r.matches.length ? `${r.matches.length} match${r.matches.length > 1 ? 'es' : ''}` : 'no match'}${r.lowQuality ? ' (low quality query: weak evidence)' : ''}\n`,
@@ -195,7 +233,6 @@ async function run(cmd: string, rest: string[]): Promise<void> {
           );
         }
       }
-    }
     return finish(g, values.json);
   }
 
@@ -257,7 +294,9 @@ async function hashCommand(rest: string[]): Promise<void> {
   if (!positionals.length) fail(`hash needs a file or a folder\n${USAGE}`, 2);
   const bar = progress('hashing', { json: values.json });
   const hasher = new LocalHasher();
-  const { files, skipped } = findMedia(positionals);
+  const { files, other, links } = findMedia(positionals);
+  passedOver(links);
+  if (!files.length) fail(nothingFound(positionals, { other, links }));
   // --text and --charset apply to the files named, not to those found in a folder (those are media by their bytes).
   const named = new Set(positionals.map(userPath));
   const single = files.length === 1;
@@ -286,7 +325,7 @@ async function hashCommand(rest: string[]): Promise<void> {
   bar.end();
   if (!values.json)
     process.stderr.write(
-      `hashed ${files.length - failed} of ${plural(files.length, 'file')}${failed ? ` (${failed} failed)` : ''}${skipped.length ? `; ${plural(skipped.length, 'other file')} (not images, videos or PDFs) left out` : ''}\n`,
+      `hashed ${files.length - failed} of ${plural(files.length, 'file')}${failed ? ` (${failed} failed)` : ''}${other.length ? `; ${plural(other.length, 'other file')} (not images, videos or PDFs) left out` : ''}${links.length ? `; ${plural(links.length, 'link')} skipped (above)` : ''}\n`,
     );
   if (failed) process.exitCode = 1;
 }
@@ -315,26 +354,50 @@ function summary(h: Awaited<ReturnType<LocalHasher['hashFile']>>): string {
 }
 
 async function gather(positionals: string[], values: { hash?: string[]; input?: string; json?: boolean }, forShare: boolean, dihedral?: boolean) {
+  if (!positionals.length && !values.hash?.length && !values.input) throw new UsageError(`give files or folders, --hash TYPE:VALUE or --input FILE\n${USAGE}`);
+  // What is given on the command line or in --input is checked before any file is hashed: a usage error stops the command at once.
+  const flagged = (values.hash ?? []).map(parseHashFlag);
+  const input = values.input ? parseInput(values.input, { forShare }) : undefined;
   const hashes: Gathered[] = [];
-  const failed: { file: string; code?: string; message: string }[] = [];
-  const weak: { file: string; message: string }[] = [];
+  const failed: GatherResult['failed'] = [];
+  const weak: GatherResult['weak'] = [];
   if (positionals.length) {
     const g = await hashPaths(positionals, { progress: progress('hashing', { json: values.json }), forShare, dihedral });
+    passedOver(g.passed.links);
+    // Files and folders that held nothing to hash: said, not taken for "no match" (or "nothing to share").
+    if (!g.files) fail(nothingFound(positionals, g.passed));
     hashes.push(...g.hashes);
     failed.push(...g.failed);
     weak.push(...g.weak);
   }
-  for (const h of values.hash ?? []) hashes.push(parseHashFlag(h));
-  if (values.input) {
-    const i = parseInput(values.input, { forShare });
-    hashes.push(...i.hashes);
-    failed.push(...i.failed);
-    weak.push(...i.weak);
+  hashes.push(...flagged);
+  if (input) {
+    const at = hashes.length;
+    hashes.push(...input.hashes);
+    failed.push(...input.failed.map((f) => ({ ...f, at: f.at + at })));
+    weak.push(...input.weak);
   }
-  if (!positionals.length && !values.hash?.length && !values.input) throw new UsageError(`give files or folders, --hash TYPE:VALUE or --input FILE\n${USAGE}`);
   for (const f of failed) process.stderr.write(`${f.file}: not hashed: ${f.code ? `${f.code}: ` : ''}${f.message}\n`);
   for (const w of weak) process.stderr.write(`${w.file}: left out: ${w.message}\n`);
   return { hashes, failed, weak };
+}
+
+/** Links in the folders given that name no file (broken, or a folder): each said, on stderr. */
+function passedOver(links: Passed['links']): void {
+  for (const l of links) process.stderr.write(`${l.name}: skipped: ${l.why}\n`);
+}
+
+/**
+ * --json: one line per hash (`lineOf`), and one for each file that could not be hashed, in its
+ * place, as `hash --json` writes it (`file` and `error`: its code and message).
+ */
+function writeJsonLines<R>(results: readonly R[], failed: GatherResult['failed'], lineOf: (r: R, i: number) => unknown): void {
+  const said = (f: GatherResult['failed'][number]) => line({ file: f.file, error: f.error ?? { ...(f.code ? { code: f.code } : {}), message: f.message } });
+  for (const [i, r] of results.entries()) {
+    for (const f of failed) if (f.at === i) said(f);
+    line(lineOf(r, i));
+  }
+  for (const f of failed) if (f.at >= results.length) said(f);
 }
 
 function finish(g: { failed: unknown[] }, json?: boolean): void {
@@ -345,16 +408,6 @@ function finish(g: { failed: unknown[] }, json?: boolean): void {
 }
 
 const sending = (json?: boolean) => progress('sending', { json });
-
-function parseMaxDistance(s: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const part of s.split(',')) {
-    const m = /^\s*(\w+)\s*=\s*(\d+)\s*$/.exec(part);
-    if (!m) throw new UsageError(`--max-distance takes TYPE=BITS[,TYPE=BITS], e.g. pdq=24,blockhash=10 (got ${JSON.stringify(s)})`);
-    out[m[1]] = Number(m[2]);
-  }
-  return out;
-}
 
 function line(v: unknown): void {
   process.stdout.write(JSON.stringify(v) + '\n');

@@ -237,7 +237,7 @@ export interface paths {
         };
         /**
          * An item and its hashes
-         * @description A shared piece of media as one item: its hashes, each with the variant it was computed from, its labels and members.
+         * @description A shared piece of media as one item: its hashes, each with the variant it was computed from, its labels, and `contributors`: how many members' shares of it stand (a count; members are never named).
          */
         get: operations["getItem"];
         put?: never;

@@ -120,6 +120,11 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
  */
 const utf8Body: MiddlewareHandler<AppEnv> = async (c, next) => {
   const bytes = new Uint8Array(await c.req.arrayBuffer());
+  // Nothing at all is said as such (the parser's "not valid JSON" reads as a malformed body); the code stays invalid_json.
+  if (bytes.byteLength === 0)
+    throw new DomainError('invalid_json', 'the request body is empty; send a JSON object (Content-Type: application/json)', {
+      errors: [{ path: 'body', message: 'empty' }],
+    });
   let text: string;
   try {
     text = UTF8.decode(bytes);

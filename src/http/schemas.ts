@@ -267,7 +267,14 @@ export const mediaBodyContent = {
       description: 'Text: TLSH of its normalised form, md5 and sha256 of the bytes. UTF-8 unless a byte-order mark or `charset` says otherwise.',
     },
   },
-  'image/*': { schema: { type: 'string' as const, format: 'binary', description: 'The image bytes (JPEG, PNG, WebP, GIF, AVIF, TIFF).' } },
+  'image/*': {
+    schema: {
+      type: 'string' as const,
+      format: 'binary',
+      description:
+        'The image bytes (JPEG, PNG, WebP, GIF, AVIF, TIFF). An animated GIF or WebP is hashed by its first frame only (a multi-page TIFF by its first page); the other frames are not hashed, and the answer does not say so. The Workers deployment refuses animated WebP.',
+    },
+  },
   'video/*': {
     schema: {
       type: 'string' as const,

@@ -14,40 +14,19 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeClient } from '../../src/client';
 import { conformancePath } from '../support/conformance';
+import { jsonLines, runCli, TSX, type CliRun } from '../support/cli';
 import { freePort, ROOT } from '../support/node-process';
 import { serveTestApp, type ServedApp } from '../support/served-app';
 
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
 let node: ServedApp;
 let work: string;
 let media: string;
 let partner: Record<string, string>;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function run(tool: 'client' | 'admin' | 'verify', args: string[], env: Record<string, string> = {}): Promise<Run> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(TSX, [join(ROOT, `src/cli/${tool}.ts`), ...args], {
-      cwd: work,
-      env: { ...process.env, ...env },
-      timeout: 90_000,
-      maxBuffer: 64 << 20,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as Run & { killed?: boolean; signal?: string | null };
-    // A run cut off by the timeout (or any signal) says so in its stderr, where the assertions look.
-    const cut = err.killed || err.signal ? `\n(the command was ended by ${err.signal ?? 'a signal'}${err.killed ? ' at the 90 s timeout' : ''})` : '';
-    return { code: err.code, stdout: err.stdout, stderr: `${err.stderr}${cut}` };
-  }
-}
+const run = (tool: 'client' | 'admin' | 'verify', args: string[], env: Record<string, string> = {}) => runCli(tool, args, { cwd: work, env });
 
 /** A command run in a pseudo-terminal (script(1)): stdout and stderr together, as a person sees them. */
-async function inTerminal(tool: 'client' | 'verify', args: string[], env: Record<string, string> = {}): Promise<Run> {
+async function inTerminal(tool: 'client' | 'verify', args: string[], env: Record<string, string> = {}): Promise<CliRun> {
   const cmd = [TSX, join(ROOT, `src/cli/${tool}.ts`), ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   try {
     const { stdout } = await promisify(execFile)('script', ['-qfec', cmd, '/dev/null'], {
@@ -58,17 +37,12 @@ async function inTerminal(tool: 'client' | 'verify', args: string[], env: Record
     });
     return { code: 0, stdout, stderr: '' };
   } catch (e) {
-    const err = e as Run;
+    const err = e as CliRun;
     return { code: err.code, stdout: err.stdout, stderr: err.stderr };
   }
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const lines = (text: string): any[] =>
-  text
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l));
+const lines = jsonLines;
 
 async function member(role: 'partner' | 'admin' | 'auditor', name: string): Promise<Record<string, string>> {
   const m = await node.member(role, name);
@@ -159,15 +133,19 @@ describe('client hash DIR', () => {
 describe('share and match', () => {
   it('hash DIR --json | share --input - | and match --input: what the folder holds is shared once, and found', async () => {
     const pipe = `'${TSX}' '${join(ROOT, 'src/cli/client.ts')}' hash '${join(media, 'stills')}' --json | '${TSX}' '${join(ROOT, 'src/cli/client.ts')}' share --input - --labels glorification --json`;
-    const shared = await new Promise<Run>((resolve) =>
+    const shared = await new Promise<CliRun>((resolve) =>
       execFile('sh', ['-c', pipe], { cwd: work, env: { ...process.env, ...partner } }, (e, stdout, stderr) =>
         resolve({ code: (e as { code?: number } | null)?.code ?? 0, stdout, stderr }),
       ),
     );
-    // The failed line (broken.jpg) is named and the run exits 1; the others are shared.
+    // The failed line (broken.jpg) is named, on stderr and, as `hash --json` gave it, in a JSON line of its own; the run exits 1; the others are shared.
     expect(shared.code).toBe(1);
     expect(shared.stderr).toContain('broken.jpg: not hashed: its hashing failed');
-    const items = lines(shared.stdout);
+    const all = lines(shared.stdout);
+    expect(all.filter((l) => l.error)).toEqual([
+      { file: join(media, 'stills', 'broken.jpg'), error: { code: 'corrupt_media', message: expect.stringContaining('corrupt or truncated') } },
+    ]);
+    const items = all.filter((l) => !l.error);
     expect(items).toHaveLength(12);
     expect(items.every((i) => i.outcome === 'created' && i.file.endsWith('.jpg'))).toBe(true);
 
@@ -293,7 +271,7 @@ describe('share and match', () => {
   }, 120_000);
 
   it('usage errors exit 2 before anything is sent', async () => {
-    expect(await run('client', ['share', '--hash', 'pdq:00'], partner)).toMatchObject({
+    expect(await run('client', ['share', '--hash', `pdq:${'0'.repeat(64)}`], partner)).toMatchObject({
       code: 2,
       stderr: expect.stringContaining('has no labels: give --labels'),
     });

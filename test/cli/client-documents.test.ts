@@ -4,42 +4,21 @@
  * from the command line is found by the node from a page added; links shared with a folder scope and
  * matched by URL.
  */
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../support/node-process';
+import { jsonLines, runCli } from '../support/cli';
 import { magazine, makePdf, prose } from '../support/pdf';
 import { serveTestApp, type ServedApp } from '../support/served-app';
 
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
 let node: ServedApp;
 let work: string;
 let env: Record<string, string>;
 const MAG = magazine(12, 4);
 
-async function client(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(TSX, [join(ROOT, 'src/cli/client.ts'), ...args], {
-      cwd: work,
-      env: { ...process.env, ...env },
-      timeout: 90_000,
-      maxBuffer: 64 << 20,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const lines = (text: string): any[] =>
-  text
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l));
+const client = (args: string[]) => runCli('client', args, { cwd: work, env });
+const lines = jsonLines;
 
 beforeAll(async () => {
   node = await serveTestApp();

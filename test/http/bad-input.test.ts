@@ -37,6 +37,21 @@ describe('malformed requests', () => {
     expect(body).toMatchObject({ detail: 'the request body is not valid JSON', errors: [{ path: 'body', message: 'not valid JSON' }] });
   });
 
+  it('an empty JSON body -> 400 invalid_json saying it is empty, not that it is malformed (every JSON route: match, share, an item relabelled)', async () => {
+    for (const [method, path] of [
+      ['POST', '/v1/match'],
+      ['POST', '/v1/hashes'],
+      ['PUT', '/v1/items/0190a1b2-c3d4-8e5f-8a6b-7c8d9e0f1a2b/labels'],
+    ]) {
+      const res = await t.request(path, { method, headers: { 'content-type': 'application/json' }, body: '' });
+      const body = await problem(res, 400, 'invalid_json');
+      expect(body, path).toMatchObject({
+        detail: 'the request body is empty; send a JSON object (Content-Type: application/json)',
+        errors: [{ path: 'body', message: 'empty' }],
+      });
+    }
+  });
+
   it('wrong hash length -> 400 naming the field and the expected length', async () => {
     const body = await problem(await t.request('/v1/match', json('POST', { hashes: [{ type: 'pdq', value: PDQ.slice(1) }] })), 400, 'invalid_request');
     expect(body.errors).toContainEqual({ path: 'hashes/0/value', message: expect.stringContaining('64 hex characters') });

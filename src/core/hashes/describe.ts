@@ -2,6 +2,8 @@
  * The hash types as `GET /v1/labels` describes them to members: what each is of, how it is
  * compared, and its default and largest match distance.
  */
+import { ROBUST_RULES } from '../robust/rules';
+import { THRESHOLDS } from './thresholds';
 import { HASH_SPECS, HASH_TYPES, type HashMetric, type HashType } from './types';
 
 export interface HashTypeInfo {
@@ -13,7 +15,11 @@ export interface HashTypeInfo {
 }
 
 const DESCRIPTIONS: Record<HashType, string> = {
-  pdq: 'PDQ of an image (Meta), 256 bits; compared by Hamming distance. Hashes of quality below 50 are not shared.',
+  // The two gates a PDQ meets when shared (services/sharing.ts): by value, PDQ's own; in a media share, the robust rules' (which keep dim and flat images' PDQ).
+  pdq:
+    `PDQ of an image (Meta), 256 bits; compared by Hamming distance. Quality below ${THRESHOLDS.pdq.minQuality} is flagged lowQuality in a match. ` +
+    `Shared by value (POST /v1/hashes), a PDQ with a quality below ${THRESHOLDS.pdq.minQuality} is refused; ` +
+    `a media share (POST /v1/hashes/media) keeps quality ${ROBUST_RULES.minQuality.pdq} to ${THRESHOLDS.pdq.minQuality - 1} and leaves out a PDQ below ${ROBUST_RULES.minQuality.pdq}.`,
   blockhash: 'blockhash of an image, 16x16 blocks, 256 bits; compared by Hamming distance.',
   md5: 'MD5 of the exact bytes of a file; equal or not.',
   sha256: 'SHA-256 of the exact bytes of a file; equal or not.',

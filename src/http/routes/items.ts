@@ -60,7 +60,8 @@ const read = protectedRoute({
   operationId: 'getItem',
   tags: ['hashes'],
   summary: 'An item and its hashes',
-  description: 'A shared piece of media as one item: its hashes, each with the variant it was computed from, its labels and members.',
+  description:
+    "A shared piece of media as one item: its hashes, each with the variant it was computed from, its labels, and `contributors`: how many members' shares of it stand (a count; members are never named).",
   scope: ['hashes:read', 'admin'],
   body: 'none',
   request: { params: ItemIdParams },
