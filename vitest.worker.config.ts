@@ -28,6 +28,8 @@ export default defineConfig({
           PUBLIC_URL: 'https://node.example',
           NODE_SECRET: 'test-secret-for-workerd-only-0123456789abcdef',
           EDGE_BENCH: process.env.EDGE_BENCH ?? '',
+          // Short, for the test of a body that stops arriving (the others send theirs whole).
+          BODY_IDLE_TIMEOUT_MS: '2000',
           TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL('./drizzle', import.meta.url))),
         },
         // The Node node's answers for the conformance images, computed in this (Node) process on request.

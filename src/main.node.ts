@@ -21,7 +21,7 @@ import { ConfigError, redactUrl } from './config';
 import { loadConfig, type NodeConfig } from './runtime/node/config';
 import { databaseFile, databaseFileProblem } from './runtime/node/database';
 import { createNodeRuntime, type NodeRuntime } from './runtime/node/deps';
-import { isInstanceOfMany, isPrimaryOfInstances, listen, runInstances, stopServer, type Listening } from './runtime/node/server';
+import { isInstanceOfMany, isPrimaryOfInstances, listen, runInstances, serverTimeouts, stopServer, type Listening } from './runtime/node/server';
 import { createNodeLogger } from './runtime/node/logger';
 import { clusterMetrics, metricsHandler } from './runtime/node/metrics';
 
@@ -71,7 +71,7 @@ async function main() {
     fail(firstLine(e), 2);
   }
   if (isPrimaryOfInstances(config.INSTANCES)) {
-    const metrics = config.METRICS_PORT === undefined ? undefined : await serveMetrics(config.METRICS_HOST, config.METRICS_PORT, clusterMetrics());
+    const metrics = config.METRICS_PORT === undefined ? undefined : await serveMetrics(config, config.METRICS_PORT, clusterMetrics());
     return runInstances(config.INSTANCES, log, metrics);
   }
   const debug = config.LOG_LEVEL === 'debug';
@@ -94,7 +94,8 @@ async function main() {
   let serveRequest: Fetch = starting;
   let server: Listening;
   try {
-    server = await listen(config, (req, env) => serveRequest(req, env));
+    // Node's own limits on a stalled header or body, behind the app's (BODY_IDLE_TIMEOUT_MS, BODY_TIMEOUT_MS).
+    server = await listen(config, (req, env) => serveRequest(req, env), undefined, serverTimeouts(config));
   } catch (e) {
     fail(firstLine(e));
   }
@@ -151,7 +152,7 @@ async function main() {
   if (!stopping) serveRequest = (req, env) => app.fetch(req, env);
   rt.metrics.withProcessMetrics();
   if (isInstanceOfMany()) rt.metrics.answerClusterRequests();
-  else if (config.METRICS_PORT !== undefined) metricsServer = await serveMetrics(config.METRICS_HOST, config.METRICS_PORT, rt.metrics);
+  else if (config.METRICS_PORT !== undefined) metricsServer = await serveMetrics(config, config.METRICS_PORT, rt.metrics);
   log.info({ event: 'ready', durationMs: Date.now() - t0 }, `media-hash-node ready in ${Date.now() - t0} ms; loading the match index`);
   rt.indexLoaded.then(
     (n) => log.info({ event: 'index_ready', hashes: n, durationMs: Date.now() - t0 }, `index ready: ${n} hashes in ${Date.now() - t0} ms`),
@@ -174,11 +175,12 @@ async function main() {
   ).unref();
 }
 
-/** /metrics on its own address; a port that cannot be bound ends the start like the API's. */
-async function serveMetrics(host: string, port: number, source: Parameters<typeof metricsHandler>[0]): Promise<Listening> {
+/** /metrics on its own address (with the API's server timeouts); a port that cannot be bound ends the start like the API's. */
+async function serveMetrics(config: NodeConfig, port: number, source: Parameters<typeof metricsHandler>[0]): Promise<Listening> {
+  const host = config.METRICS_HOST;
   let s: Listening;
   try {
-    s = await listen({ HOST: host, PORT: port }, metricsHandler(source), { host: 'METRICS_HOST', port: 'METRICS_PORT' });
+    s = await listen({ HOST: host, PORT: port }, metricsHandler(source), { host: 'METRICS_HOST', port: 'METRICS_PORT' }, serverTimeouts(config));
   } catch (e) {
     fail(`metrics: ${firstLine(e)}`);
   }

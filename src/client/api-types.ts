@@ -1806,6 +1806,15 @@ export interface operations {
                     "application/json": components["schemas"]["OAuthError"];
                 };
             };
+            /** @description The body stopped arriving (no bytes for BODY_IDLE_TIMEOUT_MS) or took longer than BODY_TIMEOUT_MS; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Body larger than the node accepts for this operation (`maxBytes`). */
             413: {
                 headers: {
@@ -1955,6 +1964,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body stopped arriving (no bytes for BODY_IDLE_TIMEOUT_MS) or took longer than BODY_TIMEOUT_MS; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Body larger than the node accepts for this operation (`maxBytes`). */
             413: {
                 headers: {
@@ -2062,6 +2080,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body stopped arriving (no bytes for BODY_IDLE_TIMEOUT_MS) or took longer than BODY_TIMEOUT_MS; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Body larger than the node accepts for this operation (`maxBytes`). */
             413: {
                 headers: {
@@ -2156,6 +2183,15 @@ export interface operations {
             };
             /** @description Missing scope or suspended client. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body stopped arriving (no bytes for BODY_IDLE_TIMEOUT_MS) or took longer than BODY_TIMEOUT_MS; the connection is closed. */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2349,6 +2385,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body stopped arriving (no bytes for BODY_IDLE_TIMEOUT_MS) or took longer than BODY_TIMEOUT_MS; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict with the current state. */
             409: {
                 headers: {
@@ -2479,6 +2524,15 @@ export interface operations {
             };
             /** @description Missing scope or suspended client. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body stopped arriving (no bytes for BODY_IDLE_TIMEOUT_MS) or took longer than BODY_TIMEOUT_MS; the connection is closed. */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2849,6 +2903,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body stopped arriving (no bytes for BODY_IDLE_TIMEOUT_MS) or took longer than BODY_TIMEOUT_MS; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict with the current state. */
             409: {
                 headers: {
@@ -2949,6 +3012,15 @@ export interface operations {
             };
             /** @description Not found. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body stopped arriving (no bytes for BODY_IDLE_TIMEOUT_MS) or took longer than BODY_TIMEOUT_MS; the connection is closed. */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3094,6 +3166,15 @@ export interface operations {
             };
             /** @description Missing scope or suspended client. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body stopped arriving (no bytes for BODY_IDLE_TIMEOUT_MS) or took longer than BODY_TIMEOUT_MS; the connection is closed. */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3497,6 +3578,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body stopped arriving (no bytes for BODY_IDLE_TIMEOUT_MS) or took longer than BODY_TIMEOUT_MS; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict with the current state. */
             409: {
                 headers: {
@@ -3782,6 +3872,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body stopped arriving (no bytes for BODY_IDLE_TIMEOUT_MS) or took longer than BODY_TIMEOUT_MS; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict with the current state. */
             409: {
                 headers: {
@@ -4028,6 +4127,15 @@ export interface operations {
             };
             /** @description Not found. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body stopped arriving (no bytes for BODY_IDLE_TIMEOUT_MS) or took longer than BODY_TIMEOUT_MS; the connection is closed. */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4578,6 +4686,15 @@ export interface operations {
             };
             /** @description Missing scope or suspended client. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body stopped arriving (no bytes for BODY_IDLE_TIMEOUT_MS) or took longer than BODY_TIMEOUT_MS; the connection is closed. */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -47,6 +47,8 @@ export const SHARED_SETTINGS = {
   MAX_JSON_BYTES: int(1024, 1024 ** 3).default(DEFAULT_LIMITS.maxJsonBytes),
   MAX_IMAGE_PIXELS: int(256, 500_000_000).default(DEFAULT_LIMITS.maxImagePixels),
   MAX_BATCH: int(1, 100_000).default(DEFAULT_LIMITS.maxBatch),
+  BODY_IDLE_TIMEOUT_MS: int(100, 600_000).default(DEFAULT_LIMITS.bodyIdleTimeoutMs),
+  BODY_TIMEOUT_MS: int(1000, 3_600_000).default(DEFAULT_LIMITS.bodyTimeoutMs),
   VPDQ_QUERY_MATCH_PERCENT: percent().default(DEFAULT_VIDEO.queryMatchPercent),
   VPDQ_CANDIDATE_MATCH_PERCENT: percent().default(DEFAULT_VIDEO.candidateMatchPercent),
   PDF_QUERY_MATCH_PERCENT: percent().default(DEFAULT_DOCUMENTS.queryMatchPercent),

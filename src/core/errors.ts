@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'not_found' // 404
   | 'method_not_allowed' // 405: a known path asked with a method it does not take (Allow names those it does)
   | 'conflict' // 409
+  | 'request_timeout' // 408: the body stopped arriving (BODY_IDLE_TIMEOUT_MS) or took too long (BODY_TIMEOUT_MS); the connection is closed
   | 'payload_too_large' // 413
   | 'unsupported_media_type' // 415
   | 'corrupt_media' // 422: its first bytes say image or video, but it does not decode (corrupt or truncated)

@@ -68,6 +68,8 @@ export interface RuntimeParts
   metrics?: Metrics;
   /** Default: none (/docs then says where the reference is). */
   docs?: DocsAssets | null;
+  /** Default: none (bodies are read from the Request's web stream). */
+  bodyChunks?: AppDeps['bodyChunks'];
 }
 
 export function assembleAppDeps(p: RuntimeParts): AppDeps {
@@ -136,5 +138,6 @@ export function assembleAppDeps(p: RuntimeParts): AppDeps {
     logger: p.logger ?? SILENT_LOGGER,
     metrics: p.metrics ?? NO_METRICS,
     docs: p.docs ?? null,
+    bodyChunks: p.bodyChunks,
   };
 }

@@ -2,6 +2,7 @@
 import type { Principal } from '../core/auth';
 import type { SlotPlace } from '../core/limits';
 import type { Authenticator, ServiceDeps } from '../services/deps';
+import type { BodyChunks, BodyLimit } from './body';
 import type { DocsAssets } from './docs';
 
 export type { Authenticator };
@@ -20,6 +21,11 @@ export interface AppDeps extends ServiceDeps {
   nodeInfo: { name: string; version: string; runtime: 'node' | 'worker' };
   /** The API reference renderer's files, served under /docs; null where the runtime does not carry them. */
   docs: DocsAssets | null;
+  /**
+   * A request body's chunks as this runtime reads them best, from what its adapter hands the app in
+   * `env` (Node: the socket's stream); undefined, or none given: the Request's web stream (body.ts).
+   */
+  bodyChunks?: (env: unknown) => BodyChunks | undefined;
 }
 
 export type AppEnv = {
@@ -32,5 +38,7 @@ export type AppEnv = {
     requestId: string;
     /** A body declared image/*: its place among the image slots, taken before the body was read (route.ts). */
     imagePlace?: SlotPlace;
+    /** A body sent without a Content-Length: the limit it is held to while it is read (route.ts limitBody, body.ts). */
+    bodyLimit?: BodyLimit;
   };
 };

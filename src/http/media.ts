@@ -11,6 +11,7 @@ import type { Context } from 'hono';
 import { DomainError } from '../core/errors';
 import { shown } from '../core/text';
 import { mediaKind, type MediaKind } from '../services/hashing';
+import { readBody } from './body';
 import type { AppEnv } from './env';
 
 /** The Content-Types a media route takes as a raw body (what it is is then told from its bytes). */
@@ -41,6 +42,8 @@ export async function readMedia(
   }
   if (type.startsWith('multipart/form-data')) {
     let form: Record<string, string | File | (string | File)[]>;
+    // Read first, within the body's times (a 408 is not a malformed form); parsed from Hono's copy.
+    await readBody(c);
     try {
       form = await c.req.parseBody({ all: true });
     } catch {
@@ -59,7 +62,7 @@ export async function readMedia(
     }
     read = { bytes: new Uint8Array(await file.arrayBuffer()), contentType: file.type, form };
   } else if (RAW_MEDIA.some((t) => type.startsWith(t))) {
-    read = { bytes: new Uint8Array(await c.req.arrayBuffer()), contentType: type };
+    read = { bytes: await readBody(c), contentType: type };
   } else {
     throw new DomainError(
       'unsupported_media_type',

@@ -2,7 +2,7 @@
  * The first middleware of every request: a request id (the client's `X-Request-Id` when it is a
  * plain short token, else a new one), echoed back; then, once the response is made, one log line
  * and the request metrics; a log line of its own for a refused authentication (with the node's
- * reason) and for each admin action.
+ * reason), for a request body that timed out, and for each admin action.
  *
  * Routes are named by their template (`/v1/hashes/:id`), never the raw path, so neither the log
  * nor the metrics grow with every id. Nothing of the request's headers or body is logged but the
@@ -73,6 +73,13 @@ export function observe(): MiddlewareHandler<AppEnv> {
       deps.logger.warn(
         { event: 'auth_failure', reqId, method, route, status, code: problem.code, reason: problem.detail, ...(claimed ? { claimedClientId: claimed } : {}) },
         `authentication refused: ${problem.detail}`,
+      );
+    }
+    // A body that stopped arriving or came too slowly (http/body.ts): who, and how far it got.
+    if (problem?.code === 'request_timeout') {
+      deps.logger.warn(
+        { event: 'body_timeout', reqId, method, route, ...(principal ? { clientId: principal.clientId } : {}), reason: problem.detail },
+        `request body timed out: ${problem.detail}`,
       );
     }
     if (principal?.role === 'admin' && method !== 'GET' && method !== 'HEAD') {

@@ -18,6 +18,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   client_suspended: 403,
   not_found: 404,
   method_not_allowed: 405,
+  request_timeout: 408,
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
@@ -46,6 +47,7 @@ const TITLES: Partial<Record<number, string>> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
@@ -138,6 +140,9 @@ function problemHeaders(err: DomainError, p: Problem): Record<string, string> {
       `Bearer realm="media-hash-node", error="${err.code === 'invalid_token' ? 'invalid_token' : 'invalid_request'}", error_description="${err.message.replace(/"/g, "'")}"`;
   if (err.code === 'insufficient_scope')
     headers['www-authenticate'] = `Bearer realm="media-hash-node", error="insufficient_scope", error_description="${err.message.replace(/"/g, "'")}"`;
+  // The rest of the body is not coming, or not in time: the connection is not kept for another
+  // request (RFC 9110 §15.5.9), and on Node the socket is closed once the answer is out.
+  if (p.status === 408) headers.connection = 'close';
   if ((p.status === 429 || p.status === 503) && typeof err.extra?.retryAfter === 'number') headers['retry-after'] = String(err.extra.retryAfter);
   return headers;
 }

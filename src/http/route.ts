@@ -12,11 +12,11 @@
  */
 import { createRoute, z, type RouteConfig } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { Scope } from '../core/auth';
 import { DomainError } from '../core/errors';
 import { firstInvalidUtf8, shown } from '../core/text';
 import { requireScope } from './auth';
+import { bodyTooLarge, readBody, type BodyLimit } from './body';
 import type { AppEnv } from './env';
 import { problemResponses, type ProblemStatus } from './schemas';
 import { withNodeWords } from './validation';
@@ -41,7 +41,7 @@ interface RouteOptions {
 type Definition<P extends string> = Omit<RouteConfig, 'path' | 'security' | 'middleware' | 'operationId'> & { path: P };
 
 /** The body's limit for this request, in bytes, and the words of its 413. */
-function limitOf(kind: BodyKind, c: Context<AppEnv>): { max: number; message: string } {
+function limitOf(kind: BodyKind, c: Context<AppEnv>): BodyLimit {
   const { limits, video, documents } = c.var.deps;
   const json = limits.maxJsonBytes;
   if (kind === 'json')
@@ -72,23 +72,25 @@ function limitOf(kind: BodyKind, c: Context<AppEnv>): { max: number; message: st
 
 /**
  * Refuses a body over the route's limit: from its Content-Length before anything is read, or, sent
- * without one (chunked), once the limit is passed while it streams in. A body within its declared
- * length is left untouched (reading `raw.body` here would make the Node adapter build a full Request
- * for every call).
+ * without one (chunked), once the limit is passed while it is read (body.ts, which takes the limit
+ * from here). A chunked body is read where any other is (after the token's check and the image
+ * place), except on a route that reads none: there it is read here, to refuse one over the limit.
+ * A body within its declared length is left untouched (reading `raw.body` here would make the Node
+ * adapter build a full Request for every call).
  */
 export function limitBody(kind: BodyKind): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const { max, message } = limitOf(kind, c);
-    const tooLarge = (): never => {
-      throw new DomainError('payload_too_large', message, { extra: { maxBytes: max } });
-    };
+    const limit = limitOf(kind, c);
     const length = c.req.header('content-length');
     if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
       if (!/^\d+$/.test(length))
         throw new DomainError('invalid_request', 'Content-Length is not a number', { errors: [{ path: 'content-length', message: length }] });
-      return Number(length) > max ? tooLarge() : next();
+      if (Number(length) > limit.max) throw bodyTooLarge(limit);
+      return next();
     }
-    return bodyLimit({ maxSize: max, onError: tooLarge })(c, next);
+    c.set('bodyLimit', limit);
+    if (kind === 'none' && c.req.method !== 'GET' && c.req.method !== 'HEAD') await readBody(c);
+    return next();
   };
 }
 
@@ -119,7 +121,7 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
  * as if the client had sent it. The text decoded here is where `c.req.json()` (the validator) reads.
  */
 const utf8Body: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const bytes = new Uint8Array(await c.req.arrayBuffer());
+  const bytes = await readBody(c);
   // Nothing at all is said as such (the parser's "not valid JSON" reads as a malformed body); the code stays invalid_json.
   if (bytes.byteLength === 0)
     throw new DomainError('invalid_json', 'the request body is empty; send a JSON object (Content-Type: application/json)', {
@@ -137,6 +139,15 @@ const utf8Body: MiddlewareHandler<AppEnv> = async (c, next) => {
   // hono keeps each body read as its promise (request.js #cachedBody), though its type says string;
   // without this, c.req.json() would decode the bytes again (without the check: already done).
   (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(text);
+  return next();
+};
+
+/**
+ * A body read before the handler: the token endpoint's form, and a body a validator parses (a zod
+ * schema of a multipart form): read here within the body's times (body.ts), parsed from Hono's copy.
+ */
+const bodyFirst: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await readBody(c);
   return next();
 };
 
@@ -160,15 +171,19 @@ const reserveImagePlace: MiddlewareHandler<AppEnv> = async (c, next) => {
   }
 };
 
+/** The zod schemas of the request's body, one per content type: a validator parses each. */
+function bodySchemas(request: RouteConfig['request']): z.ZodType[] {
+  return Object.values(request?.body?.content ?? {})
+    .map((media) => (media && 'schema' in media ? media.schema : undefined))
+    .filter((schema) => schema instanceof z.ZodType);
+}
+
 /** The request's schemas parse with the node's words. */
 function requestInNodeWords(request: RouteConfig['request']): void {
   if (!request) return;
   if (request.query) withNodeWords(request.query);
   if (request.params) withNodeWords(request.params);
-  for (const media of Object.values(request.body?.content ?? {})) {
-    const schema = media && 'schema' in media ? media.schema : undefined;
-    if (schema instanceof z.ZodType) withNodeWords(schema);
-  }
+  for (const schema of bodySchemas(request)) withNodeWords(schema);
 }
 
 /** The problems any route of this kind can answer, beside its own. */
@@ -177,6 +192,8 @@ function commonProblems(kind: BodyKind, request: RouteConfig['request'], isProte
   const validated = Boolean(request?.query || request?.params || kind === 'json' || kind === 'media');
   if (validated) statuses.push(400);
   if (isProtected) statuses.push(401, 403);
+  // A body that stops arriving, or arrives too slowly (body.ts).
+  if (kind !== 'none') statuses.push(408);
   statuses.push(413);
   if (kind === 'json' || kind === 'media') statuses.push(415);
   if (isProtected) statuses.push(429);
@@ -191,6 +208,7 @@ function define<P extends string, R extends Definition<P>>(route: R & RouteOptio
   const own: MiddlewareHandler<AppEnv>[] = [limitBody(body), ...middleware];
   if (body === 'json') own.push(requireJson(rest.method, rest.path, mediaRoute), utf8Body);
   if (body === 'media') own.push(reserveImagePlace);
+  if (body === 'form' || (body === 'media' && bodySchemas(rest.request).length > 0)) own.push(bodyFirst);
   return createRoute({
     ...rest,
     security,

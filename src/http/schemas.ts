@@ -296,6 +296,7 @@ const PROBLEM_DESCRIPTIONS = {
   401: 'No or bad credentials (see WWW-Authenticate).',
   403: 'Missing scope or suspended client.',
   404: 'Not found.',
+  408: 'The body stopped arriving (no bytes for BODY_IDLE_TIMEOUT_MS) or took longer than BODY_TIMEOUT_MS; the connection is closed.',
   409: 'Conflict with the current state.',
   413: 'Body larger than the node accepts for this operation (`maxBytes`).',
   415: 'A Content-Type this operation does not take.',

@@ -30,6 +30,10 @@ export interface Limits {
   maxImagePixels: number;
   /** Most bytes in one JSON (or form) body: every route but the media ones. */
   maxJsonBytes: number;
+  /** Longest pause while a request body is read, between its chunks (http/body.ts); past it, 408. */
+  bodyIdleTimeoutMs: number;
+  /** Longest read of a whole request body; past it, 408. */
+  bodyTimeoutMs: number;
 }
 
 /** Video hashing and the vPDQ match rule (DESIGN §4). */
@@ -102,6 +106,9 @@ export const DEFAULT_LIMITS: Limits = {
   maxBodyBytes: 20 * 1024 * 1024,
   maxImagePixels: 40_000_000,
   maxJsonBytes: 2 * 1024 * 1024,
+  // docs/decisions.md, "A body that stops arriving".
+  bodyIdleTimeoutMs: 10_000,
+  bodyTimeoutMs: 120_000,
 };
 
 /** Turns the Authorization header into the caller, or throws DomainError (401/403). */

@@ -102,6 +102,26 @@ describe('worker entry in workerd with D1', () => {
     expect(video.status).toBe(501);
     expect(((await video.json()) as any).detail).toContain('npm run client -- hash');
   });
+  it('a body that stops arriving is refused with 408 in the node’s words (BODY_IDLE_TIMEOUT_MS, 2 s here), the same code as on Node', {
+    timeout: 30_000,
+  }, async () => {
+    const started = Date.now();
+    const res = await worker.fetch(`${BASE}/v1/hash`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/png', ...auth },
+      // Four bytes of a PNG, then nothing more and no end.
+      body: new ReadableStream<Uint8Array>({ start: (c) => c.enqueue(new Uint8Array([137, 80, 78, 71])) }),
+      duplex: 'half',
+    } as RequestInit);
+    expect(res.status).toBe(408);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    expect(await res.json()).toMatchObject({
+      code: 'request_timeout',
+      detail: 'the body stopped arriving: no bytes for 2 s after 4 bytes; the connection is closed, send the request again',
+    });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
+  });
+
   it('vpdq as JSON: a video hashed elsewhere is shared, matched by its frames (vPDQ rule) and by a still', async () => {
     // Ten frames, one a second: P1 with 0..9 low bits flipped (quality 90); the query is the same with one more bit each.
     const flip = (hex: string, bits: number) => hex.slice(0, 56) + (parseInt(hex.slice(56), 16) ^ ((1 << bits) - 1)).toString(16).padStart(8, '0');

@@ -34,6 +34,7 @@ import { NodeMetrics } from './metrics';
 import { MihHelper } from './match-helper';
 import { FfmpegVideoDecoder } from './video';
 import { uuidV7Source } from './ids';
+import { incomingBody } from './server';
 
 /** A deferred compaction's step (slots) and how long one turn of the event loop runs its steps (ms). */
 const COMPACTION_STEP_SLOTS = 1 << 14;
@@ -154,6 +155,8 @@ export async function createNodeRuntime(
     maxBodyBytes: config.MAX_BODY_BYTES,
     maxJsonBytes: config.MAX_JSON_BYTES,
     maxImagePixels: config.MAX_IMAGE_PIXELS,
+    bodyIdleTimeoutMs: config.BODY_IDLE_TIMEOUT_MS,
+    bodyTimeoutMs: config.BODY_TIMEOUT_MS,
   };
   const deps = assembleAppDeps({
     ledger: new SqlLedger(database.writer, { newId, pause }),
@@ -202,6 +205,7 @@ export async function createNodeRuntime(
     logger,
     metrics,
     docs: swaggerUiAssets(),
+    bodyChunks: incomingBody,
   });
   follower.targets.keyring = deps.keyring;
   const puller = new Puller({

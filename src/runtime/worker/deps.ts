@@ -91,6 +91,8 @@ export function createWorkerDeps(env: WorkerEnv, wasm: WorkerWasm): AppDeps {
       maxJsonBytes: config.MAX_JSON_BYTES,
       maxBatch: config.MAX_BATCH,
       maxImagePixels: config.MAX_IMAGE_PIXELS,
+      bodyIdleTimeoutMs: config.BODY_IDLE_TIMEOUT_MS,
+      bodyTimeoutMs: config.BODY_TIMEOUT_MS,
     },
     issuer: config.PUBLIC_URL,
     tokenAudiences: config.TOKEN_AUDIENCES,

@@ -15,6 +15,26 @@ export interface Listening {
   closeWhenIdle(): void;
 }
 
+/** Node's own limits on a request's arrival (http.createServer's options of those names). */
+export interface ServerTimeouts {
+  headersTimeout: number;
+  requestTimeout: number;
+  connectionsCheckingInterval: number;
+}
+
+/**
+ * Node's own limits, set from the body's (http/body.ts) so that the app's fire first and answer in
+ * its words: the headers, which any working client sends at once, get one pause of a body; the
+ * whole request gets that, the whole body, and 10 s for the app to begin reading it (its token
+ * checked, its image place taken). Node's defaults (60 s for the headers, 300 s for the request,
+ * checked every 30 s) let a stalled request hold its connection for up to 5.5 minutes; Node's bare
+ * 408 now comes only for a stalled header, or a body the app never reads. Checked every second.
+ */
+export function serverTimeouts(c: Pick<NodeConfig, 'BODY_IDLE_TIMEOUT_MS' | 'BODY_TIMEOUT_MS'>): ServerTimeouts {
+  const headersTimeout = c.BODY_IDLE_TIMEOUT_MS;
+  return { headersTimeout, requestTimeout: headersTimeout + c.BODY_TIMEOUT_MS + 10_000, connectionsCheckingInterval: 1000 };
+}
+
 /**
  * Binds HOST:PORT; rejects with one line naming the cause (port in use, no permission, no such
  * address) and the variables to change (`vars`: other names, for the metrics address).
@@ -23,9 +43,10 @@ export function listen(
   config: Pick<NodeConfig, 'HOST' | 'PORT'>,
   fetch: (req: Request, env?: unknown) => Response | Promise<Response>,
   vars: { host: string; port: string } = { host: 'HOST', port: 'PORT' },
+  timeouts?: ServerTimeouts,
 ): Promise<Listening> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch, port: config.PORT, hostname: config.HOST }) as Server;
+    const server = serve({ fetch, port: config.PORT, hostname: config.HOST, serverOptions: timeouts }) as Server;
     let inFlight = 0;
     // Responses not yet handed to the system, per connection. Node's own closeIdleConnections (which
     // server.close() calls too) destroys a connection whose response has ended but is still being
