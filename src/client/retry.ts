@@ -1,8 +1,9 @@
 /**
- * A fetch that tries again when the node says "not now": 429 (rate limited) and 503 (starting, or
- * video decodes busy). It waits what `Retry-After` says when the node sends it (seconds or an HTTP
- * date), else an exponential backoff with full jitter; both capped at `maxDelayMs`. A request the
- * node refused with 429 or 503 was not carried out, so sending it again is safe for every method.
+ * A fetch that tries again when the node says "not now": 429 (rate limited), 503 (starting, or
+ * decodes busy) and 408 (the request's body stopped arriving: a stalled link between here and the
+ * node). It waits what `Retry-After` says when the node sends it (seconds or an HTTP date), else an
+ * exponential backoff with full jitter; both capped at `maxDelayMs`. A request the node refused with
+ * 408, 429 or 503 was not carried out, so sending it again is safe for every method.
  * A network failure (no answer at all) becomes a NodeUnreachableError naming the URL and the cause.
  */
 import { NodeUnreachableError } from './errors';
@@ -16,7 +17,7 @@ export interface RetryOptions {
   baseDelayMs?: number;
   /** No wait is longer than this (default 30 s), whatever Retry-After says. */
   maxDelayMs?: number;
-  /** Statuses retried (default 429, 503). */
+  /** Statuses retried (default 408, 429, 503). */
   statuses?: readonly number[];
 }
 
@@ -28,7 +29,7 @@ export interface RetryEnv {
   onRetry?: (info: { url: string; status: number; attempt: number; delayMs: number }) => void;
 }
 
-const DEFAULTS = { retries: 5, baseDelayMs: 250, maxDelayMs: 30_000, statuses: [429, 503] } as const;
+const DEFAULTS = { retries: 5, baseDelayMs: 250, maxDelayMs: 30_000, statuses: [408, 429, 503] } as const;
 
 /** Seconds to wait from a Retry-After header: delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
 export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {

@@ -36,14 +36,14 @@ describe('Retry-After and backoff', () => {
     expect(retryDelayMs(1, 60, o, () => 0)).toBe(1000);
   });
 
-  it('429 and 503 are sent again with the same body, then the answer is returned; other statuses at once', async () => {
+  it('408, 429 and 503 are sent again with the same body, then the answer is returned; other statuses at once', async () => {
     const waits: number[] = [];
-    const s = scripted([429, 503, 201], { 'retry-after': '2' });
+    const s = scripted([429, 503, 408, 201], { 'retry-after': '2' });
     const f = retryingFetch(s.fetch, {}, env(waits));
     const res = await f(new Request('http://n.test/v1/hashes', { method: 'POST', body: '{"items":[1]}' }));
     expect(res.status).toBe(201);
-    expect(s.seen.map((x) => x.body)).toEqual(['{"items":[1]}', '{"items":[1]}', '{"items":[1]}']);
-    expect(waits).toEqual([2100, 2100]);
+    expect(s.seen.map((x) => x.body)).toEqual(['{"items":[1]}', '{"items":[1]}', '{"items":[1]}', '{"items":[1]}']);
+    expect(waits).toEqual([2100, 2100, 2100]);
     const t = scripted([400, 200]);
     expect((await retryingFetch(t.fetch, {}, env([]))(new Request('http://n.test/x'))).status).toBe(400);
   });
