@@ -209,6 +209,19 @@ describe('robust matching', () => {
     expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
     expect((await res.json()).detail).toBe('robust must be true or false, got "yes"');
   });
+
+  it("refuses a query parameter it does not take (a misspelt robust, another route's maxDistance), naming it and those it takes", async () => {
+    for (const [q, name] of [
+      ['?robus=false', 'robus'],
+      ['?maxDistance=3', 'maxDistance'],
+    ]) {
+      const res = await t.request(`/v1/match/media${q}`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: new Uint8Array(PHOTO) });
+      expect(res.status, q).toBe(400);
+      const body = await res.json();
+      expect(body.errors, q).toEqual([{ path: name, message: `${name}: not a query parameter of this route, which takes dihedral and robust` }]);
+      expect(body.detail, q).toBe(`${name}: not a query parameter of this route, which takes dihedral and robust`);
+    }
+  });
 });
 
 describe('flat images', () => {

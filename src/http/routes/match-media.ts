@@ -20,19 +20,24 @@ const route = protectedRoute({
   scope: 'match',
   body: 'media',
   request: {
-    query: z.object({
-      dihedral: z
-        .enum(['true', 'false'], { error: (iss) => (iss.input === undefined ? undefined : `dihedral must be true or false, got ${shown(iss.input)}`) })
-        .optional()
-        .openapi({ description: 'With robust=false: also match the rotations and mirrors (images). Robust matching always does.' }),
-      robust: z
-        .enum(['true', 'false'], { error: (iss) => (iss.input === undefined ? undefined : `robust must be true or false, got ${shown(iss.input)}`) })
-        .optional()
-        .openapi({
-          description:
-            'Images: match rotations, mirrors, borders, bars, screenshots and small rotations (the default, true), or the image as sent only (false).',
-        }),
-    }),
+    // Strict: a misspelt option (robus=false) or one of another route (maxDistance) would otherwise
+    // be dropped without a word, and the upload matched in a way the partner did not ask for.
+    query: z.strictObject(
+      {
+        dihedral: z
+          .enum(['true', 'false'], { error: (iss) => (iss.input === undefined ? undefined : `dihedral must be true or false, got ${shown(iss.input)}`) })
+          .optional()
+          .openapi({ description: 'With robust=false: also match the rotations and mirrors (images). Robust matching always does.' }),
+        robust: z
+          .enum(['true', 'false'], { error: (iss) => (iss.input === undefined ? undefined : `robust must be true or false, got ${shown(iss.input)}`) })
+          .optional()
+          .openapi({
+            description:
+              'Images: match rotations, mirrors, borders, bars, screenshots and small rotations (the default, true), or the image as sent only (false).',
+          }),
+      },
+      { error: (iss) => (iss.code === 'unrecognized_keys' ? 'not a query parameter of this route, which takes dihedral and robust' : undefined) },
+    ),
     body: { content: mediaBodyContent, required: true },
   },
   responses: {
