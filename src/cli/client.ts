@@ -165,18 +165,26 @@ async function run(cmd: string, rest: string[]): Promise<void> {
       : { items: none };
     bar.end();
     // --json: one line per hash; a hash of a file names its item (`item`: the file's hashes as one, `retract --item`).
-    // A region's or crop's hash names its variant (the whole image's is the default: none named).
+    // A region's or crop's hash names its variant (the whole image's is the default: none named); the
+    // answer says the variant the item holds it as (an item keeps the one it first linked it with),
+    // which is what is shown, the one sent beside it where they differ.
     const variantOf = (h: Gathered) =>
       (h.type === 'pdq' || h.type === 'blockhash') && h.robust && h.robust.variant !== 'whole' ? h.robust.variant : undefined;
+    const shownVariant = (r: ShareResult, i: number) => {
+      const sent = variantOf(g.hashes[i]);
+      const kept = r.variant ?? sent;
+      if (kept === undefined || (kept === 'whole' && (sent ?? 'whole') === 'whole')) return '';
+      return kept === (sent ?? 'whole') ? ` (${kept})` : ` (${kept}: the item keeps it; ${sent ?? 'whole'} sent)`;
+    };
     if (values.json)
       writeJsonLines(results, g.failed, (r, i) => {
         const v = variantOf(g.hashes[i]);
-        return { ...(g.hashes[i].file ? { file: g.hashes[i].file } : {}), ...r, ...(v ? { variant: v } : {}) };
+        return { ...(g.hashes[i].file ? { file: g.hashes[i].file } : {}), ...r, ...(r.variant === undefined && v ? { variant: v } : {}) };
       });
     else {
       for (const [i, r] of results.entries())
         process.stdout.write(
-          `${r.outcome.padEnd(9)} ${r.type.padEnd(9)} ${r.value.slice(0, 16)}…  ${r.id}${g.hashes[i].file ? `  ${g.hashes[i].file}` : ''}${variantOf(g.hashes[i]) ? ` (${variantOf(g.hashes[i])})` : ''}\n`,
+          `${r.outcome.padEnd(9)} ${r.type.padEnd(9)} ${r.value.slice(0, 16)}…  ${r.id}${g.hashes[i].file ? `  ${g.hashes[i].file}` : ''}${shownVariant(r, i)}\n`,
         );
       // Each file's item, once, after its hashes: the id to retract or relabel the file's hashes as one.
       const items = new Map<string, string | undefined>();

@@ -257,3 +257,71 @@ describe('the variant a hash is named with', () => {
     expect(stored.hashes.find((h) => h.value === value)?.variant).toBe('trim');
   });
 });
+
+describe('a hash of the item shared alone in the same request, its labels leaving it as it was', () => {
+  it('gets no change-log row, is not in the entry’s hashesRelabelled, and is answered unchanged', async () => {
+    const image = await patternImage('jpeg', 320, 240, 9);
+    const sha = createHash('sha256').update(image).digest('hex');
+    const id = itemId(ISSUER, sha);
+    const res0 = await t.request('/v1/hashes/media', { method: 'POST', body: mediaForm(image, 'attack-footage,recruitment'), headers: alice });
+    expect(res0.status).toBe(201);
+    const before = await getItem(id);
+    const pdq = before.hashes.find((h) => h.type === 'pdq' && h.variant === 'whole');
+    const md5 = before.hashes.find((h) => h.type === 'md5');
+    if (!pdq || !md5) throw new Error('the item has no whole pdq or no md5');
+    const member = Object.keys(await labelsByMember(md5.id))[0];
+    const size = await t.rt.deps.log.auditSize();
+    const last = await t.rt.deps.hashes.lastChange();
+    t.clock.advance(1000);
+    // The pdq names the item with one of its labels; the md5 is shared alone with the other: the md5
+    // shows both after the commit, as before it.
+    const res = await t.request(
+      '/v1/hashes',
+      json(
+        'POST',
+        {
+          items: [
+            { type: 'pdq', value: pdq.value, labels: ['attack-footage'], item: { sha256: sha, kind: 'image' } },
+            { type: 'md5', value: md5.value, labels: ['recruitment'] },
+          ],
+        },
+        alice,
+      ),
+    );
+    expect(res.status).toBe(201);
+    const body = await res.json();
+    expect(body.media).toEqual([{ id, sha256: sha, outcome: 'updated' }]);
+    expect(body.items.map((r: { id: string; outcome: string }) => [r.id, r.outcome])).toEqual([
+      [pdq.id, 'updated'],
+      [md5.id, 'unchanged'],
+    ]);
+    const item = await getItem(id);
+    for (const h of item.hashes)
+      expect(await labelsByMember(h.id), `${h.type} ${h.variant}`).toEqual({
+        [member]: h.id === md5.id ? ['attack-footage', 'recruitment'] : ['attack-footage'],
+      });
+    // One row a hash whose labels changed: every one but the md5.
+    const feed = await t.rt.deps.hashes.changesSince(last, 1000);
+    expect(feed.map((c) => c.hashId).sort()).toEqual(
+      item.hashes
+        .map((h) => h.id)
+        .filter((x) => x !== md5.id)
+        .sort(),
+    );
+    for (const c of feed) expect(c.kind).toBe('update');
+    const entries = await auditSince(size);
+    expect(entries.map((e) => [e.action, e.subject.id])).toEqual([
+      ['item.relabel', id],
+      ['hash.relabel', pdq.id],
+      ['hash.relabel', md5.id],
+    ]);
+    expect(entries[0].content.hashesRelabelled).toEqual(
+      item.hashes
+        .map((h) => h.id)
+        .filter((x) => x !== pdq.id && x !== md5.id)
+        .sort(),
+    );
+    const jwks = await (await t.request('/.well-known/jwks.json')).json();
+    expect((await verifyLog(target, jwks)).size).toBe(await t.rt.deps.log.auditSize());
+  });
+});

@@ -99,7 +99,8 @@ export function shareStatements(p: {
     ...m,
     hashes: p.items.flatMap((it) => it.links?.filter((l) => l.item === m.id).map((l) => ({ type: it.type, value: it.value, variant: l.variant })) ?? []),
   }));
-  const built = mediaShareStatements({ at, tx, contributor, origin, media }, stmts.length);
+  const named = media.length ? p.items.map((it) => ({ type: it.type, value: it.value })) : [];
+  const built = mediaShareStatements({ at, tx, contributor, origin, media, named }, stmts.length);
   stmts.push(...built.stmts);
   let base = 0;
   // One template for the op: the entry's action, subject id and content are holes. The action and id

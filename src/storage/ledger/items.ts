@@ -23,12 +23,11 @@ const standingShare = (itemId: string, member: string) =>
 /**
  * The media of a share as one JSON argument: `m` rows with k (position), id, sha, kind, labels, the
  * audit entry's content in two pieces (c1 up to its `hashes`, c2 after them: an entry lists between
- * them the hashes the share relabelled without naming them), and named (the share's hashes of the
- * item, [type, value] each).
+ * them the hashes the share relabelled without naming them).
  */
 function mediaCte(json: string): SQL {
   return sql`m as (select cast(j.key as integer) as k, j.value ->> '$.id' as id, j.value ->> '$.sha' as sha, j.value ->> '$.kind' as kind,
-      j.value ->> '$.labels' as labels, j.value ->> '$.c1' as c1, j.value ->> '$.c2' as c2, j.value -> '$.named' as named
+      j.value ->> '$.labels' as labels, j.value ->> '$.c1' as c1, j.value ->> '$.c2' as c2
     from json_each(${json}) j)`;
 }
 
@@ -63,10 +62,31 @@ export interface MediaStatements {
  * deleted and have no foreign keys: the hashes' links to them are written with the hashes.
  */
 export function mediaShareStatements(
-  p: { at: number; tx: string; contributor: string; origin: string; media: (LedgerItem & { hashes: { type: string; value: string; variant: string }[] })[] },
+  p: {
+    at: number;
+    tx: string;
+    contributor: string;
+    origin: string;
+    media: (LedgerItem & { hashes: { type: string; value: string; variant: string }[] })[];
+    /** Every hash the request names, with an item or alone: the hashes' statements work out the member's labels on each. */
+    named: { type: string; value: string }[];
+  },
   offset: number,
 ): MediaStatements {
   const { at, tx, contributor, origin } = p;
+  // The ids of the hashes the request names, as a subquery of no outer column: SQLite runs it once a
+  // statement, into an index of its own that each hash of an item then seeks (never a scan of the
+  // request's list a hash, which costs hashes x named under the write lock). A hash not stored yet
+  // is in no item yet. The list cut in JSON arguments like the items (one, but for a huge request).
+  const namedIds = p.named.length
+    ? sql.join(
+        chunkJson(p.named.map((h) => JSON.stringify([h.type, h.value]))).map(
+          (part) =>
+            sql`select nh.id from json_each(${`[${part.join(',')}]`}) nx cross join hashes nh on nh.origin = ${origin} and nh.type = nx.value ->> 0 and nh.value = nx.value ->> 1`,
+        ),
+        sql` union all `,
+      )
+    : sql`select null where false`;
   // The member's share stood before with other labels (the entry's action is item.relabel): a token
   // of its own until the entry is written, then the commit's.
   const relabelTx = `${tx}/relabel`;
@@ -89,7 +109,6 @@ export function mediaShareStatements(
       labels: JSON.stringify(it.labels),
       c1,
       c2: c.slice(c1.length),
-      named: it.hashes.map((h) => [h.type, h.value]),
     });
   });
   let base = 0;
@@ -143,15 +162,17 @@ export function mediaShareStatements(
     // A share names an item, not only the hashes it sends: where the member's share of the item
     // changed, its standing contributions to the item's other hashes take the labels of what holds
     // each now, as a relabel of the item gives them (decisions.md, "A share naming an item relabels
-    // the member's share of it"). The hashes it names are worked out with the share's own (hashes.ts).
+    // the member's share of it"). Every hash the request names, with this item, another or alone, is
+    // worked out with the share's own (hashes.ts), from what holds it after the commit and against
+    // what it showed before it: touched here, a hash named alone with labels that leave it as it was
+    // would get a change-log row (and be listed in the entry) for nothing.
     // The shares first (CROSS JOIN keeps the order): a share that changed nothing seeks no hash.
     const share = sql`cross join item_contributions ic on ic.item_id = m.id and ic.contributor = ${contributor} and ic.tx in (${tx}, ${relabelTx})`;
-    const named = sql`exists (select 1 from hashes nh cross join json_each(m.named) x where nh.id = ih.hash_id and x.value ->> 0 = nh.type and x.value ->> 1 = nh.value)`;
     stmts.push(
       write(sql`with ${m} update contributions as c set labels = ${sourcesLabels}, updated_at = ${at}, tx = ${unnamedTx}
         where rowid in (select c.rowid from m ${share}
             cross join item_hashes ih on ih.item_id = m.id cross join contributions c on c.hash_id = ih.hash_id and c.contributor = ${contributor}
-          where c.retracted_at is null and c.labels is not ${sourcesLabels} and not ${named})`),
+          where c.retracted_at is null and c.labels is not ${sourcesLabels} and ih.hash_id not in (${namedIds}))`),
     );
     // The entry: item.share, or item.relabel where the member's share stood; with the hashes it
     // relabelled without naming them, when there are some.
@@ -179,9 +200,8 @@ export function mediaShareStatements(
       );
     }
     // After the hashes' statements (which give the hashes the share names their rows): a change-log
-    // row for each hash relabelled so that got none (every one the share does not name, and one it
-    // names whose contribution it then left as it was); then the contributions and the shares take
-    // the commit's token.
+    // row for each hash relabelled so (none the request names: those have the hashes' own); then the
+    // contributions and the shares take the commit's token.
     const relabelledOf = sql`m cross join item_contributions ic on ic.item_id = m.id and ic.contributor = ${contributor} and ic.tx = ${unnamedTx}
       cross join item_hashes ih on ih.item_id = m.id cross join contributions c on c.hash_id = ih.hash_id and c.contributor = ${contributor} and c.tx = ${unnamedTx}`;
     after.push(
