@@ -2,7 +2,7 @@
  * The hash types as `GET /v1/labels` describes them to members: what each is of, how it is
  * compared, and its default and largest match distance.
  */
-import { ROBUST_RULES } from '../robust/rules';
+import { ROBUST_RULES } from '../robust';
 import { THRESHOLDS } from './thresholds';
 import { HASH_SPECS, HASH_TYPES, type HashMetric, type HashType } from './types';
 

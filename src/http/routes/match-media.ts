@@ -1,5 +1,5 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { TURNED_VARIANTS, type TurnedVariant } from '../../core/pdq/dihedral';
+import { TURNED_VARIANTS, type TurnedVariant } from '../../core/pdq';
 import { asQuery, hashList, hashMedia, type AnyMediaHashes, type HashQuery, type HashWithVariants } from '../../services/hashing';
 import { countMatchQuery, matchHashes } from '../../services/matching';
 import { matchImageRobustly } from '../../services/robust-matching';
