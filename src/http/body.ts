@@ -75,8 +75,13 @@ export async function readBody(c: Context<AppEnv>): Promise<Uint8Array<ArrayBuff
       const wait = lateAfter(Math.max(0, Math.min(idleMs, left)));
       // A read left pending when the clock wins settles when the connection closes; the race has
       // already taken its rejection, so none goes unhandled.
-      const next = await Promise.race([body.next(), wait.late]);
-      wait.clear();
+      let next: IteratorResult<Uint8Array> | 'late';
+      try {
+        next = await Promise.race([body.next(), wait.late]);
+      } finally {
+        // Also when the stream fails (a connection reset): no clock left running.
+        wait.clear();
+      }
       if (next === 'late') throw left > idleMs ? stalled('idle', received, declaredLength(c), idleMs) : stalled('whole', received, declaredLength(c), totalMs);
       if (next.done) break;
       chunks.push(next.value);

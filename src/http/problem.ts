@@ -140,9 +140,11 @@ function problemHeaders(err: DomainError, p: Problem): Record<string, string> {
       `Bearer realm="media-hash-node", error="${err.code === 'invalid_token' ? 'invalid_token' : 'invalid_request'}", error_description="${err.message.replace(/"/g, "'")}"`;
   if (err.code === 'insufficient_scope')
     headers['www-authenticate'] = `Bearer realm="media-hash-node", error="insufficient_scope", error_description="${err.message.replace(/"/g, "'")}"`;
-  // The rest of the body is not coming, or not in time: the connection is not kept for another
-  // request (RFC 9110 §15.5.9), and on Node the socket is closed once the answer is out.
-  if (p.status === 408) headers.connection = 'close';
+  // The rest of the body is not coming, or not in time (408), or is not read (413, refused part-way
+  // through a chunked body, whose reader is left holding the socket): the connection is not kept for
+  // another request (RFC 9110 §15.5.9), and on Node the socket is closed once the answer is out.
+  // Kept alive after a 413, the Node adapter cut it some 500 ms later under the client's next request.
+  if (p.status === 408 || p.status === 413) headers.connection = 'close';
   if ((p.status === 429 || p.status === 503) && typeof err.extra?.retryAfter === 'number') headers['retry-after'] = String(err.extra.retryAfter);
   return headers;
 }

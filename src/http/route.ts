@@ -74,7 +74,8 @@ function limitOf(kind: BodyKind, c: Context<AppEnv>): BodyLimit {
  * Refuses a body over the route's limit: from its Content-Length before anything is read, or, sent
  * without one (chunked), once the limit is passed while it is read (body.ts, which takes the limit
  * from here). A chunked body is read where any other is (after the token's check and the image
- * place), except on a route that reads none: there it is read here, to refuse one over the limit.
+ * place); on a route that reads none it is never read (the Node adapter discards what comes), so an
+ * unauthenticated client cannot make the node hold one while it trickles in.
  * A body within its declared length is left untouched (reading `raw.body` here would make the Node
  * adapter build a full Request for every call).
  */
@@ -89,7 +90,6 @@ export function limitBody(kind: BodyKind): MiddlewareHandler<AppEnv> {
       return next();
     }
     c.set('bodyLimit', limit);
-    if (kind === 'none' && c.req.method !== 'GET' && c.req.method !== 'HEAD') await readBody(c);
     return next();
   };
 }
@@ -152,6 +152,16 @@ const bodyFirst: MiddlewareHandler<AppEnv> = async (c, next) => {
 };
 
 /**
+ * bodyFirst for a media route whose validator parses a multipart form (HMA's lookup upload): only a
+ * form is read here; another type (an image sent raw) is refused unread by the validator (415)
+ * rather than read whole first, holding an image place while it arrives.
+ */
+const formFirst: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (/^\s*multipart\/form-data\b/i.test(c.req.header('content-type') ?? '')) await readBody(c);
+  return next();
+};
+
+/**
  * A body declared image/* takes its place among the image slots (services/deps.ts ImageSettings)
  * before it is read: when they and their queue are full it is refused with 503 busy unread, so the
  * image bodies held at once are bounded by the slots and the queue, not by the clients. The place is
@@ -208,7 +218,8 @@ function define<P extends string, R extends Definition<P>>(route: R & RouteOptio
   const own: MiddlewareHandler<AppEnv>[] = [limitBody(body), ...middleware];
   if (body === 'json') own.push(requireJson(rest.method, rest.path, mediaRoute), utf8Body);
   if (body === 'media') own.push(reserveImagePlace);
-  if (body === 'form' || (body === 'media' && bodySchemas(rest.request).length > 0)) own.push(bodyFirst);
+  if (body === 'form') own.push(bodyFirst);
+  else if (body === 'media' && bodySchemas(rest.request).length > 0) own.push(formFirst);
   return createRoute({
     ...rest,
     security,
