@@ -134,8 +134,11 @@ export function findMedia(paths: readonly string[]): { files: MediaFile[] } & Pa
   };
   for (const p of paths) {
     const at = userPath(p);
-    if (!statOf(at)?.isDirectory()) {
-      files.push({ path: at, name: p, kind: kindOf(at) ?? 'image' });
+    const st = statOf(at);
+    if (!st?.isDirectory()) {
+      // A FIFO, a device or a socket is not opened to sniff it (opening a FIFO waits for a writer):
+      // reading it fails in words (readLocalFile).
+      files.push({ path: at, name: p, kind: (st && !st.isFile() ? undefined : kindOf(at)) ?? 'image' });
       continue;
     }
     const walk = (dir: string) => {
@@ -188,6 +191,12 @@ function linkTarget(path: string): string | undefined {
 
 /** A file's bytes, or an error that says in words about files why there are none. */
 function readLocalFile(path: string): Uint8Array {
+  const st = statOf(path);
+  if (st && !st.isFile())
+    throw new DomainError(
+      'invalid_request',
+      `not a regular file (${st.isFIFO() ? 'a named pipe' : st.isSocket() ? 'a socket' : 'a device'}): only files are read`,
+    );
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);

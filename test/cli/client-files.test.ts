@@ -8,6 +8,7 @@
  * sent, while what only the node can judge (a URL it cannot use) stays its 400 (1).
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -187,6 +188,20 @@ describe('files said in words about files', () => {
       'latin1.txt  FAILED unsupported_media_type: --charset "klingon" is not an encoding the node reads; name one of the WHATWG Encoding Standard (e.g. windows-1252, iso-8859-2, shift_jis, utf-16le)\n',
     );
     expect((await client(['hash', 'latin1.txt', '--charset', 'windows-1252'])).code).toBe(0);
+  }, 60_000);
+
+  it('a named pipe given by name is refused in words, not opened (opening one waits for a writer: the CLI hung for ever)', async () => {
+    const fifo = join(work, 'pipe.jpg');
+    execFileSync('mkfifo', [fifo]);
+    try {
+      const r = await client(['hash', 'pipe.jpg', join('mixed', 'a.jpg'), '--json']);
+      expect(r.code).toBe(1);
+      const out = lines(r.stdout);
+      expect(out[0]).toEqual({ file: 'pipe.jpg', error: { code: 'invalid_request', message: 'not a regular file (a named pipe): only files are read' } });
+      expect(out[1]).toMatchObject({ file: join('mixed', 'a.jpg'), kind: 'image' });
+    } finally {
+      rmSync(fifo);
+    }
   }, 60_000);
 
   it('match and share: the same words on stderr, each file named', async () => {
