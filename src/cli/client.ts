@@ -160,8 +160,24 @@ async function run(cmd: string, rest: string[]): Promise<void> {
     const bar = sending(values.json);
     const client = connect(values, { progress: bar });
     const none: ShareResult[] = [];
+    // The requests before a refused one stay shared: said with the refusal, or it reads as nothing done.
+    let sent = 0;
     const { items: results } = items.length
-      ? await client.share(items, { onProgress: (p) => bar.update(p.items, p.total, `${p.done}/${p.batches} requests`) })
+      ? await client
+          .share(items, {
+            onProgress: (p) => {
+              sent = p.items;
+              bar.update(p.items, p.total, `${p.done}/${p.batches} requests`);
+            },
+          })
+          .catch((e: unknown) => {
+            bar.end();
+            if (!sent || !(e instanceof Error)) throw e;
+            throw new Error(
+              `${e.message}; the ${plural(sent, 'hash')} of the requests before it (of ${items.length}) were shared and stay shared: sharing again is harmless, so fix the input and send it all again`,
+              { cause: e },
+            );
+          })
       : { items: none };
     bar.end();
     // --json: one line per hash; a hash of a file names its item (`item`: the file's hashes as one, `retract --item`).

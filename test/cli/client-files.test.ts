@@ -144,6 +144,16 @@ describe('a file that does not hash, with --json', () => {
     ]);
   }, 60_000);
 
+  it('share --input: a request refused after others were shared says how many stay shared', async () => {
+    const md5 = (i: number) => i.toString(16).padStart(32, '0');
+    const rows = Array.from({ length: 1001 }, (_, i) => JSON.stringify({ type: 'md5', value: md5(0xabc000 + i) }));
+    writeFileSync(join(work, 'partly.jsonl'), `${[...rows, JSON.stringify({ type: 'md5', value: 'xyz' })].join('\n')}\n`);
+    const r = await client(['share', '--input', 'partly.jsonl', '--labels', 'glorification', '--json']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/md5 value must be hexadecimal/);
+    expect(r.stderr).toContain('the 1000 hashes of the requests before it (of 1002) were shared and stay shared');
+  }, 60_000);
+
   it('--input: a `hash --json` line for a failed file is given back as it was, in its place', async () => {
     writeFileSync(join(work, 'mixed.jsonl'), (await client(['hash', 'mixed', '--json'])).stdout);
     const r = await client(['match', '--input', 'mixed.jsonl', '--json']);
