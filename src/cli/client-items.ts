@@ -332,8 +332,11 @@ export function parseInput(path: string, opts: { forShare?: boolean } = {}): Gat
     } else if (hashed.success) {
       const all = hashesOf(hashed.data, file, { forShare: opts.forShare });
       const chosen = opts.forShare ? shareable(all) : { hashes: all, note: null, refused: null };
-      const note = chosen.refused ?? chosen.note;
-      if (note) weak.push({ file: file ?? `line ${i + 1}`, message: note });
+      // Refused whole (a video with no frame the node takes): a failure of the share, with its line in --json.
+      if (chosen.refused) {
+        const error = { code: 'low_quality', message: chosen.refused };
+        failed.push({ file: file ?? `line ${i + 1}`, message: `low_quality: ${chosen.refused}`, at: hashes.length, error });
+      } else if (chosen.note) weak.push({ file: file ?? `line ${i + 1}`, message: chosen.note });
       hashes.push(...chosen.hashes);
     } else if (item.success) hashes.push({ ...item.data, labels: item.data.labels && labelIds(item.data.labels, where) });
     else
@@ -370,8 +373,9 @@ export async function hashPaths(
       });
       const all = hashesOf(h, f.name, { forShare: opts.forShare });
       const chosen = opts.forShare ? shareable(all) : { hashes: all, note: null, refused: null };
-      const note = chosen.refused ?? chosen.note;
-      if (note) out.weak.push({ file: f.name, message: note });
+      // Refused whole (a video with no frame the node takes): a failure of the share, as the node's 422 would be.
+      if (chosen.refused) out.failed.push({ file: f.name, code: 'low_quality', message: chosen.refused, at: out.hashes.length });
+      else if (chosen.note) out.weak.push({ file: f.name, message: chosen.note });
       out.hashes.push(...chosen.hashes);
     } catch (e) {
       out.failed.push({ file: f.name, code: codeOf(e), message: messageOf(e), at: out.hashes.length });

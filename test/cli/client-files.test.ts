@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conformancePath } from '../support/conformance';
+import { ffmpegPipe, requireFfmpeg } from '../support/ffmpeg';
 import { jsonLines, runCli } from '../support/cli';
 import { serveTestApp, type ServedApp } from '../support/served-app';
 
@@ -143,6 +144,29 @@ describe('a file that does not hash, with --json', () => {
       { file: join('mixed', 'b-broken.jpg'), error: { code: 'corrupt_media', message: expect.stringContaining('corrupt or truncated') } },
     ]);
   }, 60_000);
+
+  it('share FILE --json: a video the node would refuse whole (no frame of PDQ quality 50) has its line, low_quality; exit 1, the other file shared', async () => {
+    requireFfmpeg();
+    // Made here (never kept beyond the test's folder): a black video, no frame a PDQ can tell.
+    writeFileSync(
+      join(work, 'black.mkv'),
+      ffmpegPipe(['-f', 'lavfi', '-i', 'color=c=black:s=320x240:d=3:r=10', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-f', 'matroska', 'pipe:1']),
+    );
+    try {
+      const r = await client(['share', 'black.mkv', join('mixed', 'a.jpg'), '--labels', 'glorification', '--json']);
+      expect(r.code).toBe(1);
+      const out = lines(r.stdout);
+      expect(out[0]).toEqual({
+        file: 'black.mkv',
+        error: { code: 'low_quality', message: 'no frame of the video has PDQ quality 50 or more; the node does not share it' },
+      });
+      // The other file is shared, its lines after.
+      expect(out.slice(1).every((l) => l.file === join('mixed', 'a.jpg') && typeof l.id === 'string')).toBe(true);
+      expect(out.length).toBeGreaterThan(1);
+    } finally {
+      rmSync(join(work, 'black.mkv'));
+    }
+  }, 90_000);
 
   it('share --input: a request refused after others were shared says how many stay shared', async () => {
     const md5 = (i: number) => i.toString(16).padStart(32, '0');
