@@ -6,17 +6,27 @@ import { ROLES, type Role } from '../core/auth';
 import { plainText } from '../http/input';
 
 export function parse<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
+  // The only short option is -h: any other word with one leading dash is a value, not an option (a
+  // key id is base64url and may start with '-': `client key revoke ID -1Xy…` failed as an unknown
+  // option '-1', one key in 64). It is hidden from parseArgs behind a mark and given back as it was.
+  const hidden = argv.map((a) => (a.length > 1 && a.startsWith('-') && !a.startsWith('--') && a !== '-h' ? `${DASH_MARK}${a}` : a));
+  const shown = <V>(v: V): V => (typeof v === 'string' && v.startsWith(DASH_MARK) ? v.slice(DASH_MARK.length) : Array.isArray(v) ? v.map(shown) : v) as V;
   try {
-    return parseArgs({
-      args: argv,
+    const r = parseArgs({
+      args: hidden,
       options: { ...options, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
       allowPositionals: true,
       strict: true,
     });
+    for (const k of Object.keys(r.values)) (r.values as Record<string, unknown>)[k] = shown((r.values as Record<string, unknown>)[k]);
+    return { ...r, positionals: r.positionals.map(shown) };
   } catch (e) {
     fail(e instanceof Error ? e.message : String(e), 2);
   }
 }
+
+/** Marks a word with one leading dash as a value for parseArgs (never typed: a control character). */
+const DASH_MARK = '\u0001';
 
 /** Prints JSON with --json, else the human form. */
 export function out(json: boolean | undefined, value: unknown, human?: string): void {
