@@ -9,7 +9,7 @@ import { connect, type Socket } from 'node:net';
 import { Agent, request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { patternImage } from '../support/images';
-import { freePort, logLines, ready, startNode, until, type NodeProcess } from '../support/node-process';
+import { freePort, logLines, ready, startNode, until, type NodeProcess, imagePlacesTaken } from '../support/node-process';
 
 const dev = 'Dev review-test partner';
 let p: NodeProcess;
@@ -39,13 +39,6 @@ afterAll(async () => {
   p?.child.kill('SIGKILL');
   await p?.exited;
 });
-
-async function imagePlacesTaken(): Promise<number> {
-  const text = await (await fetch(metricsUrl)).text();
-  const waiting = /^mhn_decode_slots_queued\{kind="image"\} (\d+)$/m.exec(text);
-  const running = /^mhn_decode_slots_in_use\{kind="image"\} (\d+)$/m.exec(text);
-  return Number(waiting?.[1] ?? Number.NaN) + Number(running?.[1] ?? Number.NaN);
-}
 
 function raw(): { s: Socket; got: () => string; closed: Promise<void> } {
   const s = connect(port, '127.0.0.1');
@@ -98,11 +91,11 @@ describe('the body reader on Node', () => {
     const { s, closed } = raw();
     s.write(`POST /v1/hash HTTP/1.1\r\nHost: x\r\nAuthorization: ${dev}\r\nContent-Type: image/jpeg\r\nContent-Length: ${jpeg.byteLength}\r\n\r\n`);
     s.write(jpeg.subarray(0, 1000));
-    await until(async () => (await imagePlacesTaken()) === 1, 10_000, 'the place');
+    await until(async () => (await imagePlacesTaken(metricsUrl)) === 1, 10_000, 'the place');
     await sleep(200);
     s.destroy();
     await closed;
-    await until(async () => (await imagePlacesTaken()) === 0, 5000, 'the place back');
+    await until(async () => (await imagePlacesTaken(metricsUrl)) === 0, 5000, 'the place back');
     await until(() => logLines(p).some((l) => l.event === 'request' && l.route === '/v1/hash' && l.status === 499), 5000, 'the 499 line');
     const line = logLines(p).find((l) => l.event === 'request' && l.route === '/v1/hash' && l.status === 499);
     expect(line?.code).toBe('cancelled');

@@ -12,7 +12,7 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { patternImage } from '../support/images';
-import { freePort, logLines, ready, startNode, until, type NodeProcess } from '../support/node-process';
+import { freePort, logLines, ready, startNode, until, type NodeProcess, imagePlacesTaken } from '../support/node-process';
 
 const IDLE_MS = 1000;
 const TOTAL_MS = 6000;
@@ -106,13 +106,6 @@ function stalled(path: string, type: string, bytes: Uint8Array, declared: number
 
 const wholeImage = (path = '/v1/hash') => fetch(`${base}${path}`, { method: 'POST', headers: { ...dev, 'content-type': 'image/jpeg' }, body: jpeg });
 
-async function imagePlacesTaken(): Promise<number> {
-  const text = await (await fetch(metricsUrl)).text();
-  const waiting = /^mhn_decode_slots_queued\{kind="image"\} (\d+)$/m.exec(text);
-  const running = /^mhn_decode_slots_in_use\{kind="image"\} (\d+)$/m.exec(text);
-  return Number(waiting?.[1] ?? Number.NaN) + Number(running?.[1] ?? Number.NaN);
-}
-
 /** The 408 the node answers, checked whole: problem+json in the node's words, the connection not kept. */
 async function expectTimedOut(a: Answer, detail: string | RegExp): Promise<void> {
   expect(a.status).toBe(408);
@@ -132,7 +125,7 @@ describe('a request body that stops arriving', () => {
   }, async () => {
     const first = stalled('/v1/hash', 'image/jpeg', jpeg.subarray(0, 1000), jpeg.byteLength);
     const second = stalled('/v1/match/media', 'image/jpeg', jpeg.subarray(0, 1000), jpeg.byteLength);
-    await until(async () => (await imagePlacesTaken()) === 2, 10_000, 'both stalled uploads to take their places');
+    await until(async () => (await imagePlacesTaken(metricsUrl)) === 2, 10_000, 'both stalled uploads to take their places');
     // While they stall: every place is taken before its body is read, so the next upload is refused unread.
     const refused = await wholeImage();
     expect(refused.status).toBe(503);
@@ -145,7 +138,7 @@ describe('a request body that stops arriving', () => {
       expect(a.at - u.lastSent()).toBeGreaterThanOrEqual(IDLE_MS - 50);
       await within(u.closed, 5000, 'the connection to close');
     }
-    expect(await imagePlacesTaken()).toBe(0);
+    expect(await imagePlacesTaken(metricsUrl)).toBe(0);
     const next = await wholeImage();
     expect(next.status).toBe(200);
     expect((await next.json()).hashes.pdq.value).toMatch(/^[0-9a-f]{64}$/);
@@ -236,7 +229,7 @@ describe('a body that keeps coming', () => {
     );
     expect(a.at - started).toBeGreaterThanOrEqual(TOTAL_MS - 100);
     await within(u.closed, 5000, 'the connection to close');
-    expect(await imagePlacesTaken()).toBe(0);
+    expect(await imagePlacesTaken(metricsUrl)).toBe(0);
     expect((await wholeImage()).status).toBe(200);
   });
 });

@@ -182,6 +182,14 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs: 
 
 export { freePort } from '../../src/cli/free-port';
 
+/** Image places taken at a node (decoding or waiting), from its metrics endpoint. */
+export async function imagePlacesTaken(metricsUrl: string): Promise<number> {
+  const text = await (await fetch(metricsUrl)).text();
+  const waiting = /^mhn_decode_slots_queued\{kind="image"\} (\d+)$/m.exec(text);
+  const running = /^mhn_decode_slots_in_use\{kind="image"\} (\d+)$/m.exec(text);
+  return Number(waiting?.[1] ?? Number.NaN) + Number(running?.[1] ?? Number.NaN);
+}
+
 /** A node with tokens (no DEV_AUTH) on a given database, ready (index loaded) when it resolves. */
 export async function startReadyNode(env: Record<string, string>): Promise<NodeProcess & { base: string; stop(signal?: NodeJS.Signals): Promise<unknown> }> {
   const p = startNode({ DEV_AUTH: '0', NODE_ENV: 'test', ...env });
