@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { isLabelId, isStoredVariant, PDQ_MIN_SHARE_QUALITY, type LabelId, type MatchQuery, type ShareItem, type VideoFrameHash } from '../client';
 import type { PdfPageHash } from '../core/document';
-import { HASH_SPECS, HASH_TYPES } from '../core/hashes';
+import { checkHash, HASH_SPECS, HASH_TYPES } from '../core/hashes';
 import { ITEM_KINDS, type ItemKind } from '../core/items';
 import { TURNED_VARIANTS, type TurnedVariant } from '../core/pdq';
 import { ROBUST_RULES } from '../core/robust';
@@ -263,13 +263,10 @@ export function parseHashFlag(s: string): Gathered {
   );
 }
 
-/** What is wrong with a hex hash value, in the node's words (src/http/input.ts hexOf), or null. */
+/** What is wrong with a hex hash value: the node's own check (core/hashes checkHash), its first problem, or null. */
 function hexProblem(type: 'pdq' | 'blockhash' | 'md5' | 'sha256' | 'url', value: string): string | null {
-  const bits = HASH_SPECS[type].bits;
-  const digits = bits / 4;
-  if (!/^[0-9a-f]*$/.test(value)) return `${type} value must be hexadecimal (0-9, a-f)`;
-  if (value.length !== digits) return `${type} value must be ${digits} hex characters (${bits} bits), got ${value.length}`;
-  return null;
+  const r = checkHash(type, value, type);
+  return 'problems' in r ? r.problems[0].message : null;
 }
 
 /** A TLSH digest as the node takes it: T1 (optional) and 70 hex digits, either case. */
